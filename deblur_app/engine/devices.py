@@ -1,0 +1,104 @@
+"""Which device and precision to run on."""
+
+from __future__ import annotations
+
+import functools
+import os
+import platform
+
+import torch
+
+DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+
+
+class DeviceError(Exception):
+    """An unavailable device or precision was asked for."""
+
+
+def available_devices() -> list[str]:
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found.insert(0, "cuda")
+    if _mps_available():
+        found.insert(0, "mps")
+    return found
+
+
+def _mps_available() -> bool:
+    backend = getattr(torch.backends, "mps", None)
+    return bool(backend and backend.is_available())
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    name = (name or "auto").lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if _mps_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise DeviceError("CUDA was asked for but no CUDA GPU is available to this PyTorch build")
+        return torch.device(name)
+    if name == "mps":
+        if not _mps_available():
+            raise DeviceError("Apple MPS was asked for but is not available on this machine")
+        return torch.device("mps")
+    raise DeviceError(f"unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)}")
+
+
+@functools.lru_cache(maxsize=1)
+def cpu_has_native_bf16() -> bool:
+    """True on CPUs with bf16 arithmetic (AVX512_BF16 or AMX); emulated bf16 is slow."""
+    if platform.system() == "Linux":
+        try:
+            with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as handle:
+                for line in handle:
+                    if line.startswith("flags"):
+                        flags = set(line.split(":", 1)[1].split())
+                        return bool({"avx512_bf16", "amx_bf16"} & flags)
+        except OSError:
+            return False
+    if platform.system() == "Darwin" and platform.machine() == "arm64":
+        return False  # Apple silicon CPUs run bf16 slower than fp32 in torch
+    return False
+
+
+def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
+    """The compute dtype for a device; 'auto' picks the fastest that is safe there."""
+    precision = (precision or "auto").lower()
+    if precision not in PRECISION_CHOICES:
+        raise DeviceError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISION_CHOICES)}")
+    if precision == "fp32":
+        return torch.float32
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision == "fp16":
+        if device.type == "cpu":
+            raise DeviceError("fp16 is not supported on the CPU; use bf16 or fp32")
+        return torch.float16
+    if device.type == "cuda":
+        return torch.float16
+    if device.type == "cpu" and cpu_has_native_bf16():
+        return torch.bfloat16
+    return torch.float32
+
+
+def memory_budget_bytes(device: torch.device) -> int:
+    """Memory a single tile may use on this device."""
+    if device.type == "cuda":
+        free, _total = torch.cuda.mem_get_info(device)
+        return int(free * 0.6)
+    total = _physical_memory_bytes()
+    return int(min(total * 0.25, 4 * 1024**3)) if total else 2 * 1024**3
+
+
+def _physical_memory_bytes() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0

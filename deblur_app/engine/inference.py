@@ -1,0 +1,207 @@
+"""The one place that pads, tiles, runs, ensembles, clamps and crops.
+
+Arrays in, arrays out: this module reads no files and knows no GUI. Progress
+is reported per tile and ensemble pass through a callback, and each of those
+steps is a cancellation point.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ..model.checkpoints import Checkpoint
+from ..model.mimo_unet import MIMOUNet
+from .devices import memory_budget_bytes, resolve_device, resolve_precision
+from .progress import CancelCheck, Progress, ProgressCallback, raise_if_cancelled
+from .tiling import ALIGN, MIN_TILE, Stitcher, Tile, plan_tiles, round_up
+
+# Peak working memory per input pixel with the lean fusion (measured by
+# benchmarks/bench_memory.py, rounded up); tiles are sized from these.
+BYTES_PER_PIXEL = {torch.float32: 1600, torch.bfloat16: 1000, torch.float16: 1000}
+
+_OutOfMemory = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+
+
+class EngineError(Exception):
+    """The engine could not finish; str() is a one-line reason."""
+
+
+@dataclass
+class EngineOptions:
+    device: str = "auto"
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    tile: int | None = None  # None: sized from free memory; 0: whole image
+    ensemble: bool = False  # 8-way dihedral self-ensemble
+    backend: str = "torch"
+
+
+@dataclass
+class DeblurResult:
+    full: np.ndarray  # (H, W, 3) float32 in [0, 1]
+    half: np.ndarray  # (ceil(H/2), ceil(W/2), 3)
+    quarter: np.ndarray  # (ceil(H/4), ceil(W/4), 3)
+    seconds: float = 0.0
+    tiles: int = 1
+    passes: int = 1
+    device: str = "cpu"
+    precision: str = "fp32"
+    fp32_fallbacks: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def dihedral_transforms(ensemble: bool) -> list[tuple[int, bool]]:
+    """(quarter turns, flipped) pairs; the identity alone without ensemble."""
+    if not ensemble:
+        return [(0, False)]
+    return [(k, flip) for flip in (False, True) for k in range(4)]
+
+
+def _forward_transform(x: torch.Tensor, turns: int, flip: bool) -> torch.Tensor:
+    if flip:
+        x = torch.flip(x, dims=[-1])
+    return torch.rot90(x, turns, dims=[-2, -1]) if turns else x
+
+
+def _inverse_transform(x: torch.Tensor, turns: int, flip: bool) -> torch.Tensor:
+    if turns:
+        x = torch.rot90(x, -turns, dims=[-2, -1])
+    return torch.flip(x, dims=[-1]) if flip else x
+
+
+def pad_to_multiple(image: np.ndarray, multiple: int = ALIGN) -> np.ndarray:
+    height, width = image.shape[:2]
+    pad_h, pad_w = round_up(height, multiple) - height, round_up(width, multiple) - width
+    if not pad_h and not pad_w:
+        return image
+    mode = "reflect" if height > pad_h and width > pad_w else "edge"
+    return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
+
+
+class Deblurrer:
+    """A loaded model on a device, ready to deblur arrays."""
+
+    def __init__(self, model: MIMOUNet, options: EngineOptions | None = None) -> None:
+        self.options = options or EngineOptions()
+        self.device = resolve_device(self.options.device)
+        self.dtype = resolve_precision(self.options.precision, self.device)
+        memory_format = torch.channels_last if self.device.type in ("cpu", "cuda") else torch.contiguous_format
+        self._memory_format = memory_format
+        self.model = model.eval().to(self.device, memory_format=memory_format)
+        self.model.lean_fusion = True
+
+    @classmethod
+    def from_checkpoint(cls, checkpoint: Checkpoint, options: EngineOptions | None = None) -> "Deblurrer":
+        return cls(checkpoint.build(lean_fusion=True), options)
+
+    @property
+    def precision_name(self) -> str:
+        return {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.dtype]
+
+    def auto_tile_size(self, height: int, width: int) -> int:
+        """0 (whole image) when it fits the memory budget, else the largest tile that does."""
+        budget = memory_budget_bytes(self.device)
+        per_pixel = BYTES_PER_PIXEL[self.dtype]
+        if height * width * per_pixel <= budget:
+            return 0
+        side = int(math.sqrt(budget / per_pixel))
+        return max(MIN_TILE, side - side % ALIGN)
+
+    def run(
+        self,
+        image: np.ndarray,
+        progress: ProgressCallback | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> DeblurResult:
+        """Deblur an (H, W, 3) float RGB array in [0, 1]."""
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise EngineError(f"expected an (H, W, 3) RGB array, got shape {image.shape}")
+        started = time.perf_counter()
+        height, width = image.shape[:2]
+        padded = pad_to_multiple(np.ascontiguousarray(image, dtype=np.float32))
+        pad_h, pad_w = padded.shape[:2]
+        tile_size = self.options.tile if self.options.tile is not None else self.auto_tile_size(pad_h, pad_w)
+        queue = deque(plan_tiles(pad_h, pad_w, tile_size))
+        passes = dihedral_transforms(self.options.ensemble)
+        stitcher = Stitcher(pad_h, pad_w)
+        result = DeblurResult(
+            full=padded, half=padded, quarter=padded,
+            passes=len(passes), device=str(self.device), precision=self.precision_name,
+        )
+        done, tiles_done = 0, 0
+        max_tile = max(pad_h, pad_w)
+        while queue:
+            raise_if_cancelled(cancel)
+            tile = queue.popleft()
+            if max(tile.height, tile.width) > max_tile:
+                queue.extendleft(reversed(tile.split(max_tile, pad_h, pad_w)))
+                continue
+            pixels = padded[tile.top : tile.top + tile.height, tile.left : tile.left + tile.width]
+            try:
+                outputs = self._run_tile(pixels, passes, result, cancel, progress, done, len(queue) + 1)
+            except _OutOfMemory:
+                max_tile = self._shrink_after_oom(tile, result)
+                queue.appendleft(tile)
+                continue
+            except RuntimeError as error:
+                if "can't allocate memory" not in str(error) and "out of memory" not in str(error):
+                    raise
+                max_tile = self._shrink_after_oom(tile, result)
+                queue.appendleft(tile)
+                continue
+            stitcher.add(tile, outputs)
+            done += len(passes)
+            tiles_done += 1
+        raise_if_cancelled(cancel)
+        result.full = np.clip(stitcher.result(1)[:height, :width], 0.0, 1.0)
+        result.half = np.clip(stitcher.result(2)[: -(-height // 2), : -(-width // 2)], 0.0, 1.0)
+        result.quarter = np.clip(stitcher.result(4)[: -(-height // 4), : -(-width // 4)], 0.0, 1.0)
+        result.tiles = tiles_done
+        result.seconds = time.perf_counter() - started
+        return result
+
+    def _shrink_after_oom(self, tile: Tile, result: DeblurResult) -> int:
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        largest = max(tile.height, tile.width)
+        if largest <= MIN_TILE:
+            raise EngineError(f"out of memory on {self.device} even with {MIN_TILE}-pixel tiles")
+        smaller = max(MIN_TILE, (largest // 2) - (largest // 2) % ALIGN)
+        result.notes.append(f"out of memory with {largest}-pixel tiles; continuing with {smaller}")
+        return smaller
+
+    def _run_tile(self, pixels, passes, result, cancel, progress, done_before, tiles_left) -> dict[int, np.ndarray]:
+        x = torch.from_numpy(np.ascontiguousarray(pixels.transpose(2, 0, 1)))[None]
+        x = x.to(self.device).contiguous(memory_format=self._memory_format)
+        sums: dict[int, torch.Tensor] = {}
+        total = done_before + tiles_left * len(passes)
+        for index, (turns, flip) in enumerate(passes):
+            raise_if_cancelled(cancel)
+            outputs = self._forward(_forward_transform(x, turns, flip), result)
+            for scale, output in zip((4, 2, 1), outputs):
+                restored = _inverse_transform(output, turns, flip)
+                sums[scale] = restored if scale not in sums else sums[scale] + restored
+            if progress is not None:
+                step = done_before + index + 1
+                progress(Progress(step, total, f"step {step} of {total}"))
+        return {
+            scale: (value / len(passes))[0].permute(1, 2, 0).float().cpu().numpy()
+            for scale, value in sums.items()
+        }
+
+    def _forward(self, x: torch.Tensor, result: DeblurResult) -> list[torch.Tensor]:
+        with torch.inference_mode():
+            if self.dtype == torch.float32:
+                return [o.float() for o in self.model(x)]
+            with torch.autocast(device_type=self.device.type, dtype=self.dtype):
+                outputs = [o.float() for o in self.model(x)]
+            if all(bool(torch.isfinite(o).all()) for o in outputs):
+                return outputs
+            # fp16 can overflow on extreme inputs: redo this tile exactly
+            result.fp32_fallbacks += 1
+            return [o.float() for o in self.model(x)]

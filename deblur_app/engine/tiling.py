@@ -1,0 +1,103 @@
+"""Overlapping tiles with feathered blending, at all three output scales.
+
+Every tile origin and size is a multiple of 4 so that a tile's ½ and ¼
+outputs land on whole pixels of the stitched coarse outputs. Near a tile's
+inner edge the network sees no context, so the outer ``discard`` pixels of
+each inner edge get zero weight and the rest of the overlap is a linear ramp.
+Results are normalised by the summed weights, which keeps the blend valid
+even when tiles of different sizes meet (after an out-of-memory re-split).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ALIGN = 4
+OVERLAP = 64
+DISCARD = 16
+MIN_TILE = 128
+
+
+@dataclass(frozen=True)
+class Tile:
+    top: int
+    left: int
+    height: int
+    width: int
+
+    def split(self, max_size: int, image_height: int, image_width: int) -> list["Tile"]:
+        """Cover this tile with a grid of smaller tiles (for an out-of-memory retry)."""
+        rows = _axis_starts(self.top, self.height, max_size)
+        cols = _axis_starts(self.left, self.width, max_size)
+        return [
+            Tile(top, left, min(max_size, self.height), min(max_size, self.width))
+            for top in rows
+            for left in cols
+        ]
+
+
+def _axis_starts(origin: int, length: int, size: int) -> list[int]:
+    if length <= size:
+        return [origin]
+    step = size - OVERLAP
+    starts = list(range(origin, origin + length - size, step))
+    starts.append(origin + length - size)
+    return starts
+
+
+def round_up(value: int, multiple: int = ALIGN) -> int:
+    return -(-value // multiple) * multiple
+
+
+def plan_tiles(height: int, width: int, tile_size: int) -> list[Tile]:
+    """Tiles covering a (height, width) image whose sides are multiples of 4."""
+    if tile_size <= 0 or (height <= tile_size and width <= tile_size):
+        return [Tile(0, 0, height, width)]
+    tile_size = max(MIN_TILE, tile_size - tile_size % ALIGN)
+    return Tile(0, 0, height, width).split(tile_size, height, width)
+
+
+def _ramp(length: int, inner_start: bool, inner_end: bool, scale: int) -> np.ndarray:
+    weights = np.ones(length, np.float32)
+    discard = DISCARD // scale
+    ramp = (OVERLAP - 2 * DISCARD) // scale
+    positions = (np.arange(ramp, dtype=np.float32) + 0.5) / ramp
+    if inner_start and length > discard + ramp:
+        weights[:discard] = 0.0
+        weights[discard : discard + ramp] = positions
+    if inner_end and length > discard + ramp:
+        weights[length - discard :] = 0.0
+        weights[length - discard - ramp : length - discard] *= positions[::-1]
+    return weights
+
+
+def tile_weights(tile: Tile, image_height: int, image_width: int, scale: int = 1) -> np.ndarray:
+    """Blending weights (h, w) for a tile's output at 1/scale resolution."""
+    rows = _ramp(tile.height // scale, tile.top > 0, tile.top + tile.height < image_height, scale)
+    cols = _ramp(tile.width // scale, tile.left > 0, tile.left + tile.width < image_width, scale)
+    return np.outer(rows, cols)
+
+
+class Stitcher:
+    """Accumulates weighted tile outputs for the full, ½ and ¼ scales."""
+
+    SCALES = (1, 2, 4)
+
+    def __init__(self, height: int, width: int, channels: int = 3) -> None:
+        self.height, self.width = height, width
+        self._sums = {s: np.zeros((height // s, width // s, channels), np.float32) for s in self.SCALES}
+        self._weights = {s: np.zeros((height // s, width // s, 1), np.float32) for s in self.SCALES}
+
+    def add(self, tile: Tile, outputs: dict[int, np.ndarray]) -> None:
+        for scale, pixels in outputs.items():
+            w = tile_weights(tile, self.height, self.width, scale)[..., None]
+            rows = slice(tile.top // scale, (tile.top + tile.height) // scale)
+            cols = slice(tile.left // scale, (tile.left + tile.width) // scale)
+            self._sums[scale][rows, cols] += pixels * w
+            self._weights[scale][rows, cols] += w
+
+    def result(self, scale: int) -> np.ndarray:
+        weights = self._weights[scale]
+        return self._sums[scale] / np.maximum(weights, 1e-12)
