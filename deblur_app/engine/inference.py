@@ -28,6 +28,11 @@ BYTES_PER_PIXEL = {torch.float32: 1600, torch.bfloat16: 1000, torch.float16: 100
 _OutOfMemory = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
 
 
+def _is_out_of_memory(error: RuntimeError) -> bool:
+    text = str(error)
+    return isinstance(error, _OutOfMemory) or "out of memory" in text or "can't allocate memory" in text
+
+
 class EngineError(Exception):
     """The engine could not finish; str() is a one-line reason."""
 
@@ -142,15 +147,14 @@ class Deblurrer:
                 queue.extendleft(reversed(tile.split(max_tile, pad_h, pad_w)))
                 continue
             pixels = padded[tile.top : tile.top + tile.height, tile.left : tile.left + tile.width]
+            outputs = None
             try:
                 outputs = self._run_tile(pixels, passes, result, cancel, progress, done, len(queue) + 1)
-            except _OutOfMemory:
-                max_tile = self._shrink_after_oom(tile, result)
-                queue.appendleft(tile)
-                continue
             except RuntimeError as error:
-                if "can't allocate memory" not in str(error) and "out of memory" not in str(error):
+                if not _is_out_of_memory(error):
                     raise
+            if outputs is None:
+                # handled outside the except block so the failed tile's tensors are already freed
                 max_tile = self._shrink_after_oom(tile, result)
                 queue.appendleft(tile)
                 continue

@@ -19,11 +19,11 @@ from . import blur
 
 VALIDATION_CROP = 256
 VALIDATION_NOISE = 0.01
-KERNELS_PER_PHOTO = 2
+KERNELS_PER_PHOTO = 8  # every recorded kernel on every validation photo
 
 
 def load_rgb_u8(path: Path) -> np.ndarray:
-    loaded = imagefiles.read_image(path)
+    loaded = imagefiles.load_image(path)
     return np.round(loaded.pixels * 255.0).astype(np.uint8)
 
 
@@ -154,8 +154,9 @@ def kernel_files(folder: Path) -> list[Path]:
 
 
 def build_validation_set(photo_folder: Path, kernel_folder: Path, crop: int = VALIDATION_CROP) -> ValidationSet:
-    """Centre crops of the validation photos, each blurred with two of the recorded kernels."""
-    kernels = [blur.load_kernel_png(p) for p in kernel_files(kernel_folder)]
+    """Centre crops of the validation photos, each blurred with the recorded kernels."""
+    # centred so the blurry crop is not shifted against its sharp target
+    kernels = [blur.load_kernel_png(p, center=True) for p in kernel_files(kernel_folder)]
     blurry, sharp, names = [], [], []
     for number, path in enumerate(photo_files(photo_folder)):
         photo = load_rgb_u8(path)

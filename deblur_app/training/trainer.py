@@ -204,6 +204,7 @@ class Trainer:
                     writer.writeheader()
                 if self.step == 0 and self.validation is not None:
                     self._record(writer, {}, self.validate(), 0.0)
+                run_started = last_checkpoint = last_validation = time.monotonic()
                 for blurry, sharp in self._loader():
                     elapsed = time.monotonic() - run_started
                     if self._stop or elapsed >= budget:

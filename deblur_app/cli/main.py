@@ -1,0 +1,117 @@
+"""The deblur-app command: the window, or one of the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .. import __version__
+
+SUBCOMMANDS = ("deblur", "batch", "info", "train", "eval", "gui")
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    from ..engine.devices import DEVICE_CHOICES, PRECISION_CHOICES
+    from ..jobs import MODEL_CHOICES
+
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", choices=MODEL_CHOICES, type=str.lower,
+                       help="network (default: mimo-unet, or whatever --weights holds); mimo-unet++ is mimo-unet+ with --ensemble")
+    group.add_argument("--ensemble", action="store_true", help="8-way flip/rotate self-ensemble (about 8x slower, slightly better)")
+    group.add_argument("--weights", type=Path, metavar="PATH", help="weights file to use instead of the installed ones")
+    group.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to run (default: auto = CUDA, then MPS, then CPU)")
+    group.add_argument("--precision", default="auto", choices=PRECISION_CHOICES,
+                       help="auto: bf16 on CPUs with native bf16, fp16 on CUDA, else fp32")
+    group.add_argument("--tile", type=int, default=None, metavar="N",
+                       help="tile size in pixels for large photos (default: from free memory; 0 = whole image)")
+    group.add_argument("--max-megapixels", type=float, default=None, metavar="MP",
+                       help="refuse larger photos (decompression-bomb guard; default 200)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--save-scales", action="store_true", help="also write the network's 1/2 and 1/4 scale outputs")
+    out.add_argument("--bit-depth", type=int, choices=(8, 16), help="output bit depth (default: as the input; 16 needs PNG/TIFF)")
+    out.add_argument("--quality", type=int, default=95, metavar="Q", help="JPEG/WebP quality (default 95)")
+    out.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="deblur-app",
+        description="Remove camera shake and motion blur from photos (MIMO-UNet). "
+        "With no command, or with photos only, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"deblur-app {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    deblur = commands.add_parser("deblur", help="deblur photos")
+    deblur.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
+    deblur.add_argument("-o", "--output", type=Path, help="output file (one input) or folder (several)")
+    add_model_options(deblur)
+
+    batch = commands.add_parser("batch", help="deblur every photo in a folder")
+    batch.add_argument("input_dir", type=Path, metavar="INPUT_DIR")
+    batch.add_argument("output_dir", type=Path, metavar="OUTPUT_DIR")
+    batch.add_argument("--recursive", action="store_true", help="include sub-folders, mirroring the tree")
+    batch.add_argument("--name", default="{stem}_deblurred{ext}", help='output name template (default "{stem}_deblurred{ext}")')
+    batch.add_argument("--skip-existing", action="store_true", help="skip photos whose output exists")
+    add_model_options(batch)
+
+    commands.add_parser("info", help="devices, installed weights and versions")
+
+    gui = commands.add_parser("gui", help="open the window")
+    gui.add_argument("photos", nargs="*", type=Path)
+
+    from .train import add_eval_parser, add_train_parser
+
+    add_train_parser(commands)
+    add_eval_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"] and argv[1:2] and argv[1] in ("prepare-photos", "make-valset"):
+        from .train import prepare_main
+
+        return prepare_main(argv[1:])
+    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
+        argv = ["gui", *argv]
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "gui":
+            return open_window(args.photos)
+        if args.command == "info":
+            from .info import run_info
+
+            return run_info()
+        if args.command in ("deblur", "batch"):
+            from .deblur import run_batch, run_deblur
+
+            return run_deblur(args) if args.command == "deblur" else run_batch(args)
+        if args.command == "train":
+            from .train import run_train
+
+            return run_train(args)
+        if args.command == "eval":
+            from .train import run_eval
+
+            return run_eval(args)
+    except KeyboardInterrupt:
+        print("deblur-app: stopped", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    build_parser().print_help()
+    return EXIT_USAGE
+
+
+def open_window(photos: list[Path]) -> int:
+    try:
+        from ..gui.app import run_app
+    except ImportError as error:
+        print(f"deblur-app: the window is not available ({error}); use a subcommand, see --help", file=sys.stderr)
+        return EXIT_FAILED
+    return run_app([str(p) for p in photos])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""deblur-app train / eval: the only entry into the training package."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
+DEFAULT_KERNELS = Path("../shared/eval/realblur/levin09/gt")
+
+
+def add_train_parser(commands) -> None:
+    train = commands.add_parser(
+        "train", help="train or fine-tune (also: train prepare-photos DIR, train make-valset)",
+        description="Train on sharp photos with synthetic camera shake, or on real pairs in the GoPro "
+        "layout (*/blur/*.png + */sharp/*.png). Other actions: 'train prepare-photos DIR' builds the "
+        "photo set; 'train make-valset' builds the fixed validation set.",
+    )
+    train.add_argument("--data", required=True, type=Path, help="photo folder (with train/) or GoPro-style pairs")
+    train.add_argument("--run-dir", required=True, type=Path, help="checkpoints, log.csv and exported weights go here")
+    train.add_argument("--model", default="mimo-unet", choices=("mimo-unet", "mimo-unet+"))
+    train.add_argument("--crop", type=int, default=256)
+    train.add_argument("--batch", type=int, default=4)
+    train.add_argument("--lr", type=float, default=3e-4, help="peak learning rate (cosine decay over --hours)")
+    train.add_argument("--lr-min", type=float, default=1e-5)
+    train.add_argument("--warmup-steps", type=int, default=300)
+    train.add_argument("--hours", type=float, default=1.0, help="time budget of this run")
+    train.add_argument("--checkpoint-minutes", type=float, default=5.0)
+    train.add_argument("--validation", type=Path, help="validation set (.npz from 'train make-valset')")
+    train.add_argument("--val-minutes", type=float, default=20.0)
+    train.add_argument("--val-limit", type=int, help="validate on this many images only")
+    train.add_argument("--workers", type=int, default=2, help="data-synthesis processes")
+    train.add_argument("--device", default="auto")
+    train.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in plain float32")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--init", type=Path, help="start from these weights (fine-tuning)")
+    train.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+
+
+def add_eval_parser(commands) -> None:
+    from .main import add_model_options
+
+    evaluate = commands.add_parser("eval", help="PSNR/SSIM on paired folders or the synthetic validation set")
+    source = evaluate.add_mutually_exclusive_group(required=True)
+    source.add_argument("--pairs", type=Path, help="GoPro-layout folder (*/blur + */sharp)")
+    source.add_argument("--valset", type=Path, help="validation set .npz")
+    evaluate.add_argument("--csv", type=Path, help="per-image results (default: eval.csv in the current folder)")
+    evaluate.add_argument("--limit", type=int, help="evaluate this many images only")
+    add_model_options(evaluate)
+
+
+def prepare_main(argv: list[str]) -> int:
+    if argv[0] == "prepare-photos":
+        from ..training import photos
+
+        return photos.main(argv[1:])
+    parser = argparse.ArgumentParser(prog="deblur-app train make-valset",
+                                     description="Blur the validation photos with the 8 recorded kernels of Levin et al. 2009")
+    parser.add_argument("--photos", required=True, type=Path, help="validation photos (e.g. DIR/val)")
+    parser.add_argument("--kernels", type=Path, default=DEFAULT_KERNELS, help="folder of kernel*.png")
+    parser.add_argument("--out", required=True, type=Path, help="output .npz")
+    args = parser.parse_args(argv[1:])
+    from ..training.data import build_validation_set
+
+    try:
+        valset = build_validation_set(args.photos, args.kernels)
+    except FileNotFoundError as error:
+        print(f"deblur-app: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    valset.save(args.out)
+    print(f"{args.out}: {len(valset.names)} validation crops")
+    return EXIT_OK
+
+
+def run_train(args) -> int:
+    from ..training.trainer import TrainConfig, run_training
+
+    if not args.data.exists():
+        print(f"deblur-app: {args.data}: no such folder", file=sys.stderr)
+        return EXIT_USAGE
+    config = TrainConfig(
+        data=str(args.data), run_dir=str(args.run_dir), model=args.model, crop=args.crop, batch=args.batch,
+        lr=args.lr, lr_min=args.lr_min, warmup_steps=args.warmup_steps, hours=args.hours,
+        checkpoint_minutes=args.checkpoint_minutes, validation=str(args.validation) if args.validation else None,
+        val_minutes=args.val_minutes, val_limit=args.val_limit, workers=args.workers, device=args.device,
+        bf16=args.bf16, seed=args.seed, init=str(args.init) if args.init else None,
+    )
+    best = run_training(config, resume=args.resume, log=lambda m: print(m, flush=True))
+    print(f"best weights: {best}")
+    return EXIT_OK
+
+
+def run_eval(args) -> int:
+    import numpy as np
+
+    from .. import imagefiles
+    from ..engine.inference import EngineOptions
+    from ..jobs import JobError, load_model, make_engine, parse_model
+    from ..training.data import ValidationSet, paired_files
+    from ..training.metrics import psnr, ssim
+
+    try:
+        choice = parse_model(args.model, args.ensemble)
+        checkpoint = load_model(choice, args.weights)
+        engine = make_engine(checkpoint, EngineOptions(args.device, args.precision, args.tile,
+                                                       bool(choice and choice.ensemble) or args.ensemble))
+    except JobError as error:
+        print(f"deblur-app: {error}", file=sys.stderr)
+        return EXIT_FAILED
+
+    def items():
+        if args.valset:
+            valset = ValidationSet.load(args.valset).subset(args.limit)
+            for name, blurry, sharp in zip(valset.names, valset.blurry, valset.sharp):
+                yield name, blurry.astype(np.float32) / 255, sharp.astype(np.float32) / 255
+        else:
+            for blurry_path, sharp_path in paired_files(args.pairs)[: args.limit]:
+                yield (str(blurry_path.relative_to(args.pairs)), imagefiles.load_image(blurry_path).pixels,
+                       imagefiles.load_image(sharp_path).pixels)
+
+    rows = []
+    for name, blurry, sharp in items():
+        output = engine.run(blurry).full
+        rows.append({"image": name, "input_psnr": psnr(blurry, sharp), "input_ssim": ssim(blurry, sharp),
+                     "psnr": psnr(output, sharp), "ssim": ssim(output, sharp)})
+        print(f"{name}: {rows[-1]['input_psnr']:.2f} -> {rows[-1]['psnr']:.2f} dB", flush=True)
+    if not rows:
+        print("deblur-app: nothing to evaluate", file=sys.stderr)
+        return EXIT_FAILED
+    means = {k: float(np.mean([r[k] for r in rows])) for k in ("input_psnr", "input_ssim", "psnr", "ssim")}
+    out = args.csv or Path("eval.csv")
+    with open(out, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, ["image", "input_psnr", "input_ssim", "psnr", "ssim"])
+        writer.writeheader()
+        writer.writerows(rows)
+        writer.writerow({"image": "MEAN", **means})
+    print(f"{len(rows)} images, weights {checkpoint.path}: input {means['input_psnr']:.2f} dB / SSIM "
+          f"{means['input_ssim']:.4f} -> output {means['psnr']:.2f} dB / SSIM {means['ssim']:.4f}; wrote {out}")
+    return EXIT_OK

@@ -1,0 +1,149 @@
+"""Deblurring files: the glue the command line and the window share.
+
+Reads a photo, runs the engine, writes the results atomically. Everything
+that can go wrong for one file surfaces as ``JobError`` with a one-line
+message naming the file, so callers never show a traceback.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import imagefiles
+from .catalog import WeightsNotFound, find_weights
+from .engine.devices import DeviceError
+from .engine.inference import DeblurResult, Deblurrer, EngineError, EngineOptions
+from .engine.progress import CancelCheck, ProgressCallback
+from .model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
+from .model.mimo_unet import VARIANTS
+
+MODEL_CHOICES = ("mimo-unet", "mimo-unet+", "mimo-unet++")
+DEFAULT_NAME = "{stem}_deblurred{ext}"
+
+
+class JobError(Exception):
+    """A one-line, user-facing reason why a job could not be done."""
+
+
+@dataclass
+class SaveOptions:
+    save_scales: bool = False
+    bit_depth: int | None = None  # None: same as the input where the format allows
+    quality: int = 95
+    overwrite: bool = False
+
+
+@dataclass
+class ModelChoice:
+    variant: str  # a key of VARIANTS
+    ensemble: bool
+
+
+def parse_model(name: str | None, ensemble: bool = False) -> ModelChoice | None:
+    """'mimo-unet++' is MIMO-UNet+ with the 8-way self-ensemble."""
+    if name is None:
+        return None
+    name = name.lower()
+    if name == "mimo-unet++":
+        return ModelChoice("mimo-unet+", True)
+    if name not in VARIANTS:
+        raise JobError(f"unknown model {name!r}; choose one of {', '.join(MODEL_CHOICES)}")
+    return ModelChoice(name, ensemble)
+
+
+def load_model(model: ModelChoice | None, weights: Path | None) -> Checkpoint:
+    """The checkpoint to run: an explicit file (checked against --model) or the installed one."""
+    try:
+        if weights is not None:
+            return load_checkpoint(weights, expected_variant=model.variant if model else None)
+        found = find_weights(model.variant if model else "mimo-unet")
+        return load_checkpoint(found.path)
+    except (CheckpointError, WeightsNotFound) as error:
+        raise JobError(str(error)) from None
+
+
+def make_engine(checkpoint: Checkpoint, options: EngineOptions) -> Deblurrer:
+    try:
+        return Deblurrer.from_checkpoint(checkpoint, options)
+    except DeviceError as error:
+        raise JobError(str(error)) from None
+
+
+def scale_paths(output: Path) -> dict[str, Path]:
+    return {
+        "half": output.with_name(f"{output.stem}_half{output.suffix}"),
+        "quarter": output.with_name(f"{output.stem}_quarter{output.suffix}"),
+    }
+
+
+def default_output(input_path: Path, folder: Path | None = None, template: str = DEFAULT_NAME) -> Path:
+    name = template.format(stem=input_path.stem, ext=input_path.suffix, name=input_path.name)
+    return (folder or input_path.parent) / name
+
+
+@dataclass
+class FileResult:
+    input: Path
+    outputs: list[Path] = field(default_factory=list)
+    result: DeblurResult | None = None
+
+
+def deblur_file(
+    input_path: Path,
+    output_path: Path,
+    engine: Deblurrer,
+    save: SaveOptions,
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+    max_megapixels: float | None = None,
+) -> FileResult:
+    """Read, deblur and save one photo. Raises JobError, or Cancelled before anything is written."""
+    input_path, output_path = Path(input_path), Path(output_path)
+    _check_destinations(input_path, output_path, save)
+    try:
+        loaded = imagefiles.load_image(
+            input_path, max_pixels=int(max_megapixels * 1e6) if max_megapixels else None
+        )
+    except imagefiles.ImageFileError as error:
+        raise JobError(str(error)) from None
+    try:
+        result = engine.run(loaded.pixels, progress=progress, cancel=cancel)
+    except EngineError as error:
+        raise JobError(f"{input_path}: {error}") from None
+    return FileResult(input_path, save_result(result, loaded, output_path, save), result)
+
+
+def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_path: Path, save: SaveOptions) -> list[Path]:
+    written = []
+    try:
+        written.append(_save(output_path, result.full, loaded, save))
+        if save.save_scales:
+            coarse_like = dataclasses.replace(loaded, alpha=None)
+            for name, path in scale_paths(output_path).items():
+                written.append(_save(path, getattr(result, name), coarse_like, save))
+    except imagefiles.ImageFileError as error:
+        raise JobError(str(error)) from None
+    return written
+
+
+def _save(path: Path, pixels: np.ndarray, like: imagefiles.LoadedImage, save: SaveOptions) -> Path:
+    return imagefiles.save_image(
+        path, pixels, like=like, bit_depth=save.bit_depth, quality=save.quality, overwrite=save.overwrite
+    )
+
+
+def _check_destinations(input_path: Path, output_path: Path, save: SaveOptions) -> None:
+    """Fail before the (slow) run rather than after it."""
+    targets = [output_path] + (list(scale_paths(output_path).values()) if save.save_scales else [])
+    for target in targets:
+        if target.exists() and not save.overwrite:
+            raise JobError(f"{target}: already exists (use --overwrite to replace it)")
+    if output_path.exists() and input_path.exists() and output_path.resolve() == input_path.resolve():
+        if not save.overwrite:
+            raise JobError(f"{output_path}: is the input photo; refusing to overwrite it without --overwrite")
+    if save.bit_depth == 16 and output_path.suffix.lower() not in (".png", ".tif", ".tiff"):
+        raise JobError(f"{output_path}: 16-bit output needs PNG or TIFF, not {output_path.suffix or 'no extension'}")

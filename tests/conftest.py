@@ -1,0 +1,66 @@
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+
+REPO = Path(__file__).resolve().parent.parent
+CONFORMANCE = Path(os.environ.get("DEBLUR_CONFORMANCE", REPO.parent / "shared" / "conformance"))
+PUBLISHED_NAMES = {"mimo-unet": "MIMO-UNet", "mimo-unet+": "MIMO-UNetPlus"}
+
+
+def conformance_shapes(variant: str) -> dict:
+    return json.loads((CONFORMANCE / f"keys_{PUBLISHED_NAMES[variant]}.json").read_text())
+
+
+def conformance_state_dict(variant: str) -> dict:
+    sys.path.insert(0, str(CONFORMANCE))
+    try:
+        from make_weights import weights_for
+    finally:
+        sys.path.pop(0)
+    return {k: torch.from_numpy(v) for k, v in weights_for(conformance_shapes(variant)).items()}
+
+
+@pytest.fixture(scope="session")
+def conformance_dir() -> Path:
+    if not CONFORMANCE.is_dir():
+        pytest.fail(f"conformance fixture missing at {CONFORMANCE}")
+    return CONFORMANCE
+
+
+@pytest.fixture(scope="session")
+def published_checkpoint(tmp_path_factory, conformance_dir):
+    """The conformance weights of MIMO-UNet saved in the published format."""
+    path = tmp_path_factory.mktemp("weights") / "MIMO-UNet.pkl"
+    torch.save({"model": conformance_state_dict("mimo-unet")}, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_model():
+    """A MIMO-UNet with the conformance weights: deterministic and non-trivial."""
+    from deblur_app.model.mimo_unet import build_model
+
+    model = build_model("mimo-unet")
+    model.load_state_dict(conformance_state_dict("mimo-unet"))
+    return model.eval()
+
+
+@pytest.fixture
+def photo_like():
+    """A smooth, textured RGB float image in [0, 1]."""
+
+    def make(height: int, width: int, seed: int = 0) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+        base = 0.5 + 0.25 * np.sin(x / 17.0)[..., None] * np.cos(y / 23.0)[..., None] * np.array([1.0, 0.7, 0.4])
+        return np.clip(base + rng.normal(0, 0.05, (height, width, 3)), 0, 1).astype(np.float32)
+
+    return make

@@ -1,0 +1,132 @@
+"""Checkpoint files are untrusted input: every bad one is a one-line error."""
+
+import pickle
+
+import pytest
+import torch
+from safetensors import safe_open
+
+from conftest import conformance_state_dict
+from deblur_app.model.checkpoints import CheckpointError, load_checkpoint, save_checkpoint
+from deblur_app.model.mimo_unet import build_model
+
+
+def _one_line(error: pytest.ExceptionInfo, path) -> str:
+    message = str(error.value)
+    assert "\n" not in message
+    assert str(path) in message
+    return message
+
+
+def test_bare_state_dict_and_module_prefix(tmp_path):
+    state = conformance_state_dict("mimo-unet")
+    bare = tmp_path / "bare.pth"
+    torch.save(state, bare)
+    prefixed = tmp_path / "dataparallel.pth"
+    torch.save({"state_dict": {f"module.{k}": v for k, v in state.items()}}, prefixed)
+    for path in (bare, prefixed):
+        checkpoint = load_checkpoint(path)
+        assert checkpoint.variant.key == "mimo-unet"
+        assert torch.equal(checkpoint.state_dict["feat_extract.0.main.0.weight"], state["feat_extract.0.main.0.weight"])
+
+
+def test_variant_detected_from_block_count(tmp_path):
+    path = tmp_path / "plus.pth"
+    torch.save({"model": build_model("mimo-unet+").state_dict()}, path)
+    assert load_checkpoint(path).variant.key == "mimo-unet+"
+
+
+def test_model_that_contradicts_the_file_names_both(published_checkpoint):
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(published_checkpoint, expected_variant="mimo-unet+")
+    message = _one_line(error, published_checkpoint)
+    assert "MIMO-UNet weights" in message and "MIMO-UNet+ was asked for" in message
+
+
+def test_own_format_is_float16_with_metadata_and_loads_as_float32(tmp_path):
+    model = build_model("mimo-unet")
+    path = save_checkpoint(tmp_path / "own.safetensors", model, {"trained_by": "test", "val_psnr": 30.5})
+    with safe_open(str(path), framework="pt") as handle:
+        assert handle.get_tensor("feat_extract.0.main.0.weight").dtype == torch.float16
+        assert handle.metadata()["val_psnr"] == "30.5"
+    checkpoint = load_checkpoint(path)
+    assert checkpoint.metadata["trained_by"] == "test"
+    assert checkpoint.provenance == "test"
+    loaded = checkpoint.state_dict["feat_extract.0.main.0.weight"]
+    assert loaded.dtype == torch.float32
+    original = model.state_dict()["feat_extract.0.main.0.weight"]
+    torch.testing.assert_close(loaded, original.half().float())
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+class _RunsCode:
+    def __reduce__(self):
+        import os
+
+        return (os.system, ("touch PWNED_MARKER",))
+
+
+def test_pickle_that_runs_code_is_refused_and_runs_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "evil.pkl"
+    with open(path, "wb") as handle:
+        pickle.dump({"model": {"x": _RunsCode()}}, handle)
+    evil_zip = tmp_path / "evil_zip.pth"
+    torch.save({"model": _RunsCode()}, evil_zip)
+    for bad in (path, evil_zip):
+        with pytest.raises(CheckpointError) as error:
+            load_checkpoint(bad)
+        assert "refused" in _one_line(error, bad) or "not a PyTorch checkpoint" in str(error.value)
+    assert not (tmp_path / "PWNED_MARKER").exists()
+
+
+def test_missing_empty_truncated_and_non_checkpoint_files(tmp_path, published_checkpoint):
+    missing = tmp_path / "missing.pkl"
+    empty = tmp_path / "empty.pkl"
+    empty.write_bytes(b"")
+    truncated = tmp_path / "truncated.pkl"
+    truncated.write_bytes(published_checkpoint.read_bytes()[:100_000])
+    text = tmp_path / "notes.pkl"
+    text.write_text("these are not weights\n")
+    tensor_only = tmp_path / "tensor.pt"
+    torch.save(torch.zeros(3), tensor_only)
+    bad_safetensors = tmp_path / "bad.safetensors"
+    bad_safetensors.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    reasons = {
+        missing: "not found", empty: "empty", truncated: "truncated or corrupt",
+        text: "not a PyTorch checkpoint", tensor_only: "no state dict", bad_safetensors: "safetensors",
+    }
+    for path, reason in reasons.items():
+        with pytest.raises(CheckpointError) as error:
+            load_checkpoint(path)
+        assert reason in _one_line(error, path), str(error.value)
+
+
+def test_wrong_architecture_lists_missing_and_unexpected_keys(tmp_path):
+    state = conformance_state_dict("mimo-unet")
+    del state["AFFs.0.conv.0.main.0.weight"]
+    state["extra.head.weight"] = torch.zeros(1)
+    path = tmp_path / "other.pth"
+    torch.save(state, path)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(path)
+    message = _one_line(error, path)
+    assert "AFFs.0.conv.0.main.0.weight" in message and "extra.head.weight" in message
+
+
+def test_wrong_shape_is_named(tmp_path):
+    state = conformance_state_dict("mimo-unet")
+    state["FAM1.merge.main.0.weight"] = torch.zeros(128, 128, 5, 5)
+    path = tmp_path / "shape.pth"
+    torch.save(state, path)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(path)
+    assert "FAM1.merge.main.0.weight" in _one_line(error, path)
+
+
+def test_not_mimo_unet_at_all(tmp_path):
+    path = tmp_path / "resnet.pth"
+    torch.save({"conv1.weight": torch.zeros(1)}, path)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(path)
+    assert "not MIMO-UNet weights" in _one_line(error, path)

@@ -1,0 +1,163 @@
+"""Padding, tiling, ensemble, progress, cancellation and fallbacks of the engine."""
+
+import numpy as np
+import pytest
+import torch
+
+from deblur_app.engine import inference
+from deblur_app.engine.devices import DeviceError, resolve_device, resolve_precision
+from deblur_app.engine.inference import Deblurrer, EngineOptions, dihedral_transforms, pad_to_multiple
+from deblur_app.engine.progress import CancelToken, Cancelled
+from deblur_app.engine.tiling import Tile, plan_tiles, tile_weights
+
+
+def engine(model, **options):
+    options.setdefault("device", "cpu")
+    options.setdefault("precision", "fp32")
+    return Deblurrer(model, EngineOptions(**options))
+
+
+@pytest.mark.parametrize("size", [(37, 53), (64, 96), (5, 3), (1, 1)])
+def test_any_size_is_padded_run_cropped_and_clamped(small_model, photo_like, size):
+    image = photo_like(*size)
+    result = engine(small_model, tile=0).run(image)
+    height, width = size
+    assert result.full.shape == (height, width, 3)
+    assert result.half.shape == (-(-height // 2), -(-width // 2), 3)
+    assert result.quarter.shape == (-(-height // 4), -(-width // 4), 3)
+    for output in (result.full, result.half, result.quarter):
+        assert output.dtype == np.float32 and output.min() >= 0.0 and output.max() <= 1.0
+
+
+def test_padding_reflects_and_keeps_the_original():
+    image = np.arange(5 * 6 * 3, dtype=np.float32).reshape(5, 6, 3)
+    padded = pad_to_multiple(image)
+    assert padded.shape == (8, 8, 3)
+    np.testing.assert_array_equal(padded[:5, :6], image)
+    np.testing.assert_array_equal(padded[5, :6], image[3])  # reflect, not repeat
+
+
+def test_whole_image_matches_direct_network_call(small_model, photo_like):
+    image = photo_like(64, 96)
+    with torch.no_grad():
+        direct = small_model(torch.from_numpy(image.transpose(2, 0, 1))[None])
+    result = engine(small_model, tile=0).run(image)
+    np.testing.assert_allclose(result.full, direct[2][0].permute(1, 2, 0).clamp(0, 1).numpy(), atol=1e-5)
+    np.testing.assert_allclose(result.quarter, direct[0][0].permute(1, 2, 0).clamp(0, 1).numpy(), atol=1e-5)
+
+
+def test_tiles_cover_the_image_on_multiples_of_four():
+    tiles = plan_tiles(300, 520, 160)
+    assert len(tiles) > 4
+    covered = np.zeros((300, 520))
+    for tile in tiles:
+        assert tile.top % 4 == 0 and tile.left % 4 == 0 and tile.height % 4 == 0 and tile.width % 4 == 0
+        covered[tile.top : tile.top + tile.height, tile.left : tile.left + tile.width] += tile_weights(tile, 300, 520)
+    assert covered.min() > 0.0
+
+
+def test_tiled_and_whole_image_agree_within_one_level(small_model, photo_like):
+    image = photo_like(300, 420, seed=3)
+    whole = engine(small_model, tile=0).run(image)
+    tiled = engine(small_model, tile=160).run(image)
+    assert tiled.tiles >= 6
+    for name in ("full", "half", "quarter"):
+        assert np.abs(getattr(whole, name) - getattr(tiled, name)).max() < 1 / 255, name
+
+
+def test_dihedral_transforms_are_undone_exactly():
+    x = torch.arange(2 * 3 * 8 * 12, dtype=torch.float32).reshape(2, 3, 8, 12)
+    transforms = dihedral_transforms(True)
+    assert len(set(transforms)) == 8
+    outputs = set()
+    for turns, flip in transforms:
+        forward = inference._forward_transform(x, turns, flip)
+        outputs.add(forward.numpy().tobytes())
+        assert torch.equal(inference._inverse_transform(forward, turns, flip), x)
+    assert len(outputs) == 8
+
+
+def test_ensemble_runs_eight_passes_per_tile_and_reports_each(small_model, photo_like):
+    events = []
+    result = engine(small_model, tile=0, ensemble=True).run(photo_like(32, 48), progress=events.append)
+    assert result.passes == 8
+    assert [e.done for e in events] == list(range(1, 9))
+    assert events[-1].total == 8 and events[-1].fraction == 1.0
+
+
+def test_cancel_stops_at_the_next_step(small_model, photo_like):
+    token = CancelToken()
+    events = []
+
+    def on_progress(event):
+        events.append(event)
+        token.cancel()
+
+    with pytest.raises(Cancelled):
+        engine(small_model, tile=128).run(photo_like(200, 300), progress=on_progress, cancel=token)
+    assert len(events) == 1
+
+
+def test_out_of_memory_halves_the_tile_and_carries_on(small_model, photo_like, monkeypatch):
+    image = photo_like(256, 320, seed=5)
+    reference = engine(small_model, tile=0).run(image)
+    runner = engine(small_model, tile=0)
+    real_forward = runner._forward
+    sizes = []
+
+    def forward_with_small_memory(x, result):
+        sizes.append(tuple(x.shape[-2:]))
+        if x.shape[-1] * x.shape[-2] > 200 * 200:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real_forward(x, result)
+
+    monkeypatch.setattr(runner, "_forward", forward_with_small_memory)
+    result = runner.run(image)
+    assert sizes[0] == (256, 320) and result.tiles > 1
+    assert any("out of memory" in note for note in result.notes)
+    assert np.abs(result.full - reference.full).max() < 1 / 255
+
+
+def test_non_finite_half_precision_output_falls_back_to_fp32(small_model, photo_like, monkeypatch):
+    runner = engine(small_model, tile=0, precision="bf16")
+    real_model = runner.model
+
+    class OverflowsInLowPrecision(torch.nn.Module):
+        lean_fusion = True
+
+        def forward(self, x):
+            outputs = real_model(x)
+            if torch.is_autocast_enabled("cpu"):
+                outputs[2] = outputs[2] * float("inf")
+            return outputs
+
+    runner.model = OverflowsInLowPrecision()
+    result = runner.run(photo_like(32, 32))
+    assert result.fp32_fallbacks == 1
+    assert np.isfinite(result.full).all()
+
+
+def test_bf16_agrees_with_fp32(small_model, photo_like):
+    image = photo_like(64, 64)
+    exact = engine(small_model, tile=0).run(image).full
+    fast = engine(small_model, tile=0, precision="bf16").run(image).full
+    assert np.abs(exact - fast).max() < 0.05
+
+
+def test_unavailable_device_and_precision_are_clear_errors(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert resolve_device("auto").type in ("cpu", "mps")
+    with pytest.raises(DeviceError, match="CUDA"):
+        resolve_device("cuda")
+    with pytest.raises(DeviceError, match="unknown device"):
+        resolve_device("tpu")
+    with pytest.raises(DeviceError, match="fp16"):
+        resolve_precision("fp16", torch.device("cpu"))
+    assert resolve_precision("fp32", torch.device("cpu")) == torch.float32
+
+
+def test_split_tile_covers_its_area():
+    tile = Tile(64, 128, 512, 400)
+    parts = tile.split(200, 1000, 1000)
+    assert min(p.top for p in parts) == 64 and max(p.top + p.height for p in parts) == 576
+    assert max(p.left + p.width for p in parts) == 528 and all(p.height <= 200 for p in parts)

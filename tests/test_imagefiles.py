@@ -1,0 +1,612 @@
+"""Tests for deblur_app.imagefiles: every image generated in tmp_path."""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageCms, ImageOps
+
+from deblur_app import imagefiles as F
+from deblur_app.imagefiles import ImageFileError, load_image, save_image
+
+RNG = np.random.default_rng(1234)
+
+
+def _rand(h=24, w=32, c=3):
+    shape = (h, w, c) if c else (h, w)
+    return RNG.random(shape).astype(np.float32)
+
+
+def _srgb_icc() -> bytes:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def _exif(orientation=1, make="TestCam", model="Model X", date="2024:05:06 07:08:09"):
+    ex = Image.Exif()
+    ex[274] = orientation
+    ex[271] = make
+    ex[272] = model
+    ex[0x8769] = {0x9003: date}  # DateTimeOriginal
+    return ex.tobytes()
+
+
+def _u8(img):
+    return np.rint(np.asarray(img) * 255).astype(np.uint8)
+
+
+def _listdir(folder: Path):
+    return sorted(p.name for p in folder.iterdir())
+
+
+def _assert_one_line_error(excinfo, name):
+    msg = str(excinfo.value)
+    assert "\n" not in msg
+    assert name in msg
+    return msg
+
+
+# ----------------------------------------------------------------------------- round trips
+
+
+@pytest.mark.parametrize(
+    "ext,depth,tol",
+    [
+        (".png", 8, 0.5 / 255 + 1e-6),
+        (".png", 16, 0.5 / 65535 + 1e-7),
+        (".tif", 8, 0.5 / 255 + 1e-6),
+        (".tiff", 16, 0.5 / 65535 + 1e-7),
+        (".bmp", 8, 0.5 / 255 + 1e-6),
+    ],
+)
+def test_lossless_round_trip(tmp_path, ext, depth, tol):
+    x = _rand()
+    out = save_image(tmp_path / f"img{ext}", x, bit_depth=depth)
+    got = load_image(out)
+    assert got.pixels.dtype == np.float32 and got.pixels.shape == x.shape
+    assert got.bit_depth == depth
+    assert not got.grayscale and got.alpha is None
+    assert np.abs(got.pixels - x).max() <= tol
+    # a second save at the same depth reproduces the file's integers exactly
+    again = load_image(save_image(tmp_path / f"again{ext}", got.pixels, like=got))
+    assert again.bit_depth == depth
+    assert np.array_equal(again.pixels, got.pixels)
+
+
+def test_jpeg_round_trip_within_tolerance(tmp_path):
+    y, x = np.mgrid[0:64, 0:96].astype(np.float32)
+    smooth = np.dstack([x / 95, y / 63, (x + y) / 158])
+    got = load_image(save_image(tmp_path / "a.jpg", smooth, quality=95))
+    assert got.format == "JPEG" and got.bit_depth == 8
+    assert np.abs(got.pixels - smooth).mean() < 0.01
+
+
+def test_webp_lossless_and_lossy(tmp_path):
+    x = _rand()
+    got = load_image(save_image(tmp_path / "a.webp", x, quality=100))
+    assert got.format == "WEBP"
+    assert np.array_equal(_u8(got.pixels), _u8(x))
+    y, xx = np.mgrid[0:64, 0:64].astype(np.float32)
+    smooth = np.dstack([xx / 63, y / 63, 0.5 + 0 * y])
+    got = load_image(save_image(tmp_path / "b.webp", smooth, quality=90))
+    assert np.abs(got.pixels - smooth).mean() < 0.02
+
+
+def test_sixteen_bit_precision_preserved(tmp_path):
+    # values that differ only below the 8-bit level
+    ints = (np.arange(24 * 32 * 3, dtype=np.int64) % 7 + 30000).astype(np.uint16).reshape(24, 32, 3)
+    x = ints.astype(np.float32) / 65535
+    for name in ("p.png", "t.tif"):
+        got = load_image(save_image(tmp_path / name, x, bit_depth=16))
+        assert got.bit_depth == 16
+        assert np.array_equal(np.rint(got.pixels * 65535).astype(np.uint16), ints)
+        out = save_image(tmp_path / f"copy_{name}", got.pixels, like=got)
+        arr = cv2.imdecode(np.fromfile(out, np.uint8), cv2.IMREAD_UNCHANGED)
+        assert arr.dtype == np.uint16
+        assert np.array_equal(arr[:, :, ::-1], ints)
+
+
+def test_sixteen_bit_png_from_opencv_is_rgb_not_bgr(tmp_path):
+    ints = np.zeros((4, 5, 3), np.uint16)
+    ints[..., 0] = 60000  # red
+    ints[..., 2] = 1000  # blue
+    ok, buf = cv2.imencode(".png", ints[:, :, ::-1].copy())
+    (tmp_path / "rgb16.png").write_bytes(buf.tobytes())
+    got = load_image(tmp_path / "rgb16.png")
+    assert got.bit_depth == 16 and got.mode == "RGB;16"
+    assert np.allclose(got.pixels[0, 0], [60000 / 65535, 0, 1000 / 65535])
+
+
+def test_default_depth_follows_like_and_format(tmp_path):
+    got16 = load_image(save_image(tmp_path / "a.png", _rand(), bit_depth=16))
+    assert load_image(save_image(tmp_path / "b.tif", got16.pixels, like=got16)).bit_depth == 16
+    assert load_image(save_image(tmp_path / "c.jpg", got16.pixels, like=got16)).bit_depth == 8
+    assert load_image(save_image(tmp_path / "d.png", got16.pixels, like=got16, bit_depth=8)).bit_depth == 8
+    assert load_image(save_image(tmp_path / "e.png", _rand())).bit_depth == 8
+
+
+@pytest.mark.parametrize("name", ["a.jpg", "a.webp", "a.bmp"])
+def test_sixteen_bit_request_for_8bit_format_is_an_error(tmp_path, name):
+    with pytest.raises(ImageFileError) as e:
+        save_image(tmp_path / name, _rand(), bit_depth=16)
+    msg = _assert_one_line_error(e, name)
+    assert "16" in msg
+    assert _listdir(tmp_path) == []
+
+
+def test_values_are_clamped_and_rounded(tmp_path):
+    x = np.array([[[-0.5, 1.7, np.nan], [0.5 / 255 + 1e-4, 0.5 / 255 - 1e-4, 254.6 / 255]]], np.float32)
+    got = load_image(save_image(tmp_path / "c.png", x))
+    assert _u8(got.pixels).tolist() == [[[0, 255, 0], [1, 0, 255]]]
+
+
+# ----------------------------------------------------------------------------- grayscale, alpha
+
+
+def test_grayscale_in_grayscale_out(tmp_path):
+    g = (RNG.random((20, 30)) * 255).astype(np.uint8)
+    Image.fromarray(g).save(tmp_path / "g.png")
+    got = load_image(tmp_path / "g.png")
+    assert got.grayscale and got.bit_depth == 8 and got.mode == "L"
+    assert got.pixels.shape == (20, 30, 3)
+    assert np.array_equal(got.pixels[..., 0], got.pixels[..., 2])
+    for name in ("o.png", "o.jpg", "o.tif", "o.bmp"):
+        out = save_image(tmp_path / name, got.pixels, like=got)
+        with Image.open(out) as im:
+            assert im.mode == "L", name
+        if name != "o.jpg":
+            assert np.array_equal(np.asarray(Image.open(out)), g), name
+    # WebP has no gray mode: written as RGB, still loads fine
+    assert load_image(save_image(tmp_path / "o.webp", got.pixels, like=got, quality=100)).pixels.shape == (20, 30, 3)
+
+
+def test_grayscale_output_is_luma_of_result(tmp_path):
+    Image.fromarray(np.full((4, 4), 100, np.uint8)).save(tmp_path / "g.png")
+    got = load_image(tmp_path / "g.png")
+    rgb = np.zeros((4, 4, 3), np.float32)
+    rgb[..., 1] = 1.0  # pure green
+    out = save_image(tmp_path / "o.png", rgb, like=got)
+    assert np.asarray(Image.open(out))[0, 0] == round(0.587 * 255)
+
+
+def test_grayscale_sixteen_bit(tmp_path):
+    g = (np.arange(12 * 10, dtype=np.uint16) * 517 + 3).reshape(12, 10)
+    Image.fromarray(g).save(tmp_path / "g16.png")  # Pillow writes I;16 PNG
+    got = load_image(tmp_path / "g16.png")
+    assert got.grayscale and got.bit_depth == 16
+    assert np.array_equal(np.rint(got.pixels[..., 1] * 65535).astype(np.uint16), g)
+    for name in ("o.png", "o.tif"):
+        out = save_image(tmp_path / name, got.pixels, like=got)
+        arr = cv2.imdecode(np.fromfile(out, np.uint8), cv2.IMREAD_UNCHANGED)
+        assert arr.ndim == 2 and arr.dtype == np.uint16, name
+        assert np.array_equal(arr, g), name
+        back = load_image(out)
+        assert back.grayscale and back.bit_depth == 16
+
+
+def test_alpha_passes_through_exactly_8bit(tmp_path):
+    rgba = (RNG.random((16, 20, 4)) * 255).astype(np.uint8)
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    got = load_image(tmp_path / "a.png")
+    assert got.alpha is not None and got.alpha.dtype == np.float32 and got.alpha.shape == (16, 20)
+    processed = np.clip(got.pixels * 0.9 + 0.05, 0, 1)
+    for name in ("o.png", "o.tif", "o.webp"):
+        out = save_image(tmp_path / name, processed, like=got, quality=100)
+        with Image.open(out) as im:
+            assert im.mode == "RGBA", name
+            assert np.array_equal(np.asarray(im)[..., 3], rgba[..., 3]), name
+        assert np.array_equal(load_image(out).alpha, got.alpha), name
+    # JPEG and BMP have no alpha: dropped without error
+    for name in ("o.jpg", "o.bmp"):
+        out = save_image(tmp_path / name, processed, like=got)
+        with Image.open(out) as im:
+            assert im.mode == "RGB"
+
+
+def test_alpha_passes_through_exactly_16bit_and_gray_alpha(tmp_path):
+    rgba = (RNG.random((9, 11, 4)) * 65535).astype(np.uint16)
+    ok, buf = cv2.imencode(".png", rgba[:, :, [2, 1, 0, 3]].copy())
+    (tmp_path / "a16.png").write_bytes(buf.tobytes())
+    got = load_image(tmp_path / "a16.png")
+    assert got.bit_depth == 16 and got.alpha is not None
+    assert np.array_equal(np.rint(got.alpha * 65535).astype(np.uint16), rgba[..., 3])
+    for name in ("o.png", "o.tif"):
+        back = load_image(save_image(tmp_path / name, got.pixels, like=got))
+        assert back.bit_depth == 16
+        assert np.array_equal(back.alpha, got.alpha), name
+
+    la = (RNG.random((7, 8, 2)) * 255).astype(np.uint8)
+    Image.merge("LA", [Image.fromarray(la[..., 0]), Image.fromarray(la[..., 1])]).save(tmp_path / "la.png")
+    got = load_image(tmp_path / "la.png")
+    assert got.grayscale and got.alpha is not None and got.mode == "LA"
+    out = save_image(tmp_path / "la_out.png", got.pixels, like=got)
+    with Image.open(out) as im:
+        assert im.mode == "LA"
+        assert np.array_equal(np.asarray(im), la)
+
+
+# ----------------------------------------------------------------------------- modes
+
+
+def test_palette_images_read_as_rgb_or_rgba(tmp_path):
+    rgb = (RNG.random((10, 12, 3)) * 255).astype(np.uint8)
+    p = Image.fromarray(rgb).quantize(8)
+    p.save(tmp_path / "p.png")
+    got = load_image(tmp_path / "p.png")
+    assert got.mode == "P" and got.alpha is None and not got.grayscale
+    expected = np.asarray(p.convert("RGB"))
+    assert np.array_equal(_u8(got.pixels), expected)
+
+    p.info["transparency"] = 0
+    p.save(tmp_path / "pt.png", transparency=0)
+    got = load_image(tmp_path / "pt.png")
+    assert got.alpha is not None
+    idx = np.asarray(p)
+    assert np.array_equal(got.alpha == 0, idx == 0)
+
+
+def test_cmyk_reads_as_rgb(tmp_path):
+    cmyk = np.zeros((8, 8, 4), np.uint8)
+    cmyk[:4, :, 0] = 255  # cyan top
+    cmyk[4:, :, 1] = 255  # magenta bottom
+    im = Image.frombytes("CMYK", (8, 8), cmyk.tobytes())
+    for name in ("c.jpg", "c.tif"):
+        im.save(tmp_path / name)
+        got = load_image(tmp_path / name)
+        assert got.mode == "CMYK" and got.pixels.shape == (8, 8, 3) and not got.grayscale
+        top, bottom = got.pixels[1, 1], got.pixels[6, 6]
+        assert top[0] < 0.2 and top[1] > 0.8 and top[2] > 0.8, name  # cyan
+        assert bottom[1] < 0.2 and bottom[0] > 0.8 and bottom[2] > 0.8, name  # magenta
+
+
+def test_bilevel_and_int16_modes(tmp_path):
+    bits = RNG.random((6, 9)) > 0.5
+    Image.fromarray(bits).save(tmp_path / "b.png")
+    got = load_image(tmp_path / "b.png")
+    assert got.grayscale and np.array_equal(got.pixels[..., 0] > 0.5, bits)
+
+    g = (np.arange(30, dtype=np.uint16) * 2000).reshape(5, 6)
+    Image.fromarray(g).save(tmp_path / "g.tif")
+    got = load_image(tmp_path / "g.tif")
+    assert got.grayscale and got.bit_depth == 16
+    assert np.array_equal(np.rint(got.pixels[..., 0] * 65535).astype(np.uint16), g)
+
+
+# ----------------------------------------------------------------------------- metadata
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_applied_like_pillow(tmp_path, orientation):
+    rgb = (RNG.random((6, 10, 3)) * 255).astype(np.uint8)
+    path = tmp_path / f"o{orientation}.png"
+    Image.fromarray(rgb).save(path, exif=_exif(orientation))
+    got = load_image(path)
+    with Image.open(path) as im:
+        expected = np.asarray(ImageOps.exif_transpose(im))
+    assert got.orientation == orientation
+    assert np.array_equal(_u8(got.pixels), expected)
+
+
+def test_orientation_6_rotates_and_saved_exif_says_1_and_keeps_tags(tmp_path):
+    rgb = np.zeros((20, 40, 3), np.uint8)
+    rgb[:, :20] = (255, 0, 0)  # left half red
+    src = tmp_path / "cam.jpg"
+    Image.fromarray(rgb).save(src, exif=_exif(6), quality=95)
+    got = load_image(src)
+    assert got.pixels.shape == (40, 20, 3)  # portrait now
+    assert got.pixels[5, 10, 0] > 0.8 and got.pixels[35, 10, 0] < 0.2  # red on top
+    for name in ("out.jpg", "out.png", "out.webp", "out.tif", "out16.tif", "out16.png"):
+        depth = 16 if "16" in name else None
+        out = save_image(tmp_path / name, got.pixels, like=got, bit_depth=depth)
+        with Image.open(out) as im:
+            assert im.size == (20, 40), name
+            ex = im.getexif()
+            assert ex.get(274) == 1, name
+            assert ex.get(271) == "TestCam" and ex.get(272) == "Model X", name
+            assert ex.get_ifd(0x8769).get(0x9003) == "2024:05:06 07:08:09", name
+        back = load_image(out)
+        assert back.orientation == 1 and back.pixels.shape == (40, 20, 3), name
+        assert back.exif is not None, name
+
+
+def test_icc_profile_kept(tmp_path):
+    icc = _srgb_icc()
+    Image.fromarray((RNG.random((8, 8, 3)) * 255).astype(np.uint8)).save(tmp_path / "i.jpg", icc_profile=icc)
+    got = load_image(tmp_path / "i.jpg")
+    assert got.icc_profile == icc
+    for name, depth in (("o.jpg", None), ("o.png", None), ("o16.png", 16), ("o.tif", None),
+                        ("o16.tif", 16), ("o.webp", None)):
+        out = save_image(tmp_path / name, got.pixels, like=got, bit_depth=depth)
+        with Image.open(out) as im:
+            assert im.info.get("icc_profile") == icc, name
+        assert load_image(out).icc_profile == icc, name
+
+
+def test_rgb_icc_not_written_into_grayscale_file(tmp_path):
+    Image.fromarray(np.full((4, 4), 9, np.uint8)).save(tmp_path / "g.png", icc_profile=_srgb_icc())
+    got = load_image(tmp_path / "g.png")
+    out = save_image(tmp_path / "o.png", got.pixels, like=got)
+    with Image.open(out) as im:
+        assert im.mode == "L" and not im.info.get("icc_profile")
+
+
+# ----------------------------------------------------------------------------- limits and errors
+
+
+def test_bomb_limit(tmp_path):
+    save_image(tmp_path / "photo.png", _rand(100, 100))
+    with pytest.raises(ImageFileError) as e:
+        load_image(tmp_path / "photo.png", max_pixels=5000)
+    msg = _assert_one_line_error(e, "photo.png")
+    assert "0.01 megapixels exceeds the limit of 0.005 megapixels" in msg
+    assert "--max-megapixels" in msg
+    assert load_image(tmp_path / "photo.png", max_pixels=10_000).pixels.shape == (100, 100, 3)
+
+
+def test_bomb_limit_module_default_and_16bit_path(tmp_path, monkeypatch):
+    save_image(tmp_path / "big.png", _rand(100, 100), bit_depth=16)
+    monkeypatch.setattr(F, "MAX_PIXELS", F.MAX_PIXELS)
+    F.set_max_megapixels(0.001)
+    with pytest.raises(ImageFileError, match="exceeds the limit of 0.001 megapixels"):
+        load_image(tmp_path / "big.png")
+    F.set_max_megapixels(None)  # no limit
+    assert load_image(tmp_path / "big.png").bit_depth == 16
+
+
+def test_message_format_for_large_numbers():
+    err = F._bomb_error("photo.jpg", 250_000_000, 200_000_000)
+    assert str(err) == (
+        "photo.jpg: 250 megapixels exceeds the limit of 200 megapixels (set --max-megapixels to raise it)"
+    )
+
+
+def test_our_limit_replaces_pillows_global(tmp_path, monkeypatch):
+    save_image(tmp_path / "a.tif", _rand(50, 50))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # Pillow would refuse 2500 px
+    assert load_image(tmp_path / "a.tif", max_pixels=10_000).pixels.shape == (50, 50, 3)
+    assert Image.MAX_IMAGE_PIXELS == 100  # restored
+
+
+def _jpeg_bytes():
+    buf = io.BytesIO()
+    Image.fromarray((RNG.random((64, 64, 3)) * 255).astype(np.uint8)).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def _png_bytes(depth=8):
+    x = RNG.random((64, 64, 3))
+    if depth == 8:
+        buf = io.BytesIO()
+        Image.fromarray((x * 255).astype(np.uint8)).save(buf, "PNG")
+        return buf.getvalue()
+    ok, buf = cv2.imencode(".png", (x * 65535).astype(np.uint16))
+    return buf.tobytes()
+
+
+def _flip_byte(data, i):
+    b = bytearray(data)
+    b[i] ^= 0xFF
+    return bytes(b)
+
+
+@pytest.mark.parametrize(
+    "name,make,words",
+    [
+        ("missing.jpg", None, "not found"),
+        ("folder.jpg", "dir", "folder"),
+        ("notes.jpg", lambda: b"hello, this is text\n" * 20, "not an image"),
+        ("empty.png", lambda: b"", "empty"),
+        ("cut.jpg", lambda: _jpeg_bytes()[: len(_jpeg_bytes()) // 2], "truncated"),
+        ("cut.png", lambda: _png_bytes()[: len(_png_bytes()) // 2], ""),
+        ("cut16.png", lambda: _png_bytes(16)[: len(_png_bytes(16)) // 2], ""),
+        ("header_only.png", lambda: _png_bytes()[:40], ""),
+        ("bad_crc.png", lambda: _flip_byte(_png_bytes(), 200), "corrupt"),
+        ("bad_crc16.png", lambda: _flip_byte(_png_bytes(16), 300), "corrupt"),
+        ("anim.gif", "gif", "unsupported image format GIF"),
+    ],
+)
+def test_bad_inputs_give_one_line_errors(tmp_path, name, make, words):
+    path = tmp_path / name
+    if make == "dir":
+        path.mkdir()
+    elif make == "gif":
+        Image.new("P", (4, 4)).save(path)
+    elif make is not None:
+        path.write_bytes(make())
+    with pytest.raises(ImageFileError) as e:
+        load_image(path)
+    msg = _assert_one_line_error(e, name)
+    assert words in msg
+    assert e.value.path == path
+
+
+def test_truncated_jpeg_is_not_loaded_grey(tmp_path):
+    data = _jpeg_bytes()
+    (tmp_path / "t.jpg").write_bytes(data[:-200])
+    with pytest.raises(ImageFileError, match="t.jpg"):
+        load_image(tmp_path / "t.jpg")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root ignores permissions")
+def test_permission_denied(tmp_path):
+    path = save_image(tmp_path / "locked.png", _rand())
+    path.chmod(0)
+    try:
+        with pytest.raises(ImageFileError, match="locked.png: permission denied"):
+            load_image(path)
+    finally:
+        path.chmod(0o644)
+
+
+def test_permission_denied_reported(tmp_path, monkeypatch):
+    path = save_image(tmp_path / "secret.png", _rand())
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    with pytest.raises(ImageFileError) as e:
+        load_image(path)
+    assert "permission denied" in _assert_one_line_error(e, "secret.png")
+
+
+def test_heic_without_pillow_heif_is_clear(tmp_path):
+    if F.heif_available():
+        pytest.skip("pillow-heif is installed")
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64)
+    with pytest.raises(ImageFileError) as e:
+        load_image(path)
+    assert "pillow-heif" in _assert_one_line_error(e, "IMG_0001.HEIC")
+
+
+# ----------------------------------------------------------------------------- atomic writes
+
+
+def _failing_save(self, fp, *args, **kwargs):
+    fp.write(b"partial data")
+    raise RuntimeError("encoder exploded")
+
+
+@pytest.mark.parametrize("name", ["new.png", "new.jpg", "new.webp"])
+def test_failed_encode_leaves_nothing(tmp_path, monkeypatch, name):
+    monkeypatch.setattr(Image.Image, "save", _failing_save)
+    with pytest.raises(ImageFileError) as e:
+        save_image(tmp_path / name, _rand())
+    msg = _assert_one_line_error(e, name)
+    assert "encoder exploded" in msg
+    assert _listdir(tmp_path) == []
+
+
+def test_failed_encode_keeps_existing_destination(tmp_path, monkeypatch):
+    dest = save_image(tmp_path / "keep.png", _rand())
+    before = dest.read_bytes()
+    monkeypatch.setattr(Image.Image, "save", _failing_save)
+    with pytest.raises(ImageFileError):
+        save_image(dest, _rand(), overwrite=True)
+    assert dest.read_bytes() == before
+    assert _listdir(tmp_path) == ["keep.png"]
+
+
+@pytest.mark.parametrize("encoder,name,depth", [("_encode_png16", "x.png", 16), ("_encode_tiff", "x.tif", 8)])
+def test_failed_own_encoders_leave_nothing(tmp_path, monkeypatch, encoder, name, depth):
+    def boom(fh, *a, **k):
+        fh.write(b"\x89PNG partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(F, encoder, boom)
+    with pytest.raises(ImageFileError, match="No space left on device"):
+        save_image(tmp_path / name, _rand(), bit_depth=depth)
+    assert _listdir(tmp_path) == []
+
+
+def test_successful_write_leaves_no_temp_files_and_normal_permissions(tmp_path):
+    out = save_image(tmp_path / "ok.png", _rand())
+    assert _listdir(tmp_path) == ["ok.png"]
+    if os.name == "posix":
+        umask = os.umask(0)
+        os.umask(umask)
+        assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_overwrite_refused_unless_asked(tmp_path):
+    dest = save_image(tmp_path / "o.png", _rand())
+    before = dest.read_bytes()
+    with pytest.raises(ImageFileError) as e:
+        save_image(dest, _rand())
+    assert "already exists" in _assert_one_line_error(e, "o.png")
+    assert dest.read_bytes() == before
+    save_image(dest, np.zeros((3, 3, 3), np.float32), overwrite=True)
+    assert load_image(dest).pixels.shape == (3, 3, 3)
+    assert _listdir(tmp_path) == ["o.png"]
+
+
+def test_refuses_to_overwrite_input(tmp_path, monkeypatch):
+    src = save_image(tmp_path / "in.png", _rand())
+    got = load_image(src)
+    monkeypatch.chdir(tmp_path)
+    for spelling in (src, Path("in.png"), tmp_path / "sub" / ".." / "in.png"):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        with pytest.raises(ImageFileError) as e:
+            save_image(spelling, got.pixels, like=got)
+        assert "input file" in _assert_one_line_error(e, "in.png")
+    if hasattr(os, "symlink"):
+        os.symlink(src, tmp_path / "link.png")
+        assert F.is_same_file(tmp_path / "link.png", src)
+        with pytest.raises(ImageFileError, match="input file"):
+            save_image(tmp_path / "link.png", got.pixels, like=got)
+    save_image(src, got.pixels * 0.5, like=got, overwrite=True)
+    assert np.allclose(load_image(src).pixels, np.rint(got.pixels * 0.5 * 255) / 255, atol=1e-6)
+
+
+def test_save_to_missing_folder_or_folder_path(tmp_path):
+    with pytest.raises(ImageFileError, match="does not exist"):
+        save_image(tmp_path / "nope" / "a.png", _rand())
+    (tmp_path / "d.png").mkdir()
+    with pytest.raises(ImageFileError, match="d.png: is a folder"):
+        save_image(tmp_path / "d.png", _rand())
+
+
+def test_bad_save_arguments(tmp_path):
+    with pytest.raises(ImageFileError, match="a.gif"):
+        save_image(tmp_path / "a.gif", _rand())
+    with pytest.raises(ImageFileError, match="HEIC"):
+        save_image(tmp_path / "a.heic", _rand())
+    with pytest.raises(ImageFileError, match="quality"):
+        save_image(tmp_path / "a.jpg", _rand(), quality=0)
+    with pytest.raises(ImageFileError, match="shape"):
+        save_image(tmp_path / "a.png", np.zeros((4, 4, 5), np.float32))
+    out = save_image(tmp_path / "noext", _rand(), format="png")
+    with Image.open(out) as im:
+        assert im.format == "PNG"
+    assert _listdir(tmp_path) == ["noext"]
+
+
+# ----------------------------------------------------------------------------- paths and helpers
+
+
+def test_non_ascii_paths(tmp_path):
+    folder = tmp_path / "Ордер 照片"
+    folder.mkdir()
+    x = _rand()
+    for name, depth in (("фото 写真.png", 8), ("фото 写真 16.png", 16), ("фото 写真.tif", 16), ("фото 写真.jpg", 8)):
+        out = save_image(folder / name, x, bit_depth=depth)
+        got = load_image(out)
+        assert got.path == folder / name and got.bit_depth == depth
+        if name.endswith(".jpg"):
+            assert np.abs(got.pixels - x).mean() < 0.03
+        else:
+            assert np.abs(got.pixels - x).max() < 0.002
+    with pytest.raises(ImageFileError) as e:
+        load_image(folder / "нет.png")
+    _assert_one_line_error(e, "нет.png")
+
+
+def test_supported_extensions_and_helpers(tmp_path):
+    assert isinstance(F.SUPPORTED_EXTENSIONS, tuple)
+    for ext in (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".heic"):
+        assert ext in F.SUPPORTED_EXTENSIONS
+        assert F.is_supported(f"a{ext.upper()}")
+    assert not F.is_supported("notes.txt")
+    assert not F.is_supported(".photo.png.tmp-1a2b3c4d")
+    assert not F.is_supported(".hidden.png")
+    assert F.output_format_for("x.JPG") == "JPEG"
+    assert F.output_format_for("x.tiff") == "TIFF"
+    assert F.output_format_for(Path("x.webp")) == "WEBP"
+    with pytest.raises(ImageFileError):
+        F.output_format_for("x.heic")
+    assert F.output_suffix_for("IMG.HEIC") == ".jpg"
+    assert F.output_suffix_for("a.PNG") == ".png"
+    assert F.is_same_file(tmp_path / "x", tmp_path / "." / "x")
+    assert not F.is_same_file(tmp_path / "x", tmp_path / "y")
+
+
+def test_loaded_image_fields(tmp_path):
+    got = load_image(save_image(tmp_path / "f.png", _rand(5, 7)))
+    assert (got.width, got.height, got.has_alpha) == (7, 5, False)
+    assert got.format == "PNG" and got.mode == "RGB" and got.exif is None and got.icc_profile is None
+    assert got.pixels.flags.c_contiguous
