@@ -1,0 +1,185 @@
+"""deblur-app deblur / batch."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from .. import imagefiles
+from ..engine.inference import EngineOptions
+from ..engine.progress import Progress
+from ..jobs import (
+    JobError,
+    SaveOptions,
+    default_output,
+    deblur_file,
+    load_model,
+    make_engine,
+    parse_model,
+)
+from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
+
+def _error(message: str) -> None:
+    print(f"deblur-app: {message}", file=sys.stderr)
+
+
+def _engine_from_args(args):
+    choice = parse_model(args.model, args.ensemble)
+    checkpoint = load_model(choice, args.weights)
+    ensemble = args.ensemble or bool(choice and choice.ensemble)
+    options = EngineOptions(device=args.device, precision=args.precision, tile=args.tile, ensemble=ensemble)
+    engine = make_engine(checkpoint, options)
+    name = checkpoint.variant.display_name + (" with self-ensemble" if ensemble else "")
+    return engine, f"{name} ({checkpoint.path.name}) on {engine.device} {engine.precision_name}"
+
+
+def _save_options(args) -> SaveOptions:
+    return SaveOptions(save_scales=args.save_scales, bit_depth=args.bit_depth, quality=args.quality, overwrite=args.overwrite)
+
+
+def _outputs_for(inputs: list[Path], output: Path | None) -> list[Path]:
+    if output is None:
+        return [default_output(p) for p in inputs]
+    if len(inputs) > 1 or output.is_dir():
+        if output.exists() and not output.is_dir():
+            raise JobError(f"{output}: several inputs need -o to be a folder")
+        output.mkdir(parents=True, exist_ok=True)
+        return [default_output(p, output) for p in inputs]
+    return [output]
+
+
+def _validate_save_args(args) -> str | None:
+    if not 1 <= args.quality <= 100:
+        return f"--quality must be from 1 to 100, not {args.quality}"
+    if args.tile is not None and args.tile < 0:
+        return f"--tile must be 0 (whole image) or a positive number of pixels, not {args.tile}"
+    return None
+
+
+def run_deblur(args) -> int:
+    problem = _validate_save_args(args)
+    if problem:
+        _error(problem)
+        return EXIT_USAGE
+    try:
+        outputs = _outputs_for(args.inputs, args.output)
+        engine, description = _engine_from_args(args)
+    except JobError as error:
+        _error(str(error))
+        return EXIT_FAILED
+    print(f"using {description}", file=sys.stderr)
+    failures = 0
+    for source, target in zip(args.inputs, outputs):
+        try:
+            done = deblur_file(source, target, engine, _save_options(args),
+                               progress=_terminal_progress(source.name), max_megapixels=args.max_megapixels)
+        except JobError as error:
+            _clear_line()
+            _error(str(error))
+            failures += 1
+            continue
+        _clear_line()
+        result = done.result
+        print(f"{source} -> {', '.join(str(p) for p in done.outputs)} "
+              f"({result.full.shape[1]}x{result.full.shape[0]}, {result.seconds:.1f} s, {result.tiles} tile(s))")
+        for note in result.notes:
+            print(f"  note: {note}", file=sys.stderr)
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _terminal_progress(label: str):
+    if not sys.stderr.isatty():
+        return None
+
+    def show(event: Progress) -> None:
+        print(f"\r{label}: {event.done}/{event.total} ({event.fraction:.0%})", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _clear_line() -> None:
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def batch_pairs(input_dir: Path, output_dir: Path, recursive: bool, template: str) -> list[tuple[Path, Path]]:
+    pattern = "**/*" if recursive else "*"
+    pairs = []
+    output_resolved = output_dir.resolve()
+    for source in sorted(input_dir.glob(pattern)):
+        if not source.is_file() or not imagefiles.is_supported(source):
+            continue
+        if output_resolved in source.resolve().parents:
+            continue  # never re-process our own outputs when OUTPUT_DIR is inside INPUT_DIR
+        relative = source.parent.relative_to(input_dir)
+        pairs.append((source, default_output(source, output_dir / relative, template)))
+    return pairs
+
+
+def run_batch(args) -> int:
+    problem = _validate_save_args(args)
+    if problem:
+        _error(problem)
+        return EXIT_USAGE
+    if not args.input_dir.is_dir():
+        _error(f"{args.input_dir}: not a folder")
+        return EXIT_USAGE
+    try:
+        default_output(Path("x.png"), None, args.name)
+    except (KeyError, IndexError, ValueError) as error:
+        _error(f"--name {args.name!r}: unknown placeholder {error}; use {{stem}}, {{ext}} or {{name}}")
+        return EXIT_USAGE
+    pairs = batch_pairs(args.input_dir, args.output_dir, args.recursive, args.name)
+    if not pairs:
+        _error(f"{args.input_dir}: no photos found" + ("" if args.recursive else " (use --recursive for sub-folders)"))
+        return EXIT_FAILED
+    try:
+        engine, description = _engine_from_args(args)
+    except JobError as error:
+        _error(str(error))
+        return EXIT_FAILED
+    print(f"using {description}", file=sys.stderr)
+    done, skipped, failures = 0, 0, []
+    started = time.monotonic()
+    bar = _progress_bar(len(pairs))
+    try:
+        for source, target in pairs:
+            if args.skip_existing and target.exists():
+                skipped += 1
+                _advance(bar, f"skipped {source}")
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                deblur_file(source, target, engine, _save_options(args), max_megapixels=args.max_megapixels)
+                done += 1
+                _advance(bar, f"{source} -> {target}")
+            except JobError as error:
+                failures.append(str(error))
+                _advance(bar, f"FAILED {error}", error=True)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(f"{done} deblurred, {skipped} skipped, {len(failures)} failed "
+          f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
+    for failure in failures:
+        print(f"  failed: {failure}", file=sys.stderr)
+    return EXIT_FAILED if failures else EXIT_OK
+
+
+def _progress_bar(total: int):
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="photo", file=sys.stderr)
+
+
+def _advance(bar, line: str, error: bool = False) -> None:
+    if bar is None:
+        print(line, file=sys.stderr if error else sys.stdout, flush=True)
+        return
+    if error:
+        bar.write(line, file=sys.stderr)
+    bar.update(1)

@@ -1,0 +1,175 @@
+"""The command-line contract: outputs, naming, errors and exit codes."""
+
+import hashlib
+
+import numpy as np
+import pytest
+
+from deblur_app import catalog, imagefiles
+from deblur_app.cli.main import main
+from deblur_app.model.checkpoints import save_checkpoint
+from deblur_app.model.mimo_unet import build_model
+
+
+@pytest.fixture(scope="module")
+def weights_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("weights")
+    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "test weights"})
+    return folder
+
+
+@pytest.fixture(autouse=True)
+def installed_weights(weights_dir, monkeypatch):
+    monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [weights_dir])
+
+
+@pytest.fixture
+def photo(tmp_path, photo_like):
+    def make(name="photo.png", size=(40, 56), folder=None):
+        path = (folder or tmp_path) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        imagefiles.save_image(path, photo_like(*size))
+        return path
+
+    return make
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_default_output_goes_beside_the_input_and_input_is_untouched(photo):
+    source = photo("shot.png")
+    before = digest(source)
+    assert main(["deblur", str(source), "--device", "cpu"]) == 0
+    output = source.with_name("shot_deblurred.png")
+    assert imagefiles.load_image(output).pixels.shape == (40, 56, 3)
+    assert digest(source) == before
+
+
+def test_single_output_file_with_scales_and_16_bit(photo, tmp_path):
+    source = photo()
+    target = tmp_path / "out" / "sharp.png"
+    target.parent.mkdir()
+    assert main(["deblur", str(source), "-o", str(target), "--save-scales", "--bit-depth", "16"]) == 0
+    full = imagefiles.load_image(target)
+    assert full.bit_depth == 16 and full.pixels.shape == (40, 56, 3)
+    assert imagefiles.load_image(tmp_path / "out" / "sharp_half.png").pixels.shape == (20, 28, 3)
+    assert imagefiles.load_image(tmp_path / "out" / "sharp_quarter.png").pixels.shape == (10, 14, 3)
+
+
+def test_several_inputs_go_into_the_output_folder(photo, tmp_path):
+    sources = [photo("a.png"), photo("b.jpg")]
+    out = tmp_path / "results"
+    assert main(["deblur", *map(str, sources), "-o", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["a_deblurred.png", "b_deblurred.jpg"]
+
+
+def test_existing_output_is_not_overwritten_without_flag(photo, capsys):
+    source = photo()
+    output = source.with_name("photo_deblurred.png")
+    output.write_bytes(b"keep me")
+    assert main(["deblur", str(source)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert output.read_bytes() == b"keep me"
+    assert main(["deblur", str(source), "--overwrite"]) == 0
+    assert output.read_bytes() != b"keep me"
+
+
+def test_input_is_never_overwritten_by_accident(photo, capsys):
+    source = photo()
+    before = digest(source)
+    assert main(["deblur", str(source), "-o", str(source)]) == 1
+    assert "already exists" in capsys.readouterr().err
+    assert digest(source) == before
+
+
+def test_bad_inputs_give_one_line_errors_and_the_rest_still_run(photo, tmp_path, capsys):
+    good = photo("good.png")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
+    assert main(["deblur", str(broken), str(tmp_path / "missing.png"), str(good)]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("deblur-app:")]
+    assert len(errors) == 2
+    assert "broken.jpg" in errors[0] and "missing.png" in errors[1]
+    assert "Traceback" not in "".join(errors)
+    assert good.with_name("good_deblurred.png").exists()
+    assert not (tmp_path / "broken_deblurred.jpg").exists()
+
+
+def test_16_bit_jpeg_is_a_clear_error(photo, capsys):
+    assert main(["deblur", str(photo()), "-o", "x.jpg", "--bit-depth", "16"]) == 1
+    assert "16-bit output needs PNG or TIFF" in capsys.readouterr().err
+
+
+def test_model_contradicting_weights_names_both(photo, weights_dir, capsys):
+    code = main(["deblur", str(photo()), "--model", "mimo-unet+", "--weights", str(weights_dir / "mimo-unet.safetensors")])
+    assert code == 1
+    error = capsys.readouterr().err
+    assert "holds MIMO-UNet weights" in error and "MIMO-UNet+ was asked for" in error
+
+
+def test_missing_weights_say_where_to_put_them(photo, capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [tmp_path / "nowhere"])
+    assert main(["deblur", str(photo()), "--model", "mimo-unet++"]) == 1
+    error = capsys.readouterr().err
+    assert "MIMO-UNetPlus.pkl" in error and "nowhere" in error
+
+
+def test_unavailable_device_is_a_clear_error(photo, capsys, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert main(["deblur", str(photo()), "--device", "cuda"]) == 1
+    assert "CUDA" in capsys.readouterr().err
+
+
+def test_batch_mirrors_tree_reports_failures_and_exits_1(photo, tmp_path, capsys):
+    source_dir = tmp_path / "in"
+    photo("top.png", folder=source_dir)
+    photo("nested.png", folder=source_dir / "trip" / "day1")
+    (source_dir / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    (source_dir / "notes.txt").write_text("not a photo")
+    out = tmp_path / "out"
+    assert main(["batch", str(source_dir), str(out), "--recursive", "--name", "{stem}-sharp{ext}"]) == 1
+    captured = capsys.readouterr()
+    assert (out / "top-sharp.png").exists() and (out / "trip" / "day1" / "nested-sharp.png").exists()
+    assert not (out / "corrupt-sharp.png").exists()
+    assert "corrupt.png" in captured.err and "2 deblurred, 0 skipped, 1 failed" in captured.err
+    leftovers = [p for p in out.rglob("*") if p.name.startswith(".")]
+    assert leftovers == []
+
+
+def test_batch_exit_0_without_failures_and_skip_existing(photo, tmp_path, capsys):
+    source_dir = tmp_path / "in"
+    photo("a.png", folder=source_dir)
+    photo("deep.png", folder=source_dir / "sub")
+    out = tmp_path / "out"
+    assert main(["batch", str(source_dir), str(out)]) == 0
+    assert [p.name for p in out.iterdir()] == ["a_deblurred.png"]  # not recursive
+    assert main(["batch", str(source_dir), str(out), "--skip-existing"]) == 0
+    assert "0 deblurred, 1 skipped, 0 failed" in capsys.readouterr().err
+
+
+def test_batch_usage_errors_exit_2(tmp_path, capsys):
+    assert main(["batch", str(tmp_path / "missing"), str(tmp_path / "out")]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["batch", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert main(["batch", str(tmp_path), str(tmp_path / "o"), "--name", "{nope}"]) == 2
+
+
+def test_info_lists_weights_devices_and_versions(capsys, weights_dir):
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "MIMO-UNet: " in out and str(weights_dir) in out and "test weights" in out
+    assert "MIMO-UNet+: none" in out and "cpu" in out and "torch" in out
+
+
+def test_tiled_cli_run_matches_whole(photo, tmp_path):
+    source = photo(size=(200, 260))
+    whole, tiled = tmp_path / "whole.png", tmp_path / "tiled.png"
+    assert main(["deblur", str(source), "-o", str(whole), "--tile", "0", "--precision", "fp32", "--bit-depth", "16"]) == 0
+    assert main(["deblur", str(source), "-o", str(tiled), "--tile", "128", "--precision", "fp32", "--bit-depth", "16"]) == 0
+    difference = np.abs(imagefiles.load_image(whole).pixels - imagefiles.load_image(tiled).pixels)
+    assert difference.max() < 1 / 255
