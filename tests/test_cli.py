@@ -173,3 +173,50 @@ def test_tiled_cli_run_matches_whole(photo, tmp_path):
     assert main(["deblur", str(source), "-o", str(tiled), "--tile", "128", "--precision", "fp32", "--bit-depth", "16"]) == 0
     difference = np.abs(imagefiles.load_image(whole).pixels - imagefiles.load_image(tiled).pixels)
     assert difference.max() < 1 / 255
+
+
+def test_decompression_bomb_limit_is_settable(photo, capsys):
+    source = photo(size=(40, 56))
+    assert main(["deblur", str(source), "--max-megapixels", "0.001"]) == 1
+    error = capsys.readouterr().err
+    assert "photo.png" in error and "limit" in error
+    assert not source.with_name("photo_deblurred.png").exists()
+
+
+def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, monkeypatch):
+    from deblur_app.engine import inference
+
+    source_dir = tmp_path / "in"
+    for name in ("a.png", "b.png", "c.png"):
+        photo(name, folder=source_dir)
+    real_run = inference.Deblurrer.run
+    calls = []
+
+    def interrupted_second_time(self, image, progress=None, cancel=None):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_run(self, image, progress, cancel)
+
+    monkeypatch.setattr(inference.Deblurrer, "run", interrupted_second_time)
+    out = tmp_path / "out"
+    assert main(["batch", str(source_dir), str(out)]) == 130
+    assert sorted(p.name for p in out.iterdir()) == ["a_deblurred.png"]
+
+
+def test_exif_orientation_icc_and_camera_tags_survive(tmp_path):
+    from PIL import Image, ImageCms
+
+    pixels = (np.random.default_rng(0).random((24, 40, 3)) * 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    exif[0x010F] = "TestCam"
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    source = tmp_path / "camera.jpg"
+    Image.fromarray(pixels).save(source, exif=exif.tobytes(), icc_profile=icc, quality=95)
+    assert main(["deblur", str(source)]) == 0
+    with Image.open(tmp_path / "camera_deblurred.jpg") as result:
+        assert result.size == (24, 40)  # upright: width and height swapped
+        assert result.info.get("icc_profile") == icc
+        tags = result.getexif()
+        assert tags.get(0x0112, 1) == 1 and tags.get(0x010F) == "TestCam"
