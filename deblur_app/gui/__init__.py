@@ -1,0 +1,1 @@
+"""The desktop window (PySide6). Only worker.py touches the engine."""

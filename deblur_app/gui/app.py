@@ -1,0 +1,136 @@
+"""Starting the window: ``run_app(paths)`` is what ``deblur-app`` calls."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+from .. import __version__
+
+ORGANISATION = "deblur_app"
+APPLICATION = "Deblur"
+SELF_TEST_TILE = 128
+SELF_TEST_TIMEOUT_MS = 10 * 60 * 1000
+
+
+def apply_theme(app: QApplication) -> None:
+    """A neutral dark theme: photos are judged against grey, not white."""
+    app.setStyle("Fusion")
+    palette = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: QColor(45, 45, 48),
+        QPalette.ColorRole.WindowText: QColor(220, 220, 220),
+        QPalette.ColorRole.Base: QColor(32, 32, 34),
+        QPalette.ColorRole.AlternateBase: QColor(45, 45, 48),
+        QPalette.ColorRole.ToolTipBase: QColor(250, 250, 240),
+        QPalette.ColorRole.ToolTipText: QColor(20, 20, 20),
+        QPalette.ColorRole.Text: QColor(220, 220, 220),
+        QPalette.ColorRole.Button: QColor(58, 58, 62),
+        QPalette.ColorRole.ButtonText: QColor(225, 225, 225),
+        QPalette.ColorRole.BrightText: QColor(255, 80, 80),
+        QPalette.ColorRole.Highlight: QColor(64, 128, 200),
+        QPalette.ColorRole.HighlightedText: QColor(255, 255, 255),
+        QPalette.ColorRole.Link: QColor(110, 170, 240),
+        QPalette.ColorRole.PlaceholderText: QColor(140, 140, 140),
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, colour)
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor(120, 120, 120))
+    app.setPalette(palette)
+
+
+def make_application(argv: list[str] | None = None) -> QApplication:
+    existing = QApplication.instance()
+    if existing is not None:
+        return existing
+    # crisp at fractional scale factors (150 %): no rounding of the device pixel ratio
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication(argv or [sys.argv[0] if sys.argv else "deblur-app"])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("deblur-app")
+    from .icons import app_icon
+
+    app.setWindowIcon(app_icon())
+    apply_theme(app)
+    return app
+
+
+def run_app(paths: list[str], self_test: bool = False) -> int:
+    """Open the window with ``paths``; with ``self_test`` deblur the first photo (tile 128) and exit.
+
+    The self-test exits 0 after a successful run, 1 on any failure, 2 on a timeout.
+    """
+    app = make_application()
+    from .main_window import MainWindow
+    from .settings import AppSettings
+    from .worker import stuck_threads
+
+    if self_test:
+        folder = tempfile.mkdtemp(prefix="deblur-selftest-")
+        settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
+    else:
+        settings = AppSettings()
+    window = MainWindow(settings)
+    window.show()
+    if paths:
+        window.open_paths(paths)
+    if self_test:
+        _arm_self_test(app, window, paths)
+    code = app.exec()
+    if stuck_threads():
+        # the model thread is inside a long torch call; never let Python destroy it mid-run
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _arm_self_test(app: QApplication, window, paths: list[str]) -> None:
+    def finish(code: int, message: str) -> None:
+        print(f"self-test: {message}", file=sys.stderr if code else sys.stdout, flush=True)
+        for photo in window.photos.values():
+            photo.saved_path = photo.saved_path or photo.path  # nothing to ask about on close
+        window.close()
+        app.exit(code)
+
+    from . import dialogs
+
+    # no modal dialogs in a self-test: report and carry on to the exit code
+    dialogs.show_error = lambda _parent, title, reason, details="": print(f"self-test: {title}: {reason}", file=sys.stderr)
+    dialogs.confirm = lambda *_args, **_kwargs: True
+    if not paths:
+        QTimer.singleShot(0, lambda: finish(1, "no photo given"))
+        return
+
+    started = {"done": False}
+
+    def maybe_start(*_args) -> None:
+        photo = window.current_photo()
+        if started["done"] or window.engine_info is None or photo is None or not photo.loaded:
+            return
+        started["done"] = True
+        window.panel.tile_spin.setValue(SELF_TEST_TILE)
+        window.deblur()
+
+    window.photo_loaded.connect(maybe_start)
+    window.engine.info_ready.connect(maybe_start)
+    window.run_finished.connect(lambda outcome: finish(
+        0, f"ok: {outcome.full.shape[1]}x{outcome.full.shape[0]} in {outcome.seconds:.1f} s, "
+           f"{outcome.tiles} tiles on {outcome.device} ({outcome.precision})"))
+    window.engine.failed.connect(lambda _id, reason, _details: finish(1, f"failed: {reason}"))
+    def load_failed(outcome) -> None:
+        if outcome.error:
+            finish(1, f"cannot open: {outcome.error}")
+
+    window.tasks.loaded.connect(load_failed)
+    QTimer.singleShot(SELF_TEST_TIMEOUT_MS, lambda: finish(2, "timed out"))

@@ -1,0 +1,327 @@
+"""Batch: deblur every photo of a folder on the window's worker thread.
+
+The dialog is not modal: the main window stays usable (it only refuses to
+start its own runs while the batch holds the model thread).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .icons import icon
+from .settings import AppSettings
+from .worker import BatchEvent, BatchRequest, BatchSummary, EngineClient, RunSettings, output_name
+
+MODEL_ITEMS = (  # label, variant, ensemble
+    ("MIMO-UNet", "mimo-unet", False),
+    ("MIMO-UNet+", "mimo-unet+", False),
+    ("MIMO-UNet++ (MIMO-UNet+ with ×8 ensemble, ≈8× slower)", "mimo-unet+", True),
+)
+
+
+def format_eta(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds} s"
+
+
+class BatchDialog(QDialog):
+    running_changed = Signal(bool)
+
+    def __init__(self, engine: EngineClient, settings: AppSettings, run_settings: RunSettings,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Batch Deblur")
+        self.engine = engine
+        self.settings = settings
+        self.run_settings = run_settings
+        self.job_id: int | None = None
+        self.summary: BatchSummary | None = None
+        self._total = 0
+        self._finished_files = 0
+        self._current_fraction = 0.0
+        self._started = 0.0
+        self._build()
+        engine.batch_event.connect(self._on_event)
+        engine.finished.connect(self._on_finished)
+        engine.failed.connect(self._on_failed)
+        engine.cancelled.connect(self._on_cancelled)
+        engine.busy_changed.connect(lambda _busy: self._update_buttons())
+        engine.info_ready.connect(lambda _info: self._update_models())
+        self._update_models()
+        self._update_buttons()
+
+    # -- layout
+
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        options = QGroupBox("Photos")
+        form = QFormLayout(options)
+        self.input_edit = QLineEdit(self.settings.folder("batch_input"))
+        self.input_edit.setToolTip("The folder holding the photos to deblur")
+        form.addRow("Input folder:", self._with_browse(self.input_edit, "batch_input"))
+        self.recursive_check = QCheckBox("Include sub-folders (the output mirrors the folder tree)")
+        self.recursive_check.setChecked(self.settings.batch_recursive)
+        self.recursive_check.setToolTip("Also deblur photos in folders inside the input folder")
+        form.addRow("", self.recursive_check)
+        self.output_edit = QLineEdit(self.settings.folder("batch_output"))
+        self.output_edit.setToolTip("Where the deblurred photos and the log file are written")
+        form.addRow("Output folder:", self._with_browse(self.output_edit, "batch_output"))
+        self.template_edit = QLineEdit(self.settings.batch_template)
+        self.template_edit.setToolTip("Output file name: {stem} = name without extension, {ext} = extension "
+                                      "(.jpg for formats that cannot be written), {name} = full name")
+        form.addRow("File names:", self.template_edit)
+        self.model_combo = QComboBox()
+        for label, variant, ensemble in MODEL_ITEMS:
+            self.model_combo.addItem(label, (variant, ensemble))
+        self.model_combo.setToolTip("The network; MIMO-UNet++ is the most accurate and the slowest")
+        form.addRow("Model:", self.model_combo)
+        self.skip_check = QCheckBox("Skip photos whose output already exists")
+        self.skip_check.setChecked(self.settings.batch_skip_existing)
+        self.skip_check.setToolTip("Leave existing outputs alone (otherwise they are replaced; originals never are)")
+        form.addRow("", self.skip_check)
+        self.problem_label = QLabel()
+        self.problem_label.setStyleSheet("color: #ff8a80")
+        self.problem_label.setWordWrap(True)
+        form.addRow("", self.problem_label)
+        layout.addWidget(options)
+
+        progress = QGroupBox("Progress")
+        grid = QVBoxLayout(progress)
+        self.file_label = QLabel("Not started")
+        self.file_label.setToolTip("The photo being deblurred now")
+        self.file_bar = QProgressBar()
+        self.file_bar.setFormat("This photo: %p%")
+        self.file_bar.setToolTip("Progress on the current photo (tiles and ensemble passes)")
+        self.overall_bar = QProgressBar()
+        self.overall_bar.setFormat("%v of %m photos")
+        self.overall_bar.setToolTip("Photos finished (done, skipped or failed) of all photos found")
+        self.eta_label = QLabel("")
+        self.eta_label.setToolTip("Time left, estimated from the photos done so far")
+        for widget in (self.file_label, self.file_bar, self.overall_bar, self.eta_label):
+            grid.addWidget(widget)
+        self.failures = QTreeWidget()
+        self.failures.setHeaderLabels(["Failed photo", "Reason"])
+        self.failures.setRootIsDecorated(False)
+        self.failures.setToolTip("Photos that could not be deblurred, with the reason")
+        self.failures.setMinimumHeight(90)
+        grid.addWidget(self.failures)
+        self.summary_label = QLabel("")
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        grid.addWidget(self.summary_label)
+        layout.addWidget(progress, 1)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        self.start_button = QPushButton(icon("deblur"), "Start")
+        self.start_button.setToolTip("Deblur every photo found in the input folder")
+        self.start_button.setDefault(True)
+        self.start_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
+        self.cancel_button.setToolTip("Stop after the current tile; finished photos are kept (Esc)")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button = QPushButton("Close")
+        self.close_button.setToolTip("Close this dialog (a running batch keeps running)")
+        self.close_button.clicked.connect(self.hide)
+        for button in (self.start_button, self.cancel_button, self.close_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.resize(640, 560)
+
+    def _with_browse(self, edit: QLineEdit, key: str) -> QWidget:
+        row = QWidget()
+        box = QHBoxLayout(row)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.addWidget(edit, 1)
+        button = QPushButton(icon("folder"), "Browse…")
+        button.setToolTip("Choose the folder")
+        button.clicked.connect(lambda: self._browse(edit, key))
+        box.addWidget(button)
+        return row
+
+    def _browse(self, edit: QLineEdit, key: str) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Choose Folder", edit.text() or self.settings.folder(key))
+        if folder:
+            edit.setText(folder)
+
+    def _update_models(self) -> None:
+        info = self.engine.info
+        model = self.model_combo.model()
+        for row, (_label, variant, _ensemble) in enumerate(MODEL_ITEMS):
+            item = model.item(row)
+            weights = info.weights.get(variant) if info else None
+            present = info is None or (weights is not None and weights.path is not None)
+            item.setEnabled(present)
+            item.setToolTip("" if present else (weights.missing_message if weights else "no weights installed"))
+        if not model.item(self.model_combo.currentIndex()).isEnabled():
+            for row in range(self.model_combo.count()):
+                if model.item(row).isEnabled():
+                    self.model_combo.setCurrentIndex(row)
+                    break
+
+    # -- running
+
+    @property
+    def running(self) -> bool:
+        return self.job_id is not None
+
+    def _update_buttons(self) -> None:
+        self.start_button.setEnabled(not self.running and not self.engine.busy)
+        self.cancel_button.setEnabled(self.running)
+        for widget in (self.input_edit, self.output_edit, self.template_edit, self.model_combo,
+                       self.recursive_check, self.skip_check):
+            widget.setEnabled(not self.running)
+
+    def validate(self) -> str:
+        source = Path(self.input_edit.text().strip()).expanduser()
+        target = Path(self.output_edit.text().strip()).expanduser()
+        if not self.input_edit.text().strip() or not source.is_dir():
+            return "Choose an input folder that exists."
+        if not self.output_edit.text().strip():
+            return "Choose an output folder."
+        try:
+            name = output_name(Path("photo.jpg"), self.template_edit.text())
+        except (KeyError, IndexError, ValueError) as error:
+            return f"File names: unknown placeholder {error}; use {{stem}}, {{ext}} or {{name}}."
+        if not name or "/" in name or "\\" in name:
+            return "File names: the template must give a plain file name."
+        if source.resolve() == target.resolve() and name == "photo.jpg":
+            return "The outputs would replace the originals: change the folder or the file names."
+        return ""
+
+    def start(self) -> None:
+        problem = self.validate()
+        self.problem_label.setText(problem)
+        if problem or self.running:
+            return
+        variant, ensemble = self.model_combo.currentData()
+        run = RunSettings(variant, ensemble, self.run_settings.device, self.run_settings.tile)
+        request = BatchRequest(
+            Path(self.input_edit.text().strip()).expanduser(), Path(self.output_edit.text().strip()).expanduser(), run,
+            recursive=self.recursive_check.isChecked(), template=self.template_edit.text(),
+            skip_existing=self.skip_check.isChecked(), quality=self.settings.quality,
+        )
+        self.settings.set_folder("batch_input", request.input_dir)
+        self.settings.set_folder("batch_output", request.output_dir)
+        self.settings.batch_template = request.template
+        self.settings.batch_recursive = request.recursive
+        self.settings.batch_skip_existing = request.skip_existing
+        self.failures.clear()
+        self.summary_label.setText("")
+        self.summary = None
+        self.file_label.setText("Looking for photos…")
+        self.file_bar.setValue(0)
+        self.overall_bar.setRange(0, 1)
+        self.overall_bar.setValue(0)
+        self.eta_label.setText("")
+        self._total, self._finished_files, self._current_fraction = 0, 0, 0.0
+        self._started = time.monotonic()
+        self.job_id = self.engine.submit(request)
+        self._update_buttons()
+        self.running_changed.emit(True)
+
+    def cancel(self) -> None:
+        if self.running:
+            self.engine.cancel()
+            self.file_label.setText("Cancelling…")
+
+    def keyPressEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Escape and self.running:
+            self.cancel()
+            return
+        super().keyPressEvent(event)
+
+    # -- worker events
+
+    def _on_event(self, job_id: int, event: BatchEvent) -> None:
+        if job_id != self.job_id:
+            return
+        if event.kind == "start":
+            self._total = event.total
+            self.overall_bar.setRange(0, max(1, event.total))
+            if event.total == 0:
+                self.file_label.setText("No photos found" + ("" if self.recursive_check.isChecked() else " (try sub-folders)"))
+        elif event.kind == "file":
+            self._current_fraction = 0.0
+            self.file_label.setText(f"{event.index + 1} of {event.total}: {event.path.name}")
+            self.file_bar.setValue(0)
+        elif event.kind == "progress":
+            self._current_fraction = event.fraction
+            self.file_bar.setValue(round(event.fraction * 100))
+        elif event.kind in ("done", "skipped", "failed"):
+            self._finished_files += 1
+            self._current_fraction = 0.0
+            self.overall_bar.setValue(self._finished_files)
+            self.file_bar.setValue(100)
+            if event.kind == "failed":
+                item = QTreeWidgetItem([str(event.path), event.reason])
+                item.setToolTip(1, event.reason)
+                item.setIcon(0, icon("error"))
+                self.failures.addTopLevelItem(item)
+                self.failures.resizeColumnToContents(0)
+        self._update_eta()
+
+    def _update_eta(self) -> None:
+        processed = self._finished_files + self._current_fraction
+        if not self._total or processed <= 0:
+            return
+        elapsed = time.monotonic() - self._started
+        remaining = elapsed / processed * (self._total - processed)
+        self.eta_label.setText(f"Elapsed {format_eta(elapsed)} · about {format_eta(remaining)} left")
+
+    def _on_finished(self, job_id: int, summary: object) -> None:
+        if job_id != self.job_id or not isinstance(summary, BatchSummary):
+            return
+        self.summary = summary
+        self.job_id = None
+        parts = [f"{summary.done} deblurred", f"{summary.skipped} skipped", f"{len(summary.failed)} failed"]
+        head = "Cancelled: " if summary.cancelled else "Finished: "
+        text = head + ", ".join(parts) + f" of {summary.total} in {format_eta(summary.seconds)}."
+        if summary.log_path:
+            text += f"\nLog: {summary.log_path}"
+        self.summary_label.setText(text)
+        self.file_label.setText("Cancelled" if summary.cancelled else "Done")
+        self.eta_label.setText("")
+        self._update_buttons()
+        self.running_changed.emit(False)
+
+    def _on_failed(self, job_id: int, reason: str, _details: str) -> None:
+        if job_id != self.job_id:
+            return
+        self.job_id = None
+        self.summary_label.setText(f"The batch could not run: {reason}")
+        self.file_label.setText("Failed")
+        self._update_buttons()
+        self.running_changed.emit(False)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if job_id != self.job_id:
+            return
+        self.job_id = None
+        self.summary_label.setText("Cancelled before the first photo.")
+        self._update_buttons()
+        self.running_changed.emit(False)

@@ -1,0 +1,25 @@
+"""Message boxes the window uses, in one place so tests can replace them."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+
+def show_error(parent: QWidget | None, title: str, reason: str, details: str = "") -> None:
+    """A one-line reason, with the technical details folded away."""
+    box = QMessageBox(QMessageBox.Icon.Warning, title, reason, QMessageBox.StandardButton.Ok, parent)
+    if details:
+        box.setDetailedText(details)
+    box.exec()
+
+
+def confirm(parent: QWidget | None, title: str, text: str, action: str = "OK", detail: str = "") -> bool:
+    """Ask before something destructive; the safe answer (Cancel) is the default."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    if detail:
+        box.setInformativeText(detail)
+    proceed = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.exec()
+    return box.clickedButton() is proceed

@@ -1,0 +1,101 @@
+"""Pure-array helpers for display: 8-bit conversion, pyramids, heatmaps.
+
+No Qt and no torch here, so every function runs in a background thread and is
+easy to test. Qt conversion lives in :mod:`deblur_app.gui.qtimage`.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Display pyramids stop when the longer side is at most this many pixels.
+PYRAMID_FLOOR = 1024
+#: A difference of this much (fraction of full range) saturates the heatmap.
+HEAT_RANGE = 0.15
+
+
+def to_u8(pixels: np.ndarray) -> np.ndarray:
+    """Float RGB in [0, 1] -> contiguous uint8 RGB."""
+    out = np.clip(pixels, 0.0, 1.0) * np.float32(255.0)
+    return np.ascontiguousarray(np.rint(out).astype(np.uint8))
+
+
+def network_pyramid(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The ½ and ¼ inputs exactly as MIMO-UNet builds them (nearest: every 2nd pixel)."""
+    half = pixels[::2, ::2]
+    return np.ascontiguousarray(half), np.ascontiguousarray(half[::2, ::2])
+
+
+def display_levels(image_u8: np.ndarray, floor: int = PYRAMID_FLOOR) -> list[np.ndarray]:
+    """Full size first, then area-averaged halvings until the long side is <= floor.
+
+    Built once per image so zoomed-out views draw a small pixmap instead of
+    resampling megapixels on every paint.
+    """
+    levels = [np.ascontiguousarray(image_u8)]
+    while max(levels[-1].shape[:2]) > floor and min(levels[-1].shape[:2]) >= 4:
+        previous = levels[-1]
+        size = (max(1, previous.shape[1] // 2), max(1, previous.shape[0] // 2))
+        levels.append(np.ascontiguousarray(cv2.resize(previous, size, interpolation=cv2.INTER_AREA)))
+    return levels
+
+
+def difference(original: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """Per-pixel |result - original|, averaged over channels (float32, H x W)."""
+    return np.abs(result.astype(np.float32) - original.astype(np.float32)).mean(axis=2)
+
+
+def heatmap(original: np.ndarray, result: np.ndarray, value_range: float = HEAT_RANGE) -> tuple[np.ndarray, float]:
+    """A uint8 RGB heatmap of the change over a dimmed grey copy of the photo.
+
+    Returns (image, largest change as a fraction of full range).
+    """
+    diff = difference(original, result)
+    strength = np.clip(diff / np.float32(value_range), 0.0, 1.0)
+    coloured = cv2.applyColorMap(np.rint(strength * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
+    grey = dimmed(original).astype(np.float32)
+    alpha = np.sqrt(strength)[..., None]
+    blended = grey * (1.0 - alpha) + coloured.astype(np.float32) * alpha
+    return np.ascontiguousarray(np.clip(blended, 0, 255).astype(np.uint8)), float(diff.max(initial=0.0))
+
+
+def dimmed(original: np.ndarray) -> np.ndarray:
+    """The heatmap's background: the photo in dark grey (uint8 RGB)."""
+    grey = original.astype(np.float32).mean(axis=2, keepdims=True) * np.float32(0.55 * 255.0)
+    return np.ascontiguousarray(np.repeat(np.rint(grey).astype(np.uint8), 3, axis=2))
+
+
+def preview_region(
+    visible: tuple[int, int, int, int], image_size: tuple[int, int], margin: int = 32, align: int = 4
+) -> tuple[int, int, int, int]:
+    """The crop (left, top, width, height) to deblur for a preview of a visible area.
+
+    The visible rectangle (image pixels) grows by ``margin`` for context, is
+    clamped to the image and aligned to ``align`` pixels where the image allows.
+    """
+    width, height = image_size
+    left, top, w, h = visible
+    x0 = max(0, min(width - 1, left - margin))
+    y0 = max(0, min(height - 1, top - margin))
+    x1 = max(x0 + 1, min(width, left + w + margin))
+    y1 = max(y0 + 1, min(height, top + h + margin))
+    x0 -= x0 % align
+    y0 -= y0 % align
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def paste(base: np.ndarray, patch: np.ndarray, left: int, top: int) -> np.ndarray:
+    """A copy of ``base`` with ``patch`` written at (left, top)."""
+    out = base.copy()
+    out[top : top + patch.shape[0], left : left + patch.shape[1]] = patch
+    return out
+
+
+def thumbnail(image_u8: np.ndarray, size: int = 160) -> np.ndarray:
+    height, width = image_u8.shape[:2]
+    scale = size / max(height, width)
+    if scale >= 1:
+        return np.ascontiguousarray(image_u8)
+    dims = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.ascontiguousarray(cv2.resize(image_u8, dims, interpolation=cv2.INTER_AREA))

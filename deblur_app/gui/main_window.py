@@ -1,0 +1,817 @@
+"""The main window: photos, side panel, views, menus, status bar.
+
+Actions are created once; whether each is enabled is decided in one place,
+:meth:`MainWindow._update_actions`. The model runs in the worker thread
+(worker.py) and files are read and written in a pool thread (tasks.py), so
+nothing slow runs on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QProgressBar,
+    QSplitter,
+    QToolBar,
+    QWidget,
+)
+
+from .. import imagefiles
+from . import dialogs
+from .about import AboutDialog
+from .batch_dialog import BatchDialog
+from .icons import app_icon, icon
+from .photos import Photo, shown_for
+from .qtimage import pixmaps
+from .save_dialog import SaveDialog
+from .settings import AppSettings
+from .side_panel import SidePanel
+from .tasks import FileTasks, LoadOutcome, SaveChoice, SaveOutcome, default_output_path, scale_targets
+from .viewers import MODE_TITLES, MODES, Layer, Viewers
+from .worker import DeblurOutcome, DeblurRequest, EngineClient, EngineInfo, LoadedModel
+
+APP_TITLE = "Deblur"
+LARGE_PHOTO_MP = 4.0  # above this on the CPU, the status bar suggests a preview first
+OPEN_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{e}" for e in imagefiles.SUPPORTED_EXTENSIONS))
+MODE_KEYS = {"side": "F5", "split": "F6", "scales": "F7", "difference": "F8"}
+MODE_TIPS = {
+    "side": "Original and result next to each other, zoom and pan linked",
+    "split": "One image with a draggable divider: original left, result right",
+    "scales": "The network's ¼, ½ and full outputs under the input reduced the same way",
+    "difference": "Heatmap of where the network changed the photo",
+}
+
+
+class MainWindow(QMainWindow):
+    photo_loaded = Signal(str)  # key
+    run_finished = Signal(object)  # DeblurOutcome
+    saved = Signal(object)  # list of paths
+
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings or AppSettings()
+        self.setWindowTitle(APP_TITLE)
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.photos: dict[str, Photo] = {}
+        self.engine = EngineClient(self)
+        self.tasks = FileTasks(self)
+        self.engine_info: EngineInfo | None = None
+        self.batch_dialog: BatchDialog | None = None
+        self.shutdown_timeout_ms = 15000
+        self.worker_stopped = True
+        self._run: dict | None = None  # job_id, photo_key, region, started, settings
+        self._show_original_key = False
+        self._closing = False
+
+        self._build_widgets()
+        self._create_actions()
+        self._create_menus()
+        self._create_toolbar()
+        self._create_status_bar()
+        self._connect()
+        self.filmstrip.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        for action in (self.act_deblur, self.act_save, self.act_save_as, self.act_close_photo):
+            self.filmstrip.addAction(action)
+        self._restore_settings()
+        QApplication.instance().installEventFilter(self)
+        self._update_actions()
+        self.statusBar().showMessage("Starting the engine…")
+
+    # ------------------------------------------------------------------ building
+
+    def _build_widgets(self) -> None:
+        self.filmstrip = QListWidget()
+        self.filmstrip.setObjectName("filmstrip")
+        self.filmstrip.setViewMode(QListWidget.ViewMode.IconMode)
+        self.filmstrip.setFlow(QListWidget.Flow.TopToBottom)
+        self.filmstrip.setWrapping(False)
+        self.filmstrip.setMovement(QListWidget.Movement.Static)
+        self.filmstrip.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.filmstrip.setIconSize(QSize(128, 96))
+        self.filmstrip.setGridSize(QSize(150, 124))
+        self.filmstrip.setWordWrap(False)
+        self.filmstrip.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.filmstrip.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.filmstrip.setToolTip("Opened photos: select one to show it (Alt+Up/Alt+Down)")
+        self.filmstrip.setMinimumWidth(120)
+        self.filmstrip.setAcceptDrops(False)
+
+        self.viewers = Viewers()
+        for view in self.viewers.all_views():
+            view.setAcceptDrops(False)
+            view.viewport().setAcceptDrops(False)
+        self.panel = SidePanel()
+        self.panel.setMinimumWidth(240)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("main-splitter")
+        self.splitter.addWidget(self.filmstrip)
+        self.splitter.addWidget(self.viewers)
+        self.splitter.addWidget(self.panel)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setCollapsible(1, False)
+        self.splitter.setSizes([160, 880, 270])
+        self.setCentralWidget(self.splitter)
+
+    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = "",
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            tip = f"{tip} ({QKeySequence(shortcuts[0]).toString(QKeySequence.SequenceFormat.NativeText)})" if tip else tip
+        action.setToolTip(tip or text.replace("&", "").replace("…", ""))
+        action.setStatusTip(tip)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        a = self._action
+        self.act_open = a("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open", "Open one or more photos")
+        self.act_save = a("&Save", self.save, QKeySequence.StandardKey.Save, "save",
+                          "Save the deblurred photo as {name}_deblurred beside the original")
+        self.act_save_as = a("Save &As…", self.save_as, "Ctrl+Shift+S", "save_as",
+                             "Save the deblurred photo with a chosen name, format and quality")
+        self.act_batch = a("&Batch…", self.show_batch, "Ctrl+B", "batch", "Deblur every photo in a folder")
+        self.act_close_photo = a("&Close Photo", self.close_current_photo, QKeySequence.StandardKey.Close, "close",
+                                 "Remove the selected photo from the list")
+        self.act_clear_recent = a("Clear Recent", self._clear_recent, None, "clear", "Forget the recent photos")
+        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit", "Close the window")
+        self.act_deblur = a("&Deblur", self.deblur, "Ctrl+R", "deblur", "Deblur the whole photo")
+        self.act_preview = a("&Preview Visible Area", self.preview, "Ctrl+Shift+R", "preview",
+                             "Deblur only the area in view at 100 %, to judge the effect in seconds")
+        self.act_cancel = a("&Cancel", self.cancel, "Esc", "cancel", "Stop the run; the previous result stays")
+        self.act_zoom_in = a("Zoom &In", lambda: self.viewers.zoom_by(1.25), [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
+                             "zoom_in", "Zoom in")
+        self.act_zoom_out = a("Zoom &Out", lambda: self.viewers.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut,
+                              "zoom_out", "Zoom out")
+        self.act_fit = a("&Fit to Window", self.viewers.fit, "Ctrl+0", "fit", "Show the whole photo")
+        self.act_actual = a("&Actual Pixels (100 %)", self.viewers.actual_size, "Ctrl+1", "actual",
+                            "One photo pixel per screen pixel")
+        self.act_original = a("Show &Original", self._toggle_original, None, "original",
+                              "Show the original in every view; hold Space to peek", checkable=True)
+        self.act_next = a("&Next Photo", lambda: self._step_photo(1), "Alt+Down", None, "Show the next photo in the list")
+        self.act_previous = a("P&revious Photo", lambda: self._step_photo(-1), "Alt+Up", None,
+                              "Show the previous photo in the list")
+        self.act_about = a("&About Deblur", self.show_about, None, "about", "Version, weights, devices")
+        self.act_about_qt = a("About &Qt", QApplication.aboutQt, None, None, "The Qt version in use")
+        self.mode_group = QActionGroup(self)
+        self.mode_actions: dict[str, QAction] = {}
+        for mode in MODES:
+            action = a(MODE_TITLES[mode], lambda _checked=False, m=mode: self.set_view_mode(m), MODE_KEYS[mode],
+                       mode, MODE_TIPS[mode], checkable=True)
+            self.mode_group.addAction(action)
+            self.mode_actions[mode] = action
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.act_open)
+        self.recent_menu = file_menu.addMenu(icon("recent"), "Open &Recent")
+        self.recent_menu.setToolTipsVisible(True)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_save)
+        file_menu.addAction(self.act_save_as)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_batch)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_close_photo)
+        file_menu.addAction(self.act_quit)
+        view_menu = bar.addMenu("&View")
+        for mode in MODES:
+            view_menu.addAction(self.mode_actions[mode])
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_original)
+        view_menu.addSeparator()
+        for action in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual):
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_next)
+        view_menu.addAction(self.act_previous)
+        run_menu = bar.addMenu("&Process")
+        for action in (self.act_deblur, self.act_preview, self.act_cancel):
+            run_menu.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_about)
+        help_menu.addAction(self.act_about_qt)
+
+    def _create_toolbar(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setIconSize(QSize(20, 20))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setMovable(False)
+        for action in (self.act_open, self.act_save, self.act_save_as):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for mode in MODES:
+            toolbar.addAction(self.mode_actions[mode])
+        toolbar.addSeparator()
+        for action in (self.act_zoom_out, self.act_zoom_in, self.act_fit, self.act_actual):
+            toolbar.addAction(action)
+            toolbar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        toolbar.addSeparator()
+        toolbar.addAction(self.act_batch)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _create_status_bar(self) -> None:
+        status = self.statusBar()
+        self.zoom_label = QLabel()
+        self.zoom_label.setToolTip("Zoom of the view (100 % = one photo pixel per screen pixel)")
+        self.size_label = QLabel()
+        self.size_label.setToolTip("Size of the selected photo")
+        self.model_label = QLabel()
+        self.model_label.setToolTip("The network used for the next run")
+        self.device_label = QLabel()
+        self.device_label.setToolTip("Where the network runs, and at what precision")
+        self.elapsed_label = QLabel()
+        self.elapsed_label.setToolTip("Time of the current or last run")
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(240)
+        self.progress_bar.setMinimumWidth(180)
+        self.progress_bar.setToolTip("Tiles (and ensemble passes) done")
+        self.progress_bar.setVisible(False)
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("Zoom 3200 %") + 8)
+        for index, widget in enumerate((self.progress_bar, self.elapsed_label, self.size_label, self.zoom_label,
+                                        self.model_label, self.device_label)):
+            if isinstance(widget, QLabel):
+                widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            status.addPermanentWidget(widget)
+        status.setStyleSheet("QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
+                             "QStatusBar QLabel { padding: 0px 8px; }")
+        self._tick = QTimer(self)
+        self._tick.setInterval(200)
+        self._tick.timeout.connect(self._show_elapsed)
+
+    def _connect(self) -> None:
+        self.filmstrip.currentItemChanged.connect(lambda *_: self._show_current())
+        self.panel.options_changed.connect(self._options_changed)
+        self.panel.run_button.clicked.connect(self._run_button_clicked)
+        self.panel.preview_button.clicked.connect(self.preview)
+        self.viewers.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100 * self.devicePixelRatioF():.0f} %"))
+        engine = self.engine
+        engine.info_ready.connect(self._on_engine_info)
+        engine.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        engine.model_loaded.connect(self._on_model_loaded)
+        engine.progress.connect(self._on_progress)
+        engine.finished.connect(self._on_finished)
+        engine.failed.connect(self._on_failed)
+        engine.cancelled.connect(self._on_cancelled)
+        engine.busy_changed.connect(lambda _busy: self._update_actions())
+        self.tasks.loaded.connect(self._on_loaded)
+        self.tasks.saved.connect(self._on_saved)
+        self.tasks.thumbnail.connect(self._on_thumbnail)
+
+    # ------------------------------------------------------------------ state
+
+    def current_photo(self) -> Photo | None:
+        item = self.filmstrip.currentItem()
+        return self.photos.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
+
+    @property
+    def running(self) -> bool:
+        return self._run is not None
+
+    def _update_actions(self) -> None:
+        """The single place deciding which actions are enabled."""
+        photo = self.current_photo()
+        engine_ready = self.engine_info is not None and self.panel.model_available()
+        batch_busy = self.engine.busy_kind == "batch"
+        running = self._run is not None
+        has_image = photo is not None and photo.loaded
+        can_run = has_image and engine_ready and not batch_busy
+        self.act_deblur.setEnabled(can_run and not running)
+        self.act_preview.setEnabled(can_run and not running)
+        self.act_cancel.setEnabled(running)
+        self.act_save.setEnabled(photo is not None and photo.result is not None and photo.saved_path is None)
+        self.act_save_as.setEnabled(photo is not None and photo.result is not None)
+        for action in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual, self.act_original):
+            action.setEnabled(has_image)
+        self.act_close_photo.setEnabled(photo is not None)
+        self.act_next.setEnabled(self.filmstrip.count() > 1)
+        self.act_previous.setEnabled(self.filmstrip.count() > 1)
+        self.act_batch.setEnabled(self.engine_info is not None)
+        self.act_clear_recent.setEnabled(bool(self.settings.recent_files()))
+        button = self.panel.run_button
+        if running:
+            button.setText("Cancel")
+            button.setIcon(icon("cancel"))
+            button.setToolTip("Stop at the next tile; the previous result stays (Esc)")
+            button.setEnabled(True)
+        else:
+            button.setText("Deblur")
+            button.setIcon(icon("deblur"))
+            if batch_busy:
+                tip = "A batch is running; wait for it or cancel it in the batch window"
+            elif self.engine_info is not None and not self.panel.model_available():
+                tip = "No model weights installed: see the note below"
+            else:
+                tip = "Deblur the whole photo (Ctrl+R)"
+            button.setToolTip(tip)
+            button.setEnabled(self.act_deblur.isEnabled())
+        self.panel.preview_button.setEnabled(self.act_preview.isEnabled())
+        self.progress_bar.setVisible(running)
+        self.setWindowModified(any(p.unsaved for p in self.photos.values()))
+
+    # ------------------------------------------------------------------ opening
+
+    def open_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open Photos", self.settings.folder("open"), OPEN_FILTER)
+        if paths:
+            self.open_paths(paths)
+
+    def open_paths(self, paths: list[str | Path]) -> int:
+        """Add photos (folders add the photos inside); select the first new one. Returns how many were added."""
+        files: list[Path] = []
+        for raw in paths:
+            path = Path(raw).expanduser()
+            if path.is_dir():
+                files.extend(sorted(p for p in path.iterdir() if p.is_file() and imagefiles.is_supported(p)))
+            else:
+                files.append(path)
+        first_item = None
+        added = 0
+        for path in files:
+            key = str(path.resolve()) if path.exists() else str(path.absolute())
+            if key in self.photos:
+                first_item = first_item or self._item_for(key)
+                continue
+            photo = Photo(key, path)
+            self.photos[key] = photo
+            item = QListWidgetItem(icon("photo"), path.name)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            item.setToolTip(str(path))
+            item.setSizeHint(QSize(146, 120))
+            self.filmstrip.addItem(item)
+            first_item = first_item or item
+            added += 1
+            self.tasks.thumbnail_for(key, path)
+        if files:
+            self.settings.set_folder("open", files[0].parent)
+        if first_item is not None:
+            self.filmstrip.setCurrentItem(first_item)
+        self._update_actions()
+        return added
+
+    def _item_for(self, key: str) -> QListWidgetItem | None:
+        for row in range(self.filmstrip.count()):
+            item = self.filmstrip.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                return item
+        return None
+
+    def _show_current(self) -> None:
+        photo = self.current_photo()
+        if photo is not None and not photo.loaded and not photo.loading:
+            photo.loading = True
+            self.statusBar().showMessage(f"Opening {photo.path.name}…")
+            self.tasks.load(photo.key, photo.path)
+        self._refresh_views()
+        self._update_actions()
+
+    def _on_loaded(self, outcome: LoadOutcome) -> None:
+        photo = self.photos.get(outcome.key)
+        if photo is None:
+            return
+        photo.loading = False
+        if outcome.error:
+            self._remove_photo(photo.key)
+            self.settings.remove_recent(photo.path)
+            self.statusBar().showMessage(f"Could not open {photo.path.name}", 8000)
+            dialogs.show_error(self, "Cannot Open Photo", outcome.error, outcome.details)
+            self._update_actions()
+            return
+        photo.image = outcome.image
+        photo.original = Layer(pixmaps(outcome.levels))
+        item = self._item_for(photo.key)
+        if item is not None and outcome.thumb is not None:
+            item.setIcon(QIcon(QPixmap.fromImage(outcome.thumb)))
+        self.settings.add_recent(photo.path)
+        message = f"Opened {photo.path.name}"
+        megapixels = photo.image.width * photo.image.height / 1e6
+        device = self.panel.run_settings().device
+        on_cpu = device == "cpu" or (device == "auto" and self.engine_info is not None and self.engine_info.auto_device == "cpu")
+        if megapixels >= LARGE_PHOTO_MP and on_cpu:
+            message += f" ({megapixels:.0f} MP on the CPU: try Preview, Ctrl+Shift+R, to judge the effect in seconds)"
+        self.statusBar().showMessage(message, 10000)
+        if photo is self.current_photo():
+            self._refresh_views()
+        self._update_actions()
+        self.photo_loaded.emit(photo.key)
+
+    def _on_thumbnail(self, key: str, image: QImage) -> None:
+        item = self._item_for(key)
+        photo = self.photos.get(key)
+        if item is not None and photo is not None and not photo.loaded:
+            item.setIcon(QIcon(QPixmap.fromImage(image)))
+
+    def _refresh_views(self) -> None:
+        photo = self.current_photo()
+        self.size_label.setText(photo.size_text if photo else "")
+        if photo is None or photo.original is None:
+            message = f"Opening {photo.path.name}…" if photo is not None else ""
+            self.viewers.set_content(None, None, message=message)
+            self.setWindowTitle(f"{APP_TITLE}[*]")
+            self.panel.result_label.setText("No result yet")
+            return
+        self.setWindowTitle(f"{photo.path.name}[*] — {APP_TITLE}")
+        shown = photo.shown
+        outcome = photo.preview if (photo.preview is not None and shown is not None and shown.mark is not None) else photo.result
+        if shown is None:
+            self.viewers.set_content(photo.original, None)
+        else:
+            self.viewers.set_content(photo.original, shown.result, shown.heat, shown.scales,
+                                     outcome.max_change if outcome else 0.0, shown.mark)
+        self.panel.result_label.setText(self._describe_outcome(photo, outcome))
+
+    def _describe_outcome(self, photo: Photo, outcome: DeblurOutcome | None) -> str:
+        if outcome is None:
+            return "No result yet"
+        what = "Preview of the visible area" if outcome.preview else "Whole photo"
+        lines = [
+            f"{what}: {outcome.full.shape[1]} × {outcome.full.shape[0]}",
+            f"{outcome.model_name} on {outcome.device} ({outcome.precision}"
+            + (f", {outcome.backend})" if outcome.backend != "torch" else ")"),
+            f"{outcome.seconds:.1f} s, {outcome.tiles} tile{'s' if outcome.tiles != 1 else ''}"
+            + (f" × {outcome.passes} passes" if outcome.passes > 1 else ""),
+            f"Largest change {outcome.max_change * 100:.1f} %",
+        ]
+        lines += outcome.notes
+        if not outcome.preview:
+            lines.append(f"Saved to {photo.saved_path.name}" if photo.saved_path else "Not saved yet")
+        return "\n".join(lines)
+
+    def _step_photo(self, step: int) -> None:
+        count = self.filmstrip.count()
+        if count:
+            self.filmstrip.setCurrentRow((self.filmstrip.currentRow() + step) % count)
+
+    def close_current_photo(self) -> None:
+        photo = self.current_photo()
+        if photo is None:
+            return
+        if photo.unsaved and not dialogs.confirm(
+            self, "Close Photo", f"The deblurred {photo.path.name} is not saved.", "Close Without Saving"
+        ):
+            return
+        if self._run is not None and self._run["photo_key"] == photo.key:
+            self.cancel()
+        self._remove_photo(photo.key)
+
+    def _remove_photo(self, key: str) -> None:
+        item = self._item_for(key)
+        if item is not None:
+            self.filmstrip.takeItem(self.filmstrip.row(item))
+        self.photos.pop(key, None)
+        self._show_current()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        for index, path in enumerate(files):
+            action = self.recent_menu.addAction(f"&{index + 1 if index < 9 else 0}  {Path(path).name}")
+            action.setToolTip(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_paths([p]))
+        if not files:
+            self.recent_menu.addAction("No recent photos").setEnabled(False)
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction(self.act_clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._update_actions()
+
+    # drag and drop
+
+    def dragEnterEvent(self, event) -> None:
+        if self._dropped_paths(event.mimeData()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:
+        self.dragEnterEvent(event)
+
+    def dropEvent(self, event) -> None:
+        paths = self._dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+        else:
+            event.ignore()
+
+    @staticmethod
+    def _dropped_paths(mime) -> list[Path]:
+        if not mime.hasUrls():
+            return []
+        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+        return [p for p in paths if p.is_dir() or imagefiles.is_supported(p)]
+
+    # ------------------------------------------------------------------ running
+
+    def _run_button_clicked(self) -> None:
+        if self.running:
+            self.cancel()
+        else:
+            self.deblur()
+
+    def deblur(self) -> None:
+        self._start(region=None)
+
+    def preview(self) -> None:
+        from .imaging import preview_region
+
+        photo = self.current_photo()
+        if photo is None or not photo.loaded:
+            return
+        if self.viewers.mode() == "scales":
+            self.set_view_mode("side")
+        self.viewers.actual_size()  # the preview is judged at 100 %
+        visible = self.viewers.visible_region()
+        if visible is None:
+            return
+        region = preview_region(visible, (photo.image.width, photo.image.height))
+        if region[2] >= photo.image.width and region[3] >= photo.image.height:
+            region = None  # the whole photo is in view: a preview would be a full run
+        self._start(region=region)
+
+    def _start(self, region: tuple[int, int, int, int] | None, photo: Photo | None = None) -> None:
+        photo = photo or self.current_photo()
+        if photo is None or not photo.loaded:
+            return
+        settings = self.panel.run_settings()
+        request = DeblurRequest(photo.key, photo.image.pixels, settings, region)
+        job_id = self.engine.submit(request)
+        self._run = {"job_id": job_id, "photo_key": photo.key, "region": region, "started": time.monotonic()}
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.setFormat("Starting…")
+        self.elapsed_label.setText("")
+        self._tick.start()
+        self.statusBar().showMessage(f"{'Previewing' if region else 'Deblurring'} {photo.path.name} with {settings.model_name}…")
+        self._update_actions()
+
+    def cancel(self) -> None:
+        if self._run is not None:
+            self.engine.cancel()
+            self.statusBar().showMessage("Cancelling…")
+
+    def _options_changed(self) -> None:
+        run = self.panel.run_settings()
+        self.settings.model = run.variant
+        self.settings.ensemble = run.ensemble
+        self.settings.device = run.device
+        self.settings.tile = self.panel.tile_spin.value()
+        self.model_label.setText(run.model_name)
+        if self._run is not None:  # a changed setting restarts the run with it
+            photo = self.photos.get(self._run["photo_key"])
+            if photo is not None:
+                self.statusBar().showMessage("Settings changed: restarting…")
+                self._start(self._run["region"], photo)
+        self._update_actions()
+
+    def _is_current_run(self, job_id: int) -> bool:
+        return self._run is not None and self._run["job_id"] == job_id
+
+    def _end_run(self) -> None:
+        if self._run is not None:
+            self.elapsed_label.setText(f"Last run {time.monotonic() - self._run['started']:.1f} s")
+        self._run = None
+        self._tick.stop()
+        self._update_actions()
+
+    def _show_elapsed(self) -> None:
+        if self._run is not None:
+            self.elapsed_label.setText(f"Running {time.monotonic() - self._run['started']:.0f} s")
+
+    def _on_progress(self, job_id: int, done: int, total: int, text: str) -> None:
+        if not self._is_current_run(job_id):
+            return
+        self.progress_bar.setRange(0, max(1, total))
+        self.progress_bar.setValue(done)
+        self.progress_bar.setFormat(text.capitalize().replace("%", "%%"))
+
+    def _on_finished(self, job_id: int, outcome: object) -> None:
+        if not self._is_current_run(job_id) or not isinstance(outcome, DeblurOutcome):
+            return
+        self._end_run()
+        self.elapsed_label.setText(f"Last run {outcome.seconds:.1f} s")
+        photo = self.photos.get(outcome.photo_key)
+        if photo is None or photo.original is None:
+            return
+        if outcome.preview:
+            photo.preview = outcome
+        else:
+            photo.result, photo.preview, photo.saved_path = outcome, None, None
+        photo.shown = shown_for(outcome, photo.original)
+        item = self._item_for(photo.key)
+        if item is not None:
+            item.setText(photo.path.name if outcome.preview else f"● {photo.path.name}")
+            item.setToolTip(f"{photo.path}\n{'Preview only' if outcome.preview else 'Deblurred, not saved'}")
+        what = "Preview" if outcome.preview else "Deblurred"
+        self.statusBar().showMessage(
+            f"{what} {photo.path.name} in {outcome.seconds:.1f} s "
+            f"({outcome.tiles} tile{'s' if outcome.tiles != 1 else ''} on {outcome.device})", 10000)
+        if photo is self.current_photo():
+            self._refresh_views()
+        self._update_actions()
+        self.run_finished.emit(outcome)
+
+    def _on_failed(self, job_id: int, reason: str, details: str) -> None:
+        if not self._is_current_run(job_id):
+            return
+        self._end_run()
+        self.statusBar().showMessage("Deblurring failed", 8000)
+        dialogs.show_error(self, "Deblurring Failed", reason, details)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if not self._is_current_run(job_id):
+            return
+        self._end_run()
+        self.statusBar().showMessage("Cancelled; the previous result is kept", 8000)
+
+    def _on_engine_info(self, info: EngineInfo) -> None:
+        self.engine_info = info
+        self.panel.set_engine_info(info, self.settings.model, self.settings.device)
+        run = self.panel.run_settings()
+        self.model_label.setText(run.model_name)
+        if not self.device_label.text():
+            self.device_label.setText(f"Device: {info.auto_device.upper()}")
+        self.statusBar().showMessage("Ready" if self.panel.model_available() else "No model weights installed", 5000)
+        self._update_actions()
+
+    def _on_model_loaded(self, model: LoadedModel) -> None:
+        self.device_label.setText(f"Device: {model.device.upper()} ({model.precision})")
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self) -> None:
+        photo = self.current_photo()
+        if photo is None or photo.result is None:
+            return
+        target = photo.save_target or default_output_path(photo.path)
+        self._save(photo, SaveChoice(target, None, self.settings.quality, self.settings.save_scales))
+
+    def save_as(self) -> None:
+        photo = self.current_photo()
+        if photo is None or photo.result is None:
+            return
+        default = photo.save_target or default_output_path(photo.path)
+        folder = self.settings.folder("save")
+        if folder and not photo.save_target and Path(folder).is_dir():
+            default = Path(folder) / default.name
+        dialog = SaveDialog(default, photo.image.bit_depth, self.settings.quality, self.settings.save_scales, self)
+        if dialog.exec() != SaveDialog.DialogCode.Accepted:
+            return
+        choice = dialog.choice()
+        self.settings.quality = choice.quality
+        self.settings.save_scales = choice.save_scales
+        self.settings.set_folder("save", choice.path.parent)
+        photo.save_target = choice.path
+        self._save(photo, choice)
+
+    def _save(self, photo: Photo, choice: SaveChoice) -> None:
+        targets = [choice.path] + (list(scale_targets(choice.path).values()) if choice.save_scales else [])
+        if any(imagefiles.is_same_file(t, photo.path) for t in targets if t.exists()):
+            if not dialogs.confirm(self, "Replace the Original?",
+                                   f"{choice.path.name} is the original photo. Replace it with the deblurred version?",
+                                   "Replace Original", "The original cannot be recovered afterwards."):
+                return
+            choice.overwrite = True
+        existing = [t for t in targets if t.exists() and not imagefiles.is_same_file(t, photo.path)]
+        if existing:
+            names = ", ".join(t.name for t in existing)
+            if not dialogs.confirm(self, "Replace Files?", f"{names} already exist{'s' if len(existing) == 1 else ''}.",
+                                   "Replace"):
+                return
+            choice.overwrite = True
+        self.statusBar().showMessage(f"Saving {choice.path.name}…")
+        self.tasks.save(photo.key, photo.image, photo.result, choice)
+
+    def _on_saved(self, outcome: SaveOutcome) -> None:
+        photo = self.photos.get(outcome.key)
+        if outcome.error:
+            self.statusBar().showMessage("Saving failed", 8000)
+            dialogs.show_error(self, "Cannot Save", outcome.error, outcome.details)
+            return
+        if photo is not None and outcome.paths:
+            photo.saved_path = outcome.paths[0]
+            item = self._item_for(photo.key)
+            if item is not None:
+                item.setText(f"✓ {photo.path.name}")
+                item.setToolTip(f"{photo.path}\nSaved to {photo.saved_path}")
+            if photo is self.current_photo():
+                self._refresh_views()
+        self.statusBar().showMessage("Saved " + ", ".join(p.name for p in outcome.paths), 8000)
+        self._update_actions()
+        self.saved.emit(outcome.paths)
+
+    # ------------------------------------------------------------------ views
+
+    def set_view_mode(self, mode: str) -> None:
+        self.viewers.set_mode(mode)
+        self.mode_actions[self.viewers.mode()].setChecked(True)
+        self.settings.view_mode = self.viewers.mode()
+
+    def _toggle_original(self, checked: bool) -> None:
+        self.viewers.set_flipped(checked or self._show_original_key)
+
+    def set_show_original(self, shown: bool) -> None:
+        """Hold-Space behaviour: show the original while the key is down."""
+        self._show_original_key = shown
+        self.viewers.set_flipped(shown or self.act_original.isChecked())
+
+    def eventFilter(self, watched, event) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease) and event.key() == Qt.Key.Key_Space:
+            active = QApplication.activeWindow()
+            focus = QApplication.focusWidget()
+            typing = isinstance(focus, (QLineEdit, QAbstractSpinBox)) or (
+                isinstance(focus, QComboBox) and focus.isEditable())
+            if (active is self or (active is None and self.isVisible())) and not typing and isinstance(watched, QWidget) \
+                    and watched.window() is self:
+                if not event.isAutoRepeat():
+                    self.set_show_original(kind == QEvent.Type.KeyPress)
+                return True
+        return super().eventFilter(watched, event)
+
+    # ------------------------------------------------------------------ dialogs
+
+    def show_about(self) -> None:
+        AboutDialog(self.engine.info, self.engine.loaded_model, self).exec()
+
+    def show_batch(self) -> None:
+        if self.batch_dialog is None:
+            self.batch_dialog = BatchDialog(self.engine, self.settings, self.panel.run_settings(), self)
+            self.batch_dialog.running_changed.connect(lambda _r: self._update_actions())
+        self.batch_dialog.run_settings = self.panel.run_settings()
+        self.batch_dialog.show()
+        self.batch_dialog.raise_()
+        self.batch_dialog.activateWindow()
+
+    # ------------------------------------------------------------------ settings and closing
+
+    def _restore_settings(self) -> None:
+        self.panel.set_values(self.settings.model, self.settings.ensemble, self.settings.device, self.settings.tile)
+        self.model_label.setText(self.panel.run_settings().model_name)
+        geometry = self.settings.geometry()
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 800)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.splitter_state()
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self.set_view_mode(self.settings.view_mode)
+
+    def save_settings(self) -> None:
+        self.settings.set_geometry(self.saveGeometry())
+        self.settings.set_window_state(self.saveState())
+        self.settings.set_splitter_state(self.splitter.saveState())
+        self.settings.view_mode = self.viewers.mode()
+        self.settings.sync()
+
+    def closeEvent(self, event) -> None:
+        if self._closing:
+            event.accept()
+            return
+        unsaved = [p for p in self.photos.values() if p.unsaved]
+        if unsaved:
+            names = ", ".join(p.path.name for p in unsaved[:5]) + (" …" if len(unsaved) > 5 else "")
+            text = (f"{len(unsaved)} deblurred photo{'s are' if len(unsaved) > 1 else ' is'} not saved: {names}")
+            if not dialogs.confirm(self, "Unsaved Results", text, "Quit Without Saving",
+                                   "Cancel, then use Save (Ctrl+S) to keep them."):
+                event.ignore()
+                return
+        self._closing = True
+        self.save_settings()
+        QApplication.instance().removeEventFilter(self)
+        if self.batch_dialog is not None:
+            self.batch_dialog.hide()
+        self._tick.stop()
+        self.worker_stopped = self.engine.shutdown(self.shutdown_timeout_ms)
+        self.tasks.shutdown()
+        event.accept()

@@ -1,0 +1,43 @@
+"""numpy uint8 RGB arrays -> QImage / QPixmap.
+
+QImages are built in the worker and file threads, already in the screen's
+native 32-bit format, so turning them into pixmaps on the GUI thread is a
+cheap wrap instead of a megapixel conversion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage, QPixmap
+
+
+def to_qimage(image_u8: np.ndarray) -> QImage:
+    """A deep-copied QImage of an (H, W, 3) uint8 RGB array (safe after the array dies)."""
+    array = np.ascontiguousarray(image_u8)
+    if array.ndim != 3 or array.shape[2] != 3 or array.dtype != np.uint8:
+        raise ValueError(f"expected (H, W, 3) uint8, got {array.shape} {array.dtype}")
+    height, width = array.shape[:2]
+    image = QImage(array.data, width, height, array.strides[0], QImage.Format.Format_RGB888)
+    return image.copy()
+
+
+def to_pixmap(image_u8: np.ndarray) -> QPixmap:
+    return QPixmap.fromImage(to_qimage(image_u8))
+
+
+def to_pixmaps(levels: list[np.ndarray]) -> list[QPixmap]:
+    return [to_pixmap(level) for level in levels]
+
+
+def to_display_image(image_u8: np.ndarray) -> QImage:
+    """A QImage in the native 32-bit format (any thread)."""
+    return to_qimage(image_u8).convertToFormat(QImage.Format.Format_RGB32)
+
+
+def display_images(levels: list[np.ndarray]) -> list[QImage]:
+    return [to_display_image(level) for level in levels]
+
+
+def pixmaps(images: list[QImage]) -> list[QPixmap]:
+    """GUI thread only."""
+    return [QPixmap.fromImage(image) for image in images]

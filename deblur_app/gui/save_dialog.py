@@ -1,0 +1,124 @@
+"""Save As: file name, format (PNG, JPEG + quality, TIFF 8/16-bit, WebP), optional ½ and ¼ outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+from .icons import icon
+from .tasks import SaveChoice
+
+FORMATS = {  # name: (extension, has quality, can be 16-bit)
+    "PNG": (".png", False, True),
+    "JPEG": (".jpg", True, False),
+    "TIFF": (".tif", False, True),
+    "WebP": (".webp", True, False),
+}
+EXTENSIONS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WebP"}
+
+
+class SaveDialog(QDialog):
+    def __init__(self, default: Path, original_depth: int, quality: int, save_scales: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Save Deblurred Photo As")
+        self.original_depth = original_depth
+        form = QFormLayout(self)
+
+        self.path_edit = QLineEdit(str(default))
+        self.path_edit.setToolTip("Where to write the deblurred photo")
+        self.path_edit.setMinimumWidth(420)
+        browse = QPushButton(icon("folder"), "Browse…")
+        browse.setToolTip("Choose the file name and folder")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        form.addRow("File:", row)
+
+        self.format_combo = QComboBox()
+        self.format_combo.addItems(list(FORMATS))
+        self.format_combo.setToolTip("File format; the extension follows it")
+        form.addRow("Format:", self.format_combo)
+
+        self.quality_spin = QSpinBox()
+        self.quality_spin.setRange(1, 100)
+        self.quality_spin.setValue(quality)
+        self.quality_spin.setSuffix(" %")
+        self.quality_spin.setToolTip("JPEG/WebP quality: 90–95 keeps detail; WebP at 100 is lossless")
+        form.addRow("Quality:", self.quality_spin)
+
+        self.depth_combo = QComboBox()
+        self.depth_combo.addItem(f"As the original ({original_depth}-bit)", None)
+        self.depth_combo.addItem("8-bit", 8)
+        self.depth_combo.addItem("16-bit", 16)
+        self.depth_combo.setToolTip("Bits per channel; 16-bit keeps smooth gradients for further editing (PNG/TIFF)")
+        form.addRow("Bit depth:", self.depth_combo)
+
+        self.scales_check = QCheckBox("Also save the ½ and ¼ outputs (…_half, …_quarter)")
+        self.scales_check.setChecked(save_scales)
+        self.scales_check.setToolTip("Write the network's coarse outputs next to the photo")
+        form.addRow("", self.scales_check)
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+        self.format_combo.setCurrentText(EXTENSIONS.get(default.suffix.lower(), "PNG"))
+        self.format_combo.currentTextChanged.connect(self._format_changed)
+        self.path_edit.textChanged.connect(self._path_changed)
+        self._update_fields()
+
+    def _browse(self) -> None:
+        filters = ";;".join(f"{name} (*{ext}{' *.jpeg' if name == 'JPEG' else ''})" for name, (ext, _, _) in FORMATS.items())
+        current = f"{self.format_combo.currentText()} (*{FORMATS[self.format_combo.currentText()][0]}"
+        chosen = next((f for f in filters.split(";;") if f.startswith(current)), "")
+        path, _ = QFileDialog.getSaveFileName(self, "Save As", self.path_edit.text(), filters, chosen,
+                                              QFileDialog.Option.DontConfirmOverwrite)
+        if path:
+            self.path_edit.setText(path)
+
+    def _format_changed(self, name: str) -> None:
+        path = Path(self.path_edit.text())
+        wanted = FORMATS[name][0]
+        if EXTENSIONS.get(path.suffix.lower()) != name:
+            self.path_edit.blockSignals(True)
+            self.path_edit.setText(str(path.with_suffix(wanted)))
+            self.path_edit.blockSignals(False)
+        self._update_fields()
+
+    def _path_changed(self, text: str) -> None:
+        name = EXTENSIONS.get(Path(text).suffix.lower())
+        if name and name != self.format_combo.currentText():
+            self.format_combo.blockSignals(True)
+            self.format_combo.setCurrentText(name)
+            self.format_combo.blockSignals(False)
+        self._update_fields()
+
+    def _update_fields(self) -> None:
+        _ext, has_quality, deep = FORMATS[self.format_combo.currentText()]
+        self.quality_spin.setEnabled(has_quality)
+        if not deep:
+            self.depth_combo.setCurrentIndex(1)
+        self.depth_combo.setEnabled(deep)
+
+    def choice(self) -> SaveChoice:
+        path = Path(self.path_edit.text()).expanduser()
+        if EXTENSIONS.get(path.suffix.lower()) is None:
+            path = path.with_suffix(FORMATS[self.format_combo.currentText()][0])
+        depth = self.depth_combo.currentData() if self.depth_combo.isEnabled() else 8
+        return SaveChoice(path, depth, self.quality_spin.value(), self.scales_check.isChecked())

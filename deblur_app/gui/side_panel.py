@@ -1,0 +1,160 @@
+"""The side panel: model, ensemble, device, tile size, Deblur/Cancel and Preview."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .worker import MODELS, EngineInfo, RunSettings
+
+DEVICE_LABELS = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
+
+
+class SidePanel(QWidget):
+    options_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._quiet = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+
+        group = QGroupBox("Model")
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.model_combo = QComboBox()
+        for key, name in MODELS.items():
+            self.model_combo.addItem(name, key)
+        self.model_combo.setToolTip("MIMO-UNet is fast; MIMO-UNet+ is larger, slower and a little sharper")
+        form.addRow("Network:", self.model_combo)
+        self.ensemble_check = QCheckBox()
+        self.ensemble_check.setToolTip("Run the photo in 8 flips/rotations and average: slightly better, about 8× slower")
+        form.addRow(self.ensemble_check)
+        self.device_combo = QComboBox()
+        self.device_combo.addItem(DEVICE_LABELS["auto"], "auto")
+        self.device_combo.setToolTip("Where the network runs; Auto picks a GPU when there is one")
+        form.addRow("Device:", self.device_combo)
+        self.tile_spin = QSpinBox()
+        self.tile_spin.setRange(0, 8192)
+        self.tile_spin.setSingleStep(128)
+        self.tile_spin.setSpecialValueText("Auto")
+        self.tile_spin.setSuffix(" px")
+        self.tile_spin.setToolTip("Tile size for large photos: Auto sizes tiles from free memory; "
+                                  "smaller tiles need less memory and can be cancelled sooner")
+        form.addRow("Tiles:", self.tile_spin)
+        layout.addWidget(group)
+
+        self.run_button = QPushButton("Deblur")
+        self.run_button.setMinimumHeight(36)
+        self.run_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        layout.addWidget(self.run_button)
+        self.preview_button = QPushButton("Preview visible area")
+        self.preview_button.setToolTip("Deblur only the part of the photo in view, at 100 %: "
+                                       "see the effect in seconds before running the whole photo (Ctrl+Shift+R)")
+        layout.addWidget(self.preview_button)
+
+        self.result_group = QGroupBox("Last run")
+        result_layout = QVBoxLayout(self.result_group)
+        self.result_label = QLabel("No result yet")
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setToolTip("Details of the result shown")
+        result_layout.addWidget(self.result_label)
+        layout.addWidget(self.result_group)
+        layout.addStretch(1)
+        self.weights_label = QLabel()
+        self.weights_label.setWordWrap(True)
+        self.weights_label.setStyleSheet("color: #9a9a9a")
+        self.weights_label.setToolTip("Where the model weights are looked for")
+        layout.addWidget(self.weights_label)
+
+        self.model_combo.currentIndexChanged.connect(self._changed)
+        self.ensemble_check.toggled.connect(self._changed)
+        self.device_combo.currentIndexChanged.connect(self._changed)
+        self.tile_spin.valueChanged.connect(self._changed)
+        self._update_ensemble_label()
+
+    def _changed(self, *_args) -> None:
+        self._update_ensemble_label()
+        if not self._quiet:
+            self.options_changed.emit()
+
+    def _update_ensemble_label(self) -> None:
+        plus = self.model_combo.currentData() == "mimo-unet+"
+        self.ensemble_check.setText("MIMO-UNet++ (≈8× slower)" if plus else "Self-ensemble (≈8× slower)")
+
+    # -- values
+
+    def run_settings(self) -> RunSettings:
+        tile = self.tile_spin.value()
+        return RunSettings(
+            variant=self.model_combo.currentData(),
+            ensemble=self.ensemble_check.isChecked(),
+            device=self.device_combo.currentData() or "auto",
+            tile=max(128, tile) if tile else None,
+        )
+
+    def set_values(self, model: str, ensemble: bool, device: str, tile: int) -> None:
+        self._quiet = True
+        try:
+            index = self.model_combo.findData(model)
+            if index >= 0 and self.model_combo.model().item(index).isEnabled():
+                self.model_combo.setCurrentIndex(index)
+            self.ensemble_check.setChecked(ensemble)
+            index = self.device_combo.findData(device)
+            self.device_combo.setCurrentIndex(max(0, index))
+            self.tile_spin.setValue(tile)
+            self._update_ensemble_label()
+        finally:
+            self._quiet = False
+
+    def model_available(self) -> bool:
+        index = self.model_combo.currentIndex()
+        return index >= 0 and self.model_combo.model().item(index).isEnabled()
+
+    def set_engine_info(self, info: EngineInfo, model: str, device: str) -> None:
+        """Offer only the devices present and the models whose weights are installed."""
+        self._quiet = True
+        try:
+            self.device_combo.clear()
+            self.device_combo.addItem(DEVICE_LABELS["auto"], "auto")
+            self.device_combo.setItemData(0, f"Auto: {info.auto_device.upper()} on this computer", Qt.ItemDataRole.ToolTipRole)
+            for name in ("cuda", "mps", "cpu"):
+                if name in info.devices:
+                    self.device_combo.addItem(DEVICE_LABELS[name], name)
+            items = self.model_combo.model()
+            for row in range(self.model_combo.count()):
+                key = self.model_combo.itemData(row)
+                weights = info.weights.get(key)
+                present = weights is not None and weights.path is not None
+                item = items.item(row)
+                item.setEnabled(present)
+                tip = f"{weights.path}\n{weights.description}" if present else (
+                    weights.missing_message if weights else "no weights found")
+                item.setToolTip(tip)
+            missing = [w for w in info.weights.values() if w.path is None]
+            names = " and ".join(w.display_name for w in missing)
+            self.weights_label.setText(f"{names}: no weights installed (hover here for where to put them)" if missing else "")
+            self.weights_label.setToolTip("\n\n".join(w.missing_message for w in missing) or "All weights are installed")
+        finally:
+            self._quiet = False
+        self.set_values(model, self.ensemble_check.isChecked(), device, self.tile_spin.value())
+        if not self.model_available():
+            for row in range(self.model_combo.count()):
+                if self.model_combo.model().item(row).isEnabled():
+                    self._quiet = True
+                    self.model_combo.setCurrentIndex(row)
+                    self._quiet = False
+                    break
+        self._update_ensemble_label()

@@ -1,0 +1,143 @@
+"""Reading and writing photos off the GUI thread (a one-thread pool).
+
+Loading a 12 MP photo and encoding a 16-bit TIFF take long enough to stutter
+the window, so both run here; results come back as plain data through queued
+signals. The model has its own thread (worker.py), so files open and save
+while a deblur runs.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QImage, QImageReader
+
+from .. import imagefiles
+from . import imaging, qtimage
+
+THUMB_SIZE = 160
+
+
+@dataclass
+class LoadOutcome:
+    key: str
+    path: Path
+    image: imagefiles.LoadedImage | None = None
+    levels: list[QImage] | None = None  # display pyramid, full size first
+    thumb: QImage | None = None
+    error: str = ""
+    details: str = ""
+
+
+@dataclass
+class SaveChoice:
+    path: Path
+    bit_depth: int | None = None  # None: as the original where the format allows
+    quality: int = 95
+    save_scales: bool = False
+    overwrite: bool = False
+
+
+@dataclass
+class SaveOutcome:
+    key: str
+    paths: list[Path]
+    error: str = ""
+    details: str = ""
+
+
+def scale_targets(path: Path) -> dict[str, Path]:
+    """Where the ½ and ¼ outputs go (the same names as jobs.scale_paths; a test checks)."""
+    return {
+        "half": path.with_name(f"{path.stem}_half{path.suffix}"),
+        "quarter": path.with_name(f"{path.stem}_quarter{path.suffix}"),
+    }
+
+
+def default_output_path(source: Path, extension: str | None = None) -> Path:
+    """``{stem}_deblurred.{ext}`` beside the original (JPEG for formats we cannot write)."""
+    suffix = extension or imagefiles.output_suffix_for(source)
+    return source.with_name(f"{source.stem}_deblurred{suffix}")
+
+
+class FileTasks(QObject):
+    loaded = Signal(object)  # LoadOutcome
+    saved = Signal(object)  # SaveOutcome
+    thumbnail = Signal(str, QImage)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)  # one photo in memory at a time while decoding
+        self._active = 0
+        # counted down in the GUI thread (queued), never from the pool thread
+        self.loaded.connect(self._done)
+        self.saved.connect(self._done)
+
+    @property
+    def busy(self) -> bool:
+        return self._active > 0
+
+    def load(self, key: str, path: Path) -> None:
+        self._active += 1
+        self._pool.start(lambda: self._load(key, Path(path)))
+
+    def thumbnail_for(self, key: str, path: Path) -> None:
+        self._pool.start(lambda: self._thumbnail(key, Path(path)))
+
+    def save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice) -> None:
+        self._active += 1
+        self._pool.start(lambda: self._save(key, image, result, choice))
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        return self._pool.waitForDone(timeout_ms)
+
+    def _done(self, _outcome=None) -> None:
+        self._active = max(0, self._active - 1)
+
+    # -- run in the pool thread
+
+    def _load(self, key: str, path: Path) -> None:
+        outcome = LoadOutcome(key, path)
+        try:
+            image = imagefiles.load_image(path)
+            display = imaging.to_u8(image.pixels)
+            outcome.image, outcome.levels = image, qtimage.display_images(imaging.display_levels(display))
+            outcome.thumb = qtimage.to_display_image(imaging.thumbnail(display, THUMB_SIZE))
+        except imagefiles.ImageFileError as error:
+            outcome.error, outcome.details = str(error), f"{type(error).__name__}: {error}"
+        except MemoryError:
+            outcome.error = f"{path}: not enough memory to open this photo"
+            outcome.details = traceback.format_exc()
+        except Exception as error:
+            outcome.error = f"{path}: {' '.join(str(error).split()) or type(error).__name__}"
+            outcome.details = traceback.format_exc()
+        self.loaded.emit(outcome)
+
+    def _thumbnail(self, key: str, path: Path) -> None:
+        reader = QImageReader(str(path))
+        reader.setAutoTransform(True)
+        size = reader.size()
+        if size.isValid() and max(size.width(), size.height()) > THUMB_SIZE:
+            reader.setScaledSize(size.scaled(QSize(THUMB_SIZE, THUMB_SIZE), Qt.AspectRatioMode.KeepAspectRatio))
+        image = reader.read()
+        if not image.isNull():
+            self.thumbnail.emit(key, image)
+
+    def _save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice) -> None:
+        outcome = SaveOutcome(key, [])
+        try:
+            from ..jobs import JobError, SaveOptions, save_result
+
+            options = SaveOptions(choice.save_scales, choice.bit_depth, choice.quality, choice.overwrite)
+            try:
+                outcome.paths = save_result(result, image, Path(choice.path), options)
+            except JobError as error:
+                outcome.error, outcome.details = str(error), f"{type(error).__name__}: {error}"
+        except Exception as error:
+            outcome.error = f"{choice.path}: {' '.join(str(error).split()) or type(error).__name__}"
+            outcome.details = traceback.format_exc()
+        self.saved.emit(outcome)

@@ -1,0 +1,570 @@
+"""The model-runner thread: the only part of the window that touches torch.
+
+``EngineClient`` lives in the GUI thread and owns a QThread running an
+``EngineWorker``. The worker owns the loaded model (loaded lazily, reloaded
+when the model or device changes) and runs one request at a time. Requests
+and results are plain data (numpy arrays, dataclasses) carried by queued
+signals, so the GUI thread never waits on the network.
+
+torch is imported inside the worker thread only: importing this module does
+not import torch (a test checks that).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtGui import QImage
+
+from .. import __version__
+from ..engine.progress import Cancelled, CancelToken
+from . import imaging, qtimage
+
+MODELS = {"mimo-unet": "MIMO-UNet", "mimo-unet+": "MIMO-UNet+"}
+
+
+# ----------------------------------------------------------------------------- plain data
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    variant: str = "mimo-unet"
+    ensemble: bool = False
+    device: str = "auto"
+    tile: int | None = None  # None: the engine sizes tiles from free memory
+    precision: str = "auto"
+
+    @property
+    def model_name(self) -> str:
+        name = MODELS.get(self.variant, self.variant)
+        if self.ensemble:
+            return "MIMO-UNet++" if self.variant == "mimo-unet+" else f"{name} ×8 ensemble"
+        return name
+
+
+@dataclass
+class DeblurRequest:
+    photo_key: str
+    pixels: np.ndarray  # float32 (H, W, 3) of the whole photo
+    settings: RunSettings
+    region: tuple[int, int, int, int] | None = None  # (left, top, width, height): a preview
+    kind: str = "deblur"
+
+
+@dataclass
+class BatchRequest:
+    input_dir: Path
+    output_dir: Path
+    settings: RunSettings
+    recursive: bool = False
+    template: str = "{stem}_deblurred{ext}"
+    skip_existing: bool = True
+    quality: int = 95
+    kind: str = "batch"
+
+
+@dataclass
+class WeightsInfo:
+    key: str
+    display_name: str
+    path: Path | None
+    description: str
+    missing_message: str
+
+
+@dataclass
+class EngineInfo:
+    app_version: str
+    torch_version: str
+    devices: list[str]  # present devices, e.g. ["cuda", "cpu"]
+    auto_device: str
+    weights: dict[str, WeightsInfo]
+    accelerator_name: str = ""
+
+
+@dataclass
+class LoadedModel:
+    variant: str
+    display_name: str
+    path: Path
+    provenance: str
+    metadata: dict[str, str]
+    device: str
+    precision: str
+
+
+@dataclass
+class DeblurOutcome:
+    photo_key: str
+    region: tuple[int, int, int, int] | None
+    full: np.ndarray  # float32 network outputs (of the region for a preview)
+    half: np.ndarray
+    quarter: np.ndarray
+    display_levels: list[QImage]  # what to show (a preview pasted into the photo), full size first
+    heat_levels: list[QImage]
+    max_change: float
+    scales: dict[str, QImage]  # input_half, input_quarter, out_half, out_quarter
+    seconds: float
+    tiles: int
+    passes: int
+    device: str
+    precision: str
+    model_name: str
+    notes: list[str] = field(default_factory=list)
+    backend: str = "torch"
+
+    @property
+    def preview(self) -> bool:
+        return self.region is not None
+
+
+@dataclass
+class BatchEvent:
+    kind: str  # start | file | progress | done | skipped | failed | end
+    index: int = 0
+    total: int = 0
+    path: Path | None = None
+    output: Path | None = None
+    reason: str = ""
+    fraction: float = 0.0
+    seconds: float = 0.0
+    log_path: Path | None = None
+
+
+@dataclass
+class BatchSummary:
+    total: int
+    done: int
+    skipped: int
+    failed: list[tuple[Path, str]]
+    cancelled: bool
+    seconds: float
+    log_path: Path | None
+
+
+@dataclass
+class _Job:
+    job_id: int
+    token: CancelToken
+    request: object
+
+
+# ----------------------------------------------------------------------------- worker (own thread)
+
+
+class EngineWorker(QObject):
+    info_ready = Signal(object)
+    status = Signal(str)
+    model_loaded = Signal(object)
+    started = Signal(int)
+    progress = Signal(int, int, int, str)
+    finished = Signal(int, object)
+    failed = Signal(int, str, str)
+    cancelled = Signal(int)
+    batch_event = Signal(int, object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._engine = None
+        self._engine_key: tuple | None = None
+        self._token: CancelToken | None = None
+
+    # -- start-up and info
+
+    @Slot()
+    def publish_info(self) -> None:
+        try:
+            self.info_ready.emit(self._engine_info())
+        except Exception as error:  # a broken torch install must not kill the window
+            self.info_ready.emit(
+                EngineInfo(__version__, f"unavailable ({_one_line(error)})", [], "cpu", {})
+            )
+
+    @staticmethod
+    def _engine_info() -> EngineInfo:
+        import torch
+
+        from ..catalog import available_weights, describe, missing_weights_message
+        from ..engine.devices import available_devices, resolve_device
+        from ..model.mimo_unet import VARIANTS
+
+        weights = {}
+        for key, found in available_weights().items():
+            variant = VARIANTS[key]
+            weights[key] = WeightsInfo(
+                key,
+                variant.display_name,
+                found.path if found else None,
+                describe(found) if found else "",
+                missing_weights_message(variant),
+            )
+        name = torch.cuda.get_device_name() if torch.cuda.is_available() else ""
+        return EngineInfo(
+            __version__, torch.__version__, available_devices(), str(resolve_device("auto")), weights, name
+        )
+
+    # -- jobs
+
+    @Slot(object)
+    def handle(self, job: _Job) -> None:
+        if job.token.is_set():
+            self.cancelled.emit(job.job_id)
+            return
+        self._token = job.token
+        self.started.emit(job.job_id)
+        try:
+            if isinstance(job.request, BatchRequest):
+                self._run_batch(job)
+            else:
+                self._run_deblur(job)
+        except Cancelled:
+            self.status.emit("Cancelled")
+            self.cancelled.emit(job.job_id)
+        except Exception as error:
+            self.failed.emit(job.job_id, _reason(error), traceback.format_exc())
+        finally:
+            self._token = None
+
+    def _engine_for(self, settings: RunSettings):
+        from .. import jobs
+        from ..engine.inference import EngineOptions
+
+        key = (settings.variant, settings.device, settings.precision)
+        if self._engine is None or self._engine_key != key:
+            self._engine = None
+            name = MODELS.get(settings.variant, settings.variant)
+            self.status.emit(f"Loading {name} weights…")
+            checkpoint = jobs.load_model(jobs.ModelChoice(settings.variant, settings.ensemble), None)
+            options = EngineOptions(device=settings.device, precision=settings.precision)
+            engine = jobs.make_engine(checkpoint, options)
+            self._add_cancel_points(engine.model)
+            self._engine, self._engine_key = engine, key
+            self.model_loaded.emit(
+                LoadedModel(
+                    checkpoint.variant.key, checkpoint.variant.display_name, checkpoint.path,
+                    checkpoint.provenance, dict(checkpoint.metadata), str(engine.device), engine.precision_name,
+                )
+            )
+            self.status.emit(f"{name} ready on {engine.device}")
+        self._engine.options.tile = settings.tile
+        self._engine.options.ensemble = settings.ensemble
+        return self._engine
+
+    def _add_cancel_points(self, model) -> None:
+        """Check for cancel before every residual block, not only between tiles.
+
+        A whole-photo pass on the CPU can take a minute; with these hooks Cancel
+        (and closing the window) takes effect within a fraction of a second.
+        """
+        import torch
+
+        from ..engine.progress import raise_if_cancelled
+        from ..model.mimo_unet import ResBlock
+
+        def check(_module, _inputs):
+            # a no-op while the engine traces or exports the model (e.g. to ONNX for OpenVINO)
+            if self._token is None or torch.jit.is_tracing() or torch.compiler.is_compiling():
+                return
+            raise_if_cancelled(self._token)
+
+        for module in model.modules():
+            if isinstance(module, ResBlock):
+                module.register_forward_pre_hook(check)
+
+    def _run_deblur(self, job: _Job) -> None:
+        request: DeblurRequest = job.request
+        engine = self._engine_for(request.settings)
+        pixels = request.pixels
+        if request.region is not None:
+            left, top, width, height = request.region
+            pixels = pixels[top : top + height, left : left + width]
+        passes = 8 if request.settings.ensemble else 1
+
+        def progress(step) -> None:
+            tile = (step.done - 1) // passes + 1
+            tiles = max(1, step.total // passes)
+            text = f"tile {tile} of {tiles}" + (f", pass {(step.done - 1) % passes + 1} of {passes}" if passes > 1 else "")
+            self.progress.emit(job.job_id, step.done, step.total, text)
+
+        self.status.emit(f"Deblurring with {request.settings.model_name}…")
+        result = engine.run(pixels, progress=progress, cancel=job.token)
+        self.finished.emit(job.job_id, self._outcome(request, result, request.settings.model_name))
+
+    @staticmethod
+    def _outcome(request: DeblurRequest, result, model_name: str) -> DeblurOutcome:
+        result_u8 = imaging.to_u8(result.full)
+        if request.region is not None:
+            left, top, _w, _h = request.region
+            display = imaging.paste(imaging.to_u8(request.pixels), result_u8, left, top)
+            source = request.pixels[top : top + result.full.shape[0], left : left + result.full.shape[1]]
+        else:
+            display = result_u8
+            source = request.pixels
+        heat, max_change = imaging.heatmap(source, result.full)
+        if request.region is not None:
+            heat = imaging.paste(imaging.dimmed(request.pixels), heat, left, top)
+        in_half, in_quarter = imaging.network_pyramid(source)
+        scales = {
+            "input_half": qtimage.to_display_image(imaging.to_u8(in_half)),
+            "input_quarter": qtimage.to_display_image(imaging.to_u8(in_quarter)),
+            "out_half": qtimage.to_display_image(imaging.to_u8(result.half)),
+            "out_quarter": qtimage.to_display_image(imaging.to_u8(result.quarter)),
+        }
+        return DeblurOutcome(
+            photo_key=request.photo_key, region=request.region,
+            full=result.full, half=result.half, quarter=result.quarter,
+            display_levels=qtimage.display_images(imaging.display_levels(display)),
+            heat_levels=qtimage.display_images(imaging.display_levels(heat)), max_change=max_change, scales=scales,
+            seconds=result.seconds, tiles=result.tiles, passes=result.passes,
+            device=result.device, precision=result.precision, model_name=model_name,
+            notes=list(result.notes), backend=getattr(result, "backend", "torch"),
+        )
+
+    # -- batch
+
+    def _run_batch(self, job: _Job) -> None:
+        from .. import imagefiles, jobs
+
+        request: BatchRequest = job.request
+        started = time.monotonic()
+        pairs = batch_pairs(request.input_dir, request.output_dir, request.recursive, request.template)
+        request.output_dir.mkdir(parents=True, exist_ok=True)
+        log_path = request.output_dir / f"deblur-batch-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        with open(log_path, "a", encoding="utf-8") as log:
+            def write(line: str) -> None:
+                log.write(line + "\n")
+                log.flush()
+
+            write(f"deblur-app {__version__} batch: {request.input_dir} -> {request.output_dir}")
+            write(f"model {request.settings.model_name}, device {request.settings.device}, "
+                  f"{len(pairs)} photo(s), recursive {request.recursive}, names {request.template!r}")
+            self.batch_event.emit(job.job_id, BatchEvent("start", total=len(pairs), log_path=log_path))
+            done, skipped, failed, cancelled = 0, 0, [], False
+            engine = None
+            for index, (source, target) in enumerate(pairs):
+                if job.token.is_set():
+                    cancelled = True
+                    break
+                self.batch_event.emit(job.job_id, BatchEvent("file", index, len(pairs), source, target))
+                if target.exists() and request.skip_existing:
+                    skipped += 1
+                    write(f"SKIPPED {source}: {target.name} exists")
+                    self.batch_event.emit(job.job_id, BatchEvent("skipped", index, len(pairs), source, target, "output exists"))
+                    continue
+                if target.exists() and imagefiles.is_same_file(source, target):
+                    reason = f"{target}: is the input photo; choose another name template or folder"
+                    failed.append((source, reason))
+                    write(f"FAILED {source}: {reason}")
+                    self.batch_event.emit(job.job_id, BatchEvent("failed", index, len(pairs), source, target, reason))
+                    continue
+                begun = time.monotonic()
+                try:
+                    if engine is None:
+                        engine = self._engine_for(request.settings)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+
+                    def progress(step, index=index) -> None:
+                        self.batch_event.emit(
+                            job.job_id, BatchEvent("progress", index, len(pairs), source, fraction=step.fraction)
+                        )
+
+                    jobs.deblur_file(source, target, engine, jobs.SaveOptions(quality=request.quality, overwrite=True),
+                                     progress=progress, cancel=job.token)
+                except Cancelled:
+                    cancelled = True
+                    break
+                except Exception as error:
+                    reason = _reason(error)
+                    failed.append((source, reason))
+                    write(f"FAILED {source}: {reason}")
+                    self.batch_event.emit(job.job_id, BatchEvent("failed", index, len(pairs), source, target, reason))
+                    if engine is None:  # no model: every file would fail the same way
+                        break
+                    continue
+                done += 1
+                seconds = time.monotonic() - begun
+                write(f"OK {source} -> {target} ({seconds:.1f} s)")
+                self.batch_event.emit(job.job_id, BatchEvent("done", index, len(pairs), source, target, seconds=seconds))
+            summary = BatchSummary(len(pairs), done, skipped, failed, cancelled, time.monotonic() - started, log_path)
+            write(f"{'CANCELLED: ' if cancelled else ''}{done} deblurred, {skipped} skipped, "
+                  f"{len(failed)} failed in {summary.seconds:.1f} s")
+        self.status.emit("Batch cancelled" if cancelled else "Batch finished")
+        self.finished.emit(job.job_id, summary)
+
+
+def batch_pairs(input_dir: Path, output_dir: Path, recursive: bool, template: str) -> list[tuple[Path, Path]]:
+    """(photo, output) pairs; sub-folders are mirrored; outputs inside the input are never re-read."""
+    from .. import imagefiles
+
+    pattern = "**/*" if recursive else "*"
+    output_resolved = output_dir.resolve()
+    pairs = []
+    for source in sorted(Path(input_dir).glob(pattern)):
+        if not source.is_file() or not imagefiles.is_supported(source):
+            continue
+        if output_resolved in source.resolve().parents and output_resolved != Path(input_dir).resolve():
+            continue
+        relative = source.parent.relative_to(input_dir)
+        name = output_name(source, template)
+        pairs.append((source, output_dir / relative / name))
+    return pairs
+
+
+def output_name(source: Path, template: str) -> str:
+    """Raises KeyError/IndexError/ValueError for a bad template."""
+    from ..imagefiles import output_suffix_for
+
+    return template.format(stem=source.stem, ext=output_suffix_for(source), name=source.name)
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text[:300]
+
+
+def _reason(error: BaseException) -> str:
+    """A one-line reason for a dialog; the engine's and jobs' errors already are one line."""
+    text = _one_line(error)
+    if "out of memory" in text.lower():
+        return f"Out of memory: {text}. Try a smaller tile size or the CPU."
+    return text
+
+
+# ----------------------------------------------------------------------------- client (GUI thread)
+
+_STUCK: list[tuple[QThread, EngineWorker]] = []
+
+
+def stuck_threads() -> int:
+    """Worker threads that did not stop when their window closed (still running)."""
+    return sum(1 for thread, _worker in _STUCK if thread.isRunning())
+
+
+
+class EngineClient(QObject):
+    """The GUI-side handle on the worker thread: submit, cancel, shut down."""
+
+    info_ready = Signal(object)
+    status = Signal(str)
+    model_loaded = Signal(object)
+    started = Signal(int)
+    progress = Signal(int, int, int, str)
+    finished = Signal(int, object)
+    failed = Signal(int, str, str)
+    cancelled = Signal(int)
+    batch_event = Signal(int, object)
+    busy_changed = Signal(bool)
+
+    _submit = Signal(object)
+    _refresh = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, tuple[str, CancelToken]] = {}
+        self.info: EngineInfo | None = None
+        self.loaded_model: LoadedModel | None = None
+        self._thread = QThread()
+        self._thread.setObjectName("deblur-engine")
+        self._worker = EngineWorker()
+        self._worker.moveToThread(self._thread)
+        self._thread.started.connect(self._worker.publish_info)
+        self._thread.finished.connect(self._worker.deleteLater)
+        self._submit.connect(self._worker.handle)
+        self._refresh.connect(self._worker.publish_info)
+        w = self._worker
+        w.info_ready.connect(self._on_info)
+        w.status.connect(self.status)
+        w.model_loaded.connect(self._on_model_loaded)
+        w.started.connect(self.started)
+        w.progress.connect(self.progress)
+        w.batch_event.connect(self.batch_event)
+        w.finished.connect(self._on_finished)
+        w.failed.connect(self._on_failed)
+        w.cancelled.connect(self._on_cancelled)
+        self._thread.start()
+
+    # -- state
+
+    @property
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    @property
+    def busy_kind(self) -> str | None:
+        """The kind of the newest unfinished request ('deblur', 'preview', 'batch') or None."""
+        if not self._pending:
+            return None
+        return self._pending[max(self._pending)][0]
+
+    # -- requests
+
+    def submit(self, request: DeblurRequest | BatchRequest) -> int:
+        """Run a request; whatever was running is cancelled first."""
+        was_busy = self.busy
+        self.cancel()
+        job_id = next(self._ids)
+        token = CancelToken()
+        kind = request.kind if not (isinstance(request, DeblurRequest) and request.region) else "preview"
+        self._pending[job_id] = (kind, token)
+        self._submit.emit(_Job(job_id, token, request))
+        if not was_busy:
+            self.busy_changed.emit(True)
+        return job_id
+
+    def cancel(self) -> None:
+        for _kind, token in self._pending.values():
+            token.cancel()
+
+    def refresh_info(self) -> None:
+        self._refresh.emit()
+
+    def shutdown(self, timeout_ms: int = 15000) -> bool:
+        """Cancel, stop the thread and wait for it; False if it did not stop in time.
+
+        A thread that is still busy is kept referenced (see ``stuck_threads``) so
+        Python never destroys a running QThread; the app then exits hard.
+        """
+        self.cancel()
+        self._thread.quit()
+        stopped = self._thread.wait(timeout_ms)
+        if not stopped:
+            _STUCK.append((self._thread, self._worker))
+        return stopped
+
+    @property
+    def thread_running(self) -> bool:
+        return self._thread.isRunning()
+
+    # -- worker signals
+
+    def _on_info(self, info: EngineInfo) -> None:
+        self.info = info
+        self.info_ready.emit(info)
+
+    def _on_model_loaded(self, model: LoadedModel) -> None:
+        self.loaded_model = model
+        self.model_loaded.emit(model)
+
+    def _end(self, job_id: int) -> None:
+        self._pending.pop(job_id, None)
+        if not self._pending:
+            self.busy_changed.emit(False)
+
+    def _on_finished(self, job_id: int, outcome: object) -> None:
+        self._end(job_id)
+        self.finished.emit(job_id, outcome)
+
+    def _on_failed(self, job_id: int, reason: str, details: str) -> None:
+        self._end(job_id)
+        self.failed.emit(job_id, reason, details)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        self._end(job_id)
+        self.cancelled.emit(job_id)

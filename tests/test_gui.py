@@ -1,0 +1,445 @@
+"""The window, driven headless (QT_QPA_PLATFORM=offscreen) with tiny random-weight models."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from deblur_app import imagefiles  # noqa: E402
+from deblur_app.gui import dialogs  # noqa: E402
+from deblur_app.gui.about import AboutDialog  # noqa: E402
+from deblur_app.gui.imaging import to_u8  # noqa: E402
+from deblur_app.gui.main_window import MainWindow  # noqa: E402
+from deblur_app.gui.settings import AppSettings  # noqa: E402
+from deblur_app.gui.tasks import SaveChoice  # noqa: E402
+
+WAIT = 60_000  # ms; generous for a loaded 2-core machine, tests end as soon as the signal comes
+
+
+@pytest.fixture(scope="session")
+def weights_dir(tmp_path_factory) -> Path:
+    import torch
+
+    from deblur_app.model.checkpoints import save_checkpoint
+    from deblur_app.model.mimo_unet import build_model
+
+    folder = tmp_path_factory.mktemp("gui-weights")
+    torch.manual_seed(0)
+    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "gui test (random weights)"})
+    return folder
+
+
+@pytest.fixture
+def photo(tmp_path, photo_like):
+    def make(name: str = "photo.png", size: int = 64, seed: int = 0) -> Path:
+        path = tmp_path / name
+        imagefiles.save_image(path, photo_like(size, size, seed))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def settings_file(tmp_path) -> Path:
+    return tmp_path / "settings" / "deblur.ini"
+
+
+@pytest.fixture
+def errors(monkeypatch) -> list:
+    """Error dialogs are recorded instead of shown; confirmations say yes unless a test says otherwise."""
+    shown: list = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _parent, title, reason, details="": shown.append((title, reason, details)))
+    monkeypatch.setattr(dialogs, "confirm", lambda *_args, **_kwargs: True)
+    return shown
+
+
+@pytest.fixture
+def make_window(qtbot, weights_dir, settings_file, errors, monkeypatch):
+    monkeypatch.setattr("deblur_app.catalog.weights_search_dirs", lambda: [weights_dir])
+    windows = []
+
+    def make() -> MainWindow:
+        settings = AppSettings(QSettings(str(settings_file), QSettings.Format.IniFormat))
+        window = MainWindow(settings)
+        qtbot.addWidget(window)
+        window.resize(1000, 700)
+        window.show()
+        qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        for photo in window.photos.values():
+            photo.saved_path = photo.saved_path or photo.path
+        window.close()
+        assert not window.engine.thread_running
+
+
+@pytest.fixture
+def window(make_window) -> MainWindow:
+    return make_window()
+
+
+def open_photo(qtbot, window: MainWindow, path: Path):
+    with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
+        window.open_paths([path])
+    return window.current_photo()
+
+
+def run(qtbot, window: MainWindow, action=None):
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT) as blocker:
+        (action or window.act_deblur).trigger()
+    return blocker.args[0]
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_open_deblur_show_and_save(qtbot, window, photo, errors):
+    path = photo("street.png", 64)
+    current = open_photo(qtbot, window, path)
+    assert current.image.width == 64
+    assert window.viewers.compare.left.has_image()
+    assert not window.viewers.compare.right.has_image(), "no result before a run"
+    assert not window.act_save.isEnabled()
+    assert window.act_deblur.isEnabled() and window.panel.run_button.text() == "Deblur"
+    # MIMO-UNet+ has no weights here: disabled, and the tooltip says where they go
+    plus = window.panel.model_combo.model().item(window.panel.model_combo.findData("mimo-unet+"))
+    assert not plus.isEnabled() and "MIMO-UNetPlus.pkl" in plus.toolTip()
+
+    outcome = run(qtbot, window)
+    assert outcome.full.shape == (64, 64, 3) and outcome.half.shape == (32, 32, 3) and outcome.quarter.shape == (16, 16, 3)
+    views = window.viewers
+    assert views.compare.right.item.primary.width == 64
+    views.set_mode("split")
+    assert views.currentWidget() is views.split and views.split.item.secondary is not None
+    views.set_mode("scales")
+    assert views.scales.headers["half"].text() == "½ — 32 × 32"
+    assert views.scales.outputs["quarter"].item.primary.width == 16
+    assert views.scales.inputs["quarter"].item.primary.width == 16
+    views.set_mode("difference")
+    assert views.difference.has_image() and views.difference.max_change == pytest.approx(outcome.max_change)
+    views.set_mode("side")
+    assert "tiles" in window.statusBar().currentMessage() or window.elapsed_label.text().endswith("s")
+
+    # linked zoom: zooming the result zooms the original the same
+    window.act_zoom_in.trigger()
+    window.act_zoom_in.trigger()
+    assert views.compare.right.zoom() == pytest.approx(views.compare.left.zoom())
+    assert views.compare.left.zoom() != pytest.approx(1.0) or not views.compare.left.fit_mode
+
+    # hold Space: the result view shows the original, release: the result again
+    shown = views.compare.right.item.primary
+    qtbot.keyPress(views.compare.right, Qt.Key.Key_Space)
+    assert views.compare.right.item.primary is current.original
+    qtbot.keyRelease(views.compare.right, Qt.Key.Key_Space)
+    assert views.compare.right.item.primary is shown
+
+    # Save writes {stem}_deblurred.png beside the original with the result's pixels
+    assert window.act_save.isEnabled()
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window.act_save.trigger()
+    target = path.with_name("street_deblurred.png")
+    assert saved.args[0] == [target] and target.is_file()
+    written = imagefiles.load_image(target)
+    assert np.array_equal(to_u8(written.pixels), to_u8(outcome.full))
+    assert not window.act_save.isEnabled(), "nothing left to save"
+    assert not errors
+
+    # the About box names the loaded weights and their provenance
+    about = AboutDialog(window.engine.info, window.engine.loaded_model, window)
+    assert "gui test (random weights)" in about.text.text() and window.engine.info.torch_version in about.text.text()
+
+
+def test_save_as_formats_scales_and_original_protection(qtbot, window, photo, errors, monkeypatch):
+    path = photo("portrait.png", 64)
+    current = open_photo(qtbot, window, path)
+    run(qtbot, window)
+    original_bytes = path.read_bytes()
+
+    jpeg = path.with_name("portrait_out.jpg")
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window._save(current, SaveChoice(jpeg, None, 80, save_scales=True))
+    half, quarter = path.with_name("portrait_out_half.jpg"), path.with_name("portrait_out_quarter.jpg")
+    assert saved.args[0] == [jpeg, half, quarter]
+    assert imagefiles.load_image(half).width == 32 and imagefiles.load_image(quarter).width == 16
+
+    tiff = path.with_name("portrait_out.tif")
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        window._save(current, SaveChoice(tiff, 16, 95))
+    assert imagefiles.load_image(tiff).bit_depth == 16
+
+    # declining the confirmation leaves the original untouched
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or False)
+    window._save(current, SaveChoice(path, None, 95))
+    qtbot.wait(200)
+    assert asked == ["Replace the Original?"] and path.read_bytes() == original_bytes
+    assert not errors
+
+
+def test_cancel_mid_run_keeps_previous_result(qtbot, window, photo):
+    current = open_photo(qtbot, window, photo("cat.png", 96))
+    first = run(qtbot, window)
+    window.panel.ensemble_check.setChecked(True)
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    assert window.panel.run_button.text() == "Cancel" and window.act_cancel.isEnabled()
+    assert not window.act_deblur.isEnabled()
+    with qtbot.waitSignal(window.engine.cancelled, timeout=WAIT):
+        qtbot.mouseClick(window.panel.run_button, Qt.MouseButton.LeftButton)
+    assert current.result is first, "the previous result stays after a cancel"
+    assert window.panel.run_button.text() == "Deblur" and not window.act_cancel.isEnabled()
+    assert "Cancelled" in window.statusBar().currentMessage()
+
+
+def test_changing_a_setting_restarts_the_run(qtbot, window, photo):
+    open_photo(qtbot, window, photo("bird.png", 64))
+    window.panel.ensemble_check.setChecked(True)
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT) as finished:
+        window.panel.ensemble_check.setChecked(False)  # cancels the ensemble run, starts a plain one
+    assert finished.args[0].passes == 1
+
+
+def test_bad_photo_and_bad_weights_show_errors_and_the_app_keeps_working(qtbot, window, photo, errors, tmp_path, monkeypatch):
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 this is not a jpeg")
+    window.open_paths([broken])
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    title, reason, _details = errors[0]
+    assert title == "Cannot Open Photo" and "broken.jpg" in reason and "\n" not in reason
+    assert window.filmstrip.count() == 0 and not window.photos
+
+    good = photo("fine.png", 64)
+    open_photo(qtbot, window, good)
+    assert window.act_deblur.isEnabled()
+
+    # weights that cannot be read: a dialog with a one-line reason, then the window still works
+    bad_dir = tmp_path / "bad-weights"
+    bad_dir.mkdir()
+    (bad_dir / "mimo-unet.safetensors").write_bytes(b"not weights")
+    monkeypatch.setattr("deblur_app.catalog.weights_search_dirs", lambda: [bad_dir])
+    window.panel.tile_spin.setValue(256)  # a different engine key is not needed: force a reload
+    window.engine._worker._engine = None
+    with qtbot.waitSignal(window.engine.failed, timeout=WAIT):
+        window.act_deblur.trigger()
+    assert errors[-1][0] == "Deblurring Failed" and "mimo-unet.safetensors" in errors[-1][1]
+    assert errors[-1][2], "details hold the traceback"
+    assert window.act_deblur.isEnabled() and window.current_photo().result is None
+
+
+def test_preview_deblurs_only_the_visible_area(qtbot, window, photo):
+    window.resize(700, 450)
+    qtbot.wait(50)
+    current = open_photo(qtbot, window, photo("wide.png", 256))
+    outcome = run(qtbot, window, window.act_preview)
+    assert outcome.preview and current.result is None and current.preview is outcome
+    left, top, width, height = outcome.region
+    assert outcome.full.shape[:2] == (height, width) and width < 256
+    assert left % 4 == 0 and top % 4 == 0
+    assert not window.act_save.isEnabled(), "a preview is not a saveable result"
+    assert window.viewers.compare.right.item.mark is not None
+    assert window.viewers.compare.right.zoom() == pytest.approx(1.0 / window.devicePixelRatioF())
+    assert window.viewers.compare.left.zoom() == pytest.approx(window.viewers.compare.right.zoom())
+
+
+def test_responsive_while_running(qtbot, window, photo):
+    """The GUI thread keeps ticking every 20 ms while the worker runs a long job."""
+    open_photo(qtbot, window, photo("slow.png", 128))
+    window.panel.ensemble_check.setChecked(True)
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(20)
+    timer.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    timer.start()
+    started = time.perf_counter()
+    try:
+        for _attempt in range(10):  # fast machines: repeat until the GUI has waited >= 1 s on the worker
+            run(qtbot, window)
+            if time.perf_counter() - started >= 1.0:
+                break
+    finally:
+        timer.stop()
+    duration = time.perf_counter() - started
+    assert duration >= 1.0, f"the jobs took {duration:.2f} s; too short to measure responsiveness"
+    gaps = np.diff(ticks)
+    assert len(ticks) > 10 and gaps.max() < 0.2, f"GUI thread blocked for {gaps.max() * 1000:.0f} ms"
+
+
+def _drag(window, paths: list[Path]) -> tuple[bool, QMimeData]:
+    """Drag files over the window like a file manager does; True if the window accepts them."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    return enter.isAccepted(), mime
+
+
+def test_drag_and_drop_opens_photos(qtbot, window, photo, tmp_path):
+    paths = [photo("a.png", 64, 1), photo("b.png", 64, 2)]
+    (tmp_path / "notes.txt").write_text("not a photo")
+    accepted, _mime = _drag(window, [tmp_path / "notes.txt"])
+    assert not accepted, "a text file is refused"
+    accepted, mime = _drag(window, paths)
+    assert accepted
+    drop = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
+        QApplication.sendEvent(window, drop)
+    assert drop.isAccepted()
+    assert window.filmstrip.count() == 2 and window.current_photo().path == paths[0]
+    window.act_next.trigger()
+    assert window.current_photo().path == paths[1]
+
+
+def test_settings_round_trip(qtbot, make_window, photo):
+    first = make_window()
+    first.panel.ensemble_check.setChecked(True)
+    first.panel.tile_spin.setValue(256)
+    first.panel.device_combo.setCurrentIndex(first.panel.device_combo.findData("cpu"))
+    first.set_view_mode("difference")
+    first.splitter.setSizes([200, 600, 300])
+    sizes = first.splitter.sizes()
+    first.open_paths([photo("recent.png", 64)])
+    qtbot.waitUntil(lambda: first.current_photo().loaded, timeout=WAIT)
+    first.settings.set_folder("batch_output", "/some/folder")
+    first.resize(700, 520)  # within the offscreen screen (800 x 600)
+    first.close()
+
+    second = make_window()
+    assert second.panel.ensemble_check.isChecked()
+    assert second.panel.tile_spin.value() == 256 and second.panel.run_settings().tile == 256
+    assert second.panel.run_settings().device == "cpu"
+    assert second.viewers.mode() == "difference" and second.mode_actions["difference"].isChecked()
+    assert second.splitter.sizes() == sizes
+    assert second.settings.geometry() is not None and second.restoreGeometry(second.settings.geometry())
+    assert second.size() == first.size()
+    assert second.settings.folder("batch_output") == "/some/folder"
+    assert second.settings.folder("open") == str(second.settings.recent_files()[0]).rsplit("/", 1)[0]
+    assert second.settings.recent_files()[0].endswith("recent.png")
+
+
+def test_batch_dialog_over_a_folder_with_a_bad_file(qtbot, window, photo, tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    for index in range(2):
+        imagefiles.save_image(source / f"shot{index}.png", imagefiles.load_image(photo(f"s{index}.png", 64, index)).pixels)
+    (source / "damaged.jpg").write_bytes(b"\xff\xd8 broken")
+    target = tmp_path / "out"
+    window.show_batch()
+    dialog = window.batch_dialog
+    dialog.input_edit.setText(str(source))
+    dialog.output_edit.setText(str(target))
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
+        dialog.start_button.click()
+        assert not window.act_deblur.isEnabled() and dialog.cancel_button.isEnabled()
+    summary = dialog.summary
+    assert summary.done == 2 and summary.skipped == 0 and len(summary.failed) == 1
+    assert summary.failed[0][0].name == "damaged.jpg" and "damaged.jpg" in summary.failed[0][1]
+    assert dialog.failures.topLevelItemCount() == 1
+    assert (target / "shot0_deblurred.png").is_file() and (target / "shot1_deblurred.png").is_file()
+    log = summary.log_path.read_text()
+    assert summary.log_path.parent == target and "FAILED" in log and "2 deblurred" in log
+    assert "2 deblurred, 0 skipped, 1 failed" in dialog.summary_label.text()
+    assert dialog.overall_bar.value() == 3 and dialog.start_button.isEnabled()
+
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
+        dialog.start_button.click()  # again: the existing outputs are skipped
+    assert dialog.summary.skipped == 2 and dialog.summary.done == 0
+
+
+def test_closing_during_a_run_stops_the_worker(qtbot, window, photo):
+    open_photo(qtbot, window, photo("close.png", 128))
+    window.panel.ensemble_check.setChecked(True)
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    started = time.perf_counter()
+    window.close()
+    assert time.perf_counter() - started < 5.0
+    assert window.worker_stopped and not window.engine.thread_running
+    assert not window.isVisible()
+
+
+def test_unsaved_results_are_mentioned_on_close(qtbot, window, photo, monkeypatch):
+    open_photo(qtbot, window, photo("keep.png", 64))
+    run(qtbot, window)
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, text, *_a, **_k: asked.append(text) or False)
+    window.close()
+    assert window.isVisible(), "closing was cancelled"
+    assert "keep.png" in asked[0] and window.isWindowModified()
+    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_k: True)
+    window.close()
+    assert not window.isVisible()
+
+
+def test_every_action_has_a_menu_entry_and_a_tooltip(window):
+    in_menus = set()
+    for menu_action in window.menuBar().actions():
+        for action in menu_action.menu().actions():
+            in_menus.add(action)
+            if action.menu():
+                in_menus.update(action.menu().actions())
+    window.recent_menu.aboutToShow.emit()
+    in_menus.update(window.recent_menu.actions())
+    for action in window.actions():
+        assert action in in_menus, f"{action.text()} is not in a menu"
+        assert action.toolTip(), f"{action.text()} has no tooltip"
+    for widget in (window.panel.model_combo, window.panel.ensemble_check, window.panel.device_combo,
+                   window.panel.tile_spin, window.panel.run_button, window.panel.preview_button, window.filmstrip):
+        assert widget.toolTip(), f"{widget} has no tooltip"
+
+
+def test_split_divider_drags(qtbot, window, photo):
+    open_photo(qtbot, window, photo("split.png", 64))
+    run(qtbot, window)
+    window.set_view_mode("split")
+    view = window.viewers.split
+    qtbot.wait(20)
+    x = round(view._divider_x())
+    y = view.viewport().height() // 2
+    qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    qtbot.mouseMove(view.viewport(), QPoint(x - 10, y))
+    qtbot.mouseRelease(view.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x - 10, y))
+    assert view.split < 0.5
+
+
+def test_out_of_memory_is_reported_and_the_window_recovers(qtbot, window, photo, errors, monkeypatch):
+    from deblur_app.engine.inference import Deblurrer, EngineError
+
+    open_photo(qtbot, window, photo("huge.png", 64))
+    real_run = Deblurrer.run
+
+    def exhausted(self, *args, **kwargs):
+        raise EngineError("out of memory on cpu even with 128-pixel tiles")
+
+    monkeypatch.setattr(Deblurrer, "run", exhausted)
+    with qtbot.waitSignal(window.engine.failed, timeout=WAIT):
+        window.act_deblur.trigger()
+    title, reason, _details = errors[-1]
+    assert title == "Deblurring Failed" and reason.startswith("Out of memory") and "tile" in reason
+    monkeypatch.setattr(Deblurrer, "run", real_run)
+    assert run(qtbot, window).full.shape == (64, 64, 3), "the next run works"
+
+
+def test_ensemble_switch_is_labelled_mimo_unet_plus_plus_with_mimo_unet_plus(window):
+    panel = window.panel
+    assert panel.ensemble_check.text() == "Self-ensemble (≈8× slower)"
+    panel.model_combo.setCurrentIndex(panel.model_combo.findData("mimo-unet+"))
+    panel.ensemble_check.setChecked(True)
+    assert panel.ensemble_check.text() == "MIMO-UNet++ (≈8× slower)"
+    assert panel.run_settings().model_name == "MIMO-UNet++"
+    assert not window.act_deblur.isEnabled() and "weights" in panel.run_button.toolTip()
