@@ -14,6 +14,7 @@ from deblur_app.engine.tiling import Tile, plan_tiles, tile_weights
 def engine(model, **options):
     options.setdefault("device", "cpu")
     options.setdefault("precision", "fp32")
+    options.setdefault("backend", "torch")  # these tests patch torch internals; OpenVINO: test_fast_paths.py
     return Deblurrer(model, EngineOptions(**options))
 
 

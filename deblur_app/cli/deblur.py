@@ -29,7 +29,8 @@ def _engine_from_args(args):
     choice = parse_model(args.model, args.ensemble)
     checkpoint = load_model(choice, args.weights)
     ensemble = args.ensemble or bool(choice and choice.ensemble)
-    options = EngineOptions(device=args.device, precision=args.precision, tile=args.tile, ensemble=ensemble)
+    options = EngineOptions(device=args.device, precision=args.precision, tile=args.tile, ensemble=ensemble,
+                            backend=getattr(args, "backend", "auto"))
     engine = make_engine(checkpoint, options)
     name = checkpoint.variant.display_name + (" with self-ensemble" if ensemble else "")
     return engine, f"{name} ({checkpoint.path.name}) on {engine.device} {engine.precision_name}"

@@ -13,7 +13,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
-    from ..engine.devices import DEVICE_CHOICES, PRECISION_CHOICES
+    from ..engine.devices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
     from ..jobs import MODEL_CHOICES
 
     group = parser.add_argument_group("model")
@@ -24,6 +24,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to run (default: auto = CUDA, then MPS, then CPU)")
     group.add_argument("--precision", default="auto", choices=PRECISION_CHOICES,
                        help="auto: bf16 on CPUs with native bf16, fp16 on CUDA, else fp32")
+    group.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
+                       help="auto: OpenVINO on the CPU when installed (pip install deblur-app[openvino]), else torch")
     group.add_argument("--tile", type=int, default=None, metavar="N",
                        help="tile size in pixels for large photos (default: from free memory; 0 = whole image)")
     group.add_argument("--max-megapixels", type=float, default=None, metavar="MP",
@@ -61,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = commands.add_parser("gui", help="open the window")
     gui.add_argument("photos", nargs="*", type=Path)
+    gui.add_argument("--self-test", action="store_true",
+                     help="open the photos, deblur them on a tiny tile and exit (0 = the window works); for packaging checks")
 
     from .train import add_eval_parser, add_train_parser
 
@@ -80,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "gui":
-            return open_window(args.photos)
+            if args.self_test and not args.photos:
+                print("deblur-app: gui --self-test needs a photo", file=sys.stderr)
+                return EXIT_USAGE
+            return open_window(args.photos, self_test=args.self_test)
         if args.command == "info":
             from .info import run_info
 
@@ -104,13 +111,13 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_USAGE
 
 
-def open_window(photos: list[Path]) -> int:
+def open_window(photos: list[Path], self_test: bool = False) -> int:
     try:
         from ..gui.app import run_app
     except ImportError as error:
         print(f"deblur-app: the window is not available ({error}); use a subcommand, see --help", file=sys.stderr)
         return EXIT_FAILED
-    return run_app([str(p) for p in photos])
+    return run_app([str(p) for p in photos], self_test=self_test)
 
 
 if __name__ == "__main__":

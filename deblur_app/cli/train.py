@@ -106,7 +106,8 @@ def run_eval(args) -> int:
         choice = parse_model(args.model, args.ensemble)
         checkpoint = load_model(choice, args.weights)
         engine = make_engine(checkpoint, EngineOptions(args.device, args.precision, args.tile,
-                                                       bool(choice and choice.ensemble) or args.ensemble))
+                                                       bool(choice and choice.ensemble) or args.ensemble,
+                                                       getattr(args, "backend", "auto")))
     except JobError as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_FAILED

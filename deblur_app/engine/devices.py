@@ -10,6 +10,7 @@ import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+BACKEND_CHOICES = ("auto", "torch", "openvino")
 
 
 class DeviceError(Exception):
@@ -88,13 +89,34 @@ def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
     return torch.float32
 
 
+def resolve_backend(name: str, device: torch.device) -> str:
+    """'torch' or 'openvino'; 'auto' takes OpenVINO on the CPU when it is installed."""
+    from .openvino_backend import openvino_available
+
+    name = (name or "auto").lower()
+    if name not in BACKEND_CHOICES:
+        raise DeviceError(f"unknown backend {name!r}; choose one of {', '.join(BACKEND_CHOICES)}")
+    if name == "openvino":
+        if device.type != "cpu":
+            raise DeviceError("the OpenVINO backend runs on the CPU only; use --device cpu or --backend torch")
+        if not openvino_available():
+            raise DeviceError("OpenVINO was asked for but is not installed (pip install deblur-app[openvino])")
+        return "openvino"
+    if name == "auto" and device.type == "cpu" and openvino_available():
+        return "openvino"
+    return "torch"
+
+
 def memory_budget_bytes(device: torch.device) -> int:
     """Memory a single tile may use on this device."""
     if device.type == "cuda":
         free, _total = torch.cuda.mem_get_info(device)
         return int(free * 0.6)
+    # 640 MiB: with the whole-image buffers of a 12 MP photo (~0.4 GB) and the
+    # loaded runtime (~0.35 GB) the process stays under 1.5 GB; larger tiles
+    # gain only the overlap (64 px), ~10% at this size (benchmarks/bench_cpu.py)
     total = _physical_memory_bytes()
-    return int(min(total * 0.25, 4 * 1024**3)) if total else 2 * 1024**3
+    return int(min(total * 0.25, 640 * 1024**2)) if total else 512 * 1024**2
 
 
 def _physical_memory_bytes() -> int:

@@ -17,13 +17,16 @@ import torch
 
 from ..model.checkpoints import Checkpoint
 from ..model.mimo_unet import MIMOUNet
-from .devices import memory_budget_bytes, resolve_device, resolve_precision
+from .devices import memory_budget_bytes, resolve_backend, resolve_device, resolve_precision
 from .progress import CancelCheck, Progress, ProgressCallback, raise_if_cancelled
 from .tiling import ALIGN, MIN_TILE, Stitcher, Tile, plan_tiles, round_up
 
-# Peak working memory per input pixel with the lean fusion (measured by
-# benchmarks/bench_memory.py, rounded up); tiles are sized from these.
-BYTES_PER_PIXEL = {torch.float32: 1600, torch.bfloat16: 1000, torch.float16: 1000}
+# Peak working memory per input pixel of one tile (lean fusion, channels_last),
+# measured by benchmarks/bench_cpu.py as the growth of peak RSS over the loaded
+# model for a whole 1280x720 image on the CPU, rounded up: torch fp32 1430,
+# torch bf16 910, OpenVINO fp32 825, OpenVINO bf16 520 (fp16: CUDA, as bf16).
+BYTES_PER_PIXEL = {torch.float32: 1500, torch.bfloat16: 1000, torch.float16: 1000}
+OPENVINO_BYTES_PER_PIXEL = {torch.float32: 900, torch.bfloat16: 600}
 
 _OutOfMemory = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
 
@@ -43,7 +46,7 @@ class EngineOptions:
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
     tile: int | None = None  # None: sized from free memory; 0: whole image
     ensemble: bool = False  # 8-way dihedral self-ensemble
-    backend: str = "torch"
+    backend: str = "auto"  # auto (OpenVINO on the CPU when installed) | torch | openvino
 
 
 @dataclass
@@ -57,6 +60,7 @@ class DeblurResult:
     device: str = "cpu"
     precision: str = "fp32"
     fp32_fallbacks: int = 0
+    backend: str = "torch"
     notes: list[str] = field(default_factory=list)
 
 
@@ -79,6 +83,10 @@ def _inverse_transform(x: torch.Tensor, turns: int, flip: bool) -> torch.Tensor:
     return torch.flip(x, dims=[-1]) if flip else x
 
 
+def _clamp(pixels: np.ndarray) -> np.ndarray:
+    return np.clip(pixels, 0.0, 1.0, out=pixels)
+
+
 def pad_to_multiple(image: np.ndarray, multiple: int = ALIGN) -> np.ndarray:
     height, width = image.shape[:2]
     pad_h, pad_w = round_up(height, multiple) - height, round_up(width, multiple) - width
@@ -99,6 +107,8 @@ class Deblurrer:
         self._memory_format = memory_format
         self.model = model.eval().to(self.device, memory_format=memory_format)
         self.model.lean_fusion = True
+        self.backend = resolve_backend(self.options.backend, self.device)
+        self._openvino = None  # built on first use: the ONNX export takes seconds the first time
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Checkpoint, options: EngineOptions | None = None) -> "Deblurrer":
@@ -111,7 +121,8 @@ class Deblurrer:
     def auto_tile_size(self, height: int, width: int) -> int:
         """0 (whole image) when it fits the memory budget, else the largest tile that does."""
         budget = memory_budget_bytes(self.device)
-        per_pixel = BYTES_PER_PIXEL[self.dtype]
+        table = OPENVINO_BYTES_PER_PIXEL if self.backend == "openvino" else BYTES_PER_PIXEL
+        per_pixel = table[self.dtype]
         if height * width * per_pixel <= budget:
             return 0
         side = int(math.sqrt(budget / per_pixel))
@@ -138,6 +149,7 @@ class Deblurrer:
             full=padded, half=padded, quarter=padded,
             passes=len(passes), device=str(self.device), precision=self.precision_name,
         )
+        result.backend = self.backend
         done, tiles_done = 0, 0
         max_tile = max(pad_h, pad_w)
         while queue:
@@ -162,9 +174,10 @@ class Deblurrer:
             done += len(passes)
             tiles_done += 1
         raise_if_cancelled(cancel)
-        result.full = np.clip(stitcher.result(1)[:height, :width], 0.0, 1.0)
-        result.half = np.clip(stitcher.result(2)[: -(-height // 2), : -(-width // 2)], 0.0, 1.0)
-        result.quarter = np.clip(stitcher.result(4)[: -(-height // 4), : -(-width // 4)], 0.0, 1.0)
+        del padded  # the stitched results reuse the stitcher's buffers: no extra full-size copies
+        result.full = _clamp(stitcher.result(1)[:height, :width])
+        result.half = _clamp(stitcher.result(2)[: -(-height // 2), : -(-width // 2)])
+        result.quarter = _clamp(stitcher.result(4)[: -(-height // 4), : -(-width // 4)])
         result.tiles = tiles_done
         result.seconds = time.perf_counter() - started
         return result
@@ -198,7 +211,25 @@ class Deblurrer:
             for scale, value in sums.items()
         }
 
+    def _openvino_runner(self, result: DeblurResult):
+        if self._openvino is None:
+            from .openvino_backend import OpenVinoRunner, OpenVinoUnavailable
+
+            try:
+                self._openvino = OpenVinoRunner(self.model, self.dtype)
+            except OpenVinoUnavailable as error:
+                if self.options.backend == "openvino":
+                    raise EngineError(str(error)) from None
+                self.backend = result.backend = "torch"  # auto: carry on with torch
+                result.notes.append(f"OpenVINO unavailable, using torch: {error}")
+                return None
+        return self._openvino
+
     def _forward(self, x: torch.Tensor, result: DeblurResult) -> list[torch.Tensor]:
+        if self.backend == "openvino":
+            runner = self._openvino_runner(result)
+            if runner is not None:
+                return runner(x)
         with torch.inference_mode():
             if self.dtype == torch.float32:
                 return [o.float() for o in self.model(x)]

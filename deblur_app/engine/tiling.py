@@ -99,5 +99,7 @@ class Stitcher:
             self._weights[scale][rows, cols] += w
 
     def result(self, scale: int) -> np.ndarray:
-        weights = self._weights[scale]
-        return self._sums[scale] / np.maximum(weights, 1e-12)
+        """The blended image at 1/scale; divides in place, so call once per scale."""
+        weights = self._weights.pop(scale)
+        np.maximum(weights, 1e-12, out=weights)
+        return np.divide(self._sums[scale], weights, out=self._sums[scale])

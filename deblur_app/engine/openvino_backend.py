@@ -1,0 +1,125 @@
+"""Optional OpenVINO runtime for the CPU (``pip install deblur-app[openvino]``).
+
+The network is exported once to ONNX (all three outputs, dynamic height and
+width) into the user's cache folder, keyed by a digest of the weights; each
+tile shape then gets its own statically shaped compiled model, kept in memory
+(a few shapes) and in OpenVINO's own compiled-model cache next to the ONNX
+file. The inference precision is always set explicitly: OpenVINO would pick
+bf16 by itself on CPUs that have it.
+
+Nothing here is imported unless the OpenVINO backend is selected, and the app
+works fully without OpenVINO installed.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import importlib.util
+import os
+import tempfile
+import warnings
+from collections import OrderedDict
+from pathlib import Path
+
+import torch
+
+from ..model.mimo_unet import MIMOUNet
+
+OPSET = 17
+OUTPUT_NAMES = ("quarter", "half", "full")
+MAX_COMPILED_SHAPES = 4
+_HINTS = {torch.float32: "f32", torch.bfloat16: "bf16"}
+
+
+class OpenVinoUnavailable(Exception):
+    """OpenVINO (or the ONNX exporter it needs) is not installed or cannot run this model."""
+
+
+def openvino_available() -> bool:
+    """Installed, without importing it (importing OpenVINO takes a while)."""
+    return importlib.util.find_spec("openvino") is not None and importlib.util.find_spec("onnx") is not None
+
+
+def default_cache_dir() -> Path:
+    from platformdirs import user_cache_path
+
+    return user_cache_path("deblur_app") / "openvino"
+
+
+def weights_digest(model: MIMOUNet) -> str:
+    digest = hashlib.sha256(f"mimo-unet/{model.num_res}/opset{OPSET}/torch{torch.__version__}".encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+    return digest.hexdigest()[:20]
+
+
+def export_onnx(model: MIMOUNet, folder: Path) -> Path:
+    """The model as ONNX in ``folder`` (exported on first use, then reused)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"mimo-unet-{weights_digest(model)}.onnx"
+    if path.exists():
+        return path
+    network = copy.deepcopy(model).to("cpu", torch.float32, memory_format=torch.contiguous_format).eval()
+    network.lean_fusion = True
+    example = torch.rand(1, 3, 64, 64)
+    dynamic = {"image": {2: "height", 3: "width"}}
+    dynamic.update({name: {2: f"{name}_height", 3: f"{name}_width"} for name in OUTPUT_NAMES})
+    handle, temp_name = tempfile.mkstemp(prefix=".export.", suffix=".onnx", dir=folder)
+    os.close(handle)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                network, (example,), temp_name, dynamo=False, opset_version=OPSET,
+                input_names=["image"], output_names=list(OUTPUT_NAMES), dynamic_axes=dynamic,
+            )
+        os.replace(temp_name, path)
+    except Exception as error:
+        raise OpenVinoUnavailable(f"could not export the network to ONNX ({str(error).splitlines()[0][:200]})") from None
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
+    return path
+
+
+class OpenVinoRunner:
+    """Runs (1, 3, H, W) float32 tensors through OpenVINO on the CPU; returns the three outputs."""
+
+    def __init__(self, model: MIMOUNet, dtype: torch.dtype, cache_dir: Path | None = None) -> None:
+        if dtype not in _HINTS:
+            raise OpenVinoUnavailable(f"OpenVINO on the CPU runs fp32 or bf16, not {dtype}")
+        try:
+            import openvino
+        except ImportError as error:
+            raise OpenVinoUnavailable(f"OpenVINO is not installed ({error})") from None
+        folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.precision_hint = _HINTS[dtype]
+        self._core = openvino.Core()
+        self._onnx_path = export_onnx(model, folder)
+        self._network = self._core.read_model(str(self._onnx_path))
+        self._cache_dir = folder / "compiled"
+        self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
+
+    def compiled_for(self, height: int, width: int):
+        key = (height, width)
+        if key in self._compiled:
+            self._compiled.move_to_end(key)
+            return self._compiled[key]
+        network = self._network.clone()
+        network.reshape({network.inputs[0]: [1, 3, height, width]})
+        compiled = self._core.compile_model(
+            network, "CPU",
+            {"INFERENCE_PRECISION_HINT": self.precision_hint, "CACHE_DIR": str(self._cache_dir),
+             "PERFORMANCE_HINT": "LATENCY"},
+        )
+        self._compiled[key] = compiled
+        while len(self._compiled) > MAX_COMPILED_SHAPES:
+            self._compiled.popitem(last=False)
+        return compiled
+
+    def __call__(self, x: torch.Tensor) -> list[torch.Tensor]:
+        pixels = x.detach().to("cpu", torch.float32).contiguous().numpy()
+        compiled = self.compiled_for(*pixels.shape[-2:])
+        results = compiled(pixels)
+        return [torch.from_numpy(results[output].copy()) for output in compiled.outputs]

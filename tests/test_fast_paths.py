@@ -1,0 +1,194 @@
+"""The fast inference paths agree with float32: precisions, backends, lean fusion, tiling."""
+
+import copy
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import conformance_state_dict
+from deblur_app.engine import devices, openvino_backend
+from deblur_app.engine.devices import DeviceError, resolve_backend, resolve_precision
+from deblur_app.engine.inference import Deblurrer, EngineOptions
+from deblur_app.model.mimo_unet import build_model
+
+WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "mimo-unet.safetensors"
+# max abs difference to float32 allowed per path (conformance weights, 64x96 photo-like image)
+BOUNDS = {"fp32": 1e-5, "bf16": 0.03}
+
+
+def direct_fp32(model, image):
+    with torch.no_grad():
+        outputs = model(torch.from_numpy(image.transpose(2, 0, 1).copy())[None])
+    return [o[0].permute(1, 2, 0).clamp(0, 1).numpy() for o in outputs]
+
+
+def assert_agrees(result, reference, bound):
+    for name, expected in zip(("quarter", "half", "full"), reference):
+        assert np.abs(getattr(result, name) - expected).max() <= bound, name
+
+
+_REFERENCE = {}
+
+
+@pytest.fixture
+def reference(small_model, photo_like):
+    if not _REFERENCE:
+        image = photo_like(64, 96, seed=7)
+        _REFERENCE["pair"] = (image, direct_fp32(small_model, image))
+    return _REFERENCE["pair"]
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_torch_precisions_agree_with_fp32(small_model, reference, precision):
+    image, expected = reference
+    result = Deblurrer(small_model, EngineOptions(device="cpu", precision=precision, tile=0, backend="torch")).run(image)
+    assert result.backend == "torch" and result.precision == precision
+    assert_agrees(result, expected, BOUNDS[precision])
+
+
+def test_bf16_reads_the_image_in_fp32(small_model, photo_like):
+    """The layers that read pixels stay fp32 under autocast: bf16 would round the image itself."""
+    image = torch.from_numpy(photo_like(32, 32).transpose(2, 0, 1).copy())[None]
+    seen = []
+    hook = small_model.feat_extract[0].main[0].register_forward_hook(lambda m, i, o: seen.append(o.dtype))
+    try:
+        with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+            small_model(image)
+    finally:
+        hook.remove()
+    assert seen == [torch.float32]
+
+
+@pytest.mark.parametrize("variant", ["mimo-unet", "mimo-unet+"])
+def test_lean_fusion_is_exact(variant, photo_like):
+    published = build_model(variant).eval()
+    published.load_state_dict(conformance_state_dict(variant))
+    lean = copy.deepcopy(published)
+    lean.lean_fusion = True
+    image = photo_like(32, 40, seed=2)
+    for a, b in zip(direct_fp32(published, image), direct_fp32(lean, image)):
+        assert np.abs(a - b).max() <= 1e-5
+
+
+@pytest.mark.skipif(not WEIGHTS.exists(), reason="no trained weights installed")
+@pytest.mark.xfail(reason="open: with the trained weights, 160-224 px tiles (64 px overlap, 16 discarded) "
+                   "differ from the whole image by up to 0.016 (4/255) on this texture; "
+                   "the conformance-weight version in test_engine.py passes", strict=False)
+def test_tiled_equals_whole_with_trained_weights():
+    from deblur_app.model.checkpoints import load_checkpoint
+
+    import cv2
+
+    rng = np.random.default_rng(4)
+    image = cv2.GaussianBlur(rng.random((40, 56, 3), np.float32), (0, 0), 0.7)
+    image = cv2.resize(image, (392, 280), interpolation=cv2.INTER_CUBIC).clip(0, 1)  # photo-like texture
+    checkpoint = load_checkpoint(WEIGHTS)
+    whole = Deblurrer.from_checkpoint(checkpoint, EngineOptions(device="cpu", precision="fp32", tile=0, backend="torch"))
+    tiled = Deblurrer.from_checkpoint(checkpoint, EngineOptions(device="cpu", precision="fp32", tile=160, backend="torch"))
+    a, b = whole.run(image), tiled.run(image)
+    assert b.tiles >= 4
+    for name in ("full", "half", "quarter"):
+        assert np.abs(getattr(a, name) - getattr(b, name)).max() < 1 / 255, name
+
+
+# ---------------------------------------------------------------- precision policy
+
+
+@pytest.fixture
+def cpuinfo(monkeypatch):
+    """Pretend to be a Linux machine whose /proc/cpuinfo has the given flags."""
+
+    def fake(flags: str):
+        text = f"processor\t: 0\nflags\t\t: fpu sse2 avx2 {flags}\n"
+        monkeypatch.setattr(devices.platform, "system", lambda: "Linux")
+        monkeypatch.setattr(devices, "open", lambda *a, **k: __import__("io").StringIO(text), raising=False)
+        devices.cpu_has_native_bf16.cache_clear()
+
+    yield fake
+    devices.cpu_has_native_bf16.cache_clear()
+
+
+def test_auto_precision_is_bf16_only_with_native_bf16(cpuinfo):
+    cpu = torch.device("cpu")
+    cpuinfo("avx512f avx512_bf16")
+    assert resolve_precision("auto", cpu) == torch.bfloat16
+    cpuinfo("amx_tile amx_bf16")
+    assert resolve_precision("auto", cpu) == torch.bfloat16
+    cpuinfo("avx512f avx512bw")
+    assert resolve_precision("auto", cpu) == torch.float32
+    assert resolve_precision("bf16", cpu) == torch.bfloat16  # asked for explicitly: allowed, if slow
+    assert resolve_precision("fp32", cpu) == torch.float32
+    assert resolve_precision("auto", torch.device("cuda")) == torch.float16
+    with pytest.raises(DeviceError):
+        resolve_precision("fp16", cpu)
+
+
+# ---------------------------------------------------------------- backend selection (fake OpenVINO)
+
+
+class FakeRunner:
+    """Stands in for OpenVinoRunner: the torch model in float32, counting calls."""
+
+    calls = 0
+
+    def __init__(self, model, dtype, cache_dir=None):
+        self.model, self.dtype = model, dtype
+
+    def __call__(self, x):
+        FakeRunner.calls += 1
+        with torch.no_grad():
+            return [o.float() for o in self.model(x.contiguous())]
+
+
+def test_backend_auto_uses_openvino_on_the_cpu_when_installed(small_model, reference, monkeypatch):
+    image, expected = reference
+    monkeypatch.setattr(openvino_backend, "openvino_available", lambda: True)
+    monkeypatch.setattr(openvino_backend, "OpenVinoRunner", FakeRunner)
+    assert resolve_backend("auto", torch.device("cpu")) == "openvino"
+    assert resolve_backend("auto", torch.device("cuda")) == "torch"
+    assert resolve_backend("torch", torch.device("cpu")) == "torch"
+    FakeRunner.calls = 0
+    result = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", tile=0)).run(image)
+    assert result.backend == "openvino" and FakeRunner.calls == 1
+    assert_agrees(result, expected, BOUNDS["fp32"])
+
+
+def test_backend_auto_is_torch_without_openvino(monkeypatch):
+    monkeypatch.setattr(openvino_backend, "openvino_available", lambda: False)
+    assert resolve_backend("auto", torch.device("cpu")) == "torch"
+    with pytest.raises(DeviceError, match="not installed"):
+        resolve_backend("openvino", torch.device("cpu"))
+    with pytest.raises(DeviceError):
+        resolve_backend("tensorrt", torch.device("cpu"))
+
+
+def test_backend_auto_falls_back_to_torch_when_openvino_fails(small_model, reference, monkeypatch):
+    image, expected = reference
+
+    def broken(*args, **kwargs):
+        raise openvino_backend.OpenVinoUnavailable("cannot compile (simulated)")
+
+    monkeypatch.setattr(openvino_backend, "openvino_available", lambda: True)
+    monkeypatch.setattr(openvino_backend, "OpenVinoRunner", broken)
+    result = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", tile=0)).run(image)
+    assert result.backend == "torch" and any("OpenVINO" in note for note in result.notes)
+    assert_agrees(result, expected, BOUNDS["fp32"])
+
+
+# ---------------------------------------------------------------- the real OpenVINO, when installed
+
+
+@pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_openvino_agrees_with_fp32(small_model, reference, precision, tmp_path_factory, monkeypatch):
+    image, expected = reference
+    cache = tmp_path_factory.getbasetemp() / "openvino-cache"  # one export for both precisions
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: cache)
+    engine = Deblurrer(small_model, EngineOptions(device="cpu", precision=precision, tile=0, backend="openvino"))
+    result = engine.run(image)
+    assert result.backend == "openvino"
+    assert_agrees(result, expected, BOUNDS[precision])
+    assert list(cache.glob("*.onnx")), "the ONNX export is cached"
