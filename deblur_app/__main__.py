@@ -1,8 +1,11 @@
+"""`python -m deblur_app` and the entry script of the frozen executables (build.spec)."""
+
 import multiprocessing
 import sys
 
-from deblur_app.cli.main import main
-
 if __name__ == "__main__":
+    # First thing: in a frozen build a multiprocessing child process stops here and runs its task.
     multiprocessing.freeze_support()
-    sys.exit(main())
+    from deblur_app.startup import run
+
+    sys.exit(run())

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Smoke test of the standalone folder (build.spec):
+#   1. build dist/deblur-app/ (skip with --no-build to test an existing folder)
+#   2. the frozen `deblur-app deblur` on a small generated photo, with the bundled weights,
+#      must give exactly the pixels of the same command run from source
+#   3. the frozen `deblur-app info` finds the bundled weights
+#   4. the frozen window starts offscreen: `deblur-app gui --self-test PHOTO` exits 0
+#   5. the bundle kept what the frozen app needs at run time (torch's lazy internals, torch_shm_manager)
+# Usage: scripts/smoke_frozen.sh [--no-build]      exit status 0 = all passed
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+if [ -z "${VIRTUAL_ENV:-}" ] && [ -f .venv/bin/activate ]; then
+    . .venv/bin/activate
+fi
+if [ "${1:-}" != "--no-build" ]; then
+    scripts/build_exe.sh
+fi
+APP="$ROOT/dist/deblur-app/deblur-app"
+[ -x "$APP" ] || { echo "smoke: no $APP; build first" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/deblur-smoke.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+# a private user data/cache folder, so no installed weights or caches take part
+export XDG_DATA_HOME="$WORK/data" XDG_CACHE_HOME="$WORK/cache" XDG_CONFIG_HOME="$WORK/config"
+export QT_QPA_PLATFORM=offscreen
+STEP_TIMEOUT=${SMOKE_STEP_TIMEOUT:-600}
+failures=0
+pass() { echo "smoke: PASS $*"; }
+fail() { echo "smoke: FAIL $*" >&2; failures=$((failures + 1)); }
+
+# the photo: smooth gradients, edges and a little noise, made with numpy (no image files in the repo)
+python - "$WORK/photo.png" <<'EOF'
+import sys
+import numpy as np
+from PIL import Image
+
+rng = np.random.default_rng(6)
+y, x = np.mgrid[0:96, 0:128].astype(np.float32)
+image = np.stack([x / 127, y / 95, 0.5 + 0.4 * np.sin(x / 9) * np.cos(y / 7)], axis=-1)
+image[30:60, 40:90] = (0.9, 0.2, 0.1)
+image = np.clip(image + rng.normal(0, 0.03, image.shape), 0, 1)
+Image.fromarray((image * 255).round().astype(np.uint8)).save(sys.argv[1])
+EOF
+
+# --- 2. frozen == source, pixel for pixel (fp32, whole image: no tiling or bf16 differences),
+#        with each backend the build holds; separate caches, so the frozen app exports its own ONNX model
+BACKENDS=(torch)
+if [ "${DEBLUR_BUILD_OPENVINO:-auto}" != 0 ] && python -c 'import openvino, onnx' 2>/dev/null; then
+    BACKENDS+=(openvino)
+fi
+for backend in "${BACKENDS[@]}"; do
+    DEBLUR_ARGS=(--device cpu --precision fp32 --tile 0 --backend "$backend")
+    start=$(date +%s)
+    if XDG_CACHE_HOME="$WORK/cache-source" timeout "$STEP_TIMEOUT" \
+            python -m deblur_app deblur "$WORK/photo.png" -o "$WORK/source-$backend.png" "${DEBLUR_ARGS[@]}" \
+        && XDG_CACHE_HOME="$WORK/cache-frozen" timeout "$STEP_TIMEOUT" \
+            "$APP" deblur "$WORK/photo.png" -o "$WORK/frozen-$backend.png" "${DEBLUR_ARGS[@]}"; then
+        if python - "$WORK/source-$backend.png" "$WORK/frozen-$backend.png" <<'EOF'
+import sys
+import numpy as np
+from PIL import Image
+
+source, frozen = (np.asarray(Image.open(path)) for path in sys.argv[1:3])
+print(f"smoke: source {source.shape} {source.dtype}, frozen {frozen.shape} {frozen.dtype}")
+if source.shape != frozen.shape or not np.array_equal(source, frozen):
+    print(f"smoke: outputs differ: max abs difference {np.abs(source.astype(int) - frozen.astype(int)).max()}")
+    sys.exit(1)
+EOF
+        then pass "frozen deblur output ($backend backend) is identical to the source run ($(( $(date +%s) - start )) s)"
+        else fail "frozen deblur output ($backend backend) differs from the source run"; fi
+    else
+        fail "deblur run with the $backend backend failed"
+    fi
+done
+
+# --- 3. info
+if info=$(timeout "$STEP_TIMEOUT" "$APP" info 2>&1) && grep -q "dist/deblur-app/_internal/weights/mimo-unet.safetensors" <<<"$info"; then
+    pass "frozen info finds the bundled weights"
+else
+    echo "$info" >&2
+    fail "frozen info"
+fi
+if [ "$("$APP" --version)" = "deblur-app $(python -c 'import deblur_app; print(deblur_app.__version__)')" ]; then
+    pass "frozen --version matches the package"
+else
+    fail "frozen --version"
+fi
+
+# --- 4. the window, offscreen
+start=$(date +%s)
+if timeout "$STEP_TIMEOUT" "$APP" gui --self-test "$WORK/photo.png"; then
+    pass "frozen window self-test exited 0 ($(( $(date +%s) - start )) s)"
+else
+    fail "frozen window self-test (exit $?)"
+fi
+
+# --- 5. what the frozen app loads lazily is in the bundle
+if python - "$APP" <<'EOF'
+import sys
+from pathlib import Path
+
+from PyInstaller.archive.readers import CArchiveReader
+
+app = Path(sys.argv[1])
+modules = set(CArchiveReader(str(app)).open_embedded_archive("PYZ.pyz").toc)
+missing = [name for name in ("torch._dynamo", "torch._inductor", "torch.onnx", "sympy", "deblur_app.startup")
+           if name not in modules]
+unwanted = [name for name in ("tkinter", "pytest") if name in modules]
+internal = app.parent / "_internal"
+shm = internal / "torch" / "bin" / "torch_shm_manager"
+problems = [f"missing modules {missing}"] * bool(missing) + [f"unwanted modules {unwanted}"] * bool(unwanted)
+problems += ["torch_shm_manager missing"] * (not shm.is_file())
+problems += ["Qt translations bundled"] * any((internal / "PySide6" / "Qt" / "translations").glob("*.qm"))
+print("smoke: " + ("; ".join(problems) if problems else f"{len(modules)} modules in the archive"))
+sys.exit(1 if problems else 0)
+EOF
+then pass "bundle contents"
+else fail "bundle contents"; fi
+
+echo "smoke: folder size $(du -sh "$ROOT/dist/deblur-app" | cut -f1)"
+if [ "$failures" -ne 0 ]; then
+    echo "smoke: $failures check(s) failed" >&2
+    exit 1
+fi
+echo "smoke: all checks passed"

@@ -1,0 +1,185 @@
+"""Cheap checks of the standalone build (build.spec) that need neither PyInstaller nor a build.
+
+The full check, which builds the folder and runs it, is scripts/smoke_frozen.sh
+(tests/test_frozen_build.py runs it when DEBLUR_TEST_FROZEN=1).
+"""
+
+import ast
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from deblur_app import resources
+
+REPO = Path(__file__).resolve().parent.parent
+SPEC = REPO / "build.spec"
+LAZY_TORCH_INTERNALS = ("torch._dynamo", "torch._inductor", "torch.onnx", "sympy")
+
+# What PyInstaller's analysis typically hands the spec, by place in the bundle.
+SAMPLE_FILES = {
+    "torch/bin/torch_shm_manager": "kept",
+    "torch/bin/test_api": "dropped",
+    "torch/bin/FileStoreTest": "dropped",
+    "torch/bin/protoc": "dropped",
+    "torch/test/Dict_test": "dropped",
+    "torch/lib/libtorch_cpu.so": "kept",
+    "torch/lib/libtorchbind_test.so": "dropped",
+    "torch/_inductor/codegen/cpp_prefix.h": "kept",
+    "PySide6/Qt/plugins/platforms/libqoffscreen.so": "kept",
+    "PySide6/Qt/plugins/platforms/libqxcb.so": "kept",
+    "PySide6/Qt/plugins/platforms/libqwayland.so": "kept",
+    "PySide6/Qt/plugins/platforms/qwindows.dll": "kept",
+    "PySide6/Qt/plugins/platforms/libqcocoa.dylib": "kept",
+    "PySide6/Qt/plugins/platforms/libqeglfs.so": "dropped",
+    "PySide6/Qt/plugins/platforms/libqvnc.so": "dropped",
+    "PySide6/Qt/plugins/imageformats/libqjpeg.so": "kept",
+    "PySide6/Qt/plugins/imageformats/libqpdf.so": "dropped",
+    "PySide6/Qt/plugins/iconengines/libqsvgicon.so": "kept",
+    "PySide6/Qt/plugins/xcbglintegrations/libqxcb-glx-integration.so": "kept",
+    "PySide6/Qt/plugins/egldeviceintegrations/libqeglfs-kms-integration.so": "dropped",
+    "PySide6/Qt/translations/qtbase_de.qm": "dropped",
+    "PySide6/Qt/lib/libQt6Widgets.so.6": "kept",
+    "resources/icons/app.png": "kept",
+    "weights/mimo-unet.safetensors": "kept",
+}
+
+
+class _Recorder:
+    """Stands in for PyInstaller's Analysis/PYZ/EXE/COLLECT/BUNDLE and remembers its arguments."""
+
+    made: list = []
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+        self.binaries = [(dest, "/src/" + dest, "BINARY") for dest in SAMPLE_FILES if not dest.endswith((".qm", ".safetensors", ".png"))]
+        self.datas = [(dest, "/src/" + dest, "DATA") for dest in SAMPLE_FILES if dest.endswith((".qm", ".safetensors", ".png"))]
+        self.pure, self.scripts = [], []
+        _Recorder.made.append(self)
+
+
+@pytest.fixture(scope="module")
+def spec():
+    """build.spec executed with stand-ins for PyInstaller: its namespace after the run."""
+    fake_hooks = types.ModuleType("PyInstaller.utils.hooks")
+    fake_hooks.collect_submodules = lambda package, **_: [f"{package}.cli.main"]
+    fake_hooks.collect_dynamic_libs = lambda package, **_: []
+    saved = {name: sys.modules.get(name) for name in ("PyInstaller", "PyInstaller.utils", "PyInstaller.utils.hooks")}
+    sys.modules.update({"PyInstaller": types.ModuleType("PyInstaller"), "PyInstaller.utils": types.ModuleType("PyInstaller.utils"),
+                        "PyInstaller.utils.hooks": fake_hooks})
+    _Recorder.made = []
+    namespace = {"__name__": "__main__", "SPECPATH": str(REPO),
+                 **{name: type(name, (_Recorder,), {}) for name in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}}
+    try:
+        exec(compile(SPEC.read_text(encoding="utf-8"), str(SPEC), "exec"), namespace)
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+    return namespace
+
+
+def made(kind: str) -> list:
+    return [obj for obj in _Recorder.made if type(obj).__name__ == kind]
+
+
+def test_spec_is_valid_python():
+    ast.parse(SPEC.read_text(encoding="utf-8"), filename=str(SPEC))
+
+
+def test_version_comes_from_the_package(spec):
+    import deblur_app
+
+    assert spec["VERSION"] == deblur_app.__version__
+
+
+def test_entry_script_is_the_package_main_with_freeze_support(spec):
+    (analysis,) = made("Analysis")
+    (script,) = analysis.args[0]
+    assert Path(script) == REPO / "deblur_app" / "__main__.py"
+    source = Path(script).read_text(encoding="utf-8")
+    assert source.index("multiprocessing.freeze_support()") < source.index("run()")
+
+
+def test_resources_and_weights_are_bundled(spec):
+    (analysis,) = made("Analysis")
+    datas = analysis.kwargs["datas"]
+    weights = [(src, dest) for src, dest in datas if Path(src).name == "mimo-unet.safetensors"]
+    assert weights == [(str(REPO / "weights" / "mimo-unet.safetensors"), "weights")]
+    assert {"resources", "weights"} <= set(spec["BUNDLED_FOLDERS"])
+    resource_files = [src for src in map(Path, (REPO / "resources").rglob("*")) if src.is_file() and not src.name.startswith(".")]
+    bundled = {src for src, _ in datas}
+    assert all(str(src) in bundled for src in resource_files)
+    assert all(dest == "weights" or dest.startswith("resources") for _, dest in datas)
+
+
+def test_one_folder_build_named_deblur_app(spec):
+    (collect,) = made("COLLECT")
+    assert collect.kwargs["name"] == "deblur-app"
+    executables = made("EXE")
+    assert all(exe.kwargs["exclude_binaries"] for exe in executables)  # one-folder, not one-file
+    names = {exe.kwargs["name"]: exe.kwargs["console"] for exe in executables}
+    assert names["deblur-app"] is True
+    if sys.platform in ("win32", "darwin"):
+        assert names["deblur-app-gui"] is False
+    else:
+        assert set(names) == {"deblur-app"}
+
+
+def test_tkinter_and_dev_tools_are_excluded(spec):
+    excludes = set(made("Analysis")[0].kwargs["excludes"])
+    assert {"tkinter", "_tkinter", "pytest"} <= excludes
+    assert {"PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtWebEngineCore", "PySide6.QtNetwork"} <= excludes
+
+
+def test_torch_lazy_internals_are_not_excluded(spec):
+    excludes = made("Analysis")[0].kwargs["excludes"]
+    for name in LAZY_TORCH_INTERNALS:
+        assert not any(name == ex or name.startswith(ex + ".") for ex in excludes), name
+    assert "torch.testing" not in excludes and "torch" not in excludes
+
+
+def test_spec_drops_test_binaries_and_unused_qt_files_but_keeps_the_rest(spec):
+    dropped = spec["dropped"]
+    for dest, expected in SAMPLE_FILES.items():
+        assert dropped(dest) == (expected == "dropped"), dest
+        assert dropped(dest.replace("/", "\\")) == (expected == "dropped"), dest  # Windows separators
+    (analysis,) = made("Analysis")
+    kept = {entry[0] for entry in analysis.binaries + analysis.datas}
+    assert "torch/bin/torch_shm_manager" in kept
+    assert not any(dest.startswith("PySide6/Qt/translations/") for dest in kept)
+
+
+def test_window_uses_only_bundled_qt_modules(spec):
+    """An excluded Qt module imported by the window would break only the frozen app."""
+    excluded = {name for name in made("Analysis")[0].kwargs["excludes"] if name.startswith("PySide6.")}
+    gui = REPO / "deblur_app" / "gui"
+    used = set()
+    for path in gui.rglob("*.py"):
+        used |= set(re.findall(r"\bPySide6\.(Qt\w+)", path.read_text(encoding="utf-8")))
+        used |= {m for line in re.findall(r"from PySide6 import ([^\n(]+)", path.read_text(encoding="utf-8"))
+                 for m in re.findall(r"Qt\w+", line)}
+    assert not {f"PySide6.{name}" for name in used} & excluded
+
+
+def test_bundle_root_is_meipass_when_frozen(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.bundle_root() == tmp_path
+    assert resources.bundled_weights_dir() == tmp_path / "weights"
+    assert resources.resource_path("icons", "x.png") == tmp_path / "resources" / "icons" / "x.png"
+
+
+def test_bundle_root_is_the_checkout_from_source(monkeypatch):
+    monkeypatch.delattr(sys, "frozen", raising=False)
+    assert resources.bundle_root() == REPO
+    assert (resources.bundled_weights_dir() / "mimo-unet.safetensors").is_file()
+
+
+def test_build_extra_lists_pyinstaller():
+    pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(r'^build = \[[^\]]*"pyinstaller', pyproject, re.MULTILINE | re.IGNORECASE)

@@ -1,0 +1,117 @@
+"""The start-up guard of the executables: logs, dialogs, exit codes, no Qt on the command-line path."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deblur_app import startup
+from deblur_app.cli import main as cli_main
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def logs(tmp_path, monkeypatch):
+    folder = tmp_path / "logs"
+    monkeypatch.setattr(startup, "log_dir", lambda: folder)
+    return folder
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    shown = []
+    monkeypatch.setattr(startup, "show_error_dialog", lambda title, message, details: shown.append((title, message, details)) or True)
+    return shown
+
+
+def crash(argv=None):
+    raise ValueError("weights folder is broken")
+
+
+def test_windowed_crash_is_logged_and_shown(monkeypatch, logs, dialogs):
+    monkeypatch.setattr(cli_main, "main", crash)
+    assert startup.run(["info"], windowed=True) == 1
+    (log,) = logs.glob("crash-*.log")
+    text = log.read_text(encoding="utf-8")
+    assert "Traceback" in text and "ValueError: weights folder is broken" in text and "deblur-app " in text
+    ((title, message, details),) = dialogs
+    assert "ValueError: weights folder is broken" in message and str(log) in message
+    assert "Traceback" in details
+
+
+def test_console_crash_prints_traceback_and_log_place(monkeypatch, logs, dialogs, capsys):
+    monkeypatch.setattr(cli_main, "main", crash)
+    assert startup.run(["info"], windowed=False) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" in err and str(next(logs.glob("crash-*.log"))) in err
+    assert dialogs == []
+
+
+def test_missing_streams_are_replaced_and_failures_reported(monkeypatch, logs, dialogs):
+    def fails_quietly(argv=None):
+        print("deblur-app: the window is not available (no Qt)", file=sys.stderr)
+        return 1
+
+    monkeypatch.setattr(cli_main, "main", fails_quietly)
+    monkeypatch.setattr(sys, "stderr", None)
+    monkeypatch.setattr(sys, "stdout", None)
+    assert startup.is_windowed()
+    assert startup.run([]) == 1
+    assert "the window is not available" in dialogs[0][1]
+    assert len(list(logs.glob("crash-*.log"))) == 1
+
+
+def test_exit_codes_pass_through(monkeypatch, logs, dialogs, capsys):
+    assert startup.run(["--version"], windowed=False) == 0
+    assert capsys.readouterr().out.startswith("deblur-app ")
+    assert startup.run(["deblur"], windowed=False) == 2  # argparse usage error
+    monkeypatch.setattr(cli_main, "main", lambda argv=None: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert startup.run([], windowed=True) == 130
+    assert dialogs == [] and not logs.exists()
+
+
+def test_log_falls_back_to_the_temp_folder(monkeypatch, tmp_path):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    monkeypatch.setattr(startup, "log_dir", lambda: blocked / "logs")
+    monkeypatch.setattr(startup.tempfile, "gettempdir", lambda: str(tmp_path / "tmp"))
+    path = startup.write_log("Traceback ...")
+    assert path is not None and path.parent == tmp_path / "tmp" / "deblur_app" / "logs"
+
+
+def test_old_logs_are_pruned(logs):
+    for _ in range(startup.KEPT_LOGS + 5):
+        startup.write_log("x")
+        for index, old in enumerate(sorted(logs.glob("*.log"))):  # unique names despite the same second
+            old.rename(logs / f"crash-{index:04d}.log")
+    assert len(list(logs.glob("crash-*.log"))) == startup.KEPT_LOGS
+
+
+def test_no_dialog_on_the_offscreen_platform(monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert startup.show_error_dialog("t", "m", "d") is False
+
+
+def test_gui_self_test_reaches_run_app(monkeypatch):
+    calls = []
+    fake = type(sys)("deblur_app.gui.app")
+    fake.run_app = lambda paths, self_test=False: calls.append((paths, self_test)) or 0
+    monkeypatch.setitem(sys.modules, "deblur_app.gui.app", fake)
+    assert cli_main.main(["gui", "--self-test", "a.png"]) == 0
+    assert cli_main.main(["b.png"]) == 0
+    assert calls == [(["a.png"], True), (["b.png"], False)]
+    assert cli_main.main(["gui", "--self-test"]) == 2
+
+
+def test_command_line_path_does_not_load_qt():
+    code = (
+        "import sys\n"
+        "from deblur_app.startup import run\n"
+        "assert run(['--version'], windowed=False) == 0\n"
+        "assert run(['deblur', '--help'], windowed=False) == 0\n"
+        "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'qtpy', 'qtawesome')))\n"
+        "assert not qt, qt\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, timeout=300)
