@@ -48,19 +48,19 @@ def test_whole_image_matches_direct_network_call(small_model, photo_like):
 
 
 def test_tiles_cover_the_image_on_multiples_of_four():
-    tiles = plan_tiles(300, 520, 160)
+    tiles = plan_tiles(700, 1000, 320)
     assert len(tiles) > 4
-    covered = np.zeros((300, 520))
+    covered = np.zeros((700, 1000))
     for tile in tiles:
         assert tile.top % 4 == 0 and tile.left % 4 == 0 and tile.height % 4 == 0 and tile.width % 4 == 0
-        covered[tile.top : tile.top + tile.height, tile.left : tile.left + tile.width] += tile_weights(tile, 300, 520)
+        covered[tile.top : tile.top + tile.height, tile.left : tile.left + tile.width] += tile_weights(tile, 700, 1000)
     assert covered.min() > 0.0
 
 
 def test_tiled_and_whole_image_agree_within_one_level(small_model, photo_like):
-    image = photo_like(300, 420, seed=3)
+    image = photo_like(416, 720, seed=3)
     whole = engine(small_model, tile=0).run(image)
-    tiled = engine(small_model, tile=160).run(image)
+    tiled = engine(small_model, tile=320).run(image)
     assert tiled.tiles >= 6
     for name in ("full", "half", "quarter"):
         assert np.abs(getattr(whole, name) - getattr(tiled, name)).max() < 1 / 255, name
@@ -95,12 +95,12 @@ def test_cancel_stops_at_the_next_step(small_model, photo_like):
         token.cancel()
 
     with pytest.raises(Cancelled):
-        engine(small_model, tile=128).run(photo_like(200, 300), progress=on_progress, cancel=token)
+        engine(small_model, tile=320).run(photo_like(400, 700), progress=on_progress, cancel=token)
     assert len(events) == 1
 
 
 def test_out_of_memory_halves_the_tile_and_carries_on(small_model, photo_like, monkeypatch):
-    image = photo_like(256, 320, seed=5)
+    image = photo_like(400, 640, seed=5)
     reference = engine(small_model, tile=0).run(image)
     runner = engine(small_model, tile=0)
     real_forward = runner._forward
@@ -108,13 +108,13 @@ def test_out_of_memory_halves_the_tile_and_carries_on(small_model, photo_like, m
 
     def forward_with_small_memory(x, result):
         sizes.append(tuple(x.shape[-2:]))
-        if x.shape[-1] * x.shape[-2] > 200 * 200:
+        if x.shape[-1] * x.shape[-2] > 360 * 360:
             raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
         return real_forward(x, result)
 
     monkeypatch.setattr(runner, "_forward", forward_with_small_memory)
     result = runner.run(image)
-    assert sizes[0] == (256, 320) and result.tiles > 1
+    assert sizes[0] == (400, 640) and result.tiles > 1
     assert any("out of memory" in note for note in result.notes)
     assert np.abs(result.full - reference.full).max() < 1 / 255
 
