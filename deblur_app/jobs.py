@@ -21,8 +21,9 @@ from .engine.progress import CancelCheck, ProgressCallback
 from .model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from .model.mimo_unet import VARIANTS
 
+from .naming import DEFAULT_NAME, default_output, scale_paths  # noqa: F401  (re-exported)
+
 MODEL_CHOICES = ("mimo-unet", "mimo-unet+", "mimo-unet++")
-DEFAULT_NAME = "{stem}_deblurred{ext}"
 
 
 class JobError(Exception):
@@ -71,18 +72,6 @@ def make_engine(checkpoint: Checkpoint, options: EngineOptions) -> Deblurrer:
         return Deblurrer.from_checkpoint(checkpoint, options)
     except DeviceError as error:
         raise JobError(str(error)) from None
-
-
-def scale_paths(output: Path) -> dict[str, Path]:
-    return {
-        "half": output.with_name(f"{output.stem}_half{output.suffix}"),
-        "quarter": output.with_name(f"{output.stem}_quarter{output.suffix}"),
-    }
-
-
-def default_output(input_path: Path, folder: Path | None = None, template: str = DEFAULT_NAME) -> Path:
-    name = template.format(stem=input_path.stem, ext=input_path.suffix, name=input_path.name)
-    return (folder or input_path.parent) / name
 
 
 @dataclass

@@ -6,18 +6,10 @@ import sys
 import time
 from pathlib import Path
 
-from .. import imagefiles
 from ..engine.inference import EngineOptions
 from ..engine.progress import Progress
-from ..jobs import (
-    JobError,
-    SaveOptions,
-    default_output,
-    deblur_file,
-    load_model,
-    make_engine,
-    parse_model,
-)
+from ..jobs import JobError, SaveOptions, deblur_file, load_model, make_engine, parse_model
+from ..naming import batch_pairs, default_output
 from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
 
@@ -103,20 +95,6 @@ def _terminal_progress(label: str):
 def _clear_line() -> None:
     if sys.stderr.isatty():
         print("\r\033[K", end="", file=sys.stderr, flush=True)
-
-
-def batch_pairs(input_dir: Path, output_dir: Path, recursive: bool, template: str) -> list[tuple[Path, Path]]:
-    pattern = "**/*" if recursive else "*"
-    pairs = []
-    output_resolved = output_dir.resolve()
-    for source in sorted(input_dir.glob(pattern)):
-        if not source.is_file() or not imagefiles.is_supported(source):
-            continue
-        if output_resolved in source.resolve().parents:
-            continue  # never re-process our own outputs when OUTPUT_DIR is inside INPUT_DIR
-        relative = source.parent.relative_to(input_dir)
-        pairs.append((source, default_output(source, output_dir / relative, template)))
-    return pairs
 
 
 def run_batch(args) -> int:

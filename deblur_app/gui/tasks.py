@@ -16,6 +16,7 @@ from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QImageReader
 
 from .. import imagefiles
+from ..naming import scale_paths
 from . import imaging, qtimage
 
 THUMB_SIZE = 160
@@ -50,11 +51,7 @@ class SaveOutcome:
 
 
 def scale_targets(path: Path) -> dict[str, Path]:
-    """Where the ½ and ¼ outputs go (the same names as jobs.scale_paths; a test checks)."""
-    return {
-        "half": path.with_name(f"{path.stem}_half{path.suffix}"),
-        "quarter": path.with_name(f"{path.stem}_quarter{path.suffix}"),
-    }
+    return scale_paths(path)
 
 
 def default_output_path(source: Path, extension: str | None = None) -> Path:

@@ -24,6 +24,7 @@ from PySide6.QtGui import QImage
 
 from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
+from ..naming import batch_pairs, output_name  # noqa: F401  (output_name used by the batch dialog)
 from . import imaging, qtimage
 
 MODELS = {"mimo-unet": "MIMO-UNet", "mimo-unet+": "MIMO-UNet+"}
@@ -397,30 +398,6 @@ class EngineWorker(QObject):
         self.status.emit("Batch cancelled" if cancelled else "Batch finished")
         self.finished.emit(job.job_id, summary)
 
-
-def batch_pairs(input_dir: Path, output_dir: Path, recursive: bool, template: str) -> list[tuple[Path, Path]]:
-    """(photo, output) pairs; sub-folders are mirrored; outputs inside the input are never re-read."""
-    from .. import imagefiles
-
-    pattern = "**/*" if recursive else "*"
-    output_resolved = output_dir.resolve()
-    pairs = []
-    for source in sorted(Path(input_dir).glob(pattern)):
-        if not source.is_file() or not imagefiles.is_supported(source):
-            continue
-        if output_resolved in source.resolve().parents and output_resolved != Path(input_dir).resolve():
-            continue
-        relative = source.parent.relative_to(input_dir)
-        name = output_name(source, template)
-        pairs.append((source, output_dir / relative / name))
-    return pairs
-
-
-def output_name(source: Path, template: str) -> str:
-    """Raises KeyError/IndexError/ValueError for a bad template."""
-    from ..imagefiles import output_suffix_for
-
-    return template.format(stem=source.stem, ext=output_suffix_for(source), name=source.name)
 
 
 def _one_line(error: BaseException) -> str:
