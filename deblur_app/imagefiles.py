@@ -575,6 +575,16 @@ def _to_float(arr: np.ndarray, depth: int) -> np.ndarray:
     return out
 
 
+def _full_decode(p: Path, limit: int, im) -> None:
+    """Decode every pixel with Pillow, turning any decoder failure into ImageFileError."""
+    try:
+        _pil_guarded(p, limit, im.load)
+    except ImageFileError:
+        raise
+    except Exception as exc:
+        raise _decode_error(p, exc) from None
+
+
 def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     """Read a photo file.
 
@@ -638,21 +648,11 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
         decoded = _decode_opencv(p, data, cv_gray)
         if decoded is None:
             # OpenCV refused it: let Pillow's full decode report why (e.g. truncated)
-            try:
-                _pil_guarded(p, limit, im.load)
-            except ImageFileError:
-                raise
-            except Exception as exc:
-                raise _decode_error(p, exc) from None
+            _full_decode(p, limit, im)
             raise ImageFileError(p, "corrupt or unreadable 16-bit image")
         colour, alpha, depth, gray, original_mode = decoded
     else:
-        try:
-            _pil_guarded(p, limit, im.load)
-        except ImageFileError:
-            raise
-        except Exception as exc:
-            raise _decode_error(p, exc) from None
+        _full_decode(p, limit, im)
         try:
             colour, alpha, depth, gray, icc = _decode_pillow(p, im, icc)
         except ImageFileError:
