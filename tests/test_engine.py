@@ -162,3 +162,17 @@ def test_split_tile_covers_its_area():
     parts = tile.split(200, 1000, 1000)
     assert min(p.top for p in parts) == 64 and max(p.top + p.height for p in parts) == 576
     assert max(p.left + p.width for p in parts) == 528 and all(p.height <= 200 for p in parts)
+
+
+def test_auto_tiles_only_photos_too_large_to_run_whole(small_model, monkeypatch):
+    from deblur_app.engine import devices
+
+    monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 16 * 1024**3)
+    runner = engine(small_model, backend="torch")
+    assert runner.auto_tile_size(720, 1280) == 0  # an HD frame runs in one piece: no overlap to recompute
+    tile = runner.auto_tile_size(3000, 4000)  # 12 MP: tiles of at most 1 GiB of working memory
+    per_pixel = inference.BYTES_PER_PIXEL[runner.dtype]
+    assert 320 <= tile < 3000 and tile % 4 == 0
+    assert tile * tile * per_pixel <= 1024**3
+    monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 2 * 1024**3)
+    assert 0 < runner.auto_tile_size(720, 1280) <= 720  # a small machine tiles sooner

@@ -120,12 +120,11 @@ class Deblurrer:
 
     def auto_tile_size(self, height: int, width: int) -> int:
         """0 (whole image) when it fits the memory budget, else the largest tile that does."""
-        budget = memory_budget_bytes(self.device)
         table = OPENVINO_BYTES_PER_PIXEL if self.backend == "openvino" else BYTES_PER_PIXEL
         per_pixel = table[self.dtype]
-        if height * width * per_pixel <= budget:
+        if height * width * per_pixel <= memory_budget_bytes(self.device):
             return 0
-        side = int(math.sqrt(budget / per_pixel))
+        side = int(math.sqrt(memory_budget_bytes(self.device, tiled=True) / per_pixel))
         return max(MIN_TILE, side - side % ALIGN)
 
     def run(
