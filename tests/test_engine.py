@@ -170,9 +170,9 @@ def test_auto_tiles_only_photos_too_large_to_run_whole(small_model, monkeypatch)
     monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 16 * 1024**3)
     runner = engine(small_model, backend="torch")
     assert runner.auto_tile_size(720, 1280) == 0  # an HD frame runs in one piece: no overlap to recompute
-    tile = runner.auto_tile_size(3000, 4000)  # 12 MP: tiles of at most 1 GiB of working memory
+    tile = runner.auto_tile_size(3000, 4000)  # 12 MP: tiles of at most 640 MiB of working memory
     per_pixel = inference.BYTES_PER_PIXEL[runner.dtype]
     assert 320 <= tile < 3000 and tile % 4 == 0
-    assert tile * tile * per_pixel <= 1024**3
+    assert tile * tile * per_pixel <= 640 * 1024**2
     monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 2 * 1024**3)
     assert 0 < runner.auto_tile_size(720, 1280) <= 720  # a small machine tiles sooner

@@ -111,16 +111,16 @@ def memory_budget_bytes(device: torch.device, tiled: bool = False) -> int:
     """Working memory for one network pass: a whole photo, or one tile of a larger one.
 
     Photos that fit the whole-image budget run in one piece (no overlap to
-    recompute). Larger ones are tiled with a smaller budget: 1 GiB per tile
-    keeps a 12 MP photo, with its whole-image buffers (~0.4 GB), under about
-    1.5 GB in all (benchmarks/bench_cpu.py).
+    recompute). Larger ones are tiled with a smaller budget: 640 MiB per tile
+    keeps a 12 MP photo, with its whole-image buffers (~0.4 GB) and the loaded
+    runtime, at about 1.5 GB in all (benchmarks/RESULTS.md).
     """
     if device.type == "cuda":
         free, _total = torch.cuda.mem_get_info(device)
         return int(free * 0.6)
     total = _physical_memory_bytes() or 8 * 1024**3
     whole = int(min(total * 0.25, 3 * 1024**3))
-    return min(whole, 1024**3) if tiled else whole
+    return min(whole, 640 * 1024**2) if tiled else whole
 
 
 def _physical_memory_bytes() -> int:
