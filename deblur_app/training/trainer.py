@@ -199,6 +199,7 @@ class Trainer:
         self.model.train()
         try:
             with open(log_path, "a", newline="") as log_file:
+                self._log_file = log_file
                 writer = csv.DictWriter(log_file, LOG_FIELDS)
                 if new_log:
                     writer.writeheader()
@@ -269,6 +270,7 @@ class Trainer:
         row = {"step": self.step, "samples": self.samples, "train_hours": f"{hours:.4f}"}
         row.update({k: f"{v:.6g}" for k, v in {**losses, **metrics}.items() if k in LOG_FIELDS})
         writer.writerow(row)
+        self._log_file.flush()  # the log survives a killed run
         if losses:
             self.log(f"step {self.step} loss {losses['loss']:.4f} lr {losses['lr']:.2e} "
                      f"{losses['crops_per_second']:.1f} crops/s")
