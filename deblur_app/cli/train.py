@@ -38,6 +38,7 @@ def add_train_parser(commands) -> None:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--init", type=Path, help="start from these weights (fine-tuning)")
     train.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
+    train.add_argument("--max-steps", type=int, help="stop after this many steps of this run (smoke runs)")
 
 
 def add_eval_parser(commands) -> None:
@@ -86,7 +87,7 @@ def run_train(args) -> int:
         lr=args.lr, lr_min=args.lr_min, warmup_steps=args.warmup_steps, hours=args.hours,
         checkpoint_minutes=args.checkpoint_minutes, validation=str(args.validation) if args.validation else None,
         val_minutes=args.val_minutes, val_limit=args.val_limit, workers=args.workers, device=args.device,
-        bf16=args.bf16, seed=args.seed, init=str(args.init) if args.init else None,
+        bf16=args.bf16, seed=args.seed, init=str(args.init) if args.init else None, max_steps=args.max_steps,
     )
     best = run_training(config, resume=args.resume, log=lambda m: print(m, flush=True))
     print(f"best weights: {best}")

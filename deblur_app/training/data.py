@@ -166,8 +166,9 @@ def build_validation_set(photo_folder: Path, kernel_folder: Path, crop: int = VA
         top = (photo.shape[0] - crop) // 2 - margin
         left = (photo.shape[1] - crop) // 2 - margin
         region = photo[top : top + crop + 2 * margin, left : left + crop + 2 * margin]
-        for j in range(KERNELS_PER_PHOTO):
-            k = (number * KERNELS_PER_PHOTO + j) % len(kernels)
+        per_photo = min(KERNELS_PER_PHOTO, len(kernels))
+        for j in range(per_photo):
+            k = (number * per_photo + j) % len(kernels)
             rng = np.random.default_rng(zlib.crc32(f"{path.name}:{k}".encode()))
             degraded = blur.degrade_with_kernel(region, kernels[k], rng, noise_sigma=VALIDATION_NOISE)
             blurry.append(degraded[margin : margin + crop, margin : margin + crop])

@@ -49,6 +49,7 @@ class TrainConfig:
     seed: int = 0
     init: str | None = None  # start from these weights (fine-tuning)
     grad_clip: float = 1.0
+    max_steps: int | None = None  # stop after this many steps in this run (tests, smoke runs)
 
 
 def _device(name: str) -> torch.device:
@@ -208,7 +209,7 @@ class Trainer:
                 run_started = last_checkpoint = last_validation = time.monotonic()
                 for blurry, sharp in self._loader():
                     elapsed = time.monotonic() - run_started
-                    if self._stop or elapsed >= budget:
+                    if self._stop or elapsed >= budget or step_in_run == (config.max_steps or -1):
                         break
                     lr = learning_rate(config, step_in_run, elapsed / budget)
                     for group in self.optimizer.param_groups:

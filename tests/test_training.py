@@ -1,0 +1,98 @@
+"""The training pipeline end to end on tiny data: loss, data, loop, resume, export, eval."""
+
+import csv
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from deblur_app.cli.main import main
+from deblur_app.model.checkpoints import load_checkpoint
+from deblur_app.training.data import ValidationSet, build_validation_set, paired_files
+from deblur_app.training.losses import mimo_loss, sharp_pyramid
+
+
+def _photo(path, size, seed):
+    rng = np.random.default_rng(seed)
+    image = cv2.GaussianBlur((rng.random((size, size, 3)) * 255).astype(np.uint8), (0, 0), 2)
+    cv2.imwrite(str(path), cv2.normalize(image, None, 0, 255, cv2.NORM_MINMAX))
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    root = tmp_path_factory.mktemp("photos")
+    for split, count in (("train", 3), ("val", 1)):
+        (root / split).mkdir()
+        for index in range(count):
+            _photo(root / split / f"p{index}.png", 320 if split == "val" else 200, index + (10 if split == "val" else 0))
+    kernels = root / "kernels"
+    kernels.mkdir()
+    for index, length in enumerate((5, 9)):
+        kernel = np.zeros((11, 11), np.uint8)
+        kernel[5, 5 - length // 2 : 5 + length // 2 + 1] = 255
+        cv2.imwrite(str(kernels / f"kernel{index + 1}.png"), kernel)
+    return root
+
+
+def test_loss_is_zero_for_a_perfect_pyramid_and_grows_with_error():
+    sharp = torch.rand(2, 3, 32, 32)
+    perfect = sharp_pyramid(sharp)
+    loss, parts = mimo_loss(perfect, sharp)
+    assert float(loss) < 1e-6 and parts["frequency"] < 1e-4
+    worse, worse_parts = mimo_loss([p + 0.1 for p in perfect], sharp)
+    assert float(worse) > 0.1 and worse_parts["content"] == pytest.approx(0.3, rel=1e-3)
+
+
+def test_validation_set_is_deterministic_and_uses_every_kernel(dataset, tmp_path):
+    first = build_validation_set(dataset / "val", dataset / "kernels", crop=96)
+    second = build_validation_set(dataset / "val", dataset / "kernels", crop=96)
+    assert first.names == ["p0@kernel1", "p0@kernel2"]
+    np.testing.assert_array_equal(first.blurry, second.blurry)
+    assert first.blurry.shape == first.sharp.shape == (len(first.names), 96, 96, 3)
+    assert not np.array_equal(first.blurry, first.sharp)
+    first.save(tmp_path / "val.npz")
+    assert ValidationSet.load(tmp_path / "val.npz").names == first.names
+
+
+def test_gopro_layout_pairs_by_name(tmp_path):
+    for split in ("train/GOPR0001", "train/GOPR0002"):
+        for kind in ("blur", "sharp"):
+            (tmp_path / split / kind).mkdir(parents=True)
+            _photo(tmp_path / split / kind / "000001.png", 64, 1)
+    (tmp_path / "train/GOPR0002/blur/orphan.png").write_bytes(b"")
+    pairs = paired_files(tmp_path)
+    assert len(pairs) == 2
+    assert all(b.name == s.name and b.parent.name == "blur" and s.parent.name == "sharp" for b, s in pairs)
+
+
+def test_train_logs_checkpoints_resumes_exports_and_evaluates(dataset, tmp_path, capsys):
+    valset = tmp_path / "val.npz"
+    assert main(["train", "make-valset", "--photos", str(dataset / "val"), "--kernels", str(dataset / "kernels"),
+                 "--out", str(valset)]) == 0
+    run_dir = tmp_path / "run"
+    common = ["train", "--data", str(dataset), "--run-dir", str(run_dir), "--crop", "64", "--batch", "2",
+              "--workers", "0", "--validation", str(valset), "--hours", "1", "--warmup-steps", "1"]
+    assert main([*common, "--max-steps", "3"]) == 0
+    state = torch.load(run_dir / "state.pt", weights_only=True)
+    assert state["step"] == 3 and state["samples"] == 6
+    assert main([*common, "--max-steps", "2", "--resume"]) == 0
+    assert torch.load(run_dir / "state.pt", weights_only=True)["step"] == 5
+    with open(run_dir / "log.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    validated = [r for r in rows if r["val_psnr"]]
+    assert validated and all(float(r["val_input_psnr"]) > 10 for r in validated)
+    best = load_checkpoint(run_dir / "best.safetensors")
+    assert best.variant.key == "mimo-unet" and float(best.metadata["val_psnr"]) > 0
+    assert int(best.metadata["samples_seen"]) in (0, 6, 10)
+    assert main(["eval", "--valset", str(valset), "--weights", str(run_dir / "best.safetensors"),
+                 "--csv", str(tmp_path / "eval.csv"), "--device", "cpu"]) == 0
+    with open(tmp_path / "eval.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[-1]["image"] == "MEAN" and len(rows) == len(ValidationSet.load(valset).names) + 1
+    assert "dB" in capsys.readouterr().out
+
+
+def test_train_refuses_a_missing_data_folder(tmp_path, capsys):
+    assert main(["train", "--data", str(tmp_path / "none"), "--run-dir", str(tmp_path / "r")]) == 2
+    assert "no such folder" in capsys.readouterr().err
