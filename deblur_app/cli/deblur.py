@@ -17,12 +17,13 @@ def _error(message: str) -> None:
     print(f"deblur-app: {message}", file=sys.stderr)
 
 
-def _engine_from_args(args):
+def engine_from_args(args):
+    """The engine the model options ask for, and a one-line description of it."""
     choice = parse_model(args.model, args.ensemble)
     checkpoint = load_model(choice, args.weights)
     ensemble = args.ensemble or bool(choice and choice.ensemble)
     options = EngineOptions(device=args.device, precision=args.precision, tile=args.tile, ensemble=ensemble,
-                            backend=getattr(args, "backend", "auto"))
+                            backend=args.backend)
     engine = make_engine(checkpoint, options)
     name = checkpoint.variant.display_name + (" with self-ensemble" if ensemble else "")
     return engine, f"{name} ({checkpoint.path.name}) on {engine.device} {engine.precision_name}"
@@ -58,7 +59,7 @@ def run_deblur(args) -> int:
         return EXIT_USAGE
     try:
         outputs = _outputs_for(args.inputs, args.output)
-        engine, description = _engine_from_args(args)
+        engine, description = engine_from_args(args)
     except JobError as error:
         _error(str(error))
         return EXIT_FAILED
@@ -115,7 +116,7 @@ def run_batch(args) -> int:
         _error(f"{args.input_dir}: no photos found" + ("" if args.recursive else " (use --recursive for sub-folders)"))
         return EXIT_FAILED
     try:
-        engine, description = _engine_from_args(args)
+        engine, description = engine_from_args(args)
     except JobError as error:
         _error(str(error))
         return EXIT_FAILED

@@ -98,17 +98,13 @@ def run_eval(args) -> int:
     import numpy as np
 
     from .. import imagefiles
-    from ..engine.inference import EngineOptions
-    from ..jobs import JobError, load_model, make_engine, parse_model
+    from ..jobs import JobError
     from ..training.data import ValidationSet, paired_files
     from ..training.metrics import psnr, ssim
+    from .deblur import engine_from_args
 
     try:
-        choice = parse_model(args.model, args.ensemble)
-        checkpoint = load_model(choice, args.weights)
-        engine = make_engine(checkpoint, EngineOptions(args.device, args.precision, args.tile,
-                                                       bool(choice and choice.ensemble) or args.ensemble,
-                                                       getattr(args, "backend", "auto")))
+        engine, description = engine_from_args(args)
     except JobError as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -139,6 +135,6 @@ def run_eval(args) -> int:
         writer.writeheader()
         writer.writerows(rows)
         writer.writerow({"image": "MEAN", **means})
-    print(f"{len(rows)} images, weights {checkpoint.path}: input {means['input_psnr']:.2f} dB / SSIM "
+    print(f"{len(rows)} images, {description}: input {means['input_psnr']:.2f} dB / SSIM "
           f"{means['input_ssim']:.4f} -> output {means['psnr']:.2f} dB / SSIM {means['ssim']:.4f}; wrote {out}")
     return EXIT_OK

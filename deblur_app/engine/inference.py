@@ -144,11 +144,11 @@ class Deblurrer:
         queue = deque(plan_tiles(pad_h, pad_w, tile_size))
         passes = dihedral_transforms(self.options.ensemble)
         stitcher = Stitcher(pad_h, pad_w)
+        unset = np.empty((0, 0, 3), np.float32)  # filled from the stitcher at the end
         result = DeblurResult(
-            full=padded, half=padded, quarter=padded,
-            passes=len(passes), device=str(self.device), precision=self.precision_name,
+            full=unset, half=unset, quarter=unset, passes=len(passes),
+            device=str(self.device), precision=self.precision_name, backend=self.backend,
         )
-        result.backend = self.backend
         done, tiles_done = 0, 0
         max_tile = max(pad_h, pad_w)
         while queue:
