@@ -57,6 +57,20 @@ def test_tiles_cover_the_image_on_multiples_of_four():
     assert covered.min() > 0.0
 
 
+def test_tiles_share_one_shape_and_recompute_little_overlap():
+    from deblur_app.engine.tiling import OVERLAP
+
+    tiles = plan_tiles(3000, 4000, 1056)  # a 12 MP photo at the CPU's tile budget
+    assert {(t.height, t.width) for t in tiles} == {(tiles[0].height, tiles[0].width)}
+    assert max(tiles[0].height, tiles[0].width) <= 1056
+    for axis, size, extent in (("top", "height", 3000), ("left", "width", 4000)):
+        starts = sorted({getattr(t, axis) for t in tiles})
+        length = getattr(tiles[0], size)
+        assert starts[0] == 0 and starts[-1] + length == extent
+        assert all(b - a <= length - OVERLAP for a, b in zip(starts, starts[1:]))
+    assert sum(t.height * t.width for t in tiles) <= 1.4 * 3000 * 4000
+
+
 def test_tiled_and_whole_image_agree_within_one_level(small_model, photo_like):
     image = photo_like(416, 720, seed=3)
     whole = engine(small_model, tile=0).run(image)
@@ -170,9 +184,9 @@ def test_auto_tiles_only_photos_too_large_to_run_whole(small_model, monkeypatch)
     monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 16 * 1024**3)
     runner = engine(small_model, backend="torch")
     assert runner.auto_tile_size(720, 1280) == 0  # an HD frame runs in one piece: no overlap to recompute
-    tile = runner.auto_tile_size(3000, 4000)  # 12 MP: tiles of at most 640 MiB of working memory
+    tile = runner.auto_tile_size(3000, 4000)  # 12 MP: tiles within the tile budget
     per_pixel = inference.BYTES_PER_PIXEL[runner.dtype]
     assert 320 <= tile < 3000 and tile % 4 == 0
-    assert tile * tile * per_pixel <= 640 * 1024**2
+    assert tile * tile * per_pixel <= devices.TILE_BUDGET_BYTES
     monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 2 * 1024**3)
     assert 0 < runner.auto_tile_size(720, 1280) <= 720  # a small machine tiles sooner

@@ -11,6 +11,9 @@ import torch
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
 BACKEND_CHOICES = ("auto", "torch", "openvino")
+# Working memory of one tile of a photo too large to run whole: a 12 MP photo with
+# OpenVINO bf16 then runs as 4x3 tiles of 1120x1108 (benchmarks/RESULTS.md).
+TILE_BUDGET_BYTES = 768 * 1024**2
 
 
 class DeviceError(Exception):
@@ -111,16 +114,16 @@ def memory_budget_bytes(device: torch.device, tiled: bool = False) -> int:
     """Working memory for one network pass: a whole photo, or one tile of a larger one.
 
     Photos that fit the whole-image budget run in one piece (no overlap to
-    recompute). Larger ones are tiled with a smaller budget: 640 MiB per tile
-    keeps a 12 MP photo, with its whole-image buffers (~0.4 GB) and the loaded
-    runtime, at about 1.5 GB in all (benchmarks/RESULTS.md).
+    recompute). Larger ones are tiled with a smaller budget, which keeps a
+    12 MP photo, with its whole-image buffers and the loaded runtime, at about
+    1.4 GB in all on the default CPU path (benchmarks/RESULTS.md).
     """
     if device.type == "cuda":
         free, _total = torch.cuda.mem_get_info(device)
         return int(free * 0.6)
     total = _physical_memory_bytes() or 8 * 1024**3
     whole = int(min(total * 0.25, 3 * 1024**3))
-    return min(whole, 640 * 1024**2) if tiled else whole
+    return min(whole, TILE_BUDGET_BYTES) if tiled else whole
 
 
 def _physical_memory_bytes() -> int:

@@ -30,23 +30,33 @@ class Tile:
     width: int
 
     def split(self, max_size: int, image_height: int, image_width: int) -> list["Tile"]:
-        """Cover this tile with a grid of smaller tiles (for an out-of-memory retry)."""
-        rows = _axis_starts(self.top, self.height, max_size)
-        cols = _axis_starts(self.left, self.width, max_size)
-        return [
-            Tile(top, left, min(max_size, self.height), min(max_size, self.width))
-            for top in rows
-            for left in cols
-        ]
+        """Cover this tile with a grid of equal tiles of at most ``max_size`` pixels a side.
+
+        Each axis gets the fewest tiles that cover it with ``OVERLAP`` between
+        neighbours, spread evenly, so no tile recomputes more overlap than it
+        must (a 12 MP photo in 1056-pixel tiles: 1.35x the pixels instead of
+        1.86x with fixed-size tiles pushed against the far edge) and all tiles
+        share one shape (one compiled model for OpenVINO).
+        """
+        rows, height = _axis_plan(self.top, self.height, max_size)
+        cols, width = _axis_plan(self.left, self.width, max_size)
+        return [Tile(top, left, height, width) for top in rows for left in cols]
 
 
-def _axis_starts(origin: int, length: int, size: int) -> list[int]:
-    if length <= size:
-        return [origin]
-    step = size - OVERLAP
-    starts = list(range(origin, origin + length - size, step))
-    starts.append(origin + length - size)
-    return starts
+def _axis_plan(origin: int, length: int, max_size: int) -> tuple[list[int], int]:
+    """Tile starts and the common tile length along one axis (all multiples of ALIGN)."""
+    if length <= max_size:
+        return [origin], length
+    max_size = max(max_size, OVERLAP + ALIGN)
+    count = -(-(length - OVERLAP) // (max_size - OVERLAP))
+    size = round_up(-(-(length + (count - 1) * OVERLAP) // count))
+    while True:
+        span = length - size
+        starts = [origin + (span * i // (count - 1)) // ALIGN * ALIGN for i in range(count)]
+        starts[-1] = origin + span
+        if all(b - a <= size - OVERLAP for a, b in zip(starts, starts[1:])):
+            return starts, size
+        size += ALIGN  # rounding the starts to ALIGN ate into an overlap
 
 
 def round_up(value: int, multiple: int = ALIGN) -> int:
