@@ -5,8 +5,9 @@ round (so a busy machine slows them alike), and reports medians and ratios to
 the plain published forward pass (float32, NCHW, published fusion). Peak
 memory of each path is measured in a fresh spawned process that runs it once
 (ru_maxrss), since a process's high-water mark cannot be reset. A 12-megapixel
-photo goes through the engine's default (tiled) path, and a 1-megapixel region
-(the window's quick preview) through the default path too.
+photo goes through the engine's default (tiled) path, and the window's quick
+preview of a 1-megapixel view (with the context margin the window adds) through
+the default path too.
 
     python benchmarks/bench_cpu.py [--model weights/mimo-unet.safetensors] [--runs 3] [--quick]
 """
@@ -34,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from deblur_app.engine.devices import cpu_has_native_bf16  # noqa: E402
 from deblur_app.engine.inference import Deblurrer, EngineOptions  # noqa: E402
 from deblur_app.engine.openvino_backend import openvino_available  # noqa: E402
+from deblur_app.gui.imaging import preview_region  # noqa: E402  (numpy only: no Qt)
 from deblur_app.model.checkpoints import load_checkpoint  # noqa: E402
 
 PHOTOS = "/work/data/photos/train/*.png"
@@ -211,7 +213,10 @@ def main(argv: list[str] | None = None) -> int:
     runners = {p.key: make_runner(p.key, args.model) for p in paths}
     if not args.no_large:
         runners["preview"] = make_runner("default", args.model)
-    preview_image = photo(*preview, seed=1)
+    # the window's preview: the visible area of a larger photo plus the context margin it adds
+    preview_photo = photo(preview[0] + 400, preview[1] + 400, seed=1)
+    left, top, w, h = preview_region((200, 200, preview[1], preview[0]), preview_photo.shape[1::-1])
+    preview_image = np.ascontiguousarray(preview_photo[top : top + h, left : left + w])
     times: dict[str, list[float]] = {key: [] for key in runners}
     outputs: dict[str, np.ndarray] = {}
     for round_index in range(runs + 1):  # round 0 is the warm-up
@@ -240,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_large:
         median = statistics.median(times["preview"])
-        rows.append((f"window preview, {preview[0] * preview[1] / 1e6:.1f} MP region, engine default",
+        rows.append((f"window preview of a {preview[1]}x{preview[0]} view ({w}x{h} with context), engine default",
                      f"{median:.2f} s", "", "", ""))
         peak, before, seconds, error = measure_in_child("default", args.model, *large)
         memory = f"{gb(peak)} (+{gb(peak - before)})" if not error else f"failed: {error}"
