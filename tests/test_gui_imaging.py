@@ -44,7 +44,9 @@ def test_display_levels_halve_down_to_the_floor():
 
 
 def test_preview_region_adds_context_clamps_and_aligns():
-    assert imaging.preview_region((100, 50, 200, 100), (1000, 800)) == (68, 16, 264, 166)
+    assert imaging.preview_region((100, 50, 200, 100), (1000, 800), margin=32) == (68, 16, 264, 166)
+    m = imaging.PREVIEW_MARGIN
+    assert imaging.preview_region((100, 52, 200, 100), (1000, 800)) == (100 - m, 52 - m, 200 + 2 * m, 100 + 2 * m)
     left, top, width, height = imaging.preview_region((0, 0, 5000, 5000), (640, 480))
     assert (left, top, width, height) == (0, 0, 640, 480)
     left, top, width, height = imaging.preview_region((630, 470, 40, 40), (640, 480))
