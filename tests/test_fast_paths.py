@@ -189,3 +189,62 @@ def test_openvino_agrees_with_fp32(small_model, reference, precision, tmp_path_f
     assert result.backend == "openvino"
     assert_agrees(result, expected, BOUNDS[precision])
     assert list(cache.glob("*.onnx")), "the ONNX export is cached"
+
+
+def test_split_input_conv_keeps_pixels_exact_when_the_runtime_rounds_to_bf16():
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(3, 32, 3, padding=1)
+    split = openvino_backend.SplitInputConv(conv)
+    image = 0.5 + 0.5 * torch.rand(1, 3, 48, 48)  # bright pixels: where bf16 is coarsest
+
+    def bf16(t):
+        return t.to(torch.bfloat16).float()
+
+    with torch.no_grad():
+        exact = conv(image)
+        assert (split(image) - exact).abs().max() < 1e-5  # same result in float32
+        plain_in_bf16 = conv(bf16(image))  # what a bf16 runtime feeds a plain convolution
+        coarse = bf16(image)
+        split_in_bf16 = conv(bf16(coarse)) + split.remainder(bf16(image - coarse))
+    assert (plain_in_bf16 - exact).abs().max() > 1e-3
+    assert (split_in_bf16 - exact).abs().max() < (plain_in_bf16 - exact).abs().max() / 100
+
+
+def test_export_replaces_exactly_the_pixel_reading_convolutions(small_model):
+    network = copy.deepcopy(small_model)
+    openvino_backend._split_pixel_inputs(network)
+    wrapped = [m for m in network.modules() if isinstance(m, openvino_backend.SplitInputConv)]
+    assert len(wrapped) == 3 and all(m.conv.in_channels == 3 for m in wrapped)
+    image = torch.rand(1, 3, 32, 48)
+    with torch.no_grad():
+        for got, expected in zip(network(image), small_model(image)):
+            assert (got - expected).abs().max() < 1e-5
+
+
+def test_openvino_cache_keeps_the_newest_exports_and_no_compiled_blobs(tmp_path):
+    import os
+
+    for age, name in enumerate(["a", "b", "c", "d", "e"]):
+        path = tmp_path / f"mimo-unet-{name}.onnx"
+        path.write_bytes(b"x")
+        os.utime(path, (1000 - age, 1000 - age))  # a newest, e oldest
+    (tmp_path / "compiled").mkdir()
+    (tmp_path / "compiled" / "123.blob").write_bytes(b"x")
+    keep = tmp_path / "mimo-unet-e.onnx"
+    openvino_backend._remove_stale_cache(tmp_path, keep=keep)
+    left = sorted(p.name for p in tmp_path.glob("*.onnx"))
+    assert left == ["mimo-unet-a.onnx", "mimo-unet-b.onnx", "mimo-unet-e.onnx"]
+    assert not (tmp_path / "compiled").exists()
+
+
+@pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+def test_openvino_bf16_agrees_with_fp32_at_63_db_with_trained_weights(tmp_path, monkeypatch, photo_like):
+    from deblur_app.model.checkpoints import load_checkpoint
+
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
+    model = load_checkpoint(WEIGHTS).build(lean_fusion=True).eval()
+    image = photo_like(128, 192, seed=11)
+    expected = direct_fp32(model, image)[2]
+    result = Deblurrer(model, EngineOptions(device="cpu", precision="bf16", tile=0, backend="openvino")).run(image)
+    psnr = 10 * np.log10(1.0 / np.mean((result.full.astype(np.float64) - expected) ** 2))
+    assert psnr >= 63.0, psnr  # 65.0 dB measured; 59.8 dB without the split pixel input
