@@ -159,7 +159,9 @@ class _Job:
 # ----------------------------------------------------------------------------- worker (own thread)
 
 
-class EngineWorker(QObject):
+class EngineSignals(QObject):
+    """What the worker reports; the GUI-side client relays the same signals."""
+
     info_ready = Signal(object)
     status = Signal(str)
     model_loaded = Signal(object)
@@ -170,6 +172,8 @@ class EngineWorker(QObject):
     cancelled = Signal(int)
     batch_event = Signal(int, object)
 
+
+class EngineWorker(EngineSignals):
     def __init__(self) -> None:
         super().__init__()
         self._engine = None
@@ -423,19 +427,9 @@ def stuck_threads() -> int:
     return sum(1 for thread, _worker in _STUCK if thread.isRunning())
 
 
-
-class EngineClient(QObject):
+class EngineClient(EngineSignals):
     """The GUI-side handle on the worker thread: submit, cancel, shut down."""
 
-    info_ready = Signal(object)
-    status = Signal(str)
-    model_loaded = Signal(object)
-    started = Signal(int)
-    progress = Signal(int, int, int, str)
-    finished = Signal(int, object)
-    failed = Signal(int, str, str)
-    cancelled = Signal(int)
-    batch_event = Signal(int, object)
     busy_changed = Signal(bool)
 
     _submit = Signal(object)
