@@ -189,6 +189,7 @@ def test_openvino_agrees_with_fp32(small_model, reference, precision, tmp_path_f
     assert result.backend == "openvino"
     assert_agrees(result, expected, BOUNDS[precision])
     assert list(cache.glob("*.onnx")), "the ONNX export is cached"
+    assert list((cache / "compiled").iterdir()), "the compiled model is cached"
 
 
 def test_split_input_conv_keeps_pixels_exact_when_the_runtime_rounds_to_bf16():
@@ -221,20 +222,23 @@ def test_export_replaces_exactly_the_pixel_reading_convolutions(small_model):
             assert (got - expected).abs().max() < 1e-5
 
 
-def test_openvino_cache_keeps_the_newest_exports_and_no_compiled_blobs(tmp_path):
+def test_openvino_cache_keeps_only_the_newest_exports_and_compiled_blobs(tmp_path):
     import os
 
-    for age, name in enumerate(["a", "b", "c", "d", "e"]):
-        path = tmp_path / f"mimo-unet-{name}.onnx"
-        path.write_bytes(b"x")
-        os.utime(path, (1000 - age, 1000 - age))  # a newest, e oldest
-    (tmp_path / "compiled").mkdir()
-    (tmp_path / "compiled" / "123.blob").write_bytes(b"x")
-    keep = tmp_path / "mimo-unet-e.onnx"
-    openvino_backend._remove_stale_cache(tmp_path, keep=keep)
-    left = sorted(p.name for p in tmp_path.glob("*.onnx"))
-    assert left == ["mimo-unet-a.onnx", "mimo-unet-b.onnx", "mimo-unet-e.onnx"]
-    assert not (tmp_path / "compiled").exists()
+    def files(folder, names, suffix):
+        folder.mkdir(exist_ok=True)
+        for age, name in enumerate(names):
+            path = folder / f"{name}{suffix}"
+            path.write_bytes(b"x")
+            os.utime(path, (1000 - age, 1000 - age))  # the first name is the newest
+
+    files(tmp_path, [f"mimo-unet-{n}" for n in "abcde"], ".onnx")
+    openvino_backend._remove_stale_cache(tmp_path, keep=tmp_path / "mimo-unet-e.onnx")
+    assert sorted(p.name for p in tmp_path.glob("*.onnx")) == ["mimo-unet-a.onnx", "mimo-unet-b.onnx", "mimo-unet-e.onnx"]
+    compiled = tmp_path / "compiled"
+    files(compiled, [str(n) for n in range(openvino_backend.KEPT_COMPILED + 4)], ".blob")
+    openvino_backend._prune_compiled(compiled)
+    assert sorted(int(p.stem) for p in compiled.iterdir()) == list(range(openvino_backend.KEPT_COMPILED))
 
 
 @pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")

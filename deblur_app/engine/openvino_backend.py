@@ -3,9 +3,9 @@
 The network is exported once to ONNX (all three outputs, dynamic height and
 width) into the user's cache folder, keyed by a digest of the weights; each
 tile shape then gets its own statically shaped compiled model, kept in memory
-for a few shapes. Compiled models are not cached on disk: compiling takes
-about 0.4 s here while each cached blob takes 27 MB, one per shape, and the
-window's previews come in many shapes. Only the newest few exports are kept.
+for a few shapes and in OpenVINO's compiled-model cache on disk. That cache
+writes a 27 MB blob per shape and precision, and the window's previews come
+in many shapes, so only the newest blobs and exports are kept.
 The inference precision is always set explicitly: OpenVINO would pick
 bf16 by itself on CPUs that have it. In bf16 the layers that read image
 pixels get the image as a bf16 part plus its float32 remainder (see
@@ -34,6 +34,7 @@ from ..model.mimo_unet import MIMOUNet
 
 OPSET = 17
 KEPT_EXPORTS = 3  # the ONNX files of the most recently used weights
+KEPT_COMPILED = 8  # compiled-model blobs (tile shapes x precisions), about 27 MB each
 OUTPUT_NAMES = ("quarter", "half", "full")
 MAX_COMPILED_SHAPES = 4
 _HINTS = {torch.float32: "f32", torch.bfloat16: "bf16"}
@@ -121,15 +122,19 @@ def export_onnx(model: MIMOUNet, folder: Path) -> Path:
 
 
 def _remove_stale_cache(folder: Path, keep: Path) -> None:
-    """Drop all but the newest exports, and the compiled-model cache of earlier versions."""
+    """Drop all but the newest exports (``keep`` is about to be used)."""
     exports = sorted((p for p in folder.glob("mimo-unet-*.onnx") if p != keep), key=_modified, reverse=True)
     for stale in exports[KEPT_EXPORTS - 1 :]:
         stale.unlink(missing_ok=True)
-    compiled = folder / "compiled"
-    if compiled.is_dir():
-        for blob in compiled.iterdir():
-            blob.unlink(missing_ok=True)
-        compiled.rmdir()
+
+
+def _prune_compiled(folder: Path) -> None:
+    """Keep the newest compiled-model blobs; recompiling a dropped shape takes well under a second."""
+    if not folder.is_dir():
+        return
+    blobs = sorted((p for p in folder.iterdir() if p.is_file()), key=_modified, reverse=True)
+    for stale in blobs[KEPT_COMPILED:]:
+        stale.unlink(missing_ok=True)
 
 
 def _modified(path: Path) -> float:
@@ -154,6 +159,7 @@ class OpenVinoRunner:
         self._core = openvino.Core()
         self._onnx_path = export_onnx(model, folder)
         self._network = self._core.read_model(str(self._onnx_path))
+        self._cache_dir = folder / "compiled"
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
 
     def compiled_for(self, height: int, width: int):
@@ -165,8 +171,10 @@ class OpenVinoRunner:
         network.reshape({network.inputs[0]: [1, 3, height, width]})
         compiled = self._core.compile_model(
             network, "CPU",
-            {"INFERENCE_PRECISION_HINT": self.precision_hint, "PERFORMANCE_HINT": "LATENCY"},
+            {"INFERENCE_PRECISION_HINT": self.precision_hint, "PERFORMANCE_HINT": "LATENCY",
+             "CACHE_DIR": str(self._cache_dir)},
         )
+        _prune_compiled(self._cache_dir)
         self._compiled[key] = compiled
         while len(self._compiled) > MAX_COMPILED_SHAPES:
             self._compiled.popitem(last=False)
