@@ -74,7 +74,9 @@ class Trainer:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.device = _device(config.device)
         self.variant = VARIANTS[config.model]
-        self.model = self.variant.build(lean_fusion=False).to(self.device, memory_format=torch.channels_last)
+        # the lean fusion is the same function with the same weights, in less memory traffic:
+        # a bf16 training step (batch 4, 192 px) took 2.75 s instead of 2.88 s on this CPU
+        self.model = self.variant.build(lean_fusion=True).to(self.device, memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
         self.step = 0
         self.samples = 0
