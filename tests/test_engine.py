@@ -113,6 +113,31 @@ def test_cancel_stops_at_the_next_step(small_model, photo_like):
     assert len(events) == 1
 
 
+class CancelAfter:
+    """A cancel flag that turns on at its n-th check, counting the checks."""
+
+    def __init__(self, checks_before_set: int) -> None:
+        self.limit, self.checks = checks_before_set, 0
+
+    def is_set(self) -> bool:
+        self.checks += 1
+        return self.checks > self.limit
+
+
+def test_cancel_takes_effect_inside_a_single_network_pass(small_model, photo_like):
+    from deblur_app.model.mimo_unet import ResBlock
+
+    runner = engine(small_model, tile=0, backend="torch")
+    image = photo_like(64, 96)
+    cancel = CancelAfter(checks_before_set=5)  # 2 checks before the pass, then one per residual block
+    with pytest.raises(Cancelled):
+        runner.run(image, cancel=cancel)
+    assert cancel.checks == 6  # stopped at the 4th of the network's 48 blocks, not after the pass
+    blocks = [m for m in small_model.modules() if isinstance(m, ResBlock)]
+    assert len(blocks) == 48 and not any(block._forward_pre_hooks for block in blocks)
+    np.testing.assert_array_equal(runner.run(image).full, engine(small_model, tile=0, backend="torch").run(image).full)
+
+
 def test_out_of_memory_halves_the_tile_and_carries_on(small_model, photo_like, monkeypatch):
     image = photo_like(400, 640, seed=5)
     reference = engine(small_model, tile=0).run(image)
@@ -120,11 +145,11 @@ def test_out_of_memory_halves_the_tile_and_carries_on(small_model, photo_like, m
     real_forward = runner._forward
     sizes = []
 
-    def forward_with_small_memory(x, result):
+    def forward_with_small_memory(x, result, cancel=None):
         sizes.append(tuple(x.shape[-2:]))
         if x.shape[-1] * x.shape[-2] > 360 * 360:
             raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
-        return real_forward(x, result)
+        return real_forward(x, result, cancel)
 
     monkeypatch.setattr(runner, "_forward", forward_with_small_memory)
     result = runner.run(image)

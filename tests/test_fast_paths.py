@@ -153,7 +153,7 @@ class FakeRunner:
     def __init__(self, model, dtype, cache_dir=None):
         self.model, self.dtype = model, dtype
 
-    def __call__(self, x):
+    def __call__(self, x, cancel=None):
         FakeRunner.calls += 1
         with torch.no_grad():
             return [o.float() for o in self.model(x.contiguous())]
@@ -271,3 +271,25 @@ def test_openvino_bf16_agrees_with_fp32_at_63_db_with_trained_weights(tmp_path, 
     result = Deblurrer(model, EngineOptions(device="cpu", precision="bf16", tile=0, backend="openvino")).run(image)
     psnr = 10 * np.log10(1.0 / np.mean((result.full.astype(np.float64) - expected) ** 2))
     assert psnr >= 63.0, psnr  # 65.0 dB measured; 59.8 dB without the split pixel input
+
+
+@pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+def test_openvino_pass_is_stopped_when_cancelled(small_model, photo_like, tmp_path, monkeypatch):
+    from deblur_app.engine.progress import Cancelled
+
+    class CancelDuringPass:  # the engine checks twice before the pass; the runner polls after that
+        checks = 0
+
+        def is_set(self):
+            self.checks += 1
+            return self.checks > 2
+
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
+    engine = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", tile=0, backend="openvino"))
+    image = photo_like(512, 768, seed=3)
+    cancel = CancelDuringPass()
+    with pytest.raises(Cancelled):
+        engine.run(image, cancel=cancel)
+    assert cancel.checks == 3 and not engine._openvino._compiled, "the running request was cancelled and dropped"
+    expected = direct_fp32(small_model, image)
+    assert_agrees(engine.run(image), expected, BOUNDS["fp32"])  # and the next run is complete and right

@@ -31,12 +31,14 @@ import torch
 from torch import nn
 
 from ..model.mimo_unet import MIMOUNet
+from .progress import CancelCheck, Cancelled
 
 OPSET = 17
 KEPT_EXPORTS = 3  # the ONNX files of the most recently used weights
 KEPT_COMPILED = 8  # compiled-model blobs (tile shapes x precisions), about 27 MB each
 OUTPUT_NAMES = ("quarter", "half", "full")
 MAX_COMPILED_SHAPES = 4
+CANCEL_POLL_MS = 100
 _HINTS = {torch.float32: "f32", torch.bfloat16: "bf16"}
 
 
@@ -156,6 +158,7 @@ class OpenVinoRunner:
             raise OpenVinoUnavailable(f"OpenVINO is not installed ({error})") from None
         folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.precision_hint = _HINTS[dtype]
+        self._openvino = openvino
         self._core = openvino.Core()
         self._onnx_path = export_onnx(model, folder)
         self._network = self._core.read_model(str(self._onnx_path))
@@ -163,6 +166,7 @@ class OpenVinoRunner:
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
 
     def compiled_for(self, height: int, width: int):
+        """The compiled model for this input shape and its inference request."""
         key = (height, width)
         if key in self._compiled:
             self._compiled.move_to_end(key)
@@ -175,13 +179,20 @@ class OpenVinoRunner:
              "CACHE_DIR": str(self._cache_dir)},
         )
         _prune_compiled(self._cache_dir)
-        self._compiled[key] = compiled
+        self._compiled[key] = (compiled, compiled.create_infer_request())
         while len(self._compiled) > MAX_COMPILED_SHAPES:
             self._compiled.popitem(last=False)
-        return compiled
+        return self._compiled[key]
 
-    def __call__(self, x: torch.Tensor) -> list[torch.Tensor]:
+    def __call__(self, x: torch.Tensor, cancel: CancelCheck | None = None) -> list[torch.Tensor]:
+        """The three outputs; polls ``cancel`` while OpenVINO runs, and stops it when set."""
         pixels = x.detach().to("cpu", torch.float32).contiguous().numpy()
-        compiled = self.compiled_for(*pixels.shape[-2:])
-        results = compiled(pixels)
-        return [torch.from_numpy(results[output].copy()) for output in compiled.outputs]
+        compiled, request = self.compiled_for(*pixels.shape[-2:])
+        request.set_input_tensor(self._openvino.Tensor(pixels))
+        request.start_async()
+        while not request.wait_for(CANCEL_POLL_MS):
+            if cancel is not None and cancel.is_set():
+                request.cancel()
+                self._compiled.pop(tuple(pixels.shape[-2:]), None)  # a fresh request next time
+                raise Cancelled("cancelled")
+        return [torch.from_numpy(request.get_output_tensor(i).data.copy()) for i in range(len(compiled.outputs))]
