@@ -202,6 +202,7 @@ def test_cancel_mid_run_keeps_previous_result(qtbot, window, photo):
     assert current.result is first, "the previous result stays after a cancel"
     assert window.panel.run_button.text() == "Deblur" and not window.act_cancel.isEnabled()
     assert "Cancelled" in window.statusBar().currentMessage()
+    assert window.elapsed_label.text().startswith("Cancelled after"), "the time shown is not a finished run's"
 
 
 def test_changing_a_setting_restarts_the_run(qtbot, window, photo):

@@ -595,9 +595,9 @@ class MainWindow(QMainWindow):
     def _is_current_run(self, job_id: int) -> bool:
         return self._run is not None and self._run["job_id"] == job_id
 
-    def _end_run(self) -> None:
+    def _end_run(self, ending: str = "Last run") -> None:
         if self._run is not None:
-            self.elapsed_label.setText(f"Last run {time.monotonic() - self._run['started']:.1f} s")
+            self.elapsed_label.setText(f"{ending} {time.monotonic() - self._run['started']:.1f} s")
         self._run = None
         self._tick.stop()
         self._update_actions()
@@ -642,14 +642,14 @@ class MainWindow(QMainWindow):
     def _on_failed(self, job_id: int, reason: str, details: str) -> None:
         if not self._is_current_run(job_id):
             return
-        self._end_run()
+        self._end_run("Failed after")
         self.statusBar().showMessage("Deblurring failed", 8000)
         dialogs.show_error(self, "Deblurring Failed", reason, details)
 
     def _on_cancelled(self, job_id: int) -> None:
         if not self._is_current_run(job_id):
             return
-        self._end_run()
+        self._end_run("Cancelled after")
         self.statusBar().showMessage("Cancelled; the previous result is kept", 8000)
 
     def _on_engine_info(self, info: EngineInfo) -> None:
