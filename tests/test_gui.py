@@ -312,11 +312,24 @@ def test_drag_and_drop_opens_photos(qtbot, window, photo, tmp_path):
     assert window.current_photo().path == paths[1]
 
 
+def test_precision_is_chosen_in_the_window(qtbot, window, photo):
+    open_photo(qtbot, window, photo("cat.png", 64))
+    combo = window.panel.precision_combo
+    has_gpu = any(device in window.engine_info.devices for device in ("cuda", "mps"))
+    assert combo.model().item(combo.findData("fp16")).isEnabled() == has_gpu  # fp16 is offered for GPUs only
+    combo.setCurrentIndex(combo.findData("fp32"))
+    assert run(qtbot, window).precision == "fp32"
+    assert window.device_label.text().endswith("(fp32)")
+    combo.setCurrentIndex(combo.findData("bf16"))
+    assert run(qtbot, window).precision == "bf16"
+
+
 def test_settings_round_trip(qtbot, make_window, photo):
     first = make_window()
     first.panel.ensemble_check.setChecked(True)
     first.panel.tile_spin.setValue(256)
     first.panel.device_combo.setCurrentIndex(first.panel.device_combo.findData("cpu"))
+    first.panel.precision_combo.setCurrentIndex(first.panel.precision_combo.findData("fp32"))
     first.set_view_mode("difference")
     first.splitter.setSizes([200, 600, 300])
     sizes = first.splitter.sizes()
@@ -329,7 +342,7 @@ def test_settings_round_trip(qtbot, make_window, photo):
     second = make_window()
     assert second.panel.ensemble_check.isChecked()
     assert second.panel.tile_spin.value() == 256 and second.panel.run_settings().tile == 256
-    assert second.panel.run_settings().device == "cpu"
+    assert second.panel.run_settings().device == "cpu" and second.panel.run_settings().precision == "fp32"
     assert second.viewers.mode() == "difference" and second.mode_actions["difference"].isChecked()
     assert second.splitter.sizes() == sizes
     assert second.settings.geometry() is not None and second.restoreGeometry(second.settings.geometry())

@@ -219,7 +219,7 @@ class BatchDialog(QDialog):
         if problem or self.running:
             return
         variant, ensemble = self.model_combo.currentData()
-        run = RunSettings(variant, ensemble, self.run_settings.device, self.run_settings.tile)
+        run = RunSettings(variant, ensemble, self.run_settings.device, self.run_settings.tile, self.run_settings.precision)
         request = BatchRequest(
             Path(self.input_edit.text().strip()).expanduser(), Path(self.output_edit.text().strip()).expanduser(), run,
             recursive=self.recursive_check.isChecked(), template=self.template_edit.text(),

@@ -583,6 +583,7 @@ class MainWindow(QMainWindow):
         self.settings.model = run.variant
         self.settings.ensemble = run.ensemble
         self.settings.device = run.device
+        self.settings.precision = run.precision
         self.settings.tile = self.panel.tile_spin.value()
         self.model_label.setText(run.model_name)
         if self._run is not None:  # a changed setting restarts the run with it
@@ -774,7 +775,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ settings and closing
 
     def _restore_settings(self) -> None:
-        self.panel.set_values(self.settings.model, self.settings.ensemble, self.settings.device, self.settings.tile)
+        self.panel.set_values(self.settings.model, self.settings.ensemble, self.settings.device, self.settings.tile,
+                              self.settings.precision)
         self.model_label.setText(self.panel.run_settings().model_name)
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):

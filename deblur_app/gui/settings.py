@@ -72,6 +72,15 @@ class AppSettings:
         self._set("run/device", value)
 
     @property
+    def precision(self) -> str:
+        value = self._get("run/precision", "auto")
+        return value if value in ("auto", "fp32", "bf16", "fp16") else "auto"
+
+    @precision.setter
+    def precision(self, value: str) -> None:
+        self._set("run/precision", value)
+
+    @property
     def tile(self) -> int:
         """0 means Auto."""
         return max(0, self._get("run/tile", 0, int))
