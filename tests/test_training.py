@@ -91,6 +91,31 @@ def test_train_logs_checkpoints_resumes_exports_and_evaluates(dataset, tmp_path,
         rows = list(csv.DictReader(handle))
     assert rows[-1]["image"] == "MEAN" and len(rows) == len(ValidationSet.load(valset).names) + 1
     assert "dB" in capsys.readouterr().out
+    # what is validated and exported is the moving average of the weights, and it is resumed
+    final = torch.load(run_dir / "state.pt", weights_only=True)
+    last = load_checkpoint(run_dir / "last.safetensors").state_dict
+    name = "feat_extract.0.main.0.weight"
+    assert not torch.equal(final["ema"][name], final["model"][name])
+    assert torch.allclose(last[name].float(), final["ema"][name].float(), atol=1e-3)
+
+
+def test_moving_average_follows_the_weights_with_its_decay(tmp_path):
+    from deblur_app.training.trainer import TrainConfig, Trainer
+
+    trainer = Trainer(TrainConfig(data=str(tmp_path), run_dir=str(tmp_path / "run"), device="cpu", ema_decay=0.9))
+    assert trainer.evaluated_model is trainer.ema
+    with torch.no_grad():
+        for average, current in zip(trainer.ema.parameters(), trainer.model.parameters()):
+            average.zero_()
+            current.fill_(1.0)
+    trainer.step = 1000  # past the short-memory start: the configured decay applies
+    trainer._update_ema()
+    assert all(torch.allclose(p, torch.full_like(p, 0.1)) for p in trainer.ema.parameters())
+    trainer.step = 0  # at the start the average mostly takes the new weights: decay 1/10
+    trainer._update_ema()
+    assert all(torch.allclose(p, torch.full_like(p, 0.1 * 0.1 + 0.9)) for p in trainer.ema.parameters())
+    assert not any(p.requires_grad for p in trainer.ema.parameters())
+    assert Trainer(TrainConfig(data=str(tmp_path), run_dir=str(tmp_path / "r2"), device="cpu", ema_decay=0)).ema is None
 
 
 def test_train_refuses_a_missing_data_folder(tmp_path, capsys):

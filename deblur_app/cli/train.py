@@ -37,6 +37,8 @@ def add_train_parser(commands) -> None:
     train.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in plain float32")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--init", type=Path, help="start from these weights (fine-tuning)")
+    train.add_argument("--ema-decay", type=float, default=0.999,
+                       help="validate and export a moving average of the weights with this decay per step (0: off)")
     train.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     train.add_argument("--max-steps", type=int, help="stop after this many steps of this run (smoke runs)")
 
@@ -88,6 +90,7 @@ def run_train(args) -> int:
         checkpoint_minutes=args.checkpoint_minutes, validation=str(args.validation) if args.validation else None,
         val_minutes=args.val_minutes, val_limit=args.val_limit, workers=args.workers, device=args.device,
         bf16=args.bf16, seed=args.seed, init=str(args.init) if args.init else None, max_steps=args.max_steps,
+        ema_decay=args.ema_decay,
     )
     best = run_training(config, resume=args.resume, log=lambda m: print(m, flush=True))
     print(f"best weights: {best}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import math
 import os
@@ -49,6 +50,7 @@ class TrainConfig:
     seed: int = 0
     init: str | None = None  # start from these weights (fine-tuning)
     grad_clip: float = 1.0
+    ema_decay: float = 0.999  # validate and export an exponential moving average of the weights; 0: off
     max_steps: int | None = None  # stop after this many steps in this run (tests, smoke runs)
 
 
@@ -78,6 +80,12 @@ class Trainer:
         # a bf16 training step (batch 4, 192 px) took 2.75 s instead of 2.88 s on this CPU
         self.model = self.variant.build(lean_fusion=True).to(self.device, memory_format=torch.channels_last)
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=config.lr)
+        # The weights move by several tenths of a dB of validation PSNR from one checkpoint
+        # to the next even at the end of a cosine schedule (measured on the GPU runs); an
+        # average over the last ~1000 steps is steadier and usually better than any one step.
+        self.ema = None
+        if config.ema_decay:
+            self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         self.step = 0
         self.samples = 0
         self.train_seconds = 0.0
@@ -102,6 +110,8 @@ class Trainer:
             "best_psnr": self.best_psnr,
             "variant": self.variant.key,
         }
+        if self.ema is not None:
+            state["ema"] = self.ema.state_dict()
         temp = self.state_path.with_suffix(".tmp")
         torch.save(state, temp)
         os.replace(temp, self.state_path)
@@ -112,6 +122,8 @@ class Trainer:
             raise ValueError(f"{self.state_path}: holds a {state['variant']} run, not {self.variant.key}")
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.ema is not None:  # a run saved without an average starts one from its weights
+            self.ema.load_state_dict(state.get("ema", state["model"]))
         self.step, self.samples = int(state["step"]), int(state["samples"])
         self.train_seconds, self.best_psnr = float(state["train_seconds"]), float(state["best_psnr"])
         self.log(f"resumed {self.state_path} at step {self.step}, {self.samples} samples, "
@@ -120,6 +132,8 @@ class Trainer:
     def load_init(self, path: str) -> None:
         checkpoint = load_checkpoint(path, expected_variant=self.variant.key)
         self.model.load_state_dict(checkpoint.state_dict)
+        if self.ema is not None:
+            self.ema.load_state_dict(checkpoint.state_dict)
         self.log(f"starting from {path}")
 
     # ------------------------------------------------------------ data
@@ -144,14 +158,15 @@ class Trainer:
     def validate(self) -> dict[str, float]:
         if self.validation is None:
             return {}
-        self.model.eval()
+        network = self.evaluated_model
+        network.eval()
         outputs, identities = [], []
         with torch.inference_mode(), self._autocast():
             for start in range(0, len(self.validation.names), 8):
                 for source, sink in ((self.validation.blurry, outputs), (self.validation.sharp, identities)):
                     batch = torch.from_numpy(source[start : start + 8]).to(self.device)
                     batch = batch.permute(0, 3, 1, 2).float().div(255).contiguous(memory_format=torch.channels_last)
-                    full = self.model(batch)[2].float().clamp(0, 1)
+                    full = network(batch)[2].float().clamp(0, 1)
                     sink.extend(full.permute(0, 2, 3, 1).cpu().numpy())
         self.model.train()
         sharp = self.validation.sharp.astype(np.float32) / 255
@@ -161,6 +176,20 @@ class Trainer:
             "val_input_psnr": float(np.mean([psnr(b, s) for b, s in zip(blurry, sharp)])),
             "identity_psnr": float(np.mean([psnr(o, s) for o, s in zip(identities, sharp)])),
         }
+
+    @property
+    def evaluated_model(self) -> torch.nn.Module:
+        """What is validated and exported: the moving average when there is one."""
+        return self.ema if self.ema is not None else self.model
+
+    def _update_ema(self) -> None:
+        if self.ema is None:
+            return
+        # a short memory at first, so the average is not dominated by the starting weights
+        decay = min(self.config.ema_decay, (1 + self.step) / (10 + self.step))
+        with torch.no_grad():
+            for average, current in zip(self.ema.parameters(), self.model.parameters()):
+                average.lerp_(current, 1 - decay)
 
     def _autocast(self):
         enabled = self.config.bf16
@@ -179,7 +208,9 @@ class Trainer:
             "hardware": f"{self.device.type}: {torch.cuda.get_device_name() if self.device.type == 'cuda' else platform.processor() or platform.machine()}",
         }
         metadata.update({k: f"{v:.3f}" for k, v in metrics.items()})
-        save_checkpoint(path, self.model, metadata)
+        if self.ema is not None:
+            metadata["ema_decay"] = str(self.config.ema_decay)
+        save_checkpoint(path, self.evaluated_model, metadata)
 
     # ------------------------------------------------------------ loop
     def request_stop(self, *_args) -> None:
@@ -253,6 +284,7 @@ class Trainer:
         if self.config.grad_clip:
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_clip)
         self.optimizer.step()
+        self._update_ema()
         return {"loss": float(loss.detach()), **parts}
 
     def _validate_and_export(self, writer, run_elapsed: float) -> None:
