@@ -11,6 +11,23 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 MAX_RECENT = 10
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+class _Setting:
+    """One typed preference stored under ``key``; ``clean`` keeps what is read back in range."""
+
+    def __init__(self, key: str, default, kind=str, clean=None) -> None:
+        self.key, self.default, self.kind, self.clean = key, default, kind, clean
+
+    def __get__(self, settings: "AppSettings | None", owner=None):
+        if settings is None:
+            return self
+        value = settings._get(self.key, self.default, self.kind)
+        return self.clean(value) if self.clean else value
+
+    def __set__(self, settings: "AppSettings", value) -> None:
+        settings._set(self.key, self.kind(value))
 
 
 class AppSettings:
@@ -47,57 +64,15 @@ class AppSettings:
 
     # -- model and run options
 
-    @property
-    def model(self) -> str:
-        return self._get("run/model", "mimo-unet")
-
-    @model.setter
-    def model(self, value: str) -> None:
-        self._set("run/model", value)
-
-    @property
-    def ensemble(self) -> bool:
-        return self._get("run/ensemble", False, bool)
-
-    @ensemble.setter
-    def ensemble(self, value: bool) -> None:
-        self._set("run/ensemble", bool(value))
-
-    @property
-    def device(self) -> str:
-        return self._get("run/device", "auto")
-
-    @device.setter
-    def device(self, value: str) -> None:
-        self._set("run/device", value)
-
-    @property
-    def precision(self) -> str:
-        value = self._get("run/precision", "auto")
-        return value if value in ("auto", "fp32", "bf16", "fp16") else "auto"
-
-    @precision.setter
-    def precision(self, value: str) -> None:
-        self._set("run/precision", value)
-
-    @property
-    def tile(self) -> int:
-        """0 means Auto."""
-        return max(0, self._get("run/tile", 0, int))
-
-    @tile.setter
-    def tile(self, value: int) -> None:
-        self._set("run/tile", int(value))
+    model = _Setting("run/model", "mimo-unet")
+    ensemble = _Setting("run/ensemble", False, bool)
+    device = _Setting("run/device", "auto")
+    precision = _Setting("run/precision", "auto", clean=lambda value: value if value in PRECISIONS else "auto")
+    tile = _Setting("run/tile", 0, int, clean=lambda value: max(0, value))  # 0 means Auto
 
     # -- view
 
-    @property
-    def view_mode(self) -> str:
-        return self._get("view/mode", "side")
-
-    @view_mode.setter
-    def view_mode(self, value: str) -> None:
-        self._set("view/mode", value)
+    view_mode = _Setting("view/mode", "side")
 
     def geometry(self) -> QByteArray | None:
         return self._bytes("window/geometry")
@@ -123,47 +98,14 @@ class AppSettings:
 
     # -- saving
 
-    @property
-    def quality(self) -> int:
-        return min(100, max(1, self._get("save/quality", 95, int)))
-
-    @quality.setter
-    def quality(self, value: int) -> None:
-        self._set("save/quality", int(value))
-
-    @property
-    def save_scales(self) -> bool:
-        return self._get("save/scales", False, bool)
-
-    @save_scales.setter
-    def save_scales(self, value: bool) -> None:
-        self._set("save/scales", bool(value))
+    quality = _Setting("save/quality", 95, int, clean=lambda value: min(100, max(1, value)))
+    save_scales = _Setting("save/scales", False, bool)
 
     # -- batch
 
-    @property
-    def batch_template(self) -> str:
-        return self._get("batch/template", "{stem}_deblurred{ext}")
-
-    @batch_template.setter
-    def batch_template(self, value: str) -> None:
-        self._set("batch/template", value)
-
-    @property
-    def batch_recursive(self) -> bool:
-        return self._get("batch/recursive", False, bool)
-
-    @batch_recursive.setter
-    def batch_recursive(self, value: bool) -> None:
-        self._set("batch/recursive", bool(value))
-
-    @property
-    def batch_skip_existing(self) -> bool:
-        return self._get("batch/skip_existing", True, bool)
-
-    @batch_skip_existing.setter
-    def batch_skip_existing(self, value: bool) -> None:
-        self._set("batch/skip_existing", bool(value))
+    batch_template = _Setting("batch/template", "{stem}_deblurred{ext}")
+    batch_recursive = _Setting("batch/recursive", False, bool)
+    batch_skip_existing = _Setting("batch/skip_existing", True, bool)
 
     # -- recent files
 
