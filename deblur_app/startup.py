@@ -17,6 +17,8 @@ import time
 import traceback
 from pathlib import Path
 
+from .housekeeping import keep_newest
+
 EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 LOG_FOLDER = "logs"
 KEPT_LOGS = 20
@@ -93,12 +95,7 @@ def _log_folders() -> list[Path]:
 
 
 def _prune(folder: Path) -> None:
-    logs = sorted(folder.glob("crash-*.log"), key=lambda p: p.stat().st_mtime)
-    for old in logs[:-KEPT_LOGS]:
-        try:
-            old.unlink()
-        except OSError:
-            pass
+    keep_newest(folder.glob("crash-*.log"), KEPT_LOGS)
 
 
 def show_error_dialog(title: str, message: str, details: str) -> bool:

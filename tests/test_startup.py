@@ -115,3 +115,21 @@ def test_command_line_path_does_not_load_qt():
         "assert not qt, qt\n"
     )
     subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, timeout=300)
+
+
+def test_keep_newest_is_best_effort(tmp_path):
+    import os
+
+    from deblur_app.housekeeping import keep_newest
+
+    files = []
+    for age in range(4):
+        path = tmp_path / f"f{age}.log"
+        path.write_text("x")
+        os.utime(path, (1000 - age, 1000 - age))  # f0 is the newest
+        files.append(path)
+    undeletable = tmp_path / "a-folder.log"  # unlink() fails on a folder
+    undeletable.mkdir()
+    os.utime(undeletable, (1, 1))
+    keep_newest([*files, tmp_path / "vanished.log", undeletable], 2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder.log", "f0.log", "f1.log"]

@@ -30,6 +30,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..housekeeping import keep_newest
 from ..model.mimo_unet import MIMOUNet
 from .progress import CancelCheck, Cancelled
 
@@ -125,25 +126,13 @@ def export_onnx(model: MIMOUNet, folder: Path) -> Path:
 
 def _remove_stale_cache(folder: Path, keep: Path) -> None:
     """Drop all but the newest exports (``keep`` is about to be used)."""
-    exports = sorted((p for p in folder.glob("mimo-unet-*.onnx") if p != keep), key=_modified, reverse=True)
-    for stale in exports[KEPT_EXPORTS - 1 :]:
-        stale.unlink(missing_ok=True)
+    keep_newest((p for p in folder.glob("mimo-unet-*.onnx") if p != keep), KEPT_EXPORTS - 1)
 
 
 def _prune_compiled(folder: Path) -> None:
     """Keep the newest compiled-model blobs; recompiling a dropped shape takes well under a second."""
-    if not folder.is_dir():
-        return
-    blobs = sorted((p for p in folder.iterdir() if p.is_file()), key=_modified, reverse=True)
-    for stale in blobs[KEPT_COMPILED:]:
-        stale.unlink(missing_ok=True)
-
-
-def _modified(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
+    if folder.is_dir():
+        keep_newest((p for p in folder.iterdir() if p.is_file()), KEPT_COMPILED)
 
 
 class OpenVinoRunner:
