@@ -293,3 +293,18 @@ def test_openvino_pass_is_stopped_when_cancelled(small_model, photo_like, tmp_pa
     assert cancel.checks == 3 and not engine._openvino._compiled, "the running request was cancelled and dropped"
     expected = direct_fp32(small_model, image)
     assert_agrees(engine.run(image), expected, BOUNDS["fp32"])  # and the next run is complete and right
+
+
+@pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+def test_an_unwritable_openvino_cache_falls_back_to_torch(small_model, reference, tmp_path, monkeypatch):
+    from deblur_app.engine.inference import EngineError
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder should be")
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: blocked / "openvino")
+    image, expected = reference
+    result = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", tile=0)).run(image)
+    assert result.backend == "torch" and any("cache folder" in note for note in result.notes)
+    assert_agrees(result, expected, BOUNDS["fp32"])
+    with pytest.raises(EngineError, match="cache folder"):
+        Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", tile=0, backend="openvino")).run(image)

@@ -149,7 +149,10 @@ class OpenVinoRunner:
         self.precision_hint = _HINTS[dtype]
         self._openvino = openvino
         self._core = openvino.Core()
-        self._onnx_path = export_onnx(model, folder)
+        try:
+            self._onnx_path = export_onnx(model, folder)
+        except OSError as error:  # an unwritable cache folder: under 'auto' the torch path takes over
+            raise OpenVinoUnavailable(f"cannot use the cache folder {folder} ({error.strerror or error})") from None
         self._network = self._core.read_model(str(self._onnx_path))
         self._cache_dir = folder / "compiled"
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
