@@ -64,3 +64,14 @@ def photo_like():
         return np.clip(base + rng.normal(0, 0.05, (height, width, 3)), 0, 1).astype(np.float32)
 
     return make
+
+
+class CancelAfter:
+    """A cancel flag that turns on at its n-th check, counting the checks."""
+
+    def __init__(self, checks_before_set: int) -> None:
+        self.limit, self.checks = checks_before_set, 0
+
+    def is_set(self) -> bool:
+        self.checks += 1
+        return self.checks > self.limit

@@ -7,6 +7,7 @@ import torch
 from deblur_app.engine import inference
 from deblur_app.engine.devices import DeviceError, resolve_device, resolve_precision
 from deblur_app.engine.inference import Deblurrer, EngineOptions, dihedral_transforms, pad_to_multiple
+from conftest import CancelAfter
 from deblur_app.engine.progress import CancelToken, Cancelled
 from deblur_app.engine.tiling import Tile, plan_tiles, tile_weights
 
@@ -113,17 +114,6 @@ def test_cancel_stops_at_the_next_step(small_model, photo_like):
     assert len(events) == 1
 
 
-class CancelAfter:
-    """A cancel flag that turns on at its n-th check, counting the checks."""
-
-    def __init__(self, checks_before_set: int) -> None:
-        self.limit, self.checks = checks_before_set, 0
-
-    def is_set(self) -> bool:
-        self.checks += 1
-        return self.checks > self.limit
-
-
 def test_cancel_takes_effect_inside_a_single_network_pass(small_model, photo_like):
     from deblur_app.model.mimo_unet import ResBlock
 
@@ -198,7 +188,7 @@ def test_unavailable_device_and_precision_are_clear_errors(monkeypatch):
 
 def test_split_tile_covers_its_area():
     tile = Tile(64, 128, 512, 400)
-    parts = tile.split(200, 1000, 1000)
+    parts = tile.split(200)
     assert min(p.top for p in parts) == 64 and max(p.top + p.height for p in parts) == 576
     assert max(p.left + p.width for p in parts) == 528 and all(p.height <= 200 for p in parts)
 

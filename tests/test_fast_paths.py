@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import conformance_state_dict
+from conftest import CancelAfter, conformance_state_dict
 from deblur_app.engine import devices, openvino_backend
 from deblur_app.engine.devices import DeviceError, resolve_backend, resolve_precision
 from deblur_app.engine.inference import Deblurrer, EngineOptions
@@ -277,17 +277,10 @@ def test_openvino_bf16_agrees_with_fp32_at_63_db_with_trained_weights(tmp_path, 
 def test_openvino_pass_is_stopped_when_cancelled(small_model, photo_like, tmp_path, monkeypatch):
     from deblur_app.engine.progress import Cancelled
 
-    class CancelDuringPass:  # the engine checks twice before the pass; the runner polls after that
-        checks = 0
-
-        def is_set(self):
-            self.checks += 1
-            return self.checks > 2
-
     monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
     engine = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", tile=0, backend="openvino"))
     image = photo_like(512, 768, seed=3)
-    cancel = CancelDuringPass()
+    cancel = CancelAfter(checks_before_set=2)  # the engine checks twice before the pass; the runner polls after that
     with pytest.raises(Cancelled):
         engine.run(image, cancel=cancel)
     assert cancel.checks == 3 and not engine._openvino._compiled, "the running request was cancelled and dropped"

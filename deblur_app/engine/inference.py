@@ -156,7 +156,7 @@ class Deblurrer:
             raise_if_cancelled(cancel)
             tile = queue.popleft()
             if max(tile.height, tile.width) > max_tile:
-                queue.extendleft(reversed(tile.split(max_tile, pad_h, pad_w)))
+                queue.extendleft(reversed(tile.split(max_tile)))
                 continue
             pixels = padded[tile.top : tile.top + tile.height, tile.left : tile.left + tile.width]
             outputs = None

@@ -29,7 +29,7 @@ class Tile:
     height: int
     width: int
 
-    def split(self, max_size: int, image_height: int, image_width: int) -> list["Tile"]:
+    def split(self, max_size: int) -> list["Tile"]:
         """Cover this tile with a grid of equal tiles of at most ``max_size`` pixels a side.
 
         Each axis gets the fewest tiles that cover it with ``OVERLAP`` between
@@ -68,7 +68,7 @@ def plan_tiles(height: int, width: int, tile_size: int) -> list[Tile]:
     if tile_size <= 0 or (height <= tile_size and width <= tile_size):
         return [Tile(0, 0, height, width)]
     tile_size = max(MIN_TILE, tile_size - tile_size % ALIGN)
-    return Tile(0, 0, height, width).split(tile_size, height, width)
+    return Tile(0, 0, height, width).split(tile_size)
 
 
 def _ramp(length: int, inner_start: bool, inner_end: bool, scale: int) -> np.ndarray:
