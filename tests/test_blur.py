@@ -43,6 +43,13 @@ def _texture(seed, h=320, w=320):
     return cv2.add(img, noise)
 
 
+def _is_crop_of(img, crop):
+    """Exact check at the best match (matchTemplate's float32 sums are not exact)."""
+    crop = np.ascontiguousarray(crop)
+    _, _, (x, y), _ = cv2.minMaxLoc(cv2.matchTemplate(img, crop, cv2.TM_SQDIFF))
+    return np.array_equal(img[y : y + crop.shape[0], x : x + crop.shape[1]], crop)
+
+
 # --------------------------------------------------------------------- kernels
 
 
@@ -185,14 +192,10 @@ def test_synthesize_pair_shapes_and_alignment():
         b, s = synthesize_pair(img, rng, 96)
         assert b.shape == s.shape == (96, 96, 3)
         assert b.dtype == s.dtype == np.uint8
-    # the sharp crop is a real crop of the photo (possibly flipped)
-    found = False
+    # every sharp crop is a real crop of the photo, seen in one of its 8 orientations
     for _ in range(10):
         _, s = synthesize_pair(img, rng, 64, PURE)
-        for cand in (s, s[:, ::-1]):
-            res = cv2.matchTemplate(img, np.ascontiguousarray(cand), cv2.TM_SQDIFF)
-            found |= float(res.min()) == 0.0
-    assert found
+        assert any(_is_crop_of(img, np.rot90(v, turns)) for v in (s, s[:, ::-1]) for turns in range(4))
     # crop as small as the photo works (reflect padding for the margin)
     b, s = synthesize_pair(img[:64, :64], rng, 64, PURE)
     assert b.shape == (64, 64, 3)
@@ -219,6 +222,28 @@ def test_blurry_not_shifted_relative_to_sharp():
                 assert abs(cy - 25) < 0.5 and abs(cx - 25) < 0.5
                 checked += 1
     assert checked >= 6
+
+
+@pytest.mark.parametrize("orientations", [1, 2, 8])
+def test_crops_come_in_the_configured_orientations(orientations):
+    """Red rises down the photo and green rises across it, so the direction each
+    rises in inside a crop tells which of the 8 views it is."""
+    ramp = np.arange(256, dtype=np.uint8)
+    img = np.zeros((256, 256, 3), np.uint8)
+    img[..., 0] = ramp[:, None]
+    img[..., 1] = ramp[None, :]
+    rng = np.random.default_rng(11)
+    cfg = BlurConfig(sharp_fraction=1.0, sharp_clean_fraction=1.0, orientations=orientations)
+    seen = set()
+    for _ in range(120):
+        _, s = synthesize_pair(img, rng, 32, cfg)
+        red_rise = tuple(np.sign(np.diff(s[:2, :2, 0].astype(int), axis=a)[0, 0]) for a in (0, 1))
+        green_rise = tuple(np.sign(np.diff(s[:2, :2, 1].astype(int), axis=a)[0, 0]) for a in (0, 1))
+        seen.add((red_rise, green_rise))
+    assert len(seen) == orientations
+    assert ((1, 0), (0, 1)) in seen  # as shot
+    with pytest.raises(ValueError):
+        BlurConfig(orientations=4)
 
 
 def test_seed_reproducible_and_different_seeds_differ():

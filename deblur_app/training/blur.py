@@ -124,8 +124,13 @@ class BlurConfig:
     jpeg_quality: Tuple[int, int] = (60, 95)
     # channel order of the arrays (only matters for JPEG's chroma transform)
     channel_order: str = "RGB"
-    # random horizontal flip of the pair
-    flip_prob: float = 0.5
+    # orientations a crop is drawn in: 1 as shot, 2 adds the mirror image (the paper's
+    # horizontal flips), 8 adds the quarter turns: eight views of each of our few photos
+    orientations: int = 8
+
+    def __post_init__(self) -> None:
+        if self.orientations not in (1, 2, 8):
+            raise ValueError(f"orientations must be 1, 2 or 8, not {self.orientations}")
 
 
 DEFAULT_CONFIG = BlurConfig()
@@ -475,6 +480,15 @@ def _take_window(img: np.ndarray, rng: np.random.Generator, crop: int, n: int) -
     )
 
 
+def _orient(window: np.ndarray, rng: np.random.Generator, orientations: int) -> np.ndarray:
+    """One of the square window's first ``orientations`` views: mirrored on odd
+    choices, then turned by a quarter turn per further pair of choices."""
+    choice = int(rng.integers(orientations)) if orientations > 1 else 0
+    if choice & 1:
+        window = window[:, ::-1]
+    return np.ascontiguousarray(np.rot90(window, choice >> 1))
+
+
 def _log_uniform_skewed(rng: np.random.Generator, lo: float, hi: float, skew: float) -> float:
     u = rng.random() ** skew
     return float(math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))))
@@ -565,7 +579,7 @@ def synthesize_pair(
     ``sharp_u8`` is an HxWx3 uint8 sRGB photo with H, W >= crop.  A random crop
     is taken with enough surrounding margin for the kernel (no border
     artefacts unless the photo is smaller than crop + kernel), randomly
-    flipped horizontally, and degraded as described in the module docstring.
+    mirrored and turned (``config.orientations``), and degraded as described in the module docstring.
     """
     cfg = config
     img = np.asarray(sharp_u8)
@@ -592,11 +606,7 @@ def synthesize_pair(
             n = cv2.getOptimalDFTSize(n)  # FFT path: fast transform size
     m = (n - crop) // 2
 
-    window = _take_window(img, rng, crop, n)
-    if rng.random() < cfg.flip_prob:
-        window = cv2.flip(window, 1)
-    else:
-        window = np.ascontiguousarray(window)
+    window = _orient(_take_window(img, rng, crop, n), rng, cfg.orientations)
     sharp = window[m : m + crop, m : m + crop].copy()
     if clean:
         return sharp.copy(), sharp
