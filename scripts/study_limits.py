@@ -9,12 +9,15 @@
    under-trained (compute);
 4. Levin's 32 real captured blurry photos against their sharp captures (grayscale,
    real shake, real sensor), by plain PSNR and by PSNR at the best shift (the captures
-   are not registered to the pixel), fed as they are and fed as linear data.
+   are not registered to the pixel), fed as they are and fed as linear data;
+5. optionally (--real) real blurry photos without a reference: the change of their mean
+   level and of their fine detail.
 
-Evaluation only: nothing here trains on Levin's kernels or photos.
+Evaluation only: nothing here trains on Levin's kernels or photos, and nothing it writes
+belongs in the repository. Other options (e.g. --precision fp32) go to `deblur-app eval`.
 
     python scripts/study_limits.py --photos /work/data/photos \
-        --levin ../shared/eval/realblur/levin09 --work /tmp/limits [--weights W]
+        --levin ../shared/eval/realblur/levin09 --work /tmp/limits [--weights W] [--real PHOTO ...]
 """
 
 from __future__ import annotations
