@@ -18,6 +18,7 @@ from .catalog import WeightsNotFound, find_weights
 from .engine.devices import DeviceError
 from .engine.inference import DeblurResult, Deblurrer, EngineError, EngineOptions
 from .engine.progress import CancelCheck, ProgressCallback
+from .engine.strength import apply_strength
 from .model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from .model.mimo_unet import VARIANTS
 
@@ -36,6 +37,7 @@ class SaveOptions:
     bit_depth: int | None = None  # None: same as the input where the format allows
     quality: int = 95
     overwrite: bool = False
+    strength: float = 1.0  # how much of the correction the saved photo keeps (0..1)
 
 
 @dataclass
@@ -109,7 +111,7 @@ def deblur_file(
 def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_path: Path, save: SaveOptions) -> list[Path]:
     written = []
     try:
-        written.append(_save(output_path, result.full, loaded, save))
+        written.append(_save(output_path, apply_strength(loaded.pixels, result.full, save.strength), loaded, save))
         if save.save_scales:
             coarse_like = dataclasses.replace(loaded, alpha=None)
             for name, path in scale_paths(output_path).items():

@@ -97,6 +97,23 @@ def test_bad_inputs_give_one_line_errors_and_the_rest_still_run(photo, tmp_path,
     assert not (tmp_path / "broken_deblurred.jpg").exists()
 
 
+def test_strength_keeps_part_of_the_correction(photo, tmp_path, capsys):
+    source = photo()
+    outputs = {}
+    for strength in ("100", "0", "40"):
+        outputs[strength] = tmp_path / f"strength{strength}.png"
+        assert main(["deblur", str(source), "-o", str(outputs[strength]), "--strength", strength,
+                     "--precision", "fp32", "--bit-depth", "16"]) == 0
+    pixels = {k: imagefiles.load_image(v).pixels for k, v in outputs.items()}
+    original = imagefiles.load_image(source).pixels
+    assert np.abs(pixels["100"] - original).max() > 0.05  # the (untrained) network changes the photo
+    assert np.abs(pixels["0"] - original).max() < 1e-4
+    np.testing.assert_allclose(pixels["40"], 0.6 * original + 0.4 * pixels["100"], atol=2e-4)
+    assert main(["deblur", str(source), "-o", str(tmp_path / "bad.png"), "--strength", "150"]) == 2
+    assert capsys.readouterr().err.strip().endswith("--strength must be from 0 to 100 (percent), not 150")
+    assert not (tmp_path / "bad.png").exists()
+
+
 def test_16_bit_jpeg_is_a_clear_error(photo, capsys):
     assert main(["deblur", str(photo()), "-o", "x.jpg", "--bit-depth", "16"]) == 1
     assert "16-bit output needs PNG or TIFF" in capsys.readouterr().err

@@ -9,6 +9,7 @@ from deblur_app.engine.devices import DeviceError, resolve_device, resolve_preci
 from deblur_app.engine.inference import Deblurrer, EngineOptions, dihedral_transforms, pad_to_multiple
 from conftest import CancelAfter
 from deblur_app.engine.progress import CancelToken, Cancelled
+from deblur_app.engine.strength import apply_strength
 from deblur_app.engine.tiling import Tile, plan_tiles, tile_weights
 
 
@@ -205,3 +206,19 @@ def test_auto_tiles_only_photos_too_large_to_run_whole(small_model, monkeypatch)
     assert tile * tile * per_pixel <= devices.TILE_BUDGET_BYTES
     monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 2 * 1024**3)
     assert 0 < runner.auto_tile_size(720, 1280) <= 720  # a small machine tiles sooner
+
+
+def test_strength_blends_the_correction_towards_the_original():
+    rng = np.random.default_rng(0)
+    original = rng.random((6, 5, 3), dtype=np.float32)
+    restored = rng.random((6, 5, 3), dtype=np.float32)
+    before = original.copy()
+    assert apply_strength(original, restored, 1.0) is restored
+    assert np.array_equal(apply_strength(original, restored, 0.0), original)
+    np.testing.assert_allclose(apply_strength(original, restored, 0.25), 0.75 * original + 0.25 * restored, atol=1e-6)
+    assert np.array_equal(original, before)  # the input is never modified
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError):
+            apply_strength(original, restored, bad)
+    with pytest.raises(ValueError):
+        apply_strength(original, restored[:3], 0.5)

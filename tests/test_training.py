@@ -91,6 +91,13 @@ def test_train_logs_checkpoints_resumes_exports_and_evaluates(dataset, tmp_path,
         rows = list(csv.DictReader(handle))
     assert rows[-1]["image"] == "MEAN" and len(rows) == len(ValidationSet.load(valset).names) + 1
     assert "dB" in capsys.readouterr().out
+    # at 0 % strength the output is the blurry input itself
+    assert main(["eval", "--valset", str(valset), "--weights", str(run_dir / "best.safetensors"),
+                 "--csv", str(tmp_path / "none.csv"), "--device", "cpu", "--strength", "0"]) == 0
+    with open(tmp_path / "none.csv") as handle:
+        mean = list(csv.DictReader(handle))[-1]
+    assert float(mean["psnr"]) == pytest.approx(float(mean["input_psnr"]))
+    assert float(rows[-1]["psnr"]) != pytest.approx(float(mean["psnr"]))
     # what is validated and exported is the moving average of the weights, and it is resumed
     final = torch.load(run_dir / "state.pt", weights_only=True)
     last = load_checkpoint(run_dir / "last.safetensors").state_dict

@@ -30,7 +30,8 @@ def engine_from_args(args):
 
 
 def _save_options(args) -> SaveOptions:
-    return SaveOptions(save_scales=args.save_scales, bit_depth=args.bit_depth, quality=args.quality, overwrite=args.overwrite)
+    return SaveOptions(save_scales=args.save_scales, bit_depth=args.bit_depth, quality=args.quality,
+                       overwrite=args.overwrite, strength=args.strength / 100)
 
 
 def _outputs_for(inputs: list[Path], output: Path | None) -> list[Path]:
@@ -47,6 +48,8 @@ def _outputs_for(inputs: list[Path], output: Path | None) -> list[Path]:
 def _validate_save_args(args) -> str | None:
     if not 1 <= args.quality <= 100:
         return f"--quality must be from 1 to 100, not {args.quality}"
+    if not 0 <= args.strength <= 100:
+        return f"--strength must be from 0 to 100 (percent), not {args.strength:g}"
     if args.tile is not None and args.tile < 0:
         return f"--tile must be 0 (whole image) or a positive number of pixels, not {args.tile}"
     return None

@@ -34,6 +34,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--save-scales", action="store_true", help="also write the network's 1/2 and 1/4 scale outputs")
     out.add_argument("--bit-depth", type=int, choices=(8, 16), help="output bit depth (default: as the input; 16 needs PNG/TIFF)")
     out.add_argument("--quality", type=int, default=95, metavar="Q", help="JPEG/WebP quality (default 95)")
+    out.add_argument("--strength", type=float, default=100.0, metavar="PERCENT",
+                     help="how much of the correction to keep, 0-100 (default 100; lower blends towards the original)")
     out.add_argument("--overwrite", action="store_true", help="replace existing output files")
 
 

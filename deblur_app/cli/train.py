@@ -101,16 +101,22 @@ def run_eval(args) -> int:
     import numpy as np
 
     from .. import imagefiles
+    from ..engine.strength import apply_strength
     from ..jobs import JobError
     from ..training.data import ValidationSet, paired_files
     from ..training.metrics import psnr, ssim
     from .deblur import engine_from_args
 
+    if not 0 <= args.strength <= 100:
+        print(f"deblur-app: --strength must be from 0 to 100 (percent), not {args.strength:g}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         engine, description = engine_from_args(args)
     except JobError as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_FAILED
+    if args.strength != 100:
+        description += f" at {args.strength:g} % strength"
 
     def items():
         if args.valset:
@@ -124,7 +130,7 @@ def run_eval(args) -> int:
 
     rows = []
     for name, blurry, sharp in items():
-        output = engine.run(blurry).full
+        output = apply_strength(blurry, engine.run(blurry).full, args.strength / 100)
         rows.append({"image": name, "input_psnr": psnr(blurry, sharp), "input_ssim": ssim(blurry, sharp),
                      "psnr": psnr(output, sharp), "ssim": ssim(output, sharp)})
         print(f"{name}: {rows[-1]['input_psnr']:.2f} -> {rows[-1]['psnr']:.2f} dB", flush=True)
