@@ -324,12 +324,58 @@ def test_precision_is_chosen_in_the_window(qtbot, window, photo):
     assert run(qtbot, window).precision == "bf16"
 
 
+def test_strength_reblends_without_a_new_run_and_is_what_is_saved(qtbot, window, photo):
+    path = photo("strength.png", 64)
+    current = open_photo(qtbot, window, path)
+    full = run(qtbot, window)
+    assert full.strength == 1.0 and not full.reblended and full.max_change > 0.05
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT) as blocker:
+        window.panel.strength_slider.setValue(0)
+    none = blocker.args[0]
+    assert none.reblended and none.strength == 0.0 and none.full is full.full  # no second network run
+    assert none.max_change == 0.0 and window.panel.strength_spin.value() == 0
+    assert "Showing 0 % of the correction" in window.panel.result_label.text()
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT) as blocker:
+        window.panel.strength_spin.setValue(40)
+    part = blocker.args[0]
+    assert part.max_change == pytest.approx(0.4 * full.max_change, abs=1e-4)
+    assert window.panel.strength_slider.value() == 40 and window.settings.strength == 40
+
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        window.act_save.trigger()
+    written = imagefiles.load_image(path.with_name("strength_deblurred.png")).pixels
+    expected = 0.6 * current.image.pixels + 0.4 * full.full
+    assert np.abs(written - expected).max() <= 1 / 255 + 1e-6
+    assert not window.act_save.isEnabled()
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT):
+        window.panel.strength_spin.setValue(70)
+    assert window.act_save.isEnabled(), "the saved file has the old strength"
+
+
+def test_batch_uses_its_own_strength(qtbot, window, photo, tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    imagefiles.save_image(source / "shot.png", imagefiles.load_image(photo("s.png", 64)).pixels)
+    window.show_batch()
+    dialog = window.batch_dialog
+    dialog.input_edit.setText(str(source))
+    dialog.output_edit.setText(str(tmp_path / "out"))
+    dialog.strength_spin.setValue(0)
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
+        dialog.start_button.click()
+    assert dialog.summary.done == 1 and "strength 0 %" in dialog.summary.log_path.read_text()
+    written = imagefiles.load_image(tmp_path / "out" / "shot_deblurred.png").pixels
+    assert np.array_equal(to_u8(written), to_u8(imagefiles.load_image(source / "shot.png").pixels))
+    assert window.settings.batch_strength == 0
+
+
 def test_settings_round_trip(qtbot, make_window, photo):
     first = make_window()
     first.panel.ensemble_check.setChecked(True)
     first.panel.tile_spin.setValue(256)
     first.panel.device_combo.setCurrentIndex(first.panel.device_combo.findData("cpu"))
     first.panel.precision_combo.setCurrentIndex(first.panel.precision_combo.findData("fp32"))
+    first.panel.strength_spin.setValue(65)
     first.set_view_mode("difference")
     first.splitter.setSizes([200, 600, 300])
     sizes = first.splitter.sizes()
@@ -343,6 +389,7 @@ def test_settings_round_trip(qtbot, make_window, photo):
     assert second.panel.ensemble_check.isChecked()
     assert second.panel.tile_spin.value() == 256 and second.panel.run_settings().tile == 256
     assert second.panel.run_settings().device == "cpu" and second.panel.run_settings().precision == "fp32"
+    assert second.panel.strength_slider.value() == 65 and second.panel.run_settings().strength == 0.65
     assert second.viewers.mode() == "difference" and second.mode_actions["difference"].isChecked()
     assert second.splitter.sizes() == sizes
     assert second.settings.geometry() is not None and second.restoreGeometry(second.settings.geometry())

@@ -6,6 +6,7 @@ start its own runs while the batch holds the model thread).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSpinBox,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -99,6 +101,13 @@ class BatchDialog(QDialog):
             self.model_combo.addItem(label, (variant, ensemble))
         self.model_combo.setToolTip("The network; MIMO-UNet++ is the most accurate and the slowest")
         form.addRow("Model:", self.model_combo)
+        self.strength_spin = QSpinBox()
+        self.strength_spin.setRange(0, 100)
+        self.strength_spin.setSuffix(" %")
+        self.strength_spin.setValue(self.settings.batch_strength)
+        self.strength_spin.setToolTip("How much of the correction the saved photos keep; "
+                                      "lower values blend towards the originals")
+        form.addRow("Strength:", self.strength_spin)
         self.skip_check = QCheckBox("Skip photos whose output already exists")
         self.skip_check.setChecked(self.settings.batch_skip_existing)
         self.skip_check.setToolTip("Leave existing outputs alone (otherwise they are replaced; originals never are)")
@@ -219,7 +228,9 @@ class BatchDialog(QDialog):
         if problem or self.running:
             return
         variant, ensemble = self.model_combo.currentData()
-        run = RunSettings(variant, ensemble, self.run_settings.device, self.run_settings.tile, self.run_settings.precision)
+        self.settings.batch_strength = self.strength_spin.value()
+        run = dataclasses.replace(self.run_settings, variant=variant, ensemble=ensemble,
+                                  strength=self.strength_spin.value() / 100)
         request = BatchRequest(
             Path(self.input_edit.text().strip()).expanduser(), Path(self.output_edit.text().strip()).expanduser(), run,
             recursive=self.recursive_check.isChecked(), template=self.template_edit.text(),

@@ -265,10 +265,16 @@ class MainWindow(QMainWindow):
         self._tick = QTimer(self)
         self._tick.setInterval(200)
         self._tick.timeout.connect(self._show_elapsed)
+        # a strength change is shown once the slider rests, not on every step of a drag
+        self._blend_timer = QTimer(self)
+        self._blend_timer.setSingleShot(True)
+        self._blend_timer.setInterval(120)
+        self._blend_timer.timeout.connect(self._show_strength)
 
     def _connect(self) -> None:
         self.filmstrip.currentItemChanged.connect(lambda *_: self._show_current())
         self.panel.options_changed.connect(self._options_changed)
+        self.panel.strength_changed.connect(self._strength_changed)
         self.panel.run_button.clicked.connect(self._run_button_clicked)
         self.panel.preview_button.clicked.connect(self.preview)
         self.viewers.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100 * self.devicePixelRatioF():.0f} %"))
@@ -446,6 +452,7 @@ class MainWindow(QMainWindow):
             self.viewers.set_content(photo.original, shown.result, shown.heat, shown.scales,
                                      outcome.max_change if outcome else 0.0, shown.mark)
         self.panel.result_label.setText(self._describe_outcome(photo, outcome))
+        self._blend_timer.start()  # this photo's result may have been made at another strength
 
     def _describe_outcome(self, photo: Photo, outcome: DeblurOutcome | None) -> str:
         if outcome is None:
@@ -459,6 +466,8 @@ class MainWindow(QMainWindow):
             + (f" × {outcome.passes} passes" if outcome.passes > 1 else ""),
             f"Largest change {outcome.max_change * 100:.1f} %",
         ]
+        if outcome.strength < 1:
+            lines.append(f"Showing {outcome.strength * 100:.0f} % of the correction")
         lines += outcome.notes
         if not outcome.preview:
             lines.append(f"Saved to {photo.saved_path.name}" if photo.saved_path else "Not saved yet")
@@ -593,6 +602,33 @@ class MainWindow(QMainWindow):
                 self._start(self._run["region"], photo)
         self._update_actions()
 
+    def _strength_changed(self, percent: int) -> None:
+        self.settings.strength = percent
+        photo = self.current_photo()
+        if photo is not None and photo.result is not None and photo.saved_path is not None:
+            photo.saved_path = None  # the saved file has the old strength
+            item = self._item_for(photo.key)
+            if item is not None:
+                item.setText(f"● {photo.path.name}")
+            self._update_actions()
+        self._blend_timer.start()
+
+    def _show_strength(self) -> None:
+        """Re-show the current result at the panel's strength: no network run, only a blend."""
+        photo = self.current_photo()
+        if photo is None or photo.shown is None or self._run is not None or self.engine.busy:
+            return
+        outcome = photo.preview if (photo.preview is not None and photo.shown.mark is not None) else photo.result
+        strength = self.panel.strength()
+        if outcome is None or abs(outcome.strength - strength) < 1e-6:
+            return
+        request = DeblurRequest(photo.key, photo.image.pixels, self.panel.run_settings(), outcome.region, reuse=outcome)
+        job_id = self.engine.submit(request)
+        self._run = {"job_id": job_id, "photo_key": photo.key, "region": outcome.region, "started": time.monotonic()}
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.setFormat(f"Strength {strength * 100:.0f} %…")
+        self._update_actions()
+
     def _is_current_run(self, job_id: int) -> bool:
         return self._run is not None and self._run["job_id"] == job_id
 
@@ -632,9 +668,12 @@ class MainWindow(QMainWindow):
             item.setText(photo.path.name if outcome.preview else f"● {photo.path.name}")
             item.setToolTip(f"{photo.path}\n{'Preview only' if outcome.preview else 'Deblurred, not saved'}")
         what = "Preview" if outcome.preview else "Deblurred"
-        self.statusBar().showMessage(
-            f"{what} {photo.path.name} in {outcome.seconds:.1f} s "
-            f"({outcome.tiles} tile{'s' if outcome.tiles != 1 else ''} on {outcome.device})", 10000)
+        if outcome.reblended:
+            self.statusBar().showMessage(f"Showing {outcome.strength * 100:.0f} % of the correction", 5000)
+        else:
+            self.statusBar().showMessage(
+                f"{what} {photo.path.name} in {outcome.seconds:.1f} s "
+                f"({outcome.tiles} tile{'s' if outcome.tiles != 1 else ''} on {outcome.device})", 10000)
         if photo is self.current_photo():
             self._refresh_views()
         self._update_actions()
@@ -709,7 +748,7 @@ class MainWindow(QMainWindow):
                 return
             choice.overwrite = True
         self.statusBar().showMessage(f"Saving {choice.path.name}…")
-        self.tasks.save(photo.key, photo.image, photo.result, choice)
+        self.tasks.save(photo.key, photo.image, photo.result, choice, self.panel.strength())
 
     def _on_saved(self, outcome: SaveOutcome) -> None:
         photo = self.photos.get(outcome.key)
@@ -776,7 +815,7 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         self.panel.set_values(self.settings.model, self.settings.ensemble, self.settings.device, self.settings.tile,
-                              self.settings.precision)
+                              self.settings.precision, self.settings.strength)
         self.model_label.setText(self.panel.run_settings().model_name)
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):

@@ -1,4 +1,4 @@
-"""The side panel: model, ensemble, device, precision, tile size, Deblur/Cancel and Preview."""
+"""The side panel: model, ensemble, device, precision, tile size, Deblur/Cancel, Preview and strength."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QLabel,
+    QHBoxLayout,
     QPushButton,
     QSizePolicy,
+    QSlider,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -30,6 +32,7 @@ PRECISIONS = {
 
 class SidePanel(QWidget):
     options_changed = Signal()
+    strength_changed = Signal(int)  # percent; needs no new network run
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +80,21 @@ class SidePanel(QWidget):
                                        "see the effect in seconds before running the whole photo (Ctrl+Shift+R)")
         layout.addWidget(self.preview_button)
 
+        strength_group = QGroupBox("Strength")
+        strength_row = QHBoxLayout(strength_group)
+        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
+        self.strength_spin = QSpinBox()
+        for control in (self.strength_slider, self.strength_spin):
+            control.setRange(0, 100)
+            control.setValue(100)
+            control.setToolTip("How much of the correction to show and save: lower values blend the result "
+                               "towards the original (keeps grain and texture); changes without a new run")
+        self.strength_slider.setPageStep(10)
+        self.strength_spin.setSuffix(" %")
+        strength_row.addWidget(self.strength_slider, 1)
+        strength_row.addWidget(self.strength_spin)
+        layout.addWidget(strength_group)
+
         self.result_group = QGroupBox("Last run")
         result_layout = QVBoxLayout(self.result_group)
         self.result_label = QLabel("No result yet")
@@ -97,7 +115,21 @@ class SidePanel(QWidget):
         self.device_combo.currentIndexChanged.connect(self._changed)
         self.precision_combo.currentIndexChanged.connect(self._changed)
         self.tile_spin.valueChanged.connect(self._changed)
+        self.strength_slider.valueChanged.connect(self._strength_moved)
+        self.strength_spin.valueChanged.connect(self._strength_moved)
         self._update_ensemble_label()
+
+    def _strength_moved(self, value: int) -> None:
+        for control in (self.strength_slider, self.strength_spin):
+            if control.value() != value:
+                control.blockSignals(True)
+                control.setValue(value)
+                control.blockSignals(False)
+        if not self._quiet:
+            self.strength_changed.emit(value)
+
+    def strength(self) -> float:
+        return self.strength_spin.value() / 100
 
     def _changed(self, *_args) -> None:
         self._update_ensemble_label()
@@ -118,11 +150,15 @@ class SidePanel(QWidget):
             device=self.device_combo.currentData() or "auto",
             tile=max(128, tile) if tile else None,
             precision=self.precision_combo.currentData() or "auto",
+            strength=self.strength(),
         )
 
-    def set_values(self, model: str, ensemble: bool, device: str, tile: int, precision: str | None = None) -> None:
+    def set_values(self, model: str, ensemble: bool, device: str, tile: int, precision: str | None = None,
+                   strength: int | None = None) -> None:
         self._quiet = True
         try:
+            if strength is not None:
+                self._strength_moved(strength)
             index = self.model_combo.findData(model)
             if index >= 0 and self.model_combo.model().item(index).isEnabled():
                 self.model_combo.setCurrentIndex(index)

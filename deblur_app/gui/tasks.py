@@ -85,9 +85,9 @@ class FileTasks(QObject):
     def thumbnail_for(self, key: str, path: Path) -> None:
         self._pool.start(lambda: self._thumbnail(key, Path(path)))
 
-    def save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice) -> None:
+    def save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float = 1.0) -> None:
         self._active += 1
-        self._pool.start(lambda: self._save(key, image, result, choice))
+        self._pool.start(lambda: self._save(key, image, result, choice, strength))
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         return self._pool.waitForDone(timeout_ms)
@@ -124,12 +124,12 @@ class FileTasks(QObject):
         if not image.isNull():
             self.thumbnail.emit(key, image)
 
-    def _save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice) -> None:
+    def _save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float) -> None:
         outcome = SaveOutcome(key, [])
         try:
             from ..jobs import JobError, SaveOptions, save_result
 
-            options = SaveOptions(choice.save_scales, choice.bit_depth, choice.quality, choice.overwrite)
+            options = SaveOptions(choice.save_scales, choice.bit_depth, choice.quality, choice.overwrite, strength)
             try:
                 outcome.paths = save_result(result, image, Path(choice.path), options)
             except JobError as error:

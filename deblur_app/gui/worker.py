@@ -40,6 +40,7 @@ class RunSettings:
     device: str = "auto"
     tile: int | None = None  # None: the engine sizes tiles from free memory
     precision: str = "auto"
+    strength: float = 1.0  # how much of the correction to show and save (0..1)
 
     @property
     def model_name(self) -> str:
@@ -56,6 +57,8 @@ class DeblurRequest:
     settings: RunSettings
     region: tuple[int, int, int, int] | None = None  # (left, top, width, height): a preview
     kind: str = "deblur"
+    # a finished outcome to show again at settings.strength, without running the network
+    reuse: "DeblurOutcome | None" = None
 
 
 @dataclass
@@ -104,7 +107,7 @@ class LoadedModel:
 class DeblurOutcome:
     photo_key: str
     region: tuple[int, int, int, int] | None
-    full: np.ndarray  # float32 network outputs (of the region for a preview)
+    full: np.ndarray  # float32 network outputs at full strength (of the region for a preview)
     half: np.ndarray
     quarter: np.ndarray
     display_levels: list[QImage]  # what to show (a preview pasted into the photo), full size first
@@ -119,6 +122,8 @@ class DeblurOutcome:
     model_name: str
     notes: list[str] = field(default_factory=list)
     backend: str = "torch"
+    strength: float = 1.0  # what the display and heat levels show
+    reblended: bool = False  # made from an earlier outcome at another strength
 
     @property
     def preview(self) -> bool:
@@ -284,6 +289,9 @@ class EngineWorker(EngineSignals):
 
     def _run_deblur(self, job: _Job) -> None:
         request: DeblurRequest = job.request
+        if request.reuse is not None:
+            self._reblend(job)
+            return
         engine = self._engine_for(request.settings)
         pixels = request.pixels
         if request.region is not None:
@@ -301,17 +309,33 @@ class EngineWorker(EngineSignals):
         result = engine.run(pixels, progress=progress, cancel=job.token)
         self.finished.emit(job.job_id, self._outcome(request, result, request.settings.model_name))
 
+    def _reblend(self, job: _Job) -> None:
+        from ..engine.inference import DeblurResult
+
+        request: DeblurRequest = job.request
+        old = request.reuse
+        self.status.emit(f"Showing {request.settings.strength * 100:.0f} % of the correction…")
+        result = DeblurResult(old.full, old.half, old.quarter, old.seconds, old.tiles, old.passes, old.device,
+                              old.precision, backend=old.backend, notes=list(old.notes))
+        outcome = self._outcome(request, result, old.model_name)
+        outcome.reblended = True
+        self.finished.emit(job.job_id, outcome)
+
     @staticmethod
     def _outcome(request: DeblurRequest, result, model_name: str) -> DeblurOutcome:
-        result_u8 = imaging.to_u8(result.full)
+        from ..engine.strength import apply_strength
+
         if request.region is not None:
             left, top, _w, _h = request.region
-            display = imaging.paste(imaging.to_u8(request.pixels), result_u8, left, top)
             source = request.pixels[top : top + result.full.shape[0], left : left + result.full.shape[1]]
         else:
-            display = result_u8
             source = request.pixels
-        heat, max_change = imaging.heatmap(source, result.full)
+        shown = apply_strength(source, result.full, request.settings.strength)
+        if request.region is not None:
+            display = imaging.paste(imaging.to_u8(request.pixels), imaging.to_u8(shown), left, top)
+        else:
+            display = imaging.to_u8(shown)
+        heat, max_change = imaging.heatmap(source, shown)
         if request.region is not None:
             heat = imaging.paste(imaging.dimmed(request.pixels), heat, left, top)
         in_half, in_quarter = imaging.network_pyramid(source)
@@ -329,6 +353,7 @@ class EngineWorker(EngineSignals):
             seconds=result.seconds, tiles=result.tiles, passes=result.passes,
             device=result.device, precision=result.precision, model_name=model_name,
             notes=list(result.notes), backend=getattr(result, "backend", "torch"),
+            strength=request.settings.strength,
         )
 
     # -- batch
@@ -348,7 +373,7 @@ class EngineWorker(EngineSignals):
 
             write(f"deblur-app {__version__} batch: {request.input_dir} -> {request.output_dir}")
             write(f"model {request.settings.model_name}, device {request.settings.device}, "
-                  f"{len(pairs)} photo(s), recursive {request.recursive}, names {request.template!r}")
+                  f"strength {request.settings.strength * 100:.0f} %, {len(pairs)} photo(s), recursive {request.recursive}, names {request.template!r}")
             self.batch_event.emit(job.job_id, BatchEvent("start", total=len(pairs), log_path=log_path))
             done, skipped, failed, cancelled = 0, 0, [], False
             engine = None
@@ -379,7 +404,8 @@ class EngineWorker(EngineSignals):
                             job.job_id, BatchEvent("progress", index, len(pairs), source, fraction=step.fraction)
                         )
 
-                    jobs.deblur_file(source, target, engine, jobs.SaveOptions(quality=request.quality, overwrite=True),
+                    save = jobs.SaveOptions(quality=request.quality, overwrite=True, strength=request.settings.strength)
+                    jobs.deblur_file(source, target, engine, save,
                                      progress=progress, cancel=job.token)
                 except Cancelled:
                     cancelled = True
