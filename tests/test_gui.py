@@ -333,6 +333,7 @@ def test_strength_reblends_without_a_new_run_and_is_what_is_saved(qtbot, window,
         window.panel.strength_slider.setValue(0)
     none = blocker.args[0]
     assert none.reblended and none.strength == 0.0 and none.full is full.full  # no second network run
+    assert none.scales is full.scales  # the coarse outputs are the network's own at any strength
     assert none.max_change == 0.0 and window.panel.strength_spin.value() == 0
     assert "Showing 0 % of the correction" in window.panel.result_label.text()
     with qtbot.waitSignal(window.run_finished, timeout=WAIT) as blocker:

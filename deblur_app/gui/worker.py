@@ -24,6 +24,7 @@ from PySide6.QtGui import QImage
 
 from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
+from ..engine.strength import apply_strength
 from ..naming import batch_pairs, output_name  # noqa: F401  (output_name used by the batch dialog)
 from . import imaging, qtimage
 
@@ -317,14 +318,12 @@ class EngineWorker(EngineSignals):
         self.status.emit(f"Showing {request.settings.strength * 100:.0f} % of the correction…")
         result = DeblurResult(old.full, old.half, old.quarter, old.seconds, old.tiles, old.passes, old.device,
                               old.precision, backend=old.backend, notes=list(old.notes))
-        outcome = self._outcome(request, result, old.model_name)
+        outcome = self._outcome(request, result, old.model_name, scales=old.scales)
         outcome.reblended = True
         self.finished.emit(job.job_id, outcome)
 
     @staticmethod
-    def _outcome(request: DeblurRequest, result, model_name: str) -> DeblurOutcome:
-        from ..engine.strength import apply_strength
-
+    def _outcome(request: DeblurRequest, result, model_name: str, scales: dict | None = None) -> DeblurOutcome:
         if request.region is not None:
             left, top, _w, _h = request.region
             source = request.pixels[top : top + result.full.shape[0], left : left + result.full.shape[1]]
@@ -338,13 +337,14 @@ class EngineWorker(EngineSignals):
         heat, max_change = imaging.heatmap(source, shown)
         if request.region is not None:
             heat = imaging.paste(imaging.dimmed(request.pixels), heat, left, top)
-        in_half, in_quarter = imaging.network_pyramid(source)
-        scales = {
-            "input_half": qtimage.to_display_image(imaging.to_u8(in_half)),
-            "input_quarter": qtimage.to_display_image(imaging.to_u8(in_quarter)),
-            "out_half": qtimage.to_display_image(imaging.to_u8(result.half)),
-            "out_quarter": qtimage.to_display_image(imaging.to_u8(result.quarter)),
-        }
+        if scales is None:  # the network's own coarse outputs: the same at every strength
+            in_half, in_quarter = imaging.network_pyramid(source)
+            scales = {
+                "input_half": qtimage.to_display_image(imaging.to_u8(in_half)),
+                "input_quarter": qtimage.to_display_image(imaging.to_u8(in_quarter)),
+                "out_half": qtimage.to_display_image(imaging.to_u8(result.half)),
+                "out_quarter": qtimage.to_display_image(imaging.to_u8(result.quarter)),
+            }
         return DeblurOutcome(
             photo_key=request.photo_key, region=request.region,
             full=result.full, half=result.half, quarter=result.quarter,
