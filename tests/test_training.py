@@ -128,3 +128,16 @@ def test_moving_average_follows_the_weights_with_its_decay(tmp_path):
 def test_train_refuses_a_missing_data_folder(tmp_path, capsys):
     assert main(["train", "--data", str(tmp_path / "none"), "--run-dir", str(tmp_path / "r")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_max_blur_sets_the_longest_synthetic_shake(dataset, tmp_path, capsys):
+    from deblur_app.training.trainer import TrainConfig, Trainer
+
+    def kernel_range(**options):
+        config = TrainConfig(data=str(dataset), run_dir=str(tmp_path / "run"), device="cpu", crop=64, workers=0, **options)
+        return Trainer(config, log=lambda _message: None)._loader().dataset.config.kernel_size
+
+    assert kernel_range() == (3.0, 35.0)
+    assert kernel_range(max_blur=60) == (3.0, 60.0)
+    assert main(["train", "--data", str(dataset), "--run-dir", str(tmp_path / "r"), "--max-blur", "200"]) == 2
+    assert "--max-blur must be from 5 to 99 pixels, not 200" in capsys.readouterr().err

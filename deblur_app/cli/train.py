@@ -39,6 +39,8 @@ def add_train_parser(commands) -> None:
     train.add_argument("--init", type=Path, help="start from these weights (fine-tuning)")
     train.add_argument("--ema-decay", type=float, default=0.999,
                        help="validate and export a moving average of the weights with this decay per step (0: off)")
+    train.add_argument("--max-blur", type=float, default=35.0, metavar="PX",
+                       help="longest synthetic camera shake in pixels (default 35; real photos can show more)")
     train.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     train.add_argument("--max-steps", type=int, help="stop after this many steps of this run (smoke runs)")
 
@@ -84,13 +86,16 @@ def run_train(args) -> int:
     if not args.data.exists():
         print(f"deblur-app: {args.data}: no such folder", file=sys.stderr)
         return EXIT_USAGE
+    if not 5 <= args.max_blur <= 99:
+        print(f"deblur-app: --max-blur must be from 5 to 99 pixels, not {args.max_blur:g}", file=sys.stderr)
+        return EXIT_USAGE
     config = TrainConfig(
         data=str(args.data), run_dir=str(args.run_dir), model=args.model, crop=args.crop, batch=args.batch,
         lr=args.lr, lr_min=args.lr_min, warmup_steps=args.warmup_steps, hours=args.hours,
         checkpoint_minutes=args.checkpoint_minutes, validation=str(args.validation) if args.validation else None,
         val_minutes=args.val_minutes, val_limit=args.val_limit, workers=args.workers, device=args.device,
         bf16=args.bf16, seed=args.seed, init=str(args.init) if args.init else None, max_steps=args.max_steps,
-        ema_decay=args.ema_decay,
+        ema_decay=args.ema_decay, max_blur=args.max_blur,
     )
     best = run_training(config, resume=args.resume, log=lambda m: print(m, flush=True))
     print(f"best weights: {best}")

@@ -17,6 +17,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from .. import __version__
+from . import blur
 from ..model.checkpoints import load_checkpoint, save_checkpoint
 from ..model.mimo_unet import VARIANTS
 from .data import PairedFolderStream, SyntheticBlurStream, ValidationSet, load_photos
@@ -52,6 +53,7 @@ class TrainConfig:
     grad_clip: float = 1.0
     ema_decay: float = 0.999  # validate and export an exponential moving average of the weights; 0: off
     max_steps: int | None = None  # stop after this many steps in this run (tests, smoke runs)
+    max_blur: float = 35.0  # longest synthetic shake, in pixels
 
 
 def _device(name: str) -> torch.device:
@@ -147,7 +149,8 @@ class Trainer:
             photos_dir = root / "train" if (root / "train").is_dir() else root
             photos = load_photos(photos_dir, min_side=config.crop + 48)
             self.log(f"{len(photos)} training photos from {photos_dir}")
-            dataset = SyntheticBlurStream(photos, config.crop, seed)
+            blur_config = blur.BlurConfig(kernel_size=(blur.DEFAULT_CONFIG.kernel_size[0], config.max_blur))
+            dataset = SyntheticBlurStream(photos, config.crop, seed, blur_config)
         return DataLoader(
             dataset, batch_size=config.batch, num_workers=config.workers,
             pin_memory=self.device.type == "cuda", persistent_workers=config.workers > 0,
