@@ -184,7 +184,6 @@ class EngineWorker(EngineSignals):
         super().__init__()
         self._engine = None
         self._engine_key: tuple | None = None
-        self._token: CancelToken | None = None
 
     # -- start-up and info
 
@@ -227,7 +226,6 @@ class EngineWorker(EngineSignals):
         if job.token.is_set():
             self.cancelled.emit(job.job_id)
             return
-        self._token = job.token
         self.started.emit(job.job_id)
         try:
             if isinstance(job.request, BatchRequest):
@@ -239,8 +237,6 @@ class EngineWorker(EngineSignals):
             self.cancelled.emit(job.job_id)
         except Exception as error:
             self.failed.emit(job.job_id, _reason(error), traceback.format_exc())
-        finally:
-            self._token = None
 
     def _engine_for(self, settings: RunSettings):
         from .. import jobs
@@ -254,7 +250,6 @@ class EngineWorker(EngineSignals):
             checkpoint = jobs.load_model(jobs.ModelChoice(settings.variant, settings.ensemble), None)
             options = EngineOptions(device=settings.device, precision=settings.precision)
             engine = jobs.make_engine(checkpoint, options)
-            self._add_cancel_points(engine.model)
             self._engine, self._engine_key = engine, key
             self.model_loaded.emit(
                 LoadedModel(
@@ -266,27 +261,6 @@ class EngineWorker(EngineSignals):
         self._engine.options.tile = settings.tile
         self._engine.options.ensemble = settings.ensemble
         return self._engine
-
-    def _add_cancel_points(self, model) -> None:
-        """Check for cancel before every residual block, not only between tiles.
-
-        A whole-photo pass on the CPU can take a minute; with these hooks Cancel
-        (and closing the window) takes effect within a fraction of a second.
-        """
-        import torch
-
-        from ..engine.progress import raise_if_cancelled
-        from ..model.mimo_unet import ResBlock
-
-        def check(_module, _inputs):
-            # a no-op while the engine traces or exports the model (e.g. to ONNX for OpenVINO)
-            if self._token is None or torch.jit.is_tracing() or torch.compiler.is_compiling():
-                return
-            raise_if_cancelled(self._token)
-
-        for module in model.modules():
-            if isinstance(module, ResBlock):
-                module.register_forward_pre_hook(check)
 
     def _run_deblur(self, job: _Job) -> None:
         request: DeblurRequest = job.request
