@@ -45,7 +45,8 @@ def _outputs_for(inputs: list[Path], output: Path | None) -> list[Path]:
     return [output]
 
 
-def _validate_save_args(args) -> str | None:
+def validate_options(args) -> str | None:
+    """The one-line problem with the model and output options that deblur, batch and eval share, if any."""
     if not 1 <= args.quality <= 100:
         return f"--quality must be from 1 to 100, not {args.quality}"
     if not 0 <= args.strength <= 100:
@@ -56,7 +57,7 @@ def _validate_save_args(args) -> str | None:
 
 
 def run_deblur(args) -> int:
-    problem = _validate_save_args(args)
+    problem = validate_options(args)
     if problem:
         _error(problem)
         return EXIT_USAGE
@@ -102,7 +103,7 @@ def _clear_line() -> None:
 
 
 def run_batch(args) -> int:
-    problem = _validate_save_args(args)
+    problem = validate_options(args)
     if problem:
         _error(problem)
         return EXIT_USAGE

@@ -110,10 +110,11 @@ def run_eval(args) -> int:
     from ..jobs import JobError
     from ..training.data import ValidationSet, paired_files
     from ..training.metrics import psnr, ssim
-    from .deblur import engine_from_args
+    from .deblur import validate_options, engine_from_args
 
-    if not 0 <= args.strength <= 100:
-        print(f"deblur-app: --strength must be from 0 to 100 (percent), not {args.strength:g}", file=sys.stderr)
+    problem = validate_options(args)
+    if problem:
+        print(f"deblur-app: {problem}", file=sys.stderr)
         return EXIT_USAGE
     try:
         engine, description = engine_from_args(args)
