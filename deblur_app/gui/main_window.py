@@ -445,7 +445,7 @@ class MainWindow(QMainWindow):
             return
         self.setWindowTitle(f"{photo.path.name}[*] — {APP_TITLE}")
         shown = photo.shown
-        outcome = photo.preview if (photo.preview is not None and shown is not None and shown.mark is not None) else photo.result
+        outcome = photo.shown_outcome
         if shown is None:
             self.viewers.set_content(photo.original, None)
         else:
@@ -572,14 +572,16 @@ class MainWindow(QMainWindow):
         if photo is None or not photo.loaded:
             return
         settings = self.panel.run_settings()
-        request = DeblurRequest(photo.key, photo.image.pixels, settings, region)
-        job_id = self.engine.submit(request)
-        self._run = {"job_id": job_id, "photo_key": photo.key, "region": region, "started": time.monotonic()}
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setFormat("Starting…")
         self.elapsed_label.setText("")
         self._tick.start()
         self.statusBar().showMessage(f"{'Previewing' if region else 'Deblurring'} {photo.path.name} with {settings.model_name}…")
+        self._submit(photo, DeblurRequest(photo.key, photo.image.pixels, settings, region), "Starting…")
+
+    def _submit(self, photo: Photo, request: DeblurRequest, progress_text: str) -> None:
+        job_id = self.engine.submit(request)
+        self._run = {"job_id": job_id, "photo_key": photo.key, "region": request.region, "started": time.monotonic()}
+        self.progress_bar.setRange(0, 0)
+        self.progress_bar.setFormat(progress_text)
         self._update_actions()
 
     def cancel(self) -> None:
@@ -618,16 +620,12 @@ class MainWindow(QMainWindow):
         photo = self.current_photo()
         if photo is None or photo.shown is None or self._run is not None or self.engine.busy:
             return
-        outcome = photo.preview if (photo.preview is not None and photo.shown.mark is not None) else photo.result
+        outcome = photo.shown_outcome
         strength = self.panel.strength()
         if outcome is None or abs(outcome.strength - strength) < 1e-6:
             return
         request = DeblurRequest(photo.key, photo.image.pixels, self.panel.run_settings(), outcome.region, reuse=outcome)
-        job_id = self.engine.submit(request)
-        self._run = {"job_id": job_id, "photo_key": photo.key, "region": outcome.region, "started": time.monotonic()}
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setFormat(f"Strength {strength * 100:.0f} %…")
-        self._update_actions()
+        self._submit(photo, request, f"Strength {strength * 100:.0f} %…")
 
     def _is_current_run(self, job_id: int) -> bool:
         return self._run is not None and self._run["job_id"] == job_id

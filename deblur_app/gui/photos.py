@@ -54,6 +54,13 @@ class Photo:
         return self.image is not None
 
     @property
+    def shown_outcome(self) -> DeblurOutcome | None:
+        """The outcome on screen: the preview while its pixmaps are shown, else the whole-photo result."""
+        if self.preview is not None and self.shown is not None and self.shown.mark is not None:
+            return self.preview
+        return self.result
+
+    @property
     def unsaved(self) -> bool:
         return self.result is not None and self.saved_path is None
 
