@@ -11,6 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings
 
 MAX_RECENT = 10
+
+
+def _percent(value: int) -> int:
+    return min(100, max(0, value))
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
@@ -69,7 +73,7 @@ class AppSettings:
     device = _Setting("run/device", "auto")
     precision = _Setting("run/precision", "auto", clean=lambda value: value if value in PRECISIONS else "auto")
     tile = _Setting("run/tile", 0, int, clean=lambda value: max(0, value))  # 0 means Auto
-    strength = _Setting("run/strength", 100, int, clean=lambda value: min(100, max(0, value)))  # percent
+    strength = _Setting("run/strength", 100, int, clean=_percent)
 
     # -- view
 
@@ -107,7 +111,7 @@ class AppSettings:
     batch_template = _Setting("batch/template", "{stem}_deblurred{ext}")
     batch_recursive = _Setting("batch/recursive", False, bool)
     batch_skip_existing = _Setting("batch/skip_existing", True, bool)
-    batch_strength = _Setting("batch/strength", 100, int, clean=lambda value: min(100, max(0, value)))  # percent
+    batch_strength = _Setting("batch/strength", 100, int, clean=_percent)
 
     # -- recent files
 
