@@ -34,6 +34,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from deblur_app.naming import default_output  # noqa: E402
 from deblur_app.training import blur  # noqa: E402
 from deblur_app.training.data import build_validation_set, kernel_files  # noqa: E402
 
@@ -129,9 +130,9 @@ def levin_aligned(pairs: Path, work: Path, extra: list[str]) -> dict[str, dict[s
     for path in blurry:
         sharp = cv2.imread(str(pairs / "levin" / "sharp" / path.name), cv2.IMREAD_GRAYSCALE)
         inputs.append(aligned_psnr(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), sharp))
-        out = _read_gray(next((work / "levin_out").glob(path.stem + "*")))
+        out = _read_gray(default_output(path, work / "levin_out"))
         direct.append(aligned_psnr(_to_u8(out), sharp))
-        out = blur.srgb_to_linear(_read_gray(next((work / "levin_encoded_out").glob(path.stem + "*"))))
+        out = blur.srgb_to_linear(_read_gray(default_output(path, work / "levin_encoded_out")))
         as_linear.append(aligned_psnr(_to_u8(out), sharp))
     row = {"count": len(blurry), "input_psnr": float(np.mean(inputs)), "input_ssim": float("nan"), "ssim": float("nan")}
     return {"Levin's captures, PSNR at the best shift (+-10 px)": row | {"psnr": float(np.mean(direct))},
@@ -173,7 +174,7 @@ def real_photo_changes(inputs: list[Path], folder: Path, extra: list[str]) -> No
     ratios = []
     for path in inputs:
         before = cv2.imread(str(path), cv2.IMREAD_COLOR)
-        after = cv2.imread(str(next(folder.glob(path.stem + "_deblurred.*"))), cv2.IMREAD_COLOR)
+        after = cv2.imread(str(default_output(path, folder)), cv2.IMREAD_COLOR)
         detail = [cv2.Laplacian(cv2.cvtColor(i, cv2.COLOR_BGR2GRAY), cv2.CV_64F).std() for i in (before, after)]
         ratios.append(detail[1] / detail[0])
         print(f"| {path.name} | {before.mean():.1f} -> {after.mean():.1f} | {ratios[-1]:.2f} |")

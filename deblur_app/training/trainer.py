@@ -17,9 +17,9 @@ import torch
 from torch.utils.data import DataLoader
 
 from .. import __version__
-from . import blur
 from ..model.checkpoints import load_checkpoint, save_checkpoint
 from ..model.mimo_unet import VARIANTS
+from . import blur
 from .data import PairedFolderStream, SyntheticBlurStream, ValidationSet, load_photos
 from .losses import mimo_loss
 from .metrics import psnr
