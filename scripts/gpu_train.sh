@@ -14,14 +14,13 @@ prepare)
     photos=${2:?photo folder built by deblur-app train prepare-photos}
     [ -f "$photos/manifest.csv" ] || python -m deblur_app train prepare-photos "$photos"
     python -c "import sys; from pathlib import Path; from deblur_app.training.photos import export_compact; export_compact(Path(sys.argv[1]), Path('.gpu_data'))" "$photos"
-    mkdir -p .gpu_data/conformance && cp ../shared/conformance/* .gpu_data/conformance/
     python -m deblur_app train make-valset --photos "$photos/val" --out .gpu_data/validation.npz
     grep -qx '/.gpu_data/' .git/info/exclude 2>/dev/null || echo '/.gpu_data/' >> .git/info/exclude
     du -sh .gpu_data
     ;;
 run)
     started=$(date +%s)
-    export PYTHONPATH=$PWD PYTHONUNBUFFERED=1 DEBLUR_CONFORMANCE=$PWD/.gpu_data/conformance
+    export PYTHONPATH=$PWD PYTHONUNBUFFERED=1
     nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
     timeout 120 python3 -m pytest tests/test_cuda.py tests/test_conformance.py -q -p no:cacheprovider -o addopts="" 2>&1 \
         | tail -15 | tee "$OUT/cuda_tests.txt"

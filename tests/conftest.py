@@ -1,6 +1,5 @@
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +10,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 REPO = Path(__file__).resolve().parent.parent
-CONFORMANCE = Path(os.environ.get("DEBLUR_CONFORMANCE", REPO.parent / "shared" / "conformance"))
+# The project carries its conformance data: a user's clone has nothing beside it.
+CONFORMANCE = REPO / "tests" / "data" / "conformance"
 PUBLISHED_NAMES = {"mimo-unet": "MIMO-UNet", "mimo-unet+": "MIMO-UNetPlus"}
 
 
@@ -20,12 +20,9 @@ def conformance_shapes(variant: str) -> dict:
 
 
 def conformance_state_dict(variant: str) -> dict:
-    sys.path.insert(0, str(CONFORMANCE))
-    try:
-        from make_weights import weights_for
-    finally:
-        sys.path.pop(0)
-    return {k: torch.from_numpy(v) for k, v in weights_for(conformance_shapes(variant)).items()}
+    from conformance_weights import deterministic_weights
+
+    return {k: torch.from_numpy(v) for k, v in deterministic_weights(conformance_shapes(variant)).items()}
 
 
 @pytest.fixture(scope="session")
