@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageCms, ImageOps
 
 from deblur_app import imagefiles as F
-from deblur_app.imagefiles import ImageFileError, load_image, save_image
+from deblur_app.imagefiles import ImageFileError, encoders, load_image, reading, save_image
 
 RNG = np.random.default_rng(1234)
 
@@ -349,7 +349,7 @@ def test_bomb_limit(tmp_path):
 
 def test_bomb_limit_module_default_and_16bit_path(tmp_path, monkeypatch):
     save_image(tmp_path / "big.png", _rand(100, 100), bit_depth=16)
-    monkeypatch.setattr(F, "MAX_PIXELS", F.MAX_PIXELS)
+    monkeypatch.setattr(reading, "MAX_PIXELS", reading.MAX_PIXELS)
     F.set_max_megapixels(0.001)
     with pytest.raises(ImageFileError, match="exceeds the limit of 0.001 megapixels"):
         load_image(tmp_path / "big.png")
@@ -358,7 +358,7 @@ def test_bomb_limit_module_default_and_16bit_path(tmp_path, monkeypatch):
 
 
 def test_message_format_for_large_numbers():
-    err = F._bomb_error("photo.jpg", 250_000_000, 200_000_000)
+    err = reading._bomb_error("photo.jpg", 250_000_000, 200_000_000)
     assert str(err) == (
         "photo.jpg: 250 megapixels exceeds the limit of 200 megapixels (set --max-megapixels to raise it)"
     )
@@ -492,13 +492,13 @@ def test_failed_encode_keeps_existing_destination(tmp_path, monkeypatch):
     assert _listdir(tmp_path) == ["keep.png"]
 
 
-@pytest.mark.parametrize("encoder,name,depth", [("_encode_png16", "x.png", 16), ("_encode_tiff", "x.tif", 8)])
+@pytest.mark.parametrize("encoder,name,depth", [("encode_png16", "x.png", 16), ("encode_tiff", "x.tif", 8)])
 def test_failed_own_encoders_leave_nothing(tmp_path, monkeypatch, encoder, name, depth):
     def boom(fh, *a, **k):
         fh.write(b"\x89PNG partial")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(F, encoder, boom)
+    monkeypatch.setattr(encoders, encoder, boom)
     with pytest.raises(ImageFileError, match="No space left on device"):
         save_image(tmp_path / name, _rand(), bit_depth=depth)
     assert _listdir(tmp_path) == []

@@ -1,0 +1,51 @@
+"""Reading and writing photo files: the only place in the app that touches image files.
+
+Everything else (inference engine, GUI, CLI, batch, training evaluation) works on
+arrays; this package turns files into :class:`LoadedImage` objects and arrays back
+into files, keeping what a photographer cares about:
+
+* 8-bit and 16-bit images come back at the same depth (PNG / TIFF).
+* Grayscale images are fed to the network as three equal channels, but are written
+  back as one channel.
+* Alpha is carried past the network and written back exactly as read.
+* The ICC profile and EXIF block are kept; pixels are delivered upright (the EXIF
+  orientation is applied on load) so the saved EXIF says orientation 1.
+* Writes are atomic: a hidden temporary file in the target folder, fsync, rename.
+  A failed write leaves no partial file and does not touch an existing file.
+* Every failure is an :class:`ImageFileError` whose message is one line naming
+  the file and the reason.
+
+Modules: ``formats`` (which extensions and formats), ``metadata`` (EXIF, ICC,
+orientation), ``reading`` (decode, bomb limit), ``encoders`` (Pillow, 16-bit PNG,
+TIFF) and ``writing`` (checks, atomic write).  No torch and no Qt here.
+"""
+
+from __future__ import annotations
+
+from .errors import ImageFileError
+from .formats import (
+    SUPPORTED_EXTENSIONS,
+    WRITABLE_EXTENSIONS,
+    heif_available,
+    is_supported,
+    output_format_for,
+    output_suffix_for,
+)
+from .reading import DEFAULT_MAX_PIXELS, LoadedImage, load_image, set_max_megapixels
+from .writing import is_same_file, save_image
+
+__all__ = [
+    "DEFAULT_MAX_PIXELS",
+    "SUPPORTED_EXTENSIONS",
+    "WRITABLE_EXTENSIONS",
+    "ImageFileError",
+    "LoadedImage",
+    "heif_available",
+    "is_same_file",
+    "is_supported",
+    "load_image",
+    "output_format_for",
+    "output_suffix_for",
+    "save_image",
+    "set_max_megapixels",
+]

@@ -1,0 +1,133 @@
+"""Encoders: 8-bit files through Pillow, and our own 16-bit PNG and deflate TIFF
+writers (Pillow cannot write 16-bit colour) that keep ICC and EXIF."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, TiffImagePlugin, TiffTags
+
+from .metadata import exif_body, exif_subset
+
+
+def _pil_image(arr: np.ndarray) -> Image.Image:
+    if arr.ndim == 2:
+        return Image.fromarray(np.ascontiguousarray(arr))
+    if arr.shape[2] == 2:
+        return Image.merge("LA", [Image.fromarray(np.ascontiguousarray(arr[:, :, i])) for i in (0, 1)])
+    return Image.fromarray(np.ascontiguousarray(arr))
+
+
+def encode_pillow(f: BinaryIO, arr: np.ndarray, fmt: str, quality: int,
+                  icc: bytes | None, exif: bytes | None) -> None:
+    im = _pil_image(arr)
+    kwargs: dict = {}
+    if fmt == "JPEG":
+        kwargs.update(quality=quality, subsampling=0 if quality >= 90 else 2)
+        if exif and len(exif) > 65533:  # does not fit one APP1 segment
+            exif = None
+    elif fmt == "PNG":
+        kwargs.update(compress_level=6)
+    elif fmt == "WEBP":
+        kwargs.update(quality=quality, lossless=quality >= 100, method=4, exact=True)
+    if fmt in ("JPEG", "PNG", "WEBP"):
+        if icc:
+            kwargs["icc_profile"] = icc
+        if exif:
+            kwargs["exif"] = exif
+    im.save(f, format=fmt, **kwargs)
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    return (struct.pack(">I", len(payload)) + kind + payload
+            + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
+
+
+def encode_png16(f: BinaryIO, arr: np.ndarray, icc: bytes | None, exif: bytes | None) -> None:
+    """16-bit PNG (gray, gray+alpha, RGB, RGBA) with 'Sub' filtered rows."""
+    h, w = arr.shape[:2]
+    channels = 1 if arr.ndim == 2 else arr.shape[2]
+    colour_type = {1: 0, 2: 4, 3: 2, 4: 6}[channels]
+    f.write(b"\x89PNG\r\n\x1a\n")
+    f.write(_png_chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0)))
+    if icc:
+        f.write(_png_chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc)))
+    if exif:
+        f.write(_png_chunk(b"eXIf", exif_body(exif)))
+    bpp = channels * 2
+    row_bytes = w * bpp
+    block = max(1, (4 << 20) // max(1, row_bytes))
+    comp = zlib.compressobj(6)
+    for y0 in range(0, h, block):
+        rows = np.ascontiguousarray(arr[y0:y0 + block], dtype=">u2").view(np.uint8)
+        rows = rows.reshape(rows.shape[0], row_bytes)
+        filt = np.empty((rows.shape[0], row_bytes + 1), np.uint8)
+        filt[:, 0] = 1  # Sub filter
+        filt[:, 1:bpp + 1] = rows[:, :bpp]
+        np.subtract(rows[:, bpp:], rows[:, :-bpp], out=filt[:, bpp + 1:])
+        out = comp.compress(filt.tobytes())
+        if out:
+            f.write(_png_chunk(b"IDAT", out))
+    f.write(_png_chunk(b"IDAT", comp.flush()))
+    f.write(_png_chunk(b"IEND", b""))
+
+
+def encode_tiff(f: BinaryIO, arr: np.ndarray, gray: bool, has_alpha: bool,
+                icc: bytes | None, exif: bytes | None) -> None:
+    """Baseline little-endian TIFF, 8 or 16 bits per sample, Adobe-deflate with
+    horizontal predictor, ICC profile and EXIF (descriptive tags + Exif/GPS IFDs)."""
+    if arr.ndim == 2:
+        arr = arr[:, :, None]
+    h, w, channels = arr.shape
+    depth = 16 if arr.dtype == np.uint16 else 8
+    row_bytes = w * channels * (depth // 8)
+    rows_per_strip = max(1, min(h, (256 << 10) // max(1, row_bytes)))
+    strips: list[bytes] = []
+    for y0 in range(0, h, rows_per_strip):
+        blk = np.ascontiguousarray(arr[y0:y0 + rows_per_strip])
+        diff = blk.copy()
+        np.subtract(blk[:, 1:], blk[:, :-1], out=diff[:, 1:])  # predictor 2, wraps
+        strips.append(zlib.compress(diff.astype("<u2" if depth == 16 else np.uint8).tobytes(), 6))
+
+    ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=b"II\x2a\x00\x08\x00\x00\x00")
+    short, long_, undefined = TiffTags.SHORT, TiffTags.LONG, TiffTags.UNDEFINED
+    if exif:
+        try:
+            ex = Image.Exif()
+            ex.load(exif)
+            for tag, value in exif_subset(ex).items():
+                ifd[tag] = value
+        except Exception:
+            pass  # unreadable EXIF is dropped rather than failing the save
+
+    def put(tag: int, value, typ: int) -> None:
+        ifd[tag] = value
+        ifd.tagtype[tag] = typ
+
+    put(256, w, long_)
+    put(257, h, long_)
+    put(258, (depth,) * channels, short)
+    put(259, 8, short)  # Adobe deflate
+    put(262, 1 if gray else 2, short)
+    offsets, pos = [], 0
+    for s in strips:
+        offsets.append(pos)
+        pos += len(s)
+    put(273, tuple(offsets), long_)  # relative; Pillow rebases past the IFD
+    put(277, channels, short)
+    put(278, rows_per_strip, long_)
+    put(279, tuple(len(s) for s in strips), long_)
+    put(284, 1, short)
+    put(317, 2, short)  # horizontal differencing
+    if has_alpha:
+        put(338, (2,), short)  # unassociated alpha
+    put(339, (1,) * channels, short)
+    if icc:
+        put(34675, icc, undefined)
+    f.write(b"II\x2a\x00" + struct.pack("<I", 8))
+    f.write(ifd.tobytes(8))
+    for s in strips:
+        f.write(s)

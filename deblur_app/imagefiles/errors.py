@@ -1,0 +1,41 @@
+"""The one error every image read or write raises, and the one-line wording it uses."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Union
+
+PathLike = Union[str, os.PathLike]
+
+
+class ImageFileError(Exception):
+    """Any failure to read or write an image file.  ``str()`` is one line:
+    ``"<file>: <reason>"``."""
+
+    def __init__(self, path: PathLike | None, reason: str):
+        self.path = Path(os.fspath(path)) if path is not None else None
+        self.reason = _one_line(reason)
+        name = display_name(path) if path is not None else "image"
+        super().__init__(f"{name}: {self.reason}")
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text or "unknown error"
+
+
+def display_name(path: PathLike) -> str:
+    name = os.fspath(path)
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    # undecodable file-name bytes become \udcXX escapes instead of crashing a print()
+    name = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return name.replace("\r", " ").replace("\n", " ")
+
+
+def describe_exc(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip()
+    return text or type(exc).__name__

@@ -1,0 +1,108 @@
+"""Which files the app reads and writes: extensions, format names, HEIC support."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import ImageFileError, PathLike
+
+#: Extensions a folder scan should pick up (lower case).  HEIC/HEIF are listed even
+#: without pillow-heif so a batch reports them with a clear error instead of
+#: silently skipping them.
+SUPPORTED_EXTENSIONS: tuple[str, ...] = (
+    ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".heic", ".heif",
+)
+
+_EXT_TO_FORMAT = {
+    ".png": "PNG",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".webp": "WEBP",
+    ".bmp": "BMP",
+}
+#: Extensions :func:`~deblur_app.imagefiles.save_image` can write.
+WRITABLE_EXTENSIONS: tuple[str, ...] = tuple(_EXT_TO_FORMAT)
+
+# Pillow format name -> the name reported in LoadedImage.format
+READ_FORMATS = {
+    "JPEG": "JPEG",
+    "MPO": "JPEG",  # multi-picture JPEG straight from many cameras/phones
+    "PNG": "PNG",
+    "TIFF": "TIFF",
+    "WEBP": "WEBP",
+    "BMP": "BMP",
+    "DIB": "BMP",
+    "HEIF": "HEIF",
+    "HEIC": "HEIF",
+}
+_FORMAT_ALIASES = {"JPG": "JPEG", "TIF": "TIFF"}
+WRITE_FORMATS = ("PNG", "JPEG", "TIFF", "WEBP", "BMP")
+SIXTEEN_BIT_FORMATS = ("PNG", "TIFF")
+ALPHA_FORMATS = ("PNG", "TIFF", "WEBP")
+HEIF_EXTENSIONS = (".heic", ".heif", ".hif")
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1")
+
+
+def heif_available() -> bool:
+    """True when HEIC/HEIF files can be read (pillow-heif installed); registers its
+    Pillow opener on first use."""
+    global _heif_registered
+    if _heif_registered:
+        return True
+    try:
+        import pillow_heif  # type: ignore[import-not-found]
+    except Exception:
+        return False
+    try:
+        pillow_heif.register_heif_opener()
+    except Exception:
+        return False
+    _heif_registered = True
+    return True
+
+
+_heif_registered = False
+
+
+def looks_like_heif(data: bytes) -> bool:
+    return len(data) >= 12 and data[4:8] == b"ftyp" and data[8:12] in _HEIF_BRANDS
+
+
+def is_supported(path: PathLike) -> bool:
+    """True when ``path`` has an extension a folder scan should process."""
+    name = Path(os.fspath(path)).name
+    if name.startswith("."):  # hidden files, including our own temporary files
+        return False
+    return Path(name).suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+def normalise_format(fmt: str) -> str:
+    f = fmt.upper().lstrip(".")
+    return _FORMAT_ALIASES.get(f, f)
+
+
+def output_format_for(path: PathLike) -> str:
+    """The file format :func:`save_image` writes for ``path``'s extension
+    ("PNG", "JPEG", "TIFF", "WEBP" or "BMP").  Raises ImageFileError when the
+    extension is not one we can write (e.g. .heic, .gif, none)."""
+    suffix = Path(os.fspath(path)).suffix.lower()
+    fmt = _EXT_TO_FORMAT.get(suffix)
+    if fmt is None:
+        if suffix in HEIF_EXTENSIONS:
+            why = "HEIC/HEIF files cannot be written; save as .jpg, .png or .tif instead"
+        elif suffix:
+            why = f"cannot write '{suffix}' files; use one of {', '.join(WRITABLE_EXTENSIONS)}"
+        else:
+            why = f"no file extension; use one of {', '.join(WRITABLE_EXTENSIONS)}"
+        raise ImageFileError(path, why)
+    return fmt
+
+
+def output_suffix_for(path: PathLike) -> str:
+    """Extension to give the output made from input ``path``: the same one when we can
+    write it (lower-cased), else ".jpg" (e.g. for HEIC photos)."""
+    suffix = Path(os.fspath(path)).suffix.lower()
+    return suffix if suffix in _EXT_TO_FORMAT else ".jpg"

@@ -1,0 +1,377 @@
+"""Reading a photo file into a :class:`LoadedImage`: decoding at full depth, the
+decompression-bomb limit, and one-line errors for every way a file can be bad."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
+
+from .errors import ImageFileError, PathLike, describe_exc
+from .formats import HEIF_EXTENSIONS, READ_FORMATS, heif_available, looks_like_heif
+from .metadata import apply_orientation, exif_from_tiff, exif_reset_orientation, icc_colour_space, orientation_of
+
+# A truncated JPEG/PNG must fail loudly instead of loading with a grey bottom half.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+#: Default decompression-bomb limit (pixels).
+DEFAULT_MAX_PIXELS = 200_000_000
+#: Current module-wide limit used when ``load_image(max_pixels=None)``; 0 means no limit.
+MAX_PIXELS = DEFAULT_MAX_PIXELS
+
+# Pillow's bomb limit is a module global; hold this lock while we change it.
+_PIL_LOCK = threading.RLock()
+
+
+@dataclass
+class LoadedImage:
+    """A decoded photo, ready for the network.
+
+    pixels:      float32 HxWx3 RGB in [0, 1], upright (EXIF orientation applied).
+    alpha:       float32 HxW in [0, 1] or None; exact at the source depth.
+    bit_depth:   8 or 16 (the depth the file stored).
+    grayscale:   True when the file was single-channel (pixels are replicated to 3).
+    icc_profile: the embedded ICC profile (None when absent or after a CMYK->sRGB
+                 conversion).
+    exif:        raw EXIF block (``b"Exif\\0\\0"`` + TIFF data) with orientation set
+                 to 1, or None.
+    format:      "JPEG", "PNG", "TIFF", "WEBP", "BMP" or "HEIF".
+    path:        the file that was read.
+    mode:        the file's original colour mode, e.g. "RGB", "L", "P", "CMYK", "RGB;16".
+    orientation: the EXIF orientation (1-8) that was applied while loading.
+    """
+
+    pixels: np.ndarray
+    alpha: np.ndarray | None
+    bit_depth: int
+    grayscale: bool
+    icc_profile: bytes | None
+    exif: bytes | None
+    format: str
+    path: Path
+    mode: str
+    orientation: int = 1
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.alpha is not None
+
+
+def _fmt_megapixels(pixels: float) -> str:
+    mp = pixels / 1e6
+    if mp >= 100:
+        return f"{mp:.0f}"
+    if mp >= 1:
+        return f"{mp:.1f}".rstrip("0").rstrip(".")
+    return f"{mp:.3g}"
+
+
+def _bomb_error(path: PathLike, pixels: int, limit: int) -> ImageFileError:
+    return ImageFileError(
+        path,
+        f"{_fmt_megapixels(pixels)} megapixels exceeds the limit of "
+        f"{_fmt_megapixels(limit)} megapixels (set --max-megapixels to raise it)",
+    )
+
+
+def set_max_megapixels(megapixels: float | None) -> None:
+    """Set the module-wide decompression-bomb limit; ``None`` or 0 disables it."""
+    global MAX_PIXELS
+    MAX_PIXELS = 0 if not megapixels else int(megapixels * 1_000_000)
+
+
+def _read_bytes(path: Path) -> bytes:
+    if path.is_dir():
+        raise ImageFileError(path, "is a folder, not an image file")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImageFileError(path, "file not found") from None
+    except IsADirectoryError:
+        raise ImageFileError(path, "is a folder, not an image file") from None
+    except PermissionError:
+        raise ImageFileError(path, "permission denied (cannot read the file)") from None
+    except OSError as exc:
+        raise ImageFileError(path, f"cannot read the file ({describe_exc(exc)})") from None
+    if not data:
+        raise ImageFileError(path, "file is empty (0 bytes)")
+    return data
+
+
+def _pixels_from_bomb_message(exc: BaseException) -> int | None:
+    m = re.search(r"\((\d+) pixels\)", str(exc))
+    return int(m.group(1)) if m else None
+
+
+def _pil_guarded(path: Path, limit: int, fn: Callable[[], object]) -> object:
+    """Run a Pillow open/load with its bomb limit set to ours, turning Pillow's
+    DecompressionBombWarning/Error into our ImageFileError."""
+    with _PIL_LOCK:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = limit if limit > 0 else None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                return fn()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            pixels = _pixels_from_bomb_message(exc) or limit + 1
+            raise _bomb_error(path, pixels, limit) from None
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def _decode_error(path: Path, exc: BaseException) -> ImageFileError:
+    text = describe_exc(exc)
+    low = text.lower()
+    if "truncated" in low or "premature end" in low or isinstance(exc, EOFError):
+        return ImageFileError(path, f"file is truncated or damaged ({text})")
+    return ImageFileError(path, f"corrupt or unreadable image ({text})")
+
+
+def _png_ihdr(data: bytes) -> tuple[int, int] | None:
+    """(bit depth, colour type) from a PNG header."""
+    if len(data) >= 26 and data[12:16] == b"IHDR":
+        return data[24], data[25]
+    return None
+
+
+def _wants_opencv(fmt: str, im: Image.Image, data: bytes) -> tuple[bool, bool]:
+    """(decode with OpenCV?, grayscale?) for 16-bit PNG/TIFF, which Pillow cannot
+    hold at full depth in colour."""
+    if fmt == "PNG":
+        ihdr = _png_ihdr(data)
+        if ihdr and ihdr[0] == 16:
+            return True, ihdr[1] in (0, 4)
+    elif fmt == "TIFF":
+        tags = getattr(im, "tag_v2", {})
+        bits = tags.get(258)
+        bits = tuple(bits) if isinstance(bits, (tuple, list)) else (bits,)
+        photometric = tags.get(262)
+        if 16 in bits and photometric in (1, 2) and tags.get(339, 1) in (1, (1,) * len(bits)):
+            return True, photometric == 1
+    return False, False
+
+
+def _decode_opencv(path: Path, data: bytes, grayscale: bool):
+    arr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if arr is None:
+        return None
+    if arr.dtype == np.uint16:
+        depth = 16
+    elif arr.dtype == np.uint8:
+        depth = 8
+    else:
+        raise ImageFileError(path, f"unsupported sample type {arr.dtype} (only 8- and 16-bit images)")
+    alpha = None
+    if arr.ndim == 2:
+        colour = arr
+    elif arr.shape[2] == 1:
+        colour = arr[:, :, 0]
+    elif arr.shape[2] == 2:
+        colour, alpha = arr[:, :, 0], arr[:, :, 1]
+    elif arr.shape[2] == 3:
+        colour = arr[:, :, ::-1]
+    elif arr.shape[2] == 4:
+        colour, alpha = arr[:, :, 2::-1], arr[:, :, 3]
+    else:
+        raise ImageFileError(path, f"unsupported number of channels ({arr.shape[2]})")
+    if grayscale and colour.ndim == 3:
+        colour = colour[:, :, 0]
+    gray = colour.ndim == 2
+    base = "L" if gray else "RGB"
+    mode = f"{base}{'A' if alpha is not None else ''};{depth}"
+    return colour, alpha, depth, gray, mode
+
+
+def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
+    """Pillow image (already loaded) -> (colour, alpha, depth, gray, icc)."""
+    mode = im.mode
+    if mode in ("P", "PA"):
+        has_alpha = (
+            mode == "PA"
+            or "transparency" in im.info
+            or (im.palette is not None and im.palette.mode == "RGBA")
+        )
+        im = im.convert("RGBA" if has_alpha else "RGB")
+    elif mode == "1":
+        im = im.convert("L")
+    elif mode in ("L", "RGB") and "transparency" in im.info:
+        im = im.convert("LA" if mode == "L" else "RGBA")
+    elif mode == "La":
+        im = im.convert("LA")
+    elif mode == "RGBa":
+        im = im.convert("RGBA")
+    elif mode == "RGBX":
+        im = im.convert("RGB")
+    elif mode == "CMYK":
+        converted = None
+        if icc and icc_colour_space(icc) == b"CMYK":
+            try:
+                converted = ImageCms.profileToProfile(
+                    im,
+                    ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                    ImageCms.createProfile("sRGB"),
+                    outputMode="RGB",
+                )
+            except Exception:
+                converted = None
+        im = converted if converted is not None else im.convert("RGB")
+        icc = None  # pixels are sRGB now
+    elif mode in ("YCbCr", "LAB", "HSV"):
+        try:
+            im = im.convert("RGB")
+        except Exception:
+            raise ImageFileError(path, f"unsupported colour mode {mode}") from None
+        if mode == "LAB":
+            icc = None
+
+    mode = im.mode
+    if mode.startswith("I;16"):
+        arr = np.asarray(im).astype(np.uint16)
+        return arr, None, 16, True, icc
+    if mode == "I":
+        arr = np.clip(np.asarray(im), 0, 65535).astype(np.uint16)
+        return arr, None, 16, True, icc
+    if mode == "L":
+        return np.asarray(im), None, 8, True, icc
+    if mode == "LA":
+        arr = np.asarray(im)
+        return arr[:, :, 0], arr[:, :, 1], 8, True, icc
+    if mode == "RGB":
+        return np.asarray(im), None, 8, False, icc
+    if mode == "RGBA":
+        arr = np.asarray(im)
+        return arr[:, :, :3], arr[:, :, 3], 8, False, icc
+    raise ImageFileError(path, f"unsupported colour mode {mode}")
+
+
+def _to_float(arr: np.ndarray, depth: int) -> np.ndarray:
+    out = np.asarray(arr, dtype=np.float32).copy() if arr.dtype != np.float32 else arr.copy()
+    out /= np.float32(65535.0 if depth == 16 else 255.0)
+    return out
+
+
+def _full_decode(p: Path, limit: int, im) -> None:
+    """Decode every pixel with Pillow, turning any decoder failure into ImageFileError."""
+    try:
+        _pil_guarded(p, limit, im.load)
+    except ImageFileError:
+        raise
+    except Exception as exc:
+        raise _decode_error(p, exc) from None
+
+
+def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
+    """Read a photo file.
+
+    ``max_pixels`` is the decompression-bomb limit in pixels (None: the module's
+    ``MAX_PIXELS``; 0: no limit).  Raises :class:`ImageFileError` for every failure.
+    """
+    p = Path(os.fspath(path))
+    limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
+    data = _read_bytes(p)
+
+    heif_like = p.suffix.lower() in HEIF_EXTENSIONS or looks_like_heif(data)
+    if heif_like:
+        heif_available()
+
+    try:
+        im = _pil_guarded(p, limit, lambda: Image.open(io.BytesIO(data)))
+    except ImageFileError:
+        raise
+    except UnidentifiedImageError:
+        if heif_like and not heif_available():
+            raise ImageFileError(
+                p, "HEIC/HEIF photos need the optional package pillow-heif (pip install pillow-heif)"
+            ) from None
+        raise ImageFileError(p, "not an image file, or an unsupported format") from None
+    except Exception as exc:  # plugin errors on malformed headers
+        raise _decode_error(p, exc) from None
+
+    assert isinstance(im, Image.Image)
+    fmt = READ_FORMATS.get((im.format or "").upper())
+    if fmt is None:
+        raise ImageFileError(
+            p, f"unsupported image format {im.format or 'unknown'} (use JPEG, PNG, TIFF, WebP, BMP or HEIC)"
+        )
+
+    width, height = im.size
+    if limit > 0 and width * height > limit:
+        raise _bomb_error(p, width * height, limit)
+
+    orientation = orientation_of(im)
+    icc = im.info.get("icc_profile") or None
+    if fmt == "TIFF":
+        exif = exif_from_tiff(im)
+    else:
+        raw = im.info.get("exif")
+        exif = exif_reset_orientation(raw, drop_thumbnail=orientation != 1) if raw else None
+    original_mode = im.mode
+
+    if fmt == "PNG":
+        # Decoders do not check chunk CRCs; Pillow's verify() does (cheaply), so a
+        # damaged PNG is reported instead of loading with garbage in it.
+        try:
+            _pil_guarded(p, limit, lambda: Image.open(io.BytesIO(data)).verify())
+        except ImageFileError:
+            raise
+        except Exception as exc:
+            raise _decode_error(p, exc) from None
+
+    decoded = None
+    use_cv, cv_gray = _wants_opencv(fmt, im, data)
+    if use_cv:
+        decoded = _decode_opencv(p, data, cv_gray)
+        if decoded is None:
+            # OpenCV refused it: let Pillow's full decode report why (e.g. truncated)
+            _full_decode(p, limit, im)
+            raise ImageFileError(p, "corrupt or unreadable 16-bit image")
+        colour, alpha, depth, gray, original_mode = decoded
+    else:
+        _full_decode(p, limit, im)
+        try:
+            colour, alpha, depth, gray, icc = _decode_pillow(p, im, icc)
+        except ImageFileError:
+            raise
+        except Exception as exc:
+            raise _decode_error(p, exc) from None
+
+    colour = apply_orientation(colour, orientation)
+    if alpha is not None:
+        alpha = apply_orientation(alpha, orientation)
+
+    pixels = _to_float(colour, depth)
+    if pixels.ndim == 2:
+        pixels = np.repeat(pixels[:, :, None], 3, axis=2)
+    pixels = np.ascontiguousarray(pixels)
+    alpha_f = np.ascontiguousarray(_to_float(alpha, depth)) if alpha is not None else None
+
+    return LoadedImage(
+        pixels=pixels,
+        alpha=alpha_f,
+        bit_depth=depth,
+        grayscale=bool(gray),
+        icc_profile=bytes(icc) if icc else None,
+        exif=exif,
+        format=fmt,
+        path=p,
+        mode=original_mode,
+        orientation=orientation,
+    )

@@ -1,0 +1,230 @@
+"""Writing pixels to a photo file: checks before any encoding (never over the input),
+the source's metadata, bit depth, grayscale-ness and alpha carried over, and an atomic
+write (hidden temporary file in the target folder, fsync, rename)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+import cv2
+import numpy as np
+
+from . import encoders
+from .errors import ImageFileError, PathLike, describe_exc, display_name
+from .formats import ALPHA_FORMATS, SIXTEEN_BIT_FORMATS, WRITE_FORMATS, normalise_format, output_format_for
+from .metadata import exif_reset_orientation, icc_colour_space
+from .reading import LoadedImage
+
+
+def is_same_file(a: PathLike, b: PathLike) -> bool:
+    """True when ``a`` and ``b`` name the same file (hard links and symlinks
+    included).  Never raises."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError, TypeError):
+        pass
+    try:
+        ra = os.path.normcase(os.path.realpath(os.fspath(a)))
+        rb = os.path.normcase(os.path.realpath(os.fspath(b)))
+        return ra == rb
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _quantise(x: np.ndarray, depth: int) -> np.ndarray:
+    scale = 65535.0 if depth == 16 else 255.0
+    x = np.nan_to_num(np.asarray(x, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
+    x = np.clip(x, 0.0, 1.0) * np.float32(scale)
+    np.rint(x, out=x)
+    return x.astype(np.uint16 if depth == 16 else np.uint8)
+
+
+def _as_float_pixels(path: Path, pixels) -> np.ndarray:
+    arr = np.asarray(pixels)
+    if arr.dtype == np.uint8:
+        arr = arr.astype(np.float32) / 255.0
+    elif arr.dtype == np.uint16:
+        arr = arr.astype(np.float32) / 65535.0
+    elif not np.issubdtype(arr.dtype, np.floating):
+        raise ImageFileError(path, f"cannot save pixels of type {arr.dtype} (need float in [0, 1])")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] == 3)):
+        raise ImageFileError(path, f"cannot save pixels of shape {arr.shape} (need HxWx3 or HxW)")
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ImageFileError(path, f"cannot save an empty image of shape {arr.shape}")
+    return arr
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R 601 luma, the weights Pillow uses for RGB -> L."""
+    return rgb[:, :, 0] * 0.299 + rgb[:, :, 1] * 0.587 + rgb[:, :, 2] * 0.114
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool) -> None:
+    folder = dest.parent
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    stem = dest.name[:200]
+    fd = -1
+    tmp = None
+    for _ in range(100):
+        tmp = folder / f".{stem}.tmp-{secrets.token_hex(4)}"
+        try:
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:
+            continue
+        except PermissionError:
+            raise ImageFileError(dest, f"permission denied (cannot write in folder {display_name(folder)})") from None
+        except OSError as exc:
+            raise ImageFileError(dest, f"cannot create the file ({describe_exc(exc)})") from None
+    if fd < 0 or tmp is None:
+        raise ImageFileError(dest, "cannot create a temporary file next to it")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if overwrite:
+            os.replace(tmp, dest)
+        else:
+            try:
+                os.link(tmp, dest)  # atomic "create only if absent"
+            except FileExistsError:
+                raise ImageFileError(dest, "already exists (not overwriting it)") from None
+            except OSError:  # file system without hard links
+                if os.path.lexists(dest):
+                    raise ImageFileError(dest, "already exists (not overwriting it)") from None
+                os.replace(tmp, dest)
+            else:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+        _fsync_dir(folder)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, ImageFileError) or not isinstance(exc, Exception):
+            raise
+        raise ImageFileError(dest, f"could not write the image ({describe_exc(exc)})") from exc
+
+
+def save_image(
+    path: PathLike,
+    pixels: np.ndarray,
+    *,
+    like: LoadedImage | None = None,
+    bit_depth: int | None = None,
+    quality: int = 95,
+    overwrite: bool = False,
+    format: str | None = None,
+) -> Path:
+    """Write ``pixels`` (float HxWx3 RGB or HxW gray in [0, 1]; uint8/uint16 accepted)
+    to ``path`` atomically and return the path.
+
+    like:      the LoadedImage the pixels came from: its ICC profile, EXIF (orientation
+               1), alpha (when the format has alpha: PNG/TIFF/WebP), grayscale-ness and
+               bit depth (when the format has 16 bits: PNG/TIFF) are carried over.  Its
+               ``path`` is protected: writing over the input needs ``overwrite=True``.
+    bit_depth: 8 or 16 (16 only for PNG/TIFF); default ``like.bit_depth`` where possible.
+    quality:   JPEG/WebP quality 1-100 (WebP at 100 is lossless).
+    overwrite: replace an existing file (otherwise ImageFileError).
+    format:    "PNG", "JPEG", "TIFF", "WEBP" or "BMP"; default from the extension.
+    """
+    dest = Path(os.fspath(path))
+    if format is not None:
+        fmt = normalise_format(format)
+        if fmt not in WRITE_FORMATS:
+            raise ImageFileError(dest, f"cannot write format {format!r}; use PNG, JPEG, TIFF, WEBP or BMP")
+    else:
+        fmt = output_format_for(dest)
+
+    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
+        raise ImageFileError(dest, f"quality must be a whole number from 1 to 100, not {quality!r}")
+    quality = int(quality)
+
+    if bit_depth is None:
+        depth = like.bit_depth if (like is not None and fmt in SIXTEEN_BIT_FORMATS) else 8
+    elif bit_depth not in (8, 16):
+        raise ImageFileError(dest, f"bit depth must be 8 or 16, not {bit_depth!r}")
+    elif bit_depth == 16 and fmt not in SIXTEEN_BIT_FORMATS:
+        raise ImageFileError(dest, f"{fmt} cannot store 16 bits per channel; use PNG or TIFF for 16-bit output")
+    else:
+        depth = int(bit_depth)
+    if depth not in (8, 16):
+        depth = 8
+
+    # --- destination checks (before spending time encoding)
+    if dest.is_dir():
+        raise ImageFileError(dest, "is a folder; give a file name to save to")
+    folder = dest.parent
+    if not folder.is_dir():
+        raise ImageFileError(dest, f"folder {display_name(folder)} does not exist")
+    if like is not None and not overwrite and (dest.exists() and is_same_file(dest, like.path)):
+        raise ImageFileError(dest, "refusing to overwrite the input file (enable overwrite to replace it)")
+    if not overwrite and os.path.lexists(dest):
+        raise ImageFileError(dest, "already exists (not overwriting it)")
+
+    # --- pixels
+    arr = _as_float_pixels(dest, pixels)
+    gray = arr.ndim == 2 or (like is not None and like.grayscale)
+    if gray and arr.ndim == 3:
+        arr = _luma(arr)
+    if gray and fmt == "WEBP":  # WebP has no grayscale mode
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+        gray = False
+    h, w = arr.shape[:2]
+
+    alpha = None
+    if like is not None and like.alpha is not None and fmt in ALPHA_FORMATS:
+        alpha = np.asarray(like.alpha, dtype=np.float32)
+        if alpha.shape != (h, w):
+            alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)
+
+    q = _quantise(arr, depth)
+    if alpha is not None:
+        qa = _quantise(alpha, depth)
+        q = np.dstack([q, qa])
+
+    # --- metadata
+    icc = like.icc_profile if like is not None else None
+    wanted_space = b"GRAY" if gray else b"RGB "
+    if icc and icc_colour_space(icc) != wanted_space:
+        icc = None  # e.g. an RGB profile cannot describe a grayscale file
+    exif = like.exif if like is not None else None
+    if exif:
+        exif = exif_reset_orientation(exif)
+
+    if fmt == "TIFF":
+        def write(fh: BinaryIO) -> None:
+            encoders.encode_tiff(fh, q, gray, alpha is not None, icc, exif)
+    elif depth == 16:  # PNG
+        def write(fh: BinaryIO) -> None:
+            encoders.encode_png16(fh, q, icc, exif)
+    else:
+        def write(fh: BinaryIO) -> None:
+            encoders.encode_pillow(fh, q, fmt, quality, icc, exif)
+
+    _atomic_write(dest, write, overwrite)
+    return dest
