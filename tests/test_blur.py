@@ -340,3 +340,22 @@ def test_config_picklable():
     cfg = BlurConfig(jpeg_prob=0.3)
     assert pickle.loads(pickle.dumps(cfg)) == cfg
     assert pickle.loads(pickle.dumps(synthesize_pair)) is synthesize_pair
+
+
+def test_noise_in_target_puts_the_inputs_noise_on_the_target():
+    img = _texture(7)
+    base = dict(nonuniform_prob=0.0, highlight_prob=0.0, jpeg_prob=0.0, noise_prob=1.0,
+                shot_noise=(4e-3, 4e-3), read_noise=(2e-3, 2e-3))
+    clean_target = synthesize_pair(img, np.random.default_rng(3), 64, BlurConfig(sharp_fraction=0.0, **base))
+    noisy_target = synthesize_pair(img, np.random.default_rng(3), 64,
+                                   BlurConfig(sharp_fraction=0.0, noise_in_target=True, **base))
+    assert np.array_equal(clean_target[0], noisy_target[0])  # the input is unchanged
+    added = noisy_target[1].astype(int) - clean_target[1].astype(int)
+    assert added.std() > 1  # the target now carries grain...
+    blur_noise = clean_target[0].astype(int) - synthesize_pair(
+        img, np.random.default_rng(3), 64, BlurConfig(sharp_fraction=0.0, **{**base, "noise_prob": 0.0}))[0].astype(int)
+    assert np.corrcoef(added.ravel(), blur_noise.ravel())[0, 1] > 0.8  # ...the very grain of the input
+    # a noisy sharp-in/sharp-out pair then asks for exactly nothing to be done
+    blurry, sharp = synthesize_pair(img, np.random.default_rng(3), 64, BlurConfig(
+        sharp_fraction=1.0, sharp_clean_fraction=0.0, noise_in_target=True, **base))
+    assert np.array_equal(blurry, sharp)

@@ -141,3 +141,42 @@ def test_max_blur_sets_the_longest_synthetic_shake(dataset, tmp_path, capsys):
     assert kernel_range(max_blur=60) == (3.0, 60.0)
     assert main(["train", "--data", str(dataset), "--run-dir", str(tmp_path / "r"), "--max-blur", "200"]) == 2
     assert "--max-blur must be from 5 to 99 pixels, not 200" in capsys.readouterr().err
+
+
+def test_degradation_options_reach_the_synthesis(dataset, tmp_path, capsys):
+    from deblur_app.training import blur
+    from deblur_app.training.trainer import TrainConfig, Trainer
+
+    def synthesis(**options):
+        config = TrainConfig(data=str(dataset), run_dir=str(tmp_path / "run"), device="cpu", crop=64, workers=0, **options)
+        return Trainer(config, log=lambda _message: None)._loader().dataset.config
+
+    default = synthesis()
+    assert (default.noise_prob, default.jpeg_prob, default.jpeg_quality) == (0.9, 0.5, (60, 95))
+    assert default.shot_noise == blur.DEFAULT_CONFIG.shot_noise and not default.noise_in_target
+    light = synthesis(noise_scale=0.5, noise_prob=0.3, noise_in_target=True, jpeg_prob=0.2, jpeg_quality=(90, 98))
+    assert light.shot_noise == pytest.approx(tuple(a / 4 for a in blur.DEFAULT_CONFIG.shot_noise))
+    assert light.read_noise == pytest.approx(tuple(b / 2 for b in blur.DEFAULT_CONFIG.read_noise))
+    assert (light.noise_prob, light.noise_in_target, light.jpeg_prob, light.jpeg_quality) == (0.3, True, 0.2, (90, 98))
+
+    def refused(*options):
+        assert main(["train", "--data", str(dataset), "--run-dir", str(tmp_path / "r"), *options]) == 2
+        return capsys.readouterr().err
+
+    assert "--noise-scale must be from 0 to 4, not 9" in refused("--noise-scale", "9")
+    assert "--jpeg-prob must be from 0 to 1, not 1.5" in refused("--jpeg-prob", "1.5")
+    assert "--jpeg-quality must be LO-HI" in refused("--jpeg-quality", "95-60")
+    assert "--jpeg-quality must be LO-HI" in refused("--jpeg-quality", "high")
+    assert not (tmp_path / "r").exists()
+
+
+def test_cli_passes_the_degradation_options_to_the_trainer(dataset, tmp_path, monkeypatch):
+    from deblur_app.training import trainer
+
+    seen = {}
+    monkeypatch.setattr(trainer, "run_training", lambda config, resume, log: seen.setdefault("config", config))
+    assert main(["train", "--data", str(dataset), "--run-dir", str(tmp_path / "r"), "--noise-scale", "0.25",
+                 "--noise-prob", "0.5", "--noise-in-target", "--jpeg-prob", "0.3", "--jpeg-quality", "88-97"]) == 0
+    config = seen["config"]
+    assert (config.noise_scale, config.noise_prob, config.noise_in_target) == (0.25, 0.5, True)
+    assert (config.jpeg_prob, config.jpeg_quality) == (0.3, (88, 97))

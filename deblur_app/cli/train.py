@@ -41,6 +41,14 @@ def add_train_parser(commands) -> None:
                        help="validate and export a moving average of the weights with this decay per step (0: off)")
     train.add_argument("--max-blur", type=float, default=35.0, metavar="PX",
                        help="longest synthetic camera shake in pixels (default 35; real photos can show more)")
+    train.add_argument("--noise-scale", type=float, default=1.0, metavar="F",
+                       help="multiply the synthetic sensor noise's standard deviation by F (0: none; real "
+                       "camera JPEGs are much cleaner than the default)")
+    train.add_argument("--noise-prob", type=float, default=0.9, metavar="P", help="share of pairs with sensor noise")
+    train.add_argument("--noise-in-target", action="store_true",
+                       help="add the same noise to the sharp target, so the network deblurs and leaves grain alone")
+    train.add_argument("--jpeg-prob", type=float, default=0.5, metavar="P", help="share of blurry inputs JPEG-compressed")
+    train.add_argument("--jpeg-quality", default="60-95", metavar="LO-HI", help="JPEG quality range (default 60-95)")
     train.add_argument("--resume", action="store_true", help="continue the run in --run-dir")
     train.add_argument("--max-steps", type=int, help="stop after this many steps of this run (smoke runs)")
 
@@ -80,14 +88,35 @@ def prepare_main(argv: list[str]) -> int:
     return EXIT_OK
 
 
+def _degradation_problem(args) -> str | None:
+    """Checks the synthetic-degradation options (and turns --jpeg-quality into a pair)."""
+    if not 5 <= args.max_blur <= 99:
+        return f"--max-blur must be from 5 to 99 pixels, not {args.max_blur:g}"
+    if not 0 <= args.noise_scale <= 4:
+        return f"--noise-scale must be from 0 to 4, not {args.noise_scale:g}"
+    for option, value in (("--noise-prob", args.noise_prob), ("--jpeg-prob", args.jpeg_prob)):
+        if not 0 <= value <= 1:
+            return f"{option} must be from 0 to 1, not {value:g}"
+    low, _, high = args.jpeg_quality.partition("-")
+    try:
+        quality = (int(low), int(high or low))
+    except ValueError:
+        quality = (0, 0)
+    if not 1 <= quality[0] <= quality[1] <= 100:
+        return f"--jpeg-quality must be LO-HI with 1 <= LO <= HI <= 100, not {args.jpeg_quality}"
+    args.jpeg_quality = quality
+    return None
+
+
 def run_train(args) -> int:
     from ..training.trainer import TrainConfig, run_training
 
     if not args.data.exists():
         print(f"deblur-app: {args.data}: no such folder", file=sys.stderr)
         return EXIT_USAGE
-    if not 5 <= args.max_blur <= 99:
-        print(f"deblur-app: --max-blur must be from 5 to 99 pixels, not {args.max_blur:g}", file=sys.stderr)
+    problem = _degradation_problem(args)
+    if problem:
+        print(f"deblur-app: {problem}", file=sys.stderr)
         return EXIT_USAGE
     config = TrainConfig(
         data=str(args.data), run_dir=str(args.run_dir), model=args.model, crop=args.crop, batch=args.batch,
@@ -95,7 +124,8 @@ def run_train(args) -> int:
         checkpoint_minutes=args.checkpoint_minutes, validation=str(args.validation) if args.validation else None,
         val_minutes=args.val_minutes, val_limit=args.val_limit, workers=args.workers, device=args.device,
         bf16=args.bf16, seed=args.seed, init=str(args.init) if args.init else None, max_steps=args.max_steps,
-        ema_decay=args.ema_decay, max_blur=args.max_blur,
+        ema_decay=args.ema_decay, max_blur=args.max_blur, noise_scale=args.noise_scale, noise_prob=args.noise_prob,
+        noise_in_target=args.noise_in_target, jpeg_prob=args.jpeg_prob, jpeg_quality=args.jpeg_quality,
     )
     best = run_training(config, resume=args.resume, log=lambda m: print(m, flush=True))
     print(f"best weights: {best}")

@@ -17,7 +17,8 @@ The degradation model, applied to a crop of a sharp sRGB photo:
    warped copies would need one warp per pixel of motion to avoid ghosting,
    far too slow for 35 px blur);
 3. clip, add Poisson-Gaussian sensor noise (Gaussian approximation with
-   signal-dependent variance ``a*x + b**2``), clip;
+   signal-dependent variance ``a*x + b**2``), clip; optionally the same noise
+   on the sharp target, so the network learns to leave grain alone;
 4. re-encode to sRGB, quantise to 8 bits, sometimes JPEG-compress.
 
 A small fraction of pairs are sharp-in/sharp-out (half of those with noise and
@@ -119,6 +120,9 @@ class BlurConfig:
     noise_skew: float = 2.5  # >1 favours the low end of the log ranges
     # probability of slightly spatially correlated (demosaiced-looking) noise
     noise_correlated_prob: float = 0.3
+    # add the very same noise to the sharp target too: the network then learns to undo the
+    # blur and to leave grain alone, instead of smoothing away texture it takes for noise
+    noise_in_target: bool = False
     # JPEG re-compression of the blurry input
     jpeg_prob: float = 0.5
     jpeg_quality: Tuple[int, int] = (60, 95)
@@ -620,7 +624,12 @@ def synthesize_pair(
         np.clip(lin, 0.0, 1.0, out=lin)  # the sensor saturates
 
     if rng.random() < cfg.noise_prob:
-        lin = _add_sensor_noise(lin, rng, cfg)
+        noisy = _add_sensor_noise(lin, rng, cfg)
+        if cfg.noise_in_target:
+            sharp_lin = np.stack([cv2.LUT(p, _LIN_LUT) for p in cv2.split(sharp)])
+            sharp_lin += noisy - lin
+            sharp = cv2.merge(list(_linear_to_u8(sharp_lin)))
+        lin = noisy
     blurry = cv2.merge(list(_linear_to_u8(lin)))
 
     if rng.random() < cfg.jpeg_prob:

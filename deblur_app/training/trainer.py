@@ -54,6 +54,25 @@ class TrainConfig:
     ema_decay: float = 0.999  # validate and export an exponential moving average of the weights; 0: off
     max_steps: int | None = None  # stop after this many steps in this run (tests, smoke runs)
     max_blur: float = 35.0  # longest synthetic shake, in pixels
+    # the synthetic degradation besides the blur (defaults: blur.BlurConfig's)
+    noise_scale: float = 1.0  # multiplies the sensor noise's standard deviation
+    noise_prob: float = blur.DEFAULT_CONFIG.noise_prob
+    noise_in_target: bool = False  # the same noise in the sharp target: learn to deblur, not to denoise
+    jpeg_prob: float = blur.DEFAULT_CONFIG.jpeg_prob
+    jpeg_quality: tuple[int, int] = blur.DEFAULT_CONFIG.jpeg_quality
+
+    def blur_config(self) -> blur.BlurConfig:
+        defaults = blur.DEFAULT_CONFIG
+        # shot noise is a variance coefficient (var = a x + b^2): scale it by the square
+        return blur.BlurConfig(
+            kernel_size=(defaults.kernel_size[0], self.max_blur),
+            noise_prob=self.noise_prob,
+            shot_noise=tuple(a * self.noise_scale**2 for a in defaults.shot_noise),
+            read_noise=tuple(b * self.noise_scale for b in defaults.read_noise),
+            noise_in_target=self.noise_in_target,
+            jpeg_prob=self.jpeg_prob,
+            jpeg_quality=tuple(self.jpeg_quality),
+        )
 
 
 def _device(name: str) -> torch.device:
@@ -149,8 +168,7 @@ class Trainer:
             photos_dir = root / "train" if (root / "train").is_dir() else root
             photos = load_photos(photos_dir, min_side=config.crop + 48)
             self.log(f"{len(photos)} training photos from {photos_dir}")
-            blur_config = blur.BlurConfig(kernel_size=(blur.DEFAULT_CONFIG.kernel_size[0], config.max_blur))
-            dataset = SyntheticBlurStream(photos, config.crop, seed, blur_config)
+            dataset = SyntheticBlurStream(photos, config.crop, seed, config.blur_config())
         return DataLoader(
             dataset, batch_size=config.batch, num_workers=config.workers,
             pin_memory=self.device.type == "cuda", persistent_workers=config.workers > 0,
