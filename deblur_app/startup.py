@@ -17,9 +17,9 @@ import time
 import traceback
 from pathlib import Path
 
+from .cli.options import EXIT_FAILED, EXIT_INTERRUPTED
 from .housekeeping import keep_newest
 
-EXIT_FAILED, EXIT_INTERRUPTED = 1, 130
 LOG_FOLDER = "logs"
 KEPT_LOGS = 20
 _CAPTURE_LIMIT = 64_000

@@ -13,7 +13,7 @@ def test_import_contracts_are_kept():
         cwd=REPO, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 5 kept, 0 broken" in result.stdout, result.stdout
+    assert "Contracts: 6 kept, 0 broken" in result.stdout, result.stdout
 
 
 def test_core_imports_without_qt():

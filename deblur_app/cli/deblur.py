@@ -6,27 +6,11 @@ import sys
 import time
 from pathlib import Path
 
-from ..engine.inference import EngineOptions
 from ..engine.progress import Progress
-from ..jobs import JobError, SaveOptions, deblur_file, load_model, make_engine, parse_model
+from ..jobs import JobError, SaveOptions, deblur_file
 from ..naming import batch_pairs, default_output
-from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
-
-
-def _error(message: str) -> None:
-    print(f"deblur-app: {message}", file=sys.stderr)
-
-
-def engine_from_args(args):
-    """The engine the model options ask for, and a one-line description of it."""
-    choice = parse_model(args.model, args.ensemble)
-    checkpoint = load_model(choice, args.weights)
-    ensemble = args.ensemble or bool(choice and choice.ensemble)
-    options = EngineOptions(device=args.device, precision=args.precision, tile=args.tile, ensemble=ensemble,
-                            backend=args.backend)
-    engine = make_engine(checkpoint, options)
-    name = checkpoint.variant.display_name + (" with self-ensemble" if ensemble else "")
-    return engine, f"{name} ({checkpoint.path.name}) on {engine.device} {engine.precision_name}"
+from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
+from .options import error as _error
 
 
 def _save_options(args) -> SaveOptions:
@@ -43,17 +27,6 @@ def _outputs_for(inputs: list[Path], output: Path | None) -> list[Path]:
         output.mkdir(parents=True, exist_ok=True)
         return [default_output(p, output) for p in inputs]
     return [output]
-
-
-def validate_options(args) -> str | None:
-    """The one-line problem with the model and output options that deblur, batch and eval share, if any."""
-    if not 1 <= args.quality <= 100:
-        return f"--quality must be from 1 to 100, not {args.quality}"
-    if not 0 <= args.strength <= 100:
-        return f"--strength must be from 0 to 100 (percent), not {args.strength:g}"
-    if args.tile is not None and args.tile < 0:
-        return f"--tile must be 0 (whole image) or a positive number of pixels, not {args.tile}"
-    return None
 
 
 def run_deblur(args) -> int:

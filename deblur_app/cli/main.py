@@ -7,38 +7,9 @@ import sys
 from pathlib import Path
 
 from .. import __version__
+from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, add_model_options, error
 
 SUBCOMMANDS = ("deblur", "batch", "info", "train", "eval", "gui")
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-def add_model_options(parser: argparse.ArgumentParser) -> None:
-    from ..engine.devices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
-    from ..jobs import MODEL_CHOICES
-
-    group = parser.add_argument_group("model")
-    group.add_argument("--model", choices=MODEL_CHOICES, type=str.lower,
-                       help="network (default: mimo-unet, or whatever --weights holds); mimo-unet++ is mimo-unet+ with --ensemble")
-    group.add_argument("--ensemble", action="store_true", help="8-way flip/rotate self-ensemble (about 8x slower, slightly better)")
-    group.add_argument("--weights", type=Path, metavar="PATH", help="weights file to use instead of the installed ones")
-    group.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to run (default: auto = CUDA, then MPS, then CPU)")
-    group.add_argument("--precision", default="auto", choices=PRECISION_CHOICES,
-                       help="auto: bf16 on CPUs with native bf16, fp16 on CUDA, else fp32")
-    group.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
-                       help="auto: OpenVINO on the CPU when installed (pip install deblur-app[openvino]), else torch")
-    group.add_argument("--tile", type=int, default=None, metavar="N",
-                       help="tile size in pixels for large photos (default: from free memory; 0 = whole image)")
-    group.add_argument("--max-megapixels", type=float, default=None, metavar="MP",
-                       help="refuse larger photos (decompression-bomb guard; default 200)")
-    out = parser.add_argument_group("output")
-    out.add_argument("--save-scales", action="store_true", help="also write the network's 1/2 and 1/4 scale outputs")
-    out.add_argument("--bit-depth", type=int, choices=(8, 16), help="output bit depth (default: as the input; 16 needs PNG/TIFF)")
-    out.add_argument("--quality", type=int, default=95, metavar="Q", help="JPEG/WebP quality (default 95)")
-    out.add_argument("--strength", type=float, default=100.0, metavar="PERCENT",
-                     help="how much of the correction to keep, 0-100 (default 100; lower blends towards the original)")
-    out.add_argument("--overwrite", action="store_true", help="replace existing output files")
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deblur-app",
@@ -87,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "gui":
             if args.self_test and not args.photos:
-                print("deblur-app: gui --self-test needs a photo", file=sys.stderr)
+                error("gui --self-test needs a photo")
                 return EXIT_USAGE
             return open_window(args.photos, self_test=args.self_test)
         if args.command == "info":
@@ -107,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_eval(args)
     except KeyboardInterrupt:
-        print("deblur-app: stopped", file=sys.stderr)
+        error("stopped")
         return EXIT_INTERRUPTED
     build_parser().print_help()
     return EXIT_USAGE
@@ -116,8 +87,8 @@ def main(argv: list[str] | None = None) -> int:
 def open_window(photos: list[Path], self_test: bool = False) -> int:
     try:
         from ..gui.app import run_app
-    except ImportError as error:
-        print(f"deblur-app: the window is not available ({error}); use a subcommand, see --help", file=sys.stderr)
+    except ImportError as problem:
+        error(f"the window is not available ({problem}); use a subcommand, see --help")
         return EXIT_FAILED
     return run_app([str(p) for p in photos], self_test=self_test)
 

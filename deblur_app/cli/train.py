@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from .main import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, engine_from_args, validate_options
 
 DEFAULT_KERNELS = Path("../shared/eval/realblur/levin09/gt")
 
@@ -54,8 +54,6 @@ def add_train_parser(commands) -> None:
 
 
 def add_eval_parser(commands) -> None:
-    from .main import add_model_options
-
     evaluate = commands.add_parser("eval", help="PSNR/SSIM on paired folders or the synthetic validation set")
     source = evaluate.add_mutually_exclusive_group(required=True)
     source.add_argument("--pairs", type=Path, help="GoPro-layout folder (*/blur + */sharp)")
@@ -140,7 +138,6 @@ def run_eval(args) -> int:
     from ..jobs import JobError
     from ..training.data import ValidationSet, paired_files
     from ..training.metrics import psnr, ssim
-    from .deblur import validate_options, engine_from_args
 
     problem = validate_options(args)
     if problem:

@@ -1,0 +1,71 @@
+"""What every subcommand shares: exit codes, the model and output options, their validation.
+
+Kept free of torch at import time: building the parser must stay fast (``--help``),
+and the start-up guard reads the exit codes before anything heavy is loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def error(message: str) -> None:
+    """A one-line problem, on stderr, prefixed like every message of the command."""
+    print(f"deblur-app: {message}", file=sys.stderr)
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    from ..engine.devices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
+    from ..jobs import MODEL_CHOICES
+
+    group = parser.add_argument_group("model")
+    group.add_argument("--model", choices=MODEL_CHOICES, type=str.lower,
+                       help="network (default: mimo-unet, or whatever --weights holds); mimo-unet++ is mimo-unet+ with --ensemble")
+    group.add_argument("--ensemble", action="store_true", help="8-way flip/rotate self-ensemble (about 8x slower, slightly better)")
+    group.add_argument("--weights", type=Path, metavar="PATH", help="weights file to use instead of the installed ones")
+    group.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to run (default: auto = CUDA, then MPS, then CPU)")
+    group.add_argument("--precision", default="auto", choices=PRECISION_CHOICES,
+                       help="auto: bf16 on CPUs with native bf16, fp16 on CUDA, else fp32")
+    group.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
+                       help="auto: OpenVINO on the CPU when installed (pip install deblur-app[openvino]), else torch")
+    group.add_argument("--tile", type=int, default=None, metavar="N",
+                       help="tile size in pixels for large photos (default: from free memory; 0 = whole image)")
+    group.add_argument("--max-megapixels", type=float, default=None, metavar="MP",
+                       help="refuse larger photos (decompression-bomb guard; default 200)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--save-scales", action="store_true", help="also write the network's 1/2 and 1/4 scale outputs")
+    out.add_argument("--bit-depth", type=int, choices=(8, 16), help="output bit depth (default: as the input; 16 needs PNG/TIFF)")
+    out.add_argument("--quality", type=int, default=95, metavar="Q", help="JPEG/WebP quality (default 95)")
+    out.add_argument("--strength", type=float, default=100.0, metavar="PERCENT",
+                     help="how much of the correction to keep, 0-100 (default 100; lower blends towards the original)")
+    out.add_argument("--overwrite", action="store_true", help="replace existing output files")
+
+
+def validate_options(args) -> str | None:
+    """The one-line problem with the model and output options that deblur, batch and eval share, if any."""
+    if not 1 <= args.quality <= 100:
+        return f"--quality must be from 1 to 100, not {args.quality}"
+    if not 0 <= args.strength <= 100:
+        return f"--strength must be from 0 to 100 (percent), not {args.strength:g}"
+    if args.tile is not None and args.tile < 0:
+        return f"--tile must be 0 (whole image) or a positive number of pixels, not {args.tile}"
+    return None
+
+
+def engine_from_args(args):
+    """The engine the model options ask for, and a one-line description of it. Raises JobError."""
+    from ..engine.inference import EngineOptions
+    from ..jobs import load_model, make_engine, parse_model
+
+    choice = parse_model(args.model, args.ensemble)
+    checkpoint = load_model(choice, args.weights)
+    ensemble = args.ensemble or bool(choice and choice.ensemble)
+    options = EngineOptions(device=args.device, precision=args.precision, tile=args.tile, ensemble=ensemble,
+                            backend=args.backend)
+    engine = make_engine(checkpoint, options)
+    name = checkpoint.variant.display_name + (" with self-ensemble" if ensemble else "")
+    return engine, f"{name} ({checkpoint.path.name}) on {engine.device} {engine.precision_name}"
