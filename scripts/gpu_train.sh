@@ -13,7 +13,7 @@ case "$1" in
 prepare)
     photos=${2:?photo folder built by deblur-app train prepare-photos}
     [ -f "$photos/manifest.csv" ] || python -m deblur_app train prepare-photos "$photos"
-    python -c "import sys; from pathlib import Path; from deblur_app.training.photos import export_compact; export_compact(Path(sys.argv[1]), Path('.gpu_data'))" "$photos"
+    python -c "import sys; from pathlib import Path; from deblur_app.training.photoset import export_compact; export_compact(Path(sys.argv[1]), Path('.gpu_data'))" "$photos"
     python -m deblur_app train make-valset --photos "$photos/val" --out .gpu_data/validation.npz
     grep -qx '/.gpu_data/' .git/info/exclude 2>/dev/null || echo '/.gpu_data/' >> .git/info/exclude
     du -sh .gpu_data

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deblur_app.training import photos as P
+from deblur_app.training import photoset as P
+from deblur_app.training.photoset import fetching
 
 
 def _textured(h=320, w=480, seed=0) -> np.ndarray:
@@ -169,7 +170,7 @@ def test_prepare_photos_offline(tmp_path: Path, monkeypatch):
             yield P.Candidate("fakepkg", k, f"fakepkg:/{k}.png", "CC0-1.0",
                               (lambda a=a: Image.fromarray(a)), a.shape[0] * a.shape[1])
 
-    monkeypatch.setattr(P, "iter_candidates", fake_candidates)
+    monkeypatch.setattr(fetching, "iter_candidates", fake_candidates)
     out = tmp_path / "set"
     m = P.prepare_photos(out, val_fraction=0.34, seed=0, work_dir=tmp_path / "w", log=lambda *a: None)
     with open(m) as f:

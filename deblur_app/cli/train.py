@@ -65,9 +65,9 @@ def add_eval_parser(commands) -> None:
 
 def prepare_main(argv: list[str]) -> int:
     if argv[0] == "prepare-photos":
-        from ..training import photos
+        from ..training import photoset
 
-        return photos.main(argv[1:])
+        return photoset.main(argv[1:])
     parser = argparse.ArgumentParser(prog="deblur-app train make-valset",
                                      description="Blur the validation photos with the 8 recorded kernels of Levin et al. 2009")
     parser.add_argument("--photos", required=True, type=Path, help="validation photos (e.g. DIR/val)")
