@@ -41,6 +41,12 @@ SAMPLE_FILES = {
     "PySide6/Qt/plugins/xcbglintegrations/libqxcb-glx-integration.so": "kept",
     "PySide6/Qt/plugins/egldeviceintegrations/libqeglfs-kms-integration.so": "dropped",
     "PySide6/Qt/translations/qtbase_de.qm": "dropped",
+    "PySide6/Qt/translations/qtbase_zh_CN.qm": "kept",  # Qt's dialogs in the window's languages
+    "PySide6/Qt/translations/qt_zh_CN.qm": "dropped",
+    "PySide6/Qt/translations/qtdeclarative_zh_CN.qm": "dropped",
+    "resources/i18n/deblur_app_zh_CN.qm": "kept",
+    "resources/i18n/deblur_app_en.qm": "kept",
+    "resources/i18n/deblur_app_zh_CN.ts": "dropped",
     "PySide6/Qt/lib/libQt6Widgets.so.6": "kept",
     "resources/icons/app.png": "kept",
     "weights/mimo-unet.safetensors": "kept",
@@ -54,8 +60,8 @@ class _Recorder:
 
     def __init__(self, *args, **kwargs):
         self.args, self.kwargs = args, kwargs
-        self.binaries = [(dest, "/src/" + dest, "BINARY") for dest in SAMPLE_FILES if not dest.endswith((".qm", ".safetensors", ".png"))]
-        self.datas = [(dest, "/src/" + dest, "DATA") for dest in SAMPLE_FILES if dest.endswith((".qm", ".safetensors", ".png"))]
+        self.binaries = [(dest, "/src/" + dest, "BINARY") for dest in SAMPLE_FILES if not dest.endswith((".qm", ".ts", ".safetensors", ".png"))]
+        self.datas = [(dest, "/src/" + dest, "DATA") for dest in SAMPLE_FILES if dest.endswith((".qm", ".ts", ".safetensors", ".png"))]
         self.pure, self.scripts = [], []
         _Recorder.made.append(self)
 
@@ -151,7 +157,17 @@ def test_spec_drops_test_binaries_and_unused_qt_files_but_keeps_the_rest(spec):
     (analysis,) = made("Analysis")
     kept = {entry[0] for entry in analysis.binaries + analysis.datas}
     assert "torch/bin/torch_shm_manager" in kept
-    assert not any(dest.startswith("PySide6/Qt/translations/") for dest in kept)
+    qt_translations = {dest for dest in kept if dest.startswith("PySide6/Qt/translations/")}
+    assert qt_translations == {"PySide6/Qt/translations/qtbase_zh_CN.qm"}
+
+
+def test_every_window_language_is_bundled_with_qts_own_translation(spec):
+    compiled = sorted(path.stem.removeprefix("deblur_app_") for path in (REPO / "resources" / "i18n").glob("*.qm"))
+    assert spec["WINDOW_LANGUAGES"] == compiled and "zh_CN" in compiled
+    dropped = spec["dropped"]
+    for language in compiled:
+        assert not dropped(f"resources/i18n/deblur_app_{language}.qm")
+        assert not dropped(f"PySide6/Qt/translations/qtbase_{language}.qm")
 
 
 def test_window_uses_only_bundled_qt_modules(spec):

@@ -71,6 +71,7 @@ def run_app(paths: list[str], self_test: bool = False) -> int:
     The self-test exits 0 after a successful run, 1 on any failure, 2 on a timeout.
     """
     app = make_application()
+    from . import i18n
     from .main_window import MainWindow
     from .settings import AppSettings
     from .worker import stuck_threads
@@ -80,6 +81,7 @@ def run_app(paths: list[str], self_test: bool = False) -> int:
         settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
     else:
         settings = AppSettings()
+    i18n.install(app, settings.language)
     window = MainWindow(settings)
     window.show()
     if paths:

@@ -10,7 +10,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,20 +34,25 @@ from .icons import icon
 from .settings import AppSettings
 from .worker import BatchEvent, BatchRequest, BatchSummary, EngineClient, RunSettings, output_name
 
-MODEL_ITEMS = (  # label, variant, ensemble
+MODEL_ITEMS = (  # label (translated where shown), variant, ensemble
     ("MIMO-UNet", "mimo-unet", False),
     ("MIMO-UNet+", "mimo-unet+", False),
-    ("MIMO-UNet++ (MIMO-UNet+ with ×8 ensemble, ≈8× slower)", "mimo-unet+", True),
+    (QT_TRANSLATE_NOOP("BatchDialog", "MIMO-UNet++ (MIMO-UNet+ with ×8 ensemble, ≈8× slower)"), "mimo-unet+", True),
 )
+
+
+translate = QCoreApplication.translate
 
 
 def format_eta(seconds: float) -> str:
     seconds = max(0, int(round(seconds)))
     if seconds >= 3600:
-        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        return translate("BatchDialog", "{hours} h {minutes:02d} min").format(hours=seconds // 3600,
+                                                                             minutes=seconds % 3600 // 60)
     if seconds >= 60:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds} s"
+        return translate("BatchDialog", "{minutes} min {seconds:02d} s").format(minutes=seconds // 60,
+                                                                               seconds=seconds % 60)
+    return translate("BatchDialog", "{seconds} s").format(seconds=seconds)
 
 
 class BatchDialog(QDialog):
@@ -56,7 +61,7 @@ class BatchDialog(QDialog):
     def __init__(self, engine: EngineClient, settings: AppSettings, run_settings: RunSettings,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Batch Deblur")
+        self.setWindowTitle(self.tr("Batch Deblur"))
         self.engine = engine
         self.settings = settings
         self.run_settings = run_settings
@@ -80,37 +85,38 @@ class BatchDialog(QDialog):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
-        options = QGroupBox("Photos")
+        options = QGroupBox(self.tr("Photos"))
         form = QFormLayout(options)
         self.input_edit = QLineEdit(self.settings.folder("batch_input"))
-        self.input_edit.setToolTip("The folder holding the photos to deblur")
-        form.addRow("Input folder:", self._with_browse(self.input_edit, "batch_input"))
-        self.recursive_check = QCheckBox("Include sub-folders (the output mirrors the folder tree)")
+        self.input_edit.setToolTip(self.tr("The folder holding the photos to deblur"))
+        form.addRow(self.tr("Input folder:"), self._with_browse(self.input_edit, "batch_input"))
+        self.recursive_check = QCheckBox(self.tr("Include sub-folders (the output mirrors the folder tree)"))
         self.recursive_check.setChecked(self.settings.batch_recursive)
-        self.recursive_check.setToolTip("Also deblur photos in folders inside the input folder")
+        self.recursive_check.setToolTip(self.tr("Also deblur photos in folders inside the input folder"))
         form.addRow("", self.recursive_check)
         self.output_edit = QLineEdit(self.settings.folder("batch_output"))
-        self.output_edit.setToolTip("Where the deblurred photos and the log file are written")
-        form.addRow("Output folder:", self._with_browse(self.output_edit, "batch_output"))
+        self.output_edit.setToolTip(self.tr("Where the deblurred photos and the log file are written"))
+        form.addRow(self.tr("Output folder:"), self._with_browse(self.output_edit, "batch_output"))
         self.template_edit = QLineEdit(self.settings.batch_template)
-        self.template_edit.setToolTip("Output file name: {stem} = name without extension, {ext} = extension "
-                                      "(.jpg for formats that cannot be written), {name} = full name")
-        form.addRow("File names:", self.template_edit)
+        self.template_edit.setToolTip(self.tr("Output file name: {stem} = name without extension, {ext} = extension "
+                                              "(.jpg for formats that cannot be written), {name} = full name"))
+        form.addRow(self.tr("File names:"), self.template_edit)
         self.model_combo = QComboBox()
         for label, variant, ensemble in MODEL_ITEMS:
-            self.model_combo.addItem(label, (variant, ensemble))
-        self.model_combo.setToolTip("The network; MIMO-UNet++ is the most accurate and the slowest")
-        form.addRow("Model:", self.model_combo)
+            self.model_combo.addItem(self.tr(label), (variant, ensemble))
+        self.model_combo.setToolTip(self.tr("The network; MIMO-UNet++ is the most accurate and the slowest"))
+        form.addRow(self.tr("Model:"), self.model_combo)
         self.strength_spin = QSpinBox()
         self.strength_spin.setRange(0, 100)
-        self.strength_spin.setSuffix(" %")
+        self.strength_spin.setSuffix(self.tr(" %"))
         self.strength_spin.setValue(self.settings.batch_strength)
-        self.strength_spin.setToolTip("How much of the correction the saved photos keep; "
-                                      "lower values blend towards the originals")
-        form.addRow("Strength:", self.strength_spin)
-        self.skip_check = QCheckBox("Skip photos whose output already exists")
+        self.strength_spin.setToolTip(self.tr("How much of the correction the saved photos keep; "
+                                              "lower values blend towards the originals"))
+        form.addRow(self.tr("Strength:"), self.strength_spin)
+        self.skip_check = QCheckBox(self.tr("Skip photos whose output already exists"))
         self.skip_check.setChecked(self.settings.batch_skip_existing)
-        self.skip_check.setToolTip("Leave existing outputs alone (otherwise they are replaced; originals never are)")
+        self.skip_check.setToolTip(self.tr("Leave existing outputs alone (otherwise they are replaced; "
+                                           "originals never are)"))
         form.addRow("", self.skip_check)
         self.problem_label = QLabel()
         self.problem_label.setStyleSheet("color: #ff8a80")
@@ -118,24 +124,24 @@ class BatchDialog(QDialog):
         form.addRow("", self.problem_label)
         layout.addWidget(options)
 
-        progress = QGroupBox("Progress")
+        progress = QGroupBox(self.tr("Progress"))
         grid = QVBoxLayout(progress)
-        self.file_label = QLabel("Not started")
-        self.file_label.setToolTip("The photo being deblurred now")
+        self.file_label = QLabel(self.tr("Not started"))
+        self.file_label.setToolTip(self.tr("The photo being deblurred now"))
         self.file_bar = QProgressBar()
-        self.file_bar.setFormat("This photo: %p%")
-        self.file_bar.setToolTip("Progress on the current photo (tiles and ensemble passes)")
+        self.file_bar.setFormat(self.tr("This photo: %p%"))
+        self.file_bar.setToolTip(self.tr("Progress on the current photo (tiles and ensemble passes)"))
         self.overall_bar = QProgressBar()
-        self.overall_bar.setFormat("%v of %m photos")
-        self.overall_bar.setToolTip("Photos finished (done, skipped or failed) of all photos found")
+        self.overall_bar.setFormat(self.tr("%v of %m photos"))
+        self.overall_bar.setToolTip(self.tr("Photos finished (done, skipped or failed) of all photos found"))
         self.eta_label = QLabel("")
-        self.eta_label.setToolTip("Time left, estimated from the photos done so far")
+        self.eta_label.setToolTip(self.tr("Time left, estimated from the photos done so far"))
         for widget in (self.file_label, self.file_bar, self.overall_bar, self.eta_label):
             grid.addWidget(widget)
         self.failures = QTreeWidget()
-        self.failures.setHeaderLabels(["Failed photo", "Reason"])
+        self.failures.setHeaderLabels([self.tr("Failed photo"), self.tr("Reason")])
         self.failures.setRootIsDecorated(False)
-        self.failures.setToolTip("Photos that could not be deblurred, with the reason")
+        self.failures.setToolTip(self.tr("Photos that could not be deblurred, with the reason"))
         self.failures.setMinimumHeight(90)
         grid.addWidget(self.failures)
         self.summary_label = QLabel("")
@@ -146,15 +152,15 @@ class BatchDialog(QDialog):
 
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        self.start_button = QPushButton(icon("deblur"), "Start")
-        self.start_button.setToolTip("Deblur every photo found in the input folder")
+        self.start_button = QPushButton(icon("deblur"), self.tr("Start"))
+        self.start_button.setToolTip(self.tr("Deblur every photo found in the input folder"))
         self.start_button.setDefault(True)
         self.start_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton(icon("cancel"), "Cancel")
-        self.cancel_button.setToolTip("Stop after the current tile; finished photos are kept (Esc)")
+        self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop after the current tile; finished photos are kept (Esc)"))
         self.cancel_button.clicked.connect(self.cancel)
-        self.close_button = QPushButton("Close")
-        self.close_button.setToolTip("Close this dialog (a running batch keeps running)")
+        self.close_button = QPushButton(self.tr("Close"))
+        self.close_button.setToolTip(self.tr("Close this dialog (a running batch keeps running)"))
         self.close_button.clicked.connect(self.hide)
         for button in (self.start_button, self.cancel_button, self.close_button):
             buttons.addWidget(button)
@@ -166,14 +172,14 @@ class BatchDialog(QDialog):
         box = QHBoxLayout(row)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(edit, 1)
-        button = QPushButton(icon("folder"), "Browse…")
-        button.setToolTip("Choose the folder")
+        button = QPushButton(icon("folder"), self.tr("Browse…"))
+        button.setToolTip(self.tr("Choose the folder"))
         button.clicked.connect(lambda: self._browse(edit, key))
         box.addWidget(button)
         return row
 
     def _browse(self, edit: QLineEdit, key: str) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose Folder", edit.text() or self.settings.folder(key))
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose Folder"), edit.text() or self.settings.folder(key))
         if folder:
             edit.setText(folder)
 
@@ -185,7 +191,7 @@ class BatchDialog(QDialog):
             weights = info.weights.get(variant) if info else None
             present = info is None or (weights is not None and weights.path is not None)
             item.setEnabled(present)
-            item.setToolTip("" if present else (weights.missing_message if weights else "no weights installed"))
+            item.setToolTip("" if present else (weights.missing_message if weights else self.tr("no weights installed")))
         if not model.item(self.model_combo.currentIndex()).isEnabled():
             for row in range(self.model_combo.count()):
                 if model.item(row).isEnabled():
@@ -209,17 +215,18 @@ class BatchDialog(QDialog):
         source = Path(self.input_edit.text().strip()).expanduser()
         target = Path(self.output_edit.text().strip()).expanduser()
         if not self.input_edit.text().strip() or not source.is_dir():
-            return "Choose an input folder that exists."
+            return self.tr("Choose an input folder that exists.")
         if not self.output_edit.text().strip():
-            return "Choose an output folder."
+            return self.tr("Choose an output folder.")
         try:
             name = output_name(Path("photo.jpg"), self.template_edit.text())
         except (KeyError, IndexError, ValueError) as error:
-            return f"File names: unknown placeholder {error}; use {{stem}}, {{ext}} or {{name}}."
+            return self.tr("File names: unknown placeholder {placeholder}; use {{stem}}, {{ext}} or {{name}}.").format(
+                placeholder=error)
         if not name or "/" in name or "\\" in name:
-            return "File names: the template must give a plain file name."
+            return self.tr("File names: the template must give a plain file name.")
         if source.resolve() == target.resolve() and name == "photo.jpg":
-            return "The outputs would replace the originals: change the folder or the file names."
+            return self.tr("The outputs would replace the originals: change the folder or the file names.")
         return ""
 
     def start(self) -> None:
@@ -244,7 +251,7 @@ class BatchDialog(QDialog):
         self.failures.clear()
         self.summary_label.setText("")
         self.summary = None
-        self.file_label.setText("Looking for photos…")
+        self.file_label.setText(self.tr("Looking for photos…"))
         self.file_bar.setValue(0)
         self.overall_bar.setRange(0, 1)
         self.overall_bar.setValue(0)
@@ -258,7 +265,7 @@ class BatchDialog(QDialog):
     def cancel(self) -> None:
         if self.running:
             self.engine.cancel()
-            self.file_label.setText("Cancelling…")
+            self.file_label.setText(self.tr("Cancelling…"))
 
     def keyPressEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Escape and self.running:
@@ -275,10 +282,12 @@ class BatchDialog(QDialog):
             self._total = event.total
             self.overall_bar.setRange(0, max(1, event.total))
             if event.total == 0:
-                self.file_label.setText("No photos found" + ("" if self.recursive_check.isChecked() else " (try sub-folders)"))
+                self.file_label.setText(self.tr("No photos found") if self.recursive_check.isChecked()
+                                        else self.tr("No photos found (try sub-folders)"))
         elif event.kind == "file":
             self._current_fraction = 0.0
-            self.file_label.setText(f"{event.index + 1} of {event.total}: {event.path.name}")
+            self.file_label.setText(self.tr("{number} of {total}: {name}").format(
+                number=event.index + 1, total=event.total, name=event.path.name))
             self.file_bar.setValue(0)
         elif event.kind == "progress":
             self._current_fraction = event.fraction
@@ -302,20 +311,25 @@ class BatchDialog(QDialog):
             return
         elapsed = time.monotonic() - self._started
         remaining = elapsed / processed * (self._total - processed)
-        self.eta_label.setText(f"Elapsed {format_eta(elapsed)} · about {format_eta(remaining)} left")
+        self.eta_label.setText(self.tr("Elapsed {elapsed} · about {remaining} left").format(
+            elapsed=format_eta(elapsed), remaining=format_eta(remaining)))
 
     def _on_finished(self, job_id: int, summary: object) -> None:
         if job_id != self.job_id or not isinstance(summary, BatchSummary):
             return
         self.summary = summary
         self.job_id = None
-        parts = [f"{summary.done} deblurred", f"{summary.skipped} skipped", f"{len(summary.failed)} failed"]
-        head = "Cancelled: " if summary.cancelled else "Finished: "
-        text = head + ", ".join(parts) + f" of {summary.total} in {format_eta(summary.seconds)}."
+        counts = dict(done=summary.done, skipped=summary.skipped, failed=len(summary.failed), total=summary.total,
+                      time=format_eta(summary.seconds))
+        if summary.cancelled:
+            text = self.tr("Cancelled: {done} deblurred, {skipped} skipped, {failed} failed of {total} in {time}.")
+        else:
+            text = self.tr("Finished: {done} deblurred, {skipped} skipped, {failed} failed of {total} in {time}.")
+        text = text.format(**counts)
         if summary.log_path:
-            text += f"\nLog: {summary.log_path}"
+            text += "\n" + self.tr("Log: {path}").format(path=summary.log_path)
         self.summary_label.setText(text)
-        self.file_label.setText("Cancelled" if summary.cancelled else "Done")
+        self.file_label.setText(self.tr("Cancelled") if summary.cancelled else self.tr("Done"))
         self.eta_label.setText("")
         self._update_buttons()
         self.running_changed.emit(False)
@@ -324,8 +338,8 @@ class BatchDialog(QDialog):
         if job_id != self.job_id:
             return
         self.job_id = None
-        self.summary_label.setText(f"The batch could not run: {reason}")
-        self.file_label.setText("Failed")
+        self.summary_label.setText(self.tr("The batch could not run: {reason}").format(reason=reason))
+        self.file_label.setText(self.tr("Failed"))
         self._update_buttons()
         self.running_changed.emit(False)
 
@@ -333,6 +347,6 @@ class BatchDialog(QDialog):
         if job_id != self.job_id:
             return
         self.job_id = None
-        self.summary_label.setText("Cancelled before the first photo.")
+        self.summary_label.setText(self.tr("Cancelled before the first photo."))
         self._update_buttons()
         self.running_changed.emit(False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 
@@ -13,12 +14,15 @@ def show_error(parent: QWidget | None, title: str, reason: str, details: str = "
     box.exec()
 
 
-def confirm(parent: QWidget | None, title: str, text: str, action: str = "OK", detail: str = "") -> bool:
-    """Ask before something destructive; the safe answer (Cancel) is the default."""
+def confirm(parent: QWidget | None, title: str, text: str, action: str = "", detail: str = "") -> bool:
+    """Ask before something destructive; the safe answer (Cancel) is the default.
+
+    Callers pass translated texts; ``action`` labels the button that goes ahead.
+    """
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
     if detail:
         box.setInformativeText(detail)
-    proceed = box.addButton(action, QMessageBox.ButtonRole.DestructiveRole)
+    proceed = box.addButton(action or QCoreApplication.translate("dialogs", "OK"), QMessageBox.ButtonRole.DestructiveRole)
     cancel = box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(cancel)
     box.exec()

@@ -34,43 +34,44 @@ class SaveDialog(QDialog):
     def __init__(self, default: Path, original_depth: int, quality: int, save_scales: bool,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Save Deblurred Photo As")
+        self.setWindowTitle(self.tr("Save Deblurred Photo As"))
         self.original_depth = original_depth
         form = QFormLayout(self)
 
         self.path_edit = QLineEdit(str(default))
-        self.path_edit.setToolTip("Where to write the deblurred photo")
+        self.path_edit.setToolTip(self.tr("Where to write the deblurred photo"))
         self.path_edit.setMinimumWidth(420)
-        browse = QPushButton(icon("folder"), "Browse…")
-        browse.setToolTip("Choose the file name and folder")
+        browse = QPushButton(icon("folder"), self.tr("Browse…"))
+        browse.setToolTip(self.tr("Choose the file name and folder"))
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
-        form.addRow("File:", row)
+        form.addRow(self.tr("File:"), row)
 
         self.format_combo = QComboBox()
         self.format_combo.addItems(list(FORMATS))
-        self.format_combo.setToolTip("File format; the extension follows it")
-        form.addRow("Format:", self.format_combo)
+        self.format_combo.setToolTip(self.tr("File format; the extension follows it"))
+        form.addRow(self.tr("Format:"), self.format_combo)
 
         self.quality_spin = QSpinBox()
         self.quality_spin.setRange(1, 100)
         self.quality_spin.setValue(quality)
-        self.quality_spin.setSuffix(" %")
-        self.quality_spin.setToolTip("JPEG/WebP quality: 90–95 keeps detail; WebP at 100 is lossless")
-        form.addRow("Quality:", self.quality_spin)
+        self.quality_spin.setSuffix(self.tr(" %"))
+        self.quality_spin.setToolTip(self.tr("JPEG/WebP quality: 90–95 keeps detail; WebP at 100 is lossless"))
+        form.addRow(self.tr("Quality:"), self.quality_spin)
 
         self.depth_combo = QComboBox()
-        self.depth_combo.addItem(f"As the original ({original_depth}-bit)", None)
-        self.depth_combo.addItem("8-bit", 8)
-        self.depth_combo.addItem("16-bit", 16)
-        self.depth_combo.setToolTip("Bits per channel; 16-bit keeps smooth gradients for further editing (PNG/TIFF)")
-        form.addRow("Bit depth:", self.depth_combo)
+        self.depth_combo.addItem(self.tr("As the original ({bits}-bit)").format(bits=original_depth), None)
+        self.depth_combo.addItem(self.tr("8-bit"), 8)
+        self.depth_combo.addItem(self.tr("16-bit"), 16)
+        self.depth_combo.setToolTip(self.tr("Bits per channel; 16-bit keeps smooth gradients for further editing "
+                                            "(PNG/TIFF)"))
+        form.addRow(self.tr("Bit depth:"), self.depth_combo)
 
-        self.scales_check = QCheckBox("Also save the ½ and ¼ outputs (…_half, …_quarter)")
+        self.scales_check = QCheckBox(self.tr("Also save the ½ and ¼ outputs (…_half, …_quarter)"))
         self.scales_check.setChecked(save_scales)
-        self.scales_check.setToolTip("Write the network's coarse outputs next to the photo")
+        self.scales_check.setToolTip(self.tr("Write the network's coarse outputs next to the photo"))
         form.addRow("", self.scales_check)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
@@ -87,7 +88,7 @@ class SaveDialog(QDialog):
         filters = ";;".join(f"{name} (*{ext}{' *.jpeg' if name == 'JPEG' else ''})" for name, (ext, _, _) in FORMATS.items())
         current = f"{self.format_combo.currentText()} (*{FORMATS[self.format_combo.currentText()][0]}"
         chosen = next((f for f in filters.split(";;") if f.startswith(current)), "")
-        path, _ = QFileDialog.getSaveFileName(self, "Save As", self.path_edit.text(), filters, chosen,
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save As"), self.path_edit.text(), filters, chosen,
                                               QFileDialog.Option.DontConfirmOverwrite)
         if path:
             self.path_edit.setText(path)

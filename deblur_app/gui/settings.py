@@ -78,6 +78,8 @@ class AppSettings:
     # -- view
 
     view_mode = _Setting("view/mode", "side")
+    # 'system' (follow the system locale) or a language code such as 'en' or 'zh_CN' (see i18n.py)
+    language = _Setting("view/language", "system", clean=lambda value: value.strip() or "system")
 
     def geometry(self) -> QByteArray | None:
         return self._bytes("window/geometry")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,15 +18,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .i18n import ui_locale
 from .worker import MODELS, EngineInfo, RunSettings
 
-DEVICE_LABELS = {"auto": "Auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
+# Translated where shown (SidePanel.tr); QT_TRANSLATE_NOOP marks them for lupdate.
+DEVICE_LABELS = {"auto": QT_TRANSLATE_NOOP("SidePanel", "Auto"), "cpu": QT_TRANSLATE_NOOP("SidePanel", "CPU"),
+                 "cuda": QT_TRANSLATE_NOOP("SidePanel", "CUDA (NVIDIA GPU)"),
+                 "mps": QT_TRANSLATE_NOOP("SidePanel", "MPS (Apple GPU)")}
 PRECISIONS = {
-    "auto": ("Auto (fastest)", "bf16 on CPUs that compute it natively, fp16 on NVIDIA GPUs, "
-                               "else fp32; differences from exact are far below what 8-bit photos show"),
-    "fp32": ("Exact (fp32)", "Full float32, as the paper's code: slower, bit-for-bit reproducible"),
-    "bf16": ("bf16", "bfloat16: fast on CPUs with AVX512-BF16 or AMX and on recent GPUs, slow elsewhere"),
-    "fp16": ("fp16 (GPU)", "float16 on a GPU; a result that overflows is redone in fp32"),
+    "auto": (QT_TRANSLATE_NOOP("SidePanel", "Auto (fastest)"),
+             QT_TRANSLATE_NOOP("SidePanel", "bf16 on CPUs that compute it natively, fp16 on NVIDIA GPUs, "
+                                            "else fp32; differences from exact are far below what 8-bit photos show")),
+    "fp32": (QT_TRANSLATE_NOOP("SidePanel", "Exact (fp32)"),
+             QT_TRANSLATE_NOOP("SidePanel", "Full float32, as the paper's code: slower, bit-for-bit reproducible")),
+    "bf16": (QT_TRANSLATE_NOOP("SidePanel", "bf16"),
+             QT_TRANSLATE_NOOP("SidePanel", "bfloat16: fast on CPUs with AVX512-BF16 or AMX and on recent GPUs, "
+                                            "slow elsewhere")),
+    "fp16": (QT_TRANSLATE_NOOP("SidePanel", "fp16 (GPU)"),
+             QT_TRANSLATE_NOOP("SidePanel", "float16 on a GPU; a result that overflows is redone in fp32")),
 }
 
 
@@ -40,74 +49,76 @@ class SidePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
 
-        group = QGroupBox("Model")
+        group = QGroupBox(self.tr("Model"))
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.model_combo = QComboBox()
         for key, name in MODELS.items():
             self.model_combo.addItem(name, key)
-        self.model_combo.setToolTip("MIMO-UNet is fast; MIMO-UNet+ is larger, slower and a little sharper")
-        form.addRow("Network:", self.model_combo)
+        self.model_combo.setToolTip(self.tr("MIMO-UNet is fast; MIMO-UNet+ is larger, slower and a little sharper"))
+        form.addRow(self.tr("Network:"), self.model_combo)
         self.ensemble_check = QCheckBox()
-        self.ensemble_check.setToolTip("Run the photo in 8 flips/rotations and average: slightly better, about 8× slower")
+        self.ensemble_check.setToolTip(self.tr("Run the photo in 8 flips/rotations and average: slightly better, "
+                                                "about 8× slower"))
         form.addRow(self.ensemble_check)
         self.device_combo = QComboBox()
-        self.device_combo.addItem(DEVICE_LABELS["auto"], "auto")
-        self.device_combo.setToolTip("Where the network runs; Auto picks a GPU when there is one")
-        form.addRow("Device:", self.device_combo)
+        self.device_combo.addItem(self.tr(DEVICE_LABELS["auto"]), "auto")
+        self.device_combo.setToolTip(self.tr("Where the network runs; Auto picks a GPU when there is one"))
+        form.addRow(self.tr("Device:"), self.device_combo)
         self.precision_combo = QComboBox()
         for key, (label, tip) in PRECISIONS.items():
-            self.precision_combo.addItem(label, key)
-            self.precision_combo.setItemData(self.precision_combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
-        self.precision_combo.setToolTip("Arithmetic precision of the network")
-        form.addRow("Precision:", self.precision_combo)
+            self.precision_combo.addItem(self.tr(label), key)
+            self.precision_combo.setItemData(self.precision_combo.count() - 1, self.tr(tip), Qt.ItemDataRole.ToolTipRole)
+        self.precision_combo.setToolTip(self.tr("Arithmetic precision of the network"))
+        form.addRow(self.tr("Precision:"), self.precision_combo)
         self.tile_spin = QSpinBox()
         self.tile_spin.setRange(0, 8192)
         self.tile_spin.setSingleStep(128)
-        self.tile_spin.setSpecialValueText("Auto")
-        self.tile_spin.setSuffix(" px")
-        self.tile_spin.setToolTip("Tile size for large photos: Auto sizes tiles from free memory; "
-                                  "smaller tiles need less memory and can be cancelled sooner")
-        form.addRow("Tiles:", self.tile_spin)
+        self.tile_spin.setSpecialValueText(self.tr("Auto"))
+        self.tile_spin.setSuffix(self.tr(" px"))
+        self.tile_spin.setToolTip(self.tr("Tile size for large photos: Auto sizes tiles from free memory; "
+                                          "smaller tiles need less memory and can be cancelled sooner"))
+        form.addRow(self.tr("Tiles:"), self.tile_spin)
         layout.addWidget(group)
 
-        self.run_button = QPushButton("Deblur")
+        self.run_button = QPushButton(self.tr("Deblur"))
         self.run_button.setMinimumHeight(36)
         self.run_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         layout.addWidget(self.run_button)
-        self.preview_button = QPushButton("Preview visible area")
-        self.preview_button.setToolTip("Deblur only the part of the photo in view, at 100 %: "
-                                       "see the effect in seconds before running the whole photo (Ctrl+Shift+R)")
+        self.preview_button = QPushButton(self.tr("Preview visible area"))
+        self.preview_button.setToolTip(self.tr("Deblur only the part of the photo in view, at 100 %: "
+                                               "see the effect in seconds before running the whole photo "
+                                               "(Ctrl+Shift+R)"))
         layout.addWidget(self.preview_button)
 
-        strength_group = QGroupBox("Strength")
+        strength_group = QGroupBox(self.tr("Strength"))
         strength_row = QHBoxLayout(strength_group)
         self.strength_slider = QSlider(Qt.Orientation.Horizontal)
         self.strength_spin = QSpinBox()
         for control in (self.strength_slider, self.strength_spin):
             control.setRange(0, 100)
             control.setValue(100)
-            control.setToolTip("How much of the correction to show and save: lower values blend the result "
-                               "towards the original (keeps grain and texture); changes without a new run")
+            control.setToolTip(self.tr("How much of the correction to show and save: lower values blend the result "
+                                       "towards the original (keeps grain and texture); changes without a new run"))
         self.strength_slider.setPageStep(10)
-        self.strength_spin.setSuffix(" %")
+        self.strength_spin.setSuffix(self.tr(" %"))
         strength_row.addWidget(self.strength_slider, 1)
         strength_row.addWidget(self.strength_spin)
         layout.addWidget(strength_group)
 
-        self.result_group = QGroupBox("Last run")
+        self.result_group = QGroupBox(self.tr("Last run"))
         result_layout = QVBoxLayout(self.result_group)
-        self.result_label = QLabel("No result yet")
+        self.result_label = QLabel(self.tr("No result yet"))
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.result_label.setToolTip("Details of the result shown")
+        self.result_label.setToolTip(self.tr("Details of the result shown"))
         result_layout.addWidget(self.result_label)
         layout.addWidget(self.result_group)
         layout.addStretch(1)
         self.weights_label = QLabel()
         self.weights_label.setWordWrap(True)
         self.weights_label.setStyleSheet("color: #9a9a9a")
-        self.weights_label.setToolTip("Where the model weights are looked for")
+        self.weights_label.setToolTip(self.tr("Where the model weights are looked for"))
         layout.addWidget(self.weights_label)
 
         self.model_combo.currentIndexChanged.connect(self._changed)
@@ -138,7 +149,7 @@ class SidePanel(QWidget):
 
     def _update_ensemble_label(self) -> None:
         plus = self.model_combo.currentData() == "mimo-unet+"
-        self.ensemble_check.setText("MIMO-UNet++ (≈8× slower)" if plus else "Self-ensemble (≈8× slower)")
+        self.ensemble_check.setText(self.tr("MIMO-UNet++ (≈8× slower)") if plus else self.tr("Self-ensemble (≈8× slower)"))
 
     # -- values
 
@@ -183,11 +194,12 @@ class SidePanel(QWidget):
         self._quiet = True
         try:
             self.device_combo.clear()
-            self.device_combo.addItem(DEVICE_LABELS["auto"], "auto")
-            self.device_combo.setItemData(0, f"Auto: {info.auto_device.upper()} on this computer", Qt.ItemDataRole.ToolTipRole)
+            self.device_combo.addItem(self.tr(DEVICE_LABELS["auto"]), "auto")
+            self.device_combo.setItemData(0, self.tr("Auto: {device} on this computer").format(device=info.auto_device.upper()),
+                                          Qt.ItemDataRole.ToolTipRole)
             for name in ("cuda", "mps", "cpu"):
                 if name in info.devices:
-                    self.device_combo.addItem(DEVICE_LABELS[name], name)
+                    self.device_combo.addItem(self.tr(DEVICE_LABELS[name]), name)
             fp16 = self.precision_combo.model().item(self.precision_combo.findData("fp16"))
             fp16.setEnabled(any(name in info.devices for name in ("cuda", "mps")))
             if not fp16.isEnabled() and self.precision_combo.currentData() == "fp16":
@@ -200,12 +212,14 @@ class SidePanel(QWidget):
                 item = items.item(row)
                 item.setEnabled(present)
                 tip = f"{weights.path}\n{weights.description}" if present else (
-                    weights.missing_message if weights else "no weights found")
+                    weights.missing_message if weights else self.tr("no weights found"))
                 item.setToolTip(tip)
             missing = [w for w in info.weights.values() if w.path is None]
-            names = " and ".join(w.display_name for w in missing)
-            self.weights_label.setText(f"{names}: no weights installed (hover here for where to put them)" if missing else "")
-            self.weights_label.setToolTip("\n\n".join(w.missing_message for w in missing) or "All weights are installed")
+            names = ui_locale().createSeparatedList([w.display_name for w in missing])
+            self.weights_label.setText(self.tr("{names}: no weights installed (hover here for where to put them)")
+                                       .format(names=names) if missing else "")
+            self.weights_label.setToolTip("\n\n".join(w.missing_message for w in missing)
+                                          or self.tr("All weights are installed"))
         finally:
             self._quiet = False
         self.set_values(model, self.ensemble_check.isChecked(), device, self.tile_spin.value())

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsItem,
@@ -29,7 +29,13 @@ MIN_ZOOM, MAX_ZOOM = 0.01, 32.0
 ZOOM_STEP = 1.25
 BACKGROUND = QColor(38, 38, 40)
 MODES = ("side", "split", "scales", "difference")
-MODE_TITLES = {"side": "Side by side", "split": "Split", "scales": "Scales", "difference": "Difference"}
+MODE_TITLES = {"side": QT_TRANSLATE_NOOP("Viewers", "Side by side"), "split": QT_TRANSLATE_NOOP("Viewers", "Split"),
+               "scales": QT_TRANSLATE_NOOP("Viewers", "Scales"), "difference": QT_TRANSLATE_NOOP("Viewers", "Difference")}
+
+
+def mode_title(mode: str) -> str:
+    """The view mode's name in the interface language."""
+    return QCoreApplication.translate("Viewers", MODE_TITLES[mode])
 
 
 class Layer:
@@ -277,7 +283,7 @@ class ImageView(QGraphicsView):
         painter.restore()
 
     def draw_overlays(self, painter: QPainter, area: QRect) -> None:
-        caption = "Original (Space)" if self.showing_original() else self.caption
+        caption = self.tr("Original (Space)") if self.showing_original() else self.caption
         if caption:
             _draw_badge(painter, caption, QPointF(10, 10))
 
@@ -344,7 +350,7 @@ class SplitView(ImageView):
         self._result: Layer | None = None
         self._dragging = False
         self.setMouseTracking(True)
-        self.setToolTip("Drag the divider (or Shift+Left/Right) to compare; hold Space to see the original")
+        self.setToolTip(self.tr("Drag the divider (or Shift+Left/Right) to compare; hold Space to see the original"))
 
     def set_pair(self, original: Layer | None, result: Layer | None, message: str = "") -> None:
         self._result = result
@@ -423,18 +429,18 @@ class SplitView(ImageView):
             tip = QPointF(centre.x() + sign * 8, centre.y())
             painter.drawLine(tip, QPointF(centre.x() + sign * 3, centre.y() - 5))
             painter.drawLine(tip, QPointF(centre.x() + sign * 3, centre.y() + 5))
-        _draw_badge(painter, "Original", QPointF(10, 10))
-        _draw_badge(painter, "Deblurred", QPointF(area.right() - 10, 10), align_right=True)
+        _draw_badge(painter, self.tr("Original"), QPointF(10, 10))
+        _draw_badge(painter, self.tr("Deblurred"), QPointF(area.right() - 10, 10), align_right=True)
 
 
 class DifferenceView(ImageView):
     """|result − original| as a heatmap over a dimmed copy of the photo, with a legend."""
 
     def __init__(self, value_range: float, parent: QWidget | None = None) -> None:
-        super().__init__("Change: |deblurred − original|", parent)
+        super().__init__(self.tr("Change: |deblurred − original|"), parent)
         self.value_range = value_range
         self.max_change = 0.0
-        self.setToolTip("Bright = where the network changed the photo most; hold Space for the original")
+        self.setToolTip(self.tr("Bright = where the network changed the photo most; hold Space for the original"))
 
     def draw_overlays(self, painter: QPainter, area: QRect) -> None:
         super().draw_overlays(painter, area)
@@ -454,7 +460,7 @@ class DifferenceView(ImageView):
         metrics = painter.fontMetrics()
         painter.drawText(QPointF(bar.left() - 36, bar.bottom()), "0 %")
         painter.drawText(QPointF(bar.right() + 6, bar.bottom()), f"≥{self.value_range * 100:.0f} %")
-        text = f"largest change {self.max_change * 100:.1f} %"
+        text = self.tr("largest change {percent:.1f} %").format(percent=self.max_change * 100)
         painter.drawText(QPointF(bar.center().x() - metrics.horizontalAdvance(text) / 2, bar.top() - 7), text)
 
 
@@ -463,10 +469,10 @@ class CompareView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.left = ImageView("Original")
-        self.right = ImageView("Deblurred")
-        self.left.setToolTip("The photo as opened. Wheel or Ctrl++/Ctrl+- to zoom, drag to pan")
-        self.right.setToolTip("The deblurred result, linked to the original. Hold Space to see the original here")
+        self.left = ImageView(self.tr("Original"))
+        self.right = ImageView(self.tr("Deblurred"))
+        self.left.setToolTip(self.tr("The photo as opened. Wheel or Ctrl++/Ctrl+- to zoom, drag to pan"))
+        self.right.setToolTip(self.tr("The deblurred result, linked to the original. Hold Space to see the original here"))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -485,7 +491,7 @@ class ScaleImages:
 class ScalesView(QWidget):
     """The network's ¼, ½ and full outputs under the input reduced the same way; each pair linked."""
 
-    SCALES = (("quarter", "¼"), ("half", "½"), ("full", "Full"))
+    SCALES = (("quarter", "¼"), ("half", "½"), ("full", QT_TRANSLATE_NOOP("ScalesView", "Full")))
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -498,17 +504,25 @@ class ScalesView(QWidget):
         self.outputs: dict[str, ImageView] = {}
         self.links: list[ViewLink] = []
         for column, (key, label) in enumerate(self.SCALES):
-            header = QLabel(label)
+            header = QLabel(self.tr(label))
             header.setAlignment(Qt.AlignmentFlag.AlignCenter)
             header.setContentsMargins(0, 4, 0, 4)
-            header.setToolTip("The network sees the input at full, ½ and ¼ size (every 2nd / 4th pixel) "
-                              "and restores each; coarse scales are solved first")
+            header.setToolTip(self.tr("The network sees the input at full, ½ and ¼ size (every 2nd / 4th pixel) "
+                                      "and restores each; coarse scales are solved first"))
             self.headers[key] = header
-            self.inputs[key] = ImageView(f"Input {label}" if key != "full" else "Input")
-            self.outputs[key] = ImageView(f"Output {label}" if key != "full" else "Output")
+            if key == "full":
+                self.inputs[key] = ImageView(self.tr("Input"))
+                self.outputs[key] = ImageView(self.tr("Output"))
+                self.inputs[key].setToolTip(self.tr("The input at full size"))
+                self.outputs[key].setToolTip(self.tr("The network's full-size output, linked to the input above"))
+            else:
+                self.inputs[key] = ImageView(self.tr("Input {scale}").format(scale=label))
+                self.outputs[key] = ImageView(self.tr("Output {scale}").format(scale=label))
+                self.inputs[key].setToolTip(self.tr("The input at {scale} size, reduced like the network's input "
+                                                    "pyramid").format(scale=label))
+                self.outputs[key].setToolTip(self.tr("The network's {scale}-size output, linked to the input "
+                                                     "above").format(scale=label))
             self.inputs[key].fit_enlarges = self.outputs[key].fit_enlarges = True
-            self.inputs[key].setToolTip(f"The input at {label} size, reduced like the network's input pyramid")
-            self.outputs[key].setToolTip(f"The network's {label}-size output, linked to the input above")
             grid.addWidget(header, 0, column)
             grid.addWidget(self.inputs[key], 1, column)
             grid.addWidget(self.outputs[key], 2, column)
@@ -525,12 +539,13 @@ class ScalesView(QWidget):
             if images is None:
                 self.inputs[key].set_image(None, message="")
                 self.outputs[key].set_image(None, message=message if key == "half" else "")
-                self.headers[key].setText(label)
+                self.headers[key].setText(self.tr(label))
                 continue
             self.inputs[key].set_image(images.inputs[key])
             self.outputs[key].set_image(images.outputs[key], images.inputs[key])
             layer = images.outputs[key]
-            self.headers[key].setText(f"{label} — {layer.width} × {layer.height}")
+            self.headers[key].setText(self.tr("{scale} — {width} × {height}").format(
+                scale=self.tr(label), width=layer.width, height=layer.height))
 
 
 class Viewers(QStackedWidget):
@@ -594,20 +609,21 @@ class Viewers(QStackedWidget):
         message: str = "",
     ) -> None:
         if original is None:
-            hint = message or "Open a photo (Ctrl+O) or drop photos here"
+            hint = message or self.tr("Open a photo (Ctrl+O) or drop photos here")
             for view in (self.compare.left, self.compare.right, self.difference):
                 view.set_image(None, message=hint if view is not self.compare.left else "")
             self.split.set_pair(None, None, hint)
             self.scales.set_images(None, hint)
             return
-        pending = message or "Not deblurred yet: press Deblur (Ctrl+R), or Preview (Ctrl+Shift+R) for the visible area"
+        pending = message or self.tr("Not deblurred yet: press Deblur (Ctrl+R), or Preview (Ctrl+Shift+R) "
+                                     "for the visible area")
         self.compare.left.set_image(original)
         self.compare.right.set_image(result, original, "" if result else pending)
-        self.split.set_pair(original, result, "" if result else "Deblur the photo to compare it here")
+        self.split.set_pair(original, result, "" if result else self.tr("Deblur the photo to compare it here"))
         self.difference.max_change = max_change
         self.difference.set_image(heat, original, "" if heat else pending)
         if scales is None and result is not None:
-            pending = "The scales view shows whole-photo runs; a preview has no ½ and ¼ outputs"
+            pending = self.tr("The scales view shows whole-photo runs; a preview has no ½ and ¼ outputs")
         self.scales.set_images(scales, "" if scales else pending)
         for view in (self.compare.right, self.split, self.difference):
             view.set_mark(mark if result else None)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 from PySide6.QtGui import QImage
 
 from .. import __version__
@@ -233,7 +233,7 @@ class EngineWorker(EngineSignals):
             else:
                 self._run_deblur(job)
         except Cancelled:
-            self.status.emit("Cancelled")
+            self.status.emit(self.tr("Cancelled"))
             self.cancelled.emit(job.job_id)
         except Exception as error:
             self.failed.emit(job.job_id, _reason(error), traceback.format_exc())
@@ -246,7 +246,7 @@ class EngineWorker(EngineSignals):
         if self._engine is None or self._engine_key != key:
             self._engine = None
             name = MODELS.get(settings.variant, settings.variant)
-            self.status.emit(f"Loading {name} weights…")
+            self.status.emit(self.tr("Loading {model} weights…").format(model=name))
             checkpoint = jobs.load_model(jobs.ModelChoice(settings.variant, settings.ensemble), None)
             options = EngineOptions(device=settings.device, precision=settings.precision)
             engine = jobs.make_engine(checkpoint, options)
@@ -257,7 +257,7 @@ class EngineWorker(EngineSignals):
                     checkpoint.provenance, dict(checkpoint.metadata), str(engine.device), engine.precision_name,
                 )
             )
-            self.status.emit(f"{name} ready on {engine.device}")
+            self.status.emit(self.tr("{model} ready on {device}").format(model=name, device=engine.device))
         self._engine.options.tile = settings.tile
         self._engine.options.ensemble = settings.ensemble
         return self._engine
@@ -277,10 +277,14 @@ class EngineWorker(EngineSignals):
         def progress(step) -> None:
             tile = (step.done - 1) // passes + 1
             tiles = max(1, step.total // passes)
-            text = f"tile {tile} of {tiles}" + (f", pass {(step.done - 1) % passes + 1} of {passes}" if passes > 1 else "")
+            if passes > 1:
+                text = self.tr("tile {tile} of {tiles}, pass {run} of {passes}").format(
+                    tile=tile, tiles=tiles, run=(step.done - 1) % passes + 1, passes=passes)
+            else:
+                text = self.tr("tile {tile} of {tiles}").format(tile=tile, tiles=tiles)
             self.progress.emit(job.job_id, step.done, step.total, text)
 
-        self.status.emit(f"Deblurring with {request.settings.model_name}…")
+        self.status.emit(self.tr("Deblurring with {model}…").format(model=request.settings.model_name))
         result = engine.run(pixels, progress=progress, cancel=job.token)
         self.finished.emit(job.job_id, self._outcome(request, result, request.settings.model_name))
 
@@ -289,7 +293,8 @@ class EngineWorker(EngineSignals):
 
         request: DeblurRequest = job.request
         old = request.reuse
-        self.status.emit(f"Showing {request.settings.strength * 100:.0f} % of the correction…")
+        self.status.emit(self.tr("Showing {percent:.0f} % of the correction…").format(
+            percent=request.settings.strength * 100))
         result = DeblurResult(old.full, old.half, old.quarter, old.seconds, old.tiles, old.passes, old.device,
                               old.precision, backend=old.backend, notes=list(old.notes))
         outcome = self._outcome(request, result, old.model_name, scales=old.scales)
@@ -399,7 +404,7 @@ class EngineWorker(EngineSignals):
             summary = BatchSummary(len(pairs), done, skipped, failed, cancelled, time.monotonic() - started, log_path)
             write(f"{'CANCELLED: ' if cancelled else ''}{done} deblurred, {skipped} skipped, "
                   f"{len(failed)} failed in {summary.seconds:.1f} s")
-        self.status.emit("Batch cancelled" if cancelled else "Batch finished")
+        self.status.emit(self.tr("Batch cancelled") if cancelled else self.tr("Batch finished"))
         self.finished.emit(job.job_id, summary)
 
 
@@ -413,7 +418,8 @@ def _reason(error: BaseException) -> str:
     """A one-line reason for a dialog; the engine's and jobs' errors already are one line."""
     text = _one_line(error)
     if "out of memory" in text.lower():
-        return f"Out of memory: {text}. Try a smaller tile size or the CPU."
+        return QCoreApplication.translate("EngineWorker", "Out of memory: {error}. Try a smaller tile size or the CPU.").format(
+            error=text)
     return text
 
 

@@ -1,0 +1,92 @@
+"""The interface language: Qt translators for the window's texts and for Qt's own dialogs.
+
+The window's translations are ``resources/i18n/deblur_app_<language>.qm``, compiled by
+``scripts/translations.py`` from the ``.ts`` files beside them; adding a language is adding
+one ``.ts`` file. ``deblur_app_en`` holds only the English plural forms ("1 photo",
+"2 photos"): the English texts themselves are the source strings. Qt's own buttons and
+dialogs (file dialog, message boxes) are translated by the ``qtbase_<language>.qm`` that
+PySide6 ships. The command line is never translated: scripts parse its output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import PySide6
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+from ..resources import resource_path
+
+CATALOG = "deblur_app"
+SYSTEM = "system"  # the language setting's default: follow the system locale
+SOURCE_LANGUAGE = "en"  # the language of the texts in the code
+
+_installed: list[QTranslator] = []
+_in_use = SOURCE_LANGUAGE
+
+
+def translations_dir() -> Path:
+    return resource_path("i18n")
+
+
+def available_languages() -> dict[str, str]:
+    """Language code -> the language's name in itself, English first ('zh_CN' -> '简体中文')."""
+    names = {SOURCE_LANGUAGE: "English"}
+    for path in sorted(translations_dir().glob(f"{CATALOG}_*.qm")):
+        code = path.stem.removeprefix(f"{CATALOG}_")
+        names.setdefault(code, QLocale(code).nativeLanguageName() or code)
+    return names
+
+
+def wanted_locale(language: str) -> QLocale:
+    """The locale whose translations ``language`` ('system' or a code) asks for."""
+    if language != SYSTEM and language in available_languages():
+        return QLocale(language)
+    return QLocale.system()
+
+
+def ui_locale() -> QLocale:
+    """The locale of the language the window speaks: for lists ('A and B') and the like."""
+    return QLocale(_in_use)
+
+
+def _qt_translations_dirs() -> list[str]:
+    """Where qtbase_*.qm may be: Qt's configured folder, else PySide6's own (a frozen build)."""
+    folders = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath),
+               str(Path(PySide6.__file__).resolve().parent / "Qt" / "translations")]
+    return [folder for index, folder in enumerate(folders) if folder and folder not in folders[:index]]
+
+
+def install(app: QCoreApplication, language: str = SYSTEM) -> str:
+    """Install the translators for ``language`` on ``app``; returns the language code in use.
+
+    The system locale's preferred languages are tried in order; when none is translated the
+    window is English, and so are Qt's dialogs (no mix of two languages). Translators from an
+    earlier call are removed first.
+    """
+    global _in_use
+    uninstall(app)
+    ours = QTranslator(app)
+    if not ours.load(wanted_locale(language), CATALOG, "_", str(translations_dir())):
+        ours.load(QLocale(SOURCE_LANGUAGE), CATALOG, "_", str(translations_dir()))
+    in_use = ours.language().replace("-", "_") or SOURCE_LANGUAGE
+    translators = [ours]
+    if in_use != SOURCE_LANGUAGE:
+        qt_own = QTranslator(app)
+        if any(qt_own.load(QLocale(in_use), "qtbase", "_", folder) for folder in _qt_translations_dirs()):
+            translators.append(qt_own)
+    for translator in translators:
+        if not translator.isEmpty():
+            app.installTranslator(translator)
+            _installed.append(translator)
+    _in_use = in_use
+    return in_use
+
+
+def uninstall(app: QCoreApplication) -> None:
+    """Remove the translators :func:`install` put on ``app``: back to the source texts."""
+    global _in_use
+    for translator in _installed:
+        app.removeTranslator(translator)
+    _installed.clear()
+    _in_use = SOURCE_LANGUAGE

@@ -1,0 +1,787 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>AboutDialog</name>
+    <message>
+        <source>Trained by</source>
+        <translation>训练者</translation>
+    </message>
+    <message>
+        <source>Validation PSNR (dB)</source>
+        <translation>验证集 PSNR (dB)</translation>
+    </message>
+    <message>
+        <source>Blurred input PSNR (dB)</source>
+        <translation>模糊输入 PSNR (dB)</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Licence</source>
+        <translation>许可证</translation>
+    </message>
+    <message>
+        <source>Training steps</source>
+        <translation>训练步数</translation>
+    </message>
+    <message>
+        <source>Samples seen</source>
+        <translation>已见样本数</translation>
+    </message>
+    <message>
+        <source>Training hours</source>
+        <translation>训练时长（小时）</translation>
+    </message>
+    <message>
+        <source>Trained on</source>
+        <translation>训练硬件</translation>
+    </message>
+    <message>
+        <source>Identity PSNR (dB)</source>
+        <translation>恒等映射 PSNR (dB)</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Crop (px)</source>
+        <translation>裁剪尺寸 (px)</translation>
+    </message>
+    <message>
+        <source>Made with deblur_app</source>
+        <translation>制作工具 deblur_app</translation>
+    </message>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Loaded weights</source>
+        <translation>已加载的权重</translation>
+    </message>
+    <message>
+        <source>Provenance</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Running on</source>
+        <translation>运行于</translation>
+    </message>
+    <message>
+        <source>not installed</source>
+        <translation>未安装</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>{devices}; Auto uses {auto}</source>
+        <translation>{devices}；“自动”使用 {auto}</translation>
+    </message>
+    <message>
+        <source>starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>{version} on {system} {machine}</source>
+        <translation>{version}，运行于 {system} {machine}</translation>
+    </message>
+    <message>
+        <source>Removes camera shake and motion blur from photos with MIMO-UNet (Cho et al., {paper}, ICCV 2021).</source>
+        <translation>使用 MIMO-UNet 去除照片中的相机抖动和运动模糊（Cho 等，{paper}，ICCV 2021）。</translation>
+    </message>
+    <message>
+        <source>About Deblur</source>
+        <translation>关于 Deblur</translation>
+    </message>
+</context>
+<context>
+    <name>BatchDialog</name>
+    <message>
+        <source>MIMO-UNet++ (MIMO-UNet+ with ×8 ensemble, ≈8× slower)</source>
+        <translation>MIMO-UNet++（MIMO-UNet+ 加 ×8 自集成，约慢 8 倍）</translation>
+    </message>
+    <message>
+        <source>{hours} h {minutes:02d} min</source>
+        <translation>{hours} 小时 {minutes:02d} 分</translation>
+    </message>
+    <message>
+        <source>{minutes} min {seconds:02d} s</source>
+        <translation>{minutes} 分 {seconds:02d} 秒</translation>
+    </message>
+    <message>
+        <source>{seconds} s</source>
+        <translation>{seconds} 秒</translation>
+    </message>
+    <message>
+        <source>Batch Deblur</source>
+        <translation>批量去模糊</translation>
+    </message>
+    <message>
+        <source>Photos</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>The folder holding the photos to deblur</source>
+        <translation>存放待去模糊照片的文件夹</translation>
+    </message>
+    <message>
+        <source>Input folder:</source>
+        <translation>输入文件夹：</translation>
+    </message>
+    <message>
+        <source>Include sub-folders (the output mirrors the folder tree)</source>
+        <translation>包括子文件夹（输出保持相同的文件夹结构）</translation>
+    </message>
+    <message>
+        <source>Also deblur photos in folders inside the input folder</source>
+        <translation>同时处理输入文件夹内各子文件夹中的照片</translation>
+    </message>
+    <message>
+        <source>Where the deblurred photos and the log file are written</source>
+        <translation>去模糊后的照片和日志文件的保存位置</translation>
+    </message>
+    <message>
+        <source>Output folder:</source>
+        <translation>输出文件夹：</translation>
+    </message>
+    <message>
+        <source>Output file name: {stem} = name without extension, {ext} = extension (.jpg for formats that cannot be written), {name} = full name</source>
+        <translation>输出文件名：{stem} = 不含扩展名的文件名，{ext} = 扩展名（无法写入的格式用 .jpg），{name} = 完整文件名</translation>
+    </message>
+    <message>
+        <source>File names:</source>
+        <translation>文件名：</translation>
+    </message>
+    <message>
+        <source>The network; MIMO-UNet++ is the most accurate and the slowest</source>
+        <translation>所用网络；MIMO-UNet++ 最准确，也最慢</translation>
+    </message>
+    <message>
+        <source>Model:</source>
+        <translation>模型：</translation>
+    </message>
+    <message>
+        <source> %</source>
+        <translation> %</translation>
+    </message>
+    <message>
+        <source>How much of the correction the saved photos keep; lower values blend towards the originals</source>
+        <translation>保存的照片保留多少校正效果；数值越低，越接近原图</translation>
+    </message>
+    <message>
+        <source>Strength:</source>
+        <translation>强度：</translation>
+    </message>
+    <message>
+        <source>Skip photos whose output already exists</source>
+        <translation>跳过输出文件已存在的照片</translation>
+    </message>
+    <message>
+        <source>Leave existing outputs alone (otherwise they are replaced; originals never are)</source>
+        <translation>保留已存在的输出文件（否则将其替换；原图永远不会被替换）</translation>
+    </message>
+    <message>
+        <source>Progress</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <source>Not started</source>
+        <translation>尚未开始</translation>
+    </message>
+    <message>
+        <source>The photo being deblurred now</source>
+        <translation>正在去模糊的照片</translation>
+    </message>
+    <message>
+        <source>This photo: %p%</source>
+        <translation>当前照片：%p%</translation>
+    </message>
+    <message>
+        <source>Progress on the current photo (tiles and ensemble passes)</source>
+        <translation>当前照片的进度（图块和集成轮次）</translation>
+    </message>
+    <message>
+        <source>%v of %m photos</source>
+        <translation>%v / %m 张照片</translation>
+    </message>
+    <message>
+        <source>Photos finished (done, skipped or failed) of all photos found</source>
+        <translation>已处理（完成、跳过或失败）的照片数 / 找到的照片总数</translation>
+    </message>
+    <message>
+        <source>Time left, estimated from the photos done so far</source>
+        <translation>剩余时间，根据已完成的照片估算</translation>
+    </message>
+    <message>
+        <source>Failed photo</source>
+        <translation>失败的照片</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Photos that could not be deblurred, with the reason</source>
+        <translation>无法去模糊的照片及原因</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Deblur every photo found in the input folder</source>
+        <translation>对输入文件夹中找到的所有照片去模糊</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop after the current tile; finished photos are kept (Esc)</source>
+        <translation>在当前图块完成后停止；已完成的照片会保留 (Esc)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Close this dialog (a running batch keeps running)</source>
+        <translation>关闭此对话框（正在运行的批处理会继续运行）</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Choose the folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <source>Choose Folder</source>
+        <translation>选择文件夹</translation>
+    </message>
+    <message>
+        <source>no weights installed</source>
+        <translation>未安装权重</translation>
+    </message>
+    <message>
+        <source>Choose an input folder that exists.</source>
+        <translation>请选择一个存在的输入文件夹。</translation>
+    </message>
+    <message>
+        <source>Choose an output folder.</source>
+        <translation>请选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>File names: unknown placeholder {placeholder}; use {{stem}}, {{ext}} or {{name}}.</source>
+        <translation>文件名：未知的占位符 {placeholder}；请使用 {{stem}}、{{ext}} 或 {{name}}。</translation>
+    </message>
+    <message>
+        <source>File names: the template must give a plain file name.</source>
+        <translation>文件名：模板必须生成一个单纯的文件名（不含路径）。</translation>
+    </message>
+    <message>
+        <source>The outputs would replace the originals: change the folder or the file names.</source>
+        <translation>输出文件会替换原图：请更改文件夹或文件名。</translation>
+    </message>
+    <message>
+        <source>Looking for photos…</source>
+        <translation>正在查找照片…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>No photos found</source>
+        <translation>未找到照片</translation>
+    </message>
+    <message>
+        <source>No photos found (try sub-folders)</source>
+        <translation>未找到照片（可尝试包括子文件夹）</translation>
+    </message>
+    <message>
+        <source>{number} of {total}: {name}</source>
+        <translation>第 {number} / {total} 张：{name}</translation>
+    </message>
+    <message>
+        <source>Elapsed {elapsed} · about {remaining} left</source>
+        <translation>已用 {elapsed} · 约剩 {remaining}</translation>
+    </message>
+    <message>
+        <source>Cancelled: {done} deblurred, {skipped} skipped, {failed} failed of {total} in {time}.</source>
+        <translation>已取消：共 {total} 张，{done} 张已去模糊，{skipped} 张跳过，{failed} 张失败，用时 {time}。</translation>
+    </message>
+    <message>
+        <source>Finished: {done} deblurred, {skipped} skipped, {failed} failed of {total} in {time}.</source>
+        <translation>已完成：共 {total} 张，{done} 张已去模糊，{skipped} 张跳过，{failed} 张失败，用时 {time}。</translation>
+    </message>
+    <message>
+        <source>Log: {path}</source>
+        <translation>日志：{path}</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>The batch could not run: {reason}</source>
+        <translation>批处理无法运行：{reason}</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Cancelled before the first photo.</source>
+        <translation>在处理第一张照片之前已取消。</translation>
+    </message>
+</context>
+<context>
+    <name>CompareView</name>
+    <message>
+        <source>Original</source>
+        <translation>原图</translation>
+    </message>
+    <message>
+        <source>Deblurred</source>
+        <translation>去模糊后</translation>
+    </message>
+    <message>
+        <source>The photo as opened. Wheel or Ctrl++/Ctrl+- to zoom, drag to pan</source>
+        <translation>打开时的照片。滚轮或 Ctrl++/Ctrl+- 缩放，拖动平移</translation>
+    </message>
+    <message>
+        <source>The deblurred result, linked to the original. Hold Space to see the original here</source>
+        <translation>去模糊结果，与原图联动。按住空格键可在此处查看原图</translation>
+    </message>
+</context>
+<context>
+    <name>DifferenceView</name>
+    <message>
+        <source>Change: |deblurred − original|</source>
+        <translation>变化：|去模糊后 − 原图|</translation>
+    </message>
+    <message>
+        <source>Bright = where the network changed the photo most; hold Space for the original</source>
+        <translation>越亮 = 网络改动越大的地方；按住空格键查看原图</translation>
+    </message>
+    <message>
+        <source>largest change {percent:.1f} %</source>
+        <translation>最大变化 {percent:.1f} %</translation>
+    </message>
+</context>
+<context>
+    <name>EngineWorker</name>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Loading {model} weights…</source>
+        <translation>正在加载 {model} 权重…</translation>
+    </message>
+    <message>
+        <source>{model} ready on {device}</source>
+        <translation>{model} 已在 {device} 上就绪</translation>
+    </message>
+    <message>
+        <source>tile {tile} of {tiles}, pass {run} of {passes}</source>
+        <translation>图块 {tile}/{tiles}，第 {run}/{passes} 轮</translation>
+    </message>
+    <message>
+        <source>tile {tile} of {tiles}</source>
+        <translation>图块 {tile}/{tiles}</translation>
+    </message>
+    <message>
+        <source>Deblurring with {model}…</source>
+        <translation>正在用 {model} 去模糊…</translation>
+    </message>
+    <message>
+        <source>Showing {percent:.0f} % of the correction…</source>
+        <translation>正在显示 {percent:.0f} % 的校正效果…</translation>
+    </message>
+    <message>
+        <source>Batch cancelled</source>
+        <translation>批处理已取消</translation>
+    </message>
+    <message>
+        <source>Batch finished</source>
+        <translation>批处理已完成</translation>
+    </message>
+    <message>
+        <source>Out of memory: {error}. Try a smaller tile size or the CPU.</source>
+        <translation>内存不足：{error}。请尝试更小的图块尺寸或改用 CPU。</translation>
+    </message>
+</context>
+<context>
+    <name>ImageView</name>
+    <message>
+        <source>Original (Space)</source>
+        <translation>原图（空格键）</translation>
+    </message>
+</context>
+<context>
+    <name>LanguageMenu</name>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Follow the language of the system</source>
+        <translation>使用系统的语言</translation>
+    </message>
+</context>
+<context>
+    <name>SaveDialog</name>
+    <message>
+        <source>Save Deblurred Photo As</source>
+        <translation>去模糊照片另存为</translation>
+    </message>
+    <message>
+        <source>Where to write the deblurred photo</source>
+        <translation>去模糊照片的保存位置</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Choose the file name and folder</source>
+        <translation>选择文件名和文件夹</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>文件：</translation>
+    </message>
+    <message>
+        <source>File format; the extension follows it</source>
+        <translation>文件格式；扩展名随之改变</translation>
+    </message>
+    <message>
+        <source>Format:</source>
+        <translation>格式：</translation>
+    </message>
+    <message>
+        <source> %</source>
+        <translation> %</translation>
+    </message>
+    <message>
+        <source>JPEG/WebP quality: 90–95 keeps detail; WebP at 100 is lossless</source>
+        <translation>JPEG/WebP 质量：90–95 可保留细节；WebP 为 100 时无损</translation>
+    </message>
+    <message>
+        <source>Quality:</source>
+        <translation>质量：</translation>
+    </message>
+    <message>
+        <source>As the original ({bits}-bit)</source>
+        <translation>与原图相同（{bits} 位）</translation>
+    </message>
+    <message>
+        <source>8-bit</source>
+        <translation>8 位</translation>
+    </message>
+    <message>
+        <source>16-bit</source>
+        <translation>16 位</translation>
+    </message>
+    <message>
+        <source>Bits per channel; 16-bit keeps smooth gradients for further editing (PNG/TIFF)</source>
+        <translation>每通道位数；16 位可保留平滑渐变，便于后期编辑 (PNG/TIFF)</translation>
+    </message>
+    <message>
+        <source>Bit depth:</source>
+        <translation>位深度：</translation>
+    </message>
+    <message>
+        <source>Also save the ½ and ¼ outputs (…_half, …_quarter)</source>
+        <translation>同时保存 ½ 和 ¼ 尺度的输出（…_half、…_quarter）</translation>
+    </message>
+    <message>
+        <source>Write the network&apos;s coarse outputs next to the photo</source>
+        <translation>将网络的粗尺度输出保存在照片旁边</translation>
+    </message>
+    <message>
+        <source>Save As</source>
+        <translation>另存为</translation>
+    </message>
+</context>
+<context>
+    <name>ScalesView</name>
+    <message>
+        <source>Full</source>
+        <translation>原尺寸</translation>
+    </message>
+    <message>
+        <source>The network sees the input at full, ½ and ¼ size (every 2nd / 4th pixel) and restores each; coarse scales are solved first</source>
+        <translation>网络以原尺寸、½ 和 ¼ 尺寸（每隔 2 / 4 个像素取一个）读取输入并分别复原；先求解粗尺度</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>The input at full size</source>
+        <translation>原尺寸的输入</translation>
+    </message>
+    <message>
+        <source>The network&apos;s full-size output, linked to the input above</source>
+        <translation>网络的原尺寸输出，与上方的输入联动</translation>
+    </message>
+    <message>
+        <source>Input {scale}</source>
+        <translation>输入 {scale}</translation>
+    </message>
+    <message>
+        <source>Output {scale}</source>
+        <translation>输出 {scale}</translation>
+    </message>
+    <message>
+        <source>The input at {scale} size, reduced like the network&apos;s input pyramid</source>
+        <translation>{scale} 尺寸的输入，按网络输入金字塔的方式缩小</translation>
+    </message>
+    <message>
+        <source>The network&apos;s {scale}-size output, linked to the input above</source>
+        <translation>网络的 {scale} 尺寸输出，与上方的输入联动</translation>
+    </message>
+    <message>
+        <source>{scale} — {width} × {height}</source>
+        <translation>{scale} — {width} × {height}</translation>
+    </message>
+</context>
+<context>
+    <name>SidePanel</name>
+    <message>
+        <source>Auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>CUDA (NVIDIA GPU)</source>
+        <translation>CUDA（NVIDIA GPU）</translation>
+    </message>
+    <message>
+        <source>MPS (Apple GPU)</source>
+        <translation>MPS（Apple GPU）</translation>
+    </message>
+    <message>
+        <source>Auto (fastest)</source>
+        <translation>自动（最快）</translation>
+    </message>
+    <message>
+        <source>bf16 on CPUs that compute it natively, fp16 on NVIDIA GPUs, else fp32; differences from exact are far below what 8-bit photos show</source>
+        <translation>原生支持 bf16 的 CPU 上用 bf16，NVIDIA GPU 上用 fp16，其余用 fp32；与精确结果的差异远小于 8 位照片能显示的程度</translation>
+    </message>
+    <message>
+        <source>Exact (fp32)</source>
+        <translation>精确 (fp32)</translation>
+    </message>
+    <message>
+        <source>Full float32, as the paper&apos;s code: slower, bit-for-bit reproducible</source>
+        <translation>与论文代码相同的完整 float32：较慢，结果逐位可复现</translation>
+    </message>
+    <message>
+        <source>bf16</source>
+        <translation>bf16</translation>
+    </message>
+    <message>
+        <source>bfloat16: fast on CPUs with AVX512-BF16 or AMX and on recent GPUs, slow elsewhere</source>
+        <translation>bfloat16：在支持 AVX512-BF16 或 AMX 的 CPU 和较新的 GPU 上很快，其他设备上较慢</translation>
+    </message>
+    <message>
+        <source>fp16 (GPU)</source>
+        <translation>fp16 (GPU)</translation>
+    </message>
+    <message>
+        <source>float16 on a GPU; a result that overflows is redone in fp32</source>
+        <translation>在 GPU 上使用 float16；溢出的结果会用 fp32 重新计算</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>MIMO-UNet is fast; MIMO-UNet+ is larger, slower and a little sharper</source>
+        <translation>MIMO-UNet 速度快；MIMO-UNet+ 更大、更慢，结果略清晰</translation>
+    </message>
+    <message>
+        <source>Network:</source>
+        <translation>网络：</translation>
+    </message>
+    <message>
+        <source>Run the photo in 8 flips/rotations and average: slightly better, about 8× slower</source>
+        <translation>将照片做 8 种翻转/旋转分别处理后取平均：效果略好，约慢 8 倍</translation>
+    </message>
+    <message>
+        <source>Where the network runs; Auto picks a GPU when there is one</source>
+        <translation>网络运行的设备；“自动”在有 GPU 时选用 GPU</translation>
+    </message>
+    <message>
+        <source>Device:</source>
+        <translation>设备：</translation>
+    </message>
+    <message>
+        <source>Arithmetic precision of the network</source>
+        <translation>网络的计算精度</translation>
+    </message>
+    <message>
+        <source>Precision:</source>
+        <translation>精度：</translation>
+    </message>
+    <message>
+        <source> px</source>
+        <translation> 像素</translation>
+    </message>
+    <message>
+        <source>Tile size for large photos: Auto sizes tiles from free memory; smaller tiles need less memory and can be cancelled sooner</source>
+        <translation>大照片的分块尺寸：“自动”根据可用内存确定图块大小；图块越小，占用内存越少，取消也越快</translation>
+    </message>
+    <message>
+        <source>Tiles:</source>
+        <translation>分块：</translation>
+    </message>
+    <message>
+        <source>Deblur</source>
+        <translation>去模糊</translation>
+    </message>
+    <message>
+        <source>Preview visible area</source>
+        <translation>预览可见区域</translation>
+    </message>
+    <message>
+        <source>Deblur only the part of the photo in view, at 100 %: see the effect in seconds before running the whole photo (Ctrl+Shift+R)</source>
+        <translation>只对视图中可见的部分按 100 % 去模糊：处理整张照片之前，几秒内即可看到效果 (Ctrl+Shift+R)</translation>
+    </message>
+    <message>
+        <source>Strength</source>
+        <translation>强度</translation>
+    </message>
+    <message>
+        <source>How much of the correction to show and save: lower values blend the result towards the original (keeps grain and texture); changes without a new run</source>
+        <translation>显示和保存多少校正效果：数值越低，结果越接近原图（保留颗粒和纹理）；更改后无需重新运行</translation>
+    </message>
+    <message>
+        <source> %</source>
+        <translation> %</translation>
+    </message>
+    <message>
+        <source>Last run</source>
+        <translation>上次运行</translation>
+    </message>
+    <message>
+        <source>No result yet</source>
+        <translation>尚无结果</translation>
+    </message>
+    <message>
+        <source>Details of the result shown</source>
+        <translation>所显示结果的详细信息</translation>
+    </message>
+    <message>
+        <source>Where the model weights are looked for</source>
+        <translation>查找模型权重的位置</translation>
+    </message>
+    <message>
+        <source>MIMO-UNet++ (≈8× slower)</source>
+        <translation>MIMO-UNet++（约慢 8 倍）</translation>
+    </message>
+    <message>
+        <source>Self-ensemble (≈8× slower)</source>
+        <translation>自集成（约慢 8 倍）</translation>
+    </message>
+    <message>
+        <source>Auto: {device} on this computer</source>
+        <translation>自动：本机上为 {device}</translation>
+    </message>
+    <message>
+        <source>no weights found</source>
+        <translation>未找到权重</translation>
+    </message>
+    <message>
+        <source>{names}: no weights installed (hover here for where to put them)</source>
+        <translation>{names}：未安装权重（将鼠标悬停在此处查看应放置的位置）</translation>
+    </message>
+    <message>
+        <source>All weights are installed</source>
+        <translation>所有权重均已安装</translation>
+    </message>
+</context>
+<context>
+    <name>SplitView</name>
+    <message>
+        <source>Drag the divider (or Shift+Left/Right) to compare; hold Space to see the original</source>
+        <translation>拖动分隔线（或 Shift+左/右方向键）进行对比；按住空格键查看原图</translation>
+    </message>
+    <message>
+        <source>Original</source>
+        <translation>原图</translation>
+    </message>
+    <message>
+        <source>Deblurred</source>
+        <translation>去模糊后</translation>
+    </message>
+</context>
+<context>
+    <name>Viewers</name>
+    <message>
+        <source>Side by side</source>
+        <translation>并排</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>分割</translation>
+    </message>
+    <message>
+        <source>Scales</source>
+        <translation>多尺度</translation>
+    </message>
+    <message>
+        <source>Difference</source>
+        <translation>差异</translation>
+    </message>
+    <message>
+        <source>Open a photo (Ctrl+O) or drop photos here</source>
+        <translation>打开照片 (Ctrl+O)，或将照片拖放到此处</translation>
+    </message>
+    <message>
+        <source>Not deblurred yet: press Deblur (Ctrl+R), or Preview (Ctrl+Shift+R) for the visible area</source>
+        <translation>尚未去模糊：按“去模糊”(Ctrl+R)，或按“预览”(Ctrl+Shift+R) 处理可见区域</translation>
+    </message>
+    <message>
+        <source>Deblur the photo to compare it here</source>
+        <translation>对照片去模糊后即可在此对比</translation>
+    </message>
+    <message>
+        <source>The scales view shows whole-photo runs; a preview has no ½ and ¼ outputs</source>
+        <translation>多尺度视图显示整张照片的运行结果；预览没有 ½ 和 ¼ 尺度的输出</translation>
+    </message>
+</context>
+<context>
+    <name>dialogs</name>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,244 @@
+"""Translations: every text of the window is translated, and the window speaks the chosen language."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import string
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+I18N = REPO / "resources" / "i18n"
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("translations_script", REPO / "scripts" / "translations.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+translations = _load_script()
+
+
+def messages(ts: Path) -> dict[tuple[str, str, str], ET.Element]:
+    """(context, source, disambiguation) -> <message> of a .ts file."""
+    found = {}
+    for context in ET.parse(ts).getroot().iter("context"):
+        for message in context.iter("message"):
+            key = (context.findtext("name"), message.findtext("source"), message.findtext("comment") or "")
+            found[key] = message
+    return found
+
+
+def translated_forms(message: ET.Element) -> list[str] | None:
+    """The finished translation's text(s), None if missing or unfinished."""
+    translation = message.find("translation")
+    if translation is None or translation.get("type") in ("unfinished", "vanished", "obsolete"):
+        return None
+    forms = [form.text or "" for form in translation.iter("numerusform")] if message.get("numerus") == "yes" \
+        else [translation.text or ""]
+    return forms if forms and all(forms) else None
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory) -> dict:
+    """What lupdate finds in the sources now, in a fresh .ts."""
+    ts = tmp_path_factory.mktemp("lupdate") / "deblur_app_xx.ts"
+    translations.lupdate(ts)
+    found = messages(ts)
+    assert len(found) > 150, "lupdate found too few texts: is it reading the sources?"
+    return found
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_every_text_of_the_window_is_translated(extracted, language):
+    """A new English text cannot ship untranslated: run scripts/translations.py and translate it."""
+    committed = messages(I18N / f"deblur_app_{language}.ts")
+    wanted = {key: message for key, message in extracted.items()
+              if language not in translations.PLURAL_ONLY or message.get("numerus") == "yes"}
+    missing = [key for key in wanted if key not in committed]
+    unfinished = [key for key in wanted if key in committed and translated_forms(committed[key]) is None]
+    assert not missing, f"not in deblur_app_{language}.ts (run scripts/translations.py): {missing}"
+    assert not unfinished, f"unfinished in deblur_app_{language}.ts: {unfinished}"
+
+
+def test_lupdate_sees_every_context_as_a_class_or_named_context(extracted):
+    # lupdate's Python parser can mistake a context (e.g. 'QCoreApplication.self'), and then the
+    # translation exists but is never found at run time
+    contexts = {context for context, _source, _comment in extracted}
+    assert all(context.isidentifier() for context in contexts), sorted(contexts)
+
+
+def _placeholders(text: str) -> list[str]:
+    fields = sorted(field for _literal, field, _spec, _conversion in string.Formatter().parse(text) if field is not None)
+    percent = sorted(re.findall(r"%[nvmp]", text))
+    return fields + percent
+
+
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_translations_keep_placeholders_and_accelerators(language):
+    for (context, source, _comment), message in messages(I18N / f"deblur_app_{language}.ts").items():
+        for form in translated_forms(message) or []:
+            assert _placeholders(form) == _placeholders(source), (context, source, form)
+            assert ("&" in form) == ("&" in source), (context, source, form)
+
+
+def test_compiled_translations_are_those_of_the_ts_files(tmp_path):
+    sources = sorted(I18N.glob("deblur_app_*.ts"))
+    assert {ts.stem for ts in sources} >= {"deblur_app_zh_CN", "deblur_app_en"}
+    for ts in sources:
+        fresh = tmp_path / ts.with_suffix(".qm").name
+        translations.lrelease(ts, fresh)
+        committed = ts.with_suffix(".qm")
+        assert committed.is_file() and committed.read_bytes() == fresh.read_bytes(), \
+            f"{committed.name} is out of date: python scripts/translations.py --compile"
+
+
+# -- the language in use
+
+
+def _language_under(environment: dict, setting: str = "system") -> str:
+    code = ("import sys\n"
+            "from PySide6.QtCore import QCoreApplication\n"
+            "from deblur_app.gui import i18n\n"
+            "app = QCoreApplication([])\n"
+            f"language = i18n.install(app, {setting!r})\n"
+            "print(language, QCoreApplication.translate('SidePanel', 'Strength'),"
+            " QCoreApplication.translate('QPlatformTheme', 'Cancel'))\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LC_") and k not in ("LANG", "LANGUAGE")}
+    env.update(environment, PYTHONPATH=str(REPO), PYTHONIOENCODING="utf-8")
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, encoding="utf-8",
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_language_follows_the_system_locale_by_default():
+    assert _language_under({"LANG": "zh_CN.UTF-8"}) == "zh_CN 强度 取消"
+    assert _language_under({"LANG": "en_GB.UTF-8"}) == "en Strength Cancel"
+    # a language without a translation: English throughout, Qt's own buttons included
+    assert _language_under({"LANG": "de_DE.UTF-8"}) == "en Strength Cancel"
+
+
+def test_a_chosen_language_wins_over_the_system_locale():
+    assert _language_under({"LANG": "de_DE.UTF-8"}, "zh_CN") == "zh_CN 强度 取消"
+    assert _language_under({"LANG": "zh_CN.UTF-8"}, "en") == "en Strength Cancel"
+    assert _language_under({"LANG": "zh_CN.UTF-8"}, "tlh") == "zh_CN 强度 取消"  # unknown: as the system
+
+
+def test_available_languages_name_themselves():
+    from deblur_app.gui import i18n
+
+    assert i18n.available_languages() == {"en": "English", "zh_CN": "简体中文"}
+
+
+def test_language_setting_round_trips(tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from deblur_app.gui.settings import AppSettings
+
+    path = str(tmp_path / "settings.ini")
+    settings = AppSettings(QSettings(path, QSettings.Format.IniFormat))
+    assert settings.language == "system"
+    settings.language = "zh_CN"
+    settings.sync()
+    assert AppSettings(QSettings(path, QSettings.Format.IniFormat)).language == "zh_CN"
+
+
+def test_language_menu_offers_system_english_and_chinese_and_remembers_the_choice(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from deblur_app.gui.language_menu import LanguageMenu
+    from deblur_app.gui.settings import AppSettings
+
+    path = str(tmp_path / "settings.ini")
+    menu = LanguageMenu(AppSettings(QSettings(path, QSettings.Format.IniFormat)))
+    qtbot.addWidget(menu)
+    assert [action.text() for action in menu.actions()] == ["System", "English", "简体中文"]
+    assert menu.chosen() == "system" and menu.actions()[0].isChecked()
+    with qtbot.waitSignal(menu.language_chosen) as chosen:
+        menu.actions()[2].trigger()
+    assert chosen.args == ["zh_CN"] and menu.chosen() == "zh_CN"
+
+    reopened = LanguageMenu(AppSettings(QSettings(path, QSettings.Format.IniFormat)))
+    qtbot.addWidget(reopened)
+    assert reopened.chosen() == "zh_CN" and reopened.actions()[2].isChecked()
+    reopened.actions()[1].trigger()
+    assert AppSettings(QSettings(path, QSettings.Format.IniFormat)).language == "en"
+
+
+# -- the window in each language
+
+
+@pytest.fixture(scope="module")
+def gui_weights(tmp_path_factory) -> Path:
+    import torch
+
+    from deblur_app.model.checkpoints import save_checkpoint
+    from deblur_app.model.mimo_unet import build_model
+
+    folder = tmp_path_factory.mktemp("i18n-weights")
+    torch.manual_seed(0)
+    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "i18n test"})
+    return folder
+
+
+@pytest.fixture
+def window_in(qtbot, qapp, gui_weights, tmp_path, monkeypatch):
+    """A main window whose texts are in the given language (translators installed first, as at start-up)."""
+    from PySide6.QtCore import QSettings
+
+    from deblur_app.gui import i18n
+    from deblur_app.gui.main_window import MainWindow
+    from deblur_app.gui.settings import AppSettings
+
+    monkeypatch.setattr("deblur_app.catalog.weights_search_dirs", lambda: [gui_weights])
+    windows = []
+
+    def make(language: str):
+        assert i18n.install(qapp, language) == language
+        window = MainWindow(AppSettings(QSettings(str(tmp_path / f"{language}.ini"), QSettings.Format.IniFormat)))
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: window.engine_info is not None, timeout=60_000)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+    i18n.uninstall(qapp)
+
+
+def _panel_and_batch_texts(window) -> dict[str, str]:
+    window.show_batch()
+    batch = window.batch_dialog
+    return {
+        "model group": window.panel.findChildren(type(window.panel.result_group))[0].title(),
+        "ensemble": window.panel.ensemble_check.text(),
+        "tile auto": window.panel.tile_spin.specialValueText(),
+        "precision auto": window.panel.precision_combo.itemText(0),
+        "batch title": batch.windowTitle(),
+        "batch start": batch.start_button.text(),
+        "batch failures": batch.failures.headerItem().text(0),
+    }
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("zh_CN", {"model group": "模型", "ensemble": "自集成（约慢 8 倍）", "tile auto": "自动",
+               "precision auto": "自动（最快）", "batch title": "批量去模糊", "batch start": "开始",
+               "batch failures": "失败的照片"}),
+    ("en", {"model group": "Model", "ensemble": "Self-ensemble (≈8× slower)", "tile auto": "Auto",
+            "precision auto": "Auto (fastest)", "batch title": "Batch Deblur", "batch start": "Start",
+            "batch failures": "Failed photo"}),
+])
+def test_the_window_speaks_the_chosen_language(qtbot, window_in, language, expected):
+    window = window_in(language)
+    assert _panel_and_batch_texts(window) == expected
