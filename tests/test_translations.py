@@ -242,3 +242,12 @@ def _panel_and_batch_texts(window) -> dict[str, str]:
 def test_the_window_speaks_the_chosen_language(qtbot, window_in, language, expected):
     window = window_in(language)
     assert _panel_and_batch_texts(window) == expected
+
+
+def test_language_menu_is_in_the_view_menu_and_a_choice_says_when_it_applies(qtbot, window_in):
+    window = window_in("en")
+    view_menu = window.menuBar().actions()[1].menu()
+    assert window.language_menu.menuAction() in view_menu.actions()
+    window.language_menu.choose("zh_CN")
+    assert window.settings.language == "zh_CN"
+    assert "next start" in window.statusBar().currentMessage()

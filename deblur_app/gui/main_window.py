@@ -35,6 +35,7 @@ from . import dialogs
 from .about import AboutDialog
 from .batch_dialog import BatchDialog
 from .icons import app_icon, icon
+from .language_menu import LanguageMenu
 from .photos import Photo, shown_for
 from .qtimage import pixmaps
 from .save_dialog import SaveDialog
@@ -210,6 +211,11 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.act_next)
         view_menu.addAction(self.act_previous)
+        view_menu.addSeparator()
+        self.language_menu = LanguageMenu(self.settings, self)
+        self.language_menu.language_chosen.connect(
+            lambda _code: self.statusBar().showMessage(self.tr("The new language is used from the next start"), 10000))
+        view_menu.addMenu(self.language_menu)
         run_menu = bar.addMenu("&Process")
         for action in (self.act_deblur, self.act_preview, self.act_cancel):
             run_menu.addAction(action)

@@ -447,6 +447,13 @@
     </message>
 </context>
 <context>
+    <name>MainWindow</name>
+    <message>
+        <source>The new language is used from the next start</source>
+        <translation>新的语言将在下次启动时生效</translation>
+    </message>
+</context>
+<context>
     <name>SaveDialog</name>
     <message>
         <source>Save Deblurred Photo As</source>
