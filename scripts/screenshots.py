@@ -2,9 +2,13 @@
 
 Runs the real window on a real X server (Xvfb), deblurs a synthetically
 blurred CC0 photo with the shipped weights and saves ``window.grab()`` of each
-view mode to ``docs/``:
+view mode to ``docs/``, then the window in Simplified Chinese
+(``docs/screenshot-zh_CN.png``, for README.zh-CN.md):
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python scripts/screenshots.py
+    python scripts/screenshots.py --languages zh_CN     # only the Chinese window
+
+The Chinese texts need a CJK font on the machine (Debian/Ubuntu: apt-get install fonts-noto-cjk).
 
 Without a DISPLAY the script re-runs itself under ``xvfb-run`` when that is
 installed. The photo is scikit-image's ``coffee.png`` (CC0), blurred with a
@@ -81,7 +85,10 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     parser.add_argument("--photo", type=Path, default=PHOTO)
     parser.add_argument("--size", default="1280x800", help="window size, WxH")
+    parser.add_argument("--languages", default="en,zh_CN",
+                        help="en: every view and the batch dialog in English; zh_CN: the window in Chinese")
     args = parser.parse_args()
+    languages = args.languages.split(",")
 
     if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
         if shutil.which("xvfb-run") and not os.environ.get("DEBLUR_SCREENSHOTS_CHILD"):
@@ -93,22 +100,37 @@ def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     sys.path.insert(0, str(REPO))
 
-    from PySide6.QtCore import QSettings
-
     from deblur_app.gui import dialogs
     from deblur_app.gui.app import make_application
-    from deblur_app.gui.main_window import MainWindow
-    from deblur_app.gui.settings import AppSettings
 
-    width, height = (int(v) for v in args.size.split("x"))
     work = Path(tempfile.mkdtemp(prefix="deblur-shots-"))
     photo = blurred_photo(args.photo, work)
     errors: list[str] = []
     dialogs.show_error = lambda _parent, title, reason, details="": errors.append(f"{title}: {reason}")
     dialogs.confirm = lambda *_a, **_k: True
-
     app = make_application()
-    settings = AppSettings(QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat))
+    args.out.mkdir(parents=True, exist_ok=True)
+    if "en" in languages:
+        english_shots(app, photo, work, args, errors)
+    if "zh_CN" in languages:
+        chinese_shot(app, photo, work, args, errors)
+    (args.out / "README-screenshots.md").write_text(
+        "# Screenshots\n\nMade by `scripts/screenshots.py` (the real window under Xvfb, the shipped "
+        "`weights/mimo-unet.safetensors`).\n\n" + CREDIT + "\n"
+    )
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def deblurred_window(app, photo: Path, work: Path, args, errors: list[str], name: str):
+    """A main window (own settings) showing ``photo`` deblurred."""
+    from PySide6.QtCore import QSettings
+
+    from deblur_app.gui.main_window import MainWindow
+    from deblur_app.gui.settings import AppSettings
+
+    width, height = (int(v) for v in args.size.split("x"))
+    settings = AppSettings(QSettings(str(work / f"{name}.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings)
     window.resize(width, height)
     window.show()
@@ -117,10 +139,8 @@ def main() -> int:
     wait_for(app, lambda: window.current_photo() is not None and window.current_photo().loaded or errors, 60, "the photo")
     if errors:
         raise SystemExit("screenshots: " + "; ".join(errors))
-    args.out.mkdir(parents=True, exist_ok=True)
     settle(app)
-    size = save_png(window.grab(), args.out / "screenshot-opened.png")
-    print(f"opened: {size // 1024} KB")
+    opened = window.grab()
 
     results = []
     window.run_finished.connect(results.append)
@@ -129,6 +149,35 @@ def main() -> int:
     if errors:
         raise SystemExit("screenshots: " + "; ".join(errors))
     print(f"deblurred in {results[0].seconds:.1f} s on {results[0].device} ({results[0].precision})")
+    return window, opened
+
+
+def close(window) -> None:
+    for photo_state in window.photos.values():
+        photo_state.saved_path = photo_state.saved_path or photo_state.path
+    window.close()
+
+
+def chinese_shot(app, photo: Path, work: Path, args, errors: list[str]) -> None:
+    """The side-by-side view with every text in Simplified Chinese (translators installed first, as at start-up)."""
+    from deblur_app.gui import i18n
+
+    if i18n.install(app, "zh_CN") != "zh_CN":
+        raise SystemExit("screenshots: no zh_CN translation in resources/i18n")
+    window, _opened = deblurred_window(app, photo, work, args, errors, "zh_CN")
+    window.set_view_mode("side")
+    window.viewers.fit()
+    settle(app)
+    size = save_png(window.grab(), args.out / "screenshot-zh_CN.png")
+    print(f"zh_CN: {size // 1024} KB")
+    close(window)
+    i18n.uninstall(app)
+
+
+def english_shots(app, photo: Path, work: Path, args, errors: list[str]) -> None:
+    window, opened = deblurred_window(app, photo, work, args, errors, "en")
+    size = save_png(opened, args.out / "screenshot-opened.png")
+    print(f"opened: {size // 1024} KB")
 
     shots = {"side": "side-by-side", "split": "split", "scales": "scales", "difference": "difference"}
     for mode, name in shots.items():
@@ -154,16 +203,7 @@ def main() -> int:
     size = save_png(dialog.grab(), args.out / "screenshot-batch.png")
     print(f"batch dialog: {size // 1024} KB")
     dialog.hide()
-
-    (args.out / "README-screenshots.md").write_text(
-        "# Screenshots\n\nMade by `scripts/screenshots.py` (the real window under Xvfb, the shipped "
-        "`weights/mimo-unet.safetensors`).\n\n" + CREDIT + "\n"
-    )
-    for photo_state in window.photos.values():
-        photo_state.saved_path = photo_state.saved_path or photo_state.path
-    window.close()
-    shutil.rmtree(work, ignore_errors=True)
-    return 0
+    close(window)
 
 
 if __name__ == "__main__":
