@@ -1,13 +1,33 @@
-"""Finding weights for each variant: explicit path, bundled weights/, user data folder."""
+"""Finding weights for each variant and saying where they come from.
+
+Each variant's weights are looked for under fixed names in the weights folders
+(the app's own ``weights/`` and the user weights folder, see ``resources``):
+
+- ``published``: the paper's release under its published name (``MIMO-UNet.pkl``);
+- ``user``: files the user installed (``mimo-unet.user.pth`` ...) or trained
+  (``mimo-unet.safetensors`` outside the app's folder);
+- ``starter``: the weights this project ships in its own ``weights/`` folder.
+
+The first of these that exists is used: the paper's weights beat anything
+else, and the weak starter weights are the last resort.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model.checkpoints import CheckpointError, read_state_dict
 from .model.mimo_unet import VARIANTS, Variant
-from .resources import weights_search_dirs
+from .resources import bundled_weights_dir, weights_search_dirs
+
+# the formats a weights file may have (a zip holding one is accepted on install)
+WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt", ".pkl")
+PROVENANCES = ("published", "user", "starter")  # also the order of preference
+PROVENANCE_TEXT = {
+    "published": "the paper's weights: the authors' release for research use, trained on GoPro",
+    "user": "installed by you",
+    "starter": "this project's starter weights: weak on real photos (see weights/README.md)",
+}
 
 
 class WeightsNotFound(Exception):
@@ -18,30 +38,52 @@ class WeightsNotFound(Exception):
 class WeightsFile:
     variant: Variant
     path: Path
-    kind: str  # "published" or "project"
+    kind: str  # one of PROVENANCES
+
+
+def user_file_name(variant: Variant, suffix: str) -> str:
+    """The name a weights file installed by the user gets, keeping its format: mimo-unet.user.pth."""
+    return f"{Path(variant.own_file).stem}.user{suffix}"
 
 
 def candidate_files(variant: Variant) -> list[WeightsFile]:
-    """Every place a variant's weights may be, in priority order (published first)."""
-    candidates = []
-    for folder in weights_search_dirs():
-        candidates.append(WeightsFile(variant, folder / variant.published_file, "published"))
-        candidates.append(WeightsFile(variant, folder / variant.own_file, "project"))
-    return candidates
+    """Every place a variant's weights may be, in the order they are preferred."""
+    folders = weights_search_dirs()
+    bundled = bundled_weights_dir()
+    published = [WeightsFile(variant, f / variant.published_file, "published") for f in folders]
+    user = [WeightsFile(variant, f / user_file_name(variant, s), "user") for f in folders for s in WEIGHTS_SUFFIXES]
+    user += [WeightsFile(variant, f / variant.own_file, "user") for f in folders if f != bundled]
+    starter = [WeightsFile(variant, f / variant.own_file, "starter") for f in folders if f == bundled]
+    return published + user + starter
+
+
+def installed_files(variant_key: str) -> list[WeightsFile]:
+    """The variant's weights files present, the one in use first."""
+    return [c for c in candidate_files(VARIANTS[variant_key]) if c.path.is_file()]
 
 
 def find_weights(variant_key: str) -> WeightsFile:
-    variant = VARIANTS[variant_key]
+    found = installed_files(variant_key)
+    if not found:
+        raise WeightsNotFound(missing_weights_message(VARIANTS[variant_key]))
+    return found[0]
+
+
+def classify(path: Path, variant: Variant) -> WeightsFile:
+    """The provenance of any weights file, e.g. one given with --weights."""
+    path = Path(path)
     for candidate in candidate_files(variant):
-        if candidate.path.is_file():
+        if candidate.path == path:
             return candidate
-    raise WeightsNotFound(missing_weights_message(variant))
+    kind = "published" if path.name == variant.published_file else "user"
+    return WeightsFile(variant, path, kind)
 
 
 def missing_weights_message(variant: Variant) -> str:
     folders = " or ".join(str(f) for f in weights_search_dirs())
     return (
-        f"no {variant.display_name} weights found: put {variant.published_file} (the paper's release) "
+        f"no {variant.display_name} weights found: run `deblur-app weights download {variant.key}` "
+        f"(the paper's release, {variant.published_file}), put {variant.published_file} "
         f"or {variant.own_file} into {folders}, or pass --weights PATH"
     )
 
@@ -57,13 +99,17 @@ def available_weights() -> dict[str, WeightsFile | None]:
 
 
 def describe(weights: WeightsFile) -> str:
-    """One line of provenance, read from the file's own metadata where it has some."""
+    """One line of provenance: the kind, then what the file's own metadata says where it has some."""
+    text = f"{weights.kind}: {PROVENANCE_TEXT[weights.kind]}"
     if weights.kind == "published":
-        return "published weights of the paper (trained on GoPro)"
+        return text
+    from .model.checkpoints import CheckpointError, read_state_dict
+
     try:
         _, metadata = read_state_dict(weights.path)
     except CheckpointError as error:
-        return f"unreadable: {error}"
-    origin = metadata.get("trained_by", "project weights")
+        return f"{text}; unreadable: {error}"
+    origin = metadata.get("trained_by")
     psnr = metadata.get("val_psnr")
-    return f"{origin}; validation {psnr} dB" if psnr else origin
+    details = "; ".join(part for part in (origin, f"validation {psnr} dB" if psnr else "") if part)
+    return f"{text}; {details}" if details else text

@@ -8,7 +8,7 @@ import sys
 from .. import __version__
 from ..catalog import available_weights, describe, missing_weights_message
 from ..model.mimo_unet import VARIANTS
-from ..resources import weights_search_dirs
+from ..resources import user_weights_dir, weights_search_dirs
 
 
 def _version(module_name: str) -> str:
@@ -39,6 +39,7 @@ def run_info() -> int:
         else:
             print(f"  {name}: {found.path} — {describe(found)}")
     print(f"  searched: {', '.join(str(d) for d in weights_search_dirs())}")
+    print(f"  installs go to {user_weights_dir()} (deblur-app weights list|download|install|remove)")
     try:
         from PySide6 import __version__ as qt_version
     except ImportError:

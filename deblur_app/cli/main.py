@@ -9,7 +9,7 @@ from pathlib import Path
 from .. import __version__
 from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, add_model_options, error
 
-SUBCOMMANDS = ("deblur", "batch", "info", "train", "eval", "gui")
+SUBCOMMANDS = ("deblur", "batch", "info", "weights", "train", "eval", "gui")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deblur-app",
@@ -33,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_model_options(batch)
 
     commands.add_parser("info", help="devices, installed weights and versions")
+
+    from .weights import add_weights_parser
+
+    add_weights_parser(commands)
 
     gui = commands.add_parser("gui", help="open the window")
     gui.add_argument("photos", nargs="*", type=Path)
@@ -65,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
             from .info import run_info
 
             return run_info()
+        if args.command == "weights":
+            from .weights import run_weights
+
+            return run_weights(args)
         if args.command in ("deblur", "batch"):
             from .deblur import run_batch, run_deblur
 

@@ -91,8 +91,9 @@ def _read_torch_pickle(path: Path) -> dict[str, torch.Tensor]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        message = _first_line(error)
-        if "weights_only" in message or "Unsupported global" in message or "GLOBAL" in message:
+        message, full_text = _first_line(error), str(error)
+        # torch's message starts with advice ("Weights only load failed ...") and names the refused global later
+        if any(sign in full_text for sign in ("weights_only", "Weights only load failed", "Unsupported global", "GLOBAL")):
             raise CheckpointError(
                 f"{path}: refused: the file contains Python objects other than tensors "
                 "(a checkpoint should hold weights only; it was not executed)"

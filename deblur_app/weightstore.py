@@ -1,0 +1,389 @@
+"""The weights manager: download, install, list and remove weights files.
+
+Shared by ``deblur-app weights`` and the window's Weights dialog; knows no Qt
+and imports torch only to verify a file. Every file is treated as untrusted:
+it lands in a private staging folder inside the user weights folder, is read
+safely and strictly as the variant it claims to be (``model.checkpoints``),
+and only then is moved into place with one atomic rename. Whatever goes
+wrong (no network, a web page instead of the file, a truncated or wrong
+file, a full disk, a cancel) raises ``WeightsError`` with one line and
+leaves nothing behind.
+
+Downloads use gdown: it handles Google Drive's virus-scan confirmation pages
+and cookies, and offers progress and cancel, which hand-written HTTP would
+have to re-implement.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import tempfile
+import threading
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .resources import user_weights_dir
+
+# The authors' release (github.com/chosj95/MIMO-UNet, README section "Model"): Google Drive file ids.
+PUBLISHED_DRIVE_IDS = {
+    "mimo-unet": "1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx",
+    "mimo-unet+": "166sufeHcdDTgXHNbCRzTC4T6DzuflB5m",
+}
+WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt", ".pkl")  # as catalog.WEIGHTS_SUFFIXES; no torch import here
+INSTALLABLE_SUFFIXES = WEIGHTS_SUFFIXES + (".zip",)
+MAX_WEIGHTS_BYTES = 2 << 30  # the published MIMO-UNet+ is about 65 MB; this only bounds a zip member
+CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 20, 60
+_DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
+
+DownloadProgress = Callable[[int, "int | None"], None]  # (bytes so far, total bytes or None)
+
+
+class WeightsError(Exception):
+    """A weights file could not be downloaded, installed or removed; str() is one line."""
+
+
+class WeightsCancelled(WeightsError):
+    """The user stopped a download; nothing was installed."""
+
+
+class AlreadyInstalled(WeightsError):
+    """The destination exists and replacing it was not allowed."""
+
+    def __init__(self, message: str, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+@dataclass(frozen=True)
+class InstalledWeights:
+    variant: str  # a key of VARIANTS
+    display_name: str
+    path: Path
+    provenance: str  # "published", "user" or "starter"
+    size: int
+    in_use: bool
+
+    @property
+    def removable(self) -> bool:
+        return self.path.parent == user_weights_dir()
+
+    def sha256(self) -> str:
+        return file_sha256(self.path)
+
+
+# ----------------------------------------------------------------------------- looking
+
+
+def browser_link(variant_key: str) -> str:
+    return f"https://drive.google.com/file/d/{PUBLISHED_DRIVE_IDS[variant_key]}/view"
+
+
+def is_weights_file(path: Path) -> bool:
+    return Path(path).suffix.lower() in INSTALLABLE_SUFFIXES and Path(path).is_file()
+
+
+def installed() -> list[InstalledWeights]:
+    """Every weights file the app can see, variant by variant, the one in use first."""
+    from .catalog import installed_files
+    from .model.mimo_unet import VARIANTS
+
+    found = []
+    for key, variant in VARIANTS.items():
+        for index, weights in enumerate(installed_files(key)):
+            found.append(InstalledWeights(key, variant.display_name, weights.path, weights.kind,
+                                          weights.path.stat().st_size, in_use=index == 0))
+    return found
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def variant_display_name(variant_key: str) -> str:
+    from .model.mimo_unet import VARIANTS
+
+    return VARIANTS[variant_key].display_name
+
+
+# ----------------------------------------------------------------------------- downloading
+
+
+def download(
+    variant_key: str,
+    source: str | None = None,
+    progress: DownloadProgress | None = None,
+    cancel: threading.Event | None = None,
+    overwrite: bool = False,
+) -> Path:
+    """Download a variant's published weights (or a mirror's copy at ``source``), verify, install.
+
+    Returns the installed path. Raises AlreadyInstalled before any download when
+    the file is there and ``overwrite`` is false, WeightsCancelled when ``cancel``
+    is set, WeightsError for everything else.
+    """
+    from .model.mimo_unet import VARIANTS
+
+    variant = VARIANTS[variant_key]
+    link = browser_link(variant_key)
+    advice = f"download it in a browser from {link}, then use Install from file (deblur-app weights install FILE)"
+    folder = user_weights_dir()
+    destination = folder / variant.published_file
+    if destination.exists() and not overwrite:
+        raise AlreadyInstalled(f"{variant.display_name}: already installed at {destination}", destination)
+    if source is not None and not source.lower().startswith(("http://", "https://")):
+        raise WeightsError(f"--source must be an http(s) URL, not {source!r}")
+    with _staging(folder, f"{variant.display_name}: could not create the weights folder {folder}") as staging:
+        try:
+            downloaded = _fetch(variant_key, source, staging, folder, progress, cancel)
+            checkpoint_file, _name = _unpack(downloaded, downloaded.name, staging, prefer_name=variant.published_file)
+            _verify(checkpoint_file, expected_variant=variant_key)
+            _put_in_place(checkpoint_file, destination, overwrite)
+        except WeightsCancelled:
+            raise WeightsCancelled(f"{variant.display_name}: download cancelled; nothing was installed") from None
+        except WeightsError as error:
+            raise WeightsError(f"{variant.display_name}: {error}; {advice}") from None
+    return destination
+
+
+def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
+           progress: DownloadProgress | None, cancel: threading.Event | None) -> Path:
+    import gdown
+    import requests
+    from gdown.exceptions import DownloadCancelled, DownloadError, FileURLRetrievalError
+
+    target = staging / "download"
+    checked_space = False
+
+    def on_chunk(done: int, total: int | None) -> None:
+        nonlocal checked_space
+        if not checked_space and total:
+            checked_space = True
+            free = shutil.disk_usage(folder).free
+            if free < 2 * total:  # the download and, for a zip, its unpacked copy
+                raise WeightsError(f"not enough free space in {folder} ({_mb(free)} free, {_mb(2 * total)} needed)")
+        if progress is not None:
+            progress(done, total)
+
+    where = source or "Google Drive"
+    try:
+        gdown.download(
+            url=source, id=None if source else PUBLISHED_DRIVE_IDS[variant_key], output=str(target),
+            quiet=True, progress=on_chunk, cancel=cancel, use_cookies=source is None,
+            timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
+        )
+    except DownloadCancelled:
+        raise WeightsCancelled("cancelled") from None
+    except FileURLRetrievalError:
+        raise WeightsError("Google Drive did not hand out the file (its download quota may be exceeded, "
+                           "or the link needs a browser)") from None
+    except DownloadError as error:
+        raise WeightsError(f"the download failed ({_first_line(error)})") from None
+    except requests.exceptions.HTTPError as error:
+        status = error.response.status_code if error.response is not None else "an error"
+        raise WeightsError(f"{where} answered HTTP {status}") from None
+    except requests.exceptions.Timeout:
+        raise WeightsError(f"{where} did not answer in time (no network?)") from None
+    except requests.exceptions.ConnectionError:
+        raise WeightsError(f"cannot connect to {where} (no network?)") from None
+    except requests.exceptions.RequestException as error:
+        raise WeightsError(f"the download failed ({_first_line(error)})") from None
+    except OSError as error:
+        raise _os_error(error, folder) from None
+    if cancel is not None and cancel.is_set():
+        raise WeightsCancelled("cancelled")
+    if not target.is_file():
+        raise WeightsError(f"{where} sent no file")
+    return target
+
+
+# ----------------------------------------------------------------------------- installing from a file
+
+
+def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
+    """Install a .pkl/.pth/.pt/.safetensors file (or a zip holding one) into the user weights folder.
+
+    The variant is read from the file's keys; a file under the published name of
+    that variant is installed as the published weights, anything else as the
+    user's own. Raises AlreadyInstalled if that would replace a file and
+    ``overwrite`` is false, WeightsError if the file is unsafe or unknown.
+    """
+    from .catalog import user_file_name
+    from .model.mimo_unet import VARIANTS
+
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"{path}: {'is a folder' if path.is_dir() else 'file not found'}")
+    if path.suffix.lower() not in INSTALLABLE_SUFFIXES:
+        raise WeightsError(f"{path}: not a weights file (expected .pkl, .pth, .pt, .safetensors or a .zip holding one)")
+    folder = user_weights_dir()
+    with _staging(folder, f"{path}: could not create the weights folder {folder}") as staging:
+        try:
+            copied = _copy_in(path, staging / f"incoming{path.suffix.lower()}", folder)
+            checkpoint_file, inner_name = _unpack(copied, path.name, staging)
+            variant = VARIANTS[_verify(checkpoint_file)]
+        except WeightsError as error:
+            raise WeightsError(f"{path}: {error}") from None
+        if inner_name == variant.published_file:
+            destination, provenance = folder / variant.published_file, "published"
+        else:
+            destination = folder / user_file_name(variant, checkpoint_file.suffix.lower())
+            provenance = "user"
+        replaced = [folder / user_file_name(variant, s) for s in WEIGHTS_SUFFIXES] if provenance == "user" else []
+        existing = [p for p in {destination, *replaced} if p.exists()]
+        if existing and not overwrite:
+            raise AlreadyInstalled(
+                f"{path}: {variant.display_name} weights are already installed at {existing[0]} "
+                "(replace them with --overwrite)", existing[0])
+        try:
+            _put_in_place(checkpoint_file, destination, overwrite=True)
+        except WeightsError as error:
+            raise WeightsError(f"{path}: {error}") from None
+    for other in existing:  # the user's file in another format would shadow or duplicate the new one
+        if other != destination:
+            other.unlink(missing_ok=True)
+    return InstalledWeights(variant.key, variant.display_name, destination, provenance,
+                            destination.stat().st_size, in_use=_in_use(variant.key, destination))
+
+
+def remove(name: str) -> Path:
+    """Remove an installed weights file, named by its file name or by variant (when it has one file)."""
+    from .model.mimo_unet import VARIANTS
+
+    everything = installed()
+    matches = [w for w in everything if w.path.name == name]
+    if not matches and name.lower() in VARIANTS:
+        matches = [w for w in everything if w.variant == name.lower() and w.removable]
+        if len(matches) > 1:
+            names = ", ".join(w.path.name for w in matches)
+            raise WeightsError(f"{name}: several files are installed ({names}); name the one to remove")
+    if not matches:
+        raise WeightsError(f"{name}: no such installed weights (see `deblur-app weights list`)")
+    weights = matches[0]
+    if not weights.removable:
+        raise WeightsError(f"{weights.path}: ships with the app and cannot be removed")
+    try:
+        weights.path.unlink()
+    except OSError as error:
+        raise WeightsError(f"{weights.path}: cannot remove it ({error.strerror or error})") from None
+    return weights.path
+
+
+# ----------------------------------------------------------------------------- shared steps
+
+
+def _staging(folder: Path, failure: str):
+    """A private folder beside the destination (so the final rename is atomic), always removed."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder))
+    except OSError as error:
+        raise WeightsError(f"{failure} ({error.strerror or error})") from None
+    return _RemovedAfter(staging)
+
+
+class _RemovedAfter:
+    def __init__(self, staging: Path) -> None:
+        self.staging = staging
+
+    def __enter__(self) -> Path:
+        return self.staging
+
+    def __exit__(self, *_exc) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _copy_in(source: Path, target: Path, folder: Path) -> Path:
+    try:
+        shutil.copyfile(source, target)
+    except OSError as error:
+        raise _os_error(error, folder) from None
+    return target
+
+
+def _unpack(path: Path, name: str, staging: Path, prefer_name: str = "") -> tuple[Path, str]:
+    """The checkpoint file and its own name: ``path`` itself, or the weights file a zip holds, extracted."""
+    _refuse_web_page(path)
+    if not zipfile.is_zipfile(path):
+        return path, name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+                return path, name  # torch.save's own format is a zip: the file is the checkpoint
+            members = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename
+                       and Path(i.filename).suffix.lower() in WEIGHTS_SUFFIXES]
+            chosen = [m for m in members if Path(m.filename).name == prefer_name] or members
+            if not chosen:
+                raise WeightsError("the zip holds no weights file (.pkl, .pth, .pt or .safetensors)")
+            if len(chosen) > 1:
+                listed = ", ".join(Path(m.filename).name for m in chosen[:4])
+                raise WeightsError(f"the zip holds several weights files ({listed}); unpack it and install one")
+            member = chosen[0]
+            if member.file_size > MAX_WEIGHTS_BYTES:
+                raise WeightsError(f"{member.filename} in the zip is {_mb(member.file_size)}, too large for weights")
+            target = staging / f"unpacked{Path(member.filename).suffix.lower()}"
+            with archive.open(member) as inner, open(target, "wb") as out:
+                shutil.copyfileobj(inner, out, 1 << 20)
+            return target, Path(member.filename).name
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as error:
+        raise WeightsError(f"a damaged zip ({_first_line(error)})") from None
+    except OSError as error:
+        raise _os_error(error, staging.parent) from None
+
+
+def _refuse_web_page(path: Path) -> None:
+    with open(path, "rb") as handle:
+        head = handle.read(1024).lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in head:
+        raise WeightsError("received a web page instead of the weights (Google Drive shows one when its "
+                           "download quota is exceeded or it wants a sign-in)")
+
+
+def _verify(path: Path, expected_variant: str | None = None) -> str:
+    """Read the file safely and strictly as a known variant; returns the variant key."""
+    from .model.checkpoints import CheckpointError, load_checkpoint
+
+    try:
+        checkpoint = load_checkpoint(path, expected_variant=expected_variant)
+    except CheckpointError as error:
+        raise WeightsError(str(error).removeprefix(f"{path}: ")) from None
+    return checkpoint.variant.key
+
+
+def _put_in_place(staged: Path, destination: Path, overwrite: bool) -> None:
+    if destination.exists() and not overwrite:
+        raise AlreadyInstalled(f"{destination} appeared meanwhile; nothing was replaced", destination)
+    try:
+        os.replace(staged, destination)
+    except OSError as error:
+        raise _os_error(error, destination.parent) from None
+
+
+def _in_use(variant_key: str, path: Path) -> bool:
+    from .catalog import find_weights
+
+    return find_weights(variant_key).path == path
+
+
+def _os_error(error: OSError, folder: Path) -> WeightsError:
+    if error.errno in _DISK_FULL:
+        return WeightsError(f"the disk holding {folder} is full")
+    return WeightsError(f"{error.strerror or error} ({getattr(error, 'filename', None) or folder})")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e6:.1f} MB"
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:200]

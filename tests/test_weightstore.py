@@ -1,0 +1,343 @@
+"""The weights manager: download from a local HTTP server, verify, install, list, remove.
+
+No test reaches the internet: ``--source`` points at an http.server in a thread
+serving checkpoints built from the conformance key lists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import io
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from conftest import conformance_state_dict
+
+from deblur_app import imagefiles, weightstore
+from deblur_app.cli.main import main
+from deblur_app.resources import bundled_weights_dir
+
+DRIVE_LINK = "https://drive.google.com/file/d/1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx/view"
+
+
+class Route:
+    def __init__(self, body: bytes, announced: int | None = None, piece: int = 0, pause: float = 0.0,
+                 content_type: str = "application/octet-stream") -> None:
+        self.body, self.announced, self.piece, self.pause, self.content_type = body, announced, piece, pause, content_type
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, Route] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        route = self.routes.get(self.path)
+        if route is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", route.content_type)
+        self.send_header("Content-Length", str(route.announced or len(route.body)))
+        self.end_headers()
+        piece = route.piece or len(route.body)
+        try:
+            for start in range(0, len(route.body), piece):
+                self.wfile.write(route.body[start:start + piece])
+                self.wfile.flush()
+                if route.pause:
+                    time.sleep(route.pause)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client cancelled
+        if route.announced:
+            self.close_connection = True
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    Handler.routes = {}
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", Handler.routes
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def checkpoint_bytes(variant: str) -> bytes:
+    buffer = io.BytesIO()
+    torch.save({"model": conformance_state_dict(variant)}, buffer)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def unet_bytes() -> bytes:
+    return checkpoint_bytes("mimo-unet")
+
+
+@pytest.fixture(scope="module")
+def plus_bytes() -> bytes:
+    return checkpoint_bytes("mimo-unet+")
+
+
+def zipped(name: str, data: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.txt", "weights inside")
+        archive.writestr(f"release/{name}", data)
+    return buffer.getvalue()
+
+
+class Evil:
+    """Unpickling this would create ``marker``: a stand-in for code a malicious checkpoint runs."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+@pytest.fixture
+def user_folder(tmp_path, monkeypatch) -> Path:
+    """The user weights folder, in a temp folder (platformdirs follows XDG_DATA_HOME)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    folder = weightstore.user_weights_dir()
+    assert str(folder).startswith(str(tmp_path))
+    return folder
+
+
+def leftovers(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*")) if folder.exists() else []
+
+
+# ----------------------------------------------------------------------------- download
+
+
+def test_download_verifies_installs_and_deblur_then_uses_it(server, unet_bytes, user_folder, tmp_path, photo_like):
+    url, routes = server
+    routes["/MIMO-UNet.pkl"] = Route(unet_bytes, piece=1 << 20)
+    seen = []
+    installed = weightstore.download("mimo-unet", source=f"{url}/MIMO-UNet.pkl", progress=lambda d, t: seen.append((d, t)))
+    assert installed == user_folder / "MIMO-UNet.pkl"
+    assert installed.read_bytes() == unet_bytes
+    assert leftovers(user_folder) == [installed]  # the staging folder is gone
+    assert seen[-1] == (len(unet_bytes), len(unet_bytes)) and len(seen) > 1
+    listed = {w.path: w for w in weightstore.installed()}
+    assert listed[installed].provenance == "published" and listed[installed].in_use
+    starter = bundled_weights_dir() / "mimo-unet.safetensors"
+    if starter.exists():  # the shipped starter weights are still there, just no longer used
+        assert not listed[starter].in_use and listed[starter].provenance == "starter"
+
+    photo = tmp_path / "photo.png"
+    imagefiles.save_image(photo, photo_like(48, 64))
+    source = tmp_path / "source.pkl"
+    source.write_bytes(unet_bytes)
+    runs = {}
+    for name, extra in (("installed", []), ("explicit", ["--weights", str(source)])):
+        runs[name] = tmp_path / f"{name}.png"
+        assert main(["deblur", str(photo), "-o", str(runs[name]), "--precision", "fp32", "--backend", "torch", *extra]) == 0
+    pixels = {name: imagefiles.load_image(path).pixels for name, path in runs.items()}
+    np.testing.assert_array_equal(pixels["installed"], pixels["explicit"])
+
+
+def test_download_of_a_zip_installs_the_checkpoint_inside(server, unet_bytes, user_folder):
+    url, routes = server
+    routes["/release.zip"] = Route(zipped("MIMO-UNet.pkl", unet_bytes))
+    installed = weightstore.download("mimo-unet", source=f"{url}/release.zip")
+    assert installed.read_bytes() == unet_bytes
+    assert leftovers(user_folder) == [installed]
+
+
+def test_installed_weights_are_not_downloaded_again_without_overwrite(server, unet_bytes, user_folder):
+    url, routes = server
+    routes["/again.pkl"] = Route(unet_bytes)
+    (user_folder).mkdir(parents=True)
+    (user_folder / "MIMO-UNet.pkl").write_bytes(b"placeholder")
+    with pytest.raises(weightstore.AlreadyInstalled):
+        weightstore.download("mimo-unet", source=f"{url}/again.pkl")
+    assert (user_folder / "MIMO-UNet.pkl").read_bytes() == b"placeholder"
+    weightstore.download("mimo-unet", source=f"{url}/again.pkl", overwrite=True)
+    assert (user_folder / "MIMO-UNet.pkl").read_bytes() == unet_bytes
+
+
+def bad_downloads(unet_bytes: bytes, plus_bytes: bytes, marker: Path) -> dict[str, tuple[Route, str]]:
+    evil = io.BytesIO()
+    torch.save({"model": {"Encoder.0.layers.0.main.0.main.0.weight": Evil(marker)}}, evil)
+    quota_page = (b"<!DOCTYPE html><html><head><title>Google Drive - Quota exceeded</title></head>"
+                  b"<body>Too many users have viewed or downloaded this file recently.</body></html>")
+    return {
+        "html": (Route(quota_page, content_type="text/html"), "web page instead of the weights"),
+        "truncated": (Route(unet_bytes[: len(unet_bytes) // 2]), "truncated or corrupt"),
+        "cut-off": (Route(unet_bytes[: len(unet_bytes) // 3], announced=len(unet_bytes)), "download failed"),
+        "wrong-variant": (Route(plus_bytes), "holds MIMO-UNet+ weights"),
+        "malicious": (Route(evil.getvalue()), "refused"),
+        "missing": (None, "HTTP 404"),
+    }
+
+
+@pytest.mark.parametrize("case", ["html", "truncated", "cut-off", "wrong-variant", "malicious", "missing"])
+def test_bad_downloads_are_refused_in_one_line_leaving_nothing(case, server, unet_bytes, plus_bytes, user_folder,
+                                                               tmp_path, capsys):
+    url, routes = server
+    marker = tmp_path / "pwned"
+    route, expected = bad_downloads(unet_bytes, plus_bytes, marker)[case]
+    if route is not None:
+        routes[f"/{case}.pkl"] = route
+    assert main(["weights", "download", "mimo-unet", "--source", f"{url}/{case}.pkl"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and error.startswith("deblur-app: MIMO-UNet: "), error
+    assert expected in error and DRIVE_LINK in error and "Install from file" in error, error
+    assert leftovers(user_folder) == []
+    assert not marker.exists()  # the malicious pickle was never run
+
+
+def test_no_network_is_one_line_and_leaves_nothing(user_folder, capsys):
+    assert main(["weights", "download", "mimo-unet", "--source", "http://127.0.0.1:9/MIMO-UNet.pkl"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "cannot connect" in error and DRIVE_LINK in error
+    assert leftovers(user_folder) == []
+
+
+def test_a_full_disk_is_refused_before_writing_and_leaves_nothing(server, unet_bytes, user_folder, monkeypatch):
+    url, routes = server
+    routes["/big.pkl"] = Route(unet_bytes)
+    real_usage = weightstore.shutil.disk_usage
+
+    def nearly_full(path):
+        return real_usage(path)._replace(free=1000)
+
+    monkeypatch.setattr(weightstore.shutil, "disk_usage", nearly_full)
+    with pytest.raises(weightstore.WeightsError, match="not enough free space") as error:
+        weightstore.download("mimo-unet", source=f"{url}/big.pkl")
+    assert "\n" not in str(error.value) and DRIVE_LINK in str(error.value)
+    assert leftovers(user_folder) == []
+
+
+def test_cancel_mid_download_leaves_nothing(server, unet_bytes, user_folder):
+    url, routes = server
+    routes["/slow.pkl"] = Route(unet_bytes, piece=256 << 10, pause=0.05)  # about 5 s in all
+    cancel = threading.Event()
+    seen = []
+
+    def progress(done, total):
+        seen.append(done)
+        if done >= 1 << 20:
+            cancel.set()
+
+    started = time.monotonic()
+    with pytest.raises(weightstore.WeightsCancelled, match="cancelled; nothing was installed"):
+        weightstore.download("mimo-unet", source=f"{url}/slow.pkl", progress=progress, cancel=cancel)
+    assert time.monotonic() - started < 4 and seen and max(seen) < len(unet_bytes)
+    assert leftovers(user_folder) == []
+
+
+def test_source_must_be_http_and_names_one_variant(capsys):
+    assert main(["weights", "download", "mimo-unet", "--source", "file:///etc/passwd"]) == 2
+    assert main(["weights", "download", "all", "--source", "http://127.0.0.1:9/x.pkl"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        main(["weights", "download", "mimo-unet-xl"])
+    assert exit_info.value.code == 2
+    assert main(["weights"]) == 2
+
+
+# ----------------------------------------------------------------------------- install from a file
+
+
+def test_install_from_file_detects_the_variant_and_keeps_the_format(plus_bytes, unet_bytes, user_folder, tmp_path):
+    mine = tmp_path / "finetuned.pth"
+    mine.write_bytes(plus_bytes)
+    weights = weightstore.install_file(mine)
+    assert weights.variant == "mimo-unet+" and weights.provenance == "user" and weights.in_use
+    assert weights.path == user_folder / "mimo-unet-plus.user.pth" and weights.path.read_bytes() == plus_bytes
+
+    published = tmp_path / "downloads" / "MIMO-UNet.pkl"  # as saved by a browser
+    published.parent.mkdir()
+    published.write_bytes(unet_bytes)
+    weights = weightstore.install_file(published)
+    assert weights.variant == "mimo-unet" and weights.provenance == "published"
+    assert weights.path == user_folder / "MIMO-UNet.pkl"
+    assert sorted(p.name for p in leftovers(user_folder)) == ["MIMO-UNet.pkl", "mimo-unet-plus.user.pth"]
+
+
+def test_install_from_safetensors_and_zip(user_folder, tmp_path):
+    from deblur_app.model.checkpoints import save_checkpoint
+
+    own = save_checkpoint(tmp_path / "best.safetensors", conformance_state_dict("mimo-unet"), {"trained_by": "me"})
+    weights = weightstore.install_file(own)
+    assert weights.path == user_folder / "mimo-unet.user.safetensors" and weights.provenance == "user"
+    archive = tmp_path / "weights.zip"
+    archive.write_bytes(zipped("best.safetensors", own.read_bytes()))
+    with pytest.raises(weightstore.AlreadyInstalled, match="--overwrite"):
+        weightstore.install_file(archive)
+    weights = weightstore.install_file(archive, overwrite=True)
+    assert weights.path.read_bytes() == own.read_bytes()
+    assert [p.name for p in leftovers(user_folder)] == ["mimo-unet.user.safetensors"]
+
+
+def test_install_refuses_unknown_and_unsafe_files(user_folder, tmp_path):
+    marker = tmp_path / "pwned"
+    evil = tmp_path / "evil.pth"
+    torch.save({"model": {"x": Evil(marker)}}, evil)
+    other = tmp_path / "resnet.pt"
+    torch.save({"conv1.weight": torch.zeros(2, 2)}, other)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    page = tmp_path / "MIMO-UNet.pkl"
+    page.write_text("<html><body>Sign in</body></html>")
+    for path, reason in ((evil, "refused"), (other, "not MIMO-UNet weights"), (text, "not a weights file"),
+                         (page, "web page"), (tmp_path / "absent.pth", "file not found")):
+        with pytest.raises(weightstore.WeightsError, match=reason) as error:
+            weightstore.install_file(path)
+        assert str(error.value).startswith(str(path)) and "\n" not in str(error.value)
+    assert not marker.exists() and leftovers(user_folder) == []
+
+
+def test_a_disk_full_while_copying_leaves_nothing(unet_bytes, user_folder, tmp_path, monkeypatch):
+    import errno
+
+    source = tmp_path / "MIMO-UNet.pkl"
+    source.write_bytes(unet_bytes)
+
+    def full(_source, target):
+        Path(target).write_bytes(b"partial")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(weightstore.shutil, "copyfile", full)
+    with pytest.raises(weightstore.WeightsError, match="is full"):
+        weightstore.install_file(source)
+    assert leftovers(user_folder) == []
+
+
+# ----------------------------------------------------------------------------- list and remove
+
+
+def test_cli_install_list_and_remove(unet_bytes, user_folder, tmp_path, capsys):
+    source = tmp_path / "MIMO-UNet.pkl"
+    source.write_bytes(unet_bytes)
+    assert main(["weights", "install", str(source)]) == 0
+    assert "used from now on" in capsys.readouterr().out
+    assert main(["weights", "install", str(source)]) == 1
+    assert "--overwrite" in capsys.readouterr().err
+    assert main(["weights", "list"]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "MIMO-UNet.pkl" in line)
+    assert "* used" in line and "published" in line and hashlib.sha256(unet_bytes).hexdigest() in line
+    assert "MIMO-UNet+: not installed" in out and str(user_folder) in out
+    assert main(["info"]) == 0
+    assert f"{user_folder / 'MIMO-UNet.pkl'} — published: the paper's weights" in capsys.readouterr().out
+    if (bundled_weights_dir() / "mimo-unet.safetensors").exists():
+        assert main(["weights", "remove", "mimo-unet.safetensors"]) == 1
+        assert "ships with the app" in capsys.readouterr().err
+    assert main(["weights", "remove", "mimo-unet"]) == 0
+    assert not (user_folder / "MIMO-UNet.pkl").exists()
+    assert main(["weights", "remove", "MIMO-UNet.pkl"]) == 1
+    assert "no such installed weights" in capsys.readouterr().err
