@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QCoreApplication, QRectF
 
 from ..imagefiles import LoadedImage
 from .qtimage import pixmaps
@@ -69,4 +69,5 @@ class Photo:
         if self.image is None:
             return ""
         w, h = self.image.width, self.image.height
-        return f"{w} × {h} ({w * h / 1e6:.1f} MP, {self.image.bit_depth}-bit)"
+        return QCoreApplication.translate("Photo", "{width} × {height} ({megapixels:.1f} MP, {bits}-bit)").format(
+            width=w, height=h, megapixels=w * h / 1e6, bits=self.image.bit_depth)

@@ -454,6 +454,13 @@
     </message>
 </context>
 <context>
+    <name>Photo</name>
+    <message>
+        <source>{width} × {height} ({megapixels:.1f} MP, {bits}-bit)</source>
+        <translation>{width} × {height}（{megapixels:.1f} MP，{bits} 位）</translation>
+    </message>
+</context>
+<context>
     <name>SaveDialog</name>
     <message>
         <source>Save Deblurred Photo As</source>
