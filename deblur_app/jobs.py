@@ -35,7 +35,7 @@ class JobError(Exception):
 class SaveOptions:
     save_scales: bool = False
     bit_depth: int | None = None  # None: same as the input where the format allows
-    quality: int = 95
+    quality: int | None = None  # None: a JPEG keeps a JPEG input's quality and subsampling, else 95
     overwrite: bool = False
     strength: float = 1.0  # how much of the correction the saved photo keeps (0..1)
 

@@ -237,3 +237,18 @@ def test_exif_orientation_icc_and_camera_tags_survive(tmp_path):
         assert result.info.get("icc_profile") == icc
         tags = result.getexif()
         assert tags.get(0x0112, 1) == 1 and tags.get(0x010F) == "TestCam"
+
+
+def test_jpeg_output_matches_the_source_quality_unless_quality_is_given(tmp_path, photo_like):
+    from PIL import Image, JpegImagePlugin
+
+    source = tmp_path / "phone.jpg"
+    Image.fromarray((photo_like(48, 64) * 255).astype(np.uint8)).save(source, quality=75, subsampling=2)
+    assert main(["deblur", str(source)]) == 0
+    assert main(["deblur", str(source), "-o", str(tmp_path / "q90.jpg"), "--quality", "90"]) == 0
+    reference = tmp_path / "reference.jpg"
+    Image.fromarray((photo_like(48, 64) * 255).astype(np.uint8)).save(reference, quality=90, subsampling=0)
+    with Image.open(source) as original, Image.open(tmp_path / "phone_deblurred.jpg") as kept, \
+            Image.open(tmp_path / "q90.jpg") as forced, Image.open(reference) as q90:
+        assert JpegImagePlugin.get_sampling(kept) == 2 and kept.quantization == original.quantization
+        assert JpegImagePlugin.get_sampling(forced) == 0 and forced.quantization == q90.quantization

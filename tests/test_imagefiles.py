@@ -9,7 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageCms, ImageOps
+from PIL import Image, ImageCms, ImageOps, JpegImagePlugin
 
 from deblur_app import imagefiles as F
 from deblur_app.imagefiles import ImageFileError, encoders, load_image, reading, save_image
@@ -83,6 +83,51 @@ def test_jpeg_round_trip_within_tolerance(tmp_path):
     got = load_image(save_image(tmp_path / "a.jpg", smooth, quality=95))
     assert got.format == "JPEG" and got.bit_depth == 8
     assert np.abs(got.pixels - smooth).mean() < 0.01
+
+
+def _pillow_jpeg(pixels, **options) -> Image.Image:
+    buffer = io.BytesIO()
+    Image.fromarray(_u8(pixels)).save(buffer, "JPEG", **options)
+    return Image.open(buffer)
+
+
+def test_jpeg_from_a_jpeg_keeps_its_quality_subsampling_and_size(tmp_path, photo_like):
+    """A 4:2:0 quality-75 photo must not come back as a 4:4:4 quality-95 file at 2-3 times
+    its size (issue 11); an explicit quality still wins."""
+    source = tmp_path / "camera.jpg"
+    Image.fromarray(_u8(photo_like(240, 320))).save(source, quality=75, subsampling=2)
+    got = load_image(source)
+    changed = np.clip(got.pixels * 1.02, 0, 1)  # as a deblurred photo differs from its source
+    out = save_image(tmp_path / "out.jpg", changed, like=got)
+    with Image.open(source) as original, Image.open(out) as saved:
+        assert JpegImagePlugin.get_sampling(original) == 2
+        assert JpegImagePlugin.get_sampling(saved) == 2
+        assert saved.quantization == original.quantization
+    assert 0.8 < out.stat().st_size / source.stat().st_size < 1.25
+
+    forced = save_image(tmp_path / "q95.jpg", changed, like=got, quality=95)
+    with Image.open(forced) as saved:
+        assert JpegImagePlugin.get_sampling(saved) == 0
+        assert saved.quantization == _pillow_jpeg(changed, quality=95, subsampling=0).quantization
+    assert forced.stat().st_size > 1.5 * source.stat().st_size
+
+
+def test_grayscale_jpeg_keeps_its_one_table(tmp_path, photo_like):
+    source = tmp_path / "gray.jpg"
+    Image.fromarray(_u8(photo_like(64, 96)[:, :, 0])).save(source, quality=60)
+    got = load_image(source)
+    out = save_image(tmp_path / "out.jpg", got.pixels, like=got)
+    with Image.open(source) as original, Image.open(out) as saved:
+        assert saved.mode == "L" and saved.quantization == original.quantization
+
+
+def test_jpeg_from_other_formats_keeps_quality_95(tmp_path, photo_like):
+    png = load_image(save_image(tmp_path / "source.png", photo_like(64, 96)))
+    assert png.jpeg is None
+    out = save_image(tmp_path / "out.jpg", png.pixels, like=png)
+    with Image.open(out) as saved:
+        assert JpegImagePlugin.get_sampling(saved) == 0
+        assert saved.quantization == _pillow_jpeg(png.pixels, quality=95, subsampling=0).quantization
 
 
 def test_webp_lossless_and_lossy(tmp_path):

@@ -39,7 +39,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     out = parser.add_argument_group("output")
     out.add_argument("--save-scales", action="store_true", help="also write the network's 1/2 and 1/4 scale outputs")
     out.add_argument("--bit-depth", type=int, choices=(8, 16), help="output bit depth (default: as the input; 16 needs PNG/TIFF)")
-    out.add_argument("--quality", type=int, default=95, metavar="Q", help="JPEG/WebP quality (default 95)")
+    out.add_argument("--quality", type=int, default=None, metavar="Q",
+                     help="JPEG/WebP quality 1-100 (default: a JPEG photo's own quality and chroma subsampling, else 95)")
     out.add_argument("--strength", type=float, default=100.0, metavar="PERCENT",
                      help="how much of the correction to keep, 0-100 (default 100; lower blends towards the original)")
     out.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -47,7 +48,7 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
 
 def validate_options(args) -> str | None:
     """The one-line problem with the model and output options that deblur, batch and eval share, if any."""
-    if not 1 <= args.quality <= 100:
+    if args.quality is not None and not 1 <= args.quality <= 100:
         return f"--quality must be from 1 to 100, not {args.quality}"
     if not 0 <= args.strength <= 100:
         return f"--strength must be from 0 to 100 (percent), not {args.strength:g}"

@@ -10,7 +10,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, TiffImagePlugin, TiffTags
 
-from .metadata import exif_body, exif_subset
+from .metadata import JpegEncoding, exif_body, exif_subset
 
 
 def _pil_image(arr: np.ndarray) -> Image.Image:
@@ -22,11 +22,16 @@ def _pil_image(arr: np.ndarray) -> Image.Image:
 
 
 def encode_pillow(f: BinaryIO, arr: np.ndarray, fmt: str, quality: int,
-                  icc: bytes | None, exif: bytes | None) -> None:
+                  icc: bytes | None, exif: bytes | None, jpeg: JpegEncoding | None = None) -> None:
+    """``jpeg``: write a JPEG with these tables and subsampling instead of ``quality``."""
     im = _pil_image(arr)
     kwargs: dict = {}
     if fmt == "JPEG":
-        kwargs.update(quality=quality, subsampling=0 if quality >= 90 else 2)
+        if jpeg is not None:
+            subsampling = jpeg.subsampling if jpeg.subsampling is not None else 0
+            kwargs.update(qtables=[list(table) for table in jpeg.qtables], subsampling=subsampling)
+        else:
+            kwargs.update(quality=quality, subsampling=0 if quality >= 90 else 2)
         if exif and len(exif) > 65533:  # does not fit one APP1 segment
             exif = None
     elif fmt == "PNG":

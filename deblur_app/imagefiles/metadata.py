@@ -1,12 +1,14 @@
-"""EXIF and ICC: what is carried from a photo to its deblurred copy, and the EXIF
-orientation applied on load so that pixels are upright and saved files say orientation 1."""
+"""EXIF, ICC and JPEG compression: what is carried from a photo to its deblurred copy,
+and the EXIF orientation applied on load so that pixels are upright and saved files say
+orientation 1."""
 
 from __future__ import annotations
 
 import struct
+from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 _EXIF_HEADER = b"Exif\x00\x00"
 _ORIENTATION = 0x0112
@@ -123,3 +125,30 @@ def icc_colour_space(icc: bytes | None) -> bytes | None:
     if not icc or len(icc) < 20:
         return None
     return bytes(icc[16:20])
+
+
+@dataclass(frozen=True)
+class JpegEncoding:
+    """How a JPEG was compressed: its quantisation tables (which set its quality) and its
+    chroma subsampling in Pillow's codes (0 = 4:4:4, 1 = 4:2:2, 2 = 4:2:0; None when it is
+    none of these, e.g. a grayscale or CMYK file)."""
+
+    qtables: tuple[tuple[int, ...], ...]
+    subsampling: int | None
+
+
+def jpeg_encoding_of(im: Image.Image) -> JpegEncoding | None:
+    """The compression of a JPEG opened by Pillow (None for other formats).  Saving with
+    these tables is what Pillow's ``quality="keep"`` does; that option itself only works
+    when saving the opened file object, not new pixels."""
+    tables = getattr(im, "quantization", None)
+    if not isinstance(im, JpegImagePlugin.JpegImageFile) or not tables:
+        return None
+    try:
+        sampling = JpegImagePlugin.get_sampling(im)
+    except Exception:
+        sampling = -1
+    return JpegEncoding(
+        qtables=tuple(tuple(int(v) for v in tables[key]) for key in sorted(tables)),
+        subsampling=sampling if sampling in (0, 1, 2) else None,
+    )

@@ -18,7 +18,15 @@ from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 from .errors import ImageFileError, PathLike, describe_exc
 from .formats import HEIF_EXTENSIONS, READ_FORMATS, heif_available, looks_like_heif
-from .metadata import apply_orientation, exif_from_tiff, exif_reset_orientation, icc_colour_space, orientation_of
+from .metadata import (
+    JpegEncoding,
+    apply_orientation,
+    exif_from_tiff,
+    exif_reset_orientation,
+    icc_colour_space,
+    jpeg_encoding_of,
+    orientation_of,
+)
 
 # A truncated JPEG/PNG must fail loudly instead of loading with a grey bottom half.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -48,6 +56,8 @@ class LoadedImage:
     path:        the file that was read.
     mode:        the file's original colour mode, e.g. "RGB", "L", "P", "CMYK", "RGB;16".
     orientation: the EXIF orientation (1-8) that was applied while loading.
+    jpeg:        for a JPEG, its quantisation tables and chroma subsampling, so a saved
+                 JPEG can match its quality and size; None for other formats.
     """
 
     pixels: np.ndarray
@@ -60,6 +70,7 @@ class LoadedImage:
     path: Path
     mode: str
     orientation: int = 1
+    jpeg: JpegEncoding | None = None
 
     @property
     def width(self) -> int:
@@ -324,6 +335,7 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
         raw = im.info.get("exif")
         exif = exif_reset_orientation(raw, drop_thumbnail=orientation != 1) if raw else None
     original_mode = im.mode
+    jpeg = jpeg_encoding_of(im) if fmt == "JPEG" else None
 
     if fmt == "PNG":
         # Decoders do not check chunk CRCs; Pillow's verify() does (cheaply), so a
@@ -374,4 +386,5 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
         path=p,
         mode=original_mode,
         orientation=orientation,
+        jpeg=jpeg,
     )

@@ -15,8 +15,11 @@ import numpy as np
 from . import encoders
 from .errors import ImageFileError, PathLike, describe_exc, display_name
 from .formats import ALPHA_FORMATS, SIXTEEN_BIT_FORMATS, WRITE_FORMATS, normalise_format, output_format_for
-from .metadata import exif_reset_orientation, icc_colour_space
+from .metadata import JpegEncoding, exif_reset_orientation, icc_colour_space
 from .reading import LoadedImage
+
+#: JPEG/WebP quality when none is given and the source is not a JPEG to match.
+DEFAULT_QUALITY = 95
 
 
 def is_same_file(a: PathLike, b: PathLike) -> bool:
@@ -62,6 +65,16 @@ def _as_float_pixels(path: Path, pixels) -> np.ndarray:
 def _luma(rgb: np.ndarray) -> np.ndarray:
     """ITU-R 601 luma, the weights Pillow uses for RGB -> L."""
     return rgb[:, :, 0] * 0.299 + rgb[:, :, 1] * 0.587 + rgb[:, :, 2] * 0.114
+
+
+def _jpeg_tables_fit(jpeg: JpegEncoding | None, gray: bool) -> bool:
+    """Whether a source's tables can encode this output: colour needs a chroma table, and
+    baseline JPEG holds 8-bit table entries only."""
+    if jpeg is None or not jpeg.qtables:
+        return False
+    if not gray and len(jpeg.qtables) < 2:
+        return False
+    return all(0 < value <= 255 for table in jpeg.qtables for value in table)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -136,7 +149,7 @@ def save_image(
     *,
     like: LoadedImage | None = None,
     bit_depth: int | None = None,
-    quality: int = 95,
+    quality: int | None = None,
     overwrite: bool = False,
     format: str | None = None,
 ) -> Path:
@@ -148,7 +161,9 @@ def save_image(
                bit depth (when the format has 16 bits: PNG/TIFF) are carried over.  Its
                ``path`` is protected: writing over the input needs ``overwrite=True``.
     bit_depth: 8 or 16 (16 only for PNG/TIFF); default ``like.bit_depth`` where possible.
-    quality:   JPEG/WebP quality 1-100 (WebP at 100 is lossless).
+    quality:   JPEG/WebP quality 1-100 (WebP at 100 is lossless).  None: a JPEG made from
+               a JPEG ``like`` reuses its quantisation tables and chroma subsampling
+               (the same quality, so about the same size); otherwise 95.
     overwrite: replace an existing file (otherwise ImageFileError).
     format:    "PNG", "JPEG", "TIFF", "WEBP" or "BMP"; default from the extension.
     """
@@ -160,6 +175,9 @@ def save_image(
     else:
         fmt = output_format_for(dest)
 
+    source_jpeg = like.jpeg if (quality is None and fmt == "JPEG" and like is not None) else None
+    if quality is None:
+        quality = DEFAULT_QUALITY
     if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
         raise ImageFileError(dest, f"quality must be a whole number from 1 to 100, not {quality!r}")
     quality = int(quality)
@@ -215,6 +233,7 @@ def save_image(
     exif = like.exif if like is not None else None
     if exif:
         exif = exif_reset_orientation(exif)
+    keep_jpeg = source_jpeg if _jpeg_tables_fit(source_jpeg, gray) else None
 
     if fmt == "TIFF":
         def write(fh: BinaryIO) -> None:
@@ -224,7 +243,7 @@ def save_image(
             encoders.encode_png16(fh, q, icc, exif)
     else:
         def write(fh: BinaryIO) -> None:
-            encoders.encode_pillow(fh, q, fmt, quality, icc, exif)
+            encoders.encode_pillow(fh, q, fmt, quality, icc, exif, keep_jpeg)
 
     _atomic_write(dest, write, overwrite)
     return dest
