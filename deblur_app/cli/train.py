@@ -54,10 +54,16 @@ def add_train_parser(commands) -> None:
 
 
 def add_eval_parser(commands) -> None:
-    evaluate = commands.add_parser("eval", help="PSNR/SSIM on paired folders or the synthetic validation set")
+    evaluate = commands.add_parser(
+        "eval", help="PSNR/SSIM on paired folders or the synthetic validation set; sharpness change on real photos")
     source = evaluate.add_mutually_exclusive_group(required=True)
     source.add_argument("--pairs", type=Path, help="GoPro-layout folder (*/blur + */sharp)")
     source.add_argument("--valset", type=Path, help="validation set .npz")
+    source.add_argument("--real", type=Path, metavar="DIR",
+                        help="real blurry photos without a sharp original (DIR and its sub-folders): blur_effect "
+                        "and fine-detail change, output over input (needs scikit-image: deblur-app[eval])")
+    evaluate.add_argument("--sheet", type=Path, metavar="OUT_DIR",
+                          help="with --real: write an input | output contact sheet of each photo here")
     evaluate.add_argument("--csv", type=Path, help="per-image results (default: eval.csv in the current folder)")
     evaluate.add_argument("--limit", type=int, help="evaluate this many images only")
     add_model_options(evaluate)
@@ -130,6 +136,20 @@ def run_train(args) -> int:
     return EXIT_OK
 
 
+def _real_photo_problem(args) -> str | None:
+    if args.sheet and not args.real:
+        return "--sheet needs --real (contact sheets are of real photos)"
+    if not args.real:
+        return None
+    if not args.real.is_dir():
+        return f"{args.real}: no such folder"
+    if args.sheet:
+        real, sheet = args.real.resolve(), args.sheet.resolve()
+        if sheet == real or real in sheet.parents:
+            return f"--sheet {args.sheet}: must be outside {args.real} (the photos are never written to)"
+    return None
+
+
 def run_eval(args) -> int:
     import numpy as np
 
@@ -139,10 +159,18 @@ def run_eval(args) -> int:
     from ..training.data import ValidationSet, paired_files
     from ..training.metrics import psnr, ssim
 
-    problem = validate_options(args)
+    problem = validate_options(args) or _real_photo_problem(args)
     if problem:
         print(f"deblur-app: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    if args.real:
+        from ..training.real_photos import MissingScikitImage, require_scikit_image
+
+        try:
+            require_scikit_image()
+        except MissingScikitImage as error:
+            print(f"deblur-app: {error}", file=sys.stderr)
+            return EXIT_FAILED
     try:
         engine, description = engine_from_args(args)
     except JobError as error:
@@ -150,6 +178,10 @@ def run_eval(args) -> int:
         return EXIT_FAILED
     if args.strength != 100:
         description += f" at {args.strength:g} % strength"
+    if args.real:
+        from .real_eval import evaluate_real_photos
+
+        return evaluate_real_photos(args, engine, description)
 
     def items():
         if args.valset:

@@ -1,0 +1,67 @@
+"""deblur-app eval --real: how the network changes real blurry photos that have no sharp original."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+from .options import EXIT_FAILED, EXIT_OK
+
+FIELDS = ["image", "input_blur_effect", "output_blur_effect", "blur_effect_ratio", "fine_detail_ratio", "sharper"]
+
+
+def sheet_path(photo: Path, real_dir: Path, sheet_dir: Path) -> Path:
+    """Sub-folders are mirrored so two photos of the same name do not share a sheet."""
+    relative = photo.relative_to(real_dir)
+    return sheet_dir / relative.parent / f"{photo.stem}_input_output.png"
+
+
+def evaluate_real_photos(args, engine, description: str) -> int:
+    from .. import imagefiles
+    from ..engine.strength import apply_strength
+    from ..training.data import photo_files
+    from ..training.real_photos import measure, side_by_side, summary
+
+    photos = photo_files(args.real)[: args.limit]
+    if not photos:
+        print(f"deblur-app: {args.real}: no photos found", file=sys.stderr)
+        return EXIT_FAILED
+    changes, failed = [], 0
+    for path in photos:
+        name = str(path.relative_to(args.real))
+        try:
+            before = imagefiles.load_image(path).pixels
+        except imagefiles.ImageFileError as error:
+            print(f"deblur-app: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        after = apply_strength(before, engine.run(before).full, args.strength / 100)
+        changes.append(measure(name, before, after))
+        if args.sheet:
+            target = sheet_path(path, args.real, args.sheet)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            imagefiles.save_image(target, side_by_side(before, after), bit_depth=8, overwrite=True)
+        change = changes[-1]
+        print(f"{name}: blur_effect {change.input_blur_effect:.3f} -> {change.output_blur_effect:.3f} "
+              f"(x{change.blur_effect_ratio:.3f}), fine detail x{change.fine_detail_ratio:.2f}", flush=True)
+    if not changes:
+        print("deblur-app: no photo could be evaluated", file=sys.stderr)
+        return EXIT_FAILED
+    totals = summary(changes)
+    out = args.csv or Path("eval.csv")
+    with open(out, "w", newline="") as handle:
+        writer = csv.DictWriter(handle, FIELDS)
+        writer.writeheader()
+        for change in changes:
+            writer.writerow({"image": change.name, "input_blur_effect": change.input_blur_effect,
+                             "output_blur_effect": change.output_blur_effect,
+                             "blur_effect_ratio": change.blur_effect_ratio,
+                             "fine_detail_ratio": change.fine_detail_ratio, "sharper": int(change.sharper)})
+        writer.writerow({"image": "MEDIAN", "blur_effect_ratio": totals["median_blur_effect_ratio"],
+                         "fine_detail_ratio": totals["median_fine_detail_ratio"], "sharper": totals["sharper_share"]})
+    sharper = sum(c.sharper for c in changes)
+    print(f"{len(changes)} real photos, {description}: blur_effect out/in median {totals['median_blur_effect_ratio']:.3f}, "
+          f"lower on {sharper} of {len(changes)} ({100 * totals['sharper_share']:.0f} %); fine-detail ratio median "
+          f"{totals['median_fine_detail_ratio']:.2f}; wrote {out}" + (f" and contact sheets in {args.sheet}" if args.sheet else ""))
+    return EXIT_FAILED if failed else EXIT_OK
