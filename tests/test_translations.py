@@ -251,3 +251,11 @@ def test_language_menu_is_in_the_view_menu_and_a_choice_says_when_it_applies(qtb
     window.language_menu.choose("zh_CN")
     assert window.settings.language == "zh_CN"
     assert "next start" in window.statusBar().currentMessage()
+
+
+def test_plain_text_drops_mnemonics_of_both_styles_and_ellipses():
+    from deblur_app.gui.i18n import plain_text
+
+    assert plain_text("&Open…") == "Open" and plain_text("Save &As…") == "Save As"
+    assert plain_text("打开(&O)…") == "打开" and plain_text("实际像素 (100 %)(&A)") == "实际像素 (100 %)"
+    assert plain_text("Fish && Chips") == "Fish & Chips"

@@ -10,6 +10,7 @@ PySide6 ships. The command line is never translated: scripts parse its output.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import PySide6
@@ -90,3 +91,13 @@ def uninstall(app: QCoreApplication) -> None:
         app.removeTranslator(translator)
     _installed.clear()
     _in_use = SOURCE_LANGUAGE
+
+
+def plain_text(text: str) -> str:
+    """A menu text without its mnemonic and ellipsis, for tool buttons and tooltips.
+
+    Qt strips '&' and '...' itself, but not the '(&O)' mnemonic of Chinese and Japanese
+    menus: '打开(&O)…' -> '打开', '&Open…' -> 'Open'.
+    """
+    return re.sub(r"\s*\(&\w\)", "", text).replace("&&", "\0").replace("&", "").replace("\0", "&") \
+        .replace("…", "").replace("...", "").strip()
