@@ -1,5 +1,8 @@
+import http.server
 import json
 import os
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +26,15 @@ def conformance_state_dict(variant: str) -> dict:
     from conformance_weights import deterministic_weights
 
     return {k: torch.from_numpy(v) for k, v in deterministic_weights(conformance_shapes(variant)).items()}
+
+
+def checkpoint_bytes(variant: str) -> bytes:
+    """The conformance weights of a variant as the published .pkl holds them."""
+    import io
+
+    buffer = io.BytesIO()
+    torch.save({"model": conformance_state_dict(variant)}, buffer)
+    return buffer.getvalue()
 
 
 @pytest.fixture(scope="session")
@@ -72,3 +84,55 @@ class CancelAfter:
     def is_set(self) -> bool:
         self.checks += 1
         return self.checks > self.limit
+
+
+# ----------------------------------------------------------------------------- a local download server
+
+
+class Route:
+    """What the test server answers for one path: ``announced`` bytes in the header, ``body`` sent in pieces."""
+
+    def __init__(self, body: bytes, announced: int | None = None, piece: int = 0, pause: float = 0.0,
+                 content_type: str = "application/octet-stream") -> None:
+        self.body, self.announced, self.piece, self.pause, self.content_type = body, announced, piece, pause, content_type
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    routes: dict[str, Route] = {}
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        route = self.routes.get(self.path)
+        if route is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", route.content_type)
+        self.send_header("Content-Length", str(route.announced or len(route.body)))
+        self.end_headers()
+        piece = route.piece or len(route.body)
+        try:
+            for start in range(0, len(route.body), piece):
+                self.wfile.write(route.body[start:start + piece])
+                self.wfile.flush()
+                if route.pause:
+                    time.sleep(route.pause)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client cancelled
+        if route.announced:
+            self.close_connection = True
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    """An http.server in a thread on 127.0.0.1: (base URL, routes); tests add path -> Route to routes."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    Handler.routes = {}
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", Handler.routes
+    httpd.shutdown()
+    httpd.server_close()

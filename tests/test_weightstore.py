@@ -7,7 +7,6 @@ serving checkpoints built from the conformance key lists.
 from __future__ import annotations
 
 import hashlib
-import http.server
 import io
 import threading
 import time
@@ -17,65 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from conftest import conformance_state_dict
+from conftest import Route, checkpoint_bytes, conformance_state_dict
 
 from deblur_app import imagefiles, weightstore
 from deblur_app.cli.main import main
 from deblur_app.resources import bundled_weights_dir
 
 DRIVE_LINK = "https://drive.google.com/file/d/1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx/view"
-
-
-class Route:
-    def __init__(self, body: bytes, announced: int | None = None, piece: int = 0, pause: float = 0.0,
-                 content_type: str = "application/octet-stream") -> None:
-        self.body, self.announced, self.piece, self.pause, self.content_type = body, announced, piece, pause, content_type
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, Route] = {}
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        route = self.routes.get(self.path)
-        if route is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Type", route.content_type)
-        self.send_header("Content-Length", str(route.announced or len(route.body)))
-        self.end_headers()
-        piece = route.piece or len(route.body)
-        try:
-            for start in range(0, len(route.body), piece):
-                self.wfile.write(route.body[start:start + piece])
-                self.wfile.flush()
-                if route.pause:
-                    time.sleep(route.pause)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client cancelled
-        if route.announced:
-            self.close_connection = True
-
-    def log_message(self, *_args) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    Handler.routes = {}
-    yield f"http://127.0.0.1:{httpd.server_address[1]}", Handler.routes
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def checkpoint_bytes(variant: str) -> bytes:
-    buffer = io.BytesIO()
-    torch.save({"model": conformance_state_dict(variant)}, buffer)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")

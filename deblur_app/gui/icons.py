@@ -27,6 +27,7 @@ NAMES = {
     "difference": "mdi6.fire",
     "original": "mdi6.eye-outline",
     "about": "mdi6.information-outline",
+    "weights": "mdi6.download-box-outline",
     "error": "mdi6.alert-circle-outline",
     "photo": "mdi6.image-outline",
     "folder": "mdi6.folder-outline",

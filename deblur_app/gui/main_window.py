@@ -43,6 +43,7 @@ from .settings import AppSettings
 from .side_panel import SidePanel
 from .tasks import FileTasks, LoadOutcome, SaveChoice, SaveOutcome, default_output_path, scale_targets
 from .viewers import MODE_TITLES, MODES, Layer, Viewers
+from .weights_dialog import StarterNote, WeightsDialog, weights_files
 from .worker import DeblurOutcome, DeblurRequest, EngineClient, EngineInfo, LoadedModel
 
 APP_TITLE = "Deblur"
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         self.tasks = FileTasks(self)
         self.engine_info: EngineInfo | None = None
         self.batch_dialog: BatchDialog | None = None
+        self.weights_dialog: WeightsDialog | None = None
+        self.starter_note: StarterNote | None = None
         self.shutdown_timeout_ms = 15000
         self.worker_stopped = True
         self._run: dict | None = None  # job_id, photo_key, region, started, settings
@@ -175,6 +178,8 @@ class MainWindow(QMainWindow):
         self.act_next = a("&Next Photo", lambda: self._step_photo(1), "Alt+Down", None, "Show the next photo in the list")
         self.act_previous = a("P&revious Photo", lambda: self._step_photo(-1), "Alt+Up", None,
                               "Show the previous photo in the list")
+        self.act_weights = a("&Weights…", self.show_weights, None, "weights",
+                             "Download the paper's weights; install or remove weights files")
         self.act_about = a("&About Deblur", self.show_about, None, "about", "Version, weights, devices")
         self.act_about_qt = a("About &Qt", QApplication.aboutQt, None, None, "The Qt version in use")
         self.mode_group = QActionGroup(self)
@@ -197,6 +202,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_save_as)
         file_menu.addSeparator()
         file_menu.addAction(self.act_batch)
+        file_menu.addAction(self.act_weights)
         file_menu.addSeparator()
         file_menu.addAction(self.act_close_photo)
         file_menu.addAction(self.act_quit)
@@ -281,6 +287,7 @@ class MainWindow(QMainWindow):
         self.filmstrip.currentItemChanged.connect(lambda *_: self._show_current())
         self.panel.options_changed.connect(self._options_changed)
         self.panel.strength_changed.connect(self._strength_changed)
+        self.panel.weights_requested.connect(self.show_weights)
         self.panel.run_button.clicked.connect(self._run_button_clicked)
         self.panel.preview_button.clicked.connect(self.preview)
         self.viewers.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100 * self.devicePixelRatioF():.0f} %"))
@@ -521,8 +528,8 @@ class MainWindow(QMainWindow):
 
     # drag and drop
 
-    def dragEnterEvent(self, event) -> None:
-        if self._dropped_paths(event.mimeData()):
+    def dragEnterEvent(self, event) -> None:  # photos, folders and weights files
+        if self._dropped_paths(event.mimeData()) or weights_files(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
@@ -532,9 +539,13 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event) -> None:
         paths = self._dropped_paths(event.mimeData())
-        if paths:
+        weights = weights_files(event.mimeData())
+        if paths or weights:
             event.acceptProposedAction()
-            self.open_paths(paths)
+            if weights:
+                self._weights_dialog().offer_install(self, weights)
+            if paths:
+                self.open_paths(paths)
         else:
             event.ignore()
 
@@ -705,6 +716,11 @@ class MainWindow(QMainWindow):
             self.device_label.setText(f"Device: {info.auto_device.upper()}")
         self.statusBar().showMessage("Ready" if self.panel.model_available() else "No model weights installed", 5000)
         self._update_actions()
+        present = [w for w in info.weights.values() if w.path is not None]
+        if present and all(w.kind == "starter" for w in present) and not self.settings.starter_note_shown:
+            self.settings.starter_note_shown = True
+            self.starter_note = StarterNote(self, self.show_weights)
+            self.starter_note.show()
 
     def _on_model_loaded(self, model: LoadedModel) -> None:
         self.device_label.setText(f"Device: {model.device.upper()} ({model.precision})")
@@ -805,6 +821,20 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         AboutDialog(self.engine.info, self.engine.loaded_model, self).exec()
+
+    def _weights_dialog(self) -> WeightsDialog:
+        if self.weights_dialog is None:
+            self.weights_dialog = WeightsDialog(self)
+            self.weights_dialog.changed.connect(self.engine.refresh_info)  # the new weights are selectable at once
+        return self.weights_dialog
+
+    def show_weights(self) -> WeightsDialog:
+        dialog = self._weights_dialog()
+        dialog.refresh()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
 
     def show_batch(self) -> None:
         if self.batch_dialog is None:

@@ -74,6 +74,7 @@ class AppSettings:
     precision = _Setting("run/precision", "auto", clean=lambda value: value if value in PRECISIONS else "auto")
     tile = _Setting("run/tile", 0, int, clean=lambda value: max(0, value))  # 0 means Auto
     strength = _Setting("run/strength", 100, int, clean=_percent)
+    starter_note_shown = _Setting("weights/starter_note_shown", False, bool)  # said once, see StarterNote
 
     # -- view
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -42,6 +44,7 @@ PRECISIONS = {
 class SidePanel(QWidget):
     options_changed = Signal()
     strength_changed = Signal(int)  # percent; needs no new network run
+    weights_requested = Signal()  # the weights note's link: open the Weights dialog
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -119,6 +122,8 @@ class SidePanel(QWidget):
         self.weights_label.setWordWrap(True)
         self.weights_label.setStyleSheet("color: #9a9a9a")
         self.weights_label.setToolTip(self.tr("Where the model weights are looked for"))
+        self.weights_label.setTextFormat(Qt.TextFormat.RichText)
+        self.weights_label.linkActivated.connect(lambda _link: self.weights_requested.emit())
         layout.addWidget(self.weights_label)
 
         self.model_combo.currentIndexChanged.connect(self._changed)
@@ -216,8 +221,15 @@ class SidePanel(QWidget):
                 item.setToolTip(tip)
             missing = [w for w in info.weights.values() if w.path is None]
             names = ui_locale().createSeparatedList([w.display_name for w in missing])
-            self.weights_label.setText(self.tr("{names}: no weights installed (hover here for where to put them)")
-                                       .format(names=names) if missing else "")
+            only_starter = not missing and all(w.kind == "starter" for w in info.weights.values())
+            if missing:
+                note = self.tr("{names}: no weights installed.").format(names=html.escape(names))
+                link = self.tr("Get the paper's weights…")
+            elif only_starter:
+                note, link = self.tr("Starter weights only: weak on real photos."), self.tr("Get the paper's weights…")
+            else:
+                note, link = "", self.tr("Weights…")
+            self.weights_label.setText(f"{note} <a href='weights'>{html.escape(link)}</a>".strip())
             self.weights_label.setToolTip("\n\n".join(w.missing_message for w in missing)
                                           or self.tr("All weights are installed"))
         finally:

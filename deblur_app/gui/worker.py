@@ -81,6 +81,7 @@ class WeightsInfo:
     path: Path | None
     description: str
     missing_message: str
+    kind: str = ""  # "published", "user" or "starter" (catalog.PROVENANCES); "" when missing
 
 
 @dataclass
@@ -179,6 +180,22 @@ class EngineSignals(QObject):
     batch_event = Signal(int, object)
 
 
+def _weights_stamp(variant: str) -> tuple | None:
+    from ..catalog import WeightsNotFound, find_weights
+
+    try:
+        path = find_weights(variant).path
+        return str(path), path.stat().st_mtime_ns
+    except (WeightsNotFound, OSError):
+        return None
+
+
+def _provenance(checkpoint) -> str:
+    from ..catalog import classify, describe
+
+    return describe(classify(checkpoint.path, checkpoint.variant))
+
+
 class EngineWorker(EngineSignals):
     def __init__(self) -> None:
         super().__init__()
@@ -213,6 +230,7 @@ class EngineWorker(EngineSignals):
                 found.path if found else None,
                 describe(found) if found else "",
                 missing_weights_message(variant),
+                found.kind if found else "",
             )
         name = torch.cuda.get_device_name() if torch.cuda.is_available() else ""
         return EngineInfo(
@@ -242,7 +260,8 @@ class EngineWorker(EngineSignals):
         from .. import jobs
         from ..engine.inference import EngineOptions
 
-        key = (settings.variant, settings.device, settings.precision)
+        # the weights file is part of the key: weights installed meanwhile are used by the next run
+        key = (settings.variant, settings.device, settings.precision, _weights_stamp(settings.variant))
         if self._engine is None or self._engine_key != key:
             self._engine = None
             name = MODELS.get(settings.variant, settings.variant)
@@ -254,7 +273,7 @@ class EngineWorker(EngineSignals):
             self.model_loaded.emit(
                 LoadedModel(
                     checkpoint.variant.key, checkpoint.variant.display_name, checkpoint.path,
-                    checkpoint.provenance, dict(checkpoint.metadata), str(engine.device), engine.precision_name,
+                    _provenance(checkpoint), dict(checkpoint.metadata), str(engine.device), engine.precision_name,
                 )
             )
             self.status.emit(self.tr("{model} ready on {device}").format(model=name, device=engine.device))

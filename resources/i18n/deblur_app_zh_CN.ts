@@ -733,8 +733,20 @@
         <translation>未找到权重</translation>
     </message>
     <message>
-        <source>{names}: no weights installed (hover here for where to put them)</source>
-        <translation>{names}：未安装权重（将鼠标悬停在此处查看应放置的位置）</translation>
+        <source>{names}: no weights installed.</source>
+        <translation>{names}：未安装权重。</translation>
+    </message>
+    <message>
+        <source>Get the paper&apos;s weights…</source>
+        <translation>获取论文权重…</translation>
+    </message>
+    <message>
+        <source>Starter weights only: weak on real photos.</source>
+        <translation>仅有入门权重：对真实照片效果较弱。</translation>
+    </message>
+    <message>
+        <source>Weights…</source>
+        <translation>权重…</translation>
     </message>
     <message>
         <source>All weights are installed</source>
@@ -754,6 +766,29 @@
     <message>
         <source>Deblurred</source>
         <translation>去模糊后</translation>
+    </message>
+</context>
+<context>
+    <name>StarterNote</name>
+    <message>
+        <source>Starter Weights Only</source>
+        <translation>仅有入门权重</translation>
+    </message>
+    <message>
+        <source>Only this app&apos;s starter weights are installed. They are weak on real photos: the paper&apos;s weights deblur much better.</source>
+        <translation>目前只安装了本应用的入门权重。它们对真实照片效果较弱：论文权重的去模糊效果好得多。</translation>
+    </message>
+    <message>
+        <source>The paper&apos;s weights are the authors&apos; release for research use, trained on GoPro. Get them now, or later with File &gt; Weights….</source>
+        <translation>论文权重是作者发布的、供研究使用的版本，在 GoPro 数据集上训练。现在获取，或稍后通过“文件 &gt; 权重…”获取。</translation>
+    </message>
+    <message>
+        <source>Get the Paper&apos;s Weights…</source>
+        <translation>获取论文权重…</translation>
+    </message>
+    <message>
+        <source>Not Now</source>
+        <translation>以后再说</translation>
     </message>
 </context>
 <context>
@@ -789,6 +824,173 @@
     <message>
         <source>The scales view shows whole-photo runs; a preview has no ½ and ¼ outputs</source>
         <translation>多尺度视图显示整张照片的运行结果；预览没有 ½ 和 ¼ 尺度的输出</translation>
+    </message>
+</context>
+<context>
+    <name>WeightsDialog</name>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The paper&apos;s weights&lt;/b&gt; are the authors&apos; release of MIMO-UNet and MIMO-UNet+ (Cho et al., ICCV 2021), published for research use and trained on the GoPro data set. They deblur real photos much better than this app&apos;s starter weights. Download fetches them from the authors&apos; Google Drive; if that fails, download them in a browser and use Install from File.</source>
+        <translation>&lt;b&gt;论文权重&lt;/b&gt;是作者发布的 MIMO-UNet 和 MIMO-UNet+ 权重（Cho 等，ICCV 2021），供研究使用，在 GoPro 数据集上训练。它们对真实照片的去模糊效果远好于本应用的入门权重。“下载”会从作者的 Google 云端硬盘获取它们；如果失败，请在浏览器中下载，再使用“从文件安装”。</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Provenance</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>Download {model}</source>
+        <translation>下载 {model}</translation>
+    </message>
+    <message>
+        <source>Download the paper&apos;s {model} weights, verify them and install them</source>
+        <translation>下载论文的 {model} 权重，校验后安装</translation>
+    </message>
+    <message>
+        <source>Install from File…</source>
+        <translation>从文件安装…</translation>
+    </message>
+    <message>
+        <source>Install a .pkl, .pth, .pt or .safetensors file, or a zip holding one</source>
+        <translation>安装 .pkl、.pth、.pt 或 .safetensors 文件，或包含其一的 zip</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Delete the selected file from your weights folder</source>
+        <translation>从您的权重文件夹中删除所选文件</translation>
+    </message>
+    <message>
+        <source>Open Folder</source>
+        <translation>打开文件夹</translation>
+    </message>
+    <message>
+        <source>Show your weights folder</source>
+        <translation>显示您的权重文件夹</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the download; nothing is installed</source>
+        <translation>停止下载；不会安装任何内容</translation>
+    </message>
+    <message>
+        <source>not installed</source>
+        <translation>未安装</translation>
+    </message>
+    <message>
+        <source>in use</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <source>published (authors&apos; release, GoPro)</source>
+        <translation>已发布（作者发布，GoPro）</translation>
+    </message>
+    <message>
+        <source>yours</source>
+        <translation>您的</translation>
+    </message>
+    <message>
+        <source>starter (weak on real photos)</source>
+        <translation>入门（对真实照片较弱）</translation>
+    </message>
+    <message>
+        <source>Downloading {model}…</source>
+        <translation>正在下载 {model}…</translation>
+    </message>
+    <message>
+        <source>{model} is already installed. Download it again and replace it?</source>
+        <translation>{model} 已安装。要重新下载并替换吗？</translation>
+    </message>
+    <message>
+        <source>Install Weights</source>
+        <translation>安装权重</translation>
+    </message>
+    <message>
+        <source>Weights files (*.pkl *.pth *.pt *.safetensors *.zip);;All files (*)</source>
+        <translation>权重文件 (*.pkl *.pth *.pt *.safetensors *.zip);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Checking {file}…</source>
+        <translation>正在检查 {file}…</translation>
+    </message>
+    <message>
+        <source>Weights of that network are already installed. Replace them with {file}?</source>
+        <translation>该网络的权重已安装。要用 {file} 替换吗？</translation>
+    </message>
+    <message>
+        <source>Remove Weights</source>
+        <translation>移除权重</translation>
+    </message>
+    <message>
+        <source>Delete {file} from your weights folder?</source>
+        <translation>要从您的权重文件夹中删除 {file} 吗？</translation>
+    </message>
+    <message>
+        <source>Removed {file}</source>
+        <translation>已移除 {file}</translation>
+    </message>
+    <message>
+        <source>Installed {file}: you can choose it in the Model panel now</source>
+        <translation>已安装 {file}：现在即可在“模型”面板中选择</translation>
+    </message>
+    <message>
+        <source>Replace Weights</source>
+        <translation>替换权重</translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation>替换</translation>
+    </message>
+    <message>
+        <source>Nothing was changed</source>
+        <translation>未做任何更改</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was installed</source>
+        <translation>已取消：未安装任何内容</translation>
+    </message>
+    <message>
+        <source>Weights Not Installed</source>
+        <translation>权重未安装</translation>
+    </message>
+    <message>
+        <source>Install {files} as model weights?</source>
+        <translation>要将 {files} 安装为模型权重吗？</translation>
+    </message>
+    <message>
+        <source>Install</source>
+        <translation>安装</translation>
+    </message>
+    <message>
+        <source>The file is checked first: only MIMO-UNet or MIMO-UNet+ weights are installed.</source>
+        <translation>会先检查文件：只安装 MIMO-UNet 或 MIMO-UNet+ 权重。</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,151 @@
+"""The window's weights handling: the Weights dialog, dropping a weights file, the starter note, About."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from conftest import Route, checkpoint_bytes  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from deblur_app import catalog, weightstore  # noqa: E402
+from deblur_app.gui import dialogs  # noqa: E402
+from deblur_app.gui.about import about_html  # noqa: E402
+from deblur_app.gui.main_window import MainWindow  # noqa: E402
+from deblur_app.gui.settings import AppSettings  # noqa: E402
+
+WAIT = 60_000
+
+
+@pytest.fixture(scope="module")
+def starter_dir(tmp_path_factory) -> Path:
+    """Stands in for the app's own weights/ folder, holding starter weights for MIMO-UNet only."""
+    import torch
+
+    from deblur_app.model.checkpoints import save_checkpoint
+    from deblur_app.model.mimo_unet import build_model
+
+    folder = tmp_path_factory.mktemp("starter")
+    torch.manual_seed(0)
+    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "starter (test)"})
+    return folder
+
+
+@pytest.fixture
+def user_folder(tmp_path, monkeypatch, starter_dir) -> Path:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setattr(catalog, "bundled_weights_dir", lambda: starter_dir)
+    monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [starter_dir, weightstore.user_weights_dir()])
+    return weightstore.user_weights_dir()
+
+
+@pytest.fixture
+def errors(monkeypatch) -> list:
+    shown: list = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _parent, title, reason, details="": shown.append((title, reason)))
+    monkeypatch.setattr(dialogs, "confirm", lambda *_args, **_kwargs: True)
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, user_folder, errors, tmp_path):
+    settings = AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window = MainWindow(settings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT)
+    yield window
+    window.close()
+
+
+def model_selectable(window: MainWindow, key: str) -> bool:
+    combo = window.panel.model_combo
+    return combo.model().item(combo.findData(key)).isEnabled()
+
+
+def drop(window, paths: list[Path]) -> bool:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    enter = QDragEnterEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    if not enter.isAccepted():
+        return False
+    event = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, event)
+    return event.isAccepted()
+
+
+def test_starter_note_once_dialog_lists_and_a_drop_installs(qtbot, window, user_folder, starter_dir, tmp_path, errors):
+    # only starter weights: the window says so once, without blocking, and offers the download
+    note = window.starter_note
+    assert note is not None and note.isVisible() and not note.isModal()
+    assert "weak on real photos" in note.text() and window.settings.starter_note_shown
+    assert "MIMO-UNet+: no weights installed" in window.panel.weights_label.text()
+    assert "Get the paper" in window.panel.weights_label.text()
+    assert not model_selectable(window, "mimo-unet+")
+    note.get_button.click()
+    dialog = window.weights_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert "research use" in dialog.findChildren(type(window.panel.weights_label))[0].text()
+    rows = dialog.installed_rows()
+    assert [(r.path, r.provenance, r.in_use) for r in rows] == [(starter_dir / "mimo-unet.safetensors", "starter", True)]
+    assert not dialog.remove_button.isEnabled() or not rows[0].removable
+
+    # a weights file dropped on the window is checked, installed and selectable at once
+    plus = tmp_path / "MIMO-UNetPlus.pkl"
+    plus.write_bytes(checkpoint_bytes("mimo-unet+"))
+    with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
+        assert drop(window, [plus])
+    assert finished.args == [True] and not errors
+    assert (user_folder / "MIMO-UNetPlus.pkl").read_bytes() == plus.read_bytes()
+    assert [p.name for p in user_folder.iterdir()] == ["MIMO-UNetPlus.pkl"]  # nothing else left behind
+    listed = {r.path.name: r for r in dialog.installed_rows()}
+    assert listed["MIMO-UNetPlus.pkl"].provenance == "published" and listed["MIMO-UNetPlus.pkl"].in_use
+    qtbot.waitUntil(lambda: model_selectable(window, "mimo-unet+"), timeout=WAIT)
+    assert window.engine.info.weights["mimo-unet+"].kind == "published"
+
+    # a bad file is refused with one line and nothing is installed
+    bogus = tmp_path / "bogus.pth"
+    bogus.write_text("<html>quota exceeded</html>")
+    with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
+        dialog.install([bogus])
+    assert finished.args == [False] and len(errors) == 1 and "web page" in errors[0][1]
+    assert [p.name for p in user_folder.iterdir()] == ["MIMO-UNetPlus.pkl"]
+
+    # removal updates the list and the window
+    dialog.table.setCurrentItem(next(dialog.table.topLevelItem(i) for i in range(dialog.table.topLevelItemCount())
+                                     if dialog.table.topLevelItem(i).text(1) == "MIMO-UNetPlus.pkl"))
+    dialog.remove_selected()
+    assert not (user_folder / "MIMO-UNetPlus.pkl").exists()
+    qtbot.waitUntil(lambda: not model_selectable(window, "mimo-unet+"), timeout=WAIT)
+
+
+def test_dialog_downloads_with_progress_cancel_and_the_new_weights_are_used(qtbot, window, user_folder, server):
+    url, routes = server
+    data = checkpoint_bytes("mimo-unet")
+    routes["/gui-slow.pkl"] = Route(data, piece=256 << 10, pause=0.05)
+    routes["/gui.pkl"] = Route(data, piece=1 << 20)
+    dialog = window.show_weights()
+    dialog.download("mimo-unet", source=f"{url}/gui-slow.pkl")
+    assert dialog.cancel_button.isVisible() and not dialog.download_buttons["mimo-unet"].isEnabled()
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=WAIT)
+    with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
+        dialog.cancel_button.click()
+    assert finished.args == [False] and "Cancelled" in dialog.status_label.text()
+    assert not user_folder.exists() or list(user_folder.iterdir()) == []
+
+    with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
+        dialog.download("mimo-unet", source=f"{url}/gui.pkl")
+    assert finished.args == [True]
+    assert (user_folder / "MIMO-UNet.pkl").read_bytes() == data
+    qtbot.waitUntil(lambda: window.engine.info.weights["mimo-unet"].kind == "published", timeout=WAIT)
+    info = window.engine.info
+    assert "published: the paper&#x27;s weights: the authors&#x27; release for research use, trained on GoPro" in about_html(info, None)
+    assert "Get the paper's weights" not in window.panel.weights_label.text()
