@@ -611,6 +611,34 @@ def test_bad_save_arguments(tmp_path):
     assert _listdir(tmp_path) == ["noext"]
 
 
+# ----------------------------------------------------------------------------- thumbnails
+
+
+def test_thumbnail_is_small_upright_and_looks_like_the_photo(tmp_path, photo_like):
+    rgb = _u8(photo_like(480, 640))
+    Image.fromarray(rgb).save(tmp_path / "turned.jpg", exif=_exif(6), quality=90)
+    thumb = F.load_thumbnail(tmp_path / "turned.jpg", 160)
+    full = load_image(tmp_path / "turned.jpg").pixels  # upright: 640 x 480
+    assert thumb.dtype == np.uint8 and thumb.shape == (160, 120, 3)
+    expected = cv2.resize(_u8(full), (120, 160), interpolation=cv2.INTER_AREA)
+    assert np.abs(thumb.astype(np.float32) - expected).mean() < 6
+
+
+def test_thumbnail_of_16_bit_gray_is_scaled_not_clipped(tmp_path):
+    save_image(tmp_path / "deep.png", np.full((40, 60), 0.5, np.float32), bit_depth=16)
+    thumb = F.load_thumbnail(tmp_path / "deep.png", 160)
+    assert thumb.shape == (40, 60, 3) and abs(float(thumb.mean()) - 127.5) < 1
+
+
+def test_thumbnail_is_none_for_bad_or_oversized_files(tmp_path, monkeypatch):
+    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg at all")
+    assert F.load_thumbnail(tmp_path / "broken.jpg", 160) is None
+    assert F.load_thumbnail(tmp_path / "missing.jpg", 160) is None
+    save_image(tmp_path / "big.png", _rand(100, 100))
+    monkeypatch.setattr(reading, "MAX_PIXELS", 5000)
+    assert F.load_thumbnail(tmp_path / "big.png", 160) is None
+
+
 # ----------------------------------------------------------------------------- paths and helpers
 
 

@@ -12,8 +12,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtCore import QObject, QThreadPool, Signal
+from PySide6.QtGui import QImage
 
 from .. import imagefiles
 from ..naming import scale_paths
@@ -115,14 +115,9 @@ class FileTasks(QObject):
         self.loaded.emit(outcome)
 
     def _thumbnail(self, key: str, path: Path) -> None:
-        reader = QImageReader(str(path))
-        reader.setAutoTransform(True)
-        size = reader.size()
-        if size.isValid() and max(size.width(), size.height()) > THUMB_SIZE:
-            reader.setScaledSize(size.scaled(QSize(THUMB_SIZE, THUMB_SIZE), Qt.AspectRatioMode.KeepAspectRatio))
-        image = reader.read()
-        if not image.isNull():
-            self.thumbnail.emit(key, image)
+        pixels = imagefiles.load_thumbnail(path, THUMB_SIZE)
+        if pixels is not None:
+            self.thumbnail.emit(key, qtimage.to_display_image(pixels))
 
     def _save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float) -> None:
         outcome = SaveOutcome(key, [])

@@ -16,8 +16,9 @@ into files, keeping what a photographer cares about:
   the file and the reason.
 
 Modules: ``formats`` (which extensions and formats), ``metadata`` (EXIF, ICC,
-orientation), ``reading`` (decode, bomb limit), ``encoders`` (Pillow, 16-bit PNG,
-TIFF) and ``writing`` (checks, atomic write).  No torch and no Qt here.
+orientation, JPEG compression), ``reading`` (decode, bomb limit), ``thumbnails``
+(quick previews), ``encoders`` (Pillow, 16-bit PNG, TIFF) and ``writing`` (checks,
+atomic write).  No torch and no Qt here.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from .formats import (
     output_suffix_for,
 )
 from .reading import DEFAULT_MAX_PIXELS, LoadedImage, load_image, set_max_megapixels
+from .thumbnails import load_thumbnail
 from .writing import is_same_file, save_image
 
 __all__ = [
@@ -44,6 +46,7 @@ __all__ = [
     "is_same_file",
     "is_supported",
     "load_image",
+    "load_thumbnail",
     "output_format_for",
     "output_suffix_for",
     "save_image",
