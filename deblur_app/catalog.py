@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model.mimo_unet import VARIANTS, Variant
+from .model.variants import VARIANTS, Variant
 from .resources import bundled_weights_dir, weights_search_dirs
 
 # the formats a weights file may have (a zip holding one is accepted on install)

@@ -20,12 +20,9 @@ from .engine.inference import DeblurResult, Deblurrer, EngineError, EngineOption
 from .engine.progress import CancelCheck, ProgressCallback
 from .engine.strength import apply_strength
 from .model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
-from .model.mimo_unet import VARIANTS
+from .model.variants import DEFAULT_VARIANT, PRESETS, VARIANTS
 
 from .naming import DEFAULT_NAME, default_output, scale_paths  # noqa: F401  (re-exported)
-
-MODEL_CHOICES = ("mimo-unet", "mimo-unet+", "mimo-unet++")
-
 
 class JobError(Exception):
     """A one-line, user-facing reason why a job could not be done."""
@@ -50,12 +47,10 @@ def parse_model(name: str | None, ensemble: bool = False) -> ModelChoice | None:
     """'mimo-unet++' is MIMO-UNet+ with the 8-way self-ensemble."""
     if name is None:
         return None
-    name = name.lower()
-    if name == "mimo-unet++":
-        return ModelChoice("mimo-unet+", True)
-    if name not in VARIANTS:
-        raise JobError(f"unknown model {name!r}; choose one of {', '.join(MODEL_CHOICES)}")
-    return ModelChoice(name, ensemble)
+    preset = PRESETS.get(name.lower())
+    if preset is None:
+        raise JobError(f"unknown model {name!r}; choose one of {', '.join(PRESETS)}")
+    return ModelChoice(preset.variant, ensemble or preset.ensemble)
 
 
 def load_model(model: ModelChoice | None, weights: Path | None) -> Checkpoint:
@@ -63,7 +58,7 @@ def load_model(model: ModelChoice | None, weights: Path | None) -> Checkpoint:
     try:
         if weights is not None:
             return load_checkpoint(weights, expected_variant=model.variant if model else None)
-        found = find_weights(model.variant if model else "mimo-unet")
+        found = find_weights(model.variant if model else DEFAULT_VARIANT)
         return load_checkpoint(found.path)
     except (CheckpointError, WeightsNotFound) as error:
         raise JobError(str(error)) from None

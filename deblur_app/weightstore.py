@@ -90,7 +90,7 @@ def is_weights_file(path: Path) -> bool:
 def installed() -> list[InstalledWeights]:
     """Every weights file the app can see, variant by variant, the one in use first."""
     from .catalog import installed_files
-    from .model.mimo_unet import VARIANTS
+    from .model.variants import VARIANTS
 
     found = []
     for key, variant in VARIANTS.items():
@@ -109,7 +109,7 @@ def file_sha256(path: Path) -> str:
 
 
 def variant_display_name(variant_key: str) -> str:
-    from .model.mimo_unet import VARIANTS
+    from .model.variants import VARIANTS
 
     return VARIANTS[variant_key].display_name
 
@@ -130,7 +130,7 @@ def download(
     the file is there and ``overwrite`` is false, WeightsCancelled when ``cancel``
     is set, WeightsError for everything else.
     """
-    from .model.mimo_unet import VARIANTS
+    from .model.variants import VARIANTS
 
     variant = VARIANTS[variant_key]
     link = browser_link(variant_key)
@@ -217,7 +217,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
     ``overwrite`` is false, WeightsError if the file is unsafe or unknown.
     """
     from .catalog import user_file_name
-    from .model.mimo_unet import VARIANTS
+    from .model.variants import VARIANTS
 
     path = Path(path)
     if not path.is_file():
@@ -256,7 +256,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
 
 def remove(name: str) -> Path:
     """Remove an installed weights file, named by its file name or by variant (when it has one file)."""
-    from .model.mimo_unet import VARIANTS
+    from .model.variants import VARIANTS
 
     everything = installed()
     matches = [w for w in everything if w.path.name == name]

@@ -511,3 +511,12 @@ def test_ensemble_switch_is_labelled_mimo_unet_plus_plus_with_mimo_unet_plus(win
     assert panel.ensemble_check.text() == "MIMO-UNet++ (≈8× slower)"
     assert panel.run_settings().model_name == "MIMO-UNet++"
     assert not window.act_deblur.isEnabled() and "weights" in panel.run_button.toolTip()
+
+
+def test_batch_dialog_models_come_from_the_variant_table(window):
+    from deblur_app.model.variants import PRESETS
+
+    window.show_batch()
+    combo = window.batch_dialog.model_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == [(p.variant, p.ensemble) for p in PRESETS.values()]
+    assert combo.itemText(combo.count() - 1) == "MIMO-UNet++ (MIMO-UNet+ with ×8 ensemble, ≈8× slower)"

@@ -7,7 +7,7 @@ import sys
 
 from .. import __version__
 from ..catalog import available_weights, describe, missing_weights_message
-from ..model.mimo_unet import VARIANTS
+from ..model.variants import VARIANTS
 from ..resources import user_weights_dir, weights_search_dirs
 
 

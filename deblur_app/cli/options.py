@@ -20,11 +20,12 @@ def error(message: str) -> None:
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     from ..engine.devices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
-    from ..jobs import MODEL_CHOICES
+    from ..model.variants import DEFAULT_VARIANT, PRESETS
 
     group = parser.add_argument_group("model")
-    group.add_argument("--model", choices=MODEL_CHOICES, type=str.lower,
-                       help="network (default: mimo-unet, or whatever --weights holds); mimo-unet++ is mimo-unet+ with --ensemble")
+    group.add_argument("--model", choices=tuple(PRESETS), type=str.lower,
+                       help=f"network (default: {DEFAULT_VARIANT}, or whatever --weights holds); "
+                       + "; ".join(f"{p.key} is {p.variant} with --ensemble" for p in PRESETS.values() if p.ensemble))
     group.add_argument("--ensemble", action="store_true", help="8-way flip/rotate self-ensemble (about 8x slower, slightly better)")
     group.add_argument("--weights", type=Path, metavar="PATH", help="weights file to use instead of the installed ones")
     group.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to run (default: auto = CUDA, then MPS, then CPU)")

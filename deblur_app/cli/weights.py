@@ -64,7 +64,7 @@ def run_weights(args: argparse.Namespace) -> int:
 
 def _list() -> int:
     from .. import weightstore
-    from ..model.mimo_unet import VARIANTS
+    from ..model.variants import VARIANTS
 
     files = weightstore.installed()
     for key, variant in VARIANTS.items():

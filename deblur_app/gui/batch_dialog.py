@@ -10,7 +10,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -30,16 +30,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..model.variants import ENSEMBLE_PASSES, PRESETS, VARIANTS, Preset
 from .icons import icon
 from .settings import AppSettings
 from .worker import BatchEvent, BatchRequest, BatchSummary, EngineClient, RunSettings, output_name
-
-MODEL_ITEMS = (  # label (translated where shown), variant, ensemble
-    ("MIMO-UNet", "mimo-unet", False),
-    ("MIMO-UNet+", "mimo-unet+", False),
-    (QT_TRANSLATE_NOOP("BatchDialog", "MIMO-UNet++ (MIMO-UNet+ with ×8 ensemble, ≈8× slower)"), "mimo-unet+", True),
-)
-
 
 translate = QCoreApplication.translate
 
@@ -102,8 +96,8 @@ class BatchDialog(QDialog):
                                               "(.jpg for formats that cannot be written), {name} = full name"))
         form.addRow(self.tr("File names:"), self.template_edit)
         self.model_combo = QComboBox()
-        for label, variant, ensemble in MODEL_ITEMS:
-            self.model_combo.addItem(self.tr(label), (variant, ensemble))
+        for preset in PRESETS.values():
+            self.model_combo.addItem(self._preset_label(preset), (preset.variant, preset.ensemble))
         self.model_combo.setToolTip(self.tr("The network; MIMO-UNet++ is the most accurate and the slowest"))
         form.addRow(self.tr("Model:"), self.model_combo)
         self.strength_spin = QSpinBox()
@@ -186,7 +180,8 @@ class BatchDialog(QDialog):
     def _update_models(self) -> None:
         info = self.engine.info
         model = self.model_combo.model()
-        for row, (_label, variant, _ensemble) in enumerate(MODEL_ITEMS):
+        for row, preset in enumerate(PRESETS.values()):
+            variant = preset.variant
             item = model.item(row)
             weights = info.weights.get(variant) if info else None
             present = info is None or (weights is not None and weights.path is not None)
@@ -197,6 +192,12 @@ class BatchDialog(QDialog):
                 if model.item(row).isEnabled():
                     self.model_combo.setCurrentIndex(row)
                     break
+
+    def _preset_label(self, preset: Preset) -> str:
+        if not preset.ensemble:
+            return preset.display_name
+        return self.tr("{name} ({variant} with ×{passes} ensemble, ≈{passes}× slower)").format(
+            name=preset.display_name, variant=VARIANTS[preset.variant].display_name, passes=ENSEMBLE_PASSES)
 
     # -- running
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from ..model.variants import DEFAULT_VARIANT
+
 MAX_RECENT = 10
 
 
@@ -68,7 +70,7 @@ class AppSettings:
 
     # -- model and run options
 
-    model = _Setting("run/model", "mimo-unet")
+    model = _Setting("run/model", DEFAULT_VARIANT)
     ensemble = _Setting("run/ensemble", False, bool)
     device = _Setting("run/device", "auto")
     precision = _Setting("run/precision", "auto", clean=lambda value: value if value in PRECISIONS else "auto")

@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..model.variants import ENSEMBLE_PASSES, VARIANTS, preset_for
 from .i18n import ui_locale
-from .worker import MODELS, EngineInfo, RunSettings
+from .worker import EngineInfo, RunSettings
 
 # Translated where shown (SidePanel.tr); QT_TRANSLATE_NOOP marks them for lupdate.
 DEVICE_LABELS = {"auto": QT_TRANSLATE_NOOP("SidePanel", "Auto"), "cpu": QT_TRANSLATE_NOOP("SidePanel", "CPU"),
@@ -56,8 +57,8 @@ class SidePanel(QWidget):
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.model_combo = QComboBox()
-        for key, name in MODELS.items():
-            self.model_combo.addItem(name, key)
+        for key, variant in VARIANTS.items():
+            self.model_combo.addItem(variant.display_name, key)
         self.model_combo.setToolTip(self.tr("MIMO-UNet is fast; MIMO-UNet+ is larger, slower and a little sharper"))
         form.addRow(self.tr("Network:"), self.model_combo)
         self.ensemble_check = QCheckBox()
@@ -153,8 +154,12 @@ class SidePanel(QWidget):
             self.options_changed.emit()
 
     def _update_ensemble_label(self) -> None:
-        plus = self.model_combo.currentData() == "mimo-unet+"
-        self.ensemble_check.setText(self.tr("MIMO-UNet++ (≈8× slower)") if plus else self.tr("Self-ensemble (≈8× slower)"))
+        preset = preset_for(self.model_combo.currentData(), True)
+        if preset is not None:
+            text = self.tr("{name} (≈{passes}× slower)").format(name=preset.display_name, passes=ENSEMBLE_PASSES)
+        else:
+            text = self.tr("Self-ensemble (≈{passes}× slower)").format(passes=ENSEMBLE_PASSES)
+        self.ensemble_check.setText(text)
 
     # -- values
 

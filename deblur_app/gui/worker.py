@@ -25,10 +25,9 @@ from PySide6.QtGui import QImage
 from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
 from ..engine.strength import apply_strength
+from ..model.variants import DEFAULT_VARIANT, VARIANTS, run_name
 from ..naming import batch_pairs, output_name  # noqa: F401  (output_name used by the batch dialog)
 from . import imaging, qtimage
-
-MODELS = {"mimo-unet": "MIMO-UNet", "mimo-unet+": "MIMO-UNet+"}
 
 
 # ----------------------------------------------------------------------------- plain data
@@ -36,7 +35,7 @@ MODELS = {"mimo-unet": "MIMO-UNet", "mimo-unet+": "MIMO-UNet+"}
 
 @dataclass(frozen=True)
 class RunSettings:
-    variant: str = "mimo-unet"
+    variant: str = DEFAULT_VARIANT
     ensemble: bool = False
     device: str = "auto"
     tile: int | None = None  # None: the engine sizes tiles from free memory
@@ -45,10 +44,7 @@ class RunSettings:
 
     @property
     def model_name(self) -> str:
-        name = MODELS.get(self.variant, self.variant)
-        if self.ensemble:
-            return "MIMO-UNet++" if self.variant == "mimo-unet+" else f"{name} ×8 ensemble"
-        return name
+        return run_name(self.variant, self.ensemble)
 
 
 @dataclass
@@ -219,7 +215,6 @@ class EngineWorker(EngineSignals):
 
         from ..catalog import available_weights, describe, missing_weights_message
         from ..engine.devices import available_devices, resolve_device
-        from ..model.mimo_unet import VARIANTS
 
         weights = {}
         for key, found in available_weights().items():
@@ -264,7 +259,7 @@ class EngineWorker(EngineSignals):
         key = (settings.variant, settings.device, settings.precision, _weights_stamp(settings.variant))
         if self._engine is None or self._engine_key != key:
             self._engine = None
-            name = MODELS.get(settings.variant, settings.variant)
+            name = run_name(settings.variant, False)
             self.status.emit(self.tr("Loading {model} weights…").format(model=name))
             checkpoint = jobs.load_model(jobs.ModelChoice(settings.variant, settings.ensemble), None)
             options = EngineOptions(device=settings.device, precision=settings.precision)

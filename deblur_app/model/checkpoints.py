@@ -19,7 +19,8 @@ from pathlib import Path
 
 import torch
 
-from .mimo_unet import VARIANTS, MIMOUNet, Variant, variant_for_blocks
+from .mimo_unet import MIMOUNet, build_variant
+from .variants import VARIANTS, Variant, variant_for_blocks
 
 SAFETENSORS_SUFFIX = ".safetensors"
 _ENCODER_BLOCK = re.compile(r"^Encoder\.0\.layers\.(\d+)\.")
@@ -45,7 +46,7 @@ class Checkpoint:
         return "unknown origin"
 
     def build(self, lean_fusion: bool = False) -> MIMOUNet:
-        model = self.variant.build(lean_fusion=lean_fusion)
+        model = build_variant(self.variant, lean_fusion=lean_fusion)
         model.load_state_dict(self.state_dict, strict=True)
         return model.eval()
 
@@ -139,7 +140,7 @@ def detect_variant(state_dict: dict[str, torch.Tensor], path: Path | str = "weig
 
 
 def check_architecture(state_dict: dict[str, torch.Tensor], variant: Variant, path: Path | str) -> None:
-    expected = variant.build().state_dict()
+    expected = build_variant(variant).state_dict()
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
     if missing or unexpected:

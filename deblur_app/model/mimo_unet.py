@@ -2,17 +2,17 @@
 
 The attribute names follow the published code so that the published
 ``MIMO-UNet.pkl`` / ``MIMO-UNetPlus.pkl`` checkpoints load with
-``strict=True``. Layout: building blocks, then the network, then the named
-variants.
+``strict=True``. Layout: building blocks, then the network; the named variants are
+in variants.py.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from .variants import VARIANTS, Variant
 
 # --------------------------------------------------------------------------
 # Building blocks
@@ -234,35 +234,15 @@ class MIMOUNet(nn.Module):
 
 
 # --------------------------------------------------------------------------
-# Named variants
+# A named variant
 # --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Variant:
-    key: str  # as typed on the command line
-    display_name: str
-    num_res: int
-    dropout: float
-    published_file: str  # the paper's release file name
-    own_file: str  # this project's safetensors file name
-
-    def build(self, lean_fusion: bool = False) -> MIMOUNet:
-        return MIMOUNet(num_res=self.num_res, dropout=self.dropout, lean_fusion=lean_fusion)
-
-
-VARIANTS: dict[str, Variant] = {
-    "mimo-unet": Variant("mimo-unet", "MIMO-UNet", 8, 0.0, "MIMO-UNet.pkl", "mimo-unet.safetensors"),
-    "mimo-unet+": Variant("mimo-unet+", "MIMO-UNet+", 20, 0.1, "MIMO-UNetPlus.pkl", "mimo-unet-plus.safetensors"),
-}
-
-
-def variant_for_blocks(num_res: int) -> Variant | None:
-    for variant in VARIANTS.values():
-        if variant.num_res == num_res:
-            return variant
-    return None
+def build_variant(variant: Variant, lean_fusion: bool = False) -> MIMOUNet:
+    """The network of a row of the variant table, with random weights."""
+    return MIMOUNet(num_res=variant.num_res, dropout=variant.dropout, lean_fusion=lean_fusion)
 
 
 def build_model(name: str, lean_fusion: bool = False) -> MIMOUNet:
-    return VARIANTS[name].build(lean_fusion=lean_fusion)
+    """The network of a variant key (see variants.VARIANTS), with random weights."""
+    return build_variant(VARIANTS[name], lean_fusion=lean_fusion)

@@ -103,10 +103,6 @@
 <context>
     <name>BatchDialog</name>
     <message>
-        <source>MIMO-UNet++ (MIMO-UNet+ with ×8 ensemble, ≈8× slower)</source>
-        <translation>MIMO-UNet++（MIMO-UNet+ 加 ×8 自集成，约慢 8 倍）</translation>
-    </message>
-    <message>
         <source>{hours} h {minutes:02d} min</source>
         <translation>{hours} 小时 {minutes:02d} 分</translation>
     </message>
@@ -269,6 +265,10 @@
     <message>
         <source>no weights installed</source>
         <translation>未安装权重</translation>
+    </message>
+    <message>
+        <source>{name} ({variant} with ×{passes} ensemble, ≈{passes}× slower)</source>
+        <translation>{name}（{variant} 加 ×{passes} 自集成，约慢 {passes} 倍）</translation>
     </message>
     <message>
         <source>Choose an input folder that exists.</source>
@@ -717,12 +717,12 @@
         <translation>查找模型权重的位置</translation>
     </message>
     <message>
-        <source>MIMO-UNet++ (≈8× slower)</source>
-        <translation>MIMO-UNet++（约慢 8 倍）</translation>
+        <source>{name} (≈{passes}× slower)</source>
+        <translation>{name}（约慢 {passes} 倍）</translation>
     </message>
     <message>
-        <source>Self-ensemble (≈8× slower)</source>
-        <translation>自集成（约慢 8 倍）</translation>
+        <source>Self-ensemble (≈{passes}× slower)</source>
+        <translation>自集成（约慢 {passes} 倍）</translation>
     </message>
     <message>
         <source>Auto: {device} on this computer</source>

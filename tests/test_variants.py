@@ -1,0 +1,68 @@
+"""One table of networks and presets: every front end and the weights code read it."""
+
+import subprocess
+import sys
+
+import pytest
+
+from deblur_app import catalog, jobs
+from deblur_app.cli.main import build_parser
+from deblur_app.model import checkpoints, variants
+from deblur_app.model.mimo_unet import build_variant
+from deblur_app.model.variants import PRESETS, VARIANTS, run_name
+
+
+def _choices(argv_command: str, option: str) -> tuple:
+    commands = next(a for a in build_parser()._actions if a.dest == "command")
+    parser = commands.choices[argv_command]
+    return tuple(next(a for a in parser._actions if option in a.option_strings).choices)
+
+
+def test_the_table_imports_without_torch():
+    code = "import sys, deblur_app.model.variants; sys.exit(1 if 'torch' in sys.modules else 0)"
+    assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
+
+
+def test_every_preset_runs_a_known_variant_and_plus_plus_is_plus_with_ensemble():
+    assert all(preset.variant in VARIANTS for preset in PRESETS.values())
+    assert (PRESETS["mimo-unet++"].variant, PRESETS["mimo-unet++"].ensemble) == ("mimo-unet+", True)
+    choice = jobs.parse_model("MIMO-UNet++")
+    assert (choice.variant, choice.ensemble) == ("mimo-unet+", True)
+    assert jobs.parse_model("mimo-unet", ensemble=True).ensemble
+    with pytest.raises(jobs.JobError, match="mimo-unet\\+\\+"):
+        jobs.parse_model("unet")
+
+
+def test_command_line_choices_come_from_the_table():
+    for command in ("deblur", "batch", "eval"):
+        assert _choices(command, "--model") == tuple(PRESETS)
+    assert _choices("train", "--model") == tuple(VARIANTS)
+
+
+def test_run_names():
+    assert run_name("mimo-unet", False) == "MIMO-UNet"
+    assert run_name("mimo-unet+", True) == "MIMO-UNet++"
+    assert run_name("mimo-unet", True) == "MIMO-UNet ×8 ensemble"
+
+
+@pytest.mark.parametrize("key", list(VARIANTS))
+def test_block_counts_identify_the_variant_and_files_come_from_the_table(key):
+    variant = VARIANTS[key]
+    model = build_variant(variant)
+    assert len(model.Encoder[0].layers) == variant.num_res
+    assert checkpoints.detect_variant(model.state_dict()) == variant
+    assert variants.variant_for_blocks(variant.num_res) == variant
+    names = {c.path.name for c in catalog.candidate_files(variant)}
+    assert {variant.published_file, variant.own_file} <= names
+
+
+def test_window_menus_come_from_the_table(qtbot):
+    from deblur_app.gui.side_panel import SidePanel
+
+    panel = SidePanel()
+    qtbot.addWidget(panel)
+    combo = panel.model_combo
+    assert [combo.itemData(i) for i in range(combo.count())] == list(VARIANTS)
+    assert [combo.itemText(i) for i in range(combo.count())] == [v.display_name for v in VARIANTS.values()]
+    combo.setCurrentIndex(combo.findData("mimo-unet+"))
+    assert panel.ensemble_check.text().startswith(PRESETS["mimo-unet++"].display_name)
