@@ -8,6 +8,7 @@ message naming the file, so callers never show a traceback.
 from __future__ import annotations
 
 import dataclasses
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,8 +22,8 @@ from .engine.progress import CancelCheck, ProgressCallback
 from .engine.strength import apply_strength
 from .model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from .model.variants import DEFAULT_VARIANT, PRESETS, VARIANTS
+from .naming import PlannedOutput, plan_outputs, scale_paths
 
-from .naming import DEFAULT_NAME, default_output, scale_paths  # noqa: F401  (re-exported)
 
 class JobError(Exception):
     """A one-line, user-facing reason why a job could not be done."""
@@ -89,7 +90,7 @@ def deblur_file(
 ) -> FileResult:
     """Read, deblur and save one photo. Raises JobError, or Cancelled before anything is written."""
     input_path, output_path = Path(input_path), Path(output_path)
-    _check_destinations(input_path, output_path, save)
+    check_outputs(input_path, output_path, save)  # before the slow run rather than after it
     try:
         loaded = imagefiles.load_image(
             input_path, max_pixels=int(max_megapixels * 1e6) if max_megapixels else None
@@ -104,6 +105,8 @@ def deblur_file(
 
 
 def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_path: Path, save: SaveOptions) -> list[Path]:
+    """Write the result (and its ½ and ¼ outputs if asked for); never over the photo it came from."""
+    check_outputs(loaded.path, output_path, save)
     written = []
     try:
         written.append(_save(output_path, apply_strength(loaded.pixels, result.full, save.strength), loaded, save))
@@ -122,14 +125,53 @@ def _save(path: Path, pixels: np.ndarray, like: imagefiles.LoadedImage, save: Sa
     )
 
 
-def _check_destinations(input_path: Path, output_path: Path, save: SaveOptions) -> None:
-    """Fail before the (slow) run rather than after it."""
-    targets = [output_path] + (list(scale_paths(output_path).values()) if save.save_scales else [])
-    for target in targets:
-        if target.exists() and not save.overwrite:
-            raise JobError(f"{target}: already exists (use --overwrite to replace it)")
-    if output_path.exists() and input_path.exists() and output_path.resolve() == input_path.resolve():
-        if not save.overwrite:
-            raise JobError(f"{output_path}: is the input photo; refusing to overwrite it without --overwrite")
+def input_problem(path: Path) -> str:
+    """Why a photo cannot be read at all ('' when it can be opened): checked before the model loads."""
+    path = Path(path)
+    if path.is_dir():
+        return f"{path}: is a folder, not an image file"
+    try:
+        with open(path, "rb") as handle:
+            if not handle.read(1):
+                return f"{path}: file is empty (0 bytes)"
+    except FileNotFoundError:
+        return f"{path}: file not found"
+    except PermissionError:
+        return f"{path}: permission denied (cannot read the file)"
+    except OSError as error:
+        return f"{path}: cannot read the file ({error.strerror or error})"
+    return ""
+
+
+def prepare_output_folder(folder: Path) -> None:
+    """Create the output folder if needed and make sure files can be written in it; raises JobError."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise JobError(f"{folder}: is a file, not a folder for the outputs")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+        raise JobError(f"{folder}: cannot create the output folder ({reason})") from None
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".deblur-write-test-"):
+            pass
+    except OSError as error:
+        reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
+        raise JobError(f"{folder}: cannot write in the output folder ({reason})") from None
+
+
+def output_problem(plan: PlannedOutput, overwrite: bool) -> str:
+    """The policy's one-line answer for a planned output, saying how to replace an existing one."""
+    problem = plan.problem(overwrite)
+    return problem if not problem or plan.refusal else f"{problem} (use --overwrite to replace it)"
+
+
+def check_outputs(input_path: Path, output_path: Path, save: SaveOptions) -> None:
+    """Raise JobError if the save may not write there: the output policy (naming.plan_outputs), then the format."""
+    (plan,) = plan_outputs([(Path(input_path), Path(output_path))], save_scales=save.save_scales)
+    problem = output_problem(plan, save.overwrite)
+    if problem:
+        raise JobError(problem)
     if save.bit_depth == 16 and output_path.suffix.lower() not in (".png", ".tif", ".tiff"):
         raise JobError(f"{output_path}: 16-bit output needs PNG or TIFF, not {output_path.suffix or 'no extension'}")

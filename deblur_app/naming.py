@@ -1,7 +1,19 @@
-"""Output file names, shared by the command line and the window (no torch, no Qt)."""
+"""Output file names and the one output policy, shared by the command line and the window (no torch, no Qt).
+
+``plan_outputs`` answers "may this run write here?" for every front end: the CLI's
+deblur and batch, the window's Save/Save As and the batch dialog. An output that
+is the same file as an input photo is refused whatever the flags, however the
+path is spelled (``..``, relative or absolute, another case on a case-insensitive
+disk) and through symlinks and hard links: files are compared by identity
+(device and inode), not by name. Existing outputs are reported; replacing them
+is the caller's decision (--overwrite, a confirmation, skip-existing).
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import imagefiles
@@ -43,3 +55,72 @@ def batch_pairs(input_dir: Path, output_dir: Path, recursive: bool, template: st
         relative = source.parent.relative_to(input_dir)
         pairs.append((source, Path(output_dir) / relative / output_name(source, template)))
     return pairs
+
+
+# ----------------------------------------------------------------------------- the output policy
+
+
+@dataclass(frozen=True)
+class PlannedOutput:
+    source: Path
+    target: Path
+    paths: tuple[Path, ...]  # every file the save writes: the target, then the ½ and ¼ outputs if asked for
+    existing: tuple[Path, ...]  # those of ``paths`` already on disk
+    refusal: str = ""  # one line: why nothing may be written here (it would replace an input), whatever the flags
+
+    def problem(self, overwrite: bool) -> str:
+        """The one-line reason not to write, '' when writing is fine."""
+        if self.refusal:
+            return self.refusal
+        if self.existing and not overwrite:
+            return f"{self.existing[0]}: already exists"
+        return ""
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file a path reaches (symlinks followed); None if there is none."""
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return status.st_dev, status.st_ino
+
+
+def _spelling(path: Path) -> str:
+    """One spelling per path for files that do not exist yet (``..``, relative, case where the OS folds it)."""
+    return os.path.normcase(os.path.realpath(os.fspath(path)))
+
+
+def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
+                 inputs: Iterable[Path] = ()) -> list[PlannedOutput]:
+    """Where each (photo, output) pair would write, what exists there and what must never be written.
+
+    ``inputs``: more originals to protect besides the pairs' photos (e.g. every photo of the run).
+    An output is refused when it is the same file as any of them, or when an earlier pair
+    of the same run already writes it.
+    """
+    originals: dict[tuple[int, int], Path] = {}
+    for source in [*inputs, *(source for source, _target in pairs)]:
+        identity = _identity(Path(source))
+        if identity is not None:
+            originals.setdefault(identity, Path(source))
+    written: dict[object, Path] = {}  # identity or spelling of each planned path -> its photo
+    plans = []
+    for source, target in pairs:
+        source, target = Path(source), Path(target)
+        paths = (target, *(scale_paths(target).values() if save_scales else ()))
+        existing, refusal = [], ""
+        for path in paths:
+            identity = _identity(path)
+            if identity is not None:
+                existing.append(path)
+                original = originals.get(identity)
+                if original is not None and not refusal:
+                    which = "the input photo" if _identity(source) == identity else f"the input photo {original}"
+                    refusal = f"{path}: already exists and is {which}; originals are never replaced"
+            key = identity or _spelling(path)
+            if key in written and not refusal:
+                refusal = f"{path}: is also the output of {written[key]}; give each photo its own output"
+            written.setdefault(key, source)
+        plans.append(PlannedOutput(source, target, paths, tuple(existing), refusal))
+    return plans

@@ -1,6 +1,7 @@
 """The command-line contract: outputs, naming, errors and exit codes."""
 
 import hashlib
+import os
 
 import numpy as np
 import pytest
@@ -91,7 +92,8 @@ def test_bad_inputs_give_one_line_errors_and_the_rest_still_run(photo, tmp_path,
     assert main(["deblur", str(broken), str(tmp_path / "missing.png"), str(good)]) == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("deblur-app:")]
     assert len(errors) == 2
-    assert "broken.jpg" in errors[0] and "missing.png" in errors[1]
+    # missing.png is found before the model loads, broken.jpg when it is decoded
+    assert "missing.png" in errors[0] and "broken.jpg" in errors[1]
     assert "Traceback" not in "".join(errors)
     assert good.with_name("good_deblurred.png").exists()
     assert not (tmp_path / "broken_deblurred.jpg").exists()
@@ -252,3 +254,37 @@ def test_jpeg_output_matches_the_source_quality_unless_quality_is_given(tmp_path
             Image.open(tmp_path / "q90.jpg") as forced, Image.open(reference) as q90:
         assert JpegImagePlugin.get_sampling(kept) == 2 and kept.quantization == original.quantization
         assert JpegImagePlugin.get_sampling(forced) == 0 and forced.quantization == q90.quantization
+
+
+@pytest.mark.parametrize("how", ["same", "dotdot", "relative", "symlink", "hardlink", "case"])
+def test_deblur_never_writes_over_its_input_even_with_overwrite(photo, capsys, monkeypatch, how):
+    from test_output_policy import case_insensitive, spelled
+
+    source = photo("good.png")
+    before = digest(source)
+    target = spelled(source, how, monkeypatch)
+    if how == "case" and not case_insensitive(source.parent):
+        target = source.parent / "sub" / ".." / "good.png"  # a case-sensitive disk: another spelling instead
+        (source.parent / "sub").mkdir()
+    assert main(["deblur", str(source), "-o", str(target), "--overwrite"]) == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("deblur-app:")]
+    assert len(lines) == 1 and "is the input photo" in lines[0] and "Traceback" not in err
+    assert "using " not in err, "refused before the model loads"
+    assert digest(source) == before
+
+
+@pytest.mark.parametrize("how", ["symlink", "hardlink"])
+def test_batch_never_writes_over_an_input_even_with_overwrite(photo, tmp_path, capsys, how):
+    source_dir, out = tmp_path / "in", tmp_path / "out"
+    shot = photo("shot.png", folder=source_dir)
+    out.mkdir()
+    (out / "shot_deblurred.png").symlink_to(shot) if how == "symlink" else os.link(shot, out / "shot_deblurred.png")
+    before = digest(shot)
+    assert main(["batch", str(source_dir), str(out), "--overwrite"]) == 1
+    err = capsys.readouterr().err
+    assert "is the input photo" in err and "0 deblurred, 0 skipped, 1 failed" in err and "Traceback" not in err
+    assert digest(shot) == before
+    # the same folder with a name template that gives every photo its own name
+    assert main(["batch", str(source_dir), str(source_dir), "--name", "{name}", "--overwrite"]) == 1
+    assert "is the input photo" in capsys.readouterr().err and digest(shot) == before

@@ -180,13 +180,14 @@ def test_save_as_formats_scales_and_original_protection(qtbot, window, photo, er
         window._save(current, SaveChoice(tiff, 16, 95))
     assert imagefiles.load_image(tiff).bit_depth == 16
 
-    # declining the confirmation leaves the original untouched
+    assert not errors
+    # the original is never replaced: a one-line error, no confirmation to click through
     asked = []
-    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or False)
+    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or True)
     window._save(current, SaveChoice(path, None, 95))
     qtbot.wait(200)
-    assert asked == ["Replace the Original?"] and path.read_bytes() == original_bytes
-    assert not errors
+    assert asked == [] and path.read_bytes() == original_bytes
+    assert errors[-1][0] == "Cannot Save" and "is the input photo" in errors[-1][1]
 
 
 def test_cancel_mid_run_keeps_previous_result(qtbot, window, photo):
@@ -520,3 +521,26 @@ def test_batch_dialog_models_come_from_the_variant_table(window):
     combo = window.batch_dialog.model_combo
     assert [combo.itemData(i) for i in range(combo.count())] == [(p.variant, p.ensemble) for p in PRESETS.values()]
     assert combo.itemText(combo.count() - 1) == "MIMO-UNet++ (MIMO-UNet+ with ×8 ensemble, ≈8× slower)"
+
+
+@pytest.mark.parametrize("how", ["same", "dotdot", "relative", "symlink", "hardlink", "case"])
+def test_save_never_replaces_the_original_however_it_is_spelled(qtbot, window, photo, errors, monkeypatch, how):
+    from test_output_policy import case_insensitive, spelled
+
+    path = photo("original.png", 64)
+    current = open_photo(qtbot, window, path)
+    run(qtbot, window)
+    before = path.read_bytes()
+    target = spelled(path, how, monkeypatch)
+    if how == "case" and not case_insensitive(path.parent):
+        (path.parent / "sub").mkdir()
+        target = path.parent / "sub" / ".." / path.name  # a case-sensitive disk: another spelling instead
+    window._save(current, SaveChoice(target, None, 95, overwrite=True))
+    qtbot.wait(200)
+    assert path.read_bytes() == before
+    assert [e[0] for e in errors] == ["Cannot Save"] and "is the input photo" in errors[0][1]
+    assert "\n" not in errors[0][1]
+    # the file tasks refuse it too, whatever the choice says (the one write path of the window)
+    with qtbot.waitSignal(window.tasks.saved, timeout=WAIT) as saved:
+        window.tasks.save(current.key, current.image, current.result, SaveChoice(target, None, 95, overwrite=True))
+    assert "is the input photo" in saved.args[0].error and path.read_bytes() == before

@@ -59,13 +59,12 @@ def test_to_u8_rounds_and_clips():
 
 
 def test_file_names_match_the_command_line():
-    from deblur_app.gui.tasks import default_output_path, scale_targets
-    from deblur_app.gui.worker import output_name
-    from deblur_app.jobs import DEFAULT_NAME, default_output, scale_paths
+    from deblur_app.gui import tasks
+    from deblur_app.naming import DEFAULT_NAME, default_output, output_name
 
-    out = Path("/photos/x_deblurred.png")
-    assert scale_targets(out) == scale_paths(out)
-    assert default_output_path(Path("/photos/x.png")) == default_output(Path("/photos/x.png"))
+    # the window names outputs with naming only: no second spelling of "_deblurred"
+    assert not hasattr(tasks, "default_output_path") and not hasattr(tasks, "scale_targets")
+    assert default_output(Path("/photos/x.png")) == Path("/photos/x_deblurred.png")
     assert output_name(Path("/a/shot.tif"), DEFAULT_NAME) == "shot_deblurred.tif"
     assert output_name(Path("/a/shot.heic"), DEFAULT_NAME) == "shot_deblurred.jpg"
 

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from ..engine.progress import Progress
-from ..jobs import JobError, SaveOptions, deblur_file
-from ..naming import batch_pairs, default_output
+from ..jobs import JobError, SaveOptions, deblur_file, input_problem, output_problem, prepare_output_folder
+from ..naming import batch_pairs, default_output, plan_outputs
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
 from .options import error as _error
 
@@ -24,7 +24,7 @@ def _outputs_for(inputs: list[Path], output: Path | None) -> list[Path]:
     if len(inputs) > 1 or output.is_dir():
         if output.exists() and not output.is_dir():
             raise JobError(f"{output}: several inputs need -o to be a folder")
-        output.mkdir(parents=True, exist_ok=True)
+        prepare_output_folder(output)
         return [default_output(p, output) for p in inputs]
     return [output]
 
@@ -34,17 +34,33 @@ def run_deblur(args) -> int:
     if problem:
         _error(problem)
         return EXIT_USAGE
+    save = _save_options(args)
     try:
         outputs = _outputs_for(args.inputs, args.output)
+    except JobError as error:
+        _error(str(error))
+        return EXIT_FAILED
+    # every photo that cannot be read or written is reported before the model loads
+    failures, runnable = 0, []
+    for plan in plan_outputs(list(zip(args.inputs, outputs)), save.save_scales, inputs=args.inputs):
+        problem = input_problem(plan.source) or output_problem(plan, save.overwrite)
+        if problem:
+            _error(problem)
+            failures += 1
+        else:
+            runnable.append(plan)
+    if not runnable:
+        return EXIT_FAILED
+    try:
         engine, description = engine_from_args(args)
     except JobError as error:
         _error(str(error))
         return EXIT_FAILED
     print(f"using {description}", file=sys.stderr)
-    failures = 0
-    for source, target in zip(args.inputs, outputs):
+    for plan in runnable:
+        source, target = plan.source, plan.target
         try:
-            done = deblur_file(source, target, engine, _save_options(args),
+            done = deblur_file(source, target, engine, save,
                                progress=_terminal_progress(source.name), max_megapixels=args.max_megapixels)
         except JobError as error:
             _clear_line()
@@ -102,10 +118,15 @@ def run_batch(args) -> int:
     started = time.monotonic()
     bar = _progress_bar(len(pairs))
     try:
-        for source, target in pairs:
-            if args.skip_existing and target.exists():
+        for plan in plan_outputs(pairs, args.save_scales):
+            source, target = plan.source, plan.target
+            if args.skip_existing and plan.existing:
                 skipped += 1
                 _advance(bar, f"skipped {source}")
+                continue
+            if plan.refusal:
+                failures.append(plan.refusal)
+                _advance(bar, f"FAILED {plan.refusal}", error=True)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             try:

@@ -18,6 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"deblur-app {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    from ..naming import DEFAULT_NAME
 
     deblur = commands.add_parser("deblur", help="deblur photos")
     deblur.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
@@ -28,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("input_dir", type=Path, metavar="INPUT_DIR")
     batch.add_argument("output_dir", type=Path, metavar="OUTPUT_DIR")
     batch.add_argument("--recursive", action="store_true", help="include sub-folders, mirroring the tree")
-    batch.add_argument("--name", default="{stem}_deblurred{ext}", help='output name template (default "{stem}_deblurred{ext}")')
+    batch.add_argument("--name", default=DEFAULT_NAME, help=f'output name template (default "{DEFAULT_NAME}")')
     batch.add_argument("--skip-existing", action="store_true", help="skip photos whose output exists")
     add_model_options(batch)
 

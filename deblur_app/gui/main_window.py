@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from .. import imagefiles
+from ..naming import default_output, plan_outputs
 from . import dialogs
 from .about import AboutDialog
 from .batch_dialog import BatchDialog
@@ -41,7 +42,7 @@ from .qtimage import pixmaps
 from .save_dialog import SaveDialog
 from .settings import AppSettings
 from .side_panel import SidePanel
-from .tasks import FileTasks, LoadOutcome, SaveChoice, SaveOutcome, default_output_path, scale_targets
+from .tasks import FileTasks, LoadOutcome, SaveChoice, SaveOutcome
 from .viewers import MODE_TITLES, MODES, Layer, Viewers
 from .weights_dialog import StarterNote, WeightsDialog, weights_files
 from .worker import DeblurOutcome, DeblurRequest, EngineClient, EngineInfo, LoadedModel
@@ -731,14 +732,14 @@ class MainWindow(QMainWindow):
         photo = self.current_photo()
         if photo is None or photo.result is None:
             return
-        target = photo.save_target or default_output_path(photo.path)
+        target = photo.save_target or default_output(photo.path)
         self._save(photo, SaveChoice(target, None, self.settings.quality, self.settings.save_scales))
 
     def save_as(self) -> None:
         photo = self.current_photo()
         if photo is None or photo.result is None:
             return
-        default = photo.save_target or default_output_path(photo.path)
+        default = photo.save_target or default_output(photo.path)
         folder = self.settings.folder("save")
         if folder and not photo.save_target and Path(folder).is_dir():
             default = Path(folder) / default.name
@@ -753,14 +754,12 @@ class MainWindow(QMainWindow):
         self._save(photo, choice)
 
     def _save(self, photo: Photo, choice: SaveChoice) -> None:
-        targets = [choice.path] + (list(scale_targets(choice.path).values()) if choice.save_scales else [])
-        if any(imagefiles.is_same_file(t, photo.path) for t in targets if t.exists()):
-            if not dialogs.confirm(self, "Replace the Original?",
-                                   f"{choice.path.name} is the original photo. Replace it with the deblurred version?",
-                                   "Replace Original", "The original cannot be recovered afterwards."):
-                return
-            choice.overwrite = True
-        existing = [t for t in targets if t.exists() and not imagefiles.is_same_file(t, photo.path)]
+        (plan,) = plan_outputs([(photo.path, choice.path)], choice.save_scales,
+                               inputs=[p.path for p in self.photos.values()])
+        if plan.refusal:  # an original is never replaced, whatever the user confirms
+            dialogs.show_error(self, "Cannot Save", plan.refusal)
+            return
+        existing = plan.existing
         if existing:
             names = ", ".join(t.name for t in existing)
             if not dialogs.confirm(self, "Replace Files?", f"{names} already exist{'s' if len(existing) == 1 else ''}.",

@@ -16,7 +16,6 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 from .. import imagefiles
-from ..naming import scale_paths
 from . import imaging, qtimage
 
 THUMB_SIZE = 160
@@ -48,16 +47,6 @@ class SaveOutcome:
     paths: list[Path]
     error: str = ""
     details: str = ""
-
-
-def scale_targets(path: Path) -> dict[str, Path]:
-    return scale_paths(path)
-
-
-def default_output_path(source: Path, extension: str | None = None) -> Path:
-    """``{stem}_deblurred.{ext}`` beside the original (JPEG for formats we cannot write)."""
-    suffix = extension or imagefiles.output_suffix_for(source)
-    return source.with_name(f"{source.stem}_deblurred{suffix}")
 
 
 class FileTasks(QObject):

@@ -26,7 +26,7 @@ from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
 from ..engine.strength import apply_strength
 from ..model.variants import DEFAULT_VARIANT, VARIANTS, run_name
-from ..naming import batch_pairs, output_name  # noqa: F401  (output_name used by the batch dialog)
+from ..naming import DEFAULT_NAME, batch_pairs, output_name, plan_outputs  # noqa: F401  (output_name used by the batch dialog)
 from . import imaging, qtimage
 
 
@@ -64,7 +64,7 @@ class BatchRequest:
     output_dir: Path
     settings: RunSettings
     recursive: bool = False
-    template: str = "{stem}_deblurred{ext}"
+    template: str = DEFAULT_NAME
     skip_existing: bool = True
     quality: int = 95
     kind: str = "batch"
@@ -352,7 +352,7 @@ class EngineWorker(EngineSignals):
     # -- batch
 
     def _run_batch(self, job: _Job) -> None:
-        from .. import imagefiles, jobs
+        from .. import jobs
 
         request: BatchRequest = job.request
         started = time.monotonic()
@@ -370,7 +370,8 @@ class EngineWorker(EngineSignals):
             self.batch_event.emit(job.job_id, BatchEvent("start", total=len(pairs), log_path=log_path))
             done, skipped, failed, cancelled = 0, 0, [], False
             engine = None
-            for index, (source, target) in enumerate(pairs):
+            for index, plan in enumerate(plan_outputs(pairs)):
+                source, target = plan.source, plan.target
                 if job.token.is_set():
                     cancelled = True
                     break
@@ -380,8 +381,8 @@ class EngineWorker(EngineSignals):
                     write(f"SKIPPED {source}: {target.name} exists")
                     self.batch_event.emit(job.job_id, BatchEvent("skipped", index, len(pairs), source, target, "output exists"))
                     continue
-                if target.exists() and imagefiles.is_same_file(source, target):
-                    reason = f"{target}: is the input photo; choose another name template or folder"
+                if plan.refusal:
+                    reason = plan.refusal
                     failed.append((source, reason))
                     write(f"FAILED {source}: {reason}")
                     self.batch_event.emit(job.job_id, BatchEvent("failed", index, len(pairs), source, target, reason))

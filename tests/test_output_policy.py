@@ -1,0 +1,101 @@
+"""The one output policy (naming.plan_outputs): an input is never an output, however it is spelled."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from deblur_app import jobs
+from deblur_app.naming import plan_outputs
+
+SPELLINGS = ["same", "dotdot", "relative", "symlink", "hardlink", "case"]
+
+
+def case_insensitive(folder: Path) -> bool:
+    probe = folder / "case-probe"
+    probe.write_text("x")
+    try:
+        return (folder / "CASE-PROBE").exists()
+    finally:
+        probe.unlink()
+
+
+def spelled(original: Path, how: str, monkeypatch) -> Path:
+    """Another path that reaches ``original`` (for 'case', only on a case-insensitive disk)."""
+    folder = original.parent
+    if how == "same":
+        return original
+    if how == "dotdot":
+        (folder / "sub").mkdir(exist_ok=True)
+        return folder / "sub" / ".." / original.name
+    if how == "relative":
+        monkeypatch.chdir(folder)
+        return Path(original.name)
+    if how == "symlink":
+        link = folder / "link-to-original.png"
+        link.symlink_to(original)
+        return link
+    if how == "hardlink":
+        link = folder / "hard-link.png"
+        os.link(original, link)
+        return link
+    if how == "case":
+        return original.with_name(original.name.upper())
+    raise ValueError(how)
+
+
+@pytest.mark.parametrize("how", SPELLINGS)
+def test_an_input_is_refused_as_output_however_it_is_spelled(tmp_path, monkeypatch, how):
+    original = tmp_path / "good.png"
+    original.write_bytes(b"original")
+    target = spelled(original, how, monkeypatch)
+    (plan,) = plan_outputs([(original, target)])
+    if how == "case" and not case_insensitive(tmp_path):
+        # a case-sensitive disk: GOOD.PNG is another, absent file, which may be written
+        assert plan.refusal == "" and plan.existing == ()
+        return
+    assert "is the input photo" in plan.refusal and "originals are never replaced" in plan.refusal
+    assert plan.problem(overwrite=True) == plan.refusal, "no flag lets an original be replaced"
+    with pytest.raises(jobs.JobError, match="is the input photo"):
+        jobs.check_outputs(original, target, jobs.SaveOptions(overwrite=True))
+
+
+def test_another_input_of_the_run_and_scale_outputs_are_protected(tmp_path):
+    first, second = tmp_path / "a.png", tmp_path / "a_deblurred.png"
+    for path in (first, second):
+        path.write_bytes(b"original")
+    plans = plan_outputs([(first, second), (second, tmp_path / "b.png")])
+    assert f"is the input photo {second}" in plans[0].refusal and plans[1].refusal == ""
+    half = tmp_path / "out_half.png"
+    half.write_bytes(b"original")
+    (plan,) = plan_outputs([(first, tmp_path / "out.png")], save_scales=True, inputs=[half])
+    assert plan.paths == (tmp_path / "out.png", half, tmp_path / "out_quarter.png")
+    assert plan.refusal.startswith(f"{half}: already exists and is the input photo")
+
+
+def test_existing_outputs_are_reported_and_replaced_only_when_asked(tmp_path):
+    source, target = tmp_path / "a.png", tmp_path / "a_deblurred.png"
+    source.write_bytes(b"original")
+    (plan,) = plan_outputs([(source, target)])
+    assert plan.existing == () and plan.problem(overwrite=False) == ""
+    target.write_bytes(b"old result")
+    (plan,) = plan_outputs([(source, target)])
+    assert plan.existing == (target,) and plan.refusal == ""
+    assert plan.problem(overwrite=False) == f"{target}: already exists" and plan.problem(overwrite=True) == ""
+
+
+def test_two_photos_of_one_run_never_share_an_output(tmp_path):
+    out = tmp_path / "out" / "x.png"
+    plans = plan_outputs([(tmp_path / "x.png", out), (tmp_path / "y" / "x.png", tmp_path / "out" / ".." / "out" / "x.png")])
+    assert plans[0].refusal == "" and "is also the output of" in plans[1].refusal
+
+
+def test_output_folder_problems_are_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(jobs.JobError, match="is a file, not a folder"):
+        jobs.prepare_output_folder(blocker)
+    with pytest.raises(jobs.JobError, match="cannot create the output folder"):
+        jobs.prepare_output_folder(blocker / "below")
+    assert jobs.input_problem(tmp_path / "missing.png").endswith("missing.png: file not found")
+    assert jobs.input_problem(tmp_path) .endswith("is a folder, not an image file")
