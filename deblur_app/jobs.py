@@ -1,6 +1,7 @@
 """Deblurring files: the glue the command line and the window share.
 
-Reads a photo, runs the engine, writes the results atomically. Everything
+Reads a photo, runs the engine, writes the results atomically (``deblur_file``,
+the per-photo step), and runs whole folders (``iter_batch``). Everything
 that can go wrong for one file surfaces as ``JobError`` with a one-line
 message naming the file, so callers never show a traceback.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,24 +21,16 @@ from . import imagefiles
 from .catalog import WeightsNotFound, find_weights
 from .engine.devices import DeviceError
 from .engine.inference import DeblurResult, Deblurrer, EngineError, EngineOptions
-from .engine.progress import CancelCheck, ProgressCallback
+from .engine.progress import CancelCheck, Cancelled, ProgressCallback
 from .engine.strength import apply_strength
 from .model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
-from .model.variants import DEFAULT_VARIANT, PRESETS, VARIANTS
-from .naming import PlannedOutput, plan_outputs, scale_paths
+from .model.variants import DEFAULT_VARIANT, PRESETS
+from .jobspec import BatchEvent, BatchJob, BatchSummary, SaveOptions
+from .naming import PlannedOutput, batch_pairs, plan_outputs, scale_paths
 
 
 class JobError(Exception):
     """A one-line, user-facing reason why a job could not be done."""
-
-
-@dataclass
-class SaveOptions:
-    save_scales: bool = False
-    bit_depth: int | None = None  # None: same as the input where the format allows
-    quality: int | None = None  # None: a JPEG keeps a JPEG input's quality and subsampling, else 95
-    overwrite: bool = False
-    strength: float = 1.0  # how much of the correction the saved photo keeps (0..1)
 
 
 @dataclass
@@ -175,3 +170,84 @@ def check_outputs(input_path: Path, output_path: Path, save: SaveOptions) -> Non
         raise JobError(problem)
     if save.bit_depth == 16 and output_path.suffix.lower() not in (".png", ".tif", ".tiff"):
         raise JobError(f"{output_path}: 16-bit output needs PNG or TIFF, not {output_path.suffix or 'no extension'}")
+
+
+# ----------------------------------------------------------------------------- batches
+
+
+def iter_batch(
+    job: BatchJob,
+    load_engine: Callable[[], Deblurrer],
+    cancel: CancelCheck | None = None,
+    on_progress: Callable[[BatchEvent], None] | None = None,
+) -> Iterator[BatchEvent]:
+    """Deblur a folder photo by photo, yielding what happens; the one batch loop of the app.
+
+    Yields "start" (with the photo count), then for each photo "file" and one of "done",
+    "skipped" or "failed", then "end" with the summary. Progress within a photo goes to
+    ``on_progress`` (it happens inside the network run). Nothing slow happens before the
+    checks: the output folder is created and tested for writing, and each photo's output is
+    planned (naming.plan_outputs: never an input) and its file opened, before
+    ``load_engine`` is called, once, for the first photo that needs the network. A bad photo
+    fails alone; a batch that cannot run at all (no output folder, no model) raises JobError.
+    """
+    started = time.monotonic()
+    if not Path(job.input_dir).is_dir():
+        raise JobError(f"{job.input_dir}: not a folder")
+    pairs = batch_pairs(job.input_dir, job.output_dir, job.recursive, job.template)
+    total = len(pairs)
+    yield BatchEvent("start", total=total)
+    if not pairs:
+        yield BatchEvent("end", total=total, summary=BatchSummary(0, 0, 0, [], False, time.monotonic() - started))
+        return
+    prepare_output_folder(job.output_dir)
+    done, skipped, failed, cancelled = 0, 0, [], False
+    engine = None
+    for index, plan in enumerate(plan_outputs(pairs, job.save.save_scales)):
+        if cancel is not None and cancel.is_set():
+            cancelled = True
+            break
+        source, target = plan.source, plan.target
+        yield BatchEvent("file", index, total, source, target)
+        if not plan.refusal and target in plan.existing and job.skip_existing:
+            skipped += 1
+            yield BatchEvent("skipped", index, total, source, target, f"{target.name} exists")
+            continue
+        problem = output_problem(plan, job.save.overwrite) or input_problem(source)
+        if problem:
+            failed.append((source, problem))
+            yield BatchEvent("failed", index, total, source, target, problem)
+            continue
+        if engine is None:
+            engine = load_engine()
+        begun = time.monotonic()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            deblur_file(source, target, engine, job.save, progress=_photo_progress(on_progress, index, total, source),
+                        cancel=cancel, max_megapixels=job.max_megapixels)
+        except Cancelled:
+            cancelled = True
+            break
+        except Exception as error:  # one bad photo (or a bug it triggers) must not stop the batch
+            reason = str(error) if isinstance(error, JobError) else f"{source}: {one_line_reason(error)}"
+            failed.append((source, reason))
+            yield BatchEvent("failed", index, total, source, target, reason)
+            continue
+        done += 1
+        yield BatchEvent("done", index, total, source, target, seconds=time.monotonic() - begun)
+    summary = BatchSummary(total, done, skipped, failed, cancelled, time.monotonic() - started)
+    yield BatchEvent("end", total=total, summary=summary)
+
+
+def _photo_progress(on_progress, index: int, total: int, source: Path) -> ProgressCallback | None:
+    if on_progress is None:
+        return None
+    return lambda step: on_progress(BatchEvent("progress", index, total, source, fraction=step.fraction))
+
+
+def one_line_reason(error: BaseException) -> str:
+    """A one-line reason for an unexpected error, with advice where there is some."""
+    text = " ".join(str(error).split())[:300] or type(error).__name__
+    if isinstance(error, MemoryError) or "out of memory" in text.lower():
+        return f"Out of memory: {text}. Try a smaller tile size or the CPU."
+    return text

@@ -544,3 +544,26 @@ def test_save_never_replaces_the_original_however_it_is_spelled(qtbot, window, p
     with qtbot.waitSignal(window.tasks.saved, timeout=WAIT) as saved:
         window.tasks.save(current.key, current.image, current.result, SaveChoice(target, None, 95, overwrite=True))
     assert "is the input photo" in saved.args[0].error and path.read_bytes() == before
+
+
+def test_batch_dialog_explains_an_output_folder_it_cannot_create(qtbot, window, photo, tmp_path, monkeypatch):
+    from test_batch import locked
+
+    source = tmp_path / "in"
+    source.mkdir()
+    for index in range(3):
+        imagefiles.save_image(source / f"shot{index}.png", imagefiles.load_image(photo(f"s{index}.png", 64, index)).pixels)
+    parent = tmp_path / "read-only"
+    parent.mkdir()
+    locked(monkeypatch, parent)
+    window.show_batch()
+    dialog = window.batch_dialog
+    dialog.input_edit.setText(str(source))
+    dialog.output_edit.setText(str(parent / "out"))
+    with qtbot.waitSignal(window.engine.failed, timeout=WAIT):
+        dialog.start_button.click()
+    text = dialog.summary_label.text()
+    assert f"{parent / 'out'}: cannot create the output folder (permission denied)" in text
+    assert "Errno" not in text and "\n" not in text
+    assert dialog.overall_bar.maximum() == 3 and dialog.overall_bar.text() == "0 of 3 photos"
+    assert window.engine.loaded_model is None, "nothing loaded for a batch that cannot run"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import sys
-import time
 from pathlib import Path
 
 from ..engine.progress import Progress
-from ..jobs import JobError, SaveOptions, deblur_file, input_problem, output_problem, prepare_output_folder
-from ..naming import batch_pairs, default_output, plan_outputs
+from ..jobs import (BatchJob, JobError, SaveOptions, deblur_file, input_problem, iter_batch, output_problem,
+                    prepare_output_folder)
+from ..naming import default_output, plan_outputs
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
 from .options import error as _error
 
@@ -104,46 +104,52 @@ def run_batch(args) -> int:
     except (KeyError, IndexError, ValueError) as error:
         _error(f"--name {args.name!r}: unknown placeholder {error}; use {{stem}}, {{ext}} or {{name}}")
         return EXIT_USAGE
-    pairs = batch_pairs(args.input_dir, args.output_dir, args.recursive, args.name)
-    if not pairs:
-        _error(f"{args.input_dir}: no photos found" + ("" if args.recursive else " (use --recursive for sub-folders)"))
-        return EXIT_FAILED
-    try:
+    # existing outputs are skipped unless --overwrite (as in the window); --skip-existing wins over it
+    job = BatchJob(args.input_dir, args.output_dir, args.recursive, args.name,
+                   skip_existing=args.skip_existing or not args.overwrite, save=_save_options(args),
+                   max_megapixels=args.max_megapixels)
+    bar = None
+
+    def load_engine():
         engine, description = engine_from_args(args)
-    except JobError as error:
-        _error(str(error))
-        return EXIT_FAILED
-    print(f"using {description}", file=sys.stderr)
-    done, skipped, failures = 0, 0, []
-    started = time.monotonic()
-    bar = _progress_bar(len(pairs))
+        _say(bar, f"using {description}")
+        return engine
+
+    summary = None
     try:
-        for plan in plan_outputs(pairs, args.save_scales):
-            source, target = plan.source, plan.target
-            if args.skip_existing and plan.existing:
-                skipped += 1
-                _advance(bar, f"skipped {source}")
-                continue
-            if plan.refusal:
-                failures.append(plan.refusal)
-                _advance(bar, f"FAILED {plan.refusal}", error=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                deblur_file(source, target, engine, _save_options(args), max_megapixels=args.max_megapixels)
-                done += 1
-                _advance(bar, f"{source} -> {target}")
-            except JobError as error:
-                failures.append(str(error))
-                _advance(bar, f"FAILED {error}", error=True)
+        for event in iter_batch(job, load_engine):
+            if event.kind == "start":
+                if not event.total:
+                    _error(f"{args.input_dir}: no photos found" + ("" if args.recursive else " (use --recursive for sub-folders)"))
+                    return EXIT_FAILED
+                bar = _progress_bar(event.total)
+            elif event.kind == "skipped":
+                _advance(bar, f"skipped {event.path}")
+            elif event.kind == "done":
+                _advance(bar, f"{event.path} -> {event.output}")
+            elif event.kind == "failed":
+                _advance(bar, f"FAILED {event.reason}", error=True)
+            elif event.kind == "end":
+                summary = event.summary
+    except JobError as error:
+        _say(bar, f"deblur-app: {error}", error=True)
+        return EXIT_FAILED
     finally:
         if bar is not None:
             bar.close()
-    print(f"{done} deblurred, {skipped} skipped, {len(failures)} failed "
-          f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
-    for failure in failures:
-        print(f"  failed: {failure}", file=sys.stderr)
-    return EXIT_FAILED if failures else EXIT_OK
+    print(f"{summary.done} deblurred, {summary.skipped} skipped, {len(summary.failed)} failed "
+          f"in {summary.seconds:.1f} s", file=sys.stderr)
+    for _source, reason in summary.failed:
+        print(f"  failed: {reason}", file=sys.stderr)
+    return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def _say(bar, line: str, error: bool = True) -> None:
+    """A message line that does not break the progress bar."""
+    if bar is not None:
+        bar.write(line, file=sys.stderr)
+    else:
+        print(line, file=sys.stderr if error else sys.stdout, flush=True)
 
 
 def _progress_bar(total: int):

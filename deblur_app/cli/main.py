@@ -30,7 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("output_dir", type=Path, metavar="OUTPUT_DIR")
     batch.add_argument("--recursive", action="store_true", help="include sub-folders, mirroring the tree")
     batch.add_argument("--name", default=DEFAULT_NAME, help=f'output name template (default "{DEFAULT_NAME}")')
-    batch.add_argument("--skip-existing", action="store_true", help="skip photos whose output exists")
+    batch.add_argument("--skip-existing", action="store_true",
+                       help="skip photos whose output exists (the default; with --overwrite, still skip them)")
     add_model_options(batch)
 
     commands.add_parser("info", help="devices, installed weights and versions")

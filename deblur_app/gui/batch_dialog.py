@@ -33,7 +33,9 @@ from PySide6.QtWidgets import (
 from ..model.variants import ENSEMBLE_PASSES, PRESETS, VARIANTS, Preset
 from .icons import icon
 from .settings import AppSettings
-from .worker import BatchEvent, BatchRequest, BatchSummary, EngineClient, RunSettings, output_name
+from ..jobspec import BatchEvent, BatchSummary
+from ..naming import output_name
+from .worker import BatchRequest, EngineClient, RunSettings
 
 translate = QCoreApplication.translate
 

@@ -13,7 +13,6 @@ not import torch (a test checks that).
 from __future__ import annotations
 
 import itertools
-import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +25,8 @@ from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
 from ..engine.strength import apply_strength
 from ..model.variants import DEFAULT_VARIANT, VARIANTS, run_name
-from ..naming import DEFAULT_NAME, batch_pairs, output_name, plan_outputs  # noqa: F401  (output_name used by the batch dialog)
+from ..jobspec import BatchJob, BatchLog, SaveOptions
+from ..naming import DEFAULT_NAME
 from . import imaging, qtimage
 
 
@@ -126,30 +126,6 @@ class DeblurOutcome:
     @property
     def preview(self) -> bool:
         return self.region is not None
-
-
-@dataclass
-class BatchEvent:
-    kind: str  # start | file | progress | done | skipped | failed | end
-    index: int = 0
-    total: int = 0
-    path: Path | None = None
-    output: Path | None = None
-    reason: str = ""
-    fraction: float = 0.0
-    seconds: float = 0.0
-    log_path: Path | None = None
-
-
-@dataclass
-class BatchSummary:
-    total: int
-    done: int
-    skipped: int
-    failed: list[tuple[Path, str]]
-    cancelled: bool
-    seconds: float
-    log_path: Path | None
 
 
 @dataclass
@@ -355,73 +331,30 @@ class EngineWorker(EngineSignals):
         from .. import jobs
 
         request: BatchRequest = job.request
-        started = time.monotonic()
-        pairs = batch_pairs(request.input_dir, request.output_dir, request.recursive, request.template)
-        request.output_dir.mkdir(parents=True, exist_ok=True)
-        log_path = request.output_dir / f"deblur-batch-{time.strftime('%Y%m%d-%H%M%S')}.log"
-        with open(log_path, "a", encoding="utf-8") as log:
-            def write(line: str) -> None:
-                log.write(line + "\n")
-                log.flush()
+        settings = request.settings
+        save = SaveOptions(quality=request.quality, overwrite=not request.skip_existing, strength=settings.strength)
+        batch = BatchJob(request.input_dir, request.output_dir, request.recursive, request.template,
+                              skip_existing=request.skip_existing, save=save)
+        log = BatchLog(request.output_dir, [
+            f"deblur-app {__version__} batch: {request.input_dir} -> {request.output_dir}",
+            f"model {settings.model_name}, device {settings.device}, strength {settings.strength * 100:.0f} %, "
+            f"recursive {request.recursive}, names {request.template!r}",
+        ])
 
-            write(f"deblur-app {__version__} batch: {request.input_dir} -> {request.output_dir}")
-            write(f"model {request.settings.model_name}, device {request.settings.device}, "
-                  f"strength {request.settings.strength * 100:.0f} %, {len(pairs)} photo(s), recursive {request.recursive}, names {request.template!r}")
-            self.batch_event.emit(job.job_id, BatchEvent("start", total=len(pairs), log_path=log_path))
-            done, skipped, failed, cancelled = 0, 0, [], False
-            engine = None
-            for index, plan in enumerate(plan_outputs(pairs)):
-                source, target = plan.source, plan.target
-                if job.token.is_set():
-                    cancelled = True
-                    break
-                self.batch_event.emit(job.job_id, BatchEvent("file", index, len(pairs), source, target))
-                if target.exists() and request.skip_existing:
-                    skipped += 1
-                    write(f"SKIPPED {source}: {target.name} exists")
-                    self.batch_event.emit(job.job_id, BatchEvent("skipped", index, len(pairs), source, target, "output exists"))
-                    continue
-                if plan.refusal:
-                    reason = plan.refusal
-                    failed.append((source, reason))
-                    write(f"FAILED {source}: {reason}")
-                    self.batch_event.emit(job.job_id, BatchEvent("failed", index, len(pairs), source, target, reason))
-                    continue
-                begun = time.monotonic()
-                try:
-                    if engine is None:
-                        engine = self._engine_for(request.settings)
-                    target.parent.mkdir(parents=True, exist_ok=True)
+        def emit(event) -> None:
+            self.batch_event.emit(job.job_id, event)
 
-                    def progress(step, index=index) -> None:
-                        self.batch_event.emit(
-                            job.job_id, BatchEvent("progress", index, len(pairs), source, fraction=step.fraction)
-                        )
-
-                    save = jobs.SaveOptions(quality=request.quality, overwrite=True, strength=request.settings.strength)
-                    jobs.deblur_file(source, target, engine, save,
-                                     progress=progress, cancel=job.token)
-                except Cancelled:
-                    cancelled = True
-                    break
-                except Exception as error:
-                    reason = _reason(error)
-                    failed.append((source, reason))
-                    write(f"FAILED {source}: {reason}")
-                    self.batch_event.emit(job.job_id, BatchEvent("failed", index, len(pairs), source, target, reason))
-                    if engine is None:  # no model: every file would fail the same way
-                        break
-                    continue
-                done += 1
-                seconds = time.monotonic() - begun
-                write(f"OK {source} -> {target} ({seconds:.1f} s)")
-                self.batch_event.emit(job.job_id, BatchEvent("done", index, len(pairs), source, target, seconds=seconds))
-            summary = BatchSummary(len(pairs), done, skipped, failed, cancelled, time.monotonic() - started, log_path)
-            write(f"{'CANCELLED: ' if cancelled else ''}{done} deblurred, {skipped} skipped, "
-                  f"{len(failed)} failed in {summary.seconds:.1f} s")
-        self.status.emit(self.tr("Batch cancelled") if cancelled else self.tr("Batch finished"))
+        summary = None
+        try:
+            for event in jobs.iter_batch(batch, lambda: self._engine_for(settings), cancel=job.token, on_progress=emit):
+                log(event)
+                emit(event)
+                summary = event.summary or summary
+        finally:
+            log.close()
+        summary.log_path = log.written
+        self.status.emit(self.tr("Batch cancelled") if summary.cancelled else self.tr("Batch finished"))
         self.finished.emit(job.job_id, summary)
-
 
 
 def _one_line(error: BaseException) -> str:

@@ -1,0 +1,104 @@
+"""Plain descriptions of jobs and of what happens to them (no torch, no Qt).
+
+The window's widgets read these (a batch's events and summary) without loading the
+network; jobs.py does the work they describe.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .naming import DEFAULT_NAME
+
+
+@dataclass
+class SaveOptions:
+    save_scales: bool = False
+    bit_depth: int | None = None  # None: same as the input where the format allows
+    quality: int | None = None  # None: a JPEG keeps a JPEG input's quality and subsampling, else 95
+    overwrite: bool = False
+    strength: float = 1.0  # how much of the correction the saved photo keeps (0..1)
+
+
+@dataclass
+class BatchJob:
+    """A folder of photos to deblur into another folder; the rules both front ends follow."""
+
+    input_dir: Path
+    output_dir: Path
+    recursive: bool = False
+    template: str = DEFAULT_NAME
+    skip_existing: bool = True  # else an existing output is replaced if save.overwrite, or fails
+    save: SaveOptions = field(default_factory=SaveOptions)
+    max_megapixels: float | None = None
+
+
+@dataclass
+class BatchSummary:
+    total: int
+    done: int
+    skipped: int
+    failed: list[tuple[Path, str]]
+    cancelled: bool
+    seconds: float
+    log_path: Path | None = None
+
+
+@dataclass
+class BatchEvent:
+    kind: str  # start | file | progress | done | skipped | failed | end
+    index: int = 0
+    total: int = 0
+    path: Path | None = None
+    output: Path | None = None
+    reason: str = ""
+    fraction: float = 0.0  # of this photo, for "progress"
+    seconds: float = 0.0  # this photo's, for "done"
+    summary: BatchSummary | None = None  # for "end"
+
+
+class BatchLog:
+    """The batch's log file in its output folder: one consumer of iter_batch's events.
+
+    Opened at the first photo (the folder exists by then), flushed after every line so a
+    killed batch leaves a log that says how far it got.
+    """
+
+    def __init__(self, output_dir: Path, header: list[str]) -> None:
+        self.path = Path(output_dir) / f"deblur-batch-{time.strftime('%Y%m%d-%H%M%S')}.log"
+        self._header = list(header)
+        self._handle = None
+
+    @property
+    def written(self) -> Path | None:
+        return self.path if self._handle is not None else None
+
+    def __call__(self, event: BatchEvent) -> None:
+        if event.kind == "start":
+            self._header.append(f"{event.total} photo(s)")
+        if event.kind in ("start", "file", "progress"):
+            return
+        if event.kind == "skipped":
+            self._write(f"SKIPPED {event.path}: {event.reason}")
+        elif event.kind == "failed":
+            self._write(f"FAILED {event.path}: {event.reason}")
+        elif event.kind == "done":
+            self._write(f"OK {event.path} -> {event.output} ({event.seconds:.1f} s)")
+        elif event.kind == "end" and self._handle is not None:
+            summary = event.summary
+            self._write(f"{'CANCELLED: ' if summary.cancelled else ''}{summary.done} deblurred, {summary.skipped} "
+                        f"skipped, {len(summary.failed)} failed in {summary.seconds:.1f} s")
+
+    def _write(self, line: str) -> None:
+        if self._handle is None:
+            self._handle = open(self.path, "a", encoding="utf-8")
+            for header in self._header:
+                self._handle.write(header + "\n")
+        self._handle.write(line + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()

@@ -1,0 +1,119 @@
+"""The one batch loop (jobs.iter_batch): checks before the model loads, one-line errors, bad files skipped past."""
+
+import pathlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deblur_app import imagefiles, jobs
+from deblur_app.engine.inference import DeblurResult
+from deblur_app.jobspec import BatchJob, BatchLog, SaveOptions
+
+
+class CopyEngine:
+    """Stands in for the network: returns the photo unchanged (the loop is under test, not the model)."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def run(self, pixels, progress=None, cancel=None):
+        self.runs += 1
+        h, w = pixels.shape[:2]
+        return DeblurResult(pixels.copy(), pixels[::2, ::2].copy(), pixels[::4, ::4].copy())
+
+
+def no_model():
+    raise AssertionError("the model must not load")
+
+
+@pytest.fixture
+def folder(tmp_path, photo_like):
+    source = tmp_path / "in"
+    source.mkdir()
+    for index in range(3):
+        imagefiles.save_image(source / f"p{index}.png", photo_like(24, 32, index))
+    return source
+
+
+def locked(monkeypatch, folder: Path) -> None:
+    """Make creating anything under ``folder`` fail as a read-only parent does (the tests may run as root)."""
+    real_mkdir = pathlib.Path.mkdir
+
+    def mkdir(self, *args, **kwargs):
+        if folder in Path(self).parents:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(pathlib.Path, "mkdir", mkdir)
+
+
+def test_events_summary_and_log(folder, tmp_path):
+    (folder / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    engine = CopyEngine()
+    job = BatchJob(folder, tmp_path / "out", save=SaveOptions())
+    log = BatchLog(job.output_dir, ["header"])
+    progress = []
+    events = []
+    for event in jobs.iter_batch(job, lambda: engine, on_progress=progress.append):
+        log(event)
+        events.append(event)
+    log.close()
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "start" and events[0].total == 4 and kinds[-1] == "end"
+    assert kinds.count("done") == 3 and kinds.count("failed") == 1, "a bad photo fails alone"
+    summary = events[-1].summary
+    assert (summary.done, summary.skipped, len(summary.failed)) == (3, 0, 1)
+    assert summary.failed[0][0].name == "bad.png" and "\n" not in summary.failed[0][1]
+    text = log.written.read_text()
+    assert text.startswith("header\n4 photo(s)\n") and "FAILED" in text and "3 deblurred, 0 skipped, 1 failed" in text
+    assert sorted(p.name for p in job.output_dir.glob("*.png")) == ["p0_deblurred.png", "p1_deblurred.png",
+                                                                   "p2_deblurred.png"]
+
+    # again: every output exists, so nothing needs the model (skip is the default)
+    (folder / "bad.png").unlink()
+    again = list(jobs.iter_batch(job, no_model))
+    assert again[-1].summary.skipped == 3 and again[-1].summary.done == 0
+
+
+def test_the_output_folder_is_checked_before_the_model_loads(folder, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    events = jobs.iter_batch(BatchJob(folder, blocker / "out"), no_model)
+    assert next(events).total == 3, "the photo count comes first"
+    with pytest.raises(jobs.JobError, match="cannot create the output folder"):
+        next(events)
+    parent = tmp_path / "read-only"
+    parent.mkdir()
+    locked(monkeypatch, parent)
+    events = jobs.iter_batch(BatchJob(folder, parent / "out"), no_model)
+    next(events)
+    with pytest.raises(jobs.JobError, match=r"out: cannot create the output folder \(permission denied\)"):
+        next(events)
+
+
+def test_cli_batch_into_an_uncreatable_folder_is_one_line_before_the_model(folder, tmp_path, monkeypatch, capsys):
+    from deblur_app.cli.main import main
+
+    parent = tmp_path / "read-only"
+    parent.mkdir()
+    locked(monkeypatch, parent)
+    assert main(["batch", str(folder), str(parent / "out")]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "using " not in err
+    assert [line for line in err.splitlines() if line.strip()] == [
+        f"deblur-app: {parent / 'out'}: cannot create the output folder (permission denied)"]
+
+
+def test_cancel_between_photos_stops_without_partial_files(folder, tmp_path):
+    class CancelAfterFirst:
+        engine = CopyEngine()
+
+        def is_set(self):
+            return self.engine.runs >= 1
+
+    token = CancelAfterFirst()
+    events = list(jobs.iter_batch(BatchJob(folder, tmp_path / "out"), lambda: token.engine, cancel=token))
+    summary = events[-1].summary
+    assert summary.cancelled and summary.done == 1
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["p0_deblurred.png"]
