@@ -366,7 +366,7 @@ class StarterNote(QMessageBox):
         self.setText(self.tr("Only this app's starter weights are installed. They are weak on real photos: "
                              "the paper's weights deblur much better."))
         self.setInformativeText(self.tr("The paper's weights are the authors' release for research use, trained on "
-                                        "GoPro. Get them now, or later with File > Weights…."))
+                                        "GoPro. Get them now, or later in the File menu under Weights…"))
         self.get_button = self.addButton(self.tr("Get the Paper's Weights…"), QMessageBox.ButtonRole.AcceptRole)
         self.addButton(self.tr("Not Now"), QMessageBox.ButtonRole.RejectRole)
         self.setWindowModality(Qt.WindowModality.NonModal)

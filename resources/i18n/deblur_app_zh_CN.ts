@@ -779,8 +779,8 @@
         <translation>目前只安装了本应用的入门权重。它们对真实照片效果较弱：论文权重的去模糊效果好得多。</translation>
     </message>
     <message>
-        <source>The paper&apos;s weights are the authors&apos; release for research use, trained on GoPro. Get them now, or later with File &gt; Weights….</source>
-        <translation>论文权重是作者发布的、供研究使用的版本，在 GoPro 数据集上训练。现在获取，或稍后通过“文件 &gt; 权重…”获取。</translation>
+        <source>The paper&apos;s weights are the authors&apos; release for research use, trained on GoPro. Get them now, or later in the File menu under Weights…</source>
+        <translation>论文权重是作者发布的、供研究使用的版本，在 GoPro 数据集上训练。现在获取，或稍后在“文件”菜单的“权重…”中获取。</translation>
     </message>
     <message>
         <source>Get the Paper&apos;s Weights…</source>
