@@ -1,7 +1,7 @@
 """The weights manager: download, install, list and remove weights files.
 
 Shared by ``deblur-app weights`` and the window's Weights dialog; knows no Qt
-and imports torch only to verify a file. Every file is treated as untrusted:
+and imports torch only to verify a file (listing needs none). Every file is treated as untrusted:
 it lands in a private staging folder inside the user weights folder, is read
 safely and strictly as the variant it claims to be (``model.checkpoints``),
 and only then is moved into place with one atomic rename. Whatever goes
@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from .catalog import WEIGHTS_SUFFIXES, find_weights, installed_files, user_file_name
+from .model.variants import VARIANTS
 from .resources import user_weights_dir
 
 # The authors' release (github.com/chosj95/MIMO-UNet, README section "Model"): Google Drive file ids.
@@ -34,7 +36,6 @@ PUBLISHED_DRIVE_IDS = {
     "mimo-unet": "1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx",
     "mimo-unet+": "166sufeHcdDTgXHNbCRzTC4T6DzuflB5m",
 }
-WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt", ".pkl")  # as catalog.WEIGHTS_SUFFIXES; no torch import here
 INSTALLABLE_SUFFIXES = WEIGHTS_SUFFIXES + (".zip",)
 MAX_WEIGHTS_BYTES = 2 << 30  # the published MIMO-UNet+ is about 65 MB; this only bounds a zip member
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 20, 60
@@ -89,9 +90,6 @@ def is_weights_file(path: Path) -> bool:
 
 def installed() -> list[InstalledWeights]:
     """Every weights file the app can see, variant by variant, the one in use first."""
-    from .catalog import installed_files
-    from .model.variants import VARIANTS
-
     found = []
     for key, variant in VARIANTS.items():
         for index, weights in enumerate(installed_files(key)):
@@ -109,8 +107,6 @@ def file_sha256(path: Path) -> str:
 
 
 def variant_display_name(variant_key: str) -> str:
-    from .model.variants import VARIANTS
-
     return VARIANTS[variant_key].display_name
 
 
@@ -130,8 +126,6 @@ def download(
     the file is there and ``overwrite`` is false, WeightsCancelled when ``cancel``
     is set, WeightsError for everything else.
     """
-    from .model.variants import VARIANTS
-
     variant = VARIANTS[variant_key]
     link = browser_link(variant_key)
     advice = f"download it in a browser from {link}, then use Install from file (deblur-app weights install FILE)"
@@ -216,9 +210,6 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
     user's own. Raises AlreadyInstalled if that would replace a file and
     ``overwrite`` is false, WeightsError if the file is unsafe or unknown.
     """
-    from .catalog import user_file_name
-    from .model.variants import VARIANTS
-
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"{path}: {'is a folder' if path.is_dir() else 'file not found'}")
@@ -256,8 +247,6 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
 
 def remove(name: str) -> Path:
     """Remove an installed weights file, named by its file name or by variant (when it has one file)."""
-    from .model.variants import VARIANTS
-
     everything = installed()
     matches = [w for w in everything if w.path.name == name]
     if not matches and name.lower() in VARIANTS:
@@ -369,7 +358,6 @@ def _put_in_place(staged: Path, destination: Path, overwrite: bool) -> None:
 
 
 def _in_use(variant_key: str, path: Path) -> bool:
-    from .catalog import find_weights
 
     return find_weights(variant_key).path == path
 

@@ -30,10 +30,11 @@ from PySide6.QtWidgets import (
 )
 
 from .. import weightstore
+from ..model.variants import VARIANTS
 from . import dialogs
 from .icons import app_icon
 
-VARIANT_NAMES = {"mimo-unet": "MIMO-UNet", "mimo-unet+": "MIMO-UNet+"}
+VARIANT_NAMES = {key: variant.display_name for key, variant in VARIANTS.items()}
 
 
 class _Relay(QObject):
