@@ -82,7 +82,8 @@ def drop(window, paths: list[Path]) -> bool:
     return event.isAccepted()
 
 
-def test_starter_note_once_dialog_lists_and_a_drop_installs(qtbot, window, user_folder, starter_dir, tmp_path, errors):
+def test_starter_note_once_dialog_lists_and_a_drop_installs(qtbot, window, user_folder, starter_dir, tmp_path, errors,
+                                                             monkeypatch):
     # only starter weights: the window says so once, without blocking, and offers the download
     note = window.starter_note
     assert note is not None and note.isVisible() and not note.isModal()
@@ -111,6 +112,14 @@ def test_starter_note_once_dialog_lists_and_a_drop_installs(qtbot, window, user_
     qtbot.waitUntil(lambda: model_selectable(window, "mimo-unet+"), timeout=WAIT)
     assert window.engine.info.weights["mimo-unet+"].kind == "published"
 
+    # installing it again asks before replacing: "no" keeps the installed file untouched
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda _parent, title, *_args, **_kwargs: asked.append(title) or False)
+    with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
+        dialog.install([plus])
+    assert finished.args == [False] and asked == ["Replace Weights"] and "Nothing was changed" in dialog.status_label.text()
+    monkeypatch.setattr(dialogs, "confirm", lambda *_args, **_kwargs: True)
+
     # a bad file is refused with one line and nothing is installed
     bogus = tmp_path / "bogus.pth"
     bogus.write_text("<html>quota exceeded</html>")
@@ -132,7 +141,9 @@ def test_dialog_downloads_with_progress_cancel_and_the_new_weights_are_used(qtbo
     data = checkpoint_bytes("mimo-unet")
     routes["/gui-slow.pkl"] = Route(data, piece=256 << 10, pause=0.05)
     routes["/gui.pkl"] = Route(data, piece=1 << 20)
-    dialog = window.show_weights()
+    window.panel.weights_label.linkActivated.emit("weights")  # the model panel's link opens the dialog
+    dialog = window.weights_dialog
+    assert dialog is not None and dialog.isVisible()
     dialog.download("mimo-unet", source=f"{url}/gui-slow.pkl")
     assert dialog.cancel_button.isVisible() and not dialog.download_buttons["mimo-unet"].isEnabled()
     qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=WAIT)
