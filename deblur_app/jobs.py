@@ -175,11 +175,17 @@ def check_outputs(input_path: Path, output_path: Path, save: SaveOptions) -> Non
 # ----------------------------------------------------------------------------- batches
 
 
+# Deblurs planned photos elsewhere (deblur_app.cluster): yields (plan, failure reason or "",
+# seconds) for each, in any order.
+RemoteRun = Callable[[list[PlannedOutput]], Iterator[tuple[PlannedOutput, str, float]]]
+
+
 def iter_batch(
     job: BatchJob,
     load_engine: Callable[[], Deblurrer],
     cancel: CancelCheck | None = None,
     on_progress: Callable[[BatchEvent], None] | None = None,
+    remote: RemoteRun | None = None,
 ) -> Iterator[BatchEvent]:
     """Deblur a folder photo by photo, yielding what happens; the one batch loop of the app.
 
@@ -190,6 +196,10 @@ def iter_batch(
     planned (naming.plan_outputs: never an input) and its file opened, before
     ``load_engine`` is called, once, for the first photo that needs the network. A bad photo
     fails alone; a batch that cannot run at all (no output folder, no model) raises JobError.
+
+    With ``remote`` (a cluster run), the photos that need the network are handed to it,
+    all at once after the checks, instead of being deblurred here; "done" and "failed"
+    follow in the order it finishes them.
     """
     started = time.monotonic()
     if not Path(job.input_dir).is_dir():
@@ -202,7 +212,7 @@ def iter_batch(
         return
     prepare_output_folder(job.output_dir)
     done, skipped, failed, cancelled = 0, 0, [], False
-    engine = None
+    engine, for_remote = None, []
     for index, plan in enumerate(plan_outputs(pairs, job.save.save_scales)):
         if cancel is not None and cancel.is_set():
             cancelled = True
@@ -217,6 +227,9 @@ def iter_batch(
         if problem:
             failed.append((source, problem))
             yield BatchEvent("failed", index, total, source, target, problem)
+            continue
+        if remote is not None:
+            for_remote.append((index, plan))
             continue
         if engine is None:
             engine = load_engine()
@@ -235,6 +248,19 @@ def iter_batch(
             continue
         done += 1
         yield BatchEvent("done", index, total, source, target, seconds=time.monotonic() - begun)
+    if for_remote and not cancelled:
+        index_of = {id(plan): index for index, plan in for_remote}
+        for plan, reason, seconds in remote([plan for _, plan in for_remote]):
+            index = index_of[id(plan)]
+            if reason:
+                failed.append((plan.source, reason))
+                yield BatchEvent("failed", index, total, plan.source, plan.target, reason)
+            else:
+                done += 1
+                yield BatchEvent("done", index, total, plan.source, plan.target, seconds=seconds)
+            if cancel is not None and cancel.is_set():
+                cancelled = True
+                break
     summary = BatchSummary(total, done, skipped, failed, cancelled, time.monotonic() - started)
     yield BatchEvent("end", total=total, summary=summary)
 

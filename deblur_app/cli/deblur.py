@@ -9,6 +9,7 @@ from ..engine.progress import Progress
 from ..jobs import (BatchJob, JobError, SaveOptions, deblur_file, input_problem, iter_batch, output_problem,
                     prepare_output_folder)
 from ..naming import default_output, plan_outputs
+from .cluster import cluster_run, ray_missing, validate_cluster_options
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
 from .options import error as _error
 
@@ -92,7 +93,7 @@ def _clear_line() -> None:
 
 
 def run_batch(args) -> int:
-    problem = validate_options(args)
+    problem = validate_options(args) or validate_cluster_options(args) or (args.cluster and ray_missing())
     if problem:
         _error(problem)
         return EXIT_USAGE
@@ -115,9 +116,10 @@ def run_batch(args) -> int:
         _say(bar, f"using {description}")
         return engine
 
-    summary = None
+    summary, failures_so_far = None, 0
     try:
-        for event in iter_batch(job, load_engine):
+        remote = cluster_run(args, job.save, lambda line: _say(bar, line)) if args.cluster else None
+        for event in iter_batch(job, load_engine, remote=remote):
             if event.kind == "start":
                 if not event.total:
                     _error(f"{args.input_dir}: no photos found" + ("" if args.recursive else " (use --recursive for sub-folders)"))
@@ -128,6 +130,9 @@ def run_batch(args) -> int:
             elif event.kind == "done":
                 _advance(bar, f"{event.path} -> {event.output}")
             elif event.kind == "failed":
+                failures_so_far += 1
+                if bar is not None:  # the bar shows done/total, the ETA and this
+                    bar.set_postfix(failed=failures_so_far, refresh=False)
                 _advance(bar, f"FAILED {event.reason}", error=True)
             elif event.kind == "end":
                 summary = event.summary

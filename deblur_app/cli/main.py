@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .. import __version__
+from .cluster import add_cluster_options
 from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, add_model_options, error
 
 SUBCOMMANDS = ("deblur", "batch", "info", "weights", "train", "eval", "gui")
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--skip-existing", action="store_true",
                        help="skip photos whose output exists (the default; with --overwrite, still skip them)")
     add_model_options(batch)
+    add_cluster_options(batch)
 
     commands.add_parser("info", help="devices, installed weights and versions")
 

@@ -58,16 +58,27 @@ def validate_options(args) -> str | None:
     return None
 
 
-def engine_from_args(args):
-    """The engine the model options ask for, and a one-line description of it. Raises JobError."""
+def model_from_args(args):
+    """The checkpoint and engine options the model options ask for, and the model's name. Raises JobError.
+
+    Apart from the engine so that a cluster run can send them to workers that build their own.
+    """
     from ..engine.inference import EngineOptions
-    from ..jobs import load_model, make_engine, parse_model
+    from ..jobs import load_model, parse_model
 
     choice = parse_model(args.model, args.ensemble)
     checkpoint = load_model(choice, args.weights)
     ensemble = args.ensemble or bool(choice and choice.ensemble)
     options = EngineOptions(device=args.device, precision=args.precision, tile=args.tile, ensemble=ensemble,
                             backend=args.backend)
-    engine = make_engine(checkpoint, options)
     name = checkpoint.variant.display_name + (" with self-ensemble" if ensemble else "")
-    return engine, f"{name} ({checkpoint.path.name}) on {engine.device} {engine.precision_name}"
+    return checkpoint, options, f"{name} ({checkpoint.path.name})"
+
+
+def engine_from_args(args):
+    """The engine the model options ask for, and a one-line description of it. Raises JobError."""
+    from ..jobs import make_engine
+
+    checkpoint, options, name = model_from_args(args)
+    engine = make_engine(checkpoint, options)
+    return engine, f"{name} on {engine.device} {engine.precision_name}"

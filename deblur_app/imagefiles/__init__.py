@@ -34,7 +34,7 @@ from .formats import (
 )
 from .reading import DEFAULT_MAX_PIXELS, LoadedImage, load_image, set_max_megapixels
 from .thumbnails import load_thumbnail
-from .writing import is_same_file, save_image
+from .writing import is_same_file, remove_orphaned_temporaries, save_image
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
@@ -49,6 +49,7 @@ __all__ = [
     "load_thumbnail",
     "output_format_for",
     "output_suffix_for",
+    "remove_orphaned_temporaries",
     "save_image",
     "set_max_megapixels",
 ]

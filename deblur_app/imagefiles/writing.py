@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO, Callable, Iterable
 
 import cv2
 import numpy as np
@@ -92,14 +92,43 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _temporary_prefix(dest: Path) -> str:
+    return f".{dest.name[:200]}.tmp-"
+
+
+def remove_orphaned_temporaries(targets: Iterable[Path]) -> int:
+    """Delete the temporary files that writers of ``targets`` left when they were killed mid-write.
+
+    A process killed outright (the OOM killer, a lost cluster worker) cannot clean up
+    after itself; call this once nothing writes those targets any more. Returns how
+    many files were removed. One listing per folder, so it stays cheap for large batches.
+    """
+    prefixes: dict[Path, set[str]] = {}
+    for target in targets:
+        prefixes.setdefault(Path(target).parent, set()).add(_temporary_prefix(Path(target)))
+    removed = 0
+    for folder, wanted in prefixes.items():
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith(".") and ".tmp-" in name and name[: name.rindex(".tmp-") + 5] in wanted:
+                try:
+                    os.unlink(folder / name)
+                    removed += 1
+                except OSError:
+                    pass
+    return removed
+
+
 def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool) -> None:
     folder = dest.parent
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    stem = dest.name[:200]
     fd = -1
     tmp = None
     for _ in range(100):
-        tmp = folder / f".{stem}.tmp-{secrets.token_hex(4)}"
+        tmp = folder / f"{_temporary_prefix(dest)}{secrets.token_hex(4)}"
         try:
             fd = os.open(tmp, flags, 0o666)
             break

@@ -1,0 +1,295 @@
+"""``deblur-app batch --cluster``: the local batch's photos spread over a Ray cluster.
+
+Ray Data runs a pool of actors; each loads the model once, from weights the driver
+puts in Ray's object store (worker machines need no weights file), and then reads,
+deblurs and writes one photo at a time with the local batch's own per-photo code.
+The driver plans every output with the local batch's rules and reports each photo
+as it comes back, so the summary and exit code are the local batch's.
+
+Only the command line imports this module, and only when --cluster is given: Ray
+is an optional extra (``pip install -e ".[cluster]"``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import imagefiles
+from .engine.inference import EngineOptions
+from .jobs import JobError, SaveOptions, deblur_file, make_engine, one_line_reason
+from .model.checkpoints import Checkpoint
+from .naming import PlannedOutput
+
+INSTALL_HINT = 'pip install -e ".[cluster]"'
+LOCAL = "local"
+# Only the weights and one short row per photo travel through the object store (the
+# workers read and write the photos themselves), so a private instance needs little.
+LOCAL_OBJECT_STORE_BYTES = 256 * 1024**2
+# Ray restarts a dead worker and gives its photo to another one; a photo that was
+# started this many times (its workers died each time: a photo that runs any worker
+# out of memory, or crashes a decoder) is reported as failed instead of killing
+# workers for ever.
+MAX_ATTEMPTS = 3
+# For the fault-tolerance tests: entries "NAME:MARKER" separated by ";". The first
+# worker that deblurs the photo NAME dies in the middle of it, as under the kernel's
+# OOM killer (creating the file MARKER records that it happened); with no MARKER
+# ("NAME:") every worker that tries the photo dies.
+WORKER_EXIT_VARIABLE = "DEBLUR_TEST_WORKER_EXIT"
+
+
+class ClusterError(JobError):
+    """A one-line reason why the cluster run cannot start or go on."""
+
+
+def import_ray():
+    """Ray, or ClusterError saying how to install it."""
+    try:
+        import ray
+        import ray.data  # noqa: F401  (the extra installs both)
+    except ImportError:
+        raise ClusterError(f"--cluster needs Ray, which is not installed; {INSTALL_HINT} adds it") from None
+    return ray
+
+
+@dataclass
+class PoolSize:
+    workers: int
+    gpus_per_worker: float
+    cpus_per_worker: float
+
+
+def connect(address: str) -> bool:
+    """Join the cluster at ``address``, or start a private one for ``local``; True if this started Ray.
+
+    A program that already connected (ray.init) keeps its connection.
+    """
+    ray = import_ray()
+    if ray.is_initialized():
+        return False
+    quiet = dict(logging_level=logging.WARNING, log_to_driver=False)
+    try:
+        if address == LOCAL:
+            # Its notice about token authentication concerns clusters that others reach.
+            logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
+            ray.init(include_dashboard=False, object_store_memory=LOCAL_OBJECT_STORE_BYTES, **quiet)
+        else:
+            ray.init(address=address, **quiet)
+    except (ConnectionError, RuntimeError, ValueError) as error:
+        raise ClusterError(f"cannot connect to the Ray cluster at {address}: {_first_line(error)}") from None
+    return True
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def plan_pool(workers: int | None, gpus_per_worker: float | None) -> PoolSize:
+    """One worker per GPU (or per ``gpus_per_worker`` GPUs) where the cluster has GPUs, else one per machine.
+
+    CPU workers share the cluster's cores evenly, so one worker on one machine uses all
+    of its cores, as the local batch does.
+    """
+    ray = import_ray()
+    resources = ray.cluster_resources()
+    gpus, cpus = resources.get("GPU", 0), resources.get("CPU", 1)
+    nodes = _worker_nodes(ray)
+    if gpus_per_worker is None:
+        gpus_per_worker = 1 if gpus else 0
+    if gpus_per_worker > gpus:
+        raise ClusterError(f"--gpus-per-worker {gpus_per_worker:g} asks for more GPUs than the cluster has ({gpus:g})")
+    if workers is None:
+        workers = max(1, int(gpus // gpus_per_worker)) if gpus_per_worker else max(1, len(nodes))
+    largest_node = max((n["Resources"].get("CPU", 0) for n in nodes), default=cpus)
+    cpus_per_worker = max(1, min(largest_node, cpus // workers))
+    return PoolSize(workers, gpus_per_worker, cpus_per_worker)
+
+
+def _worker_nodes(ray) -> list[dict]:
+    return [n for n in ray.nodes() if n.get("Alive") and n["Resources"].get("CPU", 0) + n["Resources"].get("GPU", 0) > 0]
+
+
+def check_shared_folders(input_dir: Path, output_dir: Path, first_photo: Path) -> None:
+    """Every machine of the cluster sees the photos and the output folder, at the same paths."""
+    ray = import_ray()
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    @ray.remote(num_cpus=0)
+    def look(paths: list[str]) -> tuple[str, list[bool]]:
+        return socket.gethostname(), [os.path.exists(p) for p in paths]
+
+    paths = [os.path.abspath(p) for p in (input_dir, first_photo, output_dir)]
+    nodes = _worker_nodes(ray)
+    probes = [look.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False)).remote(paths)
+              for n in nodes]
+    for host, seen in ray.get(probes):
+        if not (seen[0] and seen[1]):
+            raise ClusterError(f"worker {host} cannot see the input folder {paths[0]}; "
+                               "put the photos on storage every worker mounts at the same path")
+        if not seen[2]:
+            raise ClusterError(f"worker {host} cannot see the output folder {paths[2]}; "
+                               "put it on storage every worker mounts at the same path")
+
+
+class PhotoWorker:
+    """One actor of the pool: the model loaded once, then one photo per call."""
+
+    def __init__(self, weights, attempts, engine_options: EngineOptions, save: SaveOptions,
+                 max_megapixels: float | None) -> None:
+        import ray
+
+        checkpoint: Checkpoint = ray.get(weights) if isinstance(weights, ray.ObjectRef) else weights
+        # A worker that cannot start (no GPU there for --device cuda) says why with its
+        # first photo; raising here would have Ray Data restart it, tracebacks and all.
+        self.engine, self.cannot_start = None, ""
+        try:
+            self.engine = make_engine(checkpoint, engine_options)
+        except JobError as error:
+            self.cannot_start = f"a worker on {socket.gethostname()} cannot start: {error}"
+        self.attempts = attempts
+        self.save = save
+        self.max_megapixels = max_megapixels
+
+    def __call__(self, batch: dict) -> dict:
+        import ray
+
+        if self.cannot_start:
+            return {**batch, "error": [self.cannot_start] * len(batch["source"]), "fatal": [True] * len(batch["source"])}
+        errors, seconds = [], []
+        for source, target in zip(batch["source"], batch["target"]):
+            source, target = Path(source), Path(target)
+            begun = time.monotonic()
+            if ray.get(self.attempts.begin.remote(str(source))) > MAX_ATTEMPTS:
+                errors.append(f"{source}: {MAX_ATTEMPTS} workers died while deblurring it "
+                              "(out of memory, or the file crashes a decoder)")
+            else:
+                errors.append(self._deblur(source, target))
+            seconds.append(time.monotonic() - begun)
+        return {**batch, "error": errors, "seconds": seconds, "fatal": [False] * len(errors)}
+
+    def _deblur(self, source: Path, target: Path) -> str:
+        """The local batch's step for one photo; the one-line reason it failed, or ''."""
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            deblur_file(source, target, self.engine, self.save,
+                        progress=_worker_exit_hook(source), max_megapixels=self.max_megapixels)
+        except Exception as error:  # one bad photo (or a bug it triggers) must not stop the batch
+            return str(error) if isinstance(error, JobError) else f"{source}: {one_line_reason(error)}"
+        return ""
+
+
+def _worker_exit_hook(source: Path):
+    """The fault-tolerance tests' way to kill a worker in the middle of a photo (see WORKER_EXIT_VARIABLE)."""
+    entries = dict(entry.partition(":")[::2] for entry in os.environ.get(WORKER_EXIT_VARIABLE, "").split(";"))
+    if source.name not in entries:
+        return None
+    marker = entries[source.name]
+
+    def die(_progress) -> None:
+        if marker:
+            try:
+                os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+    return die
+
+
+class Cluster:
+    """A connection to a Ray cluster and the size of the worker pool to run on it."""
+
+    def __init__(self, address: str, workers: int | None = None, gpus_per_worker: float | None = None) -> None:
+        self.address = address
+        self._started_here = connect(address)
+        try:
+            self.pool = plan_pool(workers, gpus_per_worker)
+        except BaseException:
+            self.close()
+            raise
+
+    def describe(self) -> str:
+        where = "a private Ray instance on this machine" if self.address == LOCAL else f"the Ray cluster at {self.address}"
+        each = (f"{self.pool.gpus_per_worker:g} GPU(s)" if self.pool.gpus_per_worker
+                else f"{self.pool.cpus_per_worker:g} CPU core(s)")
+        return f"{self.pool.workers} worker(s) of {each} each on {where}"
+
+    def close(self) -> None:
+        if self._started_here:
+            import ray
+
+            ray.shutdown()
+            self._started_here = False
+
+    def __enter__(self) -> "Cluster":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def deblur(
+        self,
+        plans: list[PlannedOutput],
+        checkpoint: Checkpoint,
+        engine_options: EngineOptions,
+        save: SaveOptions,
+        max_megapixels: float | None = None,
+    ) -> Iterator[tuple[PlannedOutput, str, float]]:
+        """Deblur the planned photos on the pool; yields (plan, failure reason or '', seconds) as each finishes."""
+        if not plans:
+            return
+        import ray
+        import ray.data
+
+        context = ray.data.DataContext.get_current()
+        context.enable_progress_bars = False  # the command line shows its own
+        context.print_on_execution_start = False
+        context.enable_auto_log_stats = False
+        logging.getLogger("ray.data").setLevel(logging.CRITICAL)
+
+        weights = ray.put(checkpoint)
+        attempts = ray.remote(num_cpus=0)(AttemptLedger).remote()
+        # Absolute, as given (no symbolic links resolved): the paths every worker mounts.
+        pending = {os.path.abspath(plan.source): plan for plan in plans}
+        rows = [{"source": os.path.abspath(plan.source), "target": os.path.abspath(plan.target)} for plan in plans]
+        photos = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
+            PhotoWorker,
+            batch_size=1,
+            # One photo at a time per worker, so no photo waits behind a busy worker while
+            # another one is free; Ray Data restarts dead workers and retries their photo.
+            compute=ray.data.ActorPoolStrategy(size=self.pool.workers, max_tasks_in_flight_per_actor=1),
+            num_gpus=self.pool.gpus_per_worker,
+            num_cpus=self.pool.cpus_per_worker,
+            fn_constructor_kwargs=dict(weights=weights, attempts=attempts, engine_options=engine_options,
+                                       save=save, max_megapixels=max_megapixels),
+        )
+        try:
+            for row in photos.iter_rows():
+                if row["fatal"]:
+                    raise ClusterError(row["error"])
+                yield pending.pop(row["source"]), row["error"], row["seconds"]
+        except ray.exceptions.RayError as error:
+            raise ClusterError(f"the cluster run stopped: {_first_line(error)}") from None
+        finally:
+            ray.kill(attempts)
+        # Every worker is done now: what workers killed mid-write left (hidden
+        # temporary files, from this run or an earlier one that was killed) can go.
+        imagefiles.remove_orphaned_temporaries(path for plan in plans for path in plan.paths)
+
+
+class AttemptLedger:
+    """How many times each photo was started, across all workers (a Ray actor)."""
+
+    def __init__(self) -> None:
+        self.started: dict[str, int] = {}
+
+    def begin(self, source: str) -> int:
+        self.started[source] = self.started.get(source, 0) + 1
+        return self.started[source]
