@@ -132,16 +132,16 @@ def test_skip_existing_after_the_driver_was_killed_does_only_the_rest(local_ray,
         driver.wait()
         _end_session(driver.pid)  # the driver's private Ray instance, so that nothing writes any more
     before = {p: p.stat().st_ino for p in out.rglob("*_deblurred.*")}
-    assert 1 <= len(before) < 13
+    assert 1 <= len(before) < 13, sorted(p.name for p in before)
 
     code = batch(tmp_path / "in", out, published_checkpoint, "--cluster", "local", "--workers", "2", "--skip-existing")
 
     err = capsys.readouterr().err
     assert code == 0, err
     assert f"{13 - len(before)} deblurred, {len(before)} skipped, 0 failed" in err
-    assert all(p.stat().st_ino == inode for p, inode in before.items())  # not written again
+    assert all(p.stat().st_ino == inode for p, inode in before.items()), err  # not written again
     assert batch(tmp_path / "in", tmp_path / "here", published_checkpoint) == 0
-    assert files_in(out) == files_in(tmp_path / "here")  # and no temporary left by the killed run
+    assert files_in(out) == files_in(tmp_path / "here"), err  # and no temporary left by the killed run
 
 
 def _end_session(session: int) -> None:
