@@ -23,85 +23,17 @@ from deblur_app.gui.main_window import MainWindow  # noqa: E402
 from deblur_app.gui.settings import AppSettings  # noqa: E402
 from deblur_app.gui.tasks import SaveChoice  # noqa: E402
 
-WAIT = 60_000  # ms; generous for a loaded 2-core machine, tests end as soon as the signal comes
-
-
-@pytest.fixture(scope="session")
-def weights_dir(tmp_path_factory) -> Path:
-    import torch
-
-    from deblur_app.model.checkpoints import save_checkpoint
-    from deblur_app.model.mimo_unet import build_model
-
-    folder = tmp_path_factory.mktemp("gui-weights")
-    torch.manual_seed(0)
-    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "gui test (random weights)"})
-    return folder
-
-
-@pytest.fixture
-def photo(tmp_path, photo_like):
-    def make(name: str = "photo.png", size: int = 64, seed: int = 0) -> Path:
-        path = tmp_path / name
-        imagefiles.save_image(path, photo_like(size, size, seed))
-        return path
-
-    return make
-
-
-@pytest.fixture
-def settings_file(tmp_path) -> Path:
-    return tmp_path / "settings" / "deblur.ini"
-
-
-@pytest.fixture
-def errors(monkeypatch) -> list:
-    """Error dialogs are recorded instead of shown; confirmations say yes unless a test says otherwise."""
-    shown: list = []
-    monkeypatch.setattr(dialogs, "show_error", lambda _parent, title, reason, details="": shown.append((title, reason, details)))
-    monkeypatch.setattr(dialogs, "confirm", lambda *_args, **_kwargs: True)
-    return shown
-
-
-@pytest.fixture
-def make_window(qtbot, weights_dir, settings_file, errors, monkeypatch):
-    monkeypatch.setattr("deblur_app.catalog.weights_search_dirs", lambda: [weights_dir])
-    windows = []
-
-    def make() -> MainWindow:
-        settings = AppSettings(QSettings(str(settings_file), QSettings.Format.IniFormat))
-        window = MainWindow(settings)
-        qtbot.addWidget(window)
-        window.resize(1000, 700)
-        window.show()
-        qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        for photo in window.photos.values():
-            photo.saved_path = photo.saved_path or photo.path
-        window.close()
-        assert not window.engine.thread_running
-
-
-@pytest.fixture
-def window(make_window) -> MainWindow:
-    return make_window()
-
-
-def open_photo(qtbot, window: MainWindow, path: Path):
-    with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
-        window.open_paths([path])
-    return window.current_photo()
-
-
-def run(qtbot, window: MainWindow, action=None):
-    with qtbot.waitSignal(window.run_finished, timeout=WAIT) as blocker:
-        (action or window.act_deblur).trigger()
-    return blocker.args[0]
-
+from guikit import (  # noqa: E402,F401  (fixtures are found by name)
+    WAIT,
+    errors,
+    make_window,
+    open_photo,
+    photo,
+    run,
+    settings_file,
+    weights_dir,
+    window,
+)
 
 # ---------------------------------------------------------------------------------------------
 
@@ -330,14 +262,14 @@ def test_strength_reblends_without_a_new_run_and_is_what_is_saved(qtbot, window,
     current = open_photo(qtbot, window, path)
     full = run(qtbot, window)
     assert full.strength == 1.0 and not full.reblended and full.max_change > 0.05
-    with qtbot.waitSignal(window.run_finished, timeout=WAIT) as blocker:
+    with qtbot.waitSignal(window.reblended, timeout=WAIT) as blocker:
         window.panel.strength_slider.setValue(0)
     none = blocker.args[0]
     assert none.reblended and none.strength == 0.0 and none.full is full.full  # no second network run
     assert none.scales is full.scales  # the coarse outputs are the network's own at any strength
     assert none.max_change == 0.0 and window.panel.strength_spin.value() == 0
     assert "Showing 0 % of the correction" in window.panel.result_label.text()
-    with qtbot.waitSignal(window.run_finished, timeout=WAIT) as blocker:
+    with qtbot.waitSignal(window.reblended, timeout=WAIT) as blocker:
         window.panel.strength_spin.setValue(40)
     part = blocker.args[0]
     assert part.max_change == pytest.approx(0.4 * full.max_change, abs=1e-4)
@@ -349,7 +281,7 @@ def test_strength_reblends_without_a_new_run_and_is_what_is_saved(qtbot, window,
     expected = 0.6 * current.image.pixels + 0.4 * full.full
     assert np.abs(written - expected).max() <= 1 / 255 + 1e-6
     assert not window.act_save.isEnabled()
-    with qtbot.waitSignal(window.run_finished, timeout=WAIT):
+    with qtbot.waitSignal(window.reblended, timeout=WAIT):
         window.panel.strength_spin.setValue(70)
     assert window.act_save.isEnabled(), "the saved file has the old strength"
 
@@ -446,11 +378,11 @@ def test_unsaved_results_are_mentioned_on_close(qtbot, window, photo, monkeypatc
     open_photo(qtbot, window, photo("keep.png", 64))
     run(qtbot, window)
     asked = []
-    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, text, *_a, **_k: asked.append(text) or False)
+    monkeypatch.setattr(dialogs, "choose", lambda _p, title, text, *_a, **_k: asked.append(text))  # Cancel
     window.close()
     assert window.isVisible(), "closing was cancelled"
     assert "keep.png" in asked[0] and window.isWindowModified()
-    monkeypatch.setattr(dialogs, "confirm", lambda *_a, **_k: True)
+    monkeypatch.setattr(dialogs, "choose", lambda *_a, **_k: "quit")
     window.close()
     assert not window.isVisible()
 

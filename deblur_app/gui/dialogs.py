@@ -27,3 +27,15 @@ def confirm(parent: QWidget | None, title: str, text: str, action: str = "", det
     box.setDefaultButton(cancel)
     box.exec()
     return box.clickedButton() is proceed
+
+
+def choose(parent: QWidget | None, title: str, text: str, choices: list[tuple[str, str]], detail: str = "") -> str | None:
+    """Ask for one of several answers (key, button label); None for Cancel, which is the default."""
+    box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    if detail:
+        box.setInformativeText(detail)
+    buttons = {box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices}
+    cancel = box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(cancel)
+    box.exec()
+    return buttons.get(box.clickedButton())

@@ -8,21 +8,18 @@ nothing slow runs on the GUI thread.
 
 from __future__ import annotations
 
-import time
+import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QIcon, QImage, QKeySequence, QPixmap
+from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QAbstractSpinBox,
     QApplication,
     QComboBox,
     QFileDialog,
     QLabel,
     QLineEdit,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QProgressBar,
     QSplitter,
@@ -35,17 +32,20 @@ from ..naming import default_output, plan_outputs
 from . import dialogs
 from .about import AboutDialog
 from .batch_dialog import BatchDialog
+from .filmstrip import Filmstrip
 from .icons import app_icon, icon
 from .language_menu import LanguageMenu
-from .photos import Photo, shown_for
+from .outcomes import DeblurOutcome, Reblender
+from .photo_state import Photo, same_strength, shown_for
 from .qtimage import pixmaps
+from .run_controller import RunController
 from .save_dialog import SaveDialog
 from .settings import AppSettings
 from .side_panel import SidePanel
 from .tasks import FileTasks, LoadOutcome, SaveChoice, SaveOutcome
 from .viewers import MODE_TITLES, MODES, Layer, Viewers
 from .weights_dialog import StarterNote, WeightsDialog, weights_files
-from .worker import DeblurOutcome, DeblurRequest, EngineClient, EngineInfo, LoadedModel
+from .worker import EngineClient, EngineInfo, LoadedModel
 
 APP_TITLE = "Deblur"
 LARGE_PHOTO_MP = 4.0  # above this on the CPU, the status bar suggests a preview first
@@ -61,7 +61,8 @@ MODE_TIPS = {
 
 class MainWindow(QMainWindow):
     photo_loaded = Signal(str)  # key
-    run_finished = Signal(object)  # DeblurOutcome
+    run_finished = Signal(object)  # DeblurOutcome of a network run
+    reblended = Signal(object)  # DeblurOutcome re-shown at the photo's strength (no network run)
     saved = Signal(object)  # list of paths
 
     def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None) -> None:
@@ -72,6 +73,8 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.photos: dict[str, Photo] = {}
         self.engine = EngineClient(self)
+        self.runs = RunController(self.engine, self)
+        self.reblender = Reblender(self)
         self.tasks = FileTasks(self)
         self.engine_info: EngineInfo | None = None
         self.batch_dialog: BatchDialog | None = None
@@ -79,9 +82,9 @@ class MainWindow(QMainWindow):
         self.starter_note: StarterNote | None = None
         self.shutdown_timeout_ms = 15000
         self.worker_stopped = True
-        self._run: dict | None = None  # job_id, photo_key, region, started, settings
         self._show_original_key = False
         self._closing = False
+        self._saves_before_quit: set[str] = set()  # photo keys Save All is writing before the window closes
 
         self._build_widgets()
         self._create_actions()
@@ -89,7 +92,6 @@ class MainWindow(QMainWindow):
         self._create_toolbar()
         self._create_status_bar()
         self._connect()
-        self.filmstrip.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         for action in (self.act_deblur, self.act_save, self.act_save_as, self.act_close_photo):
             self.filmstrip.addAction(action)
         self._restore_settings()
@@ -100,21 +102,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ building
 
     def _build_widgets(self) -> None:
-        self.filmstrip = QListWidget()
-        self.filmstrip.setObjectName("filmstrip")
-        self.filmstrip.setViewMode(QListWidget.ViewMode.IconMode)
-        self.filmstrip.setFlow(QListWidget.Flow.TopToBottom)
-        self.filmstrip.setWrapping(False)
-        self.filmstrip.setMovement(QListWidget.Movement.Static)
-        self.filmstrip.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.filmstrip.setIconSize(QSize(128, 96))
-        self.filmstrip.setGridSize(QSize(150, 124))
-        self.filmstrip.setWordWrap(False)
-        self.filmstrip.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.filmstrip.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.filmstrip.setToolTip("Opened photos: select one to show it (Alt+Up/Alt+Down)")
-        self.filmstrip.setMinimumWidth(120)
-        self.filmstrip.setAcceptDrops(False)
+        self.filmstrip = Filmstrip()
 
         self.viewers = Viewers()
         for view in self.viewers.all_views():
@@ -158,6 +146,8 @@ class MainWindow(QMainWindow):
                           "Save the deblurred photo as {name}_deblurred beside the original")
         self.act_save_as = a("Save &As…", self.save_as, "Ctrl+Shift+S", "save_as",
                              "Save the deblurred photo with a chosen name, format and quality")
+        self.act_save_all = a(self.tr("Save A&ll"), self.save_all, "Ctrl+Alt+S", "save",
+                              self.tr("Save every deblurred photo not saved yet, each beside its original"))
         self.act_batch = a("&Batch…", self.show_batch, "Ctrl+B", "batch", "Deblur every photo in a folder")
         self.act_close_photo = a("&Close Photo", self.close_current_photo, QKeySequence.StandardKey.Close, "close",
                                  "Remove the selected photo from the list")
@@ -167,9 +157,9 @@ class MainWindow(QMainWindow):
         self.act_preview = a("&Preview Visible Area", self.preview, "Ctrl+Shift+R", "preview",
                              "Deblur only the area in view at 100 %, to judge the effect in seconds")
         self.act_cancel = a("&Cancel", self.cancel, "Esc", "cancel", "Stop the run; the previous result stays")
-        self.act_zoom_in = a("Zoom &In", lambda: self.viewers.zoom_by(1.25), [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
+        self.act_zoom_in = a("Zoom &In", lambda: self.viewers.zoom_step(1), [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
                              "zoom_in", "Zoom in")
-        self.act_zoom_out = a("Zoom &Out", lambda: self.viewers.zoom_by(0.8), QKeySequence.StandardKey.ZoomOut,
+        self.act_zoom_out = a("Zoom &Out", lambda: self.viewers.zoom_step(-1), QKeySequence.StandardKey.ZoomOut,
                               "zoom_out", "Zoom out")
         self.act_fit = a("&Fit to Window", self.viewers.fit, "Ctrl+0", "fit", "Show the whole photo")
         self.act_actual = a("&Actual Pixels (100 %)", self.viewers.actual_size, "Ctrl+1", "actual",
@@ -201,6 +191,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.act_save)
         file_menu.addAction(self.act_save_as)
+        file_menu.addAction(self.act_save_all)
         file_menu.addSeparator()
         file_menu.addAction(self.act_batch)
         file_menu.addAction(self.act_weights)
@@ -275,9 +266,6 @@ class MainWindow(QMainWindow):
             status.addPermanentWidget(widget)
         status.setStyleSheet("QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
                              "QStatusBar QLabel { padding: 0px 8px; }")
-        self._tick = QTimer(self)
-        self._tick.setInterval(200)
-        self._tick.timeout.connect(self._show_elapsed)
         # a strength change is shown once the slider rests, not on every step of a drag
         self._blend_timer = QTimer(self)
         self._blend_timer.setSingleShot(True)
@@ -291,16 +279,20 @@ class MainWindow(QMainWindow):
         self.panel.weights_requested.connect(self.show_weights)
         self.panel.run_button.clicked.connect(self._run_button_clicked)
         self.panel.preview_button.clicked.connect(self.preview)
-        self.viewers.zoom_changed.connect(lambda z: self.zoom_label.setText(f"Zoom {z * 100 * self.devicePixelRatioF():.0f} %"))
+        self.viewers.zoom_changed.connect(self._show_zoom)
         engine = self.engine
         engine.info_ready.connect(self._on_engine_info)
         engine.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         engine.model_loaded.connect(self._on_model_loaded)
-        engine.progress.connect(self._on_progress)
-        engine.finished.connect(self._on_finished)
-        engine.failed.connect(self._on_failed)
-        engine.cancelled.connect(self._on_cancelled)
         engine.busy_changed.connect(lambda _busy: self._update_actions())
+        runs = self.runs
+        runs.progressed.connect(self._on_progress)
+        runs.ticked.connect(self._on_tick)
+        runs.finished.connect(self._on_finished)
+        runs.failed.connect(self._on_failed)
+        runs.cancelled.connect(self._on_cancelled)
+        runs.ended.connect(self._on_run_ended)
+        self.reblender.reblended.connect(self._on_reblended)
         self.tasks.loaded.connect(self._on_loaded)
         self.tasks.saved.connect(self._on_saved)
         self.tasks.thumbnail.connect(self._on_thumbnail)
@@ -308,25 +300,30 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ state
 
     def current_photo(self) -> Photo | None:
-        item = self.filmstrip.currentItem()
-        return self.photos.get(item.data(Qt.ItemDataRole.UserRole)) if item else None
+        key = self.filmstrip.current_key()
+        return self.photos.get(key) if key is not None else None
 
     @property
     def running(self) -> bool:
-        return self._run is not None
+        return self.runs.running
+
+    def remembered_strength(self) -> float:
+        """The strength new results get: the last one the user chose."""
+        return self.settings.strength / 100
 
     def _update_actions(self) -> None:
         """The single place deciding which actions are enabled."""
         photo = self.current_photo()
         engine_ready = self.engine_info is not None and self.panel.model_available()
         batch_busy = self.engine.busy_kind == "batch"
-        running = self._run is not None
+        running = self.runs.running
         has_image = photo is not None and photo.loaded
         can_run = has_image and engine_ready and not batch_busy
         self.act_deblur.setEnabled(can_run and not running)
         self.act_preview.setEnabled(can_run and not running)
         self.act_cancel.setEnabled(running)
-        self.act_save.setEnabled(photo is not None and photo.result is not None and photo.saved_path is None)
+        self.act_save.setEnabled(photo is not None and photo.unsaved)
+        self.act_save_all.setEnabled(any(p.unsaved for p in self.photos.values()))
         self.act_save_as.setEnabled(photo is not None and photo.result is not None)
         for action in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual, self.act_original):
             action.setEnabled(has_image)
@@ -354,7 +351,7 @@ class MainWindow(QMainWindow):
             button.setEnabled(self.act_deblur.isEnabled())
         self.panel.preview_button.setEnabled(self.act_preview.isEnabled())
         self.progress_bar.setVisible(running)
-        self.setWindowModified(any(p.unsaved for p in self.photos.values()))
+        self.setWindowModified(photo is not None and photo.unsaved)  # the title names the selected photo
 
     # ------------------------------------------------------------------ opening
 
@@ -377,15 +374,11 @@ class MainWindow(QMainWindow):
         for path in files:
             key = str(path.resolve()) if path.exists() else str(path.absolute())
             if key in self.photos:
-                first_item = first_item or self._item_for(key)
+                first_item = first_item or self.filmstrip.item_for(key)
                 continue
             photo = Photo(key, path)
             self.photos[key] = photo
-            item = QListWidgetItem(icon("photo"), path.name)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            item.setToolTip(str(path))
-            item.setSizeHint(QSize(146, 120))
-            self.filmstrip.addItem(item)
+            item = self.filmstrip.add_photo(photo)
             first_item = first_item or item
             added += 1
             self.tasks.thumbnail_for(key, path)
@@ -396,21 +389,22 @@ class MainWindow(QMainWindow):
         self._update_actions()
         return added
 
-    def _item_for(self, key: str) -> QListWidgetItem | None:
-        for row in range(self.filmstrip.count()):
-            item = self.filmstrip.item(row)
-            if item.data(Qt.ItemDataRole.UserRole) == key:
-                return item
-        return None
-
     def _show_current(self) -> None:
         photo = self.current_photo()
         if photo is not None and not photo.loaded and not photo.loading:
             photo.loading = True
             self.statusBar().showMessage(f"Opening {photo.path.name}…")
             self.tasks.load(photo.key, photo.path)
+        self._show_photo_strength(photo)
+        if not self.runs.running:
+            self.elapsed_label.setText(photo.run_note if photo else "")
         self._refresh_views()
         self._update_actions()
+
+    def _show_photo_strength(self, photo: Photo | None) -> None:
+        """The Strength control shows the selected photo's strength, or the default for its next result."""
+        strength = photo.strength if photo is not None and photo.strength is not None else self.remembered_strength()
+        self.panel.show_strength(round(strength * 100))
 
     def _on_loaded(self, outcome: LoadOutcome) -> None:
         photo = self.photos.get(outcome.key)
@@ -426,9 +420,8 @@ class MainWindow(QMainWindow):
             return
         photo.image = outcome.image
         photo.original = Layer(pixmaps(outcome.levels))
-        item = self._item_for(photo.key)
-        if item is not None and outcome.thumb is not None:
-            item.setIcon(QIcon(QPixmap.fromImage(outcome.thumb)))
+        if outcome.thumb is not None:
+            self.filmstrip.set_thumbnail(photo.key, outcome.thumb)
         self.settings.add_recent(photo.path)
         message = f"Opened {photo.path.name}"
         megapixels = photo.image.width * photo.image.height / 1e6
@@ -443,10 +436,9 @@ class MainWindow(QMainWindow):
         self.photo_loaded.emit(photo.key)
 
     def _on_thumbnail(self, key: str, image: QImage) -> None:
-        item = self._item_for(key)
         photo = self.photos.get(key)
-        if item is not None and photo is not None and not photo.loaded:
-            item.setIcon(QIcon(QPixmap.fromImage(image)))
+        if photo is not None and not photo.loaded:
+            self.filmstrip.set_thumbnail(key, image)
 
     def _refresh_views(self) -> None:
         photo = self.current_photo()
@@ -461,36 +453,15 @@ class MainWindow(QMainWindow):
         shown = photo.shown
         outcome = photo.shown_outcome
         if shown is None:
-            self.viewers.set_content(photo.original, None)
+            waiting = self._run_message() if self.runs.running_for(photo.key) else ""
+            self.viewers.set_content(photo.original, None, message=waiting)
         else:
             self.viewers.set_content(photo.original, shown.result, shown.heat, shown.scales,
                                      outcome.max_change if outcome else 0.0, shown.mark)
-        self.panel.result_label.setText(self._describe_outcome(photo, outcome))
-        self._blend_timer.start()  # this photo's result may have been made at another strength
-
-    def _describe_outcome(self, photo: Photo, outcome: DeblurOutcome | None) -> str:
-        if outcome is None:
-            return "No result yet"
-        what = "Preview of the visible area" if outcome.preview else "Whole photo"
-        lines = [
-            f"{what}: {outcome.full.shape[1]} × {outcome.full.shape[0]}",
-            f"{outcome.model_name} on {outcome.device} ({outcome.precision}"
-            + (f", {outcome.backend})" if outcome.backend != "torch" else ")"),
-            f"{outcome.seconds:.1f} s, {outcome.tiles} tile{'s' if outcome.tiles != 1 else ''}"
-            + (f" × {outcome.passes} passes" if outcome.passes > 1 else ""),
-            f"Largest change {outcome.max_change * 100:.1f} %",
-        ]
-        if outcome.strength < 1:
-            lines.append(f"Showing {outcome.strength * 100:.0f} % of the correction")
-        lines += outcome.notes
-        if not outcome.preview:
-            lines.append(f"Saved to {photo.saved_path.name}" if photo.saved_path else "Not saved yet")
-        return "\n".join(lines)
+        self.panel.result_label.setText(photo.describe())
 
     def _step_photo(self, step: int) -> None:
-        count = self.filmstrip.count()
-        if count:
-            self.filmstrip.setCurrentRow((self.filmstrip.currentRow() + step) % count)
+        self.filmstrip.step(step)
 
     def close_current_photo(self) -> None:
         photo = self.current_photo()
@@ -500,15 +471,14 @@ class MainWindow(QMainWindow):
             self, "Close Photo", f"The deblurred {photo.path.name} is not saved.", "Close Without Saving"
         ):
             return
-        if self._run is not None and self._run["photo_key"] == photo.key:
+        if self.runs.running_for(photo.key):
             self.cancel()
         self._remove_photo(photo.key)
 
     def _remove_photo(self, key: str) -> None:
-        item = self._item_for(key)
-        if item is not None:
-            self.filmstrip.takeItem(self.filmstrip.row(item))
+        self.filmstrip.remove(key)
         self.photos.pop(key, None)
+        self.reblender.forget(key)
         self._show_current()
 
     def _fill_recent_menu(self) -> None:
@@ -589,23 +559,21 @@ class MainWindow(QMainWindow):
         photo = photo or self.current_photo()
         if photo is None or not photo.loaded:
             return
-        settings = self.panel.run_settings()
-        self.elapsed_label.setText("")
-        self._tick.start()
-        self.statusBar().showMessage(f"{'Previewing' if region else 'Deblurring'} {photo.path.name} with {settings.model_name}…")
-        self._submit(photo, DeblurRequest(photo.key, photo.image.pixels, settings, region), "Starting…")
-
-    def _submit(self, photo: Photo, request: DeblurRequest, progress_text: str) -> None:
-        job_id = self.engine.submit(request)
-        self._run = {"job_id": job_id, "photo_key": photo.key, "region": request.region, "started": time.monotonic()}
+        strength = photo.strength if photo.strength is not None else self.remembered_strength()
+        settings = dataclasses.replace(self.panel.run_settings(), strength=strength)
+        text = self.tr("Previewing {name} with {model}…") if region else self.tr("Deblurring {name} with {model}…")
+        self.statusBar().showMessage(text.format(name=photo.path.name, model=settings.model_name))
+        self.runs.start(photo.key, photo.image.pixels, settings, region)
         self.progress_bar.setRange(0, 0)
-        self.progress_bar.setFormat(progress_text)
+        self.progress_bar.setFormat(self.tr("Starting…"))
+        if photo is self.current_photo():
+            self._refresh_views()
         self._update_actions()
 
     def cancel(self) -> None:
-        if self._run is not None:
-            self.engine.cancel()
-            self.statusBar().showMessage("Cancelling…")
+        if self.runs.running:
+            self.runs.cancel()
+            self.statusBar().showMessage(self.tr("Cancelling…"))
 
     def _options_changed(self) -> None:
         run = self.panel.run_settings()
@@ -615,98 +583,112 @@ class MainWindow(QMainWindow):
         self.settings.precision = run.precision
         self.settings.tile = self.panel.tile_spin.value()
         self.model_label.setText(run.model_name)
-        if self._run is not None:  # a changed setting restarts the run with it
-            photo = self.photos.get(self._run["photo_key"])
+        if self.runs.running:  # a changed setting restarts the run with it
+            photo = self.photos.get(self.runs.run.photo_key)
             if photo is not None:
-                self.statusBar().showMessage("Settings changed: restarting…")
-                self._start(self._run["region"], photo)
+                self.statusBar().showMessage(self.tr("Settings changed: restarting…"))
+                self._start(self.runs.run.region, photo)
         self._update_actions()
+
+    # -- strength: each photo's result keeps its own
 
     def _strength_changed(self, percent: int) -> None:
-        self.settings.strength = percent
+        self.settings.strength = percent  # remembered: the default for the next new result
         photo = self.current_photo()
-        if photo is not None and photo.result is not None and photo.saved_path is not None:
-            photo.saved_path = None  # the saved file has the old strength
-            item = self._item_for(photo.key)
-            if item is not None:
-                item.setText(f"● {photo.path.name}")
+        if photo is not None and (photo.result is not None or photo.preview is not None):
+            photo.strength = percent / 100
+            self.filmstrip.show_state(photo)
             self._update_actions()
-        self._blend_timer.start()
+            self._blend_timer.start()
 
     def _show_strength(self) -> None:
-        """Re-show the current result at the panel's strength: no network run, only a blend."""
+        """Re-show the current result at its photo's strength: a blend in a pool thread, no network run."""
         photo = self.current_photo()
-        if photo is None or photo.shown is None or self._run is not None or self.engine.busy:
-            return
+        if photo is not None:
+            self._reblend_if_needed(photo)
+
+    def _reblend_if_needed(self, photo: Photo) -> None:
         outcome = photo.shown_outcome
-        strength = self.panel.strength()
-        if outcome is None or abs(outcome.strength - strength) < 1e-6:
+        if outcome is None or photo.image is None or photo.strength is None:
             return
-        request = DeblurRequest(photo.key, photo.image.pixels, self.panel.run_settings(), outcome.region, reuse=outcome)
-        self._submit(photo, request, f"Strength {strength * 100:.0f} %…")
+        if not same_strength(outcome.strength, photo.strength):
+            self.reblender.request(outcome, photo.image.pixels, photo.strength)
 
-    def _is_current_run(self, job_id: int) -> bool:
-        return self._run is not None and self._run["job_id"] == job_id
+    def _on_reblended(self, outcome: DeblurOutcome) -> None:
+        photo = self.photos.get(outcome.photo_key)
+        if photo is None or photo.original is None or not same_strength(outcome.strength, photo.strength):
+            return  # closed, or the strength moved on (a newer blend is on its way)
+        slot = "preview" if outcome.preview else "result"
+        current = getattr(photo, slot)
+        if current is None or current.full is not outcome.full:
+            return  # a new run replaced the result this blend was made from
+        setattr(photo, slot, outcome)
+        photo.shown = shown_for(photo.shown_outcome, photo.original)
+        if photo is self.current_photo():
+            self.statusBar().showMessage(
+                self.tr("Showing {percent:.0f} % of the correction").format(percent=outcome.strength * 100), 5000)
+            self._refresh_views()
+        self.reblended.emit(outcome)
 
-    def _end_run(self, ending: str = "Last run") -> None:
-        if self._run is not None:
-            self.elapsed_label.setText(f"{ending} {time.monotonic() - self._run['started']:.1f} s")
-        self._run = None
-        self._tick.stop()
-        self._update_actions()
+    # -- the run's reports
 
-    def _show_elapsed(self) -> None:
-        if self._run is not None:
-            self.elapsed_label.setText(f"Running {time.monotonic() - self._run['started']:.0f} s")
+    def _run_message(self) -> str:
+        return self.tr("Deblurring: {progress}").format(progress=self.runs.progress_text())
 
-    def _on_progress(self, job_id: int, done: int, total: int, text: str) -> None:
-        if not self._is_current_run(job_id):
-            return
+    def _on_progress(self, done: int, total: int, text: str) -> None:
         self.progress_bar.setRange(0, max(1, total))
         self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(text.capitalize().replace("%", "%%"))
+        self.progress_bar.setFormat(text.replace("%", "%%"))
 
-    def _on_finished(self, job_id: int, outcome: object) -> None:
-        if not self._is_current_run(job_id) or not isinstance(outcome, DeblurOutcome):
-            return
-        self._end_run()
-        self.elapsed_label.setText(f"Last run {outcome.seconds:.1f} s")
+    def _on_tick(self, text: str) -> None:
+        self.elapsed_label.setText(text)
+        photo = self.current_photo()
+        if photo is not None and photo.shown is None and self.runs.running_for(photo.key):
+            self.viewers.set_waiting_message(self._run_message())
+
+    def _on_run_ended(self, photo_key: str, note: str) -> None:
+        photo = self.photos.get(photo_key)
+        if photo is not None:
+            photo.run_note = note
+        current = self.current_photo()
+        self.elapsed_label.setText(current.run_note if current is not None else "")
+        self._update_actions()
+
+    def _on_finished(self, outcome: DeblurOutcome) -> None:
         photo = self.photos.get(outcome.photo_key)
         if photo is None or photo.original is None:
             return
+        if photo.strength is None:  # its first result: the strength chosen last, also if moved during the run
+            photo.strength = self.remembered_strength()
         if outcome.preview:
             photo.preview = outcome
         else:
-            photo.result, photo.preview, photo.saved_path = outcome, None, None
+            photo.result, photo.preview = outcome, None
+            photo.result_replaced()
         photo.shown = shown_for(outcome, photo.original)
-        item = self._item_for(photo.key)
-        if item is not None:
-            item.setText(photo.path.name if outcome.preview else f"● {photo.path.name}")
-            item.setToolTip(f"{photo.path}\n{'Preview only' if outcome.preview else 'Deblurred, not saved'}")
-        what = "Preview" if outcome.preview else "Deblurred"
-        if outcome.reblended:
-            self.statusBar().showMessage(f"Showing {outcome.strength * 100:.0f} % of the correction", 5000)
-        else:
-            self.statusBar().showMessage(
-                f"{what} {photo.path.name} in {outcome.seconds:.1f} s "
-                f"({outcome.tiles} tile{'s' if outcome.tiles != 1 else ''} on {outcome.device})", 10000)
+        self.filmstrip.show_state(photo)
+        what = self.tr("Preview of {name}") if outcome.preview else self.tr("Deblurred {name}")
+        tiles = (self.tr("{n} tile") if outcome.tiles == 1 else self.tr("{n} tiles")).format(n=outcome.tiles)
+        self.statusBar().showMessage(self.tr("{what} in {seconds:.1f} s ({tiles} on {device})").format(
+            what=what.format(name=photo.path.name), seconds=outcome.seconds, tiles=tiles, device=outcome.device), 10000)
         if photo is self.current_photo():
+            self._show_photo_strength(photo)
             self._refresh_views()
+        self._reblend_if_needed(photo)  # the strength moved while it ran
         self._update_actions()
         self.run_finished.emit(outcome)
 
-    def _on_failed(self, job_id: int, reason: str, details: str) -> None:
-        if not self._is_current_run(job_id):
-            return
-        self._end_run("Failed after")
-        self.statusBar().showMessage("Deblurring failed", 8000)
-        dialogs.show_error(self, "Deblurring Failed", reason, details)
+    def _on_failed(self, _photo_key: str, reason: str, details: str) -> None:
+        self.statusBar().showMessage(self.tr("Deblurring failed"), 8000)
+        self._refresh_views()
+        dialogs.show_error(self, self.tr("Deblurring Failed"), reason, details)
 
-    def _on_cancelled(self, job_id: int) -> None:
-        if not self._is_current_run(job_id):
-            return
-        self._end_run("Cancelled after")
-        self.statusBar().showMessage("Cancelled; the previous result is kept", 8000)
+    def _on_cancelled(self, photo_key: str) -> None:
+        photo = self.photos.get(photo_key)
+        kept = photo is not None and (photo.result is not None or photo.preview is not None)
+        self.statusBar().showMessage(self.tr("Cancelled; the previous result is kept") if kept
+                                     else self.tr("Cancelled; no result yet"), 8000)
+        self._refresh_views()
 
     def _on_engine_info(self, info: EngineInfo) -> None:
         self.engine_info = info
@@ -726,14 +708,30 @@ class MainWindow(QMainWindow):
     def _on_model_loaded(self, model: LoadedModel) -> None:
         self.device_label.setText(f"Device: {model.device.upper()} ({model.precision})")
 
+    def _show_zoom(self, zoom: float) -> None:
+        percent = zoom * 100 * self.devicePixelRatioF()
+        if self.viewers.fitted():
+            self.zoom_label.setText(self.tr("Fit ({percent:.0f} %)").format(percent=percent))
+        else:
+            self.zoom_label.setText(self.tr("Zoom {percent:.0f} %").format(percent=percent))
+
     # ------------------------------------------------------------------ saving
 
     def save(self) -> None:
         photo = self.current_photo()
-        if photo is None or photo.result is None:
-            return
-        target = photo.save_target or default_output(photo.path)
-        self._save(photo, SaveChoice(target, None, self.settings.quality, self.settings.save_scales))
+        if photo is not None and photo.result is not None:
+            self._save(photo, self._default_choice(photo))
+
+    def _default_choice(self, photo: Photo) -> SaveChoice:
+        """What Save writes: the main file only, at the remembered quality (Save As choices stay with that save)."""
+        return SaveChoice(photo.save_target or default_output(photo.path), None, self.settings.quality)
+
+    def save_all(self) -> bool:
+        """Save every unsaved result beside its original (or where Save As last put it); False if one was refused."""
+        started = True
+        for photo in [p for p in self.photos.values() if p.unsaved]:
+            started = self._save(photo, self._default_choice(photo)) and started
+        return started
 
     def save_as(self) -> None:
         photo = self.current_photo()
@@ -743,49 +741,52 @@ class MainWindow(QMainWindow):
         folder = self.settings.folder("save")
         if folder and not photo.save_target and Path(folder).is_dir():
             default = Path(folder) / default.name
-        dialog = SaveDialog(default, photo.image.bit_depth, self.settings.quality, self.settings.save_scales, self)
+        dialog = SaveDialog(default, photo.image.bit_depth, self.settings.quality, self)
         if dialog.exec() != SaveDialog.DialogCode.Accepted:
             return
         choice = dialog.choice()
         self.settings.quality = choice.quality
-        self.settings.save_scales = choice.save_scales
         self.settings.set_folder("save", choice.path.parent)
         photo.save_target = choice.path
         self._save(photo, choice)
 
-    def _save(self, photo: Photo, choice: SaveChoice) -> None:
+    def _save(self, photo: Photo, choice: SaveChoice) -> bool:
+        """Start writing the photo's result; False if it is refused or the user declined to replace a file."""
         (plan,) = plan_outputs([(photo.path, choice.path)], choice.save_scales,
                                inputs=[p.path for p in self.photos.values()])
         if plan.refusal:  # an original is never replaced, whatever the user confirms
             dialogs.show_error(self, "Cannot Save", plan.refusal)
-            return
+            return False
         existing = plan.existing
         if existing:
             names = ", ".join(t.name for t in existing)
             if not dialogs.confirm(self, "Replace Files?", f"{names} already exist{'s' if len(existing) == 1 else ''}.",
                                    "Replace"):
-                return
+                return False
             choice.overwrite = True
         self.statusBar().showMessage(f"Saving {choice.path.name}…")
-        self.tasks.save(photo.key, photo.image, photo.result, choice, self.panel.strength())
+        self.tasks.save(photo.key, photo.image, photo.result, choice, photo.strength)
+        return True
 
     def _on_saved(self, outcome: SaveOutcome) -> None:
         photo = self.photos.get(outcome.key)
+        quitting = outcome.key in self._saves_before_quit
+        self._saves_before_quit.discard(outcome.key)
         if outcome.error:
+            self._saves_before_quit.clear()  # stay open: the user must see what was not saved
             self.statusBar().showMessage("Saving failed", 8000)
             dialogs.show_error(self, "Cannot Save", outcome.error, outcome.details)
             return
         if photo is not None and outcome.paths:
-            photo.saved_path = outcome.paths[0]
-            item = self._item_for(photo.key)
-            if item is not None:
-                item.setText(f"✓ {photo.path.name}")
-                item.setToolTip(f"{photo.path}\nSaved to {photo.saved_path}")
+            photo.saved_path, photo.saved_strength = outcome.paths[0], outcome.strength
+            self.filmstrip.show_state(photo)
             if photo is self.current_photo():
                 self._refresh_views()
         self.statusBar().showMessage("Saved " + ", ".join(p.name for p in outcome.paths), 8000)
         self._update_actions()
         self.saved.emit(outcome.paths)
+        if quitting and not self._saves_before_quit:
+            self.close()
 
     # ------------------------------------------------------------------ views
 
@@ -872,12 +873,23 @@ class MainWindow(QMainWindow):
         if self._closing:
             event.accept()
             return
+        if self._saves_before_quit:
+            event.ignore()  # Save All is still writing; the window closes when it is done
+            return
         unsaved = [p for p in self.photos.values() if p.unsaved]
         if unsaved:
             names = ", ".join(p.path.name for p in unsaved[:5]) + (" …" if len(unsaved) > 5 else "")
-            text = (f"{len(unsaved)} deblurred photo{'s are' if len(unsaved) > 1 else ' is'} not saved: {names}")
-            if not dialogs.confirm(self, "Unsaved Results", text, "Quit Without Saving",
-                                   "Cancel, then use Save (Ctrl+S) to keep them."):
+            text = self.tr("%n deblurred photo(s) not saved: {names}", "", len(unsaved)).format(names=names)
+            answer = dialogs.choose(self, self.tr("Unsaved Results"), text,
+                                    [("save", self.tr("Save All and Quit")), ("quit", self.tr("Quit Without Saving"))],
+                                    self.tr("Save All writes each beside its original, as Save (Ctrl+S) does."))
+            if answer == "save":
+                keys = {p.key for p in unsaved}
+                if self.save_all():
+                    self._saves_before_quit = keys
+                event.ignore()
+                return
+            if answer != "quit":
                 event.ignore()
                 return
         self._closing = True
@@ -885,7 +897,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().removeEventFilter(self)
         if self.batch_dialog is not None:
             self.batch_dialog.hide()
-        self._tick.stop()
         self.worker_stopped = self.engine.shutdown(self.shutdown_timeout_ms)
+        self.reblender.shutdown()
         self.tasks.shutdown()
         event.accept()

@@ -31,8 +31,7 @@ EXTENSIONS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".
 
 
 class SaveDialog(QDialog):
-    def __init__(self, default: Path, original_depth: int, quality: int, save_scales: bool,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, default: Path, original_depth: int, quality: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Save Deblurred Photo As"))
         self.original_depth = original_depth
@@ -70,7 +69,7 @@ class SaveDialog(QDialog):
         form.addRow(self.tr("Bit depth:"), self.depth_combo)
 
         self.scales_check = QCheckBox(self.tr("Also save the ½ and ¼ outputs (…_half, …_quarter)"))
-        self.scales_check.setChecked(save_scales)
+        self.scales_check.setChecked(False)  # for this save only: never remembered, never used by Save
         self.scales_check.setToolTip(self.tr("Write the network's coarse outputs next to the photo"))
         form.addRow("", self.scales_check)
 

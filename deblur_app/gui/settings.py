@@ -109,7 +109,6 @@ class AppSettings:
     # -- saving
 
     quality = _Setting("save/quality", 95, int, clean=lambda value: min(100, max(1, value)))
-    save_scales = _Setting("save/scales", False, bool)
 
     # -- batch
 

@@ -148,6 +148,14 @@ class SidePanel(QWidget):
     def strength(self) -> float:
         return self.strength_spin.value() / 100
 
+    def show_strength(self, percent: int) -> None:
+        """Show a photo's strength without announcing a change."""
+        self._quiet = True
+        try:
+            self._strength_moved(percent)
+        finally:
+            self._quiet = False
+
     def _changed(self, *_args) -> None:
         self._update_ensemble_label()
         if not self._quiet:

@@ -47,6 +47,7 @@ class SaveOutcome:
     paths: list[Path]
     error: str = ""
     details: str = ""
+    strength: float = 1.0  # what the written file keeps of the correction
 
 
 class FileTasks(QObject):
@@ -109,7 +110,7 @@ class FileTasks(QObject):
             self.thumbnail.emit(key, qtimage.to_display_image(pixels))
 
     def _save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float) -> None:
-        outcome = SaveOutcome(key, [])
+        outcome = SaveOutcome(key, [], strength=strength)
         try:
             from ..jobs import JobError, SaveOptions, save_result
 

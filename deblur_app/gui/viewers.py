@@ -26,7 +26,18 @@ from PySide6.QtWidgets import (
 )
 
 MIN_ZOOM, MAX_ZOOM = 0.01, 32.0
-ZOOM_STEP = 1.25
+#: Zoom In/Out and the wheel step along these percentages of actual pixels, so 50, 100, 200 and 400 %
+#: are reached exactly (a constant factor such as 1.25 never lands on them again after a Fit).
+ZOOM_LEVELS = (1, 2, 3, 4, 5, 100 / 16, 100 / 12, 100 / 8, 100 / 6, 25, 100 / 3, 50, 200 / 3, 100, 150, 200,
+               300, 400, 600, 800, 1200, 1600, 2400, 3200)
+WHEEL_NOTCH = 120  # angleDelta of one mouse-wheel notch
+
+
+def next_zoom_level(percent: float, direction: int) -> float:
+    """The next ladder step above (direction > 0) or below ``percent``."""
+    if direction > 0:
+        return next((level for level in ZOOM_LEVELS if level > percent * 1.001), ZOOM_LEVELS[-1])
+    return next((level for level in reversed(ZOOM_LEVELS) if level < percent / 1.001), ZOOM_LEVELS[0])
 BACKGROUND = QColor(38, 38, 40)
 MODES = ("side", "split", "scales", "difference")
 MODE_TITLES = {"side": QT_TRANSLATE_NOOP("Viewers", "Side by side"), "split": QT_TRANSLATE_NOOP("Viewers", "Split"),
@@ -126,7 +137,8 @@ def _draw_badge(painter: QPainter, text: str, anchor: QPointF, align_right: bool
 class ImageView(QGraphicsView):
     """A zoomable, pannable view of one image; Space-flip shows ``original`` instead."""
 
-    view_changed = Signal()
+    view_changed = Signal()  # the user zoomed or panned this view: linked views follow
+    zoom_shown = Signal()  # the zoom may have changed, whoever changed it (the status bar follows)
 
     def __init__(self, caption: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -150,6 +162,7 @@ class ImageView(QGraphicsView):
         self.message = ""
         self.fit_mode = True
         self.flipped = False
+        self._wheel_delta = 0
         self._main: Layer | None = None
         self._original: Layer | None = None
 
@@ -202,9 +215,19 @@ class ImageView(QGraphicsView):
         scale = max(MIN_ZOOM, min(MAX_ZOOM, scale))
         self.setTransform(self.transform().fromScale(scale, scale))
         self.view_changed.emit()
+        self.zoom_shown.emit()
 
     def zoom_by(self, factor: float) -> None:
         self.set_zoom(self.zoom() * factor)
+
+    def zoom_percent(self) -> float:
+        """The zoom in percent of actual pixels (100 % = one photo pixel per screen pixel)."""
+        return self.zoom() * 100 * max(1.0, self.devicePixelRatioF())
+
+    def zoom_step(self, direction: int) -> None:
+        """Zoom to the next step of :data:`ZOOM_LEVELS` in or out."""
+        level = next_zoom_level(self.zoom_percent(), direction)
+        self.set_zoom(level / 100 / max(1.0, self.devicePixelRatioF()))
 
     def actual_size(self) -> None:
         """100 %: one image pixel on one screen pixel, also on high-DPI screens."""
@@ -223,6 +246,7 @@ class ImageView(QGraphicsView):
         self.centerOn(rect.center())
         if not quiet:
             self.view_changed.emit()
+        self.zoom_shown.emit()
 
     def apply_state(self, scale: float, center: QPointF, fit_mode: bool) -> None:
         """Follow another (linked) view."""
@@ -230,6 +254,7 @@ class ImageView(QGraphicsView):
         if abs(self.zoom() - scale) > 1e-9:
             self.setTransform(self.transform().fromScale(scale, scale))
         self.centerOn(center)
+        self.zoom_shown.emit()
 
     def center(self) -> QPointF:
         return self.mapToScene(self.viewport().rect().center())
@@ -242,9 +267,14 @@ class ImageView(QGraphicsView):
     # -- events
 
     def wheelEvent(self, event) -> None:
-        steps = event.angleDelta().y() / 120.0
-        if steps and self.has_image():
-            self.zoom_by(ZOOM_STEP**steps)
+        delta = event.angleDelta().y()
+        if delta and self.has_image():
+            # touchpads send many small deltas: one zoom step per notch's worth
+            self._wheel_delta += delta
+            while abs(self._wheel_delta) >= WHEEL_NOTCH:
+                direction = 1 if self._wheel_delta > 0 else -1
+                self._wheel_delta -= direction * WHEEL_NOTCH
+                self.zoom_step(direction)
             event.accept()
         else:
             super().wheelEvent(event)
@@ -355,6 +385,9 @@ class SplitView(ImageView):
     def set_pair(self, original: Layer | None, result: Layer | None, message: str = "") -> None:
         self._result = result
         self.set_image(original, None, message)
+
+    def result_layer(self) -> Layer | None:
+        return self._result
 
     def _apply_layers(self) -> None:
         secondary = None if self.flipped else self._result
@@ -566,9 +599,9 @@ class Viewers(QStackedWidget):
             self.addWidget(self._pages[mode])
         self.link = ViewLink([self.compare.left, self.compare.right, self.split, self.difference], self)
         for view in self.all_views():
-            view.view_changed.connect(self._zoom_maybe_changed)
+            view.zoom_shown.connect(self._zoom_maybe_changed)
         self._mode = "side"
-        self._last_zoom = 0.0
+        self._last_zoom: tuple[float, bool] = (0.0, False)
         self.set_content(None, None)
 
     def all_views(self) -> list[ImageView]:
@@ -633,11 +666,26 @@ class Viewers(QStackedWidget):
         for view in self.all_views():
             view.set_flipped(flipped)
 
+    def set_waiting_message(self, message: str) -> None:
+        """Change the note shown where the result will appear (the progress of a run) without new content."""
+        waiting = [view for view in (self.compare.right, self.difference, self.scales.outputs["half"])
+                   if not view.has_image()]
+        if self.split.has_image() and self.split.result_layer() is None:
+            waiting.append(self.split)
+        for view in waiting:
+            view.message = message
+            view.viewport().update()
+
     # -- zoom
 
     def zoom_by(self, factor: float) -> None:
         for view in self.active_views():
             view.zoom_by(factor)
+
+    def zoom_step(self, direction: int) -> None:
+        """Zoom In (1) or Out (-1) to the next step of the ladder; the linked views follow."""
+        for view in self.active_views():
+            view.zoom_step(direction)
 
     def fit(self) -> None:
         for view in self.active_views():
@@ -650,10 +698,14 @@ class Viewers(QStackedWidget):
     def zoom(self) -> float:
         return self.main_view().zoom()
 
+    def fitted(self) -> bool:
+        """Whether the main view shows the whole photo (its zoom follows the window's size)."""
+        return self.main_view().fit_mode
+
     def _zoom_maybe_changed(self) -> None:
-        zoom = self.zoom()
-        if abs(zoom - self._last_zoom) > 1e-6:
-            self._last_zoom = zoom
+        zoom, fitted = self.zoom(), self.fitted()
+        if abs(zoom - self._last_zoom[0]) > 1e-6 or fitted != self._last_zoom[1]:
+            self._last_zoom = (zoom, fitted)
             self.zoom_changed.emit(zoom)
 
     def visible_region(self) -> tuple[int, int, int, int] | None:

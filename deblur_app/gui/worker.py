@@ -14,20 +14,18 @@ from __future__ import annotations
 
 import itertools
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
-from PySide6.QtGui import QImage
 
 from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
-from ..engine.strength import apply_strength
 from ..model.variants import DEFAULT_VARIANT, VARIANTS, run_name
 from ..jobspec import BatchJob, BatchLog, SaveOptions
 from ..naming import DEFAULT_NAME
-from . import imaging, qtimage
+from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
 
 
 # ----------------------------------------------------------------------------- plain data
@@ -54,8 +52,6 @@ class DeblurRequest:
     settings: RunSettings
     region: tuple[int, int, int, int] | None = None  # (left, top, width, height): a preview
     kind: str = "deblur"
-    # a finished outcome to show again at settings.strength, without running the network
-    reuse: "DeblurOutcome | None" = None
 
 
 @dataclass
@@ -99,33 +95,6 @@ class LoadedModel:
     metadata: dict[str, str]
     device: str
     precision: str
-
-
-@dataclass
-class DeblurOutcome:
-    photo_key: str
-    region: tuple[int, int, int, int] | None
-    full: np.ndarray  # float32 network outputs at full strength (of the region for a preview)
-    half: np.ndarray
-    quarter: np.ndarray
-    display_levels: list[QImage]  # what to show (a preview pasted into the photo), full size first
-    heat_levels: list[QImage]
-    max_change: float
-    scales: dict[str, QImage]  # input_half, input_quarter, out_half, out_quarter
-    seconds: float
-    tiles: int
-    passes: int
-    device: str
-    precision: str
-    model_name: str
-    notes: list[str] = field(default_factory=list)
-    backend: str = "torch"
-    strength: float = 1.0  # what the display and heat levels show
-    reblended: bool = False  # made from an earlier outcome at another strength
-
-    @property
-    def preview(self) -> bool:
-        return self.region is not None
 
 
 @dataclass
@@ -254,9 +223,6 @@ class EngineWorker(EngineSignals):
 
     def _run_deblur(self, job: _Job) -> None:
         request: DeblurRequest = job.request
-        if request.reuse is not None:
-            self._reblend(job)
-            return
         engine = self._engine_for(request.settings)
         pixels = request.pixels
         if request.region is not None:
@@ -275,55 +241,13 @@ class EngineWorker(EngineSignals):
             self.progress.emit(job.job_id, step.done, step.total, text)
 
         self.status.emit(self.tr("Deblurring with {model}…").format(model=request.settings.model_name))
+        self.progress.emit(job.job_id, 0, 0, "")  # the model is ready: the network starts now
         result = engine.run(pixels, progress=progress, cancel=job.token)
-        self.finished.emit(job.job_id, self._outcome(request, result, request.settings.model_name))
-
-    def _reblend(self, job: _Job) -> None:
-        from ..engine.inference import DeblurResult
-
-        request: DeblurRequest = job.request
-        old = request.reuse
-        self.status.emit(self.tr("Showing {percent:.0f} % of the correction…").format(
-            percent=request.settings.strength * 100))
-        result = DeblurResult(old.full, old.half, old.quarter, old.seconds, old.tiles, old.passes, old.device,
-                              old.precision, backend=old.backend, notes=list(old.notes))
-        outcome = self._outcome(request, result, old.model_name, scales=old.scales)
-        outcome.reblended = True
+        facts = RunFacts(result.seconds, result.tiles, result.passes, result.device, result.precision,
+                         request.settings.model_name, list(result.notes), getattr(result, "backend", "torch"))
+        outcome = compose_outcome(request.photo_key, request.pixels, request.region, result.full, result.half,
+                                  result.quarter, request.settings.strength, facts)
         self.finished.emit(job.job_id, outcome)
-
-    @staticmethod
-    def _outcome(request: DeblurRequest, result, model_name: str, scales: dict | None = None) -> DeblurOutcome:
-        if request.region is not None:
-            left, top, _w, _h = request.region
-            source = request.pixels[top : top + result.full.shape[0], left : left + result.full.shape[1]]
-        else:
-            source = request.pixels
-        shown = apply_strength(source, result.full, request.settings.strength)
-        if request.region is not None:
-            display = imaging.paste(imaging.to_u8(request.pixels), imaging.to_u8(shown), left, top)
-        else:
-            display = imaging.to_u8(shown)
-        heat, max_change = imaging.heatmap(source, shown)
-        if request.region is not None:
-            heat = imaging.paste(imaging.dimmed(request.pixels), heat, left, top)
-        if scales is None:  # the network's own coarse outputs: the same at every strength
-            in_half, in_quarter = imaging.network_pyramid(source)
-            scales = {
-                "input_half": qtimage.to_display_image(imaging.to_u8(in_half)),
-                "input_quarter": qtimage.to_display_image(imaging.to_u8(in_quarter)),
-                "out_half": qtimage.to_display_image(imaging.to_u8(result.half)),
-                "out_quarter": qtimage.to_display_image(imaging.to_u8(result.quarter)),
-            }
-        return DeblurOutcome(
-            photo_key=request.photo_key, region=request.region,
-            full=result.full, half=result.half, quarter=result.quarter,
-            display_levels=qtimage.display_images(imaging.display_levels(display)),
-            heat_levels=qtimage.display_images(imaging.display_levels(heat)), max_change=max_change, scales=scales,
-            seconds=result.seconds, tiles=result.tiles, passes=result.passes,
-            device=result.device, precision=result.precision, model_name=model_name,
-            notes=list(result.notes), backend=getattr(result, "backend", "torch"),
-            strength=request.settings.strength,
-        )
 
     # -- batch
 

@@ -1,0 +1,89 @@
+"""The list of opened photos down the left of the window, with thumbnails and saved marks."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
+
+from .icons import icon
+from .photo_state import Photo
+
+KEY_ROLE = Qt.ItemDataRole.UserRole
+
+
+class Filmstrip(QListWidget):
+    """One item per photo key; the mark before a name says whether its result is saved (✓) or not (●)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("filmstrip")
+        self.setViewMode(QListWidget.ViewMode.IconMode)
+        self.setFlow(QListWidget.Flow.TopToBottom)
+        self.setWrapping(False)
+        self.setMovement(QListWidget.Movement.Static)
+        self.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.setIconSize(QSize(128, 96))
+        self.setGridSize(QSize(150, 124))
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setToolTip(self.tr("Opened photos: select one to show it (Alt+Up/Alt+Down)"))
+        self.setMinimumWidth(120)
+        self.setAcceptDrops(False)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+    def add_photo(self, photo: Photo) -> QListWidgetItem:
+        item = QListWidgetItem(icon("photo"), photo.path.name)
+        item.setData(KEY_ROLE, photo.key)
+        item.setSizeHint(QSize(146, 120))
+        self.addItem(item)
+        self.show_state(photo)
+        return item
+
+    def item_for(self, key: str) -> QListWidgetItem | None:
+        for row in range(self.count()):
+            item = self.item(row)
+            if item.data(KEY_ROLE) == key:
+                return item
+        return None
+
+    def current_key(self) -> str | None:
+        item = self.currentItem()
+        return item.data(KEY_ROLE) if item is not None else None
+
+    def select(self, key: str) -> None:
+        item = self.item_for(key)
+        if item is not None:
+            self.setCurrentItem(item)
+
+    def remove(self, key: str) -> None:
+        item = self.item_for(key)
+        if item is not None:
+            self.takeItem(self.row(item))
+
+    def step(self, step: int) -> None:
+        if self.count():
+            self.setCurrentRow((self.currentRow() + step) % self.count())
+
+    def set_thumbnail(self, key: str, image: QImage) -> None:
+        item = self.item_for(key)
+        if item is not None and not image.isNull():
+            item.setIcon(QIcon(QPixmap.fromImage(image)))
+
+    def show_state(self, photo: Photo) -> None:
+        """The name's mark and the tooltip follow the photo's result and saved state."""
+        item = self.item_for(photo.key)
+        if item is None:
+            return
+        name = photo.path.name
+        if photo.unsaved:
+            text, note = f"● {name}", self.tr("Deblurred, not saved")
+        elif photo.result is not None:
+            text, note = f"✓ {name}", self.tr("Saved to {path}").format(path=photo.saved_path)
+        elif photo.preview is not None:
+            text, note = name, self.tr("Preview only")
+        else:
+            text, note = name, ""
+        item.setText(text)
+        item.setToolTip(f"{photo.path}\n{note}" if note else str(photo.path))

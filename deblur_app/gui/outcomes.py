@@ -1,0 +1,167 @@
+"""A finished run as the window shows it, and re-showing it at another strength.
+
+``compose_outcome`` turns the network's arrays into what the views draw (display
+and heatmap pyramids as QImages, which any thread may build). The worker calls
+it after a run; ``Reblender`` calls it from a pool thread when the Strength
+control moves, so a strength change never queues behind a network run on the
+model thread and never touches the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtGui import QImage
+
+from ..engine.strength import apply_strength
+from . import imaging, qtimage
+
+
+@dataclass
+class DeblurOutcome:
+    photo_key: str
+    region: tuple[int, int, int, int] | None
+    full: np.ndarray  # float32 network outputs at full strength (of the region for a preview)
+    half: np.ndarray
+    quarter: np.ndarray
+    display_levels: list[QImage]  # what to show (a preview pasted into the photo), full size first
+    heat_levels: list[QImage]
+    max_change: float
+    scales: dict[str, QImage]  # input_half, input_quarter, out_half, out_quarter
+    seconds: float
+    tiles: int
+    passes: int
+    device: str
+    precision: str
+    model_name: str
+    notes: list[str] = field(default_factory=list)
+    backend: str = "torch"
+    strength: float = 1.0  # what the display and heat levels show
+    reblended: bool = False  # made from an earlier outcome at another strength
+
+    @property
+    def preview(self) -> bool:
+        return self.region is not None
+
+
+@dataclass
+class RunFacts:
+    """What the result panel reports about the run that made an outcome."""
+
+    seconds: float
+    tiles: int
+    passes: int
+    device: str
+    precision: str
+    model_name: str
+    notes: list[str] = field(default_factory=list)
+    backend: str = "torch"
+
+
+def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int, int, int, int] | None,
+                    full: np.ndarray, half: np.ndarray, quarter: np.ndarray, strength: float, facts: RunFacts,
+                    scales: dict[str, QImage] | None = None) -> DeblurOutcome:
+    """The pictures of one result at ``strength``; ``scales`` reuses the coarse images of an earlier one."""
+    if region is not None:
+        left, top, _w, _h = region
+        source = photo_pixels[top : top + full.shape[0], left : left + full.shape[1]]
+    else:
+        source = photo_pixels
+    shown = apply_strength(source, full, strength)
+    heat, max_change = imaging.heatmap(source, shown)
+    if region is not None:
+        display = imaging.paste(imaging.to_u8(photo_pixels), imaging.to_u8(shown), left, top)
+        heat = imaging.paste(imaging.dimmed(photo_pixels), heat, left, top)
+    else:
+        display = imaging.to_u8(shown)
+    if scales is None:  # the network's own coarse outputs: the same at every strength
+        in_half, in_quarter = imaging.network_pyramid(source)
+        scales = {
+            "input_half": qtimage.to_display_image(imaging.to_u8(in_half)),
+            "input_quarter": qtimage.to_display_image(imaging.to_u8(in_quarter)),
+            "out_half": qtimage.to_display_image(imaging.to_u8(half)),
+            "out_quarter": qtimage.to_display_image(imaging.to_u8(quarter)),
+        }
+    return DeblurOutcome(
+        photo_key=photo_key, region=region, full=full, half=half, quarter=quarter,
+        display_levels=qtimage.display_images(imaging.display_levels(display)),
+        heat_levels=qtimage.display_images(imaging.display_levels(heat)), max_change=max_change, scales=scales,
+        seconds=facts.seconds, tiles=facts.tiles, passes=facts.passes, device=facts.device,
+        precision=facts.precision, model_name=facts.model_name, notes=list(facts.notes), backend=facts.backend,
+        strength=strength,
+    )
+
+
+def reblend(outcome: DeblurOutcome, photo_pixels: np.ndarray, strength: float) -> DeblurOutcome:
+    """The same result shown at another strength: a numpy blend, no network run."""
+    facts = RunFacts(outcome.seconds, outcome.tiles, outcome.passes, outcome.device, outcome.precision,
+                     outcome.model_name, outcome.notes, outcome.backend)
+    again = compose_outcome(outcome.photo_key, photo_pixels, outcome.region, outcome.full, outcome.half,
+                            outcome.quarter, strength, facts, scales=outcome.scales)
+    return dataclasses.replace(again, reblended=True)
+
+
+class _BlendTask(QRunnable):
+    def __init__(self, reblender: "Reblender", ticket: int, outcome: DeblurOutcome, pixels: np.ndarray,
+                 strength: float) -> None:
+        super().__init__()
+        self.reblender, self.ticket = reblender, ticket
+        self.outcome, self.pixels, self.strength = outcome, pixels, strength
+
+    def run(self) -> None:
+        try:
+            result = reblend(self.outcome, self.pixels, self.strength)
+        except Exception as error:  # a blend of arrays we made ourselves: should not happen, never crash
+            self.reblender.failed.emit(self.ticket, f"{type(error).__name__}: {error}")
+            return
+        self.reblender.done.emit(self.ticket, result)
+
+
+class Reblender(QObject):
+    """Re-shows outcomes at another strength in a one-thread pool; only the newest request per photo counts."""
+
+    reblended = Signal(object)  # DeblurOutcome, delivered in the GUI thread
+    done = Signal(int, object)  # internal: ticket, outcome (queued from the pool thread)
+    failed = Signal(int, str)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._tickets = itertools.count(1)
+        self._latest: dict[str, int] = {}  # photo key -> newest ticket
+        self.done.connect(self._deliver)
+        self.failed.connect(self._forget)
+
+    def request(self, outcome: DeblurOutcome, photo_pixels: np.ndarray, strength: float) -> int:
+        ticket = next(self._tickets)
+        self._latest[outcome.photo_key] = ticket
+        self._pool.start(_BlendTask(self, ticket, outcome, photo_pixels, strength))
+        return ticket
+
+    def forget(self, photo_key: str) -> None:
+        """Drop whatever is pending for a photo (closed, or a new run replaced its result)."""
+        self._latest.pop(photo_key, None)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._latest)
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        self._latest.clear()
+        return self._pool.waitForDone(timeout_ms)
+
+    def _deliver(self, ticket: int, outcome: DeblurOutcome) -> None:
+        if self._latest.get(outcome.photo_key) != ticket:
+            return  # a newer strength was asked for meanwhile
+        del self._latest[outcome.photo_key]
+        self.reblended.emit(outcome)
+
+    def _forget(self, ticket: int, _reason: str) -> None:
+        for key, latest in list(self._latest.items()):
+            if latest == ticket:
+                del self._latest[key]

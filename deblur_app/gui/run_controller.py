@@ -1,0 +1,150 @@
+"""One deblur run of the window at a time: submitting it, its progress, time left, and how it ended.
+
+The window asks for runs and shows what this reports; the model itself stays on
+the worker thread (worker.py). Time left comes from the tiles done so far; a
+run of a single tile has nothing to count, so it is estimated from the speed of
+the last finished run (seconds per megapixel and ensemble pass).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from .outcomes import DeblurOutcome
+from .timing import describe_progress, time_left
+from .worker import DeblurRequest, EngineClient, RunSettings
+
+
+@dataclass
+class Run:
+    job_id: int
+    photo_key: str
+    region: tuple[int, int, int, int] | None
+    started: float
+    megapixel_passes: float
+    network_started: float | None = None  # when the model was ready and the first tile began
+    done: int = 0
+    total: int = 0
+    last_step: float = 0.0  # when the newest tile finished
+
+
+class RunController(QObject):
+    started = Signal(str)  # photo key
+    progressed = Signal(int, int, str)  # steps done, steps in all, "Tile 2 of 35"
+    ticked = Signal(str)  # "12 s elapsed · about 3 min left"
+    finished = Signal(object)  # DeblurOutcome
+    failed = Signal(str, str, str)  # photo key, one-line reason, details
+    cancelled = Signal(str)  # photo key
+    ended = Signal(str, str)  # photo key, how it ended ("Last run 3.2 s"), whatever the way
+
+    def __init__(self, engine: EngineClient, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.run: Run | None = None
+        self.seconds_per_megapixel_pass: float | None = None  # from the last finished run
+        self._tick = QTimer(self)
+        self._tick.setInterval(250)
+        self._tick.timeout.connect(self._emit_tick)
+        engine.progress.connect(self._on_progress)
+        engine.finished.connect(self._on_finished)
+        engine.failed.connect(self._on_failed)
+        engine.cancelled.connect(self._on_cancelled)
+
+    @property
+    def running(self) -> bool:
+        return self.run is not None
+
+    def running_for(self, photo_key: str) -> bool:
+        return self.run is not None and self.run.photo_key == photo_key
+
+    def start(self, photo_key: str, pixels: np.ndarray, settings: RunSettings,
+              region: tuple[int, int, int, int] | None = None) -> None:
+        """Run the network on a photo (or a region of it); a run in progress is cancelled first."""
+        width, height = (region[2], region[3]) if region else (pixels.shape[1], pixels.shape[0])
+        passes = 8 if settings.ensemble else 1
+        job_id = self.engine.submit(DeblurRequest(photo_key, pixels, settings, region))
+        self.run = Run(job_id, photo_key, region, time.monotonic(), width * height / 1e6 * passes)
+        self._tick.start()
+        self.started.emit(photo_key)
+        self._emit_tick()
+
+    def cancel(self) -> None:
+        if self.run is not None:
+            self.engine.cancel()
+
+    def expected_seconds(self) -> float | None:
+        """How long the network part of this run should take at the last run's speed."""
+        if self.run is None or self.seconds_per_megapixel_pass is None:
+            return None
+        return self.seconds_per_megapixel_pass * self.run.megapixel_passes
+
+    def progress_text(self) -> str:
+        run = self.run
+        if run is None:
+            return ""
+        now = time.monotonic()
+        elapsed = now - run.started
+        expected = self.expected_seconds()
+        if run.network_started is None:  # still loading the model
+            return describe_progress(elapsed, None)
+        if run.done and run.total > 1:  # the pace of the tiles (or ensemble passes) done so far
+            left = time_left(run.last_step - run.network_started, run.done, run.total) - (now - run.last_step)
+        elif expected is not None:  # one tile: the speed of the last run
+            left = expected - (now - run.network_started)
+        else:
+            left = None
+        return describe_progress(elapsed, None if left is None else max(0.0, left))
+
+    # -- the worker's reports
+
+    def _current(self, job_id: int) -> bool:
+        return self.run is not None and self.run.job_id == job_id
+
+    def _emit_tick(self) -> None:
+        if self.run is not None:
+            self.ticked.emit(self.progress_text())
+
+    def _on_progress(self, job_id: int, done: int, total: int, text: str) -> None:
+        if not self._current(job_id):
+            return
+        run = self.run
+        now = time.monotonic()
+        if total == 0:  # the model is loaded: the network starts now
+            run.network_started = now
+            return
+        if run.network_started is None:
+            run.network_started = run.started
+        run.done, run.total, run.last_step = done, total, now
+        self.progressed.emit(done, total, text[:1].upper() + text[1:])
+        self._emit_tick()
+
+    def _end(self, note: str) -> str:
+        key = self.run.photo_key
+        self.run = None
+        self._tick.stop()
+        self.ended.emit(key, note)
+        return key
+
+    def _on_finished(self, job_id: int, outcome: object) -> None:
+        if not self._current(job_id) or not isinstance(outcome, DeblurOutcome):
+            return
+        if self.run.megapixel_passes > 0 and outcome.seconds > 0:
+            self.seconds_per_megapixel_pass = outcome.seconds / self.run.megapixel_passes
+        self._end(self.tr("Last run {seconds:.1f} s").format(seconds=outcome.seconds))
+        self.finished.emit(outcome)
+
+    def _on_failed(self, job_id: int, reason: str, details: str) -> None:
+        if self._current(job_id):
+            seconds = time.monotonic() - self.run.started
+            key = self._end(self.tr("Failed after {seconds:.1f} s").format(seconds=seconds))
+            self.failed.emit(key, reason, details)
+
+    def _on_cancelled(self, job_id: int) -> None:
+        if self._current(job_id):
+            seconds = time.monotonic() - self.run.started
+            key = self._end(self.tr("Cancelled after {seconds:.1f} s").format(seconds=seconds))
+            self.cancelled.emit(key)

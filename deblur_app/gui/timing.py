@@ -1,0 +1,35 @@
+"""Elapsed time and time-left estimates, worded for the status bar and the batch dialog."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Timing", text)
+
+
+def format_eta(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds >= 3600:
+        return _tr("{h} h {m:02d} min").format(h=seconds // 3600, m=seconds % 3600 // 60)
+    if seconds >= 60:
+        return _tr("{m} min {s:02d} s").format(m=seconds // 60, s=seconds % 60)
+    return _tr("{s} s").format(s=seconds)
+
+
+def time_left(elapsed: float, done: float, total: float) -> float | None:
+    """Seconds left if the rest goes at the pace of what is done; None before anything is done."""
+    if done <= 0 or total <= 0:
+        return None
+    return max(0.0, elapsed / done * (total - done))
+
+
+def describe_progress(elapsed: float, left: float | None) -> str:
+    """'12 s elapsed · about 3 min 10 s left' (or '… almost done' once the estimate has run out)."""
+    text = _tr("{elapsed} elapsed").format(elapsed=format_eta(elapsed))
+    if left is None:
+        return text
+    if left < 0.5:
+        return text + " · " + _tr("almost done")
+    return text + " · " + _tr("about {left} left").format(left=format_eta(left))

@@ -1,0 +1,91 @@
+"""Fixtures and helpers for driving the window headless with tiny random-weight models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from deblur_app import imagefiles
+from deblur_app.gui import dialogs
+from deblur_app.gui.main_window import MainWindow
+from deblur_app.gui.settings import AppSettings
+
+WAIT = 60_000  # ms; generous for a loaded 2-core machine, tests end as soon as the signal comes
+
+
+@pytest.fixture(scope="session")
+def weights_dir(tmp_path_factory) -> Path:
+    import torch
+
+    from deblur_app.model.checkpoints import save_checkpoint
+    from deblur_app.model.mimo_unet import build_model
+
+    folder = tmp_path_factory.mktemp("gui-weights")
+    torch.manual_seed(0)
+    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "gui test (random weights)"})
+    return folder
+
+
+@pytest.fixture
+def photo(tmp_path, photo_like):
+    def make(name: str = "photo.png", size: int = 64, seed: int = 0) -> Path:
+        path = tmp_path / name
+        imagefiles.save_image(path, photo_like(size, size, seed))
+        return path
+
+    return make
+
+
+@pytest.fixture
+def settings_file(tmp_path) -> Path:
+    return tmp_path / "settings" / "deblur.ini"
+
+
+@pytest.fixture
+def errors(monkeypatch) -> list:
+    """Error dialogs are recorded instead of shown; confirmations say yes unless a test says otherwise."""
+    shown: list = []
+    monkeypatch.setattr(dialogs, "show_error", lambda _parent, title, reason, details="": shown.append((title, reason, details)))
+    monkeypatch.setattr(dialogs, "confirm", lambda *_args, **_kwargs: True)
+    monkeypatch.setattr(dialogs, "choose", lambda *_args, **_kwargs: "quit")
+    return shown
+
+
+@pytest.fixture
+def make_window(qtbot, weights_dir, settings_file, errors, monkeypatch):
+    monkeypatch.setattr("deblur_app.catalog.weights_search_dirs", lambda: [weights_dir])
+    windows = []
+
+    def make() -> MainWindow:
+        settings = AppSettings(QSettings(str(settings_file), QSettings.Format.IniFormat))
+        window = MainWindow(settings)
+        qtbot.addWidget(window)
+        window.resize(1000, 700)
+        window.show()
+        qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+        assert not window.engine.thread_running
+
+
+@pytest.fixture
+def window(make_window) -> MainWindow:
+    return make_window()
+
+
+def open_photo(qtbot, window: MainWindow, path: Path):
+    with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
+        window.open_paths([path])
+    return window.current_photo()
+
+
+def run(qtbot, window: MainWindow, action=None):
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT) as blocker:
+        (action or window.act_deblur).trigger()
+    return blocker.args[0]

@@ -1,0 +1,240 @@
+"""The window's results: each photo's strength and saved state, saving, and what the status shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from deblur_app import imagefiles  # noqa: E402
+from deblur_app.gui import dialogs  # noqa: E402
+from deblur_app.gui.save_dialog import SaveDialog  # noqa: E402
+
+from guikit import (  # noqa: E402,F401  (fixtures are found by name)
+    WAIT,
+    errors,
+    make_window,
+    open_photo,
+    photo,
+    run,
+    settings_file,
+    weights_dir,
+    window,
+)
+
+
+def select(qtbot, window, path):
+    window.open_paths([path])  # already open: selects it
+    qtbot.waitUntil(lambda: window.current_photo() is not None and window.current_photo().path == path
+                    and window.current_photo().loaded, timeout=WAIT)
+    return window.current_photo()
+
+
+def unsaved_count(window) -> int:
+    return sum(p.unsaved for p in window.photos.values())
+
+
+def test_strength_belongs_to_each_photo_and_viewing_never_unsaves(qtbot, window, photo):
+    a_path, b_path = photo("a.png", 64, 1), photo("b.png", 64, 2)
+    a = open_photo(qtbot, window, a_path)
+    run(qtbot, window)
+    with qtbot.waitSignal(window.reblended, timeout=WAIT):
+        window.panel.strength_spin.setValue(50)
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        window.act_save.trigger()
+    assert a.strength == 0.5 and not a.unsaved and unsaved_count(window) == 0
+
+    b = open_photo(qtbot, window, b_path)
+    assert window.panel.strength_spin.value() == 50, "a new result starts at the remembered strength"
+    run(qtbot, window)
+    assert b.strength == 0.5 and b.result.strength == 0.5
+    with qtbot.waitSignal(window.reblended, timeout=WAIT):
+        window.panel.strength_spin.setValue(80)
+    assert b.strength == 0.8 and a.strength == 0.5, "moving the slider on one photo leaves the others"
+
+    for _round in range(3):  # clicking back and forth changes nothing
+        select(qtbot, window, a_path)
+        qtbot.wait(300)  # longer than the re-blend delay
+        assert window.panel.strength_spin.value() == 50 and a.result.strength == 0.5
+        assert not a.unsaved and not window.act_save.isEnabled() and not window.isWindowModified()
+        assert window.filmstrip.item_for(a.key).text().startswith("✓")
+        select(qtbot, window, b_path)
+        assert window.panel.strength_spin.value() == 80
+        assert unsaved_count(window) == 1
+    assert window.settings.strength == 80, "the remembered strength is the last one chosen"
+
+    # the saved file is current again when the strength returns to the one it was saved at
+    select(qtbot, window, a_path)
+    with qtbot.waitSignal(window.reblended, timeout=WAIT):
+        window.panel.strength_spin.setValue(60)
+    assert a.unsaved and window.act_save.isEnabled() and "not saved at this strength" in window.panel.result_label.text()
+    with qtbot.waitSignal(window.reblended, timeout=WAIT):
+        window.panel.strength_spin.setValue(50)
+    assert not a.unsaved and not window.act_save.isEnabled()
+
+
+def test_strength_reblends_while_the_model_thread_is_busy(qtbot, window, photo):
+    """The blend runs off the model thread: it does not wait for a long network run to end."""
+    a_path = photo("quick.png", 64, 1)
+    a = open_photo(qtbot, window, a_path)
+    first = run(qtbot, window)
+    open_photo(qtbot, window, photo("long.png", 128, 2))
+    window.panel.ensemble_check.setChecked(True)
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    select(qtbot, window, a_path)
+    with qtbot.waitSignal(window.reblended, timeout=WAIT) as blocker:
+        window.panel.strength_spin.setValue(30)
+    assert window.engine.busy, "the network run is still going"
+    assert blocker.args[0].full is first.full and a.result.strength == 0.3
+    window.cancel()
+
+
+def test_save_as_scales_are_for_that_save_only(qtbot, window, photo, monkeypatch):
+    a_path, b_path = photo("first.png", 64, 1), photo("second.png", 64, 2)
+    open_photo(qtbot, window, a_path)
+    run(qtbot, window)
+
+    def accept_with_scales(dialog):
+        assert not dialog.scales_check.isChecked(), "the dialog starts without the ½ and ¼ outputs"
+        dialog.scales_check.setChecked(True)
+        return SaveDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SaveDialog, "exec", accept_with_scales)
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window.act_save_as.trigger()
+    assert len(saved.args[0]) == 3 and a_path.with_name("first_deblurred_half.png").is_file()
+
+    open_photo(qtbot, window, b_path)
+    run(qtbot, window)
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window.act_save.trigger()
+    assert saved.args[0] == [b_path.with_name("second_deblurred.png")]
+    assert not b_path.with_name("second_deblurred_half.png").exists()
+    window.settings.sync()
+    stored = QSettings(window.settings.store.fileName(), QSettings.Format.IniFormat)
+    assert "save/scales" not in stored.allKeys()
+
+    monkeypatch.setattr(SaveDialog, "exec", accept_with_scales)  # asserts the box is unchecked again
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        window.act_save_as.trigger()
+
+
+def test_save_all_from_the_menu_and_from_the_quit_prompt(qtbot, window, photo, monkeypatch):
+    paths = [photo(f"p{index}.png", 64, index) for index in range(3)]
+    for path in paths[:2]:
+        open_photo(qtbot, window, path)
+        run(qtbot, window)
+    file_menu = window.menuBar().actions()[0].menu()
+    assert window.act_save_all in file_menu.actions() and window.act_save_all.isEnabled()
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        window.act_save_all.trigger()
+    qtbot.waitUntil(lambda: unsaved_count(window) == 0, timeout=WAIT)
+    assert all(p.with_name(f"{p.stem}_deblurred.png").is_file() for p in paths[:2])
+    assert not window.act_save_all.isEnabled()
+
+    open_photo(qtbot, window, paths[2])
+    run(qtbot, window)
+    asked = []
+    monkeypatch.setattr(dialogs, "choose", lambda _p, _title, text, choices, *_a: asked.append((text, choices)) or "save")
+    window.close()
+    assert "p2.png" in asked[0][0] and [key for key, _label in asked[0][1]] == ["save", "quit"]
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=WAIT)
+    assert paths[2].with_name("p2_deblurred.png").is_file() and unsaved_count(window) == 0
+
+
+def test_window_title_marks_only_the_selected_photos_unsaved_result(qtbot, window, photo):
+    a_path, b_path = photo("t1.png", 64, 1), photo("t2.png", 64, 2)
+    open_photo(qtbot, window, a_path)
+    assert not window.isWindowModified(), "no result yet"
+    run(qtbot, window)
+    assert window.isWindowModified()
+    open_photo(qtbot, window, b_path)
+    assert not window.isWindowModified(), "this photo has no result"
+    select(qtbot, window, a_path)
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        window.act_save.trigger()
+    assert not window.isWindowModified()
+
+
+def test_zoom_label_says_fit_and_the_steps_land_on_round_percentages(qtbot, window, photo):
+    window.resize(700, 450)
+    qtbot.wait(50)
+    open_photo(qtbot, window, photo("big.png", 1024))
+    qtbot.wait(50)
+    fitted = window.viewers.zoom() * 100 * window.devicePixelRatioF()
+    assert fitted < 90
+    assert window.zoom_label.text() == f"Fit ({fitted:.0f} %)"
+    window.act_actual.trigger()
+    assert window.zoom_label.text() == "Zoom 100 %"
+    window.act_fit.trigger()
+    assert window.zoom_label.text().startswith("Fit")
+    seen = []
+    while window.viewers.zoom() * window.devicePixelRatioF() < 4.5:
+        window.act_zoom_in.trigger()
+        seen.append(window.zoom_label.text())
+    for wanted in (50, 100, 200, 400):
+        assert f"Zoom {wanted} %" in seen, seen
+    window.act_actual.trigger()
+    window.act_zoom_out.trigger()
+    assert window.zoom_label.text() == "Zoom 67 %"
+
+
+def test_status_during_and_after_runs_belongs_to_the_photo(qtbot, window, photo):
+    a_path, b_path = photo("s1.png", 96, 1), photo("s2.png", 64, 2)
+    a = open_photo(qtbot, window, a_path)
+    assert "Not deblurred yet" in window.viewers.compare.right.message
+    window.panel.ensemble_check.setChecked(True)
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    qtbot.waitUntil(lambda: "Deblurring" in window.viewers.compare.right.message, timeout=WAIT)
+    assert "elapsed" in window.viewers.compare.right.message and "elapsed" in window.elapsed_label.text()
+    with qtbot.waitSignal(window.engine.cancelled, timeout=WAIT):
+        window.cancel()
+    assert window.statusBar().currentMessage() == "Cancelled; no result yet", "there was no previous result"
+    assert window.elapsed_label.text().startswith("Cancelled after")
+    assert "Not deblurred yet" in window.viewers.compare.right.message
+
+    window.panel.ensemble_check.setChecked(False)
+    open_photo(qtbot, window, b_path)
+    assert window.elapsed_label.text() == "", "the other photo's cancelled run is not this one's"
+    run(qtbot, window)
+    assert window.elapsed_label.text().startswith("Last run")
+    select(qtbot, window, a_path)
+    assert window.elapsed_label.text().startswith("Cancelled after") and a.result is None
+
+
+def test_run_progress_gives_time_left_from_tiles_or_the_last_runs_speed(qtbot, window, monkeypatch):
+    runs = window.runs
+    now = [1000.0]
+    monkeypatch.setattr("deblur_app.gui.run_controller.time.monotonic", lambda: now[0])
+    monkeypatch.setattr(window.engine, "submit", lambda request: 41)
+    pixels = np.zeros((1000, 2000, 3), np.float32)  # 2 megapixels
+    runs.start("photo", pixels, window.panel.run_settings())
+    now[0] += 3
+    assert runs.progress_text() == "3 s elapsed", "loading the model: nothing to estimate from"
+    runs._on_progress(41, 0, 0, "")  # the model is ready
+    now[0] += 10
+    runs._on_progress(41, 2, 10, "tile 2 of 10")
+    assert runs.progress_text() == "13 s elapsed · about 40 s left"
+    now[0] += 15
+    assert runs.progress_text() == "28 s elapsed · about 25 s left", "counts down between tiles"
+    now[0] += 60
+    assert runs.progress_text().endswith("almost done")
+
+    runs.seconds_per_megapixel_pass = 4.0  # as measured by the last run: 8 s for this photo
+    runs.start("photo", pixels, window.panel.run_settings())
+    runs._on_progress(41, 0, 0, "")
+    now[0] += 3
+    assert runs.progress_text() == "3 s elapsed · about 5 s left"
+    runs.run = None
+
+
+def test_a_finished_run_teaches_the_speed_for_the_next_estimate(qtbot, window, photo):
+    open_photo(qtbot, window, photo("speed.png", 64))
+    assert window.runs.seconds_per_megapixel_pass is None
+    outcome = run(qtbot, window)
+    assert window.runs.seconds_per_megapixel_pass == pytest.approx(outcome.seconds / (64 * 64 / 1e6))
