@@ -667,10 +667,12 @@ class MainWindow(QMainWindow):
             photo.result_replaced()
         photo.shown = shown_for(outcome, photo.original)
         self.filmstrip.show_state(photo)
-        what = self.tr("Preview of {name}") if outcome.preview else self.tr("Deblurred {name}")
-        tiles = (self.tr("{n} tile") if outcome.tiles == 1 else self.tr("{n} tiles")).format(n=outcome.tiles)
-        self.statusBar().showMessage(self.tr("{what} in {seconds:.1f} s ({tiles} on {device})").format(
-            what=what.format(name=photo.path.name), seconds=outcome.seconds, tiles=tiles, device=outcome.device), 10000)
+        if outcome.preview:
+            text = self.tr("Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", outcome.tiles)
+        else:
+            text = self.tr("Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", outcome.tiles)
+        self.statusBar().showMessage(text.format(name=photo.path.name, seconds=outcome.seconds, tiles=outcome.tiles,
+                                                 device=outcome.device), 10000)
         if photo is self.current_photo():
             self._show_photo_strength(photo)
             self._refresh_views()

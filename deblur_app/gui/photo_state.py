@@ -12,9 +12,7 @@ from .outcomes import DeblurOutcome
 from .qtimage import pixmaps
 from .viewers import Layer, ScaleImages
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Photo", text)
+translate = QCoreApplication.translate
 
 
 @dataclass
@@ -85,36 +83,42 @@ class Photo:
         if self.image is None:
             return ""
         w, h = self.image.width, self.image.height
-        return _tr("{width} × {height} ({megapixels:.1f} MP, {bits}-bit)").format(
+        return translate("Photo", "{width} × {height} ({megapixels:.1f} MP, {bits}-bit)").format(
             width=w, height=h, megapixels=w * h / 1e6, bits=self.image.bit_depth)
 
     def describe(self) -> str:
         """The result panel's text for what is on screen."""
         outcome = self.shown_outcome
         if outcome is None:
-            return _tr("No result yet")
-        what = _tr("Preview of the visible area") if outcome.preview else _tr("Whole photo")
+            return translate("Photo", "No result yet")
+        if outcome.preview:
+            what = translate("Photo", "Preview of the visible area")
+        else:
+            what = translate("Photo", "Whole photo")
         backend = f", {outcome.backend}" if outcome.backend != "torch" else ""
-        tiles = (_tr("{n} tile") if outcome.tiles == 1 else _tr("{n} tiles")).format(n=outcome.tiles)
-        passes = _tr(" × {n} passes").format(n=outcome.passes) if outcome.passes > 1 else ""
+        if outcome.passes > 1:
+            run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s) × {passes} passes", "", outcome.tiles)
+        else:
+            run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s)", "", outcome.tiles)
         lines = [
             f"{what}: {outcome.full.shape[1]} × {outcome.full.shape[0]}",
-            _tr("{model} on {device} ({precision}{backend})").format(
+            translate("Photo", "{model} on {device} ({precision}{backend})").format(
                 model=outcome.model_name, device=outcome.device, precision=outcome.precision, backend=backend),
-            _tr("{seconds:.1f} s, {tiles}{passes}").format(seconds=outcome.seconds, tiles=tiles, passes=passes),
-            _tr("Largest change {percent:.1f} %").format(percent=outcome.max_change * 100),
+            run.format(seconds=outcome.seconds, tiles=outcome.tiles, passes=outcome.passes),
+            translate("Photo", "Largest change {percent:.1f} %").format(percent=outcome.max_change * 100),
         ]
         if outcome.strength < 1:
-            lines.append(_tr("Showing {percent:.0f} % of the correction").format(percent=outcome.strength * 100))
+            lines.append(translate("Photo", "Showing {percent:.0f} % of the correction").format(
+                percent=outcome.strength * 100))
         lines += outcome.notes
         if not outcome.preview:
             if self.saved_path is None:
-                lines.append(_tr("Not saved yet"))
+                lines.append(translate("Photo", "Not saved yet"))
             elif self.unsaved:
-                lines.append(_tr("Saved to {name} at {percent:.0f} %; not saved at this strength").format(
+                lines.append(translate("Photo", "Saved to {name} at {percent:.0f} %; not saved at this strength").format(
                     name=self.saved_path.name, percent=(self.saved_strength or 0) * 100))
             else:
-                lines.append(_tr("Saved to {name}").format(name=self.saved_path.name))
+                lines.append(translate("Photo", "Saved to {name}").format(name=self.saved_path.name))
         return "\n".join(lines)
 
 

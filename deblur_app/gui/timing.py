@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Timing", text)
+translate = QCoreApplication.translate
 
 
 def format_eta(seconds: float) -> str:
     seconds = max(0, int(round(seconds)))
     if seconds >= 3600:
-        return _tr("{h} h {m:02d} min").format(h=seconds // 3600, m=seconds % 3600 // 60)
+        return translate("Timing", "{hours} h {minutes:02d} min").format(hours=seconds // 3600,
+                                                                        minutes=seconds % 3600 // 60)
     if seconds >= 60:
-        return _tr("{m} min {s:02d} s").format(m=seconds // 60, s=seconds % 60)
-    return _tr("{s} s").format(s=seconds)
+        return translate("Timing", "{minutes} min {seconds:02d} s").format(minutes=seconds // 60,
+                                                                          seconds=seconds % 60)
+    return translate("Timing", "{seconds} s").format(seconds=seconds)
 
 
 def time_left(elapsed: float, done: float, total: float) -> float | None:
@@ -27,9 +27,9 @@ def time_left(elapsed: float, done: float, total: float) -> float | None:
 
 def describe_progress(elapsed: float, left: float | None) -> str:
     """'12 s elapsed · about 3 min 10 s left' (or '… almost done' once the estimate has run out)."""
-    text = _tr("{elapsed} elapsed").format(elapsed=format_eta(elapsed))
+    text = translate("Timing", "{elapsed} elapsed").format(elapsed=format_eta(elapsed))
     if left is None:
         return text
     if left < 0.5:
-        return text + " · " + _tr("almost done")
-    return text + " · " + _tr("about {left} left").format(left=format_eta(left))
+        return text + " · " + translate("Timing", "almost done")
+    return text + " · " + translate("Timing", "about {left} left").format(left=format_eta(left))

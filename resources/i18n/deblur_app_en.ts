@@ -1,4 +1,45 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>MainWindow</name>
+    <message numerus="yes">
+        <source>Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
+        <translation>
+            <numerusform>Preview of {name} in {seconds:.1f} s ({tiles} tile on {device})</numerusform>
+            <numerusform>Preview of {name} in {seconds:.1f} s ({tiles} tiles on {device})</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
+        <translation>
+            <numerusform>Deblurred {name} in {seconds:.1f} s ({tiles} tile on {device})</numerusform>
+            <numerusform>Deblurred {name} in {seconds:.1f} s ({tiles} tiles on {device})</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deblurred photo(s) not saved: {names}</source>
+        <translation>
+            <numerusform>%n deblurred photo is not saved: {names}</numerusform>
+            <numerusform>%n deblurred photos are not saved: {names}</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Photo</name>
+    <message numerus="yes">
+        <source>{seconds:.1f} s, {tiles} tile(s) × {passes} passes</source>
+        <translation>
+            <numerusform>{seconds:.1f} s, {tiles} tile × {passes} passes</numerusform>
+            <numerusform>{seconds:.1f} s, {tiles} tiles × {passes} passes</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{seconds:.1f} s, {tiles} tile(s)</source>
+        <translation>
+            <numerusform>{seconds:.1f} s, {tiles} tile</numerusform>
+            <numerusform>{seconds:.1f} s, {tiles} tiles</numerusform>
+        </translation>
+    </message>
+</context>
 </TS>

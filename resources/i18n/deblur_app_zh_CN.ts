@@ -408,10 +408,6 @@
         <translation>正在用 {model} 去模糊…</translation>
     </message>
     <message>
-        <source>Showing {percent:.0f} % of the correction…</source>
-        <translation>正在显示 {percent:.0f} % 的校正效果…</translation>
-    </message>
-    <message>
         <source>Batch cancelled</source>
         <translation>批处理已取消</translation>
     </message>
@@ -422,6 +418,25 @@
     <message>
         <source>Out of memory: {error}. Try a smaller tile size or the CPU.</source>
         <translation>内存不足：{error}。请尝试更小的图块尺寸或改用 CPU。</translation>
+    </message>
+</context>
+<context>
+    <name>Filmstrip</name>
+    <message>
+        <source>Opened photos: select one to show it (Alt+Up/Alt+Down)</source>
+        <translation>已打开的照片：选择一张即可显示（Alt+Up/Alt+Down）</translation>
+    </message>
+    <message>
+        <source>Deblurred, not saved</source>
+        <translation>已去模糊，未保存</translation>
+    </message>
+    <message>
+        <source>Saved to {path}</source>
+        <translation>已保存到 {path}</translation>
+    </message>
+    <message>
+        <source>Preview only</source>
+        <translation>仅预览</translation>
     </message>
 </context>
 <context>
@@ -449,8 +464,102 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Save A&amp;ll</source>
+        <translation>全部保存(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Save every deblurred photo not saved yet, each beside its original</source>
+        <translation>保存所有尚未保存的去模糊照片，各自保存在原图旁边</translation>
+    </message>
+    <message>
         <source>The new language is used from the next start</source>
         <translation>新的语言将在下次启动时生效</translation>
+    </message>
+    <message>
+        <source>Previewing {name} with {model}…</source>
+        <translation>正在用 {model} 预览 {name}…</translation>
+    </message>
+    <message>
+        <source>Deblurring {name} with {model}…</source>
+        <translation>正在用 {model} 为 {name} 去模糊…</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>Settings changed: restarting…</source>
+        <translation>设置已更改：正在重新开始…</translation>
+    </message>
+    <message>
+        <source>Showing {percent:.0f} % of the correction</source>
+        <translation>显示 {percent:.0f} % 的校正</translation>
+    </message>
+    <message>
+        <source>Deblurring: {progress}</source>
+        <translation>正在去模糊：{progress}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
+        <translation>
+            <numerusform>{name} 的预览用时 {seconds:.1f} 秒（{tiles} 个图块，{device}）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
+        <translation>
+            <numerusform>{name} 去模糊用时 {seconds:.1f} 秒（{tiles} 个图块，{device}）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Deblurring failed</source>
+        <translation>去模糊失败</translation>
+    </message>
+    <message>
+        <source>Deblurring Failed</source>
+        <translation>去模糊失败</translation>
+    </message>
+    <message>
+        <source>Cancelled; the previous result is kept</source>
+        <translation>已取消；保留之前的结果</translation>
+    </message>
+    <message>
+        <source>Cancelled; no result yet</source>
+        <translation>已取消；尚无结果</translation>
+    </message>
+    <message>
+        <source>Fit ({percent:.0f} %)</source>
+        <translation>适合窗口（{percent:.0f} %）</translation>
+    </message>
+    <message>
+        <source>Zoom {percent:.0f} %</source>
+        <translation>缩放 {percent:.0f} %</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n deblurred photo(s) not saved: {names}</source>
+        <translation>
+            <numerusform>%n 张去模糊照片未保存：{names}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Unsaved Results</source>
+        <translation>未保存的结果</translation>
+    </message>
+    <message>
+        <source>Save All and Quit</source>
+        <translation>全部保存并退出</translation>
+    </message>
+    <message>
+        <source>Quit Without Saving</source>
+        <translation>不保存并退出</translation>
+    </message>
+    <message>
+        <source>Save All writes each beside its original, as Save (Ctrl+S) does.</source>
+        <translation>“全部保存”会像“保存”(Ctrl+S) 一样，把每张照片保存在其原图旁边。</translation>
     </message>
 </context>
 <context>
@@ -458,6 +567,69 @@
     <message>
         <source>{width} × {height} ({megapixels:.1f} MP, {bits}-bit)</source>
         <translation>{width} × {height}（{megapixels:.1f} MP，{bits} 位）</translation>
+    </message>
+    <message>
+        <source>No result yet</source>
+        <translation>尚无结果</translation>
+    </message>
+    <message>
+        <source>Preview of the visible area</source>
+        <translation>可见区域的预览</translation>
+    </message>
+    <message>
+        <source>Whole photo</source>
+        <translation>整张照片</translation>
+    </message>
+    <message numerus="yes">
+        <source>{seconds:.1f} s, {tiles} tile(s) × {passes} passes</source>
+        <translation>
+            <numerusform>{seconds:.1f} 秒，{tiles} 个图块 × {passes} 遍</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{seconds:.1f} s, {tiles} tile(s)</source>
+        <translation>
+            <numerusform>{seconds:.1f} 秒，{tiles} 个图块</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{model} on {device} ({precision}{backend})</source>
+        <translation>{model}，{device}（{precision}{backend}）</translation>
+    </message>
+    <message>
+        <source>Largest change {percent:.1f} %</source>
+        <translation>最大变化 {percent:.1f} %</translation>
+    </message>
+    <message>
+        <source>Showing {percent:.0f} % of the correction</source>
+        <translation>显示 {percent:.0f} % 的校正</translation>
+    </message>
+    <message>
+        <source>Not saved yet</source>
+        <translation>尚未保存</translation>
+    </message>
+    <message>
+        <source>Saved to {name} at {percent:.0f} %; not saved at this strength</source>
+        <translation>已以 {percent:.0f} % 保存到 {name}；当前强度尚未保存</translation>
+    </message>
+    <message>
+        <source>Saved to {name}</source>
+        <translation>已保存到 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>RunController</name>
+    <message>
+        <source>Last run {seconds:.1f} s</source>
+        <translation>上次运行 {seconds:.1f} 秒</translation>
+    </message>
+    <message>
+        <source>Failed after {seconds:.1f} s</source>
+        <translation>{seconds:.1f} 秒后失败</translation>
+    </message>
+    <message>
+        <source>Cancelled after {seconds:.1f} s</source>
+        <translation>{seconds:.1f} 秒后取消</translation>
     </message>
 </context>
 <context>
@@ -792,9 +964,37 @@
     </message>
 </context>
 <context>
+    <name>Timing</name>
+    <message>
+        <source>{hours} h {minutes:02d} min</source>
+        <translation>{hours} 小时 {minutes:02d} 分</translation>
+    </message>
+    <message>
+        <source>{minutes} min {seconds:02d} s</source>
+        <translation>{minutes} 分 {seconds:02d} 秒</translation>
+    </message>
+    <message>
+        <source>{seconds} s</source>
+        <translation>{seconds} 秒</translation>
+    </message>
+    <message>
+        <source>{elapsed} elapsed</source>
+        <translation>已用 {elapsed}</translation>
+    </message>
+    <message>
+        <source>almost done</source>
+        <translation>即将完成</translation>
+    </message>
+    <message>
+        <source>about {left} left</source>
+        <translation>约剩 {left}</translation>
+    </message>
+</context>
+<context>
     <name>Viewers</name>
     <message>
         <source>Side by side</source>
+        <extracomment>Zoom In/Out and the wheel step along these percentages of actual pixels, so 50, 100, 200 and 400 % are reached exactly (a constant factor such as 1.25 never lands on them again after a Fit).</extracomment>
         <translation>并排</translation>
     </message>
     <message>
