@@ -1,7 +1,9 @@
 """The main window: photos, side panel, views, menus, status bar.
 
-Actions are created once; whether each is enabled is decided in one place,
-:meth:`MainWindow._update_actions`. The model runs in the worker thread
+Actions are created once (window_actions.py); whether each is enabled is decided
+in one place, :meth:`MainWindow._update_actions`. Photos are opened by
+window_opening.py, listed in the Filmstrip, and deblurred through the
+RunController. The model runs in the worker thread
 (worker.py) and files are read and written in a pool thread (tasks.py), so
 nothing slow runs on the GUI thread.
 """
@@ -11,55 +13,33 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QApplication,
-    QComboBox,
-    QFileDialog,
-    QLabel,
-    QLineEdit,
-    QMainWindow,
-    QProgressBar,
-    QSplitter,
-    QToolBar,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QSplitter, QWidget
 
-from .. import imagefiles
 from ..naming import default_output, plan_outputs
 from . import dialogs
 from .about import AboutDialog
 from .batch_dialog import BatchDialog
 from .filmstrip import Filmstrip
 from .icons import app_icon, icon
-from .language_menu import LanguageMenu
 from .outcomes import DeblurOutcome, Reblender
 from .photo_state import Photo, same_strength, shown_for
-from .qtimage import pixmaps
 from .run_controller import RunController
 from .save_dialog import SaveDialog
 from .settings import AppSettings
 from .side_panel import SidePanel
-from .tasks import FileTasks, LoadOutcome, SaveChoice, SaveOutcome
-from .viewers import MODE_TITLES, MODES, Layer, Viewers
-from .weights_dialog import StarterNote, WeightsDialog, weights_files
+from .status_bar import WindowStatusBar
+from .tasks import FileTasks, SaveChoice, SaveOutcome
+from .viewers import Viewers
+from .weights_dialog import StarterNote, WeightsDialog
+from .window_actions import WindowActions
+from .window_opening import WindowOpening
 from .worker import EngineClient, EngineInfo, LoadedModel
 
 APP_TITLE = "Deblur"
-LARGE_PHOTO_MP = 4.0  # above this on the CPU, the status bar suggests a preview first
-OPEN_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{e}" for e in imagefiles.SUPPORTED_EXTENSIONS))
-MODE_KEYS = {"side": "F5", "split": "F6", "scales": "F7", "difference": "F8"}
-MODE_TIPS = {
-    "side": "Original and result next to each other, zoom and pan linked",
-    "split": "One image with a draggable divider: original left, result right",
-    "scales": "The network's ¼, ½ and full outputs under the input reduced the same way",
-    "difference": "Heatmap of where the network changed the photo",
-}
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowActions, WindowOpening, QMainWindow):
     photo_loaded = Signal(str)  # key
     run_finished = Signal(object)  # DeblurOutcome of a network run
     reblended = Signal(object)  # DeblurOutcome re-shown at the photo's strength (no network run)
@@ -87,13 +67,8 @@ class MainWindow(QMainWindow):
         self._saves_before_quit: set[str] = set()  # photo keys Save All is writing before the window closes
 
         self._build_widgets()
-        self._create_actions()
-        self._create_menus()
-        self._create_toolbar()
-        self._create_status_bar()
+        self._build_actions()
         self._connect()
-        for action in (self.act_deblur, self.act_save, self.act_save_as, self.act_close_photo):
-            self.filmstrip.addAction(action)
         self._restore_settings()
         QApplication.instance().installEventFilter(self)
         self._update_actions()
@@ -123,149 +98,10 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([160, 880, 270])
         self.setCentralWidget(self.splitter)
 
-    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = "",
-                checkable: bool = False) -> QAction:
-        action = QAction(text, self)
-        if icon_name:
-            action.setIcon(icon(icon_name))
-        if shortcut is not None:
-            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-            tip = f"{tip} ({QKeySequence(shortcuts[0]).toString(QKeySequence.SequenceFormat.NativeText)})" if tip else tip
-        action.setToolTip(tip or text.replace("&", "").replace("…", ""))
-        action.setStatusTip(tip)
-        action.setCheckable(checkable)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _create_actions(self) -> None:
-        a = self._action
-        self.act_open = a("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open", "Open one or more photos")
-        self.act_save = a("&Save", self.save, QKeySequence.StandardKey.Save, "save",
-                          "Save the deblurred photo as {name}_deblurred beside the original")
-        self.act_save_as = a("Save &As…", self.save_as, "Ctrl+Shift+S", "save_as",
-                             "Save the deblurred photo with a chosen name, format and quality")
-        self.act_save_all = a(self.tr("Save A&ll"), self.save_all, "Ctrl+Alt+S", "save",
-                              self.tr("Save every deblurred photo not saved yet, each beside its original"))
-        self.act_batch = a("&Batch…", self.show_batch, "Ctrl+B", "batch", "Deblur every photo in a folder")
-        self.act_close_photo = a("&Close Photo", self.close_current_photo, QKeySequence.StandardKey.Close, "close",
-                                 "Remove the selected photo from the list")
-        self.act_clear_recent = a("Clear Recent", self._clear_recent, None, "clear", "Forget the recent photos")
-        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit", "Close the window")
-        self.act_deblur = a("&Deblur", self.deblur, "Ctrl+R", "deblur", "Deblur the whole photo")
-        self.act_preview = a("&Preview Visible Area", self.preview, "Ctrl+Shift+R", "preview",
-                             "Deblur only the area in view at 100 %, to judge the effect in seconds")
-        self.act_cancel = a("&Cancel", self.cancel, "Esc", "cancel", "Stop the run; the previous result stays")
-        self.act_zoom_in = a("Zoom &In", lambda: self.viewers.zoom_step(1), [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
-                             "zoom_in", "Zoom in")
-        self.act_zoom_out = a("Zoom &Out", lambda: self.viewers.zoom_step(-1), QKeySequence.StandardKey.ZoomOut,
-                              "zoom_out", "Zoom out")
-        self.act_fit = a("&Fit to Window", self.viewers.fit, "Ctrl+0", "fit", "Show the whole photo")
-        self.act_actual = a("&Actual Pixels (100 %)", self.viewers.actual_size, "Ctrl+1", "actual",
-                            "One photo pixel per screen pixel")
-        self.act_original = a("Show &Original", self._toggle_original, None, "original",
-                              "Show the original in every view; hold Space to peek", checkable=True)
-        self.act_next = a("&Next Photo", lambda: self._step_photo(1), "Alt+Down", None, "Show the next photo in the list")
-        self.act_previous = a("P&revious Photo", lambda: self._step_photo(-1), "Alt+Up", None,
-                              "Show the previous photo in the list")
-        self.act_weights = a("&Weights…", self.show_weights, None, "weights",
-                             "Download the paper's weights; install or remove weights files")
-        self.act_about = a("&About Deblur", self.show_about, None, "about", "Version, weights, devices")
-        self.act_about_qt = a("About &Qt", QApplication.aboutQt, None, None, "The Qt version in use")
-        self.mode_group = QActionGroup(self)
-        self.mode_actions: dict[str, QAction] = {}
-        for mode in MODES:
-            action = a(MODE_TITLES[mode], lambda _checked=False, m=mode: self.set_view_mode(m), MODE_KEYS[mode],
-                       mode, MODE_TIPS[mode], checkable=True)
-            self.mode_group.addAction(action)
-            self.mode_actions[mode] = action
-
-    def _create_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self.act_open)
-        self.recent_menu = file_menu.addMenu(icon("recent"), "Open &Recent")
-        self.recent_menu.setToolTipsVisible(True)
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_save)
-        file_menu.addAction(self.act_save_as)
-        file_menu.addAction(self.act_save_all)
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_batch)
-        file_menu.addAction(self.act_weights)
-        file_menu.addSeparator()
-        file_menu.addAction(self.act_close_photo)
-        file_menu.addAction(self.act_quit)
-        view_menu = bar.addMenu("&View")
-        for mode in MODES:
-            view_menu.addAction(self.mode_actions[mode])
-        view_menu.addSeparator()
-        view_menu.addAction(self.act_original)
-        view_menu.addSeparator()
-        for action in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual):
-            view_menu.addAction(action)
-        view_menu.addSeparator()
-        view_menu.addAction(self.act_next)
-        view_menu.addAction(self.act_previous)
-        view_menu.addSeparator()
-        self.language_menu = LanguageMenu(self.settings, self)
-        self.language_menu.language_chosen.connect(
-            lambda _code: self.statusBar().showMessage(self.tr("The new language is used from the next start"), 10000))
-        view_menu.addMenu(self.language_menu)
-        run_menu = bar.addMenu("&Process")
-        for action in (self.act_deblur, self.act_preview, self.act_cancel):
-            run_menu.addAction(action)
-        help_menu = bar.addMenu("&Help")
-        help_menu.addAction(self.act_about)
-        help_menu.addAction(self.act_about_qt)
-
-    def _create_toolbar(self) -> None:
-        toolbar = QToolBar("Main")
-        toolbar.setObjectName("main-toolbar")
-        toolbar.setIconSize(QSize(20, 20))
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        toolbar.setMovable(False)
-        for action in (self.act_open, self.act_save, self.act_save_as):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        for mode in MODES:
-            toolbar.addAction(self.mode_actions[mode])
-        toolbar.addSeparator()
-        for action in (self.act_zoom_out, self.act_zoom_in, self.act_fit, self.act_actual):
-            toolbar.addAction(action)
-            toolbar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
-        toolbar.addSeparator()
-        toolbar.addAction(self.act_batch)
-        self.addToolBar(toolbar)
-        self.toolbar = toolbar
-
-    def _create_status_bar(self) -> None:
-        status = self.statusBar()
-        self.zoom_label = QLabel()
-        self.zoom_label.setToolTip("Zoom of the view (100 % = one photo pixel per screen pixel)")
-        self.size_label = QLabel()
-        self.size_label.setToolTip("Size of the selected photo")
-        self.model_label = QLabel()
-        self.model_label.setToolTip("The network used for the next run")
-        self.device_label = QLabel()
-        self.device_label.setToolTip("Where the network runs, and at what precision")
-        self.elapsed_label = QLabel()
-        self.elapsed_label.setToolTip("Time of the current or last run")
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(240)
-        self.progress_bar.setMinimumWidth(180)
-        self.progress_bar.setToolTip("Tiles (and ensemble passes) done")
-        self.progress_bar.setVisible(False)
-        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("Zoom 3200 %") + 8)
-        for index, widget in enumerate((self.progress_bar, self.elapsed_label, self.size_label, self.zoom_label,
-                                        self.model_label, self.device_label)):
-            if isinstance(widget, QLabel):
-                widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            status.addPermanentWidget(widget)
-        status.setStyleSheet("QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
-                             "QStatusBar QLabel { padding: 0px 8px; }")
+        status = WindowStatusBar()
+        self.setStatusBar(status)
+        self.zoom_label, self.size_label, self.elapsed_label = status.zoom_label, status.size_label, status.elapsed_label
+        self.model_label, self.device_label, self.progress_bar = status.model_label, status.device_label, status.progress_bar
         # a strength change is shown once the slider rests, not on every step of a drag
         self._blend_timer = QTimer(self)
         self._blend_timer.setSingleShot(True)
@@ -286,7 +122,7 @@ class MainWindow(QMainWindow):
         engine.model_loaded.connect(self._on_model_loaded)
         engine.busy_changed.connect(lambda _busy: self._update_actions())
         runs = self.runs
-        runs.progressed.connect(self._on_progress)
+        runs.progressed.connect(self.statusBar().show_progress)
         runs.ticked.connect(self._on_tick)
         runs.finished.connect(self._on_finished)
         runs.failed.connect(self._on_failed)
@@ -353,41 +189,7 @@ class MainWindow(QMainWindow):
         self.progress_bar.setVisible(running)
         self.setWindowModified(photo is not None and photo.unsaved)  # the title names the selected photo
 
-    # ------------------------------------------------------------------ opening
-
-    def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open Photos", self.settings.folder("open"), OPEN_FILTER)
-        if paths:
-            self.open_paths(paths)
-
-    def open_paths(self, paths: list[str | Path]) -> int:
-        """Add photos (folders add the photos inside); select the first new one. Returns how many were added."""
-        files: list[Path] = []
-        for raw in paths:
-            path = Path(raw).expanduser()
-            if path.is_dir():
-                files.extend(sorted(p for p in path.iterdir() if p.is_file() and imagefiles.is_supported(p)))
-            else:
-                files.append(path)
-        first_item = None
-        added = 0
-        for path in files:
-            key = str(path.resolve()) if path.exists() else str(path.absolute())
-            if key in self.photos:
-                first_item = first_item or self.filmstrip.item_for(key)
-                continue
-            photo = Photo(key, path)
-            self.photos[key] = photo
-            item = self.filmstrip.add_photo(photo)
-            first_item = first_item or item
-            added += 1
-            self.tasks.thumbnail_for(key, path)
-        if files:
-            self.settings.set_folder("open", files[0].parent)
-        if first_item is not None:
-            self.filmstrip.setCurrentItem(first_item)
-        self._update_actions()
-        return added
+    # ------------------------------------------------------------------ showing a photo
 
     def _show_current(self) -> None:
         photo = self.current_photo()
@@ -405,40 +207,6 @@ class MainWindow(QMainWindow):
         """The Strength control shows the selected photo's strength, or the default for its next result."""
         strength = photo.strength if photo is not None and photo.strength is not None else self.remembered_strength()
         self.panel.show_strength(round(strength * 100))
-
-    def _on_loaded(self, outcome: LoadOutcome) -> None:
-        photo = self.photos.get(outcome.key)
-        if photo is None:
-            return
-        photo.loading = False
-        if outcome.error:
-            self._remove_photo(photo.key)
-            self.settings.remove_recent(photo.path)
-            self.statusBar().showMessage(f"Could not open {photo.path.name}", 8000)
-            dialogs.show_error(self, "Cannot Open Photo", outcome.error, outcome.details)
-            self._update_actions()
-            return
-        photo.image = outcome.image
-        photo.original = Layer(pixmaps(outcome.levels))
-        if outcome.thumb is not None:
-            self.filmstrip.set_thumbnail(photo.key, outcome.thumb)
-        self.settings.add_recent(photo.path)
-        message = f"Opened {photo.path.name}"
-        megapixels = photo.image.width * photo.image.height / 1e6
-        device = self.panel.run_settings().device
-        on_cpu = device == "cpu" or (device == "auto" and self.engine_info is not None and self.engine_info.auto_device == "cpu")
-        if megapixels >= LARGE_PHOTO_MP and on_cpu:
-            message += f" ({megapixels:.0f} MP on the CPU: try Preview, Ctrl+Shift+R, to judge the effect in seconds)"
-        self.statusBar().showMessage(message, 10000)
-        if photo is self.current_photo():
-            self._refresh_views()
-        self._update_actions()
-        self.photo_loaded.emit(photo.key)
-
-    def _on_thumbnail(self, key: str, image: QImage) -> None:
-        photo = self.photos.get(key)
-        if photo is not None and not photo.loaded:
-            self.filmstrip.set_thumbnail(key, image)
 
     def _refresh_views(self) -> None:
         photo = self.current_photo()
@@ -462,70 +230,6 @@ class MainWindow(QMainWindow):
 
     def _step_photo(self, step: int) -> None:
         self.filmstrip.step(step)
-
-    def close_current_photo(self) -> None:
-        photo = self.current_photo()
-        if photo is None:
-            return
-        if photo.unsaved and not dialogs.confirm(
-            self, "Close Photo", f"The deblurred {photo.path.name} is not saved.", "Close Without Saving"
-        ):
-            return
-        if self.runs.running_for(photo.key):
-            self.cancel()
-        self._remove_photo(photo.key)
-
-    def _remove_photo(self, key: str) -> None:
-        self.filmstrip.remove(key)
-        self.photos.pop(key, None)
-        self.reblender.forget(key)
-        self._show_current()
-
-    def _fill_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        files = self.settings.recent_files()
-        for index, path in enumerate(files):
-            action = self.recent_menu.addAction(f"&{index + 1 if index < 9 else 0}  {Path(path).name}")
-            action.setToolTip(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_paths([p]))
-        if not files:
-            self.recent_menu.addAction("No recent photos").setEnabled(False)
-        self.recent_menu.addSeparator()
-        self.recent_menu.addAction(self.act_clear_recent)
-
-    def _clear_recent(self) -> None:
-        self.settings.clear_recent()
-        self._update_actions()
-
-    # drag and drop
-
-    def dragEnterEvent(self, event) -> None:  # photos, folders and weights files
-        if self._dropped_paths(event.mimeData()) or weights_files(event.mimeData()):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event) -> None:
-        self.dragEnterEvent(event)
-
-    def dropEvent(self, event) -> None:
-        paths = self._dropped_paths(event.mimeData())
-        weights = weights_files(event.mimeData())
-        if paths or weights:
-            event.acceptProposedAction()
-            if weights:
-                self._weights_dialog().offer_install(self, weights)
-            if paths:
-                self.open_paths(paths)
-        else:
-            event.ignore()
-
-    @staticmethod
-    def _dropped_paths(mime) -> list[Path]:
-        if not mime.hasUrls():
-            return []
-        paths = [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
-        return [p for p in paths if p.is_dir() or imagefiles.is_supported(p)]
 
     # ------------------------------------------------------------------ running
 
@@ -564,8 +268,7 @@ class MainWindow(QMainWindow):
         text = self.tr("Previewing {name} with {model}…") if region else self.tr("Deblurring {name} with {model}…")
         self.statusBar().showMessage(text.format(name=photo.path.name, model=settings.model_name))
         self.runs.start(photo.key, photo.image.pixels, settings, region)
-        self.progress_bar.setRange(0, 0)
-        self.progress_bar.setFormat(self.tr("Starting…"))
+        self.statusBar().show_starting()
         if photo is self.current_photo():
             self._refresh_views()
         self._update_actions()
@@ -634,11 +337,6 @@ class MainWindow(QMainWindow):
 
     def _run_message(self) -> str:
         return self.tr("Deblurring: {progress}").format(progress=self.runs.progress_text())
-
-    def _on_progress(self, done: int, total: int, text: str) -> None:
-        self.progress_bar.setRange(0, max(1, total))
-        self.progress_bar.setValue(done)
-        self.progress_bar.setFormat(text.replace("%", "%%"))
 
     def _on_tick(self, text: str) -> None:
         self.elapsed_label.setText(text)
@@ -711,11 +409,7 @@ class MainWindow(QMainWindow):
         self.device_label.setText(f"Device: {model.device.upper()} ({model.precision})")
 
     def _show_zoom(self, zoom: float) -> None:
-        percent = zoom * 100 * self.devicePixelRatioF()
-        if self.viewers.fitted():
-            self.zoom_label.setText(self.tr("Fit ({percent:.0f} %)").format(percent=percent))
-        else:
-            self.zoom_label.setText(self.tr("Zoom {percent:.0f} %").format(percent=percent))
+        self.statusBar().show_zoom(zoom * 100 * self.devicePixelRatioF(), self.viewers.fitted())
 
     # ------------------------------------------------------------------ saving
 

@@ -484,10 +484,6 @@
         <translation>正在用 {model} 为 {name} 去模糊…</translation>
     </message>
     <message>
-        <source>Starting…</source>
-        <translation>正在开始…</translation>
-    </message>
-    <message>
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
@@ -530,14 +526,6 @@
     <message>
         <source>Cancelled; no result yet</source>
         <translation>已取消；尚无结果</translation>
-    </message>
-    <message>
-        <source>Fit ({percent:.0f} %)</source>
-        <translation>适合窗口（{percent:.0f} %）</translation>
-    </message>
-    <message>
-        <source>Zoom {percent:.0f} %</source>
-        <translation>缩放 {percent:.0f} %</translation>
     </message>
     <message numerus="yes">
         <source>%n deblurred photo(s) not saved: {names}</source>
@@ -1191,6 +1179,45 @@
     <message>
         <source>The file is checked first: only MIMO-UNet or MIMO-UNet+ weights are installed.</source>
         <translation>会先检查文件：只安装 MIMO-UNet 或 MIMO-UNet+ 权重。</translation>
+    </message>
+</context>
+<context>
+    <name>WindowStatusBar</name>
+    <message>
+        <source>Zoom of the view (100 % = one photo pixel per screen pixel)</source>
+        <translation>视图的缩放比例（100 % = 一个照片像素对应一个屏幕像素）</translation>
+    </message>
+    <message>
+        <source>Size of the selected photo</source>
+        <translation>所选照片的尺寸</translation>
+    </message>
+    <message>
+        <source>The network used for the next run</source>
+        <translation>下次运行使用的网络</translation>
+    </message>
+    <message>
+        <source>Where the network runs, and at what precision</source>
+        <translation>网络在哪里运行，以及使用的精度</translation>
+    </message>
+    <message>
+        <source>Time of the current or last run, and the time left</source>
+        <translation>当前或上次运行的用时，以及剩余时间</translation>
+    </message>
+    <message>
+        <source>Tiles (and ensemble passes) done</source>
+        <translation>已完成的图块（及集成遍数）</translation>
+    </message>
+    <message>
+        <source>Fit ({percent:.0f} %)</source>
+        <translation>适合窗口（{percent:.0f} %）</translation>
+    </message>
+    <message>
+        <source>Zoom {percent:.0f} %</source>
+        <translation>缩放 {percent:.0f} %</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在开始…</translation>
     </message>
 </context>
 <context>

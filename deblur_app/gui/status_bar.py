@@ -1,0 +1,49 @@
+"""The window's status bar: messages on the left, the run's progress and the photo's facts on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+
+
+class WindowStatusBar(QStatusBar):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.zoom_label = QLabel()
+        self.zoom_label.setToolTip(self.tr("Zoom of the view (100 % = one photo pixel per screen pixel)"))
+        self.size_label = QLabel()
+        self.size_label.setToolTip(self.tr("Size of the selected photo"))
+        self.model_label = QLabel()
+        self.model_label.setToolTip(self.tr("The network used for the next run"))
+        self.device_label = QLabel()
+        self.device_label.setToolTip(self.tr("Where the network runs, and at what precision"))
+        self.elapsed_label = QLabel()
+        self.elapsed_label.setToolTip(self.tr("Time of the current or last run, and the time left"))
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setMaximumWidth(240)
+        self.progress_bar.setMinimumWidth(180)
+        self.progress_bar.setToolTip(self.tr("Tiles (and ensemble passes) done"))
+        self.progress_bar.setVisible(False)
+        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("Fit (3200 %)") + 16)
+        for widget in (self.progress_bar, self.elapsed_label, self.size_label, self.zoom_label,
+                       self.model_label, self.device_label):
+            if isinstance(widget, QLabel):
+                widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.addPermanentWidget(widget)
+        self.setStyleSheet("QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
+                           "QStatusBar QLabel { padding: 0px 8px; }")
+
+    def show_zoom(self, percent: float, fitted: bool) -> None:
+        if fitted:
+            self.zoom_label.setText(self.tr("Fit ({percent:.0f} %)").format(percent=percent))
+        else:
+            self.zoom_label.setText(self.tr("Zoom {percent:.0f} %").format(percent=percent))
+
+    def show_starting(self) -> None:
+        self.progress_bar.setRange(0, 0)  # busy until the first tile is done
+        self.progress_bar.setFormat(self.tr("Starting…"))
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        self.progress_bar.setRange(0, max(1, total))
+        self.progress_bar.setValue(done)
+        self.progress_bar.setFormat(text.replace("%", "%%"))

@@ -1,0 +1,174 @@
+"""The window's actions, menus and toolbar, built once.
+
+A mixin of :class:`~deblur_app.gui.main_window.MainWindow`, in the way Qt Designer's
+``setupUi`` fills a window: the actions stay attributes of the window (``act_save``...)
+while their long construction lives here. Whether each is enabled is decided in
+``MainWindow._update_actions``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSize, Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QApplication, QToolBar
+
+from .icons import icon
+from .language_menu import LanguageMenu
+from .viewers import MODE_TITLES, MODES
+
+# the texts belong to the window: translated in its context, whichever file builds them
+translate = QCoreApplication.translate
+MODE_KEYS = {"side": "F5", "split": "F6", "scales": "F7", "difference": "F8"}
+MODE_TIPS = {
+    "side": "Original and result next to each other, zoom and pan linked",
+    "split": "One image with a draggable divider: original left, result right",
+    "scales": "The network's ¼, ½ and full outputs under the input reduced the same way",
+    "difference": "Heatmap of where the network changed the photo",
+}
+
+
+class WindowActions:
+    """Actions, menus and toolbar of the main window (see the module docstring)."""
+
+    def _build_actions(self) -> None:
+        self._create_actions()
+        self._create_menus()
+        self._create_toolbar()
+        for action in (self.act_deblur, self.act_save, self.act_save_as, self.act_close_photo):
+            self.filmstrip.addAction(action)
+
+    def _action(self, text: str, slot, shortcut=None, icon_name: str | None = None, tip: str = "",
+                checkable: bool = False) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        if shortcut is not None:
+            shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+            tip = f"{tip} ({QKeySequence(shortcuts[0]).toString(QKeySequence.SequenceFormat.NativeText)})" if tip else tip
+        action.setToolTip(tip or text.replace("&", "").replace("…", ""))
+        action.setStatusTip(tip)
+        action.setCheckable(checkable)
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _create_actions(self) -> None:
+        a = self._action
+        self.act_open = a("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open", "Open one or more photos")
+        self.act_save = a("&Save", self.save, QKeySequence.StandardKey.Save, "save",
+                          "Save the deblurred photo as {name}_deblurred beside the original")
+        self.act_save_as = a("Save &As…", self.save_as, "Ctrl+Shift+S", "save_as",
+                             "Save the deblurred photo with a chosen name, format and quality")
+        self.act_save_all = a(translate("MainWindow", "Save A&ll"), self.save_all, "Ctrl+Alt+S", "save",
+                              translate("MainWindow", "Save every deblurred photo not saved yet, each beside its original"))
+        self.act_batch = a("&Batch…", self.show_batch, "Ctrl+B", "batch", "Deblur every photo in a folder")
+        self.act_close_photo = a("&Close Photo", self.close_current_photo, QKeySequence.StandardKey.Close, "close",
+                                 "Remove the selected photo from the list")
+        self.act_clear_recent = a("Clear Recent", self._clear_recent, None, "clear", "Forget the recent photos")
+        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit", "Close the window")
+        self.act_deblur = a("&Deblur", self.deblur, "Ctrl+R", "deblur", "Deblur the whole photo")
+        self.act_preview = a("&Preview Visible Area", self.preview, "Ctrl+Shift+R", "preview",
+                             "Deblur only the area in view at 100 %, to judge the effect in seconds")
+        self.act_cancel = a("&Cancel", self.cancel, "Esc", "cancel", "Stop the run; the previous result stays")
+        self.act_zoom_in = a("Zoom &In", lambda: self.viewers.zoom_step(1), [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
+                             "zoom_in", "Zoom in")
+        self.act_zoom_out = a("Zoom &Out", lambda: self.viewers.zoom_step(-1), QKeySequence.StandardKey.ZoomOut,
+                              "zoom_out", "Zoom out")
+        self.act_fit = a("&Fit to Window", self.viewers.fit, "Ctrl+0", "fit", "Show the whole photo")
+        self.act_actual = a("&Actual Pixels (100 %)", self.viewers.actual_size, "Ctrl+1", "actual",
+                            "One photo pixel per screen pixel")
+        self.act_original = a("Show &Original", self._toggle_original, None, "original",
+                              "Show the original in every view; hold Space to peek", checkable=True)
+        self.act_next = a("&Next Photo", lambda: self._step_photo(1), "Alt+Down", None, "Show the next photo in the list")
+        self.act_previous = a("P&revious Photo", lambda: self._step_photo(-1), "Alt+Up", None,
+                              "Show the previous photo in the list")
+        self.act_weights = a("&Weights…", self.show_weights, None, "weights",
+                             "Download the paper's weights; install or remove weights files")
+        self.act_about = a("&About Deblur", self.show_about, None, "about", "Version, weights, devices")
+        self.act_about_qt = a("About &Qt", QApplication.aboutQt, None, None, "The Qt version in use")
+        self.mode_group = QActionGroup(self)
+        self.mode_actions: dict[str, QAction] = {}
+        for mode in MODES:
+            action = a(MODE_TITLES[mode], lambda _checked=False, m=mode: self.set_view_mode(m), MODE_KEYS[mode],
+                       mode, MODE_TIPS[mode], checkable=True)
+            self.mode_group.addAction(action)
+            self.mode_actions[mode] = action
+
+    def _create_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.act_open)
+        self.recent_menu = file_menu.addMenu(icon("recent"), "Open &Recent")
+        self.recent_menu.setToolTipsVisible(True)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_save)
+        file_menu.addAction(self.act_save_as)
+        file_menu.addAction(self.act_save_all)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_batch)
+        file_menu.addAction(self.act_weights)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_close_photo)
+        file_menu.addAction(self.act_quit)
+        view_menu = bar.addMenu("&View")
+        for mode in MODES:
+            view_menu.addAction(self.mode_actions[mode])
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_original)
+        view_menu.addSeparator()
+        for action in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual):
+            view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.act_next)
+        view_menu.addAction(self.act_previous)
+        view_menu.addSeparator()
+        self.language_menu = LanguageMenu(self.settings, self)
+        self.language_menu.language_chosen.connect(
+            lambda _code: self.statusBar().showMessage(translate("MainWindow", "The new language is used from the next start"), 10000))
+        view_menu.addMenu(self.language_menu)
+        run_menu = bar.addMenu("&Process")
+        for action in (self.act_deblur, self.act_preview, self.act_cancel):
+            run_menu.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.act_about)
+        help_menu.addAction(self.act_about_qt)
+
+    def _create_toolbar(self) -> None:
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setIconSize(QSize(20, 20))
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        toolbar.setMovable(False)
+        for action in (self.act_open, self.act_save, self.act_save_as):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        for mode in MODES:
+            toolbar.addAction(self.mode_actions[mode])
+        toolbar.addSeparator()
+        for action in (self.act_zoom_out, self.act_zoom_in, self.act_fit, self.act_actual):
+            toolbar.addAction(action)
+            toolbar.widgetForAction(action).setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        toolbar.addSeparator()
+        toolbar.addAction(self.act_batch)
+        self.addToolBar(toolbar)
+        self.toolbar = toolbar
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        for index, path in enumerate(files):
+            action = self.recent_menu.addAction(f"&{index + 1 if index < 9 else 0}  {Path(path).name}")
+            action.setToolTip(path)
+            action.triggered.connect(lambda _checked=False, p=path: self.open_paths([p]))
+        if not files:
+            self.recent_menu.addAction("No recent photos").setEnabled(False)
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction(self.act_clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent()
+        self._update_actions()
