@@ -238,3 +238,66 @@ def test_a_finished_run_teaches_the_speed_for_the_next_estimate(qtbot, window, p
     assert window.runs.seconds_per_megapixel_pass is None
     outcome = run(qtbot, window)
     assert window.runs.seconds_per_megapixel_pass == pytest.approx(outcome.seconds / (64 * 64 / 1e6))
+
+
+# --------------------------------------------------------------------------- the batch dialog
+
+
+def test_batch_dialog_problem_goes_once_the_folder_is_fixed(qtbot, window, tmp_path):
+    window.show_batch()
+    dialog = window.batch_dialog
+    dialog.input_edit.setText(str(tmp_path / "missing"))
+    dialog.output_edit.setText(str(tmp_path / "out"))
+    dialog.start_button.click()
+    assert dialog.problem_label.text() == "Choose an input folder that exists." and not dialog.running
+    (tmp_path / "missing").mkdir()
+    dialog.input_edit.setText(str(tmp_path / "missing") + "/")  # typing the last character
+    assert dialog.problem_label.text() == ""
+
+
+def test_batch_dialog_time_moves_between_the_workers_reports(qtbot, window, tmp_path, monkeypatch):
+    from deblur_app.jobspec import BatchEvent
+
+    (tmp_path / "in").mkdir()
+    window.show_batch()
+    dialog = window.batch_dialog
+    dialog.input_edit.setText(str(tmp_path / "in"))
+    dialog.output_edit.setText(str(tmp_path / "out"))
+    now = [500.0]
+    monkeypatch.setattr("deblur_app.gui.batch_dialog.time.monotonic", lambda: now[0])
+    monkeypatch.setattr(window.engine, "submit", lambda request: 77)
+    dialog.start()
+    assert dialog._tick.isActive()
+    dialog._on_event(77, BatchEvent("start", total=3))
+    dialog._on_event(77, BatchEvent("file", 0, 3, tmp_path / "in" / "a.png"))
+    now[0] += 4
+    dialog._tick.timeout.emit()
+    assert dialog.eta_label.text() == "4 s elapsed" and dialog.file_bar.format() == "This photo: %p% · 4 s"
+    dialog._on_event(77, BatchEvent("done", 0, 3, tmp_path / "in" / "a.png"))
+    dialog._on_event(77, BatchEvent("file", 1, 3, tmp_path / "in" / "b.png"))
+    assert dialog.eta_label.text() == "4 s elapsed · about 8 s left"
+    now[0] += 6
+    dialog._tick.timeout.emit()
+    assert dialog.eta_label.text() == "10 s elapsed · about 20 s left", "a slow photo stretches the estimate"
+    assert dialog.file_bar.format() == "This photo: %p% · 6 s"
+    dialog._on_event(77, BatchEvent("failed", 1, 3, tmp_path / "in" / "b.png",
+                                    reason=f"{tmp_path / 'in' / 'b.png'}: not an image file"))
+    item = dialog.failures.topLevelItem(0)
+    assert item.text(0) == "b.png" and item.text(1) == "not an image file", "the path is named once"
+    dialog._stop()
+    assert not dialog._tick.isActive()
+
+
+def test_batch_dialog_columns_fit_at_the_default_size(qtbot, window, tmp_path):
+    window.show_batch()
+    dialog = window.batch_dialog
+    qtbot.waitExposed(dialog)
+    dialog.input_edit.setText(str(tmp_path / "a" / "long" / "folder" / "name" / "of" / "photos"))
+    long_name = tmp_path / "a" / "long" / "folder" / "name" / "of" / "photos" / ("x" * 80 + ".jpg")
+    dialog._add_failure(long_name, f"{long_name}: file is truncated or damaged (broken data stream)")
+    tree = dialog.failures
+    assert tree.columnWidth(0) <= tree.viewport().width() // 2
+    assert tree.columnWidth(0) + tree.header().sectionSize(1) <= tree.viewport().width() + 1
+    for label in dialog.findChildren(type(dialog.problem_label)):
+        if label.isVisible() and label.text() and not label.wordWrap():
+            assert label.width() >= label.sizeHint().width(), f"{label.text()!r} is cut off"

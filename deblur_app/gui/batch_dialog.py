@@ -10,7 +10,7 @@ import dataclasses
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -35,20 +35,16 @@ from .icons import icon
 from .settings import AppSettings
 from ..jobspec import BatchEvent, BatchSummary
 from ..naming import output_name
+from .timing import describe_progress, format_eta, time_left
 from .worker import BatchRequest, EngineClient, RunSettings
 
-translate = QCoreApplication.translate
-
-
-def format_eta(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    if seconds >= 3600:
-        return translate("BatchDialog", "{hours} h {minutes:02d} min").format(hours=seconds // 3600,
-                                                                             minutes=seconds % 3600 // 60)
-    if seconds >= 60:
-        return translate("BatchDialog", "{minutes} min {seconds:02d} s").format(minutes=seconds // 60,
-                                                                               seconds=seconds % 60)
-    return translate("BatchDialog", "{seconds} s").format(seconds=seconds)
+def reason_alone(reason: str, path: Path | None) -> str:
+    """The reason without the photo's path in front: the list shows the photo in its own column."""
+    if path is not None:
+        for spelled in (str(path), path.name):
+            if reason.startswith(spelled + ": "):
+                return reason[len(spelled) + 2:]
+    return reason
 
 
 class BatchDialog(QDialog):
@@ -67,7 +63,14 @@ class BatchDialog(QDialog):
         self._finished_files = 0
         self._current_fraction = 0.0
         self._started = 0.0
+        self._file_started = 0.0
         self._build()
+        # the time shown moves on between the worker's reports (one tile can take minutes)
+        self._tick = QTimer(self)
+        self._tick.setInterval(1000)
+        self._tick.timeout.connect(self._update_eta)
+        for edit in (self.input_edit, self.output_edit, self.template_edit):
+            edit.textChanged.connect(self._recheck)
         engine.batch_event.connect(self._on_event)
         engine.finished.connect(self._on_finished)
         engine.failed.connect(self._on_failed)
@@ -139,6 +142,8 @@ class BatchDialog(QDialog):
         self.failures.setRootIsDecorated(False)
         self.failures.setToolTip(self.tr("Photos that could not be deblurred, with the reason"))
         self.failures.setMinimumHeight(90)
+        self.failures.setWordWrap(False)
+        self.failures.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         grid.addWidget(self.failures)
         self.summary_label = QLabel("")
         self.summary_label.setWordWrap(True)
@@ -232,6 +237,11 @@ class BatchDialog(QDialog):
             return self.tr("The outputs would replace the originals: change the folder or the file names.")
         return ""
 
+    def _recheck(self) -> None:
+        """A shown problem goes (or changes) as soon as the fields are fixed, not only on the next Start."""
+        if self.problem_label.text():
+            self.problem_label.setText(self.validate())
+
     def start(self) -> None:
         problem = self.validate()
         self.problem_label.setText(problem)
@@ -260,7 +270,8 @@ class BatchDialog(QDialog):
         self.overall_bar.setValue(0)
         self.eta_label.setText("")
         self._total, self._finished_files, self._current_fraction = 0, 0, 0.0
-        self._started = time.monotonic()
+        self._started = self._file_started = time.monotonic()
+        self._tick.start()
         self.job_id = self.engine.submit(request)
         self._update_buttons()
         self.running_changed.emit(True)
@@ -292,6 +303,7 @@ class BatchDialog(QDialog):
             self.file_label.setText(self.tr("{number} of {total}: {name}").format(
                 number=event.index + 1, total=event.total, name=event.path.name))
             self.file_bar.setValue(0)
+            self._file_started = time.monotonic()
         elif event.kind == "progress":
             self._current_fraction = event.fraction
             self.file_bar.setValue(round(event.fraction * 100))
@@ -301,27 +313,40 @@ class BatchDialog(QDialog):
             self.overall_bar.setValue(self._finished_files)
             self.file_bar.setValue(100)
             if event.kind == "failed":
-                item = QTreeWidgetItem([str(event.path), event.reason])
-                item.setToolTip(1, event.reason)
-                item.setIcon(0, icon("error"))
-                self.failures.addTopLevelItem(item)
-                self.failures.resizeColumnToContents(0)
+                self._add_failure(event.path, event.reason)
         self._update_eta()
 
+    def _add_failure(self, path: Path, reason: str) -> None:
+        try:
+            shown = path.relative_to(Path(self.input_edit.text().strip()).expanduser())
+        except ValueError:
+            shown = path
+        reason = reason_alone(reason, path)
+        item = QTreeWidgetItem([str(shown), reason])
+        item.setToolTip(0, str(path))
+        item.setToolTip(1, reason)
+        item.setIcon(0, icon("error"))
+        self.failures.addTopLevelItem(item)
+        # the name column takes what it needs, but leaves the reason at least half of the width
+        self.failures.resizeColumnToContents(0)
+        self.failures.setColumnWidth(0, min(self.failures.columnWidth(0), self.failures.viewport().width() // 2))
+
     def _update_eta(self) -> None:
-        processed = self._finished_files + self._current_fraction
-        if not self._total or processed <= 0:
+        if not self.running:
             return
-        elapsed = time.monotonic() - self._started
-        remaining = elapsed / processed * (self._total - processed)
-        self.eta_label.setText(self.tr("Elapsed {elapsed} · about {remaining} left").format(
-            elapsed=format_eta(elapsed), remaining=format_eta(remaining)))
+        now = time.monotonic()
+        processed = self._finished_files + self._current_fraction
+        left = time_left(now - self._started, processed, self._total) if self._total else None
+        self.eta_label.setText(describe_progress(now - self._started, left))
+        if self._total and self._finished_files < self._total:
+            self.file_bar.setFormat(self.tr("This photo: %p% · {elapsed}").format(
+                elapsed=format_eta(now - self._file_started)))
 
     def _on_finished(self, job_id: int, summary: object) -> None:
         if job_id != self.job_id or not isinstance(summary, BatchSummary):
             return
         self.summary = summary
-        self.job_id = None
+        self._stop()
         counts = dict(done=summary.done, skipped=summary.skipped, failed=len(summary.failed), total=summary.total,
                       time=format_eta(summary.seconds))
         if summary.cancelled:
@@ -337,10 +362,15 @@ class BatchDialog(QDialog):
         self._update_buttons()
         self.running_changed.emit(False)
 
+    def _stop(self) -> None:
+        self.job_id = None
+        self._tick.stop()
+        self.file_bar.setFormat(self.tr("This photo: %p%"))
+
     def _on_failed(self, job_id: int, reason: str, _details: str) -> None:
         if job_id != self.job_id:
             return
-        self.job_id = None
+        self._stop()
         self.summary_label.setText(self.tr("The batch could not run: {reason}").format(reason=reason))
         self.file_label.setText(self.tr("Failed"))
         self._update_buttons()
@@ -349,7 +379,7 @@ class BatchDialog(QDialog):
     def _on_cancelled(self, job_id: int) -> None:
         if job_id != self.job_id:
             return
-        self.job_id = None
+        self._stop()
         self.summary_label.setText(self.tr("Cancelled before the first photo."))
         self._update_buttons()
         self.running_changed.emit(False)

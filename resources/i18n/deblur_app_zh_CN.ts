@@ -103,18 +103,6 @@
 <context>
     <name>BatchDialog</name>
     <message>
-        <source>{hours} h {minutes:02d} min</source>
-        <translation>{hours} 小时 {minutes:02d} 分</translation>
-    </message>
-    <message>
-        <source>{minutes} min {seconds:02d} s</source>
-        <translation>{minutes} 分 {seconds:02d} 秒</translation>
-    </message>
-    <message>
-        <source>{seconds} s</source>
-        <translation>{seconds} 秒</translation>
-    </message>
-    <message>
         <source>Batch Deblur</source>
         <translation>批量去模糊</translation>
     </message>
@@ -311,8 +299,8 @@
         <translation>第 {number} / {total} 张：{name}</translation>
     </message>
     <message>
-        <source>Elapsed {elapsed} · about {remaining} left</source>
-        <translation>已用 {elapsed} · 约剩 {remaining}</translation>
+        <source>This photo: %p% · {elapsed}</source>
+        <translation>当前照片：%p% · {elapsed}</translation>
     </message>
     <message>
         <source>Cancelled: {done} deblurred, {skipped} skipped, {failed} failed of {total} in {time}.</source>
