@@ -23,9 +23,10 @@ from .engine.devices import DeviceError
 from .engine.inference import DeblurResult, Deblurrer, EngineError, EngineOptions
 from .engine.progress import CancelCheck, Cancelled, ProgressCallback
 from .engine.strength import apply_strength
+from .engine.tiling import FROM_OPTIONS
 from .model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
-from .model.variants import DEFAULT_VARIANT, PRESETS
 from .jobspec import BatchEvent, BatchJob, BatchSummary, SaveOptions
+from .model.variants import DEFAULT_VARIANT, PRESETS
 from .naming import PlannedOutput, batch_pairs, plan_outputs, scale_paths
 
 
@@ -82,8 +83,15 @@ def deblur_file(
     progress: ProgressCallback | None = None,
     cancel: CancelCheck | None = None,
     max_megapixels: float | None = None,
+    tile: int | None | object = FROM_OPTIONS,
+    ensemble: bool | None = None,
 ) -> FileResult:
-    """Read, deblur and save one photo. Raises JobError, or Cancelled before anything is written."""
+    """Read, deblur and save one photo: the per-photo step of every batch (and of a remote worker).
+
+    ``tile`` (None: auto, 0: whole image, N pixels) and ``ensemble`` are this run's; left out,
+    the engine's options give them.
+    Raises JobError, or Cancelled before anything is written.
+    """
     input_path, output_path = Path(input_path), Path(output_path)
     check_outputs(input_path, output_path, save)  # before the slow run rather than after it
     try:
@@ -93,7 +101,7 @@ def deblur_file(
     except imagefiles.ImageFileError as error:
         raise JobError(str(error)) from None
     try:
-        result = engine.run(loaded.pixels, progress=progress, cancel=cancel)
+        result = engine.run(loaded.pixels, progress=progress, cancel=cancel, tile=tile, ensemble=ensemble)
     except EngineError as error:
         raise JobError(f"{input_path}: {error}") from None
     return FileResult(input_path, save_result(result, loaded, output_path, save), result)
@@ -237,7 +245,7 @@ def iter_batch(
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             deblur_file(source, target, engine, job.save, progress=_photo_progress(on_progress, index, total, source),
-                        cancel=cancel, max_megapixels=job.max_megapixels)
+                        cancel=cancel, max_megapixels=job.max_megapixels, tile=job.tile, ensemble=job.ensemble)
         except Cancelled:
             cancelled = True
             break

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .engine.tiling import FROM_OPTIONS
 from .naming import DEFAULT_NAME
 
 
@@ -33,6 +34,8 @@ class BatchJob:
     skip_existing: bool = True  # else an existing output is replaced if save.overwrite, or fails
     save: SaveOptions = field(default_factory=SaveOptions)
     max_megapixels: float | None = None
+    tile: int | None | object = FROM_OPTIONS  # None: auto, 0: whole image, N: N-pixel tiles
+    ensemble: bool | None = None  # None: as the engine's options say
 
 
 @dataclass

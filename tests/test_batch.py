@@ -17,7 +17,7 @@ class CopyEngine:
     def __init__(self) -> None:
         self.runs = 0
 
-    def run(self, pixels, progress=None, cancel=None):
+    def run(self, pixels, progress=None, cancel=None, tile=None, ensemble=False):
         self.runs += 1
         h, w = pixels.shape[:2]
         return DeblurResult(pixels.copy(), pixels[::2, ::2].copy(), pixels[::4, ::4].copy())

@@ -211,11 +211,11 @@ def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, mo
     real_run = inference.Deblurrer.run
     calls = []
 
-    def interrupted_second_time(self, image, progress=None, cancel=None):
+    def interrupted_second_time(self, image, progress=None, cancel=None, **run_arguments):
         calls.append(1)
         if len(calls) == 2:
             raise KeyboardInterrupt
-        return real_run(self, image, progress, cancel)
+        return real_run(self, image, progress, cancel, **run_arguments)
 
     monkeypatch.setattr(inference.Deblurrer, "run", interrupted_second_time)
     out = tmp_path / "out"

@@ -306,7 +306,7 @@ def test_batch_uses_its_own_strength(qtbot, window, photo, tmp_path):
 def test_settings_round_trip(qtbot, make_window, photo):
     first = make_window()
     first.panel.ensemble_check.setChecked(True)
-    first.panel.tile_spin.setValue(256)
+    first.panel.tile_spin.setValue(384)
     first.panel.device_combo.setCurrentIndex(first.panel.device_combo.findData("cpu"))
     first.panel.precision_combo.setCurrentIndex(first.panel.precision_combo.findData("fp32"))
     first.panel.strength_spin.setValue(65)
@@ -321,7 +321,7 @@ def test_settings_round_trip(qtbot, make_window, photo):
 
     second = make_window()
     assert second.panel.ensemble_check.isChecked()
-    assert second.panel.tile_spin.value() == 256 and second.panel.run_settings().tile == 256
+    assert second.panel.tile_spin.value() == 384 and second.panel.run_settings().tile == 384
     assert second.panel.run_settings().device == "cpu" and second.panel.run_settings().precision == "fp32"
     assert second.panel.strength_slider.value() == 65 and second.panel.run_settings().strength == 0.65
     assert second.viewers.mode() == "difference" and second.mode_actions["difference"].isChecked()

@@ -61,8 +61,8 @@ def run_deblur(args) -> int:
     for plan in runnable:
         source, target = plan.source, plan.target
         try:
-            done = deblur_file(source, target, engine, save,
-                               progress=_terminal_progress(source.name), max_megapixels=args.max_megapixels)
+            done = deblur_file(source, target, engine, save, progress=_terminal_progress(source.name),
+                               max_megapixels=args.max_megapixels)
         except JobError as error:
             _clear_line()
             _error(str(error))

@@ -20,6 +20,7 @@ def error(message: str) -> None:
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     from ..engine.devices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
+    from ..engine.tiling import MIN_TILE
     from ..model.variants import DEFAULT_VARIANT, PRESETS
 
     group = parser.add_argument_group("model")
@@ -33,8 +34,9 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
                        help="auto: bf16 on CPUs with native bf16, fp16 on CUDA, else fp32")
     group.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
                        help="auto: OpenVINO on the CPU when installed (pip install deblur-app[openvino]), else torch")
-    group.add_argument("--tile", type=int, default=None, metavar="N",
-                       help="tile size in pixels for large photos (default: from free memory; 0 = whole image)")
+    group.add_argument("--tile", type=_tile, default=None, metavar="auto|whole|N",
+                       help=f"tiles for large photos: auto (the default: sized from free memory), whole (one piece; "
+                       f"also 0) or N pixels, at least {MIN_TILE}")
     group.add_argument("--max-megapixels", type=float, default=None, metavar="MP",
                        help="refuse larger photos (decompression-bomb guard; default 200)")
     out = parser.add_argument_group("output")
@@ -53,9 +55,16 @@ def validate_options(args) -> str | None:
         return f"--quality must be from 1 to 100, not {args.quality}"
     if not 0 <= args.strength <= 100:
         return f"--strength must be from 0 to 100 (percent), not {args.strength:g}"
-    if args.tile is not None and args.tile < 0:
-        return f"--tile must be 0 (whole image) or a positive number of pixels, not {args.tile}"
     return None
+
+
+def _tile(text: str) -> int | None:
+    from ..engine.tiling import parse_tile
+
+    try:
+        return parse_tile(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def model_from_args(args):

@@ -20,7 +20,7 @@ from ..model.checkpoints import Checkpoint
 from ..model.mimo_unet import MIMOUNet, ResBlock
 from .devices import memory_budget_bytes, resolve_backend, resolve_device, resolve_precision
 from .progress import CancelCheck, Progress, ProgressCallback, raise_if_cancelled
-from .tiling import ALIGN, MIN_TILE, Stitcher, Tile, plan_tiles, round_up
+from .tiling import ALIGN, FROM_OPTIONS, MIN_TILE, Stitcher, Tile, plan_tiles, round_up
 
 # Peak working memory per input pixel of one tile (lean fusion, channels_last),
 # measured by benchmarks/bench_cpu.py as the growth of peak RSS over the loaded
@@ -45,7 +45,8 @@ class EngineError(Exception):
 class EngineOptions:
     device: str = "auto"
     precision: str = "auto"  # auto | fp32 | bf16 | fp16
-    tile: int | None = None  # None: sized from free memory; 0: whole image
+    # defaults for run() when it is not given them (tiling.parse_tile's vocabulary)
+    tile: int | None = None  # None: auto (sized from free memory); 0: whole image; N: N-pixel tiles
     ensemble: bool = False  # 8-way dihedral self-ensemble
     backend: str = "auto"  # auto (OpenVINO on the CPU when installed) | torch | openvino
 
@@ -133,17 +134,25 @@ class Deblurrer:
         image: np.ndarray,
         progress: ProgressCallback | None = None,
         cancel: CancelCheck | None = None,
+        tile: int | None | object = FROM_OPTIONS,
+        ensemble: bool | None = None,
     ) -> DeblurResult:
-        """Deblur an (H, W, 3) float RGB array in [0, 1]."""
+        """Deblur an (H, W, 3) float RGB array in [0, 1].
+
+        ``tile`` (None: auto, 0: whole image, N: N-pixel tiles, at least MIN_TILE) and
+        ``ensemble`` belong to the run; left out, they come from the engine's options.
+        """
+        tile = self.options.tile if tile is FROM_OPTIONS else tile
+        ensemble = self.options.ensemble if ensemble is None else ensemble
         if image.ndim != 3 or image.shape[2] != 3:
             raise EngineError(f"expected an (H, W, 3) RGB array, got shape {image.shape}")
         started = time.perf_counter()
         height, width = image.shape[:2]
         padded = pad_to_multiple(np.ascontiguousarray(image, dtype=np.float32))
         pad_h, pad_w = padded.shape[:2]
-        tile_size = self.options.tile if self.options.tile is not None else self.auto_tile_size(pad_h, pad_w)
+        tile_size = tile if tile is not None else self.auto_tile_size(pad_h, pad_w)
         queue = deque(plan_tiles(pad_h, pad_w, tile_size))
-        passes = dihedral_transforms(self.options.ensemble)
+        passes = dihedral_transforms(ensemble)
         stitcher = Stitcher(pad_h, pad_w)
         unset = np.empty((0, 0, 3), np.float32)  # filled from the stitcher at the end
         result = DeblurResult(

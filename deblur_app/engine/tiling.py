@@ -59,6 +59,36 @@ def _axis_plan(origin: int, length: int, max_size: int) -> tuple[list[int], int]
         size += ALIGN  # rounding the starts to ALIGN ate into an overlap
 
 
+# The tile vocabulary of every front end (command line, settings, side panel) and of the engine:
+# Auto (None: sized from free memory), Whole image (0), or tiles of N >= MIN_TILE pixels.
+AUTO, WHOLE = None, 0
+FROM_OPTIONS = object()  # a run given no tile: the engine's options say which
+MAX_TILE = 8192
+
+
+def parse_tile(text: str | int | None) -> int | None:
+    """'auto', 'whole' (or 0) or a number of pixels, at least MIN_TILE; ValueError with a one-line reason."""
+    if text is None:
+        return AUTO
+    word = str(text).strip().lower()
+    if word in ("auto", ""):
+        return AUTO
+    if word in ("whole", "0"):
+        return WHOLE
+    try:
+        pixels = int(word.removesuffix("px").strip())
+    except ValueError:
+        raise ValueError(f"tile must be auto, whole or a number of pixels, not {text!r}") from None
+    if not MIN_TILE <= pixels <= MAX_TILE:
+        raise ValueError(f"tile must be auto, whole or from {MIN_TILE} to {MAX_TILE} pixels, not {pixels}")
+    return pixels
+
+
+def tile_text(tile: int | None) -> str:
+    """The words parse_tile reads back: 'auto', 'whole' or the number of pixels."""
+    return "auto" if tile is AUTO else "whole" if tile == WHOLE else str(tile)
+
+
 def round_up(value: int, multiple: int = ALIGN) -> int:
     return -(-value // multiple) * multiple
 

@@ -12,10 +12,11 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
 from .. import __version__
+from ..engine.tiling import MIN_TILE
 
 ORGANISATION = "deblur_app"
 APPLICATION = "Deblur"
-SELF_TEST_TILE = 128
+SELF_TEST_TILE = MIN_TILE  # the smallest tile the engine runs: a tiled pass on any photo larger than it
 SELF_TEST_TIMEOUT_MS = 10 * 60 * 1000
 
 
@@ -121,7 +122,7 @@ def _arm_self_test(app: QApplication, window, paths: list[str]) -> None:
         if started["done"] or window.engine_info is None or photo is None or not photo.loaded:
             return
         started["done"] = True
-        window.panel.tile_spin.setValue(SELF_TEST_TILE)
+        window.panel.tile_spin.set_tile(SELF_TEST_TILE)
         window.deblur()
 
     window.photo_loaded.connect(maybe_start)

@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QSplitter, QWidget
 
+from ..engine.tiling import parse_tile, tile_text
 from ..naming import default_output, plan_outputs
 from . import dialogs
 from .about import AboutDialog
@@ -284,7 +285,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         self.settings.ensemble = run.ensemble
         self.settings.device = run.device
         self.settings.precision = run.precision
-        self.settings.tile = self.panel.tile_spin.value()
+        self.settings.tile = tile_text(run.tile)
         self.model_label.setText(run.model_name)
         if self.runs.running:  # a changed setting restarts the run with it
             photo = self.photos.get(self.runs.run.photo_key)
@@ -544,7 +545,8 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
     # ------------------------------------------------------------------ settings and closing
 
     def _restore_settings(self) -> None:
-        self.panel.set_values(self.settings.model, self.settings.ensemble, self.settings.device, self.settings.tile,
+        self.panel.set_values(self.settings.model, self.settings.ensemble, self.settings.device,
+                              parse_tile(self.settings.tile),
                               self.settings.precision, self.settings.strength)
         self.model_label.setText(self.panel.run_settings().model_name)
         geometry = self.settings.geometry()

@@ -10,9 +10,19 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from ..engine.tiling import parse_tile, tile_text
 from ..model.variants import DEFAULT_VARIANT
 
 MAX_RECENT = 10
+
+
+def _tile_words(words: str) -> str:
+    if words.strip() == "0":
+        return "auto"  # written by versions whose window used 0 for Auto
+    try:
+        return tile_text(parse_tile(words))
+    except ValueError:
+        return "auto"
 
 
 def _percent(value: int) -> int:
@@ -74,7 +84,8 @@ class AppSettings:
     ensemble = _Setting("run/ensemble", False, bool)
     device = _Setting("run/device", "auto")
     precision = _Setting("run/precision", "auto", clean=lambda value: value if value in PRECISIONS else "auto")
-    tile = _Setting("run/tile", 0, int, clean=lambda value: max(0, value))  # 0 means Auto
+    # the tile vocabulary's words (tiling.tile_text): "auto", "whole" or a number of pixels
+    tile = _Setting("run/tile", "auto", str, clean=_tile_words)
     strength = _Setting("run/strength", 100, int, clean=_percent)
     starter_note_shown = _Setting("weights/starter_note_shown", False, bool)  # said once, see StarterNote
 

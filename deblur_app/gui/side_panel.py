@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..engine.tiling import AUTO, MAX_TILE, MIN_TILE, WHOLE
 from ..model.variants import ENSEMBLE_PASSES, VARIANTS, preset_for
 from .i18n import ui_locale
 from .worker import EngineInfo, RunSettings
@@ -40,6 +42,71 @@ PRECISIONS = {
     "fp16": (QT_TRANSLATE_NOOP("SidePanel", "fp16 (GPU)"),
              QT_TRANSLATE_NOOP("SidePanel", "float16 on a GPU; a result that overflows is redone in fp32")),
 }
+
+
+class TileSpinBox(QSpinBox):
+    """Auto, Whole image, or tiles of N px (at least MIN_TILE): the engine's and command line's vocabulary.
+
+    The box's own values: 0 shows Auto (the special value), 1 Whole image, then MIN_TILE and up.
+    """
+
+    AUTO_VALUE, WHOLE_VALUE = 0, 1
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setRange(self.AUTO_VALUE, MAX_TILE)
+        self.setSingleStep(128)
+
+    def tile(self) -> int | None:
+        value = self.value()
+        if value == self.AUTO_VALUE:
+            return AUTO
+        return WHOLE if value == self.WHOLE_VALUE else max(MIN_TILE, value)
+
+    def set_tile(self, tile: int | None) -> None:
+        if tile is AUTO:
+            self.setValue(self.AUTO_VALUE)
+        else:
+            self.setValue(self.WHOLE_VALUE if tile == WHOLE else max(MIN_TILE, tile))
+
+    def _whole_text(self) -> str:
+        return self.tr("Whole image")
+
+    def textFromValue(self, value: int) -> str:
+        if value == self.WHOLE_VALUE:
+            return self._whole_text()
+        return self.tr("{pixels} px").format(pixels=value)
+
+    def valueFromText(self, text: str) -> int:
+        if text.strip().lower() == self._whole_text().lower():
+            return self.WHOLE_VALUE
+        digits = "".join(c for c in text if c.isdigit())
+        return min(MAX_TILE, max(MIN_TILE, int(digits))) if digits else self.AUTO_VALUE
+
+    def validate(self, text: str, position: int):
+        typed = text.strip().lower()
+        words = [self._whole_text().lower(), self.specialValueText().lower()]
+        if typed in words:
+            return QValidator.State.Acceptable, text, position
+        if not typed or any(word.startswith(typed) for word in words):
+            return QValidator.State.Intermediate, text, position
+        digits = typed.removesuffix("px").strip()
+        if not digits.isdigit():
+            return QValidator.State.Invalid, text, position
+        pixels = int(digits)
+        state = QValidator.State.Acceptable if MIN_TILE <= pixels <= MAX_TILE else QValidator.State.Intermediate
+        return state, text, position
+
+    def stepBy(self, steps: int) -> None:
+        value = self.value()
+        for _ in range(abs(steps)):
+            if steps > 0:
+                value = self.WHOLE_VALUE if value == self.AUTO_VALUE else \
+                    MIN_TILE if value < MIN_TILE else min(MAX_TILE, value + self.singleStep())
+            else:
+                value = self.AUTO_VALUE if value <= self.WHOLE_VALUE else \
+                    self.WHOLE_VALUE if value <= MIN_TILE else max(MIN_TILE, value - self.singleStep())
+        self.setValue(value)
 
 
 class SidePanel(QWidget):
@@ -75,13 +142,11 @@ class SidePanel(QWidget):
             self.precision_combo.setItemData(self.precision_combo.count() - 1, self.tr(tip), Qt.ItemDataRole.ToolTipRole)
         self.precision_combo.setToolTip(self.tr("Arithmetic precision of the network"))
         form.addRow(self.tr("Precision:"), self.precision_combo)
-        self.tile_spin = QSpinBox()
-        self.tile_spin.setRange(0, 8192)
-        self.tile_spin.setSingleStep(128)
+        self.tile_spin = TileSpinBox()
         self.tile_spin.setSpecialValueText(self.tr("Auto"))
-        self.tile_spin.setSuffix(self.tr(" px"))
-        self.tile_spin.setToolTip(self.tr("Tile size for large photos: Auto sizes tiles from free memory; "
-                                          "smaller tiles need less memory and can be cancelled sooner"))
+        self.tile_spin.setToolTip(self.tr("Tiles for large photos: Auto sizes them from free memory; Whole image "
+                                          "runs the photo in one piece; smaller tiles (at least {minimum} px) need "
+                                          "less memory and can be cancelled sooner").format(minimum=MIN_TILE))
         form.addRow(self.tr("Tiles:"), self.tile_spin)
         layout.addWidget(group)
 
@@ -172,17 +237,16 @@ class SidePanel(QWidget):
     # -- values
 
     def run_settings(self) -> RunSettings:
-        tile = self.tile_spin.value()
         return RunSettings(
             variant=self.model_combo.currentData(),
             ensemble=self.ensemble_check.isChecked(),
             device=self.device_combo.currentData() or "auto",
-            tile=max(128, tile) if tile else None,
+            tile=self.tile_spin.tile(),
             precision=self.precision_combo.currentData() or "auto",
             strength=self.strength(),
         )
 
-    def set_values(self, model: str, ensemble: bool, device: str, tile: int, precision: str | None = None,
+    def set_values(self, model: str, ensemble: bool, device: str, tile: int | None, precision: str | None = None,
                    strength: int | None = None) -> None:
         self._quiet = True
         try:
@@ -194,7 +258,7 @@ class SidePanel(QWidget):
             self.ensemble_check.setChecked(ensemble)
             index = self.device_combo.findData(device)
             self.device_combo.setCurrentIndex(max(0, index))
-            self.tile_spin.setValue(tile)
+            self.tile_spin.set_tile(tile)
             if precision is not None:
                 index = self.precision_combo.findData(precision)
                 if index >= 0 and self.precision_combo.model().item(index).isEnabled():
@@ -247,7 +311,7 @@ class SidePanel(QWidget):
                                           or self.tr("All weights are installed"))
         finally:
             self._quiet = False
-        self.set_values(model, self.ensemble_check.isChecked(), device, self.tile_spin.value())
+        self.set_values(model, self.ensemble_check.isChecked(), device, self.tile_spin.tile())
         if not self.model_available():
             for row in range(self.model_combo.count()):
                 if self.model_combo.model().item(row).isEnabled():

@@ -36,7 +36,7 @@ class RunSettings:
     variant: str = DEFAULT_VARIANT
     ensemble: bool = False
     device: str = "auto"
-    tile: int | None = None  # None: the engine sizes tiles from free memory
+    tile: int | None = None  # None: auto (sized from free memory), 0: whole image, N: N-pixel tiles
     precision: str = "auto"
     strength: float = 1.0  # how much of the correction to show and save (0..1)
 
@@ -217,8 +217,6 @@ class EngineWorker(EngineSignals):
                 )
             )
             self.status.emit(self.tr("{model} ready on {device}").format(model=name, device=engine.device))
-        self._engine.options.tile = settings.tile
-        self._engine.options.ensemble = settings.ensemble
         return self._engine
 
     def _run_deblur(self, job: _Job) -> None:
@@ -242,7 +240,8 @@ class EngineWorker(EngineSignals):
 
         self.status.emit(self.tr("Deblurring with {model}…").format(model=request.settings.model_name))
         self.progress.emit(job.job_id, 0, 0, "")  # the model is ready: the network starts now
-        result = engine.run(pixels, progress=progress, cancel=job.token)
+        settings = request.settings
+        result = engine.run(pixels, progress=progress, cancel=job.token, tile=settings.tile, ensemble=settings.ensemble)
         facts = RunFacts(result.seconds, result.tiles, result.passes, result.device, result.precision,
                          request.settings.model_name, list(result.notes), getattr(result, "backend", "torch"))
         outcome = compose_outcome(request.photo_key, request.pixels, request.region, result.full, result.half,
@@ -258,7 +257,7 @@ class EngineWorker(EngineSignals):
         settings = request.settings
         save = SaveOptions(quality=request.quality, overwrite=not request.skip_existing, strength=settings.strength)
         batch = BatchJob(request.input_dir, request.output_dir, request.recursive, request.template,
-                              skip_existing=request.skip_existing, save=save)
+                         skip_existing=request.skip_existing, save=save, tile=settings.tile, ensemble=settings.ensemble)
         log = BatchLog(request.output_dir, [
             f"deblur-app {__version__} batch: {request.input_dir} -> {request.output_dir}",
             f"model {settings.model_name}, device {settings.device}, strength {settings.strength * 100:.0f} %, "

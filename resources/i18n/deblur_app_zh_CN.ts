@@ -813,12 +813,8 @@
         <translation>精度：</translation>
     </message>
     <message>
-        <source> px</source>
-        <translation> 像素</translation>
-    </message>
-    <message>
-        <source>Tile size for large photos: Auto sizes tiles from free memory; smaller tiles need less memory and can be cancelled sooner</source>
-        <translation>大照片的分块尺寸：“自动”根据可用内存确定图块大小；图块越小，占用内存越少，取消也越快</translation>
+        <source>Tiles for large photos: Auto sizes them from free memory; Whole image runs the photo in one piece; smaller tiles (at least {minimum} px) need less memory and can be cancelled sooner</source>
+        <translation>大照片的分块：“自动”根据可用内存确定图块大小；“整幅图像”一次处理整张照片；图块越小（至少 {minimum} 像素），占用内存越少，取消也越快</translation>
     </message>
     <message>
         <source>Tiles:</source>
@@ -937,6 +933,17 @@
     <message>
         <source>Not Now</source>
         <translation>以后再说</translation>
+    </message>
+</context>
+<context>
+    <name>TileSpinBox</name>
+    <message>
+        <source>Whole image</source>
+        <translation>整幅图像</translation>
+    </message>
+    <message>
+        <source>{pixels} px</source>
+        <translation>{pixels} 像素</translation>
     </message>
 </context>
 <context>
