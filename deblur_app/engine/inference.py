@@ -214,7 +214,7 @@ class Deblurrer:
                 sums[scale] = restored if scale not in sums else sums[scale] + restored
             if progress is not None:
                 step = done_before + index + 1
-                progress(Progress(step, total, f"step {step} of {total}"))
+                progress(Progress(step, total))
         return {
             scale: (value / len(passes))[0].permute(1, 2, 0).float().cpu().numpy()
             for scale, value in sums.items()

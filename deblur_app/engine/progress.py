@@ -15,7 +15,6 @@ class Cancelled(Exception):
 class Progress:
     done: int  # steps finished (one step = one tile of one ensemble pass)
     total: int
-    message: str = ""
 
     @property
     def fraction(self) -> float:

@@ -21,14 +21,6 @@ def to_qimage(image_u8: np.ndarray) -> QImage:
     return image.copy()
 
 
-def to_pixmap(image_u8: np.ndarray) -> QPixmap:
-    return QPixmap.fromImage(to_qimage(image_u8))
-
-
-def to_pixmaps(levels: list[np.ndarray]) -> list[QPixmap]:
-    return [to_pixmap(level) for level in levels]
-
-
 def to_display_image(image_u8: np.ndarray) -> QImage:
     """A QImage in the native 32-bit format (any thread)."""
     return to_qimage(image_u8).convertToFormat(QImage.Format.Format_RGB32)

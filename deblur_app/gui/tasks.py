@@ -59,31 +59,18 @@ class FileTasks(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # one photo in memory at a time while decoding
-        self._active = 0
-        # counted down in the GUI thread (queued), never from the pool thread
-        self.loaded.connect(self._done)
-        self.saved.connect(self._done)
-
-    @property
-    def busy(self) -> bool:
-        return self._active > 0
 
     def load(self, key: str, path: Path) -> None:
-        self._active += 1
         self._pool.start(lambda: self._load(key, Path(path)))
 
     def thumbnail_for(self, key: str, path: Path) -> None:
         self._pool.start(lambda: self._thumbnail(key, Path(path)))
 
     def save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float = 1.0) -> None:
-        self._active += 1
         self._pool.start(lambda: self._save(key, image, result, choice, strength))
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         return self._pool.waitForDone(timeout_ms)
-
-    def _done(self, _outcome=None) -> None:
-        self._active = max(0, self._active - 1)
 
     # -- run in the pool thread
 

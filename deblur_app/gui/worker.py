@@ -113,7 +113,6 @@ class EngineSignals(QObject):
     info_ready = Signal(object)
     status = Signal(str)
     model_loaded = Signal(object)
-    started = Signal(int)
     progress = Signal(int, int, int, str)
     finished = Signal(int, object)
     failed = Signal(int, str, str)
@@ -184,7 +183,6 @@ class EngineWorker(EngineSignals):
         if job.token.is_set():
             self.cancelled.emit(job.job_id)
             return
-        self.started.emit(job.job_id)
         try:
             if isinstance(job.request, BatchRequest):
                 self._run_batch(job)
@@ -330,7 +328,6 @@ class EngineClient(EngineSignals):
         w.info_ready.connect(self._on_info)
         w.status.connect(self.status)
         w.model_loaded.connect(self._on_model_loaded)
-        w.started.connect(self.started)
         w.progress.connect(self.progress)
         w.batch_event.connect(self.batch_event)
         w.finished.connect(self._on_finished)
