@@ -201,6 +201,7 @@ def test_status_during_and_after_runs_belongs_to_the_photo(qtbot, window, photo)
     window.panel.ensemble_check.setChecked(False)
     open_photo(qtbot, window, b_path)
     assert window.elapsed_label.text() == "", "the other photo's cancelled run is not this one's"
+    assert not window.elapsed_label.isVisible(), "no empty box in the status bar"
     run(qtbot, window)
     assert window.elapsed_label.text().startswith("Last run")
     select(qtbot, window, a_path)
@@ -273,17 +274,19 @@ def test_batch_dialog_time_moves_between_the_workers_reports(qtbot, window, tmp_
     now[0] += 4
     dialog._tick.timeout.emit()
     assert dialog.eta_label.text() == "4 s elapsed" and dialog.file_bar.format() == "This photo: %p% · 4 s"
-    dialog._on_event(77, BatchEvent("done", 0, 3, tmp_path / "in" / "a.png"))
+    dialog._on_event(77, BatchEvent("done", 0, 3, tmp_path / "in" / "a.png", seconds=4.0))
     dialog._on_event(77, BatchEvent("file", 1, 3, tmp_path / "in" / "b.png"))
     assert dialog.eta_label.text() == "4 s elapsed · about 8 s left"
     now[0] += 6
     dialog._tick.timeout.emit()
-    assert dialog.eta_label.text() == "10 s elapsed · about 20 s left", "a slow photo stretches the estimate"
+    assert dialog.eta_label.text() == "10 s elapsed · about 5 s left", "a slow photo slows the pace: 5 s a photo"
     assert dialog.file_bar.format() == "This photo: %p% · 6 s"
     dialog._on_event(77, BatchEvent("failed", 1, 3, tmp_path / "in" / "b.png",
                                     reason=f"{tmp_path / 'in' / 'b.png'}: not an image file"))
     item = dialog.failures.topLevelItem(0)
     assert item.text(0) == "b.png" and item.text(1) == "not an image file", "the path is named once"
+    dialog._on_event(77, BatchEvent("file", 2, 3, tmp_path / "in" / "c.png"))
+    assert dialog.eta_label.text() == "10 s elapsed · about 4 s left", "a failed photo does not speed up the pace"
     dialog._stop()
     assert not dialog._tick.isActive()
 

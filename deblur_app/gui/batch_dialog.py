@@ -35,7 +35,7 @@ from .icons import icon
 from .settings import AppSettings
 from ..jobspec import BatchEvent, BatchSummary
 from ..naming import output_name
-from .timing import describe_progress, format_eta, time_left
+from .timing import batch_time_left, describe_progress, format_eta
 from .worker import BatchRequest, EngineClient, RunSettings
 
 def reason_alone(reason: str, path: Path | None) -> str:
@@ -64,6 +64,7 @@ class BatchDialog(QDialog):
         self._current_fraction = 0.0
         self._started = 0.0
         self._file_started = 0.0
+        self._done_seconds: list[float] = []  # of the photos deblurred so far (skips and failures are quick)
         self._build()
         # the time shown moves on between the worker's reports (one tile can take minutes)
         self._tick = QTimer(self)
@@ -270,6 +271,7 @@ class BatchDialog(QDialog):
         self.overall_bar.setValue(0)
         self.eta_label.setText("")
         self._total, self._finished_files, self._current_fraction = 0, 0, 0.0
+        self._done_seconds = []
         self._started = self._file_started = time.monotonic()
         self._tick.start()
         self.job_id = self.engine.submit(request)
@@ -310,6 +312,8 @@ class BatchDialog(QDialog):
         elif event.kind in ("done", "skipped", "failed"):
             self._finished_files += 1
             self._current_fraction = 0.0
+            if event.kind == "done":
+                self._done_seconds.append(event.seconds)
             self.overall_bar.setValue(self._finished_files)
             self.file_bar.setValue(100)
             if event.kind == "failed":
@@ -335,8 +339,8 @@ class BatchDialog(QDialog):
         if not self.running:
             return
         now = time.monotonic()
-        processed = self._finished_files + self._current_fraction
-        left = time_left(now - self._started, processed, self._total) if self._total else None
+        left = batch_time_left(self._done_seconds, now - self._file_started, self._current_fraction,
+                               self._total - self._finished_files)
         self.eta_label.setText(describe_progress(now - self._started, left))
         if self._total and self._finished_files < self._total:
             self.file_bar.setFormat(self.tr("This photo: %p% · {elapsed}").format(

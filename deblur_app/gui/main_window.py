@@ -200,7 +200,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
             self.tasks.load(photo.key, photo.path)
         self._show_photo_strength(photo)
         if not self.runs.running:
-            self.elapsed_label.setText(photo.run_note if photo else "")
+            self.statusBar().show_elapsed(photo.run_note if photo else "")
         self._refresh_views()
         self._update_actions()
 
@@ -340,7 +340,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         return self.tr("Deblurring: {progress}").format(progress=self.runs.progress_text())
 
     def _on_tick(self, text: str) -> None:
-        self.elapsed_label.setText(text)
+        self.statusBar().show_elapsed(text)
         photo = self.current_photo()
         if photo is not None and photo.shown is None and self.runs.running_for(photo.key):
             self.viewers.set_waiting_message(self._run_message())
@@ -350,7 +350,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         if photo is not None:
             photo.run_note = note
         current = self.current_photo()
-        self.elapsed_label.setText(current.run_note if current is not None else "")
+        self.statusBar().show_elapsed(current.run_note if current is not None else "")
         self._update_actions()
 
     def _on_finished(self, outcome: DeblurOutcome) -> None:

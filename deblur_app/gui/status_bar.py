@@ -24,6 +24,7 @@ class WindowStatusBar(QStatusBar):
         self.progress_bar.setMinimumWidth(180)
         self.progress_bar.setToolTip(self.tr("Tiles (and ensemble passes) done"))
         self.progress_bar.setVisible(False)
+        self.elapsed_label.setVisible(False)  # shown with a run's time: no empty box beside the photo's size
         self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("Fit (3200 %)") + 16)
         for widget in (self.progress_bar, self.elapsed_label, self.size_label, self.zoom_label,
                        self.model_label, self.device_label):
@@ -38,6 +39,10 @@ class WindowStatusBar(QStatusBar):
             self.zoom_label.setText(self.tr("Fit ({percent:.0f} %)").format(percent=percent))
         else:
             self.zoom_label.setText(self.tr("Zoom {percent:.0f} %").format(percent=percent))
+
+    def show_elapsed(self, text: str) -> None:
+        self.elapsed_label.setText(text)
+        self.elapsed_label.setVisible(bool(text))
 
     def show_starting(self) -> None:
         self.progress_bar.setRange(0, 0)  # busy until the first tile is done

@@ -25,6 +25,26 @@ def time_left(elapsed: float, done: float, total: float) -> float | None:
     return max(0.0, elapsed / done * (total - done))
 
 
+def batch_time_left(done_seconds: list[float], current_seconds: float, current_fraction: float,
+                    photos_left: int) -> float | None:
+    """Seconds left in a batch, from how long its deblurred photos took (skipped and failed ones are quick).
+
+    ``photos_left`` counts the current photo. A current photo slower than the ones before raises
+    the pace for the rest; before any photo is done, the current one's progress sets it.
+    """
+    if photos_left <= 0:
+        return 0.0
+    if done_seconds:
+        pace = sum(done_seconds) / len(done_seconds)
+        if current_seconds > pace:
+            pace = (sum(done_seconds) + current_seconds) / (len(done_seconds) + 1)
+    elif current_fraction > 0:
+        pace = current_seconds / current_fraction
+    else:
+        return None
+    return pace * (photos_left - 1) + max(0.0, pace - current_seconds)
+
+
 def describe_progress(elapsed: float, left: float | None) -> str:
     """'12 s elapsed · about 3 min 10 s left' (or '… almost done' once the estimate has run out)."""
     text = translate("Timing", "{elapsed} elapsed").format(elapsed=format_eta(elapsed))
