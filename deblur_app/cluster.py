@@ -94,12 +94,13 @@ def _first_line(error: BaseException) -> str:
 def plan_pool(workers: int | None, gpus_per_worker: float | None) -> PoolSize:
     """One worker per GPU (or per ``gpus_per_worker`` GPUs) where the cluster has GPUs, else one per machine.
 
-    CPU workers share the cluster's cores evenly, so one worker on one machine uses all
-    of its cores, as the local batch does.
+    The workers share the cluster's cores evenly (at most a machine's worth each, so each
+    machine can hold one), so one CPU worker on a machine uses all of its cores, as the
+    local batch does. A pool the cluster cannot hold is refused: Ray would wait for it for ever.
     """
     ray = import_ray()
     resources = ray.cluster_resources()
-    gpus, cpus = resources.get("GPU", 0), resources.get("CPU", 1)
+    gpus, cpus = resources.get("GPU", 0), int(resources.get("CPU", 1))
     nodes = _worker_nodes(ray)
     if gpus_per_worker is None:
         gpus_per_worker = 1 if gpus else 0
@@ -107,9 +108,12 @@ def plan_pool(workers: int | None, gpus_per_worker: float | None) -> PoolSize:
         raise ClusterError(f"--gpus-per-worker {gpus_per_worker:g} asks for more GPUs than the cluster has ({gpus:g})")
     if workers is None:
         workers = max(1, int(gpus // gpus_per_worker)) if gpus_per_worker else max(1, len(nodes))
-    largest_node = max((n["Resources"].get("CPU", 0) for n in nodes), default=cpus)
-    cpus_per_worker = max(1, min(largest_node, cpus // workers))
-    return PoolSize(workers, gpus_per_worker, cpus_per_worker)
+    if workers * gpus_per_worker > gpus:
+        raise ClusterError(f"{workers} workers of {gpus_per_worker:g} GPU(s) need more GPUs than the cluster has ({gpus:g})")
+    if workers > cpus:
+        raise ClusterError(f"{workers} workers need a CPU core each; the cluster has {cpus}")
+    smallest_node = min((int(n["Resources"].get("CPU", 0)) for n in nodes), default=cpus)
+    return PoolSize(workers, gpus_per_worker, max(1, min(smallest_node, cpus // workers)))
 
 
 def _worker_nodes(ray) -> list[dict]:

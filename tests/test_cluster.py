@@ -192,6 +192,8 @@ def test_the_pool_is_sized_from_the_cluster(local_ray):
     assert (two.workers, two.cpus_per_worker) == (2, 1)
     with pytest.raises(ClusterError, match="more GPUs than the cluster has"):
         plan_pool(None, 1)
+    with pytest.raises(ClusterError, match="3 workers need a CPU core each; the cluster has 2"):
+        plan_pool(3, None)  # a pool Ray would wait for for ever
 
 
 def test_a_worker_that_cannot_see_the_photos_stops_the_run_with_one_line(local_ray, tmp_path):
