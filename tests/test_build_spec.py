@@ -140,6 +140,7 @@ def test_tkinter_and_dev_tools_are_excluded(spec):
     excludes = set(made("Analysis")[0].kwargs["excludes"])
     assert {"tkinter", "_tkinter", "pytest"} <= excludes
     assert {"PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtWebEngineCore", "PySide6.QtNetwork"} <= excludes
+    assert "ray" in excludes  # the cluster extra stays out of the standalone folder
 
 
 def test_torch_lazy_internals_are_not_excluded(spec):
