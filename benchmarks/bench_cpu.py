@@ -32,7 +32,7 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from deblur_app.engine.devices import cpu_has_native_bf16  # noqa: E402
+from deblur_app.engine.devices import CPU_FEATURES, cpu_features, cpu_has_native_bf16  # noqa: E402
 from deblur_app.engine.inference import Deblurrer, EngineOptions  # noqa: E402
 from deblur_app.engine.openvino_backend import openvino_available  # noqa: E402
 from deblur_app.gui.imaging import preview_region  # noqa: E402  (numpy only: no Qt)
@@ -57,6 +57,7 @@ PATHS = [
     PathSpec("engine_bf16", "engine bf16, torch", False),
     PathSpec("ov_fp32", "engine OpenVINO fp32", True),
     PathSpec("ov_bf16", "engine OpenVINO bf16", False),
+    PathSpec("ov_int8", "engine OpenVINO int8 (NNCF)", False),
     PathSpec("default", "engine default (backend auto, precision auto)", False),
 ]
 
@@ -64,11 +65,11 @@ PATHS = [
 # ---------------------------------------------------------------- images
 
 
-def photo(height: int, width: int, seed: int = 0) -> np.ndarray:
+def photo(height: int, width: int, seed: int = 0, photos: str = PHOTOS) -> np.ndarray:
     """A sharp training photo resized/cropped to (height, width), then motion-blurred; float RGB in [0, 1]."""
     import cv2
 
-    files = sorted(glob.glob(PHOTOS))
+    files = sorted(glob.glob(photos))
     if files:
         image = cv2.cvtColor(cv2.imread(files[seed % len(files)], cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
         image = image.astype(np.float32) / 255.0
@@ -121,9 +122,12 @@ def make_runner(key: str, weights: Path):
         "engine_bf16": EngineOptions(device="cpu", precision="bf16", backend="torch"),
         "ov_fp32": EngineOptions(device="cpu", precision="fp32", backend="openvino"),
         "ov_bf16": EngineOptions(device="cpu", precision="bf16", backend="openvino"),
+        "ov_int8": EngineOptions(device="cpu", precision="int8", backend="openvino"),
         "default": EngineOptions(),
     }[key]
     engine = Deblurrer.from_checkpoint(checkpoint, options)
+    if key == "default":
+        print(f"# default path: {engine.backend} {engine.precision_name} ({engine.precision.reason})", file=sys.stderr)
     return lambda image: engine.run(image).full
 
 
@@ -132,8 +136,24 @@ def available_paths() -> list[PathSpec]:
     if not openvino_available():
         paths = [p for p in paths if not p.key.startswith("ov_")]
     if not cpu_has_native_bf16():
-        print("note: this CPU has no native bf16; bf16 rows are emulated and slow", file=sys.stderr)
+        print("note: no native bf16 (or ONEDNN_MAX_CPU_ISA caps it); bf16 rows are left out", file=sys.stderr)
+        paths = [p for p in paths if "bf16" not in p.key]
     return paths
+
+
+def describe_cpu() -> str:
+    """The CPU features that decide the fast path, and the oneDNN cap if one is set."""
+    flags = set()
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as handle:
+            flags = set(next(line for line in handle if line.startswith("flags")).split(":", 1)[1].split())
+    except (OSError, StopIteration):
+        pass
+    has = ", ".join(f"{name} {'yes' if name in flags else 'no'}" for name in CPU_FEATURES)
+    cap = os.environ.get("ONEDNN_MAX_CPU_ISA")
+    used = ", ".join(sorted(cpu_features())) or "none"
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores; {has}"
+            + (f"; ONEDNN_MAX_CPU_ISA={cap}: the app and oneDNN use {used}" if cap else ""))
 
 
 # ---------------------------------------------------------------- memory, in a fresh process per path
@@ -196,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small images, one run: a smoke test")
     parser.add_argument("--paths", nargs="*", help="only these path keys (plain is always included)")
     parser.add_argument("--no-large", action="store_true", help="skip the 12-megapixel and 1-megapixel rows")
-    parser.add_argument("--large-path", default="default", choices=("default", "engine_fp32", "engine_bf16", "ov_fp32", "ov_bf16"),
+    parser.add_argument("--large-path", default="default", choices=("default", "engine_fp32", "engine_bf16", "ov_fp32", "ov_bf16", "ov_int8"),
                         help="the engine path that runs the 12-megapixel photo (default: the default path)")
     args = parser.parse_args(argv)
     height, width = (240, 320) if args.quick else (720, 1280)
@@ -208,8 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.paths:
         paths = [p for p in paths if p.key == "plain" or p.key in args.paths]
     image = photo(height, width)
-    print(f"# {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads, native bf16: {cpu_has_native_bf16()}, "
+    print(f"# CPU: {describe_cpu()}")
+    print(f"# torch {torch.__version__}, {torch.get_num_threads()} threads, native bf16: {cpu_has_native_bf16()}, "
           f"OpenVINO: {openvino_available()}", file=sys.stderr)
 
     runners = {p.key: make_runner(p.key, args.model) for p in paths}

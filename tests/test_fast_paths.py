@@ -121,10 +121,10 @@ def cpuinfo(monkeypatch):
         text = f"processor\t: 0\nflags\t\t: fpu sse2 avx2 {flags}\n"
         monkeypatch.setattr(devices.platform, "system", lambda: "Linux")
         monkeypatch.setattr(devices, "open", lambda *a, **k: __import__("io").StringIO(text), raising=False)
-        devices.cpu_has_native_bf16.cache_clear()
+        devices.cpu_features.cache_clear()
 
     yield fake
-    devices.cpu_has_native_bf16.cache_clear()
+    devices.cpu_features.cache_clear()
 
 
 def test_auto_precision_is_bf16_only_with_native_bf16(cpuinfo):

@@ -19,16 +19,41 @@ def _version(module_name: str) -> str:
     return getattr(module, "__version__", "installed")
 
 
+def _cpu_paths(device) -> list[str]:
+    """Which backend and precision `auto` runs each installed network with, and why."""
+    from ..engine.devices import DeviceError
+    from ..engine.inference import Deblurrer, EngineOptions
+    from ..engine.openvino_backend import openvino_available
+    from ..model.checkpoints import CheckpointError, load_checkpoint
+
+    lines = []
+    for key, found in available_weights().items():
+        if found is None:
+            continue
+        try:
+            engine = Deblurrer.from_checkpoint(load_checkpoint(found.path), EngineOptions(device=str(device)))
+        except (CheckpointError, DeviceError) as error:
+            lines.append(f"  {VARIANTS[key].display_name}: cannot load ({error})")
+            continue
+        backend = "OpenVINO" if engine.backend == "openvino" else "torch"
+        lines.append(f"{VARIANTS[key].display_name} runs on {engine.device} with {backend} {engine.precision_name}: "
+                     f"{engine.precision.reason}")
+    if not openvino_available():
+        lines.append("OpenVINO is not installed: the CPU runs torch (pip install openvino onnx nncf for the fast path)")
+    return lines
+
+
 def run_info() -> int:
     import torch
 
-    from ..engine.devices import available_devices, cpu_has_native_bf16, resolve_device, resolve_precision
+    from ..engine.devices import CPU_FEATURES, available_devices, cpu_features, resolve_device
 
     device = resolve_device("auto")
     print(f"deblur-app {__version__} on Python {platform.python_version()} ({platform.platform()})")
-    print(f"devices: {', '.join(available_devices())}; auto uses {device} "
-          f"with {str(resolve_precision('auto', device)).removeprefix('torch.')} "
-          f"(CPU native bf16: {'yes' if cpu_has_native_bf16() else 'no'})")
+    print(f"devices: {', '.join(available_devices())}; auto uses {device}")
+    print("CPU features: " + ", ".join(f"{name} {'yes' if name in cpu_features() else 'no'}" for name in CPU_FEATURES))
+    for line in _cpu_paths(device):
+        print(line)
     if torch.cuda.is_available():
         print(f"  CUDA: {torch.cuda.get_device_name()}")
     print("weights:")
@@ -47,6 +72,7 @@ def run_info() -> int:
     print("versions: " + ", ".join([
         f"torch {torch.__version__}", f"numpy {_version('numpy')}", f"opencv {_version('cv2')}",
         f"pillow {_version('PIL')}", f"PySide6 {qt_version}", f"safetensors {_version('safetensors')}",
+        f"openvino {_version('openvino')}", f"nncf {_version('nncf')}",
     ]))
     sys.stdout.flush()
     return 0

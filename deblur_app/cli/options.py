@@ -31,9 +31,11 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--weights", type=Path, metavar="PATH", help="weights file to use instead of the installed ones")
     group.add_argument("--device", default="auto", choices=DEVICE_CHOICES, help="where to run (default: auto = CUDA, then MPS, then CPU)")
     group.add_argument("--precision", default="auto", choices=PRECISION_CHOICES,
-                       help="auto: bf16 on CPUs with native bf16, fp16 on CUDA, else fp32")
+                       help="auto: int8 where it was measured to keep the picture, else bf16 on CPUs with native "
+                       "bf16, fp16 on CUDA, else fp32 (deblur-app info says which and why); "
+                       "int8: fastest, CPU with OpenVINO only")
     group.add_argument("--backend", default="auto", choices=BACKEND_CHOICES,
-                       help="auto: OpenVINO on the CPU when installed (pip install deblur-app[openvino]), else torch")
+                       help="auto: OpenVINO on the CPU where installed (it is part of the default install), else torch")
     group.add_argument("--tile", type=_tile, default=None, metavar="auto|whole|N",
                        help=f"tiles for large photos: auto (the default: sized from free memory), whole (one piece; "
                        f"also 0) or N pixels, at least {MIN_TILE}")
@@ -90,4 +92,5 @@ def engine_from_args(args):
 
     checkpoint, options, name = model_from_args(args)
     engine = make_engine(checkpoint, options)
-    return engine, f"{name} on {engine.device} {engine.precision_name}"
+    backend = " with OpenVINO" if engine.backend == "openvino" else ""
+    return engine, f"{name} on {engine.device} {engine.precision_name}{backend}"

@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import os
 import platform
+from dataclasses import dataclass
 
 import torch
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
-PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16")
+PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16", "int8")
 BACKEND_CHOICES = ("auto", "torch", "openvino")
 # Working memory of one tile of a photo too large to run whole: a 12 MP photo with
 # OpenVINO bf16 then runs as 4x3 tiles of 1120x1108 (benchmarks/RESULTS.md).
@@ -55,41 +56,124 @@ def resolve_device(name: str = "auto") -> torch.device:
     raise DeviceError(f"unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)}")
 
 
+# The instruction-set extensions that decide the fast CPU path, as /proc/cpuinfo names them.
+CPU_FEATURES = ("avx2", "avx512f", "avx512_bf16", "avx512_vnni", "avx_vnni", "amx_bf16", "amx_int8")
+
+
+# What oneDNN (in torch and OpenVINO) may use when ONEDNN_MAX_CPU_ISA caps it, so that
+# the choice follows the cap (benchmarks/ use it to measure AVX2 behaviour on newer CPUs).
+ISA_CAPS = {
+    "AVX2": {"avx2"},
+    "AVX2_VNNI": {"avx2", "avx_vnni"},
+    "AVX512_CORE": {"avx2", "avx512f"},
+    "AVX512_CORE_VNNI": {"avx2", "avx512f", "avx512_vnni"},
+    "AVX512_CORE_BF16": {"avx2", "avx512f", "avx512_vnni", "avx512_bf16"},
+}
+
+
 @functools.lru_cache(maxsize=1)
-def cpu_has_native_bf16() -> bool:
-    """True on CPUs with bf16 arithmetic (AVX512_BF16 or AMX); emulated bf16 is slow."""
+def cpu_features() -> frozenset[str]:
+    """Which of CPU_FEATURES this CPU has (Linux; elsewhere none are claimed, which only costs speed),
+    within the cap of ONEDNN_MAX_CPU_ISA when that is set."""
+    found: frozenset[str] = frozenset()
     if platform.system() == "Linux":
         try:
             with open("/proc/cpuinfo", encoding="ascii", errors="ignore") as handle:
                 for line in handle:
                     if line.startswith("flags"):
-                        flags = set(line.split(":", 1)[1].split())
-                        return bool({"avx512_bf16", "amx_bf16"} & flags)
+                        found = frozenset(CPU_FEATURES) & frozenset(line.split(":", 1)[1].split())
+                        break
         except OSError:
-            return False
-    if platform.system() == "Darwin" and platform.machine() == "arm64":
-        return False  # Apple silicon CPUs run bf16 slower than fp32 in torch
-    return False
+            pass
+    cap = ISA_CAPS.get(os.environ.get("ONEDNN_MAX_CPU_ISA", "").upper())
+    return found & frozenset(cap) if cap is not None else found
 
 
-def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
-    """The compute dtype for a device; 'auto' picks the fastest that is safe there."""
+def cpu_has_native_bf16() -> bool:
+    """True on CPUs with bf16 arithmetic (AVX512_BF16 or AMX); emulated bf16 is slow.
+    (Apple silicon CPUs run bf16 slower than fp32 in torch, and report nothing here.)"""
+    return bool({"avx512_bf16", "amx_bf16"} & cpu_features())
+
+
+@dataclass(frozen=True)
+class PrecisionChoice:
+    name: str  # int8 | fp32 | bf16 | fp16
+    dtype: torch.dtype  # what torch computes in, and OpenVINO runs the layers int8 leaves in float
+    reason: str  # one line for the window and `deblur-app info`
+
+
+@dataclass(frozen=True)
+class Int8Verdict:
+    """What int8 did to the picture for one set of weights, measured by `deblur-app train check-int8`."""
+
+    hd_agreement_db: float  # PSNR of the int8 output against float32 on an HD photo
+    validation_change_db: float  # change of the mean PSNR on the validation set (negative: a loss)
+
+    def qualifies(self) -> bool:
+        return (self.hd_agreement_db >= INT8_MIN_AGREEMENT_DB
+                and self.validation_change_db >= -INT8_MAX_VALIDATION_LOSS_DB)
+
+    def describe(self) -> str:
+        return (f"int8 agrees with float32 at {self.hd_agreement_db:.1f} dB on an HD photo and changes the "
+                f"validation PSNR by {self.validation_change_db:+.2f} dB (needs >= {INT8_MIN_AGREEMENT_DB:g} dB "
+                f"and a loss <= {INT8_MAX_VALIDATION_LOSS_DB:g} dB)")
+
+
+# `auto` takes int8 only where it measurably keeps the picture (issue 14).
+INT8_MIN_AGREEMENT_DB = 45.0
+INT8_MAX_VALIDATION_LOSS_DB = 0.05
+NOT_MEASURED = "int8 has not been measured for these weights"
+
+
+def choose_precision(
+    precision: str, device: torch.device, openvino: bool = False, int8_verdict: Int8Verdict | None = None,
+    features: frozenset[str] | None = None, consider_int8: bool = True,
+) -> PrecisionChoice:
+    """The precision to run in, and why: the one place that decides what `auto` means.
+
+    ``openvino``: the OpenVINO backend will run the network (int8 needs it);
+    ``int8_verdict``: the measured effect of int8 on these weights, if any;
+    ``features``: the CPU's (default: this machine's); ``consider_int8``: False once int8 has failed.
+    """
     precision = (precision or "auto").lower()
     if precision not in PRECISION_CHOICES:
         raise DeviceError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISION_CHOICES)}")
     if precision == "fp32":
-        return torch.float32
+        return PrecisionChoice("fp32", torch.float32, "float32 was asked for")
     if precision == "bf16":
-        return torch.bfloat16
+        return PrecisionChoice("bf16", torch.bfloat16, "bf16 was asked for")
     if precision == "fp16":
         if device.type == "cpu":
             raise DeviceError("fp16 is not supported on the CPU; use bf16 or fp32")
-        return torch.float16
+        return PrecisionChoice("fp16", torch.float16, "fp16 was asked for")
+    if precision == "int8":
+        if device.type != "cpu":
+            raise DeviceError("int8 runs on the CPU only (with OpenVINO); use --device cpu")
+        return PrecisionChoice("int8", torch.float32, "int8 was asked for")
     if device.type == "cuda":
-        return torch.float16
-    if device.type == "cpu" and cpu_has_native_bf16():
-        return torch.bfloat16
-    return torch.float32
+        return PrecisionChoice("fp16", torch.float16, "fp16 on CUDA")
+    if device.type != "cpu":
+        return PrecisionChoice("fp32", torch.float32, f"float32 on {device.type}")
+    features = cpu_features() if features is None else features
+    if not consider_int8:
+        int8_note = ""
+    elif not openvino:
+        int8_note = "; int8 needs OpenVINO"
+    elif int8_verdict is None:
+        int8_note = f"; {NOT_MEASURED}"
+    elif int8_verdict.qualifies():
+        return PrecisionChoice("int8", torch.float32, int8_verdict.describe())
+    else:
+        int8_note = f"; {int8_verdict.describe()}"
+    native = sorted({"avx512_bf16", "amx_bf16"} & features)
+    if native:
+        return PrecisionChoice("bf16", torch.bfloat16, f"the CPU computes bf16 natively ({', '.join(native)}){int8_note}")
+    return PrecisionChoice("fp32", torch.float32, f"the CPU has no native bf16{int8_note}")
+
+
+def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
+    """The compute dtype for a device; 'auto' picks the fastest float type that is safe there."""
+    return choose_precision(precision, device).dtype
 
 
 def resolve_backend(name: str, device: torch.device) -> str:

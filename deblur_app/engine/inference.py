@@ -18,7 +18,7 @@ import torch
 
 from ..model.checkpoints import Checkpoint
 from ..model.mimo_unet import MIMOUNet, ResBlock
-from .devices import memory_budget_bytes, resolve_backend, resolve_device, resolve_precision
+from .devices import PrecisionChoice, choose_precision, memory_budget_bytes, resolve_backend, resolve_device
 from .progress import CancelCheck, Progress, ProgressCallback, raise_if_cancelled
 from .tiling import ALIGN, FROM_OPTIONS, MIN_TILE, Stitcher, Tile, plan_tiles, round_up
 
@@ -27,7 +27,7 @@ from .tiling import ALIGN, FROM_OPTIONS, MIN_TILE, Stitcher, Tile, plan_tiles, r
 # model for a whole 1280x720 image on the CPU, rounded up: torch fp32 1430,
 # torch bf16 910, OpenVINO fp32 825, OpenVINO bf16 520 (fp16: CUDA, as bf16).
 BYTES_PER_PIXEL = {torch.float32: 1500, torch.bfloat16: 1000, torch.float16: 1000}
-OPENVINO_BYTES_PER_PIXEL = {torch.float32: 900, torch.bfloat16: 600}
+OPENVINO_BYTES_PER_PIXEL = {torch.float32: 900, torch.bfloat16: 600, "int8": 900}
 
 _OutOfMemory = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
 
@@ -44,7 +44,7 @@ class EngineError(Exception):
 @dataclass
 class EngineOptions:
     device: str = "auto"
-    precision: str = "auto"  # auto | fp32 | bf16 | fp16
+    precision: str = "auto"  # auto | fp32 | bf16 | fp16 | int8 (devices.choose_precision says what auto means)
     # defaults for run() when it is not given them (tiling.parse_tile's vocabulary)
     tile: int | None = None  # None: auto (sized from free memory); 0: whole image; N: N-pixel tiles
     ensemble: bool = False  # 8-way dihedral self-ensemble
@@ -104,13 +104,29 @@ class Deblurrer:
     def __init__(self, model: MIMOUNet, options: EngineOptions | None = None) -> None:
         self.options = options or EngineOptions()
         self.device = resolve_device(self.options.device)
-        self.dtype = resolve_precision(self.options.precision, self.device)
         memory_format = torch.channels_last if self.device.type in ("cpu", "cuda") else torch.contiguous_format
         self._memory_format = memory_format
         self.model = model.eval().to(self.device, memory_format=memory_format)
         self.model.lean_fusion = True
         self.backend = resolve_backend(self.options.backend, self.device)
+        self.precision = self._choose_precision()
+        self.dtype = self.precision.dtype
         self._openvino = None  # built on first use: the ONNX export takes seconds the first time
+        self._pending_notes: list[str] = []  # for the first result: what changed since the choice
+
+    def _choose_precision(self) -> PrecisionChoice:
+        openvino = self.backend == "openvino"
+        verdict = None
+        if openvino and (self.options.precision or "auto").lower() == "auto":
+            from .openvino_backend import find_int8_verdict
+
+            verdict = find_int8_verdict(self.model)
+        choice = choose_precision(self.options.precision, self.device, openvino=openvino, int8_verdict=verdict)
+        if choice.name == "int8" and not openvino:
+            fallback = choose_precision("auto", self.device, consider_int8=False)
+            return PrecisionChoice(fallback.name, fallback.dtype,
+                                   f"int8 needs the OpenVINO backend, which is not in use; {fallback.reason}")
+        return choice
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Checkpoint, options: EngineOptions | None = None) -> "Deblurrer":
@@ -118,12 +134,12 @@ class Deblurrer:
 
     @property
     def precision_name(self) -> str:
-        return {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[self.dtype]
+        return self.precision.name
 
     def auto_tile_size(self, height: int, width: int) -> int:
         """0 (whole image) when it fits the memory budget, else the largest tile that does."""
         table = OPENVINO_BYTES_PER_PIXEL if self.backend == "openvino" else BYTES_PER_PIXEL
-        per_pixel = table[self.dtype]
+        per_pixel = table["int8" if self.precision.name == "int8" and self.backend == "openvino" else self.dtype]
         if height * width * per_pixel <= memory_budget_bytes(self.device):
             return 0
         side = int(math.sqrt(memory_budget_bytes(self.device, tiled=True) / per_pixel))
@@ -159,6 +175,8 @@ class Deblurrer:
             full=unset, half=unset, quarter=unset, passes=len(passes),
             device=str(self.device), precision=self.precision_name, backend=self.backend,
         )
+        result.notes.extend(self._pending_notes)
+        self._pending_notes.clear()
         done, tiles_done = 0, 0
         max_tile = max(pad_h, pad_w)
         while queue:
@@ -222,17 +240,33 @@ class Deblurrer:
 
     def _openvino_runner(self, result: DeblurResult):
         if self._openvino is None:
-            from .openvino_backend import OpenVinoRunner, OpenVinoUnavailable
+            from .openvino_backend import Int8Unavailable, OpenVinoRunner, OpenVinoUnavailable, shipped_int8_plan
 
             try:
-                self._openvino = OpenVinoRunner(self.model, self.dtype)
+                if self.precision.name == "int8":
+                    try:
+                        self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan())
+                    except Int8Unavailable as error:  # never an error: the float path runs instead
+                        self._leave_int8(f"int8 unavailable ({error})", result, openvino=True)
+                if self._openvino is None:
+                    self._openvino = OpenVinoRunner(self.model, self.dtype)
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
                     raise EngineError(str(error)) from None
                 self.backend = result.backend = "torch"  # auto: carry on with torch
                 result.notes.append(f"OpenVINO unavailable, using torch: {error}")
+                if self.precision.name == "int8":
+                    self._leave_int8("int8 needs OpenVINO", result, openvino=False)
                 return None
         return self._openvino
+
+    def _leave_int8(self, why: str, result: DeblurResult, openvino: bool) -> None:
+        """Run the float precision `auto` would pick without int8, and say so."""
+        fallback = choose_precision("auto", self.device, openvino=openvino, consider_int8=False)
+        self.precision = PrecisionChoice(fallback.name, fallback.dtype, f"{why}; {fallback.reason}")
+        self.dtype = fallback.dtype
+        result.precision = fallback.name
+        result.notes.append(f"{why}; running {fallback.name} instead")
 
     def _forward(self, x: torch.Tensor, result: DeblurResult, cancel: CancelCheck | None = None) -> list[torch.Tensor]:
         if self.backend == "openvino":

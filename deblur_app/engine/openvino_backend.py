@@ -21,17 +21,23 @@ from __future__ import annotations
 import copy
 import hashlib
 import importlib.util
+import json
 import os
+import shutil
 import tempfile
 import warnings
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
 from ..housekeeping import keep_newest
 from ..model.mimo_unet import MIMOUNet
+from ..resources import resource_path, user_data_dir
+from .devices import Int8Verdict
 from .progress import CancelCheck, Cancelled
 
 OPSET = 17
@@ -41,6 +47,9 @@ OUTPUT_NAMES = ("quarter", "half", "full")
 MAX_COMPILED_SHAPES = 4
 CANCEL_POLL_MS = 100
 _HINTS = {torch.float32: "f32", torch.bfloat16: "bf16"}
+# under resources/: the calibration crops and the measured int8 verdicts that ship with the app
+CALIBRATION_FILE = ("int8", "calibration.npz")
+VERDICTS_FILE = ("int8", "verdicts.json")
 
 
 class OpenVinoUnavailable(Exception):
@@ -138,7 +147,8 @@ def _prune_compiled(folder: Path) -> None:
 class OpenVinoRunner:
     """Runs (1, 3, H, W) float32 tensors through OpenVINO on the CPU; returns the three outputs."""
 
-    def __init__(self, model: MIMOUNet, dtype: torch.dtype, cache_dir: Path | None = None) -> None:
+    def __init__(self, model: MIMOUNet, dtype: torch.dtype, cache_dir: Path | None = None,
+                 int8: Int8Plan | None = None) -> None:
         if dtype not in _HINTS:
             raise OpenVinoUnavailable(f"OpenVINO on the CPU runs fp32 or bf16, not {dtype}")
         try:
@@ -154,6 +164,10 @@ class OpenVinoRunner:
         except OSError as error:  # an unwritable cache folder: under 'auto' the torch path takes over
             raise OpenVinoUnavailable(f"cannot use the cache folder {folder} ({error.strerror or error})") from None
         self._network = self._core.read_model(str(self._onnx_path))
+        if int8 is not None:
+            # the layers int8 leaves in float (pixel inputs, outputs) run in float32
+            self.precision_hint = "f32"
+            self._network = quantized_network(self._core, self._network, model, folder, int8)
         self._cache_dir = folder / "compiled"
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
 
@@ -188,3 +202,185 @@ class OpenVinoRunner:
                 self._compiled.pop(tuple(pixels.shape[-2:]), None)  # a fresh request next time
                 raise Cancelled("cancelled")
         return [torch.from_numpy(request.get_output_tensor(i).data.copy()) for i in range(len(compiled.outputs))]
+
+
+# ---------------------------------------------------------------- int8
+
+
+# Kept in float32 by the int8 path, as regular expressions on OpenVINO's node
+# names: the convolutions that read image pixels (as in the bf16 path) and
+# those that produce the output images, the downscaled input images and the
+# additions of input and correction that make the outputs. By default NNCF
+# quantises those additions too, which alone limits agreement to 34 dB: the
+# picture itself would go through 8 bits with a range set by the calibration.
+PIXEL_AND_OUTPUT_LAYERS = (
+    r".*/feat_extract\.0/.*", r".*/SCM[12]/main/main\.0/.*",
+    r".*/feat_extract\.5/.*", r".*/ConvsOut\.[01]/.*",
+    r"/Resize(_1)?", r"(quarter|half|full)",
+)
+
+
+@dataclass(frozen=True)
+class Int8Settings:
+    """How NNCF quantises the network (benchmarks/int8_search.py compares the choices)."""
+
+    preset: str = "mixed"  # performance: symmetric activations; mixed: asymmetric activations
+    keep_float: tuple[str, ...] = PIXEL_AND_OUTPUT_LAYERS
+    subset_size: int = 64  # calibration crops used, at most
+    overflow_fix: str = "enable"  # 7-bit weights: no int16 saturation on CPUs without VNNI
+    fast_bias_correction: bool = True
+    # a RangeEstimatorParametersSet name, "" for NNCF's default (min/max: 44 dB on the HD photo, 47 dB without outliers)
+    activation_ranges: str = "MEAN_NO_OUTLIERS_MINMAX"
+
+    def digest(self) -> str:
+        return hashlib.sha256(repr(self).encode()).hexdigest()[:12]
+
+
+def _advanced_parameters(settings: Int8Settings):
+    from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
+    from nncf.quantization.range_estimator import RangeEstimatorParametersSet
+
+    extra = {}
+    if settings.activation_ranges:
+        extra["activations_range_estimator_params"] = getattr(RangeEstimatorParametersSet, settings.activation_ranges)
+    return AdvancedQuantizationParameters(overflow_fix=OverflowFix(settings.overflow_fix), **extra)
+
+
+def quantize_int8(network, calibration: np.ndarray, settings: Int8Settings = Int8Settings()):
+    """``network`` (an OpenVINO model) with int8 convolutions, calibrated on ``calibration``.
+
+    ``calibration`` is an (N, 3, H, W) float32 array of blurry photos in [0, 1].
+    Raises Int8Unavailable when NNCF is missing or the quantisation fails.
+    """
+    try:
+        import nncf
+    except ImportError as error:
+        raise Int8Unavailable(f"NNCF is not installed ({error})") from None
+    samples = [calibration[i : i + 1] for i in range(len(calibration))]
+    try:
+        return nncf.quantize(
+            network, nncf.Dataset(samples),
+            preset=nncf.QuantizationPreset(settings.preset),
+            subset_size=min(settings.subset_size, len(samples)),
+            fast_bias_correction=settings.fast_bias_correction,
+            ignored_scope=nncf.IgnoredScope(patterns=list(settings.keep_float), validate=False),
+            advanced_parameters=_advanced_parameters(settings),
+        )
+    except Exception as error:  # NNCF raises many kinds; under 'auto' the float path takes over
+        raise Int8Unavailable(f"the int8 quantisation failed ({str(error).splitlines()[0][:200]})") from None
+
+
+class Int8Unavailable(OpenVinoUnavailable):
+    """No int8 model: NNCF missing, no usable calibration file, or a failed quantisation."""
+
+
+@dataclass(frozen=True)
+class Int8Plan:
+    """What the int8 model is made from: calibration crops (an .npz of `deblur-app train make-calibration`) and settings."""
+
+    calibration: Path
+    settings: Int8Settings = Int8Settings()
+
+
+def shipped_int8_plan() -> Int8Plan:
+    return Int8Plan(resource_path(*CALIBRATION_FILE))
+
+
+def load_calibration(path: Path) -> np.ndarray:
+    """The calibration crops as (N, 3, H, W) float32 in [0, 1]; Int8Unavailable if missing or malformed."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            crops = data["crops"]
+    except (OSError, KeyError, ValueError) as error:
+        raise Int8Unavailable(f"no usable int8 calibration file {path} ({error})") from None
+    if crops.dtype != np.uint8 or crops.ndim != 4 or crops.shape[-1] != 3 or not len(crops):
+        raise Int8Unavailable(f"{path}: expected (N, H, W, 3) uint8 crops, got {crops.dtype} {crops.shape}")
+    return np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
+
+
+def int8_key(model: MIMOUNet, plan: Int8Plan) -> str:
+    """Names one int8 model: the weights (not the torch version), the calibration crops and the settings."""
+    digest = hashlib.sha256(f"int8/{plan.settings.digest()}".encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+    try:
+        digest.update(Path(plan.calibration).read_bytes())
+    except OSError as error:
+        raise Int8Unavailable(f"no int8 calibration file {plan.calibration} ({error.strerror or error})") from None
+    return digest.hexdigest()[:20]
+
+
+def quantized_network(core, network, model: MIMOUNet, folder: Path, plan: Int8Plan):
+    """The int8 model for these weights: quantised on first use, then read from the cache folder."""
+    key = int8_key(model, plan)
+    path = folder / f"mimo-unet-int8-{key}.xml"
+    keep_newest((p for p in folder.glob("mimo-unet-int8-*.xml") if p != path), KEPT_EXPORTS - 1)
+    for stale in folder.glob("mimo-unet-int8-*.bin"):
+        if not stale.with_suffix(".xml").exists() and stale != path.with_suffix(".bin"):
+            stale.unlink(missing_ok=True)
+    if path.exists() and path.with_suffix(".bin").exists():
+        os.utime(path)
+        return core.read_model(str(path))
+    quantized = quantize_int8(network.clone(), load_calibration(plan.calibration), plan.settings)
+    import openvino
+
+    temp = Path(tempfile.mkdtemp(prefix=".int8.", dir=folder))
+    try:
+        openvino.save_model(quantized, str(temp / "model.xml"), compress_to_fp16=False)
+        os.replace(temp / "model.bin", path.with_suffix(".bin"))
+        os.replace(temp / "model.xml", path)  # last: its presence means the pair is complete
+    except OSError as error:
+        raise Int8Unavailable(f"cannot cache the int8 model in {folder} ({error.strerror or error})") from None
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+    return quantized
+
+
+# ---------------------------------------------------------------- measured verdicts
+
+
+def verdict_files() -> list[Path]:
+    """Shipped measurements first, then the user's own (`deblur-app train check-int8`)."""
+    return [resource_path(*VERDICTS_FILE), user_verdicts_file()]
+
+
+def user_verdicts_file() -> Path:
+    return user_data_dir() / "int8-verdicts.json"
+
+
+def find_int8_verdict(model: MIMOUNet, plan: Int8Plan | None = None) -> Int8Verdict | None:
+    """The measured effect of int8 on these weights, if anyone measured it; None otherwise."""
+    plan = plan or shipped_int8_plan()
+    try:
+        key = int8_key(model, plan)
+    except Int8Unavailable:
+        return None
+    found = None
+    for path in verdict_files():
+        record = _read_verdicts(path).get(key)
+        if isinstance(record, dict):
+            try:
+                found = Int8Verdict(float(record["hd_agreement_db"]), float(record["validation_change_db"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+    return found
+
+
+def _read_verdicts(path: Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def record_int8_verdict(path: Path, key: str, verdict: Int8Verdict, details: dict) -> None:
+    """Add one measurement to a verdicts file (written atomically)."""
+    data = _read_verdicts(path)
+    data[key] = {"hd_agreement_db": round(verdict.hd_agreement_db, 2),
+                 "validation_change_db": round(verdict.validation_change_db, 4), **details}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(temp, path)

@@ -408,6 +408,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
 
     def _on_model_loaded(self, model: LoadedModel) -> None:
         self.device_label.setText(f"Device: {model.device.upper()} ({model.precision})")
+        self.device_label.setToolTip(f"Runs in {model.precision} because {model.precision_reason}")
 
     def _show_zoom(self, zoom: float) -> None:
         self.statusBar().show_zoom(zoom * 100 * self.devicePixelRatioF(), self.viewers.fitted())

@@ -27,7 +27,7 @@ def _tile_words(words: str) -> str:
 
 def _percent(value: int) -> int:
     return min(100, max(0, value))
-PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
 
 
 class _Setting:

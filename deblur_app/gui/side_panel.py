@@ -32,8 +32,9 @@ DEVICE_LABELS = {"auto": QT_TRANSLATE_NOOP("SidePanel", "Auto"), "cpu": QT_TRANS
                  "mps": QT_TRANSLATE_NOOP("SidePanel", "MPS (Apple GPU)")}
 PRECISIONS = {
     "auto": (QT_TRANSLATE_NOOP("SidePanel", "Auto (fastest)"),
-             QT_TRANSLATE_NOOP("SidePanel", "bf16 on CPUs that compute it natively, fp16 on NVIDIA GPUs, "
-                                            "else fp32; differences from exact are far below what 8-bit photos show")),
+             QT_TRANSLATE_NOOP("SidePanel", "int8 where it was measured to keep the picture, else bf16 on CPUs "
+                                            "that compute it natively, fp16 on NVIDIA GPUs, else fp32; the Device "
+                                            "label's tip says which and why")),
     "fp32": (QT_TRANSLATE_NOOP("SidePanel", "Exact (fp32)"),
              QT_TRANSLATE_NOOP("SidePanel", "Full float32, as the paper's code: slower, bit-for-bit reproducible")),
     "bf16": (QT_TRANSLATE_NOOP("SidePanel", "bf16"),
@@ -41,6 +42,9 @@ PRECISIONS = {
                                             "slow elsewhere")),
     "fp16": (QT_TRANSLATE_NOOP("SidePanel", "fp16 (GPU)"),
              QT_TRANSLATE_NOOP("SidePanel", "float16 on a GPU; a result that overflows is redone in fp32")),
+    "int8": (QT_TRANSLATE_NOOP("SidePanel", "Fastest (int8)"),
+             QT_TRANSLATE_NOOP("SidePanel", "8-bit integers with OpenVINO on the CPU: fastest, slightly less exact; "
+                                            "the first run calibrates once for these weights")),
 }
 
 

@@ -95,6 +95,7 @@ class LoadedModel:
     metadata: dict[str, str]
     device: str
     precision: str
+    precision_reason: str = ""  # why auto (or a fallback) runs this precision
 
 
 @dataclass
@@ -212,6 +213,7 @@ class EngineWorker(EngineSignals):
                 LoadedModel(
                     checkpoint.variant.key, checkpoint.variant.display_name, checkpoint.path,
                     _provenance(checkpoint), dict(checkpoint.metadata), str(engine.device), engine.precision_name,
+                    engine.precision.reason,
                 )
             )
             self.status.emit(self.tr("{model} ready on {device}").format(model=name, device=engine.device))

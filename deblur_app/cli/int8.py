@@ -1,0 +1,153 @@
+"""deblur-app train make-calibration / check-int8: the data and the measurement behind the int8 path.
+
+The engine may not import the training package, so the calibration crops are
+made here, from the allowed training photos blurred by the project's own
+synthesis, and shipped as a small file (resources/int8/calibration.npz).
+`check-int8` measures what int8 does to the picture for one set of weights
+and records it; `--precision auto` takes int8 only for weights with a
+record that meets the rule in engine.devices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+
+ACTIONS = ("make-calibration", "check-int8")
+HD = (720, 1280)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from ..resources import resource_path
+    from ..training.calibration import CALIBRATION_COUNT, CALIBRATION_CROP
+
+    parser = argparse.ArgumentParser(prog="deblur-app train", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    actions = parser.add_subparsers(dest="action", required=True)
+    make = actions.add_parser("make-calibration", help="blurry crops of the training photos for the int8 calibration")
+    make.add_argument("--photos", type=Path, required=True,
+                      help="sharp training photos (the train/ folder of 'train prepare-photos'; never evaluation photos)")
+    make.add_argument("--out", type=Path, default=resource_path("int8", "calibration.npz"))
+    make.add_argument("--count", type=int, default=CALIBRATION_COUNT)
+    make.add_argument("--crop", type=int, default=CALIBRATION_CROP)
+    make.add_argument("--seed", type=int, default=0)
+    check = actions.add_parser("check-int8", help="measure int8 against float32 and record whether auto may use it")
+    check.add_argument("--weights", type=Path, help="weights file (default: the installed MIMO-UNet weights)")
+    check.add_argument("--photos", type=Path, required=True,
+                       help="validation photos; the first becomes the 1280x720 test photo, blurred synthetically")
+    check.add_argument("--valset", type=Path, required=True, help="validation set (.npz of 'train make-valset')")
+    check.add_argument("--limit", type=int, help="use this many validation crops only (evenly spaced)")
+    check.add_argument("--out", type=Path, help="verdicts file to add the result to (default: your user data folder; "
+                       "resources/int8/verdicts.json ships with the app)")
+    return parser
+
+
+def int8_main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return make_calibration(args) if args.action == "make-calibration" else check_int8(args)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"deblur-app: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def make_calibration(args) -> int:
+    from ..training.calibration import make_calibration_crops
+
+    crops, sources = make_calibration_crops(args.photos, count=args.count, crop=args.crop, seed=args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    temp = args.out.with_name(f".{args.out.stem}.tmp.npz")
+    np.savez_compressed(temp, crops=crops, sources=np.array(sources))
+    temp.replace(args.out)
+    print(f"{args.out}: {len(crops)} crops of {args.crop}x{args.crop} from {len(set(sources))} photos of "
+          f"{args.photos} ({args.out.stat().st_size / 1e6:.1f} MB); sources:")
+    for source in sorted(set(sources)):
+        print(f"  {source}")
+    return EXIT_OK
+
+
+def hd_test_photo(folder: Path) -> tuple[np.ndarray, str]:
+    """The first photo of the folder, scaled and cropped to 1280x720, with synthetic camera shake."""
+    import cv2
+
+    from ..training import blur
+    from ..training.data import load_rgb_u8, photo_files
+
+    files = photo_files(folder)
+    if not files:
+        raise FileNotFoundError(f"{folder}: no photos")
+    sharp = load_rgb_u8(files[0])
+    scale = max(HD[0] / sharp.shape[0], HD[1] / sharp.shape[1])
+    size = (max(HD[1], round(sharp.shape[1] * scale)), max(HD[0], round(sharp.shape[0] * scale)))
+    sharp = cv2.resize(sharp, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    top, left = (sharp.shape[0] - HD[0]) // 2, (sharp.shape[1] - HD[1]) // 2
+    sharp = np.ascontiguousarray(sharp[top : top + HD[0], left : left + HD[1]])
+    rng = np.random.default_rng(0)
+    blurry = blur.degrade_with_kernel(sharp, blur.trajectory_kernel(rng, size=15), rng)
+    return blurry.astype(np.float32) / 255.0, files[0].name
+
+
+def check_int8(args) -> int:
+    from ..engine.devices import Int8Verdict, cpu_features
+    from ..engine.inference import EngineOptions
+    from ..engine.openvino_backend import (
+        int8_key, openvino_available, record_int8_verdict, shipped_int8_plan, user_verdicts_file,
+    )
+    from ..jobs import JobError, load_model, make_engine
+    from ..training.data import ValidationSet
+    from ..training.metrics import psnr
+
+    if not openvino_available():
+        print("deblur-app: check-int8 needs OpenVINO (pip install deblur-app)", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        checkpoint = load_model(None, args.weights)
+        engines = {name: make_engine(checkpoint, EngineOptions(device="cpu", precision=name, backend="openvino", tile=0))
+                   for name in ("fp32", "int8")}
+    except JobError as error:
+        print(f"deblur-app: {error}", file=sys.stderr)
+        return EXIT_FAILED
+    photo, photo_name = hd_test_photo(args.photos)
+    outputs, seconds = {}, {}
+    for name, engine in engines.items():
+        engine.run(photo[:64, :64])  # builds (int8: quantises) the model outside the timing
+        started = time.perf_counter()
+        outputs[name] = engine.run(photo).full
+        seconds[name] = time.perf_counter() - started
+    if engines["int8"].precision_name != "int8":
+        print(f"deblur-app: no int8 model: {engines['int8'].precision.reason}", file=sys.stderr)
+        return EXIT_FAILED
+    agreement = psnr(outputs["int8"], outputs["fp32"])
+    largest = float(np.abs(outputs["int8"] - outputs["fp32"]).max())
+    print(f"1280x720 {photo_name}: int8 {seconds['int8']:.2f} s, float32 {seconds['fp32']:.2f} s; "
+          f"agreement {agreement:.2f} dB, largest pixel error {largest:.4f}")
+    valset = ValidationSet.load(args.valset).subset(args.limit)
+    scores = {name: [] for name in engines}
+    for blurry_u8, sharp_u8 in zip(valset.blurry, valset.sharp):
+        blurry, sharp = blurry_u8.astype(np.float32) / 255.0, sharp_u8.astype(np.float32) / 255.0
+        for name, engine in engines.items():
+            scores[name].append(psnr(engine.run(blurry).full, sharp))
+    means = {name: float(np.mean(values)) for name, values in scores.items()}
+    verdict = Int8Verdict(agreement, means["int8"] - means["fp32"])
+    print(f"validation set {args.valset.name} ({len(valset.names)} crops): float32 {means['fp32']:.3f} dB, "
+          f"int8 {means['int8']:.3f} dB ({verdict.validation_change_db:+.3f} dB)")
+    print(("auto may use int8: " if verdict.qualifies() else "auto keeps float: ") + verdict.describe())
+    import openvino
+
+    out = args.out or user_verdicts_file()
+    record_int8_verdict(out, int8_key(checkpoint.build(lean_fusion=True), shipped_int8_plan()), verdict, {
+        "weights": checkpoint.path.name, "hd_photo": photo_name, "largest_error": round(largest, 4),
+        "valset": f"{args.valset.name} ({len(valset.names)} crops)", "openvino": openvino.__version__,
+        "cpu": f"{platform.machine()} {' '.join(sorted(cpu_features()))}",
+        "date": datetime.date.today().isoformat(),
+    })
+    print(f"recorded in {out}")
+    return EXIT_OK

@@ -1,0 +1,160 @@
+"""The int8 path: what auto picks and why, the quantised model's agreement, and the fallbacks."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from deblur_app.engine import openvino_backend
+from deblur_app.engine.devices import (
+    INT8_MAX_VALIDATION_LOSS_DB, INT8_MIN_AGREEMENT_DB, Int8Verdict, choose_precision,
+)
+from deblur_app.engine.inference import Deblurrer, EngineOptions
+from deblur_app.model.checkpoints import load_checkpoint
+
+REPO = Path(__file__).resolve().parent.parent
+WEIGHTS = REPO / "weights" / "mimo-unet.safetensors"
+SHIPPED_CALIBRATION = REPO / "resources" / "int8" / "calibration.npz"
+CPU = torch.device("cpu")
+AVX2 = frozenset({"avx2"})
+AVX2_VNNI = frozenset({"avx2", "avx_vnni"})
+AVX512_BF16 = frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16"})
+AMX = frozenset({"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_int8"})
+GOOD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB + 1, validation_change_db=-0.01)
+BLURS_HD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB - 0.1, validation_change_db=0.0)
+LOSES_ON_VALSET = Int8Verdict(hd_agreement_db=60.0, validation_change_db=-(INT8_MAX_VALIDATION_LOSS_DB + 0.01))
+needs_openvino = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+
+
+# ---------------------------------------------------------------- auto's choice (mocked CPU features)
+
+
+@pytest.mark.parametrize("features, float_choice", [
+    (AVX2, "fp32"), (AVX2_VNNI, "fp32"), (AVX512_BF16, "bf16"), (AMX, "bf16"), (frozenset(), "fp32"),
+])
+def test_auto_takes_int8_only_where_it_was_measured_to_keep_the_picture(features, float_choice):
+    def auto(verdict, openvino=True):
+        return choose_precision("auto", CPU, openvino=openvino, int8_verdict=verdict, features=features)
+
+    assert auto(GOOD).name == "int8"
+    assert "45 dB" in auto(GOOD).reason and f"{GOOD.hd_agreement_db:.1f} dB" in auto(GOOD).reason
+    for verdict in (None, BLURS_HD, LOSES_ON_VALSET):
+        choice = auto(verdict)
+        assert choice.name == float_choice, verdict
+        assert choice.dtype == (torch.bfloat16 if float_choice == "bf16" else torch.float32)
+    assert "not been measured" in auto(None).reason
+    assert f"{BLURS_HD.hd_agreement_db:.1f} dB" in auto(BLURS_HD).reason
+    assert f"{LOSES_ON_VALSET.validation_change_db:+.2f} dB" in auto(LOSES_ON_VALSET).reason
+    assert ("natively" in auto(None).reason) == (float_choice == "bf16")
+    assert auto(GOOD, openvino=False).name == float_choice  # int8 runs only on OpenVINO
+    assert "needs OpenVINO" in auto(GOOD, openvino=False).reason
+
+
+def test_the_rule_is_at_the_thresholds():
+    assert Int8Verdict(45.0, -0.05).qualifies()
+    assert not Int8Verdict(44.99, 0.0).qualifies()
+    assert not Int8Verdict(50.0, -0.051).qualifies()
+
+
+def test_explicit_precisions_are_kept_and_int8_is_cpu_only():
+    assert choose_precision("int8", CPU, openvino=True, features=AVX2).name == "int8"
+    assert choose_precision("fp32", CPU, openvino=True, int8_verdict=GOOD).name == "fp32"
+    assert choose_precision("auto", torch.device("cuda"), int8_verdict=GOOD).name == "fp16"
+    with pytest.raises(Exception, match="CPU only"):
+        choose_precision("int8", torch.device("cuda"))
+
+
+def test_verdicts_are_found_per_weights_calibration_and_settings(small_model, tmp_path, monkeypatch):
+    calibration = tmp_path / "calibration.npz"
+    np.savez_compressed(calibration, crops=np.zeros((2, 32, 32, 3), np.uint8))
+    plan = openvino_backend.Int8Plan(calibration)
+    verdicts = tmp_path / "verdicts.json"
+    monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [tmp_path / "none.json", verdicts])
+    assert openvino_backend.find_int8_verdict(small_model, plan) is None
+    key = openvino_backend.int8_key(small_model, plan)
+    openvino_backend.record_int8_verdict(verdicts, key, GOOD, {"weights": "test"})
+    assert openvino_backend.find_int8_verdict(small_model, plan) == GOOD
+    assert json.loads(verdicts.read_text())[key]["weights"] == "test"
+    other = openvino_backend.Int8Plan(calibration, openvino_backend.Int8Settings(preset="performance"))
+    assert openvino_backend.find_int8_verdict(small_model, other) is None  # other settings: not measured
+    np.savez_compressed(calibration, crops=np.ones((2, 32, 32, 3), np.uint8))
+    assert openvino_backend.find_int8_verdict(small_model, plan) is None  # other crops: not measured
+
+
+@needs_openvino
+def test_engine_auto_runs_int8_for_recorded_weights_and_says_why(small_model, tmp_path, monkeypatch):
+    calibration = tmp_path / "calibration.npz"
+    np.savez_compressed(calibration, crops=np.zeros((2, 32, 32, 3), np.uint8))
+    plan = openvino_backend.Int8Plan(calibration)
+    monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: plan)
+    verdicts = tmp_path / "verdicts.json"
+    monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [verdicts])
+    options = EngineOptions(device="cpu", backend="openvino")
+    assert Deblurrer(small_model, options).precision_name in ("fp32", "bf16")
+    openvino_backend.record_int8_verdict(verdicts, openvino_backend.int8_key(small_model, plan), GOOD, {})
+    engine = Deblurrer(small_model, options)
+    assert engine.precision_name == "int8" and "agrees with float32" in engine.precision.reason
+    assert Deblurrer(small_model, EngineOptions(device="cpu", backend="torch")).precision_name != "int8"
+
+
+# ---------------------------------------------------------------- fallbacks: a note, never an error
+
+
+@needs_openvino
+@pytest.mark.parametrize("problem", ["missing", "malformed", "quantisation fails"])
+def test_int8_without_a_usable_calibration_falls_back_with_a_note(small_model, photo_like, tmp_path, monkeypatch, problem):
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "cache")
+    calibration = tmp_path / "calibration.npz"
+    if problem == "malformed":
+        np.savez_compressed(calibration, crops=np.zeros((2, 32, 32), np.float32))
+    if problem == "quantisation fails":
+        np.savez_compressed(calibration, crops=np.zeros((2, 32, 32, 3), np.uint8))
+
+        def broken(*args, **kwargs):
+            raise openvino_backend.Int8Unavailable("the int8 quantisation failed (simulated)")
+
+        monkeypatch.setattr(openvino_backend, "quantize_int8", broken)
+    monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: openvino_backend.Int8Plan(calibration))
+    image = photo_like(64, 96, seed=3)
+    engine = Deblurrer(small_model, EngineOptions(device="cpu", precision="int8", tile=0, backend="openvino"))
+    result = engine.run(image)
+    assert result.precision in ("fp32", "bf16") and engine.precision_name == result.precision
+    assert any(note.startswith("int8 unavailable") for note in result.notes), result.notes
+    assert "int8 unavailable" in engine.precision.reason
+    exact = Deblurrer(small_model, EngineOptions(device="cpu", precision=result.precision, tile=0, backend="openvino"))
+    assert np.abs(result.full - exact.run(image).full).max() < 1e-6  # the float path's own result
+    assert not engine.run(image).notes  # said once
+
+
+def test_int8_without_openvino_runs_torch_float_with_a_reason(small_model, monkeypatch):
+    monkeypatch.setattr(openvino_backend, "openvino_available", lambda: False)
+    engine = Deblurrer(small_model, EngineOptions(device="cpu", precision="int8"))
+    assert engine.backend == "torch" and engine.precision_name in ("fp32", "bf16")
+    assert "int8 needs the OpenVINO backend" in engine.precision.reason
+
+
+# ---------------------------------------------------------------- the real quantisation
+
+
+@needs_openvino
+@pytest.mark.slow
+def test_int8_model_agrees_with_float32_above_the_threshold(tmp_path, monkeypatch):
+    pytest.importorskip("nncf")
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
+    with np.load(SHIPPED_CALIBRATION) as data:
+        crops = data["crops"]
+    calibration = tmp_path / "few.npz"  # every other shipped crop, a few of them: a short test
+    np.savez_compressed(calibration, crops=crops[0:16:2])
+    monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: openvino_backend.Int8Plan(calibration))
+    # two crops the calibration did not see, side by side: real photos with synthetic shake
+    image = np.concatenate([crops[1], crops[3]], axis=1).astype(np.float32) / 255.0
+    model = load_checkpoint(WEIGHTS).build(lean_fusion=True).eval()
+    options = EngineOptions(device="cpu", tile=0, backend="openvino")
+    reference = Deblurrer(model, EngineOptions(**{**options.__dict__, "precision": "fp32"})).run(image).full
+    result = Deblurrer(model, EngineOptions(**{**options.__dict__, "precision": "int8"})).run(image)
+    assert result.precision == "int8", result.notes
+    psnr = 10 * np.log10(1.0 / np.mean((result.full.astype(np.float64) - reference) ** 2))
+    assert psnr >= INT8_MIN_AGREEMENT_DB, psnr
+    assert list(tmp_path.glob("mimo-unet-int8-*.xml")), "the int8 model is cached"
