@@ -26,17 +26,20 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from bench_cpu import agreement, photo  # noqa: E402
-from deblur_app.engine.openvino_backend import Int8Settings, export_onnx, quantize_int8  # noqa: E402
+from deblur_app.engine.openvino_backend import (  # noqa: E402
+    PIXEL_AND_OUTPUT_LAYERS, Int8Settings, export_onnx, quantize_int8,
+)
 from deblur_app.model.checkpoints import load_checkpoint  # noqa: E402
 from deblur_app.training.calibration import make_calibration_crops  # noqa: E402
 
 SHIPPED = Int8Settings()
 BASELINE = Int8Settings(preset="performance", keep_float=(), subset_size=8, overflow_fix="first_layer_only",
                         activation_ranges="")
-FLOAT_IO = dataclasses.replace(BASELINE, keep_float=SHIPPED.keep_float)
+FLOAT_IO = dataclasses.replace(BASELINE, keep_float=PIXEL_AND_OUTPUT_LAYERS)
 MIXED = dataclasses.replace(FLOAT_IO, preset="mixed")
 MORE_DATA = dataclasses.replace(MIXED, subset_size=SHIPPED.subset_size)
 NO_OUTLIERS = dataclasses.replace(MORE_DATA, activation_ranges=SHIPPED.activation_ranges)
+OVERFLOW_FIX = dataclasses.replace(NO_OUTLIERS, overflow_fix=SHIPPED.overflow_fix)
 # (settings, calibration crops, crop size): each step adds one change to the one before
 STEPS = {
     "default": (BASELINE, 8, 160),  # NNCF's defaults
@@ -44,9 +47,10 @@ STEPS = {
     "mixed": (MIXED, 8, 160),  # + asymmetric activations
     "more-data": (MORE_DATA, 48, 160),  # + all 48 calibration crops
     "no-outliers": (NO_OUTLIERS, 48, 160),  # + activation ranges without outliers
-    "overflow-fix": (SHIPPED, 48, 160),  # + 7-bit weights everywhere (the shipped settings)
+    "overflow-fix": (OVERFLOW_FIX, 48, 160),  # + 7-bit weights everywhere
+    "float-decoder": (SHIPPED, 48, 160),  # + the full-resolution decoder in float (the shipped settings)
     "bias-correction": (dataclasses.replace(SHIPPED, fast_bias_correction=False), 48, 160),
-    "accuracy-aware": (SHIPPED, 48, 160),  # + layers back to float until RMS error <= 1 level
+    "accuracy-aware": (OVERFLOW_FIX, 48, 160),  # + layers back to float until RMS error <= 1 level
 }
 
 

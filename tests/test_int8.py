@@ -158,3 +158,28 @@ def test_int8_model_agrees_with_float32_above_the_threshold(tmp_path, monkeypatc
     psnr = 10 * np.log10(1.0 / np.mean((result.full.astype(np.float64) - reference) ** 2))
     assert psnr >= INT8_MIN_AGREEMENT_DB, psnr
     assert list(tmp_path.glob("mimo-unet-int8-*.xml")), "the int8 model is cached"
+
+
+# ---------------------------------------------------------------- the calibration file (command line)
+
+
+def test_make_calibration_takes_only_shippable_training_photos(tmp_path, photo_like):
+    import cv2
+
+    from deblur_app.cli.main import main
+
+    train = tmp_path / "photos" / "train"
+    train.mkdir(parents=True)
+    rows = ["file,split,source_package,license"]
+    for name, licence in (("bsd", "BSD-3-Clause"), ("gpl", "GPL-2+")):
+        pixels = np.round(photo_like(200, 240, seed=len(name) + len(licence)) * 255).astype(np.uint8)
+        cv2.imwrite(str(train / f"{name}.png"), pixels[..., ::-1])
+        rows.append(f"train/{name}.png,train,pkg-{name},{licence}")
+    (tmp_path / "photos" / "manifest.csv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "calibration.npz"
+    assert main(["train", "make-calibration", "--photos", str(train), "--out", str(out), "--count", "3", "--crop", "32"]) == 0
+    with np.load(out) as data:
+        crops, sources = data["crops"], [str(s) for s in data["sources"]]
+    assert crops.shape == (3, 32, 32, 3) and crops.dtype == np.uint8
+    assert sources == ["bsd.png (pkg-bsd, BSD-3-Clause)"] * 3  # the GPL photo is not shipped
+    assert openvino_backend.load_calibration(out).shape == (3, 3, 32, 32)
