@@ -117,3 +117,69 @@ def test_cancel_between_photos_stops_without_partial_files(folder, tmp_path):
     summary = events[-1].summary
     assert summary.cancelled and summary.done == 1
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["p0_deblurred.png"]
+
+
+@pytest.mark.slow
+def test_a_killed_batch_leaves_only_whole_outputs_and_the_rerun_completes_it(tmp_path, photo_like):
+    """SIGKILL in the middle of `deblur-app batch`: every output that exists at any moment decodes, and
+    the rerun with --skip-existing finishes the rest."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from deblur_app.model.checkpoints import save_checkpoint
+    from deblur_app.model.mimo_unet import build_model
+
+    if not hasattr(signal, "SIGKILL"):
+        pytest.skip("no SIGKILL on this platform")
+    weights = save_checkpoint(tmp_path / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "test"})
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    count = 16
+    for index in range(count):
+        imagefiles.save_image(source / f"shot{index:02d}.png", photo_like(96, 128, index))
+    command = [sys.executable, "-m", "deblur_app", "batch", str(source), str(out), "--weights", str(weights),
+               "--device", "cpu", "--backend", "torch"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+
+    def outputs() -> list[Path]:
+        return sorted(p for p in out.glob("*.png") if not p.name.startswith("."))
+
+    checked: set[Path] = set()
+
+    def check_new_outputs() -> None:
+        for path in outputs():
+            if path not in checked:
+                assert imagefiles.load_image(path).width == 128, f"{path} is not a whole image"
+                checked.add(path)
+
+    batch = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 600
+        while len(outputs()) < 3:
+            assert batch.poll() is None, batch.stderr.read().decode()
+            assert time.monotonic() < deadline, "the batch made no progress"
+            check_new_outputs()
+            time.sleep(0.02)
+        batch.send_signal(signal.SIGKILL)
+        batch.wait(60)
+    finally:
+        if batch.poll() is None:
+            batch.kill()
+        batch.stderr.close()
+    assert batch.returncode == -signal.SIGKILL
+    check_new_outputs()
+    done_before = len(outputs())
+    assert 3 <= done_before < count, "killed in the middle"
+
+    rerun = subprocess.run([*command, "--skip-existing"], env=env, capture_output=True, text=True, timeout=900)
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{count - done_before} deblurred, {done_before} skipped, 0 failed" in rerun.stderr
+    assert [p.name for p in outputs()] == [f"shot{i:02d}_deblurred.png" for i in range(count)]
+    for path in outputs():
+        assert imagefiles.load_image(path).width == 128
+    # what a kill during a write can leave is a hidden temporary file, never a file under an output's name
+    assert all(p.name.startswith(".") and ".tmp-" in p.name for p in out.iterdir()
+               if p.suffix != ".log" and p not in outputs())
