@@ -154,14 +154,27 @@ def prepare_output_folder(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
-        raise JobError(f"{folder}: cannot create the output folder ({reason})") from None
+        raise JobError(f"{folder}: cannot create the output folder ({_os_reason(error)})") from None
+    problem = folder_problem(folder)
+    if problem:
+        raise JobError(problem)
+
+
+def folder_problem(folder: Path) -> str:
+    """Why files cannot be written in an existing folder ('' when they can): it is tried, not guessed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return f"{folder}: no such folder"
     try:
         with tempfile.TemporaryFile(dir=folder, prefix=".deblur-write-test-"):
             pass
     except OSError as error:
-        reason = "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
-        raise JobError(f"{folder}: cannot write in the output folder ({reason})") from None
+        return f"{folder}: cannot write in the output folder ({_os_reason(error)})"
+    return ""
+
+
+def _os_reason(error: OSError) -> str:
+    return "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
 
 
 def output_problem(plan: PlannedOutput, overwrite: bool) -> str:

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -288,3 +289,26 @@ def test_batch_never_writes_over_an_input_even_with_overwrite(photo, tmp_path, c
     # the same folder with a name template that gives every photo its own name
     assert main(["batch", str(source_dir), str(source_dir), "--name", "{name}", "--overwrite"]) == 1
     assert "is the input photo" in capsys.readouterr().err and digest(shot) == before
+
+
+def test_an_output_folder_that_cannot_be_written_is_found_before_the_model_loads(photo, tmp_path, capsys, monkeypatch):
+    import tempfile
+
+    source = photo("good.png")
+    assert main(["deblur", str(source), "-o", str(tmp_path / "missing" / "out.png")]) == 1
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'missing'}: no such folder" in err and "using " not in err and "Traceback" not in err
+
+    read_only = tmp_path / "read-only"
+    read_only.mkdir()
+    real = tempfile.TemporaryFile
+
+    def refuse_in_read_only(*args, dir=None, **kwargs):  # as a read-only folder does (the tests may run as root)
+        if dir is not None and Path(dir) == read_only:
+            raise PermissionError(13, "Permission denied")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse_in_read_only)
+    assert main(["deblur", str(source), "-o", str(read_only / "out.png")]) == 1
+    err = capsys.readouterr().err
+    assert f"{read_only}: cannot write in the output folder (permission denied)" in err and "using " not in err

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from ..engine.progress import Progress
-from ..jobs import (BatchJob, JobError, SaveOptions, deblur_file, input_problem, iter_batch, output_problem,
-                    prepare_output_folder)
+from ..jobs import (BatchJob, JobError, SaveOptions, deblur_file, folder_problem, input_problem, iter_batch,
+                    output_problem, prepare_output_folder)
 from ..naming import default_output, plan_outputs
 from .cluster import cluster_run, ray_missing, validate_cluster_options
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
@@ -42,9 +42,12 @@ def run_deblur(args) -> int:
         _error(str(error))
         return EXIT_FAILED
     # every photo that cannot be read or written is reported before the model loads
-    failures, runnable = 0, []
+    failures, runnable, folders = 0, [], {}
     for plan in plan_outputs(list(zip(args.inputs, outputs)), save.save_scales, inputs=args.inputs):
-        problem = input_problem(plan.source) or output_problem(plan, save.overwrite)
+        folder = plan.target.parent
+        if folder not in folders:
+            folders[folder] = folder_problem(folder)
+        problem = input_problem(plan.source) or output_problem(plan, save.overwrite) or folders[folder]
         if problem:
             _error(problem)
             failures += 1
