@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import time
 from pathlib import Path
 
@@ -499,3 +500,22 @@ def test_batch_dialog_explains_an_output_folder_it_cannot_create(qtbot, window, 
     assert "Errno" not in text and "\n" not in text
     assert dialog.overall_bar.maximum() == 3 and dialog.overall_bar.text() == "0 of 3 photos"
     assert window.engine.loaded_model is None, "nothing loaded for a batch that cannot run"
+
+
+def test_batch_dialog_never_writes_over_an_original(qtbot, window, photo, tmp_path):
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    out.mkdir()
+    shot = source / "shot.png"
+    imagefiles.save_image(shot, imagefiles.load_image(photo("s.png", 64)).pixels)
+    os.link(shot, out / "shot_deblurred.png")  # the output name reaches the original (a hard link)
+    before = shot.read_bytes()
+    window.show_batch()
+    dialog = window.batch_dialog
+    dialog.input_edit.setText(str(source))
+    dialog.output_edit.setText(str(out))
+    dialog.skip_check.setChecked(False)  # replace existing outputs: still never an original
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
+        dialog.start_button.click()
+    assert dialog.summary.done == 0 and len(dialog.summary.failed) == 1
+    assert "is the input photo" in dialog.summary.failed[0][1] and shot.read_bytes() == before
