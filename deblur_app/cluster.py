@@ -275,10 +275,13 @@ class Cluster:
                                        save=save, max_megapixels=max_megapixels),
         )
         try:
-            for row in photos.iter_rows():
-                if row["fatal"]:
-                    raise ClusterError(row["error"])
-                yield pending.pop(row["source"]), row["error"], row["seconds"]
+            # Each photo as soon as it is done: iter_rows would hold every row back until
+            # the next one has arrived (it prefetches), a photo late on the progress bar.
+            for rows in photos.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
+                for source, error, fatal, seconds in zip(rows["source"], rows["error"], rows["fatal"], rows["seconds"]):
+                    if fatal:
+                        raise ClusterError(str(error))
+                    yield pending.pop(str(source)), str(error), float(seconds)
         except ray.exceptions.RayError as error:
             raise ClusterError(f"the cluster run stopped: {_first_line(error)}") from None
         finally:
