@@ -165,7 +165,8 @@ class PhotoWorker:
         import ray
 
         if self.cannot_start:
-            return {**batch, "error": [self.cannot_start] * len(batch["source"]), "fatal": [True] * len(batch["source"])}
+            count = len(batch["source"])
+            return {**batch, "error": [self.cannot_start] * count, "seconds": [0.0] * count, "fatal": [True] * count}
         errors, seconds = [], []
         for source, target in zip(batch["source"], batch["target"]):
             source, target = Path(source), Path(target)
