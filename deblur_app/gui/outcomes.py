@@ -147,10 +147,6 @@ class Reblender(QObject):
         """Drop whatever is pending for a photo (closed, or a new run replaced its result)."""
         self._latest.pop(photo_key, None)
 
-    @property
-    def pending(self) -> bool:
-        return bool(self._latest)
-
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         self._latest.clear()
         return self._pool.waitForDone(timeout_ms)

@@ -33,7 +33,6 @@ class Run:
 
 
 class RunController(QObject):
-    started = Signal(str)  # photo key
     progressed = Signal(int, int, str)  # steps done, steps in all, "Tile 2 of 35"
     ticked = Signal(str)  # "12 s elapsed · about 3 min left"
     finished = Signal(object)  # DeblurOutcome
@@ -69,7 +68,6 @@ class RunController(QObject):
         job_id = self.engine.submit(DeblurRequest(photo_key, pixels, settings, region))
         self.run = Run(job_id, photo_key, region, time.monotonic(), width * height / 1e6 * passes)
         self._tick.start()
-        self.started.emit(photo_key)
         self._emit_tick()
 
     def cancel(self) -> None:
