@@ -100,7 +100,7 @@ def main() -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
     sys.path.insert(0, str(REPO))
 
-    from deblur_app.gui import dialogs
+    from deblur_app.gui import dialogs, i18n
     from deblur_app.gui.app import make_application
 
     work = Path(tempfile.mkdtemp(prefix="deblur-shots-"))
@@ -111,7 +111,9 @@ def main() -> int:
     app = make_application()
     args.out.mkdir(parents=True, exist_ok=True)
     if "en" in languages:
+        i18n.install(app, "en")  # the English plural forms ("1 tile", "2 tiles"), as the app installs them
         english_shots(app, photo, work, args, errors)
+        i18n.uninstall(app)
     if "zh_CN" in languages:
         chinese_shot(app, photo, work, args, errors)
     (args.out / "README-screenshots.md").write_text(
