@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import numpy as np
 import pytest
 
@@ -226,19 +227,30 @@ def test_run_progress_gives_time_left_from_tiles_or_the_last_runs_speed(qtbot, w
     now[0] += 60
     assert runs.progress_text().endswith("almost done")
 
-    runs.seconds_per_megapixel_pass = 4.0  # as measured by the last run: 8 s for this photo
-    runs.start("photo", pixels, window.panel.run_settings())
+    settings = window.panel.run_settings()
+    runs.speeds[(settings.variant, settings.device, settings.precision)] = 4.0  # the last run's: 8 s for this photo
+    runs.start("photo", pixels, settings)
     runs._on_progress(41, 0, 0, "")
     now[0] += 3
     assert runs.progress_text() == "3 s elapsed · about 5 s left"
+    runs.start("photo", pixels, dataclasses.replace(settings, ensemble=True))
+    runs._on_progress(41, 0, 0, "")
+    now[0] += 3
+    assert runs.progress_text() == "3 s elapsed · about 1 min 01 s left", "8 ensemble passes take 8 times as long"
+    runs.start("photo", pixels, dataclasses.replace(settings, precision="fp32"))
+    runs._on_progress(41, 0, 0, "")
+    now[0] += 3
+    assert runs.progress_text() == "3 s elapsed", "no run at this precision yet: no guess"
     runs.run = None
 
 
 def test_a_finished_run_teaches_the_speed_for_the_next_estimate(qtbot, window, photo):
     open_photo(qtbot, window, photo("speed.png", 64))
-    assert window.runs.seconds_per_megapixel_pass is None
+    assert window.runs.speeds == {}
     outcome = run(qtbot, window)
-    assert window.runs.seconds_per_megapixel_pass == pytest.approx(outcome.seconds / (64 * 64 / 1e6))
+    settings = window.panel.run_settings()
+    assert window.runs.speeds == {(settings.variant, settings.device, settings.precision):
+                                  pytest.approx(outcome.seconds / (64 * 64 / 1e6))}
 
 
 # --------------------------------------------------------------------------- the batch dialog

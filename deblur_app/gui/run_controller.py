@@ -26,6 +26,7 @@ class Run:
     region: tuple[int, int, int, int] | None
     started: float
     megapixel_passes: float
+    speed_key: tuple[str, str, str]  # the network, device and precision: what sets the speed
     network_started: float | None = None  # when the model was ready and the first tile began
     done: int = 0
     total: int = 0
@@ -44,7 +45,8 @@ class RunController(QObject):
         super().__init__(parent)
         self.engine = engine
         self.run: Run | None = None
-        self.seconds_per_megapixel_pass: float | None = None  # from the last finished run
+        # seconds per megapixel and ensemble pass of the last finished run, per network/device/precision
+        self.speeds: dict[tuple[str, str, str], float] = {}
         self._tick = QTimer(self)
         self._tick.setInterval(250)
         self._tick.timeout.connect(self._emit_tick)
@@ -66,7 +68,8 @@ class RunController(QObject):
         width, height = (region[2], region[3]) if region else (pixels.shape[1], pixels.shape[0])
         passes = 8 if settings.ensemble else 1
         job_id = self.engine.submit(DeblurRequest(photo_key, pixels, settings, region))
-        self.run = Run(job_id, photo_key, region, time.monotonic(), width * height / 1e6 * passes)
+        self.run = Run(job_id, photo_key, region, time.monotonic(), width * height / 1e6 * passes,
+                       (settings.variant, settings.device, settings.precision))
         self._tick.start()
         self._emit_tick()
 
@@ -76,9 +79,8 @@ class RunController(QObject):
 
     def expected_seconds(self) -> float | None:
         """How long the network part of this run should take at the last run's speed."""
-        if self.run is None or self.seconds_per_megapixel_pass is None:
-            return None
-        return self.seconds_per_megapixel_pass * self.run.megapixel_passes
+        speed = self.speeds.get(self.run.speed_key) if self.run is not None else None
+        return None if speed is None else speed * self.run.megapixel_passes
 
     def progress_text(self) -> str:
         run = self.run
@@ -131,7 +133,7 @@ class RunController(QObject):
         if not self._current(job_id) or not isinstance(outcome, DeblurOutcome):
             return
         if self.run.megapixel_passes > 0 and outcome.seconds > 0:
-            self.seconds_per_megapixel_pass = outcome.seconds / self.run.megapixel_passes
+            self.speeds[self.run.speed_key] = outcome.seconds / self.run.megapixel_passes
         self._end(self.tr("Last run {seconds:.1f} s").format(seconds=outcome.seconds))
         self.finished.emit(outcome)
 
