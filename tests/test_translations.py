@@ -77,7 +77,8 @@ def test_lupdate_sees_every_context_as_a_class_or_named_context(extracted):
 
 
 def _placeholders(text: str) -> list[str]:
-    fields = sorted(field for _literal, field, _spec, _conversion in string.Formatter().parse(text) if field is not None)
+    fields = sorted(field for _literal, field, _spec, _conversion in string.Formatter().parse(text)
+                    if field is not None)
     percent = sorted(re.findall(r"%[nvmp]", text))
     return fields + percent
 
@@ -217,10 +218,15 @@ def window_in(qtbot, qapp, gui_weights, tmp_path, monkeypatch):
     i18n.uninstall(qapp)
 
 
-def _panel_and_batch_texts(window) -> dict[str, str]:
+def _window_texts(window) -> dict[str, str]:
     window.show_batch()
     batch = window.batch_dialog
     return {
+        "menus": " ".join(action.text() for action in window.menuBar().actions()),
+        "open": window.act_open.text(),
+        "open button": window.act_open.iconText(),
+        "status": window.statusBar().currentMessage(),
+        "run button": window.panel.run_button.text(),
         "model group": window.panel.findChildren(type(window.panel.result_group))[0].title(),
         "ensemble": window.panel.ensemble_check.text(),
         "tile auto": window.panel.tile_spin.specialValueText(),
@@ -232,16 +238,20 @@ def _panel_and_batch_texts(window) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("language, expected", [
-    ("zh_CN", {"model group": "模型", "ensemble": "自集成（约慢 8 倍）", "tile auto": "自动",
+    ("zh_CN", {"menus": "文件(&F) 视图(&V) 处理(&P) 帮助(&H)", "open": "打开(&O)…", "open button": "打开",
+               "status": "就绪", "run button": "去模糊", "model group": "模型", "ensemble": "自集成（约慢 8 倍）",
+               "tile auto": "自动",
                "precision auto": "自动（最快）", "batch title": "批量去模糊", "batch start": "开始",
                "batch failures": "失败的照片"}),
-    ("en", {"model group": "Model", "ensemble": "Self-ensemble (≈8× slower)", "tile auto": "Auto",
+    ("en", {"menus": "&File &View &Process &Help", "open": "&Open…", "open button": "Open",
+            "status": "Ready", "run button": "Deblur", "model group": "Model", "ensemble": "Self-ensemble (≈8× slower)",
+            "tile auto": "Auto",
             "precision auto": "Auto (fastest)", "batch title": "Batch Deblur", "batch start": "Start",
             "batch failures": "Failed photo"}),
 ])
 def test_the_window_speaks_the_chosen_language(qtbot, window_in, language, expected):
     window = window_in(language)
-    assert _panel_and_batch_texts(window) == expected
+    assert _window_texts(window) == expected
 
 
 def test_language_menu_is_in_the_view_menu_and_a_choice_says_when_it_applies(qtbot, window_in):
@@ -259,3 +269,20 @@ def test_plain_text_drops_mnemonics_of_both_styles_and_ellipses():
     assert plain_text("&Open…") == "Open" and plain_text("Save &As…") == "Save As"
     assert plain_text("打开(&O)…") == "打开" and plain_text("实际像素 (100 %)(&A)") == "实际像素 (100 %)"
     assert plain_text("Fish && Chips") == "Fish & Chips"
+
+
+@pytest.mark.parametrize("language, tiles, expected", [
+    ("en", 1, "1 tile"), ("en", 3, "3 tiles"), ("zh_CN", 1, "1 个图块"), ("zh_CN", 3, "3 个图块"),
+])
+def test_plural_forms_follow_the_count(qapp, language, tiles, expected):
+    from PySide6.QtCore import QCoreApplication
+
+    from deblur_app.gui import i18n
+
+    i18n.install(qapp, language)
+    try:
+        text = QCoreApplication.translate("Photo", "{seconds:.1f} s, {tiles} tile(s)", "", tiles).format(
+            seconds=2, tiles=tiles)
+    finally:
+        i18n.uninstall(qapp)
+    assert expected in text

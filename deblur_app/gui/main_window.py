@@ -73,7 +73,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         self._restore_settings()
         QApplication.instance().installEventFilter(self)
         self._update_actions()
-        self.statusBar().showMessage("Starting the engine…")
+        self.statusBar().showMessage(self.tr("Starting the engine…"))
 
     # ------------------------------------------------------------------ building
 
@@ -171,19 +171,19 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         self.act_clear_recent.setEnabled(bool(self.settings.recent_files()))
         button = self.panel.run_button
         if running:
-            button.setText("Cancel")
+            button.setText(self.tr("Cancel"))
             button.setIcon(icon("cancel"))
-            button.setToolTip("Stop at the next tile; the previous result stays (Esc)")
+            button.setToolTip(self.tr("Stop at the next tile; the previous result stays (Esc)"))
             button.setEnabled(True)
         else:
-            button.setText("Deblur")
+            button.setText(self.tr("Deblur"))
             button.setIcon(icon("deblur"))
             if batch_busy:
-                tip = "A batch is running; wait for it or cancel it in the batch window"
+                tip = self.tr("A batch is running; wait for it or cancel it in the batch window")
             elif self.engine_info is not None and not self.panel.model_available():
-                tip = "No model weights installed: see the note below"
+                tip = self.tr("No model weights installed: see the note below")
             else:
-                tip = "Deblur the whole photo (Ctrl+R)"
+                tip = self.tr("Deblur the whole photo (Ctrl+R)")
             button.setToolTip(tip)
             button.setEnabled(self.act_deblur.isEnabled())
         self.panel.preview_button.setEnabled(self.act_preview.isEnabled())
@@ -196,7 +196,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         photo = self.current_photo()
         if photo is not None and not photo.loaded and not photo.loading:
             photo.loading = True
-            self.statusBar().showMessage(f"Opening {photo.path.name}…")
+            self.statusBar().showMessage(self.tr("Opening {name}…").format(name=photo.path.name))
             self.tasks.load(photo.key, photo.path)
         self._show_photo_strength(photo)
         if not self.runs.running:
@@ -213,10 +213,10 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         photo = self.current_photo()
         self.size_label.setText(photo.size_text if photo else "")
         if photo is None or photo.original is None:
-            message = f"Opening {photo.path.name}…" if photo is not None else ""
+            message = self.tr("Opening {name}…").format(name=photo.path.name) if photo is not None else ""
             self.viewers.set_content(None, None, message=message)
             self.setWindowTitle(f"{APP_TITLE}[*]")
-            self.panel.result_label.setText("No result yet")
+            self.panel.result_label.setText(self.tr("No result yet"))
             return
         self.setWindowTitle(f"{photo.path.name}[*] — {APP_TITLE}")
         shown = photo.shown
@@ -397,8 +397,9 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         run = self.panel.run_settings()
         self.model_label.setText(run.model_name)
         if not self.device_label.text():
-            self.device_label.setText(f"Device: {info.auto_device.upper()}")
-        self.statusBar().showMessage("Ready" if self.panel.model_available() else "No model weights installed", 5000)
+            self.device_label.setText(self.tr("Device: {device}").format(device=info.auto_device.upper()))
+        ready = self.panel.model_available()
+        self.statusBar().showMessage(self.tr("Ready") if ready else self.tr("No model weights installed"), 5000)
         self._update_actions()
         present = [w for w in info.weights.values() if w.path is not None]
         if present and all(w.kind == "starter" for w in present) and not self.settings.starter_note_shown:
@@ -407,8 +408,10 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
             self.starter_note.show()
 
     def _on_model_loaded(self, model: LoadedModel) -> None:
-        self.device_label.setText(f"Device: {model.device.upper()} ({model.precision})")
-        self.device_label.setToolTip(f"Runs in {model.precision} because {model.precision_reason}")
+        self.device_label.setText(self.tr("Device: {device} ({precision})").format(device=model.device.upper(),
+                                                                                   precision=model.precision))
+        self.device_label.setToolTip(self.tr("Runs in {precision} because {reason}").format(
+            precision=model.precision, reason=model.precision_reason))
 
     def _show_zoom(self, zoom: float) -> None:
         self.statusBar().show_zoom(zoom * 100 * self.devicePixelRatioF(), self.viewers.fitted())
@@ -453,16 +456,17 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         (plan,) = plan_outputs([(photo.path, choice.path)], choice.save_scales,
                                inputs=[p.path for p in self.photos.values()])
         if plan.refusal:  # an original is never replaced, whatever the user confirms
-            dialogs.show_error(self, "Cannot Save", plan.refusal)
+            dialogs.show_error(self, self.tr("Cannot Save"), plan.refusal)
             return False
         existing = plan.existing
         if existing:
             names = ", ".join(t.name for t in existing)
-            if not dialogs.confirm(self, "Replace Files?", f"{names} already exist{'s' if len(existing) == 1 else ''}.",
-                                   "Replace"):
+            if not dialogs.confirm(self, self.tr("Replace Files?"),
+                                   self.tr("%n file(s) already exist: {names}", "", len(existing)).format(names=names),
+                                   self.tr("Replace")):
                 return False
             choice.overwrite = True
-        self.statusBar().showMessage(f"Saving {choice.path.name}…")
+        self.statusBar().showMessage(self.tr("Saving {name}…").format(name=choice.path.name))
         self.tasks.save(photo.key, photo.image, photo.result, choice, photo.strength)
         return True
 
@@ -472,15 +476,16 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         self._saves_before_quit.discard(outcome.key)
         if outcome.error:
             self._saves_before_quit.clear()  # stay open: the user must see what was not saved
-            self.statusBar().showMessage("Saving failed", 8000)
-            dialogs.show_error(self, "Cannot Save", outcome.error, outcome.details)
+            self.statusBar().showMessage(self.tr("Saving failed"), 8000)
+            dialogs.show_error(self, self.tr("Cannot Save"), outcome.error, outcome.details)
             return
         if photo is not None and outcome.paths:
             photo.saved_path, photo.saved_strength = outcome.paths[0], outcome.strength
             self.filmstrip.show_state(photo)
             if photo is self.current_photo():
                 self._refresh_views()
-        self.statusBar().showMessage("Saved " + ", ".join(p.name for p in outcome.paths), 8000)
+        names = ", ".join(p.name for p in outcome.paths)
+        self.statusBar().showMessage(self.tr("Saved {names}").format(names=names), 8000)
         self._update_actions()
         self.saved.emit(outcome.paths)
         if quitting and not self._saves_before_quit:

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QToolBar
 
+from .i18n import plain_text
 from .icons import icon
 from .language_menu import LanguageMenu
-from .viewers import MODE_TITLES, MODES
+from .viewers import MODES, mode_title
 
 # the texts belong to the window: translated in its context, whichever file builds them
 translate = QCoreApplication.translate
 MODE_KEYS = {"side": "F5", "split": "F6", "scales": "F7", "difference": "F8"}
-MODE_TIPS = {
-    "side": "Original and result next to each other, zoom and pan linked",
-    "split": "One image with a draggable divider: original left, result right",
-    "scales": "The network's ¼, ½ and full outputs under the input reduced the same way",
-    "difference": "Heatmap of where the network changed the photo",
+MODE_TIPS = {  # translated where shown
+    "side": QT_TRANSLATE_NOOP("MainWindow", "Original and result next to each other, zoom and pan linked"),
+    "split": QT_TRANSLATE_NOOP("MainWindow", "One image with a draggable divider: original left, result right"),
+    "scales": QT_TRANSLATE_NOOP("MainWindow",
+                                "The network's ¼, ½ and full outputs under the input reduced the same way"),
+    "difference": QT_TRANSLATE_NOOP("MainWindow", "Heatmap of where the network changed the photo"),
 }
 
 
@@ -47,8 +49,10 @@ class WindowActions:
         if shortcut is not None:
             shortcuts = shortcut if isinstance(shortcut, list) else [shortcut]
             action.setShortcuts([QKeySequence(s) for s in shortcuts])
-            tip = f"{tip} ({QKeySequence(shortcuts[0]).toString(QKeySequence.SequenceFormat.NativeText)})" if tip else tip
-        action.setToolTip(tip or text.replace("&", "").replace("…", ""))
+            keys = QKeySequence(shortcuts[0]).toString(QKeySequence.SequenceFormat.NativeText)
+            tip = translate("MainWindow", "{tip} ({shortcut})").format(tip=tip, shortcut=keys) if tip else tip
+        action.setIconText(plain_text(text))  # tool buttons: no '(&O)' mnemonic
+        action.setToolTip(tip or plain_text(text))
         action.setStatusTip(tip)
         action.setCheckable(checkable)
         action.triggered.connect(slot)
@@ -57,51 +61,63 @@ class WindowActions:
 
     def _create_actions(self) -> None:
         a = self._action
-        self.act_open = a("&Open…", self.open_dialog, QKeySequence.StandardKey.Open, "open", "Open one or more photos")
-        self.act_save = a("&Save", self.save, QKeySequence.StandardKey.Save, "save",
-                          "Save the deblurred photo as {name}_deblurred beside the original")
-        self.act_save_as = a("Save &As…", self.save_as, "Ctrl+Shift+S", "save_as",
-                             "Save the deblurred photo with a chosen name, format and quality")
+        self.act_open = a(translate("MainWindow", "&Open…"), self.open_dialog, QKeySequence.StandardKey.Open, "open",
+                          translate("MainWindow", "Open one or more photos"))
+        self.act_save = a(translate("MainWindow", "&Save"), self.save, QKeySequence.StandardKey.Save, "save",
+                          translate("MainWindow", "Save the deblurred photo as {name}_deblurred beside the original"))
+        self.act_save_as = a(translate("MainWindow", "Save &As…"), self.save_as, "Ctrl+Shift+S", "save_as",
+                             translate("MainWindow", "Save the deblurred photo with a chosen name, format and quality"))
         self.act_save_all = a(translate("MainWindow", "Save A&ll"), self.save_all, "Ctrl+Alt+S", "save",
                               translate("MainWindow", "Save every deblurred photo not saved yet, each beside its original"))
-        self.act_batch = a("&Batch…", self.show_batch, "Ctrl+B", "batch", "Deblur every photo in a folder")
-        self.act_close_photo = a("&Close Photo", self.close_current_photo, QKeySequence.StandardKey.Close, "close",
-                                 "Remove the selected photo from the list")
-        self.act_clear_recent = a("Clear Recent", self._clear_recent, None, "clear", "Forget the recent photos")
-        self.act_quit = a("&Quit", self.close, QKeySequence.StandardKey.Quit, "quit", "Close the window")
-        self.act_deblur = a("&Deblur", self.deblur, "Ctrl+R", "deblur", "Deblur the whole photo")
-        self.act_preview = a("&Preview Visible Area", self.preview, "Ctrl+Shift+R", "preview",
-                             "Deblur only the area in view at 100 %, to judge the effect in seconds")
-        self.act_cancel = a("&Cancel", self.cancel, "Esc", "cancel", "Stop the run; the previous result stays")
-        self.act_zoom_in = a("Zoom &In", lambda: self.viewers.zoom_step(1), [QKeySequence.StandardKey.ZoomIn, "Ctrl+="],
-                             "zoom_in", "Zoom in")
-        self.act_zoom_out = a("Zoom &Out", lambda: self.viewers.zoom_step(-1), QKeySequence.StandardKey.ZoomOut,
-                              "zoom_out", "Zoom out")
-        self.act_fit = a("&Fit to Window", self.viewers.fit, "Ctrl+0", "fit", "Show the whole photo")
-        self.act_actual = a("&Actual Pixels (100 %)", self.viewers.actual_size, "Ctrl+1", "actual",
-                            "One photo pixel per screen pixel")
-        self.act_original = a("Show &Original", self._toggle_original, None, "original",
-                              "Show the original in every view; hold Space to peek", checkable=True)
-        self.act_next = a("&Next Photo", lambda: self._step_photo(1), "Alt+Down", None, "Show the next photo in the list")
-        self.act_previous = a("P&revious Photo", lambda: self._step_photo(-1), "Alt+Up", None,
-                              "Show the previous photo in the list")
-        self.act_weights = a("&Weights…", self.show_weights, None, "weights",
-                             "Download the paper's weights; install or remove weights files")
-        self.act_about = a("&About Deblur", self.show_about, None, "about", "Version, weights, devices")
-        self.act_about_qt = a("About &Qt", QApplication.aboutQt, None, None, "The Qt version in use")
+        self.act_batch = a(translate("MainWindow", "&Batch…"), self.show_batch, "Ctrl+B", "batch",
+                           translate("MainWindow", "Deblur every photo in a folder"))
+        self.act_close_photo = a(translate("MainWindow", "&Close Photo"), self.close_current_photo,
+                                 QKeySequence.StandardKey.Close, "close",
+                                 translate("MainWindow", "Remove the selected photo from the list"))
+        self.act_clear_recent = a(translate("MainWindow", "Clear Recent"), self._clear_recent, None, "clear",
+                                  translate("MainWindow", "Forget the recent photos"))
+        self.act_quit = a(translate("MainWindow", "&Quit"), self.close, QKeySequence.StandardKey.Quit, "quit",
+                          translate("MainWindow", "Close the window"))
+        self.act_deblur = a(translate("MainWindow", "&Deblur"), self.deblur, "Ctrl+R", "deblur",
+                            translate("MainWindow", "Deblur the whole photo"))
+        self.act_preview = a(translate("MainWindow", "&Preview Visible Area"), self.preview, "Ctrl+Shift+R", "preview",
+                             translate("MainWindow", "Deblur only the area in view at 100 %, to judge the effect in seconds"))
+        self.act_cancel = a(translate("MainWindow", "&Cancel"), self.cancel, "Esc", "cancel",
+                            translate("MainWindow", "Stop the run; the previous result stays"))
+        self.act_zoom_in = a(translate("MainWindow", "Zoom &In"), lambda: self.viewers.zoom_step(1),
+                             [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], "zoom_in", translate("MainWindow", "Zoom in"))
+        self.act_zoom_out = a(translate("MainWindow", "Zoom &Out"), lambda: self.viewers.zoom_step(-1),
+                              QKeySequence.StandardKey.ZoomOut, "zoom_out", translate("MainWindow", "Zoom out"))
+        self.act_fit = a(translate("MainWindow", "&Fit to Window"), self.viewers.fit, "Ctrl+0", "fit",
+                         translate("MainWindow", "Show the whole photo"))
+        self.act_actual = a(translate("MainWindow", "&Actual Pixels (100 %)"), self.viewers.actual_size, "Ctrl+1",
+                            "actual", translate("MainWindow", "One photo pixel per screen pixel"))
+        self.act_original = a(translate("MainWindow", "Show &Original"), self._toggle_original, None, "original",
+                              translate("MainWindow", "Show the original in every view; hold Space to peek"),
+                              checkable=True)
+        self.act_next = a(translate("MainWindow", "&Next Photo"), lambda: self._step_photo(1), "Alt+Down", None,
+                          translate("MainWindow", "Show the next photo in the list"))
+        self.act_previous = a(translate("MainWindow", "P&revious Photo"), lambda: self._step_photo(-1), "Alt+Up", None,
+                              translate("MainWindow", "Show the previous photo in the list"))
+        self.act_weights = a(translate("MainWindow", "&Weights…"), self.show_weights, None, "weights",
+                             translate("MainWindow", "Download the paper's weights; install or remove weights files"))
+        self.act_about = a(translate("MainWindow", "&About Deblur"), self.show_about, None, "about",
+                           translate("MainWindow", "Version, weights, devices"))
+        self.act_about_qt = a(translate("MainWindow", "About &Qt"), QApplication.aboutQt, None, None,
+                              translate("MainWindow", "The Qt version in use"))
         self.mode_group = QActionGroup(self)
         self.mode_actions: dict[str, QAction] = {}
         for mode in MODES:
-            action = a(MODE_TITLES[mode], lambda _checked=False, m=mode: self.set_view_mode(m), MODE_KEYS[mode],
-                       mode, MODE_TIPS[mode], checkable=True)
+            action = a(mode_title(mode), lambda _checked=False, m=mode: self.set_view_mode(m), MODE_KEYS[mode],
+                       mode, translate("MainWindow", MODE_TIPS[mode]), checkable=True)
             self.mode_group.addAction(action)
             self.mode_actions[mode] = action
 
     def _create_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
+        file_menu = bar.addMenu(translate("MainWindow", "&File"))
         file_menu.addAction(self.act_open)
-        self.recent_menu = file_menu.addMenu(icon("recent"), "Open &Recent")
+        self.recent_menu = file_menu.addMenu(icon("recent"), translate("MainWindow", "Open &Recent"))
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
@@ -114,7 +130,7 @@ class WindowActions:
         file_menu.addSeparator()
         file_menu.addAction(self.act_close_photo)
         file_menu.addAction(self.act_quit)
-        view_menu = bar.addMenu("&View")
+        view_menu = bar.addMenu(translate("MainWindow", "&View"))
         for mode in MODES:
             view_menu.addAction(self.mode_actions[mode])
         view_menu.addSeparator()
@@ -128,17 +144,18 @@ class WindowActions:
         view_menu.addSeparator()
         self.language_menu = LanguageMenu(self.settings, self)
         self.language_menu.language_chosen.connect(
-            lambda _code: self.statusBar().showMessage(translate("MainWindow", "The new language is used from the next start"), 10000))
+            lambda _code: self.statusBar().showMessage(
+                translate("MainWindow", "The new language is used from the next start"), 10000))
         view_menu.addMenu(self.language_menu)
-        run_menu = bar.addMenu("&Process")
+        run_menu = bar.addMenu(translate("MainWindow", "&Process"))
         for action in (self.act_deblur, self.act_preview, self.act_cancel):
             run_menu.addAction(action)
-        help_menu = bar.addMenu("&Help")
+        help_menu = bar.addMenu(translate("MainWindow", "&Help"))
         help_menu.addAction(self.act_about)
         help_menu.addAction(self.act_about_qt)
 
     def _create_toolbar(self) -> None:
-        toolbar = QToolBar("Main")
+        toolbar = QToolBar(translate("MainWindow", "Main"))
         toolbar.setObjectName("main-toolbar")
         toolbar.setIconSize(QSize(20, 20))
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -165,7 +182,7 @@ class WindowActions:
             action.setToolTip(path)
             action.triggered.connect(lambda _checked=False, p=path: self.open_paths([p]))
         if not files:
-            self.recent_menu.addAction("No recent photos").setEnabled(False)
+            self.recent_menu.addAction(translate("MainWindow", "No recent photos")).setEnabled(False)
         self.recent_menu.addSeparator()
         self.recent_menu.addAction(self.act_clear_recent)
 

@@ -21,7 +21,7 @@ from .viewers import Layer
 from .weights_dialog import weights_files
 
 LARGE_PHOTO_MP = 4.0  # above this on the CPU, the status bar suggests a preview first
-OPEN_FILTER = "Photos ({});;All files (*)".format(" ".join(f"*{e}" for e in imagefiles.SUPPORTED_EXTENSIONS))
+PHOTO_PATTERNS = " ".join(f"*{e}" for e in imagefiles.SUPPORTED_EXTENSIONS)
 # the texts belong to the window: translated in its context, whichever file builds them
 translate = QCoreApplication.translate
 
@@ -30,7 +30,10 @@ class WindowOpening:
     """Adding, loading and removing photos (see the module docstring)."""
 
     def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open Photos", self.settings.folder("open"), OPEN_FILTER)
+        photos = translate("MainWindow", "Photos ({patterns})").format(patterns=PHOTO_PATTERNS)
+        every_file = translate("MainWindow", "All files (*)")
+        paths, _ = QFileDialog.getOpenFileNames(self, translate("MainWindow", "Open Photos"),
+                                                self.settings.folder("open"), f"{photos};;{every_file}")
         if paths:
             self.open_paths(paths)
 
@@ -71,8 +74,9 @@ class WindowOpening:
         if outcome.error:
             self._remove_photo(photo.key)
             self.settings.remove_recent(photo.path)
-            self.statusBar().showMessage(f"Could not open {photo.path.name}", 8000)
-            dialogs.show_error(self, "Cannot Open Photo", outcome.error, outcome.details)
+            self.statusBar().showMessage(
+                translate("MainWindow", "Could not open {name}").format(name=photo.path.name), 8000)
+            dialogs.show_error(self, translate("MainWindow", "Cannot Open Photo"), outcome.error, outcome.details)
             self._update_actions()
             return
         photo.image = outcome.image
@@ -80,12 +84,14 @@ class WindowOpening:
         if outcome.thumb is not None:
             self.filmstrip.set_thumbnail(photo.key, outcome.thumb)
         self.settings.add_recent(photo.path)
-        message = f"Opened {photo.path.name}"
+        message = translate("MainWindow", "Opened {name}").format(name=photo.path.name)
         megapixels = photo.image.width * photo.image.height / 1e6
         device = self.panel.run_settings().device
         on_cpu = device == "cpu" or (device == "auto" and self.engine_info is not None and self.engine_info.auto_device == "cpu")
         if megapixels >= LARGE_PHOTO_MP and on_cpu:
-            message += f" ({megapixels:.0f} MP on the CPU: try Preview, Ctrl+Shift+R, to judge the effect in seconds)"
+            message = translate("MainWindow", "Opened {name} ({megapixels:.0f} MP on the CPU: try Preview, "
+                                              "Ctrl+Shift+R, to judge the effect in seconds)").format(
+                name=photo.path.name, megapixels=megapixels)
         self.statusBar().showMessage(message, 10000)
         if photo is self.current_photo():
             self._refresh_views()
@@ -102,7 +108,9 @@ class WindowOpening:
         if photo is None:
             return
         if photo.unsaved and not dialogs.confirm(
-            self, "Close Photo", f"The deblurred {photo.path.name} is not saved.", "Close Without Saving"
+            self, translate("MainWindow", "Close Photo"),
+            translate("MainWindow", "The deblurred {name} is not saved.").format(name=photo.path.name),
+            translate("MainWindow", "Close Without Saving")
         ):
             return
         if self.runs.running_for(photo.key):

@@ -18,6 +18,13 @@
         </translation>
     </message>
     <message numerus="yes">
+        <source>%n file(s) already exist: {names}</source>
+        <translation>
+            <numerusform>%n file already exists: {names}</numerusform>
+            <numerusform>%n files already exist: {names}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>%n deblurred photo(s) not saved: {names}</source>
         <translation>
             <numerusform>%n deblurred photo is not saved: {names}</numerusform>

@@ -452,6 +452,50 @@
 <context>
     <name>MainWindow</name>
     <message>
+        <source>Original and result next to each other, zoom and pan linked</source>
+        <translation>原图与结果并排显示，缩放和平移联动</translation>
+    </message>
+    <message>
+        <source>One image with a draggable divider: original left, result right</source>
+        <translation>单张图像加可拖动的分隔线：左侧为原图，右侧为结果</translation>
+    </message>
+    <message>
+        <source>The network&apos;s ¼, ½ and full outputs under the input reduced the same way</source>
+        <translation>网络的 ¼、½ 和原尺寸输出，上方为以相同方式缩小的输入</translation>
+    </message>
+    <message>
+        <source>Heatmap of where the network changed the photo</source>
+        <translation>显示网络改动照片位置的热图</translation>
+    </message>
+    <message>
+        <source>{tip} ({shortcut})</source>
+        <translation>{tip}（{shortcut}）</translation>
+    </message>
+    <message>
+        <source>&amp;Open…</source>
+        <translation>打开(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Open one or more photos</source>
+        <translation>打开一张或多张照片</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save the deblurred photo as {name}_deblurred beside the original</source>
+        <translation>将去模糊后的照片以 {name}_deblurred 为名保存在原图旁边</translation>
+    </message>
+    <message>
+        <source>Save &amp;As…</source>
+        <translation>另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <source>Save the deblurred photo with a chosen name, format and quality</source>
+        <translation>以选定的文件名、格式和质量保存去模糊后的照片</translation>
+    </message>
+    <message>
         <source>Save A&amp;ll</source>
         <translation>全部保存(&amp;L)</translation>
     </message>
@@ -460,8 +504,208 @@
         <translation>保存所有尚未保存的去模糊照片，各自保存在原图旁边</translation>
     </message>
     <message>
+        <source>&amp;Batch…</source>
+        <translation>批量处理(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Deblur every photo in a folder</source>
+        <translation>对文件夹中的所有照片去模糊</translation>
+    </message>
+    <message>
+        <source>&amp;Close Photo</source>
+        <translation>关闭照片(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Remove the selected photo from the list</source>
+        <translation>从列表中移除所选照片</translation>
+    </message>
+    <message>
+        <source>Clear Recent</source>
+        <translation>清除最近打开的照片</translation>
+    </message>
+    <message>
+        <source>Forget the recent photos</source>
+        <translation>忘记最近打开的照片</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>Close the window</source>
+        <translation>关闭窗口</translation>
+    </message>
+    <message>
+        <source>&amp;Deblur</source>
+        <translation>去模糊(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Deblur the whole photo</source>
+        <translation>对整张照片去模糊</translation>
+    </message>
+    <message>
+        <source>&amp;Preview Visible Area</source>
+        <translation>预览可见区域(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Deblur only the area in view at 100 %, to judge the effect in seconds</source>
+        <translation>只按 100 % 处理视图中可见的区域，几秒内即可判断效果</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>取消(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Stop the run; the previous result stays</source>
+        <translation>停止运行；保留之前的结果</translation>
+    </message>
+    <message>
+        <source>Zoom &amp;In</source>
+        <translation>放大(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Zoom in</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <source>Zoom &amp;Out</source>
+        <translation>缩小(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Zoom out</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <source>&amp;Fit to Window</source>
+        <translation>适合窗口(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Show the whole photo</source>
+        <translation>显示整张照片</translation>
+    </message>
+    <message>
+        <source>&amp;Actual Pixels (100 %)</source>
+        <translation>实际像素 (100 %)(&amp;A)</translation>
+    </message>
+    <message>
+        <source>One photo pixel per screen pixel</source>
+        <translation>一个照片像素对应一个屏幕像素</translation>
+    </message>
+    <message>
+        <source>Show &amp;Original</source>
+        <translation>显示原图(&amp;O)</translation>
+    </message>
+    <message>
+        <source>Show the original in every view; hold Space to peek</source>
+        <translation>在所有视图中显示原图；按住空格键可临时查看</translation>
+    </message>
+    <message>
+        <source>&amp;Next Photo</source>
+        <translation>下一张照片(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Show the next photo in the list</source>
+        <translation>显示列表中的下一张照片</translation>
+    </message>
+    <message>
+        <source>P&amp;revious Photo</source>
+        <translation>上一张照片(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Show the previous photo in the list</source>
+        <translation>显示列表中的上一张照片</translation>
+    </message>
+    <message>
+        <source>&amp;Weights…</source>
+        <translation>权重(&amp;W)…</translation>
+    </message>
+    <message>
+        <source>Download the paper&apos;s weights; install or remove weights files</source>
+        <translation>下载论文权重；安装或移除权重文件</translation>
+    </message>
+    <message>
+        <source>&amp;About Deblur</source>
+        <translation>关于 Deblur(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Version, weights, devices</source>
+        <translation>版本、权重、设备</translation>
+    </message>
+    <message>
+        <source>About &amp;Qt</source>
+        <translation>关于 &amp;Qt</translation>
+    </message>
+    <message>
+        <source>The Qt version in use</source>
+        <translation>所用的 Qt 版本</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Open &amp;Recent</source>
+        <translation>最近打开(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
         <source>The new language is used from the next start</source>
         <translation>新的语言将在下次启动时生效</translation>
+    </message>
+    <message>
+        <source>&amp;Process</source>
+        <translation>处理(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <source>No recent photos</source>
+        <translation>没有最近打开的照片</translation>
+    </message>
+    <message>
+        <source>Starting the engine…</source>
+        <translation>正在启动引擎…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop at the next tile; the previous result stays (Esc)</source>
+        <translation>在下一个图块处停止；保留之前的结果 (Esc)</translation>
+    </message>
+    <message>
+        <source>Deblur</source>
+        <translation>去模糊</translation>
+    </message>
+    <message>
+        <source>A batch is running; wait for it or cancel it in the batch window</source>
+        <translation>批处理正在运行；请等待其完成，或在批量处理窗口中取消</translation>
+    </message>
+    <message>
+        <source>No model weights installed: see the note below</source>
+        <translation>未安装模型权重：请看下方的说明</translation>
+    </message>
+    <message>
+        <source>Deblur the whole photo (Ctrl+R)</source>
+        <translation>对整张照片去模糊 (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Opening {name}…</source>
+        <translation>正在打开 {name}…</translation>
+    </message>
+    <message>
+        <source>No result yet</source>
+        <translation>尚无结果</translation>
     </message>
     <message>
         <source>Previewing {name} with {model}…</source>
@@ -469,7 +713,7 @@
     </message>
     <message>
         <source>Deblurring {name} with {model}…</source>
-        <translation>正在用 {model} 为 {name} 去模糊…</translation>
+        <translation>正在用 {model} 对 {name} 去模糊…</translation>
     </message>
     <message>
         <source>Cancelling…</source>
@@ -481,7 +725,7 @@
     </message>
     <message>
         <source>Showing {percent:.0f} % of the correction</source>
-        <translation>显示 {percent:.0f} % 的校正</translation>
+        <translation>显示 {percent:.0f} % 的校正效果</translation>
     </message>
     <message>
         <source>Deblurring: {progress}</source>
@@ -515,10 +759,60 @@
         <source>Cancelled; no result yet</source>
         <translation>已取消；尚无结果</translation>
     </message>
+    <message>
+        <source>Device: {device}</source>
+        <translation>设备：{device}</translation>
+    </message>
+    <message>
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <source>No model weights installed</source>
+        <translation>未安装模型权重</translation>
+    </message>
+    <message>
+        <source>Device: {device} ({precision})</source>
+        <translation>设备：{device} ({precision})</translation>
+    </message>
+    <message>
+        <source>Runs in {precision} because {reason}</source>
+        <translation>以 {precision} 运行，原因：{reason}</translation>
+    </message>
+    <message>
+        <source>Cannot Save</source>
+        <translation>无法保存</translation>
+    </message>
+    <message>
+        <source>Replace Files?</source>
+        <translation>替换文件？</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n file(s) already exist: {names}</source>
+        <translation>
+            <numerusform>%n 个文件已存在：{names}</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Replace</source>
+        <translation>替换</translation>
+    </message>
+    <message>
+        <source>Saving {name}…</source>
+        <translation>正在保存 {name}…</translation>
+    </message>
+    <message>
+        <source>Saving failed</source>
+        <translation>保存失败</translation>
+    </message>
+    <message>
+        <source>Saved {names}</source>
+        <translation>已保存 {names}</translation>
+    </message>
     <message numerus="yes">
         <source>%n deblurred photo(s) not saved: {names}</source>
         <translation>
-            <numerusform>%n 张去模糊照片未保存：{names}</numerusform>
+            <numerusform>%n 张去模糊后的照片尚未保存：{names}</numerusform>
         </translation>
     </message>
     <message>
@@ -531,11 +825,51 @@
     </message>
     <message>
         <source>Quit Without Saving</source>
-        <translation>不保存并退出</translation>
+        <translation>退出且不保存</translation>
     </message>
     <message>
         <source>Save All writes each beside its original, as Save (Ctrl+S) does.</source>
         <translation>“全部保存”会像“保存”(Ctrl+S) 一样，把每张照片保存在其原图旁边。</translation>
+    </message>
+    <message>
+        <source>Photos ({patterns})</source>
+        <translation>照片 ({patterns})</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Open Photos</source>
+        <translation>打开照片</translation>
+    </message>
+    <message>
+        <source>Could not open {name}</source>
+        <translation>无法打开 {name}</translation>
+    </message>
+    <message>
+        <source>Cannot Open Photo</source>
+        <translation>无法打开照片</translation>
+    </message>
+    <message>
+        <source>Opened {name}</source>
+        <translation>已打开 {name}</translation>
+    </message>
+    <message>
+        <source>Opened {name} ({megapixels:.0f} MP on the CPU: try Preview, Ctrl+Shift+R, to judge the effect in seconds)</source>
+        <translation>已打开 {name}（{megapixels:.0f} MP，在 CPU 上运行：可先用预览 (Ctrl+Shift+R) 在几秒内判断效果）</translation>
+    </message>
+    <message>
+        <source>Close Photo</source>
+        <translation>关闭照片</translation>
+    </message>
+    <message>
+        <source>The deblurred {name} is not saved.</source>
+        <translation>去模糊后的 {name} 尚未保存。</translation>
+    </message>
+    <message>
+        <source>Close Without Saving</source>
+        <translation>关闭且不保存</translation>
     </message>
 </context>
 <context>
@@ -559,7 +893,7 @@
     <message numerus="yes">
         <source>{seconds:.1f} s, {tiles} tile(s) × {passes} passes</source>
         <translation>
-            <numerusform>{seconds:.1f} 秒，{tiles} 个图块 × {passes} 遍</numerusform>
+            <numerusform>{seconds:.1f} 秒，{tiles} 个图块 × {passes} 轮</numerusform>
         </translation>
     </message>
     <message numerus="yes">
@@ -753,8 +1087,8 @@
         <translation>自动（最快）</translation>
     </message>
     <message>
-        <source>bf16 on CPUs that compute it natively, fp16 on NVIDIA GPUs, else fp32; differences from exact are far below what 8-bit photos show</source>
-        <translation>原生支持 bf16 的 CPU 上用 bf16，NVIDIA GPU 上用 fp16，其余用 fp32；与精确结果的差异远小于 8 位照片能显示的程度</translation>
+        <source>int8 where it was measured to keep the picture, else bf16 on CPUs that compute it natively, fp16 on NVIDIA GPUs, else fp32; the Device label&apos;s tip says which and why</source>
+        <translation>在经测量不影响画质的情况下用 int8，否则在原生支持 bf16 的 CPU 上用 bf16，NVIDIA GPU 上用 fp16，其余用 fp32；“设备”标签的提示会说明用了哪种及原因</translation>
     </message>
     <message>
         <source>Exact (fp32)</source>
@@ -779,6 +1113,14 @@
     <message>
         <source>float16 on a GPU; a result that overflows is redone in fp32</source>
         <translation>在 GPU 上使用 float16；溢出的结果会用 fp32 重新计算</translation>
+    </message>
+    <message>
+        <source>Fastest (int8)</source>
+        <translation>最快 (int8)</translation>
+    </message>
+    <message>
+        <source>8-bit integers with OpenVINO on the CPU: fastest, slightly less exact; the first run calibrates once for these weights</source>
+        <translation>在 CPU 上用 OpenVINO 的 8 位整数计算：最快，精确度略低；首次运行时会针对这些权重校准一次</translation>
     </message>
     <message>
         <source>Model</source>
@@ -1200,7 +1542,7 @@
     </message>
     <message>
         <source>Tiles (and ensemble passes) done</source>
-        <translation>已完成的图块（及集成遍数）</translation>
+        <translation>已完成的图块（及集成轮次）</translation>
     </message>
     <message>
         <source>Fit ({percent:.0f} %)</source>
