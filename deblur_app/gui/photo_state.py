@@ -92,16 +92,16 @@ class Photo:
         if outcome is None:
             return translate("Photo", "No result yet")
         if outcome.preview:
-            what = translate("Photo", "Preview of the visible area")
+            size = translate("Photo", "Preview of the visible area: {width} × {height}")
         else:
-            what = translate("Photo", "Whole photo")
+            size = translate("Photo", "Whole photo: {width} × {height}")
         backend = f", {outcome.backend}" if outcome.backend != "torch" else ""
         if outcome.passes > 1:
             run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s) × {passes} passes", "", outcome.tiles)
         else:
             run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s)", "", outcome.tiles)
         lines = [
-            f"{what}: {outcome.full.shape[1]} × {outcome.full.shape[0]}",
+            size.format(width=outcome.full.shape[1], height=outcome.full.shape[0]),
             translate("Photo", "{model} on {device} ({precision}{backend})").format(
                 model=outcome.model_name, device=outcome.device, precision=outcome.precision, backend=backend),
             run.format(seconds=outcome.seconds, tiles=outcome.tiles, passes=outcome.passes),

@@ -883,12 +883,12 @@
         <translation>尚无结果</translation>
     </message>
     <message>
-        <source>Preview of the visible area</source>
-        <translation>可见区域的预览</translation>
+        <source>Preview of the visible area: {width} × {height}</source>
+        <translation>可见区域的预览：{width} × {height}</translation>
     </message>
     <message>
-        <source>Whole photo</source>
-        <translation>整张照片</translation>
+        <source>Whole photo: {width} × {height}</source>
+        <translation>整张照片：{width} × {height}</translation>
     </message>
     <message numerus="yes">
         <source>{seconds:.1f} s, {tiles} tile(s) × {passes} passes</source>
