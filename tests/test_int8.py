@@ -183,3 +183,24 @@ def test_make_calibration_takes_only_shippable_training_photos(tmp_path, photo_l
     assert crops.shape == (3, 32, 32, 3) and crops.dtype == np.uint8
     assert sources == ["bsd.png (pkg-bsd, BSD-3-Clause)"] * 3  # the GPL photo is not shipped
     assert openvino_backend.load_calibration(out).shape == (3, 3, 32, 32)
+
+
+def test_auto_does_not_pick_int8_without_nncf_or_a_cached_model(small_model, tmp_path, monkeypatch):
+    calibration = tmp_path / "calibration.npz"
+    np.savez_compressed(calibration, crops=np.zeros((2, 32, 32, 3), np.uint8))
+    plan = openvino_backend.Int8Plan(calibration)
+    monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: plan)
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "cache")
+    monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [tmp_path / "verdicts.json"])
+    monkeypatch.setattr(openvino_backend, "openvino_available", lambda: True)
+    key = openvino_backend.int8_key(small_model, plan)
+    openvino_backend.record_int8_verdict(tmp_path / "verdicts.json", key, GOOD, {})
+    real_find_spec = openvino_backend.importlib.util.find_spec
+    monkeypatch.setattr(openvino_backend.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "nncf" else real_find_spec(name, *a))
+    engine = Deblurrer(small_model, EngineOptions(device="cpu", backend="openvino"))
+    assert engine.precision_name != "int8" and "NNCF" in engine.precision.reason
+    cached = tmp_path / "cache" / f"mimo-unet-int8-{key}.xml"
+    cached.parent.mkdir()
+    cached.write_text("<net/>")
+    assert Deblurrer(small_model, EngineOptions(device="cpu", backend="openvino")).precision_name == "int8"

@@ -127,13 +127,14 @@ NOT_MEASURED = "int8 has not been measured for these weights"
 
 def choose_precision(
     precision: str, device: torch.device, openvino: bool = False, int8_verdict: Int8Verdict | None = None,
-    features: frozenset[str] | None = None, consider_int8: bool = True,
+    features: frozenset[str] | None = None, consider_int8: bool = True, int8_missing: str = "",
 ) -> PrecisionChoice:
     """The precision to run in, and why: the one place that decides what `auto` means.
 
     ``openvino``: the OpenVINO backend will run the network (int8 needs it);
     ``int8_verdict``: the measured effect of int8 on these weights, if any;
-    ``features``: the CPU's (default: this machine's); ``consider_int8``: False once int8 has failed.
+    ``features``: the CPU's (default: this machine's); ``consider_int8``: False once int8 has failed;
+    ``int8_missing``: why no int8 model can be made here (e.g. NNCF is not installed), if so.
     """
     precision = (precision or "auto").lower()
     if precision not in PRECISION_CHOICES:
@@ -159,6 +160,8 @@ def choose_precision(
         int8_note = ""
     elif not openvino:
         int8_note = "; int8 needs OpenVINO"
+    elif int8_missing:
+        int8_note = f"; {int8_missing}"
     elif int8_verdict is None:
         int8_note = f"; {NOT_MEASURED}"
     elif int8_verdict.qualifies():

@@ -116,12 +116,14 @@ class Deblurrer:
 
     def _choose_precision(self) -> PrecisionChoice:
         openvino = self.backend == "openvino"
-        verdict = None
+        verdict, missing = None, ""
         if openvino and (self.options.precision or "auto").lower() == "auto":
-            from .openvino_backend import find_int8_verdict
+            from .openvino_backend import find_int8_verdict, int8_missing
 
-            verdict = find_int8_verdict(self.model)
-        choice = choose_precision(self.options.precision, self.device, openvino=openvino, int8_verdict=verdict)
+            missing = int8_missing(self.model)
+            verdict = None if missing else find_int8_verdict(self.model)
+        choice = choose_precision(self.options.precision, self.device, openvino=openvino, int8_verdict=verdict,
+                                  int8_missing=missing)
         if choice.name == "int8" and not openvino:
             fallback = choose_precision("auto", self.device, consider_int8=False)
             return PrecisionChoice(fallback.name, fallback.dtype,

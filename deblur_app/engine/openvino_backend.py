@@ -315,10 +315,26 @@ def int8_key(model: MIMOUNet, plan: Int8Plan) -> str:
     return digest.hexdigest()[:20]
 
 
+def _quantized_path(folder: Path, key: str) -> Path:
+    return folder / f"mimo-unet-int8-{key}.xml"
+
+
+def int8_missing(model: MIMOUNet, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> str:
+    """Why no int8 model can be had here ("" if it can): NNCF makes it, unless it is cached already."""
+    if importlib.util.find_spec("nncf") is not None:
+        return ""
+    plan = plan or shipped_int8_plan()
+    try:
+        cached = _quantized_path(Path(cache_dir) if cache_dir else default_cache_dir(), int8_key(model, plan))
+    except Int8Unavailable as error:
+        return str(error)
+    return "" if cached.exists() else "int8 needs NNCF, which is not installed"
+
+
 def quantized_network(core, network, model: MIMOUNet, folder: Path, plan: Int8Plan):
     """The int8 model for these weights: quantised on first use, then read from the cache folder."""
     key = int8_key(model, plan)
-    path = folder / f"mimo-unet-int8-{key}.xml"
+    path = _quantized_path(folder, key)
     keep_newest((p for p in folder.glob("mimo-unet-int8-*.xml") if p != path), KEPT_EXPORTS - 1)
     for stale in folder.glob("mimo-unet-int8-*.bin"):
         if not stale.with_suffix(".xml").exists() and stale != path.with_suffix(".bin"):
