@@ -316,3 +316,66 @@ def test_batch_dialog_columns_fit_at_the_default_size(qtbot, window, tmp_path):
     for label in dialog.findChildren(type(dialog.problem_label)):
         if label.isVisible() and label.text() and not label.wordWrap():
             assert label.width() >= label.sizeHint().width(), f"{label.text()!r} is cut off"
+
+
+def _camera_jpeg(path, photo_like):
+    from PIL import Image
+
+    Image.fromarray((photo_like(96, 128) * 255).round().astype(np.uint8)).save(path, quality=75, subsampling=2)
+    return path
+
+
+def _encoding(path):
+    from PIL import Image, JpegImagePlugin
+
+    with Image.open(path) as image:
+        return JpegImagePlugin.get_sampling(image), image.quantization
+
+
+def test_save_keeps_a_jpeg_sources_quality_and_save_as_quality_is_for_that_save_only(
+        qtbot, window, photo_like, tmp_path, monkeypatch):
+    """Save writes a JPEG from a JPEG with the source's tables and 4:2:0 (issue 11), not quality 95 4:4:4;
+    a quality picked in Save As applies to that save only."""
+    source = _camera_jpeg(tmp_path / "camera.jpg", photo_like)
+    open_photo(qtbot, window, source)
+    run(qtbot, window)
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window.act_save.trigger()
+    assert _encoding(saved.args[0][0]) == _encoding(source)
+
+    def accept_at_90(dialog):
+        assert dialog.choice().quality is None, "Save As starts at the original's quality for a JPEG"
+        assert dialog.quality_spin.text() == dialog.quality_spin.specialValueText() != ""
+        dialog.quality_spin.setValue(90)
+        dialog.path_edit.setText(str(tmp_path / "chosen.jpg"))
+        return SaveDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SaveDialog, "exec", accept_at_90)
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window.act_save_as.trigger()
+    sampling, tables = _encoding(saved.args[0][0])
+    assert sampling == 0 and tables != _encoding(source)[1], "the quality picked in Save As is used"
+
+    with qtbot.waitSignal(window.reblended, timeout=WAIT):
+        window.panel.strength_spin.setValue(60)  # unsaved again
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window.act_save.trigger()
+    assert _encoding(saved.args[0][0]) == _encoding(source), "Save does not remember Save As's quality"
+    offered = []
+    monkeypatch.setattr(SaveDialog, "exec", lambda dialog: offered.append(dialog.choice().quality) or 0)
+    window.act_save_as.trigger()
+    assert offered == [None], "Save As starts at the original's quality again"
+
+
+def test_batch_dialog_keeps_a_jpeg_sources_quality(qtbot, window, photo_like, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    source = _camera_jpeg(folder / "camera.jpg", photo_like)
+    window.show_batch()
+    dialog = window.batch_dialog
+    dialog.input_edit.setText(str(folder))
+    dialog.output_edit.setText(str(tmp_path / "out"))
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
+        dialog.start_button.click()
+    assert dialog.summary.done == 1
+    assert _encoding(tmp_path / "out" / "camera_deblurred.jpg") == _encoding(source)

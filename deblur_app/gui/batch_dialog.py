@@ -255,7 +255,7 @@ class BatchDialog(QDialog):
         request = BatchRequest(
             Path(self.input_edit.text().strip()).expanduser(), Path(self.output_edit.text().strip()).expanduser(), run,
             recursive=self.recursive_check.isChecked(), template=self.template_edit.text(),
-            skip_existing=self.skip_check.isChecked(), quality=self.settings.quality,
+            skip_existing=self.skip_check.isChecked(),
         )
         self.settings.set_folder("batch_input", request.input_dir)
         self.settings.set_folder("batch_output", request.output_dir)

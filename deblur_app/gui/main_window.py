@@ -424,8 +424,8 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
             self._save(photo, self._default_choice(photo))
 
     def _default_choice(self, photo: Photo) -> SaveChoice:
-        """What Save writes: the main file only, at the remembered quality (Save As choices stay with that save)."""
-        return SaveChoice(photo.save_target or default_output(photo.path), None, self.settings.quality)
+        """What Save writes: the main file only, a JPEG source's quality kept (Save As choices stay with that save)."""
+        return SaveChoice(photo.save_target or default_output(photo.path))
 
     def save_all(self) -> bool:
         """Save every unsaved result beside its original (or where Save As last put it); False if one was refused."""
@@ -442,11 +442,10 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         folder = self.settings.folder("save")
         if folder and not photo.save_target and Path(folder).is_dir():
             default = Path(folder) / default.name
-        dialog = SaveDialog(default, photo.image.bit_depth, self.settings.quality, self)
+        dialog = SaveDialog(default, photo.image.bit_depth, photo.image.jpeg is not None, self)
         if dialog.exec() != SaveDialog.DialogCode.Accepted:
             return
         choice = dialog.choice()
-        self.settings.quality = choice.quality
         self.settings.set_folder("save", choice.path.parent)
         photo.save_target = choice.path
         self._save(photo, choice)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..imagefiles import DEFAULT_QUALITY
 from .icons import icon
 from .tasks import SaveChoice
 
@@ -31,7 +32,7 @@ EXTENSIONS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".
 
 
 class SaveDialog(QDialog):
-    def __init__(self, default: Path, original_depth: int, quality: int, parent: QWidget | None = None) -> None:
+    def __init__(self, default: Path, original_depth: int, source_is_jpeg: bool, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Save Deblurred Photo As"))
         self.original_depth = original_depth
@@ -53,9 +54,12 @@ class SaveDialog(QDialog):
         self.format_combo.setToolTip(self.tr("File format; the extension follows it"))
         form.addRow(self.tr("Format:"), self.format_combo)
 
+        # For this save only, like the ½ and ¼ outputs: Save always keeps a JPEG source's quality.
         self.quality_spin = QSpinBox()
-        self.quality_spin.setRange(1, 100)
-        self.quality_spin.setValue(quality)
+        self.quality_spin.setRange(0 if source_is_jpeg else 1, 100)
+        if source_is_jpeg:  # 0 stands for "the original's tables and chroma subsampling"
+            self.quality_spin.setSpecialValueText(self.tr("Same as the original"))
+        self.quality_spin.setValue(0 if source_is_jpeg else DEFAULT_QUALITY)
         self.quality_spin.setSuffix(self.tr(" %"))
         self.quality_spin.setToolTip(self.tr("JPEG/WebP quality: 90–95 keeps detail; WebP at 100 is lossless"))
         form.addRow(self.tr("Quality:"), self.quality_spin)
@@ -121,4 +125,4 @@ class SaveDialog(QDialog):
         if EXTENSIONS.get(path.suffix.lower()) is None:
             path = path.with_suffix(FORMATS[self.format_combo.currentText()][0])
         depth = self.depth_combo.currentData() if self.depth_combo.isEnabled() else 8
-        return SaveChoice(path, depth, self.quality_spin.value(), self.scales_check.isChecked())
+        return SaveChoice(path, depth, self.quality_spin.value() or None, self.scales_check.isChecked())

@@ -117,10 +117,6 @@ class AppSettings:
         value = self.store.value(key)
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
 
-    # -- saving
-
-    quality = _Setting("save/quality", 95, int, clean=lambda value: min(100, max(1, value)))
-
     # -- batch
 
     batch_template = _Setting("batch/template", "{stem}_deblurred{ext}")

@@ -36,7 +36,7 @@ class LoadOutcome:
 class SaveChoice:
     path: Path
     bit_depth: int | None = None  # None: as the original where the format allows
-    quality: int = 95
+    quality: int | None = None  # None: a JPEG source's own tables and subsampling (imagefiles.save_image)
     save_scales: bool = False
     overwrite: bool = False
 

@@ -62,7 +62,7 @@ class BatchRequest:
     recursive: bool = False
     template: str = DEFAULT_NAME
     skip_existing: bool = True
-    quality: int = 95
+    quality: int | None = None  # None: a JPEG source's own tables and subsampling (imagefiles.save_image)
     kind: str = "batch"
 
 

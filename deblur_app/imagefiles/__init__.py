@@ -34,10 +34,11 @@ from .formats import (
 )
 from .reading import DEFAULT_MAX_PIXELS, LoadedImage, load_image, set_max_megapixels
 from .thumbnails import load_thumbnail
-from .writing import is_same_file, remove_orphaned_temporaries, save_image
+from .writing import DEFAULT_QUALITY, is_same_file, remove_orphaned_temporaries, save_image
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
+    "DEFAULT_QUALITY",
     "SUPPORTED_EXTENSIONS",
     "WRITABLE_EXTENSIONS",
     "ImageFileError",

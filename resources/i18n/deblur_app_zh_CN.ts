@@ -973,6 +973,10 @@
         <translation>格式：</translation>
     </message>
     <message>
+        <source>Same as the original</source>
+        <translation>与原图相同</translation>
+    </message>
+    <message>
         <source> %</source>
         <translation> %</translation>
     </message>
