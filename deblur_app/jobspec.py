@@ -62,6 +62,14 @@ class BatchEvent:
     summary: BatchSummary | None = None  # for "end"
 
 
+def naming_the_file(reason: str, path: Path | None, output: Path | None = None) -> str:
+    """A failure's reason naming its file once: as it is when it starts with the photo or its
+    output (most reasons do, as the CLI prints them), else with the photo's path in front."""
+    if any(spelled is not None and reason.startswith(f"{spelled}: ") for spelled in (path, output)):
+        return reason
+    return f"{path}: {reason}" if path is not None else reason
+
+
 class BatchLog:
     """The batch's log file in its output folder: one consumer of iter_batch's events.
 
@@ -86,7 +94,7 @@ class BatchLog:
         if event.kind == "skipped":
             self._write(f"SKIPPED {event.path}: {event.reason}")
         elif event.kind == "failed":
-            self._write(f"FAILED {event.path}: {event.reason}")
+            self._write(f"FAILED {naming_the_file(event.reason, event.path, event.output)}")
         elif event.kind == "done":
             self._write(f"OK {event.path} -> {event.output} ({event.seconds:.1f} s)")
         elif event.kind == "end" and self._handle is not None:

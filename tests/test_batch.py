@@ -8,7 +8,7 @@ import pytest
 
 from deblur_app import imagefiles, jobs
 from deblur_app.engine.inference import DeblurResult
-from deblur_app.jobspec import BatchJob, BatchLog, SaveOptions
+from deblur_app.jobspec import BatchEvent, BatchJob, BatchLog, SaveOptions
 
 
 class CopyEngine:
@@ -48,6 +48,19 @@ def locked(monkeypatch, folder: Path) -> None:
     monkeypatch.setattr(pathlib.Path, "mkdir", mkdir)
 
 
+def test_log_names_each_failed_file_once(tmp_path):
+    source, target = tmp_path / "in" / "a.png", tmp_path / "a_deblurred.png"
+    log = BatchLog(tmp_path, [])
+    for reason in (f"{source}: file is empty (0 bytes)", f"{target}: already exists", "worker lost"):
+        log(BatchEvent("failed", 0, 1, source, target, reason))
+    log.close()
+    assert log.written.read_text().splitlines() == [
+        f"FAILED {source}: file is empty (0 bytes)",
+        f"FAILED {target}: already exists",  # the output's problem names the output
+        f"FAILED {source}: worker lost",  # a reason that names no file gets the photo's path
+    ]
+
+
 def test_events_summary_and_log(folder, tmp_path):
     (folder / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
     engine = CopyEngine()
@@ -67,6 +80,9 @@ def test_events_summary_and_log(folder, tmp_path):
     assert summary.failed[0][0].name == "bad.png" and "\n" not in summary.failed[0][1]
     text = log.written.read_text()
     assert text.startswith("header\n4 photo(s)\n") and "FAILED" in text and "3 deblurred, 0 skipped, 1 failed" in text
+    (failed_line,) = [line for line in text.splitlines() if line.startswith("FAILED")]
+    assert failed_line.startswith(f"FAILED {folder / 'bad.png'}: ") and failed_line.count("bad.png") == 1, \
+        "one path per line, like the CLI and the window"
     assert sorted(p.name for p in job.output_dir.glob("*.png")) == ["p0_deblurred.png", "p1_deblurred.png",
                                                                    "p2_deblurred.png"]
 
