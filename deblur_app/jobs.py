@@ -232,9 +232,14 @@ def iter_batch(
         yield BatchEvent("end", total=total, summary=BatchSummary(0, 0, 0, [], False, time.monotonic() - started))
         return
     prepare_output_folder(job.output_dir)
+    plans = plan_outputs(pairs, job.save.save_scales)
+    if remote is None:  # a cluster run cleans up once its workers are gone (cluster.py)
+        # A run killed mid-write (SIGKILL, the OOM killer) leaves hidden temporaries beside its outputs;
+        # only those of this run's own outputs go, so a rerun leaves a clean folder.
+        imagefiles.remove_orphaned_temporaries(path for plan in plans if not plan.refusal for path in plan.paths)
     done, skipped, failed, cancelled = 0, 0, [], False
     engine, for_remote = None, []
-    for index, plan in enumerate(plan_outputs(pairs, job.save.save_scales)):
+    for index, plan in enumerate(plans):
         if cancel is not None and cancel.is_set():
             cancelled = True
             break

@@ -135,6 +135,21 @@ def test_cancel_between_photos_stops_without_partial_files(folder, tmp_path):
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["p0_deblurred.png"]
 
 
+def test_a_batch_removes_the_temporaries_a_killed_run_left_of_its_outputs_only(folder, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    ours = [out / ".p0_deblurred.png.tmp-0123abcd", out / ".p2_deblurred.png.tmp-4567cdef"]
+    others = [out / ".holiday.png.tmp-89abcdef", out / ".p1_deblurred.png.swp", out / "p1_deblurred.png.tmp-1",
+              folder / ".p0.png.tmp-0123abcd"]
+    for path in ours + others:
+        path.write_bytes(b"left behind")
+    (out / "p1_deblurred.png").write_bytes(b"not ours to judge: skipped")
+    events = list(jobs.iter_batch(BatchJob(folder, out), CopyEngine))
+    assert events[-1].summary.done == 2 and events[-1].summary.skipped == 1
+    assert not any(path.exists() for path in ours), "a rerun after a kill leaves a clean folder"
+    assert all(path.read_bytes() == b"left behind" for path in others), "nothing but its own outputs' temporaries"
+
+
 @pytest.mark.slow
 def test_a_killed_batch_leaves_only_whole_outputs_and_the_rerun_completes_it(tmp_path, photo_like):
     """SIGKILL in the middle of `deblur-app batch`: every output that exists at any moment decodes, and
@@ -190,6 +205,10 @@ def test_a_killed_batch_leaves_only_whole_outputs_and_the_rerun_completes_it(tmp
     done_before = len(outputs())
     assert 3 <= done_before < count, "killed in the middle"
 
+    # what a kill in the middle of a write leaves (the kill above may or may not have hit one), and what is not ours
+    (out / f".shot{count - 1:02d}_deblurred.png.tmp-0123abcd").write_bytes(b"half a PNG")
+    (out / f".shot00_deblurred.png.tmp-4567cdef").write_bytes(b"half a PNG")
+    (out / ".holiday.png.tmp-89abcdef").write_bytes(b"someone else's")
     rerun = subprocess.run([*command, "--skip-existing"], env=env, capture_output=True, text=True, timeout=900)
     assert rerun.returncode == 0, rerun.stderr
     assert f"{count - done_before} deblurred, {done_before} skipped, 0 failed" in rerun.stderr
@@ -199,3 +218,5 @@ def test_a_killed_batch_leaves_only_whole_outputs_and_the_rerun_completes_it(tmp
     # what a kill during a write can leave is a hidden temporary file, never a file under an output's name
     assert all(p.name.startswith(".") and ".tmp-" in p.name for p in out.iterdir()
                if p.suffix != ".log" and p not in outputs())
+    # ... and the rerun removes those of its own outputs, and nothing else
+    assert [p.name for p in out.iterdir() if ".tmp-" in p.name] == [".holiday.png.tmp-89abcdef"]
