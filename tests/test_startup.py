@@ -1,5 +1,6 @@
 """The start-up guard of the executables: logs, dialogs, exit codes, no Qt on the command-line path."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -133,3 +134,18 @@ def test_keep_newest_is_best_effort(tmp_path):
     os.utime(undeletable, (1, 1))
     keep_newest([*files, tmp_path / "vanished.log", undeletable], 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-folder.log", "f0.log", "f1.log"]
+
+
+@pytest.mark.slow
+def test_gui_self_test_runs_the_window_and_exits(tmp_path, photo_like):
+    """The real self-test from source: open, deblur, close without waiting at the quit prompt."""
+    from deblur_app import imagefiles
+
+    photo = tmp_path / "photo.png"
+    imagefiles.save_image(photo, photo_like(96, 128))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO),
+           **{name: str(tmp_path / name) for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}}
+    run = subprocess.run([sys.executable, "-m", "deblur_app", "gui", "--self-test", str(photo)],
+                         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "self-test: ok" in run.stdout

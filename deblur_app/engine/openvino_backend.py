@@ -22,6 +22,7 @@ import copy
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -260,6 +261,9 @@ def quantize_int8(network, calibration: np.ndarray, settings: Int8Settings = Int
         import nncf
     except ImportError as error:
         raise Int8Unavailable(f"NNCF is not installed ({error})") from None
+    # NNCF logs a line per kept-float layer (hundreds) at INFO; the window's terminal and the
+    # command line's output are no place for them, and its warnings still come through
+    nncf.set_log_level(logging.WARNING)
     samples = [calibration[i : i + 1] for i in range(len(calibration))]
     try:
         return nncf.quantize(
