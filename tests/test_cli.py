@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from deblur_app import catalog, imagefiles
 from deblur_app.cli.main import main
@@ -16,6 +17,7 @@ from deblur_app.model.mimo_unet import build_model
 @pytest.fixture(scope="module")
 def weights_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("weights")
+    torch.manual_seed(0)  # the same untrained weights every run: thresholds on their output stay put
     save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "test weights"})
     return folder
 
