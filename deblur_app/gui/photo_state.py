@@ -8,9 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QRectF
 
 from ..imagefiles import LoadedImage
+from .image_view import Layer
 from .outcomes import DeblurOutcome
 from .qtimage import pixmaps
-from .viewers import Layer, ScaleImages
+from .viewers import ScaleImages
 
 translate = QCoreApplication.translate
 

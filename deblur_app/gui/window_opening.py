@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from .. import imagefiles
 from . import dialogs
+from .image_view import Layer
 from .photo_state import Photo
 from .qtimage import pixmaps
 from .tasks import LoadOutcome
-from .viewers import Layer
 from .weights_dialog import weights_files
 
 LARGE_PHOTO_MP = 4.0  # above this on the CPU, the status bar suggests a preview first

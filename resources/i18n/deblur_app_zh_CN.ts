@@ -431,6 +431,7 @@
     <name>ImageView</name>
     <message>
         <source>Original (Space)</source>
+        <extracomment>Zoom In/Out and the wheel step along these percentages of actual pixels, so 50, 100, 200 and 400 % are reached exactly (a constant factor such as 1.25 never lands on them again after a Fit).</extracomment>
         <translation>原图（空格键）</translation>
     </message>
 </context>
@@ -1323,7 +1324,6 @@
     <name>Viewers</name>
     <message>
         <source>Side by side</source>
-        <extracomment>Zoom In/Out and the wheel step along these percentages of actual pixels, so 50, 100, 200 and 400 % are reached exactly (a constant factor such as 1.25 never lands on them again after a Fit).</extracomment>
         <translation>并排</translation>
     </message>
     <message>
