@@ -31,17 +31,18 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 PHOTO = Path("/work/data/photos/val/scikit-image__coffee.png")
 CREDIT = ("Photo: scikit-image `coffee.png` (Rachel Michetti, CC0 1.0), blurred synthetically with a "
-          "camera-shake kernel (`deblur_app.training.blur`, seed 3) for these screenshots.")
+          "camera-shake kernel (`deblur_app.training.kernels`, seed 3) for these screenshots.")
 MAX_BYTES = 395_000  # the brief: < 400 KB each; bigger grabs get a 256-colour palette
 
 
 def blurred_photo(source: Path, folder: Path) -> Path:
     from deblur_app import imagefiles
     from deblur_app.training import blur
+    from deblur_app.training.kernels import trajectory_kernel
 
     sharp = np.rint(imagefiles.load_image(source).pixels * 255).astype(np.uint8)
     rng = np.random.default_rng(3)
-    kernel = blur.trajectory_kernel(rng, size=15)
+    kernel = trajectory_kernel(rng, size=15)
     shaken = blur.degrade_with_kernel(sharp, kernel, rng)
     path = folder / "coffee_shaken.png"
     imagefiles.save_image(path, shaken)

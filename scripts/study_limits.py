@@ -35,8 +35,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from deblur_app.naming import default_output  # noqa: E402
-from deblur_app.training import blur  # noqa: E402
 from deblur_app.training.data import build_validation_set, kernel_files  # noqa: E402
+from deblur_app.training.kernels import load_kernel_png, trajectory_kernel  # noqa: E402
+from deblur_app.training.srgb import linear_to_srgb, srgb_to_linear  # noqa: E402
 
 
 def kernel_extent(kernel: np.ndarray, floor: float = 0.05) -> int:
@@ -49,10 +50,10 @@ def write_synthetic_kernels(levin_kernels: list[Path], folder: Path) -> list[tup
     folder.mkdir(parents=True, exist_ok=True)
     extents = []
     for number, path in enumerate(levin_kernels, start=1):
-        real = blur.load_kernel_png(path)
+        real = load_kernel_png(path)
         target = kernel_extent(real)
         rng = np.random.default_rng(1000 + number)
-        synthetic = blur.trajectory_kernel(rng, size=target)
+        synthetic = trajectory_kernel(rng, size=target)
         png = np.rint(synthetic / synthetic.max() * 65535).astype(np.uint16)
         cv2.imwrite(str(folder / f"kernel{number}.png"), png)
         extents.append((target, kernel_extent(synthetic)))
@@ -122,7 +123,7 @@ def levin_aligned(pairs: Path, work: Path, extra: list[str]) -> dict[str, dict[s
     encoded = []
     for path in blurry:
         encoded.append(encoded_folder / path.name)
-        srgb = blur.linear_to_srgb(_read_gray(path))
+        srgb = linear_to_srgb(_read_gray(path))
         cv2.imwrite(str(encoded[-1]), np.rint(srgb * 65535).astype(np.uint16))
     _deblur_folder(blurry, work / "levin_out", extra)
     _deblur_folder(encoded, work / "levin_encoded_out", extra)
@@ -132,7 +133,7 @@ def levin_aligned(pairs: Path, work: Path, extra: list[str]) -> dict[str, dict[s
         inputs.append(aligned_psnr(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), sharp))
         out = _read_gray(default_output(path, work / "levin_out"))
         direct.append(aligned_psnr(_to_u8(out), sharp))
-        out = blur.srgb_to_linear(_read_gray(default_output(path, work / "levin_encoded_out")))
+        out = srgb_to_linear(_read_gray(default_output(path, work / "levin_encoded_out")))
         as_linear.append(aligned_psnr(_to_u8(out), sharp))
     row = {"count": len(blurry), "input_psnr": float(np.mean(inputs)), "input_ssim": float("nan"), "ssim": float("nan")}
     return {"Levin's captures, PSNR at the best shift (+-10 px)": row | {"psnr": float(np.mean(direct))},

@@ -1,4 +1,4 @@
-"""Tests for the synthetic camera-shake blur (deblur_app.training.blur)."""
+"""Tests for the synthetic camera-shake blur (deblur_app.training.blur, .kernels, .srgb)."""
 
 import pickle
 
@@ -7,16 +7,10 @@ import numpy as np
 import pytest
 
 from deblur_app.training import blur as B
-from deblur_app.training.blur import (
-    BlurConfig,
-    blur_linear,
-    degrade_with_kernel,
-    linear_to_srgb,
-    load_kernel_png,
-    srgb_to_linear,
-    synthesize_pair,
-    trajectory_kernel,
-)
+from deblur_app.training import kernels as K
+from deblur_app.training.blur import BlurConfig, blur_linear, degrade_with_kernel, synthesize_pair
+from deblur_app.training.kernels import load_kernel_png, trajectory_kernel
+from deblur_app.training.srgb import DECODE_LUT, linear_to_srgb, linear_to_u8, srgb_to_linear
 
 # no noise, no JPEG, no sharp pairs, no non-uniform blur: pure blur
 PURE = BlurConfig(sharp_fraction=0.0, noise_prob=0.0, jpeg_prob=0.0, nonuniform_prob=0.0, highlight_prob=0.0)
@@ -94,7 +88,7 @@ def test_kernels_are_continuous_paths():
 
 def test_nonuniform_kernels_centred_and_varying():
     rng = np.random.default_rng(3)
-    ks = B._nonuniform_kernels(rng, 30.0, 256, (0.3, 0.3))
+    ks = K._nonuniform_kernels(rng, 30.0, 256, (0.3, 0.3))
     assert ks.shape[0] in (4, 9)
     c = ks.shape[-1] // 2
     for k in ks:
@@ -119,7 +113,7 @@ def test_srgb_roundtrip_and_known_values():
     assert srgb_to_linear(x).dtype == np.float32
     # the fast 8-bit encoder agrees with the exact curve
     lin = srgb_to_linear(np.arange(256) / 255.0)
-    assert np.array_equal(B._linear_to_u8(lin), np.arange(256))
+    assert np.array_equal(linear_to_u8(lin), np.arange(256))
 
 
 def test_identity_kernel_is_lossless():
@@ -153,7 +147,7 @@ def test_blur_linear_is_convolution_and_matches_fft_path():
     m = (n - 64) // 2
     y0 = 40
     window = img[y0 : y0 + n, y0 : y0 + n]
-    planes = [cv2.LUT(np.ascontiguousarray(p), B._LIN_LUT) for p in cv2.split(np.ascontiguousarray(window))]
+    planes = [cv2.LUT(np.ascontiguousarray(p), DECODE_LUT) for p in cv2.split(np.ascontiguousarray(window))]
     out = B._convolve_planes(planes, k[None], m, 64)
     got = np.transpose(out, (1, 2, 0))
     want = ref[y0 + m : y0 + m + 64, y0 + m : y0 + m + 64]
@@ -167,15 +161,15 @@ def test_blur_linear_is_convolution_and_matches_fft_path():
 
 def test_nonuniform_blend_matches_anchor_kernels_at_corners():
     rng = np.random.default_rng(5)
-    ks = B._nonuniform_kernels(rng, 25.0, 128, (0.3, 0.3))
+    ks = K._nonuniform_kernels(rng, 25.0, 128, (0.3, 0.3))
     g = int(round(np.sqrt(ks.shape[0])))
     img = _texture(2, 256, 256)
     r = ks.shape[-1] // 2
     n = cv2.getOptimalDFTSize(128 + 2 * r)
     m = (n - 128) // 2
-    planes = [cv2.LUT(p, B._LIN_LUT) for p in cv2.split(np.ascontiguousarray(img[:n, :n]))]
+    planes = [cv2.LUT(p, DECODE_LUT) for p in cv2.split(np.ascontiguousarray(img[:n, :n]))]
     out = B._convolve_planes(planes, ks, m, 128)
-    lin = cv2.LUT(np.ascontiguousarray(img[:n, :n]), B._LIN_LUT)
+    lin = cv2.LUT(np.ascontiguousarray(img[:n, :n]), DECODE_LUT)
     for a, (yy, xx) in {0: (0, 0), g - 1: (0, 127), g * g - 1: (127, 127)}.items():
         ref = cv2.filter2D(lin, cv2.CV_32F, np.ascontiguousarray(ks[a][::-1, ::-1]), borderType=cv2.BORDER_REFLECT)
         # nearest pixel to an anchor is dominated by that anchor's kernel
@@ -213,7 +207,7 @@ def test_blurry_not_shifted_relative_to_sharp():
     checked = 0
     for _ in range(6):
         b, s = synthesize_pair(img, rng, 192, cfg)
-        lb = B._LIN_LUT[b[..., 1]].astype(np.float64)
+        lb = DECODE_LUT[b[..., 1]].astype(np.float64)
         ys, xs = np.nonzero(s[..., 1] == 200)
         for y, x in zip(ys, xs):
             if 25 <= y < 192 - 25 and 25 <= x < 192 - 25:
@@ -283,8 +277,8 @@ def test_highlight_boost_brightens_streaks():
         b_on, s_on = synthesize_pair(img, np.random.default_rng(seed), 128, on)
         b_off, s_off = synthesize_pair(img, np.random.default_rng(seed), 128, off)
         assert np.array_equal(s_on, s_off)  # same crop, same kernel
-        e_on = B._LIN_LUT[b_on].sum()
-        e_off = B._LIN_LUT[b_off].sum()
+        e_on = DECODE_LUT[b_on].sum()
+        e_off = DECODE_LUT[b_off].sum()
         assert e_on > 2.0 * e_off  # gain 3, minus what clips at 1.0
         assert b_on.max() >= b_off.max()
 

@@ -80,6 +80,7 @@ def hd_test_photo(folder: Path) -> tuple[np.ndarray, str]:
 
     from ..training import blur
     from ..training.data import load_rgb_u8, photo_files
+    from ..training.kernels import trajectory_kernel
 
     files = photo_files(folder)
     if not files:
@@ -91,7 +92,7 @@ def hd_test_photo(folder: Path) -> tuple[np.ndarray, str]:
     top, left = (sharp.shape[0] - HD[0]) // 2, (sharp.shape[1] - HD[1]) // 2
     sharp = np.ascontiguousarray(sharp[top : top + HD[0], left : left + HD[1]])
     rng = np.random.default_rng(0)
-    blurry = blur.degrade_with_kernel(sharp, blur.trajectory_kernel(rng, size=15), rng)
+    blurry = blur.degrade_with_kernel(sharp, trajectory_kernel(rng, size=15), rng)
     return blurry.astype(np.float32) / 255.0, files[0].name
 
 

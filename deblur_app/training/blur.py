@@ -1,5 +1,8 @@
 """Synthetic camera-shake blur for training pairs (numpy + OpenCV only).
 
+The kernels come from ``kernels``, the sRGB curve from ``srgb``; this module
+blurs, adds noise and JPEG, and cuts the pairs.
+
 The degradation model, applied to a crop of a sharp sRGB photo:
 
 1. decode sRGB to linear light (exact IEC 61966-2-1 curve, via a 256-entry
@@ -34,62 +37,15 @@ from __future__ import annotations
 import functools
 import math
 from dataclasses import dataclass
-from os import PathLike
-from typing import Optional, Tuple, Union
+from typing import Tuple
 
 import cv2
 import numpy as np
 
-__all__ = [
-    "BlurConfig",
-    "srgb_to_linear",
-    "linear_to_srgb",
-    "trajectory_kernel",
-    "center_kernel",
-    "blur_linear",
-    "synthesize_pair",
-    "load_kernel_png",
-    "degrade_with_kernel",
-]
+from .kernels import KERNEL_SIZE_RANGE, shake_kernels
+from .srgb import DECODE_LUT, linear_to_srgb, linear_to_u8, srgb_to_linear
 
-# ---------------------------------------------------------------------------
-# sRGB transfer curve
-# ---------------------------------------------------------------------------
-
-
-def srgb_to_linear(x: np.ndarray) -> np.ndarray:
-    """Exact sRGB decoding curve; float input in [0, 1], float32 output."""
-    x = np.asarray(x, dtype=np.float64)
-    lo = x / 12.92
-    hi = ((np.maximum(x, 0.04045) + 0.055) / 1.055) ** 2.4
-    return np.where(x <= 0.04045, lo, hi).astype(np.float32)
-
-
-def linear_to_srgb(x: np.ndarray) -> np.ndarray:
-    """Exact sRGB encoding curve; float input in [0, 1], float32 output."""
-    x = np.asarray(x, dtype=np.float64)
-    lo = x * 12.92
-    hi = 1.055 * np.maximum(x, 0.0031308) ** (1.0 / 2.4) - 0.055
-    return np.where(x <= 0.0031308, lo, hi).astype(np.float32)
-
-
-_LIN_LUT = srgb_to_linear(np.arange(256) / 255.0)  # uint8 sRGB -> linear
-_ENC_BITS = 16
-_ENC_SCALE = float((1 << _ENC_BITS) - 1)
-# linear quantised to 16 bits -> uint8 sRGB (error < 0.03 of an 8-bit level)
-_ENC_LUT = np.clip(
-    np.rint(linear_to_srgb(np.arange(1 << _ENC_BITS) / _ENC_SCALE).astype(np.float64) * 255.0), 0, 255
-).astype(np.uint8)
-
-
-def _linear_to_u8(x: np.ndarray) -> np.ndarray:
-    """Fast linear float32 (any range) -> 8-bit sRGB via a 16-bit table."""
-    idx = np.empty(x.shape, np.float32)
-    np.multiply(x, _ENC_SCALE, out=idx)
-    np.clip(idx, 0.0, _ENC_SCALE, out=idx)
-    idx += 0.5
-    return np.take(_ENC_LUT, idx.astype(np.uint16))
-
+__all__ = ["BlurConfig", "DEFAULT_CONFIG", "blur_linear", "synthesize_pair", "degrade_with_kernel"]
 
 # ---------------------------------------------------------------------------
 # configuration
@@ -99,7 +55,7 @@ def _linear_to_u8(x: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class BlurConfig:
     # blur extent: the longer side of the trajectory's bounding box, in pixels
-    kernel_size: Tuple[float, float] = (3.0, 35.0)
+    kernel_size: Tuple[float, float] = KERNEL_SIZE_RANGE
     # fraction of sharp-in/sharp-out pairs, and how many of those are fully clean
     sharp_fraction: float = 0.05
     sharp_clean_fraction: float = 0.5
@@ -139,225 +95,6 @@ class BlurConfig:
 
 DEFAULT_CONFIG = BlurConfig()
 
-# ---------------------------------------------------------------------------
-# trajectories and kernels
-# ---------------------------------------------------------------------------
-
-_N_STEPS = 128  # coarse time steps of the simulated shake
-_SUBPIXEL_STEP = 0.25  # max distance between dense samples, in pixels
-_ANCHOR_MISMATCH = 4.0  # px, max kernel difference between non-uniform anchors
-_MAX_ANCHORS = 3  # per side (3 x 3 anchor kernels at most)
-
-
-def _shake_walk(rng: np.random.Generator, n: int) -> np.ndarray:
-    """2-D random walk with inertia, centripetal pull and jerks (complex, n)."""
-    beta = rng.uniform(0.85, 0.98)  # momentum: smooth, inert hand motion
-    spring = 0.012 * rng.random() ** 2  # pull towards the start (tremor loops)
-    aniso = rng.uniform(0.25, 1.0)  # hand shake often has a dominant axis
-    theta = rng.uniform(0.0, 2.0 * math.pi)
-    rot = complex(math.cos(theta), math.sin(theta))
-    jerk_p = rng.uniform(0.0, 0.012)  # occasional abrupt jerks
-    jerk_mag = rng.uniform(3.0, 8.0)
-    # initial velocity, relative to the stationary velocity spread of the walk
-    v_std = math.sqrt((1.0 - beta) / (1.0 + beta))
-    drift = rng.uniform(0.0, 3.0) * v_std
-
-    g = rng.standard_normal((n, 2))
-    acc = (g[:, 0] + 1j * aniso * g[:, 1]) * rot
-    jerks = rng.random(n) < jerk_p
-    jphase = rng.uniform(0.0, 2.0 * math.pi, n)
-    acc = acc + jerks * jerk_mag * np.exp(1j * jphase)
-    v0 = drift * complex(*rng.standard_normal(2))
-
-    pos = np.empty(n, np.complex128)
-    p = 0j
-    v = v0
-    one_m_beta = 1.0 - beta
-    for t in range(n):
-        pos[t] = p
-        v = beta * v + one_m_beta * acc[t] - spring * p
-        p = p + v
-    return pos
-
-
-def _smooth_profile(rng: np.random.Generator, n: int, strength: float) -> np.ndarray:
-    """Positive smooth random multiplier (speed / exposure variation), length n."""
-    knots = rng.standard_normal(6)
-    x = np.interp(np.linspace(0, 5, n), np.arange(6), knots)
-    return np.exp(strength * x)
-
-
-def _exposure_window(rng: np.random.Generator, n: int) -> slice:
-    frac = rng.uniform(0.35, 1.0)
-    length = max(16, int(round(frac * n)))
-    start = int(rng.integers(0, n - length + 1))
-    return slice(start, start + length)
-
-
-def _densify(paths: np.ndarray, weights: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    """Catmull-Rom upsampling of coarse paths (A, n) so consecutive samples are
-    at most ``_SUBPIXEL_STEP`` apart; weights (n,) are interpolated linearly."""
-    a, n = paths.shape
-    steps = np.abs(np.diff(paths, axis=1))
-    m = int(min(200, max(1, math.ceil(float(steps.max(initial=0.0)) / _SUBPIXEL_STEP))))
-    ext = np.concatenate([2 * paths[:, :1] - paths[:, 1:2], paths, 2 * paths[:, -1:] - paths[:, -2:-1]], axis=1)
-    p0, p1, p2, p3 = ext[:, :-3], ext[:, 1:-2], ext[:, 2:-1], ext[:, 3:]
-    t = np.arange(m) / m
-    t2, t3 = t * t, t * t * t
-    h00 = 2 * t3 - 3 * t2 + 1
-    h10 = t3 - 2 * t2 + t
-    h01 = -2 * t3 + 3 * t2
-    h11 = t3 - t2
-    m1 = (p2 - p0) * 0.5
-    m2 = (p3 - p1) * 0.5
-    dense = (
-        p1[..., None] * h00 + m1[..., None] * h10 + p2[..., None] * h01 + m2[..., None] * h11
-    ).reshape(a, -1)
-    dense = np.concatenate([dense, paths[:, -1:]], axis=1)
-    w = np.interp(np.arange(dense.shape[1]) / m, np.arange(n), weights)
-    # trapezoid weights: the two end samples represent half an interval
-    w[0] *= 0.5
-    w[-1] *= 0.5
-    return dense, w
-
-
-def _splat(pos: np.ndarray, w: np.ndarray, radius: int) -> np.ndarray:
-    """Bilinear splat of complex positions (centre at 0) into a (2r+1)^2 grid."""
-    side = 2 * radius + 1
-    x = pos.real + radius
-    y = pos.imag + radius
-    x0 = np.floor(x)
-    y0 = np.floor(y)
-    fx = x - x0
-    fy = y - y0
-    x0 = x0.astype(np.int64)
-    y0 = y0.astype(np.int64)
-    idx = y0 * side + x0
-    wts = np.concatenate([w * (1 - fx) * (1 - fy), w * fx * (1 - fy), w * (1 - fx) * fy, w * fx * fy])
-    ids = np.concatenate([idx, idx + 1, idx + side, idx + side + 1])
-    k = np.bincount(ids, weights=wts, minlength=side * side)[: side * side]
-    return k.reshape(side, side)
-
-
-def _trim(kernels: np.ndarray) -> np.ndarray:
-    """Crop the empty border of (A, s, s) kernels symmetrically about the centre."""
-    s = kernels.shape[-1]
-    c = s // 2
-    support = (kernels > kernels.max() * 1e-7).any(axis=0)
-    ys, xs = np.nonzero(support)
-    r = int(max(np.abs(ys - c).max(initial=0), np.abs(xs - c).max(initial=0)))
-    return kernels[:, c - r : c + r + 1, c - r : c + r + 1]
-
-
-def _kernels_from_paths(
-    paths: np.ndarray, weights: np.ndarray, extent: float, optics_sigma: float = 0.0
-) -> np.ndarray:
-    """Scale coarse paths (A, n) jointly so the largest bounding box side is
-    ``extent`` px, densify, centre each on its weighted mean, splat, soften
-    with a small Gaussian lens blur (``optics_sigma`` px, 0 = none), normalise,
-    trim.  Returns (A, s, s) float32 with s odd and each centroid at the centre."""
-    paths = paths - paths.mean(axis=1, keepdims=True)
-    span = max(
-        float(np.ptp(paths.real, axis=1).max()),
-        float(np.ptp(paths.imag, axis=1).max()),
-        1e-9,
-    )
-    paths = paths * (max(extent, 0.0) / span)
-    dense, w = _densify(paths, weights)
-    w = w / w.sum()
-    dense = dense - (dense * w).sum(axis=1, keepdims=True)
-    pad = int(math.ceil(3.0 * optics_sigma)) if optics_sigma > 0 else 0
-    radius = int(math.ceil(max(np.abs(dense.real).max(), np.abs(dense.imag).max()))) + 1 + pad
-    ks = np.stack([_splat(d, w, radius) for d in dense])
-    if pad:
-        g = cv2.getGaussianKernel(2 * pad + 1, optics_sigma, cv2.CV_64F)
-        ks = np.stack([cv2.sepFilter2D(k, cv2.CV_64F, g, g, borderType=cv2.BORDER_CONSTANT) for k in ks])
-        np.clip(ks, 0.0, None, out=ks)
-    ks /= ks.sum(axis=(1, 2), keepdims=True)
-    return _trim(ks).astype(np.float32)
-
-
-def _random_extent(rng: np.random.Generator, lo: float, hi: float) -> float:
-    return float(rng.uniform(lo, hi)) - 1.0  # kernel side ~ extent + 1
-
-
-def _coarse_shake(rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, slice, float]:
-    walk = _shake_walk(rng, _N_STEPS)
-    win = _exposure_window(rng, _N_STEPS)
-    # speed / exposure profile: weights per unit time along the trajectory
-    prof = _smooth_profile(rng, _N_STEPS, rng.uniform(0.0, 0.9))
-    # slight lens softness on half of the kernels (real kernels are not 1 px thin)
-    optics = rng.uniform(0.25, 0.6) if rng.random() < 0.5 else 0.0
-    return walk, prof, win, optics
-
-
-def trajectory_kernel(rng: np.random.Generator, size: Optional[float] = None) -> np.ndarray:
-    """Random camera-shake kernel: float32 2-D, non-negative, sums to 1, odd
-    square side, centre of mass at the centre pixel.
-
-    ``size`` is the blur extent in pixels (longest side of the path's bounding
-    box, the kernel's support is about ``size`` px across); default: uniform in
-    ``BlurConfig.kernel_size``.  The returned array can be larger than ``size``
-    because it is centred on the centre of mass, not on the bounding box.
-    """
-    if size is None:
-        extent = _random_extent(rng, *DEFAULT_CONFIG.kernel_size)
-    else:
-        extent = float(size) - 1.0
-    walk, prof, win, optics = _coarse_shake(rng)
-    return _kernels_from_paths(walk[None, win], prof[win], extent, optics)[0]
-
-
-def _nonuniform_kernels(
-    rng: np.random.Generator, extent: float, crop: int, strength: Tuple[float, float]
-) -> np.ndarray:
-    """Kernels on a g x g grid of anchors spanning the crop (row-major, corners
-    included) for a camera that translates, rotates and zooms slightly along a
-    shake trajectory.  Returns (g*g, s, s)."""
-    walk, prof, win, optics = _coarse_shake(rng)
-    trans = walk[win]
-    trans = trans - trans.mean()
-    t_span = max(float(np.ptp(trans.real)), float(np.ptp(trans.imag)), 1e-9)
-    # rotation and zoom follow their own shake walk
-    rw = _shake_walk(rng, _N_STEPS)[win]
-    rot = rw.real - rw.real.mean()
-    zoom = rw.imag - rw.imag.mean()
-    zoom_rel = rng.uniform(0.0, 0.5)
-    # pivot: anywhere within about a crop from the crop centre
-    pivot = complex(*rng.uniform(-1.0, 1.0, 2)) * crop
-    r_span = max(float(np.ptp(rot)), 1e-9)
-    z_span = max(float(np.ptp(zoom)), 1e-9)
-    # angle scale so the rotation moves opposite crop edges (one crop width
-    # apart) by `s` x the translation span relative to each other; zoom likewise
-    s = rng.uniform(*strength)
-    ang = rot * (s * t_span / (r_span * crop))
-    sc = zoom * (zoom_rel * s * t_span / (z_span * crop))
-    # anchors: enough that neighbouring kernels differ by <= ~_ANCHOR_MISMATCH px
-    diff = s * (1.0 + zoom_rel) * max(extent, 0.0)
-    g = int(min(_MAX_ANCHORS, max(2, 1 + math.ceil(diff / _ANCHOR_MISMATCH))))
-    coords = np.linspace(-crop / 2.0, crop / 2.0, g)
-    anchors = (coords[None, :] + 1j * coords[:, None]).ravel() - pivot
-    # linearised rigid motion: d(p, t) = T(t) + (i*theta(t) + s(t)) * (p - pivot)
-    paths = trans[None, :] + (1j * ang + sc)[None, :] * anchors[:, None]
-    return _kernels_from_paths(paths, prof[win], extent, optics)
-
-
-def center_kernel(kernel: np.ndarray) -> np.ndarray:
-    """Shift a kernel (sub-pixel, bilinear) so its centre of mass lies on the
-    centre of an odd square array; returns float32 summing to 1."""
-    k = np.asarray(kernel, np.float64)
-    k = np.clip(k, 0, None)
-    k = k / k.sum()
-    ys, xs = np.nonzero(k)
-    cy = (k.sum(axis=1) * np.arange(k.shape[0])).sum()
-    cx = (k.sum(axis=0) * np.arange(k.shape[1])).sum()
-    pos = (xs - cx) + 1j * (ys - cy)
-    radius = int(math.ceil(np.abs(pos.real).max(initial=0) + 0)) + 1
-    radius = max(radius, int(math.ceil(np.abs(pos.imag).max(initial=0))) + 1)
-    out = _splat(pos, k[ys, xs], radius)[None]
-    out /= out.sum()
-    return _trim(out)[0].astype(np.float32)
-
 
 # ---------------------------------------------------------------------------
 # convolution
@@ -377,7 +114,7 @@ def blur_linear(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     convolve it with ``kernel`` (true convolution, reflected borders, same
     size).  Returns the unclipped float32 linear-light result."""
     img = _as_float_srgb(img)
-    lin = cv2.LUT(img, _LIN_LUT) if img.dtype == np.uint8 else srgb_to_linear(img)
+    lin = cv2.LUT(img, DECODE_LUT) if img.dtype == np.uint8 else srgb_to_linear(img)
     k = np.ascontiguousarray(np.asarray(kernel, np.float32)[::-1, ::-1])
     kh, kw = k.shape
     if kh % 2 == 0 or kw % 2 == 0:  # make the anchor well defined
@@ -449,7 +186,6 @@ def _convolve_planes(planes, kernels: np.ndarray, m: int, crop: int) -> np.ndarr
             res = _idft(sp, ks)[m + ys.start : m + ys.stop, m + xs.start : m + xs.stop]
             out[c, ys, xs] += w * res
     return out
-
 
 # ---------------------------------------------------------------------------
 # pair synthesis
@@ -565,11 +301,11 @@ def _linear_lut(rng: np.random.Generator, cfg: BlurConfig) -> np.ndarray:
     use = rng.random() < cfg.highlight_prob
     gain = rng.uniform(*cfg.highlight_gain)
     if not use or gain <= 1.0:
-        return _LIN_LUT
+        return DECODE_LUT
     t = cfg.highlight_threshold
-    ramp = np.clip((_LIN_LUT - t) / (1.0 - t), 0.0, 1.0)
+    ramp = np.clip((DECODE_LUT - t) / (1.0 - t), 0.0, 1.0)
     ramp = ramp * ramp * (3.0 - 2.0 * ramp)  # smoothstep
-    return (_LIN_LUT * (1.0 + (gain - 1.0) * ramp)).astype(np.float32)
+    return (DECODE_LUT * (1.0 + (gain - 1.0) * ramp)).astype(np.float32)
 
 
 def synthesize_pair(
@@ -599,12 +335,7 @@ def synthesize_pair(
     kernels = None
     n = crop
     if not sharp_pair:
-        extent = _random_extent(rng, *cfg.kernel_size)
-        if rng.random() < cfg.nonuniform_prob:
-            kernels = _nonuniform_kernels(rng, extent, crop, cfg.nonuniform_strength)
-        else:
-            walk, prof, win, optics = _coarse_shake(rng)
-            kernels = _kernels_from_paths(walk[None, win], prof[win], extent, optics)
+        kernels = shake_kernels(rng, crop, cfg.kernel_size, cfg.nonuniform_prob, cfg.nonuniform_strength)
         n = crop + 2 * (kernels.shape[-1] // 2)
         if kernels.shape[-1] > _DIRECT_MAX or kernels.shape[0] > 1:
             n = cv2.getOptimalDFTSize(n)  # FFT path: fast transform size
@@ -617,7 +348,7 @@ def synthesize_pair(
 
     lut = _linear_lut(rng, cfg)
     if kernels is None:
-        lin = np.stack([cv2.LUT(p, _LIN_LUT) for p in cv2.split(sharp)])
+        lin = np.stack([cv2.LUT(p, DECODE_LUT) for p in cv2.split(sharp)])
     else:
         planes = [cv2.LUT(p, lut) for p in cv2.split(window)]
         lin = _convolve_planes(planes, kernels, m, crop)
@@ -626,36 +357,20 @@ def synthesize_pair(
     if rng.random() < cfg.noise_prob:
         noisy = _add_sensor_noise(lin, rng, cfg)
         if cfg.noise_in_target:
-            sharp_lin = np.stack([cv2.LUT(p, _LIN_LUT) for p in cv2.split(sharp)])
+            sharp_lin = np.stack([cv2.LUT(p, DECODE_LUT) for p in cv2.split(sharp)])
             sharp_lin += noisy - lin
-            sharp = cv2.merge(list(_linear_to_u8(sharp_lin)))
+            sharp = cv2.merge(list(linear_to_u8(sharp_lin)))
         lin = noisy
-    blurry = cv2.merge(list(_linear_to_u8(lin)))
+    blurry = cv2.merge(list(linear_to_u8(lin)))
 
     if rng.random() < cfg.jpeg_prob:
         lo, hi = cfg.jpeg_quality
         blurry = _jpeg(blurry, int(rng.integers(lo, hi + 1)), cfg.channel_order)
     return blurry, sharp
 
-
 # ---------------------------------------------------------------------------
 # fixed validation degradations
 # ---------------------------------------------------------------------------
-
-
-def load_kernel_png(path: Union[str, PathLike], center: bool = False) -> np.ndarray:
-    """Read a grayscale kernel image (8 or 16 bit) as float32 normalised to
-    sum 1.  With ``center=True`` it is also re-centred on its centre of mass
-    (odd square output), so blurring with it does not shift the image."""
-    k = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE | cv2.IMREAD_ANYDEPTH)
-    if k is None:
-        raise FileNotFoundError(path)
-    k = k.astype(np.float32)
-    s = float(k.sum())
-    if s <= 0:
-        raise ValueError(f"kernel {path} is empty")
-    k /= s
-    return center_kernel(k) if center else k
 
 
 def degrade_with_kernel(

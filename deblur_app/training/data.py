@@ -16,6 +16,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from .. import imagefiles
 from . import blur
+from .kernels import load_kernel_png
 
 VALIDATION_CROP = 256
 VALIDATION_NOISE = 0.01
@@ -156,7 +157,7 @@ def kernel_files(folder: Path) -> list[Path]:
 def build_validation_set(photo_folder: Path, kernel_folder: Path, crop: int = VALIDATION_CROP) -> ValidationSet:
     """Centre crops of the validation photos, each blurred with the recorded kernels."""
     # centred so the blurry crop is not shifted against its sharp target
-    kernels = [blur.load_kernel_png(p, center=True) for p in kernel_files(kernel_folder)]
+    kernels = [load_kernel_png(p, center=True) for p in kernel_files(kernel_folder)]
     blurry, sharp, names = [], [], []
     for number, path in enumerate(photo_files(photo_folder)):
         photo = load_rgb_u8(path)
