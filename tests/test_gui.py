@@ -146,7 +146,7 @@ def test_changing_a_setting_restarts_the_run(qtbot, window, photo):
         window.act_deblur.trigger()
     with qtbot.waitSignal(window.run_finished, timeout=WAIT) as finished:
         window.panel.ensemble_check.setChecked(False)  # cancels the ensemble run, starts a plain one
-    assert finished.args[0].passes == 1
+    assert finished.args[0].facts.passes == 1
 
 
 def test_bad_photo_and_bad_weights_show_errors_and_the_app_keeps_working(qtbot, window, photo, errors, tmp_path, monkeypatch):
@@ -252,10 +252,10 @@ def test_precision_is_chosen_in_the_window(qtbot, window, photo):
     has_gpu = any(device in window.engine_info.devices for device in ("cuda", "mps"))
     assert combo.model().item(combo.findData("fp16")).isEnabled() == has_gpu  # fp16 is offered for GPUs only
     combo.setCurrentIndex(combo.findData("fp32"))
-    assert run(qtbot, window).precision == "fp32"
+    assert run(qtbot, window).facts.precision == "fp32"
     assert window.device_label.text().endswith("(fp32)")
     combo.setCurrentIndex(combo.findData("bf16"))
-    assert run(qtbot, window).precision == "bf16"
+    assert run(qtbot, window).facts.precision == "bf16"
 
 
 def test_strength_reblends_without_a_new_run_and_is_what_is_saved(qtbot, window, photo):

@@ -250,7 +250,7 @@ def test_a_finished_run_teaches_the_speed_for_the_next_estimate(qtbot, window, p
     outcome = run(qtbot, window)
     settings = window.panel.run_settings()
     assert window.runs.speeds == {(settings.variant, settings.device, settings.precision):
-                                  pytest.approx(outcome.seconds / (64 * 64 / 1e6))}
+                                  pytest.approx(outcome.facts.seconds / (64 * 64 / 1e6))}
 
 
 # --------------------------------------------------------------------------- the batch dialog

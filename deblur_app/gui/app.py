@@ -128,8 +128,8 @@ def _arm_self_test(app: QApplication, window, paths: list[str]) -> None:
     window.photo_loaded.connect(maybe_start)
     window.engine.info_ready.connect(maybe_start)
     window.run_finished.connect(lambda outcome: finish(
-        0, f"ok: {outcome.full.shape[1]}x{outcome.full.shape[0]} in {outcome.seconds:.1f} s, "
-           f"{outcome.tiles} tiles on {outcome.device} ({outcome.precision})"))
+        0, f"ok: {outcome.full.shape[1]}x{outcome.full.shape[0]} in {outcome.facts.seconds:.1f} s, "
+           f"{outcome.facts.tiles} tiles on {outcome.facts.device} ({outcome.facts.precision})"))
     window.engine.failed.connect(lambda _id, reason, _details: finish(1, f"failed: {reason}"))
     def load_failed(outcome) -> None:
         if outcome.error:

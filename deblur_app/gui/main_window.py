@@ -366,12 +366,13 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
             photo.result_replaced()
         photo.shown = shown_for(outcome, photo.original)
         self.filmstrip.show_state(photo)
+        facts = outcome.facts
         if outcome.preview:
-            text = self.tr("Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", outcome.tiles)
+            text = self.tr("Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
         else:
-            text = self.tr("Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", outcome.tiles)
-        self.statusBar().showMessage(text.format(name=photo.path.name, seconds=outcome.seconds, tiles=outcome.tiles,
-                                                 device=outcome.device), 10000)
+            text = self.tr("Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
+        self.statusBar().showMessage(text.format(name=photo.path.name, seconds=facts.seconds, tiles=facts.tiles,
+                                                 device=facts.device), 10000)
         if photo is self.current_photo():
             self._show_photo_strength(photo)
             self._refresh_views()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -19,6 +19,20 @@ from PySide6.QtGui import QImage
 
 from ..engine.strength import apply_strength
 from . import imaging, qtimage
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """What the result panel reports about the network run that made an outcome; a re-blend keeps them."""
+
+    seconds: float
+    tiles: int
+    passes: int
+    device: str
+    precision: str
+    model_name: str
+    notes: tuple[str, ...] = ()
+    backend: str = "torch"
 
 
 @dataclass
@@ -32,34 +46,13 @@ class DeblurOutcome:
     heat_levels: list[QImage]
     max_change: float
     scales: dict[str, QImage]  # input_half, input_quarter, out_half, out_quarter
-    seconds: float
-    tiles: int
-    passes: int
-    device: str
-    precision: str
-    model_name: str
-    notes: list[str] = field(default_factory=list)
-    backend: str = "torch"
+    facts: RunFacts
     strength: float = 1.0  # what the display and heat levels show
     reblended: bool = False  # made from an earlier outcome at another strength
 
     @property
     def preview(self) -> bool:
         return self.region is not None
-
-
-@dataclass
-class RunFacts:
-    """What the result panel reports about the run that made an outcome."""
-
-    seconds: float
-    tiles: int
-    passes: int
-    device: str
-    precision: str
-    model_name: str
-    notes: list[str] = field(default_factory=list)
-    backend: str = "torch"
 
 
 def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int, int, int, int] | None,
@@ -90,18 +83,14 @@ def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int,
         photo_key=photo_key, region=region, full=full, half=half, quarter=quarter,
         display_levels=qtimage.display_images(imaging.display_levels(display)),
         heat_levels=qtimage.display_images(imaging.display_levels(heat)), max_change=max_change, scales=scales,
-        seconds=facts.seconds, tiles=facts.tiles, passes=facts.passes, device=facts.device,
-        precision=facts.precision, model_name=facts.model_name, notes=list(facts.notes), backend=facts.backend,
-        strength=strength,
+        facts=facts, strength=strength,
     )
 
 
 def reblend(outcome: DeblurOutcome, photo_pixels: np.ndarray, strength: float) -> DeblurOutcome:
     """The same result shown at another strength: a numpy blend, no network run."""
-    facts = RunFacts(outcome.seconds, outcome.tiles, outcome.passes, outcome.device, outcome.precision,
-                     outcome.model_name, outcome.notes, outcome.backend)
     again = compose_outcome(outcome.photo_key, photo_pixels, outcome.region, outcome.full, outcome.half,
-                            outcome.quarter, strength, facts, scales=outcome.scales)
+                            outcome.quarter, strength, outcome.facts, scales=outcome.scales)
     return dataclasses.replace(again, reblended=True)
 
 

@@ -96,22 +96,23 @@ class Photo:
             size = translate("Photo", "Preview of the visible area: {width} × {height}")
         else:
             size = translate("Photo", "Whole photo: {width} × {height}")
-        backend = f", {outcome.backend}" if outcome.backend != "torch" else ""
-        if outcome.passes > 1:
-            run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s) × {passes} passes", "", outcome.tiles)
+        facts = outcome.facts
+        backend = f", {facts.backend}" if facts.backend != "torch" else ""
+        if facts.passes > 1:
+            run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s) × {passes} passes", "", facts.tiles)
         else:
-            run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s)", "", outcome.tiles)
+            run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s)", "", facts.tiles)
         lines = [
             size.format(width=outcome.full.shape[1], height=outcome.full.shape[0]),
             translate("Photo", "{model} on {device} ({precision}{backend})").format(
-                model=outcome.model_name, device=outcome.device, precision=outcome.precision, backend=backend),
-            run.format(seconds=outcome.seconds, tiles=outcome.tiles, passes=outcome.passes),
+                model=facts.model_name, device=facts.device, precision=facts.precision, backend=backend),
+            run.format(seconds=facts.seconds, tiles=facts.tiles, passes=facts.passes),
             translate("Photo", "Largest change {percent:.1f} %").format(percent=outcome.max_change * 100),
         ]
         if outcome.strength < 1:
             lines.append(translate("Photo", "Showing {percent:.0f} % of the correction").format(
                 percent=outcome.strength * 100))
-        lines += outcome.notes
+        lines += facts.notes
         if not outcome.preview:
             if self.saved_path is None:
                 lines.append(translate("Photo", "Not saved yet"))

@@ -132,9 +132,10 @@ class RunController(QObject):
     def _on_finished(self, job_id: int, outcome: object) -> None:
         if not self._current(job_id) or not isinstance(outcome, DeblurOutcome):
             return
-        if self.run.megapixel_passes > 0 and outcome.seconds > 0:
-            self.speeds[self.run.speed_key] = outcome.seconds / self.run.megapixel_passes
-        self._end(self.tr("Last run {seconds:.1f} s").format(seconds=outcome.seconds))
+        seconds = outcome.facts.seconds
+        if self.run.megapixel_passes > 0 and seconds > 0:
+            self.speeds[self.run.speed_key] = seconds / self.run.megapixel_passes
+        self._end(self.tr("Last run {seconds:.1f} s").format(seconds=seconds))
         self.finished.emit(outcome)
 
     def _on_failed(self, job_id: int, reason: str, details: str) -> None:

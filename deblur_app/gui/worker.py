@@ -243,7 +243,7 @@ class EngineWorker(EngineSignals):
         settings = request.settings
         result = engine.run(pixels, progress=progress, cancel=job.token, tile=settings.tile, ensemble=settings.ensemble)
         facts = RunFacts(result.seconds, result.tiles, result.passes, result.device, result.precision,
-                         request.settings.model_name, list(result.notes), getattr(result, "backend", "torch"))
+                         request.settings.model_name, tuple(result.notes), getattr(result, "backend", "torch"))
         outcome = compose_outcome(request.photo_key, request.pixels, request.region, result.full, result.half,
                                   result.quarter, request.settings.strength, facts)
         self.finished.emit(job.job_id, outcome)
