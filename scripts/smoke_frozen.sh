@@ -112,7 +112,11 @@ internal = app.parent / "_internal"
 shm = internal / "torch" / "bin" / "torch_shm_manager"
 problems = [f"missing modules {missing}"] * bool(missing) + [f"unwanted modules {unwanted}"] * bool(unwanted)
 problems += ["torch_shm_manager missing"] * (not shm.is_file())
-problems += ["Qt translations bundled"] * any((internal / "PySide6" / "Qt" / "translations").glob("*.qm"))
+# Qt's own translations: exactly qtbase_<language>.qm for each language the window ships, no others
+languages = {path.stem.removeprefix("deblur_app_") for path in Path("resources/i18n").glob("deblur_app_*.qm")}
+bundled = {path.name for path in (internal / "PySide6" / "Qt" / "translations").glob("*.qm")}
+expected = {f"qtbase_{language}.qm" for language in languages}
+problems += [f"Qt translations {sorted(bundled)}, expected {sorted(expected)}"] * (bundled != expected)
 print("smoke: " + ("; ".join(problems) if problems else f"{len(modules)} modules in the archive"))
 sys.exit(1 if problems else 0)
 EOF
