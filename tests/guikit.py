@@ -11,21 +11,14 @@ from deblur_app import imagefiles
 from deblur_app.gui import dialogs
 from deblur_app.gui.main_window import MainWindow
 from deblur_app.gui.settings import AppSettings
+from seeded_weights import save_seeded_weights
 
 WAIT = 60_000  # ms; generous for a loaded 2-core machine, tests end as soon as the signal comes
 
 
 @pytest.fixture(scope="session")
 def weights_dir(tmp_path_factory) -> Path:
-    import torch
-
-    from deblur_app.model.checkpoints import save_checkpoint
-    from deblur_app.model.mimo_unet import build_model
-
-    folder = tmp_path_factory.mktemp("gui-weights")
-    torch.manual_seed(0)
-    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "gui test (random weights)"})
-    return folder
+    return save_seeded_weights(tmp_path_factory.mktemp("gui-weights"), "gui test (random weights)")
 
 
 @pytest.fixture

@@ -6,20 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from deblur_app import catalog, imagefiles
 from deblur_app.cli.main import main
-from deblur_app.model.checkpoints import save_checkpoint
-from deblur_app.model.mimo_unet import build_model
+from seeded_weights import save_seeded_weights
 
 
 @pytest.fixture(scope="module")
 def weights_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("weights")
-    torch.manual_seed(0)  # the same untrained weights every run: thresholds on their output stay put
-    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "test weights"})
-    return folder
+    return save_seeded_weights(tmp_path_factory.mktemp("weights"), "test weights")
 
 
 @pytest.fixture(autouse=True)

@@ -18,6 +18,7 @@ from deblur_app.gui import dialogs  # noqa: E402
 from deblur_app.gui.about import about_html  # noqa: E402
 from deblur_app.gui.main_window import MainWindow  # noqa: E402
 from deblur_app.gui.settings import AppSettings  # noqa: E402
+from seeded_weights import save_seeded_weights  # noqa: E402
 
 WAIT = 60_000
 
@@ -25,15 +26,7 @@ WAIT = 60_000
 @pytest.fixture(scope="module")
 def starter_dir(tmp_path_factory) -> Path:
     """Stands in for the app's own weights/ folder, holding starter weights for MIMO-UNet only."""
-    import torch
-
-    from deblur_app.model.checkpoints import save_checkpoint
-    from deblur_app.model.mimo_unet import build_model
-
-    folder = tmp_path_factory.mktemp("starter")
-    torch.manual_seed(0)
-    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "starter (test)"})
-    return folder
+    return save_seeded_weights(tmp_path_factory.mktemp("starter"), "starter (test)")
 
 
 @pytest.fixture

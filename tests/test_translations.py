@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from seeded_weights import save_seeded_weights
 
 REPO = Path(__file__).resolve().parent.parent
 I18N = REPO / "resources" / "i18n"
@@ -180,15 +181,7 @@ def test_language_menu_offers_system_english_and_chinese_and_remembers_the_choic
 
 @pytest.fixture(scope="module")
 def gui_weights(tmp_path_factory) -> Path:
-    import torch
-
-    from deblur_app.model.checkpoints import save_checkpoint
-    from deblur_app.model.mimo_unet import build_model
-
-    folder = tmp_path_factory.mktemp("i18n-weights")
-    torch.manual_seed(0)
-    save_checkpoint(folder / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "i18n test"})
-    return folder
+    return save_seeded_weights(tmp_path_factory.mktemp("i18n-weights"), "i18n test")
 
 
 @pytest.fixture
