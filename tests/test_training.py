@@ -55,6 +55,27 @@ def test_validation_set_is_deterministic_and_uses_every_kernel(dataset, tmp_path
     assert ValidationSet.load(tmp_path / "val.npz").names == first.names
 
 
+def test_noise_free_validation_set_is_the_blur_alone(dataset, tmp_path, capsys):
+    noisy = build_validation_set(dataset / "val", dataset / "kernels", crop=96)
+    clean = build_validation_set(dataset / "val", dataset / "kernels", crop=96, noise=0)
+    np.testing.assert_array_equal(clean.sharp, noisy.sharp)
+    difference = clean.blurry.astype(np.float64) - noisy.blurry
+    assert 1.5 < difference.std() < 4.0  # the default 1 % noise is 2.55 levels; the clean set lacks it
+    # with no noise the blurry crop is a smooth function of the sharp one: blurring it again changes little
+    again = np.stack([cv2.blur(image, (3, 3)) for image in clean.blurry]).astype(np.float64)
+    noisy_again = np.stack([cv2.blur(image, (3, 3)) for image in noisy.blurry]).astype(np.float64)
+    assert np.abs(again - clean.blurry).mean() < np.abs(noisy_again - noisy.blurry).mean()
+    out = tmp_path / "clean.npz"
+    assert main(["train", "make-valset", "--photos", str(dataset / "val"), "--kernels", str(dataset / "kernels"),
+                 "--out", str(out), "--noise", "0"]) == 0
+    from_cli = ValidationSet.load(out)  # the command's default crop is larger than the 96 px above
+    np.testing.assert_array_equal(from_cli.blurry, build_validation_set(dataset / "val", dataset / "kernels", noise=0).blurry)
+    assert main(["train", "make-valset", "--photos", str(dataset / "val"), "--kernels", str(dataset / "kernels"),
+                 "--out", str(tmp_path / "bad.npz"), "--noise", "-1"]) == 2
+    assert "--noise must be from 0 to 0.2" in capsys.readouterr().err
+    assert not (tmp_path / "bad.npz").exists()
+
+
 def test_gopro_layout_pairs_by_name(tmp_path):
     for split in ("train/GOPR0001", "train/GOPR0002"):
         for kind in ("blur", "sharp"):

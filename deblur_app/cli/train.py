@@ -80,11 +80,18 @@ def prepare_main(argv: list[str]) -> int:
     parser.add_argument("--photos", required=True, type=Path, help="validation photos (e.g. DIR/val)")
     parser.add_argument("--kernels", type=Path, default=DEFAULT_KERNELS, help="folder of kernel*.png")
     parser.add_argument("--out", required=True, type=Path, help="output .npz")
+    parser.add_argument("--noise", type=float, default=None, metavar="SIGMA",
+                        help="Gaussian noise after the blur, a fraction of the 0-1 range (default 0.01; "
+                             "0 measures deblurring apart from denoising)")
     args = parser.parse_args(argv[1:])
-    from ..training.data import build_validation_set
+    from ..training.data import VALIDATION_NOISE, build_validation_set
 
+    noise = VALIDATION_NOISE if args.noise is None else args.noise
+    if not 0 <= noise <= 0.2:
+        print(f"deblur-app: --noise must be from 0 to 0.2, not {noise:g}", file=sys.stderr)
+        return EXIT_USAGE
     try:
-        valset = build_validation_set(args.photos, args.kernels)
+        valset = build_validation_set(args.photos, args.kernels, noise=noise)
     except FileNotFoundError as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_FAILED

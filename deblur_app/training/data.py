@@ -154,8 +154,13 @@ def kernel_files(folder: Path) -> list[Path]:
     return kernels
 
 
-def build_validation_set(photo_folder: Path, kernel_folder: Path, crop: int = VALIDATION_CROP) -> ValidationSet:
-    """Centre crops of the validation photos, each blurred with the recorded kernels."""
+def build_validation_set(photo_folder: Path, kernel_folder: Path, crop: int = VALIDATION_CROP,
+                         noise: float = VALIDATION_NOISE) -> ValidationSet:
+    """Centre crops of the validation photos, each blurred with the recorded kernels.
+
+    ``noise`` is the Gaussian noise added after the blur (sRGB fraction); 0 makes a set
+    that measures deblurring alone, apart from denoising.
+    """
     # centred so the blurry crop is not shifted against its sharp target
     kernels = [load_kernel_png(p, center=True) for p in kernel_files(kernel_folder)]
     blurry, sharp, names = [], [], []
@@ -171,7 +176,7 @@ def build_validation_set(photo_folder: Path, kernel_folder: Path, crop: int = VA
         for j in range(per_photo):
             k = (number * per_photo + j) % len(kernels)
             rng = np.random.default_rng(zlib.crc32(f"{path.name}:{k}".encode()))
-            degraded = blur.degrade_with_kernel(region, kernels[k], rng, noise_sigma=VALIDATION_NOISE)
+            degraded = blur.degrade_with_kernel(region, kernels[k], rng, noise_sigma=noise)
             blurry.append(degraded[margin : margin + crop, margin : margin + crop])
             sharp.append(region[margin : margin + crop, margin : margin + crop])
             names.append(f"{path.stem}@kernel{k + 1}")
