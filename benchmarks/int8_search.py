@@ -27,7 +27,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from bench_cpu import agreement, photo  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
-    PIXEL_AND_OUTPUT_LAYERS, Int8Settings, export_onnx, quantize_int8,
+    PIXEL_AND_OUTPUT_LAYERS, Int8Settings, _advanced_parameters, export_onnx, quantize_int8,
 )
 from deblur_app.model.checkpoints import load_checkpoint  # noqa: E402
 from deblur_app.training.calibration import make_calibration_crops  # noqa: E402
@@ -50,6 +50,12 @@ STEPS = {
     "overflow-fix": (OVERFLOW_FIX, 48, 160),  # + 7-bit weights everywhere
     "float-decoder": (SHIPPED, 48, 160),  # + the full-resolution decoder in float (the shipped settings)
     "bias-correction": (dataclasses.replace(SHIPPED, fast_bias_correction=False), 48, 160),
+    "symmetric": (dataclasses.replace(SHIPPED, preset="performance"), 48, 160),  # shipped, symmetric activations
+    "int8-decoder": (dataclasses.replace(SHIPPED, keep_float=PIXEL_AND_OUTPUT_LAYERS), 48, 160),  # shipped, decoder int8
+    "symmetric-int8-decoder": (dataclasses.replace(SHIPPED, preset="performance", keep_float=PIXEL_AND_OUTPUT_LAYERS),
+                               48, 160),
+    "int8-decoder-bias": (dataclasses.replace(SHIPPED, keep_float=PIXEL_AND_OUTPUT_LAYERS, fast_bias_correction=False),
+                          48, 160),  # the decoder in int8 with NNCF's full bias correction
     "accuracy-aware": (OVERFLOW_FIX, 48, 160),  # + layers back to float until RMS error <= 1 level
 }
 
@@ -64,8 +70,6 @@ def accuracy_aware(core, network, calibration: np.ndarray, settings: Int8Setting
     """NNCF's accuracy control: layers go back to float until the output's RMS error against
     float32 (in 8-bit levels, on other training crops) is at most ``max_error``."""
     import nncf
-    from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
-
     reference = core.compile_model(network, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
     checks = nchw(make_calibration_crops(photos / "train", count=12, crop=160, seed=1)[0])
     items = [(checks[i : i + 1], reference(checks[i : i + 1])[reference.outputs[2]]) for i in range(len(checks))]
@@ -73,14 +77,15 @@ def accuracy_aware(core, network, calibration: np.ndarray, settings: Int8Setting
     def validate(compiled, data):
         errors = [255 * float(np.sqrt(np.mean((np.clip(compiled(x)[compiled.outputs[2]], 0, 1) - np.clip(ref, 0, 1)) ** 2)))
                   for x, ref in data]
-        return -float(np.mean(errors)), [-e for e in errors]
+        # 100 minus the error: NNCF also computes the relative drop, which a float metric of 0 would divide by
+        return 100 - float(np.mean(errors)), [100 - e for e in errors]
 
     return nncf.quantize_with_accuracy_control(
         network, nncf.Dataset([calibration[i : i + 1] for i in range(len(calibration))]), nncf.Dataset(items),
         validate, max_drop=max_error, preset=nncf.QuantizationPreset(settings.preset),
         subset_size=settings.subset_size, fast_bias_correction=settings.fast_bias_correction,
         ignored_scope=nncf.IgnoredScope(patterns=list(settings.keep_float), validate=False),
-        advanced_quantization_parameters=AdvancedQuantizationParameters(overflow_fix=OverflowFix(settings.overflow_fix)),
+        advanced_quantization_parameters=_advanced_parameters(settings),
     )
 
 
@@ -122,12 +127,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--valset-limit", type=int, default=64, help="validation crops used (evenly spaced)")
     parser.add_argument("--steps", nargs="*", default=list(STEPS), choices=list(STEPS))
     parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--check-photo", action="store_true",
+                        help="measure agreement on check-int8's HD photo (the first validation photo with camera shake)")
     parser.add_argument("--max-error", type=float, default=1.0, help="accuracy-aware: RMS error allowed, 8-bit levels")
     args = parser.parse_args(argv)
 
     core = ov.Core()
     network = core.read_model(str(export_onnx(load_checkpoint(args.model).build(lean_fusion=True), Path("/tmp/int8_search"))))
-    image = photo(720, 1280, photos=str(args.photos / "val" / "*.png"))
+    if args.check_photo:
+        from deblur_app.cli.int8 import hd_test_photo
+
+        image = hd_test_photo(args.photos / "val")[0]
+    else:
+        image = photo(720, 1280, photos=str(args.photos / "val" / "*.png"))
     x = np.ascontiguousarray(image.transpose(2, 0, 1))[None]
     static = network.clone()
     static.reshape({static.inputs[0]: [1, 3, 720, 1280]})
