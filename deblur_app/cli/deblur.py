@@ -61,6 +61,7 @@ def run_deblur(args) -> int:
         _error(str(error))
         return EXIT_FAILED
     print(f"using {description}", file=sys.stderr)
+    prepare_int8(engine, lambda line: print(line, file=sys.stderr))
     for plan in runnable:
         source, target = plan.source, plan.target
         try:
@@ -78,6 +79,17 @@ def run_deblur(args) -> int:
         for note in result.notes:
             print(f"  note: {note}", file=sys.stderr)
     return EXIT_FAILED if failures else EXIT_OK
+
+
+def prepare_int8(engine, say) -> None:
+    """Quantise the int8 model now if the first photo would (once per weights, up to a minute),
+    having said so: a silent minute inside the first photo looks like a hang."""
+    if engine.int8_preparation_needed():
+        from ..engine.openvino_backend import default_cache_dir
+
+        say(f"preparing the int8 model for these weights (once): up to about a minute, then it is kept in "
+            f"{default_cache_dir()}")
+        engine.prepare()  # a failure falls back to float; its note comes with the first result
 
 
 def _terminal_progress(label: str):
@@ -117,6 +129,7 @@ def run_batch(args) -> int:
     def load_engine():
         engine, description = engine_from_args(args)
         _say(bar, f"using {description}")
+        prepare_int8(engine, lambda line: _say(bar, line))
         return engine
 
     summary, failures_so_far = None, 0

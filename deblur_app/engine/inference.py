@@ -138,6 +138,29 @@ class Deblurrer:
     def precision_name(self) -> str:
         return self.precision.name
 
+    @property
+    def pending_notes(self) -> tuple[str, ...]:
+        """What changed since the choice (e.g. int8 fell back to float): the next result carries it."""
+        return tuple(self._pending_notes)
+
+    def int8_preparation_needed(self) -> bool:
+        """True when the first run would quantise the int8 model (15-70 s): none is cached for these weights."""
+        if self.precision.name != "int8" or self.backend != "openvino" or self._openvino is not None:
+            return False
+        from .openvino_backend import int8_cached
+
+        return not int8_cached(self.model)
+
+    def prepare(self, cancel: CancelCheck | None = None) -> None:
+        """Do the slow first-use work now rather than in the first run: the OpenVINO export and,
+        for int8, the quantisation (cached for later sessions).
+
+        A failed int8 quantisation falls back to float as a run would, with a note in
+        ``pending_notes``; Cancelled leaves the engine as it was, so the next run starts afresh.
+        """
+        if self.backend == "openvino":
+            self._openvino_runner(cancel)
+
     def auto_tile_size(self, height: int, width: int) -> int:
         """0 (whole image) when it fits the memory budget, else the largest tile that does."""
         table = OPENVINO_BYTES_PER_PIXEL if self.backend == "openvino" else BYTES_PER_PIXEL
@@ -177,8 +200,6 @@ class Deblurrer:
             full=unset, half=unset, quarter=unset, passes=len(passes),
             device=str(self.device), precision=self.precision_name, backend=self.backend,
         )
-        result.notes.extend(self._pending_notes)
-        self._pending_notes.clear()
         done, tiles_done = 0, 0
         max_tile = max(pad_h, pad_w)
         while queue:
@@ -203,6 +224,10 @@ class Deblurrer:
             done += len(passes)
             tiles_done += 1
         raise_if_cancelled(cancel)
+        # the first run may have left int8 or OpenVINO behind (see _openvino_runner)
+        result.backend, result.precision = self.backend, self.precision_name
+        result.notes[:0] = self._pending_notes
+        self._pending_notes.clear()
         del padded  # the stitched results reuse the stitcher's buffers: no extra full-size copies
         result.full = _clamp(stitcher.result(1)[:height, :width])
         result.half = _clamp(stitcher.result(2)[: -(-height // 2), : -(-width // 2)])
@@ -240,39 +265,42 @@ class Deblurrer:
             for scale, value in sums.items()
         }
 
-    def _openvino_runner(self, result: DeblurResult):
-        if self._openvino is None:
+    def _openvino_runner(self, cancel: CancelCheck | None = None):
+        """The OpenVINO runner, built on first use; None once OpenVINO turned out unusable under auto.
+
+        What it had to give up (int8, OpenVINO) goes to ``_pending_notes`` for the next result.
+        """
+        if self._openvino is None and self.backend == "openvino":
             from .openvino_backend import Int8Unavailable, OpenVinoRunner, OpenVinoUnavailable, shipped_int8_plan
 
             try:
                 if self.precision.name == "int8":
                     try:
-                        self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan())
+                        self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(),
+                                                        cancel=cancel)
                     except Int8Unavailable as error:  # never an error: the float path runs instead
-                        self._leave_int8(f"int8 unavailable ({error})", result, openvino=True)
+                        self._leave_int8(f"int8 unavailable ({error})", openvino=True)
                 if self._openvino is None:
                     self._openvino = OpenVinoRunner(self.model, self.dtype)
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
                     raise EngineError(str(error)) from None
-                self.backend = result.backend = "torch"  # auto: carry on with torch
-                result.notes.append(f"OpenVINO unavailable, using torch: {error}")
+                self.backend = "torch"  # auto: carry on with torch
+                self._pending_notes.append(f"OpenVINO unavailable, using torch: {error}")
                 if self.precision.name == "int8":
-                    self._leave_int8("int8 needs OpenVINO", result, openvino=False)
-                return None
+                    self._leave_int8("int8 needs OpenVINO", openvino=False)
         return self._openvino
 
-    def _leave_int8(self, why: str, result: DeblurResult, openvino: bool) -> None:
+    def _leave_int8(self, why: str, openvino: bool) -> None:
         """Run the float precision `auto` would pick without int8, and say so."""
         fallback = choose_precision("auto", self.device, openvino=openvino, consider_int8=False)
         self.precision = PrecisionChoice(fallback.name, fallback.dtype, f"{why}; {fallback.reason}")
         self.dtype = fallback.dtype
-        result.precision = fallback.name
-        result.notes.append(f"{why}; running {fallback.name} instead")
+        self._pending_notes.append(f"{why}; running {fallback.name} instead")
 
     def _forward(self, x: torch.Tensor, result: DeblurResult, cancel: CancelCheck | None = None) -> list[torch.Tensor]:
         if self.backend == "openvino":
-            runner = self._openvino_runner(result)
+            runner = self._openvino_runner(cancel)
             if runner is not None:
                 return runner(x, cancel)
         with torch.inference_mode(), _cancellable(self.model, cancel):

@@ -121,6 +121,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         engine.info_ready.connect(self._on_engine_info)
         engine.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         engine.model_loaded.connect(self._on_model_loaded)
+        engine.preparation.connect(self.statusBar().show_note)
         engine.busy_changed.connect(lambda _busy: self._update_actions())
         runs = self.runs
         runs.progressed.connect(self.statusBar().show_progress)
@@ -292,6 +293,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
             if photo is not None:
                 self.statusBar().showMessage(self.tr("Settings changed: restarting…"))
                 self._start(self.runs.run.region, photo)
+        self.engine.prepare(run)  # an int8 model to make is made now, not in the next run
         self._update_actions()
 
     # -- strength: each photo's result keeps its own
@@ -402,6 +404,7 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
         ready = self.panel.model_available()
         self.statusBar().showMessage(self.tr("Ready") if ready else self.tr("No model weights installed"), 5000)
         self._update_actions()
+        self.engine.prepare(run)
         present = [w for w in info.weights.values() if w.path is not None]
         if present and all(w.kind == "starter" for w in present) and not self.settings.starter_note_shown:
             self.settings.starter_note_shown = True

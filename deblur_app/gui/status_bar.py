@@ -34,6 +34,14 @@ class WindowStatusBar(QStatusBar):
         self.setStyleSheet("QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
                            "QStatusBar QLabel { padding: 0px 8px; }")
 
+    def show_note(self, text: str) -> None:
+        """A message that stays until replaced (a long preparation); "" takes it away if it is still shown."""
+        if text:
+            self._note = text
+            self.showMessage(text)
+        elif self.currentMessage() == getattr(self, "_note", None):
+            self.clearMessage()
+
     def show_zoom(self, percent: float, fitted: bool) -> None:
         if fitted:
             self.zoom_label.setText(self.tr("Fit ({percent:.0f} %)").format(percent=percent))

@@ -12,13 +12,15 @@ not import torch (a test checks that).
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import itertools
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, Slot
 
 from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
@@ -64,6 +66,20 @@ class BatchRequest:
     skip_existing: bool = True
     quality: int | None = None  # None: a JPEG source's own tables and subsampling (imagefiles.save_image)
     kind: str = "batch"
+
+
+@dataclass
+class PrepareRequest:
+    """Load the model for these settings and do its slow first-use work now, before any run:
+    the int8 quantisation (15-70 s, once per weights) when the settings choose int8."""
+
+    settings: RunSettings
+    kind: str = "prepare"
+
+
+def _prepared_for(settings: RunSettings) -> tuple:
+    """What a preparation depends on: the model the worker loads for a run (see EngineWorker._engine_for)."""
+    return settings.variant, settings.device, settings.precision
 
 
 @dataclass
@@ -119,6 +135,8 @@ class EngineSignals(QObject):
     failed = Signal(int, str, str)
     cancelled = Signal(int)
     batch_event = Signal(int, object)
+    preparing = Signal(bool)  # the int8 model is being quantised now (True), or that ended (False)
+    prepared = Signal(int)  # a preparation job ended, whichever way
 
 
 def _weights_stamp(variant: str) -> tuple | None:
@@ -142,6 +160,7 @@ class EngineWorker(EngineSignals):
         super().__init__()
         self._engine = None
         self._engine_key: tuple | None = None
+        self._loaded: LoadedModel | None = None
 
     # -- start-up and info
 
@@ -181,6 +200,9 @@ class EngineWorker(EngineSignals):
 
     @Slot(object)
     def handle(self, job: _Job) -> None:
+        if isinstance(job.request, PrepareRequest):
+            self._prepare(job)
+            return
         if job.token.is_set():
             self.cancelled.emit(job.job_id)
             return
@@ -195,29 +217,80 @@ class EngineWorker(EngineSignals):
         except Exception as error:
             self.failed.emit(job.job_id, _reason(error), traceback.format_exc())
 
-    def _engine_for(self, settings: RunSettings):
-        from .. import jobs
-        from ..engine.inference import EngineOptions
-
+    @staticmethod
+    def _engine_key_for(settings: RunSettings) -> tuple:
         # the weights file is part of the key: weights installed meanwhile are used by the next run
-        key = (settings.variant, settings.device, settings.precision, _weights_stamp(settings.variant))
+        return _prepared_for(settings) + (_weights_stamp(settings.variant),)
+
+    def _engine_for(self, settings: RunSettings):
+        key = self._engine_key_for(settings)
         if self._engine is None or self._engine_key != key:
             self._engine = None
             name = run_name(settings.variant, False)
             self.status.emit(self.tr("Loading {model} weights…").format(model=name))
-            checkpoint = jobs.load_model(jobs.ModelChoice(settings.variant, settings.ensemble), None)
-            options = EngineOptions(device=settings.device, precision=settings.precision)
-            engine = jobs.make_engine(checkpoint, options)
-            self._engine, self._engine_key = engine, key
-            self.model_loaded.emit(
-                LoadedModel(
-                    checkpoint.variant.key, checkpoint.variant.display_name, checkpoint.path,
-                    _provenance(checkpoint), dict(checkpoint.metadata), str(engine.device), engine.precision_name,
-                    engine.precision.reason,
-                )
-            )
-            self.status.emit(self.tr("{model} ready on {device}").format(model=name, device=engine.device))
+            self._adopt(key, *self._load(settings))
         return self._engine
+
+    @staticmethod
+    def _load(settings: RunSettings):
+        """The checkpoint and an engine for it: not yet the worker's (see _adopt)."""
+        from .. import jobs
+        from ..engine.inference import EngineOptions
+
+        checkpoint = jobs.load_model(jobs.ModelChoice(settings.variant, settings.ensemble), None)
+        options = EngineOptions(device=settings.device, precision=settings.precision)
+        return checkpoint, jobs.make_engine(checkpoint, options)
+
+    def _adopt(self, key: tuple, checkpoint, engine) -> None:
+        self._engine, self._engine_key = engine, key
+        self._loaded = LoadedModel(
+            checkpoint.variant.key, checkpoint.variant.display_name, checkpoint.path,
+            _provenance(checkpoint), dict(checkpoint.metadata), str(engine.device), engine.precision_name,
+            engine.precision.reason,
+        )
+        self.model_loaded.emit(self._loaded)
+        name = run_name(checkpoint.variant.key, False)
+        self.status.emit(self.tr("{model} ready on {device}").format(model=name, device=engine.device))
+
+    def _prepare(self, job: _Job) -> None:
+        """Where these settings run int8 and its model is not cached yet, load the model and quantise now.
+
+        Never an error: cancelled by the window closing or other settings coming; a failure is left
+        for the run to report, as it did before (a failed quantisation falls back to float with a note).
+        Nothing else is kept loaded: with nothing slow ahead, the first run loads the model as before.
+        """
+        try:
+            if job.token.is_set():
+                return
+            settings = job.request.settings
+            key = self._engine_key_for(settings)
+            if self._engine is not None and self._engine_key == key:
+                engine = self._engine
+            else:
+                checkpoint, engine = self._load(settings)
+                if engine.int8_preparation_needed():
+                    self._adopt(key, checkpoint, engine)
+            if job.token.is_set() or not engine.int8_preparation_needed():
+                return
+            self.preparing.emit(True)
+            try:
+                engine.prepare(cancel=job.token)
+            finally:
+                self.preparing.emit(False)
+            if engine.precision_name == "int8":
+                self.status.emit(self.tr("The fast int8 model is ready (kept for next time)"))
+            else:  # it fell back: the label says which precision runs now, the status why
+                self._loaded = dataclasses.replace(self._loaded, precision=engine.precision_name,
+                                                   precision_reason=engine.precision.reason)
+                self.model_loaded.emit(self._loaded)
+                self.status.emit(self.tr("No fast int8 model for these weights: {reason}").format(
+                    reason="; ".join(engine.pending_notes)))
+        except Cancelled:
+            pass
+        except Exception:  # noqa: BLE001 (no weights, a broken file: the run says why, in its own words)
+            pass
+        finally:
+            self.prepared.emit(job.job_id)
 
     def _run_deblur(self, job: _Job) -> None:
         request: DeblurRequest = job.request
@@ -305,9 +378,14 @@ def stuck_threads() -> int:
 
 
 class EngineClient(EngineSignals):
-    """The GUI-side handle on the worker thread: submit, cancel, shut down."""
+    """The GUI-side handle on the worker thread: submit, prepare, cancel, shut down.
+
+    A run asked for while a preparation is under way waits here, not in the worker's
+    queue, so that cancelling it takes effect at once rather than after the quantisation.
+    """
 
     busy_changed = Signal(bool)
+    preparation = Signal(str)  # a lasting status note while the int8 model is prepared; "" when that ends
 
     _submit = Signal(object)
     _refresh = Signal()
@@ -316,6 +394,9 @@ class EngineClient(EngineSignals):
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._pending: dict[int, tuple[str, CancelToken]] = {}
+        self._preparations: dict[int, tuple[tuple, CancelToken]] = {}  # in the worker, not ended yet
+        self._held: list[_Job] = []  # runs waiting for the preparations to end
+        self.preparing = False  # the worker is quantising the int8 model
         self.info: EngineInfo | None = None
         self.loaded_model: LoadedModel | None = None
         self._thread = QThread()
@@ -335,6 +416,8 @@ class EngineClient(EngineSignals):
         w.finished.connect(self._on_finished)
         w.failed.connect(self._on_failed)
         w.cancelled.connect(self._on_cancelled)
+        w.preparing.connect(self._on_preparing)
+        w.prepared.connect(self._on_prepared)
         self._thread.start()
 
     # -- state
@@ -342,6 +425,11 @@ class EngineClient(EngineSignals):
     @property
     def busy(self) -> bool:
         return bool(self._pending)
+
+    @property
+    def preparation_pending(self) -> bool:
+        """A preparation has not ended yet: runs asked for now wait for it."""
+        return bool(self._preparations)
 
     @property
     def busy_kind(self) -> str | None:
@@ -353,21 +441,55 @@ class EngineClient(EngineSignals):
     # -- requests
 
     def submit(self, request: DeblurRequest | BatchRequest) -> int:
-        """Run a request; whatever was running is cancelled first."""
+        """Run a request; whatever was running is cancelled first.
+
+        A preparation for the same model goes on and the run starts after it (on the
+        prepared model); one for other settings is of no use to this run and is cancelled.
+        """
         was_busy = self.busy
         self.cancel()
+        for key, token in self._preparations.values():
+            if key != _prepared_for(request.settings):
+                token.cancel()
         job_id = next(self._ids)
         token = CancelToken()
         kind = request.kind if not (isinstance(request, DeblurRequest) and request.region) else "preview"
         self._pending[job_id] = (kind, token)
-        self._submit.emit(_Job(job_id, token, request))
+        job = _Job(job_id, token, request)
+        if self._preparations:
+            self._held.append(job)
+            self._announce_preparation()
+        else:
+            self._submit.emit(job)
         if not was_busy:
             self.busy_changed.emit(True)
         return job_id
 
+    def prepare(self, settings: RunSettings) -> None:
+        """Load the model for these settings now and make its int8 model if it needs one (see PrepareRequest).
+
+        Cheap when there is nothing to do; a preparation for other settings is cancelled.
+        Asked before the worker has said what it has (weights, devices), it waits for that.
+        """
+        if self.info is None:
+            return
+        key = _prepared_for(settings)
+        if any(other == key and not token.is_set() for other, token in self._preparations.values()):
+            return
+        for _key, token in self._preparations.values():
+            token.cancel()
+        job_id = next(self._ids)
+        token = CancelToken()
+        self._preparations[job_id] = (key, token)
+        self._submit.emit(_Job(job_id, token, PrepareRequest(settings)))
+
     def cancel(self) -> None:
+        """Cancel the runs (a preparation goes on: the next run will want it)."""
         for _kind, token in self._pending.values():
             token.cancel()
+        held, self._held = self._held, []
+        for job in held:  # never reached the worker: they end now, reported as the worker would (later)
+            QTimer.singleShot(0, self, functools.partial(self._on_cancelled, job.job_id))
 
     def refresh_info(self) -> None:
         self._refresh.emit()
@@ -379,6 +501,8 @@ class EngineClient(EngineSignals):
         Python never destroys a running QThread; the app then exits hard.
         """
         self.cancel()
+        for _key, token in self._preparations.values():
+            token.cancel()
         self._thread.quit()
         stopped = self._thread.wait(timeout_ms)
         if not stopped:
@@ -415,3 +539,23 @@ class EngineClient(EngineSignals):
     def _on_cancelled(self, job_id: int) -> None:
         self._end(job_id)
         self.cancelled.emit(job_id)
+
+    def _on_preparing(self, active: bool) -> None:
+        self.preparing = active
+        self._announce_preparation()
+
+    def _announce_preparation(self) -> None:
+        if not self.preparing:
+            self.preparation.emit("")
+        elif self._held:
+            self.preparation.emit(self.tr("The run starts when the fast int8 model is ready "
+                                          "(prepared once for these weights, about a minute)…"))
+        else:
+            self.preparation.emit(self.tr("Preparing the fast int8 model for these weights (once, about a minute)…"))
+
+    def _on_prepared(self, job_id: int) -> None:
+        self._preparations.pop(job_id, None)
+        if not self._preparations:
+            held, self._held = self._held, []
+            for job in held:
+                self._submit.emit(job)

@@ -370,6 +370,17 @@
     </message>
 </context>
 <context>
+    <name>EngineClient</name>
+    <message>
+        <source>The run starts when the fast int8 model is ready (prepared once for these weights, about a minute)…</source>
+        <translation>快速 int8 模型就绪后即开始处理（此权重只需准备一次，约一分钟）…</translation>
+    </message>
+    <message>
+        <source>Preparing the fast int8 model for these weights (once, about a minute)…</source>
+        <translation>正在为此权重准备快速 int8 模型（只需一次，约一分钟）…</translation>
+    </message>
+</context>
+<context>
     <name>EngineWorker</name>
     <message>
         <source>Cancelled</source>
@@ -382,6 +393,14 @@
     <message>
         <source>{model} ready on {device}</source>
         <translation>{model} 已在 {device} 上就绪</translation>
+    </message>
+    <message>
+        <source>The fast int8 model is ready (kept for next time)</source>
+        <translation>快速 int8 模型已就绪（已保存，下次直接使用）</translation>
+    </message>
+    <message>
+        <source>No fast int8 model for these weights: {reason}</source>
+        <translation>无法为此权重生成快速 int8 模型：{reason}</translation>
     </message>
     <message>
         <source>tile {tile} of {tiles}, pass {run} of {passes}</source>
