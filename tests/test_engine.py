@@ -222,3 +222,67 @@ def test_strength_blends_the_correction_towards_the_original():
             apply_strength(original, restored, bad)
     with pytest.raises(ValueError):
         apply_strength(original, restored[:3], 0.5)
+
+
+# ----------------------------------------------------------------------------- what each finished tile makes final
+
+
+def final_pixel_counts(events, height: int, width: int) -> np.ndarray:
+    """How often each pixel was reported final (1 everywhere: the reports cover the image once)."""
+    counts = np.zeros((height, width), np.int32)
+    for event in events:
+        left, top, box_width, box_height = event.finished_tile.box
+        counts[top : top + box_height, left : left + box_width] += event.finished_tile.final
+    return counts
+
+
+@pytest.mark.parametrize("ensemble", [False, True])
+def test_finished_tiles_report_final_pixels_once_and_leave_the_result_unchanged(small_model, photo_like, ensemble):
+    size = (326, 333) if not ensemble else (326, 170)  # not multiples of 4: the padding stays out of the reports
+    image = photo_like(*size, seed=4)
+    runner = engine(small_model, tile=320, ensemble=ensemble)
+    events = []
+    reported = runner.run(image, progress=events.append)
+    if not ensemble:  # (the ensemble's eight passes per tile take too long to run twice)
+        quiet = runner.run(image)
+        for name in ("full", "half", "quarter"):
+            assert getattr(reported, name).tobytes() == getattr(quiet, name).tobytes(), f"{name} changed by reporting"
+    finished = [e for e in events if e.finished_tile is not None]
+    passes = 8 if ensemble else 1
+    assert reported.tiles == (4 if not ensemble else 2)
+    assert [e.finished_tile.index for e in finished] == list(range(1, reported.tiles + 1))
+    assert [e.done for e in finished] == [passes * i for i in range(1, reported.tiles + 1)], "after the last pass"
+    assert [e.done for e in events] == list(range(1, passes * reported.tiles + 1)), "every step reported once"
+    assert (final_pixel_counts(finished, *size) == 1).all(), "every pixel turns final exactly once"
+    first = finished[0].finished_tile
+    assert 0 < first.final.sum() < first.final.size, "overlaps with tiles to come are not final yet"
+    for event in finished:
+        left, top, width, height = event.finished_tile.box
+        final = event.finished_tile.final
+        shown = event.finished_tile.pixels[final]
+        assert shown.tobytes() == reported.full[top : top + height, left : left + width][final].tobytes()
+
+
+def test_a_single_tile_reports_only_steps(small_model, photo_like):
+    events = []
+    engine(small_model, tile=0).run(photo_like(64, 96), progress=events.append)
+    assert [e.done for e in events] == [1] and events[0].finished_tile is None
+
+
+@pytest.mark.parametrize("tile", [0, 400])
+def test_tiles_re_split_after_out_of_memory_still_report_each_pixel_once(small_model, photo_like, monkeypatch, tile):
+    image = photo_like(330, 500, seed=5)
+    runner = engine(small_model, tile=tile)
+    real_forward = runner._forward
+
+    def forward_with_small_memory(x, result, cancel=None):
+        if x.shape[-1] * x.shape[-2] > 300 * 300:
+            raise torch.OutOfMemoryError("CUDA out of memory (simulated)")
+        return real_forward(x, result, cancel)
+
+    monkeypatch.setattr(runner, "_forward", forward_with_small_memory)
+    events = []
+    result = runner.run(image, progress=events.append)
+    finished = [e for e in events if e.finished_tile is not None]
+    assert len(finished) == result.tiles > 2 and any("out of memory" in note for note in result.notes)
+    assert (final_pixel_counts(finished, 330, 500) == 1).all()

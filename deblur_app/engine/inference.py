@@ -2,7 +2,9 @@
 
 Arrays in, arrays out: this module reads no files and knows no GUI. Progress
 is reported per tile and ensemble pass through a callback, and each of those
-steps is a cancellation point.
+steps is a cancellation point. In a run of several tiles, the step that
+finishes a tile also carries the pixels of the result that tile made final
+(progress.FinishedTile), so a display can build the result up as it comes.
 """
 
 from __future__ import annotations
@@ -195,6 +197,8 @@ class Deblurrer:
         queue = deque(plan_tiles(pad_h, pad_w, tile_size))
         passes = dihedral_transforms(ensemble)
         stitcher = Stitcher(pad_h, pad_w)
+        if progress is not None and len(queue) > 1:
+            stitcher.expect(list(queue))  # to report what each tile makes final
         unset = np.empty((0, 0, 3), np.float32)  # filled from the stitcher at the end
         result = DeblurResult(
             full=unset, half=unset, quarter=unset, passes=len(passes),
@@ -206,7 +210,11 @@ class Deblurrer:
             raise_if_cancelled(cancel)
             tile = queue.popleft()
             if max(tile.height, tile.width) > max_tile:
-                queue.extendleft(reversed(tile.split(max_tile)))
+                parts = tile.split(max_tile)
+                queue.extendleft(reversed(parts))
+                if progress is not None:
+                    stitcher.withdraw(tile)
+                    stitcher.expect(parts)
                 continue
             pixels = padded[tile.top : tile.top + tile.height, tile.left : tile.left + tile.width]
             outputs = None
@@ -223,6 +231,9 @@ class Deblurrer:
             stitcher.add(tile, outputs)
             done += len(passes)
             tiles_done += 1
+            if progress is not None:  # the tile's last pass: reported once its pixels are in the blend
+                finished = stitcher.finished(tile, tiles_done, height, width) if stitcher.counting else None
+                progress(Progress(done, done + len(queue) * len(passes), finished))
         raise_if_cancelled(cancel)
         # the first run may have left int8 or OpenVINO behind (see _openvino_runner)
         result.backend, result.precision = self.backend, self.precision_name
@@ -257,9 +268,8 @@ class Deblurrer:
             for scale, output in zip((4, 2, 1), outputs):
                 restored = _inverse_transform(output, turns, flip)
                 sums[scale] = restored if scale not in sums else sums[scale] + restored
-            if progress is not None:
-                step = done_before + index + 1
-                progress(Progress(step, total))
+            if progress is not None and index < len(passes) - 1:  # run() reports the last pass
+                progress(Progress(done_before + index + 1, total))
         return {
             scale: (value / len(passes))[0].permute(1, 2, 0).float().cpu().numpy()
             for scale, value in sums.items()

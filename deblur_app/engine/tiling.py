@@ -6,6 +6,8 @@ inner edge the network sees no context, so the outer ``discard`` pixels of
 each inner edge get zero weight and the rest of the overlap is a linear ramp.
 Results are normalised by the summed weights, which keeps the blend valid
 even when tiles of different sizes meet (after an out-of-memory re-split).
+A pixel's blend is final once every tile with weight there is done, which is
+what a run's per-tile reports show (progress.FinishedTile).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from .progress import FinishedTile
 
 ALIGN = 4
 # Measured with the trained weights (tests/test_fast_paths.py): 64/16 left seams of
@@ -28,6 +32,10 @@ class Tile:
     left: int
     height: int
     width: int
+
+    @property
+    def slices(self) -> tuple[slice, slice]:
+        return slice(self.top, self.top + self.height), slice(self.left, self.left + self.width)
 
     def split(self, max_size: int) -> list["Tile"]:
         """Cover this tile with a grid of equal tiles of at most ``max_size`` pixels a side.
@@ -122,8 +130,21 @@ def tile_weights(tile: Tile, image_height: int, image_width: int, scale: int = 1
     return np.outer(rows, cols)
 
 
+def weighted_area(tile: Tile, image_height: int, image_width: int) -> Tile:
+    """The part of a tile whose full-scale blending weight is not zero: all but its discarded inner edges."""
+    rows = np.flatnonzero(_ramp(tile.height, tile.top > 0, tile.top + tile.height < image_height, 1))
+    cols = np.flatnonzero(_ramp(tile.width, tile.left > 0, tile.left + tile.width < image_width, 1))
+    return Tile(tile.top + int(rows[0]), tile.left + int(cols[0]), int(rows[-1] - rows[0]) + 1,
+                int(cols[-1] - cols[0]) + 1)
+
+
 class Stitcher:
-    """Accumulates weighted tile outputs for the full, ½ and ¼ scales."""
+    """Accumulates weighted tile outputs for the full, ½ and ¼ scales.
+
+    Told which tiles are to come (``expect``), it also counts for each full-scale
+    pixel the tiles still due that weigh on it, so it can say which pixels a
+    finished tile made final (``finished``). A run of one tile needs no count.
+    """
 
     SCALES = (1, 2, 4)
 
@@ -131,6 +152,23 @@ class Stitcher:
         self.height, self.width = height, width
         self._sums = {s: np.zeros((height // s, width // s, channels), np.float32) for s in self.SCALES}
         self._weights = {s: np.zeros((height // s, width // s, 1), np.float32) for s in self.SCALES}
+        self._due: np.ndarray | None = None  # uint8 (height, width): tiles still to come with weight there
+
+    @property
+    def counting(self) -> bool:
+        return self._due is not None
+
+    def expect(self, tiles: list[Tile]) -> None:
+        """Count tiles still to come: the plan, or the parts of a tile re-split after running out of memory."""
+        if self._due is None:
+            self._due = np.zeros((self.height, self.width), np.uint8)
+        for tile in tiles:
+            self._due[weighted_area(tile, self.height, self.width).slices] += 1
+
+    def withdraw(self, tile: Tile) -> None:
+        """A counted tile will not run as itself (it is split into smaller ones)."""
+        if self._due is not None:
+            self._due[weighted_area(tile, self.height, self.width).slices] -= 1
 
     def add(self, tile: Tile, outputs: dict[int, np.ndarray]) -> None:
         for scale, pixels in outputs.items():
@@ -139,6 +177,24 @@ class Stitcher:
             cols = slice(tile.left // scale, (tile.left + tile.width) // scale)
             self._sums[scale][rows, cols] += pixels * w
             self._weights[scale][rows, cols] += w
+        if self._due is not None:
+            self._due[weighted_area(tile, self.height, self.width).slices] -= 1
+
+    def finished(self, tile: Tile, index: int, height: int, width: int) -> FinishedTile:
+        """What an added tile made final, within the first ``height`` x ``width`` pixels (the unpadded image).
+
+        Only pixels where this tile has weight can have turned final with it, and
+        there every final pixel did: no other tile left to come weighs on it.
+        The values are computed as ``result`` computes them, so they are equal.
+        """
+        area = weighted_area(tile, self.height, self.width)
+        box = Tile(area.top, area.left, max(0, min(area.height, height - area.top)),
+                   max(0, min(area.width, width - area.left)))
+        weights = np.maximum(self._weights[1][box.slices], 1e-12)
+        pixels = self._sums[1][box.slices] / weights
+        np.clip(pixels, 0.0, 1.0, out=pixels)
+        final = self._due[box.slices] == 0
+        return FinishedTile(index, (box.left, box.top, box.width, box.height), final, pixels)
 
     def result(self, scale: int) -> np.ndarray:
         """The blended image at 1/scale; divides in place, so call once per scale."""
