@@ -2,8 +2,8 @@
 
 Actions are created once (window_actions.py); whether each is enabled is decided
 in one place, :meth:`MainWindow._update_actions`. Photos are opened by
-window_opening.py, listed in the Filmstrip, and deblurred through the
-RunController. The model runs in the worker thread
+window_opening.py, listed in the Filmstrip, deblurred through the
+RunController and saved by window_saving.py. The model runs in the worker thread
 (worker.py) and files are read and written in a pool thread (tasks.py), so
 nothing slow runs on the GUI thread.
 """
@@ -11,13 +11,11 @@ nothing slow runs on the GUI thread.
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QSplitter, QWidget
 
 from ..engine.tiling import parse_tile, tile_text
-from ..naming import default_output, plan_outputs
 from . import dialogs
 from .about import AboutDialog
 from .batch_dialog import BatchDialog
@@ -26,21 +24,21 @@ from .icons import app_icon, icon
 from .outcomes import DeblurOutcome, Reblender
 from .photo_state import Photo, same_strength, shown_for
 from .run_controller import RunController
-from .save_dialog import SaveDialog
 from .settings import AppSettings
 from .side_panel import SidePanel
 from .status_bar import WindowStatusBar
-from .tasks import FileTasks, SaveChoice, SaveOutcome
+from .tasks import FileTasks
 from .viewers import Viewers
 from .weights_dialog import StarterNote, WeightsDialog
 from .window_actions import WindowActions
 from .window_opening import WindowOpening
+from .window_saving import WindowSaving
 from .worker import EngineClient, EngineInfo, LoadedModel
 
 APP_TITLE = "Deblur"
 
 
-class MainWindow(WindowActions, WindowOpening, QMainWindow):
+class MainWindow(WindowActions, WindowOpening, WindowSaving, QMainWindow):
     photo_loaded = Signal(str)  # key
     run_finished = Signal(object)  # DeblurOutcome of a network run
     reblended = Signal(object)  # DeblurOutcome re-shown at the photo's strength (no network run)
@@ -419,80 +417,6 @@ class MainWindow(WindowActions, WindowOpening, QMainWindow):
 
     def _show_zoom(self, zoom: float) -> None:
         self.statusBar().show_zoom(zoom * 100 * self.devicePixelRatioF(), self.viewers.fitted())
-
-    # ------------------------------------------------------------------ saving
-
-    def save(self) -> None:
-        photo = self.current_photo()
-        if photo is not None and photo.result is not None:
-            self._save(photo, self._default_choice(photo))
-
-    def _default_choice(self, photo: Photo) -> SaveChoice:
-        """What Save writes: the main file only, a JPEG source's quality kept (Save As choices stay with that save)."""
-        return SaveChoice(photo.save_target or default_output(photo.path))
-
-    def save_all(self) -> bool:
-        """Save every unsaved result beside its original (or where Save As last put it); False if one was refused."""
-        started = True
-        for photo in [p for p in self.photos.values() if p.unsaved]:
-            started = self._save(photo, self._default_choice(photo)) and started
-        return started
-
-    def save_as(self) -> None:
-        photo = self.current_photo()
-        if photo is None or photo.result is None:
-            return
-        default = photo.save_target or default_output(photo.path)
-        folder = self.settings.folder("save")
-        if folder and not photo.save_target and Path(folder).is_dir():
-            default = Path(folder) / default.name
-        dialog = SaveDialog(default, photo.image.bit_depth, photo.image.jpeg is not None, self)
-        if dialog.exec() != SaveDialog.DialogCode.Accepted:
-            return
-        choice = dialog.choice()
-        self.settings.set_folder("save", choice.path.parent)
-        photo.save_target = choice.path
-        self._save(photo, choice)
-
-    def _save(self, photo: Photo, choice: SaveChoice) -> bool:
-        """Start writing the photo's result; False if it is refused or the user declined to replace a file."""
-        (plan,) = plan_outputs([(photo.path, choice.path)], choice.save_scales,
-                               inputs=[p.path for p in self.photos.values()])
-        if plan.refusal:  # an original is never replaced, whatever the user confirms
-            dialogs.show_error(self, self.tr("Cannot Save"), plan.refusal)
-            return False
-        existing = plan.existing
-        if existing:
-            names = ", ".join(t.name for t in existing)
-            if not dialogs.confirm(self, self.tr("Replace Files?"),
-                                   self.tr("%n file(s) already exist: {names}", "", len(existing)).format(names=names),
-                                   self.tr("Replace")):
-                return False
-            choice.overwrite = True
-        self.statusBar().showMessage(self.tr("Saving {name}…").format(name=choice.path.name))
-        self.tasks.save(photo.key, photo.image, photo.result, choice, photo.strength)
-        return True
-
-    def _on_saved(self, outcome: SaveOutcome) -> None:
-        photo = self.photos.get(outcome.key)
-        quitting = outcome.key in self._saves_before_quit
-        self._saves_before_quit.discard(outcome.key)
-        if outcome.error:
-            self._saves_before_quit.clear()  # stay open: the user must see what was not saved
-            self.statusBar().showMessage(self.tr("Saving failed"), 8000)
-            dialogs.show_error(self, self.tr("Cannot Save"), outcome.error, outcome.details)
-            return
-        if photo is not None and outcome.paths:
-            photo.saved_path, photo.saved_strength = outcome.paths[0], outcome.strength
-            self.filmstrip.show_state(photo)
-            if photo is self.current_photo():
-                self._refresh_views()
-        names = ", ".join(p.name for p in outcome.paths)
-        self.statusBar().showMessage(self.tr("Saved {names}").format(names=names), 8000)
-        self._update_actions()
-        self.saved.emit(outcome.paths)
-        if quitting and not self._saves_before_quit:
-            self.close()
 
     # ------------------------------------------------------------------ views
 
