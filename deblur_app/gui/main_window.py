@@ -21,8 +21,11 @@ from .about import AboutDialog
 from .batch_dialog import BatchDialog
 from .filmstrip import Filmstrip
 from .icons import app_icon, icon
+from .image_view import Layer
 from .outcomes import DeblurOutcome, Reblender
+from .partial_frames import PartialFrame
 from .photo_state import Photo, same_strength, shown_for
+from .qtimage import pixmaps
 from .run_controller import RunController
 from .settings import AppSettings
 from .side_panel import SidePanel
@@ -64,6 +67,7 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, QMainWindow):
         self._show_original_key = False
         self._closing = False
         self._saves_before_quit: set[str] = set()  # photo keys Save All is writing before the window closes
+        self._partial_layer: tuple[PartialFrame, Layer] | None = None  # pixmaps of the run's newest frame
 
         self._build_widgets()
         self._build_actions()
@@ -123,6 +127,7 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, QMainWindow):
         engine.busy_changed.connect(lambda _busy: self._update_actions())
         runs = self.runs
         runs.progressed.connect(self.statusBar().show_progress)
+        runs.partial.connect(self._on_partial)
         runs.ticked.connect(self._on_tick)
         runs.finished.connect(self._on_finished)
         runs.failed.connect(self._on_failed)
@@ -155,12 +160,14 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, QMainWindow):
         running = self.runs.running
         has_image = photo is not None and photo.loaded
         can_run = has_image and engine_ready and not batch_busy
+        # while the view shows a run's result so far, Save would write another picture than the one on screen
+        building = photo is not None and self.runs.partial_for(photo.key) is not None
         self.act_deblur.setEnabled(can_run and not running)
         self.act_preview.setEnabled(can_run and not running)
         self.act_cancel.setEnabled(running)
-        self.act_save.setEnabled(photo is not None and photo.unsaved)
+        self.act_save.setEnabled(photo is not None and photo.unsaved and not building)
         self.act_save_all.setEnabled(any(p.unsaved for p in self.photos.values()))
-        self.act_save_as.setEnabled(photo is not None and photo.result is not None)
+        self.act_save_as.setEnabled(photo is not None and photo.result is not None and not building)
         for action in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual, self.act_original):
             action.setEnabled(has_image)
         self.act_close_photo.setEnabled(photo is not None)
@@ -226,7 +233,17 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, QMainWindow):
         else:
             self.viewers.set_content(photo.original, shown.result, shown.heat, shown.scales,
                                      outcome.max_change if outcome else 0.0, shown.mark)
+        self._show_partial(photo)
         self.panel.result_label.setText(photo.describe())
+
+    def _show_partial(self, photo: Photo) -> None:
+        """Draw the photo's run's result so far, if it has one, over what its views show."""
+        frame = self.runs.partial_for(photo.key)
+        if frame is None:
+            return
+        if self._partial_layer is None or self._partial_layer[0] is not frame:
+            self._partial_layer = (frame, Layer(pixmaps(frame.display_levels)))
+        self.viewers.show_partial(self._partial_layer[1], photo.original, self._run_message())
 
     def _step_photo(self, step: int) -> None:
         self.filmstrip.step(step)
@@ -277,6 +294,8 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, QMainWindow):
         if self.runs.running:
             self.runs.cancel()
             self.statusBar().showMessage(self.tr("Cancelling…"))
+            self._refresh_views()  # the result so far is gone at once: back to what the view showed before
+            self._update_actions()
 
     def _options_changed(self) -> None:
         run = self.panel.run_settings()
@@ -342,10 +361,17 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, QMainWindow):
     def _on_tick(self, text: str) -> None:
         self.statusBar().show_elapsed(text)
         photo = self.current_photo()
-        if photo is not None and photo.shown is None and self.runs.running_for(photo.key):
+        if photo is not None and (photo.shown is None or self.viewers.partial_shown) and self.runs.running_for(photo.key):
             self.viewers.set_waiting_message(self._run_message())
 
+    def _on_partial(self, frame: PartialFrame) -> None:
+        photo = self.current_photo()
+        if photo is not None and photo.key == frame.photo_key and photo.original is not None:
+            self._show_partial(photo)  # another photo's tiles never reach the view
+            self._update_actions()
+
     def _on_run_ended(self, photo_key: str, note: str) -> None:
+        self._partial_layer = None
         photo = self.photos.get(photo_key)
         if photo is not None:
             photo.run_note = note

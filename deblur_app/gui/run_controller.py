@@ -3,7 +3,9 @@
 The window asks for runs and shows what this reports; the model itself stays on
 the worker thread (worker.py). Time left comes from the tiles done so far; a
 run of a single tile has nothing to count, so it is estimated from the speed of
-the last finished run (seconds per megapixel and ensemble pass).
+the last finished run (seconds per megapixel and ensemble pass). A tiled run's
+result so far (partial_frames.py) is kept for whoever shows the run's photo,
+until the run ends or is cancelled.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from .outcomes import DeblurOutcome
+from .partial_frames import PartialFrame
 from .timing import describe_progress, time_left
 from .worker import DeblurRequest, EngineClient, RunSettings
 
@@ -31,10 +34,13 @@ class Run:
     done: int = 0
     total: int = 0
     last_step: float = 0.0  # when the newest tile finished
+    partial: PartialFrame | None = None  # the result so far, for display only
+    cancelling: bool = False
 
 
 class RunController(QObject):
     progressed = Signal(int, int, str)  # steps done, steps in all, "Tile 2 of 35"
+    partial = Signal(object)  # PartialFrame of the run: its result so far (never saved)
     ticked = Signal(str)  # "12 s elapsed · about 3 min left"
     finished = Signal(object)  # DeblurOutcome
     failed = Signal(str, str, str)  # photo key, one-line reason, details
@@ -51,6 +57,7 @@ class RunController(QObject):
         self._tick.setInterval(250)
         self._tick.timeout.connect(self._emit_tick)
         engine.progress.connect(self._on_progress)
+        engine.partial.connect(self._on_partial)
         engine.finished.connect(self._on_finished)
         engine.failed.connect(self._on_failed)
         engine.cancelled.connect(self._on_cancelled)
@@ -75,7 +82,13 @@ class RunController(QObject):
 
     def cancel(self) -> None:
         if self.run is not None:
+            # the result so far goes at once: the view need not wait for the worker to stop
+            self.run.partial, self.run.cancelling = None, True
             self.engine.cancel()
+
+    def partial_for(self, photo_key: str) -> PartialFrame | None:
+        """The running photo's result so far; None for any other photo."""
+        return self.run.partial if self.running_for(photo_key) else None
 
     def expected_seconds(self) -> float | None:
         """How long the network part of this run should take at the last run's speed."""
@@ -121,6 +134,11 @@ class RunController(QObject):
         run.done, run.total, run.last_step = done, total, now
         self.progressed.emit(done, total, text[:1].upper() + text[1:])
         self._emit_tick()
+
+    def _on_partial(self, job_id: int, frame: PartialFrame) -> None:
+        if self._current(job_id) and not self.run.cancelling:
+            self.run.partial = frame
+            self.partial.emit(frame)
 
     def _end(self, note: str) -> str:
         key = self.run.photo_key

@@ -270,6 +270,7 @@ class Viewers(QStackedWidget):
             view.zoom_shown.connect(self._zoom_maybe_changed)
         self._mode = "side"
         self._last_zoom: tuple[float, bool] = (0.0, False)
+        self.partial_shown = False  # a run's result so far is in the result views (show_partial)
         self.set_content(None, None)
 
     def all_views(self) -> list[ImageView]:
@@ -309,6 +310,7 @@ class Viewers(QStackedWidget):
         mark: QRectF | None = None,
         message: str = "",
     ) -> None:
+        self.partial_shown = False
         if original is None:
             hint = message or self.tr("Open a photo (Ctrl+O) or drop photos here")
             for view in (self.compare.left, self.compare.right, self.difference):
@@ -330,6 +332,14 @@ class Viewers(QStackedWidget):
             view.set_mark(mark if result else None)
         self.link.sync_from(self.compare.left)
 
+    def show_partial(self, partial: Layer, original: Layer, message: str) -> None:
+        """A run's result so far in the result views (side by side, split) until set_content replaces it."""
+        self.compare.right.set_image(partial, original, message)
+        self.split.set_pair(original, partial)
+        for view in (self.compare.right, self.split):
+            view.set_mark(None)
+        self.partial_shown = True
+
     def set_flipped(self, flipped: bool) -> None:
         for view in self.all_views():
             view.set_flipped(flipped)
@@ -340,6 +350,8 @@ class Viewers(QStackedWidget):
                    if not view.has_image()]
         if self.split.has_image() and self.split.result_layer() is None:
             waiting.append(self.split)
+        if self.partial_shown:  # the note rides on the result as it builds up
+            waiting.append(self.compare.right)
         for view in waiting:
             view.message = message
             view.viewport().update()

@@ -28,6 +28,7 @@ from ..model.variants import DEFAULT_VARIANT, VARIANTS, run_name
 from ..jobspec import BatchJob, BatchLog, SaveOptions
 from ..naming import DEFAULT_NAME
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
+from .partial_frames import PartialFrames
 
 
 # ----------------------------------------------------------------------------- plain data
@@ -131,6 +132,7 @@ class EngineSignals(QObject):
     status = Signal(str)
     model_loaded = Signal(object)
     progress = Signal(int, int, int, str)
+    partial = Signal(int, object)  # job id, PartialFrame: a tiled run's result so far, for display only
     finished = Signal(int, object)
     failed = Signal(int, str, str)
     cancelled = Signal(int)
@@ -300,6 +302,7 @@ class EngineWorker(EngineSignals):
             left, top, width, height = request.region
             pixels = pixels[top : top + height, left : left + width]
         passes = 8 if request.settings.ensemble else 1
+        frames = PartialFrames(request.photo_key, request.pixels, request.region, request.settings.strength)
 
         def progress(step) -> None:
             tile = (step.done - 1) // passes + 1
@@ -310,6 +313,10 @@ class EngineWorker(EngineSignals):
             else:
                 text = self.tr("tile {tile} of {tiles}").format(tile=tile, tiles=tiles)
             self.progress.emit(job.job_id, step.done, step.total, text)
+            if step.finished_tile is not None and not job.token.is_set():
+                frame = frames.add(step.finished_tile, last=step.done >= step.total)
+                if frame is not None:
+                    self.partial.emit(job.job_id, frame)
 
         self.status.emit(self.tr("Deblurring with {model}…").format(model=request.settings.model_name))
         self.progress.emit(job.job_id, 0, 0, "")  # the model is ready: the network starts now
@@ -412,6 +419,7 @@ class EngineClient(EngineSignals):
         w.status.connect(self.status)
         w.model_loaded.connect(self._on_model_loaded)
         w.progress.connect(self.progress)
+        w.partial.connect(self.partial)
         w.batch_event.connect(self.batch_event)
         w.finished.connect(self._on_finished)
         w.failed.connect(self._on_failed)
