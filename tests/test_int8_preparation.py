@@ -142,9 +142,9 @@ def test_a_failed_preparation_falls_back_to_float_with_a_note(engine_setup, smal
 # ---------------------------------------------------------------- the window
 
 
-def test_the_window_prepares_int8_at_start_and_a_deblur_meanwhile_waits_for_it(
+def test_the_window_prepares_int8_at_start_and_a_deblur_meanwhile_waits_for_it_or_is_cancelled_at_once(
         qtbot, make_window, weights_dir, photo, errors, monkeypatch, tmp_path):
-    setup = Int8Setup(monkeypatch, tmp_path, crops=40, size=96)
+    setup = Int8Setup(monkeypatch, tmp_path, crops=64, size=96)
     setup.qualify_weights(weights_dir)
     window = make_window()
     assert window.engine.preparation_pending
@@ -153,6 +153,10 @@ def test_the_window_prepares_int8_at_start_and_a_deblur_meanwhile_waits_for_it(
     assert window.engine.loaded_model.precision == "int8"
     open_photo(qtbot, window, photo("shot.png", 64))
     assert window.engine.preparing, "the calibration should outlast opening a small photo"
+    with qtbot.waitSignal(window.runs.cancelled, timeout=2000):  # a waiting run is cancelled at once
+        window.act_deblur.trigger()
+        window.cancel()
+    assert window.engine.preparing and not window.running, "the preparation goes on for the next run"
     with qtbot.waitSignal(window.run_finished, timeout=WAIT) as finished:
         window.act_deblur.trigger()
         assert WAITING in window.statusBar().currentMessage()
