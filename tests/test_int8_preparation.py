@@ -222,6 +222,25 @@ def test_a_failed_preparation_falls_back_with_a_note_never_an_error(
     assert not errors and not cache_files(setup.cache)
 
 
+def test_nothing_is_loaded_to_prepare_where_int8_cannot_run(qtbot, monkeypatch):
+    import torch
+
+    from deblur_app import jobs
+    from deblur_app.engine import devices
+    from deblur_app.engine.progress import CancelToken
+    from deblur_app.gui.worker import EngineWorker, PrepareRequest, RunSettings, _Job
+
+    loads: list = []
+    monkeypatch.setattr(jobs, "load_model", lambda *args: loads.append(args))  # then make_engine fails: fine
+    monkeypatch.setattr(devices, "resolve_device", lambda name: torch.device("cuda" if name == "cuda" else "cpu"))
+    worker, ended = EngineWorker(), []
+    worker.prepared.connect(ended.append)
+    worker.handle(_Job(1, CancelToken(), PrepareRequest(RunSettings(device="cuda"))))
+    assert ended == [1] and not loads, "a GPU gets no model before a run asks for one"
+    worker.handle(_Job(2, CancelToken(), PrepareRequest(RunSettings(device="cpu"))))
+    assert ended == [1, 2] and len(loads) == 1  # on the CPU the weights decide whether int8 runs
+
+
 # ---------------------------------------------------------------- the command line
 
 

@@ -148,7 +148,7 @@ def choose_precision(
             raise DeviceError("fp16 is not supported on the CPU; use bf16 or fp32")
         return PrecisionChoice("fp16", torch.float16, "fp16 was asked for")
     if precision == "int8":
-        if device.type != "cpu":
+        if not int8_runs_on(device):
             raise DeviceError("int8 runs on the CPU only (with OpenVINO); use --device cpu")
         return PrecisionChoice("int8", torch.float32, "int8 was asked for")
     if device.type == "cuda":
@@ -172,6 +172,11 @@ def choose_precision(
     if native:
         return PrecisionChoice("bf16", torch.bfloat16, f"the CPU computes bf16 natively ({', '.join(native)}){int8_note}")
     return PrecisionChoice("fp32", torch.float32, f"the CPU has no native bf16{int8_note}")
+
+
+def int8_runs_on(device: torch.device) -> bool:
+    """int8 is OpenVINO's, on the CPU: elsewhere there is never an int8 model to make."""
+    return device.type == "cpu"
 
 
 def resolve_precision(precision: str, device: torch.device) -> torch.dtype:

@@ -262,9 +262,11 @@ class EngineWorker(EngineSignals):
         Nothing else is kept loaded: with nothing slow ahead, the first run loads the model as before.
         """
         try:
-            if job.token.is_set():
-                return
+            from ..engine.devices import int8_runs_on, resolve_device
+
             settings = job.request.settings
+            if job.token.is_set() or not int8_runs_on(resolve_device(settings.device)):
+                return  # on a GPU: no model is loaded (there) before a run asks for it
             key = self._engine_key_for(settings)
             if self._engine is not None and self._engine_key == key:
                 engine = self._engine
