@@ -31,10 +31,12 @@ from .tiling import ALIGN, FROM_OPTIONS, MIN_TILE, Stitcher, Tile, plan_tiles, r
 # OpenVINO int8 (NNCF model cached): 552-564 in three fresh processes, fp32 814 and
 # bf16 518 in the same session (2-core AMD EPYC, AVX-512 + avx512_bf16/vnni, 2026-12-01:
 # bench_cpu.measure_in_child("ov_int8", weights/mimo-unet.safetensors, 720, 1280)).
-# With 600, a 12 MP photo runs as 12 tiles of 1156 pixels instead of 20 of 944:
-# peak RSS 1.45 GB instead of 1.25 GB (the goal is <= 1.5 GB), 7-10 % faster.
+# int8 still sizes its tiles as fp32 does: at 600 a 12 MP photo ran as 12 tiles of 1156
+# pixels instead of 20 of 944 and peaked at 1.44-1.52 GB instead of 1.25-1.27 GB (the
+# stitching buffers of the whole photo come on top of a tile), over the 1.5 GB a 12 MP
+# photo may take on one of three CPU classes, for 2-4 % of speed (benchmarks/RESULTS.md).
 BYTES_PER_PIXEL = {torch.float32: 1500, torch.bfloat16: 1000, torch.float16: 1000}
-OPENVINO_BYTES_PER_PIXEL = {torch.float32: 900, torch.bfloat16: 600, "int8": 600}
+OPENVINO_BYTES_PER_PIXEL = {torch.float32: 900, torch.bfloat16: 600, "int8": 900}
 
 _OutOfMemory = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
 
