@@ -151,7 +151,8 @@ def deblurred_window(app, photo: Path, work: Path, args, errors: list[str], name
     wait_for(app, lambda: results or errors, 900, "the deblur run")
     if errors:
         raise SystemExit("screenshots: " + "; ".join(errors))
-    print(f"deblurred in {results[0].seconds:.1f} s on {results[0].device} ({results[0].precision})")
+    facts = results[0].facts
+    print(f"deblurred in {facts.seconds:.1f} s on {facts.device} ({facts.precision}, {facts.backend})")
     return window, opened
 
 
