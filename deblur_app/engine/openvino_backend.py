@@ -336,26 +336,34 @@ def _quantized_path(folder: Path, key: str) -> Path:
     return folder / f"mimo-unet-int8-{key}.xml"
 
 
+def _is_complete(path: Path) -> bool:
+    """Both files of a cached OpenVINO model are there (the .xml is moved into place last)."""
+    return path.exists() and path.with_suffix(".bin").exists()
+
+
+def _cached_int8_path(model: MIMOUNet, plan: Int8Plan | None, cache_dir: Path | None) -> Path:
+    """Where the int8 model of these weights is cached; Int8Unavailable when no plan can be read."""
+    folder = Path(cache_dir) if cache_dir else default_cache_dir()
+    return _quantized_path(folder, int8_key(model, plan or shipped_int8_plan()))
+
+
 def int8_cached(model: MIMOUNet, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> bool:
     """True when the int8 model for these weights is in the cache folder: no quantisation needed."""
     try:
-        path = _quantized_path(Path(cache_dir) if cache_dir else default_cache_dir(),
-                               int8_key(model, plan or shipped_int8_plan()))
+        return _is_complete(_cached_int8_path(model, plan, cache_dir))
     except Int8Unavailable:
         return False
-    return path.exists() and path.with_suffix(".bin").exists()
 
 
 def int8_missing(model: MIMOUNet, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> str:
     """Why no int8 model can be had here ("" if it can): NNCF makes it, unless it is cached already."""
     if importlib.util.find_spec("nncf") is not None:
         return ""
-    plan = plan or shipped_int8_plan()
     try:
-        cached = _quantized_path(Path(cache_dir) if cache_dir else default_cache_dir(), int8_key(model, plan))
+        cached = _cached_int8_path(model, plan, cache_dir).exists()
     except Int8Unavailable as error:
         return str(error)
-    return "" if cached.exists() else "int8 needs NNCF, which is not installed"
+    return "" if cached else "int8 needs NNCF, which is not installed"
 
 
 def quantized_network(core, network, model: MIMOUNet, folder: Path, plan: Int8Plan, cancel: CancelCheck | None = None):
@@ -371,7 +379,7 @@ def quantized_network(core, network, model: MIMOUNet, folder: Path, plan: Int8Pl
     for stale in folder.glob("mimo-unet-int8-*.bin"):
         if not stale.with_suffix(".xml").exists() and stale != path.with_suffix(".bin"):
             stale.unlink(missing_ok=True)
-    if path.exists() and path.with_suffix(".bin").exists():
+    if _is_complete(path):
         os.utime(path)
         return core.read_model(str(path))
     quantized = quantize_int8(network.clone(), load_calibration(plan.calibration), plan.settings, cancel)
