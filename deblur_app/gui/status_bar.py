@@ -33,13 +33,14 @@ class WindowStatusBar(QStatusBar):
             self.addPermanentWidget(widget)
         self.setStyleSheet("QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
                            "QStatusBar QLabel { padding: 0px 8px; }")
+        self._note = ""  # the lasting note of show_note, to take away only while it is still shown
 
     def show_note(self, text: str) -> None:
         """A message that stays until replaced (a long preparation); "" takes it away if it is still shown."""
         if text:
             self._note = text
             self.showMessage(text)
-        elif self.currentMessage() == getattr(self, "_note", None):
+        elif self._note and self.currentMessage() == self._note:
             self.clearMessage()
 
     def show_zoom(self, percent: float, fitted: bool) -> None:
