@@ -458,9 +458,7 @@ class EngineClient(EngineSignals):
         """
         was_busy = self.busy
         self.cancel()
-        for key, token in self._preparations.values():
-            if key != _prepared_for(request.settings):
-                token.cancel()
+        self._cancel_preparations(keep=_prepared_for(request.settings))
         job_id = next(self._ids)
         token = CancelToken()
         kind = request.kind if not (isinstance(request, DeblurRequest) and request.region) else "preview"
@@ -486,8 +484,7 @@ class EngineClient(EngineSignals):
         key = _prepared_for(settings)
         if any(other == key and not token.is_set() for other, token in self._preparations.values()):
             return
-        for _key, token in self._preparations.values():
-            token.cancel()
+        self._cancel_preparations()
         job_id = next(self._ids)
         token = CancelToken()
         self._preparations[job_id] = (key, token)
@@ -501,6 +498,12 @@ class EngineClient(EngineSignals):
         for job in held:  # never reached the worker: they end now, reported as the worker would (later)
             QTimer.singleShot(0, self, functools.partial(self._on_cancelled, job.job_id))
 
+    def _cancel_preparations(self, keep: tuple | None = None) -> None:
+        """Cancel the preparations under way, but one for the model ``keep`` (a run will use it)."""
+        for key, token in self._preparations.values():
+            if key != keep:
+                token.cancel()
+
     def refresh_info(self) -> None:
         self._refresh.emit()
 
@@ -511,8 +514,7 @@ class EngineClient(EngineSignals):
         Python never destroys a running QThread; the app then exits hard.
         """
         self.cancel()
-        for _key, token in self._preparations.values():
-            token.cancel()
+        self._cancel_preparations()
         self._thread.quit()
         stopped = self._thread.wait(timeout_ms)
         if not stopped:
