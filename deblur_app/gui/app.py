@@ -16,6 +16,9 @@ from ..engine.tiling import MIN_TILE
 
 ORGANISATION = "deblur_app"
 APPLICATION = "Deblur"
+# The desktop entry's name without .desktop (resources/linux/): Wayland's app id, so the desktop
+# matches the window to its menu entry and icon. The same id names the icon and the AppStream metainfo.
+DESKTOP_ID = "io.github.deblur_app.Deblur"
 SELF_TEST_TILE = MIN_TILE  # the smallest tile the engine runs: a tiled pass on any photo larger than it
 SELF_TEST_TIMEOUT_MS = 10 * 60 * 1000
 
@@ -58,7 +61,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName(APPLICATION)
     app.setApplicationVersion(__version__)
-    app.setDesktopFileName("deblur-app")
+    app.setDesktopFileName(DESKTOP_ID)
     from .icons import app_icon
 
     app.setWindowIcon(app_icon())
