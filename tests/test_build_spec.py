@@ -141,6 +141,7 @@ def test_tkinter_and_dev_tools_are_excluded(spec):
     assert {"tkinter", "_tkinter", "pytest"} <= excludes
     assert {"PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtWebEngineCore", "PySide6.QtNetwork"} <= excludes
     assert "ray" in excludes  # the cluster extra stays out of the standalone folder
+    assert "openvino_telemetry" in excludes  # no usage telemetry in the frozen build (deblur_app/privacy.py)
 
 
 def test_torch_lazy_internals_are_not_excluded(spec):
