@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -11,6 +14,8 @@ from .cluster import add_cluster_options
 from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, add_model_options, error
 
 SUBCOMMANDS = ("deblur", "batch", "info", "weights", "train", "eval", "gui")
+# letters, digits and dashes, starting with a letter: a command, not a photo's name or path
+COMMAND_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="deblur-app",
@@ -64,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
         from .int8 import int8_main
 
         return int8_main(argv[1:])
+    if argv and looks_like_a_command(argv[0]):
+        return unknown_command(argv[0])
     if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
         argv = ["gui", *argv]
     args = build_parser().parse_args(argv)
@@ -100,7 +107,44 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_USAGE
 
 
+def looks_like_a_command(word: str) -> bool:
+    """A first word that is no subcommand, no option and no existing file, and reads as a word, not a path.
+
+    Photos alone open the window (``deblur-app a.jpg``); a mistyped command must not, and
+    a missing photo still does (the window says which file it could not find).
+    """
+    return (word not in SUBCOMMANDS and COMMAND_WORD.fullmatch(word) is not None
+            and not Path(word).exists())
+
+
+def unknown_command(word: str) -> int:
+    close = difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    build_parser().print_usage(sys.stderr)
+    error(f"unknown command '{word}'{hint}; the commands are {', '.join(SUBCOMMANDS)}")
+    return EXIT_USAGE
+
+
+def missing_display() -> str:
+    """What stops the window from opening on this machine's screen ("" if nothing known does).
+
+    Without any display Qt's platform plugin aborts the process (exit 134) before Python can
+    say anything, so on Linux the environment is checked first. QT_QPA_PLATFORM set by the
+    user (offscreen for headless checks, xcb, wayland) is left to Qt.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return ("cannot open the window: no display (neither DISPLAY nor WAYLAND_DISPLAY is set, e.g. over SSH); "
+            "use a subcommand such as deblur or batch (see --help)")
+
+
 def open_window(photos: list[Path], self_test: bool = False) -> int:
+    problem = missing_display()
+    if problem:
+        error(problem)
+        return EXIT_FAILED
     try:
         from ..gui.app import run_app
     except ImportError as problem:
