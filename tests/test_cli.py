@@ -309,3 +309,25 @@ def test_an_output_folder_that_cannot_be_written_is_found_before_the_model_loads
     assert main(["deblur", str(source), "-o", str(read_only / "out.png")]) == 1
     err = capsys.readouterr().err
     assert f"{read_only}: cannot write in the output folder (permission denied)" in err and "using " not in err
+
+
+@pytest.mark.parametrize("name", ["single.jpg", "single.PNG", "out.tif", "x.heic", "a.gif"])
+def test_several_inputs_into_a_name_with_an_image_extension_is_an_error_and_creates_nothing(photo, tmp_path, capsys,
+                                                                                           name):
+    sources = [photo("a.png"), photo("b.jpg")]
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["deblur", *map(str, sources), "-o", str(tmp_path / name)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"deblur-app: {tmp_path / name}: several inputs need -o to be a folder, and this names an image "
+                   "file; give an existing folder or a new folder name without an image extension")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no folder named single.jpg
+
+
+def test_several_inputs_into_a_new_or_existing_folder_with_a_dot_in_its_name(photo, tmp_path):
+    sources = [photo("a.png"), photo("b.jpg")]
+    existing = tmp_path / "shots.jpg"  # an existing folder is a folder, whatever its name
+    existing.mkdir()
+    assert main(["deblur", *map(str, sources), "-o", str(existing)]) == 0
+    assert main(["deblur", *map(str, sources), "-o", str(tmp_path / "run.v2")]) == 0  # not an image extension
+    assert sorted(p.name for p in existing.iterdir()) == ["a_deblurred.png", "b_deblurred.jpg"]
+    assert sorted(p.name for p in (tmp_path / "run.v2").iterdir()) == ["a_deblurred.png", "b_deblurred.jpg"]

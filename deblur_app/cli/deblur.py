@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from ..engine.progress import Progress
+from ..imagefiles import names_an_image_file
 from ..jobs import (BatchJob, JobError, SaveOptions, deblur_file, folder_problem, input_problem, iter_batch,
                     output_problem, prepare_output_folder)
 from ..naming import default_output, plan_outputs
@@ -25,6 +26,10 @@ def _outputs_for(inputs: list[Path], output: Path | None) -> list[Path]:
     if len(inputs) > 1 or output.is_dir():
         if output.exists() and not output.is_dir():
             raise JobError(f"{output}: several inputs need -o to be a folder")
+        if not output.exists() and names_an_image_file(output):
+            # a typo for one input, not a folder to create: `deblur a.jpg b.jpg -o single.jpg`
+            raise JobError(f"{output}: several inputs need -o to be a folder, and this names an image file; "
+                           "give an existing folder or a new folder name without an image extension")
         prepare_output_folder(output)
         return [default_output(p, output) for p in inputs]
     return [output]

@@ -29,6 +29,7 @@ from .formats import (
     WRITABLE_EXTENSIONS,
     heif_available,
     is_supported,
+    names_an_image_file,
     output_format_for,
     output_suffix_for,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "heif_available",
     "is_same_file",
     "is_supported",
+    "names_an_image_file",
     "load_image",
     "load_thumbnail",
     "output_format_for",

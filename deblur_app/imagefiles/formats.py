@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import os
 from pathlib import Path
 
@@ -77,6 +78,15 @@ def is_supported(path: PathLike) -> bool:
     if name.startswith("."):  # hidden files, including our own temporary files
         return False
     return Path(name).suffix.lower() in SUPPORTED_EXTENSIONS
+
+
+def names_an_image_file(path: PathLike) -> bool:
+    """True when the name ends in an image extension, ours or any the system knows (``single.jpg``, ``a.gif``)."""
+    suffix = Path(os.fspath(path)).suffix.lower()
+    if not suffix:
+        return False
+    guessed, _ = mimetypes.guess_type(f"x{suffix}")
+    return suffix in SUPPORTED_EXTENSIONS or suffix in HEIF_EXTENSIONS or (guessed or "").startswith("image/")
 
 
 def normalise_format(fmt: str) -> str:
