@@ -1,0 +1,230 @@
+"""FFTformer (Kong, Dong, Ge, Li and Pan, "Efficient Frequency Domain-based Transformer for
+High-Quality Image Deblurring", CVPR 2023), written from the paper.
+
+A three-level U-Net of transformer blocks whose two parts work on 8x8 patches in the frequency
+domain:
+
+* DFFN, the discriminative frequency-domain feed-forward network: 1x1 expansion, then each 8x8
+  patch of every channel is filtered by a learned real spectrum (``ffn.fft``, one per channel,
+  rfft2 -> product -> irfft2), a depthwise 3x3 convolution, a GELU gate and a 1x1 projection.
+* FSAS, the frequency-domain self-attention solver (decoder only): queries and keys from a 1x1 and
+  a depthwise 3x3 convolution; their correlation within each 8x8 patch is the product of their
+  spectra; it is layer-normalised and multiplies the values.
+
+Patches are cut on a grid from the top-left corner at every level, so the deepest level (1/4
+scale) needs sides that are multiples of 8, and the image multiples of 32 (the authors' test
+code reflect-pads to 32). Down- and upsampling are bilinear resizes followed by a 3x3
+convolution. The attribute names are the authors' (``patch_embed``, ``encoder_level1``..3,
+``down1_2``, ``decoder_level3``..1, ``up3_2``, ``fuse2``, ``refinement``, ``output``, and the
+unused ``reduce_chan_level2`` which their checkpoints contain), so their files load strictly.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .statekeys import count_children
+
+PATCH = 8  # the side of the patches the frequency-domain parts work on
+FUSE_FFN_EXPANSION = 2.66  # the Fuse modules' transformer block keeps the authors' default
+
+
+class LayerNorm(nn.Module):
+    """Layer normalisation over the channels of each pixel, with bias (eps 1e-5, biased variance).
+
+    Parameters sit in ``body`` as in the authors' code.
+    """
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.body = _NormParameters(channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mean = x.mean(1, keepdim=True)
+        variance = x.var(1, keepdim=True, unbiased=False)
+        normalised = (x - mean) / torch.sqrt(variance + 1e-5)
+        return normalised * self.body.weight.view(1, -1, 1, 1) + self.body.bias.view(1, -1, 1, 1)
+
+
+class _NormParameters(nn.Module):
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+
+
+def to_patches(x: torch.Tensor) -> torch.Tensor:
+    """(b, c, H, W) -> (b, c, H/8, W/8, 8, 8): the 8x8 patches as the last two dimensions."""
+    b, c, h, w = x.shape
+    return x.reshape(b, c, h // PATCH, PATCH, w // PATCH, PATCH).transpose(3, 4)
+
+
+def from_patches(x: torch.Tensor) -> torch.Tensor:
+    b, c, rows, cols = x.shape[:4]
+    return x.transpose(3, 4).reshape(b, c, rows * PATCH, cols * PATCH)
+
+
+def patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
+    """Each 8x8 patch of each channel multiplied by a real spectrum in the frequency domain."""
+    transformed = torch.fft.rfft2(to_patches(x).float()) * spectrum
+    return from_patches(torch.fft.irfft2(transformed, s=(PATCH, PATCH))).to(x.dtype)
+
+
+def patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """Product of the spectra of q's and k's 8x8 patches, back in the pixel domain (FSAS)."""
+    product = torch.fft.rfft2(to_patches(q).float()) * torch.fft.rfft2(to_patches(k).float())
+    return from_patches(torch.fft.irfft2(product, s=(PATCH, PATCH))).to(q.dtype)
+
+
+class DFFN(nn.Module):
+    def __init__(self, dim: int, ffn_expansion_factor: float, bias: bool) -> None:
+        super().__init__()
+        hidden = int(dim * ffn_expansion_factor)
+        self.project_in = nn.Conv2d(dim, hidden * 2, 1, bias=bias)
+        self.dwconv = nn.Conv2d(hidden * 2, hidden * 2, 3, padding=1, groups=hidden * 2, bias=bias)
+        self.fft = nn.Parameter(torch.ones((hidden * 2, 1, 1, PATCH, PATCH // 2 + 1)))
+        self.project_out = nn.Conv2d(hidden, dim, 1, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = patch_filter(self.project_in(x), self.fft)
+        gate, values = self.dwconv(x).chunk(2, dim=1)
+        return self.project_out(F.gelu(gate) * values)
+
+
+class FSAS(nn.Module):
+    def __init__(self, dim: int, bias: bool) -> None:
+        super().__init__()
+        self.to_hidden = nn.Conv2d(dim, dim * 6, 1, bias=bias)
+        self.to_hidden_dw = nn.Conv2d(dim * 6, dim * 6, 3, padding=1, groups=dim * 6, bias=bias)
+        self.project_out = nn.Conv2d(dim * 2, dim, 1, bias=bias)
+        self.norm = LayerNorm(dim * 2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q, k, v = self.to_hidden_dw(self.to_hidden(x)).chunk(3, dim=1)
+        return self.project_out(v * self.norm(patch_correlation(q, k)))
+
+
+class TransformerBlock(nn.Module):
+    """DFFN after a layer norm, preceded (``att=True``, decoder side) by FSAS after another."""
+
+    def __init__(self, dim: int, ffn_expansion_factor: float = FUSE_FFN_EXPANSION, bias: bool = False,
+                 att: bool = False) -> None:
+        super().__init__()
+        self.att = att
+        if att:
+            self.norm1 = LayerNorm(dim)
+            self.attn = FSAS(dim, bias)
+        self.norm2 = LayerNorm(dim)
+        self.ffn = DFFN(dim, ffn_expansion_factor, bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.att:
+            x = x + self.attn(self.norm1(x))
+        return x + self.ffn(self.norm2(x))
+
+
+class Fuse(nn.Module):
+    """Merges a decoder's upsampled features with the encoder's skip of the same level."""
+
+    def __init__(self, n_feat: int) -> None:
+        super().__init__()
+        self.n_feat = n_feat
+        self.att_channel = TransformerBlock(n_feat * 2)
+        self.conv = nn.Conv2d(n_feat * 2, n_feat * 2, 1)
+        self.conv2 = nn.Conv2d(n_feat * 2, n_feat * 2, 1)
+
+    def forward(self, enc: torch.Tensor, dnc: torch.Tensor) -> torch.Tensor:
+        x = self.conv2(self.att_channel(self.conv(torch.cat((enc, dnc), dim=1))))
+        first, second = torch.split(x, [self.n_feat, self.n_feat], dim=1)
+        return first + second
+
+
+class OverlapPatchEmbed(nn.Module):
+    def __init__(self, in_c: int, embed_dim: int, bias: bool) -> None:
+        super().__init__()
+        self.proj = nn.Conv2d(in_c, embed_dim, 3, padding=1, bias=bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(x)
+
+
+class Resize(nn.Module):
+    """Bilinear resize by ``factor`` (half pixel centres), then a 3x3 convolution: Downsample / Upsample."""
+
+    def __init__(self, in_channels: int, out_channels: int, factor: float) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Upsample(scale_factor=factor, mode="bilinear", align_corners=False),
+                                  nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x)
+
+
+def _blocks(count: int, dim: int, factor: float, bias: bool, att: bool) -> nn.Sequential:
+    return nn.Sequential(*[TransformerBlock(dim, factor, bias, att) for _ in range(count)])
+
+
+class FFTformer(nn.Module):
+    """The network; returns ``[full]``, the raw restored image (the global residual added).
+
+    Height and width must be multiples of 32; the engine pads.
+    """
+
+    size_multiple = 4 * PATCH
+
+    def __init__(self, inp_channels: int = 3, out_channels: int = 3, dim: int = 48,
+                 num_blocks: tuple[int, int, int] = (6, 6, 12), num_refinement_blocks: int = 4,
+                 ffn_expansion_factor: float = 3, bias: bool = False) -> None:
+        super().__init__()
+        f, b = ffn_expansion_factor, bias
+        self.patch_embed = OverlapPatchEmbed(inp_channels, dim, bias)
+        self.encoder_level1 = _blocks(num_blocks[0], dim, f, b, att=False)
+        self.down1_2 = Resize(dim, dim * 2, 0.5)
+        self.encoder_level2 = _blocks(num_blocks[1], dim * 2, f, b, att=False)
+        self.down2_3 = Resize(dim * 2, dim * 4, 0.5)
+        self.encoder_level3 = _blocks(num_blocks[2], dim * 4, f, b, att=False)
+        self.decoder_level3 = _blocks(num_blocks[2], dim * 4, f, b, att=True)
+        self.up3_2 = Resize(dim * 4, dim * 2, 2)
+        self.reduce_chan_level2 = nn.Conv2d(dim * 4, dim * 2, 1, bias=bias)  # in the checkpoints, never used
+        self.decoder_level2 = _blocks(num_blocks[1], dim * 2, f, b, att=True)
+        self.up2_1 = Resize(dim * 2, dim, 2)
+        self.decoder_level1 = _blocks(num_blocks[0], dim, f, b, att=True)
+        self.refinement = _blocks(num_refinement_blocks, dim, f, b, att=True)
+        self.fuse2 = Fuse(dim * 2)
+        self.fuse1 = Fuse(dim)
+        self.output = nn.Conv2d(dim, out_channels, 3, padding=1, bias=bias)
+
+    def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
+        level1 = self.encoder_level1(self.patch_embed(image))
+        level2 = self.encoder_level2(self.down1_2(level1))
+        x = self.decoder_level3(self.encoder_level3(self.down2_3(level2)))
+        x = self.decoder_level2(self.fuse2(self.up3_2(x), level2))
+        x = self.decoder_level1(self.fuse1(self.up2_1(x), level1))
+        return [self.output(self.refinement(x)) + image]
+
+
+# --------------------------------------------------------------------------
+# A checkpoint's configuration, read from its keys and shapes
+# --------------------------------------------------------------------------
+
+SIGNATURE_KEYS = ("patch_embed.proj.weight", "encoder_level1.0.ffn.fft", "fuse1.att_channel.ffn.fft")
+
+
+
+def config_from_shapes(shapes) -> dict:
+    """The constructor's arguments from {key: shape}: width, block counts, FFN expansion, bias."""
+    embed = shapes["patch_embed.proj.weight"]
+    dim = int(embed[0])
+    hidden = int(shapes["encoder_level1.0.ffn.project_out.weight"][1]) if "encoder_level1.0.ffn.project_out.weight" \
+        in shapes else int(shapes["decoder_level1.0.ffn.project_out.weight"][1])
+    return {
+        "inp_channels": int(embed[1]),
+        "out_channels": int(shapes["output.weight"][0]),
+        "dim": dim,
+        "num_blocks": tuple(count_children(shapes, f"encoder_level{i}.") for i in (1, 2, 3)),
+        "num_refinement_blocks": count_children(shapes, "refinement."),
+        "ffn_expansion_factor": hidden / dim,
+        "bias": "patch_embed.proj.bias" in shapes,
+    }

@@ -1,0 +1,213 @@
+"""NAFNet (Chen, Chu, Zhang and Sun, "Simple Baselines for Image Restoration", ECCV 2022), written from the paper.
+
+A U-Net of "nonlinear activation free" blocks: layer norm, 1x1 and depthwise 3x3 convolutions,
+a *simple gate* (the channels split in two halves multiplied together) instead of an activation,
+and a *simplified channel attention* (average pooling, a 1x1 convolution, a product). The
+attribute names are the authors' (``intro``, ``encoders``, ``downs``, ``middle_blks``, ``ups``,
+``decoders``, ``ending``; in a block ``conv1``..``conv5``, ``sca.1``, ``norm1``, ``norm2``, ``beta``,
+``gamma``), so the published BasicSR checkpoints load with ``strict=True``.
+
+Test-time local converter (TLC, Chu et al., "Revisiting Global Statistics Aggregation for
+Improving Image Restoration", ECCV 2022): NAFNet is trained on 256x256 crops, where the channel
+attention's average covers the whole crop. On a full photo a global average mixes statistics the
+network never saw; the authors evaluate with a *local* average instead, over a window 1.5 times
+the training crop (384 image pixels, i.e. ``384 >> level`` feature pixels at each level), sliding
+with stride 1 and padded at the borders by repeating the edge values. Where a level's feature
+map is no larger than its window both ways the local average is the global one, so the network
+is unchanged for images up to the window. ``NAFNet.use_local_pooling(train_size)`` switches to
+it; ``use_global_pooling()`` switches back.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .statekeys import count_children
+
+TRAIN_CROP = 256  # the authors' training crop for every published deblurring model
+TLC_WINDOW_RATIO = 1.5  # the authors' base_size = 1.5 x the training crop
+
+
+class LayerNorm2d(nn.Module):
+    """Layer normalisation over the channels of each pixel (eps 1e-6 as the authors')."""
+
+    def __init__(self, channels: int, eps: float = 1e-6) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(channels))
+        self.bias = nn.Parameter(torch.zeros(channels))
+        self.eps = eps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        mean = x.mean(1, keepdim=True)
+        centred = x - mean
+        variance = centred.pow(2).mean(1, keepdim=True)
+        normalised = centred / (variance + self.eps).sqrt()
+        return self.weight.view(1, -1, 1, 1) * normalised + self.bias.view(1, -1, 1, 1)
+
+
+class SimpleGate(nn.Module):
+    """The activation NAFNet uses instead of one: the first half of the channels times the second."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        first, second = x.chunk(2, dim=1)
+        return first * second
+
+
+class ChannelPool(nn.Module):
+    """The averaging of the channel attention: global, or over a sliding window (TLC).
+
+    ``window`` is None for the global average (the network as trained), else the window's
+    (height, width) in this level's feature pixels. No weights, so checkpoints are unaffected.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.window: tuple[int, int] | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        height, width = x.shape[-2:]
+        if self.window is None or (self.window[0] >= height and self.window[1] >= width):
+            return x.mean((-2, -1), keepdim=True)
+        return local_average(x, min(height, self.window[0]), min(width, self.window[1]))
+
+
+def local_average(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
+    """The mean over every rows x cols window (stride 1), edge-padded back to x's size.
+
+    Summed-area table as the authors compute it; in float32 even under autocast, because a
+    running sum over a whole photo in bfloat16 would keep about two significant digits.
+    """
+    table = F.pad(x.float().cumsum(-1).cumsum(-2), (1, 0, 1, 0))
+    sums = table[..., rows:, cols:] + table[..., :-rows, :-cols] - table[..., :-rows, cols:] - table[..., rows:, :-cols]
+    means = (sums / (rows * cols)).to(x.dtype)
+    out_h, out_w = means.shape[-2:]
+    height, width = x.shape[-2:]
+    pad = ((width - out_w) // 2, (width - out_w + 1) // 2, (height - out_h) // 2, (height - out_h + 1) // 2)
+    return F.pad(means, pad, mode="replicate")
+
+
+class NAFBlock(nn.Module):
+    """Norm, 1x1 expand, depthwise 3x3, gate, channel attention, 1x1; then a gated feed-forward."""
+
+    def __init__(self, channels: int, dw_expand: int = 2, ffn_expand: int = 2) -> None:
+        super().__init__()
+        dw_channels = channels * dw_expand
+        ffn_channels = channels * ffn_expand
+        self.conv1 = nn.Conv2d(channels, dw_channels, 1)
+        self.conv2 = nn.Conv2d(dw_channels, dw_channels, 3, padding=1, groups=dw_channels)
+        self.conv3 = nn.Conv2d(dw_channels // 2, channels, 1)
+        self.sca = nn.Sequential(ChannelPool(), nn.Conv2d(dw_channels // 2, dw_channels // 2, 1))
+        self.sg = SimpleGate()
+        self.conv4 = nn.Conv2d(channels, ffn_channels, 1)
+        self.conv5 = nn.Conv2d(ffn_channels // 2, channels, 1)
+        self.norm1 = LayerNorm2d(channels)
+        self.norm2 = LayerNorm2d(channels)
+        self.beta = nn.Parameter(torch.zeros((1, channels, 1, 1)))
+        self.gamma = nn.Parameter(torch.zeros((1, channels, 1, 1)))
+
+    def forward(self, inp: torch.Tensor) -> torch.Tensor:
+        x = self.sg(self.conv2(self.conv1(self.norm1(inp))))
+        x = self.conv3(x * self.sca(x))
+        y = inp + x * self.beta
+        x = self.conv5(self.sg(self.conv4(self.norm2(y))))
+        return y + x * self.gamma
+
+
+def _stage(channels: int, blocks: int) -> nn.Sequential:
+    return nn.Sequential(*[NAFBlock(channels) for _ in range(blocks)])
+
+
+class NAFNet(nn.Module):
+    """The network; returns ``[full]``, the raw (unclamped) restored image, as every registry network does.
+
+    Sides that are not multiples of ``2 ** len(enc_blk_nums)`` are zero-padded and cropped back,
+    as in the authors' code (the engine pads before, so this is a no-op there).
+    """
+
+    def __init__(self, img_channel: int = 3, width: int = 16, middle_blk_num: int = 1,
+                 enc_blk_nums: tuple[int, ...] = (), dec_blk_nums: tuple[int, ...] = ()) -> None:
+        super().__init__()
+        self.intro = nn.Conv2d(img_channel, width, 3, padding=1)
+        self.ending = nn.Conv2d(width, img_channel, 3, padding=1)
+        # registered in the authors' order, so that state dicts list their keys in the same order
+        self.encoders, self.decoders = nn.ModuleList(), nn.ModuleList()
+        self.middle_blks = nn.Sequential()
+        self.ups, self.downs = nn.ModuleList(), nn.ModuleList()
+        channels = width
+        for blocks in enc_blk_nums:
+            self.encoders.append(_stage(channels, blocks))
+            self.downs.append(nn.Conv2d(channels, channels * 2, 2, stride=2))
+            channels *= 2
+        self.middle_blks = _stage(channels, middle_blk_num)
+        for blocks in dec_blk_nums:
+            self.ups.append(nn.Sequential(nn.Conv2d(channels, channels * 2, 1, bias=False), nn.PixelShuffle(2)))
+            channels //= 2
+            self.decoders.append(_stage(channels, blocks))
+        self.size_multiple = 2 ** len(self.encoders)
+
+    def forward(self, inp: torch.Tensor) -> list[torch.Tensor]:
+        height, width = inp.shape[-2:]
+        pad_h, pad_w = (-height) % self.size_multiple, (-width) % self.size_multiple
+        if pad_h or pad_w:
+            inp = F.pad(inp, (0, pad_w, 0, pad_h))
+        x = self.intro(inp)
+        skips = []
+        for encoder, down in zip(self.encoders, self.downs):
+            x = encoder(x)
+            skips.append(x)
+            x = down(x)
+        x = self.middle_blks(x)
+        for decoder, up, skip in zip(self.decoders, self.ups, reversed(skips)):
+            x = decoder(up(x) + skip)
+        full = self.ending(x) + inp
+        return [full[..., :height, :width]]
+
+    def _pools_by_level(self):
+        """(level, ChannelPool) for every block; level = how many times the input was halved."""
+        stages = [(level, stage) for level, stage in enumerate(self.encoders)]
+        stages.append((len(self.encoders), self.middle_blks))
+        stages += [(len(self.encoders) - 1 - index, stage) for index, stage in enumerate(self.decoders)]
+        for level, stage in stages:
+            for block in stage:
+                yield level, block.sca[0]
+
+    def use_local_pooling(self, train_size: int = TRAIN_CROP) -> None:
+        """TLC: each level averages over 1.5 x the training crop, scaled to that level (384 >> level)."""
+        base = int(train_size * TLC_WINDOW_RATIO)
+        for level, pool in self._pools_by_level():
+            side = (train_size >> level) * base // train_size
+            pool.window = (side, side)
+
+    def use_global_pooling(self) -> None:
+        for _level, pool in self._pools_by_level():
+            pool.window = None
+
+    @property
+    def local_window(self) -> int | None:
+        """The TLC window in image pixels, or None for global pooling."""
+        for level, pool in self._pools_by_level():
+            return None if pool.window is None else pool.window[0] << level
+        return None
+
+
+# --------------------------------------------------------------------------
+# A checkpoint's configuration, read from its keys and shapes
+# --------------------------------------------------------------------------
+
+SIGNATURE_KEYS = ("intro.weight", "ending.weight", "middle_blks.0.sca.1.weight")
+
+
+
+def config_from_shapes(shapes) -> dict:
+    """The constructor's arguments from {key: shape}: width and every block count, published or not."""
+    levels = count_children(shapes, "encoders.")
+    return {
+        "img_channel": int(shapes["intro.weight"][1]),
+        "width": int(shapes["intro.weight"][0]),
+        "middle_blk_num": count_children(shapes, "middle_blks."),
+        "enc_blk_nums": tuple(count_children(shapes, f"encoders.{i}.") for i in range(levels)),
+        "dec_blk_nums": tuple(count_children(shapes, f"decoders.{i}.")
+                              for i in range(count_children(shapes, "decoders."))),
+    }

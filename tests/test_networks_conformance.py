@@ -1,0 +1,197 @@
+"""NAFNet and FFTformer compute the authors' functions and load their checkpoints strictly.
+
+Reference outputs in tests/data/conformance/networks were made with the authors' code; the
+weights are rebuilt from the key names (tests/conformance_weights.network_weights).
+"""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from conformance_weights import network_weights
+from conftest import CONFORMANCE
+from deblur_app.model import fftformer, nafnet
+
+NETWORKS = CONFORMANCE / "networks"
+PUBLISHED = {
+    "NAFNet-width64": (nafnet, dict(img_channel=3, width=64, middle_blk_num=1, enc_blk_nums=(1, 1, 1, 28),
+                                    dec_blk_nums=(1, 1, 1, 1))),
+    "NAFNet-width32": (nafnet, dict(img_channel=3, width=32, middle_blk_num=1, enc_blk_nums=(1, 1, 1, 28),
+                                    dec_blk_nums=(1, 1, 1, 1))),
+    "FFTformer": (fftformer, dict(inp_channels=3, out_channels=3, dim=48, num_blocks=(6, 6, 12),
+                                  num_refinement_blocks=4, ffn_expansion_factor=3.0, bias=False)),
+}
+BUILDERS = {nafnet: nafnet.NAFNet, fftformer: fftformer.FFTformer}
+
+
+def published_shapes(name: str) -> dict:
+    return json.loads((NETWORKS / f"keys_{name}.json").read_text())
+
+
+def published_weights(name: str) -> dict[str, torch.Tensor]:
+    return {k: torch.from_numpy(v) for k, v in network_weights(published_shapes(name)).items()}
+
+
+def conformance_input() -> torch.Tensor:
+    return torch.from_numpy(np.load(CONFORMANCE / "input_64x96.npy"))
+
+
+def expected_full(name: str) -> np.ndarray:
+    return np.load(NETWORKS / f"expected_{name}.npz")["full"]
+
+
+def run(model: torch.nn.Module, x: torch.Tensor) -> np.ndarray:
+    with torch.no_grad():
+        outputs = model.eval()(x)
+    assert len(outputs) == 1  # full scale only
+    return outputs[0].numpy()
+
+
+def built_from_shapes(module, state: dict[str, torch.Tensor]) -> torch.nn.Module:
+    config = module.config_from_shapes({k: tuple(v.shape) for k, v in state.items()})
+    model = BUILDERS[module](**config)
+    model.load_state_dict(state, strict=True)
+    return model
+
+
+@pytest.mark.parametrize("name", list(PUBLISHED))
+def test_keys_and_shapes_are_the_authors(name):
+    module, config = PUBLISHED[name]
+    actual = {k: list(v.shape) for k, v in BUILDERS[module](**config).state_dict().items()}
+    assert actual == published_shapes(name)
+    assert list(actual) == list(published_shapes(name))
+
+
+@pytest.mark.parametrize("name", list(PUBLISHED))
+def test_configuration_is_read_from_shapes(name):
+    module, config = PUBLISHED[name]
+    assert module.config_from_shapes(published_shapes(name)) == config
+
+
+@pytest.mark.parametrize("name", list(PUBLISHED))
+def test_published_configuration_reproduces_reference(name):
+    module, _ = PUBLISHED[name]
+    model = built_from_shapes(module, published_weights(name))
+    np.testing.assert_allclose(run(model, conformance_input()), expected_full(name), atol=1e-4)
+
+
+def _identity_nafblock(state: dict, prefix: str, reference_prefix: str) -> None:
+    """A block whose beta and gamma are 0 passes its input through unchanged."""
+    for key, value in list(state.items()):
+        if key.startswith(reference_prefix):
+            copy = value.clone()
+            if key.endswith((".beta", ".gamma")):
+                copy.zero_()
+            state[prefix + key[len(reference_prefix):]] = copy
+
+
+def test_unpublished_nafnet_block_counts_read_from_shapes_reproduce_reference():
+    """Extra blocks that are exact identities: other block counts, the same function."""
+    state = published_weights("NAFNet-width32")
+    _identity_nafblock(state, "encoders.0.1.", "encoders.0.0.")
+    _identity_nafblock(state, "middle_blks.1.", "middle_blks.0.")
+    _identity_nafblock(state, "decoders.3.1.", "decoders.3.0.")
+    model = built_from_shapes(nafnet, state)
+    assert (model.encoders[0].__len__(), len(model.middle_blks), len(model.decoders[3])) == (2, 2, 2)
+    np.testing.assert_allclose(run(model, conformance_input()), expected_full("NAFNet-width32"), atol=1e-4)
+
+
+def _identity_transformer_block(state: dict, prefix: str, reference_prefix: str) -> None:
+    """A transformer block whose output projections are 0 adds nothing to its input."""
+    for key, value in list(state.items()):
+        if key.startswith(reference_prefix):
+            copy = value.clone()
+            if key.endswith("project_out.weight"):
+                copy.zero_()
+            state[prefix + key[len(reference_prefix):]] = copy
+
+
+def test_unpublished_fftformer_block_counts_read_from_shapes_reproduce_reference():
+    state = published_weights("FFTformer")
+    _identity_transformer_block(state, "encoder_level2.6.", "encoder_level2.5.")
+    _identity_transformer_block(state, "decoder_level2.6.", "decoder_level2.5.")
+    _identity_transformer_block(state, "refinement.4.", "refinement.3.")
+    model = built_from_shapes(fftformer, state)
+    assert fftformer.config_from_shapes({k: v.shape for k, v in state.items()})["num_blocks"] == (6, 7, 12)
+    np.testing.assert_allclose(run(model, conformance_input()), expected_full("FFTformer"), atol=1e-4)
+
+
+def small_nafnet_weights() -> dict[str, torch.Tensor]:
+    """NAFNet width 16 with block counts no published model has, weights by the conformance rule."""
+    shapes = {k: v.shape for k, v in nafnet.NAFNet(width=16, middle_blk_num=2, enc_blk_nums=(1, 2, 1),
+                                                    dec_blk_nums=(2, 1, 1)).state_dict().items()}
+    return {k: torch.from_numpy(v) for k, v in network_weights(shapes).items()}
+
+
+def test_width16_nafnet_is_built_from_shapes_and_pads_as_the_authors():
+    model = built_from_shapes(nafnet, small_nafnet_weights())
+    assert (model.intro.out_channels, model.size_multiple) == (16, 8)
+    x = conformance_input()[..., :37, :53]
+    padded = F.pad(x, (0, 3, 0, 3))  # zeros to the next multiple of 8, as the authors' check_image_size
+    with torch.no_grad():
+        whole = model.eval()(padded)[0][..., :37, :53]
+    out = run(model, x)
+    assert out.shape == (1, 3, 37, 53)
+    np.testing.assert_allclose(out, whole.numpy(), atol=1e-6)
+    assert np.abs(out - x.numpy()).mean() > 0.05  # the network does change the image
+
+
+def test_tlc_equals_plain_network_up_to_its_window():
+    model = built_from_shapes(nafnet, small_nafnet_weights())
+    x = conformance_input()
+    plain = run(model, x)
+    model.use_local_pooling(train_size=64)  # window 96 image pixels: the whole 64x96 input
+    assert model.local_window == 96
+    np.testing.assert_array_equal(run(model, x), plain)
+    model.use_local_pooling(train_size=32)  # window 48: smaller than the input, so local statistics
+    assert model.local_window == 48
+    assert not np.array_equal(run(model, x), plain)
+    model.use_global_pooling()
+    np.testing.assert_array_equal(run(model, x), plain)
+
+
+def test_tlc_block_uses_the_statistics_of_its_neighbourhood():
+    """Two halves of different colours (patterns across the channels, which survive the layer
+    norm): with a window narrower than the image each side is attended with its own mean, so
+    the block's output changes; with a window covering the image it does not."""
+    torch.manual_seed(0)
+    block = nafnet.NAFBlock(8).eval()
+    with torch.no_grad():
+        block.beta.fill_(1.0)
+        block.gamma.fill_(1.0)
+        block.sca[1].weight.copy_(torch.eye(8)[..., None, None])  # the attention is the pooled mean itself
+        block.sca[1].bias.zero_()
+    colours = torch.randn(2, 8, 1, 1) * 3
+    x = torch.cat([colours[:1] + torch.rand(1, 8, 32, 32), colours[1:] + torch.rand(1, 8, 32, 32)], dim=-1)
+    with torch.no_grad():
+        plain = block(x)
+        block.sca[0].window = (64, 64)
+        wide = block(x)
+        block.sca[0].window = (64, 16)  # all 32 rows, 16 columns
+        local = block(x)
+        pooled = block.sca[0](x)
+    torch.testing.assert_close(wide, plain, rtol=0, atol=0)
+    assert (local - plain).abs().max() > 0.02
+    # the first 8 columns repeat the mean of columns 0-15, the last 8 that of the last 16
+    torch.testing.assert_close(pooled[..., :8], x[..., :16].mean((-2, -1), keepdim=True).expand(-1, -1, 32, 8))
+    torch.testing.assert_close(pooled[..., -8:], x[..., -16:].mean((-2, -1), keepdim=True).expand(-1, -1, 32, 8))
+
+
+def test_published_tlc_window_is_384_pixels_and_keeps_the_reference_below_it():
+    module, _ = PUBLISHED["NAFNet-width64"]
+    model = built_from_shapes(module, published_weights("NAFNet-width64"))
+    model.use_local_pooling()
+    assert model.local_window == 384
+    assert [pool.window[0] for _level, pool in model._pools_by_level()][:5] == [384, 192, 96, 48, 24]
+    np.testing.assert_allclose(run(model, conformance_input()), expected_full("NAFNet-width64"), atol=1e-4)
+
+
+def test_local_average_is_a_sliding_mean_with_edges_repeated():
+    x = torch.rand(1, 2, 11, 14, dtype=torch.float64)
+    means = nafnet.local_average(x, 4, 5)
+    direct = F.avg_pool2d(x, (4, 5), stride=1)  # (8, 10): padded 1 top, 2 bottom, 2 left, 2 right
+    expected = F.pad(direct, (2, 2, 1, 2), mode="replicate")
+    torch.testing.assert_close(means, expected)
