@@ -98,11 +98,11 @@ def test_no_dialog_on_the_offscreen_platform(monkeypatch):
 def test_gui_self_test_reaches_run_app(monkeypatch):
     calls = []
     fake = type(sys)("deblur_app.gui.app")
-    fake.run_app = lambda paths, self_test=False: calls.append((paths, self_test)) or 0
+    fake.run_app = lambda paths, self_test=False, one_window=False: calls.append((paths, self_test, one_window)) or 0
     monkeypatch.setitem(sys.modules, "deblur_app.gui.app", fake)
     assert cli_main.main(["gui", "--self-test", "a.png"]) == 0
-    assert cli_main.main(["b.png"]) == 0
-    assert calls == [(["a.png"], True), (["b.png"], False)]
+    assert cli_main.main(["b.png"]) == 0  # no window runs (conftest's private XDG_RUNTIME_DIR): this one opens
+    assert calls == [(["a.png"], True, False), (["b.png"], False, True)]
     assert cli_main.main(["gui", "--self-test"]) == 2
 
 

@@ -14,6 +14,7 @@ from .cluster import add_cluster_options
 from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, add_model_options, error
 
 SUBCOMMANDS = ("deblur", "batch", "info", "weights", "train", "eval", "gui")
+WINDOW_OPTIONS = ("--new-window",)  # `deblur-app --new-window photo.jpg` means the gui command
 # letters, digits and dashes, starting with a letter: a command, not a photo's name or path
 COMMAND_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 def build_parser() -> argparse.ArgumentParser:
@@ -47,16 +48,31 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_weights_parser(commands)
 
-    gui = commands.add_parser("gui", help="open the window")
-    gui.add_argument("photos", nargs="*", type=Path)
-    gui.add_argument("--self-test", action="store_true",
-                     help="open the photos, deblur them on a tiny tile and exit (0 = the window works); for packaging checks")
+    add_gui_arguments(commands.add_parser("gui", help="open the window"))
 
     from .train import add_eval_parser, add_train_parser
 
     add_train_parser(commands)
     add_eval_parser(commands)
     return parser
+
+
+def add_gui_arguments(gui: argparse.ArgumentParser) -> None:
+    gui.add_argument("photos", nargs="*", type=Path)
+    gui.add_argument("--new-window", action="store_true",
+                     help="open a window of its own even when one is open (by default, photos go to the open window)")
+    gui.add_argument("--self-test", action="store_true",
+                     help="open the photos, deblur them on a tiny tile and exit (0 = the window works); for packaging checks")
+
+
+def parse_arguments(argv: list[str]) -> argparse.Namespace:
+    """The window's arguments parse on their own: the other commands' options import torch and
+    PIL (3.5 s on a busy 2-core machine), which photos handed to an open window never need."""
+    if argv[:1] != ["gui"]:
+        return build_parser().parse_args(argv)
+    gui = argparse.ArgumentParser(prog="deblur-app gui", description="Open the window.")
+    add_gui_arguments(gui)
+    return gui.parse_args(argv[1:], namespace=argparse.Namespace(command="gui"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,15 +87,15 @@ def main(argv: list[str] | None = None) -> int:
         return int8_main(argv[1:])
     if argv and looks_like_a_command(argv[0]):
         return unknown_command(argv[0])
-    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")):
+    if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")) or argv[0] in WINDOW_OPTIONS:
         argv = ["gui", *argv]
-    args = build_parser().parse_args(argv)
+    args = parse_arguments(argv)
     try:
         if args.command == "gui":
             if args.self_test and not args.photos:
                 error("gui --self-test needs a photo")
                 return EXIT_USAGE
-            return open_window(args.photos, self_test=args.self_test)
+            return open_window(args.photos, self_test=args.self_test, new_window=args.new_window)
         if args.command == "info":
             from .info import run_info
 
@@ -140,7 +156,14 @@ def missing_display() -> str:
             "use a subcommand such as deblur or batch (see --help)")
 
 
-def open_window(photos: list[Path], self_test: bool = False) -> int:
+def open_window(photos: list[Path], self_test: bool = False, new_window: bool = False) -> int:
+    """The window; photos go to the one already open unless ``new_window`` (a self-test always runs alone).
+
+    Handing photos over needs no display (a terminal over SSH reaches the user's window); a window of
+    its own does."""
+    one_window = not (self_test or new_window)
+    if one_window and forwarded_to_running_window(photos):
+        return 0
     problem = missing_display()
     if problem:
         error(problem)
@@ -150,7 +173,21 @@ def open_window(photos: list[Path], self_test: bool = False) -> int:
     except ImportError as problem:
         error(f"the window is not available ({problem}); use a subcommand, see --help")
         return EXIT_FAILED
-    return run_app([str(p) for p in photos], self_test=self_test)
+    return run_app([str(p) for p in photos], self_test=self_test, one_window=one_window)
+
+
+def forwarded_to_running_window(photos: list[Path]) -> bool:
+    """True when a running window took the photos (and came to the front). Imports only Qt's
+    core and network modules, before the window's: no torch, no second model, well under a second."""
+    try:
+        from ..gui.single_instance import forward_to_running
+    except ImportError:
+        return False  # no Qt: open_window reports it
+    if not forward_to_running([str(p) for p in photos]):
+        return False
+    sent = f"sent {len(photos)} photo(s) to" if photos else "raised"
+    print(f"deblur-app: {sent} the open window (--new-window opens another)")
+    return True
 
 
 if __name__ == "__main__":

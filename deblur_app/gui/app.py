@@ -69,9 +69,11 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_app(paths: list[str], self_test: bool = False) -> int:
+def run_app(paths: list[str], self_test: bool = False, one_window: bool = False) -> int:
     """Open the window with ``paths``; with ``self_test`` deblur the first photo (tile 128) and exit.
 
+    With ``one_window`` this window takes the photos that later ``deblur-app`` calls open
+    (gui/single_instance.py); the caller has already asked whether another window runs.
     The self-test exits 0 after a successful run, 1 on any failure, 2 on a timeout.
     """
     app = make_application()
@@ -80,6 +82,13 @@ def run_app(paths: list[str], self_test: bool = False) -> int:
     from .settings import AppSettings
     from .worker import stuck_threads
 
+    server = None
+    if one_window:
+        # listening before the window is built leaves no gap for a second copy to start in; requests
+        # wait in the socket until app.exec() runs, when `window` below exists
+        server, forwarded = _listen_or_forward(paths, lambda: list(window.photos))
+        if forwarded:
+            return 0
     if self_test:
         folder = tempfile.mkdtemp(prefix="deblur-selftest-")
         settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
@@ -88,17 +97,46 @@ def run_app(paths: list[str], self_test: bool = False) -> int:
     i18n.install(app, settings.language)
     window = MainWindow(settings)
     window.show()
+    if server is not None:
+        server.open_requested.connect(lambda opened, token: bring_to_front(window, opened, token))
     if paths:
         window.open_paths(paths)
     if self_test:
         _arm_self_test(app, window, paths)
     code = app.exec()
+    if server is not None:
+        server.close()  # a new `deblur-app` from now on starts its own window
     if stuck_threads():
         # the model thread is inside a long torch call; never let Python destroy it mid-run
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def _listen_or_forward(paths: list[str], photos) -> tuple[object | None, bool]:
+    """(the listening server or None, whether the photos went to a window that started meanwhile)."""
+    from .single_instance import InstanceServer, forward_to_running
+
+    server = InstanceServer(photos)
+    if server.listen():
+        return server, False
+    # another copy started at the same moment and listens: hand it the photos
+    return None, forward_to_running(paths)
+
+
+def bring_to_front(window, paths: list[str], activation_token: str) -> None:
+    """Add photos sent by a later `deblur-app` call and raise the window above the others."""
+    if paths:
+        window.open_paths(paths)
+    if activation_token:
+        # Qt's Wayland plugin activates the window with this token (and then clears it); without
+        # one, Wayland compositors only mark the window as wanting attention
+        os.environ["XDG_ACTIVATION_TOKEN"] = activation_token
+    window.setWindowState((window.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive)
+    window.show()
+    window.raise_()
+    window.activateWindow()
 
 
 def _arm_self_test(app: QApplication, window, paths: list[str]) -> None:
