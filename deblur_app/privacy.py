@@ -3,7 +3,7 @@
 Run once, when the deblur_app package is imported (deblur_app/__init__.py), so it comes
 before OpenVINO, NNCF or Ray in every process that runs the app's code: the window, the
 command line, the frozen executables (whose entry script imports the package first),
-multiprocessing children and Ray workers (which import deblur_app.cluster to run a task).
+multiprocessing children and Ray workers (which import deblur_app.jobs.cluster to run a task).
 
 - OpenVINO (its model converter, imported with ``openvino``) and NNCF send usage data
   through the ``openvino_telemetry`` package, and on import create ~/intel/openvino_ga_cid

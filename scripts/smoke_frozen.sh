@@ -105,7 +105,7 @@ from PyInstaller.archive.readers import CArchiveReader
 
 app = Path(sys.argv[1])
 modules = set(CArchiveReader(str(app)).open_embedded_archive("PYZ.pyz").toc)
-missing = [name for name in ("torch._dynamo", "torch._inductor", "torch.onnx", "sympy", "deblur_app.startup")
+missing = [name for name in ("torch._dynamo", "torch._inductor", "torch.onnx", "sympy", "deblur_app.cli.startup")
            if name not in modules]
 unwanted = [name for name in ("tkinter", "pytest") if name in modules]
 internal = app.parent / "_internal"

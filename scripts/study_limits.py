@@ -34,7 +34,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from deblur_app.naming import default_output  # noqa: E402
+from deblur_app.jobs.naming import default_output  # noqa: E402
 from deblur_app.training.data import build_validation_set, kernel_files  # noqa: E402
 from deblur_app.training.kernels import load_kernel_png, trajectory_kernel  # noqa: E402
 from deblur_app.training.srgb import linear_to_srgb, srgb_to_linear  # noqa: E402

@@ -48,7 +48,7 @@ def errors(monkeypatch) -> list:
 
 @pytest.fixture
 def make_window(qtbot, weights_dir, settings_file, errors, monkeypatch):
-    monkeypatch.setattr("deblur_app.catalog.weights_search_dirs", lambda: [weights_dir])
+    monkeypatch.setattr("deblur_app.weights.catalog.weights_search_dirs", lambda: [weights_dir])
     windows = []
 
     def make() -> MainWindow:

@@ -6,9 +6,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deblur_app import imagefiles, jobs
+from deblur_app import imagefiles
+from deblur_app.jobs import run as jobs
 from deblur_app.engine.inference import DeblurResult
-from deblur_app.jobspec import BatchEvent, BatchJob, BatchLog, SaveOptions
+from deblur_app.jobs.spec import BatchEvent, BatchJob, BatchLog, SaveOptions
 
 
 class CopyEngine:

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deblur_app import catalog, imagefiles
+from deblur_app import imagefiles
+from deblur_app.weights import catalog
 from deblur_app.cli.main import main
 from seeded_weights import save_seeded_weights
 

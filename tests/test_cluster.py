@@ -30,7 +30,7 @@ def local_ray(tmp_path_factory):
         pytest.skip('needs the cluster extra: pip install -e ".[cluster]" (CI installs it)')
     import ray
 
-    from deblur_app.cluster import WORKER_EXIT_VARIABLE
+    from deblur_app.jobs.cluster import WORKER_EXIT_VARIABLE
 
     died_once = tmp_path_factory.mktemp("worker-exits") / "died-once"
     # Set before Ray starts: the workers inherit the environment of the instance.
@@ -101,7 +101,7 @@ def test_a_worker_killed_once_still_yields_every_output(local_ray, published_che
 
 
 def test_a_photo_that_kills_every_worker_is_reported_not_retried_for_ever(local_ray, published_checkpoint, tmp_path, capsys):
-    from deblur_app.cluster import MAX_ATTEMPTS
+    from deblur_app.jobs.cluster import MAX_ATTEMPTS
 
     make_photos(tmp_path / "in", extra=("dies-always.png",))
     (tmp_path / "in" / "bad.png").unlink()
@@ -184,7 +184,7 @@ def test_a_worker_that_cannot_start_stops_the_run_with_one_line(local_ray, publi
 
 
 def test_the_pool_is_sized_from_the_cluster(local_ray):
-    from deblur_app.cluster import ClusterError, plan_pool
+    from deblur_app.jobs.cluster import ClusterError, plan_pool
 
     one = plan_pool(None, None)  # no GPUs: one CPU worker per machine, with all its cores
     assert (one.workers, one.gpus_per_worker, one.cpus_per_worker) == (1, 0, 2)
@@ -197,7 +197,7 @@ def test_the_pool_is_sized_from_the_cluster(local_ray):
 
 
 def test_a_worker_that_cannot_see_the_photos_stops_the_run_with_one_line(local_ray, tmp_path):
-    from deblur_app.cluster import ClusterError, check_shared_folders
+    from deblur_app.jobs.cluster import ClusterError, check_shared_folders
 
     (tmp_path / "in").mkdir()
     (tmp_path / "out").mkdir()

@@ -166,7 +166,7 @@ def test_bad_photo_and_bad_weights_show_errors_and_the_app_keeps_working(qtbot, 
     bad_dir = tmp_path / "bad-weights"
     bad_dir.mkdir()
     (bad_dir / "mimo-unet.safetensors").write_bytes(b"not weights")
-    monkeypatch.setattr("deblur_app.catalog.weights_search_dirs", lambda: [bad_dir])
+    monkeypatch.setattr("deblur_app.weights.catalog.weights_search_dirs", lambda: [bad_dir])
     window.panel.tile_spin.setValue(256)  # a different engine key is not needed: force a reload
     window.engine._worker._engine = None
     with qtbot.waitSignal(window.engine.failed, timeout=WAIT):

@@ -60,7 +60,7 @@ def test_to_u8_rounds_and_clips():
 
 def test_file_names_match_the_command_line():
     from deblur_app.gui import tasks
-    from deblur_app.naming import DEFAULT_NAME, default_output, output_name
+    from deblur_app.jobs.naming import DEFAULT_NAME, default_output, output_name
 
     # the window names outputs with naming only: no second spelling of "_deblurred"
     assert not hasattr(tasks, "default_output_path") and not hasattr(tasks, "scale_targets")

@@ -269,7 +269,7 @@ def test_batch_dialog_problem_goes_once_the_folder_is_fixed(qtbot, window, tmp_p
 
 
 def test_batch_dialog_time_moves_between_the_workers_reports(qtbot, window, tmp_path, monkeypatch):
-    from deblur_app.jobspec import BatchEvent
+    from deblur_app.jobs import BatchEvent
 
     (tmp_path / "in").mkdir()
     window.show_batch()

@@ -13,7 +13,8 @@ from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from deblur_app import catalog, weightstore  # noqa: E402
+from deblur_app.weights import catalog  # noqa: E402
+from deblur_app.weights import store as weightstore  # noqa: E402
 from deblur_app.gui import dialogs  # noqa: E402
 from deblur_app.gui.about import about_html  # noqa: E402
 from deblur_app.gui.main_window import MainWindow  # noqa: E402

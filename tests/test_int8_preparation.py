@@ -225,7 +225,7 @@ def test_a_failed_preparation_falls_back_with_a_note_never_an_error(
 def test_nothing_is_loaded_to_prepare_where_int8_cannot_run(qtbot, monkeypatch):
     import torch
 
-    from deblur_app import jobs
+    from deblur_app.jobs import run as jobs
     from deblur_app.engine import devices
     from deblur_app.engine.progress import CancelToken
     from deblur_app.gui.worker import EngineWorker, PrepareRequest, RunSettings, _Job
@@ -246,7 +246,7 @@ def test_nothing_is_loaded_to_prepare_where_int8_cannot_run(qtbot, monkeypatch):
 
 def test_the_command_line_says_once_that_it_prepares_the_int8_model(
         weights_dir, photo, monkeypatch, tmp_path, capsys):
-    from deblur_app import catalog
+    from deblur_app.weights import catalog
     from deblur_app.cli.main import main
 
     monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [weights_dir])

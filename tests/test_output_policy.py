@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from deblur_app import jobs
-from deblur_app.naming import plan_outputs
+from deblur_app.jobs import run as jobs
+from deblur_app.jobs.naming import plan_outputs
 
 SPELLINGS = ["same", "dotdot", "relative", "symlink", "hardlink", "case"]
 

@@ -67,7 +67,7 @@ def test_preparing_the_int8_model_writes_no_telemetry_files(tmp_path):
     assert telemetry_traces(home) == []
 
 
-@pytest.mark.parametrize("entry", ["deblur_app", "deblur_app.cli.main", "deblur_app.cluster", "deblur_app.startup"])
+@pytest.mark.parametrize("entry", ["deblur_app", "deblur_app.cli.main", "deblur_app.jobs.cluster", "deblur_app.cli.startup"])
 def test_every_entry_point_blocks_telemetry_before_openvino_loads(tmp_path, entry):
     """The window and CLI (cli.main, startup: also the frozen build's), and Ray workers (cluster) import these first."""
     home = tmp_path / "home"

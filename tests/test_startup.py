@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from deblur_app import startup
+from deblur_app.cli import startup
 from deblur_app.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,7 +109,7 @@ def test_gui_self_test_reaches_run_app(monkeypatch):
 def test_command_line_path_does_not_load_qt():
     code = (
         "import sys\n"
-        "from deblur_app.startup import run\n"
+        "from deblur_app.cli.startup import run\n"
         "assert run(['--version'], windowed=False) == 0\n"
         "assert run(['deblur', '--help'], windowed=False) == 0\n"
         "qt = sorted(m for m in sys.modules if m.startswith(('PySide6', 'qtpy', 'qtawesome')))\n"

@@ -193,7 +193,7 @@ def window_in(qtbot, qapp, gui_weights, tmp_path, monkeypatch):
     from deblur_app.gui.main_window import MainWindow
     from deblur_app.gui.settings import AppSettings
 
-    monkeypatch.setattr("deblur_app.catalog.weights_search_dirs", lambda: [gui_weights])
+    monkeypatch.setattr("deblur_app.weights.catalog.weights_search_dirs", lambda: [gui_weights])
     windows = []
 
     def make(language: str):

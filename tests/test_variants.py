@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from deblur_app import catalog, jobs
+from deblur_app.jobs import run as jobs
+from deblur_app.weights import catalog
 from deblur_app.cli.main import build_parser
 from deblur_app.model import checkpoints, variants
 from deblur_app.model.mimo_unet import build_variant

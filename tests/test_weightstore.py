@@ -18,7 +18,8 @@ import pytest
 import torch
 from conftest import Route, checkpoint_bytes, conformance_state_dict
 
-from deblur_app import imagefiles, weightstore
+from deblur_app import imagefiles
+from deblur_app.weights import store as weightstore
 from deblur_app.cli.main import main
 from deblur_app.resources import bundled_weights_dir
 

@@ -1,7 +1,7 @@
 """``deblur-app batch --cluster``: the options, and starting the run on a Ray cluster.
 
 Kept free of Ray and torch at import time: the parser is built on every command;
-``deblur_app.cluster`` (and Ray with it) is imported only when --cluster is given.
+``deblur_app.jobs.cluster`` (and Ray with it) is imported only when --cluster is given.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def cluster_run(args, save, say):
     a pool of Ray workers. Connects (and loads the weights) only when there is a photo to deblur."""
 
     def run(plans):
-        from .. import cluster
+        from ..jobs import cluster
         from .options import model_from_args
 
         checkpoint, engine_options, model_name = model_from_args(args)

@@ -9,7 +9,7 @@ from ..engine.progress import Progress
 from ..imagefiles import names_an_image_file
 from ..jobs import (BatchJob, JobError, SaveOptions, deblur_file, folder_problem, input_problem, iter_batch,
                     output_problem, prepare_output_folder)
-from ..naming import default_output, plan_outputs
+from ..jobs import default_output, plan_outputs
 from .cluster import cluster_run, ray_missing, validate_cluster_options
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
 from .options import error as _error

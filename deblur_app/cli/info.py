@@ -6,7 +6,7 @@ import platform
 import sys
 
 from .. import __version__
-from ..catalog import available_weights, describe, missing_weights_message
+from ..weights.catalog import available_weights, describe, missing_weights_message
 from ..model.variants import VARIANTS
 from ..resources import user_weights_dir, weights_search_dirs
 

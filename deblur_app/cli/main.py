@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"deblur-app {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
-    from ..naming import DEFAULT_NAME
+    from ..jobs import DEFAULT_NAME
 
     deblur = commands.add_parser("deblur", help="deblur photos")
     deblur.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")

@@ -32,7 +32,7 @@ def add_weights_parser(commands) -> None:
 
 
 def run_weights(args: argparse.Namespace) -> int:
-    from .. import weightstore
+    from ..weights import store as weightstore
 
     command = args.weights_command
     if command is None:
@@ -63,7 +63,7 @@ def run_weights(args: argparse.Namespace) -> int:
 
 
 def _list() -> int:
-    from .. import weightstore
+    from ..weights import store as weightstore
     from ..model.variants import VARIANTS
 
     files = weightstore.installed()
@@ -84,7 +84,7 @@ def _list() -> int:
 def _download(key: str, source: str | None, overwrite: bool) -> int:
     from tqdm import tqdm
 
-    from .. import weightstore
+    from ..weights import store as weightstore
 
     name = weightstore.variant_display_name(key)
     bar = None

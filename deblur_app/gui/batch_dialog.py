@@ -33,8 +33,8 @@ from PySide6.QtWidgets import (
 from ..model.variants import ENSEMBLE_PASSES, PRESETS, VARIANTS, Preset
 from .icons import icon
 from .settings import AppSettings
-from ..jobspec import BatchEvent, BatchSummary
-from ..naming import output_name
+from ..jobs import BatchEvent, BatchSummary
+from ..jobs import output_name
 from .timing import batch_time_left, describe_progress, format_eta
 from .worker import BatchRequest, EngineClient, RunSettings
 

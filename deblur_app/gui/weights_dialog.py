@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import weightstore
+from ..weights import store as weightstore
 from ..model.variants import VARIANTS
 from . import dialogs
 from .icons import app_icon

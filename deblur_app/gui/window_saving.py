@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 
-from ..naming import default_output, plan_outputs
+from ..jobs import default_output, plan_outputs
 from . import dialogs
 from .photo_state import Photo
 from .save_dialog import SaveDialog

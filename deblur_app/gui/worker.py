@@ -25,8 +25,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
 from ..model.variants import DEFAULT_VARIANT, VARIANTS, run_name
-from ..jobspec import BatchJob, BatchLog, SaveOptions
-from ..naming import DEFAULT_NAME
+from ..jobs import DEFAULT_NAME, BatchJob, BatchLog, SaveOptions
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
 from .partial_frames import PartialFrames
 
@@ -142,7 +141,7 @@ class EngineSignals(QObject):
 
 
 def _weights_stamp(variant: str) -> tuple | None:
-    from ..catalog import WeightsNotFound, find_weights
+    from ..weights.catalog import WeightsNotFound, find_weights
 
     try:
         path = find_weights(variant).path
@@ -152,7 +151,7 @@ def _weights_stamp(variant: str) -> tuple | None:
 
 
 def _provenance(checkpoint) -> str:
-    from ..catalog import classify, describe
+    from ..weights.catalog import classify, describe
 
     return describe(classify(checkpoint.path, checkpoint.variant))
 
@@ -179,7 +178,7 @@ class EngineWorker(EngineSignals):
     def _engine_info() -> EngineInfo:
         import torch
 
-        from ..catalog import available_weights, describe, missing_weights_message
+        from ..weights.catalog import available_weights, describe, missing_weights_message
         from ..engine.devices import available_devices, resolve_device
 
         weights = {}

@@ -1,7 +1,7 @@
 """Plain descriptions of jobs and of what happens to them (no torch, no Qt).
 
 The window's widgets read these (a batch's events and summary) without loading the
-network; jobs.py does the work they describe.
+network; run.py does the work they describe.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine.tiling import FROM_OPTIONS
+from ..engine.tiling import FROM_OPTIONS
 from .naming import DEFAULT_NAME
 
 

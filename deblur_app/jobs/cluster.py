@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import imagefiles
-from .engine.inference import EngineOptions
-from .jobs import JobError, SaveOptions, deblur_file, make_engine, one_line_reason
-from .model.checkpoints import Checkpoint
+from .. import imagefiles
+from ..engine.inference import EngineOptions
+from .run import JobError, SaveOptions, deblur_file, make_engine, one_line_reason
+from ..model.checkpoints import Checkpoint
 from .naming import PlannedOutput
 
 INSTALL_HINT = 'pip install -e ".[cluster]"'

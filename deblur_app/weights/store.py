@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Callable
 
 from .catalog import WEIGHTS_SUFFIXES, find_weights, installed_files, user_file_name
-from .model.variants import VARIANTS
-from .resources import user_weights_dir
+from ..model.variants import VARIANTS
+from ..resources import user_weights_dir
 
 # The authors' release (github.com/chosj95/MIMO-UNet, README section "Model"): Google Drive file ids.
 PUBLISHED_DRIVE_IDS = {
@@ -339,7 +339,7 @@ def _refuse_web_page(path: Path) -> None:
 
 def _verify(path: Path, expected_variant: str | None = None) -> str:
     """Read the file safely and strictly as a known variant; returns the variant key."""
-    from .model.checkpoints import CheckpointError, load_checkpoint
+    from ..model.checkpoints import CheckpointError, load_checkpoint
 
     try:
         checkpoint = load_checkpoint(path, expected_variant=expected_variant)

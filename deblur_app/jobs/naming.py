@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import imagefiles
+from .. import imagefiles
 
 DEFAULT_NAME = "{stem}_deblurred{ext}"
 

@@ -17,8 +17,8 @@ import time
 import traceback
 from pathlib import Path
 
-from .cli.options import EXIT_FAILED, EXIT_INTERRUPTED
-from .housekeeping import keep_newest
+from .options import EXIT_FAILED, EXIT_INTERRUPTED
+from ..housekeeping import keep_newest
 
 LOG_FOLDER = "logs"
 KEPT_LOGS = 20
@@ -57,14 +57,14 @@ class _Capture(io.TextIOBase):
 
 
 def log_dir() -> Path:
-    from .resources import user_data_dir
+    from ..resources import user_data_dir
 
     return user_data_dir() / LOG_FOLDER
 
 
 def write_log(report: str) -> Path | None:
     """Write one failure report to logs/ in the user's data folder (else the temp folder); None if both fail."""
-    from . import __version__
+    from .. import __version__
 
     name = time.strftime("crash-%Y%m%d-%H%M%S") + f"-{os.getpid()}.log"
     header = (
@@ -156,7 +156,7 @@ def run(argv: list[str] | None = None, windowed: bool | None = None) -> int:
         sys.stdout = sys.stdout if sys.stdout is not None else captured
         sys.stderr = sys.stderr if sys.stderr is not None else captured
     try:
-        from .cli.main import main
+        from .main import main
 
         code = main(argv)
     except SystemExit as stop:  # argparse errors, --help, --version

@@ -17,16 +17,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import imagefiles
-from .catalog import WeightsNotFound, find_weights
-from .engine.devices import DeviceError
-from .engine.inference import DeblurResult, Deblurrer, EngineError, EngineOptions
-from .engine.progress import CancelCheck, Cancelled, ProgressCallback
-from .engine.strength import apply_strength
-from .engine.tiling import FROM_OPTIONS
-from .model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
-from .jobspec import BatchEvent, BatchJob, BatchSummary, SaveOptions
-from .model.variants import DEFAULT_VARIANT, PRESETS
+from .. import imagefiles
+from ..weights.catalog import WeightsNotFound, find_weights
+from ..engine.devices import DeviceError
+from ..engine.inference import DeblurResult, Deblurrer, EngineError, EngineOptions
+from ..engine.progress import CancelCheck, Cancelled, ProgressCallback
+from ..engine.strength import apply_strength
+from ..engine.tiling import FROM_OPTIONS
+from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
+from .spec import BatchEvent, BatchJob, BatchSummary, SaveOptions
+from ..model.variants import DEFAULT_VARIANT, PRESETS
 from .naming import PlannedOutput, batch_pairs, plan_outputs, scale_paths
 
 
@@ -196,7 +196,7 @@ def check_outputs(input_path: Path, output_path: Path, save: SaveOptions) -> Non
 # ----------------------------------------------------------------------------- batches
 
 
-# Deblurs planned photos elsewhere (deblur_app.cluster): yields (plan, failure reason or "",
+# Deblurs planned photos elsewhere (deblur_app.jobs.cluster): yields (plan, failure reason or "",
 # seconds) for each, in any order.
 RemoteRun = Callable[[list[PlannedOutput]], Iterator[tuple[PlannedOutput, str, float]]]
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model.variants import VARIANTS, Variant
-from .resources import bundled_weights_dir, weights_search_dirs
+from ..model.variants import VARIANTS, Variant
+from ..resources import bundled_weights_dir, weights_search_dirs
 
 # the formats a weights file may have (a zip holding one is accepted on install)
 WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt", ".pkl")
@@ -103,7 +103,7 @@ def describe(weights: WeightsFile) -> str:
     text = f"{weights.kind}: {PROVENANCE_TEXT[weights.kind]}"
     if weights.kind == "published":
         return text
-    from .model.checkpoints import CheckpointError, read_state_dict
+    from ..model.checkpoints import CheckpointError, read_state_dict
 
     try:
         _, metadata = read_state_dict(weights.path)

@@ -1,0 +1,36 @@
+"""Jobs: what the command line, the window and the cluster ask of the engine, in files.
+
+- ``spec``: what a job is (SaveOptions, BatchJob, BatchEvent, BatchSummary, BatchLog); no torch.
+- ``naming``: where results go (output names, planned outputs); no torch.
+- ``run``: the per-photo step (``deblur_file``), whole folders (``iter_batch``), the checks
+  done before slow work, and opening a model and an engine.
+- ``cluster``: the same batch on Ray workers (imported only for --cluster).
+
+The front ends import from this package. ``spec`` and ``naming`` are imported eagerly; the
+names of ``run`` load on first use (PEP 562), so that a window that only describes a job or
+names an output does not import torch before a model is needed.
+"""
+
+from __future__ import annotations
+
+from .naming import DEFAULT_NAME, PlannedOutput, batch_pairs, default_output, output_name, plan_outputs, scale_paths
+from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, SaveOptions
+
+# names of jobs.run, loaded on first use (see the docstring)
+_RUN_NAMES = frozenset({
+    "JobError", "ModelChoice", "parse_model", "load_model", "make_engine", "FileResult", "deblur_file",
+    "save_result", "input_problem", "prepare_output_folder", "folder_problem", "output_problem",
+    "check_outputs", "iter_batch", "one_line_reason",
+})
+
+
+def __getattr__(name: str):
+    if name in _RUN_NAMES:
+        from . import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _RUN_NAMES)
