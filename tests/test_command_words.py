@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def windows_opened(monkeypatch):
     opened = []
-    monkeypatch.setattr(cli_main, "open_window", lambda photos, self_test=False: opened.append(photos) or 0)
+    monkeypatch.setattr(cli_main, "open_window", lambda photos, self_test=False, new_window=False: opened.append(photos) or 0)
     return opened
 
 
