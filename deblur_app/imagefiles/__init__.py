@@ -14,10 +14,13 @@ into files, keeping what a photographer cares about:
   A failed write leaves no partial file and does not touch an existing file.
 * Every failure is an :class:`ImageFileError` whose message is one line naming
   the file and the reason.
+* Camera RAW files (NEF, CR2, CR3, ARW, DNG, RAF, ORF, RW2...; by extension or content)
+  are developed by LibRaw into 16-bit sRGB with the camera's white balance and EXIF
+  (``raw``, ``rawexif``); Pillow never reads them. Their output is a 16-bit TIFF.
 
 Modules: ``formats`` (which extensions and formats), ``metadata`` (EXIF, ICC,
 orientation, JPEG compression), ``reading`` (decode, bomb limit), ``thumbnails``
-(quick previews), ``encoders`` (Pillow, 16-bit PNG, TIFF) and ``writing`` (checks,
+(quick previews), ``raw`` and ``rawexif`` (camera RAW), ``encoders`` (Pillow, 16-bit PNG, TIFF) and ``writing`` (checks,
 atomic write).  No torch and no Qt here.
 """
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 from .errors import ImageFileError
 from .formats import (
+    RAW_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
     WRITABLE_EXTENSIONS,
     heif_available,
@@ -33,25 +37,30 @@ from .formats import (
     output_format_for,
     output_suffix_for,
 )
-from .reading import DEFAULT_MAX_PIXELS, LoadedImage, load_image, set_max_megapixels
+from .raw import is_raw, raw_problem
+from .reading import DEFAULT_MAX_PIXELS, LoadedImage, load_image, load_reduced, set_max_megapixels
 from .thumbnails import load_thumbnail
 from .writing import DEFAULT_QUALITY, is_same_file, remove_orphaned_temporaries, save_image
 
 __all__ = [
     "DEFAULT_MAX_PIXELS",
     "DEFAULT_QUALITY",
+    "RAW_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "WRITABLE_EXTENSIONS",
     "ImageFileError",
     "LoadedImage",
     "heif_available",
+    "is_raw",
     "is_same_file",
     "is_supported",
     "names_an_image_file",
     "load_image",
+    "load_reduced",
     "load_thumbnail",
     "output_format_for",
     "output_suffix_for",
+    "raw_problem",
     "remove_orphaned_temporaries",
     "save_image",
     "set_max_megapixels",

@@ -8,11 +8,18 @@ from pathlib import Path
 
 from .errors import ImageFileError, PathLike
 
+#: Extensions of the camera RAW formats LibRaw reads (lower case).
+RAW_EXTENSIONS: tuple[str, ...] = (
+    ".3fr", ".ari", ".arw", ".bay", ".cr2", ".cr3", ".crw", ".dcr", ".dcs", ".dng", ".erf", ".fff",
+    ".iiq", ".k25", ".kdc", ".mdc", ".mef", ".mos", ".mrw", ".nef", ".nrw", ".orf", ".pef", ".raf",
+    ".raw", ".rw2", ".rwl", ".rwz", ".sr2", ".srf", ".srw", ".x3f",
+)
+
 #: Extensions a folder scan should pick up (lower case).  HEIC/HEIF are listed even
 #: without pillow-heif so a batch reports them with a clear error instead of
 #: silently skipping them.
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (
-    ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".heic", ".heif",
+    ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".heic", ".heif", *RAW_EXTENSIONS,
 )
 
 _EXT_TO_FORMAT = {
@@ -103,6 +110,8 @@ def output_format_for(path: PathLike) -> str:
     if fmt is None:
         if suffix in HEIF_EXTENSIONS:
             why = "HEIC/HEIF files cannot be written; save as .jpg, .png or .tif instead"
+        elif suffix in RAW_EXTENSIONS:
+            why = "camera RAW files are never written; save as .tif (16-bit), .png or .jpg instead"
         elif suffix:
             why = f"cannot write '{suffix}' files; use one of {', '.join(WRITABLE_EXTENSIONS)}"
         else:
@@ -113,6 +122,9 @@ def output_format_for(path: PathLike) -> str:
 
 def output_suffix_for(path: PathLike) -> str:
     """Extension to give the output made from input ``path``: the same one when we can
-    write it (lower-cased), else ".jpg" (e.g. for HEIC photos)."""
+    write it (lower-cased); ".tif" for a camera RAW file (16 bits, nothing of its depth
+    lost); else ".jpg" (e.g. for HEIC photos)."""
     suffix = Path(os.fspath(path)).suffix.lower()
+    if suffix in RAW_EXTENSIONS:
+        return ".tif"
     return suffix if suffix in _EXT_TO_FORMAT else ".jpg"

@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
+from . import raw as camera_raw
+from . import rawexif
 from .errors import ImageFileError, PathLike, describe_exc
 from .formats import HEIF_EXTENSIONS, READ_FORMATS, heif_available, looks_like_heif
 from .metadata import (
@@ -52,9 +54,11 @@ class LoadedImage:
                  conversion).
     exif:        raw EXIF block (``b"Exif\\0\\0"`` + TIFF data) with orientation set
                  to 1, or None.
-    format:      "JPEG", "PNG", "TIFF", "WEBP", "BMP" or "HEIF".
+    format:      "JPEG", "PNG", "TIFF", "WEBP", "BMP", "HEIF" or "RAW" (a camera RAW file,
+                 developed by LibRaw into 16-bit sRGB: imagefiles/raw.py).
     path:        the file that was read.
-    mode:        the file's original colour mode, e.g. "RGB", "L", "P", "CMYK", "RGB;16".
+    mode:        the file's original colour mode, e.g. "RGB", "L", "P", "CMYK", "RGB;16", or
+                 "RAW" followed by the sensor's colour filter, e.g. "RAW RGBG".
     orientation: the EXIF orientation (1-8) that was applied while loading.
     jpeg:        for a JPEG, its quantisation tables and chroma subsampling, so a saved
                  JPEG can match its quality and size; None for other formats.
@@ -298,6 +302,8 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     p = Path(os.fspath(path))
     limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
     data = _read_bytes(p)
+    if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):  # never Pillow: it would read a preview
+        return _load_raw(p, data, limit)
 
     heif_like = p.suffix.lower() in HEIF_EXTENSIONS or looks_like_heif(data)
     if heif_like:
@@ -388,3 +394,55 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
         orientation=orientation,
         jpeg=jpeg,
     )
+
+
+def _load_raw(p: Path, data: bytes, limit: int) -> LoadedImage:
+    """Develop a camera RAW file with LibRaw (imagefiles/raw.py) into 16-bit sRGB, upright."""
+    with camera_raw.opened(p, data) as sensor:
+        width, height = sensor.sizes.width, sensor.sizes.height
+        if limit > 0 and width * height > limit:
+            raise _bomb_error(p, width * height, limit)
+        developed = camera_raw.develop(sensor, p)
+        orientation = camera_raw.orientation_of(sensor)
+        exif = rawexif.raw_exif(data, sensor)
+        filters = sensor.color_desc.decode("ascii", "replace")
+    return LoadedImage(
+        pixels=np.ascontiguousarray(_to_float(developed, 16)),
+        alpha=None,
+        bit_depth=16,
+        grayscale=False,
+        icc_profile=None,  # sRGB, as untagged files are read
+        exif=exif,
+        format="RAW",
+        path=p,
+        mode=f"RAW {filters}",
+        orientation=orientation,
+    )
+
+
+def load_reduced(path: PathLike, max_side: int = 1024, *, max_pixels: int | None = None) -> np.ndarray:
+    """A smaller picture of a photo for quick measurements over many files (e.g. a folder
+    scan for blur): float32 HxWx3 sRGB in [0, 1], upright, at most ``max_side`` on its long
+    side. A camera RAW file is developed at half size from its sensor data (LibRaw's
+    half_size: each 2x2 Bayer block is one pixel, no demosaicing, several times faster than
+    the full development) and with the same white balance and tone curve as load_image;
+    never its embedded preview, which the camera sharpened and compressed. Other photos
+    are fully decoded. Raises ImageFileError like load_image.
+    """
+    p = Path(os.fspath(path))
+    limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
+    data = _read_bytes(p)
+    if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):
+        with camera_raw.opened(p, data) as sensor:
+            width, height = sensor.sizes.width, sensor.sizes.height
+            if limit > 0 and width * height > limit:
+                raise _bomb_error(p, width * height, limit)
+            pixels = _to_float(camera_raw.develop(sensor, p, half_size=True), 16)
+    else:
+        pixels = load_image(p, max_pixels=limit).pixels
+    height, width = pixels.shape[:2]
+    if max(height, width) > max_side:
+        scale = max_side / max(height, width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(pixels)

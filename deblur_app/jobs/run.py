@@ -129,7 +129,8 @@ def _save(path: Path, pixels: np.ndarray, like: imagefiles.LoadedImage, save: Sa
 
 
 def input_problem(path: Path) -> str:
-    """Why a photo cannot be read at all ('' when it can be opened): checked before the model loads."""
+    """Why a photo cannot be read at all ('' when it can be opened): checked before the model loads.
+    A camera RAW file's sensor data is read too (not developed), so a fake or truncated one is named here."""
     path = Path(path)
     if path.is_dir():
         return f"{path}: is a folder, not an image file"
@@ -143,7 +144,7 @@ def input_problem(path: Path) -> str:
         return f"{path}: permission denied (cannot read the file)"
     except OSError as error:
         return f"{path}: cannot read the file ({error.strerror or error})"
-    return ""
+    return imagefiles.raw_problem(path)  # a fake or truncated camera RAW file, found in a fraction of a second
 
 
 def prepare_output_folder(folder: Path) -> None:

@@ -1,0 +1,280 @@
+"""Camera RAW photos: developed by LibRaw (never read as their embedded preview), deblurred, and
+saved as a 16-bit TIFF with the camera's EXIF; fake and truncated RAW files are one-line errors."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rawpy
+from PIL import Image
+
+from deblur_app import catalog, imagefiles
+from deblur_app.cli.main import main
+from deblur_app.imagefiles import raw as camera_raw
+from deblur_app.naming import batch_pairs, default_output
+from rawfiles import CAMERA, dng_bytes, write_dng
+from seeded_weights import save_seeded_weights
+
+
+
+@pytest.fixture(scope="module")
+def weights_dir(tmp_path_factory):
+    return save_seeded_weights(tmp_path_factory.mktemp("weights"), "test weights")
+
+
+@pytest.fixture(autouse=True)
+def installed_weights(weights_dir, monkeypatch):
+    monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [weights_dir])
+
+
+def rawpy_development(path: Path) -> np.ndarray:
+    """rawpy's own development of a file with the options the app documents (imagefiles/raw.py)."""
+    with rawpy.imread(str(path)) as sensor:
+        return sensor.postprocess(use_camera_wb=True, output_bps=16, gamma=(2.4, 12.92),
+                                  output_color=rawpy.ColorSpace.sRGB)
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def exif_of(path: Path) -> tuple[dict, dict, dict]:
+    with Image.open(path) as im:
+        exif = im.getexif()
+        return dict(exif), dict(exif.get_ifd(0x8769)), dict(exif.get_ifd(0x8825))
+
+
+def assert_camera_exif(path: Path) -> None:
+    ifd0, exif, gps = exif_of(path)
+    assert ifd0[271] == CAMERA["make"] and ifd0[272] == CAMERA["model"] and ifd0[306] == CAMERA["datetime"]
+    assert ifd0.get(274, 1) == 1  # the pixels are upright
+    assert exif[42036] == CAMERA["lens"] and exif[36867] == CAMERA["datetime"] and exif[34855] == CAMERA["iso"]
+    assert Fraction(float(exif[33434])).limit_denominator(1000) == Fraction(*CAMERA["exposure"])
+    assert float(exif[33437]) == pytest.approx(2.8)
+    assert [float(v) for v in gps[2]] == pytest.approx([48, 51, 24.12]) and gps[1] == "N" and gps[3] == "E"
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def test_a_dng_is_developed_like_rawpy_does_it_with_the_camera_white_balance(tmp_path):
+    path = write_dng(tmp_path / "shot.dng", height=96, width=128)
+    loaded = imagefiles.load_image(path)
+    assert loaded.format == "RAW" and loaded.bit_depth == 16 and loaded.pixels.shape == (96, 128, 3)
+    expected = rawpy_development(path).astype(np.float32) / 65535
+    assert np.abs(loaded.pixels - expected).max() < 1e-6
+    # the scene is neutral on average; without the camera's white balance (R x0.5, B x0.7) it is not
+    means = loaded.pixels.mean(axis=(0, 1))
+    assert means.max() / means.min() < 1.25
+
+
+@pytest.mark.parametrize("orientation, shape", [(1, (64, 96, 3)), (6, (96, 64, 3)), (8, (96, 64, 3)), (3, (64, 96, 3))])
+def test_the_camera_orientation_is_applied(tmp_path, orientation, shape):
+    upright = imagefiles.load_image(write_dng(tmp_path / "a.dng", height=64, width=96)).pixels
+    turned = imagefiles.load_image(write_dng(tmp_path / "b.dng", height=64, width=96, orientation=orientation))
+    assert turned.pixels.shape == shape and turned.orientation == orientation
+    expected = {1: upright, 6: np.rot90(upright, -1), 8: np.rot90(upright, 1), 3: upright[::-1, ::-1]}[orientation]
+    assert np.abs(turned.pixels - expected).max() < 2 / 255
+
+
+def test_a_raw_file_is_recognised_by_its_content_whatever_its_name(tmp_path):
+    """A DNG named .tif or .jpg is still developed, not handed to Pillow (which reads its preview)."""
+    data = dng_bytes(height=64, width=96)
+    for name in ("disguised.tif", "disguised.jpg", "noextension"):
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert imagefiles.is_raw(path)
+        loaded = imagefiles.load_image(path)
+        assert loaded.format == "RAW" and loaded.pixels.shape == (64, 96, 3)
+    assert camera_raw.looks_like_raw(b"II*\0\x08\0\0\0" + b"\0" * 16) is False  # an empty TIFF is no RAW
+    photo = tmp_path / "plain.tif"
+    imagefiles.save_image(photo, np.zeros((8, 8, 3), np.float32))
+    assert not imagefiles.is_raw(photo) and imagefiles.load_image(photo).format == "TIFF"
+
+
+def test_a_raw_whose_first_image_is_a_preview_is_never_read_as_the_preview(tmp_path):
+    """NEF, ARW, KDC...: IFD0 is an 8-bit preview Pillow can read; the photo is the sensor data."""
+    from rawfiles import Ifd, tiff_bytes, LONG, SHORT
+
+    sensor_dng = dng_bytes(height=64, width=96, preview=False)
+    path = tmp_path / "camera.kdc"
+    path.write_bytes(sensor_dng)
+    assert imagefiles.load_image(path).pixels.shape == (64, 96, 3)
+    # the same preview-first layout with a .tif name: found by the CFA sub-image
+    preview = Ifd(blob=bytes(16 * 12 * 3))
+    for tag, typ, value in ((254, LONG, 1), (256, LONG, 16), (257, LONG, 12), (258, SHORT, (8, 8, 8)), (259, SHORT, 1),
+                            (262, SHORT, 2), (273, LONG, 0), (277, SHORT, 3), (278, LONG, 12), (279, LONG, 16 * 12 * 3)):
+        preview.put(tag, typ, value)
+    cfa = Ifd()
+    cfa.put(262, SHORT, 32803)
+    preview.put(330, LONG, cfa)
+    assert camera_raw.looks_like_raw(tiff_bytes(preview))
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("cut.nef", lambda: dng_bytes()[:15000], "truncated or damaged"),
+    ("fake.cr2", lambda: b"this is not a photo\n" * 40, "not a camera RAW file"),
+    ("text.dng", lambda: b"II*\0" + b"\xff" * 400, "RAW"),
+])
+def test_fake_and_truncated_raw_files_are_one_line_errors(tmp_path, capfd, name, content, reason):
+    path = tmp_path / name
+    path.write_bytes(content())
+    with pytest.raises(imagefiles.ImageFileError) as caught:
+        imagefiles.load_image(path)
+    message = str(caught.value)
+    assert message.startswith(str(path)) and reason in message and "\n" not in message
+    assert capfd.readouterr().err == ""  # LibRaw's own "Unexpected end of file" is not printed
+    assert imagefiles.raw_problem(path) == message
+    assert imagefiles.load_thumbnail(path, 64) is None or name == "cut.nef"  # a cut file may keep its preview
+
+
+def test_other_stderr_output_during_a_development_is_passed_on(tmp_path, capfd):
+    with camera_raw.libraw_quiet():
+        import os
+
+        os.write(2, b"somebody else's message\n")
+        os.write(2, b"unknown file: Unexpected end of file\n")
+    assert capfd.readouterr().err == "somebody else's message\n"
+
+
+def test_the_camera_exif_is_read_from_the_raw_container(tmp_path):
+    loaded = imagefiles.load_image(write_dng(tmp_path / "shot.dng", orientation=6))
+    exif = Image.Exif()
+    exif.load(loaded.exif)
+    assert exif[271] == CAMERA["make"] and exif[0x0112] == 1
+    assert exif.get_ifd(0x8769)[42036] == CAMERA["lens"]
+    assert exif.get_ifd(0x8825)[1] == "N"
+
+
+def test_reduced_decode_for_scans_is_half_size_from_the_sensor_data(tmp_path):
+    path = write_dng(tmp_path / "shot.dng", height=96, width=128, orientation=6)
+    reduced = imagefiles.load_reduced(path, max_side=1000)
+    assert reduced.shape == (64, 48, 3) and reduced.dtype == np.float32
+    full = imagefiles.load_image(path).pixels
+    # the same development at half the size: close to the full one shrunk
+    import cv2
+
+    assert np.abs(cv2.resize(full, (48, 64), interpolation=cv2.INTER_AREA) - reduced).mean() < 0.03
+    assert imagefiles.load_reduced(path, max_side=32).shape == (32, 24, 3)
+
+
+# ----------------------------------------------------------------------------- thumbnails
+
+
+def test_thumbnails_are_the_embedded_previews_upright(tmp_path):
+    path = write_dng(tmp_path / "shot.dng", height=96, width=128, orientation=6)
+    thumb = imagefiles.load_thumbnail(path, 64)
+    assert thumb.shape == (32, 24, 3) and thumb.dtype == np.uint8  # the 32x24 preview, turned upright
+    without = write_dng(tmp_path / "bare.dng", height=96, width=128, preview=False)
+    assert imagefiles.load_thumbnail(without, 64).shape == (48, 64, 3)  # developed at half size instead
+
+
+@pytest.mark.slow
+def test_a_hundred_raw_thumbnails_take_under_five_seconds(tmp_path):
+    data = dng_bytes(height=512, width=768)
+    paths = []
+    for index in range(100):
+        paths.append(tmp_path / f"IMG_{index:04d}.DNG")
+        paths[-1].write_bytes(data)
+    started = time.perf_counter()
+    thumbs = [imagefiles.load_thumbnail(path, 128) for path in paths]
+    seconds = time.perf_counter() - started
+    assert all(t is not None and t.shape == (85, 128, 3) for t in thumbs)
+    assert seconds < 5, f"{seconds:.1f} s for 100 RAW thumbnails"
+
+
+# ----------------------------------------------------------------------------- saving
+
+
+def test_a_raw_photo_is_saved_as_a_16_bit_tiff_beside_it_never_with_a_raw_name(tmp_path):
+    source = tmp_path / "IMG_0001.NEF"
+    assert default_output(source) == tmp_path / "IMG_0001_deblurred.tif"
+    assert imagefiles.output_suffix_for(source) == ".tif"
+    with pytest.raises(imagefiles.ImageFileError, match="camera RAW files are never written"):
+        imagefiles.output_format_for(tmp_path / "out.nef")
+    (tmp_path / "sub").mkdir()
+    write_dng(tmp_path / "sub" / "a.ARW", height=32, width=32)
+    pairs = batch_pairs(tmp_path, tmp_path / "out", recursive=True)
+    assert [(s.name, t.name) for s, t in pairs] == [("a.ARW", "a_deblurred.tif")]
+
+
+def test_goal_raw_from_the_command_line_is_a_16_bit_tiff_with_rawpys_pixels_and_the_camera_exif(tmp_path):
+    source = write_dng(tmp_path / "DSC_0042.NEF", height=96, width=128, orientation=6)
+    before = digest(source)
+    assert main(["deblur", str(source), "--strength", "0", "--device", "cpu"]) == 0
+    output = tmp_path / "DSC_0042_deblurred.tif"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["DSC_0042.NEF", "DSC_0042_deblurred.tif"]
+    with Image.open(output) as im:
+        assert im.format == "TIFF"
+    saved = imagefiles.load_image(output)
+    assert saved.bit_depth == 16 and saved.pixels.shape == (128, 96, 3)
+    expected = rawpy_development(source).astype(np.float64) / 65535
+    assert np.abs(saved.pixels - expected).max() <= 1 / 255
+    assert_camera_exif(output)
+    assert digest(source) == before
+
+
+@pytest.mark.parametrize("suffix, depth", [(".png", 16), (".jpg", 8)])
+def test_raw_to_png_or_jpeg_when_asked_keeps_the_exif(tmp_path, suffix, depth):
+    source = write_dng(tmp_path / "shot.dng", height=64, width=64)
+    target = tmp_path / f"out{suffix}"
+    assert main(["deblur", str(source), "-o", str(target), "--strength", "0"]) == 0
+    saved = imagefiles.load_image(target)
+    assert saved.bit_depth == depth
+    difference = np.abs(saved.pixels - rawpy_development(source) / 65535)
+    if depth == 16:
+        assert difference.max() <= 1 / 255
+    else:  # JPEG is lossy
+        assert difference.mean() < 5 / 255
+    ifd0, exif, _gps = exif_of(target)
+    assert ifd0[272] == CAMERA["model"] and exif[42036] == CAMERA["lens"]
+
+
+def test_bad_raw_files_are_one_line_cli_errors_before_the_model_loads(tmp_path, capfd, monkeypatch):
+    good = write_dng(tmp_path / "good.dng", height=32, width=32)
+    cut = tmp_path / "cut.cr2"
+    cut.write_bytes(dng_bytes()[:15000])
+    fake = tmp_path / "fake.nef"
+    fake.write_bytes(b"nothing to see here " * 30)
+    assert main(["deblur", str(cut), str(fake), str(good)]) == 1
+    err_lines = capfd.readouterr().err.strip().splitlines()
+    cut_lines = [line for line in err_lines if "cut.cr2" in line]
+    fake_lines = [line for line in err_lines if "fake.nef" in line]
+    assert len(cut_lines) == 1 and "truncated or damaged" in cut_lines[0]
+    assert len(fake_lines) == 1 and "not a camera RAW file" in fake_lines[0]
+    assert not any("Unexpected end of file" in line or "Traceback" in line for line in err_lines)
+    assert (tmp_path / "good_deblurred.tif").exists()
+    assert not (tmp_path / "cut_deblurred.tif").exists() and not (tmp_path / "fake_deblurred.tif").exists()
+
+    from deblur_app import jobs
+
+    monkeypatch.setattr(jobs, "load_model", lambda *a, **k: pytest.fail("the model loaded for bad inputs"))
+    assert main(["deblur", str(cut), str(fake)]) == 1
+
+
+def test_batch_picks_up_raw_files_and_goes_on_past_bad_ones(tmp_path, capfd):
+    photos = tmp_path / "card"
+    photos.mkdir()
+    write_dng(photos / "a.dng", height=32, width=48)
+    write_dng(photos / "B.CR2", height=32, width=48)
+    (photos / "c.nef").write_bytes(dng_bytes()[:12000])
+    out = tmp_path / "out"
+    assert main(["batch", str(photos), str(out), "--strength", "0"]) == 1
+    assert sorted(p.name for p in out.iterdir()) == ["B_deblurred.tif", "a_deblurred.tif"]
+    assert "c.nef: RAW file is truncated or damaged" in capfd.readouterr().err
+    assert imagefiles.load_image(out / "a_deblurred.tif").bit_depth == 16
+
+
+def test_without_rawpy_a_raw_file_is_a_one_line_error_naming_the_package(tmp_path, monkeypatch):
+    path = write_dng(tmp_path / "shot.dng", height=32, width=32)
+    monkeypatch.setitem(sys.modules, "rawpy", None)  # where rawpy has no wheel
+    with pytest.raises(imagefiles.ImageFileError, match=r"shot.dng: camera RAW files need the package rawpy"):
+        imagefiles.load_image(path)
+    assert imagefiles.load_thumbnail(path, 64) is None
+    assert "pip install rawpy" in imagefiles.raw_problem(path)
