@@ -14,10 +14,11 @@ import pytest
 import rawpy
 from PIL import Image
 
-from deblur_app import catalog, imagefiles
+from deblur_app import imagefiles
 from deblur_app.cli.main import main
 from deblur_app.imagefiles import raw as camera_raw
-from deblur_app.naming import batch_pairs, default_output
+from deblur_app.jobs.naming import batch_pairs, default_output
+from deblur_app.weights import catalog
 from rawfiles import CAMERA, dng_bytes, write_dng
 from seeded_weights import save_seeded_weights
 
