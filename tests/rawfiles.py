@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import struct
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -203,3 +204,37 @@ def dng_bytes(height: int = 96, width: int = 128, *, orientation: int = 1, seed:
 def write_dng(path: Path, **options) -> Path:
     Path(path).write_bytes(dng_bytes(**options))
     return Path(path)
+
+
+# ----------------------------------------------------------------------------- what the tests check
+
+
+def rawpy_development(path: Path) -> np.ndarray:
+    """rawpy's own development of a file with the options the app documents (imagefiles/raw.py)."""
+    import rawpy
+
+    with rawpy.imread(str(path)) as sensor:
+        return sensor.postprocess(use_camera_wb=True, output_bps=16, gamma=(2.4, 12.92),
+                                  output_color=rawpy.ColorSpace.sRGB)
+
+
+def exif_of(path: Path) -> tuple[dict, dict, dict]:
+    """IFD0, Exif IFD and GPS IFD of a saved photo, as Pillow reads them."""
+    from PIL import Image
+
+    with Image.open(path) as im:
+        exif = im.getexif()
+        return dict(exif), dict(exif.get_ifd(0x8769)), dict(exif.get_ifd(0x8825))
+
+
+def assert_camera_exif(path: Path) -> None:
+    """The test camera's make, model, date, lens, exposure and GPS are in ``path``; orientation 1."""
+    import pytest
+
+    ifd0, exif, gps = exif_of(path)
+    assert ifd0[271] == CAMERA["make"] and ifd0[272] == CAMERA["model"] and ifd0[306] == CAMERA["datetime"]
+    assert ifd0.get(274, 1) == 1  # the pixels are upright
+    assert exif[42036] == CAMERA["lens"] and exif[36867] == CAMERA["datetime"] and exif[34855] == CAMERA["iso"]
+    assert Fraction(float(exif[33434])).limit_denominator(1000) == Fraction(*CAMERA["exposure"])
+    assert float(exif[33437]) == pytest.approx(2.8)
+    assert [float(v) for v in gps[2]] == pytest.approx([48, 51, 24.12]) and gps[1] == "N" and gps[3] == "E"

@@ -6,12 +6,10 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
-import rawpy
 from PIL import Image
 
 from deblur_app import imagefiles
@@ -19,7 +17,7 @@ from deblur_app.cli.main import main
 from deblur_app.imagefiles import raw as camera_raw
 from deblur_app.jobs.naming import batch_pairs, default_output
 from deblur_app.weights import catalog
-from rawfiles import CAMERA, dng_bytes, write_dng
+from rawfiles import CAMERA, assert_camera_exif, dng_bytes, exif_of, rawpy_development, write_dng
 from seeded_weights import save_seeded_weights
 
 
@@ -34,31 +32,8 @@ def installed_weights(weights_dir, monkeypatch):
     monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [weights_dir])
 
 
-def rawpy_development(path: Path) -> np.ndarray:
-    """rawpy's own development of a file with the options the app documents (imagefiles/raw.py)."""
-    with rawpy.imread(str(path)) as sensor:
-        return sensor.postprocess(use_camera_wb=True, output_bps=16, gamma=(2.4, 12.92),
-                                  output_color=rawpy.ColorSpace.sRGB)
-
-
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def exif_of(path: Path) -> tuple[dict, dict, dict]:
-    with Image.open(path) as im:
-        exif = im.getexif()
-        return dict(exif), dict(exif.get_ifd(0x8769)), dict(exif.get_ifd(0x8825))
-
-
-def assert_camera_exif(path: Path) -> None:
-    ifd0, exif, gps = exif_of(path)
-    assert ifd0[271] == CAMERA["make"] and ifd0[272] == CAMERA["model"] and ifd0[306] == CAMERA["datetime"]
-    assert ifd0.get(274, 1) == 1  # the pixels are upright
-    assert exif[42036] == CAMERA["lens"] and exif[36867] == CAMERA["datetime"] and exif[34855] == CAMERA["iso"]
-    assert Fraction(float(exif[33434])).limit_denominator(1000) == Fraction(*CAMERA["exposure"])
-    assert float(exif[33437]) == pytest.approx(2.8)
-    assert [float(v) for v in gps[2]] == pytest.approx([48, 51, 24.12]) and gps[1] == "N" and gps[3] == "E"
 
 
 # ----------------------------------------------------------------------------- reading

@@ -21,7 +21,9 @@ from .tasks import LoadOutcome
 from .weights_dialog import weights_files
 
 LARGE_PHOTO_MP = 4.0  # above this on the CPU, the status bar suggests a preview first
-PHOTO_PATTERNS = " ".join(f"*{e}" for e in imagefiles.SUPPORTED_EXTENSIONS)
+# Both cases: Qt's own dialog and GTK's match patterns case-sensitively on Linux, and cameras
+# name their files IMG_0001.CR2, DSC_0042.NEF
+PHOTO_PATTERNS = " ".join(f"*{e} *{e.upper()}" for e in imagefiles.SUPPORTED_EXTENSIONS)
 # the texts belong to the window: translated in its context, whichever file builds them
 translate = QCoreApplication.translate
 

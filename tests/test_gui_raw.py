@@ -1,0 +1,77 @@
+"""Camera RAW photos in the window: the Open dialog offers them, a drop opens them, the filmstrip
+shows their embedded preview, and Save writes a 16-bit TIFF with rawpy's pixels and the camera's EXIF."""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from deblur_app import imagefiles  # noqa: E402
+from deblur_app.gui import window_opening  # noqa: E402
+from guikit import (  # noqa: E402,F401  (fixtures are found by name)
+    WAIT, errors, make_window, open_photo, run, settings_file, weights_dir, window,
+)
+from rawfiles import assert_camera_exif, dng_bytes, rawpy_development, write_dng  # noqa: E402
+
+
+def test_the_open_dialog_offers_raw_files_in_either_case():
+    patterns = window_opening.PHOTO_PATTERNS.split()
+    for pattern in ("*.dng", "*.DNG", "*.nef", "*.NEF", "*.cr2", "*.CR3", "*.arw", "*.raf", "*.kdc", "*.jpg"):
+        assert pattern in patterns
+
+
+def test_a_dng_opens_shows_its_preview_and_saves_as_a_16_bit_tiff(qtbot, window, tmp_path, errors):
+    source = write_dng(tmp_path / "IMG_0007.DNG", height=96, width=128, orientation=8)
+    before = hashlib.sha256(source.read_bytes()).hexdigest()
+    with qtbot.waitSignal(window.tasks.thumbnail, timeout=WAIT):
+        current = open_photo(qtbot, window, source)
+    assert current.image.format == "RAW" and current.image.bit_depth == 16
+    assert (current.image.height, current.image.width) == (128, 96)
+    item = window.filmstrip.item_for(current.key)
+    qtbot.waitUntil(lambda: not item.icon().isNull(), timeout=WAIT)
+
+    run(qtbot, window)
+    with qtbot.waitSignal(window.reblended, timeout=WAIT):
+        window.panel.strength_slider.setValue(0)
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window.act_save.trigger()
+    target = tmp_path / "IMG_0007_deblurred.tif"
+    assert saved.args[0] == [target]
+    written = imagefiles.load_image(target)
+    assert written.format == "TIFF" and written.bit_depth == 16
+    assert np.abs(written.pixels - rawpy_development(source) / 65535).max() <= 1 / 255
+    assert_camera_exif(target)
+    assert hashlib.sha256(source.read_bytes()).hexdigest() == before
+    assert not errors
+
+
+def test_a_dropped_raw_file_opens_and_a_truncated_one_is_a_one_line_error(qtbot, window, tmp_path, errors):
+    good = write_dng(tmp_path / "DSC_0001.NEF", height=64, width=64)
+    cut = tmp_path / "DSC_0002.NEF"
+    cut.write_bytes(dng_bytes()[:15000])
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(good))])
+    enter = QDragEnterEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(QPointF(400, 300), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                      Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
+        QApplication.sendEvent(window, drop)
+    assert window.current_photo().path == good and window.current_photo().image.format == "RAW"
+
+    window.open_paths([cut])
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    title, reason, _details = errors[0]
+    assert title == "Cannot Open Photo" and "DSC_0002.NEF" in reason and "truncated or damaged" in reason
+    assert "\n" not in reason
+    assert window.filmstrip.count() == 1  # the bad one is not kept
