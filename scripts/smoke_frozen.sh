@@ -3,6 +3,8 @@
 #   1. build dist/deblur-app/ (skip with --no-build to test an existing folder)
 #   2. the frozen `deblur-app deblur` on a small generated photo, with the bundled weights,
 #      must give exactly the pixels of the same command run from source
+#   2b. a camera RAW photo (a DNG written by tests/rawfiles.py) gives byte-identical 16-bit TIFFs
+#      from the frozen app and from source (rawpy and LibRaw bundled, same development)
 #   3. the frozen `deblur-app info` finds the bundled weights
 #   4. the frozen window starts offscreen: `deblur-app gui --self-test PHOTO` exits 0
 #   5. the bundle kept what the frozen app needs at run time (torch's lazy internals, torch_shm_manager)
@@ -74,6 +76,21 @@ EOF
         fail "deblur run with the $backend backend failed"
     fi
 done
+
+# --- 2b. a camera RAW photo: the frozen app develops it (rawpy + LibRaw bundled) exactly as the source does
+if python -c 'import rawpy' 2>/dev/null; then
+    PYTHONPATH="$ROOT/tests" python -c 'import sys, rawfiles; rawfiles.write_dng(sys.argv[1], height=96, width=128, orientation=6)' "$WORK/raw.dng"
+    RAW_ARGS=(--device cpu --precision fp32 --tile 0 --backend torch)
+    if XDG_CACHE_HOME="$WORK/cache-source" timeout "$STEP_TIMEOUT" python -m deblur_app deblur "$WORK/raw.dng" -o "$WORK/raw-source.tif" "${RAW_ARGS[@]}" \
+        && XDG_CACHE_HOME="$WORK/cache-frozen" timeout "$STEP_TIMEOUT" "$APP" deblur "$WORK/raw.dng" -o "$WORK/raw-frozen.tif" "${RAW_ARGS[@]}" \
+        && cmp -s "$WORK/raw-source.tif" "$WORK/raw-frozen.tif"; then
+        pass "frozen deblur of a DNG is byte-identical to the source run (16-bit TIFF)"
+    else
+        fail "frozen deblur of a DNG failed or differs from the source run"
+    fi
+else
+    echo "smoke: rawpy not installed here; the RAW check is skipped"
+fi
 
 # --- 3. info
 if info=$(timeout "$STEP_TIMEOUT" "$APP" info 2>&1) && grep -q "dist/deblur-app/_internal/weights/mimo-unet.safetensors" <<<"$info"; then

@@ -53,6 +53,10 @@ SAMPLE_FILES = {
 }
 
 
+# what collect_dynamic_libs finds for a package in the fake build environment
+FAKE_DYNAMIC_LIBS = {"rawpy": [("/site/rawpy/libraw_r.so.25", "rawpy")]}
+
+
 class _Recorder:
     """Stands in for PyInstaller's Analysis/PYZ/EXE/COLLECT/BUNDLE and remembers its arguments."""
 
@@ -71,7 +75,7 @@ def spec():
     """build.spec executed with stand-ins for PyInstaller: its namespace after the run."""
     fake_hooks = types.ModuleType("PyInstaller.utils.hooks")
     fake_hooks.collect_submodules = lambda package, **_: [f"{package}.cli.main"]
-    fake_hooks.collect_dynamic_libs = lambda package, **_: []
+    fake_hooks.collect_dynamic_libs = lambda package, **_: list(FAKE_DYNAMIC_LIBS.get(package, []))
     saved = {name: sys.modules.get(name) for name in ("PyInstaller", "PyInstaller.utils", "PyInstaller.utils.hooks")}
     sys.modules.update({"PyInstaller": types.ModuleType("PyInstaller"), "PyInstaller.utils": types.ModuleType("PyInstaller.utils"),
                         "PyInstaller.utils.hooks": fake_hooks})
@@ -202,3 +206,14 @@ def test_bundle_root_is_the_checkout_from_source(monkeypatch):
 def test_build_extra_lists_pyinstaller():
     pyproject = (REPO / "pyproject.toml").read_text(encoding="utf-8")
     assert re.search(r'^build = \[[^\]]*"pyinstaller', pyproject, re.MULTILINE | re.IGNORECASE)
+
+
+def test_camera_raw_support_is_bundled_rawpy_libraw_and_exifread(spec):
+    """rawpy and exifread are imported lazily (inside imagefiles), so the spec names them, and
+    LibRaw, a shared library beside rawpy's extension, goes in with rawpy's dynamic libraries."""
+    pytest.importorskip("rawpy")
+    assert spec["WITH_RAW"]
+    assert {"rawpy", "rawpy._rawpy", "exifread"} <= set(spec["HIDDEN_IMPORTS"])
+    (analysis,) = made("Analysis")
+    assert ("/site/rawpy/libraw_r.so.25", "rawpy") in analysis.kwargs["binaries"]
+    assert "rawpy" not in spec["EXCLUDED_MODULES"] and "exifread" not in spec["EXCLUDED_MODULES"]

@@ -254,3 +254,19 @@ def test_without_rawpy_a_raw_file_is_a_one_line_error_naming_the_package(tmp_pat
         imagefiles.load_image(path)
     assert imagefiles.load_thumbnail(path, 64) is None
     assert "pip install rawpy" in imagefiles.raw_problem(path)
+
+
+def test_eval_real_develops_raw_files_and_names_a_bad_one(tmp_path, capfd):
+    pytest.importorskip("skimage")
+    real = tmp_path / "real"
+    real.mkdir()
+    write_dng(real / "night.dng", height=64, width=96)
+    (real / "cut.NEF").write_bytes(dng_bytes()[:12000])
+    table, sheets = tmp_path / "real.csv", tmp_path / "sheets"
+    code = main(["eval", "--real", str(real), "--csv", str(table), "--sheet", str(sheets), "--device", "cpu"])
+    err = capfd.readouterr().err
+    assert code == 1 and "cut.NEF: RAW file is truncated or damaged" in err and "Unexpected end" not in err
+    rows = table.read_text().splitlines()
+    assert rows[1].startswith("night.dng,") and rows[2].startswith("MEDIAN")
+    sheet = imagefiles.load_image(sheets / "night_input_output.png").pixels
+    assert np.abs(sheet[:, :96] - rawpy_development(real / "night.dng") / 65535).max() <= 1 / 255
