@@ -363,6 +363,36 @@ def test_batch_dialog_over_a_folder_with_a_bad_file(qtbot, window, photo, tmp_pa
     assert dialog.summary.skipped == 2 and dialog.summary.done == 0
 
 
+def test_batch_dialog_lists_the_files_it_leaves_out_with_the_reason(qtbot, window, photo, tmp_path):
+    from PIL import Image
+
+    source = tmp_path / "in"
+    source.mkdir()
+    pixels = imagefiles.load_image(photo("s.png", 64)).pixels
+    imagefiles.save_image(source / "shot.png", pixels)
+    imagefiles.save_image(source / "shot_deblurred.png", pixels)  # saved beside it: an output by its name
+    imagefiles.save_image(source / "renamed.png", pixels, marker=imagefiles.app_marker())  # by its marker
+    frames = [Image.new("RGB", (16, 16), (60 * i, 0, 0)) for i in range(2)]
+    frames[0].save(source / "party.gif", save_all=True, append_images=frames[1:])
+    window.show_batch()
+    dialog = window.batch_dialog
+    dialog.input_edit.setText(str(source))
+    dialog.output_edit.setText(str(tmp_path / "out"))
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
+        dialog.start_button.click()
+    summary = dialog.summary
+    assert summary.done == 1 and [p.name for p, _ in summary.left_out] == ["party.gif", "renamed.png",
+                                                                           "shot_deblurred.png"]
+    listed = {dialog.failures.topLevelItem(i).text(0): dialog.failures.topLevelItem(i).text(1)
+              for i in range(dialog.failures.topLevelItemCount())}
+    assert listed["shot_deblurred.png"].startswith("an output of this app (the deblurred copy of shot.png)")
+    assert listed["renamed.png"].startswith("an output of this app (made by deblur_app ")
+    assert listed["party.gif"].startswith("an animated GIF (2 frames)")
+    assert "Left out (not photos to deblur): 3" in dialog.summary_label.text()
+    assert "LEFT OUT" in summary.log_path.read_text()
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.png")) == ["shot_deblurred.png"]
+
+
 def test_closing_during_a_run_stops_the_worker(qtbot, window, photo):
     open_photo(qtbot, window, photo("close.png", 128))
     window.panel.ensemble_check.setChecked(True)

@@ -235,12 +235,12 @@ def _window_texts(window) -> dict[str, str]:
                "status": "就绪", "run button": "去模糊", "model group": "模型", "ensemble": "自集成（约慢 8 倍）",
                "tile auto": "自动",
                "precision auto": "自动（最快）", "batch title": "批量去模糊", "batch start": "开始",
-               "batch failures": "失败的照片"}),
+               "batch failures": "未去模糊的文件"}),
     ("en", {"menus": "&File &View &Process &Help", "open": "&Open…", "open button": "Open",
             "status": "Ready", "run button": "Deblur", "model group": "Model", "ensemble": "Self-ensemble (≈8× slower)",
             "tile auto": "Auto",
             "precision auto": "Auto (fastest)", "batch title": "Batch Deblur", "batch start": "Start",
-            "batch failures": "Failed photo"}),
+            "batch failures": "File not deblurred"}),
 ])
 def test_the_window_speaks_the_chosen_language(qtbot, window_in, language, expected):
     window = window_in(language)

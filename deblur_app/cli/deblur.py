@@ -142,12 +142,11 @@ def run_batch(args) -> int:
         remote = cluster_run(args, job.save, lambda line: _say(bar, line)) if args.cluster else None
         for event in iter_batch(job, load_engine, remote=remote):
             if event.kind == "start":
-                if not event.total:
-                    _error(f"{args.input_dir}: no photos found" + ("" if args.recursive else " (use --recursive for sub-folders)"))
-                    return EXIT_FAILED
-                bar = _progress_bar(event.total)
+                bar = _progress_bar(event.total) if event.total else None
+            elif event.kind == "left_out":
+                _say(bar, f"left out {event.reason}", error=False)
             elif event.kind == "skipped":
-                _advance(bar, f"skipped {event.path}")
+                _advance(bar, f"skipped {event.path}: {event.reason}")
             elif event.kind == "done":
                 _advance(bar, f"{event.path} -> {event.output}")
             elif event.kind == "failed":
@@ -163,7 +162,12 @@ def run_batch(args) -> int:
     finally:
         if bar is not None:
             bar.close()
-    print(f"{summary.done} deblurred, {summary.skipped} skipped, {len(summary.failed)} failed "
+    if not summary.total:
+        _error(f"{args.input_dir}: no photos found" + ("" if args.recursive else " (use --recursive for sub-folders)")
+               + (f"; {len(summary.left_out)} other file(s) left out, see above" if summary.left_out else ""))
+        return EXIT_FAILED
+    left_out = f", {len(summary.left_out)} left out (not photos to deblur, listed above)" if summary.left_out else ""
+    print(f"{summary.done} deblurred, {summary.skipped} skipped, {len(summary.failed)} failed{left_out} "
           f"in {summary.seconds:.1f} s", file=sys.stderr)
     for _source, reason in summary.failed:
         print(f"  failed: {reason}", file=sys.stderr)

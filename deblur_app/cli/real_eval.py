@@ -41,7 +41,8 @@ def evaluate_real_photos(args, engine, description: str) -> int:
         if args.sheet:
             target = sheet_path(path, args.real, args.sheet)
             target.parent.mkdir(parents=True, exist_ok=True)
-            imagefiles.save_image(target, side_by_side(before, after), bit_depth=8, overwrite=True)
+            imagefiles.save_image(target, side_by_side(before, after), bit_depth=8, overwrite=True,
+                                  marker=imagefiles.app_marker())
         change = changes[-1]
         print(f"{name}: blur_effect {change.input_blur_effect:.3f} -> {change.output_blur_effect:.3f} "
               f"(x{change.blur_effect_ratio:.3f}), fine detail x{change.fine_detail_ratio:.2f}", flush=True)

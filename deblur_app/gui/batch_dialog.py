@@ -139,9 +139,10 @@ class BatchDialog(QDialog):
         for widget in (self.file_label, self.file_bar, self.overall_bar, self.eta_label):
             grid.addWidget(widget)
         self.failures = QTreeWidget()
-        self.failures.setHeaderLabels([self.tr("Failed photo"), self.tr("Reason")])
+        self.failures.setHeaderLabels([self.tr("File not deblurred"), self.tr("Reason")])
         self.failures.setRootIsDecorated(False)
-        self.failures.setToolTip(self.tr("Photos that could not be deblurred, with the reason"))
+        self.failures.setToolTip(self.tr("Files that were not deblurred, with the reason: failed photos, and files "
+                                         "left out (other formats, this app's own outputs)"))
         self.failures.setMinimumHeight(90)
         self.failures.setWordWrap(False)
         self.failures.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -318,9 +319,11 @@ class BatchDialog(QDialog):
             self.file_bar.setValue(100)
             if event.kind == "failed":
                 self._add_failure(event.path, event.reason)
+        elif event.kind == "left_out":
+            self._add_failure(event.path, event.reason, icon_name="about")
         self._update_eta()
 
-    def _add_failure(self, path: Path, reason: str) -> None:
+    def _add_failure(self, path: Path, reason: str, icon_name: str = "error") -> None:
         try:
             shown = path.relative_to(Path(self.input_edit.text().strip()).expanduser())
         except ValueError:
@@ -329,7 +332,7 @@ class BatchDialog(QDialog):
         item = QTreeWidgetItem([str(shown), reason])
         item.setToolTip(0, str(path))
         item.setToolTip(1, reason)
-        item.setIcon(0, icon("error"))
+        item.setIcon(0, icon(icon_name))
         self.failures.addTopLevelItem(item)
         # the name column takes what it needs, but leaves the reason at least half of the width
         self.failures.resizeColumnToContents(0)
@@ -358,6 +361,8 @@ class BatchDialog(QDialog):
         else:
             text = self.tr("Finished: {done} deblurred, {skipped} skipped, {failed} failed of {total} in {time}.")
         text = text.format(**counts)
+        if summary.left_out:
+            text += "\n" + self.tr("Left out (not photos to deblur): {count}").format(count=len(summary.left_out))
         if summary.log_path:
             text += "\n" + self.tr("Log: {path}").format(path=summary.log_path)
         self.summary_label.setText(text)

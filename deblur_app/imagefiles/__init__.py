@@ -37,6 +37,7 @@ from .formats import (
     output_format_for,
     output_suffix_for,
 )
+from .provenance import FileFacts, app_marker, file_facts, several_pictures_reason
 from .raw import is_raw, raw_problem
 from .reading import DEFAULT_MAX_PIXELS, LoadedImage, load_image, load_reduced, set_max_megapixels
 from .thumbnails import load_thumbnail
@@ -48,8 +49,11 @@ __all__ = [
     "RAW_EXTENSIONS",
     "SUPPORTED_EXTENSIONS",
     "WRITABLE_EXTENSIONS",
+    "FileFacts",
     "ImageFileError",
     "LoadedImage",
+    "app_marker",
+    "file_facts",
     "heif_available",
     "is_raw",
     "is_same_file",
@@ -64,4 +68,5 @@ __all__ = [
     "remove_orphaned_temporaries",
     "save_image",
     "set_max_megapixels",
+    "several_pictures_reason",
 ]

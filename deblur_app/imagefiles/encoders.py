@@ -8,9 +8,10 @@ import zlib
 from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, TiffImagePlugin, TiffTags
+from PIL import Image, PngImagePlugin, TiffImagePlugin, TiffTags
 
 from .metadata import JpegEncoding, exif_body, exif_subset
+from .provenance import xmp_packet
 
 
 def _pil_image(arr: np.ndarray) -> Image.Image:
@@ -22,10 +23,11 @@ def _pil_image(arr: np.ndarray) -> Image.Image:
 
 
 def encode_pillow(f: BinaryIO, arr: np.ndarray, fmt: str, quality: int,
-                  icc: bytes | None, exif: bytes | None, jpeg: JpegEncoding | None = None) -> None:
-    """``jpeg``: write a JPEG with these tables and subsampling instead of ``quality``."""
+                  icc: bytes | None, exif: bytes | None, jpeg: JpegEncoding | None = None, marker: str = "") -> None:
+    """``jpeg``: write a JPEG with these tables and subsampling instead of ``quality``.
+    ``marker``: the program that made the file, where the format keeps one (provenance.py)."""
     im = _pil_image(arr)
-    kwargs: dict = {}
+    kwargs: dict = _marker_options(fmt, marker) if marker else {}
     if fmt == "JPEG":
         if jpeg is not None:
             subsampling = jpeg.subsampling if jpeg.subsampling is not None else 0
@@ -46,12 +48,24 @@ def encode_pillow(f: BinaryIO, arr: np.ndarray, fmt: str, quality: int,
     im.save(f, format=fmt, **kwargs)
 
 
+def _marker_options(fmt: str, marker: str) -> dict:
+    if fmt == "JPEG":
+        return {"comment": marker.encode()}
+    if fmt == "PNG":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Software", marker)
+        return {"pnginfo": info}
+    if fmt == "WEBP":
+        return {"xmp": xmp_packet(marker)}
+    return {}
+
+
 def _png_chunk(kind: bytes, payload: bytes) -> bytes:
     return (struct.pack(">I", len(payload)) + kind + payload
             + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF))
 
 
-def encode_png16(f: BinaryIO, arr: np.ndarray, icc: bytes | None, exif: bytes | None) -> None:
+def encode_png16(f: BinaryIO, arr: np.ndarray, icc: bytes | None, exif: bytes | None, marker: str = "") -> None:
     """16-bit PNG (gray, gray+alpha, RGB, RGBA) with 'Sub' filtered rows."""
     h, w = arr.shape[:2]
     channels = 1 if arr.ndim == 2 else arr.shape[2]
@@ -62,6 +76,8 @@ def encode_png16(f: BinaryIO, arr: np.ndarray, icc: bytes | None, exif: bytes | 
         f.write(_png_chunk(b"iCCP", b"ICC profile\x00\x00" + zlib.compress(icc)))
     if exif:
         f.write(_png_chunk(b"eXIf", exif_body(exif)))
+    if marker:
+        f.write(_png_chunk(b"tEXt", b"Software\x00" + marker.encode("latin-1", "replace")))
     bpp = channels * 2
     row_bytes = w * bpp
     block = max(1, (4 << 20) // max(1, row_bytes))
@@ -81,7 +97,7 @@ def encode_png16(f: BinaryIO, arr: np.ndarray, icc: bytes | None, exif: bytes | 
 
 
 def encode_tiff(f: BinaryIO, arr: np.ndarray, gray: bool, has_alpha: bool,
-                icc: bytes | None, exif: bytes | None) -> None:
+                icc: bytes | None, exif: bytes | None, marker: str = "") -> None:
     """Baseline little-endian TIFF, 8 or 16 bits per sample, Adobe-deflate with
     horizontal predictor, ICC profile and EXIF (descriptive tags + Exif/GPS IFDs)."""
     if arr.ndim == 2:
@@ -132,6 +148,8 @@ def encode_tiff(f: BinaryIO, arr: np.ndarray, gray: bool, has_alpha: bool,
     put(339, (1,) * channels, short)
     if icc:
         put(34675, icc, undefined)
+    if marker:
+        put(305, marker, TiffTags.ASCII)  # Software: this app, in place of the camera's
     f.write(b"II\x2a\x00" + struct.pack("<I", 8))
     f.write(ifd.tobytes(8))
     for s in strips:

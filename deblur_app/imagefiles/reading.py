@@ -19,6 +19,7 @@ from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 from . import raw as camera_raw
 from . import rawexif
 from .errors import ImageFileError, PathLike, describe_exc
+from .provenance import FileFacts, several_pictures_reason
 from .formats import HEIF_EXTENSIONS, READ_FORMATS, heif_available, looks_like_heif
 from .metadata import (
     JpegEncoding,
@@ -328,6 +329,11 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
         raise ImageFileError(
             p, f"unsupported image format {im.format or 'unknown'} (use JPEG, PNG, TIFF, WebP, BMP or HEIC)"
         )
+
+    several = several_pictures_reason(FileFacts("", 1 if im.format == "MPO" else int(getattr(im, "n_frames", 1) or 1),
+                                                im.format or ""))
+    if several:
+        raise ImageFileError(p, several)
 
     width, height = im.size
     if limit > 0 and width * height > limit:

@@ -181,6 +181,7 @@ def save_image(
     quality: int | None = None,
     overwrite: bool = False,
     format: str | None = None,
+    marker: str = "",
 ) -> Path:
     """Write ``pixels`` (float HxWx3 RGB or HxW gray in [0, 1]; uint8/uint16 accepted)
     to ``path`` atomically and return the path.
@@ -195,6 +196,8 @@ def save_image(
                (the same quality, so about the same size); otherwise 95.
     overwrite: replace an existing file (otherwise ImageFileError).
     format:    "PNG", "JPEG", "TIFF", "WEBP" or "BMP"; default from the extension.
+    marker:    the program that made the file, written where the format keeps one (provenance.py):
+               the app's outputs pass provenance.app_marker() so that no batch deblurs them again.
     """
     dest = Path(os.fspath(path))
     if format is not None:
@@ -266,13 +269,13 @@ def save_image(
 
     if fmt == "TIFF":
         def write(fh: BinaryIO) -> None:
-            encoders.encode_tiff(fh, q, gray, alpha is not None, icc, exif)
+            encoders.encode_tiff(fh, q, gray, alpha is not None, icc, exif, marker)
     elif depth == 16:  # PNG
         def write(fh: BinaryIO) -> None:
-            encoders.encode_png16(fh, q, icc, exif)
+            encoders.encode_png16(fh, q, icc, exif, marker)
     else:
         def write(fh: BinaryIO) -> None:
-            encoders.encode_pillow(fh, q, fmt, quality, icc, exif, keep_jpeg)
+            encoders.encode_pillow(fh, q, fmt, quality, icc, exif, keep_jpeg, marker)
 
     _atomic_write(dest, write, overwrite)
     return dest

@@ -13,7 +13,7 @@ names an output does not import torch before a model is needed.
 
 from __future__ import annotations
 
-from .naming import DEFAULT_NAME, PlannedOutput, batch_pairs, default_output, output_name, plan_outputs, scale_paths
+from .naming import DEFAULT_NAME, BatchCandidates, PlannedOutput, batch_candidates, batch_pairs, default_output, output_name, plan_outputs, scale_paths
 from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, SaveOptions
 
 # names of jobs.run, loaded on first use (see the docstring)

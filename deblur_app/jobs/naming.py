@@ -43,18 +43,80 @@ def scale_paths(output: Path) -> dict[str, Path]:
 
 def batch_pairs(input_dir: Path, output_dir: Path, recursive: bool, template: str = DEFAULT_NAME) -> list[tuple[Path, Path]]:
     """(photo, output) pairs; sub-folders are mirrored; outputs inside the input are never re-read."""
+    return batch_candidates(input_dir, output_dir, recursive, template).pairs
+
+
+@dataclass
+class BatchCandidates:
+    """What a batch (or a scan) of a folder deblurs, and every file it leaves alone with the reason."""
+
+    pairs: list[tuple[Path, Path]]  # (photo, output); sub-folders are mirrored
+    left_out: list[tuple[Path, str]]  # (file, one-line reason naming it)
+
+
+def batch_candidates(input_dir: Path, output_dir: Path, recursive: bool,
+                     template: str = DEFAULT_NAME) -> BatchCandidates:
+    """Every visible file of the folder, either paired with its output or left out with a reason.
+
+    Left out: files that are not photos the app reads (other formats, multi-picture files)
+    and files this app made: by name (the output name of a photo beside it, under this run's
+    template or the default one, with the ½ and ¼ outputs) or by the marker every output
+    carries (imagefiles.provenance). Hidden files (dot files: our temporaries, .DS_Store)
+    and the contents of an output folder inside the input folder are not looked at.
+    """
     input_dir = Path(input_dir)
     pattern = "**/*" if recursive else "*"
     output_resolved = Path(output_dir).resolve()
-    pairs = []
-    for source in sorted(input_dir.glob(pattern)):
-        if not source.is_file() or not imagefiles.is_supported(source):
+    files = []
+    for path in sorted(input_dir.glob(pattern)):
+        if path.name.startswith(".") or not path.is_file():
             continue
-        if output_resolved in source.resolve().parents and output_resolved != input_dir.resolve():
+        if output_resolved in path.resolve().parents and output_resolved != input_dir.resolve():
             continue
-        relative = source.parent.relative_to(input_dir)
-        pairs.append((source, Path(output_dir) / relative / output_name(source, template)))
-    return pairs
+        files.append(path)
+    outputs_beside = _outputs_of_photos(files, template)
+    candidates = BatchCandidates([], [])
+    for path in files:
+        reason = _left_out_reason(path, outputs_beside)
+        if reason:
+            candidates.left_out.append((path, f"{path}: {reason}"))
+        else:
+            relative = path.parent.relative_to(input_dir)
+            candidates.pairs.append((path, Path(output_dir) / relative / output_name(path, template)))
+    return candidates
+
+
+def _outputs_of_photos(files: list[Path], template: str) -> dict[Path, Path]:
+    """Output path -> its photo, for the outputs a save beside each photo would make (the window's and deblur's)."""
+    outputs = {}
+    for photo in files:
+        if not imagefiles.is_supported(photo):
+            continue
+        for name in {template, DEFAULT_NAME}:
+            try:
+                target = photo.with_name(output_name(photo, name))
+            except (KeyError, IndexError, ValueError):
+                continue
+            if target != photo:  # a template such as "{name}" names the photo itself
+                for path in (target, *scale_paths(target).values()):
+                    outputs.setdefault(path, photo)
+    return outputs
+
+
+def _left_out_reason(path: Path, outputs_beside: dict[Path, Path]) -> str:
+    photo = outputs_beside.get(path)
+    if photo is not None and photo != path:
+        return f"an output of this app (the deblurred copy of {photo.name}), not a photo to deblur"
+    facts = imagefiles.file_facts(path) if imagefiles.names_an_image_file(path) else None
+    if facts is not None and facts.marker:
+        return f"an output of this app (made by {facts.marker}), not a photo to deblur"
+    if facts is not None and imagefiles.several_pictures_reason(facts):
+        return imagefiles.several_pictures_reason(facts)
+    if not imagefiles.is_supported(path):
+        if imagefiles.names_an_image_file(path):
+            return f"{path.suffix.lower()} files are not supported (JPEG, PNG, TIFF, WebP, BMP and HEIC are)"
+        return "not an image file"
+    return ""
 
 
 # ----------------------------------------------------------------------------- the output policy

@@ -27,7 +27,7 @@ from ..engine.tiling import FROM_OPTIONS
 from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from .spec import BatchEvent, BatchJob, BatchSummary, SaveOptions
 from ..model.variants import DEFAULT_VARIANT, PRESETS
-from .naming import PlannedOutput, batch_pairs, plan_outputs, scale_paths
+from .naming import PlannedOutput, batch_candidates, plan_outputs, scale_paths
 
 
 class JobError(Exception):
@@ -124,7 +124,8 @@ def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_pat
 
 def _save(path: Path, pixels: np.ndarray, like: imagefiles.LoadedImage, save: SaveOptions) -> Path:
     return imagefiles.save_image(
-        path, pixels, like=like, bit_depth=save.bit_depth, quality=save.quality, overwrite=save.overwrite
+        path, pixels, like=like, bit_depth=save.bit_depth, quality=save.quality, overwrite=save.overwrite,
+        marker=imagefiles.app_marker(),  # a later batch of this folder leaves it alone (naming.batch_candidates)
     )
 
 
@@ -144,7 +145,12 @@ def input_problem(path: Path) -> str:
         return f"{path}: permission denied (cannot read the file)"
     except OSError as error:
         return f"{path}: cannot read the file ({error.strerror or error})"
-    return imagefiles.raw_problem(path)  # a fake or truncated camera RAW file, found in a fraction of a second
+    problem = imagefiles.raw_problem(path)  # a fake or truncated camera RAW file, found in a fraction of a second
+    if problem or imagefiles.is_raw(path):
+        return problem
+    facts = imagefiles.file_facts(path)
+    several = imagefiles.several_pictures_reason(facts) if facts is not None else ""
+    return f"{path}: {several}" if several else ""
 
 
 def prepare_output_folder(folder: Path) -> None:
@@ -211,8 +217,9 @@ def iter_batch(
 ) -> Iterator[BatchEvent]:
     """Deblur a folder photo by photo, yielding what happens; the one batch loop of the app.
 
-    Yields "start" (with the photo count), then for each photo "file" and one of "done",
-    "skipped" or "failed", then "end" with the summary. Progress within a photo goes to
+    Yields "start" (with the photo count), "left_out" for each file of the folder that is no
+    photo to deblur (with the reason: naming.batch_candidates), then for each photo "file" and
+    one of "done", "skipped" or "failed", then "end" with the summary. Progress within a photo goes to
     ``on_progress`` (it happens inside the network run). Nothing slow happens before the
     checks: the output folder is created and tested for writing, and each photo's output is
     planned (naming.plan_outputs: never an input) and its file opened, before
@@ -226,11 +233,15 @@ def iter_batch(
     started = time.monotonic()
     if not Path(job.input_dir).is_dir():
         raise JobError(f"{job.input_dir}: not a folder")
-    pairs = batch_pairs(job.input_dir, job.output_dir, job.recursive, job.template)
+    candidates = batch_candidates(job.input_dir, job.output_dir, job.recursive, job.template)
+    pairs, left_out = candidates.pairs, candidates.left_out
     total = len(pairs)
     yield BatchEvent("start", total=total)
+    for path, reason in left_out:  # every file not deblurred is named, with why (not a photo, our own output...)
+        yield BatchEvent("left_out", path=path, reason=reason)
     if not pairs:
-        yield BatchEvent("end", total=total, summary=BatchSummary(0, 0, 0, [], False, time.monotonic() - started))
+        yield BatchEvent("end", total=total, summary=BatchSummary(0, 0, 0, [], False, time.monotonic() - started,
+                                                                  left_out=left_out))
         return
     prepare_output_folder(job.output_dir)
     plans = plan_outputs(pairs, job.save.save_scales)
@@ -248,7 +259,7 @@ def iter_batch(
         yield BatchEvent("file", index, total, source, target)
         if not plan.refusal and target in plan.existing and job.skip_existing:
             skipped += 1
-            yield BatchEvent("skipped", index, total, source, target, f"{target.name} exists")
+            yield BatchEvent("skipped", index, total, source, target, f"{target.name} already exists")
             continue
         problem = output_problem(plan, job.save.overwrite) or input_problem(source)
         if problem:
@@ -288,7 +299,7 @@ def iter_batch(
             if cancel is not None and cancel.is_set():
                 cancelled = True
                 break
-    summary = BatchSummary(total, done, skipped, failed, cancelled, time.monotonic() - started)
+    summary = BatchSummary(total, done, skipped, failed, cancelled, time.monotonic() - started, left_out=left_out)
     yield BatchEvent("end", total=total, summary=summary)
 
 

@@ -47,11 +47,13 @@ class BatchSummary:
     cancelled: bool
     seconds: float
     log_path: Path | None = None
+    # files of the folder that are no photos to deblur: (file, one-line reason naming it)
+    left_out: list[tuple[Path, str]] = field(default_factory=list)
 
 
 @dataclass
 class BatchEvent:
-    kind: str  # start | file | progress | done | skipped | failed | end
+    kind: str  # start | left_out | file | progress | done | skipped | failed | end
     index: int = 0
     total: int = 0
     path: Path | None = None
@@ -89,7 +91,7 @@ class BatchLog:
     def __call__(self, event: BatchEvent) -> None:
         if event.kind == "start":
             self._header.append(f"{event.total} photo(s)")
-        if event.kind in ("start", "file", "progress"):
+        if event.kind in ("start", "file", "progress", "left_out"):
             return
         if event.kind == "skipped":
             self._write(f"SKIPPED {event.path}: {event.reason}")
@@ -99,6 +101,8 @@ class BatchLog:
             self._write(f"OK {event.path} -> {event.output} ({event.seconds:.1f} s)")
         elif event.kind == "end" and self._handle is not None:
             summary = event.summary
+            for _path, reason in summary.left_out:
+                self._write(f"LEFT OUT {reason}")
             self._write(f"{'CANCELLED: ' if summary.cancelled else ''}{summary.done} deblurred, {summary.skipped} "
                         f"skipped, {len(summary.failed)} failed in {summary.seconds:.1f} s")
 

@@ -203,16 +203,16 @@
         <translation>剩余时间，根据已完成的照片估算</translation>
     </message>
     <message>
-        <source>Failed photo</source>
-        <translation>失败的照片</translation>
-    </message>
-    <message>
         <source>Reason</source>
         <translation>原因</translation>
     </message>
     <message>
-        <source>Photos that could not be deblurred, with the reason</source>
-        <translation>无法去模糊的照片及原因</translation>
+        <source>File not deblurred</source>
+        <translation>未去模糊的文件</translation>
+    </message>
+    <message>
+        <source>Files that were not deblurred, with the reason: failed photos, and files left out (other formats, this app&apos;s own outputs)</source>
+        <translation>未去模糊的文件及原因：失败的照片，以及略过的文件（其他格式、本程序自己的输出）</translation>
     </message>
     <message>
         <source>Start</source>
@@ -309,6 +309,10 @@
     <message>
         <source>Finished: {done} deblurred, {skipped} skipped, {failed} failed of {total} in {time}.</source>
         <translation>已完成：共 {total} 张，{done} 张已去模糊，{skipped} 张跳过，{failed} 张失败，用时 {time}。</translation>
+    </message>
+    <message>
+        <source>Left out (not photos to deblur): {count}</source>
+        <translation>已略过（不是要去模糊的照片）：{count}</translation>
     </message>
     <message>
         <source>Log: {path}</source>
