@@ -245,3 +245,25 @@ def test_temporaries_of_a_writer_killed_mid_write_are_removed(tmp_path):
     assert imagefiles.remove_orphaned_temporaries([target]) == 1
 
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.png.tmp-1234", "other.png"]
+
+
+def test_a_cluster_scan_gives_the_local_scan_rows(local_ray, tmp_path, capsys):
+    from deblur_app.training.blur_labels import disc_kernel
+    from test_blur_score import blurred, scene
+
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    sharp = scene(200, 300, seed=1)
+    imagefiles.save_image(folder / "sharp.png", sharp.astype(np.float32) / 255)
+    imagefiles.save_image(folder / "sub" / "soft.png", blurred(sharp, disc_kernel(5)).astype(np.float32) / 255)
+    (folder / "bad.png").write_bytes(b"not a png")
+    assert main(["scan", str(folder), "--recursive", "--csv", str(tmp_path / "here.csv")]) == 1
+    capsys.readouterr()
+
+    code = main(["scan", str(folder), "--recursive", "--csv", str(tmp_path / "cluster.csv"), "--cluster", "local"])
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert (tmp_path / "cluster.csv").read_text() == (tmp_path / "here.csv").read_text()
+    assert "sharp.png" in (tmp_path / "cluster.csv").read_text() and "bad.png" not in (tmp_path / "cluster.csv").read_text()
+    assert f"unreadable: {folder / 'bad.png'}" in err and "scanning on" in err

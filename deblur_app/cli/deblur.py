@@ -113,7 +113,8 @@ def _clear_line() -> None:
 
 
 def run_batch(args) -> int:
-    problem = validate_options(args) or validate_cluster_options(args) or (args.cluster and ray_missing())
+    problem = (validate_options(args) or validate_cluster_options(args) or (args.cluster and ray_missing())
+               or _blur_filter_problem(args))
     if problem:
         _error(problem)
         return EXIT_USAGE
@@ -128,7 +129,7 @@ def run_batch(args) -> int:
     # existing outputs are skipped unless --overwrite (as in the window); --skip-existing wins over it
     job = BatchJob(args.input_dir, args.output_dir, args.recursive, args.name,
                    skip_existing=args.skip_existing or not args.overwrite, save=_save_options(args),
-                   max_megapixels=args.max_megapixels)
+                   max_megapixels=args.max_megapixels, min_blur=_min_blur(args))
     bar = None
 
     def load_engine():
@@ -172,6 +173,21 @@ def run_batch(args) -> int:
     for _source, reason in summary.failed:
         print(f"  failed: {reason}", file=sys.stderr)
     return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def _blur_filter_problem(args) -> str | None:
+    if args.min_blur is not None and not 0 <= args.min_blur <= 100:
+        return f"--min-blur must be a blur score from 0 to 100, not {args.min_blur:g}"
+    return None
+
+
+def _min_blur(args) -> float | None:
+    """The blur score below which batch skips a photo: --min-blur, or the 'blurred' verdict's threshold."""
+    if args.only_blurred:
+        from ..triage import calibration
+
+        return calibration().blurred_from
+    return args.min_blur
 
 
 def _say(bar, line: str, error: bool = True) -> None:

@@ -13,7 +13,7 @@ from .. import __version__
 from .cluster import add_cluster_options
 from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, add_model_options, error
 
-SUBCOMMANDS = ("deblur", "batch", "info", "weights", "train", "eval", "gui")
+SUBCOMMANDS = ("deblur", "batch", "scan", "info", "weights", "train", "eval", "gui")
 WINDOW_OPTIONS = ("--new-window",)  # `deblur-app --new-window photo.jpg` means the gui command
 # letters, digits and dashes, starting with a letter: a command, not a photo's name or path
 COMMAND_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="skip photos whose output exists (the default; with --overwrite, still skip them)")
     add_model_options(batch)
     add_cluster_options(batch)
+    add_blur_filter_options(batch)
+
+    from .scan import add_scan_parser
+
+    add_scan_parser(commands)
 
     commands.add_parser("info", help="devices, installed weights and versions")
 
@@ -55,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(commands)
     add_eval_parser(commands)
     return parser
+
+
+def add_blur_filter_options(batch: argparse.ArgumentParser) -> None:
+    group = batch.add_argument_group("blur filter", "deblur only the photos a blur scan calls blurred (see scan)")
+    choice = group.add_mutually_exclusive_group()
+    choice.add_argument("--only-blurred", action="store_true",
+                        help="skip photos whose blur score is below the 'blurred' verdict's threshold")
+    choice.add_argument("--min-blur", type=float, metavar="SCORE",
+                        help="skip photos whose blur score (0-100, as scan prints it) is below SCORE")
 
 
 def add_gui_arguments(gui: argparse.ArgumentParser) -> None:
@@ -96,6 +110,10 @@ def main(argv: list[str] | None = None) -> int:
                 error("gui --self-test needs a photo")
                 return EXIT_USAGE
             return open_window(args.photos, self_test=args.self_test, new_window=args.new_window)
+        if args.command == "scan":
+            from .scan import run_scan
+
+            return run_scan(args)
         if args.command == "info":
             from .info import run_info
 

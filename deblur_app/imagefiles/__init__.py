@@ -20,7 +20,7 @@ into files, keeping what a photographer cares about:
 
 Modules: ``formats`` (which extensions and formats), ``metadata`` (EXIF, ICC,
 orientation, JPEG compression), ``reading`` (decode, bomb limit), ``thumbnails``
-(quick previews), ``raw`` and ``rawexif`` (camera RAW), ``encoders`` (Pillow, 16-bit PNG, TIFF) and ``writing`` (checks,
+(quick previews), ``scanning`` (small 8-bit pictures for measuring many photos), ``raw`` and ``rawexif`` (camera RAW), ``encoders`` (Pillow, 16-bit PNG, TIFF) and ``writing`` (checks,
 atomic write).  No torch and no Qt here.
 """
 
@@ -40,6 +40,7 @@ from .formats import (
 from .provenance import FileFacts, app_marker, file_facts, several_pictures_reason
 from .raw import is_raw, raw_problem
 from .reading import DEFAULT_MAX_PIXELS, LoadedImage, load_image, load_reduced, set_max_megapixels
+from .scanning import load_for_measuring
 from .thumbnails import load_thumbnail
 from .writing import DEFAULT_QUALITY, is_same_file, remove_orphaned_temporaries, save_image
 
@@ -59,6 +60,7 @@ __all__ = [
     "is_same_file",
     "is_supported",
     "names_an_image_file",
+    "load_for_measuring",
     "load_image",
     "load_reduced",
     "load_thumbnail",

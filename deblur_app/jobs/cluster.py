@@ -292,6 +292,51 @@ class Cluster:
         imagefiles.remove_orphaned_temporaries(path for plan in plans for path in plan.paths)
 
 
+def _score_rows(batch: dict, max_megapixels: float | None) -> dict:
+    """A Ray Data task of a cluster scan: score the photos of one block (jobs.scan's own step)."""
+    from .scan import score_photo
+
+    scores, verdicts, errors = [], [], []
+    for source in batch["source"]:
+        row, reason = score_photo(Path(str(source)), max_megapixels)
+        scores.append(row.blur_score if row else -1.0)
+        verdicts.append(row.verdict if row else "")
+        errors.append(reason)
+    return {"source": batch["source"], "blur_score": scores, "verdict": verdicts, "error": errors}
+
+
+def scan_on(cluster: "Cluster", paths: list[Path], max_megapixels: float | None = None,
+            concurrency: int | None = None):
+    """Score photos on the cluster's CPUs (one core per task, at most ``concurrency`` at once
+    when given, else as many as the cluster has cores); yields (path, ScanRow or None,
+    failure reason) as blocks finish. The workers read the photos themselves."""
+    if not paths:
+        return
+    import ray
+    import ray.data
+
+    from .scan import ScanRow
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    context.enable_auto_log_stats = False
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
+    rows = [{"source": os.path.abspath(path)} for path in paths]
+    given = {os.path.abspath(path): Path(path) for path in paths}
+    blocks = max(1, min(len(rows), 8 * max(1, cluster.pool.workers)))
+    scored = ray.data.from_items(rows, override_num_blocks=blocks).map_batches(
+        _score_rows, batch_size=16, num_cpus=1, fn_kwargs=dict(max_megapixels=max_megapixels),
+        **({"concurrency": concurrency} if concurrency else {}))
+    try:
+        for batch in scored.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
+            for source, score, verdict, error in zip(batch["source"], batch["blur_score"], batch["verdict"], batch["error"]):
+                path = given[str(source)]
+                yield (path, None, str(error)) if error else (path, ScanRow(path, float(score), str(verdict)), "")
+    except ray.exceptions.RayError as error:
+        raise ClusterError(f"the cluster scan stopped: {_first_line(error)}") from None
+
+
 class AttemptLedger:
     """How many times each photo was started, across all workers (a Ray actor)."""
 

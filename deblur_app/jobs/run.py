@@ -266,6 +266,11 @@ def iter_batch(
             failed.append((source, problem))
             yield BatchEvent("failed", index, total, source, target, problem)
             continue
+        sharp_enough = _sharp_enough(source, job)
+        if sharp_enough:
+            skipped += 1
+            yield BatchEvent("skipped", index, total, source, target, sharp_enough)
+            continue
         if remote is not None:
             for_remote.append((index, plan))
             continue
@@ -301,6 +306,19 @@ def iter_batch(
                 break
     summary = BatchSummary(total, done, skipped, failed, cancelled, time.monotonic() - started, left_out=left_out)
     yield BatchEvent("end", total=total, summary=summary)
+
+
+def _sharp_enough(source: Path, job: BatchJob) -> str:
+    """Why the photo is skipped by the job's blur filter ('' to deblur it). A photo the scan
+    cannot read is deblurred, so that the deblurring names the problem."""
+    if job.min_blur is None:
+        return ""
+    from .scan import blur_of
+
+    score = blur_of(source, job.max_megapixels)
+    if score is None or score >= job.min_blur:
+        return ""
+    return f"sharp enough (blur score {score:.1f} < {job.min_blur:g})"
 
 
 def _photo_progress(on_progress, index: int, total: int, source: Path) -> ProgressCallback | None:

@@ -36,6 +36,7 @@ class BatchJob:
     max_megapixels: float | None = None
     tile: int | None | object = FROM_OPTIONS  # None: auto, 0: whole image, N: N-pixel tiles
     ensemble: bool | None = None  # None: as the engine's options say
+    min_blur: float | None = None  # skip photos whose blur score (jobs.scan) is lower; None: deblur all
 
 
 @dataclass

@@ -1,0 +1,182 @@
+"""deblur-app scan DIR: every photo's blur score and verdict, as CSV (and JSON), with a summary.
+
+The CSV contract: a header ``path,blur_score,verdict``, one row per photo that could be
+read; ``blur_score`` from 0 to 100 (higher = blurrier), ``verdict`` one of ``sharp``,
+``slightly blurred``, ``blurred``. Photos that cannot be read get no row and are named in
+the summary with the reason; the exit code is batch's (1 when any failed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from .cluster import add_cluster_options, ray_missing, validate_cluster_options
+from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+
+
+def add_scan_parser(commands) -> None:
+    scan = commands.add_parser("scan", help="score how blurred every photo of a folder is (no model needed)")
+    scan.add_argument("input_dir", type=Path, metavar="DIR")
+    scan.add_argument("--recursive", action="store_true", help="include sub-folders")
+    scan.add_argument("--csv", type=Path, metavar="FILE", help="write the rows to FILE (default: print them)")
+    scan.add_argument("--json", type=Path, metavar="FILE", help="also write rows, failures and counts as JSON")
+    scan.add_argument("--sort", action="store_true", help="blurriest first (default: by path)")
+    scan.add_argument("--processes", type=int, metavar="N", help="local worker processes (default: one per core)")
+    scan.add_argument("--max-megapixels", type=float, default=None, metavar="MP",
+                      help="refuse larger photos (decompression-bomb guard; default 200)")
+    add_cluster_options(scan)
+
+
+def _usage_problem(args) -> str | None:
+    if args.gpus_per_worker:
+        return "scan runs on CPUs: --gpus-per-worker does not apply"
+    problem = validate_cluster_options(args) or (args.cluster and ray_missing())
+    if problem:
+        return problem
+    if args.processes is not None and args.processes < 1:
+        return f"--processes must be 1 or more, not {args.processes}"
+    if not args.input_dir.is_dir():
+        return f"{args.input_dir}: not a folder"
+    for option, target in (("--csv", args.csv), ("--json", args.json)):
+        if target is not None and (target.is_dir() or _names_a_photo(target, args.input_dir)):
+            return f"{option} {target}: would write over {'a folder' if target.is_dir() else 'a photo'}; name a new file"
+    return None
+
+
+def _names_a_photo(target: Path, folder: Path) -> bool:
+    """Originals are sacred: a report never replaces a photo (whatever link points at it)."""
+    from ..imagefiles import is_same_file, is_supported
+
+    return target.exists() and (is_supported(target) or any(is_same_file(target, p) for p in folder.iterdir()))
+
+
+def run_scan(args) -> int:
+    problem = _usage_problem(args)
+    if problem:
+        error(problem)
+        return EXIT_USAGE
+    from ..jobs.scan import ScanJob, iter_scan
+
+    job = ScanJob(args.input_dir, args.recursive, args.max_megapixels, args.processes)
+    rows, summary, bar = [], None, None
+    try:
+        with _remote(args) as remote:
+            for event in iter_scan(job, remote=remote):
+                if event.kind == "start":
+                    bar = _progress_bar(event.total)
+                elif event.kind == "scored":
+                    rows.append(event.row)
+                    _advance(bar)
+                elif event.kind == "failed":
+                    _advance(bar, f"FAILED {event.reason}")
+                elif event.kind == "end":
+                    summary = event.summary
+    except Exception as problem:  # the cluster could not start or went away
+        error(" ".join(str(problem).split()))
+        return EXIT_FAILED
+    finally:
+        if bar is not None:
+            bar.close()
+    rows.sort(key=(lambda r: (-r.blur_score, str(r.path))) if args.sort else (lambda r: str(r.path)))
+    _write_reports(args, rows, summary)
+    _print_summary(args, summary)
+    if summary.total == 0:
+        return EXIT_FAILED
+    return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+class _remote:
+    """The cluster's scan for --cluster (connected on entry, closed on exit), else None."""
+
+    def __init__(self, args) -> None:
+        self.args, self.cluster = args, None
+
+    def __enter__(self):
+        if not self.args.cluster:
+            return None
+        from ..jobs import cluster
+
+        self.cluster = cluster.Cluster(self.args.cluster, self.args.workers, 0)
+        print(f"scanning on {self.cluster.describe()}", file=sys.stderr)
+        cluster.check_shared_folders(self.args.input_dir, self.args.input_dir, self.args.input_dir)
+        return lambda paths: cluster.scan_on(self.cluster, paths, self.args.max_megapixels, self.args.workers)
+
+    def __exit__(self, *exc) -> None:
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def csv_text(rows) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["path", "blur_score", "verdict"])
+    for row in rows:
+        writer.writerow([str(row.path), f"{row.blur_score:.1f}", row.verdict])
+    return out.getvalue()
+
+
+def _write_reports(args, rows, summary) -> None:
+    text = csv_text(rows)
+    if args.csv is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomically(args.csv, text)
+    if args.json is not None:
+        _write_atomically(args.json, json.dumps({
+            "photos": [{"path": str(r.path), "blur_score": r.blur_score, "verdict": r.verdict} for r in rows],
+            "failed": [{"path": str(path), "reason": reason} for path, reason in summary.failed],
+            "ignored": [str(path) for path in summary.ignored],
+            "counts": summary.counts,
+        }, indent=1, ensure_ascii=False) + "\n")
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    """A hidden temporary beside the target, then a rename: an interrupted scan leaves no half report."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _print_summary(args, summary) -> None:
+    if summary.total == 0:
+        error(f"{args.input_dir}: no photos found" + ("" if args.recursive else " (use --recursive for sub-folders)"))
+    counts = ", ".join(f"{count} {verdict}" for verdict, count in summary.counts.items())
+    print(f"{summary.total} photo(s) scanned in {summary.seconds:.1f} s: {counts}, {len(summary.failed)} unreadable",
+          file=sys.stderr)
+    for _path, reason in summary.failed:
+        print(f"  unreadable: {reason}", file=sys.stderr)
+    if summary.ignored:
+        print(f"  {len(summary.ignored)} other file(s) are not photos and were not scored: "
+              + ", ".join(str(p) for p in summary.ignored[:10]) + (" ..." if len(summary.ignored) > 10 else ""),
+              file=sys.stderr)
+
+
+def _progress_bar(total: int):
+    if not sys.stderr.isatty() or not total:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="photo", file=sys.stderr)  # done/total, rate and ETA
+
+
+def _advance(bar, line: str = "") -> None:
+    if bar is None:
+        if line:
+            print(line, file=sys.stderr, flush=True)
+        return
+    if line:
+        bar.write(line, file=sys.stderr)
+    bar.update(1)

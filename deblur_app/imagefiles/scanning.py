@@ -1,0 +1,87 @@
+"""Reading many photos fast for a measurement (a folder's blur scan): small, 8-bit, upright.
+
+A JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (Pillow's draft mode, DCT scaling):
+the smallest scale still at least ``max_side`` on its long side, then area-downscaled to
+it. For a 12 MP photo and 768 px that is a 1000x750 decode, several times cheaper than
+the full one. Other photos go through :func:`reading.load_reduced` (a camera RAW is
+developed at half size from its sensor data; PNG, TIFF, WebP, HEIC are fully decoded).
+
+Every problem is an :class:`ImageFileError` naming the file and the reason, raised before
+the slow work where it can be (empty, not an image, over the megapixel limit); a truncated
+JPEG fails instead of giving a grey bottom half.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from . import raw as camera_raw
+from . import reading
+from .errors import ImageFileError, PathLike
+from .metadata import apply_orientation, orientation_of
+
+__all__ = ["load_for_measuring"]
+
+
+def _open_jpeg(p: Path, data: bytes, limit: int) -> Image.Image | None:
+    """The opened JPEG, or None when the file is some other format."""
+    try:
+        im = reading._pil_guarded(p, limit, lambda: Image.open(io.BytesIO(data)))
+    except ImageFileError:
+        raise
+    except UnidentifiedImageError:
+        return None  # let load_reduced say what it is
+    except Exception as exc:
+        raise reading._decode_error(p, exc) from None
+    if im.format != "JPEG":
+        return None
+    width, height = im.size
+    if limit > 0 and width * height > limit:
+        raise reading._bomb_error(p, width * height, limit)
+    return im
+
+
+def _decode_draft(p: Path, im: Image.Image, max_side: int, limit: int) -> np.ndarray:
+    width, height = im.size
+    scale = min(1.0, max_side / max(width, height))
+    im.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
+    try:
+        reading._pil_guarded(p, limit, im.load)
+        rgb = np.asarray(im.convert("RGB"))
+    except ImageFileError:
+        raise
+    except Exception as exc:
+        raise reading._decode_error(p, exc) from None
+    return rgb
+
+
+def _fit(pixels: np.ndarray, max_side: int) -> np.ndarray:
+    height, width = pixels.shape[:2]
+    if max(height, width) > max_side:
+        scale = max_side / max(height, width)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(pixels)
+
+
+def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int | None = None) -> np.ndarray:
+    """An upright HxWx3 uint8 sRGB picture of the photo, at most ``max_side`` px on its long
+    side (a smaller photo keeps its size). Raises ImageFileError like load_image."""
+    p = Path(os.fspath(path))
+    limit = reading.MAX_PIXELS if max_pixels is None else int(max_pixels)
+    data = reading._read_bytes(p)
+    im = None
+    if not (camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data)):
+        im = _open_jpeg(p, data, limit)
+    if im is None:
+        pixels = reading.load_reduced(p, max_side, max_pixels=limit)
+        return np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
+    orientation = orientation_of(im)
+    rgb = _decode_draft(p, im, max_side, limit)
+    return _fit(np.ascontiguousarray(apply_orientation(rgb, orientation)), max_side)

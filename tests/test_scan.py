@@ -1,0 +1,168 @@
+"""Blur scan: fast reduced decode, the scan loop, `deblur-app scan` and `batch --only-blurred`."""
+
+import csv
+import io
+import json
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from deblur_app import imagefiles
+from deblur_app.cli.main import main
+from deblur_app.jobs.scan import ScanJob, iter_scan, score_photo
+from deblur_app.jobs.spec import BatchJob
+from deblur_app.jobs import run as jobs
+from deblur_app.training.blur_labels import disc_kernel
+from deblur_app.triage import assess, calibration
+
+from test_batch import CopyEngine
+from test_blur_score import blurred, horizontal_shake, scene
+
+
+def write_jpeg(path: Path, rgb: np.ndarray, orientation: int = 1, quality: int = 92) -> Path:
+    image = Image.fromarray(rgb)
+    exif = Image.Exif()
+    if orientation != 1:
+        exif[0x0112] = orientation
+    image.save(path, quality=quality, exif=exif.tobytes())
+    return path
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """A folder: a sharp and two blurred photos, a bad JPEG, a truncated one, a sub-folder, a text file."""
+    folder = tmp_path_factory.mktemp("scan")
+    sharp = scene(600, 900, seed=11)
+    write_jpeg(folder / "sharp.jpg", sharp)
+    write_jpeg(folder / "defocused.jpg", blurred(sharp, disc_kernel(5)))
+    (folder / "sub").mkdir()
+    imagefiles.save_image(folder / "sub" / "shaken.png", blurred(sharp, horizontal_shake(17)).astype(np.float32) / 255)
+    (folder / "fake.jpg").write_text("not a photo")
+    data = (folder / "sharp.jpg").read_bytes()
+    (folder / "truncated.jpg").write_bytes(data[: len(data) // 2])
+    (folder / "notes.txt").write_text("a note")
+    return folder
+
+
+def test_a_large_jpeg_is_decoded_reduced_upright_and_scores_like_its_full_decode(tmp_path):
+    sharp = cv2.resize(scene(600, 800, seed=2), (3200, 2400), interpolation=cv2.INTER_LANCZOS4)
+    photo = blurred(sharp, disc_kernel(9))
+    path = write_jpeg(tmp_path / "big.jpg", photo)
+    small = imagefiles.load_for_measuring(path)
+    assert small.shape == (576, 768, 3) and small.dtype == np.uint8
+    full = imagefiles.load_image(path).pixels
+    # libjpeg's DCT scaling is a slightly different low-pass from an area downscale: 5 % apart at most
+    reduced, reference = assess(small), assess(full)
+    assert abs(reduced.edge_width - reference.edge_width) <= 0.05 * reference.edge_width
+    assert reduced.verdict == reference.verdict
+    turned = imagefiles.load_for_measuring(write_jpeg(tmp_path / "turned.jpg", photo, orientation=6))
+    assert turned.shape == (768, 576, 3)  # EXIF orientation applied
+    np.testing.assert_allclose(turned.astype(float), np.rot90(small, -1).astype(float), atol=6)
+
+
+def test_a_small_photo_keeps_its_size_and_16_bit_png_reads(tmp_path):
+    pixels = scene(120, 200, seed=3).astype(np.float32) / 255
+    imagefiles.save_image(tmp_path / "deep.png", pixels, bit_depth=16)
+    read = imagefiles.load_for_measuring(tmp_path / "deep.png")
+    assert read.shape == (120, 200, 3) and read.dtype == np.uint8
+    assert np.abs(read.astype(int) - np.rint(pixels * 255).astype(int)).max() <= 1
+
+
+@pytest.mark.parametrize("name,reason", [("fake.jpg", "not an image file"), ("truncated.jpg", "truncated")])
+def test_unreadable_photos_fail_with_one_line_naming_them(photos, name, reason):
+    row, problem = score_photo(photos / name)
+    assert row is None and problem.startswith(str(photos / name)) and reason in problem and "\n" not in problem
+
+
+def test_a_photo_over_the_megapixel_limit_is_refused_before_decoding(photos):
+    row, problem = score_photo(photos / "sharp.jpg", max_megapixels=0.1)
+    assert row is None and "megapixels exceeds the limit" in problem
+
+
+def test_the_scan_scores_every_photo_and_names_the_rest(photos):
+    events = list(iter_scan(ScanJob(photos, recursive=True, workers=2)))
+    assert events[0].kind == "start" and events[0].total == 5
+    rows = {e.path.name: e.row for e in events if e.kind == "scored"}
+    assert rows["sharp.jpg"].verdict == "sharp"
+    assert rows["defocused.jpg"].verdict == "blurred" and rows["shaken.png"].verdict == "blurred"
+    summary = events[-1].summary
+    assert summary.counts == {"sharp": 1, "slightly blurred": 0, "blurred": 2}
+    assert sorted(p.name for p, _ in summary.failed) == ["fake.jpg", "truncated.jpg"]
+    assert [p.name for p in summary.ignored] == ["notes.txt"]
+    assert not summary.cancelled
+
+
+def test_a_cancelled_scan_stops_and_says_so(tmp_path):
+    for index in range(40):
+        write_jpeg(tmp_path / f"p{index:02}.jpg", scene(60, 80, seed=index, shapes=8))
+    cancel = threading.Event()
+    seen = 0
+    for event in iter_scan(ScanJob(tmp_path, workers=1), cancel=cancel):
+        if event.kind == "scored":
+            seen += 1
+            cancel.set()
+        summary = event.summary
+    assert summary.cancelled and seen < 40
+
+
+def scan(*args: str) -> int:
+    return main(["scan", *args])
+
+
+def test_scan_prints_the_csv_contract_and_a_summary(photos, capsys):
+    code = scan(str(photos), "--recursive", "--sort", "--processes", "1")
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 1  # two photos could not be read, as batch
+    assert list(rows[0]) == ["path", "blur_score", "verdict"]
+    assert [Path(r["path"]).name for r in rows][-1] == "sharp.jpg"  # blurriest first
+    scores = [float(r["blur_score"]) for r in rows]
+    assert scores == sorted(scores, reverse=True) and all(0 <= s <= 100 for s in scores)
+    assert "5 photo(s) scanned" in err and "1 sharp, 0 slightly blurred, 2 blurred, 2 unreadable" in err
+    assert f"unreadable: {photos / 'truncated.jpg'}: file is truncated" in err
+    assert "notes.txt" in err and "Traceback" not in err
+
+
+def test_scan_writes_csv_and_json_files(photos, tmp_path, capsys):
+    report, data = tmp_path / "out" / "blur.csv", tmp_path / "blur.json"
+    scan(str(photos), "--csv", str(report), "--json", str(data))
+    rows = list(csv.DictReader(report.open()))
+    assert {Path(r["path"]).name for r in rows} == {"sharp.jpg", "defocused.jpg"}  # not recursive
+    written = json.loads(data.read_text())
+    assert {Path(p["path"]).name for p in written["photos"]} == {"sharp.jpg", "defocused.jpg"}
+    assert len(written["failed"]) == 2 and written["counts"]["blurred"] == 1
+    assert not [p for p in report.parent.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+def test_scan_never_writes_over_a_photo(photos, capsys):
+    before = (photos / "sharp.jpg").read_bytes()
+    assert scan(str(photos), "--csv", str(photos / "sharp.jpg")) == 2
+    assert "would write over a photo" in capsys.readouterr().err
+    assert (photos / "sharp.jpg").read_bytes() == before
+
+
+def test_scan_usage_errors_and_an_empty_folder(tmp_path, capsys):
+    assert scan(str(tmp_path / "missing")) == 2
+    assert "not a folder" in capsys.readouterr().err
+    assert scan(str(tmp_path)) == 1
+    assert "no photos found" in capsys.readouterr().err
+
+
+def test_batch_with_a_blur_filter_deblurs_only_the_blurred(photos, tmp_path):
+    engine = CopyEngine()
+    job = BatchJob(photos, tmp_path / "out", recursive=True, min_blur=calibration().blurred_from)
+    events = list(jobs.iter_batch(job, lambda: engine))
+    skipped = {e.path.name: e.reason for e in events if e.kind == "skipped"}
+    done = {e.path.name for e in events if e.kind == "done"}
+    assert "sharp.jpg" in skipped and skipped["sharp.jpg"].startswith("sharp enough (blur score")
+    assert done == {"defocused.jpg", "shaken.png"}
+    assert engine.runs == 2
+
+
+def test_batch_blur_filter_options_are_checked(photos, tmp_path, capsys):
+    assert main(["batch", str(photos), str(tmp_path / "o"), "--min-blur", "120"]) == 2
+    assert "--min-blur must be a blur score from 0 to 100" in capsys.readouterr().err
