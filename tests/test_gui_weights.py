@@ -100,11 +100,13 @@ def test_starter_note_once_dialog_lists_and_a_drop_installs(qtbot, window, user_
         assert drop(window, [plus])
     assert finished.args == [True] and not errors
     assert (user_folder / "MIMO-UNetPlus.pkl").read_bytes() == plus.read_bytes()
-    assert [p.name for p in user_folder.iterdir()] == ["MIMO-UNetPlus.pkl"]  # nothing else left behind
+    # nothing else left behind but the record of how it arrived (weights/origin.py)
+    assert sorted(p.name for p in user_folder.iterdir()) == ["MIMO-UNetPlus.pkl", "MIMO-UNetPlus.pkl.origin.json"]
     listed = {r.path.name: r for r in dialog.installed_rows()}
-    assert listed["MIMO-UNetPlus.pkl"].provenance == "published" and listed["MIMO-UNetPlus.pkl"].in_use
+    # installed from a file: "yours", whatever its name says
+    assert listed["MIMO-UNetPlus.pkl"].provenance == "user" and listed["MIMO-UNetPlus.pkl"].in_use
     qtbot.waitUntil(lambda: model_selectable(window, "mimo-unet+"), timeout=WAIT)
-    assert window.engine.info.weights["mimo-unet+"].kind == "published"
+    assert window.engine.info.weights["mimo-unet+"].kind == "user"
 
     # installing it again asks before replacing: "no" keeps the installed file untouched
     asked = []
@@ -120,7 +122,7 @@ def test_starter_note_once_dialog_lists_and_a_drop_installs(qtbot, window, user_
     with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
         dialog.install([bogus])
     assert finished.args == [False] and len(errors) == 1 and "web page" in errors[0][1]
-    assert [p.name for p in user_folder.iterdir()] == ["MIMO-UNetPlus.pkl"]
+    assert sorted(p.name for p in user_folder.iterdir()) == ["MIMO-UNetPlus.pkl", "MIMO-UNetPlus.pkl.origin.json"]
 
     # removal updates the list and the window
     dialog.table.setCurrentItem(next(dialog.table.topLevelItem(i) for i in range(dialog.table.topLevelItemCount())
@@ -150,7 +152,12 @@ def test_dialog_downloads_with_progress_cancel_and_the_new_weights_are_used(qtbo
         dialog.download("mimo-unet", source=f"{url}/gui.pkl")
     assert finished.args == [True]
     assert (user_folder / "MIMO-UNet.pkl").read_bytes() == data
-    qtbot.waitUntil(lambda: window.engine.info.weights["mimo-unet"].kind == "published", timeout=WAIT)
+    # a mirror's copy: not the authors' release, so not "the paper's weights"
+    qtbot.waitUntil(lambda: window.engine.info.weights["mimo-unet"].path == user_folder / "MIMO-UNet.pkl",
+                    timeout=WAIT)
     info = window.engine.info
-    assert "published: the paper&#x27;s weights: the authors&#x27; release for research use, trained on GoPro" in about_html(info, None)
+    assert info.weights["mimo-unet"].kind == "user"
+    assert (f"user: installed by you; downloaded from {url}/gui.pkl, not from the authors&#x27; release"
+            in about_html(info, None))
+    assert "the paper&#x27;s weights" not in about_html(info, None)
     assert "Get the paper's weights" not in window.panel.weights_label.text()

@@ -21,7 +21,9 @@ from conftest import Route, checkpoint_bytes, conformance_state_dict
 from deblur_app import imagefiles
 from deblur_app.weights import store as weightstore
 from deblur_app.cli.main import main
+from deblur_app.model.variants import VARIANTS
 from deblur_app.resources import bundled_weights_dir
+from deblur_app.weights.catalog import classify, describe, find_weights
 
 DRIVE_LINK = "https://drive.google.com/file/d/1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx/view"
 
@@ -64,7 +66,8 @@ def user_folder(tmp_path, monkeypatch) -> Path:
 
 
 def leftovers(folder: Path) -> list[Path]:
-    return sorted(folder.rglob("*")) if folder.exists() else []
+    """Every file in the folder but the records of how installed files arrived (weights/origin.py)."""
+    return sorted(p for p in folder.rglob("*") if not p.name.endswith(".origin.json")) if folder.exists() else []
 
 
 # ----------------------------------------------------------------------------- download
@@ -80,7 +83,10 @@ def test_download_verifies_installs_and_deblur_then_uses_it(server, unet_bytes, 
     assert leftovers(user_folder) == [installed]  # the staging folder is gone
     assert seen[-1] == (len(unet_bytes), len(unet_bytes)) and len(seen) > 1
     listed = {w.path: w for w in weightstore.installed()}
-    assert listed[installed].provenance == "published" and listed[installed].in_use
+    # from a mirror: its name says MIMO-UNet.pkl, but only the authors' own release is "published"
+    assert listed[installed].provenance == "user" and listed[installed].in_use
+    assert describe(classify(installed, VARIANTS["mimo-unet"])) == (
+        f"user: installed by you; downloaded from {url}/MIMO-UNet.pkl, not from the authors' release")
     starter = bundled_weights_dir() / "mimo-unet.safetensors"
     if starter.exists():  # the shipped starter weights are still there, just no longer used
         assert not listed[starter].in_use and listed[starter].provenance == "starter"
@@ -211,7 +217,7 @@ def test_install_from_file_detects_the_variant_and_keeps_the_format(plus_bytes, 
     published.parent.mkdir()
     published.write_bytes(unet_bytes)
     weights = weightstore.install_file(published)
-    assert weights.variant == "mimo-unet" and weights.provenance == "published"
+    assert weights.variant == "mimo-unet" and weights.provenance == "user"  # its name proves nothing
     assert weights.path == user_folder / "MIMO-UNet.pkl"
     assert sorted(p.name for p in leftovers(user_folder)) == ["MIMO-UNet.pkl", "mimo-unet-plus.user.pth"]
 
@@ -278,14 +284,74 @@ def test_cli_install_list_and_remove(unet_bytes, user_folder, tmp_path, capsys):
     assert main(["weights", "list"]) == 0
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if "MIMO-UNet.pkl" in line)
-    assert "* used" in line and "published" in line and hashlib.sha256(unet_bytes).hexdigest() in line
+    assert "* used" in line and " user " in line and hashlib.sha256(unet_bytes).hexdigest() in line
     assert "MIMO-UNet+: not installed" in out and str(user_folder) in out
     assert main(["info"]) == 0
-    assert f"{user_folder / 'MIMO-UNet.pkl'} — published: the paper's weights" in capsys.readouterr().out
+    assert (f"{user_folder / 'MIMO-UNet.pkl'} — user: installed by you; installed from {source}"
+            in capsys.readouterr().out)
     if (bundled_weights_dir() / "mimo-unet.safetensors").exists():
         assert main(["weights", "remove", "mimo-unet.safetensors"]) == 1
         assert "ships with the app" in capsys.readouterr().err
     assert main(["weights", "remove", "mimo-unet"]) == 0
     assert not (user_folder / "MIMO-UNet.pkl").exists()
+    assert list(user_folder.iterdir()) == []  # its record of origin went with it
     assert main(["weights", "remove", "MIMO-UNet.pkl"]) == 1
     assert "no such installed weights" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- provenance (issue 22 item 4)
+
+
+@pytest.fixture
+def from_authors_drive(monkeypatch):
+    """Google Drive is unreachable here: the authors' file ids are served by a stand-in for the fetch."""
+    served = {}
+
+    def fetch(variant_key, source, staging, folder, progress, cancel):
+        assert source is None  # only the authors' own release goes this way
+        target = staging / "download"
+        target.write_bytes(served[weightstore.PUBLISHED_DRIVE_IDS[variant_key]])
+        return target
+
+    monkeypatch.setattr(weightstore, "_fetch", fetch)
+    return served
+
+
+def test_only_a_download_from_the_authors_release_is_published(from_authors_drive, unet_bytes, user_folder,
+                                                               capsys):
+    from_authors_drive[weightstore.PUBLISHED_DRIVE_IDS["mimo-unet"]] = unet_bytes
+    assert main(["weights", "download", "mimo-unet"]) == 0
+    capsys.readouterr()
+    installed = user_folder / "MIMO-UNet.pkl"
+    assert find_weights("mimo-unet").kind == "published"
+    assert main(["info"]) == 0
+    assert f"{installed} — published: the paper's weights: downloaded from the authors' release" in \
+        capsys.readouterr().out
+    record = (user_folder / "MIMO-UNet.pkl.origin.json").read_text()
+    assert '"how": "authors"' in record and hashlib.sha256(unet_bytes).hexdigest() in record
+
+
+def test_a_file_copied_over_the_authors_download_is_no_longer_published(from_authors_drive, unet_bytes,
+                                                                        user_folder, tmp_path):
+    from_authors_drive[weightstore.PUBLISHED_DRIVE_IDS["mimo-unet"]] = unet_bytes
+    installed = weightstore.download("mimo-unet")
+    assert find_weights("mimo-unet").kind == "published"
+    state = conformance_state_dict("mimo-unet")
+    for tensor in state.values():
+        tensor.mul_(0.5)  # other weights of the same network: a file of the same size
+    buffer = io.BytesIO()
+    torch.save({"model": state}, buffer)
+    assert len(buffer.getvalue()) == len(unet_bytes)
+    time.sleep(0.01)
+    installed.write_bytes(buffer.getvalue())
+    assert find_weights("mimo-unet").kind == "user"
+    assert describe(find_weights("mimo-unet")) == "user: installed by you"
+
+
+def test_a_published_name_without_a_record_is_installed_by_you(unet_bytes, user_folder, tmp_path):
+    user_folder.mkdir(parents=True, exist_ok=True)
+    (user_folder / "MIMO-UNet.pkl").write_bytes(unet_bytes)  # put there by hand
+    assert find_weights("mimo-unet").kind == "user"
+    elsewhere = tmp_path / "MIMO-UNet.pkl"
+    elsewhere.write_bytes(unet_bytes)
+    assert classify(elsewhere, VARIANTS["mimo-unet"]).kind == "user"  # --weights ~/Downloads/MIMO-UNet.pkl

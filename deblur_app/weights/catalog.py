@@ -3,13 +3,15 @@
 Each variant's weights are looked for under fixed names in the weights folders
 (the app's own ``weights/`` and the user weights folder, see ``resources``):
 
-- ``published``: the paper's release under its published name (``MIMO-UNet.pkl``);
-- ``user``: files the user installed (``mimo-unet.user.pth`` ...) or trained
+- the paper's published name (``MIMO-UNet.pkl``);
+- files the user installed (``mimo-unet.user.pth`` ...) or trained
   (``mimo-unet.safetensors`` outside the app's folder);
-- ``starter``: the weights this project ships in its own ``weights/`` folder.
+- the weights this project ships in its own ``weights/`` folder.
 
-The first of these that exists is used: the paper's weights beat anything
-else, and the weak starter weights are the last resort.
+The first of these that exists is used, in that order. What a file is called is another
+matter: ``published`` (the paper's weights) only when the weights manager downloaded it from
+the authors' release (weights/origin.py: never from the name), ``starter`` for the shipped
+file, ``user`` ("installed by you") for everything else.
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from pathlib import Path
 
 from ..model.variants import VARIANTS, Variant
 from ..resources import bundled_weights_dir, weights_search_dirs
+from .origin import from_the_authors, origin_note
 
 # the formats a weights file may have (a zip holding one is accepted on install)
 WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt", ".pkl")
 PROVENANCES = ("published", "user", "starter")  # also the order of preference
 PROVENANCE_TEXT = {
-    "published": "the paper's weights: the authors' release for research use, trained on GoPro",
+    "published": "the paper's weights: downloaded from the authors' release (research use, trained on GoPro)",
     "user": "installed by you",
     "starter": "this project's starter weights: weak on real photos (see weights/README.md)",
 }
@@ -58,8 +61,15 @@ def candidate_files(variant: Variant) -> list[WeightsFile]:
 
 
 def installed_files(variant_key: str) -> list[WeightsFile]:
-    """The variant's weights files present, the one in use first."""
-    return [c for c in candidate_files(VARIANTS[variant_key]) if c.path.is_file()]
+    """The variant's weights files present, the one in use first, each called what its arrival proves."""
+    return [_proven(c) for c in candidate_files(VARIANTS[variant_key]) if c.path.is_file()]
+
+
+def _proven(candidate: WeightsFile) -> WeightsFile:
+    """A file under the published name is the paper's only if it was downloaded from the authors' release."""
+    if candidate.kind == "published" and not from_the_authors(candidate.path):
+        return WeightsFile(candidate.variant, candidate.path, "user")
+    return candidate
 
 
 def find_weights(variant_key: str) -> WeightsFile:
@@ -74,9 +84,8 @@ def classify(path: Path, variant: Variant) -> WeightsFile:
     path = Path(path)
     for candidate in candidate_files(variant):
         if candidate.path == path:
-            return candidate
-    kind = "published" if path.name == variant.published_file else "user"
-    return WeightsFile(variant, path, kind)
+            return _proven(candidate)
+    return WeightsFile(variant, path, "user")  # e.g. --weights ~/Downloads/MIMO-UNet.pkl: its name proves nothing
 
 
 def missing_weights_message(variant: Variant) -> str:
@@ -103,6 +112,8 @@ def describe(weights: WeightsFile) -> str:
     text = f"{weights.kind}: {PROVENANCE_TEXT[weights.kind]}"
     if weights.kind == "published":
         return text
+    note = origin_note(weights.path)
+    text = f"{text}; {note}" if note else text
     from ..model.checkpoints import CheckpointError, read_state_dict
 
     try:

@@ -17,7 +17,6 @@ have to re-implement.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
 import tempfile
@@ -30,6 +29,7 @@ from typing import Callable
 from .catalog import WEIGHTS_SUFFIXES, find_weights, installed_files, user_file_name
 from ..model.variants import VARIANTS
 from ..resources import user_weights_dir
+from .origin import AUTHORS, FILE, MIRROR, file_sha256, forget_origin, record_origin
 
 # The authors' release (github.com/chosj95/MIMO-UNet, README section "Model"): Google Drive file ids.
 PUBLISHED_DRIVE_IDS = {
@@ -98,14 +98,6 @@ def installed() -> list[InstalledWeights]:
     return found
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def variant_display_name(variant_key: str) -> str:
     return VARIANTS[variant_key].display_name
 
@@ -141,6 +133,7 @@ def download(
             checkpoint_file, _name = _unpack(downloaded, downloaded.name, staging, prefer_name=variant.published_file)
             _verify(checkpoint_file, expected_variant=variant_key)
             _put_in_place(checkpoint_file, destination, overwrite)
+            _record(destination, MIRROR if source else AUTHORS, source or link)
         except WeightsCancelled:
             raise WeightsCancelled(f"{variant.display_name}: download cancelled; nothing was installed") from None
         except WeightsError as error:
@@ -206,8 +199,8 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
     """Install a .pkl/.pth/.pt/.safetensors file (or a zip holding one) into the user weights folder.
 
     The variant is read from the file's keys; a file under the published name of
-    that variant is installed as the published weights, anything else as the
-    user's own. Raises AlreadyInstalled if that would replace a file and
+    that variant is installed under that name (first in line), anything else as
+    the user's own; either way it is "installed by you" (weights/origin.py). Raises AlreadyInstalled if that would replace a file and
     ``overwrite`` is false, WeightsError if the file is unsafe or unknown.
     """
     path = Path(path)
@@ -223,12 +216,13 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
             variant = VARIANTS[_verify(checkpoint_file)]
         except WeightsError as error:
             raise WeightsError(f"{path}: {error}") from None
-        if inner_name == variant.published_file:
-            destination, provenance = folder / variant.published_file, "published"
+        # the published name keeps its place first in line, but a file from a file is "installed by you"
+        published_name = inner_name == variant.published_file
+        if published_name:
+            destination = folder / variant.published_file
         else:
             destination = folder / user_file_name(variant, checkpoint_file.suffix.lower())
-            provenance = "user"
-        replaced = [folder / user_file_name(variant, s) for s in WEIGHTS_SUFFIXES] if provenance == "user" else []
+        replaced = [] if published_name else [folder / user_file_name(variant, s) for s in WEIGHTS_SUFFIXES]
         existing = [p for p in {destination, *replaced} if p.exists()]
         if existing and not overwrite:
             raise AlreadyInstalled(
@@ -236,12 +230,14 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
                 "(replace them with --overwrite)", existing[0])
         try:
             _put_in_place(checkpoint_file, destination, overwrite=True)
+            _record(destination, FILE, str(path.resolve()))
         except WeightsError as error:
             raise WeightsError(f"{path}: {error}") from None
     for other in existing:  # the user's file in another format would shadow or duplicate the new one
         if other != destination:
             other.unlink(missing_ok=True)
-    return InstalledWeights(variant.key, variant.display_name, destination, provenance,
+            forget_origin(other)
+    return InstalledWeights(variant.key, variant.display_name, destination, "user",
                             destination.stat().st_size, in_use=_in_use(variant.key, destination))
 
 
@@ -261,6 +257,7 @@ def remove(name: str) -> Path:
         raise WeightsError(f"{weights.path}: ships with the app and cannot be removed")
     try:
         weights.path.unlink()
+        forget_origin(weights.path)
     except OSError as error:
         raise WeightsError(f"{weights.path}: cannot remove it ({error.strerror or error})") from None
     return weights.path
@@ -353,6 +350,14 @@ def _put_in_place(staged: Path, destination: Path, overwrite: bool) -> None:
         raise AlreadyInstalled(f"{destination} appeared meanwhile; nothing was replaced", destination)
     try:
         os.replace(staged, destination)
+    except OSError as error:
+        raise _os_error(error, destination.parent) from None
+
+
+def _record(destination: Path, how: str, source: str) -> None:
+    """Say beside the installed file how it arrived (weights/origin.py): what its provenance is read from."""
+    try:
+        record_origin(destination, how, source)
     except OSError as error:
         raise _os_error(error, destination.parent) from None
 
