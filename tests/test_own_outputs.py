@@ -160,3 +160,18 @@ def test_candidates_respect_a_custom_template_and_never_pair_a_photo_with_itself
     assert [p.name for p, _ in found.left_out] == ["a-sharp.png"]
     same_names = batch_candidates(folder, tmp_path / "out", False, "{name}")  # the template names the photo itself
     assert [p.name for p, _ in same_names.pairs] == ["a-sharp.png", "a.png", "b.png"]
+
+
+def test_scan_leaves_out_the_apps_outputs_and_names_every_file_it_does_not_score(tmp_path, capsys):
+    folder = tmp_path / "photos"
+    camera_photo(folder / "lai_face.jpg")
+    assert main(["deblur", str(folder / "lai_face.jpg")]) == 0
+    animated_gif(folder / "party.gif")
+    (folder / "notes.txt").write_text("not a photo")
+    capsys.readouterr()
+    assert main(["scan", str(folder), "--processes", "1"]) == 0
+    captured = capsys.readouterr()
+    assert [line.split(",")[0] for line in captured.out.splitlines()[1:]] == [str(folder / "lai_face.jpg")]
+    for name, reason in [("lai_face_deblurred.jpg", "an output of this app (the deblurred copy of lai_face.jpg)"),
+                         ("party.gif", "an animated GIF (3 frames)"), ("notes.txt", "not an image file")]:
+        assert f"  not scored: {folder / name}: {reason}" in captured.err, captured.err

@@ -92,7 +92,7 @@ def test_the_scan_scores_every_photo_and_names_the_rest(photos):
     summary = events[-1].summary
     assert summary.counts == {"sharp": 1, "slightly blurred": 0, "blurred": 2}
     assert sorted(p.name for p, _ in summary.failed) == ["fake.jpg", "truncated.jpg"]
-    assert [p.name for p in summary.ignored] == ["notes.txt"]
+    assert [(p.name, reason.endswith("not an image file")) for p, reason in summary.ignored] == [("notes.txt", True)]
     assert not summary.cancelled
 
 

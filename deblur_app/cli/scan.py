@@ -132,7 +132,7 @@ def _write_reports(args, rows, summary) -> None:
         _write_atomically(args.json, json.dumps({
             "photos": [{"path": str(r.path), "blur_score": r.blur_score, "verdict": r.verdict} for r in rows],
             "failed": [{"path": str(path), "reason": reason} for path, reason in summary.failed],
-            "ignored": [str(path) for path in summary.ignored],
+            "ignored": [{"path": str(path), "reason": reason} for path, reason in summary.ignored],
             "counts": summary.counts,
         }, indent=1, ensure_ascii=False) + "\n")
 
@@ -158,10 +158,8 @@ def _print_summary(args, summary) -> None:
           file=sys.stderr)
     for _path, reason in summary.failed:
         print(f"  unreadable: {reason}", file=sys.stderr)
-    if summary.ignored:
-        print(f"  {len(summary.ignored)} other file(s) are not photos and were not scored: "
-              + ", ".join(str(p) for p in summary.ignored[:10]) + (" ..." if len(summary.ignored) > 10 else ""),
-              file=sys.stderr)
+    for _path, reason in summary.ignored:  # every file not scored is named with the reason
+        print(f"  not scored: {reason}", file=sys.stderr)
 
 
 def _progress_bar(total: int):

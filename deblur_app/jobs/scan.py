@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .. import imagefiles
 from ..triage import VERDICTS, assess
+from .naming import batch_candidates
 
 # Ray or another pool scores the given photos elsewhere: yields (path, ScanRow or None,
 # failure reason) for each, in any order (jobs.cluster.Cluster.scan).
@@ -50,7 +51,7 @@ class ScanSummary:
     total: int
     counts: dict[str, int]  # per verdict
     failed: list[tuple[Path, str]]
-    ignored: list[Path]  # files that are not photos (by extension): named, not scored
+    ignored: list[tuple[Path, str]]  # files that are no photos to score, with the one-line reason naming each
     cancelled: bool
     seconds: float
 
@@ -69,17 +70,14 @@ class ScanEvent:
 @dataclass
 class _Found:
     photos: list[Path] = field(default_factory=list)
-    ignored: list[Path] = field(default_factory=list)
+    ignored: list[tuple[Path, str]] = field(default_factory=list)
 
 
 def find_photos(input_dir: Path, recursive: bool) -> _Found:
-    """The folder's photos (sorted) and its other files; hidden files are neither."""
-    found = _Found()
-    for path in sorted(Path(input_dir).glob("**/*" if recursive else "*")):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        (found.photos if imagefiles.is_supported(path) else found.ignored).append(path)
-    return found
+    """The folder's photos (sorted) and its other files with the reason, as a batch sees them
+    (naming.batch_candidates: the app's own outputs, multi-picture files, other formats); hidden files are neither."""
+    candidates = batch_candidates(Path(input_dir), Path(input_dir), recursive)
+    return _Found([source for source, _output in candidates.pairs], candidates.left_out)
 
 
 def score_photo(path: Path, max_megapixels: float | None = None) -> tuple[ScanRow | None, str]:
