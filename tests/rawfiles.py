@@ -155,8 +155,11 @@ def _preview_ifd(rgb8: np.ndarray) -> Ifd:
 
 
 def dng_bytes(height: int = 96, width: int = 128, *, orientation: int = 1, seed: int = 0,
-              neutral: tuple[float, float, float] = (0.5, 1.0, 0.7), preview: bool = True) -> bytes:
-    """A Bayer RGGB DNG of :func:`scene` (12-bit data with a black level), EXIF, GPS and a preview."""
+              neutral: tuple[float, float, float] = (0.5, 1.0, 0.7), preview: bool = True,
+              preview_step: int = 4, extra_previews: tuple[np.ndarray, ...] = ()) -> bytes:
+    """A Bayer RGGB DNG of :func:`scene` (12-bit data with a black level), EXIF, GPS and a JPEG
+    preview of 1/``preview_step`` the size (1: full size, as many cameras embed), then the
+    ``extra_previews`` (HxWx3 uint8) as further preview sub-IFDs."""
     linear = scene(height, width, seed)
     camera = linear * np.asarray(neutral, np.float32)  # what the sensor sees under the recorded light
     cfa = np.empty((height, width), np.float32)
@@ -195,9 +198,13 @@ def dng_bytes(height: int = 96, width: int = 128, *, orientation: int = 1, seed:
     raw.put(50728, RATIONAL, [(round(v * 10000), 10000) for v in neutral])
     raw.put(34665, LONG, _exif_ifd())
     raw.put(34853, LONG, _gps_ifd())
+    previews = []
     if preview:
-        small = (np.clip(linear[::4, ::4], 0, 1) ** (1 / 2.2) * 255).astype(np.uint8)
-        raw.put(330, LONG, _preview_ifd(np.ascontiguousarray(small)))
+        small = (np.clip(linear[::preview_step, ::preview_step], 0, 1) ** (1 / 2.2) * 255).astype(np.uint8)
+        previews.append(_preview_ifd(np.ascontiguousarray(small)))
+    previews += [_preview_ifd(np.ascontiguousarray(extra)) for extra in extra_previews]
+    if previews:
+        raw.put(330, LONG, previews)
     return tiff_bytes(raw)
 
 

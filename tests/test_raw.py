@@ -270,3 +270,15 @@ def test_eval_real_develops_raw_files_and_names_a_bad_one(tmp_path, capfd):
     assert rows[1].startswith("night.dng,") and rows[2].startswith("MEDIAN")
     sheet = imagefiles.load_image(sheets / "night_input_output.png").pixels
     assert np.abs(sheet[:, :96] - rawpy_development(real / "night.dng") / 65535).max() <= 1 / 255
+
+
+def test_the_smallest_big_enough_preview_is_decoded_not_the_largest(tmp_path):
+    """Cameras embed a full-size JPEG and smaller ones; the filmstrip decodes a small one."""
+    black_full_size = np.zeros((96, 128, 3), np.uint8)
+    white_small = np.full((30, 40, 3), 255, np.uint8)
+    path = write_dng(tmp_path / "shot.nef", height=96, width=128, orientation=6, preview=False,
+                     extra_previews=(black_full_size, white_small))
+    thumb = imagefiles.load_thumbnail(path, 32)
+    assert thumb.shape == (32, 24, 3) and thumb.min() > 200  # the white 40x30 one, turned upright
+    thumb = imagefiles.load_thumbnail(path, 64)  # the small one is too small: the full-size one
+    assert thumb.shape == (64, 48, 3) and thumb.max() < 50
