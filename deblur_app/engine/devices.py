@@ -9,9 +9,12 @@ from dataclasses import dataclass
 
 import torch
 
-DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
-PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16", "int8")
-BACKEND_CHOICES = ("auto", "torch", "openvino")
+# The choice names and Int8Verdict are defined in the torch-free .choices (issue 23); they stay
+# importable from here because this is where the decisions that use them are made.
+from .choices import (  # noqa: F401
+    BACKEND_CHOICES, DEVICE_CHOICES, INT8_MAX_VALIDATION_LOSS_DB, INT8_MIN_AGREEMENT_DB, PRECISION_CHOICES, Int8Verdict,
+)
+
 # Working memory of one tile of a photo too large to run whole: a 12 MP photo with
 # OpenVINO bf16 then runs as 4x3 tiles of 1120x1108 (benchmarks/RESULTS.md).
 TILE_BUDGET_BYTES = 768 * 1024**2
@@ -102,26 +105,6 @@ class PrecisionChoice:
     reason: str  # one line for the window and `deblur-app info`
 
 
-@dataclass(frozen=True)
-class Int8Verdict:
-    """What int8 did to the picture for one set of weights, measured by `deblur-app train check-int8`."""
-
-    hd_agreement_db: float  # PSNR of the int8 output against float32 on an HD photo
-    validation_change_db: float  # change of the mean PSNR on the validation set (negative: a loss)
-
-    def qualifies(self) -> bool:
-        return (self.hd_agreement_db >= INT8_MIN_AGREEMENT_DB
-                and self.validation_change_db >= -INT8_MAX_VALIDATION_LOSS_DB)
-
-    def describe(self) -> str:
-        return (f"int8 agrees with float32 at {self.hd_agreement_db:.1f} dB on an HD photo and changes the "
-                f"validation PSNR by {self.validation_change_db:+.2f} dB (needs >= {INT8_MIN_AGREEMENT_DB:g} dB "
-                f"and a loss <= {INT8_MAX_VALIDATION_LOSS_DB:g} dB)")
-
-
-# `auto` takes int8 only where it measurably keeps the picture (issue 14).
-INT8_MIN_AGREEMENT_DB = 45.0
-INT8_MAX_VALIDATION_LOSS_DB = 0.05
 NOT_MEASURED = "int8 has not been measured for these weights"
 
 

@@ -38,7 +38,7 @@ from torch import nn
 from ..housekeeping import keep_newest
 from ..model.mimo_unet import MIMOUNet
 from ..resources import resource_path, user_data_dir
-from .devices import Int8Verdict
+from .choices import Int8Verdict
 from .progress import CancelCheck, Cancelled, raise_if_cancelled
 
 OPSET = 17

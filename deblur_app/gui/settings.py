@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from ..engine.choices import PRECISION_CHOICES
 from ..engine.tiling import parse_tile, tile_text
 from ..model.variants import DEFAULT_VARIANT
 
@@ -27,7 +28,6 @@ def _tile_words(words: str) -> str:
 
 def _percent(value: int) -> int:
     return min(100, max(0, value))
-PRECISIONS = ("auto", "fp32", "bf16", "fp16", "int8")
 
 
 class _Setting:
@@ -83,7 +83,7 @@ class AppSettings:
     model = _Setting("run/model", DEFAULT_VARIANT)
     ensemble = _Setting("run/ensemble", False, bool)
     device = _Setting("run/device", "auto")
-    precision = _Setting("run/precision", "auto", clean=lambda value: value if value in PRECISIONS else "auto")
+    precision = _Setting("run/precision", "auto", clean=lambda value: value if value in PRECISION_CHOICES else "auto")
     # the tile vocabulary's words (tiling.tile_text): "auto", "whole" or a number of pixels
     tile = _Setting("run/tile", "auto", str, clean=_tile_words)
     strength = _Setting("run/strength", 100, int, clean=_percent)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..engine.choices import PRECISION_CHOICES
 from ..engine.tiling import AUTO, MAX_TILE, MIN_TILE, WHOLE
 from ..model.variants import ENSEMBLE_PASSES, VARIANTS, preset_for
 from .i18n import ui_locale
@@ -30,7 +31,8 @@ from .worker import EngineInfo, RunSettings
 DEVICE_LABELS = {"auto": QT_TRANSLATE_NOOP("SidePanel", "Auto"), "cpu": QT_TRANSLATE_NOOP("SidePanel", "CPU"),
                  "cuda": QT_TRANSLATE_NOOP("SidePanel", "CUDA (NVIDIA GPU)"),
                  "mps": QT_TRANSLATE_NOOP("SidePanel", "MPS (Apple GPU)")}
-PRECISIONS = {
+# label and tip of each of engine.choices.PRECISION_CHOICES (the list and its order are spelled there)
+PRECISION_LABELS = {
     "auto": (QT_TRANSLATE_NOOP("SidePanel", "Auto (fastest)"),
              QT_TRANSLATE_NOOP("SidePanel", "int8 where it was measured to keep the picture, else bf16 on CPUs "
                                             "that compute it natively, fp16 on NVIDIA GPUs, else fp32; the Device "
@@ -141,7 +143,8 @@ class SidePanel(QWidget):
         self.device_combo.setToolTip(self.tr("Where the network runs; Auto picks a GPU when there is one"))
         form.addRow(self.tr("Device:"), self.device_combo)
         self.precision_combo = QComboBox()
-        for key, (label, tip) in PRECISIONS.items():
+        for key in PRECISION_CHOICES:
+            label, tip = PRECISION_LABELS[key]
             self.precision_combo.addItem(self.tr(label), key)
             self.precision_combo.setItemData(self.precision_combo.count() - 1, self.tr(tip), Qt.ItemDataRole.ToolTipRole)
         self.precision_combo.setToolTip(self.tr("Arithmetic precision of the network"))
