@@ -46,13 +46,14 @@ def cluster_run(args, save, say):
     a pool of Ray workers. Connects (and loads the weights) only when there is a photo to deblur."""
 
     def run(plans):
-        from ..jobs import cluster
-        from .options import model_from_args
+        from ..jobs import cluster, model_name, open_checkpoint
+        from .options import choices_from_args
 
-        checkpoint, engine_options, model_name = model_from_args(args)
+        choices = choices_from_args(args)
+        checkpoint = open_checkpoint(choices)  # loaded once here, sent to every worker
         with cluster.Cluster(args.cluster, args.workers, args.gpus_per_worker) as workers:
             cluster.check_shared_folders(args.input_dir, args.output_dir, plans[0].source)
-            say(f"using {model_name} on {workers.describe()}")
-            yield from workers.deblur(plans, checkpoint, engine_options, save, args.max_megapixels)
+            say(f"using {model_name(checkpoint, choices.ensemble)} on {workers.describe()}")
+            yield from workers.deblur(plans, checkpoint, choices, save, args.max_megapixels)
 
     return run

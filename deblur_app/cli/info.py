@@ -21,18 +21,16 @@ def _version(module_name: str) -> str:
 
 def _cpu_paths(device) -> list[str]:
     """Which backend and precision `auto` runs each installed network with, and why."""
-    from ..engine.devices import DeviceError
-    from ..engine.inference import Deblurrer, EngineOptions
     from ..engine.openvino_backend import openvino_available
-    from ..model.checkpoints import CheckpointError, load_checkpoint
+    from ..jobs import EngineChoices, JobError, open_engine
 
     lines = []
     for key, found in available_weights().items():
         if found is None:
             continue
         try:
-            engine = Deblurrer.from_checkpoint(load_checkpoint(found.path), EngineOptions(device=str(device)))
-        except (CheckpointError, DeviceError) as error:
+            engine = open_engine(EngineChoices(weights=found.path, device=str(device))).engine
+        except JobError as error:
             lines.append(f"  {VARIANTS[key].display_name}: cannot load ({error})")
             continue
         backend = "OpenVINO" if engine.backend == "openvino" else "torch"

@@ -97,12 +97,12 @@ def hd_test_photo(folder: Path) -> tuple[np.ndarray, str]:
 
 
 def check_int8(args) -> int:
-    from ..engine.devices import Int8Verdict, cpu_features
-    from ..engine.inference import EngineOptions
+    from ..engine.choices import Int8Verdict
+    from ..engine.devices import cpu_features
     from ..engine.openvino_backend import (
         int8_key, openvino_available, record_int8_verdict, shipped_int8_plan, user_verdicts_file,
     )
-    from ..jobs import JobError, load_model, make_engine
+    from ..jobs import EngineChoices, JobError, open_checkpoint, open_engine
     from ..training.data import ValidationSet
     from ..training.metrics import psnr
 
@@ -110,8 +110,9 @@ def check_int8(args) -> int:
         print("deblur-app: check-int8 needs OpenVINO (pip install deblur-app)", file=sys.stderr)
         return EXIT_FAILED
     try:
-        checkpoint = load_model(None, args.weights)
-        engines = {name: make_engine(checkpoint, EngineOptions(device="cpu", precision=name, backend="openvino", tile=0))
+        checkpoint = open_checkpoint(EngineChoices(weights=args.weights))
+        engines = {name: open_engine(EngineChoices(weights=args.weights, device="cpu", precision=name, backend="openvino",
+                                                   tile=0), checkpoint).engine
                    for name in ("fp32", "int8")}
     except JobError as error:
         print(f"deblur-app: {error}", file=sys.stderr)

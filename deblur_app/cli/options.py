@@ -19,7 +19,7 @@ def error(message: str) -> None:
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
-    from ..engine.devices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
+    from ..engine.choices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
     from ..engine.tiling import MIN_TILE
     from ..model.variants import DEFAULT_VARIANT, PRESETS
 
@@ -69,28 +69,19 @@ def _tile(text: str) -> int | None:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def model_from_args(args):
-    """The checkpoint and engine options the model options ask for, and the model's name. Raises JobError.
+def choices_from_args(args):
+    """The jobs.EngineChoices the model options ask for (--model's preset read). Raises JobError."""
+    from ..jobs import EngineChoices, parse_model
 
-    Apart from the engine so that a cluster run can send them to workers that build their own.
-    """
-    from ..engine.inference import EngineOptions
-    from ..jobs import load_model, parse_model
-
-    choice = parse_model(args.model, args.ensemble)
-    checkpoint = load_model(choice, args.weights)
-    ensemble = args.ensemble or bool(choice and choice.ensemble)
-    options = EngineOptions(device=args.device, precision=args.precision, tile=args.tile, ensemble=ensemble,
-                            backend=args.backend)
-    name = checkpoint.variant.display_name + (" with self-ensemble" if ensemble else "")
-    return checkpoint, options, f"{name} ({checkpoint.path.name})"
+    choice = parse_model(args.model, args.ensemble)  # a preset may imply the self-ensemble
+    return EngineChoices(variant=choice.variant if choice else None, weights=args.weights,
+                         ensemble=choice.ensemble if choice else args.ensemble,
+                         device=args.device, precision=args.precision, backend=args.backend, tile=args.tile)
 
 
 def engine_from_args(args):
     """The engine the model options ask for, and a one-line description of it. Raises JobError."""
-    from ..jobs import make_engine
+    from ..jobs import open_engine
 
-    checkpoint, options, name = model_from_args(args)
-    engine = make_engine(checkpoint, options)
-    backend = " with OpenVINO" if engine.backend == "openvino" else ""
-    return engine, f"{name} on {engine.device} {engine.precision_name}{backend}"
+    opened = open_engine(choices_from_args(args))
+    return opened.engine, opened.describe()

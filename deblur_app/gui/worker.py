@@ -235,12 +235,11 @@ class EngineWorker(EngineSignals):
     @staticmethod
     def _load(settings: RunSettings):
         """The checkpoint and an engine for it: not yet the worker's (see _adopt)."""
-        from .. import jobs
-        from ..engine.inference import EngineOptions
+        from ..jobs import EngineChoices, open_engine
 
-        checkpoint = jobs.load_model(jobs.ModelChoice(settings.variant, settings.ensemble), None)
-        options = EngineOptions(device=settings.device, precision=settings.precision)
-        return checkpoint, jobs.make_engine(checkpoint, options)
+        # the self-ensemble and tiles are given with each run (RunSettings), not as the engine's defaults
+        opened = open_engine(EngineChoices(variant=settings.variant, device=settings.device, precision=settings.precision))
+        return opened.checkpoint, opened.engine
 
     def _adopt(self, key: tuple, checkpoint, engine) -> None:
         self._engine, self._engine_key = engine, key

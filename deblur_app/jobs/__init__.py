@@ -3,7 +3,7 @@
 - ``spec``: what a job is (SaveOptions, BatchJob, BatchEvent, BatchSummary, BatchLog); no torch.
 - ``naming``: where results go (output names, planned outputs); no torch.
 - ``run``: the per-photo step (``deblur_file``), whole folders (``iter_batch``), the checks
-  done before slow work, and opening a model and an engine.
+  done before slow work, and opening a model and an engine (``open_engine``, the one way to open one).
 - ``cluster``: the same batch on Ray workers (imported only for --cluster).
 
 The front ends import from this package. ``spec`` and ``naming`` are imported eagerly; the
@@ -13,12 +13,14 @@ names an output does not import torch before a model is needed.
 
 from __future__ import annotations
 
-from .naming import DEFAULT_NAME, BatchCandidates, PlannedOutput, batch_candidates, batch_pairs, default_output, output_name, plan_outputs, scale_paths
-from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, SaveOptions
+from .naming import (DEFAULT_NAME, BatchCandidates, PlannedOutput, batch_candidates, batch_pairs, default_output,
+                     output_name, plan_outputs, scale_paths)
+from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, SaveOptions
 
 # names of jobs.run, loaded on first use (see the docstring)
 _RUN_NAMES = frozenset({
-    "JobError", "ModelChoice", "parse_model", "load_model", "make_engine", "FileResult", "deblur_file",
+    "JobError", "ModelChoice", "parse_model", "load_model", "make_engine", "open_checkpoint", "engine_options",
+    "OpenedEngine", "model_name", "open_engine", "FileResult", "deblur_file",
     "save_result", "input_problem", "prepare_output_folder", "folder_problem", "output_problem",
     "check_outputs", "iter_batch", "one_line_reason",
 })

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import imagefiles
-from ..engine.inference import EngineOptions
-from .run import JobError, SaveOptions, deblur_file, make_engine, one_line_reason
+from .run import JobError, SaveOptions, deblur_file, one_line_reason, open_engine
+from .spec import EngineChoices
 from ..model.checkpoints import Checkpoint
 from .naming import PlannedOutput
 
@@ -145,7 +145,7 @@ def check_shared_folders(input_dir: Path, output_dir: Path, first_photo: Path) -
 class PhotoWorker:
     """One actor of the pool: the model loaded once, then one photo per call."""
 
-    def __init__(self, weights, attempts, engine_options: EngineOptions, save: SaveOptions,
+    def __init__(self, weights, attempts, engine_choices: EngineChoices, save: SaveOptions,
                  max_megapixels: float | None) -> None:
         import ray
 
@@ -154,7 +154,7 @@ class PhotoWorker:
         # first photo; raising here would have Ray Data restart it, tracebacks and all.
         self.engine, self.cannot_start = None, ""
         try:
-            self.engine = make_engine(checkpoint, engine_options)
+            self.engine = open_engine(engine_choices, checkpoint).engine
         except JobError as error:
             self.cannot_start = f"a worker on {socket.gethostname()} cannot start: {error}"
         self.attempts = attempts
@@ -243,7 +243,7 @@ class Cluster:
         self,
         plans: list[PlannedOutput],
         checkpoint: Checkpoint,
-        engine_options: EngineOptions,
+        engine_choices: EngineChoices,
         save: SaveOptions,
         max_megapixels: float | None = None,
     ) -> Iterator[tuple[PlannedOutput, str, float]]:
@@ -272,7 +272,7 @@ class Cluster:
             compute=ray.data.ActorPoolStrategy(size=self.pool.workers, max_tasks_in_flight_per_actor=1),
             num_gpus=self.pool.gpus_per_worker,
             num_cpus=self.pool.cpus_per_worker,
-            fn_constructor_kwargs=dict(weights=weights, attempts=attempts, engine_options=engine_options,
+            fn_constructor_kwargs=dict(weights=weights, attempts=attempts, engine_choices=engine_choices,
                                        save=save, max_megapixels=max_megapixels),
         )
         try:

@@ -25,7 +25,7 @@ from ..engine.progress import CancelCheck, Cancelled, ProgressCallback
 from ..engine.strength import apply_strength
 from ..engine.tiling import FROM_OPTIONS
 from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
-from .spec import BatchEvent, BatchJob, BatchSummary, SaveOptions
+from .spec import BatchEvent, BatchJob, BatchSummary, EngineChoices, SaveOptions
 from ..model.variants import DEFAULT_VARIANT, PRESETS
 from .naming import PlannedOutput, batch_candidates, plan_outputs, scale_paths
 
@@ -66,6 +66,50 @@ def make_engine(checkpoint: Checkpoint, options: EngineOptions) -> Deblurrer:
         return Deblurrer.from_checkpoint(checkpoint, options)
     except DeviceError as error:
         raise JobError(str(error)) from None
+
+
+def open_checkpoint(choices: EngineChoices) -> Checkpoint:
+    """The weights the choices name: ``choices.weights`` (checked against ``choices.variant``) or the
+    installed ones of ``choices.variant`` (the default network when None). Raises JobError."""
+    model = ModelChoice(choices.variant, choices.ensemble) if choices.variant else None
+    return load_model(model, choices.weights)
+
+
+def engine_options(choices: EngineChoices) -> EngineOptions:
+    return EngineOptions(device=choices.device, precision=choices.precision, tile=choices.tile,
+                         ensemble=choices.ensemble, backend=choices.backend)
+
+
+@dataclass
+class OpenedEngine:
+    checkpoint: Checkpoint
+    engine: Deblurrer
+
+    def model_name(self) -> str:
+        return model_name(self.checkpoint, self.engine.options.ensemble)
+
+    def describe(self) -> str:
+        """'MIMO-UNet (mimo-unet.safetensors) on cpu bf16 with OpenVINO': what runs, and where."""
+        backend = " with OpenVINO" if self.engine.backend == "openvino" else ""
+        return f"{self.model_name()} on {self.engine.device} {self.engine.precision_name}{backend}"
+
+
+def model_name(checkpoint: Checkpoint, ensemble: bool) -> str:
+    """'MIMO-UNet+ with self-ensemble (mimo-unet+.safetensors)'."""
+    name = checkpoint.variant.display_name + (" with self-ensemble" if ensemble else "")
+    return f"{name} ({checkpoint.path.name})"
+
+
+def open_engine(choices: EngineChoices, checkpoint: Checkpoint | None = None) -> OpenedEngine:
+    """The one way the command line, the window's worker and the cluster's workers open an engine.
+
+    ``checkpoint``: weights already loaded for these choices (a cluster worker gets them from the
+    driver, `check-int8` opens two engines on one file); else they are found and loaded here.
+    Raises JobError with a one-line reason.
+    """
+    if checkpoint is None:
+        checkpoint = open_checkpoint(choices)
+    return OpenedEngine(checkpoint, make_engine(checkpoint, engine_options(choices)))
 
 
 @dataclass

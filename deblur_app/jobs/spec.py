@@ -14,6 +14,24 @@ from ..engine.tiling import FROM_OPTIONS
 from .naming import DEFAULT_NAME
 
 
+@dataclass(frozen=True)
+class EngineChoices:
+    """Which network to open, with which weights, and where and how it runs: the command line's model
+    options and the window's settings, in the words of the engine's choices (engine.choices).
+
+    No torch here: the window builds these before a model loads, and a cluster run sends them to
+    workers that open their own engine (jobs.run.open_engine is the one place that opens one).
+    """
+
+    variant: str | None = None  # a key of VARIANTS; None: the default network, or whatever ``weights`` holds
+    weights: Path | None = None  # a weights file instead of the installed ones (checked against ``variant``)
+    ensemble: bool = False  # the engine's default for runs that do not say (8-way self-ensemble)
+    device: str = "auto"
+    precision: str = "auto"
+    backend: str = "auto"
+    tile: int | None = None  # the engine's default for runs that do not say (tiling.parse_tile's vocabulary)
+
+
 @dataclass
 class SaveOptions:
     save_scales: bool = False
