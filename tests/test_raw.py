@@ -282,3 +282,11 @@ def test_the_smallest_big_enough_preview_is_decoded_not_the_largest(tmp_path):
     assert thumb.shape == (32, 24, 3) and thumb.min() > 200  # the white 40x30 one, turned upright
     thumb = imagefiles.load_thumbnail(path, 64)  # the small one is too small: the full-size one
     assert thumb.shape == (64, 48, 3) and thumb.max() < 50
+
+
+def test_info_names_rawpy_and_libraw(capsys):
+    import rawpy
+
+    assert main(["info"]) == 0
+    libraw = ".".join(str(part) for part in rawpy.libraw_version)
+    assert f"rawpy {rawpy.__version__} (LibRaw {libraw})" in capsys.readouterr().out

@@ -6,6 +6,7 @@ import platform
 import sys
 
 from .. import __version__
+from ..imagefiles import rawpy_version
 from ..weights.catalog import available_weights, describe, missing_weights_message
 from ..model.variants import VARIANTS
 from ..resources import user_weights_dir, weights_search_dirs
@@ -70,7 +71,7 @@ def run_info() -> int:
     print("versions: " + ", ".join([
         f"torch {torch.__version__}", f"numpy {_version('numpy')}", f"opencv {_version('cv2')}",
         f"pillow {_version('PIL')}", f"PySide6 {qt_version}", f"safetensors {_version('safetensors')}",
-        f"openvino {_version('openvino')}", f"nncf {_version('nncf')}",
+        f"openvino {_version('openvino')}", f"nncf {_version('nncf')}", f"rawpy {rawpy_version()}",
     ]))
     sys.stdout.flush()
     return 0

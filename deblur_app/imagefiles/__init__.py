@@ -16,12 +16,13 @@ into files, keeping what a photographer cares about:
   the file and the reason.
 * Camera RAW files (NEF, CR2, CR3, ARW, DNG, RAF, ORF, RW2...; by extension or content)
   are developed by LibRaw into 16-bit sRGB with the camera's white balance and EXIF
-  (``raw``, ``rawexif``); Pillow never reads them. Their output is a 16-bit TIFF.
+  (``raw``, ``rawexif``, ``rawpreview``); Pillow never reads them. Their output is a 16-bit TIFF.
 
 Modules: ``formats`` (which extensions and formats), ``metadata`` (EXIF, ICC,
 orientation, JPEG compression), ``reading`` (decode, bomb limit), ``thumbnails``
-(quick previews), ``scanning`` (small 8-bit pictures for measuring many photos), ``raw`` and ``rawexif`` (camera RAW), ``encoders`` (Pillow, 16-bit PNG, TIFF) and ``writing`` (checks,
-atomic write).  No torch and no Qt here.
+(quick previews), ``scanning`` (small 8-bit pictures for measuring many photos),
+``raw``, ``rawexif`` and ``rawpreview`` (camera RAW), ``encoders`` (Pillow, 16-bit PNG,
+TIFF) and ``writing`` (checks, atomic write).  No torch and no Qt here.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from .formats import (
     output_suffix_for,
 )
 from .provenance import FileFacts, app_marker, file_facts, several_pictures_reason
-from .raw import is_raw, raw_problem
+from .raw import is_raw, raw_problem, rawpy_version
 from .reading import DEFAULT_MAX_PIXELS, LoadedImage, load_image, load_reduced, set_max_megapixels
 from .scanning import load_for_measuring
 from .thumbnails import load_thumbnail
@@ -67,6 +68,7 @@ __all__ = [
     "output_format_for",
     "output_suffix_for",
     "raw_problem",
+    "rawpy_version",
     "remove_orphaned_temporaries",
     "save_image",
     "set_max_megapixels",

@@ -1,10 +1,10 @@
 """Camera RAW files through LibRaw (rawpy): which files are RAW, their development into 16-bit
-sRGB, their embedded previews, and one-line errors for fake and damaged ones.
+sRGB, and one-line errors for fake and damaged ones (their embedded previews: rawpreview.py).
 
 Pillow must never get a RAW file: NEF, CR2, ARW, DNG, KDC, PEF... are TIFF containers whose
 first image is often a small preview, which Pillow would read as "the photo" (a Kodak KDC once
 came out as a 96x64 JPEG). A file is RAW when its extension says so or its content does
-(:func:`looks_like_raw`), and then only this module reads it.
+(:func:`looks_like_raw`), and then only this module (and rawpreview.py) reads it.
 
 The development is one set of LibRaw options (:data:`DEVELOPMENT`): the white balance the camera
 recorded, sRGB primaries and the sRGB tone curve, 16 bits per channel, LibRaw's default
@@ -50,6 +50,15 @@ def load_rawpy(path: Path):
     return rawpy
 
 
+def rawpy_version() -> str:
+    """"0.28.0 (LibRaw 0.22.2)", or "not installed": for deblur-app info."""
+    try:
+        import rawpy
+    except ImportError:
+        return "not installed"
+    return f"{rawpy.__version__} (LibRaw {'.'.join(str(part) for part in rawpy.libraw_version)})"
+
+
 def development_options(half_size: bool = False) -> dict:
     import rawpy
 
@@ -87,8 +96,9 @@ _RAW_MAGIC = (
     (4, b"ftypcrx "),  # Canon CR3
     (8, b"CR\x02\0"),  # Canon CR2 (TIFF header + "CR")
 )
-_DNG_VERSION, _SUB_IFDS, _PHOTOMETRIC = 50706, 330, 262
-_RAW_PHOTOMETRIC = (32803, 34892)  # CFA, LinearRaw
+_DNG_VERSION = 50706
+SUB_IFDS, PHOTOMETRIC = 330, 262  # TIFF tags: sub-images, what the samples are
+RAW_PHOTOMETRIC = (32803, 34892)  # CFA, LinearRaw
 
 
 def looks_like_raw(data: bytes) -> bool:
@@ -101,16 +111,16 @@ def looks_like_raw(data: bytes) -> bool:
     order = "<" if data[:2] == b"II" else ">"
     try:
         (ifd0,) = struct.unpack_from(order + "I", data, 4)
-        tags = _ifd_tags(data, order, ifd0)
-        if _DNG_VERSION in tags or tags.get(_PHOTOMETRIC) in _RAW_PHOTOMETRIC:
+        tags = ifd_tags(data, order, ifd0)
+        if _DNG_VERSION in tags or tags.get(PHOTOMETRIC) in RAW_PHOTOMETRIC:
             return True
-        return any(_ifd_tags(data, order, sub).get(_PHOTOMETRIC) in _RAW_PHOTOMETRIC
-                   for sub in _sub_ifd_offsets(data, order, tags.get(_SUB_IFDS))[:8])
+        return any(ifd_tags(data, order, sub).get(PHOTOMETRIC) in RAW_PHOTOMETRIC
+                   for sub in sub_ifd_offsets(data, order, tags.get(SUB_IFDS))[:8])
     except struct.error:
         return False
 
 
-def _ifd_tags(data: bytes, order: str, offset: int) -> dict[int, object]:
+def ifd_tags(data: bytes, order: str, offset: int) -> dict[int, object]:
     """Tag -> first value (SHORT/LONG) or (type, count, value offset) of one IFD."""
     (count,) = struct.unpack_from(order + "H", data, offset)
     tags: dict[int, object] = {}
@@ -126,7 +136,7 @@ def _ifd_tags(data: bytes, order: str, offset: int) -> dict[int, object]:
     return tags
 
 
-def _sub_ifd_offsets(data: bytes, order: str, entry) -> list[int]:
+def sub_ifd_offsets(data: bytes, order: str, entry) -> list[int]:
     if isinstance(entry, int):
         return [entry]
     if isinstance(entry, tuple) and entry[0] in (4, 13):
@@ -251,136 +261,3 @@ def develop(raw, path: Path, half_size: bool = False) -> np.ndarray:
             return raw.postprocess(**development_options(half_size))
     except (rawpy.LibRawError, MemoryError) as exc:
         raise _error_for(path, exc) from None
-
-
-# ----------------------------------------------------------------------------- previews
-
-
-def embedded_preview(path: Path, size: int) -> np.ndarray | None:
-    """The camera's own preview inside a RAW file, upright, HxWx3 uint8 at most ``size`` on its
-    long side (a half-size development when the file has none); None when LibRaw cannot read it.
-
-    Cameras often embed several previews (a 160 px EXIF thumbnail, a medium one, a full-size
-    JPEG); LibRaw hands out the largest, whose decoding alone takes 100+ ms at 24 MP. In a TIFF
-    container the smallest JPEG at least ``size`` on its long side is decoded instead."""
-    try:
-        rawpy = load_rawpy(path)
-    except ImageFileError:
-        return None
-    picture = _smallest_tiff_preview(path, size)
-    if picture is not None:
-        return _fit(picture, size)
-    sensor = rawpy.RawPy()
-    try:
-        with libraw_quiet():
-            try:
-                sensor.open_file(os.fspath(path))
-            except (rawpy.LibRawError, UnicodeError):
-                sensor.open_buffer(io.BytesIO(path.read_bytes()))  # e.g. a name LibRaw cannot open
-            try:
-                picture = _thumbnail_pixels(sensor.extract_thumb(), size)
-            except (rawpy.LibRawNoThumbnailError, rawpy.LibRawUnsupportedThumbnailError):
-                picture = None
-            if picture is None:
-                sensor.unpack()
-                picture = sensor.postprocess(**{**development_options(half_size=True), "output_bps": 8})
-            else:
-                picture = apply_flip(picture, orientation_of(sensor))
-        return _fit(picture, size)
-    except Exception:
-        return None
-    finally:
-        sensor.close()
-
-
-def _thumbnail_pixels(thumb, size: int) -> np.ndarray | None:
-    import rawpy
-    from PIL import Image
-
-    if thumb.format == rawpy.ThumbFormat.BITMAP:
-        return np.ascontiguousarray(thumb.data[..., :3]) if thumb.data.ndim == 3 else None
-    with Image.open(io.BytesIO(thumb.data)) as im:
-        im.draft("RGB", (size, size))  # libjpeg's DCT scaling: a 24 MP preview decodes at 1/8
-        return np.asarray(im.convert("RGB"))
-
-
-def apply_flip(picture: np.ndarray, orientation: int) -> np.ndarray:
-    from .metadata import apply_orientation
-
-    return np.ascontiguousarray(apply_orientation(picture, orientation))
-
-
-def _fit(picture: np.ndarray, size: int) -> np.ndarray:
-    import cv2
-
-    height, width = picture.shape[:2]
-    scale = size / max(height, width)
-    if scale >= 1:
-        return np.ascontiguousarray(picture)
-    target = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return cv2.resize(picture, target, interpolation=cv2.INTER_AREA)
-
-
-def _smallest_tiff_preview(path: Path, size: int) -> np.ndarray | None:
-    """The smallest embedded JPEG of a TIFF-based RAW file at least ``size`` on its long side
-    (else the largest), decoded and upright; None for other containers or when there is none."""
-    import mmap
-
-    try:
-        with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            if data[:4] not in (b"II*\0", b"MM\0*"):
-                return None
-            order = "<" if data[:2] == b"II" else ">"
-            ifd0 = _ifd_tags(data, order, struct.unpack_from(order + "I", data, 4)[0])
-            jpegs = [bytes(data[offset:offset + length]) for offset, length in _tiff_jpegs(data, order)]
-    except (OSError, ValueError, struct.error):
-        return None
-    orientation = ifd0.get(0x0112, 1) if isinstance(ifd0.get(0x0112, 1), int) else 1
-    return _decode_smallest(jpegs, size, orientation)
-
-
-def _tiff_jpegs(data, order: str) -> list[tuple[int, int]]:
-    """(offset, length) of the JPEG previews in a TIFF container: the IFD chain, its sub-IFDs, and
-    EXIF-style thumbnails (JPEGInterchangeFormat); sensor data compressed as JPEG is left out."""
-    found, queue, seen = [], [struct.unpack_from(order + "I", data, 4)[0]], set()
-    while queue and len(seen) < 32:
-        offset = queue.pop(0)
-        if offset in seen or not 8 <= offset < len(data) - 2:
-            continue
-        seen.add(offset)
-        tags = _ifd_tags(data, order, offset)
-        queue += _sub_ifd_offsets(data, order, tags.get(_SUB_IFDS))
-        (count,) = struct.unpack_from(order + "H", data, offset)
-        queue.append(struct.unpack_from(order + "I", data, offset + 2 + 12 * count)[0])  # the next IFD
-        if tags.get(_PHOTOMETRIC) in _RAW_PHOTOMETRIC:
-            continue
-        start, length = tags.get(0x0201), tags.get(0x0202)  # JPEGInterchangeFormat(Length)
-        if not isinstance(start, int) and tags.get(0x0103) in (6, 7):
-            start, length = tags.get(0x0111), tags.get(0x0117)  # one strip of JPEG
-        if isinstance(start, int) and isinstance(length, int) and 0 < length and start + length <= len(data):
-            found.append((start, length))
-    return found
-
-
-def _decode_smallest(jpegs: list[bytes], size: int, orientation: int) -> np.ndarray | None:
-    from PIL import Image
-
-    sized = []
-    for blob in jpegs:
-        try:
-            with Image.open(io.BytesIO(blob)) as im:  # reads the header only
-                if im.format == "JPEG":
-                    sized.append((max(im.size), blob))
-        except Exception:
-            continue
-    if not sized:
-        return None
-    big_enough = [entry for entry in sized if entry[0] >= size]
-    _side, blob = min(big_enough, key=lambda e: e[0]) if big_enough else max(sized, key=lambda e: e[0])
-    try:
-        with Image.open(io.BytesIO(blob)) as im:
-            im.draft("RGB", (size, size))
-            picture = np.asarray(im.convert("RGB"))
-    except Exception:
-        return None
-    return apply_flip(picture, orientation if 1 <= orientation <= 8 else 1)

@@ -1,6 +1,6 @@
 """Quick previews for the filmstrip: a small upright picture long before the full decode.
 
-A camera RAW file shows the preview the camera embedded in it (imagefiles/raw.py), which
+A camera RAW file shows the preview the camera embedded in it (imagefiles/rawpreview.py), which
 costs milliseconds where a development costs seconds. A JPEG is decoded at 1/2, 1/4 or 1/8 scale (Pillow's draft mode, libjpeg's DCT scaling),
 so a preview costs a fraction of :func:`~deblur_app.imagefiles.load_image`.  A preview is
 best effort: any problem gives None, and the full load reports it in one line.
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from . import raw, reading
+from . import raw, reading, rawpreview
 from .errors import PathLike
 from .formats import HEIF_EXTENSIONS, heif_available
 
@@ -24,7 +24,7 @@ def load_thumbnail(path: PathLike, size: int) -> np.ndarray | None:
     side, or None when the file cannot be previewed."""
     p = Path(os.fspath(path))
     if raw.is_raw(p):
-        return raw.embedded_preview(p, size)  # never Pillow, which may read a different picture
+        return rawpreview.embedded_preview(p, size)  # never Pillow, which may read a different picture
     if p.suffix.lower() in HEIF_EXTENSIONS:
         heif_available()
     try:
