@@ -118,21 +118,57 @@ def directional_sharpness(luma: np.ndarray, window: int = 5, percentile: float =
     gx = cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3, scale=1 / 8)
     gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3, scale=1 / 8)
     grad = cv2.magnitude(gx, gy)
-    # orientation of the gradient, folded to 0..180 degrees (y down: 45 = up-right)
-    orientation = np.degrees(np.arctan2(-gy, gx)) % 180.0
-    nearest = np.round(orientation / 45.0).astype(np.int8) % 4
+    nearest = _nearest_direction(gx, gy)
+    tile_of = _tile_index(*luma.shape)
     min_pixels = max(16, luma.size // (GRID * GRID) // 100)
     best = []
     for index, angle in enumerate(_DIRECTIONS):
         line = _line(window, angle)
         contrast = cv2.dilate(luma, line) - cv2.erode(luma, line)
-        edges = (contrast > min_contrast) & (nearest == index)
-        ratio = grad / np.maximum(contrast, 1e-6)
-        tiles = [np.percentile(ratio[ys, xs][edges[ys, xs]], percentile)
-                 for ys, xs in _tiles(*luma.shape) if np.count_nonzero(edges[ys, xs]) >= min_pixels]
-        if tiles:
-            best.append(float(max(tiles)))
+        at = np.flatnonzero((contrast > min_contrast) & (nearest == index))
+        if at.size < min_pixels:
+            continue
+        ratio = grad.ravel()[at] / contrast.ravel()[at]
+        tiles = _percentile_per_tile(ratio, tile_of.ravel()[at], percentile, min_pixels)
+        if tiles.size:
+            best.append(float(tiles.max()))
     return best or [1.0 / window]
+
+
+_TAN_22_5 = np.float32(np.tan(np.pi / 8))
+
+
+def _nearest_direction(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
+    """Index into _DIRECTIONS of the gradient's orientation rounded to 45 degrees (y down:
+    45 = up-right), by comparisons instead of an arctangent."""
+    ax, ay = np.abs(gx), np.abs(gy)
+    nearest = np.where(gx * gy < 0, np.int8(1), np.int8(3))  # the diagonals
+    nearest[ax <= _TAN_22_5 * ay] = 2
+    nearest[ay <= _TAN_22_5 * ax] = 0
+    return nearest
+
+
+def _tile_index(h: int, w: int) -> np.ndarray:
+    """Each pixel's tile, row-major over the GRID x GRID tiles of _tiles."""
+    rows = np.searchsorted(np.linspace(0, h, GRID + 1).astype(int)[1:], np.arange(h), side="right")
+    cols = np.searchsorted(np.linspace(0, w, GRID + 1).astype(int)[1:], np.arange(w), side="right")
+    return (rows[:, None] * GRID + cols[None, :]).astype(np.int32)
+
+
+def _percentile_per_tile(values: np.ndarray, tiles: np.ndarray, percentile: float, min_pixels: int) -> np.ndarray:
+    """np.percentile (linear) of the values of each tile holding at least ``min_pixels`` of
+    them, all tiles in one sort."""
+    order = np.lexsort((values, tiles))
+    values, tiles = values[order], tiles[order]
+    counts = np.bincount(tiles, minlength=GRID * GRID)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    full = np.flatnonzero(counts >= max(min_pixels, 1))
+    position = (counts[full] - 1) * (percentile / 100.0)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, counts[full] - 1)
+    fraction = position - low
+    lower, upper = values[starts[full] + low], values[starts[full] + high]
+    return lower + (upper - lower) * fraction
 
 
 def edge_width(luma: np.ndarray) -> float:
