@@ -65,6 +65,9 @@ class BatchDialog(QDialog):
         self._started = 0.0
         self._file_started = 0.0
         self._done_seconds: list[float] = []  # of the photos deblurred so far (skips and failures are quick)
+        from ..triage import calibration
+
+        self._min_blur = calibration().slightly_blurred_from  # blurred or slightly blurred
         self._build()
         # the time shown moves on between the worker's reports (one tile can take minutes)
         self._tick = QTimer(self)
@@ -118,6 +121,11 @@ class BatchDialog(QDialog):
         self.skip_check.setToolTip(self.tr("Leave existing outputs alone (otherwise they are replaced; "
                                            "originals never are)"))
         form.addRow("", self.skip_check)
+        self.blurred_check = QCheckBox(self.tr("Only the blurred photos (blur score from {score:.0f})").format(
+            score=self._min_blur))
+        self.blurred_check.setToolTip(self.tr("Score every photo for blur first and deblur only those at or above "
+                                              "the score; sharp photos are skipped (File > Scan Folder shows the scores)"))
+        form.addRow("", self.blurred_check)
         self.problem_label = QLabel()
         self.problem_label.setStyleSheet("color: #ff8a80")
         self.problem_label.setWordWrap(True)
@@ -169,6 +177,13 @@ class BatchDialog(QDialog):
             buttons.addWidget(button)
         layout.addLayout(buttons)
         self.resize(640, 560)
+
+    def only_blurred(self, folder: Path, min_blur: float) -> None:
+        """Set up a batch of a scanned folder's blurred photos (window_scanning.py)."""
+        self.input_edit.setText(str(folder))
+        self._min_blur = min_blur
+        self.blurred_check.setText(self.tr("Only the blurred photos (blur score from {score:.0f})").format(score=min_blur))
+        self.blurred_check.setChecked(True)
 
     def _with_browse(self, edit: QLineEdit, key: str) -> QWidget:
         row = QWidget()
@@ -257,6 +272,7 @@ class BatchDialog(QDialog):
             Path(self.input_edit.text().strip()).expanduser(), Path(self.output_edit.text().strip()).expanduser(), run,
             recursive=self.recursive_check.isChecked(), template=self.template_edit.text(),
             skip_existing=self.skip_check.isChecked(),
+            min_blur=self._min_blur if self.blurred_check.isChecked() else None,
         )
         self.settings.set_folder("batch_input", request.input_dir)
         self.settings.set_folder("batch_output", request.output_dir)

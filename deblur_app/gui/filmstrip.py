@@ -6,6 +6,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
+from .blur_badges import BLUR_ROLE, THUMB_ROLE, badged_icon
 from .icons import icon
 from .photo_state import Photo
 
@@ -13,7 +14,10 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 
 
 class Filmstrip(QListWidget):
-    """One item per photo key; the mark before a name says whether its result is saved (✓) or not (●)."""
+    """One item per photo key; the mark before a name says whether its result is saved (✓) or not (●);
+    a scanned photo's thumbnail carries its blur badge (window_scanning.py)."""
+
+    THUMB_ROLE = THUMB_ROLE
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,7 +73,13 @@ class Filmstrip(QListWidget):
     def set_thumbnail(self, key: str, image: QImage) -> None:
         item = self.item_for(key)
         if item is not None and not image.isNull():
-            item.setIcon(QIcon(QPixmap.fromImage(image)))
+            pixmap = QPixmap.fromImage(image)
+            blur = item.data(BLUR_ROLE)
+            if blur is None:
+                item.setIcon(QIcon(pixmap))
+            else:
+                item.setData(THUMB_ROLE, pixmap)
+                item.setIcon(badged_icon(pixmap, *blur))
 
     def show_state(self, photo: Photo) -> None:
         """The name's mark and the tooltip follow the photo's result and saved state."""

@@ -36,12 +36,13 @@ from .weights_dialog import StarterNote, WeightsDialog
 from .window_actions import WindowActions
 from .window_opening import WindowOpening
 from .window_saving import WindowSaving
+from .window_scanning import WindowScanning
 from .worker import EngineClient, EngineInfo, LoadedModel
 
 APP_TITLE = "Deblur"
 
 
-class MainWindow(WindowActions, WindowOpening, WindowSaving, QMainWindow):
+class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMainWindow):
     photo_loaded = Signal(str)  # key
     run_finished = Signal(object)  # DeblurOutcome of a network run
     reblended = Signal(object)  # DeblurOutcome re-shown at the photo's strength (no network run)
@@ -550,6 +551,7 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, QMainWindow):
                 event.ignore()
                 return
         self._closing = True
+        self.stop_scan()
         self.save_settings()
         QApplication.instance().removeEventFilter(self)
         if self.batch_dialog is not None:

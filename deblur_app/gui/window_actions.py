@@ -36,6 +36,7 @@ class WindowActions:
 
     def _build_actions(self) -> None:
         self._create_actions()
+        self._create_scan_actions()
         self._create_menus()
         self._create_toolbar()
         for action in (self.act_deblur, self.act_save, self.act_save_as, self.act_close_photo):
@@ -120,6 +121,7 @@ class WindowActions:
         self.recent_menu = file_menu.addMenu(icon("recent"), translate("MainWindow", "Open &Recent"))
         self.recent_menu.setToolTipsVisible(True)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addAction(self.act_scan)
         file_menu.addSeparator()
         file_menu.addAction(self.act_save)
         file_menu.addAction(self.act_save_as)
@@ -141,6 +143,7 @@ class WindowActions:
         view_menu.addSeparator()
         view_menu.addAction(self.act_next)
         view_menu.addAction(self.act_previous)
+        self._add_blur_menu(view_menu)
         view_menu.addSeparator()
         self.language_menu = LanguageMenu(self.settings, self)
         self.language_menu.language_chosen.connect(

@@ -66,6 +66,7 @@ class BatchRequest:
     skip_existing: bool = True
     quality: int | None = None  # None: a JPEG source's own tables and subsampling (imagefiles.save_image)
     kind: str = "batch"
+    min_blur: float | None = None  # deblur only photos whose blur score is at least this (jobs.scan)
 
 
 @dataclass
@@ -337,7 +338,8 @@ class EngineWorker(EngineSignals):
         settings = request.settings
         save = SaveOptions(quality=request.quality, overwrite=not request.skip_existing, strength=settings.strength)
         batch = BatchJob(request.input_dir, request.output_dir, request.recursive, request.template,
-                         skip_existing=request.skip_existing, save=save, tile=settings.tile, ensemble=settings.ensemble)
+                         skip_existing=request.skip_existing, save=save, tile=settings.tile, ensemble=settings.ensemble,
+                         min_blur=request.min_blur)
         log = BatchLog(request.output_dir, [
             f"deblur-app {__version__} batch: {request.input_dir} -> {request.output_dir}",
             f"model {settings.model_name}, device {settings.device}, strength {settings.strength * 100:.0f} %, "

@@ -171,6 +171,14 @@
         <translation>保留已存在的输出文件（否则将其替换；原图永远不会被替换）</translation>
     </message>
     <message>
+        <source>Only the blurred photos (blur score from {score:.0f})</source>
+        <translation>仅处理模糊的照片（模糊分数 {score:.0f} 及以上）</translation>
+    </message>
+    <message>
+        <source>Score every photo for blur first and deblur only those at or above the score; sharp photos are skipped (File &gt; Scan Folder shows the scores)</source>
+        <translation>先为每张照片评估模糊程度，只对达到该分数的照片去模糊；清晰的照片会被跳过（“文件 &gt; 扫描文件夹”可查看分数）</translation>
+    </message>
+    <message>
         <source>Progress</source>
         <translation>进度</translation>
     </message>
@@ -894,6 +902,88 @@
     <message>
         <source>Close Without Saving</source>
         <translation>关闭且不保存</translation>
+    </message>
+    <message>
+        <source>sharp</source>
+        <translation>清晰</translation>
+    </message>
+    <message>
+        <source>slightly blurred</source>
+        <translation>轻微模糊</translation>
+    </message>
+    <message>
+        <source>blurred</source>
+        <translation>模糊</translation>
+    </message>
+    <message>
+        <source>Sca&amp;n Folder…</source>
+        <translation>扫描文件夹(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Score every photo of a folder for blur and list them with a blur badge</source>
+        <translation>评估文件夹中每张照片的模糊程度，并以模糊标记列出</translation>
+    </message>
+    <message>
+        <source>Sort by &amp;Blur</source>
+        <translation>按模糊程度排序(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Blurriest photos first</source>
+        <translation>最模糊的照片排在最前</translation>
+    </message>
+    <message>
+        <source>Show Only B&amp;lurred</source>
+        <translation>只显示模糊的照片(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Hide the photos the scan found sharp</source>
+        <translation>隐藏扫描判定为清晰的照片</translation>
+    </message>
+    <message>
+        <source>Select Bl&amp;urred</source>
+        <translation>选择模糊的照片(&amp;U)</translation>
+    </message>
+    <message>
+        <source>Select every photo the scan found blurred</source>
+        <translation>选择扫描判定为模糊的所有照片</translation>
+    </message>
+    <message>
+        <source>Batch the Blurred…</source>
+        <translation>批量处理模糊的照片…</translation>
+    </message>
+    <message>
+        <source>Deblur the scanned folder&apos;s blurred photos in a batch</source>
+        <translation>批量为已扫描文件夹中模糊的照片去模糊</translation>
+    </message>
+    <message>
+        <source>&amp;Blur</source>
+        <translation>模糊(&amp;B)</translation>
+    </message>
+    <message>
+        <source>Scan Folder</source>
+        <translation>扫描文件夹</translation>
+    </message>
+    <message>
+        <source>Looking for photos…</source>
+        <translation>正在查找照片…</translation>
+    </message>
+    <message>
+        <source>Scanning {total} photos for blur…</source>
+        <translation>正在扫描 {total} 张照片的模糊程度…</translation>
+    </message>
+    <message>
+        <source>{path}
+Blur score {score:.0f} of 100: {verdict}</source>
+        <translation>{path}
+模糊分数 {score:.0f}（满分 100）：{verdict}</translation>
+    </message>
+    <message>
+        <source>Scanned {count} photos: {sharp} sharp, {slight} slightly blurred, {blurred} blurred, {failed} unreadable</source>
+        <translation>已扫描 {count} 张照片：{sharp} 张清晰，{slight} 张轻微模糊，{blurred} 张模糊，{failed} 张无法读取</translation>
+    </message>
+    <message>
+        <source>Scan cancelled.</source>
+        <translation>扫描已取消。</translation>
     </message>
 </context>
 <context>

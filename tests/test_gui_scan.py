@@ -1,0 +1,109 @@
+"""File > Scan Folder…: blur badges in the filmstrip, sorting, filtering, selecting, batching the blurred."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from deblur_app import imagefiles  # noqa: E402
+from deblur_app.gui.blur_badges import BLUR_ROLE  # noqa: E402
+from deblur_app.gui.filmstrip import KEY_ROLE  # noqa: E402
+from deblur_app.training.blur_labels import disc_kernel  # noqa: E402
+from guikit import WAIT, errors, make_window, settings_file, weights_dir, window  # noqa: E402,F401
+from test_blur_score import blurred, horizontal_shake, scene  # noqa: E402
+
+
+def save(path: Path, rgb: np.ndarray) -> Path:
+    imagefiles.save_image(path, rgb.astype(np.float32) / 255)
+    return path
+
+
+@pytest.fixture
+def folder(tmp_path):
+    sharp = scene(96, 128, seed=7, shapes=20)
+    save(tmp_path / "a_sharp.png", sharp)
+    save(tmp_path / "b_soft.png", blurred(sharp, disc_kernel(5)))
+    save(tmp_path / "c_shaken.png", blurred(sharp, horizontal_shake(13)))
+    (tmp_path / "d_bad.png").write_bytes(b"not a png")
+    return tmp_path
+
+
+def scan(qtbot, window, folder):
+    window.scan_processes = 1
+    window.start_scan(folder)
+    qtbot.waitUntil(lambda: window.scan_thread is None, timeout=WAIT)
+
+
+def names(window, visible_only=False):
+    strip = window.filmstrip
+    return [Path(strip.item(row).data(KEY_ROLE)).name for row in range(strip.count())
+            if not (visible_only and strip.isRowHidden(row))]
+
+
+def test_a_scanned_folder_fills_the_filmstrip_with_badged_photos(qtbot, window, folder):
+    assert not window.act_sort_blur.isEnabled()  # nothing scanned yet
+    scan(qtbot, window, folder)
+    assert sorted(names(window)) == ["a_sharp.png", "b_soft.png", "c_shaken.png"]  # the bad file has no item
+    blur = {name: window.filmstrip.item(row).data(BLUR_ROLE) for row, name in enumerate(names(window))}
+    assert blur["a_sharp.png"][1] == "sharp" and blur["b_soft.png"][1] == "blurred"
+    assert blur["c_shaken.png"][0] > blur["a_sharp.png"][0]
+    message = window.statusBar().currentMessage()
+    assert "Scanned 4 photos" in message and "1 unreadable" in message
+    assert window.act_sort_blur.isEnabled() and window.act_scan.isEnabled()
+    item = window.filmstrip.item(0)
+    assert "Blur score" in item.toolTip()
+    assert not item.icon().isNull()
+
+
+def test_sort_filter_and_select_by_blur(qtbot, window, folder):
+    scan(qtbot, window, folder)
+    window.act_sort_blur.trigger()
+    scores = [window.filmstrip.item(row).data(BLUR_ROLE)[0] for row in range(window.filmstrip.count())]
+    assert scores == sorted(scores, reverse=True) and names(window)[-1] == "a_sharp.png"
+    window.act_only_blurred.trigger()
+    assert "a_sharp.png" not in names(window, visible_only=True) and len(names(window, visible_only=True)) == 2
+    window.act_only_blurred.trigger()
+    assert len(names(window, visible_only=True)) == 3
+    window.act_select_blurred.trigger()
+    selected = sorted(Path(item.data(KEY_ROLE)).name for item in window.filmstrip.selectedItems())
+    assert selected == ["b_soft.png", "c_shaken.png"]
+
+
+def test_batch_the_blurred_deblurs_only_the_blurred(qtbot, window, folder, tmp_path_factory):
+    scan(qtbot, window, folder)
+    window.act_batch_blurred.trigger()
+    dialog = window.batch_dialog
+    assert Path(dialog.input_edit.text()) == folder and dialog.blurred_check.isChecked()
+    output = tmp_path_factory.mktemp("out")
+    dialog.output_edit.setText(str(output))
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT * 3):
+        dialog.start()
+    made = sorted(p.name for p in output.iterdir() if p.suffix == ".png")
+    assert made == ["b_soft_deblurred.png", "c_shaken_deblurred.png"]
+
+
+def test_thumbnails_load_lazily_and_a_scan_can_be_cancelled(qtbot, window, tmp_path, monkeypatch):
+    for index in range(60):
+        save(tmp_path / f"p{index:02}.png", scene(48, 64, seed=index, shapes=6))
+    asked = []
+    monkeypatch.setattr(window.tasks, "thumbnail_for", lambda key, path: asked.append(key))
+    scan(qtbot, window, tmp_path)
+    qtbot.wait(300)
+    assert window.filmstrip.count() == 60
+    assert 0 < len(asked) < 30  # only what is in view (and a screenful beyond)
+    window.filmstrip.scrollToBottom()
+    qtbot.waitUntil(lambda: window.filmstrip.item(59).data(KEY_ROLE) in asked, timeout=WAIT)
+    assert len(set(asked)) == len(asked)  # each asked once
+
+    window.photos.clear()
+    window.filmstrip.clear()
+    window.blur_scores.clear()
+    thread = window.start_scan(tmp_path)
+    thread.cancel()
+    qtbot.waitUntil(lambda: window.scan_thread is None, timeout=WAIT)
+    assert window.last_scan_summary.cancelled and window.filmstrip.count() < 60
+    assert "Scan cancelled" in window.statusBar().currentMessage()
