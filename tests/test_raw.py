@@ -290,3 +290,17 @@ def test_info_names_rawpy_and_libraw(capsys):
     assert main(["info"]) == 0
     libraw = ".".join(str(part) for part in rawpy.libraw_version)
     assert f"rawpy {rawpy.__version__} (LibRaw {libraw})" in capsys.readouterr().out
+
+
+def test_the_megapixel_limit_refuses_a_raw_file_before_its_sensor_data_is_read(tmp_path):
+    path = write_dng(tmp_path / "big.dng", height=96, width=128)
+    with pytest.raises(imagefiles.ImageFileError, match=r"big.dng: 0.0123 megapixels exceeds the limit of 0.01 megapixels"):
+        imagefiles.load_image(path, max_pixels=10_000)
+    with pytest.raises(imagefiles.ImageFileError, match="exceeds the limit"):
+        imagefiles.load_reduced(path, max_pixels=10_000)
+    assert imagefiles.load_image(path, max_pixels=20_000).pixels.shape == (96, 128, 3)
+    # a cut file over the limit is refused for its size: its (missing) sensor data was never read
+    cut = tmp_path / "cut.dng"
+    cut.write_bytes(path.read_bytes()[:15000])
+    with pytest.raises(imagefiles.ImageFileError, match="exceeds the limit"):
+        imagefiles.load_image(cut, max_pixels=10_000)

@@ -214,8 +214,10 @@ def _error_for(path: Path, exc: BaseException) -> ImageFileError:
 
 
 @contextmanager
-def opened(path: Path, data: bytes, unpack: bool = True):
-    """A rawpy.RawPy of ``data`` (the bytes of ``path``), unpacked; errors are ImageFileError."""
+def opened(path: Path, data: bytes, unpack: bool = True, before_unpack=None):
+    """A rawpy.RawPy of ``data`` (the bytes of ``path``), unpacked; errors are ImageFileError.
+    ``before_unpack(raw)`` may refuse the file from its header (e.g. its size) before the sensor
+    data is read."""
     rawpy = load_rawpy(path)
 
     raw = rawpy.RawPy()
@@ -223,6 +225,8 @@ def opened(path: Path, data: bytes, unpack: bool = True):
         with libraw_quiet():
             try:
                 raw.open_buffer(io.BytesIO(data))
+                if before_unpack is not None:
+                    before_unpack(raw)
                 if unpack:
                     raw.unpack()
             except (rawpy.LibRawError, MemoryError) as exc:

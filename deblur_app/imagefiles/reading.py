@@ -402,12 +402,16 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     )
 
 
+def _check_raw_size(p: Path, sensor, limit: int) -> None:
+    """The decompression-bomb limit, from the RAW file's header, before its sensor data is read."""
+    width, height = sensor.sizes.width, sensor.sizes.height
+    if limit > 0 and width * height > limit:
+        raise _bomb_error(p, width * height, limit)
+
+
 def _load_raw(p: Path, data: bytes, limit: int) -> LoadedImage:
     """Develop a camera RAW file with LibRaw (imagefiles/raw.py) into 16-bit sRGB, upright."""
-    with camera_raw.opened(p, data) as sensor:
-        width, height = sensor.sizes.width, sensor.sizes.height
-        if limit > 0 and width * height > limit:
-            raise _bomb_error(p, width * height, limit)
+    with camera_raw.opened(p, data, before_unpack=lambda sensor: _check_raw_size(p, sensor, limit)) as sensor:
         developed = camera_raw.develop(sensor, p)
         orientation = camera_raw.orientation_of(sensor)
         exif = rawexif.raw_exif(data, sensor)
@@ -439,10 +443,7 @@ def load_reduced(path: PathLike, max_side: int = 1024, *, max_pixels: int | None
     limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
     data = _read_bytes(p)
     if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):
-        with camera_raw.opened(p, data) as sensor:
-            width, height = sensor.sizes.width, sensor.sizes.height
-            if limit > 0 and width * height > limit:
-                raise _bomb_error(p, width * height, limit)
+        with camera_raw.opened(p, data, before_unpack=lambda sensor: _check_raw_size(p, sensor, limit)) as sensor:
             pixels = _to_float(camera_raw.develop(sensor, p, half_size=True), 16)
     else:
         pixels = load_image(p, max_pixels=limit).pixels
