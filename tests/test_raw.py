@@ -304,3 +304,15 @@ def test_the_megapixel_limit_refuses_a_raw_file_before_its_sensor_data_is_read(t
     cut.write_bytes(path.read_bytes()[:15000])
     with pytest.raises(imagefiles.ImageFileError, match="exceeds the limit"):
         imagefiles.load_image(cut, max_pixels=10_000)
+
+
+def test_exifread_warnings_about_a_damaged_field_do_not_reach_the_terminal():
+    """Run apart from pytest, whose own logging handlers would hide Python's last-resort printing."""
+    import subprocess
+
+    warn = "import logging; logging.getLogger('exifread').warning('Possibly corrupted field Tag 0x1234')"
+    plain = subprocess.run([sys.executable, "-c", warn], capture_output=True, text=True)
+    assert "Possibly corrupted" in plain.stderr  # what would reach the terminal without the app's handler
+    app = subprocess.run([sys.executable, "-c", "import deblur_app.imagefiles.rawexif; " + warn],
+                         capture_output=True, text=True)
+    assert app.returncode == 0 and app.stderr == ""

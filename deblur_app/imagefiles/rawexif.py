@@ -12,12 +12,17 @@ the original file).
 from __future__ import annotations
 
 import io
+import logging
 import struct
 from fractions import Fraction
 
 from PIL import Image, TiffImagePlugin
 
 from .metadata import _EXIF_IFD0_KEEP
+
+# exifread logs a damaged field as a warning; with no handler Python would print it to stderr,
+# a second line beside the app's own. The app's logging configuration still receives it.
+logging.getLogger("exifread").addHandler(logging.NullHandler())
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _SKIPPED = {0x927C, 0xA005, 0x8769, 0x8825}  # MakerNote and pointers (rebuilt by Pillow)
