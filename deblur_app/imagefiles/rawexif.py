@@ -25,7 +25,9 @@ from .metadata import _EXIF_IFD0_KEEP
 logging.getLogger("exifread").addHandler(logging.NullHandler())
 
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
-_SKIPPED = {0x927C, 0xA005, 0x8769, 0x8825}  # MakerNote and pointers (rebuilt by Pillow)
+# MakerNote, pointers (rebuilt by Pillow), and the sensor's pixel dimensions, which the developed
+# (possibly turned) picture does not have
+_SKIPPED = {0x927C, 0xA005, 0x8769, 0x8825, 0xA002, 0xA003}
 _IFD_GROUPS = {"Image": None, "EXIF": _EXIF_IFD, "GPS": _GPS_IFD}
 
 
