@@ -9,7 +9,7 @@ import torch
 
 from deblur_app.engine import openvino_backend
 from deblur_app.engine.devices import (
-    INT8_MAX_VALIDATION_LOSS_DB, INT8_MIN_AGREEMENT_DB, Int8Verdict, choose_precision,
+    INT8_MAX_VALIDATION_LOSS_DB, INT8_MIN_AGREEMENT_DB, INT8_MIN_CHECK_PHOTOS, Int8Verdict, choose_precision,
 )
 from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.model.checkpoints import load_checkpoint
@@ -22,9 +22,10 @@ AVX2 = frozenset({"avx2"})
 AVX2_VNNI = frozenset({"avx2", "avx_vnni"})
 AVX512_BF16 = frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16"})
 AMX = frozenset({"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_int8"})
-GOOD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB + 1, validation_change_db=-0.01)
-BLURS_HD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB - 0.1, validation_change_db=0.0)
-LOSES_ON_VALSET = Int8Verdict(hd_agreement_db=60.0, validation_change_db=-(INT8_MAX_VALIDATION_LOSS_DB + 0.01))
+GOOD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB + 1, validation_change_db=-0.01, photos=8)
+BLURS_HD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB - 0.1, validation_change_db=0.0, photos=8)
+LOSES_ON_VALSET = Int8Verdict(hd_agreement_db=60.0, validation_change_db=-(INT8_MAX_VALIDATION_LOSS_DB + 0.01),
+                              photos=8)
 needs_openvino = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
 
 
@@ -53,9 +54,42 @@ def test_auto_takes_int8_only_where_it_was_measured_to_keep_the_picture(features
 
 
 def test_the_rule_is_at_the_thresholds():
-    assert Int8Verdict(45.0, -0.05).qualifies()
-    assert not Int8Verdict(44.99, 0.0).qualifies()
-    assert not Int8Verdict(50.0, -0.051).qualifies()
+    assert Int8Verdict(45.0, -0.05, photos=INT8_MIN_CHECK_PHOTOS).qualifies()
+    assert not Int8Verdict(44.99, 0.0, photos=8).qualifies()
+    assert not Int8Verdict(50.0, -0.051, photos=8).qualifies()
+    assert not Int8Verdict(50.0, 0.0, photos=INT8_MIN_CHECK_PHOTOS - 1).qualifies()
+
+
+def test_the_worst_photo_of_the_check_set_counts_and_one_photo_proves_nothing():
+    # issue 22: 47.1 dB on one photo, 39.5 dB on RealBlur-J scene 050
+    agreements = {f"val{i}.png": 48.0 + i for i in range(6)} | {"real/scene050.png": 39.5}
+    verdict = Int8Verdict.over_photos(agreements, validation_change_db=0.09)
+    assert (verdict.hd_agreement_db, verdict.photos, verdict.worst_photo) == (39.5, 7, "real/scene050.png")
+    assert not verdict.qualifies() and "39.5 dB on the worst of 7 check photo(s) (real/scene050.png)" in verdict.describe()
+    del agreements["real/scene050.png"]
+    assert Int8Verdict.over_photos(agreements, 0.09).qualifies()
+    assert not Int8Verdict.over_photos({"kphotoalbum__cold_water.png": 47.08}, 0.09).qualifies()
+    auto = choose_precision("auto", CPU, openvino=True, features=AVX2,
+                            int8_verdict=Int8Verdict.over_photos({"one.png": 47.08}, 0.09))
+    assert auto.name == "fp32" and f"at least {INT8_MIN_CHECK_PHOTOS} photos" in auto.reason
+
+
+def test_a_verdict_recorded_on_one_photo_no_longer_makes_auto_pick_int8(small_model, tmp_path, monkeypatch):
+    """Records written before check sets (like the shipped one, 47.1 dB on one photo) count as one photo."""
+    calibration = tmp_path / "calibration.npz"
+    np.savez_compressed(calibration, crops=np.zeros((2, 32, 32, 3), np.uint8))
+    plan = openvino_backend.Int8Plan(calibration)
+    verdicts = tmp_path / "verdicts.json"
+    monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [verdicts])
+    key = openvino_backend.int8_key(small_model, plan)
+    verdicts.write_text(json.dumps({key: {"hd_agreement_db": 47.08, "validation_change_db": 0.0902}}))
+    old = openvino_backend.find_int8_verdict(small_model, plan)
+    assert old.photos == 1 and not old.qualifies()
+    openvino_backend.record_int8_verdict(verdicts, key, Int8Verdict.over_photos(
+        {f"p{i}": 46.0 + i for i in range(INT8_MIN_CHECK_PHOTOS)}, 0.0), {})
+    again = openvino_backend.find_int8_verdict(small_model, plan)
+    assert (again.photos, again.worst_photo, again.hd_agreement_db) == (INT8_MIN_CHECK_PHOTOS, "p0", 46.0)
+    assert again.qualifies()
 
 
 def test_explicit_precisions_are_kept_and_int8_is_cpu_only():

@@ -42,7 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = actions.add_parser("check-int8", help="measure int8 against float32 and record whether auto may use it")
     check.add_argument("--weights", type=Path, help="weights file (default: the installed MIMO-UNet weights)")
     check.add_argument("--photos", type=Path, required=True,
-                       help="validation photos; the first becomes the 1280x720 test photo, blurred synthetically")
+                       help="validation photos: each becomes a 1280x720 check photo, blurred synthetically")
+    check.add_argument("--check-photos", type=int, default=8, metavar="N",
+                       help="use the first N of --photos (default 8; the worst photo of the set counts)")
+    check.add_argument("--real", type=Path, metavar="DIR",
+                       help="also real blurry photos (centre 1280x720, no added blur): the check set's hardest cases")
     check.add_argument("--valset", type=Path, required=True, help="validation set (.npz of 'train make-valset')")
     check.add_argument("--limit", type=int, help="use this many validation crops only (evenly spaced)")
     check.add_argument("--out", type=Path, help="verdicts file to add the result to (default: your user data folder; "
@@ -74,26 +78,42 @@ def make_calibration(args) -> int:
     return EXIT_OK
 
 
-def hd_test_photo(folder: Path) -> tuple[np.ndarray, str]:
-    """The first photo of the folder, scaled and cropped to 1280x720, with synthetic camera shake."""
+def hd_crop(pixels: np.ndarray) -> np.ndarray:
+    """Scaled to cover 1280x720 and cropped to its centre."""
     import cv2
 
+    scale = max(HD[0] / pixels.shape[0], HD[1] / pixels.shape[1])
+    size = (max(HD[1], round(pixels.shape[1] * scale)), max(HD[0], round(pixels.shape[0] * scale)))
+    pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    top, left = (pixels.shape[0] - HD[0]) // 2, (pixels.shape[1] - HD[1]) // 2
+    return np.ascontiguousarray(pixels[top : top + HD[0], left : left + HD[1]])
+
+
+def hd_test_photo(folder: Path) -> tuple[np.ndarray, str]:
+    """The first check photo (benchmarks/int8_search.py): one photo, for timing, not for a verdict."""
+    name, pixels = next(iter(check_set(folder, 1).items()))
+    return pixels, name
+
+
+def check_set(folder: Path, count: int, real: Path | None = None) -> dict[str, np.ndarray]:
+    """The check photos, float32 in [0, 1]: the first ``count`` photos of ``folder`` at 1280x720 with
+    synthetic camera shake, then every real blurry photo of ``real`` (its centre, as it is)."""
+    from .. import imagefiles
     from ..training import blur
     from ..training.data import load_rgb_u8, photo_files
     from ..training.kernels import trajectory_kernel
 
-    files = photo_files(folder)
+    files = photo_files(folder)[:count]
     if not files:
         raise FileNotFoundError(f"{folder}: no photos")
-    sharp = load_rgb_u8(files[0])
-    scale = max(HD[0] / sharp.shape[0], HD[1] / sharp.shape[1])
-    size = (max(HD[1], round(sharp.shape[1] * scale)), max(HD[0], round(sharp.shape[0] * scale)))
-    sharp = cv2.resize(sharp, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-    top, left = (sharp.shape[0] - HD[0]) // 2, (sharp.shape[1] - HD[1]) // 2
-    sharp = np.ascontiguousarray(sharp[top : top + HD[0], left : left + HD[1]])
-    rng = np.random.default_rng(0)
-    blurry = blur.degrade_with_kernel(sharp, trajectory_kernel(rng, size=15), rng)
-    return blurry.astype(np.float32) / 255.0, files[0].name
+    photos = {}
+    for index, path in enumerate(files):
+        rng = np.random.default_rng(index)
+        blurry = blur.degrade_with_kernel(hd_crop(load_rgb_u8(path)), trajectory_kernel(rng, size=15), rng)
+        photos[path.name] = blurry.astype(np.float32) / 255.0
+    for path in (photo_files(real) if real is not None else []):
+        photos[f"real/{path.name}"] = hd_crop(imagefiles.load_image(path).pixels)
+    return photos
 
 
 def check_int8(args) -> int:
@@ -117,20 +137,23 @@ def check_int8(args) -> int:
     except JobError as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_FAILED
-    photo, photo_name = hd_test_photo(args.photos)
-    outputs, seconds = {}, {}
-    for name, engine in engines.items():
-        engine.run(photo[:64, :64])  # builds (int8: quantises) the model outside the timing
-        started = time.perf_counter()
-        outputs[name] = engine.run(photo).full
-        seconds[name] = time.perf_counter() - started
+    photos = check_set(args.photos, args.check_photos, args.real)
+    for engine in engines.values():
+        engine.run(next(iter(photos.values()))[:64, :64])  # builds (int8: quantises) the model outside the timing
     if engines["int8"].precision_name != "int8":
         print(f"deblur-app: no int8 model: {engines['int8'].precision.reason}", file=sys.stderr)
         return EXIT_FAILED
-    agreement = psnr(outputs["int8"], outputs["fp32"])
-    largest = float(np.abs(outputs["int8"] - outputs["fp32"]).max())
-    print(f"1280x720 {photo_name}: int8 {seconds['int8']:.2f} s, float32 {seconds['fp32']:.2f} s; "
-          f"agreement {agreement:.2f} dB, largest pixel error {largest:.4f}")
+    agreements, largest = {}, 0.0
+    for photo_name, photo in photos.items():
+        outputs, seconds = {}, {}
+        for name, engine in engines.items():
+            started = time.perf_counter()
+            outputs[name] = engine.run(photo).full
+            seconds[name] = time.perf_counter() - started
+        agreements[photo_name] = psnr(outputs["int8"], outputs["fp32"])
+        largest = max(largest, float(np.abs(outputs["int8"] - outputs["fp32"]).max()))
+        print(f"1280x720 {photo_name}: int8 {seconds['int8']:.2f} s, float32 {seconds['fp32']:.2f} s; "
+              f"agreement {agreements[photo_name]:.2f} dB", flush=True)
     valset = ValidationSet.load(args.valset).subset(args.limit)
     scores = {name: [] for name in engines}
     for blurry_u8, sharp_u8 in zip(valset.blurry, valset.sharp):
@@ -138,7 +161,7 @@ def check_int8(args) -> int:
         for name, engine in engines.items():
             scores[name].append(psnr(engine.run(blurry).full, sharp))
     means = {name: float(np.mean(values)) for name, values in scores.items()}
-    verdict = Int8Verdict(agreement, means["int8"] - means["fp32"])
+    verdict = Int8Verdict.over_photos(agreements, means["int8"] - means["fp32"])
     print(f"validation set {args.valset.name} ({len(valset.names)} crops): float32 {means['fp32']:.3f} dB, "
           f"int8 {means['int8']:.3f} dB ({verdict.validation_change_db:+.3f} dB)")
     print(("auto may use int8: " if verdict.qualifies() else "auto keeps float: ") + verdict.describe())
@@ -146,7 +169,8 @@ def check_int8(args) -> int:
 
     out = args.out or user_verdicts_file()
     record_int8_verdict(out, int8_key(checkpoint.build(lean_fusion=True), shipped_int8_plan()), verdict, {
-        "weights": checkpoint.path.name, "hd_photo": photo_name, "largest_error": round(largest, 4),
+        "weights": checkpoint.path.name, "largest_error": round(largest, 4),
+        "agreement_db": {name: round(value, 2) for name, value in agreements.items()},
         "valset": f"{args.valset.name} ({len(valset.names)} crops)", "openvino": openvino.__version__,
         "cpu": f"{platform.machine()} {' '.join(sorted(cpu_features()))}",
         "date": datetime.date.today().isoformat(),

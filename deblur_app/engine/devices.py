@@ -12,7 +12,8 @@ import torch
 # The choice names and Int8Verdict are defined in the torch-free .choices (issue 23); they stay
 # importable from here because this is where the decisions that use them are made.
 from .choices import (  # noqa: F401
-    BACKEND_CHOICES, DEVICE_CHOICES, INT8_MAX_VALIDATION_LOSS_DB, INT8_MIN_AGREEMENT_DB, PRECISION_CHOICES, Int8Verdict,
+    BACKEND_CHOICES, DEVICE_CHOICES, INT8_MAX_VALIDATION_LOSS_DB, INT8_MIN_AGREEMENT_DB, INT8_MIN_CHECK_PHOTOS,
+    PRECISION_CHOICES, Int8Verdict,
 )
 
 # Working memory of one tile of a photo too large to run whole: a 12 MP photo with

@@ -421,7 +421,9 @@ def find_int8_verdict(model: MIMOUNet, plan: Int8Plan | None = None) -> Int8Verd
         record = _read_verdicts(path).get(key)
         if isinstance(record, dict):
             try:
-                found = Int8Verdict(float(record["hd_agreement_db"]), float(record["validation_change_db"]))
+                # records from before check sets measured one photo: they do not qualify (devices.Int8Verdict)
+                found = Int8Verdict(float(record["hd_agreement_db"]), float(record["validation_change_db"]),
+                                    int(record.get("check_photos", 1)), str(record.get("worst_photo", "")))
             except (KeyError, TypeError, ValueError):
                 continue
     return found
@@ -439,7 +441,8 @@ def record_int8_verdict(path: Path, key: str, verdict: Int8Verdict, details: dic
     """Add one measurement to a verdicts file (written atomically)."""
     data = _read_verdicts(path)
     data[key] = {"hd_agreement_db": round(verdict.hd_agreement_db, 2),
-                 "validation_change_db": round(verdict.validation_change_db, 4), **details}
+                 "validation_change_db": round(verdict.validation_change_db, 4),
+                 "check_photos": verdict.photos, "worst_photo": verdict.worst_photo, **details}
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.tmp")
     temp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
