@@ -221,3 +221,43 @@ def test_a_killed_batch_leaves_only_whole_outputs_and_the_rerun_completes_it(tmp
                if p.suffix != ".log" and p not in outputs())
     # ... and the rerun removes those of its own outputs, and nothing else
     assert [p.name for p in out.iterdir() if ".tmp-" in p.name] == [".holiday.png.tmp-89abcdef"]
+
+
+def test_photos_that_cannot_run_are_reported_before_the_model_loads(folder, tmp_path):
+    (folder / "z-empty.png").write_bytes(b"")  # after the good ones in the folder's order
+    seen: list[str] = []
+
+    def load():
+        seen.append("model loads")
+        return CopyEngine()
+
+    for event in jobs.iter_batch(BatchJob(folder, tmp_path / "out"), load):
+        seen.append(f"{event.kind} {event.path.name if event.path else ''}".strip())
+    assert seen.index("failed z-empty.png") < seen.index("model loads") < seen.index("done p0.png")
+    assert seen.count("model loads") == 1
+
+
+def test_a_list_of_files_runs_through_the_same_loop(folder, tmp_path):
+    """deblur FILE...: each photo to its own output; a missing output folder fails that photo alone, before the model loads."""
+    pairs = [(folder / "p0.png", tmp_path / "p0-sharp.png"), (folder / "p1.png", tmp_path / "missing" / "p1.png")]
+    seen: list[str] = []
+
+    def load():
+        seen.append("model loads")
+        return CopyEngine()
+
+    events = []
+    for event in jobs.iter_batch(BatchJob.of_files(pairs, SaveOptions()), load):
+        events.append(event)
+        seen.append(event.kind)
+    (failed,) = [e for e in events if e.kind == "failed"]
+    assert failed.reason == f"{tmp_path / 'missing'}: no such folder"
+    assert seen.index("failed") < seen.index("model loads")
+    (done,) = [e for e in events if e.kind == "done"]
+    assert done.facts.outputs == (tmp_path / "p0-sharp.png",) and (done.facts.width, done.facts.height) == (32, 24)
+    assert done.facts.tiles == 1 and (tmp_path / "p0-sharp.png").is_file()
+    assert events[-1].summary.log_path is None and not list(tmp_path.glob("*.log")), "a list of files keeps no log"
+    # an existing output is refused (not skipped) unless the rule replaces it
+    again = list(jobs.iter_batch(BatchJob.of_files(pairs[:1], SaveOptions()), no_model))
+    assert [e.kind for e in again][1:3] == ["file", "failed"] and "--overwrite" in again[2].reason
+

@@ -5,19 +5,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..engine.progress import Progress
 from ..imagefiles import names_an_image_file
-from ..jobs import (BatchJob, JobError, SaveOptions, deblur_file, folder_problem, input_problem, iter_batch,
-                    output_problem, prepare_output_folder)
-from ..jobs import default_output, plan_outputs
+from ..jobs import (BatchEvent, BatchJob, JobError, SaveOptions, default_output,
+                    iter_batch, prepare_output_folder)
 from .cluster import cluster_run, ray_missing, validate_cluster_options
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
 from .options import error as _error
 
 
-def _save_options(args) -> SaveOptions:
+def _save_options(args, overwrite: bool) -> SaveOptions:
     return SaveOptions(save_scales=args.save_scales, bit_depth=args.bit_depth, quality=args.quality,
-                       overwrite=args.overwrite, strength=args.strength / 100)
+                       overwrite=overwrite, strength=args.strength / 100)
 
 
 def _outputs_for(inputs: list[Path], output: Path | None) -> list[Path]:
@@ -36,54 +34,47 @@ def _outputs_for(inputs: list[Path], output: Path | None) -> list[Path]:
 
 
 def run_deblur(args) -> int:
+    """The photos named, through the batch loop (jobs.iter_batch): every photo that cannot be read or
+    written is reported before the model loads, then the rest run one by one."""
     problem = validate_options(args)
     if problem:
         _error(problem)
         return EXIT_USAGE
-    save = _save_options(args)
     try:
-        outputs = _outputs_for(args.inputs, args.output)
+        pairs = list(zip(args.inputs, _outputs_for(args.inputs, args.output)))
     except JobError as error:
         _error(str(error))
         return EXIT_FAILED
-    # every photo that cannot be read or written is reported before the model loads
-    failures, runnable, folders = 0, [], {}
-    for plan in plan_outputs(list(zip(args.inputs, outputs)), save.save_scales, inputs=args.inputs):
-        folder = plan.target.parent
-        if folder not in folders:
-            folders[folder] = folder_problem(folder)
-        problem = input_problem(plan.source) or output_problem(plan, save.overwrite) or folders[folder]
-        if problem:
-            _error(problem)
-            failures += 1
-        else:
-            runnable.append(plan)
-    if not runnable:
-        return EXIT_FAILED
-    try:
+    job = BatchJob.of_files(pairs, _save_options(args, args.overwrite), max_megapixels=args.max_megapixels)
+
+    def load_engine():
         engine, description = engine_from_args(args)
+        print(f"using {description}", file=sys.stderr)
+        prepare_int8(engine, lambda line: print(line, file=sys.stderr))
+        return engine
+
+    summary = None
+    try:
+        for event in iter_batch(job, load_engine, on_progress=_terminal_progress):
+            _show_photo(event)
+            summary = event.summary or summary
     except JobError as error:
         _error(str(error))
         return EXIT_FAILED
-    print(f"using {description}", file=sys.stderr)
-    prepare_int8(engine, lambda line: print(line, file=sys.stderr))
-    for plan in runnable:
-        source, target = plan.source, plan.target
-        try:
-            done = deblur_file(source, target, engine, save, progress=_terminal_progress(source.name),
-                               max_megapixels=args.max_megapixels)
-        except JobError as error:
-            _clear_line()
-            _error(str(error))
-            failures += 1
-            continue
+    return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+def _show_photo(event: BatchEvent) -> None:
+    if event.kind == "failed":
         _clear_line()
-        result = done.result
-        print(f"{source} -> {', '.join(str(p) for p in done.outputs)} "
-              f"({result.full.shape[1]}x{result.full.shape[0]}, {result.seconds:.1f} s, {result.tiles} tile(s))")
-        for note in result.notes:
+        _error(event.reason)
+    elif event.kind == "done":
+        _clear_line()
+        facts = event.facts
+        print(f"{event.path} -> {', '.join(str(p) for p in facts.outputs)} "
+              f"({facts.width}x{facts.height}, {facts.seconds:.1f} s, {facts.tiles} tile(s))")
+        for note in facts.notes:
             print(f"  note: {note}", file=sys.stderr)
-    return EXIT_FAILED if failures else EXIT_OK
 
 
 def prepare_int8(engine, say) -> None:
@@ -97,14 +88,9 @@ def prepare_int8(engine, say) -> None:
         engine.prepare()  # a failure falls back to float; its note comes with the first result
 
 
-def _terminal_progress(label: str):
-    if not sys.stderr.isatty():
-        return None
-
-    def show(event: Progress) -> None:
-        print(f"\r{label}: {event.done}/{event.total} ({event.fraction:.0%})", end="", file=sys.stderr, flush=True)
-
-    return show
+def _terminal_progress(event: BatchEvent) -> None:
+    if sys.stderr.isatty():
+        print(f"\r{event.path.name}: {event.fraction:.0%}", end="", file=sys.stderr, flush=True)
 
 
 def _clear_line() -> None:
@@ -128,7 +114,7 @@ def run_batch(args) -> int:
         return EXIT_USAGE
     # existing outputs are skipped unless --overwrite (as in the window); --skip-existing wins over it
     job = BatchJob(args.input_dir, args.output_dir, args.recursive, args.name,
-                   skip_existing=args.skip_existing or not args.overwrite, save=_save_options(args),
+                   skip_existing=args.skip_existing or not args.overwrite, save=_save_options(args, args.overwrite),
                    max_megapixels=args.max_megapixels, min_blur=_min_blur(args))
     bar = None
 

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from .naming import (DEFAULT_NAME, BatchCandidates, PlannedOutput, batch_candidates, batch_pairs, default_output,
                      output_name, plan_outputs, scale_paths)
-from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, SaveOptions
+from .spec import (BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts, SaveOptions)
 
 # names of jobs.run, loaded on first use (see the docstring)
 _RUN_NAMES = frozenset({
     "JobError", "ModelChoice", "parse_model", "load_model", "make_engine", "open_checkpoint", "engine_options",
-    "OpenedEngine", "model_name", "open_engine", "FileResult", "deblur_file",
+    "OpenedEngine", "model_name", "open_engine", "FileResult", "deblur_file", "deblur_planned",
     "save_result", "input_problem", "prepare_output_folder", "folder_problem", "output_problem",
     "check_outputs", "iter_batch", "one_line_reason",
 })

@@ -25,7 +25,7 @@ from ..engine.progress import CancelCheck, Cancelled, ProgressCallback
 from ..engine.strength import apply_strength
 from ..engine.tiling import FROM_OPTIONS
 from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
-from .spec import BatchEvent, BatchJob, BatchSummary, EngineChoices, SaveOptions
+from .spec import BatchEvent, BatchJob, BatchSummary, EngineChoices, PhotoFacts, SaveOptions
 from ..model.variants import DEFAULT_VARIANT, PRESETS
 from .naming import PlannedOutput, batch_candidates, plan_outputs, scale_paths
 
@@ -259,97 +259,181 @@ def iter_batch(
     on_progress: Callable[[BatchEvent], None] | None = None,
     remote: RemoteRun | None = None,
 ) -> Iterator[BatchEvent]:
-    """Deblur a folder photo by photo, yielding what happens; the one batch loop of the app.
+    """Deblur a folder (or ``job.files``) photo by photo, yielding what happens; the one batch loop of the app.
 
     Yields "start" (with the photo count), "left_out" for each file of the folder that is no
     photo to deblur (with the reason: naming.batch_candidates), then for each photo "file" and
-    one of "done", "skipped" or "failed", then "end" with the summary. Progress within a photo goes to
-    ``on_progress`` (it happens inside the network run). Nothing slow happens before the
-    checks: the output folder is created and tested for writing, and each photo's output is
-    planned (naming.plan_outputs: never an input) and its file opened, before
-    ``load_engine`` is called, once, for the first photo that needs the network. A bad photo
-    fails alone; a batch that cannot run at all (no output folder, no model) raises JobError.
+    one of "done", "skipped" or "failed", then "end" with the summary. Progress within a photo
+    goes to ``on_progress`` (it happens inside the network run). Nothing slow happens before
+    the checks: the output folder is created and tested for writing, and every photo's output
+    is planned (naming.plan_outputs: never an input), its file opened and, with a blur filter,
+    its blur scored, so the photos that will not run are reported first; ``load_engine`` is
+    called then, once, for the first photo that needs the network. A bad photo fails alone; a
+    batch that cannot run at all (no output folder, no model) raises JobError.
 
     With ``remote`` (a cluster run), the photos that need the network are handed to it,
     all at once after the checks, instead of being deblurred here; "done" and "failed"
     follow in the order it finishes them.
     """
+    yield from _batch_events(job, load_engine, cancel, on_progress, remote)
+
+
+@dataclass
+class _Tally:
+    """What a batch has done so far: its summary in the making."""
+
+    done: int = 0
+    skipped: int = 0
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+    cancelled: bool = False
+
+    def cancelled_by(self, cancel: CancelCheck | None) -> bool:
+        self.cancelled = self.cancelled or (cancel is not None and cancel.is_set())
+        return self.cancelled
+
+
+def _batch_events(job: BatchJob, load_engine, cancel, on_progress, remote) -> Iterator[BatchEvent]:
     started = time.monotonic()
-    if not Path(job.input_dir).is_dir():
-        raise JobError(f"{job.input_dir}: not a folder")
-    candidates = batch_candidates(job.input_dir, job.output_dir, job.recursive, job.template)
-    pairs, left_out = candidates.pairs, candidates.left_out
-    total = len(pairs)
+    pairs, left_out = _job_pairs(job)
+    total, tally = len(pairs), _Tally()
     yield BatchEvent("start", total=total)
     for path, reason in left_out:  # every file not deblurred is named, with why (not a photo, our own output...)
         yield BatchEvent("left_out", path=path, reason=reason)
-    if not pairs:
-        yield BatchEvent("end", total=total, summary=BatchSummary(0, 0, 0, [], False, time.monotonic() - started,
-                                                                  left_out=left_out))
-        return
+    if pairs:
+        plans = _plan(job, pairs)
+        if remote is None:  # a cluster run cleans up once its workers are gone (cluster.py)
+            # A run killed mid-write (SIGKILL, the OOM killer) leaves hidden temporaries beside its outputs;
+            # only those of this run's own outputs go, so a rerun leaves a clean folder.
+            imagefiles.remove_orphaned_temporaries(path for plan in plans if not plan.refusal for path in plan.paths)
+        runnable = yield from _check(job, plans, cancel, tally)
+        if remote is not None:
+            yield from _run_remote(runnable, total, remote, cancel, tally)
+        else:
+            yield from _run_here(job, runnable, total, load_engine, cancel, on_progress, tally)
+    summary = BatchSummary(total, tally.done, tally.skipped, tally.failed, tally.cancelled,
+                           time.monotonic() - started, left_out=left_out)
+    yield BatchEvent("end", total=total, summary=summary)
+
+
+def _job_pairs(job: BatchJob) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
+    """The job's (photo, output) pairs, and the files of its folder left out with why."""
+    if job.files is not None:
+        return list(job.files), []
+    if not Path(job.input_dir).is_dir():
+        raise JobError(f"{job.input_dir}: not a folder")
+    candidates = batch_candidates(job.input_dir, job.output_dir, job.recursive, job.template)
+    return candidates.pairs, candidates.left_out
+
+
+def _plan(job: BatchJob, pairs: list[tuple[Path, Path]]) -> list[PlannedOutput]:
+    if job.files is not None:  # outputs beside their photos, or in a folder the command line prepared
+        return plan_outputs(pairs, job.save.save_scales, inputs=[source for source, _ in pairs])
     prepare_output_folder(job.output_dir)
-    plans = plan_outputs(pairs, job.save.save_scales)
-    if remote is None:  # a cluster run cleans up once its workers are gone (cluster.py)
-        # A run killed mid-write (SIGKILL, the OOM killer) leaves hidden temporaries beside its outputs;
-        # only those of this run's own outputs go, so a rerun leaves a clean folder.
-        imagefiles.remove_orphaned_temporaries(path for plan in plans if not plan.refusal for path in plan.paths)
-    done, skipped, failed, cancelled = 0, 0, [], False
-    engine, for_remote = None, []
+    return plan_outputs(pairs, job.save.save_scales)
+
+
+def _check(job: BatchJob, plans: list[PlannedOutput], cancel, tally: _Tally):
+    """Skip or fail each photo that will not run, yielding its events; returns the (index, plan) of the others."""
+    runnable, folders, total = [], {}, len(plans)
     for index, plan in enumerate(plans):
-        if cancel is not None and cancel.is_set():
-            cancelled = True
+        if tally.cancelled_by(cancel):
             break
         source, target = plan.source, plan.target
-        yield BatchEvent("file", index, total, source, target)
-        if not plan.refusal and target in plan.existing and job.skip_existing:
-            skipped += 1
-            yield BatchEvent("skipped", index, total, source, target, f"{target.name} already exists")
-            continue
-        problem = output_problem(plan, job.save.overwrite) or input_problem(source)
-        if problem:
-            failed.append((source, problem))
+        skip = _why_skip(plan, job)
+        problem = "" if skip else _photo_problem(plan, job, folders)
+        skip = skip or ("" if problem else _sharp_enough(source, job))
+        if skip or problem:
+            yield BatchEvent("file", index, total, source, target)
+        if skip:
+            tally.skipped += 1
+            yield BatchEvent("skipped", index, total, source, target, skip)
+        elif problem:
+            tally.failed.append((source, problem))
             yield BatchEvent("failed", index, total, source, target, problem)
-            continue
-        sharp_enough = _sharp_enough(source, job)
-        if sharp_enough:
-            skipped += 1
-            yield BatchEvent("skipped", index, total, source, target, sharp_enough)
-            continue
-        if remote is not None:
-            for_remote.append((index, plan))
-            continue
+        else:
+            runnable.append((index, plan))
+    return runnable
+
+
+def _why_skip(plan: PlannedOutput, job: BatchJob) -> str:
+    if not plan.refusal and plan.target in plan.existing and job.skip_existing:
+        return f"{plan.target.name} already exists"
+    return ""
+
+
+def _photo_problem(plan: PlannedOutput, job: BatchJob, folders: dict[Path, str]) -> str:
+    """Why a photo cannot run: its output (the policy), its file, or (a list of files) its output's folder."""
+    problem = output_problem(plan, job.save.overwrite) or input_problem(plan.source)
+    if problem or job.files is None:  # a folder's batch creates its sub-folders as it goes
+        return problem
+    folder = plan.target.parent
+    if folder not in folders:
+        folders[folder] = folder_problem(folder)
+    return folders[folder]
+
+
+def _run_here(job: BatchJob, runnable, total: int, load_engine, cancel, on_progress, tally: _Tally):
+    engine = None
+    for index, plan in runnable:
+        if tally.cancelled_by(cancel):
+            return
+        source, target = plan.source, plan.target
+        yield BatchEvent("file", index, total, source, target)
         if engine is None:
             engine = load_engine()
         begun = time.monotonic()
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            deblur_file(source, target, engine, job.save, progress=_photo_progress(on_progress, index, total, source),
-                        cancel=cancel, max_megapixels=job.max_megapixels, tile=job.tile, ensemble=job.ensemble)
+            done, reason = deblur_planned(source, target, engine, job.save, cancel=cancel,
+                                          progress=_photo_progress(on_progress, index, total, source),
+                                          max_megapixels=job.max_megapixels, tile=job.tile, ensemble=job.ensemble)
         except Cancelled:
-            cancelled = True
-            break
-        except Exception as error:  # one bad photo (or a bug it triggers) must not stop the batch
-            reason = str(error) if isinstance(error, JobError) else f"{source}: {one_line_reason(error)}"
-            failed.append((source, reason))
+            tally.cancelled = True
+            return
+        if reason:
+            tally.failed.append((source, reason))
             yield BatchEvent("failed", index, total, source, target, reason)
             continue
-        done += 1
-        yield BatchEvent("done", index, total, source, target, seconds=time.monotonic() - begun)
-    if for_remote and not cancelled:
-        index_of = {id(plan): index for index, plan in for_remote}
-        for plan, reason, seconds in remote([plan for _, plan in for_remote]):
-            index = index_of[id(plan)]
-            if reason:
-                failed.append((plan.source, reason))
-                yield BatchEvent("failed", index, total, plan.source, plan.target, reason)
-            else:
-                done += 1
-                yield BatchEvent("done", index, total, plan.source, plan.target, seconds=seconds)
-            if cancel is not None and cancel.is_set():
-                cancelled = True
-                break
-    summary = BatchSummary(total, done, skipped, failed, cancelled, time.monotonic() - started, left_out=left_out)
-    yield BatchEvent("end", total=total, summary=summary)
+        tally.done += 1
+        yield BatchEvent("done", index, total, source, target, seconds=time.monotonic() - begun, facts=_facts(done))
+
+
+def _run_remote(runnable, total: int, remote: RemoteRun, cancel, tally: _Tally):
+    if not runnable or tally.cancelled_by(cancel):
+        return
+    index_of = {id(plan): index for index, plan in runnable}
+    for plan, reason, seconds in remote([plan for _, plan in runnable]):
+        index = index_of[id(plan)]
+        if reason:
+            tally.failed.append((plan.source, reason))
+            yield BatchEvent("failed", index, total, plan.source, plan.target, reason)
+        else:
+            tally.done += 1
+            yield BatchEvent("done", index, total, plan.source, plan.target, seconds=seconds)
+        if tally.cancelled_by(cancel):
+            return
+
+
+def deblur_planned(source: Path, target: Path, engine: Deblurrer, save: SaveOptions,
+                   **run) -> tuple[FileResult | None, str]:
+    """The step of every batch for one checked photo, here or on a cluster worker: its output's
+    folder, then deblur_file (``run``: its progress, cancel, max_megapixels, tile, ensemble).
+
+    Returns (the result, '') or (None, the one-line reason it failed): one bad photo, or a bug it
+    triggers, must not stop the batch. Cancelled passes through.
+    """
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return deblur_file(source, target, engine, save, **run), ""
+    except Cancelled:
+        raise
+    except Exception as error:  # one bad photo (or a bug it triggers) must not stop the batch
+        return None, str(error) if isinstance(error, JobError) else f"{source}: {one_line_reason(error)}"
+
+
+def _facts(done: FileResult) -> PhotoFacts:
+    result = done.result
+    return PhotoFacts(tuple(done.outputs), result.full.shape[1], result.full.shape[0], result.seconds, result.tiles,
+                      tuple(result.notes))
 
 
 def _sharp_enough(source: Path, job: BatchJob) -> str:

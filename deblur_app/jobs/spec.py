@@ -13,7 +13,6 @@ from pathlib import Path
 from ..engine.tiling import FROM_OPTIONS
 from .naming import DEFAULT_NAME
 
-
 @dataclass(frozen=True)
 class EngineChoices:
     """Which network to open, with which weights, and where and how it runs: the command line's model
@@ -43,10 +42,11 @@ class SaveOptions:
 
 @dataclass
 class BatchJob:
-    """A folder of photos to deblur into another folder; the rules both front ends follow."""
+    """A folder of photos to deblur into another folder, or a list of photos each with its output
+    (``of_files``); the rules both front ends follow."""
 
-    input_dir: Path
-    output_dir: Path
+    input_dir: Path | None
+    output_dir: Path | None
     recursive: bool = False
     template: str = DEFAULT_NAME
     skip_existing: bool = True  # else an existing output is replaced if save.overwrite, or fails
@@ -55,6 +55,27 @@ class BatchJob:
     tile: int | None | object = FROM_OPTIONS  # None: auto, 0: whole image, N: N-pixel tiles
     ensemble: bool | None = None  # None: as the engine's options say
     min_blur: float | None = None  # skip photos whose blur score (jobs.scan) is lower; None: deblur all
+    # (photo, output) pairs instead of a folder's photos (deblur FILE...); their output folders must exist
+    files: list[tuple[Path, Path]] | None = None
+
+    @classmethod
+    def of_files(cls, pairs, save: SaveOptions, max_megapixels: float | None = None) -> "BatchJob":
+        """These photos, each to its own output; none is skipped (an existing output is replaced or
+        refused, as ``save.overwrite`` says)."""
+        return cls(None, None, skip_existing=False, save=save, max_megapixels=max_megapixels,
+                   files=[(Path(source), Path(target)) for source, target in pairs])
+
+
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What came of one photo deblurred in this process (for a "done" event): no pixels, so events stay small."""
+
+    outputs: tuple[Path, ...]
+    width: int
+    height: int
+    seconds: float  # the network's
+    tiles: int
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -81,6 +102,7 @@ class BatchEvent:
     fraction: float = 0.0  # of this photo, for "progress"
     seconds: float = 0.0  # this photo's, for "done"
     summary: BatchSummary | None = None  # for "end"
+    facts: PhotoFacts | None = None  # for "done", when the photo was deblurred in this process
 
 
 def naming_the_file(reason: str, path: Path | None, output: Path | None = None) -> str:
