@@ -9,7 +9,8 @@ import pytest
 from deblur_app import imagefiles
 from deblur_app.jobs import run as jobs
 from deblur_app.engine.inference import DeblurResult
-from deblur_app.jobs.spec import BatchEvent, BatchJob, BatchLog, SaveOptions
+from deblur_app import __version__
+from deblur_app.jobs.spec import BatchEvent, BatchJob, BatchLog, SaveOptions, batch_log_header
 
 
 class CopyEngine:
@@ -260,4 +261,17 @@ def test_a_list_of_files_runs_through_the_same_loop(folder, tmp_path):
     # an existing output is refused (not skipped) unless the rule replaces it
     again = list(jobs.iter_batch(BatchJob.of_files(pairs[:1], SaveOptions()), no_model))
     assert [e.kind for e in again][1:3] == ["file", "failed"] and "--overwrite" in again[2].reason
+
+
+def test_the_batch_writes_its_own_log(folder, tmp_path):
+    job = BatchJob(folder, tmp_path / "out", save=SaveOptions(strength=0.5))
+    job.log_header = batch_log_header(job, "MIMO-UNet", "cpu")
+    events = list(jobs.iter_batch(job, CopyEngine))
+    log = events[-1].summary.log_path
+    assert log is not None and log.parent == tmp_path / "out"
+    lines = log.read_text().splitlines()
+    assert lines[0] == f"deblur-app {__version__} batch: {folder} -> {tmp_path / 'out'}"
+    assert lines[1] == "model MIMO-UNet, device cpu, strength 50 %, recursive False, names '{stem}_deblurred{ext}'"
+    assert lines[2] == "3 photo(s)" and sum(line.startswith("OK ") for line in lines) == 3
+    assert lines[-1].startswith("3 deblurred, 0 skipped, 0 failed")
 

@@ -332,3 +332,20 @@ def test_several_inputs_into_a_new_or_existing_folder_with_a_dot_in_its_name(pho
     assert main(["deblur", *map(str, sources), "-o", str(tmp_path / "run.v2")]) == 0  # not an image extension
     assert sorted(p.name for p in existing.iterdir()) == ["a_deblurred.png", "b_deblurred.jpg"]
     assert sorted(p.name for p in (tmp_path / "run.v2").iterdir()) == ["a_deblurred.png", "b_deblurred.jpg"]
+
+
+def test_batch_log_writes_the_windows_log_in_the_output_folder(photo, tmp_path, capsys):
+    source_dir = tmp_path / "in"
+    photo("a.png", folder=source_dir)
+    (source_dir / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    out = tmp_path / "out"
+    assert main(["batch", str(source_dir), str(out), "--log", "--strength", "40"]) == 1
+    (log,) = out.glob("deblur-batch-*.log")
+    assert f"log: {log}" in capsys.readouterr().err
+    lines = log.read_text().splitlines()
+    assert lines[0].endswith(f"batch: {source_dir} -> {out}") and "strength 40 %" in lines[1]
+    assert f"OK {source_dir / 'a.png'} -> {out / 'a_deblurred.png'}" in " ".join(lines)
+    assert any(line.startswith(f"FAILED {source_dir / 'broken.png'}: ") for line in lines)
+    assert lines[-1].startswith("1 deblurred, 0 skipped, 1 failed")
+    assert main(["batch", str(source_dir), str(tmp_path / "quiet")]) == 1
+    assert not list((tmp_path / "quiet").glob("*.log")), "no log without --log"

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..imagefiles import names_an_image_file
-from ..jobs import (BatchEvent, BatchJob, JobError, SaveOptions, default_output,
+from ..jobs import (BatchEvent, BatchJob, JobError, SaveOptions, batch_log_header, default_output,
                     iter_batch, prepare_output_folder)
 from .cluster import cluster_run, ray_missing, validate_cluster_options
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
@@ -116,6 +116,8 @@ def run_batch(args) -> int:
     job = BatchJob(args.input_dir, args.output_dir, args.recursive, args.name,
                    skip_existing=args.skip_existing or not args.overwrite, save=_save_options(args, args.overwrite),
                    max_megapixels=args.max_megapixels, min_blur=_min_blur(args))
+    if args.log:  # the window's log; the terminal has the same lines already
+        job.log_header = batch_log_header(job, _model_named(args), args.device)
     bar = None
 
     def load_engine():
@@ -158,6 +160,8 @@ def run_batch(args) -> int:
           f"in {summary.seconds:.1f} s", file=sys.stderr)
     for _source, reason in summary.failed:
         print(f"  failed: {reason}", file=sys.stderr)
+    if summary.log_path:
+        print(f"log: {summary.log_path}", file=sys.stderr)
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
@@ -174,6 +178,12 @@ def _min_blur(args) -> float | None:
 
         return calibration().blurred_from
     return args.min_blur
+
+
+def _model_named(args) -> str:
+    """The network as the options name it, for the log's header (the model loads later, if at all)."""
+    name = args.model or (f"weights {args.weights}" if args.weights else "default")
+    return name + (" with self-ensemble" if args.ensemble else "")
 
 
 def _say(bar, line: str, error: bool = True) -> None:

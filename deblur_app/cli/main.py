@@ -39,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--name", default=DEFAULT_NAME, help=f'output name template (default "{DEFAULT_NAME}")')
     batch.add_argument("--skip-existing", action="store_true",
                        help="skip photos whose output exists (the default; with --overwrite, still skip them)")
+    batch.add_argument("--log", action="store_true",
+                       help="also write the batch's log in the output folder, as the window's batch does")
     add_model_options(batch)
     add_cluster_options(batch)
     add_blur_filter_options(batch)

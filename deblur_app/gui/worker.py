@@ -25,7 +25,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
 from ..model.variants import DEFAULT_VARIANT, VARIANTS, run_name
-from ..jobs import DEFAULT_NAME, BatchJob, BatchLog, SaveOptions
+from ..jobs import DEFAULT_NAME, BatchJob, SaveOptions, batch_log_header
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
 from .partial_frames import PartialFrames
 
@@ -340,24 +340,15 @@ class EngineWorker(EngineSignals):
         batch = BatchJob(request.input_dir, request.output_dir, request.recursive, request.template,
                          skip_existing=request.skip_existing, save=save, tile=settings.tile, ensemble=settings.ensemble,
                          min_blur=request.min_blur)
-        log = BatchLog(request.output_dir, [
-            f"deblur-app {__version__} batch: {request.input_dir} -> {request.output_dir}",
-            f"model {settings.model_name}, device {settings.device}, strength {settings.strength * 100:.0f} %, "
-            f"recursive {request.recursive}, names {request.template!r}",
-        ])
+        batch.log_header = batch_log_header(batch, settings.model_name, settings.device)
 
         def emit(event) -> None:
             self.batch_event.emit(job.job_id, event)
 
         summary = None
-        try:
-            for event in jobs.iter_batch(batch, lambda: self._engine_for(settings), cancel=job.token, on_progress=emit):
-                log(event)
-                emit(event)
-                summary = event.summary or summary
-        finally:
-            log.close()
-        summary.log_path = log.written
+        for event in jobs.iter_batch(batch, lambda: self._engine_for(settings), cancel=job.token, on_progress=emit):
+            emit(event)
+            summary = event.summary or summary
         self.status.emit(self.tr("Batch cancelled") if summary.cancelled else self.tr("Batch finished"))
         self.finished.emit(job.job_id, summary)
 

@@ -25,7 +25,7 @@ from ..engine.progress import CancelCheck, Cancelled, ProgressCallback
 from ..engine.strength import apply_strength
 from ..engine.tiling import FROM_OPTIONS
 from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
-from .spec import BatchEvent, BatchJob, BatchSummary, EngineChoices, PhotoFacts, SaveOptions
+from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts, SaveOptions
 from ..model.variants import DEFAULT_VARIANT, PRESETS
 from .naming import PlannedOutput, batch_candidates, plan_outputs, scale_paths
 
@@ -269,13 +269,25 @@ def iter_batch(
     is planned (naming.plan_outputs: never an input), its file opened and, with a blur filter,
     its blur scored, so the photos that will not run are reported first; ``load_engine`` is
     called then, once, for the first photo that needs the network. A bad photo fails alone; a
-    batch that cannot run at all (no output folder, no model) raises JobError.
+    batch that cannot run at all (no output folder, no model) raises JobError. With
+    ``job.log_header`` every event also goes to the batch's log in the output folder
+    (BatchLog), and the summary says where it is.
 
     With ``remote`` (a cluster run), the photos that need the network are handed to it,
     all at once after the checks, instead of being deblurred here; "done" and "failed"
     follow in the order it finishes them.
     """
-    yield from _batch_events(job, load_engine, cancel, on_progress, remote)
+    log = BatchLog(job.output_dir, job.log_header) if job.log_header is not None and job.files is None else None
+    try:
+        for event in _batch_events(job, load_engine, cancel, on_progress, remote):
+            if log is not None:
+                log(event)
+                if event.kind == "end":
+                    event.summary.log_path = log.written
+            yield event
+    finally:
+        if log is not None:
+            log.close()
 
 
 @dataclass

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import __version__
 from ..engine.tiling import FROM_OPTIONS
 from .naming import DEFAULT_NAME
 
@@ -57,6 +58,8 @@ class BatchJob:
     min_blur: float | None = None  # skip photos whose blur score (jobs.scan) is lower; None: deblur all
     # (photo, output) pairs instead of a folder's photos (deblur FILE...); their output folders must exist
     files: list[tuple[Path, Path]] | None = None
+    # the first lines of the batch's log in the output folder (batch_log_header); None: no log
+    log_header: list[str] | None = None
 
     @classmethod
     def of_files(cls, pairs, save: SaveOptions, max_megapixels: float | None = None) -> "BatchJob":
@@ -64,6 +67,15 @@ class BatchJob:
         refused, as ``save.overwrite`` says)."""
         return cls(None, None, skip_existing=False, save=save, max_megapixels=max_megapixels,
                    files=[(Path(source), Path(target)) for source, target in pairs])
+
+
+def batch_log_header(job: BatchJob, model: str, device: str) -> list[str]:
+    """What the log of a folder's batch says first, from the window or the command line alike."""
+    return [
+        f"deblur-app {__version__} batch: {job.input_dir} -> {job.output_dir}",
+        f"model {model}, device {device}, strength {job.save.strength * 100:.0f} %, "
+        f"recursive {job.recursive}, names {job.template!r}",
+    ]
 
 
 @dataclass(frozen=True)
