@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import imagefiles
-from .run import JobError, SaveOptions, deblur_file, one_line_reason, open_engine
+from .run import JobError, SaveOptions, deblur_planned, open_engine
 from .spec import EngineChoices
 from ..model.checkpoints import Checkpoint
 from .naming import PlannedOutput
@@ -180,14 +180,10 @@ class PhotoWorker:
         return {**batch, "error": errors, "seconds": seconds, "fatal": [False] * len(errors)}
 
     def _deblur(self, source: Path, target: Path) -> str:
-        """The local batch's step for one photo; the one-line reason it failed, or ''."""
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            deblur_file(source, target, self.engine, self.save,
-                        progress=_worker_exit_hook(source), max_megapixels=self.max_megapixels)
-        except Exception as error:  # one bad photo (or a bug it triggers) must not stop the batch
-            return str(error) if isinstance(error, JobError) else f"{source}: {one_line_reason(error)}"
-        return ""
+        """The local batch's step for one photo (jobs.run.deblur_planned); the one-line reason it failed, or ''."""
+        _, reason = deblur_planned(source, target, self.engine, self.save,
+                                   progress=_worker_exit_hook(source), max_megapixels=self.max_megapixels)
+        return reason
 
 
 def _worker_exit_hook(source: Path):
