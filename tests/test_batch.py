@@ -10,7 +10,7 @@ from deblur_app import imagefiles
 from deblur_app.jobs import run as jobs
 from deblur_app.engine.inference import DeblurResult
 from deblur_app import __version__
-from deblur_app.jobs.spec import BatchEvent, BatchJob, BatchLog, SaveOptions, batch_log_header
+from deblur_app.jobs.spec import BatchEvent, BatchJob, BatchLog, SaveOptions, batch_log_header, existing_output_rule
 
 
 class CopyEngine:
@@ -275,3 +275,10 @@ def test_the_batch_writes_its_own_log(folder, tmp_path):
     assert lines[2] == "3 photo(s)" and sum(line.startswith("OK ") for line in lines) == 3
     assert lines[-1].startswith("3 deblurred, 0 skipped, 0 failed")
 
+
+def test_one_rule_for_existing_outputs():
+    assert existing_output_rule("skip") == (True, False)
+    assert existing_output_rule("replace") == (False, True)
+    assert existing_output_rule("refuse") == (False, False)
+    with pytest.raises(ValueError):
+        existing_output_rule("ask")

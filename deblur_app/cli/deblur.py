@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from ..imagefiles import names_an_image_file
-from ..jobs import (BatchEvent, BatchJob, JobError, SaveOptions, batch_log_header, default_output,
+from ..jobs import (BatchEvent, BatchJob, JobError, SaveOptions, batch_log_header, default_output, existing_output_rule,
                     iter_batch, prepare_output_folder)
 from .cluster import cluster_run, ray_missing, validate_cluster_options
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
@@ -40,12 +40,13 @@ def run_deblur(args) -> int:
     if problem:
         _error(problem)
         return EXIT_USAGE
+    _, overwrite = existing_output_rule("replace" if args.overwrite else "refuse")
     try:
         pairs = list(zip(args.inputs, _outputs_for(args.inputs, args.output)))
     except JobError as error:
         _error(str(error))
         return EXIT_FAILED
-    job = BatchJob.of_files(pairs, _save_options(args, args.overwrite), max_megapixels=args.max_megapixels)
+    job = BatchJob.of_files(pairs, _save_options(args, overwrite), max_megapixels=args.max_megapixels)
 
     def load_engine():
         engine, description = engine_from_args(args)
@@ -113,9 +114,9 @@ def run_batch(args) -> int:
         _error(f"--name {args.name!r}: unknown placeholder {error}; use {{stem}}, {{ext}} or {{name}}")
         return EXIT_USAGE
     # existing outputs are skipped unless --overwrite (as in the window); --skip-existing wins over it
-    job = BatchJob(args.input_dir, args.output_dir, args.recursive, args.name,
-                   skip_existing=args.skip_existing or not args.overwrite, save=_save_options(args, args.overwrite),
-                   max_megapixels=args.max_megapixels, min_blur=_min_blur(args))
+    skip, overwrite = existing_output_rule("replace" if args.overwrite and not args.skip_existing else "skip")
+    job = BatchJob(args.input_dir, args.output_dir, args.recursive, args.name, skip_existing=skip,
+                   save=_save_options(args, overwrite), max_megapixels=args.max_megapixels, min_blur=_min_blur(args))
     if args.log:  # the window's log; the terminal has the same lines already
         job.log_header = batch_log_header(job, _model_named(args), args.device)
     bar = None

@@ -25,7 +25,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal, S
 from .. import __version__
 from ..engine.progress import Cancelled, CancelToken
 from ..model.variants import DEFAULT_VARIANT, VARIANTS, run_name
-from ..jobs import DEFAULT_NAME, BatchJob, SaveOptions, batch_log_header
+from ..jobs import DEFAULT_NAME, BatchJob, SaveOptions, batch_log_header, existing_output_rule
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
 from .partial_frames import PartialFrames
 
@@ -336,9 +336,10 @@ class EngineWorker(EngineSignals):
 
         request: BatchRequest = job.request
         settings = request.settings
-        save = SaveOptions(quality=request.quality, overwrite=not request.skip_existing, strength=settings.strength)
+        skip, overwrite = existing_output_rule("skip" if request.skip_existing else "replace")
+        save = SaveOptions(quality=request.quality, overwrite=overwrite, strength=settings.strength)
         batch = BatchJob(request.input_dir, request.output_dir, request.recursive, request.template,
-                         skip_existing=request.skip_existing, save=save, tile=settings.tile, ensemble=settings.ensemble,
+                         skip_existing=skip, save=save, tile=settings.tile, ensemble=settings.ensemble,
                          min_blur=request.min_blur)
         batch.log_header = batch_log_header(batch, settings.model_name, settings.device)
 

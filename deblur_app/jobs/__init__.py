@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from .naming import (DEFAULT_NAME, BatchCandidates, PlannedOutput, batch_candidates, batch_pairs, default_output,
                      output_name, plan_outputs, scale_paths)
-from .spec import (BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts,
-                   SaveOptions, batch_log_header)
+from .spec import (EXISTING_OUTPUT_RULES, BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts,
+                   SaveOptions, batch_log_header, existing_output_rule)
 
 # names of jobs.run, loaded on first use (see the docstring)
 _RUN_NAMES = frozenset({

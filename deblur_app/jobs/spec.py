@@ -14,6 +14,21 @@ from .. import __version__
 from ..engine.tiling import FROM_OPTIONS
 from .naming import DEFAULT_NAME
 
+# What a batch does with a photo whose output exists: skip the photo, replace the output, or
+# refuse it (a failure that says how to replace it). Inputs are never written over, whatever
+# the rule (naming.plan_outputs).
+EXISTING_OUTPUT_RULES = ("skip", "replace", "refuse")
+
+
+def existing_output_rule(rule: str) -> tuple[bool, bool]:
+    """(BatchJob.skip_existing, SaveOptions.overwrite) for one of EXISTING_OUTPUT_RULES: the one
+    place that says what the front ends' choices (the window's checkbox, --skip-existing and
+    --overwrite) mean to a batch."""
+    if rule not in EXISTING_OUTPUT_RULES:
+        raise ValueError(f"unknown rule for existing outputs {rule!r}; one of {', '.join(EXISTING_OUTPUT_RULES)}")
+    return rule == "skip", rule == "replace"
+
+
 @dataclass(frozen=True)
 class EngineChoices:
     """Which network to open, with which weights, and where and how it runs: the command line's model
