@@ -137,7 +137,12 @@ dist_real=$(realpath "$DIST")
 MEASURE="$STAGE/measure"
 : > "$MEASURE.libs"
 : > "$MEASURE.missing"
+# Qt loads a platform theme plugin only on its desktop and skips it quietly when its libraries are
+# missing (libqgtk3.so links GTK 3): what those plugins link is no dependency of the package.
+OPTIONAL_PLUGINS="*/PySide6/Qt/plugins/platformthemes/*"
 while IFS= read -r -d '' file; do
+    # shellcheck disable=SC2254
+    case "$file" in $OPTIONAL_PLUGINS) continue ;; esac
     head -c 4 "$file" 2>/dev/null | grep -q $'^\x7fELF' || continue
     LD_LIBRARY_PATH="$library_path" ldd "$file" 2>/dev/null | while read -r soname arrow target _; do
         if [ "$arrow" = "=>" ] && [ "$target" = "not" ]; then
