@@ -46,14 +46,15 @@ VERSION=$(sed -E 's/\.?(dev|a|b|rc)([0-9]*)/~\1\2/' <<<"$python_version")
 ARCH=$(dpkg --print-architecture 2>/dev/null || echo amd64)
 DEB="$OUT/${PACKAGE}_${VERSION}_${ARCH}.deb"
 
-STAGE=$(mktemp -d "${TMPDIR:-/tmp}/deblur-deb.XXXXXX")
+# staged beside the package: on the folder's file system the 1 GB folder is hard-linked, not copied
+STAGE=$(mktemp -d "$OUT/.deb-stage.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
 PKG="$STAGE/root"
 
 # --- the files
 mkdir -p "$PKG/opt" "$PKG/usr/bin" "$PKG/usr/share/applications" "$PKG/usr/share/metainfo" \
          "$PKG/usr/share/icons/hicolor/scalable/apps" "$PKG/usr/share/doc/$PACKAGE" "$PKG/DEBIAN"
-cp -a "$DIST" "$PKG/opt/$PACKAGE"
+cp -al "$DIST" "$PKG/opt/$PACKAGE" 2>/dev/null || { rm -rf "${PKG:?}/opt/$PACKAGE"; cp -a "$DIST" "$PKG/opt/$PACKAGE"; }
 # relative, so the package also works unpacked anywhere (dpkg -x into a scratch root)
 ln -s "../../opt/$PACKAGE/$PACKAGE" "$PKG/usr/bin/$PACKAGE"
 install -m 644 "$LINUX/$APP_ID.desktop" "$PKG/usr/share/applications/"

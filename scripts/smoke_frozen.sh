@@ -8,6 +8,7 @@
 #   3. the frozen `deblur-app info` finds the bundled weights
 #   4. the frozen window starts offscreen: `deblur-app gui --self-test PHOTO` exits 0
 #   5. the bundle kept what the frozen app needs at run time (torch's lazy internals, torch_shm_manager)
+#   6. one window: a second frozen call hands its photo to the running frozen window and exits
 # Usage: scripts/smoke_frozen.sh [--no-build]      exit status 0 = all passed
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -139,6 +140,30 @@ sys.exit(1 if problems else 0)
 EOF
 then pass "bundle contents"
 else fail "bundle contents"; fi
+
+# --- 6. one window: a photo opened while the frozen window runs goes to that window (QtNetwork's
+#        local socket, gui/single_instance.py); asked from the source side with the same protocol
+RUNTIME=$(mktemp -d "${TMPDIR:-/tmp}/dbl-smoke.XXXXXX")  # short: a socket path holds at most 108 bytes
+photos_in_window() {
+    XDG_RUNTIME_DIR="$RUNTIME" python -c 'import json, sys
+from deblur_app.gui.single_instance import ask_running
+reply = ask_running({"photos": True})
+sys.exit(1) if reply is None else print(json.dumps(reply["photos"]))'
+}
+XDG_RUNTIME_DIR="$RUNTIME" "$APP" > "$WORK/first-window.log" 2>&1 &
+first_window=$!
+for _ in $(seq 1 "$STEP_TIMEOUT"); do photos_in_window >/dev/null 2>&1 && break; sleep 1; done
+start=$(date +%s%N)
+if XDG_RUNTIME_DIR="$RUNTIME" timeout 60 "$APP" "$WORK/photo.png" \
+        && [ "$(photos_in_window)" = "[\"$(realpath "$WORK/photo.png")\"]" ]; then
+    pass "one window: the second frozen call handed its photo to the first in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+else
+    cat "$WORK/first-window.log" >&2
+    fail "one window: the photo did not reach the running frozen window"
+fi
+kill "$first_window" 2>/dev/null || true
+wait "$first_window" 2>/dev/null || true
+rm -rf "$RUNTIME"
 
 echo "smoke: folder size $(du -sh "$ROOT/dist/deblur-app" | cut -f1)"
 if [ "$failures" -ne 0 ]; then
