@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(shutil.which("dpkg-deb") is None or shutil.which
                                 reason="needs dpkg-deb and ldd (Debian, Ubuntu)")
 
 
-def build_deb(dist: Path, out: Path, compression: str = "xz") -> tuple[subprocess.CompletedProcess, Path | None]:
+def build_deb(dist: Path, out: Path, compression: str = "zstd") -> tuple[subprocess.CompletedProcess, Path | None]:
     env = {**os.environ, "DEB_COMPRESSION": compression}
     done = subprocess.run(["bash", str(SCRIPT), "--dist", str(dist), "--out", str(out)], env=env,
                           capture_output=True, text=True, timeout=1800)
