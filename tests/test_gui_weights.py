@@ -8,7 +8,8 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from conftest import Route, checkpoint_bytes  # noqa: E402
+import torch  # noqa: E402
+from conftest import Route, checkpoint_bytes, conformance_state_dict  # noqa: E402
 from PySide6.QtCore import QMimeData, QPointF, QSettings, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -108,12 +109,21 @@ def test_starter_note_once_dialog_lists_and_a_drop_installs(qtbot, window, user_
     qtbot.waitUntil(lambda: model_selectable(window, "mimo-unet+"), timeout=WAIT)
     assert window.engine.info.weights["mimo-unet+"].kind == "user"
 
-    # installing it again asks before replacing: "no" keeps the installed file untouched
+    # the same file again is already installed: nothing to ask, nothing changed
     asked = []
     monkeypatch.setattr(dialogs, "confirm", lambda _parent, title, *_args, **_kwargs: asked.append(title) or False)
     with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
         dialog.install([plus])
+    assert finished.args == [True] and asked == [] and "Already installed" in dialog.status_label.text()
+    # other weights under that name ask before replacing: "no" keeps the installed file untouched
+    other = tmp_path / "other" / "MIMO-UNetPlus.pkl"
+    other.parent.mkdir()
+    state = {k: v * 0.5 for k, v in conformance_state_dict("mimo-unet+").items()}
+    torch.save({"model": state}, other)
+    with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
+        dialog.install([other])
     assert finished.args == [False] and asked == ["Replace Weights"] and "Nothing was changed" in dialog.status_label.text()
+    assert (user_folder / "MIMO-UNetPlus.pkl").read_bytes() == plus.read_bytes()
     monkeypatch.setattr(dialogs, "confirm", lambda *_args, **_kwargs: True)
 
     # a bad file is refused with one line and nothing is installed

@@ -65,6 +65,17 @@ def user_folder(tmp_path, monkeypatch) -> Path:
     return folder
 
 
+def _other_unet_bytes(unet_bytes: bytes) -> bytes:
+    """Other MIMO-UNet weights, a file of the same size."""
+    state = conformance_state_dict("mimo-unet")
+    for tensor in state.values():
+        tensor.mul_(0.5)
+    buffer = io.BytesIO()
+    torch.save({"model": state}, buffer)
+    assert len(buffer.getvalue()) == len(unet_bytes)
+    return buffer.getvalue()
+
+
 def leftovers(folder: Path) -> list[Path]:
     """Every file in the folder but the records of how installed files arrived (weights/origin.py)."""
     return sorted(p for p in folder.rglob("*") if not p.name.endswith(".origin.json")) if folder.exists() else []
@@ -85,6 +96,7 @@ def test_download_verifies_installs_and_deblur_then_uses_it(server, unet_bytes, 
     listed = {w.path: w for w in weightstore.installed()}
     # from a mirror: its name says MIMO-UNet.pkl, but only the authors' own release is "published"
     assert listed[installed].provenance == "user" and listed[installed].in_use
+    assert installed.stat().st_mode & 0o777 == 0o644  # as every installed file, not a private 0600 temporary
     assert describe(classify(installed, VARIANTS["mimo-unet"])) == (
         f"user: installed by you; downloaded from {url}/MIMO-UNet.pkl, not from the authors' release")
     starter = bundled_weights_dir() / "mimo-unet.safetensors"
@@ -230,10 +242,14 @@ def test_install_from_safetensors_and_zip(user_folder, tmp_path):
     assert weights.path == user_folder / "mimo-unet.user.safetensors" and weights.provenance == "user"
     archive = tmp_path / "weights.zip"
     archive.write_bytes(zipped("best.safetensors", own.read_bytes()))
+    assert weightstore.install_file(archive).already_installed  # the same weights, zipped: nothing to do
+    other = save_checkpoint(tmp_path / "other.safetensors",
+                            {k: v * 0.5 for k, v in conformance_state_dict("mimo-unet").items()}, {"trained_by": "me"})
+    archive.write_bytes(zipped("best.safetensors", other.read_bytes()))
     with pytest.raises(weightstore.AlreadyInstalled, match="--overwrite"):
         weightstore.install_file(archive)
     weights = weightstore.install_file(archive, overwrite=True)
-    assert weights.path.read_bytes() == own.read_bytes()
+    assert weights.path.read_bytes() == other.read_bytes() and not weights.already_installed
     assert [p.name for p in leftovers(user_folder)] == ["mimo-unet.user.safetensors"]
 
 
@@ -279,7 +295,12 @@ def test_cli_install_list_and_remove(unet_bytes, user_folder, tmp_path, capsys):
     source.write_bytes(unet_bytes)
     assert main(["weights", "install", str(source)]) == 0
     assert "used from now on" in capsys.readouterr().out
-    assert main(["weights", "install", str(source)]) == 1
+    assert main(["weights", "install", str(source)]) == 0  # the same file again: already installed is success
+    assert f"MIMO-UNet: already installed at {user_folder / 'MIMO-UNet.pkl'} (the same file)" in capsys.readouterr().out
+    other = tmp_path / "other" / "MIMO-UNet.pkl"
+    other.parent.mkdir()
+    other.write_bytes(_other_unet_bytes(unet_bytes))
+    assert main(["weights", "install", str(other)]) == 1  # other weights under that name: never replaced silently
     assert "--overwrite" in capsys.readouterr().err
     assert main(["weights", "list"]) == 0
     out = capsys.readouterr().out

@@ -52,6 +52,9 @@ def run_weights(args: argparse.Namespace) -> int:
     try:
         if command == "install":
             weights = weightstore.install_file(args.file, overwrite=args.overwrite)
+            if weights.already_installed:
+                print(f"{weights.display_name}: already installed at {weights.path} (the same file)")
+                return EXIT_OK
             used = "used from now on" if weights.in_use else "installed, but other weights of that variant are preferred"
             print(f"{weights.display_name} ({weights.provenance}): {weights.path} — {used}")
         else:
@@ -106,5 +109,8 @@ def _download(key: str, source: str | None, overwrite: bool) -> int:
     finally:
         if bar is not None:
             bar.close()
-    print(f"{name}: installed {path} (the authors' release for research use, trained on GoPro)")
+    if source:
+        print(f"{name}: installed {path} (downloaded from {source}: installed by you, not the authors' release)")
+    else:
+        print(f"{name}: installed {path} (the authors' release for research use, trained on GoPro)")
     return EXIT_OK

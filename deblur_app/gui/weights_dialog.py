@@ -287,7 +287,11 @@ class WeightsDialog(QDialog):
         then = self._then
         self._finish()
         path = result.path if isinstance(result, weightstore.InstalledWeights) else result
-        self.status_label.setText(self.tr("Installed {file}: you can choose it in the Model panel now").format(file=str(path)))
+        if isinstance(result, weightstore.InstalledWeights) and result.already_installed:
+            self.status_label.setText(self.tr("Already installed: {file} (the same file)").format(file=str(path)))
+        else:
+            self.status_label.setText(self.tr("Installed {file}: you can choose it in the Model panel now")
+                                      .format(file=str(path)))
         self.refresh()
         self.changed.emit()
         self.operation_finished.emit(True)

@@ -16,6 +16,7 @@ have to re-implement.
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import shutil
@@ -68,6 +69,7 @@ class InstalledWeights:
     provenance: str  # "published", "user" or "starter"
     size: int
     in_use: bool
+    already_installed: bool = False  # install_file found this very file installed: nothing was changed
 
     @property
     def removable(self) -> bool:
@@ -224,6 +226,10 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
             destination = folder / user_file_name(variant, checkpoint_file.suffix.lower())
         replaced = [] if published_name else [folder / user_file_name(variant, s) for s in WEIGHTS_SUFFIXES]
         existing = [p for p in {destination, *replaced} if p.exists()]
+        if destination in existing and file_sha256(destination) == file_sha256(checkpoint_file):
+            # the same file again: done already ("already installed" is success, as for download);
+            # its record of origin stays, so the authors' download is not demoted to "installed by you"
+            return dataclasses.replace(_installed_entry(variant, destination), already_installed=True)
         if existing and not overwrite:
             raise AlreadyInstalled(
                 f"{path}: {variant.display_name} weights are already installed at {existing[0]} "
@@ -237,8 +243,13 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
         if other != destination:
             other.unlink(missing_ok=True)
             forget_origin(other)
-    return InstalledWeights(variant.key, variant.display_name, destination, "user",
-                            destination.stat().st_size, in_use=_in_use(variant.key, destination))
+    return _installed_entry(variant, destination)
+
+
+def _installed_entry(variant, path: Path) -> InstalledWeights:
+    kind = next((w.kind for w in installed_files(variant.key) if w.path == path), "user")
+    return InstalledWeights(variant.key, variant.display_name, path, kind, path.stat().st_size,
+                            in_use=_in_use(variant.key, path))
 
 
 def remove(name: str) -> Path:
@@ -349,6 +360,8 @@ def _put_in_place(staged: Path, destination: Path, overwrite: bool) -> None:
     if destination.exists() and not overwrite:
         raise AlreadyInstalled(f"{destination} appeared meanwhile; nothing was replaced", destination)
     try:
+        # readable by all, like any installed file: a download arrives 0600 (a private temporary file)
+        os.chmod(staged, 0o644)
         os.replace(staged, destination)
     except OSError as error:
         raise _os_error(error, destination.parent) from None

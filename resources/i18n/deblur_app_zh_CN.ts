@@ -1599,6 +1599,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>已移除 {file}</translation>
     </message>
     <message>
+        <source>Already installed: {file} (the same file)</source>
+        <translation>已安装：{file}（同一个文件）</translation>
+    </message>
+    <message>
         <source>Installed {file}: you can choose it in the Model panel now</source>
         <translation>已安装 {file}：现在即可在“模型”面板中选择</translation>
     </message>
