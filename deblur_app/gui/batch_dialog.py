@@ -88,6 +88,13 @@ class BatchDialog(QDialog):
 
     def _build(self) -> None:
         layout = QVBoxLayout(self)
+        layout.addWidget(self._photos_group())
+        layout.addWidget(self._progress_group(), 1)
+        layout.addLayout(self._buttons())
+        self.resize(640, 560)
+
+    def _photos_group(self) -> QGroupBox:
+        """Which photos, where to, under which names, with which model and strength."""
         options = QGroupBox(self.tr("Photos"))
         form = QFormLayout(options)
         self.input_edit = QLineEdit(self.settings.folder("batch_input"))
@@ -130,8 +137,10 @@ class BatchDialog(QDialog):
         self.problem_label.setStyleSheet("color: #ff8a80")
         self.problem_label.setWordWrap(True)
         form.addRow("", self.problem_label)
-        layout.addWidget(options)
+        return options
 
+    def _progress_group(self) -> QGroupBox:
+        """The photo now, all photos, the time left, and the files not deblurred."""
         progress = QGroupBox(self.tr("Progress"))
         grid = QVBoxLayout(progress)
         self.file_label = QLabel(self.tr("Not started"))
@@ -159,8 +168,9 @@ class BatchDialog(QDialog):
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         grid.addWidget(self.summary_label)
-        layout.addWidget(progress, 1)
+        return progress
 
+    def _buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         self.start_button = QPushButton(icon("deblur"), self.tr("Start"))
@@ -175,8 +185,7 @@ class BatchDialog(QDialog):
         self.close_button.clicked.connect(self.hide)
         for button in (self.start_button, self.cancel_button, self.close_button):
             buttons.addWidget(button)
-        layout.addLayout(buttons)
-        self.resize(640, 560)
+        return buttons
 
     def only_blurred(self, folder: Path, min_blur: float) -> None:
         """Set up a batch of a scanned folder's blurred photos (window_scanning.py)."""

@@ -125,7 +125,25 @@ class SidePanel(QWidget):
         self._quiet = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self._model_group())
+        self.run_button = QPushButton(self.tr("Deblur"))
+        self.run_button.setMinimumHeight(36)
+        self.run_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        layout.addWidget(self.run_button)
+        self.preview_button = QPushButton(self.tr("Preview visible area"))
+        self.preview_button.setToolTip(self.tr("Deblur only the part of the photo in view, at 100 %: "
+                                               "see the effect in seconds before running the whole photo "
+                                               "(Ctrl+Shift+R)"))
+        layout.addWidget(self.preview_button)
+        layout.addWidget(self._strength_group())
+        layout.addWidget(self._result_group())
+        layout.addStretch(1)
+        layout.addWidget(self._weights_note())
+        self._connect()
+        self._update_ensemble_label()
 
+    def _model_group(self) -> QGroupBox:
+        """Network, self-ensemble, device, precision and tiles: what a run is made with."""
         group = QGroupBox(self.tr("Model"))
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -155,20 +173,11 @@ class SidePanel(QWidget):
                                           "runs the photo in one piece; smaller tiles (at least {minimum} px) need "
                                           "less memory and can be cancelled sooner").format(minimum=MIN_TILE))
         form.addRow(self.tr("Tiles:"), self.tile_spin)
-        layout.addWidget(group)
+        return group
 
-        self.run_button = QPushButton(self.tr("Deblur"))
-        self.run_button.setMinimumHeight(36)
-        self.run_button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        layout.addWidget(self.run_button)
-        self.preview_button = QPushButton(self.tr("Preview visible area"))
-        self.preview_button.setToolTip(self.tr("Deblur only the part of the photo in view, at 100 %: "
-                                               "see the effect in seconds before running the whole photo "
-                                               "(Ctrl+Shift+R)"))
-        layout.addWidget(self.preview_button)
-
-        strength_group = QGroupBox(self.tr("Strength"))
-        strength_row = QHBoxLayout(strength_group)
+    def _strength_group(self) -> QGroupBox:
+        group = QGroupBox(self.tr("Strength"))
+        row = QHBoxLayout(group)
         self.strength_slider = QSlider(Qt.Orientation.Horizontal)
         self.strength_spin = QSpinBox()
         for control in (self.strength_slider, self.strength_spin):
@@ -178,10 +187,11 @@ class SidePanel(QWidget):
                                        "towards the original (keeps grain and texture); changes without a new run"))
         self.strength_slider.setPageStep(10)
         self.strength_spin.setSuffix(self.tr(" %"))
-        strength_row.addWidget(self.strength_slider, 1)
-        strength_row.addWidget(self.strength_spin)
-        layout.addWidget(strength_group)
+        row.addWidget(self.strength_slider, 1)
+        row.addWidget(self.strength_spin)
+        return group
 
+    def _result_group(self) -> QGroupBox:
         self.result_group = QGroupBox(self.tr("Last run"))
         result_layout = QVBoxLayout(self.result_group)
         self.result_label = QLabel(self.tr("No result yet"))
@@ -189,24 +199,24 @@ class SidePanel(QWidget):
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result_label.setToolTip(self.tr("Details of the result shown"))
         result_layout.addWidget(self.result_label)
-        layout.addWidget(self.result_group)
-        layout.addStretch(1)
+        return self.result_group
+
+    def _weights_note(self) -> QLabel:
         self.weights_label = QLabel()
         self.weights_label.setWordWrap(True)
         self.weights_label.setStyleSheet("color: #9a9a9a")
         self.weights_label.setToolTip(self.tr("Where the model weights are looked for"))
         self.weights_label.setTextFormat(Qt.TextFormat.RichText)
         self.weights_label.linkActivated.connect(lambda _link: self.weights_requested.emit())
-        layout.addWidget(self.weights_label)
+        return self.weights_label
 
-        self.model_combo.currentIndexChanged.connect(self._changed)
-        self.ensemble_check.toggled.connect(self._changed)
-        self.device_combo.currentIndexChanged.connect(self._changed)
-        self.precision_combo.currentIndexChanged.connect(self._changed)
-        self.tile_spin.valueChanged.connect(self._changed)
+    def _connect(self) -> None:
+        for changes in (self.model_combo.currentIndexChanged, self.ensemble_check.toggled,
+                        self.device_combo.currentIndexChanged, self.precision_combo.currentIndexChanged,
+                        self.tile_spin.valueChanged):
+            changes.connect(self._changed)
         self.strength_slider.valueChanged.connect(self._strength_moved)
         self.strength_spin.valueChanged.connect(self._strength_moved)
-        self._update_ensemble_label()
 
     def _strength_moved(self, value: int) -> None:
         for control in (self.strength_slider, self.strength_spin):

@@ -4,6 +4,7 @@ plus a contact sheet for eyeballing and a compact copy for shipping."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import math
@@ -82,93 +83,114 @@ def prepare_photos(out_dir: Path, *, val_fraction: float = 0.12, seed: int = 0,
     directory, removed afterwards, when not given).
     """
     out_dir = Path(out_dir)
-    tmp = None
-    if work_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="deblur_photos_")
-        work = Path(tmp.name)
-        os.chmod(work, 0o755)  # let apt's _apt user write its downloads
-    else:
-        work = Path(work_dir)
-        work.mkdir(parents=True, exist_ok=True)
-    try:
-        kept: list[tuple[Candidate, np.ndarray, float]] = []
-        hashes: list[tuple[tuple[np.ndarray, np.ndarray], int, int]] = []  # (hash, pixels, index in kept)
-        n_seen = 0
-        for cand in fetching.iter_candidates(work, log):
-            n_seen += 1
-            why = denied(cand.name)
-            if why:
-                log(f"  deny   {cand.name}: {why}")
-                continue
-            base_name = cand.name
-            if any(k[0].name == cand.name for k in kept):
-                cand.stem = f"{cand.stem}_{hashlib.sha1(cand.original_path.encode()).hexdigest()[:6]}"
-            cand.meta["group_name"] = base_name
-            try:
-                img = cand.load()
-                img.load()
-            except Exception as e:  # unreadable / unsupported file
-                log(f"  skip   {cand.name}: unreadable ({e})")
-                continue
-            rgb, scale, why, st = process_image(img, relaxed=base_name in ALLOW_FLAT,
-                                            rotate=int(cand.meta.get("rotate", 0)))
-            if rgb is None:
-                log(f"  reject {cand.name}: {why}")
-                continue
-            # near-duplicate check (same photo at several resolutions / packages)
-            hsh = (ahash(rgb), tiny(rgb))
-            dup = None
-            for j, (hh, px, idx) in enumerate(hashes):
-                if near_duplicate(hh, hsh):
-                    dup = j
-                    break
-            if dup is not None:
-                hh, px, idx = hashes[dup]
-                other = kept[idx][0]
-                if cand.pixels > px:
-                    log(f"  dup    {other.name} replaced by larger {cand.name}")
-                    kept[idx] = (cand, rgb, scale)
-                    hashes[dup] = (hsh, cand.pixels, idx)
-                else:
-                    log(f"  dup    {cand.name} (same as {other.name})")
-                continue
-            hashes.append((hsh, cand.pixels, len(kept)))
-            kept.append((cand, rgb, scale))
-            log(f"  keep   {cand.name}: {st.width}x{st.height} scale {scale:g} "
-                f"sharp {st.sharpness:.2f} flat {st.flat_fraction:.2f}")
-
-        splits = assign_splits([c.name for c, _, _ in kept], val_fraction=val_fraction, seed=seed,
-                               groups={c.name: c.meta.get("group_name", c.name) for c, _, _ in kept})
-        for sub in ("train", "val"):
-            d = out_dir / sub
-            if d.exists():
-                for old in d.glob("*.png"):
-                    old.unlink()
-        rows = []
-        for cand, rgb, scale in kept:
-            split = splits[cand.name]
-            fname = cand.name + ".png"
-            save_png(rgb, out_dir / split / fname)
-            with cand.load() as im:
-                ow, oh = im.size
-            rows.append({
-                "file": f"{split}/{fname}",
-                "split": split,
-                "source_package": cand.pkg,
-                "license": cand.license,
-                "original_path": cand.original_path,
-                "original_width": ow,
-                "original_height": oh,
-                "scale": f"{scale:g}",
-            })
+    with _work_folder(work_dir) as work:
+        kept, n_seen = _select_photos(work, log)
+        rows = _write_photos(kept, out_dir, val_fraction, seed)
         manifest = write_manifest(rows, out_dir / "manifest.csv")
         (out_dir / "sources.txt").write_text("\n".join(package_versions(work)) + "\n")
-        n_val = sum(r["split"] == "val" for r in rows)
-        log(f"candidates {n_seen}, kept {len(rows)} (train {len(rows) - n_val}, val {n_val}) -> {manifest}")
-        return manifest
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
+    n_val = sum(r["split"] == "val" for r in rows)
+    log(f"candidates {n_seen}, kept {len(rows)} (train {len(rows) - n_val}, val {n_val}) -> {manifest}")
+    return manifest
+
+
+@contextlib.contextmanager
+def _work_folder(work_dir: Path | None):
+    """``work_dir`` (created), or a temporary folder removed afterwards."""
+    if work_dir is not None:
+        work = Path(work_dir)
+        work.mkdir(parents=True, exist_ok=True)
+        yield work
+        return
+    with tempfile.TemporaryDirectory(prefix="deblur_photos_") as tmp:
+        os.chmod(tmp, 0o755)  # let apt's _apt user write its downloads
+        yield Path(tmp)
+
+
+Kept = tuple[Candidate, np.ndarray, float]  # the candidate, its processed pixels, its scale
+
+
+def _select_photos(work: Path, log) -> tuple[list[Kept], int]:
+    """The candidates that pass the licence, quality and near-duplicate checks (the larger of two
+    near-duplicates wins), and how many candidates were seen."""
+    kept: list[Kept] = []
+    hashes: list[tuple[tuple[np.ndarray, np.ndarray], int, int]] = []  # (hash, pixels, index in kept)
+    n_seen = 0
+    for cand in fetching.iter_candidates(work, log):
+        n_seen += 1
+        processed = _processed(cand, kept, log)
+        if processed is None:
+            continue
+        rgb, scale, st = processed
+        # near-duplicate check (same photo at several resolutions / packages)
+        hsh = (ahash(rgb), tiny(rgb))
+        dup = next((j for j, (hh, _px, _idx) in enumerate(hashes) if near_duplicate(hh, hsh)), None)
+        if dup is not None:
+            hh, px, idx = hashes[dup]
+            other = kept[idx][0]
+            if cand.pixels > px:
+                log(f"  dup    {other.name} replaced by larger {cand.name}")
+                kept[idx] = (cand, rgb, scale)
+                hashes[dup] = (hsh, cand.pixels, idx)
+            else:
+                log(f"  dup    {cand.name} (same as {other.name})")
+            continue
+        hashes.append((hsh, cand.pixels, len(kept)))
+        kept.append((cand, rgb, scale))
+        log(f"  keep   {cand.name}: {st.width}x{st.height} scale {scale:g} "
+            f"sharp {st.sharpness:.2f} flat {st.flat_fraction:.2f}")
+    return kept, n_seen
+
+
+def _processed(cand: Candidate, kept: list[Kept], log):
+    """(pixels, scale, stats) of a candidate that may be used and passes the quality checks, else None (logged)."""
+    why = denied(cand.name)
+    if why:
+        log(f"  deny   {cand.name}: {why}")
+        return None
+    base_name = cand.name
+    if any(k[0].name == cand.name for k in kept):
+        cand.stem = f"{cand.stem}_{hashlib.sha1(cand.original_path.encode()).hexdigest()[:6]}"
+    cand.meta["group_name"] = base_name
+    try:
+        img = cand.load()
+        img.load()
+    except Exception as e:  # unreadable / unsupported file
+        log(f"  skip   {cand.name}: unreadable ({e})")
+        return None
+    rgb, scale, why, st = process_image(img, relaxed=base_name in ALLOW_FLAT, rotate=int(cand.meta.get("rotate", 0)))
+    if rgb is None:
+        log(f"  reject {cand.name}: {why}")
+        return None
+    return rgb, scale, st
+
+
+def _write_photos(kept: list[Kept], out_dir: Path, val_fraction: float, seed: int) -> list[dict]:
+    """Split the kept photos into train and val (replacing the PNGs of an earlier build); the manifest's rows."""
+    splits = assign_splits([c.name for c, _, _ in kept], val_fraction=val_fraction, seed=seed,
+                           groups={c.name: c.meta.get("group_name", c.name) for c, _, _ in kept})
+    for sub in ("train", "val"):
+        d = out_dir / sub
+        if d.exists():
+            for old in d.glob("*.png"):
+                old.unlink()
+    rows = []
+    for cand, rgb, scale in kept:
+        split = splits[cand.name]
+        fname = cand.name + ".png"
+        save_png(rgb, out_dir / split / fname)
+        with cand.load() as im:
+            ow, oh = im.size
+        rows.append({
+            "file": f"{split}/{fname}",
+            "split": split,
+            "source_package": cand.pkg,
+            "license": cand.license,
+            "original_path": cand.original_path,
+            "original_width": ow,
+            "original_height": oh,
+            "scale": f"{scale:g}",
+        })
+    return rows
 
 
 def export_compact(photo_dir: Path, dest: Path, *, max_mb: float = 40.0, quality: int = 95,
