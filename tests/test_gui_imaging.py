@@ -74,7 +74,7 @@ def test_the_window_modules_do_not_import_torch():
     code = (
         "import sys\n"
         "import deblur_app.gui.main_window, deblur_app.gui.viewers, deblur_app.gui.batch_dialog, "
-        "deblur_app.gui.about, deblur_app.gui.app, deblur_app.gui.worker, deblur_app.gui.tasks\n"
+        "deblur_app.gui.about, deblur_app.gui.app, deblur_app.gui.worker, deblur_app.gui.client, deblur_app.gui.messages, deblur_app.gui.tasks\n"
         "print('torch' in sys.modules)\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,

@@ -228,7 +228,8 @@ def test_nothing_is_loaded_to_prepare_where_int8_cannot_run(qtbot, monkeypatch):
     from deblur_app.jobs import run as jobs
     from deblur_app.engine import devices
     from deblur_app.engine.progress import CancelToken
-    from deblur_app.gui.worker import EngineWorker, PrepareRequest, RunSettings, _Job
+    from deblur_app.gui.messages import Job as _Job, PrepareRequest, RunSettings
+    from deblur_app.gui.worker import EngineWorker
 
     loads: list = []
     monkeypatch.setattr(jobs, "load_model", lambda *args: loads.append(args))  # then make_engine fails: fine

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from .. import __version__
 from .icons import app_icon
-from .worker import EngineInfo, LoadedModel
+from .messages import EngineInfo, LoadedModel
 
 MODEL_CARD_LABELS = {  # the model card fields first, in this order; other metadata follows
     "trained_by": QT_TRANSLATE_NOOP("AboutDialog", "Trained by"),

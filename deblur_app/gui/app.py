@@ -80,7 +80,7 @@ def run_app(paths: list[str], self_test: bool = False, one_window: bool = False)
     from . import i18n
     from .main_window import MainWindow
     from .settings import AppSettings
-    from .worker import stuck_threads
+    from .client import stuck_threads
 
     server = None
     if one_window:

@@ -36,7 +36,8 @@ from .settings import AppSettings
 from ..jobs import BatchEvent, BatchSummary
 from ..jobs import output_name
 from .timing import batch_time_left, describe_progress, format_eta
-from .worker import BatchRequest, EngineClient, RunSettings
+from .client import EngineClient
+from .messages import BatchRequest, RunSettings
 
 def reason_alone(reason: str, path: Path | None) -> str:
     """The reason without the photo's path in front: the list shows the photo in its own column."""

@@ -37,7 +37,8 @@ from .window_actions import WindowActions
 from .window_opening import WindowOpening
 from .window_saving import WindowSaving
 from .window_scanning import WindowScanning
-from .worker import EngineClient, EngineInfo, LoadedModel
+from .client import EngineClient
+from .messages import EngineInfo, LoadedModel
 
 APP_TITLE = "Deblur"
 

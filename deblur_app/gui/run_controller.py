@@ -19,7 +19,8 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from .outcomes import DeblurOutcome
 from .partial_frames import PartialFrame
 from .timing import describe_progress, time_left
-from .worker import DeblurRequest, EngineClient, RunSettings
+from .client import EngineClient
+from .messages import DeblurRequest, RunSettings
 
 
 @dataclass

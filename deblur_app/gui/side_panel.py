@@ -25,7 +25,7 @@ from ..engine.choices import PRECISION_CHOICES
 from ..engine.tiling import AUTO, MAX_TILE, MIN_TILE, WHOLE
 from ..model.variants import ENSEMBLE_PASSES, VARIANTS, preset_for
 from .i18n import ui_locale
-from .worker import EngineInfo, RunSettings
+from .messages import EngineInfo, RunSettings
 
 # Translated where shown (SidePanel.tr); QT_TRANSLATE_NOOP marks them for lupdate.
 DEVICE_LABELS = {"auto": QT_TRANSLATE_NOOP("SidePanel", "Auto"), "cpu": QT_TRANSLATE_NOOP("SidePanel", "CPU"),
