@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEd
 from ..engine.tiling import parse_tile, tile_text
 from . import dialogs
 from .about import AboutDialog
+from .action_state import WindowFacts, enabled_actions, run_button
 from .batch_dialog import BatchDialog
 from .filmstrip import Filmstrip
 from .icons import app_icon, icon
@@ -155,30 +156,12 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         return self.settings.strength / 100
 
     def _update_actions(self) -> None:
-        """The single place deciding which actions are enabled."""
-        photo = self.current_photo()
-        engine_ready = self.engine_info is not None and self.panel.model_available()
-        batch_busy = self.engine.busy_kind == "batch"
-        running = self.runs.running
-        has_image = photo is not None and photo.loaded
-        can_run = has_image and engine_ready and not batch_busy
-        # while the view shows a run's result so far, Save would write another picture than the one on screen
-        building = photo is not None and self.runs.partial_for(photo.key) is not None
-        self.act_deblur.setEnabled(can_run and not running)
-        self.act_preview.setEnabled(can_run and not running)
-        self.act_cancel.setEnabled(running)
-        self.act_save.setEnabled(photo is not None and photo.unsaved and not building)
-        self.act_save_all.setEnabled(any(p.unsaved for p in self.photos.values()))
-        self.act_save_as.setEnabled(photo is not None and photo.result is not None and not building)
-        for action in (self.act_zoom_in, self.act_zoom_out, self.act_fit, self.act_actual, self.act_original):
-            action.setEnabled(has_image)
-        self.act_close_photo.setEnabled(photo is not None)
-        self.act_next.setEnabled(self.filmstrip.count() > 1)
-        self.act_previous.setEnabled(self.filmstrip.count() > 1)
-        self.act_batch.setEnabled(self.engine_info is not None)
-        self.act_clear_recent.setEnabled(bool(self.settings.recent_files()))
-        button = self.panel.run_button
-        if running:
+        """Apply the one rule for which actions are enabled (action_state) to the window's facts."""
+        facts = self._window_facts()
+        for name, enabled in enabled_actions(facts).items():
+            getattr(self, f"act_{name}").setEnabled(enabled)
+        button, state = self.panel.run_button, run_button(facts)
+        if state == "cancel":
             button.setText(self.tr("Cancel"))
             button.setIcon(icon("cancel"))
             button.setToolTip(self.tr("Stop at the next tile; the previous result stays (Esc)"))
@@ -186,17 +169,32 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         else:
             button.setText(self.tr("Deblur"))
             button.setIcon(icon("deblur"))
-            if batch_busy:
-                tip = self.tr("A batch is running; wait for it or cancel it in the batch window")
-            elif self.engine_info is not None and not self.panel.model_available():
-                tip = self.tr("No model weights installed: see the note below")
-            else:
-                tip = self.tr("Deblur the whole photo (Ctrl+R)")
-            button.setToolTip(tip)
+            button.setToolTip({
+                "batch_running": self.tr("A batch is running; wait for it or cancel it in the batch window"),
+                "no_weights": self.tr("No model weights installed: see the note below"),
+            }.get(state) or self.tr("Deblur the whole photo (Ctrl+R)"))
             button.setEnabled(self.act_deblur.isEnabled())
         self.panel.preview_button.setEnabled(self.act_preview.isEnabled())
-        self.progress_bar.setVisible(running)
-        self.setWindowModified(photo is not None and photo.unsaved)  # the title names the selected photo
+        self.progress_bar.setVisible(facts.run_running)
+        self.setWindowModified(facts.unsaved)  # the title names the selected photo
+
+    def _window_facts(self) -> WindowFacts:
+        photo = self.current_photo()
+        return WindowFacts(
+            photo_selected=photo is not None,
+            image_loaded=photo is not None and photo.loaded,
+            has_result=photo is not None and photo.result is not None,
+            unsaved=photo is not None and photo.unsaved,
+            any_unsaved=any(p.unsaved for p in self.photos.values()),
+            # while the view shows a run's result so far, Save would write another picture than the one on screen
+            building=photo is not None and self.runs.partial_for(photo.key) is not None,
+            engine_known=self.engine_info is not None,
+            model_available=self.panel.model_available(),
+            batch_running=self.engine.busy_kind == "batch",
+            run_running=self.runs.running,
+            photo_count=self.filmstrip.count(),
+            recent_files=bool(self.settings.recent_files()),
+        )
 
     # ------------------------------------------------------------------ showing a photo
 

@@ -1,0 +1,60 @@
+"""Which of the window's actions are enabled, decided from plain facts about the window (no Qt).
+
+The rule is read, and tested, here in one place; MainWindow._update_actions gathers the facts
+(WindowFacts), applies ``enabled_actions`` to its act_<name> actions and words the run button
+from ``run_button``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VIEW_ACTIONS = ("zoom_in", "zoom_out", "fit", "actual", "original")
+
+
+@dataclass(frozen=True)
+class WindowFacts:
+    photo_selected: bool = False
+    image_loaded: bool = False  # the selected photo's pixels are read
+    has_result: bool = False  # the selected photo has a whole-photo result
+    unsaved: bool = False  # the selected photo's result is not on disk as it is shown
+    any_unsaved: bool = False  # some open photo's result is not
+    building: bool = False  # the view shows a run's result so far: Save would write another picture
+    engine_known: bool = False  # the model thread has said what it can run
+    model_available: bool = False  # weights for the chosen network are installed
+    batch_running: bool = False
+    run_running: bool = False
+    photo_count: int = 0  # photos in the filmstrip
+    recent_files: bool = False
+
+
+def enabled_actions(facts: WindowFacts) -> dict[str, bool]:
+    """MainWindow's act_<name> -> whether it is enabled."""
+    can_run = facts.image_loaded and facts.engine_known and facts.model_available and not facts.batch_running
+    enabled = {
+        "deblur": can_run and not facts.run_running,
+        "preview": can_run and not facts.run_running,
+        "cancel": facts.run_running,
+        "save": facts.photo_selected and facts.unsaved and not facts.building,
+        "save_all": facts.any_unsaved,
+        "save_as": facts.has_result and not facts.building,
+        "close_photo": facts.photo_selected,
+        "next": facts.photo_count > 1,
+        "previous": facts.photo_count > 1,
+        "batch": facts.engine_known,
+        "clear_recent": facts.recent_files,
+    }
+    enabled.update({name: facts.image_loaded for name in VIEW_ACTIONS})
+    return enabled
+
+
+def run_button(facts: WindowFacts) -> str:
+    """What the side panel's big button says: 'cancel' while a run goes, else why Deblur is (not)
+    available: 'batch_running', 'no_weights' or 'deblur'."""
+    if facts.run_running:
+        return "cancel"
+    if facts.batch_running:
+        return "batch_running"
+    if facts.engine_known and not facts.model_available:
+        return "no_weights"
+    return "deblur"

@@ -1,0 +1,57 @@
+"""The window's enabled actions, decided without a window (gui/action_state.py has no Qt)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from deblur_app.gui.action_state import VIEW_ACTIONS, WindowFacts, enabled_actions, run_button
+
+READY = WindowFacts(photo_selected=True, image_loaded=True, engine_known=True, model_available=True, photo_count=1)
+
+
+def enabled(facts: WindowFacts) -> set[str]:
+    return {name for name, on in enabled_actions(facts).items() if on}
+
+
+def test_nothing_open_leaves_only_the_batch_once_the_engine_is_known():
+    assert enabled(WindowFacts()) == set()
+    assert enabled(WindowFacts(engine_known=True)) == {"batch"}
+    assert enabled(WindowFacts(recent_files=True)) == {"clear_recent"}
+
+
+def test_a_loaded_photo_can_be_deblurred_viewed_and_closed():
+    assert enabled(READY) == {"deblur", "preview", "close_photo", "batch", *VIEW_ACTIONS}
+    still_loading = WindowFacts(photo_selected=True, engine_known=True, model_available=True)
+    assert enabled(still_loading) == {"close_photo", "batch"}
+
+
+def test_a_run_is_cancelled_not_started_again_and_the_button_says_so():
+    running = WindowFacts(**{**READY.__dict__, "run_running": True})
+    assert {"cancel"} <= enabled(running) and not {"deblur", "preview"} & enabled(running)
+    assert run_button(running) == "cancel" and run_button(READY) == "deblur"
+
+
+def test_a_batch_or_missing_weights_keep_deblur_off_and_say_why():
+    batch = WindowFacts(**{**READY.__dict__, "batch_running": True})
+    no_weights = WindowFacts(**{**READY.__dict__, "model_available": False})
+    for facts, why in ((batch, "batch_running"), (no_weights, "no_weights")):
+        assert not {"deblur", "preview"} & enabled(facts) and run_button(facts) == why
+
+
+def test_save_follows_the_result_and_not_a_result_in_the_making():
+    result = WindowFacts(**{**READY.__dict__, "has_result": True, "unsaved": True, "any_unsaved": True})
+    assert {"save", "save_as", "save_all"} <= enabled(result)
+    building = WindowFacts(**{**result.__dict__, "building": True})
+    assert not {"save", "save_as"} & enabled(building) and "save_all" in enabled(building)
+    saved = WindowFacts(**{**result.__dict__, "unsaved": False, "any_unsaved": False})
+    assert enabled(saved) & {"save", "save_as", "save_all"} == {"save_as"}
+
+
+def test_next_and_previous_need_two_photos():
+    assert not {"next", "previous"} & enabled(READY)
+    assert {"next", "previous"} <= enabled(WindowFacts(**{**READY.__dict__, "photo_count": 2}))
+
+
+def test_the_rule_imports_no_qt():
+    code = "import sys, deblur_app.gui.action_state; sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent).returncode == 0
