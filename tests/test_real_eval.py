@@ -77,6 +77,9 @@ def test_eval_real_reports_each_photo_and_writes_contact_sheets(real_dir, tmp_pa
         source = real_dir / row["image"]
         sheet_file = sheets / source.relative_to(real_dir).parent / "street_input_output.png"
         sheet = cv2.imread(str(sheet_file))
+        caption = sheet[96:]  # a band below the pictures names the photo and gives its numbers
+        assert caption.shape[0] >= 16 and (caption < 128).any() and (caption > 200).mean() > 0.5
+        sheet = sheet[:96]
         np.testing.assert_array_equal(sheet[:, :128], cv2.imread(str(source)))
         sheet = cv2.cvtColor(sheet, cv2.COLOR_BGR2RGB).astype(np.float32) / 255
         before, after = sheet[:, :128], sheet[:, 128 + SHEET_GAP :]
@@ -114,3 +117,19 @@ def test_eval_real_refuses_bad_options_before_any_work(real_dir, tmp_path, capsy
     assert "needs scikit-image" in error and "pip install" in error and "Traceback" not in error
     assert not (tmp_path / "x.csv").exists() and not (real_dir / "sheets").exists()
     assert sorted(p.name for p in real_dir.rglob("*")) == ["phone", "street.png", "street.png"]
+
+
+def test_eval_real_with_sheets_writes_its_table_beside_them_and_captions_name_the_numbers(real_dir, tmp_path,
+                                                                                         capsys, monkeypatch):
+    from deblur_app.training.real_photos import RealPhotoChange, caption_of
+
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    sheets = tmp_path / "sheets"
+    assert main(["eval", "--real", str(real_dir), "--sheet", str(sheets), "--device", "cpu", "--limit", "1"]) == 0
+    assert (sheets / "eval.csv").is_file() and not (elsewhere / "eval.csv").exists()
+    assert f"wrote {sheets / 'eval.csv'} and contact sheets in {sheets}" in capsys.readouterr().out
+    caption = caption_of(RealPhotoChange("lai/boy.jpg", 0.412, 0.366, 1.31))
+    assert caption == ("lai/boy.jpg   left: input, right: output   blur_effect 0.412 -> 0.366 (x0.888)"
+                       "   fine detail x1.31")

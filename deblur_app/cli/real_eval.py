@@ -21,7 +21,7 @@ def evaluate_real_photos(args, engine, description: str) -> int:
     from .. import imagefiles
     from ..engine.strength import apply_strength
     from ..training.data import photo_files
-    from ..training.real_photos import measure, side_by_side, summary
+    from ..training.real_photos import caption_of, labelled_sheet, measure, summary
 
     photos = photo_files(args.real)[: args.limit]
     if not photos:
@@ -38,19 +38,21 @@ def evaluate_real_photos(args, engine, description: str) -> int:
             continue
         after = apply_strength(before, engine.run(before).full, args.strength / 100)
         changes.append(measure(name, before, after))
+        change = changes[-1]
         if args.sheet:
             target = sheet_path(path, args.real, args.sheet)
             target.parent.mkdir(parents=True, exist_ok=True)
-            imagefiles.save_image(target, side_by_side(before, after), bit_depth=8, overwrite=True,
-                                  marker=imagefiles.app_marker())
-        change = changes[-1]
+            imagefiles.save_image(target, labelled_sheet(before, after, caption_of(change)), bit_depth=8,
+                                  overwrite=True, marker=imagefiles.app_marker())
         print(f"{name}: blur_effect {change.input_blur_effect:.3f} -> {change.output_blur_effect:.3f} "
               f"(x{change.blur_effect_ratio:.3f}), fine detail x{change.fine_detail_ratio:.2f}", flush=True)
     if not changes:
         print("deblur-app: no photo could be evaluated", file=sys.stderr)
         return EXIT_FAILED
     totals = summary(changes)
-    out = args.csv or Path("eval.csv")
+    # with --sheet DIR the table goes beside the sheets, not into whatever folder the command ran in
+    out = args.csv or (args.sheet / "eval.csv" if args.sheet else Path("eval.csv"))
+    out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as handle:
         writer = csv.DictWriter(handle, FIELDS)
         writer.writeheader()
@@ -64,5 +66,6 @@ def evaluate_real_photos(args, engine, description: str) -> int:
     sharper = sum(c.sharper for c in changes)
     print(f"{len(changes)} real photos, {description}: blur_effect out/in median {totals['median_blur_effect_ratio']:.3f}, "
           f"lower on {sharper} of {len(changes)} ({100 * totals['sharper_share']:.0f} %); fine-detail ratio median "
-          f"{totals['median_fine_detail_ratio']:.2f}; wrote {out}" + (f" and contact sheets in {args.sheet}" if args.sheet else ""))
+          f"{totals['median_fine_detail_ratio']:.2f}; wrote {out.resolve()}"
+          + (f" and contact sheets in {args.sheet.resolve()}" if args.sheet else ""))
     return EXIT_FAILED if failed else EXIT_OK

@@ -87,3 +87,23 @@ def side_by_side(before: np.ndarray, after: np.ndarray, gap: int = SHEET_GAP) ->
     sheet[:, :width] = before
     sheet[:, width + gap :] = after
     return sheet
+
+
+def caption_of(change: RealPhotoChange) -> str:
+    return (f"{change.name}   left: input, right: output   blur_effect {change.input_blur_effect:.3f} -> "
+            f"{change.output_blur_effect:.3f} (x{change.blur_effect_ratio:.3f})   fine detail x{change.fine_detail_ratio:.2f}")
+
+
+def labelled_sheet(before: np.ndarray, after: np.ndarray, caption: str, gap: int = SHEET_GAP) -> np.ndarray:
+    """The contact sheet with a white band below it carrying ``caption`` (name and numbers): a sheet
+    looked at later, alone, says what it shows. The pictures above the band are untouched."""
+    sheet = side_by_side(before, after, gap)
+    width = sheet.shape[1]
+    font, thickness = cv2.FONT_HERSHEY_SIMPLEX, 1
+    (text_width, text_height), baseline = cv2.getTextSize(caption, font, 1.0, thickness)
+    scale = min(1.0, (width - 8) / max(1, text_width))  # shrink a long caption to the sheet's width
+    band = max(16, int((text_height + baseline) * scale) + 10)
+    strip = np.full((band, width, 3), 255, np.uint8)  # OpenCV draws text on 8-bit pictures only
+    cv2.putText(strip, caption, (4, band - 5 - int(baseline * scale)), font, scale, (0, 0, 0), thickness,
+                cv2.LINE_AA)
+    return np.concatenate([sheet, strip.astype(np.float32) / 255.0])
