@@ -63,6 +63,20 @@ def test_log_names_each_failed_file_once(tmp_path):
     ]
 
 
+def test_the_logs_of_the_last_three_runs_stay_and_older_ones_go(tmp_path):
+    """Issue 22: a new log per run piled up in the output folder."""
+    import os
+
+    for run in range(5):
+        log = BatchLog(tmp_path, [f"run {run}"])
+        log(BatchEvent("failed", 0, 1, tmp_path / "a.png", None, "broken"))
+        log.close()
+        os.utime(log.written, (1_000_000 + run, 1_000_000 + run))  # runs in order, whatever the clock's resolution
+        assert log.written.read_text().splitlines()[0] == f"run {run}"  # its own log, even within one second
+    kept = sorted(tmp_path.glob("deblur-batch-*.log"), key=lambda p: p.stat().st_mtime)
+    assert [p.read_text().splitlines()[0] for p in kept] == ["run 2", "run 3", "run 4"]
+
+
 def test_events_summary_and_log(folder, tmp_path):
     (folder / "bad.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
     engine = CopyEngine()

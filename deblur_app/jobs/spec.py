@@ -144,8 +144,11 @@ class BatchLog:
     """The batch's log file in its output folder: one consumer of iter_batch's events.
 
     Opened at the first photo (the folder exists by then), flushed after every line so a
-    killed batch leaves a log that says how far it got.
+    killed batch leaves a log that says how far it got. Only the logs of the last
+    KEPT_BATCH_LOGS runs stay in the folder: rerunning a batch must not pile up a log each time.
     """
+
+    KEPT_BATCH_LOGS = 3
 
     def __init__(self, output_dir: Path, header: list[str]) -> None:
         self.path = Path(output_dir) / f"deblur-batch-{time.strftime('%Y%m%d-%H%M%S')}.log"
@@ -176,6 +179,13 @@ class BatchLog:
 
     def _write(self, line: str) -> None:
         if self._handle is None:
+            from ..housekeeping import keep_newest
+
+            keep_newest(self.path.parent.glob("deblur-batch-*.log"), self.KEPT_BATCH_LOGS - 1)
+            stem, number = self.path.stem, 2
+            while self.path.exists():  # two runs in the same second each get their own log
+                self.path = self.path.with_name(f"{stem}-{number}.log")
+                number += 1
             self._handle = open(self.path, "a", encoding="utf-8")
             for header in self._header:
                 self._handle.write(header + "\n")
