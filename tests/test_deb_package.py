@@ -63,6 +63,11 @@ def check_package(deb: Path, scratch: Path) -> dict[str, str]:
     assert version.returncode == 0 and version.stdout.strip() == f"deblur-app {deblur_app.__version__}", version
     installed = scratch / "usr" / "share" / "applications" / f"{APP_ID}.desktop"
     assert installed.read_bytes() == (REPO / "resources" / "linux" / f"{APP_ID}.desktop").read_bytes()
+    if shutil.which("appstreamcli"):
+        # the installed tree as a software centre reads it: the metainfo finds its desktop entry
+        tree = subprocess.run(["appstreamcli", "validate-tree", "--no-net", "--no-color", str(scratch)],
+                              capture_output=True, text=True, timeout=120)
+        assert tree.returncode == 0, tree.stdout + tree.stderr
     return fields
 
 
