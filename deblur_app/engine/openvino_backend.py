@@ -18,8 +18,10 @@ works fully without OpenVINO installed.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
+import io
 import importlib.util
 import json
 import logging
@@ -277,14 +279,19 @@ def quantize_int8(network, calibration: np.ndarray, settings: Int8Settings = Int
         return crop
 
     try:
-        return nncf.quantize(
-            network, nncf.Dataset(samples, sample),
-            preset=nncf.QuantizationPreset(settings.preset),
-            subset_size=min(settings.subset_size, len(samples)),
-            fast_bias_correction=settings.fast_bias_correction,
-            ignored_scope=nncf.IgnoredScope(patterns=list(settings.keep_float), validate=False),
-            advanced_parameters=_advanced_parameters(settings),
-        )
+        # NNCF draws rich progress bars ("Statistics collection ━━━ 100%") on stdout, in the middle of
+        # the command line's output and the window's terminal; the app says itself that it prepares
+        # the int8 model. Only this call's output is swallowed (the CLI is single-threaded here;
+        # the window's threads do not print).
+        with contextlib.redirect_stdout(io.StringIO()):
+            return nncf.quantize(
+                network, nncf.Dataset(samples, sample),
+                preset=nncf.QuantizationPreset(settings.preset),
+                subset_size=min(settings.subset_size, len(samples)),
+                fast_bias_correction=settings.fast_bias_correction,
+                ignored_scope=nncf.IgnoredScope(patterns=list(settings.keep_float), validate=False),
+                advanced_parameters=_advanced_parameters(settings),
+            )
     except Cancelled:
         raise
     except Exception as error:  # NNCF raises many kinds; under 'auto' the float path takes over
