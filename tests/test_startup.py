@@ -143,9 +143,12 @@ def test_gui_self_test_runs_the_window_and_exits(tmp_path, photo_like):
 
     photo = tmp_path / "photo.png"
     imagefiles.save_image(photo, photo_like(96, 128))
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO),
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO), "TMPDIR": str(temporary),
            **{name: str(tmp_path / name) for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME")}}
     run = subprocess.run([sys.executable, "-m", "deblur_app", "gui", "--self-test", str(photo)],
                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "self-test: ok" in run.stdout
+    assert [p.name for p in temporary.iterdir() if p.name.startswith("deblur-selftest-")] == []  # issue 22

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -89,7 +90,8 @@ def run_app(paths: list[str], self_test: bool = False, one_window: bool = False)
         server, forwarded = _listen_or_forward(paths, lambda: list(window.photos))
         if forwarded:
             return 0
-    if self_test:
+    folder = None
+    if self_test:  # settings of its own, never the user's; the folder goes when the window does
         folder = tempfile.mkdtemp(prefix="deblur-selftest-")
         settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
     else:
@@ -106,6 +108,9 @@ def run_app(paths: list[str], self_test: bool = False, one_window: bool = False)
     code = app.exec()
     if server is not None:
         server.close()  # a new `deblur-app` from now on starts its own window
+    if folder is not None:
+        settings.store.sync()  # written now, so that nothing recreates the folder once it is gone
+        shutil.rmtree(folder, ignore_errors=True)
     if stuck_threads():
         # the model thread is inside a long torch call; never let Python destroy it mid-run
         sys.stdout.flush()
