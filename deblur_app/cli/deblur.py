@@ -100,58 +100,90 @@ def _clear_line() -> None:
 
 
 def run_batch(args) -> int:
-    problem = (validate_options(args) or validate_cluster_options(args) or (args.cluster and ray_missing())
-               or _blur_filter_problem(args))
+    problem = _batch_usage_problem(args)
     if problem:
         _error(problem)
         return EXIT_USAGE
+    job = _batch_job(args)
+    shown = _BatchProgress()
+
+    def load_engine():
+        engine, description = engine_from_args(args)
+        shown.say(f"using {description}")
+        prepare_int8(engine, shown.say)
+        return engine
+
+    summary = None
+    try:
+        remote = cluster_run(args, job.save, shown.say) if args.cluster else None
+        for event in iter_batch(job, load_engine, remote=remote):
+            shown(event)
+            summary = event.summary or summary
+    except JobError as error:
+        shown.say(f"deblur-app: {error}")
+        return EXIT_FAILED
+    finally:
+        shown.close()
+    return _batch_report(args, summary)
+
+
+def _batch_usage_problem(args) -> str | None:
+    """The options' one-line usage error, if any, found before anything is read."""
+    problem = (validate_options(args) or validate_cluster_options(args) or (args.cluster and ray_missing())
+               or _blur_filter_problem(args))
+    if problem:
+        return problem
     if not args.input_dir.is_dir():
-        _error(f"{args.input_dir}: not a folder")
-        return EXIT_USAGE
+        return f"{args.input_dir}: not a folder"
     try:
         default_output(Path("x.png"), None, args.name)
     except (KeyError, IndexError, ValueError) as error:
-        _error(f"--name {args.name!r}: unknown placeholder {error}; use {{stem}}, {{ext}} or {{name}}")
-        return EXIT_USAGE
+        return f"--name {args.name!r}: unknown placeholder {error}; use {{stem}}, {{ext}} or {{name}}"
+    return None
+
+
+def _batch_job(args) -> BatchJob:
     # existing outputs are skipped unless --overwrite (as in the window); --skip-existing wins over it
     skip, overwrite = existing_output_rule("replace" if args.overwrite and not args.skip_existing else "skip")
     job = BatchJob(args.input_dir, args.output_dir, args.recursive, args.name, skip_existing=skip,
                    save=_save_options(args, overwrite), max_megapixels=args.max_megapixels, min_blur=_min_blur(args))
     if args.log:  # the window's log; the terminal has the same lines already
         job.log_header = batch_log_header(job, _model_named(args), args.device)
-    bar = None
+    return job
 
-    def load_engine():
-        engine, description = engine_from_args(args)
-        _say(bar, f"using {description}")
-        prepare_int8(engine, lambda line: _say(bar, line))
-        return engine
 
-    summary, failures_so_far = None, 0
-    try:
-        remote = cluster_run(args, job.save, lambda line: _say(bar, line)) if args.cluster else None
-        for event in iter_batch(job, load_engine, remote=remote):
-            if event.kind == "start":
-                bar = _progress_bar(event.total) if event.total else None
-            elif event.kind == "left_out":
-                _say(bar, f"left out {event.reason}", error=False)
-            elif event.kind == "skipped":
-                _advance(bar, f"skipped {event.path}: {event.reason}")
-            elif event.kind == "done":
-                _advance(bar, f"{event.path} -> {event.output}")
-            elif event.kind == "failed":
-                failures_so_far += 1
-                if bar is not None:  # the bar shows done/total, the ETA and this
-                    bar.set_postfix(failed=failures_so_far, refresh=False)
-                _advance(bar, f"FAILED {event.reason}", error=True)
-            elif event.kind == "end":
-                summary = event.summary
-    except JobError as error:
-        _say(bar, f"deblur-app: {error}", error=True)
-        return EXIT_FAILED
-    finally:
-        if bar is not None:
-            bar.close()
+class _BatchProgress:
+    """A batch's events on the terminal: a progress bar where stderr is one, else a line each."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.failures = 0
+
+    def say(self, line: str) -> None:
+        _say(self.bar, line)
+
+    def __call__(self, event: BatchEvent) -> None:
+        if event.kind == "start":
+            self.bar = _progress_bar(event.total) if event.total else None
+        elif event.kind == "left_out":
+            _say(self.bar, f"left out {event.reason}", error=False)
+        elif event.kind == "skipped":
+            _advance(self.bar, f"skipped {event.path}: {event.reason}")
+        elif event.kind == "done":
+            _advance(self.bar, f"{event.path} -> {event.output}")
+        elif event.kind == "failed":
+            self.failures += 1
+            if self.bar is not None:  # the bar shows done/total, the ETA and this
+                self.bar.set_postfix(failed=self.failures, refresh=False)
+            _advance(self.bar, f"FAILED {event.reason}", error=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _batch_report(args, summary) -> int:
+    """The summary lines, and the exit code: 1 if a photo failed or there was none."""
     if not summary.total:
         _error(f"{args.input_dir}: no photos found" + ("" if args.recursive else " (use --recursive for sub-folders)")
                + (f"; {len(summary.left_out)} other file(s) left out, see above" if summary.left_out else ""))
