@@ -28,6 +28,7 @@ from .partial_frames import PartialFrame
 from .photo_state import Photo, same_strength, shown_for
 from .qtimage import pixmaps
 from .run_controller import RunController
+from .session import PhotoSession, SessionEvent
 from .settings import AppSettings
 from .side_panel import SidePanel
 from .status_bar import WindowStatusBar
@@ -56,7 +57,10 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         self.setWindowTitle(APP_TITLE)
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
-        self.photos: dict[str, Photo] = {}
+        # the open photos and their state; self.photos reads them, the session's commands change them
+        self.session = PhotoSession()
+        self.photos: dict[str, Photo] = self.session.photos
+        self.session.observe(self._session_changed)
         self.engine = EngineClient(self)
         self.runs = RunController(self.engine, self)
         self.reblender = Reblender(self)
@@ -318,11 +322,14 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
     def _strength_changed(self, percent: int) -> None:
         self.settings.strength = percent  # remembered: the default for the next new result
         photo = self.current_photo()
-        if photo is not None and (photo.result is not None or photo.preview is not None):
-            photo.strength = percent / 100
-            self.filmstrip.show_state(photo)
+        if photo is not None and self.session.set_strength(photo.key, percent / 100):
             self._update_actions()
             self._blend_timer.start()
+
+    def _session_changed(self, event: SessionEvent) -> None:
+        """The filmstrip's mark of a photo follows its result, strength and saved state."""
+        if event.kind in ("strength", "outcome", "saved"):
+            self.filmstrip.show_state(self.session.get(event.key))
 
     def _show_strength(self) -> None:
         """Re-show the current result at its photo's strength: a blend in a pool thread, no network run."""
@@ -383,15 +390,9 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         photo = self.photos.get(outcome.photo_key)
         if photo is None or photo.original is None:
             return
-        if photo.strength is None:  # its first result: the strength chosen last, also if moved during the run
-            photo.strength = self.remembered_strength()
-        if outcome.preview:
-            photo.preview = outcome
-        else:
-            photo.result, photo.preview = outcome, None
-            photo.result_replaced()
+        # a first result starts at the strength chosen last, also if it was moved during the run
+        self.session.take_outcome(photo.key, outcome, self.remembered_strength())
         photo.shown = shown_for(outcome, photo.original)
-        self.filmstrip.show_state(photo)
         facts = outcome.facts
         if outcome.preview:
             text = self.tr("Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)

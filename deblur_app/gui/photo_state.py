@@ -1,16 +1,15 @@
-"""An opened photo and what the window knows about it: its result, strength and saved state."""
+"""An opened photo as the window shows it: the session's record of it (session.py) and its pixmaps."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QRectF
 
-from ..imagefiles import LoadedImage
 from .image_view import Layer
 from .outcomes import DeblurOutcome
 from .qtimage import pixmaps
+from .session import PhotoRecord, same_strength  # noqa: F401  (same_strength: the window's)
 from .viewers import ScaleImages
 
 translate = QCoreApplication.translate
@@ -40,26 +39,11 @@ def shown_for(outcome: DeblurOutcome, original: Layer) -> Shown:
 
 
 @dataclass
-class Photo:
-    key: str
-    path: Path
-    image: LoadedImage | None = None
-    original: Layer | None = None
-    result: DeblurOutcome | None = None  # the last whole-photo result
-    preview: DeblurOutcome | None = None  # the last preview (shown when newer than the result)
-    shown: Shown | None = None
-    # the share of the correction this photo's result keeps (0..1); None until it has a result or
-    # preview, then the window's remembered strength is the default
-    strength: float | None = None
-    saved_path: Path | None = None  # where the current result was saved
-    saved_strength: float | None = None  # the strength of the saved file
-    save_target: Path | None = None  # the last Save As choice
-    run_note: str = ""  # how its last run ended ("Last run 3.2 s"), shown while it is selected
-    loading: bool = False
+class Photo(PhotoRecord):
+    """A photo of the session (session.PhotoRecord: its state) and what the window shows of it."""
 
-    @property
-    def loaded(self) -> bool:
-        return self.image is not None
+    original: Layer | None = None
+    shown: Shown | None = None
 
     @property
     def shown_outcome(self) -> DeblurOutcome | None:
@@ -67,17 +51,6 @@ class Photo:
         if self.preview is not None and self.shown is not None and self.shown.mark is not None:
             return self.preview
         return self.result
-
-    @property
-    def unsaved(self) -> bool:
-        """A result whose file on disk (if any) is not what Save would write now."""
-        if self.result is None:
-            return False
-        return self.saved_path is None or not same_strength(self.saved_strength, self.strength)
-
-    def result_replaced(self) -> None:
-        """A new network result: the file saved before holds another picture."""
-        self.saved_path = self.saved_strength = None
 
     @property
     def size_text(self) -> str:
@@ -122,7 +95,3 @@ class Photo:
             else:
                 lines.append(translate("Photo", "Saved to {name}").format(name=self.saved_path.name))
         return "\n".join(lines)
-
-
-def same_strength(a: float | None, b: float | None) -> bool:
-    return a is not None and b is not None and abs(a - b) < 1e-6

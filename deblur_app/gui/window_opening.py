@@ -56,7 +56,7 @@ class WindowOpening:
                 first_item = first_item or self.filmstrip.item_for(key)
                 continue
             photo = Photo(key, path)
-            self.photos[key] = photo
+            self.session.add(photo)
             item = self.filmstrip.add_photo(photo)
             first_item = first_item or item
             added += 1
@@ -121,7 +121,7 @@ class WindowOpening:
 
     def _remove_photo(self, key: str) -> None:
         self.filmstrip.remove(key)
-        self.photos.pop(key, None)
+        self.session.remove(key)
         self.reblender.forget(key)
         self._show_current()
 

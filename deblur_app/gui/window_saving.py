@@ -53,7 +53,7 @@ class WindowSaving:
             return
         choice = dialog.choice()
         self.settings.set_folder("save", choice.path.parent)
-        photo.save_target = choice.path
+        self.session.choose_save_target(photo.key, choice.path)
         self._save(photo, choice)
 
     def _save(self, photo: Photo, choice: SaveChoice) -> bool:
@@ -85,8 +85,7 @@ class WindowSaving:
             dialogs.show_error(self, translate("MainWindow", "Cannot Save"), outcome.error, outcome.details)
             return
         if photo is not None and outcome.paths:
-            photo.saved_path, photo.saved_strength = outcome.paths[0], outcome.strength
-            self.filmstrip.show_state(photo)
+            self.session.mark_saved(photo.key, outcome.paths[0], outcome.strength)
             if photo is self.current_photo():
                 self._refresh_views()
         names = ", ".join(p.name for p in outcome.paths)

@@ -156,7 +156,7 @@ class WindowScanning:
         key = str(path.resolve())
         if key not in self.photos:
             photo = Photo(key, path)
-            self.photos[key] = photo
+            self.session.add(photo)
             self.filmstrip.add_photo(photo)
         self.blur_scores[key] = (score, verdict)
         item = self.filmstrip.item_for(key)

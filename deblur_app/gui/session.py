@@ -1,0 +1,144 @@
+"""The photos open in the window and what the window knows of each, without Qt.
+
+``PhotoRecord`` is one photo's state: its pixels once read, its last result and preview, the
+strength its result keeps, where and at which strength it was saved, and where Save As last
+wrote it. ``PhotoSession`` owns the open photos and changes them only through its commands
+(add, remove, set_strength, take_outcome, mark_saved, choose_save_target), each of which tells
+the observers what changed (SessionEvent). The window's Photo (photo_state.py) adds what is on
+screen (pixmaps) to the record; this module knows nothing of that, so the rules are tested
+without a window (tests/test_session.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+def same_strength(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(a - b) < 1e-6
+
+
+@dataclass
+class PhotoRecord:
+    key: str
+    path: Path
+    image: Any = None  # imagefiles.LoadedImage once read
+    result: Any = None  # the last whole-photo result (outcomes.DeblurOutcome)
+    preview: Any = None  # the last preview (shown when newer than the result)
+    # the share of the correction this photo's result keeps (0..1); None until it has a result or
+    # preview, then the window's remembered strength is the default
+    strength: float | None = None
+    saved_path: Path | None = None  # where the current result was saved
+    saved_strength: float | None = None  # the strength of the saved file
+    save_target: Path | None = None  # the last Save As choice
+    run_note: str = ""  # how its last run ended ("Last run 3.2 s"), shown while it is selected
+    loading: bool = False
+
+    @property
+    def loaded(self) -> bool:
+        return self.image is not None
+
+    @property
+    def unsaved(self) -> bool:
+        """A result whose file on disk (if any) is not what Save would write now."""
+        if self.result is None:
+            return False
+        return self.saved_path is None or not same_strength(self.saved_strength, self.strength)
+
+    def result_replaced(self) -> None:
+        """A new network result: the file saved before holds another picture."""
+        self.saved_path = self.saved_strength = None
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    kind: str  # added | removed | strength | outcome | saved | save_target
+    key: str
+
+
+class PhotoSession:
+    """The open photos, by key, in the order they were opened; changed only by the commands below."""
+
+    def __init__(self) -> None:
+        self.photos: dict[str, PhotoRecord] = {}
+        self._observers: list[Callable[[SessionEvent], None]] = []
+
+    def observe(self, observer: Callable[[SessionEvent], None]) -> None:
+        self._observers.append(observer)
+
+    def _changed(self, kind: str, key: str) -> None:
+        event = SessionEvent(kind, key)
+        for observer in list(self._observers):
+            observer(event)
+
+    # -- reading
+
+    def get(self, key: str | None) -> PhotoRecord | None:
+        return self.photos.get(key) if key is not None else None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.photos
+
+    def __iter__(self) -> Iterator[PhotoRecord]:
+        return iter(list(self.photos.values()))
+
+    def unsaved(self) -> list[PhotoRecord]:
+        return [photo for photo in self.photos.values() if photo.unsaved]
+
+    def paths(self) -> list[Path]:
+        return [photo.path for photo in self.photos.values()]
+
+    # -- commands
+
+    def add(self, photo: PhotoRecord) -> bool:
+        """Open a photo; False (and nothing changes) if one with its key is open already."""
+        if photo.key in self.photos:
+            return False
+        self.photos[photo.key] = photo
+        self._changed("added", photo.key)
+        return True
+
+    def remove(self, key: str) -> None:
+        if self.photos.pop(key, None) is not None:
+            self._changed("removed", key)
+
+    def set_strength(self, key: str, strength: float) -> bool:
+        """The share of the correction the photo's result keeps; only a photo with a result or a
+        preview has one (False, and nothing changes, for the others)."""
+        photo = self.photos.get(key)
+        if photo is None or (photo.result is None and photo.preview is None):
+            return False
+        photo.strength = strength
+        self._changed("strength", key)
+        return True
+
+    def take_outcome(self, key: str, outcome, remembered_strength: float) -> PhotoRecord | None:
+        """A run's outcome arrived: a preview, or a new whole-photo result (which the file saved
+        before no longer holds). A first result starts at the strength chosen last."""
+        photo = self.photos.get(key)
+        if photo is None:
+            return None
+        if photo.strength is None:
+            photo.strength = remembered_strength
+        if outcome.preview:
+            photo.preview = outcome
+        else:
+            photo.result, photo.preview = outcome, None
+            photo.result_replaced()
+        self._changed("outcome", key)
+        return photo
+
+    def mark_saved(self, key: str, path: Path, strength: float) -> None:
+        photo = self.photos.get(key)
+        if photo is not None:
+            photo.saved_path, photo.saved_strength = path, strength
+            self._changed("saved", key)
+
+    def choose_save_target(self, key: str, path: Path) -> None:
+        photo = self.photos.get(key)
+        if photo is not None:
+            photo.save_target = path
+            self._changed("save_target", key)

@@ -1,0 +1,72 @@
+"""The window's photos and their state (gui/session.py), changed by commands and observed, without a window or Qt."""
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from deblur_app.gui.session import PhotoRecord, PhotoSession, SessionEvent
+
+
+@dataclass
+class Outcome:
+    """Stands in for outcomes.DeblurOutcome: the session reads only whether it is a preview."""
+
+    preview: bool = False
+
+
+def session_with(*names: str) -> tuple[PhotoSession, list[SessionEvent]]:
+    session, events = PhotoSession(), []
+    session.observe(events.append)
+    for name in names:
+        session.add(PhotoRecord(name, Path(f"/photos/{name}")))
+    return session, events
+
+
+def test_photos_are_opened_once_and_closed_with_events():
+    session, events = session_with("a.jpg", "b.jpg")
+    assert not session.add(PhotoRecord("a.jpg", Path("/elsewhere/a.jpg"))), "already open"
+    assert session.paths() == [Path("/photos/a.jpg"), Path("/photos/b.jpg")]
+    session.remove("a.jpg")
+    session.remove("a.jpg")  # closing twice changes nothing
+    assert "a.jpg" not in session and [p.key for p in session] == ["b.jpg"]
+    assert events == [SessionEvent("added", "a.jpg"), SessionEvent("added", "b.jpg"), SessionEvent("removed", "a.jpg")]
+
+
+def test_a_first_result_starts_at_the_remembered_strength_and_is_unsaved():
+    session, events = session_with("a.jpg")
+    assert not session.set_strength("a.jpg", 0.5), "no result yet: nothing to blend"
+    photo = session.take_outcome("a.jpg", Outcome(preview=True), remembered_strength=0.7)
+    assert photo.strength == 0.7 and photo.preview is not None and photo.result is None and not photo.unsaved
+    result = Outcome()
+    session.take_outcome("a.jpg", result, remembered_strength=0.3)
+    assert photo.strength == 0.7, "a photo keeps its own strength"
+    assert photo.result is result and photo.preview is None and photo.unsaved
+    assert session.unsaved() == [photo]
+    assert [e.kind for e in events] == ["added", "outcome", "outcome"]
+
+
+def test_saving_at_one_strength_and_moving_it_makes_the_photo_unsaved_again():
+    session, events = session_with("a.jpg")
+    photo = session.take_outcome("a.jpg", Outcome(), remembered_strength=1.0)
+    session.choose_save_target("a.jpg", Path("/out/a_sharp.jpg"))
+    session.mark_saved("a.jpg", Path("/out/a_sharp.jpg"), 1.0)
+    assert not photo.unsaved and photo.save_target == Path("/out/a_sharp.jpg")
+    assert session.set_strength("a.jpg", 0.6) and photo.unsaved, "the file holds another strength"
+    assert session.set_strength("a.jpg", 1.0) and not photo.unsaved, "back at the saved strength"
+    session.take_outcome("a.jpg", Outcome(), remembered_strength=1.0)
+    assert photo.unsaved and photo.saved_path is None, "a new result is not the file saved before"
+    assert [e.kind for e in events][1:] == ["outcome", "save_target", "saved", "strength", "strength", "outcome"]
+
+
+def test_commands_on_a_closed_photo_change_nothing():
+    session, events = session_with()
+    assert session.take_outcome("gone.jpg", Outcome(), 1.0) is None and not session.set_strength("gone.jpg", 0.5)
+    session.mark_saved("gone.jpg", Path("/out/x.jpg"), 1.0)
+    session.choose_save_target("gone.jpg", Path("/out/x.jpg"))
+    assert events == [] and session.get("gone.jpg") is None and session.get(None) is None
+
+
+def test_the_session_imports_no_qt():
+    code = "import sys, deblur_app.gui.session; sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent).returncode == 0
