@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 180  # the first window on a busy 2-core machine
 pytest.importorskip("PySide6.QtNetwork")
 from deblur_app.gui import single_instance  # noqa: E402
+from guikit import errors, make_window, photo, settings_file, weights_dir, window  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture
@@ -153,3 +154,20 @@ def test_the_socket_is_per_user_and_in_the_runtime_folder(monkeypatch, runtime_d
     alice = single_instance.server_name()
     monkeypatch.setattr(single_instance.getpass, "getuser", lambda: "bob")
     assert alice != single_instance.server_name() and alice.startswith("deblur-app-")
+
+
+def test_photos_sent_to_the_window_join_it_and_bring_it_back_from_minimised(window, photo, monkeypatch):
+    from deblur_app.gui.app import bring_to_front
+
+    monkeypatch.setenv("XDG_ACTIVATION_TOKEN", "")  # restored (unset) after the test
+    earlier = photo("earlier.png")
+    window.open_paths([str(earlier)])
+    window.showMinimized()
+    assert window.isMinimized()
+    sent = photo("sent.png", seed=1)
+    bring_to_front(window, [str(sent.resolve())], "launcher-token")
+    assert not window.isMinimized() and window.isVisible()
+    assert list(window.photos) == [str(earlier.resolve()), str(sent.resolve())]
+    assert window.current_photo().key == str(sent.resolve())  # the photo sent is the one shown
+    # handed to Qt's Wayland plugin, which activates the window with it
+    assert os.environ["XDG_ACTIVATION_TOKEN"] == "launcher-token"
