@@ -1,6 +1,8 @@
+import atexit
 import http.server
 import json
 import os
+import shutil
 import tempfile
 import threading
 import time
@@ -14,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # A private runtime folder: the one-window socket (deblur_app/gui/single_instance.py) lives there, so
 # a test that opens photos never hands them to a deblur-app window the developer has open.
 os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="dbl-run-")
+atexit.register(shutil.rmtree, os.environ["XDG_RUNTIME_DIR"], True)
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 REPO = Path(__file__).resolve().parent.parent
