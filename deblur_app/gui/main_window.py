@@ -488,6 +488,8 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
     def show_weights(self) -> WeightsDialog:
         dialog = self._weights_dialog()
         dialog.refresh()
+        if not dialog.isVisible() and not dialog.busy:
+            dialog.status_label.setText("")  # reopened: the last operation's outcome is old news
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()

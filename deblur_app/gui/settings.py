@@ -6,6 +6,8 @@ touch the user's settings.
 
 from __future__ import annotations
 
+import os
+
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -133,12 +135,14 @@ class AppSettings:
         return [str(v) for v in (value or []) if v][:MAX_RECENT]
 
     def add_recent(self, path: str | Path) -> None:
-        path = str(path)
+        # absolute (symlinks kept as spelled): a path relative to the folder the app started in
+        # means nothing after a restart elsewhere ("lai/lai_face.jpg: file not found")
+        path = os.path.abspath(os.fspath(path))
         files = [f for f in self.recent_files() if f != path]
         self._set("recent/files", [path, *files][:MAX_RECENT])
 
     def remove_recent(self, path: str | Path) -> None:
-        self._set("recent/files", [f for f in self.recent_files() if f != str(path)])
+        self._set("recent/files", [f for f in self.recent_files() if f not in (str(path), os.path.abspath(path))])
 
     def clear_recent(self) -> None:
         self._set("recent/files", [])

@@ -7,8 +7,6 @@ One output-naming and overwrite policy decides for every save (naming.plan_outpu
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QCoreApplication
 
 from ..jobs import default_output, plan_outputs
@@ -41,20 +39,24 @@ class WindowSaving:
         return started
 
     def save_as(self) -> None:
+        """Ask where to save; a declined "Replace Files?" (or a refused name) comes back to the dialog.
+
+        It proposes the photo's own folder (or where Save As last put this photo), not the folder
+        of the last save: results of photos from different folders went into one folder by mistake.
+        """
         photo = self.current_photo()
         if photo is None or photo.result is None:
             return
         default = photo.save_target or default_output(photo.path)
-        folder = self.settings.folder("save")
-        if folder and not photo.save_target and Path(folder).is_dir():
-            default = Path(folder) / default.name
-        dialog = SaveDialog(default, photo.image.bit_depth, photo.image.jpeg is not None, self)
-        if dialog.exec() != SaveDialog.DialogCode.Accepted:
-            return
-        choice = dialog.choice()
-        self.settings.set_folder("save", choice.path.parent)
-        self.session.choose_save_target(photo.key, choice.path)
-        self._save(photo, choice)
+        while True:
+            dialog = SaveDialog(default, photo.image.bit_depth, photo.image.jpeg is not None, self)
+            if dialog.exec() != SaveDialog.DialogCode.Accepted:
+                return
+            choice = dialog.choice()
+            if self._save(photo, choice):
+                self.session.choose_save_target(photo.key, choice.path)
+                return
+            default = choice.path  # back to Save As with the name the user typed
 
     def _save(self, photo: Photo, choice: SaveChoice) -> bool:
         """Start writing the photo's result; False if it is refused or the user declined to replace a file."""

@@ -1,0 +1,97 @@
+"""The window's rough edges of issue 22: Open Recent, Save As, the weights dialog's status."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from deblur_app.gui import dialogs  # noqa: E402
+from deblur_app.gui.save_dialog import SaveDialog  # noqa: E402
+from deblur_app.gui.settings import AppSettings  # noqa: E402
+
+from guikit import (  # noqa: E402,F401  (fixtures are found by name)
+    WAIT,
+    errors,
+    make_window,
+    open_photo,
+    photo,
+    run,
+    settings_file,
+    weights_dir,
+    window,
+)
+
+
+def test_open_recent_keeps_absolute_paths(tmp_path, monkeypatch, qapp):
+    """'deblur-app lai/lai_face.jpg' then a restart elsewhere said 'lai/lai_face.jpg: file not found'."""
+    settings = AppSettings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    monkeypatch.chdir(tmp_path)
+    settings.add_recent("lai/lai_face.jpg")
+    settings.add_recent(Path("lai") / ".." / "lai" / "boy.jpg")
+    assert settings.recent_files() == [str(tmp_path / "lai" / "boy.jpg"), str(tmp_path / "lai" / "lai_face.jpg")]
+    settings.remove_recent("lai/lai_face.jpg")  # as the menu's own entry, or as typed
+    assert settings.recent_files() == [str(tmp_path / "lai" / "boy.jpg")]
+
+
+def test_the_window_remembers_a_photo_opened_by_a_relative_path_absolutely(qtbot, window, photo, monkeypatch):
+    path = photo("relative.png", 64)
+    monkeypatch.chdir(path.parent)
+    open_photo(qtbot, window, Path("relative.png"))
+    assert window.settings.recent_files()[0] == str(path)
+
+
+class ScriptedSaveDialog:
+    """Stands in for SaveDialog.exec: records the proposed path, then types the next answer."""
+
+    def __init__(self, answers: list[Path | None]) -> None:
+        self.answers, self.proposed = list(answers), []
+
+    def __call__(self, dialog) -> int:
+        self.proposed.append(Path(dialog.path_edit.text()))
+        answer = self.answers.pop(0)
+        if answer is None:
+            return SaveDialog.DialogCode.Rejected
+        dialog.path_edit.setText(str(answer))
+        return SaveDialog.DialogCode.Accepted
+
+
+def test_save_as_proposes_the_photos_folder_and_declining_replace_returns_to_it(qtbot, window, photo, tmp_path,
+                                                                                  monkeypatch):
+    first = photo("first.png", 64, 1)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    second = photo("second.png", 64, 2).rename(elsewhere / "second.png")
+    open_photo(qtbot, window, first)
+    run(qtbot, window)
+    taken = first.with_name("taken.png")
+    taken.write_bytes(b"someone else's file")
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or False)
+    script = ScriptedSaveDialog([taken, first.with_name("mine.png")])
+    monkeypatch.setattr(SaveDialog, "exec", lambda dialog: script(dialog))
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        window.act_save_as.trigger()
+    assert asked == ["Replace Files?"]  # declined: back to Save As, with the name typed before
+    assert script.proposed == [first.with_name("first_deblurred.png"), taken]
+    assert taken.read_bytes() == b"someone else's file" and first.with_name("mine.png").is_file()
+
+    open_photo(qtbot, window, second)  # another folder: proposed beside that photo, not in the last save's folder
+    run(qtbot, window)
+    script = ScriptedSaveDialog([None])
+    monkeypatch.setattr(SaveDialog, "exec", lambda dialog: script(dialog))
+    window.act_save_as.trigger()
+    assert script.proposed == [elsewhere / "second_deblurred.png"]
+
+
+def test_the_weights_dialog_reopens_without_the_last_operations_status(qtbot, window):
+    dialog = window.show_weights()
+    dialog.status_label.setText("Installed /somewhere/MIMO-UNet.pkl: you can choose it in the Model panel now")
+    dialog.close()
+    assert window.show_weights().status_label.text() == ""
+    dialog.status_label.setText("Checking a.pkl…")
+    assert window.show_weights().status_label.text() == "Checking a.pkl…"  # still open: nothing is cleared
