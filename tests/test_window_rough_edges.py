@@ -95,3 +95,20 @@ def test_the_weights_dialog_reopens_without_the_last_operations_status(qtbot, wi
     assert window.show_weights().status_label.text() == ""
     dialog.status_label.setText("Checking a.pkl…")
     assert window.show_weights().status_label.text() == "Checking a.pkl…"  # still open: nothing is cleared
+
+
+def test_qts_own_file_dialog_speaks_chinese_in_a_chinese_window(qapp):
+    """Qt's qtbase_zh_CN.qm lacks Qt 6's '&Look in:' and 'Files of &type:': the app's catalogue fills them in."""
+    from PySide6.QtWidgets import QFileDialog, QLabel
+
+    from deblur_app.gui import i18n
+
+    try:
+        assert i18n.install(qapp, "zh_CN") == "zh_CN"
+        dialog = QFileDialog(None, "x")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        labels = [label.text() for label in dialog.findChildren(QLabel)]
+        dialog.deleteLater()
+    finally:
+        i18n.uninstall(qapp)
+    assert labels == ["查找范围(&L)：", "文件名称(&N)：", "文件类型(&T)："]

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import PySide6
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from ..resources import resource_path
 
@@ -49,6 +49,16 @@ def wanted_locale(language: str) -> QLocale:
 def ui_locale() -> QLocale:
     """The locale of the language the window speaks: for lists ('A and B') and the like."""
     return QLocale(_in_use)
+
+
+# Qt 6 gave some labels of its own file dialog mnemonics ("&Look in:", "Files of &type:"), and
+# Qt's qtbase_zh_CN.qm still has only the old texts, so a Chinese window showed them in English
+# (issue 22). Our catalogue carries these few in Qt's context; Qt searches the translator
+# installed last (its own) first and falls back to ours for what it lacks.
+QT_OWN_GAPS = (
+    QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+    QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"),
+)
 
 
 def _qt_translations_dirs() -> list[str]:

@@ -1042,6 +1042,17 @@ Blur score {score:.0f} of 100: {verdict}</source>
     </message>
 </context>
 <context>
+    <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
     <name>RunController</name>
     <message>
         <source>Last run {seconds:.1f} s</source>
