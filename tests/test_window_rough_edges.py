@@ -112,3 +112,19 @@ def test_qts_own_file_dialog_speaks_chinese_in_a_chinese_window(qapp):
     finally:
         i18n.uninstall(qapp)
     assert labels == ["查找范围(&L)：", "文件名称(&N)：", "文件类型(&T)："]
+
+
+def test_the_device_label_stops_describing_a_model_once_other_settings_are_chosen(qtbot, window, photo):
+    """It said "CPU (int8)" with the old model's reason after a switch to another network (issue 22)."""
+    open_photo(qtbot, window, photo("cat.png", 64))
+    combo = window.panel.precision_combo
+    combo.setCurrentIndex(combo.findData("fp32"))
+    run(qtbot, window)
+    assert window.device_label.text().endswith("(fp32)") and "fp32 because" in window.device_label.toolTip()
+    with qtbot.waitSignal(window.engine.model_loaded, timeout=WAIT, raising=False):
+        combo.setCurrentIndex(combo.findData("bf16"))
+        text = window.device_label.text()
+        assert text.startswith("Device: ") and "(" not in text  # at once: nothing stale while the new model loads
+        assert window.device_label.toolTip() == "Where the network runs, and at what precision"
+    run(qtbot, window)
+    assert window.device_label.text().endswith("(bf16)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QSplitter, QWidget
 
 from ..engine.tiling import parse_tile, tile_text
@@ -66,6 +66,9 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         self.reblender = Reblender(self)
         self.tasks = FileTasks(self)
         self.engine_info: EngineInfo | None = None
+        # the model the device label describes, and the device/precision settings it was loaded for
+        self._device_label_model: LoadedModel | None = None
+        self._device_label_settings: tuple[str, str] = ("", "")
         self.batch_dialog: BatchDialog | None = None
         self.weights_dialog: WeightsDialog | None = None
         self.starter_note: StarterNote | None = None
@@ -303,6 +306,7 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
 
     def _options_changed(self) -> None:
         run = self.panel.run_settings()
+        self._forget_device_label_if_stale(run)
         self.settings.model = run.variant
         self.settings.ensemble = run.ensemble
         self.settings.device = run.device
@@ -437,10 +441,25 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
             self.starter_note.show()
 
     def _on_model_loaded(self, model: LoadedModel) -> None:
+        run = self.panel.run_settings()
+        self._device_label_model, self._device_label_settings = model, (run.device, run.precision)
         self.device_label.setText(self.tr("Device: {device} ({precision})").format(device=model.device.upper(),
                                                                                    precision=model.precision))
         self.device_label.setToolTip(self.tr("Runs in {precision} because {reason}").format(
             precision=model.precision, reason=model.precision_reason))
+
+    def _forget_device_label_if_stale(self, run) -> None:
+        """After another network, device or precision is chosen, the label no longer describes what the
+        next run uses (it said "CPU (int8)" and 47.1 dB for MIMO-UNet+): back to the device alone
+        until that model loads (issue 22)."""
+        model = self._device_label_model
+        if model is None or model.variant == run.variant and self._device_label_settings == (run.device, run.precision):
+            return
+        self._device_label_model = None
+        device = self.engine_info.auto_device if self.engine_info is not None and run.device == "auto" else run.device
+        self.device_label.setText(self.tr("Device: {device}").format(device=device.upper()))
+        self.device_label.setToolTip(QCoreApplication.translate("WindowStatusBar",
+                                                                "Where the network runs, and at what precision"))
 
     def _show_zoom(self, zoom: float) -> None:
         self.statusBar().show_zoom(zoom * 100 * self.devicePixelRatioF(), self.viewers.fitted())
