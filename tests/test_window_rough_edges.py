@@ -128,3 +128,22 @@ def test_the_device_label_stops_describing_a_model_once_other_settings_are_chose
         assert window.device_label.toolTip() == "Where the network runs, and at what precision"
     run(qtbot, window)
     assert window.device_label.text().endswith("(bf16)")
+
+
+def test_weights_installed_outside_the_window_are_selectable_without_a_restart(qtbot, make_window, weights_dir,
+                                                                               tmp_path, monkeypatch):
+    """The side panel said "no weights installed" after `weights install` ran while the window was open."""
+    from conftest import checkpoint_bytes
+
+    extra = tmp_path / "more-weights"
+    extra.mkdir()
+    monkeypatch.setattr("deblur_app.weights.catalog.weights_search_dirs", lambda: [weights_dir, extra])
+    window = make_window()
+    qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT)
+    assert window.engine_info.weights["mimo-unet+"].path is None
+    (extra / ".incoming.pkl").write_bytes(checkpoint_bytes("mimo-unet+"))
+    (extra / ".incoming.pkl").rename(extra / "MIMO-UNetPlus.pkl")  # as the weights manager puts a file in place
+    qtbot.waitUntil(lambda: window.engine_info.weights["mimo-unet+"].path == extra / "MIMO-UNetPlus.pkl",
+                    timeout=WAIT)
+    combo = window.panel.model_combo
+    assert combo.model().item(combo.findData("mimo-unet+")).isEnabled()

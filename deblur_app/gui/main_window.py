@@ -35,6 +35,7 @@ from .status_bar import WindowStatusBar
 from .tasks import FileTasks
 from .viewers import Viewers
 from .weights_dialog import StarterNote, WeightsDialog
+from .weights_watch import WeightsFolderWatcher
 from .window_actions import WindowActions
 from .window_opening import WindowOpening
 from .window_saving import WindowSaving
@@ -131,6 +132,8 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         self.viewers.zoom_changed.connect(self._show_zoom)
         engine = self.engine
         engine.info_ready.connect(self._on_engine_info)
+        self.weights_watcher = WeightsFolderWatcher(self)  # installs made outside the window count at once
+        self.weights_watcher.changed.connect(engine.refresh_info)
         engine.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         engine.model_loaded.connect(self._on_model_loaded)
         engine.preparation.connect(self.statusBar().show_note)
