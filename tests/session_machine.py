@@ -1,0 +1,134 @@
+"""A Hypothesis state machine over the window's Qt-free session model (gui/session.py), issue 22.
+
+Random sequences of open, close, preview, deblur, strength, save and save as are run against a
+plain reference model of what the window must show and what Save must write; after every step
+the session agrees with it. tests/test_session_states.py runs it bounded in CI;
+benchmarks/session_long_run.py runs it for as long as one asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from deblur_app.gui.session import PhotoRecord, PhotoSession, SessionEvent, same_strength
+
+# two names: sequences that come back to the same photo (run, save, run again) are common
+NAMES = st.sampled_from(["a.jpg", "b.png"])
+STRENGTHS = st.integers(0, 100).map(lambda percent: percent / 100)
+
+
+@dataclass
+class Outcome:
+    preview: bool
+    run: int
+
+
+@dataclass
+class Expected:
+    """What one photo must be in the window, kept by hand, step by step."""
+
+    result: int | None = None  # the run that made the whole-photo result
+    preview: int | None = None
+    strength: float | None = None
+    saved: tuple[Path, float] | None = None  # what file on disk holds this photo's result, at which strength
+    save_target: Path | None = None
+
+
+@dataclass
+class Reference:
+    photos: dict[str, Expected] = field(default_factory=dict)
+    remembered_strength: float = 1.0
+
+
+class SessionMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.session = PhotoSession()
+        self.events: list[SessionEvent] = []
+        self.session.observe(self.events.append)
+        self.reference = Reference()
+        self.runs = 0
+
+    def _expect_event(self, kind: str, key: str) -> None:
+        assert self.events and self.events[-1] == SessionEvent(kind, key), (kind, key, self.events[-3:])
+
+    @rule(name=NAMES)
+    def open_photo(self, name: str) -> None:
+        before = len(self.events)
+        added = self.session.add(PhotoRecord(name, Path("/photos") / name))
+        assert added == (name not in self.reference.photos)
+        if added:
+            self.reference.photos[name] = Expected()
+            self._expect_event("added", name)
+        else:
+            assert len(self.events) == before  # opening an open photo changes nothing
+
+    @rule(name=NAMES)
+    def close_photo(self, name: str) -> None:
+        self.session.remove(name)
+        if self.reference.photos.pop(name, None) is not None:
+            self._expect_event("removed", name)
+
+    @rule(name=NAMES, preview=st.booleans())
+    def a_run_ends(self, name: str, preview: bool) -> None:
+        self.runs += 1
+        photo = self.session.take_outcome(name, Outcome(preview, self.runs), self.reference.remembered_strength)
+        expected = self.reference.photos.get(name)
+        assert (photo is None) == (expected is None)
+        if expected is None:
+            return
+        if expected.strength is None:
+            expected.strength = self.reference.remembered_strength
+        if preview:
+            expected.preview = self.runs
+        else:
+            expected.result, expected.preview, expected.saved = self.runs, None, None
+        self._expect_event("outcome", name)
+
+    @rule(name=NAMES, strength=STRENGTHS)
+    def move_strength(self, name: str, strength: float) -> None:
+        self.reference.remembered_strength = strength
+        changed = self.session.set_strength(name, strength)
+        expected = self.reference.photos.get(name)
+        can = expected is not None and (expected.result is not None or expected.preview is not None)
+        assert changed == can
+        if can:
+            expected.strength = strength
+            self._expect_event("strength", name)
+
+    @precondition(lambda self: any(e.result is not None for e in self.reference.photos.values()))
+    @rule(data=st.data(), save_as=st.booleans())
+    def save(self, data, save_as: bool) -> None:
+        name = data.draw(st.sampled_from(sorted(k for k, e in self.reference.photos.items() if e.result is not None)))
+        expected = self.reference.photos[name]
+        photo = self.session.get(name)
+        target = photo.save_target or Path("/photos") / f"{Path(name).stem}_deblurred{Path(name).suffix}"
+        if save_as:
+            target = Path("/elsewhere") / f"{self.runs}-{name}"
+            self.session.choose_save_target(name, target)
+            expected.save_target = target
+            self._expect_event("save_target", name)
+        self.session.mark_saved(name, target, photo.strength)
+        expected.saved = (target, expected.strength)
+        self._expect_event("saved", name)
+
+    @invariant()
+    def the_session_is_what_the_window_must_show(self) -> None:
+        assert [photo.key for photo in self.session] == list(self.reference.photos)  # in the order opened
+        for key, expected in self.reference.photos.items():
+            photo = self.session.get(key)
+            assert (photo.result.run if photo.result else None) == expected.result
+            assert (photo.preview.run if photo.preview else None) == expected.preview
+            assert photo.strength == expected.strength
+            assert photo.save_target == expected.save_target
+            assert (photo.saved_path, photo.saved_strength) == (expected.saved or (None, None))
+            # Save writes the result at the strength shown; unsaved exactly when the disk holds something else
+            must_save = expected.result is not None and (
+                expected.saved is None or not same_strength(expected.saved[1], expected.strength))
+            assert photo.unsaved == must_save
+        assert {p.key for p in self.session.unsaved()} == {
+            key for key in self.reference.photos if self.session.get(key).unsaved}
