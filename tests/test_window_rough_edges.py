@@ -147,3 +147,15 @@ def test_weights_installed_outside_the_window_are_selectable_without_a_restart(q
                     timeout=WAIT)
     combo = window.panel.model_combo
     assert combo.model().item(combo.findData("mimo-unet+")).isEnabled()
+
+
+def test_falling_back_from_a_network_whose_weights_are_gone_runs_it_plain(qtbot, make_window, settings_file):
+    """MIMO-UNet++ chosen, its weights removed: the window fell back to MIMO-UNet with the ensemble still ticked."""
+    stored = AppSettings(QSettings(str(settings_file), QSettings.Format.IniFormat))
+    stored.model, stored.ensemble = "mimo-unet+", True
+    stored.store.sync()
+    window = make_window()  # the test weights hold MIMO-UNet only
+    qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT)
+    run_settings = window.panel.run_settings()
+    assert (run_settings.variant, run_settings.ensemble) == ("mimo-unet", False)
+    assert (window.settings.model, window.settings.ensemble) == ("mimo-unet", False)  # the window knows it too

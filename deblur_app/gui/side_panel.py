@@ -334,6 +334,11 @@ class SidePanel(QWidget):
                 if self.model_combo.model().item(row).isEnabled():
                     self._quiet = True
                     self.model_combo.setCurrentIndex(row)
+                    # the ensemble was chosen for the network that is gone (MIMO-UNet++): the fallback
+                    # runs plain, not 8x slower by surprise (issue 22)
+                    self.ensemble_check.setChecked(False)
                     self._quiet = False
+                    # the window stores the fallback and stops describing the old model's device
+                    self.options_changed.emit()
                     break
         self._update_ensemble_label()
