@@ -159,3 +159,15 @@ def test_falling_back_from_a_network_whose_weights_are_gone_runs_it_plain(qtbot,
     run_settings = window.panel.run_settings()
     assert (run_settings.variant, run_settings.ensemble) == ("mimo-unet", False)
     assert (window.settings.model, window.settings.ensemble) == ("mimo-unet", False)  # the window knows it too
+
+
+def test_a_long_saved_name_wraps_in_last_run_instead_of_being_clipped(qtbot, window, photo):
+    path = photo("a_rather_long_photo_name_from_a_camera_2026-12-06_13-45-10_burst-0007.png", 64)
+    open_photo(qtbot, window, path)
+    run(qtbot, window)
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        window.act_save.trigger()
+    qtbot.waitUntil(lambda: "Saved to" in window.panel.result_label.text(), timeout=WAIT)
+    label = window.panel.result_label
+    assert label.minimumSizeHint().width() <= 240  # it can wrap within the side panel
+    assert label.text().replace("\u200b", "").endswith(f"Saved to {path.stem}_deblurred.png")

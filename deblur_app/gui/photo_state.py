@@ -14,6 +14,14 @@ from .viewers import ScaleImages
 
 translate = QCoreApplication.translate
 
+_BREAK_AFTER = "_-.)]"
+
+
+def breakable(name: str) -> str:
+    """A file name a word-wrapping label may break after _ - . (a zero-width space there): a long
+    name without spaces was clipped at the side panel's edge ("Saved to" in Last run, issue 22)."""
+    return "".join(f"{char}\u200b" if char in _BREAK_AFTER else char for char in name)
+
 
 @dataclass
 class Shown:
@@ -91,7 +99,7 @@ class Photo(PhotoRecord):
                 lines.append(translate("Photo", "Not saved yet"))
             elif self.unsaved:
                 lines.append(translate("Photo", "Saved to {name} at {percent:.0f} %; not saved at this strength").format(
-                    name=self.saved_path.name, percent=(self.saved_strength or 0) * 100))
+                    name=breakable(self.saved_path.name), percent=(self.saved_strength or 0) * 100))
             else:
-                lines.append(translate("Photo", "Saved to {name}").format(name=self.saved_path.name))
+                lines.append(translate("Photo", "Saved to {name}").format(name=breakable(self.saved_path.name)))
         return "\n".join(lines)
