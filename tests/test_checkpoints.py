@@ -129,4 +129,4 @@ def test_not_mimo_unet_at_all(tmp_path):
     torch.save({"conv1.weight": torch.zeros(1)}, path)
     with pytest.raises(CheckpointError) as error:
         load_checkpoint(path)
-    assert "not MIMO-UNet weights" in _one_line(error, path)
+    assert "not weights of a network this app knows" in _one_line(error, path)

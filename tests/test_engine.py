@@ -201,7 +201,7 @@ def test_auto_tiles_only_photos_too_large_to_run_whole(small_model, monkeypatch)
     runner = engine(small_model, backend="torch")
     assert runner.auto_tile_size(720, 1280) == 0  # an HD frame runs in one piece: no overlap to recompute
     tile = runner.auto_tile_size(3000, 4000)  # 12 MP: tiles within the tile budget
-    per_pixel = inference.BYTES_PER_PIXEL[runner.dtype]
+    per_pixel = runner.architecture.memory_per_pixel("torch", runner.precision_name)
     assert 320 <= tile < 3000 and tile % 4 == 0
     assert tile * tile * per_pixel <= devices.TILE_BUDGET_BYTES
     monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 2 * 1024**3)

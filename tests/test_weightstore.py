@@ -263,7 +263,7 @@ def test_install_refuses_unknown_and_unsafe_files(user_folder, tmp_path):
     text.write_text("hello")
     page = tmp_path / "MIMO-UNet.pkl"
     page.write_text("<html><body>Sign in</body></html>")
-    for path, reason in ((evil, "refused"), (other, "not MIMO-UNet weights"), (text, "not a weights file"),
+    for path, reason in ((evil, "refused"), (other, "not weights of a network this app knows"), (text, "not a weights file"),
                          (page, "web page"), (tmp_path / "absent.pth", "file not found")):
         with pytest.raises(weightstore.WeightsError, match=reason) as error:
             weightstore.install_file(path)

@@ -81,7 +81,10 @@ def choices_from_args(args):
 
 def engine_from_args(args):
     """The engine the model options ask for, and a one-line description of it. Raises JobError."""
-    from ..jobs import open_engine
+    from ..jobs import JobError, open_engine
 
     opened = open_engine(choices_from_args(args))
+    if getattr(args, "save_scales", False) and not opened.engine.architecture.has_coarse_outputs:
+        raise JobError(f"--save-scales: {opened.checkpoint.display_name} returns only the full-size image "
+                       "(no 1/2 and 1/4 scale outputs)")
     return opened.engine, opened.describe()

@@ -7,7 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
-from ..model.variants import DEFAULT_VARIANT, VARIANTS
+from ..model.registry import DEFAULT_VARIANT, trainable_variants
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, engine_from_args, validate_options
 
 DEFAULT_KERNELS = Path("../shared/eval/realblur/levin09/gt")
@@ -22,7 +22,7 @@ def add_train_parser(commands) -> None:
     )
     train.add_argument("--data", required=True, type=Path, help="photo folder (with train/) or GoPro-style pairs")
     train.add_argument("--run-dir", required=True, type=Path, help="checkpoints, log.csv and exported weights go here")
-    train.add_argument("--model", default=DEFAULT_VARIANT, choices=tuple(VARIANTS))
+    train.add_argument("--model", default=DEFAULT_VARIANT, choices=tuple(trainable_variants()))
     train.add_argument("--crop", type=int, default=256)
     train.add_argument("--batch", type=int, default=4)
     train.add_argument("--lr", type=float, default=3e-4, help="peak learning rate (cosine decay over --hours)")

@@ -18,16 +18,17 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ..model import networks
 from ..model.checkpoints import Checkpoint
-from ..model.mimo_unet import MIMOUNet, ResBlock
-from .devices import PrecisionChoice, choose_precision, memory_budget_bytes, resolve_backend, resolve_device
+from ..model.registry import Architecture
+from .devices import DeviceError, PrecisionChoice, choose_precision, memory_budget_bytes, resolve_backend, resolve_device
 from .progress import CancelCheck, Progress, ProgressCallback, raise_if_cancelled
-from .tiling import ALIGN, FROM_OPTIONS, MIN_TILE, Stitcher, Tile, plan_tiles, round_up
+from .tiling import FROM_OPTIONS, Stitcher, Tile, TileGeometry, plan_tiles, round_up
 
-# Peak working memory per input pixel of one tile (lean fusion, channels_last),
-# measured by benchmarks/bench_cpu.py as the growth of peak RSS over the loaded
-# model for a whole 1280x720 image on the CPU, rounded up: torch fp32 1430,
-# torch bf16 910, OpenVINO fp32 825, OpenVINO bf16 520 (fp16: CUDA, as bf16).
+# Peak working memory per input pixel of one tile is the registry's (Architecture.bytes_per_pixel).
+# MIMO-UNet's (lean fusion, channels_last) was measured by benchmarks/bench_cpu.py as the growth
+# of peak RSS over the loaded model for a whole 1280x720 image on the CPU, rounded up: torch fp32
+# 1430, torch bf16 910, OpenVINO fp32 825, OpenVINO bf16 520 (fp16: CUDA, as bf16).
 # OpenVINO int8 (NNCF model cached): 552-564 in three fresh processes, fp32 814 and
 # bf16 518 in the same session (2-core AMD EPYC, AVX-512 + avx512_bf16/vnni, 2026-12-01:
 # bench_cpu.measure_in_child("ov_int8", weights/mimo-unet.safetensors, 720, 1280)).
@@ -35,8 +36,7 @@ from .tiling import ALIGN, FROM_OPTIONS, MIN_TILE, Stitcher, Tile, plan_tiles, r
 # pixels instead of 20 of 944 and peaked at 1.44-1.52 GB instead of 1.25-1.27 GB (the
 # stitching buffers of the whole photo come on top of a tile), over the 1.5 GB a 12 MP
 # photo may take on one of three CPU classes, for 2-4 % of speed (benchmarks/RESULTS.md).
-BYTES_PER_PIXEL = {torch.float32: 1500, torch.bfloat16: 1000, torch.float16: 1000}
-OPENVINO_BYTES_PER_PIXEL = {torch.float32: 900, torch.bfloat16: 600, "int8": 900}
+_PRECISION_NAMES = {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}
 
 _OutOfMemory = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
 
@@ -63,8 +63,9 @@ class EngineOptions:
 @dataclass
 class DeblurResult:
     full: np.ndarray  # (H, W, 3) float32 in [0, 1]
-    half: np.ndarray  # (ceil(H/2), ceil(W/2), 3)
-    quarter: np.ndarray  # (ceil(H/4), ceil(W/4), 3)
+    # the coarse outputs of networks that have them (registry Architecture.outputs), else None
+    half: np.ndarray | None = None  # (ceil(H/2), ceil(W/2), 3)
+    quarter: np.ndarray | None = None  # (ceil(H/4), ceil(W/4), 3)
     seconds: float = 0.0
     tiles: int = 1
     passes: int = 1
@@ -98,32 +99,70 @@ def _clamp(pixels: np.ndarray) -> np.ndarray:
     return np.clip(pixels, 0.0, 1.0, out=pixels)
 
 
-def pad_to_multiple(image: np.ndarray, multiple: int = ALIGN) -> np.ndarray:
+def pad_to_multiple(image: np.ndarray, multiple: int = 4, mode: str = "reflect") -> np.ndarray:
+    """Pad the bottom and right to a multiple, as the network's authors do: "reflect" (edge
+    pixels repeated where the image is too small to reflect) or "constant" (zeros)."""
     height, width = image.shape[:2]
     pad_h, pad_w = round_up(height, multiple) - height, round_up(width, multiple) - width
     if not pad_h and not pad_w:
         return image
-    mode = "reflect" if height > pad_h and width > pad_w else "edge"
+    if mode == "reflect":
+        mode = "reflect" if height > pad_h and width > pad_w else "edge"
     return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
 
 
 class Deblurrer:
     """A loaded model on a device, ready to deblur arrays."""
 
-    def __init__(self, model: MIMOUNet, options: EngineOptions | None = None) -> None:
+    def __init__(self, model: torch.nn.Module, options: EngineOptions | None = None,
+                 architecture: Architecture | None = None) -> None:
+        """``architecture``: the registry's entry for ``model`` (default: recognised from its keys)."""
         self.options = options or EngineOptions()
+        self.architecture = architecture or networks.recognise(model.state_dict())
+        if self.architecture is None:
+            raise EngineError("the model is no network of the registry")
         self.device = resolve_device(self.options.device)
         memory_format = torch.channels_last if self.device.type in ("cpu", "cuda") else torch.contiguous_format
         self._memory_format = memory_format
-        self.model = model.eval().to(self.device, memory_format=memory_format)
-        self.model.lean_fusion = True
-        self.backend = resolve_backend(self.options.backend, self.device)
+        self.model = _with_memory_format(model.eval().to(self.device), memory_format)
+        if hasattr(self.model, "lean_fusion"):
+            self.model.lean_fusion = True
+        # NAFNet's depends on its number of levels: padding more than its own forward would
+        # changes its global averages, so the model's own multiple wins over the registry's
+        self.size_multiple = int(getattr(self.model, "size_multiple", self.architecture.size_multiple))
+        self._pending_notes: list[str] = []  # for the first result: what changed since the choice
+        self.backend = self._choose_backend()
         self.precision = self._choose_precision()
         self.dtype = self.precision.dtype
         self._openvino = None  # built on first use: the ONNX export takes seconds the first time
-        self._pending_notes: list[str] = []  # for the first result: what changed since the choice
+
+    @property
+    def geometry(self) -> TileGeometry:
+        arch = self.architecture
+        return TileGeometry(self.size_multiple, arch.tile_overlap, arch.tile_discard)
+
+    def _choose_backend(self) -> str:
+        """OpenVINO only for networks it reproduces (registry: ``openvino``); asked for by name
+        for another network, DeviceError (one line); under auto, torch (the precision's reason says why)."""
+        backend = resolve_backend(self.options.backend, self.device)
+        if backend != "openvino" or self.architecture.openvino:
+            return backend
+        if (self.options.backend or "auto").lower() == "openvino":
+            raise DeviceError(f"the OpenVINO backend does not run {self.architecture.display_name}: "
+                              f"{self.architecture.fp32_note}")
+        return "torch"
 
     def _choose_precision(self) -> PrecisionChoice:
+        choice = self._choose_registered_precision()
+        asked = (self.options.precision or "auto").lower()
+        if asked != "auto" or choice.name == "fp32" or choice.name in self.architecture.precisions:
+            return choice
+        # auto takes a faster precision (also a GPU's fp16) only where it was measured for this network
+        return PrecisionChoice("fp32", torch.float32, f"float32: {self.architecture.fp32_note}")
+
+    def _choose_registered_precision(self) -> PrecisionChoice:
+        if (self.options.precision or "auto").lower() == "int8" and not self.architecture.openvino:
+            raise DeviceError(f"int8 does not run {self.architecture.display_name}: {self.architecture.fp32_note}")
         openvino = self.backend == "openvino"
         verdict, missing = None, ""
         if openvino and (self.options.precision or "auto").lower() == "auto":
@@ -141,7 +180,7 @@ class Deblurrer:
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Checkpoint, options: EngineOptions | None = None) -> "Deblurrer":
-        return cls(checkpoint.build(lean_fusion=True), options)
+        return cls(checkpoint.build(lean_fusion=True), options, checkpoint.architecture)
 
     @property
     def precision_name(self) -> str:
@@ -172,12 +211,13 @@ class Deblurrer:
 
     def auto_tile_size(self, height: int, width: int) -> int:
         """0 (whole image) when it fits the memory budget, else the largest tile that does."""
-        table = OPENVINO_BYTES_PER_PIXEL if self.backend == "openvino" else BYTES_PER_PIXEL
-        per_pixel = table["int8" if self.precision.name == "int8" and self.backend == "openvino" else self.dtype]
+        int8 = self.precision.name == "int8" and self.backend == "openvino"
+        per_pixel = self.architecture.memory_per_pixel(self.backend, "int8" if int8 else _PRECISION_NAMES[self.dtype])
         if height * width * per_pixel <= memory_budget_bytes(self.device):
             return 0
         side = int(math.sqrt(memory_budget_bytes(self.device, tiled=True) / per_pixel))
-        return max(MIN_TILE, side - side % ALIGN)
+        geometry = self.geometry
+        return max(geometry.min_tile, side - side % geometry.align)
 
     def run(
         self,
@@ -198,17 +238,18 @@ class Deblurrer:
             raise EngineError(f"expected an (H, W, 3) RGB array, got shape {image.shape}")
         started = time.perf_counter()
         height, width = image.shape[:2]
-        padded = pad_to_multiple(np.ascontiguousarray(image, dtype=np.float32))
+        arch, geometry = self.architecture, self.geometry
+        padded = pad_to_multiple(np.ascontiguousarray(image, dtype=np.float32), self.size_multiple, arch.pad_mode)
         pad_h, pad_w = padded.shape[:2]
         tile_size = tile if tile is not None else self.auto_tile_size(pad_h, pad_w)
-        queue = deque(plan_tiles(pad_h, pad_w, tile_size))
+        queue = deque(plan_tiles(pad_h, pad_w, tile_size, geometry))
         passes = dihedral_transforms(ensemble)
-        stitcher = Stitcher(pad_h, pad_w)
+        stitcher = Stitcher(pad_h, pad_w, scales=arch.outputs, geometry=geometry)
         if progress is not None and len(queue) > 1:
             stitcher.expect(list(queue))  # to report what each tile makes final
         unset = np.empty((0, 0, 3), np.float32)  # filled from the stitcher at the end
         result = DeblurResult(
-            full=unset, half=unset, quarter=unset, passes=len(passes),
+            full=unset, passes=len(passes),
             device=str(self.device), precision=self.precision_name, backend=self.backend,
         )
         done, tiles_done = 0, 0
@@ -217,7 +258,7 @@ class Deblurrer:
             raise_if_cancelled(cancel)
             tile = queue.popleft()
             if max(tile.height, tile.width) > max_tile:
-                parts = tile.split(max_tile)
+                parts = tile.split(max_tile, geometry)
                 queue.extendleft(reversed(parts))
                 if progress is not None:
                     stitcher.withdraw(tile)
@@ -248,8 +289,10 @@ class Deblurrer:
         self._pending_notes.clear()
         del padded  # the stitched results reuse the stitcher's buffers: no extra full-size copies
         result.full = _clamp(stitcher.result(1)[:height, :width])
-        result.half = _clamp(stitcher.result(2)[: -(-height // 2), : -(-width // 2)])
-        result.quarter = _clamp(stitcher.result(4)[: -(-height // 4), : -(-width // 4)])
+        if 2 in arch.outputs:
+            result.half = _clamp(stitcher.result(2)[: -(-height // 2), : -(-width // 2)])
+        if 4 in arch.outputs:
+            result.quarter = _clamp(stitcher.result(4)[: -(-height // 4), : -(-width // 4)])
         result.tiles = tiles_done
         result.seconds = time.perf_counter() - started
         return result
@@ -258,9 +301,10 @@ class Deblurrer:
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
         largest = max(tile.height, tile.width)
-        if largest <= MIN_TILE:
-            raise EngineError(f"out of memory on {self.device} even with {MIN_TILE}-pixel tiles")
-        smaller = max(MIN_TILE, (largest // 2) - (largest // 2) % ALIGN)
+        geometry = self.geometry
+        if largest <= geometry.min_tile:
+            raise EngineError(f"out of memory on {self.device} even with {geometry.min_tile}-pixel tiles")
+        smaller = max(geometry.min_tile, (largest // 2) - (largest // 2) % geometry.align)
         result.notes.append(f"out of memory with {largest}-pixel tiles; continuing with {smaller}")
         return smaller
 
@@ -272,7 +316,7 @@ class Deblurrer:
         for index, (turns, flip) in enumerate(passes):
             raise_if_cancelled(cancel)
             outputs = self._forward(_forward_transform(x, turns, flip), result, cancel)
-            for scale, output in zip((4, 2, 1), outputs):
+            for scale, output in zip(self.architecture.outputs, outputs):
                 restored = _inverse_transform(output, turns, flip)
                 sums[scale] = restored if scale not in sums else sums[scale] + restored
             if progress is not None and index < len(passes) - 1:  # run() reports the last pass
@@ -320,7 +364,7 @@ class Deblurrer:
             runner = self._openvino_runner(cancel)
             if runner is not None:
                 return runner(x, cancel)
-        with torch.inference_mode(), _cancellable(self.model, cancel):
+        with torch.inference_mode(), _cancellable(self.model, networks.cancel_points(self.architecture), cancel):
             if self.dtype == torch.float32:
                 return [o.float() for o in self.model(x)]
             with torch.autocast(device_type=self.device.type, dtype=self.dtype):
@@ -332,14 +376,23 @@ class Deblurrer:
             return [o.float() for o in self.model(x)]
 
 
-@contextlib.contextmanager
-def _cancellable(model: MIMOUNet, cancel: CancelCheck | None):
-    """Make every residual block a cancellation point while the model runs.
+def _with_memory_format(model: torch.nn.Module, memory_format: torch.memory_format) -> torch.nn.Module:
+    """Convolution weights in ``memory_format``; Module.to(memory_format=) would refuse the 5-D
+    spectral filters of FFTformer, so only 4-D parameters are converted."""
+    for parameter in model.parameters():
+        if parameter.dim() == 4:
+            parameter.data = parameter.data.contiguous(memory_format=memory_format)
+    return model
 
-    One pass over a whole photo can take half a minute on a CPU; checking
-    before each of the network's 48 (MIMO-UNet+: 120) residual blocks lets a
-    cancel or a changed setting take effect within a fraction of a second.
-    The hooks exist only during the call, so exported or copied models carry none.
+
+@contextlib.contextmanager
+def _cancellable(model: torch.nn.Module, blocks: tuple[type, ...], cancel: CancelCheck | None):
+    """Make every block of the network (registry: its CANCEL_POINTS) a cancellation point while it runs.
+
+    One pass over a whole photo can take half a minute on a CPU (FFTformer: minutes); checking
+    before each of the network's blocks (MIMO-UNet: 48 residual blocks, NAFNet-64: 36, FFTformer:
+    64 transformer blocks) lets a cancel or a changed setting take effect within a fraction of a
+    second. The hooks exist only during the call, so exported or copied models carry none.
     """
     if cancel is None:
         yield
@@ -348,7 +401,7 @@ def _cancellable(model: MIMOUNet, cancel: CancelCheck | None):
     def check(_module, _inputs) -> None:
         raise_if_cancelled(cancel)
 
-    handles = [m.register_forward_pre_hook(check) for m in model.modules() if isinstance(m, ResBlock)]
+    handles = [m.register_forward_pre_hook(check) for m in model.modules() if isinstance(m, blocks)]
     try:
         yield
     finally:

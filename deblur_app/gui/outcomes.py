@@ -40,8 +40,8 @@ class DeblurOutcome:
     photo_key: str
     region: tuple[int, int, int, int] | None
     full: np.ndarray  # float32 network outputs at full strength (of the region for a preview)
-    half: np.ndarray
-    quarter: np.ndarray
+    half: np.ndarray | None  # None for networks without coarse outputs
+    quarter: np.ndarray | None
     display_levels: list[QImage]  # what to show (a preview pasted into the photo), full size first
     heat_levels: list[QImage]
     max_change: float
@@ -56,7 +56,8 @@ class DeblurOutcome:
 
 
 def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int, int, int, int] | None,
-                    full: np.ndarray, half: np.ndarray, quarter: np.ndarray, strength: float, facts: RunFacts,
+                    full: np.ndarray, half: np.ndarray | None, quarter: np.ndarray | None, strength: float,
+                    facts: RunFacts,
                     scales: dict[str, QImage] | None = None) -> DeblurOutcome:
     """The pictures of one result at ``strength``; ``scales`` reuses the coarse images of an earlier one."""
     if region is not None:
@@ -71,6 +72,8 @@ def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int,
         heat = imaging.paste(imaging.dimmed(photo_pixels), heat, left, top)
     else:
         display = imaging.to_u8(shown)
+    if scales is None and (half is None or quarter is None):
+        scales = {}  # a network without coarse outputs (registry Architecture.outputs): no Scales view
     if scales is None:  # the network's own coarse outputs: the same at every strength
         in_half, in_quarter = imaging.network_pyramid(source)
         scales = {

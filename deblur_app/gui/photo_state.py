@@ -36,7 +36,7 @@ class Shown:
 def shown_for(outcome: DeblurOutcome, original: Layer) -> Shown:
     result = Layer(pixmaps(outcome.display_levels))
     scales = None
-    if not outcome.preview:
+    if not outcome.preview and outcome.scales:  # empty for networks without coarse outputs
         s = outcome.scales
         scales = ScaleImages(
             inputs={"full": original, **{k: Layer(pixmaps([s[f"input_{k}"]])) for k in ("half", "quarter")}},

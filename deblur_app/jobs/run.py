@@ -96,7 +96,7 @@ class OpenedEngine:
 
 def model_name(checkpoint: Checkpoint, ensemble: bool) -> str:
     """'MIMO-UNet+ with self-ensemble (mimo-unet+.safetensors)'."""
-    name = checkpoint.variant.display_name + (" with self-ensemble" if ensemble else "")
+    name = checkpoint.display_name + (" with self-ensemble" if ensemble else "")
     return f"{name} ({checkpoint.path.name})"
 
 

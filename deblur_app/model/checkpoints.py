@@ -1,9 +1,13 @@
-"""Loading and saving MIMO-UNet weights, treating every file as untrusted.
+"""Loading and saving the weights of any registry network, treating every file as untrusted.
 
-Accepted: the published format ``torch.save({'model': state_dict})``, a bare
-state dict, and this project's float16 safetensors with metadata. Pickles are
-only ever read with ``weights_only=True``, which refuses to build arbitrary
-objects, so a malicious file cannot run code.
+Accepted: a state dict saved bare or under ``model`` (MIMO-UNet's release), ``state_dict``,
+``params`` or ``params_ema`` (BasicSR: NAFNet's release), and this project's float16
+safetensors with metadata. Pickles are only ever read with ``weights_only=True``, which refuses
+to build arbitrary objects, so a malicious file cannot run code.
+
+The network is identified by the file's keys, never its name (a NAFNet file renamed
+``MIMO-UNet.pkl`` is NAFNet), its configuration read from the shapes, and every key and shape
+is checked against the network built from that configuration before the file is used.
 """
 
 from __future__ import annotations
@@ -19,11 +23,16 @@ from pathlib import Path
 
 import torch
 
-from .mimo_unet import MIMOUNet, build_variant
-from .variants import VARIANTS, Variant, variant_for_blocks
+from . import networks
+from .registry import VARIANTS, Architecture, Variant, variant_for
 
 SAFETENSORS_SUFFIX = ".safetensors"
-_ENCODER_BLOCK = re.compile(r"^Encoder\.0\.layers\.(\d+)\.")
+# where BasicSR-style files (and MIMO-UNet's) keep the state dict, in the order looked at
+STATE_DICT_ENTRIES = ("model", "state_dict", "params", "params_ema")
+# key fragments of the upsampling tails of common super-resolution networks (ESRGAN, SwinIR, EDSR,
+# NAFSSR, HAT...): such a file enlarges images, and this app restores them at their own size
+_UPSAMPLER = re.compile(r"(^|\.)(upsample|upsampler|upconv\d*|conv_up\d*|up|tail|conv_before_upsample|"
+                        r"conv_hr|pixel_shuffle|pixelshuffle)\.")
 
 
 class CheckpointError(Exception):
@@ -33,9 +42,23 @@ class CheckpointError(Exception):
 @dataclass
 class Checkpoint:
     path: Path
-    variant: Variant
+    variant: Variant  # the named network it counts as (see registry.variant_for)
     state_dict: dict[str, torch.Tensor]
     metadata: dict[str, str] = field(default_factory=dict)
+    config: dict[str, object] = field(default_factory=dict)  # read from the shapes; builds the network
+    published_config: bool = True  # False: a width or block counts no published variant has
+
+    @property
+    def architecture(self) -> Architecture:
+        return architecture_of_variant(self.variant)
+
+    @property
+    def display_name(self) -> str:
+        if self.published_config:
+            return self.variant.display_name
+        settings = ", ".join(f"{k} {v}" for k, v in self.config.items() if k not in ("img_channel", "inp_channels",
+                                                                                  "out_channels"))
+        return f"{self.architecture.display_name} ({settings})"
 
     @property
     def provenance(self) -> str:
@@ -45,10 +68,19 @@ class Checkpoint:
             return "published weights of the paper (GoPro)"
         return "unknown origin"
 
-    def build(self, lean_fusion: bool = False) -> MIMOUNet:
-        model = build_variant(self.variant, lean_fusion=lean_fusion)
+    def build(self, lean_fusion: bool = False) -> torch.nn.Module:
+        """The network with these weights, for inference (lean_fusion: MIMO-UNet's, see mimo_unet.AFF)."""
+        model = networks.build(self.architecture, self.config or self.variant.config_dict)
         model.load_state_dict(self.state_dict, strict=True)
+        if hasattr(model, "lean_fusion"):
+            model.lean_fusion = lean_fusion
         return model.eval()
+
+
+def architecture_of_variant(variant: Variant) -> Architecture:
+    from .registry import ARCHITECTURES
+
+    return ARCHITECTURES[variant.architecture]
 
 
 def read_state_dict(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
@@ -114,7 +146,7 @@ def _read_torch_pickle(path: Path) -> dict[str, torch.Tensor]:
 
 def _unwrap(path: Path, loaded: object) -> dict[str, torch.Tensor]:
     if isinstance(loaded, dict):
-        for key in ("model", "state_dict", "params"):
+        for key in STATE_DICT_ENTRIES:
             if key in loaded and isinstance(loaded[key], dict):
                 loaded = loaded[key]
                 break
@@ -128,19 +160,38 @@ def _unwrap(path: Path, loaded: object) -> dict[str, torch.Tensor]:
     return tensors
 
 
-def detect_variant(state_dict: dict[str, torch.Tensor], path: Path | str = "weights") -> Variant:
-    blocks = {int(m.group(1)) for key in state_dict if (m := _ENCODER_BLOCK.match(key))}
-    if not blocks:
+def identify(state_dict: dict[str, torch.Tensor], path: Path | str = "weights") -> tuple[Architecture, dict]:
+    """The architecture (by its keys) and configuration (by the shapes) of a state dict."""
+    architecture = networks.recognise(state_dict)
+    if architecture is None:
         sample = ", ".join(list(state_dict)[:3])
-        raise CheckpointError(f"{path}: not MIMO-UNet weights (no Encoder.0.layers.* keys; found e.g. {sample})")
-    variant = variant_for_blocks(max(blocks) + 1)
-    if variant is None:
-        raise CheckpointError(f"{path}: {max(blocks) + 1} residual blocks per stage matches no known variant (8 or 20)")
-    return variant
+        if any(_UPSAMPLER.search(key) for key in state_dict):
+            raise CheckpointError(f"{path}: a super-resolution model (it enlarges images; this app restores them "
+                                  f"at their own size, keys e.g. {sample})")
+        from .registry import ARCHITECTURES
+
+        known = ", ".join(a.display_name for a in ARCHITECTURES.values())
+        raise CheckpointError(f"{path}: not weights of a network this app knows ({known}); keys e.g. {sample}")
+    try:
+        config = networks.config_from_shapes(architecture, {k: tuple(v.shape) for k, v in state_dict.items()})
+    except (KeyError, IndexError, ValueError, ZeroDivisionError) as error:
+        raise CheckpointError(f"{path}: incomplete {architecture.display_name} weights ({_first_line(error)} "
+                              "missing)") from None
+    return architecture, config
 
 
-def check_architecture(state_dict: dict[str, torch.Tensor], variant: Variant, path: Path | str) -> None:
-    expected = build_variant(variant).state_dict()
+def detect_variant(state_dict: dict[str, torch.Tensor], path: Path | str = "weights") -> Variant:
+    architecture, config = identify(state_dict, path)
+    return variant_for(architecture.key, config, Path(path).name)[0]
+
+
+def check_architecture(state_dict: dict[str, torch.Tensor], architecture: Architecture, config: dict,
+                       path: Path | str, name: str) -> None:
+    """Every key and shape of the network built from ``config``, and no other key."""
+    try:
+        expected = networks.build(architecture, config).state_dict()
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise CheckpointError(f"{path}: not a usable {name} configuration ({_first_line(error)})") from None
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
     if missing or unexpected:
@@ -149,31 +200,38 @@ def check_architecture(state_dict: dict[str, torch.Tensor], variant: Variant, pa
             parts.append(f"{len(missing)} missing keys (e.g. {', '.join(missing[:3])})")
         if unexpected:
             parts.append(f"{len(unexpected)} unexpected keys (e.g. {', '.join(unexpected[:3])})")
-        raise CheckpointError(f"{path}: not a {variant.display_name} checkpoint: {'; '.join(parts)}")
+        raise CheckpointError(f"{path}: not a {name} checkpoint: {'; '.join(parts)}")
     for key, tensor in expected.items():
         if tuple(state_dict[key].shape) != tuple(tensor.shape):
             raise CheckpointError(
                 f"{path}: wrong shape for {key}: {tuple(state_dict[key].shape)} in the file, "
-                f"{tuple(tensor.shape)} expected by {variant.display_name}"
+                f"{tuple(tensor.shape)} expected by {name}"
             )
 
 
 def load_checkpoint(path: Path | str, expected_variant: str | None = None) -> Checkpoint:
-    """Read, identify and validate a weights file. Raises CheckpointError."""
+    """Read, identify and validate a weights file. Raises CheckpointError.
+
+    ``expected_variant``: the file must hold that variant's network (its architecture and
+    configuration); it then counts as that variant even where another shares the configuration.
+    """
     path = Path(path)
     state_dict, metadata = read_state_dict(path)
-    variant = detect_variant(state_dict, path)
-    if expected_variant is not None and VARIANTS[expected_variant] != variant:
-        wanted = VARIANTS[expected_variant].display_name
-        raise CheckpointError(
-            f"{path}: holds {variant.display_name} weights ({variant.num_res} blocks per stage) "
-            f"but {wanted} was asked for"
-        )
-    check_architecture(state_dict, variant, path)
-    return Checkpoint(path=path, variant=variant, state_dict=state_dict, metadata=metadata)
+    architecture, config = identify(state_dict, path)
+    variant, published = variant_for(architecture.key, config, path.name)
+    if expected_variant is not None:
+        wanted = VARIANTS[expected_variant]
+        if (wanted.architecture, wanted.config_dict) != (architecture.key, config):
+            held = variant.display_name if published else f"{architecture.display_name} (unpublished configuration)"
+            raise CheckpointError(f"{path}: holds {held} weights but {wanted.display_name} was asked for")
+        variant = wanted
+    checkpoint = Checkpoint(path=path, variant=variant, state_dict=state_dict, metadata=metadata,
+                            config=config, published_config=published)
+    check_architecture(state_dict, architecture, config, path, checkpoint.display_name)
+    return checkpoint
 
 
-def save_checkpoint(path: Path | str, model_or_state: MIMOUNet | dict, metadata: dict[str, object]) -> Path:
+def save_checkpoint(path: Path | str, model_or_state: torch.nn.Module | dict, metadata: dict[str, object]) -> Path:
     """Write this project's format: float16 safetensors with string metadata, atomically."""
     from safetensors.torch import save_file
 

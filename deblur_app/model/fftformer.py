@@ -210,6 +210,11 @@ class FFTformer(nn.Module):
 # --------------------------------------------------------------------------
 
 SIGNATURE_KEYS = ("patch_embed.proj.weight", "encoder_level1.0.ffn.fft", "fuse1.att_channel.ffn.fft")
+CANCEL_POINTS = (TransformerBlock,)
+
+
+def build(config: dict) -> FFTformer:
+    return FFTformer(**config)
 
 
 

@@ -2,8 +2,8 @@
 
 The attribute names follow the published code so that the published
 ``MIMO-UNet.pkl`` / ``MIMO-UNetPlus.pkl`` checkpoints load with
-``strict=True``. Layout: building blocks, then the network; the named variants are
-in variants.py.
+``strict=True``. Layout: building blocks, then the network, then the registry's
+entry points (see networks.py); the named variants are in registry.py.
 """
 
 from __future__ import annotations
@@ -12,7 +12,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .variants import VARIANTS, Variant
+from .registry import VARIANTS, Variant
+from .statekeys import count_children
 
 # --------------------------------------------------------------------------
 # Building blocks
@@ -244,5 +245,21 @@ def build_variant(variant: Variant, lean_fusion: bool = False) -> MIMOUNet:
 
 
 def build_model(name: str, lean_fusion: bool = False) -> MIMOUNet:
-    """The network of a variant key (see variants.VARIANTS), with random weights."""
+    """The network of a variant key (see registry.VARIANTS), with random weights."""
     return build_variant(VARIANTS[name], lean_fusion=lean_fusion)
+
+
+# --------------------------------------------------------------------------
+# Registry entry points (networks.py)
+# --------------------------------------------------------------------------
+
+SIGNATURE_KEYS = ("Encoder.0.layers.0.main.0.main.0.weight", "feat_extract.0.main.0.weight")
+CANCEL_POINTS = (ResBlock,)
+
+
+def config_from_shapes(shapes) -> dict:
+    return {"num_res": count_children(shapes, "Encoder.0.layers.")}
+
+
+def build(config: dict) -> MIMOUNet:
+    return MIMOUNet(num_res=int(config["num_res"]))

@@ -1,0 +1,283 @@
+"""The network registry: every fact about every network the app runs, in one torch-free table.
+
+The window, the command line, the weights catalogue and the engine read this table before any
+model is loaded, so it imports no torch (pyproject's import-linter contract says so). The torch
+side -- recognising a checkpoint, reading its configuration, building the network -- is in
+``model/networks.py``, which follows the ``implementation`` module named here.
+
+Three kinds of rows (after spandrel's ``Architecture`` / ``ModelDescriptor`` split and timm's
+name -> entry-point registry):
+
+``Architecture``  (``ARCHITECTURES``, keyed "mimo-unet", "nafnet", "fftformer")
+    how a family of networks is recognised, built and run: the module implementing it, its outputs
+    (the scales it returns, 1 = full size; MIMO-UNet also returns the 1/2 and 1/4 scale), the side
+    multiple its input is padded to and how, the context a tile needs, which fast paths keep the
+    picture (measured agreement with float32 >= 45 dB, else float32 with the note saying why), the
+    working memory per pixel that tiles are sized from, and the paper and terms of the code.
+
+``Variant``  (``VARIANTS``, keyed by the ``--model`` name: "mimo-unet", "nafnet-64", ...)
+    a network a user picks: an architecture, a configuration (the constructor arguments that a
+    checkpoint's shapes determine), what it is for and the published weights (``PublishedWeights``:
+    source URL, file name, checkpoint format, terms, training data, published PSNR). Several
+    variants may share a configuration (NAFNet-64 trained on GoPro or on REDS); a checkpoint is
+    matched to one by its configuration and, among those, by its file name (``variant_for``).
+    A checkpoint of a configuration no variant has (NAFNet width 16, other block counts) still
+    loads: it counts as user weights of its architecture's first variant and is built with its
+    own configuration (``checkpoints.Checkpoint.config``).
+
+``Preset``  (``PRESETS``)
+    what ``--model`` accepts: every variant, plus named variants with the 8-way self-ensemble
+    ("mimo-unet++" is MIMO-UNet+ with the ensemble).
+
+API, for the window and the catalogue:
+    ``VARIANTS[key]``, ``PRESETS[key]``, ``ARCHITECTURES[key]``, ``architecture_of(variant_key)``,
+    ``variants_of(architecture_key)``, ``variant_for(architecture_key, config, file_name)``,
+    ``run_name(variant_key, ensemble)``, ``preset_for(variant_key, ensemble)``,
+    ``Architecture.has_coarse_outputs`` (the Scales view), ``Architecture.precisions``.
+Torch side: ``networks.recognise(keys)``, ``networks.config_from_shapes``, ``networks.build``.
+Adding a network: a module in model/ with ``SIGNATURE_KEYS``, ``config_from_shapes``, ``build``
+and ``CANCEL_POINTS``; an ``Architecture`` row; its variants. Nothing else names it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+ENSEMBLE_PASSES = 8  # the dihedral self-ensemble: 4 rotations x 2 flips
+MIN_FAST_PATH_AGREEMENT_DB = 45.0  # a faster path is taken only where it agrees with float32 this well
+
+
+@dataclass(frozen=True, eq=False)
+class Architecture:
+    key: str
+    display_name: str
+    paper: str
+    implementation: str  # the module in deblur_app.model that builds it (see networks.py)
+    code_terms: str  # of our implementation and of the authors' code it was checked against
+    outputs: tuple[int, ...]  # the scales the network returns, coarsest first; 1 = full size
+    size_multiple: int  # input sides are padded to a multiple of this (a model's own .size_multiple wins)
+    pad_mode: str  # "reflect" or "constant" (zeros), as the authors' test code pads
+    tile_overlap: int  # pixels neighbouring tiles share: the context a tile needs
+    tile_discard: int  # of that, the pixels at a tile's inner edge that get no weight
+    precisions: tuple[str, ...]  # what `auto` may pick on a CPU besides fp32, in order of preference
+    openvino: bool  # the OpenVINO backend reproduces it (exports, agrees >= 45 dB)
+    fp32_note: str  # why the paths missing from `precisions` / `openvino` are not used
+    trainable: bool  # `deblur-app train` can train it (its loss uses MIMO-UNet's three scales)
+    bytes_per_pixel: dict[str, int] = field(default_factory=dict)  # "torch-fp32", "openvino-int8", ...
+
+    @property
+    def has_coarse_outputs(self) -> bool:
+        """True when the network also returns reduced scales (the window's Scales view)."""
+        return len(self.outputs) > 1
+
+    def memory_per_pixel(self, backend: str, precision: str) -> int:
+        """Peak working bytes per input pixel of one pass; unmeasured paths count as float32 torch."""
+        return self.bytes_per_pixel.get(f"{backend}-{precision}", self.bytes_per_pixel["torch-fp32"])
+
+
+@dataclass(frozen=True, eq=False)
+class PublishedWeights:
+    file_name: str | None  # as the authors publish it (None: not given in their README)
+    source_url: str  # the page a browser opens: a Google Drive file or folder
+    checkpoint_format: str
+    terms: str
+    training_data: str
+    psnr: str  # as the authors report it (dataset, dB), or why there is none
+    drive_file_id: str | None = None  # a single Drive file gdown can fetch; None for a folder
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: str  # as typed on the command line
+    display_name: str
+    architecture: str  # a key of ARCHITECTURES
+    config: tuple[tuple[str, object], ...]  # constructor arguments read from a checkpoint's shapes
+    purpose: str  # one line: what it is for and which blur
+    blur: str  # "shake" (motion blur) or "focus"
+    own_file: str  # this project's safetensors file name (trained or converted here)
+    published: PublishedWeights | None = None
+    dropout: float = 0.0  # training only (MIMO-UNet+); no weights
+
+    @property
+    def published_file(self) -> str:
+        """The authors' release file name, or a name that no release uses."""
+        if self.published is not None and self.published.file_name:
+            return self.published.file_name
+        return f"{self.key}.published"
+
+    @property
+    def config_dict(self) -> dict[str, object]:
+        return dict(self.config)
+
+    @property
+    def num_res(self) -> int:
+        """MIMO-UNet's residual blocks per stage (the one number its variants differ in)."""
+        return int(self.config_dict["num_res"])
+
+
+MIMO_PAPER = "Cho et al., Rethinking Coarse-to-Fine Approach in Single Image Deblurring, ICCV 2021"
+NAFNET_PAPER = "Chen, Chu, Zhang and Sun, Simple Baselines for Image Restoration, ECCV 2022"
+FFTFORMER_PAPER = ("Kong, Dong, Ge, Li and Pan, Efficient Frequency Domain-based Transformer for "
+                   "High-Quality Image Deblurring, CVPR 2023")
+
+ARCHITECTURES: dict[str, Architecture] = {
+    "mimo-unet": Architecture(
+        "mimo-unet", "MIMO-UNet", MIMO_PAPER, "mimo_unet",
+        "our implementation (MIT); the authors' code is MIT (github.com/chosj95/MIMO-UNet)",
+        outputs=(4, 2, 1), size_multiple=4, pad_mode="reflect", tile_overlap=160, tile_discard=40,
+        precisions=("int8", "bf16"), openvino=True, fp32_note="", trainable=True,
+        # peak growth of RSS per input pixel over the loaded model, 1280x720 whole, rounded up
+        # (benchmarks/bench_cpu.py; engine/inference.py has the measurements)
+        bytes_per_pixel={"torch-fp32": 1500, "torch-bf16": 1000, "torch-fp16": 1000,
+                         "openvino-fp32": 900, "openvino-bf16": 600, "openvino-int8": 900},
+    ),
+    "nafnet": Architecture(
+        "nafnet", "NAFNet", NAFNET_PAPER, "nafnet",
+        "our implementation (MIT), written from the paper; the authors' code is MIT "
+        "(github.com/megvii-research/NAFNet)",
+        outputs=(1,), size_multiple=16, pad_mode="constant", tile_overlap=256, tile_discard=64,
+        precisions=(), openvino=False,
+        fp32_note="bf16, OpenVINO and int8 are not yet measured against float32 with NAFNet's trained weights",
+        trainable=False,
+        bytes_per_pixel={"torch-fp32": 1500},
+    ),
+    "fftformer": Architecture(
+        "fftformer", "FFTformer", FFTFORMER_PAPER, "fftformer",
+        "our implementation (MIT), written from the paper; the authors' repository "
+        "(github.com/kkkls/FFTformer) states no licence",
+        outputs=(1,), size_multiple=32, pad_mode="reflect", tile_overlap=256, tile_discard=64,
+        precisions=(), openvino=False,
+        fp32_note="bf16, OpenVINO and int8 are not yet measured against float32 with FFTformer's trained weights",
+        trainable=False,
+        bytes_per_pixel={"torch-fp32": 1500},
+    ),
+}
+
+_MIMO_TERMS = "the authors' release for research use (MIT-licensed repository github.com/chosj95/MIMO-UNet)"
+_NAFNET_TERMS = "MIT licence (github.com/megvii-research/NAFNet), weights released with the code"
+_NAFNET_FORMAT = "BasicSR: torch.save({'params': state_dict})"
+_FFTFORMER_TERMS = ("no licence stated by the authors (github.com/kkkls/FFTformer has no licence file); "
+                    "shared by them for research")
+_FFTFORMER_FOLDER = "https://drive.google.com/drive/folders/1l_R8_2UKfiQP_BYrgcQrmCBSe_ogwL41"
+_NAFNET_64 = (("img_channel", 3), ("width", 64), ("middle_blk_num", 1), ("enc_blk_nums", (1, 1, 1, 28)),
+              ("dec_blk_nums", (1, 1, 1, 1)))
+_FFTFORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_blocks", (6, 6, 12)),
+              ("num_refinement_blocks", 4), ("ffn_expansion_factor", 3.0), ("bias", False))
+
+
+def _drive_file(file_id: str) -> str:
+    return f"https://drive.google.com/file/d/{file_id}/view"
+
+
+VARIANTS: dict[str, Variant] = {
+    "mimo-unet": Variant(
+        "mimo-unet", "MIMO-UNet", "mimo-unet", (("num_res", 8),),
+        "camera shake and motion blur; fast", "shake", "mimo-unet.safetensors",
+        PublishedWeights("MIMO-UNet.pkl", _drive_file("1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx"),
+                         "torch.save({'model': state_dict})", _MIMO_TERMS, "GoPro", "GoPro 31.73 dB",
+                         "1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx")),
+    "mimo-unet+": Variant(
+        "mimo-unet+", "MIMO-UNet+", "mimo-unet", (("num_res", 20),),
+        "camera shake and motion blur; larger, slower and a little sharper than MIMO-UNet", "shake",
+        "mimo-unet-plus.safetensors",
+        PublishedWeights("MIMO-UNetPlus.pkl", _drive_file("166sufeHcdDTgXHNbCRzTC4T6DzuflB5m"),
+                         "torch.save({'model': state_dict})", _MIMO_TERMS, "GoPro", "GoPro 32.45 dB",
+                         "166sufeHcdDTgXHNbCRzTC4T6DzuflB5m"),
+        dropout=0.1),
+    "nafnet-64": Variant(
+        "nafnet-64", "NAFNet-64", "nafnet", _NAFNET_64,
+        "camera shake and motion blur; sharper than MIMO-UNet+ at MIMO-UNet's cost", "shake",
+        "nafnet-64.safetensors",
+        PublishedWeights("NAFNet-GoPro-width64.pth", _drive_file("1S0PVRbyTakYY9a82kujgZLbMihfNBLfC"),
+                         _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 33.71 dB (README; 33.69 in the paper)",
+                         "1S0PVRbyTakYY9a82kujgZLbMihfNBLfC")),
+    "nafnet-32": Variant(
+        "nafnet-32", "NAFNet-32", "nafnet", (("img_channel", 3), ("width", 32)) + _NAFNET_64[2:],
+        "camera shake and motion blur; a quarter of NAFNet-64's work", "shake", "nafnet-32.safetensors",
+        PublishedWeights("NAFNet-GoPro-width32.pth", _drive_file("1Fr2QadtDCEXg6iwWX8OzeZLbHOx2t5Bj"),
+                         _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 32.87 dB",
+                         "1Fr2QadtDCEXg6iwWX8OzeZLbHOx2t5Bj")),
+    "nafnet-64-reds": Variant(
+        "nafnet-64-reds", "NAFNet-64 REDS", "nafnet", _NAFNET_64,
+        "motion blur in compressed video frames (blur with JPEG artefacts)", "shake",
+        "nafnet-64-reds.safetensors",
+        PublishedWeights("NAFNet-REDS-width64.pth", _drive_file("14D4V4raNYIOhETfcuuLI3bGLB-OYIv6X"),
+                         _NAFNET_FORMAT, _NAFNET_TERMS, "REDS (blur + JPEG)", "REDS 29.09 dB",
+                         "14D4V4raNYIOhETfcuuLI3bGLB-OYIv6X")),
+    "fftformer": Variant(
+        "fftformer", "FFTformer", "fftformer", _FFTFORMER,
+        "camera shake and motion blur; best quality on GoPro, much slower", "shake",
+        "fftformer.safetensors",
+        PublishedWeights("net_g_GoPro_HIDE.pth", _FFTFORMER_FOLDER,
+                         "plain state dict: torch.save(state_dict)", _FFTFORMER_TERMS, "GoPro",
+                         "GoPro 34.21 dB (paper); file name from the authors' test.py default")),
+    "fftformer-realblur": Variant(
+        "fftformer-realblur", "FFTformer RealBlur", "fftformer", _FFTFORMER,
+        "real camera shake in photos (trained on RealBlur-J); much slower", "shake",
+        "fftformer-realblur.safetensors",
+        PublishedWeights(None, _FFTFORMER_FOLDER, "plain state dict: torch.save(state_dict)", _FFTFORMER_TERMS,
+                         "RealBlur-J (real camera shake, beam-splitter rig)",
+                         "RealBlur-J: see the paper (the README gives no figure)")),
+}
+DEFAULT_VARIANT = "mimo-unet"
+
+
+@dataclass(frozen=True)
+class Preset:
+    key: str  # as typed on the command line
+    display_name: str
+    variant: str  # a key of VARIANTS
+    ensemble: bool
+
+
+PRESETS: dict[str, Preset] = {key: Preset(key, v.display_name, key, False) for key, v in VARIANTS.items()}
+PRESETS["mimo-unet++"] = Preset("mimo-unet++", "MIMO-UNet++", "mimo-unet+", True)
+
+
+def architecture_of(variant_key: str) -> Architecture:
+    return ARCHITECTURES[VARIANTS[variant_key].architecture]
+
+
+def trainable_variants() -> list[str]:
+    """The variants `deblur-app train` accepts."""
+    return [key for key in VARIANTS if architecture_of(key).trainable]
+
+
+def variants_of(architecture_key: str) -> list[Variant]:
+    return [v for v in VARIANTS.values() if v.architecture == architecture_key]
+
+
+def variant_for(architecture_key: str, config: dict, file_name: str = "") -> tuple[Variant, bool]:
+    """The variant a checkpoint of this architecture and configuration belongs to, and whether its
+    configuration is that variant's (False: an unpublished configuration, counted under the
+    architecture's first variant). Among variants sharing a configuration the file name decides.
+    """
+    same = [v for v in variants_of(architecture_key) if v.config_dict == config]
+    named = [v for v in same if file_name and file_name in (v.published_file, v.own_file)]
+    if named:
+        return named[0], True
+    if same:
+        return same[0], True
+    return variants_of(architecture_key)[0], False
+
+
+def variant_for_blocks(num_res: int) -> Variant | None:
+    """The MIMO-UNet variant with this many residual blocks per stage."""
+    return next((v for v in variants_of("mimo-unet") if v.num_res == num_res), None)
+
+
+def preset_for(variant: str, ensemble: bool) -> Preset | None:
+    """The named preset of a variant with or without the ensemble, if there is one."""
+    for preset in PRESETS.values():
+        if preset.variant == variant and preset.ensemble == ensemble:
+            return preset
+    return None
+
+
+def run_name(variant: str, ensemble: bool) -> str:
+    """What a run is called in the window, logs and messages: 'MIMO-UNet++', 'NAFNet-64 ×8 ensemble'."""
+    preset = preset_for(variant, ensemble)
+    if preset is not None:
+        return preset.display_name
+    name = VARIANTS[variant].display_name if variant in VARIANTS else variant
+    return f"{name} ×{ENSEMBLE_PASSES} ensemble" if ensemble else name
