@@ -42,10 +42,10 @@ class LayerNorm(nn.Module):
         self.body = _NormParameters(channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        mean = x.mean(1, keepdim=True)
-        variance = x.var(1, keepdim=True, unbiased=False)
-        normalised = (x - mean) / torch.sqrt(variance + 1e-5)
-        return normalised * self.body.weight.view(1, -1, 1, 1) + self.body.bias.view(1, -1, 1, 1)
+        centred = x - x.mean(1, keepdim=True)
+        variance = centred.square().mean(1, keepdim=True)  # the biased variance, reusing the centring
+        normalised = centred * torch.rsqrt(variance + 1e-5)
+        return torch.addcmul(self.body.bias.view(1, -1, 1, 1), normalised, self.body.weight.view(1, -1, 1, 1))
 
 
 class _NormParameters(nn.Module):
@@ -55,27 +55,35 @@ class _NormParameters(nn.Module):
         self.bias = nn.Parameter(torch.zeros(channels))
 
 
-def to_patches(x: torch.Tensor) -> torch.Tensor:
-    """(b, c, H, W) -> (b, c, H/8, W/8, 8, 8): the 8x8 patches as the last two dimensions."""
+# The 8x8 patches are transformed in place of a (b, c, H/8, 8, W/8, 8) view of the feature map
+# (patch rows in dimension 3, patch columns in 5), which is the authors' rearrangement into
+# (b, c, H/8, W/8, 8, 8) without its two copies; the spectra are indexed alike.
+_PATCH_DIMS = (3, 5)
+
+
+def _patch_view(x: torch.Tensor) -> torch.Tensor:
     b, c, h, w = x.shape
-    return x.reshape(b, c, h // PATCH, PATCH, w // PATCH, PATCH).transpose(3, 4)
+    return x.float().reshape(b, c, h // PATCH, PATCH, w // PATCH, PATCH)
 
 
-def from_patches(x: torch.Tensor) -> torch.Tensor:
-    b, c, rows, cols = x.shape[:4]
-    return x.transpose(3, 4).reshape(b, c, rows * PATCH, cols * PATCH)
+def _from_patch_view(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return x.reshape(like.shape).to(like.dtype)
 
 
 def patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
-    """Each 8x8 patch of each channel multiplied by a real spectrum in the frequency domain."""
-    transformed = torch.fft.rfft2(to_patches(x).float()) * spectrum
-    return from_patches(torch.fft.irfft2(transformed, s=(PATCH, PATCH))).to(x.dtype)
+    """Each 8x8 patch of each channel multiplied by a real spectrum in the frequency domain.
+
+    ``spectrum``: (channels, 1, 1, 8, 5), the authors' ``fft`` parameter (rows, half columns).
+    """
+    weights = spectrum.reshape(spectrum.shape[0], 1, PATCH, 1, PATCH // 2 + 1)
+    transformed = torch.fft.rfft2(_patch_view(x), dim=_PATCH_DIMS) * weights
+    return _from_patch_view(torch.fft.irfft2(transformed, s=(PATCH, PATCH), dim=_PATCH_DIMS), x)
 
 
 def patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     """Product of the spectra of q's and k's 8x8 patches, back in the pixel domain (FSAS)."""
-    product = torch.fft.rfft2(to_patches(q).float()) * torch.fft.rfft2(to_patches(k).float())
-    return from_patches(torch.fft.irfft2(product, s=(PATCH, PATCH))).to(q.dtype)
+    product = torch.fft.rfft2(_patch_view(q), dim=_PATCH_DIMS) * torch.fft.rfft2(_patch_view(k), dim=_PATCH_DIMS)
+    return _from_patch_view(torch.fft.irfft2(product, s=(PATCH, PATCH), dim=_PATCH_DIMS), q)
 
 
 class DFFN(nn.Module):
