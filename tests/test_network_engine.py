@@ -112,3 +112,40 @@ def test_save_scales_with_a_full_only_network_is_one_line_before_any_run(nafnet3
     assert code != 0 and not target.exists()
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("deblur-app:")]
     assert len(errors) == 1 and "NAFNet-32 returns only the full-size image" in errors[0]
+
+
+@pytest.fixture
+def empty_weights(tmp_path, monkeypatch):
+    from deblur_app.resources import user_weights_dir
+    from deblur_app.weights import catalog
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    folder = user_weights_dir()
+    assert str(folder).startswith(str(tmp_path))
+    monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [folder])
+
+
+def test_info_and_weights_list_name_every_registry_network(empty_weights, capsys):
+    assert main(["info"]) == 0
+    info = capsys.readouterr().out
+    for name in ("nafnet-64", "nafnet-32", "nafnet-64-reds", "fftformer", "fftformer-realblur", "mimo-unet++"):
+        assert f"  {name} " in info
+    assert "RealBlur-J" in info and "GoPro 33.71 dB" in info
+    assert main(["weights", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "MIMO-UNet: not installed — deblur-app weights download mimo-unet" in listed
+    assert ("NAFNet-64: not installed — get NAFNet-GoPro-width64.pth from "
+            "https://drive.google.com/file/d/1S0PVRbyTakYY9a82kujgZLbMihfNBLfC/view") in listed
+
+
+def test_weights_install_takes_a_nafnet_file_by_its_keys_and_deblur_model_uses_it(empty_weights, nafnet32_file,
+                                                                                   tmp_path, capsys):
+    renamed = tmp_path / "MIMO-UNet.pkl"  # named like MIMO-UNet's release: its keys say NAFNet-32
+    renamed.write_bytes(nafnet32_file.read_bytes())
+    assert main(["weights", "install", str(renamed)]) == 0
+    assert "NAFNet-32" in capsys.readouterr().out
+    target = tmp_path / "out.png"
+    assert main(["deblur", str(CONFORMANCE / "input_64x96.png"), "-o", str(target), "--model", "nafnet-32",
+                 "--precision", "fp32", "--bit-depth", "16"]) == 0
+    reference = np.clip(expected_full("NAFNet-width32")[0].transpose(1, 2, 0), 0, 1)
+    assert np.abs(imagefiles.load_image(target).pixels - reference).max() <= 0.5 / 65535 + 1e-4

@@ -8,7 +8,7 @@ import sys
 from .. import __version__
 from ..imagefiles import rawpy_version
 from ..weights.catalog import available_weights, describe, missing_weights_message
-from ..model.variants import VARIANTS
+from ..model.registry import VARIANTS
 from ..resources import user_weights_dir, weights_search_dirs
 
 
@@ -42,6 +42,22 @@ def _cpu_paths(device) -> list[str]:
     return lines
 
 
+def network_lines() -> list[str]:
+    """One line per registry network: its --model name, what it is for, its training data and published PSNR."""
+    from ..model.registry import PRESETS, architecture_of
+
+    lines = []
+    for key, preset in PRESETS.items():
+        variant = VARIANTS[preset.variant]
+        if preset.ensemble:
+            lines.append(f"  {key:20s} {preset.display_name}: {variant.display_name} with the 8-way self-ensemble")
+            continue
+        published = variant.published
+        trained = f"; trained on {published.training_data} ({published.psnr})" if published else ""
+        lines.append(f"  {key:20s} {variant.display_name} ({architecture_of(key).display_name}): {variant.purpose}{trained}")
+    return lines
+
+
 def run_info() -> int:
     import torch
 
@@ -55,6 +71,9 @@ def run_info() -> int:
         print(line)
     if torch.cuda.is_available():
         print(f"  CUDA: {torch.cuda.get_device_name()}")
+    print("networks (--model):")
+    for line in network_lines():
+        print(line)
     print("weights:")
     for key, found in available_weights().items():
         name = VARIANTS[key].display_name

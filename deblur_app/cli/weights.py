@@ -73,7 +73,7 @@ def _list() -> int:
     for key, variant in VARIANTS.items():
         mine = [w for w in files if w.variant == key]
         if not mine:
-            print(f"{variant.display_name}: not installed — deblur-app weights download {key}")
+            print(f"{variant.display_name}: not installed — {_how_to_get(key)}")
             continue
         print(f"{variant.display_name}:")
         for weights in mine:
@@ -82,6 +82,17 @@ def _list() -> int:
                   f"sha256 {weights.sha256()}  in {weights.path.parent}")
     print(f"user weights folder: {weightstore.user_weights_dir()}")
     return EXIT_OK
+
+
+def _how_to_get(key: str) -> str:
+    """The download command where this command line can download the variant, else the authors' page."""
+    from ..model.registry import VARIANTS
+
+    if key in DOWNLOAD_CHOICES:
+        return f"deblur-app weights download {key}"
+    published = VARIANTS[key].published
+    what = published.file_name or "the weights"
+    return f"get {what} from {published.source_url}, then: deblur-app weights install FILE"
 
 
 def _download(key: str, source: str | None, overwrite: bool) -> int:

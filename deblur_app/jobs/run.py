@@ -155,6 +155,8 @@ def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_pat
     """Write the result (and its ½ and ¼ outputs if asked for); never over the photo it came from."""
     check_outputs(loaded.path, output_path, save)
     written = []
+    if save.save_scales and (result.half is None or result.quarter is None):
+        raise JobError(f"{output_path}: the network returns only the full-size image: no 1/2 and 1/4 outputs to save")
     try:
         written.append(_save(output_path, apply_strength(loaded.pixels, result.full, save.strength), loaded, save))
         if save.save_scales:

@@ -209,16 +209,18 @@ def check_architecture(state_dict: dict[str, torch.Tensor], architecture: Archit
             )
 
 
-def load_checkpoint(path: Path | str, expected_variant: str | None = None) -> Checkpoint:
+def load_checkpoint(path: Path | str, expected_variant: str | None = None, file_name: str | None = None) -> Checkpoint:
     """Read, identify and validate a weights file. Raises CheckpointError.
 
     ``expected_variant``: the file must hold that variant's network (its architecture and
     configuration); it then counts as that variant even where another shares the configuration.
+    ``file_name``: the name that tells such variants apart (default: the file's own; an install
+    reads a staged copy of a file whose name is the user's).
     """
     path = Path(path)
     state_dict, metadata = read_state_dict(path)
     architecture, config = identify(state_dict, path)
-    variant, published = variant_for(architecture.key, config, path.name)
+    variant, published = variant_for(architecture.key, config, file_name or path.name)
     if expected_variant is not None:
         wanted = VARIANTS[expected_variant]
         if (wanted.architecture, wanted.config_dict) != (architecture.key, config):

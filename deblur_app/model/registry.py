@@ -189,7 +189,7 @@ VARIANTS: dict[str, Variant] = {
         "camera shake and motion blur; sharper than MIMO-UNet+ at MIMO-UNet's cost", "shake",
         "nafnet-64.safetensors",
         PublishedWeights("NAFNet-GoPro-width64.pth", _drive_file("1S0PVRbyTakYY9a82kujgZLbMihfNBLfC"),
-                         _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 33.71 dB (README; 33.69 in the paper)",
+                         _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 33.71 dB",
                          "1S0PVRbyTakYY9a82kujgZLbMihfNBLfC")),
     "nafnet-32": Variant(
         "nafnet-32", "NAFNet-32", "nafnet", (("img_channel", 3), ("width", 32)) + _NAFNET_64[2:],
@@ -208,16 +208,17 @@ VARIANTS: dict[str, Variant] = {
         "fftformer", "FFTformer", "fftformer", _FFTFORMER,
         "camera shake and motion blur; best quality on GoPro, much slower", "shake",
         "fftformer.safetensors",
+        # the README links one Drive folder (for RealBlur); the GoPro file name is test.py's default
         PublishedWeights("net_g_GoPro_HIDE.pth", _FFTFORMER_FOLDER,
                          "plain state dict: torch.save(state_dict)", _FFTFORMER_TERMS, "GoPro",
-                         "GoPro 34.21 dB (paper); file name from the authors' test.py default")),
+                         "GoPro 34.21 dB (paper)")),
     "fftformer-realblur": Variant(
         "fftformer-realblur", "FFTformer RealBlur", "fftformer", _FFTFORMER,
         "real camera shake in photos (trained on RealBlur-J); much slower", "shake",
         "fftformer-realblur.safetensors",
         PublishedWeights(None, _FFTFORMER_FOLDER, "plain state dict: torch.save(state_dict)", _FFTFORMER_TERMS,
                          "RealBlur-J (real camera shake, beam-splitter rig)",
-                         "RealBlur-J: see the paper (the README gives no figure)")),
+                         "not in the authors' README")),
 }
 DEFAULT_VARIANT = "mimo-unet"
 

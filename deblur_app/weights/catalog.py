@@ -89,12 +89,15 @@ def classify(path: Path, variant: Variant) -> WeightsFile:
 
 
 def missing_weights_message(variant: Variant) -> str:
+    from .store import PUBLISHED_DRIVE_IDS  # here: the store reads this module
+
     folders = " or ".join(str(f) for f in weights_search_dirs())
-    return (
-        f"no {variant.display_name} weights found: run `deblur-app weights download {variant.key}` "
-        f"(the paper's release, {variant.published_file}), put {variant.published_file} "
-        f"or {variant.own_file} into {folders}, or pass --weights PATH"
-    )
+    if variant.key in PUBLISHED_DRIVE_IDS:
+        get = f"run `deblur-app weights download {variant.key}` (the paper's release, {variant.published_file})"
+    else:
+        get = f"get the authors' {variant.published_file} from {variant.published.source_url}"
+    return (f"no {variant.display_name} weights found: {get}, put {variant.published_file} "
+            f"or {variant.own_file} into {folders}, `deblur-app weights install FILE`, or pass --weights PATH")
 
 
 def available_weights() -> dict[str, WeightsFile | None]:

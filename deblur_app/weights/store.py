@@ -215,7 +215,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
         try:
             copied = _copy_in(path, staging / f"incoming{path.suffix.lower()}", folder)
             checkpoint_file, inner_name = _unpack(copied, path.name, staging)
-            variant = VARIANTS[_verify(checkpoint_file)]
+            variant = VARIANTS[_verify(checkpoint_file, file_name=inner_name)]
         except WeightsError as error:
             raise WeightsError(f"{path}: {error}") from None
         # the published name keeps its place first in line, but a file from a file is "installed by you"
@@ -345,12 +345,14 @@ def _refuse_web_page(path: Path) -> None:
                            "download quota is exceeded or it wants a sign-in)")
 
 
-def _verify(path: Path, expected_variant: str | None = None) -> str:
-    """Read the file safely and strictly as a known variant; returns the variant key."""
+def _verify(path: Path, expected_variant: str | None = None, file_name: str | None = None) -> str:
+    """Read the file safely and strictly as a known variant; returns the variant key.
+
+    ``file_name``: the user's name of the file, which tells apart variants of one configuration."""
     from ..model.checkpoints import CheckpointError, load_checkpoint
 
     try:
-        checkpoint = load_checkpoint(path, expected_variant=expected_variant)
+        checkpoint = load_checkpoint(path, expected_variant=expected_variant, file_name=file_name)
     except CheckpointError as error:
         raise WeightsError(str(error).removeprefix(f"{path}: ")) from None
     return checkpoint.variant.key
