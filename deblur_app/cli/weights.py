@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from ..weights.catalog import DOWNLOADABLE
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 
-DOWNLOAD_CHOICES = ("mimo-unet", "mimo-unet+", "all")
+DOWNLOAD_CHOICES = (*DOWNLOADABLE, "all")
 
 
 def add_weights_parser(commands) -> None:
@@ -88,7 +89,7 @@ def _how_to_get(key: str) -> str:
     """The download command where this command line can download the variant, else the authors' page."""
     from ..model.registry import VARIANTS
 
-    if key in DOWNLOAD_CHOICES:
+    if key in DOWNLOADABLE:
         return f"deblur-app weights download {key}"
     published = VARIANTS[key].published
     what = published.file_name or "the weights"

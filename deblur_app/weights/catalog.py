@@ -33,6 +33,11 @@ PROVENANCE_TEXT = {
 }
 
 
+# The variants `weights download` fetches (their authors publish single Drive files). The other
+# networks' downloads (terms shown first, Drive folders) come with the weights manager's next step.
+DOWNLOADABLE = ("mimo-unet", "mimo-unet+")
+
+
 class WeightsNotFound(Exception):
     """No weights file for a variant; str() says where to put one."""
 
@@ -89,10 +94,8 @@ def classify(path: Path, variant: Variant) -> WeightsFile:
 
 
 def missing_weights_message(variant: Variant) -> str:
-    from .store import PUBLISHED_DRIVE_IDS  # here: the store reads this module
-
     folders = " or ".join(str(f) for f in weights_search_dirs())
-    if variant.key in PUBLISHED_DRIVE_IDS:
+    if variant.key in DOWNLOADABLE:
         get = f"run `deblur-app weights download {variant.key}` (the paper's release, {variant.published_file})"
     else:
         get = f"get the authors' {variant.published_file} from {variant.published.source_url}"

@@ -27,16 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .catalog import WEIGHTS_SUFFIXES, find_weights, installed_files, user_file_name
+from .catalog import DOWNLOADABLE, WEIGHTS_SUFFIXES, find_weights, installed_files, user_file_name
 from ..model.variants import VARIANTS
 from ..resources import user_weights_dir
 from .origin import AUTHORS, FILE, MIRROR, file_sha256, forget_origin, record_origin
 
-# The authors' release (github.com/chosj95/MIMO-UNet, README section "Model"): Google Drive file ids.
-PUBLISHED_DRIVE_IDS = {
-    "mimo-unet": "1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx",
-    "mimo-unet+": "166sufeHcdDTgXHNbCRzTC4T6DzuflB5m",
-}
+# The authors' releases: Google Drive file ids, as the registry records them from their READMEs.
+PUBLISHED_DRIVE_IDS = {key: VARIANTS[key].published.drive_file_id for key in DOWNLOADABLE}
 INSTALLABLE_SUFFIXES = WEIGHTS_SUFFIXES + (".zip",)
 MAX_WEIGHTS_BYTES = 2 << 30  # the published MIMO-UNet+ is about 65 MB; this only bounds a zip member
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 20, 60
