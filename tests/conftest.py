@@ -69,6 +69,35 @@ def small_model():
     return model.eval()
 
 
+@pytest.fixture(autouse=True)
+def first_use_stand_ins(request, monkeypatch, tmp_path_factory):
+    """What the engine does on its own the first time it meets weights, replaced where a test does not
+    mark that it wants the real thing:
+
+    - ``real_path_timing``: `auto` times its paths (engine/fastest.py): seconds of compiling and running,
+      and a ranking that follows the machine's load. The stand-in ranks them as auto prefers without
+      timings (int8, bf16, fp32) and keeps them in memory, never in the user's cache folder.
+    - ``real_int8_check``: the window measures int8 on the check set for weights without a verdict
+      (engine/int8_check.py): a quantisation of a minute in every window test. The stand-in finds
+      no int8 to measure, and verdicts go to a temporary file, never the user's.
+    """
+    from deblur_app.engine import fastest, int8_check, openvino_backend
+
+    if not request.node.get_closest_marker("real_path_timing"):
+        kept: dict = {}
+        ranking = {"int8": 1.0, "bf16": 2.0, "fp32": 3.0}
+        monkeypatch.setattr(fastest, "measure_paths", lambda runners, cancel=None, **_: {p: ranking[p] for p in runners})
+        monkeypatch.setattr(fastest, "load_timings", lambda folder, key: kept.get(key))
+        monkeypatch.setattr(fastest, "store_timings", lambda folder, key, timings, details: kept.__setitem__(key, dict(timings)))
+    if not request.node.get_closest_marker("real_int8_check"):
+        def no_check(*_args, **_kwargs):
+            raise openvino_backend.Int8Unavailable("int8 is not measured in this test (tests/conftest.py)")
+
+        monkeypatch.setattr(int8_check, "check_int8", no_check)
+    verdicts = tmp_path_factory.mktemp("user-data") / "int8-verdicts.json"
+    monkeypatch.setattr(openvino_backend, "user_verdicts_file", lambda: verdicts)
+
+
 @pytest.fixture
 def photo_like():
     """A smooth, textured RGB float image in [0, 1]."""

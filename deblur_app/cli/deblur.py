@@ -79,14 +79,20 @@ def _show_photo(event: BatchEvent) -> None:
 
 
 def prepare_int8(engine, say) -> None:
-    """Quantise the int8 model now if the first photo would (once per weights, up to a minute),
-    having said so: a silent minute inside the first photo looks like a hang."""
+    """Do the first use's slow work now, having said so: quantise the int8 model (once per weights, up to
+    a minute) and time the paths `auto` may take on this CPU (once, seconds); silence there looks like a hang."""
+    timing = engine.timing_pending
     if engine.int8_preparation_needed():
         from ..engine.openvino_backend import default_cache_dir
 
         say(f"preparing the int8 model for these weights (once): up to about a minute, then it is kept in "
             f"{default_cache_dir()}")
+    elif timing:
+        say("timing the paths that keep the picture on this CPU for these weights (once, seconds)")
+    if engine.preparation_needed():
         engine.prepare()  # a failure falls back to float; its note comes with the first result
+        if timing:
+            say(f"running {engine.precision.name}: {engine.precision.reason}")
 
 
 def _terminal_progress(event: BatchEvent) -> None:

@@ -35,8 +35,10 @@ def _cpu_paths(device) -> list[str]:
             lines.append(f"  {VARIANTS[key].display_name}: cannot load ({error})")
             continue
         backend = "OpenVINO" if engine.backend == "openvino" else "torch"
+        pending = (f"; not timed on this CPU yet: the first run times {', '.join(engine.precision.measure)} and "
+                   "keeps the fastest" if engine.timing_pending else "")
         lines.append(f"{VARIANTS[key].display_name} runs on {engine.device} with {backend} {engine.precision_name}: "
-                     f"{engine.precision.reason}")
+                     f"{engine.precision.reason}{pending}")
     if not openvino_available():
         lines.append("OpenVINO is not installed: the CPU runs torch (pip install openvino onnx nncf for the fast path)")
     return lines

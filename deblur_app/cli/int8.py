@@ -21,7 +21,7 @@ import numpy as np
 
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
-ACTIONS = ("make-calibration", "check-int8")
+ACTIONS = ("make-calibration", "make-check-set", "check-int8")
 HD = (720, 1280)
 
 
@@ -39,6 +39,10 @@ def build_parser() -> argparse.ArgumentParser:
     make.add_argument("--count", type=int, default=CALIBRATION_COUNT)
     make.add_argument("--crop", type=int, default=CALIBRATION_CROP)
     make.add_argument("--seed", type=int, default=0)
+    check_set_parser = actions.add_parser(
+        "make-check-set", help="the check set shipped for installed weights (engine/int8_check.py): scikit-image's "
+        "CC0 and public-domain sample photos, blurred by the training synthesis, with their sharp originals")
+    check_set_parser.add_argument("--out", type=Path, default=resource_path("int8", "check_set.npz"))
     check = actions.add_parser("check-int8", help="measure int8 against float32 and record whether auto may use it")
     check.add_argument("--weights", type=Path, help="weights file (default: the installed MIMO-UNet weights)")
     check.add_argument("--photos", type=Path, required=True,
@@ -57,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 def int8_main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return make_calibration(args) if args.action == "make-calibration" else check_int8(args)
+        run = {"make-calibration": make_calibration, "make-check-set": make_check_set}.get(args.action, check_int8)
+        return run(args)
     except (FileNotFoundError, ValueError) as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -75,6 +80,21 @@ def make_calibration(args) -> int:
           f"{args.photos} ({args.out.stat().st_size / 1e6:.1f} MB); sources:")
     for source in sorted(set(sources)):
         print(f"  {source}")
+    return EXIT_OK
+
+
+def make_check_set(args) -> int:
+    """The check set of engine/int8_check.py, from the photos scikit-image ships (a development dependency)."""
+    from skimage import data
+
+    from ..training.calibration import CHECK_PHOTOS, make_check_set as make
+
+    blurry, sharp, sources = make({name: getattr(data, name)() for name in CHECK_PHOTOS})
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    temp = args.out.with_name(f".{args.out.stem}.tmp.npz")
+    np.savez_compressed(temp, blurry=blurry, sharp=sharp, sources=np.array(sources))
+    temp.replace(args.out)
+    print(f"{args.out}: {len(blurry)} pairs of {blurry.shape[2]}x{blurry.shape[1]} ({args.out.stat().st_size / 1e6:.2f} MB)")
     return EXIT_OK
 
 

@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         from .train import prepare_main
 
         return prepare_main(argv[1:])
-    if argv[:1] == ["train"] and argv[1:2] and argv[1] in ("make-calibration", "check-int8"):
+    if argv[:1] == ["train"] and argv[1:2] and argv[1] in ("make-calibration", "make-check-set", "check-int8"):
         from .int8 import int8_main
 
         return int8_main(argv[1:])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import platform
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import torch
@@ -15,6 +16,8 @@ from .choices import (  # noqa: F401
     BACKEND_CHOICES, DEVICE_CHOICES, INT8_MAX_VALIDATION_LOSS_DB, INT8_MIN_AGREEMENT_DB, INT8_MIN_CHECK_PHOTOS,
     PRECISION_CHOICES, Int8Verdict,
 )
+
+from .fastest import describe_timings, fastest_faithful
 
 # Working memory of one tile of a photo too large to run whole: a 12 MP photo with
 # OpenVINO bf16 then runs as 4x3 tiles of 1120x1108 (benchmarks/RESULTS.md).
@@ -104,6 +107,9 @@ class PrecisionChoice:
     name: str  # int8 | fp32 | bf16 | fp16
     dtype: torch.dtype  # what torch computes in, and OpenVINO runs the layers int8 leaves in float
     reason: str  # one line for the window and `deblur-app info`
+    # auto on OpenVINO: the paths that keep the picture here, to be timed (fastest.py) when no timings
+    # were given; () when there is nothing to choose between or the choice came from timings
+    measure: tuple[str, ...] = ()
 
 
 NOT_MEASURED = "int8 has not been measured for these weights"
@@ -112,13 +118,18 @@ NOT_MEASURED = "int8 has not been measured for these weights"
 def choose_precision(
     precision: str, device: torch.device, openvino: bool = False, int8_verdict: Int8Verdict | None = None,
     features: frozenset[str] | None = None, consider_int8: bool = True, int8_missing: str = "",
+    timings: Mapping[str, float] | None = None,
 ) -> PrecisionChoice:
     """The precision to run in, and why: the one place that decides what `auto` means.
 
     ``openvino``: the OpenVINO backend will run the network (int8 needs it);
     ``int8_verdict``: the measured effect of int8 on these weights, if any;
     ``features``: the CPU's (default: this machine's); ``consider_int8``: False once int8 has failed;
-    ``int8_missing``: why no int8 model can be made here (e.g. NNCF is not installed), if so.
+    ``int8_missing``: why no int8 model can be made here (e.g. NNCF is not installed), if so;
+    ``timings``: seconds per path measured on this CPU (fastest.py): with OpenVINO, `auto` runs the
+    fastest of the paths that keep the picture (fp32; bf16 where native; int8 where its verdict
+    qualifies). Without them it prefers int8, then native bf16, then fp32, and names in ``measure``
+    the paths to time.
     """
     precision = (precision or "auto").lower()
     if precision not in PRECISION_CHOICES:
@@ -140,22 +151,47 @@ def choose_precision(
     if device.type != "cpu":
         return PrecisionChoice("fp32", torch.float32, f"float32 on {device.type}")
     features = cpu_features() if features is None else features
-    if not consider_int8:
-        int8_note = ""
-    elif not openvino:
-        int8_note = "; int8 needs OpenVINO"
-    elif int8_missing:
-        int8_note = f"; {int8_missing}"
-    elif int8_verdict is None:
-        int8_note = f"; {NOT_MEASURED}"
-    elif int8_verdict.qualifies():
-        return PrecisionChoice("int8", torch.float32, int8_verdict.describe())
-    else:
-        int8_note = f"; {int8_verdict.describe()}"
+    int8_ok, int8_note = _int8_qualifies(openvino, int8_verdict, consider_int8, int8_missing)
     native = sorted({"avx512_bf16", "amx_bf16"} & features)
+    if openvino:
+        qualifying = ("fp32",) + (("bf16",) if native else ()) + (("int8",) if int8_ok else ())
+        timed = tuple(p for p in qualifying if timings is not None and p in timings)  # the network's own paths
+        if len(timed) > 1:
+            return _fastest(timed, timings, int8_verdict)
+    else:
+        qualifying = ()
+    measure = qualifying if len(qualifying) > 1 else ()
+    if int8_ok:
+        return PrecisionChoice("int8", torch.float32, int8_verdict.describe(), measure)
     if native:
-        return PrecisionChoice("bf16", torch.bfloat16, f"the CPU computes bf16 natively ({', '.join(native)}){int8_note}")
-    return PrecisionChoice("fp32", torch.float32, f"the CPU has no native bf16{int8_note}")
+        return PrecisionChoice("bf16", torch.bfloat16,
+                               f"the CPU computes bf16 natively ({', '.join(native)}){int8_note}", measure)
+    return PrecisionChoice("fp32", torch.float32, f"the CPU has no native bf16{int8_note}", measure)
+
+
+def _int8_qualifies(openvino: bool, verdict: Int8Verdict | None, consider: bool, missing: str) -> tuple[bool, str]:
+    """(int8 may run under auto, why not as a note to the float choice's reason)."""
+    if not consider:
+        return False, ""
+    if not openvino:
+        return False, "; int8 needs OpenVINO"
+    if missing:
+        return False, f"; {missing}"
+    if verdict is None:
+        return False, f"; {NOT_MEASURED}"
+    if verdict.qualifies():
+        return True, ""
+    return False, f"; {verdict.describe()}"
+
+
+def _fastest(qualifying: tuple[str, ...], timings: Mapping[str, float], verdict: Int8Verdict | None) -> PrecisionChoice:
+    """The measured fastest of the paths that keep the picture (fastest.fastest_faithful), and why."""
+    name = fastest_faithful(timings, qualifying)
+    why = f"the fastest path that keeps the picture on this CPU ({describe_timings({p: timings[p] for p in qualifying})})"
+    if name == "int8":
+        why += f"; {verdict.describe()}"
+    dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.float32}[name]
+    return PrecisionChoice(name, dtype, why)
 
 
 def int8_runs_on(device: torch.device) -> bool:

@@ -38,6 +38,8 @@ from .tiling import FROM_OPTIONS, Stitcher, Tile, TileGeometry, plan_tiles, roun
 # photo may take on one of three CPU classes, for 2-4 % of speed (benchmarks/RESULTS.md).
 _PRECISION_NAMES = {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}
 
+_PATH_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16}
+
 _OutOfMemory = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
 
 
@@ -132,6 +134,8 @@ class Deblurrer:
         self.size_multiple = int(getattr(self.model, "size_multiple", self.architecture.size_multiple))
         self._pending_notes: list[str] = []  # for the first result: what changed since the choice
         self.backend = self._choose_backend()
+        self._timing_pending: tuple[str, ...] = ()  # the paths `auto` still has to time (fastest.py)
+        self._int8_verdict, self._int8_missing = None, "not considered"
         self.precision = self._choose_precision()
         self.dtype = self.precision.dtype
         self._openvino = None  # built on first use: the ONNX export takes seconds the first time
@@ -176,6 +180,18 @@ class Deblurrer:
             fallback = choose_precision("auto", self.device, consider_int8=False)
             return PrecisionChoice(fallback.name, fallback.dtype,
                                    f"int8 needs the OpenVINO backend, which is not in use; {fallback.reason}")
+        # the paths this network may take (registry: ``precisions``), fp32 always
+        measure = tuple(p for p in choice.measure if p == "fp32" or p in self.architecture.precisions)
+        if len(measure) > 1:
+            from .devices import cpu_features  # looked up now: tests stand in for the CPU
+            from .openvino_backend import measured_paths
+
+            timings = measured_paths(self.model, measure, cpu_features())
+            if timings is None:
+                self._timing_pending = measure  # timed on first use (prepare or the first run)
+            else:
+                choice = choose_precision("auto", self.device, openvino=True, int8_verdict=verdict, timings=timings)
+        self._int8_verdict, self._int8_missing = verdict, missing
         return choice
 
     @classmethod
@@ -208,6 +224,20 @@ class Deblurrer:
         """
         if self.backend == "openvino":
             self._openvino_runner(cancel)
+
+    def preparation_needed(self) -> bool:
+        """True when the first run would do slow first-use work: quantise int8 or time the paths `auto` may take."""
+        return bool(self._timing_pending and self._openvino is None) or self.int8_preparation_needed()
+
+    def int8_unmeasured(self) -> bool:
+        """`auto` on OpenVINO could run int8, but nobody measured what it does to these weights (int8_check.py)."""
+        return (self.backend == "openvino" and (self.options.precision or "auto").lower() == "auto"
+                and self._int8_verdict is None and not self._int8_missing)
+
+    @property
+    def timing_pending(self) -> bool:
+        """`auto` has yet to time the paths that keep the picture on this CPU (a few seconds, once)."""
+        return bool(self._timing_pending and self._openvino is None)
 
     def auto_tile_size(self, height: int, width: int) -> int:
         """0 (whole image) when it fits the memory budget, else the largest tile that does."""
@@ -335,7 +365,9 @@ class Deblurrer:
             from .openvino_backend import Int8Unavailable, OpenVinoRunner, OpenVinoUnavailable, shipped_int8_plan
 
             try:
-                if self.precision.name == "int8":
+                if self._timing_pending:
+                    self._openvino = self._time_paths(cancel)
+                elif self.precision.name == "int8":
                     try:
                         self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(),
                                                         cancel=cancel)
@@ -351,6 +383,39 @@ class Deblurrer:
                 if self.precision.name == "int8":
                     self._leave_int8("int8 needs OpenVINO", openvino=False)
         return self._openvino
+
+    def _time_paths(self, cancel: CancelCheck | None):
+        """Time the paths `auto` may take (fastest.py), remember the timings, run the fastest: its runner.
+
+        A path that cannot be built here (int8 without a usable calibration) is left out with a note;
+        Cancelled leaves the engine as it was, so the next run times afresh.
+        """
+        from . import fastest
+        from .devices import cpu_features
+        from .openvino_backend import Int8Unavailable, OpenVinoRunner, remember_paths, shipped_int8_plan
+
+        runners, int8_problem = {}, ""
+        for path in self._timing_pending:
+            if path == "int8":
+                try:
+                    runners[path] = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(), cancel=cancel)
+                except Int8Unavailable as error:
+                    int8_problem = f"int8 unavailable ({error})"
+            else:
+                runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path])
+        timings = fastest.measure_paths(
+            {path: (lambda pixels, check, run=run: run(torch.from_numpy(pixels), check)) for path, run in runners.items()},
+            cancel)
+        self._timing_pending = ()
+        if not int8_problem:  # a measurement without int8 is not kept: int8 may work next time
+            remember_paths(self.model, tuple(runners), timings, cpu_features())
+        choice = choose_precision("auto", self.device, openvino=True, int8_verdict=self._int8_verdict,
+                                  consider_int8=not int8_problem, timings=timings)
+        if int8_problem:
+            choice = PrecisionChoice(choice.name, choice.dtype, f"{int8_problem}; {choice.reason}")
+            self._pending_notes.append(f"{int8_problem}; running {choice.name} instead")
+        self.precision, self.dtype = choice, choice.dtype
+        return runners[choice.name]
 
     def _leave_int8(self, why: str, openvino: bool) -> None:
         """Run the float precision `auto` would pick without int8, and say so."""

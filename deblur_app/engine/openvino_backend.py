@@ -454,3 +454,34 @@ def record_int8_verdict(path: Path, key: str, verdict: Int8Verdict, details: dic
     temp = path.with_name(f".{path.name}.tmp")
     temp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(temp, path)
+
+
+# ---------------------------------------------------------------- which path is fastest here
+
+
+def _timing_key(model: MIMOUNet, paths: tuple[str, ...], features: frozenset[str]) -> str:
+    from . import fastest
+
+    return fastest.timing_key(weights_digest(model), paths, fastest.cpu_identity(features), fastest.runtime_version())
+
+
+def measured_paths(model: MIMOUNet, paths: tuple[str, ...], features: frozenset[str],
+                   cache_dir: Path | None = None) -> dict[str, float] | None:
+    """The seconds per path measured for these weights on this CPU (``features``: devices.cpu_features())
+    and runtime (fastest.py), if any."""
+    from . import fastest
+
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    timings = fastest.load_timings(folder, _timing_key(model, paths, features))
+    return timings if timings is not None and set(paths) <= set(timings) else None
+
+
+def remember_paths(model: MIMOUNet, paths: tuple[str, ...], timings: dict[str, float], features: frozenset[str],
+                   cache_dir: Path | None = None) -> None:
+    from . import fastest
+
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    fastest.store_timings(folder, _timing_key(model, paths, features), timings, {
+        "cpu": fastest.cpu_identity(features), "runtime": fastest.runtime_version(),
+        "frame": "x".join(map(str, fastest.TIMING_FRAME)),
+    })

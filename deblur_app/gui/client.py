@@ -12,7 +12,8 @@ import itertools
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ..engine.progress import CancelToken
-from .messages import BatchRequest, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest, RunSettings, prepared_for
+from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest,
+                       RunSettings, prepared_for)
 from .worker import EngineSignals, EngineWorker
 
 
@@ -123,10 +124,13 @@ class EngineClient(EngineSignals):
         if any(other == key and not token.is_set() for other, token in self._preparations.values()):
             return
         self._cancel_preparations()
-        job_id = next(self._ids)
-        token = CancelToken()
-        self._preparations[job_id] = (key, token)
-        self._submit.emit(Job(job_id, token, PrepareRequest(settings)))
+        # then, for weights nobody measured int8 with, the check: any run cancels it (its key is no run's)
+        requests = ((PrepareRequest(settings), key), (CheckInt8Request(settings), ("check-int8", key)))
+        for request, request_key in requests:
+            job_id = next(self._ids)
+            token = CancelToken()
+            self._preparations[job_id] = (request_key, token)
+            self._submit.emit(Job(job_id, token, request))
 
     def cancel(self) -> None:
         """Cancel the runs (a preparation goes on: the next run will want it)."""

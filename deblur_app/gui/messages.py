@@ -62,6 +62,15 @@ class PrepareRequest:
     kind: str = "prepare"
 
 
+@dataclass
+class CheckInt8Request:
+    """Measure what int8 does to weights that have no verdict yet (engine/int8_check.py), record it, and
+    prepare the path `auto` then takes. Runs after the preparation; any run cancels it (never waits for it)."""
+
+    settings: RunSettings
+    kind: str = "check-int8"
+
+
 def prepared_for(settings: RunSettings) -> tuple:
     """What a preparation depends on: the model the worker loads for a run (see EngineWorker._engine_for)."""
     return settings.variant, settings.device, settings.precision

@@ -20,7 +20,7 @@ from .. import __version__
 from ..engine.progress import Cancelled
 from ..jobs import BatchJob, SaveOptions, batch_log_header, existing_output_rule
 from ..model.variants import VARIANTS, run_name
-from .messages import (BatchRequest, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest, RunSettings,
+from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest, RunSettings,
                        WeightsInfo, prepared_for)
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
 from .partial_frames import PartialFrames
@@ -107,6 +107,9 @@ class EngineWorker(EngineSignals):
         if isinstance(job.request, PrepareRequest):
             self._prepare(job)
             return
+        if isinstance(job.request, CheckInt8Request):
+            self._check_int8(job)
+            return
         if job.token.is_set():
             self.cancelled.emit(job.job_id)
             return
@@ -156,7 +159,8 @@ class EngineWorker(EngineSignals):
         self.status.emit(self.tr("{model} ready on {device}").format(model=name, device=engine.device))
 
     def _prepare(self, job: Job) -> None:
-        """Where these settings run int8 and its model is not cached yet, load the model and quantise now.
+        """Where these settings run int8 and its model is not cached yet, load the model and quantise now;
+        where `auto` has yet to time its paths on this CPU, time them now (the timings are kept on disk).
 
         Never an error: cancelled by the window closing or other settings coming; a failure is left
         for the run to report, as it did before (a failed quantisation falls back to float with a note).
@@ -175,24 +179,68 @@ class EngineWorker(EngineSignals):
                 checkpoint, engine = self._load(settings)
                 if engine.int8_preparation_needed():
                     self._adopt(key, checkpoint, engine)
-            if job.token.is_set() or not engine.int8_preparation_needed():
+            if job.token.is_set() or not engine.preparation_needed():
                 return
-            self.preparing.emit(True)
+            quantising = engine.int8_preparation_needed()
+            self.preparing.emit(quantising)  # the status says so for the quantisation; timing takes seconds
             try:
-                engine.prepare(cancel=job.token)
+                engine.prepare(cancel=job.token)  # timing alone: kept on disk, the engine itself is not kept
             finally:
                 self.preparing.emit(False)
-            if engine.precision_name == "int8":
-                self.status.emit(self.tr("The fast int8 model is ready (kept for next time)"))
-            else:  # it fell back: the label says which precision runs now, the status why
+            if engine is not self._engine:
+                return
+            if (engine.precision_name, engine.precision.reason) != (self._loaded.precision,
+                                                                     self._loaded.precision_reason):
+                # timed (the fastest path) or fell back: the label says which precision runs now, the tip why
                 self._loaded = dataclasses.replace(self._loaded, precision=engine.precision_name,
                                                    precision_reason=engine.precision.reason)
                 self.model_loaded.emit(self._loaded)
+            if engine.pending_notes:
                 self.status.emit(self.tr("No fast int8 model for these weights: {reason}").format(
                     reason="; ".join(engine.pending_notes)))
+            elif quantising and engine.precision_name == "int8":
+                self.status.emit(self.tr("The fast int8 model is ready (kept for next time)"))
         except Cancelled:
             pass
         except Exception:  # noqa: BLE001 (no weights, a broken file: the run says why, in its own words)
+            pass
+        finally:
+            self.prepared.emit(job.job_id)
+
+    def _check_int8(self, job: Job) -> None:
+        """Where `auto` could run int8 but nobody measured it for these weights: measure on the check set,
+        record the verdict in the user's file and load the engine again, which then chooses with it.
+        Never an error, and never in a run's way: cancelled by any run (EngineClient.submit)."""
+        try:
+            from ..engine.devices import int8_runs_on, resolve_device
+
+            settings = job.request.settings
+            if job.token.is_set() or settings.precision != "auto" or not int8_runs_on(resolve_device(settings.device)):
+                return
+            key = self._engine_key_for(settings)
+            engine = self._engine if self._engine is not None and self._engine_key == key else self._load(settings)[1]
+            if job.token.is_set() or not engine.int8_unmeasured():
+                return
+            self.status.emit(self.tr("Measuring whether int8 keeps the picture with these weights (once)…"))
+            from ..engine.int8_check import check_int8, record_verdict
+
+            def progress(done: int, total: int) -> None:
+                self.status.emit(self.tr("Measuring int8 with these weights: photo {done} of {total}…").format(
+                    done=done, total=total))
+
+            check = check_int8(engine.model, cancel=job.token, progress=progress)
+            record_verdict(engine.model, check)
+            self._adopt(key, *self._load(settings))  # chooses again, with the verdict
+            if self._engine.preparation_needed():
+                self._engine.prepare(cancel=job.token)
+                self._loaded = dataclasses.replace(self._loaded, precision=self._engine.precision_name,
+                                                   precision_reason=self._engine.precision.reason)
+                self.model_loaded.emit(self._loaded)
+            self.status.emit(self.tr("Measured int8 with these weights: {verdict}").format(
+                verdict=check.verdict.describe()))
+        except Cancelled:
+            pass
+        except Exception:  # noqa: BLE001 (no int8 here, a broken file: float runs, as without a verdict)
             pass
         finally:
             self.prepared.emit(job.job_id)

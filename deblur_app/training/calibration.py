@@ -55,3 +55,31 @@ def make_calibration_crops(photo_folder: Path, count: int = CALIBRATION_COUNT, c
         crops.append(blurry)
         sources.append(source)
     return np.stack(crops), sources
+
+
+# The int8 check set: scikit-image's sample photos that are CC0 or public domain (their docstrings in
+# skimage/data/_fetchers.py say so), blurred by the training synthesis, with their sharp originals.
+CHECK_PHOTOS = {
+    "astronaut": "scikit-image sample data, NASA photo of Eileen Collins, public domain",
+    "chelsea": "scikit-image sample data, Chelsea the cat by Stefan van der Walt, CC0-1.0",
+    "coffee": "scikit-image sample data, coffee cup by Rachel Michetti, CC0-1.0",
+    "rocket": "scikit-image sample data, DSCOVR launch by SpaceX, public domain",
+}
+CHECK_CROP = 192
+CHECK_COUNT = 6
+
+
+def make_check_set(photos: dict[str, np.ndarray], count: int = CHECK_COUNT, crop: int = CHECK_CROP,
+                   seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """(blurry, sharp, sources): ``count`` aligned (crop, crop, 3) uint8 pairs taken in turn from ``photos``
+    (name -> HxWx3 uint8), blurred, noised and JPEG-compressed as the training pairs are."""
+    rng = np.random.default_rng(seed)
+    names = sorted(photos)
+    blurry, sharp, sources = [], [], []
+    for index in range(count):
+        name = names[index % len(names)]
+        pair = blur.synthesize_pair(photos[name], rng, crop)
+        blurry.append(pair[0])
+        sharp.append(pair[1])
+        sources.append(f"{name}: {CHECK_PHOTOS.get(name, 'unknown')}")
+    return np.stack(blurry), np.stack(sharp), sources

@@ -415,6 +415,18 @@
         <translation>无法为此权重生成快速 int8 模型：{reason}</translation>
     </message>
     <message>
+        <source>Measuring whether int8 keeps the picture with these weights (once)…</source>
+        <translation>正在测量 int8 是否能保持此权重的画质（仅一次）…</translation>
+    </message>
+    <message>
+        <source>Measuring int8 with these weights: photo {done} of {total}…</source>
+        <translation>正在测量此权重的 int8：第 {done} 张，共 {total} 张…</translation>
+    </message>
+    <message>
+        <source>Measured int8 with these weights: {verdict}</source>
+        <translation>此权重的 int8 测量结果：{verdict}</translation>
+    </message>
+    <message>
         <source>tile {tile} of {tiles}, pass {run} of {passes}</source>
         <translation>图块 {tile}/{tiles}，第 {run}/{passes} 轮</translation>
     </message>

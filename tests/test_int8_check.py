@@ -1,0 +1,132 @@
+"""int8 verdicts for any weights, measured on the check set that ships with the app: the worst photo counts."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deblur_app.engine import int8_check, openvino_backend
+from deblur_app.engine.devices import Int8Verdict
+from deblur_app.engine.inference import Deblurrer, EngineOptions
+from deblur_app.engine.progress import Cancelled
+from deblur_app.model.checkpoints import load_checkpoint
+
+from guikit import WAIT, errors, make_window, open_photo, photo, run, settings_file, weights_dir  # noqa: F401
+from seeded_weights import save_seeded_weights
+
+REPO = Path(__file__).resolve().parent.parent
+SHIPPED_CALIBRATION = REPO / "resources" / "int8" / "calibration.npz"
+needs_int8 = pytest.mark.skipif(not (openvino_backend.openvino_available() and importlib.util.find_spec("nncf")),
+                                reason="needs OpenVINO and NNCF")
+
+
+def test_the_worst_photo_decides_and_the_verdict_says_so():
+    photos = {f"photo {i}": db for i, db in enumerate([52.0, 46.0, 60.0, 50.0, 55.0])}
+    good = int8_check.verdict_from(photos, [0.01, -0.02, 0.0, 0.0, 0.0])
+    assert good.qualifies() and good.hd_agreement_db == 46.0 and good.photos == 5 and good.worst_photo == "photo 1"
+    assert "worst of 5" in good.describe() and "(photo 1)" in good.describe()
+    one_bad = int8_check.verdict_from({**photos, "photo 1": 44.9}, [0.0] * 5)  # the mean would pass: 52.4 dB
+    assert not one_bad.qualifies() and one_bad.hd_agreement_db == 44.9
+    loses = int8_check.verdict_from(photos, [-0.04, -0.07, -0.05, -0.06, -0.055])  # the stand-in: the mean change
+    assert not loses.qualifies() and loses.validation_change_db == pytest.approx(-0.055)
+
+
+def test_the_shipped_check_set_is_photos_anyone_may_ship_with_their_sharp_originals():
+    check_set = int8_check.load_check_set()
+    assert check_set.blurry.shape == check_set.sharp.shape and check_set.blurry.shape[0] >= 4
+    assert check_set.blurry.shape[1:] == (192, 192, 3) and check_set.blurry.dtype == np.uint8
+    assert all(("CC0" in source or "public domain" in source) for source in check_set.sources), check_set.sources
+    assert len({source.split(":")[0] for source in check_set.sources}) >= 4  # several photos, not crops of one
+    psnr = [int8_check.psnr(b / 255.0, s / 255.0) for b, s in zip(check_set.blurry, check_set.sharp)]
+    assert max(psnr) < 40, "the blurry crops are blurred"
+
+
+@pytest.fixture
+def small_int8(monkeypatch, tmp_path):
+    """A small calibration (seconds of NNCF), a fresh cache and verdicts file, a 2-photo check set of 64 px."""
+    with np.load(SHIPPED_CALIBRATION) as data:
+        crops = np.ascontiguousarray(data["crops"][:4, :64, :64])
+    calibration = tmp_path / "calibration.npz"
+    np.savez_compressed(calibration, crops=crops)
+    plan = openvino_backend.Int8Plan(calibration)
+    monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: plan)
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "cache")
+    verdicts = tmp_path / "user" / "int8-verdicts.json"
+    monkeypatch.setattr(openvino_backend, "user_verdicts_file", lambda: verdicts)
+    monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [tmp_path / "shipped.json", verdicts])
+    shipped = int8_check.load_check_set()
+    small = int8_check.CheckSet(shipped.blurry[:2, :64, :64], shipped.sharp[:2, :64, :64], shipped.sources[:2])
+    monkeypatch.setattr(int8_check, "load_check_set", lambda path=None: small)
+    return verdicts
+
+
+@pytest.mark.slow
+@pytest.mark.real_int8_check
+@needs_int8
+def test_a_verdict_is_recorded_for_installed_weights_and_auto_then_uses_it(small_int8, tmp_path):
+    weights = save_seeded_weights(tmp_path, trained_by="test") / "mimo-unet.safetensors"
+    model = load_checkpoint(weights).build(lean_fusion=True)
+    engine = Deblurrer(model, EngineOptions(device="cpu", backend="openvino"))
+    assert engine.int8_unmeasured() and "not been measured" in engine.precision.reason
+    steps = []
+    check = int8_check.check_int8(model, progress=lambda done, total: steps.append((done, total)))
+    assert steps == [(1, 2), (2, 2)] and len(check.agreements_db) == 2
+    assert check.verdict.hd_agreement_db == min(check.agreements_db)  # the worst photo is the verdict's
+    int8_check.record_verdict(model, check)
+    record = json.loads(small_int8.read_text())[openvino_backend.int8_key(model, openvino_backend.shipped_int8_plan())]
+    assert record["check_photos"] == 2 and record["worst_photo"] == check.verdict.worst_photo
+    assert record["worst_photo"] in (int8_check.photo_name(int8_check.load_check_set(), i) for i in (0, 1))
+    assert record["agreements_db"] == [round(a, 2) for a in check.agreements_db]
+    found = openvino_backend.find_int8_verdict(model)
+    assert found == Int8Verdict(round(check.verdict.hd_agreement_db, 2), round(check.verdict.validation_change_db, 4),
+                                2, check.verdict.worst_photo)
+    assert not found.qualifies()  # 2 photos prove too little (INT8_MIN_CHECK_PHOTOS); the shipped set has 6
+    again = Deblurrer(model, EngineOptions(device="cpu", backend="openvino"))
+    assert not again.int8_unmeasured() and found.describe() in again.precision.reason + found.describe()
+    assert ("int8" in again.precision.measure) == found.qualifies()
+
+
+@pytest.mark.slow
+@pytest.mark.real_int8_check
+@needs_int8
+def test_a_cancelled_check_records_nothing(small_int8, small_model):
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(Cancelled):
+        int8_check.check_int8(small_model, cancel=stop)
+    assert not small_int8.exists() and openvino_backend.find_int8_verdict(small_model) is None
+
+
+# ---------------------------------------------------------------- the window measures in the background
+
+
+@pytest.mark.slow
+@pytest.mark.real_int8_check
+@needs_int8
+def test_the_window_measures_installed_weights_in_the_background_and_a_run_never_waits(
+        small_int8, qtbot, make_window, weights_dir, photo, errors, monkeypatch):
+    import time
+
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: weights_dir.parent / f"cache-{time.time_ns()}")
+    window = make_window()
+    messages: list[str] = []
+    window.statusBar().messageChanged.connect(messages.append)
+    qtbot.waitUntil(lambda: any("Measuring" in m for m in messages), timeout=3 * WAIT)  # after an ONNX export
+    open_photo(qtbot, window, photo("shot.png", 64))
+    started = time.monotonic()
+    outcome = run(qtbot, window)  # the check is cancelled for it: no quantisation to wait for
+    assert outcome.facts.precision in ("fp32", "bf16") and time.monotonic() - started < 20
+    assert not small_int8.exists(), "the cancelled check recorded nothing"
+    window.engine.prepare(window.panel.run_settings())  # as the window does when settings change: measured now
+    qtbot.waitUntil(lambda: any(m.startswith("Measured int8") for m in messages), timeout=3 * WAIT)
+    model = load_checkpoint(weights_dir / "mimo-unet.safetensors").build(lean_fusion=True)
+    verdict = openvino_backend.find_int8_verdict(model)
+    assert verdict is not None and verdict.photos == 2 and "check set crop" in verdict.worst_photo
+    assert verdict.describe() in window.engine.loaded_model.precision_reason or not verdict.qualifies()
+    assert verdict.describe() in next(m for m in messages if m.startswith("Measured int8"))
+    assert not errors
