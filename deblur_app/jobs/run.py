@@ -28,6 +28,7 @@ from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts, SaveOptions
 from ..model.variants import DEFAULT_VARIANT, PRESETS
 from .naming import PlannedOutput, batch_candidates, plan_outputs, scale_paths
+from .pipeline import Outcome, Pipeline, Steps
 
 
 class JobError(Exception):
@@ -137,18 +138,29 @@ def deblur_file(
     Raises JobError, or Cancelled before anything is written.
     """
     input_path, output_path = Path(input_path), Path(output_path)
+    loaded = load_photo(input_path, output_path, save, max_megapixels)
+    result = run_photo(engine, loaded, progress, cancel, tile, ensemble)
+    return FileResult(input_path, save_result(result, loaded, output_path, save), result)
+
+
+def load_photo(input_path: Path, output_path: Path, save: SaveOptions,
+               max_megapixels: float | None = None) -> imagefiles.LoadedImage:
+    """The photo to deblur, once the save may write where it is asked to; raises JobError."""
     check_outputs(input_path, output_path, save)  # before the slow run rather than after it
     try:
-        loaded = imagefiles.load_image(
-            input_path, max_pixels=int(max_megapixels * 1e6) if max_megapixels else None
-        )
+        return imagefiles.load_image(input_path, max_pixels=int(max_megapixels * 1e6) if max_megapixels else None)
     except imagefiles.ImageFileError as error:
         raise JobError(str(error)) from None
+
+
+def run_photo(engine: Deblurrer, loaded: imagefiles.LoadedImage, progress: ProgressCallback | None = None,
+              cancel: CancelCheck | None = None, tile: int | None | object = FROM_OPTIONS,
+              ensemble: bool | None = None) -> DeblurResult:
+    """The network's part of a photo; raises JobError, or Cancelled."""
     try:
-        result = engine.run(loaded.pixels, progress=progress, cancel=cancel, tile=tile, ensemble=ensemble)
+        return engine.run(loaded.pixels, progress=progress, cancel=cancel, tile=tile, ensemble=ensemble)
     except EngineError as error:
-        raise JobError(f"{input_path}: {error}") from None
-    return FileResult(input_path, save_result(result, loaded, output_path, save), result)
+        raise JobError(f"{loaded.path}: {error}") from None
 
 
 def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_path: Path, save: SaveOptions) -> list[Path]:
@@ -387,28 +399,60 @@ def _photo_problem(plan: PlannedOutput, job: BatchJob, folders: dict[Path, str])
 
 
 def _run_here(job: BatchJob, runnable, total: int, load_engine, cancel, on_progress, tally: _Tally):
-    engine = None
-    for index, plan in runnable:
-        if tally.cancelled_by(cancel):
-            return
-        source, target = plan.source, plan.target
-        yield BatchEvent("file", index, total, source, target)
-        if engine is None:
-            engine = load_engine()
-        begun = time.monotonic()
-        try:
-            done, reason = deblur_planned(source, target, engine, job.save, cancel=cancel,
-                                          progress=_photo_progress(on_progress, index, total, source),
-                                          max_megapixels=job.max_megapixels, tile=job.tile, ensemble=job.ensemble)
-        except Cancelled:
-            tally.cancelled = True
-            return
-        if reason:
-            tally.failed.append((source, reason))
-            yield BatchEvent("failed", index, total, source, target, reason)
-            continue
+    """The checked photos through the pipeline (jobs/pipeline.py): reading and writing overlap the network,
+    the events stay those of one photo after the other."""
+    if not runnable or tally.cancelled_by(cancel):
+        return
+    pipeline = Pipeline(runnable, _batch_steps(job, cancel), load_engine, cancel)
+    plans = dict(runnable)
+    try:
+        outcomes = pipeline.outcomes(None if on_progress is None else lambda index, step: on_progress(
+            BatchEvent("progress", index, total, plans[index].source, fraction=step.fraction)))
+        for index, plan in runnable:
+            if tally.cancelled_by(cancel):  # the photos written meanwhile are reported, then nothing more
+                for outcome in pipeline.finish():
+                    if outcome.kind in ("done", "failed"):
+                        yield BatchEvent("file", outcome.index, total, plans[outcome.index].source,
+                                         plans[outcome.index].target)
+                        yield from _report(outcome, plans[outcome.index], total, tally, 0.0)
+                return
+            yield BatchEvent("file", index, total, plan.source, plan.target)
+            begun = time.monotonic()
+            outcome = next(outcomes)
+            if outcome.kind == "fatal":  # no engine: the batch cannot run (raised as before)
+                raise outcome.error
+            if outcome.kind == "cancelled":
+                tally.cancelled = True
+                return
+            yield from _report(outcome, plan, total, tally, time.monotonic() - begun)
+    finally:
+        pipeline.close()  # a write under way finishes (atomically); nothing is written after the batch
+
+
+def _report(outcome: Outcome, plan: PlannedOutput, total: int, tally: _Tally, seconds: float):
+    if outcome.kind == "failed":
+        tally.failed.append((plan.source, outcome.reason))
+        yield BatchEvent("failed", outcome.index, total, plan.source, plan.target, outcome.reason)
+    else:
         tally.done += 1
-        yield BatchEvent("done", index, total, source, target, seconds=time.monotonic() - begun, facts=_facts(done))
+        yield BatchEvent("done", outcome.index, total, plan.source, plan.target, seconds=seconds, facts=outcome.done)
+
+
+def _batch_steps(job: BatchJob, cancel: CancelCheck | None) -> Steps:
+    """A batch's per-photo work for the pipeline: deblur_planned's steps, split where the threads meet."""
+
+    def load(plan: PlannedOutput) -> imagefiles.LoadedImage:
+        plan.target.parent.mkdir(parents=True, exist_ok=True)
+        return load_photo(plan.source, plan.target, job.save, job.max_megapixels)
+
+    def deblur(engine: Deblurrer, loaded: imagefiles.LoadedImage, progress: ProgressCallback) -> DeblurResult:
+        return run_photo(engine, loaded, progress, cancel, job.tile, job.ensemble)
+
+    def save(plan: PlannedOutput, loaded: imagefiles.LoadedImage, result: DeblurResult) -> PhotoFacts:
+        return _facts(FileResult(plan.source, save_result(result, loaded, plan.target, job.save), result))
+
+    return Steps(load=load, deblur=deblur, save=save, reason=lambda plan, error: failure_reason(plan.source, error),
+                 pixels=lambda loaded: loaded.pixels.shape[0] * loaded.pixels.shape[1])
 
 
 def _run_remote(runnable, total: int, remote: RemoteRun, cancel, tally: _Tally):
@@ -441,7 +485,12 @@ def deblur_planned(source: Path, target: Path, engine: Deblurrer, save: SaveOpti
     except Cancelled:
         raise
     except Exception as error:  # one bad photo (or a bug it triggers) must not stop the batch
-        return None, str(error) if isinstance(error, JobError) else f"{source}: {one_line_reason(error)}"
+        return None, failure_reason(source, error)
+
+
+def failure_reason(source: Path, error: BaseException) -> str:
+    """The one-line reason a photo failed: a JobError's own, else the photo and what went wrong."""
+    return str(error) if isinstance(error, JobError) else f"{source}: {one_line_reason(error)}"
 
 
 def _facts(done: FileResult) -> PhotoFacts:
@@ -461,12 +510,6 @@ def _sharp_enough(source: Path, job: BatchJob) -> str:
     if score is None or score >= job.min_blur:
         return ""
     return f"sharp enough (blur score {score:.1f} < {job.min_blur:g})"
-
-
-def _photo_progress(on_progress, index: int, total: int, source: Path) -> ProgressCallback | None:
-    if on_progress is None:
-        return None
-    return lambda step: on_progress(BatchEvent("progress", index, total, source, fraction=step.fraction))
 
 
 def one_line_reason(error: BaseException) -> str:

@@ -1,0 +1,212 @@
+"""A batch that keeps the network busy: reading, deblurring and writing neighbouring photos overlap.
+
+Photo by photo, a batch spends its time decoding (and reading metadata), in the network, then
+applying the strength, encoding and writing atomically. Done one after the other, the network
+idles during the rest. Here three threads take the photos in order:
+
+    reader: the decoding (and metadata) of each photo, checked already (jobs.run._check)
+    network: the engine's run (the one thread that runs the model while the batch goes)
+    writer: the strength, the encoding and the atomic writes
+
+At most ``IN_FLIGHT`` photos are between the start of their decoding and the end of their writing
+(one being written while the next is deblurred), so memory stays that of two photos, and of one
+after a photo over ``LARGE_PIXELS``: a 12 MP photo takes tens of seconds in the network, and the
+second of decoding or writing saved beside it is not worth the memory (the 1.5 GB goal).
+
+What the caller sees is unchanged: the outcomes come back in the photos' order, on the caller's
+thread, with the progress of a photo reported there too, after its "file" event; a photo that
+cannot be read or written fails alone, with the same reason as before; cancelling stops the network
+within its pass and lets a write under way finish (writes are atomic): no partial file, and nothing
+is written after the batch ends.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from ..engine.progress import Cancelled, Progress
+
+IN_FLIGHT = 2
+LARGE_PIXELS = 4_000_000
+_DONE = object()
+
+
+@dataclass
+class Outcome:
+    """What happened to one photo: kind is "failed", "done", "cancelled" or "fatal"."""
+
+    index: int
+    kind: str
+    reason: str = ""
+    error: BaseException | None = None  # "fatal": the batch cannot go on (no engine), re-raised by the caller
+    done: object = None  # what Steps.save returned
+
+
+@dataclass
+class Steps:
+    """The per-photo work, as the sequential batch does it (jobs.run)."""
+
+    load: Callable[[object], object]  # plan -> loaded photo (raises for a bad one)
+    deblur: Callable[[object, object, Callable[[Progress], None]], object]  # (engine, loaded, progress) -> result
+    save: Callable[[object, object, object], object]  # (plan, loaded, result) -> what "done" carries
+    reason: Callable[[object, BaseException], str]  # (plan, error) -> the one-line reason of a failure
+    pixels: Callable[[object], int]  # loaded -> its pixel count
+
+
+class Pipeline:
+    """Runs ``plans`` (index, plan) through the three threads; ``outcomes()`` yields them in order."""
+
+    def __init__(self, plans: list[tuple[int, object]], steps: Steps, load_engine: Callable[[], object],
+                 cancel) -> None:
+        self._steps, self._load_engine, self._cancel = steps, load_engine, cancel
+        self._order = [index for index, _plan in plans]
+        self._stop = threading.Event()
+        self._slots = threading.Condition()
+        self._in_flight, self._limit = 0, IN_FLIGHT
+        self._to_network: queue.Queue = queue.Queue(maxsize=1)
+        self._to_writer: queue.Queue = queue.Queue(maxsize=1)
+        self._events: queue.Queue = queue.Queue()  # outcomes and progress, for the caller's thread
+        self._threads = [threading.Thread(target=target, name=f"deblur-batch-{name}", daemon=True)
+                         for name, target in (("reader", lambda: self._read(plans)), ("network", self._network),
+                                              ("writer", self._write))]
+        for thread in self._threads:
+            thread.start()
+
+    def outcomes(self, on_progress: Callable[[int, Progress], None] | None) -> Iterator[Outcome]:
+        """The outcomes in the photos' order; progress is handed to ``on_progress`` on this thread, only
+        once the outcome of the photo before has been taken (so after the caller's "file" event)."""
+        waiting: list[tuple[int, Progress]] = []  # progress of the next photos, reported in their turn
+        turn = iter(self._order)
+        expected = next(turn, None)
+        while True:
+            now = [item for item in waiting if item[0] == expected]
+            waiting = [item for item in waiting if item[0] != expected]
+            for item in now:
+                self._report(on_progress, item)
+            item = self._events.get()
+            if item is _DONE:
+                return
+            if isinstance(item, Outcome):
+                expected = next(turn, None)
+                yield item
+            elif item[0] == expected:
+                self._report(on_progress, item)
+            else:
+                waiting.append(item)
+
+    @staticmethod
+    def _report(on_progress, item) -> None:
+        if on_progress is not None:
+            on_progress(*item)
+
+    def finish(self) -> list[Outcome]:
+        """After a cancel: stop, let a write under way finish, and return the outcomes not taken yet
+        (photos already written are reported, not lost), in order."""
+        self.close()
+        left = []
+        while True:
+            try:
+                item = self._events.get_nowait()
+            except queue.Empty:
+                return left
+            if isinstance(item, Outcome):
+                left.append(item)
+
+    def close(self) -> None:
+        """Stop taking photos, let a write under way finish, and wait for the threads."""
+        self._stop.set()
+        with self._slots:
+            self._slots.notify_all()
+        for pipe in (self._to_network, self._to_writer):
+            _drain(pipe)
+        for thread in self._threads:
+            thread.join()
+
+    # -- the threads
+
+    def _stopped(self) -> bool:
+        return self._stop.is_set() or (self._cancel is not None and self._cancel.is_set())
+
+    def _read(self, plans) -> None:
+        for index, plan in plans:
+            with self._slots:
+                self._slots.wait_for(lambda: self._in_flight < self._limit or self._stop.is_set())
+                if self._stopped():
+                    break
+                self._in_flight += 1
+            try:
+                loaded = self._steps.load(plan)
+                item = (index, plan, "run", "", loaded)
+                if self._steps.pixels(loaded) > LARGE_PIXELS:
+                    with self._slots:
+                        self._limit = 1  # from now on, one photo at a time (see the module's docstring)
+            except Exception as error:  # noqa: BLE001 (one bad photo fails alone)
+                item = (index, plan, "failed", self._steps.reason(plan, error), None)
+            _put(self._to_network, item, self._stop)
+        _put(self._to_network, None, self._stop, always=True)
+
+    def _network(self) -> None:
+        engine = None
+        while (item := self._to_network.get()) is not None:
+            index, plan, kind, reason, loaded = item
+            if kind == "run" and not self._stopped():
+                try:
+                    engine = engine or self._load_engine()
+                    report = lambda step, index=index: self._events.put((index, step))  # noqa: E731
+                    item = (index, plan, kind, "", (loaded, self._steps.deblur(engine, loaded, report)))
+                except Cancelled:
+                    item = (index, plan, "cancelled", "", None)
+                except Exception as error:  # noqa: BLE001
+                    fatal = engine is None  # the engine itself could not be had: the batch cannot run
+                    item = (index, plan, "fatal" if fatal else "failed", self._steps.reason(plan, error), error)
+            elif kind == "run":
+                item = (index, plan, "cancelled", "", None)
+            _put(self._to_writer, item, self._stop)
+            if item[2] in ("cancelled", "fatal"):
+                self._stop.set()
+        _put(self._to_writer, None, self._stop, always=True)
+
+    def _write(self) -> None:
+        while (item := self._to_writer.get()) is not None:
+            index, plan, kind, reason, payload = item
+            outcome = Outcome(index, kind, reason)
+            if kind == "fatal":
+                outcome.error = payload
+            elif kind == "run":
+                try:
+                    outcome = Outcome(index, "done", done=self._steps.save(plan, *payload))
+                except Exception as error:  # noqa: BLE001
+                    outcome = Outcome(index, "failed", self._steps.reason(plan, error))
+            del payload, item
+            self._events.put(outcome)
+            with self._slots:
+                self._in_flight -= 1
+                self._slots.notify_all()
+        self._events.put(_DONE)
+
+
+def _put(pipe: queue.Queue, item, stop: threading.Event, always: bool = False) -> None:
+    """Put ``item`` unless the pipeline stopped meanwhile (``always``: the end marker, which must get through)."""
+    while True:
+        try:
+            pipe.put(item, timeout=0.1)
+            return
+        except queue.Full:
+            if stop.is_set() and not always:
+                return
+            if stop.is_set():
+                _drain(pipe)
+
+
+def _drain(pipe: queue.Queue) -> None:
+    try:
+        while True:
+            item = pipe.get_nowait()
+            if item is None:  # an end marker: put it back for its reader
+                pipe.put_nowait(None)
+                return
+    except queue.Empty:
+        pass

@@ -1,0 +1,181 @@
+"""The batch pipeline (jobs/pipeline.py): reading and writing overlap the network, and nothing else changes:
+the events, their order, the skips and failures with their reasons, and cancelling (no partial file)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from deblur_app import imagefiles
+from deblur_app.engine.inference import DeblurResult
+from deblur_app.engine.progress import Cancelled, Progress
+from deblur_app.jobs import pipeline
+from deblur_app.jobs import run as jobs
+from deblur_app.jobs.spec import BatchJob, SaveOptions
+
+
+class HalvingEngine:
+    """Stands in for the network: darkens the photo (outputs differ from inputs), reports two steps,
+    can take a while, is cancellable, and fails on photos whose name says so."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        self.seconds, self.runs = seconds, 0
+
+    def run(self, pixels, progress=None, cancel=None, tile=None, ensemble=False):
+        self.runs += 1
+        if pixels.shape[1] == 40:  # the "bug" photo below
+            raise RuntimeError("simulated failure\nin the network")
+        deadline = time.monotonic() + self.seconds
+        if progress is not None:
+            progress(Progress(1, 2))
+        while time.monotonic() < deadline:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("cancelled")
+            time.sleep(0.005)
+        if progress is not None:
+            progress(Progress(2, 2))
+        full = pixels * 0.5
+        return DeblurResult(full, full[::2, ::2].copy(), full[::4, ::4].copy())
+
+
+@pytest.fixture
+def mixed(tmp_path, photo_like):
+    """Good photos, one corrupt file, one whose output exists (skipped), one the network fails on."""
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    out.mkdir()
+    for index in range(6):
+        imagefiles.save_image(source / f"p{index}.png", photo_like(24, 32, index))
+    (source / "p2.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    imagefiles.save_image(out / "p3_deblurred.png", photo_like(24, 32, 9))
+    (source / "p4.png").unlink()
+    imagefiles.save_image(source / "p4.png", photo_like(24, 40, 4))  # HalvingEngine fails on width 40
+    return source, out
+
+
+def reference_outcome(source: Path, target: Path) -> tuple[str, str, bytes]:
+    """What deblur_planned, the per-photo step of every batch (and of a cluster worker), makes of one
+    photo alone: (kind, reason, output bytes)."""
+    done, reason = jobs.deblur_planned(source, target, HalvingEngine(), SaveOptions())
+    return ("failed", reason, b"") if reason else ("done", "", target.read_bytes())
+
+
+def test_events_order_skips_failures_and_outputs_are_those_of_photo_by_photo(mixed, tmp_path):
+    source, out = mixed
+    progress: list = []
+    events = list(jobs.iter_batch(BatchJob(source, out, skip_existing=True), HalvingEngine,
+                                  on_progress=progress.append))
+    photo_events = [(e.kind, e.index) for e in events if e.kind not in ("start", "end", "left_out")]
+    files = photo_events[::2]  # every photo: its "file" event, its outcome right after it
+    assert [kind for kind, _ in files] == ["file"] * 6 and sorted(i for _, i in files) == list(range(6))
+    assert [i for _, i in photo_events[1::2]] == [i for _, i in files]
+    outcomes = dict((i, kind) for kind, i in photo_events[1::2])
+    assert outcomes == {0: "done", 1: "done", 2: "failed", 3: "skipped", 4: "failed", 5: "done"}
+    ran = [i for _, i in files if i in (0, 1, 4, 5) or outcomes[i] == "done"]
+    assert ran[-4:] == sorted(ran[-4:]), "the photos that reach the network report in their order"
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    for event in events:
+        if event.kind in ("done", "failed"):
+            kind, reason, data = reference_outcome(event.path, alone / event.output.name)
+            assert (event.kind, event.reason or "") == (kind, reason.replace(str(alone), str(out)))
+            assert event.kind == "failed" or event.output.read_bytes() == data
+    summary = events[-1].summary
+    assert (summary.done, summary.skipped, len(summary.failed)) == (3, 1, 2)
+    assert "simulated failure in the network" in dict(summary.failed)[source / "p4.png"]
+    # progress of each photo comes after its "file" event and before its outcome, on the caller's thread
+    order = []
+    for event in jobs.iter_batch(BatchJob(source, tmp_path / "third"), HalvingEngine,
+                                 on_progress=lambda e: order.append(("progress", e.index, threading.current_thread()))):
+        order.append((event.kind, event.index, threading.current_thread()))
+    assert {thread for *_, thread in order} == {threading.current_thread()}
+    for index in (0, 1, 5):
+        at = [i for i, (kind, idx, _) in enumerate(order) if idx == index and kind not in ("start", "end")]
+        assert [order[i][0] for i in at] == ["file", "progress", "progress", "done"], order
+
+
+def test_reading_and_writing_overlap_the_network(tmp_path, photo_like, monkeypatch):
+    source = tmp_path / "in"
+    source.mkdir()
+    for index in range(6):
+        imagefiles.save_image(source / f"p{index}.png", photo_like(24, 32, index))
+    real_load, real_save = jobs.load_photo, jobs.save_result
+    busy = {"load": 0.15, "save": 0.15}
+    in_flight, most = [0], [0]
+    lock = threading.Lock()
+
+    def slow_load(*args, **kwargs):
+        time.sleep(busy["load"])
+        with lock:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        return real_load(*args, **kwargs)
+
+    def slow_save(*args, **kwargs):
+        time.sleep(busy["save"])
+        written = real_save(*args, **kwargs)
+        with lock:
+            in_flight[0] -= 1
+        return written
+
+    monkeypatch.setattr(jobs, "load_photo", slow_load)
+    monkeypatch.setattr(jobs, "save_result", slow_save)
+    started = time.monotonic()
+    events = list(jobs.iter_batch(BatchJob(source, tmp_path / "out"), lambda: HalvingEngine(seconds=0.15)))
+    seconds = time.monotonic() - started
+    assert events[-1].summary.done == 6
+    # one after the other: 6 x 0.45 s = 2.7 s; overlapped: about 6 x 0.15 + 0.3 s = 1.2 s
+    assert seconds < 2.0, seconds
+    assert most[0] <= pipeline.IN_FLIGHT  # memory: never more than two photos between reading and writing
+    monkeypatch.setattr(pipeline, "LARGE_PIXELS", 100)  # every photo is "large": one at a time
+    most[0] = 0
+    list(jobs.iter_batch(BatchJob(source, tmp_path / "large"), lambda: HalvingEngine(seconds=0.05)))
+    assert most[0] == 1 and len(list((tmp_path / "large").iterdir())) == 6
+
+
+def test_cancel_lets_the_write_under_way_finish_and_nothing_is_written_after_the_end(tmp_path, photo_like, monkeypatch):
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    for index in range(5):
+        imagefiles.save_image(source / f"p{index}.png", photo_like(24, 32, index))
+    stop = threading.Event()
+    real_save = jobs.save_result
+    saves = []
+
+    def save_then_cancel(*args, **kwargs):
+        saves.append(args[2])
+        if len(saves) == 2:
+            stop.set()  # cancelled while this write is under way (and the network runs the next photo)
+            time.sleep(0.2)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "save_result", save_then_cancel)
+    events = list(jobs.iter_batch(BatchJob(source, out), lambda: HalvingEngine(seconds=0.1), cancel=stop))
+    summary = events[-1].summary
+    assert summary.cancelled and "failed" not in [e.kind for e in events]
+    written = sorted(p.name for p in out.iterdir())
+    assert written == sorted(p.name for p in saves) and summary.done == len(written)
+    for path in out.iterdir():  # whole files only (atomic writes), no temporaries
+        assert imagefiles.load_image(path).pixels.shape == (24, 32, 3)
+    time.sleep(0.3)
+    assert sorted(p.name for p in out.iterdir()) == written, "nothing is written after the batch ended"
+    assert not [t for t in threading.enumerate() if t.name.startswith("deblur-batch-")]
+
+
+def test_an_engine_that_cannot_load_stops_the_batch_as_before(mixed, tmp_path):
+    source, out = mixed
+
+    def no_engine():
+        raise jobs.JobError("no weights installed")
+
+    events = []
+    with pytest.raises(jobs.JobError, match="no weights installed"):
+        for event in jobs.iter_batch(BatchJob(source, tmp_path / "fresh"), no_engine):
+            events.append(event)
+    assert [(e.kind, e.index) for e in events] == [("start", 0), ("file", 0)]
+    assert not [t for t in threading.enumerate() if t.name.startswith("deblur-batch-")]
+    assert not np.any([p.suffix == ".png" for p in (tmp_path / "fresh").iterdir()])
