@@ -152,3 +152,24 @@ def test_gui_self_test_runs_the_window_and_exits(tmp_path, photo_like):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "self-test: ok" in run.stdout
     assert [p.name for p in temporary.iterdir() if p.name.startswith("deblur-selftest-")] == []  # issue 22
+
+
+def test_help_imports_no_torch_and_info_imports_no_nncf_or_ray():
+    """`--help` builds every parser without the network's stack; `info` reads versions from metadata
+    (importing NNCF only for its version took seconds). benchmarks/RESULTS.md has the times."""
+    code = (
+        "import contextlib, io, sys\n"
+        "from deblur_app.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        main(sys.argv[1:])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code, "--help"], cwd=REPO, check=True, capture_output=True,
+                            text=True, timeout=300).stdout.split()
+    assert not {"torch", "openvino", "nncf", "ray", "PySide6"} & set(loaded), loaded
+    loaded = subprocess.run([sys.executable, "-c", code, "info"], cwd=REPO, check=True, capture_output=True,
+                            text=True, timeout=300).stdout.split()
+    assert "torch" in loaded and not {"nncf", "ray"} & set(loaded), loaded

@@ -12,8 +12,21 @@ from ..model.registry import VARIANTS
 from ..resources import user_weights_dir, weights_search_dirs
 
 
+# The distributions that install each module, read from their metadata: importing NNCF and OpenVINO
+# only to print their versions took `info` from seconds to many (NNCF imports torch's whole stack).
+DISTRIBUTIONS = {"numpy": ("numpy",), "cv2": ("opencv-python-headless", "opencv-python"), "PIL": ("pillow",),
+                 "safetensors": ("safetensors",), "openvino": ("openvino",), "nncf": ("nncf",)}
+
+
 def _version(module_name: str) -> str:
-    try:
+    from importlib.metadata import PackageNotFoundError, version
+
+    for distribution in DISTRIBUTIONS.get(module_name, (module_name,)):
+        try:
+            return version(distribution)
+        except PackageNotFoundError:
+            continue
+    try:  # a frozen app may carry the module without its metadata
         module = __import__(module_name)
     except ImportError:
         return "not installed"
