@@ -120,7 +120,7 @@ def test_the_window_measures_installed_weights_in_the_background_and_a_run_never
     open_photo(qtbot, window, photo("shot.png", 64))
     started = time.monotonic()
     outcome = run(qtbot, window)  # the check is cancelled for it: no quantisation to wait for
-    assert outcome.facts.precision in ("fp32", "bf16") and time.monotonic() - started < 20
+    assert outcome.facts.precision in ("fp32", "bf16") and time.monotonic() - started < 45  # no quantisation first
     assert not small_int8.exists(), "the cancelled check recorded nothing"
     window.engine.prepare(window.panel.run_settings())  # as the window does when settings change: measured now
     qtbot.waitUntil(lambda: any(m.startswith("Measured int8") for m in messages), timeout=3 * WAIT)
