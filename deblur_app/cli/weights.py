@@ -20,8 +20,9 @@ def add_weights_parser(commands) -> None:
     actions = weights.add_subparsers(dest="weights_command", metavar="ACTION")
     actions.add_parser("list", help="every weights file found: variant, provenance, size, SHA-256, which is used")
     download = actions.add_parser(
-        "download", help="download the paper's published weights (the authors' release, trained on GoPro)")
-    download.add_argument("variant", choices=DOWNLOAD_CHOICES, type=str.lower, metavar="mimo-unet|mimo-unet+|all")
+        "download", help="download a network's published weights (the authors' release; their terms are printed first)")
+    choices = DOWNLOAD_CHOICES
+    download.add_argument("variant", choices=choices, type=str.lower, metavar="|".join(choices))
     download.add_argument("--source", metavar="URL",
                           help="a direct http(s) URL of the checkpoint, or of a zip holding it (a mirror)")
     download.add_argument("--overwrite", action="store_true", help="download again over an installed copy")
@@ -42,7 +43,7 @@ def run_weights(args: argparse.Namespace) -> int:
     if command == "list":
         return _list()
     if command == "download":
-        keys = list(weightstore.PUBLISHED_DRIVE_IDS) if args.variant == "all" else [args.variant]
+        keys = list(DOWNLOADABLE) if args.variant == "all" else [args.variant]
         if args.source and len(keys) > 1:
             error("--source names one file: download one variant at a time")
             return EXIT_USAGE
@@ -103,6 +104,7 @@ def _download(key: str, source: str | None, overwrite: bool) -> int:
 
     name = weightstore.variant_display_name(key)
     bar = None
+    print(weightstore.download_terms(key))  # the terms come before the file does
 
     def progress(done: int, total: int | None) -> None:
         nonlocal bar
@@ -124,5 +126,6 @@ def _download(key: str, source: str | None, overwrite: bool) -> int:
     if source:
         print(f"{name}: installed {path} (downloaded from {source}: installed by you, not the authors' release)")
     else:
-        print(f"{name}: installed {path} (the authors' release for research use, trained on GoPro)")
+        trained_on = weightstore.downloads()[key].training_data
+        print(f"{name}: installed {path} (the authors' release, trained on {trained_on})")
     return EXIT_OK

@@ -33,9 +33,9 @@ PROVENANCE_TEXT = {
 }
 
 
-# The variants `weights download` fetches (their authors publish single Drive files). The other
-# networks' downloads (terms shown first, Drive folders) come with the weights manager's next step.
-DOWNLOADABLE = ("mimo-unet", "mimo-unet+")
+# The variants `weights download` fetches: every one whose authors publish weights (a Drive file, or a
+# Drive folder from which one file is picked: pick_from_folder), their terms shown first (downloads()).
+DOWNLOADABLE = tuple(key for key, variant in VARIANTS.items() if variant.published is not None)
 
 
 class WeightsNotFound(Exception):
@@ -130,3 +130,78 @@ def describe(weights: WeightsFile) -> str:
     psnr = metadata.get("val_psnr")
     details = "; ".join(part for part in (origin, f"validation {psnr} dB" if psnr else "") if part)
     return f"{text}; {details}" if details else text
+
+
+# ----------------------------------------------------------------------------- what can be downloaded
+
+
+@dataclass(frozen=True)
+class Download:
+    """One published release the weights manager fetches, as the registry read it from the authors' README."""
+
+    variant: str  # a key of VARIANTS
+    display_name: str
+    link: str  # the page a browser opens: a Drive file, or a Drive folder holding several releases
+    file_name: str | None  # the file to take (None: the README names none; see FOLDER_NAME_HINTS)
+    checkpoint_format: str
+    terms: str
+    paper: str
+    training_data: str
+    psnr: str
+    drive_file_id: str | None  # None: the link is a folder, listed first (gdown.download_folder)
+
+    @property
+    def is_folder(self) -> bool:
+        return self.drive_file_id is None
+
+    @property
+    def install_name(self) -> str:
+        """The name it is installed under: the authors' own, or one no release uses (variant.published_file)."""
+        return VARIANTS[self.variant].published_file
+
+
+# A folder whose README names no file for a variant: the one weights file whose name contains this word
+# (case-insensitive) is taken; none or several, and the download stops with the names it saw rather
+# than guess (FFTformer's folder holds its GoPro and its RealBlur release side by side).
+FOLDER_NAME_HINTS = {"fftformer": "gopro", "fftformer-realblur": "realblur"}
+
+
+def downloads() -> dict[str, Download]:
+    """Every variant with published weights, in the registry's order."""
+    from ..model.registry import ARCHITECTURES
+
+    found = {}
+    for key, variant in VARIANTS.items():
+        published = getattr(variant, "published", None)
+        if published is None:
+            continue
+        found[key] = Download(key, variant.display_name, published.source_url, published.file_name,
+                              published.checkpoint_format, published.terms,
+                              ARCHITECTURES[variant.architecture].paper, published.training_data,
+                              published.psnr, published.drive_file_id)
+    return found
+
+
+def terms_notice(entry: Download) -> str:
+    """What is said before a download: whose weights, under which terms, trained on what."""
+    return (f"{entry.display_name}: weights by the authors of {entry.paper}; trained on {entry.training_data} "
+            f"({entry.psnr}). Terms: {entry.terms}. Source: {entry.link}")
+
+
+def pick_from_folder(entry: Download, names: list[str]) -> str:
+    """The one file of a Drive folder listing (paths inside the folder) that is this variant's weights.
+
+    Raises LookupError with a one-line reason naming what the folder holds.
+    """
+    weights = [n for n in names if Path(n).suffix.lower() in WEIGHTS_SUFFIXES]
+    if entry.file_name:
+        exact = [n for n in weights if Path(n).name == entry.file_name]
+        if len(exact) == 1:
+            return exact[0]
+    hint = FOLDER_NAME_HINTS.get(entry.variant, "")
+    hinted = [n for n in weights if hint and hint in Path(n).name.lower()]
+    if len(hinted) == 1:
+        return hinted[0]
+    listed = ", ".join(Path(n).name for n in weights[:6]) or "no weights files"
+    wanted = entry.file_name or f"a file named like '{hint}'"
+    raise LookupError(f"the folder {entry.link} holds {listed}; which one is {wanted} is not clear")

@@ -27,13 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .catalog import DOWNLOADABLE, WEIGHTS_SUFFIXES, find_weights, installed_files, user_file_name
+from .catalog import (WEIGHTS_SUFFIXES, Download, downloads, find_weights, installed_files, pick_from_folder,
+                      terms_notice, user_file_name)
 from ..model.variants import VARIANTS
 from ..resources import user_weights_dir
 from .origin import AUTHORS, FILE, MIRROR, file_sha256, forget_origin, record_origin
 
-# The authors' releases: Google Drive file ids, as the registry records them from their READMEs.
-PUBLISHED_DRIVE_IDS = {key: VARIANTS[key].published.drive_file_id for key in DOWNLOADABLE}
+# The authors' releases, as the network registry read them from their READMEs (catalog.downloads):
+# the Google Drive file ids of those published as single files; the others are Drive folders.
+PUBLISHED_DRIVE_IDS = {key: entry.drive_file_id for key, entry in downloads().items() if entry.drive_file_id}
 INSTALLABLE_SUFFIXES = WEIGHTS_SUFFIXES + (".zip",)
 MAX_WEIGHTS_BYTES = 2 << 30  # the published MIMO-UNet+ is about 65 MB; this only bounds a zip member
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 20, 60
@@ -80,7 +82,12 @@ class InstalledWeights:
 
 
 def browser_link(variant_key: str) -> str:
-    return f"https://drive.google.com/file/d/{PUBLISHED_DRIVE_IDS[variant_key]}/view"
+    return downloads()[variant_key].link
+
+
+def download_terms(variant_key: str) -> str:
+    """Said before a download (the CLI prints it, the dialog shows it): whose weights and their terms."""
+    return terms_notice(downloads()[variant_key])
 
 
 def is_weights_file(path: Path) -> bool:
@@ -118,6 +125,8 @@ def download(
     is set, WeightsError for everything else.
     """
     variant = VARIANTS[variant_key]
+    if variant_key not in downloads():
+        raise WeightsError(f"{variant.display_name}: its authors publish no weights to download")
     link = browser_link(variant_key)
     advice = f"download it in a browser from {link}, then use Install from file (deblur-app weights install FILE)"
     folder = user_weights_dir()
@@ -161,8 +170,9 @@ def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
 
     where = source or "Google Drive"
     try:
+        file_id = None if source else _drive_file_id(downloads()[variant_key])
         gdown.download(
-            url=source, id=None if source else PUBLISHED_DRIVE_IDS[variant_key], output=str(target),
+            url=source, id=file_id, output=str(target),
             quiet=True, progress=on_chunk, cancel=cancel, use_cookies=source is None,
             timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
         )
@@ -189,6 +199,26 @@ def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
     if not target.is_file():
         raise WeightsError(f"{where} sent no file")
     return target
+
+
+def _drive_file_id(entry: Download) -> str:
+    """The Drive file to fetch: the release's own, or the one file of its folder that is this variant's.
+
+    A folder is listed without downloading (gdown.download_folder(skip_download=True)) and one file is
+    picked by name (catalog.pick_from_folder): downloading a whole folder would fetch every release in it.
+    Errors propagate to _fetch, which turns them into one line.
+    """
+    import gdown
+
+    if not entry.is_folder:
+        return entry.drive_file_id
+    listing = gdown.download_folder(url=entry.link, skip_download=True, quiet=True, use_cookies=True,
+                                    timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S))
+    by_path = {item.path: item.id for item in listing or []}
+    try:
+        return by_path[pick_from_folder(entry, list(by_path))]
+    except LookupError as error:
+        raise WeightsError(str(error)) from None
 
 
 # ----------------------------------------------------------------------------- installing from a file
