@@ -83,7 +83,7 @@ def test_starter_note_once_dialog_lists_and_a_drop_installs(qtbot, window, user_
     note = window.starter_note
     assert note is not None and note.isVisible() and not note.isModal()
     assert "weak on real photos" in note.text() and window.settings.starter_note_shown
-    assert "MIMO-UNet+: no weights installed" in window.panel.weights_label.text()
+    assert "MIMO-UNet+" in window.panel.weights_label.text() and "no weights installed" in window.panel.weights_label.text()
     assert "Get the paper" in window.panel.weights_label.text()
     assert not model_selectable(window, "mimo-unet+")
     note.get_button.click()
@@ -151,7 +151,7 @@ def test_dialog_downloads_with_progress_cancel_and_the_new_weights_are_used(qtbo
     dialog = window.weights_dialog
     assert dialog is not None and dialog.isVisible()
     dialog.download("mimo-unet", source=f"{url}/gui-slow.pkl")
-    assert dialog.cancel_button.isVisible() and not dialog.download_buttons["mimo-unet"].isEnabled()
+    assert dialog.cancel_button.isVisible() and not dialog.download_button.isEnabled()
     qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=WAIT)
     with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
         dialog.cancel_button.click()

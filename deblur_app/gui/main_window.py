@@ -185,6 +185,7 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
             }.get(state) or self.tr("Deblur the whole photo (Ctrl+R)"))
             button.setEnabled(self.act_deblur.isEnabled())
         self.panel.preview_button.setEnabled(self.act_preview.isEnabled())
+        self._offer_network_views()
         self.progress_bar.setVisible(facts.run_running)
         self.setWindowModified(facts.unsaved)  # the title names the selected photo
 

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..engine.choices import PRECISION_CHOICES
 from ..engine.tiling import AUTO, MAX_TILE, MIN_TILE, WHOLE
 from ..model.variants import ENSEMBLE_PASSES, VARIANTS, preset_for
+from . import network_notes
 from .i18n import ui_locale
 from .messages import EngineInfo, RunSettings
 
@@ -115,6 +116,9 @@ class TileSpinBox(QSpinBox):
         self.setValue(value)
 
 
+MORE_NETWORKS = "get-more-networks"  # the network list's last entry: opens the Weights dialog
+
+
 class SidePanel(QWidget):
     options_changed = Signal()
     strength_changed = Signal(int)  # percent; needs no new network run
@@ -150,8 +154,20 @@ class SidePanel(QWidget):
         self.model_combo = QComboBox()
         for key, variant in VARIANTS.items():
             self.model_combo.addItem(variant.display_name, key)
-        self.model_combo.setToolTip(self.tr("MIMO-UNet is fast; MIMO-UNet+ is larger, slower and a little sharper"))
+            self.model_combo.setItemData(self.model_combo.count() - 1, network_notes.one_line(key),
+                                         Qt.ItemDataRole.ToolTipRole)
+        self.model_combo.insertSeparator(self.model_combo.count())
+        self.model_combo.addItem(self.tr("Get more networks…"), MORE_NETWORKS)
+        self.model_combo.setItemData(self.model_combo.count() - 1, self.tr("Download or install other networks"),
+                                     Qt.ItemDataRole.ToolTipRole)
+        self.model_combo.setToolTip(self.tr("The network that deblurs: each is trained for a kind of blur"))
+        self._last_network = 0
         form.addRow(self.tr("Network:"), self.model_combo)
+        self.network_note = QLabel()  # what the chosen network is for; its expected time when slow
+        self.network_note.setWordWrap(True)
+        self.network_note.setStyleSheet("color: #9a9a9a")
+        form.addRow(self.network_note)
+        self._photo_pixels, self._cpu_cores, self._on_cpu = 0, 1, True
         self.ensemble_check = QCheckBox()
         self.ensemble_check.setToolTip(self.tr("Run the photo in 8 flips/rotations and average: slightly better, "
                                                 "about 8× slower"))
@@ -239,11 +255,36 @@ class SidePanel(QWidget):
             self._quiet = False
 
     def _changed(self, *_args) -> None:
+        if self.model_combo.currentData() == MORE_NETWORKS:  # an entry that opens the Weights dialog
+            self._quiet, quiet = True, self._quiet
+            self.model_combo.setCurrentIndex(self._last_network)
+            self._quiet = quiet
+            self.weights_requested.emit()
+            return
+        self._last_network = self.model_combo.currentIndex()
         self._update_ensemble_label()
         if not self._quiet:
             self.options_changed.emit()
 
+    def show_photo_size(self, pixels: int, cpu_cores: int, on_cpu: bool) -> None:
+        """The photo a run would take: a slow network's expected time is said before it runs."""
+        self._photo_pixels, self._cpu_cores, self._on_cpu = pixels, cpu_cores, on_cpu
+        self._update_network_note()
+
+    def _update_network_note(self) -> None:
+        key = self.model_combo.currentData()
+        if key not in VARIANTS:
+            self.network_note.clear()
+            return
+        text = network_notes.one_line(key)
+        if self._photo_pixels and self._on_cpu:
+            slow = network_notes.expected_time_note(key, self._photo_pixels, self._cpu_cores,
+                                                    self.ensemble_check.isChecked())
+            text = f"{text}\n{slow}" if slow else text
+        self.network_note.setText(text)
+
     def _update_ensemble_label(self) -> None:
+        self._update_network_note()
         preset = preset_for(self.model_combo.currentData(), True)
         if preset is not None:
             text = self.tr("{name} (≈{passes}× slower)").format(name=preset.display_name, passes=ENSEMBLE_PASSES)
@@ -286,7 +327,8 @@ class SidePanel(QWidget):
 
     def model_available(self) -> bool:
         index = self.model_combo.currentIndex()
-        return index >= 0 and self.model_combo.model().item(index).isEnabled()
+        return (index >= 0 and self.model_combo.itemData(index) in VARIANTS
+                and self.model_combo.model().item(index).isEnabled())
 
     def set_engine_info(self, info: EngineInfo, model: str, device: str) -> None:
         """Offer only the devices present and the models whose weights are installed."""
@@ -306,13 +348,17 @@ class SidePanel(QWidget):
             items = self.model_combo.model()
             for row in range(self.model_combo.count()):
                 key = self.model_combo.itemData(row)
+                if key not in VARIANTS:
+                    continue  # the separator and "Get more networks…"
                 weights = info.weights.get(key)
                 present = weights is not None and weights.path is not None
                 item = items.item(row)
                 item.setEnabled(present)
+                # the list shows the installed networks; the others are one click away (Get more networks…)
+                self.model_combo.view().setRowHidden(row, not present)
                 tip = f"{weights.path}\n{weights.description}" if present else (
                     weights.missing_message if weights else self.tr("no weights found"))
-                item.setToolTip(tip)
+                item.setToolTip(f"{network_notes.one_line(key)}\n\n{tip}")
             missing = [w for w in info.weights.values() if w.path is None]
             names = ui_locale().createSeparatedList([w.display_name for w in missing])
             only_starter = not missing and all(w.kind == "starter" for w in info.weights.values())
@@ -331,7 +377,7 @@ class SidePanel(QWidget):
         self.set_values(model, self.ensemble_check.isChecked(), device, self.tile_spin.tile())
         if not self.model_available():
             for row in range(self.model_combo.count()):
-                if self.model_combo.model().item(row).isEnabled():
+                if self.model_combo.itemData(row) in VARIANTS and self.model_combo.model().item(row).isEnabled():
                     self._quiet = True
                     self.model_combo.setCurrentIndex(row)
                     # the ensemble was chosen for the network that is gone (MIMO-UNet++): the fallback

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QDialog,
+    QComboBox,
     QDialogButtonBox,
     QFileDialog,
     QHBoxLayout,
@@ -30,8 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..weights import store as weightstore
+from ..weights.catalog import downloads
 from ..model.variants import VARIANTS
-from . import dialogs
+from . import dialogs, network_notes
 from .icons import app_icon
 
 VARIANT_NAMES = {key: variant.display_name for key, variant in VARIANTS.items()}
@@ -63,8 +65,8 @@ class WeightsDialog(QDialog):
         layout = QVBoxLayout(self)
 
         intro = QLabel(self.tr(
-            "<b>The paper's weights</b> are the authors' release of MIMO-UNet and MIMO-UNet+ "
-            "(Cho et al., ICCV 2021), published for research use and trained on the GoPro data set. "
+            "<b>Networks</b> are released with weights by the authors of their papers, each under its own "
+            "terms (MIMO-UNet's for research use), shown below before you download. "
             "They deblur real photos much better than this app's starter weights. "
             "Download fetches them from the authors' Google Drive; if that fails, download them in a "
             "browser and use Install from File."))
@@ -81,15 +83,28 @@ class WeightsDialog(QDialog):
         self.table.currentItemChanged.connect(lambda *_: self._update_buttons())
         layout.addWidget(self.table)
 
+        get_row = QHBoxLayout()
+        self.download_choice = QComboBox()  # every network whose authors publish weights
+        for key, entry in downloads().items():
+            self.download_choice.addItem(entry.display_name, key)
+            self.download_choice.setItemData(self.download_choice.count() - 1, network_notes.one_line(key),
+                                             Qt.ItemDataRole.ToolTipRole)
+        self.download_choice.setToolTip(self.tr("The network whose published weights Download fetches"))
+        self.download_choice.currentIndexChanged.connect(self._show_terms)
+        self.download_button = QPushButton(self.tr("Download…"))
+        self.download_button.setToolTip(self.tr("Download the chosen network's published weights, verify them and "
+                                                "install them"))
+        self.download_button.clicked.connect(self._download_chosen)
+        get_row.addWidget(QLabel(self.tr("Network:")))
+        get_row.addWidget(self.download_choice, 1)
+        get_row.addWidget(self.download_button)
+        layout.addLayout(get_row)
+        self.terms_label = QLabel()  # whose weights, their terms, the training data: before any download
+        self.terms_label.setWordWrap(True)
+        self.terms_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.terms_label)
+
         buttons = QHBoxLayout()
-        self.download_buttons: dict[str, QPushButton] = {}
-        for key, name in VARIANT_NAMES.items():
-            button = QPushButton(self.tr("Download {model}").format(model=name))
-            button.setToolTip(self.tr("Download the paper's {model} weights, verify them and install them")
-                              .format(model=name))
-            button.clicked.connect(lambda _checked=False, k=key: self.download(k))
-            buttons.addWidget(button)
-            self.download_buttons[key] = button
         self.install_button = QPushButton(self.tr("Install from File…"))
         self.install_button.setToolTip(self.tr("Install a .pkl, .pth, .pt or .safetensors file, or a zip holding one"))
         self.install_button.clicked.connect(self.choose_files)
@@ -120,6 +135,7 @@ class WeightsDialog(QDialog):
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         layout.addWidget(close)
+        self._show_terms()
         self.refresh()
 
     # -- what is installed
@@ -155,7 +171,7 @@ class WeightsDialog(QDialog):
 
     def _provenance_label(self, provenance: str) -> str:
         return {
-            "published": self.tr("published (authors' release, GoPro)"),
+            "published": self.tr("published (authors' release)"),
             "user": self.tr("yours"),
             "starter": self.tr("starter (weak on real photos)"),
         }.get(provenance, provenance)
@@ -170,11 +186,28 @@ class WeightsDialog(QDialog):
 
     def _update_buttons(self) -> None:
         selected = self._selected()
-        for button in (*self.download_buttons.values(), self.install_button):
+        for button in (self.download_button, self.install_button):
             button.setEnabled(not self.busy)
         self.remove_button.setEnabled(not self.busy and selected is not None and selected.removable)
 
     # -- actions
+
+    def _show_terms(self, *_args) -> None:
+        key = self.download_choice.currentData()
+        self.terms_label.setText(self.terms_text(key) if key else "")
+
+    def terms_text(self, variant_key: str) -> str:
+        entry = downloads()[variant_key]
+        return self.tr("{model}: {purpose}. Paper: {paper}. Trained on {data} ({psnr}). Terms of the weights: "
+                       "{terms}. Source: {link}").format(
+            model=entry.display_name, purpose=network_notes.purpose(variant_key), paper=entry.paper,
+            data=entry.training_data, psnr=entry.psnr, terms=entry.terms, link=entry.link)
+
+    def _download_chosen(self) -> None:
+        """Download the chosen network's weights once its terms are accepted."""
+        key = self.download_choice.currentData()
+        if key and dialogs.confirm(self, self.tr("Download Weights"), self.terms_text(key), self.tr("Accept and Download")):
+            self.download(key)
 
     def download(self, variant_key: str, source: str | None = None, overwrite: bool = False) -> None:
         name = VARIANT_NAMES[variant_key]
@@ -325,7 +358,7 @@ class WeightsDialog(QDialog):
         if self.busy or not dialogs.confirm(
                 parent, self.tr("Install Weights"), self.tr("Install {files} as model weights?").format(files=names),
                 self.tr("Install"),
-                self.tr("The file is checked first: only MIMO-UNet or MIMO-UNet+ weights are installed.")):
+                self.tr("The file is checked first: only weights of a network this app knows are installed.")):
             return False
         self.refresh()
         self.show()

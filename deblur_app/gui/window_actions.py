@@ -8,12 +8,14 @@ while their long construction lives here. Whether each is enabled is decided in
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QToolBar
 
+from . import network_notes
 from .i18n import plain_text
 from .icons import icon
 from .language_menu import LanguageMenu
@@ -192,3 +194,24 @@ class WindowActions:
     def _clear_recent(self) -> None:
         self.settings.clear_recent()
         self._update_actions()
+
+    def _offer_network_views(self) -> None:
+        """What depends on the chosen network: the Scales view (only where it has ¼ and ½ outputs) and
+        the expected time of a slow network, said before it runs."""
+        key = self.panel.model_combo.currentData()
+        coarse = key is None or key not in network_notes.VARIANTS or network_notes.has_coarse_outputs(key)
+        action = self.mode_actions["scales"]
+        action.setEnabled(coarse)
+        if coarse:
+            action.setToolTip(translate("MainWindow", MODE_TIPS["scales"]))
+        else:
+            action.setToolTip(translate("MainWindow", "{network} returns only the full-size image: it has no ¼ and ½ "
+                                                      "outputs to show").format(network=network_notes.VARIANTS[key].display_name))
+            if self.viewers.mode() == "scales":
+                self.set_view_mode("side")
+        photo = self.current_photo()
+        pixels = photo.image.width * photo.image.height if photo is not None and photo.loaded else 0
+        device = self.panel.run_settings().device
+        on_cpu = device == "cpu" or (device == "auto" and self.engine_info is not None
+                                     and self.engine_info.auto_device == "cpu")
+        self.panel.show_photo_size(pixels, os.cpu_count() or 1, on_cpu)

@@ -716,6 +716,10 @@
         <translation>没有最近打开的照片</translation>
     </message>
     <message>
+        <source>{network} returns only the full-size image: it has no ¼ and ½ outputs to show</source>
+        <translation>{network} 只输出原尺寸图像：没有可显示的 ¼ 和 ½ 尺度输出</translation>
+    </message>
+    <message>
         <source>Starting the engine…</source>
         <translation>正在启动引擎…</translation>
     </message>
@@ -999,6 +1003,61 @@ Blur score {score:.0f} of 100: {verdict}</source>
     </message>
 </context>
 <context>
+    <name>Networks</name>
+    <message>
+        <source>camera shake and motion blur; fast</source>
+        <translation>相机抖动和运动模糊；快速</translation>
+    </message>
+    <message>
+        <source>camera shake and motion blur; larger, slower and a little sharper than MIMO-UNet</source>
+        <translation>相机抖动和运动模糊；比 MIMO-UNet 更大、更慢，也更清晰一些</translation>
+    </message>
+    <message>
+        <source>camera shake and motion blur; sharper than MIMO-UNet+ at MIMO-UNet&apos;s cost</source>
+        <translation>相机抖动和运动模糊；比 MIMO-UNet+ 更清晰，计算量与 MIMO-UNet 相当</translation>
+    </message>
+    <message>
+        <source>camera shake and motion blur; a quarter of NAFNet-64&apos;s work</source>
+        <translation>相机抖动和运动模糊；计算量为 NAFNet-64 的四分之一</translation>
+    </message>
+    <message>
+        <source>motion blur in compressed video frames (blur with JPEG artefacts)</source>
+        <translation>压缩视频帧中的运动模糊（带 JPEG 压缩痕迹的模糊）</translation>
+    </message>
+    <message>
+        <source>camera shake and motion blur; best quality on GoPro, much slower</source>
+        <translation>相机抖动和运动模糊；在 GoPro 上质量最好，但慢得多</translation>
+    </message>
+    <message>
+        <source>real camera shake in photos (trained on RealBlur-J); much slower</source>
+        <translation>照片中真实的相机抖动（在 RealBlur-J 上训练）；慢得多</translation>
+    </message>
+    <message>
+        <source>real camera shake (RealBlur)</source>
+        <translation>真实相机抖动（RealBlur）</translation>
+    </message>
+    <message>
+        <source>motion blur in video frames (REDS)</source>
+        <translation>视频帧中的运动模糊（REDS）</translation>
+    </message>
+    <message>
+        <source>out of focus</source>
+        <translation>失焦</translation>
+    </message>
+    <message>
+        <source>camera shake (GoPro)</source>
+        <translation>相机抖动（GoPro）</translation>
+    </message>
+    <message>
+        <source>{purpose}. Blur: {blur}</source>
+        <translation>{purpose}。模糊类型：{blur}</translation>
+    </message>
+    <message>
+        <source>Slow network: about {time} for this photo on this computer&apos;s CPU</source>
+        <translation>较慢的网络：在这台电脑的 CPU 上处理这张照片约需 {time}</translation>
+    </message>
+</context>
+<context>
     <name>Photo</name>
     <message>
         <source>{width} × {height} ({megapixels:.1f} MP, {bits}-bit)</source>
@@ -1268,8 +1327,16 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>模型</translation>
     </message>
     <message>
-        <source>MIMO-UNet is fast; MIMO-UNet+ is larger, slower and a little sharper</source>
-        <translation>MIMO-UNet 速度快；MIMO-UNet+ 更大、更慢，结果略清晰</translation>
+        <source>Get more networks…</source>
+        <translation>获取更多网络…</translation>
+    </message>
+    <message>
+        <source>Download or install other networks</source>
+        <translation>下载或安装其他网络</translation>
+    </message>
+    <message>
+        <source>The network that deblurs: each is trained for a kind of blur</source>
+        <translation>用于去模糊的网络：每个网络针对一种模糊训练</translation>
     </message>
     <message>
         <source>Network:</source>
@@ -1498,10 +1565,6 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>权重</translation>
     </message>
     <message>
-        <source>&lt;b&gt;The paper&apos;s weights&lt;/b&gt; are the authors&apos; release of MIMO-UNet and MIMO-UNet+ (Cho et al., ICCV 2021), published for research use and trained on the GoPro data set. They deblur real photos much better than this app&apos;s starter weights. Download fetches them from the authors&apos; Google Drive; if that fails, download them in a browser and use Install from File.</source>
-        <translation>&lt;b&gt;论文权重&lt;/b&gt;是作者发布的 MIMO-UNet 和 MIMO-UNet+ 权重（Cho 等，ICCV 2021），供研究使用，在 GoPro 数据集上训练。它们对真实照片的去模糊效果远好于本应用的入门权重。“下载”会从作者的 Google 云端硬盘获取它们；如果失败，请在浏览器中下载，再使用“从文件安装”。</translation>
-    </message>
-    <message>
         <source>Network</source>
         <translation>网络</translation>
     </message>
@@ -1524,14 +1587,6 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>Folder</source>
         <translation>文件夹</translation>
-    </message>
-    <message>
-        <source>Download {model}</source>
-        <translation>下载 {model}</translation>
-    </message>
-    <message>
-        <source>Download the paper&apos;s {model} weights, verify them and install them</source>
-        <translation>下载论文的 {model} 权重，校验后安装</translation>
     </message>
     <message>
         <source>Install from File…</source>
@@ -1574,8 +1629,28 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>使用中</translation>
     </message>
     <message>
-        <source>published (authors&apos; release, GoPro)</source>
-        <translation>已发布（作者发布，GoPro）</translation>
+        <source>&lt;b&gt;Networks&lt;/b&gt; are released with weights by the authors of their papers, each under its own terms (MIMO-UNet&apos;s for research use), shown below before you download. They deblur real photos much better than this app&apos;s starter weights. Download fetches them from the authors&apos; Google Drive; if that fails, download them in a browser and use Install from File.</source>
+        <translation>&lt;b&gt;网络&lt;/b&gt;的权重由其论文作者发布，各有各的条款（MIMO-UNet 的权重仅供研究使用），下载前会在下方显示。它们对真实照片的去模糊效果远好于本应用的入门权重。“下载”会从作者的 Google Drive 获取；如果失败，请在浏览器中下载，再使用“从文件安装”。</translation>
+    </message>
+    <message>
+        <source>The network whose published weights Download fetches</source>
+        <translation>“下载”将获取其已发布权重的网络</translation>
+    </message>
+    <message>
+        <source>Download…</source>
+        <translation>下载…</translation>
+    </message>
+    <message>
+        <source>Download the chosen network&apos;s published weights, verify them and install them</source>
+        <translation>下载所选网络的已发布权重，校验后安装</translation>
+    </message>
+    <message>
+        <source>Network:</source>
+        <translation>网络：</translation>
+    </message>
+    <message>
+        <source>published (authors&apos; release)</source>
+        <translation>已发布（作者发布版）</translation>
     </message>
     <message>
         <source>yours</source>
@@ -1584,6 +1659,18 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>starter (weak on real photos)</source>
         <translation>入门（对真实照片较弱）</translation>
+    </message>
+    <message>
+        <source>{model}: {purpose}. Paper: {paper}. Trained on {data} ({psnr}). Terms of the weights: {terms}. Source: {link}</source>
+        <translation>{model}：{purpose}。论文：{paper}。训练数据：{data}（{psnr}）。权重条款：{terms}。来源：{link}</translation>
+    </message>
+    <message>
+        <source>Download Weights</source>
+        <translation>下载权重</translation>
+    </message>
+    <message>
+        <source>Accept and Download</source>
+        <translation>接受并下载</translation>
     </message>
     <message>
         <source>Downloading {model}…</source>
@@ -1658,8 +1745,8 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>安装</translation>
     </message>
     <message>
-        <source>The file is checked first: only MIMO-UNet or MIMO-UNet+ weights are installed.</source>
-        <translation>会先检查文件：只安装 MIMO-UNet 或 MIMO-UNet+ 权重。</translation>
+        <source>The file is checked first: only weights of a network this app knows are installed.</source>
+        <translation>会先检查文件：只安装本应用认识的网络的权重。</translation>
     </message>
 </context>
 <context>

@@ -1,0 +1,83 @@
+"""What the window says about each network: what it is for, which blur, and how long it will take.
+
+The facts are the registry's (model/registry.py, torch-free); this module only words them for the
+window and translates them. The registry's ``purpose`` lines are listed here with QT_TRANSLATE_NOOP
+so that lupdate finds them (tests/test_network_window.py checks the list matches the registry).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+
+from ..model.registry import ARCHITECTURES, VARIANTS, Variant
+from .timing import format_eta
+
+translate = QCoreApplication.translate
+
+PURPOSES = {  # the registry's Variant.purpose, for lupdate; shown through translate("Networks", ...)
+    "mimo-unet": QT_TRANSLATE_NOOP("Networks", "camera shake and motion blur; fast"),
+    "mimo-unet+": QT_TRANSLATE_NOOP(
+        "Networks", "camera shake and motion blur; larger, slower and a little sharper than MIMO-UNet"),
+    "nafnet-64": QT_TRANSLATE_NOOP("Networks", "camera shake and motion blur; sharper than MIMO-UNet+ at MIMO-UNet's cost"),
+    "nafnet-32": QT_TRANSLATE_NOOP("Networks", "camera shake and motion blur; a quarter of NAFNet-64's work"),
+    "nafnet-64-reds": QT_TRANSLATE_NOOP("Networks", "motion blur in compressed video frames (blur with JPEG artefacts)"),
+    "fftformer": QT_TRANSLATE_NOOP("Networks", "camera shake and motion blur; best quality on GoPro, much slower"),
+    "fftformer-realblur": QT_TRANSLATE_NOOP("Networks",
+                                            "real camera shake in photos (trained on RealBlur-J); much slower"),
+}
+
+BLUR_KINDS = {  # which blur the weights were trained on, from their training data
+    "realblur": QT_TRANSLATE_NOOP("Networks", "real camera shake (RealBlur)"),
+    "reds": QT_TRANSLATE_NOOP("Networks", "motion blur in video frames (REDS)"),
+    "focus": QT_TRANSLATE_NOOP("Networks", "out of focus"),
+    "shake": QT_TRANSLATE_NOOP("Networks", "camera shake (GoPro)"),
+}
+
+# Seconds per megapixel of each architecture's default path on a CPU: the median of
+# benchmarks/bench_networks.py (360x640, 2 runs) on the development machine, a 2-core AMD EPYC Zen 4
+# (AVX-512 with bf16 and VNNI, no AMX) shared with other work, so rough. Scaled by the cores present:
+# an estimate to say before a slow run, never a promise. See README "Networks".
+CPU_SECONDS_PER_MEGAPIXEL = {"mimo-unet": 6.0, "nafnet": 7.0, "fftformer": 60.0}
+MEASURED_ON_CORES = 2
+SLOW_SECONDS = 30  # a run expected to take longer is announced before it starts
+
+
+def purpose(variant_key: str) -> str:
+    variant = VARIANTS[variant_key]
+    return translate("Networks", variant.purpose)
+
+
+def blur_kind(variant: Variant) -> str:
+    trained_on = (variant.published.training_data if variant.published else "").lower()
+    for word in ("realblur", "reds"):
+        if word in trained_on:
+            return translate("Networks", BLUR_KINDS[word])
+    return translate("Networks", BLUR_KINDS["focus" if variant.blur == "focus" else "shake"])
+
+
+def one_line(variant_key: str) -> str:
+    """What the network list says under a network: its purpose and the blur it was trained for."""
+    return translate("Networks", "{purpose}. Blur: {blur}").format(
+        purpose=purpose(variant_key), blur=blur_kind(VARIANTS[variant_key]))
+
+
+def has_coarse_outputs(variant_key: str) -> bool:
+    return ARCHITECTURES[VARIANTS[variant_key].architecture].has_coarse_outputs
+
+
+def expected_seconds(variant_key: str, pixels: int, cpu_cores: int, ensemble: bool = False) -> float:
+    """A quick estimate of a CPU run's time from the measured cost of the network's default path."""
+    per_megapixel = CPU_SECONDS_PER_MEGAPIXEL[VARIANTS[variant_key].architecture]
+    if variant_key == "mimo-unet+":
+        per_megapixel *= 2.2  # 20 residual blocks per stage instead of 8
+    scale = MEASURED_ON_CORES / max(1, min(cpu_cores, 16))
+    return per_megapixel * pixels / 1e6 * scale * (8 if ensemble else 1)
+
+
+def expected_time_note(variant_key: str, pixels: int, cpu_cores: int, ensemble: bool = False) -> str:
+    """Said before a slow CPU run ("" for a quick one): about how long the photo will take."""
+    seconds = expected_seconds(variant_key, pixels, cpu_cores, ensemble)
+    if seconds < SLOW_SECONDS:
+        return ""
+    return translate("Networks", "Slow network: about {time} for this photo on this computer's CPU").format(
+        time=format_eta(seconds))

@@ -1,0 +1,98 @@
+"""The window and several networks: the network list shows the installed ones with what each is for,
+"Get more networks…" opens the Weights dialog, the Scales view only for networks with coarse outputs,
+a slow network's expected time before it runs, and the Weights dialog's terms before a download."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+import torch  # noqa: E402
+from PySide6.QtWidgets import QLabel  # noqa: E402
+
+from deblur_app.gui import network_notes  # noqa: E402
+from deblur_app.gui.side_panel import MORE_NETWORKS  # noqa: E402
+from deblur_app.model.registry import VARIANTS  # noqa: E402
+from test_gui_weights import errors, starter_dir, user_folder, window  # noqa: E402,F401 (fixtures)
+from test_network_checkpoints import FFTFORMER_16, NAFNET_16, small_state  # noqa: E402
+
+WAIT = 60_000
+
+
+def test_every_registry_purpose_is_listed_for_translation():
+    assert set(network_notes.PURPOSES) == set(VARIANTS)
+    for key, variant in VARIANTS.items():
+        assert network_notes.PURPOSES[key] == variant.purpose, key
+
+
+def test_one_line_names_the_blur_each_network_was_trained_for():
+    assert network_notes.one_line("fftformer-realblur").endswith("Blur: real camera shake (RealBlur)")
+    assert network_notes.one_line("nafnet-64-reds").endswith("Blur: motion blur in video frames (REDS)")
+    assert network_notes.one_line("nafnet-32") == ("camera shake and motion blur; a quarter of NAFNet-64's work. "
+                                                   "Blur: camera shake (GoPro)")
+
+
+def test_expected_time_is_said_only_for_slow_runs_and_grows_with_the_photo():
+    twelve_mp = 12_000_000
+    assert network_notes.expected_time_note("mimo-unet", 640 * 480, 2) == ""
+    slow = network_notes.expected_time_note("fftformer", twelve_mp, 2)
+    assert slow.startswith("Slow network: about") and " min" in slow
+    assert network_notes.expected_seconds("fftformer", twelve_mp, 2) > network_notes.expected_seconds(
+        "nafnet-64", twelve_mp, 2) > network_notes.expected_seconds("nafnet-64", twelve_mp // 4, 2)
+    assert network_notes.expected_seconds("fftformer", twelve_mp, 8) < network_notes.expected_seconds(
+        "fftformer", twelve_mp, 2)
+
+
+@pytest.fixture
+def two_networks(user_folder):  # noqa: F811
+    """A NAFNet and an FFTformer of small unpublished configurations, installed as the user's own."""
+    user_folder.mkdir(parents=True, exist_ok=True)
+    torch.save({"params": small_state("nafnet", **NAFNET_16)}, user_folder / "nafnet-64.user.pth")
+    torch.save(small_state("fftformer", **FFTFORMER_16), user_folder / "fftformer.user.pth")
+    return user_folder
+
+
+def choose(window, key: str) -> None:
+    combo = window.panel.model_combo
+    combo.setCurrentIndex(combo.findData(key))
+
+
+def test_network_list_scales_view_and_expected_time(qtbot, two_networks, window):  # noqa: F811
+    combo, view = window.panel.model_combo, window.panel.model_combo.view()
+    shown = [combo.itemData(r) for r in range(combo.count()) if combo.itemData(r) and not view.isRowHidden(r)]
+    assert shown == ["mimo-unet", "nafnet-64", "fftformer", MORE_NETWORKS]  # installed ones, then Get more
+    tip = combo.itemData(combo.findData("nafnet-64"), 3)  # Qt.ToolTipRole
+    assert tip.startswith(network_notes.one_line("nafnet-64"))
+
+    choose(window, "nafnet-64")
+    assert window.settings.model == "nafnet-64"
+    assert window.panel.network_note.text() == network_notes.one_line("nafnet-64")
+    scales = window.mode_actions["scales"]
+    assert not scales.isEnabled() and "no ¼ and ½ outputs" in scales.toolTip() and "NAFNet" in scales.toolTip()
+    choose(window, "mimo-unet")
+    assert scales.isEnabled()
+    window.set_view_mode("scales")
+    choose(window, "fftformer")  # a network without coarse outputs leaves the Scales view
+    assert window.viewers.mode() == "side" and not scales.isEnabled()
+
+    window.panel.show_photo_size(12_000_000, 2, on_cpu=True)  # a 12 MP photo on a 2-core CPU
+    assert "Slow network: about" in window.panel.network_note.text()
+    window.panel.show_photo_size(12_000_000, 2, on_cpu=False)  # a GPU: no CPU estimate
+    assert "Slow network" not in window.panel.network_note.text()
+
+
+def test_get_more_networks_opens_the_weights_dialog_with_terms(qtbot, two_networks, window):  # noqa: F811
+    choose(window, "nafnet-64")
+    with qtbot.waitSignal(window.panel.weights_requested, timeout=WAIT):
+        choose(window, MORE_NETWORKS)
+    assert window.panel.model_combo.currentData() == "nafnet-64"  # the network in use stays chosen
+    assert window.settings.model == "nafnet-64"
+    dialog = window.weights_dialog
+    assert dialog is not None and dialog.isVisible()
+    choices = [dialog.download_choice.itemData(i) for i in range(dialog.download_choice.count())]
+    assert choices == [k for k, v in VARIANTS.items() if v.published is not None]
+    dialog.download_choice.setCurrentIndex(choices.index("fftformer-realblur"))
+    terms = dialog.terms_label.text()
+    assert "no licence" in terms and "RealBlur-J" in terms and "drive.google.com/drive/folders" in terms
+    assert any("research use" in label.text() for label in dialog.findChildren(QLabel))
