@@ -96,3 +96,18 @@ def test_get_more_networks_opens_the_weights_dialog_with_terms(qtbot, two_networ
     terms = dialog.terms_label.text()
     assert "no licence" in terms and "RealBlur-J" in terms and "drive.google.com/drive/folders" in terms
     assert any("research use" in label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_about_and_info_name_every_network(capsys):
+    from deblur_app.cli.main import main
+    from deblur_app.gui.about import about_html
+    from deblur_app.model.registry import ARCHITECTURES
+
+    about = about_html(None, None)
+    assert main(["info"]) == 0
+    info = capsys.readouterr().out
+    for architecture in ARCHITECTURES.values():
+        assert f"<b>{architecture.display_name}</b>" in about and architecture.paper in about
+        assert f"({architecture.display_name}): " in info
+    for key in VARIANTS:
+        assert f"  {key} " in info, key

@@ -14,6 +14,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, qVersion
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from .. import __version__
+from ..model.registry import ARCHITECTURES
 from .icons import app_icon
 from .messages import EngineInfo, LoadedModel
 
@@ -69,10 +70,11 @@ def about_html(info: EngineInfo | None, model: LoadedModel | None) -> str:
         f"<tr><td style='padding-right:14px;color:#9a9a9a'>{html.escape(k)}</td><td>{html.escape(v)}</td></tr>"
         for k, v in rows
     )
-    paper = "<i>Rethinking Coarse-to-Fine Approach in Single Image Deblurring</i>"
-    summary = translate("AboutDialog", "Removes camera shake and motion blur from photos with MIMO-UNet "
-                                       "(Cho et al., {paper}, ICCV 2021).").format(paper=paper)
-    return f"<h2 style='margin-bottom:2px'>Deblur</h2><p>{summary}</p><table>{body}</table>"
+    summary = translate("AboutDialog", "Removes camera shake and motion blur from photos with these networks:")
+    papers = "".join(f"<li><b>{html.escape(a.display_name)}</b>: {html.escape(a.paper)}</li>"
+                     for a in ARCHITECTURES.values())
+    return (f"<h2 style='margin-bottom:2px'>Deblur</h2><p>{summary}</p><ul style='margin-top:0'>{papers}</ul>"
+            f"<table>{body}</table>")
 
 
 class AboutDialog(QDialog):

@@ -92,8 +92,8 @@
         <translation>{version}，运行于 {system} {machine}</translation>
     </message>
     <message>
-        <source>Removes camera shake and motion blur from photos with MIMO-UNet (Cho et al., {paper}, ICCV 2021).</source>
-        <translation>使用 MIMO-UNet 去除照片中的相机抖动和运动模糊（Cho 等，{paper}，ICCV 2021）。</translation>
+        <source>Removes camera shake and motion blur from photos with these networks:</source>
+        <translation>使用以下网络去除照片中的相机抖动和运动模糊：</translation>
     </message>
     <message>
         <source>About Deblur</source>
