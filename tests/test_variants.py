@@ -66,12 +66,14 @@ def test_shapes_and_file_name_identify_the_variant_and_files_come_from_the_table
 
 
 def test_window_menus_come_from_the_table(qtbot):
-    from deblur_app.gui.side_panel import SidePanel
+    from deblur_app.gui.side_panel import MORE_NETWORKS, SidePanel
 
     panel = SidePanel()
     qtbot.addWidget(panel)
     combo = panel.model_combo
-    assert [combo.itemData(i) for i in range(combo.count())] == list(VARIANTS)
-    assert [combo.itemText(i) for i in range(combo.count())] == [v.display_name for v in VARIANTS.values()]
+    networks = len(VARIANTS)  # then a separator and "Get more networks…"
+    assert [combo.itemData(i) for i in range(networks)] == list(VARIANTS)
+    assert [combo.itemText(i) for i in range(networks)] == [v.display_name for v in VARIANTS.values()]
+    assert combo.count() == networks + 2 and combo.itemData(networks + 1) == MORE_NETWORKS
     combo.setCurrentIndex(combo.findData("mimo-unet+"))
     assert panel.ensemble_check.text().startswith(PRESETS["mimo-unet++"].display_name)
