@@ -42,6 +42,9 @@ def test_expected_time_is_said_only_for_slow_runs_and_grows_with_the_photo():
         "nafnet-64", twelve_mp, 2) > network_notes.expected_seconds("nafnet-64", twelve_mp // 4, 2)
     assert network_notes.expected_seconds("fftformer", twelve_mp, 8) < network_notes.expected_seconds(
         "fftformer", twelve_mp, 2)
+    # once the window has run the network here, its own speed (seconds per megapixel and pass) counts
+    assert network_notes.expected_seconds("fftformer", 2_000_000, 2, ensemble=True, measured=10.0) == 160.0
+    assert network_notes.expected_time_note("fftformer", 2_000_000, 2, measured=1.0) == ""
 
 
 @pytest.fixture

@@ -33,11 +33,15 @@ BLUR_KINDS = {  # which blur the weights were trained on, from their training da
     "shake": QT_TRANSLATE_NOOP("Networks", "camera shake (GoPro)"),
 }
 
-# Seconds per megapixel of each architecture's default path on a CPU: the median of
-# benchmarks/bench_networks.py (360x640, 2 runs) on the development machine, a 2-core AMD EPYC Zen 4
-# (AVX-512 with bf16 and VNNI, no AMX) shared with other work, so rough. Scaled by the cores present:
-# an estimate to say before a slow run, never a promise. See README "Networks".
-CPU_SECONDS_PER_MEGAPIXEL = {"mimo-unet": 6.0, "nafnet": 7.0, "fftformer": 60.0}
+# A quick estimate before a run, until the window has run the network on this computer (then that
+# run's own seconds per megapixel count: RunController.speeds). Not measured here: this project's
+# 2-core development machine was too loaded by other work to time FFTformer in this session. The
+# figures are issue 26's reference measurements on a 2-core CPU, per 256x256 crop (15.3 crops per
+# megapixel): NAFNet-64 1.2 s, about MIMO-UNet's work; FFTformer 18 s with the authors' code, 3.5x
+# less with ours (commit "FFTformer 3.5x faster on the CPU"); NAFNet-32 a quarter of NAFNet-64's
+# work; MIMO-UNet+ counted by its residual blocks (20 per stage against 8). Rough on purpose.
+SECONDS_PER_MEGAPIXEL_2_CORES = {"mimo-unet": 18.0, "mimo-unet+": 45.0, "nafnet-64": 18.0, "nafnet-64-reds": 18.0,
+                                 "nafnet-32": 4.5, "fftformer": 79.0, "fftformer-realblur": 79.0}
 MEASURED_ON_CORES = 2
 SLOW_SECONDS = 30  # a run expected to take longer is announced before it starts
 
@@ -65,18 +69,22 @@ def has_coarse_outputs(variant_key: str) -> bool:
     return ARCHITECTURES[VARIANTS[variant_key].architecture].has_coarse_outputs
 
 
-def expected_seconds(variant_key: str, pixels: int, cpu_cores: int, ensemble: bool = False) -> float:
-    """A quick estimate of a CPU run's time from the measured cost of the network's default path."""
-    per_megapixel = CPU_SECONDS_PER_MEGAPIXEL[VARIANTS[variant_key].architecture]
-    if variant_key == "mimo-unet+":
-        per_megapixel *= 2.2  # 20 residual blocks per stage instead of 8
+def expected_seconds(variant_key: str, pixels: int, cpu_cores: int, ensemble: bool = False,
+                     measured: float | None = None) -> float:
+    """A quick estimate of a CPU run's time: ``measured`` seconds per megapixel and pass of this network
+    on this computer when the window has one, else the reference figures above."""
+    passes = 8 if ensemble else 1
+    if measured:
+        return measured * pixels / 1e6 * passes
+    per_megapixel = SECONDS_PER_MEGAPIXEL_2_CORES[variant_key]
     scale = MEASURED_ON_CORES / max(1, min(cpu_cores, 16))
-    return per_megapixel * pixels / 1e6 * scale * (8 if ensemble else 1)
+    return per_megapixel * pixels / 1e6 * scale * passes
 
 
-def expected_time_note(variant_key: str, pixels: int, cpu_cores: int, ensemble: bool = False) -> str:
+def expected_time_note(variant_key: str, pixels: int, cpu_cores: int, ensemble: bool = False,
+                       measured: float | None = None) -> str:
     """Said before a slow CPU run ("" for a quick one): about how long the photo will take."""
-    seconds = expected_seconds(variant_key, pixels, cpu_cores, ensemble)
+    seconds = expected_seconds(variant_key, pixels, cpu_cores, ensemble, measured)
     if seconds < SLOW_SECONDS:
         return ""
     return translate("Networks", "Slow network: about {time} for this photo on this computer's CPU").format(

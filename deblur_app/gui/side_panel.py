@@ -168,6 +168,7 @@ class SidePanel(QWidget):
         self.network_note.setStyleSheet("color: #9a9a9a")
         form.addRow(self.network_note)
         self._photo_pixels, self._cpu_cores, self._on_cpu = 0, 1, True
+        self._speeds: dict[str, float] = {}
         self.ensemble_check = QCheckBox()
         self.ensemble_check.setToolTip(self.tr("Run the photo in 8 flips/rotations and average: slightly better, "
                                                 "about 8× slower"))
@@ -266,9 +267,12 @@ class SidePanel(QWidget):
         if not self._quiet:
             self.options_changed.emit()
 
-    def show_photo_size(self, pixels: int, cpu_cores: int, on_cpu: bool) -> None:
-        """The photo a run would take: a slow network's expected time is said before it runs."""
+    def show_photo_size(self, pixels: int, cpu_cores: int, on_cpu: bool,
+                        speeds: dict[str, float] | None = None) -> None:
+        """The photo a run would take: a slow network's expected time is said before it runs.
+        ``speeds``: seconds per megapixel and pass of the networks the window has run on this CPU."""
         self._photo_pixels, self._cpu_cores, self._on_cpu = pixels, cpu_cores, on_cpu
+        self._speeds = dict(speeds or {})
         self._update_network_note()
 
     def _update_network_note(self) -> None:
@@ -279,7 +283,7 @@ class SidePanel(QWidget):
         text = network_notes.one_line(key)
         if self._photo_pixels and self._on_cpu:
             slow = network_notes.expected_time_note(key, self._photo_pixels, self._cpu_cores,
-                                                    self.ensemble_check.isChecked())
+                                                    self.ensemble_check.isChecked(), self._speeds.get(key))
             text = f"{text}\n{slow}" if slow else text
         self.network_note.setText(text)
 

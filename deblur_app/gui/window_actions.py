@@ -214,4 +214,7 @@ class WindowActions:
         device = self.panel.run_settings().device
         on_cpu = device == "cpu" or (device == "auto" and self.engine_info is not None
                                      and self.engine_info.auto_device == "cpu")
-        self.panel.show_photo_size(pixels, os.cpu_count() or 1, on_cpu)
+        # the speed of this session's CPU runs of each network (the last one of each counts)
+        speeds = {variant: speed for (variant, run_device, _precision), speed in self.runs.speeds.items()
+                  if run_device in ("cpu", "auto")}
+        self.panel.show_photo_size(pixels, os.cpu_count() or 1, on_cpu, speeds)
