@@ -43,7 +43,8 @@ class TileGeometry:
         return max(MIN_TILE, round_up(2 * self.overlap, self.align))
 
 
-MIMO_GEOMETRY = TileGeometry()
+# MIMO-UNet's rules above; every engine run passes its network's (registry Architecture)
+DEFAULT_GEOMETRY = TileGeometry()
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class Tile:
     def slices(self) -> tuple[slice, slice]:
         return slice(self.top, self.top + self.height), slice(self.left, self.left + self.width)
 
-    def split(self, max_size: int, geometry: TileGeometry = MIMO_GEOMETRY) -> list["Tile"]:
+    def split(self, max_size: int, geometry: TileGeometry = DEFAULT_GEOMETRY) -> list["Tile"]:
         """Cover this tile with a grid of equal tiles of at most ``max_size`` pixels a side.
 
         Each axis gets the fewest tiles that cover it with ``OVERLAP`` between
@@ -122,7 +123,7 @@ def round_up(value: int, multiple: int = ALIGN) -> int:
     return -(-value // multiple) * multiple
 
 
-def plan_tiles(height: int, width: int, tile_size: int, geometry: TileGeometry = MIMO_GEOMETRY) -> list[Tile]:
+def plan_tiles(height: int, width: int, tile_size: int, geometry: TileGeometry = DEFAULT_GEOMETRY) -> list[Tile]:
     """Tiles covering a (height, width) image whose sides are multiples of the alignment."""
     if tile_size <= 0 or (height <= tile_size and width <= tile_size):
         return [Tile(0, 0, height, width)]
@@ -131,7 +132,7 @@ def plan_tiles(height: int, width: int, tile_size: int, geometry: TileGeometry =
 
 
 def _ramp(length: int, inner_start: bool, inner_end: bool, scale: int,
-          geometry: TileGeometry = MIMO_GEOMETRY) -> np.ndarray:
+          geometry: TileGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
     weights = np.ones(length, np.float32)
     discard = geometry.discard // scale
     ramp = (geometry.overlap - 2 * geometry.discard) // scale
@@ -146,14 +147,14 @@ def _ramp(length: int, inner_start: bool, inner_end: bool, scale: int,
 
 
 def tile_weights(tile: Tile, image_height: int, image_width: int, scale: int = 1,
-                 geometry: TileGeometry = MIMO_GEOMETRY) -> np.ndarray:
+                 geometry: TileGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
     """Blending weights (h, w) for a tile's output at 1/scale resolution."""
     rows = _ramp(tile.height // scale, tile.top > 0, tile.top + tile.height < image_height, scale, geometry)
     cols = _ramp(tile.width // scale, tile.left > 0, tile.left + tile.width < image_width, scale, geometry)
     return np.outer(rows, cols)
 
 
-def weighted_area(tile: Tile, image_height: int, image_width: int, geometry: TileGeometry = MIMO_GEOMETRY) -> Tile:
+def weighted_area(tile: Tile, image_height: int, image_width: int, geometry: TileGeometry = DEFAULT_GEOMETRY) -> Tile:
     """The part of a tile whose full-scale blending weight is not zero: all but its discarded inner edges."""
     rows = np.flatnonzero(_ramp(tile.height, tile.top > 0, tile.top + tile.height < image_height, 1, geometry))
     cols = np.flatnonzero(_ramp(tile.width, tile.left > 0, tile.left + tile.width < image_width, 1, geometry))
@@ -172,7 +173,7 @@ class Stitcher:
     SCALES = (1, 2, 4)
 
     def __init__(self, height: int, width: int, channels: int = 3, scales: tuple[int, ...] = SCALES,
-                 geometry: TileGeometry = MIMO_GEOMETRY) -> None:
+                 geometry: TileGeometry = DEFAULT_GEOMETRY) -> None:
         self.height, self.width = height, width
         self.geometry = geometry
         self._sums = {s: np.zeros((height // s, width // s, channels), np.float32) for s in scales}
