@@ -179,3 +179,39 @@ def test_an_engine_that_cannot_load_stops_the_batch_as_before(mixed, tmp_path):
     assert [(e.kind, e.index) for e in events] == [("start", 0), ("file", 0)]
     assert not [t for t in threading.enumerate() if t.name.startswith("deblur-batch-")]
     assert not np.any([p.suffix == ".png" for p in (tmp_path / "fresh").iterdir()])
+
+
+def test_a_caller_that_stops_listening_ends_the_network_pass_at_once(mixed, tmp_path):
+    """Ctrl+C reaches the caller's thread, not the network's: closing the batch (the generator's
+    finally) must cancel the pass under way instead of waiting it out, and write nothing after."""
+    source, _out = mixed
+    out = tmp_path / "slow"
+    started = threading.Event()
+
+    class SlowEngine(HalvingEngine):
+        def run(self, *args, **kwargs):
+            started.set()
+            return super().run(*args, **kwargs)
+
+    batch = jobs.iter_batch(BatchJob(source, out), lambda: SlowEngine(seconds=30.0))
+    for event in batch:
+        if event.kind == "file":
+            break
+    assert started.wait(20), "the network's pass never began"
+    begun = time.monotonic()
+    batch.close()  # what an exception on the caller's thread does to the generator
+    assert time.monotonic() - begun < 5.0, "close() waited for the network's 30 s pass"
+    assert not [t for t in threading.enumerate() if t.name.startswith("deblur-batch-")]
+    assert not (out.exists() and [p for p in out.iterdir() if p.is_file()])
+
+
+def test_an_interrupt_inside_the_network_thread_reaches_the_caller_and_nothing_hangs(mixed, tmp_path):
+    source, _out = mixed
+
+    class InterruptedEngine(HalvingEngine):
+        def run(self, *args, **kwargs):
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        list(jobs.iter_batch(BatchJob(source, tmp_path / "fresh"), InterruptedEngine))
+    assert not [t for t in threading.enumerate() if t.name.startswith("deblur-batch-")]

@@ -50,7 +50,8 @@ class Steps:
     """The per-photo work, as the sequential batch does it (jobs.run)."""
 
     load: Callable[[object], object]  # plan -> loaded photo (raises for a bad one)
-    deblur: Callable[[object, object, Callable[[Progress], None]], object]  # (engine, loaded, progress) -> result
+    # (engine, loaded, progress, cancel) -> result; cancel is set by the batch's cancel or by the pipeline stopping
+    deblur: Callable[[object, object, Callable[[Progress], None], object], object]
     save: Callable[[object, object, object], object]  # (plan, loaded, result) -> what "done" carries
     reason: Callable[[object, BaseException], str]  # (plan, error) -> the one-line reason of a failure
     pixels: Callable[[object], int]  # loaded -> its pixel count
@@ -130,7 +131,17 @@ class Pipeline:
     def _stopped(self) -> bool:
         return self._stop.is_set() or (self._cancel is not None and self._cancel.is_set())
 
+    # The engine's cancel check while it runs a photo: the batch's cancel, or the pipeline stopping (the
+    # caller was interrupted, e.g. Ctrl+C on its thread), so close() never waits out a whole network pass.
+    is_set = _stopped
+
     def _read(self, plans) -> None:
+        try:
+            self._read_all(plans)
+        finally:  # whatever happened, the network thread learns that no more photos come
+            _put(self._to_network, None, self._stop, always=True)
+
+    def _read_all(self, plans) -> None:
         for index, plan in plans:
             with self._slots:
                 self._slots.wait_for(lambda: self._in_flight < self._limit or self._stop.is_set())
@@ -146,9 +157,14 @@ class Pipeline:
             except Exception as error:  # noqa: BLE001 (one bad photo fails alone)
                 item = (index, plan, "failed", self._steps.reason(plan, error), None)
             _put(self._to_network, item, self._stop)
-        _put(self._to_network, None, self._stop, always=True)
 
     def _network(self) -> None:
+        try:
+            self._run_network()
+        finally:  # a thread that ended on an error must not leave the writer (and the caller) waiting
+            _put(self._to_writer, None, self._stop, always=True)
+
+    def _run_network(self) -> None:
         engine = None
         while (item := self._to_network.get()) is not None:
             index, plan, kind, reason, loaded = item
@@ -156,20 +172,27 @@ class Pipeline:
                 try:
                     engine = engine or self._load_engine()
                     report = lambda step, index=index: self._events.put((index, step))  # noqa: E731
-                    item = (index, plan, kind, "", (loaded, self._steps.deblur(engine, loaded, report)))
+                    item = (index, plan, kind, "", (loaded, self._steps.deblur(engine, loaded, report, self)))
                 except Cancelled:
                     item = (index, plan, "cancelled", "", None)
                 except Exception as error:  # noqa: BLE001
                     fatal = engine is None  # the engine itself could not be had: the batch cannot run
                     item = (index, plan, "fatal" if fatal else "failed", self._steps.reason(plan, error), error)
+                except BaseException as error:  # KeyboardInterrupt, SystemExit: the caller re-raises it
+                    item = (index, plan, "fatal", str(error), error)
             elif kind == "run":
                 item = (index, plan, "cancelled", "", None)
             _put(self._to_writer, item, self._stop)
             if item[2] in ("cancelled", "fatal"):
                 self._stop.set()
-        _put(self._to_writer, None, self._stop, always=True)
 
     def _write(self) -> None:
+        try:
+            self._write_all()
+        finally:  # the caller waits for this marker: it always comes
+            self._events.put(_DONE)
+
+    def _write_all(self) -> None:
         while (item := self._to_writer.get()) is not None:
             index, plan, kind, reason, payload = item
             outcome = Outcome(index, kind, reason)
@@ -185,7 +208,6 @@ class Pipeline:
             with self._slots:
                 self._in_flight -= 1
                 self._slots.notify_all()
-        self._events.put(_DONE)
 
 
 def _put(pipe: queue.Queue, item, stop: threading.Event, always: bool = False) -> None:

@@ -403,7 +403,7 @@ def _run_here(job: BatchJob, runnable, total: int, load_engine, cancel, on_progr
     the events stay those of one photo after the other."""
     if not runnable or tally.cancelled_by(cancel):
         return
-    pipeline = Pipeline(runnable, _batch_steps(job, cancel), load_engine, cancel)
+    pipeline = Pipeline(runnable, _batch_steps(job), load_engine, cancel)
     plans = dict(runnable)
     try:
         outcomes = pipeline.outcomes(None if on_progress is None else lambda index, step: on_progress(
@@ -438,14 +438,15 @@ def _report(outcome: Outcome, plan: PlannedOutput, total: int, tally: _Tally, se
         yield BatchEvent("done", outcome.index, total, plan.source, plan.target, seconds=seconds, facts=outcome.done)
 
 
-def _batch_steps(job: BatchJob, cancel: CancelCheck | None) -> Steps:
+def _batch_steps(job: BatchJob) -> Steps:
     """A batch's per-photo work for the pipeline: deblur_planned's steps, split where the threads meet."""
 
     def load(plan: PlannedOutput) -> imagefiles.LoadedImage:
         plan.target.parent.mkdir(parents=True, exist_ok=True)
         return load_photo(plan.source, plan.target, job.save, job.max_megapixels)
 
-    def deblur(engine: Deblurrer, loaded: imagefiles.LoadedImage, progress: ProgressCallback) -> DeblurResult:
+    def deblur(engine: Deblurrer, loaded: imagefiles.LoadedImage, progress: ProgressCallback,
+               cancel: CancelCheck) -> DeblurResult:
         return run_photo(engine, loaded, progress, cancel, job.tile, job.ensemble)
 
     def save(plan: PlannedOutput, loaded: imagefiles.LoadedImage, result: DeblurResult) -> PhotoFacts:
