@@ -447,6 +447,11 @@ def load_reduced(path: PathLike, max_side: int = 1024, *, max_pixels: int | None
             pixels = _to_float(camera_raw.develop(sensor, p, half_size=True), 16)
     else:
         pixels = load_image(p, max_pixels=limit).pixels
+    return fit_within(pixels, max_side)
+
+
+def fit_within(pixels: np.ndarray, max_side: int) -> np.ndarray:
+    """The picture at most ``max_side`` px on its long side (area-averaged); a smaller one as it is."""
     height, width = pixels.shape[:2]
     if max(height, width) > max_side:
         scale = max_side / max(height, width)

@@ -17,7 +17,6 @@ import io
 import os
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -61,15 +60,6 @@ def _decode_draft(p: Path, im: Image.Image, max_side: int, limit: int) -> np.nda
     return rgb
 
 
-def _fit(pixels: np.ndarray, max_side: int) -> np.ndarray:
-    height, width = pixels.shape[:2]
-    if max(height, width) > max_side:
-        scale = max_side / max(height, width)
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
-    return np.ascontiguousarray(pixels)
-
-
 def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int | None = None) -> np.ndarray:
     """An upright HxWx3 uint8 sRGB picture of the photo, at most ``max_side`` px on its long
     side (a smaller photo keeps its size). Raises ImageFileError like load_image."""
@@ -84,4 +74,4 @@ def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int |
         return np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
     orientation = orientation_of(im)
     rgb = _decode_draft(p, im, max_side, limit)
-    return _fit(np.ascontiguousarray(apply_orientation(rgb, orientation)), max_side)
+    return reading.fit_within(apply_orientation(rgb, orientation), max_side)
