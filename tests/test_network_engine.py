@@ -134,8 +134,9 @@ def test_info_and_weights_list_name_every_registry_network(empty_weights, capsys
     assert main(["weights", "list"]) == 0
     listed = capsys.readouterr().out
     assert "MIMO-UNet: not installed — deblur-app weights download mimo-unet" in listed
-    assert ("NAFNet-64: not installed — get NAFNet-GoPro-width64.pth from "
-            "https://drive.google.com/file/d/1S0PVRbyTakYY9a82kujgZLbMihfNBLfC/view") in listed
+    # every published network downloads in one command since the weights manager knows them all
+    for name, key in (("NAFNet-64", "nafnet-64"), ("FFTformer RealBlur", "fftformer-realblur")):
+        assert f"{name}: not installed — deblur-app weights download {key}" in listed
 
 
 def test_weights_install_takes_a_nafnet_file_by_its_keys_and_deblur_model_uses_it(empty_weights, nafnet32_file,

@@ -76,10 +76,10 @@ class ChannelPool(nn.Module):
 def local_average(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
     """The mean over every rows x cols window (stride 1), edge-padded back to x's size.
 
-    Summed-area table as the authors compute it; in float32 even under autocast, because a
+    Summed-area table as the authors compute it; in at least float32 even under autocast, because a
     running sum over a whole photo in bfloat16 would keep about two significant digits.
     """
-    table = F.pad(x.float().cumsum(-1).cumsum(-2), (1, 0, 1, 0))
+    table = F.pad(x.to(torch.promote_types(x.dtype, torch.float32)).cumsum(-1).cumsum(-2), (1, 0, 1, 0))
     sums = table[..., rows:, cols:] + table[..., :-rows, :-cols] - table[..., :-rows, cols:] - table[..., rows:, :-cols]
     means = (sums / (rows * cols)).to(x.dtype)
     out_h, out_w = means.shape[-2:]
