@@ -294,22 +294,11 @@ def _full_decode(p: Path, limit: int, im) -> None:
         raise _decode_error(p, exc) from None
 
 
-def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
-    """Read a photo file.
-
-    ``max_pixels`` is the decompression-bomb limit in pixels (None: the module's
-    ``MAX_PIXELS``; 0: no limit).  Raises :class:`ImageFileError` for every failure.
-    """
-    p = Path(os.fspath(path))
-    limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
-    data = _read_bytes(p)
-    if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):  # never Pillow: it would read a preview
-        return _load_raw(p, data, limit)
-
+def _open_with_pillow(p: Path, data: bytes, limit: int) -> tuple[Image.Image, str]:
+    """Open the file's header with Pillow: a readable format, one picture, within the size limit."""
     heif_like = p.suffix.lower() in HEIF_EXTENSIONS or looks_like_heif(data)
     if heif_like:
         heif_available()
-
     try:
         im = _pil_guarded(p, limit, lambda: Image.open(io.BytesIO(data)))
     except ImageFileError:
@@ -329,15 +318,61 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
         raise ImageFileError(
             p, f"unsupported image format {im.format or 'unknown'} (use JPEG, PNG, TIFF, WebP, BMP or HEIC)"
         )
-
     several = several_pictures_reason(FileFacts("", 1 if im.format == "MPO" else int(getattr(im, "n_frames", 1) or 1),
                                                 im.format or ""))
     if several:
         raise ImageFileError(p, several)
-
     width, height = im.size
     if limit > 0 and width * height > limit:
         raise _bomb_error(p, width * height, limit)
+    return im, fmt
+
+
+def _verify_png(p: Path, data: bytes, limit: int) -> None:
+    """Decoders do not check chunk CRCs; Pillow's verify() does (cheaply), so a damaged PNG is
+    reported instead of loading with garbage in it."""
+    try:
+        _pil_guarded(p, limit, lambda: Image.open(io.BytesIO(data)).verify())
+    except ImageFileError:
+        raise
+    except Exception as exc:
+        raise _decode_error(p, exc) from None
+
+
+def _decode(p: Path, data: bytes, limit: int, im: Image.Image, fmt: str, icc: bytes | None):
+    """Every pixel: (colour, alpha, depth, gray, mode, icc); OpenCV for what Pillow reads
+    poorly (16-bit), Pillow for the rest. ``mode`` is None where Pillow's mode stands."""
+    use_cv, cv_gray = _wants_opencv(fmt, im, data)
+    if use_cv:
+        decoded = _decode_opencv(p, data, cv_gray)
+        if decoded is None:
+            # OpenCV refused it: let Pillow's full decode report why (e.g. truncated)
+            _full_decode(p, limit, im)
+            raise ImageFileError(p, "corrupt or unreadable 16-bit image")
+        colour, alpha, depth, gray, mode = decoded
+        return colour, alpha, depth, gray, mode, icc
+    _full_decode(p, limit, im)
+    try:
+        colour, alpha, depth, gray, icc = _decode_pillow(p, im, icc)
+    except ImageFileError:
+        raise
+    except Exception as exc:
+        raise _decode_error(p, exc) from None
+    return colour, alpha, depth, gray, None, icc
+
+
+def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
+    """Read a photo file.
+
+    ``max_pixels`` is the decompression-bomb limit in pixels (None: the module's
+    ``MAX_PIXELS``; 0: no limit).  Raises :class:`ImageFileError` for every failure.
+    """
+    p = Path(os.fspath(path))
+    limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
+    data = _read_bytes(p)
+    if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):  # never Pillow: it would read a preview
+        return _load_raw(p, data, limit)
+    im, fmt = _open_with_pillow(p, data, limit)
 
     orientation = orientation_of(im)
     icc = im.info.get("icc_profile") or None
@@ -346,49 +381,21 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     else:
         raw = im.info.get("exif")
         exif = exif_reset_orientation(raw, drop_thumbnail=orientation != 1) if raw else None
-    original_mode = im.mode
     jpeg = jpeg_encoding_of(im) if fmt == "JPEG" else None
-
     if fmt == "PNG":
-        # Decoders do not check chunk CRCs; Pillow's verify() does (cheaply), so a
-        # damaged PNG is reported instead of loading with garbage in it.
-        try:
-            _pil_guarded(p, limit, lambda: Image.open(io.BytesIO(data)).verify())
-        except ImageFileError:
-            raise
-        except Exception as exc:
-            raise _decode_error(p, exc) from None
+        _verify_png(p, data, limit)
 
-    decoded = None
-    use_cv, cv_gray = _wants_opencv(fmt, im, data)
-    if use_cv:
-        decoded = _decode_opencv(p, data, cv_gray)
-        if decoded is None:
-            # OpenCV refused it: let Pillow's full decode report why (e.g. truncated)
-            _full_decode(p, limit, im)
-            raise ImageFileError(p, "corrupt or unreadable 16-bit image")
-        colour, alpha, depth, gray, original_mode = decoded
-    else:
-        _full_decode(p, limit, im)
-        try:
-            colour, alpha, depth, gray, icc = _decode_pillow(p, im, icc)
-        except ImageFileError:
-            raise
-        except Exception as exc:
-            raise _decode_error(p, exc) from None
-
+    original_mode = im.mode
+    colour, alpha, depth, gray, decoded_mode, icc = _decode(p, data, limit, im, fmt, icc)
     colour = apply_orientation(colour, orientation)
-    if alpha is not None:
-        alpha = apply_orientation(alpha, orientation)
-
     pixels = _to_float(colour, depth)
     if pixels.ndim == 2:
         pixels = np.repeat(pixels[:, :, None], 3, axis=2)
-    pixels = np.ascontiguousarray(pixels)
-    alpha_f = np.ascontiguousarray(_to_float(alpha, depth)) if alpha is not None else None
-
+    alpha_f = None
+    if alpha is not None:
+        alpha_f = np.ascontiguousarray(_to_float(apply_orientation(alpha, orientation), depth))
     return LoadedImage(
-        pixels=pixels,
+        pixels=np.ascontiguousarray(pixels),
         alpha=alpha_f,
         bit_depth=depth,
         grayscale=bool(gray),
@@ -396,7 +403,7 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
         exif=exif,
         format=fmt,
         path=p,
-        mode=original_mode,
+        mode=decoded_mode or original_mode,
         orientation=orientation,
         jpeg=jpeg,
     )

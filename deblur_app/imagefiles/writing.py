@@ -172,6 +172,82 @@ def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool
         raise ImageFileError(dest, f"could not write the image ({describe_exc(exc)})") from exc
 
 
+def _output_format(dest: Path, format: str | None) -> str:
+    """The format to write: the one asked for, else the one the extension names."""
+    if format is None:
+        return output_format_for(dest)
+    fmt = normalise_format(format)
+    if fmt not in WRITE_FORMATS:
+        raise ImageFileError(dest, f"cannot write format {format!r}; use PNG, JPEG, TIFF, WEBP or BMP")
+    return fmt
+
+
+def _checked_quality(dest: Path, quality) -> int:
+    if quality is None:
+        return DEFAULT_QUALITY
+    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
+        raise ImageFileError(dest, f"quality must be a whole number from 1 to 100, not {quality!r}")
+    return int(quality)
+
+
+def _output_depth(dest: Path, fmt: str, bit_depth: int | None, like: LoadedImage | None) -> int:
+    """8 or 16 bits per channel: the one asked for, else the source's where the format has 16 bits."""
+    if bit_depth is None:
+        depth = like.bit_depth if (like is not None and fmt in SIXTEEN_BIT_FORMATS) else 8
+    elif bit_depth not in (8, 16):
+        raise ImageFileError(dest, f"bit depth must be 8 or 16, not {bit_depth!r}")
+    elif bit_depth == 16 and fmt not in SIXTEEN_BIT_FORMATS:
+        raise ImageFileError(dest, f"{fmt} cannot store 16 bits per channel; use PNG or TIFF for 16-bit output")
+    else:
+        depth = int(bit_depth)
+    return depth if depth in (8, 16) else 8
+
+
+def _check_destination(dest: Path, like: LoadedImage | None, overwrite: bool) -> None:
+    """Refuse a folder, a missing folder, the input and (unless ``overwrite``) an existing file,
+    before any time is spent encoding."""
+    if dest.is_dir():
+        raise ImageFileError(dest, "is a folder; give a file name to save to")
+    folder = dest.parent
+    if not folder.is_dir():
+        raise ImageFileError(dest, f"folder {display_name(folder)} does not exist")
+    if like is not None and not overwrite and (dest.exists() and is_same_file(dest, like.path)):
+        raise ImageFileError(dest, "refusing to overwrite the input file (enable overwrite to replace it)")
+    if not overwrite and os.path.lexists(dest):
+        raise ImageFileError(dest, "already exists (not overwriting it)")
+
+
+def _output_samples(dest: Path, pixels, like: LoadedImage | None, fmt: str, depth: int
+                    ) -> tuple[np.ndarray, bool, bool]:
+    """The integer samples to encode, whether they are gray and whether they carry the source's alpha."""
+    arr = _as_float_pixels(dest, pixels)
+    gray = arr.ndim == 2 or (like is not None and like.grayscale)
+    if gray and arr.ndim == 3:
+        arr = _luma(arr)
+    if gray and fmt == "WEBP":  # WebP has no grayscale mode
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+        gray = False
+    h, w = arr.shape[:2]
+    samples = _quantise(arr, depth)
+    if like is None or like.alpha is None or fmt not in ALPHA_FORMATS:
+        return samples, gray, False
+    alpha = np.asarray(like.alpha, dtype=np.float32)
+    if alpha.shape != (h, w):
+        alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.dstack([samples, _quantise(alpha, depth)]), gray, True
+
+
+def _carried_metadata(like: LoadedImage | None, gray: bool) -> tuple[bytes | None, bytes | None]:
+    """The source's ICC profile (where it describes the output's colours) and EXIF (orientation 1)."""
+    if like is None:
+        return None, None
+    icc = like.icc_profile
+    if icc and icc_colour_space(icc) != (b"GRAY" if gray else b"RGB "):
+        icc = None  # e.g. an RGB profile cannot describe a grayscale file
+    exif = exif_reset_orientation(like.exif) if like.exif else like.exif
+    return icc, exif
+
+
 def save_image(
     path: PathLike,
     pixels: np.ndarray,
@@ -200,82 +276,24 @@ def save_image(
                the app's outputs pass provenance.app_marker() so that no batch deblurs them again.
     """
     dest = Path(os.fspath(path))
-    if format is not None:
-        fmt = normalise_format(format)
-        if fmt not in WRITE_FORMATS:
-            raise ImageFileError(dest, f"cannot write format {format!r}; use PNG, JPEG, TIFF, WEBP or BMP")
-    else:
-        fmt = output_format_for(dest)
-
+    fmt = _output_format(dest, format)
     source_jpeg = like.jpeg if (quality is None and fmt == "JPEG" and like is not None) else None
-    if quality is None:
-        quality = DEFAULT_QUALITY
-    if isinstance(quality, bool) or not isinstance(quality, (int, np.integer)) or not 1 <= quality <= 100:
-        raise ImageFileError(dest, f"quality must be a whole number from 1 to 100, not {quality!r}")
-    quality = int(quality)
-
-    if bit_depth is None:
-        depth = like.bit_depth if (like is not None and fmt in SIXTEEN_BIT_FORMATS) else 8
-    elif bit_depth not in (8, 16):
-        raise ImageFileError(dest, f"bit depth must be 8 or 16, not {bit_depth!r}")
-    elif bit_depth == 16 and fmt not in SIXTEEN_BIT_FORMATS:
-        raise ImageFileError(dest, f"{fmt} cannot store 16 bits per channel; use PNG or TIFF for 16-bit output")
-    else:
-        depth = int(bit_depth)
-    if depth not in (8, 16):
-        depth = 8
-
-    # --- destination checks (before spending time encoding)
-    if dest.is_dir():
-        raise ImageFileError(dest, "is a folder; give a file name to save to")
-    folder = dest.parent
-    if not folder.is_dir():
-        raise ImageFileError(dest, f"folder {display_name(folder)} does not exist")
-    if like is not None and not overwrite and (dest.exists() and is_same_file(dest, like.path)):
-        raise ImageFileError(dest, "refusing to overwrite the input file (enable overwrite to replace it)")
-    if not overwrite and os.path.lexists(dest):
-        raise ImageFileError(dest, "already exists (not overwriting it)")
-
-    # --- pixels
-    arr = _as_float_pixels(dest, pixels)
-    gray = arr.ndim == 2 or (like is not None and like.grayscale)
-    if gray and arr.ndim == 3:
-        arr = _luma(arr)
-    if gray and fmt == "WEBP":  # WebP has no grayscale mode
-        arr = np.repeat(arr[:, :, None], 3, axis=2)
-        gray = False
-    h, w = arr.shape[:2]
-
-    alpha = None
-    if like is not None and like.alpha is not None and fmt in ALPHA_FORMATS:
-        alpha = np.asarray(like.alpha, dtype=np.float32)
-        if alpha.shape != (h, w):
-            alpha = cv2.resize(alpha, (w, h), interpolation=cv2.INTER_LINEAR)
-
-    q = _quantise(arr, depth)
-    if alpha is not None:
-        qa = _quantise(alpha, depth)
-        q = np.dstack([q, qa])
-
-    # --- metadata
-    icc = like.icc_profile if like is not None else None
-    wanted_space = b"GRAY" if gray else b"RGB "
-    if icc and icc_colour_space(icc) != wanted_space:
-        icc = None  # e.g. an RGB profile cannot describe a grayscale file
-    exif = like.exif if like is not None else None
-    if exif:
-        exif = exif_reset_orientation(exif)
+    quality = _checked_quality(dest, quality)
+    depth = _output_depth(dest, fmt, bit_depth, like)
+    _check_destination(dest, like, overwrite)
+    samples, gray, has_alpha = _output_samples(dest, pixels, like, fmt, depth)
+    icc, exif = _carried_metadata(like, gray)
     keep_jpeg = source_jpeg if _jpeg_tables_fit(source_jpeg, gray) else None
 
     if fmt == "TIFF":
         def write(fh: BinaryIO) -> None:
-            encoders.encode_tiff(fh, q, gray, alpha is not None, icc, exif, marker)
+            encoders.encode_tiff(fh, samples, gray, has_alpha, icc, exif, marker)
     elif depth == 16:  # PNG
         def write(fh: BinaryIO) -> None:
-            encoders.encode_png16(fh, q, icc, exif, marker)
+            encoders.encode_png16(fh, samples, icc, exif, marker)
     else:
         def write(fh: BinaryIO) -> None:
-            encoders.encode_pillow(fh, q, fmt, quality, icc, exif, keep_jpeg, marker)
+            encoders.encode_pillow(fh, samples, fmt, quality, icc, exif, keep_jpeg, marker)
 
     _atomic_write(dest, write, overwrite)
     return dest
