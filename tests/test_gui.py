@@ -478,7 +478,7 @@ def test_ensemble_switch_is_labelled_mimo_unet_plus_plus_with_mimo_unet_plus(win
 
 
 def test_batch_dialog_models_come_from_the_variant_table(window):
-    from deblur_app.model.variants import PRESETS
+    from deblur_app.model.registry import PRESETS
 
     window.show_batch()
     combo = window.batch_dialog.model_combo

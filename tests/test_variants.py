@@ -8,9 +8,9 @@ import pytest
 from deblur_app.jobs import run as jobs
 from deblur_app.weights import catalog
 from deblur_app.cli.main import build_parser
-from deblur_app.model import checkpoints, networks, registry, variants
+from deblur_app.model import checkpoints, networks, registry
 from deblur_app.model.mimo_unet import build_variant
-from deblur_app.model.variants import PRESETS, VARIANTS, run_name
+from deblur_app.model.registry import PRESETS, VARIANTS, run_name
 
 
 def _choices(argv_command: str, option: str) -> tuple:
@@ -20,7 +20,7 @@ def _choices(argv_command: str, option: str) -> tuple:
 
 
 def test_the_table_imports_without_torch():
-    code = "import sys, deblur_app.model.variants; sys.exit(1 if 'torch' in sys.modules else 0)"
+    code = "import sys, deblur_app.model.registry; sys.exit(1 if 'torch' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
@@ -53,7 +53,7 @@ def test_block_counts_identify_the_mimo_variant(key):
     model = build_variant(variant)
     assert len(model.Encoder[0].layers) == variant.num_res
     assert checkpoints.detect_variant(model.state_dict()) == variant
-    assert variants.variant_for_blocks(variant.num_res) == variant
+    assert registry.variant_for_blocks(variant.num_res) == variant
 
 
 @pytest.mark.parametrize("key", list(VARIANTS))

@@ -21,7 +21,7 @@ from conftest import Route, checkpoint_bytes, conformance_state_dict
 from deblur_app import imagefiles
 from deblur_app.weights import store as weightstore
 from deblur_app.cli.main import main
-from deblur_app.model.variants import VARIANTS
+from deblur_app.model.registry import VARIANTS
 from deblur_app.resources import bundled_weights_dir
 from deblur_app.weights.catalog import classify, describe, find_weights
 

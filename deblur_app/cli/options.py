@@ -21,7 +21,7 @@ def error(message: str) -> None:
 def add_model_options(parser: argparse.ArgumentParser) -> None:
     from ..engine.choices import BACKEND_CHOICES, DEVICE_CHOICES, PRECISION_CHOICES
     from ..engine.tiling import MIN_TILE
-    from ..model.variants import DEFAULT_VARIANT, PRESETS
+    from ..model.registry import DEFAULT_VARIANT, PRESETS
 
     group = parser.add_argument_group("model")
     group.add_argument("--model", choices=tuple(PRESETS), type=str.lower,

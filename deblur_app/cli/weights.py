@@ -69,7 +69,7 @@ def run_weights(args: argparse.Namespace) -> int:
 
 def _list() -> int:
     from ..weights import store as weightstore
-    from ..model.variants import VARIANTS
+    from ..model.registry import VARIANTS
 
     files = weightstore.installed()
     for key, variant in VARIANTS.items():

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..model.variants import ENSEMBLE_PASSES, PRESETS, VARIANTS, Preset
+from ..model.registry import ENSEMBLE_PASSES, PRESETS, VARIANTS, Preset
 from .icons import icon
 from .settings import AppSettings
 from ..jobs import BatchEvent, BatchSummary

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine.progress import CancelToken
 from ..jobs.naming import DEFAULT_NAME  # the torch-free module itself (the package loads jobs.run on use)
-from ..model.variants import DEFAULT_VARIANT, run_name
+from ..model.registry import DEFAULT_VARIANT, run_name
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from ..engine.choices import PRECISION_CHOICES
 from ..engine.tiling import parse_tile, tile_text
-from ..model.variants import DEFAULT_VARIANT
+from ..model.registry import DEFAULT_VARIANT
 
 MAX_RECENT = 10
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.choices import PRECISION_CHOICES
 from ..engine.tiling import AUTO, MAX_TILE, MIN_TILE, WHOLE
-from ..model.variants import ENSEMBLE_PASSES, VARIANTS, preset_for
+from ..model.registry import ENSEMBLE_PASSES, VARIANTS, preset_for
 from . import network_notes
 from .i18n import ui_locale
 from .messages import EngineInfo, RunSettings

@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..weights import store as weightstore
 from ..weights.catalog import downloads
-from ..model.variants import VARIANTS
+from ..model.registry import VARIANTS
 from . import dialogs, network_notes
 from .icons import app_icon
 

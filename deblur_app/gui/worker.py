@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 from .. import __version__
 from ..engine.progress import Cancelled
 from ..jobs import BatchJob, SaveOptions, batch_log_header, existing_output_rule
-from ..model.variants import VARIANTS, run_name
+from ..model.registry import VARIANTS, run_name
 from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest, RunSettings,
                        WeightsInfo, prepared_for)
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)

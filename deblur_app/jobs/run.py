@@ -26,7 +26,7 @@ from ..engine.strength import apply_strength
 from ..engine.tiling import FROM_OPTIONS
 from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts, SaveOptions
-from ..model.variants import DEFAULT_VARIANT, PRESETS
+from ..model.registry import DEFAULT_VARIANT, PRESETS
 from .naming import PlannedOutput, batch_candidates, plan_outputs, scale_paths
 from .pipeline import Outcome, Pipeline, Steps
 

@@ -19,7 +19,7 @@ from torch.utils.data import DataLoader
 from .. import __version__
 from ..model.checkpoints import load_checkpoint, save_checkpoint
 from ..model.mimo_unet import build_variant
-from ..model.variants import VARIANTS
+from ..model.registry import VARIANTS
 from . import blur
 from .data import PairedFolderStream, SyntheticBlurStream, ValidationSet, load_photos
 from .losses import mimo_loss

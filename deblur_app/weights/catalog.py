@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model.variants import VARIANTS, Variant
+from ..model.registry import ARCHITECTURES, VARIANTS, Variant
 from ..resources import bundled_weights_dir, weights_search_dirs
 from .origin import from_the_authors, origin_note
 
@@ -168,8 +168,6 @@ FOLDER_NAME_HINTS = {"fftformer": "gopro", "fftformer-realblur": "realblur"}
 
 def downloads() -> dict[str, Download]:
     """Every variant with published weights, in the registry's order."""
-    from ..model.registry import ARCHITECTURES
-
     found = {}
     for key, variant in VARIANTS.items():
         published = getattr(variant, "published", None)

@@ -29,7 +29,7 @@ from typing import Callable
 
 from .catalog import (WEIGHTS_SUFFIXES, Download, downloads, find_weights, installed_files, pick_from_folder,
                       terms_notice, user_file_name)
-from ..model.variants import VARIANTS
+from ..model.registry import VARIANTS
 from ..resources import user_weights_dir
 from .origin import AUTHORS, FILE, MIRROR, file_sha256, forget_origin, record_origin
 
