@@ -216,6 +216,9 @@ VARIANTS: dict[str, Variant] = {
         "fftformer-realblur", "FFTformer RealBlur", "fftformer", _FFTFORMER,
         "real camera shake in photos (trained on RealBlur-J); much slower", "shake",
         "fftformer-realblur.safetensors",
+        # no file name: the authors' README says only "Realblur pre-trained model is available at <folder>"
+        # and test.sh/test.py name none; the folder is not reachable from here to read it (catalog.py
+        # picks the file by FOLDER_NAME_HINTS instead of a guessed name)
         PublishedWeights(None, _FFTFORMER_FOLDER, "plain state dict: torch.save(state_dict)", _FFTFORMER_TERMS,
                          "RealBlur-J (real camera shake, beam-splitter rig)",
                          "not in the authors' README")),
