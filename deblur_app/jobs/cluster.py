@@ -12,10 +12,14 @@ is an optional extra (``pip install -e ".[cluster]"``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import re
 import signal
 import socket
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -42,6 +46,16 @@ MAX_ATTEMPTS = 3
 # OOM killer (creating the file MARKER records that it happened); with no MARKER
 # ("NAME:") every worker that tries the photo dies.
 WORKER_EXIT_VARIABLE = "DEBLUR_TEST_WORKER_EXIT"
+# Ray's C++ core writes each of its ERROR lines to the driver's stderr as well as to its log
+# file, and has no setting for that stream alone. Ray Data's worker pool makes it write one on
+# every successful run (ray-project/ray#53727: the pool's actors receive their constructor
+# arguments through the object store and may restart; the driver holds those arguments for
+# the whole run, so the restart it warns about cannot fail here). Every failure of a run
+# reaches the user as the command's own one-line reason (ClusterError, or a photo's failure
+# line), so the driver's C++ core logs only fatal lines. Python-side Ray logging is quieted
+# separately (logging_level, the ray.data logger).
+BACKEND_LOG_LEVEL_VARIABLE = "RAY_BACKEND_LOG_LEVEL"
+DRIVER_CORE_LOG_LEVEL = "fatal"
 
 
 class ClusterError(JobError):
@@ -75,15 +89,59 @@ def connect(address: str) -> bool:
         return False
     quiet = dict(logging_level=logging.WARNING, log_to_driver=False)
     try:
-        if address == LOCAL:
-            # Its notice about token authentication concerns clusters that others reach.
-            logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
-            ray.init(include_dashboard=False, object_store_memory=LOCAL_OBJECT_STORE_BYTES, **quiet)
-        else:
-            ray.init(address=address, **quiet)
+        with _driver_core_log_level(DRIVER_CORE_LOG_LEVEL):
+            if address == LOCAL:
+                # Its notice about token authentication concerns clusters that others reach.
+                logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
+                ray.init(include_dashboard=False, object_store_memory=LOCAL_OBJECT_STORE_BYTES, **quiet)
+            else:
+                ray.init(address=address, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise ClusterError(f"cannot connect to the Ray cluster at {address}: {_first_line(error)}") from None
     return True
+
+
+@contextlib.contextmanager
+def _driver_core_log_level(level: str):
+    """Ray's C++ core reads its log level from the environment when ray.init connects; set it
+    for that moment only, so that nothing this process starts later inherits it. A level the
+    user set themselves (RAY_BACKEND_LOG_LEVEL, to debug Ray) is kept.
+
+    The core acknowledges the variable with an INFO line on stderr, written by C++ (Python's
+    sys.stderr cannot catch it): ray.init's stderr goes to a temporary file, and everything
+    in it but Ray's own C++ lines below ERROR is passed on afterwards."""
+    if BACKEND_LOG_LEVEL_VARIABLE in os.environ:
+        yield
+        return
+    os.environ[BACKEND_LOG_LEVEL_VARIABLE] = level
+    try:
+        with _stderr_file_descriptor_filtered(RAY_CORE_NOTICE):
+            yield
+    finally:
+        os.environ.pop(BACKEND_LOG_LEVEL_VARIABLE, None)
+
+
+# A line of Ray's C++ log below ERROR: "[2026-12-06 05:46:10,010 I 20651 20651] logging.cc:303: ..."
+RAY_CORE_NOTICE = re.compile(r"^\[\d{4}-\d\d-\d\d [\d:,]+ [TDIW] \d+ \d+\] ")
+
+
+@contextlib.contextmanager
+def _stderr_file_descriptor_filtered(dropped: re.Pattern):
+    """What is written to file descriptor 2 inside the block, less the lines ``dropped`` matches, written after it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            caught.seek(0)
+            lines = caught.read().decode("utf-8", "replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if not dropped.match(line)))
+            sys.stderr.flush()
 
 
 def _first_line(error: BaseException) -> str:
