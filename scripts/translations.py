@@ -5,7 +5,7 @@
     python scripts/translations.py --compile  # lrelease only (after editing a .ts)
     python scripts/translations.py --add de   # start a new language: resources/i18n/deblur_app_de.ts
 
-Workflow for a new or changed English text in deblur_app/gui: run this script, translate the
+Workflow for a new or changed English text in deblur_app/gui (or a reason in deblur_app/reasons.py): run this script, translate the
 messages it reports as unfinished (`pyside6-linguist resources/i18n/deblur_app_zh_CN.ts`, or any
 text editor: fill <translation> and delete its type="unfinished"), then run it again with
 --compile and commit the .ts and .qm files. tests/test_translations.py fails while a text of the
@@ -27,7 +27,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCES = REPO / "deblur_app" / "gui"  # every translatable text lives in the window's package
+SOURCES = [REPO / "deblur_app" / "gui",  # every translatable text of the window lives in its package,
+           REPO / "deblur_app" / "reasons.py"]  # and the core's one-line reasons, translated by gui/reasons.py
 TRANSLATIONS = REPO / "resources" / "i18n"
 CATALOG = "deblur_app"
 PLURAL_ONLY = {"en"}  # the source language: only its plural forms need a translation
@@ -62,7 +63,7 @@ def lupdate(ts: Path, plural_only: bool = False) -> None:
     command = [qt_tool("lupdate"), *LUPDATE_OPTIONS, "-source-language", "en", "-target-language", language_of(ts)]
     if plural_only:
         command.append("-pluralonly")
-    subprocess.run([*command, str(SOURCES), "-ts", str(ts)], check=True)
+    subprocess.run([*command, *map(str, SOURCES), "-ts", str(ts)], check=True)
 
 
 def lrelease(ts: Path, qm: Path) -> None:

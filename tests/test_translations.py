@@ -279,3 +279,20 @@ def test_plural_forms_follow_the_count(qapp, language, tiles, expected):
     finally:
         i18n.uninstall(qapp)
     assert expected in text
+
+
+def test_the_device_tooltip_says_why_in_the_window_s_language(qtbot, window_in):
+    """Half of it was English under zh_CN (issue 22): the engine's reason for the precision."""
+    import torch
+
+    from deblur_app.engine.devices import choose_precision
+    from deblur_app.gui.messages import LoadedModel
+
+    window = window_in("zh_CN")
+    reason = choose_precision("auto", torch.device("cpu"), features=frozenset({"avx512_bf16"}), consider_int8=False).reason
+    model = LoadedModel("mimo-unet", "MIMO-UNet", Path("/w/MIMO-UNet.pkl"), "user: installed by you", {}, "cpu", "bf16",
+                        reason)
+
+    window._on_model_loaded(model)
+
+    assert window.device_label.toolTip() == "以 bf16 运行，原因：CPU 原生支持 bf16 计算（avx512_bf16）"

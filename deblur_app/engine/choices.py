@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import reasons
+
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 PRECISION_CHOICES = ("auto", "fp32", "bf16", "fp16", "int8")
 BACKEND_CHOICES = ("auto", "torch", "openvino")
@@ -49,7 +51,7 @@ class Int8Verdict:
 
     def describe(self) -> str:
         worst = f" ({self.worst_photo})" if self.worst_photo else ""
-        return (f"int8 agrees with float32 at {self.hd_agreement_db:.1f} dB on the worst of {self.photos} check "
-                f"photo(s){worst} and changes the validation PSNR by {self.validation_change_db:+.2f} dB (needs "
-                f">= {INT8_MIN_AGREEMENT_DB:g} dB on each of at least {INT8_MIN_CHECK_PHOTOS} photos and a loss "
-                f"<= {INT8_MAX_VALIDATION_LOSS_DB:g} dB)")
+        return reasons.INT8_VERDICT.format(
+            agreement=f"{self.hd_agreement_db:.1f}", photos=self.photos, worst=worst,
+            change=f"{self.validation_change_db:+.2f}", min_agreement=f"{INT8_MIN_AGREEMENT_DB:g}",
+            min_photos=INT8_MIN_CHECK_PHOTOS, max_loss=f"{INT8_MAX_VALIDATION_LOSS_DB:g}")

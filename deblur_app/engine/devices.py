@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .. import reasons
+
 # The choice names and Int8Verdict are defined in the torch-free .choices (issue 23); they stay
 # importable from here because this is where the decisions that use them are made.
 from .choices import (  # noqa: F401
@@ -112,7 +114,7 @@ class PrecisionChoice:
     measure: tuple[str, ...] = ()
 
 
-NOT_MEASURED = "int8 has not been measured for these weights"
+NOT_MEASURED = reasons.INT8_NOT_MEASURED
 
 
 def choose_precision(
@@ -135,21 +137,21 @@ def choose_precision(
     if precision not in PRECISION_CHOICES:
         raise DeviceError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISION_CHOICES)}")
     if precision == "fp32":
-        return PrecisionChoice("fp32", torch.float32, "float32 was asked for")
+        return PrecisionChoice("fp32", torch.float32, reasons.FP32_ASKED)
     if precision == "bf16":
-        return PrecisionChoice("bf16", torch.bfloat16, "bf16 was asked for")
+        return PrecisionChoice("bf16", torch.bfloat16, reasons.BF16_ASKED)
     if precision == "fp16":
         if device.type == "cpu":
             raise DeviceError("fp16 is not supported on the CPU; use bf16 or fp32")
-        return PrecisionChoice("fp16", torch.float16, "fp16 was asked for")
+        return PrecisionChoice("fp16", torch.float16, reasons.FP16_ASKED)
     if precision == "int8":
         if not int8_runs_on(device):
             raise DeviceError("int8 runs on the CPU only (with OpenVINO); use --device cpu")
-        return PrecisionChoice("int8", torch.float32, "int8 was asked for")
+        return PrecisionChoice("int8", torch.float32, reasons.INT8_ASKED)
     if device.type == "cuda":
-        return PrecisionChoice("fp16", torch.float16, "fp16 on CUDA")
+        return PrecisionChoice("fp16", torch.float16, reasons.FP16_ON_CUDA)
     if device.type != "cpu":
-        return PrecisionChoice("fp32", torch.float32, f"float32 on {device.type}")
+        return PrecisionChoice("fp32", torch.float32, reasons.FP32_ON.format(device=device.type))
     features = cpu_features() if features is None else features
     int8_ok, int8_note = _int8_qualifies(openvino, int8_verdict, consider_int8, int8_missing)
     native = sorted({"avx512_bf16", "amx_bf16"} & features)
@@ -165,8 +167,8 @@ def choose_precision(
         return PrecisionChoice("int8", torch.float32, int8_verdict.describe(), measure)
     if native:
         return PrecisionChoice("bf16", torch.bfloat16,
-                               f"the CPU computes bf16 natively ({', '.join(native)}){int8_note}", measure)
-    return PrecisionChoice("fp32", torch.float32, f"the CPU has no native bf16{int8_note}", measure)
+                               reasons.NATIVE_BF16.format(features=", ".join(native)) + int8_note, measure)
+    return PrecisionChoice("fp32", torch.float32, reasons.NO_NATIVE_BF16 + int8_note, measure)
 
 
 def _int8_qualifies(openvino: bool, verdict: Int8Verdict | None, consider: bool, missing: str) -> tuple[bool, str]:
@@ -174,7 +176,7 @@ def _int8_qualifies(openvino: bool, verdict: Int8Verdict | None, consider: bool,
     if not consider:
         return False, ""
     if not openvino:
-        return False, "; int8 needs OpenVINO"
+        return False, f"; {reasons.INT8_NEEDS_OPENVINO}"
     if missing:
         return False, f"; {missing}"
     if verdict is None:
@@ -187,7 +189,7 @@ def _int8_qualifies(openvino: bool, verdict: Int8Verdict | None, consider: bool,
 def _fastest(qualifying: tuple[str, ...], timings: Mapping[str, float], verdict: Int8Verdict | None) -> PrecisionChoice:
     """The measured fastest of the paths that keep the picture (fastest.fastest_faithful), and why."""
     name = fastest_faithful(timings, qualifying)
-    why = f"the fastest path that keeps the picture on this CPU ({describe_timings({p: timings[p] for p in qualifying})})"
+    why = reasons.FASTEST_PATH.format(timings=describe_timings({p: timings[p] for p in qualifying}))
     if name == "int8":
         why += f"; {verdict.describe()}"
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.float32}[name]

@@ -27,6 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import reasons
+
 from .progress import CancelCheck, raise_if_cancelled
 
 TIMING_FRAME = (256, 384)  # height, width: about a tenth of an HD photo
@@ -54,7 +56,7 @@ def fastest_faithful(timings: Mapping[str, float], paths: tuple[str, ...]) -> st
 def describe_timings(timings: Mapping[str, float], frame: tuple[int, int] = TIMING_FRAME) -> str:
     """'measured on a 384x256 frame: bf16 0.11 s, int8 0.14 s, fp32 0.31 s' (fastest first)."""
     ranked = sorted(timings.items(), key=lambda item: item[1])
-    return f"measured on a {frame[1]}x{frame[0]} frame: " + ", ".join(f"{p} {s:.2f} s" for p, s in ranked)
+    return reasons.MEASURED_ON.format(frame=f"{frame[1]}x{frame[0]}", timings=", ".join(f"{p} {s:.2f} s" for p, s in ranked))
 
 
 def timing_frame(frame: tuple[int, int] = TIMING_FRAME) -> np.ndarray:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from .. import reasons
 from ..model import networks
 from ..model.checkpoints import Checkpoint
 from ..model.registry import Architecture
@@ -162,7 +163,7 @@ class Deblurrer:
         if asked != "auto" or choice.name == "fp32" or choice.name in self.architecture.precisions:
             return choice
         # auto takes a faster precision (also a GPU's fp16) only where it was measured for this network
-        return PrecisionChoice("fp32", torch.float32, f"float32: {self.architecture.fp32_note}")
+        return PrecisionChoice("fp32", torch.float32, reasons.FP32_FOR_NETWORK.format(note=self.architecture.fp32_note))
 
     def _choose_registered_precision(self) -> PrecisionChoice:
         if (self.options.precision or "auto").lower() == "int8" and not self.architecture.openvino:
@@ -179,7 +180,7 @@ class Deblurrer:
         if choice.name == "int8" and not openvino:
             fallback = choose_precision("auto", self.device, consider_int8=False)
             return PrecisionChoice(fallback.name, fallback.dtype,
-                                   f"int8 needs the OpenVINO backend, which is not in use; {fallback.reason}")
+                                   f"{reasons.INT8_NEEDS_BACKEND}; {fallback.reason}")
         # the paths this network may take (registry: ``precisions``), fp32 always
         measure = tuple(p for p in choice.measure if p == "fp32" or p in self.architecture.precisions)
         if len(measure) > 1:

@@ -17,6 +17,7 @@ from .. import __version__
 from ..model.registry import ARCHITECTURES
 from .icons import app_icon
 from .messages import EngineInfo, LoadedModel
+from .reasons import translated
 
 MODEL_CARD_LABELS = {  # the model card fields first, in this order; other metadata follows
     "trained_by": QT_TRANSLATE_NOOP("AboutDialog", "Trained by"),
@@ -43,7 +44,7 @@ def about_html(info: EngineInfo | None, model: LoadedModel | None) -> str:
     rows: list[tuple[str, str]] = [(translate("AboutDialog", "Version"), __version__)]
     if model is not None:
         rows.append((translate("AboutDialog", "Loaded weights"), f"{model.display_name}: {model.path}"))
-        rows.append((translate("AboutDialog", "Provenance"), model.provenance))
+        rows.append((translate("AboutDialog", "Provenance"), translated(model.provenance)))
         keys = [k for k in MODEL_CARD_LABELS if model.metadata.get(k) and model.metadata[k] != model.provenance]
         keys += sorted(k for k in model.metadata if k not in MODEL_CARD_LABELS and k not in HIDDEN_KEYS)
         for key in keys:
@@ -53,7 +54,7 @@ def about_html(info: EngineInfo | None, model: LoadedModel | None) -> str:
         rows.append((translate("AboutDialog", "Running on"), f"{model.device} ({model.precision})"))
     elif info is not None:
         for weights in info.weights.values():
-            text = f"{weights.path} — {weights.description}" if weights.path else translate("AboutDialog", "not installed")
+            text = f"{weights.path} — {translated(weights.description)}" if weights.path else translate("AboutDialog", "not installed")
             rows.append((weights.display_name, text))
     if info is not None:
         devices = ", ".join(d.upper() if d != "mps" else "Apple MPS" for d in info.devices)

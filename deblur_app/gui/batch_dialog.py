@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..model.registry import ENSEMBLE_PASSES, PRESETS, VARIANTS, Preset
 from .icons import icon
+from .reasons import translated
 from .settings import AppSettings
 from ..jobs import BatchEvent, BatchSummary
 from ..jobs import output_name
@@ -354,7 +355,7 @@ class BatchDialog(QDialog):
             shown = path.relative_to(Path(self.input_edit.text().strip()).expanduser())
         except ValueError:
             shown = path
-        reason = reason_alone(reason, path)
+        reason = translated(reason_alone(reason, path))
         item = QTreeWidgetItem([str(shown), reason])
         item.setToolTip(0, str(path))
         item.setToolTip(1, reason)
@@ -406,7 +407,7 @@ class BatchDialog(QDialog):
         if job_id != self.job_id:
             return
         self._stop()
-        self.summary_label.setText(self.tr("The batch could not run: {reason}").format(reason=reason))
+        self.summary_label.setText(self.tr("The batch could not run: {reason}").format(reason=translated(reason)))
         self.file_label.setText(self.tr("Failed"))
         self._update_buttons()
         self.running_changed.emit(False)

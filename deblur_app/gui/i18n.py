@@ -103,6 +103,12 @@ def uninstall(app: QCoreApplication) -> None:
     _in_use = SOURCE_LANGUAGE
 
 
+def bit_depth_text(bits: int) -> str:
+    """The window's one wording of a bit depth ("16-bit"), wherever it shows one: the photo's
+    size line and the Save As choices (the rule for 16 bits is deblur_app/reasons.py's)."""
+    return QCoreApplication.translate("BitDepth", "{bits}-bit").format(bits=bits)
+
+
 def plain_text(text: str) -> str:
     """A menu text without its mnemonic and ellipsis, for tool buttons and tooltips.
 

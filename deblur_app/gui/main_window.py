@@ -27,6 +27,7 @@ from .outcomes import DeblurOutcome, Reblender
 from .partial_frames import PartialFrame
 from .photo_state import Photo, same_strength, shown_for
 from .qtimage import pixmaps
+from .reasons import translated
 from .run_controller import RunController
 from .session import PhotoSession, SessionEvent
 from .settings import AppSettings
@@ -450,7 +451,7 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         self.device_label.setText(self.tr("Device: {device} ({precision})").format(device=model.device.upper(),
                                                                                    precision=model.precision))
         self.device_label.setToolTip(self.tr("Runs in {precision} because {reason}").format(
-            precision=model.precision, reason=model.precision_reason))
+            precision=model.precision, reason=translated(model.precision_reason)))
 
     def _forget_device_label_if_stale(self, run) -> None:
         """After another network, device or precision is chosen, the label no longer describes what the

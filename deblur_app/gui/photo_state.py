@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QRectF
 
+from .i18n import bit_depth_text
 from .image_view import Layer
 from .outcomes import DeblurOutcome
 from .qtimage import pixmaps
@@ -65,8 +66,8 @@ class Photo(PhotoRecord):
         if self.image is None:
             return ""
         w, h = self.image.width, self.image.height
-        return translate("Photo", "{width} × {height} ({megapixels:.1f} MP, {bits}-bit)").format(
-            width=w, height=h, megapixels=w * h / 1e6, bits=self.image.bit_depth)
+        return translate("Photo", "{width} × {height} ({megapixels:.1f} MP, {depth})").format(
+            width=w, height=h, megapixels=w * h / 1e6, depth=bit_depth_text(self.image.bit_depth))
 
     def describe(self) -> str:
         """The result panel's text for what is on screen."""

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..imagefiles import DEFAULT_QUALITY
+from .i18n import bit_depth_text
 from .icons import icon
 from .tasks import SaveChoice
 
@@ -65,9 +66,9 @@ class SaveDialog(QDialog):
         form.addRow(self.tr("Quality:"), self.quality_spin)
 
         self.depth_combo = QComboBox()
-        self.depth_combo.addItem(self.tr("As the original ({bits}-bit)").format(bits=original_depth), None)
-        self.depth_combo.addItem(self.tr("8-bit"), 8)
-        self.depth_combo.addItem(self.tr("16-bit"), 16)
+        self.depth_combo.addItem(self.tr("As the original ({depth})").format(depth=bit_depth_text(original_depth)), None)
+        self.depth_combo.addItem(bit_depth_text(8), 8)
+        self.depth_combo.addItem(bit_depth_text(16), 16)
         self.depth_combo.setToolTip(self.tr("Bits per channel; 16-bit keeps smooth gradients for further editing "
                                             "(PNG/TIFF)"))
         form.addRow(self.tr("Bit depth:"), self.depth_combo)

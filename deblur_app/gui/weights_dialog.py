@@ -35,6 +35,7 @@ from ..weights.catalog import downloads
 from ..model.registry import VARIANTS
 from . import dialogs, network_notes
 from .icons import app_icon
+from .reasons import translated
 
 VARIANT_NAMES = {key: variant.display_name for key, variant in VARIANTS.items()}
 
@@ -347,7 +348,7 @@ class WeightsDialog(QDialog):
         self.operation_finished.emit(False)
 
     def _report_failure(self, error: Exception) -> None:
-        self.status_label.setText(str(error))
+        self.status_label.setText(translated(str(error)))
         dialogs.show_error(self, self.tr("Weights Not Installed"), str(error))
 
     # -- drops and closing

@@ -37,6 +37,7 @@ from .formats import (
     names_an_image_file,
     output_format_for,
     output_suffix_for,
+    sixteen_bit_problem,
 )
 from .provenance import FileFacts, app_marker, file_facts, several_pictures_reason
 from .raw import is_raw, raw_problem, rawpy_version
@@ -73,4 +74,5 @@ __all__ = [
     "save_image",
     "set_max_megapixels",
     "several_pictures_reason",
+    "sixteen_bit_problem",
 ]

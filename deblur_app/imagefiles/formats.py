@@ -6,6 +6,7 @@ import mimetypes
 import os
 from pathlib import Path
 
+from .. import reasons
 from .errors import ImageFileError, PathLike
 
 #: Extensions of the camera RAW formats LibRaw reads (lower case).
@@ -101,6 +102,18 @@ def normalise_format(fmt: str) -> str:
     return _FORMAT_ALIASES.get(f, f)
 
 
+def sixteen_bit_problem(path: PathLike) -> str:
+    """Why the output ``path`` cannot hold 16 bits per channel, '' when it can: checked before
+    any slow work with the wording save_image uses when it meets the same file."""
+    try:
+        fmt = output_format_for(path)
+    except ImageFileError:
+        fmt = None
+    if fmt in SIXTEEN_BIT_FORMATS:
+        return ""
+    return reasons.SIXTEEN_BITS_NEED_PNG_OR_TIFF.format(format=fmt or Path(os.fspath(path)).suffix or "?")
+
+
 def output_format_for(path: PathLike) -> str:
     """The file format :func:`save_image` writes for ``path``'s extension
     ("PNG", "JPEG", "TIFF", "WEBP" or "BMP").  Raises ImageFileError when the
@@ -109,13 +122,13 @@ def output_format_for(path: PathLike) -> str:
     fmt = _EXT_TO_FORMAT.get(suffix)
     if fmt is None:
         if suffix in HEIF_EXTENSIONS:
-            why = "HEIC/HEIF files cannot be written; save as .jpg, .png or .tif instead"
+            why = reasons.NO_HEIF_WRITING
         elif suffix in RAW_EXTENSIONS:
-            why = "camera RAW files are never written; save as .tif (16-bit), .png or .jpg instead"
+            why = reasons.NO_RAW_WRITING
         elif suffix:
-            why = f"cannot write '{suffix}' files; use one of {', '.join(WRITABLE_EXTENSIONS)}"
+            why = reasons.UNWRITABLE_EXTENSION.format(suffix=suffix, extensions=", ".join(WRITABLE_EXTENSIONS))
         else:
-            why = f"no file extension; use one of {', '.join(WRITABLE_EXTENSIONS)}"
+            why = reasons.NO_EXTENSION.format(extensions=", ".join(WRITABLE_EXTENSIONS))
         raise ImageFileError(path, why)
     return fmt
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from .. import reasons
 from .errors import PathLike
 from .raw import is_raw
 
@@ -90,8 +91,7 @@ def several_pictures_reason(facts: FileFacts) -> str:
     """
     if facts.frames <= 1:
         return ""
-    kind = {"TIFF": "a multi-page TIFF", "GIF": "an animated GIF", "WEBP": "an animated WebP",
-            "PNG": "an animated PNG"}.get(facts.format, f"a {facts.format} file")
-    unit = "pages" if facts.format == "TIFF" else "frames"
-    return (f"{kind} ({facts.frames} {unit}); only single-picture files are deblurred: "
-            f"save the {unit[:-1]} you want as its own file")
+    kind = {"TIFF": reasons.MULTI_PAGE_TIFF, "GIF": reasons.ANIMATED_GIF, "WEBP": reasons.ANIMATED_WEBP,
+            "PNG": reasons.ANIMATED_PNG}.get(facts.format) or reasons.A_FORMAT_FILE.format(format=facts.format)
+    unit, one = (reasons.PAGES, reasons.PAGE) if facts.format == "TIFF" else (reasons.FRAMES, reasons.FRAME)
+    return reasons.SEVERAL_PICTURES.format(kind=kind, count=facts.frames, unit=unit, one=one)

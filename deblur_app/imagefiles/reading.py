@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
+from .. import reasons
 from . import raw as camera_raw
 from . import rawexif
 from .errors import ImageFileError, PathLike, describe_exc
@@ -102,8 +103,7 @@ def _fmt_megapixels(pixels: float) -> str:
 def _bomb_error(path: PathLike, pixels: int, limit: int) -> ImageFileError:
     return ImageFileError(
         path,
-        f"{_fmt_megapixels(pixels)} megapixels exceeds the limit of "
-        f"{_fmt_megapixels(limit)} megapixels (set --max-megapixels to raise it)",
+        reasons.TOO_MANY_PIXELS.format(megapixels=_fmt_megapixels(pixels), limit=_fmt_megapixels(limit)),
     )
 
 
@@ -115,19 +115,19 @@ def set_max_megapixels(megapixels: float | None) -> None:
 
 def _read_bytes(path: Path) -> bytes:
     if path.is_dir():
-        raise ImageFileError(path, "is a folder, not an image file")
+        raise ImageFileError(path, reasons.IS_A_FOLDER)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ImageFileError(path, "file not found") from None
+        raise ImageFileError(path, reasons.FILE_NOT_FOUND) from None
     except IsADirectoryError:
-        raise ImageFileError(path, "is a folder, not an image file") from None
+        raise ImageFileError(path, reasons.IS_A_FOLDER) from None
     except PermissionError:
-        raise ImageFileError(path, "permission denied (cannot read the file)") from None
+        raise ImageFileError(path, reasons.CANNOT_READ_PERMISSION) from None
     except OSError as exc:
-        raise ImageFileError(path, f"cannot read the file ({describe_exc(exc)})") from None
+        raise ImageFileError(path, reasons.CANNOT_READ.format(cause=describe_exc(exc))) from None
     if not data:
-        raise ImageFileError(path, "file is empty (0 bytes)")
+        raise ImageFileError(path, reasons.EMPTY_FILE)
     return data
 
 
@@ -157,8 +157,8 @@ def _decode_error(path: Path, exc: BaseException) -> ImageFileError:
     text = describe_exc(exc)
     low = text.lower()
     if "truncated" in low or "premature end" in low or isinstance(exc, EOFError):
-        return ImageFileError(path, f"file is truncated or damaged ({text})")
-    return ImageFileError(path, f"corrupt or unreadable image ({text})")
+        return ImageFileError(path, reasons.TRUNCATED.format(cause=text))
+    return ImageFileError(path, reasons.CORRUPT.format(cause=text))
 
 
 def _png_ihdr(data: bytes) -> tuple[int, int] | None:
@@ -306,9 +306,9 @@ def _open_with_pillow(p: Path, data: bytes, limit: int) -> tuple[Image.Image, st
     except UnidentifiedImageError:
         if heif_like and not heif_available():
             raise ImageFileError(
-                p, "HEIC/HEIF photos need the optional package pillow-heif (pip install pillow-heif)"
+                p, reasons.HEIF_NEEDS_PACKAGE
             ) from None
-        raise ImageFileError(p, "not an image file, or an unsupported format") from None
+        raise ImageFileError(p, reasons.NOT_AN_IMAGE) from None
     except Exception as exc:  # plugin errors on malformed headers
         raise _decode_error(p, exc) from None
 
@@ -316,7 +316,7 @@ def _open_with_pillow(p: Path, data: bytes, limit: int) -> tuple[Image.Image, st
     fmt = READ_FORMATS.get((im.format or "").upper())
     if fmt is None:
         raise ImageFileError(
-            p, f"unsupported image format {im.format or 'unknown'} (use JPEG, PNG, TIFF, WebP, BMP or HEIC)"
+            p, reasons.UNSUPPORTED_FORMAT.format(format=im.format or 'unknown')
         )
     several = several_pictures_reason(FileFacts("", 1 if im.format == "MPO" else int(getattr(im, "n_frames", 1) or 1),
                                                 im.format or ""))

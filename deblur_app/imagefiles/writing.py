@@ -12,6 +12,7 @@ from typing import BinaryIO, Callable, Iterable
 import cv2
 import numpy as np
 
+from .. import reasons
 from . import encoders
 from .errors import ImageFileError, PathLike, describe_exc, display_name
 from .formats import ALPHA_FORMATS, SIXTEEN_BIT_FORMATS, WRITE_FORMATS, normalise_format, output_format_for
@@ -135,9 +136,9 @@ def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool
         except FileExistsError:
             continue
         except PermissionError:
-            raise ImageFileError(dest, f"permission denied (cannot write in folder {display_name(folder)})") from None
+            raise ImageFileError(dest, reasons.CANNOT_WRITE_IN_FOLDER.format(folder=display_name(folder))) from None
         except OSError as exc:
-            raise ImageFileError(dest, f"cannot create the file ({describe_exc(exc)})") from None
+            raise ImageFileError(dest, reasons.CANNOT_CREATE.format(cause=describe_exc(exc))) from None
     if fd < 0 or tmp is None:
         raise ImageFileError(dest, "cannot create a temporary file next to it")
     try:
@@ -151,10 +152,10 @@ def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool
             try:
                 os.link(tmp, dest)  # atomic "create only if absent"
             except FileExistsError:
-                raise ImageFileError(dest, "already exists (not overwriting it)") from None
+                raise ImageFileError(dest, reasons.ALREADY_EXISTS) from None
             except OSError:  # file system without hard links
                 if os.path.lexists(dest):
-                    raise ImageFileError(dest, "already exists (not overwriting it)") from None
+                    raise ImageFileError(dest, reasons.ALREADY_EXISTS) from None
                 os.replace(tmp, dest)
             else:
                 try:
@@ -169,7 +170,7 @@ def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool
             pass
         if isinstance(exc, ImageFileError) or not isinstance(exc, Exception):
             raise
-        raise ImageFileError(dest, f"could not write the image ({describe_exc(exc)})") from exc
+        raise ImageFileError(dest, reasons.COULD_NOT_WRITE.format(cause=describe_exc(exc))) from exc
 
 
 def _output_format(dest: Path, format: str | None) -> str:
@@ -197,7 +198,7 @@ def _output_depth(dest: Path, fmt: str, bit_depth: int | None, like: LoadedImage
     elif bit_depth not in (8, 16):
         raise ImageFileError(dest, f"bit depth must be 8 or 16, not {bit_depth!r}")
     elif bit_depth == 16 and fmt not in SIXTEEN_BIT_FORMATS:
-        raise ImageFileError(dest, f"{fmt} cannot store 16 bits per channel; use PNG or TIFF for 16-bit output")
+        raise ImageFileError(dest, reasons.SIXTEEN_BITS_NEED_PNG_OR_TIFF.format(format=fmt))
     else:
         depth = int(bit_depth)
     return depth if depth in (8, 16) else 8
@@ -207,14 +208,14 @@ def _check_destination(dest: Path, like: LoadedImage | None, overwrite: bool) ->
     """Refuse a folder, a missing folder, the input and (unless ``overwrite``) an existing file,
     before any time is spent encoding."""
     if dest.is_dir():
-        raise ImageFileError(dest, "is a folder; give a file name to save to")
+        raise ImageFileError(dest, reasons.SAVE_TO_FOLDER)
     folder = dest.parent
     if not folder.is_dir():
-        raise ImageFileError(dest, f"folder {display_name(folder)} does not exist")
+        raise ImageFileError(dest, reasons.FOLDER_MISSING.format(folder=display_name(folder)))
     if like is not None and not overwrite and (dest.exists() and is_same_file(dest, like.path)):
-        raise ImageFileError(dest, "refusing to overwrite the input file (enable overwrite to replace it)")
+        raise ImageFileError(dest, reasons.WOULD_REPLACE_INPUT)
     if not overwrite and os.path.lexists(dest):
-        raise ImageFileError(dest, "already exists (not overwriting it)")
+        raise ImageFileError(dest, reasons.ALREADY_EXISTS)
 
 
 def _output_samples(dest: Path, pixels, like: LoadedImage | None, fmt: str, depth: int

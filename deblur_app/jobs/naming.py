@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import imagefiles
+from .. import imagefiles, reasons
 
 DEFAULT_NAME = "{stem}_deblurred{ext}"
 
@@ -106,16 +106,16 @@ def _outputs_of_photos(files: list[Path], template: str) -> dict[Path, Path]:
 def _left_out_reason(path: Path, outputs_beside: dict[Path, Path]) -> str:
     photo = outputs_beside.get(path)
     if photo is not None and photo != path:
-        return f"an output of this app (the deblurred copy of {photo.name}), not a photo to deblur"
+        return reasons.OUR_OUTPUT_BESIDE.format(photo=photo.name)
     facts = imagefiles.file_facts(path) if imagefiles.names_an_image_file(path) else None
     if facts is not None and facts.marker:
-        return f"an output of this app (made by {facts.marker}), not a photo to deblur"
+        return reasons.OUR_OUTPUT_MARKED.format(marker=facts.marker)
     if facts is not None and imagefiles.several_pictures_reason(facts):
         return imagefiles.several_pictures_reason(facts)
     if not imagefiles.is_supported(path):
         if imagefiles.names_an_image_file(path):
-            return f"{path.suffix.lower()} files are not supported (JPEG, PNG, TIFF, WebP, BMP and HEIC are)"
-        return "not an image file"
+            return reasons.UNSUPPORTED_EXTENSION.format(suffix=path.suffix.lower())
+        return reasons.NOT_AN_IMAGE_FILE
     return ""
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import imagefiles
+from .. import imagefiles, reasons
 from ..weights.catalog import WeightsNotFound, find_weights
 from ..engine.devices import DeviceError
 from ..engine.inference import DeblurResult, Deblurrer, EngineError, EngineOptions
@@ -168,7 +168,7 @@ def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_pat
     check_outputs(loaded.path, output_path, save)
     written = []
     if save.save_scales and (result.half is None or result.quarter is None):
-        raise JobError(f"{output_path}: the network returns only the full-size image: no 1/2 and 1/4 outputs to save")
+        raise JobError(f"{output_path}: {reasons.NO_SCALE_OUTPUTS}")
     try:
         written.append(_save(output_path, apply_strength(loaded.pixels, result.full, save.strength), loaded, save))
         if save.save_scales:
@@ -215,11 +215,11 @@ def prepare_output_folder(folder: Path) -> None:
     """Create the output folder if needed and make sure files can be written in it; raises JobError."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise JobError(f"{folder}: is a file, not a folder for the outputs")
+        raise JobError(f"{folder}: {reasons.OUTPUT_FOLDER_IS_A_FILE}")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise JobError(f"{folder}: cannot create the output folder ({_os_reason(error)})") from None
+        raise JobError(f"{folder}: " + reasons.CANNOT_CREATE_OUTPUT_FOLDER.format(cause=_os_reason(error))) from None
     problem = folder_problem(folder)
     if problem:
         raise JobError(problem)
@@ -254,8 +254,8 @@ def check_outputs(input_path: Path, output_path: Path, save: SaveOptions) -> Non
     problem = output_problem(plan, save.overwrite)
     if problem:
         raise JobError(problem)
-    if save.bit_depth == 16 and output_path.suffix.lower() not in (".png", ".tif", ".tiff"):
-        raise JobError(f"{output_path}: 16-bit output needs PNG or TIFF, not {output_path.suffix or 'no extension'}")
+    if save.bit_depth == 16 and imagefiles.sixteen_bit_problem(output_path):
+        raise JobError(f"{output_path}: {imagefiles.sixteen_bit_problem(output_path)}")
 
 
 # ----------------------------------------------------------------------------- batches
@@ -346,7 +346,7 @@ def _job_pairs(job: BatchJob) -> tuple[list[tuple[Path, Path]], list[tuple[Path,
     if job.files is not None:
         return list(job.files), []
     if not Path(job.input_dir).is_dir():
-        raise JobError(f"{job.input_dir}: not a folder")
+        raise JobError(f"{job.input_dir}: {reasons.NOT_A_FOLDER}")
     candidates = batch_candidates(job.input_dir, job.output_dir, job.recursive, job.template)
     return candidates.pairs, candidates.left_out
 
@@ -510,7 +510,7 @@ def _sharp_enough(source: Path, job: BatchJob) -> str:
     score = blur_of(source, job.max_megapixels)
     if score is None or score >= job.min_blur:
         return ""
-    return f"sharp enough (blur score {score:.1f} < {job.min_blur:g})"
+    return reasons.SHARP_ENOUGH.format(score=f"{score:.1f}", threshold=f"{job.min_blur:g}")
 
 
 def one_line_reason(error: BaseException) -> str:

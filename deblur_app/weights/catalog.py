@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import reasons
 from ..model.registry import ARCHITECTURES, VARIANTS, Variant
 from ..resources import bundled_weights_dir, weights_search_dirs
 from .origin import from_the_authors, origin_note
@@ -26,11 +27,9 @@ from .origin import from_the_authors, origin_note
 # the formats a weights file may have (a zip holding one is accepted on install)
 WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt", ".pkl")
 PROVENANCES = ("published", "user", "starter")  # also the order of preference
-PROVENANCE_TEXT = {
-    "published": "the paper's weights: downloaded from the authors' release (research use, trained on GoPro)",
-    "user": "installed by you",
-    "starter": "this project's starter weights: weak on real photos (see weights/README.md)",
-}
+# "<kind>: <what it means>", the head of a provenance line (describe)
+PROVENANCE_LINE = {"published": reasons.PROVENANCE_PUBLISHED, "user": reasons.PROVENANCE_USER,
+                   "starter": reasons.PROVENANCE_STARTER}
 
 
 # The variants `weights download` fetches: every one whose authors publish weights (a Drive file, or a
@@ -115,7 +114,7 @@ def available_weights() -> dict[str, WeightsFile | None]:
 
 def describe(weights: WeightsFile) -> str:
     """One line of provenance: the kind, then what the file's own metadata says where it has some."""
-    text = f"{weights.kind}: {PROVENANCE_TEXT[weights.kind]}"
+    text = PROVENANCE_LINE[weights.kind]
     if weights.kind == "published":
         return text
     note = origin_note(weights.path)
@@ -125,10 +124,10 @@ def describe(weights: WeightsFile) -> str:
     try:
         _, metadata = read_state_dict(weights.path)
     except CheckpointError as error:
-        return f"{text}; unreadable: {error}"
+        return f"{text}; {reasons.UNREADABLE_WEIGHTS.format(cause=error)}"
     origin = metadata.get("trained_by")
     psnr = metadata.get("val_psnr")
-    details = "; ".join(part for part in (origin, f"validation {psnr} dB" if psnr else "") if part)
+    details = "; ".join(part for part in (origin, reasons.VALIDATION_PSNR.format(psnr=psnr) if psnr else "") if part)
     return f"{text}; {details}" if details else text
 
 

@@ -23,6 +23,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from .. import reasons
+
 ORIGIN_SUFFIX = ".origin.json"
 AUTHORS, MIRROR, FILE = "authors", "mirror", "file"
 
@@ -87,5 +89,5 @@ def origin_note(weights: Path) -> str:
     if record is None or record.get("how") == AUTHORS:
         return ""
     if record.get("how") == MIRROR:
-        return f"downloaded from {record.get('source')}, not from the authors' release"
-    return f"installed from {record.get('source')}"
+        return reasons.FROM_A_MIRROR.format(source=record.get("source"))
+    return reasons.INSTALLED_FROM.format(source=record.get("source"))

@@ -29,6 +29,7 @@ from typing import Callable
 
 from .catalog import (WEIGHTS_SUFFIXES, Download, downloads, find_weights, installed_files, pick_from_folder,
                       terms_notice, user_file_name)
+from .. import reasons
 from ..model.registry import VARIANTS
 from ..resources import user_weights_dir
 from .origin import AUTHORS, FILE, MIRROR, file_sha256, forget_origin, record_origin
@@ -164,7 +165,7 @@ def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
             checked_space = True
             free = shutil.disk_usage(folder).free
             if free < 2 * total:  # the download and, for a zip, its unpacked copy
-                raise WeightsError(f"not enough free space in {folder} ({_mb(free)} free, {_mb(2 * total)} needed)")
+                raise WeightsError(reasons.NO_SPACE_FOR_DOWNLOAD.format(folder=folder, free=_mb(free), needed=_mb(2 * total)))
         if progress is not None:
             progress(done, total)
 
@@ -182,22 +183,22 @@ def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
         raise WeightsError("Google Drive did not hand out the file (its download quota may be exceeded, "
                            "or the link needs a browser)") from None
     except DownloadError as error:
-        raise WeightsError(f"the download failed ({_first_line(error)})") from None
+        raise WeightsError(reasons.DOWNLOAD_FAILED.format(cause=_first_line(error))) from None
     except requests.exceptions.HTTPError as error:
         status = error.response.status_code if error.response is not None else "an error"
-        raise WeightsError(f"{where} answered HTTP {status}") from None
+        raise WeightsError(reasons.SERVER_ANSWERED.format(server=where, status=status)) from None
     except requests.exceptions.Timeout:
-        raise WeightsError(f"{where} did not answer in time (no network?)") from None
+        raise WeightsError(reasons.SERVER_TOO_SLOW.format(server=where)) from None
     except requests.exceptions.ConnectionError:
-        raise WeightsError(f"cannot connect to {where} (no network?)") from None
+        raise WeightsError(reasons.CANNOT_CONNECT.format(server=where)) from None
     except requests.exceptions.RequestException as error:
-        raise WeightsError(f"the download failed ({_first_line(error)})") from None
+        raise WeightsError(reasons.DOWNLOAD_FAILED.format(cause=_first_line(error))) from None
     except OSError as error:
         raise _os_error(error, folder) from None
     if cancel is not None and cancel.is_set():
         raise WeightsCancelled("cancelled")
     if not target.is_file():
-        raise WeightsError(f"{where} sent no file")
+        raise WeightsError(reasons.SENT_NO_FILE.format(server=where))
     return target
 
 
@@ -234,9 +235,9 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
     """
     path = Path(path)
     if not path.is_file():
-        raise WeightsError(f"{path}: {'is a folder' if path.is_dir() else 'file not found'}")
+        raise WeightsError(f"{path}: {reasons.WEIGHTS_IS_A_FOLDER if path.is_dir() else reasons.WEIGHTS_FILE_NOT_FOUND}")
     if path.suffix.lower() not in INSTALLABLE_SUFFIXES:
-        raise WeightsError(f"{path}: not a weights file (expected .pkl, .pth, .pt, .safetensors or a .zip holding one)")
+        raise WeightsError(f"{path}: {reasons.NOT_A_WEIGHTS_FILE}")
     folder = user_weights_dir()
     with _staging(folder, f"{path}: could not create the weights folder {folder}") as staging:
         try:
@@ -292,12 +293,12 @@ def remove(name: str) -> Path:
         raise WeightsError(f"{name}: no such installed weights (see `deblur-app weights list`)")
     weights = matches[0]
     if not weights.removable:
-        raise WeightsError(f"{weights.path}: ships with the app and cannot be removed")
+        raise WeightsError(f"{weights.path}: {reasons.SHIPS_WITH_THE_APP}")
     try:
         weights.path.unlink()
         forget_origin(weights.path)
     except OSError as error:
-        raise WeightsError(f"{weights.path}: cannot remove it ({error.strerror or error})") from None
+        raise WeightsError(f"{weights.path}: " + reasons.CANNOT_REMOVE.format(cause=error.strerror or error)) from None
     return weights.path
 
 
@@ -411,7 +412,7 @@ def _in_use(variant_key: str, path: Path) -> bool:
 
 def _os_error(error: OSError, folder: Path) -> WeightsError:
     if error.errno in _DISK_FULL:
-        return WeightsError(f"the disk holding {folder} is full")
+        return WeightsError(reasons.DISK_FULL.format(folder=folder))
     return WeightsError(f"{error.strerror or error} ({getattr(error, 'filename', None) or folder})")
 
 

@@ -348,6 +348,13 @@
     </message>
 </context>
 <context>
+    <name>BitDepth</name>
+    <message>
+        <source>{bits}-bit</source>
+        <translation>{bits} 位</translation>
+    </message>
+</context>
+<context>
     <name>CompareView</name>
     <message>
         <source>Original</source>
@@ -1060,8 +1067,8 @@ Blur score {score:.0f} of 100: {verdict}</source>
 <context>
     <name>Photo</name>
     <message>
-        <source>{width} × {height} ({megapixels:.1f} MP, {bits}-bit)</source>
-        <translation>{width} × {height}（{megapixels:.1f} MP，{bits} 位）</translation>
+        <source>{width} × {height} ({megapixels:.1f} MP, {depth})</source>
+        <translation>{width} × {height}（{megapixels:.1f} MP，{depth}）</translation>
     </message>
     <message>
         <source>No result yet</source>
@@ -1121,6 +1128,309 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>Files of &amp;type:</source>
         <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
+    <name>Reason</name>
+    <message>
+        <source>is a folder, not an image file</source>
+        <translation>是文件夹，不是图像文件</translation>
+    </message>
+    <message>
+        <source>file not found</source>
+        <translation>找不到文件</translation>
+    </message>
+    <message>
+        <source>permission denied (cannot read the file)</source>
+        <translation>权限不足（无法读取该文件）</translation>
+    </message>
+    <message>
+        <source>cannot read the file ({cause})</source>
+        <translation>无法读取该文件（{cause}）</translation>
+    </message>
+    <message>
+        <source>file is empty (0 bytes)</source>
+        <translation>文件为空（0 字节）</translation>
+    </message>
+    <message>
+        <source>file is truncated or damaged ({cause})</source>
+        <translation>文件不完整或已损坏（{cause}）</translation>
+    </message>
+    <message>
+        <source>corrupt or unreadable image ({cause})</source>
+        <translation>图像损坏或无法读取（{cause}）</translation>
+    </message>
+    <message>
+        <source>not an image file, or an unsupported format</source>
+        <translation>不是图像文件，或格式不受支持</translation>
+    </message>
+    <message>
+        <source>HEIC/HEIF photos need the optional package pillow-heif (pip install pillow-heif)</source>
+        <translation>HEIC/HEIF 照片需要可选软件包 pillow-heif（pip install pillow-heif）</translation>
+    </message>
+    <message>
+        <source>unsupported image format {format} (use JPEG, PNG, TIFF, WebP, BMP or HEIC)</source>
+        <translation>不支持的图像格式 {format}（请使用 JPEG、PNG、TIFF、WebP、BMP 或 HEIC）</translation>
+    </message>
+    <message>
+        <source>{megapixels} megapixels exceeds the limit of {limit} megapixels (set --max-megapixels to raise it)</source>
+        <translation>{megapixels} 百万像素超过了 {limit} 百万像素的上限（可用 --max-megapixels 提高上限）</translation>
+    </message>
+    <message>
+        <source>a multi-page TIFF</source>
+        <translation>多页 TIFF</translation>
+    </message>
+    <message>
+        <source>an animated GIF</source>
+        <translation>动态 GIF</translation>
+    </message>
+    <message>
+        <source>an animated WebP</source>
+        <translation>动态 WebP</translation>
+    </message>
+    <message>
+        <source>an animated PNG</source>
+        <translation>动态 PNG</translation>
+    </message>
+    <message>
+        <source>a {format} file</source>
+        <translation>{format} 文件</translation>
+    </message>
+    <message>
+        <source>pages</source>
+        <translation>页</translation>
+    </message>
+    <message>
+        <source>page</source>
+        <translation>页</translation>
+    </message>
+    <message>
+        <source>frames</source>
+        <translation>帧</translation>
+    </message>
+    <message>
+        <source>frame</source>
+        <translation>帧</translation>
+    </message>
+    <message>
+        <source>{kind} ({count} {unit}); only single-picture files are deblurred: save the {one} you want as its own file</source>
+        <translation>{kind}（{count} {unit}）；只对单张图片的文件去模糊：请把需要的那一{one}另存为单独的文件</translation>
+    </message>
+    <message>
+        <source>permission denied (cannot write in folder {folder})</source>
+        <translation>权限不足（无法写入文件夹 {folder}）</translation>
+    </message>
+    <message>
+        <source>cannot create the file ({cause})</source>
+        <translation>无法创建该文件（{cause}）</translation>
+    </message>
+    <message>
+        <source>already exists (not overwriting it)</source>
+        <translation>已存在（不会覆盖）</translation>
+    </message>
+    <message>
+        <source>could not write the image ({cause})</source>
+        <translation>无法写入图像（{cause}）</translation>
+    </message>
+    <message>
+        <source>is a folder; give a file name to save to</source>
+        <translation>是文件夹；请给出要保存的文件名</translation>
+    </message>
+    <message>
+        <source>folder {folder} does not exist</source>
+        <translation>文件夹 {folder} 不存在</translation>
+    </message>
+    <message>
+        <source>refusing to overwrite the input file (enable overwrite to replace it)</source>
+        <translation>拒绝覆盖输入文件（启用覆盖才能替换它）</translation>
+    </message>
+    <message>
+        <source>HEIC/HEIF files cannot be written; save as .jpg, .png or .tif instead</source>
+        <translation>无法写入 HEIC/HEIF 文件；请改存为 .jpg、.png 或 .tif</translation>
+    </message>
+    <message>
+        <source>camera RAW files are never written; save as .tif (16-bit), .png or .jpg instead</source>
+        <translation>从不写入相机 RAW 文件；请改存为 .tif（16 位）、.png 或 .jpg</translation>
+    </message>
+    <message>
+        <source>cannot write &apos;{suffix}&apos; files; use one of {extensions}</source>
+        <translation>无法写入“{suffix}”文件；请使用 {extensions} 之一</translation>
+    </message>
+    <message>
+        <source>no file extension; use one of {extensions}</source>
+        <translation>没有文件扩展名；请使用 {extensions} 之一</translation>
+    </message>
+    <message>
+        <source>is a file, not a folder for the outputs</source>
+        <translation>是文件，不是存放输出的文件夹</translation>
+    </message>
+    <message>
+        <source>cannot create the output folder ({cause})</source>
+        <translation>无法创建输出文件夹（{cause}）</translation>
+    </message>
+    <message>
+        <source>not a folder</source>
+        <translation>不是文件夹</translation>
+    </message>
+    <message>
+        <source>16-bit output needs PNG or TIFF, not {format}</source>
+        <translation>16 位输出需要 PNG 或 TIFF，而不是 {format}</translation>
+    </message>
+    <message>
+        <source>the network returns only the full-size image: no 1/2 and 1/4 outputs to save</source>
+        <translation>该网络只输出原尺寸图像：没有可保存的 1/2 和 1/4 输出</translation>
+    </message>
+    <message>
+        <source>an output of this app (the deblurred copy of {photo}), not a photo to deblur</source>
+        <translation>本应用的输出（{photo} 的去模糊副本），不是要去模糊的照片</translation>
+    </message>
+    <message>
+        <source>an output of this app (made by {marker}), not a photo to deblur</source>
+        <translation>本应用的输出（由 {marker} 生成），不是要去模糊的照片</translation>
+    </message>
+    <message>
+        <source>{suffix} files are not supported (JPEG, PNG, TIFF, WebP, BMP and HEIC are)</source>
+        <translation>不支持 {suffix} 文件（支持 JPEG、PNG、TIFF、WebP、BMP 和 HEIC）</translation>
+    </message>
+    <message>
+        <source>not an image file</source>
+        <translation>不是图像文件</translation>
+    </message>
+    <message>
+        <source>sharp enough (blur score {score} &lt; {threshold})</source>
+        <translation>已足够清晰（模糊分数 {score} &lt; {threshold}）</translation>
+    </message>
+    <message>
+        <source>is a folder</source>
+        <translation>是文件夹</translation>
+    </message>
+    <message>
+        <source>not a weights file (expected .pkl, .pth, .pt, .safetensors or a .zip holding one)</source>
+        <translation>不是权重文件（应为 .pkl、.pth、.pt、.safetensors，或包含其中之一的 .zip）</translation>
+    </message>
+    <message>
+        <source>ships with the app and cannot be removed</source>
+        <translation>随应用附带，无法删除</translation>
+    </message>
+    <message>
+        <source>cannot remove it ({cause})</source>
+        <translation>无法删除（{cause}）</translation>
+    </message>
+    <message>
+        <source>not enough free space in {folder} ({free} free, {needed} needed)</source>
+        <translation>{folder} 可用空间不足（可用 {free}，需要 {needed}）</translation>
+    </message>
+    <message>
+        <source>the download failed ({cause})</source>
+        <translation>下载失败（{cause}）</translation>
+    </message>
+    <message>
+        <source>{server} answered HTTP {status}</source>
+        <translation>{server} 返回了 HTTP {status}</translation>
+    </message>
+    <message>
+        <source>{server} did not answer in time (no network?)</source>
+        <translation>{server} 未及时响应（没有网络？）</translation>
+    </message>
+    <message>
+        <source>cannot connect to {server} (no network?)</source>
+        <translation>无法连接到 {server}（没有网络？）</translation>
+    </message>
+    <message>
+        <source>{server} sent no file</source>
+        <translation>{server} 没有发送文件</translation>
+    </message>
+    <message>
+        <source>the disk holding {folder} is full</source>
+        <translation>{folder} 所在的磁盘已满</translation>
+    </message>
+    <message>
+        <source>published: the paper&apos;s weights: downloaded from the authors&apos; release (research use, trained on GoPro)</source>
+        <translation>已发布：论文的权重：从作者的发布处下载（仅供研究使用，在 GoPro 上训练）</translation>
+    </message>
+    <message>
+        <source>user: installed by you</source>
+        <translation>用户：由您安装</translation>
+    </message>
+    <message>
+        <source>starter: this project&apos;s starter weights: weak on real photos (see weights/README.md)</source>
+        <translation>入门：本项目的入门权重：对真实照片效果较弱（见 weights/README.md）</translation>
+    </message>
+    <message>
+        <source>downloaded from {source}, not from the authors&apos; release</source>
+        <translation>从 {source} 下载，而非作者的发布处</translation>
+    </message>
+    <message>
+        <source>installed from {source}</source>
+        <translation>从 {source} 安装</translation>
+    </message>
+    <message>
+        <source>validation {psnr} dB</source>
+        <translation>验证 {psnr} dB</translation>
+    </message>
+    <message>
+        <source>unreadable: {cause}</source>
+        <translation>无法读取：{cause}</translation>
+    </message>
+    <message>
+        <source>float32 was asked for</source>
+        <translation>指定了 float32</translation>
+    </message>
+    <message>
+        <source>bf16 was asked for</source>
+        <translation>指定了 bf16</translation>
+    </message>
+    <message>
+        <source>fp16 was asked for</source>
+        <translation>指定了 fp16</translation>
+    </message>
+    <message>
+        <source>int8 was asked for</source>
+        <translation>指定了 int8</translation>
+    </message>
+    <message>
+        <source>fp16 on CUDA</source>
+        <translation>CUDA 上使用 fp16</translation>
+    </message>
+    <message>
+        <source>float32 on {device}</source>
+        <translation>{device} 上使用 float32</translation>
+    </message>
+    <message>
+        <source>the CPU computes bf16 natively ({features})</source>
+        <translation>CPU 原生支持 bf16 计算（{features}）</translation>
+    </message>
+    <message>
+        <source>the CPU has no native bf16</source>
+        <translation>CPU 不原生支持 bf16</translation>
+    </message>
+    <message>
+        <source>int8 needs OpenVINO</source>
+        <translation>int8 需要 OpenVINO</translation>
+    </message>
+    <message>
+        <source>int8 has not been measured for these weights</source>
+        <translation>尚未针对这些权重测量 int8</translation>
+    </message>
+    <message>
+        <source>int8 agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst} and changes the validation PSNR by {change} dB (needs &gt;= {min_agreement} dB on each of at least {min_photos} photos and a loss &lt;= {max_loss} dB)</source>
+        <translation>在 {photos} 张检查照片中最差的一张{worst}上，int8 与 float32 的一致度为 {agreement} dB，验证 PSNR 变化 {change} dB（要求至少 {min_photos} 张照片每张 &gt;= {min_agreement} dB，且损失 &lt;= {max_loss} dB）</translation>
+    </message>
+    <message>
+        <source>the fastest path that keeps the picture on this CPU ({timings})</source>
+        <translation>在此 CPU 上保持画质的最快路径（{timings}）</translation>
+    </message>
+    <message>
+        <source>measured on a {frame} frame: {timings}</source>
+        <translation>在 {frame} 的画面上测得：{timings}</translation>
+    </message>
+    <message>
+        <source>float32: {note}</source>
+        <translation>float32：{note}</translation>
+    </message>
+    <message>
+        <source>int8 needs the OpenVINO backend, which is not in use</source>
+        <translation>int8 需要 OpenVINO 后端，但当前未使用</translation>
     </message>
 </context>
 <context>
@@ -1185,16 +1495,8 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>质量：</translation>
     </message>
     <message>
-        <source>As the original ({bits}-bit)</source>
-        <translation>与原图相同（{bits} 位）</translation>
-    </message>
-    <message>
-        <source>8-bit</source>
-        <translation>8 位</translation>
-    </message>
-    <message>
-        <source>16-bit</source>
-        <translation>16 位</translation>
+        <source>As the original ({depth})</source>
+        <translation>与原图相同（{depth}）</translation>
     </message>
     <message>
         <source>Bits per channel; 16-bit keeps smooth gradients for further editing (PNG/TIFF)</source>

@@ -1,0 +1,135 @@
+"""The one-line reasons the core gives, in one catalogue: why a photo could not be read or
+written, a batch left a file out, weights could not be installed, a precision was chosen,
+where weights came from.
+
+The core speaks English and imports no Qt: the command line is never translated (scripts
+parse it). The window shows the same lines in its language: every reason here is a template
+marked for Qt's lupdate (scripts/translations.py reads this file beside deblur_app/gui), and
+gui/reasons.py recognises a template in a message, keeps what filled its fields (a file
+name, an OS error; a field that is itself a template, "an animated GIF", is translated too)
+and shows the translation. So a reason is written once, here, and the
+code that raises it formats the template: ``reasons.CANNOT_READ.format(cause=...)``.
+
+Templates take plain ``{field}`` placeholders only (no format specs): the window refills
+them with the text it found, so the numbers are formatted before they go in.
+"""
+
+from __future__ import annotations
+
+CONTEXT = "Reason"  # the translation context of every template
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 (the name lupdate looks for)
+    """Marks ``text`` for lupdate, as Qt's own QT_TRANSLATE_NOOP does; returns it unchanged."""
+    return text
+
+
+# -- reading a photo (imagefiles)
+IS_A_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder, not an image file")
+FILE_NOT_FOUND = QT_TRANSLATE_NOOP("Reason", "file not found")
+CANNOT_READ_PERMISSION = QT_TRANSLATE_NOOP("Reason", "permission denied (cannot read the file)")
+CANNOT_READ = QT_TRANSLATE_NOOP("Reason", "cannot read the file ({cause})")
+EMPTY_FILE = QT_TRANSLATE_NOOP("Reason", "file is empty (0 bytes)")
+TRUNCATED = QT_TRANSLATE_NOOP("Reason", "file is truncated or damaged ({cause})")
+CORRUPT = QT_TRANSLATE_NOOP("Reason", "corrupt or unreadable image ({cause})")
+NOT_AN_IMAGE = QT_TRANSLATE_NOOP("Reason", "not an image file, or an unsupported format")
+HEIF_NEEDS_PACKAGE = QT_TRANSLATE_NOOP(
+    "Reason", "HEIC/HEIF photos need the optional package pillow-heif (pip install pillow-heif)")
+UNSUPPORTED_FORMAT = QT_TRANSLATE_NOOP(
+    "Reason", "unsupported image format {format} (use JPEG, PNG, TIFF, WebP, BMP or HEIC)")
+TOO_MANY_PIXELS = QT_TRANSLATE_NOOP(
+    "Reason", "{megapixels} megapixels exceeds the limit of {limit} megapixels (set --max-megapixels to raise it)")
+MULTI_PAGE_TIFF = QT_TRANSLATE_NOOP("Reason", "a multi-page TIFF")
+ANIMATED_GIF = QT_TRANSLATE_NOOP("Reason", "an animated GIF")
+ANIMATED_WEBP = QT_TRANSLATE_NOOP("Reason", "an animated WebP")
+ANIMATED_PNG = QT_TRANSLATE_NOOP("Reason", "an animated PNG")
+A_FORMAT_FILE = QT_TRANSLATE_NOOP("Reason", "a {format} file")
+PAGES, PAGE = QT_TRANSLATE_NOOP("Reason", "pages"), QT_TRANSLATE_NOOP("Reason", "page")
+FRAMES, FRAME = QT_TRANSLATE_NOOP("Reason", "frames"), QT_TRANSLATE_NOOP("Reason", "frame")
+SEVERAL_PICTURES = QT_TRANSLATE_NOOP(
+    "Reason", "{kind} ({count} {unit}); only single-picture files are deblurred: save the {one} you want as its own file")
+
+# -- writing a result (imagefiles)
+CANNOT_WRITE_IN_FOLDER = QT_TRANSLATE_NOOP("Reason", "permission denied (cannot write in folder {folder})")
+CANNOT_CREATE = QT_TRANSLATE_NOOP("Reason", "cannot create the file ({cause})")
+ALREADY_EXISTS = QT_TRANSLATE_NOOP("Reason", "already exists (not overwriting it)")
+COULD_NOT_WRITE = QT_TRANSLATE_NOOP("Reason", "could not write the image ({cause})")
+SAVE_TO_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder; give a file name to save to")
+FOLDER_MISSING = QT_TRANSLATE_NOOP("Reason", "folder {folder} does not exist")
+WOULD_REPLACE_INPUT = QT_TRANSLATE_NOOP(
+    "Reason", "refusing to overwrite the input file (enable overwrite to replace it)")
+# the one wording of the 16-bit rule, for Save, Save As, a batch and the command line
+SIXTEEN_BITS_NEED_PNG_OR_TIFF = QT_TRANSLATE_NOOP("Reason", "16-bit output needs PNG or TIFF, not {format}")
+NO_HEIF_WRITING = QT_TRANSLATE_NOOP(
+    "Reason", "HEIC/HEIF files cannot be written; save as .jpg, .png or .tif instead")
+NO_RAW_WRITING = QT_TRANSLATE_NOOP(
+    "Reason", "camera RAW files are never written; save as .tif (16-bit), .png or .jpg instead")
+UNWRITABLE_EXTENSION = QT_TRANSLATE_NOOP("Reason", "cannot write '{suffix}' files; use one of {extensions}")
+NO_EXTENSION = QT_TRANSLATE_NOOP("Reason", "no file extension; use one of {extensions}")
+
+# -- a batch (jobs)
+OUTPUT_FOLDER_IS_A_FILE = QT_TRANSLATE_NOOP("Reason", "is a file, not a folder for the outputs")
+CANNOT_CREATE_OUTPUT_FOLDER = QT_TRANSLATE_NOOP("Reason", "cannot create the output folder ({cause})")
+NOT_A_FOLDER = QT_TRANSLATE_NOOP("Reason", "not a folder")
+NO_SCALE_OUTPUTS = QT_TRANSLATE_NOOP(
+    "Reason", "the network returns only the full-size image: no 1/2 and 1/4 outputs to save")
+OUR_OUTPUT_BESIDE = QT_TRANSLATE_NOOP(
+    "Reason", "an output of this app (the deblurred copy of {photo}), not a photo to deblur")
+OUR_OUTPUT_MARKED = QT_TRANSLATE_NOOP("Reason", "an output of this app (made by {marker}), not a photo to deblur")
+UNSUPPORTED_EXTENSION = QT_TRANSLATE_NOOP(
+    "Reason", "{suffix} files are not supported (JPEG, PNG, TIFF, WebP, BMP and HEIC are)")
+NOT_AN_IMAGE_FILE = QT_TRANSLATE_NOOP("Reason", "not an image file")
+SHARP_ENOUGH = QT_TRANSLATE_NOOP("Reason", "sharp enough (blur score {score} < {threshold})")
+
+# -- weights (weights.store)
+WEIGHTS_FILE_NOT_FOUND = FILE_NOT_FOUND
+WEIGHTS_IS_A_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder")
+NOT_A_WEIGHTS_FILE = QT_TRANSLATE_NOOP(
+    "Reason", "not a weights file (expected .pkl, .pth, .pt, .safetensors or a .zip holding one)")
+SHIPS_WITH_THE_APP = QT_TRANSLATE_NOOP("Reason", "ships with the app and cannot be removed")
+CANNOT_REMOVE = QT_TRANSLATE_NOOP("Reason", "cannot remove it ({cause})")
+NO_SPACE_FOR_DOWNLOAD = QT_TRANSLATE_NOOP("Reason", "not enough free space in {folder} ({free} free, {needed} needed)")
+DOWNLOAD_FAILED = QT_TRANSLATE_NOOP("Reason", "the download failed ({cause})")
+SERVER_ANSWERED = QT_TRANSLATE_NOOP("Reason", "{server} answered HTTP {status}")
+SERVER_TOO_SLOW = QT_TRANSLATE_NOOP("Reason", "{server} did not answer in time (no network?)")
+CANNOT_CONNECT = QT_TRANSLATE_NOOP("Reason", "cannot connect to {server} (no network?)")
+SENT_NO_FILE = QT_TRANSLATE_NOOP("Reason", "{server} sent no file")
+DISK_FULL = QT_TRANSLATE_NOOP("Reason", "the disk holding {folder} is full")
+
+# -- where weights came from (weights.catalog.describe: "<kind>: <text>", then notes)
+PROVENANCE_PUBLISHED = QT_TRANSLATE_NOOP(
+    "Reason", "published: the paper's weights: downloaded from the authors' release (research use, trained on GoPro)")
+PROVENANCE_USER = QT_TRANSLATE_NOOP("Reason", "user: installed by you")
+PROVENANCE_STARTER = QT_TRANSLATE_NOOP(
+    "Reason", "starter: this project's starter weights: weak on real photos (see weights/README.md)")
+FROM_A_MIRROR = QT_TRANSLATE_NOOP("Reason", "downloaded from {source}, not from the authors' release")
+INSTALLED_FROM = QT_TRANSLATE_NOOP("Reason", "installed from {source}")
+VALIDATION_PSNR = QT_TRANSLATE_NOOP("Reason", "validation {psnr} dB")
+UNREADABLE_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "unreadable: {cause}")
+
+# -- why a precision runs (engine.devices: the device tooltip)
+FP32_ASKED = QT_TRANSLATE_NOOP("Reason", "float32 was asked for")
+BF16_ASKED = QT_TRANSLATE_NOOP("Reason", "bf16 was asked for")
+FP16_ASKED = QT_TRANSLATE_NOOP("Reason", "fp16 was asked for")
+INT8_ASKED = QT_TRANSLATE_NOOP("Reason", "int8 was asked for")
+FP16_ON_CUDA = QT_TRANSLATE_NOOP("Reason", "fp16 on CUDA")
+FP32_ON = QT_TRANSLATE_NOOP("Reason", "float32 on {device}")
+NATIVE_BF16 = QT_TRANSLATE_NOOP("Reason", "the CPU computes bf16 natively ({features})")
+NO_NATIVE_BF16 = QT_TRANSLATE_NOOP("Reason", "the CPU has no native bf16")
+INT8_NEEDS_OPENVINO = QT_TRANSLATE_NOOP("Reason", "int8 needs OpenVINO")
+INT8_NOT_MEASURED = QT_TRANSLATE_NOOP("Reason", "int8 has not been measured for these weights")
+INT8_VERDICT = QT_TRANSLATE_NOOP(
+    "Reason", "int8 agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst} and changes "
+    "the validation PSNR by {change} dB (needs >= {min_agreement} dB on each of at least {min_photos} photos "
+    "and a loss <= {max_loss} dB)")
+FASTEST_PATH = QT_TRANSLATE_NOOP("Reason", "the fastest path that keeps the picture on this CPU ({timings})")
+MEASURED_ON = QT_TRANSLATE_NOOP("Reason", "measured on a {frame} frame: {timings}")
+FP32_FOR_NETWORK = QT_TRANSLATE_NOOP("Reason", "float32: {note}")
+INT8_NEEDS_BACKEND = QT_TRANSLATE_NOOP("Reason", "int8 needs the OpenVINO backend, which is not in use")
+
+
+def catalogue() -> tuple[str, ...]:
+    """Every template, longest first (a longer template is the more specific match)."""
+    found = {value for name, value in globals().items() if name.isupper() and isinstance(value, str)
+             and name != "CONTEXT"}
+    return tuple(sorted(found, key=len, reverse=True))

@@ -1,0 +1,180 @@
+"""The core's one-line reasons in the window's language (deblur_app/reasons.py, gui/reasons.py).
+
+The errors are the real ones, raised by the core (image files, jobs, weights, the engine's
+precision choice); under zh_CN the window shows them in Chinese, the file names and OS
+errors they carry unchanged. The command line keeps the English.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from deblur_app import imagefiles, reasons
+
+REPO = Path(__file__).resolve().parent.parent
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture
+def chinese(qapp):
+    from deblur_app.gui import i18n
+
+    assert i18n.install(qapp, "zh_CN") == "zh_CN"
+    yield
+    i18n.uninstall(qapp)
+
+
+def core_error(call) -> str:
+    with pytest.raises(Exception) as raised:
+        call()
+    return str(raised.value)
+
+
+def shown(message: str) -> str:
+    from deblur_app.gui.reasons import translated
+
+    return translated(message)
+
+
+def test_image_file_reasons_are_chinese_with_the_file_name_kept(chinese, tmp_path):
+    (tmp_path / "junk.jpg").write_bytes(b"not a photo at all")
+    imagefiles.save_image(tmp_path / "kept.png", np.zeros((4, 4, 3), np.float32))
+    frames = [Image.new("RGB", (8, 8), (60 * i, 0, 0)) for i in range(2)]
+    frames[0].save(tmp_path / "party.gif", save_all=True, append_images=frames[1:])
+
+    missing = core_error(lambda: imagefiles.load_image(tmp_path / "gone.jpg"))
+    junk = core_error(lambda: imagefiles.load_image(tmp_path / "junk.jpg"))
+    exists = core_error(lambda: imagefiles.save_image(tmp_path / "kept.png", np.zeros((4, 4, 3), np.float32)))
+    sixteen = core_error(lambda: imagefiles.save_image(tmp_path / "deep.jpg", np.zeros((4, 4, 3), np.float32),
+                                                       bit_depth=16))
+    gif = core_error(lambda: imagefiles.load_image(tmp_path / "party.gif"))
+    animated = f"{tmp_path / 'party.gif'}: " + imagefiles.several_pictures_reason(imagefiles.file_facts(tmp_path / "party.gif"))
+
+    assert missing == f"{tmp_path / 'gone.jpg'}: file not found"  # the command line's English is unchanged
+    assert shown(missing) == f"{tmp_path / 'gone.jpg'}: 找不到文件"
+    assert shown(junk).startswith(f"{tmp_path / 'junk.jpg'}: ") and "不是图像文件" in shown(junk)
+    assert shown(exists) == f"{tmp_path / 'kept.png'}: 已存在（不会覆盖）"
+    assert shown(sixteen) == f"{tmp_path / 'deep.jpg'}: 16 位输出需要 PNG 或 TIFF，而不是 JPEG"
+    assert shown(gif) == f"{tmp_path / 'party.gif'}: 不支持的图像格式 GIF（请使用 JPEG、PNG、TIFF、WebP、BMP 或 HEIC）"
+    assert shown(animated) == (f"{tmp_path / 'party.gif'}: 动态 GIF（2 帧）；只对单张图片的文件去模糊："
+                               "请把需要的那一帧另存为单独的文件")
+
+
+def test_batch_and_weights_reasons_are_chinese(chinese, tmp_path):
+    from deblur_app import jobs
+    from deblur_app.weights import store
+
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "notes.txt").write_text("x")
+    not_weights = tmp_path / "notes.txt"
+
+    output_folder = core_error(lambda: jobs.prepare_output_folder(tmp_path / "a-file"))
+    weights_missing = core_error(lambda: store.install_file(tmp_path / "nothing.pkl"))
+    not_a_weights_file = core_error(lambda: store.install_file(not_weights))
+
+    assert shown(output_folder) == f"{tmp_path / 'a-file'}: 是文件，不是存放输出的文件夹"
+    assert shown(weights_missing) == f"{tmp_path / 'nothing.pkl'}: 找不到文件"
+    assert shown(not_a_weights_file) == (f"{not_weights}: 不是权重文件（应为 .pkl、.pth、.pt、.safetensors，"
+                                          "或包含其中之一的 .zip）")
+
+
+def test_provenance_and_precision_reasons_are_chinese(chinese, tmp_path, monkeypatch):
+    import torch
+
+    from deblur_app.engine.devices import choose_precision
+    from deblur_app.weights import origin
+
+    weights = tmp_path / "MIMO-UNet.pkl"
+    weights.write_bytes(b"x")
+    origin.record_origin(weights, origin.MIRROR, "http://mirror.example/MIMO-UNet.pkl")
+    provenance = f"{reasons.PROVENANCE_USER}; {origin.origin_note(weights)}; " + reasons.VALIDATION_PSNR.format(psnr="29.1")
+    no_bf16 = choose_precision("auto", torch.device("cpu"), features=frozenset(), consider_int8=False).reason
+    asked = choose_precision("fp32", torch.device("cpu")).reason
+
+    assert shown(provenance) == "用户：由您安装; 从 http://mirror.example/MIMO-UNet.pkl 下载，而非作者的发布处; 验证 29.1 dB"
+    assert shown(no_bf16) == "CPU 不原生支持 bf16" and shown(asked) == "指定了 float32"
+
+
+def test_the_about_box_s_provenance_line_speaks_chinese(chinese):
+    from deblur_app.gui.about import about_html
+    from deblur_app.gui.messages import LoadedModel
+
+    model = LoadedModel("mimo-unet", "MIMO-UNet", Path("/w/MIMO-UNet.pkl"), f"{reasons.PROVENANCE_STARTER}",
+                        {}, "cpu", "bf16", reasons.NATIVE_BF16.format(features="avx512_bf16"))
+
+    page = about_html(None, model)
+
+    assert "入门：本项目的入门权重：对真实照片效果较弱（见 weights/README.md）" in page
+    assert "starter weights" not in page
+
+
+def test_a_text_outside_the_catalogue_is_shown_as_it_came(chinese):
+    assert shown("photo.jpg: something the catalogue does not know") == "photo.jpg: something the catalogue does not know"
+    assert shown("") == ""
+
+
+def test_under_english_the_reasons_are_the_core_s_own(qapp, tmp_path):
+    message = core_error(lambda: imagefiles.load_image(tmp_path / "gone.jpg"))
+    assert shown(message) == message
+
+
+def test_templates_are_plain_and_distinct():
+    """gui/reasons.py refills the fields with the text it found: no format specs, no field twice."""
+    for template in reasons.catalogue():
+        fields = re.findall(r"\{([^}]*)\}", template)
+        assert all(field.isidentifier() for field in fields), template
+        assert len(fields) == len(set(fields)), template
+
+
+def test_the_core_reasons_need_no_qt():
+    code = ("import sys\nimport deblur_app.reasons, deblur_app.imagefiles, deblur_app.weights.store, deblur_app.jobs.naming\n"
+            "print([m for m in sys.modules if m.startswith('PySide6')])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                            env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_16_bit_rule_has_one_wording_in_save_save_as_and_batch(tmp_path):
+    """Save and a batch check before the run (jobs.check_outputs), Save As's writer when it writes
+    (imagefiles.save_image): they said it three ways (issue 22)."""
+    from deblur_app import jobs
+    from deblur_app.jobs import SaveOptions
+
+    photo = tmp_path / "photo.png"
+    imagefiles.save_image(photo, np.zeros((4, 4, 3), np.float32))
+    target = tmp_path / "photo_deblurred.jpg"
+
+    before_the_run = core_error(lambda: jobs.check_outputs(photo, target, SaveOptions(bit_depth=16)))
+    when_written = core_error(lambda: imagefiles.save_image(target, np.zeros((4, 4, 3), np.float32), bit_depth=16))
+
+    wording = reasons.SIXTEEN_BITS_NEED_PNG_OR_TIFF.format(format="JPEG")
+    assert before_the_run == when_written == f"{target}: {wording}"
+    assert imagefiles.sixteen_bit_problem(tmp_path / "x.tif") == "" and imagefiles.sixteen_bit_problem(target) == wording
+
+
+@pytest.mark.parametrize("language, sixteen", [("en", "16-bit"), ("zh_CN", "16 位")])
+def test_the_window_words_a_bit_depth_one_way(qapp, qtbot, tmp_path, language, sixteen):
+    from deblur_app.gui import i18n
+    from deblur_app.gui.photo_state import Photo
+    from deblur_app.gui.save_dialog import SaveDialog
+
+    imagefiles.save_image(tmp_path / "deep.png", np.zeros((2, 3, 3), np.float32), bit_depth=16)
+    photo = Photo("k", tmp_path / "deep.png", image=imagefiles.load_image(tmp_path / "deep.png"))
+    i18n.install(qapp, language)
+    try:
+        dialog = SaveDialog(tmp_path / "deep_deblurred.png", 16, False)
+        qtbot.addWidget(dialog)
+        choices = [dialog.depth_combo.itemText(i) for i in range(dialog.depth_combo.count())]
+        size = photo.size_text
+    finally:
+        i18n.uninstall(qapp)
+    assert choices[2] == sixteen and sixteen in choices[0] and choices[1] == sixteen.replace("16", "8")
+    assert sixteen in size
