@@ -103,21 +103,21 @@ def test_save_as_formats_scales_and_original_protection(qtbot, window, photo, er
 
     jpeg = path.with_name("portrait_out.jpg")
     with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
-        window._save(current, SaveChoice(jpeg, None, 80, save_scales=True))
+        window.saving.save_photo(current, SaveChoice(jpeg, None, 80, save_scales=True))
     half, quarter = path.with_name("portrait_out_half.jpg"), path.with_name("portrait_out_quarter.jpg")
     assert saved.args[0] == [jpeg, half, quarter]
     assert imagefiles.load_image(half).width == 32 and imagefiles.load_image(quarter).width == 16
 
     tiff = path.with_name("portrait_out.tif")
     with qtbot.waitSignal(window.saved, timeout=WAIT):
-        window._save(current, SaveChoice(tiff, 16, 95))
+        window.saving.save_photo(current, SaveChoice(tiff, 16, 95))
     assert imagefiles.load_image(tiff).bit_depth == 16
 
     assert not errors
     # the original is never replaced: a one-line error, no confirmation to click through
     asked = []
     monkeypatch.setattr(dialogs, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or True)
-    window._save(current, SaveChoice(path, None, 95))
+    window.saving.save_photo(current, SaveChoice(path, None, 95))
     qtbot.wait(200)
     assert asked == [] and path.read_bytes() == original_bytes
     assert errors[-1][0] == "Cannot Save" and "is the input photo" in errors[-1][1]
@@ -498,7 +498,7 @@ def test_save_never_replaces_the_original_however_it_is_spelled(qtbot, window, p
     if how == "case" and not case_insensitive(path.parent):
         (path.parent / "sub").mkdir()
         target = path.parent / "sub" / ".." / path.name  # a case-sensitive disk: another spelling instead
-    window._save(current, SaveChoice(target, None, 95, overwrite=True))
+    window.saving.save_photo(current, SaveChoice(target, None, 95, overwrite=True))
     qtbot.wait(200)
     assert path.read_bytes() == before
     assert [e[0] for e in errors] == ["Cannot Save"] and "is the input photo" in errors[0][1]

@@ -15,7 +15,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from deblur_app import imagefiles  # noqa: E402
-from deblur_app.gui import window_opening  # noqa: E402
+from deblur_app.gui import opening  # noqa: E402
 from guikit import (  # noqa: E402,F401  (fixtures are found by name)
     WAIT, errors, make_window, open_photo, run, settings_file, weights_dir, window,
 )
@@ -23,7 +23,7 @@ from rawfiles import assert_camera_exif, dng_bytes, rawpy_development, write_dng
 
 
 def test_the_open_dialog_offers_raw_files_in_either_case():
-    patterns = window_opening.PHOTO_PATTERNS.split()
+    patterns = opening.PHOTO_PATTERNS.split()
     for pattern in ("*.dng", "*.DNG", "*.nef", "*.NEF", "*.cr2", "*.CR3", "*.arw", "*.raf", "*.kdc", "*.jpg"):
         assert pattern in patterns
 

@@ -70,3 +70,28 @@ def test_commands_on_a_closed_photo_change_nothing():
 def test_the_session_imports_no_qt():
     code = "import sys, deblur_app.gui.session; sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent).returncode == 0
+
+
+def test_one_photo_is_selected_and_closing_it_leaves_none_selected():
+    session, events = session_with("a.jpg", "b.jpg")
+    assert session.current() is None
+    session.select("b.jpg")
+    session.select("b.jpg")  # again: nothing changes
+    session.select("gone.jpg")  # a closed photo: none selected
+    session.select("a.jpg")
+    assert session.current().key == "a.jpg"
+    session.remove("a.jpg")
+    assert session.current_key is None and session.current() is None
+    assert [(e.kind, e.key) for e in events[2:]] == [("selected", "b.jpg"), ("selected", None),
+                                                     ("selected", "a.jpg"), ("removed", "a.jpg")]
+
+
+def test_a_photo_is_read_once_and_its_pixels_are_announced():
+    session, events = session_with("a.jpg")
+    assert session.start_loading("a.jpg") and not session.start_loading("a.jpg"), "being read already"
+    image = object()
+    photo = session.take_image("a.jpg", image)
+    assert photo.image is image and photo.loaded and not photo.loading
+    assert not session.start_loading("a.jpg"), "read already"
+    assert session.take_image("gone.jpg", image) is None and not session.start_loading("gone.jpg")
+    assert events[-1] == SessionEvent("loaded", "a.jpg")

@@ -1,4 +1,8 @@
-"""The list of opened photos down the left of the window, with thumbnails and saved marks."""
+"""The list of opened photos down the left of the window, with thumbnails and saved marks.
+
+It follows the session (session.py): a photo opened or closed there is added or removed here,
+its mark follows its result and saved state, and selecting an item selects the photo there
+(and the other way round)."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, Q
 from .blur_badges import BLUR_ROLE, THUMB_ROLE, badged_icon
 from .icons import icon
 from .photo_state import Photo
+from .session import PhotoSession, SessionEvent
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
 
@@ -36,6 +41,24 @@ class Filmstrip(QListWidget):
         self.setMinimumWidth(120)
         self.setAcceptDrops(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+    def follow(self, session: PhotoSession) -> None:
+        self._session = session
+        session.observe(self._session_changed)
+        self.currentItemChanged.connect(lambda *_: session.select(self.current_key()))
+
+    def _session_changed(self, event: SessionEvent) -> None:
+        if event.kind == "added":
+            self.add_photo(self._session.get(event.key))
+        elif event.kind == "removed":
+            self.remove(event.key)
+        elif event.kind == "selected" and event.key != self.current_key():  # (a click here keeps its selection)
+            if event.key is None:
+                self.setCurrentItem(None)
+            else:
+                self.select(event.key)
+        elif event.kind in ("strength", "outcome", "saved"):
+            self.show_state(self._session.get(event.key))
 
     def add_photo(self, photo: Photo) -> QListWidgetItem:
         item = QListWidgetItem(icon("photo"), photo.path.name)

@@ -1,9 +1,11 @@
 """The main window: photos, side panel, views, menus, status bar.
 
 Actions are created once (window_actions.py); whether each is enabled is decided
-in one place, :meth:`MainWindow._update_actions`. Photos are opened by
-window_opening.py, listed in the Filmstrip, deblurred through the
-RunController and saved by window_saving.py. The model runs in the worker thread
+in one place, :meth:`MainWindow._update_actions`. The open photos are a Qt-free
+session (session.py): photos are opened by the PhotoOpener (opening.py) and saved
+by the PhotoSaver (saving.py), controllers that change the session through its
+commands; the filmstrip, views, strength and actions follow the session's events.
+Runs go through the RunController. The model runs in the worker thread
 (worker.py) and files are read and written in a pool thread (tasks.py), so
 nothing slow runs on the GUI thread.
 """
@@ -11,8 +13,10 @@ nothing slow runs on the GUI thread.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QSplitter, QWidget
 
 from ..engine.tiling import parse_tile, tile_text
@@ -23,12 +27,15 @@ from .batch_dialog import BatchDialog
 from .filmstrip import Filmstrip
 from .icons import app_icon, icon
 from .image_view import Layer
+from .opening import PhotoOpener
 from .outcomes import DeblurOutcome, Reblender
 from .partial_frames import PartialFrame
 from .photo_state import Photo, same_strength, shown_for
+from .prompts import DialogPrompts
 from .qtimage import pixmaps
 from .reasons import translated
 from .run_controller import RunController
+from .saving import PhotoSaver
 from .session import PhotoSession, SessionEvent
 from .settings import AppSettings
 from .side_panel import SidePanel
@@ -38,8 +45,6 @@ from .viewers import Viewers
 from .weights_dialog import StarterNote, WeightsDialog
 from .weights_watch import WeightsFolderWatcher
 from .window_actions import WindowActions
-from .window_opening import WindowOpening
-from .window_saving import WindowSaving
 from .window_scanning import WindowScanning
 from .client import EngineClient
 from .messages import EngineInfo, LoadedModel
@@ -47,7 +52,7 @@ from .messages import EngineInfo, LoadedModel
 APP_TITLE = "Deblur"
 
 
-class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMainWindow):
+class MainWindow(WindowActions, WindowScanning, QMainWindow):
     photo_loaded = Signal(str)  # key
     run_finished = Signal(object)  # DeblurOutcome of a network run
     reblended = Signal(object)  # DeblurOutcome re-shown at the photo's strength (no network run)
@@ -62,7 +67,6 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         # the open photos and their state; self.photos reads them, the session's commands change them
         self.session = PhotoSession()
         self.photos: dict[str, Photo] = self.session.photos
-        self.session.observe(self._session_changed)
         self.engine = EngineClient(self)
         self.runs = RunController(self.engine, self)
         self.reblender = Reblender(self)
@@ -78,10 +82,14 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         self.worker_stopped = True
         self._show_original_key = False
         self._closing = False
-        self._saves_before_quit: set[str] = set()  # photo keys Save All is writing before the window closes
         self._partial_layer: tuple[PartialFrame, Layer] | None = None  # pixmaps of the run's newest frame
 
         self._build_widgets()
+        # the controllers change the session; the filmstrip (in _build_widgets), they and the window follow it
+        prompts = DialogPrompts(self)
+        self.opening = PhotoOpener(self.session, self, self.settings, self.tasks, prompts, self)
+        self.saving = PhotoSaver(self.session, self, self.tasks, prompts, self)
+        self.session.observe(self._session_changed)
         self._build_actions()
         self._connect()
         self._restore_settings()
@@ -93,6 +101,7 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
 
     def _build_widgets(self) -> None:
         self.filmstrip = Filmstrip()
+        self.filmstrip.follow(self.session)
 
         self.viewers = Viewers()
         for view in self.viewers.all_views():
@@ -122,9 +131,13 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         self._blend_timer.setSingleShot(True)
         self._blend_timer.setInterval(120)
         self._blend_timer.timeout.connect(self._show_strength)
+        # many photos added at once (a folder, a scan) update the actions once
+        self._actions_timer = QTimer(self)
+        self._actions_timer.setSingleShot(True)
+        self._actions_timer.setInterval(0)
+        self._actions_timer.timeout.connect(self._update_actions)
 
     def _connect(self) -> None:
-        self.filmstrip.currentItemChanged.connect(lambda *_: self._show_current())
         self.panel.options_changed.connect(self._options_changed)
         self.panel.strength_changed.connect(self._strength_changed)
         self.panel.weights_requested.connect(self.show_weights)
@@ -148,15 +161,41 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         runs.cancelled.connect(self._on_cancelled)
         runs.ended.connect(self._on_run_ended)
         self.reblender.reblended.connect(self._on_reblended)
-        self.tasks.loaded.connect(self._on_loaded)
-        self.tasks.saved.connect(self._on_saved)
-        self.tasks.thumbnail.connect(self._on_thumbnail)
+        self.tasks.loaded.connect(self.opening.take_loaded)
+        self.tasks.saved.connect(self.saving.take_saved)
+        self.tasks.thumbnail.connect(self.opening.take_thumbnail)
+        self.opening.photo_loaded.connect(self.photo_loaded)
+        self.saving.saved.connect(self.saved)
+        self.installEventFilter(self.opening)  # drops of photos, folders and weights files
 
     # ------------------------------------------------------------------ state
 
     def current_photo(self) -> Photo | None:
-        key = self.filmstrip.current_key()
-        return self.photos.get(key) if key is not None else None
+        return self.session.current()
+
+    def open_paths(self, paths: list[str | Path]) -> int:
+        """The command line's and a second start's photos (opening.PhotoOpener.open_paths)."""
+        return self.opening.open_paths(paths)
+
+    # -- what the controllers need of the window (opening.OpeningWindow, saving.SavingWindow)
+
+    def show_message(self, text: str, timeout_ms: int = 0) -> None:
+        self.statusBar().showMessage(text, timeout_ms)
+
+    def show_thumbnail(self, key: str, image: QImage) -> None:
+        self.filmstrip.set_thumbnail(key, image)
+
+    def runs_on_cpu(self) -> bool:
+        device = self.panel.run_settings().device
+        return device == "cpu" or (device == "auto" and self.engine_info is not None
+                                   and self.engine_info.auto_device == "cpu")
+
+    def cancel_run_of(self, key: str) -> None:
+        if self.runs.running_for(key):
+            self.cancel()
+
+    def offer_weights(self, files: list[Path]) -> None:
+        self._weights_dialog().offer_install(self, files)
 
     @property
     def running(self) -> bool:
@@ -212,10 +251,6 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
 
     def _show_current(self) -> None:
         photo = self.current_photo()
-        if photo is not None and not photo.loaded and not photo.loading:
-            photo.loading = True
-            self.statusBar().showMessage(self.tr("Opening {name}…").format(name=photo.path.name))
-            self.tasks.load(photo.key, photo.path)
         self._show_photo_strength(photo)
         if not self.runs.running:
             self.statusBar().show_elapsed(photo.run_note if photo else "")
@@ -336,9 +371,17 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
             self._blend_timer.start()
 
     def _session_changed(self, event: SessionEvent) -> None:
-        """The filmstrip's mark of a photo follows its result, strength and saved state."""
-        if event.kind in ("strength", "outcome", "saved"):
-            self.filmstrip.show_state(self.session.get(event.key))
+        """The views, the strength control and the actions follow the session (the filmstrip follows it itself)."""
+        if event.kind == "removed":
+            self.reblender.forget(event.key)
+        if event.kind in ("selected", "removed"):
+            self._show_current()
+        elif event.kind == "added":
+            self._actions_timer.start()
+        elif event.kind in ("loaded", "saved"):
+            if event.key == self.session.current_key:
+                self._refresh_views()
+            self._update_actions()
 
     def _show_strength(self) -> None:
         """Re-show the current result at its photo's strength: a blend in a pool thread, no network run."""
@@ -557,7 +600,7 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
         if self._closing:
             event.accept()
             return
-        if self._saves_before_quit:
+        if self.saving.writing_before_quit:
             event.ignore()  # Save All is still writing; the window closes when it is done
             return
         unsaved = [p for p in self.photos.values() if p.unsaved]
@@ -568,9 +611,7 @@ class MainWindow(WindowActions, WindowOpening, WindowSaving, WindowScanning, QMa
                                     [("save", self.tr("Save All and Quit")), ("quit", self.tr("Quit Without Saving"))],
                                     self.tr("Save All writes each beside its original, as Save (Ctrl+S) does."))
             if answer == "save":
-                keys = {p.key for p in unsaved}
-                if self.save_all():
-                    self._saves_before_quit = keys
+                self.saving.save_all_then_close()
                 event.ignore()
                 return
             if answer != "quit":

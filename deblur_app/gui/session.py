@@ -2,9 +2,11 @@
 
 ``PhotoRecord`` is one photo's state: its pixels once read, its last result and preview, the
 strength its result keeps, where and at which strength it was saved, and where Save As last
-wrote it. ``PhotoSession`` owns the open photos and changes them only through its commands
-(add, remove, set_strength, take_outcome, mark_saved, choose_save_target), each of which tells
-the observers what changed (SessionEvent). The window's Photo (photo_state.py) adds what is on
+wrote it. ``PhotoSession`` owns the open photos and which one is selected, and changes them only through
+its commands (add, remove, select, start_loading, take_image, set_strength, take_outcome,
+mark_saved, choose_save_target), each of which tells the observers what changed (SessionEvent):
+the filmstrip, the side panel's strength, the views and the status bar follow the events
+instead of the window pushing each change into each of them. The window's Photo (photo_state.py) adds what is on
 screen (pixmaps) to the record; this module knows nothing of that, so the rules are tested
 without a window (tests/test_session.py).
 """
@@ -55,8 +57,8 @@ class PhotoRecord:
 
 @dataclass(frozen=True)
 class SessionEvent:
-    kind: str  # added | removed | strength | outcome | saved | save_target
-    key: str
+    kind: str  # added | removed | selected | loaded | strength | outcome | saved | save_target
+    key: str | None  # None: "selected" with no photo selected
 
 
 class PhotoSession:
@@ -64,12 +66,13 @@ class PhotoSession:
 
     def __init__(self) -> None:
         self.photos: dict[str, PhotoRecord] = {}
+        self.current_key: str | None = None  # the selected photo, shown in the views
         self._observers: list[Callable[[SessionEvent], None]] = []
 
     def observe(self, observer: Callable[[SessionEvent], None]) -> None:
         self._observers.append(observer)
 
-    def _changed(self, kind: str, key: str) -> None:
+    def _changed(self, kind: str, key: str | None) -> None:
         event = SessionEvent(kind, key)
         for observer in list(self._observers):
             observer(event)
@@ -78,6 +81,9 @@ class PhotoSession:
 
     def get(self, key: str | None) -> PhotoRecord | None:
         return self.photos.get(key) if key is not None else None
+
+    def current(self) -> PhotoRecord | None:
+        return self.get(self.current_key)
 
     def __contains__(self, key: str) -> bool:
         return key in self.photos
@@ -102,8 +108,36 @@ class PhotoSession:
         return True
 
     def remove(self, key: str) -> None:
+        """Close a photo; if it was selected, none is until another is selected."""
         if self.photos.pop(key, None) is not None:
+            if self.current_key == key:
+                self.current_key = None
             self._changed("removed", key)
+
+    def select(self, key: str | None) -> None:
+        """Show another photo (None: none); selecting the selected one again changes nothing."""
+        if key is not None and key not in self.photos:
+            key = None
+        if key != self.current_key:
+            self.current_key = key
+            self._changed("selected", key)
+
+    def start_loading(self, key: str) -> bool:
+        """The photo's pixels are to be read; False if they are read or being read already."""
+        photo = self.photos.get(key)
+        if photo is None or photo.loaded or photo.loading:
+            return False
+        photo.loading = True
+        return True
+
+    def take_image(self, key: str, image) -> PhotoRecord | None:
+        """The photo's pixels arrived (imagefiles.LoadedImage); None if it was closed meanwhile."""
+        photo = self.photos.get(key)
+        if photo is None:
+            return None
+        photo.image, photo.loading = image, False
+        self._changed("loaded", key)
+        return photo
 
     def set_strength(self, key: str, strength: float) -> bool:
         """The share of the correction the photo's result keeps; only a photo with a result or a

@@ -64,17 +64,17 @@ class WindowActions:
 
     def _create_actions(self) -> None:
         a = self._action
-        self.act_open = a(translate("MainWindow", "&Open…"), self.open_dialog, QKeySequence.StandardKey.Open, "open",
+        self.act_open = a(translate("MainWindow", "&Open…"), self.opening.open_dialog, QKeySequence.StandardKey.Open, "open",
                           translate("MainWindow", "Open one or more photos"))
-        self.act_save = a(translate("MainWindow", "&Save"), self.save, QKeySequence.StandardKey.Save, "save",
+        self.act_save = a(translate("MainWindow", "&Save"), self.saving.save, QKeySequence.StandardKey.Save, "save",
                           translate("MainWindow", "Save the deblurred photo as {name}_deblurred beside the original"))
-        self.act_save_as = a(translate("MainWindow", "Save &As…"), self.save_as, "Ctrl+Shift+S", "save_as",
+        self.act_save_as = a(translate("MainWindow", "Save &As…"), self.saving.save_as, "Ctrl+Shift+S", "save_as",
                              translate("MainWindow", "Save the deblurred photo with a chosen name, format and quality"))
-        self.act_save_all = a(translate("MainWindow", "Save A&ll"), self.save_all, "Ctrl+Alt+S", "save",
+        self.act_save_all = a(translate("MainWindow", "Save A&ll"), self.saving.save_all, "Ctrl+Alt+S", "save",
                               translate("MainWindow", "Save every deblurred photo not saved yet, each beside its original"))
         self.act_batch = a(translate("MainWindow", "&Batch…"), self.show_batch, "Ctrl+B", "batch",
                            translate("MainWindow", "Deblur every photo in a folder"))
-        self.act_close_photo = a(translate("MainWindow", "&Close Photo"), self.close_current_photo,
+        self.act_close_photo = a(translate("MainWindow", "&Close Photo"), self.opening.close_current,
                                  QKeySequence.StandardKey.Close, "close",
                                  translate("MainWindow", "Remove the selected photo from the list"))
         self.act_clear_recent = a(translate("MainWindow", "Clear Recent"), self._clear_recent, None, "clear",
@@ -185,7 +185,7 @@ class WindowActions:
         for index, path in enumerate(files):
             action = self.recent_menu.addAction(f"&{index + 1 if index < 9 else 0}  {Path(path).name}")
             action.setToolTip(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_paths([p]))
+            action.triggered.connect(lambda _checked=False, p=path: self.opening.open_paths([p]))
         if not files:
             self.recent_menu.addAction(translate("MainWindow", "No recent photos")).setEnabled(False)
         self.recent_menu.addSeparator()
@@ -211,9 +211,7 @@ class WindowActions:
                 self.set_view_mode("side")
         photo = self.current_photo()
         pixels = photo.image.width * photo.image.height if photo is not None and photo.loaded else 0
-        device = self.panel.run_settings().device
-        on_cpu = device == "cpu" or (device == "auto" and self.engine_info is not None
-                                     and self.engine_info.auto_device == "cpu")
+        on_cpu = self.runs_on_cpu()
         # the speed of this session's CPU runs of each network (the last one of each counts)
         speeds = {variant: speed for (variant, run_device, _precision), speed in self.runs.speeds.items()
                   if run_device in ("cpu", "auto")}

@@ -1,6 +1,6 @@
 """File > Scan Folder…: the folder's photos in the filmstrip, each with its blur badge.
 
-A mixin of :class:`~deblur_app.gui.main_window.MainWindow` (like window_opening.py). The
+A mixin of :class:`~deblur_app.gui.main_window.MainWindow` (opening and saving are controllers: opening.py, saving.py). The
 scan (jobs.scan.iter_scan: worker processes, no model) runs in a QThread and reports
 each photo as it is scored; the photos join the filmstrip without being read, and their
 thumbnails are asked for only when they scroll into view, so thousands of photos keep
@@ -155,9 +155,7 @@ class WindowScanning:
         path = Path(raw_path)
         key = str(path.resolve())
         if key not in self.photos:
-            photo = Photo(key, path)
-            self.session.add(photo)
-            self.filmstrip.add_photo(photo)
+            self.session.add(Photo(key, path))  # the filmstrip lists it
         self.blur_scores[key] = (score, verdict)
         item = self.filmstrip.item_for(key)
         item.setData(BLUR_ROLE, (score, verdict))

@@ -1,0 +1,52 @@
+"""What the opening and saving controllers ask the user, as one narrow interface.
+
+``Prompts`` is all they need of dialogs; ``DialogPrompts`` answers it with the window's
+message boxes (dialogs.py), file dialogs and Save As (save_dialog.py), and a test answers
+it with a script, so the controllers run without a window (tests/test_controllers.py).
+The message boxes are looked up in dialogs.py at each call, so tests that replace them
+there (monkeypatch) still see every question.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from . import dialogs
+from .save_dialog import SaveDialog
+from .tasks import SaveChoice
+
+
+class Prompts(Protocol):
+    def error(self, title: str, reason: str, details: str = "") -> None: ...
+
+    def confirm(self, title: str, text: str, action: str) -> bool: ...
+
+    def photos_to_open(self, title: str, folder: str, filters: str) -> list[str]: ...
+
+    def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool) -> SaveChoice | None: ...
+
+
+class DialogPrompts:
+    """Prompts as dialogs over ``parent`` (the window)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        self.parent = parent
+
+    def error(self, title: str, reason: str, details: str = "") -> None:
+        dialogs.show_error(self.parent, title, reason, details)
+
+    def confirm(self, title: str, text: str, action: str) -> bool:
+        return dialogs.confirm(self.parent, title, text, action)
+
+    def photos_to_open(self, title: str, folder: str, filters: str) -> list[str]:
+        paths, _ = QFileDialog.getOpenFileNames(self.parent, title, folder, filters)
+        return paths
+
+    def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool) -> SaveChoice | None:
+        dialog = SaveDialog(default, bit_depth, source_is_jpeg, self.parent)
+        if dialog.exec() != SaveDialog.DialogCode.Accepted:
+            return None
+        return dialog.choice()

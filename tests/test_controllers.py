@@ -1,0 +1,291 @@
+"""Opening and saving as controllers over the session (gui/opening.py, gui/saving.py), without a window.
+
+Each controller gets the Qt-free session, a stand-in for the narrow part of the window it declares
+(OpeningWindow, SavingWindow), a stand-in file pool that records what it was asked to read and
+write, and scripted prompts. The widgets' side is covered by following the session's events.
+"""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
+
+from deblur_app.gui.opening import PhotoOpener, photo_key  # noqa: E402
+from deblur_app.gui.photo_state import Photo  # noqa: E402
+from deblur_app.gui.saving import PhotoSaver  # noqa: E402
+from deblur_app.gui.session import PhotoSession, SessionEvent  # noqa: E402
+from deblur_app.gui.settings import AppSettings  # noqa: E402
+from deblur_app.gui.tasks import LoadOutcome, SaveChoice, SaveOutcome  # noqa: E402
+from deblur_app.jobs import default_output  # noqa: E402
+
+
+@dataclass
+class Window:
+    """The window as the controllers see it (OpeningWindow and SavingWindow)."""
+
+    on_cpu: bool = True
+    messages: list[str] = field(default_factory=list)
+    thumbnails: list[str] = field(default_factory=list)
+    cancelled: list[str] = field(default_factory=list)
+    weights_offered: list[list[Path]] = field(default_factory=list)
+    closed: int = 0
+
+    def show_message(self, text: str, timeout_ms: int = 0) -> None:
+        self.messages.append(text)
+
+    def show_thumbnail(self, key: str, image: QImage) -> None:
+        self.thumbnails.append(key)
+
+    def runs_on_cpu(self) -> bool:
+        return self.on_cpu
+
+    def cancel_run_of(self, key: str) -> None:
+        self.cancelled.append(key)
+
+    def offer_weights(self, files: list[Path]) -> None:
+        self.weights_offered.append(files)
+
+    def close(self) -> bool:
+        self.closed += 1
+        return True
+
+
+@dataclass
+class Files:
+    """The file pool: records what it is asked to do; the test hands back the outcomes."""
+
+    loads: list[str] = field(default_factory=list)
+    thumbnails: list[str] = field(default_factory=list)
+    saves: list[tuple[str, SaveChoice, float]] = field(default_factory=list)
+
+    def load(self, key: str, path: Path) -> None:
+        self.loads.append(key)
+
+    def thumbnail_for(self, key: str, path: Path) -> None:
+        self.thumbnails.append(key)
+
+    def save(self, key, image, result, choice: SaveChoice, strength: float = 1.0) -> None:
+        self.saves.append((key, choice, strength))
+
+
+@dataclass
+class Prompts:
+    """The user, scripted: each answer is taken in turn; every question is recorded."""
+
+    confirms: list[bool] = field(default_factory=list)
+    save_choices: list[SaveChoice | None] = field(default_factory=list)
+    asked: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def error(self, title: str, reason: str, details: str = "") -> None:
+        self.errors.append(reason)
+
+    def confirm(self, title: str, text: str, action: str) -> bool:
+        self.asked.append(title)
+        return self.confirms.pop(0)
+
+    def photos_to_open(self, title: str, folder: str, filters: str) -> list[str]:
+        return []
+
+    def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool) -> SaveChoice | None:
+        self.asked.append(f"Save As {default.name}")
+        return self.save_choices.pop(0)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return AppSettings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+
+
+@pytest.fixture
+def opening(qapp, settings):
+    session, window, files, prompts = PhotoSession(), Window(), Files(), Prompts()
+    events: list[SessionEvent] = []
+    session.observe(events.append)
+    opener = PhotoOpener(session, window, settings, files, prompts)
+    return SimpleNamespace(session=session, window=window, files=files, prompts=prompts, events=events,
+                           opener=opener, settings=settings)
+
+
+def photos_in(folder: Path, *names: str) -> list[Path]:
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        (folder / name).write_bytes(b"not read here")
+    return [folder / name for name in names]
+
+
+def loaded(key: str, width: int = 640, height: int = 480, error: str = "") -> LoadOutcome:
+    image = SimpleNamespace(width=width, height=height)
+    if error:
+        return LoadOutcome(key, Path(key), error=error, details="details")
+    level = QImage(8, 6, QImage.Format.Format_RGB32)
+    return LoadOutcome(key, Path(key), image=image, levels=[level], thumb=level)
+
+
+def test_opening_a_folder_adds_its_photos_once_selects_the_first_and_reads_only_that_one(opening, tmp_path):
+    a, b = photos_in(tmp_path / "trip", "b.jpg", "a.png")[::-1]
+    photos_in(tmp_path / "trip", "notes.txt")
+    assert opening.opener.open_paths([tmp_path / "trip"]) == 2
+    assert [p.path for p in opening.session] == [a, b], "a folder's photos, sorted; other files left out"
+    assert opening.session.current_key == photo_key(a)
+    assert opening.files.loads == [photo_key(a)], "the selected photo is read, the other only when selected"
+    assert opening.files.thumbnails == [photo_key(a), photo_key(b)]
+    assert opening.settings.folder("open") == str(tmp_path / "trip")
+    assert opening.opener.open_paths([b]) == 0, "open already: selected, not added again"
+    assert opening.session.current_key == photo_key(b) and len(list(opening.session)) == 2
+    assert [e.kind for e in opening.events] == ["added", "added", "selected", "selected"]
+    assert opening.files.loads == [photo_key(a), photo_key(b)]
+    opening.session.select(photo_key(a))
+    assert opening.files.loads == [photo_key(a), photo_key(b)], "a photo being read is not read twice"
+
+
+def test_a_photo_that_cannot_be_read_is_closed_forgotten_and_named_in_one_line(opening, tmp_path):
+    (broken,) = photos_in(tmp_path, "broken.jpg")
+    opening.settings.add_recent(broken)
+    opening.opener.open_paths([broken])
+    key = photo_key(broken)
+    opening.opener.take_loaded(loaded(key, error=f"{broken}: not an image file"))
+    assert key not in opening.session and opening.events[-1] == SessionEvent("removed", key)
+    assert opening.prompts.errors == [f"{broken}: not an image file"]
+    assert str(broken) not in opening.settings.recent_files()
+    assert opening.window.messages[-1] == "Could not open broken.jpg"
+
+
+def test_a_read_photo_tells_the_views_and_a_large_one_on_the_cpu_suggests_a_preview(opening, tmp_path, qtbot):
+    small, large = photos_in(tmp_path, "small.jpg", "large.jpg")
+    opening.opener.open_paths([small, large])
+    with qtbot.waitSignal(opening.opener.photo_loaded) as signal:
+        opening.opener.take_loaded(loaded(photo_key(small)))
+    assert signal.args == [photo_key(small)]
+    photo = opening.session.get(photo_key(small))
+    assert photo.loaded and not photo.loading and photo.original is not None
+    assert opening.events[-1] == SessionEvent("loaded", photo_key(small))
+    assert opening.window.messages[-1] == "Opened small.jpg" and opening.window.thumbnails == [photo_key(small)]
+    assert opening.settings.recent_files()[0] == str(small)
+    opening.opener.take_loaded(loaded(photo_key(large), 3000, 2000))
+    assert "6 MP on the CPU: try Preview" in opening.window.messages[-1]
+    opening.window.on_cpu = False
+    opening.opener.take_loaded(loaded(photo_key(large), 3000, 2000))
+    assert opening.window.messages[-1] == "Opened large.jpg", "on a GPU a whole run is quick"
+
+
+def test_a_late_thumbnail_never_covers_the_read_photo_and_a_closed_photos_outcome_is_dropped(opening, tmp_path):
+    (path,) = photos_in(tmp_path, "a.jpg")
+    opening.opener.open_paths([path])
+    key = photo_key(path)
+    opening.opener.take_thumbnail(key, QImage(4, 4, QImage.Format.Format_RGB32))
+    opening.opener.take_loaded(loaded(key))
+    opening.opener.take_thumbnail(key, QImage(4, 4, QImage.Format.Format_RGB32))
+    assert opening.window.thumbnails == [key, key], "the quick thumbnail, then the read photo's; not the late one"
+    opening.session.remove(key)
+    events = len(opening.events)
+    opening.opener.take_loaded(loaded(key))
+    assert len(opening.events) == events and key not in opening.session
+
+
+def test_closing_an_unsaved_result_asks_first_and_stops_its_run(opening, tmp_path):
+    (path,) = photos_in(tmp_path, "a.jpg")
+    opening.opener.open_paths([path])
+    key = photo_key(path)
+    opening.session.take_outcome(key, SimpleNamespace(preview=False), 1.0)
+    opening.prompts.confirms = [False, True]
+    opening.opener.close_current()
+    assert key in opening.session and opening.window.cancelled == [], "declined: nothing changes"
+    opening.opener.close_current()
+    assert key not in opening.session and opening.window.cancelled == [key]
+    assert opening.prompts.asked == ["Close Photo", "Close Photo"]
+    opening.opener.close_current()  # nothing selected: nothing to close
+    assert opening.prompts.asked == ["Close Photo", "Close Photo"]
+
+
+@pytest.fixture
+def saving(qapp, tmp_path):
+    session, window, files, prompts = PhotoSession(), Window(), Files(), Prompts()
+    events: list[SessionEvent] = []
+    session.observe(events.append)
+    saver = PhotoSaver(session, window, files, prompts)
+    originals = photos_in(tmp_path / "photos", "a.jpg", "b.png")
+    for path in originals:
+        session.add(Photo(str(path), path, image=SimpleNamespace(bit_depth=8, jpeg=None)))
+        session.take_outcome(str(path), SimpleNamespace(preview=False), 0.6)
+    session.select(str(originals[0]))
+    return SimpleNamespace(session=session, window=window, files=files, prompts=prompts, events=events,
+                           saver=saver, originals=originals)
+
+
+def test_save_writes_the_result_at_its_strength_beside_the_original_and_records_it(saving):
+    a = saving.originals[0]
+    saving.saver.save()
+    ((key, choice, strength),) = saving.files.saves
+    assert (key, choice.path, strength) == (str(a), default_output(a), 0.6)
+    assert not choice.overwrite and not choice.save_scales
+    assert saving.session.get(str(a)).unsaved, "unsaved until the file is written"
+    saving.saver.take_saved(SaveOutcome(str(a), [choice.path], strength=0.6))
+    photo = saving.session.get(str(a))
+    assert not photo.unsaved and photo.saved_path == choice.path
+    assert saving.events[-1] == SessionEvent("saved", str(a))
+    assert saving.window.messages[-1] == f"Saved {choice.path.name}"
+
+
+def test_an_original_is_never_a_save_target_and_an_existing_file_is_replaced_only_when_confirmed(saving, tmp_path):
+    a, b = saving.originals
+    photo = saving.session.get(str(a))
+    assert not saving.saver.save_photo(photo, SaveChoice(b)), "another open photo's original"
+    assert saving.prompts.errors and saving.files.saves == [] and saving.prompts.asked == [], "refused, not asked"
+    existing = tmp_path / "photos" / "taken.png"
+    existing.write_bytes(b"someone's file")
+    saving.prompts.confirms = [False, True]
+    assert not saving.saver.save_photo(photo, SaveChoice(existing)) and saving.files.saves == []
+    assert saving.saver.save_photo(photo, SaveChoice(existing))
+    assert saving.prompts.asked == ["Replace Files?", "Replace Files?"]
+    assert saving.files.saves[0][1].overwrite
+
+
+def test_save_as_returns_to_the_dialog_after_a_declined_replace_and_remembers_the_choice(saving, tmp_path):
+    a = saving.originals[0]
+    taken = tmp_path / "photos" / "taken.png"
+    taken.write_bytes(b"someone's file")
+    fresh = tmp_path / "photos" / "fresh.tif"
+    saving.prompts.confirms = [False]
+    saving.prompts.save_choices = [SaveChoice(taken), SaveChoice(fresh, 16)]
+    saving.saver.save_as()
+    assert saving.prompts.asked == [f"Save As {default_output(a).name}", "Replace Files?", "Save As taken.png"]
+    assert [(c.path, c.bit_depth) for _k, c, _s in saving.files.saves] == [(fresh, 16)]
+    assert saving.session.get(str(a)).save_target == fresh
+    saving.saver.save()
+    assert saving.files.saves[-1][1].path == fresh and saving.files.saves[-1][1].bit_depth is None, \
+        "Save goes where Save As last put the photo; Save As's bit depth was for that save only"
+    saving.prompts.save_choices = [None]
+    saving.saver.save_as()  # cancelled
+    assert len(saving.files.saves) == 2
+
+
+def test_save_all_before_quitting_closes_once_every_file_is_written_and_stays_open_on_a_failure(saving):
+    a, b = saving.originals
+    saving.saver.save_all_then_close()
+    assert sorted(k for k, _c, _s in saving.files.saves) == sorted([str(a), str(b)])
+    saving.saver.take_saved(SaveOutcome(str(a), [default_output(a)], strength=0.6))
+    assert saving.window.closed == 0, "one file still being written"
+    saving.saver.take_saved(SaveOutcome(str(b), [default_output(b)], strength=0.6))
+    assert saving.window.closed == 1 and saving.session.unsaved() == []
+    saving.session.take_outcome(str(a), SimpleNamespace(preview=False), 0.6)
+    saving.session.take_outcome(str(b), SimpleNamespace(preview=False), 0.6)
+    saving.saver.save_all_then_close()
+    saving.saver.take_saved(SaveOutcome(str(a), [], error="disk full"))
+    saving.saver.take_saved(SaveOutcome(str(b), [default_output(b)], strength=0.6))
+    assert saving.window.closed == 1 and saving.prompts.errors == ["disk full"], "the user sees what was not saved"
+
+
+def test_no_result_nothing_to_save(saving):
+    a = saving.originals[0]
+    saving.session.add(Photo("new", a.with_name("new.jpg")))
+    saving.session.select("new")
+    saving.saver.save()
+    saving.saver.save_as()
+    assert saving.files.saves == [] and saving.prompts.asked == []
