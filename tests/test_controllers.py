@@ -1,4 +1,5 @@
-"""Opening and saving as controllers over the session (gui/opening.py, gui/saving.py), without a window.
+"""Opening and saving as controllers over the session (gui/opening.py, gui/saving.py), and the display
+of the selected photo following it (gui/photo_display.py), without a window.
 
 Each controller gets the Qt-free session, a stand-in for the narrow part of the window it declares
 (OpeningWindow, SavingWindow), a stand-in file pool that records what it was asked to read and
@@ -13,15 +14,22 @@ from types import SimpleNamespace
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QObject, QSettings, Signal  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtWidgets import QMainWindow  # noqa: E402
 
+from deblur_app.gui.image_view import Layer  # noqa: E402
 from deblur_app.gui.opening import PhotoOpener, photo_key  # noqa: E402
+from deblur_app.gui.photo_display import PhotoDisplay  # noqa: E402
 from deblur_app.gui.photo_state import Photo  # noqa: E402
+from deblur_app.gui.qtimage import pixmaps  # noqa: E402
 from deblur_app.gui.saving import PhotoSaver  # noqa: E402
 from deblur_app.gui.session import PhotoSession, SessionEvent  # noqa: E402
 from deblur_app.gui.settings import AppSettings  # noqa: E402
+from deblur_app.gui.side_panel import SidePanel  # noqa: E402
+from deblur_app.gui.status_bar import WindowStatusBar  # noqa: E402
 from deblur_app.gui.tasks import LoadOutcome, SaveChoice, SaveOutcome  # noqa: E402
+from deblur_app.gui.viewers import Viewers  # noqa: E402
 from deblur_app.jobs import default_output  # noqa: E402
 
 
@@ -289,3 +297,46 @@ def test_no_result_nothing_to_save(saving):
     saving.saver.save()
     saving.saver.save_as()
     assert saving.files.saves == [] and saving.prompts.asked == []
+
+
+class Runs(QObject):
+    """The run controller as the display reads it: no run under way."""
+
+    partial = Signal(object)
+    ticked = Signal(str)
+    ended = Signal(str, str)
+    running = False
+
+    def running_for(self, key: str) -> bool:
+        return False
+
+    def partial_for(self, key: str):
+        return None
+
+    def progress_text(self) -> str:
+        return ""
+
+
+def test_the_views_title_size_and_strength_follow_the_selected_photo_through_the_session(qtbot, tmp_path):
+    session, runs = PhotoSession(), Runs()
+    window, viewers, panel, status = QMainWindow(), Viewers(), SidePanel(), WindowStatusBar()
+    qtbot.addWidget(window)
+    PhotoDisplay(session, window, viewers, panel, status, runs, default_strength=lambda: 0.8)
+    a, b = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    session.add(Photo("a", a))
+    session.add(Photo("b", b, strength=0.3))
+    session.select("a")
+    assert viewers.compare.right.message == "Opening a.jpg…" and window.windowTitle() == "Deblur[*]"
+    assert panel.strength_spin.value() == 80, "no result yet: the strength its result will get"
+    photo = session.get("a")
+    photo.original = Layer(pixmaps([QImage(8, 6, QImage.Format.Format_RGB32)]))
+    session.take_image("a", SimpleNamespace(width=8, height=6, bit_depth=16))
+    assert window.windowTitle() == "a.jpg[*] — Deblur" and status.size_label.text().startswith("8 × 6")
+    assert panel.result_label.text() == "No result yet"
+    session.select("b")
+    assert panel.strength_spin.value() == 30 and status.size_label.text() == "", "b's own strength, not read yet"
+    session.select("a")
+    runs.ticked.emit("3 s elapsed")
+    assert status.elapsed_label.text() == "3 s elapsed"
+    session.remove("a")
+    assert window.windowTitle() == "Deblur[*]" and status.size_label.text() == "" and session.current() is None

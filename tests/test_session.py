@@ -95,3 +95,27 @@ def test_a_photo_is_read_once_and_its_pixels_are_announced():
     assert not session.start_loading("a.jpg"), "read already"
     assert session.take_image("gone.jpg", image) is None and not session.start_loading("gone.jpg")
     assert events[-1] == SessionEvent("loaded", "a.jpg")
+
+
+@dataclass
+class Blend:
+    """Stands in for a re-blended outcome: the session reads its strength, kind and the full result it came from."""
+
+    strength: float
+    full: object
+    preview: bool = False
+
+
+def test_a_blend_replaces_the_result_only_while_it_is_the_result_and_strength_it_was_made_for():
+    session, events = session_with("a.jpg")
+    full = object()
+    result = session.take_outcome("a.jpg", Outcome(), remembered_strength=1.0).result
+    result.full = full
+    session.set_strength("a.jpg", 0.5)
+    assert not session.take_blend("a.jpg", Blend(0.7, full)), "the strength moved on: a newer blend is coming"
+    assert not session.take_blend("a.jpg", Blend(0.5, object())), "made from a result a new run replaced"
+    assert not session.take_blend("gone.jpg", Blend(0.5, full))
+    blend = Blend(0.5, full)
+    assert session.take_blend("a.jpg", blend) and session.get("a.jpg").result is blend
+    assert events[-1] == SessionEvent("blended", "a.jpg")
+    assert not session.take_blend("a.jpg", Blend(0.5, full, preview=True)), "no preview to replace"

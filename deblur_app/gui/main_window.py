@@ -4,7 +4,8 @@ Actions are created once (window_actions.py); whether each is enabled is decided
 in one place, :meth:`MainWindow._update_actions`. The open photos are a Qt-free
 session (session.py): photos are opened by the PhotoOpener (opening.py) and saved
 by the PhotoSaver (saving.py), controllers that change the session through its
-commands; the filmstrip, views, strength and actions follow the session's events.
+commands; the filmstrip, the PhotoDisplay (photo_display.py: views, Last run, size,
+title, strength) and the actions follow the session's events.
 Runs go through the RunController. The model runs in the worker thread
 (worker.py) and files are read and written in a pool thread (tasks.py), so
 nothing slow runs on the GUI thread.
@@ -26,13 +27,11 @@ from .action_state import WindowFacts, enabled_actions, run_button
 from .batch_dialog import BatchDialog
 from .filmstrip import Filmstrip
 from .icons import app_icon, icon
-from .image_view import Layer
 from .opening import PhotoOpener
 from .outcomes import DeblurOutcome, Reblender
-from .partial_frames import PartialFrame
-from .photo_state import Photo, same_strength, shown_for
+from .photo_display import APP_TITLE, PhotoDisplay
+from .photo_state import Photo, same_strength
 from .prompts import DialogPrompts
-from .qtimage import pixmaps
 from .reasons import translated
 from .run_controller import RunController
 from .saving import PhotoSaver
@@ -48,8 +47,6 @@ from .window_actions import WindowActions
 from .window_scanning import WindowScanning
 from .client import EngineClient
 from .messages import EngineInfo, LoadedModel
-
-APP_TITLE = "Deblur"
 
 
 class MainWindow(WindowActions, WindowScanning, QMainWindow):
@@ -82,13 +79,14 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
         self.worker_stopped = True
         self._show_original_key = False
         self._closing = False
-        self._partial_layer: tuple[PartialFrame, Layer] | None = None  # pixmaps of the run's newest frame
 
         self._build_widgets()
         # the controllers change the session; the filmstrip (in _build_widgets), they and the window follow it
         prompts = DialogPrompts(self)
         self.opening = PhotoOpener(self.session, self, self.settings, self.tasks, prompts, self)
         self.saving = PhotoSaver(self.session, self, self.tasks, prompts, self)
+        self.display = PhotoDisplay(self.session, self, self.viewers, self.panel, self.statusBar(), self.runs,
+                                    self.remembered_strength)
         self.session.observe(self._session_changed)
         self._build_actions()
         self._connect()
@@ -154,8 +152,7 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
         engine.busy_changed.connect(lambda _busy: self._update_actions())
         runs = self.runs
         runs.progressed.connect(self.statusBar().show_progress)
-        runs.partial.connect(self._on_partial)
-        runs.ticked.connect(self._on_tick)
+        runs.partial.connect(lambda _frame: self._update_actions())  # Save waits for the whole result
         runs.finished.connect(self._on_finished)
         runs.failed.connect(self._on_failed)
         runs.cancelled.connect(self._on_cancelled)
@@ -249,49 +246,6 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
 
     # ------------------------------------------------------------------ showing a photo
 
-    def _show_current(self) -> None:
-        photo = self.current_photo()
-        self._show_photo_strength(photo)
-        if not self.runs.running:
-            self.statusBar().show_elapsed(photo.run_note if photo else "")
-        self._refresh_views()
-        self._update_actions()
-
-    def _show_photo_strength(self, photo: Photo | None) -> None:
-        """The Strength control shows the selected photo's strength, or the default for its next result."""
-        strength = photo.strength if photo is not None and photo.strength is not None else self.remembered_strength()
-        self.panel.show_strength(round(strength * 100))
-
-    def _refresh_views(self) -> None:
-        photo = self.current_photo()
-        self.size_label.setText(photo.size_text if photo else "")
-        if photo is None or photo.original is None:
-            message = self.tr("Opening {name}…").format(name=photo.path.name) if photo is not None else ""
-            self.viewers.set_content(None, None, message=message)
-            self.setWindowTitle(f"{APP_TITLE}[*]")
-            self.panel.result_label.setText(self.tr("No result yet"))
-            return
-        self.setWindowTitle(f"{photo.path.name}[*] — {APP_TITLE}")
-        shown = photo.shown
-        outcome = photo.shown_outcome
-        if shown is None:
-            waiting = self._run_message() if self.runs.running_for(photo.key) else ""
-            self.viewers.set_content(photo.original, None, message=waiting)
-        else:
-            self.viewers.set_content(photo.original, shown.result, shown.heat, shown.scales,
-                                     outcome.max_change if outcome else 0.0, shown.mark)
-        self._show_partial(photo)
-        self.panel.result_label.setText(photo.describe())
-
-    def _show_partial(self, photo: Photo) -> None:
-        """Draw the photo's run's result so far, if it has one, over what its views show."""
-        frame = self.runs.partial_for(photo.key)
-        if frame is None:
-            return
-        if self._partial_layer is None or self._partial_layer[0] is not frame:
-            self._partial_layer = (frame, Layer(pixmaps(frame.display_levels)))
-        self.viewers.show_partial(self._partial_layer[1], photo.original, self._run_message())
-
     def _step_photo(self, step: int) -> None:
         self.filmstrip.step(step)
 
@@ -333,15 +287,14 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
         self.statusBar().showMessage(text.format(name=photo.path.name, model=settings.model_name))
         self.runs.start(photo.key, photo.image.pixels, settings, region)
         self.statusBar().show_starting()
-        if photo is self.current_photo():
-            self._refresh_views()
+        self.display.refresh(photo.key)
         self._update_actions()
 
     def cancel(self) -> None:
         if self.runs.running:
             self.runs.cancel()
             self.statusBar().showMessage(self.tr("Cancelling…"))
-            self._refresh_views()  # the result so far is gone at once: back to what the view showed before
+            self.display.refresh()  # the result so far is gone at once: back to what the view showed before
             self._update_actions()
 
     def _options_changed(self) -> None:
@@ -371,16 +324,12 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
             self._blend_timer.start()
 
     def _session_changed(self, event: SessionEvent) -> None:
-        """The views, the strength control and the actions follow the session (the filmstrip follows it itself)."""
+        """The actions follow the session (the filmstrip and the PhotoDisplay follow it themselves)."""
         if event.kind == "removed":
             self.reblender.forget(event.key)
-        if event.kind in ("selected", "removed"):
-            self._show_current()
-        elif event.kind == "added":
+        if event.kind == "added":
             self._actions_timer.start()
-        elif event.kind in ("loaded", "saved"):
-            if event.key == self.session.current_key:
-                self._refresh_views()
+        elif event.kind in ("selected", "removed", "loaded", "saved"):
             self._update_actions()
 
     def _show_strength(self) -> None:
@@ -398,39 +347,16 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
 
     def _on_reblended(self, outcome: DeblurOutcome) -> None:
         photo = self.photos.get(outcome.photo_key)
-        if photo is None or photo.original is None or not same_strength(outcome.strength, photo.strength):
-            return  # closed, or the strength moved on (a newer blend is on its way)
-        slot = "preview" if outcome.preview else "result"
-        current = getattr(photo, slot)
-        if current is None or current.full is not outcome.full:
-            return  # a new run replaced the result this blend was made from
-        setattr(photo, slot, outcome)
-        photo.shown = shown_for(photo.shown_outcome, photo.original)
+        if photo is None or photo.original is None or not self.session.take_blend(photo.key, outcome):
+            return  # closed, the strength moved on (a newer blend is on its way), or a new run replaced the result
         if photo is self.current_photo():
             self.statusBar().showMessage(
                 self.tr("Showing {percent:.0f} % of the correction").format(percent=outcome.strength * 100), 5000)
-            self._refresh_views()
         self.reblended.emit(outcome)
 
     # -- the run's reports
 
-    def _run_message(self) -> str:
-        return self.tr("Deblurring: {progress}").format(progress=self.runs.progress_text())
-
-    def _on_tick(self, text: str) -> None:
-        self.statusBar().show_elapsed(text)
-        photo = self.current_photo()
-        if photo is not None and (photo.shown is None or self.viewers.partial_shown) and self.runs.running_for(photo.key):
-            self.viewers.set_waiting_message(self._run_message())
-
-    def _on_partial(self, frame: PartialFrame) -> None:
-        photo = self.current_photo()
-        if photo is not None and photo.key == frame.photo_key and photo.original is not None:
-            self._show_partial(photo)  # another photo's tiles never reach the view
-            self._update_actions()
-
     def _on_run_ended(self, photo_key: str, note: str) -> None:
-        self._partial_layer = None
         photo = self.photos.get(photo_key)
         if photo is not None:
             photo.run_note = note
@@ -442,9 +368,9 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
         photo = self.photos.get(outcome.photo_key)
         if photo is None or photo.original is None:
             return
-        # a first result starts at the strength chosen last, also if it was moved during the run
+        # a first result starts at the strength chosen last, also if it was moved during the run; the
+        # display shows it (its pixmaps, strength, views) on the session's "outcome"
         self.session.take_outcome(photo.key, outcome, self.remembered_strength())
-        photo.shown = shown_for(outcome, photo.original)
         facts = outcome.facts
         if outcome.preview:
             text = self.tr("Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
@@ -452,16 +378,13 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
             text = self.tr("Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
         self.statusBar().showMessage(text.format(name=photo.path.name, seconds=facts.seconds, tiles=facts.tiles,
                                                  device=facts.device), 10000)
-        if photo is self.current_photo():
-            self._show_photo_strength(photo)
-            self._refresh_views()
         self._reblend_if_needed(photo)  # the strength moved while it ran
         self._update_actions()
         self.run_finished.emit(outcome)
 
     def _on_failed(self, _photo_key: str, reason: str, details: str) -> None:
         self.statusBar().showMessage(self.tr("Deblurring failed"), 8000)
-        self._refresh_views()
+        self.display.refresh()
         dialogs.show_error(self, self.tr("Deblurring Failed"), reason, details)
 
     def _on_cancelled(self, photo_key: str) -> None:
@@ -469,7 +392,7 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
         kept = photo is not None and (photo.result is not None or photo.preview is not None)
         self.statusBar().showMessage(self.tr("Cancelled; the previous result is kept") if kept
                                      else self.tr("Cancelled; no result yet"), 8000)
-        self._refresh_views()
+        self.display.refresh()
 
     def _on_engine_info(self, info: EngineInfo) -> None:
         self.engine_info = info

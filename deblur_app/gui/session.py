@@ -4,7 +4,7 @@
 strength its result keeps, where and at which strength it was saved, and where Save As last
 wrote it. ``PhotoSession`` owns the open photos and which one is selected, and changes them only through
 its commands (add, remove, select, start_loading, take_image, set_strength, take_outcome,
-mark_saved, choose_save_target), each of which tells the observers what changed (SessionEvent):
+take_blend, mark_saved, choose_save_target), each of which tells the observers what changed (SessionEvent):
 the filmstrip, the side panel's strength, the views and the status bar follow the events
 instead of the window pushing each change into each of them. The window's Photo (photo_state.py) adds what is on
 screen (pixmaps) to the record; this module knows nothing of that, so the rules are tested
@@ -57,7 +57,7 @@ class PhotoRecord:
 
 @dataclass(frozen=True)
 class SessionEvent:
-    kind: str  # added | removed | selected | loaded | strength | outcome | saved | save_target
+    kind: str  # added | removed | selected | loaded | strength | outcome | blended | saved | save_target
     key: str | None  # None: "selected" with no photo selected
 
 
@@ -164,6 +164,21 @@ class PhotoSession:
             photo.result_replaced()
         self._changed("outcome", key)
         return photo
+
+    def take_blend(self, key: str, outcome) -> bool:
+        """The photo's result (or preview) re-made at its strength without a network run; False, and nothing
+        changes, if the photo was closed, its strength moved on (a newer blend is on its way) or a new run
+        replaced what the blend was made from."""
+        photo = self.photos.get(key)
+        if photo is None or not same_strength(outcome.strength, photo.strength):
+            return False
+        slot = "preview" if outcome.preview else "result"
+        made_from = getattr(photo, slot)
+        if made_from is None or made_from.full is not outcome.full:
+            return False
+        setattr(photo, slot, outcome)
+        self._changed("blended", key)
+        return True
 
     def mark_saved(self, key: str, path: Path, strength: float) -> None:
         photo = self.photos.get(key)
