@@ -1,5 +1,5 @@
-"""Opening and saving as controllers over the session (gui/opening.py, gui/saving.py), and the display
-of the selected photo following it (gui/photo_display.py), without a window.
+"""Opening, saving and scanning as controllers over the session (gui/opening.py, saving.py, scanning.py),
+and the display of the selected photo following it (gui/photo_display.py), without a window.
 
 Each controller gets the Qt-free session, a stand-in for the narrow part of the window it declares
 (OpeningWindow, SavingWindow), a stand-in file pool that records what it was asked to read and
@@ -18,12 +18,16 @@ from PySide6.QtCore import QObject, QSettings, Signal  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtWidgets import QMainWindow  # noqa: E402
 
+from deblur_app import imagefiles  # noqa: E402
+from deblur_app.gui.blur_badges import BLUR_ROLE  # noqa: E402
+from deblur_app.gui.filmstrip import KEY_ROLE, Filmstrip  # noqa: E402
 from deblur_app.gui.image_view import Layer  # noqa: E402
 from deblur_app.gui.opening import PhotoOpener, photo_key  # noqa: E402
 from deblur_app.gui.photo_display import PhotoDisplay  # noqa: E402
 from deblur_app.gui.photo_state import Photo  # noqa: E402
 from deblur_app.gui.qtimage import pixmaps  # noqa: E402
 from deblur_app.gui.saving import PhotoSaver  # noqa: E402
+from deblur_app.gui.scanning import FolderScanner  # noqa: E402
 from deblur_app.gui.session import PhotoSession, SessionEvent  # noqa: E402
 from deblur_app.gui.settings import AppSettings  # noqa: E402
 from deblur_app.gui.side_panel import SidePanel  # noqa: E402
@@ -31,6 +35,7 @@ from deblur_app.gui.status_bar import WindowStatusBar  # noqa: E402
 from deblur_app.gui.tasks import LoadOutcome, SaveChoice, SaveOutcome  # noqa: E402
 from deblur_app.gui.viewers import Viewers  # noqa: E402
 from deblur_app.jobs import default_output  # noqa: E402
+from test_blur_score import blurred, horizontal_shake, scene  # noqa: E402
 
 
 @dataclass
@@ -340,3 +345,42 @@ def test_the_views_title_size_and_strength_follow_the_selected_photo_through_the
     assert status.elapsed_label.text() == "3 s elapsed"
     session.remove("a")
     assert window.windowTitle() == "Deblur[*]" and status.size_label.text() == "" and session.current() is None
+
+
+def test_a_folder_scan_lists_scored_photos_through_the_session_without_reading_them(qtbot, tmp_path, settings):
+    sharp = scene(96, 128, seed=7, shapes=20)
+    imagefiles.save_image(tmp_path / "a_sharp.png", sharp / 255)
+    imagefiles.save_image(tmp_path / "b_shaken.png", blurred(sharp, horizontal_shake(13)) / 255)
+
+    class ScanWindow(Window):
+        changes = 0
+        batch = SimpleNamespace(asked=[], only_blurred=lambda folder, threshold: ScanWindow.batch.asked.append(folder))
+
+        def scan_changed(self) -> None:
+            ScanWindow.changes += 1
+
+        def show_batch(self):
+            return self.batch
+
+    session, window, files, strip = PhotoSession(), ScanWindow(), Files(), Filmstrip()
+    qtbot.addWidget(strip)
+    strip.follow(session)
+    scanner = FolderScanner(session, window, strip, settings, files, Prompts())
+    scanner.processes = 1
+    scanner.start(tmp_path)
+    assert scanner.start(tmp_path) is None, "one scan at a time"
+    qtbot.waitUntil(lambda: scanner.thread is None, timeout=60_000)
+    keys = [str((tmp_path / name).resolve()) for name in ("a_sharp.png", "b_shaken.png")]
+    assert sorted(p.key for p in session) == keys and files.loads == [], "listed, not read"
+    assert [strip.item(row).data(BLUR_ROLE)[1] for row in range(2)] == \
+        [scanner.blur_scores[strip.item(row).data(KEY_ROLE)][1] for row in range(2)]
+    verdicts = {Path(k).name: v for k, (_s, v) in scanner.blur_scores.items()}
+    assert verdicts["a_sharp.png"] == "sharp" and verdicts["b_shaken.png"] != "sharp"
+    assert window.changes == 2 and window.messages[-1].startswith("Scanned 2 photos")
+    scanner.show_only_blurred(True)
+    assert [strip.isRowHidden(row) for row in range(2)] == [Path(strip.item(r).data(KEY_ROLE)).name == "a_sharp.png"
+                                                            for r in range(2)]
+    scanner.select_blurred()
+    assert session.current_key == keys[1], "the first blurred photo is selected in the session too"
+    scanner.batch_blurred()
+    assert ScanWindow.batch.asked == [tmp_path]

@@ -33,9 +33,9 @@ def folder(tmp_path):
 
 
 def scan(qtbot, window, folder):
-    window.scan_processes = 1
-    window.start_scan(folder)
-    qtbot.waitUntil(lambda: window.scan_thread is None, timeout=WAIT)
+    window.scanning.processes = 1
+    window.scanning.start(folder)
+    qtbot.waitUntil(lambda: window.scanning.thread is None, timeout=WAIT)
 
 
 def names(window, visible_only=False):
@@ -101,9 +101,9 @@ def test_thumbnails_load_lazily_and_a_scan_can_be_cancelled(qtbot, window, tmp_p
 
     window.photos.clear()
     window.filmstrip.clear()
-    window.blur_scores.clear()
-    thread = window.start_scan(tmp_path)
+    window.scanning.blur_scores.clear()
+    thread = window.scanning.start(tmp_path)
     thread.cancel()
-    qtbot.waitUntil(lambda: window.scan_thread is None, timeout=WAIT)
-    assert window.last_scan_summary.cancelled and window.filmstrip.count() < 60
+    qtbot.waitUntil(lambda: window.scanning.thread is None, timeout=WAIT)
+    assert window.scanning.last_summary.cancelled and window.filmstrip.count() < 60
     assert "Scan cancelled" in window.statusBar().currentMessage()

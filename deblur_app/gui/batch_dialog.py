@@ -190,7 +190,7 @@ class BatchDialog(QDialog):
         return buttons
 
     def only_blurred(self, folder: Path, min_blur: float) -> None:
-        """Set up a batch of a scanned folder's blurred photos (window_scanning.py)."""
+        """Set up a batch of a scanned folder's blurred photos (scanning.py)."""
         self.input_edit.setText(str(folder))
         self._min_blur = min_blur
         self.blurred_check.setText(self.tr("Only the blurred photos (blur score from {score:.0f})").format(score=min_blur))

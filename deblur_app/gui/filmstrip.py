@@ -20,7 +20,7 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 
 class Filmstrip(QListWidget):
     """One item per photo key; the mark before a name says whether its result is saved (✓) or not (●);
-    a scanned photo's thumbnail carries its blur badge (window_scanning.py)."""
+    a scanned photo's thumbnail carries its blur badge (scanning.py)."""
 
     THUMB_ROLE = THUMB_ROLE
 

@@ -3,7 +3,8 @@
 Actions are created once (window_actions.py); whether each is enabled is decided
 in one place, :meth:`MainWindow._update_actions`. The open photos are a Qt-free
 session (session.py): photos are opened by the PhotoOpener (opening.py) and saved
-by the PhotoSaver (saving.py), controllers that change the session through its
+by the PhotoSaver (saving.py) and scanned by the FolderScanner (scanning.py),
+controllers that change the session through its
 commands; the filmstrip, the PhotoDisplay (photo_display.py: views, Last run, size,
 title, strength) and the actions follow the session's events.
 Runs go through the RunController. The model runs in the worker thread
@@ -43,13 +44,13 @@ from .tasks import FileTasks
 from .viewers import Viewers
 from .weights_dialog import StarterNote, WeightsDialog
 from .weights_watch import WeightsFolderWatcher
+from .scanning import FolderScanner
 from .window_actions import WindowActions
-from .window_scanning import WindowScanning
 from .client import EngineClient
 from .messages import EngineInfo, LoadedModel
 
 
-class MainWindow(WindowActions, WindowScanning, QMainWindow):
+class MainWindow(WindowActions, QMainWindow):
     photo_loaded = Signal(str)  # key
     run_finished = Signal(object)  # DeblurOutcome of a network run
     reblended = Signal(object)  # DeblurOutcome re-shown at the photo's strength (no network run)
@@ -85,6 +86,7 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
         prompts = DialogPrompts(self)
         self.opening = PhotoOpener(self.session, self, self.settings, self.tasks, prompts, self)
         self.saving = PhotoSaver(self.session, self, self.tasks, prompts, self)
+        self.scanning = FolderScanner(self.session, self, self.filmstrip, self.settings, self.tasks, prompts, self)
         self.display = PhotoDisplay(self.session, self, self.viewers, self.panel, self.statusBar(), self.runs,
                                     self.remembered_strength)
         self.session.observe(self._session_changed)
@@ -174,7 +176,8 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
         """The command line's and a second start's photos (opening.PhotoOpener.open_paths)."""
         return self.opening.open_paths(paths)
 
-    # -- what the controllers need of the window (opening.OpeningWindow, saving.SavingWindow)
+    # -- what the controllers need of the window (opening.OpeningWindow, saving.SavingWindow,
+    # scanning.ScanningWindow; show_batch and scan_changed are below and in window_actions.py)
 
     def show_message(self, text: str, timeout_ms: int = 0) -> None:
         self.statusBar().showMessage(text, timeout_ms)
@@ -485,7 +488,7 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
         dialog.activateWindow()
         return dialog
 
-    def show_batch(self) -> None:
+    def show_batch(self) -> BatchDialog:
         if self.batch_dialog is None:
             self.batch_dialog = BatchDialog(self.engine, self.settings, self.panel.run_settings(), self)
             self.batch_dialog.running_changed.connect(lambda _r: self._update_actions())
@@ -493,6 +496,7 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
         self.batch_dialog.show()
         self.batch_dialog.raise_()
         self.batch_dialog.activateWindow()
+        return self.batch_dialog
 
     # ------------------------------------------------------------------ settings and closing
 
@@ -541,7 +545,7 @@ class MainWindow(WindowActions, WindowScanning, QMainWindow):
                 event.ignore()
                 return
         self._closing = True
-        self.stop_scan()
+        self.scanning.stop()
         self.save_settings()
         QApplication.instance().removeEventFilter(self)
         if self.batch_dialog is not None:

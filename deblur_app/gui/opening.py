@@ -134,7 +134,8 @@ class PhotoOpener(QObject):
             photo.loading = False
             self.session.remove(photo.key)
             self.settings.remove_recent(photo.path)
-            self.window.show_message(translate("MainWindow", "Could not open {name}").format(name=photo.path.name), 8000)
+            message = translate("MainWindow", "Could not open {name}").format(name=photo.path.name)
+            self.window.show_message(message, 8000)
             self.prompts.error(translate("MainWindow", "Cannot Open Photo"), outcome.error, outcome.details)
             return
         photo.original = Layer(pixmaps(outcome.levels))  # before the session tells the views

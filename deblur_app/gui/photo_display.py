@@ -2,8 +2,9 @@
 Last run text, the photo's size, the title, the Strength control and the run's time.
 
 ``PhotoDisplay`` follows the session (session.py): another photo selected or closed, pixels
-read, a result arrived, re-blended or saved, and it shows them (building a result's pixmaps once), instead of each command of the window
-pushing the change into each widget. It also follows the run's frames and ticks
+read, a result arrived, re-blended or saved, and it shows them (building a result's pixmaps
+once), instead of each command of the window pushing the change into each widget. It also
+follows the run's frames and ticks
 (run_controller.py). What the session does not see (a run started, cancelled or failed, a
 blend ready) the window tells it with ``refresh``.
 """

@@ -1,4 +1,4 @@
-"""What the opening and saving controllers ask the user, as one narrow interface.
+"""What the opening, saving and scanning controllers ask the user, as one narrow interface.
 
 ``Prompts`` is all they need of dialogs; ``DialogPrompts`` answers it with the window's
 message boxes (dialogs.py), file dialogs and Save As (save_dialog.py), and a test answers
@@ -28,6 +28,8 @@ class Prompts(Protocol):
 
     def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool) -> SaveChoice | None: ...
 
+    def folder_to_scan(self, title: str, folder: str) -> str: ...
+
 
 class DialogPrompts:
     """Prompts as dialogs over ``parent`` (the window)."""
@@ -50,3 +52,6 @@ class DialogPrompts:
         if dialog.exec() != SaveDialog.DialogCode.Accepted:
             return None
         return dialog.choice()
+
+    def folder_to_scan(self, title: str, folder: str) -> str:
+        return QFileDialog.getExistingDirectory(self.parent, title, folder)

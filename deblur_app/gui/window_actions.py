@@ -116,6 +116,34 @@ class WindowActions:
             self.mode_group.addAction(action)
             self.mode_actions[mode] = action
 
+    def _create_scan_actions(self) -> None:
+        a, scanning = self._action, self.scanning
+        self.act_scan = a(translate("MainWindow", "Sca&n Folder…"), scanning.scan_folder_dialog, "Ctrl+Shift+O", "open",
+                          translate("MainWindow", "Score every photo of a folder for blur and list them with a blur badge"))
+        self.act_sort_blur = a(translate("MainWindow", "Sort by &Blur"), scanning.sort_by_blur, None, None,
+                               translate("MainWindow", "Blurriest photos first"))
+        self.act_only_blurred = a(translate("MainWindow", "Show Only B&lurred"), scanning.show_only_blurred, None, None,
+                                  translate("MainWindow", "Hide the photos the scan found sharp"), checkable=True)
+        self.act_select_blurred = a(translate("MainWindow", "Select Bl&urred"), scanning.select_blurred, None, None,
+                                    translate("MainWindow", "Select every photo the scan found blurred"))
+        self.act_batch_blurred = a(translate("MainWindow", "Batch the Blurred…"), scanning.batch_blurred, None, "batch",
+                                   translate("MainWindow", "Deblur the scanned folder's blurred photos in a batch"))
+        for action in (self.act_sort_blur, self.act_only_blurred, self.act_select_blurred, self.act_batch_blurred):
+            action.setEnabled(False)  # until a folder is scanned
+
+    def scan_changed(self) -> None:
+        """The Blur menu is offered once a folder is scanned; Scan Folder… while no scan runs."""
+        scanned = self.scanning.scanned
+        for action in (self.act_sort_blur, self.act_only_blurred, self.act_select_blurred, self.act_batch_blurred):
+            action.setEnabled(scanned)
+        self.act_scan.setEnabled(self.scanning.thread is None)
+        self._update_actions()
+
+    def _add_blur_menu(self, view_menu) -> None:
+        blur_menu = view_menu.addMenu(translate("MainWindow", "&Blur"))
+        for action in (self.act_sort_blur, self.act_only_blurred, self.act_select_blurred, self.act_batch_blurred):
+            blur_menu.addAction(action)
+
     def _create_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(translate("MainWindow", "&File"))

@@ -1,6 +1,9 @@
 """File > Scan Folder…: the folder's photos in the filmstrip, each with its blur badge.
 
-A mixin of :class:`~deblur_app.gui.main_window.MainWindow` (opening and saving are controllers: opening.py, saving.py). The
+``FolderScanner`` is a controller, like the opener and the saver (opening.py, saving.py): the
+scanned photos join the session (session.py), which the filmstrip follows; it badges, sorts,
+filters and selects the filmstrip's items and asks the file pool for thumbnails; what it needs
+of the window is declared in ``ScanningWindow``. The
 scan (jobs.scan.iter_scan: worker processes, no model) runs in a QThread and reports
 each photo as it is scored; the photos join the filmstrip without being read, and their
 thumbnails are asked for only when they scroll into view, so thousands of photos keep
@@ -14,13 +17,19 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QThread, QTimer, Signal
-from PySide6.QtWidgets import QAbstractItemView, QFileDialog, QListWidgetItem, QProgressDialog
+from typing import Any, Protocol
+
+from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
+from PySide6.QtWidgets import QAbstractItemView, QListWidgetItem, QProgressDialog
 
 from ..jobs.scan import ScanJob, ScanSummary, iter_scan
 from .blur_badges import BLUR_ROLE, badged_icon
-from .filmstrip import KEY_ROLE
+from .filmstrip import KEY_ROLE, Filmstrip
+from .opening import FileReader
 from .photo_state import Photo
+from .prompts import Prompts
+from .session import PhotoSession
+from .settings import AppSettings
 
 translate = QCoreApplication.translate
 BLURRED_VERDICTS = ("slightly blurred", "blurred")
@@ -68,93 +77,90 @@ class ScanThread(QThread):
         self.done.emit(summary)
 
 
-class WindowScanning:
+class ScanningWindow(Protocol):
+    """What scanning needs of the window."""
+
+    def show_message(self, text: str, timeout_ms: int = 0) -> None: ...
+
+    def show_batch(self) -> Any: ...  # the batch dialog, shown
+
+    def scan_changed(self) -> None: ...  # a scan started or ended: the actions follow
+
+
+class FolderScanner(QObject):
     """Scanning a folder for blur and acting on the result (see the module docstring)."""
 
-    scan_thread: ScanThread | None = None
-    scan_processes: int | None = None  # None: one per core (tests set 1)
-
-    def _create_scan_actions(self) -> None:
-        a = self._action
-        self.act_scan = a(translate("MainWindow", "Sca&n Folder…"), self.scan_folder_dialog, "Ctrl+Shift+O", "open",
-                          translate("MainWindow", "Score every photo of a folder for blur and list them with a blur badge"))
-        self.act_sort_blur = a(translate("MainWindow", "Sort by &Blur"), self.sort_by_blur, None, None,
-                               translate("MainWindow", "Blurriest photos first"))
-        self.act_only_blurred = a(translate("MainWindow", "Show Only B&lurred"), self.show_only_blurred, None, None,
-                                  translate("MainWindow", "Hide the photos the scan found sharp"), checkable=True)
-        self.act_select_blurred = a(translate("MainWindow", "Select Bl&urred"), self.select_blurred, None, None,
-                                    translate("MainWindow", "Select every photo the scan found blurred"))
-        self.act_batch_blurred = a(translate("MainWindow", "Batch the Blurred…"), self.batch_blurred, None, "batch",
-                                   translate("MainWindow", "Deblur the scanned folder's blurred photos in a batch"))
+    def __init__(self, session: PhotoSession, window: ScanningWindow, filmstrip: Filmstrip, settings: AppSettings,
+                 files: FileReader, prompts: Prompts, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.session, self.window, self.filmstrip, self.settings, self.files, self.prompts = (
+            session, window, filmstrip, settings, files, prompts)
+        self.thread: ScanThread | None = None
+        self.processes: int | None = None  # None: one per core (tests set 1)
         self.blur_scores: dict[str, tuple[float, str]] = {}
         self.scanned_folder: Path | None = None
+        self.last_summary: ScanSummary | None = None
+        self.only_blurred = False  # View > Blur > Show Only Blurred
+        self._progress: QProgressDialog | None = None
+        self._done = 0
         self._thumbnails_asked: set[str] = set()
         self._thumbnail_timer = QTimer(self)
         self._thumbnail_timer.setSingleShot(True)
         self._thumbnail_timer.setInterval(80)
         self._thumbnail_timer.timeout.connect(self._ask_visible_thumbnails)
-        self.filmstrip.verticalScrollBar().valueChanged.connect(lambda _v: self._thumbnail_timer.start())
-        self._update_scan_actions()
+        filmstrip.verticalScrollBar().valueChanged.connect(lambda _v: self._thumbnail_timer.start())
 
-    def _add_blur_menu(self, view_menu) -> None:
-        blur_menu = view_menu.addMenu(translate("MainWindow", "&Blur"))
-        for action in (self.act_sort_blur, self.act_only_blurred, self.act_select_blurred, self.act_batch_blurred):
-            blur_menu.addAction(action)
-
-    def _update_scan_actions(self) -> None:
-        scanned = bool(self.blur_scores)
-        for action in (self.act_sort_blur, self.act_only_blurred, self.act_select_blurred, self.act_batch_blurred):
-            action.setEnabled(scanned)
-        self.act_scan.setEnabled(self.scan_thread is None)
+    @property
+    def scanned(self) -> bool:
+        return bool(self.blur_scores)
 
     # -- the scan
 
     def scan_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, translate("MainWindow", "Scan Folder"),
-                                                  self.settings.folder("open"))
+        folder = self.prompts.folder_to_scan(translate("MainWindow", "Scan Folder"), self.settings.folder("open"))
         if folder:
-            self.start_scan(Path(folder))
+            self.start(Path(folder))
 
-    def start_scan(self, folder: Path, recursive: bool = False) -> ScanThread | None:
-        if self.scan_thread is not None:
+    def start(self, folder: Path, recursive: bool = False) -> ScanThread | None:
+        if self.thread is not None:
             return None
         self.scanned_folder = Path(folder)
         self.settings.set_folder("open", folder)
         self.filmstrip.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        thread = ScanThread(folder, recursive, self.scan_processes, self)
-        self.scan_progress = QProgressDialog(translate("MainWindow", "Looking for photos…"),
-                                             translate("MainWindow", "Cancel"), 0, 0, self)
-        self.scan_progress.setWindowTitle(translate("MainWindow", "Scan Folder"))
-        self.scan_progress.setMinimumDuration(0)
-        self.scan_progress.canceled.connect(thread.cancel)
-        thread.counted.connect(self._on_scan_counted)
-        thread.scored.connect(self._on_scan_scored)
-        thread.done.connect(self._on_scan_done)
-        self.scan_thread = thread
-        self._scan_done = 0
-        self._update_scan_actions()
+        thread = ScanThread(folder, recursive, self.processes, self)
+        self._progress = QProgressDialog(translate("MainWindow", "Looking for photos…"),
+                                         translate("MainWindow", "Cancel"), 0, 0, self.filmstrip.window())
+        self._progress.setWindowTitle(translate("MainWindow", "Scan Folder"))
+        self._progress.setMinimumDuration(0)
+        self._progress.canceled.connect(thread.cancel)
+        thread.counted.connect(self._on_counted)
+        thread.scored.connect(self._on_scored)
+        thread.done.connect(self._on_done)
+        self.thread = thread
+        self._done = 0
+        self.window.scan_changed()
         thread.start()
         return thread
 
-    def cancel_scan(self) -> None:
-        if self.scan_thread is not None:
-            self.scan_thread.cancel()
+    def cancel(self) -> None:
+        if self.thread is not None:
+            self.thread.cancel()
 
-    def stop_scan(self) -> None:
+    def stop(self) -> None:
         """Cancel a running scan and wait for its thread (the window is closing)."""
-        thread = self.scan_thread
+        thread = self.thread
         if thread is not None:
             thread.cancel()
             thread.wait()
 
-    def _on_scan_counted(self, total: int) -> None:
-        self.scan_progress.setRange(0, max(total, 1))
-        self.scan_progress.setLabelText(translate("MainWindow", "Scanning {total} photos for blur…").format(total=total))
+    def _on_counted(self, total: int) -> None:
+        self._progress.setRange(0, max(total, 1))
+        self._progress.setLabelText(translate("MainWindow", "Scanning {total} photos for blur…").format(total=total))
 
-    def _on_scan_scored(self, raw_path: str, score: float, verdict: str) -> None:
+    def _on_scored(self, raw_path: str, score: float, verdict: str) -> None:
         path = Path(raw_path)
         key = str(path.resolve())
-        if key not in self.photos:
+        if key not in self.session:
             self.session.add(Photo(key, path))  # the filmstrip lists it
         self.blur_scores[key] = (score, verdict)
         item = self.filmstrip.item_for(key)
@@ -162,16 +168,16 @@ class WindowScanning:
         item.setIcon(badged_icon(item.data(self.filmstrip.THUMB_ROLE), score, verdict))
         item.setToolTip(translate("MainWindow", "{path}\nBlur score {score:.0f} of 100: {verdict}").format(
             path=path, score=score, verdict=verdict_text(verdict)))
-        if self.act_only_blurred.isChecked():
+        if self.only_blurred:
             self.filmstrip.setRowHidden(self.filmstrip.row(item), verdict not in BLURRED_VERDICTS)
-        self._scan_done += 1
-        self.scan_progress.setValue(self._scan_done)
+        self._done += 1
+        self._progress.setValue(self._done)
         self._thumbnail_timer.start()
 
-    def _on_scan_done(self, summary: ScanSummary) -> None:
-        thread, self.scan_thread = self.scan_thread, None
-        self.scan_progress.reset()
-        self.scan_progress.hide()
+    def _on_done(self, summary: ScanSummary) -> None:
+        thread, self.thread = self.thread, None
+        self._progress.reset()
+        self._progress.hide()
         if thread is not None:
             thread.wait()
         counts = summary.counts
@@ -181,10 +187,9 @@ class WindowScanning:
             blurred=counts.get("blurred", 0), failed=len(summary.failed))
         if summary.cancelled:
             message = translate("MainWindow", "Scan cancelled.") + " " + message
-        self.statusBar().showMessage(message, 15000)
-        self.last_scan_summary = summary
-        self._update_scan_actions()
-        self._update_actions()
+        self.window.show_message(message, 15000)
+        self.last_summary = summary
+        self.window.scan_changed()
 
     # -- lazy thumbnails
 
@@ -205,7 +210,7 @@ class WindowScanning:
             key = item.data(KEY_ROLE)
             if key in self.blur_scores and key not in self._thumbnails_asked:
                 self._thumbnails_asked.add(key)
-                self.tasks.thumbnail_for(key, self.photos[key].path)
+                self.files.thumbnail_for(key, self.session.get(key).path)
 
     # -- acting on the scores
 
@@ -217,12 +222,13 @@ class WindowScanning:
         items.sort(key=lambda item: -(item.data(BLUR_ROLE) or (-1.0, ""))[0])
         for item in items:
             strip.addItem(item)
-        self.show_only_blurred(self.act_only_blurred.isChecked())
+        self.show_only_blurred(self.only_blurred)
         if current is not None:
             strip.select(current)
         self._thumbnail_timer.start()
 
     def show_only_blurred(self, only: bool) -> None:
+        self.only_blurred = bool(only)
         strip = self.filmstrip
         for row in range(strip.count()):
             blur = strip.item(row).data(BLUR_ROLE)
@@ -246,6 +252,6 @@ class WindowScanning:
         """The batch dialog on the scanned folder, deblurring only the photos scored blurred or worse."""
         from ..triage import calibration
 
-        self.show_batch()
+        dialog = self.window.show_batch()
         if self.scanned_folder is not None:
-            self.batch_dialog.only_blurred(self.scanned_folder, calibration().slightly_blurred_from)
+            dialog.only_blurred(self.scanned_folder, calibration().slightly_blurred_from)
