@@ -338,57 +338,71 @@ class SidePanel(QWidget):
         """Offer only the devices present and the models whose weights are installed."""
         self._quiet = True
         try:
-            self.device_combo.clear()
-            self.device_combo.addItem(self.tr(DEVICE_LABELS["auto"]), "auto")
-            self.device_combo.setItemData(0, self.tr("Auto: {device} on this computer").format(device=info.auto_device.upper()),
-                                          Qt.ItemDataRole.ToolTipRole)
-            for name in ("cuda", "mps", "cpu"):
-                if name in info.devices:
-                    self.device_combo.addItem(self.tr(DEVICE_LABELS[name]), name)
-            fp16 = self.precision_combo.model().item(self.precision_combo.findData("fp16"))
-            fp16.setEnabled(any(name in info.devices for name in ("cuda", "mps")))
-            if not fp16.isEnabled() and self.precision_combo.currentData() == "fp16":
-                self.precision_combo.setCurrentIndex(0)
-            items = self.model_combo.model()
-            for row in range(self.model_combo.count()):
-                key = self.model_combo.itemData(row)
-                if key not in VARIANTS:
-                    continue  # the separator and "Get more networks…"
-                weights = info.weights.get(key)
-                present = weights is not None and weights.path is not None
-                item = items.item(row)
-                item.setEnabled(present)
-                # the list shows the installed networks; the others are one click away (Get more networks…)
-                self.model_combo.view().setRowHidden(row, not present)
-                tip = f"{weights.path}\n{weights.description}" if present else (
-                    weights.missing_message if weights else self.tr("no weights found"))
-                item.setToolTip(f"{network_notes.one_line(key)}\n\n{tip}")
-            missing = [w for w in info.weights.values() if w.path is None]
-            names = ui_locale().createSeparatedList([w.display_name for w in missing])
-            only_starter = not missing and all(w.kind == "starter" for w in info.weights.values())
-            if missing:
-                note = self.tr("{names}: no weights installed.").format(names=html.escape(names))
-                link = self.tr("Get the paper's weights…")
-            elif only_starter:
-                note, link = self.tr("Starter weights only: weak on real photos."), self.tr("Get the paper's weights…")
-            else:
-                note, link = "", self.tr("Weights…")
-            self.weights_label.setText(f"{note} <a href='weights'>{html.escape(link)}</a>".strip())
-            self.weights_label.setToolTip("\n\n".join(w.missing_message for w in missing)
-                                          or self.tr("All weights are installed"))
+            self._offer_devices(info)
+            self._offer_networks(info)
+            self._show_weights_note(info)
         finally:
             self._quiet = False
         self.set_values(model, self.ensemble_check.isChecked(), device, self.tile_spin.tile())
         if not self.model_available():
-            for row in range(self.model_combo.count()):
-                if self.model_combo.itemData(row) in VARIANTS and self.model_combo.model().item(row).isEnabled():
-                    self._quiet = True
-                    self.model_combo.setCurrentIndex(row)
-                    # the ensemble was chosen for the network that is gone (MIMO-UNet++): the fallback
-                    # runs plain, not 8x slower by surprise (issue 22)
-                    self.ensemble_check.setChecked(False)
-                    self._quiet = False
-                    # the window stores the fallback and stops describing the old model's device
-                    self.options_changed.emit()
-                    break
+            self._fall_back_to_an_installed_network()
         self._update_ensemble_label()
+
+    def _offer_devices(self, info: EngineInfo) -> None:
+        """Auto and the devices present; fp16 only with a GPU."""
+        self.device_combo.clear()
+        self.device_combo.addItem(self.tr(DEVICE_LABELS["auto"]), "auto")
+        self.device_combo.setItemData(0, self.tr("Auto: {device} on this computer").format(device=info.auto_device.upper()),
+                                      Qt.ItemDataRole.ToolTipRole)
+        for name in ("cuda", "mps", "cpu"):
+            if name in info.devices:
+                self.device_combo.addItem(self.tr(DEVICE_LABELS[name]), name)
+        fp16 = self.precision_combo.model().item(self.precision_combo.findData("fp16"))
+        fp16.setEnabled(any(name in info.devices for name in ("cuda", "mps")))
+        if not fp16.isEnabled() and self.precision_combo.currentData() == "fp16":
+            self.precision_combo.setCurrentIndex(0)
+
+    def _offer_networks(self, info: EngineInfo) -> None:
+        """The list shows the installed networks; the others are one click away (Get more networks…)."""
+        items = self.model_combo.model()
+        for row in range(self.model_combo.count()):
+            key = self.model_combo.itemData(row)
+            if key not in VARIANTS:
+                continue  # the separator and "Get more networks…"
+            weights = info.weights.get(key)
+            present = weights is not None and weights.path is not None
+            item = items.item(row)
+            item.setEnabled(present)
+            self.model_combo.view().setRowHidden(row, not present)
+            tip = f"{weights.path}\n{weights.description}" if present else (
+                weights.missing_message if weights else self.tr("no weights found"))
+            item.setToolTip(f"{network_notes.one_line(key)}\n\n{tip}")
+
+    def _show_weights_note(self, info: EngineInfo) -> None:
+        """Under the panel: which networks have no weights, or that only the starter weights are there."""
+        missing = [w for w in info.weights.values() if w.path is None]
+        names = ui_locale().createSeparatedList([w.display_name for w in missing])
+        only_starter = not missing and all(w.kind == "starter" for w in info.weights.values())
+        if missing:
+            note = self.tr("{names}: no weights installed.").format(names=html.escape(names))
+            link = self.tr("Get the paper's weights…")
+        elif only_starter:
+            note, link = self.tr("Starter weights only: weak on real photos."), self.tr("Get the paper's weights…")
+        else:
+            note, link = "", self.tr("Weights…")
+        self.weights_label.setText(f"{note} <a href='weights'>{html.escape(link)}</a>".strip())
+        self.weights_label.setToolTip("\n\n".join(w.missing_message for w in missing)
+                                      or self.tr("All weights are installed"))
+
+    def _fall_back_to_an_installed_network(self) -> None:
+        for row in range(self.model_combo.count()):
+            if self.model_combo.itemData(row) in VARIANTS and self.model_combo.model().item(row).isEnabled():
+                self._quiet = True
+                self.model_combo.setCurrentIndex(row)
+                # the ensemble was chosen for the network that is gone (MIMO-UNet++): the fallback
+                # runs plain, not 8x slower by surprise (issue 22)
+                self.ensemble_check.setChecked(False)
+                self._quiet = False
+                # the window stores the fallback and stops describing the old model's device
+                self.options_changed.emit()
+                break

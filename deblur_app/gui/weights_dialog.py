@@ -64,7 +64,26 @@ class WeightsDialog(QDialog):
         self._on_exists: Callable[[], None] = lambda: None  # the same operation, allowed to replace
         self._exists_question = ""
         layout = QVBoxLayout(self)
+        layout.addWidget(self._intro())
+        layout.addWidget(self._weights_table())
+        layout.addLayout(self._download_row())
+        self.terms_label = QLabel()  # whose weights, their terms, the training data: before any download
+        self.terms_label.setWordWrap(True)
+        self.terms_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.terms_label)
+        layout.addLayout(self._file_buttons())
+        layout.addLayout(self._progress_row())
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status_label)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        layout.addWidget(close)
+        self._show_terms()
+        self.refresh()
 
+    def _intro(self) -> QLabel:
         intro = QLabel(self.tr(
             "<b>Networks</b> are released with weights by the authors of their papers, each under its own "
             "terms (MIMO-UNet's for research use), shown below before you download. "
@@ -73,8 +92,10 @@ class WeightsDialog(QDialog):
             "browser and use Install from File."))
         intro.setWordWrap(True)
         intro.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(intro)
+        return intro
 
+    def _weights_table(self) -> QTreeWidget:
+        """What is installed: network, file, provenance, size, whether used, folder."""
         self.table = QTreeWidget()
         self.table.setRootIsDecorated(False)
         self.table.setHeaderLabels([self.tr("Network"), self.tr("File"), self.tr("Provenance"), self.tr("Size"),
@@ -82,8 +103,9 @@ class WeightsDialog(QDialog):
         self.table.header().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.setMinimumSize(720, 160)
         self.table.currentItemChanged.connect(lambda *_: self._update_buttons())
-        layout.addWidget(self.table)
+        return self.table
 
+    def _download_row(self) -> QHBoxLayout:
         get_row = QHBoxLayout()
         self.download_choice = QComboBox()  # every network whose authors publish weights
         for key, entry in downloads().items():
@@ -99,12 +121,9 @@ class WeightsDialog(QDialog):
         get_row.addWidget(QLabel(self.tr("Network:")))
         get_row.addWidget(self.download_choice, 1)
         get_row.addWidget(self.download_button)
-        layout.addLayout(get_row)
-        self.terms_label = QLabel()  # whose weights, their terms, the training data: before any download
-        self.terms_label.setWordWrap(True)
-        self.terms_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.terms_label)
+        return get_row
 
+    def _file_buttons(self) -> QHBoxLayout:
         buttons = QHBoxLayout()
         self.install_button = QPushButton(self.tr("Install from File…"))
         self.install_button.setToolTip(self.tr("Install a .pkl, .pth, .pt or .safetensors file, or a zip holding one"))
@@ -117,8 +136,9 @@ class WeightsDialog(QDialog):
         self.folder_button.clicked.connect(self._open_folder)
         for button in (self.install_button, self.remove_button, self.folder_button):
             buttons.addWidget(button)
-        layout.addLayout(buttons)
+        return buttons
 
+    def _progress_row(self) -> QHBoxLayout:
         progress_row = QHBoxLayout()
         self.progress_bar = QProgressBar()
         self.progress_bar.setVisible(False)
@@ -128,16 +148,7 @@ class WeightsDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel)
         progress_row.addWidget(self.progress_bar, 1)
         progress_row.addWidget(self.cancel_button)
-        layout.addLayout(progress_row)
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status_label)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        layout.addWidget(close)
-        self._show_terms()
-        self.refresh()
+        return progress_row
 
     # -- what is installed
 
