@@ -10,7 +10,8 @@ from deblur_app.engine.inference import Deblurrer, EngineOptions, dihedral_trans
 from conftest import CancelAfter
 from deblur_app.engine.progress import CancelToken, Cancelled
 from deblur_app.engine.strength import apply_strength
-from deblur_app.engine.tiling import Tile, plan_tiles, tile_weights
+from deblur_app.engine.stitching import tile_weights
+from deblur_app.engine.tiling import Tile, plan_tiles
 
 
 def engine(model, **options):

@@ -24,7 +24,8 @@ from ..model.checkpoints import Checkpoint
 from ..model.registry import Architecture
 from .devices import DeviceError, PrecisionChoice, choose_precision, memory_budget_bytes, resolve_backend, resolve_device
 from .progress import CancelCheck, Progress, ProgressCallback, raise_if_cancelled
-from .tiling import FROM_OPTIONS, Stitcher, Tile, TileGeometry, plan_tiles, round_up
+from .stitching import Stitcher
+from .tiling import FROM_OPTIONS, Tile, TileGeometry, plan_tiles, round_up
 
 # Peak working memory per input pixel of one tile is the registry's (Architecture.bytes_per_pixel).
 # MIMO-UNet's (lean fusion, channels_last) was measured by benchmarks/bench_cpu.py as the growth
