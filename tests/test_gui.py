@@ -12,12 +12,12 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDropEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from deblur_app import imagefiles  # noqa: E402
-from deblur_app.gui import dialogs  # noqa: E402
+from deblur_app.gui import client, dialogs  # noqa: E402
 from deblur_app.gui.about import AboutDialog  # noqa: E402
 from deblur_app.gui.imaging import to_u8  # noqa: E402
 from deblur_app.gui.main_window import MainWindow  # noqa: E402
@@ -403,6 +403,45 @@ def test_closing_during_a_run_stops_the_worker(qtbot, window, photo):
     assert time.perf_counter() - started < 5.0
     assert window.worker_stopped and not window.engine.thread_running
     assert not window.isVisible()
+
+
+def test_the_model_thread_starts_after_the_first_paint(qtbot, weights_dir, settings_file, errors, monkeypatch):
+    """Its first job imports torch, which, started with the window, tripled the time to the first
+    paint (benchmarks/bench_startup.py): the window paints first, then the thread starts."""
+    monkeypatch.setattr("deblur_app.weights.catalog.weights_search_dirs", lambda: [weights_dir])
+    running_at_paint = []
+
+    class PaintWatch(QObject):
+        def eventFilter(self, watched, event):
+            if event.type() == QEvent.Type.Paint and not running_at_paint:
+                running_at_paint.append(window.engine.thread_running)
+            return False
+
+    window = MainWindow(AppSettings(QSettings(str(settings_file), QSettings.Format.IniFormat)))
+    qtbot.addWidget(window)
+    watch = PaintWatch()
+    window.installEventFilter(watch)  # called before the client's own filter (the newest filter runs first)
+    window.show()
+    assert not window.engine.thread_running
+    qtbot.waitUntil(lambda: window.engine_info is not None, timeout=WAIT)
+    assert running_at_paint == [False]
+    window.close()
+    assert not window.engine.thread_running
+
+
+def test_a_window_never_shown_gets_its_engine_and_one_closed_unpainted_never_starts_it(qtbot, weights_dir,
+                                                                                       settings_file, errors, monkeypatch):
+    monkeypatch.setattr("deblur_app.weights.catalog.weights_search_dirs", lambda: [weights_dir])
+    hidden = MainWindow(AppSettings(QSettings(str(settings_file), QSettings.Format.IniFormat)))
+    qtbot.addWidget(hidden)
+    qtbot.waitUntil(lambda: hidden.engine_info is not None, timeout=WAIT)  # tests, About: no paint needed
+    hidden.engine.shutdown()
+    closed = MainWindow(AppSettings(QSettings(str(settings_file), QSettings.Format.IniFormat)))
+    qtbot.addWidget(closed)
+    closed.show()
+    closed.engine.shutdown()  # before any event ran: no paint yet
+    qtbot.wait(client.LATEST_START_MS + 500)
+    assert not closed.engine.thread_running
 
 
 def test_unsaved_results_are_mentioned_on_close(qtbot, window, photo, monkeypatch):

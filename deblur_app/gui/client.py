@@ -2,6 +2,10 @@
 
 ``EngineClient`` owns a QThread running an ``EngineWorker`` (worker.py) and relays its signals;
 what goes between them is plain data (messages.py).
+
+The thread starts once the window has painted: its first job imports torch (seconds), and an
+import holds Python's lock most of the time, so started with the window it tripled the time to
+the first paint (benchmarks/bench_startup.py). Requests made before then wait in its queue.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QThread, QTimer, Signal
 
 from ..engine.progress import CancelToken
 from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest,
@@ -18,6 +22,8 @@ from .worker import EngineSignals, EngineWorker
 
 
 _STUCK: list[tuple[QThread, EngineWorker]] = []
+# A shown window that has not painted by then (minimised, a slow compositor) starts the thread anyway.
+LATEST_START_MS = 2000
 
 
 def stuck_threads() -> int:
@@ -67,7 +73,24 @@ class EngineClient(EngineSignals):
         w.cancelled.connect(self._on_cancelled)
         w.preparing.connect(self._on_preparing)
         w.prepared.connect(self._on_prepared)
-        self._thread.start()
+        self._closed = False
+        self._start_after_first_paint(parent)
+
+    def _start_after_first_paint(self, window: QObject | None) -> None:
+        """Start the thread after ``window``'s first paint, or as soon as events run if it is not shown."""
+        def start_unless_shown() -> None:
+            if window is None or not window.isWidgetType() or not window.isVisible():
+                self._start()
+            else:
+                QTimer.singleShot(LATEST_START_MS, self, self._start)
+
+        if window is not None and window.isWidgetType():
+            self._first_paint = _FirstPaint(window, lambda: QTimer.singleShot(0, self, self._start))
+        QTimer.singleShot(0, self, start_unless_shown)
+
+    def _start(self) -> None:
+        if not self._closed and not self._thread.isRunning():
+            self._thread.start()
 
     # -- state
 
@@ -155,6 +178,7 @@ class EngineClient(EngineSignals):
         A thread that is still busy is kept referenced (see ``stuck_threads``) so
         Python never destroys a running QThread; the app then exits hard.
         """
+        self._closed = True  # a window closed before it painted never starts the thread
         self.cancel()
         self._cancel_preparations()
         self._thread.quit()
@@ -213,3 +237,18 @@ class EngineClient(EngineSignals):
             held, self._held = self._held, []
             for job in held:
                 self._submit.emit(job)
+
+
+class _FirstPaint(QObject):
+    """Calls ``then`` once, when ``window`` is first painted (after the paint: ``then`` defers itself)."""
+
+    def __init__(self, window: QObject, then) -> None:
+        super().__init__(window)
+        self._then = then
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            self._then()
+        return False
