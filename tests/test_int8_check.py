@@ -130,3 +130,54 @@ def test_the_window_measures_installed_weights_in_the_background_and_a_run_never
     assert verdict.describe() in window.engine.loaded_model.precision_reason or not verdict.qualifies()
     assert verdict.describe() in next(m for m in messages if m.startswith("Measured int8"))
     assert not errors
+
+
+# ---------------------------------------------------------------- the command line measures at install
+
+
+@pytest.fixture
+def installable(tmp_path, monkeypatch) -> Path:
+    """Seeded MIMO-UNet weights to install, and a user folder in the temp folder (platformdirs follows XDG_DATA_HOME)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    return save_seeded_weights(tmp_path / "to-install", trained_by="test") / "mimo-unet.safetensors"
+
+
+@pytest.mark.slow
+@pytest.mark.real_int8_check
+@needs_int8
+def test_weights_install_records_a_verdict_and_check_int8_then_has_nothing_to_do(small_int8, installable, capsys):
+    from deblur_app.cli.main import main
+
+    assert main(["weights", "install", str(installable)]) == 0
+    out = capsys.readouterr().out
+    assert "measuring whether int8 keeps the picture" in out
+    model = load_checkpoint(installable).build(lean_fusion=True)
+    verdict = openvino_backend.find_int8_verdict(model)
+    assert verdict is not None and verdict.photos == 2 and "check set crop" in verdict.worst_photo
+    assert f"auto keeps float: {verdict.describe()}" in out  # 2 photos never qualify (INT8_MIN_CHECK_PHOTOS)
+    record = json.loads(small_int8.read_text())[openvino_backend.int8_key(model, openvino_backend.shipped_int8_plan())]
+    assert record["weights"] == "mimo-unet.user.safetensors"  # the installed file, named by the store
+    assert main(["weights", "check-int8", "mimo-unet"]) == 0
+    assert "MIMO-UNet: no int8 check to make" in capsys.readouterr().out
+
+
+@needs_int8
+def test_no_int8_check_skips_it_info_says_how_and_ctrl_c_records_nothing(small_int8, installable, capsys,
+                                                                          monkeypatch):
+    from deblur_app.cli.main import main
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(int8_check, "check_int8", interrupted)
+    assert main(["weights", "install", str(installable), "--no-int8-check"]) == 0
+    assert "measuring" not in capsys.readouterr().out
+    assert main(["info"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("MIMO-UNet runs on cpu"))
+    assert "`deblur-app weights check-int8 mimo-unet` measures it once" in line
+    assert main(["weights", "check-int8"]) == 130  # Ctrl+C during the measurement
+    err = capsys.readouterr().err
+    assert "int8 check stopped, nothing recorded" in err and "Traceback" not in err
+    assert not small_int8.exists()
+    assert main(["weights", "check-int8", "mimo-unet+"]) == 1  # nothing installed to measure
+    assert "no MIMO-UNet+ weights installed" in capsys.readouterr().err
