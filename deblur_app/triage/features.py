@@ -12,6 +12,8 @@ which would blur it.
 
 from __future__ import annotations
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -117,20 +119,21 @@ def directional_sharpness(luma: np.ndarray, window: int = 5, percentile: float =
     """
     gx = cv2.Sobel(luma, cv2.CV_32F, 1, 0, ksize=3, scale=1 / 8)
     gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3, scale=1 / 8)
-    grad = cv2.magnitude(gx, gy)
-    nearest = _nearest_direction(gx, gy)
-    grids = [_tile_index(*luma.shape, shift) for shift in _SHIFTS]
+    grad = cv2.magnitude(gx, gy).ravel()
+    nearest = _nearest_direction(gx, gy).ravel()
+    grids = _tile_grids(*luma.shape)
     min_pixels = max(16, luma.size // (GRID * GRID) // 100)
     best = []
     for index, angle in enumerate(_DIRECTIONS):
         line = _line(window, angle)
-        contrast = cv2.dilate(luma, line) - cv2.erode(luma, line)
+        contrast = (cv2.dilate(luma, line) - cv2.erode(luma, line)).ravel()
         at = np.flatnonzero((contrast > min_contrast) & (nearest == index))
         if at.size < min_pixels:
             continue
-        ratio = grad.ravel()[at] / contrast.ravel()[at]
-        tiles = [_percentile_per_tile(ratio, grid.ravel()[at], percentile, min_pixels) for grid in grids]
-        tiles = np.concatenate(tiles)
+        ratio = grad[at] / contrast[at]
+        by_value = np.argsort(ratio, kind="stable")  # one sort of the values for all four grids
+        tiles = np.concatenate([_percentile_per_tile(ratio, grid[at], by_value, percentile, min_pixels)
+                                for grid in grids])
         if tiles.size:
             best.append(float(tiles.max()))
     return best or [1.0 / window]
@@ -141,12 +144,11 @@ _TAN_22_5 = np.float32(np.tan(np.pi / 8))
 
 def _nearest_direction(gx: np.ndarray, gy: np.ndarray) -> np.ndarray:
     """Index into _DIRECTIONS of the gradient's orientation rounded to 45 degrees (y down:
-    45 = up-right), by comparisons instead of an arctangent."""
+    45 = up-right), by comparisons instead of an arctangent; near-horizontal wins a tie with
+    near-vertical (both hold only where the gradient is zero)."""
     ax, ay = np.abs(gx), np.abs(gy)
-    nearest = np.where(gx * gy < 0, np.int8(1), np.int8(3))  # the diagonals
-    nearest[ax <= _TAN_22_5 * ay] = 2
-    nearest[ay <= _TAN_22_5 * ax] = 0
-    return nearest
+    diagonal = np.where(gx * gy < 0, np.int8(1), np.int8(3))
+    return np.where(ay <= _TAN_22_5 * ax, np.int8(0), np.where(ax <= _TAN_22_5 * ay, np.int8(2), diagonal))
 
 
 # the tile grid and the same grid shifted by half a tile across, down and both: a subject
@@ -170,10 +172,25 @@ def _tile_index(h: int, w: int, shift: tuple[float, float] = (0.0, 0.0)) -> np.n
     return tiles.astype(np.int32)
 
 
-def _percentile_per_tile(values: np.ndarray, tiles: np.ndarray, percentile: float, min_pixels: int) -> np.ndarray:
+@functools.lru_cache(maxsize=4)
+def _tile_grids(h: int, w: int) -> tuple[np.ndarray, ...]:
+    """The flattened tile index of every pixel for each grid of _SHIFTS, as uint8 (GRID * GRID
+    + 1 values) for a linear-time stable sort; read-only, kept per size (a folder's photos
+    mostly share one working size)."""
+    grids = []
+    for shift in _SHIFTS:
+        grid = _tile_index(h, w, shift).astype(np.uint8).ravel()
+        grid.flags.writeable = False
+        grids.append(grid)
+    return tuple(grids)
+
+
+def _percentile_per_tile(values: np.ndarray, tiles: np.ndarray, by_value: np.ndarray, percentile: float,
+                         min_pixels: int) -> np.ndarray:
     """np.percentile (linear) of the values of each tile holding at least ``min_pixels`` of
-    them, all tiles in one sort."""
-    order = np.lexsort((values, tiles))
+    them; ``by_value``: the values' stable argsort. A stable sort of that order by tile (radix,
+    uint8 keys) sorts every tile's values at once, as a lexsort by (tile, value) would."""
+    order = by_value[np.argsort(tiles[by_value], kind="stable")]
     values, tiles = values[order], tiles[order]
     counts = np.bincount(tiles, minlength=GRID * GRID + 1)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
