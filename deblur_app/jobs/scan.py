@@ -84,7 +84,7 @@ def score_photo(path: Path, max_megapixels: float | None = None) -> tuple[ScanRo
     """(row, '') for a photo, or (None, one-line reason naming it) when it cannot be read."""
     limit = None if max_megapixels is None else int(max_megapixels * 1_000_000)
     try:
-        pixels = imagefiles.load_for_measuring(path, max_pixels=limit)
+        pixels = imagefiles.load_for_measuring(path, max_pixels=limit, grey=True)  # the score sees only luma
         result = assess(pixels)
     except imagefiles.ImageFileError as error:
         return None, str(error)
