@@ -38,46 +38,17 @@ class SaveDialog(QDialog):
         self.setWindowTitle(self.tr("Save Deblurred Photo As"))
         self.original_depth = original_depth
         form = QFormLayout(self)
-
-        self.path_edit = QLineEdit(str(default))
-        self.path_edit.setToolTip(self.tr("Where to write the deblurred photo"))
-        self.path_edit.setMinimumWidth(420)
-        browse = QPushButton(icon("folder"), self.tr("Browse…"))
-        browse.setToolTip(self.tr("Choose the file name and folder"))
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.path_edit, 1)
-        row.addWidget(browse)
-        form.addRow(self.tr("File:"), row)
-
+        form.addRow(self.tr("File:"), self._file_row(default))
         self.format_combo = QComboBox()
         self.format_combo.addItems(list(FORMATS))
         self.format_combo.setToolTip(self.tr("File format; the extension follows it"))
         form.addRow(self.tr("Format:"), self.format_combo)
-
-        # For this save only, like the ½ and ¼ outputs: Save always keeps a JPEG source's quality.
-        self.quality_spin = QSpinBox()
-        self.quality_spin.setRange(0 if source_is_jpeg else 1, 100)
-        if source_is_jpeg:  # 0 stands for "the original's tables and chroma subsampling"
-            self.quality_spin.setSpecialValueText(self.tr("Same as the original"))
-        self.quality_spin.setValue(0 if source_is_jpeg else DEFAULT_QUALITY)
-        self.quality_spin.setSuffix(self.tr(" %"))
-        self.quality_spin.setToolTip(self.tr("JPEG/WebP quality: 90–95 keeps detail; WebP at 100 is lossless"))
-        form.addRow(self.tr("Quality:"), self.quality_spin)
-
-        self.depth_combo = QComboBox()
-        self.depth_combo.addItem(self.tr("As the original ({depth})").format(depth=bit_depth_text(original_depth)), None)
-        self.depth_combo.addItem(bit_depth_text(8), 8)
-        self.depth_combo.addItem(bit_depth_text(16), 16)
-        self.depth_combo.setToolTip(self.tr("Bits per channel; 16-bit keeps smooth gradients for further editing "
-                                            "(PNG/TIFF)"))
-        form.addRow(self.tr("Bit depth:"), self.depth_combo)
-
+        form.addRow(self.tr("Quality:"), self._quality_box(source_is_jpeg))
+        form.addRow(self.tr("Bit depth:"), self._depth_box(original_depth))
         self.scales_check = QCheckBox(self.tr("Also save the ½ and ¼ outputs (…_half, …_quarter)"))
         self.scales_check.setChecked(False)  # for this save only: never remembered, never used by Save
         self.scales_check.setToolTip(self.tr("Write the network's coarse outputs next to the photo"))
         form.addRow("", self.scales_check)
-
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -87,6 +58,38 @@ class SaveDialog(QDialog):
         self.format_combo.currentTextChanged.connect(self._format_changed)
         self.path_edit.textChanged.connect(self._path_changed)
         self._update_fields()
+
+    def _file_row(self, default: Path) -> QHBoxLayout:
+        self.path_edit = QLineEdit(str(default))
+        self.path_edit.setToolTip(self.tr("Where to write the deblurred photo"))
+        self.path_edit.setMinimumWidth(420)
+        browse = QPushButton(icon("folder"), self.tr("Browse…"))
+        browse.setToolTip(self.tr("Choose the file name and folder"))
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(browse)
+        return row
+
+    def _quality_box(self, source_is_jpeg: bool) -> QSpinBox:
+        # For this save only, like the ½ and ¼ outputs: Save always keeps a JPEG source's quality.
+        self.quality_spin = QSpinBox()
+        self.quality_spin.setRange(0 if source_is_jpeg else 1, 100)
+        if source_is_jpeg:  # 0 stands for "the original's tables and chroma subsampling"
+            self.quality_spin.setSpecialValueText(self.tr("Same as the original"))
+        self.quality_spin.setValue(0 if source_is_jpeg else DEFAULT_QUALITY)
+        self.quality_spin.setSuffix(self.tr(" %"))
+        self.quality_spin.setToolTip(self.tr("JPEG/WebP quality: 90–95 keeps detail; WebP at 100 is lossless"))
+        return self.quality_spin
+
+    def _depth_box(self, original_depth: int) -> QComboBox:
+        self.depth_combo = QComboBox()
+        self.depth_combo.addItem(self.tr("As the original ({depth})").format(depth=bit_depth_text(original_depth)), None)
+        self.depth_combo.addItem(bit_depth_text(8), 8)
+        self.depth_combo.addItem(bit_depth_text(16), 16)
+        self.depth_combo.setToolTip(self.tr("Bits per channel; 16-bit keeps smooth gradients for further editing "
+                                            "(PNG/TIFF)"))
+        return self.depth_combo
 
     def _browse(self) -> None:
         filters = ";;".join(f"{name} (*{ext}{' *.jpeg' if name == 'JPEG' else ''})" for name, (ext, _, _) in FORMATS.items())
