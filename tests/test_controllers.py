@@ -1,4 +1,5 @@
-"""Opening, saving and scanning as controllers over the session (gui/opening.py, saving.py, scanning.py),
+"""Opening, saving, scanning and strength as controllers over the session (gui/opening.py, saving.py,
+scanning.py, strength.py),
 and the display of the selected photo following it (gui/photo_display.py), without a window.
 
 Each controller gets the Qt-free session, a stand-in for the narrow part of the window it declares
@@ -32,6 +33,7 @@ from deblur_app.gui.session import PhotoSession, SessionEvent  # noqa: E402
 from deblur_app.gui.settings import AppSettings  # noqa: E402
 from deblur_app.gui.side_panel import SidePanel  # noqa: E402
 from deblur_app.gui.status_bar import WindowStatusBar  # noqa: E402
+from deblur_app.gui.strength import StrengthControl  # noqa: E402
 from deblur_app.gui.tasks import LoadOutcome, SaveChoice, SaveOutcome  # noqa: E402
 from deblur_app.gui.viewers import Viewers  # noqa: E402
 from deblur_app.jobs import default_output  # noqa: E402
@@ -384,3 +386,47 @@ def test_a_folder_scan_lists_scored_photos_through_the_session_without_reading_t
     assert session.current_key == keys[1], "the first blurred photo is selected in the session too"
     scanner.batch_blurred()
     assert ScanWindow.batch.asked == [tmp_path]
+
+
+@dataclass
+class Blender:
+    """The re-blending pool: records what it is asked; the test hands back the blends."""
+
+    asked: list[tuple[object, float]] = field(default_factory=list)
+    forgotten: list[str] = field(default_factory=list)
+
+    def request(self, outcome, photo_pixels, strength: float) -> int:
+        self.asked.append((outcome, strength))
+        return len(self.asked)
+
+    def forget(self, photo_key: str) -> None:
+        self.forgotten.append(photo_key)
+
+
+def test_the_strength_control_sets_the_selected_photos_strength_and_reblends_once_it_rests(qtbot, settings):
+    session, window, blender = PhotoSession(), Window(), Blender()
+    strength = StrengthControl(session, window, settings, blender)
+    strength.choose(70)
+    assert settings.strength == 70 and strength.remembered() == 0.7 and blender.asked == [], "no photo: remembered"
+    photo = Photo("a", Path("/photos/a.jpg"), image=SimpleNamespace(pixels="pixels"))
+    photo.original = object()
+    session.add(photo)
+    session.select("a")
+    result = SimpleNamespace(preview=False, strength=0.7, full="full", photo_key="a")
+    session.take_outcome("a", result, strength.remembered())
+    strength.choose(40)
+    strength.choose(30)
+    assert photo.strength == 0.3 and photo.unsaved
+    qtbot.waitUntil(lambda: bool(blender.asked), timeout=2000)
+    qtbot.wait(200)
+    assert blender.asked == [(result, 0.3)], "one blend once the control rests, at the last value"
+    strength.take_blend(SimpleNamespace(preview=False, strength=0.4, full="full", photo_key="a"))
+    assert photo.result is result, "a blend for a strength the photo has left is dropped"
+    blend = SimpleNamespace(preview=False, strength=0.3, full="full", photo_key="a")
+    with qtbot.waitSignal(strength.reblended):
+        strength.take_blend(blend)
+    assert photo.result is blend and window.messages[-1] == "Showing 30 % of the correction"
+    strength.reblend_if_needed(photo)
+    assert len(blender.asked) == 1, "shown at its strength already: no blend"
+    session.remove("a")
+    assert blender.forgotten == ["a"], "a closed photo's blends are not waited for"

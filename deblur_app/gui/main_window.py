@@ -7,6 +7,7 @@ by the PhotoSaver (saving.py) and scanned by the FolderScanner (scanning.py),
 controllers that change the session through its
 commands; the filmstrip, the PhotoDisplay (photo_display.py: views, Last run, size,
 title, strength) and the actions follow the session's events.
+Each photo's strength is kept and re-shown by StrengthControl (strength.py).
 Runs go through the RunController. The model runs in the worker thread
 (worker.py) and files are read and written in a pool thread (tasks.py), so
 nothing slow runs on the GUI thread.
@@ -31,7 +32,7 @@ from .icons import app_icon, icon
 from .opening import PhotoOpener
 from .outcomes import DeblurOutcome, Reblender
 from .photo_display import APP_TITLE, PhotoDisplay
-from .photo_state import Photo, same_strength
+from .photo_state import Photo
 from .prompts import DialogPrompts
 from .reasons import translated
 from .run_controller import RunController
@@ -40,6 +41,7 @@ from .session import PhotoSession, SessionEvent
 from .settings import AppSettings
 from .side_panel import SidePanel
 from .status_bar import WindowStatusBar
+from .strength import StrengthControl
 from .tasks import FileTasks
 from .viewers import Viewers
 from .weights_dialog import StarterNote, WeightsDialog
@@ -87,8 +89,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.opening = PhotoOpener(self.session, self, self.settings, self.tasks, prompts, self)
         self.saving = PhotoSaver(self.session, self, self.tasks, prompts, self)
         self.scanning = FolderScanner(self.session, self, self.filmstrip, self.settings, self.tasks, prompts, self)
+        self.strength = StrengthControl(self.session, self, self.settings, self.reblender, self)
         self.display = PhotoDisplay(self.session, self, self.viewers, self.panel, self.statusBar(), self.runs,
-                                    self.remembered_strength)
+                                    self.strength.remembered)
         self.session.observe(self._session_changed)
         self._build_actions()
         self._connect()
@@ -126,11 +129,6 @@ class MainWindow(WindowActions, QMainWindow):
         self.setStatusBar(status)
         self.zoom_label, self.size_label, self.elapsed_label = status.zoom_label, status.size_label, status.elapsed_label
         self.model_label, self.device_label, self.progress_bar = status.model_label, status.device_label, status.progress_bar
-        # a strength change is shown once the slider rests, not on every step of a drag
-        self._blend_timer = QTimer(self)
-        self._blend_timer.setSingleShot(True)
-        self._blend_timer.setInterval(120)
-        self._blend_timer.timeout.connect(self._show_strength)
         # many photos added at once (a folder, a scan) update the actions once
         self._actions_timer = QTimer(self)
         self._actions_timer.setSingleShot(True)
@@ -139,7 +137,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def _connect(self) -> None:
         self.panel.options_changed.connect(self._options_changed)
-        self.panel.strength_changed.connect(self._strength_changed)
+        self.panel.strength_changed.connect(self.strength.choose)
         self.panel.weights_requested.connect(self.show_weights)
         self.panel.run_button.clicked.connect(self._run_button_clicked)
         self.panel.preview_button.clicked.connect(self.preview)
@@ -159,7 +157,8 @@ class MainWindow(WindowActions, QMainWindow):
         runs.failed.connect(self._on_failed)
         runs.cancelled.connect(self._on_cancelled)
         runs.ended.connect(self._on_run_ended)
-        self.reblender.reblended.connect(self._on_reblended)
+        self.reblender.reblended.connect(self.strength.take_blend)
+        self.strength.reblended.connect(self.reblended)
         self.tasks.loaded.connect(self.opening.take_loaded)
         self.tasks.saved.connect(self.saving.take_saved)
         self.tasks.thumbnail.connect(self.opening.take_thumbnail)
@@ -200,10 +199,6 @@ class MainWindow(WindowActions, QMainWindow):
     @property
     def running(self) -> bool:
         return self.runs.running
-
-    def remembered_strength(self) -> float:
-        """The strength new results get: the last one the user chose."""
-        return self.settings.strength / 100
 
     def _update_actions(self) -> None:
         """Apply the one rule for which actions are enabled (action_state) to the window's facts."""
@@ -284,7 +279,7 @@ class MainWindow(WindowActions, QMainWindow):
         photo = photo or self.current_photo()
         if photo is None or not photo.loaded:
             return
-        strength = photo.strength if photo.strength is not None else self.remembered_strength()
+        strength = photo.strength if photo.strength is not None else self.strength.remembered()
         settings = dataclasses.replace(self.panel.run_settings(), strength=strength)
         text = self.tr("Previewing {name} with {model}…") if region else self.tr("Deblurring {name} with {model}…")
         self.statusBar().showMessage(text.format(name=photo.path.name, model=settings.model_name))
@@ -317,45 +312,12 @@ class MainWindow(WindowActions, QMainWindow):
         self.engine.prepare(run)  # an int8 model to make is made now, not in the next run
         self._update_actions()
 
-    # -- strength: each photo's result keeps its own
-
-    def _strength_changed(self, percent: int) -> None:
-        self.settings.strength = percent  # remembered: the default for the next new result
-        photo = self.current_photo()
-        if photo is not None and self.session.set_strength(photo.key, percent / 100):
-            self._update_actions()
-            self._blend_timer.start()
-
     def _session_changed(self, event: SessionEvent) -> None:
         """The actions follow the session (the filmstrip and the PhotoDisplay follow it themselves)."""
-        if event.kind == "removed":
-            self.reblender.forget(event.key)
         if event.kind == "added":
             self._actions_timer.start()
-        elif event.kind in ("selected", "removed", "loaded", "saved"):
+        elif event.kind in ("selected", "removed", "loaded", "strength", "saved"):
             self._update_actions()
-
-    def _show_strength(self) -> None:
-        """Re-show the current result at its photo's strength: a blend in a pool thread, no network run."""
-        photo = self.current_photo()
-        if photo is not None:
-            self._reblend_if_needed(photo)
-
-    def _reblend_if_needed(self, photo: Photo) -> None:
-        outcome = photo.shown_outcome
-        if outcome is None or photo.image is None or photo.strength is None:
-            return
-        if not same_strength(outcome.strength, photo.strength):
-            self.reblender.request(outcome, photo.image.pixels, photo.strength)
-
-    def _on_reblended(self, outcome: DeblurOutcome) -> None:
-        photo = self.photos.get(outcome.photo_key)
-        if photo is None or photo.original is None or not self.session.take_blend(photo.key, outcome):
-            return  # closed, the strength moved on (a newer blend is on its way), or a new run replaced the result
-        if photo is self.current_photo():
-            self.statusBar().showMessage(
-                self.tr("Showing {percent:.0f} % of the correction").format(percent=outcome.strength * 100), 5000)
-        self.reblended.emit(outcome)
 
     # -- the run's reports
 
@@ -373,7 +335,7 @@ class MainWindow(WindowActions, QMainWindow):
             return
         # a first result starts at the strength chosen last, also if it was moved during the run; the
         # display shows it (its pixmaps, strength, views) on the session's "outcome"
-        self.session.take_outcome(photo.key, outcome, self.remembered_strength())
+        self.session.take_outcome(photo.key, outcome, self.strength.remembered())
         facts = outcome.facts
         if outcome.preview:
             text = self.tr("Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
@@ -381,7 +343,7 @@ class MainWindow(WindowActions, QMainWindow):
             text = self.tr("Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
         self.statusBar().showMessage(text.format(name=photo.path.name, seconds=facts.seconds, tiles=facts.tiles,
                                                  device=facts.device), 10000)
-        self._reblend_if_needed(photo)  # the strength moved while it ran
+        self.strength.reblend_if_needed(photo)  # the strength moved while it ran
         self._update_actions()
         self.run_finished.emit(outcome)
 
