@@ -55,3 +55,18 @@ def test_next_and_previous_need_two_photos():
 def test_the_rule_imports_no_qt():
     code = "import sys, deblur_app.gui.action_state; sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent).returncode == 0
+
+
+def test_compare_needs_two_networks_a_photo_and_the_model_thread_and_blocks_deblur_while_it_runs():
+    from deblur_app.gui.action_state import compare_unavailable
+
+    two = WindowFacts(**{**READY.__dict__, "networks_installed": 2})
+    assert "compare" in enabled(two) and compare_unavailable(two) == ""
+    assert compare_unavailable(READY) == "one_network" and "compare" not in enabled(READY)
+    no_photo = WindowFacts(engine_known=True, networks_installed=2)
+    assert compare_unavailable(no_photo) == "no_photo"
+    assert compare_unavailable(WindowFacts(**{**two.__dict__, "run_running": True})) == "run_running"
+    assert compare_unavailable(WindowFacts(**{**two.__dict__, "batch_running": True})) == "batch_running"
+    comparing = WindowFacts(**{**two.__dict__, "comparing": True})
+    assert not {"deblur", "preview"} & enabled(comparing) and run_button(comparing) == "comparing"
+    assert "compare" in enabled(comparing)  # the Compare window stays reachable to cancel it

@@ -119,3 +119,31 @@ def test_a_blend_replaces_the_result_only_while_it_is_the_result_and_strength_it
     assert session.take_blend("a.jpg", blend) and session.get("a.jpg").result is blend
     assert events[-1] == SessionEvent("blended", "a.jpg")
     assert not session.take_blend("a.jpg", Blend(0.5, full, preview=True)), "no preview to replace"
+
+
+def test_a_comparison_fills_side_by_side_and_a_kept_side_becomes_the_result():
+    session, events = session_with("a.jpg")
+    comparison = session.start_comparison("a.jpg", ("mimo-unet", "nafnet-64"), strength=0.8)
+    assert comparison.running == 0 and not comparison.ended
+    assert session.keep_compared("a.jpg", 0) is None, "nothing finished yet: nothing to keep"
+    first, second = Outcome(), Outcome()
+    assert not session.take_compared("a.jpg", 1, second), "side 1 waits for side 0"
+    assert session.take_compared("a.jpg", 0, first) and comparison.running == 1
+    assert session.take_compared("a.jpg", 1, second) and comparison.done and comparison.running is None
+    photo = session.get("a.jpg")
+    assert photo.result is None and not photo.unsaved, "comparing leaves the photo's result alone"
+    assert session.keep_compared("a.jpg", 1) is photo
+    assert photo.result is second and photo.unsaved and comparison.kept == 1
+    assert photo.strength == 0.8, "a first result takes the strength the comparison was shown at"
+    assert [e.kind for e in events[1:]] == ["comparison"] * 3 + ["outcome"]
+
+
+def test_a_cancelled_comparison_keeps_its_finished_side_and_takes_nothing_late():
+    session, _events = session_with("a.jpg")
+    comparison = session.start_comparison("a.jpg", ("mimo-unet", "fftformer"), strength=1.0)
+    session.take_compared("a.jpg", 0, Outcome())
+    session.end_comparison("a.jpg", "cancelled")
+    assert comparison.ended == "cancelled" and comparison.running is None and list(comparison.outcomes) == [0]
+    assert not session.take_compared("a.jpg", 1, Outcome()), "a run that ends after the cancel brings nothing"
+    session.end_comparison("a.jpg", "failed", "late")  # an ended comparison stays as it ended
+    assert comparison.ended == "cancelled" and session.get("a.jpg").result is None

@@ -24,6 +24,8 @@ class WindowFacts:
     model_available: bool = False  # weights for the chosen network are installed
     batch_running: bool = False
     run_running: bool = False
+    comparing: bool = False  # the Compare window's two runs are under way (the model thread's one job)
+    networks_installed: int = 0  # networks with weights: Compare needs two
     photo_count: int = 0  # photos in the filmstrip
     recent_files: bool = False
 
@@ -31,9 +33,11 @@ class WindowFacts:
 def enabled_actions(facts: WindowFacts) -> dict[str, bool]:
     """MainWindow's act_<name> -> whether it is enabled."""
     can_run = facts.image_loaded and facts.engine_known and facts.model_available and not facts.batch_running
+    idle = not facts.run_running and not facts.comparing  # one network run at a time
     enabled = {
-        "deblur": can_run and not facts.run_running,
-        "preview": can_run and not facts.run_running,
+        "deblur": can_run and idle,
+        "preview": can_run and idle,
+        "compare": not compare_unavailable(facts),
         "cancel": facts.run_running,
         "save": facts.photo_selected and facts.unsaved and not facts.building,
         "save_all": facts.any_unsaved,
@@ -48,13 +52,29 @@ def enabled_actions(facts: WindowFacts) -> dict[str, bool]:
     return enabled
 
 
+def compare_unavailable(facts: WindowFacts) -> str:
+    """Why Compare Networks cannot be opened ("" when it can): 'one_network' (it needs two with
+    weights), 'no_photo', 'batch_running' or 'run_running' (the model thread runs one job at a time)."""
+    if facts.engine_known and facts.networks_installed < 2:
+        return "one_network"
+    if not facts.image_loaded or not facts.engine_known:
+        return "no_photo"
+    if facts.batch_running:
+        return "batch_running"
+    if facts.run_running:
+        return "run_running"
+    return ""
+
+
 def run_button(facts: WindowFacts) -> str:
     """What the side panel's big button says: 'cancel' while a run goes, else why Deblur is (not)
-    available: 'batch_running', 'no_weights' or 'deblur'."""
+    available: 'batch_running', 'comparing', 'no_weights' or 'deblur'."""
     if facts.run_running:
         return "cancel"
     if facts.batch_running:
         return "batch_running"
+    if facts.comparing:
+        return "comparing"
     if facts.engine_known and not facts.model_available:
         return "no_weights"
     return "deblur"

@@ -25,6 +25,7 @@ NAMES = {
     "split": "mdi6.compare-horizontal",
     "scales": "mdi6.layers-triple-outline",
     "difference": "mdi6.fire",
+    "compare": "mdi6.select-compare",
     "original": "mdi6.eye-outline",
     "about": "mdi6.information-outline",
     "weights": "mdi6.download-box-outline",

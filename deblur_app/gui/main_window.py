@@ -27,6 +27,7 @@ from . import dialogs
 from .about import AboutDialog
 from .action_state import WindowFacts, enabled_actions, run_button
 from .batch_dialog import BatchDialog
+from .compare import CompareNetworks
 from .filmstrip import Filmstrip
 from .icons import app_icon, icon
 from .opening import PhotoOpener
@@ -94,6 +95,9 @@ class MainWindow(WindowActions, QMainWindow):
                                     self.strength.remembered)
         self.session.observe(self._session_changed)
         self._build_actions()
+        self.comparer = CompareNetworks(self)  # Compare Networks… (compare.py): its action, runs and window
+        self.act_compare = self.comparer.action
+        self._add_compare_action()
         self._connect()
         self._restore_settings()
         QApplication.instance().installEventFilter(self)
@@ -216,10 +220,12 @@ class MainWindow(WindowActions, QMainWindow):
             button.setIcon(icon("deblur"))
             button.setToolTip({
                 "batch_running": self.tr("A batch is running; wait for it or cancel it in the batch window"),
+                "comparing": self.tr("Two networks are being compared; wait for them or cancel in the Compare window"),
                 "no_weights": self.tr("No model weights installed: see the note below"),
             }.get(state) or self.tr("Deblur the whole photo (Ctrl+R)"))
             button.setEnabled(self.act_deblur.isEnabled())
         self.panel.preview_button.setEnabled(self.act_preview.isEnabled())
+        self.comparer.update_action(facts)
         self._offer_network_views()
         self.progress_bar.setVisible(facts.run_running)
         self.setWindowModified(facts.unsaved)  # the title names the selected photo
@@ -238,6 +244,9 @@ class MainWindow(WindowActions, QMainWindow):
             model_available=self.panel.model_available(),
             batch_running=self.engine.busy_kind == "batch",
             run_running=self.runs.running,
+            comparing=self.comparer.running,
+            networks_installed=sum(1 for w in self.engine_info.weights.values() if w.path is not None)
+            if self.engine_info is not None else 0,
             photo_count=self.filmstrip.count(),
             recent_files=bool(self.settings.recent_files()),
         )

@@ -9,18 +9,40 @@ the filmstrip, the side panel's strength, the views and the status bar follow th
 instead of the window pushing each change into each of them. The window's Photo (photo_state.py) adds what is on
 screen (pixmaps) to the record; this module knows nothing of that, so the rules are tested
 without a window (tests/test_session.py).
+
+A photo's ``Comparison`` is two networks' results on it side by side (the Compare window,
+compare.py): started, filled side by side and ended through the session's commands
+(start_comparison, take_compared, end_comparison); keep_compared makes one side the photo's
+result, as a run's outcome would be.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 
 def same_strength(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) < 1e-6
+
+
+@dataclass
+class Comparison:
+    """Two networks' whole-photo results on one photo, computed one after the other."""
+
+    networks: tuple[str, str]  # the variant keys of side 0 and side 1
+    strength: float  # the strength both sides are shown (and one kept) at
+    outcomes: dict[int, Any] = field(default_factory=dict)  # side -> its DeblurOutcome once it finished
+    running: int | None = 0  # the side being computed; None once the comparison ended
+    ended: str = ""  # "" while it runs, then "done", "cancelled" or "failed"
+    reason: str = ""  # why it failed
+    kept: int | None = None  # the side that became the photo's result
+
+    @property
+    def done(self) -> bool:
+        return self.ended == "done"
 
 
 @dataclass
@@ -38,6 +60,7 @@ class PhotoRecord:
     save_target: Path | None = None  # the last Save As choice
     run_note: str = ""  # how its last run ended ("Last run 3.2 s"), shown while it is selected
     loading: bool = False
+    comparison: Comparison | None = None  # the last Compare Networks of this photo
 
     @property
     def loaded(self) -> bool:
@@ -57,7 +80,7 @@ class PhotoRecord:
 
 @dataclass(frozen=True)
 class SessionEvent:
-    kind: str  # added | removed | selected | loaded | strength | outcome | blended | saved | save_target
+    kind: str  # added | removed | selected | loaded | strength | outcome | blended | saved | save_target | comparison
     key: str | None  # None: "selected" with no photo selected
 
 
@@ -191,3 +214,46 @@ class PhotoSession:
         if photo is not None:
             photo.save_target = path
             self._changed("save_target", key)
+
+    # -- comparing two networks (compare.py)
+
+    def start_comparison(self, key: str, networks: tuple[str, str], strength: float) -> Comparison | None:
+        """A new comparison replaces the photo's last one; its result (if any) stays the photo's."""
+        photo = self.photos.get(key)
+        if photo is None:
+            return None
+        photo.comparison = Comparison(tuple(networks), strength)
+        self._changed("comparison", key)
+        return photo.comparison
+
+    def take_compared(self, key: str, side: int, outcome) -> bool:
+        """One side finished; the next one runs. False (nothing changes) if the comparison ended meanwhile."""
+        comparison = self._comparison(key)
+        if comparison is None or comparison.ended or comparison.running != side:
+            return False
+        comparison.outcomes[side] = outcome
+        comparison.running = side + 1 if side + 1 < len(comparison.networks) else None
+        if comparison.running is None:
+            comparison.ended = "done"
+        self._changed("comparison", key)
+        return True
+
+    def end_comparison(self, key: str, how: str, reason: str = "") -> None:
+        """Cancelled or failed: the side that runs gets no result; a finished side stays to be seen."""
+        comparison = self._comparison(key)
+        if comparison is not None and not comparison.ended:
+            comparison.running, comparison.ended, comparison.reason = None, how, reason
+            self._changed("comparison", key)
+
+    def keep_compared(self, key: str, side: int) -> PhotoRecord | None:
+        """A finished side becomes the photo's result (Save writes it); None if it has not finished.
+        A photo without a strength yet takes the one the comparison was shown at."""
+        comparison = self._comparison(key)
+        if comparison is None or side not in comparison.outcomes:
+            return None
+        comparison.kept = side
+        return self.take_outcome(key, comparison.outcomes[side], comparison.strength)
+
+    def _comparison(self, key: str) -> Comparison | None:
+        photo = self.photos.get(key)
+        return photo.comparison if photo is not None else None

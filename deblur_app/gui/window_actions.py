@@ -183,6 +183,8 @@ class WindowActions:
         run_menu = bar.addMenu(translate("MainWindow", "&Process"))
         for action in (self.act_deblur, self.act_preview, self.act_cancel):
             run_menu.addAction(action)
+        run_menu.setToolTipsVisible(True)  # a disabled Compare Networks… says why
+        self.run_menu = run_menu
         help_menu = bar.addMenu(translate("MainWindow", "&Help"))
         help_menu.addAction(self.act_about)
         help_menu.addAction(self.act_about_qt)
@@ -206,6 +208,12 @@ class WindowActions:
         toolbar.addAction(self.act_batch)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
+
+    def _add_compare_action(self) -> None:
+        """Compare Networks… (compare.py) in the Process menu, after Preview, and on the toolbar after the views."""
+        self.run_menu.insertAction(self.act_cancel, self.act_compare)
+        self.toolbar.insertAction(self.act_zoom_out, self.act_compare)
+        self.toolbar.insertSeparator(self.act_zoom_out)
 
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -355,6 +355,160 @@
     </message>
 </context>
 <context>
+    <name>CompareNetworks</name>
+    <message>
+        <source>Compare &amp;Networks…</source>
+        <translation>比较网络(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <source>Only one network is installed: get another one with File &gt; Weights… to compare them</source>
+        <translation>只安装了一个网络：通过“文件 &gt; 权重…”再获取一个网络即可比较</translation>
+    </message>
+    <message>
+        <source>Open a photo to compare networks on it</source>
+        <translation>打开一张照片，在上面比较网络</translation>
+    </message>
+    <message>
+        <source>A batch is running; wait for it or cancel it in the batch window</source>
+        <translation>批处理正在运行；请等待完成，或在批处理窗口中取消</translation>
+    </message>
+    <message>
+        <source>A run is under way; wait for it or cancel it</source>
+        <translation>正在处理中；请等待完成或取消</translation>
+    </message>
+    <message>
+        <source>Run two networks on this photo and see their results side by side, zoom and pan linked (Ctrl+Shift+C)</source>
+        <translation>在这张照片上运行两个网络，并排查看结果，缩放和平移联动 (Ctrl+Shift+C)</translation>
+    </message>
+    <message>
+        <source>Comparing {a} and {b} on {name}…</source>
+        <translation>正在 {name} 上比较 {a} 和 {b}…</translation>
+    </message>
+    <message>
+        <source>Kept {network}&apos;s result for {name}; Save writes it</source>
+        <translation>已为 {name} 保留 {network} 的结果；“保存”将写入它</translation>
+    </message>
+    <message>
+        <source>Compare Networks</source>
+        <translation>比较网络</translation>
+    </message>
+    <message>
+        <source>Compare Networks — {name}</source>
+        <translation>比较网络 — {name}</translation>
+    </message>
+    <message>
+        <source>{name}: {size}</source>
+        <translation>{name}：{size}</translation>
+    </message>
+    <message>
+        <source>shown at {percent:.0f} % strength</source>
+        <translation>以 {percent:.0f} % 强度显示</translation>
+    </message>
+    <message>
+        <source>{network} — {seconds:.1f} s</source>
+        <translation>{network} — {seconds:.1f} 秒</translation>
+    </message>
+    <message>
+        <source>Kept: Save writes {network}&apos;s result</source>
+        <translation>已保留：“保存”将写入 {network} 的结果</translation>
+    </message>
+    <message>
+        <source>Keep {network}&apos;s result</source>
+        <translation>保留 {network} 的结果</translation>
+    </message>
+    <message>
+        <source>Make this the photo&apos;s result and choose {network} in the side panel; Save then writes exactly this picture</source>
+        <translation>将此结果作为照片的结果，并在侧栏中选择 {network}；之后“保存”写入的正是这张图</translation>
+    </message>
+    <message>
+        <source>Original</source>
+        <translation>原图</translation>
+    </message>
+    <message>
+        <source>Keep this result</source>
+        <translation>保留此结果</translation>
+    </message>
+    <message>
+        <source>Compare first: a finished result can be kept</source>
+        <translation>请先比较：完成的结果才能保留</translation>
+    </message>
+    <message>
+        <source>Press Compare to run {network} on this photo</source>
+        <translation>按“比较”在这张照片上运行 {network}</translation>
+    </message>
+    <message>
+        <source>Running {network}: {progress}</source>
+        <translation>正在运行 {network}：{progress}</translation>
+    </message>
+    <message>
+        <source>Waiting: {network} runs when {first} is done</source>
+        <translation>等待中：{first} 完成后运行 {network}</translation>
+    </message>
+    <message>
+        <source>{network} failed: {reason}</source>
+        <translation>{network} 失败：{reason}</translation>
+    </message>
+    <message>
+        <source>Cancelled: no result from {network}</source>
+        <translation>已取消：{network} 没有结果</translation>
+    </message>
+    <message>
+        <source>Choose two different networks</source>
+        <translation>请选择两个不同的网络</translation>
+    </message>
+    <message>
+        <source>Run both networks on the whole photo, one after the other</source>
+        <translation>在整张照片上依次运行两个网络</translation>
+    </message>
+    <message>
+        <source>Comparing on {name}: {progress}</source>
+        <translation>正在 {name} 上比较：{progress}</translation>
+    </message>
+    <message>
+        <source>Choose two networks and press Compare</source>
+        <translation>选择两个网络，然后按“比较”</translation>
+    </message>
+    <message>
+        <source>Running {network} ({step} of 2): {progress}</source>
+        <translation>正在运行 {network}（第 {step} 个，共 2 个）：{progress}</translation>
+    </message>
+    <message>
+        <source>Both done. Zoom in to judge; keep the one you prefer</source>
+        <translation>两个都已完成。放大后比较，保留你喜欢的那个</translation>
+    </message>
+    <message>
+        <source>The comparison failed: {reason}</source>
+        <translation>比较失败：{reason}</translation>
+    </message>
+    <message>
+        <source>Cancelled; the photo keeps its result</source>
+        <translation>已取消；照片保留原来的结果</translation>
+    </message>
+    <message>
+        <source>Compared {a} ({ta}) and {b} ({tb}) on {name}</source>
+        <translation>已在 {name} 上比较 {a}（{ta}）和 {b}（{tb}）</translation>
+    </message>
+</context>
+<context>
+    <name>ComparePane</name>
+    <message>
+        <source>The network of this side: installed networks only</source>
+        <translation>这一侧的网络：仅列出已安装的网络</translation>
+    </message>
+    <message>
+        <source>Keep this result</source>
+        <translation>保留此结果</translation>
+    </message>
+    <message>
+        <source>Network {side}:</source>
+        <translation>网络 {side}：</translation>
+    </message>
+</context>
+<context>
     <name>CompareView</name>
     <message>
         <source>Original</source>
@@ -371,6 +525,53 @@
     <message>
         <source>The deblurred result, linked to the original. Hold Space to see the original here</source>
         <translation>去模糊结果，与原图联动。按住空格键可在此处查看原图</translation>
+    </message>
+</context>
+<context>
+    <name>CompareWindow</name>
+    <message>
+        <source>Compare Networks</source>
+        <translation>比较网络</translation>
+    </message>
+    <message>
+        <source>Original</source>
+        <translation>原图</translation>
+    </message>
+    <message>
+        <source>Show the original in both panes (or hold Space over them)</source>
+        <translation>在两侧都显示原图（或在图上按住空格键）</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适合窗口</translation>
+    </message>
+    <message>
+        <source>Show the whole photo in both panes (Ctrl+0)</source>
+        <translation>在两侧显示整张照片 (Ctrl+0)</translation>
+    </message>
+    <message>
+        <source>100 %</source>
+        <translation>100 %</translation>
+    </message>
+    <message>
+        <source>One photo pixel per screen pixel in both panes (Ctrl+1); the wheel zooms, dragging pans, both panes together</source>
+        <translation>两侧都以一个照片像素对应一个屏幕像素显示 (Ctrl+1)；滚轮缩放、拖动平移，两侧同步</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the comparison; the photo keeps its result</source>
+        <translation>停止比较；照片保留原来的结果</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
     </message>
 </context>
 <context>
@@ -745,6 +946,10 @@
     <message>
         <source>A batch is running; wait for it or cancel it in the batch window</source>
         <translation>批处理正在运行；请等待其完成，或在批量处理窗口中取消</translation>
+    </message>
+    <message>
+        <source>Two networks are being compared; wait for them or cancel in the Compare window</source>
+        <translation>正在比较两个网络；请等待完成，或在“比较网络”窗口中取消</translation>
     </message>
     <message>
         <source>No model weights installed: see the note below</source>
