@@ -21,8 +21,8 @@ import time
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDialog, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton,
+                               QSizePolicy, QVBoxLayout, QWidget)
 
 from . import network_notes
 from .action_state import WindowFacts, compare_unavailable
@@ -161,10 +161,10 @@ class CompareRuns(QObject):
             self.cancel()
 
 
-class ComparePane(QWidget):
+class ComparePane(QObject):
     """One side: its network, what it is for, the view of its result, and Keep."""
 
-    def __init__(self, side: int, parent: QWidget | None = None) -> None:
+    def __init__(self, side: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.side = side
         self.network_combo = QComboBox()
@@ -173,19 +173,21 @@ class ComparePane(QWidget):
         self.note = QLabel()  # what the network is for; its expected time when slow
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color: #9a9a9a")
+        self.note.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.view = ImageView()
         self.view.fit_enlarges = False
         self.keep_button = QPushButton(icon("save"), self.tr("Keep this result"))
         self.keep_button.setEnabled(False)
-        header = QHBoxLayout()
-        header.addWidget(QLabel(self.tr("Network {side}:").format(side=SIDE_NAMES[side])))
-        header.addWidget(self.network_combo, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(header)
-        layout.addWidget(self.note)
-        layout.addWidget(self.view, 1)
-        layout.addWidget(self.keep_button)
+        self.header = QHBoxLayout()
+        self.header.addWidget(QLabel(self.tr("Network {side}:").format(side=SIDE_NAMES[side])))
+        self.header.addWidget(self.network_combo, 1)
+
+    def place(self, grid: QGridLayout, column: int) -> None:
+        """Into the window's grid: the rows line up across the panes, whatever a note's length."""
+        grid.addLayout(self.header, 0, column)
+        grid.addWidget(self.note, 1, column)
+        grid.addWidget(self.view, 2, column)
+        grid.addWidget(self.keep_button, 3, column)
 
     def network(self) -> str | None:
         return self.network_combo.currentData()
@@ -219,17 +221,19 @@ class CompareWindow(QDialog):
         self.resize(1240, 760)
         self.photo_label = QLabel()
         self.photo_label.setWordWrap(True)
-        self.panes = [ComparePane(side) for side in SIDES]
+        self.panes = [ComparePane(side, self) for side in SIDES]
         self.link = ViewLink([pane.view for pane in self.panes], self)
         for pane in self.panes:
             pane.network_combo.currentIndexChanged.connect(lambda _i: self.networks_changed.emit())
             pane.keep_button.clicked.connect(lambda _c=False, side=pane.side: self.keep_requested.emit(side))
             pane.view.installEventFilter(self)
             pane.view.viewport().installEventFilter(self)
-        panes = QHBoxLayout()
-        panes.setSpacing(6)
+        panes = QGridLayout()
+        panes.setHorizontalSpacing(6)
         for pane in self.panes:
-            panes.addWidget(pane, 1)
+            pane.place(panes, pane.side)
+            panes.setColumnStretch(pane.side, 1)
+        panes.setRowStretch(2, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.photo_label)
         layout.addLayout(panes, 1)
@@ -265,9 +269,13 @@ class CompareWindow(QDialog):
         self.cancel_button.clicked.connect(self.cancel_requested)
         self.close_button = QPushButton(self.tr("Close"))
         self.close_button.clicked.connect(self.close)
+        self.zoom_label = QLabel()
+        self.zoom_label.setToolTip(self.tr("Zoom of both panes (100 % = one photo pixel per screen pixel)"))
+        self.panes[0].view.zoom_shown.connect(self._show_zoom)
         row = QHBoxLayout()
         row.addWidget(self.progress_bar)
         row.addWidget(self.status_label, 1)
+        row.addWidget(self.zoom_label)
         for button in (self.original_button, self.fit_button, self.actual_button, self.compare_button,
                        self.cancel_button, self.close_button):
             row.addWidget(button)
@@ -275,6 +283,12 @@ class CompareWindow(QDialog):
 
     def networks(self) -> tuple[str | None, str | None]:
         return self.panes[0].network(), self.panes[1].network()
+
+    def _show_zoom(self) -> None:
+        view = self.panes[0].view
+        percent = view.zoom_percent()
+        self.zoom_label.setText(self.tr("Fit ({percent:.0f} %)").format(percent=percent) if view.fit_mode
+                                else self.tr("Zoom {percent:.0f} %").format(percent=percent))
 
     def _show_original(self, shown: bool) -> None:
         for pane in self.panes:

@@ -295,9 +295,13 @@ class ImageView(QGraphicsView):
             self.draw_overlays(painter, area)
             if self.message:
                 metrics = painter.fontMetrics()
-                width = min(area.width() - 20, metrics.horizontalAdvance(self.message) + 14)
+                advance = metrics.horizontalAdvance(self.message)
+                width = min(area.width() - 20, advance + 14)
                 anchor = QPointF(area.center().x() - width / 2, area.bottom() - metrics.height() - 16)
-                draw_badge(painter, metrics.elidedText(self.message, Qt.TextElideMode.ElideRight, width - 14), anchor)
+                # elided only when it does not fit: elidedText cut a message exactly its own width wide
+                text = self.message if advance + 14 <= width else metrics.elidedText(
+                    self.message, Qt.TextElideMode.ElideRight, width - 14)
+                draw_badge(painter, text, anchor)
         elif self.message:
             painter.setPen(QColor(170, 170, 170))
             flags = Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap

@@ -573,6 +573,18 @@
         <source>Close</source>
         <translation>关闭</translation>
     </message>
+    <message>
+        <source>Zoom of both panes (100 % = one photo pixel per screen pixel)</source>
+        <translation>两侧的缩放（100 % = 一个照片像素对应一个屏幕像素）</translation>
+    </message>
+    <message>
+        <source>Fit ({percent:.0f} %)</source>
+        <translation>适合窗口（{percent:.0f} %）</translation>
+    </message>
+    <message>
+        <source>Zoom {percent:.0f} %</source>
+        <translation>缩放 {percent:.0f} %</translation>
+    </message>
 </context>
 <context>
     <name>DifferenceView</name>
