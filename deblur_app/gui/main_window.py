@@ -18,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QSplitter, QWidget
 
@@ -35,7 +35,6 @@ from .outcomes import DeblurOutcome, Reblender
 from .photo_display import APP_TITLE, PhotoDisplay
 from .photo_state import Photo
 from .prompts import DialogPrompts
-from .reasons import translated
 from .run_controller import RunController
 from .saving import PhotoSaver
 from .session import PhotoSession, SessionEvent
@@ -73,9 +72,6 @@ class MainWindow(WindowActions, QMainWindow):
         self.reblender = Reblender(self)
         self.tasks = FileTasks(self)
         self.engine_info: EngineInfo | None = None
-        # the model the device label describes, and the device/precision settings it was loaded for
-        self._device_label_model: LoadedModel | None = None
-        self._device_label_settings: tuple[str, str] = ("", "")
         self.batch_dialog: BatchDialog | None = None
         self.weights_dialog: WeightsDialog | None = None
         self.starter_note: StarterNote | None = None
@@ -306,7 +302,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def _options_changed(self) -> None:
         run = self.panel.run_settings()
-        self._forget_device_label_if_stale(run)
+        self.statusBar().forget_model_if_stale(run, self.engine_info.auto_device if self.engine_info else None)
         self.settings.model = run.variant
         self.settings.ensemble = run.ensemble
         self.settings.device = run.device
@@ -374,7 +370,7 @@ class MainWindow(WindowActions, QMainWindow):
         run = self.panel.run_settings()
         self.model_label.setText(run.model_name)
         if not self.device_label.text():
-            self.device_label.setText(self.tr("Device: {device}").format(device=info.auto_device.upper()))
+            self.statusBar().show_device(info.auto_device)
         ready = self.panel.model_available()
         self.statusBar().showMessage(self.tr("Ready") if ready else self.tr("No model weights installed"), 5000)
         self._update_actions()
@@ -386,25 +382,7 @@ class MainWindow(WindowActions, QMainWindow):
             self.starter_note.show()
 
     def _on_model_loaded(self, model: LoadedModel) -> None:
-        run = self.panel.run_settings()
-        self._device_label_model, self._device_label_settings = model, (run.device, run.precision)
-        self.device_label.setText(self.tr("Device: {device} ({precision})").format(device=model.device.upper(),
-                                                                                   precision=model.precision))
-        self.device_label.setToolTip(self.tr("Runs in {precision} because {reason}").format(
-            precision=model.precision, reason=translated(model.precision_reason)))
-
-    def _forget_device_label_if_stale(self, run) -> None:
-        """After another network, device or precision is chosen, the label no longer describes what the
-        next run uses (it said "CPU (int8)" and 47.1 dB for MIMO-UNet+): back to the device alone
-        until that model loads (issue 22)."""
-        model = self._device_label_model
-        if model is None or model.variant == run.variant and self._device_label_settings == (run.device, run.precision):
-            return
-        self._device_label_model = None
-        device = self.engine_info.auto_device if self.engine_info is not None and run.device == "auto" else run.device
-        self.device_label.setText(self.tr("Device: {device}").format(device=device.upper()))
-        self.device_label.setToolTip(QCoreApplication.translate("WindowStatusBar",
-                                                                "Where the network runs, and at what precision"))
+        self.statusBar().show_loaded_model(model, self.panel.run_settings())
 
     def _show_zoom(self, zoom: float) -> None:
         self.statusBar().show_zoom(zoom * 100 * self.devicePixelRatioF(), self.viewers.fitted())

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+
+from .messages import LoadedModel, RunSettings
+from .reasons import translated
+
+# the device label's texts were the window's: translated in its context
+translate = QCoreApplication.translate
 
 
 class WindowStatusBar(QStatusBar):
@@ -34,6 +40,8 @@ class WindowStatusBar(QStatusBar):
         self.setStyleSheet("QStatusBar::item { border: none; border-left: 1px solid palette(mid); }"
                            "QStatusBar QLabel { padding: 0px 8px; }")
         self._note = ""  # the lasting note of show_note, to take away only while it is still shown
+        # the model the device label describes, and the device/precision settings it was loaded for
+        self._described: tuple[LoadedModel, tuple[str, str]] | None = None
 
     def show_note(self, text: str) -> None:
         """A message that stays until replaced (a long preparation); "" takes it away if it is still shown."""
@@ -61,3 +69,29 @@ class WindowStatusBar(QStatusBar):
         self.progress_bar.setRange(0, max(1, total))
         self.progress_bar.setValue(done)
         self.progress_bar.setFormat(text.replace("%", "%%"))
+
+    # -- the device label: where the next run goes, and at what precision once its model is loaded
+
+    def show_device(self, device: str) -> None:
+        """The device alone (no model loaded for the chosen settings yet)."""
+        self._described = None
+        self.device_label.setText(translate("MainWindow", "Device: {device}").format(device=device.upper()))
+        self.device_label.setToolTip(self.tr("Where the network runs, and at what precision"))
+
+    def show_loaded_model(self, model: LoadedModel, run: RunSettings) -> None:
+        self._described = (model, (run.device, run.precision))
+        self.device_label.setText(translate("MainWindow", "Device: {device} ({precision})").format(
+            device=model.device.upper(), precision=model.precision))
+        self.device_label.setToolTip(translate("MainWindow", "Runs in {precision} because {reason}").format(
+            precision=model.precision, reason=translated(model.precision_reason)))
+
+    def forget_model_if_stale(self, run: RunSettings, auto_device: str | None) -> None:
+        """After another network, device or precision is chosen, the label no longer describes what the
+        next run uses (it said "CPU (int8)" and 47.1 dB for MIMO-UNet+): back to the device alone
+        until that model loads (issue 22). ``auto_device``: what Auto means here, once known."""
+        if self._described is None:
+            return
+        model, settings = self._described
+        if model.variant == run.variant and settings == (run.device, run.precision):
+            return
+        self.show_device(auto_device if auto_device is not None and run.device == "auto" else run.device)
