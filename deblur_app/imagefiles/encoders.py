@@ -96,6 +96,31 @@ def encode_png16(f: BinaryIO, arr: np.ndarray, icc: bytes | None, exif: bytes | 
     f.write(_png_chunk(b"IEND", b""))
 
 
+def _predicted_deflate_strips(arr: np.ndarray, depth: int, rows_per_strip: int) -> list[bytes]:
+    """Strips of rows, each horizontally differenced (TIFF predictor 2, wrapping) and deflated."""
+    strips: list[bytes] = []
+    for y0 in range(0, arr.shape[0], rows_per_strip):
+        blk = np.ascontiguousarray(arr[y0:y0 + rows_per_strip])
+        diff = blk.copy()
+        np.subtract(blk[:, 1:], blk[:, :-1], out=diff[:, 1:])  # predictor 2, wraps
+        strips.append(zlib.compress(diff.astype("<u2" if depth == 16 else np.uint8).tobytes(), 6))
+    return strips
+
+
+def _tiff_directory_with_exif(exif: bytes | None) -> TiffImagePlugin.ImageFileDirectory_v2:
+    """A TIFF directory holding the EXIF's descriptive tags (and Exif/GPS IFDs)."""
+    ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=b"II\x2a\x00\x08\x00\x00\x00")
+    if exif:
+        try:
+            ex = Image.Exif()
+            ex.load(exif)
+            for tag, value in exif_subset(ex).items():
+                ifd[tag] = value
+        except Exception:
+            pass  # unreadable EXIF is dropped rather than failing the save
+    return ifd
+
+
 def encode_tiff(f: BinaryIO, arr: np.ndarray, gray: bool, has_alpha: bool,
                 icc: bytes | None, exif: bytes | None, marker: str = "") -> None:
     """Baseline little-endian TIFF, 8 or 16 bits per sample, Adobe-deflate with
@@ -106,23 +131,9 @@ def encode_tiff(f: BinaryIO, arr: np.ndarray, gray: bool, has_alpha: bool,
     depth = 16 if arr.dtype == np.uint16 else 8
     row_bytes = w * channels * (depth // 8)
     rows_per_strip = max(1, min(h, (256 << 10) // max(1, row_bytes)))
-    strips: list[bytes] = []
-    for y0 in range(0, h, rows_per_strip):
-        blk = np.ascontiguousarray(arr[y0:y0 + rows_per_strip])
-        diff = blk.copy()
-        np.subtract(blk[:, 1:], blk[:, :-1], out=diff[:, 1:])  # predictor 2, wraps
-        strips.append(zlib.compress(diff.astype("<u2" if depth == 16 else np.uint8).tobytes(), 6))
-
-    ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=b"II\x2a\x00\x08\x00\x00\x00")
+    strips = _predicted_deflate_strips(arr, depth, rows_per_strip)
+    ifd = _tiff_directory_with_exif(exif)
     short, long_, undefined = TiffTags.SHORT, TiffTags.LONG, TiffTags.UNDEFINED
-    if exif:
-        try:
-            ex = Image.Exif()
-            ex.load(exif)
-            for tag, value in exif_subset(ex).items():
-                ifd[tag] = value
-        except Exception:
-            pass  # unreadable EXIF is dropped rather than failing the save
 
     def put(tag: int, value, typ: int) -> None:
         ifd[tag] = value

@@ -216,8 +216,24 @@ def _decode_opencv(path: Path, data: bytes, grayscale: bool):
     return colour, alpha, depth, gray, mode
 
 
-def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
-    """Pillow image (already loaded) -> (colour, alpha, depth, gray, icc)."""
+def _cmyk_to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """A CMYK picture in sRGB: through its own CMYK profile where it has one, else Pillow's plain conversion."""
+    if icc and icc_colour_space(icc) == b"CMYK":
+        try:
+            return ImageCms.profileToProfile(
+                im,
+                ImageCms.ImageCmsProfile(io.BytesIO(icc)),
+                ImageCms.createProfile("sRGB"),
+                outputMode="RGB",
+            )
+        except Exception:
+            pass
+    return im.convert("RGB")
+
+
+def _plain_mode(path: Path, im: Image.Image, icc: bytes | None) -> tuple[Image.Image, bytes | None]:
+    """The picture in one of the modes _decode_pillow reads (L, LA, RGB, RGBA, I, I;16), and the ICC
+    profile that still describes it (None once the pixels were converted to sRGB)."""
     mode = im.mode
     if mode in ("P", "PA"):
         has_alpha = (
@@ -225,39 +241,27 @@ def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
             or "transparency" in im.info
             or (im.palette is not None and im.palette.mode == "RGBA")
         )
-        im = im.convert("RGBA" if has_alpha else "RGB")
-    elif mode == "1":
-        im = im.convert("L")
-    elif mode in ("L", "RGB") and "transparency" in im.info:
-        im = im.convert("LA" if mode == "L" else "RGBA")
-    elif mode == "La":
-        im = im.convert("LA")
-    elif mode == "RGBa":
-        im = im.convert("RGBA")
-    elif mode == "RGBX":
-        im = im.convert("RGB")
-    elif mode == "CMYK":
-        converted = None
-        if icc and icc_colour_space(icc) == b"CMYK":
-            try:
-                converted = ImageCms.profileToProfile(
-                    im,
-                    ImageCms.ImageCmsProfile(io.BytesIO(icc)),
-                    ImageCms.createProfile("sRGB"),
-                    outputMode="RGB",
-                )
-            except Exception:
-                converted = None
-        im = converted if converted is not None else im.convert("RGB")
-        icc = None  # pixels are sRGB now
-    elif mode in ("YCbCr", "LAB", "HSV"):
+        return im.convert("RGBA" if has_alpha else "RGB"), icc
+    if mode == "1":
+        return im.convert("L"), icc
+    if mode in ("L", "RGB") and "transparency" in im.info:
+        return im.convert("LA" if mode == "L" else "RGBA"), icc
+    if mode in ("La", "RGBa", "RGBX"):
+        return im.convert({"La": "LA", "RGBa": "RGBA", "RGBX": "RGB"}[mode]), icc
+    if mode == "CMYK":
+        return _cmyk_to_srgb(im, icc), None  # pixels are sRGB now
+    if mode in ("YCbCr", "LAB", "HSV"):
         try:
-            im = im.convert("RGB")
+            converted = im.convert("RGB")
         except Exception:
             raise ImageFileError(path, f"unsupported colour mode {mode}") from None
-        if mode == "LAB":
-            icc = None
+        return converted, None if mode == "LAB" else icc
+    return im, icc
 
+
+def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
+    """Pillow image (already loaded) -> (colour, alpha, depth, gray, icc)."""
+    im, icc = _plain_mode(path, im, icc)
     mode = im.mode
     if mode.startswith("I;16"):
         arr = np.asarray(im).astype(np.uint16)
