@@ -63,6 +63,16 @@ class WindowActions:
         return action
 
     def _create_actions(self) -> None:
+        self._create_file_actions()
+        self._create_run_actions()
+        self._create_view_actions()
+        a = self._action
+        self.act_about = a(translate("MainWindow", "&About Deblur"), self.show_about, None, "about",
+                           translate("MainWindow", "Version, weights, devices"))
+        self.act_about_qt = a(translate("MainWindow", "About &Qt"), QApplication.aboutQt, None, None,
+                              translate("MainWindow", "The Qt version in use"))
+
+    def _create_file_actions(self) -> None:
         a = self._action
         self.act_open = a(translate("MainWindow", "&Open…"), self.opening.open_dialog, QKeySequence.StandardKey.Open, "open",
                           translate("MainWindow", "Open one or more photos"))
@@ -81,12 +91,20 @@ class WindowActions:
                                   translate("MainWindow", "Forget the recent photos"))
         self.act_quit = a(translate("MainWindow", "&Quit"), self.close, QKeySequence.StandardKey.Quit, "quit",
                           translate("MainWindow", "Close the window"))
+        self.act_weights = a(translate("MainWindow", "&Weights…"), self.show_weights, None, "weights",
+                             translate("MainWindow", "Download the paper's weights; install or remove weights files"))
+
+    def _create_run_actions(self) -> None:
+        a = self._action
         self.act_deblur = a(translate("MainWindow", "&Deblur"), self.deblur, "Ctrl+R", "deblur",
                             translate("MainWindow", "Deblur the whole photo"))
         self.act_preview = a(translate("MainWindow", "&Preview Visible Area"), self.preview, "Ctrl+Shift+R", "preview",
                              translate("MainWindow", "Deblur only the area in view at 100 %, to judge the effect in seconds"))
         self.act_cancel = a(translate("MainWindow", "&Cancel"), self.cancel, "Esc", "cancel",
                             translate("MainWindow", "Stop the run; the previous result stays"))
+
+    def _create_view_actions(self) -> None:
+        a = self._action
         self.act_zoom_in = a(translate("MainWindow", "Zoom &In"), lambda: self.viewers.zoom_step(1),
                              [QKeySequence.StandardKey.ZoomIn, "Ctrl+="], "zoom_in", translate("MainWindow", "Zoom in"))
         self.act_zoom_out = a(translate("MainWindow", "Zoom &Out"), lambda: self.viewers.zoom_step(-1),
@@ -102,12 +120,6 @@ class WindowActions:
                           translate("MainWindow", "Show the next photo in the list"))
         self.act_previous = a(translate("MainWindow", "P&revious Photo"), lambda: self._step_photo(-1), "Alt+Up", None,
                               translate("MainWindow", "Show the previous photo in the list"))
-        self.act_weights = a(translate("MainWindow", "&Weights…"), self.show_weights, None, "weights",
-                             translate("MainWindow", "Download the paper's weights; install or remove weights files"))
-        self.act_about = a(translate("MainWindow", "&About Deblur"), self.show_about, None, "about",
-                           translate("MainWindow", "Version, weights, devices"))
-        self.act_about_qt = a(translate("MainWindow", "About &Qt"), QApplication.aboutQt, None, None,
-                              translate("MainWindow", "The Qt version in use"))
         self.mode_group = QActionGroup(self)
         self.mode_actions: dict[str, QAction] = {}
         for mode in MODES:
