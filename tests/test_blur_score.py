@@ -117,4 +117,7 @@ def test_the_labelled_set_is_reproducible_and_holds_every_kind():
     assert all(np.array_equal(a.pixels, b.pixels) for a, b in zip(first, again))
     assert {s.kind for s in first} == {"sharp", "dof", "smooth", "shake", "defocus"}
     assert {s.label for s in first} == {"sharp", "slight", "blurred"}
-    assert len({s.group for s in first}) == 4
+    assert len({s.group for s in first}) == 7  # every source photo, grey ones included
+    from deblur_app.training.blur_labels import SOURCE_PHOTOS
+
+    assert all("CC0" in licence or "public domain" in licence for licence in SOURCE_PHOTOS.values())

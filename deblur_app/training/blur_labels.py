@@ -1,8 +1,12 @@
 """A labelled set of sharp and blurred photos for choosing and checking the blur score.
 
-Sources: the colour photographs that ship inside scikit-image's wheel and are public
-domain or CC0 (their licences are in ``skimage/data/_fetchers.py``'s docstrings; the
-wheel's README.txt names none). Nothing from ``../shared/eval``: that is for reporting.
+Sources: the photographs that ship inside scikit-image's wheel and are public domain or CC0
+(their licences are in ``skimage/data/_fetchers.py``'s docstrings; the wheel's README.txt names
+none): four colour photos and three grey ones (the score reads luma only). Left out: the wheel's
+other pictures are no sharp photos (brick: perspective-resampled, soft; retina, Hubble deep field:
+soft by nature; clock: shaken; horse, text, page, logo: drawings or scans), carry no licence
+(moon, the Middlebury motorcycle) or only "no known copyright restrictions" (coins). Nothing
+from ``../shared/eval``: that is for reporting.
 
 Each photo gives several *scenes*: crops of different places and shapes, each at a few
 sizes (area-downscaled, so still sharp). Each scene is then rendered as
@@ -36,12 +40,16 @@ from .srgb import DECODE_LUT, linear_to_u8
 
 __all__ = ["LabelledPhoto", "SOURCE_PHOTOS", "blur_extent_label", "disc_kernel", "labelled_set", "source_photos"]
 
-# scikit-image's colour photographs and their licences (skimage/data/_fetchers.py)
+# scikit-image's photographs and their licences (skimage/data/_fetchers.py)
 SOURCE_PHOTOS: dict[str, str] = {
     "astronaut.png": "public domain (NASA)",
     "chelsea.png": "CC0 (Stefan van der Walt)",
     "coffee.png": "CC0 (Rachel Michetti)",
     "rocket.jpg": "public domain (SpaceX)",
+    # after the colour four, so that their samples (one random stream, in this order) stay the same
+    "camera.png": "CC0 (Lav Varshney)",
+    "grass.png": "CC0 (linolafett on DeviantArt; cropped, grey)",
+    "gravel.png": "CC0 (CC0Textures Gravel04; downscaled, cropped, grey)",
 }
 
 # shake extent (px) / defocus radius (px) at or below which a photo still counts as
