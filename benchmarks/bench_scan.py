@@ -91,10 +91,10 @@ def speed(folder: Path, paths: list[Path], processes: int) -> None:
     print(f"scan: {scored} x 12 MP JPEG in {scan_seconds:.1f} s = {rate:.1f} photos/s with {processes} processes; "
           f"worker CPU {cpu_per_photo * 1000:.0f} ms/photo, i.e. {processes / cpu_per_photo:.1f} photos/s on "
           f"{processes} free cores")
-    compare_in_this_process(paths[: min(len(paths), 8)], rate)
+    compare_in_this_process(paths[: min(len(paths), 8)], processes / cpu_per_photo, processes)
 
 
-def compare_in_this_process(paths: list[Path], rate: float) -> None:
+def compare_in_this_process(paths: list[Path], free_rate: float, processes: int) -> None:
     """Per photo, one after another in this process (CPU time, medians): the plain way (full decode,
     full-size score), the scan's RGB draft decode (before the luma decode) and what the scan does now."""
     ways = {
@@ -116,7 +116,8 @@ def compare_in_this_process(paths: list[Path], rate: float) -> None:
         change = max(abs(a - b) for a, b in zip(scores[name], scores["RGB draft decode (1/4) + score"]))
         print(f"  {name:44s} {median * 1000:6.0f} ms  {plain / median:5.2f}x plain  "
               f"score vs RGB draft: max |difference| {change:.1f}")
-    print(f"the scan's wall-clock rate is {rate * plain:.1f}x the plain way's one-process rate")
+    print(f"from CPU times: the scan on {processes} free cores ({free_rate:.1f} photos/s) is {free_rate * plain:.1f}x "
+          "the plain way on one")
 
 
 def memory(folder: Path, count: int, processes: int) -> None:
