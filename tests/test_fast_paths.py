@@ -12,7 +12,8 @@ from conftest import CancelAfter, conformance_state_dict
 from deblur_app.engine import devices, openvino_backend
 from deblur_app.engine.devices import DeviceError, resolve_backend, resolve_precision
 from deblur_app.engine.inference import Deblurrer, EngineOptions
-from deblur_app.model.mimo_unet import build_model
+from deblur_app.model.exporting import SplitInputConv
+from deblur_app.model.mimo_unet import build_model, split_pixel_inputs
 
 WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "mimo-unet.safetensors"
 # max abs difference to float32 allowed per path (conformance weights, 64x96 photo-like image)
@@ -150,8 +151,11 @@ class FakeRunner:
 
     calls = 0
 
-    def __init__(self, model, dtype, cache_dir=None):
+    def __init__(self, model, dtype, cache_dir=None, architecture=None):
         self.model, self.dtype = model, dtype
+
+    def serves(self, height, width):
+        return True
 
     def __call__(self, x, cancel=None):
         FakeRunner.calls += 1
@@ -214,7 +218,7 @@ def test_openvino_agrees_with_fp32(small_model, reference, precision, tmp_path_f
 def test_split_input_conv_keeps_pixels_exact_when_the_runtime_rounds_to_bf16():
     torch.manual_seed(0)
     conv = torch.nn.Conv2d(3, 32, 3, padding=1)
-    split = openvino_backend.SplitInputConv(conv)
+    split = SplitInputConv(conv)
     image = 0.5 + 0.5 * torch.rand(1, 3, 48, 48)  # bright pixels: where bf16 is coarsest
 
     def bf16(t):
@@ -232,8 +236,8 @@ def test_split_input_conv_keeps_pixels_exact_when_the_runtime_rounds_to_bf16():
 
 def test_export_replaces_exactly_the_pixel_reading_convolutions(small_model):
     network = copy.deepcopy(small_model)
-    openvino_backend._split_pixel_inputs(network)
-    wrapped = [m for m in network.modules() if isinstance(m, openvino_backend.SplitInputConv)]
+    split_pixel_inputs(network)
+    wrapped = [m for m in network.modules() if isinstance(m, SplitInputConv)]
     assert len(wrapped) == 3 and all(m.conv.in_channels == 3 for m in wrapped)
     image = torch.rand(1, 3, 32, 48)
     with torch.no_grad():

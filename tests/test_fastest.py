@@ -89,9 +89,12 @@ class FakeRunner:
 
     built: list[str] = []
 
-    def __init__(self, model, dtype, cache_dir=None, int8=None, cancel=None) -> None:
+    def __init__(self, model, dtype, cache_dir=None, int8=None, cancel=None, architecture=None) -> None:
         self.path = "int8" if int8 is not None else {torch.float32: "fp32", torch.bfloat16: "bf16"}[dtype]
         FakeRunner.built.append(self.path)
+
+    def serves(self, height, width):
+        return True
 
     def __call__(self, x, cancel=None):
         return [x[..., ::4, ::4], x[..., ::2, ::2], x]

@@ -78,6 +78,7 @@ class DeblurResult:
     fp32_fallbacks: int = 0
     backend: str = "torch"
     notes: list[str] = field(default_factory=list)
+    torch_tiles: int = 0  # passes the OpenVINO backend left to torch (sizes none of its exports serve)
 
 
 def dihedral_transforms(ensemble: bool) -> list[tuple[int, bool]]:
@@ -167,11 +168,11 @@ class Deblurrer:
         return PrecisionChoice("fp32", torch.float32, reasons.FP32_FOR_NETWORK.format(note=self.architecture.fp32_note))
 
     def _choose_registered_precision(self) -> PrecisionChoice:
-        if (self.options.precision or "auto").lower() == "int8" and not self.architecture.openvino:
+        if (self.options.precision or "auto").lower() == "int8" and "int8" not in self.architecture.precisions:
             raise DeviceError(f"int8 does not run {self.architecture.display_name}: {self.architecture.fp32_note}")
         openvino = self.backend == "openvino"
         verdict, missing = None, ""
-        if openvino and (self.options.precision or "auto").lower() == "auto":
+        if openvino and (self.options.precision or "auto").lower() == "auto" and "int8" in self.architecture.precisions:
             from .openvino_backend import find_int8_verdict, int8_missing
 
             missing = int8_missing(self.model)
@@ -372,11 +373,11 @@ class Deblurrer:
                 elif self.precision.name == "int8":
                     try:
                         self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(),
-                                                        cancel=cancel)
+                                                        cancel=cancel, architecture=self.architecture)
                     except Int8Unavailable as error:  # never an error: the float path runs instead
                         self._leave_int8(f"int8 unavailable ({error})", openvino=True)
                 if self._openvino is None:
-                    self._openvino = OpenVinoRunner(self.model, self.dtype)
+                    self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture)
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
                     raise EngineError(str(error)) from None
@@ -400,11 +401,12 @@ class Deblurrer:
         for path in self._timing_pending:
             if path == "int8":
                 try:
-                    runners[path] = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(), cancel=cancel)
+                    runners[path] = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(), cancel=cancel,
+                                                   architecture=self.architecture)
                 except Int8Unavailable as error:
                     int8_problem = f"int8 unavailable ({error})"
             else:
-                runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path])
+                runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture)
         timings = fastest.measure_paths(
             {path: (lambda pixels, check, run=run: run(torch.from_numpy(pixels), check)) for path, run in runners.items()},
             cancel)
@@ -429,8 +431,12 @@ class Deblurrer:
     def _forward(self, x: torch.Tensor, result: DeblurResult, cancel: CancelCheck | None = None) -> list[torch.Tensor]:
         if self.backend == "openvino":
             runner = self._openvino_runner(cancel)
-            if runner is not None:
+            if runner is not None and runner.serves(*x.shape[-2:]):
                 return runner(x, cancel)
+            if runner is not None and not result.torch_tiles:  # a size no export serves (NAFNet: a narrow strip)
+                result.notes.append(f"{x.shape[-1]}x{x.shape[-2]} pixels ran in torch float32: no OpenVINO export "
+                                    f"of {self.architecture.display_name} serves that size")
+            result.torch_tiles += runner is not None
         with torch.inference_mode(), _cancellable(self.model, networks.cancel_points(self.architecture), cancel):
             if self.dtype == torch.float32:
                 return [o.float() for o in self.model(x)]

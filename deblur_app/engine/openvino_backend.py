@@ -1,14 +1,16 @@
-"""Optional OpenVINO runtime for the CPU (``pip install deblur-app[openvino]``).
+"""Optional OpenVINO runtime for the CPU (``pip install deblur-app[openvino]``), for every registry
+network whose entry allows it (``Architecture.openvino``).
 
-The network is exported once to ONNX (all three outputs, dynamic height and
-width) into the user's cache folder, keyed by a digest of the weights; each
-tile shape then gets its own statically shaped compiled model, kept in memory
-for a few shapes and in OpenVINO's compiled-model cache on disk. That cache
-writes a 27 MB blob per shape and precision, and the window's previews come
+The network is exported to ONNX (its outputs, dynamic height and width) into the user's cache
+folder, keyed by a digest of the weights, once per *shape class* (model/networks.py: MIMO-UNet has
+one for all sizes; NAFNet's test-time local converter one for inputs larger than its window and one
+for inputs no larger); each tile shape then gets its own statically shaped compiled model, kept in
+memory for a few shapes and in OpenVINO's compiled-model cache on disk. That cache writes a blob
+per shape and precision (MIMO-UNet 27 MB, NAFNet-64 about 270 MB), and the window's previews come
 in many shapes, so only the newest blobs and exports are kept.
 The inference precision is always set explicitly: OpenVINO would pick
-bf16 by itself on CPUs that have it. In bf16 the layers that read image
-pixels get the image as a bf16 part plus its float32 remainder (see
+bf16 by itself on CPUs that have it. In bf16 MIMO-UNet's layers that read image
+pixels get the image as a bf16 part plus its float32 remainder (model/exporting.py
 ``SplitInputConv``), which lifts agreement with float32 from about 60 dB to
 about 67 dB on an HD photo at no measurable cost.
 
@@ -19,7 +21,6 @@ works fully without OpenVINO installed.
 from __future__ import annotations
 
 import contextlib
-import copy
 import hashlib
 import io
 import importlib.util
@@ -38,7 +39,8 @@ import torch
 from torch import nn
 
 from ..housekeeping import keep_newest
-from ..model.mimo_unet import MIMOUNet
+from ..model import networks
+from ..model.registry import Architecture
 from ..resources import resource_path, user_data_dir
 from .choices import Int8Verdict
 from .progress import CancelCheck, Cancelled, raise_if_cancelled
@@ -46,7 +48,7 @@ from .progress import CancelCheck, Cancelled, raise_if_cancelled
 OPSET = 17
 KEPT_EXPORTS = 3  # the ONNX files of the most recently used weights
 KEPT_COMPILED = 8  # compiled-model blobs (tile shapes x precisions), about 27 MB each
-OUTPUT_NAMES = ("quarter", "half", "full")
+OUTPUT_NAMES = {4: "quarter", 2: "half", 1: "full"}  # by the registry's output scales
 MAX_COMPILED_SHAPES = 4
 CANCEL_POLL_MS = 100
 _HINTS = {torch.float32: "f32", torch.bfloat16: "bf16"}
@@ -70,55 +72,42 @@ def default_cache_dir() -> Path:
     return user_cache_path("deblur_app") / "openvino"
 
 
-def weights_digest(model: MIMOUNet) -> str:
-    digest = hashlib.sha256(f"mimo-unet/{model.num_res}/split-input/opset{OPSET}/torch{torch.__version__}".encode())
+def weights_digest(model: nn.Module, architecture: Architecture | None = None) -> str:
+    architecture = architecture or _architecture(model)
+    digest = hashlib.sha256(f"{networks.export_tag(architecture, model)}/opset{OPSET}/torch{torch.__version__}".encode())
     for name, tensor in model.state_dict().items():
         digest.update(name.encode())
         digest.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
     return digest.hexdigest()[:20]
 
 
-class SplitInputConv(nn.Module):
-    """A convolution that reads image pixels, exact to float32 even when run in bf16.
-
-    bf16 keeps 8 significant bits, coarser than 8-bit pixels near white, so a
-    bf16 runtime would round the image itself. Feeding the convolution the
-    bf16-representable part of each pixel and, separately, the small remainder
-    (whose own rounding is negligible) keeps the pixels intact; by linearity the
-    two results add up to the convolution of the image.
-    """
-
-    def __init__(self, conv: nn.Conv2d) -> None:
-        super().__init__()
-        self.conv = conv
-        self.remainder = copy.deepcopy(conv)
-        self.remainder.bias = None
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        coarse = x.to(torch.bfloat16).to(x.dtype)
-        return self.conv(coarse) + self.remainder(x - coarse)
+def _architecture(model: nn.Module) -> Architecture:
+    architecture = networks.recognise(model.state_dict())
+    if architecture is None:
+        raise OpenVinoUnavailable("the model is no network of the registry")
+    return architecture
 
 
-def _split_pixel_inputs(network: MIMOUNet) -> None:
-    """Wrap the three convolutions that read the image (the ones the torch path keeps in float32)."""
-    for block in (network.feat_extract[0], network.SCM1.main[0], network.SCM2.main[0]):
-        block.main[0] = SplitInputConv(block.main[0])
-
-
-def export_onnx(model: MIMOUNet, folder: Path) -> Path:
-    """The model as ONNX in ``folder`` (exported on first use, then reused)."""
+def export_onnx(model: nn.Module, folder: Path, architecture: Architecture | None = None,
+                shape_class: str | None = None, digest: str | None = None) -> Path:
+    """The model as ONNX in ``folder`` (exported on first use, then reused): dynamic height and
+    width, for the inputs of ``shape_class`` (networks.export_shape_class; default: the first)."""
+    architecture = architecture or _architecture(model)
+    shape_class = shape_class or networks.export_classes(architecture)[0]
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"mimo-unet-{weights_digest(model)}.onnx"
-    _remove_stale_cache(folder, keep=path)
+    name = digest or weights_digest(model, architecture)
+    if shape_class != networks.ANY_SHAPE:
+        name = f"{shape_class}-{name}"
+    path = folder / f"{architecture.key}-{name}.onnx"
+    _remove_stale_cache(folder, keep=path, prefix=architecture.key)
     if path.exists():
         os.utime(path)  # recently used: kept by the pruning above
         return path
-    network = copy.deepcopy(model).to("cpu", torch.float32, memory_format=torch.contiguous_format).eval()
-    network.lean_fusion = True
-    _split_pixel_inputs(network)
-    example = torch.rand(1, 3, 64, 64)
+    network = networks.export_copy(architecture, model)
+    example = torch.rand(1, 3, *networks.export_example(architecture, shape_class))
+    outputs = [OUTPUT_NAMES[scale] for scale in architecture.outputs]
     dynamic = {"image": {2: "height", 3: "width"}}
-    dynamic.update({name: {2: f"{name}_height", 3: f"{name}_width"} for name in OUTPUT_NAMES})
+    dynamic.update({name: {2: f"{name}_height", 3: f"{name}_width"} for name in outputs})
     handle, temp_name = tempfile.mkstemp(prefix=".export.", suffix=".onnx", dir=folder)
     os.close(handle)
     try:
@@ -126,7 +115,7 @@ def export_onnx(model: MIMOUNet, folder: Path) -> Path:
             warnings.simplefilter("ignore")
             torch.onnx.export(
                 network, (example,), temp_name, dynamo=False, opset_version=OPSET,
-                input_names=["image"], output_names=list(OUTPUT_NAMES), dynamic_axes=dynamic,
+                input_names=["image"], output_names=outputs, dynamic_axes=dynamic,
             )
         os.replace(temp_name, path)
     except Exception as error:
@@ -136,9 +125,9 @@ def export_onnx(model: MIMOUNet, folder: Path) -> Path:
     return path
 
 
-def _remove_stale_cache(folder: Path, keep: Path) -> None:
-    """Drop all but the newest exports (``keep`` is about to be used)."""
-    keep_newest((p for p in folder.glob("mimo-unet-*.onnx") if p != keep), KEPT_EXPORTS - 1)
+def _remove_stale_cache(folder: Path, keep: Path, prefix: str = "mimo-unet") -> None:
+    """Drop all but the newest exports of one architecture (``keep`` is about to be used)."""
+    keep_newest((p for p in folder.glob(f"{prefix}-*.onnx") if p != keep), KEPT_EXPORTS - 1)
 
 
 def _prune_compiled(folder: Path) -> None:
@@ -148,10 +137,16 @@ def _prune_compiled(folder: Path) -> None:
 
 
 class OpenVinoRunner:
-    """Runs (1, 3, H, W) float32 tensors through OpenVINO on the CPU; returns the three outputs."""
+    """Runs (1, 3, H, W) float32 tensors through OpenVINO on the CPU; returns the network's outputs.
 
-    def __init__(self, model: MIMOUNet, dtype: torch.dtype, cache_dir: Path | None = None,
-                 int8: Int8Plan | None = None, cancel: CancelCheck | None = None) -> None:
+    One export per shape class of the architecture (networks.export_shape_class) serves all sizes of
+    that class; the first class is exported here, the others when an input of theirs first comes.
+    An input size no export serves (``serves`` False) is the caller's to run in torch.
+    """
+
+    def __init__(self, model: nn.Module, dtype: torch.dtype, cache_dir: Path | None = None,
+                 int8: Int8Plan | None = None, cancel: CancelCheck | None = None,
+                 architecture: Architecture | None = None) -> None:
         """``cancel`` stops the slow first-use steps (the export, the int8 quantisation): Cancelled."""
         if dtype not in _HINTS:
             raise OpenVinoUnavailable(f"OpenVINO on the CPU runs fp32 or bf16, not {dtype}")
@@ -159,22 +154,38 @@ class OpenVinoRunner:
             import openvino
         except ImportError as error:
             raise OpenVinoUnavailable(f"OpenVINO is not installed ({error})") from None
-        folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self._folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.precision_hint = _HINTS[dtype]
         self._openvino = openvino
         self._core = openvino.Core()
-        try:
-            self._onnx_path = export_onnx(model, folder)
-        except OSError as error:  # an unwritable cache folder: under 'auto' the torch path takes over
-            raise OpenVinoUnavailable(f"cannot use the cache folder {folder} ({error.strerror or error})") from None
-        self._network = self._core.read_model(str(self._onnx_path))
+        self._model = model
+        self._architecture = architecture or _architecture(model)
+        self._digest = weights_digest(model, self._architecture)
+        self._networks: dict[str, object] = {}  # shape class -> the read (and for int8 quantised) network
+        first = networks.export_classes(self._architecture)[0]
+        self._networks[first] = self._read_network(first)
         if int8 is not None:
             raise_if_cancelled(cancel)
             # the layers int8 leaves in float (pixel inputs, outputs) run in float32
             self.precision_hint = "f32"
-            self._network = quantized_network(self._core, self._network, model, folder, int8, cancel)
-        self._cache_dir = folder / "compiled"
+            self._networks[first] = quantized_network(self._core, self._networks[first], model, self._folder, int8,
+                                                      cancel)
+        self._int8 = int8 is not None
+        self._cache_dir = self._folder / "compiled"
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
+
+    def _read_network(self, shape_class: str):
+        try:
+            path = export_onnx(self._model, self._folder, self._architecture, shape_class, self._digest)
+        except OSError as error:  # an unwritable cache folder: under 'auto' the torch path takes over
+            raise OpenVinoUnavailable(f"cannot use the cache folder {self._folder} ({error.strerror or error})") \
+                from None
+        return self._core.read_model(str(path))
+
+    def serves(self, height: int, width: int) -> bool:
+        """True when an export of this runner computes inputs of this size."""
+        shape_class = networks.export_shape_class(self._architecture, self._model, height, width)
+        return shape_class is not None and (shape_class in self._networks or not self._int8)
 
     def compiled_for(self, height: int, width: int):
         """The compiled model for this input shape and its inference request."""
@@ -182,7 +193,10 @@ class OpenVinoRunner:
         if key in self._compiled:
             self._compiled.move_to_end(key)
             return self._compiled[key]
-        network = self._network.clone()
+        shape_class = networks.export_shape_class(self._architecture, self._model, height, width)
+        if shape_class not in self._networks:
+            self._networks[shape_class] = self._read_network(shape_class)
+        network = self._networks[shape_class].clone()
         network.reshape({network.inputs[0]: [1, 3, height, width]})
         compiled = self._core.compile_model(
             network, "CPU",
@@ -196,7 +210,7 @@ class OpenVinoRunner:
         return self._compiled[key]
 
     def __call__(self, x: torch.Tensor, cancel: CancelCheck | None = None) -> list[torch.Tensor]:
-        """The three outputs; polls ``cancel`` while OpenVINO runs, and stops it when set."""
+        """The network's outputs; polls ``cancel`` while OpenVINO runs, and stops it when set."""
         pixels = x.detach().to("cpu", torch.float32).contiguous().numpy()
         compiled, request = self.compiled_for(*pixels.shape[-2:])
         request.set_input_tensor(self._openvino.Tensor(pixels))
@@ -326,7 +340,7 @@ def load_calibration(path: Path) -> np.ndarray:
     return np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
 
 
-def int8_key(model: MIMOUNet, plan: Int8Plan) -> str:
+def int8_key(model: nn.Module, plan: Int8Plan) -> str:
     """Names one int8 model: the weights (not the torch version), the calibration crops and the settings."""
     digest = hashlib.sha256(f"int8/{plan.settings.digest()}".encode())
     for name, tensor in model.state_dict().items():
@@ -348,13 +362,13 @@ def _is_complete(path: Path) -> bool:
     return path.exists() and path.with_suffix(".bin").exists()
 
 
-def _cached_int8_path(model: MIMOUNet, plan: Int8Plan | None, cache_dir: Path | None) -> Path:
+def _cached_int8_path(model: nn.Module, plan: Int8Plan | None, cache_dir: Path | None) -> Path:
     """Where the int8 model of these weights is cached; Int8Unavailable when no plan can be read."""
     folder = Path(cache_dir) if cache_dir else default_cache_dir()
     return _quantized_path(folder, int8_key(model, plan or shipped_int8_plan()))
 
 
-def int8_cached(model: MIMOUNet, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> bool:
+def int8_cached(model: nn.Module, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> bool:
     """True when the int8 model for these weights is in the cache folder: no quantisation needed."""
     try:
         return _is_complete(_cached_int8_path(model, plan, cache_dir))
@@ -362,7 +376,7 @@ def int8_cached(model: MIMOUNet, plan: Int8Plan | None = None, cache_dir: Path |
         return False
 
 
-def int8_missing(model: MIMOUNet, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> str:
+def int8_missing(model: nn.Module, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> str:
     """Why no int8 model can be had here ("" if it can): NNCF makes it, unless it is cached already."""
     if importlib.util.find_spec("nncf") is not None:
         return ""
@@ -373,7 +387,7 @@ def int8_missing(model: MIMOUNet, plan: Int8Plan | None = None, cache_dir: Path 
     return "" if cached else "int8 needs NNCF, which is not installed"
 
 
-def quantized_network(core, network, model: MIMOUNet, folder: Path, plan: Int8Plan, cancel: CancelCheck | None = None):
+def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8Plan, cancel: CancelCheck | None = None):
     """The int8 model for these weights: quantised on first use, then read from the cache folder.
 
     A cancelled quantisation raises Cancelled before anything is written; the pair of files
@@ -416,7 +430,7 @@ def user_verdicts_file() -> Path:
     return user_data_dir() / "int8-verdicts.json"
 
 
-def find_int8_verdict(model: MIMOUNet, plan: Int8Plan | None = None) -> Int8Verdict | None:
+def find_int8_verdict(model: nn.Module, plan: Int8Plan | None = None) -> Int8Verdict | None:
     """The measured effect of int8 on these weights, if anyone measured it; None otherwise."""
     plan = plan or shipped_int8_plan()
     try:
@@ -459,13 +473,13 @@ def record_int8_verdict(path: Path, key: str, verdict: Int8Verdict, details: dic
 # ---------------------------------------------------------------- which path is fastest here
 
 
-def _timing_key(model: MIMOUNet, paths: tuple[str, ...], features: frozenset[str]) -> str:
+def _timing_key(model: nn.Module, paths: tuple[str, ...], features: frozenset[str]) -> str:
     from . import fastest
 
     return fastest.timing_key(weights_digest(model), paths, fastest.cpu_identity(features), fastest.runtime_version())
 
 
-def measured_paths(model: MIMOUNet, paths: tuple[str, ...], features: frozenset[str],
+def measured_paths(model: nn.Module, paths: tuple[str, ...], features: frozenset[str],
                    cache_dir: Path | None = None) -> dict[str, float] | None:
     """The seconds per path measured for these weights on this CPU (``features``: devices.cpu_features())
     and runtime (fastest.py), if any."""
@@ -476,7 +490,7 @@ def measured_paths(model: MIMOUNet, paths: tuple[str, ...], features: frozenset[
     return timings if timings is not None and set(paths) <= set(timings) else None
 
 
-def remember_paths(model: MIMOUNet, paths: tuple[str, ...], timings: dict[str, float], features: frozenset[str],
+def remember_paths(model: nn.Module, paths: tuple[str, ...], timings: dict[str, float], features: frozenset[str],
                    cache_dir: Path | None = None) -> None:
     from . import fastest
 

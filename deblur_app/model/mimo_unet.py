@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .exporting import SplitInputConv, float32_copy
 from .registry import VARIANTS, Variant
 from .statekeys import count_children
 
@@ -263,3 +264,27 @@ def config_from_shapes(shapes) -> dict:
 
 def build(config: dict) -> MIMOUNet:
     return MIMOUNet(num_res=int(config["num_res"]))
+
+
+# The OpenVINO backend's export (engine/openvino_backend.py, via networks.py): one ONNX with
+# dynamic height and width serves every input shape.
+EXPORT_EXAMPLES = {"any": (64, 64)}
+
+
+def export_tag(model: MIMOUNet) -> str:
+    """What, besides the weights, makes one export differ from another (part of its cache key)."""
+    return f"mimo-unet/{model.num_res}/split-input"
+
+
+def split_pixel_inputs(network: MIMOUNet) -> None:
+    """Wrap the three convolutions that read the image (the ones the torch path keeps in float32)."""
+    for block in (network.feat_extract[0], network.SCM1.main[0], network.SCM2.main[0]):
+        block.main[0] = SplitInputConv(block.main[0])
+
+
+def export_copy(model: MIMOUNet) -> MIMOUNet:
+    """The network as exported: lean fusion, and image-reading convolutions exact under a bf16 runtime."""
+    network = float32_copy(model)
+    network.lean_fusion = True
+    split_pixel_inputs(network)
+    return network

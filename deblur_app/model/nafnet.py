@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .exporting import float32_copy
 from .statekeys import count_children
 
 TRAIN_CROP = 256  # the authors' training crop for every published deblurring model
@@ -220,3 +221,34 @@ def config_from_shapes(shapes) -> dict:
         "dec_blk_nums": tuple(count_children(shapes, f"decoders.{i}.")
                               for i in range(count_children(shapes, "decoders."))),
     }
+
+
+# The OpenVINO backend's export (engine/openvino_backend.py, via networks.py). Tracing fixes the
+# TLC's window arithmetic, so one export serves exactly the inputs whose every level's feature map
+# is, both ways, larger than its window ("local": the summed-area windows are the same constants
+# for any size) or no larger ("global": a plain mean). A shape in between (one side above the
+# window, one not: a narrow strip) averages over its whole short side, a size the trace would fix:
+# it has no shape-generic export and runs in torch (``export_shape_class`` None).
+EXPORT_EXAMPLES = {"local": (416, 416), "global": (256, 256)}
+
+
+def export_tag(model: NAFNet) -> str:
+    return f"nafnet/tlc{model.local_window}"
+
+
+def export_shape_class(model: NAFNet, height: int, width: int) -> str | None:
+    """Which export serves an input of this (padded) size: "local", "global" or None (torch only)."""
+    regimes = set()
+    for level, pool in model._pools_by_level():
+        rows, cols = height >> level, width >> level
+        if pool.window is None or (pool.window[0] >= rows and pool.window[1] >= cols):
+            regimes.add("global")
+        elif pool.window[0] < rows and pool.window[1] < cols:
+            regimes.add("local")
+        else:
+            regimes.add(None)
+    return regimes.pop() if len(regimes) == 1 else None
+
+
+def export_copy(model: NAFNet) -> NAFNet:
+    return float32_copy(model)

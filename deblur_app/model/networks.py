@@ -18,6 +18,7 @@ from types import ModuleType
 
 from torch import nn
 
+from .exporting import float32_copy
 from .registry import ARCHITECTURES, Architecture
 
 
@@ -45,3 +46,36 @@ def build(architecture: Architecture, config: Mapping[str, object]) -> nn.Module
 
 def cancel_points(architecture: Architecture) -> tuple[type, ...]:
     return tuple(implementation(architecture).CANCEL_POINTS)
+
+
+# The OpenVINO backend's export, per architecture (optional module attributes, defaults below):
+# ``EXPORT_EXAMPLES``     {shape class: (height, width) of the tracing input}; one export per class
+# ``export_shape_class``  (model, height, width) -> the class serving that input size, None: none does
+# ``export_copy(model)``  the float32 CPU copy to trace (MIMO-UNet: with its bf16-exact pixel inputs)
+# ``export_tag(model)``   what besides the weights tells two exports apart (part of the cache key)
+ANY_SHAPE = "any"
+
+
+def export_classes(architecture: Architecture) -> tuple[str, ...]:
+    """The shape classes, the one large photos and their tiles need first."""
+    return tuple(getattr(implementation(architecture), "EXPORT_EXAMPLES", {ANY_SHAPE: None}))
+
+
+def export_example(architecture: Architecture, shape_class: str) -> tuple[int, int]:
+    examples = getattr(implementation(architecture), "EXPORT_EXAMPLES", {ANY_SHAPE: (64, 64)})
+    return examples[shape_class]
+
+
+def export_shape_class(architecture: Architecture, model: nn.Module, height: int, width: int) -> str | None:
+    classify = getattr(implementation(architecture), "export_shape_class", None)
+    return ANY_SHAPE if classify is None else classify(model, height, width)
+
+
+def export_copy(architecture: Architecture, model: nn.Module) -> nn.Module:
+    make = getattr(implementation(architecture), "export_copy", float32_copy)
+    return make(model)
+
+
+def export_tag(architecture: Architecture, model: nn.Module) -> str:
+    tag = getattr(implementation(architecture), "export_tag", None)
+    return tag(model) if tag is not None else architecture.key

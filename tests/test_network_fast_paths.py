@@ -1,0 +1,73 @@
+"""The OpenVINO backend serves every network its registry entry allows, from a bounded number of exports."""
+
+import numpy as np
+import pytest
+import torch
+
+from deblur_app.engine import openvino_backend
+from deblur_app.engine.inference import Deblurrer, EngineOptions
+from deblur_app.model import nafnet, networks
+from deblur_app.model.registry import ARCHITECTURES
+from test_network_checkpoints import NAFNET_16, small_state
+
+pytestmark = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    return float(10 * np.log10(1 / max(float(np.mean((a - b) ** 2)), 1e-30)))
+
+
+@pytest.fixture
+def small_nafnet():
+    model = networks.build(ARCHITECTURES["nafnet"], NAFNET_16)  # with TLC, as the engine builds it
+    model.load_state_dict(small_state("nafnet", **NAFNET_16))
+    return model
+
+
+def test_nafnet_shape_classes_follow_its_tlc_windows(small_nafnet):
+    assert nafnet.export_shape_class(small_nafnet, 384, 384) == "global"  # no larger than the window: a mean
+    assert nafnet.export_shape_class(small_nafnet, 400, 1024) == "local"  # larger both ways: fixed windows
+    assert nafnet.export_shape_class(small_nafnet, 300, 1024) is None  # a strip: its whole short side
+    small_nafnet.use_global_pooling()
+    assert nafnet.export_shape_class(small_nafnet, 300, 1024) == "global"
+
+
+def test_nafnet_on_openvino_fp32_is_torch_fp32_for_every_size_from_two_exports(small_nafnet, photo_like, tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
+    fast = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0))
+    exact = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, backend="torch"))
+    # auto: OpenVINO in float32, and the reason bf16/int8 are not taken
+    assert (fast.backend, fast.precision_name) == ("openvino", "fp32")
+    assert "trained weights" in fast.precision.reason
+    for height, width in ((120, 200), (400, 436), (420, 512)):
+        image = photo_like(height, width, seed=height)
+        result, reference = fast.run(image), exact.run(image)
+        assert result.backend == "openvino" and result.torch_tiles == 0 and not result.notes
+        assert np.abs(result.full - reference.full).max() < 1e-4
+        assert psnr(result.full, reference.full) >= 45
+    assert sorted(p.name.split("-")[1] for p in tmp_path.glob("nafnet-*.onnx")) == ["global", "local"]
+
+
+def test_a_size_no_export_serves_runs_in_torch_with_a_note(small_nafnet, photo_like, tmp_path, monkeypatch):
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
+    image = photo_like(200, 520)  # 200 rows: within the 384 window; 520 columns: beyond it
+    result = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0)).run(image)
+    reference = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, backend="torch")).run(image)
+    assert result.torch_tiles == 1 and "ran in torch float32" in result.notes[0]
+    np.testing.assert_array_equal(result.full, reference.full)
+
+
+def test_exports_of_two_architectures_do_not_prune_each_other(tmp_path):
+    for name in ("mimo-unet-a", "mimo-unet-b", "mimo-unet-c", "nafnet-local-x"):
+        (tmp_path / f"{name}.onnx").write_bytes(b"x")
+    openvino_backend._remove_stale_cache(tmp_path, keep=tmp_path / "nafnet-local-y.onnx", prefix="nafnet")
+    assert len(list(tmp_path.glob("mimo-unet-*.onnx"))) == 3 and (tmp_path / "nafnet-local-x.onnx").exists()
+
+
+def test_int8_is_refused_by_name_for_a_network_without_an_int8_rule(small_nafnet):
+    from deblur_app.engine.devices import DeviceError
+
+    with pytest.raises(DeviceError, match="int8 does not run NAFNet"):
+        Deblurrer(small_nafnet, EngineOptions(device="cpu", precision="int8"))
+    assert torch.is_tensor(next(small_nafnet.parameters()))
