@@ -44,8 +44,21 @@ class LayerNorm2d(nn.Module):
         mean = x.mean(1, keepdim=True)
         centred = x - mean
         variance = centred.pow(2).mean(1, keepdim=True)
+        if _in_place():  # the same operations in the same order, without two full-size temporaries
+            return centred.div_((variance + self.eps).sqrt()).mul_(self.weight.view(1, -1, 1, 1)).add_(
+                self.bias.view(1, -1, 1, 1))
         normalised = centred / (variance + self.eps).sqrt()
         return self.weight.view(1, -1, 1, 1) * normalised + self.bias.view(1, -1, 1, 1)
+
+
+def _in_place() -> bool:
+    """Inference (no autograd): the forward may overwrite its own temporaries.
+
+    A full-resolution feature map of NAFNet-64 is 256 bytes per pixel; overwriting temporaries
+    instead of allocating new ones (same operations, same order: the same numbers, bit for bit)
+    cuts the peak working memory that tiles are sized from (benchmarks/bench_network_memory.py).
+    """
+    return not torch.is_grad_enabled()
 
 
 class SimpleGate(nn.Module):
@@ -80,9 +93,17 @@ def local_average(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
     Summed-area table as the authors compute it; in at least float32 even under autocast, because a
     running sum over a whole photo in bfloat16 would keep about two significant digits.
     """
-    table = F.pad(x.to(torch.promote_types(x.dtype, torch.float32)).cumsum(-1).cumsum(-2), (1, 0, 1, 0))
-    sums = table[..., rows:, cols:] + table[..., :-rows, :-cols] - table[..., :-rows, cols:] - table[..., rows:, :-cols]
-    means = (sums / (rows * cols)).to(x.dtype)
+    wide = x.to(torch.promote_types(x.dtype, torch.float32))
+    if _in_place():  # one table in place of three (the zero border first: 0 + v is v, so the same sums)
+        table = F.pad(wide, (1, 0, 1, 0)).cumsum_(-1).cumsum_(-2)
+        sums = (table[..., rows:, cols:] + table[..., :-rows, :-cols]).sub_(table[..., :-rows, cols:]).sub_(
+            table[..., rows:, :-cols])
+        means = sums.div_(rows * cols).to(x.dtype)
+        del table, sums
+    else:
+        table = F.pad(wide.cumsum(-1).cumsum(-2), (1, 0, 1, 0))
+        sums = table[..., rows:, cols:] + table[..., :-rows, :-cols] - table[..., :-rows, cols:] - table[..., rows:, :-cols]
+        means = (sums / (rows * cols)).to(x.dtype)
     out_h, out_w = means.shape[-2:]
     height, width = x.shape[-2:]
     pad = ((width - out_w) // 2, (width - out_w + 1) // 2, (height - out_h) // 2, (height - out_h + 1) // 2)
@@ -110,6 +131,10 @@ class NAFBlock(nn.Module):
 
     def forward(self, inp: torch.Tensor) -> torch.Tensor:
         x = self.sg(self.conv2(self.conv1(self.norm1(inp))))
+        if _in_place():  # as below, overwriting the block's own temporaries (never ``inp``)
+            x = self.conv3(x.mul_(self.sca(x)))
+            y = x.mul_(self.beta).add_(inp)
+            return self.conv5(self.sg(self.conv4(self.norm2(y)))).mul_(self.gamma).add_(y)
         x = self.conv3(x * self.sca(x))
         y = inp + x * self.beta
         x = self.conv5(self.sg(self.conv4(self.norm2(y))))
