@@ -1,6 +1,7 @@
 """A Hypothesis state machine over the window's Qt-free session model (gui/session.py), issue 22.
 
-Random sequences of open, close, preview, deblur, strength, save and save as are run against a
+Random sequences of open, close, select, preview, deblur, strength, a re-blend arriving (fresh or
+stale), save and save as are run against a
 plain reference model of what the window must show and what Save must write; after every step
 the session agrees with it. tests/test_session_states.py runs it bounded in CI;
 benchmarks/session_long_run.py runs it for as long as one asks.
@@ -25,6 +26,8 @@ STRENGTHS = st.integers(0, 100).map(lambda percent: percent / 100)
 class Outcome:
     preview: bool
     run: int
+    full: object = field(default_factory=object)  # the network's output a blend is made from
+    strength: float = 1.0  # what a blend keeps of the correction
 
 
 @dataclass
@@ -42,6 +45,7 @@ class Expected:
 class Reference:
     photos: dict[str, Expected] = field(default_factory=dict)
     remembered_strength: float = 1.0
+    selected: str | None = None
 
 
 class SessionMachine(RuleBasedStateMachine):
@@ -72,6 +76,37 @@ class SessionMachine(RuleBasedStateMachine):
         self.session.remove(name)
         if self.reference.photos.pop(name, None) is not None:
             self._expect_event("removed", name)
+            if self.reference.selected == name:
+                self.reference.selected = None  # none is selected until another is
+
+    @rule(name=st.one_of(st.none(), NAMES))
+    def select_photo(self, name: str | None) -> None:
+        before = len(self.events)
+        self.session.select(name)
+        selected = name if name in self.reference.photos else None
+        if selected != self.reference.selected:
+            self.reference.selected = selected
+            self._expect_event("selected", selected)
+        else:
+            assert len(self.events) == before  # selecting the selected photo again changes nothing
+
+    @precondition(lambda self: any(e.result is not None for e in self.reference.photos.values()))
+    @rule(data=st.data(), other=STRENGTHS, fresh=st.booleans(), at_its_strength=st.booleans())
+    def a_blend_arrives(self, data, other: float, fresh: bool, at_its_strength: bool) -> None:
+        """A re-blend of a photo's result: taken only if made from its result (not one a newer run
+        replaced) and at its strength (not one the control has left). Closed photos: tests/test_session.py."""
+        name = data.draw(st.sampled_from(sorted(k for k, e in self.reference.photos.items() if e.result is not None)))
+        photo, expected = self.session.get(name), self.reference.photos[name]
+        strength = photo.strength if at_its_strength else other
+        made_from = photo.result.full if fresh else object()
+        before = len(self.events)
+        taken = self.session.take_blend(name, Outcome(False, expected.result, made_from, strength))
+        must = fresh and same_strength(strength, expected.strength)
+        assert taken == must
+        if taken:
+            self._expect_event("blended", name)  # the same run's result: what Save writes is unchanged
+        else:
+            assert len(self.events) == before
 
     @rule(name=NAMES, preview=st.booleans())
     def a_run_ends(self, name: str, preview: bool) -> None:
@@ -119,6 +154,7 @@ class SessionMachine(RuleBasedStateMachine):
     @invariant()
     def the_session_is_what_the_window_must_show(self) -> None:
         assert [photo.key for photo in self.session] == list(self.reference.photos)  # in the order opened
+        assert self.session.current_key == self.reference.selected
         for key, expected in self.reference.photos.items():
             photo = self.session.get(key)
             assert (photo.result.run if photo.result else None) == expected.result
