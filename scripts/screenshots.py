@@ -13,6 +13,12 @@ The Chinese texts need a CJK font on the machine (Debian/Ubuntu: apt-get install
 Without a DISPLAY the script re-runs itself under ``xvfb-run`` when that is
 installed. The photo is scikit-image's ``coffee.png`` (CC0), blurred with a
 camera-shake kernel from the project's own blur synthesis.
+
+``docs/screenshot-compare.png`` is Compare Networks… (gui/compare.py) with MIMO-UNet beside a
+second network (``--compare-only`` takes just that one). The project ships only MIMO-UNet's
+starter weights: where no second network is installed, a stand-in NAFNet of random weights is
+put into the script's own data folder and the shot is taken while it runs, so its (meaningless)
+result is never shown; with a second network installed, both results are shown at 200 %.
 """
 
 from __future__ import annotations
@@ -30,6 +36,10 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 PHOTO = Path("/work/data/photos/val/scikit-image__coffee.png")
+COMPARE_NOTE = ("`screenshot-compare.png`: Compare Networks… with MIMO-UNet's result on the left while the second "
+                "network runs; only MIMO-UNet's starter weights ship, so when no second network is installed the "
+                "script runs a stand-in NAFNet of random weights there and takes the shot before its result exists.")
+STAND_IN = "nafnet-64.user.pth"  # the catalogue's name for the user's own NAFNet-64 weights (catalog.user_file_name)
 CREDIT = ("Photo: scikit-image `coffee.png` (Rachel Michetti, CC0 1.0), blurred synthetically with a "
           "camera-shake kernel (`deblur_app.training.kernels`, seed 3) for these screenshots.")
 MAX_BYTES = 395_000  # the brief: < 400 KB each; bigger grabs get a 256-colour palette
@@ -88,7 +98,12 @@ def main() -> int:
     parser.add_argument("--size", default="1280x800", help="window size, WxH")
     parser.add_argument("--languages", default="en,zh_CN",
                         help="en: every view and the batch dialog in English; zh_CN: the window in Chinese")
+    parser.add_argument("--compare-only", action="store_true", help="only docs/screenshot-compare.png")
     args = parser.parse_args()
+    if not args.photo.is_file():  # scikit-image ships the photo itself
+        import skimage
+
+        args.photo = Path(skimage.__file__).parent / "data" / "coffee.png"
     languages = args.languages.split(",")
 
     if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
@@ -105,24 +120,79 @@ def main() -> int:
     from deblur_app.gui.app import make_application
 
     work = Path(tempfile.mkdtemp(prefix="deblur-shots-"))
+    stand_in = install_stand_in_if_needed(work)
     photo = blurred_photo(args.photo, work)
     errors: list[str] = []
     dialogs.show_error = lambda _parent, title, reason, details="": errors.append(f"{title}: {reason}")
     dialogs.confirm = lambda *_a, **_k: True
     app = make_application()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.compare_only:
+        compare_shot(app, photo, work, args, errors, stand_in)
+        languages = []
     if "en" in languages:
         i18n.install(app, "en")  # the English plural forms ("1 tile", "2 tiles"), as the app installs them
         english_shots(app, photo, work, args, errors)
+        compare_shot(app, photo, work, args, errors, stand_in)
         i18n.uninstall(app)
     if "zh_CN" in languages:
         chinese_shot(app, photo, work, args, errors)
     (args.out / "README-screenshots.md").write_text(
         "# Screenshots\n\nMade by `scripts/screenshots.py` (the real window under Xvfb, the shipped "
-        "`weights/mimo-unet.safetensors`).\n\n" + CREDIT + "\n"
+        "`weights/mimo-unet.safetensors`).\n\n" + CREDIT + "\n\n" + COMPARE_NOTE + "\n"
     )
     shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def install_stand_in_if_needed(work: Path) -> bool:
+    """With fewer than two networks installed, a stand-in NAFNet (random weights) in a data folder of the
+    script's own (XDG_DATA_HOME), for the Compare shot only; True if it was installed."""
+    from deblur_app.weights import catalog
+
+    if sum(found is not None for found in catalog.available_weights().values()) >= 2:
+        return False
+    import torch
+
+    from deblur_app.model import networks
+    from deblur_app.model.registry import ARCHITECTURES
+    from deblur_app.weights import store
+
+    os.environ["XDG_DATA_HOME"] = str(work / "data")
+    folder = store.user_weights_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(0)
+    config = dict(img_channel=3, width=16, middle_blk_num=1, enc_blk_nums=(1, 1), dec_blk_nums=(1, 1))
+    torch.save({"params": networks.build(ARCHITECTURES["nafnet"], config).state_dict()}, folder / STAND_IN)
+    return True
+
+
+def compare_shot(app, photo: Path, work: Path, args, errors: list[str], stand_in: bool) -> None:
+    """Compare Networks…: MIMO-UNet beside the second network (see the module docstring)."""
+    window, _opened = deblurred_window(app, photo, work, args, errors, "compare")
+    comparer = window.comparer
+    dialog = comparer.show()
+    dialog.resize(1240, 720)
+    second = next(key for key in comparer._installed() if key != "mimo-unet")
+    for pane, key in zip(dialog.panes, ("mimo-unet", second)):
+        pane.network_combo.setCurrentIndex(pane.network_combo.findData(key))
+    dialog.compare_button.click()
+    comparison = window.current_photo().comparison
+    if stand_in:  # the second side's stand-in result must never be shown: the shot is taken while it runs
+        wait_for(app, lambda: comparison.running == 1 or comparison.ended or errors, 900, "the first network")
+        settle(app, 1.5)
+        if comparison.running != 1:
+            raise SystemExit("screenshots: the stand-in network ended before the compare shot")
+    else:
+        wait_for(app, lambda: comparison.ended or errors, 1800, "the comparison")
+        dialog.panes[0].view.set_zoom(2.0)
+        dialog.panes[0].view.centerOn(300, 150)
+        settle(app)
+    size = save_png(dialog.grab(), args.out / "screenshot-compare.png")
+    print(f"compare ({'stand-in running' if stand_in else second}): {size // 1024} KB")
+    comparer.cancel()
+    dialog.close()
+    close(window)
 
 
 def deblurred_window(app, photo: Path, work: Path, args, errors: list[str], name: str):
@@ -157,8 +227,11 @@ def deblurred_window(app, photo: Path, work: Path, args, errors: list[str], name
 
 
 def close(window) -> None:
+    """Close without the Unsaved Results prompt: each result counts as saved at its strength (a result
+    saved at another strength is unsaved, so the saved path alone left the prompt waiting)."""
     for photo_state in window.photos.values():
         photo_state.saved_path = photo_state.saved_path or photo_state.path
+        photo_state.saved_strength = photo_state.strength
     window.close()
 
 
