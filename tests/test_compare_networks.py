@@ -173,3 +173,16 @@ def test_expected_time_of_a_slow_network_is_said_before_it_runs(qtbot, two_netwo
     assert "Slow network" not in dialog.panes[0].note.text()
     choose_pair(dialog, ("fftformer", "fftformer"))
     assert not dialog.compare_button.isEnabled() and "two different" in dialog.compare_button.toolTip()
+
+
+def test_closing_the_photo_cancels_its_comparison(qtbot, two_networks, window, photo_path):  # noqa: F811
+    open_photo(qtbot, window, photo_path())
+    dialog = window.comparer.show()
+    choose_pair(dialog)
+    with qtbot.waitSignal(window.comparer.runs.ended, timeout=WAIT):
+        dialog.compare_button.click()
+        window.act_close_photo.trigger()
+    assert not window.comparer.running and window.current_photo() is None
+    qtbot.waitUntil(lambda: not window.engine.busy, timeout=WAIT)
+    assert not dialog.compare_button.isEnabled() and not any(p.keep_button.isEnabled() for p in dialog.panes)
+    assert dialog.photo_label.text() == "Open a photo to compare networks on it"

@@ -321,7 +321,8 @@ class CompareNetworks(QObject):
         self.runs.ended.connect(self._on_ended)
         window.session.observe(self._session_changed)
         self.dialog: CompareWindow | None = None
-        self._layers: dict[tuple[str, int], tuple[object, Layer]] = {}  # (photo, side) -> outcome, its pixmaps
+        # (photo, side) -> the outcome and its pixmaps, built once while that photo is shown
+        self._layers: dict[tuple[str, int], tuple[object, Layer]] = {}
         self.action = QAction(icon("compare"), self.tr("Compare &Networks…"), window)
         self.action.setIconText(self.tr("Compare"))
         self.action.setShortcut(QKeySequence("Ctrl+Shift+C"))
@@ -447,6 +448,8 @@ class CompareNetworks(QObject):
         network = comparison.networks[side] if comparison is not None else pane.network()
         name = self._name(network) if network else ""
         if outcome is not None:
+            for other in [k for k in self._layers if k[0] != photo.key]:
+                del self._layers[other]  # pixmaps of the shown photo only: a 12 MP pair is ~100 MB
             cached = self._layers.get((photo.key, side))
             if cached is None or cached[0] is not outcome:
                 cached = self._layers[(photo.key, side)] = (outcome, Layer(pixmaps(outcome.display_levels)))
