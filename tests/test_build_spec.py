@@ -147,6 +147,9 @@ def test_tkinter_and_dev_tools_are_excluded(spec):
     assert "PySide6.QtNetwork" not in excludes  # the one-window socket (gui/single_instance.py)
     assert "ray" in excludes  # the cluster extra stays out of the standalone folder
     assert "openvino_telemetry" in excludes  # no usage telemetry in the frozen build (deblur_app/privacy.py)
+    # never imported by the app (python -X importtime over every command; the frozen smoke checks): 17+ MB each
+    assert {"pandas", "sklearn"} <= excludes
+    assert not {"scipy", "skimage", "nncf", "onnx"} & excludes  # NNCF's int8 path needs scipy.linalg; eval --real skimage
 
 
 def test_torch_lazy_internals_are_not_excluded(spec):
