@@ -1,7 +1,8 @@
 """A Hypothesis state machine over the window's Qt-free session model (gui/session.py), issue 22.
 
 Random sequences of open, close, select, preview, deblur, strength, a re-blend arriving (fresh or
-stale), save and save as are run against a
+stale), save and save as, and Compare Networks (start, a side's run ending in or out of turn,
+cancel, keep a side) are run against a
 plain reference model of what the window must show and what Save must write; after every step
 the session agrees with it. tests/test_session_states.py runs it bounded in CI;
 benchmarks/session_long_run.py runs it for as long as one asks.
@@ -31,6 +32,15 @@ class Outcome:
 
 
 @dataclass
+class ExpectedComparison:
+    strength: float
+    outcomes: dict[int, int] = field(default_factory=dict)  # side -> the run that made it
+    running: int | None = 0
+    ended: str = ""
+    kept: int | None = None
+
+
+@dataclass
 class Expected:
     """What one photo must be in the window, kept by hand, step by step."""
 
@@ -39,6 +49,7 @@ class Expected:
     strength: float | None = None
     saved: tuple[Path, float] | None = None  # what file on disk holds this photo's result, at which strength
     save_target: Path | None = None
+    comparison: ExpectedComparison | None = None
 
 
 @dataclass
@@ -151,6 +162,58 @@ class SessionMachine(RuleBasedStateMachine):
         expected.saved = (target, expected.strength)
         self._expect_event("saved", name)
 
+    # -- Compare Networks (gui/compare.py): two sides, one after the other; a kept side is the result
+
+    @rule(name=NAMES, strength=STRENGTHS)
+    def start_comparison(self, name: str, strength: float) -> None:
+        comparison = self.session.start_comparison(name, ("mimo-unet", "nafnet-64"), strength)
+        expected = self.reference.photos.get(name)
+        assert (comparison is None) == (expected is None)
+        if expected is not None:
+            expected.comparison = ExpectedComparison(strength)
+            self._expect_event("comparison", name)
+
+    @rule(name=NAMES, side=st.sampled_from([0, 1]))
+    def a_compared_run_ends(self, name: str, side: int) -> None:
+        """A side's run ends: taken only in turn and while the comparison runs (not after a cancel)."""
+        self.runs += 1
+        before = len(self.events)
+        taken = self.session.take_compared(name, side, Outcome(False, self.runs))
+        expected = self.reference.photos.get(name)
+        comparison = expected.comparison if expected is not None else None
+        assert taken == (comparison is not None and not comparison.ended and comparison.running == side)
+        if not taken:
+            assert len(self.events) == before
+            return
+        comparison.outcomes[side] = self.runs
+        comparison.running = 1 if side == 0 else None
+        comparison.ended = "done" if side == 1 else ""
+        self._expect_event("comparison", name)
+
+    @rule(name=NAMES)
+    def cancel_comparison(self, name: str) -> None:
+        self.session.end_comparison(name, "cancelled")
+        expected = self.reference.photos.get(name)
+        comparison = expected.comparison if expected is not None else None
+        if comparison is not None and not comparison.ended:
+            comparison.running, comparison.ended = None, "cancelled"
+            self._expect_event("comparison", name)
+
+    @rule(name=NAMES, side=st.sampled_from([0, 1]))
+    def keep_compared(self, name: str, side: int) -> None:
+        """A finished side becomes the result, as a run's would (a first one at the comparison's strength)."""
+        photo = self.session.keep_compared(name, side)
+        expected = self.reference.photos.get(name)
+        comparison = expected.comparison if expected is not None else None
+        can = comparison is not None and side in comparison.outcomes
+        assert (photo is not None) == can
+        if can:
+            comparison.kept = side
+            if expected.strength is None:
+                expected.strength = comparison.strength
+            expected.result, expected.preview, expected.saved = comparison.outcomes[side], None, None
+            self._expect_event("outcome", name)
+
     @invariant()
     def the_session_is_what_the_window_must_show(self) -> None:
         assert [photo.key for photo in self.session] == list(self.reference.photos)  # in the order opened
@@ -166,5 +229,11 @@ class SessionMachine(RuleBasedStateMachine):
             must_save = expected.result is not None and (
                 expected.saved is None or not same_strength(expected.saved[1], expected.strength))
             assert photo.unsaved == must_save
+            comparison, want = photo.comparison, expected.comparison
+            assert (comparison is None) == (want is None)
+            if want is not None:
+                assert {side: o.run for side, o in comparison.outcomes.items()} == want.outcomes
+                assert (comparison.running, comparison.ended, comparison.kept, comparison.strength) == (
+                    want.running, want.ended, want.kept, want.strength)
         assert {p.key for p in self.session.unsaved()} == {
             key for key in self.reference.photos if self.session.get(key).unsaved}
