@@ -100,6 +100,8 @@ def test_both_panes_show_their_networks_outputs_linked_and_the_kept_one_is_saved
     assert photo.result is comparison.outcomes[1] and photo.unsaved and comparison.kept == 1
     assert not dialog.panes[1].keep_button.isEnabled() and dialog.panes[0].keep_button.isEnabled()
     assert "NAFNet-64" in window.panel.result_label.text()
+    seconds = comparison.outcomes[1].facts.seconds
+    assert window.statusBar().elapsed_label.text() == f"Kept from Compare: {seconds:.1f} s"
     with qtbot.waitSignal(window.saved, timeout=WAIT):
         window.act_save.trigger()
     saved = imagefiles.load_image(default_output(path)).pixels

@@ -396,7 +396,11 @@ class CompareNetworks(QObject):
         panel = self.window.panel
         panel.ensemble_check.setChecked(False)  # the pane's result ran without the ensemble
         panel.model_combo.setCurrentIndex(panel.model_combo.findData(variant))
+        outcome = comparison.outcomes[side]
+        # the status bar's "Last run" tells of the result shown, not of the run before the comparison
+        photo.run_note = self.tr("Kept from Compare: {seconds:.1f} s").format(seconds=outcome.facts.seconds)
         self.window.session.keep_compared(photo.key, side)  # the display shows it on the session's "outcome"
+        self.window.statusBar().show_elapsed(photo.run_note)
         self.window.strength.reblend_if_needed(photo)  # at the photo's strength, if it moved since
         self.window._update_actions()
         self.window.statusBar().showMessage(self.tr("Kept {network}'s result for {name}; Save writes it").format(

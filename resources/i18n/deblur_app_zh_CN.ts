@@ -389,6 +389,10 @@
         <translation>正在 {name} 上比较 {a} 和 {b}…</translation>
     </message>
     <message>
+        <source>Kept from Compare: {seconds:.1f} s</source>
+        <translation>比较中保留：{seconds:.1f} 秒</translation>
+    </message>
+    <message>
         <source>Kept {network}&apos;s result for {name}; Save writes it</source>
         <translation>已为 {name} 保留 {network} 的结果；“保存”将写入它</translation>
     </message>
