@@ -33,3 +33,23 @@ def test_methods_that_return_nothing_keep_the_references_to_none_and_bools(qapp)
         assert all(count < 100 for count in lost.values()), (
             f"PySide6 {PySide6.__version__} loses references on {name}(): {lost} in 1000 calls; "
             "on this Python the window would crash (pip install 'PySide6-Essentials<6.12')")
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="None is immortal from Python 3.12")
+def test_the_window_refuses_to_start_on_a_binding_that_loses_references(qapp):
+    """A binding installed by other means is caught before the window exists, in one line."""
+    import ctypes
+
+    from deblur_app.gui.app import binding_problem
+
+    def leaking_call() -> None:  # what PySide6 6.12.0 does on every void call
+        ctypes.pythonapi.Py_DecRef(ctypes.py_object(None))
+
+    try:
+        problem = binding_problem(leaking_call, calls=200)
+    finally:
+        for _ in range(200):
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(None))
+
+    assert problem.startswith("PySide6 ") and "PySide6-Essentials<6.12" in problem and "\n" not in problem
+    assert binding_problem() == ""  # the binding installed here is sound

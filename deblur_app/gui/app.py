@@ -70,6 +70,33 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
+def binding_problem(void_call=None, calls: int = 200) -> str:
+    """Why the installed Qt binding would crash the window, '' when it is sound.
+
+    PySide6 6.12.0 on Python 3.11 drops a reference to None on every call of a method that
+    returns nothing, and the window ends in "Fatal Python error: none_dealloc" within a
+    session, unsaved results lost (tests/test_qt_binding.py; pyproject.toml keeps it out). A
+    binding installed by other means is measured here once, before the window exists.
+    """
+    if sys.version_info >= (3, 12):  # None is immortal: nothing to lose
+        return ""
+    if void_call is None:
+        from PySide6.QtCore import QObject
+
+        probe = QObject()
+        void_call = lambda: probe.setObjectName("probe")  # noqa: E731 (returns nothing, as most Qt setters)
+    before = sys.getrefcount(None)
+    for _ in range(calls):
+        void_call()
+    if before - sys.getrefcount(None) < calls // 2:
+        return ""
+    import PySide6
+
+    return (f"PySide6 {PySide6.__version__} loses a reference to None on every Qt call on Python "
+            f"{sys.version_info.major}.{sys.version_info.minor}, which crashes the window after a while; "
+            "install PySide6-Essentials<6.12 (pip install 'PySide6-Essentials<6.12') or use Python 3.12 or later")
+
+
 def run_app(paths: list[str], self_test: bool = False, one_window: bool = False) -> int:
     """Open the window with ``paths``; with ``self_test`` deblur the first photo (tile 128) and exit.
 
@@ -78,6 +105,10 @@ def run_app(paths: list[str], self_test: bool = False, one_window: bool = False)
     The self-test exits 0 after a successful run, 1 on any failure, 2 on a timeout.
     """
     app = make_application()
+    problem = binding_problem()
+    if problem:  # refused now rather than crashed later with the user's results unsaved
+        print(f"deblur-app: {problem}", file=sys.stderr)
+        return 1
     from . import i18n
     from .main_window import MainWindow
     from .settings import AppSettings
