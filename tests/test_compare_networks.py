@@ -188,3 +188,18 @@ def test_closing_the_photo_cancels_its_comparison(qtbot, two_networks, window, p
     qtbot.waitUntil(lambda: not window.engine.busy, timeout=WAIT)
     assert not dialog.compare_button.isEnabled() and not any(p.keep_button.isEnabled() for p in dialog.panes)
     assert dialog.photo_label.text() == "Open a photo to compare networks on it"
+
+
+def test_the_network_lists_follow_weights_installed_while_the_window_is_open(qtbot, window, user_folder,
+                                                                            photo_path):  # noqa: F811
+    import torch
+    from test_network_checkpoints import NAFNET_16, small_state
+
+    open_photo(qtbot, window, photo_path())
+    dialog = window.comparer.show()
+    assert dialog.panes[0].network_combo.count() == 1 and not dialog.compare_button.isEnabled()
+    user_folder.mkdir(parents=True, exist_ok=True)
+    torch.save({"params": small_state("nafnet", **NAFNET_16)}, user_folder / "nafnet-64.user.pth")
+    window.engine.refresh_info()
+    qtbot.waitUntil(lambda: dialog.panes[1].network_combo.count() == 2, timeout=WAIT)
+    assert dialog.networks() == PAIR and dialog.compare_button.isEnabled() and window.act_compare.isEnabled()

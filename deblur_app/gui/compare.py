@@ -320,7 +320,10 @@ class CompareNetworks(QObject):
         self.runs.progressed.connect(self._on_progress)
         self.runs.ended.connect(self._on_ended)
         window.session.observe(self._session_changed)
+        # weights installed or removed meanwhile: the network lists follow, once the window has the new info
+        window.engine.info_ready.connect(lambda _info: QTimer.singleShot(0, self, self.refresh))
         self.dialog: CompareWindow | None = None
+        self._offered: list[str] = []  # the installed networks the choices list
         # (photo, side) -> the outcome and its pixmaps, built once while that photo is shown
         self._layers: dict[tuple[str, int], tuple[object, Layer]] = {}
         self.action = QAction(icon("compare"), self.tr("Compare &Networks…"), window)
@@ -421,8 +424,11 @@ class CompareNetworks(QObject):
         others = [key for key in installed if key != panel_network]
         comparison = photo.comparison if photo is not None else None
         preferred = comparison.networks if comparison is not None else (panel_network, others[0] if others else None)
+        # networks installed or removed: the choices start afresh too (one network offered twice before)
+        keep_choice = not follow_photo and installed == self._offered
+        self._offered = installed
         for pane, network in zip(dialog.panes, preferred):
-            pane.set_networks(installed, network, keep_choice=not follow_photo)
+            pane.set_networks(installed, network, keep_choice=keep_choice)
             pane.note.setText(self._note(pane.network(), photo))
         self._show_photo(photo, comparison)
         self._update_buttons()
