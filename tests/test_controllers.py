@@ -345,6 +345,13 @@ def test_the_views_title_size_and_strength_follow_the_selected_photo_through_the
     session.select("a")
     runs.ticked.emit("3 s elapsed")
     assert status.elapsed_label.text() == "3 s elapsed"
+    session.note_run("b", "Last run 9.0 s")
+    assert status.elapsed_label.text() == "3 s elapsed", "another photo's note waits until it is selected"
+    session.note_run("a", "Last run 3.2 s")
+    assert status.elapsed_label.text() == "Last run 3.2 s"
+    session.select("b")
+    assert status.elapsed_label.text() == "Last run 9.0 s"
+    session.select("a")
     session.remove("a")
     assert window.windowTitle() == "Deblur[*]" and status.size_label.text() == "" and session.current() is None
 

@@ -147,3 +147,10 @@ def test_a_cancelled_comparison_keeps_its_finished_side_and_takes_nothing_late()
     assert not session.take_compared("a.jpg", 1, Outcome()), "a run that ends after the cancel brings nothing"
     session.end_comparison("a.jpg", "failed", "late")  # an ended comparison stays as it ended
     assert comparison.ended == "cancelled" and session.get("a.jpg").result is None
+
+
+def test_how_a_run_ended_is_noted_on_its_photo_unless_it_was_closed():
+    session, events = session_with("a.jpg")
+    assert session.note_run("a.jpg", "Last run 3.2 s") and session.get("a.jpg").run_note == "Last run 3.2 s"
+    assert events[-1] == SessionEvent("run_note", "a.jpg")
+    assert not session.note_run("gone.jpg", "Last run 1.0 s") and events[-1] == SessionEvent("run_note", "a.jpg")

@@ -327,11 +327,7 @@ class MainWindow(WindowActions, QMainWindow):
     # -- the run's reports
 
     def _on_run_ended(self, photo_key: str, note: str) -> None:
-        photo = self.photos.get(photo_key)
-        if photo is not None:
-            photo.run_note = note
-        current = self.current_photo()
-        self.statusBar().show_elapsed(current.run_note if current is not None else "")
+        self.session.note_run(photo_key, note)  # the display shows the selected photo's
         self._update_actions()
 
     def _on_finished(self, outcome: DeblurOutcome) -> None:

@@ -131,7 +131,6 @@ class PhotoOpener(QObject):
         if photo is None:
             return
         if outcome.error:
-            photo.loading = False
             self.session.remove(photo.key)
             self.settings.remove_recent(photo.path)
             message = translate("MainWindow", "Could not open {name}").format(name=photo.path.name)

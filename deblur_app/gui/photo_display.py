@@ -61,14 +61,16 @@ class PhotoDisplay:
             return
         if event.kind == "outcome":
             self.show_strength()  # a first result starts at the default strength
+        elif event.kind == "run_note":
+            self.show_run_note()
         if event.kind in ("loaded", "saved", "outcome", "blended"):
             self.refresh()
 
     def show_current(self) -> None:
         photo = self.session.current()
         self.show_strength()
-        if not self.runs.running:
-            self.status.show_elapsed(photo.run_note if photo else "")
+        if not self.runs.running:  # else the run's ticks say its time
+            self.show_run_note()
         self.refresh()
 
     def show_strength(self) -> None:
@@ -126,3 +128,8 @@ class PhotoDisplay:
 
     def _on_run_ended(self, _photo_key: str, _note: str) -> None:
         self._partial_layer = None
+        self.show_run_note()  # the run's ticks are over: the selected photo's own note again
+
+    def show_run_note(self) -> None:
+        photo = self.session.current()
+        self.status.show_elapsed(photo.run_note if photo else "")

@@ -80,7 +80,7 @@ class PhotoRecord:
 
 @dataclass(frozen=True)
 class SessionEvent:
-    kind: str  # added | removed | selected | loaded | strength | outcome | blended | saved | save_target | comparison
+    kind: str  # added | removed | selected | loaded | run_note | strength | outcome | blended | saved | save_target | comparison
     key: str | None  # None: "selected" with no photo selected
 
 
@@ -187,6 +187,15 @@ class PhotoSession:
             photo.result_replaced()
         self._changed("outcome", key)
         return photo
+
+    def note_run(self, key: str, note: str) -> bool:
+        """How the photo's last run ended ("Last run 3.2 s"); False if the photo was closed meanwhile."""
+        photo = self.photos.get(key)
+        if photo is None:
+            return False
+        photo.run_note = note
+        self._changed("run_note", key)
+        return True
 
     def take_blend(self, key: str, outcome) -> bool:
         """The photo's result (or preview) re-made at its strength without a network run; False, and nothing
