@@ -70,6 +70,19 @@ def test_every_text_of_the_window_is_translated(extracted, language):
     assert not unfinished, f"unfinished in deblur_app_{language}.ts: {unfinished}"
 
 
+@pytest.mark.parametrize("language", ["zh_CN", "en"])
+def test_running_the_script_would_drop_no_committed_translation(extracted, language):
+    """Every committed message is still found by lupdate, with its plural forms: otherwise the next
+    scripts/translations.py run deletes it (PySide6 6.11's lupdate reads %n only from self.tr calls)."""
+    committed = messages(I18N / f"deblur_app_{language}.ts")
+    dropped = [key for key in committed if key not in extracted]
+    not_plural = [key for key, message in committed.items()
+                  if message.get("numerus") == "yes" and key in extracted
+                  and extracted[key].get("numerus") != "yes"]
+    assert not dropped, f"lupdate no longer finds these committed messages: {dropped}"
+    assert not not_plural, f"lupdate sees these plural messages without their plural forms: {not_plural}"
+
+
 def test_lupdate_sees_every_context_as_a_class_or_named_context(extracted):
     # lupdate's Python parser can mistake a context (e.g. 'QCoreApplication.self'), and then the
     # translation exists but is never found at run time

@@ -61,6 +61,10 @@ class Photo(PhotoRecord):
             return self.preview
         return self.result
 
+    def tr(self, text: str, disambiguation: str = "", n: int = -1) -> str:
+        # PySide6 6.11's lupdate reads a plural form (%n) only from a self.tr call
+        return translate("Photo", text, disambiguation, n)
+
     @property
     def size_text(self) -> str:
         if self.image is None:
@@ -81,9 +85,9 @@ class Photo(PhotoRecord):
         facts = outcome.facts
         backend = f", {facts.backend}" if facts.backend != "torch" else ""
         if facts.passes > 1:
-            run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s) × {passes} passes", "", facts.tiles)
+            run = self.tr("{seconds:.1f} s, {tiles} tile(s) × {passes} passes", "", facts.tiles)
         else:
-            run = translate("Photo", "{seconds:.1f} s, {tiles} tile(s)", "", facts.tiles)
+            run = self.tr("{seconds:.1f} s, {tiles} tile(s)", "", facts.tiles)
         lines = [
             size.format(width=outcome.full.shape[1], height=outcome.full.shape[0]),
             translate("Photo", "{model} on {device} ({precision}{backend})").format(

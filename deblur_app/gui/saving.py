@@ -103,7 +103,8 @@ class PhotoSaver(QObject):
         existing = plan.existing
         if existing:
             names = ", ".join(t.name for t in existing)
-            text = translate("MainWindow", "%n file(s) already exist: {names}", "", len(existing)).format(names=names)
+            # self.tr, not translate: PySide6 6.11's lupdate reads a plural form (%n) from self.tr only
+            text = self.tr("%n file(s) already exist: {names}", "", len(existing)).format(names=names)
             if not self.prompts.confirm(translate("MainWindow", "Replace Files?"), text,
                                         translate("MainWindow", "Replace")):
                 return False

@@ -18,13 +18,6 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>%n file(s) already exist: {names}</source>
-        <translation>
-            <numerusform>%n file already exists: {names}</numerusform>
-            <numerusform>%n files already exist: {names}</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <source>%n deblurred photo(s) not saved: {names}</source>
         <translation>
             <numerusform>%n deblurred photo is not saved: {names}</numerusform>
@@ -46,6 +39,16 @@
         <translation>
             <numerusform>{seconds:.1f} s, {tiles} tile</numerusform>
             <numerusform>{seconds:.1f} s, {tiles} tiles</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>PhotoSaver</name>
+    <message numerus="yes">
+        <source>%n file(s) already exist: {names}</source>
+        <translation>
+            <numerusform>%n file already exists: {names}</numerusform>
+            <numerusform>%n files already exist: {names}</numerusform>
         </translation>
     </message>
 </context>

@@ -1063,12 +1063,6 @@
         <source>Replace Files?</source>
         <translation>替换文件？</translation>
     </message>
-    <message numerus="yes">
-        <source>%n file(s) already exist: {names}</source>
-        <translation>
-            <numerusform>%n 个文件已存在：{names}</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Replace</source>
         <translation>替换</translation>
@@ -1338,6 +1332,15 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>Saved to {name}</source>
         <translation>已保存到 {name}</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoSaver</name>
+    <message numerus="yes">
+        <source>%n file(s) already exist: {names}</source>
+        <translation>
+            <numerusform>%n 个文件已存在：{names}</numerusform>
+        </translation>
     </message>
 </context>
 <context>
