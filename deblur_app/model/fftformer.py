@@ -44,7 +44,8 @@ class LayerNorm(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         centred = x - x.mean(1, keepdim=True)
         variance = centred.square().mean(1, keepdim=True)  # the biased variance, reusing the centring
-        normalised = centred * torch.rsqrt(variance + 1e-5)
+        scale = torch.rsqrt(variance + 1e-5)
+        normalised = centred.mul_(scale) if not torch.is_grad_enabled() else centred * scale
         return torch.addcmul(self.body.bias.view(1, -1, 1, 1), normalised, self.body.weight.view(1, -1, 1, 1))
 
 
@@ -86,6 +87,13 @@ def patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     return _from_patch_view(torch.fft.irfft2(product, s=(PATCH, PATCH), dim=_PATCH_DIMS), q)
 
 
+HIDDEN_GROUP = 16  # hidden channels (and as many gates) DFFN expands at a time in inference
+
+
+def _rows(bias: torch.Tensor | None, rows: torch.Tensor) -> torch.Tensor | None:
+    return None if bias is None else bias[rows]
+
+
 class DFFN(nn.Module):
     def __init__(self, dim: int, ffn_expansion_factor: float, bias: bool) -> None:
         super().__init__()
@@ -96,9 +104,37 @@ class DFFN(nn.Module):
         self.project_out = nn.Conv2d(hidden, dim, 1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not torch.is_grad_enabled() and not torch.jit.is_tracing():
+            return self._forward_in_channel_groups(x)
         x = patch_filter(self.project_in(x), self.fft)
         gate, values = self.dwconv(x).chunk(2, dim=1)
         return self.project_out(F.gelu(gate) * values)
+
+    def _forward_in_channel_groups(self, x: torch.Tensor) -> torch.Tensor:
+        """The same function, HIDDEN_GROUP hidden channels (with their gate partners) at a time.
+
+        Every step before the projection out is per channel (1x1 in, per-patch spectrum, depthwise 3x3,
+        gate), so each group's part of the projection can be summed: the expanded feature maps, 2 x 3
+        times the block's width and in the frequency domain more, never exist whole. That was the
+        largest part of FFTformer's working memory (at full resolution 6.8 KB per pixel in one encoder
+        block, 11.7 KB in the fusion block; benchmarks/bench_network_memory.py). Only the projection's
+        summation order differs from the whole computation (agreement ~1e-7).
+        """
+        hidden = self.project_out.in_channels
+        out = None
+        for start in range(0, hidden, HIDDEN_GROUP):
+            rows = torch.cat((torch.arange(start, min(start + HIDDEN_GROUP, hidden)),
+                              torch.arange(hidden + start, hidden + min(start + HIDDEN_GROUP, hidden))))
+            h = F.conv2d(x, self.project_in.weight[rows], _rows(self.project_in.bias, rows))
+            h = patch_filter(h, self.fft[rows])
+            h = F.conv2d(h, self.dwconv.weight[rows], _rows(self.dwconv.bias, rows), padding=1, groups=len(rows))
+            gate, values = h.chunk(2, dim=1)
+            del h
+            part = F.conv2d(F.gelu(gate).mul_(values), self.project_out.weight[:, rows[: len(rows) // 2]])
+            out = part if out is None else out.add_(part)
+        if self.project_out.bias is not None:
+            out.add_(self.project_out.bias.view(1, -1, 1, 1))
+        return out
 
 
 class FSAS(nn.Module):
@@ -110,8 +146,35 @@ class FSAS(nn.Module):
         self.norm = LayerNorm(dim * 2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not torch.is_grad_enabled() and not torch.jit.is_tracing():
+            return self._forward_in_channel_groups(x)
         q, k, v = self.to_hidden_dw(self.to_hidden(x)).chunk(3, dim=1)
         return self.project_out(v * self.norm(patch_correlation(q, k)))
+
+    def _forward_in_channel_groups(self, x: torch.Tensor) -> torch.Tensor:
+        """The same function with the queries, keys and values made HIDDEN_GROUP channels at a time (as
+        DFFN's): the correlation is per channel, so only it and the values exist whole, not the six-fold
+        expansion at once."""
+        width = self.project_out.in_channels
+        correlation = None
+        for start in range(0, width, HIDDEN_GROUP):
+            stop = min(start + HIDDEN_GROUP, width)
+            rows = torch.cat((torch.arange(start, stop), torch.arange(width + start, width + stop)))
+            q, k = self._hidden(x, rows).chunk(2, dim=1)
+            part = patch_correlation(q, k)
+            del q, k
+            if correlation is None:
+                correlation = part.new_empty((part.shape[0], width, *part.shape[2:]))
+            correlation[:, start:stop] = part
+        normed = self.norm(correlation)
+        del correlation
+        return self.project_out(self._hidden(x, torch.arange(2 * width, 3 * width)).mul_(normed))
+
+    def _hidden(self, x: torch.Tensor, rows: torch.Tensor) -> torch.Tensor:
+        """Channels ``rows`` of to_hidden_dw(to_hidden(x)): both are per output channel."""
+        h = F.conv2d(x, self.to_hidden.weight[rows], _rows(self.to_hidden.bias, rows))
+        return F.conv2d(h, self.to_hidden_dw.weight[rows], _rows(self.to_hidden_dw.bias, rows), padding=1,
+                        groups=len(rows))
 
 
 class TransformerBlock(nn.Module):
