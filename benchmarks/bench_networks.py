@@ -11,7 +11,12 @@ one a user gets, int8 where its measured verdict allows); NAFNet and FFTformer g
 of the published configurations (speed does not depend on the values; their trained weights are
 not reachable from here). The photo is a smooth upscaled texture (tests/data/conformance input).
 
-    python benchmarks/bench_networks.py [--size 720x1280] [--runs 3] [--networks nafnet-64,fftformer]
+    python benchmarks/bench_networks.py [--size 720x1280] [--runs 3] [--networks nafnet-64,fftformer] [--measure-12mp]
+
+Besides the ratio to the plain MIMO-UNet float32 forward, each network's default path is given as a
+ratio to MIMO-UNet's default path (issue 26: NAFNet-64 within 1.3x), and the whole process's peak for a
+12 MP photo as the engine's planner models it (the tiles it picks keep it within 1.5 GB);
+--measure-12mp also measures it end to end with the command line.
 
 --size smaller than 720x1280 times fewer pixels; the table also gives seconds scaled to 1280x720
 by pixel count (convolutions scale linearly; NAFNet's TLC window is fixed in pixels, so this holds).
@@ -23,6 +28,7 @@ import argparse
 import platform
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,9 +37,11 @@ import torch
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
 
 from deblur_app.engine.devices import cpu_features  # noqa: E402
 from deblur_app.engine.inference import Deblurrer, EngineOptions  # noqa: E402
+from deblur_app.engine.tiling import round_up  # noqa: E402
 from deblur_app.model import networks  # noqa: E402
 from deblur_app.model.checkpoints import load_checkpoint  # noqa: E402
 from deblur_app.model.mimo_unet import MIMOUNet  # noqa: E402
@@ -78,13 +86,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--networks", default="mimo-unet,nafnet-64,nafnet-32,fftformer")
     parser.add_argument("--weights", type=Path, default=REPO / "weights" / "mimo-unet.safetensors")
+    parser.add_argument("--measure-12mp", action="store_true",
+                        help="also run deblur-app deblur on a 12 MP photo per network and report its peak RSS "
+                             "(benchmarks/bench_network_memory.py 12mp; FFTformer takes hours on 2 cores)")
     args = parser.parse_args()
     height, width = (int(v) for v in args.size.lower().split("x"))
     image = photo(height, width)
     paths = {"plain MIMO-UNet fp32 (reference)": plain_mimo_forward(args.weights)}
+    peaks = {}
     for variant in args.networks.split(","):
         engine, run = engine_path(variant, args.weights)
-        paths[f"{variant} default ({engine.backend} {engine.precision_name})"] = run
+        name = f"{variant} default ({engine.backend} {engine.precision_name})"
+        paths[name] = run
+        # the planner's model of the whole process (engine/inference.py), on the backend it picks for 12 MP
+        backend, tile = engine.plan_photo(round_up(3000, engine.size_multiple), round_up(4000, engine.size_multiple))
+        peaks[name] = engine.modelled_peak_bytes(3000, 4000, tile, backend)
     times: dict[str, list[float]] = {name: [] for name in paths}
     for name, run in paths.items():  # warm-up: compiled shapes, allocator
         run(image)
@@ -97,10 +113,27 @@ def main() -> None:
     scale = HD / (height * width)
     print(f"{platform.processor() or platform.machine()}, {torch.get_num_threads()} threads, CPU features: "
           f"{', '.join(sorted(cpu_features())) or 'none found'}; {width}x{height}, median of {args.runs}")
-    print(f"{'path':58s} {'seconds':>8s} {'at 1280x720':>12s} {'x plain MIMO':>13s}")
+    print(f"{'path':58s} {'seconds':>8s} {'at 1280x720':>12s} {'x plain MIMO':>13s} {'12 MP peak (modelled)':>22s}")
     for name, values in times.items():
         median = statistics.median(values)
-        print(f"{name:58s} {median:8.2f} {median * scale:12.1f} {median / reference:13.2f}")
+        peak = f"{peaks[name] / 1e9:.2f} GB" if name in peaks else ""
+        print(f"{name:58s} {median:8.2f} {median * scale:12.1f} {median / reference:13.2f} {peak:>22s}")
+    mimo_default = next((n for n in times if n.startswith("mimo-unet default")), None)
+    if mimo_default:
+        base = statistics.median(times[mimo_default])
+        for name, values in times.items():
+            if " default " in name and name != mimo_default:
+                print(f"{name} / MIMO-UNet's default path: {statistics.median(values) / base:.2f}x")
+    if args.measure_12mp:
+        from bench_network_memory import cli_peak, photo as texture
+        from deblur_app import imagefiles
+
+        with tempfile.TemporaryDirectory(prefix="bench-networks-") as folder:
+            source = Path(folder) / "photo-12mp.jpg"
+            imagefiles.save_image(source, texture(3000, 4000), quality=90)
+            for variant in args.networks.split(","):
+                peak, seconds, _last = cli_peak(variant, Path(folder), source)
+                print(f"{variant}: deblur-app deblur on 4000x3000, peak RSS {peak / 1e9:.2f} GB (measured), {seconds:.0f} s")
 
 
 if __name__ == "__main__":

@@ -25,6 +25,22 @@ from .fastest import describe_timings, fastest_faithful
 # OpenVINO bf16 then runs as 4x3 tiles of 1120x1108 (benchmarks/RESULTS.md).
 TILE_BUDGET_BYTES = 768 * 1024**2
 
+# A tiled photo's whole process on the CPU stays within LARGE_PHOTO_PEAK_BYTES (issue 26: 12 MP
+# through every network in <= 1.5 GB), modelled as the runtime, the network's weights (with the
+# OpenVINO copies when it runs there), the photo's own buffers and one tile's working memory
+# (Deblurrer.modelled_peak_bytes; tiles are sized so that it fits).
+LARGE_PHOTO_PEAK_BYTES = 1500 * 1000**2
+# Python, torch, OpenVINO's library and the app: the engine's RSS less its weights (MIMO-UNet torch
+# 311 MiB loaded with 26 MiB of weights; benchmarks/bench_network_memory.py per-pixel)
+RUNTIME_BYTES = 300 * 1024**2
+# the whole photo's buffers while it is tiled: the caller's float32 image (12 B), the stitcher's sums
+# and weights (16 B, and the coarse scales'), decoding and encoding (the engine pads tile by tile).
+# MIMO-UNet's 12 MP run peaked at 1.27 GB with 944-pixel int8 tiles (about 560 B/pixel): some 36 B/pixel
+PHOTO_BYTES_PER_PIXEL = 36
+# What OpenVINO holds per byte of float32 weights beside the torch model: the read network and the
+# compiled model (NAFNet-64, 259 MiB of weights: +316 MiB read from ONNX, +500 MiB compiled)
+OPENVINO_WEIGHT_COPIES = 3.2
+
 
 class DeviceError(Exception):
     """An unavailable device or precision was asked for."""

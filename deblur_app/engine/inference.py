@@ -22,6 +22,7 @@ from .. import reasons
 from ..model import networks
 from ..model.checkpoints import Checkpoint
 from ..model.registry import Architecture
+from . import devices
 from .devices import DeviceError, PrecisionChoice, choose_precision, memory_budget_bytes, resolve_backend, resolve_device
 from .progress import CancelCheck, Progress, ProgressCallback, raise_if_cancelled
 from .stitching import Stitcher
@@ -111,9 +112,27 @@ def pad_to_multiple(image: np.ndarray, multiple: int = 4, mode: str = "reflect")
     pad_h, pad_w = round_up(height, multiple) - height, round_up(width, multiple) - width
     if not pad_h and not pad_w:
         return image
+    return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode=padding_mode(height, width, pad_h, pad_w, mode))
+
+
+def padding_mode(height: int, width: int, pad_h: int, pad_w: int, mode: str) -> str:
+    """numpy's pad mode: "reflect" needs more pixels than it adds (else edge pixels are repeated)."""
     if mode == "reflect":
-        mode = "reflect" if height > pad_h and width > pad_w else "edge"
-    return np.pad(image, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
+        return "reflect" if height > pad_h and width > pad_w else "edge"
+    return mode
+
+
+def tile_pixels(image: np.ndarray, tile: Tile, mode: str) -> np.ndarray:
+    """The tile's pixels of the image padded at the bottom and right (pad_to_multiple), cutting only the
+    tile. Equal to cutting it from the padded image: a tile reaching into the padding holds the last
+    rows (columns) of the image, at least as many as the padding reflects (tiles >= MIN_TILE, padding
+    < the size multiple), or is the whole image."""
+    height, width = image.shape[:2]
+    part = image[tile.top : min(tile.top + tile.height, height), tile.left : min(tile.left + tile.width, width)]
+    pad_h, pad_w = tile.height - part.shape[0], tile.width - part.shape[1]
+    if not pad_h and not pad_w:
+        return part
+    return np.pad(part, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
 
 
 class Deblurrer:
@@ -142,6 +161,7 @@ class Deblurrer:
         self.precision = self._choose_precision()
         self.dtype = self.precision.dtype
         self._openvino = None  # built on first use: the ONNX export takes seconds the first time
+        self._torch_for_photo = False  # this run's photo is too large for OpenVINO's memory (run())
 
     @property
     def geometry(self) -> TileGeometry:
@@ -235,22 +255,48 @@ class Deblurrer:
     def int8_unmeasured(self) -> bool:
         """`auto` on OpenVINO could run int8, but nobody measured what it does to these weights (int8_check.py)."""
         return (self.backend == "openvino" and (self.options.precision or "auto").lower() == "auto"
-                and self._int8_verdict is None and not self._int8_missing)
+                and "int8" in self.architecture.precisions and self._int8_verdict is None and not self._int8_missing)
 
     @property
     def timing_pending(self) -> bool:
         """`auto` has yet to time the paths that keep the picture on this CPU (a few seconds, once)."""
         return bool(self._timing_pending and self._openvino is None)
 
-    def auto_tile_size(self, height: int, width: int) -> int:
-        """0 (whole image) when it fits the memory budget, else the largest tile that does."""
-        int8 = self.precision.name == "int8" and self.backend == "openvino"
-        per_pixel = self.architecture.memory_per_pixel(self.backend, "int8" if int8 else _PRECISION_NAMES[self.dtype])
+    def auto_tile_size(self, height: int, width: int, backend: str | None = None) -> int:
+        """0 (whole image) when it fits the memory budget, else the largest tile that does: within the
+        tile budget and, on the CPU, keeping the modelled peak of the whole run within LARGE_PHOTO_PEAK_BYTES
+        (never below the network's smallest tile)."""
+        backend = backend or self.backend
+        per_pixel = self._memory_per_pixel(backend)
         if height * width * per_pixel <= memory_budget_bytes(self.device):
             return 0
-        side = int(math.sqrt(memory_budget_bytes(self.device, tiled=True) / per_pixel))
+        budget = memory_budget_bytes(self.device, tiled=True)
+        if self.device.type == "cpu":
+            budget = min(budget, devices.LARGE_PHOTO_PEAK_BYTES - self.resident_bytes(backend)
+                         - devices.PHOTO_BYTES_PER_PIXEL * height * width)
+        side = math.isqrt(max(budget, 0) // per_pixel)
         geometry = self.geometry
         return max(geometry.min_tile, side - side % geometry.align)
+
+    def _memory_per_pixel(self, backend: str) -> int:
+        int8 = self.precision.name == "int8" and backend == "openvino"
+        return self.architecture.memory_per_pixel(backend, "int8" if int8 else _PRECISION_NAMES[self.dtype])
+
+    def resident_bytes(self, backend: str | None = None) -> int:
+        """The modelled memory of the loaded engine: the runtime, the weights, OpenVINO's copies of them."""
+        weights = sum(p.numel() * p.element_size() for p in self.model.parameters())
+        copies = 1 + (devices.OPENVINO_WEIGHT_COPIES if (backend or self.backend) == "openvino" else 0)
+        return int(devices.RUNTIME_BYTES + weights * copies)
+
+    def modelled_peak_bytes(self, height: int, width: int, tile: int | None = None,
+                            backend: str | None = None) -> int:
+        """The whole process's modelled peak for a photo of this size (``tile`` None: as auto plans it)."""
+        backend = backend or self.backend
+        height, width = round_up(height, self.size_multiple), round_up(width, self.size_multiple)
+        tile = self.auto_tile_size(height, width, backend) if tile is None else tile
+        largest = max(t.height * t.width for t in plan_tiles(height, width, tile, self.geometry))
+        return (self.resident_bytes(backend) + devices.PHOTO_BYTES_PER_PIXEL * height * width
+                + self._memory_per_pixel(backend) * largest)
 
     def run(
         self,
@@ -272,9 +318,14 @@ class Deblurrer:
         started = time.perf_counter()
         height, width = image.shape[:2]
         arch, geometry = self.architecture, self.geometry
-        padded = pad_to_multiple(np.ascontiguousarray(image, dtype=np.float32), self.size_multiple, arch.pad_mode)
-        pad_h, pad_w = padded.shape[:2]
-        tile_size = tile if tile is not None else self.auto_tile_size(pad_h, pad_w)
+        image = np.ascontiguousarray(image, dtype=np.float32)
+        # each tile is padded as it is cut (tile_pixels): no padded copy of the whole photo (12 B/pixel)
+        pad_h, pad_w = round_up(height, self.size_multiple), round_up(width, self.size_multiple)
+        pad_mode = padding_mode(height, width, pad_h - height, pad_w - width, arch.pad_mode)
+        backend, tile_size = self.plan_photo(pad_h, pad_w, tile)
+        self._torch_for_photo = backend != self.backend
+        if self._torch_for_photo:
+            self._openvino = None  # let its compiled models go: their memory is what this photo needs
         queue = deque(plan_tiles(pad_h, pad_w, tile_size, geometry))
         passes = dihedral_transforms(ensemble)
         stitcher = Stitcher(pad_h, pad_w, scales=arch.outputs, geometry=geometry)
@@ -285,6 +336,9 @@ class Deblurrer:
             full=unset, passes=len(passes),
             device=str(self.device), precision=self.precision_name, backend=self.backend,
         )
+        if self._torch_for_photo:
+            result.notes.append(f"this photo ran in torch: with OpenVINO's copies of {arch.display_name}'s weights "
+                                f"no tile fits within {devices.LARGE_PHOTO_PEAK_BYTES / 1e9:g} GB")
         done, tiles_done = 0, 0
         max_tile = max(pad_h, pad_w)
         while queue:
@@ -297,7 +351,7 @@ class Deblurrer:
                     stitcher.withdraw(tile)
                     stitcher.expect(parts)
                 continue
-            pixels = padded[tile.top : tile.top + tile.height, tile.left : tile.left + tile.width]
+            pixels = tile_pixels(image, tile, pad_mode)
             outputs = None
             try:
                 outputs = self._run_tile(pixels, passes, result, cancel, progress, done, len(queue) + 1)
@@ -317,10 +371,11 @@ class Deblurrer:
                 progress(Progress(done, done + len(queue) * len(passes), finished))
         raise_if_cancelled(cancel)
         # the first run may have left int8 or OpenVINO behind (see _openvino_runner)
-        result.backend, result.precision = self.backend, self.precision_name
+        result.backend, result.precision = self._photo_backend, self.precision_name
+        self._torch_for_photo = False
         result.notes[:0] = self._pending_notes
         self._pending_notes.clear()
-        del padded  # the stitched results reuse the stitcher's buffers: no extra full-size copies
+        # the stitched results reuse the stitcher's buffers: no extra full-size copies
         result.full = _clamp(stitcher.result(1)[:height, :width])
         if 2 in arch.outputs:
             result.half = _clamp(stitcher.result(2)[: -(-height // 2), : -(-width // 2)])
@@ -329,6 +384,28 @@ class Deblurrer:
         result.tiles = tiles_done
         result.seconds = time.perf_counter() - started
         return result
+
+    @property
+    def _photo_backend(self) -> str:
+        return "torch" if self._torch_for_photo else self.backend
+
+    def plan_photo(self, height: int, width: int, tile: int | None = None) -> tuple[str, int]:
+        """The backend and tile size (0: whole) a run of a padded photo of this size uses (``tile`` None: auto).
+
+        On the CPU, OpenVINO's copies of a large network's weights (NAFNet-64: 3.2 x 259 MiB) can leave
+        no room for a tile of a large photo within LARGE_PHOTO_PEAK_BYTES where torch's single copy
+        does: under auto tiles such a photo runs in torch.
+        """
+        if tile is not None:
+            return self.backend, tile
+        tile = self.auto_tile_size(height, width)
+        if self.backend != "openvino" or self.device.type != "cpu" or tile == 0:
+            return self.backend, tile
+        limit = devices.LARGE_PHOTO_PEAK_BYTES
+        openvino = self.modelled_peak_bytes(height, width, tile, "openvino")
+        if openvino <= limit or self.modelled_peak_bytes(height, width, backend="torch") >= openvino:
+            return self.backend, tile
+        return "torch", self.auto_tile_size(height, width, "torch")
 
     def _shrink_after_oom(self, tile: Tile, result: DeblurResult) -> int:
         if self.device.type == "cuda":
@@ -429,7 +506,7 @@ class Deblurrer:
         self._pending_notes.append(f"{why}; running {fallback.name} instead")
 
     def _forward(self, x: torch.Tensor, result: DeblurResult, cancel: CancelCheck | None = None) -> list[torch.Tensor]:
-        if self.backend == "openvino":
+        if self.backend == "openvino" and not self._torch_for_photo:
             runner = self._openvino_runner(cancel)
             if runner is not None and runner.serves(*x.shape[-2:]):
                 return runner(x, cancel)

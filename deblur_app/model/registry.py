@@ -135,24 +135,33 @@ ARCHITECTURES: dict[str, Architecture] = {
         "nafnet", "NAFNet", NAFNET_PAPER, "nafnet",
         "our implementation (MIT), written from the paper; the authors' code is MIT "
         "(github.com/megvii-research/NAFNet)",
-        outputs=(1,), size_multiple=16, pad_mode="constant", tile_overlap=256, tile_discard=64,
+        # 128/32, not 256/64: NAFNet-32 (conformance weights) 640x800 in 512 tiles differed from the whole image
+        # by 0.001/255 with 128/32 and 0.0008/255 with 256/64, and the smaller smallest tile (320 instead of
+        # 512) is what keeps a 12 MP photo within 1.5 GB (tests/test_network_memory.py)
+        outputs=(1,), size_multiple=16, pad_mode="constant", tile_overlap=128, tile_discard=32,
         # OpenVINO float32 computes torch's float32 function (145 dB apart with the conformance weights:
         # tests/test_network_fast_paths.py); one export per TLC shape class serves every size
         precisions=(), openvino=True,
         fp32_note="bf16 and int8 are not measured against float32 with NAFNet's trained weights (Google Drive "
                   "is unreachable here, and random or test weights are no evidence for trained ones)",
         trainable=False,
-        bytes_per_pixel={"torch-fp32": 1500},
+        # NAFNet-64 (NAFNet-32 needs about half), growth of peak RSS over the loaded model, 576x448 whole
+        # (benchmarks/bench_network_memory.py per-pixel; 2-core AMD EPYC Zen 4): torch 2607 with the in-place
+        # inference forward; OpenVINO 1543 once compiled (its compiled weights: devices.OPENVINO_WEIGHT_COPIES)
+        bytes_per_pixel={"torch-fp32": 2700, "openvino-fp32": 1600},
     ),
     "fftformer": Architecture(
         "fftformer", "FFTformer", FFTFORMER_PAPER, "fftformer",
         "our implementation (MIT), written from the paper; the authors' repository "
         "(github.com/kkkls/FFTformer) states no licence",
-        outputs=(1,), size_multiple=32, pad_mode="reflect", tile_overlap=256, tile_discard=64,
+        # 128/32 as NAFNet's: with 256/64 the smallest tile (512) alone would need 1.6 GB
+        outputs=(1,), size_multiple=32, pad_mode="reflect", tile_overlap=128, tile_discard=32,
         precisions=(), openvino=False,
         fp32_note="bf16, OpenVINO and int8 are not yet measured against float32 with FFTformer's trained weights",
         trainable=False,
-        bytes_per_pixel={"torch-fp32": 1500},
+        # growth of peak RSS over the loaded model, 320x256 whole (about the smallest tile), torch fp32 with the
+        # channel-grouped inference forward: 6105 (7463 at 192x128; before grouping 21716)
+        bytes_per_pixel={"torch-fp32": 6500},
     ),
 }
 

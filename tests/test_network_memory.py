@@ -1,0 +1,66 @@
+"""Large photos are planned within the memory goal (issue 26: 12 MP through every network in <= 1.5 GB).
+
+The planner (Deblurrer.plan_photo / auto_tile_size) sizes tiles from a model of the whole process's
+peak: the runtime, the weights (and OpenVINO's copies), the photo's buffers and one tile's working
+memory per pixel (registry Architecture.bytes_per_pixel, measured by benchmarks/bench_network_memory.py).
+"""
+
+import pytest
+import torch
+
+from deblur_app.engine import devices
+from deblur_app.engine.inference import Deblurrer, EngineOptions
+from deblur_app.engine.tiling import plan_tiles
+from deblur_app.model import networks
+from deblur_app.model.registry import VARIANTS, architecture_of
+
+PUBLISHED = ["mimo-unet", "mimo-unet+", "nafnet-64", "nafnet-32", "fftformer"]
+TWELVE_MP = (3000, 4000)
+
+
+@pytest.fixture(autouse=True)
+def sixteen_gigabytes(monkeypatch):
+    monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 16 * 1024**3)
+
+
+def engine(variant: str, **options) -> Deblurrer:
+    torch.manual_seed(0)  # random weights of the published configuration: only their size counts here
+    model = networks.build(architecture_of(variant), VARIANTS[variant].config_dict)
+    return Deblurrer(model, EngineOptions(device="cpu", **options), architecture_of(variant))
+
+
+@pytest.mark.parametrize("variant", PUBLISHED)
+@pytest.mark.parametrize("backend", ["auto", "torch"])
+def test_a_12_mp_photo_is_planned_within_the_large_photo_peak(variant, backend):
+    runner = engine(variant, backend=backend)
+    chosen, tile = runner.plan_photo(*TWELVE_MP)
+    assert 0 < tile < max(TWELVE_MP)  # tiled, with tiles no smaller than the network allows
+    assert tile >= runner.geometry.min_tile and tile % runner.geometry.align == 0
+    peak = runner.modelled_peak_bytes(*TWELVE_MP, tile, chosen)
+    assert peak <= devices.LARGE_PHOTO_PEAK_BYTES, f"{variant} on {chosen}: {peak / 1e9:.2f} GB"
+    # and the tiles are as large as that allows (a tile 10 % larger would not fit, unless capped by the budget)
+    larger = tile + max(runner.geometry.align, tile // 10)
+    per_pixel = runner._memory_per_pixel(chosen)
+    assert (runner.modelled_peak_bytes(*TWELVE_MP, larger, chosen) > devices.LARGE_PHOTO_PEAK_BYTES
+            or larger * larger * per_pixel > devices.TILE_BUDGET_BYTES or tile == runner.geometry.min_tile)
+
+
+def test_weights_too_large_for_openvino_beside_a_12_mp_photo_run_that_photo_in_torch():
+    runner = engine("nafnet-64")
+    if runner.backend != "openvino":
+        pytest.skip("OpenVINO not installed")
+    assert runner.plan_photo(720, 1280) == ("openvino", 0)  # an HD frame: whole, on OpenVINO
+    backend, tile = runner.plan_photo(*TWELVE_MP)
+    assert backend == "torch"
+    assert runner.modelled_peak_bytes(*TWELVE_MP, backend="openvino") > devices.LARGE_PHOTO_PEAK_BYTES
+    assert runner.modelled_peak_bytes(*TWELVE_MP, tile, "torch") <= devices.LARGE_PHOTO_PEAK_BYTES
+
+
+def test_the_modelled_peak_counts_the_largest_tile_and_the_whole_photo():
+    runner = engine("mimo-unet", backend="torch")
+    tiles = plan_tiles(3000, 4000, 1024, runner.geometry)  # MIMO-UNet pads to a multiple of 4: none here
+    largest = max(t.height * t.width for t in tiles)
+    expected = (runner.resident_bytes("torch") + devices.PHOTO_BYTES_PER_PIXEL * 3000 * 4000
+                + runner._memory_per_pixel("torch") * largest)
+    assert runner.modelled_peak_bytes(3000, 4000, 1024, "torch") == expected
+    assert runner.resident_bytes("openvino") > runner.resident_bytes("torch")  # OpenVINO's copies count
