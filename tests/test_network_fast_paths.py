@@ -7,7 +7,7 @@ import torch
 from deblur_app.engine import openvino_backend
 from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.model import nafnet, networks
-from deblur_app.model.registry import ARCHITECTURES
+from deblur_app.model.registry import ARCHITECTURES, VARIANTS
 from test_network_checkpoints import NAFNET_16, small_state
 
 pytestmark = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
@@ -72,3 +72,12 @@ def test_int8_is_refused_by_name_for_a_network_without_an_int8_rule(small_nafnet
     with pytest.raises(DeviceError, match="int8 does not run NAFNet"):
         Deblurrer(small_nafnet, EngineOptions(device="cpu", precision="int8"))
     assert torch.is_tensor(next(small_nafnet.parameters()))
+
+
+def test_large_networks_keep_fewer_compiled_shapes_in_memory():
+    def weight_bytes(variant):
+        model = networks.build(ARCHITECTURES[VARIANTS[variant].architecture], VARIANTS[variant].config_dict)
+        return sum(p.numel() * 4 for p in model.parameters())
+
+    kept = {v: openvino_backend.compiled_shapes_kept(weight_bytes(v)) for v in ("mimo-unet", "nafnet-32", "nafnet-64")}
+    assert kept == {"mimo-unet": openvino_backend.MAX_COMPILED_SHAPES, "nafnet-32": 3, "nafnet-64": 1}

@@ -50,6 +50,9 @@ KEPT_EXPORTS = 3  # the ONNX files of the most recently used weights
 KEPT_COMPILED = 8  # compiled-model blobs (tile shapes x precisions), about 27 MB each
 OUTPUT_NAMES = {4: "quarter", 2: "half", 1: "full"}  # by the registry's output scales
 MAX_COMPILED_SHAPES = 4
+# Each compiled shape holds its own copy of the weights and more (NAFNet-64: ~500 MB for 259 MiB of
+# weights), so large networks keep fewer compiled shapes in memory (the window's previews come in many)
+COMPILED_MEMORY_BYTES = 512 * 1024**2
 CANCEL_POLL_MS = 100
 _HINTS = {torch.float32: "f32", torch.bfloat16: "bf16"}
 # under resources/: the calibration crops and the measured int8 verdicts that ship with the app
@@ -125,6 +128,11 @@ def export_onnx(model: nn.Module, folder: Path, architecture: Architecture | Non
     return path
 
 
+def compiled_shapes_kept(float32_weight_bytes: int) -> int:
+    """How many compiled input shapes a runner keeps in memory: MIMO-UNet 4, NAFNet-32 3, NAFNet-64 1."""
+    return max(1, min(MAX_COMPILED_SHAPES, COMPILED_MEMORY_BYTES // max(1, 2 * float32_weight_bytes)))
+
+
 def _remove_stale_cache(folder: Path, keep: Path, prefix: str = "mimo-unet") -> None:
     """Drop all but the newest exports of one architecture (``keep`` is about to be used)."""
     keep_newest((p for p in folder.glob(f"{prefix}-*.onnx") if p != keep), KEPT_EXPORTS - 1)
@@ -173,6 +181,7 @@ class OpenVinoRunner:
         self._int8 = int8 is not None
         self._cache_dir = self._folder / "compiled"
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
+        self._max_shapes = compiled_shapes_kept(sum(p.numel() * 4 for p in model.parameters()))
 
     def _read_network(self, shape_class: str):
         try:
@@ -193,6 +202,8 @@ class OpenVinoRunner:
         if key in self._compiled:
             self._compiled.move_to_end(key)
             return self._compiled[key]
+        while len(self._compiled) >= self._max_shapes:  # before compiling: never two large ones at once
+            self._compiled.popitem(last=False)
         shape_class = networks.export_shape_class(self._architecture, self._model, height, width)
         if shape_class not in self._networks:
             self._networks[shape_class] = self._read_network(shape_class)
@@ -205,7 +216,7 @@ class OpenVinoRunner:
         )
         _prune_compiled(self._cache_dir)
         self._compiled[key] = (compiled, compiled.create_infer_request())
-        while len(self._compiled) > MAX_COMPILED_SHAPES:
+        while len(self._compiled) > self._max_shapes:
             self._compiled.popitem(last=False)
         return self._compiled[key]
 
