@@ -1,5 +1,5 @@
-"""Opening, saving, scanning and strength as controllers over the session (gui/opening.py, saving.py,
-scanning.py, strength.py),
+"""Opening, saving, scanning, strength and the run commands as controllers over the session (gui/opening.py,
+saving.py, scanning.py, strength.py, running.py),
 and the display of the selected photo following it (gui/photo_display.py), without a window.
 
 Each controller gets the Qt-free session, a stand-in for the narrow part of the window it declares
@@ -26,7 +26,11 @@ from deblur_app.gui.image_view import Layer  # noqa: E402
 from deblur_app.gui.opening import PhotoOpener, photo_key  # noqa: E402
 from deblur_app.gui.photo_display import PhotoDisplay  # noqa: E402
 from deblur_app.gui.photo_state import Photo  # noqa: E402
+from deblur_app.gui.messages import RunSettings  # noqa: E402
+from deblur_app.gui.outcomes import DeblurOutcome, RunFacts  # noqa: E402
 from deblur_app.gui.qtimage import pixmaps  # noqa: E402
+from deblur_app.gui.run_controller import RunController  # noqa: E402
+from deblur_app.gui.running import RunCommands  # noqa: E402
 from deblur_app.gui.saving import PhotoSaver  # noqa: E402
 from deblur_app.gui.scanning import FolderScanner  # noqa: E402
 from deblur_app.gui.session import PhotoSession, SessionEvent  # noqa: E402
@@ -437,3 +441,140 @@ def test_the_strength_control_sets_the_selected_photos_strength_and_reblends_onc
     assert len(blender.asked) == 1, "shown at its strength already: no blend"
     session.remove("a")
     assert blender.forgotten == ["a"], "a closed photo's blends are not waited for"
+
+
+class Engine(QObject):
+    """The worker client (client.EngineClient) as the run controller uses it: records what it is asked."""
+
+    progress = Signal(int, int, int, str)
+    partial = Signal(int, object)
+    finished = Signal(int, object)
+    failed = Signal(int, str, str)
+    cancelled = Signal(int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests, self.cancels = [], 0
+
+    def submit(self, request) -> int:
+        self.requests.append(request)
+        return len(self.requests)
+
+    def cancel(self) -> None:
+        self.cancels += 1
+
+
+@dataclass
+class RunWindow:
+    """The window, the side panel, the status bar and the display as the run commands see them."""
+
+    visible: tuple[int, int, int, int] | None = None
+    settings: RunSettings = field(default_factory=RunSettings)
+    messages: list[str] = field(default_factory=list)
+    refreshed: list[str | None] = field(default_factory=list)
+    updates: int = 0
+
+    def update_actions(self) -> None:
+        self.updates += 1
+
+    def visible_region_at_actual_size(self):
+        return self.visible
+
+    def run_settings(self) -> RunSettings:
+        return self.settings
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:
+        self.messages.append(text)
+
+    def show_starting(self) -> None:
+        pass
+
+    def show_progress(self, done: int, total: int, text: str) -> None:
+        self.messages.append(text)
+
+    def refresh(self, key: str | None = None) -> None:
+        self.refreshed.append(key)
+
+
+def outcome_of(request, seconds: float = 2.0) -> DeblurOutcome:
+    full = request.pixels.astype("float32") / 255
+    return DeblurOutcome(request.photo_key, request.region, full, None, None, [], [], 0.0, {},
+                         RunFacts(seconds, 1, 1, "cpu", "fp32", "MIMO-UNet"), strength=request.settings.strength)
+
+
+@pytest.fixture
+def running(qapp, settings):
+    import numpy as np
+
+    session, window, engine, prompts = PhotoSession(), RunWindow(), Engine(), Prompts()
+    runs = RunController(engine)
+    strength = StrengthControl(session, window, settings, Blender())
+    commands = RunCommands(session, window, runs, window, strength, window, window, prompts)
+    photo = Photo("a", Path("/photos/a.jpg"), image=SimpleNamespace(pixels=np.zeros((60, 80, 3), np.uint8),
+                                                                    width=80, height=60))
+    photo.original = object()
+    session.add(photo)
+    session.select("a")
+    return SimpleNamespace(session=session, window=window, engine=engine, prompts=prompts, runs=runs,
+                           commands=commands, photo=photo, settings=settings)
+
+
+def test_deblur_runs_the_selected_photo_at_the_strength_chosen_last_and_the_session_takes_its_result(running, qtbot):
+    running.settings.strength = 60
+    running.commands.deblur()
+    (request,) = running.engine.requests
+    assert request.photo_key == "a" and request.region is None and request.settings.strength == 0.6
+    assert running.commands.running and running.window.messages[-1] == "Deblurring a.jpg with MIMO-UNet…"
+    outcome = outcome_of(request)
+    with qtbot.waitSignal(running.commands.finished) as finished:
+        running.engine.finished.emit(1, outcome)
+    assert finished.args == [outcome] and not running.commands.running
+    assert running.photo.result is outcome and running.photo.strength == 0.6 and running.photo.unsaved
+    assert running.photo.run_note == "Last run 2.0 s", "how the run ended is the session's, for the display"
+    assert running.window.messages[-1] == "Deblurred a.jpg in 2.0 s (1 tile(s) on cpu)"
+
+
+def test_preview_runs_the_region_in_view_and_a_whole_photo_in_view_runs_it_whole(running):
+    running.commands.preview()
+    assert running.engine.requests == [], "no part of the photo in view: nothing to preview"
+    running.window.visible = (0, 0, 80, 60)
+    running.commands.preview()
+    assert running.engine.requests[-1].region is None, "the whole photo is in view: a full run"
+    running.window.visible = (10, 10, 20, 20)
+    running.commands.preview()
+    region = running.engine.requests[-1].region
+    assert region is not None and region[2] < 80 and running.window.messages[-1].startswith("Previewing a.jpg")
+
+
+def test_cancel_keeps_the_previous_result_a_late_result_is_dropped_and_a_failure_is_told_once(running):
+    running.commands.deblur()
+    first = outcome_of(running.engine.requests[0])
+    running.engine.finished.emit(1, first)
+    running.commands.deblur_or_cancel()  # not running: Deblur
+    assert len(running.engine.requests) == 2 and running.commands.running
+    running.commands.deblur_or_cancel()  # running: Cancel
+    assert running.engine.cancels == 1 and running.window.messages[-1] == "Cancelling…"
+    running.engine.cancelled.emit(2)
+    running.engine.finished.emit(2, outcome_of(running.engine.requests[1]))  # too late: the run was cancelled
+    assert running.photo.result is first and not running.commands.running
+    assert running.window.messages[-1] == "Cancelled; the previous result is kept"
+    assert running.photo.run_note.startswith("Cancelled after")
+    running.commands.cancel_run_of("a")
+    assert running.engine.cancels == 1, "no run: nothing to cancel"
+    running.commands.deblur()
+    running.engine.failed.emit(3, "Out of memory", "details")
+    assert running.prompts.errors == ["Out of memory"] and running.photo.result is first
+    assert running.window.messages[-1] == "Deblurring failed" and running.photo.run_note.startswith("Failed after")
+
+
+def test_a_changed_setting_restarts_the_run_with_it_on_the_same_photo_and_region(running):
+    running.window.visible = (10, 10, 20, 20)
+    running.commands.preview()
+    region = running.engine.requests[-1].region
+    running.session.add(Photo("b", Path("/photos/b.jpg")))
+    running.session.select("b")
+    running.window.settings = RunSettings(ensemble=True)
+    running.commands.restart()
+    restarted = running.engine.requests[-1]
+    assert len(running.engine.requests) == 2 and restarted.photo_key == "a" and restarted.region == region
+    assert restarted.settings.ensemble and running.runs.running_for("a")

@@ -1,6 +1,6 @@
 """Which of the window's actions are enabled, decided from plain facts about the window (no Qt).
 
-The rule is read, and tested, here in one place; MainWindow._update_actions gathers the facts
+The rule is read, and tested, here in one place; MainWindow.update_actions gathers the facts
 (WindowFacts), applies ``enabled_actions`` to its act_<name> actions and words the run button
 from ``run_button``.
 """

@@ -381,7 +381,7 @@ class CompareNetworks(QObject):
         self.runs.start(photo.key, photo.image.pixels, settings)
         self.window.statusBar().showMessage(self.tr("Comparing {a} and {b} on {name}…").format(
             a=self._name(a), b=self._name(b), name=photo.path.name))
-        self.window._update_actions()
+        self.window.update_actions()
 
     def cancel(self) -> None:
         if self.running:
@@ -400,12 +400,13 @@ class CompareNetworks(QObject):
         panel.ensemble_check.setChecked(False)  # the pane's result ran without the ensemble
         panel.model_combo.setCurrentIndex(panel.model_combo.findData(variant))
         outcome = comparison.outcomes[side]
-        # the status bar's "Last run" tells of the result shown, not of the run before the comparison
-        photo.run_note = self.tr("Kept from Compare: {seconds:.1f} s").format(seconds=outcome.facts.seconds)
-        self.window.session.keep_compared(photo.key, side)  # the display shows it on the session's "outcome"
-        self.window.statusBar().show_elapsed(photo.run_note)
+        # the status bar's "Last run" tells of the result shown, not of the run before the comparison; the
+        # display shows the note on the session's "run_note" and the result on its "outcome"
+        session = self.window.session
+        session.note_run(photo.key, self.tr("Kept from Compare: {seconds:.1f} s").format(seconds=outcome.facts.seconds))
+        session.keep_compared(photo.key, side)
         self.window.strength.reblend_if_needed(photo)  # at the photo's strength, if it moved since
-        self.window._update_actions()
+        self.window.update_actions()
         self.window.statusBar().showMessage(self.tr("Kept {network}'s result for {name}; Save writes it").format(
             network=self._name(variant), name=photo.path.name), 10000)
         self.refresh()
@@ -544,7 +545,7 @@ class CompareNetworks(QObject):
             self.window.statusBar().showMessage(self.tr("Compared {a} ({ta}) and {b} ({tb}) on {name}").format(
                 a=self._name(comparison.networks[0]), ta=format_eta(seconds[0]),
                 b=self._name(comparison.networks[1]), tb=format_eta(seconds[1]), name=photo.path.name), 10000)
-        self.window._update_actions()
+        self.window.update_actions()
         self.refresh()
 
     def _session_changed(self, event: SessionEvent) -> None:

@@ -1,21 +1,21 @@
 """The main window: photos, side panel, views, menus, status bar.
 
 Actions are created once (window_actions.py); whether each is enabled is decided
-in one place, :meth:`MainWindow._update_actions`. The open photos are a Qt-free
+in one place, :meth:`MainWindow.update_actions`. The open photos are a Qt-free
 session (session.py): photos are opened by the PhotoOpener (opening.py) and saved
 by the PhotoSaver (saving.py) and scanned by the FolderScanner (scanning.py),
 controllers that change the session through its
 commands; the filmstrip, the PhotoDisplay (photo_display.py: views, Last run, size,
 title, strength) and the actions follow the session's events.
 Each photo's strength is kept and re-shown by StrengthControl (strength.py).
-Runs go through the RunController. The model runs in the worker thread
+Deblur, Preview and Cancel are RunCommands (running.py) over the session and the RunController
+(run_controller.py), which talks to the model thread. The model runs in the worker thread
 (worker.py) and files are read and written in a pool thread (tasks.py), so
 nothing slow runs on the GUI thread.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
@@ -31,11 +31,12 @@ from .compare import CompareNetworks
 from .filmstrip import Filmstrip
 from .icons import app_icon, icon
 from .opening import PhotoOpener
-from .outcomes import DeblurOutcome, Reblender
+from .outcomes import Reblender
 from .photo_display import APP_TITLE, PhotoDisplay
 from .photo_state import Photo
 from .prompts import DialogPrompts
 from .run_controller import RunController
+from .running import RunCommands
 from .saving import PhotoSaver
 from .session import PhotoSession, SessionEvent
 from .settings import AppSettings
@@ -89,6 +90,8 @@ class MainWindow(WindowActions, QMainWindow):
         self.strength = StrengthControl(self.session, self, self.settings, self.reblender, self)
         self.display = PhotoDisplay(self.session, self, self.viewers, self.panel, self.statusBar(), self.runs,
                                     self.strength.remembered)
+        self.run_commands = RunCommands(self.session, self, self.runs, self.panel, self.strength, self.statusBar(),
+                                        self.display, prompts, self)
         self.session.observe(self._session_changed)
         self._build_actions()
         self.comparer = CompareNetworks(self)  # Compare Networks… (compare.py): its action, runs and window
@@ -97,7 +100,7 @@ class MainWindow(WindowActions, QMainWindow):
         self._connect()
         self._restore_settings()
         QApplication.instance().installEventFilter(self)
-        self._update_actions()
+        self.update_actions()
         self.statusBar().showMessage(self.tr("Starting the engine…"))
 
     # ------------------------------------------------------------------ building
@@ -133,14 +136,14 @@ class MainWindow(WindowActions, QMainWindow):
         self._actions_timer = QTimer(self)
         self._actions_timer.setSingleShot(True)
         self._actions_timer.setInterval(0)
-        self._actions_timer.timeout.connect(self._update_actions)
+        self._actions_timer.timeout.connect(self.update_actions)
 
     def _connect(self) -> None:
         self.panel.options_changed.connect(self._options_changed)
         self.panel.strength_changed.connect(self.strength.choose)
         self.panel.weights_requested.connect(self.show_weights)
-        self.panel.run_button.clicked.connect(self._run_button_clicked)
-        self.panel.preview_button.clicked.connect(self.preview)
+        self.panel.run_button.clicked.connect(self.run_commands.deblur_or_cancel)
+        self.panel.preview_button.clicked.connect(self.run_commands.preview)
         self.viewers.zoom_changed.connect(self._show_zoom)
         engine = self.engine
         engine.info_ready.connect(self._on_engine_info)
@@ -149,14 +152,8 @@ class MainWindow(WindowActions, QMainWindow):
         engine.status.connect(lambda text: self.statusBar().showMessage(text, 8000))
         engine.model_loaded.connect(self._on_model_loaded)
         engine.preparation.connect(self.statusBar().show_note)
-        engine.busy_changed.connect(lambda _busy: self._update_actions())
-        runs = self.runs
-        runs.progressed.connect(self.statusBar().show_progress)
-        runs.partial.connect(lambda _frame: self._update_actions())  # Save waits for the whole result
-        runs.finished.connect(self._on_finished)
-        runs.failed.connect(self._on_failed)
-        runs.cancelled.connect(self._on_cancelled)
-        runs.ended.connect(self._on_run_ended)
+        engine.busy_changed.connect(lambda _busy: self.update_actions())
+        self.run_commands.finished.connect(self.run_finished)
         self.reblender.reblended.connect(self.strength.take_blend)
         self.strength.reblended.connect(self.reblended)
         self.tasks.loaded.connect(self.opening.take_loaded)
@@ -190,8 +187,7 @@ class MainWindow(WindowActions, QMainWindow):
                                    and self.engine_info.auto_device == "cpu")
 
     def cancel_run_of(self, key: str) -> None:
-        if self.runs.running_for(key):
-            self.cancel()
+        self.run_commands.cancel_run_of(key)
 
     def offer_weights(self, files: list[Path]) -> None:
         self._weights_dialog().offer_install(self, files)
@@ -200,7 +196,7 @@ class MainWindow(WindowActions, QMainWindow):
     def running(self) -> bool:
         return self.runs.running
 
-    def _update_actions(self) -> None:
+    def update_actions(self) -> None:
         """Apply the one rule for which actions are enabled (action_state) to the window's facts."""
         facts = self._window_facts()
         for name, enabled in enabled_actions(facts).items():
@@ -252,53 +248,20 @@ class MainWindow(WindowActions, QMainWindow):
     def _step_photo(self, step: int) -> None:
         self.filmstrip.step(step)
 
-    # ------------------------------------------------------------------ running
-
-    def _run_button_clicked(self) -> None:
-        if self.running:
-            self.cancel()
-        else:
-            self.deblur()
+    # ------------------------------------------------------------------ running (running.RunCommands)
 
     def deblur(self) -> None:
-        self._start(region=None)
-
-    def preview(self) -> None:
-        from .imaging import preview_region
-
-        photo = self.current_photo()
-        if photo is None or not photo.loaded:
-            return
-        if self.viewers.mode() == "scales":
-            self.set_view_mode("side")
-        self.viewers.actual_size()  # the preview is judged at 100 %
-        visible = self.viewers.visible_region()
-        if visible is None:
-            return
-        region = preview_region(visible, (photo.image.width, photo.image.height))
-        if region[2] >= photo.image.width and region[3] >= photo.image.height:
-            region = None  # the whole photo is in view: a preview would be a full run
-        self._start(region=region)
-
-    def _start(self, region: tuple[int, int, int, int] | None, photo: Photo | None = None) -> None:
-        photo = photo or self.current_photo()
-        if photo is None or not photo.loaded:
-            return
-        strength = photo.strength if photo.strength is not None else self.strength.remembered()
-        settings = dataclasses.replace(self.panel.run_settings(), strength=strength)
-        text = self.tr("Previewing {name} with {model}…") if region else self.tr("Deblurring {name} with {model}…")
-        self.statusBar().showMessage(text.format(name=photo.path.name, model=settings.model_name))
-        self.runs.start(photo.key, photo.image.pixels, settings, region)
-        self.statusBar().show_starting()
-        self.display.refresh(photo.key)
-        self._update_actions()
+        self.run_commands.deblur()
 
     def cancel(self) -> None:
-        if self.runs.running:
-            self.runs.cancel()
-            self.statusBar().showMessage(self.tr("Cancelling…"))
-            self.display.refresh()  # the result so far is gone at once: back to what the view showed before
-            self._update_actions()
+        self.run_commands.cancel()
+
+    def visible_region_at_actual_size(self) -> tuple[int, int, int, int] | None:
+        """What a preview covers (running.RunningWindow): the photo at 100 %, side by side if the scales showed."""
+        if self.viewers.mode() == "scales":
+            self.set_view_mode("side")
+        self.viewers.actual_size()
+        return self.viewers.visible_region()
 
     def _options_changed(self) -> None:
         run = self.panel.run_settings()
@@ -310,55 +273,16 @@ class MainWindow(WindowActions, QMainWindow):
         self.settings.tile = tile_text(run.tile)
         self.model_label.setText(run.model_name)
         if self.runs.running:  # a changed setting restarts the run with it
-            photo = self.photos.get(self.runs.run.photo_key)
-            if photo is not None:
-                self.statusBar().showMessage(self.tr("Settings changed: restarting…"))
-                self._start(self.runs.run.region, photo)
+            self.run_commands.restart()
         self.engine.prepare(run)  # an int8 model to make is made now, not in the next run
-        self._update_actions()
+        self.update_actions()
 
     def _session_changed(self, event: SessionEvent) -> None:
         """The actions follow the session (the filmstrip and the PhotoDisplay follow it themselves)."""
         if event.kind == "added":
             self._actions_timer.start()
         elif event.kind in ("selected", "removed", "loaded", "strength", "saved"):
-            self._update_actions()
-
-    # -- the run's reports
-
-    def _on_run_ended(self, photo_key: str, note: str) -> None:
-        self.session.note_run(photo_key, note)  # the display shows the selected photo's
-        self._update_actions()
-
-    def _on_finished(self, outcome: DeblurOutcome) -> None:
-        photo = self.photos.get(outcome.photo_key)
-        if photo is None or photo.original is None:
-            return
-        # a first result starts at the strength chosen last, also if it was moved during the run; the
-        # display shows it (its pixmaps, strength, views) on the session's "outcome"
-        self.session.take_outcome(photo.key, outcome, self.strength.remembered())
-        facts = outcome.facts
-        if outcome.preview:
-            text = self.tr("Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
-        else:
-            text = self.tr("Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
-        self.statusBar().showMessage(text.format(name=photo.path.name, seconds=facts.seconds, tiles=facts.tiles,
-                                                 device=facts.device), 10000)
-        self.strength.reblend_if_needed(photo)  # the strength moved while it ran
-        self._update_actions()
-        self.run_finished.emit(outcome)
-
-    def _on_failed(self, _photo_key: str, reason: str, details: str) -> None:
-        self.statusBar().showMessage(self.tr("Deblurring failed"), 8000)
-        self.display.refresh()
-        dialogs.show_error(self, self.tr("Deblurring Failed"), reason, details)
-
-    def _on_cancelled(self, photo_key: str) -> None:
-        photo = self.photos.get(photo_key)
-        kept = photo is not None and (photo.result is not None or photo.preview is not None)
-        self.statusBar().showMessage(self.tr("Cancelled; the previous result is kept") if kept
-                                     else self.tr("Cancelled; no result yet"), 8000)
-        self.display.refresh()
+            self.update_actions()
 
     def _on_engine_info(self, info: EngineInfo) -> None:
         self.engine_info = info
@@ -369,7 +293,7 @@ class MainWindow(WindowActions, QMainWindow):
             self.statusBar().show_device(info.auto_device)
         ready = self.panel.model_available()
         self.statusBar().showMessage(self.tr("Ready") if ready else self.tr("No model weights installed"), 5000)
-        self._update_actions()
+        self.update_actions()
         self.engine.prepare(run)
         present = [w for w in info.weights.values() if w.path is not None]
         if present and all(w.kind == "starter" for w in present) and not self.settings.starter_note_shown:
@@ -436,7 +360,7 @@ class MainWindow(WindowActions, QMainWindow):
     def show_batch(self) -> BatchDialog:
         if self.batch_dialog is None:
             self.batch_dialog = BatchDialog(self.engine, self.settings, self.panel.run_settings(), self)
-            self.batch_dialog.running_changed.connect(lambda _r: self._update_actions())
+            self.batch_dialog.running_changed.connect(lambda _r: self.update_actions())
         self.batch_dialog.run_settings = self.panel.run_settings()
         self.batch_dialog.show()
         self.batch_dialog.raise_()

@@ -3,7 +3,7 @@
 A mixin of :class:`~deblur_app.gui.main_window.MainWindow`, in the way Qt Designer's
 ``setupUi`` fills a window: the actions stay attributes of the window (``act_save``...)
 while their long construction lives here. Whether each is enabled is decided in
-``MainWindow._update_actions``.
+``MainWindow.update_actions``.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class WindowActions:
         a = self._action
         self.act_deblur = a(translate("MainWindow", "&Deblur"), self.deblur, "Ctrl+R", "deblur",
                             translate("MainWindow", "Deblur the whole photo"))
-        self.act_preview = a(translate("MainWindow", "&Preview Visible Area"), self.preview, "Ctrl+Shift+R", "preview",
+        self.act_preview = a(translate("MainWindow", "&Preview Visible Area"), self.run_commands.preview, "Ctrl+Shift+R", "preview",
                              translate("MainWindow", "Deblur only the area in view at 100 %, to judge the effect in seconds"))
         self.act_cancel = a(translate("MainWindow", "&Cancel"), self.cancel, "Esc", "cancel",
                             translate("MainWindow", "Stop the run; the previous result stays"))
@@ -149,7 +149,7 @@ class WindowActions:
         for action in (self.act_sort_blur, self.act_only_blurred, self.act_select_blurred, self.act_batch_blurred):
             action.setEnabled(scanned)
         self.act_scan.setEnabled(self.scanning.thread is None)
-        self._update_actions()
+        self.update_actions()
 
     def _add_blur_menu(self, view_menu) -> None:
         blur_menu = view_menu.addMenu(translate("MainWindow", "&Blur"))
@@ -241,7 +241,7 @@ class WindowActions:
 
     def _clear_recent(self) -> None:
         self.settings.clear_recent()
-        self._update_actions()
+        self.update_actions()
 
     def _offer_network_views(self) -> None:
         """What depends on the chosen network: the Scales view (only where it has ¼ and ½ outputs) and

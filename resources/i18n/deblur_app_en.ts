@@ -4,20 +4,6 @@
 <context>
     <name>MainWindow</name>
     <message numerus="yes">
-        <source>Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
-        <translation>
-            <numerusform>Preview of {name} in {seconds:.1f} s ({tiles} tile on {device})</numerusform>
-            <numerusform>Preview of {name} in {seconds:.1f} s ({tiles} tiles on {device})</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
-        <translation>
-            <numerusform>Deblurred {name} in {seconds:.1f} s ({tiles} tile on {device})</numerusform>
-            <numerusform>Deblurred {name} in {seconds:.1f} s ({tiles} tiles on {device})</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
         <source>%n deblurred photo(s) not saved: {names}</source>
         <translation>
             <numerusform>%n deblurred photo is not saved: {names}</numerusform>
@@ -49,6 +35,23 @@
         <translation>
             <numerusform>%n file already exists: {names}</numerusform>
             <numerusform>%n files already exist: {names}</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RunCommands</name>
+    <message numerus="yes">
+        <source>Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
+        <translation>
+            <numerusform>Preview of {name} in {seconds:.1f} s ({tiles} tile on {device})</numerusform>
+            <numerusform>Preview of {name} in {seconds:.1f} s ({tiles} tiles on {device})</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
+        <translation>
+            <numerusform>Deblurred {name} in {seconds:.1f} s ({tiles} tile on {device})</numerusform>
+            <numerusform>Deblurred {name} in {seconds:.1f} s ({tiles} tiles on {device})</numerusform>
         </translation>
     </message>
 </context>

@@ -1007,18 +1007,6 @@
         <source>Deblurring: {progress}</source>
         <translation>正在去模糊：{progress}</translation>
     </message>
-    <message numerus="yes">
-        <source>Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
-        <translation>
-            <numerusform>{name} 的预览用时 {seconds:.1f} 秒（{tiles} 个图块，{device}）</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
-        <translation>
-            <numerusform>{name} 去模糊用时 {seconds:.1f} 秒（{tiles} 个图块，{device}）</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Deblurring failed</source>
         <translation>去模糊失败</translation>
@@ -1655,6 +1643,21 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>int8 needs the OpenVINO backend, which is not in use</source>
         <translation>int8 需要 OpenVINO 后端，但当前未使用</translation>
+    </message>
+</context>
+<context>
+    <name>RunCommands</name>
+    <message numerus="yes">
+        <source>Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
+        <translation>
+            <numerusform>{name} 的预览用时 {seconds:.1f} 秒（{tiles} 个图块，{device}）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})</source>
+        <translation>
+            <numerusform>{name} 去模糊用时 {seconds:.1f} 秒（{tiles} 个图块，{device}）</numerusform>
+        </translation>
     </message>
 </context>
 <context>
