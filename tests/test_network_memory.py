@@ -64,3 +64,11 @@ def test_the_modelled_peak_counts_the_largest_tile_and_the_whole_photo():
                 + runner._memory_per_pixel("torch") * largest)
     assert runner.modelled_peak_bytes(3000, 4000, 1024, "torch") == expected
     assert runner.resident_bytes("openvino") > runner.resident_bytes("torch")  # OpenVINO's copies count
+
+
+def test_a_photo_too_large_for_the_peak_still_gets_tiles_of_the_smallest_budget():
+    runner = engine("mimo-unet", backend="torch")
+    tile = runner.auto_tile_size(6000, 8400)  # 50 MP: its own buffers alone come near the 1.5 GB
+    per_pixel = runner._memory_per_pixel("torch")
+    side = int((devices.MIN_TILE_BUDGET_BYTES // per_pixel) ** 0.5)
+    assert tile == max(runner.geometry.min_tile, side - side % runner.geometry.align) > runner.geometry.min_tile

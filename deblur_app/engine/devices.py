@@ -33,6 +33,9 @@ LARGE_PHOTO_PEAK_BYTES = 1500 * 1000**2
 # Python, torch, OpenVINO's library and the app: the engine's RSS less its weights (MIMO-UNet torch
 # 311 MiB loaded with 26 MiB of weights; benchmarks/bench_network_memory.py per-pixel)
 RUNTIME_BYTES = 300 * 1024**2
+# Photos so large that their own buffers leave little of LARGE_PHOTO_PEAK_BYTES (50 MP and more) still
+# get tiles of this budget: smaller ones would only add overlap to recompute (MIMO-UNet: 560-pixel tiles)
+MIN_TILE_BUDGET_BYTES = 192 * 1024**2
 # the whole photo's buffers while it is tiled: the caller's float32 image (12 B), the stitcher's sums
 # and weights (16 B, and the coarse scales'), decoding and encoding (the engine pads tile by tile).
 # MIMO-UNet's 12 MP run peaked at 1.27 GB with 944-pixel int8 tiles (about 560 B/pixel): some 36 B/pixel

@@ -272,8 +272,9 @@ class Deblurrer:
             return 0
         budget = memory_budget_bytes(self.device, tiled=True)
         if self.device.type == "cpu":
-            budget = min(budget, devices.LARGE_PHOTO_PEAK_BYTES - self.resident_bytes(backend)
-                         - devices.PHOTO_BYTES_PER_PIXEL * height * width)
+            room = (devices.LARGE_PHOTO_PEAK_BYTES - self.resident_bytes(backend)
+                    - devices.PHOTO_BYTES_PER_PIXEL * height * width)
+            budget = min(budget, max(room, devices.MIN_TILE_BUDGET_BYTES))
         side = math.isqrt(max(budget, 0) // per_pixel)
         geometry = self.geometry
         return max(geometry.min_tile, side - side % geometry.align)
