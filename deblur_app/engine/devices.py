@@ -43,6 +43,9 @@ PHOTO_BYTES_PER_PIXEL = 36
 # What OpenVINO holds per byte of float32 weights beside the torch model: the read network and the
 # compiled model (NAFNet-64, 259 MiB of weights: +316 MiB read from ONNX, +500 MiB compiled)
 OPENVINO_WEIGHT_COPIES = 3.2
+# and OpenVINO's own runtime once a model is compiled (CPU plugin, its threads and scratch memory): NAFNet-32
+# at 12 MP peaked at 1576 MB end to end where the model without this said 1481 MB
+OPENVINO_RUNTIME_BYTES = 128 * 1024**2
 
 
 class DeviceError(Exception):

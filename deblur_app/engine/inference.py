@@ -286,8 +286,9 @@ class Deblurrer:
     def resident_bytes(self, backend: str | None = None) -> int:
         """The modelled memory of the loaded engine: the runtime, the weights, OpenVINO's copies of them."""
         weights = sum(p.numel() * p.element_size() for p in self.model.parameters())
-        copies = 1 + (devices.OPENVINO_WEIGHT_COPIES if (backend or self.backend) == "openvino" else 0)
-        return int(devices.RUNTIME_BYTES + weights * copies)
+        if (backend or self.backend) != "openvino":
+            return devices.RUNTIME_BYTES + weights
+        return int(devices.RUNTIME_BYTES + devices.OPENVINO_RUNTIME_BYTES + weights * (1 + devices.OPENVINO_WEIGHT_COPIES))
 
     def modelled_peak_bytes(self, height: int, width: int, tile: int | None = None,
                             backend: str | None = None) -> int:
