@@ -95,6 +95,24 @@ SERVER_TOO_SLOW = QT_TRANSLATE_NOOP("Reason", "{server} did not answer in time (
 CANNOT_CONNECT = QT_TRANSLATE_NOOP("Reason", "cannot connect to {server} (no network?)")
 SENT_NO_FILE = QT_TRANSLATE_NOOP("Reason", "{server} sent no file")
 DISK_FULL = QT_TRANSLATE_NOOP("Reason", "the disk holding {folder} is full")
+NO_PUBLISHED_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "its authors publish no weights to download")
+DOWNLOAD_IN_A_BROWSER = QT_TRANSLATE_NOOP(
+    "Reason", "download it in a browser from {link}, then use Install from file (deblur-app weights install FILE)")
+ALREADY_INSTALLED_AT = QT_TRANSLATE_NOOP("Reason", "already installed at {destination}")
+ALREADY_INSTALLED_REPLACE = QT_TRANSLATE_NOOP(
+    "Reason", "{name} weights are already installed at {destination} (replace them with --overwrite)")
+APPEARED_MEANWHILE = QT_TRANSLATE_NOOP("Reason", "{destination} appeared meanwhile; nothing was replaced")
+DRIVE_REFUSED = QT_TRANSLATE_NOOP(
+    "Reason", "Google Drive did not hand out the file (its download quota may be exceeded, or the link needs a browser)")
+WEB_PAGE_NOT_WEIGHTS = QT_TRANSLATE_NOOP(
+    "Reason", "received a web page instead of the weights (Google Drive shows one when its download quota "
+    "is exceeded or it wants a sign-in)")
+ZIP_HOLDS_NO_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "the zip holds no weights file (.pkl, .pth, .pt or .safetensors)")
+ZIP_HOLDS_SEVERAL = QT_TRANSLATE_NOOP("Reason", "the zip holds several weights files ({files}); unpack it and install one")
+ZIP_MEMBER_TOO_LARGE = QT_TRANSLATE_NOOP("Reason", "{member} in the zip is {size}, too large for weights")
+DAMAGED_ZIP = QT_TRANSLATE_NOOP("Reason", "a damaged zip ({cause})")
+SEVERAL_INSTALLED = QT_TRANSLATE_NOOP("Reason", "several files are installed ({files}); name the one to remove")
+NO_SUCH_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "no such installed weights (see `deblur-app weights list`)")
 
 # -- where weights came from (weights.catalog.describe: "<kind>: <text>", then notes)
 PROVENANCE_PUBLISHED = QT_TRANSLATE_NOOP(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -83,6 +84,49 @@ def test_batch_and_weights_reasons_are_chinese(chinese, tmp_path):
     assert shown(weights_missing) == f"{tmp_path / 'nothing.pkl'}: 找不到文件"
     assert shown(not_a_weights_file) == (f"{not_weights}: 不是权重文件（应为 .pkl、.pth、.pt、.safetensors，"
                                           "或包含其中之一的 .zip）")
+
+
+def test_weights_install_and_download_reasons_are_chinese(chinese, tmp_path, monkeypatch):
+    """Already installed, Google Drive's refusal and its quota page, a zip without weights (issue 22)."""
+    import gdown
+    import torch
+    from conftest import checkpoint_bytes, conformance_state_dict
+    from gdown.exceptions import FileURLRetrievalError
+
+    from deblur_app.weights import store
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "MIMO-UNet.pkl").write_bytes(checkpoint_bytes("mimo-unet"))
+    store.install_file(tmp_path / "MIMO-UNet.pkl")
+    installed = store.user_weights_dir() / "MIMO-UNet.pkl"
+    other = tmp_path / "mine" / "MIMO-UNet.pkl"
+    torch.save({"model": {k: v * 0.5 for k, v in conformance_state_dict("mimo-unet").items()}}, other)  # other weights
+    page = tmp_path / "page.pkl"
+    page.write_text("<!DOCTYPE html><html><head><title>Google Drive - Quota exceeded</title></head></html>")
+    empty_zip = tmp_path / "release.zip"
+    with zipfile.ZipFile(empty_zip, "w") as archive:
+        archive.writestr("README.txt", "no weights here")
+
+    already = core_error(lambda: store.download("mimo-unet"))
+    replace = core_error(lambda: store.install_file(other))
+    web_page = core_error(lambda: store.install_file(page))
+    no_weights = core_error(lambda: store.install_file(empty_zip))
+    (tmp_path / "data").rename(tmp_path / "elsewhere")  # nothing installed: the download is tried
+
+    def quota_exceeded(**_):
+        raise FileURLRetrievalError("Too many users have viewed or downloaded this file recently.")
+
+    monkeypatch.setattr(gdown, "download", quota_exceeded)
+    refused = core_error(lambda: store.download("mimo-unet"))
+
+    assert already == f"MIMO-UNet: already installed at {installed}"  # the command line's English is unchanged
+    assert shown(already) == f"MIMO-UNet: 已安装在 {installed}"
+    assert "权重已安装在" in shown(replace) and "--overwrite" in shown(replace) and "already" not in shown(replace)
+    assert shown(web_page).startswith(f"{page}: 收到的是网页而不是权重")
+    assert shown(no_weights) == f"{empty_zip}: 该 zip 中没有权重文件（.pkl、.pth、.pt 或 .safetensors）"
+    assert shown(refused).startswith("MIMO-UNet: Google 云端硬盘未提供该文件") and "请在浏览器中从 https://" in shown(refused)
+    assert not re.search(r"[a-z]{4,} [a-z]{4,}", shown(refused).replace("weights install", "")), shown(refused)
 
 
 def test_provenance_and_precision_reasons_are_chinese(chinese, tmp_path, monkeypatch):

@@ -127,13 +127,14 @@ def download(
     """
     variant = VARIANTS[variant_key]
     if variant_key not in downloads():
-        raise WeightsError(f"{variant.display_name}: its authors publish no weights to download")
+        raise WeightsError(f"{variant.display_name}: {reasons.NO_PUBLISHED_WEIGHTS}")
     link = browser_link(variant_key)
-    advice = f"download it in a browser from {link}, then use Install from file (deblur-app weights install FILE)"
+    advice = reasons.DOWNLOAD_IN_A_BROWSER.format(link=link)
     folder = user_weights_dir()
     destination = folder / variant.published_file
     if destination.exists() and not overwrite:
-        raise AlreadyInstalled(f"{variant.display_name}: already installed at {destination}", destination)
+        raise AlreadyInstalled(f"{variant.display_name}: {reasons.ALREADY_INSTALLED_AT.format(destination=destination)}",
+                               destination)
     if source is not None and not source.lower().startswith(("http://", "https://")):
         raise WeightsError(f"--source must be an http(s) URL, not {source!r}")
     with _staging(folder, f"{variant.display_name}: could not create the weights folder {folder}") as staging:
@@ -180,8 +181,7 @@ def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
     except DownloadCancelled:
         raise WeightsCancelled("cancelled") from None
     except FileURLRetrievalError:
-        raise WeightsError("Google Drive did not hand out the file (its download quota may be exceeded, "
-                           "or the link needs a browser)") from None
+        raise WeightsError(reasons.DRIVE_REFUSED) from None
     except DownloadError as error:
         raise WeightsError(reasons.DOWNLOAD_FAILED.format(cause=_first_line(error))) from None
     except requests.exceptions.HTTPError as error:
@@ -260,8 +260,8 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
             return dataclasses.replace(_installed_entry(variant, destination), already_installed=True)
         if existing and not overwrite:
             raise AlreadyInstalled(
-                f"{path}: {variant.display_name} weights are already installed at {existing[0]} "
-                "(replace them with --overwrite)", existing[0])
+                f"{path}: {reasons.ALREADY_INSTALLED_REPLACE.format(name=variant.display_name, destination=existing[0])}",
+                existing[0])
         try:
             _put_in_place(checkpoint_file, destination, overwrite=True)
             _record(destination, FILE, str(path.resolve()))
@@ -288,9 +288,9 @@ def remove(name: str) -> Path:
         matches = [w for w in everything if w.variant == name.lower() and w.removable]
         if len(matches) > 1:
             names = ", ".join(w.path.name for w in matches)
-            raise WeightsError(f"{name}: several files are installed ({names}); name the one to remove")
+            raise WeightsError(f"{name}: {reasons.SEVERAL_INSTALLED.format(files=names)}")
     if not matches:
-        raise WeightsError(f"{name}: no such installed weights (see `deblur-app weights list`)")
+        raise WeightsError(f"{name}: {reasons.NO_SUCH_WEIGHTS}")
     weights = matches[0]
     if not weights.removable:
         raise WeightsError(f"{weights.path}: {reasons.SHIPS_WITH_THE_APP}")
@@ -348,19 +348,19 @@ def _unpack(path: Path, name: str, staging: Path, prefer_name: str = "") -> tupl
                        and Path(i.filename).suffix.lower() in WEIGHTS_SUFFIXES]
             chosen = [m for m in members if Path(m.filename).name == prefer_name] or members
             if not chosen:
-                raise WeightsError("the zip holds no weights file (.pkl, .pth, .pt or .safetensors)")
+                raise WeightsError(reasons.ZIP_HOLDS_NO_WEIGHTS)
             if len(chosen) > 1:
                 listed = ", ".join(Path(m.filename).name for m in chosen[:4])
-                raise WeightsError(f"the zip holds several weights files ({listed}); unpack it and install one")
+                raise WeightsError(reasons.ZIP_HOLDS_SEVERAL.format(files=listed))
             member = chosen[0]
             if member.file_size > MAX_WEIGHTS_BYTES:
-                raise WeightsError(f"{member.filename} in the zip is {_mb(member.file_size)}, too large for weights")
+                raise WeightsError(reasons.ZIP_MEMBER_TOO_LARGE.format(member=member.filename, size=_mb(member.file_size)))
             target = staging / f"unpacked{Path(member.filename).suffix.lower()}"
             with archive.open(member) as inner, open(target, "wb") as out:
                 shutil.copyfileobj(inner, out, 1 << 20)
             return target, Path(member.filename).name
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as error:
-        raise WeightsError(f"a damaged zip ({_first_line(error)})") from None
+        raise WeightsError(reasons.DAMAGED_ZIP.format(cause=_first_line(error))) from None
     except OSError as error:
         raise _os_error(error, staging.parent) from None
 
@@ -369,8 +369,7 @@ def _refuse_web_page(path: Path) -> None:
     with open(path, "rb") as handle:
         head = handle.read(1024).lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in head:
-        raise WeightsError("received a web page instead of the weights (Google Drive shows one when its "
-                           "download quota is exceeded or it wants a sign-in)")
+        raise WeightsError(reasons.WEB_PAGE_NOT_WEIGHTS)
 
 
 def _verify(path: Path, expected_variant: str | None = None, file_name: str | None = None) -> str:
@@ -388,7 +387,7 @@ def _verify(path: Path, expected_variant: str | None = None, file_name: str | No
 
 def _put_in_place(staged: Path, destination: Path, overwrite: bool) -> None:
     if destination.exists() and not overwrite:
-        raise AlreadyInstalled(f"{destination} appeared meanwhile; nothing was replaced", destination)
+        raise AlreadyInstalled(reasons.APPEARED_MEANWHILE.format(destination=destination), destination)
     try:
         # readable by all, like any installed file: a download arrives 0600 (a private temporary file)
         os.chmod(staged, 0o644)

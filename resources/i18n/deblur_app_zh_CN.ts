@@ -1557,6 +1557,58 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>{folder} 所在的磁盘已满</translation>
     </message>
     <message>
+        <source>its authors publish no weights to download</source>
+        <translation>作者未发布可下载的权重</translation>
+    </message>
+    <message>
+        <source>download it in a browser from {link}, then use Install from file (deblur-app weights install FILE)</source>
+        <translation>请在浏览器中从 {link} 下载，然后使用“从文件安装”（deblur-app weights install FILE）</translation>
+    </message>
+    <message>
+        <source>already installed at {destination}</source>
+        <translation>已安装在 {destination}</translation>
+    </message>
+    <message>
+        <source>{name} weights are already installed at {destination} (replace them with --overwrite)</source>
+        <translation>{name} 权重已安装在 {destination}（用 --overwrite 替换）</translation>
+    </message>
+    <message>
+        <source>{destination} appeared meanwhile; nothing was replaced</source>
+        <translation>{destination} 在此期间出现；未替换任何文件</translation>
+    </message>
+    <message>
+        <source>Google Drive did not hand out the file (its download quota may be exceeded, or the link needs a browser)</source>
+        <translation>Google 云端硬盘未提供该文件（可能已超出下载配额，或该链接需要用浏览器打开）</translation>
+    </message>
+    <message>
+        <source>received a web page instead of the weights (Google Drive shows one when its download quota is exceeded or it wants a sign-in)</source>
+        <translation>收到的是网页而不是权重（Google 云端硬盘在超出下载配额或要求登录时会显示网页）</translation>
+    </message>
+    <message>
+        <source>the zip holds no weights file (.pkl, .pth, .pt or .safetensors)</source>
+        <translation>该 zip 中没有权重文件（.pkl、.pth、.pt 或 .safetensors）</translation>
+    </message>
+    <message>
+        <source>the zip holds several weights files ({files}); unpack it and install one</source>
+        <translation>该 zip 中有多个权重文件（{files}）；请解压后安装其中一个</translation>
+    </message>
+    <message>
+        <source>{member} in the zip is {size}, too large for weights</source>
+        <translation>zip 中的 {member} 大小为 {size}，作为权重过大</translation>
+    </message>
+    <message>
+        <source>a damaged zip ({cause})</source>
+        <translation>zip 已损坏（{cause}）</translation>
+    </message>
+    <message>
+        <source>several files are installed ({files}); name the one to remove</source>
+        <translation>已安装多个文件（{files}）；请指明要删除哪一个</translation>
+    </message>
+    <message>
+        <source>no such installed weights (see `deblur-app weights list`)</source>
+        <translation>没有这样的已安装权重（见 `deblur-app weights list`）</translation>
+    </message>
+    <message>
         <source>published: the paper&apos;s weights: downloaded from the authors&apos; release (research use, trained on GoPro)</source>
         <translation>已发布：论文的权重：从作者的发布处下载（仅供研究使用，在 GoPro 上训练）</translation>
     </message>
