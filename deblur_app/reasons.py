@@ -114,6 +114,30 @@ DAMAGED_ZIP = QT_TRANSLATE_NOOP("Reason", "a damaged zip ({cause})")
 SEVERAL_INSTALLED = QT_TRANSLATE_NOOP("Reason", "several files are installed ({files}); name the one to remove")
 NO_SUCH_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "no such installed weights (see `deblur-app weights list`)")
 
+# -- reading a weights file (model.checkpoints; "<file>: " in front)
+CHECKPOINT_IS_A_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder, not a weights file")
+CHECKPOINT_EMPTY = QT_TRANSLATE_NOOP("Reason", "the file is empty")
+NOT_READABLE_SAFETENSORS = QT_TRANSLATE_NOOP("Reason", "not a readable safetensors file ({cause})")
+REFUSED_PYTHON_OBJECTS = QT_TRANSLATE_NOOP(
+    "Reason", "refused: the file contains Python objects other than tensors "
+    "(a checkpoint should hold weights only; it was not executed)")
+NOT_A_PYTORCH_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "not a PyTorch checkpoint ({cause})")
+TRUNCATED_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "truncated or corrupt file ({cause})")
+CANNOT_READ_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "cannot read checkpoint ({cause})")
+NO_STATE_DICT = QT_TRANSLATE_NOOP("Reason", "not a checkpoint (no state dict of tensors inside)")
+ENTRY_NOT_A_TENSOR = QT_TRANSLATE_NOOP("Reason", "not a checkpoint (entry {key} is not a tensor)")
+SUPER_RESOLUTION_MODEL = QT_TRANSLATE_NOOP(
+    "Reason", "a super-resolution model (it enlarges images; this app restores them at their own size, keys e.g. {keys})")
+UNKNOWN_NETWORK = QT_TRANSLATE_NOOP("Reason", "not weights of a network this app knows ({known}); keys e.g. {keys}")
+INCOMPLETE_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "incomplete {network} weights ({cause} missing)")
+UNUSABLE_CONFIGURATION = QT_TRANSLATE_NOOP("Reason", "not a usable {network} configuration ({cause})")
+NOT_A_NETWORK_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "not a {network} checkpoint: {problems}")
+MISSING_KEYS = QT_TRANSLATE_NOOP("Reason", "{count} missing keys (e.g. {keys})")
+UNEXPECTED_KEYS = QT_TRANSLATE_NOOP("Reason", "{count} unexpected keys (e.g. {keys})")
+WRONG_SHAPE = QT_TRANSLATE_NOOP("Reason", "wrong shape for {key}: {found} in the file, {expected} expected by {network}")
+HOLDS_OTHER_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "holds {held} weights but {wanted} was asked for")
+UNPUBLISHED_CONFIGURATION = QT_TRANSLATE_NOOP("Reason", "{network} (unpublished configuration)")
+
 # -- where weights came from (weights.catalog.describe: "<kind>: <text>", then notes)
 PROVENANCE_PUBLISHED = QT_TRANSLATE_NOOP(
     "Reason", "published: the paper's weights: downloaded from the authors' release (research use, trained on GoPro)")

@@ -129,6 +129,40 @@ def test_weights_install_and_download_reasons_are_chinese(chinese, tmp_path, mon
     assert not re.search(r"[a-z]{4,} [a-z]{4,}", shown(refused).replace("weights install", "")), shown(refused)
 
 
+def test_weights_file_reasons_are_chinese(chinese, tmp_path, monkeypatch):
+    """The model's checks of a weights file, as the weights dialog shows them (issue 22)."""
+    import torch
+    from conftest import checkpoint_bytes, conformance_state_dict
+
+    from deblur_app.model.checkpoints import load_checkpoint
+    from deblur_app.weights import store
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    unet = tmp_path / "MIMO-UNet.pkl"
+    unet.write_bytes(checkpoint_bytes("mimo-unet"))
+    foreign = tmp_path / "resnet.pt"
+    torch.save({"conv1.weight": torch.zeros(2, 2)}, foreign)
+    pickled = tmp_path / "code.pth"
+    torch.save({"model": {"x": Path("/")}}, pickled)
+    state = conformance_state_dict("mimo-unet")
+    state.pop(sorted(state)[-1])
+    state["extra.weight"] = torch.zeros(1)
+    odd = tmp_path / "odd.pth"
+    torch.save({"model": state}, odd)
+
+    other_network = core_error(lambda: load_checkpoint(unet, expected_variant="mimo-unet+"))
+    unknown = core_error(lambda: store.install_file(foreign))
+    refused = core_error(lambda: store.install_file(pickled))
+    keys = core_error(lambda: load_checkpoint(odd))
+
+    assert other_network == f"{unet}: holds MIMO-UNet weights but MIMO-UNet+ was asked for"  # the CLI's English
+    assert shown(other_network) == f"{unet}: 文件中是 MIMO-UNet 权重，但需要的是 MIMO-UNet+"
+    assert shown(unknown).startswith(f"{foreign}: 不是本应用认识的网络的权重（") and "；键例如 conv1.weight" in shown(unknown)
+    assert shown(refused) == f"{pickled}: 已拒绝：文件中含有张量以外的 Python 对象（检查点应只含权重；未执行其中任何内容）"
+    assert shown(keys).startswith(f"{odd}: 不是 MIMO-UNet 检查点：缺少 1 个键（例如 "), shown(keys)
+    assert "; 多出 1 个键（例如 extra.weight）" in shown(keys) and "missing" not in shown(keys)
+
+
 def test_provenance_and_precision_reasons_are_chinese(chinese, tmp_path, monkeypatch):
     import torch
 

@@ -21,23 +21,30 @@ _FIELD = re.compile(r"\{(\w+)\}")
 
 
 @lru_cache(maxsize=None)
-def _patterns() -> tuple[tuple[re.Pattern, str], ...]:
-    """(regular expression of a template, after an optional "<file>: ", the template) for each template."""
+def _patterns(within_a_part: bool) -> tuple[tuple[re.Pattern, str], ...]:
+    """(regular expression of a template, after an optional "<file>: ", the template) for each template.
+
+    ``within_a_part``: no field (nor the file in front) holds a "; ": tried first, so that in
+    "1 missing keys (e.g. a); 1 unexpected keys (e.g. b)" the second template does not swallow
+    the first as its {count}; a field that does hold one ("not a {network} checkpoint: {problems}")
+    is then found a part at a time, and the loose patterns are the last resort."""
+    field = r"(?:(?!; ).)+?" if within_a_part else r".+?"
+    before = rf"(?P<_before>(?:{field}: )?)"
     patterns = []
     for template in reasons.catalogue():
         parts = _FIELD.split(template)  # literal, field, literal, field, ...
-        body = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
-        patterns.append((re.compile(rf"(?P<_before>(?:.*: )?){body}", re.DOTALL), template))
+        body = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>{field})" for index, part in enumerate(parts))
+        patterns.append((re.compile(before + body, re.DOTALL), template))
     return tuple(patterns)
 
 
-def _translated_run(text: str) -> str | None:
+def _translated_run(text: str, within_a_part: bool) -> str | None:
     """``text`` translated if it is one template (after an optional "<file>: "), else None."""
-    for pattern, template in _patterns():
+    for pattern, template in _patterns(within_a_part):
         found = pattern.fullmatch(text)
         if found is None:
             continue
-        fields = {k: _translated_run(v) or v for k, v in found.groupdict().items() if k != "_before"}
+        fields = {k: translated(v) for k, v in found.groupdict().items() if k != "_before"}
         translation = QCoreApplication.translate(reasons.CONTEXT, template)
         try:
             return found.group("_before") + translation.format(**fields)
@@ -53,13 +60,17 @@ def translated(message: str) -> str:
     parts = message.split(SEPARATOR)
     shown, start = [], 0
     while start < len(parts):
-        for end in range(len(parts), start, -1):  # the longest run that is one template
-            run = _translated_run(SEPARATOR.join(parts[start:end]))
-            if run is not None:
-                shown.append(run)
-                start = end
-                break
-        else:
-            shown.append(parts[start])
-            start += 1
+        run, start = _longest_run(parts, start)
+        shown.append(run)
     return SEPARATOR.join(shown)
+
+
+def _longest_run(parts: list[str], start: int) -> tuple[str, int]:
+    """The longest run of ``parts`` from ``start`` that is one template, translated, and where the next run starts;
+    else the part as it came."""
+    for within_a_part in (True, False):
+        for end in range(len(parts), start, -1):
+            run = _translated_run(SEPARATOR.join(parts[start:end]), within_a_part)
+            if run is not None:
+                return run, end
+    return parts[start], start + 1

@@ -1609,6 +1609,82 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>没有这样的已安装权重（见 `deblur-app weights list`）</translation>
     </message>
     <message>
+        <source>is a folder, not a weights file</source>
+        <translation>是文件夹，不是权重文件</translation>
+    </message>
+    <message>
+        <source>the file is empty</source>
+        <translation>文件为空</translation>
+    </message>
+    <message>
+        <source>not a readable safetensors file ({cause})</source>
+        <translation>不是可读取的 safetensors 文件（{cause}）</translation>
+    </message>
+    <message>
+        <source>refused: the file contains Python objects other than tensors (a checkpoint should hold weights only; it was not executed)</source>
+        <translation>已拒绝：文件中含有张量以外的 Python 对象（检查点应只含权重；未执行其中任何内容）</translation>
+    </message>
+    <message>
+        <source>not a PyTorch checkpoint ({cause})</source>
+        <translation>不是 PyTorch 检查点（{cause}）</translation>
+    </message>
+    <message>
+        <source>truncated or corrupt file ({cause})</source>
+        <translation>文件不完整或已损坏（{cause}）</translation>
+    </message>
+    <message>
+        <source>cannot read checkpoint ({cause})</source>
+        <translation>无法读取检查点（{cause}）</translation>
+    </message>
+    <message>
+        <source>not a checkpoint (no state dict of tensors inside)</source>
+        <translation>不是检查点（其中没有由张量组成的 state dict）</translation>
+    </message>
+    <message>
+        <source>not a checkpoint (entry {key} is not a tensor)</source>
+        <translation>不是检查点（条目 {key} 不是张量）</translation>
+    </message>
+    <message>
+        <source>a super-resolution model (it enlarges images; this app restores them at their own size, keys e.g. {keys})</source>
+        <translation>这是超分辨率模型（它放大图像；本应用按原尺寸修复图像，键例如 {keys}）</translation>
+    </message>
+    <message>
+        <source>not weights of a network this app knows ({known}); keys e.g. {keys}</source>
+        <translation>不是本应用认识的网络的权重（{known}）；键例如 {keys}</translation>
+    </message>
+    <message>
+        <source>incomplete {network} weights ({cause} missing)</source>
+        <translation>{network} 权重不完整（缺少 {cause}）</translation>
+    </message>
+    <message>
+        <source>not a usable {network} configuration ({cause})</source>
+        <translation>不是可用的 {network} 配置（{cause}）</translation>
+    </message>
+    <message>
+        <source>not a {network} checkpoint: {problems}</source>
+        <translation>不是 {network} 检查点：{problems}</translation>
+    </message>
+    <message>
+        <source>{count} missing keys (e.g. {keys})</source>
+        <translation>缺少 {count} 个键（例如 {keys}）</translation>
+    </message>
+    <message>
+        <source>{count} unexpected keys (e.g. {keys})</source>
+        <translation>多出 {count} 个键（例如 {keys}）</translation>
+    </message>
+    <message>
+        <source>wrong shape for {key}: {found} in the file, {expected} expected by {network}</source>
+        <translation>{key} 的形状不对：文件中为 {found}，{network} 需要 {expected}</translation>
+    </message>
+    <message>
+        <source>holds {held} weights but {wanted} was asked for</source>
+        <translation>文件中是 {held} 权重，但需要的是 {wanted}</translation>
+    </message>
+    <message>
+        <source>{network} (unpublished configuration)</source>
+        <translation>{network}（未发布的配置）</translation>
+    </message>
+    <message>
         <source>published: the paper&apos;s weights: downloaded from the authors&apos; release (research use, trained on GoPro)</source>
         <translation>已发布：论文的权重：从作者的发布处下载（仅供研究使用，在 GoPro 上训练）</translation>
     </message>
