@@ -49,6 +49,13 @@ FRAMES, FRAME = QT_TRANSLATE_NOOP("Reason", "frames"), QT_TRANSLATE_NOOP("Reason
 SEVERAL_PICTURES = QT_TRANSLATE_NOOP(
     "Reason", "{kind} ({count} {unit}); only single-picture files are deblurred: save the {one} you want as its own file")
 
+# -- camera RAW files (imagefiles.raw)
+RAW_NEEDS_RAWPY = QT_TRANSLATE_NOOP("Reason", "camera RAW files need the package rawpy (pip install rawpy)")
+RAW_UNSUPPORTED = QT_TRANSLATE_NOOP("Reason", "not a camera RAW file, or a camera LibRaw does not support")
+RAW_DAMAGED = QT_TRANSLATE_NOOP("Reason", "RAW file is truncated or damaged (LibRaw could not read its image data)")
+RAW_NO_MEMORY = QT_TRANSLATE_NOOP("Reason", "not enough memory to develop this RAW file")
+RAW_CANNOT_DEVELOP = QT_TRANSLATE_NOOP("Reason", "cannot develop this RAW file ({cause})")
+
 # -- writing a result (imagefiles)
 CANNOT_WRITE_IN_FOLDER = QT_TRANSLATE_NOOP("Reason", "permission denied (cannot write in folder {folder})")
 CANNOT_CREATE = QT_TRANSLATE_NOOP("Reason", "cannot create the file ({cause})")
@@ -149,6 +156,19 @@ INSTALLED_FROM = QT_TRANSLATE_NOOP("Reason", "installed from {source}")
 VALIDATION_PSNR = QT_TRANSLATE_NOOP("Reason", "validation {psnr} dB")
 UNREADABLE_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "unreadable: {cause}")
 
+# -- the device, precision and backend asked for (engine.devices)
+NO_CUDA = QT_TRANSLATE_NOOP("Reason", "CUDA was asked for but no CUDA GPU is available to this PyTorch build")
+NO_MPS = QT_TRANSLATE_NOOP("Reason", "Apple MPS was asked for but is not available on this machine")
+UNKNOWN_DEVICE = QT_TRANSLATE_NOOP("Reason", "unknown device {name}; choose one of {choices}")
+UNKNOWN_PRECISION = QT_TRANSLATE_NOOP("Reason", "unknown precision {name}; choose one of {choices}")
+NO_FP16_ON_CPU = QT_TRANSLATE_NOOP("Reason", "fp16 is not supported on the CPU; use bf16 or fp32")
+INT8_CPU_ONLY = QT_TRANSLATE_NOOP("Reason", "int8 runs on the CPU only (with OpenVINO); use --device cpu")
+UNKNOWN_BACKEND = QT_TRANSLATE_NOOP("Reason", "unknown backend {name}; choose one of {choices}")
+OPENVINO_CPU_ONLY = QT_TRANSLATE_NOOP(
+    "Reason", "the OpenVINO backend runs on the CPU only; use --device cpu or --backend torch")
+OPENVINO_NOT_INSTALLED = QT_TRANSLATE_NOOP(
+    "Reason", "OpenVINO was asked for but is not installed (pip install deblur-app[openvino])")
+
 # -- why a precision runs (engine.devices: the device tooltip)
 FP32_ASKED = QT_TRANSLATE_NOOP("Reason", "float32 was asked for")
 BF16_ASKED = QT_TRANSLATE_NOOP("Reason", "bf16 was asked for")
@@ -169,6 +189,14 @@ MEASURED_ON = QT_TRANSLATE_NOOP("Reason", "measured on a {frame} frame: {timings
 FP32_FOR_NETWORK = QT_TRANSLATE_NOOP("Reason", "float32: {note}")
 INT8_NEEDS_BACKEND = QT_TRANSLATE_NOOP("Reason", "int8 needs the OpenVINO backend, which is not in use")
 
+# -- why a network runs float32 (model.registry: Architecture.fp32_note)
+NAFNET_FP32_NOTE = QT_TRANSLATE_NOOP(
+    "Reason", "bf16 and int8 are not measured against float32 with NAFNet's trained weights (Google Drive "
+    "is unreachable here, and random or test weights are no evidence for trained ones)")
+FFTFORMER_FP32_NOTE = QT_TRANSLATE_NOOP(
+    "Reason", "bf16, OpenVINO and int8 are not yet measured against float32 with FFTformer's trained weights")
+OPENVINO_DOES_NOT_RUN = QT_TRANSLATE_NOOP("Reason", "the OpenVINO backend does not run {network}: {note}")
+INT8_DOES_NOT_RUN = QT_TRANSLATE_NOOP("Reason", "int8 does not run {network}: {note}")
 
 def catalogue() -> tuple[str, ...]:
     """Every template, longest first (a longer template is the more specific match)."""

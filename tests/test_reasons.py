@@ -163,6 +163,33 @@ def test_weights_file_reasons_are_chinese(chinese, tmp_path, monkeypatch):
     assert "; 多出 1 个键（例如 extra.weight）" in shown(keys) and "missing" not in shown(keys)
 
 
+def test_raw_and_device_reasons_are_chinese(chinese, tmp_path):
+    """LibRaw's refusals, a device or precision that cannot run, a network's float32 note (issue 22)."""
+    import torch
+    from rawfiles import dng_bytes
+
+    from deblur_app.engine.devices import choose_precision, resolve_backend, resolve_device
+    from deblur_app.model.registry import ARCHITECTURES
+
+    (tmp_path / "cut.nef").write_bytes(dng_bytes()[:15000])
+    (tmp_path / "fake.cr2").write_bytes(b"this is not a photo\n" * 40)
+
+    cut = core_error(lambda: imagefiles.load_image(tmp_path / "cut.nef"))
+    fake = core_error(lambda: imagefiles.load_image(tmp_path / "fake.cr2"))
+    device = core_error(lambda: resolve_device("tpu"))
+    fp16 = core_error(lambda: choose_precision("fp16", torch.device("cpu")))
+    backend = core_error(lambda: resolve_backend("openvino", torch.device("meta")))
+    note = reasons.FP32_FOR_NETWORK.format(note=ARCHITECTURES["nafnet"].fp32_note)
+
+    assert device.startswith("unknown device 'tpu'; choose one of ")  # the command line's English
+    assert shown(cut) == f"{tmp_path / 'cut.nef'}: RAW 文件不完整或已损坏（LibRaw 无法读取其图像数据）"
+    assert shown(fake) == f"{tmp_path / 'fake.cr2'}: 不是相机 RAW 文件，或 LibRaw 不支持该相机"
+    assert shown(device).startswith("未知设备 'tpu'；请从 ") and shown(device).endswith(" 中选择")
+    assert shown(fp16) == "CPU 不支持 fp16；请使用 bf16 或 fp32"
+    assert shown(backend) == "OpenVINO 后端只能在 CPU 上运行；请使用 --device cpu 或 --backend torch"
+    assert "尚未用 NAFNet 的训练权重" in shown(note) and "trained" not in shown(note)
+
+
 def test_provenance_and_precision_reasons_are_chinese(chinese, tmp_path, monkeypatch):
     import torch
 

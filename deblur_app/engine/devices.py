@@ -78,13 +78,13 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("cpu")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise DeviceError("CUDA was asked for but no CUDA GPU is available to this PyTorch build")
+            raise DeviceError(reasons.NO_CUDA)
         return torch.device(name)
     if name == "mps":
         if not _mps_available():
-            raise DeviceError("Apple MPS was asked for but is not available on this machine")
+            raise DeviceError(reasons.NO_MPS)
         return torch.device("mps")
-    raise DeviceError(f"unknown device {name!r}; choose one of {', '.join(DEVICE_CHOICES)}")
+    raise DeviceError(reasons.UNKNOWN_DEVICE.format(name=repr(name), choices=", ".join(DEVICE_CHOICES)))
 
 
 # The instruction-set extensions that decide the fast CPU path, as /proc/cpuinfo names them.
@@ -157,18 +157,18 @@ def choose_precision(
     """
     precision = (precision or "auto").lower()
     if precision not in PRECISION_CHOICES:
-        raise DeviceError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISION_CHOICES)}")
+        raise DeviceError(reasons.UNKNOWN_PRECISION.format(name=repr(precision), choices=", ".join(PRECISION_CHOICES)))
     if precision == "fp32":
         return PrecisionChoice("fp32", torch.float32, reasons.FP32_ASKED)
     if precision == "bf16":
         return PrecisionChoice("bf16", torch.bfloat16, reasons.BF16_ASKED)
     if precision == "fp16":
         if device.type == "cpu":
-            raise DeviceError("fp16 is not supported on the CPU; use bf16 or fp32")
+            raise DeviceError(reasons.NO_FP16_ON_CPU)
         return PrecisionChoice("fp16", torch.float16, reasons.FP16_ASKED)
     if precision == "int8":
         if not int8_runs_on(device):
-            raise DeviceError("int8 runs on the CPU only (with OpenVINO); use --device cpu")
+            raise DeviceError(reasons.INT8_CPU_ONLY)
         return PrecisionChoice("int8", torch.float32, reasons.INT8_ASKED)
     if device.type == "cuda":
         return PrecisionChoice("fp16", torch.float16, reasons.FP16_ON_CUDA)
@@ -234,12 +234,12 @@ def resolve_backend(name: str, device: torch.device) -> str:
 
     name = (name or "auto").lower()
     if name not in BACKEND_CHOICES:
-        raise DeviceError(f"unknown backend {name!r}; choose one of {', '.join(BACKEND_CHOICES)}")
+        raise DeviceError(reasons.UNKNOWN_BACKEND.format(name=repr(name), choices=", ".join(BACKEND_CHOICES)))
     if name == "openvino":
         if device.type != "cpu":
-            raise DeviceError("the OpenVINO backend runs on the CPU only; use --device cpu or --backend torch")
+            raise DeviceError(reasons.OPENVINO_CPU_ONLY)
         if not openvino_available():
-            raise DeviceError("OpenVINO was asked for but is not installed (pip install deblur-app[openvino])")
+            raise DeviceError(reasons.OPENVINO_NOT_INSTALLED)
         return "openvino"
     if name == "auto" and device.type == "cpu" and openvino_available():
         return "openvino"

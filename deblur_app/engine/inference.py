@@ -175,8 +175,8 @@ class Deblurrer:
         if backend != "openvino" or self.architecture.openvino:
             return backend
         if (self.options.backend or "auto").lower() == "openvino":
-            raise DeviceError(f"the OpenVINO backend does not run {self.architecture.display_name}: "
-                              f"{self.architecture.fp32_note}")
+            raise DeviceError(reasons.OPENVINO_DOES_NOT_RUN.format(network=self.architecture.display_name,
+                                                                   note=self.architecture.fp32_note))
         return "torch"
 
     def _choose_precision(self) -> PrecisionChoice:
@@ -189,7 +189,8 @@ class Deblurrer:
 
     def _choose_registered_precision(self) -> PrecisionChoice:
         if (self.options.precision or "auto").lower() == "int8" and "int8" not in self.architecture.precisions:
-            raise DeviceError(f"int8 does not run {self.architecture.display_name}: {self.architecture.fp32_note}")
+            raise DeviceError(reasons.INT8_DOES_NOT_RUN.format(network=self.architecture.display_name,
+                                                               note=self.architecture.fp32_note))
         openvino = self.backend == "openvino"
         verdict, missing = None, ""
         if openvino and (self.options.precision or "auto").lower() == "auto" and "int8" in self.architecture.precisions:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import reasons
 from .errors import ImageFileError, PathLike
 from .formats import RAW_EXTENSIONS
 
@@ -46,7 +47,7 @@ def load_rawpy(path: Path):
     try:
         import rawpy
     except ImportError:
-        raise ImageFileError(path, "camera RAW files need the package rawpy (pip install rawpy)") from None
+        raise ImageFileError(path, reasons.RAW_NEEDS_RAWPY) from None
     return rawpy
 
 
@@ -205,12 +206,12 @@ def _error_for(path: Path, exc: BaseException) -> ImageFileError:
     import rawpy
 
     if isinstance(exc, rawpy.LibRawFileUnsupportedError):
-        return ImageFileError(path, "not a camera RAW file, or a camera LibRaw does not support")
+        return ImageFileError(path, reasons.RAW_UNSUPPORTED)
     if isinstance(exc, (rawpy.LibRawIOError, rawpy.LibRawDataError, rawpy.LibRawTooBigError)):
-        return ImageFileError(path, "RAW file is truncated or damaged (LibRaw could not read its image data)")
+        return ImageFileError(path, reasons.RAW_DAMAGED)
     if isinstance(exc, (MemoryError, rawpy.LibRawUnsufficientMemoryError)):
-        return ImageFileError(path, "not enough memory to develop this RAW file")
-    return ImageFileError(path, f"cannot develop this RAW file ({exc or type(exc).__name__})")
+        return ImageFileError(path, reasons.RAW_NO_MEMORY)
+    return ImageFileError(path, reasons.RAW_CANNOT_DEVELOP.format(cause=exc or type(exc).__name__))
 
 
 @contextmanager

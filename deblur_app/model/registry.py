@@ -43,6 +43,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .. import reasons
+
 ENSEMBLE_PASSES = 8  # the dihedral self-ensemble: 4 rotations x 2 flips
 MIN_FAST_PATH_AGREEMENT_DB = 45.0  # a faster path is taken only where it agrees with float32 this well
 
@@ -142,8 +144,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         # OpenVINO float32 computes torch's float32 function (145 dB apart with the conformance weights:
         # tests/test_network_fast_paths.py); one export per TLC shape class serves every size
         precisions=(), openvino=True,
-        fp32_note="bf16 and int8 are not measured against float32 with NAFNet's trained weights (Google Drive "
-                  "is unreachable here, and random or test weights are no evidence for trained ones)",
+        fp32_note=reasons.NAFNET_FP32_NOTE,
         trainable=False,
         # NAFNet-64 (NAFNet-32 needs about half), growth of peak RSS over the loaded model, 576x448 whole
         # (benchmarks/bench_network_memory.py per-pixel; 2-core AMD EPYC Zen 4): torch 2607 with the in-place
@@ -157,7 +158,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         # 128/32 as NAFNet's: with 256/64 the smallest tile (512) alone would need 1.6 GB
         outputs=(1,), size_multiple=32, pad_mode="reflect", tile_overlap=128, tile_discard=32,
         precisions=(), openvino=False,
-        fp32_note="bf16, OpenVINO and int8 are not yet measured against float32 with FFTformer's trained weights",
+        fp32_note=reasons.FFTFORMER_FP32_NOTE,
         trainable=False,
         # growth of peak RSS over the loaded model, 320x256 whole (about the smallest tile), torch fp32 with the
         # channel-grouped inference forward: 6105 (7463 at 192x128; before grouping 21716)

@@ -1489,6 +1489,26 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>16 位输出需要 PNG 或 TIFF，而不是 {format}</translation>
     </message>
     <message>
+        <source>camera RAW files need the package rawpy (pip install rawpy)</source>
+        <translation>相机 RAW 文件需要 rawpy 软件包（pip install rawpy）</translation>
+    </message>
+    <message>
+        <source>not a camera RAW file, or a camera LibRaw does not support</source>
+        <translation>不是相机 RAW 文件，或 LibRaw 不支持该相机</translation>
+    </message>
+    <message>
+        <source>RAW file is truncated or damaged (LibRaw could not read its image data)</source>
+        <translation>RAW 文件不完整或已损坏（LibRaw 无法读取其图像数据）</translation>
+    </message>
+    <message>
+        <source>not enough memory to develop this RAW file</source>
+        <translation>内存不足，无法处理此 RAW 文件</translation>
+    </message>
+    <message>
+        <source>cannot develop this RAW file ({cause})</source>
+        <translation>无法处理此 RAW 文件（{cause}）</translation>
+    </message>
+    <message>
         <source>the network returns only the full-size image: no 1/2 and 1/4 outputs to save</source>
         <translation>该网络只输出原尺寸图像：没有可保存的 1/2 和 1/4 输出</translation>
     </message>
@@ -1713,6 +1733,42 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>无法读取：{cause}</translation>
     </message>
     <message>
+        <source>CUDA was asked for but no CUDA GPU is available to this PyTorch build</source>
+        <translation>指定了 CUDA，但此 PyTorch 版本没有可用的 CUDA GPU</translation>
+    </message>
+    <message>
+        <source>Apple MPS was asked for but is not available on this machine</source>
+        <translation>指定了 Apple MPS，但本机不可用</translation>
+    </message>
+    <message>
+        <source>unknown device {name}; choose one of {choices}</source>
+        <translation>未知设备 {name}；请从 {choices} 中选择</translation>
+    </message>
+    <message>
+        <source>unknown precision {name}; choose one of {choices}</source>
+        <translation>未知精度 {name}；请从 {choices} 中选择</translation>
+    </message>
+    <message>
+        <source>fp16 is not supported on the CPU; use bf16 or fp32</source>
+        <translation>CPU 不支持 fp16；请使用 bf16 或 fp32</translation>
+    </message>
+    <message>
+        <source>int8 runs on the CPU only (with OpenVINO); use --device cpu</source>
+        <translation>int8 只能在 CPU 上运行（借助 OpenVINO）；请使用 --device cpu</translation>
+    </message>
+    <message>
+        <source>unknown backend {name}; choose one of {choices}</source>
+        <translation>未知后端 {name}；请从 {choices} 中选择</translation>
+    </message>
+    <message>
+        <source>the OpenVINO backend runs on the CPU only; use --device cpu or --backend torch</source>
+        <translation>OpenVINO 后端只能在 CPU 上运行；请使用 --device cpu 或 --backend torch</translation>
+    </message>
+    <message>
+        <source>OpenVINO was asked for but is not installed (pip install deblur-app[openvino])</source>
+        <translation>指定了 OpenVINO，但尚未安装（pip install deblur-app[openvino]）</translation>
+    </message>
+    <message>
         <source>float32 was asked for</source>
         <translation>指定了 float32</translation>
     </message>
@@ -1771,6 +1827,22 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>int8 needs the OpenVINO backend, which is not in use</source>
         <translation>int8 需要 OpenVINO 后端，但当前未使用</translation>
+    </message>
+    <message>
+        <source>bf16 and int8 are not measured against float32 with NAFNet&apos;s trained weights (Google Drive is unreachable here, and random or test weights are no evidence for trained ones)</source>
+        <translation>尚未用 NAFNet 的训练权重将 bf16 和 int8 与 float32 对比测量（此处无法访问 Google 云端硬盘，随机权重或测试权重不能代表训练权重）</translation>
+    </message>
+    <message>
+        <source>bf16, OpenVINO and int8 are not yet measured against float32 with FFTformer&apos;s trained weights</source>
+        <translation>尚未用 FFTformer 的训练权重将 bf16、OpenVINO 和 int8 与 float32 对比测量</translation>
+    </message>
+    <message>
+        <source>the OpenVINO backend does not run {network}: {note}</source>
+        <translation>OpenVINO 后端不运行 {network}：{note}</translation>
+    </message>
+    <message>
+        <source>int8 does not run {network}: {note}</source>
+        <translation>int8 不运行 {network}：{note}</translation>
     </message>
 </context>
 <context>
