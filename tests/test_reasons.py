@@ -283,3 +283,20 @@ def test_the_window_words_a_bit_depth_one_way(qapp, qtbot, tmp_path, language, s
         i18n.uninstall(qapp)
     assert choices[2] == sixteen and sixteen in choices[0] and choices[1] == sixteen.replace("16", "8")
     assert sixteen in size
+
+
+def test_a_photo_too_large_for_memory_is_said_in_chinese(chinese, qtbot, tmp_path, monkeypatch):
+    """The window's own message (gui/tasks.py) when decoding runs out of memory. A real MemoryError
+    would need the machine's memory exhausted: the decoder raises it here instead."""
+    from deblur_app.gui import tasks
+
+    def out_of_memory(path):
+        raise MemoryError
+
+    monkeypatch.setattr(tasks.imagefiles, "load_image", out_of_memory)
+    file_tasks = tasks.FileTasks()
+    with qtbot.waitSignal(file_tasks.loaded, timeout=10000) as loaded:
+        file_tasks.load("k", tmp_path / "huge.jpg")
+    file_tasks.shutdown()
+
+    assert loaded.args[0].error == f"{tmp_path / 'huge.jpg'}: 内存不足，无法打开这张照片"

@@ -84,7 +84,8 @@ class FileTasks(QObject):
         except imagefiles.ImageFileError as error:
             outcome.error, outcome.details = str(error), f"{type(error).__name__}: {error}"
         except MemoryError:
-            outcome.error = f"{path}: not enough memory to open this photo"
+            # said here, not in the core: the window's own limit (the core raises ImageFileError); tr() is thread-safe
+            outcome.error = f"{path}: " + self.tr("not enough memory to open this photo")
             outcome.details = traceback.format_exc()
         except Exception as error:
             outcome.error = f"{path}: {' '.join(str(error).split()) or type(error).__name__}"

@@ -676,6 +676,13 @@
     </message>
 </context>
 <context>
+    <name>FileTasks</name>
+    <message>
+        <source>not enough memory to open this photo</source>
+        <translation>内存不足，无法打开这张照片</translation>
+    </message>
+</context>
+<context>
     <name>Filmstrip</name>
     <message>
         <source>Opened photos: select one to show it (Alt+Up/Alt+Down)</source>
