@@ -46,6 +46,10 @@ ANIMATED_PNG = QT_TRANSLATE_NOOP("Reason", "an animated PNG")
 A_FORMAT_FILE = QT_TRANSLATE_NOOP("Reason", "a {format} file")
 PAGES, PAGE = QT_TRANSLATE_NOOP("Reason", "pages"), QT_TRANSLATE_NOOP("Reason", "page")
 FRAMES, FRAME = QT_TRANSLATE_NOOP("Reason", "frames"), QT_TRANSLATE_NOOP("Reason", "frame")
+UNSUPPORTED_SAMPLE_TYPE = QT_TRANSLATE_NOOP("Reason", "unsupported sample type {type} (only 8- and 16-bit images)")
+UNSUPPORTED_CHANNELS = QT_TRANSLATE_NOOP("Reason", "unsupported number of channels ({channels})")
+UNSUPPORTED_COLOUR_MODE = QT_TRANSLATE_NOOP("Reason", "unsupported colour mode {mode}")
+CORRUPT_16_BIT = QT_TRANSLATE_NOOP("Reason", "corrupt or unreadable 16-bit image")
 SEVERAL_PICTURES = QT_TRANSLATE_NOOP(
     "Reason", "{kind} ({count} {unit}); only single-picture files are deblurred: save the {one} you want as its own file")
 
@@ -59,6 +63,7 @@ RAW_CANNOT_DEVELOP = QT_TRANSLATE_NOOP("Reason", "cannot develop this RAW file (
 # -- writing a result (imagefiles)
 CANNOT_WRITE_IN_FOLDER = QT_TRANSLATE_NOOP("Reason", "permission denied (cannot write in folder {folder})")
 CANNOT_CREATE = QT_TRANSLATE_NOOP("Reason", "cannot create the file ({cause})")
+NO_TEMPORARY_FILE = QT_TRANSLATE_NOOP("Reason", "cannot create a temporary file next to it")
 ALREADY_EXISTS = QT_TRANSLATE_NOOP("Reason", "already exists (not overwriting it)")
 COULD_NOT_WRITE = QT_TRANSLATE_NOOP("Reason", "could not write the image ({cause})")
 SAVE_TO_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder; give a file name to save to")
@@ -102,6 +107,7 @@ SERVER_TOO_SLOW = QT_TRANSLATE_NOOP("Reason", "{server} did not answer in time (
 CANNOT_CONNECT = QT_TRANSLATE_NOOP("Reason", "cannot connect to {server} (no network?)")
 SENT_NO_FILE = QT_TRANSLATE_NOOP("Reason", "{server} sent no file")
 DISK_FULL = QT_TRANSLATE_NOOP("Reason", "the disk holding {folder} is full")
+CANNOT_CREATE_WEIGHTS_FOLDER = QT_TRANSLATE_NOOP("Reason", "could not create the weights folder {folder} ({cause})")
 NO_PUBLISHED_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "its authors publish no weights to download")
 DOWNLOAD_IN_A_BROWSER = QT_TRANSLATE_NOOP(
     "Reason", "download it in a browser from {link}, then use Install from file (deblur-app weights install FILE)")
@@ -168,6 +174,10 @@ OPENVINO_CPU_ONLY = QT_TRANSLATE_NOOP(
     "Reason", "the OpenVINO backend runs on the CPU only; use --device cpu or --backend torch")
 OPENVINO_NOT_INSTALLED = QT_TRANSLATE_NOOP(
     "Reason", "OpenVINO was asked for but is not installed (pip install deblur-app[openvino])")
+
+# -- deblurring (engine.inference)
+OUT_OF_MEMORY_EVEN_SMALL_TILES = QT_TRANSLATE_NOOP("Reason", "out of memory on {device} even with {tile}-pixel tiles")
+SMALLER_TILES = QT_TRANSLATE_NOOP("Reason", "out of memory with {tile}-pixel tiles; continuing with {smaller}")
 
 # -- why a precision runs (engine.devices: the device tooltip)
 FP32_ASKED = QT_TRANSLATE_NOOP("Reason", "float32 was asked for")

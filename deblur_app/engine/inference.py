@@ -416,9 +416,9 @@ class Deblurrer:
         largest = max(tile.height, tile.width)
         geometry = self.geometry
         if largest <= geometry.min_tile:
-            raise EngineError(f"out of memory on {self.device} even with {geometry.min_tile}-pixel tiles")
+            raise EngineError(reasons.OUT_OF_MEMORY_EVEN_SMALL_TILES.format(device=self.device, tile=geometry.min_tile))
         smaller = max(geometry.min_tile, (largest // 2) - (largest // 2) % geometry.align)
-        result.notes.append(f"out of memory with {largest}-pixel tiles; continuing with {smaller}")
+        result.notes.append(reasons.SMALLER_TILES.format(tile=largest, smaller=smaller))
         return smaller
 
     def _run_tile(self, pixels, passes, result, cancel, progress, done_before, tiles_left) -> dict[int, np.ndarray]:

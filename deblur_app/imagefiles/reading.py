@@ -194,7 +194,7 @@ def _decode_opencv(path: Path, data: bytes, grayscale: bool):
     elif arr.dtype == np.uint8:
         depth = 8
     else:
-        raise ImageFileError(path, f"unsupported sample type {arr.dtype} (only 8- and 16-bit images)")
+        raise ImageFileError(path, reasons.UNSUPPORTED_SAMPLE_TYPE.format(type=arr.dtype))
     alpha = None
     if arr.ndim == 2:
         colour = arr
@@ -207,7 +207,7 @@ def _decode_opencv(path: Path, data: bytes, grayscale: bool):
     elif arr.shape[2] == 4:
         colour, alpha = arr[:, :, 2::-1], arr[:, :, 3]
     else:
-        raise ImageFileError(path, f"unsupported number of channels ({arr.shape[2]})")
+        raise ImageFileError(path, reasons.UNSUPPORTED_CHANNELS.format(channels=arr.shape[2]))
     if grayscale and colour.ndim == 3:
         colour = colour[:, :, 0]
     gray = colour.ndim == 2
@@ -254,7 +254,7 @@ def _plain_mode(path: Path, im: Image.Image, icc: bytes | None) -> tuple[Image.I
         try:
             converted = im.convert("RGB")
         except Exception:
-            raise ImageFileError(path, f"unsupported colour mode {mode}") from None
+            raise ImageFileError(path, reasons.UNSUPPORTED_COLOUR_MODE.format(mode=mode)) from None
         return converted, None if mode == "LAB" else icc
     return im, icc
 
@@ -279,7 +279,7 @@ def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
     if mode == "RGBA":
         arr = np.asarray(im)
         return arr[:, :, :3], arr[:, :, 3], 8, False, icc
-    raise ImageFileError(path, f"unsupported colour mode {mode}")
+    raise ImageFileError(path, reasons.UNSUPPORTED_COLOUR_MODE.format(mode=mode))
 
 
 def _to_float(arr: np.ndarray, depth: int) -> np.ndarray:
@@ -352,7 +352,7 @@ def _decode(p: Path, data: bytes, limit: int, im: Image.Image, fmt: str, icc: by
         if decoded is None:
             # OpenCV refused it: let Pillow's full decode report why (e.g. truncated)
             _full_decode(p, limit, im)
-            raise ImageFileError(p, "corrupt or unreadable 16-bit image")
+            raise ImageFileError(p, reasons.CORRUPT_16_BIT)
         colour, alpha, depth, gray, mode = decoded
         return colour, alpha, depth, gray, mode, icc
     _full_decode(p, limit, im)

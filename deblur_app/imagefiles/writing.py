@@ -140,7 +140,7 @@ def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool
         except OSError as exc:
             raise ImageFileError(dest, reasons.CANNOT_CREATE.format(cause=describe_exc(exc))) from None
     if fd < 0 or tmp is None:
-        raise ImageFileError(dest, "cannot create a temporary file next to it")
+        raise ImageFileError(dest, reasons.NO_TEMPORARY_FILE)
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)

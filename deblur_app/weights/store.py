@@ -137,7 +137,7 @@ def download(
                                destination)
     if source is not None and not source.lower().startswith(("http://", "https://")):
         raise WeightsError(f"--source must be an http(s) URL, not {source!r}")
-    with _staging(folder, f"{variant.display_name}: could not create the weights folder {folder}") as staging:
+    with _staging(folder, variant.display_name) as staging:
         try:
             downloaded = _fetch(variant_key, source, staging, folder, progress, cancel)
             checkpoint_file, _name = _unpack(downloaded, downloaded.name, staging, prefer_name=variant.published_file)
@@ -239,7 +239,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
     if path.suffix.lower() not in INSTALLABLE_SUFFIXES:
         raise WeightsError(f"{path}: {reasons.NOT_A_WEIGHTS_FILE}")
     folder = user_weights_dir()
-    with _staging(folder, f"{path}: could not create the weights folder {folder}") as staging:
+    with _staging(folder, path) as staging:
         try:
             copied = _copy_in(path, staging / f"incoming{path.suffix.lower()}", folder)
             checkpoint_file, inner_name = _unpack(copied, path.name, staging)
@@ -305,13 +305,15 @@ def remove(name: str) -> Path:
 # ----------------------------------------------------------------------------- shared steps
 
 
-def _staging(folder: Path, failure: str):
-    """A private folder beside the destination (so the final rename is atomic), always removed."""
+def _staging(folder: Path, installing: str | Path):
+    """A private folder beside the destination (so the final rename is atomic), always removed.
+    ``installing``: what the error names in front (the variant or the user's file)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder))
     except OSError as error:
-        raise WeightsError(f"{failure} ({error.strerror or error})") from None
+        cause = error.strerror or error
+        raise WeightsError(f"{installing}: {reasons.CANNOT_CREATE_WEIGHTS_FOLDER.format(folder=folder, cause=cause)}") from None
     return _RemovedAfter(staging)
 
 

@@ -1496,6 +1496,22 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>16 位输出需要 PNG 或 TIFF，而不是 {format}</translation>
     </message>
     <message>
+        <source>unsupported sample type {type} (only 8- and 16-bit images)</source>
+        <translation>不支持的采样类型 {type}（仅支持 8 位和 16 位图像）</translation>
+    </message>
+    <message>
+        <source>unsupported number of channels ({channels})</source>
+        <translation>不支持的通道数（{channels}）</translation>
+    </message>
+    <message>
+        <source>unsupported colour mode {mode}</source>
+        <translation>不支持的颜色模式 {mode}</translation>
+    </message>
+    <message>
+        <source>corrupt or unreadable 16-bit image</source>
+        <translation>16 位图像已损坏或无法读取</translation>
+    </message>
+    <message>
         <source>camera RAW files need the package rawpy (pip install rawpy)</source>
         <translation>相机 RAW 文件需要 rawpy 软件包（pip install rawpy）</translation>
     </message>
@@ -1514,6 +1530,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>cannot develop this RAW file ({cause})</source>
         <translation>无法处理此 RAW 文件（{cause}）</translation>
+    </message>
+    <message>
+        <source>cannot create a temporary file next to it</source>
+        <translation>无法在其旁边创建临时文件</translation>
     </message>
     <message>
         <source>the network returns only the full-size image: no 1/2 and 1/4 outputs to save</source>
@@ -1582,6 +1602,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>the disk holding {folder} is full</source>
         <translation>{folder} 所在的磁盘已满</translation>
+    </message>
+    <message>
+        <source>could not create the weights folder {folder} ({cause})</source>
+        <translation>无法创建权重文件夹 {folder}（{cause}）</translation>
     </message>
     <message>
         <source>its authors publish no weights to download</source>
@@ -1774,6 +1798,14 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>OpenVINO was asked for but is not installed (pip install deblur-app[openvino])</source>
         <translation>指定了 OpenVINO，但尚未安装（pip install deblur-app[openvino]）</translation>
+    </message>
+    <message>
+        <source>out of memory on {device} even with {tile}-pixel tiles</source>
+        <translation>即使使用 {tile} 像素的分块，{device} 上的内存仍然不足</translation>
+    </message>
+    <message>
+        <source>out of memory with {tile}-pixel tiles; continuing with {smaller}</source>
+        <translation>使用 {tile} 像素的分块时内存不足；改用 {smaller} 像素继续</translation>
     </message>
     <message>
         <source>float32 was asked for</source>
