@@ -178,6 +178,13 @@ OPENVINO_NOT_INSTALLED = QT_TRANSLATE_NOOP(
 # -- deblurring (engine.inference)
 OUT_OF_MEMORY_EVEN_SMALL_TILES = QT_TRANSLATE_NOOP("Reason", "out of memory on {device} even with {tile}-pixel tiles")
 SMALLER_TILES = QT_TRANSLATE_NOOP("Reason", "out of memory with {tile}-pixel tiles; continuing with {smaller}")
+TORCH_FOR_THIS_PHOTO = QT_TRANSLATE_NOOP(
+    "Reason", "this photo ran in torch: with OpenVINO's copies of {network}'s weights no tile fits within {gigabytes} GB")
+OPENVINO_UNAVAILABLE = QT_TRANSLATE_NOOP("Reason", "OpenVINO unavailable, using torch: {cause}")
+INT8_UNAVAILABLE = QT_TRANSLATE_NOOP("Reason", "int8 unavailable ({cause})")
+RUNNING_INSTEAD = QT_TRANSLATE_NOOP("Reason", "running {precision} instead")
+NO_EXPORT_SERVES = QT_TRANSLATE_NOOP(
+    "Reason", "{width}x{height} pixels ran in torch float32: no OpenVINO export of {network} serves that size")
 
 # -- why a precision runs (engine.devices: the device tooltip)
 FP32_ASKED = QT_TRANSLATE_NOOP("Reason", "float32 was asked for")

@@ -318,3 +318,41 @@ def test_a_photo_too_large_for_memory_is_said_in_chinese(chinese, qtbot, tmp_pat
     file_tasks.shutdown()
 
     assert loaded.args[0].error == f"{tmp_path / 'huge.jpg'}: 内存不足，无法打开这张照片"
+
+
+def test_the_engine_s_memory_reason_and_note_are_chinese(chinese, small_model, photo_like, monkeypatch):
+    """The engine's out-of-memory error, and its note when smaller tiles carried on, as the window's
+    result panel shows them (gui/photo_state.py translates the notes). Memory runs out where the
+    network's forward says so: a real exhaustion would take the machine's memory."""
+    import torch
+
+    from deblur_app.engine.inference import Deblurrer, EngineOptions
+
+    image = photo_like(320, 384, seed=1)
+    runner = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", backend="torch", tile=0))
+    real_forward = runner._forward
+
+    def forward_with_small_memory(x, result, cancel=None):
+        if x.shape[-1] * x.shape[-2] > 300 * 300:
+            raise torch.OutOfMemoryError("CPU out of memory (simulated)")
+        return real_forward(x, result, cancel)
+
+    def no_memory(x, result, cancel=None):
+        raise torch.OutOfMemoryError("CPU out of memory (simulated)")
+
+    monkeypatch.setattr(runner, "_forward", forward_with_small_memory)
+    notes = runner.run(image).notes
+    monkeypatch.setattr(runner, "_forward", no_memory)
+    error = core_error(lambda: runner.run(image[:64, :64]))
+
+    smaller = [note for note in notes if note.startswith("out of memory with 384-pixel tiles; continuing with ")]
+    assert len(smaller) == 1 and shown(smaller[0]).startswith("使用 384 像素的分块时内存不足；改用 "), notes
+    assert error.startswith("out of memory on cpu even with ") and shown(error).startswith("即使使用 "), shown(error)
+    assert "cpu 上的内存仍然不足" in shown(error)
+
+    from deblur_app.gui.outcomes import DeblurOutcome, RunFacts
+    from deblur_app.gui.photo_state import Photo
+
+    facts = RunFacts(1.0, 4, 1, "cpu", "fp32", "MIMO-UNet", notes=tuple(notes))
+    photo = Photo("k", Path("photo.jpg"), result=DeblurOutcome("k", None, image, None, None, [], [], 0.1, {}, facts))
+    assert shown(smaller[0]) in photo.describe() and "continuing" not in photo.describe()

@@ -340,8 +340,8 @@ class Deblurrer:
             device=str(self.device), precision=self.precision_name, backend=self.backend,
         )
         if self._torch_for_photo:
-            result.notes.append(f"this photo ran in torch: with OpenVINO's copies of {arch.display_name}'s weights "
-                                f"no tile fits within {devices.LARGE_PHOTO_PEAK_BYTES / 1e9:g} GB")
+            result.notes.append(reasons.TORCH_FOR_THIS_PHOTO.format(
+                network=arch.display_name, gigabytes=f"{devices.LARGE_PHOTO_PEAK_BYTES / 1e9:g}"))
         done, tiles_done = 0, 0
         max_tile = max(pad_h, pad_w)
         while queue:
@@ -455,16 +455,16 @@ class Deblurrer:
                         self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(),
                                                         cancel=cancel, architecture=self.architecture)
                     except Int8Unavailable as error:  # never an error: the float path runs instead
-                        self._leave_int8(f"int8 unavailable ({error})", openvino=True)
+                        self._leave_int8(reasons.INT8_UNAVAILABLE.format(cause=error), openvino=True)
                 if self._openvino is None:
                     self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture)
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
                     raise EngineError(str(error)) from None
                 self.backend = "torch"  # auto: carry on with torch
-                self._pending_notes.append(f"OpenVINO unavailable, using torch: {error}")
+                self._pending_notes.append(reasons.OPENVINO_UNAVAILABLE.format(cause=error))
                 if self.precision.name == "int8":
-                    self._leave_int8("int8 needs OpenVINO", openvino=False)
+                    self._leave_int8(reasons.INT8_NEEDS_OPENVINO, openvino=False)
         return self._openvino
 
     def _time_paths(self, cancel: CancelCheck | None):
@@ -484,7 +484,7 @@ class Deblurrer:
                     runners[path] = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(), cancel=cancel,
                                                    architecture=self.architecture)
                 except Int8Unavailable as error:
-                    int8_problem = f"int8 unavailable ({error})"
+                    int8_problem = reasons.INT8_UNAVAILABLE.format(cause=error)
             else:
                 runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture)
         timings = fastest.measure_paths(
@@ -497,7 +497,7 @@ class Deblurrer:
                                   consider_int8=not int8_problem, timings=timings)
         if int8_problem:
             choice = PrecisionChoice(choice.name, choice.dtype, f"{int8_problem}; {choice.reason}")
-            self._pending_notes.append(f"{int8_problem}; running {choice.name} instead")
+            self._pending_notes.append(f"{int8_problem}; {reasons.RUNNING_INSTEAD.format(precision=choice.name)}")
         self.precision, self.dtype = choice, choice.dtype
         return runners[choice.name]
 
@@ -506,7 +506,7 @@ class Deblurrer:
         fallback = choose_precision("auto", self.device, openvino=openvino, consider_int8=False)
         self.precision = PrecisionChoice(fallback.name, fallback.dtype, f"{why}; {fallback.reason}")
         self.dtype = fallback.dtype
-        self._pending_notes.append(f"{why}; running {fallback.name} instead")
+        self._pending_notes.append(f"{why}; {reasons.RUNNING_INSTEAD.format(precision=fallback.name)}")
 
     def _forward(self, x: torch.Tensor, result: DeblurResult, cancel: CancelCheck | None = None) -> list[torch.Tensor]:
         if self.backend == "openvino" and not self._torch_for_photo:
@@ -514,8 +514,8 @@ class Deblurrer:
             if runner is not None and runner.serves(*x.shape[-2:]):
                 return runner(x, cancel)
             if runner is not None and not result.torch_tiles:  # a size no export serves (NAFNet: a narrow strip)
-                result.notes.append(f"{x.shape[-1]}x{x.shape[-2]} pixels ran in torch float32: no OpenVINO export "
-                                    f"of {self.architecture.display_name} serves that size")
+                result.notes.append(reasons.NO_EXPORT_SERVES.format(
+                    width=x.shape[-1], height=x.shape[-2], network=self.architecture.display_name))
             result.torch_tiles += runner is not None
         with torch.inference_mode(), _cancellable(self.model, networks.cancel_points(self.architecture), cancel):
             if self.dtype == torch.float32:

@@ -10,6 +10,7 @@ from .i18n import bit_depth_text
 from .image_view import Layer
 from .outcomes import DeblurOutcome
 from .qtimage import pixmaps
+from .reasons import translated
 from .session import PhotoRecord, same_strength  # noqa: F401  (same_strength: the window's)
 from .viewers import ScaleImages
 
@@ -98,7 +99,7 @@ class Photo(PhotoRecord):
         if outcome.strength < 1:
             lines.append(translate("Photo", "Showing {percent:.0f} % of the correction").format(
                 percent=outcome.strength * 100))
-        lines += facts.notes
+        lines += [translated(note) for note in facts.notes]  # the engine's notes are English (reasons.py)
         if not outcome.preview:
             if self.saved_path is None:
                 lines.append(translate("Photo", "Not saved yet"))

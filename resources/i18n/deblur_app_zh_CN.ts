@@ -1808,6 +1808,26 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>使用 {tile} 像素的分块时内存不足；改用 {smaller} 像素继续</translation>
     </message>
     <message>
+        <source>this photo ran in torch: with OpenVINO&apos;s copies of {network}&apos;s weights no tile fits within {gigabytes} GB</source>
+        <translation>这张照片用 torch 处理：带上 OpenVINO 复制的 {network} 权重后，没有分块能放进 {gigabytes} GB</translation>
+    </message>
+    <message>
+        <source>OpenVINO unavailable, using torch: {cause}</source>
+        <translation>OpenVINO 不可用，改用 torch：{cause}</translation>
+    </message>
+    <message>
+        <source>int8 unavailable ({cause})</source>
+        <translation>int8 不可用（{cause}）</translation>
+    </message>
+    <message>
+        <source>running {precision} instead</source>
+        <translation>改用 {precision} 运行</translation>
+    </message>
+    <message>
+        <source>{width}x{height} pixels ran in torch float32: no OpenVINO export of {network} serves that size</source>
+        <translation>{width}x{height} 像素用 torch float32 处理：{network} 没有适合该尺寸的 OpenVINO 导出</translation>
+    </message>
+    <message>
         <source>float32 was asked for</source>
         <translation>指定了 float32</translation>
     </message>
