@@ -151,6 +151,13 @@ WRONG_SHAPE = QT_TRANSLATE_NOOP("Reason", "wrong shape for {key}: {found} in the
 HOLDS_OTHER_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "holds {held} weights but {wanted} was asked for")
 UNPUBLISHED_CONFIGURATION = QT_TRANSLATE_NOOP("Reason", "{network} (unpublished configuration)")
 
+# -- no weights for a network (weights.catalog.missing_weights_message: the window's tooltips, the CLI)
+NO_WEIGHTS_FOUND = QT_TRANSLATE_NOOP(
+    "Reason", "no {network} weights found: {get}, put {published} or {own} into {folders}, "
+    "`deblur-app weights install FILE`, or pass --weights PATH")
+RUN_WEIGHTS_DOWNLOAD = QT_TRANSLATE_NOOP("Reason", "run `deblur-app weights download {key}` (the paper's release, {file})")
+GET_FROM_THE_AUTHORS = QT_TRANSLATE_NOOP("Reason", "get the authors' {file} from {url}")
+
 # -- where weights came from (weights.catalog.describe: "<kind>: <text>", then notes)
 PROVENANCE_PUBLISHED = QT_TRANSLATE_NOOP(
     "Reason", "published: the paper's weights: downloaded from the authors' release (research use, trained on GoPro)")

@@ -356,3 +356,17 @@ def test_the_engine_s_memory_reason_and_note_are_chinese(chinese, small_model, p
     facts = RunFacts(1.0, 4, 1, "cpu", "fp32", "MIMO-UNet", notes=tuple(notes))
     photo = Photo("k", Path("photo.jpg"), result=DeblurOutcome("k", None, image, None, None, [], [], 0.1, {}, facts))
     assert shown(smaller[0]) in photo.describe() and "continuing" not in photo.describe()
+
+
+def test_the_missing_weights_advice_is_chinese(chinese, tmp_path, monkeypatch):
+    """The tooltip of a network without weights (side panel, batch dialog): weights.catalog's message."""
+    from deblur_app.model.registry import VARIANTS
+    from deblur_app.weights.catalog import missing_weights_message
+
+    message = missing_weights_message(VARIANTS["nafnet-32"])
+
+    assert message.startswith("no NAFNet-32 weights found: run `deblur-app weights download nafnet-32` (the paper's")
+    chinese_text = shown(message)
+    assert chinese_text.startswith("未找到 NAFNet-32 权重：运行 `deblur-app weights download nafnet-32`（论文发布的 ")
+    assert "；或运行 `deblur-app weights install FILE`；或传入 --weights PATH" in chinese_text
+    assert "found" not in chinese_text and "release" not in chinese_text

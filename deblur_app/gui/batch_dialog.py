@@ -221,7 +221,7 @@ class BatchDialog(QDialog):
             weights = info.weights.get(variant) if info else None
             present = info is None or (weights is not None and weights.path is not None)
             item.setEnabled(present)
-            item.setToolTip("" if present else (weights.missing_message if weights else self.tr("no weights installed")))
+            item.setToolTip("" if present else (translated(weights.missing_message) if weights else self.tr("no weights installed")))
         if not model.item(self.model_combo.currentIndex()).isEnabled():
             for row in range(self.model_combo.count()):
                 if model.item(row).isEnabled():

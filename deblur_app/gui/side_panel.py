@@ -27,6 +27,7 @@ from ..model.registry import ENSEMBLE_PASSES, VARIANTS, preset_for
 from . import network_notes
 from .i18n import ui_locale
 from .messages import EngineInfo, RunSettings
+from .reasons import translated
 
 # Translated where shown (SidePanel.tr); QT_TRANSLATE_NOOP marks them for lupdate.
 DEVICE_LABELS = {"auto": QT_TRANSLATE_NOOP("SidePanel", "Auto"), "cpu": QT_TRANSLATE_NOOP("SidePanel", "CPU"),
@@ -374,8 +375,8 @@ class SidePanel(QWidget):
             item = items.item(row)
             item.setEnabled(present)
             self.model_combo.view().setRowHidden(row, not present)
-            tip = f"{weights.path}\n{weights.description}" if present else (
-                weights.missing_message if weights else self.tr("no weights found"))
+            tip = f"{weights.path}\n{translated(weights.description)}" if present else (
+                translated(weights.missing_message) if weights else self.tr("no weights found"))
             item.setToolTip(f"{network_notes.one_line(key)}\n\n{tip}")
 
     def _show_weights_note(self, info: EngineInfo) -> None:
@@ -391,7 +392,7 @@ class SidePanel(QWidget):
         else:
             note, link = "", self.tr("Weights…")
         self.weights_label.setText(f"{note} <a href='weights'>{html.escape(link)}</a>".strip())
-        self.weights_label.setToolTip("\n\n".join(w.missing_message for w in missing)
+        self.weights_label.setToolTip("\n\n".join(translated(w.missing_message) for w in missing)
                                       or self.tr("All weights are installed"))
 
     def _fall_back_to_an_installed_network(self) -> None:

@@ -95,11 +95,11 @@ def classify(path: Path, variant: Variant) -> WeightsFile:
 def missing_weights_message(variant: Variant) -> str:
     folders = " or ".join(str(f) for f in weights_search_dirs())
     if variant.key in DOWNLOADABLE:
-        get = f"run `deblur-app weights download {variant.key}` (the paper's release, {variant.published_file})"
+        get = reasons.RUN_WEIGHTS_DOWNLOAD.format(key=variant.key, file=variant.published_file)
     else:
-        get = f"get the authors' {variant.published_file} from {variant.published.source_url}"
-    return (f"no {variant.display_name} weights found: {get}, put {variant.published_file} "
-            f"or {variant.own_file} into {folders}, `deblur-app weights install FILE`, or pass --weights PATH")
+        get = reasons.GET_FROM_THE_AUTHORS.format(file=variant.published_file, url=variant.published.source_url)
+    return reasons.NO_WEIGHTS_FOUND.format(network=variant.display_name, get=get, published=variant.published_file,
+                                           own=variant.own_file, folders=folders)
 
 
 def available_weights() -> dict[str, WeightsFile | None]:

@@ -1736,6 +1736,18 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>{network}（未发布的配置）</translation>
     </message>
     <message>
+        <source>no {network} weights found: {get}, put {published} or {own} into {folders}, `deblur-app weights install FILE`, or pass --weights PATH</source>
+        <translation>未找到 {network} 权重：{get}；或把 {published} 或 {own} 放入 {folders}；或运行 `deblur-app weights install FILE`；或传入 --weights PATH</translation>
+    </message>
+    <message>
+        <source>run `deblur-app weights download {key}` (the paper&apos;s release, {file})</source>
+        <translation>运行 `deblur-app weights download {key}`（论文发布的 {file}）</translation>
+    </message>
+    <message>
+        <source>get the authors&apos; {file} from {url}</source>
+        <translation>从 {url} 获取作者的 {file}</translation>
+    </message>
+    <message>
         <source>published: the paper&apos;s weights: downloaded from the authors&apos; release (research use, trained on GoPro)</source>
         <translation>已发布：论文的权重：从作者的发布处下载（仅供研究使用，在 GoPro 上训练）</translation>
     </message>
