@@ -120,7 +120,7 @@ def main() -> int:
     from deblur_app.gui.app import make_application
 
     work = Path(tempfile.mkdtemp(prefix="deblur-shots-"))
-    stand_in = install_stand_in_if_needed(work)
+    stand_in = own_data_folder_if_needed(work)
     photo = blurred_photo(args.photo, work)
     errors: list[str] = []
     dialogs.show_error = lambda _parent, title, reason, details="": errors.append(f"{title}: {reason}")
@@ -145,30 +145,49 @@ def main() -> int:
     return 0
 
 
-def install_stand_in_if_needed(work: Path) -> bool:
-    """With fewer than two networks installed, a stand-in NAFNet (random weights) in a data folder of the
-    script's own (XDG_DATA_HOME), for the Compare shot only; True if it was installed."""
+def own_data_folder_if_needed(work: Path) -> bool:
+    """With fewer than two networks installed, the script takes its shots with a data folder of its own
+    (XDG_DATA_HOME), where the Compare shot gets a stand-in NAFNet; True if it does."""
     from deblur_app.weights import catalog
 
     if sum(found is not None for found in catalog.available_weights().values()) >= 2:
         return False
+    os.environ["XDG_DATA_HOME"] = str(work / "data")
+    # and a cache of its own: the stand-in's OpenVINO export must be made afresh, or the stand-in ends
+    # before the Compare shot, whose second pane must show it running, never its output
+    os.environ["XDG_CACHE_HOME"] = str(work / "cache")
+    return True
+
+
+def install_stand_in() -> None:
+    """A NAFNet of random weights, installed only for the Compare shot: the other shots must not list it."""
     import torch
 
     from deblur_app.model import networks
     from deblur_app.model.registry import ARCHITECTURES
     from deblur_app.weights import store
 
-    os.environ["XDG_DATA_HOME"] = str(work / "data")
     folder = store.user_weights_dir()
     folder.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
     config = dict(img_channel=3, width=16, middle_blk_num=1, enc_blk_nums=(1, 1), dec_blk_nums=(1, 1))
     torch.save({"params": networks.build(ARCHITECTURES["nafnet"], config).state_dict()}, folder / STAND_IN)
-    return True
 
 
 def compare_shot(app, photo: Path, work: Path, args, errors: list[str], stand_in: bool) -> None:
     """Compare Networks…: MIMO-UNet beside the second network (see the module docstring)."""
+    if not stand_in:
+        return take_compare_shot(app, photo, work, args, errors, stand_in)
+    install_stand_in()
+    try:
+        take_compare_shot(app, photo, work, args, errors, stand_in)
+    finally:
+        from deblur_app.weights import store
+
+        (store.user_weights_dir() / STAND_IN).unlink(missing_ok=True)
+
+
+def take_compare_shot(app, photo: Path, work: Path, args, errors: list[str], stand_in: bool) -> None:
     window, _opened = deblurred_window(app, photo, work, args, errors, "compare")
     comparer = window.comparer
     dialog = comparer.show()
