@@ -1,5 +1,5 @@
 """Opening, saving, scanning, strength and the run commands as controllers over the session (gui/opening.py,
-saving.py, scanning.py, strength.py, running.py),
+saving.py, scanning.py, strength.py, run_commands.py),
 and the display of the selected photo following it (gui/photo_display.py), without a window.
 
 Each controller gets the Qt-free session, a stand-in for the narrow part of the window it declares
@@ -29,8 +29,8 @@ from deblur_app.gui.photo_state import Photo  # noqa: E402
 from deblur_app.gui.messages import RunSettings  # noqa: E402
 from deblur_app.gui.outcomes import DeblurOutcome, RunFacts  # noqa: E402
 from deblur_app.gui.qtimage import pixmaps  # noqa: E402
-from deblur_app.gui.run_controller import RunController  # noqa: E402
-from deblur_app.gui.running import RunCommands  # noqa: E402
+from deblur_app.gui.run_tracking import RunTracker  # noqa: E402
+from deblur_app.gui.run_commands import RunCommands  # noqa: E402
 from deblur_app.gui.saving import PhotoSaver  # noqa: E402
 from deblur_app.gui.scanning import FolderScanner  # noqa: E402
 from deblur_app.gui.session import PhotoSession, SessionEvent  # noqa: E402
@@ -507,7 +507,7 @@ def running(qapp, settings):
     import numpy as np
 
     session, window, engine, prompts = PhotoSession(), RunWindow(), Engine(), Prompts()
-    runs = RunController(engine)
+    runs = RunTracker(engine)
     strength = StrengthControl(session, window, settings, Blender())
     commands = RunCommands(session, window, runs, window, strength, window, window, prompts)
     photo = Photo("a", Path("/photos/a.jpg"), image=SimpleNamespace(pixels=np.zeros((60, 80, 3), np.uint8),

@@ -212,7 +212,7 @@ def test_status_during_and_after_runs_belongs_to_the_photo(qtbot, window, photo)
 def test_run_progress_gives_time_left_from_tiles_or_the_last_runs_speed(qtbot, window, monkeypatch):
     runs = window.runs
     now = [1000.0]
-    monkeypatch.setattr("deblur_app.gui.run_controller.time.monotonic", lambda: now[0])
+    monkeypatch.setattr("deblur_app.gui.run_tracking.time.monotonic", lambda: now[0])
     monkeypatch.setattr(window.engine, "submit", lambda request: 41)
     pixels = np.zeros((1000, 2000, 3), np.float32)  # 2 megapixels
     runs.start("photo", pixels, window.panel.run_settings())

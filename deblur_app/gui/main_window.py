@@ -8,8 +8,8 @@ controllers that change the session through its
 commands; the filmstrip, the PhotoDisplay (photo_display.py: views, Last run, size,
 title, strength) and the actions follow the session's events.
 Each photo's strength is kept and re-shown by StrengthControl (strength.py).
-Deblur, Preview and Cancel are RunCommands (running.py) over the session and the RunController
-(run_controller.py), which talks to the model thread. The model runs in the worker thread
+Deblur, Preview and Cancel are RunCommands (run_commands.py) over the session and the RunTracker
+(run_tracking.py), which talks to the model thread. The model runs in the worker thread
 (worker.py) and files are read and written in a pool thread (tasks.py), so
 nothing slow runs on the GUI thread.
 """
@@ -35,8 +35,8 @@ from .outcomes import Reblender
 from .photo_display import APP_TITLE, PhotoDisplay
 from .photo_state import Photo
 from .prompts import DialogPrompts
-from .run_controller import RunController
-from .running import RunCommands
+from .run_tracking import RunTracker
+from .run_commands import RunCommands
 from .saving import PhotoSaver
 from .session import PhotoSession, SessionEvent
 from .settings import AppSettings
@@ -69,7 +69,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.session = PhotoSession()
         self.photos: dict[str, Photo] = self.session.photos
         self.engine = EngineClient(self)
-        self.runs = RunController(self.engine, self)
+        self.runs = RunTracker(self.engine, self)
         self.reblender = Reblender(self)
         self.tasks = FileTasks(self)
         self.engine_info: EngineInfo | None = None
@@ -257,7 +257,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.run_commands.cancel()
 
     def visible_region_at_actual_size(self) -> tuple[int, int, int, int] | None:
-        """What a preview covers (running.RunningWindow): the photo at 100 %, side by side if the scales showed."""
+        """What a preview covers (run_commands.RunningWindow): the photo at 100 %, side by side if the scales showed."""
         if self.viewers.mode() == "scales":
             self.set_view_mode("side")
         self.viewers.actual_size()

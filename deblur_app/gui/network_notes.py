@@ -34,7 +34,7 @@ BLUR_KINDS = {  # which blur the weights were trained on, from their training da
 }
 
 # A quick estimate before a run, until the window has run the network on this computer (then that
-# run's own seconds per megapixel count: RunController.speeds). Not measured here: this project's
+# run's own seconds per megapixel count: RunTracker.speeds). Not measured here: this project's
 # 2-core development machine was too loaded by other work to time FFTformer in this session. The
 # figures are issue 26's reference measurements on a 2-core CPU, per 256x256 crop (15.3 crops per
 # megapixel): NAFNet-64 1.2 s, about MIMO-UNet's work; FFTformer 18 s with the authors' code, 3.5x

@@ -5,7 +5,7 @@ Last run text, the photo's size, the title, the Strength control and the run's t
 read, a result arrived, re-blended or saved, and it shows them (building a result's pixmaps
 once), instead of each command of the window pushing the change into each widget. It also
 follows the run's frames and ticks
-(run_controller.py). What the session does not see (a run started, cancelled or failed, a
+(run_tracking.py). What the session does not see (a run started, cancelled or failed, a
 blend ready) the window tells it with ``refresh``.
 """
 
@@ -20,7 +20,7 @@ from .image_view import Layer
 from .partial_frames import PartialFrame
 from .photo_state import Photo, shown_for
 from .qtimage import pixmaps
-from .run_controller import RunController
+from .run_tracking import RunTracker
 from .session import PhotoSession, SessionEvent
 from .side_panel import SidePanel
 from .status_bar import WindowStatusBar
@@ -35,7 +35,7 @@ class PhotoDisplay:
     """Shows the selected photo (see the module docstring)."""
 
     def __init__(self, session: PhotoSession, window: QMainWindow, viewers: Viewers, panel: SidePanel,
-                 status: WindowStatusBar, runs: RunController, default_strength: Callable[[], float]) -> None:
+                 status: WindowStatusBar, runs: RunTracker, default_strength: Callable[[], float]) -> None:
         self.session, self.window, self.viewers, self.panel, self.status, self.runs = (
             session, window, viewers, panel, status, runs)
         self.default_strength = default_strength  # the strength a new result gets (0..1)

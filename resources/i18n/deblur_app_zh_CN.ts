@@ -1932,7 +1932,7 @@ Blur score {score:.0f} of 100: {verdict}</source>
     </message>
 </context>
 <context>
-    <name>RunController</name>
+    <name>RunTracker</name>
     <message>
         <source>Last run {seconds:.1f} s</source>
         <translation>上次运行 {seconds:.1f} 秒</translation>

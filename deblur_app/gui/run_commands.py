@@ -2,7 +2,7 @@
 
 ``RunCommands`` is a controller over the session (session.py), like the opener and the saver:
 it starts a run of the selected photo at its strength (or, for a first result, the strength
-chosen last) through the RunController (run_controller.py, which talks to the model thread), and
+chosen last) through the RunTracker (run_tracking.py, which talks to the model thread), and
 takes what the run reports into the session through its commands (take_outcome, note_run), which
 the PhotoDisplay, filmstrip and actions follow. The result Save writes is the one the session
 holds, so what the window shows is what Save writes. What it needs of the window is declared in
@@ -21,7 +21,7 @@ from .messages import RunSettings
 from .outcomes import DeblurOutcome
 from .photo_state import Photo
 from .prompts import Prompts
-from .run_controller import RunController
+from .run_tracking import RunTracker
 from .session import PhotoSession
 from .strength import StrengthControl
 
@@ -67,7 +67,7 @@ class RunCommands(QObject):
 
     finished = Signal(object)  # DeblurOutcome of a network run, once the session holds it
 
-    def __init__(self, session: PhotoSession, window: RunningWindow, runs: RunController, options: RunOptions,
+    def __init__(self, session: PhotoSession, window: RunningWindow, runs: RunTracker, options: RunOptions,
                  strength: StrengthControl, status: RunStatus, display: Display, prompts: Prompts,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -1,4 +1,4 @@
-"""One deblur run of the window at a time: submitting it, its progress, time left, and how it ended.
+"""Tracking the window's one deblur run at a time: submitting it, its progress, time left, and how it ended.
 
 The window asks for runs and shows what this reports; the model itself stays on
 the worker thread (worker.py). Time left comes from the tiles done so far; a
@@ -39,7 +39,7 @@ class Run:
     cancelling: bool = False
 
 
-class RunController(QObject):
+class RunTracker(QObject):
     progressed = Signal(int, int, str)  # steps done, steps in all, "Tile 2 of 35"
     partial = Signal(object)  # PartialFrame of the run: its result so far (never saved)
     ticked = Signal(str)  # "12 s elapsed · about 3 min left"
