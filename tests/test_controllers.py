@@ -51,7 +51,6 @@ class Window:
     on_cpu: bool = True
     messages: list[str] = field(default_factory=list)
     thumbnails: list[str] = field(default_factory=list)
-    cancelled: list[str] = field(default_factory=list)
     weights_offered: list[list[Path]] = field(default_factory=list)
     closed: int = 0
 
@@ -63,9 +62,6 @@ class Window:
 
     def runs_on_cpu(self) -> bool:
         return self.on_cpu
-
-    def cancel_run_of(self, key: str) -> None:
-        self.cancelled.append(key)
 
     def offer_weights(self, files: list[Path]) -> None:
         self.weights_offered.append(files)
@@ -208,16 +204,16 @@ def test_a_late_thumbnail_never_covers_the_read_photo_and_a_closed_photos_outcom
     assert len(opening.events) == events and key not in opening.session
 
 
-def test_closing_an_unsaved_result_asks_first_and_stops_its_run(opening, tmp_path):
+def test_closing_an_unsaved_result_asks_first(opening, tmp_path):
     (path,) = photos_in(tmp_path, "a.jpg")
     opening.opener.open_paths([path])
     key = photo_key(path)
     opening.session.take_outcome(key, SimpleNamespace(preview=False), 1.0)
     opening.prompts.confirms = [False, True]
     opening.opener.close_current()
-    assert key in opening.session and opening.window.cancelled == [], "declined: nothing changes"
+    assert key in opening.session, "declined: nothing changes"
     opening.opener.close_current()
-    assert key not in opening.session and opening.window.cancelled == [key]
+    assert key not in opening.session
     assert opening.prompts.asked == ["Close Photo", "Close Photo"]
     opening.opener.close_current()  # nothing selected: nothing to close
     assert opening.prompts.asked == ["Close Photo", "Close Photo"]
@@ -559,12 +555,24 @@ def test_cancel_keeps_the_previous_result_a_late_result_is_dropped_and_a_failure
     assert running.photo.result is first and not running.commands.running
     assert running.window.messages[-1] == "Cancelled; the previous result is kept"
     assert running.photo.run_note.startswith("Cancelled after")
-    running.commands.cancel_run_of("a")
-    assert running.engine.cancels == 1, "no run: nothing to cancel"
     running.commands.deblur()
     running.engine.failed.emit(3, "Out of memory", "details")
     assert running.prompts.errors == ["Out of memory"] and running.photo.result is first
     assert running.window.messages[-1] == "Deblurring failed" and running.photo.run_note.startswith("Failed after")
+
+
+def test_closing_a_photo_while_it_runs_cancels_its_run_and_closing_another_does_not(running):
+    running.session.add(Photo("b", Path("/photos/b.jpg")))
+    running.session.remove("b")
+    assert running.engine.cancels == 0, "no run: nothing to cancel"
+    running.commands.deblur()
+    running.session.add(Photo("b", Path("/photos/b.jpg")))
+    running.session.remove("b")
+    assert running.engine.cancels == 0 and running.commands.running, "another photo's run goes on"
+    running.session.remove("a")  # however it is closed: Close, a photo that could not be read
+    assert running.engine.cancels == 1 and running.window.messages[-1] == "Cancelling…"
+    running.engine.cancelled.emit(1)
+    assert not running.commands.running and running.window.messages[-1] == "Cancelled; no result yet"
 
 
 def test_a_changed_setting_restarts_the_run_with_it_on_the_same_photo_and_region(running):

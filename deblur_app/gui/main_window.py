@@ -186,9 +186,6 @@ class MainWindow(WindowActions, QMainWindow):
         return device == "cpu" or (device == "auto" and self.engine_info is not None
                                    and self.engine_info.auto_device == "cpu")
 
-    def cancel_run_of(self, key: str) -> None:
-        self.run_commands.cancel_run_of(key)
-
     def offer_weights(self, files: list[Path]) -> None:
         self._weights_dialog().offer_install(self, files)
 

@@ -44,8 +44,6 @@ class OpeningWindow(Protocol):
 
     def runs_on_cpu(self) -> bool: ...
 
-    def cancel_run_of(self, key: str) -> None: ...
-
     def offer_weights(self, files: list[Path]) -> None: ...
 
 
@@ -168,8 +166,7 @@ class PhotoOpener(QObject):
             translate("MainWindow", "Close Without Saving")
         ):
             return
-        self.window.cancel_run_of(photo.key)
-        self.session.remove(photo.key)
+        self.session.remove(photo.key)  # its run, if any, is cancelled by the run commands (run_commands.py)
 
     # drag and drop: the window's drag events come here (installed as its event filter)
 

@@ -22,7 +22,7 @@ from .outcomes import DeblurOutcome
 from .photo_state import Photo
 from .prompts import Prompts
 from .run_tracking import RunTracker
-from .session import PhotoSession
+from .session import PhotoSession, SessionEvent
 from .strength import StrengthControl
 
 # the texts belong to the window: translated in its context, whichever file builds them
@@ -79,6 +79,7 @@ class RunCommands(QObject):
         runs.failed.connect(self._on_failed)
         runs.cancelled.connect(self._on_cancelled)
         runs.ended.connect(self._on_ended)
+        session.observe(self._on_session_changed)
 
     @property
     def running(self) -> bool:
@@ -123,10 +124,6 @@ class RunCommands(QObject):
             self.display.refresh()  # the result so far is gone at once: back to what the view showed before
             self.window.update_actions()
 
-    def cancel_run_of(self, key: str) -> None:
-        if self.runs.running_for(key):
-            self.cancel()
-
     def _start(self, region: Region | None, photo: Photo | None = None) -> None:
         photo = photo or self.session.current()
         if photo is None or not photo.loaded:
@@ -140,6 +137,12 @@ class RunCommands(QObject):
         self.status.show_starting()
         self.display.refresh(photo.key)
         self.window.update_actions()
+
+    def _on_session_changed(self, event: SessionEvent) -> None:
+        # A closed photo's run is cancelled here, whoever closed it (Close, a photo that could not be
+        # read, ...): its result would have nowhere to go, and the model thread would stay busy for it.
+        if event.kind == "removed" and self.runs.running_for(event.key):
+            self.cancel()
 
     # -- the run's reports
 
