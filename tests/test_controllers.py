@@ -1,5 +1,5 @@
-"""Opening, saving, scanning, strength and the run commands as controllers over the session (gui/opening.py,
-saving.py, scanning.py, strength.py, run_commands.py),
+"""Opening, saving, scanning, strength, the run commands and Compare Networks as controllers over the session
+(gui/opening.py, saving.py, scanning.py, strength.py, run_commands.py, compare.py),
 and the display of the selected photo following it (gui/photo_display.py), without a window.
 
 Each controller gets the Qt-free session, a stand-in for the narrow part of the window it declares
@@ -21,12 +21,13 @@ from PySide6.QtWidgets import QMainWindow  # noqa: E402
 
 from deblur_app import imagefiles  # noqa: E402
 from deblur_app.gui.blur_badges import BLUR_ROLE  # noqa: E402
+from deblur_app.gui.compare import CompareNetworks  # noqa: E402
 from deblur_app.gui.filmstrip import KEY_ROLE, Filmstrip  # noqa: E402
 from deblur_app.gui.image_view import Layer  # noqa: E402
 from deblur_app.gui.opening import PhotoOpener, photo_key  # noqa: E402
 from deblur_app.gui.photo_display import PhotoDisplay  # noqa: E402
 from deblur_app.gui.photo_state import Photo  # noqa: E402
-from deblur_app.gui.messages import RunSettings  # noqa: E402
+from deblur_app.gui.messages import EngineInfo, RunSettings, WeightsInfo  # noqa: E402
 from deblur_app.gui.outcomes import DeblurOutcome, RunFacts  # noqa: E402
 from deblur_app.gui.qtimage import pixmaps  # noqa: E402
 from deblur_app.gui.run_tracking import RunTracker  # noqa: E402
@@ -443,6 +444,7 @@ class Engine(QObject):
     """The worker client (client.EngineClient) as the run controller uses it: records what it is asked."""
 
     progress = Signal(int, int, int, str)
+    info_ready = Signal(object)
     partial = Signal(int, object)
     finished = Signal(int, object)
     failed = Signal(int, str, str)
@@ -451,6 +453,7 @@ class Engine(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.requests, self.cancels = [], 0
+        self.busy_kind = ""
 
     def submit(self, request) -> int:
         self.requests.append(request)
@@ -512,7 +515,7 @@ def running(qapp, settings):
     session.add(photo)
     session.select("a")
     return SimpleNamespace(session=session, window=window, engine=engine, prompts=prompts, runs=runs,
-                           commands=commands, photo=photo, settings=settings)
+                           commands=commands, photo=photo, settings=settings, strength=strength)
 
 
 def test_deblur_runs_the_selected_photo_at_the_strength_chosen_last_and_the_session_takes_its_result(running, qtbot):
@@ -586,3 +589,50 @@ def test_a_changed_setting_restarts_the_run_with_it_on_the_same_photo_and_region
     restarted = running.engine.requests[-1]
     assert len(running.engine.requests) == 2 and restarted.photo_key == "a" and restarted.region == region
     assert restarted.settings.ensemble and running.runs.running_for("a")
+
+
+@dataclass
+class CompareHost(RunWindow):
+    """The window and the side panel as Compare Networks sees them (ComparingWindow, CompareOptions)."""
+
+    engine_info: EngineInfo | None = None
+    chosen: list[str] = field(default_factory=list)
+
+    def show_message(self, text: str, timeout_ms: int = 0) -> None:
+        self.messages.append(text)
+
+    def choose_network(self, variant: str) -> None:
+        self.chosen.append(variant)
+
+
+def shown_outcome(request) -> DeblurOutcome:
+    """A result with a picture to show, as a pane shows it."""
+    import dataclasses
+
+    return dataclasses.replace(outcome_of(request), display_levels=[QImage(80, 60, QImage.Format.Format_RGB32)])
+
+
+def test_compare_runs_two_installed_networks_one_after_the_other_and_keep_makes_one_the_result(running, qtbot):
+    from PySide6.QtWidgets import QWidget
+
+    weights = {key: WeightsInfo(key, key, Path(f"/weights/{key}.pth"), "", "") for key in ("mimo-unet", "nafnet-64")}
+    host = CompareHost(engine_info=EngineInfo("1", "2", ["cpu"], "cpu", weights))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    running.photo.original = Layer(pixmaps([QImage(80, 60, QImage.Format.Format_RGB32)]))
+    running.photo.image.bit_depth = 8
+    comparer = CompareNetworks(running.session, host, running.engine, running.runs, running.strength, host, parent)
+    assert comparer.action in parent.actions()
+    dialog = comparer.show()
+    assert dialog.networks() == ("mimo-unet", "nafnet-64"), "the side panel's network against another installed one"
+    comparer.compare()
+    assert [r.settings.variant for r in running.engine.requests] == ["mimo-unet"], "one network at a time"
+    assert host.messages[-1] == "Comparing MIMO-UNet and NAFNet-64 on a.jpg…"
+    running.engine.finished.emit(1, shown_outcome(running.engine.requests[0]))
+    assert [r.settings.variant for r in running.engine.requests] == ["mimo-unet", "nafnet-64"]
+    second = shown_outcome(running.engine.requests[1])
+    running.engine.finished.emit(2, second)
+    assert running.photo.comparison.done and not comparer.running and running.photo.result is None
+    comparer.keep(1)
+    assert running.photo.result is second and host.chosen == ["nafnet-64"], "Save writes what the pane showed"
+    assert host.messages[-1] == "Kept NAFNet-64's result for a.jpg; Save writes it"

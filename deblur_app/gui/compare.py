@@ -10,13 +10,16 @@ showed. The results belong to the photo (session.Comparison): switching photos s
 own comparison, and a comparison under way goes on for its photo.
 
 ``CompareNetworks`` is what the main window holds: the action (enabled by action_state's rule,
-its tooltip saying why not), the runs and the window.
+its tooltip saying why not), the runs and the window. Like the other controllers it works over the
+session and sees the main window only through what it declares: ``ComparingWindow``, and the side
+panel as ``CompareOptions``.
 """
 
 from __future__ import annotations
 
 import os
 import time
+from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
@@ -29,9 +32,11 @@ from .action_state import WindowFacts, compare_unavailable
 from .client import EngineClient
 from .icons import icon
 from .image_view import ImageView, Layer, ViewLink
-from .messages import DeblurRequest, RunSettings
+from .messages import DeblurRequest, EngineInfo, RunSettings
 from .qtimage import pixmaps
+from .run_tracking import RunTracker
 from .session import Comparison, PhotoSession, SessionEvent
+from .strength import StrengthControl
 from .timing import describe_progress, format_eta, time_left
 
 translate = QCoreApplication.translate
@@ -309,28 +314,50 @@ class CompareWindow(QDialog):
         super().keyPressEvent(event)
 
 
+class ComparingWindow(Protocol):
+    """What Compare Networks needs of the main window."""
+
+    @property
+    def engine_info(self) -> EngineInfo | None:
+        """The installed networks and devices; None until the model thread has told."""
+
+    def update_actions(self) -> None: ...
+
+    def show_message(self, text: str, timeout_ms: int = 0) -> None: ...
+
+
+class CompareOptions(Protocol):
+    """The side panel's run settings and network choice (side_panel.SidePanel)."""
+
+    def run_settings(self) -> RunSettings: ...
+
+    def choose_network(self, variant: str) -> None: ...
+
+
 class CompareNetworks(QObject):
     """The main window's Compare Networks: its action, its runs and its window (see the module docstring)."""
 
-    def __init__(self, window) -> None:
-        super().__init__(window)
-        self.window = window
-        self.runs = CompareRuns(window.engine, window.session, self)
-        self.runs.speeds = window.runs.speeds  # one record of this computer's speed per network
+    def __init__(self, session: PhotoSession, window: ComparingWindow, engine: EngineClient, runs: RunTracker,
+                 strength: StrengthControl, options: CompareOptions, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.session, self.window, self.engine, self.main_runs = session, window, engine, runs
+        self.strength, self.options, self.parent_widget = strength, options, parent
+        self.runs = CompareRuns(engine, session, self)
+        self.runs.speeds = runs.speeds  # one record of this computer's speed per network
         self.runs.progressed.connect(self._on_progress)
         self.runs.ended.connect(self._on_ended)
-        window.session.observe(self._session_changed)
+        session.observe(self._session_changed)
         # weights installed or removed meanwhile: the network lists follow, once the window has the new info
-        window.engine.info_ready.connect(lambda _info: QTimer.singleShot(0, self, self.refresh))
+        engine.info_ready.connect(lambda _info: QTimer.singleShot(0, self, self.refresh))
         self.dialog: CompareWindow | None = None
         self._offered: list[str] = []  # the installed networks the choices list
         # (photo, side) -> the outcome and its pixmaps, built once while that photo is shown
         self._layers: dict[tuple[str, int], tuple[object, Layer]] = {}
-        self.action = QAction(icon("compare"), self.tr("Compare &Networks…"), window)
+        self.action = QAction(icon("compare"), self.tr("Compare &Networks…"), parent)
         self.action.setIconText(self.tr("Compare"))
         self.action.setShortcut(QKeySequence("Ctrl+Shift+C"))
         self.action.triggered.connect(self.show)
-        window.addAction(self.action)
+        parent.addAction(self.action)
 
     @property
     def running(self) -> bool:
@@ -356,7 +383,7 @@ class CompareNetworks(QObject):
 
     def show(self) -> CompareWindow:
         if self.dialog is None:
-            self.dialog = CompareWindow(self.window)
+            self.dialog = CompareWindow(self.parent_widget)
             self.dialog.compare_requested.connect(self.compare)
             self.dialog.cancel_requested.connect(self.cancel)
             self.dialog.keep_requested.connect(self.keep)
@@ -370,16 +397,16 @@ class CompareNetworks(QObject):
     # -- commands
 
     def compare(self) -> None:
-        photo = self.window.current_photo()
+        photo = self.session.current()
         a, b = self.dialog.networks() if self.dialog is not None else (None, None)
-        if photo is None or not photo.loaded or not a or not b or a == b or self.window.runs.running:
+        if photo is None or not photo.loaded or not a or not b or a == b or self.main_runs.running:
             return
-        strength = photo.strength if photo.strength is not None else self.window.strength.remembered()
-        base = self.window.panel.run_settings()
+        strength = photo.strength if photo.strength is not None else self.strength.remembered()
+        base = self.options.run_settings()
         settings = tuple(RunSettings(variant, False, base.device, base.tile, base.precision, strength)
                          for variant in (a, b))
         self.runs.start(photo.key, photo.image.pixels, settings)
-        self.window.statusBar().showMessage(self.tr("Comparing {a} and {b} on {name}…").format(
+        self.window.show_message(self.tr("Comparing {a} and {b} on {name}…").format(
             a=self._name(a), b=self._name(b), name=photo.path.name))
         self.window.update_actions()
 
@@ -391,23 +418,21 @@ class CompareNetworks(QObject):
 
     def keep(self, side: int) -> None:
         """The side's result becomes the photo's, made by its network, now chosen in the side panel."""
-        photo = self.window.current_photo()
+        photo = self.session.current()
         comparison = photo.comparison if photo is not None else None
         if comparison is None or side not in comparison.outcomes:
             return
         variant = comparison.networks[side]
-        panel = self.window.panel
-        panel.ensemble_check.setChecked(False)  # the pane's result ran without the ensemble
-        panel.model_combo.setCurrentIndex(panel.model_combo.findData(variant))
+        self.options.choose_network(variant)
         outcome = comparison.outcomes[side]
         # the status bar's "Last run" tells of the result shown, not of the run before the comparison; the
         # display shows the note on the session's "run_note" and the result on its "outcome"
-        session = self.window.session
+        session = self.session
         session.note_run(photo.key, self.tr("Kept from Compare: {seconds:.1f} s").format(seconds=outcome.facts.seconds))
         session.keep_compared(photo.key, side)
-        self.window.strength.reblend_if_needed(photo)  # at the photo's strength, if it moved since
+        self.strength.reblend_if_needed(photo)  # at the photo's strength, if it moved since
         self.window.update_actions()
-        self.window.statusBar().showMessage(self.tr("Kept {network}'s result for {name}; Save writes it").format(
+        self.window.show_message(self.tr("Kept {network}'s result for {name}; Save writes it").format(
             network=self._name(variant), name=photo.path.name), 10000)
         self.refresh()
 
@@ -419,9 +444,9 @@ class CompareNetworks(QObject):
         dialog = self.dialog
         if dialog is None or not dialog.isVisible() and not self.running:
             return
-        photo = self.window.current_photo()
+        photo = self.session.current()
         installed = self._installed()
-        panel_network = self.window.panel.run_settings().variant
+        panel_network = self.options.run_settings().variant
         others = [key for key in installed if key != panel_network]
         comparison = photo.comparison if photo is not None else None
         preferred = comparison.networks if comparison is not None else (panel_network, others[0] if others else None)
@@ -445,7 +470,7 @@ class CompareNetworks(QObject):
             return
         dialog.setWindowTitle(self.tr("Compare Networks — {name}").format(name=photo.path.name))
         strength = comparison.strength if comparison is not None else (
-            photo.strength if photo.strength is not None else self.window.strength.remembered())
+            photo.strength if photo.strength is not None else self.strength.remembered())
         text = self.tr("{name}: {size}").format(name=photo.path.name, size=photo.size_text)
         if strength < 1:
             text += " · " + self.tr("shown at {percent:.0f} % strength").format(percent=strength * 100)
@@ -493,11 +518,11 @@ class CompareNetworks(QObject):
         return self.tr("Cancelled: no result from {network}").format(network=name)
 
     def _update_buttons(self) -> None:
-        dialog, photo = self.dialog, self.window.current_photo()
+        dialog, photo = self.dialog, self.session.current()
         a, b = dialog.networks()
         comparing_this = photo is not None and self.runs.running_key == photo.key
-        can = photo is not None and photo.loaded and a and b and a != b and not self.window.runs.running \
-            and self.window.engine.busy_kind != "batch"
+        can = photo is not None and photo.loaded and a and b and a != b and not self.main_runs.running \
+            and self.engine.busy_kind != "batch"
         dialog.compare_button.setEnabled(bool(can) and not comparing_this)
         if a and a == b:
             dialog.compare_button.setToolTip(self.tr("Choose two different networks"))
@@ -509,7 +534,7 @@ class CompareNetworks(QObject):
 
     def _status(self, photo) -> str:
         if self.running and (photo is None or self.runs.running_key != photo.key):
-            other = self.window.photos.get(self.runs.running_key)
+            other = self.session.get(self.runs.running_key)
             return self.tr("Comparing on {name}: {progress}").format(
                 name=other.path.name if other else "", progress=self.runs.progress_text)
         comparison = photo.comparison if photo is not None else None
@@ -528,7 +553,7 @@ class CompareNetworks(QObject):
     # -- reports
 
     def _on_progress(self, key: str) -> None:
-        photo = self.window.current_photo()
+        photo = self.session.current()
         if self.dialog is None:
             return
         self.dialog.status_label.setText(self._status(photo))
@@ -538,11 +563,11 @@ class CompareNetworks(QObject):
                 self._show_side(self.dialog.panes[running], photo, photo.comparison)
 
     def _on_ended(self, key: str) -> None:
-        photo = self.window.photos.get(key)
+        photo = self.session.get(key)
         comparison = photo.comparison if photo is not None else None
         if comparison is not None and comparison.ended == "done":
             seconds = [comparison.outcomes[side].facts.seconds for side in SIDES]
-            self.window.statusBar().showMessage(self.tr("Compared {a} ({ta}) and {b} ({tb}) on {name}").format(
+            self.window.show_message(self.tr("Compared {a} ({ta}) and {b} ({tb}) on {name}").format(
                 a=self._name(comparison.networks[0]), ta=format_eta(seconds[0]),
                 b=self._name(comparison.networks[1]), tb=format_eta(seconds[1]), name=photo.path.name), 10000)
         self.window.update_actions()
@@ -552,7 +577,7 @@ class CompareNetworks(QObject):
         if event.kind in ("selected", "loaded"):  # another photo, or the selected one's pixels arrived
             self.refresh(follow_photo=event.kind == "selected")
         elif event.kind == "comparison" and self.dialog is not None:
-            photo = self.window.current_photo()
+            photo = self.session.current()
             if photo is not None and photo.key == event.key:
                 self._show_photo(photo, photo.comparison)
                 self._update_buttons()
@@ -577,7 +602,7 @@ class CompareNetworks(QObject):
         if not variant:
             return ""
         text = network_notes.one_line(variant)
-        settings = self.window.panel.run_settings()
+        settings = self.options.run_settings()
         info = self.window.engine_info
         on_cpu = settings.device == "cpu" or (settings.device == "auto" and info is not None
                                               and info.auto_device == "cpu")

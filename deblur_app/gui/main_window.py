@@ -94,7 +94,8 @@ class MainWindow(WindowActions, QMainWindow):
                                         self.display, prompts, self)
         self.session.observe(self._session_changed)
         self._build_actions()
-        self.comparer = CompareNetworks(self)  # Compare Networks… (compare.py): its action, runs and window
+        # Compare Networks… (compare.py): its action, runs and window
+        self.comparer = CompareNetworks(self.session, self, self.engine, self.runs, self.strength, self.panel, self)
         self.act_compare = self.comparer.action
         self._add_compare_action()
         self._connect()

@@ -309,6 +309,12 @@ class SidePanel(QWidget):
             strength=self.strength(),
         )
 
+    def choose_network(self, variant: str) -> None:
+        """Run ``variant`` from now on, as the user would choose it (a kept comparison: compare.py); the
+        ensemble goes off, as a compared result ran without it."""
+        self.ensemble_check.setChecked(False)
+        self.model_combo.setCurrentIndex(self.model_combo.findData(variant))
+
     def set_values(self, model: str, ensemble: bool, device: str, tile: int | None, precision: str | None = None,
                    strength: int | None = None) -> None:
         self._quiet = True
