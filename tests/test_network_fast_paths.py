@@ -81,3 +81,20 @@ def test_large_networks_keep_fewer_compiled_shapes_in_memory():
 
     kept = {v: openvino_backend.compiled_shapes_kept(weight_bytes(v)) for v in ("mimo-unet", "nafnet-32", "nafnet-64")}
     assert kept == {"mimo-unet": openvino_backend.MAX_COMPILED_SHAPES, "nafnet-32": 3, "nafnet-64": 1}
+
+
+def test_nafnet_exports_the_engines_own_model_and_the_same_file_as_from_a_copy(small_nafnet, tmp_path):
+    """A copy of NAFNet-64's 259 MiB of weights only added to the first export's peak (2.17 GB): the engine's
+    own float32, channels-last model is traced instead, and its ONNX file is the copy's byte for byte."""
+    from deblur_app.model.exporting import float32_copy
+
+    architecture = ARCHITECTURES["nafnet"]
+    engine_model = Deblurrer(small_nafnet, EngineOptions(device="cpu", backend="torch")).model
+    assert networks.export_copy(architecture, engine_model) is engine_model  # no copy of the weights
+    assert any(p.dim() == 4 and not p.is_contiguous() for p in engine_model.parameters())  # channels last
+    own = openvino_backend.export_onnx(engine_model, tmp_path / "own", architecture, "global", digest="same")
+    copied = openvino_backend.export_onnx(float32_copy(engine_model), tmp_path / "copy", architecture, "global",
+                                          digest="same")
+    assert own.read_bytes() == copied.read_bytes()
+    bf16 = small_nafnet.to(torch.bfloat16)  # weights not in float32: the export still traces a float32 copy
+    assert networks.export_copy(architecture, bf16) is not bf16

@@ -33,6 +33,18 @@ class SplitInputConv(nn.Module):
         return self.conv(coarse) + self.remainder(x - coarse)
 
 
+def float32_view(model: nn.Module) -> nn.Module:
+    """``model`` itself where it is float32 on the CPU already (tracing reads it and changes nothing),
+    else float32_copy. A copy of NAFNet-64's 259 MiB of weights only added to the first export's peak:
+    2.17 GB before, 1.81 GB without it and with the exporter's freed heap returned (benchmarks/
+    bench_12mp_memory.py export). Channels-last weights need no copy: the exporter writes every
+    initializer contiguous, so the file is the same byte for byte (tests/test_network_fast_paths.py)."""
+    tensors = [*model.parameters(), *model.buffers()]
+    if all(t.device.type == "cpu" and t.dtype == torch.float32 for t in tensors):
+        return model.eval()
+    return float32_copy(model)
+
+
 def float32_copy(model: nn.Module) -> nn.Module:
     """A copy of ``model`` on the CPU in float32 and contiguous layout, for tracing: the engine's own
     model keeps its device and channels-last weights."""

@@ -1,0 +1,283 @@
+"""A 12 MP photo end to end, as a user runs it: the peak memory of the whole process (children included)
+beside the engine's modelled peak (Deblurrer.modelled_peak_bytes, what tiles are sized by). Issue 21/26's
+goal: <= 1.5 GB for every network, through the CLI and the window, first use included.
+
+Everything runs in a private home (XDG data, cache and config folders in a temporary folder), so the first
+run really is a first use (the OpenVINO export, the path timing) and nothing touches the user's folders:
+
+``cli``     `deblur-app weights install` of the network's weights (stand-ins: seeded random init of the
+            published configuration, memory does not depend on the values; MIMO-UNet: the project's
+            starter weights in weights/), then `deblur-app deblur --model NAME` of a 4000x3000 JPEG twice:
+            the first run (exports, timings) and the second (all cached).
+``export``  the first use's OpenVINO export alone (in a fresh process: the network's first shape class, then the
+            compiled model of a 1024x1024 tile): the peak over the loaded network, and the RSS it leaves.
+``window``  the real MainWindow offscreen (QT_QPA_PLATFORM=offscreen): open the JPEG, choose the network,
+            Deblur, Save; first use and then a second window process with everything cached.
+
+Peak RSS: the sum of the RSS of the process and its children, sampled every 20 ms (psutil), and the
+kernel's high-water mark of the largest single process (wait4's ru_maxrss), which no sampling misses.
+
+    nice -n 10 python benchmarks/bench_12mp_memory.py cli [--networks mimo-unet,nafnet-64,nafnet-32] [--size 3000x4000]
+    nice -n 10 python benchmarks/bench_12mp_memory.py export [--networks nafnet-64]
+    nice -n 10 python benchmarks/bench_12mp_memory.py window [--networks mimo-unet,nafnet-64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+STARTER = REPO / "weights" / "mimo-unet.safetensors"
+GOAL_BYTES = 1.5e9
+MB = 1e6
+RUN_CLI = "import sys\nfrom deblur_app.cli.main import main\nsys.exit(main(sys.argv[1:]))\n"
+
+# The window, driven as a user would: open, choose the network, Deblur, Save (a JPEG saves as a JPEG
+# beside it). Dialogs that would wait for a person answer as the tests' do (tests/guikit.py).
+RUN_WINDOW = r"""
+import sys, time
+from pathlib import Path
+from PySide6.QtCore import QSettings, QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+from deblur_app.gui import dialogs
+from deblur_app.gui.main_window import MainWindow
+from deblur_app.gui.settings import AppSettings
+
+photo, network, settings_file = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+problems = []
+dialogs.show_error = lambda _parent, title, reason, details="": problems.append(f"{title}: {reason}")
+dialogs.confirm = lambda *_a, **_k: True
+dialogs.choose = lambda *_a, **_k: None
+app = QApplication([])
+window = MainWindow(AppSettings(QSettings(settings_file, QSettings.Format.IniFormat)))
+window.resize(1400, 900)
+window.show()
+
+def wait(condition, what, seconds=7200):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if problems:
+            raise SystemExit(f"{what}: {problems}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        time.sleep(0.02)
+
+wait(lambda: window.engine_info is not None, "the engine")
+combo = window.panel.model_combo
+index = combo.findData(network)
+if index < 0:
+    raise SystemExit(f"{network} is not offered: {[combo.itemData(i) for i in range(combo.count())]}")
+combo.setCurrentIndex(index)
+idle = lambda: not window.running and not window.engine.busy
+wait(idle, "the network switch")
+loaded = []
+window.photo_loaded.connect(loaded.append)
+window.open_paths([photo])
+wait(lambda: loaded and window.current_photo() is not None and window.current_photo().image is not None, "the photo")
+finished = []
+window.run_finished.connect(finished.append)
+wait(window.act_deblur.isEnabled, "Deblur enabled")
+window.act_deblur.trigger()
+wait(lambda: finished, "the run")
+wait(idle, "the run's end")
+saved = []
+window.saved.connect(saved.append)
+wait(window.act_save.isEnabled, "Save enabled")
+window.act_save.trigger()
+wait(lambda: saved, "the save")
+window.tasks.shutdown(60_000)
+outcome = finished[0]
+print(f"saved {saved[0][0]}; {getattr(outcome, 'summary', '')}".strip())
+window.close()
+"""
+
+
+EXPORT = r"""
+import sys, tempfile, time
+from pathlib import Path
+import torch
+from deblur_app.engine import openvino_backend
+from deblur_app.model import networks
+from deblur_app.model.registry import VARIANTS, architecture_of
+
+def status(field):
+    return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith(field))
+
+variant = sys.argv[1]
+torch.manual_seed(0)
+architecture = architecture_of(variant)
+model = networks.build(architecture, VARIANTS[variant].config_dict).eval()
+loaded = status("VmRSS")
+open("/proc/self/clear_refs", "w").write("5")  # the high-water mark starts afresh here
+shape_class = networks.export_classes(architecture)[0]
+started = time.perf_counter()
+path = openvino_backend.export_onnx(model, Path(tempfile.mkdtemp()), architecture, shape_class)
+exported, left = status("VmHWM"), status("VmRSS")
+runner = openvino_backend.OpenVinoRunner(model, torch.float32, cache_dir=path.parent, architecture=architecture)
+runner.compiled_for(1024, 1024)
+print(f"loaded {loaded / 1e6:.0f} MB; export ({shape_class}, {time.perf_counter() - started:.0f} s) peak "
+      f"{exported / 1e6:.0f} MB (+{(exported - loaded) / 1e6:.0f}), leaves {left / 1e6:.0f} MB; "
+      f"read and compiled for 1024x1024: peak {status('VmHWM') / 1e6:.0f} MB")
+"""
+
+
+def photo(height: int, width: int) -> np.ndarray:
+    """A smooth pattern with noise: JPEG-encodes to a photo-like size (a few MB at 12 MP)."""
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    base = 0.5 + 0.25 * np.sin(x / 11)[..., None] * np.cos(y / 13)[..., None] * np.array([1, 0.7, 0.4], np.float32)
+    noise = np.random.default_rng(0).normal(0, 0.04, (height, width, 3)).astype(np.float32)
+    return np.clip(base + noise, 0, 1).astype(np.float32)
+
+
+def private_home(folder: Path) -> dict[str, str]:
+    """An environment whose data, cache and config folders (platformdirs) are under ``folder``."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen", "HOME": str(folder / "home")}
+    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_RUNTIME_DIR"):
+        path = folder / name.lower()
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        env[name] = str(path)
+    return env
+
+
+def measured(command: list[str], env: dict[str, str]) -> tuple[int, int, float, list[str]]:
+    """(peak of the summed RSS of the process tree, largest single process's high-water mark, seconds, output)."""
+    import psutil
+
+    started = time.monotonic()
+    with tempfile.TemporaryFile("w+") as output:
+        child = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+        process, tree_peak, status, usage = psutil.Process(child.pid), 0, None, None
+        while status is None:
+            pid, wait_status, rusage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                status, usage = wait_status, rusage
+                break
+            try:
+                members = [process, *process.children(recursive=True)]
+                tree_peak = max(tree_peak, sum(_rss(p) for p in members))
+            except psutil.NoSuchProcess:
+                pass
+            time.sleep(0.02)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        lines = output.read().strip().splitlines()
+    seconds = time.monotonic() - started
+    if child.returncode != 0:
+        raise SystemExit(f"{' '.join(command[3:])}: failed ({child.returncode}):\n" + "\n".join(lines[-15:]))
+    return tree_peak, usage.ru_maxrss * 1024, seconds, lines
+
+
+def _rss(process) -> int:
+    try:
+        return process.memory_info().rss
+    except Exception:  # gone between listing and reading
+        return 0
+
+
+def stand_in_weights(variant: str, folder: Path) -> Path:
+    """The published configuration of ``variant`` from a fixed seed, saved as a checkpoint to install."""
+    import torch
+
+    from deblur_app.model import networks
+    from deblur_app.model.checkpoints import save_checkpoint
+    from deblur_app.model.registry import VARIANTS, architecture_of
+
+    torch.manual_seed(0)
+    model = networks.build(architecture_of(variant), VARIANTS[variant].config_dict)
+    return save_checkpoint(folder / f"{variant}-stand-in.safetensors", model, {"trained_by": "bench_12mp_memory"})
+
+
+def modelled(variant: str, weights: Path, height: int, width: int) -> str:
+    """What the engine plans for this photo on the default options, and its modelled peak."""
+    from deblur_app.engine.inference import Deblurrer, EngineOptions
+    from deblur_app.engine.tiling import round_up
+    from deblur_app.model.checkpoints import load_checkpoint
+
+    engine = Deblurrer.from_checkpoint(load_checkpoint(weights), EngineOptions(device="cpu"))
+    padded = (round_up(height, engine.size_multiple), round_up(width, engine.size_multiple))
+    backend, tile = engine.plan_photo(*padded)
+    peak = engine.modelled_peak_bytes(*padded, tile, backend)
+    return f"modelled {peak / MB:5.0f} MB ({backend}-{engine.precision_name}, {tile}-pixel tiles)"
+
+
+def install(variant: str, folder: Path, env: dict[str, str]) -> Path:
+    """Install ``variant``'s weights into the private home; print what installing took. The installed file."""
+    if variant == "mimo-unet" and STARTER.exists():
+        return STARTER  # the starter weights ship with the app: nothing to install
+    source = stand_in_weights(variant, folder)
+    tree, single, seconds, lines = measured(
+        [sys.executable, "-c", RUN_CLI, "weights", "install", str(source), "--no-int8-check"], env)
+    print(f"{variant:10s} weights install      peak {tree / MB:5.0f} MB (largest process {single / MB:5.0f} MB), "
+          f"{seconds:4.0f} s", flush=True)
+    return source
+
+
+def report(variant: str, what: str, tree: int, single: int, seconds: float, model: str, last: str) -> None:
+    verdict = "ok" if max(tree, single) <= GOAL_BYTES else "OVER 1.5 GB"
+    print(f"{variant:10s} {what:20s} peak {tree / MB:5.0f} MB (largest process {single / MB:5.0f} MB) {verdict}, "
+          f"{seconds:5.0f} s; {model}; {last[:160]}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", choices=("cli", "export", "window"))
+    parser.add_argument("--networks", default="mimo-unet,nafnet-64,nafnet-32")
+    parser.add_argument("--size", default="3000x4000", help="HEIGHTxWIDTH of the photo")
+    parser.add_argument("--runs", type=int, default=2, help="runs per network: the first use, then cached")
+    args = parser.parse_args()
+    height, width = (int(v) for v in args.size.lower().split("x"))
+    from deblur_app import imagefiles
+
+    print(f"{args.what}: a {width}x{height} JPEG; load average {os.getloadavg()[0]:.1f}; CPU: "
+          f"{_cpu_name()}, {os.cpu_count()} cores", flush=True)
+    if args.what == "export":
+        for variant in args.networks.split(","):
+            with tempfile.TemporaryDirectory(prefix="bench-12mp-") as folder:
+                tree, single, seconds, lines = measured([sys.executable, "-c", EXPORT, variant],
+                                                        private_home(Path(folder)))
+            report(variant, "export", tree, single, seconds, "", lines[-1] if lines else "")
+        return
+    for variant in args.networks.split(","):
+        with tempfile.TemporaryDirectory(prefix="bench-12mp-") as folder:
+            folder = Path(folder)
+            env = private_home(folder)
+            os.environ.update({k: env[k] for k in env if k.startswith("XDG_")})  # the modelled plan sees the same
+            source = folder / "photo.jpg"
+            imagefiles.save_image(source, photo(height, width), quality=90)
+            weights = install(variant, folder, env)
+            model = modelled(variant, weights, height, width)
+            for run in range(args.runs):
+                what = f"{args.what} {'first use' if run == 0 else 'cached'}"
+                if args.what == "cli":
+                    command = [sys.executable, "-c", RUN_CLI, "deblur", str(source), "-o", str(folder / "out.jpg"),
+                               "--model", variant, "--overwrite"]
+                else:
+                    for old in folder.glob("photo_*"):
+                        old.unlink()  # Save names a new file each time otherwise
+                    command = [sys.executable, "-c", RUN_WINDOW, str(source), variant,
+                               str(folder / f"settings-{run}.ini")]
+                tree, single, seconds, lines = measured(command, env)
+                report(variant, what, tree, single, seconds, model, lines[-1] if lines else "")
+
+
+def _cpu_name() -> str:
+    try:
+        return next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="ascii")
+                    if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return "unknown"
+
+
+if __name__ == "__main__":
+    main()
