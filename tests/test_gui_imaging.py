@@ -81,3 +81,54 @@ def test_the_window_modules_do_not_import_torch():
                             cwd=Path(__file__).resolve().parent.parent)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def _whole_photo_heatmap(original, result, value_range=imaging.HEAT_RANGE):
+    """The heatmap as it was computed before banding: whole-photo float temporaries."""
+    diff = np.abs(result.astype(np.float32) - original.astype(np.float32)).mean(axis=2)
+    strength = np.clip(diff / np.float32(value_range), 0.0, 1.0)
+    import cv2
+
+    coloured = cv2.applyColorMap(np.rint(strength * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
+    grey = original.astype(np.float32).mean(axis=2, keepdims=True) * np.float32(0.55 * 255.0)
+    grey = np.repeat(np.rint(grey).astype(np.uint8), 3, axis=2).astype(np.float32)
+    alpha = np.sqrt(strength)[..., None]
+    blended = grey * (1.0 - alpha) + coloured.astype(np.float32) * alpha
+    return np.clip(blended, 0, 255).astype(np.uint8), float(diff.max(initial=0.0))
+
+
+def test_whole_photo_pictures_made_in_bands_equal_the_whole_photo_formulas(photo_like):
+    height = 2 * imaging.BAND_ROWS + 37  # three bands, the last one short
+    original = photo_like(height, 90, seed=1)
+    result = np.clip(original + np.random.default_rng(2).normal(0, 0.05, original.shape), 0, 1).astype(np.float32)
+    expected_u8 = np.rint(np.clip(result, 0.0, 1.0) * np.float32(255.0)).astype(np.uint8)
+    np.testing.assert_array_equal(imaging.to_u8(result), expected_u8)
+    heat, largest = imaging.heatmap(original, result)
+    expected_heat, expected_largest = _whole_photo_heatmap(original, result)
+    np.testing.assert_array_equal(heat, expected_heat)
+    assert largest == expected_largest
+    grey = np.rint(original.astype(np.float32).mean(axis=2, keepdims=True) * np.float32(0.55 * 255.0))
+    np.testing.assert_array_equal(imaging.dimmed(original), np.repeat(grey.astype(np.uint8), 3, axis=2))
+
+
+def test_a_results_pictures_take_little_memory_beyond_themselves(photo_like):
+    """The window's 12 MP result within 1.5 GB (issue 21): its 8-bit picture and heatmap at a strength take
+    their own 6 bytes a pixel and a band's temporaries (some 80 bytes a pixel of the band), where the whole
+    photo's temporaries took that much for every pixel."""
+    import tracemalloc
+
+    from deblur_app.gui.outcomes import _shown_and_heat
+
+    original = photo_like(1536, 1024, seed=3)  # 1.5 MP: 8 bands
+    result = np.clip(original * 0.9 + 0.05, 0, 1).astype(np.float32)
+    tracemalloc.start()
+    try:
+        display, heat, _change = _shown_and_heat(original, result, 0.6)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    pixels = original.shape[0] * original.shape[1]
+    assert peak < 6 * pixels + 100 * imaging.BAND_ROWS * original.shape[1], f"{peak / pixels:.1f} bytes/pixel"
+    shown = np.clip(original + np.float32(0.6) * (result - original), 0, 1)
+    np.testing.assert_array_equal(display, imaging.to_u8(shown))
+    np.testing.assert_array_equal(heat, _whole_photo_heatmap(original, shown)[0])

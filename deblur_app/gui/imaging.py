@@ -13,12 +13,23 @@ import numpy as np
 PYRAMID_FLOOR = 1024
 #: A difference of this much (fraction of full range) saturates the heatmap.
 HEAT_RANGE = 0.15
+#: Whole-photo pictures are made this many rows at a time: every step is per pixel, and the float
+#: temporaries of a 12 MP photo at once (a heatmap: some 0.6 GB) came on top of the window's photo,
+#: result and loaded network (issue 21: 12 MP within 1.5 GB; benchmarks/bench_12mp_memory.py window).
+BAND_ROWS = 256
+
+
+def row_bands(height: int, rows: int = BAND_ROWS) -> list[slice]:
+    return [slice(top, min(top + rows, height)) for top in range(0, height, rows)]
 
 
 def to_u8(pixels: np.ndarray) -> np.ndarray:
     """Float RGB in [0, 1] -> contiguous uint8 RGB."""
-    out = np.clip(pixels, 0.0, 1.0) * np.float32(255.0)
-    return np.ascontiguousarray(np.rint(out).astype(np.uint8))
+    out = np.empty(pixels.shape, np.uint8)
+    for band in row_bands(pixels.shape[0]):
+        part = np.clip(pixels[band], 0.0, 1.0) * np.float32(255.0)
+        out[band] = np.rint(part, out=part)
+    return out
 
 
 def network_pyramid(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,6 +62,14 @@ def heatmap(original: np.ndarray, result: np.ndarray, value_range: float = HEAT_
 
     Returns (image, largest change as a fraction of full range).
     """
+    heat, largest = np.empty((*original.shape[:2], 3), np.uint8), 0.0
+    for band in row_bands(original.shape[0]):
+        heat[band], change = _heatmap_band(original[band], result[band], value_range)
+        largest = max(largest, change)
+    return heat, largest
+
+
+def _heatmap_band(original: np.ndarray, result: np.ndarray, value_range: float) -> tuple[np.ndarray, float]:
     diff = difference(original, result)
     strength = np.clip(diff / np.float32(value_range), 0.0, 1.0)
     coloured = cv2.applyColorMap(np.rint(strength * 255).astype(np.uint8), cv2.COLORMAP_INFERNO)[..., ::-1]
@@ -62,8 +81,11 @@ def heatmap(original: np.ndarray, result: np.ndarray, value_range: float = HEAT_
 
 def dimmed(original: np.ndarray) -> np.ndarray:
     """The heatmap's background: the photo in dark grey (uint8 RGB)."""
-    grey = original.astype(np.float32).mean(axis=2, keepdims=True) * np.float32(0.55 * 255.0)
-    return np.ascontiguousarray(np.repeat(np.rint(grey).astype(np.uint8), 3, axis=2))
+    out = np.empty((*original.shape[:2], 3), np.uint8)
+    for band in row_bands(original.shape[0]):
+        grey = original[band].astype(np.float32).mean(axis=2, keepdims=True) * np.float32(0.55 * 255.0)
+        out[band] = np.rint(grey, out=grey)
+    return out
 
 
 # Context around a preview. Measured on a 512-px view of a 768-px photo against the

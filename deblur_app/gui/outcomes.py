@@ -65,13 +65,10 @@ def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int,
         source = photo_pixels[top : top + full.shape[0], left : left + full.shape[1]]
     else:
         source = photo_pixels
-    shown = apply_strength(source, full, strength)
-    heat, max_change = imaging.heatmap(source, shown)
+    display, heat, max_change = _shown_and_heat(source, full, strength)
     if region is not None:
-        display = imaging.paste(imaging.to_u8(photo_pixels), imaging.to_u8(shown), left, top)
+        display = imaging.paste(imaging.to_u8(photo_pixels), display, left, top)
         heat = imaging.paste(imaging.dimmed(photo_pixels), heat, left, top)
-    else:
-        display = imaging.to_u8(shown)
     if scales is None and (half is None or quarter is None):
         scales = {}  # a network without coarse outputs (registry Architecture.outputs): no Scales view
     if scales is None:  # the network's own coarse outputs: the same at every strength
@@ -88,6 +85,19 @@ def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int,
         heat_levels=qtimage.display_images(imaging.display_levels(heat)), max_change=max_change, scales=scales,
         facts=facts, strength=strength,
     )
+
+
+def _shown_and_heat(source: np.ndarray, full: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """The result at ``strength`` in 8 bits and its heatmap, a band of rows at a time (imaging.BAND_ROWS):
+    the blend of a whole 12 MP photo alone is 144 MB of float32, the heatmap's temporaries some 0.6 GB."""
+    display = np.empty(full.shape, np.uint8)
+    heat, max_change = np.empty(full.shape, np.uint8), 0.0
+    for band in imaging.row_bands(full.shape[0]):
+        shown = apply_strength(source[band], full[band], strength)
+        display[band] = imaging.to_u8(shown)
+        heat[band], change = imaging.heatmap(source[band], shown)
+        max_change = max(max_change, change)
+    return display, heat, max_change
 
 
 def reblend(outcome: DeblurOutcome, photo_pixels: np.ndarray, strength: float) -> DeblurOutcome:

@@ -64,7 +64,7 @@ class PartialFrames:
         if last:
             return None
         if self._frame is None:
-            self._frame = _photo_u8(self._photo)
+            self._frame = imaging.to_u8(self._photo)  # a band of rows at a time
         left, top, width, height = tile.box
         rows, cols = slice(self._top + top, self._top + top + height), slice(self._left + left, self._left + left + width)
         shown = imaging.to_u8(apply_strength(self._photo[rows, cols], tile.pixels, self._strength))
@@ -77,10 +77,3 @@ class PartialFrames:
         self._next_frame = now + max(self._interval, (self._clock() - now) / FRAME_TIME_SHARE)
         return frame
 
-
-def _photo_u8(pixels: np.ndarray, rows: int = 256) -> np.ndarray:
-    """imaging.to_u8 a band of rows at a time: a 12 MP photo at once would need about 0.4 GB of float temporaries."""
-    out = np.empty(pixels.shape, np.uint8)
-    for top in range(0, pixels.shape[0], rows):
-        out[top : top + rows] = imaging.to_u8(pixels[top : top + rows])
-    return out
