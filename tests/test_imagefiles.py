@@ -683,3 +683,29 @@ def test_loaded_image_fields(tmp_path):
     assert (got.width, got.height, got.has_alpha) == (7, 5, False)
     assert got.format == "PNG" and got.mode == "RGB" and got.exif is None and got.icc_profile is None
     assert got.pixels.flags.c_contiguous
+
+
+def test_samples_are_quantised_in_bands_as_the_whole_photo_formula_with_little_memory():
+    """Saving a 12 MP result within 1.5 GB (issue 21): the samples are quantised a band of rows at a time,
+    with the same bytes as the whole-photo formula and a band's float temporaries only."""
+    import tracemalloc
+
+    from deblur_app.imagefiles import writing
+
+    rng = np.random.default_rng(4)
+    pixels = rng.uniform(-0.1, 1.1, (8 * writing.QUANTISE_ROWS + 11, 300, 3)).astype(np.float32)
+    pixels[5, 6] = [np.nan, np.inf, -np.inf]
+    for depth, dtype in ((8, np.uint8), (16, np.uint16)):
+        whole = np.nan_to_num(pixels, nan=0.0, posinf=1.0, neginf=0.0)
+        whole = np.rint(np.clip(whole, 0.0, 1.0) * np.float32(65535.0 if depth == 16 else 255.0)).astype(dtype)
+        np.testing.assert_array_equal(writing._quantise(pixels, depth), whole)
+    tracemalloc.start()
+    try:
+        writing._quantise(pixels, 8)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # the 8-bit samples (3 bytes a pixel) and a band's float temporaries (36 bytes a pixel of the band); the
+    # whole photo's temporaries took those 36 bytes for every pixel
+    height, width = pixels.shape[:2]
+    assert peak < 3 * height * width + 40 * writing.QUANTISE_ROWS * width, f"{peak / (height * width):.1f} B/pixel"

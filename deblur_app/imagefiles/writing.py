@@ -38,12 +38,22 @@ def is_same_file(a: PathLike, b: PathLike) -> bool:
         return False
 
 
+# Samples are quantised this many rows at a time: every step is per pixel, and a whole 12 MP photo's float
+# temporaries (some 430 MB) came on top of the photo, the result and the loaded network while saving
+# (issue 21: 12 MP within 1.5 GB end to end; benchmarks/bench_12mp_memory.py).
+QUANTISE_ROWS = 256
+
+
 def _quantise(x: np.ndarray, depth: int) -> np.ndarray:
     scale = 65535.0 if depth == 16 else 255.0
-    x = np.nan_to_num(np.asarray(x, dtype=np.float32), nan=0.0, posinf=1.0, neginf=0.0)
-    x = np.clip(x, 0.0, 1.0) * np.float32(scale)
-    np.rint(x, out=x)
-    return x.astype(np.uint16 if depth == 16 else np.uint8)
+    x = np.asarray(x)
+    out = np.empty(x.shape, np.uint16 if depth == 16 else np.uint8)
+    for top in range(0, x.shape[0], QUANTISE_ROWS):
+        band = np.nan_to_num(np.asarray(x[top : top + QUANTISE_ROWS], dtype=np.float32), nan=0.0, posinf=1.0,
+                             neginf=0.0)
+        band = np.clip(band, 0.0, 1.0) * np.float32(scale)
+        out[top : top + QUANTISE_ROWS] = np.rint(band, out=band)
+    return out
 
 
 def _as_float_pixels(path: Path, pixels) -> np.ndarray:
