@@ -11,6 +11,7 @@ import torch
 from deblur_app.engine import devices
 from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.engine.tiling import plan_tiles, round_up
+from deblur_app.gui.worker import WINDOW_HELD_BYTES_PER_PIXEL
 from deblur_app.model import networks
 from deblur_app.model.registry import VARIANTS, architecture_of
 
@@ -74,3 +75,31 @@ def test_a_photo_too_large_for_the_peak_still_gets_tiles_of_the_smallest_budget(
     per_pixel = runner._memory_per_pixel("torch")
     side = int((devices.MIN_TILE_BUDGET_BYTES // per_pixel) ** 0.5)
     assert tile == max(runner.geometry.min_tile, side - side % runner.geometry.align) > runner.geometry.min_tile
+
+
+@pytest.mark.parametrize("variant", ["mimo-unet", "nafnet-64"])
+def test_what_the_caller_holds_per_pixel_shrinks_the_tiles_and_the_peak_still_fits(variant):
+    """The window holds pictures of the photo and of the result so far beside the engine (gui/worker.py):
+    a 12 MP photo's tiles leave room for them, so the whole window stays within the large-photo peak."""
+    plain, holding = engine(variant), engine(variant, held_bytes_per_pixel=WINDOW_HELD_BYTES_PER_PIXEL)
+    plain_backend, plain_tile = plain.plan_photo(*TWELVE_MP)
+    backend, tile = holding.plan_photo(*TWELVE_MP)
+    assert holding.photo_bytes(*TWELVE_MP) - plain.photo_bytes(*TWELVE_MP) == WINDOW_HELD_BYTES_PER_PIXEL * TWELVE_MP[0] * TWELVE_MP[1]
+    assert tile < plain_tile or backend != plain_backend
+    assert holding.modelled_peak_bytes(*TWELVE_MP, tile, backend) <= devices.LARGE_PHOTO_PEAK_BYTES
+    # the plain plan would not have left that room
+    assert holding.modelled_peak_bytes(*TWELVE_MP, plain_tile, plain_backend) > plain.modelled_peak_bytes(
+        *TWELVE_MP, plain_tile, plain_backend)
+
+
+def test_the_window_opens_its_engine_with_room_for_what_it_holds(monkeypatch):
+    from deblur_app import jobs
+    from deblur_app.gui.messages import RunSettings
+    from deblur_app.gui.worker import EngineWorker
+
+    opened = []
+    monkeypatch.setattr(jobs, "open_engine", lambda choices: opened.append(choices) or jobs.OpenedEngine(None, None))
+    EngineWorker._load(RunSettings(variant="nafnet-64"))
+    assert opened[0].variant == "nafnet-64"
+    assert opened[0].held_bytes_per_pixel == WINDOW_HELD_BYTES_PER_PIXEL > 0
+    assert jobs.engine_options(opened[0]).held_bytes_per_pixel == WINDOW_HELD_BYTES_PER_PIXEL

@@ -63,6 +63,10 @@ class EngineOptions:
     tile: int | None = None  # None: auto (sized from free memory); 0: whole image; N: N-pixel tiles
     ensemble: bool = False  # 8-way dihedral self-ensemble
     backend: str = "auto"  # auto (OpenVINO on the CPU when installed) | torch | openvino
+    # what the caller holds per pixel of a photo while it runs, beyond the float32 image it passes and
+    # the decoding and encoding devices.PHOTO_BYTES_PER_PIXEL counts (the window: its pictures of the
+    # photo and of the result so far): tiles leave room for it within LARGE_PHOTO_PEAK_BYTES
+    held_bytes_per_pixel: int = 0
 
 
 @dataclass
@@ -273,8 +277,7 @@ class Deblurrer:
             return 0
         budget = memory_budget_bytes(self.device, tiled=True)
         if self.device.type == "cpu":
-            room = (devices.LARGE_PHOTO_PEAK_BYTES - self.resident_bytes(backend)
-                    - devices.PHOTO_BYTES_PER_PIXEL * height * width)
+            room = devices.LARGE_PHOTO_PEAK_BYTES - self.resident_bytes(backend) - self.photo_bytes(height, width)
             budget = min(budget, max(room, devices.MIN_TILE_BUDGET_BYTES))
         side = math.isqrt(max(budget, 0) // per_pixel)
         geometry = self.geometry
@@ -298,8 +301,11 @@ class Deblurrer:
         height, width = round_up(height, self.size_multiple), round_up(width, self.size_multiple)
         tile = self.auto_tile_size(height, width, backend) if tile is None else tile
         largest = max(t.height * t.width for t in plan_tiles(height, width, tile, self.geometry))
-        return (self.resident_bytes(backend) + devices.PHOTO_BYTES_PER_PIXEL * height * width
-                + self._memory_per_pixel(backend) * largest)
+        return self.resident_bytes(backend) + self.photo_bytes(height, width) + self._memory_per_pixel(backend) * largest
+
+    def photo_bytes(self, height: int, width: int) -> int:
+        """The modelled memory of a tiled photo's own buffers: the engine's and its caller's."""
+        return (devices.PHOTO_BYTES_PER_PIXEL + self.options.held_bytes_per_pixel) * height * width
 
     def run(
         self,

@@ -25,6 +25,14 @@ from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
 from .partial_frames import PartialFrames
 
+# What the window holds per pixel of a photo while the network runs, beyond what the engine counts for
+# any caller (devices.PHOTO_BYTES_PER_PIXEL: the float32 photo, the stitcher, decoding and encoding): the
+# photo's display pyramid as pixmaps (5.3 bytes), the run's partial frame in 8 bits (3) and its pyramid as
+# QImages and pixmaps (2 x 5.3), less the encoder's share the window does not use while it runs. The tiles
+# leave room for it: a 12 MP photo in the window otherwise ran ~180 MB above the command line's peak
+# with MIMO-UNet, over 1.5 GB (benchmarks/bench_12mp_memory.py window).
+WINDOW_HELD_BYTES_PER_PIXEL = 16
+
 
 
 class EngineSignals(QObject):
@@ -144,7 +152,8 @@ class EngineWorker(EngineSignals):
         from ..jobs import EngineChoices, open_engine
 
         # the self-ensemble and tiles are given with each run (RunSettings), not as the engine's defaults
-        opened = open_engine(EngineChoices(variant=settings.variant, device=settings.device, precision=settings.precision))
+        opened = open_engine(EngineChoices(variant=settings.variant, device=settings.device, precision=settings.precision,
+                                           held_bytes_per_pixel=WINDOW_HELD_BYTES_PER_PIXEL))
         return opened.checkpoint, opened.engine
 
     def _adopt(self, key: tuple, checkpoint, engine) -> None:

@@ -45,6 +45,7 @@ class EngineChoices:
     precision: str = "auto"
     backend: str = "auto"
     tile: int | None = None  # the engine's default for runs that do not say (tiling.parse_tile's vocabulary)
+    held_bytes_per_pixel: int = 0  # what the caller holds per photo pixel beside the engine (EngineOptions)
 
 
 @dataclass
