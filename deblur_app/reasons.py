@@ -3,15 +3,22 @@ written, a batch left a file out, weights could not be installed, a precision wa
 where weights came from.
 
 The core speaks English and imports no Qt: the command line is never translated (scripts
-parse it). The window shows the same lines in its language: every reason here is a template
-marked for Qt's lupdate (scripts/translations.py reads this file beside deblur_app/gui), and
-gui/reasons.py recognises a template in a message, keeps what filled its fields (a file
-name, an OS error; a field that is itself a template, "an animated GIF", is translated too)
-and shows the translation. So a reason is written once, here, and the
-code that raises it formats the template: ``reasons.CANNOT_READ.format(cause=...)``.
+parse it). The window shows the same reasons in its language: every reason here is a template
+marked for Qt's lupdate (scripts/translations.py reads this file beside deblur_app/gui).
 
-Templates take plain ``{field}`` placeholders only (no format specs): the window refills
-them with the text it found, so the numbers are formatted before they go in.
+A reason travels as a ``Reason``: the template and what fills its fields, never as the English
+sentence alone. ``str(reason)`` is the English the command line prints; the window
+(gui/reasons.py) translates the template and fills in the same fields, a field that is itself a
+Reason translated too. So the code that raises an error gives the exception a Reason
+(``raise ImageFileError(path, reason(CANNOT_READ, cause=...))``, ``raise
+WeightsError(about(path, reason(NOT_A_WEIGHTS_FILE)))``), and whoever passes an error on passes
+``of(error)``, the Reason it carries. Text from outside our code (an OS error, a library's
+message) stays a plain str in a field, or a plain str where no Reason was given; the window
+shows a plain str as it came, or recognises a catalogue template in it (gui/reasons.py's
+fallback, for the producers not yet handing over Reasons).
+
+Templates take plain ``{field}`` placeholders only (no format specs): the numbers are
+formatted before they go in, so the English and the translation show the same text.
 """
 
 from __future__ import annotations
@@ -222,8 +229,86 @@ FFTFORMER_FP32_NOTE = QT_TRANSLATE_NOOP(
 OPENVINO_DOES_NOT_RUN = QT_TRANSLATE_NOOP("Reason", "the OpenVINO backend does not run {network}: {note}")
 INT8_DOES_NOT_RUN = QT_TRANSLATE_NOOP("Reason", "int8 does not run {network}: {note}")
 
+
+class Reason(str):
+    """A reason as the core gives it: its English (the str itself, exactly what the command line prints),
+    and what it was made of: the template (of the catalogue above, or a layout below) and what fills
+    its fields (plain text, numbers, paths, or Reasons themselves).
+
+    A str, so that whatever takes a reason as text (a log line, a JSON file, ``in``, a test) goes on
+    working; whatever needs the structure (the window's translation) checks ``isinstance(x, Reason)``.
+    A new string made from one (``f"{path}: {reason}"``, ``reason + "."``) is plain English again: put
+    reasons together with ``about`` and ``joined`` instead.
+    """
+
+    template: str
+    fields: tuple[tuple[str, object], ...]
+
+    def __new__(cls, template: str, fields: tuple[tuple[str, object], ...] = ()) -> Reason:
+        fields = tuple(fields)
+        made = super().__new__(cls, template.format(**dict(fields)))
+        made.template, made.fields = template, fields
+        return made
+
+    def __reduce__(self):  # pickled (a cluster worker, a process pool) as what it is made of
+        return Reason, (self.template, self.fields)
+
+    def __repr__(self) -> str:
+        return f"Reason({self.template!r}, {self.fields!r})"
+
+
+ReasonText = Reason | str  # a reason of the core, or text that came from outside the catalogue
+
+# How reasons are put together: layouts, not catalogue entries (nothing in them to translate)
+_ABOUT_LAYOUT = "{subject}: {reason}"  # "photo.jpg: file not found"
+JOIN = "; "  # "int8 unavailable (...); running bf16 instead"
+
+
+def reason(template: str, **fields: object) -> Reason:
+    """``template`` with its fields: ``reason(CANNOT_READ, cause="disk error")``."""
+    return Reason(template, tuple(fields.items()))
+
+
+def about(subject: object, said: ReasonText) -> Reason:
+    """``said`` about a file or a network: "<subject>: <reason>" (the subject is never translated)."""
+    return Reason(_ABOUT_LAYOUT, (("subject", subject), ("reason", said)))
+
+
+def joined(*parts: ReasonText) -> ReasonText:
+    """Several reasons in one line, "; " between them, each translated on its own (one: itself)."""
+    if len(parts) == 1:
+        return parts[0]
+    layout = JOIN.join(f"{{part{index}}}" for index in range(len(parts)))
+    return Reason(layout, tuple((f"part{index}", part) for index, part in enumerate(parts)))
+
+
+def without_subject(said: ReasonText, subject: object) -> ReasonText:
+    """``said`` without its "<subject>: " in front, for a caller that names the subject itself."""
+    if not isinstance(said, Reason):
+        return said.removeprefix(f"{subject}: ")
+    fields = dict(said.fields)
+    if said.template == _ABOUT_LAYOUT and str(fields["subject"]) == str(subject):
+        return fields["reason"]
+    return said
+
+
+def of(error: BaseException) -> ReasonText:
+    """The Reason an error of the core was raised with; any other error's text."""
+    given = error.args[0] if error.args else None
+    if isinstance(given, Reason) and str(given) == str(error):
+        return given
+    return str(error)
+
+
+def one_line(said: ReasonText, limit: int | None = None) -> ReasonText:
+    """``said`` on one line of at most ``limit`` characters: the Reason itself when it already is
+    (so its structure goes on to the window), else the text made so."""
+    text = " ".join(str(said).split())[:limit]
+    return said if isinstance(said, Reason) and text == str(said) else text
+
+
 def catalogue() -> tuple[str, ...]:
     """Every template, longest first (a longer template is the more specific match)."""
     found = {value for name, value in globals().items() if name.isupper() and isinstance(value, str)
-             and name != "CONTEXT"}
+             and name not in ("CONTEXT", "JOIN") and not name.startswith("_")}
     return tuple(sorted(found, key=len, reverse=True))

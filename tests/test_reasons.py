@@ -238,6 +238,32 @@ def test_the_about_box_s_provenance_line_speaks_chinese(chinese):
     assert "starter weights" not in page
 
 
+def test_a_reason_is_its_english_and_carries_its_template_and_fields():
+    """str() is what the command line prints; the structure survives a process pool or a cluster (pickle)."""
+    import pickle
+
+    said = reasons.about("photo.jpg", reasons.joined(reasons.reason(reasons.CANNOT_READ, cause="I/O error"),
+                                                     reasons.reason(reasons.RUNNING_INSTEAD, precision="bf16")))
+    assert said == str(said) == "photo.jpg: cannot read the file (I/O error); running bf16 instead"
+    assert f"{said}" == said and type(str(said)) is str
+    again = pickle.loads(pickle.dumps(said))
+    assert again == said and again.template == said.template and again.fields == said.fields
+    assert reasons.of(ValueError(said)) is said and reasons.of(ValueError("plain")) == "plain"
+    assert reasons.without_subject(said, "photo.jpg") is dict(said.fields)["reason"]
+
+
+def test_a_structured_reason_translates_its_template_and_never_its_fields(chinese):
+    """What the old recognition of English got wrong: a file name or a cause that reads like a template,
+    or holds "; ", is shown as it is; only the templates are translated."""
+    name = "file not found; is a folder.jpg"
+    said = reasons.about(name, reasons.reason(reasons.CANNOT_READ, cause="is a folder"))
+    assert shown(said) == f"{name}: 无法读取该文件（is a folder）"
+    joined = reasons.joined(reasons.reason(reasons.INT8_UNAVAILABLE, cause="x; y"),
+                            reasons.reason(reasons.RUNNING_INSTEAD, precision="bf16"))
+    assert shown(joined).startswith("int8 不可用（x; y）") and shown(joined).endswith(shown(
+        reasons.reason(reasons.RUNNING_INSTEAD, precision="bf16")))
+
+
 def test_a_text_outside_the_catalogue_is_shown_as_it_came(chinese):
     assert shown("photo.jpg: something the catalogue does not know") == "photo.jpg: something the catalogue does not know"
     assert shown("") == ""

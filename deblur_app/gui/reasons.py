@@ -1,10 +1,14 @@
 """The core's one-line reasons in the window's language (the catalogue: deblur_app/reasons.py).
 
-A message from the core is English: "photo.jpg: file not found", "user: installed by you;
-validation 31.2 dB". Each "; "-separated run of it that is a catalogue template, after an
-optional "<file>: " in front, is shown translated, its fields (file names, OS errors, numbers)
-kept as they were. Anything not in the catalogue is shown as it came: better English than
-nothing.
+A reason of the core is a ``Reason``: a template and its fields. The window translates the
+template and fills in the fields (file names, OS errors, numbers) as they came, a field that is a
+Reason translated the same way; a translation with a broken placeholder shows the English.
+
+A plain str is text a producer handed over without its structure (the core's precision notes of
+engine/devices.py still do). For it alone the old recognition stays, as a fallback: each
+"; "-separated run that is a catalogue template, after an optional "<file>: " in front, is shown
+translated, and anything else as it came: better English than nothing. It guesses (a field that
+reads like a template, reasons joined by "; "), which is why reasons travel structured.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from functools import lru_cache
 from PySide6.QtCore import QCoreApplication
 
 from .. import reasons
+from ..reasons import Reason, ReasonText
 
 SEPARATOR = "; "
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -44,7 +49,7 @@ def _translated_run(text: str, within_a_part: bool) -> str | None:
         found = pattern.fullmatch(text)
         if found is None:
             continue
-        fields = {k: translated(v) for k, v in found.groupdict().items() if k != "_before"}
+        fields = {k: _recognised(v) for k, v in found.groupdict().items() if k != "_before"}
         translation = QCoreApplication.translate(reasons.CONTEXT, template)
         try:
             return found.group("_before") + translation.format(**fields)
@@ -53,7 +58,23 @@ def _translated_run(text: str, within_a_part: bool) -> str | None:
     return None
 
 
-def translated(message: str) -> str:
+def translated(said: ReasonText) -> str:
+    """A reason of the core in the window's language (a plain str: see the module docstring)."""
+    if isinstance(said, Reason):
+        return _translated_reason(said)
+    return _recognised(said)
+
+
+def _translated_reason(said: Reason) -> str:
+    fields = {name: translated(value) if isinstance(value, Reason) else value for name, value in said.fields}
+    translation = QCoreApplication.translate(reasons.CONTEXT, said.template)
+    try:
+        return translation.format(**fields)
+    except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: the English
+        return said.template.format(**fields)
+
+
+def _recognised(message: str) -> str:
     """``message`` with every run of it that is a catalogue reason in the window's language."""
     if not message:
         return message
