@@ -32,13 +32,14 @@ def chinese(qapp):
     i18n.uninstall(qapp)
 
 
-def core_error(call) -> str:
+def core_error(call) -> reasons.ReasonText:
+    """The reason the core's error carries (a Reason: its template and fields), as the window receives it."""
     with pytest.raises(Exception) as raised:
         call()
-    return str(raised.value)
+    return reasons.of(raised.value)
 
 
-def shown(message: str) -> str:
+def shown(message: reasons.ReasonText) -> str:
     from deblur_app.gui.reasons import translated
 
     return translated(message)
@@ -56,9 +57,10 @@ def test_image_file_reasons_are_chinese_with_the_file_name_kept(chinese, tmp_pat
     sixteen = core_error(lambda: imagefiles.save_image(tmp_path / "deep.jpg", np.zeros((4, 4, 3), np.float32),
                                                        bit_depth=16))
     gif = core_error(lambda: imagefiles.load_image(tmp_path / "party.gif"))
-    animated = f"{tmp_path / 'party.gif'}: " + imagefiles.several_pictures_reason(imagefiles.file_facts(tmp_path / "party.gif"))
+    animated = reasons.about(tmp_path / "party.gif",
+                             imagefiles.several_pictures_reason(imagefiles.file_facts(tmp_path / "party.gif")))
 
-    assert missing == f"{tmp_path / 'gone.jpg'}: file not found"  # the command line's English is unchanged
+    assert str(missing) == f"{tmp_path / 'gone.jpg'}: file not found"  # the command line's English is unchanged
     assert shown(missing) == f"{tmp_path / 'gone.jpg'}: 找不到文件"
     assert shown(junk).startswith(f"{tmp_path / 'junk.jpg'}: ") and "不是图像文件" in shown(junk)
     assert shown(exists) == f"{tmp_path / 'kept.png'}: 已存在（不会覆盖）"
@@ -120,7 +122,7 @@ def test_weights_install_and_download_reasons_are_chinese(chinese, tmp_path, mon
     monkeypatch.setattr(gdown, "download", quota_exceeded)
     refused = core_error(lambda: store.download("mimo-unet"))
 
-    assert already == f"MIMO-UNet: already installed at {installed}"  # the command line's English is unchanged
+    assert str(already) == f"MIMO-UNet: already installed at {installed}"  # the command line's English is unchanged
     assert shown(already) == f"MIMO-UNet: 已安装在 {installed}"
     assert "权重已安装在" in shown(replace) and "--overwrite" in shown(replace) and "already" not in shown(replace)
     assert shown(web_page).startswith(f"{page}: 收到的是网页而不是权重")
@@ -155,7 +157,7 @@ def test_weights_file_reasons_are_chinese(chinese, tmp_path, monkeypatch):
     refused = core_error(lambda: store.install_file(pickled))
     keys = core_error(lambda: load_checkpoint(odd))
 
-    assert other_network == f"{unet}: holds MIMO-UNet weights but MIMO-UNet+ was asked for"  # the CLI's English
+    assert str(other_network) == f"{unet}: holds MIMO-UNet weights but MIMO-UNet+ was asked for"  # the CLI's English
     assert shown(other_network) == f"{unet}: 文件中是 MIMO-UNet 权重，但需要的是 MIMO-UNet+"
     assert shown(unknown).startswith(f"{foreign}: 不是本应用认识的网络的权重（") and "；键例如 conv1.weight" in shown(unknown)
     assert shown(refused) == f"{pickled}: 已拒绝：文件中含有张量以外的 Python 对象（检查点应只含权重；未执行其中任何内容）"
@@ -181,7 +183,7 @@ def test_raw_and_device_reasons_are_chinese(chinese, tmp_path):
     backend = core_error(lambda: resolve_backend("openvino", torch.device("meta")))
     note = reasons.FP32_FOR_NETWORK.format(note=ARCHITECTURES["nafnet"].fp32_note)
 
-    assert device.startswith("unknown device 'tpu'; choose one of ")  # the command line's English
+    assert str(device).startswith("unknown device 'tpu'; choose one of ")  # the command line's English
     assert shown(cut) == f"{tmp_path / 'cut.nef'}: RAW 文件不完整或已损坏（LibRaw 无法读取其图像数据）"
     assert shown(fake) == f"{tmp_path / 'fake.cr2'}: 不是相机 RAW 文件，或 LibRaw 不支持该相机"
     assert shown(device).startswith("未知设备 'tpu'；请从 ") and shown(device).endswith(" 中选择")
@@ -204,7 +206,7 @@ def test_colour_mode_and_weights_folder_reasons_are_chinese(chinese, tmp_path, m
     folder = core_error(lambda: store.install_file(tmp_path / "MIMO-UNet.pkl"))
 
     assert shown(mode) == f"{tmp_path / 'float.tif'}: 不支持的颜色模式 F"
-    assert folder.startswith(f"{tmp_path / 'MIMO-UNet.pkl'}: could not create the weights folder ")  # the CLI's English
+    assert str(folder).startswith(f"{tmp_path / 'MIMO-UNet.pkl'}: could not create the weights folder ")  # the CLI's English
     assert shown(folder).startswith(f"{tmp_path / 'MIMO-UNet.pkl'}: 无法创建权重文件夹 {tmp_path / 'a-file'}"), shown(folder)
 
 
@@ -217,7 +219,8 @@ def test_provenance_and_precision_reasons_are_chinese(chinese, tmp_path, monkeyp
     weights = tmp_path / "MIMO-UNet.pkl"
     weights.write_bytes(b"x")
     origin.record_origin(weights, origin.MIRROR, "http://mirror.example/MIMO-UNet.pkl")
-    provenance = f"{reasons.PROVENANCE_USER}; {origin.origin_note(weights)}; " + reasons.VALIDATION_PSNR.format(psnr="29.1")
+    provenance = reasons.joined(reasons.reason(reasons.PROVENANCE_USER), origin.origin_note(weights),
+                                reasons.reason(reasons.VALIDATION_PSNR, psnr="29.1"))
     no_bf16 = choose_precision("auto", torch.device("cpu"), features=frozenset(), consider_int8=False).reason
     asked = choose_precision("fp32", torch.device("cpu")).reason
 
@@ -264,6 +267,25 @@ def test_a_structured_reason_translates_its_template_and_never_its_fields(chines
         reasons.reason(reasons.RUNNING_INSTEAD, precision="bf16")))
 
 
+def test_the_reason_itself_travels_to_the_window(chinese, qtbot, tmp_path):
+    """From the core's error through the model thread, a batch and the file pool: the Reason, not its English."""
+    from deblur_app import jobs
+    from deblur_app.gui import tasks
+    from deblur_app.gui.worker import _reason
+    from deblur_app.jobs.run import failure_reason
+    from deblur_app.model.checkpoints import CheckpointError
+
+    said = reasons.about(tmp_path / "w.pth", reasons.reason(reasons.CHECKPOINT_EMPTY))
+    assert _reason(CheckpointError(said)) is said
+    assert failure_reason(tmp_path / "a.jpg", jobs.JobError(said)) is said
+    file_tasks = tasks.FileTasks()
+    with qtbot.waitSignal(file_tasks.loaded, timeout=10000) as loaded:
+        file_tasks.load("k", tmp_path / "gone.jpg")
+    file_tasks.shutdown()
+    error = loaded.args[0].error
+    assert isinstance(error, reasons.Reason) and shown(error) == f"{tmp_path / 'gone.jpg'}: 找不到文件"
+
+
 def test_a_text_outside_the_catalogue_is_shown_as_it_came(chinese):
     assert shown("photo.jpg: something the catalogue does not know") == "photo.jpg: something the catalogue does not know"
     assert shown("") == ""
@@ -271,7 +293,7 @@ def test_a_text_outside_the_catalogue_is_shown_as_it_came(chinese):
 
 def test_under_english_the_reasons_are_the_core_s_own(qapp, tmp_path):
     message = core_error(lambda: imagefiles.load_image(tmp_path / "gone.jpg"))
-    assert shown(message) == message
+    assert shown(message) == str(message)
 
 
 def test_templates_are_plain_and_distinct():
@@ -305,8 +327,8 @@ def test_the_16_bit_rule_has_one_wording_in_save_save_as_and_batch(tmp_path):
     when_written = core_error(lambda: imagefiles.save_image(target, np.zeros((4, 4, 3), np.float32), bit_depth=16))
 
     wording = reasons.SIXTEEN_BITS_NEED_PNG_OR_TIFF.format(format="JPEG")
-    assert before_the_run == when_written == f"{target}: {wording}"
-    assert imagefiles.sixteen_bit_problem(tmp_path / "x.tif") == "" and imagefiles.sixteen_bit_problem(target) == wording
+    assert str(before_the_run) == str(when_written) == f"{target}: {wording}"
+    assert imagefiles.sixteen_bit_problem(tmp_path / "x.tif") == "" and str(imagefiles.sixteen_bit_problem(target)) == wording
 
 
 @pytest.mark.parametrize("language, sixteen", [("en", "16-bit"), ("zh_CN", "16 位")])
@@ -371,9 +393,9 @@ def test_the_engine_s_memory_reason_and_note_are_chinese(chinese, small_model, p
     monkeypatch.setattr(runner, "_forward", no_memory)
     error = core_error(lambda: runner.run(image[:64, :64]))
 
-    smaller = [note for note in notes if note.startswith("out of memory with 384-pixel tiles; continuing with ")]
+    smaller = [note for note in notes if str(note).startswith("out of memory with 384-pixel tiles; continuing with ")]
     assert len(smaller) == 1 and shown(smaller[0]).startswith("使用 384 像素的分块时内存不足；改用 "), notes
-    assert error.startswith("out of memory on cpu even with ") and shown(error).startswith("即使使用 "), shown(error)
+    assert str(error).startswith("out of memory on cpu even with ") and shown(error).startswith("即使使用 "), shown(error)
     assert "cpu 上的内存仍然不足" in shown(error)
 
     from deblur_app.gui.outcomes import DeblurOutcome, RunFacts
@@ -391,7 +413,7 @@ def test_the_missing_weights_advice_is_chinese(chinese, tmp_path, monkeypatch):
 
     message = missing_weights_message(VARIANTS["nafnet-32"])
 
-    assert message.startswith("no NAFNet-32 weights found: run `deblur-app weights download nafnet-32` (the paper's")
+    assert str(message).startswith("no NAFNet-32 weights found: run `deblur-app weights download nafnet-32` (the paper's")
     chinese_text = shown(message)
     assert chinese_text.startswith("未找到 NAFNet-32 权重：运行 `deblur-app weights download nafnet-32`（论文发布的 ")
     assert "；或运行 `deblur-app weights install FILE`；或传入 --weights PATH" in chinese_text

@@ -82,7 +82,7 @@ class DeblurResult:
     precision: str = "fp32"
     fp32_fallbacks: int = 0
     backend: str = "torch"
-    notes: list[str] = field(default_factory=list)
+    notes: list[reasons.ReasonText] = field(default_factory=list)  # str() of each: the English
     torch_tiles: int = 0  # passes the OpenVINO backend left to torch (sizes none of its exports serve)
 
 
@@ -158,7 +158,7 @@ class Deblurrer:
         # NAFNet's depends on its number of levels: padding more than its own forward would
         # changes its global averages, so the model's own multiple wins over the registry's
         self.size_multiple = int(getattr(self.model, "size_multiple", self.architecture.size_multiple))
-        self._pending_notes: list[str] = []  # for the first result: what changed since the choice
+        self._pending_notes: list[reasons.ReasonText] = []  # for the first result: what changed since the choice
         self.backend = self._choose_backend()
         self._timing_pending: tuple[str, ...] = ()  # the paths `auto` still has to time (fastest.py)
         self._int8_verdict, self._int8_missing = None, "not considered"
@@ -179,7 +179,7 @@ class Deblurrer:
         if backend != "openvino" or self.architecture.openvino:
             return backend
         if (self.options.backend or "auto").lower() == "openvino":
-            raise DeviceError(reasons.OPENVINO_DOES_NOT_RUN.format(network=self.architecture.display_name,
+            raise DeviceError(reasons.reason(reasons.OPENVINO_DOES_NOT_RUN, network=self.architecture.display_name,
                                                                    note=self.architecture.fp32_note))
         return "torch"
 
@@ -189,11 +189,11 @@ class Deblurrer:
         if asked != "auto" or choice.name == "fp32" or choice.name in self.architecture.precisions:
             return choice
         # auto takes a faster precision (also a GPU's fp16) only where it was measured for this network
-        return PrecisionChoice("fp32", torch.float32, reasons.FP32_FOR_NETWORK.format(note=self.architecture.fp32_note))
+        return PrecisionChoice("fp32", torch.float32, reasons.reason(reasons.FP32_FOR_NETWORK, note=reasons.reason(self.architecture.fp32_note)))
 
     def _choose_registered_precision(self) -> PrecisionChoice:
         if (self.options.precision or "auto").lower() == "int8" and "int8" not in self.architecture.precisions:
-            raise DeviceError(reasons.INT8_DOES_NOT_RUN.format(network=self.architecture.display_name,
+            raise DeviceError(reasons.reason(reasons.INT8_DOES_NOT_RUN, network=self.architecture.display_name,
                                                                note=self.architecture.fp32_note))
         openvino = self.backend == "openvino"
         verdict, missing = None, ""
@@ -207,7 +207,7 @@ class Deblurrer:
         if choice.name == "int8" and not openvino:
             fallback = choose_precision("auto", self.device, consider_int8=False)
             return PrecisionChoice(fallback.name, fallback.dtype,
-                                   f"{reasons.INT8_NEEDS_BACKEND}; {fallback.reason}")
+                                   reasons.joined(reasons.reason(reasons.INT8_NEEDS_BACKEND), fallback.reason))
         # the paths this network may take (registry: ``precisions``), fp32 always
         measure = tuple(p for p in choice.measure if p == "fp32" or p in self.architecture.precisions)
         if len(measure) > 1:
@@ -231,7 +231,7 @@ class Deblurrer:
         return self.precision.name
 
     @property
-    def pending_notes(self) -> tuple[str, ...]:
+    def pending_notes(self) -> tuple[reasons.ReasonText, ...]:
         """What changed since the choice (e.g. int8 fell back to float): the next result carries it."""
         return tuple(self._pending_notes)
 
@@ -346,7 +346,7 @@ class Deblurrer:
             device=str(self.device), precision=self.precision_name, backend=self.backend,
         )
         if self._torch_for_photo:
-            result.notes.append(reasons.TORCH_FOR_THIS_PHOTO.format(
+            result.notes.append(reasons.reason(reasons.TORCH_FOR_THIS_PHOTO,
                 network=arch.display_name, gigabytes=f"{devices.LARGE_PHOTO_PEAK_BYTES / 1e9:g}"))
         done, tiles_done = 0, 0
         max_tile = max(pad_h, pad_w)
@@ -422,9 +422,9 @@ class Deblurrer:
         largest = max(tile.height, tile.width)
         geometry = self.geometry
         if largest <= geometry.min_tile:
-            raise EngineError(reasons.OUT_OF_MEMORY_EVEN_SMALL_TILES.format(device=self.device, tile=geometry.min_tile))
+            raise EngineError(reasons.reason(reasons.OUT_OF_MEMORY_EVEN_SMALL_TILES, device=self.device, tile=geometry.min_tile))
         smaller = max(geometry.min_tile, (largest // 2) - (largest // 2) % geometry.align)
-        result.notes.append(reasons.SMALLER_TILES.format(tile=largest, smaller=smaller))
+        result.notes.append(reasons.reason(reasons.SMALLER_TILES, tile=largest, smaller=smaller))
         return smaller
 
     def _run_tile(self, pixels, passes, result, cancel, progress, done_before, tiles_left) -> dict[int, np.ndarray]:
@@ -461,16 +461,16 @@ class Deblurrer:
                         self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(),
                                                         cancel=cancel, architecture=self.architecture)
                     except Int8Unavailable as error:  # never an error: the float path runs instead
-                        self._leave_int8(reasons.INT8_UNAVAILABLE.format(cause=error), openvino=True)
+                        self._leave_int8(reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error)), openvino=True)
                 if self._openvino is None:
                     self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture)
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
-                    raise EngineError(str(error)) from None
+                    raise EngineError(reasons.of(error)) from None
                 self.backend = "torch"  # auto: carry on with torch
-                self._pending_notes.append(reasons.OPENVINO_UNAVAILABLE.format(cause=error))
+                self._pending_notes.append(reasons.reason(reasons.OPENVINO_UNAVAILABLE, cause=reasons.of(error)))
                 if self.precision.name == "int8":
-                    self._leave_int8(reasons.INT8_NEEDS_OPENVINO, openvino=False)
+                    self._leave_int8(reasons.reason(reasons.INT8_NEEDS_OPENVINO), openvino=False)
         return self._openvino
 
     def _time_paths(self, cancel: CancelCheck | None):
@@ -490,7 +490,7 @@ class Deblurrer:
                     runners[path] = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(), cancel=cancel,
                                                    architecture=self.architecture)
                 except Int8Unavailable as error:
-                    int8_problem = reasons.INT8_UNAVAILABLE.format(cause=error)
+                    int8_problem = reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error))
             else:
                 runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture)
         timings = fastest.measure_paths(
@@ -502,17 +502,18 @@ class Deblurrer:
         choice = choose_precision("auto", self.device, openvino=True, int8_verdict=self._int8_verdict,
                                   consider_int8=not int8_problem, timings=timings)
         if int8_problem:
-            choice = PrecisionChoice(choice.name, choice.dtype, f"{int8_problem}; {choice.reason}")
-            self._pending_notes.append(f"{int8_problem}; {reasons.RUNNING_INSTEAD.format(precision=choice.name)}")
+            choice = PrecisionChoice(choice.name, choice.dtype, reasons.joined(int8_problem, choice.reason))
+            self._pending_notes.append(
+                reasons.joined(int8_problem, reasons.reason(reasons.RUNNING_INSTEAD, precision=choice.name)))
         self.precision, self.dtype = choice, choice.dtype
         return runners[choice.name]
 
-    def _leave_int8(self, why: str, openvino: bool) -> None:
+    def _leave_int8(self, why: reasons.Reason, openvino: bool) -> None:
         """Run the float precision `auto` would pick without int8, and say so."""
         fallback = choose_precision("auto", self.device, openvino=openvino, consider_int8=False)
-        self.precision = PrecisionChoice(fallback.name, fallback.dtype, f"{why}; {fallback.reason}")
+        self.precision = PrecisionChoice(fallback.name, fallback.dtype, reasons.joined(why, fallback.reason))
         self.dtype = fallback.dtype
-        self._pending_notes.append(f"{why}; {reasons.RUNNING_INSTEAD.format(precision=fallback.name)}")
+        self._pending_notes.append(reasons.joined(why, reasons.reason(reasons.RUNNING_INSTEAD, precision=fallback.name)))
 
     def _forward(self, x: torch.Tensor, result: DeblurResult, cancel: CancelCheck | None = None) -> list[torch.Tensor]:
         if self.backend == "openvino" and not self._torch_for_photo:
@@ -520,7 +521,7 @@ class Deblurrer:
             if runner is not None and runner.serves(*x.shape[-2:]):
                 return runner(x, cancel)
             if runner is not None and not result.torch_tiles:  # a size no export serves (NAFNet: a narrow strip)
-                result.notes.append(reasons.NO_EXPORT_SERVES.format(
+                result.notes.append(reasons.reason(reasons.NO_EXPORT_SERVES,
                     width=x.shape[-1], height=x.shape[-2], network=self.architecture.display_name))
             result.torch_tiles += runner is not None
         with torch.inference_mode(), _cancellable(self.model, networks.cancel_points(self.architecture), cancel):

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from ..model.registry import ENSEMBLE_PASSES, PRESETS, VARIANTS, Preset
 from .icons import icon
 from .reasons import translated
+from ..reasons import ReasonText, without_subject
 from .settings import AppSettings
 from ..jobs import BatchEvent, BatchSummary
 from ..jobs import output_name
@@ -40,12 +41,12 @@ from .timing import batch_time_left, describe_progress, format_eta
 from .client import EngineClient
 from .messages import BatchRequest, RunSettings
 
-def reason_alone(reason: str, path: Path | None) -> str:
+def reason_alone(reason: ReasonText, path: Path | None) -> ReasonText:
     """The reason without the photo's path in front: the list shows the photo in its own column."""
     if path is not None:
         for spelled in (str(path), path.name):
-            if reason.startswith(spelled + ": "):
-                return reason[len(spelled) + 2:]
+            if str(reason).startswith(spelled + ": "):
+                return without_subject(reason, spelled)
     return reason
 
 
@@ -350,7 +351,7 @@ class BatchDialog(QDialog):
             self._add_failure(event.path, event.reason, icon_name="about")
         self._update_eta()
 
-    def _add_failure(self, path: Path, reason: str, icon_name: str = "error") -> None:
+    def _add_failure(self, path: Path, reason: ReasonText, icon_name: str = "error") -> None:
         try:
             shown = path.relative_to(Path(self.input_edit.text().strip()).expanduser())
         except ValueError:
@@ -403,7 +404,7 @@ class BatchDialog(QDialog):
         self._tick.stop()
         self.file_bar.setFormat(self.tr("This photo: %p%"))
 
-    def _on_failed(self, job_id: int, reason: str, _details: str) -> None:
+    def _on_failed(self, job_id: int, reason: object, _details: str) -> None:
         if job_id != self.job_id:
             return
         self._stop()

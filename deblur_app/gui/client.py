@@ -210,7 +210,7 @@ class EngineClient(EngineSignals):
         self._end(job_id)
         self.finished.emit(job_id, outcome)
 
-    def _on_failed(self, job_id: int, reason: str, details: str) -> None:
+    def _on_failed(self, job_id: int, reason: object, details: str) -> None:
         self._end(job_id)
         self.failed.emit(job_id, reason, details)
 

@@ -34,6 +34,7 @@ from .icons import icon
 from .image_view import ImageView, Layer, ViewLink
 from .messages import DeblurRequest, EngineInfo, RunSettings
 from .qtimage import pixmaps
+from .reasons import translated
 from .run_tracking import RunTracker
 from .session import Comparison, PhotoSession, SessionEvent
 from .strength import StrengthControl
@@ -149,7 +150,7 @@ class CompareRuns(QObject):
         self._end()
         self.ended.emit(key)
 
-    def _on_failed(self, job_id: int, reason: str, _details: str) -> None:
+    def _on_failed(self, job_id: int, reason: object, _details: str) -> None:
         if self._current(job_id):
             key = self._end()
             self.session.end_comparison(key, "failed", reason)
@@ -514,7 +515,7 @@ class CompareNetworks(QObject):
             return self.tr("Waiting: {network} runs when {first} is done").format(
                 network=name, first=self._name(comparison.networks[comparison.running]))
         if comparison.ended == "failed":
-            return self.tr("{network} failed: {reason}").format(network=name, reason=comparison.reason)
+            return self.tr("{network} failed: {reason}").format(network=name, reason=translated(comparison.reason))
         return self.tr("Cancelled: no result from {network}").format(network=name)
 
     def _update_buttons(self) -> None:
@@ -547,7 +548,7 @@ class CompareNetworks(QObject):
         if comparison.ended == "done":
             return self.tr("Both done. Zoom in to judge; keep the one you prefer")
         if comparison.ended == "failed":
-            return self.tr("The comparison failed: {reason}").format(reason=comparison.reason)
+            return self.tr("The comparison failed: {reason}").format(reason=translated(comparison.reason))
         return self.tr("Cancelled; the photo keeps its result")
 
     # -- reports

@@ -5,10 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from ..reasons import ReasonText
 from .reasons import translated
 
 
-def show_error(parent: QWidget | None, title: str, reason: str, details: str = "") -> None:
+def show_error(parent: QWidget | None, title: str, reason: ReasonText, details: str = "") -> None:
     """A one-line reason (the core's in the window's language), with the technical details folded away."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, translated(reason), QMessageBox.StandardButton.Ok, parent)
     if details:

@@ -15,6 +15,7 @@ import numpy as np
 from ..engine.progress import CancelToken
 from ..jobs.naming import DEFAULT_NAME  # the torch-free module itself (the package loads jobs.run on use)
 from ..model.registry import DEFAULT_VARIANT, run_name
+from ..reasons import ReasonText
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,8 @@ class WeightsInfo:
     key: str
     display_name: str
     path: Path | None
-    description: str
-    missing_message: str
+    description: ReasonText  # where the weights came from (weights.catalog.describe), shown translated
+    missing_message: ReasonText  # how to get them (weights.catalog.missing_weights_message)
     kind: str = ""  # "published", "user" or "starter" (catalog.PROVENANCES); "" when missing
 
 
@@ -101,11 +102,11 @@ class LoadedModel:
     variant: str
     display_name: str
     path: Path
-    provenance: str
+    provenance: ReasonText
     metadata: dict[str, str]
     device: str
     precision: str
-    precision_reason: str = ""  # why auto (or a fallback) runs this precision
+    precision_reason: ReasonText = ""  # why auto (or a fallback) runs this precision
 
 
 @dataclass

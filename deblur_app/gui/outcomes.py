@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 from ..engine.strength import apply_strength
+from ..reasons import ReasonText
 from . import imaging, qtimage
 
 
@@ -31,7 +32,7 @@ class RunFacts:
     device: str
     precision: str
     model_name: str
-    notes: tuple[str, ...] = ()
+    notes: tuple[ReasonText, ...] = ()  # the engine's (reasons.py), shown translated
     backend: str = "torch"
 
 

@@ -14,13 +14,14 @@ from typing import Protocol
 
 from PySide6.QtWidgets import QFileDialog, QWidget
 
+from ..reasons import ReasonText
 from . import dialogs
 from .save_dialog import SaveDialog
 from .tasks import SaveChoice
 
 
 class Prompts(Protocol):
-    def error(self, title: str, reason: str, details: str = "") -> None: ...
+    def error(self, title: str, reason: ReasonText, details: str = "") -> None: ...
 
     def confirm(self, title: str, text: str, action: str) -> bool: ...
 
@@ -37,7 +38,7 @@ class DialogPrompts:
     def __init__(self, parent: QWidget) -> None:
         self.parent = parent
 
-    def error(self, title: str, reason: str, details: str = "") -> None:
+    def error(self, title: str, reason: ReasonText, details: str = "") -> None:
         dialogs.show_error(self.parent, title, reason, details)
 
     def confirm(self, title: str, text: str, action: str) -> bool:

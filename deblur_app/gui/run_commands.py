@@ -169,7 +169,7 @@ class RunCommands(QObject):
         self.window.update_actions()
         self.finished.emit(outcome)
 
-    def _on_failed(self, _photo_key: str, reason: str, details: str) -> None:
+    def _on_failed(self, _photo_key: str, reason: object, details: str) -> None:
         self.status.showMessage(translate("MainWindow", "Deblurring failed"), 8000)
         self.display.refresh()
         self.prompts.error(translate("MainWindow", "Deblurring Failed"), reason, details)

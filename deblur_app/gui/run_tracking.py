@@ -44,7 +44,7 @@ class RunTracker(QObject):
     partial = Signal(object)  # PartialFrame of the run: its result so far (never saved)
     ticked = Signal(str)  # "12 s elapsed · about 3 min left"
     finished = Signal(object)  # DeblurOutcome
-    failed = Signal(str, str, str)  # photo key, one-line reason, details
+    failed = Signal(str, object, str)  # photo key, one-line reason (reasons.ReasonText), details
     cancelled = Signal(str)  # photo key
     ended = Signal(str, str)  # photo key, how it ended ("Last run 3.2 s"), whatever the way
 
@@ -157,7 +157,7 @@ class RunTracker(QObject):
         self._end(self.tr("Last run {seconds:.1f} s").format(seconds=seconds))
         self.finished.emit(outcome)
 
-    def _on_failed(self, job_id: int, reason: str, details: str) -> None:
+    def _on_failed(self, job_id: int, reason: object, details: str) -> None:
         if self._current(job_id):
             seconds = time.monotonic() - self.run.started
             key = self._end(self.tr("Failed after {seconds:.1f} s").format(seconds=seconds))

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
-from .. import imagefiles
+from .. import imagefiles, reasons
 from . import imaging, qtimage
 
 THUMB_SIZE = 160
@@ -28,7 +28,7 @@ class LoadOutcome:
     image: imagefiles.LoadedImage | None = None
     levels: list[QImage] | None = None  # display pyramid, full size first
     thumb: QImage | None = None
-    error: str = ""
+    error: reasons.ReasonText = ""  # the core's reason (a Reason), or the window's own words
     details: str = ""
 
 
@@ -45,7 +45,7 @@ class SaveChoice:
 class SaveOutcome:
     key: str
     paths: list[Path]
-    error: str = ""
+    error: reasons.ReasonText = ""  # the core's reason (a Reason), or the window's own words
     details: str = ""
     strength: float = 1.0  # what the written file keeps of the correction
 
@@ -82,7 +82,7 @@ class FileTasks(QObject):
             outcome.image, outcome.levels = image, qtimage.display_images(imaging.display_levels(display))
             outcome.thumb = qtimage.to_display_image(imaging.thumbnail(display, THUMB_SIZE))
         except imagefiles.ImageFileError as error:
-            outcome.error, outcome.details = str(error), f"{type(error).__name__}: {error}"
+            outcome.error, outcome.details = reasons.of(error), f"{type(error).__name__}: {error}"
         except MemoryError:
             # said here, not in the core: the window's own limit (the core raises ImageFileError); tr() is thread-safe
             outcome.error = f"{path}: " + self.tr("not enough memory to open this photo")
@@ -106,7 +106,7 @@ class FileTasks(QObject):
             try:
                 outcome.paths = save_result(result, image, Path(choice.path), options)
             except JobError as error:
-                outcome.error, outcome.details = str(error), f"{type(error).__name__}: {error}"
+                outcome.error, outcome.details = reasons.of(error), f"{type(error).__name__}: {error}"
         except Exception as error:
             outcome.error = f"{choice.path}: {' '.join(str(error).split()) or type(error).__name__}"
             outcome.details = traceback.format_exc()

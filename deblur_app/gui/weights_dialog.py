@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .. import reasons
 from ..weights import store as weightstore
 from ..weights.catalog import downloads
 from ..model.registry import VARIANTS
@@ -359,8 +360,8 @@ class WeightsDialog(QDialog):
         self.operation_finished.emit(False)
 
     def _report_failure(self, error: Exception) -> None:
-        self.status_label.setText(translated(str(error)))
-        dialogs.show_error(self, self.tr("Weights Not Installed"), str(error))
+        self.status_label.setText(translated(reasons.of(error)))
+        dialogs.show_error(self, self.tr("Weights Not Installed"), reasons.of(error))
 
     # -- drops and closing
 

@@ -16,7 +16,7 @@ import traceback
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
-from .. import __version__
+from .. import __version__, reasons
 from ..engine.progress import Cancelled
 from ..jobs import BatchJob, SaveOptions, batch_log_header, existing_output_rule
 from ..model.registry import VARIANTS, run_name
@@ -24,6 +24,7 @@ from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo
                        WeightsInfo, prepared_for)
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
 from .partial_frames import PartialFrames
+from .reasons import translated
 
 # What the window holds per pixel of a photo while the network runs, beyond what the engine counts for
 # any caller (devices.PHOTO_BYTES_PER_PIXEL: the float32 photo, the stitcher, decoding and encoding): the
@@ -44,7 +45,7 @@ class EngineSignals(QObject):
     progress = Signal(int, int, int, str)
     partial = Signal(int, object)  # job id, PartialFrame: a tiled run's result so far, for display only
     finished = Signal(int, object)
-    failed = Signal(int, str, str)
+    failed = Signal(int, object, str)  # job id, its reason (reasons.ReasonText), the traceback
     cancelled = Signal(int)
     batch_event = Signal(int, object)
     preparing = Signal(bool)  # the int8 model is being quantised now (True), or that ended (False)
@@ -206,7 +207,7 @@ class EngineWorker(EngineSignals):
                 self.model_loaded.emit(self._loaded)
             if engine.pending_notes:
                 self.status.emit(self.tr("No fast int8 model for these weights: {reason}").format(
-                    reason="; ".join(engine.pending_notes)))
+                    reason=translated(reasons.joined(*engine.pending_notes))))
             elif quantising and engine.precision_name == "int8":
                 self.status.emit(self.tr("The fast int8 model is ready (kept for next time)"))
         except Cancelled:
@@ -318,10 +319,12 @@ def _one_line(error: BaseException) -> str:
     return text[:300]
 
 
-def _reason(error: BaseException) -> str:
-    """A one-line reason for a dialog; the engine's and jobs' errors already are one line."""
-    text = _one_line(error)
+def _reason(error: BaseException) -> reasons.ReasonText:
+    """A one-line reason for a dialog: the Reason the core's error carries (the engine's and jobs' errors
+    are one line already), else its text."""
+    said = reasons.one_line(reasons.of(error), 300)
+    text = str(said) or type(error).__name__
     if "out of memory" in text.lower():
         return QCoreApplication.translate("EngineWorker", "Out of memory: {error}. Try a smaller tile size or the CPU.").format(
-            error=text)
-    return text
+            error=translated(said))
+    return said if str(said) else text

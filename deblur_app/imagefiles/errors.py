@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Union
 
+from ..reasons import ReasonText, about, one_line
+
 PathLike = Union[str, os.PathLike]
 
 
@@ -13,16 +15,12 @@ class ImageFileError(Exception):
     """Any failure to read or write an image file.  ``str()`` is one line:
     ``"<file>: <reason>"``."""
 
-    def __init__(self, path: PathLike | None, reason: str):
+    def __init__(self, path: PathLike | None, reason: ReasonText):
         self.path = Path(os.fspath(path)) if path is not None else None
-        self.reason = _one_line(reason)
+        said = one_line(reason)
+        self.reason = said if str(said) else "unknown error"
         name = display_name(path) if path is not None else "image"
-        super().__init__(f"{name}: {self.reason}")
-
-
-def _one_line(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text or "unknown error"
+        super().__init__(about(name, self.reason))  # str(): the English, "<file>: <reason>"
 
 
 def display_name(path: PathLike) -> str:

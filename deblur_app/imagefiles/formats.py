@@ -102,7 +102,7 @@ def normalise_format(fmt: str) -> str:
     return _FORMAT_ALIASES.get(f, f)
 
 
-def sixteen_bit_problem(path: PathLike) -> str:
+def sixteen_bit_problem(path: PathLike) -> reasons.ReasonText:
     """Why the output ``path`` cannot hold 16 bits per channel, '' when it can: checked before
     any slow work with the wording save_image uses when it meets the same file."""
     try:
@@ -111,7 +111,7 @@ def sixteen_bit_problem(path: PathLike) -> str:
         fmt = None
     if fmt in SIXTEEN_BIT_FORMATS:
         return ""
-    return reasons.SIXTEEN_BITS_NEED_PNG_OR_TIFF.format(format=fmt or Path(os.fspath(path)).suffix or "?")
+    return reasons.reason(reasons.SIXTEEN_BITS_NEED_PNG_OR_TIFF, format=fmt or Path(os.fspath(path)).suffix or "?")
 
 
 def output_format_for(path: PathLike) -> str:
@@ -122,13 +122,13 @@ def output_format_for(path: PathLike) -> str:
     fmt = _EXT_TO_FORMAT.get(suffix)
     if fmt is None:
         if suffix in HEIF_EXTENSIONS:
-            why = reasons.NO_HEIF_WRITING
+            why = reasons.reason(reasons.NO_HEIF_WRITING)
         elif suffix in RAW_EXTENSIONS:
-            why = reasons.NO_RAW_WRITING
+            why = reasons.reason(reasons.NO_RAW_WRITING)
         elif suffix:
-            why = reasons.UNWRITABLE_EXTENSION.format(suffix=suffix, extensions=", ".join(WRITABLE_EXTENSIONS))
+            why = reasons.reason(reasons.UNWRITABLE_EXTENSION, suffix=suffix, extensions=", ".join(WRITABLE_EXTENSIONS))
         else:
-            why = reasons.NO_EXTENSION.format(extensions=", ".join(WRITABLE_EXTENSIONS))
+            why = reasons.reason(reasons.NO_EXTENSION, extensions=", ".join(WRITABLE_EXTENSIONS))
         raise ImageFileError(path, why)
     return fmt
 

@@ -83,7 +83,7 @@ def file_facts(path: PathLike) -> FileFacts | None:
         return None
 
 
-def several_pictures_reason(facts: FileFacts) -> str:
+def several_pictures_reason(facts: FileFacts) -> reasons.ReasonText:
     """Why a file with several pictures is not deblurred ("" for a single picture).
 
     Refused rather than deblurring the first: the output would be a single picture that
@@ -92,6 +92,8 @@ def several_pictures_reason(facts: FileFacts) -> str:
     if facts.frames <= 1:
         return ""
     kind = {"TIFF": reasons.MULTI_PAGE_TIFF, "GIF": reasons.ANIMATED_GIF, "WEBP": reasons.ANIMATED_WEBP,
-            "PNG": reasons.ANIMATED_PNG}.get(facts.format) or reasons.A_FORMAT_FILE.format(format=facts.format)
+            "PNG": reasons.ANIMATED_PNG}.get(facts.format)
+    kind = reasons.reason(kind) if kind else reasons.reason(reasons.A_FORMAT_FILE, format=facts.format)
     unit, one = (reasons.PAGES, reasons.PAGE) if facts.format == "TIFF" else (reasons.FRAMES, reasons.FRAME)
-    return reasons.SEVERAL_PICTURES.format(kind=kind, count=facts.frames, unit=unit, one=one)
+    unit, one = reasons.reason(unit), reasons.reason(one)
+    return reasons.reason(reasons.SEVERAL_PICTURES, kind=kind, count=facts.frames, unit=unit, one=one)

@@ -47,7 +47,7 @@ def load_rawpy(path: Path):
     try:
         import rawpy
     except ImportError:
-        raise ImageFileError(path, reasons.RAW_NEEDS_RAWPY) from None
+        raise ImageFileError(path, reasons.reason(reasons.RAW_NEEDS_RAWPY)) from None
     return rawpy
 
 
@@ -206,12 +206,12 @@ def _error_for(path: Path, exc: BaseException) -> ImageFileError:
     import rawpy
 
     if isinstance(exc, rawpy.LibRawFileUnsupportedError):
-        return ImageFileError(path, reasons.RAW_UNSUPPORTED)
+        return ImageFileError(path, reasons.reason(reasons.RAW_UNSUPPORTED))
     if isinstance(exc, (rawpy.LibRawIOError, rawpy.LibRawDataError, rawpy.LibRawTooBigError)):
-        return ImageFileError(path, reasons.RAW_DAMAGED)
+        return ImageFileError(path, reasons.reason(reasons.RAW_DAMAGED))
     if isinstance(exc, (MemoryError, rawpy.LibRawUnsufficientMemoryError)):
-        return ImageFileError(path, reasons.RAW_NO_MEMORY)
-    return ImageFileError(path, reasons.RAW_CANNOT_DEVELOP.format(cause=exc or type(exc).__name__))
+        return ImageFileError(path, reasons.reason(reasons.RAW_NO_MEMORY))
+    return ImageFileError(path, reasons.reason(reasons.RAW_CANNOT_DEVELOP, cause=exc or type(exc).__name__))
 
 
 @contextmanager

@@ -103,7 +103,7 @@ def _fmt_megapixels(pixels: float) -> str:
 def _bomb_error(path: PathLike, pixels: int, limit: int) -> ImageFileError:
     return ImageFileError(
         path,
-        reasons.TOO_MANY_PIXELS.format(megapixels=_fmt_megapixels(pixels), limit=_fmt_megapixels(limit)),
+        reasons.reason(reasons.TOO_MANY_PIXELS, megapixels=_fmt_megapixels(pixels), limit=_fmt_megapixels(limit)),
     )
 
 
@@ -115,19 +115,19 @@ def set_max_megapixels(megapixels: float | None) -> None:
 
 def _read_bytes(path: Path) -> bytes:
     if path.is_dir():
-        raise ImageFileError(path, reasons.IS_A_FOLDER)
+        raise ImageFileError(path, reasons.reason(reasons.IS_A_FOLDER))
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ImageFileError(path, reasons.FILE_NOT_FOUND) from None
+        raise ImageFileError(path, reasons.reason(reasons.FILE_NOT_FOUND)) from None
     except IsADirectoryError:
-        raise ImageFileError(path, reasons.IS_A_FOLDER) from None
+        raise ImageFileError(path, reasons.reason(reasons.IS_A_FOLDER)) from None
     except PermissionError:
-        raise ImageFileError(path, reasons.CANNOT_READ_PERMISSION) from None
+        raise ImageFileError(path, reasons.reason(reasons.CANNOT_READ_PERMISSION)) from None
     except OSError as exc:
-        raise ImageFileError(path, reasons.CANNOT_READ.format(cause=describe_exc(exc))) from None
+        raise ImageFileError(path, reasons.reason(reasons.CANNOT_READ, cause=describe_exc(exc))) from None
     if not data:
-        raise ImageFileError(path, reasons.EMPTY_FILE)
+        raise ImageFileError(path, reasons.reason(reasons.EMPTY_FILE))
     return data
 
 
@@ -157,8 +157,8 @@ def _decode_error(path: Path, exc: BaseException) -> ImageFileError:
     text = describe_exc(exc)
     low = text.lower()
     if "truncated" in low or "premature end" in low or isinstance(exc, EOFError):
-        return ImageFileError(path, reasons.TRUNCATED.format(cause=text))
-    return ImageFileError(path, reasons.CORRUPT.format(cause=text))
+        return ImageFileError(path, reasons.reason(reasons.TRUNCATED, cause=text))
+    return ImageFileError(path, reasons.reason(reasons.CORRUPT, cause=text))
 
 
 def _png_ihdr(data: bytes) -> tuple[int, int] | None:
@@ -194,7 +194,7 @@ def _decode_opencv(path: Path, data: bytes, grayscale: bool):
     elif arr.dtype == np.uint8:
         depth = 8
     else:
-        raise ImageFileError(path, reasons.UNSUPPORTED_SAMPLE_TYPE.format(type=arr.dtype))
+        raise ImageFileError(path, reasons.reason(reasons.UNSUPPORTED_SAMPLE_TYPE, type=arr.dtype))
     alpha = None
     if arr.ndim == 2:
         colour = arr
@@ -207,7 +207,7 @@ def _decode_opencv(path: Path, data: bytes, grayscale: bool):
     elif arr.shape[2] == 4:
         colour, alpha = arr[:, :, 2::-1], arr[:, :, 3]
     else:
-        raise ImageFileError(path, reasons.UNSUPPORTED_CHANNELS.format(channels=arr.shape[2]))
+        raise ImageFileError(path, reasons.reason(reasons.UNSUPPORTED_CHANNELS, channels=arr.shape[2]))
     if grayscale and colour.ndim == 3:
         colour = colour[:, :, 0]
     gray = colour.ndim == 2
@@ -254,7 +254,7 @@ def _plain_mode(path: Path, im: Image.Image, icc: bytes | None) -> tuple[Image.I
         try:
             converted = im.convert("RGB")
         except Exception:
-            raise ImageFileError(path, reasons.UNSUPPORTED_COLOUR_MODE.format(mode=mode)) from None
+            raise ImageFileError(path, reasons.reason(reasons.UNSUPPORTED_COLOUR_MODE, mode=mode)) from None
         return converted, None if mode == "LAB" else icc
     return im, icc
 
@@ -279,7 +279,7 @@ def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
     if mode == "RGBA":
         arr = np.asarray(im)
         return arr[:, :, :3], arr[:, :, 3], 8, False, icc
-    raise ImageFileError(path, reasons.UNSUPPORTED_COLOUR_MODE.format(mode=mode))
+    raise ImageFileError(path, reasons.reason(reasons.UNSUPPORTED_COLOUR_MODE, mode=mode))
 
 
 def _to_float(arr: np.ndarray, depth: int) -> np.ndarray:
@@ -312,7 +312,7 @@ def _open_with_pillow(p: Path, data: bytes, limit: int) -> tuple[Image.Image, st
             raise ImageFileError(
                 p, reasons.HEIF_NEEDS_PACKAGE
             ) from None
-        raise ImageFileError(p, reasons.NOT_AN_IMAGE) from None
+        raise ImageFileError(p, reasons.reason(reasons.NOT_AN_IMAGE)) from None
     except Exception as exc:  # plugin errors on malformed headers
         raise _decode_error(p, exc) from None
 
@@ -320,7 +320,7 @@ def _open_with_pillow(p: Path, data: bytes, limit: int) -> tuple[Image.Image, st
     fmt = READ_FORMATS.get((im.format or "").upper())
     if fmt is None:
         raise ImageFileError(
-            p, reasons.UNSUPPORTED_FORMAT.format(format=im.format or 'unknown')
+            p, reasons.reason(reasons.UNSUPPORTED_FORMAT, format=im.format or 'unknown')
         )
     several = several_pictures_reason(FileFacts("", 1 if im.format == "MPO" else int(getattr(im, "n_frames", 1) or 1),
                                                 im.format or ""))
@@ -352,7 +352,7 @@ def _decode(p: Path, data: bytes, limit: int, im: Image.Image, fmt: str, icc: by
         if decoded is None:
             # OpenCV refused it: let Pillow's full decode report why (e.g. truncated)
             _full_decode(p, limit, im)
-            raise ImageFileError(p, reasons.CORRUPT_16_BIT)
+            raise ImageFileError(p, reasons.reason(reasons.CORRUPT_16_BIT))
         colour, alpha, depth, gray, mode = decoded
         return colour, alpha, depth, gray, mode, icc
     _full_decode(p, limit, im)

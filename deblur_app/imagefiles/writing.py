@@ -146,11 +146,11 @@ def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool
         except FileExistsError:
             continue
         except PermissionError:
-            raise ImageFileError(dest, reasons.CANNOT_WRITE_IN_FOLDER.format(folder=display_name(folder))) from None
+            raise ImageFileError(dest, reasons.reason(reasons.CANNOT_WRITE_IN_FOLDER, folder=display_name(folder))) from None
         except OSError as exc:
-            raise ImageFileError(dest, reasons.CANNOT_CREATE.format(cause=describe_exc(exc))) from None
+            raise ImageFileError(dest, reasons.reason(reasons.CANNOT_CREATE, cause=describe_exc(exc))) from None
     if fd < 0 or tmp is None:
-        raise ImageFileError(dest, reasons.NO_TEMPORARY_FILE)
+        raise ImageFileError(dest, reasons.reason(reasons.NO_TEMPORARY_FILE))
     try:
         with os.fdopen(fd, "wb") as fh:
             write(fh)
@@ -162,10 +162,10 @@ def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool
             try:
                 os.link(tmp, dest)  # atomic "create only if absent"
             except FileExistsError:
-                raise ImageFileError(dest, reasons.ALREADY_EXISTS) from None
+                raise ImageFileError(dest, reasons.reason(reasons.ALREADY_EXISTS)) from None
             except OSError:  # file system without hard links
                 if os.path.lexists(dest):
-                    raise ImageFileError(dest, reasons.ALREADY_EXISTS) from None
+                    raise ImageFileError(dest, reasons.reason(reasons.ALREADY_EXISTS)) from None
                 os.replace(tmp, dest)
             else:
                 try:
@@ -180,7 +180,7 @@ def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool
             pass
         if isinstance(exc, ImageFileError) or not isinstance(exc, Exception):
             raise
-        raise ImageFileError(dest, reasons.COULD_NOT_WRITE.format(cause=describe_exc(exc))) from exc
+        raise ImageFileError(dest, reasons.reason(reasons.COULD_NOT_WRITE, cause=describe_exc(exc))) from exc
 
 
 def _output_format(dest: Path, format: str | None) -> str:
@@ -208,7 +208,7 @@ def _output_depth(dest: Path, fmt: str, bit_depth: int | None, like: LoadedImage
     elif bit_depth not in (8, 16):
         raise ImageFileError(dest, f"bit depth must be 8 or 16, not {bit_depth!r}")
     elif bit_depth == 16 and fmt not in SIXTEEN_BIT_FORMATS:
-        raise ImageFileError(dest, reasons.SIXTEEN_BITS_NEED_PNG_OR_TIFF.format(format=fmt))
+        raise ImageFileError(dest, reasons.reason(reasons.SIXTEEN_BITS_NEED_PNG_OR_TIFF, format=fmt))
     else:
         depth = int(bit_depth)
     return depth if depth in (8, 16) else 8
@@ -218,14 +218,14 @@ def _check_destination(dest: Path, like: LoadedImage | None, overwrite: bool) ->
     """Refuse a folder, a missing folder, the input and (unless ``overwrite``) an existing file,
     before any time is spent encoding."""
     if dest.is_dir():
-        raise ImageFileError(dest, reasons.SAVE_TO_FOLDER)
+        raise ImageFileError(dest, reasons.reason(reasons.SAVE_TO_FOLDER))
     folder = dest.parent
     if not folder.is_dir():
-        raise ImageFileError(dest, reasons.FOLDER_MISSING.format(folder=display_name(folder)))
+        raise ImageFileError(dest, reasons.reason(reasons.FOLDER_MISSING, folder=display_name(folder)))
     if like is not None and not overwrite and (dest.exists() and is_same_file(dest, like.path)):
-        raise ImageFileError(dest, reasons.WOULD_REPLACE_INPUT)
+        raise ImageFileError(dest, reasons.reason(reasons.WOULD_REPLACE_INPUT))
     if not overwrite and os.path.lexists(dest):
-        raise ImageFileError(dest, reasons.ALREADY_EXISTS)
+        raise ImageFileError(dest, reasons.reason(reasons.ALREADY_EXISTS))
 
 
 def _output_samples(dest: Path, pixels, like: LoadedImage | None, fmt: str, depth: int

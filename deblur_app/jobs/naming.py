@@ -79,7 +79,7 @@ def batch_candidates(input_dir: Path, output_dir: Path, recursive: bool,
     for path in files:
         reason = _left_out_reason(path, outputs_beside)
         if reason:
-            candidates.left_out.append((path, f"{path}: {reason}"))
+            candidates.left_out.append((path, reasons.about(path, reason)))
         else:
             relative = path.parent.relative_to(input_dir)
             candidates.pairs.append((path, Path(output_dir) / relative / output_name(path, template)))
@@ -103,19 +103,19 @@ def _outputs_of_photos(files: list[Path], template: str) -> dict[Path, Path]:
     return outputs
 
 
-def _left_out_reason(path: Path, outputs_beside: dict[Path, Path]) -> str:
+def _left_out_reason(path: Path, outputs_beside: dict[Path, Path]) -> reasons.ReasonText:
     photo = outputs_beside.get(path)
     if photo is not None and photo != path:
-        return reasons.OUR_OUTPUT_BESIDE.format(photo=photo.name)
+        return reasons.reason(reasons.OUR_OUTPUT_BESIDE, photo=photo.name)
     facts = imagefiles.file_facts(path) if imagefiles.names_an_image_file(path) else None
     if facts is not None and facts.marker:
-        return reasons.OUR_OUTPUT_MARKED.format(marker=facts.marker)
+        return reasons.reason(reasons.OUR_OUTPUT_MARKED, marker=facts.marker)
     if facts is not None and imagefiles.several_pictures_reason(facts):
         return imagefiles.several_pictures_reason(facts)
     if not imagefiles.is_supported(path):
         if imagefiles.names_an_image_file(path):
-            return reasons.UNSUPPORTED_EXTENSION.format(suffix=path.suffix.lower())
-        return reasons.NOT_AN_IMAGE_FILE
+            return reasons.reason(reasons.UNSUPPORTED_EXTENSION, suffix=path.suffix.lower())
+        return reasons.reason(reasons.NOT_AN_IMAGE_FILE)
     return ""
 
 

@@ -28,6 +28,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..engine.progress import Cancelled, Progress
+from .. import reasons
+from ..reasons import ReasonText
 
 IN_FLIGHT = 2
 LARGE_PIXELS = 4_000_000
@@ -40,7 +42,7 @@ class Outcome:
 
     index: int
     kind: str
-    reason: str = ""
+    reason: ReasonText = ""
     error: BaseException | None = None  # "fatal": the batch cannot go on (no engine), re-raised by the caller
     done: object = None  # what Steps.save returned
 
@@ -53,7 +55,7 @@ class Steps:
     # (engine, loaded, progress, cancel) -> result; cancel is set by the batch's cancel or by the pipeline stopping
     deblur: Callable[[object, object, Callable[[Progress], None], object], object]
     save: Callable[[object, object, object], object]  # (plan, loaded, result) -> what "done" carries
-    reason: Callable[[object, BaseException], str]  # (plan, error) -> the one-line reason of a failure
+    reason: Callable[[object, BaseException], ReasonText]  # (plan, error) -> the one-line reason of a failure
     pixels: Callable[[object], int]  # loaded -> its pixel count
 
 
@@ -179,7 +181,7 @@ class Pipeline:
                     fatal = engine is None  # the engine itself could not be had: the batch cannot run
                     item = (index, plan, "fatal" if fatal else "failed", self._steps.reason(plan, error), error)
                 except BaseException as error:  # KeyboardInterrupt, SystemExit: the caller re-raises it
-                    item = (index, plan, "fatal", str(error), error)
+                    item = (index, plan, "fatal", reasons.of(error), error)
             elif kind == "run":
                 item = (index, plan, "cancelled", "", None)
             _put(self._to_writer, item, self._stop)

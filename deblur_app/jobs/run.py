@@ -59,14 +59,14 @@ def load_model(model: ModelChoice | None, weights: Path | None) -> Checkpoint:
         found = find_weights(model.variant if model else DEFAULT_VARIANT)
         return load_checkpoint(found.path)
     except (CheckpointError, WeightsNotFound) as error:
-        raise JobError(str(error)) from None
+        raise JobError(reasons.of(error)) from None
 
 
 def make_engine(checkpoint: Checkpoint, options: EngineOptions) -> Deblurrer:
     try:
         return Deblurrer.from_checkpoint(checkpoint, options)
     except DeviceError as error:
-        raise JobError(str(error)) from None
+        raise JobError(reasons.of(error)) from None
 
 
 def open_checkpoint(choices: EngineChoices) -> Checkpoint:
@@ -151,7 +151,7 @@ def load_photo(input_path: Path, output_path: Path, save: SaveOptions,
     try:
         return imagefiles.load_image(input_path, max_pixels=int(max_megapixels * 1e6) if max_megapixels else None)
     except imagefiles.ImageFileError as error:
-        raise JobError(str(error)) from None
+        raise JobError(reasons.of(error)) from None
 
 
 def run_photo(engine: Deblurrer, loaded: imagefiles.LoadedImage, progress: ProgressCallback | None = None,
@@ -161,7 +161,7 @@ def run_photo(engine: Deblurrer, loaded: imagefiles.LoadedImage, progress: Progr
     try:
         return engine.run(loaded.pixels, progress=progress, cancel=cancel, tile=tile, ensemble=ensemble)
     except EngineError as error:
-        raise JobError(f"{loaded.path}: {error}") from None
+        raise JobError(reasons.about(loaded.path, reasons.of(error))) from None
 
 
 def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_path: Path, save: SaveOptions) -> list[Path]:
@@ -169,7 +169,7 @@ def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_pat
     check_outputs(loaded.path, output_path, save)
     written = []
     if save.save_scales and (result.half is None or result.quarter is None):
-        raise JobError(f"{output_path}: {reasons.NO_SCALE_OUTPUTS}")
+        raise JobError(reasons.about(output_path, reasons.reason(reasons.NO_SCALE_OUTPUTS)))
     try:
         written.append(_save(output_path, apply_strength(loaded.pixels, result.full, save.strength), loaded, save))
         if save.save_scales:
@@ -177,7 +177,7 @@ def save_result(result: DeblurResult, loaded: imagefiles.LoadedImage, output_pat
             for name, path in scale_paths(output_path).items():
                 written.append(_save(path, getattr(result, name), coarse_like, save))
     except imagefiles.ImageFileError as error:
-        raise JobError(str(error)) from None
+        raise JobError(reasons.of(error)) from None
     return written
 
 
@@ -188,39 +188,39 @@ def _save(path: Path, pixels: np.ndarray, like: imagefiles.LoadedImage, save: Sa
     )
 
 
-def input_problem(path: Path) -> str:
+def input_problem(path: Path) -> reasons.ReasonText:
     """Why a photo cannot be read at all ('' when it can be opened): checked before the model loads.
     A camera RAW file's sensor data is read too (not developed), so a fake or truncated one is named here."""
     path = Path(path)
     if path.is_dir():
-        return f"{path}: is a folder, not an image file"
+        return reasons.about(path, reasons.reason(reasons.IS_A_FOLDER))
     try:
         with open(path, "rb") as handle:
             if not handle.read(1):
-                return f"{path}: file is empty (0 bytes)"
+                return reasons.about(path, reasons.reason(reasons.EMPTY_FILE))
     except FileNotFoundError:
-        return f"{path}: file not found"
+        return reasons.about(path, reasons.reason(reasons.FILE_NOT_FOUND))
     except PermissionError:
-        return f"{path}: permission denied (cannot read the file)"
+        return reasons.about(path, reasons.reason(reasons.CANNOT_READ_PERMISSION))
     except OSError as error:
-        return f"{path}: cannot read the file ({error.strerror or error})"
+        return reasons.about(path, reasons.reason(reasons.CANNOT_READ, cause=error.strerror or error))
     problem = imagefiles.raw_problem(path)  # a fake or truncated camera RAW file, found in a fraction of a second
     if problem or imagefiles.is_raw(path):
         return problem
     facts = imagefiles.file_facts(path)
     several = imagefiles.several_pictures_reason(facts) if facts is not None else ""
-    return f"{path}: {several}" if several else ""
+    return reasons.about(path, several) if several else ""
 
 
 def prepare_output_folder(folder: Path) -> None:
     """Create the output folder if needed and make sure files can be written in it; raises JobError."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise JobError(f"{folder}: {reasons.OUTPUT_FOLDER_IS_A_FILE}")
+        raise JobError(reasons.about(folder, reasons.reason(reasons.OUTPUT_FOLDER_IS_A_FILE)))
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise JobError(f"{folder}: " + reasons.CANNOT_CREATE_OUTPUT_FOLDER.format(cause=_os_reason(error))) from None
+        raise JobError(reasons.about(folder, reasons.reason(reasons.CANNOT_CREATE_OUTPUT_FOLDER, cause=_os_reason(error)))) from None
     problem = folder_problem(folder)
     if problem:
         raise JobError(problem)
@@ -256,7 +256,7 @@ def check_outputs(input_path: Path, output_path: Path, save: SaveOptions) -> Non
     if problem:
         raise JobError(problem)
     if save.bit_depth == 16 and imagefiles.sixteen_bit_problem(output_path):
-        raise JobError(f"{output_path}: {imagefiles.sixteen_bit_problem(output_path)}")
+        raise JobError(reasons.about(output_path, imagefiles.sixteen_bit_problem(output_path)))
 
 
 # ----------------------------------------------------------------------------- batches
@@ -311,7 +311,7 @@ class _Tally:
 
     done: int = 0
     skipped: int = 0
-    failed: list[tuple[Path, str]] = field(default_factory=list)
+    failed: list[tuple[Path, reasons.ReasonText]] = field(default_factory=list)
     cancelled: bool = False
 
     def cancelled_by(self, cancel: CancelCheck | None) -> bool:
@@ -347,7 +347,7 @@ def _job_pairs(job: BatchJob) -> tuple[list[tuple[Path, Path]], list[tuple[Path,
     if job.files is not None:
         return list(job.files), []
     if not Path(job.input_dir).is_dir():
-        raise JobError(f"{job.input_dir}: {reasons.NOT_A_FOLDER}")
+        raise JobError(reasons.about(job.input_dir, reasons.reason(reasons.NOT_A_FOLDER)))
     candidates = batch_candidates(job.input_dir, job.output_dir, job.recursive, job.template)
     return candidates.pairs, candidates.left_out
 
@@ -388,7 +388,7 @@ def _why_skip(plan: PlannedOutput, job: BatchJob) -> str:
     return ""
 
 
-def _photo_problem(plan: PlannedOutput, job: BatchJob, folders: dict[Path, str]) -> str:
+def _photo_problem(plan: PlannedOutput, job: BatchJob, folders: dict[Path, str]) -> reasons.ReasonText:
     """Why a photo cannot run: its output (the policy), its file, or (a list of files) its output's folder."""
     problem = output_problem(plan, job.save.overwrite) or input_problem(plan.source)
     if problem or job.files is None:  # a folder's batch creates its sub-folders as it goes
@@ -490,9 +490,9 @@ def deblur_planned(source: Path, target: Path, engine: Deblurrer, save: SaveOpti
         return None, failure_reason(source, error)
 
 
-def failure_reason(source: Path, error: BaseException) -> str:
+def failure_reason(source: Path, error: BaseException) -> reasons.ReasonText:
     """The one-line reason a photo failed: a JobError's own, else the photo and what went wrong."""
-    return str(error) if isinstance(error, JobError) else f"{source}: {one_line_reason(error)}"
+    return reasons.of(error) if isinstance(error, JobError) else reasons.about(source, one_line_reason(error))
 
 
 def _facts(done: FileResult) -> PhotoFacts:
@@ -501,7 +501,7 @@ def _facts(done: FileResult) -> PhotoFacts:
                       tuple(result.notes))
 
 
-def _sharp_enough(source: Path, job: BatchJob) -> str:
+def _sharp_enough(source: Path, job: BatchJob) -> reasons.ReasonText:
     """Why the photo is skipped by the job's blur filter ('' to deblur it). A photo the scan
     cannot read is deblurred, so that the deblurring names the problem."""
     if job.min_blur is None:
@@ -511,12 +511,14 @@ def _sharp_enough(source: Path, job: BatchJob) -> str:
     score = blur_of(source, job.max_megapixels)
     if score is None or score >= job.min_blur:
         return ""
-    return reasons.SHARP_ENOUGH.format(score=f"{score:.1f}", threshold=f"{job.min_blur:g}")
+    return reasons.reason(reasons.SHARP_ENOUGH, score=f"{score:.1f}", threshold=f"{job.min_blur:g}")
 
 
-def one_line_reason(error: BaseException) -> str:
-    """A one-line reason for an unexpected error, with advice where there is some."""
-    text = " ".join(str(error).split())[:300] or type(error).__name__
+def one_line_reason(error: BaseException) -> reasons.ReasonText:
+    """A one-line reason for an unexpected error, with advice where there is some (the Reason the
+    error carries, when it is one line already and needs no advice)."""
+    said = reasons.one_line(reasons.of(error), 300)
+    text = str(said) or type(error).__name__
     if isinstance(error, MemoryError) or "out of memory" in text.lower():
         return f"Out of memory: {text}. Try a smaller tile size or the CPU."
-    return text
+    return said if str(said) else text

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import imagefiles
+from ..reasons import ReasonText
 from ..triage import VERDICTS, assess
 from .naming import batch_candidates
 
@@ -51,7 +52,7 @@ class ScanSummary:
     total: int
     counts: dict[str, int]  # per verdict
     failed: list[tuple[Path, str]]
-    ignored: list[tuple[Path, str]]  # files that are no photos to score, with the one-line reason naming each
+    ignored: list[tuple[Path, ReasonText]]  # files that are no photos to score, with the one-line reason naming each
     cancelled: bool
     seconds: float
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..engine.tiling import FROM_OPTIONS
+from ..reasons import ReasonText, about
 from .naming import DEFAULT_NAME
 
 # What a batch does with a photo whose output exists: skip the photo, replace the output, or
@@ -103,7 +104,7 @@ class PhotoFacts:
     height: int
     seconds: float  # the network's
     tiles: int
-    notes: tuple[str, ...] = ()
+    notes: tuple[ReasonText, ...] = ()
 
 
 @dataclass
@@ -111,7 +112,7 @@ class BatchSummary:
     total: int
     done: int
     skipped: int
-    failed: list[tuple[Path, str]]
+    failed: list[tuple[Path, ReasonText]]
     cancelled: bool
     seconds: float
     log_path: Path | None = None
@@ -126,19 +127,19 @@ class BatchEvent:
     total: int = 0
     path: Path | None = None
     output: Path | None = None
-    reason: str = ""
+    reason: ReasonText = ""
     fraction: float = 0.0  # of this photo, for "progress"
     seconds: float = 0.0  # this photo's, for "done"
     summary: BatchSummary | None = None  # for "end"
     facts: PhotoFacts | None = None  # for "done", when the photo was deblurred in this process
 
 
-def naming_the_file(reason: str, path: Path | None, output: Path | None = None) -> str:
+def naming_the_file(reason: ReasonText, path: Path | None, output: Path | None = None) -> ReasonText:
     """A failure's reason naming its file once: as it is when it starts with the photo or its
     output (most reasons do, as the CLI prints them), else with the photo's path in front."""
-    if any(spelled is not None and reason.startswith(f"{spelled}: ") for spelled in (path, output)):
+    if any(spelled is not None and str(reason).startswith(f"{spelled}: ") for spelled in (path, output)):
         return reason
-    return f"{path}: {reason}" if path is not None else reason
+    return about(path, reason) if path is not None else reason
 
 
 class BatchLog:

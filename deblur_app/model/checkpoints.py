@@ -40,6 +40,11 @@ class CheckpointError(Exception):
     """A weights file that cannot be used; str() is one line naming the file."""
 
 
+def _refused(path: Path, template: str, **fields: object) -> CheckpointError:
+    """The error for ``path`` with a reason of the catalogue (deblur_app/reasons.py): "<path>: <reason>"."""
+    return CheckpointError(reasons.about(path, reasons.reason(template, **fields)))
+
+
 @dataclass
 class Checkpoint:
     path: Path
@@ -88,11 +93,11 @@ def read_state_dict(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]
     """Read tensors and metadata from a file, without building a model."""
     path = Path(path)
     if not path.exists():
-        raise CheckpointError(f"{path}: {reasons.FILE_NOT_FOUND}")
+        raise _refused(path, reasons.FILE_NOT_FOUND)
     if path.is_dir():
-        raise CheckpointError(f"{path}: {reasons.CHECKPOINT_IS_A_FOLDER}")
+        raise _refused(path, reasons.CHECKPOINT_IS_A_FOLDER)
     if path.stat().st_size == 0:
-        raise CheckpointError(f"{path}: {reasons.CHECKPOINT_EMPTY}")
+        raise _refused(path, reasons.CHECKPOINT_EMPTY)
     if _looks_like_safetensors(path):
         return _read_safetensors(path)
     return _read_torch_pickle(path), {}
@@ -117,7 +122,7 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, st
             for key in handle.keys():
                 tensors[key] = handle.get_tensor(key).float()
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{path}: {reasons.NOT_READABLE_SAFETENSORS.format(cause=_first_line(error))}") from None
+        raise _refused(path, reasons.NOT_READABLE_SAFETENSORS, cause=_first_line(error)) from None
     return tensors, metadata
 
 
@@ -128,17 +133,17 @@ def _read_torch_pickle(path: Path) -> dict[str, torch.Tensor]:
         message, full_text = _first_line(error), str(error)
         # torch's message starts with advice ("Weights only load failed ...") and names the refused global later
         if any(sign in full_text for sign in ("weights_only", "Weights only load failed", "Unsupported global", "GLOBAL")):
-            raise CheckpointError(f"{path}: {reasons.REFUSED_PYTHON_OBJECTS}") from None
-        raise CheckpointError(f"{path}: {reasons.NOT_A_PYTORCH_CHECKPOINT.format(cause=message)}") from None
+            raise _refused(path, reasons.REFUSED_PYTHON_OBJECTS) from None
+        raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=message) from None
     except (zipfile.BadZipFile, EOFError) as error:
-        raise CheckpointError(f"{path}: {reasons.TRUNCATED_CHECKPOINT.format(cause=_first_line(error))}") from None
+        raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=_first_line(error)) from None
     except RuntimeError as error:
         message = _first_line(error)
         if "zip" in message.lower() or "central directory" in message.lower():
-            raise CheckpointError(f"{path}: {reasons.TRUNCATED_CHECKPOINT.format(cause=message)}") from None
-        raise CheckpointError(f"{path}: {reasons.CANNOT_READ_CHECKPOINT.format(cause=message)}") from None
+            raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=message) from None
+        raise _refused(path, reasons.CANNOT_READ_CHECKPOINT, cause=message) from None
     except Exception as error:  # any other decoder failure is still just a bad file
-        raise CheckpointError(f"{path}: {reasons.NOT_A_PYTORCH_CHECKPOINT.format(cause=_first_line(error))}") from None
+        raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=_first_line(error)) from None
     return _unwrap(path, loaded)
 
 
@@ -149,11 +154,11 @@ def _unwrap(path: Path, loaded: object) -> dict[str, torch.Tensor]:
                 loaded = loaded[key]
                 break
     if not isinstance(loaded, dict) or not loaded:
-        raise CheckpointError(f"{path}: {reasons.NO_STATE_DICT}")
+        raise _refused(path, reasons.NO_STATE_DICT)
     tensors = {}
     for key, value in loaded.items():
         if not isinstance(value, torch.Tensor):
-            raise CheckpointError(f"{path}: {reasons.ENTRY_NOT_A_TENSOR.format(key=repr(key))}")
+            raise _refused(path, reasons.ENTRY_NOT_A_TENSOR, key=repr(key))
         tensors[key.removeprefix("module.")] = value.float()
     return tensors
 
@@ -164,16 +169,16 @@ def identify(state_dict: dict[str, torch.Tensor], path: Path | str = "weights") 
     if architecture is None:
         sample = ", ".join(list(state_dict)[:3])
         if any(_UPSAMPLER.search(key) for key in state_dict):
-            raise CheckpointError(f"{path}: {reasons.SUPER_RESOLUTION_MODEL.format(keys=sample)}")
+            raise _refused(path, reasons.SUPER_RESOLUTION_MODEL, keys=sample)
         from .registry import ARCHITECTURES
 
         known = ", ".join(a.display_name for a in ARCHITECTURES.values())
-        raise CheckpointError(f"{path}: {reasons.UNKNOWN_NETWORK.format(known=known, keys=sample)}")
+        raise _refused(path, reasons.UNKNOWN_NETWORK, known=known, keys=sample)
     try:
         config = networks.config_from_shapes(architecture, {k: tuple(v.shape) for k, v in state_dict.items()})
     except (KeyError, IndexError, ValueError, ZeroDivisionError) as error:
-        incomplete = reasons.INCOMPLETE_WEIGHTS.format(network=architecture.display_name, cause=_first_line(error))
-        raise CheckpointError(f"{path}: {incomplete}") from None
+        incomplete = reasons.reason(reasons.INCOMPLETE_WEIGHTS, network=architecture.display_name, cause=_first_line(error))
+        raise CheckpointError(reasons.about(path, incomplete)) from None
     return architecture, config
 
 
@@ -188,21 +193,21 @@ def check_architecture(state_dict: dict[str, torch.Tensor], architecture: Archit
     try:
         expected = networks.build(architecture, config).state_dict()
     except (TypeError, ValueError, RuntimeError) as error:
-        raise CheckpointError(f"{path}: {reasons.UNUSABLE_CONFIGURATION.format(network=name, cause=_first_line(error))}") from None
+        raise _refused(path, reasons.UNUSABLE_CONFIGURATION, network=name, cause=_first_line(error)) from None
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
     if missing or unexpected:
         parts = []
         if missing:
-            parts.append(reasons.MISSING_KEYS.format(count=len(missing), keys=", ".join(missing[:3])))
+            parts.append(reasons.reason(reasons.MISSING_KEYS, count=len(missing), keys=", ".join(missing[:3])))
         if unexpected:
-            parts.append(reasons.UNEXPECTED_KEYS.format(count=len(unexpected), keys=", ".join(unexpected[:3])))
-        raise CheckpointError(f"{path}: {reasons.NOT_A_NETWORK_CHECKPOINT.format(network=name, problems='; '.join(parts))}")
+            parts.append(reasons.reason(reasons.UNEXPECTED_KEYS, count=len(unexpected), keys=", ".join(unexpected[:3])))
+        raise _refused(path, reasons.NOT_A_NETWORK_CHECKPOINT, network=name, problems=reasons.joined(*parts))
     for key, tensor in expected.items():
         if tuple(state_dict[key].shape) != tuple(tensor.shape):
-            wrong = reasons.WRONG_SHAPE.format(key=key, found=tuple(state_dict[key].shape),
+            wrong = reasons.reason(reasons.WRONG_SHAPE, key=key, found=tuple(state_dict[key].shape),
                                                expected=tuple(tensor.shape), network=name)
-            raise CheckpointError(f"{path}: {wrong}")
+            raise CheckpointError(reasons.about(path, wrong))
 
 
 def load_checkpoint(path: Path | str, expected_variant: str | None = None, file_name: str | None = None) -> Checkpoint:
@@ -220,9 +225,9 @@ def load_checkpoint(path: Path | str, expected_variant: str | None = None, file_
     if expected_variant is not None:
         wanted = VARIANTS[expected_variant]
         if (wanted.architecture, wanted.config_dict) != (architecture.key, config):
-            held = variant.display_name if published else reasons.UNPUBLISHED_CONFIGURATION.format(
+            held = variant.display_name if published else reasons.reason(reasons.UNPUBLISHED_CONFIGURATION,
                 network=architecture.display_name)
-            raise CheckpointError(f"{path}: {reasons.HOLDS_OTHER_WEIGHTS.format(held=held, wanted=wanted.display_name)}")
+            raise _refused(path, reasons.HOLDS_OTHER_WEIGHTS, held=held, wanted=wanted.display_name)
         variant = wanted
     checkpoint = Checkpoint(path=path, variant=variant, state_dict=state_dict, metadata=metadata,
                             config=config, published_config=published)

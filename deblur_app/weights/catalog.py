@@ -92,14 +92,14 @@ def classify(path: Path, variant: Variant) -> WeightsFile:
     return WeightsFile(variant, path, "user")  # e.g. --weights ~/Downloads/MIMO-UNet.pkl: its name proves nothing
 
 
-def missing_weights_message(variant: Variant) -> str:
+def missing_weights_message(variant: Variant) -> reasons.Reason:
     folders = " or ".join(str(f) for f in weights_search_dirs())
     if variant.key in DOWNLOADABLE:
-        get = reasons.RUN_WEIGHTS_DOWNLOAD.format(key=variant.key, file=variant.published_file)
+        get = reasons.reason(reasons.RUN_WEIGHTS_DOWNLOAD, key=variant.key, file=variant.published_file)
     else:
-        get = reasons.GET_FROM_THE_AUTHORS.format(file=variant.published_file, url=variant.published.source_url)
-    return reasons.NO_WEIGHTS_FOUND.format(network=variant.display_name, get=get, published=variant.published_file,
-                                           own=variant.own_file, folders=folders)
+        get = reasons.reason(reasons.GET_FROM_THE_AUTHORS, file=variant.published_file, url=variant.published.source_url)
+    return reasons.reason(reasons.NO_WEIGHTS_FOUND, network=variant.display_name, get=get,
+                          published=variant.published_file, own=variant.own_file, folders=folders)
 
 
 def available_weights() -> dict[str, WeightsFile | None]:
@@ -112,23 +112,21 @@ def available_weights() -> dict[str, WeightsFile | None]:
     return found
 
 
-def describe(weights: WeightsFile) -> str:
+def describe(weights: WeightsFile) -> reasons.ReasonText:
     """One line of provenance: the kind, then what the file's own metadata says where it has some."""
-    text = PROVENANCE_LINE[weights.kind]
+    kind = reasons.reason(PROVENANCE_LINE[weights.kind])
     if weights.kind == "published":
-        return text
-    note = origin_note(weights.path)
-    text = f"{text}; {note}" if note else text
+        return kind
+    parts = [kind, origin_note(weights.path)]
     from ..model.checkpoints import CheckpointError, read_state_dict
 
     try:
         _, metadata = read_state_dict(weights.path)
     except CheckpointError as error:
-        return f"{text}; {reasons.UNREADABLE_WEIGHTS.format(cause=error)}"
-    origin = metadata.get("trained_by")
+        return reasons.joined(*filter(None, parts), reasons.reason(reasons.UNREADABLE_WEIGHTS, cause=reasons.of(error)))
     psnr = metadata.get("val_psnr")
-    details = "; ".join(part for part in (origin, reasons.VALIDATION_PSNR.format(psnr=psnr) if psnr else "") if part)
-    return f"{text}; {details}" if details else text
+    parts += [metadata.get("trained_by"), reasons.reason(reasons.VALIDATION_PSNR, psnr=psnr) if psnr else ""]
+    return reasons.joined(*filter(None, parts))
 
 
 # ----------------------------------------------------------------------------- what can be downloaded

@@ -83,11 +83,11 @@ def from_the_authors(weights: Path) -> bool:
     return record is not None and record.get("how") == AUTHORS
 
 
-def origin_note(weights: Path) -> str:
+def origin_note(weights: Path) -> reasons.ReasonText:
     """Where a file that is not the authors' came from, for its provenance line ("" if unknown)."""
     record = read_origin(weights)
     if record is None or record.get("how") == AUTHORS:
         return ""
     if record.get("how") == MIRROR:
-        return reasons.FROM_A_MIRROR.format(source=record.get("source"))
-    return reasons.INSTALLED_FROM.format(source=record.get("source"))
+        return reasons.reason(reasons.FROM_A_MIRROR, source=record.get("source"))
+    return reasons.reason(reasons.INSTALLED_FROM, source=record.get("source"))

@@ -61,6 +61,11 @@ class AlreadyInstalled(WeightsError):
         self.path = path
 
 
+def _refused(subject: object, template: str, **fields: object) -> WeightsError:
+    """The error about ``subject`` (a file, a network) with a reason of the catalogue: "<subject>: <reason>"."""
+    return WeightsError(reasons.about(subject, reasons.reason(template, **fields)))
+
+
 @dataclass(frozen=True)
 class InstalledWeights:
     variant: str  # a key of VARIANTS
@@ -127,13 +132,13 @@ def download(
     """
     variant = VARIANTS[variant_key]
     if variant_key not in downloads():
-        raise WeightsError(f"{variant.display_name}: {reasons.NO_PUBLISHED_WEIGHTS}")
+        raise _refused(variant.display_name, reasons.NO_PUBLISHED_WEIGHTS)
     link = browser_link(variant_key)
-    advice = reasons.DOWNLOAD_IN_A_BROWSER.format(link=link)
+    advice = reasons.reason(reasons.DOWNLOAD_IN_A_BROWSER, link=link)
     folder = user_weights_dir()
     destination = folder / variant.published_file
     if destination.exists() and not overwrite:
-        raise AlreadyInstalled(f"{variant.display_name}: {reasons.ALREADY_INSTALLED_AT.format(destination=destination)}",
+        raise AlreadyInstalled(reasons.about(variant.display_name, reasons.reason(reasons.ALREADY_INSTALLED_AT, destination=destination)),
                                destination)
     if source is not None and not source.lower().startswith(("http://", "https://")):
         raise WeightsError(f"--source must be an http(s) URL, not {source!r}")
@@ -147,7 +152,7 @@ def download(
         except WeightsCancelled:
             raise WeightsCancelled(f"{variant.display_name}: download cancelled; nothing was installed") from None
         except WeightsError as error:
-            raise WeightsError(f"{variant.display_name}: {error}; {advice}") from None
+            raise WeightsError(reasons.about(variant.display_name, reasons.joined(reasons.of(error), advice))) from None
     return destination
 
 
@@ -166,7 +171,7 @@ def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
             checked_space = True
             free = shutil.disk_usage(folder).free
             if free < 2 * total:  # the download and, for a zip, its unpacked copy
-                raise WeightsError(reasons.NO_SPACE_FOR_DOWNLOAD.format(folder=folder, free=_mb(free), needed=_mb(2 * total)))
+                raise WeightsError(reasons.reason(reasons.NO_SPACE_FOR_DOWNLOAD, folder=folder, free=_mb(free), needed=_mb(2 * total)))
         if progress is not None:
             progress(done, total)
 
@@ -181,24 +186,24 @@ def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
     except DownloadCancelled:
         raise WeightsCancelled("cancelled") from None
     except FileURLRetrievalError:
-        raise WeightsError(reasons.DRIVE_REFUSED) from None
+        raise WeightsError(reasons.reason(reasons.DRIVE_REFUSED)) from None
     except DownloadError as error:
-        raise WeightsError(reasons.DOWNLOAD_FAILED.format(cause=_first_line(error))) from None
+        raise WeightsError(reasons.reason(reasons.DOWNLOAD_FAILED, cause=_first_line(error))) from None
     except requests.exceptions.HTTPError as error:
         status = error.response.status_code if error.response is not None else "an error"
-        raise WeightsError(reasons.SERVER_ANSWERED.format(server=where, status=status)) from None
+        raise WeightsError(reasons.reason(reasons.SERVER_ANSWERED, server=where, status=status)) from None
     except requests.exceptions.Timeout:
-        raise WeightsError(reasons.SERVER_TOO_SLOW.format(server=where)) from None
+        raise WeightsError(reasons.reason(reasons.SERVER_TOO_SLOW, server=where)) from None
     except requests.exceptions.ConnectionError:
-        raise WeightsError(reasons.CANNOT_CONNECT.format(server=where)) from None
+        raise WeightsError(reasons.reason(reasons.CANNOT_CONNECT, server=where)) from None
     except requests.exceptions.RequestException as error:
-        raise WeightsError(reasons.DOWNLOAD_FAILED.format(cause=_first_line(error))) from None
+        raise WeightsError(reasons.reason(reasons.DOWNLOAD_FAILED, cause=_first_line(error))) from None
     except OSError as error:
         raise _os_error(error, folder) from None
     if cancel is not None and cancel.is_set():
         raise WeightsCancelled("cancelled")
     if not target.is_file():
-        raise WeightsError(reasons.SENT_NO_FILE.format(server=where))
+        raise WeightsError(reasons.reason(reasons.SENT_NO_FILE, server=where))
     return target
 
 
@@ -219,7 +224,7 @@ def _drive_file_id(entry: Download) -> str:
     try:
         return by_path[pick_from_folder(entry, list(by_path))]
     except LookupError as error:
-        raise WeightsError(str(error)) from None
+        raise WeightsError(reasons.of(error)) from None
 
 
 # ----------------------------------------------------------------------------- installing from a file
@@ -235,9 +240,9 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
     """
     path = Path(path)
     if not path.is_file():
-        raise WeightsError(f"{path}: {reasons.WEIGHTS_IS_A_FOLDER if path.is_dir() else reasons.WEIGHTS_FILE_NOT_FOUND}")
+        raise _refused(path, reasons.WEIGHTS_IS_A_FOLDER if path.is_dir() else reasons.WEIGHTS_FILE_NOT_FOUND)
     if path.suffix.lower() not in INSTALLABLE_SUFFIXES:
-        raise WeightsError(f"{path}: {reasons.NOT_A_WEIGHTS_FILE}")
+        raise _refused(path, reasons.NOT_A_WEIGHTS_FILE)
     folder = user_weights_dir()
     with _staging(folder, path) as staging:
         try:
@@ -245,7 +250,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
             checkpoint_file, inner_name = _unpack(copied, path.name, staging)
             variant = VARIANTS[_verify(checkpoint_file, file_name=inner_name)]
         except WeightsError as error:
-            raise WeightsError(f"{path}: {error}") from None
+            raise WeightsError(reasons.about(path, reasons.of(error))) from None
         # the published name keeps its place first in line, but a file from a file is "installed by you"
         published_name = inner_name == variant.published_file
         if published_name:
@@ -260,13 +265,14 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
             return dataclasses.replace(_installed_entry(variant, destination), already_installed=True)
         if existing and not overwrite:
             raise AlreadyInstalled(
-                f"{path}: {reasons.ALREADY_INSTALLED_REPLACE.format(name=variant.display_name, destination=existing[0])}",
+                reasons.about(path, reasons.reason(reasons.ALREADY_INSTALLED_REPLACE, name=variant.display_name,
+                                                   destination=existing[0])),
                 existing[0])
         try:
             _put_in_place(checkpoint_file, destination, overwrite=True)
             _record(destination, FILE, str(path.resolve()))
         except WeightsError as error:
-            raise WeightsError(f"{path}: {error}") from None
+            raise WeightsError(reasons.about(path, reasons.of(error))) from None
     for other in existing:  # the user's file in another format would shadow or duplicate the new one
         if other != destination:
             other.unlink(missing_ok=True)
@@ -288,17 +294,17 @@ def remove(name: str) -> Path:
         matches = [w for w in everything if w.variant == name.lower() and w.removable]
         if len(matches) > 1:
             names = ", ".join(w.path.name for w in matches)
-            raise WeightsError(f"{name}: {reasons.SEVERAL_INSTALLED.format(files=names)}")
+            raise _refused(name, reasons.SEVERAL_INSTALLED, files=names)
     if not matches:
-        raise WeightsError(f"{name}: {reasons.NO_SUCH_WEIGHTS}")
+        raise _refused(name, reasons.NO_SUCH_WEIGHTS)
     weights = matches[0]
     if not weights.removable:
-        raise WeightsError(f"{weights.path}: {reasons.SHIPS_WITH_THE_APP}")
+        raise _refused(weights.path, reasons.SHIPS_WITH_THE_APP)
     try:
         weights.path.unlink()
         forget_origin(weights.path)
     except OSError as error:
-        raise WeightsError(f"{weights.path}: " + reasons.CANNOT_REMOVE.format(cause=error.strerror or error)) from None
+        raise _refused(weights.path, reasons.CANNOT_REMOVE, cause=error.strerror or error) from None
     return weights.path
 
 
@@ -313,7 +319,7 @@ def _staging(folder: Path, installing: str | Path):
         staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder))
     except OSError as error:
         cause = error.strerror or error
-        raise WeightsError(f"{installing}: {reasons.CANNOT_CREATE_WEIGHTS_FOLDER.format(folder=folder, cause=cause)}") from None
+        raise _refused(installing, reasons.CANNOT_CREATE_WEIGHTS_FOLDER, folder=folder, cause=cause) from None
     return _RemovedAfter(staging)
 
 
@@ -350,19 +356,19 @@ def _unpack(path: Path, name: str, staging: Path, prefer_name: str = "") -> tupl
                        and Path(i.filename).suffix.lower() in WEIGHTS_SUFFIXES]
             chosen = [m for m in members if Path(m.filename).name == prefer_name] or members
             if not chosen:
-                raise WeightsError(reasons.ZIP_HOLDS_NO_WEIGHTS)
+                raise WeightsError(reasons.reason(reasons.ZIP_HOLDS_NO_WEIGHTS))
             if len(chosen) > 1:
                 listed = ", ".join(Path(m.filename).name for m in chosen[:4])
-                raise WeightsError(reasons.ZIP_HOLDS_SEVERAL.format(files=listed))
+                raise WeightsError(reasons.reason(reasons.ZIP_HOLDS_SEVERAL, files=listed))
             member = chosen[0]
             if member.file_size > MAX_WEIGHTS_BYTES:
-                raise WeightsError(reasons.ZIP_MEMBER_TOO_LARGE.format(member=member.filename, size=_mb(member.file_size)))
+                raise WeightsError(reasons.reason(reasons.ZIP_MEMBER_TOO_LARGE, member=member.filename, size=_mb(member.file_size)))
             target = staging / f"unpacked{Path(member.filename).suffix.lower()}"
             with archive.open(member) as inner, open(target, "wb") as out:
                 shutil.copyfileobj(inner, out, 1 << 20)
             return target, Path(member.filename).name
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as error:
-        raise WeightsError(reasons.DAMAGED_ZIP.format(cause=_first_line(error))) from None
+        raise WeightsError(reasons.reason(reasons.DAMAGED_ZIP, cause=_first_line(error))) from None
     except OSError as error:
         raise _os_error(error, staging.parent) from None
 
@@ -371,7 +377,7 @@ def _refuse_web_page(path: Path) -> None:
     with open(path, "rb") as handle:
         head = handle.read(1024).lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in head:
-        raise WeightsError(reasons.WEB_PAGE_NOT_WEIGHTS)
+        raise WeightsError(reasons.reason(reasons.WEB_PAGE_NOT_WEIGHTS))
 
 
 def _verify(path: Path, expected_variant: str | None = None, file_name: str | None = None) -> str:
@@ -383,13 +389,13 @@ def _verify(path: Path, expected_variant: str | None = None, file_name: str | No
     try:
         checkpoint = load_checkpoint(path, expected_variant=expected_variant, file_name=file_name)
     except CheckpointError as error:
-        raise WeightsError(str(error).removeprefix(f"{path}: ")) from None
+        raise WeightsError(reasons.without_subject(reasons.of(error), path)) from None
     return checkpoint.variant.key
 
 
 def _put_in_place(staged: Path, destination: Path, overwrite: bool) -> None:
     if destination.exists() and not overwrite:
-        raise AlreadyInstalled(reasons.APPEARED_MEANWHILE.format(destination=destination), destination)
+        raise AlreadyInstalled(reasons.reason(reasons.APPEARED_MEANWHILE, destination=destination), destination)
     try:
         # readable by all, like any installed file: a download arrives 0600 (a private temporary file)
         os.chmod(staged, 0o644)
@@ -413,7 +419,7 @@ def _in_use(variant_key: str, path: Path) -> bool:
 
 def _os_error(error: OSError, folder: Path) -> WeightsError:
     if error.errno in _DISK_FULL:
-        return WeightsError(reasons.DISK_FULL.format(folder=folder))
+        return WeightsError(reasons.reason(reasons.DISK_FULL, folder=folder))
     return WeightsError(f"{error.strerror or error} ({getattr(error, 'filename', None) or folder})")
 
 
