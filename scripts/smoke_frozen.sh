@@ -2,9 +2,11 @@
 # Smoke test of the standalone folder (build.spec):
 #   1. build dist/deblur-app/ (skip with --no-build to test an existing folder)
 #   2. the frozen `deblur-app deblur` on a small generated photo, with the bundled weights,
-#      must give exactly the pixels of the same command run from source
+#      must give exactly the pixels of the same command run from source: torch fp32, and OpenVINO
+#      fp32, bf16 and int8 (a fresh NNCF quantisation) where the build holds them
 #   2b. a camera RAW photo (a DNG written by tests/rawfiles.py) gives byte-identical 16-bit TIFFs
 #      from the frozen app and from source (rawpy and LibRaw bundled, same development)
+#   2c. `deblur-app weights install` in the frozen app, then its deblur with them equals the source's
 #   3. the frozen `deblur-app info` finds the bundled weights
 #   4. the frozen window starts offscreen: `deblur-app gui --self-test PHOTO` exits 0
 #   5. the bundle kept what the frozen app needs at run time (torch's lazy internals, torch_shm_manager)
@@ -33,6 +35,21 @@ failures=0
 pass() { echo "smoke: PASS $*"; }
 fail() { echo "smoke: FAIL $*" >&2; failures=$((failures + 1)); }
 
+# exit 0 when two photos hold the same pixels
+same_pixels() {
+    python - "$1" "$2" <<'EOF'
+import sys
+import numpy as np
+from PIL import Image
+
+source, frozen = (np.asarray(Image.open(path)) for path in sys.argv[1:3])
+print(f"smoke: source {source.shape} {source.dtype}, frozen {frozen.shape} {frozen.dtype}")
+if source.shape != frozen.shape or not np.array_equal(source, frozen):
+    print(f"smoke: outputs differ: max abs difference {np.abs(source.astype(int) - frozen.astype(int)).max()}")
+    sys.exit(1)
+EOF
+}
+
 # the photo: smooth gradients, edges and a little noise, made with numpy (no image files in the repo)
 python - "$WORK/photo.png" <<'EOF'
 import sys
@@ -47,34 +64,30 @@ image = np.clip(image + rng.normal(0, 0.03, image.shape), 0, 1)
 Image.fromarray((image * 255).round().astype(np.uint8)).save(sys.argv[1])
 EOF
 
-# --- 2. frozen == source, pixel for pixel (fp32, whole image: no tiling or bf16 differences),
-#        with each backend the build holds; separate caches, so the frozen app exports its own ONNX model
-BACKENDS=(torch)
+# --- 2. frozen == source, pixel for pixel (whole image: no tiling differences), with each backend and
+#        precision the build holds: torch fp32; OpenVINO fp32, bf16 and int8 (the int8 model made by a
+#        fresh NNCF quantisation in each). Separate caches, so the frozen app exports its own ONNX model.
+CASES=("torch fp32")
 if [ "${DEBLUR_BUILD_OPENVINO:-auto}" != 0 ] && python -c 'import openvino, onnx' 2>/dev/null; then
-    BACKENDS+=(openvino)
+    CASES+=("openvino fp32" "openvino bf16")
+    python -c 'import nncf' 2>/dev/null && CASES+=("openvino int8")
 fi
-for backend in "${BACKENDS[@]}"; do
-    DEBLUR_ARGS=(--device cpu --precision fp32 --tile 0 --backend "$backend")
+for case in "${CASES[@]}"; do
+    read -r backend precision <<<"$case"
+    DEBLUR_ARGS=(--device cpu --precision "$precision" --tile 0 --backend "$backend")
     start=$(date +%s)
     if XDG_CACHE_HOME="$WORK/cache-source" timeout "$STEP_TIMEOUT" \
-            python -m deblur_app deblur "$WORK/photo.png" -o "$WORK/source-$backend.png" "${DEBLUR_ARGS[@]}" \
+            python -m deblur_app deblur "$WORK/photo.png" -o "$WORK/source-$backend-$precision.png" "${DEBLUR_ARGS[@]}" \
         && XDG_CACHE_HOME="$WORK/cache-frozen" timeout "$STEP_TIMEOUT" \
-            "$APP" deblur "$WORK/photo.png" -o "$WORK/frozen-$backend.png" "${DEBLUR_ARGS[@]}"; then
-        if python - "$WORK/source-$backend.png" "$WORK/frozen-$backend.png" <<'EOF'
-import sys
-import numpy as np
-from PIL import Image
-
-source, frozen = (np.asarray(Image.open(path)) for path in sys.argv[1:3])
-print(f"smoke: source {source.shape} {source.dtype}, frozen {frozen.shape} {frozen.dtype}")
-if source.shape != frozen.shape or not np.array_equal(source, frozen):
-    print(f"smoke: outputs differ: max abs difference {np.abs(source.astype(int) - frozen.astype(int)).max()}")
-    sys.exit(1)
-EOF
-        then pass "frozen deblur output ($backend backend) is identical to the source run ($(( $(date +%s) - start )) s)"
-        else fail "frozen deblur output ($backend backend) differs from the source run"; fi
+            "$APP" deblur "$WORK/photo.png" -o "$WORK/frozen-$backend-$precision.png" "${DEBLUR_ARGS[@]}" \
+            2> "$WORK/frozen-$backend-$precision.err"; then
+        cat "$WORK/frozen-$backend-$precision.err" >&2
+        if same_pixels "$WORK/source-$backend-$precision.png" "$WORK/frozen-$backend-$precision.png"
+        then pass "frozen deblur output ($backend $precision) is identical to the source run ($(( $(date +%s) - start )) s)"
+        else fail "frozen deblur output ($backend $precision) differs from the source run"; fi
     else
-        fail "deblur run with the $backend backend failed"
+        cat "$WORK/frozen-$backend-$precision.err" >&2 2>/dev/null || true
+        fail "deblur run with $backend $precision failed"
     fi
 done
 
@@ -92,6 +105,25 @@ if python -c 'import rawpy' 2>/dev/null; then
 else
     echo "smoke: rawpy not installed here; the RAW check is skipped"
 fi
+
+# --- 2c. weights install in the frozen app (a seeded MIMO-UNet file; --no-int8-check: the int8 model's
+#         NNCF quantisation ran above), then the frozen and the source deblur with those weights agree,
+#         and differ from the bundled weights' output (so the installed file was the one used)
+PYTHONPATH="$ROOT/tests" python -c 'import sys; from pathlib import Path; from seeded_weights import save_seeded_weights; save_seeded_weights(Path(sys.argv[1]), trained_by="smoke")' "$WORK/seeded"
+INSTALLED_ARGS=(--device cpu --precision fp32 --tile 0 --backend torch)
+if timeout "$STEP_TIMEOUT" "$APP" weights install "$WORK/seeded/mimo-unet.safetensors" --no-int8-check \
+    && "$APP" weights list | grep -q "mimo-unet.user.safetensors" \
+    && XDG_CACHE_HOME="$WORK/cache-source" timeout "$STEP_TIMEOUT" \
+        python -m deblur_app deblur "$WORK/photo.png" -o "$WORK/source-installed.png" "${INSTALLED_ARGS[@]}" \
+    && XDG_CACHE_HOME="$WORK/cache-frozen" timeout "$STEP_TIMEOUT" \
+        "$APP" deblur "$WORK/photo.png" -o "$WORK/frozen-installed.png" "${INSTALLED_ARGS[@]}" \
+    && same_pixels "$WORK/source-installed.png" "$WORK/frozen-installed.png" \
+    && ! same_pixels "$WORK/frozen-installed.png" "$WORK/frozen-torch-fp32.png" >/dev/null; then
+    pass "frozen weights install: the installed weights are listed and deblur with them as from source"
+else
+    fail "frozen weights install, or deblur with the installed weights"
+fi
+rm -rf "$XDG_DATA_HOME"  # the private user folder: the checks below run with the bundled weights again
 
 # --- 3. info
 if info=$(timeout "$STEP_TIMEOUT" "$APP" info 2>&1) && grep -q "dist/deblur-app/_internal/weights/mimo-unet.safetensors" <<<"$info"; then
