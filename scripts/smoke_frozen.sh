@@ -9,7 +9,8 @@
 #   2c. `deblur-app weights install` in the frozen app, then its deblur with them equals the source's
 #   3. the frozen `deblur-app info` finds the bundled weights
 #   4. the frozen window starts offscreen: `deblur-app gui --self-test PHOTO` exits 0
-#   5. the bundle kept what the frozen app needs at run time (torch's lazy internals, torch_shm_manager)
+#   5. the bundle kept what the frozen app needs at run time (torch's lazy internals, torch_shm_manager,
+#      the torch sources read on import) and left out what build.spec cuts (see its comments)
 #   6. one window: a second frozen call hands its photo to the running frozen window and exits
 # Usage: scripts/smoke_frozen.sh [--no-build]      exit status 0 = all passed
 set -euo pipefail
@@ -82,6 +83,10 @@ for case in "${CASES[@]}"; do
             "$APP" deblur "$WORK/photo.png" -o "$WORK/frozen-$backend-$precision.png" "${DEBLUR_ARGS[@]}" \
             2> "$WORK/frozen-$backend-$precision.err"; then
         cat "$WORK/frozen-$backend-$precision.err" >&2
+        # torch's bytecode goes in without its sources (build.spec): nothing may miss them
+        if grep -iE "retrieve source|get source|source code" "$WORK/frozen-$backend-$precision.err"; then
+            fail "the frozen app ($backend $precision) looked for Python sources it lacks"
+        fi
         if same_pixels "$WORK/source-$backend-$precision.png" "$WORK/frozen-$backend-$precision.png"
         then pass "frozen deblur output ($backend $precision) is identical to the source run ($(( $(date +%s) - start )) s)"
         else fail "frozen deblur output ($backend $precision) differs from the source run"; fi
@@ -167,6 +172,12 @@ languages = {path.stem.removeprefix("deblur_app_") for path in Path("resources/i
 bundled = {path.name for path in (internal / "PySide6" / "Qt" / "translations").glob("*.qm")}
 expected = {f"qtbase_{language}.qm" for language in languages}
 problems += [f"Qt translations {sorted(bundled)}, expected {sorted(expected)}"] * (bundled != expected)
+# torch: bytecode only, but the modules that read their own source on import keep it (build.spec)
+torch_sources = {path.relative_to(internal).as_posix() for path in (internal / "torch").rglob("*.py")}
+if "torch/_dynamo/config.py" not in torch_sources or "torch/utils/serialization/config.py" not in torch_sources:
+    problems.append("torch's config modules lost their .py source")
+if "torch/nn/modules/conv.py" in torch_sources or len(torch_sources) > 20:
+    problems.append(f"{len(torch_sources)} torch .py sources bundled, expected only those read on import")
 print("smoke: " + ("; ".join(problems) if problems else f"{len(modules)} modules in the archive"))
 sys.exit(1 if problems else 0)
 EOF

@@ -220,3 +220,19 @@ def test_camera_raw_support_is_bundled_rawpy_libraw_and_exifread(spec):
     (analysis,) = made("Analysis")
     assert ("/site/rawpy/libraw_r.so.25", "rawpy") in analysis.kwargs["binaries"]
     assert "rawpy" not in spec["EXCLUDED_MODULES"] and "exifread" not in spec["EXCLUDED_MODULES"]
+
+
+def test_torch_goes_in_as_bytecode_but_its_config_modules_keep_their_source(spec):
+    """torch's hook would ship every .py beside its bytecode (46 MB); the config modules read their own
+    source on import (torch.utils._config_module), so without theirs `import torch` fails frozen, and
+    the modules defining TorchScript overloads read their functions' sources."""
+    pytest.importorskip("torch")
+    modes = made("Analysis")[0].kwargs["module_collection_mode"]
+    assert modes["torch"] == "pyz"
+    for config in ("torch._dynamo.config", "torch._inductor.config", "torch.utils.serialization.config"):
+        assert modes.get(config) == "pyz+py", config
+    # @torch.jit._overload parses each overload's body when they are defined: no warning at every start
+    for overloads in ("torch.functional", "torch.nn.functional", "torch.nn.modules.rnn"):
+        assert modes.get(overloads) == "pyz+py", overloads
+    assert "torch.jit" not in modes  # a package's mode would reach its whole subtree
+    assert "torch.nn.modules.conv" not in modes and "torch.onnx" not in modes
