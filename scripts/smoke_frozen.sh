@@ -178,6 +178,14 @@ if "torch/_dynamo/config.py" not in torch_sources or "torch/utils/serialization/
     problems.append("torch's config modules lost their .py source")
 if "torch/nn/modules/conv.py" in torch_sources or len(torch_sources) > 20:
     problems.append(f"{len(torch_sources)} torch .py sources bundled, expected only those read on import")
+# OpenVINO: the CPU plugin and the ONNX and IR readers, no other framework's reader, no GPU/NPU plugin
+openvino_libs = {path.name.split(".so")[0] for path in internal.glob("openvino/libs/*.so*")}
+if openvino_libs:
+    needed = {"libopenvino_intel_cpu_plugin", "libopenvino_onnx_frontend", "libopenvino_ir_frontend"}
+    unwanted_libs = {name for name in openvino_libs if any(part in name for part in (
+        "tensorflow", "pytorch", "jax", "paddle", "gguf", "gpu_plugin", "npu_plugin"))}
+    problems += [f"OpenVINO lacks {sorted(needed - openvino_libs)}"] * bool(needed - openvino_libs)
+    problems += [f"OpenVINO libraries never used {sorted(unwanted_libs)}"] * bool(unwanted_libs)
 print("smoke: " + ("; ".join(problems) if problems else f"{len(modules)} modules in the archive"))
 sys.exit(1 if problems else 0)
 EOF

@@ -236,3 +236,10 @@ def test_torch_goes_in_as_bytecode_but_its_config_modules_keep_their_source(spec
         assert modes.get(overloads) == "pyz+py", overloads
     assert "torch.jit" not in modes  # a package's mode would reach its whole subtree
     assert "torch.nn.modules.conv" not in modes and "torch.onnx" not in modes
+
+
+def test_openvino_keeps_its_onnx_and_ir_readers_and_leaves_the_other_frameworks_out(spec):
+    excludes = set(made("Analysis")[0].kwargs["excludes"])
+    assert {"openvino.frontend.pytorch", "openvino.frontend.tensorflow", "openvino.frontend.jax",
+            "openvino.tools.ovc"} <= excludes
+    assert not {"openvino", "openvino.frontend", "openvino.frontend.onnx", "nncf", "onnx"} & excludes
