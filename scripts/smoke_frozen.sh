@@ -153,6 +153,8 @@ fi
 
 # --- 5. what the frozen app loads lazily is in the bundle
 if python - "$APP" <<'EOF'
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -186,6 +188,11 @@ if openvino_libs:
         "tensorflow", "pytorch", "jax", "paddle", "gguf", "gpu_plugin", "npu_plugin"))}
     problems += [f"OpenVINO lacks {sorted(needed - openvino_libs)}"] * bool(needed - openvino_libs)
     problems += [f"OpenVINO libraries never used {sorted(unwanted_libs)}"] * bool(unwanted_libs)
+# the large libraries went in without their symbol tables (build.spec strips them where strip exists)
+libtorch = internal / "torch" / "lib" / "libtorch_cpu.so"
+if sys.platform.startswith("linux") and shutil.which("strip") and libtorch.is_file():
+    sections = subprocess.run(["readelf", "-S", "-W", str(libtorch)], capture_output=True, text=True).stdout
+    problems += ["libtorch_cpu.so kept its symbol table"] * (" .symtab " in sections)
 print("smoke: " + ("; ".join(problems) if problems else f"{len(modules)} modules in the archive"))
 sys.exit(1 if problems else 0)
 EOF

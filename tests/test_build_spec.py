@@ -243,3 +243,27 @@ def test_openvino_keeps_its_onnx_and_ir_readers_and_leaves_the_other_frameworks_
     assert {"openvino.frontend.pytorch", "openvino.frontend.tensorflow", "openvino.frontend.jax",
             "openvino.tools.ovc"} <= excludes
     assert not {"openvino", "openvino.frontend", "openvino.frontend.onnx", "nncf", "onnx"} & excludes
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="ELF libraries")
+def test_large_symbol_tables_are_measured_and_stripped_keeping_the_dynamic_symbols(spec, tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+
+    torch = pytest.importorskip("torch")
+    library = Path(torch.__file__).parent / "lib" / "libtorch_python.so"
+    if shutil.which("strip") is None or not library.is_file():
+        pytest.skip("needs binutils' strip and torch's libtorch_python.so")
+    symbol_table_bytes = spec["symbol_table_bytes"]
+    assert symbol_table_bytes(library) >= spec["STRIP_AT_LEAST"]  # worth stripping (8.6 MB, torch 2.13)
+    assert symbol_table_bytes(SPEC) == 0  # not ELF
+
+    monkeypatch.setitem(spec, "workpath", str(tmp_path))
+    copy = Path(spec["stripped_copy"]("torch/lib/libtorch_python.so", str(library)))
+    assert copy == tmp_path / "stripped" / "torch" / "lib" / "libtorch_python.so"
+    assert symbol_table_bytes(copy) == 0 and copy.stat().st_size < library.stat().st_size - spec["STRIP_AT_LEAST"]
+
+    def dynamic_symbols(path):
+        return subprocess.run(["readelf", "--dyn-syms", "-W", str(path)], capture_output=True, text=True, check=True).stdout
+
+    assert dynamic_symbols(copy) == dynamic_symbols(library)  # what the loader links against is untouched
