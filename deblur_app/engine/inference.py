@@ -139,6 +139,21 @@ def tile_pixels(image: np.ndarray, tile: Tile, mode: str) -> np.ndarray:
     return np.pad(part, ((0, pad_h), (0, pad_w), (0, 0)), mode=mode)
 
 
+@dataclass
+class _PhotoRun:
+    """One photo on its way through Deblurrer.run: its tiles still to run and what they made so far."""
+
+    image: np.ndarray  # float32 (H, W, 3), unpadded
+    pad_mode: str
+    queue: deque[Tile]
+    passes: list[tuple[int, bool]]  # dihedral_transforms
+    stitcher: Stitcher
+    result: DeblurResult
+    max_tile: int  # the largest tile that fits (smaller after running out of memory)
+    done: int = 0  # network passes done
+    tiles_done: int = 0
+
+
 class Deblurrer:
     """A loaded model on a device, ready to deblur arrays."""
 
@@ -325,9 +340,16 @@ class Deblurrer:
         if image.ndim != 3 or image.shape[2] != 3:
             raise EngineError(f"expected an (H, W, 3) RGB array, got shape {image.shape}")
         started = time.perf_counter()
+        photo = self._plan_photo_run(np.ascontiguousarray(image, dtype=np.float32), tile, ensemble, progress)
+        self._run_tiles(photo, progress, cancel)
+        raise_if_cancelled(cancel)
+        return self._finish_photo_run(photo, time.perf_counter() - started)
+
+    def _plan_photo_run(self, image: np.ndarray, tile: int | None, ensemble: bool,
+                        progress: ProgressCallback | None) -> _PhotoRun:
+        """The photo's backend, tiles, passes and stitcher, and its result to fill."""
         height, width = image.shape[:2]
         arch, geometry = self.architecture, self.geometry
-        image = np.ascontiguousarray(image, dtype=np.float32)
         # each tile is padded as it is cut (tile_pixels): no padded copy of the whole photo (12 B/pixel)
         pad_h, pad_w = round_up(height, self.size_multiple), round_up(width, self.size_multiple)
         pad_mode = padding_mode(height, width, pad_h - height, pad_w - width, arch.pad_mode)
@@ -346,39 +368,47 @@ class Deblurrer:
             device=str(self.device), precision=self.precision_name, backend=self.backend,
         )
         if self._torch_for_photo:
-            result.notes.append(reasons.reason(reasons.TORCH_FOR_THIS_PHOTO,
-                network=arch.display_name, gigabytes=f"{devices.LARGE_PHOTO_PEAK_BYTES / 1e9:g}"))
-        done, tiles_done = 0, 0
-        max_tile = max(pad_h, pad_w)
+            result.notes.append(reasons.reason(reasons.TORCH_FOR_THIS_PHOTO, network=arch.display_name,
+                                               gigabytes=f"{devices.LARGE_PHOTO_PEAK_BYTES / 1e9:g}"))
+        return _PhotoRun(image, pad_mode, queue, passes, stitcher, result, max_tile=max(pad_h, pad_w))
+
+    def _run_tiles(self, photo: _PhotoRun, progress: ProgressCallback | None, cancel: CancelCheck | None) -> None:
+        """Each tile through the network into the stitcher; out of memory, the tile is split and tried again."""
+        queue, stitcher, passes = photo.queue, photo.stitcher, photo.passes
+        height, width = photo.image.shape[:2]
         while queue:
             raise_if_cancelled(cancel)
             tile = queue.popleft()
-            if max(tile.height, tile.width) > max_tile:
-                parts = tile.split(max_tile, geometry)
+            if max(tile.height, tile.width) > photo.max_tile:
+                parts = tile.split(photo.max_tile, self.geometry)
                 queue.extendleft(reversed(parts))
                 if progress is not None:
                     stitcher.withdraw(tile)
                     stitcher.expect(parts)
                 continue
-            pixels = tile_pixels(image, tile, pad_mode)
+            pixels = tile_pixels(photo.image, tile, photo.pad_mode)
             outputs = None
             try:
-                outputs = self._run_tile(pixels, passes, result, cancel, progress, done, len(queue) + 1)
+                outputs = self._run_tile(pixels, passes, photo.result, cancel, progress, photo.done, len(queue) + 1)
             except RuntimeError as error:
                 if not _is_out_of_memory(error):
                     raise
             if outputs is None:
                 # handled outside the except block so the failed tile's tensors are already freed
-                max_tile = self._shrink_after_oom(tile, result)
+                photo.max_tile = self._shrink_after_oom(tile, photo.result)
                 queue.appendleft(tile)
                 continue
             stitcher.add(tile, outputs)
-            done += len(passes)
-            tiles_done += 1
+            photo.done += len(passes)
+            photo.tiles_done += 1
             if progress is not None:  # the tile's last pass: reported once its pixels are in the blend
-                finished = stitcher.finished(tile, tiles_done, height, width) if stitcher.counting else None
-                progress(Progress(done, done + len(queue) * len(passes), finished))
-        raise_if_cancelled(cancel)
+                finished = stitcher.finished(tile, photo.tiles_done, height, width) if stitcher.counting else None
+                progress(Progress(photo.done, photo.done + len(queue) * len(passes), finished))
+
+    def _finish_photo_run(self, photo: _PhotoRun, seconds: float) -> DeblurResult:
+        """The result: the stitched outputs cropped to the photo, with what the run had to say."""
+        result, stitcher, outputs = photo.result, photo.stitcher, self.architecture.outputs
+        height, width = photo.image.shape[:2]
         # the first run may have left int8 or OpenVINO behind (see _openvino_runner)
         result.backend, result.precision = self._photo_backend, self.precision_name
         self._torch_for_photo = False
@@ -386,12 +416,12 @@ class Deblurrer:
         self._pending_notes.clear()
         # the stitched results reuse the stitcher's buffers: no extra full-size copies
         result.full = _clamp(stitcher.result(1)[:height, :width])
-        if 2 in arch.outputs:
+        if 2 in outputs:
             result.half = _clamp(stitcher.result(2)[: -(-height // 2), : -(-width // 2)])
-        if 4 in arch.outputs:
+        if 4 in outputs:
             result.quarter = _clamp(stitcher.result(4)[: -(-height // 4), : -(-width // 4)])
-        result.tiles = tiles_done
-        result.seconds = time.perf_counter() - started
+        result.tiles = photo.tiles_done
+        result.seconds = seconds
         return result
 
     @property
