@@ -18,40 +18,55 @@ def sheet_path(photo: Path, real_dir: Path, sheet_dir: Path) -> Path:
 
 
 def evaluate_real_photos(args, engine, description: str) -> int:
-    from .. import imagefiles
-    from ..engine.strength import apply_strength
     from ..training.data import photo_files
-    from ..training.real_photos import caption_of, labelled_sheet, measure, summary
+    from ..training.real_photos import summary
 
     photos = photo_files(args.real)[: args.limit]
     if not photos:
         print(f"deblur-app: {args.real}: no photos found", file=sys.stderr)
         return EXIT_FAILED
-    changes, failed = [], 0
-    for path in photos:
-        name = str(path.relative_to(args.real))
-        try:
-            before = imagefiles.load_image(path).pixels
-        except imagefiles.ImageFileError as error:
-            print(f"deblur-app: {error}", file=sys.stderr)
-            failed += 1
-            continue
-        after = apply_strength(before, engine.run(before).full, args.strength / 100)
-        changes.append(measure(name, before, after))
-        change = changes[-1]
-        if args.sheet:
-            target = sheet_path(path, args.real, args.sheet)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            imagefiles.save_image(target, labelled_sheet(before, after, caption_of(change)), bit_depth=8,
-                                  overwrite=True, marker=imagefiles.app_marker())
-        print(f"{name}: blur_effect {change.input_blur_effect:.3f} -> {change.output_blur_effect:.3f} "
-              f"(x{change.blur_effect_ratio:.3f}), fine detail x{change.fine_detail_ratio:.2f}", flush=True)
+    changes = [change for change in (_measured(path, args, engine) for path in photos) if change is not None]
     if not changes:
         print("deblur-app: no photo could be evaluated", file=sys.stderr)
         return EXIT_FAILED
     totals = summary(changes)
     # with --sheet DIR the table goes beside the sheets, not into whatever folder the command ran in
     out = args.csv or (args.sheet / "eval.csv" if args.sheet else Path("eval.csv"))
+    _write_table(out, changes, totals)
+    sharper = sum(c.sharper for c in changes)
+    print(f"{len(changes)} real photos, {description}: blur_effect out/in median {totals['median_blur_effect_ratio']:.3f}, "
+          f"lower on {sharper} of {len(changes)} ({100 * totals['sharper_share']:.0f} %); fine-detail ratio median "
+          f"{totals['median_fine_detail_ratio']:.2f}; wrote {out.resolve()}"
+          + (f" and contact sheets in {args.sheet.resolve()}" if args.sheet else ""))
+    return EXIT_FAILED if len(changes) < len(photos) else EXIT_OK
+
+
+def _measured(path: Path, args, engine):
+    """How deblurring changed one photo (its contact sheet written with --sheet); None, said, if it cannot be read."""
+    from .. import imagefiles
+    from ..engine.strength import apply_strength
+    from ..training.real_photos import caption_of, labelled_sheet, measure
+
+    name = str(path.relative_to(args.real))
+    try:
+        before = imagefiles.load_image(path).pixels
+    except imagefiles.ImageFileError as error:
+        print(f"deblur-app: {error}", file=sys.stderr)
+        return None
+    after = apply_strength(before, engine.run(before).full, args.strength / 100)
+    change = measure(name, before, after)
+    if args.sheet:
+        target = sheet_path(path, args.real, args.sheet)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        imagefiles.save_image(target, labelled_sheet(before, after, caption_of(change)), bit_depth=8,
+                              overwrite=True, marker=imagefiles.app_marker())
+    print(f"{name}: blur_effect {change.input_blur_effect:.3f} -> {change.output_blur_effect:.3f} "
+          f"(x{change.blur_effect_ratio:.3f}), fine detail x{change.fine_detail_ratio:.2f}", flush=True)
+    return change
+
+
+def _write_table(out: Path, changes: list, totals: dict) -> None:
+    """One row a photo, then the medians."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as handle:
         writer = csv.DictWriter(handle, FIELDS)
@@ -63,9 +78,3 @@ def evaluate_real_photos(args, engine, description: str) -> int:
                              "fine_detail_ratio": change.fine_detail_ratio, "sharper": int(change.sharper)})
         writer.writerow({"image": "MEDIAN", "blur_effect_ratio": totals["median_blur_effect_ratio"],
                          "fine_detail_ratio": totals["median_fine_detail_ratio"], "sharper": totals["sharper_share"]})
-    sharper = sum(c.sharper for c in changes)
-    print(f"{len(changes)} real photos, {description}: blur_effect out/in median {totals['median_blur_effect_ratio']:.3f}, "
-          f"lower on {sharper} of {len(changes)} ({100 * totals['sharper_share']:.0f} %); fine-detail ratio median "
-          f"{totals['median_fine_detail_ratio']:.2f}; wrote {out.resolve()}"
-          + (f" and contact sheets in {args.sheet.resolve()}" if args.sheet else ""))
-    return EXIT_FAILED if failed else EXIT_OK

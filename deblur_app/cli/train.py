@@ -159,26 +159,13 @@ def _real_photo_problem(args) -> str | None:
 
 
 def run_eval(args) -> int:
-    import numpy as np
-
-    from .. import imagefiles
-    from ..engine.strength import apply_strength
     from ..jobs import JobError
-    from ..training.data import ValidationSet, paired_files
-    from ..training.metrics import psnr, ssim
 
-    problem = validate_options(args) or _real_photo_problem(args)
-    if problem:
-        print(f"deblur-app: {problem}", file=sys.stderr)
-        return EXIT_USAGE
-    if args.real:
-        from ..training.real_photos import MissingScikitImage, require_scikit_image
-
-        try:
-            require_scikit_image()
-        except MissingScikitImage as error:
-            print(f"deblur-app: {error}", file=sys.stderr)
-            return EXIT_FAILED
+    refusal = _eval_refusal(args)
+    if refusal is not None:
+        code, message = refusal
+        print(f"deblur-app: {message}", file=sys.stderr)
+        return code
     try:
         engine, description = engine_from_args(args)
     except JobError as error:
@@ -190,33 +177,71 @@ def run_eval(args) -> int:
         from .real_eval import evaluate_real_photos
 
         return evaluate_real_photos(args, engine, description)
+    rows = _scored_pairs(args, engine)
+    if not rows:
+        print("deblur-app: nothing to evaluate", file=sys.stderr)
+        return EXIT_FAILED
+    out = args.csv or Path("eval.csv")
+    means = _write_eval_csv(rows, out)
+    print(f"{len(rows)} images, {description}: input {means['input_psnr']:.2f} dB / SSIM "
+          f"{means['input_ssim']:.4f} -> output {means['psnr']:.2f} dB / SSIM {means['ssim']:.4f}; wrote {out}")
+    return EXIT_OK
 
-    def items():
-        if args.valset:
-            valset = ValidationSet.load(args.valset).subset(args.limit)
-            for name, blurry, sharp in zip(valset.names, valset.blurry, valset.sharp):
-                yield name, blurry.astype(np.float32) / 255, sharp.astype(np.float32) / 255
-        else:
-            for blurry_path, sharp_path in paired_files(args.pairs)[: args.limit]:
-                yield (str(blurry_path.relative_to(args.pairs)), imagefiles.load_image(blurry_path).pixels,
-                       imagefiles.load_image(sharp_path).pixels)
+
+def _eval_refusal(args) -> tuple[int, str] | None:
+    """(exit code, why) when the evaluation cannot start: its options, or --real without scikit-image."""
+    problem = validate_options(args) or _real_photo_problem(args)
+    if problem:
+        return EXIT_USAGE, problem
+    if args.real:
+        from ..training.real_photos import MissingScikitImage, require_scikit_image
+
+        try:
+            require_scikit_image()
+        except MissingScikitImage as error:
+            return EXIT_FAILED, str(error)
+    return None
+
+
+def _eval_pairs(args):
+    """(name, blurry, sharp) float32 arrays in [0, 1]: of the validation set, or of the --pairs folder."""
+    import numpy as np
+
+    from .. import imagefiles
+    from ..training.data import ValidationSet, paired_files
+
+    if args.valset:
+        valset = ValidationSet.load(args.valset).subset(args.limit)
+        for name, blurry, sharp in zip(valset.names, valset.blurry, valset.sharp):
+            yield name, blurry.astype(np.float32) / 255, sharp.astype(np.float32) / 255
+    else:
+        for blurry_path, sharp_path in paired_files(args.pairs)[: args.limit]:
+            yield (str(blurry_path.relative_to(args.pairs)), imagefiles.load_image(blurry_path).pixels,
+                   imagefiles.load_image(sharp_path).pixels)
+
+
+def _scored_pairs(args, engine) -> list[dict]:
+    """Each pair's PSNR and SSIM before and after deblurring (at --strength), printed as it goes."""
+    from ..engine.strength import apply_strength
+    from ..training.metrics import psnr, ssim
 
     rows = []
-    for name, blurry, sharp in items():
+    for name, blurry, sharp in _eval_pairs(args):
         output = apply_strength(blurry, engine.run(blurry).full, args.strength / 100)
         rows.append({"image": name, "input_psnr": psnr(blurry, sharp), "input_ssim": ssim(blurry, sharp),
                      "psnr": psnr(output, sharp), "ssim": ssim(output, sharp)})
         print(f"{name}: {rows[-1]['input_psnr']:.2f} -> {rows[-1]['psnr']:.2f} dB", flush=True)
-    if not rows:
-        print("deblur-app: nothing to evaluate", file=sys.stderr)
-        return EXIT_FAILED
+    return rows
+
+
+def _write_eval_csv(rows: list[dict], out: Path) -> dict[str, float]:
+    """The rows and their means (a last row, MEAN) to ``out``; returns the means."""
+    import numpy as np
+
     means = {k: float(np.mean([r[k] for r in rows])) for k in ("input_psnr", "input_ssim", "psnr", "ssim")}
-    out = args.csv or Path("eval.csv")
     with open(out, "w", newline="") as handle:
         writer = csv.DictWriter(handle, ["image", "input_psnr", "input_ssim", "psnr", "ssim"])
         writer.writeheader()
         writer.writerows(rows)
         writer.writerow({"image": "MEAN", **means})
-    print(f"{len(rows)} images, {description}: input {means['input_psnr']:.2f} dB / SSIM "
-          f"{means['input_ssim']:.4f} -> output {means['psnr']:.2f} dB / SSIM {means['ssim']:.4f}; wrote {out}")
-    return EXIT_OK
+    return means

@@ -322,30 +322,45 @@ def synthesize_pair(
     mirrored and turned (``config.orientations``), and degraded as described in the module docstring.
     """
     cfg = config
+    img = _checked_photo(sharp_u8, crop)
+    # the random draws keep their order (a seed makes the same pairs): kind, kernels, window, the rest
+    u = rng.random()
+    sharp_pair = u < cfg.sharp_fraction
+    clean = u < cfg.sharp_fraction * cfg.sharp_clean_fraction
+    kernels = None if sharp_pair else shake_kernels(rng, crop, cfg.kernel_size, cfg.nonuniform_prob,
+                                                    cfg.nonuniform_strength)
+    n = _window_size(crop, kernels)
+    m = (n - crop) // 2
+    window = _orient(_take_window(img, rng, crop, n), rng, cfg.orientations)
+    sharp = window[m : m + crop, m : m + crop].copy()
+    if clean:
+        return sharp.copy(), sharp
+    return _degrade(window, sharp, kernels, m, crop, rng, cfg)
+
+
+def _checked_photo(sharp_u8: np.ndarray, crop: int) -> np.ndarray:
     img = np.asarray(sharp_u8)
     if img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f"expected HxWx3 uint8, got {img.dtype} {img.shape}")
     if img.shape[0] < crop or img.shape[1] < crop:
         raise ValueError(f"image {img.shape[:2]} smaller than crop {crop}")
+    return img
 
-    u = rng.random()
-    sharp_pair = u < cfg.sharp_fraction
-    clean = u < cfg.sharp_fraction * cfg.sharp_clean_fraction
 
-    kernels = None
-    n = crop
-    if not sharp_pair:
-        kernels = shake_kernels(rng, crop, cfg.kernel_size, cfg.nonuniform_prob, cfg.nonuniform_strength)
-        n = crop + 2 * (kernels.shape[-1] // 2)
-        if kernels.shape[-1] > _DIRECT_MAX or kernels.shape[0] > 1:
-            n = cv2.getOptimalDFTSize(n)  # FFT path: fast transform size
-    m = (n - crop) // 2
+def _window_size(crop: int, kernels: np.ndarray | None) -> int:
+    """The side of the window cut around the crop: room for the kernel (a fast size on the FFT path)."""
+    if kernels is None:
+        return crop
+    n = crop + 2 * (kernels.shape[-1] // 2)
+    if kernels.shape[-1] > _DIRECT_MAX or kernels.shape[0] > 1:
+        n = cv2.getOptimalDFTSize(n)  # FFT path: fast transform size
+    return n
 
-    window = _orient(_take_window(img, rng, crop, n), rng, cfg.orientations)
-    sharp = window[m : m + crop, m : m + crop].copy()
-    if clean:
-        return sharp.copy(), sharp
 
+def _degrade(window: np.ndarray, sharp: np.ndarray, kernels: np.ndarray | None, m: int, crop: int,
+             rng: np.random.Generator, cfg: BlurConfig) -> Tuple[np.ndarray, np.ndarray]:
+    """(blurry, sharp): the window blurred in linear light (or the crop as it is for a sharp pair), sensor
+    noise (also in the sharp target when ``cfg.noise_in_target``), then JPEG."""
     lut = _linear_lut(rng, cfg)
     if kernels is None:
         lin = np.stack([cv2.LUT(p, DECODE_LUT) for p in cv2.split(sharp)])
