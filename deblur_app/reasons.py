@@ -233,7 +233,8 @@ INT8_DOES_NOT_RUN = QT_TRANSLATE_NOOP("Reason", "int8 does not run {network}: {n
 class Reason(str):
     """A reason as the core gives it: its English (the str itself, exactly what the command line prints),
     and what it was made of: the template (of the catalogue above, or a layout below) and what fills
-    its fields (plain text, numbers, paths, or Reasons themselves).
+    its fields: Reasons, or the text of anything else (a path, a number, an OS error), so that a Reason
+    holds no live objects and crosses processes as it is.
 
     A str, so that whatever takes a reason as text (a log line, a JSON file, ``in``, a test) goes on
     working; whatever needs the structure (the window's translation) checks ``isinstance(x, Reason)``.
@@ -245,7 +246,8 @@ class Reason(str):
     fields: tuple[tuple[str, object], ...]
 
     def __new__(cls, template: str, fields: tuple[tuple[str, object], ...] = ()) -> Reason:
-        fields = tuple(fields)
+        # the templates have no format specs: str(value) is exactly what format() would have written
+        fields = tuple((name, value if isinstance(value, Reason) else str(value)) for name, value in fields)
         made = super().__new__(cls, template.format(**dict(fields)))
         made.template, made.fields = template, fields
         return made

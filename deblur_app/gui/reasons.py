@@ -21,7 +21,7 @@ from PySide6.QtCore import QCoreApplication
 from .. import reasons
 from ..reasons import Reason, ReasonText
 
-SEPARATOR = "; "
+SEPARATOR = reasons.JOIN
 _FIELD = re.compile(r"\{(\w+)\}")
 
 
