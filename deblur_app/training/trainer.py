@@ -246,12 +246,8 @@ class Trainer:
         previous = signal.signal(signal.SIGINT, self.request_stop)
         log_path = self.run_dir / "log.csv"
         new_log = not log_path.exists()
-        budget = config.hours * 3600
         self._run_base = self.train_seconds
-        run_started = time.monotonic()
-        last_checkpoint = last_validation = run_started
-        step_in_run = 0
-        window_samples, window_started = 0, time.monotonic()
+        speed_window_started = time.monotonic()
         self.model.train()
         try:
             with open(log_path, "a", newline="") as log_file:
@@ -261,35 +257,44 @@ class Trainer:
                     writer.writeheader()
                 if self.step == 0 and self.validation is not None:
                     self._record(writer, {}, self.validate(), 0.0)
-                run_started = last_checkpoint = last_validation = time.monotonic()
-                for blurry, sharp in self._loader():
-                    elapsed = time.monotonic() - run_started
-                    if self._stop or elapsed >= budget or step_in_run == (config.max_steps or -1):
-                        break
-                    lr = learning_rate(config, step_in_run, elapsed / budget)
-                    for group in self.optimizer.param_groups:
-                        group["lr"] = lr
-                    losses = self._train_step(blurry, sharp)
-                    self.step += 1
-                    step_in_run += 1
-                    self.samples += blurry.shape[0]
-                    window_samples += blurry.shape[0]
-                    now = time.monotonic()
-                    if self.step % 50 == 0:
-                        speed = window_samples / (now - window_started)
-                        window_samples, window_started = 0, now
-                        self._record(writer, {**losses, "lr": lr, "crops_per_second": speed}, {}, now - run_started)
-                    if now - last_validation >= config.val_minutes * 60:
-                        self._validate_and_export(writer, now - run_started)
-                        last_validation = time.monotonic()
-                    if now - last_checkpoint >= config.checkpoint_minutes * 60:
-                        self._save(now - run_started)
-                        last_checkpoint = time.monotonic()
+                run_started = time.monotonic()
+                self._run_steps(writer, run_started, speed_window_started)
                 self._save(time.monotonic() - run_started)
                 self._validate_and_export(writer, time.monotonic() - run_started)
         finally:
             signal.signal(signal.SIGINT, previous)
         return self.run_dir / "best.safetensors"
+
+    def _run_steps(self, writer: csv.DictWriter, run_started: float, window_started: float) -> None:
+        """Train until stopped (Ctrl+C), out of time or at max_steps; every 50 steps a log row (with the speed
+        since ``window_started``), validation and checkpoints on their own clocks."""
+        config = self.config
+        budget = config.hours * 3600
+        last_checkpoint = last_validation = run_started
+        step_in_run, window_samples = 0, 0
+        for blurry, sharp in self._loader():
+            elapsed = time.monotonic() - run_started
+            if self._stop or elapsed >= budget or step_in_run == (config.max_steps or -1):
+                break
+            lr = learning_rate(config, step_in_run, elapsed / budget)
+            for group in self.optimizer.param_groups:
+                group["lr"] = lr
+            losses = self._train_step(blurry, sharp)
+            self.step += 1
+            step_in_run += 1
+            self.samples += blurry.shape[0]
+            window_samples += blurry.shape[0]
+            now = time.monotonic()
+            if self.step % 50 == 0:
+                speed = window_samples / (now - window_started)
+                window_samples, window_started = 0, now
+                self._record(writer, {**losses, "lr": lr, "crops_per_second": speed}, {}, now - run_started)
+            if now - last_validation >= config.val_minutes * 60:
+                self._validate_and_export(writer, now - run_started)
+                last_validation = time.monotonic()
+            if now - last_checkpoint >= config.checkpoint_minutes * 60:
+                self._save(now - run_started)
+                last_checkpoint = time.monotonic()
 
     def _save(self, run_elapsed: float) -> None:
         self.train_seconds = self._run_base + run_elapsed
