@@ -21,6 +21,9 @@ unused ``reduce_chan_level2`` which their checkpoints contain), so their files l
 
 from __future__ import annotations
 
+import functools
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -56,19 +59,58 @@ class _NormParameters(nn.Module):
         self.bias = nn.Parameter(torch.zeros(channels))
 
 
-# The 8x8 patches are transformed in place of a (b, c, H/8, 8, W/8, 8) view of the feature map
-# (patch rows in dimension 3, patch columns in 5), which is the authors' rearrangement into
-# (b, c, H/8, W/8, 8, 8) without its two copies; the spectra are indexed alike.
-_PATCH_DIMS = (3, 5)
+# The patch transforms as small real matrices (no torch.fft): the same function to float32 rounding,
+# and a network ONNX can export (its exporter refuses rfft2), so the OpenVINO backend runs FFTformer;
+# in torch they are also faster than the FFT of strided patch views. A patch is a row of 64 values
+# (pixel h*8+w); its half spectrum 40 pairs (frequency r*5+c, rows r in 0..7, columns c in 0..4).
+PATCH_PIXELS = PATCH * PATCH
+HALF_SPECTRUM = PATCH * (PATCH // 2 + 1)
 
 
-def _patch_view(x: torch.Tensor) -> torch.Tensor:
+@functools.lru_cache(maxsize=8)
+def dft_matrices(dtype: torch.dtype = torch.float32, device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
+    """(forward, inverse): rfft2 of a patch row is ``patch @ forward`` (real parts, then imaginary:
+    (64, 80)); irfft2 of a half spectrum is ``spectrum @ inverse`` ((80, 64)).
+
+    The inverse counts the columns 1..3 twice (their mirror images are not stored) and, as irfft2
+    does, takes only the real part of the columns 0 and 4 (whose mirror images are themselves), so
+    it is torch's irfft2 also of spectra that are not Hermitian (patch_filter's learned ones).
+    """
+    pixel = torch.arange(PATCH, dtype=torch.float64)
+    rows, cols = torch.arange(PATCH, dtype=torch.float64), torch.arange(PATCH // 2 + 1, dtype=torch.float64)
+    # angle[r, c, h, w] = 2 pi (r h + c w) / 8
+    angle = (rows[:, None, None, None] * pixel[None, None, :, None] + cols[None, :, None, None]
+             * pixel[None, None, None, :]) * (2 * math.pi / PATCH)
+    cos, sin = angle.cos().reshape(HALF_SPECTRUM, PATCH_PIXELS), angle.sin().reshape(HALF_SPECTRUM, PATCH_PIXELS)
+    forward = torch.cat((cos, -sin)).T  # e^{-i angle}
+    counted = torch.tensor([1.0, 2.0, 2.0, 2.0, 1.0], dtype=torch.float64).repeat(PATCH)[:, None] / PATCH_PIXELS
+    inverse = torch.cat((counted * cos, -counted * sin))  # the real part of e^{+i angle} times the spectrum
+    return forward.to(dtype).to(device).contiguous(), inverse.to(dtype).to(device).contiguous()
+
+
+def to_patches(x: torch.Tensor) -> torch.Tensor:
+    """(b, c, H, W) -> (b, c, H/8 * W/8, 64): each 8x8 patch a row of its pixels (the authors'
+    rearrangement into (b, c, H/8, W/8, 8, 8))."""
     b, c, h, w = x.shape
-    return x.float().reshape(b, c, h // PATCH, PATCH, w // PATCH, PATCH)
+    return (x.reshape(b, c, h // PATCH, PATCH, w // PATCH, PATCH).transpose(3, 4)
+            .reshape(b, c, (h // PATCH) * (w // PATCH), PATCH_PIXELS))
 
 
-def _from_patch_view(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
-    return x.reshape(like.shape).to(like.dtype)
+def from_patches(patches: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    b, c = patches.shape[:2]
+    return (patches.reshape(b, c, height // PATCH, width // PATCH, PATCH, PATCH).transpose(3, 4)
+            .reshape(b, c, height, width))
+
+
+def filter_matrices(spectrum: torch.Tensor) -> torch.Tensor:
+    """(channels, 64, 64): per channel the real linear map irfft2(rfft2(patch) * spectrum) of patch rows.
+
+    ``spectrum``: (channels, 1, 1, 8, 5), the authors' ``fft`` parameter (rows, half columns). The map
+    is forward diag(spectrum, spectrum) inverse, computed in float64 from the float32 parameter.
+    """
+    forward, inverse = dft_matrices(torch.float64, str(spectrum.device))
+    weights = spectrum.detach().to(torch.float64).reshape(-1, 1, HALF_SPECTRUM).repeat(1, 1, 2)
+    return torch.matmul(forward * weights, inverse).to(spectrum.dtype)
 
 
 def patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
@@ -76,15 +118,41 @@ def patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
 
     ``spectrum``: (channels, 1, 1, 8, 5), the authors' ``fft`` parameter (rows, half columns).
     """
-    weights = spectrum.reshape(spectrum.shape[0], 1, PATCH, 1, PATCH // 2 + 1)
-    transformed = torch.fft.rfft2(_patch_view(x), dim=_PATCH_DIMS) * weights
-    return _from_patch_view(torch.fft.irfft2(transformed, s=(PATCH, PATCH), dim=_PATCH_DIMS), x)
+    if torch.is_grad_enabled() and spectrum.requires_grad:  # training: through the parameter
+        forward, inverse = dft_matrices(torch.float32, str(spectrum.device))
+        weights = spectrum.float().reshape(-1, 1, HALF_SPECTRUM).repeat(1, 1, 2)
+        matrices = torch.matmul(forward * weights, inverse)
+    else:
+        matrices = filter_matrices(spectrum).float()
+    filtered = torch.matmul(to_patches(x.float()), matrices)
+    return from_patches(filtered, *x.shape[-2:]).to(x.dtype)
 
 
 def patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """Product of the spectra of q's and k's 8x8 patches, back in the pixel domain (FSAS)."""
-    product = torch.fft.rfft2(_patch_view(q), dim=_PATCH_DIMS) * torch.fft.rfft2(_patch_view(k), dim=_PATCH_DIMS)
-    return _from_patch_view(torch.fft.irfft2(product, s=(PATCH, PATCH), dim=_PATCH_DIMS), q)
+    """Product of the spectra of q's and k's 8x8 patches, back in the pixel domain (FSAS): the
+    circular convolution of each patch of q with the same patch of k."""
+    forward, inverse = dft_matrices(torch.float32, str(q.device))
+    q_re, q_im = torch.matmul(to_patches(q.float()), forward).chunk(2, dim=-1)
+    k_re, k_im = torch.matmul(to_patches(k.float()), forward).chunk(2, dim=-1)
+    product = torch.cat((q_re * k_re - q_im * k_im, q_re * k_im + q_im * k_re), dim=-1)
+    return from_patches(torch.matmul(product, inverse), *q.shape[-2:]).to(q.dtype)
+
+
+def fft_patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
+    """patch_filter with torch.fft, as the authors compute it (the tests' reference)."""
+    patches = x.float().reshape(*x.shape[:2], x.shape[2] // PATCH, PATCH, x.shape[3] // PATCH, PATCH)
+    weights = spectrum.reshape(spectrum.shape[0], 1, PATCH, 1, PATCH // 2 + 1)
+    spectra = torch.fft.rfft2(patches, dim=(3, 5)) * weights
+    return torch.fft.irfft2(spectra, s=(PATCH, PATCH), dim=(3, 5)).reshape(x.shape).to(x.dtype)
+
+
+def fft_patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """patch_correlation with torch.fft, as the authors compute it (the tests' reference)."""
+    def spectra(x):
+        return torch.fft.rfft2(x.float().reshape(*x.shape[:2], x.shape[2] // PATCH, PATCH, x.shape[3] // PATCH,
+                                                 PATCH), dim=(3, 5))
+    product = spectra(q) * spectra(k)
+    return torch.fft.irfft2(product, s=(PATCH, PATCH), dim=(3, 5)).reshape(q.shape).to(q.dtype)
 
 
 HIDDEN_GROUP = 16  # hidden channels (and as many gates) DFFN expands at a time in inference
