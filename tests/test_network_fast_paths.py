@@ -8,7 +8,7 @@ from deblur_app.engine import openvino_backend
 from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.model import nafnet, networks
 from deblur_app.model.registry import ARCHITECTURES, VARIANTS
-from test_network_checkpoints import NAFNET_16, small_state
+from test_network_checkpoints import FFTFORMER_16, NAFNET_16, small_state
 
 pytestmark = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
 
@@ -48,6 +48,26 @@ def test_nafnet_on_openvino_fp32_is_torch_fp32_for_every_size_from_two_exports(s
         assert np.abs(result.full - reference.full).max() < 1e-4
         assert psnr(result.full, reference.full) >= 45
     assert sorted(p.name.split("-")[1] for p in tmp_path.glob("nafnet-*.onnx")) == ["global", "local"]
+
+
+def test_fftformer_on_openvino_fp32_is_torch_fp32(photo_like, tmp_path, monkeypatch):
+    """Its 8x8 FFTs are DFT matrices (model/fftformer.py), so ONNX exports it and OpenVINO runs it in float32
+    as the default path; one export serves every size (multiples of 32: the engine pads)."""
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
+    model = networks.build(ARCHITECTURES["fftformer"], FFTFORMER_16)
+    model.load_state_dict(small_state("fftformer", **FFTFORMER_16))
+    fast = Deblurrer(model, EngineOptions(device="cpu", tile=0))
+    exact = Deblurrer(model, EngineOptions(device="cpu", tile=0, backend="torch"))
+    assert (fast.backend, fast.precision_name) == ("openvino", "fp32")
+    assert "FFTformer" in fast.precision.reason
+    for height, width in ((64, 96), (100, 130)):  # the second padded to 128x160 by reflection
+        image = photo_like(height, width, seed=height)
+        result, reference = fast.run(image), exact.run(image)
+        assert result.backend == "openvino" and result.torch_tiles == 0 and not result.notes
+        assert np.abs(result.full - reference.full).max() < 1e-4
+        assert psnr(result.full, reference.full) >= 100  # float32 rounding apart, not an approximation
+        assert np.abs(result.full - image).mean() > 1e-3  # the network did change the picture
+    assert len(list(tmp_path.glob("fftformer-*.onnx"))) == 1
 
 
 def test_a_size_no_export_serves_runs_in_torch_with_a_note(small_nafnet, photo_like, tmp_path, monkeypatch):
