@@ -61,3 +61,25 @@ def test_the_dft_matrices_invert_each_other():
     forward, inverse = fftformer.dft_matrices(torch.float64)
     assert forward.shape == (64, 80) and inverse.shape == (80, 64)
     torch.testing.assert_close(forward @ inverse, torch.eye(64, dtype=torch.float64), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_inference_steps_in_channel_groups_compute_the_whole_blocks(monkeypatch, channels_last):
+    """DFFN and FSAS expand a few hidden channels at a time in inference (memory); however many steps that
+    takes (fewer for small maps, group_channels), the blocks compute the training-time function."""
+    torch.manual_seed(3)
+    block = fftformer.TransformerBlock(16, ffn_expansion_factor=3, att=True).eval()
+    x = torch.randn(1, 16, 32, 48)
+    if channels_last:  # as the engine runs it
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.enable_grad():
+        whole = block(x).detach()  # the training path: everything at once
+    assert fftformer.group_channels(x) >= 48  # a small map: one step
+    with torch.no_grad():
+        one_step = block(x)
+        monkeypatch.setattr(fftformer, "GROUP_BYTES", 0)  # 16 channels a step: three for DFFN's 48, two for FSAS's 32
+        assert fftformer.group_channels(x) == fftformer.HIDDEN_GROUP
+        many_steps = block(x)
+    assert many_steps.is_contiguous(memory_format=torch.channels_last) == channels_last
+    torch.testing.assert_close(one_step, whole, rtol=0, atol=1e-5)
+    torch.testing.assert_close(many_steps, whole, rtol=0, atol=1e-5)

@@ -11,6 +11,11 @@ domain:
   a depthwise 3x3 convolution; their correlation within each 8x8 patch is the product of their
   spectra; it is layer-normalised and multiplies the values.
 
+The transforms are computed as small real matrices, not with torch.fft (the same function to
+float32 rounding, tests/test_fftformer_transforms.py): the DFFN filter of a channel is one 64x64
+matrix on the rows of its patches' pixels, the FSAS product goes through (64x80) and (80x64) DFT
+matrices. So ONNX exports the network and the OpenVINO backend runs it.
+
 Patches are cut on a grid from the top-left corner at every level, so the deepest level (1/4
 scale) needs sides that are multiples of 8, and the image multiples of 32 (the authors' test
 code reflect-pads to 32). Down- and upsampling are bilinear resizes followed by a 3x3
@@ -96,21 +101,36 @@ def to_patches(x: torch.Tensor) -> torch.Tensor:
             .reshape(b, c, (h // PATCH) * (w // PATCH), PATCH_PIXELS))
 
 
-def from_patches(patches: torch.Tensor, height: int, width: int) -> torch.Tensor:
-    b, c = patches.shape[:2]
-    return (patches.reshape(b, c, height // PATCH, width // PATCH, PATCH, PATCH).transpose(3, 4)
-            .reshape(b, c, height, width))
+def from_patches(patches: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """to_patches undone, in ``like``'s shape and memory format, in one copy (the engine runs channels-last,
+    and the depthwise convolution that follows would otherwise convert an NCHW result once more)."""
+    (b, c), (height, width) = patches.shape[:2], like.shape[-2:]
+    cells = patches.reshape(b, c, height // PATCH, width // PATCH, PATCH, PATCH)
+    if like.dim() == 4 and like.is_contiguous(memory_format=torch.channels_last) and not like.is_contiguous():
+        return cells.permute(0, 2, 4, 3, 5, 1).reshape(b, height, width, c).permute(0, 3, 1, 2).to(like.dtype)
+    return cells.transpose(3, 4).reshape(b, c, height, width).to(like.dtype)
+
+
+@functools.lru_cache(maxsize=1)
+def _circulant_index() -> torch.Tensor:
+    """[i, j] = the offset from input pixel i to output pixel j of a patch, wrapped around (dy*8 + dx)."""
+    pixel = torch.arange(PATCH_PIXELS)
+    dy = (pixel[None, :] // PATCH - pixel[:, None] // PATCH) % PATCH
+    dx = (pixel[None, :] % PATCH - pixel[:, None] % PATCH) % PATCH
+    return dy * PATCH + dx
 
 
 def filter_matrices(spectrum: torch.Tensor) -> torch.Tensor:
     """(channels, 64, 64): per channel the real linear map irfft2(rfft2(patch) * spectrum) of patch rows.
 
-    ``spectrum``: (channels, 1, 1, 8, 5), the authors' ``fft`` parameter (rows, half columns). The map
-    is forward diag(spectrum, spectrum) inverse, computed in float64 from the float32 parameter.
+    ``spectrum``: (channels, 1, 1, 8, 5), the authors' ``fft`` parameter (rows, half columns). Shifting a
+    patch (circularly) shifts its filtered patch alike, so the map is a circular convolution: its matrix
+    repeats one kernel, the filter's response to a single pixel, itself the inverse transform of the
+    spectrum (that pixel's spectrum is all ones). The kernel is computed in float64.
     """
-    forward, inverse = dft_matrices(torch.float64, str(spectrum.device))
-    weights = spectrum.detach().to(torch.float64).reshape(-1, 1, HALF_SPECTRUM).repeat(1, 1, 2)
-    return torch.matmul(forward * weights, inverse).to(spectrum.dtype)
+    _, inverse = dft_matrices(torch.float64, str(spectrum.device))
+    kernels = torch.matmul(spectrum.reshape(-1, HALF_SPECTRUM).to(torch.float64), inverse[:HALF_SPECTRUM])
+    return kernels.to(spectrum.dtype)[:, _circulant_index().to(spectrum.device)]
 
 
 def patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
@@ -118,14 +138,8 @@ def patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
 
     ``spectrum``: (channels, 1, 1, 8, 5), the authors' ``fft`` parameter (rows, half columns).
     """
-    if torch.is_grad_enabled() and spectrum.requires_grad:  # training: through the parameter
-        forward, inverse = dft_matrices(torch.float32, str(spectrum.device))
-        weights = spectrum.float().reshape(-1, 1, HALF_SPECTRUM).repeat(1, 1, 2)
-        matrices = torch.matmul(forward * weights, inverse)
-    else:
-        matrices = filter_matrices(spectrum).float()
-    filtered = torch.matmul(to_patches(x.float()), matrices)
-    return from_patches(filtered, *x.shape[-2:]).to(x.dtype)
+    filtered = torch.matmul(to_patches(x.float()), filter_matrices(spectrum).float())
+    return from_patches(filtered, x)
 
 
 def patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
@@ -135,7 +149,7 @@ def patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     q_re, q_im = torch.matmul(to_patches(q.float()), forward).chunk(2, dim=-1)
     k_re, k_im = torch.matmul(to_patches(k.float()), forward).chunk(2, dim=-1)
     product = torch.cat((q_re * k_re - q_im * k_im, q_re * k_im + q_im * k_re), dim=-1)
-    return from_patches(torch.matmul(product, inverse), *q.shape[-2:]).to(q.dtype)
+    return from_patches(torch.matmul(product, inverse), q)
 
 
 def fft_patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
@@ -155,7 +169,18 @@ def fft_patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     return torch.fft.irfft2(product, s=(PATCH, PATCH), dim=(3, 5)).reshape(q.shape).to(q.dtype)
 
 
-HIDDEN_GROUP = 16  # hidden channels (and as many gates) DFFN expands at a time in inference
+HIDDEN_GROUP = 16  # hidden channels (and as many gates) DFFN expands at a time in inference, at least
+# ... and more where the feature map is small (deep levels, small tiles): the groups' expanded maps stay within
+# GROUP_BYTES (or 16 channels' worth), and fewer, larger steps cost less than many small ones (each step is some
+# ten operations; at 16 channels FFTformer's 1/4 scale alone took ~8,600 of them per pass)
+GROUP_BYTES = 24 * 1024**2
+GROUP_COPIES = 6  # float32 maps of a group alive at once: a step's input and output, both in patch rows, twice
+
+
+def group_channels(x: torch.Tensor) -> int:
+    """How many hidden channels one step of the inference forwards expands, for this feature map."""
+    per_channel = x.shape[0] * x.shape[2] * x.shape[3] * 4 * GROUP_COPIES
+    return max(HIDDEN_GROUP, GROUP_BYTES // per_channel // HIDDEN_GROUP * HIDDEN_GROUP)
 
 
 def _rows(bias: torch.Tensor | None, rows: torch.Tensor) -> torch.Tensor | None:
@@ -179,7 +204,7 @@ class DFFN(nn.Module):
         return self.project_out(F.gelu(gate) * values)
 
     def _forward_in_channel_groups(self, x: torch.Tensor) -> torch.Tensor:
-        """The same function, HIDDEN_GROUP hidden channels (with their gate partners) at a time.
+        """The same function, group_channels() hidden channels (with their gate partners) at a time.
 
         Every step before the projection out is per channel (1x1 in, per-patch spectrum, depthwise 3x3,
         gate), so each group's part of the projection can be summed: the expanded feature maps, 2 x 3
@@ -190,9 +215,10 @@ class DFFN(nn.Module):
         """
         hidden = self.project_out.in_channels
         out = None
-        for start in range(0, hidden, HIDDEN_GROUP):
-            rows = torch.cat((torch.arange(start, min(start + HIDDEN_GROUP, hidden)),
-                              torch.arange(hidden + start, hidden + min(start + HIDDEN_GROUP, hidden))))
+        group = group_channels(x)
+        for start in range(0, hidden, group):
+            rows = torch.cat((torch.arange(start, min(start + group, hidden)),
+                              torch.arange(hidden + start, hidden + min(start + group, hidden))))
             h = F.conv2d(x, self.project_in.weight[rows], _rows(self.project_in.bias, rows))
             h = patch_filter(h, self.fft[rows])
             h = F.conv2d(h, self.dwconv.weight[rows], _rows(self.dwconv.bias, rows), padding=1, groups=len(rows))
@@ -220,19 +246,22 @@ class FSAS(nn.Module):
         return self.project_out(v * self.norm(patch_correlation(q, k)))
 
     def _forward_in_channel_groups(self, x: torch.Tensor) -> torch.Tensor:
-        """The same function with the queries, keys and values made HIDDEN_GROUP channels at a time (as
+        """The same function with the queries, keys and values made group_channels() at a time (as
         DFFN's): the correlation is per channel, so only it and the values exist whole, not the six-fold
         expansion at once."""
         width = self.project_out.in_channels
         correlation = None
-        for start in range(0, width, HIDDEN_GROUP):
-            stop = min(start + HIDDEN_GROUP, width)
+        group = group_channels(x)
+        for start in range(0, width, group):
+            stop = min(start + group, width)
             rows = torch.cat((torch.arange(start, stop), torch.arange(width + start, width + stop)))
             q, k = self._hidden(x, rows).chunk(2, dim=1)
             part = patch_correlation(q, k)
             del q, k
             if correlation is None:
-                correlation = part.new_empty((part.shape[0], width, *part.shape[2:]))
+                correlation = torch.empty((part.shape[0], width, *part.shape[2:]), dtype=part.dtype, device=part.device,
+                                          memory_format=torch.contiguous_format if part.is_contiguous()
+                                          else torch.channels_last)
             correlation[:, start:stop] = part
         normed = self.norm(correlation)
         del correlation
