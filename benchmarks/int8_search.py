@@ -27,12 +27,13 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from bench_cpu import agreement, photo  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
-    PIXEL_AND_OUTPUT_LAYERS, Int8Settings, _advanced_parameters, export_onnx, quantize_int8,
+    Int8Settings, _advanced_parameters, export_onnx, quantize_int8,
 )
+from deblur_app.model.registry import ARCHITECTURES, MIMO_PIXEL_AND_OUTPUT_LAYERS as PIXEL_AND_OUTPUT_LAYERS  # noqa: E402
 from deblur_app.model.checkpoints import load_checkpoint  # noqa: E402
 from deblur_app.training.calibration import make_calibration_crops  # noqa: E402
 
-SHIPPED = Int8Settings()
+SHIPPED = Int8Settings().for_network(ARCHITECTURES["mimo-unet"])
 BASELINE = Int8Settings(preset="performance", keep_float=(), subset_size=8, overflow_fix="first_layer_only",
                         activation_ranges="")
 FLOAT_IO = dataclasses.replace(BASELINE, keep_float=PIXEL_AND_OUTPUT_LAYERS)

@@ -117,6 +117,27 @@ def test_verdicts_are_found_per_weights_calibration_and_settings(small_model, tm
     assert openvino_backend.find_int8_verdict(small_model, plan) is None  # other crops: not measured
 
 
+# The key of the starter weights' verdict in resources/int8/verdicts.json, made when MIMO-UNet's int8 layer
+# rules lived in engine/openvino_backend.py (before they moved to the registry entry, unchanged)
+STARTER_INT8_KEY = "5b8f6ce29fbcd28af6fc"
+
+
+def test_the_int8_layer_rules_are_the_networks_and_keep_the_shipped_verdicts_key():
+    from deblur_app.model.registry import ARCHITECTURES
+
+    model = load_checkpoint(WEIGHTS).build(lean_fusion=True)
+    assert openvino_backend.int8_key(model, openvino_backend.shipped_int8_plan()) == STARTER_INT8_KEY
+    assert STARTER_INT8_KEY in json.loads((REPO / "resources" / "int8" / "verdicts.json").read_text())
+    rules = openvino_backend.Int8Settings().for_network(ARCHITECTURES["mimo-unet"]).keep_float
+    assert rules == ARCHITECTURES["mimo-unet"].int8_float_layers and r".*/Decoder\.2/.*" in rules
+    # other rules name another int8 model: its verdict does not carry over
+    other = openvino_backend.Int8Plan(SHIPPED_CALIBRATION, openvino_backend.Int8Settings(keep_float=rules[:-1]))
+    assert openvino_backend.int8_key(model, other) != STARTER_INT8_KEY
+    # a network without rules has no int8 path at all
+    with pytest.raises(openvino_backend.Int8Unavailable, match="no int8 path"):
+        openvino_backend.Int8Settings().for_network(ARCHITECTURES["fftformer"])
+
+
 @needs_openvino
 def test_engine_auto_runs_int8_for_recorded_weights_and_says_why(small_model, tmp_path, monkeypatch):
     calibration = tmp_path / "calibration.npz"

@@ -21,6 +21,7 @@ works fully without OpenVINO installed.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import importlib.util
@@ -146,7 +147,7 @@ def compiled_shapes_kept(float32_weight_bytes: int) -> int:
     return max(1, min(MAX_COMPILED_SHAPES, COMPILED_MEMORY_BYTES // max(1, 2 * float32_weight_bytes)))
 
 
-def _remove_stale_cache(folder: Path, keep: Path, prefix: str = "mimo-unet") -> None:
+def _remove_stale_cache(folder: Path, keep: Path, prefix: str) -> None:
     """Drop all but the newest exports of one architecture (``keep`` is about to be used)."""
     keep_newest((p for p in folder.glob(f"{prefix}-*.onnx") if p != keep), KEPT_EXPORTS - 1)
 
@@ -250,36 +251,33 @@ class OpenVinoRunner:
 # ---------------------------------------------------------------- int8
 
 
-# Kept in float32 by the int8 path, as regular expressions on OpenVINO's node
-# names: the convolutions that read image pixels (as in the bf16 path) and
-# those that produce the output images, the downscaled input images and the
-# additions of input and correction that make the outputs. By default NNCF
-# quantises those additions too, which alone limits agreement to 34 dB: the
-# picture itself would go through 8 bits with a range set by the calibration.
-PIXEL_AND_OUTPUT_LAYERS = (
-    r".*/feat_extract\.0/.*", r".*/SCM[12]/main/main\.0/.*",
-    r".*/feat_extract\.5/.*", r".*/ConvsOut\.[01]/.*",
-    r"/Resize(_1)?", r"(quarter|half|full)",
-)
-# The full-resolution decoder is the most sensitive part left (quantised alone it
-# costs more than any other group of blocks: benchmarks/RESULTS.md); in float32 it
-# lifts agreement on an HD photo from 44 dB to above the 45 dB auto asks for.
-SENSITIVE_LAYERS = (r".*/Decoder\.2/.*",)
-
-
 @dataclass(frozen=True)
 class Int8Settings:
     """How NNCF quantises the network (benchmarks/int8_search.py compares the choices)."""
 
     preset: str = "mixed"  # performance: symmetric activations; mixed: asymmetric activations
-    keep_float: tuple[str, ...] = PIXEL_AND_OUTPUT_LAYERS + SENSITIVE_LAYERS
+    # the layers left in float, as regular expressions on OpenVINO's node names; None: the network's own
+    # rules (registry: Architecture.int8_float_layers), filled in by ``for_network``
+    keep_float: tuple[str, ...] | None = None
     subset_size: int = 64  # calibration crops used, at most
     overflow_fix: str = "enable"  # 7-bit weights: no int16 saturation on CPUs without VNNI
     fast_bias_correction: bool = True
     # a RangeEstimatorParametersSet name, "" for NNCF's default (min/max: 44 dB on the HD photo, 47 dB without outliers)
     activation_ranges: str = "MEAN_NO_OUTLIERS_MINMAX"
 
+    def for_network(self, architecture: Architecture) -> "Int8Settings":
+        """These settings with the network's layer rules where none were given; Int8Unavailable for a
+        network that has none (no int8 path)."""
+        if self.keep_float is not None:
+            return self
+        if not architecture.int8_float_layers:
+            raise Int8Unavailable(f"{architecture.display_name} has no int8 path")
+        return dataclasses.replace(self, keep_float=architecture.int8_float_layers)
+
     def digest(self) -> str:
+        """Names the settings in int8 keys. Taken of the settings with the rules filled in (``for_network``):
+        MIMO-UNet's rules moved to the registry unchanged, so its digest, and the keys of the shipped
+        verdicts, are what they were when the rules lived here (tests/test_int8.py checks the key)."""
         return hashlib.sha256(repr(self).encode()).hexdigest()[:12]
 
 
@@ -327,7 +325,7 @@ def quantize_int8(network, calibration: np.ndarray, settings: Int8Settings = Int
                 preset=nncf.QuantizationPreset(settings.preset),
                 subset_size=min(settings.subset_size, len(samples)),
                 fast_bias_correction=settings.fast_bias_correction,
-                ignored_scope=nncf.IgnoredScope(patterns=list(settings.keep_float), validate=False),
+                ignored_scope=nncf.IgnoredScope(patterns=list(settings.keep_float or ()), validate=False),
                 advanced_parameters=_advanced_parameters(settings),
             )
     except Cancelled:
@@ -364,9 +362,11 @@ def load_calibration(path: Path) -> np.ndarray:
     return np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
 
 
-def int8_key(model: nn.Module, plan: Int8Plan) -> str:
-    """Names one int8 model: the weights (not the torch version), the calibration crops and the settings."""
-    digest = hashlib.sha256(f"int8/{plan.settings.digest()}".encode())
+def int8_key(model: nn.Module, plan: Int8Plan, architecture: Architecture | None = None) -> str:
+    """Names one int8 model: the weights (not the torch version), the calibration crops and the settings
+    with the network's layer rules; Int8Unavailable for a network without int8 rules."""
+    settings = plan.settings.for_network(architecture or _architecture(model))
+    digest = hashlib.sha256(f"int8/{settings.digest()}".encode())
     for name, tensor in model.state_dict().items():
         digest.update(name.encode())
         digest.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
@@ -377,8 +377,8 @@ def int8_key(model: nn.Module, plan: Int8Plan) -> str:
     return digest.hexdigest()[:20]
 
 
-def _quantized_path(folder: Path, key: str) -> Path:
-    return folder / f"mimo-unet-int8-{key}.xml"
+def _quantized_path(folder: Path, key: str, architecture: Architecture) -> Path:
+    return folder / f"{architecture.key}-int8-{key}.xml"
 
 
 def _is_complete(path: Path) -> bool:
@@ -389,7 +389,8 @@ def _is_complete(path: Path) -> bool:
 def _cached_int8_path(model: nn.Module, plan: Int8Plan | None, cache_dir: Path | None) -> Path:
     """Where the int8 model of these weights is cached; Int8Unavailable when no plan can be read."""
     folder = Path(cache_dir) if cache_dir else default_cache_dir()
-    return _quantized_path(folder, int8_key(model, plan or shipped_int8_plan()))
+    architecture = _architecture(model)
+    return _quantized_path(folder, int8_key(model, plan or shipped_int8_plan(), architecture), architecture)
 
 
 def int8_cached(model: nn.Module, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> bool:
@@ -418,16 +419,18 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
     is written in a temporary folder and moved into place, the .xml last, so a reader never
     sees half a model, even after a crash.
     """
-    key = int8_key(model, plan)
-    path = _quantized_path(folder, key)
-    keep_newest((p for p in folder.glob("mimo-unet-int8-*.xml") if p != path), KEPT_EXPORTS - 1)
-    for stale in folder.glob("mimo-unet-int8-*.bin"):
+    architecture = _architecture(model)
+    key = int8_key(model, plan, architecture)
+    path = _quantized_path(folder, key, architecture)
+    keep_newest((p for p in folder.glob(f"{architecture.key}-int8-*.xml") if p != path), KEPT_EXPORTS - 1)
+    for stale in folder.glob(f"{architecture.key}-int8-*.bin"):
         if not stale.with_suffix(".xml").exists() and stale != path.with_suffix(".bin"):
             stale.unlink(missing_ok=True)
     if _is_complete(path):
         os.utime(path)
         return core.read_model(str(path))
-    quantized = quantize_int8(network.clone(), load_calibration(plan.calibration), plan.settings, cancel)
+    quantized = quantize_int8(network.clone(), load_calibration(plan.calibration),
+                              plan.settings.for_network(architecture), cancel)
     import openvino
 
     temp = Path(tempfile.mkdtemp(prefix=".int8.", dir=folder))

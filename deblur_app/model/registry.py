@@ -66,6 +66,10 @@ class Architecture:
     fp32_note: str  # why the paths missing from `precisions` / `openvino` are not used
     trainable: bool  # `deblur-app train` can train it (its loss uses MIMO-UNet's three scales)
     bytes_per_pixel: dict[str, int] = field(default_factory=dict)  # "torch-fp32", "openvino-int8", ...
+    # int8's layer rules: the OpenVINO node names (regular expressions) that int8 keeps in float; a network
+    # without them has no int8 path. Part of what names an int8 model and its verdict
+    # (engine/openvino_backend.Int8Settings.digest): the same rules keep the shipped verdicts valid.
+    int8_float_layers: tuple[str, ...] = ()
 
     @property
     def has_coarse_outputs(self) -> bool:
@@ -117,6 +121,21 @@ class Variant:
         return int(self.config_dict["num_res"])
 
 
+# MIMO-UNet's int8 layer rules. Kept in float32: the convolutions that read image pixels (as in the
+# bf16 path) and those that produce the output images, the downscaled input images and the additions
+# of input and correction that make the outputs. By default NNCF quantises those additions too, which
+# alone limits agreement to 34 dB: the picture itself would go through 8 bits with a range set by the
+# calibration.
+MIMO_PIXEL_AND_OUTPUT_LAYERS = (
+    r".*/feat_extract\.0/.*", r".*/SCM[12]/main/main\.0/.*",
+    r".*/feat_extract\.5/.*", r".*/ConvsOut\.[01]/.*",
+    r"/Resize(_1)?", r"(quarter|half|full)",
+)
+# The full-resolution decoder is the most sensitive part left (quantised alone it costs more than any
+# other group of blocks: benchmarks/RESULTS.md); in float32 it lifts agreement on an HD photo from 44 dB
+# to above the 45 dB auto asks for.
+MIMO_SENSITIVE_LAYERS = (r".*/Decoder\.2/.*",)
+
 MIMO_PAPER = "Cho et al., Rethinking Coarse-to-Fine Approach in Single Image Deblurring, ICCV 2021"
 NAFNET_PAPER = "Chen, Chu, Zhang and Sun, Simple Baselines for Image Restoration, ECCV 2022"
 FFTFORMER_PAPER = ("Kong, Dong, Ge, Li and Pan, Efficient Frequency Domain-based Transformer for "
@@ -132,6 +151,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         # (benchmarks/bench_cpu.py; engine/inference.py has the measurements)
         bytes_per_pixel={"torch-fp32": 1500, "torch-bf16": 1000, "torch-fp16": 1000,
                          "openvino-fp32": 900, "openvino-bf16": 600, "openvino-int8": 900},
+        int8_float_layers=MIMO_PIXEL_AND_OUTPUT_LAYERS + MIMO_SENSITIVE_LAYERS,
     ),
     "nafnet": Architecture(
         "nafnet", "NAFNet", NAFNET_PAPER, "nafnet",
