@@ -12,6 +12,12 @@ of the published configurations (speed does not depend on the values; their trai
 not reachable from here). The photo is a smooth upscaled texture (tests/data/conformance input).
 
     python benchmarks/bench_networks.py [--size 720x1280] [--runs 3] [--networks nafnet-64,fftformer] [--measure-12mp]
+                                       [--paths nafnet-64:openvino-bf16,nafnet-64:torch-bf16]
+
+--paths also times a network on a path forced by name (BACKEND-PRECISION), whatever `auto` would pick: NAFNet and
+FFTformer take bf16 only for weights with a qualifying bf16 verdict (engine/verdicts.py), which random weights
+have not, and speed does not depend on the weights' values, so this shows what their default path becomes once
+a user's weights qualify (issue 26: NAFNet-64 within 1.3x of MIMO-UNet's default).
 
 Besides the ratio to the plain MIMO-UNet float32 forward, each network's default path is given as a
 ratio to MIMO-UNet's default path (issue 26: NAFNet-64 within 1.3x), and the whole process's peak for a
@@ -70,12 +76,15 @@ def plain_mimo_forward(weights: Path):
     return run
 
 
-def engine_path(variant: str, weights: Path):
+def engine_path(variant: str, weights: Path, path: str = ""):
+    """The engine on ``path`` ("openvino-bf16"; "": the default path, what `auto` picks), and a run of it."""
+    backend, precision = path.rsplit("-", 1) if path else ("auto", "auto")
+    options = EngineOptions(backend=backend, precision=precision)
     if variant.startswith("mimo"):
-        engine = Deblurrer.from_checkpoint(load_checkpoint(weights), EngineOptions())
+        engine = Deblurrer.from_checkpoint(load_checkpoint(weights), options)
     else:
         model = networks.build(architecture_of(variant), VARIANTS[variant].config_dict)
-        engine = Deblurrer(model, EngineOptions(), architecture_of(variant))
+        engine = Deblurrer(model, options, architecture_of(variant))
     engine.prepare()  # the OpenVINO export / int8 model: first-use work, not per-photo time
     return engine, lambda image: engine.run(image)
 
@@ -86,6 +95,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--networks", default="mimo-unet,nafnet-64,nafnet-32,fftformer")
     parser.add_argument("--weights", type=Path, default=REPO / "weights" / "mimo-unet.safetensors")
+    parser.add_argument("--paths", default="", help="NETWORK:BACKEND-PRECISION,... also time these networks on these "
+                        "paths, forced (e.g. nafnet-64:openvino-bf16)")
     parser.add_argument("--measure-12mp", action="store_true",
                         help="also run deblur-app deblur on a 12 MP photo per network and report its peak RSS "
                              "(benchmarks/bench_network_memory.py 12mp; FFTformer takes hours on 2 cores)")
@@ -101,6 +112,10 @@ def main() -> None:
         # the planner's model of the whole process (engine/inference.py), on the backend it picks for 12 MP
         backend, tile = engine.plan_photo(round_up(3000, engine.size_multiple), round_up(4000, engine.size_multiple))
         peaks[name] = engine.modelled_peak_bytes(3000, 4000, tile, backend)
+    for forced in filter(None, args.paths.split(",")):
+        variant, path = forced.split(":")
+        engine, run = engine_path(variant, args.weights, path)
+        paths[f"{variant} forced ({engine.backend} {engine.precision_name})"] = run
     times: dict[str, list[float]] = {name: [] for name in paths}
     for name, run in paths.items():  # warm-up: compiled shapes, allocator
         run(image)
@@ -122,7 +137,7 @@ def main() -> None:
     if mimo_default:
         base = statistics.median(times[mimo_default])
         for name, values in times.items():
-            if " default " in name and name != mimo_default:
+            if (" default " in name or " forced " in name) and name != mimo_default:
                 print(f"{name} / MIMO-UNet's default path: {statistics.median(values) / base:.2f}x")
     if args.measure_12mp:
         from bench_network_memory import cli_peak, photo as texture

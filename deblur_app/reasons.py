@@ -211,10 +211,12 @@ NATIVE_BF16 = QT_TRANSLATE_NOOP("Reason", "the CPU computes bf16 natively ({feat
 NO_NATIVE_BF16 = QT_TRANSLATE_NOOP("Reason", "the CPU has no native bf16")
 INT8_NEEDS_OPENVINO = QT_TRANSLATE_NOOP("Reason", "int8 needs OpenVINO")
 INT8_NOT_MEASURED = QT_TRANSLATE_NOOP("Reason", "int8 has not been measured for these weights")
-INT8_VERDICT = QT_TRANSLATE_NOOP(
-    "Reason", "int8 agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst} and changes "
-    "the validation PSNR by {change} dB (needs >= {min_agreement} dB on each of at least {min_photos} photos "
-    "and a loss <= {max_loss} dB)")
+PATH_VERDICT = QT_TRANSLATE_NOOP(
+    "Reason", "{precision} agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst} and "
+    "changes the validation PSNR by {change} dB (needs >= {min_agreement} dB on each of at least {min_photos} "
+    "photos and a loss <= {max_loss} dB)")
+BF16_NOT_MEASURED = QT_TRANSLATE_NOOP(
+    "Reason", "bf16 has not been measured with these weights yet (checked once, in the background)")
 FASTEST_PATH = QT_TRANSLATE_NOOP("Reason", "the fastest path that keeps the picture on this CPU ({timings})")
 MEASURED_ON = QT_TRANSLATE_NOOP("Reason", "measured on a {frame} frame: {timings}")
 FP32_FOR_NETWORK = QT_TRANSLATE_NOOP("Reason", "float32: {note}")
@@ -222,8 +224,8 @@ INT8_NEEDS_BACKEND = QT_TRANSLATE_NOOP("Reason", "int8 needs the OpenVINO backen
 
 # -- why a network runs float32 (model.registry: Architecture.fp32_note)
 NAFNET_FP32_NOTE = QT_TRANSLATE_NOOP(
-    "Reason", "bf16 and int8 are not measured against float32 with NAFNet's trained weights (Google Drive "
-    "is unreachable here, and random or test weights are no evidence for trained ones)")
+    "Reason", "NAFNet has no int8 path (which of its layers must stay float32 is not measured); bf16 runs only "
+    "with weights measured to keep the picture")
 FFTFORMER_FP32_NOTE = QT_TRANSLATE_NOOP(
     "Reason", "bf16 and int8 are not measured against float32 with FFTformer's trained weights (with test "
     "weights OpenVINO bf16 agreed only 39 dB with float32, below the 45 dB rule)")

@@ -77,11 +77,11 @@ def first_use_stand_ins(request, monkeypatch, tmp_path_factory):
     - ``real_path_timing``: `auto` times its paths (engine/fastest.py): seconds of compiling and running,
       and a ranking that follows the machine's load. The stand-in ranks them as auto prefers without
       timings (int8, bf16, fp32) and keeps them in memory, never in the user's cache folder.
-    - ``real_int8_check``: the window measures int8 on the check set for weights without a verdict
-      (engine/int8_check.py): a quantisation of a minute in every window test. The stand-in finds
-      no int8 to measure, and verdicts go to a temporary file, never the user's.
+    - ``real_int8_check``: the window measures the fast paths (int8, bf16) on the check set for weights
+      without a verdict (engine/verdicts.py): a quantisation of a minute in every window test. The
+      stand-in finds no path to measure, and verdicts go to a temporary file, never the user's.
     """
-    from deblur_app.engine import fastest, int8_check, openvino_backend
+    from deblur_app.engine import fastest, openvino_backend, verdicts as path_verdicts
 
     if not request.node.get_closest_marker("real_path_timing"):
         kept: dict = {}
@@ -91,9 +91,9 @@ def first_use_stand_ins(request, monkeypatch, tmp_path_factory):
         monkeypatch.setattr(fastest, "store_timings", lambda folder, key, timings, details: kept.__setitem__(key, dict(timings)))
     if not request.node.get_closest_marker("real_int8_check"):
         def no_check(*_args, **_kwargs):
-            raise openvino_backend.Int8Unavailable("int8 is not measured in this test (tests/conftest.py)")
+            raise path_verdicts.PathUnavailable("fast paths are not measured in this test (tests/conftest.py)")
 
-        monkeypatch.setattr(int8_check, "check_int8", no_check)
+        monkeypatch.setattr(path_verdicts, "check_path", no_check)
     verdicts = tmp_path_factory.mktemp("user-data") / "int8-verdicts.json"
     monkeypatch.setattr(openvino_backend, "user_verdicts_file", lambda: verdicts)
 

@@ -129,13 +129,17 @@ def cpuinfo(monkeypatch):
 
 
 def test_auto_precision_is_bf16_only_with_native_bf16(cpuinfo):
+    from deblur_app.engine.choices import PathVerdict
+
+    keeps = PathVerdict(60.0, 0.0, photos=6, precision="bf16")  # the weights' measured bf16 verdict
     cpu = torch.device("cpu")
     cpuinfo("avx512f avx512_bf16")
-    assert resolve_precision("auto", cpu) == torch.bfloat16
+    assert resolve_precision("auto", cpu, keeps) == torch.bfloat16
+    assert resolve_precision("auto", cpu) == torch.float32  # weights without a bf16 verdict (test_path_verdicts.py)
     cpuinfo("amx_tile amx_bf16")
-    assert resolve_precision("auto", cpu) == torch.bfloat16
+    assert resolve_precision("auto", cpu, keeps) == torch.bfloat16
     cpuinfo("avx512f avx512bw")
-    assert resolve_precision("auto", cpu) == torch.float32
+    assert resolve_precision("auto", cpu, keeps) == torch.float32
     assert resolve_precision("bf16", cpu) == torch.bfloat16  # asked for explicitly: allowed, if slow
     assert resolve_precision("fp32", cpu) == torch.float32
     assert resolve_precision("auto", torch.device("cuda")) == torch.float16
@@ -256,7 +260,7 @@ def test_openvino_cache_keeps_only_the_newest_exports_and_compiled_blobs(tmp_pat
             os.utime(path, (1000 - age, 1000 - age))  # the first name is the newest
 
     files(tmp_path, [f"mimo-unet-{n}" for n in "abcde"], ".onnx")
-    openvino_backend._remove_stale_cache(tmp_path, keep=tmp_path / "mimo-unet-e.onnx")
+    openvino_backend._remove_stale_cache(tmp_path, keep=tmp_path / "mimo-unet-e.onnx", prefix="mimo-unet")
     assert sorted(p.name for p in tmp_path.glob("*.onnx")) == ["mimo-unet-a.onnx", "mimo-unet-b.onnx", "mimo-unet-e.onnx"]
     compiled = tmp_path / "compiled"
     files(compiled, [str(n) for n in range(openvino_backend.KEPT_COMPILED + 4)], ".blob")

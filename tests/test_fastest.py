@@ -21,6 +21,7 @@ AVX2 = frozenset({"avx2"})
 AVX512_BF16 = frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16"})
 AMX = frozenset({"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_int8"})
 GOOD = Int8Verdict(hd_agreement_db=47.0, validation_change_db=0.0, photos=6)
+BF16_GOOD = Int8Verdict(hd_agreement_db=60.0, validation_change_db=0.0, photos=6, precision="bf16")
 # seconds per 384x256 frame, in the ratios measured at 1280x720 (issue 21, benchmarks/RESULTS.md)
 AMX_LIKE = {"fp32": 0.51, "bf16": 0.10, "int8": 0.17}  # 6.75 / 1.33 / 2.28 s
 AVX512_BF16_LIKE = {"fp32": 0.39, "bf16": 0.19, "int8": 0.16}
@@ -28,8 +29,9 @@ AVX2_LIKE = {"fp32": 0.72, "int8": 0.44}
 needs_openvino = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
 
 
-def auto(features, timings=None, verdict=GOOD):
-    return choose_precision("auto", CPU, openvino=True, int8_verdict=verdict, features=features, timings=timings)
+def auto(features, timings=None, verdict=GOOD, bf16=BF16_GOOD):
+    return choose_precision("auto", CPU, openvino=True, int8_verdict=verdict, features=features, timings=timings,
+                            bf16_verdict=bf16)
 
 
 @pytest.mark.parametrize("features, timings, expected", [
@@ -102,9 +104,10 @@ class FakeRunner:
 
 @pytest.fixture
 def timed_engine(monkeypatch, tmp_path, small_model):
-    """Engines on OpenVINO whose int8 verdict qualifies, with fake runners, a fresh cache and a chosen CPU."""
+    """Engines on OpenVINO whose int8 and bf16 verdicts qualify, with fake runners, a fresh cache and a chosen CPU."""
     monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "cache")
     monkeypatch.setattr(openvino_backend, "find_int8_verdict", lambda model, plan=None: GOOD)
+    monkeypatch.setattr(openvino_backend, "find_verdict", lambda model, path: GOOD if "int8" in path else BF16_GOOD)
     monkeypatch.setattr(openvino_backend, "int8_missing", lambda model, plan=None, cache_dir=None: "")
     monkeypatch.setattr(openvino_backend, "OpenVinoRunner", FakeRunner)
     FakeRunner.built = []

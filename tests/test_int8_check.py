@@ -1,4 +1,5 @@
-"""int8 verdicts for any weights, measured on the check set that ships with the app: the worst photo counts."""
+"""Fast-path verdicts (int8 here; bf16 in test_path_verdicts.py) for any weights, measured on the check set
+that ships with the app: the worst photo counts."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deblur_app.engine import int8_check, openvino_backend
+from deblur_app.engine import int8_check, openvino_backend, verdicts as path_verdicts
 from deblur_app.engine.devices import Int8Verdict
 from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.engine.progress import Cancelled
@@ -74,10 +75,10 @@ def test_a_verdict_is_recorded_for_installed_weights_and_auto_then_uses_it(small
     engine = Deblurrer(model, EngineOptions(device="cpu", backend="openvino"))
     assert engine.int8_unmeasured() and "not been measured" in engine.precision.reason
     steps = []
-    check = int8_check.check_int8(model, progress=lambda done, total: steps.append((done, total)))
+    check = path_verdicts.check_path(model, "openvino-int8", progress=lambda done, total: steps.append((done, total)))
     assert steps == [(1, 2), (2, 2)] and len(check.agreements_db) == 2
     assert check.verdict.hd_agreement_db == min(check.agreements_db)  # the worst photo is the verdict's
-    int8_check.record_verdict(model, check)
+    path_verdicts.record(model, check)
     record = json.loads(small_int8.read_text())[openvino_backend.int8_key(model, openvino_backend.shipped_int8_plan())]
     assert record["check_photos"] == 2 and record["worst_photo"] == check.verdict.worst_photo
     assert record["worst_photo"] in (int8_check.photo_name(int8_check.load_check_set(), i) for i in (0, 1))
@@ -98,7 +99,7 @@ def test_a_cancelled_check_records_nothing(small_int8, small_model):
     stop = threading.Event()
     stop.set()
     with pytest.raises(Cancelled):
-        int8_check.check_int8(small_model, cancel=stop)
+        path_verdicts.check_path(small_model, "openvino-int8", cancel=stop)
     assert not small_int8.exists() and openvino_backend.find_int8_verdict(small_model) is None
 
 
@@ -123,12 +124,12 @@ def test_the_window_measures_installed_weights_in_the_background_and_a_run_never
     assert outcome.facts.precision in ("fp32", "bf16") and time.monotonic() - started < 45  # no quantisation first
     assert not small_int8.exists(), "the cancelled check recorded nothing"
     window.engine.prepare(window.panel.run_settings())  # as the window does when settings change: measured now
-    qtbot.waitUntil(lambda: any(m.startswith("Measured int8") for m in messages), timeout=3 * WAIT)
+    qtbot.waitUntil(lambda: any(m.startswith("Measured the fast paths") for m in messages), timeout=3 * WAIT)
     model = load_checkpoint(weights_dir / "mimo-unet.safetensors").build(lean_fusion=True)
     verdict = openvino_backend.find_int8_verdict(model)
     assert verdict is not None and verdict.photos == 2 and "check set crop" in verdict.worst_photo
     assert verdict.describe() in window.engine.loaded_model.precision_reason or not verdict.qualifies()
-    assert verdict.describe() in next(m for m in messages if m.startswith("Measured int8"))
+    assert verdict.describe() in next(m for m in messages if m.startswith("Measured the fast paths"))
     assert not errors
 
 
@@ -150,15 +151,15 @@ def test_weights_install_records_a_verdict_and_check_int8_then_has_nothing_to_do
 
     assert main(["weights", "install", str(installable)]) == 0
     out = capsys.readouterr().out
-    assert "measuring whether int8 keeps the picture" in out
+    assert "measuring whether openvino-int8 keeps the picture" in out
     model = load_checkpoint(installable).build(lean_fusion=True)
     verdict = openvino_backend.find_int8_verdict(model)
     assert verdict is not None and verdict.photos == 2 and "check set crop" in verdict.worst_photo
-    assert f"auto keeps float: {verdict.describe()}" in out  # 2 photos never qualify (INT8_MIN_CHECK_PHOTOS)
+    assert f"openvino-int8: auto leaves it out: {verdict.describe()}" in out  # 2 photos never qualify
     record = json.loads(small_int8.read_text())[openvino_backend.int8_key(model, openvino_backend.shipped_int8_plan())]
     assert record["weights"] == "mimo-unet.user.safetensors"  # the installed file, named by the store
     assert main(["weights", "check-int8", "mimo-unet"]) == 0
-    assert "MIMO-UNet: no int8 check to make" in capsys.readouterr().out
+    assert "MIMO-UNet: no fast path left to measure" in capsys.readouterr().out
 
 
 @needs_int8
@@ -169,15 +170,15 @@ def test_no_int8_check_skips_it_info_says_how_and_ctrl_c_records_nothing(small_i
     def interrupted(*_args, **_kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(int8_check, "check_int8", interrupted)
-    assert main(["weights", "install", str(installable), "--no-int8-check"]) == 0
+    monkeypatch.setattr(path_verdicts, "check_path", interrupted)
+    assert main(["weights", "install", str(installable), "--no-int8-check"]) == 0  # the old spelling of --no-check
     assert "measuring" not in capsys.readouterr().out
     assert main(["info"]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("MIMO-UNet runs on cpu"))
-    assert "`deblur-app weights check-int8 mimo-unet` measures it once" in line
+    assert "openvino-int8" in line and "`deblur-app weights check mimo-unet` measures each once" in line
     assert main(["weights", "check-int8"]) == 130  # Ctrl+C during the measurement
     err = capsys.readouterr().err
-    assert "int8 check stopped, nothing recorded" in err and "Traceback" not in err
+    assert "openvino-int8 check stopped, nothing recorded" in err and "Traceback" not in err
     assert not small_int8.exists()
     assert main(["weights", "check-int8", "mimo-unet+"]) == 1  # nothing installed to measure
     assert "no MIMO-UNet+ weights installed" in capsys.readouterr().err

@@ -298,14 +298,19 @@ def test_the_device_tooltip_says_why_in_the_window_s_language(qtbot, window_in):
     """Half of it was English under zh_CN (issue 22): the engine's reason for the precision."""
     import torch
 
+    from deblur_app.engine.choices import PathVerdict
     from deblur_app.engine.devices import choose_precision
     from deblur_app.gui.messages import LoadedModel
 
     window = window_in("zh_CN")
-    reason = choose_precision("auto", torch.device("cpu"), features=frozenset({"avx512_bf16"}), consider_int8=False).reason
+    keeps = PathVerdict(61.2, 0.0, photos=6, worst_photo="coffee (check set crop 3)", precision="bf16")
+    reason = choose_precision("auto", torch.device("cpu"), features=frozenset({"avx512_bf16"}), consider_int8=False,
+                              bf16_verdict=keeps).reason
     model = LoadedModel("mimo-unet", "MIMO-UNet", Path("/w/MIMO-UNet.pkl"), "user: installed by you", {}, "cpu", "bf16",
                         reason)
 
     window._on_model_loaded(model)
 
-    assert window.device_label.toolTip() == "以 bf16 运行，原因：CPU 原生支持 bf16 计算（avx512_bf16）"
+    tip = window.device_label.toolTip()
+    assert tip.startswith("以 bf16 运行，原因：CPU 原生支持 bf16 计算（avx512_bf16）")
+    assert "bf16 与 float32 的一致度为 61.2 dB" in tip and "agrees" not in tip  # the verdict, in Chinese too

@@ -50,9 +50,10 @@ def _cpu_paths(device) -> list[str]:
         backend = "OpenVINO" if engine.backend == "openvino" else "torch"
         pending = (f"; not timed on this CPU yet: the first run times {', '.join(engine.precision.measure)} and "
                    "keeps the fastest" if engine.timing_pending else "")
-        if engine.int8_unmeasured():
-            pending += (f"; int8 is not measured with these weights yet (`deblur-app weights check-int8 {key}` "
-                        "measures it once; until then auto leaves int8 out)")
+        unmeasured = engine.unmeasured_paths()
+        if unmeasured:
+            pending += (f"; {' and '.join(unmeasured)} not measured with these weights yet (`deblur-app weights "
+                        f"check {key}` measures each once; until then auto leaves them out)")
         lines.append(f"{VARIANTS[key].display_name} runs on {engine.device} with {backend} {engine.precision_name}: "
                      f"{engine.precision.reason}{pending}")
     if not openvino_available():

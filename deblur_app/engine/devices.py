@@ -16,7 +16,7 @@ from .. import reasons
 # importable from here because this is where the decisions that use them are made.
 from .choices import (  # noqa: F401
     BACKEND_CHOICES, DEVICE_CHOICES, INT8_MAX_VALIDATION_LOSS_DB, INT8_MIN_AGREEMENT_DB, INT8_MIN_CHECK_PHOTOS,
-    PRECISION_CHOICES, Int8Verdict,
+    PRECISION_CHOICES, Int8Verdict, PathVerdict,
 )
 
 from .fastest import describe_timings, fastest_faithful
@@ -142,7 +142,7 @@ NOT_MEASURED = reasons.INT8_NOT_MEASURED
 def choose_precision(
     precision: str, device: torch.device, openvino: bool = False, int8_verdict: Int8Verdict | None = None,
     features: frozenset[str] | None = None, consider_int8: bool = True, int8_missing: str = "",
-    timings: Mapping[str, float] | None = None,
+    timings: Mapping[str, float] | None = None, bf16_verdict: PathVerdict | None = None,
 ) -> PrecisionChoice:
     """The precision to run in, and why: the one place that decides what `auto` means.
 
@@ -151,9 +151,12 @@ def choose_precision(
     ``features``: the CPU's (default: this machine's); ``consider_int8``: False once int8 has failed;
     ``int8_missing``: why no int8 model can be made here (e.g. NNCF is not installed), if so;
     ``timings``: seconds per path measured on this CPU (fastest.py): with OpenVINO, `auto` runs the
-    fastest of the paths that keep the picture (fp32; bf16 where native; int8 where its verdict
-    qualifies). Without them it prefers int8, then native bf16, then fp32, and names in ``measure``
-    the paths to time.
+    fastest of the paths that keep the picture (fp32; bf16 where native and its verdict qualifies;
+    int8 where its verdict qualifies). Without them it prefers int8, then bf16, then fp32, and names
+    in ``measure`` the paths to time.
+    ``bf16_verdict``: the measured effect of bf16 on these weights with the backend that runs
+    (engine/verdicts.py): agreement depends on the weights, not only the network (issue 26), so
+    without a qualifying one `auto` runs float32 and says why.
     """
     precision = (precision or "auto").lower()
     if precision not in PRECISION_CHOICES:
@@ -177,20 +180,21 @@ def choose_precision(
     features = cpu_features() if features is None else features
     int8_ok, int8_note = _int8_qualifies(openvino, int8_verdict, consider_int8, int8_missing)
     native = sorted({"avx512_bf16", "amx_bf16"} & features)
+    bf16_ok, bf16_note = _bf16_qualifies(bool(native), bf16_verdict)
     if openvino:
-        qualifying = ("fp32",) + (("bf16",) if native else ()) + (("int8",) if int8_ok else ())
+        qualifying = ("fp32",) + (("bf16",) if bf16_ok else ()) + (("int8",) if int8_ok else ())
         timed = tuple(p for p in qualifying if timings is not None and p in timings)  # the network's own paths
         if len(timed) > 1:
-            return _fastest(timed, timings, int8_verdict)
+            return _fastest(timed, timings, {"int8": int8_verdict, "bf16": bf16_verdict})
     else:
         qualifying = ()
     measure = qualifying if len(qualifying) > 1 else ()
     if int8_ok:
         return PrecisionChoice("int8", torch.float32, int8_verdict.describe(), measure)
-    if native:
-        return PrecisionChoice("bf16", torch.bfloat16,
-                               reasons.NATIVE_BF16.format(features=", ".join(native)) + int8_note, measure)
-    return PrecisionChoice("fp32", torch.float32, reasons.NO_NATIVE_BF16 + int8_note, measure)
+    if bf16_ok:
+        why = f"{reasons.NATIVE_BF16.format(features=', '.join(native))}; {bf16_verdict.describe()}"
+        return PrecisionChoice("bf16", torch.bfloat16, why + int8_note, measure)
+    return PrecisionChoice("fp32", torch.float32, (bf16_note or reasons.NO_NATIVE_BF16) + int8_note, measure)
 
 
 def _int8_qualifies(openvino: bool, verdict: Int8Verdict | None, consider: bool, missing: str) -> tuple[bool, str]:
@@ -208,12 +212,25 @@ def _int8_qualifies(openvino: bool, verdict: Int8Verdict | None, consider: bool,
     return False, f"; {verdict.describe()}"
 
 
-def _fastest(qualifying: tuple[str, ...], timings: Mapping[str, float], verdict: Int8Verdict | None) -> PrecisionChoice:
-    """The measured fastest of the paths that keep the picture (fastest.fastest_faithful), and why."""
+def _bf16_qualifies(native: bool, verdict: PathVerdict | None) -> tuple[bool, str]:
+    """(bf16 may run under auto, why not: the reason of the float32 choice; "" where the CPU has no native bf16)."""
+    if not native:
+        return False, ""
+    if verdict is None:
+        return False, reasons.BF16_NOT_MEASURED
+    if verdict.qualifies():
+        return True, ""
+    return False, verdict.describe()
+
+
+def _fastest(qualifying: tuple[str, ...], timings: Mapping[str, float],
+             verdicts: Mapping[str, PathVerdict | None]) -> PrecisionChoice:
+    """The measured fastest of the paths that keep the picture (fastest.fastest_faithful), and why: the
+    timings, and for a fast path the verdict that let it in."""
     name = fastest_faithful(timings, qualifying)
     why = reasons.FASTEST_PATH.format(timings=describe_timings({p: timings[p] for p in qualifying}))
-    if name == "int8":
-        why += f"; {verdict.describe()}"
+    if verdicts.get(name) is not None:
+        why += f"; {verdicts[name].describe()}"
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.float32}[name]
     return PrecisionChoice(name, dtype, why)
 
@@ -223,9 +240,10 @@ def int8_runs_on(device: torch.device) -> bool:
     return device.type == "cpu"
 
 
-def resolve_precision(precision: str, device: torch.device) -> torch.dtype:
-    """The compute dtype for a device; 'auto' picks the fastest float type that is safe there."""
-    return choose_precision(precision, device).dtype
+def resolve_precision(precision: str, device: torch.device, bf16_verdict: PathVerdict | None = None) -> torch.dtype:
+    """The compute dtype for a device; 'auto' picks the fastest float type that is safe there (bf16: for
+    weights whose ``bf16_verdict`` qualifies)."""
+    return choose_precision(precision, device, bf16_verdict=bf16_verdict).dtype
 
 
 def resolve_backend(name: str, device: torch.device) -> str:

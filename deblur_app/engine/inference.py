@@ -23,6 +23,7 @@ from ..model import networks
 from ..model.checkpoints import Checkpoint
 from ..model.registry import Architecture
 from . import devices
+from .choices import fast_path
 from .devices import DeviceError, PrecisionChoice, choose_precision, memory_budget_bytes, resolve_backend, resolve_device
 from .progress import CancelCheck, Progress, ProgressCallback, raise_if_cancelled
 from .stitching import Stitcher
@@ -177,6 +178,7 @@ class Deblurrer:
         self.backend = self._choose_backend()
         self._timing_pending: tuple[str, ...] = ()  # the paths `auto` still has to time (fastest.py)
         self._int8_verdict, self._int8_missing = None, "not considered"
+        self._bf16_verdicts: dict[str, object] = {}  # "torch-bf16" -> these weights' verdict or None (verdicts.py)
         self.precision = self._choose_precision()
         self.dtype = self.precision.dtype
         self._openvino = None  # built on first use: the ONNX export takes seconds the first time
@@ -211,16 +213,18 @@ class Deblurrer:
             raise DeviceError(reasons.reason(reasons.INT8_DOES_NOT_RUN, network=self.architecture.display_name,
                                                                note=self.architecture.fp32_note))
         openvino = self.backend == "openvino"
+        auto = (self.options.precision or "auto").lower() == "auto"
         verdict, missing = None, ""
-        if openvino and (self.options.precision or "auto").lower() == "auto" and "int8" in self.architecture.precisions:
+        if openvino and auto and "int8" in self.architecture.precisions:
             from .openvino_backend import find_int8_verdict, int8_missing
 
             missing = int8_missing(self.model)
             verdict = None if missing else find_int8_verdict(self.model)
         choice = choose_precision(self.options.precision, self.device, openvino=openvino, int8_verdict=verdict,
-                                  int8_missing=missing)
+                                  int8_missing=missing, bf16_verdict=self._bf16_verdict,
+                                  consider_int8="int8" in self.architecture.precisions)
         if choice.name == "int8" and not openvino:
-            fallback = choose_precision("auto", self.device, consider_int8=False)
+            fallback = choose_precision("auto", self.device, consider_int8=False, bf16_verdict=self._bf16_verdict)
             return PrecisionChoice(fallback.name, fallback.dtype,
                                    reasons.joined(reasons.reason(reasons.INT8_NEEDS_BACKEND), fallback.reason))
         # the paths this network may take (registry: ``precisions``), fp32 always
@@ -233,9 +237,23 @@ class Deblurrer:
             if timings is None:
                 self._timing_pending = measure  # timed on first use (prepare or the first run)
             else:
-                choice = choose_precision("auto", self.device, openvino=True, int8_verdict=verdict, timings=timings)
+                choice = choose_precision("auto", self.device, openvino=True, int8_verdict=verdict, timings=timings,
+                                          bf16_verdict=self._bf16_verdict)
         self._int8_verdict, self._int8_missing = verdict, missing
         return choice
+
+    @property
+    def _bf16_verdict(self):
+        """The measured effect of bf16 on these weights with the backend in use, where `auto` may take bf16."""
+        if ((self.options.precision or "auto").lower() != "auto" or self.device.type != "cpu"
+                or "bf16" not in self.architecture.precisions):
+            return None
+        path = fast_path(self.backend, "bf16")
+        if path not in self._bf16_verdicts:
+            from .openvino_backend import find_verdict
+
+            self._bf16_verdicts[path] = find_verdict(self.model, path)
+        return self._bf16_verdicts[path]
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Checkpoint, options: EngineOptions | None = None) -> "Deblurrer":
@@ -273,9 +291,22 @@ class Deblurrer:
         return bool(self._timing_pending and self._openvino is None) or self.int8_preparation_needed()
 
     def int8_unmeasured(self) -> bool:
-        """`auto` on OpenVINO could run int8, but nobody measured what it does to these weights (int8_check.py)."""
-        return (self.backend == "openvino" and (self.options.precision or "auto").lower() == "auto"
-                and "int8" in self.architecture.precisions and self._int8_verdict is None and not self._int8_missing)
+        """`auto` on OpenVINO could run int8, but nobody measured what it does to these weights (verdicts.py)."""
+        return "openvino-int8" in self.unmeasured_paths()
+
+    def unmeasured_paths(self) -> tuple[str, ...]:
+        """The fast paths (choices.FAST_PATHS) `auto` could take here with these weights but may not until their
+        verdict is measured (engine/verdicts.py): int8 on OpenVINO (NNCF or a cached model at hand), bf16 with
+        this engine's backend on a CPU that computes bf16 natively."""
+        if (self.options.precision or "auto").lower() != "auto" or self.device.type != "cpu":
+            return ()
+        paths = []
+        if (self.backend == "openvino" and "int8" in self.architecture.precisions and self._int8_verdict is None
+                and not self._int8_missing):
+            paths.append("openvino-int8")
+        if "bf16" in self.architecture.precisions and self._bf16_verdict is None and devices.cpu_has_native_bf16():
+            paths.append(fast_path(self.backend, "bf16"))
+        return tuple(paths)
 
     @property
     def timing_pending(self) -> bool:
@@ -501,6 +532,9 @@ class Deblurrer:
                 self._pending_notes.append(reasons.reason(reasons.OPENVINO_UNAVAILABLE, cause=reasons.of(error)))
                 if self.precision.name == "int8":
                     self._leave_int8(reasons.reason(reasons.INT8_NEEDS_OPENVINO), openvino=False)
+                elif self.precision.name == "bf16" and (self.options.precision or "auto").lower() == "auto":
+                    self.precision = self._choose_precision()  # torch's bf16 has a verdict of its own
+                    self.dtype = self.precision.dtype
         return self._openvino
 
     def _time_paths(self, cancel: CancelCheck | None):
@@ -530,7 +564,7 @@ class Deblurrer:
         if not int8_problem:  # a measurement without int8 is not kept: int8 may work next time
             remember_paths(self.model, tuple(runners), timings, cpu_features())
         choice = choose_precision("auto", self.device, openvino=True, int8_verdict=self._int8_verdict,
-                                  consider_int8=not int8_problem, timings=timings)
+                                  consider_int8=not int8_problem, timings=timings, bf16_verdict=self._bf16_verdict)
         if int8_problem:
             choice = PrecisionChoice(choice.name, choice.dtype, reasons.joined(int8_problem, choice.reason))
             self._pending_notes.append(
@@ -540,7 +574,8 @@ class Deblurrer:
 
     def _leave_int8(self, why: reasons.Reason, openvino: bool) -> None:
         """Run the float precision `auto` would pick without int8, and say so."""
-        fallback = choose_precision("auto", self.device, openvino=openvino, consider_int8=False)
+        fallback = choose_precision("auto", self.device, openvino=openvino, consider_int8=False,
+                                    bf16_verdict=self._bf16_verdict)
         self.precision = PrecisionChoice(fallback.name, fallback.dtype, reasons.joined(why, fallback.reason))
         self.dtype = fallback.dtype
         self._pending_notes.append(reasons.joined(why, reasons.reason(reasons.RUNNING_INSTEAD, precision=fallback.name)))

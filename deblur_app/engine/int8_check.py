@@ -1,8 +1,9 @@
-"""What int8 does to the picture for any weights: measured on the check set that ships with the app.
+"""The check set that ships with the app, on which every fast path is measured for any weights (verdicts.py).
 
-`auto` takes int8 only for weights with a verdict (devices.choose_precision). The starter weights
-ship with one; weights a user installs (the paper's, their own, another network's) get theirs here,
-the first time the window loads them or when `deblur-app weights` installs them, in the background.
+`auto` takes int8 (and bf16) only for weights with a verdict (devices.choose_precision). The starter
+weights ship with theirs; weights a user installs (the paper's, their own, another network's) get
+theirs measured on this set (engine/verdicts.py), the first time the window loads them or when
+`deblur-app weights` installs them, in the background.
 
 The check set (resources/int8/check_set.npz, `deblur-app train make-check-set`) holds a few crops of
 CC0 / public-domain photos, blurred by the training synthesis, with their sharp originals. The rule:
@@ -16,7 +17,6 @@ CC0 / public-domain photos, blurred by the training synthesis, with their sharp 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +24,6 @@ import numpy as np
 
 from ..resources import resource_path
 from .choices import Int8Verdict
-from .progress import CancelCheck, raise_if_cancelled
 
 CHECK_SET_FILE = ("int8", "check_set.npz")
 
@@ -34,13 +33,6 @@ class CheckSet:
     blurry: np.ndarray  # (N, H, W, 3) uint8
     sharp: np.ndarray
     sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Int8Check:
-    verdict: Int8Verdict
-    agreements_db: tuple[float, ...]  # int8 against float32, per photo (the worst is the verdict's)
-    changes_db: tuple[float, ...]  # int8's PSNR against the sharp photo minus float32's, per photo
 
 
 def load_check_set(path: Path | None = None) -> CheckSet:
@@ -64,54 +56,6 @@ def verdict_from(agreements: dict[str, float], changes: list[float]) -> Int8Verd
     return Int8Verdict.over_photos({name: float(db) for name, db in agreements.items()}, float(np.mean(changes)))
 
 
-def check_int8(model, check_set: CheckSet | None = None, cancel: CancelCheck | None = None,
-               progress: Callable[[int, int], None] | None = None) -> Int8Check:
-    """Run the check set through OpenVINO float32 and int8 (quantised now if not cached) and compare.
-
-    Raises Int8Unavailable when no int8 model can be made, Cancelled when ``cancel`` is set (checked
-    within every pass); ``progress(done, total)`` after each photo.
-    """
-    from .inference import Deblurrer, EngineOptions
-    from .openvino_backend import Int8Unavailable
-
-    check_set = check_set or load_check_set()
-    engines = {name: Deblurrer(model, EngineOptions(device="cpu", precision=name, backend="openvino", tile=0))
-               for name in ("fp32", "int8")}
-    engines["int8"].prepare(cancel)
-    if engines["int8"].precision_name != "int8":
-        raise Int8Unavailable("; ".join(engines["int8"].pending_notes) or engines["int8"].precision.reason)
-    agreements: dict[str, float] = {}
-    changes: list[float] = []
-    total = len(check_set.blurry)
-    for index, (blurry, sharp) in enumerate(zip(check_set.blurry, check_set.sharp)):
-        raise_if_cancelled(cancel)
-        pixels, target = blurry.astype(np.float32) / 255.0, sharp.astype(np.float32) / 255.0
-        exact = engines["fp32"].run(pixels, cancel=cancel).full
-        fast = engines["int8"].run(pixels, cancel=cancel).full
-        agreements[photo_name(check_set, index)] = psnr(fast, exact)
-        changes.append(psnr(fast, target) - psnr(exact, target))
-        if progress is not None:
-            progress(index + 1, total)
-    return Int8Check(verdict_from(agreements, changes), tuple(agreements.values()), tuple(changes))
-
-
 def photo_name(check_set: CheckSet, index: int) -> str:
     """'coffee (check set crop 3)': the photo a crop comes from, as its source line names it."""
     return f"{check_set.sources[index].split(':')[0]} (check set crop {index + 1})"
-
-
-def record_verdict(model, check: Int8Check, path: Path | None = None, details: dict | None = None) -> None:
-    """Record a verdict measured on the check set in a verdicts file (default: the user's)."""
-    import datetime
-    import platform
-
-    from .devices import cpu_features
-    from .fastest import runtime_version
-    from .openvino_backend import int8_key, record_int8_verdict, shipped_int8_plan, user_verdicts_file
-
-    record_int8_verdict(path or user_verdicts_file(), int8_key(model, shipped_int8_plan()), check.verdict, {
-        "agreements_db": [round(float(a), 2) for a in check.agreements_db],
-        "changes_db": [round(float(c), 4) for c in check.changes_db],
-        "runtime": runtime_version(), "cpu": f"{platform.machine()} {' '.join(sorted(cpu_features()))}",
-        "date": datetime.date.today().isoformat(), **(details or {}),
-    })

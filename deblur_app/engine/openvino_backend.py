@@ -43,7 +43,7 @@ from ..housekeeping import keep_newest
 from ..model import networks
 from ..model.registry import Architecture
 from ..resources import resource_path, user_data_dir
-from .choices import Int8Verdict
+from .choices import Int8Verdict, PathVerdict
 from .progress import CancelCheck, Cancelled, raise_if_cancelled
 
 OPSET = 17
@@ -449,7 +449,7 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
 
 
 def verdict_files() -> list[Path]:
-    """Shipped measurements first, then the user's own (`deblur-app train check-int8`)."""
+    """Shipped measurements first, then the user's own (`deblur-app weights check`, the window's background check)."""
     return [resource_path(*VERDICTS_FILE), user_verdicts_file()]
 
 
@@ -464,14 +464,40 @@ def find_int8_verdict(model: nn.Module, plan: Int8Plan | None = None) -> Int8Ver
         key = int8_key(model, plan)
     except Int8Unavailable:
         return None
+    return _find_verdict(key, "int8")
+
+
+def verdict_key(model: nn.Module, path: str) -> str:
+    """Names the verdict of one fast path ("openvino-bf16", choices.FAST_PATHS) for these weights: int8's is
+    its int8 model's key (the weights, calibration crops and layer rules); the others' the path and the
+    weights alone (not the torch or OpenVINO version: a new runtime keeps the verdict). Int8Unavailable
+    where the network has no int8 path."""
+    if path.endswith("-int8"):
+        return int8_key(model, shipped_int8_plan())
+    digest = hashlib.sha256(f"verdict/{path}".encode())
+    for name, tensor in model.state_dict().items():
+        digest.update(name.encode())
+        digest.update(tensor.detach().to("cpu", torch.float32).contiguous().numpy().tobytes())
+    return digest.hexdigest()[:20]
+
+
+def find_verdict(model: nn.Module, path: str) -> PathVerdict | None:
+    """The measured effect of a fast path on these weights (shipped, or the user's own), if any."""
+    if path.endswith("-int8"):
+        return find_int8_verdict(model)
+    return _find_verdict(verdict_key(model, path), path.rsplit("-", 1)[-1])
+
+
+def _find_verdict(key: str, precision: str) -> PathVerdict | None:
     found = None
-    for path in verdict_files():
+    for path in verdict_files():  # the user's own measurement, read last, wins
         record = _read_verdicts(path).get(key)
         if isinstance(record, dict):
             try:
-                # records from before check sets measured one photo: they do not qualify (devices.Int8Verdict)
-                found = Int8Verdict(float(record["hd_agreement_db"]), float(record["validation_change_db"]),
-                                    int(record.get("check_photos", 1)), str(record.get("worst_photo", "")))
+                # records from before check sets measured one photo: they do not qualify (choices.PathVerdict)
+                found = PathVerdict(float(record["hd_agreement_db"]), float(record["validation_change_db"]),
+                                    int(record.get("check_photos", 1)), str(record.get("worst_photo", "")),
+                                    str(record.get("precision", precision)))
             except (KeyError, TypeError, ValueError):
                 continue
     return found
@@ -485,16 +511,19 @@ def _read_verdicts(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def record_int8_verdict(path: Path, key: str, verdict: Int8Verdict, details: dict) -> None:
-    """Add one measurement to a verdicts file (written atomically)."""
+def record_path_verdict(path: Path, key: str, verdict: PathVerdict, details: dict) -> None:
+    """Add one measurement (of any fast path: ``verdict.precision``) to a verdicts file (written atomically)."""
     data = _read_verdicts(path)
     data[key] = {"hd_agreement_db": round(verdict.hd_agreement_db, 2),
                  "validation_change_db": round(verdict.validation_change_db, 4),
-                 "check_photos": verdict.photos, "worst_photo": verdict.worst_photo, **details}
+                 "check_photos": verdict.photos, "worst_photo": verdict.worst_photo,
+                 **({"precision": verdict.precision} if verdict.precision != "int8" else {}), **details}
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     temp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     os.replace(temp, path)
+
+record_int8_verdict = record_path_verdict  # its name from when int8 was the only path with verdicts
 
 
 # ---------------------------------------------------------------- which path is fastest here

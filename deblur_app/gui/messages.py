@@ -65,8 +65,9 @@ class PrepareRequest:
 
 @dataclass
 class CheckInt8Request:
-    """Measure what int8 does to weights that have no verdict yet (engine/int8_check.py), record it, and
-    prepare the path `auto` then takes. Runs after the preparation; any run cancels it (never waits for it)."""
+    """Measure what each fast path (bf16, int8) does to weights that have no verdict for it yet
+    (engine/verdicts.py), record the verdicts, and prepare the path `auto` then takes. Runs after the
+    preparation; any run cancels it (never waits for it)."""
 
     settings: RunSettings
     kind: str = "check-int8"

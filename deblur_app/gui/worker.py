@@ -117,7 +117,7 @@ class EngineWorker(EngineSignals):
             self._prepare(job)
             return
         if isinstance(job.request, CheckInt8Request):
-            self._check_int8(job)
+            self._check_paths(job)
             return
         if job.token.is_set():
             self.cancelled.emit(job.job_id)
@@ -217,10 +217,11 @@ class EngineWorker(EngineSignals):
         finally:
             self.prepared.emit(job.job_id)
 
-    def _check_int8(self, job: Job) -> None:
-        """Where `auto` could run int8 but nobody measured it for these weights: measure on the check set,
-        record the verdict in the user's file and load the engine again, which then chooses with it.
-        Never an error, and never in a run's way: cancelled by any run (EngineClient.submit)."""
+    def _check_paths(self, job: Job) -> None:
+        """Where `auto` could take a fast path (bf16, int8) but nobody measured it for these weights: measure each
+        on the check set, record its verdict in the user's file and load the engine again, which then chooses
+        with them (engine/verdicts.py). Never an error, and never in a run's way: cancelled by any run
+        (EngineClient.submit); a cancelled check records nothing for the path it was measuring."""
         try:
             from ..engine.devices import int8_runs_on, resolve_device
 
@@ -229,31 +230,44 @@ class EngineWorker(EngineSignals):
                 return
             key = self._engine_key_for(settings)
             engine = self._engine if self._engine is not None and self._engine_key == key else self._load(settings)[1]
-            if job.token.is_set() or not engine.int8_unmeasured():
+            paths = () if job.token.is_set() else engine.unmeasured_paths()
+            verdicts = [self._check_path(engine.model, path, job) for path in paths]
+            if not verdicts:
                 return
-            self.status.emit(self.tr("Measuring whether int8 keeps the picture with these weights (once)…"))
-            from ..engine.int8_check import check_int8, record_verdict
-
-            def progress(done: int, total: int) -> None:
-                self.status.emit(self.tr("Measuring int8 with these weights: photo {done} of {total}…").format(
-                    done=done, total=total))
-
-            check = check_int8(engine.model, cancel=job.token, progress=progress)
-            record_verdict(engine.model, check)
-            self._adopt(key, *self._load(settings))  # chooses again, with the verdict
+            self._adopt(key, *self._load(settings))  # chooses again, with the verdicts
             if self._engine.preparation_needed():
                 self._engine.prepare(cancel=job.token)
                 self._loaded = dataclasses.replace(self._loaded, precision=self._engine.precision_name,
                                                    precision_reason=self._engine.precision.reason)
                 self.model_loaded.emit(self._loaded)
-            self.status.emit(self.tr("Measured int8 with these weights: {verdict}").format(
-                verdict=check.verdict.describe()))
+            self.status.emit(self.tr("Measured the fast paths with these weights: {verdicts}").format(
+                verdicts="; ".join(v for v in verdicts if v)))
         except Cancelled:
             pass
-        except Exception:  # noqa: BLE001 (no int8 here, a broken file: float runs, as without a verdict)
+        except Exception:  # noqa: BLE001 (a broken file: float runs, as without a verdict)
             pass
         finally:
             self.prepared.emit(job.job_id)
+
+    def _check_path(self, model, path: str, job: Job) -> str:
+        """Measure and record one path's verdict: its description, "" where the path cannot run here."""
+        from ..engine.verdicts import check_path, record
+
+        self.status.emit(self.tr("Measuring whether {path} keeps the picture with these weights (once)…").format(
+            path=path))
+
+        def progress(done: int, total: int) -> None:
+            self.status.emit(self.tr("Measuring {path} with these weights: photo {done} of {total}…").format(
+                path=path, done=done, total=total))
+
+        try:
+            check = check_path(model, path, cancel=job.token, progress=progress)
+        except Cancelled:
+            raise
+        except Exception:  # noqa: BLE001 (no int8 model here, no OpenVINO: float runs, as without a verdict)
+            return ""
+        record(model, check)
+        return f"{path}: {check.verdict.describe()}"
 
     def _run_deblur(self, job: Job) -> None:
         request: DeblurRequest = job.request

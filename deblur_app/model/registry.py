@@ -11,8 +11,9 @@ name -> entry-point registry):
 ``Architecture``  (``ARCHITECTURES``, keyed "mimo-unet", "nafnet", "fftformer")
     how a family of networks is recognised, built and run: the module implementing it, its outputs
     (the scales it returns, 1 = full size; MIMO-UNet also returns the 1/2 and 1/4 scale), the side
-    multiple its input is padded to and how, the context a tile needs, which fast paths keep the
-    picture (measured agreement with float32 >= 45 dB, else float32 with the note saying why), the
+    multiple its input is padded to and how, the context a tile needs, which fast paths it has (each
+    taken by `auto` only for weights whose measured agreement with float32 is >= 45 dB: a verdict per
+    weights and path, engine/verdicts.py; else float32 with the note saying why), int8's layer rules, the
     working memory per pixel that tiles are sized from, and the paper and terms of the code.
 
 ``Variant``  (``VARIANTS``, keyed by the ``--model`` name: "mimo-unet", "nafnet-64", ...)
@@ -61,7 +62,9 @@ class Architecture:
     pad_mode: str  # "reflect" or "constant" (zeros), as the authors' test code pads
     tile_overlap: int  # pixels neighbouring tiles share: the context a tile needs
     tile_discard: int  # of that, the pixels at a tile's inner edge that get no weight
-    precisions: tuple[str, ...]  # what `auto` may pick on a CPU besides fp32, in order of preference
+    # the fast paths the network has on a CPU besides fp32 ("int8" needs int8_float_layers): `auto` takes one only
+    # for weights with a qualifying verdict for it (engine/verdicts.py), so these are what gets measured
+    precisions: tuple[str, ...]
     openvino: bool  # the OpenVINO backend reproduces it (exports, agrees >= 45 dB)
     fp32_note: str  # why the paths missing from `precisions` / `openvino` are not used
     trainable: bool  # `deblur-app train` can train it (its loss uses MIMO-UNet's three scales)
@@ -162,8 +165,11 @@ ARCHITECTURES: dict[str, Architecture] = {
         # 512) is what keeps a 12 MP photo within 1.5 GB (tests/test_network_memory.py)
         outputs=(1,), size_multiple=16, pad_mode="constant", tile_overlap=128, tile_discard=32,
         # OpenVINO float32 computes torch's float32 function (145 dB apart with the conformance weights:
-        # tests/test_network_fast_paths.py); one export per TLC shape class serves every size
-        precisions=(), openvino=True,
+        # tests/test_network_fast_paths.py); one export per TLC shape class serves every size. bf16 per weights:
+        # the conformance (random, untrained) NAFNet-32 and -64 agreed at 61-66 dB on the check set in torch and
+        # OpenVINO, which says nothing of trained weights, so each set of weights gets its own verdict. No int8:
+        # nobody has worked out which of its layers must stay float (MIMO-UNet's needed 7 rules).
+        precisions=("bf16",), openvino=True,
         fp32_note=reasons.NAFNET_FP32_NOTE,
         trainable=False,
         # NAFNet-64 (NAFNet-32 needs about half), growth of peak RSS over the loaded model, 576x448 whole

@@ -639,16 +639,16 @@
         <translation>无法为此权重生成快速 int8 模型：{reason}</translation>
     </message>
     <message>
-        <source>Measuring whether int8 keeps the picture with these weights (once)…</source>
-        <translation>正在测量 int8 是否能保持此权重的画质（仅一次）…</translation>
+        <source>Measured the fast paths with these weights: {verdicts}</source>
+        <translation>此权重的快速路径测量结果：{verdicts}</translation>
     </message>
     <message>
-        <source>Measuring int8 with these weights: photo {done} of {total}…</source>
-        <translation>正在测量此权重的 int8：第 {done} 张，共 {total} 张…</translation>
+        <source>Measuring whether {path} keeps the picture with these weights (once)…</source>
+        <translation>正在测量 {path} 是否能保持此权重的画质（仅一次）…</translation>
     </message>
     <message>
-        <source>Measured int8 with these weights: {verdict}</source>
-        <translation>此权重的 int8 测量结果：{verdict}</translation>
+        <source>Measuring {path} with these weights: photo {done} of {total}…</source>
+        <translation>正在测量此权重的 {path}：第 {done} 张，共 {total} 张…</translation>
     </message>
     <message>
         <source>tile {tile} of {tiles}, pass {run} of {passes}</source>
@@ -1880,8 +1880,16 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>尚未针对这些权重测量 int8</translation>
     </message>
     <message>
-        <source>int8 agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst} and changes the validation PSNR by {change} dB (needs &gt;= {min_agreement} dB on each of at least {min_photos} photos and a loss &lt;= {max_loss} dB)</source>
-        <translation>在 {photos} 张检查照片中最差的一张{worst}上，int8 与 float32 的一致度为 {agreement} dB，验证 PSNR 变化 {change} dB（要求至少 {min_photos} 张照片每张 &gt;= {min_agreement} dB，且损失 &lt;= {max_loss} dB）</translation>
+        <source>{precision} agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst} and changes the validation PSNR by {change} dB (needs &gt;= {min_agreement} dB on each of at least {min_photos} photos and a loss &lt;= {max_loss} dB)</source>
+        <translation>在 {photos} 张检查照片中最差的一张{worst}上，{precision} 与 float32 的一致度为 {agreement} dB，验证 PSNR 变化 {change} dB（要求至少 {min_photos} 张照片每张 &gt;= {min_agreement} dB，且损失 &lt;= {max_loss} dB）</translation>
+    </message>
+    <message>
+        <source>bf16 has not been measured with these weights yet (checked once, in the background)</source>
+        <translation>尚未针对这些权重测量 bf16（将在后台测量一次）</translation>
+    </message>
+    <message>
+        <source>NAFNet has no int8 path (which of its layers must stay float32 is not measured); bf16 runs only with weights measured to keep the picture</source>
+        <translation>NAFNet 没有 int8 路径（尚未测量其哪些层必须保持 float32）；bf16 仅用于经测量能保持画质的权重</translation>
     </message>
     <message>
         <source>the fastest path that keeps the picture on this CPU ({timings})</source>
@@ -1898,10 +1906,6 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>int8 needs the OpenVINO backend, which is not in use</source>
         <translation>int8 需要 OpenVINO 后端，但当前未使用</translation>
-    </message>
-    <message>
-        <source>bf16 and int8 are not measured against float32 with NAFNet&apos;s trained weights (Google Drive is unreachable here, and random or test weights are no evidence for trained ones)</source>
-        <translation>尚未用 NAFNet 的训练权重将 bf16 和 int8 与 float32 对比测量（此处无法访问 Google 云端硬盘，随机权重或测试权重不能代表训练权重）</translation>
     </message>
     <message>
         <source>bf16 and int8 are not measured against float32 with FFTformer&apos;s trained weights (with test weights OpenVINO bf16 agreed only 39 dB with float32, below the 45 dB rule)</source>

@@ -1,0 +1,221 @@
+"""A verdict per (weights, fast path): `auto` takes bf16 (and int8) only for weights measured to keep the picture
+with it, on every photo of the check set (engine/verdicts.py, devices.choose_precision; issue 26)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+import torch
+
+from deblur_app import reasons
+from deblur_app.engine import devices, int8_check, openvino_backend, verdicts as path_verdicts
+from deblur_app.engine.choices import INT8_MIN_CHECK_PHOTOS, PathVerdict
+from deblur_app.engine.devices import choose_precision
+from deblur_app.engine.inference import Deblurrer, EngineOptions
+from deblur_app.engine.progress import Cancelled
+from deblur_app.model import networks
+from deblur_app.model.registry import ARCHITECTURES
+from test_network_checkpoints import NAFNET_16, small_state
+
+CPU = torch.device("cpu")
+BF16_CPU = frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16"})
+AVX2 = frozenset({"avx2"})
+KEEPS = PathVerdict(61.2, 0.0, photos=6, worst_photo="coffee (check set crop 3)", precision="bf16")
+BLURS = PathVerdict(44.2, 0.0, photos=6, worst_photo="coffee (check set crop 3)", precision="bf16")
+INT8_KEEPS = PathVerdict(47.0, 0.0, photos=6)
+needs_openvino = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+
+
+# ---------------------------------------------------------------- auto's choice from verdicts and timings
+
+
+def auto(features=BF16_CPU, bf16=KEEPS, int8=INT8_KEEPS, timings=None, openvino=True):
+    return choose_precision("auto", CPU, openvino=openvino, int8_verdict=int8, features=features, timings=timings,
+                            bf16_verdict=bf16)
+
+
+def test_bf16_qualifies_only_with_a_qualifying_verdict_for_the_weights():
+    assert auto().measure == ("fp32", "bf16", "int8")
+    assert auto(bf16=None).measure == ("fp32", "int8")  # not measured: not timed, not taken
+    assert auto(bf16=BLURS).measure == ("fp32", "int8")
+    assert auto(bf16=None, int8=None).name == "fp32"
+    assert auto(bf16=None, int8=None).reason.startswith(reasons.BF16_NOT_MEASURED)
+    assert BLURS.describe() in auto(bf16=BLURS, int8=None).reason  # fp32, and why: the failing verdict
+    assert auto(AVX2, bf16=KEEPS, int8=None).reason.startswith(reasons.NO_NATIVE_BF16)  # emulated bf16: never
+    torch_bf16 = auto(bf16=KEEPS, int8=None, openvino=False)
+    assert torch_bf16.name == "bf16" and KEEPS.describe() in torch_bf16.reason
+    assert auto(bf16=BLURS, int8=None, openvino=False).name == "fp32"
+
+
+@pytest.mark.parametrize("timings, expected", [
+    ({"fp32": 1.0, "bf16": 0.4, "int8": 0.5}, "bf16"),
+    ({"fp32": 1.0, "bf16": 0.5, "int8": 0.3}, "int8"),
+    ({"fp32": 1.0, "bf16": 0.98, "int8": 0.99}, "fp32"),  # within the noise: the faithful path
+])
+def test_auto_runs_the_fastest_path_with_a_verdict_and_says_which_and_why(timings, expected):
+    choice = auto(timings=timings)
+    assert choice.name == expected and "fastest path that keeps the picture" in choice.reason
+    verdict = {"bf16": KEEPS, "int8": INT8_KEEPS}.get(expected)
+    assert (verdict is not None and verdict.describe() in choice.reason) or expected == "fp32"
+    # bf16 timed fastest but without a verdict is never taken
+    assert auto(bf16=None, timings={"fp32": 1.0, "int8": 0.9}).name == "int8"
+    assert auto(bf16=BLURS, int8=None, timings={"fp32": 1.0, "bf16": 0.1}).name == "fp32"
+
+
+def test_the_rule_is_the_worst_photo_and_enough_photos():
+    assert PathVerdict.over_photos({f"p{i}": 50.0 for i in range(INT8_MIN_CHECK_PHOTOS)}, 0.0, "bf16").qualifies()
+    assert not PathVerdict.over_photos({"p0": 44.9, **{f"p{i}": 70.0 for i in range(1, 6)}}, 0.0, "bf16").qualifies()
+    assert not PathVerdict.over_photos({f"p{i}": 70.0 for i in range(INT8_MIN_CHECK_PHOTOS - 1)}, 0.0, "bf16").qualifies()
+    assert BLURS.describe().startswith("bf16 agrees with float32 at 44.2 dB on the worst of 6")
+
+
+# ---------------------------------------------------------------- the engine, with NAFNet weights
+
+
+@pytest.fixture
+def nafnet(monkeypatch, tmp_path):
+    """A small NAFNet, a CPU with native bf16, a fresh cache, empty verdict files and a 5-photo check set of 64 px."""
+    model = networks.build(ARCHITECTURES["nafnet"], NAFNET_16)
+    model.load_state_dict(small_state("nafnet", **NAFNET_16))
+    monkeypatch.setattr(devices, "cpu_features", lambda: BF16_CPU)
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "cache")
+    verdicts = tmp_path / "user" / "int8-verdicts.json"
+    monkeypatch.setattr(openvino_backend, "user_verdicts_file", lambda: verdicts)
+    monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [tmp_path / "shipped.json", verdicts])
+    shipped = int8_check.load_check_set()
+    small = int8_check.CheckSet(shipped.blurry[:5, :64, :64], shipped.sharp[:5, :64, :64], shipped.sources[:5])
+    monkeypatch.setattr(int8_check, "load_check_set", lambda path=None: small)
+    model.verdicts_file = verdicts
+    return model
+
+
+def record(model, path: str, verdict: PathVerdict) -> None:
+    openvino_backend.record_path_verdict(model.verdicts_file, openvino_backend.verdict_key(model, path), verdict, {})
+
+
+def test_nafnet_runs_float32_until_its_weights_have_a_bf16_verdict(nafnet):
+    engine = Deblurrer(nafnet, EngineOptions(device="cpu", backend="torch"))
+    assert engine.precision_name == "fp32" and engine.precision.reason == reasons.BF16_NOT_MEASURED
+    assert engine.unmeasured_paths() == ("torch-bf16",)  # NAFNet has no int8 path (registry)
+    record(nafnet, "torch-bf16", BLURS)
+    failing = Deblurrer(nafnet, EngineOptions(device="cpu", backend="torch"))
+    assert failing.precision_name == "fp32" and failing.precision.reason == BLURS.describe()  # the note says why
+    assert failing.unmeasured_paths() == ()  # measured: not measured again
+    record(nafnet, "torch-bf16", KEEPS)
+    keeps = Deblurrer(nafnet, EngineOptions(device="cpu", backend="torch"))
+    assert keeps.precision_name == "bf16" and KEEPS.describe() in keeps.precision.reason
+    # the verdict is the weights': other weights of the same network are not covered by it
+    other = networks.build(ARCHITECTURES["nafnet"], NAFNET_16)
+    other.load_state_dict({k: v + 0.001 for k, v in nafnet.state_dict().items()})
+    assert Deblurrer(other, EngineOptions(device="cpu", backend="torch")).precision_name == "fp32"
+
+
+@needs_openvino
+def test_nafnet_on_openvino_takes_bf16_with_a_verdict_for_that_backend(nafnet, photo_like):
+    record(nafnet, "torch-bf16", KEEPS)  # torch's verdict says nothing of OpenVINO's bf16
+    engine = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
+    assert (engine.backend, engine.precision_name) == ("openvino", "fp32")
+    assert engine.unmeasured_paths() == ("openvino-bf16",) and not engine.timing_pending
+    record(nafnet, "openvino-bf16", KEEPS)
+    timed = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
+    assert timed.timing_pending and timed.precision.measure == ("fp32", "bf16")
+    result = timed.run(photo_like(64, 64))  # the stand-in timings (tests/conftest.py) rank bf16 before fp32
+    assert result.precision == "bf16" and "fastest path" in timed.precision.reason
+    assert KEEPS.describe() in timed.precision.reason
+
+
+@pytest.mark.real_int8_check  # the real check (tests/conftest.py stands one in elsewhere)
+def test_a_verdict_is_measured_and_recorded_for_installed_nafnet_weights(nafnet):
+    steps = []
+    check = path_verdicts.check_path(nafnet, "torch-bf16", progress=lambda done, total: steps.append(done))
+    assert steps == [1, 2, 3, 4, 5] and check.verdict.photos == 5 and check.verdict.precision == "bf16"
+    assert check.verdict.hd_agreement_db == min(check.agreements_db) > 30  # bf16, not something else
+    assert max(check.agreements_db) < 100  # it did compute in bf16: not float32 against itself
+    path_verdicts.record(nafnet, check, details={"weights": "nafnet-16.pth"})
+    record_ = json.loads(nafnet.verdicts_file.read_text())[openvino_backend.verdict_key(nafnet, "torch-bf16")]
+    assert record_["path"] == "torch-bf16" and record_["precision"] == "bf16" and record_["weights"] == "nafnet-16.pth"
+    found = openvino_backend.find_verdict(nafnet, "torch-bf16")
+    assert found.precision == "bf16" and found.hd_agreement_db == round(check.verdict.hd_agreement_db, 2)
+    engine = Deblurrer(nafnet, EngineOptions(device="cpu", backend="torch"))
+    assert engine.precision_name == ("bf16" if found.qualifies() else "fp32") and not engine.unmeasured_paths()
+    assert found.describe() in engine.precision.reason
+
+
+@pytest.mark.real_int8_check  # the real check (tests/conftest.py stands one in elsewhere)
+def test_a_cancelled_check_records_nothing(nafnet):
+    stop = threading.Event()
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        stop.set()  # cancelled after the first photo
+
+    with pytest.raises(Cancelled):
+        path_verdicts.check_path(nafnet, "torch-bf16", cancel=stop, progress=progress)
+    assert calls == [1] and not nafnet.verdicts_file.exists()
+    assert openvino_backend.find_verdict(nafnet, "torch-bf16") is None
+
+
+@pytest.mark.real_int8_check  # the real check (tests/conftest.py stands one in elsewhere)
+def test_a_path_the_network_does_not_have_is_not_measured(nafnet):
+    with pytest.raises(path_verdicts.PathUnavailable, match="int8 does not run NAFNet"):
+        path_verdicts.check_path(nafnet, "openvino-int8")
+    assert path_verdicts.runnable_paths(ARCHITECTURES["nafnet"], ("torch",)) == ("torch-bf16",)
+    assert "openvino-int8" in path_verdicts.runnable_paths(ARCHITECTURES["mimo-unet"], ("openvino",)) or \
+        not openvino_backend.openvino_available()
+
+
+# ---------------------------------------------------------------- the command line
+
+
+@pytest.fixture
+def installable_nafnet(nafnet, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = tmp_path / "to-install" / "NAFNet-small.pth"
+    path.parent.mkdir()
+    torch.save({"params": nafnet.state_dict()}, path)
+    return path
+
+
+@pytest.mark.real_int8_check
+def test_weights_install_measures_nafnets_fast_paths_and_info_says_what_auto_runs(installable_nafnet, nafnet, capsys):
+    from deblur_app.cli.main import main
+
+    def measured() -> set[str]:
+        return {record["path"] for record in json.loads(nafnet.verdicts_file.read_text()).values()}
+
+    assert main(["weights", "install", str(installable_nafnet)]) == 0
+    out = capsys.readouterr().out
+    used = "openvino-bf16" if openvino_backend.openvino_available() else "torch-bf16"  # the path auto would take
+    assert f"measuring whether {used} keeps the picture" in out and "auto runs " in out.splitlines()[-1]
+    assert measured() == {used}
+    assert main(["weights", "check", "nafnet-64"]) == 0  # every fast path: the other backend's too
+    assert measured() == set(path_verdicts.runnable_paths(ARCHITECTURES["nafnet"], ("openvino", "torch")))
+    assert main(["weights", "check", "nafnet-64"]) == 0  # nothing left to measure
+    assert "no fast path left to measure" in capsys.readouterr().out.splitlines()[-1]
+    assert main(["info"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("NAFNet-64 runs on cpu"))
+    assert "bf16 agrees with float32 at" in line and "not measured" not in line
+
+
+def test_ctrl_c_during_a_check_records_nothing_and_says_how_to_measure_later(installable_nafnet, nafnet, capsys,
+                                                                             monkeypatch):
+    from deblur_app.cli.main import main
+
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(path_verdicts, "check_path", interrupted)
+    assert main(["weights", "install", str(installable_nafnet), "--no-check"]) == 0
+    assert "measuring" not in capsys.readouterr().out
+    assert main(["info"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("NAFNet-64 runs on cpu"))
+    assert "with torch fp32" in line or "fp32:" in line or " fp32" in line
+    assert "bf16 not measured with these weights yet" in line and "`deblur-app weights check nafnet-64`" in line
+    assert main(["weights", "check", "nafnet-64"]) == 130
+    err = capsys.readouterr().err
+    assert "check stopped, nothing recorded" in err and "Traceback" not in err
+    assert not nafnet.verdicts_file.exists()
