@@ -36,8 +36,11 @@ needs_openvino = pytest.mark.skipif(not openvino_backend.openvino_available(), r
     (AVX2, "fp32"), (AVX2_VNNI, "fp32"), (AVX512_BF16, "bf16"), (AMX, "bf16"), (frozenset(), "fp32"),
 ])
 def test_auto_takes_int8_only_where_it_was_measured_to_keep_the_picture(features, float_choice):
+    bf16_keeps = Int8Verdict(60.0, 0.0, photos=8, precision="bf16")  # these weights' bf16 (test_path_verdicts.py)
+
     def auto(verdict, openvino=True):
-        return choose_precision("auto", CPU, openvino=openvino, int8_verdict=verdict, features=features)
+        return choose_precision("auto", CPU, openvino=openvino, int8_verdict=verdict, features=features,
+                                bf16_verdict=bf16_keeps)
 
     assert auto(GOOD).name == "int8"
     assert "45 dB" in auto(GOOD).reason and f"{GOOD.hd_agreement_db:.1f} dB" in auto(GOOD).reason
