@@ -231,8 +231,8 @@ class EngineWorker(EngineSignals):
             key = self._engine_key_for(settings)
             engine = self._engine if self._engine is not None and self._engine_key == key else self._load(settings)[1]
             paths = () if job.token.is_set() else engine.unmeasured_paths()
-            verdicts = [self._check_path(engine.model, path, job) for path in paths]
-            if not verdicts:
+            verdicts = [v for v in (self._check_path(engine.model, path, job) for path in paths) if v]
+            if not verdicts:  # nothing measured (no path can run here): nothing to choose again
                 return
             self._adopt(key, *self._load(settings))  # chooses again, with the verdicts
             if self._engine.preparation_needed():
@@ -241,7 +241,7 @@ class EngineWorker(EngineSignals):
                                                    precision_reason=self._engine.precision.reason)
                 self.model_loaded.emit(self._loaded)
             self.status.emit(self.tr("Measured the fast paths with these weights: {verdicts}").format(
-                verdicts="; ".join(v for v in verdicts if v)))
+                verdicts="; ".join(verdicts)))
         except Cancelled:
             pass
         except Exception:  # noqa: BLE001 (a broken file: float runs, as without a verdict)
