@@ -47,6 +47,15 @@ def test_expected_time_is_said_only_for_slow_runs_and_grows_with_the_photo():
     assert network_notes.expected_time_note("fftformer", 2_000_000, 2, measured=1.0) == ""
 
 
+def test_the_first_estimate_is_the_registrys_measured_speed_of_every_network():
+    from deblur_app.model.registry import CPU_SECONDS_CORES, VARIANTS
+
+    for key, variant in VARIANTS.items():
+        assert variant.cpu_seconds_per_megapixel > 0, key
+        assert network_notes.expected_seconds(key, 1_000_000, CPU_SECONDS_CORES) == pytest.approx(
+            variant.cpu_seconds_per_megapixel)
+
+
 @pytest.fixture
 def two_networks(user_folder):  # noqa: F811
     """A NAFNet and an FFTformer of small unpublished configurations, installed as the user's own."""

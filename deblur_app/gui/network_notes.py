@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
-from ..model.registry import ARCHITECTURES, VARIANTS, Variant
+from ..model.registry import ARCHITECTURES, CPU_SECONDS_CORES, VARIANTS, Variant
 from .timing import format_eta
 
 translate = QCoreApplication.translate
@@ -33,16 +33,9 @@ BLUR_KINDS = {  # which blur the weights were trained on, from their training da
     "shake": QT_TRANSLATE_NOOP("Networks", "camera shake (GoPro)"),
 }
 
-# A quick estimate before a run, until the window has run the network on this computer (then that
-# run's own seconds per megapixel count: RunTracker.speeds). Not measured here: this project's
-# 2-core development machine was too loaded by other work to time FFTformer in this session. The
-# figures are issue 26's reference measurements on a 2-core CPU, per 256x256 crop (15.3 crops per
-# megapixel): NAFNet-64 1.2 s, about MIMO-UNet's work; FFTformer 18 s with the authors' code, 3.5x
-# less with ours (commit "FFTformer 3.5x faster on the CPU"); NAFNet-32 a quarter of NAFNet-64's
-# work; MIMO-UNet+ counted by its residual blocks (20 per stage against 8). Rough on purpose.
-SECONDS_PER_MEGAPIXEL_2_CORES = {"mimo-unet": 18.0, "mimo-unet+": 45.0, "nafnet-64": 18.0, "nafnet-64-reds": 18.0,
-                                 "nafnet-32": 4.5, "fftformer": 79.0, "fftformer-realblur": 79.0}
-MEASURED_ON_CORES = 2
+# Before the window has run a network on this computer, the registry's measured seconds per megapixel
+# of its default path (Variant.cpu_seconds_per_megapixel, 2 cores) scaled by the cores; after, that
+# run's own speed counts (RunTracker.speeds).
 SLOW_SECONDS = 30  # a run expected to take longer is announced before it starts
 
 
@@ -76,8 +69,8 @@ def expected_seconds(variant_key: str, pixels: int, cpu_cores: int, ensemble: bo
     passes = 8 if ensemble else 1
     if measured:
         return measured * pixels / 1e6 * passes
-    per_megapixel = SECONDS_PER_MEGAPIXEL_2_CORES[variant_key]
-    scale = MEASURED_ON_CORES / max(1, min(cpu_cores, 16))
+    per_megapixel = VARIANTS[variant_key].cpu_seconds_per_megapixel
+    scale = CPU_SECONDS_CORES / max(1, min(cpu_cores, 16))
     return per_megapixel * pixels / 1e6 * scale * passes
 
 

@@ -106,6 +106,9 @@ class Variant:
     own_file: str  # this project's safetensors file name (trained or converted here)
     published: PublishedWeights | None = None
     dropout: float = 0.0  # training only (MIMO-UNet+); no weights
+    # seconds per megapixel of its default CPU path on CPU_SECONDS_CORES cores (measured: see there): the window's
+    # estimate before it has run the network on the user's computer
+    cpu_seconds_per_megapixel: float = 0.0
 
     @property
     def published_file(self) -> str:
@@ -209,6 +212,14 @@ _FFTFORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_block
               ("num_refinement_blocks", 4), ("ffn_expansion_factor", 3.0), ("bias", False))
 
 
+# Seconds per megapixel of each default CPU path: `python benchmarks/bench_networks.py --size 360x640
+# --runs 3` (640x360 = 0.23 MP) on a 2-core AMD EPYC Zen 4 (AVX-512 + avx512_bf16, no AMX), load average
+# 4-5 (the test suite beside it), random weights of the published configurations: MIMO-UNet 1.34 s
+# (OpenVINO bf16), NAFNet-64 5.27 s and NAFNet-32 1.54 s (OpenVINO fp32), FFTformer 22.3 s (OpenVINO fp32).
+# MIMO-UNet+ was not timed: MIMO-UNet's figure times its residual blocks (20 per stage against 8).
+CPU_SECONDS_CORES = 2
+
+
 def _drive_file(file_id: str) -> str:
     return f"https://drive.google.com/file/d/{file_id}/view"
 
@@ -219,7 +230,8 @@ VARIANTS: dict[str, Variant] = {
         "camera shake and motion blur; fast", "shake", "mimo-unet.safetensors",
         PublishedWeights("MIMO-UNet.pkl", _drive_file("1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx"),
                          "torch.save({'model': state_dict})", _MIMO_TERMS, "GoPro", "GoPro 31.73 dB",
-                         "1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx")),
+                         "1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx"),
+        cpu_seconds_per_megapixel=5.8),
     "mimo-unet+": Variant(
         "mimo-unet+", "MIMO-UNet+", "mimo-unet", (("num_res", 20),),
         "camera shake and motion blur; larger, slower and a little sharper than MIMO-UNet", "shake",
@@ -227,27 +239,31 @@ VARIANTS: dict[str, Variant] = {
         PublishedWeights("MIMO-UNetPlus.pkl", _drive_file("166sufeHcdDTgXHNbCRzTC4T6DzuflB5m"),
                          "torch.save({'model': state_dict})", _MIMO_TERMS, "GoPro", "GoPro 32.45 dB",
                          "166sufeHcdDTgXHNbCRzTC4T6DzuflB5m"),
-        dropout=0.1),
+        dropout=0.1,
+        cpu_seconds_per_megapixel=14.5),
     "nafnet-64": Variant(
         "nafnet-64", "NAFNet-64", "nafnet", _NAFNET_64,
         "camera shake and motion blur; sharper than MIMO-UNet+ at MIMO-UNet's cost", "shake",
         "nafnet-64.safetensors",
         PublishedWeights("NAFNet-GoPro-width64.pth", _drive_file("1S0PVRbyTakYY9a82kujgZLbMihfNBLfC"),
                          _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 33.71 dB",
-                         "1S0PVRbyTakYY9a82kujgZLbMihfNBLfC")),
+                         "1S0PVRbyTakYY9a82kujgZLbMihfNBLfC"),
+        cpu_seconds_per_megapixel=22.9),
     "nafnet-32": Variant(
         "nafnet-32", "NAFNet-32", "nafnet", (("img_channel", 3), ("width", 32)) + _NAFNET_64[2:],
         "camera shake and motion blur; a quarter of NAFNet-64's work", "shake", "nafnet-32.safetensors",
         PublishedWeights("NAFNet-GoPro-width32.pth", _drive_file("1Fr2QadtDCEXg6iwWX8OzeZLbHOx2t5Bj"),
                          _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 32.87 dB",
-                         "1Fr2QadtDCEXg6iwWX8OzeZLbHOx2t5Bj")),
+                         "1Fr2QadtDCEXg6iwWX8OzeZLbHOx2t5Bj"),
+        cpu_seconds_per_megapixel=6.7),
     "nafnet-64-reds": Variant(
         "nafnet-64-reds", "NAFNet-64 REDS", "nafnet", _NAFNET_64,
         "motion blur in compressed video frames (blur with JPEG artefacts)", "shake",
         "nafnet-64-reds.safetensors",
         PublishedWeights("NAFNet-REDS-width64.pth", _drive_file("14D4V4raNYIOhETfcuuLI3bGLB-OYIv6X"),
                          _NAFNET_FORMAT, _NAFNET_TERMS, "REDS (blur + JPEG)", "REDS 29.09 dB",
-                         "14D4V4raNYIOhETfcuuLI3bGLB-OYIv6X")),
+                         "14D4V4raNYIOhETfcuuLI3bGLB-OYIv6X"),
+        cpu_seconds_per_megapixel=22.9),
     "fftformer": Variant(
         "fftformer", "FFTformer", "fftformer", _FFTFORMER,
         "camera shake and motion blur; best quality on GoPro, much slower", "shake",
@@ -255,7 +271,8 @@ VARIANTS: dict[str, Variant] = {
         # the README links one Drive folder (for RealBlur); the GoPro file name is test.py's default
         PublishedWeights("net_g_GoPro_HIDE.pth", _FFTFORMER_FOLDER,
                          "plain state dict: torch.save(state_dict)", _FFTFORMER_TERMS, "GoPro",
-                         "GoPro 34.21 dB (paper)")),
+                         "GoPro 34.21 dB (paper)"),
+        cpu_seconds_per_megapixel=96.7),
     "fftformer-realblur": Variant(
         "fftformer-realblur", "FFTformer RealBlur", "fftformer", _FFTFORMER,
         "real camera shake in photos (trained on RealBlur-J); much slower", "shake",
@@ -265,7 +282,8 @@ VARIANTS: dict[str, Variant] = {
         # picks the file by FOLDER_NAME_HINTS instead of a guessed name)
         PublishedWeights(None, _FFTFORMER_FOLDER, "plain state dict: torch.save(state_dict)", _FFTFORMER_TERMS,
                          "RealBlur-J (real camera shake, beam-splitter rig)",
-                         "not in the authors' README")),
+                         "not in the authors' README"),
+        cpu_seconds_per_megapixel=96.7),
 }
 DEFAULT_VARIANT = "mimo-unet"
 
