@@ -18,6 +18,7 @@ from deblur_app.engine.progress import Cancelled
 from deblur_app.model.checkpoints import load_checkpoint
 
 from guikit import WAIT, errors, make_window, open_photo, photo, run, settings_file, weights_dir  # noqa: F401
+from isolated_verdicts import isolate_verdicts
 from seeded_weights import save_seeded_weights
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,14 +57,7 @@ def small_int8(monkeypatch, tmp_path):
     np.savez_compressed(calibration, crops=crops)
     plan = openvino_backend.Int8Plan(calibration)
     monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: plan)
-    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "cache")
-    verdicts = tmp_path / "user" / "int8-verdicts.json"
-    monkeypatch.setattr(openvino_backend, "user_verdicts_file", lambda: verdicts)
-    monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [tmp_path / "shipped.json", verdicts])
-    shipped = int8_check.load_check_set()
-    small = int8_check.CheckSet(shipped.blurry[:2, :64, :64], shipped.sharp[:2, :64, :64], shipped.sources[:2])
-    monkeypatch.setattr(int8_check, "load_check_set", lambda path=None: small)
-    return verdicts
+    return isolate_verdicts(monkeypatch, tmp_path, photos=2)
 
 
 @pytest.mark.slow

@@ -18,6 +18,7 @@ from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.engine.progress import Cancelled
 from deblur_app.model import networks
 from deblur_app.model.registry import ARCHITECTURES
+from isolated_verdicts import isolate_verdicts
 from test_network_checkpoints import NAFNET_16, small_state
 
 CPU = torch.device("cpu")
@@ -81,14 +82,7 @@ def nafnet(monkeypatch, tmp_path):
     model = networks.build(ARCHITECTURES["nafnet"], NAFNET_16)
     model.load_state_dict(small_state("nafnet", **NAFNET_16))
     monkeypatch.setattr(devices, "cpu_features", lambda: BF16_CPU)
-    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "cache")
-    verdicts = tmp_path / "user" / "int8-verdicts.json"
-    monkeypatch.setattr(openvino_backend, "user_verdicts_file", lambda: verdicts)
-    monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [tmp_path / "shipped.json", verdicts])
-    shipped = int8_check.load_check_set()
-    small = int8_check.CheckSet(shipped.blurry[:5, :64, :64], shipped.sharp[:5, :64, :64], shipped.sources[:5])
-    monkeypatch.setattr(int8_check, "load_check_set", lambda path=None: small)
-    model.verdicts_file = verdicts
+    model.verdicts_file = isolate_verdicts(monkeypatch, tmp_path, photos=5)
     return model
 
 
