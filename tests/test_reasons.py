@@ -228,6 +228,27 @@ def test_provenance_and_precision_reasons_are_chinese(chinese, tmp_path, monkeyp
     assert shown(no_bf16) == "CPU 不原生支持 bf16" and shown(asked) == "指定了 float32"
 
 
+def test_auto_s_precision_reasons_are_structured_every_part_translated(chinese):
+    """The joined reasons of auto's choice (bf16 with its verdict, int8's note, the timings) reach the window
+    as Reasons: each part translated, the numbers kept, and the command line's English unchanged."""
+    import torch
+
+    from deblur_app.engine.choices import PathVerdict
+    from deblur_app.engine.devices import choose_precision
+
+    verdict = PathVerdict.over_photos({f"p{i}": 60.0 + i for i in range(6)}, 0.0, precision="bf16")
+    bf16 = choose_precision("auto", torch.device("cpu"), features=frozenset({"avx512_bf16"}), openvino=True,
+                            bf16_verdict=verdict).reason
+    timed = choose_precision("auto", torch.device("cpu"), features=frozenset({"avx512_bf16"}), openvino=True,
+                             bf16_verdict=verdict, timings={"fp32": 0.30, "bf16": 0.11}).reason
+
+    for said in (bf16, timed):
+        assert isinstance(said, reasons.Reason) and said == str(said)
+        assert all(isinstance(dict(said.fields)[name], reasons.Reason) for name in dict(said.fields)), said
+        assert "; " in said and "60.0" in shown(said) and not re.search(r"[a-z]{4,} [a-z]{4,}", shown(said)), shown(said)
+    assert "0.11 s" in shown(timed)
+
+
 def test_the_about_box_s_provenance_line_speaks_chinese(chinese):
     from deblur_app.gui.about import about_html
     from deblur_app.gui.messages import LoadedModel

@@ -176,7 +176,7 @@ def choose_precision(
     if device.type == "cuda":
         return PrecisionChoice("fp16", torch.float16, reasons.FP16_ON_CUDA)
     if device.type != "cpu":
-        return PrecisionChoice("fp32", torch.float32, reasons.FP32_ON.format(device=device.type))
+        return PrecisionChoice("fp32", torch.float32, reasons.reason(reasons.FP32_ON, device=device.type))
     features = cpu_features() if features is None else features
     int8_ok, int8_note = _int8_qualifies(openvino, int8_verdict, consider_int8, int8_missing)
     native = sorted({"avx512_bf16", "amx_bf16"} & features)
@@ -192,24 +192,27 @@ def choose_precision(
     if int8_ok:
         return PrecisionChoice("int8", torch.float32, int8_verdict.describe(), measure)
     if bf16_ok:
-        why = f"{reasons.NATIVE_BF16.format(features=', '.join(native))}; {bf16_verdict.describe()}"
-        return PrecisionChoice("bf16", torch.bfloat16, why + int8_note, measure)
-    return PrecisionChoice("fp32", torch.float32, (bf16_note or reasons.NO_NATIVE_BF16) + int8_note, measure)
+        why = reasons.joined(reasons.reason(reasons.NATIVE_BF16, features=", ".join(native)), bf16_verdict.describe(),
+                             *int8_note)
+        return PrecisionChoice("bf16", torch.bfloat16, why, measure)
+    return PrecisionChoice("fp32", torch.float32, reasons.joined(bf16_note or reasons.reason(reasons.NO_NATIVE_BF16),
+                                                                 *int8_note), measure)
 
 
-def _int8_qualifies(openvino: bool, verdict: Int8Verdict | None, consider: bool, missing: str) -> tuple[bool, str]:
-    """(int8 may run under auto, why not as a note to the float choice's reason)."""
+def _int8_qualifies(openvino: bool, verdict: Int8Verdict | None, consider: bool,
+                    missing: str) -> tuple[bool, tuple[reasons.ReasonText, ...]]:
+    """(int8 may run under auto, why not: a note to join to the float choice's reason, or none)."""
     if not consider:
-        return False, ""
+        return False, ()
     if not openvino:
-        return False, f"; {reasons.INT8_NEEDS_OPENVINO}"
+        return False, (reasons.reason(reasons.INT8_NEEDS_OPENVINO),)
     if missing:
-        return False, f"; {missing}"
+        return False, (missing,)
     if verdict is None:
-        return False, f"; {NOT_MEASURED}"
+        return False, (reasons.reason(NOT_MEASURED),)
     if verdict.qualifies():
-        return True, ""
-    return False, f"; {verdict.describe()}"
+        return True, ()
+    return False, (verdict.describe(),)
 
 
 def _bf16_qualifies(native: bool, verdict: PathVerdict | None) -> tuple[bool, str]:
@@ -217,7 +220,7 @@ def _bf16_qualifies(native: bool, verdict: PathVerdict | None) -> tuple[bool, st
     if not native:
         return False, ""
     if verdict is None:
-        return False, reasons.BF16_NOT_MEASURED
+        return False, reasons.reason(reasons.BF16_NOT_MEASURED)
     if verdict.qualifies():
         return True, ""
     return False, verdict.describe()
@@ -228,9 +231,9 @@ def _fastest(qualifying: tuple[str, ...], timings: Mapping[str, float],
     """The measured fastest of the paths that keep the picture (fastest.fastest_faithful), and why: the
     timings, and for a fast path the verdict that let it in."""
     name = fastest_faithful(timings, qualifying)
-    why = reasons.FASTEST_PATH.format(timings=describe_timings({p: timings[p] for p in qualifying}))
+    why = reasons.reason(reasons.FASTEST_PATH, timings=describe_timings({p: timings[p] for p in qualifying}))
     if verdicts.get(name) is not None:
-        why += f"; {verdicts[name].describe()}"
+        why = reasons.joined(why, verdicts[name].describe())
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.float32}[name]
     return PrecisionChoice(name, dtype, why)
 
