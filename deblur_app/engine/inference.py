@@ -203,9 +203,12 @@ class Deblurrer:
     def _choose_precision(self) -> PrecisionChoice:
         choice = self._choose_registered_precision()
         asked = (self.options.precision or "auto").lower()
-        if asked != "auto" or choice.name == "fp32" or choice.name in self.architecture.precisions:
+        if asked != "auto" or choice.name in self.architecture.precisions:
             return choice
-        # auto takes a faster precision (also a GPU's fp16) only where it was measured for this network
+        if choice.name == "fp32" and (self.device.type != "cpu" or self.architecture.precisions):
+            return choice  # its reason is the CPU's or the verdicts' (bf16 not measured yet, or failed)
+        # auto takes a faster precision (also a GPU's fp16) only where it was measured for this network; a
+        # network with no fast path on the CPU says why, not what the CPU could do for another network
         return PrecisionChoice("fp32", torch.float32, reasons.reason(reasons.FP32_FOR_NETWORK, note=reasons.reason(self.architecture.fp32_note)))
 
     def _choose_registered_precision(self) -> PrecisionChoice:
