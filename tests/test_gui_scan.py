@@ -107,3 +107,19 @@ def test_thumbnails_load_lazily_and_a_scan_can_be_cancelled(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: window.scanning.thread is None, timeout=WAIT)
     assert window.scanning.last_summary.cancelled and window.filmstrip.count() < 60
     assert "Scan cancelled" in window.statusBar().currentMessage()
+
+
+def test_a_thumbnail_finished_after_its_window_closed_is_dropped_without_an_error(qapp, tmp_path):
+    """A thumbnail still decoding when the window (and its FileTasks) went away used to raise 'Signal source
+    has been deleted' in the pool thread (seen in CI as the next test's setup error)."""
+    import shiboken6
+    from PIL import Image
+
+    from deblur_app.gui import tasks
+
+    photo = tmp_path / "p.jpg"
+    Image.new("RGB", (64, 48), (120, 80, 40)).save(photo)
+    file_tasks = tasks.FileTasks()
+    shiboken6.delete(file_tasks)
+    file_tasks._thumbnail("k", photo)  # what the queued job runs: no exception
+    assert not shiboken6.isValid(file_tasks)

@@ -12,6 +12,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
@@ -93,9 +94,14 @@ class FileTasks(QObject):
         self.loaded.emit(outcome)
 
     def _thumbnail(self, key: str, path: Path) -> None:
+        if not shiboken6.isValid(self):  # the window closed with thumbnails still queued: nobody will show them
+            return
         pixels = imagefiles.load_thumbnail(path, THUMB_SIZE)
         if pixels is not None:
-            self.thumbnail.emit(key, qtimage.to_display_image(pixels))
+            try:
+                self.thumbnail.emit(key, qtimage.to_display_image(pixels))
+            except RuntimeError:  # "Signal source has been deleted" while it decoded: the same, a moment later
+                pass
 
     def _save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float) -> None:
         outcome = SaveOutcome(key, [], strength=strength)
