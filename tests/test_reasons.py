@@ -307,6 +307,37 @@ def test_the_reason_itself_travels_to_the_window(chinese, qtbot, tmp_path):
     assert isinstance(error, reasons.Reason) and shown(error) == f"{tmp_path / 'gone.jpg'}: 找不到文件"
 
 
+def _claims_60000_by_60000(path: Path) -> Path:
+    """A PNG whose header claims 60000 x 60000 pixels: refused by the pixel limit before it is decoded."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+    return path
+
+
+@pytest.mark.parametrize("language, limit", [("en", "exceeds the limit of 200 megapixels"), ("zh_CN", "200 百万像素的上限")])
+def test_the_window_names_no_command_line_option_for_the_pixel_limit(qapp, tmp_path, language, limit):
+    """The command line says how to raise the limit (--max-megapixels); the window has no such option and does
+    not tell its user to set one, in English or in Chinese."""
+    from deblur_app.gui import i18n
+
+    huge = core_error(lambda: imagefiles.load_image(_claims_60000_by_60000(tmp_path / "huge.png")))
+    assert str(huge).endswith("(set --max-megapixels to raise it)")  # the command line's English is unchanged
+    i18n.install(qapp, language)
+    try:
+        window_text, plain_str = shown(huge), shown(str(huge))  # structured, and recognised from the English
+    finally:
+        i18n.uninstall(qapp)
+    for text in (window_text, plain_str):
+        assert text.startswith(f"{tmp_path / 'huge.png'}: 3600") and limit in text, text
+        assert "--" not in text, text
+
+
 def test_a_text_outside_the_catalogue_is_shown_as_it_came(chinese):
     assert shown("photo.jpg: something the catalogue does not know") == "photo.jpg: something the catalogue does not know"
     assert shown("") == ""

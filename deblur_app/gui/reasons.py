@@ -19,10 +19,21 @@ from functools import lru_cache
 from PySide6.QtCore import QCoreApplication
 
 from .. import reasons
-from ..reasons import Reason, ReasonText
+from ..reasons import QT_TRANSLATE_NOOP, Reason, ReasonText
 
 SEPARATOR = reasons.JOIN
 _FIELD = re.compile(r"\{(\w+)\}")
+# The core's English is the command line's, and a few of its reasons say which option changes
+# the limit they report. The window has no such option: it says these its own way (same fields),
+# and its translations translate that wording.
+WINDOW_WORDING = {
+    reasons.TOO_MANY_PIXELS: QT_TRANSLATE_NOOP("Reason", "{megapixels} megapixels exceeds the limit of {limit} megapixels"),
+}
+
+
+def _in_window_words(template: str) -> str:
+    """The template the window shows for a core template: its own wording where it has one."""
+    return WINDOW_WORDING.get(template, template)
 
 
 @lru_cache(maxsize=None)
@@ -50,11 +61,11 @@ def _translated_run(text: str, within_a_part: bool) -> str | None:
         if found is None:
             continue
         fields = {k: _recognised(v) for k, v in found.groupdict().items() if k != "_before"}
-        translation = QCoreApplication.translate(reasons.CONTEXT, template)
+        translation = QCoreApplication.translate(reasons.CONTEXT, _in_window_words(template))
         try:
             return found.group("_before") + translation.format(**fields)
         except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: the English
-            return text
+            return found.group("_before") + _in_window_words(template).format(**fields)
     return None
 
 
@@ -67,11 +78,12 @@ def translated(said: ReasonText) -> str:
 
 def _translated_reason(said: Reason) -> str:
     fields = {name: translated(value) if isinstance(value, Reason) else value for name, value in said.fields}
-    translation = QCoreApplication.translate(reasons.CONTEXT, said.template)
+    template = _in_window_words(said.template)
+    translation = QCoreApplication.translate(reasons.CONTEXT, template)
     try:
         return translation.format(**fields)
     except (KeyError, IndexError, ValueError):  # a translation with a broken placeholder: the English
-        return said.template.format(**fields)
+        return template.format(**fields)
 
 
 def _recognised(message: str) -> str:

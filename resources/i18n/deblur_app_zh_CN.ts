@@ -1919,6 +1919,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <source>int8 does not run {network}: {note}</source>
         <translation>int8 不运行 {network}：{note}</translation>
     </message>
+    <message>
+        <source>{megapixels} megapixels exceeds the limit of {limit} megapixels</source>
+        <translation>{megapixels} 百万像素超过了本程序 {limit} 百万像素的上限</translation>
+    </message>
 </context>
 <context>
     <name>RunCommands</name>
