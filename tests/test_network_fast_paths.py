@@ -27,13 +27,19 @@ def small_nafnet():
 def test_nafnet_shape_classes_follow_its_tlc_windows(small_nafnet):
     assert nafnet.export_shape_class(small_nafnet, 384, 384) == "global"  # no larger than the window: a mean
     assert nafnet.export_shape_class(small_nafnet, 400, 1024) == "local"  # larger both ways: fixed windows
-    assert nafnet.export_shape_class(small_nafnet, 300, 1024) is None  # a strip: its whole short side
+    assert nafnet.export_shape_class(small_nafnet, 300, 1024) == "wide"  # a strip: its whole height, windows across
+    assert nafnet.export_shape_class(small_nafnet, 1024, 300) == "tall"
+    # 388 rows pass the window at the first level (388 > 384) but not at the last (97 > 96: yes; 386 >> 2 = 96: no)
+    assert nafnet.export_shape_class(small_nafnet, 386, 1024) is None
     small_nafnet.use_global_pooling()
     assert nafnet.export_shape_class(small_nafnet, 300, 1024) == "global"
 
 
-def test_nafnet_on_openvino_fp32_is_torch_fp32_for_every_size_from_two_exports(small_nafnet, photo_like, tmp_path,
-                                                                               monkeypatch):
+def test_nafnet_on_openvino_fp32_is_torch_fp32_for_every_size_from_four_exports(small_nafnet, photo_like, tmp_path,
+                                                                                monkeypatch):
+    """Torch computes TLC's windows with a summed-area table, the export with pooling and depthwise convolutions
+    per side (nafnet.separable_local_average): the same function, on images within the window (the plain
+    network), beyond it both ways, and strips beyond it one way."""
     monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
     fast = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0))
     exact = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, backend="torch"))
@@ -41,13 +47,34 @@ def test_nafnet_on_openvino_fp32_is_torch_fp32_for_every_size_from_two_exports(s
     assert (fast.backend, fast.precision_name) == ("openvino", "fp32")
     assert "bf16" in fast.precision.reason and "int8" not in fast.precision.reason
     assert not fast.int8_unmeasured()  # no int8 check for a network whose entry has no int8 path
-    for height, width in ((120, 200), (400, 436), (420, 512)):
+    for height, width in ((120, 200), (400, 436), (420, 512), (200, 520), (520, 200)):
         image = photo_like(height, width, seed=height)
         result, reference = fast.run(image), exact.run(image)
         assert result.backend == "openvino" and result.torch_tiles == 0 and not result.notes
         assert np.abs(result.full - reference.full).max() < 1e-4
         assert psnr(result.full, reference.full) >= 45
-    assert sorted(p.name.split("-")[1] for p in tmp_path.glob("nafnet-*.onnx")) == ["global", "local"]
+    assert sorted(p.name.split("-")[1] for p in tmp_path.glob("nafnet-*.onnx")) == ["global", "local", "tall", "wide"]
+
+
+def test_nafnet_strips_use_local_statistics_in_the_export(small_nafnet, photo_like, tmp_path, monkeypatch):
+    """The strip export is TLC's, not the global mean's: on a strip with two differently coloured halves the
+    plain network's result differs from TLC's, and OpenVINO gives TLC's. (The test weights' attention is made
+    strong enough for the statistics to show: as drawn, TLC moved their output by 2e-5.)"""
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
+    with torch.no_grad():
+        for block in small_nafnet.modules():
+            if isinstance(block, nafnet.NAFBlock):
+                block.sca[1].weight.mul_(20)
+                block.beta.fill_(1.0)
+    image = photo_like(200, 1040)
+    image[:, 520:] = image[:, 520:] * 0.3 + 0.6
+    fast = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0)).run(image)
+    tlc = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, backend="torch")).run(image)
+    small_nafnet.use_global_pooling()
+    plain = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, backend="torch")).run(image)
+    assert fast.backend == "openvino" and fast.torch_tiles == 0
+    assert np.abs(fast.full - tlc.full).max() < 1e-4
+    assert np.abs(plain.full - fast.full).max() > 2e-3  # 20 times the agreement asked of the export
 
 
 def test_fftformer_on_openvino_fp32_is_torch_fp32(photo_like, tmp_path, monkeypatch):
@@ -72,7 +99,10 @@ def test_fftformer_on_openvino_fp32_is_torch_fp32(photo_like, tmp_path, monkeypa
 
 def test_a_size_no_export_serves_runs_in_torch_with_a_note(small_nafnet, photo_like, tmp_path, monkeypatch):
     monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
-    image = photo_like(200, 520)  # 200 rows: within the 384 window; 520 columns: beyond it
+    # every size the engine pads to has an export now; a shape whose levels disagree (nafnet.export_shape_class)
+    # would have none
+    monkeypatch.setattr(nafnet, "export_shape_class", lambda model, height, width: None)
+    image = photo_like(200, 520)
     result = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0)).run(image)
     reference = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, backend="torch")).run(image)
     assert result.torch_tiles == 1 and "ran in torch float32" in result.notes[0]

@@ -196,3 +196,26 @@ def test_local_average_is_a_sliding_mean_with_edges_repeated():
     direct = F.avg_pool2d(x, (4, 5), stride=1)  # (8, 10): padded 1 top, 2 bottom, 2 left, 2 right
     expected = F.pad(direct, (2, 2, 1, 2), mode="replicate")
     torch.testing.assert_close(means, expected)
+
+
+@pytest.mark.parametrize("rows, cols", [(24, 24), (7, 12), (13, 1), (None, 16), (20, None)])
+def test_separable_local_average_is_the_summed_area_average(rows, cols):
+    """The export's form of TLC (nafnet.separable_local_average: pooling and dilated depthwise convolutions per
+    side; None: the whole side, as the authors clip a window to a shorter side) gives torch's summed-area means."""
+    x = torch.rand(1, 3, 50, 70, dtype=torch.float64)
+    means = nafnet.separable_local_average(x, rows, cols)
+    expected = nafnet.local_average(x, rows or 50, cols or 70)
+    torch.testing.assert_close(means.expand_as(x), expected, rtol=0, atol=1e-12)
+
+
+def test_channel_pool_traces_the_separable_form_only_while_tracing(monkeypatch):
+    pool = nafnet.ChannelPool()
+    pool.window = (20, 90)  # rows local, the 70 columns whole: a strip
+    x = torch.rand(1, 3, 50, 70)
+    calls = []
+    monkeypatch.setattr(nafnet, "separable_local_average", lambda *args: calls.append(args[1:]) or args[0])
+    pool(x)
+    assert calls == []
+    monkeypatch.setattr(torch.jit, "is_tracing", lambda: True)
+    pool(x)
+    assert calls == [(20, None)]

@@ -588,7 +588,7 @@ class Deblurrer:
             runner = self._openvino_runner(cancel)
             if runner is not None and runner.serves(*x.shape[-2:]):
                 return runner(x, cancel)
-            if runner is not None and not result.torch_tiles:  # a size no export serves (NAFNet: a narrow strip)
+            if runner is not None and not result.torch_tiles:  # a size no export serves
                 result.notes.append(reasons.reason(reasons.NO_EXPORT_SERVES,
                     width=x.shape[-1], height=x.shape[-2], network=self.architecture.display_name))
             result.torch_tiles += runner is not None

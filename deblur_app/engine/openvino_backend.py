@@ -103,7 +103,9 @@ def export_onnx(model: nn.Module, folder: Path, architecture: Architecture | Non
     if shape_class != networks.ANY_SHAPE:
         name = f"{shape_class}-{name}"
     path = folder / f"{architecture.key}-{name}.onnx"
-    _remove_stale_cache(folder, keep=path, prefix=architecture.key)
+    # at least one file per shape class: a photo and its strip tiles must not export each other away
+    _remove_stale_cache(folder, keep=path, prefix=architecture.key,
+                        kept=max(KEPT_EXPORTS, len(networks.export_classes(architecture))))
     if path.exists():
         os.utime(path)  # recently used: kept by the pruning above
         return path
@@ -147,9 +149,9 @@ def compiled_shapes_kept(float32_weight_bytes: int) -> int:
     return max(1, min(MAX_COMPILED_SHAPES, COMPILED_MEMORY_BYTES // max(1, 2 * float32_weight_bytes)))
 
 
-def _remove_stale_cache(folder: Path, keep: Path, prefix: str) -> None:
-    """Drop all but the newest exports of one architecture (``keep`` is about to be used)."""
-    keep_newest((p for p in folder.glob(f"{prefix}-*.onnx") if p != keep), KEPT_EXPORTS - 1)
+def _remove_stale_cache(folder: Path, keep: Path, prefix: str, kept: int = KEPT_EXPORTS) -> None:
+    """Drop all but the ``kept`` newest exports of one architecture (``keep``, about to be used, among them)."""
+    keep_newest((p for p in folder.glob(f"{prefix}-*.onnx") if p != keep), kept - 1)
 
 
 def _prune_compiled(folder: Path) -> None:

@@ -74,6 +74,7 @@ class ChannelPool(nn.Module):
 
     ``window`` is None for the global average (the network as trained), else the window's
     (height, width) in this level's feature pixels. No weights, so checkpoints are unaffected.
+    A side no longer than its window is averaged whole (the authors clip the window to it).
     """
 
     def __init__(self) -> None:
@@ -84,7 +85,14 @@ class ChannelPool(nn.Module):
         height, width = x.shape[-2:]
         if self.window is None or (self.window[0] >= height and self.window[1] >= width):
             return x.mean((-2, -1), keepdim=True)
+        if torch.jit.is_tracing():  # the ONNX export (torch.onnx is not imported until one is made)
+            return separable_local_average(x, _local_side(self.window[0], height), _local_side(self.window[1], width))
         return local_average(x, min(height, self.window[0]), min(width, self.window[1]))
+
+
+def _local_side(window: int, side: int) -> int | None:
+    """The window along one side, None where it covers the whole side."""
+    return None if window >= side else window
 
 
 def local_average(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
@@ -108,6 +116,51 @@ def local_average(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
     height, width = x.shape[-2:]
     pad = ((width - out_w) // 2, (width - out_w + 1) // 2, (height - out_h) // 2, (height - out_h + 1) // 2)
     return F.pad(means, pad, mode="replicate")
+
+
+def separable_local_average(x: torch.Tensor, rows: int | None, cols: int | None) -> torch.Tensor:
+    """``local_average`` as the OpenVINO export computes it: one side at a time, from pooling and convolutions.
+
+    The same means as the summed-area table (to float32 rounding), but shape-generic and fast where
+    OpenVINO runs it: its CumSum is a scalar reference kernel (a quarter of NAFNet-64's time in bf16 at
+    400x400, and under the bf16 hint it summed in bf16), while pooling and depthwise convolutions are
+    vectorised and sum at most a few dozen values each. ``rows``/``cols``
+    None: the whole side (the result is then 1 along it and broadcasts), so one export serves every
+    size whose sides are each larger, or each no larger, than the window: the window is a constant.
+    """
+    means = x.to(torch.promote_types(x.dtype, torch.float32))
+    means = means.mean(-2, keepdim=True) if rows is None else _sliding_mean(means, rows, dim=-2)
+    means = means.mean(-1, keepdim=True) if cols is None else _sliding_mean(means, cols, dim=-1)
+    # the edge rows and columns repeat, as the authors pad (the window centred, the odd pixel after)
+    pad_cols = (0, 0) if cols is None else ((cols - 1) // 2, cols // 2)
+    pad_rows = (0, 0) if rows is None else ((rows - 1) // 2, rows // 2)
+    return F.pad(means, pad_cols + pad_rows, mode="replicate").to(x.dtype)
+
+
+def _sliding_mean(x: torch.Tensor, size: int, dim: int) -> torch.Tensor:
+    """The mean of every ``size`` consecutive values along ``dim`` (-2 or -1), stride 1, no padding.
+
+    As a mean of ``taps`` means of ``first`` values, ``first`` apart (size = first x taps): an average
+    pooling, then a dilated depthwise convolution of equal weights; 40 additions per value for 384
+    instead of 384 (OpenVINO's pooling sums every window afresh).
+    """
+    first = _window_factor(size)
+    taps = size // first
+
+    def along(n: int) -> tuple[int, int]:
+        return (n, 1) if dim == -2 else (1, n)
+
+    means = F.avg_pool2d(x, along(first), stride=1)
+    if taps == 1:
+        return means
+    channels = int(means.shape[1])  # a constant of the block, not of the input's size
+    weight = torch.full((channels, 1) + along(taps), 1.0 / taps, dtype=means.dtype)
+    return F.conv2d(means, weight, groups=channels, dilation=along(first))
+
+
+def _window_factor(size: int) -> int:
+    """The largest divisor of ``size`` no larger than its square root (384 -> 16: 16 x 24)."""
+    return max(d for d in range(1, int(size ** 0.5) + 1) if size % d == 0)
 
 
 class NAFBlock(nn.Module):
@@ -249,30 +302,31 @@ def config_from_shapes(shapes) -> dict:
 
 
 # The OpenVINO backend's export (engine/openvino_backend.py, via networks.py). Tracing fixes the
-# TLC's window arithmetic, so one export serves exactly the inputs whose every level's feature map
-# is, both ways, larger than its window ("local": the summed-area windows are the same constants
-# for any size) or no larger ("global": a plain mean). A shape in between (one side above the
-# window, one not: a narrow strip) averages over its whole short side, a size the trace would fix:
-# it has no shape-generic export and runs in torch (``export_shape_class`` None).
-EXPORT_EXAMPLES = {"local": (416, 416), "global": (256, 256)}
+# TLC's window arithmetic per side (separable_local_average): a side larger than its window at every
+# level is averaged over the window, a constant for any size; a side no larger is averaged whole. So
+# one export per pair of side regimes serves every input: both sides larger ("local"), both no larger
+# ("global": a plain mean), only the width larger ("wide": a strip such as 360x640) or only the height
+# ("tall"). The windows scale with the level as the feature maps do, so (for sides that are multiples
+# of the size multiple, as the engine pads them) every level has the same regimes; a shape where they
+# differ between levels has no export and runs in torch (``export_shape_class`` None).
+EXPORT_EXAMPLES = {"local": (416, 416), "global": (256, 256), "wide": (256, 416), "tall": (416, 256)}
+_SHAPE_CLASSES = {(True, True): "local", (False, False): "global", (False, True): "wide", (True, False): "tall"}
 
 
 def export_tag(model: NAFNet) -> str:
-    return f"nafnet/tlc{model.local_window}"
+    return f"nafnet/tlc{model.local_window}/separable"
 
 
 def export_shape_class(model: NAFNet, height: int, width: int) -> str | None:
-    """Which export serves an input of this (padded) size: "local", "global" or None (torch only)."""
+    """Which export serves an input of this (padded) size: "local", "global", "wide", "tall" or None (torch)."""
     regimes = set()
     for level, pool in model._pools_by_level():
         rows, cols = height >> level, width >> level
         if pool.window is None or (pool.window[0] >= rows and pool.window[1] >= cols):
-            regimes.add("global")
-        elif pool.window[0] < rows and pool.window[1] < cols:
-            regimes.add("local")
+            regimes.add((False, False))  # the global mean, whatever the window
         else:
-            regimes.add(None)
-    return regimes.pop() if len(regimes) == 1 else None
+            regimes.add((pool.window[0] < rows, pool.window[1] < cols))
+    return _SHAPE_CLASSES[regimes.pop()] if len(regimes) == 1 else None
 
 
 def export_copy(model: NAFNet) -> NAFNet:
