@@ -14,8 +14,8 @@ Reason translated too. So the code that raises an error gives the exception a Re
 WeightsError(about(path, reason(NOT_A_WEIGHTS_FILE)))``), and whoever passes an error on passes
 ``of(error)``, the Reason it carries. Text from outside our code (an OS error, a library's
 message) stays a plain str in a field, or a plain str where no Reason was given; the window
-shows a plain str as it came, or recognises a catalogue template in it (gui/reasons.py's
-fallback, for the producers not yet handing over Reasons).
+shows a plain str as it came, in English (tests/test_reasons.py checks that every reason the
+core makes is a Reason of a catalogue template: ``reason(TEMPLATE, ...)``, never the bare template).
 
 Templates take plain ``{field}`` placeholders only (no format specs): the numbers are
 formatted before they go in, so the English and the translation show the same text.
@@ -99,6 +99,44 @@ UNSUPPORTED_EXTENSION = QT_TRANSLATE_NOOP(
     "Reason", "{suffix} files are not supported (JPEG, PNG, TIFF, WebP, BMP and HEIC are)")
 NOT_AN_IMAGE_FILE = QT_TRANSLATE_NOOP("Reason", "not an image file")
 SHARP_ENOUGH = QT_TRANSLATE_NOOP("Reason", "sharp enough (blur score {score} < {threshold})")
+UNKNOWN_MODEL = QT_TRANSLATE_NOOP("Reason", "unknown model {name}; choose one of {choices}")
+NO_SUCH_FOLDER = QT_TRANSLATE_NOOP("Reason", "no such folder")
+CANNOT_WRITE_IN_OUTPUT_FOLDER = QT_TRANSLATE_NOOP("Reason", "cannot write in the output folder ({cause})")
+EXISTS = QT_TRANSLATE_NOOP("Reason", "already exists")
+OUTPUT_EXISTS = QT_TRANSLATE_NOOP("Reason", "{output} already exists")  # why a batch skips a photo
+IS_THE_INPUT = QT_TRANSLATE_NOOP("Reason", "already exists and is the input photo; originals are never replaced")
+IS_ANOTHER_INPUT = QT_TRANSLATE_NOOP(
+    "Reason", "already exists and is the input photo {original}; originals are never replaced")
+ALSO_THE_OUTPUT_OF = QT_TRANSLATE_NOOP(
+    "Reason", "is also the output of {photo}; give each photo its own output")
+USE_OVERWRITE = QT_TRANSLATE_NOOP("Reason", "{problem} (use --overwrite to replace it)")
+# one photo's unexpected failure (jobs.run.one_line_reason): the error's own words, with advice
+OUT_OF_MEMORY_ADVICE = QT_TRANSLATE_NOOP("Reason", "Out of memory: {error}. Try a smaller tile size or the CPU.")
+
+# -- scanning for blur (jobs.scan)
+OUT_OF_MEMORY_READING = QT_TRANSLATE_NOOP("Reason", "out of memory while reading it")
+CANNOT_SCORE = QT_TRANSLATE_NOOP("Reason", "cannot score it ({cause})")
+
+# -- a batch or scan on a Ray cluster (jobs.cluster, cli.cluster)
+RAY_NOT_INSTALLED = QT_TRANSLATE_NOOP(
+    "Reason", "--cluster needs Ray, which is not installed; pip install -e \".[cluster]\" adds it")
+CANNOT_CONNECT_CLUSTER = QT_TRANSLATE_NOOP("Reason", "cannot connect to the Ray cluster at {address}: {cause}")
+TOO_MANY_GPUS_PER_WORKER = QT_TRANSLATE_NOOP(
+    "Reason", "--gpus-per-worker {gpus_per_worker} asks for more GPUs than the cluster has ({gpus})")
+WORKERS_NEED_MORE_GPUS = QT_TRANSLATE_NOOP(
+    "Reason", "{workers} workers of {gpus_per_worker} GPU(s) need more GPUs than the cluster has ({gpus})")
+WORKERS_NEED_A_CORE_EACH = QT_TRANSLATE_NOOP("Reason", "{workers} workers need a CPU core each; the cluster has {cpus}")
+WORKER_CANNOT_SEE_INPUT = QT_TRANSLATE_NOOP(
+    "Reason", "worker {host} cannot see the input folder {folder}; put the photos on storage every worker mounts "
+    "at the same path")
+WORKER_CANNOT_SEE_OUTPUT = QT_TRANSLATE_NOOP(
+    "Reason", "worker {host} cannot see the output folder {folder}; put it on storage every worker mounts at the "
+    "same path")
+WORKER_CANNOT_START = QT_TRANSLATE_NOOP("Reason", "a worker on {host} cannot start: {cause}")
+WORKERS_DIED = QT_TRANSLATE_NOOP(
+    "Reason", "{count} workers died while deblurring it (out of memory, or the file crashes a decoder)")
+CLUSTER_RUN_STOPPED = QT_TRANSLATE_NOOP("Reason", "the cluster run stopped: {cause}")
+CLUSTER_SCAN_STOPPED = QT_TRANSLATE_NOOP("Reason", "the cluster scan stopped: {cause}")
 
 # -- weights (weights.store)
 WEIGHTS_FILE_NOT_FOUND = FILE_NOT_FOUND
@@ -197,6 +235,19 @@ TORCH_FOR_THIS_PHOTO = QT_TRANSLATE_NOOP(
 OPENVINO_UNAVAILABLE = QT_TRANSLATE_NOOP("Reason", "OpenVINO unavailable, using torch: {cause}")
 INT8_UNAVAILABLE = QT_TRANSLATE_NOOP("Reason", "int8 unavailable ({cause})")
 RUNNING_INSTEAD = QT_TRANSLATE_NOOP("Reason", "running {precision} instead")
+# why OpenVINO or its int8 model cannot run (engine.openvino_backend: the {cause} of the notes above)
+ONNX_EXPORT_FAILED = QT_TRANSLATE_NOOP("Reason", "could not export the network to ONNX ({cause})")
+OPENVINO_FLOAT_TYPES = QT_TRANSLATE_NOOP("Reason", "OpenVINO on the CPU runs fp32 or bf16, not {dtype}")
+OPENVINO_IMPORT_FAILED = QT_TRANSLATE_NOOP("Reason", "OpenVINO is not installed ({cause})")
+CANNOT_USE_CACHE_FOLDER = QT_TRANSLATE_NOOP("Reason", "cannot use the cache folder {folder} ({cause})")
+NO_INT8_PATH = QT_TRANSLATE_NOOP("Reason", "{network} has no int8 path")
+NNCF_IMPORT_FAILED = QT_TRANSLATE_NOOP("Reason", "NNCF is not installed ({cause})")
+INT8_NEEDS_NNCF = QT_TRANSLATE_NOOP("Reason", "int8 needs NNCF, which is not installed")
+QUANTISATION_FAILED = QT_TRANSLATE_NOOP("Reason", "the int8 quantisation failed ({cause})")
+UNUSABLE_CALIBRATION_FILE = QT_TRANSLATE_NOOP("Reason", "no usable int8 calibration file {path} ({cause})")
+MALFORMED_CALIBRATION_CROPS = QT_TRANSLATE_NOOP("Reason", "expected (N, H, W, 3) uint8 crops, got {found}")
+NO_CALIBRATION_FILE = QT_TRANSLATE_NOOP("Reason", "no int8 calibration file {path} ({cause})")
+CANNOT_CACHE_INT8 = QT_TRANSLATE_NOOP("Reason", "cannot cache the int8 model in {folder} ({cause})")
 NO_EXPORT_SERVES = QT_TRANSLATE_NOOP(
     "Reason", "{width}x{height} pixels ran in torch float32: no OpenVINO export of {network} serves that size")
 
@@ -303,6 +354,13 @@ def of(error: BaseException) -> ReasonText:
     if isinstance(given, Reason) and str(given) == str(error):
         return given
     return str(error)
+
+
+def first_line(error: BaseException, limit: int | None = 200) -> str:
+    """The first line of an error from outside our code (a library's, the OS's), for a ``{cause}`` field:
+    at most ``limit`` characters, the error's type where it has no text."""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0][:limit]
 
 
 def one_line(said: ReasonText, limit: int | None = None) -> ReasonText:

@@ -7,6 +7,7 @@ errors they carry unchanged. The command line keeps the English.
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -181,7 +182,7 @@ def test_raw_and_device_reasons_are_chinese(chinese, tmp_path):
     device = core_error(lambda: resolve_device("tpu"))
     fp16 = core_error(lambda: choose_precision("fp16", torch.device("cpu")))
     backend = core_error(lambda: resolve_backend("openvino", torch.device("meta")))
-    note = reasons.FP32_FOR_NETWORK.format(note=ARCHITECTURES["nafnet"].fp32_note)
+    note = reasons.reason(reasons.FP32_FOR_NETWORK, note=ARCHITECTURES["nafnet"].fp32_note)
 
     assert str(device).startswith("unknown device 'tpu'; choose one of ")  # the command line's English
     assert shown(cut) == f"{tmp_path / 'cut.nef'}: RAW 文件不完整或已损坏（LibRaw 无法读取其图像数据）"
@@ -253,8 +254,8 @@ def test_the_about_box_s_provenance_line_speaks_chinese(chinese):
     from deblur_app.gui.about import about_html
     from deblur_app.gui.messages import LoadedModel
 
-    model = LoadedModel("mimo-unet", "MIMO-UNet", Path("/w/MIMO-UNet.pkl"), f"{reasons.PROVENANCE_STARTER}",
-                        {}, "cpu", "bf16", reasons.NATIVE_BF16.format(features="avx512_bf16"))
+    model = LoadedModel("mimo-unet", "MIMO-UNet", Path("/w/MIMO-UNet.pkl"), reasons.reason(reasons.PROVENANCE_STARTER),
+                        {}, "cpu", "bf16", reasons.reason(reasons.NATIVE_BF16, features="avx512_bf16"))
 
     page = about_html(None, model)
 
@@ -470,3 +471,228 @@ def test_the_missing_weights_advice_is_chinese(chinese, tmp_path, monkeypatch):
     assert chinese_text.startswith("未找到 NAFNet-32 权重：运行 `deblur-app weights download nafnet-32`（论文发布的 ")
     assert "；或运行 `deblur-app weights install FILE`；或传入 --weights PATH" in chinese_text
     assert "found" not in chinese_text and "release" not in chinese_text
+
+
+# -- every reason the core makes is a Reason of a catalogue template (gui/reasons.py recognises no English)
+
+PACKAGE = REPO / "deblur_app"
+# Errors whose text reaches the user as a reason: raised with a Reason, never with English made on the spot.
+REASON_ERRORS = {"JobError", "ClusterError", "DeviceError", "CheckpointError", "WeightsError", "AlreadyInstalled",
+                 "ImageFileError", "NotADirectoryError", "OpenVinoUnavailable", "Int8Unavailable", "PathUnavailable"}
+# English raised by the core that is no reason of a photo, a file or a choice the window offers: bugs of a
+# caller, the command line's own options (never translated), a cancellation the window words itself.
+NOT_A_USER_S_REASON = {
+    ("engine/inference.py", "the model is no network of the registry"),
+    ("engine/inference.py", "expected an (H, W, 3) RGB array"),
+    ("engine/openvino_backend.py", "the model is no network of the registry"),
+    ("engine/openvino_backend.py", "cancelled"),
+    ("weights/store.py", "--source must be an http(s) URL"),
+    # the writer's arguments: the window and the command line offer only valid ones
+    ("imagefiles/writing.py", "cannot save pixels of"),
+    ("imagefiles/writing.py", "cannot save an empty image"),
+    ("imagefiles/writing.py", "cannot write format"),
+    ("imagefiles/writing.py", "quality must be"),
+    ("imagefiles/writing.py", "bit depth must be"),
+}
+# Where a bare template is handed on to become a Reason: reason(TEMPLATE, ...) or a helper's ``template``
+# parameter (store._refused, checkpoints._refused); a lookup table (a dict or tuple of templates) feeds one.
+TEMPLATE_TAKERS = {"reason", "_refused"}
+
+
+def _core_sources():
+    for path in sorted(PACKAGE.rglob("*.py")):
+        relative = path.relative_to(PACKAGE).as_posix()
+        if relative != "reasons.py" and not relative.startswith(("cli/", "training/")):  # the CLI stays English
+            yield relative, ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _callee(call: ast.Call) -> str:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+
+
+def test_no_template_of_the_catalogue_leaves_the_core_as_bare_english():
+    """A template used as text (``DeviceError(reasons.NO_CUDA)``, ``TEMPLATE.format(...)``, f"{TEMPLATE}")
+    would reach the zh_CN window in English: it must go through reason()."""
+    templates = {name for name, value in vars(reasons).items() if isinstance(value, str) and value in reasons.catalogue()}
+    bare = []
+    for relative, tree in _core_sources():
+        parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(tree):
+            named = node.attr if isinstance(node, ast.Attribute) and ast.unparse(node.value) == "reasons" \
+                else node.id if isinstance(node, ast.Name) else None
+            if named not in templates:
+                continue
+            held, parent = node, parents[node]
+            while isinstance(parent, (ast.IfExp, ast.Tuple, ast.Dict)):
+                held, parent = parent, parents[parent]
+            a_lookup_table = held is not node and (isinstance(parent, ast.Assign) or
+                                                   isinstance(parent, ast.Attribute) and parent.attr == "get")
+            handed_on = a_lookup_table or isinstance(parent, ast.Call) and _callee(parent) in TEMPLATE_TAKERS \
+                and held in parent.args
+            if not handed_on:
+                bare.append(f"{relative}:{node.lineno}: {ast.unparse(parent)[:100]}")
+    assert not bare, "templates used as English (wrap them in reasons.reason):\n" + "\n".join(bare)
+
+
+def test_the_core_raises_its_reasons_as_reasons_not_english_made_on_the_spot():
+    """An f-string or a literal raised as a reason would show in English in the zh_CN window."""
+    made_on_the_spot = []
+    for relative, tree in _core_sources():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args
+                    and _callee(node.exc) in REASON_ERRORS):
+                continue
+            said = node.exc.args[-1]
+            english = isinstance(said, (ast.JoinedStr, ast.Constant, ast.BinOp)) or \
+                isinstance(said, ast.Call) and _callee(said) == "str"
+            text = "".join(part.value for part in ast.walk(said) if isinstance(part, ast.Constant)
+                           and isinstance(part.value, str))
+            if english and not any(relative == where and text.startswith(start) for where, start in NOT_A_USER_S_REASON):
+                made_on_the_spot.append(f"{relative}:{node.lineno}: {ast.unparse(node.exc)[:110]}")
+    assert not made_on_the_spot, "reasons raised as English:\n" + "\n".join(made_on_the_spot)
+
+
+def test_every_template_of_the_catalogue_has_a_chinese_translation(chinese):
+    """The catalogue is what the window can translate: each template (each the English of some reason of the
+    core, as the two tests above hold it) differs in zh_CN, its placeholders kept."""
+    from PySide6.QtCore import QCoreApplication
+
+    untranslated = [t for t in reasons.catalogue()
+                    if QCoreApplication.translate(reasons.CONTEXT, t) == t]
+    assert not untranslated, untranslated
+
+
+# -- the reasons that used to travel as English: each from the code that makes it, shown in Chinese
+
+def test_a_scan_s_unreadable_photos_say_why_in_chinese(chinese, tmp_path, monkeypatch):
+    from deblur_app.jobs import scan
+
+    (tmp_path / "junk.jpg").write_bytes(b"not a photo at all")
+    imagefiles.save_image(tmp_path / "fine.png", np.zeros((8, 8, 3), np.float32))
+    _, unreadable = scan.score_photo(tmp_path / "junk.jpg")
+    not_a_folder = core_error(lambda: list(scan.iter_scan(scan.ScanJob(tmp_path / "fine.png"))))
+
+    def no_memory(*_args, **_kwargs):
+        raise MemoryError
+
+    def a_decoder_bug(*_args, **_kwargs):
+        raise RuntimeError("decoder went wrong")
+
+    monkeypatch.setattr(scan.imagefiles, "load_for_measuring", no_memory)
+    _, out_of_memory = scan.score_photo(tmp_path / "fine.png")
+    monkeypatch.setattr(scan.imagefiles, "load_for_measuring", a_decoder_bug)
+    _, bug = scan.score_photo(tmp_path / "fine.png")
+
+    assert str(out_of_memory) == f"{tmp_path / 'fine.png'}: out of memory while reading it"  # the CLI's English
+    assert shown(unreadable).startswith(f"{tmp_path / 'junk.jpg'}: ") and "不是图像文件" in shown(unreadable)
+    assert shown(not_a_folder) == f"{tmp_path / 'fine.png'}: 不是文件夹"
+    assert shown(out_of_memory) == f"{tmp_path / 'fine.png'}: 读取时内存不足"
+    assert shown(bug) == f"{tmp_path / 'fine.png'}: 无法为其评分（decoder went wrong）"
+
+
+def test_out_of_memory_advice_is_one_reason_for_the_batch_and_the_window(chinese):
+    """jobs.run.one_line_reason and the window's dialog said it twice, the window's in a wording of its own."""
+    import torch
+
+    from deblur_app.gui.worker import _reason
+    from deblur_app.jobs.run import failure_reason
+
+    engine_said = torch.OutOfMemoryError("CPU out of memory (simulated)")
+    in_the_window = _reason(engine_said)
+    in_a_batch = failure_reason(Path("big.jpg"), MemoryError())
+
+    assert str(in_the_window) == "Out of memory: CPU out of memory (simulated). Try a smaller tile size or the CPU."
+    assert shown(in_the_window) == "内存不足：CPU out of memory (simulated)。请尝试更小的图块尺寸或改用 CPU。"
+    assert shown(in_a_batch) == "big.jpg: 内存不足：MemoryError。请尝试更小的图块尺寸或改用 CPU。"
+
+
+def test_a_batch_s_output_problems_are_chinese(chinese, tmp_path):
+    from deblur_app import jobs
+
+    photo = tmp_path / "photo.png"
+    imagefiles.save_image(photo, np.zeros((4, 4, 3), np.float32))
+    imagefiles.save_image(tmp_path / "photo_deblurred.png", np.zeros((4, 4, 3), np.float32))
+    (exists,) = jobs.plan_outputs([(photo, tmp_path / "photo_deblurred.png")])
+    (itself,) = jobs.plan_outputs([(photo, photo)])
+    other = tmp_path / "other.png"
+    twice = jobs.plan_outputs([(photo, tmp_path / "same.png"), (other, tmp_path / "same.png")])[1]
+
+    assert str(jobs.output_problem(exists, False)) == \
+        f"{tmp_path / 'photo_deblurred.png'}: already exists (use --overwrite to replace it)"
+    assert shown(jobs.output_problem(exists, False)) == f"{tmp_path / 'photo_deblurred.png'}: 已存在（使用 --overwrite 替换它）"
+    assert shown(jobs.output_problem(itself, True)) == f"{photo}: 已存在，且就是输入照片；原始照片永远不会被替换"
+    assert shown(twice.problem(True)) == f"{tmp_path / 'same.png'}: 也是 {photo} 的输出；请为每张照片指定各自的输出"
+    assert shown(jobs.folder_problem(tmp_path / "gone")) == f"{tmp_path / 'gone'}: 文件夹不存在"
+    assert shown(core_error(lambda: jobs.parse_model("mimo-unet-xl"))).startswith("未知模型 'mimo-unet-xl'；请从 ")
+
+
+class _FakeRay:
+    """What plan_pool and connect ask of Ray, for a cluster of ``gpus`` GPUs and ``cpus`` cores on one machine."""
+
+    def __init__(self, gpus: float = 0, cpus: int = 2) -> None:
+        self.gpus, self.cpus = gpus, cpus
+
+    def is_initialized(self) -> bool:
+        return False
+
+    def init(self, **_options) -> None:
+        raise ConnectionError("no Ray cluster answers at 10.0.0.9:6379\nmore detail")
+
+    def cluster_resources(self) -> dict:
+        return {"GPU": self.gpus, "CPU": self.cpus}
+
+    def nodes(self) -> list[dict]:
+        return [{"Alive": True, "NodeID": "n1", "Resources": {"CPU": self.cpus, "GPU": self.gpus}}]
+
+
+def test_the_cluster_s_reasons_are_chinese(chinese, monkeypatch):
+    """A pool the cluster cannot hold, a cluster that does not answer (jobs.cluster; Ray itself is not needed)."""
+    from deblur_app.jobs import cluster
+
+    monkeypatch.setattr(cluster, "import_ray", lambda: _FakeRay(gpus=1))
+    too_many_gpus = core_error(lambda: cluster.plan_pool(None, 2))
+    short_of_gpus = core_error(lambda: cluster.plan_pool(2, 1))
+    monkeypatch.setattr(cluster, "import_ray", lambda: _FakeRay(cpus=2))
+    short_of_cores = core_error(lambda: cluster.plan_pool(3, None))
+    unreachable = core_error(lambda: cluster.connect("10.0.0.9:6379"))
+
+    assert str(short_of_cores) == "3 workers need a CPU core each; the cluster has 2"  # the CLI's English
+    assert shown(too_many_gpus) == "--gpus-per-worker 2 要求的 GPU 多于集群拥有的数量（1）"
+    assert shown(short_of_gpus) == "2 个各占 1 个 GPU 的工作进程需要的 GPU 多于集群拥有的数量（1）"
+    assert shown(short_of_cores) == "3 个工作进程各需要一个 CPU 核心；集群只有 2 个"
+    assert shown(unreachable) == "无法连接到位于 10.0.0.9:6379 的 Ray 集群：no Ray cluster answers at 10.0.0.9:6379"
+
+
+def test_a_cluster_worker_s_reason_reaches_the_driver_as_a_reason(chinese, published_checkpoint):
+    """A worker's failure crosses Ray Data's Arrow blocks, which keep str columns as plain strings: it is
+    packed, and the driver gets the Reason back, every part of it translated."""
+    import torch
+
+    pytest.importorskip("ray")
+    from deblur_app.jobs import EngineChoices, SaveOptions
+    from deblur_app.jobs.cluster import PhotoWorker, packed, unpacked
+    from deblur_app.model.checkpoints import load_checkpoint
+
+    missing = "cuda" if not torch.cuda.is_available() else "mps"
+    worker = PhotoWorker(load_checkpoint(published_checkpoint), None, EngineChoices(device=missing), SaveOptions(), None)
+    row = worker({"source": ["a.png"], "target": ["a_deblurred.png"]})
+    said = unpacked(row["error"][0])
+
+    assert row["fatal"] == [True] and isinstance(row["error"][0], bytes)
+    assert str(said).startswith("a worker on ") and " cannot start: " in said  # the CLI's English
+    assert "上的工作进程无法启动：" in shown(said) and "was asked for" not in shown(said), shown(said)
+    assert unpacked(packed("")) == "" and unpacked(packed("plain text")) == "plain text"
+
+
+def test_openvino_s_reasons_for_not_running_are_chinese(chinese, tmp_path):
+    """The {cause} of "int8 unavailable (...)" and "OpenVINO unavailable, using torch: ..." (engine notes)."""
+    from deblur_app.engine.openvino_backend import load_calibration
+
+    np.savez(tmp_path / "crops.npz", crops=np.zeros((2, 8, 8), np.float32))
+    malformed = core_error(lambda: load_calibration(tmp_path / "crops.npz"))
+    missing = core_error(lambda: load_calibration(tmp_path / "gone.npz"))
+    note = reasons.reason(reasons.INT8_UNAVAILABLE, cause=malformed)
+
+    assert str(malformed) == f"{tmp_path / 'crops.npz'}: expected (N, H, W, 3) uint8 crops, got float32 (2, 8, 8)"
+    assert shown(note) == f"int8 不可用（{tmp_path / 'crops.npz'}: 应为 (N, H, W, 3) 的 uint8 裁剪块，实际为 float32 (2, 8, 8)）"
+    assert shown(missing).startswith(f"没有可用的 int8 校准文件 {tmp_path / 'gone.npz'}（")

@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import importlib.util
 
+from .. import reasons
+
 
 def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("cluster", 'run on a Ray cluster (needs pip install -e ".[cluster]")')
@@ -37,7 +39,7 @@ def validate_cluster_options(args) -> str | None:
 def ray_missing() -> str | None:
     """The one-line usage error for --cluster without the extra, if Ray is not installed."""
     if importlib.util.find_spec("ray") is None:
-        return '--cluster needs Ray, which is not installed; pip install -e ".[cluster]" adds it'
+        return reasons.reason(reasons.RAY_NOT_INSTALLED)
     return None
 
 

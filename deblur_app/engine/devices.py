@@ -78,13 +78,13 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("cpu")
     if name.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise DeviceError(reasons.NO_CUDA)
+            raise DeviceError(reasons.reason(reasons.NO_CUDA))
         return torch.device(name)
     if name == "mps":
         if not _mps_available():
-            raise DeviceError(reasons.NO_MPS)
+            raise DeviceError(reasons.reason(reasons.NO_MPS))
         return torch.device("mps")
-    raise DeviceError(reasons.UNKNOWN_DEVICE.format(name=repr(name), choices=", ".join(DEVICE_CHOICES)))
+    raise DeviceError(reasons.reason(reasons.UNKNOWN_DEVICE, name=repr(name), choices=", ".join(DEVICE_CHOICES)))
 
 
 # The instruction-set extensions that decide the fast CPU path, as /proc/cpuinfo names them.
@@ -130,13 +130,10 @@ def cpu_has_native_bf16() -> bool:
 class PrecisionChoice:
     name: str  # int8 | fp32 | bf16 | fp16
     dtype: torch.dtype  # what torch computes in, and OpenVINO runs the layers int8 leaves in float
-    reason: str  # one line for the window and `deblur-app info`
+    reason: reasons.ReasonText  # one line for the window and `deblur-app info`
     # auto on OpenVINO: the paths that keep the picture here, to be timed (fastest.py) when no timings
     # were given; () when there is nothing to choose between or the choice came from timings
     measure: tuple[str, ...] = ()
-
-
-NOT_MEASURED = reasons.INT8_NOT_MEASURED
 
 
 def choose_precision(
@@ -160,21 +157,21 @@ def choose_precision(
     """
     precision = (precision or "auto").lower()
     if precision not in PRECISION_CHOICES:
-        raise DeviceError(reasons.UNKNOWN_PRECISION.format(name=repr(precision), choices=", ".join(PRECISION_CHOICES)))
+        raise DeviceError(reasons.reason(reasons.UNKNOWN_PRECISION, name=repr(precision), choices=", ".join(PRECISION_CHOICES)))
     if precision == "fp32":
-        return PrecisionChoice("fp32", torch.float32, reasons.FP32_ASKED)
+        return PrecisionChoice("fp32", torch.float32, reasons.reason(reasons.FP32_ASKED))
     if precision == "bf16":
-        return PrecisionChoice("bf16", torch.bfloat16, reasons.BF16_ASKED)
+        return PrecisionChoice("bf16", torch.bfloat16, reasons.reason(reasons.BF16_ASKED))
     if precision == "fp16":
         if device.type == "cpu":
-            raise DeviceError(reasons.NO_FP16_ON_CPU)
-        return PrecisionChoice("fp16", torch.float16, reasons.FP16_ASKED)
+            raise DeviceError(reasons.reason(reasons.NO_FP16_ON_CPU))
+        return PrecisionChoice("fp16", torch.float16, reasons.reason(reasons.FP16_ASKED))
     if precision == "int8":
         if not int8_runs_on(device):
-            raise DeviceError(reasons.INT8_CPU_ONLY)
-        return PrecisionChoice("int8", torch.float32, reasons.INT8_ASKED)
+            raise DeviceError(reasons.reason(reasons.INT8_CPU_ONLY))
+        return PrecisionChoice("int8", torch.float32, reasons.reason(reasons.INT8_ASKED))
     if device.type == "cuda":
-        return PrecisionChoice("fp16", torch.float16, reasons.FP16_ON_CUDA)
+        return PrecisionChoice("fp16", torch.float16, reasons.reason(reasons.FP16_ON_CUDA))
     if device.type != "cpu":
         return PrecisionChoice("fp32", torch.float32, reasons.reason(reasons.FP32_ON, device=device.type))
     features = cpu_features() if features is None else features
@@ -209,7 +206,7 @@ def _int8_qualifies(openvino: bool, verdict: Int8Verdict | None, consider: bool,
     if missing:
         return False, (missing,)
     if verdict is None:
-        return False, (reasons.reason(NOT_MEASURED),)
+        return False, (reasons.reason(reasons.INT8_NOT_MEASURED),)
     if verdict.qualifies():
         return True, ()
     return False, (verdict.describe(),)
@@ -255,12 +252,12 @@ def resolve_backend(name: str, device: torch.device) -> str:
 
     name = (name or "auto").lower()
     if name not in BACKEND_CHOICES:
-        raise DeviceError(reasons.UNKNOWN_BACKEND.format(name=repr(name), choices=", ".join(BACKEND_CHOICES)))
+        raise DeviceError(reasons.reason(reasons.UNKNOWN_BACKEND, name=repr(name), choices=", ".join(BACKEND_CHOICES)))
     if name == "openvino":
         if device.type != "cpu":
-            raise DeviceError(reasons.OPENVINO_CPU_ONLY)
+            raise DeviceError(reasons.reason(reasons.OPENVINO_CPU_ONLY))
         if not openvino_available():
-            raise DeviceError(reasons.OPENVINO_NOT_INSTALLED)
+            raise DeviceError(reasons.reason(reasons.OPENVINO_NOT_INSTALLED))
         return "openvino"
     if name == "auto" and device.type == "cpu" and openvino_available():
         return "openvino"

@@ -209,7 +209,8 @@ class Deblurrer:
             return choice  # its reason is the CPU's or the verdicts' (bf16 not measured yet, or failed)
         # auto takes a faster precision (also a GPU's fp16) only where it was measured for this network; a
         # network with no fast path on the CPU says why, not what the CPU could do for another network
-        return PrecisionChoice("fp32", torch.float32, reasons.reason(reasons.FP32_FOR_NETWORK, note=reasons.reason(self.architecture.fp32_note)))
+        return PrecisionChoice("fp32", torch.float32,
+                               reasons.reason(reasons.FP32_FOR_NETWORK, note=self.architecture.fp32_note))
 
     def _choose_registered_precision(self) -> PrecisionChoice:
         if (self.options.precision or "auto").lower() == "int8" and "int8" not in self.architecture.precisions:

@@ -39,6 +39,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .. import reasons
 from ..housekeeping import keep_newest
 from ..model import networks
 from ..model.registry import Architecture
@@ -125,7 +126,7 @@ def export_onnx(model: nn.Module, folder: Path, architecture: Architecture | Non
             )
         os.replace(temp_name, path)
     except Exception as error:
-        raise OpenVinoUnavailable(f"could not export the network to ONNX ({str(error).splitlines()[0][:200]})") from None
+        raise OpenVinoUnavailable(reasons.reason(reasons.ONNX_EXPORT_FAILED, cause=reasons.first_line(error))) from None
     finally:
         Path(temp_name).unlink(missing_ok=True)
         del network
@@ -173,11 +174,11 @@ class OpenVinoRunner:
                  architecture: Architecture | None = None) -> None:
         """``cancel`` stops the slow first-use steps (the export, the int8 quantisation): Cancelled."""
         if dtype not in _HINTS:
-            raise OpenVinoUnavailable(f"OpenVINO on the CPU runs fp32 or bf16, not {dtype}")
+            raise OpenVinoUnavailable(reasons.reason(reasons.OPENVINO_FLOAT_TYPES, dtype=dtype))
         try:
             import openvino
         except ImportError as error:
-            raise OpenVinoUnavailable(f"OpenVINO is not installed ({error})") from None
+            raise OpenVinoUnavailable(reasons.reason(reasons.OPENVINO_IMPORT_FAILED, cause=error)) from None
         self._folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.precision_hint = _HINTS[dtype]
         self._openvino = openvino
@@ -203,8 +204,8 @@ class OpenVinoRunner:
         try:
             path = export_onnx(self._model, self._folder, self._architecture, shape_class, self._digest)
         except OSError as error:  # an unwritable cache folder: under 'auto' the torch path takes over
-            raise OpenVinoUnavailable(f"cannot use the cache folder {self._folder} ({error.strerror or error})") \
-                from None
+            raise OpenVinoUnavailable(reasons.reason(reasons.CANNOT_USE_CACHE_FOLDER, folder=self._folder,
+                                                     cause=error.strerror or error)) from None
         return self._core.read_model(str(path))
 
     def serves(self, height: int, width: int) -> bool:
@@ -273,7 +274,7 @@ class Int8Settings:
         if self.keep_float is not None:
             return self
         if not architecture.int8_float_layers:
-            raise Int8Unavailable(f"{architecture.display_name} has no int8 path")
+            raise Int8Unavailable(reasons.reason(reasons.NO_INT8_PATH, network=architecture.display_name))
         return dataclasses.replace(self, keep_float=architecture.int8_float_layers)
 
     def digest(self) -> str:
@@ -306,7 +307,7 @@ def quantize_int8(network, calibration: np.ndarray, settings: Int8Settings = Int
     try:
         import nncf
     except ImportError as error:
-        raise Int8Unavailable(f"NNCF is not installed ({error})") from None
+        raise Int8Unavailable(reasons.reason(reasons.NNCF_IMPORT_FAILED, cause=error)) from None
     # NNCF logs a line per kept-float layer (hundreds) at INFO; the window's terminal and the
     # command line's output are no place for them, and its warnings still come through
     nncf.set_log_level(logging.WARNING)
@@ -333,7 +334,7 @@ def quantize_int8(network, calibration: np.ndarray, settings: Int8Settings = Int
     except Cancelled:
         raise
     except Exception as error:  # NNCF raises many kinds; under 'auto' the float path takes over
-        raise Int8Unavailable(f"the int8 quantisation failed ({str(error).splitlines()[0][:200]})") from None
+        raise Int8Unavailable(reasons.reason(reasons.QUANTISATION_FAILED, cause=reasons.first_line(error))) from None
 
 
 class Int8Unavailable(OpenVinoUnavailable):
@@ -358,9 +359,10 @@ def load_calibration(path: Path) -> np.ndarray:
         with np.load(path, allow_pickle=False) as data:
             crops = data["crops"]
     except (OSError, KeyError, ValueError) as error:
-        raise Int8Unavailable(f"no usable int8 calibration file {path} ({error})") from None
+        raise Int8Unavailable(reasons.reason(reasons.UNUSABLE_CALIBRATION_FILE, path=path, cause=error)) from None
     if crops.dtype != np.uint8 or crops.ndim != 4 or crops.shape[-1] != 3 or not len(crops):
-        raise Int8Unavailable(f"{path}: expected (N, H, W, 3) uint8 crops, got {crops.dtype} {crops.shape}")
+        found = reasons.reason(reasons.MALFORMED_CALIBRATION_CROPS, found=f"{crops.dtype} {crops.shape}")
+        raise Int8Unavailable(reasons.about(path, found))
     return np.ascontiguousarray(crops.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
 
 
@@ -375,7 +377,8 @@ def int8_key(model: nn.Module, plan: Int8Plan, architecture: Architecture | None
     try:
         digest.update(Path(plan.calibration).read_bytes())
     except OSError as error:
-        raise Int8Unavailable(f"no int8 calibration file {plan.calibration} ({error.strerror or error})") from None
+        raise Int8Unavailable(reasons.reason(reasons.NO_CALIBRATION_FILE, path=plan.calibration,
+                                             cause=error.strerror or error)) from None
     return digest.hexdigest()[:20]
 
 
@@ -403,15 +406,15 @@ def int8_cached(model: nn.Module, plan: Int8Plan | None = None, cache_dir: Path 
         return False
 
 
-def int8_missing(model: nn.Module, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> str:
+def int8_missing(model: nn.Module, plan: Int8Plan | None = None, cache_dir: Path | None = None) -> reasons.ReasonText:
     """Why no int8 model can be had here ("" if it can): NNCF makes it, unless it is cached already."""
     if importlib.util.find_spec("nncf") is not None:
         return ""
     try:
         cached = _cached_int8_path(model, plan, cache_dir).exists()
     except Int8Unavailable as error:
-        return str(error)
-    return "" if cached else "int8 needs NNCF, which is not installed"
+        return reasons.of(error)
+    return "" if cached else reasons.reason(reasons.INT8_NEEDS_NNCF)
 
 
 def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8Plan, cancel: CancelCheck | None = None):
@@ -441,7 +444,8 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
         os.replace(temp / "model.bin", path.with_suffix(".bin"))
         os.replace(temp / "model.xml", path)  # last: its presence means the pair is complete
     except OSError as error:
-        raise Int8Unavailable(f"cannot cache the int8 model in {folder} ({error.strerror or error})") from None
+        raise Int8Unavailable(reasons.reason(reasons.CANNOT_CACHE_INT8, folder=folder,
+                                             cause=error.strerror or error)) from None
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     return quantized

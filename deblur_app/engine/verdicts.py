@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import reasons
 from .choices import PathVerdict
 from . import int8_check
 from .int8_check import CheckSet, photo_name, psnr
@@ -62,9 +63,9 @@ def check_path(model, path: str, check_set: CheckSet | None = None, cancel: Canc
     except (OpenVinoUnavailable, Cancelled):
         raise
     except Exception as error:  # DeviceError: the network has no such path, OpenVINO missing
-        raise PathUnavailable(str(error)) from None
+        raise PathUnavailable(reasons.of(error)) from None
     if (fast.backend, fast.precision_name) != (backend, precision):  # fell back: nothing to measure
-        raise PathUnavailable("; ".join(fast.pending_notes) or fast.precision.reason)
+        raise PathUnavailable(reasons.joined(*fast.pending_notes) if fast.pending_notes else fast.precision.reason)
     agreements: dict[str, float] = {}
     changes: list[float] = []
     total = len(check_set.blurry)

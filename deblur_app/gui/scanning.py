@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from PySide6.QtCore import QCoreApplication, QObject, QThread, QTimer, Signal
 from PySide6.QtWidgets import QAbstractItemView, QListWidgetItem, QProgressDialog
 
+from .. import reasons
 from ..jobs.scan import ScanJob, ScanSummary, iter_scan
 from .blur_badges import BLUR_ROLE, badged_icon
 from .filmstrip import KEY_ROLE, Filmstrip
@@ -49,7 +50,7 @@ class ScanThread(QThread):
 
     counted = Signal(int)  # photos found
     scored = Signal(str, float, str)  # path, blur score, verdict
-    failed = Signal(str, str)  # path, one-line reason
+    failed = Signal(str, object)  # path, one-line reason (reasons.ReasonText)
     done = Signal(object)  # ScanSummary
 
     def __init__(self, folder: Path, recursive: bool = False, processes: int | None = None, parent=None) -> None:
@@ -73,7 +74,7 @@ class ScanThread(QThread):
                 elif event.kind == "end":
                     summary = event.summary
         except Exception as error:  # the folder went away mid-scan: say so, do not crash the window
-            summary.failed.append((self.job.input_dir, " ".join(str(error).split())))
+            summary.failed.append((self.job.input_dir, reasons.one_line(reasons.of(error))))
         self.done.emit(summary)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import traceback
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from .. import __version__, reasons
 from ..engine.progress import Cancelled
@@ -241,7 +241,7 @@ class EngineWorker(EngineSignals):
                                                    precision_reason=self._engine.precision.reason)
                 self.model_loaded.emit(self._loaded)
             self.status.emit(self.tr("Measured the fast paths with these weights: {verdicts}").format(
-                verdicts="; ".join(verdicts)))
+                verdicts=translated(reasons.joined(*verdicts))))
         except Cancelled:
             pass
         except Exception:  # noqa: BLE001 (a broken file: float runs, as without a verdict)
@@ -249,7 +249,7 @@ class EngineWorker(EngineSignals):
         finally:
             self.prepared.emit(job.job_id)
 
-    def _check_path(self, model, path: str, job: Job) -> str:
+    def _check_path(self, model, path: str, job: Job) -> reasons.ReasonText:
         """Measure and record one path's verdict: its description, "" where the path cannot run here."""
         from ..engine.verdicts import check_path, record
 
@@ -267,7 +267,7 @@ class EngineWorker(EngineSignals):
         except Exception:  # noqa: BLE001 (no int8 model here, no OpenVINO: float runs, as without a verdict)
             return ""
         record(model, check)
-        return f"{path}: {check.verdict.describe()}"
+        return reasons.about(path, check.verdict.describe())
 
     def _run_deblur(self, job: Job) -> None:
         request: DeblurRequest = job.request
@@ -334,11 +334,8 @@ def _one_line(error: BaseException) -> str:
 
 
 def _reason(error: BaseException) -> reasons.ReasonText:
-    """A one-line reason for a dialog: the Reason the core's error carries (the engine's and jobs' errors
-    are one line already), else its text."""
-    said = reasons.one_line(reasons.of(error), 300)
-    text = str(said) or type(error).__name__
-    if "out of memory" in text.lower():
-        return QCoreApplication.translate("EngineWorker", "Out of memory: {error}. Try a smaller tile size or the CPU.").format(
-            error=translated(said))
-    return said if str(said) else text
+    """A one-line reason for a dialog: the jobs' one wording of a failure (the Reason the core's error
+    carries, with advice when memory ran out), loaded here because jobs.run imports torch."""
+    from ..jobs import one_line_reason
+
+    return one_line_reason(error)

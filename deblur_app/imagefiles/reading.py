@@ -309,9 +309,7 @@ def _open_with_pillow(p: Path, data: bytes, limit: int) -> tuple[Image.Image, st
         raise
     except UnidentifiedImageError:
         if heif_like and not heif_available():
-            raise ImageFileError(
-                p, reasons.HEIF_NEEDS_PACKAGE
-            ) from None
+            raise ImageFileError(p, reasons.reason(reasons.HEIF_NEEDS_PACKAGE)) from None
         raise ImageFileError(p, reasons.reason(reasons.NOT_AN_IMAGE)) from None
     except Exception as exc:  # plugin errors on malformed headers
         raise _decode_error(p, exc) from None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import pickle
 import re
 import signal
 import socket
@@ -25,13 +26,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import imagefiles
+from .. import imagefiles, reasons
+from ..reasons import ReasonText
 from .run import JobError, SaveOptions, deblur_planned, open_engine
 from .spec import EngineChoices
 from ..model.checkpoints import Checkpoint
 from .naming import PlannedOutput
 
-INSTALL_HINT = 'pip install -e ".[cluster]"'
 LOCAL = "local"
 # Only the weights and one short row per photo travel through the object store (the
 # workers read and write the photos themselves), so a private instance needs little.
@@ -68,7 +69,7 @@ def import_ray():
         import ray
         import ray.data  # noqa: F401  (the extra installs both)
     except ImportError:
-        raise ClusterError(f"--cluster needs Ray, which is not installed; {INSTALL_HINT} adds it") from None
+        raise ClusterError(reasons.reason(reasons.RAY_NOT_INSTALLED)) from None
     return ray
 
 
@@ -97,7 +98,8 @@ def connect(address: str) -> bool:
             else:
                 ray.init(address=address, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as error:
-        raise ClusterError(f"cannot connect to the Ray cluster at {address}: {_first_line(error)}") from None
+        raise ClusterError(reasons.reason(reasons.CANNOT_CONNECT_CLUSTER, address=address,
+                                          cause=reasons.first_line(error, None))) from None
     return True
 
 
@@ -144,9 +146,16 @@ def _stderr_file_descriptor_filtered(dropped: re.Pattern):
             sys.stderr.flush()
 
 
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+def packed(said: ReasonText) -> bytes:
+    """A reason as a row of Ray Data carries it: its pickle. Ray's blocks are Arrow tables, which keep a
+    column of str as Arrow strings (a Reason would arrive as its English alone); Ray pickles whatever
+    passes between its processes anyway, and Reason pickles as its template and fields."""
+    return pickle.dumps(said)
+
+
+def unpacked(row_value: bytes) -> ReasonText:
+    """The reason a worker packed (``packed``): '' when the photo went well."""
+    return pickle.loads(bytes(row_value))
 
 
 def plan_pool(workers: int | None, gpus_per_worker: float | None) -> PoolSize:
@@ -163,13 +172,15 @@ def plan_pool(workers: int | None, gpus_per_worker: float | None) -> PoolSize:
     if gpus_per_worker is None:
         gpus_per_worker = 1 if gpus else 0
     if gpus_per_worker > gpus:
-        raise ClusterError(f"--gpus-per-worker {gpus_per_worker:g} asks for more GPUs than the cluster has ({gpus:g})")
+        raise ClusterError(reasons.reason(reasons.TOO_MANY_GPUS_PER_WORKER, gpus_per_worker=f"{gpus_per_worker:g}",
+                                          gpus=f"{gpus:g}"))
     if workers is None:
         workers = max(1, int(gpus // gpus_per_worker)) if gpus_per_worker else max(1, len(nodes))
     if workers * gpus_per_worker > gpus:
-        raise ClusterError(f"{workers} workers of {gpus_per_worker:g} GPU(s) need more GPUs than the cluster has ({gpus:g})")
+        raise ClusterError(reasons.reason(reasons.WORKERS_NEED_MORE_GPUS, workers=workers,
+                                          gpus_per_worker=f"{gpus_per_worker:g}", gpus=f"{gpus:g}"))
     if workers > cpus:
-        raise ClusterError(f"{workers} workers need a CPU core each; the cluster has {cpus}")
+        raise ClusterError(reasons.reason(reasons.WORKERS_NEED_A_CORE_EACH, workers=workers, cpus=cpus))
     smallest_node = min((int(n["Resources"].get("CPU", 0)) for n in nodes), default=cpus)
     return PoolSize(workers, gpus_per_worker, max(1, min(smallest_node, cpus // workers)))
 
@@ -193,11 +204,9 @@ def check_shared_folders(input_dir: Path, output_dir: Path, first_photo: Path) -
               for n in nodes]
     for host, seen in ray.get(probes):
         if not (seen[0] and seen[1]):
-            raise ClusterError(f"worker {host} cannot see the input folder {paths[0]}; "
-                               "put the photos on storage every worker mounts at the same path")
+            raise ClusterError(reasons.reason(reasons.WORKER_CANNOT_SEE_INPUT, host=host, folder=paths[0]))
         if not seen[2]:
-            raise ClusterError(f"worker {host} cannot see the output folder {paths[2]}; "
-                               "put it on storage every worker mounts at the same path")
+            raise ClusterError(reasons.reason(reasons.WORKER_CANNOT_SEE_OUTPUT, host=host, folder=paths[2]))
 
 
 class PhotoWorker:
@@ -214,7 +223,8 @@ class PhotoWorker:
         try:
             self.engine = open_engine(engine_choices, checkpoint).engine
         except JobError as error:
-            self.cannot_start = f"a worker on {socket.gethostname()} cannot start: {error}"
+            self.cannot_start = reasons.reason(reasons.WORKER_CANNOT_START, host=socket.gethostname(),
+                                               cause=reasons.of(error))
         self.attempts = attempts
         self.save = save
         self.max_megapixels = max_megapixels
@@ -224,20 +234,21 @@ class PhotoWorker:
 
         if self.cannot_start:
             count = len(batch["source"])
-            return {**batch, "error": [self.cannot_start] * count, "seconds": [0.0] * count, "fatal": [True] * count}
+            return {**batch, "error": [packed(self.cannot_start)] * count, "seconds": [0.0] * count,
+                    "fatal": [True] * count}
         errors, seconds = [], []
         for source, target in zip(batch["source"], batch["target"]):
             source, target = Path(source), Path(target)
             begun = time.monotonic()
             if ray.get(self.attempts.begin.remote(str(source))) > MAX_ATTEMPTS:
-                errors.append(f"{source}: {MAX_ATTEMPTS} workers died while deblurring it "
-                              "(out of memory, or the file crashes a decoder)")
+                errors.append(reasons.about(source, reasons.reason(reasons.WORKERS_DIED, count=MAX_ATTEMPTS)))
             else:
                 errors.append(self._deblur(source, target))
             seconds.append(time.monotonic() - begun)
-        return {**batch, "error": errors, "seconds": seconds, "fatal": [False] * len(errors)}
+        return {**batch, "error": [packed(error) for error in errors], "seconds": seconds,
+                "fatal": [False] * len(errors)}
 
-    def _deblur(self, source: Path, target: Path) -> str:
+    def _deblur(self, source: Path, target: Path) -> ReasonText:
         """The local batch's step for one photo (jobs.run.deblur_planned); the one-line reason it failed, or ''."""
         _, reason = deblur_planned(source, target, self.engine, self.save,
                                    progress=_worker_exit_hook(source), max_megapixels=self.max_megapixels)
@@ -300,7 +311,7 @@ class Cluster:
         engine_choices: EngineChoices,
         save: SaveOptions,
         max_megapixels: float | None = None,
-    ) -> Iterator[tuple[PlannedOutput, str, float]]:
+    ) -> Iterator[tuple[PlannedOutput, ReasonText, float]]:
         """Deblur the planned photos on the pool; yields (plan, failure reason or '', seconds) as each finishes."""
         if not plans:
             return
@@ -335,10 +346,10 @@ class Cluster:
             for rows in photos.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
                 for source, error, fatal, seconds in zip(rows["source"], rows["error"], rows["fatal"], rows["seconds"]):
                     if fatal:
-                        raise ClusterError(str(error))
-                    yield pending.pop(str(source)), str(error), float(seconds)
+                        raise ClusterError(unpacked(error))
+                    yield pending.pop(str(source)), unpacked(error), float(seconds)
         except ray.exceptions.RayError as error:
-            raise ClusterError(f"the cluster run stopped: {_first_line(error)}") from None
+            raise ClusterError(reasons.reason(reasons.CLUSTER_RUN_STOPPED, cause=reasons.first_line(error, None))) from None
         finally:
             ray.kill(attempts)
         # Every worker is done now: what workers killed mid-write left (hidden
@@ -355,7 +366,7 @@ def _score_rows(batch: dict, max_megapixels: float | None) -> dict:
         row, reason = score_photo(Path(str(source)), max_megapixels)
         scores.append(row.blur_score if row else -1.0)
         verdicts.append(row.verdict if row else "")
-        errors.append(reason)
+        errors.append(packed(reason))
     return {"source": batch["source"], "blur_score": scores, "verdict": verdicts, "error": errors}
 
 
@@ -385,10 +396,10 @@ def scan_on(cluster: "Cluster", paths: list[Path], max_megapixels: float | None 
     try:
         for batch in scored.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
             for source, score, verdict, error in zip(batch["source"], batch["blur_score"], batch["verdict"], batch["error"]):
-                path = given[str(source)]
-                yield (path, None, str(error)) if error else (path, ScanRow(path, float(score), str(verdict)), "")
+                path, reason = given[str(source)], unpacked(error)
+                yield (path, None, reason) if reason else (path, ScanRow(path, float(score), str(verdict)), "")
     except ray.exceptions.RayError as error:
-        raise ClusterError(f"the cluster scan stopped: {_first_line(error)}") from None
+        raise ClusterError(reasons.reason(reasons.CLUSTER_SCAN_STOPPED, cause=reasons.first_line(error, None))) from None
 
 
 class AttemptLedger:

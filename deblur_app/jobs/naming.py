@@ -128,14 +128,14 @@ class PlannedOutput:
     target: Path
     paths: tuple[Path, ...]  # every file the save writes: the target, then the ½ and ¼ outputs if asked for
     existing: tuple[Path, ...]  # those of ``paths`` already on disk
-    refusal: str = ""  # one line: why nothing may be written here (it would replace an input), whatever the flags
+    refusal: reasons.ReasonText = ""  # one line: why nothing may be written here (it would replace an input), whatever the flags
 
-    def problem(self, overwrite: bool) -> str:
+    def problem(self, overwrite: bool) -> reasons.ReasonText:
         """The one-line reason not to write, '' when writing is fine."""
         if self.refusal:
             return self.refusal
         if self.existing and not overwrite:
-            return f"{self.existing[0]}: already exists"
+            return reasons.about(self.existing[0], reasons.reason(reasons.EXISTS))
         return ""
 
 
@@ -178,11 +178,12 @@ def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
                 existing.append(path)
                 original = originals.get(identity)
                 if original is not None and not refusal:
-                    which = "the input photo" if _identity(source) == identity else f"the input photo {original}"
-                    refusal = f"{path}: already exists and is {which}; originals are never replaced"
+                    replaced = (reasons.reason(reasons.IS_THE_INPUT) if _identity(source) == identity
+                                else reasons.reason(reasons.IS_ANOTHER_INPUT, original=original))
+                    refusal = reasons.about(path, replaced)
             key = identity or _spelling(path)
             if key in written and not refusal:
-                refusal = f"{path}: is also the output of {written[key]}; give each photo its own output"
+                refusal = reasons.about(path, reasons.reason(reasons.ALSO_THE_OUTPUT_OF, photo=written[key]))
             written.setdefault(key, source)
         plans.append(PlannedOutput(source, target, paths, tuple(existing), refusal))
     return plans

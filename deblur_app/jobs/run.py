@@ -47,7 +47,7 @@ def parse_model(name: str | None, ensemble: bool = False) -> ModelChoice | None:
         return None
     preset = PRESETS.get(name.lower())
     if preset is None:
-        raise JobError(f"unknown model {name!r}; choose one of {', '.join(PRESETS)}")
+        raise JobError(reasons.reason(reasons.UNKNOWN_MODEL, name=repr(name), choices=", ".join(PRESETS)))
     return ModelChoice(preset.variant, ensemble or preset.ensemble)
 
 
@@ -226,16 +226,16 @@ def prepare_output_folder(folder: Path) -> None:
         raise JobError(problem)
 
 
-def folder_problem(folder: Path) -> str:
+def folder_problem(folder: Path) -> reasons.ReasonText:
     """Why files cannot be written in an existing folder ('' when they can): it is tried, not guessed."""
     folder = Path(folder)
     if not folder.is_dir():
-        return f"{folder}: no such folder"
+        return reasons.about(folder, reasons.reason(reasons.NO_SUCH_FOLDER))
     try:
         with tempfile.TemporaryFile(dir=folder, prefix=".deblur-write-test-"):
             pass
     except OSError as error:
-        return f"{folder}: cannot write in the output folder ({_os_reason(error)})"
+        return reasons.about(folder, reasons.reason(reasons.CANNOT_WRITE_IN_OUTPUT_FOLDER, cause=_os_reason(error)))
     return ""
 
 
@@ -243,10 +243,10 @@ def _os_reason(error: OSError) -> str:
     return "permission denied" if isinstance(error, PermissionError) else (error.strerror or str(error))
 
 
-def output_problem(plan: PlannedOutput, overwrite: bool) -> str:
+def output_problem(plan: PlannedOutput, overwrite: bool) -> reasons.ReasonText:
     """The policy's one-line answer for a planned output, saying how to replace an existing one."""
     problem = plan.problem(overwrite)
-    return problem if not problem or plan.refusal else f"{problem} (use --overwrite to replace it)"
+    return problem if not problem or plan.refusal else reasons.reason(reasons.USE_OVERWRITE, problem=problem)
 
 
 def check_outputs(input_path: Path, output_path: Path, save: SaveOptions) -> None:
@@ -382,9 +382,9 @@ def _check(job: BatchJob, plans: list[PlannedOutput], cancel, tally: _Tally):
     return runnable
 
 
-def _why_skip(plan: PlannedOutput, job: BatchJob) -> str:
+def _why_skip(plan: PlannedOutput, job: BatchJob) -> reasons.ReasonText:
     if not plan.refusal and plan.target in plan.existing and job.skip_existing:
-        return f"{plan.target.name} already exists"
+        return reasons.reason(reasons.OUTPUT_EXISTS, output=plan.target.name)
     return ""
 
 
@@ -520,5 +520,5 @@ def one_line_reason(error: BaseException) -> reasons.ReasonText:
     said = reasons.one_line(reasons.of(error), 300)
     text = str(said) or type(error).__name__
     if isinstance(error, MemoryError) or "out of memory" in text.lower():
-        return f"Out of memory: {text}. Try a smaller tile size or the CPU."
+        return reasons.reason(reasons.OUT_OF_MEMORY_ADVICE, error=said if str(said) else text)
     return said if str(said) else text

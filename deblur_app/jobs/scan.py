@@ -18,14 +18,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import imagefiles
+from .. import imagefiles, reasons
 from ..reasons import ReasonText
 from ..triage import VERDICTS, assess
 from .naming import batch_candidates
 
 # Ray or another pool scores the given photos elsewhere: yields (path, ScanRow or None,
 # failure reason) for each, in any order (jobs.cluster.Cluster.scan).
-RemoteScan = Callable[[list[Path]], Iterator[tuple[Path, "ScanRow | None", str]]]
+RemoteScan = Callable[[list[Path]], Iterator[tuple[Path, "ScanRow | None", ReasonText]]]
 # photos handed to each worker process at once, and how many such chunks wait per worker
 CHUNK, CHUNKS_IN_FLIGHT_PER_WORKER = 8, 3
 
@@ -51,7 +51,7 @@ class ScanRow:
 class ScanSummary:
     total: int
     counts: dict[str, int]  # per verdict
-    failed: list[tuple[Path, str]]
+    failed: list[tuple[Path, ReasonText]]
     ignored: list[tuple[Path, ReasonText]]  # files that are no photos to score, with the one-line reason naming each
     cancelled: bool
     seconds: float
@@ -64,14 +64,14 @@ class ScanEvent:
     total: int = 0
     path: Path | None = None
     row: ScanRow | None = None
-    reason: str = ""
+    reason: ReasonText = ""
     summary: ScanSummary | None = None
 
 
 @dataclass
 class _Found:
     photos: list[Path] = field(default_factory=list)
-    ignored: list[tuple[Path, str]] = field(default_factory=list)
+    ignored: list[tuple[Path, ReasonText]] = field(default_factory=list)
 
 
 def find_photos(input_dir: Path, recursive: bool) -> _Found:
@@ -81,22 +81,23 @@ def find_photos(input_dir: Path, recursive: bool) -> _Found:
     return _Found([source for source, _output in candidates.pairs], candidates.left_out)
 
 
-def score_photo(path: Path, max_megapixels: float | None = None) -> tuple[ScanRow | None, str]:
+def score_photo(path: Path, max_megapixels: float | None = None) -> tuple[ScanRow | None, ReasonText]:
     """(row, '') for a photo, or (None, one-line reason naming it) when it cannot be read."""
     limit = None if max_megapixels is None else int(max_megapixels * 1_000_000)
     try:
         pixels = imagefiles.load_for_measuring(path, max_pixels=limit, grey=True)  # the score sees only luma
         result = assess(pixels)
     except imagefiles.ImageFileError as error:
-        return None, str(error)
+        return None, reasons.of(error)
     except MemoryError:
-        return None, f"{path}: out of memory while reading it"
+        return None, reasons.about(path, reasons.reason(reasons.OUT_OF_MEMORY_READING))
     except Exception as error:  # a decoder bug on one file must not stop the scan
-        return None, f"{path}: cannot score it ({' '.join(str(error).split())[:200] or type(error).__name__})"
+        cause = " ".join(str(error).split())[:200] or type(error).__name__
+        return None, reasons.about(path, reasons.reason(reasons.CANNOT_SCORE, cause=cause))
     return ScanRow(Path(path), result.blur_score, result.verdict), ""
 
 
-def score_chunk(paths: list[str], max_megapixels: float | None) -> list[tuple[str, ScanRow | None, str]]:
+def score_chunk(paths: list[str], max_megapixels: float | None) -> list[tuple[str, ScanRow | None, ReasonText]]:
     """A worker process's unit of work (picklable arguments, module-level function)."""
     return [(path, *score_photo(Path(path), max_megapixels)) for path in paths]
 
@@ -115,7 +116,7 @@ def local_pool(workers: int | None) -> futures.ProcessPoolExecutor:
 
 
 def score_locally(paths: list[Path], max_megapixels: float | None, pool: futures.Executor, workers: int,
-                  cancel=None) -> Iterator[tuple[Path, ScanRow | None, str]]:
+                  cancel=None) -> Iterator[tuple[Path, ScanRow | None, ReasonText]]:
     """Score the photos in ``pool``, at most a few chunks per worker in flight (flat memory)."""
     chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
     pending: set[futures.Future] = set()
@@ -146,7 +147,7 @@ def iter_scan(job: ScanJob, cancel=None, remote: RemoteScan | None = None,
     executor to reuse (else one is started and shut down here)."""
     started = time.monotonic()
     if not Path(job.input_dir).is_dir():
-        raise NotADirectoryError(f"{job.input_dir}: not a folder")
+        raise NotADirectoryError(reasons.about(job.input_dir, reasons.reason(reasons.NOT_A_FOLDER)))
     found = find_photos(job.input_dir, job.recursive)
     total = len(found.photos)
     yield ScanEvent("start", total=total)

@@ -122,7 +122,7 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, st
             for key in handle.keys():
                 tensors[key] = handle.get_tensor(key).float()
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        raise _refused(path, reasons.NOT_READABLE_SAFETENSORS, cause=_first_line(error)) from None
+        raise _refused(path, reasons.NOT_READABLE_SAFETENSORS, cause=reasons.first_line(error)) from None
     return tensors, metadata
 
 
@@ -130,20 +130,20 @@ def _read_torch_pickle(path: Path) -> dict[str, torch.Tensor]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        message, full_text = _first_line(error), str(error)
+        message, full_text = reasons.first_line(error), str(error)
         # torch's message starts with advice ("Weights only load failed ...") and names the refused global later
         if any(sign in full_text for sign in ("weights_only", "Weights only load failed", "Unsupported global", "GLOBAL")):
             raise _refused(path, reasons.REFUSED_PYTHON_OBJECTS) from None
         raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=message) from None
     except (zipfile.BadZipFile, EOFError) as error:
-        raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=_first_line(error)) from None
+        raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=reasons.first_line(error)) from None
     except RuntimeError as error:
-        message = _first_line(error)
+        message = reasons.first_line(error)
         if "zip" in message.lower() or "central directory" in message.lower():
             raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=message) from None
         raise _refused(path, reasons.CANNOT_READ_CHECKPOINT, cause=message) from None
     except Exception as error:  # any other decoder failure is still just a bad file
-        raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=_first_line(error)) from None
+        raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=reasons.first_line(error)) from None
     return _unwrap(path, loaded)
 
 
@@ -177,7 +177,7 @@ def identify(state_dict: dict[str, torch.Tensor], path: Path | str = "weights") 
     try:
         config = networks.config_from_shapes(architecture, {k: tuple(v.shape) for k, v in state_dict.items()})
     except (KeyError, IndexError, ValueError, ZeroDivisionError) as error:
-        incomplete = reasons.reason(reasons.INCOMPLETE_WEIGHTS, network=architecture.display_name, cause=_first_line(error))
+        incomplete = reasons.reason(reasons.INCOMPLETE_WEIGHTS, network=architecture.display_name, cause=reasons.first_line(error))
         raise CheckpointError(reasons.about(path, incomplete)) from None
     return architecture, config
 
@@ -193,7 +193,7 @@ def check_architecture(state_dict: dict[str, torch.Tensor], architecture: Archit
     try:
         expected = networks.build(architecture, config).state_dict()
     except (TypeError, ValueError, RuntimeError) as error:
-        raise _refused(path, reasons.UNUSABLE_CONFIGURATION, network=name, cause=_first_line(error)) from None
+        raise _refused(path, reasons.UNUSABLE_CONFIGURATION, network=name, cause=reasons.first_line(error)) from None
     missing = [k for k in expected if k not in state_dict]
     unexpected = [k for k in state_dict if k not in expected]
     if missing or unexpected:
@@ -253,8 +253,3 @@ def save_checkpoint(path: Path | str, model_or_state: torch.nn.Module | dict, me
         Path(temp_name).unlink(missing_ok=True)
         raise
     return path
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:200]

@@ -66,7 +66,7 @@ class Architecture:
     # for weights with a qualifying verdict for it (engine/verdicts.py), so these are what gets measured
     precisions: tuple[str, ...]
     openvino: bool  # the OpenVINO backend reproduces it (exports, agrees >= 45 dB)
-    fp32_note: str  # why the paths missing from `precisions` / `openvino` are not used
+    fp32_note: reasons.ReasonText  # why the paths missing from `precisions` / `openvino` are not used
     trainable: bool  # `deblur-app train` can train it (its loss uses MIMO-UNet's three scales)
     bytes_per_pixel: dict[str, int] = field(default_factory=dict)  # "torch-fp32", "openvino-int8", ...
     # int8's layer rules: the OpenVINO node names (regular expressions) that int8 keeps in float; a network
@@ -173,7 +173,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         # OpenVINO, which says nothing of trained weights, so each set of weights gets its own verdict. No int8:
         # nobody has worked out which of its layers must stay float (MIMO-UNet's needed 7 rules).
         precisions=("bf16",), openvino=True,
-        fp32_note=reasons.NAFNET_FP32_NOTE,
+        fp32_note=reasons.reason(reasons.NAFNET_FP32_NOTE),
         trainable=False,
         # NAFNet-64 (NAFNet-32 needs about half), growth of peak RSS over the loaded model, 576x448 whole
         # (benchmarks/bench_network_memory.py per-pixel; 2-core AMD EPYC Zen 4): torch 2607 with the in-place
@@ -190,7 +190,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         # computes torch's float32 function (131 dB apart with the conformance weights at 64x96:
         # tests/test_network_fast_paths.py). bf16 agreed 39 dB there, below the 45 dB rule
         precisions=(), openvino=True,
-        fp32_note=reasons.FFTFORMER_FP32_NOTE,
+        fp32_note=reasons.reason(reasons.FFTFORMER_FP32_NOTE),
         trainable=False,
         # growth of peak RSS over the loaded model, 320x256 whole (about the smallest tile), torch fp32 with the
         # channel-grouped inference forward: 6105 (7463 at 192x128; before grouping 21716); OpenVINO fp32 (the

@@ -188,7 +188,7 @@ def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
     except FileURLRetrievalError:
         raise WeightsError(reasons.reason(reasons.DRIVE_REFUSED)) from None
     except DownloadError as error:
-        raise WeightsError(reasons.reason(reasons.DOWNLOAD_FAILED, cause=_first_line(error))) from None
+        raise WeightsError(reasons.reason(reasons.DOWNLOAD_FAILED, cause=reasons.first_line(error))) from None
     except requests.exceptions.HTTPError as error:
         status = error.response.status_code if error.response is not None else "an error"
         raise WeightsError(reasons.reason(reasons.SERVER_ANSWERED, server=where, status=status)) from None
@@ -197,7 +197,7 @@ def _fetch(variant_key: str, source: str | None, staging: Path, folder: Path,
     except requests.exceptions.ConnectionError:
         raise WeightsError(reasons.reason(reasons.CANNOT_CONNECT, server=where)) from None
     except requests.exceptions.RequestException as error:
-        raise WeightsError(reasons.reason(reasons.DOWNLOAD_FAILED, cause=_first_line(error))) from None
+        raise WeightsError(reasons.reason(reasons.DOWNLOAD_FAILED, cause=reasons.first_line(error))) from None
     except OSError as error:
         raise _os_error(error, folder) from None
     if cancel is not None and cancel.is_set():
@@ -368,7 +368,7 @@ def _unpack(path: Path, name: str, staging: Path, prefer_name: str = "") -> tupl
                 shutil.copyfileobj(inner, out, 1 << 20)
             return target, Path(member.filename).name
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as error:
-        raise WeightsError(reasons.reason(reasons.DAMAGED_ZIP, cause=_first_line(error))) from None
+        raise WeightsError(reasons.reason(reasons.DAMAGED_ZIP, cause=reasons.first_line(error))) from None
     except OSError as error:
         raise _os_error(error, staging.parent) from None
 
@@ -425,8 +425,3 @@ def _os_error(error: OSError, folder: Path) -> WeightsError:
 
 def _mb(size: int) -> str:
     return f"{size / 1e6:.0f} MB" if size >= 1e6 else f"{size / 1e6:.1f} MB"
-
-
-def _first_line(error: BaseException) -> str:
-    text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:200]

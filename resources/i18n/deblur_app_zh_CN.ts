@@ -670,10 +670,6 @@
         <source>Batch finished</source>
         <translation>批处理已完成</translation>
     </message>
-    <message>
-        <source>Out of memory: {error}. Try a smaller tile size or the CPU.</source>
-        <translation>内存不足：{error}。请尝试更小的图块尺寸或改用 CPU。</translation>
-    </message>
 </context>
 <context>
     <name>FileTasks</name>
@@ -1560,6 +1556,98 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>已足够清晰（模糊分数 {score} &lt; {threshold}）</translation>
     </message>
     <message>
+        <source>unknown model {name}; choose one of {choices}</source>
+        <translation>未知模型 {name}；请从 {choices} 中选择</translation>
+    </message>
+    <message>
+        <source>no such folder</source>
+        <translation>文件夹不存在</translation>
+    </message>
+    <message>
+        <source>cannot write in the output folder ({cause})</source>
+        <translation>无法写入输出文件夹（{cause}）</translation>
+    </message>
+    <message>
+        <source>already exists</source>
+        <translation>已存在</translation>
+    </message>
+    <message>
+        <source>{output} already exists</source>
+        <translation>{output} 已存在</translation>
+    </message>
+    <message>
+        <source>already exists and is the input photo; originals are never replaced</source>
+        <translation>已存在，且就是输入照片；原始照片永远不会被替换</translation>
+    </message>
+    <message>
+        <source>already exists and is the input photo {original}; originals are never replaced</source>
+        <translation>已存在，且就是输入照片 {original}；原始照片永远不会被替换</translation>
+    </message>
+    <message>
+        <source>is also the output of {photo}; give each photo its own output</source>
+        <translation>也是 {photo} 的输出；请为每张照片指定各自的输出</translation>
+    </message>
+    <message>
+        <source>{problem} (use --overwrite to replace it)</source>
+        <translation>{problem}（使用 --overwrite 替换它）</translation>
+    </message>
+    <message>
+        <source>Out of memory: {error}. Try a smaller tile size or the CPU.</source>
+        <translation>内存不足：{error}。请尝试更小的图块尺寸或改用 CPU。</translation>
+    </message>
+    <message>
+        <source>out of memory while reading it</source>
+        <translation>读取时内存不足</translation>
+    </message>
+    <message>
+        <source>cannot score it ({cause})</source>
+        <translation>无法为其评分（{cause}）</translation>
+    </message>
+    <message>
+        <source>--cluster needs Ray, which is not installed; pip install -e &quot;.[cluster]&quot; adds it</source>
+        <translation>--cluster 需要 Ray，但尚未安装；运行 pip install -e &quot;.[cluster]&quot; 即可添加</translation>
+    </message>
+    <message>
+        <source>cannot connect to the Ray cluster at {address}: {cause}</source>
+        <translation>无法连接到位于 {address} 的 Ray 集群：{cause}</translation>
+    </message>
+    <message>
+        <source>--gpus-per-worker {gpus_per_worker} asks for more GPUs than the cluster has ({gpus})</source>
+        <translation>--gpus-per-worker {gpus_per_worker} 要求的 GPU 多于集群拥有的数量（{gpus}）</translation>
+    </message>
+    <message>
+        <source>{workers} workers of {gpus_per_worker} GPU(s) need more GPUs than the cluster has ({gpus})</source>
+        <translation>{workers} 个各占 {gpus_per_worker} 个 GPU 的工作进程需要的 GPU 多于集群拥有的数量（{gpus}）</translation>
+    </message>
+    <message>
+        <source>{workers} workers need a CPU core each; the cluster has {cpus}</source>
+        <translation>{workers} 个工作进程各需要一个 CPU 核心；集群只有 {cpus} 个</translation>
+    </message>
+    <message>
+        <source>worker {host} cannot see the input folder {folder}; put the photos on storage every worker mounts at the same path</source>
+        <translation>工作节点 {host} 看不到输入文件夹 {folder}；请把照片放在每个工作节点都挂载在同一路径下的存储上</translation>
+    </message>
+    <message>
+        <source>worker {host} cannot see the output folder {folder}; put it on storage every worker mounts at the same path</source>
+        <translation>工作节点 {host} 看不到输出文件夹 {folder}；请把它放在每个工作节点都挂载在同一路径下的存储上</translation>
+    </message>
+    <message>
+        <source>a worker on {host} cannot start: {cause}</source>
+        <translation>{host} 上的工作进程无法启动：{cause}</translation>
+    </message>
+    <message>
+        <source>{count} workers died while deblurring it (out of memory, or the file crashes a decoder)</source>
+        <translation>{count} 个工作进程在为它去模糊时终止（内存不足，或该文件使解码器崩溃）</translation>
+    </message>
+    <message>
+        <source>the cluster run stopped: {cause}</source>
+        <translation>集群运行已停止：{cause}</translation>
+    </message>
+    <message>
+        <source>the cluster scan stopped: {cause}</source>
+        <translation>集群扫描已停止：{cause}</translation>
+    </message>
+    <message>
         <source>is a folder</source>
         <translation>是文件夹</translation>
     </message>
@@ -1834,6 +1922,54 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>running {precision} instead</source>
         <translation>改用 {precision} 运行</translation>
+    </message>
+    <message>
+        <source>could not export the network to ONNX ({cause})</source>
+        <translation>无法把网络导出为 ONNX（{cause}）</translation>
+    </message>
+    <message>
+        <source>OpenVINO on the CPU runs fp32 or bf16, not {dtype}</source>
+        <translation>CPU 上的 OpenVINO 只运行 fp32 或 bf16，不运行 {dtype}</translation>
+    </message>
+    <message>
+        <source>OpenVINO is not installed ({cause})</source>
+        <translation>未安装 OpenVINO（{cause}）</translation>
+    </message>
+    <message>
+        <source>cannot use the cache folder {folder} ({cause})</source>
+        <translation>无法使用缓存文件夹 {folder}（{cause}）</translation>
+    </message>
+    <message>
+        <source>{network} has no int8 path</source>
+        <translation>{network} 没有 int8 路径</translation>
+    </message>
+    <message>
+        <source>NNCF is not installed ({cause})</source>
+        <translation>未安装 NNCF（{cause}）</translation>
+    </message>
+    <message>
+        <source>int8 needs NNCF, which is not installed</source>
+        <translation>int8 需要 NNCF，但尚未安装</translation>
+    </message>
+    <message>
+        <source>the int8 quantisation failed ({cause})</source>
+        <translation>int8 量化失败（{cause}）</translation>
+    </message>
+    <message>
+        <source>no usable int8 calibration file {path} ({cause})</source>
+        <translation>没有可用的 int8 校准文件 {path}（{cause}）</translation>
+    </message>
+    <message>
+        <source>expected (N, H, W, 3) uint8 crops, got {found}</source>
+        <translation>应为 (N, H, W, 3) 的 uint8 裁剪块，实际为 {found}</translation>
+    </message>
+    <message>
+        <source>no int8 calibration file {path} ({cause})</source>
+        <translation>没有 int8 校准文件 {path}（{cause}）</translation>
+    </message>
+    <message>
+        <source>cannot cache the int8 model in {folder} ({cause})</source>
+        <translation>无法在 {folder} 中缓存 int8 模型（{cause}）</translation>
     </message>
     <message>
         <source>{width}x{height} pixels ran in torch float32: no OpenVINO export of {network} serves that size</source>
