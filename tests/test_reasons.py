@@ -331,17 +331,24 @@ def test_the_window_names_no_command_line_option_for_the_pixel_limit(qapp, tmp_p
     assert str(huge).endswith("(set --max-megapixels to raise it)")  # the command line's English is unchanged
     i18n.install(qapp, language)
     try:
-        window_text, plain_str = shown(huge), shown(str(huge))  # structured, and recognised from the English
+        window_text = shown(huge)  # a Reason: the window recognises no English (its plain str is the CLI's)
     finally:
         i18n.uninstall(qapp)
-    for text in (window_text, plain_str):
-        assert text.startswith(f"{tmp_path / 'huge.png'}: 3600") and limit in text, text
-        assert "--" not in text, text
+    assert window_text.startswith(f"{tmp_path / 'huge.png'}: 3600") and limit in window_text, window_text
+    assert "--" not in window_text, window_text
 
 
 def test_a_text_outside_the_catalogue_is_shown_as_it_came(chinese):
     assert shown("photo.jpg: something the catalogue does not know") == "photo.jpg: something the catalogue does not know"
     assert shown("") == ""
+
+
+def test_a_plain_str_is_never_recognised_as_a_template(chinese):
+    """No guessing from English (gui/reasons.py's old fallback): only a Reason is translated, so a reason
+    that lost its structure shows in English, and the tests of each producer catch it."""
+    english = f"photo.jpg: {reasons.FILE_NOT_FOUND}"
+    assert shown(english) == english
+    assert shown(reasons.about("photo.jpg", reasons.reason(reasons.FILE_NOT_FOUND))) == "photo.jpg: 找不到文件"
 
 
 def test_under_english_the_reasons_are_the_core_s_own(qapp, tmp_path):
