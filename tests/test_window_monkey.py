@@ -7,7 +7,7 @@ Here the steps come as fast as a hurried user's: open photos (good ones and host
 network, view mode, strength and language, save, all while a run or a read may be under way,
 through the window's own QActions and widgets (a disabled action is not triggered: a user cannot).
 
-What must hold: no Python exception in a Qt callback (pytest-qt fails the test), no Qt warning,
+In English and in Chinese. What must hold: no Python exception in a Qt callback (pytest-qt fails the test), no Qt warning,
 the only error dialogs are "Cannot Open Photo" for the hostile files, each naming its file and
 none telling the user to set a command-line option,
 the originals are byte for byte what they were, no temporary file is left, and closing the
@@ -24,8 +24,9 @@ import zlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image
-from PySide6.QtCore import QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QCoreApplication, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QDialog
 
 from deblur_app import imagefiles
@@ -122,7 +123,18 @@ class Monkey:
             self.qtbot.wait(1)  # the events a real user's next key press would come after
 
 
-def test_the_window_survives_a_seeded_monkey(qtbot, make_window, errors, tmp_path, photo_like, monkeypatch):  # noqa: F811
+@pytest.fixture(params=["en", "zh_CN"])
+def language(request, qapp):
+    """The window in English and in Chinese (its translators are in use on every text it builds)."""
+    from deblur_app.gui import i18n
+
+    assert i18n.install(qapp, request.param) == request.param
+    yield request.param
+    i18n.uninstall(qapp)
+
+
+def test_the_window_survives_a_seeded_monkey(qtbot, language, make_window, errors, tmp_path, photo_like,  # noqa: F811
+                                              monkeypatch):
     photos = make_photos(tmp_path / "photos", photo_like)
     originals = {p: p.read_bytes() for p in photos}
     out = tmp_path / "out"
@@ -153,7 +165,8 @@ def test_the_window_survives_a_seeded_monkey(qtbot, make_window, errors, tmp_pat
         qInstallMessageHandler(previous)
 
     assert not qt_messages, qt_messages
-    unexpected = [e for e in errors if e[0] != "Cannot Open Photo" or not any(bad in str(e[1]) for bad in BAD)]
+    cannot_open = QCoreApplication.translate("MainWindow", "Cannot Open Photo")
+    unexpected = [e for e in errors if e[0] != cannot_open or not any(bad in str(e[1]) for bad in BAD)]
     assert not unexpected, unexpected
     assert errors, "no hostile file was opened"
     shown = [translated(reason) for _title, reason, _details in errors]
