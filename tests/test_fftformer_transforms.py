@@ -83,3 +83,55 @@ def test_inference_steps_in_channel_groups_compute_the_whole_blocks(monkeypatch,
     assert many_steps.is_contiguous(memory_format=torch.channels_last) == channels_last
     torch.testing.assert_close(one_step, whole, rtol=0, atol=1e-5)
     torch.testing.assert_close(many_steps, whole, rtol=0, atol=1e-5)
+
+
+# DFFN's export form (OpenVINO): a real Fourier basis shared by all channels, channels last
+
+
+def test_the_real_fourier_basis_is_orthonormal():
+    basis = fftformer.real_fourier_basis(torch.float64)
+    assert basis.shape == (64, 64)
+    torch.testing.assert_close(basis.T @ basis, torch.eye(64, dtype=torch.float64), rtol=0, atol=1e-12)
+
+
+def test_each_channels_filter_is_its_gains_on_the_shared_basis_also_for_spectra_that_are_not_symmetric(features):
+    spectrum = features(6, 1, 1, 8, 5).double()  # random: columns 0 and 4 not symmetric in r, nothing Hermitian
+    assert not torch.equal(spectrum[..., 1, 0], spectrum[..., 7, 0])
+    basis, gains = fftformer.real_fourier_basis(torch.float64), fftformer.spectrum_gains(spectrum)
+    as_gains = torch.einsum("pk,ck,qk->cpq", basis, gains, basis)
+    torch.testing.assert_close(as_gains, fftformer.filter_matrices(spectrum), rtol=0, atol=1e-12)
+    x = features(2, 6, 16, 24)  # and applied to patches: the torch.fft computation of the authors
+    patches = fftformer.to_patch_rows_last(x.permute(0, 2, 3, 1).double())
+    filtered = torch.matmul(basis, torch.matmul(basis.T, patches) * gains.T)
+    torch.testing.assert_close(fftformer.from_patch_rows_last(filtered, 16, 24).permute(0, 3, 1, 2).float(),
+                               fftformer.fft_patch_filter(x, spectrum.float()), rtol=0, atol=5e-6)
+
+
+def test_channels_last_patch_rows_hold_each_patch_in_pixel_order(features):
+    x = features(1, 16, 24, 3)  # (b, H, W, c)
+    patches = fftformer.to_patch_rows_last(x)
+    assert patches.shape == (1, 2 * 3, 64, 3)
+    # pixel (h, w) = (13, 10): patch (1, 1) of a 3-patch-wide grid, row 5 column 2 within it
+    torch.testing.assert_close(patches[0, 1 * 3 + 1, 5 * 8 + 2], x[0, 13, 10], rtol=0, atol=0)
+    torch.testing.assert_close(fftformer.from_patch_rows_last(patches, 16, 24), x, rtol=0, atol=0)
+    # and the channels-first patch rows of the per-channel matrices are the same rows
+    torch.testing.assert_close(patches.permute(0, 3, 1, 2), fftformer.to_patches(x.permute(0, 3, 1, 2)),
+                               rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_dffn_export_form_computes_the_training_function(bias):
+    """What OpenVINO runs (DFFN._forward_exported: the basis transform before the 1x1 expansion, gains, the
+    inverse per half) is the function the authors' checkpoints were trained with, biases included."""
+    torch.manual_seed(5)
+    ffn = fftformer.DFFN(16, 3, bias).eval()
+    with torch.no_grad():
+        for parameter in ffn.parameters():  # non-symmetric spectra, non-zero biases
+            parameter.copy_(torch.randn_like(parameter) * 0.3)
+    x = torch.randn(2, 16, 16, 32)
+    with torch.enable_grad():
+        whole = ffn(x).detach()
+    with torch.no_grad():
+        exported = ffn._forward_exported(x)
+    assert whole.abs().max() > 0.5
+    torch.testing.assert_close(exported, whole, rtol=0, atol=2e-6)

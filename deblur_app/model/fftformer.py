@@ -14,7 +14,9 @@ domain:
 The transforms are computed as small real matrices, not with torch.fft (the same function to
 float32 rounding, tests/test_fftformer_transforms.py): the DFFN filter of a channel is one 64x64
 matrix on the rows of its patches' pixels, the FSAS product goes through (64x80) and (80x64) DFT
-matrices. So ONNX exports the network and the OpenVINO backend runs it.
+matrices. So ONNX exports the network and the OpenVINO backend runs it. In the export, DFFN's filter
+is the same function in another form: one real Fourier basis shared by every channel, in which each channel's
+filter is a gain per coefficient, with the channels innermost (DFFN._forward_exported).
 
 Patches are cut on a grid from the top-left corner at every level, so the deepest level (1/4
 scale) needs sides that are multiples of 8, and the image multiples of 32 (the authors' test
@@ -154,6 +156,73 @@ def patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
     return from_patches(torch.matmul(product, inverse), like)
 
 
+# DFFN's filter in the exported network (OpenVINO): a shared basis instead of one matrix per channel.
+# The filter's effective spectrum is real and even (irfft2 keeps the even part of a column-0/4 spectrum that is
+# not, and mirrors columns 1..3), so every channel's filter is diagonal in one real Fourier basis of the patch:
+# cos and sin of each frequency pair. A basis shared by all channels is a matrix product over the 64 pixels of a
+# patch with the channels innermost (channels last, the layout OpenVINO's convolutions run in): no reorder to
+# channels-first and back around each filter, which with the patch transposes was a fifth of FFTformer's time.
+# And being shared it commutes with the 1x1 expansion: the forward transform runs on the block's narrow input.
+
+
+@functools.lru_cache(maxsize=4)
+def _real_fourier_basis(dtype: torch.dtype) -> tuple[torch.Tensor, tuple[tuple[int, int], ...]]:
+    """(64 pixels, 64 coefficients), orthonormal, and each coefficient's frequency (row, half column).
+
+    Per frequency pair +-(r, c) one cosine and one sine; the four frequencies that are their own mirror image
+    ((0 or 4, 0 or 4)) have a cosine only. Computed in float64."""
+    pixel = torch.arange(PATCH_PIXELS, dtype=torch.float64)
+    rows, cols = pixel.div(PATCH, rounding_mode="floor"), pixel.remainder(PATCH)
+    vectors, frequencies = [], []
+    for r in range(PATCH):
+        for c in range(PATCH // 2 + 1):
+            if c in (0, PATCH // 2) and r > PATCH // 2:
+                continue  # the mirror image of (8 - r, c), counted there
+            angle = (r * rows + c * cols) * (2 * math.pi / PATCH)
+            vectors.append(angle.cos())
+            frequencies.append((r, c))
+            if not (r in (0, PATCH // 2) and c in (0, PATCH // 2)):
+                vectors.append(angle.sin())
+                frequencies.append((r, c))
+    basis = torch.stack(vectors, dim=1)
+    return (basis / basis.norm(dim=0, keepdim=True)).to(dtype).contiguous(), tuple(frequencies)
+
+
+def real_fourier_basis(dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """(64, 64): a patch row times this matrix is its coefficients; coefficients times its transpose the patch."""
+    return _real_fourier_basis(dtype)[0]
+
+
+def spectrum_gains(spectrum: torch.Tensor) -> torch.Tensor:
+    """(channels, 64): each channel's filter (patch_filter) as gains on the real Fourier basis coefficients.
+
+    Columns 1..3 of the half spectrum act on a frequency and its mirror image alike; in columns 0 and 4 a row r
+    and its mirror 8 - r are both stored, and irfft2 applies their mean (its real-part rule), so spectra that are
+    not symmetric there filter as their symmetric part does."""
+    _, frequencies = _real_fourier_basis(torch.float64)
+    half = spectrum.reshape(-1, PATCH, PATCH // 2 + 1)
+    mirrored = half[:, (-torch.arange(PATCH)) % PATCH]
+    even = torch.where(torch.tensor([c in (0, PATCH // 2) for c in range(PATCH // 2 + 1)], device=half.device),
+                       (half + mirrored) / 2, half)
+    rows, cols = (torch.tensor(axis, device=half.device) for axis in zip(*frequencies))
+    return even[:, rows, cols]
+
+
+def to_patch_rows_last(x: torch.Tensor) -> torch.Tensor:
+    """(b, H, W, c) channels last -> (b, H/8 * W/8, 64, c): each patch's pixels a column per channel.
+    Moves runs of 8 pixels' channels, never the channels themselves."""
+    b, h, w, c = x.shape
+    return (x.reshape(b, h // PATCH, PATCH, w // PATCH, PATCH, c).transpose(2, 3)
+            .reshape(b, (h // PATCH) * (w // PATCH), PATCH_PIXELS, c))
+
+
+def from_patch_rows_last(patches: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """to_patch_rows_last undone: (b, H/8 * W/8, 64, c) -> (b, H, W, c)."""
+    b, c = patches.shape[0], patches.shape[-1]
+    return (patches.reshape(b, height // PATCH, width // PATCH, PATCH, PATCH, c).transpose(2, 3)
+            .reshape(b, height, width, c))
+
+
 def fft_patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
     """patch_filter with torch.fft, as the authors compute it (the tests' reference)."""
     patches = x.float().reshape(*x.shape[:2], x.shape[2] // PATCH, PATCH, x.shape[3] // PATCH, PATCH)
@@ -208,15 +277,29 @@ class DFFN(nn.Module):
         return self.project_out(F.gelu(gate) * values)
 
     def _forward_exported(self, x: torch.Tensor) -> torch.Tensor:
-        """The same function for the ONNX export: gates and values each from their half of the weights,
-        so that no feature map is split afterwards (OpenVINO spent a fifth of FFTformer's time splitting)."""
+        """The same function for the ONNX export, its filter in the shared real Fourier basis, channels last.
+
+        The basis transform runs once on the narrow input, before the 1x1 expansion (both linear, one over
+        pixels, one over channels: they commute); each half of the expansion (gates, values: from their own
+        weight slices, so that no feature map is split afterwards) is scaled by its channels' gains and
+        transformed back. Against the per-channel matrices this was 0.80x the time of a transformer block in
+        OpenVINO (benchmarks/bench_fftformer_layouts.py)."""
+        height, width = x.shape[-2:]
+        basis = real_fourier_basis(x.dtype)
+        coefficients = torch.matmul(basis.T, to_patch_rows_last(x.permute(0, 2, 3, 1)))  # (b, patches, 64, dim)
         hidden = self.project_out.in_channels
-        gate, values = (self._expanded(x, slice(start, start + hidden)) for start in (0, hidden))
+        gate, values = (self._expanded_last(coefficients, basis, slice(start, start + hidden), height, width)
+                        for start in (0, hidden))
         return self.project_out(F.gelu(gate) * values)
 
-    def _expanded(self, x: torch.Tensor, rows: slice) -> torch.Tensor:
-        h = F.conv2d(x, self.project_in.weight[rows], _rows(self.project_in.bias, rows))
-        h = patch_filter(h, self.fft[rows])
+    def _expanded_last(self, coefficients: torch.Tensor, basis: torch.Tensor, rows: slice, height: int,
+                       width: int) -> torch.Tensor:
+        """Hidden channels ``rows`` after the filter and the depthwise convolution, from the input's coefficients."""
+        h = F.linear(coefficients, self.project_in.weight[rows, :, 0, 0])
+        if self.project_in.bias is not None:  # a bias is a constant patch: its coefficients
+            h = h + basis.sum(0)[:, None] * self.project_in.bias[rows]
+        h = torch.matmul(basis, h * spectrum_gains(self.fft[rows]).T.to(h.dtype))
+        h = from_patch_rows_last(h, height, width).permute(0, 3, 1, 2)
         return F.conv2d(h, self.dwconv.weight[rows], _rows(self.dwconv.bias, rows), padding=1, groups=h.shape[1])
 
     def _forward_in_channel_groups(self, x: torch.Tensor) -> torch.Tensor:
@@ -403,6 +486,12 @@ CANCEL_POINTS = (TransformerBlock,)
 
 def build(config: dict) -> FFTformer:
     return FFTformer(**config)
+
+
+def export_tag(model: FFTformer) -> str:
+    """What, besides the weights, makes one export differ from another (part of its cache key): the graph
+    changed (DFFN's filter in the shared basis, channels last), so exports cached before are not reused."""
+    return "fftformer/dffn-basis-last"
 
 
 
