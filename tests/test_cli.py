@@ -177,6 +177,20 @@ def test_batch_usage_errors_exit_2(tmp_path, capsys):
     assert main(["batch", str(tmp_path), str(tmp_path / "o"), "--name", "{nope}"]) == 2
 
 
+@pytest.mark.parametrize("template", ["../{name}", "../escaped_{stem}{ext}", "/tmp/abs_{name}", "sub/{name}", "..", ""])
+def test_a_name_template_that_leaves_the_output_folder_is_a_usage_error(tmp_path, capsys, template):
+    """--name names a file in the output folder; a path in it would write beside the output folder
+    (or anywhere), past the checks made of the folder the user chose. Refused before anything is read."""
+    source_dir, out = tmp_path / "in", tmp_path / "deep" / "out"
+    source_dir.mkdir()
+    imagefiles.save_image(source_dir / "a.png", np.full((8, 8, 3), 0.5, np.float32))
+    before = sorted(tmp_path.rglob("*"))
+    assert main(["batch", str(source_dir), str(out), "--name", template]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and f"--name {template!r}" in error and "not a plain file name" in error, error
+    assert sorted(tmp_path.rglob("*")) == before  # nothing written, not even the output folder
+
+
 def test_info_lists_weights_devices_and_versions(capsys, weights_dir):
     assert main(["info"]) == 0
     out = capsys.readouterr().out

@@ -571,6 +571,24 @@ def test_batch_dialog_explains_an_output_folder_it_cannot_create(qtbot, window, 
     assert window.engine.loaded_model is None, "nothing loaded for a batch that cannot run"
 
 
+def test_batch_dialog_refuses_a_name_template_that_leaves_the_output_folder(window, tmp_path):
+    """The dialog and the command line follow one rule for the file names (jobs/naming.py): a path in the
+    template, or a name that is none, is refused before the batch starts; an unknown placeholder says so."""
+    source = tmp_path / "in"
+    source.mkdir()
+    window.show_batch()
+    dialog = window.batch_dialog
+    dialog.input_edit.setText(str(source))
+    dialog.output_edit.setText(str(tmp_path / "out"))
+    for template in ("../{name}", "/tmp/{name}", "..", ""):
+        dialog.template_edit.setText(template)
+        assert dialog.validate() == "File names: the template must give a plain file name.", template
+    dialog.template_edit.setText("{nope}")
+    assert dialog.validate().startswith("File names: unknown placeholder")
+    dialog.template_edit.setText("{stem}-sharp{ext}")
+    assert dialog.validate() == ""
+
+
 def test_batch_dialog_never_writes_over_an_original(qtbot, window, photo, tmp_path):
     source, out = tmp_path / "in", tmp_path / "out"
     source.mkdir()

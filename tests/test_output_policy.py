@@ -99,3 +99,18 @@ def test_output_folder_problems_are_one_line(tmp_path):
         jobs.prepare_output_folder(blocker / "below")
     assert jobs.input_problem(tmp_path / "missing.png").endswith("missing.png: file not found")
     assert jobs.input_problem(tmp_path) .endswith("is a folder, not an image file")
+
+
+@pytest.mark.parametrize("template", ["../{name}", "/tmp/{name}", "a/{name}", "a\\{name}", "..", "."])
+def test_an_output_name_is_a_file_name_never_a_path(tmp_path, template):
+    """Every front end names outputs through naming.output_name: a template that would put them
+    elsewhere than the output folder is refused there, for a folder's batch too."""
+    from deblur_app.jobs.naming import NotAFileName, batch_candidates, output_name
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.png").write_bytes(b"")
+    with pytest.raises(NotAFileName):
+        output_name(Path("a.png"), template)
+    with pytest.raises(NotAFileName):
+        batch_candidates(tmp_path / "in", tmp_path / "out", False, template)
+    assert output_name(Path("a.png"), "{stem}..{ext}") == "a...png"  # dots inside a name are a name

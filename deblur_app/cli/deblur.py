@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from ..imagefiles import names_an_image_file
-from ..jobs import (BatchEvent, BatchJob, JobError, SaveOptions, batch_log_header, default_output, existing_output_rule,
-                    iter_batch, prepare_output_folder)
+from ..jobs import (BatchEvent, BatchJob, JobError, NotAFileName, SaveOptions, batch_log_header, default_output,
+                    existing_output_rule, iter_batch, prepare_output_folder)
 from .cluster import cluster_run, ray_missing, validate_cluster_options
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
 from .options import error as _error
@@ -143,6 +143,8 @@ def _batch_usage_problem(args) -> str | None:
         return f"{args.input_dir}: not a folder"
     try:
         default_output(Path("x.png"), None, args.name)
+    except NotAFileName as error:
+        return f"--name {error}; it names the file written in the output folder"
     except (KeyError, IndexError, ValueError) as error:
         return f"--name {args.name!r}: unknown placeholder {error}; use {{stem}}, {{ext}} or {{name}}"
     return None

@@ -36,7 +36,7 @@ from .reasons import translated
 from ..reasons import ReasonText, without_subject
 from .settings import AppSettings
 from ..jobs import BatchEvent, BatchSummary
-from ..jobs import output_name
+from ..jobs import NotAFileName, output_name
 from .timing import batch_time_left, describe_progress, format_eta
 from .client import EngineClient
 from .messages import BatchRequest, RunSettings
@@ -257,11 +257,11 @@ class BatchDialog(QDialog):
             return self.tr("Choose an output folder.")
         try:
             name = output_name(Path("photo.jpg"), self.template_edit.text())
+        except NotAFileName:  # the rule is the one every front end follows (jobs/naming.py)
+            return self.tr("File names: the template must give a plain file name.")
         except (KeyError, IndexError, ValueError) as error:
             return self.tr("File names: unknown placeholder {placeholder}; use {{stem}}, {{ext}} or {{name}}.").format(
                 placeholder=error)
-        if not name or "/" in name or "\\" in name:
-            return self.tr("File names: the template must give a plain file name.")
         if source.resolve() == target.resolve() and name == "photo.jpg":
             return self.tr("The outputs would replace the originals: change the folder or the file names.")
         return ""

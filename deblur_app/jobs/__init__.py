@@ -13,8 +13,8 @@ names an output does not import torch before a model is needed.
 
 from __future__ import annotations
 
-from .naming import (DEFAULT_NAME, BatchCandidates, PlannedOutput, batch_candidates, batch_pairs, default_output,
-                     output_name, plan_outputs, scale_paths)
+from .naming import (DEFAULT_NAME, BatchCandidates, NotAFileName, PlannedOutput, batch_candidates, batch_pairs,
+                     default_output, output_name, plan_outputs, scale_paths)
 from .spec import (EXISTING_OUTPUT_RULES, BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts,
                    SaveOptions, batch_log_header, existing_output_rule)
 

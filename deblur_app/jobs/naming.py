@@ -21,12 +21,25 @@ from .. import imagefiles, reasons
 DEFAULT_NAME = "{stem}_deblurred{ext}"
 
 
+class NotAFileName(ValueError):
+    """A name template that gives a path (a folder in it, ``..``) or nothing, not a plain file name."""
+
+    def __init__(self, template: str, name: str) -> None:
+        super().__init__(f"{template!r} gives {name!r}, not a plain file name (no / or \\, not empty, . or ..)")
+        self.template, self.name = template, name
+
+
 def output_name(source: Path, template: str = DEFAULT_NAME) -> str:
     """The output name for a photo; HEIC and other read-only formats become JPEG.
 
-    Raises KeyError/IndexError/ValueError for a template with unknown placeholders.
+    Raises KeyError/IndexError/ValueError for a template with unknown placeholders, and
+    NotAFileName (a ValueError) for one that names a path: "../{name}" or "/tmp/{name}" would
+    write outside the output folder the user chose (and past its checks), whatever the front end.
     """
-    return template.format(stem=source.stem, ext=imagefiles.output_suffix_for(source), name=source.name)
+    name = template.format(stem=source.stem, ext=imagefiles.output_suffix_for(source), name=source.name)
+    if name in ("", ".", "..") or "/" in name or "\\" in name:
+        raise NotAFileName(template, name)
+    return name
 
 
 def default_output(source: Path, folder: Path | None = None, template: str = DEFAULT_NAME) -> Path:
