@@ -103,6 +103,23 @@ def test_explicit_precisions_are_kept_and_int8_is_cpu_only():
         choose_precision("int8", torch.device("cuda"))
 
 
+@pytest.mark.parametrize("name, dtype", [("fp32", torch.float32), ("bf16", torch.bfloat16), ("int8", torch.float32)])
+def test_a_precision_asked_for_runs_as_asked_whatever_auto_would_take(name, dtype):
+    chosen = choose_precision(name.upper(), CPU, openvino=True, int8_verdict=GOOD, features=AVX512_BF16)
+    assert (chosen.name, chosen.dtype, chosen.measure) == (name, dtype, ())
+    assert chosen.reason == f"{'float32' if name == 'fp32' else name} was asked for" and chosen.reason.template
+
+
+def test_fp16_is_refused_on_the_cpu_and_auto_elsewhere_runs_what_the_device_has():
+    with pytest.raises(Exception, match="fp16 is not supported on the CPU"):
+        choose_precision("fp16", CPU)
+    assert choose_precision("fp16", torch.device("cuda")).dtype == torch.float16
+    on_mps = choose_precision("auto", torch.device("mps"), int8_verdict=GOOD, features=AVX512_BF16)
+    assert (on_mps.name, on_mps.reason) == ("fp32", "float32 on mps")
+    with pytest.raises(Exception, match="unknown precision 'fp8'; choose one of auto, "):
+        choose_precision("fp8", CPU)
+
+
 def test_verdicts_are_found_per_weights_calibration_and_settings(small_model, tmp_path, monkeypatch):
     calibration = tmp_path / "calibration.npz"
     np.savez_compressed(calibration, crops=np.zeros((2, 32, 32, 3), np.uint8))

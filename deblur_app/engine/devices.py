@@ -157,34 +157,41 @@ def choose_precision(
     """
     precision = (precision or "auto").lower()
     if precision not in PRECISION_CHOICES:
-        raise DeviceError(reasons.reason(reasons.UNKNOWN_PRECISION, name=repr(precision), choices=", ".join(PRECISION_CHOICES)))
-    if precision == "fp32":
-        return PrecisionChoice("fp32", torch.float32, reasons.reason(reasons.FP32_ASKED))
-    if precision == "bf16":
-        return PrecisionChoice("bf16", torch.bfloat16, reasons.reason(reasons.BF16_ASKED))
-    if precision == "fp16":
-        if device.type == "cpu":
-            raise DeviceError(reasons.reason(reasons.NO_FP16_ON_CPU))
-        return PrecisionChoice("fp16", torch.float16, reasons.reason(reasons.FP16_ASKED))
-    if precision == "int8":
-        if not int8_runs_on(device):
-            raise DeviceError(reasons.reason(reasons.INT8_CPU_ONLY))
-        return PrecisionChoice("int8", torch.float32, reasons.reason(reasons.INT8_ASKED))
+        raise DeviceError(reasons.reason(reasons.UNKNOWN_PRECISION, name=repr(precision),
+                                         choices=", ".join(PRECISION_CHOICES)))
+    if precision != "auto":
+        return _asked_for(precision, device)
     if device.type == "cuda":
         return PrecisionChoice("fp16", torch.float16, reasons.reason(reasons.FP16_ON_CUDA))
     if device.type != "cpu":
         return PrecisionChoice("fp32", torch.float32, reasons.reason(reasons.FP32_ON, device=device.type))
-    features = cpu_features() if features is None else features
+    return _auto_on_the_cpu(openvino, int8_verdict, cpu_features() if features is None else features, consider_int8,
+                            int8_missing, timings, bf16_verdict)
+
+
+def _asked_for(precision: str, device: torch.device) -> PrecisionChoice:
+    """The precision asked for by name, or DeviceError where it cannot run on ``device``."""
+    if precision == "fp16" and device.type == "cpu":
+        raise DeviceError(reasons.reason(reasons.NO_FP16_ON_CPU))
+    if precision == "int8" and not int8_runs_on(device):
+        raise DeviceError(reasons.reason(reasons.INT8_CPU_ONLY))
+    dtype, asked = {"fp32": (torch.float32, reasons.FP32_ASKED), "bf16": (torch.bfloat16, reasons.BF16_ASKED),
+                    "fp16": (torch.float16, reasons.FP16_ASKED), "int8": (torch.float32, reasons.INT8_ASKED)}[precision]
+    return PrecisionChoice(precision, dtype, reasons.reason(asked))
+
+
+def _auto_on_the_cpu(openvino: bool, int8_verdict: Int8Verdict | None, features: frozenset[str], consider_int8: bool,
+                     int8_missing: reasons.ReasonText, timings: Mapping[str, float] | None,
+                     bf16_verdict: PathVerdict | None) -> PrecisionChoice:
+    """What `auto` runs on the CPU (see choose_precision): the fastest path measured to keep the picture
+    where there are timings, else int8, then bf16, then float32, as far as each qualifies."""
     int8_ok, int8_note = _int8_qualifies(openvino, int8_verdict, consider_int8, int8_missing)
     native = sorted({"avx512_bf16", "amx_bf16"} & features)
     bf16_ok, bf16_note = _bf16_qualifies(bool(native), bf16_verdict)
-    if openvino:
-        qualifying = ("fp32",) + (("bf16",) if bf16_ok else ()) + (("int8",) if int8_ok else ())
-        timed = tuple(p for p in qualifying if timings is not None and p in timings)  # the network's own paths
-        if len(timed) > 1:
-            return _fastest(timed, timings, {"int8": int8_verdict, "bf16": bf16_verdict})
-    else:
-        qualifying = ()
+    qualifying = (("fp32",) + (("bf16",) if bf16_ok else ()) + (("int8",) if int8_ok else ())) if openvino else ()
+    timed = tuple(p for p in qualifying if timings is not None and p in timings)  # the network's own paths
+    if len(timed) > 1:
+        return _fastest(timed, timings, {"int8": int8_verdict, "bf16": bf16_verdict})
     measure = qualifying if len(qualifying) > 1 else ()
     if int8_ok:
         return PrecisionChoice("int8", torch.float32, int8_verdict.describe(), measure)
