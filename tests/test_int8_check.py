@@ -176,3 +176,45 @@ def test_no_int8_check_skips_it_info_says_how_and_ctrl_c_records_nothing(small_i
     assert not small_int8.exists()
     assert main(["weights", "check-int8", "mimo-unet+"]) == 1  # nothing installed to measure
     assert "no MIMO-UNet+ weights installed" in capsys.readouterr().err
+
+
+class _Engine:
+    """A stand-in engine for cli/int8's measurement steps: its output is the photo plus ``offset``."""
+
+    def __init__(self, offset: float) -> None:
+        self.offset = offset
+
+    def run(self, photo):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(full=np.clip(photo + self.offset, 0, 1))
+
+
+def test_check_int8_measures_agreement_per_photo_and_psnr_on_the_validation_set(capsys):
+    from types import SimpleNamespace
+
+    from deblur_app.cli.int8 import _agreements_on_photos, _validation_psnr
+
+    engines = {"fp32": _Engine(0.0), "int8": _Engine(0.01)}
+    photos = {"a.jpg": np.full((8, 8, 3), 0.5, np.float32), "b.jpg": np.full((8, 8, 3), 0.25, np.float32)}
+    agreements, largest = _agreements_on_photos(engines, photos)
+    sharp = np.full((2, 8, 8, 3), 128, np.uint8)
+    means = _validation_psnr(engines, SimpleNamespace(blurry=sharp, sharp=sharp))
+
+    assert agreements == pytest.approx({"a.jpg": 40.0, "b.jpg": 40.0}, abs=0.01) and largest == pytest.approx(0.01)
+    assert means["int8"] == pytest.approx(40.0, abs=0.01) and means["fp32"] > 100
+    assert capsys.readouterr().out.count("agreement 40.00 dB") == 2
+
+
+def test_check_int8_says_in_one_line_why_it_cannot_start(tmp_path, capsys, monkeypatch):
+    from deblur_app.cli.int8 import int8_main
+
+    (tmp_path / "notes.pth").write_text("not weights")
+    options = ["check-int8", "--photos", str(tmp_path), "--valset", str(tmp_path / "v.npz")]
+
+    assert int8_main([*options, "--weights", str(tmp_path / "notes.pth")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"deblur-app: {tmp_path / 'notes.pth'}: ") and err.count("\n") == 1 and "Traceback" not in err
+    monkeypatch.setattr(openvino_backend, "openvino_available", lambda: False)
+    assert int8_main(options) == 1
+    assert capsys.readouterr().err == "deblur-app: check-int8 needs OpenVINO (pip install deblur-app)\n"

@@ -137,23 +137,17 @@ def check_set(folder: Path, count: int, real: Path | None = None) -> dict[str, n
 
 
 def check_int8(args) -> int:
+    """Measure int8 against float32 with these weights (check photos, then the validation set) and record the verdict."""
     from ..engine.choices import Int8Verdict
-    from ..engine.devices import cpu_features
-    from ..engine.openvino_backend import (
-        int8_key, openvino_available, record_int8_verdict, shipped_int8_plan, user_verdicts_file,
-    )
-    from ..jobs import EngineChoices, JobError, open_checkpoint, open_engine
+    from ..engine.openvino_backend import openvino_available
+    from ..jobs import JobError
     from ..training.data import ValidationSet
-    from ..training.metrics import psnr
 
     if not openvino_available():
         print("deblur-app: check-int8 needs OpenVINO (pip install deblur-app)", file=sys.stderr)
         return EXIT_FAILED
     try:
-        checkpoint = open_checkpoint(EngineChoices(weights=args.weights))
-        engines = {name: open_engine(EngineChoices(weights=args.weights, device="cpu", precision=name, backend="openvino",
-                                                   tile=0), checkpoint).engine
-                   for name in ("fp32", "int8")}
+        checkpoint, engines = _float32_and_int8_engines(args.weights)
     except JobError as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_FAILED
@@ -163,6 +157,34 @@ def check_int8(args) -> int:
     if engines["int8"].precision_name != "int8":
         print(f"deblur-app: no int8 model: {engines['int8'].precision.reason}", file=sys.stderr)
         return EXIT_FAILED
+    agreements, largest = _agreements_on_photos(engines, photos)
+    valset = ValidationSet.load(args.valset).subset(args.limit)
+    means = _validation_psnr(engines, valset)
+    verdict = Int8Verdict.over_photos(agreements, means["int8"] - means["fp32"])
+    print(f"validation set {args.valset.name} ({len(valset.names)} crops): float32 {means['fp32']:.3f} dB, "
+          f"int8 {means['int8']:.3f} dB ({verdict.validation_change_db:+.3f} dB)")
+    print(("auto may use int8: " if verdict.qualifies() else "auto keeps float: ") + verdict.describe())
+    out = _record_verdict(args, checkpoint, verdict, agreements, largest, f"{args.valset.name} ({len(valset.names)} crops)")
+    print(f"recorded in {out}")
+    return EXIT_OK
+
+
+def _float32_and_int8_engines(weights: Path | None) -> tuple:
+    """The weights, and an OpenVINO engine of them per precision compared ("fp32", "int8"); JobError if they cannot open."""
+    from ..jobs import EngineChoices, open_checkpoint, open_engine
+
+    checkpoint = open_checkpoint(EngineChoices(weights=weights))
+    engines = {name: open_engine(EngineChoices(weights=weights, device="cpu", precision=name, backend="openvino", tile=0),
+                                 checkpoint).engine
+               for name in ("fp32", "int8")}
+    return checkpoint, engines
+
+
+def _agreements_on_photos(engines: dict, photos: dict[str, np.ndarray]) -> tuple[dict[str, float], float]:
+    """Each check photo's agreement of int8 with float32 (PSNR, dB), and the largest pixel difference; prints
+    each photo's timings as it goes."""
+    from ..training.metrics import psnr
+
     agreements, largest = {}, 0.0
     for photo_name, photo in photos.items():
         outputs, seconds = {}, {}
@@ -174,26 +196,34 @@ def check_int8(args) -> int:
         largest = max(largest, float(np.abs(outputs["int8"] - outputs["fp32"]).max()))
         print(f"1280x720 {photo_name}: int8 {seconds['int8']:.2f} s, float32 {seconds['fp32']:.2f} s; "
               f"agreement {agreements[photo_name]:.2f} dB", flush=True)
-    valset = ValidationSet.load(args.valset).subset(args.limit)
+    return agreements, largest
+
+
+def _validation_psnr(engines: dict, valset) -> dict[str, float]:
+    """Each engine's mean PSNR against the sharp crops of the validation set."""
+    from ..training.metrics import psnr
+
     scores = {name: [] for name in engines}
     for blurry_u8, sharp_u8 in zip(valset.blurry, valset.sharp):
         blurry, sharp = blurry_u8.astype(np.float32) / 255.0, sharp_u8.astype(np.float32) / 255.0
         for name, engine in engines.items():
             scores[name].append(psnr(engine.run(blurry).full, sharp))
-    means = {name: float(np.mean(values)) for name, values in scores.items()}
-    verdict = Int8Verdict.over_photos(agreements, means["int8"] - means["fp32"])
-    print(f"validation set {args.valset.name} ({len(valset.names)} crops): float32 {means['fp32']:.3f} dB, "
-          f"int8 {means['int8']:.3f} dB ({verdict.validation_change_db:+.3f} dB)")
-    print(("auto may use int8: " if verdict.qualifies() else "auto keeps float: ") + verdict.describe())
+    return {name: float(np.mean(values)) for name, values in scores.items()}
+
+
+def _record_verdict(args, checkpoint, verdict, agreements: dict[str, float], largest: float, valset: str) -> Path:
+    """The verdict written for these weights' int8 model (``--out``, else the user's verdicts file); its path."""
     import openvino
+
+    from ..engine.devices import cpu_features
+    from ..engine.openvino_backend import int8_key, record_int8_verdict, shipped_int8_plan, user_verdicts_file
 
     out = args.out or user_verdicts_file()
     record_int8_verdict(out, int8_key(checkpoint.build(lean_fusion=True), shipped_int8_plan()), verdict, {
         "weights": checkpoint.path.name, "largest_error": round(largest, 4),
         "agreement_db": {name: round(value, 2) for name, value in agreements.items()},
-        "valset": f"{args.valset.name} ({len(valset.names)} crops)", "openvino": openvino.__version__,
+        "valset": valset, "openvino": openvino.__version__,
         "cpu": f"{platform.machine()} {' '.join(sorted(cpu_features()))}",
         "date": datetime.date.today().isoformat(),
     })
-    print(f"recorded in {out}")
-    return EXIT_OK
+    return out
