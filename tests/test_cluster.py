@@ -294,3 +294,31 @@ def test_a_successful_cluster_run_says_only_its_own_lines_on_stderr(published_ch
     assert not [line for line in lines if re.match(RAY_LOG_LINE, line) or "ERROR" in line.upper()], run.stderr
     assert len(lines) == 2 and lines[0].startswith("using MIMO-UNet") and "3 deblurred, 0 skipped, 0 failed" in lines[1], run.stderr
     assert "RAY_BACKEND_LOG_LEVEL" not in environment and len(list((tmp_path / "out").rglob("*_deblurred.*"))) == 3
+
+
+class _Finished:
+    """What _finished_photos reads of a Ray dataset: its batches of rows (numpy columns)."""
+
+    def __init__(self, *batches: dict) -> None:
+        self.batches = batches
+
+    def iter_batches(self, **_options):
+        return iter(self.batches)
+
+
+def test_each_finished_photo_comes_back_with_its_reason_and_a_worker_that_cannot_start_stops_the_run():
+    from deblur_app import reasons
+    from deblur_app.jobs.cluster import ClusterError, _finished_photos, packed
+
+    failed = reasons.about("/in/b.png", reasons.reason(reasons.WORKERS_DIED, count=3))
+    rows = {"source": np.array(["/in/a.png", "/in/b.png"]), "error": np.array([packed(""), packed(failed)], object),
+            "fatal": np.array([False, False]), "seconds": np.array([0.5, 1.5])}
+    stopped = {"source": np.array(["/in/c.png"]), "error": np.array([packed("a worker on h cannot start: x")], object),
+               "fatal": np.array([True]), "seconds": np.array([0.0])}
+
+    finished = _finished_photos(_Finished(rows, stopped))
+    assert next(finished) == ("/in/a.png", "", 0.5)
+    source, reason, seconds = next(finished)
+    assert (source, seconds) == ("/in/b.png", 1.5) and reason.template == failed.template and reason == failed
+    with pytest.raises(ClusterError, match="^a worker on h cannot start: x$"):
+        next(finished)

@@ -316,38 +316,16 @@ class Cluster:
         if not plans:
             return
         import ray
-        import ray.data
 
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False  # the command line shows its own
-        context.print_on_execution_start = False
-        context.enable_auto_log_stats = False
-        logging.getLogger("ray.data").setLevel(logging.CRITICAL)
-
-        weights = ray.put(checkpoint)
+        _quiet_ray_data()
         attempts = ray.remote(num_cpus=0)(AttemptLedger).remote()
         # Absolute, as given (no symbolic links resolved): the paths every worker mounts.
         pending = {os.path.abspath(plan.source): plan for plan in plans}
-        rows = [{"source": os.path.abspath(plan.source), "target": os.path.abspath(plan.target)} for plan in plans]
-        photos = ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
-            PhotoWorker,
-            batch_size=1,
-            # One photo at a time per worker, so no photo waits behind a busy worker while
-            # another one is free; Ray Data restarts dead workers and retries their photo.
-            compute=ray.data.ActorPoolStrategy(size=self.pool.workers, max_tasks_in_flight_per_actor=1),
-            num_gpus=self.pool.gpus_per_worker,
-            num_cpus=self.pool.cpus_per_worker,
-            fn_constructor_kwargs=dict(weights=weights, attempts=attempts, engine_choices=engine_choices,
-                                       save=save, max_megapixels=max_megapixels),
-        )
+        photos = self._photo_pool(plans, dict(weights=ray.put(checkpoint), attempts=attempts,
+                                              engine_choices=engine_choices, save=save, max_megapixels=max_megapixels))
         try:
-            # Each photo as soon as it is done: iter_rows would hold every row back until
-            # the next one has arrived (it prefetches), a photo late on the progress bar.
-            for rows in photos.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
-                for source, error, fatal, seconds in zip(rows["source"], rows["error"], rows["fatal"], rows["seconds"]):
-                    if fatal:
-                        raise ClusterError(unpacked(error))
-                    yield pending.pop(str(source)), unpacked(error), float(seconds)
+            for source, reason, seconds in _finished_photos(photos):
+                yield pending.pop(source), reason, seconds
         except ray.exceptions.RayError as error:
             raise ClusterError(reasons.reason(reasons.CLUSTER_RUN_STOPPED, cause=reasons.first_line(error, None))) from None
         finally:
@@ -355,6 +333,45 @@ class Cluster:
         # Every worker is done now: what workers killed mid-write left (hidden
         # temporary files, from this run or an earlier one that was killed) can go.
         imagefiles.remove_orphaned_temporaries(path for plan in plans for path in plan.paths)
+
+    def _photo_pool(self, plans: list[PlannedOutput], worker_arguments: dict):
+        """The photos as a Ray dataset mapped through the pool of PhotoWorkers (lazy: it runs as it is read)."""
+        import ray.data
+
+        rows = [{"source": os.path.abspath(plan.source), "target": os.path.abspath(plan.target)} for plan in plans]
+        return ray.data.from_items(rows, override_num_blocks=len(rows)).map_batches(
+            PhotoWorker,
+            batch_size=1,
+            # One photo at a time per worker, so no photo waits behind a busy worker while
+            # another one is free; Ray Data restarts dead workers and retries their photo.
+            compute=ray.data.ActorPoolStrategy(size=self.pool.workers, max_tasks_in_flight_per_actor=1),
+            num_gpus=self.pool.gpus_per_worker,
+            num_cpus=self.pool.cpus_per_worker,
+            fn_constructor_kwargs=worker_arguments,
+        )
+
+
+def _finished_photos(photos) -> Iterator[tuple[str, ReasonText, float]]:
+    """(source, failure reason or '', seconds) of each photo as soon as it is done; ClusterError when a
+    worker cannot start."""
+    # iter_rows would hold every row back until the next one has arrived (it prefetches),
+    # a photo late on the progress bar
+    for rows in photos.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
+        for source, error, fatal, seconds in zip(rows["source"], rows["error"], rows["fatal"], rows["seconds"]):
+            if fatal:
+                raise ClusterError(unpacked(error))
+            yield str(source), unpacked(error), float(seconds)
+
+
+def _quiet_ray_data() -> None:
+    """No progress bars, start notices or statistics from Ray Data: the command line shows its own."""
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    context.enable_auto_log_stats = False
+    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
 
 
 def _score_rows(batch: dict, max_megapixels: float | None) -> dict:
@@ -382,11 +399,7 @@ def scan_on(cluster: "Cluster", paths: list[Path], max_megapixels: float | None 
 
     from .scan import ScanRow
 
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
-    context.print_on_execution_start = False
-    context.enable_auto_log_stats = False
-    logging.getLogger("ray.data").setLevel(logging.CRITICAL)
+    _quiet_ray_data()
     rows = [{"source": os.path.abspath(path)} for path in paths]
     given = {os.path.abspath(path): Path(path) for path in paths}
     blocks = max(1, min(len(rows), 8 * max(1, cluster.pool.workers)))
