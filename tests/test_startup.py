@@ -175,3 +175,26 @@ def test_help_imports_no_torch_nor_the_image_stack_and_info_imports_no_nncf_or_r
     loaded = subprocess.run([sys.executable, "-c", code, "info"], cwd=REPO, check=True, capture_output=True,
                             text=True, timeout=300).stdout.split()
     assert "torch" in loaded and not {"nncf", "ray"} & set(loaded), loaded
+
+
+def test_a_self_test_keeps_its_settings_apart_and_a_stuck_model_thread_ends_the_process(monkeypatch, qapp):
+    """run_app's steps around the window: a self-test never reads or writes the user's settings, and a model
+    thread stuck in a long torch call is never destroyed by Python (the process ends with the code)."""
+    from deblur_app.gui import app, client
+
+    settings, folder = app._window_settings(self_test=True)
+    try:
+        assert Path(settings.store.fileName()) == Path(folder) / "settings.ini"
+    finally:
+        import shutil
+
+        shutil.rmtree(folder, ignore_errors=True)
+    assert app._window_settings(self_test=False)[1] is None
+
+    ended = []
+    monkeypatch.setattr(app.os, "_exit", ended.append)
+    monkeypatch.setattr(client, "stuck_threads", lambda: [])
+    assert app._exit_code(2) == 2 and ended == []
+    monkeypatch.setattr(client, "stuck_threads", lambda: ["model thread"])
+    app._exit_code(3)
+    assert ended == [3]

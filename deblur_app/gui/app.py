@@ -111,8 +111,6 @@ def run_app(paths: list[str], self_test: bool = False, one_window: bool = False)
         return 1
     from . import i18n
     from .main_window import MainWindow
-    from .settings import AppSettings
-    from .client import stuck_threads
 
     server = None
     if one_window:
@@ -121,12 +119,7 @@ def run_app(paths: list[str], self_test: bool = False, one_window: bool = False)
         server, forwarded = _listen_or_forward(paths, lambda: list(window.photos))
         if forwarded:
             return 0
-    folder = None
-    if self_test:  # settings of its own, never the user's; the folder goes when the window does
-        folder = tempfile.mkdtemp(prefix="deblur-selftest-")
-        settings = AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat))
-    else:
-        settings = AppSettings()
+    settings, self_test_folder = _window_settings(self_test)
     i18n.install(app, settings.language)
     window = MainWindow(settings)
     window.show()
@@ -139,11 +132,29 @@ def run_app(paths: list[str], self_test: bool = False, one_window: bool = False)
     code = app.exec()
     if server is not None:
         server.close()  # a new `deblur-app` from now on starts its own window
-    if folder is not None:
+    if self_test_folder is not None:
         settings.store.sync()  # written now, so that nothing recreates the folder once it is gone
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(self_test_folder, ignore_errors=True)
+    return _exit_code(code)
+
+
+def _window_settings(self_test: bool):
+    """(the window's settings, the folder to remove afterwards or None): a self-test has settings of its
+    own in a temporary folder, never the user's."""
+    from .settings import AppSettings
+
+    if not self_test:
+        return AppSettings(), None
+    folder = tempfile.mkdtemp(prefix="deblur-selftest-")
+    return AppSettings(QSettings(str(Path(folder) / "settings.ini"), QSettings.Format.IniFormat)), folder
+
+
+def _exit_code(code: int) -> int:
+    """``code``, for the caller to return; where the model thread is stuck inside a long torch call, the
+    process ends here instead: Python must never destroy that thread mid-run."""
+    from .client import stuck_threads
+
     if stuck_threads():
-        # the model thread is inside a long torch call; never let Python destroy it mid-run
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)
