@@ -533,7 +533,8 @@ def test_no_template_of_the_catalogue_leaves_the_core_as_bare_english():
             while isinstance(parent, (ast.IfExp, ast.Tuple, ast.Dict)):
                 held, parent = parent, parents[parent]
             a_lookup_table = held is not node and (isinstance(parent, ast.Assign) or
-                                                   isinstance(parent, ast.Attribute) and parent.attr == "get")
+                                                   isinstance(parent, ast.Attribute) and parent.attr == "get" or
+                                                   isinstance(parent, ast.Subscript) and parent.value is held)
             handed_on = a_lookup_table or isinstance(parent, ast.Call) and _callee(parent) in TEMPLATE_TAKERS \
                 and held in parent.args
             if not handed_on:
