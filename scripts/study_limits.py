@@ -183,6 +183,17 @@ def real_photo_changes(inputs: list[Path], folder: Path, extra: list[str]) -> No
 
 
 def main() -> int:
+    args, eval_options = _arguments()
+    results = _results_by_set(args, eval_options)
+    _print_results(results)
+    _print_per_photo_gains(args.work)
+    if args.real:
+        real_photo_changes(args.real, args.work / "real_out", eval_options)
+    return 0
+
+
+def _arguments() -> tuple[argparse.Namespace, list[str]]:
+    """The script's options, and the options passed on to every evaluation (unknown ones, --weights)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=Path, required=True, help="folder from 'deblur-app train prepare-photos'")
     parser.add_argument("--levin", type=Path, required=True, help="levin09 folder (gt/kernel*.png, gt/im*.png, blur/)")
@@ -194,7 +205,11 @@ def main() -> int:
     args, eval_options = parser.parse_known_args()
     if args.weights:
         eval_options += ["--weights", args.weights]
+    return args, eval_options
 
+
+def _results_by_set(args: argparse.Namespace, eval_options: list[str]) -> dict[str, dict]:
+    """The evaluation of each set: photos x (Levin's, synthetic) kernels, then Levin's real captures."""
     levin_kernels = kernel_files(args.levin / "gt")
     extents = write_synthetic_kernels(levin_kernels, args.work / "synthetic_kernels")
     print("kernel extents, Levin -> synthetic:", ", ".join(f"{a}->{b}" for a, b in extents))
@@ -215,8 +230,10 @@ def main() -> int:
     pairs = levin_pairs(args.levin, args.work)
     results["Levin's real captures (grayscale)"] = evaluate(["--pairs", str(pairs)], args.work / "levin.csv",
                                                            eval_options)
-    results |= levin_aligned(pairs, args.work, eval_options)
+    return results | levin_aligned(pairs, args.work, eval_options)
 
+
+def _print_results(results: dict[str, dict]) -> None:
     print("\n| set | images | input PSNR | output PSNR | gain | input SSIM | output SSIM |")
     print("|---|---|---|---|---|---|---|")
     for label, r in results.items():
@@ -224,6 +241,8 @@ def main() -> int:
         print(f"| {label} | {r['count']} | {r['input_psnr']:.2f} | {r['psnr']:.2f} | "
               f"{r['psnr'] - r['input_psnr']:+.2f} | {ssim} |")
 
+
+def _print_per_photo_gains(work: Path) -> None:
     # Nearly flat photos (blurry input already above 35 dB) gain mostly by losing the 1 %
     # noise; textured ones show what deblurring does.
     print("\nPer photo, gain over its 8 kernels: photos | mean +- standard error | median")
@@ -231,12 +250,9 @@ def main() -> int:
     print("|---|---|---|---|---|---|---|")
     for label, name in (("validation x Levin", "Levin_val"), ("validation x synthetic", "synthetic_val"),
                         ("training x Levin", "Levin_train_subset")):
-        photos = per_photo_gains(args.work / f"{name}.csv")
+        photos = per_photo_gains(work / f"{name}.csv")
         textured = [p for p in photos if p[0] < 35.0]
         print(f"| {label} | {describe_gains(photos)} | {describe_gains(textured)} |")
-    if args.real:
-        real_photo_changes(args.real, args.work / "real_out", eval_options)
-    return 0
 
 
 if __name__ == "__main__":
