@@ -92,6 +92,20 @@ def save_png(pixmap, path: Path) -> int:
 
 
 def main() -> int:
+    args = _arguments()
+    if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+        return _again_under_xvfb()
+    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
+    sys.path.insert(0, str(REPO))
+    _take_shots(args, args.languages.split(","))
+    (args.out / "README-screenshots.md").write_text(
+        "# Screenshots\n\nMade by `scripts/screenshots.py` (the real window under Xvfb, the shipped "
+        "`weights/mimo-unet.safetensors`).\n\n" + CREDIT + "\n\n" + COMPARE_NOTE + "\n"
+    )
+    return 0
+
+
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs")
     parser.add_argument("--photo", type=Path, default=PHOTO)
@@ -104,18 +118,21 @@ def main() -> int:
         import skimage
 
         args.photo = Path(skimage.__file__).parent / "data" / "coffee.png"
-    languages = args.languages.split(",")
+    return args
 
-    if not os.environ.get("DISPLAY") and os.environ.get("QT_QPA_PLATFORM") != "offscreen":
-        if shutil.which("xvfb-run") and not os.environ.get("DEBLUR_SCREENSHOTS_CHILD"):
-            env = dict(os.environ, DEBLUR_SCREENSHOTS_CHILD="1")
-            command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv]
-            return subprocess.call(command, env=env)
-        print("screenshots: no DISPLAY and no xvfb-run; install xvfb", file=sys.stderr)
-        return 1
-    os.environ.setdefault("QT_QPA_PLATFORM", "xcb")
-    sys.path.insert(0, str(REPO))
 
+def _again_under_xvfb() -> int:
+    """Without a display: this script again under xvfb-run (its exit code), or 1 where there is none."""
+    if shutil.which("xvfb-run") and not os.environ.get("DEBLUR_SCREENSHOTS_CHILD"):
+        env = dict(os.environ, DEBLUR_SCREENSHOTS_CHILD="1")
+        command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24", sys.executable, *sys.argv]
+        return subprocess.call(command, env=env)
+    print("screenshots: no DISPLAY and no xvfb-run; install xvfb", file=sys.stderr)
+    return 1
+
+
+def _take_shots(args: argparse.Namespace, languages: list[str]) -> None:
+    """The real window's shots into ``args.out``: every view in English, Compare, the window in Chinese."""
     from deblur_app.gui import dialogs, i18n
     from deblur_app.gui.app import make_application
 
@@ -137,12 +154,7 @@ def main() -> int:
         i18n.uninstall(app)
     if "zh_CN" in languages:
         chinese_shot(app, photo, work, args, errors)
-    (args.out / "README-screenshots.md").write_text(
-        "# Screenshots\n\nMade by `scripts/screenshots.py` (the real window under Xvfb, the shipped "
-        "`weights/mimo-unet.safetensors`).\n\n" + CREDIT + "\n\n" + COMPARE_NOTE + "\n"
-    )
     shutil.rmtree(work, ignore_errors=True)
-    return 0
 
 
 def own_data_folder_if_needed(work: Path) -> bool:
