@@ -704,3 +704,18 @@ def test_openvino_s_reasons_for_not_running_are_chinese(chinese, tmp_path):
     assert str(malformed) == f"{tmp_path / 'crops.npz'}: expected (N, H, W, 3) uint8 crops, got float32 (2, 8, 8)"
     assert shown(note) == f"int8 不可用（{tmp_path / 'crops.npz'}: 应为 (N, H, W, 3) 的 uint8 裁剪块，实际为 float32 (2, 8, 8)）"
     assert shown(missing).startswith(f"没有可用的 int8 校准文件 {tmp_path / 'gone.npz'}（")
+
+
+def test_a_broken_torch_install_is_said_in_chinese_in_the_about_box(chinese, qtbot, monkeypatch):
+    """The model thread's start-up report when torch cannot even describe itself (gui/worker.py)."""
+    from deblur_app.gui.worker import EngineWorker
+
+    def broken():
+        raise OSError("libtorch_cpu.so: cannot open shared object file")
+
+    worker = EngineWorker()
+    monkeypatch.setattr(worker, "_engine_info", broken)
+    with qtbot.waitSignal(worker.info_ready, timeout=5000) as ready:
+        worker.publish_info()
+
+    assert ready.args[0].torch_version == "不可用（libtorch_cpu.so: cannot open shared object file）"

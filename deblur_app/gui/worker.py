@@ -83,7 +83,7 @@ class EngineWorker(EngineSignals):
             self.info_ready.emit(self._engine_info())
         except Exception as error:  # a broken torch install must not kill the window
             self.info_ready.emit(
-                EngineInfo(__version__, f"unavailable ({_one_line(error)})", [], "cpu", {})
+                EngineInfo(__version__, self.tr("unavailable ({error})").format(error=_one_line(error)), [], "cpu", {})
             )
 
     @staticmethod

@@ -639,6 +639,10 @@
         <translation>无法为此权重生成快速 int8 模型：{reason}</translation>
     </message>
     <message>
+        <source>unavailable ({error})</source>
+        <translation>不可用（{error}）</translation>
+    </message>
+    <message>
         <source>Measured the fast paths with these weights: {verdicts}</source>
         <translation>此权重的快速路径测量结果：{verdicts}</translation>
     </message>
