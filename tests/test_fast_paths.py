@@ -309,3 +309,21 @@ def test_an_unwritable_openvino_cache_falls_back_to_torch(small_model, reference
     assert_agrees(result, expected, BOUNDS["fp32"])
     with pytest.raises(EngineError, match="cache folder"):
         Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", tile=0, backend="openvino")).run(image)
+
+
+@pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+def test_a_tiled_openvino_run_lets_its_compiled_model_go_and_the_next_run_is_the_same(
+        small_model, photo_like, tmp_path, monkeypatch):
+    """Issue 21: the compiled tile's working memory (hundreds of MB at 12 MP) must not stay beside the result
+    while the caller composes and saves it; compiling again must change nothing in the pixels."""
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
+    engine = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", backend="openvino"))
+    image = photo_like(128, 416, seed=5)
+    first = engine.run(image, tile=320)
+    assert first.tiles > 1 and first.backend == "openvino"
+    assert not engine._openvino._compiled, "a tiled run keeps no compiled model"
+    whole = engine.run(image, tile=0)
+    assert whole.tiles == 1 and len(engine._openvino._compiled) == 1, "a single-tile run keeps its compiled model"
+    again = engine.run(image, tile=320)
+    assert np.array_equal(again.full, first.full) and np.array_equal(again.half, first.half)
+    assert_agrees(first, direct_fp32(small_model, image), BOUNDS["fp32"] + 2e-5)  # tiles stitched as before

@@ -457,6 +457,10 @@ class Deblurrer:
             result.quarter = _clamp(stitcher.result(4)[: -(-height // 4), : -(-width // 4)])
         result.tiles = photo.tiles_done
         result.seconds = seconds
+        if photo.tiles_done > 1 and self._openvino is not None:
+            # tiles are sized to fill the memory the photo leaves: their compiled model's working memory would
+            # stay beside the result while the caller composes and saves it (the window: 12 MP at 1.7 GB, issue 21)
+            self._openvino.release_compiled()
         return result
 
     @property
