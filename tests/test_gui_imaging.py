@@ -132,3 +132,22 @@ def test_a_results_pictures_take_little_memory_beyond_themselves(photo_like):
     shown = np.clip(original + np.float32(0.6) * (result - original), 0, 1)
     np.testing.assert_array_equal(display, imaging.to_u8(shown))
     np.testing.assert_array_equal(heat, _whole_photo_heatmap(original, shown)[0])
+
+
+def test_display_images_written_straight_to_32_bits_equal_qts_own_conversion():
+    """to_display_image writes the native 32-bit QImage itself (no RGB888 copy of a 12 MP photo on top of the
+    window's peak, issue 21); every pixel must be what Qt's conversion of the RGB888 picture gives."""
+    from PySide6.QtGui import QImage
+
+    from deblur_app.gui import qtimage
+
+    pixels = np.random.default_rng(4).integers(0, 256, (37, 53, 3), dtype=np.uint8)  # odd width: padded lines
+    for array in (pixels, pixels[:, ::2], pixels[5:9]):  # also views that are not contiguous
+        made = qtimage.to_display_image(array)
+        expected = qtimage.to_qimage(array).convertToFormat(QImage.Format.Format_RGB32)
+        assert made.format() == QImage.Format.Format_RGB32 and made == expected
+        assert made.pixelColor(3, 2).getRgb()[:3] == tuple(int(v) for v in array[2, 3])
+    empty = qtimage.to_display_image(np.zeros((0, 4, 3), np.uint8))
+    assert empty.isNull() or empty.height() == 0
+    with pytest.raises(ValueError):
+        qtimage.to_display_image(np.zeros((4, 4, 4), np.uint8))
