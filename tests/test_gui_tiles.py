@@ -108,6 +108,8 @@ def test_frames_fold_in_every_tile_but_come_at_most_every_interval():
     assert (third[:, 12:15] == at_half_strength(0.5)).all() and (third[:, 15] == 64).all()
     now[0] += 5
     assert frames.add(tile(4, 12, 1.0), last=True) is None, "the run's result follows its last tile at once"
+    held = [value for value in vars(frames).values() if isinstance(value, np.ndarray) and value is not photo]
+    assert not held, "after the last tile the worker keeps no picture of its own beside the result (issue 21)"
 
 
 def test_a_tiled_run_draws_its_finished_tiles_then_exactly_its_result(qtbot, window, wide_photo):

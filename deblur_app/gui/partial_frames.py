@@ -59,9 +59,11 @@ class PartialFrames:
     def add(self, tile: FinishedTile, last: bool) -> PartialFrame | None:
         """Fold in a finished tile; return a frame when one is due.
 
-        The run's ``last`` tile gives none: the finished result follows at once.
+        The run's ``last`` tile gives none: the finished result follows at once, and the frame's picture
+        (36 MB at 12 MP) goes now rather than staying beside the result while it is composed (issue 21).
         """
         if last:
+            self._frame = None
             return None
         if self._frame is None:
             self._frame = imaging.to_u8(self._photo)  # a band of rows at a time
