@@ -170,8 +170,10 @@ ARCHITECTURES: dict[str, Architecture] = {
         # OpenVINO float32 computes torch's float32 function (145 dB apart with the conformance weights:
         # tests/test_network_fast_paths.py); one export per TLC shape class serves every size. bf16 per weights:
         # the conformance (random, untrained) NAFNet-32 and -64 agreed at 61-66 dB on the check set in torch and
-        # OpenVINO, which says nothing of trained weights, so each set of weights gets its own verdict. No int8:
-        # nobody has worked out which of its layers must stay float (MIMO-UNet's needed 7 rules).
+        # OpenVINO, which says nothing of trained weights, so each set of weights gets its own verdict. No int8: NNCF
+        # int8 with only the pixel convolutions (intro, ending) in float agreed 37 dB with float32 (random NAFNet-64,
+        # 368x640) and ran 7.2 s against bf16's 8.3 and fp32's 16.1 (2-core EPYC Zen 4, VNNI, no AMX, loaded): more
+        # float layers would eat the little it gains over bf16, and rules fitted to random weights mean nothing.
         precisions=("bf16",), openvino=True,
         fp32_note=reasons.reason(reasons.NAFNET_FP32_NOTE),
         trainable=False,
@@ -215,8 +217,10 @@ _FFTFORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_block
 # Seconds per megapixel of each default CPU path: `python benchmarks/bench_networks.py --size 360x640
 # --runs 3` (640x360 = 0.23 MP) on a 2-core AMD EPYC Zen 4 (AVX-512 + avx512_bf16, no AMX), load average
 # 4-5 (the test suite beside it), random weights of the published configurations: MIMO-UNet 1.34 s
-# (OpenVINO bf16), NAFNet-64 5.27 s and NAFNet-32 1.54 s (OpenVINO fp32), FFTformer 22.3 s (OpenVINO fp32).
-# MIMO-UNet+ was not timed: MIMO-UNet's figure times its residual blocks (20 per stage against 8).
+# (OpenVINO bf16), FFTformer 22.3 s (OpenVINO fp32). NAFNet's 640x360 had then run in torch (no export served
+# strips); on OpenVINO fp32, session 9 (`... --networks mimo-unet,nafnet-64,nafnet-32`, load average ~10) measured
+# NAFNet-64 at 1.94x and NAFNet-32 at 0.53x MIMO-UNet's default path in the same run: MIMO-UNet's 5.8 s/MP times
+# those ratios. MIMO-UNet+ was not timed: MIMO-UNet's figure times its residual blocks (20 per stage against 8).
 CPU_SECONDS_CORES = 2
 
 
@@ -248,14 +252,14 @@ VARIANTS: dict[str, Variant] = {
         PublishedWeights("NAFNet-GoPro-width64.pth", _drive_file("1S0PVRbyTakYY9a82kujgZLbMihfNBLfC"),
                          _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 33.71 dB",
                          "1S0PVRbyTakYY9a82kujgZLbMihfNBLfC"),
-        cpu_seconds_per_megapixel=22.9),
+        cpu_seconds_per_megapixel=11.3),
     "nafnet-32": Variant(
         "nafnet-32", "NAFNet-32", "nafnet", (("img_channel", 3), ("width", 32)) + _NAFNET_64[2:],
         "camera shake and motion blur; a quarter of NAFNet-64's work", "shake", "nafnet-32.safetensors",
         PublishedWeights("NAFNet-GoPro-width32.pth", _drive_file("1Fr2QadtDCEXg6iwWX8OzeZLbHOx2t5Bj"),
                          _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 32.87 dB",
                          "1Fr2QadtDCEXg6iwWX8OzeZLbHOx2t5Bj"),
-        cpu_seconds_per_megapixel=6.7),
+        cpu_seconds_per_megapixel=3.1),
     "nafnet-64-reds": Variant(
         "nafnet-64-reds", "NAFNet-64 REDS", "nafnet", _NAFNET_64,
         "motion blur in compressed video frames (blur with JPEG artefacts)", "shake",
@@ -263,7 +267,7 @@ VARIANTS: dict[str, Variant] = {
         PublishedWeights("NAFNet-REDS-width64.pth", _drive_file("14D4V4raNYIOhETfcuuLI3bGLB-OYIv6X"),
                          _NAFNET_FORMAT, _NAFNET_TERMS, "REDS (blur + JPEG)", "REDS 29.09 dB",
                          "14D4V4raNYIOhETfcuuLI3bGLB-OYIv6X"),
-        cpu_seconds_per_megapixel=22.9),
+        cpu_seconds_per_megapixel=11.3),
     "fftformer": Variant(
         "fftformer", "FFTformer", "fftformer", _FFTFORMER,
         "camera shake and motion blur; best quality on GoPro, much slower", "shake",
