@@ -33,6 +33,7 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 (the name l
 
 # -- reading a photo (imagefiles)
 IS_A_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder, not an image file")
+NOT_A_REGULAR_FILE = QT_TRANSLATE_NOOP("Reason", "is a device, pipe or socket, not an image file")
 FILE_NOT_FOUND = QT_TRANSLATE_NOOP("Reason", "file not found")
 CANNOT_READ_PERMISSION = QT_TRANSLATE_NOOP("Reason", "permission denied (cannot read the file)")
 CANNOT_READ = QT_TRANSLATE_NOOP("Reason", "cannot read the file ({cause})")

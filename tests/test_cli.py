@@ -326,6 +326,17 @@ def test_an_output_folder_that_cannot_be_written_is_found_before_the_model_loads
     assert f"{read_only}: cannot write in the output folder (permission denied)" in err and "using " not in err
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_among_the_photos_is_one_line_and_the_others_run(photo, tmp_path, capsys):
+    """deblur-app deblur waited for ever on a named pipe called .jpg; now it is named and passed over."""
+    good, pipe = photo("good.png"), tmp_path / "pipe.jpg"
+    os.mkfifo(pipe)
+    assert main(["deblur", str(pipe), str(good), "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert f"deblur-app: {pipe}: is a device, pipe or socket, not an image file" in err and "Traceback" not in err
+    assert (tmp_path / "out" / "good_deblurred.png").is_file()
+
+
 @pytest.mark.parametrize("name", ["single.jpg", "single.PNG", "out.tif", "x.heic", "a.gif"])
 def test_several_inputs_into_a_name_with_an_image_extension_is_an_error_and_creates_nothing(photo, tmp_path, capsys,
                                                                                            name):

@@ -334,6 +334,21 @@ def test_settings_round_trip(qtbot, make_window, photo):
     assert second.settings.recent_files()[0].endswith("recent.png")
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_named_like_a_photo_is_refused_and_the_next_photo_still_opens(qtbot, window, photo, errors, tmp_path):
+    """The window reads photos one at a time in its file pool: a named pipe called .jpg blocked it for ever,
+    and no photo opened after it. Now it is refused at once, in one line, and the next photo opens."""
+    pipe = tmp_path / "pipe.jpg"
+    os.mkfifo(pipe)
+    try:
+        window.open_paths([pipe])
+        qtbot.waitUntil(lambda: bool(errors), timeout=20_000)
+        assert str(errors[0][1]) == f"{pipe}: is a device, pipe or socket, not an image file"
+        assert open_photo(qtbot, window, photo("after.png")).image is not None
+    finally:
+        os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))
+
+
 def test_batch_dialog_over_a_folder_with_a_bad_file(qtbot, window, photo, tmp_path):
     source = tmp_path / "in"
     source.mkdir()

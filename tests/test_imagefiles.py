@@ -709,3 +709,49 @@ def test_samples_are_quantised_in_bands_as_the_whole_photo_formula_with_little_m
     # whole photo's temporaries took those 36 bytes for every pixel
     height, width = pixels.shape[:2]
     assert peak < 3 * height * width + 40 * writing.QUANTISE_ROWS * width, f"{peak / (height * width):.1f} B/pixel"
+
+
+def _finishes(call, seconds: float = 20.0):
+    """``call()``'s outcome (its value or its exception), asserting it came back: a reader waiting on a
+    pipe would hang the suite, so it runs in a daemon thread."""
+    import threading
+
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(call())
+        except Exception as error:  # noqa: BLE001 (the outcome under test)
+            outcome.append(error)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert outcome, f"{call} did not come back in {seconds} s"
+    return outcome[0]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_pipe_or_a_device_named_like_a_photo_is_refused_without_reading_it(tmp_path):
+    """A pipe with no writer would block every reader for ever, /dev/zero would be read without end
+    (all the memory): each is refused in one line before anything opens it, by every reader."""
+    from deblur_app import reasons
+    from deblur_app.jobs.run import input_problem
+
+    pipe, device = tmp_path / "pipe.jpg", tmp_path / "zero.png"
+    os.mkfifo(pipe)
+    device.symlink_to("/dev/zero")
+    try:
+        for path in (pipe, device):
+            error = _finishes(lambda: load_image(path))
+            assert isinstance(error, ImageFileError)
+            assert str(error) == f"{path}: is a device, pipe or socket, not an image file"
+            assert F.not_a_file_reason(path).template == reasons.NOT_A_REGULAR_FILE
+            assert _finishes(lambda: F.file_facts(path)) is None
+            assert _finishes(lambda: F.load_thumbnail(path, 64)) is None
+            assert _finishes(lambda: F.is_raw(path)) is False and _finishes(lambda: F.raw_problem(path)) == ""
+            assert str(_finishes(lambda: input_problem(path))) == str(error)
+    finally:
+        os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # nothing left waiting on it
+    assert F.not_a_file_reason(tmp_path).template == reasons.IS_A_FOLDER
+    assert F.not_a_file_reason(tmp_path / "gone.png") == ""  # reading says "file not found"

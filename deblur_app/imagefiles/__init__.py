@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import importlib
 
-from .errors import ImageFileError
+from .errors import ImageFileError, not_a_file_reason
 from .formats import (
     RAW_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
@@ -82,6 +82,7 @@ __all__ = [
     "file_facts",
     "heif_available",
     "is_raw",
+    "not_a_file_reason",
     "is_same_file",
     "is_supported",
     "names_an_image_file",

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Union
 
+from .. import reasons
 from ..reasons import ReasonText, about, one_line
 
 PathLike = Union[str, os.PathLike]
@@ -37,3 +39,17 @@ def describe_exc(exc: BaseException) -> str:
         return exc.strerror
     text = str(exc).strip()
     return text or type(exc).__name__
+
+
+def not_a_file_reason(path: PathLike) -> ReasonText:
+    """Why ``path`` is no file to read a photo from ('' for a regular file, or for none at all:
+    reading it says so): a folder, or a device, pipe or socket, which every reader here would
+    wait on for ever (a pipe with no writer) or read without end (/dev/zero, symlinked as a .png).
+    Asked before anything opens the path; it follows symlinks and does not block."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return ""
+    if stat.S_ISDIR(mode):
+        return reasons.reason(reasons.IS_A_FOLDER)
+    return "" if stat.S_ISREG(mode) else reasons.reason(reasons.NOT_A_REGULAR_FILE)

@@ -20,7 +20,7 @@ from pathlib import Path
 from PIL import Image
 
 from .. import reasons
-from .errors import PathLike
+from .errors import PathLike, not_a_file_reason
 from .raw import is_raw
 
 MARKER_PREFIX = "deblur_app "
@@ -73,6 +73,8 @@ def file_facts(path: PathLike) -> FileFacts | None:
 
     A file that cannot be read is left to load_image, which says why in one line.
     """
+    if not_a_file_reason(path):  # a pipe or a device: opening it would wait or read for ever
+        return None
     if is_raw(path):  # Pillow must never read a camera RAW file (raw.py): one photo, no marker
         return FileFacts("", 1, "RAW")
     try:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import reasons
-from .errors import ImageFileError, PathLike
+from .errors import ImageFileError, PathLike, not_a_file_reason
 from .formats import RAW_EXTENSIONS
 
 #: LibRaw's development of every RAW file the app reads (rawpy.RawPy.postprocess options);
@@ -80,6 +80,8 @@ def is_raw(path: PathLike) -> bool:
     """True when ``path`` is a camera RAW file, by its extension or its first bytes."""
     if has_raw_extension(path):
         return True
+    if not_a_file_reason(path):
+        return False
     try:
         with open(os.fspath(path), "rb") as handle:
             return looks_like_raw(handle.read(_SNIFF_BYTES))
@@ -242,7 +244,7 @@ def raw_problem(path: PathLike) -> str:
     opens and unpacks it (reads the sensor data, which finds fakes and truncated files)
     without the slow development, so a front end can say so before loading a model."""
     p = Path(os.fspath(path))
-    if not is_raw(p):
+    if not is_raw(p) or not_a_file_reason(p):  # not a file: reported by whoever reads it
         return ""
     try:
         with opened(p, p.read_bytes()):

@@ -19,7 +19,7 @@ from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 from .. import reasons
 from . import raw as camera_raw
 from . import rawexif
-from .errors import ImageFileError, PathLike, describe_exc
+from .errors import ImageFileError, PathLike, describe_exc, not_a_file_reason
 from .provenance import FileFacts, several_pictures_reason
 from .formats import HEIF_EXTENSIONS, READ_FORMATS, heif_available, looks_like_heif
 from .metadata import (
@@ -114,8 +114,9 @@ def set_max_megapixels(megapixels: float | None) -> None:
 
 
 def _read_bytes(path: Path) -> bytes:
-    if path.is_dir():
-        raise ImageFileError(path, reasons.reason(reasons.IS_A_FOLDER))
+    problem = not_a_file_reason(path)
+    if problem:
+        raise ImageFileError(path, problem)
     try:
         data = path.read_bytes()
     except FileNotFoundError:

@@ -15,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from . import raw, reading, rawpreview
-from .errors import PathLike
+from .errors import PathLike, not_a_file_reason
 from .formats import HEIF_EXTENSIONS, heif_available
 
 
@@ -23,6 +23,8 @@ def load_thumbnail(path: PathLike, size: int) -> np.ndarray | None:
     """An upright HxWx3 uint8 RGB picture of the photo at most ``size`` pixels on its long
     side, or None when the file cannot be previewed."""
     p = Path(os.fspath(path))
+    if not_a_file_reason(p):  # the full load says why
+        return None
     if raw.is_raw(p):
         return rawpreview.embedded_preview(p, size)  # never Pillow, which may read a different picture
     if p.suffix.lower() in HEIF_EXTENSIONS:

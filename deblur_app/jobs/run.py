@@ -192,8 +192,9 @@ def input_problem(path: Path) -> reasons.ReasonText:
     """Why a photo cannot be read at all ('' when it can be opened): checked before the model loads.
     A camera RAW file's sensor data is read too (not developed), so a fake or truncated one is named here."""
     path = Path(path)
-    if path.is_dir():
-        return reasons.about(path, reasons.reason(reasons.IS_A_FOLDER))
+    not_a_file = imagefiles.not_a_file_reason(path)  # a folder, or a pipe or device the open below would wait on
+    if not_a_file:
+        return reasons.about(path, not_a_file)
     try:
         with open(path, "rb") as handle:
             if not handle.read(1):

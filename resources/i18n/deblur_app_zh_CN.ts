@@ -1496,6 +1496,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>16 位输出需要 PNG 或 TIFF，而不是 {format}</translation>
     </message>
     <message>
+        <source>is a device, pipe or socket, not an image file</source>
+        <translation>是设备、管道或套接字，不是图像文件</translation>
+    </message>
+    <message>
         <source>unsupported sample type {type} (only 8- and 16-bit images)</source>
         <translation>不支持的采样类型 {type}（仅支持 8 位和 16 位图像）</translation>
     </message>
