@@ -201,3 +201,19 @@ def test_cli_passes_the_degradation_options_to_the_trainer(dataset, tmp_path, mo
     config = seen["config"]
     assert (config.noise_scale, config.noise_prob, config.noise_in_target) == (0.25, 0.5, True)
     assert (config.jpeg_prob, config.jpeg_quality) == (0.3, (88, 97))
+
+
+def test_make_valset_needs_its_kernels_named_and_reads_nothing_beside_the_checkout(dataset, tmp_path, monkeypatch,
+                                                                                   capsys):
+    """The recorded kernels are not part of the project: the command once defaulted to
+    ../shared/eval/..., relative to wherever it ran, which a user's clone does not have (or has
+    something else there). Leaving --kernels out is a usage error, before anything is read."""
+    beside = tmp_path / "shared" / "eval" / "realblur" / "levin09" / "gt"
+    beside.mkdir(parents=True)
+    for kernel in (dataset / "kernels").iterdir():
+        (beside / kernel.name).write_bytes(kernel.read_bytes())
+    monkeypatch.chdir(tmp_path / "shared")  # ../shared/eval/... from here is the folder above
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "make-valset", "--photos", str(dataset / "val"), "--out", str(tmp_path / "v.npz")])
+    assert exit_info.value.code == 2 and "--kernels" in capsys.readouterr().err
+    assert not (tmp_path / "v.npz").exists()

@@ -10,9 +10,6 @@ from pathlib import Path
 from ..model.registry import DEFAULT_VARIANT, trainable_variants
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, engine_from_args, validate_options
 
-DEFAULT_KERNELS = Path("../shared/eval/realblur/levin09/gt")
-
-
 def add_train_parser(commands) -> None:
     train = commands.add_parser(
         "train", help="train or fine-tune (also: train prepare-photos DIR, train make-valset)",
@@ -78,7 +75,10 @@ def prepare_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="deblur-app train make-valset",
                                      description="Blur the validation photos with the 8 recorded kernels of Levin et al. 2009")
     parser.add_argument("--photos", required=True, type=Path, help="validation photos (e.g. DIR/val)")
-    parser.add_argument("--kernels", type=Path, default=DEFAULT_KERNELS, help="folder of kernel*.png")
+    # required: the recorded kernels are not part of this project (README, Training), and a default
+    # pointing beside a checkout read whatever sat there, or nothing, in a user's clone
+    parser.add_argument("--kernels", type=Path, required=True,
+                        help="folder of kernel*.png (e.g. Levin et al.'s levin09/gt)")
     parser.add_argument("--out", required=True, type=Path, help="output .npz")
     parser.add_argument("--noise", type=float, default=None, metavar="SIGMA",
                         help="Gaussian noise after the blur, a fraction of the 0-1 range (default 0.01; "
