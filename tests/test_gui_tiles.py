@@ -200,3 +200,26 @@ def test_frames_that_take_long_to_make_come_less_often():
                            clock=lambda: next(ticks) * 0.2)
     given = [frames.add(tile(index, 0, 1.0), last=False) is not None for index in range(1, 12)]
     assert given == [True] + [False] * 8 + [True, False], "the next frame 2 s after the last, not 0.5 s"
+
+
+def test_a_large_photos_frame_holds_no_full_size_picture_and_draws_at_the_photos_size(qtbot, monkeypatch):
+    """Issue 21: while a 12 MP photo runs, the window held the frame shown and the frame being made, each with
+    its full-size level (48 MB); a large photo's frame keeps its half-size level and smaller only, and the view's
+    layer of it still spans the photo (drawn from half size), with each pixel the photo's or the tiles' own."""
+    from deblur_app.gui.image_view import ImageView, Layer
+    from deblur_app.gui.qtimage import pixmaps
+
+    monkeypatch.setattr(partial_frames, "FULL_LEVEL_PIXELS", 100)  # the 8 x 1100 photo counts as large here
+    photo = np.full((8, 1100, 3), 0.25, np.float32)  # wider than the pyramid's floor: it has a half level
+    frames = PartialFrames("key", photo, None, strength=1.0, interval=0.0, clock=lambda: 0.0)
+    frames.add(tile(1, 0, 1.0), last=False)
+    frame = frames.add(tile(2, 4, 1.0), last=False)
+    assert frame.size == (1100, 8) and [(i.width(), i.height()) for i in frame.display_levels] == [(550, 4)]
+    half = pixels_of(frame.display_levels[0])  # columns 0-2 and 4-6 final: 2x2 averages of them
+    assert (half[:, [0, 2]] == 255).all() and (half[:, 4:] == 64).all(), "the tiles' pixels, elsewhere the photo"
+    layer = Layer(pixmaps(frame.display_levels), frame.size)
+    assert (layer.width, layer.height) == (1100, 8)
+    view = ImageView()
+    qtbot.addWidget(view)
+    view.set_image(layer)
+    assert view.item.boundingRect().size().toSize().width() == 1100, "the view spans the photo, not the half level"

@@ -42,14 +42,14 @@ BACKGROUND = QColor(38, 38, 40)
 
 
 class Layer:
-    """One image as a pyramid of pixmaps (index 0 is full size)."""
+    """One image as a pyramid of pixmaps, largest first: full size, unless ``size`` (width, height) says
+    what the image's size is (a run's partial frame of a large photo starts at half size)."""
 
-    def __init__(self, levels: list[QPixmap]) -> None:
+    def __init__(self, levels: list[QPixmap], size: tuple[int, int] | None = None) -> None:
         if not levels:
             raise ValueError("a layer needs at least one pixmap")
         self.levels = levels
-        self.width = levels[0].width()
-        self.height = levels[0].height()
+        self.width, self.height = size if size and size[0] and size[1] else (levels[0].width(), levels[0].height())
 
     def draw(self, painter: QPainter, target: QRectF, lod: float) -> None:
         level = self.levels[0]

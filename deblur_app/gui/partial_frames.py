@@ -32,13 +32,18 @@ from . import imaging, qtimage
 # took: they never cost the run more than about a tenth of its time.
 FRAME_INTERVAL = 0.5
 FRAME_TIME_SHARE = 0.1
+# A frame of a photo over this many pixels leaves out its full-size level: drawn from the half-size level,
+# it looks the same until the view zooms in past 50 %, and the window held two of them at a time (the one
+# shown and the one being made: 2 x 48 MB at 12 MP) beside the network's tiles (issue 21: 12 MP within 1.5 GB)
+FULL_LEVEL_PIXELS = 4_000_000
 
 
 @dataclass(frozen=True)
 class PartialFrame:
     photo_key: str
-    display_levels: list[QImage]  # the photo with the run's final pixels so far; full size first
+    display_levels: list[QImage]  # the photo with the run's final pixels so far, largest first
     tiles_done: int
+    size: tuple[int, int] = (0, 0)  # (width, height) of the photo the levels show (the first may be smaller)
 
 
 class PartialFrames:
@@ -75,7 +80,11 @@ class PartialFrames:
         if self._next_frame is not None and now < self._next_frame:
             return None
         # the QImages are deep copies: the frame goes on changing with the next tiles
-        frame = PartialFrame(self.photo_key, qtimage.display_images(imaging.display_levels(self._frame)), tile.index)
+        levels = imaging.display_levels(self._frame)
+        if self._frame.shape[0] * self._frame.shape[1] > FULL_LEVEL_PIXELS and len(levels) > 1:
+            levels = levels[1:]
+        size = (self._frame.shape[1], self._frame.shape[0])
+        frame = PartialFrame(self.photo_key, qtimage.display_images(levels), tile.index, size)
         self._next_frame = now + max(self._interval, (self._clock() - now) / FRAME_TIME_SHARE)
         return frame
 

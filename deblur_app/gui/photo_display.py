@@ -112,7 +112,7 @@ class PhotoDisplay:
         if frame is None:
             return
         if self._partial_layer is None or self._partial_layer[0] is not frame:
-            self._partial_layer = (frame, Layer(pixmaps(frame.display_levels)))
+            self._partial_layer = (frame, Layer(pixmaps(frame.display_levels), frame.size))
         self.viewers.show_partial(self._partial_layer[1], photo.original, self.run_message())
 
     def _on_partial(self, frame: PartialFrame) -> None:
