@@ -4,7 +4,7 @@ tests/test_window_states.py waits until the window is idle after every step; a u
 Here the steps come as fast as a hurried user's: open photos (good ones and hostile ones: a
 1x1, 16-bit, CMYK, gray, alpha, EXIF-rotated photo, a truncated JPEG, an empty file, text named
 .jpg, a PNG whose header claims 60000x60000, a named pipe), run, preview, cancel, close the photo, switch
-network, view mode, strength and language, save, all while a run or a read may be under way,
+network, view mode, strength and language, compare two networks and keep one, save, all while a run or a read may be under way,
 through the window's own QActions and widgets (a disabled action is not triggered: a user cannot).
 
 In English and in Chinese. What must hold: no Python exception in a Qt callback (pytest-qt fails the test), no Qt warning,
@@ -97,6 +97,8 @@ class Monkey:
             ("ensemble", 1, lambda: w.panel.ensemble_check.click() if w.panel.ensemble_check.isEnabled() else None),
             ("save", 2, lambda: self._trigger(self.rng.choice([w.act_save, w.act_save_as, w.act_save_all]))),
             ("language", 1, self._choose_language),
+            ("compare networks", 2, self._compare),
+            ("compare: keep/cancel/close", 2, self._answer_compare),
             ("wait", 6, lambda: self.qtbot.wait(self.rng.choice([0, 5, 30, 120, 400]))),
         ]
 
@@ -109,6 +111,23 @@ class Monkey:
         enabled = [i for i in range(combo.count()) if combo.model().item(i).isEnabled()]
         if enabled:
             combo.setCurrentIndex(self.rng.choice(enabled))
+
+    def _compare(self) -> None:
+        """Compare Networks…, and its Compare button when it is offered."""
+        self._trigger(self.window.act_compare)
+        dialog = self.window.comparer.dialog
+        if dialog is not None and dialog.isVisible() and dialog.compare_button.isEnabled():
+            self.steps["compare started"] = self.steps.get("compare started", 0) + 1
+            dialog.compare_button.click()
+
+    def _answer_compare(self) -> None:
+        dialog = self.window.comparer.dialog
+        if dialog is None or not dialog.isVisible():
+            return
+        buttons = [pane.keep_button for pane in dialog.panes] + [dialog.cancel_button, dialog.close_button]
+        button = self.rng.choice(buttons)
+        if button.isEnabled():
+            button.click()
 
     def _choose_language(self) -> None:
         menu = self.window.language_menu
@@ -134,8 +153,15 @@ def language(request, qapp):
     i18n.uninstall(qapp)
 
 
-def test_the_window_survives_a_seeded_monkey(qtbot, language, make_window, errors, tmp_path, photo_like,  # noqa: F811
-                                              monkeypatch):
+def test_the_window_survives_a_seeded_monkey(qtbot, language, make_window, errors, weights_dir, tmp_path,  # noqa: F811
+                                              photo_like, monkeypatch):
+    from seeded_weights import save_seeded_plus
+
+    weights = tmp_path / "weights"  # two networks: to switch between and to compare
+    weights.mkdir()
+    (weights / "mimo-unet.safetensors").write_bytes((weights_dir / "mimo-unet.safetensors").read_bytes())
+    save_seeded_plus(weights)
+    monkeypatch.setattr("deblur_app.weights.catalog.weights_search_dirs", lambda: [weights])
     photos = make_photos(tmp_path / "photos", photo_like)
     originals = {p: p.read_bytes() for p in photos if p.is_file()}  # the pipe has no bytes to keep
     out = tmp_path / "out"
