@@ -114,3 +114,22 @@ def test_an_output_name_is_a_file_name_never_a_path(tmp_path, template):
     with pytest.raises(NotAFileName):
         batch_candidates(tmp_path / "in", tmp_path / "out", False, template)
     assert output_name(Path("a.png"), "{stem}..{ext}") == "a...png"  # dots inside a name are a name
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_folder_s_pipe_or_device_is_left_out_with_its_reason_never_opened(tmp_path):
+    """A batch or a scan of a folder names a pipe or a device among the photos (it once passed over it
+    without a word) and never opens it; a broken symlink, which reaches nothing, is passed over."""
+    from deblur_app import imagefiles
+    from deblur_app.jobs.naming import batch_candidates
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    imagefiles.save_image(folder / "a.png", __import__("numpy").zeros((4, 4, 3), "float32"))
+    os.mkfifo(folder / "pipe.jpg")
+    (folder / "zero.png").symlink_to("/dev/zero")
+    (folder / "gone.jpg").symlink_to(tmp_path / "nothing-here.jpg")
+    found = batch_candidates(folder, tmp_path / "out", False)
+    assert [source.name for source, _ in found.pairs] == ["a.png"]
+    assert [str(reason) for _, reason in found.left_out] == [
+        f"{folder / name}: is a device, pipe or socket, not an image file" for name in ("pipe.jpg", "zero.png")]

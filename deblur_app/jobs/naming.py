@@ -71,7 +71,8 @@ def batch_candidates(input_dir: Path, output_dir: Path, recursive: bool,
                      template: str = DEFAULT_NAME) -> BatchCandidates:
     """Every visible file of the folder, either paired with its output or left out with a reason.
 
-    Left out: files that are not photos the app reads (other formats, multi-picture files)
+    Left out: files that are not photos the app reads (other formats, multi-picture files, pipes
+    and devices)
     and files this app made: by name (the output name of a photo beside it, under this run's
     template or the default one, with the ½ and ¼ outputs) or by the marker every output
     carries (imagefiles.provenance). Hidden files (dot files: our temporaries, .DS_Store)
@@ -82,7 +83,7 @@ def batch_candidates(input_dir: Path, output_dir: Path, recursive: bool,
     output_resolved = Path(output_dir).resolve()
     files = []
     for path in sorted(input_dir.glob(pattern)):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith(".") or path.is_dir() or not path.exists():  # a broken symlink reaches nothing
             continue
         if output_resolved in path.resolve().parents and output_resolved != input_dir.resolve():
             continue
@@ -117,6 +118,9 @@ def _outputs_of_photos(files: list[Path], template: str) -> dict[Path, Path]:
 
 
 def _left_out_reason(path: Path, outputs_beside: dict[Path, Path]) -> reasons.ReasonText:
+    not_a_file = imagefiles.not_a_file_reason(path)  # a pipe or a device: said, and never opened
+    if not_a_file:
+        return not_a_file
     photo = outputs_beside.get(path)
     if photo is not None and photo != path:
         return reasons.reason(reasons.OUR_OUTPUT_BESIDE, photo=photo.name)
