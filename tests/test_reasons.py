@@ -338,6 +338,52 @@ def test_the_window_names_no_command_line_option_for_the_pixel_limit(qapp, tmp_p
     assert "--" not in window_text, window_text
 
 
+def _names_a_command_line_option(text: str) -> bool:
+    """An option (--overwrite) or a command (deblur-app weights ...) of the command line."""
+    return "--" in text or "deblur-app" in text
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_no_reason_the_window_shows_names_a_command_line_option(qapp, language):
+    """Every template naming an option or a command either has the window's own wording (gui/reasons.py
+    WINDOW_WORDING), which names none in English or Chinese, or is listed there as one the window never shows."""
+    import string
+
+    from deblur_app.gui import i18n
+    from deblur_app.gui.reasons import COMMAND_LINE_ONLY, WINDOW_WORDING
+
+    naming = [template for template in reasons.catalogue() if _names_a_command_line_option(template)]
+    assert reasons.USE_OVERWRITE in naming and reasons.NO_WEIGHTS_FOUND in naming  # the check finds them
+    unworded = [template for template in naming if template not in WINDOW_WORDING and template not in COMMAND_LINE_ONLY]
+    assert not unworded, f"give these a window wording or list them as command-line only: {unworded}"
+    assert not set(WINDOW_WORDING) & set(COMMAND_LINE_ONLY)
+    i18n.install(qapp, language)
+    try:
+        for template in naming:
+            if template in COMMAND_LINE_ONLY:
+                continue
+            fields = {name: f"<{name}>" for _text, name, _spec, _conversion in string.Formatter().parse(template) if name}
+            window_text = shown(reasons.reason(template, **fields))
+            assert not _names_a_command_line_option(window_text), (template, window_text)
+            kept = [name for _text, name, _spec, _conversion in string.Formatter().parse(WINDOW_WORDING[template]) if name]
+            assert all(fields[name] in window_text for name in kept), (template, window_text)  # the facts stay
+            if language == "zh_CN":
+                assert HAN.search(window_text), window_text
+    finally:
+        i18n.uninstall(qapp)
+
+
+def test_int8_with_a_gpu_as_the_device_tells_the_window_user_to_choose_the_cpu(chinese):
+    """Fastest (int8) with CUDA as the Device: the engine's refusal, in the side panel's terms."""
+    import torch
+
+    from deblur_app.engine.devices import choose_precision
+
+    int8_on_a_gpu = core_error(lambda: choose_precision("int8", torch.device("cuda")))
+    assert str(int8_on_a_gpu).endswith("use --device cpu")  # the command line's English is unchanged
+    assert shown(int8_on_a_gpu) == "int8 只能在 CPU 上运行（借助 OpenVINO）；请把“设备”选为 CPU"
+
+
 def test_a_text_outside_the_catalogue_is_shown_as_it_came(chinese):
     assert shown("photo.jpg: something the catalogue does not know") == "photo.jpg: something the catalogue does not know"
     assert shown("") == ""
@@ -474,10 +520,11 @@ def test_the_missing_weights_advice_is_chinese(chinese, tmp_path, monkeypatch):
     message = missing_weights_message(VARIANTS["nafnet-32"])
 
     assert str(message).startswith("no NAFNet-32 weights found: run `deblur-app weights download nafnet-32` (the paper's")
-    chinese_text = shown(message)
-    assert chinese_text.startswith("未找到 NAFNet-32 权重：运行 `deblur-app weights download nafnet-32`（论文发布的 ")
-    assert "；或运行 `deblur-app weights install FILE`；或传入 --weights PATH" in chinese_text
+    chinese_text = shown(message)  # in the window's terms (gui/reasons.py WINDOW_WORDING): no command, no option
+    assert chinese_text.startswith("未找到 NAFNet-32 权重：在“文件 › 权重…”中下载论文发布的 NAFNet-GoPro-width32.pth；")
+    assert chinese_text.endswith("；或在“文件 › 权重…”中使用“从文件安装…”"), chinese_text
     assert "found" not in chinese_text and "release" not in chinese_text
+    assert not _names_a_command_line_option(chinese_text), chinese_text
 
 
 # -- every reason the core makes is a Reason of a catalogue template (gui/reasons.py recognises no English)
@@ -627,7 +674,8 @@ def test_a_batch_s_output_problems_are_chinese(chinese, tmp_path):
 
     assert str(jobs.output_problem(exists, False)) == \
         f"{tmp_path / 'photo_deblurred.png'}: already exists (use --overwrite to replace it)"
-    assert shown(jobs.output_problem(exists, False)) == f"{tmp_path / 'photo_deblurred.png'}: 已存在（使用 --overwrite 替换它）"
+    # the window's Save finds such a file when it appeared while the save was queued: saving again asks to replace it
+    assert shown(jobs.output_problem(exists, False)) == f"{tmp_path / 'photo_deblurred.png'}: 已存在（再次保存即可替换它）"
     assert shown(jobs.output_problem(itself, True)) == f"{photo}: 已存在，且就是输入照片；原始照片永远不会被替换"
     assert shown(twice.problem(True)) == f"{tmp_path / 'same.png'}: 也是 {photo} 的输出；请为每张照片指定各自的输出"
     assert shown(jobs.folder_problem(tmp_path / "gone")) == f"{tmp_path / 'gone'}: 文件夹不存在"

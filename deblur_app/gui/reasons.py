@@ -18,12 +18,39 @@ from PySide6.QtCore import QCoreApplication
 from .. import reasons
 from ..reasons import QT_TRANSLATE_NOOP, Reason, ReasonText
 
-# The core's English is the command line's, and a few of its reasons say which option changes
-# the limit they report. The window has no such option: it says these its own way (same fields),
-# and its translations translate that wording.
+# The core's English is the command line's, and some of its reasons say which option or command
+# to use. The window has neither: it says these its own way, in the names of its menus and buttons
+# (same fields; one it does not need, such as a command's key, is left out), and its translations
+# translate that wording. tests/test_reasons.py holds every template that names an option or a
+# command to an entry here or to COMMAND_LINE_ONLY.
 WINDOW_WORDING = {
     reasons.TOO_MANY_PIXELS: QT_TRANSLATE_NOOP("Reason", "{megapixels} megapixels exceeds the limit of {limit} megapixels"),
+    # Save checks for an existing file, then writes in the background: one that appeared meanwhile is
+    # refused there (jobs.check_outputs), and saving again asks whether to replace it
+    reasons.USE_OVERWRITE: QT_TRANSLATE_NOOP("Reason", "{problem} (save again to replace it)"),
+    # a download that failed (weights.store.download), shown by the Weights window
+    reasons.DOWNLOAD_IN_A_BROWSER: QT_TRANSLATE_NOOP(
+        "Reason", "download it in a browser from {link}, then use Install from File…"),
+    # Remove of a file that went from the weights folder after the Weights window listed it
+    reasons.NO_SUCH_WEIGHTS: QT_TRANSLATE_NOOP("Reason", "no such installed weights (it may have been removed meanwhile)"),
+    # no weights for a network (weights.catalog.missing_weights_message): the network lists' tooltips
+    reasons.NO_WEIGHTS_FOUND: QT_TRANSLATE_NOOP(
+        "Reason", "no {network} weights found: {get}, put {published} or {own} into {folders}, "
+        "or use Install from File… in File › Weights…"),
+    reasons.RUN_WEIGHTS_DOWNLOAD: QT_TRANSLATE_NOOP("Reason", "download the paper's release ({file}) in File › Weights…"),
+    # Fastest (int8) with a GPU as the Device (engine.devices)
+    reasons.INT8_CPU_ONLY: QT_TRANSLATE_NOOP("Reason", "int8 runs on the CPU only (with OpenVINO); choose CPU as the Device"),
 }
+
+# Templates that name an option or a command and never reach the window, so need no wording of their own
+COMMAND_LINE_ONLY = (
+    # the window catches AlreadyInstalled and asks its own question (weights_dialog: Replace Weights)
+    reasons.ALREADY_INSTALLED_REPLACE,
+    # a Ray cluster runs from the command line only (--cluster); the window never starts one
+    reasons.RAY_NOT_INSTALLED, reasons.TOO_MANY_GPUS_PER_WORKER,
+    # raised only for the backend "openvino" asked for by name; the window always runs the backend "auto"
+    reasons.OPENVINO_CPU_ONLY, reasons.OPENVINO_NOT_INSTALLED,
+)
 
 
 def _in_window_words(template: str) -> str:

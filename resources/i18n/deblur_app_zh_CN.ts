@@ -2067,6 +2067,30 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <source>{megapixels} megapixels exceeds the limit of {limit} megapixels</source>
         <translation>{megapixels} 百万像素超过了本程序 {limit} 百万像素的上限</translation>
     </message>
+    <message>
+        <source>{problem} (save again to replace it)</source>
+        <translation>{problem}（再次保存即可替换它）</translation>
+    </message>
+    <message>
+        <source>download it in a browser from {link}, then use Install from File…</source>
+        <translation>请在浏览器中从 {link} 下载，然后使用“从文件安装…”</translation>
+    </message>
+    <message>
+        <source>no such installed weights (it may have been removed meanwhile)</source>
+        <translation>没有这样的已安装权重（可能已在此期间被移除）</translation>
+    </message>
+    <message>
+        <source>no {network} weights found: {get}, put {published} or {own} into {folders}, or use Install from File… in File › Weights…</source>
+        <translation>未找到 {network} 权重：{get}；或把 {published} 或 {own} 放入 {folders}；或在“文件 › 权重…”中使用“从文件安装…”</translation>
+    </message>
+    <message>
+        <source>download the paper&apos;s release ({file}) in File › Weights…</source>
+        <translation>在“文件 › 权重…”中下载论文发布的 {file}</translation>
+    </message>
+    <message>
+        <source>int8 runs on the CPU only (with OpenVINO); choose CPU as the Device</source>
+        <translation>int8 只能在 CPU 上运行（借助 OpenVINO）；请把“设备”选为 CPU</translation>
+    </message>
 </context>
 <context>
     <name>RunCommands</name>
