@@ -28,10 +28,12 @@ from .reasons import translated
 
 # What the window holds per pixel of a photo while the network runs, beyond what the engine counts for
 # any caller (devices.PHOTO_BYTES_PER_PIXEL: the float32 photo, the stitcher, decoding and encoding): the
-# photo's display pyramid as pixmaps (5.3 bytes), the run's partial frame in 8 bits (3) and its pyramid as
-# QImages and pixmaps (2 x 5.3), less the encoder's share the window does not use while it runs. The tiles
-# leave room for it: a 12 MP photo in the window otherwise ran ~180 MB above the command line's peak
-# with MIMO-UNet, over 1.5 GB (benchmarks/bench_12mp_memory.py window).
+# photo's display pyramid as pixmaps (5.3 bytes; a pixmap shares its QImage's pixels), the run's partial
+# frame in 8 bits (3) and, for a photo over 4 MP, the frame's half-size pyramid on screen and the one being
+# made (2 x 1.3). That is some 11 bytes; the 16 kept leave the rest (~60 MB at 12 MP) toward the window's own
+# runtime (Qt, ~122 MB), which the engine's model does not count: counting all of it moved 12 MP to torch
+# (OpenVINO's copies left no tile room). A 12 MP photo in the window peaked at 1.514 GB with MIMO-UNet
+# before the half-size frame (benchmarks/RESULTS.md, bench_12mp_memory.py window).
 WINDOW_HELD_BYTES_PER_PIXEL = 16
 
 
