@@ -23,6 +23,8 @@ formatted before they go in, so the English and the translation show the same te
 
 from __future__ import annotations
 
+import os
+
 CONTEXT = "Reason"  # the translation context of every template
 
 
@@ -326,9 +328,21 @@ def reason(template: str, **fields: object) -> Reason:
     return Reason(template, tuple(fields.items()))
 
 
+def one_line_name(name: object) -> str:
+    """A file's name (or any subject) as every line of ours writes it: a newline or carriage return in it
+    becomes a space, so that it never splits a line that scripts read one per file ("<file>: <reason>",
+    "<photo> -> <output>"); undecodable bytes become \\udcXX escapes instead of crashing a print()."""
+    text = os.fsdecode(name) if isinstance(name, bytes) else os.fspath(name) if isinstance(name, os.PathLike) \
+        else str(name)
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\r", " ").replace("\n", " ")
+
+
 def about(subject: object, said: ReasonText) -> Reason:
-    """``said`` about a file or a network: "<subject>: <reason>" (the subject is never translated)."""
-    return Reason(_ABOUT_LAYOUT, (("subject", subject), ("reason", said)))
+    """``said`` about a file or a network: "<subject>: <reason>" (the subject is never translated, and is
+    written on one line: one_line_name)."""
+    shown = subject if isinstance(subject, Reason) else one_line_name(subject)
+    return Reason(_ABOUT_LAYOUT, (("subject", shown), ("reason", said)))
 
 
 def joined(*parts: ReasonText) -> ReasonText:
@@ -341,6 +355,7 @@ def joined(*parts: ReasonText) -> ReasonText:
 
 def without_subject(said: ReasonText, subject: object) -> ReasonText:
     """``said`` without its "<subject>: " in front, for a caller that names the subject itself."""
+    subject = subject if isinstance(subject, Reason) else one_line_name(subject)  # as ``about`` wrote it
     if not isinstance(said, Reason):
         return said.removeprefix(f"{subject}: ")
     fields = dict(said.fields)

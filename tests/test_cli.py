@@ -374,3 +374,29 @@ def test_batch_log_writes_the_windows_log_in_the_output_folder(photo, tmp_path, 
     assert lines[-1].startswith("1 deblurred, 0 skipped, 1 failed")
     assert main(["batch", str(source_dir), str(tmp_path / "quiet")]) == 1
     assert not list((tmp_path / "quiet").glob("*.log")), "no log without --log"
+
+
+def test_a_file_name_with_a_newline_stays_on_its_line(photo, tmp_path, capsys):
+    """A name holding '\\n' split the batch's "done" and "left out" lines (and the summary's "failed" ones) in two,
+    so a script reading one line per file misread them; it is written the way error lines write it."""
+    source_dir = tmp_path / "in"
+    photo("two\nlines.png", folder=source_dir)
+    (source_dir / "notes\nfile.txt").write_text("not a photo")
+    (source_dir / "broken\nphoto.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    out = tmp_path / "out"
+    assert main(["batch", str(source_dir), str(out), "--name", "{stem}-sharp{ext}"]) == 1
+    assert (out / "two\nlines-sharp.png").is_file()  # the file itself keeps its name
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    done = [line for line in lines if "two lines.png" in line and " -> " in line]
+    assert done and done[0].endswith("two lines-sharp.png"), lines
+    assert any(line.startswith("left out ") and line.endswith("notes file.txt: not an image file") for line in lines), lines
+    assert any(line.startswith("  failed: ") and "broken photo.png: " in line for line in lines), lines
+    assert not [line for line in lines if line.startswith(("lines", "file.txt", "photo.png"))], lines
+
+
+def test_a_single_photo_s_done_line_keeps_a_name_with_a_newline_on_one_line(photo, tmp_path, capsys):
+    shot = photo("two\nlines.png")
+    assert main(["deblur", str(shot), "-o", str(tmp_path / "sharp.png")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert any(line.startswith(f"{tmp_path}/two lines.png -> {tmp_path}/sharp.png (") for line in lines), lines

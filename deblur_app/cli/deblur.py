@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from .. import reasons
 from ..imagefiles import names_an_image_file
 from ..jobs import (BatchEvent, BatchJob, JobError, NotAFileName, SaveOptions, batch_log_header, default_output,
                     existing_output_rule, iter_batch, prepare_output_folder)
@@ -72,7 +73,7 @@ def _show_photo(event: BatchEvent) -> None:
     elif event.kind == "done":
         _clear_line()
         facts = event.facts
-        print(f"{event.path} -> {', '.join(str(p) for p in facts.outputs)} "
+        print(f"{reasons.one_line_name(event.path)} -> {', '.join(reasons.one_line_name(p) for p in facts.outputs)} "
               f"({facts.width}x{facts.height}, {facts.seconds:.1f} s, {facts.tiles} tile(s))")
         for note in facts.notes:
             print(f"  note: {note}", file=sys.stderr)
@@ -97,7 +98,7 @@ def prepare_int8(engine, say) -> None:
 
 def _terminal_progress(event: BatchEvent) -> None:
     if sys.stderr.isatty():
-        print(f"\r{event.path.name}: {event.fraction:.0%}", end="", file=sys.stderr, flush=True)
+        print(f"\r{reasons.one_line_name(event.path.name)}: {event.fraction:.0%}", end="", file=sys.stderr, flush=True)
 
 
 def _clear_line() -> None:
@@ -176,9 +177,9 @@ class _BatchProgress:
         elif event.kind == "left_out":
             _say(self.bar, f"left out {event.reason}", error=False)
         elif event.kind == "skipped":
-            _advance(self.bar, f"skipped {event.path}: {event.reason}")
+            _advance(self.bar, f"skipped {reasons.about(event.path, event.reason)}")
         elif event.kind == "done":
-            _advance(self.bar, f"{event.path} -> {event.output}")
+            _advance(self.bar, f"{reasons.one_line_name(event.path)} -> {reasons.one_line_name(event.output)}")
         elif event.kind == "failed":
             self.failures += 1
             if self.bar is not None:  # the bar shows done/total, the ETA and this

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Union
 
 from .. import reasons
-from ..reasons import ReasonText, about, one_line
+from ..reasons import ReasonText, about, one_line, one_line_name
 
 PathLike = Union[str, os.PathLike]
 
@@ -26,12 +26,8 @@ class ImageFileError(Exception):
 
 
 def display_name(path: PathLike) -> str:
-    name = os.fspath(path)
-    if isinstance(name, bytes):
-        name = os.fsdecode(name)
-    # undecodable file-name bytes become \udcXX escapes instead of crashing a print()
-    name = name.encode("utf-8", "backslashreplace").decode("utf-8")
-    return name.replace("\r", " ").replace("\n", " ")
+    """A file's name on one line, as every reason names it (reasons.one_line_name)."""
+    return one_line_name(path)
 
 
 def describe_exc(exc: BaseException) -> str:
