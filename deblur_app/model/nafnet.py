@@ -183,8 +183,6 @@ class NAFBlock(nn.Module):
         self.gamma = nn.Parameter(torch.zeros((1, channels, 1, 1)))
 
     def forward(self, inp: torch.Tensor) -> torch.Tensor:
-        if torch.jit.is_tracing():  # the ONNX export
-            return self._exported_forward(inp)
         x = self.sg(self.conv2(self.conv1(self.norm1(inp))))
         if _in_place():  # as below, overwriting the block's own temporaries (never ``inp``)
             x = self.conv3(x.mul_(self.sca(x)))
@@ -194,32 +192,6 @@ class NAFBlock(nn.Module):
         y = inp + x * self.beta
         x = self.conv5(self.sg(self.conv4(self.norm2(y))))
         return y + x * self.gamma
-
-    def _exported_forward(self, inp: torch.Tensor) -> torch.Tensor:
-        """The same block with each simple gate's halves made by their own convolutions (``gate_of_halves``)."""
-        x = gate_of_halves(self.norm1(inp), self.conv1, self.conv2)
-        x = self.conv3(x * self.sca(x))
-        y = inp + x * self.beta
-        return y + self.conv5(gate_of_halves(self.norm2(y), self.conv4)) * self.gamma
-
-
-def gate_of_halves(x: torch.Tensor, expand: nn.Conv2d, depthwise: nn.Conv2d | None = None) -> torch.Tensor:
-    """``SimpleGate(depthwise(expand(x)))`` as two half-width branches multiplied, from slices of the weights.
-
-    The same numbers (every output channel is its own dot product), but OpenVINO never splits a feature map:
-    the split of the gate was a reference (scalar) VariadicSplit copying every gate's input, 5-6% of NAFNet-64's
-    time at 368x640; without it three full-resolution blocks ran in 2.55 s instead of 3.53 (fp32) and 1.51
-    instead of 1.87 (bf16), and the 512-channel blocks as fast as before (2-core EPYC Zen 4, loaded).
-    """
-    half = expand.out_channels // 2
-
-    def branch(part: slice) -> torch.Tensor:
-        y = F.conv2d(x, expand.weight[part], expand.bias[part])
-        if depthwise is not None:
-            y = F.conv2d(y, depthwise.weight[part], depthwise.bias[part], padding=depthwise.padding, groups=half)
-        return y
-
-    return branch(slice(0, half)) * branch(slice(half, None))
 
 
 def _stage(channels: int, blocks: int) -> nn.Sequential:
@@ -342,7 +314,7 @@ _SHAPE_CLASSES = {(True, True): "local", (False, False): "global", (False, True)
 
 
 def export_tag(model: NAFNet) -> str:
-    return f"nafnet/tlc{model.local_window}/separable/gate-halves"
+    return f"nafnet/tlc{model.local_window}/separable"
 
 
 def export_shape_class(model: NAFNet, height: int, width: int) -> str | None:
