@@ -215,12 +215,11 @@ _FFTFORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_block
 
 
 # Seconds per megapixel of each default CPU path: `python benchmarks/bench_networks.py --size 360x640
-# --runs 3` (640x360 = 0.23 MP) on a 2-core AMD EPYC Zen 4 (AVX-512 + avx512_bf16, no AMX), load average
-# 4-5 (the test suite beside it), random weights of the published configurations: MIMO-UNet 1.34 s
-# (OpenVINO bf16), FFTformer 22.3 s (OpenVINO fp32). NAFNet's 640x360 had then run in torch (no export served
-# strips); on OpenVINO fp32, session 9 (`... --networks mimo-unet,nafnet-64,nafnet-32`, load average ~10) measured
-# NAFNet-64 at 1.94x and NAFNet-32 at 0.53x MIMO-UNet's default path in the same run: MIMO-UNet's 5.8 s/MP times
-# those ratios. MIMO-UNet+ was not timed: MIMO-UNet's figure times its residual blocks (20 per stage against 8).
+# --runs 3 --paths nafnet-64:openvino-bf16` (640x360 = 0.23 MP) on a 2-core AMD EPYC Zen 4 (AVX-512 +
+# avx512_bf16, no AMX), idle (session 9, after NAFNet's separable TLC and FFTformer's shared DFFN basis), random
+# weights of the published configurations: MIMO-UNet 1.16 s (OpenVINO bf16), NAFNet-64 3.21 s and NAFNet-32
+# 1.16 s (OpenVINO fp32), FFTformer 19.89 s (OpenVINO fp32). MIMO-UNet+ was not timed: MIMO-UNet's figure
+# times its residual blocks (20 per stage against 8).
 CPU_SECONDS_CORES = 2
 
 
@@ -235,7 +234,7 @@ VARIANTS: dict[str, Variant] = {
         PublishedWeights("MIMO-UNet.pkl", _drive_file("1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx"),
                          "torch.save({'model': state_dict})", _MIMO_TERMS, "GoPro", "GoPro 31.73 dB",
                          "1EQJoQj3YMLFfzrbgzWMD3Xj96RqLdIlx"),
-        cpu_seconds_per_megapixel=5.8),
+        cpu_seconds_per_megapixel=5.0),
     "mimo-unet+": Variant(
         "mimo-unet+", "MIMO-UNet+", "mimo-unet", (("num_res", 20),),
         "camera shake and motion blur; larger, slower and a little sharper than MIMO-UNet", "shake",
@@ -244,7 +243,7 @@ VARIANTS: dict[str, Variant] = {
                          "torch.save({'model': state_dict})", _MIMO_TERMS, "GoPro", "GoPro 32.45 dB",
                          "166sufeHcdDTgXHNbCRzTC4T6DzuflB5m"),
         dropout=0.1,
-        cpu_seconds_per_megapixel=14.5),
+        cpu_seconds_per_megapixel=12.5),
     "nafnet-64": Variant(
         "nafnet-64", "NAFNet-64", "nafnet", _NAFNET_64,
         "camera shake and motion blur; sharper than MIMO-UNet+ at MIMO-UNet's cost", "shake",
@@ -252,14 +251,14 @@ VARIANTS: dict[str, Variant] = {
         PublishedWeights("NAFNet-GoPro-width64.pth", _drive_file("1S0PVRbyTakYY9a82kujgZLbMihfNBLfC"),
                          _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 33.71 dB",
                          "1S0PVRbyTakYY9a82kujgZLbMihfNBLfC"),
-        cpu_seconds_per_megapixel=11.3),
+        cpu_seconds_per_megapixel=13.9),
     "nafnet-32": Variant(
         "nafnet-32", "NAFNet-32", "nafnet", (("img_channel", 3), ("width", 32)) + _NAFNET_64[2:],
         "camera shake and motion blur; a quarter of NAFNet-64's work", "shake", "nafnet-32.safetensors",
         PublishedWeights("NAFNet-GoPro-width32.pth", _drive_file("1Fr2QadtDCEXg6iwWX8OzeZLbHOx2t5Bj"),
                          _NAFNET_FORMAT, _NAFNET_TERMS, "GoPro", "GoPro 32.87 dB",
                          "1Fr2QadtDCEXg6iwWX8OzeZLbHOx2t5Bj"),
-        cpu_seconds_per_megapixel=3.1),
+        cpu_seconds_per_megapixel=5.0),
     "nafnet-64-reds": Variant(
         "nafnet-64-reds", "NAFNet-64 REDS", "nafnet", _NAFNET_64,
         "motion blur in compressed video frames (blur with JPEG artefacts)", "shake",
@@ -267,7 +266,7 @@ VARIANTS: dict[str, Variant] = {
         PublishedWeights("NAFNet-REDS-width64.pth", _drive_file("14D4V4raNYIOhETfcuuLI3bGLB-OYIv6X"),
                          _NAFNET_FORMAT, _NAFNET_TERMS, "REDS (blur + JPEG)", "REDS 29.09 dB",
                          "14D4V4raNYIOhETfcuuLI3bGLB-OYIv6X"),
-        cpu_seconds_per_megapixel=11.3),
+        cpu_seconds_per_megapixel=13.9),
     "fftformer": Variant(
         "fftformer", "FFTformer", "fftformer", _FFTFORMER,
         "camera shake and motion blur; best quality on GoPro, much slower", "shake",
@@ -276,7 +275,7 @@ VARIANTS: dict[str, Variant] = {
         PublishedWeights("net_g_GoPro_HIDE.pth", _FFTFORMER_FOLDER,
                          "plain state dict: torch.save(state_dict)", _FFTFORMER_TERMS, "GoPro",
                          "GoPro 34.21 dB (paper)"),
-        cpu_seconds_per_megapixel=96.7),
+        cpu_seconds_per_megapixel=86.3),
     "fftformer-realblur": Variant(
         "fftformer-realblur", "FFTformer RealBlur", "fftformer", _FFTFORMER,
         "real camera shake in photos (trained on RealBlur-J); much slower", "shake",
@@ -287,7 +286,7 @@ VARIANTS: dict[str, Variant] = {
         PublishedWeights(None, _FFTFORMER_FOLDER, "plain state dict: torch.save(state_dict)", _FFTFORMER_TERMS,
                          "RealBlur-J (real camera shake, beam-splitter rig)",
                          "not in the authors' README"),
-        cpu_seconds_per_megapixel=96.7),
+        cpu_seconds_per_megapixel=86.3),
 }
 DEFAULT_VARIANT = "mimo-unet"
 
