@@ -231,23 +231,6 @@ def from_patch_rows_last(patches: torch.Tensor, height: int, width: int) -> torc
             .reshape(b, height, width, c))
 
 
-def fft_patch_filter(x: torch.Tensor, spectrum: torch.Tensor) -> torch.Tensor:
-    """patch_filter with torch.fft, as the authors compute it (the tests' reference)."""
-    patches = x.float().reshape(*x.shape[:2], x.shape[2] // PATCH, PATCH, x.shape[3] // PATCH, PATCH)
-    weights = spectrum.reshape(spectrum.shape[0], 1, PATCH, 1, PATCH // 2 + 1)
-    spectra = torch.fft.rfft2(patches, dim=(3, 5)) * weights
-    return torch.fft.irfft2(spectra, s=(PATCH, PATCH), dim=(3, 5)).reshape(x.shape).to(x.dtype)
-
-
-def fft_patch_correlation(q: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """patch_correlation with torch.fft, as the authors compute it (the tests' reference)."""
-    def spectra(x):
-        return torch.fft.rfft2(x.float().reshape(*x.shape[:2], x.shape[2] // PATCH, PATCH, x.shape[3] // PATCH,
-                                                 PATCH), dim=(3, 5))
-    product = spectra(q) * spectra(k)
-    return torch.fft.irfft2(product, s=(PATCH, PATCH), dim=(3, 5)).reshape(q.shape).to(q.dtype)
-
-
 HIDDEN_GROUP = 16  # hidden channels (and as many gates) DFFN expands at a time in inference, at least
 # ... and more where the feature map is small (deep levels, small tiles): the groups' expanded maps stay within
 # GROUP_BYTES (or 16 channels' worth), and fewer, larger steps cost less than many small ones (each step is some
