@@ -24,6 +24,8 @@ formatted before they go in, so the English and the translation show the same te
 from __future__ import annotations
 
 import os
+import re
+import unicodedata
 
 CONTEXT = "Reason"  # the translation context of every template
 
@@ -291,7 +293,8 @@ class Reason(str):
     """A reason as the core gives it: its English (the str itself, exactly what the command line prints),
     and what it was made of: the template (of the catalogue above, or a layout below) and what fills
     its fields: Reasons, or the text of anything else (a path, a number, an OS error), so that a Reason
-    holds no live objects and crosses processes as it is.
+    holds no live objects and crosses processes as it is. That text is written as one_line_name writes a
+    file's name, whatever field it fills: a reason is one line, and shows no invisible character.
 
     A str, so that whatever takes a reason as text (a log line, a JSON file, ``in``, a test) goes on
     working; whatever needs the structure (the window's translation) checks ``isinstance(x, Reason)``.
@@ -303,8 +306,9 @@ class Reason(str):
     fields: tuple[tuple[str, object], ...]
 
     def __new__(cls, template: str, fields: tuple[tuple[str, object], ...] = ()) -> Reason:
-        # the templates have no format specs: str(value) is exactly what format() would have written
-        fields = tuple((name, value if isinstance(value, Reason) else str(value)) for name, value in fields)
+        # the templates have no format specs: str(value) is exactly what format() would have written; a field
+        # that is text (a path, a zip member's name, an OS error) is written on one line, shown (one_line_name)
+        fields = tuple((name, value if isinstance(value, Reason) else one_line_name(value)) for name, value in fields)
         made = super().__new__(cls, template.format(**dict(fields)))
         made.template, made.fields = template, fields
         return made
@@ -328,21 +332,62 @@ def reason(template: str, **fields: object) -> Reason:
     return Reason(template, tuple(fields.items()))
 
 
+def file_name(path: object) -> str:
+    """The last part of a file's path, as one_line_name writes it: how the window and the progress line name a photo."""
+    text = os.fsdecode(path) if isinstance(path, bytes) else os.fspath(path) if isinstance(path, os.PathLike) \
+        else str(path)
+    return one_line_name(os.path.basename(text.rstrip(os.sep)) or text)
+
+
+# what no name shows as it is: controls (C0, DEL, C1), format characters (bidi overrides and isolates,
+# zero-width spaces, the soft hyphen, BOM, tags), the line and paragraph separators, lone surrogates
+_UNSEEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+_JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: part of emoji sequences and of some scripts
+# a subdivision flag (England, Scotland, Wales): a black flag, tag letters, a cancel tag
+_FLAG_SEQUENCE = re.compile("\U0001F3F4[\U000E0020-\U000E007E]{1,32}\U000E007F")
+_NAMED_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
 def one_line_name(name: object) -> str:
-    """A file's name (or any subject) as every line of ours writes it: a newline or carriage return in it
-    becomes a space, so that it never splits a line that scripts read one per file ("<file>: <reason>",
-    "<photo> -> <output>"); undecodable bytes become \\udcXX escapes instead of crashing a print()."""
+    """A file's name (or any subject) as every line of ours writes it, the command line's and the window's:
+    each character that is no visible text becomes a visible escape, as Python writes it ("\\n", "\\t",
+    "\\x1b", "\\u202e"). A newline would split a line that scripts read one per file ("<file>: <reason>",
+    "<photo> -> <output>"); a terminal runs an escape sequence ("x\\x1b[2J.jpg" clears the screen); a bidi
+    override shows "x\\u202egpj.exe" as "xexe.jpg"; a zero-width space or a soft hyphen makes two names look
+    the same. Escaped, the user sees the name the file really has. Undecodable bytes (surrogates) become
+    \\udcXX escapes instead of crashing a print(). Everything else stays as it is: letters of any script,
+    accents, emoji (their joiners and flag tags too), spaces."""
     text = os.fsdecode(name) if isinstance(name, bytes) else os.fspath(name) if isinstance(name, os.PathLike) \
         else str(name)
-    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return text.replace("\r", " ").replace("\n", " ")
+    if text.isprintable():  # the common case, at C speed
+        return text
+    kept = {index for flag in _FLAG_SEQUENCE.finditer(text) for index in range(flag.start(), flag.end())}
+    return "".join(char if index in kept or _visible(char) or _joins_two_letters(text, index) else _escaped(char)
+                   for index, char in enumerate(text))
+
+
+def _visible(char: str) -> bool:
+    return unicodedata.category(char) not in _UNSEEN_CATEGORIES
+
+
+def _joins_two_letters(text: str, index: int) -> bool:
+    """A joiner between two visible characters beyond ASCII (an emoji sequence, a Persian or Indic word)
+    is part of them; anywhere else (beside ASCII, a space, the name's ends) it only hides itself."""
+    if text[index] not in _JOINERS or not 0 < index < len(text) - 1:
+        return False
+    return all(ord(near) > 127 and _visible(near) and not near.isspace() for near in (text[index - 1], text[index + 1]))
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return _NAMED_ESCAPES.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000
+                                        else f"\\U{code:08x}")
 
 
 def about(subject: object, said: ReasonText) -> Reason:
     """``said`` about a file or a network: "<subject>: <reason>" (the subject is never translated, and is
-    written on one line: one_line_name)."""
-    shown = subject if isinstance(subject, Reason) else one_line_name(subject)
-    return Reason(_ABOUT_LAYOUT, (("subject", shown), ("reason", said)))
+    written on one line, as every field: one_line_name)."""
+    return Reason(_ABOUT_LAYOUT, (("subject", subject), ("reason", said)))
 
 
 def joined(*parts: ReasonText) -> ReasonText:

@@ -378,7 +378,7 @@ def test_batch_log_writes_the_windows_log_in_the_output_folder(photo, tmp_path, 
 
 def test_a_file_name_with_a_newline_stays_on_its_line(photo, tmp_path, capsys):
     """A name holding '\\n' split the batch's "done" and "left out" lines (and the summary's "failed" ones) in two,
-    so a script reading one line per file misread them; it is written the way error lines write it."""
+    so a script reading one line per file misread them; it is written with the newline escaped, as "\\n"."""
     source_dir = tmp_path / "in"
     photo("two\nlines.png", folder=source_dir)
     (source_dir / "notes\nfile.txt").write_text("not a photo")
@@ -388,10 +388,10 @@ def test_a_file_name_with_a_newline_stays_on_its_line(photo, tmp_path, capsys):
     assert (out / "two\nlines-sharp.png").is_file()  # the file itself keeps its name
     captured = capsys.readouterr()
     lines = (captured.out + captured.err).splitlines()
-    done = [line for line in lines if "two lines.png" in line and " -> " in line]
-    assert done and done[0].endswith("two lines-sharp.png"), lines
-    assert any(line.startswith("left out ") and line.endswith("notes file.txt: not an image file") for line in lines), lines
-    assert any(line.startswith("  failed: ") and "broken photo.png: " in line for line in lines), lines
+    done = [line for line in lines if "two\\nlines.png" in line and " -> " in line]
+    assert done and done[0].endswith("two\\nlines-sharp.png"), lines
+    assert any(line.startswith("left out ") and line.endswith("notes\\nfile.txt: not an image file") for line in lines), lines
+    assert any(line.startswith("  failed: ") and "broken\\nphoto.png: " in line for line in lines), lines
     assert not [line for line in lines if line.startswith(("lines", "file.txt", "photo.png"))], lines
 
 
@@ -399,4 +399,35 @@ def test_a_single_photo_s_done_line_keeps_a_name_with_a_newline_on_one_line(phot
     shot = photo("two\nlines.png")
     assert main(["deblur", str(shot), "-o", str(tmp_path / "sharp.png")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert any(line.startswith(f"{tmp_path}/two lines.png -> {tmp_path}/sharp.png (") for line in lines), lines
+    assert any(line.startswith(f"{tmp_path}/two\\nlines.png -> {tmp_path}/sharp.png (") for line in lines), lines
+
+
+# an escape sequence that clears the terminal, a bidi override (shows "gpj.exe" reversed), a tab, DEL, a C1 control
+HOSTILE_NAMES = ["clear\x1b[2J\x1b[H.png", "x\u202egpj.exe.png", "tab\tdel\x7fc1\x9b.png"]
+
+
+def test_control_characters_in_names_reach_the_terminal_escaped(photo, tmp_path, capsys):
+    """A name with an ESC sequence cleared the user's terminal when the batch printed it, a bidi override showed
+    another name: every line names the file with its invisible characters written as escapes."""
+    source_dir = tmp_path / "in"
+    for name in HOSTILE_NAMES:
+        photo(name, folder=source_dir)
+        (source_dir / name.replace(".png", ".txt")).write_text("not a photo")
+        (source_dir / name.replace(".png", "-broken.png")).write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    assert main(["batch", str(source_dir), str(tmp_path / "out")]) == 1
+    captured = capsys.readouterr()
+    printed = captured.out + captured.err
+    assert not any(char in printed for char in "\x1b\u202e\t\x7f\x9b"), ascii(printed)
+    for shown in ("clear\\x1b[2J\\x1b[H", "x\\u202egpj.exe", "tab\\tdel\\x7fc1\\x9b"):
+        assert f"{shown}.png -> " in printed, printed  # done
+        assert f"left out {source_dir}/{shown}.txt: not an image file" in printed, printed
+        assert f"{shown}-broken.png: " in printed, printed  # failed
+    for name in HOSTILE_NAMES:  # the outputs keep the names the photos have
+        assert (tmp_path / "out" / name.replace(".png", "_deblurred.png")).is_file()
+
+
+def test_an_error_line_escapes_a_name_from_the_command_line_too(tmp_path, capsys):
+    missing = tmp_path / "gone\x1b]0;owned\x07"
+    assert main(["batch", str(missing), str(tmp_path / "out")]) != 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "gone\\x1b]0;owned\\x07" in err, ascii(err)

@@ -767,3 +767,37 @@ def test_a_broken_torch_install_is_said_in_chinese_in_the_about_box(chinese, qtb
         worker.publish_info()
 
     assert ready.args[0].torch_version == "不可用（libtorch_cpu.so: cannot open shared object file）"
+
+
+# -- a file's name on one line, every invisible character of it shown (reasons.one_line_name)
+
+@pytest.mark.parametrize("name, shown", [
+    ("clear\x1b[2J.jpg", "clear\\x1b[2J.jpg"),  # a terminal escape sequence: clears the screen when printed
+    ("x\u202egpj.exe", "x\\u202egpj.exe"),  # a right-to-left override: would show "xexe.jpg"
+    ("a\tb\nc\rd.png", "a\\tb\\nc\\rd.png"),
+    ("\x00\x07\x7f\x85\x9b.jpg", "\\x00\\x07\\x7f\\x85\\x9b.jpg"),  # C0, DEL, C1 (NEL, CSI)
+    ("zero\u200bwidth\u00adsoft\ufeff.jpg", "zero\\u200bwidth\\xadsoft\\ufeff.jpg"),  # invisible format characters
+    ("\u2066isolate\u2069 \u2028line\u2029.jpg", "\\u2066isolate\\u2069 \\u2028line\\u2029.jpg"),
+    ("a\u200db.jpg", "a\\u200db.jpg"),  # a joiner between ASCII letters joins nothing: it only hides itself
+    ("tag\U000E0041.jpg", "tag\\U000e0041.jpg"),  # a tag character outside a flag
+    (b"\xff\xfe.jpg", "\\udcff\\udcfe.jpg"),  # undecodable bytes
+])
+def test_a_name_s_invisible_characters_are_written_as_escapes(name, shown):
+    assert reasons.one_line_name(name) == shown
+    assert reasons.one_line_name(shown) == shown  # already shown: written again unchanged
+    assert str(reasons.about(name, "file not found")) == f"{shown}: file not found"
+
+
+@pytest.mark.parametrize("name", [
+    "照片 (1).jpg", "café naïve Ångström.png", "家人👨\u200d👩\u200d👧.jpg", "❤️\u200d🔥.png",
+    "🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F.jpg",  # England's flag: tag letters
+    "می\u200cخواهم.jpg", "nbsp\u00a0ideographic\u3000space.jpg", "Ελληνικά русский עברית العربية.tif",
+])
+def test_ordinary_unicode_in_a_name_is_written_as_it_is(name):
+    assert reasons.one_line_name(name) == name
+
+
+def test_the_window_shows_a_hostile_name_escaped_in_a_translated_reason(chinese, tmp_path):
+    path = tmp_path / "x\u202egpj.exe\x1b[2J.png"
+    said = core_error(lambda: imagefiles.load_image(path))
+    assert shown(said) == f"{tmp_path}/x\\u202egpj.exe\\x1b[2J.png: 找不到文件", shown(said)

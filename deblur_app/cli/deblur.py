@@ -201,7 +201,7 @@ def _batch_report(args, summary) -> int:
     print(f"{summary.done} deblurred, {summary.skipped} skipped, {len(summary.failed)} failed{left_out} "
           f"in {summary.seconds:.1f} s", file=sys.stderr)
     for _source, reason in summary.failed:
-        print(f"  failed: {reason}", file=sys.stderr)
+        print(f"  failed: {reasons.one_line_name(reason)}", file=sys.stderr)
     if summary.log_path:
         print(f"log: {summary.log_path}", file=sys.stderr)
     return EXIT_FAILED if summary.failed else EXIT_OK
@@ -229,7 +229,8 @@ def _model_named(args) -> str:
 
 
 def _say(bar, line: str, error: bool = True) -> None:
-    """A message line that does not break the progress bar."""
+    """A message line that does not break the progress bar (its names' control characters escaped)."""
+    line = reasons.one_line_name(line)
     if bar is not None:
         bar.write(line, file=sys.stderr)
     else:
@@ -245,6 +246,7 @@ def _progress_bar(total: int):
 
 
 def _advance(bar, line: str, error: bool = False) -> None:
+    line = reasons.one_line_name(line)
     if bar is None:
         print(line, file=sys.stderr if error else sys.stdout, flush=True)
         return

@@ -10,12 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import reasons
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def error(message: str) -> None:
-    """A one-line problem, on stderr, prefixed like every message of the command."""
-    print(f"deblur-app: {message}", file=sys.stderr)
+    """A one-line problem, on stderr, prefixed like every message of the command; a name in it that did not
+    come through a reason (an argument, a path put in an f-string) has its control characters escaped here."""
+    print(f"deblur-app: {reasons.one_line_name(message)}", file=sys.stderr)
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:

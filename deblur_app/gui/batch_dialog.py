@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from ..model.registry import ENSEMBLE_PASSES, PRESETS, VARIANTS, Preset
 from .icons import icon
 from .reasons import translated
-from ..reasons import ReasonText, without_subject
+from ..reasons import ReasonText, file_name, one_line_name, without_subject
 from .settings import AppSettings
 from ..jobs import BatchEvent, BatchSummary
 from ..jobs import NotAFileName, output_name
@@ -332,7 +332,7 @@ class BatchDialog(QDialog):
         elif event.kind == "file":
             self._current_fraction = 0.0
             self.file_label.setText(self.tr("{number} of {total}: {name}").format(
-                number=event.index + 1, total=event.total, name=event.path.name))
+                number=event.index + 1, total=event.total, name=file_name(event.path)))
             self.file_bar.setValue(0)
             self._file_started = time.monotonic()
         elif event.kind == "progress":
@@ -357,8 +357,8 @@ class BatchDialog(QDialog):
         except ValueError:
             shown = path
         reason = translated(reason_alone(reason, path))
-        item = QTreeWidgetItem([str(shown), reason])
-        item.setToolTip(0, str(path))
+        item = QTreeWidgetItem([one_line_name(shown), reason])
+        item.setToolTip(0, one_line_name(path))
         item.setToolTip(1, reason)
         item.setIcon(0, icon(icon_name))
         self.failures.addTopLevelItem(item)
@@ -392,7 +392,7 @@ class BatchDialog(QDialog):
         if summary.left_out:
             text += "\n" + self.tr("Left out (not photos to deblur): {count}").format(count=len(summary.left_out))
         if summary.log_path:
-            text += "\n" + self.tr("Log: {path}").format(path=summary.log_path)
+            text += "\n" + self.tr("Log: {path}").format(path=one_line_name(summary.log_path))
         self.summary_label.setText(text)
         self.file_label.setText(self.tr("Cancelled") if summary.cancelled else self.tr("Done"))
         self.eta_label.setText("")

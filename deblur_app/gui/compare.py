@@ -408,7 +408,7 @@ class CompareNetworks(QObject):
                          for variant in (a, b))
         self.runs.start(photo.key, photo.image.pixels, settings)
         self.window.show_message(self.tr("Comparing {a} and {b} on {name}…").format(
-            a=self._name(a), b=self._name(b), name=photo.path.name))
+            a=self._name(a), b=self._name(b), name=photo.shown_name))
         self.window.update_actions()
 
     def cancel(self) -> None:
@@ -434,7 +434,7 @@ class CompareNetworks(QObject):
         self.strength.reblend_if_needed(photo)  # at the photo's strength, if it moved since
         self.window.update_actions()
         self.window.show_message(self.tr("Kept {network}'s result for {name}; Save writes it").format(
-            network=self._name(variant), name=photo.path.name), 10000)
+            network=self._name(variant), name=photo.shown_name), 10000)
         self.refresh()
 
     # -- showing the selected photo's comparison
@@ -469,10 +469,10 @@ class CompareNetworks(QObject):
                 pane.view.caption = ""
                 pane.view.set_image(None, message="")
             return
-        dialog.setWindowTitle(self.tr("Compare Networks — {name}").format(name=photo.path.name))
+        dialog.setWindowTitle(self.tr("Compare Networks — {name}").format(name=photo.shown_name))
         strength = comparison.strength if comparison is not None else (
             photo.strength if photo.strength is not None else self.strength.remembered())
-        text = self.tr("{name}: {size}").format(name=photo.path.name, size=photo.size_text)
+        text = self.tr("{name}: {size}").format(name=photo.shown_name, size=photo.size_text)
         if strength < 1:
             text += " · " + self.tr("shown at {percent:.0f} % strength").format(percent=strength * 100)
         dialog.photo_label.setText(text)
@@ -537,7 +537,7 @@ class CompareNetworks(QObject):
         if self.running and (photo is None or self.runs.running_key != photo.key):
             other = self.session.get(self.runs.running_key)
             return self.tr("Comparing on {name}: {progress}").format(
-                name=other.path.name if other else "", progress=self.runs.progress_text)
+                name=other.shown_name if other else "", progress=self.runs.progress_text)
         comparison = photo.comparison if photo is not None else None
         if comparison is None:
             return self.tr("Choose two networks and press Compare")
@@ -570,7 +570,7 @@ class CompareNetworks(QObject):
             seconds = [comparison.outcomes[side].facts.seconds for side in SIDES]
             self.window.show_message(self.tr("Compared {a} ({ta}) and {b} ({tb}) on {name}").format(
                 a=self._name(comparison.networks[0]), ta=format_eta(seconds[0]),
-                b=self._name(comparison.networks[1]), tb=format_eta(seconds[1]), name=photo.path.name), 10000)
+                b=self._name(comparison.networks[1]), tb=format_eta(seconds[1]), name=photo.shown_name), 10000)
         self.window.update_actions()
         self.refresh()
 

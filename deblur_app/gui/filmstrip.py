@@ -10,6 +10,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
+from ..reasons import one_line_name
 from .blur_badges import BLUR_ROLE, THUMB_ROLE, badged_icon
 from .icons import icon
 from .photo_state import Photo
@@ -61,7 +62,7 @@ class Filmstrip(QListWidget):
             self.show_state(self._session.get(event.key))
 
     def add_photo(self, photo: Photo) -> QListWidgetItem:
-        item = QListWidgetItem(icon("photo"), photo.path.name)
+        item = QListWidgetItem(icon("photo"), photo.shown_name)
         item.setData(KEY_ROLE, photo.key)
         item.setSizeHint(QSize(146, 120))
         self.addItem(item)
@@ -109,14 +110,15 @@ class Filmstrip(QListWidget):
         item = self.item_for(photo.key)
         if item is None:
             return
-        name = photo.path.name
+        name = photo.shown_name
         if photo.unsaved:
             text, note = f"● {name}", self.tr("Deblurred, not saved")
         elif photo.result is not None:
-            text, note = f"✓ {name}", self.tr("Saved to {path}").format(path=photo.saved_path)
+            text, note = f"✓ {name}", self.tr("Saved to {path}").format(path=one_line_name(photo.saved_path))
         elif photo.preview is not None:
             text, note = name, self.tr("Preview only")
         else:
             text, note = name, ""
         item.setText(text)
-        item.setToolTip(f"{photo.path}\n{note}" if note else str(photo.path))
+        path = one_line_name(photo.path)
+        item.setToolTip(f"{path}\n{note}" if note else path)

@@ -399,7 +399,7 @@ class MainWindow(WindowActions, QMainWindow):
             return
         unsaved = [p for p in self.photos.values() if p.unsaved]
         if unsaved:
-            names = ", ".join(p.path.name for p in unsaved[:5]) + (" …" if len(unsaved) > 5 else "")
+            names = ", ".join(p.shown_name for p in unsaved[:5]) + (" …" if len(unsaved) > 5 else "")
             text = self.tr("%n deblurred photo(s) not saved: {names}", "", len(unsaved)).format(names=names)
             answer = dialogs.choose(self, self.tr("Unsaved Results"), text,
                                     [("save", self.tr("Save All and Quit")), ("quit", self.tr("Quit Without Saving"))],

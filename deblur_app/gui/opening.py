@@ -121,7 +121,7 @@ class PhotoOpener(QObject):
         """A selected photo not read yet is read now (a scan lists thousands it never reads)."""
         if event.kind == "selected" and event.key is not None and self.session.start_loading(event.key):
             photo = self.session.get(event.key)
-            self.window.show_message(translate("MainWindow", "Opening {name}…").format(name=photo.path.name))
+            self.window.show_message(translate("MainWindow", "Opening {name}…").format(name=photo.shown_name))
             self.files.load(photo.key, photo.path)
 
     def take_loaded(self, outcome: LoadOutcome) -> None:
@@ -131,7 +131,7 @@ class PhotoOpener(QObject):
         if outcome.error:
             self.session.remove(photo.key)
             self.settings.remove_recent(photo.path)
-            message = translate("MainWindow", "Could not open {name}").format(name=photo.path.name)
+            message = translate("MainWindow", "Could not open {name}").format(name=photo.shown_name)
             self.window.show_message(message, 8000)
             self.prompts.error(translate("MainWindow", "Cannot Open Photo"), outcome.error, outcome.details)
             return
@@ -148,8 +148,8 @@ class PhotoOpener(QObject):
         if megapixels >= LARGE_PHOTO_MP and self.window.runs_on_cpu():
             return translate("MainWindow", "Opened {name} ({megapixels:.0f} MP on the CPU: try Preview, "
                                            "Ctrl+Shift+R, to judge the effect in seconds)").format(
-                name=photo.path.name, megapixels=megapixels)
-        return translate("MainWindow", "Opened {name}").format(name=photo.path.name)
+                name=photo.shown_name, megapixels=megapixels)
+        return translate("MainWindow", "Opened {name}").format(name=photo.shown_name)
 
     def take_thumbnail(self, key: str, image: QImage) -> None:
         photo = self.session.get(key)
@@ -162,7 +162,7 @@ class PhotoOpener(QObject):
             return
         if photo.unsaved and not self.prompts.confirm(
             translate("MainWindow", "Close Photo"),
-            translate("MainWindow", "The deblurred {name} is not saved.").format(name=photo.path.name),
+            translate("MainWindow", "The deblurred {name} is not saved.").format(name=photo.shown_name),
             translate("MainWindow", "Close Without Saving")
         ):
             return

@@ -86,12 +86,12 @@ class PhotoDisplay:
             return
         self.status.size_label.setText(photo.size_text if photo else "")
         if photo is None or photo.original is None:
-            message = translate("MainWindow", "Opening {name}…").format(name=photo.path.name) if photo else ""
+            message = translate("MainWindow", "Opening {name}…").format(name=photo.shown_name) if photo else ""
             self.viewers.set_content(None, None, message=message)
             self.window.setWindowTitle(f"{APP_TITLE}[*]")
             self.panel.result_label.setText(translate("MainWindow", "No result yet"))
             return
-        self.window.setWindowTitle(f"{photo.path.name}[*] — {APP_TITLE}")
+        self.window.setWindowTitle(f"{photo.shown_name}[*] — {APP_TITLE}")
         shown = photo.shown
         outcome = photo.shown_outcome
         if shown is None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication, QRectF
 
+from ..reasons import file_name
 from .i18n import bit_depth_text
 from .image_view import Layer
 from .outcomes import DeblurOutcome
@@ -105,7 +106,7 @@ class Photo(PhotoRecord):
                 lines.append(translate("Photo", "Not saved yet"))
             elif self.unsaved:
                 lines.append(translate("Photo", "Saved to {name} at {percent:.0f} %; not saved at this strength").format(
-                    name=breakable(self.saved_path.name), percent=(self.saved_strength or 0) * 100))
+                    name=breakable(file_name(self.saved_path)), percent=(self.saved_strength or 0) * 100))
             else:
-                lines.append(translate("Photo", "Saved to {name}").format(name=breakable(self.saved_path.name)))
+                lines.append(translate("Photo", "Saved to {name}").format(name=breakable(file_name(self.saved_path))))
         return "\n".join(lines)

@@ -132,7 +132,7 @@ class RunCommands(QObject):
         settings = dataclasses.replace(self.options.run_settings(), strength=strength)
         text = translate("MainWindow", "Previewing {name} with {model}…") if region else translate(
             "MainWindow", "Deblurring {name} with {model}…")
-        self.status.showMessage(text.format(name=photo.path.name, model=settings.model_name))
+        self.status.showMessage(text.format(name=photo.shown_name, model=settings.model_name))
         self.runs.start(photo.key, photo.image.pixels, settings, region)
         self.status.show_starting()
         self.display.refresh(photo.key)
@@ -163,7 +163,7 @@ class RunCommands(QObject):
             text = self.tr("Preview of {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
         else:
             text = self.tr("Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
-        self.status.showMessage(text.format(name=photo.path.name, seconds=facts.seconds, tiles=facts.tiles,
+        self.status.showMessage(text.format(name=photo.shown_name, seconds=facts.seconds, tiles=facts.tiles,
                                             device=facts.device), 10000)
         self.strength.reblend_if_needed(photo)  # the strength moved while it ran
         self.window.update_actions()

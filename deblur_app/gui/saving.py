@@ -17,6 +17,7 @@ from typing import Protocol
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from ..jobs import default_output, plan_outputs
+from ..reasons import file_name
 from .prompts import Prompts
 from .session import PhotoRecord, PhotoSession
 from .tasks import SaveChoice, SaveOutcome
@@ -102,14 +103,14 @@ class PhotoSaver(QObject):
             return False
         existing = plan.existing
         if existing:
-            names = ", ".join(t.name for t in existing)
+            names = ", ".join(file_name(t) for t in existing)
             # self.tr, not translate: PySide6 6.11's lupdate reads a plural form (%n) from self.tr only
             text = self.tr("%n file(s) already exist: {names}", "", len(existing)).format(names=names)
             if not self.prompts.confirm(translate("MainWindow", "Replace Files?"), text,
                                         translate("MainWindow", "Replace")):
                 return False
             choice.overwrite = True
-        self.window.show_message(translate("MainWindow", "Saving {name}…").format(name=choice.path.name))
+        self.window.show_message(translate("MainWindow", "Saving {name}…").format(name=file_name(choice.path)))
         self.files.save(photo.key, photo.image, photo.result, choice, photo.strength)
         return True
 
@@ -123,7 +124,7 @@ class PhotoSaver(QObject):
             return
         if outcome.paths:
             self.session.mark_saved(outcome.key, outcome.paths[0], outcome.strength)
-        names = ", ".join(p.name for p in outcome.paths)
+        names = ", ".join(file_name(p) for p in outcome.paths)
         self.window.show_message(translate("MainWindow", "Saved {names}").format(names=names), 8000)
         self.saved.emit(outcome.paths)
         if quitting and not self.writing_before_quit:

@@ -168,7 +168,7 @@ class FolderScanner(QObject):
         item.setData(BLUR_ROLE, (score, verdict))
         item.setIcon(badged_icon(item.data(self.filmstrip.THUMB_ROLE), score, verdict))
         item.setToolTip(translate("MainWindow", "{path}\nBlur score {score:.0f} of 100: {verdict}").format(
-            path=path, score=score, verdict=verdict_text(verdict)))
+            path=reasons.one_line_name(path), score=score, verdict=verdict_text(verdict)))
         if self.only_blurred:
             self.filmstrip.setRowHidden(self.filmstrip.row(item), verdict not in BLURRED_VERDICTS)
         self._done += 1

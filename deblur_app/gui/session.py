@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..reasons import file_name
+
 
 def same_strength(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) < 1e-6
@@ -65,6 +67,11 @@ class PhotoRecord:
     @property
     def loaded(self) -> bool:
         return self.image is not None
+
+    @property
+    def shown_name(self) -> str:
+        """The file's name as the window writes it: a control or bidi character in it escaped (reasons.file_name)."""
+        return file_name(self.path)
 
     @property
     def unsaved(self) -> bool:

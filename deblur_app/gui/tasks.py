@@ -86,10 +86,10 @@ class FileTasks(QObject):
             outcome.error, outcome.details = reasons.of(error), f"{type(error).__name__}: {error}"
         except MemoryError:
             # said here, not in the core: the window's own limit (the core raises ImageFileError); tr() is thread-safe
-            outcome.error = f"{path}: " + self.tr("not enough memory to open this photo")
+            outcome.error = f"{reasons.one_line_name(path)}: " + self.tr("not enough memory to open this photo")
             outcome.details = traceback.format_exc()
         except Exception as error:
-            outcome.error = f"{path}: {' '.join(str(error).split()) or type(error).__name__}"
+            outcome.error = reasons.about(path, reasons.one_line(str(error)) or type(error).__name__)
             outcome.details = traceback.format_exc()
         self.loaded.emit(outcome)
 

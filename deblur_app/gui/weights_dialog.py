@@ -164,9 +164,9 @@ class WeightsDialog(QDialog):
                 self.table.addTopLevelItem(item)
             for weights in files:
                 item = QTreeWidgetItem([
-                    name, weights.path.name, self._provenance_label(weights.provenance),
+                    name, reasons.file_name(weights.path), self._provenance_label(weights.provenance),
                     f"{weights.size / 1e6:.1f} MB", self.tr("in use") if weights.in_use else "",
-                    str(weights.path.parent),
+                    reasons.one_line_name(weights.path.parent),
                 ])
                 item.setData(0, Qt.ItemDataRole.UserRole, weights)
                 item.setToolTip(1, str(weights.path))
@@ -243,11 +243,11 @@ class WeightsDialog(QDialog):
         if not paths:
             return
         path, rest = paths[0], paths[1:]
-        self.status_label.setText(self.tr("Checking {file}…").format(file=path.name))
+        self.status_label.setText(self.tr("Checking {file}…").format(file=reasons.file_name(path)))
         self._start(lambda _progress, _cancel: weightstore.install_file(path, overwrite=overwrite),
                     on_exists=lambda: self.install(paths, overwrite=True),
                     exists_question=self.tr("Weights of that network are already installed. Replace them with {file}?")
-                    .format(file=path.name),
+                    .format(file=reasons.file_name(path)),
                     then=lambda: self.install(rest))
 
     def remove_selected(self) -> None:
@@ -255,7 +255,7 @@ class WeightsDialog(QDialog):
         if selected is None or not selected.removable or self.busy:
             return
         if not dialogs.confirm(self, self.tr("Remove Weights"),
-                               self.tr("Delete {file} from your weights folder?").format(file=selected.path.name),
+                               self.tr("Delete {file} from your weights folder?").format(file=reasons.file_name(selected.path)),
                                self.tr("Remove")):
             return
         try:
@@ -263,7 +263,7 @@ class WeightsDialog(QDialog):
         except weightstore.WeightsError as error:
             self._report_failure(error)
             return
-        self.status_label.setText(self.tr("Removed {file}").format(file=selected.path.name))
+        self.status_label.setText(self.tr("Removed {file}").format(file=reasons.file_name(selected.path)))
         self.refresh()
         self.changed.emit()
         self.operation_finished.emit(True)
@@ -334,10 +334,10 @@ class WeightsDialog(QDialog):
         self._finish()
         path = result.path if isinstance(result, weightstore.InstalledWeights) else result
         if isinstance(result, weightstore.InstalledWeights) and result.already_installed:
-            self.status_label.setText(self.tr("Already installed: {file} (the same file)").format(file=str(path)))
+            self.status_label.setText(self.tr("Already installed: {file} (the same file)").format(file=reasons.one_line_name(path)))
         else:
             self.status_label.setText(self.tr("Installed {file}: you can choose it in the Model panel now")
-                                      .format(file=str(path)))
+                                      .format(file=reasons.one_line_name(path)))
         self.refresh()
         self.changed.emit()
         self.operation_finished.emit(True)
@@ -367,7 +367,7 @@ class WeightsDialog(QDialog):
 
     def offer_install(self, parent: QWidget, paths: list[Path]) -> bool:
         """Weights files dropped on the window: ask, then install them here, in view."""
-        names = ", ".join(p.name for p in paths)
+        names = ", ".join(reasons.file_name(p) for p in paths)
         if self.busy or not dialogs.confirm(
                 parent, self.tr("Install Weights"), self.tr("Install {files} as model weights?").format(files=names),
                 self.tr("Install"),

@@ -9,12 +9,12 @@ while their long construction lives here. Whether each is enabled is decided in
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QToolBar
 
+from ..reasons import file_name, one_line_name
 from . import network_notes
 from .i18n import plain_text
 from .icons import icon
@@ -231,8 +231,10 @@ class WindowActions:
         self.recent_menu.clear()
         files = self.settings.recent_files()
         for index, path in enumerate(files):
-            action = self.recent_menu.addAction(f"&{index + 1 if index < 9 else 0}  {Path(path).name}")
-            action.setToolTip(path)
+            # a menu's '&' marks the shortcut letter: "Tom & Jerry.jpg" is written "Tom && Jerry.jpg" to show its '&'
+            name = file_name(path).replace("&", "&&")
+            action = self.recent_menu.addAction(f"&{index + 1 if index < 9 else 0}  {name}")
+            action.setToolTip(one_line_name(path))
             action.triggered.connect(lambda _checked=False, p=path: self.opening.open_paths([p]))
         if not files:
             self.recent_menu.addAction(translate("MainWindow", "No recent photos")).setEnabled(False)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Union
 
 from .. import reasons
-from ..reasons import ReasonText, about, one_line, one_line_name
+from ..reasons import ReasonText, about, one_line
 
 PathLike = Union[str, os.PathLike]
 
@@ -21,13 +21,8 @@ class ImageFileError(Exception):
         self.path = Path(os.fspath(path)) if path is not None else None
         said = one_line(reason)
         self.reason = said if str(said) else "unknown error"
-        name = display_name(path) if path is not None else "image"
-        super().__init__(about(name, self.reason))  # str(): the English, "<file>: <reason>"
-
-
-def display_name(path: PathLike) -> str:
-    """A file's name on one line, as every reason names it (reasons.one_line_name)."""
-    return one_line_name(path)
+        # str(): the English, "<file>: <reason>", the name on one line with its controls escaped (reasons.about)
+        super().__init__(about(path if path is not None else "image", self.reason))
 
 
 def describe_exc(exc: BaseException) -> str:

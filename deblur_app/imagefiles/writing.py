@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import reasons
 from . import encoders
-from .errors import ImageFileError, PathLike, describe_exc, display_name
+from .errors import ImageFileError, PathLike, describe_exc
 from .formats import ALPHA_FORMATS, SIXTEEN_BIT_FORMATS, WRITE_FORMATS, normalise_format, output_format_for
 from .metadata import JpegEncoding, exif_reset_orientation, icc_colour_space
 from .reading import LoadedImage
@@ -146,7 +146,7 @@ def _atomic_write(dest: Path, write: Callable[[BinaryIO], None], overwrite: bool
         except FileExistsError:
             continue
         except PermissionError:
-            raise ImageFileError(dest, reasons.reason(reasons.CANNOT_WRITE_IN_FOLDER, folder=display_name(folder))) from None
+            raise ImageFileError(dest, reasons.reason(reasons.CANNOT_WRITE_IN_FOLDER, folder=folder)) from None
         except OSError as exc:
             raise ImageFileError(dest, reasons.reason(reasons.CANNOT_CREATE, cause=describe_exc(exc))) from None
     if fd < 0 or tmp is None:
@@ -221,7 +221,7 @@ def _check_destination(dest: Path, like: LoadedImage | None, overwrite: bool) ->
         raise ImageFileError(dest, reasons.reason(reasons.SAVE_TO_FOLDER))
     folder = dest.parent
     if not folder.is_dir():
-        raise ImageFileError(dest, reasons.reason(reasons.FOLDER_MISSING, folder=display_name(folder)))
+        raise ImageFileError(dest, reasons.reason(reasons.FOLDER_MISSING, folder=folder))
     if like is not None and not overwrite and (dest.exists() and is_same_file(dest, like.path)):
         raise ImageFileError(dest, reasons.reason(reasons.WOULD_REPLACE_INPUT))
     if not overwrite and os.path.lexists(dest):
