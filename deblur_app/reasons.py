@@ -176,6 +176,12 @@ ZIP_MEMBER_TOO_LARGE = QT_TRANSLATE_NOOP("Reason", "{member} in the zip is {size
 DAMAGED_ZIP = QT_TRANSLATE_NOOP("Reason", "a damaged zip ({cause})")
 SEVERAL_INSTALLED = QT_TRANSLATE_NOOP("Reason", "several files are installed ({files}); name the one to remove")
 NO_SUCH_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "no such installed weights (see `deblur-app weights list`)")
+# an OS error while copying, unpacking or putting a weights file in place ({path}: the file or folder it names)
+CANNOT_READ_OR_WRITE = QT_TRANSLATE_NOOP("Reason", "cannot read or write {path} ({cause})")
+# a release folder on Google Drive (weights.catalog.pick_from_folder) in which this variant's file is not clear
+UNCLEAR_FOLDER_FILE = QT_TRANSLATE_NOOP("Reason", "the folder {link} holds {listed}; which one is {wanted} is not clear")
+NO_WEIGHTS_FILES = QT_TRANSLATE_NOOP("Reason", "no weights files")
+A_FILE_NAMED_LIKE = QT_TRANSLATE_NOOP("Reason", "a file named like '{hint}'")
 
 # -- reading a weights file (model.checkpoints; "<file>: " in front)
 CHECKPOINT_IS_A_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder, not a weights file")

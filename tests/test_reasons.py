@@ -531,8 +531,10 @@ def test_the_missing_weights_advice_is_chinese(chinese, tmp_path, monkeypatch):
 
 PACKAGE = REPO / "deblur_app"
 # Errors whose text reaches the user as a reason: raised with a Reason, never with English made on the spot.
+# LookupError: weights.catalog.pick_from_folder's reason, which weights.store passes on as a WeightsError's.
 REASON_ERRORS = {"JobError", "ClusterError", "DeviceError", "CheckpointError", "WeightsError", "AlreadyInstalled",
-                 "ImageFileError", "NotADirectoryError", "OpenVinoUnavailable", "Int8Unavailable", "PathUnavailable"}
+                 "ImageFileError", "NotADirectoryError", "OpenVinoUnavailable", "Int8Unavailable", "PathUnavailable",
+                 "LookupError"}
 # English raised by the core that is no reason of a photo, a file or a choice the window offers: bugs of a
 # caller, the command line's own options (never translated), a cancellation the window words itself.
 NOT_A_USER_S_REASON = {
@@ -541,6 +543,8 @@ NOT_A_USER_S_REASON = {
     ("engine/openvino_backend.py", "the model is no network of the registry"),
     ("engine/openvino_backend.py", "cancelled"),
     ("weights/store.py", "--source must be an http(s) URL"),
+    # an unexpected error (a bug) in a weights operation, "<type>: <its text>": its own words, as they came
+    ("gui/weights_dialog.py", ": "),
     # the writer's arguments: the window and the command line offer only valid ones
     ("imagefiles/writing.py", "cannot save pixels of"),
     ("imagefiles/writing.py", "cannot save an empty image"),
@@ -590,20 +594,20 @@ def test_no_template_of_the_catalogue_leaves_the_core_as_bare_english():
 
 
 def test_the_core_raises_its_reasons_as_reasons_not_english_made_on_the_spot():
-    """An f-string or a literal raised as a reason would show in English in the zh_CN window."""
+    """An f-string or a literal raised as a reason would show in English in the zh_CN window; so would one
+    made into an error and returned to be raised elsewhere (``return WeightsError(f"...")``)."""
     made_on_the_spot = []
     for relative, tree in _core_sources():
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call) and node.exc.args
-                    and _callee(node.exc) in REASON_ERRORS):
+            if not (isinstance(node, ast.Call) and node.args and _callee(node) in REASON_ERRORS):
                 continue
-            said = node.exc.args[-1]
+            said = node.args[-1]
             english = isinstance(said, (ast.JoinedStr, ast.Constant, ast.BinOp)) or \
                 isinstance(said, ast.Call) and _callee(said) == "str"
             text = "".join(part.value for part in ast.walk(said) if isinstance(part, ast.Constant)
                            and isinstance(part.value, str))
             if english and not any(relative == where and text.startswith(start) for where, start in NOT_A_USER_S_REASON):
-                made_on_the_spot.append(f"{relative}:{node.lineno}: {ast.unparse(node.exc)[:110]}")
+                made_on_the_spot.append(f"{relative}:{node.lineno}: {ast.unparse(node)[:110]}")
     assert not made_on_the_spot, "reasons raised as English:\n" + "\n".join(made_on_the_spot)
 
 
@@ -801,3 +805,30 @@ def test_the_window_shows_a_hostile_name_escaped_in_a_translated_reason(chinese,
     path = tmp_path / "x\u202egpj.exe\x1b[2J.png"
     said = core_error(lambda: imagefiles.load_image(path))
     assert shown(said) == f"{tmp_path}/x\\u202egpj.exe\\x1b[2J.png: 找不到文件", shown(said)
+
+
+def test_a_weights_file_s_os_error_and_an_unclear_release_folder_are_chinese(chinese, tmp_path, monkeypatch):
+    """The last two reasons that were English made on the spot (weights.store._os_error, catalog.pick_from_folder)."""
+    import shutil
+
+    from conftest import checkpoint_bytes
+
+    from deblur_app.weights import catalog, store
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    source = tmp_path / "MIMO-UNet.pkl"
+    source.write_bytes(checkpoint_bytes("mimo-unet"))
+
+    def unreadable(from_path, _to_path, **_):
+        raise PermissionError(13, "Permission denied", str(from_path))
+
+    monkeypatch.setattr(shutil, "copyfile", unreadable)
+    os_error = core_error(lambda: store.install_file(source))
+    unclear = core_error(lambda: catalog.pick_from_folder(catalog.downloads()["fftformer-realblur"], ["a.pth", "b.pth"]))
+    nothing = core_error(lambda: catalog.pick_from_folder(catalog.downloads()["fftformer-realblur"], ["README.txt"]))
+
+    assert str(os_error) == f"{source}: cannot read or write {source} (Permission denied)"  # the CLI's English
+    assert shown(os_error) == f"{source}: 无法读写 {source}（Permission denied）"
+    assert "which one is a file named like 'realblur' is not clear" in str(unclear)
+    assert "a.pth, b.pth" in shown(unclear) and "不清楚哪一个是 名称类似“realblur”的文件" in shown(unclear), shown(unclear)
+    assert "holds no weights files;" in str(nothing) and "中有 0 个权重文件；" in shown(nothing)

@@ -186,7 +186,7 @@ def terms_notice(entry: Download) -> str:
 def pick_from_folder(entry: Download, names: list[str]) -> str:
     """The one file of a Drive folder listing (paths inside the folder) that is this variant's weights.
 
-    Raises LookupError with a one-line reason naming what the folder holds.
+    Raises LookupError with a one-line Reason naming what the folder holds.
     """
     weights = [n for n in names if Path(n).suffix.lower() in WEIGHTS_SUFFIXES]
     if entry.file_name:
@@ -197,6 +197,6 @@ def pick_from_folder(entry: Download, names: list[str]) -> str:
     hinted = [n for n in weights if hint and hint in Path(n).name.lower()]
     if len(hinted) == 1:
         return hinted[0]
-    listed = ", ".join(Path(n).name for n in weights[:6]) or "no weights files"
-    wanted = entry.file_name or f"a file named like '{hint}'"
-    raise LookupError(f"the folder {entry.link} holds {listed}; which one is {wanted} is not clear")
+    listed = ", ".join(Path(n).name for n in weights[:6]) or reasons.reason(reasons.NO_WEIGHTS_FILES)
+    wanted = entry.file_name or reasons.reason(reasons.A_FILE_NAMED_LIKE, hint=hint)
+    raise LookupError(reasons.reason(reasons.UNCLEAR_FOLDER_FILE, link=entry.link, listed=listed, wanted=wanted))

@@ -420,7 +420,9 @@ def _in_use(variant_key: str, path: Path) -> bool:
 def _os_error(error: OSError, folder: Path) -> WeightsError:
     if error.errno in _DISK_FULL:
         return WeightsError(reasons.reason(reasons.DISK_FULL, folder=folder))
-    return WeightsError(f"{error.strerror or error} ({getattr(error, 'filename', None) or folder})")
+    where = getattr(error, "filename", None) or folder
+    cause = error.strerror or reasons.first_line(error)
+    return WeightsError(reasons.reason(reasons.CANNOT_READ_OR_WRITE, path=where, cause=cause))
 
 
 def _mb(size: int) -> str:

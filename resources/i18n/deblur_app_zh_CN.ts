@@ -1756,6 +1756,22 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>没有这样的已安装权重（见 `deblur-app weights list`）</translation>
     </message>
     <message>
+        <source>cannot read or write {path} ({cause})</source>
+        <translation>无法读写 {path}（{cause}）</translation>
+    </message>
+    <message>
+        <source>the folder {link} holds {listed}; which one is {wanted} is not clear</source>
+        <translation>文件夹 {link} 中有 {listed}；不清楚哪一个是 {wanted}</translation>
+    </message>
+    <message>
+        <source>no weights files</source>
+        <translation>0 个权重文件</translation>
+    </message>
+    <message>
+        <source>a file named like &apos;{hint}&apos;</source>
+        <translation>名称类似“{hint}”的文件</translation>
+    </message>
+    <message>
         <source>is a folder, not a weights file</source>
         <translation>是文件夹，不是权重文件</translation>
     </message>
