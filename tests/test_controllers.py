@@ -173,6 +173,71 @@ def test_a_photo_that_cannot_be_read_is_closed_forgotten_and_named_in_one_line(o
     assert opening.window.messages[-1] == "Could not open broken.jpg"
 
 
+@pytest.fixture
+def english(qapp):
+    """The window's English translation: its plural forms ("3 photos", not "3 photo(s)")."""
+    from deblur_app.gui import i18n
+
+    assert i18n.install(qapp, "en") == "en"
+    yield
+    i18n.uninstall(qapp)
+
+
+def test_several_unreadable_photos_are_named_in_one_dialog_and_the_readable_ones_stay_open(opening, tmp_path,
+                                                                                             english):
+    """Opening several broken files stacked one modal dialog per file; now one lists them all, once the
+    thumbnails' checks (tasks.FileTasks: a file no preview was made of is read) and the reads have come back."""
+    bad1, bad2, good, bad3 = photos_in(tmp_path, "bad1.jpg", "bad2.png", "good.jpg", "bad3.tif")
+    assert opening.opener.open_paths([bad1, bad2, good, bad3]) == 4
+    keys = [photo_key(p) for p in (bad1, bad2, good, bad3)]
+    assert opening.files.thumbnails == keys and opening.files.loads == [keys[0]]
+    refused = {key: loaded(key, error=f"{key}: not an image file") for key in (keys[0], keys[1], keys[3])}
+    for key in keys[:3]:
+        opening.opener.take_previewed(key, refused.get(key))
+        assert not opening.prompts.errors, "no dialog while other photos are still being checked"
+    assert [p.key for p in opening.session] == [keys[2], keys[3]], "a refused photo leaves the filmstrip at once"
+    opening.opener.take_loaded(refused[keys[0]])  # the first one's read, asked for before its check came back
+    assert not opening.prompts.errors
+    opening.opener.take_previewed(keys[3], refused[keys[3]])
+    assert len(opening.prompts.errors) == 1, opening.prompts.errors
+    text = opening.prompts.errors[0]
+    assert text.splitlines() == ["3 photos could not be opened:", *(f"• {k}: not an image file" for k in (keys[0], keys[1], keys[3]))]
+    assert [p.key for p in opening.session] == [keys[2]]
+    assert opening.window.messages[-1] == "Could not open 3 photos"
+
+
+def test_reads_that_fail_one_after_another_end_in_one_dialog(opening, tmp_path):
+    """Photos whose thumbnail was made but whose read fails: removing one selects the next (as the filmstrip
+    does), whose read fails too; the dialog comes when a read succeeds, naming both."""
+    bad1, bad2, good = photos_in(tmp_path, "bad1.jpg", "bad2.jpg", "good.jpg")
+    opening.session.observe(lambda event: event.kind == "removed" and opening.session.select(
+        next((p.key for p in opening.session), None)))  # the filmstrip's neighbour becomes current
+    opening.opener.open_paths([bad1, bad2, good])
+    keys = [photo_key(p) for p in (bad1, bad2, good)]
+    for key in keys:
+        opening.opener.take_previewed(key, None)
+    for key in keys[:2]:
+        opening.opener.take_loaded(loaded(key, error=f"{key}: file is truncated or damaged"))
+        assert not opening.prompts.errors
+    assert opening.files.loads == keys
+    opening.opener.take_loaded(loaded(keys[2]))
+    assert len(opening.prompts.errors) == 1 and opening.prompts.errors[0].count("truncated") == 2
+    assert [p.key for p in opening.session] == [keys[2]] and opening.session.get(keys[2]).loaded
+
+
+def test_a_long_list_of_unopened_photos_names_the_first_ten_and_the_rest_in_the_details(opening, tmp_path, english):
+    paths = photos_in(tmp_path, *(f"bad{i:02d}.jpg" for i in range(14)))
+    opening.opener.open_paths(paths)
+    seen = []
+    opening.prompts.error = lambda title, reason, details="": seen.append((title, reason, details))
+    for path in paths:
+        opening.opener.take_previewed(photo_key(path), loaded(photo_key(path), error=f"{path}: not an image file"))
+    ((title, text, details),) = seen
+    assert title == "Cannot Open Photos"
+    assert len(text.splitlines()) == 12 and text.splitlines()[-1] == "… and 4 more (Show Details…)"
+    assert all(f"{path}: not an image file" in details for path in paths)
+
+
 def test_a_read_photo_tells_the_views_and_a_large_one_on_the_cpu_suggests_a_preview(opening, tmp_path, qtbot):
     small, large = photos_in(tmp_path, "small.jpg", "large.jpg")
     opening.opener.open_paths([small, large])

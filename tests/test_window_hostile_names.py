@@ -40,3 +40,29 @@ def test_the_window_writes_a_hostile_name_with_its_invisible_characters_escaped(
     assert texts["filmstrip"] == SHOWN and texts["tooltip"] == f"{photo_path.parent}/{SHOWN}"
     # the menu shows its '&' (written '&&'), not a shortcut on " co"
     assert recent.text() == "&1  " + SHOWN.replace("&", "&&"), ascii(recent.text())
+
+
+def test_several_broken_files_opened_at_once_give_one_dialog_and_the_good_photo_opens(qtbot, window, photo, errors,
+                                                                                       tmp_path):
+    """Each broken file had its own modal dialog, stacked over the others (seen under Xvfb): one lists them all."""
+    good = photo("good.png")
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    text = tmp_path / "notes.png"
+    text.write_text("not a picture")
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(good.read_bytes()[:200])
+    with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
+        window.open_paths([empty, text, good, cut])
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    qtbot.wait(200)  # a second dialog would come now
+    assert len(errors) == 1, errors
+    title, said, details = errors[0]
+    assert title == "Cannot Open Photos"
+    lines = said.splitlines()
+    assert lines[0].startswith("3 photo") and len(lines) == 4, lines
+    assert [line.split(": ")[0] for line in lines[1:]] == [f"• {empty}", f"• {text}", f"• {cut}"], lines
+    assert "file is empty" in lines[1] and "truncated or damaged" in lines[3], lines
+    assert details.split("\n\n") == [line.removeprefix("• ") for line in lines[1:]], "each file once in the details"
+    assert [p.path for p in window.session] == [good] and window.current_photo().loaded
+    assert window.filmstrip.count() == 1

@@ -160,6 +160,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.tasks.loaded.connect(self.opening.take_loaded)
         self.tasks.saved.connect(self.saving.take_saved)
         self.tasks.thumbnail.connect(self.opening.take_thumbnail)
+        self.tasks.previewed.connect(self.opening.take_previewed)
         self.opening.photo_loaded.connect(self.photo_loaded)
         self.saving.saved.connect(self.saved)
         self.installEventFilter(self.opening)  # drops of photos, folders and weights files

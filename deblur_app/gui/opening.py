@@ -5,7 +5,8 @@ files, weights files), reading the selected photo, closing it.
 through the session's commands, and the filmstrip, views and actions follow the session's
 events. What it needs of the window is declared in ``OpeningWindow``; what it asks the user in
 prompts.Prompts; the files are read in the file pool (tasks.py), whose outcomes the window hands
-to ``take_loaded`` and ``take_thumbnail``. So it is tested without a window
+to ``take_loaded``, ``take_thumbnail`` and ``take_previewed`` (a file found unreadable while its thumbnail
+was made; every photo refused meanwhile is named in one dialog). So it is tested without a window
 (tests/test_controllers.py).
 """
 
@@ -17,17 +18,19 @@ from typing import Protocol
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal
 from PySide6.QtGui import QImage
 
-from .. import imagefiles
+from .. import imagefiles, reasons
 from .image_view import Layer
 from .photo_state import Photo
 from .prompts import Prompts
 from .qtimage import pixmaps
+from .reasons import translated
 from .session import PhotoSession, SessionEvent
 from .settings import AppSettings
 from .tasks import LoadOutcome
 from .weights_dialog import weights_files
 
 LARGE_PHOTO_MP = 4.0  # above this on the CPU, the status bar suggests a preview first
+LISTED_UNOPENED = 10  # photos that could not be opened, named in the dialog's text; all of them in its details
 # Both cases: Qt's own dialog and GTK's match patterns case-sensitively on Linux, and cameras
 # name their files IMG_0001.CR2, DSC_0042.NEF
 PHOTO_PATTERNS = " ".join(f"*{e} *{e.upper()}" for e in imagefiles.SUPPORTED_EXTENSIONS)
@@ -89,6 +92,8 @@ class PhotoOpener(QObject):
                  prompts: Prompts, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.session, self.window, self.settings, self.files, self.prompts = session, window, settings, files, prompts
+        self._unopened: list[LoadOutcome] = []  # read and refused since the last dialog said so (_report_unopened)
+        self._previewing: set[str] = set()  # photos whose thumbnail (and check, tasks.FileTasks) is under way
         session.observe(self._session_changed)
 
     def open_dialog(self) -> None:
@@ -109,6 +114,7 @@ class PhotoOpener(QObject):
             key = photo_key(path)
             if self.session.add(Photo(key, path)):
                 added += 1
+                self._previewing.add(key)
                 self.files.thumbnail_for(key, path)
             first_key = first_key or key
         if files:
@@ -126,15 +132,50 @@ class PhotoOpener(QObject):
 
     def take_loaded(self, outcome: LoadOutcome) -> None:
         photo = self.session.get(outcome.key)
-        if photo is None:
+        if photo is not None and outcome.error:
+            self._refuse(photo, outcome)
+        elif photo is not None:
+            self._show_loaded(photo, outcome)
+        self._report_unopened()
+
+    def take_previewed(self, key: str, refused: LoadOutcome | None) -> None:
+        """A photo's thumbnail was made, or the photo was found unreadable (refused): it leaves the filmstrip."""
+        self._previewing.discard(key)
+        photo = self.session.get(key)
+        if refused is not None and photo is not None and not photo.loaded:
+            self._refuse(photo, refused)
+        self._report_unopened()
+
+    def _refuse(self, photo: Photo, outcome: LoadOutcome) -> None:
+        self.session.remove(photo.key)  # the filmstrip selects the next photo, which starts to be read
+        self.settings.remove_recent(photo.path)
+        self._unopened.append(outcome)
+
+    def _report_unopened(self) -> None:
+        """One dialog for every photo refused since the last, once no photo is being read. Opening several bad
+        files chains their reads (removing one selects the next), and a dialog each stacked up on the screen."""
+        busy = any(photo.loading or photo.key in self._previewing for photo in self.session)
+        if not self._unopened or busy:
             return
-        if outcome.error:
-            self.session.remove(photo.key)
-            self.settings.remove_recent(photo.path)
-            message = translate("MainWindow", "Could not open {name}").format(name=photo.shown_name)
-            self.window.show_message(message, 8000)
-            self.prompts.error(translate("MainWindow", "Cannot Open Photo"), outcome.error, outcome.details)
+        unopened, self._unopened = self._unopened, []
+        if len(unopened) == 1:
+            name = reasons.file_name(unopened[0].path)
+            self.window.show_message(translate("MainWindow", "Could not open {name}").format(name=name), 8000)
+            self.prompts.error(translate("MainWindow", "Cannot Open Photo"), unopened[0].error, unopened[0].details)
             return
+        said = [translated(outcome.error) for outcome in unopened]
+        # self.tr, not translate: PySide6 6.11's lupdate reads a plural form (%n) from self.tr only
+        self.window.show_message(self.tr("Could not open %n photo(s)", "", len(unopened)), 8000)
+        listed = [f"• {text}" for text in said[:LISTED_UNOPENED]]  # a bullet each: a long reason wraps
+        if len(said) > len(listed):
+            listed.append(self.tr("… and %n more (Show Details…)", "", len(said) - len(listed)))
+        text = "\n".join([self.tr("%n photo(s) could not be opened:", "", len(unopened)), *listed])
+        # every reason, each with its traceback where it has one (an ImageFileError's details are its reason again)
+        details = "\n\n".join(f"{text}\n{outcome.details}" if "\n" in outcome.details.strip() else text
+                              for text, outcome in zip(said, unopened))
+        self.prompts.error(self.tr("Cannot Open Photos"), text, details)
+
+    def _show_loaded(self, photo: Photo, outcome: LoadOutcome) -> None:
         photo.original = Layer(pixmaps(outcome.levels))  # before the session tells the views
         if outcome.thumb is not None:
             self.window.show_thumbnail(photo.key, outcome.thumb)

@@ -9,6 +9,7 @@ while a deblur runs.
 from __future__ import annotations
 
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class FileTasks(QObject):
     loaded = Signal(object)  # LoadOutcome
     saved = Signal(object)  # SaveOutcome
     thumbnail = Signal(str, QImage)
+    previewed = Signal(str, object)  # key, the LoadOutcome saying why it cannot be opened (None: it can)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -77,11 +79,19 @@ class FileTasks(QObject):
 
     def _load(self, key: str, path: Path) -> None:
         outcome = LoadOutcome(key, path)
-        try:
+        with self._refusals(outcome):
             image = imagefiles.load_image(path)
             display = imaging.to_u8(image.pixels)
             outcome.image, outcome.levels = image, qtimage.display_images(imaging.display_levels(display))
             outcome.thumb = qtimage.to_display_image(imaging.thumbnail(display, THUMB_SIZE))
+        self.loaded.emit(outcome)
+
+    @contextmanager
+    def _refusals(self, outcome: LoadOutcome):
+        """Why the photo of ``outcome`` cannot be opened, into it: any failure of the block, in one line."""
+        path = outcome.path
+        try:
+            yield
         except imagefiles.ImageFileError as error:
             outcome.error, outcome.details = reasons.of(error), f"{type(error).__name__}: {error}"
         except MemoryError:
@@ -91,17 +101,25 @@ class FileTasks(QObject):
         except Exception as error:
             outcome.error = reasons.about(path, reasons.one_line(str(error)) or type(error).__name__)
             outcome.details = traceback.format_exc()
-        self.loaded.emit(outcome)
 
     def _thumbnail(self, key: str, path: Path) -> None:
+        """The filmstrip's picture, and whether the photo can be opened at all: a file no preview was made of
+        (other than a RAW file, which takes seconds to develop) is read in full now, and let go, so that a
+        broken one is named when it is opened, not when it is selected (previewed: its LoadOutcome, or None)."""
         if not shiboken6.isValid(self):  # the window closed with thumbnails still queued: nobody will show them
             return
         pixels = imagefiles.load_thumbnail(path, THUMB_SIZE)
-        if pixels is not None:
-            try:
+        refused = None
+        if pixels is None and not imagefiles.is_raw(path):
+            refused = LoadOutcome(key, path)
+            with self._refusals(refused):
+                imagefiles.load_image(path)
+        try:
+            if pixels is not None:
                 self.thumbnail.emit(key, qtimage.to_display_image(pixels))
-            except RuntimeError:  # "Signal source has been deleted" while it decoded: the same, a moment later
-                pass
+            self.previewed.emit(key, refused if refused is not None and refused.error else None)
+        except RuntimeError:  # "Signal source has been deleted" while it decoded: the same, a moment later
+            pass
 
     def _save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float) -> None:
         outcome = SaveOutcome(key, [], strength=strength)
@@ -114,6 +132,6 @@ class FileTasks(QObject):
             except JobError as error:
                 outcome.error, outcome.details = reasons.of(error), f"{type(error).__name__}: {error}"
         except Exception as error:
-            outcome.error = f"{choice.path}: {' '.join(str(error).split()) or type(error).__name__}"
+            outcome.error = reasons.about(choice.path, reasons.one_line(str(error)) or type(error).__name__)
             outcome.details = traceback.format_exc()
         self.saved.emit(outcome)

@@ -29,6 +29,30 @@
     </message>
 </context>
 <context>
+    <name>PhotoOpener</name>
+    <message numerus="yes">
+        <source>Could not open %n photo(s)</source>
+        <translation>
+            <numerusform>Could not open %n photo</numerusform>
+            <numerusform>Could not open %n photos</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more (Show Details…)</source>
+        <translation>
+            <numerusform>… and %n more (Show Details…)</numerusform>
+            <numerusform>… and %n more (Show Details…)</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) could not be opened:</source>
+        <translation>
+            <numerusform>%n photo could not be opened:</numerusform>
+            <numerusform>%n photos could not be opened:</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>PhotoSaver</name>
     <message numerus="yes">
         <source>%n file(s) already exist: {names}</source>

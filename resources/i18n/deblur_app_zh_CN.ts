@@ -1330,6 +1330,31 @@ Blur score {score:.0f} of 100: {verdict}</source>
     </message>
 </context>
 <context>
+    <name>PhotoOpener</name>
+    <message numerus="yes">
+        <source>Could not open %n photo(s)</source>
+        <translation>
+            <numerusform>无法打开 %n 张照片</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more (Show Details…)</source>
+        <translation>
+            <numerusform>……另有 %n 张（见“显示详细信息”）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n photo(s) could not be opened:</source>
+        <translation>
+            <numerusform>%n 张照片无法打开：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cannot Open Photos</source>
+        <translation>无法打开照片</translation>
+    </message>
+</context>
+<context>
     <name>PhotoSaver</name>
     <message numerus="yes">
         <source>%n file(s) already exist: {names}</source>
