@@ -115,6 +115,8 @@ IS_ANOTHER_INPUT = QT_TRANSLATE_NOOP(
 ALSO_THE_OUTPUT_OF = QT_TRANSLATE_NOOP(
     "Reason", "is also the output of {photo}; give each photo its own output")
 USE_OVERWRITE = QT_TRANSLATE_NOOP("Reason", "{problem} (use --overwrite to replace it)")
+NAME_TOO_LONG = QT_TRANSLATE_NOOP(
+    "Reason", "the name is {length} bytes long, more than the {limit} its folder allows; choose a shorter output name")
 # one photo's unexpected failure (jobs.run.one_line_reason): the error's own words, with advice
 OUT_OF_MEMORY_ADVICE = QT_TRANSLATE_NOOP("Reason", "Out of memory: {error}. Try a smaller tile size or the CPU.")
 

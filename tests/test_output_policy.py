@@ -133,3 +133,32 @@ def test_a_folder_s_pipe_or_device_is_left_out_with_its_reason_never_opened(tmp_
     assert [source.name for source, _ in found.pairs] == ["a.png"]
     assert [str(reason) for _, reason in found.left_out] == [
         f"{folder / name}: is a device, pipe or socket, not an image file" for name in ("pipe.jpg", "zero.png")]
+
+
+def test_an_output_name_too_long_for_the_file_system_is_refused_before_any_work(tmp_path):
+    """A 250-byte photo name plus "_deblurred" passed the 255-byte limit: the CLI loaded the model and
+    deblurred the photo, then the final rename failed with "[Errno 36] File name too long" naming the input."""
+    source = tmp_path / ("a" * 250 + ".jpg")
+    source.write_bytes(b"not read here")
+    long_target, fine_target = tmp_path / ("a" * 250 + "_deblurred.jpg"), tmp_path / "short.jpg"
+    (too_long,), (fine,) = plan_outputs([(source, long_target)]), plan_outputs([(source, fine_target)])
+    assert str(too_long.refusal) == (f"{long_target}: the name is 264 bytes long, more than the 255 its folder "
+                                     "allows; choose a shorter output name")
+    assert too_long.problem(overwrite=True) == too_long.refusal and not fine.refusal
+    # the ½ and ¼ outputs' names are longer still
+    (scales,) = plan_outputs([(source, tmp_path / ("b" * 250 + ".jpg"))], save_scales=True)
+    assert "_half.jpg: the name is" in str(scales.refusal)
+    # bytes, not characters: 100 Chinese characters are 300 bytes in UTF-8
+    (chinese,) = plan_outputs([(source, tmp_path / ("照" * 100 + ".jpg"))])
+    assert "the name is 304 bytes long" in str(chinese.refusal)
+
+
+def test_the_cli_refuses_a_too_long_output_name_before_loading_a_model(tmp_path, capsys, monkeypatch):
+    from deblur_app.cli.main import main
+
+    source = tmp_path / ("a" * 250 + ".png")
+    source.write_bytes(b"\x89PNG\r\n\x1a\n")  # never read: the output is refused first
+    monkeypatch.setattr("deblur_app.jobs.open_engine", lambda *_a, **_k: pytest.fail("the model was loaded"))
+    assert main(["deblur", str(source)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "_deblurred.png: the name is 264 bytes long" in err and "Errno" not in err, err

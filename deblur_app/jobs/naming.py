@@ -165,6 +165,19 @@ def _identity(path: Path) -> tuple[int, int] | None:
     return status.st_dev, status.st_ino
 
 
+def _name_too_long(path: Path) -> reasons.ReasonText:
+    """Why the file system cannot hold an output of that name ('' if it can): a long photo name plus
+    "_deblurred" passes the limit (255 bytes on most), which only the final rename found, after the deblurring."""
+    length = len(os.fsencode(path.name))
+    try:
+        limit = os.pathconf(path.parent, "PC_NAME_MAX")
+    except (OSError, ValueError, AttributeError):  # no such folder yet; Windows has no pathconf
+        limit = 255
+    if limit is None or length <= limit:
+        return ""
+    return reasons.about(path, reasons.reason(reasons.NAME_TOO_LONG, length=length, limit=limit))
+
+
 def _spelling(path: Path) -> str:
     """One spelling per path for files that do not exist yet (``..``, relative, case where the OS folds it)."""
     return os.path.normcase(os.path.realpath(os.fspath(path)))
@@ -198,6 +211,8 @@ def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
                     replaced = (reasons.reason(reasons.IS_THE_INPUT) if _identity(source) == identity
                                 else reasons.reason(reasons.IS_ANOTHER_INPUT, original=original))
                     refusal = reasons.about(path, replaced)
+            if not refusal:
+                refusal = _name_too_long(path)
             key = identity or _spelling(path)
             if key in written and not refusal:
                 refusal = reasons.about(path, reasons.reason(reasons.ALSO_THE_OUTPUT_OF, photo=written[key]))

@@ -1625,6 +1625,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>{problem}（使用 --overwrite 替换它）</translation>
     </message>
     <message>
+        <source>the name is {length} bytes long, more than the {limit} its folder allows; choose a shorter output name</source>
+        <translation>文件名长 {length} 字节，超过了其文件夹允许的 {limit} 字节；请换一个较短的输出文件名</translation>
+    </message>
+    <message>
         <source>Out of memory: {error}. Try a smaller tile size or the CPU.</source>
         <translation>内存不足：{error}。请尝试更小的图块尺寸或改用 CPU。</translation>
     </message>
