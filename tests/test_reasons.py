@@ -832,3 +832,18 @@ def test_a_weights_file_s_os_error_and_an_unclear_release_folder_are_chinese(chi
     assert "which one is a file named like 'realblur' is not clear" in str(unclear)
     assert "a.pth, b.pth" in shown(unclear) and "不清楚哪一个是 名称类似“realblur”的文件" in shown(unclear), shown(unclear)
     assert "holds no weights files;" in str(nothing) and "中有 0 个权重文件；" in shown(nothing)
+
+
+def test_a_batch_s_broken_raw_file_is_said_in_chinese(chinese, tmp_path):
+    """imagefiles.raw_problem, the batch's check before the model loads, gave str(error): the batch dialog showed
+    a fake or cut RAW file's reason in English under zh_CN."""
+    from rawfiles import dng_bytes
+
+    from deblur_app.jobs.run import input_problem
+
+    (tmp_path / "cut.nef").write_bytes(dng_bytes()[:15000])
+    (tmp_path / "fake.cr2").write_bytes(b"this is not a photo\n" * 40)
+    cut, fake = input_problem(tmp_path / "cut.nef"), input_problem(tmp_path / "fake.cr2")
+    assert str(cut) == f"{tmp_path / 'cut.nef'}: RAW file is truncated or damaged (LibRaw could not read its image data)"
+    assert shown(cut) == f"{tmp_path / 'cut.nef'}: RAW 文件不完整或已损坏（LibRaw 无法读取其图像数据）"
+    assert shown(fake) == f"{tmp_path / 'fake.cr2'}: 不是相机 RAW 文件，或 LibRaw 不支持该相机"

@@ -239,7 +239,7 @@ def opened(path: Path, data: bytes, unpack: bool = True, before_unpack=None):
         raw.close()
 
 
-def raw_problem(path: PathLike) -> str:
+def raw_problem(path: PathLike) -> reasons.ReasonText:
     """Why a camera RAW file cannot be developed ('' when it can, or when it is no RAW file):
     opens and unpacks it (reads the sensor data, which finds fakes and truncated files)
     without the slow development, so a front end can say so before loading a model."""
@@ -250,7 +250,7 @@ def raw_problem(path: PathLike) -> str:
         with opened(p, p.read_bytes()):
             return ""
     except ImageFileError as error:
-        return str(error)
+        return reasons.of(error)  # the Reason, which the window translates (str(): the English of old)
     except OSError:
         return ""  # unreadable files are reported by whoever reads them
 
