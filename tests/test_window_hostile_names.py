@@ -66,3 +66,49 @@ def test_several_broken_files_opened_at_once_give_one_dialog_and_the_good_photo_
     assert details.split("\n\n") == [line.removeprefix("• ") for line in lines[1:]], "each file once in the details"
     assert [p.path for p in window.session] == [good] and window.current_photo().loaded
     assert window.filmstrip.count() == 1
+
+
+MARKUP = "<h1 style='color:red'>PAY NOW<br><img src='x'>.png"  # a legal file name (no '/') on Linux and macOS
+
+
+def test_a_name_that_looks_like_html_is_shown_as_text_in_the_error_box(qapp, tmp_path):
+    """Qt guesses rich text from a "<tag>" in a message box's or a label's text: a broken file named like HTML
+    showed a red headline, not its name. The boxes and the labels that name files show plain text."""
+    from PySide6.QtCore import Qt, QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from deblur_app import imagefiles, reasons
+    from deblur_app.gui import dialogs
+
+    broken = tmp_path / MARKUP
+    broken.write_bytes(b"")
+    reason = reasons.of(pytest.raises(imagefiles.ImageFileError, imagefiles.load_image, broken).value)
+    seen = {}
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        seen["format"], seen["text"] = box.textFormat(), box.text()
+        box.accept()
+
+    QTimer.singleShot(0, look)
+    dialogs.show_error(None, "Cannot Open Photo", reason)
+    assert seen == {"format": Qt.TextFormat.PlainText, "text": f"{broken}: file is empty (0 bytes)"}
+
+
+def test_the_labels_that_name_files_show_plain_text(window):
+    from PySide6.QtCore import Qt
+
+    from deblur_app.gui.batch_dialog import BatchDialog
+    from deblur_app.gui.weights_dialog import WeightsDialog
+
+    batch = BatchDialog(window.engine, window.settings, window.panel.run_settings(), window)
+    weights = WeightsDialog(window)
+    labels = {"result": window.panel.result_label, "batch file": batch.file_label,
+              "batch summary": batch.summary_label, "batch problem": batch.problem_label,
+              "weights status": weights.status_label}
+    for name, label in labels.items():
+        label.setText(f"Saved to {MARKUP}")
+        assert label.textFormat() == Qt.TextFormat.PlainText, name
+    batch.close()
+    weights.close()

@@ -137,6 +137,7 @@ class BatchDialog(QDialog):
                                               "the score; sharp photos are skipped (File > Scan Folder shows the scores)"))
         form.addRow("", self.blurred_check)
         self.problem_label = QLabel()
+        self.problem_label.setTextFormat(Qt.TextFormat.PlainText)  # names files: "<b>.jpg" is a name, not markup
         self.problem_label.setStyleSheet("color: #ff8a80")
         self.problem_label.setWordWrap(True)
         form.addRow("", self.problem_label)
@@ -148,6 +149,7 @@ class BatchDialog(QDialog):
         grid = QVBoxLayout(progress)
         self.file_label = QLabel(self.tr("Not started"))
         self.file_label.setToolTip(self.tr("The photo being deblurred now"))
+        self.file_label.setTextFormat(Qt.TextFormat.PlainText)
         self.file_bar = QProgressBar()
         self.file_bar.setFormat(self.tr("This photo: %p%"))
         self.file_bar.setToolTip(self.tr("Progress on the current photo (tiles and ensemble passes)"))
@@ -168,6 +170,7 @@ class BatchDialog(QDialog):
         self.failures.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         grid.addWidget(self.failures)
         self.summary_label = QLabel("")
+        self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         grid.addWidget(self.summary_label)

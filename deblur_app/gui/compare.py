@@ -226,6 +226,7 @@ class CompareWindow(QDialog):
         self.setWindowTitle(self.tr("Compare Networks"))
         self.resize(1240, 760)
         self.photo_label = QLabel()
+        self.photo_label.setTextFormat(Qt.TextFormat.PlainText)  # names the photo: "<b>.jpg" is a name, not markup
         self.photo_label.setWordWrap(True)
         self.panes = [ComparePane(side, self) for side in SIDES]
         self.link = ViewLink([pane.view for pane in self.panes], self)
@@ -247,6 +248,7 @@ class CompareWindow(QDialog):
 
     def _buttons(self) -> QHBoxLayout:
         self.status_label = QLabel()
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
         self.status_label.setWordWrap(True)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 0)

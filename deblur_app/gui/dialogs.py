@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from ..reasons import ReasonText
@@ -12,6 +12,7 @@ from .reasons import translated
 def show_error(parent: QWidget | None, title: str, reason: ReasonText, details: str = "") -> None:
     """A one-line reason (the core's in the window's language), with the technical details folded away."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, translated(reason), QMessageBox.StandardButton.Ok, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # a reason names files: "<h1>.jpg" is a name, not markup
     if details:
         box.setDetailedText(details)
     box.exec()
@@ -23,6 +24,7 @@ def confirm(parent: QWidget | None, title: str, text: str, action: str = "", det
     Callers pass translated texts; ``action`` labels the button that goes ahead.
     """
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the question may name files
     if detail:
         box.setInformativeText(detail)
     proceed = box.addButton(action or QCoreApplication.translate("dialogs", "OK"), QMessageBox.ButtonRole.DestructiveRole)
@@ -35,6 +37,7 @@ def confirm(parent: QWidget | None, title: str, text: str, action: str = "", det
 def choose(parent: QWidget | None, title: str, text: str, choices: list[tuple[str, str]], detail: str = "") -> str | None:
     """Ask for one of several answers (key, button label); None for Cancel, which is the default."""
     box = QMessageBox(QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the question may name files
     if detail:
         box.setInformativeText(detail)
     buttons = {box.addButton(label, QMessageBox.ButtonRole.AcceptRole): key for key, label in choices}

@@ -213,6 +213,7 @@ class SidePanel(QWidget):
         self.result_group = QGroupBox(self.tr("Last run"))
         result_layout = QVBoxLayout(self.result_group)
         self.result_label = QLabel(self.tr("No result yet"))
+        self.result_label.setTextFormat(Qt.TextFormat.PlainText)  # names the saved file: "<b>.jpg" is a name, not markup
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.result_label.setToolTip(self.tr("Details of the result shown"))

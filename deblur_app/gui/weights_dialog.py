@@ -75,6 +75,7 @@ class WeightsDialog(QDialog):
         layout.addLayout(self._file_buttons())
         layout.addLayout(self._progress_row())
         self.status_label = QLabel()
+        self.status_label.setTextFormat(Qt.TextFormat.PlainText)  # names files: "<b>.pth" is a name, not markup
         self.status_label.setWordWrap(True)
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.status_label)
