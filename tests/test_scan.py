@@ -190,3 +190,24 @@ def test_batch_with_a_blur_filter_deblurs_only_the_blurred(photos, tmp_path):
 def test_batch_blur_filter_options_are_checked(photos, tmp_path, capsys):
     assert main(["batch", str(photos), str(tmp_path / "o"), "--min-blur", "120"]) == 2
     assert "--min-blur must be a blur score from 0 to 100" in capsys.readouterr().err
+
+
+def test_a_name_with_a_terminal_escape_is_escaped_on_a_terminal_and_kept_in_a_report(tmp_path, capsys, monkeypatch):
+    """The scan printed "x\\x1b[2J.jpg" raw into its CSV on the terminal, which ran the escape sequence (clearing
+    the screen); on a terminal the path is escaped; piped or written to --csv, it stays the file's real name."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    hostile = folder / "clear\x1b[2J\x1b[H.jpg"
+    Image.fromarray(scene(64)).convert("RGB").save(hostile)
+    (folder / "bad\x1b[31m.jpg").write_bytes(b"")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    scan(str(folder))
+    out, err = capsys.readouterr()
+    assert "\x1b" not in out + err, ascii(out + err)
+    assert f"{folder}/clear\\x1b[2J\\x1b[H.jpg," in out and "bad\\x1b[31m.jpg: file is empty" in err
+    monkeypatch.setattr("sys.stdout.isatty", lambda: False)
+    scan(str(folder), "--csv", str(tmp_path / "blur.csv"))
+    scan(str(folder))
+    piped = capsys.readouterr().out
+    assert [row["path"] for row in csv.DictReader(io.StringIO(piped))] == [str(hostile)]
+    assert [row["path"] for row in csv.DictReader((tmp_path / "blur.csv").open(newline=""))] == [str(hostile)]

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .. import reasons
 from .cluster import add_cluster_options, ray_missing, validate_cluster_options
 from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 
@@ -113,21 +114,23 @@ class _remote:
             self.cluster.close()
 
 
-def csv_text(rows) -> str:
+def csv_text(rows, for_terminal: bool = False) -> str:
+    """The report as CSV: each path as it is (a script reads it back), or, for a terminal, with its control
+    characters escaped (reasons.one_line_name), which the terminal would otherwise run ("x\x1b[2J.jpg")."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["path", "blur_score", "verdict"])
     for row in rows:
-        writer.writerow([str(row.path), f"{row.blur_score:.1f}", row.verdict])
+        path = reasons.one_line_name(row.path) if for_terminal else str(row.path)
+        writer.writerow([path, f"{row.blur_score:.1f}", row.verdict])
     return out.getvalue()
 
 
 def _write_reports(args, rows, summary) -> None:
-    text = csv_text(rows)
     if args.csv is None:
-        sys.stdout.write(text)
+        sys.stdout.write(csv_text(rows, for_terminal=sys.stdout.isatty()))
     else:
-        _write_atomically(args.csv, text)
+        _write_atomically(args.csv, csv_text(rows))
     if args.json is not None:
         _write_atomically(args.json, json.dumps({
             "photos": [{"path": str(r.path), "blur_score": r.blur_score, "verdict": r.verdict} for r in rows],
@@ -157,9 +160,9 @@ def _print_summary(args, summary) -> None:
     print(f"{summary.total} photo(s) scanned in {summary.seconds:.1f} s: {counts}, {len(summary.failed)} unreadable",
           file=sys.stderr)
     for _path, reason in summary.failed:
-        print(f"  unreadable: {reason}", file=sys.stderr)
+        print(f"  unreadable: {reasons.one_line_name(reason)}", file=sys.stderr)
     for _path, reason in summary.ignored:  # every file not scored is named with the reason
-        print(f"  not scored: {reason}", file=sys.stderr)
+        print(f"  not scored: {reasons.one_line_name(reason)}", file=sys.stderr)
 
 
 def _progress_bar(total: int):
@@ -171,6 +174,7 @@ def _progress_bar(total: int):
 
 
 def _advance(bar, line: str = "") -> None:
+    line = reasons.one_line_name(line)  # a name's control characters escaped, whatever made the line
     if bar is None:
         if line:
             print(line, file=sys.stderr, flush=True)
