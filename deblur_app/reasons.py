@@ -148,6 +148,8 @@ CLUSTER_SCAN_STOPPED = QT_TRANSLATE_NOOP("Reason", "the cluster scan stopped: {c
 # -- weights (weights.store)
 WEIGHTS_FILE_NOT_FOUND = FILE_NOT_FOUND
 WEIGHTS_IS_A_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder")
+WEIGHTS_NOT_A_REGULAR_FILE = QT_TRANSLATE_NOOP("Reason", "is a device, pipe or socket, not a weights file")
+WEIGHTS_FILE_TOO_LARGE = QT_TRANSLATE_NOOP("Reason", "the file is {size}, too large for weights (at most {limit})")
 NOT_A_WEIGHTS_FILE = QT_TRANSLATE_NOOP(
     "Reason", "not a weights file (expected .pkl, .pth, .pt, .safetensors or a .zip holding one)")
 SHIPS_WITH_THE_APP = QT_TRANSLATE_NOOP("Reason", "ships with the app and cannot be removed")

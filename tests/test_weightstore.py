@@ -376,3 +376,26 @@ def test_a_published_name_without_a_record_is_installed_by_you(unet_bytes, user_
     elsewhere = tmp_path / "MIMO-UNet.pkl"
     elsewhere.write_bytes(unet_bytes)
     assert classify(elsewhere, VARIANTS["mimo-unet"]).kind == "user"  # --weights ~/Downloads/MIMO-UNet.pkl
+
+
+def test_a_pipe_a_device_or_a_huge_file_is_refused_before_it_is_copied(tmp_path, monkeypatch):
+    """A named pipe "weights.pth" was called "file not found" (and copying one waits for a writer); /dev/zero
+    symlinked as a .pth too; a 3 GB file was copied whole into the weights folder before torch refused it."""
+    import os
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    pipe, zero, huge = tmp_path / "pipe.pth", tmp_path / "zero.pth", tmp_path / "huge.pth"
+    os.mkfifo(pipe)
+    zero.symlink_to("/dev/zero")
+    with open(huge, "wb") as sparse:  # sparse: no disk used
+        sparse.truncate(weightstore.MAX_WEIGHTS_BYTES + 10**9)
+    copied = []
+    monkeypatch.setattr(weightstore.shutil, "copyfile", lambda *args, **_: copied.append(args))
+    for path, said in [(pipe, "is a device, pipe or socket, not a weights file"),
+                       (zero, "is a device, pipe or socket, not a weights file"),
+                       (huge, "the file is 3147 MB, too large for weights (at most 2147 MB)"),
+                       (tmp_path / "gone.pth", "file not found")]:
+        with pytest.raises(weightstore.WeightsError) as refused:
+            weightstore.install_file(path)
+        assert str(refused.value) == f"{path}: {said}"
+    assert not copied

@@ -20,6 +20,7 @@ import dataclasses
 import errno
 import os
 import shutil
+import stat
 import tempfile
 import threading
 import zipfile
@@ -38,7 +39,7 @@ from .origin import AUTHORS, FILE, MIRROR, file_sha256, forget_origin, record_or
 # the Google Drive file ids of those published as single files; the others are Drive folders.
 PUBLISHED_DRIVE_IDS = {key: entry.drive_file_id for key, entry in downloads().items() if entry.drive_file_id}
 INSTALLABLE_SUFFIXES = WEIGHTS_SUFFIXES + (".zip",)
-MAX_WEIGHTS_BYTES = 2 << 30  # the published MIMO-UNet+ is about 65 MB; this only bounds a zip member
+MAX_WEIGHTS_BYTES = 2 << 30  # the published MIMO-UNet+ is about 65 MB; this bounds a file and a zip member
 CONNECT_TIMEOUT_S, READ_TIMEOUT_S = 20, 60
 _DISK_FULL = (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC))
 
@@ -239,10 +240,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
     ``overwrite`` is false, WeightsError if the file is unsafe or unknown.
     """
     path = Path(path)
-    if not path.is_file():
-        raise _refused(path, reasons.WEIGHTS_IS_A_FOLDER if path.is_dir() else reasons.WEIGHTS_FILE_NOT_FOUND)
-    if path.suffix.lower() not in INSTALLABLE_SUFFIXES:
-        raise _refused(path, reasons.NOT_A_WEIGHTS_FILE)
+    _check_source(path)
     folder = user_weights_dir()
     with _staging(folder, path) as staging:
         try:
@@ -278,6 +276,23 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
             other.unlink(missing_ok=True)
             forget_origin(other)
     return _installed_entry(variant, destination)
+
+
+def _check_source(path: Path) -> None:
+    """Refuse, before anything is copied, what is no weights file: a folder, a pipe (copying it waited for a
+    writer) or device (/dev/zero copied without end), a name of another kind, a file too large to be weights."""
+    try:
+        status = path.stat()
+    except (OSError, ValueError):
+        raise _refused(path, reasons.WEIGHTS_FILE_NOT_FOUND) from None
+    if stat.S_ISDIR(status.st_mode):
+        raise _refused(path, reasons.WEIGHTS_IS_A_FOLDER)
+    if not stat.S_ISREG(status.st_mode):
+        raise _refused(path, reasons.WEIGHTS_NOT_A_REGULAR_FILE)
+    if path.suffix.lower() not in INSTALLABLE_SUFFIXES:
+        raise _refused(path, reasons.NOT_A_WEIGHTS_FILE)
+    if status.st_size > MAX_WEIGHTS_BYTES:
+        raise _refused(path, reasons.WEIGHTS_FILE_TOO_LARGE, size=_mb(status.st_size), limit=_mb(MAX_WEIGHTS_BYTES))
 
 
 def _installed_entry(variant, path: Path) -> InstalledWeights:

@@ -1689,6 +1689,14 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>是文件夹</translation>
     </message>
     <message>
+        <source>is a device, pipe or socket, not a weights file</source>
+        <translation>是设备、管道或套接字，不是权重文件</translation>
+    </message>
+    <message>
+        <source>the file is {size}, too large for weights (at most {limit})</source>
+        <translation>该文件大小为 {size}，作为权重文件过大（最多 {limit}）</translation>
+    </message>
+    <message>
         <source>not a weights file (expected .pkl, .pth, .pt, .safetensors or a .zip holding one)</source>
         <translation>不是权重文件（应为 .pkl、.pth、.pt、.safetensors，或包含其中之一的 .zip）</translation>
     </message>
