@@ -211,3 +211,30 @@ def test_a_name_with_a_terminal_escape_is_escaped_on_a_terminal_and_kept_in_a_re
     piped = capsys.readouterr().out
     assert [row["path"] for row in csv.DictReader(io.StringIO(piped))] == [str(hostile)]
     assert [row["path"] for row in csv.DictReader((tmp_path / "blur.csv").open(newline=""))] == [str(hostile)]
+
+
+def test_a_report_that_cannot_be_written_is_said_before_the_scan_in_one_line(photos, tmp_path, capsys, monkeypatch):
+    """--csv into a read-only folder scanned every photo, then crashed (a PermissionError and a crash log)
+    on the report's temporary file. Now the folder is tried first; a disk that fills meanwhile is one line too."""
+    import errno
+
+    from deblur_app.cli import scan as scan_cli
+
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("a file, where the report's folder would be")
+    scored = []
+    monkeypatch.setattr("deblur_app.jobs.scan.iter_scan", lambda *a, **k: scored.append(a) or iter(()))
+    assert scan(str(photos), "--json", str(not_a_folder / "blur.json")) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"deblur-app: --json: {not_a_folder}: cannot create the folder (") and err.count("\n") == 1
+    assert not scored, "refused before any photo was scored"
+    monkeypatch.undo()
+
+    def disk_full(target, _text):
+        raise OSError(errno.ENOSPC, "No space left on device", str(target))
+
+    monkeypatch.setattr(scan_cli, "_write_atomically", disk_full)
+    assert scan(str(photos), "--csv", str(tmp_path / "blur.csv")) == 1
+    err = capsys.readouterr().err
+    assert f"deblur-app: {tmp_path / 'blur.csv'}: cannot write the report (No space left on device)" in err
+    assert "Traceback" not in err and "Error:" not in err

@@ -48,7 +48,22 @@ def _usage_problem(args) -> str | None:
     for option, target in (("--csv", args.csv), ("--json", args.json)):
         if target is not None and (target.is_dir() or _names_a_photo(target, args.input_dir)):
             return f"{option} {target}: would write over {'a folder' if target.is_dir() else 'a photo'}; name a new file"
+        problem = target is not None and _report_folder_problem(target)
+        if problem:
+            return f"{option}: {problem}"
     return None
+
+
+def _report_folder_problem(target: Path) -> str:
+    """Why the report cannot be written beside ``target`` ('' if it can), found before the photos are scored:
+    a read-only folder let the whole scan run, then crashed on the report's temporary file."""
+    from ..jobs import folder_problem
+
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)  # as writing the report would
+    except OSError as problem:
+        return f"{target.parent}: cannot create the folder ({problem.strerror or problem})"
+    return str(folder_problem(target.parent))
 
 
 def _names_a_photo(target: Path, folder: Path) -> bool:
@@ -86,7 +101,11 @@ def run_scan(args) -> int:
         if bar is not None:
             bar.close()
     rows.sort(key=(lambda r: (-r.blur_score, str(r.path))) if args.sort else (lambda r: str(r.path)))
-    _write_reports(args, rows, summary)
+    try:
+        _write_reports(args, rows, summary)
+    except OSError as problem:  # the folder was checked first; a full disk is found only now
+        error(f"{problem.filename or args.csv or args.json}: cannot write the report ({problem.strerror or problem})")
+        return EXIT_FAILED
     _print_summary(args, summary)
     if summary.total == 0:
         return EXIT_FAILED
