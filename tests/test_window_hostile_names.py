@@ -112,3 +112,26 @@ def test_the_labels_that_name_files_show_plain_text(window):
         assert label.textFormat() == Qt.TextFormat.PlainText, name
     batch.close()
     weights.close()
+
+
+def test_a_raw_file_libraw_cannot_read_is_refused_on_opening_one_with_a_preview_when_selected(
+        qtbot, window, photo, errors, tmp_path):
+    """A RAW file no preview was made of is unpacked (not developed) by the thumbnail's check and refused at once;
+    a cut one whose embedded preview is whole shows it, and is refused when it is read (checking every RAW
+    file's sensor data would delay the first photo behind all the others' in the one-thread file pool)."""
+    from rawfiles import dng_bytes
+
+    good = photo("good.png")
+    cut, fake = tmp_path / "cut.nef", tmp_path / "fake.cr2"
+    cut.write_bytes(dng_bytes()[:15000])
+    fake.write_bytes(b"this is not a photo\n" * 40)
+    with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
+        window.open_paths([good, cut, fake])
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    qtbot.wait(200)
+    assert errors == [("Cannot Open Photo", f"{fake}: not a camera RAW file, or a camera LibRaw does not support", "")]
+    assert [p.path for p in window.session] == [good, cut]
+    window.filmstrip.step(1)
+    qtbot.waitUntil(lambda: len(errors) == 2, timeout=WAIT)
+    assert errors[1][0] == "Cannot Open Photo" and f"{cut}: RAW file is truncated or damaged" in errors[1][1]
+    assert [p.path for p in window.session] == [good]

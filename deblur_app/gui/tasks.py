@@ -103,23 +103,30 @@ class FileTasks(QObject):
             outcome.details = traceback.format_exc()
 
     def _thumbnail(self, key: str, path: Path) -> None:
-        """The filmstrip's picture, and whether the photo can be opened at all: a file no preview was made of
-        (other than a RAW file, which takes seconds to develop) is read in full now, and let go, so that a
-        broken one is named when it is opened, not when it is selected (previewed: its LoadOutcome, or None)."""
+        """The filmstrip's picture, and whether the photo can be opened at all: a file no preview was made of is
+        read in full now, and let go (a RAW file is only unpacked, raw_problem: its development takes seconds),
+        so that a broken one is named when it is opened, not when it is selected (previewed: its LoadOutcome,
+        or None)."""
         if not shiboken6.isValid(self):  # the window closed with thumbnails still queued: nobody will show them
             return
         pixels = imagefiles.load_thumbnail(path, THUMB_SIZE)
-        refused = None
-        if pixels is None and not imagefiles.is_raw(path):
-            refused = LoadOutcome(key, path)
-            with self._refusals(refused):
-                imagefiles.load_image(path)
+        refused = self._why_unopenable(key, path) if pixels is None else None
         try:
             if pixels is not None:
                 self.thumbnail.emit(key, qtimage.to_display_image(pixels))
-            self.previewed.emit(key, refused if refused is not None and refused.error else None)
+            self.previewed.emit(key, refused)
         except RuntimeError:  # "Signal source has been deleted" while it decoded: the same, a moment later
             pass
+
+    def _why_unopenable(self, key: str, path: Path) -> LoadOutcome | None:
+        """The outcome of opening a photo that failed, or None if it opens (read, then let go)."""
+        outcome = LoadOutcome(key, path)
+        if imagefiles.is_raw(path):
+            outcome.error = imagefiles.raw_problem(path)  # unpacked, not developed (which takes seconds)
+        else:
+            with self._refusals(outcome):
+                imagefiles.load_image(path)
+        return outcome if outcome.error else None
 
     def _save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float) -> None:
         outcome = SaveOutcome(key, [], strength=strength)
