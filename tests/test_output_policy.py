@@ -162,3 +162,28 @@ def test_the_cli_refuses_a_too_long_output_name_before_loading_a_model(tmp_path,
     assert main(["deblur", str(source)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "_deblurred.png: the name is 264 bytes long" in err and "Errno" not in err, err
+
+
+def test_a_device_pipe_or_folder_as_the_output_is_refused_whatever_the_flags(tmp_path, capsys, monkeypatch, photo_like):
+    """`deblur a.jpg -o /dev/null --overwrite` wrote a temporary file in /dev and renamed it over /dev/null (as
+    root: the device replaced by a JPEG). The policy refuses a device, a pipe or a folder as an output before the
+    model loads, and the writer itself refuses them too. Only a pipe in tmp_path is ever handed to a writer here."""
+    from deblur_app import imagefiles
+    from deblur_app.cli.main import main
+
+    source = tmp_path / "a.png"
+    imagefiles.save_image(source, photo_like(16, 16))
+    pipe, folder = tmp_path / "out.png", tmp_path / "a_deblurred.png"
+    os.mkfifo(pipe)
+    folder.mkdir()
+    for target, said in [(Path("/dev/null"), "is a device, pipe or socket, not an image file"),
+                         (pipe, "is a device, pipe or socket, not an image file"),
+                         (folder, "is a folder, not an image file")]:
+        (plan,) = plan_outputs([(source, target)])
+        assert str(plan.problem(overwrite=True)) == f"{target}: {said}"
+    with pytest.raises(imagefiles.ImageFileError, match="is a device, pipe or socket"):
+        imagefiles.save_image(pipe, photo_like(16, 16), overwrite=True)
+    monkeypatch.setattr("deblur_app.jobs.open_engine", lambda *_a, **_k: pytest.fail("the model was loaded"))
+    assert main(["deblur", str(source), "-o", str(pipe), "--overwrite"]) == 1
+    assert f"{pipe}: is a device, pipe or socket" in capsys.readouterr().err
+    assert pipe.is_fifo() and not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import reasons
 from . import encoders
-from .errors import ImageFileError, PathLike, describe_exc
+from .errors import ImageFileError, PathLike, describe_exc, not_a_file_reason
 from .formats import ALPHA_FORMATS, SIXTEEN_BIT_FORMATS, WRITE_FORMATS, normalise_format, output_format_for
 from .metadata import JpegEncoding, exif_reset_orientation, icc_colour_space
 from .reading import LoadedImage
@@ -219,6 +219,8 @@ def _check_destination(dest: Path, like: LoadedImage | None, overwrite: bool) ->
     before any time is spent encoding."""
     if dest.is_dir():
         raise ImageFileError(dest, reasons.reason(reasons.SAVE_TO_FOLDER))
+    if not_a_file_reason(dest):  # /dev/null, a pipe: with overwrite the rename would put a file in its place
+        raise ImageFileError(dest, not_a_file_reason(dest))
     folder = dest.parent
     if not folder.is_dir():
         raise ImageFileError(dest, reasons.reason(reasons.FOLDER_MISSING, folder=folder))

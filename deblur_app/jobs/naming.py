@@ -204,6 +204,9 @@ def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
         existing, refusal = [], ""
         for path in paths:
             identity = _identity(path)
+            if identity is not None and not refusal and imagefiles.not_a_file_reason(path):
+                # a folder, or a device or pipe (-o /dev/null): no flag lets a file be renamed over it
+                refusal = reasons.about(path, imagefiles.not_a_file_reason(path))
             if identity is not None:
                 existing.append(path)
                 original = originals.get(identity)
