@@ -238,3 +238,24 @@ def test_a_report_that_cannot_be_written_is_said_before_the_scan_in_one_line(pho
     err = capsys.readouterr().err
     assert f"deblur-app: {tmp_path / 'blur.csv'}: cannot write the report (No space left on device)" in err
     assert "Traceback" not in err and "Error:" not in err
+
+
+def test_a_report_to_a_link_or_a_pipe_is_written_into_it_never_renamed_over_it(photos, tmp_path):
+    """--json /dev/stdout made a temporary file in /dev and renamed it over the link /dev/stdout (as root: the
+    link replaced by a file, for every program after). Whatever is at the path, if not a regular file, is written
+    through, as a shell's ">" does. (Shown here with a link and a pipe in tmp_path: never /dev in a test.)"""
+    import os
+    import threading
+
+    pipe, kept, link = tmp_path / "report.fifo", tmp_path / "kept.json", tmp_path / "link.json"
+    os.mkfifo(pipe)
+    kept.write_text("old")
+    link.symlink_to(kept)
+    read = {}
+    reader = threading.Thread(target=lambda: read.setdefault("text", pipe.read_text()), daemon=True)
+    reader.start()
+    scan(str(photos), "--csv", str(pipe), "--json", str(link))
+    reader.join(timeout=60)
+    assert read["text"].startswith("path,blur_score,verdict\n") and pipe.is_fifo()
+    assert link.is_symlink() and '"counts"' in kept.read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]

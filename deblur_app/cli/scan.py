@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -48,10 +49,19 @@ def _usage_problem(args) -> str | None:
     for option, target in (("--csv", args.csv), ("--json", args.json)):
         if target is not None and (target.is_dir() or _names_a_photo(target, args.input_dir)):
             return f"{option} {target}: would write over {'a folder' if target.is_dir() else 'a photo'}; name a new file"
-        problem = target is not None and _report_folder_problem(target)
+        problem = target is not None and not _written_through(target) and _report_folder_problem(target)
         if problem:
             return f"{option}: {problem}"
     return None
+
+
+def _written_through(target: Path) -> bool:
+    """Whether a report goes into what is at ``target`` rather than replacing it: all but a regular file."""
+    try:
+        mode = os.lstat(target).st_mode
+    except (OSError, ValueError):
+        return False  # nothing there yet: written beside, then renamed
+    return not stat.S_ISREG(mode)
 
 
 def _report_folder_problem(target: Path) -> str:
@@ -160,7 +170,13 @@ def _write_reports(args, rows, summary) -> None:
 
 
 def _write_atomically(target: Path, text: str) -> None:
-    """A hidden temporary beside the target, then a rename: an interrupted scan leaves no half report."""
+    """A hidden temporary beside the target, then a rename: an interrupted scan leaves no half report.
+    Anything there other than a regular file (--json /dev/stdout, a link, a pipe) is written through, as a
+    shell's ">" does: the rename replaced the link /dev/stdout itself with a file (as root)."""
+    if _written_through(target):
+        with open(target, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
