@@ -44,7 +44,7 @@ def names(window, visible_only=False):
             if not (visible_only and strip.isRowHidden(row))]
 
 
-def test_a_scanned_folder_fills_the_filmstrip_with_badged_photos(qtbot, window, folder):
+def test_a_scanned_folder_fills_the_filmstrip_with_badged_photos(qtbot, window, folder, errors):
     assert not window.act_sort_blur.isEnabled()  # nothing scanned yet
     scan(qtbot, window, folder)
     assert sorted(names(window)) == ["a_sharp.png", "b_soft.png", "c_shaken.png"]  # the bad file has no item
@@ -53,6 +53,9 @@ def test_a_scanned_folder_fills_the_filmstrip_with_badged_photos(qtbot, window, 
     assert blur["c_shaken.png"][0] > blur["a_sharp.png"][0]
     message = window.statusBar().currentMessage()
     assert "Scanned 4 photos" in message and "1 unreadable" in message
+    # the status bar counted "1 unreadable" and nothing named it: one dialog names each, with its reason
+    ((title, said, _details),) = errors
+    assert title == "Unreadable Photos" and said.splitlines()[1] == f"• {folder / 'd_bad.png'}: not an image file, or an unsupported format"
     assert window.act_sort_blur.isEnabled() and window.act_scan.isEnabled()
     item = window.filmstrip.item(0)
     assert "Blur score" in item.toolTip()

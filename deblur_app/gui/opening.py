@@ -21,7 +21,7 @@ from PySide6.QtGui import QImage
 from .. import imagefiles, reasons
 from .image_view import Layer
 from .photo_state import Photo
-from .prompts import Prompts
+from .prompts import LISTED_REASONS, Prompts, reasons_listed
 from .qtimage import pixmaps
 from .reasons import translated
 from .session import PhotoSession, SessionEvent
@@ -30,7 +30,6 @@ from .tasks import LoadOutcome
 from .weights_dialog import weights_files
 
 LARGE_PHOTO_MP = 4.0  # above this on the CPU, the status bar suggests a preview first
-LISTED_UNOPENED = 10  # photos that could not be opened, named in the dialog's text; all of them in its details
 # Both cases: Qt's own dialog and GTK's match patterns case-sensitively on Linux, and cameras
 # name their files IMG_0001.CR2, DSC_0042.NEF
 PHOTO_PATTERNS = " ".join(f"*{e} *{e.upper()}" for e in imagefiles.SUPPORTED_EXTENSIONS)
@@ -163,16 +162,12 @@ class PhotoOpener(QObject):
             self.window.show_message(translate("MainWindow", "Could not open {name}").format(name=name), 8000)
             self.prompts.error(translate("MainWindow", "Cannot Open Photo"), unopened[0].error, unopened[0].details)
             return
-        said = [translated(outcome.error) for outcome in unopened]
+        count = len(unopened)
         # self.tr, not translate: PySide6 6.11's lupdate reads a plural form (%n) from self.tr only
-        self.window.show_message(self.tr("Could not open %n photo(s)", "", len(unopened)), 8000)
-        listed = [f"• {text}" for text in said[:LISTED_UNOPENED]]  # a bullet each: a long reason wraps
-        if len(said) > len(listed):
-            listed.append(self.tr("… and %n more (Show Details…)", "", len(said) - len(listed)))
-        text = "\n".join([self.tr("%n photo(s) could not be opened:", "", len(unopened)), *listed])
-        # every reason, each with its traceback where it has one (an ImageFileError's details are its reason again)
-        details = "\n\n".join(f"{text}\n{outcome.details}" if "\n" in outcome.details.strip() else text
-                              for text, outcome in zip(said, unopened))
+        self.window.show_message(self.tr("Could not open %n photo(s)", "", count), 8000)
+        text, details = reasons_listed(
+            self.tr("%n photo(s) could not be opened:", "", count), [translated(o.error) for o in unopened],
+            self.tr("… and %n more (Show Details…)", "", count - LISTED_REASONS), [o.details for o in unopened])
         self.prompts.error(self.tr("Cannot Open Photos"), text, details)
 
     def _show_loaded(self, photo: Photo, outcome: LoadOutcome) -> None:

@@ -20,6 +20,22 @@ from .save_dialog import SaveDialog
 from .tasks import SaveChoice
 
 
+LISTED_REASONS = 10  # the reasons named in a dialog's text; all of them are in its details
+
+
+def reasons_listed(intro: str, said: list[str], more: str = "", details: list[str] | None = None) -> tuple[str, str]:
+    """One dialog's text and details for several files' reasons (translated): ``intro`` then a bullet each
+    (a long reason wraps), at most LISTED_REASONS of them, then ``more`` (translated, "… and 4 more") when
+    there are others; the details hold every reason, each followed by its own details where they add
+    something (a traceback: several lines)."""
+    listed = [f"• {text}" for text in said[:LISTED_REASONS]]
+    if len(said) > LISTED_REASONS:
+        listed.append(more)
+    extra = details or [""] * len(said)
+    full = [f"{text}\n{added}" if "\n" in added.strip() else text for text, added in zip(said, extra)]
+    return "\n".join([intro, *listed]), "\n\n".join(full)
+
+
 class Prompts(Protocol):
     def error(self, title: str, reason: ReasonText, details: str = "") -> None: ...
 

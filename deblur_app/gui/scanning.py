@@ -28,7 +28,8 @@ from .blur_badges import BLUR_ROLE, badged_icon
 from .filmstrip import KEY_ROLE, Filmstrip
 from .opening import FileReader
 from .photo_state import Photo
-from .prompts import Prompts
+from .prompts import LISTED_REASONS, Prompts, reasons_listed
+from .reasons import translated
 from .session import PhotoSession
 from .settings import AppSettings
 
@@ -191,6 +192,19 @@ class FolderScanner(QObject):
         self.window.show_message(message, 15000)
         self.last_summary = summary
         self.window.scan_changed()
+        if summary.failed:
+            self._name_unreadable(summary)
+
+    def _name_unreadable(self, summary: ScanSummary) -> None:
+        """The photos the scan could not read, each with its reason, in one dialog: the status bar's count
+        ("2 unreadable") named none of them."""
+        count = len(summary.failed)
+        # self.tr, not translate: PySide6 6.11's lupdate reads a plural form (%n) from self.tr only
+        text, details = reasons_listed(
+            self.tr("%n photo(s) could not be read, so they have no blur score:", "", count),
+            [translated(reason) for _path, reason in summary.failed],
+            self.tr("… and %n more (Show Details…)", "", count - LISTED_REASONS))
+        self.prompts.error(self.tr("Unreadable Photos"), text, details)
 
     # -- lazy thumbnails
 

@@ -2,6 +2,23 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
+    <name>FolderScanner</name>
+    <message numerus="yes">
+        <source>%n photo(s) could not be read, so they have no blur score:</source>
+        <translation>
+            <numerusform>%n photo could not be read, so it has no blur score:</numerusform>
+            <numerusform>%n photos could not be read, so they have no blur score:</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more (Show Details…)</source>
+        <translation>
+            <numerusform>… and %n more (Show Details…)</numerusform>
+            <numerusform>… and %n more (Show Details…)</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message numerus="yes">
         <source>%n deblurred photo(s) not saved: {names}</source>

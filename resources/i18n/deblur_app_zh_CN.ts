@@ -702,6 +702,25 @@
     </message>
 </context>
 <context>
+    <name>FolderScanner</name>
+    <message numerus="yes">
+        <source>%n photo(s) could not be read, so they have no blur score:</source>
+        <translation>
+            <numerusform>%n 张照片无法读取，因此没有模糊分数：</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>… and %n more (Show Details…)</source>
+        <translation>
+            <numerusform>……另有 %n 张（见“显示详细信息”）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Unreadable Photos</source>
+        <translation>无法读取的照片</translation>
+    </message>
+</context>
+<context>
     <name>ImageView</name>
     <message>
         <source>Original (Space)</source>
