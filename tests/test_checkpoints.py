@@ -80,6 +80,23 @@ def test_pickle_that_runs_code_is_refused_and_runs_nothing(tmp_path, monkeypatch
     assert not (tmp_path / "PWNED_MARKER").exists()
 
 
+def test_random_bytes_are_no_checkpoint_not_python_objects(tmp_path):
+    """Ten bytes of "x" or random noise as a .pth were "refused: the file contains Python objects other than
+    tensors": any failure of torch's weights-only unpickler read as code. Only a refused global is code."""
+    garbage, noise = tmp_path / "garbage.pth", tmp_path / "noise.pth"
+    garbage.write_bytes(b"x" * 10)
+    noise.write_bytes(bytes(range(256)) * 20)
+    for bad in (garbage, noise):
+        with pytest.raises(CheckpointError) as error:
+            load_checkpoint(bad)
+        said = _one_line(error, bad)
+        assert said.startswith(f"{bad}: not a PyTorch checkpoint (") and "Python objects" not in said, said
+        assert "Weights only load failed" not in said and "PyTorch 2.6" not in said, said
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(garbage)
+    assert str(error.value) == f"{garbage}: not a PyTorch checkpoint (Unsupported operand 120)"
+
+
 def test_missing_empty_truncated_and_non_checkpoint_files(tmp_path, published_checkpoint):
     missing = tmp_path / "missing.pkl"
     empty = tmp_path / "empty.pkl"

@@ -126,15 +126,23 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, st
     return tensors, metadata
 
 
+def _unpickler_problem(text: str) -> str:
+    """What torch's weights-only unpickler found, without the advice around it ("Unsupported operand 120")."""
+    _advice, found, rest = text.partition("WeightsUnpickler error:")
+    problem = next((line.strip() for line in rest.splitlines() if line.strip()), "") if found else ""
+    return problem[:200] or text.strip().splitlines()[0][:200]
+
+
 def _read_torch_pickle(path: Path) -> dict[str, torch.Tensor]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        message, full_text = reasons.first_line(error), str(error)
-        # torch's message starts with advice ("Weights only load failed ...") and names the refused global later
-        if any(sign in full_text for sign in ("weights_only", "Weights only load failed", "Unsupported global", "GLOBAL")):
+        full_text = str(error)
+        # torch's message starts with advice ("Weights only load failed ...", whatever failed) and names a refused
+        # global later; any other failure (random bytes: "Unsupported operand 120") is no checkpoint, not code
+        if any(sign in full_text for sign in ("Unsupported global", "GLOBAL")):
             raise _refused(path, reasons.REFUSED_PYTHON_OBJECTS) from None
-        raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=message) from None
+        raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=_unpickler_problem(full_text)) from None
     except (zipfile.BadZipFile, EOFError) as error:
         raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=reasons.first_line(error)) from None
     except RuntimeError as error:
