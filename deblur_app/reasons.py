@@ -197,6 +197,8 @@ REFUSED_PYTHON_OBJECTS = QT_TRANSLATE_NOOP(
 NOT_A_PYTORCH_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "not a PyTorch checkpoint ({cause})")
 TRUNCATED_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "truncated or corrupt file ({cause})")
 CANNOT_READ_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "cannot read checkpoint ({cause})")
+LEGACY_TAR_CHECKPOINT = QT_TRANSLATE_NOOP(
+    "Reason", "not a checkpoint this app can read safely (PyTorch's old .tar format, or a file of zeros)")
 NO_STATE_DICT = QT_TRANSLATE_NOOP("Reason", "not a checkpoint (no state dict of tensors inside)")
 ENTRY_NOT_A_TENSOR = QT_TRANSLATE_NOOP("Reason", "not a checkpoint (entry {key} is not a tensor)")
 SUPER_RESOLUTION_MODEL = QT_TRANSLATE_NOOP(

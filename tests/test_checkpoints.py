@@ -95,6 +95,12 @@ def test_random_bytes_are_no_checkpoint_not_python_objects(tmp_path):
     with pytest.raises(CheckpointError) as error:
         load_checkpoint(garbage)
     assert str(error.value) == f"{garbage}: not a PyTorch checkpoint (Unsupported operand 120)"
+    zeros = tmp_path / "zeros.pth"  # torch takes it for its pre-1.6 .tar format, and said so with its advice
+    zeros.write_bytes(bytes(100_000))
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(zeros)
+    assert str(error.value) == (f"{zeros}: not a checkpoint this app can read safely (PyTorch's old .tar format, "
+                                "or a file of zeros)")
 
 
 def test_missing_empty_truncated_and_non_checkpoint_files(tmp_path, published_checkpoint):

@@ -147,6 +147,8 @@ def _read_torch_pickle(path: Path) -> dict[str, torch.Tensor]:
         raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=reasons.first_line(error)) from None
     except RuntimeError as error:
         message = reasons.first_line(error)
+        if "legacy .tar format" in message:  # torch < 1.6's format, which only a full unpickling reads
+            raise _refused(path, reasons.LEGACY_TAR_CHECKPOINT) from None
         if "zip" in message.lower() or "central directory" in message.lower():
             raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=message) from None
         raise _refused(path, reasons.CANNOT_READ_CHECKPOINT, cause=message) from None

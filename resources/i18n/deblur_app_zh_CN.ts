@@ -1856,6 +1856,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>无法读取检查点（{cause}）</translation>
     </message>
     <message>
+        <source>not a checkpoint this app can read safely (PyTorch&apos;s old .tar format, or a file of zeros)</source>
+        <translation>不是本应用可以安全读取的检查点（PyTorch 的旧 .tar 格式，或全为零的文件）</translation>
+    </message>
+    <message>
         <source>not a checkpoint (no state dict of tensors inside)</source>
         <translation>不是检查点（其中没有由张量组成的 state dict）</translation>
     </message>
