@@ -431,3 +431,14 @@ def test_an_error_line_escapes_a_name_from_the_command_line_too(tmp_path, capsys
     assert main(["batch", str(missing), str(tmp_path / "out")]) != 0
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\x07" not in err and "gone\\x1b]0;owned\\x07" in err, ascii(err)
+
+
+def test_the_using_line_escapes_a_weights_file_name(photo, tmp_path, weights_dir, capsys):
+    """--weights named a file whose escape sequence the "using ..." line sent to the terminal as it was."""
+    import shutil
+
+    hostile = tmp_path / "mine\x1b[2J.safetensors"
+    shutil.copyfile(weights_dir / "mimo-unet.safetensors", hostile)
+    assert main(["deblur", str(photo()), "-o", str(tmp_path / "sharp.png"), "--weights", str(hostile)]) == 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "mine\\x1b[2J.safetensors" in err, ascii(err)

@@ -51,8 +51,8 @@ def run_deblur(args) -> int:
 
     def load_engine():
         engine, description = engine_from_args(args)
-        print(f"using {description}", file=sys.stderr)
-        prepare_int8(engine, lambda line: print(line, file=sys.stderr))
+        print(reasons.one_line_name(f"using {description}"), file=sys.stderr)  # --weights names a file
+        prepare_int8(engine, lambda line: print(reasons.one_line_name(line), file=sys.stderr))
         return engine
 
     summary = None
@@ -76,7 +76,7 @@ def _show_photo(event: BatchEvent) -> None:
         print(f"{reasons.one_line_name(event.path)} -> {', '.join(reasons.one_line_name(p) for p in facts.outputs)} "
               f"({facts.width}x{facts.height}, {facts.seconds:.1f} s, {facts.tiles} tile(s))")
         for note in facts.notes:
-            print(f"  note: {note}", file=sys.stderr)
+            print(f"  note: {reasons.one_line_name(note)}", file=sys.stderr)
 
 
 def prepare_int8(engine, say) -> None:
@@ -203,7 +203,7 @@ def _batch_report(args, summary) -> int:
     for _source, reason in summary.failed:
         print(f"  failed: {reasons.one_line_name(reason)}", file=sys.stderr)
     if summary.log_path:
-        print(f"log: {summary.log_path}", file=sys.stderr)
+        print(f"log: {reasons.one_line_name(summary.log_path)}", file=sys.stderr)
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
