@@ -712,7 +712,7 @@
     <message numerus="yes">
         <source>… and %n more (Show Details…)</source>
         <translation>
-            <numerusform>……另有 %n 张（见“显示详细信息”）</numerusform>
+            <numerusform>……另有 %n 张（见“显示详情…”）</numerusform>
         </translation>
     </message>
     <message>
@@ -1359,7 +1359,7 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message numerus="yes">
         <source>… and %n more (Show Details…)</source>
         <translation>
-            <numerusform>……另有 %n 张（见“显示详细信息”）</numerusform>
+            <numerusform>……另有 %n 张（见“显示详情…”）</numerusform>
         </translation>
     </message>
     <message numerus="yes">
