@@ -88,7 +88,7 @@ def test_a_name_that_looks_like_html_is_shown_as_text_in_the_error_box(qapp, tmp
     def look() -> None:
         box = QApplication.activeModalWidget()
         assert isinstance(box, QMessageBox)
-        seen["format"], seen["text"] = box.textFormat(), box.text()
+        seen["format"], seen["text"] = box.textFormat(), box.text().replace("\u200b", "")
         box.accept()
 
     QTimer.singleShot(0, look)
@@ -135,3 +135,25 @@ def test_a_raw_file_libraw_cannot_read_is_refused_on_opening_one_with_a_preview_
     qtbot.waitUntil(lambda: len(errors) == 2, timeout=WAIT)
     assert errors[1][0] == "Cannot Open Photo" and f"{cut}: RAW file is truncated or damaged" in errors[1][1]
     assert [p.path for p in window.session] == [good]
+
+
+def test_a_long_file_name_wraps_in_the_error_box_instead_of_running_off_its_edge(qapp, tmp_path):
+    """Seen under Xvfb: a 240-character name had no place to wrap and the box cut it off, ".jpg" out of sight."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from deblur_app.gui import dialogs
+
+    broken = tmp_path / ("b" * 240 + ".jpg")
+    seen = {}
+
+    def look() -> None:
+        box = QApplication.activeModalWidget()
+        seen["text"], seen["width"] = box.text(), box.sizeHint().width()
+        box.accept()
+
+    QTimer.singleShot(0, look)
+    dialogs.show_error(None, "Cannot Open Photo", f"{broken}: file is empty (0 bytes)", f"ImageFileError: {broken}")
+    assert seen["text"].replace("\u200b", "") == f"{broken}: file is empty (0 bytes)"
+    assert max(map(len, seen["text"].split("\u200b"))) <= dialogs.UNBROKEN + 30  # a run, then " file is..."
+    assert seen["width"] < 900, seen["width"]
