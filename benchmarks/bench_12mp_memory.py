@@ -235,6 +235,8 @@ def main() -> None:
     parser.add_argument("--networks", default="mimo-unet,nafnet-64,nafnet-32")
     parser.add_argument("--size", default="3000x4000", help="HEIGHTxWIDTH of the photo")
     parser.add_argument("--runs", type=int, default=2, help="runs per network: the first use, then cached")
+    parser.add_argument("--cli-args", default="", help="more options for `deblur` (cli), e.g. \"--tile 400\" to run a "
+                        "plan other than the engine's")
     args = parser.parse_args()
     height, width = (int(v) for v in args.size.lower().split("x"))
     from deblur_app import imagefiles
@@ -261,7 +263,7 @@ def main() -> None:
                 what = f"{args.what} {'first use' if run == 0 else 'cached'}"
                 if args.what == "cli":
                     command = [sys.executable, "-c", RUN_CLI, "deblur", str(source), "-o", str(folder / "out.jpg"),
-                               "--model", variant, "--overwrite"]
+                               "--model", variant, "--overwrite", *args.cli_args.split()]
                 else:
                     for old in folder.glob("photo_*"):
                         old.unlink()  # Save names a new file each time otherwise

@@ -265,6 +265,8 @@ UNUSABLE_CALIBRATION_FILE = QT_TRANSLATE_NOOP("Reason", "no usable int8 calibrat
 MALFORMED_CALIBRATION_CROPS = QT_TRANSLATE_NOOP("Reason", "expected (N, H, W, 3) uint8 crops, got {found}")
 NO_CALIBRATION_FILE = QT_TRANSLATE_NOOP("Reason", "no int8 calibration file {path} ({cause})")
 CANNOT_CACHE_INT8 = QT_TRANSLATE_NOOP("Reason", "cannot cache the int8 model in {folder} ({cause})")
+WEIGHTS_FILE_CHANGED = QT_TRANSLATE_NOOP("Reason", "the weights file changed while in use, open it again ({cause})")
+OTHER_WEIGHTS_NOW = QT_TRANSLATE_NOOP("Reason", "it holds other weights now")
 NO_EXPORT_SERVES = QT_TRANSLATE_NOOP(
     "Reason", "{width}x{height} pixels ran in torch float32: no OpenVINO export of {network} serves that size")
 

@@ -215,7 +215,7 @@ def test_openvino_agrees_with_fp32(small_model, reference, precision, tmp_path_f
     result = engine.run(image)
     assert result.backend == "openvino"
     assert_agrees(result, expected, BOUNDS[precision])
-    assert list(cache.glob("*.onnx")), "the ONNX export is cached"
+    assert list(cache.glob("*.xml")) and not list(cache.glob("*.onnx")), "the export is cached as IR, not ONNX"
     assert list((cache / "compiled").iterdir()), "the compiled model is cached"
 
 

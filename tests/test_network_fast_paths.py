@@ -53,7 +53,7 @@ def test_nafnet_on_openvino_fp32_is_torch_fp32_for_every_size_from_four_exports(
         assert result.backend == "openvino" and result.torch_tiles == 0 and not result.notes
         assert np.abs(result.full - reference.full).max() < 1e-4
         assert psnr(result.full, reference.full) >= 45
-    assert sorted(p.name.split("-")[1] for p in tmp_path.glob("nafnet-*.onnx")) == ["global", "local", "tall", "wide"]
+    assert sorted(p.name.split("-")[1] for p in tmp_path.glob("nafnet-*.xml")) == ["global", "local", "tall", "wide"]
 
 
 def test_nafnet_strips_use_local_statistics_in_the_export(small_nafnet, photo_like, tmp_path, monkeypatch):
@@ -94,7 +94,7 @@ def test_fftformer_on_openvino_fp32_is_torch_fp32(photo_like, tmp_path, monkeypa
         assert np.abs(result.full - reference.full).max() < 1e-4
         assert psnr(result.full, reference.full) >= 100  # float32 rounding apart, not an approximation
         assert np.abs(result.full - image).mean() > 1e-3  # the network did change the picture
-    assert len(list(tmp_path.glob("fftformer-*.onnx"))) == 1
+    assert len(list(tmp_path.glob("fftformer-*.xml"))) == 1
 
 
 def test_a_size_no_export_serves_runs_in_torch_with_a_note(small_nafnet, photo_like, tmp_path, monkeypatch):

@@ -40,9 +40,17 @@ MIN_TILE_BUDGET_BYTES = 192 * 1024**2
 # and weights (16 B, and the coarse scales'), decoding and encoding (the engine pads tile by tile).
 # MIMO-UNet's 12 MP run peaked at 1.27 GB with 944-pixel int8 tiles (about 560 B/pixel): some 36 B/pixel
 PHOTO_BYTES_PER_PIXEL = 36
-# What OpenVINO holds per byte of float32 weights beside the torch model: the read network and the
-# compiled model (NAFNet-64, 259 MiB of weights: +316 MiB read from ONNX, +500 MiB compiled)
-OPENVINO_WEIGHT_COPIES = 3.2
+# What OpenVINO's compiled model holds per byte of float32 weights while it runs: its packed weights. The read
+# network maps its weights from the IR, the compiled model's originals are handed back (engine/filepages.py) and
+# torch's copy goes while a tiled photo runs (Deblurrer.release_torch_weights). Before: 3.2 (the network read from
+# ONNX, the compiled model's originals and its packed weights, fitted to NAFNet-64 with torch's copy beside them)
+OPENVINO_WEIGHT_COPIES = 1.0
+# and the rest of a compiled model, for a network whose registry entry has no measured figure (openvino_graph_bytes)
+OPENVINO_GRAPH_BYTES = 256 * 1024**2
+# and while a model compiles, before its tiles run: the IR's weights read in, and where compiled models are kept
+# as blobs (openvino_backend.uses_blob_cache) the blob written or read (NAFNet-64 at 416-pixel tiles: the first
+# tile's peak 1210 MiB against 931 while the tiles ran, with a blob written)
+OPENVINO_COMPILE_WEIGHT_COPIES = 1.0
 # and OpenVINO's own runtime once a model is compiled (CPU plugin, its threads and scratch memory): NAFNet-32
 # at 12 MP peaked at 1576 MB end to end where the model without this said 1481 MB
 OPENVINO_RUNTIME_BYTES = 128 * 1024**2

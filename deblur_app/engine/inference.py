@@ -14,6 +14,7 @@ import math
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -159,21 +160,25 @@ class Deblurrer:
     """A loaded model on a device, ready to deblur arrays."""
 
     def __init__(self, model: torch.nn.Module, options: EngineOptions | None = None,
-                 architecture: Architecture | None = None) -> None:
-        """``architecture``: the registry's entry for ``model`` (default: recognised from its keys)."""
+                 architecture: Architecture | None = None, weights_file: Path | None = None) -> None:
+        """``architecture``: the registry's entry for ``model`` (default: recognised from its keys);
+        ``weights_file``: the file the model's weights are mapped from, if any (Checkpoint.build shares the
+        checkpoint's tensors, mapped from a safetensors file): while OpenVINO runs, their pages are handed back."""
         self.options = options or EngineOptions()
+        self.weights_file = Path(weights_file) if weights_file is not None else None
         self.architecture = architecture or networks.recognise(model.state_dict())
         if self.architecture is None:
             raise EngineError("the model is no network of the registry")
         self.device = resolve_device(self.options.device)
         memory_format = torch.channels_last if self.device.type in ("cpu", "cuda") else torch.contiguous_format
         self._memory_format = memory_format
-        self.model = _with_memory_format(model.eval().to(self.device), memory_format)
-        if hasattr(self.model, "lean_fusion"):
-            self.model.lean_fusion = True
+        self._model = _with_memory_format(model.eval().to(self.device), memory_format)
+        if hasattr(self._model, "lean_fusion"):
+            self._model.lean_fusion = True
+        self._released_digest = ""  # the weights' digest while they are let go (release_torch_weights), else ""
         # NAFNet's depends on its number of levels: padding more than its own forward would
         # changes its global averages, so the model's own multiple wins over the registry's
-        self.size_multiple = int(getattr(self.model, "size_multiple", self.architecture.size_multiple))
+        self.size_multiple = int(getattr(self._model, "size_multiple", self.architecture.size_multiple))
         self._pending_notes: list[reasons.ReasonText] = []  # for the first result: what changed since the choice
         self.backend = self._choose_backend()
         self._timing_pending: tuple[str, ...] = ()  # the paths `auto` still has to time (fastest.py)
@@ -183,6 +188,55 @@ class Deblurrer:
         self.dtype = self.precision.dtype
         self._openvino = None  # built on first use: the ONNX export takes seconds the first time
         self._torch_for_photo = False  # this run's photo is too large for OpenVINO's memory (run())
+        if self.weights_file is not None:
+            from .openvino_backend import return_freed_memory
+
+            return_freed_memory()  # reading and digesting the weights left NAFNet-64's engine 247 MiB of freed heap
+
+    @property
+    def model(self) -> torch.nn.Module:
+        """The torch network with its weights (read again from ``weights_file`` if they were let go)."""
+        if self._released_digest:
+            self._reload_torch_weights()
+        return self._model
+
+    def _weights_source(self) -> dict:
+        """What a runner needs to export after torch's weights went: where they come back from (``model``)."""
+        return {"model_source": lambda: self.model} if self.weights_file is not None else {}
+
+    def release_torch_weights(self) -> bool:
+        """Let torch's copy of the weights go while OpenVINO runs (NAFNet-64: 259 MiB of a 12 MP photo's 1.5 GB); the
+        next use of ``model`` reads them again from ``weights_file``. Only where they came from that file and
+        nothing else holds them. True when they went."""
+        if self.weights_file is None or self._released_digest or self.backend != "openvino":
+            return False
+        from .openvino_backend import return_freed_memory, weights_digest
+
+        self._released_digest = weights_digest(self._model, self.architecture)
+        for module in self._model.modules():
+            for name, parameter in module.named_parameters(recurse=False):
+                module._parameters[name] = torch.nn.Parameter(torch.empty_like(parameter, device="meta"),
+                                                              requires_grad=False)
+        return_freed_memory()
+        return True
+
+    def _reload_torch_weights(self) -> None:
+        """The weights let go, read again from their file (weights_only, as any checkpoint) and checked to be
+        the same as the ones let go, so torch computes what it would have: EngineError where the file changed."""
+        from ..model.checkpoints import CheckpointError, read_state_dict
+        from .openvino_backend import weights_digest
+
+        try:
+            state_dict, _metadata = read_state_dict(self.weights_file)
+            self._model.load_state_dict(state_dict, strict=True, assign=True)
+        except (CheckpointError, RuntimeError) as error:
+            raise EngineError(reasons.about(self.weights_file, reasons.reason(
+                reasons.WEIGHTS_FILE_CHANGED, cause=reasons.first_line(error)))) from None
+        _with_memory_format(self._model.to(self.device), self._memory_format)
+        if weights_digest(self._model, self.architecture) != self._released_digest:
+            raise EngineError(reasons.about(self.weights_file, reasons.reason(
+                reasons.WEIGHTS_FILE_CHANGED, cause=reasons.reason(reasons.OTHER_WEIGHTS_NOW))))
+        self._released_digest = ""
 
     @property
     def geometry(self) -> TileGeometry:
@@ -261,7 +315,7 @@ class Deblurrer:
 
     @classmethod
     def from_checkpoint(cls, checkpoint: Checkpoint, options: EngineOptions | None = None) -> "Deblurrer":
-        return cls(checkpoint.build(lean_fusion=True), options, checkpoint.architecture)
+        return cls(checkpoint.build(lean_fusion=True), options, checkpoint.architecture, checkpoint.path)
 
     @property
     def precision_name(self) -> str:
@@ -339,10 +393,14 @@ class Deblurrer:
 
     def resident_bytes(self, backend: str | None = None) -> int:
         """The modelled memory of the loaded engine: the runtime, the weights, OpenVINO's copies of them."""
-        weights = sum(p.numel() * p.element_size() for p in self.model.parameters())
+        weights = sum(p.numel() * p.element_size() for p in self._model.parameters())
         if (backend or self.backend) != "openvino":
             return devices.RUNTIME_BYTES + weights
-        return int(devices.RUNTIME_BYTES + devices.OPENVINO_RUNTIME_BYTES + weights * (1 + devices.OPENVINO_WEIGHT_COPIES))
+        # torch's copy goes while OpenVINO runs a tiled photo where it can be read again (release_torch_weights)
+        torch_copy = 0 if self.weights_file is not None else weights
+        graph = self.architecture.openvino_graph_bytes or devices.OPENVINO_GRAPH_BYTES
+        return int(devices.RUNTIME_BYTES + devices.OPENVINO_RUNTIME_BYTES + torch_copy
+                   + weights * devices.OPENVINO_WEIGHT_COPIES + graph)
 
     def modelled_peak_bytes(self, height: int, width: int, tile: int | None = None,
                             backend: str | None = None) -> int:
@@ -351,7 +409,18 @@ class Deblurrer:
         height, width = round_up(height, self.size_multiple), round_up(width, self.size_multiple)
         tile = self.auto_tile_size(height, width, backend) if tile is None else tile
         largest = max(t.height * t.width for t in plan_tiles(height, width, tile, self.geometry))
-        return self.resident_bytes(backend) + self.photo_bytes(height, width) + self._memory_per_pixel(backend) * largest
+        working = max(self._memory_per_pixel(backend) * largest, self.compile_bytes(backend))
+        return self.resident_bytes(backend) + self.photo_bytes(height, width) + working
+
+    def compile_bytes(self, backend: str | None = None) -> int:
+        """What compiling a tile's shape holds for a while on top of the compiled model, before the tile's working
+        memory is touched (devices.OPENVINO_COMPILE_WEIGHT_COPIES); 0 in torch."""
+        if (backend or self.backend) != "openvino":
+            return 0
+        from .openvino_backend import uses_blob_cache
+
+        weights = sum(p.numel() * 4 for p in self._model.parameters())
+        return int(weights * (devices.OPENVINO_COMPILE_WEIGHT_COPIES + uses_blob_cache(weights)))
 
     def photo_bytes(self, height: int, width: int) -> int:
         """The modelled memory of a tiled photo's own buffers: the engine's and its caller's."""
@@ -376,6 +445,8 @@ class Deblurrer:
             raise EngineError(f"expected an (H, W, 3) RGB array, got shape {image.shape}")
         started = time.perf_counter()
         photo = self._plan_photo_run(np.ascontiguousarray(image, dtype=np.float32), tile, ensemble, progress)
+        if not self._torch_for_photo:
+            self._torch_weights_go_for_tiles(list(photo.queue), photo.passes, cancel)
         self._run_tiles(photo, progress, cancel)
         raise_if_cancelled(cancel)
         return self._finish_photo_run(photo, time.perf_counter() - started)
@@ -406,6 +477,21 @@ class Deblurrer:
             result.notes.append(reasons.reason(reasons.TORCH_FOR_THIS_PHOTO, network=arch.display_name,
                                                gigabytes=f"{devices.LARGE_PHOTO_PEAK_BYTES / 1e9:g}"))
         return _PhotoRun(image, pad_mode, queue, passes, stitcher, result, max_tile=max(pad_h, pad_w))
+
+    def _torch_weights_go_for_tiles(self, tiles: list[Tile], passes: list[tuple[int, bool]],
+                                    cancel: CancelCheck | None) -> None:
+        """Before the tiles of a photo on OpenVINO are compiled: export what their shapes need, then let torch's
+        weights go (release_torch_weights). A 12 MP photo's tiles are what the memory model sizes with torch's copy
+        left out (resident_bytes); a single tile (a photo run whole) keeps them."""
+        if self.backend != "openvino" or len(tiles) < 2 or self.weights_file is None or self._released_digest:
+            return
+        runner = self._openvino_runner(cancel)
+        if runner is None or self.backend != "openvino":
+            return
+        turned = any(turns % 2 for turns, _flip in passes)
+        shapes = {(t.height, t.width) for t in tiles}
+        runner.read_networks_for(shapes | ({(w, h) for h, w in shapes} if turned else set()))
+        self.release_torch_weights()
 
     def _run_tiles(self, photo: _PhotoRun, progress: ProgressCallback | None, cancel: CancelCheck | None) -> None:
         """Each tile through the network into the stitcher; out of memory, the tile is split and tried again."""
@@ -528,11 +614,13 @@ class Deblurrer:
                 elif self.precision.name == "int8":
                     try:
                         self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(),
-                                                        cancel=cancel, architecture=self.architecture)
+                                                        cancel=cancel, architecture=self.architecture,
+                                                   **self._weights_source())
                     except Int8Unavailable as error:  # never an error: the float path runs instead
                         self._leave_int8(reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error)), openvino=True)
                 if self._openvino is None:
-                    self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture)
+                    self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture,
+                                                   **self._weights_source())
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
                     raise EngineError(reasons.of(error)) from None
@@ -560,11 +648,13 @@ class Deblurrer:
             if path == "int8":
                 try:
                     runners[path] = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(), cancel=cancel,
-                                                   architecture=self.architecture)
+                                                   architecture=self.architecture,
+                                                   **self._weights_source())
                 except Int8Unavailable as error:
                     int8_problem = reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error))
             else:
-                runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture)
+                runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture,
+                                                   **self._weights_source())
         timings = fastest.measure_paths(
             {path: (lambda pixels, check, run=run: run(torch.from_numpy(pixels), check)) for path, run in runners.items()},
             cancel)

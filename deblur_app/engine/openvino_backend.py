@@ -32,6 +32,7 @@ import shutil
 import tempfile
 import warnings
 from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from ..model import networks
 from ..model.registry import Architecture
 from ..resources import resource_path, user_data_dir
 from .choices import Int8Verdict, PathVerdict
+from .filepages import release_file_pages
 from .progress import CancelCheck, Cancelled, raise_if_cancelled
 
 OPSET = 17
@@ -55,6 +57,8 @@ MAX_COMPILED_SHAPES = 4
 # Each compiled shape holds its own copy of the weights and more (NAFNet-64: ~500 MB for 259 MiB of
 # weights), so large networks keep fewer compiled shapes in memory (the window's previews come in many)
 COMPILED_MEMORY_BYTES = 512 * 1024**2
+# networks with more float32 weights than this compile without the blob cache (uses_blob_cache)
+BLOB_CACHE_MAX_WEIGHT_BYTES = 128 * 1024**2
 CANCEL_POLL_MS = 100
 _HINTS = {torch.float32: "f32", torch.bfloat16: "bf16"}
 # under resources/: the calibration crops and the measured int8 verdicts that ship with the app
@@ -100,10 +104,7 @@ def export_onnx(model: nn.Module, folder: Path, architecture: Architecture | Non
     architecture = architecture or _architecture(model)
     shape_class = shape_class or networks.export_classes(architecture)[0]
     folder.mkdir(parents=True, exist_ok=True)
-    name = digest or weights_digest(model, architecture)
-    if shape_class != networks.ANY_SHAPE:
-        name = f"{shape_class}-{name}"
-    path = folder / f"{architecture.key}-{name}.onnx"
+    path = _export_path(folder, architecture, shape_class, digest or weights_digest(model, architecture))
     # at least one file per shape class: a photo and its strip tiles must not export each other away
     _remove_stale_cache(folder, keep=path, prefix=architecture.key,
                         kept=max(KEPT_EXPORTS, len(networks.export_classes(architecture))))
@@ -134,6 +135,51 @@ def export_onnx(model: nn.Module, folder: Path, architecture: Architecture | Non
     return path
 
 
+def exported_ir(model: nn.Module, folder: Path, architecture: Architecture | None = None,
+                shape_class: str | None = None, digest: str | None = None) -> Path:
+    """The model as OpenVINO IR (.xml and .bin) in ``folder``: exported to ONNX on first use (export_onnx), converted,
+    and the ONNX removed. OpenVINO maps an IR's weights from its .bin instead of copying them into the heap as it
+    does reading ONNX (NAFNet-64: 289 MiB resident for the read ONNX network, 26 MiB for the IR), and once a model
+    is compiled those pages can be handed back (engine/filepages.py)."""
+    architecture = architecture or _architecture(model)
+    shape_class = shape_class or networks.export_classes(architecture)[0]
+    xml = _export_path(folder, architecture, shape_class, digest or weights_digest(model, architecture)).with_suffix(".xml")
+    kept = max(KEPT_EXPORTS, len(networks.export_classes(architecture)))
+    keep_newest((p for p in folder.glob(f"{architecture.key}-*.xml") if p != xml), kept - 1)
+    for orphan in folder.glob(f"{architecture.key}-*.bin"):
+        if not orphan.with_suffix(".xml").exists() and orphan != xml.with_suffix(".bin"):
+            orphan.unlink(missing_ok=True)
+    if _is_complete(xml):
+        os.utime(xml)
+        return xml
+    onnx = export_onnx(model, folder, architecture, shape_class, digest)
+    _convert_to_ir(onnx, xml)
+    onnx.unlink(missing_ok=True)
+    return xml
+
+
+def _convert_to_ir(onnx: Path, xml: Path) -> None:
+    """The ONNX file as an IR pair, written in a temporary folder and moved into place, the .xml last."""
+    import openvino
+
+    temp = Path(tempfile.mkdtemp(prefix=".ir.", dir=xml.parent))
+    try:
+        network = openvino.Core().read_model(str(onnx))
+        openvino.save_model(network, str(temp / "model.xml"), compress_to_fp16=False)
+        del network
+        os.replace(temp / "model.bin", xml.with_suffix(".bin"))
+        os.replace(temp / "model.xml", xml)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+        return_freed_memory()
+
+
+def _export_path(folder: Path, architecture: Architecture, shape_class: str, name: str) -> Path:
+    if shape_class != networks.ANY_SHAPE:
+        name = f"{shape_class}-{name}"
+    return folder / f"{architecture.key}-{name}.onnx"
+
+
 def return_freed_memory() -> None:
     """Hand the heap the ONNX exporter freed back to the system (glibc keeps it for later mallocs), so the
     compiled model and the first tiles do not come on top of it: NAFNet-64's first export left the process
@@ -148,6 +194,16 @@ def return_freed_memory() -> None:
 def compiled_shapes_kept(float32_weight_bytes: int) -> int:
     """How many compiled input shapes a runner keeps in memory: MIMO-UNet 4, NAFNet-32 3, NAFNet-64 1."""
     return max(1, min(MAX_COMPILED_SHAPES, COMPILED_MEMORY_BYTES // max(1, 2 * float32_weight_bytes)))
+
+
+def uses_blob_cache(float32_weight_bytes: int) -> bool:
+    """Whether compiled models are kept as blobs in the cache folder (MIMO-UNet, NAFNet-32, FFTformer) or compiled
+    afresh (NAFNet-64): writing a blob holds a serialised copy of the weights while the model compiles, and reading
+    one back maps the blob beside the IR's weights, either way one more copy of the weights at the compile's peak
+    (NAFNet-64 at a 416-pixel tile, in a process of its own: 782 MiB compiled afresh, 801 writing the blob, 965
+    reading it; benchmarks/RESULTS.md, "12 MP on OpenVINO"). Compiling NAFNet-64 afresh takes seconds beside a
+    12 MP photo's minutes of tiles."""
+    return float32_weight_bytes <= BLOB_CACHE_MAX_WEIGHT_BYTES
 
 
 def _remove_stale_cache(folder: Path, keep: Path, prefix: str, kept: int = KEPT_EXPORTS) -> None:
@@ -171,8 +227,10 @@ class OpenVinoRunner:
 
     def __init__(self, model: nn.Module, dtype: torch.dtype, cache_dir: Path | None = None,
                  int8: Int8Plan | None = None, cancel: CancelCheck | None = None,
-                 architecture: Architecture | None = None) -> None:
-        """``cancel`` stops the slow first-use steps (the export, the int8 quantisation): Cancelled."""
+                 architecture: Architecture | None = None, model_source: Callable[[], nn.Module] | None = None) -> None:
+        """``cancel`` stops the slow first-use steps (the export, the int8 quantisation): Cancelled.
+        ``model_source``: gives ``model`` with its weights for an export (the engine lets them go while OpenVINO
+        runs a large photo and reads them again when asked: Deblurrer.model); ``model`` itself where None."""
         if dtype not in _HINTS:
             raise OpenVinoUnavailable(reasons.reason(reasons.OPENVINO_FLOAT_TYPES, dtype=dtype))
         try:
@@ -187,6 +245,8 @@ class OpenVinoRunner:
         self._architecture = architecture or _architecture(model)
         self._digest = weights_digest(model, self._architecture)
         self._networks: dict[str, object] = {}  # shape class -> the read (and for int8 quantised) network
+        self._model_source = model_source or (lambda: model)
+        self._mapped_files: list[Path] = []  # the IRs' weights, mapped by OpenVINO (release_weight_pages)
         first = networks.export_classes(self._architecture)[0]
         self._networks[first] = self._read_network(first)
         if int8 is not None:
@@ -198,15 +258,31 @@ class OpenVinoRunner:
         self._int8 = int8 is not None
         self._cache_dir = self._folder / "compiled"
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
-        self._max_shapes = compiled_shapes_kept(sum(p.numel() * 4 for p in model.parameters()))
+        weight_bytes = sum(p.numel() * 4 for p in model.parameters())
+        self._max_shapes = compiled_shapes_kept(weight_bytes)
+        self._blob_cache = uses_blob_cache(weight_bytes)
 
     def _read_network(self, shape_class: str):
         try:
-            path = export_onnx(self._model, self._folder, self._architecture, shape_class, self._digest)
+            path = self._exported(shape_class)
         except OSError as error:  # an unwritable cache folder: under 'auto' the torch path takes over
             raise OpenVinoUnavailable(reasons.reason(reasons.CANNOT_USE_CACHE_FOLDER, folder=self._folder,
                                                      cause=error.strerror or error)) from None
+        self._mapped_files.append(path.with_suffix(".bin"))
         return self._core.read_model(str(path))
+
+    def _exported(self, shape_class: str) -> Path:
+        """The IR of one shape class: exported from the model's weights only where none is cached."""
+        xml = _export_path(self._folder, self._architecture, shape_class, self._digest).with_suffix(".xml")
+        model = self._model if _is_complete(xml) else self._model_source()  # (the path only names the file)
+        return exported_ir(model, self._folder, self._architecture, shape_class, self._digest)
+
+    def read_networks_for(self, shapes: Iterable[tuple[int, int]]) -> None:
+        """Export and read now what compiling these input shapes will need (torch's weights may go after)."""
+        for height, width in shapes:
+            shape_class = networks.export_shape_class(self._architecture, self._model, height, width)
+            if shape_class is not None and shape_class not in self._networks and not self._int8:
+                self._networks[shape_class] = self._read_network(shape_class)
 
     def serves(self, height: int, width: int) -> bool:
         """True when an export of this runner computes inputs of this size."""
@@ -226,16 +302,24 @@ class OpenVinoRunner:
             self._networks[shape_class] = self._read_network(shape_class)
         network = self._networks[shape_class].clone()
         network.reshape({network.inputs[0]: [1, 3, height, width]})
-        compiled = self._core.compile_model(
-            network, "CPU",
-            {"INFERENCE_PRECISION_HINT": self.precision_hint, "PERFORMANCE_HINT": "LATENCY",
-             "CACHE_DIR": str(self._cache_dir)},
-        )
+        settings = {"INFERENCE_PRECISION_HINT": self.precision_hint, "PERFORMANCE_HINT": "LATENCY"}
+        if self._blob_cache:
+            settings["CACHE_DIR"] = str(self._cache_dir)
+        compiled = self._core.compile_model(network, "CPU", settings)
         _prune_compiled(self._cache_dir)
         self._compiled[key] = (compiled, compiled.create_infer_request())
+        self.release_weight_pages()
         while len(self._compiled) > self._max_shapes:
             self._compiled.popitem(last=False)
         return self._compiled[key]
+
+    def release_weight_pages(self) -> None:
+        """Hand back the pages of the weights the compiled models no longer read: the IRs' .bin (OpenVINO keeps them
+        mapped behind each read network and compiled model) and the compiled-model blobs. Measured with NAFNet-64 at a
+        416-pixel tile, read from the IR and compiled in a process of its own: 778 -> 508 MiB, 54 MiB of it the runtime
+        (benchmarks/RESULTS.md, "12 MP on OpenVINO")."""
+        blobs = list(self._cache_dir.iterdir()) if self._cache_dir.is_dir() else []
+        release_file_pages([*self._mapped_files, *blobs])
 
     def release_compiled(self) -> None:
         """Let the compiled models go, keeping the read networks: each holds its input shape's working memory

@@ -110,7 +110,11 @@ def open_engine(choices: EngineChoices, checkpoint: Checkpoint | None = None) ->
     Raises JobError with a one-line reason.
     """
     if checkpoint is None:
+        # loaded here for this engine alone: what it says of the weights is kept, not its tensors, which the engine's
+        # network shares (Checkpoint.build) and lets go while OpenVINO runs a large photo (release_torch_weights)
         checkpoint = open_checkpoint(choices)
+        engine = make_engine(checkpoint, engine_options(choices))
+        return OpenedEngine(dataclasses.replace(checkpoint, state_dict={}), engine)
     return OpenedEngine(checkpoint, make_engine(checkpoint, engine_options(choices)))
 
 

@@ -77,7 +77,9 @@ class Checkpoint:
     def build(self, lean_fusion: bool = False) -> torch.nn.Module:
         """The network with these weights, for inference (lean_fusion: MIMO-UNet's, see mimo_unet.AFF)."""
         model = networks.build(self.architecture, self.config or self.variant.config_dict)
-        model.load_state_dict(self.state_dict, strict=True)
+        # the checkpoint's own tensors, not copies (no second copy of the weights while both are held); an engine
+        # that lets its weights go while OpenVINO runs replaces its parameters, never these tensors
+        model.load_state_dict(self.state_dict, strict=True, assign=True)
         if hasattr(model, "lean_fusion"):
             model.lean_fusion = lean_fusion
         return model.eval()

@@ -69,6 +69,11 @@ class Architecture:
     fp32_note: reasons.ReasonText  # why the paths missing from `precisions` / `openvino` are not used
     trainable: bool  # `deblur-app train` can train it (its loss uses MIMO-UNet's three scales)
     bytes_per_pixel: dict[str, int] = field(default_factory=dict)  # "torch-fp32", "openvino-int8", ...
+    # what OpenVINO's compiled model holds besides its packed weights (devices.OPENVINO_WEIGHT_COPIES) and a tile's
+    # working memory (bytes_per_pixel): its graph, constants of its own (FFTformer's DFT matrices), what the compile
+    # touched; 0: devices.OPENVINO_GRAPH_BYTES. Measured over the runner's read IR, fp32, once compiled
+    # (benchmarks/RESULTS.md, "12 MP on OpenVINO")
+    openvino_graph_bytes: int = 0
     # int8's layer rules: the OpenVINO node names (regular expressions) that int8 keeps in float; a network
     # without them has no int8 path. Part of what names an int8 model and its verdict
     # (engine/openvino_backend.Int8Settings.digest): the same rules keep the shipped verdicts valid.
@@ -157,6 +162,7 @@ ARCHITECTURES: dict[str, Architecture] = {
         # (benchmarks/bench_cpu.py; engine/inference.py has the measurements)
         bytes_per_pixel={"torch-fp32": 1500, "torch-bf16": 1000, "torch-fp16": 1000,
                          "openvino-fp32": 900, "openvino-bf16": 600, "openvino-int8": 900},
+        openvino_graph_bytes=64 * 1024**2,  # 59 MiB beside 26 MiB of weights at 896x896 (619 B/pixel over it)
         int8_float_layers=MIMO_PIXEL_AND_OUTPUT_LAYERS + MIMO_SENSITIVE_LAYERS,
     ),
     "nafnet": Architecture(
@@ -181,6 +187,8 @@ ARCHITECTURES: dict[str, Architecture] = {
         # (benchmarks/bench_network_memory.py per-pixel; 2-core AMD EPYC Zen 4): torch 2607 with the in-place
         # inference forward; OpenVINO 1543 once compiled (its compiled weights: devices.OPENVINO_WEIGHT_COPIES)
         bytes_per_pixel={"torch-fp32": 2700, "openvino-fp32": 1600},
+        # NAFNet-64 191 MiB beside 259 MiB of weights at 400x400 (then 1608 B/pixel), NAFNet-32 145 beside 65 at 560x560
+        openvino_graph_bytes=200 * 1024**2,
     ),
     "fftformer": Architecture(
         "fftformer", "FFTformer", FFTFORMER_PAPER, "fftformer",
@@ -197,8 +205,10 @@ ARCHITECTURES: dict[str, Architecture] = {
         # growth of peak RSS over the loaded model, 320x256 whole (about the smallest tile), torch fp32 with the
         # channel-grouped inference forward: 6105 (7463 at 192x128; before grouping 21716); OpenVINO fp32 (the
         # whole expansion at once, not grouped) 8120 once compiled (benchmarks/bench_network_memory.py per-pixel
-        # --networks fftformer --size 320x256 --paths openvino-fp32; 2-core AMD EPYC Zen 4, shared machine)
-        bytes_per_pixel={"torch-fp32": 6500, "openvino-fp32": 8500},
+        # --networks fftformer --size 320x256 --paths openvino-fp32; 2-core AMD EPYC Zen 4, shared machine), which
+        # counted the compiled model too: over it, 3493 at 320x320, beside 209 MiB it holds for 63 MiB of weights
+        bytes_per_pixel={"torch-fp32": 6500, "openvino-fp32": 3600},
+        openvino_graph_bytes=224 * 1024**2,
     ),
 }
 

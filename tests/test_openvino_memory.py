@@ -1,0 +1,132 @@
+"""OpenVINO holds one working copy of a network's weights while it runs a large photo (issues 21/26: 12 MP within
+1.5 GB): the IR's mapped weights and the compiled model's originals are handed back to the kernel, torch's copy
+goes while the tiles run and comes back, the same, from the weights file when torch is needed."""
+
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from deblur_app.engine import devices, filepages, openvino_backend
+from deblur_app.engine.inference import Deblurrer, EngineError, EngineOptions
+from deblur_app.jobs.run import open_engine
+from deblur_app.jobs.spec import EngineChoices
+from deblur_app.model import networks
+from deblur_app.model.checkpoints import load_checkpoint, save_checkpoint
+from deblur_app.model.registry import ARCHITECTURES, VARIANTS, architecture_of
+from test_network_checkpoints import NAFNET_16, small_state
+
+openvino_only = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="page release is Linux's madvise")
+TWELVE_MP = (3000, 4000)
+
+
+@pytest.fixture
+def nafnet_file(tmp_path):
+    """A small NAFNet saved as the app saves weights (float16 safetensors), so its engine knows its file."""
+    model = networks.build(ARCHITECTURES["nafnet"], NAFNET_16)
+    model.load_state_dict(small_state("nafnet", **NAFNET_16))
+    return save_checkpoint(tmp_path / "nafnet-16.safetensors", model, {"trained_by": "tests"})
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "openvino-cache"
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: folder)
+    return folder
+
+
+def engine_of(path, **options) -> Deblurrer:
+    return Deblurrer.from_checkpoint(load_checkpoint(path), EngineOptions(device="cpu", **options))
+
+
+@linux_only
+def test_released_pages_of_a_mapped_file_leave_the_process_and_read_back_the_same(tmp_path):
+    data = np.random.default_rng(0).random(4 * 1024 * 1024 // 8)  # 4 MiB
+    path = tmp_path / "weights.bin"
+    data.tofile(path)
+    mapped = np.memmap(path, mode="r", dtype=np.float64)
+    assert float(mapped.sum()) == pytest.approx(float(data.sum()))  # every page read in
+    assert filepages.resident_file_bytes(path) >= 4 * 1024 * 1024
+    assert filepages.release_file_pages([path]) >= 4 * 1024 * 1024
+    assert filepages.resident_file_bytes(path) < 1024 * 1024
+    assert np.array_equal(np.asarray(mapped), data)  # faulted back in from the file, byte for byte
+    assert filepages.release_file_pages([tmp_path / "not-mapped.bin"]) == 0
+
+
+def test_an_engine_shares_its_checkpoints_tensors_and_an_opened_engine_keeps_none(nafnet_file):
+    checkpoint = load_checkpoint(nafnet_file)
+    model = checkpoint.build()
+    pointers = {t.data_ptr() for t in checkpoint.state_dict.values()}
+    assert all(p.data_ptr() in pointers for p in model.parameters())  # no second copy of the weights
+    opened = open_engine(EngineChoices(weights=nafnet_file, device="cpu", backend="torch"))
+    assert opened.checkpoint.state_dict == {} and opened.checkpoint.path == nafnet_file  # the engine's are the only ones
+    assert opened.model_name().startswith("NAFNet")
+
+
+@openvino_only
+def test_torch_weights_go_while_openvino_tiles_run_and_come_back_identical(nafnet_file, cache, photo_like):
+    """The tiles of a large photo on OpenVINO run without torch's copy; a torch pass afterwards reads the weights again
+    from their file and computes exactly what an engine that never let them go computes."""
+    engine = engine_of(nafnet_file)
+    exact = engine_of(nafnet_file, backend="torch")
+    image = photo_like(480, 560, seed=3)
+    tiled = engine.run(image, tile=320)
+    assert tiled.backend == "openvino" and tiled.tiles > 1 and tiled.torch_tiles == 0
+    assert engine._released_digest, "torch's weights went while the tiles ran"
+    assert all(p.device.type == "meta" for p in engine._model.parameters())
+    whole = exact.run(image, tile=0)
+    assert np.abs(tiled.full - whole.full).max() <= 1 / 255  # tiled OpenVINO against whole torch
+    # a torch pass after the weights went: read back from the file, the same pixels as the engine that kept them
+    engine.backend = "torch"
+    again = engine.run(image, tile=0)
+    assert not engine._released_digest and all(p.device.type == "cpu" for p in engine.model.parameters())
+    assert np.array_equal(again.full, whole.full)
+    assert list(cache.glob("nafnet-*.xml")) and not list(cache.glob("*.onnx"))  # IR kept, ONNX gone
+
+
+@openvino_only
+def test_weights_that_changed_on_disk_are_refused_not_run(nafnet_file, cache, photo_like, tmp_path):
+    engine = engine_of(nafnet_file)
+    assert engine.release_torch_weights()
+    other = networks.build(ARCHITECTURES["nafnet"], NAFNET_16)  # the same network, other weights
+    save_checkpoint(nafnet_file, other, {})
+    with pytest.raises(EngineError, match="changed while in use"):
+        engine.model
+    assert not engine_of(nafnet_file, backend="torch").release_torch_weights()  # torch keeps its weights
+
+
+def test_an_engine_without_a_weights_file_keeps_its_weights_and_counts_them(nafnet_file):
+    model = load_checkpoint(nafnet_file).build()
+    engine = Deblurrer(model, EngineOptions(device="cpu"), architecture_of("nafnet-32"))
+    assert not engine.release_torch_weights()
+    weights = sum(p.numel() * 4 for p in model.parameters())
+    if engine.backend == "openvino":  # torch's copy counted beside OpenVINO's where it cannot go
+        from_file = engine_of(nafnet_file)
+        assert engine.resident_bytes() - from_file.resident_bytes() == weights
+
+
+def test_large_networks_compile_without_the_blob_cache():
+    """Writing or reading a compiled blob holds one more copy of the weights while compiling: NAFNet-64 goes without."""
+    sizes = {}
+    for variant in ("mimo-unet", "nafnet-32", "nafnet-64", "fftformer"):
+        torch.manual_seed(0)
+        model = networks.build(architecture_of(variant), VARIANTS[variant].config_dict)
+        sizes[variant] = sum(p.numel() * 4 for p in model.parameters())
+    assert [openvino_backend.uses_blob_cache(sizes[v]) for v in sizes] == [True, True, False, True]
+
+
+@pytest.mark.parametrize("variant", ["mimo-unet", "nafnet-32"])
+def test_a_12_mp_photo_runs_on_openvino_within_the_peak(variant, tmp_path, monkeypatch):
+    """Weights from a file (as every installed network's are) leave OpenVINO's compiled model room for tiles of a
+    12 MP photo: the plan takes OpenVINO, not torch, and its modelled peak is within LARGE_PHOTO_PEAK_BYTES."""
+    monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 16 * 1024**3)
+    torch.manual_seed(0)
+    model = networks.build(architecture_of(variant), VARIANTS[variant].config_dict)
+    engine = Deblurrer(model, EngineOptions(device="cpu"), architecture_of(variant), weights_file=tmp_path / "w")
+    if engine.backend != "openvino":
+        pytest.skip("OpenVINO not installed")
+    backend, tile = engine.plan_photo(*TWELVE_MP)
+    assert backend == "openvino" and tile >= engine.geometry.min_tile
+    assert engine.modelled_peak_bytes(*TWELVE_MP, tile, backend) <= devices.LARGE_PHOTO_PEAK_BYTES
