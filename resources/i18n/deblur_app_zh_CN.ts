@@ -2056,6 +2056,14 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>无法在 {folder} 中缓存 int8 模型（{cause}）</translation>
     </message>
     <message>
+        <source>the weights file changed while in use, open it again ({cause})</source>
+        <translation>权重文件在使用期间被更改，请重新打开（{cause}）</translation>
+    </message>
+    <message>
+        <source>it holds other weights now</source>
+        <translation>它现在包含别的权重</translation>
+    </message>
+    <message>
         <source>{width}x{height} pixels ran in torch float32: no OpenVINO export of {network} serves that size</source>
         <translation>{width}x{height} 像素用 torch float32 处理：{network} 没有适合该尺寸的 OpenVINO 导出</translation>
     </message>
