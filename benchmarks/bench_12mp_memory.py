@@ -11,6 +11,10 @@ run really is a first use (the OpenVINO export, the path timing) and nothing tou
             the first run (exports, timings) and the second (all cached).
 ``export``  the first use's OpenVINO export alone (in a fresh process: the network's first shape class, then the
             compiled model of a 1024x1024 tile): the peak over the loaded network, and the RSS it leaves.
+``compiled`` what OpenVINO's compiled model holds for one tile shape (fresh process, random weights, the app's runner:
+            IR read, compiled, mapped pages handed back): over the read network, the compiled model's resident bytes
+            (in copies of the float32 weights), the compile's own peak, and the tile's working bytes per pixel over
+            the compiled model: the registry's openvino_graph_bytes and openvino-fp32 bytes_per_pixel come from here.
 ``window``  the real MainWindow offscreen (QT_QPA_PLATFORM=offscreen): open the JPEG, choose the network,
             Deblur, Save; first use and then a second window process with everything cached.
 
@@ -20,6 +24,7 @@ kernel's high-water mark of the largest single process (wait4's ru_maxrss), whic
     nice -n 10 python benchmarks/bench_12mp_memory.py cli [--networks mimo-unet,nafnet-64,nafnet-32] [--size 3000x4000]
     nice -n 10 python benchmarks/bench_12mp_memory.py export [--networks nafnet-64]
     nice -n 10 python benchmarks/bench_12mp_memory.py window [--networks mimo-unet,nafnet-64]
+    nice -n 10 python benchmarks/bench_12mp_memory.py compiled --networks nafnet-64:400,fftformer:320
 """
 
 from __future__ import annotations
@@ -132,6 +137,40 @@ print(f"loaded {loaded / 1e6:.0f} MB; export ({shape_class}, {time.perf_counter(
 """
 
 
+COMPILED = r"""
+import sys, tempfile, time
+from pathlib import Path
+import torch
+from deblur_app.engine import openvino_backend
+from deblur_app.model import networks
+from deblur_app.model.registry import VARIANTS, architecture_of
+
+def status(field):
+    return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith(field))
+
+variant, side = sys.argv[1], int(sys.argv[2])
+torch.manual_seed(0)
+architecture = architecture_of(variant)
+model = networks.build(architecture, VARIANTS[variant].config_dict).eval()
+weights = sum(p.numel() * 4 for p in model.parameters())
+runner = openvino_backend.OpenVinoRunner(model, torch.float32, cache_dir=Path(tempfile.mkdtemp()), architecture=architecture)
+openvino_backend.return_freed_memory()
+before = status("VmRSS")
+open("/proc/self/clear_refs", "w").write("5")
+runner.compiled_for(side, side)
+openvino_backend.return_freed_memory()
+compiled, compiling = status("VmRSS"), status("VmHWM")
+open("/proc/self/clear_refs", "w").write("5")
+started = time.perf_counter()
+runner(torch.rand(1, 3, side, side))
+seconds, working = time.perf_counter() - started, status("VmHWM") - compiled
+print(f"{side}x{side}: weights {weights / 2**20:.0f} MiB; compiled +{(compiled - before) / 2**20:.0f} MiB "
+      f"({(compiled - before) / weights:.2f} copies), beside its weights {(compiled - before - weights) / 2**20:.0f} MiB; "
+      f"compile peak +{(compiling - before) / 2**20:.0f} MiB ({(compiling - before) / weights:.2f} copies); "
+      f"tile {working / side**2:.0f} B/pixel over the compiled model; {seconds:.1f} s")
+"""
+
+
 def photo(height: int, width: int) -> np.ndarray:
     """A smooth pattern with noise: JPEG-encodes to a photo-like size (a few MB at 12 MP)."""
     y, x = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -231,7 +270,7 @@ def report(variant: str, what: str, tree: int, single: int, seconds: float, mode
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=("cli", "export", "window"))
+    parser.add_argument("what", choices=("cli", "export", "window", "compiled"))
     parser.add_argument("--networks", default="mimo-unet,nafnet-64,nafnet-32")
     parser.add_argument("--size", default="3000x4000", help="HEIGHTxWIDTH of the photo")
     parser.add_argument("--runs", type=int, default=2, help="runs per network: the first use, then cached")
@@ -243,6 +282,13 @@ def main() -> None:
 
     print(f"{args.what}: a {width}x{height} JPEG; load average {os.getloadavg()[0]:.1f}; CPU: "
           f"{_cpu_name()}, {os.cpu_count()} cores", flush=True)
+    if args.what == "compiled":
+        for entry in args.networks.split(","):
+            variant, _, side = entry.partition(":")
+            tree, single, seconds, lines = measured([sys.executable, "-c", COMPILED, variant, side or "400"],
+                                                    {**os.environ, "PYTHONPATH": str(REPO)})
+            print(f"{variant:10s} {lines[-1] if lines else ''}", flush=True)
+        return
     if args.what == "export":
         for variant in args.networks.split(","):
             with tempfile.TemporaryDirectory(prefix="bench-12mp-") as folder:

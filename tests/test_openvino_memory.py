@@ -95,6 +95,9 @@ def test_weights_that_changed_on_disk_are_refused_not_run(nafnet_file, cache, ph
     with pytest.raises(EngineError, match="changed while in use"):
         engine.model
     assert not engine_of(nafnet_file, backend="torch").release_torch_weights()  # torch keeps its weights
+    elsewhere = Deblurrer(load_checkpoint(nafnet_file).build(), EngineOptions(device="cpu"), architecture_of("nafnet-32"),
+                          weights_file=tmp_path / "on-another-host.safetensors")
+    assert not elsewhere.release_torch_weights()  # (a cluster worker given the driver's path)
 
 
 def test_an_engine_without_a_weights_file_keeps_its_weights_and_counts_them(nafnet_file):
@@ -124,7 +127,9 @@ def test_a_12_mp_photo_runs_on_openvino_within_the_peak(variant, tmp_path, monke
     monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 16 * 1024**3)
     torch.manual_seed(0)
     model = networks.build(architecture_of(variant), VARIANTS[variant].config_dict)
-    engine = Deblurrer(model, EngineOptions(device="cpu"), architecture_of(variant), weights_file=tmp_path / "w")
+    weights_file = tmp_path / f"{variant}.safetensors"  # only its being there counts here: torch's copy can go
+    weights_file.write_bytes(b"")
+    engine = Deblurrer(model, EngineOptions(device="cpu"), architecture_of(variant), weights_file=weights_file)
     if engine.backend != "openvino":
         pytest.skip("OpenVINO not installed")
     backend, tile = engine.plan_photo(*TWELVE_MP)

@@ -200,6 +200,11 @@ class Deblurrer:
             self._reload_torch_weights()
         return self._model
 
+    @model.setter
+    def model(self, network: torch.nn.Module) -> None:
+        """Another network to run (the tests' stand-ins): its weights are its own, nothing to read back."""
+        self._model, self._released_digest = network, ""
+
     def _weights_source(self) -> dict:
         """What a runner needs to export after torch's weights went: where they come back from (``model``)."""
         return {"model_source": lambda: self.model} if self.weights_file is not None else {}
@@ -208,7 +213,7 @@ class Deblurrer:
         """Let torch's copy of the weights go while OpenVINO runs (NAFNet-64: 259 MiB of a 12 MP photo's 1.5 GB); the
         next use of ``model`` reads them again from ``weights_file``. Only where they came from that file and
         nothing else holds them. True when they went."""
-        if self.weights_file is None or self._released_digest or self.backend != "openvino":
+        if self._released_digest or self.backend != "openvino" or not self._weights_can_go():
             return False
         from .openvino_backend import return_freed_memory, weights_digest
 
@@ -219,6 +224,11 @@ class Deblurrer:
                                                               requires_grad=False)
         return_freed_memory()
         return True
+
+    def _weights_can_go(self) -> bool:
+        """Torch's weights can be read back: they came from a file that is here (a cluster worker on another host
+        gets the driver's path)."""
+        return self.weights_file is not None and self.weights_file.is_file()
 
     def _reload_torch_weights(self) -> None:
         """The weights let go, read again from their file (weights_only, as any checkpoint) and checked to be
@@ -397,7 +407,7 @@ class Deblurrer:
         if (backend or self.backend) != "openvino":
             return devices.RUNTIME_BYTES + weights
         # torch's copy goes while OpenVINO runs a tiled photo where it can be read again (release_torch_weights)
-        torch_copy = 0 if self.weights_file is not None else weights
+        torch_copy = 0 if self._weights_can_go() else weights
         graph = self.architecture.openvino_graph_bytes or devices.OPENVINO_GRAPH_BYTES
         return int(devices.RUNTIME_BYTES + devices.OPENVINO_RUNTIME_BYTES + torch_copy
                    + weights * devices.OPENVINO_WEIGHT_COPIES + graph)
@@ -483,7 +493,7 @@ class Deblurrer:
         """Before the tiles of a photo on OpenVINO are compiled: export what their shapes need, then let torch's
         weights go (release_torch_weights). A 12 MP photo's tiles are what the memory model sizes with torch's copy
         left out (resident_bytes); a single tile (a photo run whole) keeps them."""
-        if self.backend != "openvino" or len(tiles) < 2 or self.weights_file is None or self._released_digest:
+        if self.backend != "openvino" or len(tiles) < 2 or self._released_digest or not self._weights_can_go():
             return
         runner = self._openvino_runner(cancel)
         if runner is None or self.backend != "openvino":
