@@ -135,3 +135,31 @@ def test_a_12_mp_photo_runs_on_openvino_within_the_peak(variant, tmp_path, monke
     backend, tile = engine.plan_photo(*TWELVE_MP)
     assert backend == "openvino" and tile >= engine.geometry.min_tile
     assert engine.modelled_peak_bytes(*TWELVE_MP, tile, backend) <= devices.LARGE_PHOTO_PEAK_BYTES
+
+
+def test_float_exports_and_int8_models_are_pruned_each_in_their_own_family(tmp_path):
+    import os
+
+    from deblur_app.model.mimo_unet import build_model
+
+    def pair(name, age, xml=True):
+        for suffix in (".xml", ".bin") if xml else (".bin",):
+            path = tmp_path / f"{name}{suffix}"
+            path.write_text(name)
+            os.utime(path, (1000 - age, 1000 - age))
+        return tmp_path / f"{name}.xml"
+
+    model = build_model("mimo-unet").eval()
+    architecture = architecture_of("mimo-unet")
+    current = openvino_backend._export_path(tmp_path, architecture, networks.export_classes(architecture)[0],
+                                            openvino_backend.weights_digest(model)).with_suffix(".xml")
+    pair(current.stem, age=1)  # this model's export, cached: exported_ir only tidies and returns it
+    int8_model = pair("mimo-unet-int8-old", age=9)  # the oldest file, still the model the weights use
+    int8_in_flight = pair("mimo-unet-int8-new", age=0, xml=False)  # its .bin moved into place, its .xml not yet
+    old_exports = [pair(f"mimo-unet-{digest}", age) for digest, age in (("aaaa", 5), ("bbbb", 4), ("cccc", 3))]
+    orphan = pair("mimo-unet-dddd", age=2, xml=False)
+    assert openvino_backend.exported_ir(model, tmp_path) == current
+    assert int8_model.exists() and int8_model.with_suffix(".bin").exists()
+    assert int8_in_flight.with_suffix(".bin").exists()
+    assert [p.exists() for p in old_exports] == [False, True, True]  # the 2 newest beside the one in use
+    assert not old_exports[0].with_suffix(".bin").exists() and not orphan.with_suffix(".bin").exists()

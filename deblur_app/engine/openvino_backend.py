@@ -144,11 +144,9 @@ def exported_ir(model: nn.Module, folder: Path, architecture: Architecture | Non
     architecture = architecture or _architecture(model)
     shape_class = shape_class or networks.export_classes(architecture)[0]
     xml = _export_path(folder, architecture, shape_class, digest or weights_digest(model, architecture)).with_suffix(".xml")
-    kept = max(KEPT_EXPORTS, len(networks.export_classes(architecture)))
-    keep_newest((p for p in folder.glob(f"{architecture.key}-*.xml") if p != xml), kept - 1)
-    for orphan in folder.glob(f"{architecture.key}-*.bin"):
-        if not orphan.with_suffix(".xml").exists() and orphan != xml.with_suffix(".bin"):
-            orphan.unlink(missing_ok=True)
+    prune_cached_models(folder, xml, kept=max(KEPT_EXPORTS, len(networks.export_classes(architecture))),
+                        family=lambda name: name.startswith(f"{architecture.key}-")
+                        and not name.startswith(f"{architecture.key}-int8-"))
     if _is_complete(xml):
         os.utime(xml)
         return xml
@@ -172,6 +170,17 @@ def _convert_to_ir(onnx: Path, xml: Path) -> None:
     finally:
         shutil.rmtree(temp, ignore_errors=True)
         return_freed_memory()
+
+
+def prune_cached_models(folder: Path, keep: Path, kept: int, family: Callable[[str], bool]) -> None:
+    """Keep the ``kept`` newest cached IR pairs (.xml and .bin) of one family of file names, ``keep`` (about to be
+    used) among them, and drop that family's .bin files whose .xml is gone. The float exports and the int8 models
+    of a network are separate families: neither prunes the other's models, nor the .bin an int8 model moves into
+    place before its .xml."""
+    keep_newest((p for p in folder.glob("*.xml") if family(p.name) and p != keep), kept - 1)
+    for orphan in folder.glob("*.bin"):
+        if family(orphan.name) and orphan != keep.with_suffix(".bin") and not orphan.with_suffix(".xml").exists():
+            orphan.unlink(missing_ok=True)
 
 
 def _export_path(folder: Path, architecture: Architecture, shape_class: str, name: str) -> Path:
@@ -518,10 +527,8 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
     architecture = _architecture(model)
     key = int8_key(model, plan, architecture)
     path = _quantized_path(folder, key, architecture)
-    keep_newest((p for p in folder.glob(f"{architecture.key}-int8-*.xml") if p != path), KEPT_EXPORTS - 1)
-    for stale in folder.glob(f"{architecture.key}-int8-*.bin"):
-        if not stale.with_suffix(".xml").exists() and stale != path.with_suffix(".bin"):
-            stale.unlink(missing_ok=True)
+    prune_cached_models(folder, path, kept=KEPT_EXPORTS,
+                        family=lambda name: name.startswith(f"{architecture.key}-int8-"))
     if _is_complete(path):
         os.utime(path)
         return core.read_model(str(path))
