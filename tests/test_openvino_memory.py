@@ -163,3 +163,23 @@ def test_float_exports_and_int8_models_are_pruned_each_in_their_own_family(tmp_p
     assert int8_in_flight.with_suffix(".bin").exists()
     assert [p.exists() for p in old_exports] == [False, True, True]  # the 2 newest beside the one in use
     assert not old_exports[0].with_suffix(".bin").exists() and not orphan.with_suffix(".bin").exists()
+
+
+@openvino_only
+def test_a_tiled_photo_is_prepared_before_it_is_decoded(nafnet_file, cache, photo_like):
+    """prepare_photo does, from the photo's size alone, what run() does before its tiles on OpenVINO (the exports of
+    their shapes, torch's weights let go): a first use's export then never stacks on the decoded photo. The run that
+    follows exports nothing more and computes what an unprepared engine computes."""
+    engine, unprepared = engine_of(nafnet_file, tile=320), engine_of(nafnet_file, tile=320)
+    engine.prepare_photo(480, 560)
+    exported = sorted(cache.glob("nafnet-*.xml"))
+    assert exported and engine._released_digest  # exported and torch's weights gone, before any pixel
+    assert all(p.device.type == "meta" for p in engine._model.parameters())
+    image = photo_like(480, 560, seed=4)
+    prepared = engine.run(image)
+    assert sorted(cache.glob("nafnet-*.xml")) == exported
+    assert prepared.backend == "openvino" and prepared.tiles > 1
+    assert np.array_equal(prepared.full, unprepared.run(image).full)
+    whole = engine_of(nafnet_file)
+    whole.prepare_photo(480, 560)  # run whole: nothing to prepare, torch's weights stay
+    assert not whole._released_digest and not list(cache.glob("*.onnx"))

@@ -488,6 +488,20 @@ class Deblurrer:
                                                gigabytes=f"{devices.LARGE_PHOTO_PEAK_BYTES / 1e9:g}"))
         return _PhotoRun(image, pad_mode, queue, passes, stitcher, result, max_tile=max(pad_h, pad_w))
 
+    def prepare_photo(self, height: int, width: int, tile: int | None | object = FROM_OPTIONS,
+                      ensemble: bool | None = None, cancel: CancelCheck | None = None) -> None:
+        """Before a photo of this size is decoded: what its tiles on OpenVINO need first (auto's timing, the exports
+        of their shapes; then torch's weights go), as run() would do it once the photo is in memory. A first use's
+        export holds the serialised weights for a while (NAFNet-64: +1.2 GB over the loaded network): done here, its
+        peak does not stack on the decoded photo's buffers. Nothing for a photo that runs whole or in torch."""
+        tile = self.options.tile if tile is FROM_OPTIONS else tile
+        ensemble = self.options.ensemble if ensemble is None else ensemble
+        pad_h, pad_w = round_up(height, self.size_multiple), round_up(width, self.size_multiple)
+        backend, tile_size = self.plan_photo(pad_h, pad_w, tile)
+        if backend == self.backend == "openvino" and tile_size:
+            tiles = plan_tiles(pad_h, pad_w, tile_size, self.geometry)
+            self._torch_weights_go_for_tiles(tiles, dihedral_transforms(ensemble), cancel)
+
     def _torch_weights_go_for_tiles(self, tiles: list[Tile], passes: list[tuple[int, bool]],
                                     cancel: CancelCheck | None) -> None:
         """Before the tiles of a photo on OpenVINO are compiled: export what their shapes need, then let torch's

@@ -48,7 +48,7 @@ from .formats import (
 _LAZY_NAMES = {
     "provenance": ("FileFacts", "app_marker", "file_facts", "several_pictures_reason"),
     "raw": ("is_raw", "raw_problem", "rawpy_version"),
-    "reading": ("DEFAULT_MAX_PIXELS", "LoadedImage", "load_image", "load_reduced", "set_max_megapixels"),
+    "reading": ("DEFAULT_MAX_PIXELS", "LoadedImage", "load_image", "load_reduced", "photo_size", "set_max_megapixels"),
     "scanning": ("load_for_measuring",),
     "thumbnails": ("load_thumbnail",),
     "writing": ("DEFAULT_QUALITY", "is_same_file", "remove_orphaned_temporaries", "save_image"),

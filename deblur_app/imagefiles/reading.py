@@ -412,6 +412,22 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     )
 
 
+def photo_size(path: PathLike) -> tuple[int, int] | None:
+    """(height, width) of the pixels load_image would return, from the file's header alone (no decoding), or None
+    where the header does not say (camera raw, an unreadable file: load_image then says why). What a batch knows of
+    a photo before it decodes it (jobs/pipeline.py prepares the engine for a large one first)."""
+    p = Path(os.fspath(path))
+    if camera_raw.has_raw_extension(p):
+        return None
+    try:
+        with Image.open(p) as im:
+            width, height = im.size
+            turned = orientation_of(im) >= 5  # EXIF orientations 5-8 swap the sides (apply_orientation)
+    except Exception:  # noqa: BLE001 (load_image reports a bad file, with its reason)
+        return None
+    return (width, height) if turned else (height, width)
+
+
 def _check_raw_size(p: Path, sensor, limit: int) -> None:
     """The decompression-bomb limit, from the RAW file's header, before its sensor data is read."""
     width, height = sensor.sizes.width, sensor.sizes.height

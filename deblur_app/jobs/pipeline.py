@@ -11,7 +11,9 @@ idles during the rest. Here three threads take the photos in order:
 At most ``IN_FLIGHT`` photos are between the start of their decoding and the end of their writing
 (one being written while the next is deblurred), so memory stays that of two photos, and of one
 after a photo over ``LARGE_PIXELS``: a 12 MP photo takes tens of seconds in the network, and the
-second of decoding or writing saved beside it is not worth the memory (the 1.5 GB goal).
+second of decoding or writing saved beside it is not worth the memory (the 1.5 GB goal). And before such a
+photo is decoded, the network thread prepares the engine for its size (Steps.prepare: a first use's export of the
+network holds its serialised weights for a while, NAFNet-64 +1.2 GB), so that peak never stacks on the decoded photo.
 
 What the caller sees is unchanged: the outcomes come back in the photos' order, on the caller's
 thread, with the progress of a photo reported there too, after its "file" event; a photo that
@@ -57,6 +59,8 @@ class Steps:
     save: Callable[[object, object, object], object]  # (plan, loaded, result) -> what "done" carries
     reason: Callable[[object, BaseException], ReasonText]  # (plan, error) -> the one-line reason of a failure
     pixels: Callable[[object], int]  # loaded -> its pixel count
+    size: Callable[[object], tuple[int, int] | None] = lambda _plan: None  # plan -> (height, width) from its header
+    prepare: Callable[[object, tuple[int, int], object], None] | None = None  # (engine, size, cancel), before decoding
 
 
 class Pipeline:
@@ -151,6 +155,7 @@ class Pipeline:
                     break
                 self._in_flight += 1
             try:
+                self._prepare_for(index, plan)
                 loaded = self._steps.load(plan)
                 item = (index, plan, "run", "", loaded)
                 if self._steps.pixels(loaded) > LARGE_PIXELS:
@@ -159,6 +164,19 @@ class Pipeline:
             except Exception as error:  # noqa: BLE001 (one bad photo fails alone)
                 item = (index, plan, "failed", self._steps.reason(plan, error), None)
             _put(self._to_network, item, self._stop)
+
+    def _prepare_for(self, index: int, plan) -> None:
+        """A large photo: the network thread prepares the engine for its size before it is decoded (and after the
+        photo before it has run); any failure there is left to the photo's own run to report."""
+        if self._steps.prepare is None:
+            return
+        size = self._steps.size(plan)
+        if size is None or size[0] * size[1] <= LARGE_PIXELS:
+            return
+        ready = threading.Event()
+        _put(self._to_network, (index, plan, "prepare", size, ready), self._stop)
+        while not ready.wait(0.1) and not self._stopped():
+            pass
 
     def _network(self) -> None:
         try:
@@ -170,6 +188,9 @@ class Pipeline:
         engine = None
         while (item := self._to_network.get()) is not None:
             index, plan, kind, reason, loaded = item
+            if kind == "prepare":
+                engine = self._prepare(engine, reason, loaded)
+                continue
             if kind == "run" and not self._stopped():
                 try:
                     engine = engine or self._load_engine()
@@ -187,6 +208,18 @@ class Pipeline:
             _put(self._to_writer, item, self._stop)
             if item[2] in ("cancelled", "fatal"):
                 self._stop.set()
+
+    def _prepare(self, engine, size: tuple[int, int], ready: threading.Event):
+        """The engine (loaded if it was not), prepared for a photo of ``size``; ``ready`` set whatever happens."""
+        try:
+            if not self._stopped():
+                engine = engine or self._load_engine()
+                self._steps.prepare(engine, size, self)
+        except Exception:  # noqa: BLE001 (an engine that cannot load, a cancel: the photo's run says so)
+            pass
+        finally:
+            ready.set()
+        return engine
 
     def _write(self) -> None:
         try:

@@ -458,8 +458,12 @@ def _batch_steps(job: BatchJob) -> Steps:
     def save(plan: PlannedOutput, loaded: imagefiles.LoadedImage, result: DeblurResult) -> PhotoFacts:
         return _facts(FileResult(plan.source, save_result(result, loaded, plan.target, job.save), result))
 
+    def prepare(engine: Deblurrer, size: tuple[int, int], cancel: CancelCheck) -> None:
+        engine.prepare_photo(*size, tile=job.tile, ensemble=job.ensemble, cancel=cancel)
+
     return Steps(load=load, deblur=deblur, save=save, reason=lambda plan, error: failure_reason(plan.source, error),
-                 pixels=lambda loaded: loaded.pixels.shape[0] * loaded.pixels.shape[1])
+                 pixels=lambda loaded: loaded.pixels.shape[0] * loaded.pixels.shape[1],
+                 size=lambda plan: imagefiles.photo_size(plan.source), prepare=prepare)
 
 
 def _run_remote(runnable, total: int, remote: RemoteRun, cancel, tally: _Tally):
