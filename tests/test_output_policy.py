@@ -178,7 +178,7 @@ def test_a_device_pipe_or_folder_as_the_output_is_refused_whatever_the_flags(tmp
     folder.mkdir()
     for target, said in [(Path("/dev/null"), "is a device, pipe or socket, not an image file"),
                          (pipe, "is a device, pipe or socket, not an image file"),
-                         (folder, "is a folder, not an image file")]:
+                         (folder, "is a folder; give a file name to save to")]:
         (plan,) = plan_outputs([(source, target)])
         assert str(plan.problem(overwrite=True)) == f"{target}: {said}"
     with pytest.raises(imagefiles.ImageFileError, match="is a device, pipe or socket"):
@@ -187,3 +187,55 @@ def test_a_device_pipe_or_folder_as_the_output_is_refused_whatever_the_flags(tmp
     assert main(["deblur", str(source), "-o", str(pipe), "--overwrite"]) == 1
     assert f"{pipe}: is a device, pipe or socket" in capsys.readouterr().err
     assert pipe.is_fifo() and not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_the_policy_and_the_writer_refuse_a_folder_or_a_pipe_in_the_same_words(tmp_path, photo_like):
+    """One decision, one wording: the policy called a folder given as the output "a folder, not an image file"
+    (the reading's words) while the writer said "give a file name to save to"; they are one function now."""
+    from deblur_app import imagefiles
+
+    source, pipe, folder = tmp_path / "a.png", tmp_path / "pipe.png", tmp_path / "folder.png"
+    imagefiles.save_image(source, photo_like(8, 8))
+    os.mkfifo(pipe)
+    folder.mkdir()
+    for target in (pipe, folder):
+        (plan,) = plan_outputs([(source, target)])
+        with pytest.raises(imagefiles.ImageFileError) as written:
+            imagefiles.save_image(target, photo_like(8, 8), overwrite=True)
+        assert str(plan.refusal) == str(written.value) == f"{target}: {imagefiles.not_an_output_reason(target)}"
+    assert imagefiles.not_an_output_reason(source) == "" and imagefiles.not_an_output_reason(tmp_path / "new") == ""
+
+
+@pytest.mark.parametrize("name, said", [("out.gif", "cannot write '.gif' files"), ("out", "no file extension"),
+                                        ("out.heic", "HEIC/HEIF files cannot be written"),
+                                        ("out.nef", "camera RAW files are never written")])
+def test_an_output_format_the_app_cannot_write_is_refused_before_the_model_loads(tmp_path, capsys, monkeypatch,
+                                                                                 photo_like, name, said):
+    """`deblur a.jpg -o out.gif` loaded the model and deblurred the photo, then the writer refused the extension."""
+    from deblur_app import imagefiles
+    from deblur_app.cli.main import main
+
+    source = tmp_path / "a.png"
+    imagefiles.save_image(source, photo_like(16, 16))
+    (plan,) = plan_outputs([(source, tmp_path / name)])
+    assert str(plan.refusal).startswith(f"{tmp_path / name}: {said}")
+    monkeypatch.setattr("deblur_app.jobs.open_engine", lambda *_a, **_k: pytest.fail("the model was loaded"))
+    assert main(["deblur", str(source), "-o", str(tmp_path / name), "--overwrite"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{tmp_path / name}: {said}" in err and "using" not in err, err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]
+
+
+def test_a_batch_into_a_file_says_that_alone_before_naming_any_file(tmp_path, capsys, photo_like):
+    """`batch same/ same/a.jpg` listed the folder's other files as "left out" before its fatal error."""
+    from deblur_app import imagefiles
+    from deblur_app.cli.main import main
+
+    folder = tmp_path / "same"
+    folder.mkdir()
+    imagefiles.save_image(folder / "a.jpg", photo_like(16, 16))
+    (folder / "notes.txt").write_text("not a photo")
+    assert main(["batch", str(folder), str(folder / "a.jpg")]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"deblur-app: {folder / 'a.jpg'}: is a file, not a folder for the outputs\n"

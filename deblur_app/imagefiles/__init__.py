@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import importlib
 
-from .errors import ImageFileError, not_a_file_reason
+from .errors import ImageFileError, not_a_file_reason, not_an_output_reason
 from .formats import (
     RAW_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
@@ -83,6 +83,7 @@ __all__ = [
     "heif_available",
     "is_raw",
     "not_a_file_reason",
+    "not_an_output_reason",
     "is_same_file",
     "is_supported",
     "names_an_image_file",

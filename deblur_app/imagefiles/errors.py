@@ -44,3 +44,14 @@ def not_a_file_reason(path: PathLike) -> ReasonText:
     if stat.S_ISDIR(mode):
         return reasons.reason(reasons.IS_A_FOLDER)
     return "" if stat.S_ISREG(mode) else reasons.reason(reasons.NOT_A_REGULAR_FILE)
+
+
+def not_an_output_reason(path: PathLike) -> ReasonText:
+    """Why nothing may be saved at ``path`` whatever the flags ('' for a regular file or none at all):
+    a folder, or a device, pipe or socket (``-o /dev/null --overwrite`` would rename a file over the
+    device). The one answer the output policy (jobs.naming, before any work) and the writer (its last
+    check) both give, in the same words."""
+    problem = not_a_file_reason(path)
+    if problem and problem.template == reasons.IS_A_FOLDER:
+        return reasons.reason(reasons.SAVE_TO_FOLDER)
+    return problem

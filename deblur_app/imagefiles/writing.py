@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import reasons
 from . import encoders
-from .errors import ImageFileError, PathLike, describe_exc, not_a_file_reason
+from .errors import ImageFileError, PathLike, describe_exc, not_an_output_reason
 from .formats import ALPHA_FORMATS, SIXTEEN_BIT_FORMATS, WRITE_FORMATS, normalise_format, output_format_for
 from .metadata import JpegEncoding, exif_reset_orientation, icc_colour_space
 from .reading import LoadedImage
@@ -217,10 +217,9 @@ def _output_depth(dest: Path, fmt: str, bit_depth: int | None, like: LoadedImage
 def _check_destination(dest: Path, like: LoadedImage | None, overwrite: bool) -> None:
     """Refuse a folder, a missing folder, the input and (unless ``overwrite``) an existing file,
     before any time is spent encoding."""
-    if dest.is_dir():
-        raise ImageFileError(dest, reasons.reason(reasons.SAVE_TO_FOLDER))
-    if not_a_file_reason(dest):  # /dev/null, a pipe: with overwrite the rename would put a file in its place
-        raise ImageFileError(dest, not_a_file_reason(dest))
+    not_an_output = not_an_output_reason(dest)  # /dev/null, a pipe: with overwrite the rename would replace it
+    if not_an_output:
+        raise ImageFileError(dest, not_an_output)
     folder = dest.parent
     if not folder.is_dir():
         raise ImageFileError(dest, reasons.reason(reasons.FOLDER_MISSING, folder=folder))

@@ -188,14 +188,11 @@ def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
     """Where each (photo, output) pair would write, what exists there and what must never be written.
 
     ``inputs``: more originals to protect besides the pairs' photos (e.g. every photo of the run).
-    An output is refused when it is the same file as any of them, or when an earlier pair
-    of the same run already writes it.
+    An output is refused when it is the same file as any of them, when an earlier pair of the
+    same run already writes it, when it is no file (a folder, a device, a pipe) or when no
+    file of its name can be written (an extension the app cannot write, a name too long).
     """
-    originals: dict[tuple[int, int], Path] = {}
-    for source in [*inputs, *(source for source, _target in pairs)]:
-        identity = _identity(Path(source))
-        if identity is not None:
-            originals.setdefault(identity, Path(source))
+    originals = _originals([*inputs, *(source for source, _target in pairs)])
     written: dict[object, Path] = {}  # identity or spelling of each planned path -> its photo
     plans = []
     for source, target in pairs:
@@ -204,21 +201,64 @@ def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
         existing, refusal = [], ""
         for path in paths:
             identity = _identity(path)
-            if identity is not None and not refusal and imagefiles.not_a_file_reason(path):
-                # a folder, or a device or pipe (-o /dev/null): no flag lets a file be renamed over it
-                refusal = reasons.about(path, imagefiles.not_a_file_reason(path))
             if identity is not None:
                 existing.append(path)
-                original = originals.get(identity)
-                if original is not None and not refusal:
-                    replaced = (reasons.reason(reasons.IS_THE_INPUT) if _identity(source) == identity
-                                else reasons.reason(reasons.IS_ANOTHER_INPUT, original=original))
-                    refusal = reasons.about(path, replaced)
-            if not refusal:
-                refusal = _name_too_long(path)
+            refusal = refusal or _refusal(path, identity, source, originals)
             key = identity or _spelling(path)
             if key in written and not refusal:
                 refusal = reasons.about(path, reasons.reason(reasons.ALSO_THE_OUTPUT_OF, photo=written[key]))
             written.setdefault(key, source)
         plans.append(PlannedOutput(source, target, paths, tuple(existing), refusal))
     return plans
+
+
+def _originals(inputs: Iterable[Path]) -> dict[tuple[int, int], Path]:
+    """(device, inode) -> the input path, for every input that exists."""
+    originals: dict[tuple[int, int], Path] = {}
+    for source in inputs:
+        identity = _identity(Path(source))
+        if identity is not None:
+            originals.setdefault(identity, Path(source))
+    return originals
+
+
+def _refusal(path: Path, identity: tuple[int, int] | None, source: Path | None,
+             originals: dict[tuple[int, int], Path]) -> reasons.ReasonText:
+    """Why no flag lets ``path`` be written ('' when it may be): it is no file, it is an input, or no file
+    of its name can be written there. All of it is known before any photo is read."""
+    return _never_over(path, identity, source, originals) or _unwritable_format(path) or _name_too_long(path)
+
+
+def _never_over(path: Path, identity: tuple[int, int] | None, source: Path | None,
+                originals: dict[tuple[int, int], Path]) -> reasons.ReasonText:
+    """Why the file at ``path`` must not be replaced ('' when there is none, or it may be): a folder, a
+    device or a pipe (-o /dev/null), or one of the originals."""
+    if identity is None:
+        return ""
+    not_an_output = imagefiles.not_an_output_reason(path)
+    if not_an_output:
+        return reasons.about(path, not_an_output)
+    original = originals.get(identity)
+    if original is None:
+        return ""
+    replaced = (reasons.reason(reasons.IS_THE_INPUT) if source is not None and _identity(source) == identity
+                else reasons.reason(reasons.IS_ANOTHER_INPUT, original=original))
+    return reasons.about(path, replaced)
+
+
+def _unwritable_format(path: Path) -> reasons.ReasonText:
+    """Why no output can be written under this extension ('' when one can): said before the model loads, not
+    after the photo was deblurred (.gif, .heic, a RAW extension, none)."""
+    try:
+        imagefiles.output_format_for(path)
+    except imagefiles.ImageFileError as error:
+        return reasons.of(error)
+    return ""
+
+
+def output_refusal(target: Path, inputs: Iterable[Path] = ()) -> reasons.ReasonText:
+    """The policy's refusal for one file a command writes that is no photo (a validation set, calibration
+    crops, a verdicts file): no folder, device or pipe, none of ``inputs``, a name its folder can hold.
+    Its format is the caller's; an existing file is replaced (these commands regenerate their files)."""
+    target = Path(target)
+    return _never_over(target, _identity(target), None, _originals(inputs)) or _name_too_long(target)

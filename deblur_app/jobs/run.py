@@ -329,10 +329,11 @@ def _batch_events(job: BatchJob, load_engine, cancel, on_progress, remote) -> It
     pairs, left_out = _job_pairs(job)
     total, tally = len(pairs), _Tally()
     yield BatchEvent("start", total=total)
+    # an output folder the batch cannot use stops it (JobError) before anything is said of the files
+    plans = _plan(job, pairs) if pairs else []
     for path, reason in left_out:  # every file not deblurred is named, with why (not a photo, our own output...)
         yield BatchEvent("left_out", path=path, reason=reason)
-    if pairs:
-        plans = _plan(job, pairs)
+    if plans:
         if remote is None:  # a cluster run cleans up once its workers are gone (cluster.py)
             # A run killed mid-write (SIGKILL, the OOM killer) leaves hidden temporaries beside its outputs;
             # only those of this run's own outputs go, so a rerun leaves a clean folder.
