@@ -239,3 +239,40 @@ def test_a_batch_into_a_file_says_that_alone_before_naming_any_file(tmp_path, ca
     assert main(["batch", str(folder), str(folder / "a.jpg")]) == 1
     out, err = capsys.readouterr()
     assert out == "" and err == f"deblur-app: {folder / 'a.jpg'}: is a file, not a folder for the outputs\n"
+
+
+def test_the_training_and_int8_commands_refuse_an_input_a_folder_or_a_device_as_their_file_before_working(
+        tmp_path, capsys, monkeypatch, photo_like):
+    """`train make-valset --out kernels/kernel1.png` built the validation set, then renamed it over the kernel;
+    `--out DIR` or `eval --csv DIR` failed with a traceback after the work. The commands that write one file
+    now ask deblur's output policy first (jobs.naming.output_refusal)."""
+    from deblur_app import imagefiles
+    from deblur_app.cli.main import main
+
+    photos, kernels = tmp_path / "photos", tmp_path / "kernels"
+    photos.mkdir()
+    kernels.mkdir()
+    imagefiles.save_image(photos / "a.png", photo_like(16, 16))
+    imagefiles.save_image(kernels / "kernel1.png", photo_like(9, 9))
+    valset = tmp_path / "val.npz"
+    valset.write_bytes(b"a validation set")
+    originals = {path: path.read_bytes() for path in (photos / "a.png", kernels / "kernel1.png", valset)}
+    for slow in ("deblur_app.training.data.build_validation_set", "deblur_app.training.calibration.make_calibration_crops",
+                 "deblur_app.cli.train.engine_from_args", "deblur_app.cli.int8.check_int8"):
+        monkeypatch.setattr(slow, lambda *_a, **_k: pytest.fail("the work started"))
+    valset_args = ["train", "make-valset", "--photos", str(photos), "--kernels", str(kernels), "--out"]
+    for argv, said in [
+        ([*valset_args, str(kernels / "kernel1.png")], f"--out {kernels / 'kernel1.png'}: already exists and is the input photo"),
+        ([*valset_args, str(kernels)], f"--out {kernels}: is a folder; give a file name to save to"),
+        ([*valset_args, "/dev/null"], "--out /dev/null: is a device, pipe or socket"),
+        (["train", "make-calibration", "--photos", str(photos), "--out", str(photos / "a.png")],
+         f"--out {photos / 'a.png'}: already exists and is the input photo"),
+        (["train", "check-int8", "--photos", str(photos), "--valset", str(valset), "--out", str(valset)],
+         f"--out {valset}: already exists and is the input photo"),
+        (["eval", "--valset", str(valset), "--csv", str(valset)], f"--csv {valset}: already exists and is the input"),
+        (["eval", "--valset", str(valset), "--csv", str(photos)], f"--csv {photos}: is a folder"),
+    ]:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert err.startswith(f"deblur-app: {said}") and err.count("\n") == 1, (argv, err)
+    assert {path: path.read_bytes() for path in originals} == originals

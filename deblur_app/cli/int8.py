@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, written_file_problem
 
 ACTIONS = ("make-calibration", "make-check-set", "check-int8")
 HD = (720, 1280)
@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def int8_main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    read = {"make-calibration": [args.photos], "make-check-set": []}.get(args.action)
+    if read is None:  # check-int8
+        read = [args.weights, args.photos, args.real, args.valset]
+    problem = written_file_problem("--out", args.out, read)
+    if problem:
+        print(f"deblur-app: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         run = {"make-calibration": make_calibration, "make-check-set": make_check_set}.get(args.action, check_int8)
         return run(args)

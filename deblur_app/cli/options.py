@@ -91,3 +91,29 @@ def engine_from_args(args):
         raise JobError(f"--save-scales: {opened.checkpoint.display_name} returns only the full-size image "
                        "(no 1/2 and 1/4 scale outputs)")
     return opened.engine, opened.describe()
+
+
+def written_file_problem(option: str, target: Path | None, inputs: list[Path | None]) -> str | None:
+    """Why a command may not write its one result file (a validation set, calibration crops, a verdicts file,
+    an evaluation's CSV) at ``target``: the output policy of deblur and batch (jobs.naming.output_refusal: no
+    folder, device or pipe, no input, a name its folder can hold), asked before the slow work, not after it.
+    ``inputs``: the files and folders the command reads (every file below a folder is protected)."""
+    if target is None:
+        return None
+    from ..jobs import output_refusal
+
+    refusal = output_refusal(Path(target), _files_of(inputs))
+    return f"{option} {reasons.one_line_name(target)}: {reasons.without_subject(refusal, target)}" if refusal else None
+
+
+def _files_of(inputs: list[Path | None]) -> list[Path]:
+    files = []
+    for given in inputs:
+        if given is None:
+            continue
+        given = Path(given)
+        if given.is_dir():
+            files.extend(path for path in given.rglob("*") if path.is_file())
+        else:
+            files.append(given)
+    return files

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from ..model.registry import DEFAULT_VARIANT, trainable_variants
-from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, engine_from_args, validate_options
+from .options import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, engine_from_args, validate_options,
+                      written_file_problem)
 
 def add_train_parser(commands) -> None:
     train = commands.add_parser(
@@ -89,6 +90,10 @@ def prepare_main(argv: list[str]) -> int:
     noise = VALIDATION_NOISE if args.noise is None else args.noise
     if not 0 <= noise <= 0.2:
         print(f"deblur-app: --noise must be from 0 to 0.2, not {noise:g}", file=sys.stderr)
+        return EXIT_USAGE
+    problem = written_file_problem("--out", args.out, [args.photos, args.kernels])
+    if problem:
+        print(f"deblur-app: {problem}", file=sys.stderr)
         return EXIT_USAGE
     try:
         valset = build_validation_set(args.photos, args.kernels, noise=noise)
@@ -190,7 +195,8 @@ def run_eval(args) -> int:
 
 def _eval_refusal(args) -> tuple[int, str] | None:
     """(exit code, why) when the evaluation cannot start: its options, or --real without scikit-image."""
-    problem = validate_options(args) or _real_photo_problem(args)
+    problem = (validate_options(args) or _real_photo_problem(args)
+               or written_file_problem("--csv", args.csv or Path("eval.csv"), [args.pairs, args.valset, args.real]))
     if problem:
         return EXIT_USAGE, problem
     if args.real:
