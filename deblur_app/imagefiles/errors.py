@@ -51,7 +51,6 @@ def not_an_output_reason(path: PathLike) -> ReasonText:
     a folder, or a device, pipe or socket (``-o /dev/null --overwrite`` would rename a file over the
     device). The one answer the output policy (jobs.naming, before any work) and the writer (its last
     check) both give, in the same words."""
-    problem = not_a_file_reason(path)
-    if problem and problem.template == reasons.IS_A_FOLDER:
+    if os.path.isdir(path):
         return reasons.reason(reasons.SAVE_TO_FOLDER)
-    return problem
+    return not_a_file_reason(path)
