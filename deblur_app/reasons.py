@@ -195,6 +195,9 @@ REFUSED_PYTHON_OBJECTS = QT_TRANSLATE_NOOP(
     "Reason", "refused: the file contains Python objects other than tensors "
     "(a checkpoint should hold weights only; it was not executed)")
 NOT_A_PYTORCH_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "not a PyTorch checkpoint ({cause})")
+UNSAFE_PICKLE_PROTOCOL = QT_TRANSLATE_NOOP(
+    "Reason", "refused: a pickle of protocol {protocol}, which PyTorch's safe loader (weights only) cannot read; it "
+    "was not executed (save the weights with torch.save's defaults or as .safetensors)")
 TRUNCATED_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "truncated or corrupt file ({cause})")
 CANNOT_READ_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "cannot read checkpoint ({cause})")
 LEGACY_TAR_CHECKPOINT = QT_TRANSLATE_NOOP(

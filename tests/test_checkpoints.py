@@ -80,6 +80,26 @@ def test_pickle_that_runs_code_is_refused_and_runs_nothing(tmp_path, monkeypatch
     assert not (tmp_path / "PWNED_MARKER").exists()
 
 
+@pytest.mark.parametrize("protocol", [4, 5])
+def test_a_pickle_of_protocol_4_or_5_is_refused_as_unreadable_safely_not_as_no_checkpoint(tmp_path, capfd, monkeypatch,
+                                                                                         protocol):
+    """A malicious protocol-4 pickle was "not a PyTorch checkpoint (Unsupported operand 149)", and torch's
+    UserWarning about the protocol reached the terminal: torch's weights-only reader stops at protocol 4's first
+    opcode, whatever the file holds. It is refused as a pickle that cannot be read safely, in one line; nothing runs."""
+    monkeypatch.chdir(tmp_path)
+    bare, zipped = tmp_path / "evil.pth", tmp_path / "tensors.pth"
+    bare.write_bytes(pickle.dumps({"model": {"x": _RunsCode()}}, protocol=protocol))
+    torch.save({"w": torch.zeros(2)}, zipped, pickle_protocol=protocol)  # tensors only, still unreadable safely
+    for bad in (bare, zipped):
+        with pytest.raises(CheckpointError) as error:
+            load_checkpoint(bad)
+        assert str(error.value) == (
+            f"{bad}: refused: a pickle of protocol {protocol}, which PyTorch's safe loader (weights only) cannot "
+            "read; it was not executed (save the weights with torch.save's defaults or as .safetensors)")
+    assert not (tmp_path / "PWNED_MARKER").exists()
+    assert "Warning" not in capfd.readouterr().err
+
+
 def test_random_bytes_are_no_checkpoint_not_python_objects(tmp_path):
     """Ten bytes of "x" or random noise as a .pth were "refused: the file contains Python objects other than
     tensors": any failure of torch's weights-only unpickler read as code. Only a refused global is code."""

@@ -17,6 +17,7 @@ import os
 import pickle
 import re
 import tempfile
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,13 @@ STATE_DICT_ENTRIES = ("model", "state_dict", "params", "params_ema")
 # NAFSSR, HAT...): such a file enlarges images, and this app restores them at their own size
 _UPSAMPLER = re.compile(r"(^|\.)(upsample|upsampler|upconv\d*|conv_up\d*|up|tail|conv_before_upsample|"
                         r"conv_hr|pixel_shuffle|pixelshuffle)\.")
+
+
+# torch's weights-only reader warns on stderr of every pickle of protocol 3 or later (torch.save writes 2); such a
+# file is refused in our own line (_read_torch_pickle), and a warning on the terminal is no message of the app
+warnings.filterwarnings("ignore", message=r"Detected pickle protocol \d+ in the checkpoint", category=UserWarning)
+# the protocols torch's weights-only reader reads: 4 and 5 frame their data (opcode FRAME), which it refuses
+SAFE_LOADER_PROTOCOLS = range(2, 4)
 
 
 class CheckpointError(Exception):
@@ -135,6 +143,26 @@ def _unpickler_problem(text: str) -> str:
     return problem[:200] or text.strip().splitlines()[0][:200]
 
 
+def _pickle_protocol(path: Path) -> int | None:
+    """The protocol of the pickle in ``path`` (a bare pickle, or torch's zip with its data.pkl), None when it is no
+    pickle: torch's reader stops at protocol 4's first opcode, whatever the file holds (code or tensors)."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                member = next((name for name in archive.namelist() if name.endswith("data.pkl")), None)
+                if member is None:
+                    return None
+                with archive.open(member) as handle:
+                    head = handle.read(2)
+        else:
+            with open(path, "rb") as handle:
+                head = handle.read(2)
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None
+    is_pickle = len(head) == 2 and head[0] == pickle.PROTO[0] and 2 <= head[1] <= 5  # PROTO, then its number
+    return head[1] if is_pickle else None
+
+
 def _read_torch_pickle(path: Path) -> dict[str, torch.Tensor]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
@@ -144,6 +172,9 @@ def _read_torch_pickle(path: Path) -> dict[str, torch.Tensor]:
         # global later; any other failure (random bytes: "Unsupported operand 120") is no checkpoint, not code
         if any(sign in full_text for sign in ("Unsupported global", "GLOBAL")):
             raise _refused(path, reasons.REFUSED_PYTHON_OBJECTS) from None
+        protocol = _pickle_protocol(path)
+        if protocol is not None and protocol not in SAFE_LOADER_PROTOCOLS:  # a pickle, in a protocol torch's reader refuses
+            raise _refused(path, reasons.UNSAFE_PICKLE_PROTOCOL, protocol=protocol) from None
         raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=_unpickler_problem(full_text)) from None
     except (zipfile.BadZipFile, EOFError) as error:
         raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=reasons.first_line(error)) from None

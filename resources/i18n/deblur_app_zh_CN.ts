@@ -1848,6 +1848,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>不是 PyTorch 检查点（{cause}）</translation>
     </message>
     <message>
+        <source>refused: a pickle of protocol {protocol}, which PyTorch&apos;s safe loader (weights only) cannot read; it was not executed (save the weights with torch.save&apos;s defaults or as .safetensors)</source>
+        <translation>已拒绝：这是协议 {protocol} 的 pickle，PyTorch 的安全加载器（仅权重）无法读取；未执行其中任何内容（请用 torch.save 的默认设置或 .safetensors 格式保存权重）</translation>
+    </message>
+    <message>
         <source>truncated or corrupt file ({cause})</source>
         <translation>文件不完整或已损坏（{cause}）</translation>
     </message>
