@@ -75,3 +75,26 @@ def test_a_dropped_raw_file_opens_and_a_truncated_one_is_a_one_line_error(qtbot,
     assert title == "Cannot Open Photo" and "DSC_0002.NEF" in reason and "truncated or damaged" in reason
     assert "\n" not in reason
     assert window.filmstrip.count() == 1  # the bad one is not kept
+
+
+def test_a_raw_file_cut_short_with_its_preview_intact_is_refused_when_opened_with_the_other_bad_files(
+        qtbot, window, tmp_path, errors):
+    """A RAW file whose sensor data is cut short but whose embedded preview (written before it) is intact showed
+    its preview in the filmstrip and was refused only once selected, in a dialog of its own; the CLI's checks
+    (raw_problem) named it at once. Opened with a good photo and another broken file, all the broken ones are
+    named in the one dialog of that open, and only the good photo stays."""
+    good = tmp_path / "good.png"
+    imagefiles.save_image(good, np.full((32, 48, 3), 0.5, np.float32))
+    cut = tmp_path / "DSC_0003.NEF"
+    cut.write_bytes(dng_bytes()[:-2000])  # the sensor data is last: the preview before it survives
+    assert imagefiles.load_thumbnail(cut, 64) is not None, "the preview must be intact for this test"
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really a JPEG")
+    window.open_paths([good, cut, broken])
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    qtbot.wait(300)  # nothing else comes
+    assert len(errors) == 1, errors
+    title, text, _details = errors[0]
+    assert title == "Cannot Open Photos" and "DSC_0003.NEF" in text and "truncated or damaged" in text
+    assert "broken.jpg" in text
+    assert window.filmstrip.count() == 1 and window.current_photo().path == good

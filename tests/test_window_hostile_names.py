@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -114,27 +116,37 @@ def test_the_labels_that_name_files_show_plain_text(window):
     weights.close()
 
 
-def test_a_raw_file_libraw_cannot_read_is_refused_on_opening_one_with_a_preview_when_selected(
-        qtbot, window, photo, errors, tmp_path):
+def test_a_raw_file_libraw_cannot_read_is_refused_on_opening_even_one_with_a_preview(
+        qtbot, window, photo, errors, tmp_path, monkeypatch):
     """A RAW file no preview was made of is unpacked (not developed) by the thumbnail's check and refused at once;
-    a cut one whose embedded preview is whole shows it, and is refused when it is read (checking every RAW
-    file's sensor data would delay the first photo behind all the others' in the one-thread file pool)."""
-    from rawfiles import dng_bytes
+    a cut one whose embedded preview is whole shows it, and is unpacked too, after every thumbnail and after the
+    selected photo's reading (the one-thread file pool's priorities), so that checking each RAW file's sensor data
+    delays neither the first photo nor the filmstrip. Both are named in the one dialog of that open."""
+    from rawfiles import dng_bytes, write_dng
 
+    from deblur_app import imagefiles
+
+    first = write_dng(tmp_path / "first.dng")
     good = photo("good.png")
     cut, fake = tmp_path / "cut.nef", tmp_path / "fake.cr2"
     cut.write_bytes(dng_bytes()[:15000])
     fake.write_bytes(b"this is not a photo\n" * 40)
+    order = []
+    for name, kind in (("load_image", "read"), ("raw_problem", "check"), ("load_thumbnail", "thumbnail")):
+        real = getattr(imagefiles, name)
+        monkeypatch.setattr(imagefiles, name, lambda path, *a, _real=real, _kind=kind, **k: (
+            order.append((_kind, Path(path).name)), _real(path, *a, **k))[1])
     with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
-        window.open_paths([good, cut, fake])
+        window.open_paths([first, good, cut, fake])
     qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
     qtbot.wait(200)
-    assert errors == [("Cannot Open Photo", f"{fake}: not a camera RAW file, or a camera LibRaw does not support", "")]
-    assert [p.path for p in window.session] == [good, cut]
-    window.filmstrip.step(1)
-    qtbot.waitUntil(lambda: len(errors) == 2, timeout=WAIT)
-    assert errors[1][0] == "Cannot Open Photo" and f"{cut}: RAW file is truncated or damaged" in errors[1][1]
-    assert [p.path for p in window.session] == [good]
+    assert len(errors) == 1 and errors[0][0] == "Cannot Open Photos", errors
+    assert f"{fake}: not a camera RAW file, or a camera LibRaw does not support" in errors[0][1]
+    assert f"{cut}: RAW file is truncated or damaged" in errors[0][1]
+    assert [p.path for p in window.session] == [first, good]
+    checks = [index for index, (kind, name) in enumerate(order) if kind == "check" and name != "fake.cr2"]
+    assert order.index(("read", "first.dng")) < min(checks), order
+    assert max(index for index, (kind, _) in enumerate(order) if kind == "thumbnail") < min(checks), order
 
 
 def test_a_long_file_name_wraps_in_the_error_box_instead_of_running_off_its_edge(qapp, tmp_path):

@@ -21,6 +21,9 @@ from .. import imagefiles, reasons
 from . import imaging, qtimage
 
 THUMB_SIZE = 160
+# The one thread's queue: the photo the user selected is read first, every thumbnail next, and the check of a
+# RAW file whose preview showed (an unpack, a fraction of a second each) last, so neither waits behind the checks.
+LOAD_PRIORITY, THUMBNAIL_PRIORITY, RAW_CHECK_PRIORITY = 1, 0, -1
 
 
 @dataclass
@@ -64,10 +67,10 @@ class FileTasks(QObject):
         self._pool.setMaxThreadCount(1)  # one photo in memory at a time while decoding
 
     def load(self, key: str, path: Path) -> None:
-        self._pool.start(lambda: self._load(key, Path(path)))
+        self._pool.start(lambda: self._load(key, Path(path)), LOAD_PRIORITY)
 
     def thumbnail_for(self, key: str, path: Path) -> None:
-        self._pool.start(lambda: self._thumbnail(key, Path(path)))
+        self._pool.start(lambda: self._thumbnail(key, Path(path)), THUMBNAIL_PRIORITY)
 
     def save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float = 1.0) -> None:
         self._pool.start(lambda: self._save(key, image, result, choice, strength))
@@ -104,17 +107,27 @@ class FileTasks(QObject):
 
     def _thumbnail(self, key: str, path: Path) -> None:
         """The filmstrip's picture, and whether the photo can be opened at all: a file no preview was made of is
-        read in full now, and let go (a RAW file is only unpacked, raw_problem: its development takes seconds),
-        so that a broken one is named when it is opened, not when it is selected (previewed: its LoadOutcome,
-        or None)."""
+        read in full now, and let go; a RAW file is unpacked (raw_problem: its development takes seconds) even
+        when the camera's preview showed, later (RAW_CHECK_PRIORITY): a file cut short keeps its preview intact.
+        So a broken one is named when it is opened, not when it is selected (previewed: its LoadOutcome, or None)."""
         if not shiboken6.isValid(self):  # the window closed with thumbnails still queued: nobody will show them
             return
         pixels = imagefiles.load_thumbnail(path, THUMB_SIZE)
-        refused = self._why_unopenable(key, path) if pixels is None else None
+        if pixels is not None:
+            self._send(self.thumbnail, key, qtimage.to_display_image(pixels))
+        if pixels is not None and imagefiles.is_raw(path):
+            self._pool.start(lambda: self._check_raw(key, path), RAW_CHECK_PRIORITY)
+        else:
+            self._send(self.previewed, key, None if pixels is not None else self._why_unopenable(key, path))
+
+    def _check_raw(self, key: str, path: Path) -> None:
+        if shiboken6.isValid(self):
+            self._send(self.previewed, key, self._why_unopenable(key, path))
+
+    @staticmethod
+    def _send(signal, *args) -> None:
         try:
-            if pixels is not None:
-                self.thumbnail.emit(key, qtimage.to_display_image(pixels))
-            self.previewed.emit(key, refused)
+            signal.emit(*args)
         except RuntimeError:  # "Signal source has been deleted" while it decoded: the same, a moment later
             pass
 
