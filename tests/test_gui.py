@@ -304,6 +304,32 @@ def test_batch_uses_its_own_strength(qtbot, window, photo, tmp_path):
     assert window.settings.batch_strength == 0
 
 
+def test_quitting_while_a_batch_runs_asks_first_and_a_no_keeps_both_running(qtbot, window, photo, tmp_path,
+                                                                             monkeypatch):
+    """Quit stopped a batch of hours without a word (its dialog may be hidden behind the window); it asks now,
+    and Cancel leaves the window open and the batch running."""
+    source = tmp_path / "in"
+    source.mkdir()
+    for index in range(3):
+        imagefiles.save_image(source / f"shot{index}.png", imagefiles.load_image(photo(f"s{index}.png", 64)).pixels)
+    dialog = window.show_batch()
+    dialog.input_edit.setText(str(source))
+    dialog.output_edit.setText(str(tmp_path / "out"))
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, text, action="", *_a, **_k: asked.append(
+        (title, text, action)) and False)
+    dialog.start_button.click()
+    window.close()
+    assert window.isVisible() and dialog.running, "the answer was Cancel"
+    title, text, action = asked[0]
+    assert title == "Batch Running" and "Quitting stops it" in text and action == "Stop the Batch and Quit"
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
+        pass
+    assert not dialog.running
+    window.close()  # no batch: nothing to ask
+    assert len(asked) == 1 and not window.isVisible()
+
+
 def test_settings_round_trip(qtbot, make_window, photo):
     first = make_window()
     first.panel.ensemble_check.setChecked(True)

@@ -391,6 +391,18 @@ class MainWindow(WindowActions, QMainWindow):
         self.settings.view_mode = self.viewers.mode()
         self.settings.sync()
 
+    def _batch_may_stop(self) -> bool:
+        """Whether closing may stop the batch under way (True when none runs): a batch runs for hours in a dialog
+        that may be hidden behind the window, and Quit stopped it without a word."""
+        batch = self.batch_dialog
+        if batch is None or not batch.running:
+            return True
+        return dialogs.confirm(
+            self, self.tr("Batch Running"),
+            self.tr("A batch is deblurring photos. Quitting stops it; the photos it has written are kept, and running "
+                    "it again with “Skip photos whose output already exists” goes on from there."),
+            self.tr("Stop the Batch and Quit"))
+
     def closeEvent(self, event) -> None:
         if self._closing:
             event.accept()
@@ -412,6 +424,9 @@ class MainWindow(WindowActions, QMainWindow):
             if answer != "quit":
                 event.ignore()
                 return
+        if not self._batch_may_stop():
+            event.ignore()
+            return
         self._closing = True
         self.scanning.stop()
         self.save_settings()

@@ -1002,6 +1002,18 @@
         <translation>对整张照片去模糊 (Ctrl+R)</translation>
     </message>
     <message>
+        <source>Batch Running</source>
+        <translation>批处理正在运行</translation>
+    </message>
+    <message>
+        <source>A batch is deblurring photos. Quitting stops it; the photos it has written are kept, and running it again with “Skip photos whose output already exists” goes on from there.</source>
+        <translation>批处理正在去模糊照片。退出会停止批处理；已写入的照片会保留，勾选“跳过输出文件已存在的照片”再次运行即可从中断处继续。</translation>
+    </message>
+    <message>
+        <source>Stop the Batch and Quit</source>
+        <translation>停止批处理并退出</translation>
+    </message>
+    <message>
         <source>Opening {name}…</source>
         <translation>正在打开 {name}…</translation>
     </message>
