@@ -51,8 +51,11 @@ OPENVINO_GRAPH_BYTES = 256 * 1024**2
 # as blobs (openvino_backend.uses_blob_cache) the blob written or read (NAFNet-64 at 416-pixel tiles: the first
 # tile's peak 1210 MiB against 931 while the tiles ran, with a blob written)
 OPENVINO_COMPILE_WEIGHT_COPIES = 1.0
-# and OpenVINO's own runtime once a model is compiled (CPU plugin, its threads and scratch memory): NAFNet-32
-# at 12 MP peaked at 1576 MB end to end where the model without this said 1481 MB
+# and OpenVINO's own runtime once a model is compiled (CPU plugin, its threads and scratch memory), for a network no
+# end-to-end run has measured (registry Architecture.openvino_runtime_bytes): fitted when OpenVINO held 3.2 copies
+# of the weights (NAFNet-32 at 12 MP peaked at 1576 MB end to end where the model without this said 1481 MB). Since
+# one working copy (session 10), 12 MP runs of MIMO-UNet and NAFNet came in 64-291 MB under the model without it
+# (benchmarks/RESULTS.md, session 11): the graph figures, measured over a compiled runner, already hold the plugin's
 OPENVINO_RUNTIME_BYTES = 128 * 1024**2
 
 

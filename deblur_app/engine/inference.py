@@ -69,6 +69,8 @@ class EngineOptions:
     # the decoding and encoding devices.PHOTO_BYTES_PER_PIXEL counts (the window: its pictures of the
     # photo and of the result so far): tiles leave room for it within LARGE_PHOTO_PEAK_BYTES
     held_bytes_per_pixel: int = 0
+    # and what it holds whatever the photo's size (the window: Qt's libraries and widgets), counted the same way
+    held_bytes: int = 0
 
 
 @dataclass
@@ -409,7 +411,9 @@ class Deblurrer:
         # torch's copy goes while OpenVINO runs a tiled photo where it can be read again (release_torch_weights)
         torch_copy = 0 if self._weights_can_go() else weights
         graph = self.architecture.openvino_graph_bytes or devices.OPENVINO_GRAPH_BYTES
-        return int(devices.RUNTIME_BYTES + devices.OPENVINO_RUNTIME_BYTES + torch_copy
+        openvino_runtime = self.architecture.openvino_runtime_bytes
+        openvino_runtime = devices.OPENVINO_RUNTIME_BYTES if openvino_runtime is None else openvino_runtime
+        return int(devices.RUNTIME_BYTES + openvino_runtime + torch_copy
                    + weights * devices.OPENVINO_WEIGHT_COPIES + graph)
 
     def modelled_peak_bytes(self, height: int, width: int, tile: int | None = None,
@@ -433,8 +437,10 @@ class Deblurrer:
         return int(weights * (devices.OPENVINO_COMPILE_WEIGHT_COPIES + uses_blob_cache(weights)))
 
     def photo_bytes(self, height: int, width: int) -> int:
-        """The modelled memory of a tiled photo's own buffers: the engine's and its caller's."""
-        return (devices.PHOTO_BYTES_PER_PIXEL + self.options.held_bytes_per_pixel) * height * width
+        """The modelled memory of a tiled photo's own buffers, the engine's and its caller's, and of what else the
+        caller holds beside the engine (EngineOptions.held_bytes)."""
+        return ((devices.PHOTO_BYTES_PER_PIXEL + self.options.held_bytes_per_pixel) * height * width
+                + self.options.held_bytes)
 
     def run(
         self,

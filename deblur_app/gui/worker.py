@@ -35,6 +35,11 @@ from .reasons import translated
 # (OpenVINO's copies left no tile room). A 12 MP photo in the window peaked at 1.514 GB with MIMO-UNet
 # before the half-size frame (benchmarks/RESULTS.md, bench_12mp_memory.py window).
 WINDOW_HELD_BYTES_PER_PIXEL = 16
+# and the window's own runtime whatever the photo (Qt's libraries and widgets): the window peaked 122 MB above the
+# command line on the same 800x600 photo (benchmarks/RESULTS.md, session 8). Until session 11 the engine's model
+# counted 128 MiB of OpenVINO runtime that 12 MP command-line runs showed its other parts already cover; what it
+# covered in the window was this (MIMO-UNet at 12 MP in the window peaked at 1.484 GB, session 9)
+WINDOW_HELD_BYTES = 128 * 1024**2
 
 
 
@@ -156,7 +161,8 @@ class EngineWorker(EngineSignals):
 
         # the self-ensemble and tiles are given with each run (RunSettings), not as the engine's defaults
         opened = open_engine(EngineChoices(variant=settings.variant, device=settings.device, precision=settings.precision,
-                                           held_bytes_per_pixel=WINDOW_HELD_BYTES_PER_PIXEL))
+                                           held_bytes_per_pixel=WINDOW_HELD_BYTES_PER_PIXEL,
+                                           held_bytes=WINDOW_HELD_BYTES))
         return opened.checkpoint, opened.engine
 
     def _adopt(self, key: tuple, checkpoint, engine) -> None:

@@ -79,7 +79,7 @@ def open_checkpoint(choices: EngineChoices) -> Checkpoint:
 def engine_options(choices: EngineChoices) -> EngineOptions:
     return EngineOptions(device=choices.device, precision=choices.precision, tile=choices.tile,
                          ensemble=choices.ensemble, backend=choices.backend,
-                         held_bytes_per_pixel=choices.held_bytes_per_pixel)
+                         held_bytes_per_pixel=choices.held_bytes_per_pixel, held_bytes=choices.held_bytes)
 
 
 @dataclass

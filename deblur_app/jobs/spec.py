@@ -47,6 +47,7 @@ class EngineChoices:
     backend: str = "auto"
     tile: int | None = None  # the engine's default for runs that do not say (tiling.parse_tile's vocabulary)
     held_bytes_per_pixel: int = 0  # what the caller holds per photo pixel beside the engine (EngineOptions)
+    held_bytes: int = 0  # and whatever the photo's size (EngineOptions)
 
 
 @dataclass

@@ -74,6 +74,10 @@ class Architecture:
     # touched; 0: devices.OPENVINO_GRAPH_BYTES. Measured over the runner's read IR, fp32, once compiled
     # (benchmarks/RESULTS.md, "12 MP on OpenVINO")
     openvino_graph_bytes: int = 0
+    # OpenVINO's runtime beside the compiled model (its CPU plugin's threads and scratch memory), None:
+    # devices.OPENVINO_RUNTIME_BYTES. 0 where 12 MP runs end to end showed the measured parts already cover it (the
+    # graph figure above is all the runner holds over its read IR once compiled, the plugin's memory included)
+    openvino_runtime_bytes: int | None = None
     # int8's layer rules: the OpenVINO node names (regular expressions) that int8 keeps in float; a network
     # without them has no int8 path. Part of what names an int8 model and its verdict
     # (engine/openvino_backend.Int8Settings.digest): the same rules keep the shipped verdicts valid.
@@ -163,6 +167,9 @@ ARCHITECTURES: dict[str, Architecture] = {
         bytes_per_pixel={"torch-fp32": 1500, "torch-bf16": 1000, "torch-fp16": 1000,
                          "openvino-fp32": 900, "openvino-bf16": 600, "openvino-int8": 900},
         openvino_graph_bytes=64 * 1024**2,  # 59 MiB beside 26 MiB of weights at 896x896 (619 B/pixel over it)
+        # 12 MP through the command line, cached, OpenVINO bf16 at 932-pixel tiles: 1116 MB, where the parts
+        # (runtime, weights, graph, photo, a tile) without any OpenVINO runtime say 1327 (RESULTS.md, session 11)
+        openvino_runtime_bytes=0,
         int8_float_layers=MIMO_PIXEL_AND_OUTPUT_LAYERS + MIMO_SENSITIVE_LAYERS,
     ),
     "nafnet": Architecture(
@@ -188,7 +195,10 @@ ARCHITECTURES: dict[str, Architecture] = {
         # inference forward; OpenVINO 1543 once compiled (its compiled weights: devices.OPENVINO_WEIGHT_COPIES)
         bytes_per_pixel={"torch-fp32": 2700, "openvino-fp32": 1600},
         # NAFNet-64 191 MiB beside 259 MiB of weights at 400x400 (then 1608 B/pixel), NAFNet-32 145 beside 65 at 560x560
-        openvino_graph_bytes=200 * 1024**2,
+        openvino_graph_bytes=192 * 1024**2,
+        # 12 MP through the command line, cached, OpenVINO fp32: NAFNet-64 at 400-pixel tiles 1428 MB where the parts
+        # without any OpenVINO runtime say 1492, NAFNet-32 at 544 1186 MB where they say 1477 (RESULTS.md, session 11)
+        openvino_runtime_bytes=0,
     ),
     "fftformer": Architecture(
         "fftformer", "FFTformer", FFTFORMER_PAPER, "fftformer",
