@@ -217,3 +217,43 @@ def test_make_valset_needs_its_kernels_named_and_reads_nothing_beside_the_checko
         main(["train", "make-valset", "--photos", str(dataset / "val"), "--out", str(tmp_path / "v.npz")])
     assert exit_info.value.code == 2 and "--kernels" in capsys.readouterr().err
     assert not (tmp_path / "v.npz").exists()
+
+
+def test_a_wrong_validation_set_is_one_line_before_any_model_loads(tmp_path, capsys, monkeypatch):
+    """`eval --valset FOLDER` (or a text file, another .npz, a missing one) printed a whole traceback after the
+    model had loaded; `train check-int8` found it only after making the int8 model and `train --validation`
+    as the run started. ValidationSet.load names the file and the reason in one line, asked first."""
+    import os
+
+    import numpy as np
+
+    from deblur_app.cli.main import main
+    from deblur_app.training.data import ValidationSet
+
+    text, other, mismatch, pipe = (tmp_path / name for name in ("text.npz", "other.npz", "mismatch.npz", "pipe.npz"))
+    text.write_text("x\n")
+    np.savez(other, a=np.zeros(3))
+    np.savez(mismatch, blurry=np.zeros((2, 8, 8, 3), np.uint8), sharp=np.zeros((2, 8, 9, 3), np.uint8),
+             names=np.array(["a", "b"]))
+    os.mkfifo(pipe)
+    expected = {tmp_path: "is a folder", text: "not an .npz file", tmp_path / "missing.npz": "file not found",
+                other: "no blurry, sharp, names array", pipe: "is a device, pipe or socket",
+                mismatch: "blurry (2, 8, 8, 3) and sharp (2, 8, 9, 3) crops and 2 names do not match"}
+    for slow in ("deblur_app.cli.train.engine_from_args", "deblur_app.cli.int8._float32_and_int8_engines",
+                 "deblur_app.cli.int8.check_set"):
+        monkeypatch.setattr(slow, lambda *_a, **_k: pytest.fail("the slow work started"))
+    monkeypatch.setattr("deblur_app.engine.openvino_backend.openvino_available", lambda: True)
+    for path, why in expected.items():
+        said = f"{path}: not a validation set of 'train make-valset' ({why})"
+        with pytest.raises(ValueError) as error:
+            ValidationSet.load(path)
+        assert str(error.value) == said
+        assert main(["eval", "--valset", str(path), "--csv", str(tmp_path / "eval.csv")]) == 1
+        assert capsys.readouterr().err == f"deblur-app: {said}\n"
+    monkeypatch.setattr("deblur_app.cli.int8.check_set", lambda *_a, **_k: {})
+    assert main(["train", "check-int8", "--photos", str(tmp_path), "--valset", str(text)]) == 1
+    assert capsys.readouterr().err == f"deblur-app: {text}: not a validation set of 'train make-valset' (not an .npz file)\n"
+    assert main(["train", "--data", str(tmp_path), "--run-dir", str(tmp_path / "run"), "--validation", str(other),
+                 "--max-steps", "1"]) == 2
+    assert capsys.readouterr().err.endswith(
+        f"deblur-app: --validation {other}: not a validation set of 'train make-valset' (no blurry, sharp, names array)\n")

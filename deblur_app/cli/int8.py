@@ -153,19 +153,19 @@ def check_int8(args) -> int:
     if not openvino_available():
         print("deblur-app: check-int8 needs OpenVINO (pip install deblur-app)", file=sys.stderr)
         return EXIT_FAILED
-    try:
+    try:  # the photos and the validation set first: a wrong one is said before the int8 model is made (a minute)
+        photos = check_set(args.photos, args.check_photos, args.real)
+        valset = ValidationSet.load(args.valset).subset(args.limit)
         checkpoint, engines = _float32_and_int8_engines(args.weights)
-    except JobError as error:
+    except (JobError, ValueError, FileNotFoundError) as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_FAILED
-    photos = check_set(args.photos, args.check_photos, args.real)
     for engine in engines.values():
         engine.run(next(iter(photos.values()))[:64, :64])  # builds (int8: quantises) the model outside the timing
     if engines["int8"].precision_name != "int8":
         print(f"deblur-app: no int8 model: {engines['int8'].precision.reason}", file=sys.stderr)
         return EXIT_FAILED
     agreements, largest = _agreements_on_photos(engines, photos)
-    valset = ValidationSet.load(args.valset).subset(args.limit)
     means = _validation_psnr(engines, valset)
     verdict = Int8Verdict.over_photos(agreements, means["int8"] - means["fp32"])
     print(f"validation set {args.valset.name} ({len(valset.names)} crops): float32 {means['fp32']:.3f} dB, "

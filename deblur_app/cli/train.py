@@ -144,7 +144,13 @@ def run_train(args) -> int:
         ema_decay=args.ema_decay, max_blur=args.max_blur, noise_scale=args.noise_scale, noise_prob=args.noise_prob,
         noise_in_target=args.noise_in_target, jpeg_prob=args.jpeg_prob, jpeg_quality=args.jpeg_quality,
     )
-    best = run_training(config, resume=args.resume, log=lambda m: print(m, flush=True))
+    from ..training.data import ValidationSetError
+
+    try:
+        best = run_training(config, resume=args.resume, log=lambda m: print(m, flush=True))
+    except ValidationSetError as error:  # found as the run starts, before any step
+        print(f"deblur-app: --validation {error}", file=sys.stderr)
+        return EXIT_USAGE
     print(f"best weights: {best}")
     return EXIT_OK
 
@@ -172,8 +178,9 @@ def run_eval(args) -> int:
         print(f"deblur-app: {message}", file=sys.stderr)
         return code
     try:
+        pairs = _eval_source(args)  # before the model loads: a wrong --valset or --pairs is said at once
         engine, description = engine_from_args(args)
-    except JobError as error:
+    except (JobError, ValueError, FileNotFoundError) as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_FAILED
     if args.strength != 100:
@@ -182,7 +189,7 @@ def run_eval(args) -> int:
         from .real_eval import evaluate_real_photos
 
         return evaluate_real_photos(args, engine, description)
-    rows = _scored_pairs(args, engine)
+    rows = _scored_pairs(args, engine, pairs)
     if not rows:
         print("deblur-app: nothing to evaluate", file=sys.stderr)
         return EXIT_FAILED
@@ -209,30 +216,41 @@ def _eval_refusal(args) -> tuple[int, str] | None:
     return None
 
 
-def _eval_pairs(args):
-    """(name, blurry, sharp) float32 arrays in [0, 1]: of the validation set, or of the --pairs folder."""
-    import numpy as np
-
-    from .. import imagefiles
+def _eval_source(args):
+    """What --valset or --pairs names (None for --real): the validation set, or the (blurry, sharp) files.
+    Raises ValueError (a file that is no validation set) or FileNotFoundError (no pairs), each one line."""
     from ..training.data import ValidationSet, paired_files
 
     if args.valset:
-        valset = ValidationSet.load(args.valset).subset(args.limit)
-        for name, blurry, sharp in zip(valset.names, valset.blurry, valset.sharp):
+        return ValidationSet.load(args.valset).subset(args.limit)
+    if args.pairs:
+        return paired_files(args.pairs)[: args.limit]
+    return None
+
+
+def _eval_pairs(args, source):
+    """(name, blurry, sharp) float32 arrays in [0, 1]: of the validation set, or of the --pairs files."""
+    import numpy as np
+
+    from .. import imagefiles
+    from ..training.data import ValidationSet
+
+    if isinstance(source, ValidationSet):
+        for name, blurry, sharp in zip(source.names, source.blurry, source.sharp):
             yield name, blurry.astype(np.float32) / 255, sharp.astype(np.float32) / 255
     else:
-        for blurry_path, sharp_path in paired_files(args.pairs)[: args.limit]:
+        for blurry_path, sharp_path in source:
             yield (str(blurry_path.relative_to(args.pairs)), imagefiles.load_image(blurry_path).pixels,
                    imagefiles.load_image(sharp_path).pixels)
 
 
-def _scored_pairs(args, engine) -> list[dict]:
+def _scored_pairs(args, engine, pairs) -> list[dict]:
     """Each pair's PSNR and SSIM before and after deblurring (at --strength), printed as it goes."""
     from ..engine.strength import apply_strength
     from ..training.metrics import psnr, ssim
 
     rows = []
-    for name, blurry, sharp in _eval_pairs(args):
+    for name, blurry, sharp in _eval_pairs(args, pairs):
         output = apply_strength(blurry, engine.run(blurry).full, args.strength / 100)
         rows.append({"image": name, "input_psnr": psnr(blurry, sharp), "input_ssim": ssim(blurry, sharp),
                      "psnr": psnr(output, sharp), "ssim": ssim(output, sharp)})

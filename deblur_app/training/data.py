@@ -6,6 +6,7 @@ workers, so workers share them and only synthesise blur.
 
 from __future__ import annotations
 
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from .. import imagefiles
+from .. import imagefiles, reasons
 from . import blur
 from .kernels import load_kernel_png
 
@@ -123,6 +124,13 @@ def paired_files(root: Path) -> list[tuple[Path, Path]]:
 # ---------------------------------------------------------------- validation
 
 
+class ValidationSetError(ValueError):
+    """A file given as the validation set that is none; str() is one line naming it."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(f"{reasons.one_line_name(path)}: not a validation set of 'train make-valset' ({why})")
+
+
 @dataclass
 class ValidationSet:
     blurry: np.ndarray  # (N, H, W, 3) uint8
@@ -137,8 +145,30 @@ class ValidationSet:
 
     @classmethod
     def load(cls, path: Path) -> "ValidationSet":
-        with np.load(path, allow_pickle=False) as data:
-            return cls(data["blurry"], data["sharp"], [str(n) for n in data["names"]])
+        """The set in ``path``; ValidationSetError (one line naming the file) for anything else: a folder, a
+        missing file, another .npz, a pickle (never loaded: allow_pickle=False)."""
+        path = Path(path)
+        if path.is_dir():
+            raise ValidationSetError(path, "is a folder")
+        if not path.exists():
+            raise ValidationSetError(path, "file not found")
+        if not path.is_file():  # a pipe would block the read below for ever
+            raise ValidationSetError(path, "is a device, pipe or socket")
+        if not zipfile.is_zipfile(path):  # np.load would take it for a pickle
+            raise ValidationSetError(path, "not an .npz file")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                missing = [name for name in ("blurry", "sharp", "names") if name not in data.files]
+                loaded = None if missing else cls(data["blurry"], data["sharp"], [str(n) for n in data["names"]])
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+            raise ValidationSetError(path, reasons.first_line(error, 120)) from None
+        if loaded is None:
+            raise ValidationSetError(path, f"no {', '.join(missing)} array")
+        if not (loaded.blurry.shape == loaded.sharp.shape and loaded.blurry.ndim == 4
+                and loaded.blurry.shape[0] == len(loaded.names) and loaded.blurry.dtype == np.uint8):
+            raise ValidationSetError(path, f"blurry {loaded.blurry.shape} and sharp {loaded.sharp.shape} crops and "
+                                           f"{len(loaded.names)} names do not match")
+        return loaded
 
     def subset(self, limit: int | None) -> "ValidationSet":
         if not limit or limit >= len(self.names):
