@@ -257,3 +257,24 @@ def test_a_wrong_validation_set_is_one_line_before_any_model_loads(tmp_path, cap
                  "--max-steps", "1"]) == 2
     assert capsys.readouterr().err.endswith(
         f"deblur-app: --validation {other}: not a validation set of 'train make-valset' (no blurry, sharp, names array)\n")
+
+
+def test_train_s_wrong_data_run_folder_or_init_weights_are_one_line_not_a_traceback(tmp_path, capsys):
+    """`train --data photo.jpg`, `--run-dir FILE` and `--init` with refused weights ended in the crash handler's
+    traceback; each is one line of ours now."""
+    photo = tmp_path / "photo.jpg"
+    cv2.imwrite(str(photo), np.zeros((40, 40, 3), np.uint8))
+    unsafe = tmp_path / "unsafe.pth"
+    unsafe.write_bytes(b"\x80\x04\x95" + bytes(20))  # a protocol-4 pickle: refused unread
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for argv, said in [
+        (["--data", str(photo), "--run-dir", str(tmp_path / "run1")], f"{photo}: no photos of at least 304 px found"),
+        (["--data", str(folder), "--run-dir", str(photo)], f"--run-dir {photo}: is a file, not a folder for the run"),
+        (["--data", str(folder), "--run-dir", str(tmp_path / "run2"), "--init", str(unsafe)],
+         f"{unsafe}: refused: a pickle of protocol 4"),
+    ]:
+        assert main(["train", *argv, "--max-steps", "1", "--workers", "0"]) == 2, argv
+        err = capsys.readouterr().err
+        assert f"deblur-app: {said}" in err and "Traceback" not in err and err.count("\n") == 1, err
+    assert photo.read_bytes() and not (tmp_path / "run1" / "weights").exists()

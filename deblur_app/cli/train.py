@@ -7,6 +7,7 @@ import csv
 import sys
 from pathlib import Path
 
+from .. import reasons
 from ..model.registry import DEFAULT_VARIANT, trainable_variants
 from .options import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, engine_from_args, validate_options,
                       written_file_problem)
@@ -131,6 +132,9 @@ def run_train(args) -> int:
     if not args.data.exists():
         print(f"deblur-app: {args.data}: no such folder", file=sys.stderr)
         return EXIT_USAGE
+    if args.run_dir.exists() and not args.run_dir.is_dir():
+        print(f"deblur-app: --run-dir {args.run_dir}: is a file, not a folder for the run", file=sys.stderr)
+        return EXIT_USAGE
     problem = _degradation_problem(args)
     if problem:
         print(f"deblur-app: {problem}", file=sys.stderr)
@@ -144,12 +148,16 @@ def run_train(args) -> int:
         ema_decay=args.ema_decay, max_blur=args.max_blur, noise_scale=args.noise_scale, noise_prob=args.noise_prob,
         noise_in_target=args.noise_in_target, jpeg_prob=args.jpeg_prob, jpeg_quality=args.jpeg_quality,
     )
+    from ..model.checkpoints import CheckpointError
     from ..training.data import ValidationSetError
 
     try:
         best = run_training(config, resume=args.resume, log=lambda m: print(m, flush=True))
     except ValidationSetError as error:  # found as the run starts, before any step
         print(f"deblur-app: --validation {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except (CheckpointError, FileNotFoundError) as error:  # --init's weights; --data without photos or pairs
+        print(f"deblur-app: {reasons.one_line_name(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     print(f"best weights: {best}")
     return EXIT_OK
