@@ -185,3 +185,14 @@ def test_not_mimo_unet_at_all(tmp_path):
     with pytest.raises(CheckpointError) as error:
         load_checkpoint(path)
     assert "not weights of a network this app knows" in _one_line(error, path)
+
+
+def test_a_device_or_a_pipe_as_weights_is_said_to_be_one_not_an_empty_file(tmp_path):
+    """`--weights /dev/zero` or a named pipe was "the file is empty" (their size is 0): wrong, and the advice it
+    implies (a broken download) misleads."""
+    pipe = tmp_path / "fifo.pth"
+    os.mkfifo(pipe)
+    for path in (Path("/dev/zero"), pipe):
+        with pytest.raises(CheckpointError) as error:
+            load_checkpoint(path)
+        assert str(error.value) == f"{path}: is a device, pipe or socket, not a weights file"

@@ -106,6 +106,8 @@ def read_state_dict(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]
         raise _refused(path, reasons.FILE_NOT_FOUND)
     if path.is_dir():
         raise _refused(path, reasons.CHECKPOINT_IS_A_FOLDER)
+    if not path.is_file():  # /dev/zero read as "empty" (size 0), a pipe blocked the read for ever
+        raise _refused(path, reasons.WEIGHTS_NOT_A_REGULAR_FILE)
     if path.stat().st_size == 0:
         raise _refused(path, reasons.CHECKPOINT_EMPTY)
     if _looks_like_safetensors(path):
