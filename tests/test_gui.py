@@ -485,6 +485,21 @@ def test_a_window_never_shown_gets_its_engine_and_one_closed_unpainted_never_sta
     assert not closed.engine.thread_running
 
 
+def test_save_pressed_twice_writes_once_more_without_an_error(qtbot, window, photo, errors):
+    """Ctrl+S twice in a row: the second save, queued behind the first in the file pool, found the file the first
+    had just written and failed with "already exists (use --overwrite to replace it)", a command-line hint in
+    the window. This photo's own save under way is replaced by the later one, without a question."""
+    source = photo("twice.png", 64)
+    open_photo(qtbot, window, source)
+    run(qtbot, window)
+    with qtbot.waitSignals([window.saved, window.saved], timeout=WAIT):
+        window.act_save.trigger()
+        window.act_save.trigger()
+    assert errors == []
+    assert imagefiles.load_image(source.with_name("twice_deblurred.png")).pixels.shape[:2] == (64, 64)
+    assert not window.current_photo().unsaved
+
+
 def test_unsaved_results_are_mentioned_on_close(qtbot, window, photo, monkeypatch):
     open_photo(qtbot, window, photo("keep.png", 64))
     run(qtbot, window)

@@ -56,6 +56,7 @@ class PhotoSaver(QObject):
         super().__init__(parent)
         self.session, self.window, self.files, self.prompts = session, window, files, prompts
         self.writing_before_quit: set[str] = set()  # photo keys Save All is writing before the window closes
+        self._writing: list[tuple[str, tuple]] = []  # (photo key, the paths its save writes) of each save under way
 
     def save(self) -> None:
         photo = self.session.current()
@@ -101,7 +102,12 @@ class PhotoSaver(QObject):
         if plan.refusal:  # an original is never replaced, whatever the user confirms
             self.prompts.error(translate("MainWindow", "Cannot Save"), plan.refusal)
             return False
-        existing = plan.existing
+        # a save of this photo still writing these files (Ctrl+S pressed twice): they are this photo's results, which
+        # the later save replaces without a question (the second save failed as "already exists" once the first was done)
+        own = {path for key, paths in self._writing if key == photo.key for path in paths}
+        existing = tuple(path for path in plan.existing if path not in own)
+        if own.intersection(plan.paths):
+            choice.overwrite = True
         if existing:
             names = ", ".join(file_name(t) for t in existing)
             # self.tr, not translate: PySide6 6.11's lupdate reads a plural form (%n) from self.tr only
@@ -111,10 +117,14 @@ class PhotoSaver(QObject):
                 return False
             choice.overwrite = True
         self.window.show_message(translate("MainWindow", "Saving {name}…").format(name=file_name(choice.path)))
+        self._writing.append((photo.key, plan.paths))
         self.files.save(photo.key, photo.image, photo.result, choice, photo.strength)
         return True
 
     def take_saved(self, outcome: SaveOutcome) -> None:
+        done = next((index for index, (key, _paths) in enumerate(self._writing) if key == outcome.key), None)
+        if done is not None:  # the pool writes one file at a time, in the order asked: this photo's oldest save
+            del self._writing[done]
         quitting = outcome.key in self.writing_before_quit
         self.writing_before_quit.discard(outcome.key)
         if outcome.error:
