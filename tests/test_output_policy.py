@@ -276,3 +276,23 @@ def test_the_training_and_int8_commands_refuse_an_input_a_folder_or_a_device_as_
         err = capsys.readouterr().err
         assert err.startswith(f"deblur-app: {said}") and err.count("\n") == 1, (argv, err)
     assert {path: path.read_bytes() for path in originals} == originals
+
+
+def test_check_int8_never_replaces_a_file_that_is_no_verdicts_file(tmp_path, capsys, monkeypatch, photo_like):
+    """`check-int8 --out notes.txt` measured for minutes, then read the file as no verdicts ({}) and replaced it
+    with one; a file that is no JSON object is refused first, a verdicts file or a new name is taken."""
+    from deblur_app.cli.main import main
+
+    monkeypatch.setattr("deblur_app.cli.int8.check_int8", lambda *_a, **_k: 0)
+    photos, valset = tmp_path / "photos", tmp_path / "val.npz"
+    photos.mkdir()
+    valset.write_bytes(b"a validation set")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    argv = ["train", "check-int8", "--photos", str(photos), "--valset", str(valset), "--out"]
+    assert main([*argv, str(notes)]) == 2
+    assert capsys.readouterr().err.startswith(f"deblur-app: --out {notes}: not a verdicts file (a JSON object)")
+    assert notes.read_text() == "my notes"
+    verdicts = tmp_path / "verdicts.json"
+    verdicts.write_text("{}")
+    assert main([*argv, str(verdicts)]) == 0 and main([*argv, str(tmp_path / "new.json")]) == 0

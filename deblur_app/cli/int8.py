@@ -63,7 +63,7 @@ def int8_main(argv: list[str]) -> int:
     read = {"make-calibration": [args.photos], "make-check-set": []}.get(args.action)
     if read is None:  # check-int8
         read = [args.weights, args.photos, args.real, args.valset]
-    problem = written_file_problem("--out", args.out, read)
+    problem = written_file_problem("--out", args.out, read) or (args.action == "check-int8" and _not_verdicts(args.out))
     if problem:
         print(f"deblur-app: {problem}", file=sys.stderr)
         return EXIT_USAGE
@@ -73,6 +73,21 @@ def int8_main(argv: list[str]) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"deblur-app: {error}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _not_verdicts(out: Path | None) -> str | None:
+    """Why check-int8 may not add its verdict to ``out``: an existing file that is no verdicts file (a JSON
+    object) would be replaced by one, once the measurement (minutes) is done; None when it may."""
+    if out is None or not out.is_file():
+        return None
+    import json
+
+    try:
+        if isinstance(json.loads(out.read_text(encoding="utf-8")), dict):
+            return None
+    except (OSError, ValueError):
+        pass
+    return f"--out {out}: not a verdicts file (a JSON object), and the verdict would replace it; name a verdicts file or a new one"
 
 
 def make_calibration(args) -> int:
