@@ -109,8 +109,8 @@ class Prompts:
     def photos_to_open(self, title: str, folder: str, filters: str) -> list[str]:
         return []
 
-    def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool) -> SaveChoice | None:
-        self.asked.append(f"Save As {default.name}")
+    def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool, scales: bool = True) -> SaveChoice | None:
+        self.asked.append(f"Save As {default.name}" + ("" if scales else " (no scales)"))
         return self.save_choices.pop(0)
 
 
@@ -294,7 +294,7 @@ def saving(qapp, tmp_path):
     originals = photos_in(tmp_path / "photos", "a.jpg", "b.png")
     for path in originals:
         session.add(Photo(str(path), path, image=SimpleNamespace(bit_depth=8, jpeg=None)))
-        session.take_outcome(str(path), SimpleNamespace(preview=False), 0.6)
+        session.take_outcome(str(path), SimpleNamespace(preview=False, half="½", quarter="¼"), 0.6)  # MIMO-UNet's
     session.select(str(originals[0]))
     return SimpleNamespace(session=session, window=window, files=files, prompts=prompts, events=events,
                            saver=saver, originals=originals)
@@ -345,6 +345,24 @@ def test_save_as_returns_to_the_dialog_after_a_declined_replace_and_remembers_th
     saving.prompts.save_choices = [None]
     saving.saver.save_as()  # cancelled
     assert len(saving.files.saves) == 2
+
+
+def test_save_as_offers_the_half_and_quarter_outputs_only_for_a_result_that_has_them(saving):
+    """A NAFNet or FFTformer result has no ½ and ¼ outputs: Save As offered them anyway, and the save failed
+    once the dialog had closed. The dialog is told, and its checkbox is off and disabled."""
+    from deblur_app.gui.save_dialog import SaveDialog
+
+    a = saving.originals[0]
+    saving.prompts.save_choices = [None, None]
+    saving.saver.save_as()
+    saving.session.take_outcome(str(a), SimpleNamespace(preview=False, half=None, quarter=None), 0.6)  # NAFNet's
+    saving.saver.save_as()
+    name = default_output(a).name
+    assert saving.prompts.asked == [f"Save As {name}", f"Save As {name} (no scales)"]
+    for scales in (True, False):
+        dialog = SaveDialog(default_output(a), 8, False, scales=scales)
+        assert dialog.scales_check.isEnabled() == scales and not dialog.choice().save_scales
+        dialog.deleteLater()
 
 
 def test_save_all_before_quitting_closes_once_every_file_is_written_and_stays_open_on_a_failure(saving):

@@ -43,7 +43,8 @@ class Prompts(Protocol):
 
     def photos_to_open(self, title: str, folder: str, filters: str) -> list[str]: ...
 
-    def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool) -> SaveChoice | None: ...
+    def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool,
+                    scales: bool = True) -> SaveChoice | None: ...  # scales: the result has ½ and ¼ outputs
 
     def folder_to_scan(self, title: str, folder: str) -> str: ...
 
@@ -64,8 +65,9 @@ class DialogPrompts:
         paths, _ = QFileDialog.getOpenFileNames(self.parent, title, folder, filters)
         return paths
 
-    def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool) -> SaveChoice | None:
-        dialog = SaveDialog(default, bit_depth, source_is_jpeg, self.parent)
+    def save_choice(self, default: Path, bit_depth: int, source_is_jpeg: bool,
+                    scales: bool = True) -> SaveChoice | None:
+        dialog = SaveDialog(default, bit_depth, source_is_jpeg, self.parent, scales=scales)
         if dialog.exec() != SaveDialog.DialogCode.Accepted:
             return None
         return dialog.choice()

@@ -33,7 +33,8 @@ EXTENSIONS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF", ".
 
 
 class SaveDialog(QDialog):
-    def __init__(self, default: Path, original_depth: int, source_is_jpeg: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, default: Path, original_depth: int, source_is_jpeg: bool, parent: QWidget | None = None,
+                 scales: bool = True) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Save Deblurred Photo As"))
         self.original_depth = original_depth
@@ -48,6 +49,10 @@ class SaveDialog(QDialog):
         self.scales_check = QCheckBox(self.tr("Also save the ½ and ¼ outputs (…_half, …_quarter)"))
         self.scales_check.setChecked(False)  # for this save only: never remembered, never used by Save
         self.scales_check.setToolTip(self.tr("Write the network's coarse outputs next to the photo"))
+        if not scales:  # NAFNet, FFTformer: checked, the save failed after the dialog had closed
+            self.scales_check.setEnabled(False)
+            self.scales_check.setToolTip(self.tr("This network returns only the full-size image: there are no ½ and "
+                                                 "¼ outputs to save"))
         form.addRow("", self.scales_check)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

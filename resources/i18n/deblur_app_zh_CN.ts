@@ -2253,6 +2253,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>格式：</translation>
     </message>
     <message>
+        <source>This network returns only the full-size image: there are no ½ and ¼ outputs to save</source>
+        <translation>此网络只输出全尺寸图像：没有 ½ 和 ¼ 输出可保存</translation>
+    </message>
+    <message>
         <source>Same as the original</source>
         <translation>与原图相同</translation>
     </message>
