@@ -98,3 +98,18 @@ def test_a_raw_file_cut_short_with_its_preview_intact_is_refused_when_opened_wit
     assert title == "Cannot Open Photos" and "DSC_0003.NEF" in text and "truncated or damaged" in text
     assert "broken.jpg" in text
     assert window.filmstrip.count() == 1 and window.current_photo().path == good
+
+
+def test_closing_drops_the_queued_raw_checks_instead_of_waiting_for_them(qtbot, window, tmp_path, monkeypatch):
+    """Each opened RAW file is unpacked after its thumbnail (a fraction of a second at 24 MP): closing the window
+    right after opening a folder of them waited for every check still queued before it could go."""
+    import time
+
+    files = [write_dng(tmp_path / f"DSC_{index:04d}.DNG", height=32, width=32) for index in range(6)]
+    checked = []
+    monkeypatch.setattr(imagefiles, "raw_problem", lambda path: (checked.append(path), time.sleep(0.3), "")[2])
+    window.open_paths(files)
+    qtbot.waitUntil(lambda: bool(checked), timeout=WAIT)
+    started = time.monotonic()
+    assert window.tasks.shutdown()
+    assert len(checked) <= 2 and time.monotonic() - started < 1.0, checked

@@ -65,6 +65,7 @@ class FileTasks(QObject):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # one photo in memory at a time while decoding
+        self._stopping = False
 
     def load(self, key: str, path: Path) -> None:
         self._pool.start(lambda: self._load(key, Path(path)), LOAD_PRIORITY)
@@ -76,6 +77,9 @@ class FileTasks(QObject):
         self._pool.start(lambda: self._save(key, image, result, choice, strength))
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:
+        """Wait for the reads and writes under way (a save always finishes); thumbnails and checks still queued
+        are dropped: nobody will see them, and a folder of RAW files queues a check of a fraction of a second each."""
+        self._stopping = True
         return self._pool.waitForDone(timeout_ms)
 
     # -- run in the pool thread
@@ -110,7 +114,7 @@ class FileTasks(QObject):
         read in full now, and let go; a RAW file is unpacked (raw_problem: its development takes seconds) even
         when the camera's preview showed, later (RAW_CHECK_PRIORITY): a file cut short keeps its preview intact.
         So a broken one is named when it is opened, not when it is selected (previewed: its LoadOutcome, or None)."""
-        if not shiboken6.isValid(self):  # the window closed with thumbnails still queued: nobody will show them
+        if not shiboken6.isValid(self) or self._stopping:  # the window closed with thumbnails still queued
             return
         pixels = imagefiles.load_thumbnail(path, THUMB_SIZE)
         if pixels is not None:
@@ -121,7 +125,7 @@ class FileTasks(QObject):
             self._send(self.previewed, key, None if pixels is not None else self._why_unopenable(key, path))
 
     def _check_raw(self, key: str, path: Path) -> None:
-        if shiboken6.isValid(self):
+        if shiboken6.isValid(self) and not self._stopping:
             self._send(self.previewed, key, self._why_unopenable(key, path))
 
     @staticmethod
