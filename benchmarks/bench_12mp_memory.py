@@ -153,7 +153,8 @@ from deblur_app.model.registry import VARIANTS, architecture_of
 def status(field):
     return next(int(line.split()[1]) * 1024 for line in open("/proc/self/status") if line.startswith(field))
 
-variant, side = sys.argv[1], int(sys.argv[2])
+variant, shape = sys.argv[1], sys.argv[2]
+height, width = (int(v) for v in shape.split("x")) if "x" in shape else (int(shape),) * 2
 torch.manual_seed(0)
 architecture = architecture_of(variant)
 model = networks.build(architecture, VARIANTS[variant].config_dict).eval()
@@ -162,17 +163,17 @@ runner = openvino_backend.OpenVinoRunner(model, torch.float32, cache_dir=Path(te
 openvino_backend.return_freed_memory()
 before = status("VmRSS")
 open("/proc/self/clear_refs", "w").write("5")
-runner.compiled_for(side, side)
+runner.compiled_for(height, width)
 openvino_backend.return_freed_memory()
 compiled, compiling = status("VmRSS"), status("VmHWM")
 open("/proc/self/clear_refs", "w").write("5")
 started = time.perf_counter()
-runner(torch.rand(1, 3, side, side))
+runner(torch.rand(1, 3, height, width))
 seconds, working = time.perf_counter() - started, status("VmHWM") - compiled
-print(f"{side}x{side}: weights {weights / 2**20:.0f} MiB; compiled +{(compiled - before) / 2**20:.0f} MiB "
+print(f"{height}x{width}: weights {weights / 2**20:.0f} MiB; compiled +{(compiled - before) / 2**20:.0f} MiB "
       f"({(compiled - before) / weights:.2f} copies), beside its weights {(compiled - before - weights) / 2**20:.0f} MiB; "
       f"compile peak +{(compiling - before) / 2**20:.0f} MiB ({(compiling - before) / weights:.2f} copies); "
-      f"tile {working / side**2:.0f} B/pixel over the compiled model; {seconds:.1f} s")
+      f"tile {working / (height * width):.0f} B/pixel over the compiled model; {seconds:.1f} s")
 """
 
 

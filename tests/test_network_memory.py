@@ -108,3 +108,23 @@ def test_the_window_opens_its_engine_with_room_for_what_it_holds(monkeypatch):
     assert opened[0].held_bytes_per_pixel == WINDOW_HELD_BYTES_PER_PIXEL > 0
     assert jobs.engine_options(opened[0]).held_bytes_per_pixel == WINDOW_HELD_BYTES_PER_PIXEL
     assert jobs.engine_options(opened[0]).held_bytes == WINDOW_HELD_BYTES > 100 * 1000**2  # Qt: 122 MB measured
+
+
+@pytest.mark.parametrize("variant", PUBLISHED)
+def test_an_hd_frame_runs_whole_through_every_network_on_a_16_gb_machine(variant):
+    """Tiling a 1280x720 frame recomputes its overlap: FFTformer's (3.3 GB of working memory on OpenVINO) went
+    into 12 tiles of 352x416, 1.86x the frame's pixels, under the 3 GiB whole-image budget of before."""
+    runner = engine(variant)
+    height, width = (round_up(side, runner.size_multiple) for side in (720, 1280))
+    assert runner.plan_photo(height, width) == (runner.backend, 0)
+
+
+def test_a_small_machine_still_tiles_fftformers_hd_frame_and_no_12_mp_photo_runs_whole(monkeypatch):
+    runner = engine("fftformer")
+    assert runner.auto_tile_size(*TWELVE_MP) > 0
+    monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 8 * 1024**3)
+    assert 0 < runner.auto_tile_size(736, 1280) < 736
+    monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 64 * 1024**3)
+    for variant in PUBLISHED:  # the leanest path's working memory for 12 MP is over the cap on any machine
+        for path in ("auto", "torch"):
+            assert engine(variant, backend=path).auto_tile_size(*TWELVE_MP) > 0

@@ -25,6 +25,15 @@ from .fastest import describe_timings, fastest_faithful
 # OpenVINO bf16 then runs as 4x3 tiles of 1120x1108 (benchmarks/RESULTS.md).
 TILE_BUDGET_BYTES = 768 * 1024**2
 
+# Working memory of a photo run whole (no tiles): a quarter of the machine's memory, at most this. Tiling an HD
+# frame costs its overlap: FFTformer's 1280x720 (3.30 GB at 3505 B/pixel over its compiled OpenVINO model, measured
+# at 736x1280) went into 12 tiles of 352x416 under the 3 GiB this was before, 1.86x the frame's pixels to compute,
+# where 4 GiB runs it whole on a 16 GB machine (benchmarks/RESULTS.md, "FFTformer's default path at 1280x720").
+# No 12 MP photo fits either (MIMO-UNet OpenVINO bf16, the leanest: 520 B/pixel, 6.2 GB), so their tiles and the
+# 1.5 GB goal stay as they were; a smaller machine (8 GB: 2 GiB) still tiles the HD frame.
+WHOLE_IMAGE_SHARE = 0.25
+WHOLE_IMAGE_BUDGET_BYTES = 4 * 1024**3
+
 # A tiled photo's whole process on the CPU stays within LARGE_PHOTO_PEAK_BYTES (issue 26: 12 MP
 # through every network in <= 1.5 GB), modelled as the runtime, the network's weights (with the
 # OpenVINO copies when it runs there), the photo's own buffers and one tile's working memory
@@ -295,7 +304,7 @@ def memory_budget_bytes(device: torch.device, tiled: bool = False) -> int:
         free, _total = torch.cuda.mem_get_info(device)
         return int(free * 0.6)
     total = _physical_memory_bytes() or 8 * 1024**3
-    whole = int(min(total * 0.25, 3 * 1024**3))
+    whole = int(min(total * WHOLE_IMAGE_SHARE, WHOLE_IMAGE_BUDGET_BYTES))
     return min(whole, TILE_BUDGET_BYTES) if tiled else whole
 
 
