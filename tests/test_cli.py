@@ -442,3 +442,21 @@ def test_the_using_line_escapes_a_weights_file_name(photo, tmp_path, weights_dir
     assert main(["deblur", str(photo()), "-o", str(tmp_path / "sharp.png"), "--weights", str(hostile)]) == 0
     err = capsys.readouterr().err
     assert "\x1b" not in err and "mine\\x1b[2J.safetensors" in err, ascii(err)
+
+
+@pytest.mark.parametrize("argv", [
+    ["deblur", "{photo}", "-o", "{long}.png"], ["deblur", "{photo}", "{photo}", "-o", "{long}"],
+    ["deblur", "{long}/a.jpg"], ["batch", "{long}", "out"], ["batch", "{folder}", "{long}/sub"], ["scan", "{long}"],
+    ["scan", "{folder}", "--csv", "{long}.csv"], ["deblur", "{photo}", "--weights", "{long}.pth"], ["{long}.jpg"],
+    ["train", "make-valset", "--photos", "{folder}", "--kernels", "{folder}", "--out", "{long}.npz"],
+    ["train", "make-calibration", "--photos", "{long}"],
+])
+def test_a_path_with_a_name_too_long_for_any_file_system_is_one_line(photo, tmp_path, capsys, argv):
+    """Python's exists()/is_dir() raise ENAMETOOLONG where they say False for a missing file: `deblur a.jpg -o
+    <300 x>.png`, `batch <300 x> out`, `scan --csv ...` and more ended in the crash handler's traceback."""
+    long_name = "x" * 300
+    values = {"photo": str(photo("a.png")), "folder": str(tmp_path), "long": str(tmp_path / long_name)}
+    assert main([part.format(**values) for part in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "a name in this path is 30" in err and "bytes long; file systems hold at most 255" \
+        in err and "Traceback" not in err, err

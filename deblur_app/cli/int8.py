@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, written_file_problem
+from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, path_argument_problem, written_file_problem
 
 ACTIONS = ("make-calibration", "make-check-set", "check-int8")
 HD = (720, 1280)
@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def int8_main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
+    problem = path_argument_problem(args)
+    if problem:
+        print(f"deblur-app: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     read = {"make-calibration": [args.photos], "make-check-set": []}.get(args.action)
     if read is None:  # check-int8
         read = [args.weights, args.photos, args.real, args.valset]

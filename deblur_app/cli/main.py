@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .. import __version__
 from .cluster import add_cluster_options
-from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, add_model_options, error
+from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, add_model_options, error, path_argument_problem
 
 SUBCOMMANDS = ("deblur", "batch", "scan", "info", "weights", "train", "eval", "gui")
 WINDOW_OPTIONS = ("--new-window",)  # `deblur-app --new-window photo.jpg` means the gui command
@@ -106,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or (argv[0] not in SUBCOMMANDS and not argv[0].startswith("-")) or argv[0] in WINDOW_OPTIONS:
         argv = ["gui", *argv]
     args = parse_arguments(argv)
+    problem = path_argument_problem(args)
+    if problem:
+        error(problem)
+        return EXIT_USAGE
     try:
         if args.command == "gui":
             if args.self_test and not args.photos:
@@ -149,8 +153,12 @@ def looks_like_a_command(word: str) -> bool:
     Photos alone open the window (``deblur-app a.jpg``); a mistyped command must not, and
     a missing photo still does (the window says which file it could not find).
     """
-    return (word not in SUBCOMMANDS and COMMAND_WORD.fullmatch(word) is not None
-            and not Path(word).exists())
+    if word in SUBCOMMANDS or COMMAND_WORD.fullmatch(word) is None:
+        return False
+    try:
+        return not Path(word).exists()
+    except OSError:  # a name too long for any file system: no photo either
+        return True
 
 
 def unknown_command(word: str) -> int:

@@ -7,6 +7,7 @@ and the start-up guard reads the exit codes before anything heavy is loaded.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -117,3 +118,23 @@ def _files_of(inputs: list[Path | None]) -> list[Path]:
         else:
             files.append(given)
     return files
+
+
+# what Linux and macOS file systems hold: a name of 255 bytes, a path of 4096
+NAME_MAX, PATH_MAX = 255, 4096
+
+
+def path_argument_problem(args) -> str | None:
+    """The first path argument no file system can hold, said in one line: a name in it longer than NAME_MAX
+    bytes, or the whole longer than PATH_MAX. Python's exists()/is_dir() raise on such a path (ENAMETOOLONG)
+    where they say False for a missing one, and each command met it somewhere else, as a traceback."""
+    for value in vars(args).values():
+        for path in value if isinstance(value, list) else [value]:
+            if not isinstance(path, Path):
+                continue
+            longest = max((len(os.fsencode(part)) for part in path.parts), default=0)
+            if longest > NAME_MAX:
+                return f"{path}: a name in this path is {longest} bytes long; file systems hold at most {NAME_MAX}"
+            if len(os.fsencode(path)) > PATH_MAX:
+                return f"{path}: the path is {len(os.fsencode(path))} bytes long; at most {PATH_MAX} can be opened"
+    return None

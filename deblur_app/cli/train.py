@@ -9,8 +9,8 @@ from pathlib import Path
 
 from .. import reasons
 from ..model.registry import DEFAULT_VARIANT, trainable_variants
-from .options import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, engine_from_args, validate_options,
-                      written_file_problem)
+from .options import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, engine_from_args, path_argument_problem,
+                      validate_options, written_file_problem)
 
 def add_train_parser(commands) -> None:
     train = commands.add_parser(
@@ -86,6 +86,10 @@ def prepare_main(argv: list[str]) -> int:
                         help="Gaussian noise after the blur, a fraction of the 0-1 range (default 0.01; "
                              "0 measures deblurring apart from denoising)")
     args = parser.parse_args(argv[1:])
+    problem = path_argument_problem(args)
+    if problem:
+        print(f"deblur-app: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     from ..training.data import VALIDATION_NOISE, build_validation_set
 
     noise = VALIDATION_NOISE if args.noise is None else args.noise
