@@ -63,7 +63,7 @@ OPENVINO_COMPILE_WEIGHT_COPIES = 1.0
 # and OpenVINO's own runtime once a model is compiled (CPU plugin, its threads and scratch memory), for a network no
 # end-to-end run has measured (registry Architecture.openvino_runtime_bytes): fitted when OpenVINO held 3.2 copies
 # of the weights (NAFNet-32 at 12 MP peaked at 1576 MB end to end where the model without this said 1481 MB). Since
-# one working copy (session 10), 12 MP runs of MIMO-UNet and NAFNet came in 64-291 MB under the model without it
+# one working copy (session 10), 12 MP runs of MIMO-UNet and NAFNet came in 57-291 MB under the model without it
 # (benchmarks/RESULTS.md, session 11): the graph figures, measured over a compiled runner, already hold the
 # plugin's memory, so those networks count none (their registry entries say 0)
 OPENVINO_RUNTIME_BYTES = 128 * 1024**2

@@ -197,7 +197,8 @@ ARCHITECTURES: dict[str, Architecture] = {
         # NAFNet-64 191 MiB beside 259 MiB of weights at 400x400 (then 1608 B/pixel), NAFNet-32 145 beside 65 at 560x560
         openvino_graph_bytes=192 * 1024**2,
         # 12 MP through the command line, cached, OpenVINO fp32: NAFNet-64 at 400-pixel tiles 1428 MB where the parts
-        # without any OpenVINO runtime say 1492, NAFNet-32 at 544 1186 MB where they say 1477 (RESULTS.md, session 11)
+        # without any OpenVINO runtime say 1492, at 416 (auto's plan since) 1440 where they say 1497, NAFNet-32 at 544
+        # 1186 MB where they say 1477 (RESULTS.md, session 11)
         openvino_runtime_bytes=0,
     ),
     "fftformer": Architecture(
