@@ -164,6 +164,7 @@ def test_a_large_photo_is_prepared_for_by_the_network_thread_before_it_is_decode
     assert log == [("prepare", (24, 32), "deblur-batch-network"), ("load", "p0.png"), ("load", "p1.png")]
     assert imagefiles.photo_size(source / "p1.png") == (30, 20)
     assert imagefiles.photo_size(tmp_path / "missing.png") is None  # the decoding says why, as before
+    assert imagefiles.photo_size(source / "p1.png", max_pixels=500) is None  # over the limit: refused when decoded
     from PIL import Image
 
     turned = tmp_path / "turned.jpg"  # EXIF orientation 6: stored 30 wide and 20 high, shown 20 wide and 30 high

@@ -412,20 +412,24 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     )
 
 
-def photo_size(path: PathLike) -> tuple[int, int] | None:
+def photo_size(path: PathLike, *, max_pixels: int | None = None) -> tuple[int, int] | None:
     """(height, width) of the pixels load_image would return, from the file's header alone (no decoding), or None
-    where the header does not say (camera raw, an unreadable file: load_image then says why). What a batch knows of
-    a photo before it decodes it (jobs/pipeline.py prepares the engine for a large one first)."""
+    where the header does not say or load_image would refuse the file (camera raw, an unreadable file, one over
+    ``max_pixels`` as load_image counts it: load_image then says why). What a batch knows of a photo before it
+    decodes it (jobs/pipeline.py prepares the engine for a large one first)."""
     p = Path(os.fspath(path))
     if camera_raw.has_raw_extension(p):
         return None
-    try:
+
+    def header() -> tuple[tuple[int, int], int]:
         with Image.open(p) as im:
-            width, height = im.size
-            turned = orientation_of(im) >= 5  # EXIF orientations 5-8 swap the sides (apply_orientation)
+            return im.size, orientation_of(im)
+
+    try:
+        (width, height), orientation = _pil_guarded(p, MAX_PIXELS if max_pixels is None else int(max_pixels), header)
     except Exception:  # noqa: BLE001 (load_image reports a bad file, with its reason)
         return None
-    return (width, height) if turned else (height, width)
+    return (width, height) if orientation >= 5 else (height, width)  # EXIF 5-8 swap the sides (apply_orientation)
 
 
 def _check_raw_size(p: Path, sensor, limit: int) -> None:

@@ -153,9 +153,13 @@ def load_photo(input_path: Path, output_path: Path, save: SaveOptions,
     """The photo to deblur, once the save may write where it is asked to; raises JobError."""
     check_outputs(input_path, output_path, save)  # before the slow run rather than after it
     try:
-        return imagefiles.load_image(input_path, max_pixels=int(max_megapixels * 1e6) if max_megapixels else None)
+        return imagefiles.load_image(input_path, max_pixels=_max_pixels(max_megapixels))
     except imagefiles.ImageFileError as error:
         raise JobError(reasons.of(error)) from None
+
+
+def _max_pixels(max_megapixels: float | None) -> int | None:
+    return int(max_megapixels * 1e6) if max_megapixels else None
 
 
 def run_photo(engine: Deblurrer, loaded: imagefiles.LoadedImage, progress: ProgressCallback | None = None,
@@ -464,7 +468,8 @@ def _batch_steps(job: BatchJob) -> Steps:
 
     return Steps(load=load, deblur=deblur, save=save, reason=lambda plan, error: failure_reason(plan.source, error),
                  pixels=lambda loaded: loaded.pixels.shape[0] * loaded.pixels.shape[1],
-                 size=lambda plan: imagefiles.photo_size(plan.source), prepare=prepare)
+                 size=lambda plan: imagefiles.photo_size(plan.source, max_pixels=_max_pixels(job.max_megapixels)),
+                 prepare=prepare)
 
 
 def _run_remote(runnable, total: int, remote: RemoteRun, cancel, tally: _Tally):
