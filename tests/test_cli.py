@@ -460,3 +460,13 @@ def test_a_path_with_a_name_too_long_for_any_file_system_is_one_line(photo, tmp_
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "a name in this path is 30" in err and "bytes long; file systems hold at most 255" \
         in err and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("model", ["nafnet-64", "fftformer"])
+def test_save_scales_with_a_network_without_them_is_refused_before_the_model_loads(photo, capsys, monkeypatch, model):
+    """`deblur --model fftformer --save-scales` loaded FFTformer (seconds, its weights) before saying it has no
+    ½ and ¼ outputs; the registry knows it from --model alone."""
+    monkeypatch.setattr("deblur_app.jobs.open_engine", lambda *_a, **_k: pytest.fail("the model was loaded"))
+    assert main(["deblur", str(photo()), "--model", model, "--save-scales"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "returns only the full-size image (no 1/2 and 1/4 scale outputs)" in err, err

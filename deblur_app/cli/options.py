@@ -61,7 +61,20 @@ def validate_options(args) -> str | None:
         return f"--quality must be from 1 to 100, not {args.quality}"
     if not 0 <= args.strength <= 100:
         return f"--strength must be from 0 to 100 (percent), not {args.strength:g}"
-    return None
+    return _scales_problem(args)
+
+
+def _scales_problem(args) -> str | None:
+    """--save-scales with a --model that has no ½ and ¼ outputs, said before the model loads (with --weights
+    alone the network is known only once the file is read: engine_from_args says it then)."""
+    if not getattr(args, "save_scales", False) or not args.model:
+        return None
+    from ..model.registry import ARCHITECTURES, PRESETS, VARIANTS
+
+    variant = VARIANTS[PRESETS[args.model].variant]
+    if ARCHITECTURES[variant.architecture].has_coarse_outputs:
+        return None
+    return f"--save-scales: {variant.display_name} returns only the full-size image (no 1/2 and 1/4 scale outputs)"
 
 
 def _tile(text: str) -> int | None:
