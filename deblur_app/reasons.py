@@ -43,6 +43,7 @@ CANNOT_READ_PERMISSION = QT_TRANSLATE_NOOP("Reason", "permission denied (cannot 
 CANNOT_READ = QT_TRANSLATE_NOOP("Reason", "cannot read the file ({cause})")
 EMPTY_FILE = QT_TRANSLATE_NOOP("Reason", "file is empty (0 bytes)")
 TRUNCATED = QT_TRANSLATE_NOOP("Reason", "file is truncated or damaged ({cause})")
+JPEG_CUT_SHORT = QT_TRANSLATE_NOOP("Reason", "file is truncated (its JPEG data stops before the end-of-image marker)")
 CORRUPT = QT_TRANSLATE_NOOP("Reason", "corrupt or unreadable image ({cause})")
 NOT_AN_IMAGE = QT_TRANSLATE_NOOP("Reason", "not an image file, or an unsupported format")
 HEIF_NEEDS_PACKAGE = QT_TRANSLATE_NOOP(

@@ -174,6 +174,70 @@ def test_a_large_photo_is_prepared_for_by_the_network_thread_before_it_is_decode
     assert imagefiles.photo_size(turned) == imagefiles.load_image(turned).pixels.shape[:2] == (30, 20)
 
 
+def test_photos_cut_short_are_named_before_the_network_loads_even_a_large_one(tmp_path, photo_like, monkeypatch):
+    """`deblur-app deblur truncated.jpg`: a large photo prepares the engine before it is decoded (test above), so a
+    JPEG cut short used to be named only after the network had loaded (minutes on a first use). It is named with the
+    checks instead, told from its structure (no decode), and a batch of only such photos never opens the engine."""
+    from PIL import Image
+
+    source = tmp_path / "in"
+    source.mkdir()
+    pixels = (photo_like(48, 64, 0) * 255).astype(np.uint8)
+    whole = source / "whole.jpg"
+    Image.fromarray(pixels).save(whole, quality=95)
+    data = whole.read_bytes()
+    (source / "cut.jpg").write_bytes(data[: len(data) // 2])
+    (source / "no_end.jpg").write_bytes(data[:-2])
+    progressive = source / "progressive.jpg"
+    Image.fromarray(pixels).save(progressive, progressive=True)
+    (source / "cut_progressive.jpg").write_bytes(progressive.read_bytes()[:-40])
+    progressive.unlink()
+    whole.unlink()
+    opened: list = []
+    monkeypatch.setattr(pipeline, "LARGE_PIXELS", 100)  # every photo here is "large": prepared for before decoding
+    events = list(jobs.iter_batch(BatchJob(source, tmp_path / "out"), lambda: opened.append(1) or PreparedEngine([])))
+    assert opened == []
+    failed = {event.path.name: event.reason for event in events if event.kind == "failed"}
+    assert sorted(failed) == ["cut.jpg", "cut_progressive.jpg", "no_end.jpg"]
+    assert all("truncated" in reason and reason.startswith(str(source)) for reason in failed.values())
+    assert not (tmp_path / "out").exists() or not any(p.is_file() for p in (tmp_path / "out").iterdir())
+
+
+def test_the_cut_short_check_passes_every_whole_jpeg(tmp_path, photo_like):
+    """No false alarm: a thumbnail's own end marker inside the EXIF, data after the end (a motion photo's video), fill
+    bytes before a marker, and a progressive JPEG all decode, so none is called cut short."""
+    from PIL import Image
+
+    pixels = (photo_like(48, 64, 1) * 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    plain = tmp_path / "plain.jpg"
+    Image.fromarray(pixels).save(plain, exif=exif)
+    thumbnail = tmp_path / "thumbnail.jpg"  # an APP1 segment holding a whole JPEG, end marker included
+    inner = (tmp_path / "inner.jpg")
+    Image.fromarray(pixels[:8, :8]).save(inner)
+    data = plain.read_bytes()
+    app1 = b"\xff\xe1" + (len(inner.read_bytes()) + 2).to_bytes(2, "big") + inner.read_bytes()
+    thumbnail.write_bytes(data[:2] + app1 + data[2:])
+    trailer = tmp_path / "motion.jpg"
+    trailer.write_bytes(data + b"\x00\x00\x00\x18ftypmp42" + bytes(4096))
+    filled = tmp_path / "filled.jpg"
+    filled.write_bytes(data[:2] + b"\xff" + data[2:])
+    progressive = tmp_path / "progressive.jpg"
+    Image.fromarray(pixels).save(progressive, progressive=True)
+    for path in (plain, thumbnail, trailer, progressive, filled):
+        imagefiles.load_image(path)  # the decoder takes it
+        assert imagefiles.cut_short_reason(path) == "", path.name
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(thumbnail.read_bytes()[:-100])  # the thumbnail's end marker does not make it whole
+    with pytest.raises(imagefiles.ImageFileError):
+        imagefiles.load_image(cut)
+    assert "truncated" in imagefiles.cut_short_reason(cut)
+    png = tmp_path / "p.png"
+    imagefiles.save_image(png, photo_like(8, 8))
+    assert imagefiles.cut_short_reason(png) == imagefiles.cut_short_reason(tmp_path / "missing.jpg") == ""
+
+
 def test_cancel_lets_the_write_under_way_finish_and_nothing_is_written_after_the_end(tmp_path, photo_like, monkeypatch):
     source, out = tmp_path / "in", tmp_path / "out"
     source.mkdir()

@@ -18,7 +18,7 @@ into files, keeping what a photographer cares about:
   are developed by LibRaw into 16-bit sRGB with the camera's white balance and EXIF
   (``raw``, ``rawexif``, ``rawpreview``); Pillow never reads them. Their output is a 16-bit TIFF.
 
-Modules: ``formats`` (which extensions and formats), ``metadata`` (EXIF, ICC,
+Modules: ``formats`` (which extensions and formats), ``completeness`` (a JPEG cut short, told without decoding), ``metadata`` (EXIF, ICC,
 orientation, JPEG compression), ``reading`` (decode, bomb limit), ``thumbnails``
 (quick previews), ``scanning`` (small 8-bit pictures for measuring many photos),
 ``raw``, ``rawexif`` and ``rawpreview`` (camera RAW), ``encoders`` (Pillow, 16-bit PNG,
@@ -46,6 +46,7 @@ from .formats import (
 # numpy, Pillow nor OpenCV, so naming an output (jobs.naming) or building the command line's
 # parsers (--help) stays free of the image stack (cv2 alone took 0.15 s of --help's 0.33 s imports).
 _LAZY_NAMES = {
+    "completeness": ("cut_short_reason",),
     "provenance": ("FileFacts", "app_marker", "file_facts", "several_pictures_reason"),
     "raw": ("is_raw", "raw_problem", "rawpy_version"),
     "reading": ("DEFAULT_MAX_PIXELS", "LoadedImage", "load_image", "load_reduced", "photo_size", "set_max_megapixels"),

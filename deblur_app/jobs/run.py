@@ -216,6 +216,9 @@ def input_problem(path: Path) -> reasons.ReasonText:
     problem = imagefiles.raw_problem(path)  # a fake or truncated camera RAW file, found in a fraction of a second
     if problem or imagefiles.is_raw(path):
         return problem
+    cut_short = imagefiles.cut_short_reason(path)  # before a large photo's engine preparation, not after it
+    if cut_short:
+        return reasons.about(path, cut_short)
     facts = imagefiles.file_facts(path)
     several = imagefiles.several_pictures_reason(facts) if facts is not None else ""
     return reasons.about(path, several) if several else ""

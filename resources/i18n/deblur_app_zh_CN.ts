@@ -1556,6 +1556,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>是设备、管道或套接字，不是图像文件</translation>
     </message>
     <message>
+        <source>file is truncated (its JPEG data stops before the end-of-image marker)</source>
+        <translation>文件不完整（JPEG 数据在结束标记之前中断）</translation>
+    </message>
+    <message>
         <source>unsupported sample type {type} (only 8- and 16-bit images)</source>
         <translation>不支持的采样类型 {type}（仅支持 8 位和 16 位图像）</translation>
     </message>
