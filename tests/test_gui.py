@@ -500,6 +500,48 @@ def test_save_pressed_twice_writes_once_more_without_an_error(qtbot, window, pho
     assert not window.current_photo().unsaved
 
 
+def test_a_file_that_appears_before_the_write_is_refused_in_the_window_s_words(qtbot, window, photo, errors,
+                                                                              monkeypatch):
+    """Save found no file, then one appeared before the background write: the write refuses it (jobs.check_outputs),
+    and nothing the error dialog carries, its details included, speaks of the command line's --overwrite."""
+    from deblur_app.gui import tasks
+
+    source = photo("racing.png", 64)
+    open_photo(qtbot, window, source)
+    run(qtbot, window)
+    target = source.with_name("racing_deblurred.png")
+    real_save = tasks.FileTasks._save
+
+    def appears_first(self, key, image, result, choice, strength):
+        target.write_bytes(b"someone else's file")
+        real_save(self, key, image, result, choice, strength)
+
+    monkeypatch.setattr(tasks.FileTasks, "_save", appears_first)
+    window.act_save.trigger()
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    (_title, reason, details), = errors
+    shown = dialogs.translated(reason)
+    assert "racing_deblurred.png" in shown and "already exists" in shown
+    assert "--" not in shown + details and "overwrite" not in (shown + details).lower()
+    assert target.read_bytes() == b"someone else's file"
+    assert window.current_photo().unsaved
+
+
+def test_a_photo_over_the_pixel_limit_is_refused_without_the_command_line_s_option(qtbot, window, photo, errors,
+                                                                                    monkeypatch):
+    """Opening a photo over the decompression-bomb limit: the window says so in its own words, and the dialog's
+    details no longer repeat the command line's "(set --max-megapixels to raise it)"."""
+    from deblur_app.imagefiles import reading
+
+    monkeypatch.setattr(reading, "MAX_PIXELS", 1000)
+    window.open_paths([photo("huge.png", 64)])
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    (_title, reason, details), = errors
+    shown = dialogs.translated(reason)
+    assert "huge.png" in shown and "megapixels" in shown
+    assert "--" not in shown + details
+
+
 def test_unsaved_results_are_mentioned_on_close(qtbot, window, photo, monkeypatch):
     open_photo(qtbot, window, photo("keep.png", 64))
     run(qtbot, window)

@@ -100,7 +100,9 @@ class FileTasks(QObject):
         try:
             yield
         except imagefiles.ImageFileError as error:
-            outcome.error, outcome.details = reasons.of(error), f"{type(error).__name__}: {error}"
+            # A refusal is whole in its reason, which the dialog shows in the window's words (gui/reasons.py). Its
+            # details used to repeat str(error): the command line's English, "(set --max-megapixels ...)" included.
+            outcome.error = reasons.of(error)
         except MemoryError:
             # said here, not in the core: the window's own limit (the core raises ImageFileError); tr() is thread-safe
             outcome.error = f"{reasons.one_line_name(path)}: " + self.tr("not enough memory to open this photo")
@@ -153,8 +155,8 @@ class FileTasks(QObject):
             options = SaveOptions(choice.save_scales, choice.bit_depth, choice.quality, choice.overwrite, strength)
             try:
                 outcome.paths = save_result(result, image, Path(choice.path), options)
-            except JobError as error:
-                outcome.error, outcome.details = reasons.of(error), f"{type(error).__name__}: {error}"
+            except JobError as error:  # a refusal (a file that appeared since Save looked): no details, as above
+                outcome.error = reasons.of(error)
         except Exception as error:
             outcome.error = reasons.about(choice.path, reasons.one_line(str(error)) or type(error).__name__)
             outcome.details = traceback.format_exc()
