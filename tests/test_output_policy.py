@@ -296,3 +296,21 @@ def test_check_int8_never_replaces_a_file_that_is_no_verdicts_file(tmp_path, cap
     verdicts = tmp_path / "verdicts.json"
     verdicts.write_text("{}")
     assert main([*argv, str(verdicts)]) == 0 and main([*argv, str(tmp_path / "new.json")]) == 0
+
+
+def test_a_report_may_go_into_a_pipe_but_never_into_a_folder_or_an_input(tmp_path):
+    """output_refusal(into_streams=True), for scan's --csv/--json: a fifo (or /dev/stdout) is written into, as a
+    shell's ">" does; everything else is the policy of every written file: a folder, an input or a link to one is
+    refused, whatever into_streams says."""
+    import os
+
+    from deblur_app.jobs import output_refusal
+
+    pipe, photo, link = tmp_path / "report.fifo", tmp_path / "a.jpg", tmp_path / "link.csv"
+    os.mkfifo(pipe)
+    photo.write_bytes(b"a photo")
+    link.symlink_to(photo)
+    assert output_refusal(pipe) and output_refusal(pipe, into_streams=True) == ""
+    for refused in (tmp_path, photo, link):
+        assert output_refusal(refused, [photo], into_streams=True), refused
+    assert output_refusal(tmp_path / "new.csv", [photo], into_streams=True) == ""

@@ -165,8 +165,31 @@ def test_scan_writes_csv_and_json_files(photos, tmp_path, capsys):
 def test_scan_never_writes_over_a_photo(photos, capsys):
     before = (photos / "sharp.jpg").read_bytes()
     assert scan(str(photos), "--csv", str(photos / "sharp.jpg")) == 2
-    assert "would write over a photo" in capsys.readouterr().err
+    assert "is the input photo" in capsys.readouterr().err
     assert (photos / "sharp.jpg").read_bytes() == before
+    assert scan(str(photos), "--json", str(photos / "sub")) == 2
+    assert "--json" in capsys.readouterr().err and (photos / "sub").is_dir()
+
+
+def test_a_report_never_goes_through_a_link_into_a_photo_of_a_sub_folder(photos, tmp_path, capsys):
+    """scan's own rule looked at the folder's top level only, and a report is written through a link (for
+    /dev/stdout): --csv report.csv, a link to DIR/sub/a.jpg, overwrote the photo with the CSV. Now the report's
+    path is asked of the one output policy (jobs.naming.output_refusal), which protects every file below the folder
+    (scanned with --recursive or not) and what links reach, before anything is scored."""
+    import shutil
+
+    folder = tmp_path / "photos"
+    (folder / "sub").mkdir(parents=True)
+    shutil.copy(photos / "sub" / "shaken.png", folder / "sub" / "a.png")
+    before = (folder / "sub" / "a.png").read_bytes()
+    link = tmp_path / "report.csv"
+    link.symlink_to(folder / "sub" / "a.png")
+    for recursive in (["--recursive"], []):
+        assert scan(str(folder), *recursive, "--csv", str(link), "--processes", "1") == 2
+        err = capsys.readouterr().err
+        assert f"--csv {link}: already exists and is the input photo {folder / 'sub' / 'a.png'}" in err
+        assert "Traceback" not in err and "path,blur_score" not in capsys.readouterr().out
+    assert (folder / "sub" / "a.png").read_bytes() == before and link.is_symlink()
 
 
 def test_scan_usage_errors_and_an_empty_folder(tmp_path, capsys):

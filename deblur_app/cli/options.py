@@ -107,16 +107,18 @@ def engine_from_args(args):
     return opened.engine, opened.describe()
 
 
-def written_file_problem(option: str, target: Path | None, inputs: list[Path | None]) -> str | None:
+def written_file_problem(option: str, target: Path | None, inputs: list[Path | None],
+                         into_streams: bool = False) -> str | None:
     """Why a command may not write its one result file (a validation set, calibration crops, a verdicts file,
     an evaluation's CSV) at ``target``: the output policy of deblur and batch (jobs.naming.output_refusal: no
     folder, device or pipe, no input, a name its folder can hold), asked before the slow work, not after it.
-    ``inputs``: the files and folders the command reads (every file below a folder is protected)."""
+    ``inputs``: the files and folders the command reads (every file below a folder is protected);
+    ``into_streams``: a report written into a pipe or device (/dev/stdout) is no refusal (output_refusal)."""
     if target is None:
         return None
     from ..jobs import output_refusal
 
-    refusal = output_refusal(Path(target), _files_of(inputs))
+    refusal = output_refusal(Path(target), _files_of(inputs), into_streams)
     return f"{option} {reasons.one_line_name(target)}: {reasons.without_subject(refusal, target)}" if refusal else None
 
 

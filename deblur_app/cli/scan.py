@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .. import reasons
 from .cluster import add_cluster_options, ray_missing, validate_cluster_options
-from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, written_file_problem
 
 
 def add_scan_parser(commands) -> None:
@@ -47,8 +47,11 @@ def _usage_problem(args) -> str | None:
     if not args.input_dir.is_dir():
         return f"{args.input_dir}: not a folder"
     for option, target in (("--csv", args.csv), ("--json", args.json)):
-        if target is not None and (target.is_dir() or _names_a_photo(target, args.input_dir)):
-            return f"{option} {target}: would write over {'a folder' if target.is_dir() else 'a photo'}; name a new file"
+        # the output policy of every command's written file (jobs.naming.output_refusal): never a folder, a photo
+        # below the scanned folder (recursive or not) nor a link to one; a pipe or /dev/stdout is written into
+        problem = written_file_problem(option, target, [args.input_dir], into_streams=True)
+        if problem:
+            return problem
         problem = target is not None and not _written_through(target) and _report_folder_problem(target)
         if problem:
             return f"{option}: {problem}"
@@ -74,13 +77,6 @@ def _report_folder_problem(target: Path) -> str:
     except OSError as problem:
         return f"{target.parent}: cannot create the folder ({problem.strerror or problem})"
     return str(folder_problem(target.parent))
-
-
-def _names_a_photo(target: Path, folder: Path) -> bool:
-    """Originals are sacred: a report never replaces a photo (whatever link points at it)."""
-    from ..imagefiles import is_same_file, is_supported
-
-    return target.exists() and (is_supported(target) or any(is_same_file(target, p) for p in folder.iterdir()))
 
 
 def run_scan(args) -> int:

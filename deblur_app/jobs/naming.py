@@ -12,6 +12,7 @@ is the caller's decision (--overwrite, a confirmation, skip-existing).
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -256,9 +257,23 @@ def _unwritable_format(path: Path) -> reasons.ReasonText:
     return ""
 
 
-def output_refusal(target: Path, inputs: Iterable[Path] = ()) -> reasons.ReasonText:
+def output_refusal(target: Path, inputs: Iterable[Path] = (), into_streams: bool = False) -> reasons.ReasonText:
     """The policy's refusal for one file a command writes that is no photo (a validation set, calibration
-    crops, a verdicts file): no folder, device or pipe, none of ``inputs``, a name its folder can hold.
-    Its format is the caller's; an existing file is replaced (these commands regenerate their files)."""
+    crops, a verdicts file, a scan's report): no folder, device or pipe, none of ``inputs`` (nor a link to
+    one), a name its folder can hold. Its format is the caller's; an existing file is replaced (these
+    commands regenerate their files). ``into_streams``: a text a command could as well print (scan's
+    --csv/--json) goes into a device, pipe or socket as a shell's ">" does (/dev/stdout, a fifo), which
+    then is no refusal; the caller writes into it, never renames over it."""
     target = Path(target)
+    if into_streams and _is_stream(target):
+        return ""
     return _never_over(target, _identity(target), None, _originals(inputs)) or _name_too_long(target)
+
+
+def _is_stream(path: Path) -> bool:
+    """Whether the path reaches (links followed) a device, pipe or socket: something written into, not a file."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
