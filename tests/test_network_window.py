@@ -123,3 +123,26 @@ def test_about_and_info_name_every_network(capsys):
         assert f"({architecture.display_name}): " in info
     for key in VARIANTS:
         assert f"  {key} " in info, key
+
+
+def test_the_scales_view_of_a_network_run_without_them_says_so_not_that_it_was_a_preview(
+        qtbot, two_networks, window, tmp_path, monkeypatch):  # noqa: F811
+    """Found driving the window: deblur with NAFNet, choose MIMO-UNet again (Scales enabled for it) and open the
+    Scales view on the NAFNet result: it said "a preview has no ½ and ¼ outputs" of a whole-photo run."""
+    import numpy as np
+
+    from deblur_app import imagefiles
+    from deblur_app.gui import dialogs
+    from guikit import open_photo, run
+
+    monkeypatch.setattr(dialogs, "choose", lambda *_a, **_k: "quit")  # closing with the result unsaved
+
+    photo = tmp_path / "shaken.png"
+    imagefiles.save_image(photo, np.full((48, 64, 3), 0.5, np.float32))
+    open_photo(qtbot, window, photo)
+    choose(window, "nafnet-64")
+    run(qtbot, window)
+    choose(window, "mimo-unet")
+    window.set_view_mode("scales")
+    said = window.viewers.scales.outputs["half"].message
+    assert "NAFNet" in said and "no ¼ and ½ outputs" in said and "preview" not in said

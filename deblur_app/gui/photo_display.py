@@ -99,7 +99,7 @@ class PhotoDisplay:
             self.viewers.set_content(photo.original, None, message=waiting)
         else:
             self.viewers.set_content(photo.original, shown.result, shown.heat, shown.scales,
-                                     outcome.max_change if outcome else 0.0, shown.mark)
+                                     outcome.max_change if outcome else 0.0, shown.mark, _no_scales_said(outcome))
         self._show_partial(photo)
         self.panel.result_label.setText(photo.describe())
 
@@ -133,3 +133,12 @@ class PhotoDisplay:
     def show_run_note(self) -> None:
         photo = self.session.current()
         self.status.show_elapsed(photo.run_note if photo else "")
+
+
+def _no_scales_said(outcome) -> str:
+    """Why the Scales view of a whole-photo result is empty: its network has no ½ and ¼ outputs (the view said
+    "a preview has none" of a NAFNet or FFTformer run, shown while MIMO-UNet was chosen); '' for the others."""
+    if outcome is None or outcome.preview or outcome.scales:
+        return ""
+    return translate("MainWindow", "{network} returns only the full-size image: it has no ¼ and ½ "
+                                   "outputs to show").format(network=outcome.facts.model_name)

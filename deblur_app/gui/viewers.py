@@ -325,8 +325,8 @@ class Viewers(QStackedWidget):
         self.split.set_pair(original, result, "" if result else self.tr("Deblur the photo to compare it here"))
         self.difference.max_change = max_change
         self.difference.set_image(heat, original, "" if heat else pending)
-        if scales is None and result is not None:
-            pending = self.tr("The scales view shows whole-photo runs; a preview has no ½ and ¼ outputs")
+        if scales is None and result is not None:  # ``message``: a whole-photo run's network without them says so
+            pending = message or self.tr("The scales view shows whole-photo runs; a preview has no ½ and ¼ outputs")
         self.scales.set_images(scales, "" if scales else pending)
         for view in (self.compare.right, self.split, self.difference):
             view.set_mark(mark if result else None)
