@@ -146,3 +146,30 @@ def test_the_scales_view_of_a_network_run_without_them_says_so_not_that_it_was_a
     window.set_view_mode("scales")
     said = window.viewers.scales.outputs["half"].message
     assert "NAFNet" in said and "no ¼ and ½ outputs" in said and "preview" not in said
+
+
+def test_a_result_with_scales_keeps_the_scales_view_whatever_network_is_chosen_next(
+        qtbot, two_networks, window, tmp_path, monkeypatch):  # noqa: F811
+    """The Scales view shows the selected photo's result: a MIMO-UNet result's ¼ and ½ outputs stay viewable while
+    NAFNet is chosen for the next run (the action followed the chosen network alone and greyed them out)."""
+    import numpy as np
+
+    from deblur_app import imagefiles
+    from deblur_app.gui import dialogs
+    from guikit import open_photo, run
+
+    monkeypatch.setattr(dialogs, "choose", lambda *_a, **_k: "quit")  # closing with the result unsaved
+    photo = tmp_path / "shaken.png"
+    imagefiles.save_image(photo, np.full((48, 64, 3), 0.5, np.float32))
+    open_photo(qtbot, window, photo)
+    scales = window.mode_actions["scales"]
+    choose(window, "nafnet-64")
+    assert not scales.isEnabled()  # no result yet: the chosen network decides
+    choose(window, "mimo-unet")
+    run(qtbot, window)
+    choose(window, "nafnet-64")
+    assert scales.isEnabled() and "no ¼ and ½ outputs" not in scales.toolTip()
+    window.set_view_mode("scales")
+    assert window.viewers.mode() == "scales" and window.viewers.scales.outputs["half"].message == ""
+    run(qtbot, window)  # NAFNet's own result has none: the view goes back to side by side
+    assert not scales.isEnabled() and window.viewers.mode() == "side"

@@ -246,10 +246,14 @@ class WindowActions:
         self.update_actions()
 
     def _offer_network_views(self) -> None:
-        """What depends on the chosen network: the Scales view (only where it has ¼ and ½ outputs) and
-        the expected time of a slow network, said before it runs."""
+        """What depends on the chosen network: the Scales view (where it, or the selected photo's result, has ¼ and
+        ½ outputs: a MIMO-UNet result keeps its scales while NAFNet is chosen for the next run) and the expected
+        time of a slow network, said before it runs."""
         key = self.panel.model_combo.currentData()
-        coarse = key is None or key not in network_notes.VARIANTS or network_notes.has_coarse_outputs(key)
+        photo = self.current_photo()
+        result_has_scales = photo is not None and photo.result is not None and bool(photo.result.scales)
+        coarse = (key is None or key not in network_notes.VARIANTS or network_notes.has_coarse_outputs(key)
+                  or result_has_scales)
         action = self.mode_actions["scales"]
         action.setEnabled(coarse)
         if coarse:
@@ -259,7 +263,6 @@ class WindowActions:
                                                       "outputs to show").format(network=network_notes.VARIANTS[key].display_name))
             if self.viewers.mode() == "scales":
                 self.set_view_mode("side")
-        photo = self.current_photo()
         pixels = photo.image.width * photo.image.height if photo is not None and photo.loaded else 0
         on_cpu = self.runs_on_cpu()
         # the speed of this session's CPU runs of each network (the last one of each counts)
