@@ -207,11 +207,23 @@ def test_check_int8_measures_agreement_per_photo_and_psnr_on_the_validation_set(
 
 
 def test_check_int8_says_in_one_line_why_it_cannot_start(tmp_path, capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    from deblur_app.cli import int8 as int8_cli
     from deblur_app.cli.int8 import int8_main
+    from deblur_app.training import data
 
     (tmp_path / "notes.pth").write_text("not weights")
     options = ["check-int8", "--photos", str(tmp_path), "--valset", str(tmp_path / "v.npz")]
 
+    # the photos and the validation set are checked first (a wrong one is said before the int8 model is made):
+    # with none in the folder, that is the one line
+    assert int8_main([*options, "--weights", str(tmp_path / "notes.pth")]) == 1
+    err = capsys.readouterr().err
+    assert err == f"deblur-app: {tmp_path}: no photos\n"
+    # with good ones, the weights that are no weights are the one line
+    monkeypatch.setattr(int8_cli, "check_set", lambda *_args: {"a.jpg": np.zeros((8, 8, 3), np.float32)})
+    monkeypatch.setattr(data.ValidationSet, "load", lambda *_args: SimpleNamespace(subset=lambda _limit: None))
     assert int8_main([*options, "--weights", str(tmp_path / "notes.pth")]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"deblur-app: {tmp_path / 'notes.pth'}: ") and err.count("\n") == 1 and "Traceback" not in err
