@@ -12,7 +12,6 @@ is the caller's decision (--overwrite, a confirmation, skip-existing).
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -265,15 +264,7 @@ def output_refusal(target: Path, inputs: Iterable[Path] = (), into_streams: bool
     --csv/--json) goes into a device, pipe or socket as a shell's ">" does (/dev/stdout, a fifo), which
     then is no refusal; the caller writes into it, never renames over it."""
     target = Path(target)
-    if into_streams and _is_stream(target):
+    if into_streams and not os.path.isdir(target) and imagefiles.not_a_file_reason(target):  # a device, pipe or socket
         return ""
     return _never_over(target, _identity(target), None, _originals(inputs)) or _name_too_long(target)
 
-
-def _is_stream(path: Path) -> bool:
-    """Whether the path reaches (links followed) a device, pipe or socket: something written into, not a file."""
-    try:
-        mode = os.stat(path).st_mode
-    except (OSError, ValueError):
-        return False
-    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
