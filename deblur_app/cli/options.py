@@ -84,7 +84,11 @@ def _scales_problem(args) -> str | None:
         return None
     if architecture is None or architecture.has_coarse_outputs:
         return None
-    return f"--save-scales: {name} returns only the full-size image (no 1/2 and 1/4 scale outputs)"
+    return _no_scales_to_save(name)
+
+
+def _no_scales_to_save(network: str) -> str:
+    return f"--save-scales: {network} returns only the full-size image (no 1/2 and 1/4 scale outputs)"
 
 
 def _tile(text: str) -> int | None:
@@ -112,8 +116,7 @@ def engine_from_args(args):
 
     opened = open_engine(choices_from_args(args))
     if getattr(args, "save_scales", False) and not opened.engine.architecture.has_coarse_outputs:
-        raise JobError(f"--save-scales: {opened.checkpoint.display_name} returns only the full-size image "
-                       "(no 1/2 and 1/4 scale outputs)")
+        raise JobError(_no_scales_to_save(opened.checkpoint.display_name))
     return opened.engine, opened.describe()
 
 
@@ -128,7 +131,9 @@ def written_file_problem(option: str, target: Path | None, inputs: list[Path | N
         return None
     from ..jobs import output_refusal
 
-    refusal = output_refusal(Path(target), _files_of(inputs), into_streams)
+    # the inputs' files are walked only for a file already there: a new name can be no input (scan's folder may
+    # hold thousands of photos)
+    refusal = output_refusal(Path(target), _files_of(inputs) if os.path.exists(target) else [], into_streams)
     return f"{option} {reasons.one_line_name(target)}: {reasons.without_subject(refusal, target)}" if refusal else None
 
 
