@@ -62,6 +62,12 @@ def has_coarse_outputs(variant_key: str) -> bool:
     return ARCHITECTURES[VARIANTS[variant_key].architecture].has_coarse_outputs
 
 
+def no_scales_to_show(network: str) -> str:
+    """Why the Scales view has nothing of this network (its action's tooltip, the view of its result)."""
+    return translate("MainWindow", "{network} returns only the full-size image: it has no ¼ and ½ "
+                                   "outputs to show").format(network=network)
+
+
 def expected_seconds(variant_key: str, pixels: int, cpu_cores: int, ensemble: bool = False,
                      measured: float | None = None) -> float:
     """A quick estimate of a CPU run's time: ``measured`` seconds per megapixel and pass of this network

@@ -16,6 +16,7 @@ from typing import Callable
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMainWindow
 
+from . import network_notes
 from .image_view import Layer
 from .partial_frames import PartialFrame
 from .photo_state import Photo, shown_for
@@ -140,5 +141,4 @@ def _no_scales_said(outcome) -> str:
     "a preview has none" of a NAFNet or FFTformer run, shown while MIMO-UNet was chosen); '' for the others."""
     if outcome is None or outcome.preview or outcome.scales:
         return ""
-    return translate("MainWindow", "{network} returns only the full-size image: it has no ¼ and ½ "
-                                   "outputs to show").format(network=outcome.facts.model_name)
+    return network_notes.no_scales_to_show(outcome.facts.model_name)

@@ -259,8 +259,7 @@ class WindowActions:
         if coarse:
             action.setToolTip(translate("MainWindow", MODE_TIPS["scales"]))
         else:
-            action.setToolTip(translate("MainWindow", "{network} returns only the full-size image: it has no ¼ and ½ "
-                                                      "outputs to show").format(network=network_notes.VARIANTS[key].display_name))
+            action.setToolTip(network_notes.no_scales_to_show(network_notes.VARIANTS[key].display_name))
             if self.viewers.mode() == "scales":
                 self.set_view_mode("side")
         pixels = photo.image.width * photo.image.height if photo is not None and photo.loaded else 0
