@@ -294,7 +294,7 @@ def saving(qapp, tmp_path):
     originals = photos_in(tmp_path / "photos", "a.jpg", "b.png")
     for path in originals:
         session.add(Photo(str(path), path, image=SimpleNamespace(bit_depth=8, jpeg=None)))
-        session.take_outcome(str(path), SimpleNamespace(preview=False, half="½", quarter="¼"), 0.6)  # MIMO-UNet's
+        session.take_outcome(str(path), SimpleNamespace(preview=False, has_scales=True), 0.6)  # MIMO-UNet's
     session.select(str(originals[0]))
     return SimpleNamespace(session=session, window=window, files=files, prompts=prompts, events=events,
                            saver=saver, originals=originals)
@@ -355,7 +355,7 @@ def test_save_as_offers_the_half_and_quarter_outputs_only_for_a_result_that_has_
     a = saving.originals[0]
     saving.prompts.save_choices = [None, None]
     saving.saver.save_as()
-    saving.session.take_outcome(str(a), SimpleNamespace(preview=False, half=None, quarter=None), 0.6)  # NAFNet's
+    saving.session.take_outcome(str(a), SimpleNamespace(preview=False, has_scales=False), 0.6)  # NAFNet's
     saving.saver.save_as()
     name = default_output(a).name
     assert saving.prompts.asked == [f"Save As {name}", f"Save As {name} (no scales)"]
@@ -363,6 +363,21 @@ def test_save_as_offers_the_half_and_quarter_outputs_only_for_a_result_that_has_
         dialog = SaveDialog(default_output(a), 8, False, scales=scales)
         assert dialog.scales_check.isEnabled() == scales and not dialog.choice().save_scales
         dialog.deleteLater()
+
+
+def test_a_result_says_once_whether_it_has_the_half_and_quarter_outputs(qapp):
+    """Save As asked the result's half/quarter arrays and the Scales action its scale images: two answers for one
+    question. DeblurOutcome.has_scales is the one, and a re-blend at another strength keeps it."""
+    import numpy as np
+
+    from deblur_app.gui.outcomes import RunFacts, compose_outcome, reblend
+
+    pixels = np.full((16, 24, 3), 0.5, np.float32)
+    facts = RunFacts(seconds=1.0, tiles=1, passes=1, device="cpu", precision="float32", model_name="m")
+    mimo = compose_outcome("a", pixels, None, pixels, pixels[::2, ::2], pixels[::4, ::4], 1.0, facts)
+    nafnet = compose_outcome("a", pixels, None, pixels, None, None, 1.0, facts)
+    assert mimo.has_scales and mimo.scales and not nafnet.has_scales and not nafnet.scales
+    assert reblend(mimo, pixels, 0.5).has_scales and not reblend(nafnet, pixels, 0.5).has_scales
 
 
 def test_save_all_before_quitting_closes_once_every_file_is_written_and_stays_open_on_a_failure(saving):

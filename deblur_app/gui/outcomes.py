@@ -55,6 +55,12 @@ class DeblurOutcome:
     def preview(self) -> bool:
         return self.region is not None
 
+    @property
+    def has_scales(self) -> bool:
+        """Whether the network gave ½ and ¼ outputs (MIMO-UNet; registry Architecture.outputs): the one answer
+        for what Save As offers and whether the Scales view is offered for this result."""
+        return self.half is not None and self.quarter is not None
+
 
 def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int, int, int, int] | None,
                     full: np.ndarray, half: np.ndarray | None, quarter: np.ndarray | None, strength: float,

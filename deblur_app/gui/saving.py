@@ -87,8 +87,8 @@ class PhotoSaver(QObject):
             return
         default = photo.save_target or default_output(photo.path)
         while True:
-            has_scales = getattr(photo.result, "half", None) is not None and getattr(photo.result, "quarter", None) is not None
-            choice = self.prompts.save_choice(default, photo.image.bit_depth, photo.image.jpeg is not None, has_scales)
+            choice = self.prompts.save_choice(default, photo.image.bit_depth, photo.image.jpeg is not None,
+                                              photo.result.has_scales)
             if choice is None:
                 return
             if self.save_photo(photo, choice):

@@ -251,7 +251,7 @@ class WindowActions:
         time of a slow network, said before it runs."""
         key = self.panel.model_combo.currentData()
         photo = self.current_photo()
-        result_has_scales = photo is not None and photo.result is not None and bool(photo.result.scales)
+        result_has_scales = photo is not None and photo.result is not None and photo.result.has_scales
         coarse = (key is None or key not in network_notes.VARIANTS or network_notes.has_coarse_outputs(key)
                   or result_has_scales)
         action = self.mode_actions["scales"]
