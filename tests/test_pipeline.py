@@ -238,6 +238,108 @@ def test_the_cut_short_check_passes_every_whole_jpeg(tmp_path, photo_like):
     assert imagefiles.cut_short_reason(png) == imagefiles.cut_short_reason(tmp_path / "missing.jpg") == ""
 
 
+def _cut_copies(folder, photo_like, fmt: str, suffix: str, **options) -> tuple:
+    """A whole file of ``fmt`` and copies of it cut short at several places (a PNG's end chunk, mid data, in the
+    header), made here from synthetic pixels."""
+    from PIL import Image
+
+    whole = folder / f"whole{suffix}"
+    Image.fromarray((photo_like(48, 64, 2) * 255).astype(np.uint8)).save(whole, fmt, **options)
+    data = whole.read_bytes()
+    cuts = []
+    for keep in (len(data) - 12, len(data) // 2, 40):
+        cut = folder / f"cut{keep}_{fmt.lower()}{suffix}"
+        cut.write_bytes(data[:keep])
+        cuts.append(cut)
+    return whole, cuts
+
+
+@pytest.mark.parametrize("fmt, suffix, options, said", [
+    ("PNG", ".png", {}, "PNG data stops before the end chunk IEND"),
+    ("TIFF", ".tif", {}, "TIFF image data runs past the end of the file"),
+    ("TIFF", ".tif", {"compression": "tiff_lzw"}, "TIFF image data runs past the end of the file"),
+    ("WEBP", ".webp", {"quality": 90}, "shorter than its WebP header says"),
+    ("WEBP", ".webp", {"lossless": True}, "shorter than its WebP header says"),
+])
+def test_a_png_tiff_or_webp_cut_short_is_told_from_its_structure(tmp_path, photo_like, fmt, suffix, options, said):
+    """Only JPEG was checked before the network loaded: a PNG, TIFF or WebP cut short (a copy stopped half way)
+    was found only when decoded, after a large photo's engine preparation, and a cut LZW TIFF (its directory
+    written after the data) was "not an image file". Every cut copy is named; the whole file, and one with
+    bytes after its end (as the decoders allow), is not; and the decoder agrees that each cut copy is bad."""
+    whole, cuts = _cut_copies(tmp_path, photo_like, fmt, suffix, **options)
+    trailing = tmp_path / f"trailing{suffix}"
+    trailing.write_bytes(whole.read_bytes() + b"camera maker's notes" * 4)
+    crc_cut = tmp_path / f"crc_cut{suffix}"  # a PNG's IEND with its CRC cut off: the decoder takes it, so must we
+    crc_cut.write_bytes(whole.read_bytes()[:-2] if fmt == "PNG" else whole.read_bytes())
+    for path in (whole, trailing, crc_cut):
+        imagefiles.load_image(path)
+        assert imagefiles.cut_short_reason(path) == "", path.name
+    for cut in cuts:
+        assert said in imagefiles.cut_short_reason(cut), cut.name
+        with pytest.raises(imagefiles.ImageFileError):
+            imagefiles.load_image(cut)
+
+
+def test_the_cut_short_check_walks_a_png_s_chunks_without_reading_its_data(tmp_path, photo_like, monkeypatch):
+    """A PNG with bytes after IEND is walked chunk by chunk: the reads are the 8-byte chunk headers, never the
+    image data (a 100 MB PNG must cost milliseconds before the network loads); a damaged chunk type is left to
+    the decoder to name (not called cut short)."""
+    import builtins
+    import zlib
+
+    rows = b"".join(b"\x00" + bytes(range(256)) * 3 for _ in range(256))  # 256x256 RGB, filter 0
+    idat = zlib.compress(rows * 4, 0)
+    def chunk(kind, body):
+        return len(body).to_bytes(4, "big") + kind + body + zlib.crc32(kind + body).to_bytes(4, "big")
+    header = chunk(b"IHDR", (256).to_bytes(4, "big") + (1024).to_bytes(4, "big") + bytes([8, 2, 0, 0, 0]))
+    pieces = [idat[i: i + 8192] for i in range(0, len(idat), 8192)]
+    body = b"\x89PNG\r\n\x1a\n" + header + b"".join(chunk(b"IDAT", p) for p in pieces) + chunk(b"IEND", b"")
+    trailing = tmp_path / "trailing.png"
+    trailing.write_bytes(body + b"x" * 100)
+    reads: list[int] = []
+    real_open = builtins.open
+
+    class Counting:
+        def __init__(self, handle):
+            self.handle = handle
+        def read(self, size=-1):
+            data = self.handle.read(size)
+            reads.append(len(data))
+            return data
+        def __getattr__(self, name):
+            return getattr(self.handle, name)
+        def __enter__(self):
+            return self
+        def __exit__(self, *exc):
+            self.handle.close()
+
+    from deblur_app.imagefiles import completeness
+    monkeypatch.setattr(completeness, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False)
+    assert completeness.cut_short_reason(trailing) == ""
+    assert len(pieces) > 50 and max(reads) <= 12 and sum(reads) < 20 * (len(pieces) + 3)
+    monkeypatch.undo()
+    (tmp_path / "cut.png").write_bytes(body[: len(body) // 2])
+    assert "IEND" in completeness.cut_short_reason(tmp_path / "cut.png")
+    damaged = bytearray(body[:-12])
+    damaged[8 + 25 + 4: 8 + 25 + 8] = b"\x00\x01\x02\x03"  # the first IDAT's type
+    (tmp_path / "damaged.png").write_bytes(bytes(damaged))
+    assert completeness.cut_short_reason(tmp_path / "damaged.png") == ""
+
+
+def test_a_batch_names_a_png_tiff_and_webp_cut_short_before_the_network_loads(tmp_path, photo_like, monkeypatch):
+    source = tmp_path / "in"
+    source.mkdir()
+    for fmt, suffix in (("PNG", ".png"), ("TIFF", ".tif"), ("WEBP", ".webp")):
+        whole, _cuts = _cut_copies(source, photo_like, fmt, suffix)
+        whole.unlink()
+    opened: list = []
+    monkeypatch.setattr(pipeline, "LARGE_PIXELS", 100)  # every photo here is "large": prepared for before decoding
+    events = list(jobs.iter_batch(BatchJob(source, tmp_path / "out"), lambda: opened.append(1) or PreparedEngine([])))
+    assert opened == [], "no photo was whole: the engine never opened"
+    failed = {event.path.name: event.reason for event in events if event.kind == "failed"}
+    assert len(failed) == 9 and all("file is truncated (" in reason for reason in failed.values())
+
+
 def test_cancel_lets_the_write_under_way_finish_and_nothing_is_written_after_the_end(tmp_path, photo_like, monkeypatch):
     source, out = tmp_path / "in", tmp_path / "out"
     source.mkdir()

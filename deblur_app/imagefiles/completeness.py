@@ -1,41 +1,73 @@
 """Whether a photo's file was cut short, told from its structure without decoding it (stdlib only).
 
-A JPEG's entropy-coded data cannot hold the end-of-image marker FF D9 (a data byte FF is
+A batch names such a photo with the other checks, before the network loads
+(jobs.run.input_problem); the decoder would refuse it only after that slow preparation. Each
+check reads the header and the tail, or walks chunk headers by their lengths, never the image
+data, so a 100 MB photo costs a few reads. A file that cannot be judged (unreadable, a damaged
+header, a format not listed here) gets '': the decoding says why.
+
+JPEG: the entropy-coded data cannot hold the end-of-image marker FF D9 (a data byte FF is
 stuffed as FF 00), and Pillow refuses a JPEG that lacks it ("image file is truncated"), so a
-JPEG with no FF D9 after its first scan was cut short and would fail when decoded. Finding
-that costs the header's segments and a search from the end of the file (the marker is
-normally its last two bytes), not a decode: a batch names such a photo with the other
-checks, before the network loads (jobs.run.input_problem). Only the segments before the
-first scan are walked, so an EXIF thumbnail's own end marker is never taken for the
-photo's; data after the marker (a phone's motion-photo video) is allowed, as the decoder
-allows it.
+JPEG with no FF D9 after its first scan was cut short. Only the segments before the first
+scan are walked, so an EXIF thumbnail's own end marker is never taken for the photo's; data
+after the marker (a phone's motion-photo video) is allowed, as the decoder allows it.
+
+PNG: the file ends with the IEND chunk; when its last 12 bytes are not IEND (data after it
+is allowed, as the decoder allows it) the chunks are walked by their lengths: no IEND chunk type
+before the end of the file means cut short, as the decoder's verify() says (it takes an IEND whose
+CRC is cut off, so this does too).
+
+TIFF (classic, not BigTIFF): the first directory and the strips or tiles it lists must lie
+inside the file. A TIFF whose encoder put the directory after the data (libtiff's LZW) and
+was cut short was "not an image file" to the decoder.
+
+WebP: the RIFF header says the file's length; a shorter file was cut short.
 """
 
 from __future__ import annotations
 
 import mmap
+import os
+import struct
 from typing import BinaryIO
 
 from .. import reasons
 from .errors import PathLike
 
 _START, _END, _SCAN = b"\xff\xd8", b"\xff\xd9", 0xDA
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # length 0, type, CRC: the same bytes in every PNG
+_TIFF_ORDERS = {b"II*\x00": "<", b"MM\x00*": ">"}
+_TIFF_DATA_TAGS = ((273, 279), (324, 325))  # (StripOffsets, StripByteCounts), (TileOffsets, TileByteCounts)
+_TIFF_TYPE_SIZES = {3: ("H", 2), 4: ("I", 4)}  # SHORT, LONG: the types offsets and counts take
 
 
 def cut_short_reason(path: PathLike) -> reasons.ReasonText:
-    """The reason a JPEG stops before its end marker; '' for any other file, or one that cannot
-    be judged here (unreadable, a damaged header: the decoding says why)."""
+    """The reason a JPEG, PNG, TIFF or WebP file stops before its end; '' for a whole file, any other
+    format, or one that cannot be judged here (unreadable, a damaged header: the decoding says why)."""
     try:
         with open(path, "rb") as handle:
-            if handle.read(2) != _START:
-                return ""
-            scan = _first_scan(handle)
-            if scan is None:
-                return ""
-            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-                complete = data.rfind(_END, scan) >= 0
-    except (OSError, ValueError):
+            head = handle.read(12)
+            size = os.fstat(handle.fileno()).st_size
+            for check in (_jpeg_cut_short, _png_cut_short, _tiff_cut_short, _webp_cut_short):
+                reason = check(handle, head, size)
+                if reason is not None:
+                    return reason
+    except (OSError, ValueError, struct.error):
         return ""
+    return ""
+
+
+def _jpeg_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:
+    """'' for a whole JPEG, its reason when cut short, None for another format."""
+    if not head.startswith(_START):
+        return None
+    handle.seek(2)
+    scan = _first_scan(handle)
+    if scan is None:
+        return ""
+    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        complete = data.rfind(_END, scan) >= 0
     return "" if complete else reasons.reason(reasons.JPEG_CUT_SHORT)
 
 
@@ -54,3 +86,73 @@ def _first_scan(handle: BinaryIO) -> int | None:
         if len(length) < 2:
             return None
         handle.seek(int.from_bytes(length, "big") - 2, 1)
+
+
+def _png_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:
+    if not head.startswith(_PNG_SIGNATURE):
+        return None
+    handle.seek(max(size - len(_PNG_IEND), 0))
+    if handle.read() == _PNG_IEND:  # the usual whole file: one read of its tail
+        return ""
+    position = len(_PNG_SIGNATURE)
+    while position + 8 <= size:
+        handle.seek(position)
+        length, kind = struct.unpack(">I4s", handle.read(8))
+        if not kind.isalpha():
+            return ""  # a damaged chunk, not a short file: the decoder says why
+        if kind == b"IEND":
+            return ""  # its CRC may be cut: the decoder needs only the chunk's type
+        position += 12 + length  # length, type, data, CRC
+    return reasons.reason(reasons.PNG_CUT_SHORT)
+
+
+def _tiff_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:
+    order = _TIFF_ORDERS.get(head[:4])
+    if order is None:
+        return None
+    (directory,) = struct.unpack(order + "I", head[4:8])
+    handle.seek(directory)
+    count_bytes = handle.read(2)
+    if directory + 2 > size or len(count_bytes) < 2:
+        return reasons.reason(reasons.TIFF_CUT_SHORT)
+    (entries,) = struct.unpack(order + "H", count_bytes)
+    table = handle.read(12 * entries)
+    if len(table) < 12 * entries:
+        return reasons.reason(reasons.TIFF_CUT_SHORT)
+    fields = {}
+    for index in range(entries):
+        tag, kind, count, value = struct.unpack(order + "HHI4s", table[12 * index: 12 * index + 12])
+        fields[tag] = (kind, count, value)
+    for offsets_tag, counts_tag in _TIFF_DATA_TAGS:
+        if offsets_tag in fields and counts_tag in fields:
+            offsets = _tiff_values(handle, order, size, *fields[offsets_tag])
+            counts = _tiff_values(handle, order, size, *fields[counts_tag])
+            if offsets is None or counts is None:
+                return reasons.reason(reasons.TIFF_CUT_SHORT)
+            if any(start + length > size for start, length in zip(offsets, counts)):
+                return reasons.reason(reasons.TIFF_CUT_SHORT)
+    return ""
+
+
+def _tiff_values(handle: BinaryIO, order: str, size: int, kind: int, count: int, value: bytes) -> list[int] | None:
+    """A SHORT or LONG field's values, read where they lie (in the entry, or at the offset it holds); None when
+    they lie past the end of the file; [] for another type (not judged)."""
+    if kind not in _TIFF_TYPE_SIZES:
+        return []
+    code, width = _TIFF_TYPE_SIZES[kind]
+    if count * width <= 4:
+        data = value[: count * width]
+    else:
+        (offset,) = struct.unpack(order + "I", value)
+        if offset + count * width > size:
+            return None
+        handle.seek(offset)
+        data = handle.read(count * width)
+    return list(struct.unpack(f"{order}{count}{code}", data))
+
+
+def _webp_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
+        return None
+    (riff_length,) = struct.unpack("<I", head[4:8])
+    return "" if size >= riff_length + 8 else reasons.reason(reasons.WEBP_CUT_SHORT)

@@ -1560,6 +1560,18 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>文件不完整（JPEG 数据在结束标记之前中断）</translation>
     </message>
     <message>
+        <source>file is truncated (its PNG data stops before the end chunk IEND)</source>
+        <translation>文件不完整（PNG 数据在结束块 IEND 之前中断）</translation>
+    </message>
+    <message>
+        <source>file is truncated (its TIFF image data runs past the end of the file)</source>
+        <translation>文件不完整（TIFF 图像数据超出了文件末尾）</translation>
+    </message>
+    <message>
+        <source>file is truncated (it is shorter than its WebP header says)</source>
+        <translation>文件不完整（比其 WebP 文件头所述的长度短）</translation>
+    </message>
+    <message>
         <source>unsupported sample type {type} (only 8- and 16-bit images)</source>
         <translation>不支持的采样类型 {type}（仅支持 8 位和 16 位图像）</translation>
     </message>
