@@ -314,3 +314,104 @@ def test_a_report_may_go_into_a_pipe_but_never_into_a_folder_or_an_input(tmp_pat
     for refused in (tmp_path, photo, link):
         assert output_refusal(refused, [photo], into_streams=True), refused
     assert output_refusal(tmp_path / "new.csv", [photo], into_streams=True) == ""
+
+
+@pytest.fixture
+def quick_eval(tmp_path, monkeypatch):
+    """eval's command line with a validation set of three crops and an engine that halves its input (no network)."""
+    import numpy as np
+    from types import SimpleNamespace
+
+    valset = tmp_path / "val.npz"
+    rng = np.random.default_rng(0)
+    sharp = (rng.random((3, 16, 16, 3)) * 255).astype(np.uint8)
+    np.savez(valset, blurry=sharp // 2, sharp=sharp, names=np.array(["a", "b", "c"]))
+    halving = SimpleNamespace(run=lambda pixels: SimpleNamespace(full=pixels * 0.5))
+    monkeypatch.setattr("deblur_app.cli.train.engine_from_args", lambda _args: (halving, "halving"))
+    return ["eval", "--valset", str(valset), "--device", "cpu", "--csv"]
+
+
+def test_eval_and_scan_print_their_table_for_csv_dash_and_keep_progress_off_it(quick_eval, tmp_path, capsys,
+                                                                                monkeypatch):
+    """`eval --csv -` made a file named '-' here, and `eval --csv /dev/stdout | other-tool` was refused ("is a
+    device, pipe or socket") while `scan --csv /dev/stdout` was taken: a report has one behaviour now
+    (cli.reports): '-' is standard output, and what standard output gets is the table alone (the per-image
+    lines and the summary go to standard error)."""
+    import csv
+    import io
+
+    from deblur_app.cli.main import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main([*quick_eval, "-"]) == 0
+    out, err = capsys.readouterr()
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [row["image"] for row in rows] == ["a", "b", "c", "MEAN"]
+    assert "a: " in err and "wrote standard output" in err and not (tmp_path / "-").exists()
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    import numpy as np
+
+    from deblur_app import imagefiles
+
+    imagefiles.save_image(photos / "p.png", np.full((32, 32, 3), 0.5, np.float32))
+    assert main(["scan", str(photos), "--csv", "-", "--processes", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert out.startswith("path,blur_score,verdict\n") and "p.png" in out and not (tmp_path / "-").exists()
+
+
+def test_eval_writes_its_table_into_a_pipe_as_scan_does(quick_eval, tmp_path, capsys):
+    import threading
+
+    from deblur_app.cli.main import main
+
+    pipe = tmp_path / "table.fifo"
+    os.mkfifo(pipe)
+    read = {}
+    reader = threading.Thread(target=lambda: read.setdefault("text", pipe.read_text()), daemon=True)
+    reader.start()
+    assert main([*quick_eval, str(pipe)]) == 0
+    reader.join(timeout=60)
+    assert read["text"].startswith("image,input_psnr,input_ssim,psnr,ssim\n") and "MEAN" in read["text"]
+    assert pipe.is_fifo() and "a: " in capsys.readouterr().err
+
+
+def test_eval_refuses_a_table_it_cannot_write_before_the_work_and_never_leaves_half_a_table(
+        quick_eval, tmp_path, capsys, monkeypatch):
+    """eval scored every image, then crashed with a traceback on a read-only folder, and wrote its table in
+    place (an interrupted run left half a table over the last one). The folder is tried first, the table is
+    written beside and renamed, and a full disk is one line."""
+    from deblur_app.cli.main import main
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("a file, not a folder")
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    unwritable = [(a_file / "eval.csv", f"deblur-app: --csv: {a_file}: cannot create the folder")]
+    if not os.access(locked, os.W_OK):  # root writes into a read-only folder
+        unwritable.append((locked / "eval.csv", f"deblur-app: --csv: {locked}: "))
+    try:
+        with monkeypatch.context() as patched:
+            patched.setattr("deblur_app.cli.train._scored_pairs", lambda *_a: pytest.fail("the work started"))
+            for target, said in unwritable:
+                assert main([*quick_eval, str(target)]) == 2
+                err = capsys.readouterr().err
+                assert err.startswith(said) and err.count("\n") == 1, err
+    finally:
+        locked.chmod(0o755)
+    table = tmp_path / "eval.csv"
+    table.write_text("the last run's table\n")
+
+    def full_disk(handle, *_a, **_k):
+        os.close(handle)
+        raise OSError(28, "No space left on device")
+
+    import deblur_app.cli.reports as reports
+
+    monkeypatch.setattr(reports.os, "fdopen", full_disk)
+    assert main([*quick_eval, str(table)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot write the table (No space left on device)" in err and "Traceback" not in err
+    assert table.read_text() == "the last run's table\n"
+    assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []

@@ -256,7 +256,7 @@ def test_a_report_that_cannot_be_written_is_said_before_the_scan_in_one_line(pho
     def disk_full(target, _text):
         raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
-    monkeypatch.setattr(scan_cli, "_write_atomically", disk_full)
+    monkeypatch.setattr(scan_cli.reports, "write_report", disk_full)
     assert scan(str(photos), "--csv", str(tmp_path / "blur.csv")) == 1
     err = capsys.readouterr().err
     assert f"deblur-app: {tmp_path / 'blur.csv'}: cannot write the report (No space left on device)" in err

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 import sys
 from pathlib import Path
 
+from . import reports
 from .options import EXIT_FAILED, EXIT_OK
 
 FIELDS = ["image", "input_blur_effect", "output_blur_effect", "blur_effect_ratio", "fine_detail_ratio", "sharper"]
@@ -25,23 +27,34 @@ def evaluate_real_photos(args, engine, description: str) -> int:
     if not photos:
         print(f"deblur-app: {args.real}: no photos found", file=sys.stderr)
         return EXIT_FAILED
-    changes = [change for change in (_measured(path, args, engine) for path in photos) if change is not None]
+    out = table_path(args)
+    progress = reports.progress_stream(out)
+    changes = [change for change in (_measured(path, args, engine, progress) for path in photos) if change is not None]
     if not changes:
         print("deblur-app: no photo could be evaluated", file=sys.stderr)
         return EXIT_FAILED
     totals = summary(changes)
-    # with --sheet DIR the table goes beside the sheets, not into whatever folder the command ran in
-    out = args.csv or (args.sheet / "eval.csv" if args.sheet else Path("eval.csv"))
-    _write_table(out, changes, totals)
+    try:
+        _write_table(out, changes, totals)
+    except OSError as error:  # the folder was tried first; a full disk is found only now
+        print(f"deblur-app: {error.filename or out}: cannot write the table ({error.strerror or error})",
+              file=sys.stderr)
+        return EXIT_FAILED
     sharper = sum(c.sharper for c in changes)
     print(f"{len(changes)} real photos, {description}: blur_effect out/in median {totals['median_blur_effect_ratio']:.3f}, "
           f"lower on {sharper} of {len(changes)} ({100 * totals['sharper_share']:.0f} %); fine-detail ratio median "
-          f"{totals['median_fine_detail_ratio']:.2f}; wrote {out.resolve()}"
-          + (f" and contact sheets in {args.sheet.resolve()}" if args.sheet else ""))
+          f"{totals['median_fine_detail_ratio']:.2f}; wrote {reports.shown(out)}"
+          + (f" and contact sheets in {args.sheet.resolve()}" if args.sheet else ""), file=progress)
     return EXIT_FAILED if len(changes) < len(photos) else EXIT_OK
 
 
-def _measured(path: Path, args, engine):
+def table_path(args) -> Path:
+    """Where eval --real writes its table: --csv, else beside the sheets with --sheet DIR (not into whatever folder
+    the command ran in), else eval.csv here."""
+    return args.csv or (args.sheet / "eval.csv" if args.sheet else Path("eval.csv"))
+
+
+def _measured(path: Path, args, engine, progress):
     """How deblurring changed one photo (its contact sheet written with --sheet); None, said, if it cannot be read."""
     from .. import imagefiles
     from ..engine.strength import apply_strength
@@ -61,20 +74,20 @@ def _measured(path: Path, args, engine):
         imagefiles.save_image(target, labelled_sheet(before, after, caption_of(change)), bit_depth=8,
                               overwrite=True, marker=imagefiles.app_marker())
     print(f"{name}: blur_effect {change.input_blur_effect:.3f} -> {change.output_blur_effect:.3f} "
-          f"(x{change.blur_effect_ratio:.3f}), fine detail x{change.fine_detail_ratio:.2f}", flush=True)
+          f"(x{change.blur_effect_ratio:.3f}), fine detail x{change.fine_detail_ratio:.2f}", file=progress, flush=True)
     return change
 
 
 def _write_table(out: Path, changes: list, totals: dict) -> None:
     """One row a photo, then the medians."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with open(out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, FIELDS)
-        writer.writeheader()
-        for change in changes:
-            writer.writerow({"image": change.name, "input_blur_effect": change.input_blur_effect,
-                             "output_blur_effect": change.output_blur_effect,
-                             "blur_effect_ratio": change.blur_effect_ratio,
-                             "fine_detail_ratio": change.fine_detail_ratio, "sharper": int(change.sharper)})
-        writer.writerow({"image": "MEDIAN", "blur_effect_ratio": totals["median_blur_effect_ratio"],
-                         "fine_detail_ratio": totals["median_fine_detail_ratio"], "sharper": totals["sharper_share"]})
+    table = io.StringIO()
+    writer = csv.DictWriter(table, FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for change in changes:
+        writer.writerow({"image": change.name, "input_blur_effect": change.input_blur_effect,
+                         "output_blur_effect": change.output_blur_effect,
+                         "blur_effect_ratio": change.blur_effect_ratio,
+                         "fine_detail_ratio": change.fine_detail_ratio, "sharper": int(change.sharper)})
+    writer.writerow({"image": "MEDIAN", "blur_effect_ratio": totals["median_blur_effect_ratio"],
+                     "fine_detail_ratio": totals["median_fine_detail_ratio"], "sharper": totals["sharper_share"]})
+    reports.write_report(out, table.getvalue())

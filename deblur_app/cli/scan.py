@@ -12,22 +12,20 @@ import argparse
 import csv
 import io
 import json
-import os
-import stat
 import sys
-import tempfile
 from pathlib import Path
 
 from .. import reasons
 from .cluster import add_cluster_options, ray_missing, validate_cluster_options
-from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, written_file_problem
+from . import reports
+from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
 
 
 def add_scan_parser(commands) -> None:
     scan = commands.add_parser("scan", help="score how blurred every photo of a folder is (no model needed)")
     scan.add_argument("input_dir", type=Path, metavar="DIR")
     scan.add_argument("--recursive", action="store_true", help="include sub-folders")
-    scan.add_argument("--csv", type=Path, metavar="FILE", help="write the rows to FILE (default: print them)")
+    scan.add_argument("--csv", type=Path, metavar="FILE", help="write the rows to FILE (default or -: print them)")
     scan.add_argument("--json", type=Path, metavar="FILE", help="also write rows, failures and counts as JSON")
     scan.add_argument("--sort", action="store_true", help="blurriest first (default: by path)")
     scan.add_argument("--processes", type=int, metavar="N", help="local worker processes (default: one per core)")
@@ -47,36 +45,12 @@ def _usage_problem(args) -> str | None:
     if not args.input_dir.is_dir():
         return f"{args.input_dir}: not a folder"
     for option, target in (("--csv", args.csv), ("--json", args.json)):
-        # the output policy of every command's written file (jobs.naming.output_refusal): never a folder, a photo
-        # below the scanned folder (recursive or not) nor a link to one; a pipe or /dev/stdout is written into
-        problem = written_file_problem(option, target, [args.input_dir], into_streams=True)
+        # a report's one policy (cli.reports): never a folder, a photo below the scanned folder (recursive or not)
+        # nor a link to one; '-', a pipe or /dev/stdout is written into
+        problem = reports.report_problem(option, target, [args.input_dir])
         if problem:
             return problem
-        problem = target is not None and not _written_through(target) and _report_folder_problem(target)
-        if problem:
-            return f"{option}: {problem}"
     return None
-
-
-def _written_through(target: Path) -> bool:
-    """Whether a report goes into what is at ``target`` rather than replacing it: all but a regular file."""
-    try:
-        mode = os.lstat(target).st_mode
-    except (OSError, ValueError):
-        return False  # nothing there yet: written beside, then renamed
-    return not stat.S_ISREG(mode)
-
-
-def _report_folder_problem(target: Path) -> str:
-    """Why the report cannot be written beside ``target`` ('' if it can), found before the photos are scored:
-    a read-only folder let the whole scan run, then crashed on the report's temporary file."""
-    from ..jobs import folder_problem
-
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)  # as writing the report would
-    except OSError as problem:
-        return f"{target.parent}: cannot create the folder ({problem.strerror or problem})"
-    return str(folder_problem(target.parent))
 
 
 def run_scan(args) -> int:
@@ -152,36 +126,17 @@ def csv_text(rows, for_terminal: bool = False) -> str:
 
 
 def _write_reports(args, rows, summary) -> None:
-    if args.csv is None:
+    if args.csv is None or reports.is_standard_output(args.csv):
         sys.stdout.write(csv_text(rows, for_terminal=sys.stdout.isatty()))
     else:
-        _write_atomically(args.csv, csv_text(rows))
+        reports.write_report(args.csv, csv_text(rows))
     if args.json is not None:
-        _write_atomically(args.json, json.dumps({
+        reports.write_report(args.json, json.dumps({
             "photos": [{"path": str(r.path), "blur_score": r.blur_score, "verdict": r.verdict} for r in rows],
             "failed": [{"path": str(path), "reason": reason} for path, reason in summary.failed],
             "ignored": [{"path": str(path), "reason": reason} for path, reason in summary.ignored],
             "counts": summary.counts,
         }, indent=1, ensure_ascii=False) + "\n")
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    """A hidden temporary beside the target, then a rename: an interrupted scan leaves no half report.
-    Anything there other than a regular file (--json /dev/stdout, a link, a pipe) is written through, as a
-    shell's ">" does: the rename replaced the link /dev/stdout itself with a file (as root)."""
-    if _written_through(target):
-        with open(target, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _print_summary(args, summary) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
 from pathlib import Path
 
 from .. import reasons
 from ..model.registry import DEFAULT_VARIANT, trainable_variants
+from . import reports
 from .options import (EXIT_FAILED, EXIT_OK, EXIT_USAGE, add_model_options, engine_from_args, path_argument_problem,
                       validate_options, written_file_problem)
 
@@ -64,7 +66,8 @@ def add_eval_parser(commands) -> None:
                         "and fine-detail change, output over input (needs scikit-image: deblur-app[eval])")
     evaluate.add_argument("--sheet", type=Path, metavar="OUT_DIR",
                           help="with --real: write an input | output contact sheet of each photo here")
-    evaluate.add_argument("--csv", type=Path, help="per-image results (default: eval.csv in the current folder)")
+    evaluate.add_argument("--csv", type=Path, metavar="FILE",
+                          help="per-image results (default: eval.csv in the current folder; -: print them)")
     evaluate.add_argument("--limit", type=int, help="evaluate this many images only")
     add_model_options(evaluate)
 
@@ -201,21 +204,27 @@ def run_eval(args) -> int:
         from .real_eval import evaluate_real_photos
 
         return evaluate_real_photos(args, engine, description)
-    rows = _scored_pairs(args, engine, pairs)
+    out = _table_path(args)
+    rows = _scored_pairs(args, engine, pairs, reports.progress_stream(out))
     if not rows:
         print("deblur-app: nothing to evaluate", file=sys.stderr)
         return EXIT_FAILED
-    out = args.csv or Path("eval.csv")
-    means = _write_eval_csv(rows, out)
+    try:
+        means = _write_eval_csv(rows, out)
+    except OSError as error:  # the folder was tried first; a full disk is found only now
+        print(f"deblur-app: {error.filename or out}: cannot write the table ({error.strerror or error})",
+              file=sys.stderr)
+        return EXIT_FAILED
     print(f"{len(rows)} images, {description}: input {means['input_psnr']:.2f} dB / SSIM "
-          f"{means['input_ssim']:.4f} -> output {means['psnr']:.2f} dB / SSIM {means['ssim']:.4f}; wrote {out}")
+          f"{means['input_ssim']:.4f} -> output {means['psnr']:.2f} dB / SSIM {means['ssim']:.4f}; "
+          f"wrote {reports.shown(out)}", file=reports.progress_stream(out))
     return EXIT_OK
 
 
 def _eval_refusal(args) -> tuple[int, str] | None:
     """(exit code, why) when the evaluation cannot start: its options, or --real without scikit-image."""
     problem = (validate_options(args) or _real_photo_problem(args)
-               or written_file_problem("--csv", args.csv or Path("eval.csv"), [args.pairs, args.valset, args.real]))
+               or reports.report_problem("--csv", _table_path(args), [args.pairs, args.valset, args.real]))
     if problem:
         return EXIT_USAGE, problem
     if args.real:
@@ -226,6 +235,15 @@ def _eval_refusal(args) -> tuple[int, str] | None:
         except MissingScikitImage as error:
             return EXIT_FAILED, str(error)
     return None
+
+
+def _table_path(args) -> Path:
+    """The file (or '-', a stream) eval writes its table to."""
+    if args.real:
+        from .real_eval import table_path
+
+        return table_path(args)
+    return args.csv or Path("eval.csv")
 
 
 def _eval_source(args):
@@ -256,8 +274,8 @@ def _eval_pairs(args, source):
                    imagefiles.load_image(sharp_path).pixels)
 
 
-def _scored_pairs(args, engine, pairs) -> list[dict]:
-    """Each pair's PSNR and SSIM before and after deblurring (at --strength), printed as it goes."""
+def _scored_pairs(args, engine, pairs, progress) -> list[dict]:
+    """Each pair's PSNR and SSIM before and after deblurring (at --strength), printed to ``progress`` as it goes."""
     from ..engine.strength import apply_strength
     from ..training.metrics import psnr, ssim
 
@@ -266,7 +284,7 @@ def _scored_pairs(args, engine, pairs) -> list[dict]:
         output = apply_strength(blurry, engine.run(blurry).full, args.strength / 100)
         rows.append({"image": name, "input_psnr": psnr(blurry, sharp), "input_ssim": ssim(blurry, sharp),
                      "psnr": psnr(output, sharp), "ssim": ssim(output, sharp)})
-        print(f"{name}: {rows[-1]['input_psnr']:.2f} -> {rows[-1]['psnr']:.2f} dB", flush=True)
+        print(f"{name}: {rows[-1]['input_psnr']:.2f} -> {rows[-1]['psnr']:.2f} dB", file=progress, flush=True)
     return rows
 
 
@@ -275,9 +293,10 @@ def _write_eval_csv(rows: list[dict], out: Path) -> dict[str, float]:
     import numpy as np
 
     means = {k: float(np.mean([r[k] for r in rows])) for k in ("input_psnr", "input_ssim", "psnr", "ssim")}
-    with open(out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, ["image", "input_psnr", "input_ssim", "psnr", "ssim"])
-        writer.writeheader()
-        writer.writerows(rows)
-        writer.writerow({"image": "MEAN", **means})
+    table = io.StringIO()
+    writer = csv.DictWriter(table, ["image", "input_psnr", "input_ssim", "psnr", "ssim"], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    writer.writerow({"image": "MEAN", **means})
+    reports.write_report(out, table.getvalue())
     return means
