@@ -18,12 +18,15 @@ camera-shake kernel from the project's own blur synthesis.
 second network (``--compare-only`` takes just that one). The project ships only MIMO-UNet's
 starter weights: where no second network is installed, a stand-in NAFNet of random weights is
 put into the script's own data folder and the shot is taken while it runs, so its (meaningless)
-result is never shown; with a second network installed, both results are shown at 200 %.
+result is never shown: its run is held on the model thread until the shot is taken (a tiny network
+on an idle machine used to finish first, and the script gave up); with a second network
+installed, both results are shown at 200 %.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -165,9 +168,7 @@ def own_data_folder_if_needed(work: Path) -> bool:
     if sum(found is not None for found in catalog.available_weights().values()) >= 2:
         return False
     os.environ["XDG_DATA_HOME"] = str(work / "data")
-    # and a cache of its own: the stand-in's OpenVINO export must be made afresh, or the stand-in ends
-    # before the Compare shot, whose second pane must show it running, never its output
-    os.environ["XDG_CACHE_HOME"] = str(work / "cache")
+    os.environ["XDG_CACHE_HOME"] = str(work / "cache")  # the stand-in's exports stay out of the user's cache
     return True
 
 
@@ -192,11 +193,50 @@ def compare_shot(app, photo: Path, work: Path, args, errors: list[str], stand_in
         return take_compare_shot(app, photo, work, args, errors, stand_in)
     install_stand_in()
     try:
-        take_compare_shot(app, photo, work, args, errors, stand_in)
+        with held_runs(lambda settings: settings.variant != "mimo-unet"):
+            take_compare_shot(app, photo, work, args, errors, stand_in)
     finally:
         from deblur_app.weights import store
 
         (store.user_weights_dir() / STAND_IN).unlink(missing_ok=True)
+
+
+class _HeldEngine:
+    """An engine whose run waits until it is cancelled: the stand-in's run stays under way, whatever the
+    machine's speed, for as long as the Compare shot needs it (the shot then cancels the comparison)."""
+
+    def __init__(self, engine) -> None:
+        self._engine = engine
+
+    def __getattr__(self, name: str):
+        return getattr(self._engine, name)
+
+    def run(self, pixels, *, progress=None, cancel=None, **_options):
+        from deblur_app.engine.progress import raise_if_cancelled
+
+        if cancel is None:
+            raise RuntimeError("screenshots: a held run needs a cancel token")
+        while not cancel.is_set():  # a CancelToken (is_set only) or a threading.Event
+            time.sleep(0.05)
+        raise_if_cancelled(cancel)
+
+
+@contextlib.contextmanager
+def held_runs(held):
+    """While inside, the model thread's runs whose settings ``held`` picks never end on their own."""
+    from deblur_app.gui.worker import EngineWorker
+
+    real_engine_for = EngineWorker._engine_for
+
+    def engine_for(worker, settings):
+        engine = real_engine_for(worker, settings)
+        return _HeldEngine(engine) if held(settings) else engine
+
+    EngineWorker._engine_for = engine_for
+    try:
+        yield
+    finally:
+        EngineWorker._engine_for = real_engine_for
 
 
 def take_compare_shot(app, photo: Path, work: Path, args, errors: list[str], stand_in: bool) -> None:
@@ -209,11 +249,13 @@ def take_compare_shot(app, photo: Path, work: Path, args, errors: list[str], sta
         pane.network_combo.setCurrentIndex(pane.network_combo.findData(key))
     dialog.compare_button.click()
     comparison = window.current_photo().comparison
-    if stand_in:  # the second side's stand-in result must never be shown: the shot is taken while it runs
+    if stand_in:  # the stand-in's result must never be shown: its run is held (held_runs) while the shot is taken
         wait_for(app, lambda: comparison.running == 1 or comparison.ended or errors, 900, "the first network")
-        settle(app, 1.5)
         if comparison.running != 1:
-            raise SystemExit("screenshots: the stand-in network ended before the compare shot")
+            raise SystemExit("screenshots: the first network did not finish: " + "; ".join(errors))
+        settle(app, 1.5)  # the running side's progress text and the first side's picture painted
+        if comparison.running != 1 or errors:
+            raise SystemExit(f"screenshots: the held second network ended ({comparison.ended}): " + "; ".join(errors))
     else:
         wait_for(app, lambda: comparison.ended or errors, 1800, "the comparison")
         dialog.panes[0].view.set_zoom(2.0)
