@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from conformance_weights import network_weights
 from conftest import CONFORMANCE
@@ -208,12 +209,27 @@ def test_separable_local_average_is_the_summed_area_average(rows, cols):
     torch.testing.assert_close(means.expand_as(x), expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("rows, cols", [(24, 24), (7, 12), (None, 16), (20, None), (None, None)])
+def test_attention_convolution_before_the_repeated_edges_is_the_same(rows, cols):
+    """The channel attention's 1x1 convolution on the window positions only, then the edges repeated
+    (ChannelPool(x, conv): a third of the pixels at 720x1280), equals it on the padded means (float64)."""
+    torch.manual_seed(rows or 1)
+    x = torch.rand(1, 3, 50, 70, dtype=torch.float64)
+    conv = nn.Conv2d(3, 3, 1).double()
+    after = conv(nafnet.separable_local_average(x, rows, cols))
+    torch.testing.assert_close(nafnet.separable_local_average(x, rows, cols, conv), after, rtol=0, atol=1e-12)
+    pool = nafnet.ChannelPool()
+    pool.window = (rows or 99, cols or 99)
+    torch.testing.assert_close(pool(x, conv), conv(pool(x)), rtol=0, atol=1e-12)  # the torch path
+    assert (pool(x, conv) - pool(x)).abs().max() > 0.01  # the convolution was applied
+
+
 def test_channel_pool_traces_the_separable_form_only_while_tracing(monkeypatch):
     pool = nafnet.ChannelPool()
     pool.window = (20, 90)  # rows local, the 70 columns whole: a strip
     x = torch.rand(1, 3, 50, 70)
     calls = []
-    monkeypatch.setattr(nafnet, "separable_local_average", lambda *args: calls.append(args[1:]) or args[0])
+    monkeypatch.setattr(nafnet, "separable_local_average", lambda *args: calls.append(args[1:3]) or args[0])
     pool(x)
     assert calls == []
     monkeypatch.setattr(torch.jit, "is_tracing", lambda: True)

@@ -81,13 +81,20 @@ class ChannelPool(nn.Module):
         super().__init__()
         self.window: tuple[int, int] | None = None
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, pointwise: nn.Module | None = None) -> torch.Tensor:
+        """The means of x, through ``pointwise`` (a per-pixel map: the attention's 1x1 convolution) if given.
+
+        ``pointwise`` goes before the local means' edges are repeated: the same values (the repeated edges
+        are copies of computed ones), on a third of the pixels of a 720x1280 photo's feature maps.
+        """
         height, width = x.shape[-2:]
         if self.window is None or (self.window[0] >= height and self.window[1] >= width):
-            return x.mean((-2, -1), keepdim=True)
+            means = x.mean((-2, -1), keepdim=True)
+            return means if pointwise is None else pointwise(means)
         if torch.jit.is_tracing():  # the ONNX export (torch.onnx is not imported until one is made)
-            return separable_local_average(x, _local_side(self.window[0], height), _local_side(self.window[1], width))
-        return local_average(x, min(height, self.window[0]), min(width, self.window[1]))
+            return separable_local_average(x, _local_side(self.window[0], height), _local_side(self.window[1], width),
+                                           pointwise)
+        return local_average(x, min(height, self.window[0]), min(width, self.window[1]), pointwise)
 
 
 def _local_side(window: int, side: int) -> int | None:
@@ -95,8 +102,9 @@ def _local_side(window: int, side: int) -> int | None:
     return None if window >= side else window
 
 
-def local_average(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
-    """The mean over every rows x cols window (stride 1), edge-padded back to x's size.
+def local_average(x: torch.Tensor, rows: int, cols: int, pointwise: nn.Module | None = None) -> torch.Tensor:
+    """The mean over every rows x cols window (stride 1), through ``pointwise`` (per pixel; None: as they
+    are), edge-padded back to x's size.
 
     Summed-area table as the authors compute it; in at least float32 even under autocast, because a
     running sum over a whole photo in bfloat16 would keep about two significant digits.
@@ -115,10 +123,11 @@ def local_average(x: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
     out_h, out_w = means.shape[-2:]
     height, width = x.shape[-2:]
     pad = ((width - out_w) // 2, (width - out_w + 1) // 2, (height - out_h) // 2, (height - out_h + 1) // 2)
-    return F.pad(means, pad, mode="replicate")
+    return F.pad(means if pointwise is None else pointwise(means), pad, mode="replicate")
 
 
-def separable_local_average(x: torch.Tensor, rows: int | None, cols: int | None) -> torch.Tensor:
+def separable_local_average(x: torch.Tensor, rows: int | None, cols: int | None,
+                            pointwise: nn.Module | None = None) -> torch.Tensor:
     """``local_average`` as the OpenVINO export computes it: one side at a time, from pooling and convolutions.
 
     The same means as the summed-area table (to float32 rounding), but shape-generic and fast where
@@ -127,14 +136,20 @@ def separable_local_average(x: torch.Tensor, rows: int | None, cols: int | None)
     vectorised and sum at most a few dozen values each. ``rows``/``cols``
     None: the whole side (the result is then 1 along it and broadcasts), so one export serves every
     size whose sides are each larger, or each no larger, than the window: the window is a constant.
+    The columns go first: OpenVINO's depthwise taps down the rows (a dilation of 16 rows spans the cache)
+    are several times slower per value than along a row, and after the columns' pass there are fewer of them.
+    ``pointwise`` (per pixel) maps the means before their edges are repeated, as in ``local_average``.
     """
     means = x.to(torch.promote_types(x.dtype, torch.float32))
-    means = means.mean(-2, keepdim=True) if rows is None else _sliding_mean(means, rows, dim=-2)
     means = means.mean(-1, keepdim=True) if cols is None else _sliding_mean(means, cols, dim=-1)
+    means = means.mean(-2, keepdim=True) if rows is None else _sliding_mean(means, rows, dim=-2)
+    means = means.to(x.dtype)
+    if pointwise is not None:
+        means = pointwise(means)
     # the edge rows and columns repeat, as the authors pad (the window centred, the odd pixel after)
     pad_cols = (0, 0) if cols is None else ((cols - 1) // 2, cols // 2)
     pad_rows = (0, 0) if rows is None else ((rows - 1) // 2, rows // 2)
-    return F.pad(means, pad_cols + pad_rows, mode="replicate").to(x.dtype)
+    return F.pad(means, pad_cols + pad_rows, mode="replicate")
 
 
 def _sliding_mean(x: torch.Tensor, size: int, dim: int) -> torch.Tensor:
@@ -185,13 +200,18 @@ class NAFBlock(nn.Module):
     def forward(self, inp: torch.Tensor) -> torch.Tensor:
         x = self.sg(self.conv2(self.conv1(self.norm1(inp))))
         if _in_place():  # as below, overwriting the block's own temporaries (never ``inp``)
-            x = self.conv3(x.mul_(self.sca(x)))
+            x = self.conv3(x.mul_(self._attention(x)))
             y = x.mul_(self.beta).add_(inp)
             return self.conv5(self.sg(self.conv4(self.norm2(y)))).mul_(self.gamma).add_(y)
-        x = self.conv3(x * self.sca(x))
+        x = self.conv3(x * self._attention(x))
         y = inp + x * self.beta
         x = self.conv5(self.sg(self.conv4(self.norm2(y))))
         return y + x * self.gamma
+
+    def _attention(self, x: torch.Tensor) -> torch.Tensor:
+        """``self.sca(x)``, its 1x1 convolution given to the pooling to apply before the edges are repeated."""
+        pool, conv = self.sca
+        return pool(x, conv)
 
 
 def _stage(channels: int, blocks: int) -> nn.Sequential:
@@ -314,7 +334,7 @@ _SHAPE_CLASSES = {(True, True): "local", (False, False): "global", (False, True)
 
 
 def export_tag(model: NAFNet) -> str:
-    return f"nafnet/tlc{model.local_window}/separable"
+    return f"nafnet/tlc{model.local_window}/separable-columns-first/attention-before-edges"
 
 
 def export_shape_class(model: NAFNet, height: int, width: int) -> str | None:
