@@ -416,6 +416,44 @@ def test_our_limit_replaces_pillows_global(tmp_path, monkeypatch):
     assert Image.MAX_IMAGE_PIXELS == 100  # restored
 
 
+def _png_header_only(path, width: int, height: int) -> None:
+    """A PNG whose header says ``width`` x ``height`` (a few bytes of data: its pixels are never decoded here)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64))
+                     + chunk(b"IEND", b""))
+
+
+def test_header_reads_follow_our_limit_not_pillows_default(tmp_path, monkeypatch):
+    """A 95 MP photo is under our 200 MP limit but over Pillow's default 89.5 MP: reading its header (the batch's
+    several-pictures check, the window's thumbnail) printed Pillow's "could be decompression bomb DOS attack"
+    warning, and at 190 MP (over twice Pillow's default) the header read failed: no facts, no thumbnail
+    attempt. Header reads now take no limit, the thumbnail ours (pillowlimit.with_limit)."""
+    import warnings
+
+    from deblur_app.imagefiles import provenance, thumbnails
+
+    big, bigger = tmp_path / "95mp.png", tmp_path / "190mp.png"
+    _png_header_only(big, 10_000, 9_500)
+    _png_header_only(bigger, 19_000, 10_000)
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *a, **k: opened.append(Image.MAX_IMAGE_PIXELS) or real_open(*a, **k))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for path in (big, bigger):
+            facts = provenance.file_facts(path)
+            assert facts is not None and facts.format == "PNG" and facts.frames == 1, path.name
+            assert thumbnails.load_thumbnail(path, 64) is None  # its data is a few bytes: nothing to show
+    assert not [w for w in caught if issubclass(w.category, Image.DecompressionBombWarning)]
+    assert opened == [None, reading.MAX_PIXELS or None] * 2, "headers with no limit, thumbnails with ours"
+
+
 def _jpeg_bytes():
     buf = io.BytesIO()
     Image.fromarray((RNG.random((64, 64, 3)) * 255).astype(np.uint8)).save(buf, "JPEG", quality=90)

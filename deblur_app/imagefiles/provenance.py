@@ -21,6 +21,7 @@ from PIL import Image
 
 from .. import reasons
 from .errors import PathLike, not_a_file_reason
+from .pillowlimit import with_limit
 from .raw import is_raw
 
 MARKER_PREFIX = "deblur_app "
@@ -77,8 +78,8 @@ def file_facts(path: PathLike) -> FileFacts | None:
         return None
     if is_raw(path):  # Pillow must never read a camera RAW file (raw.py): one photo, no marker
         return FileFacts("", 1, "RAW")
-    try:
-        with Image.open(Path(os.fspath(path))) as im:
+    try:  # a header read: no pixels decoded, so no bomb limit (pillowlimit)
+        with with_limit(0, lambda: Image.open(Path(os.fspath(path)))) as im:
             frames = 1 if im.format in _ONE_PHOTO_WITH_PREVIEWS else int(getattr(im, "n_frames", 1) or 1)
             return FileFacts(marker_of(im), frames, im.format or "")
     except Exception:  # unreadable, unsupported, a bomb: not this function's to report

@@ -6,8 +6,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import threading
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -22,6 +20,7 @@ from . import rawexif
 from .errors import ImageFileError, PathLike, describe_exc, not_a_file_reason
 from .provenance import FileFacts, several_pictures_reason
 from .formats import HEIF_EXTENSIONS, READ_FORMATS, heif_available, looks_like_heif
+from .pillowlimit import with_limit
 from .metadata import (
     JpegEncoding,
     apply_orientation,
@@ -40,8 +39,6 @@ DEFAULT_MAX_PIXELS = 200_000_000
 #: Current module-wide limit used when ``load_image(max_pixels=None)``; 0 means no limit.
 MAX_PIXELS = DEFAULT_MAX_PIXELS
 
-# Pillow's bomb limit is a module global; hold this lock while we change it.
-_PIL_LOCK = threading.RLock()
 
 
 @dataclass
@@ -140,18 +137,11 @@ def _pixels_from_bomb_message(exc: BaseException) -> int | None:
 def _pil_guarded(path: Path, limit: int, fn: Callable[[], object]) -> object:
     """Run a Pillow open/load with its bomb limit set to ours, turning Pillow's
     DecompressionBombWarning/Error into our ImageFileError."""
-    with _PIL_LOCK:
-        saved = Image.MAX_IMAGE_PIXELS
-        Image.MAX_IMAGE_PIXELS = limit if limit > 0 else None
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("error", Image.DecompressionBombWarning)
-                return fn()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            pixels = _pixels_from_bomb_message(exc) or limit + 1
-            raise _bomb_error(path, pixels, limit) from None
-        finally:
-            Image.MAX_IMAGE_PIXELS = saved
+    try:
+        return with_limit(limit, fn)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        pixels = _pixels_from_bomb_message(exc) or limit + 1
+        raise _bomb_error(path, pixels, limit) from None
 
 
 def _decode_error(path: Path, exc: BaseException) -> ImageFileError:

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
-from . import raw, reading, rawpreview
+from . import pillowlimit, raw, reading, rawpreview
 from .errors import PathLike, not_a_file_reason
 from .formats import HEIF_EXTENSIONS, heif_available
 
@@ -30,7 +30,7 @@ def load_thumbnail(path: PathLike, size: int) -> np.ndarray | None:
     if p.suffix.lower() in HEIF_EXTENSIONS:
         heif_available()
     try:
-        with Image.open(p) as im:
+        with pillowlimit.with_limit(reading.MAX_PIXELS, lambda: Image.open(p)) as im:  # our limit, not Pillow's
             width, height = im.size
             if 0 < reading.MAX_PIXELS < width * height:
                 return None  # the full load explains the limit
