@@ -174,6 +174,30 @@ def test_a_large_photo_is_prepared_for_by_the_network_thread_before_it_is_decode
     assert imagefiles.photo_size(turned) == imagefiles.load_image(turned).pixels.shape[:2] == (30, 20)
 
 
+
+def test_the_windows_batch_prepares_a_large_photo_before_it_is_decoded(qtbot, tmp_path, photo_like, monkeypatch):
+    """The window's worker runs its batches through the same pipeline (jobs.iter_batch), so a large photo prepares
+    the worker's engine from its header before it is decoded there too, one decision for both front ends."""
+    from deblur_app.engine.progress import CancelToken
+    from deblur_app.gui.messages import BatchRequest, Job, RunSettings
+    from deblur_app.gui.worker import EngineWorker
+
+    source = tmp_path / "in"
+    source.mkdir()
+    imagefiles.save_image(source / "p0.png", photo_like(24, 32, 0))
+    imagefiles.save_image(source / "p1.png", photo_like(30, 20, 1))
+    log: list = []
+    real_load = jobs.load_photo
+    monkeypatch.setattr(jobs, "load_photo", lambda path, *a, **k: log.append(("load", path.name)) or real_load(path, *a, **k))
+    monkeypatch.setattr(pipeline, "LARGE_PIXELS", 700)  # 24x32 is "large", 30x20 is not
+    worker, finished = EngineWorker(), []
+    engine = PreparedEngine(log)
+    monkeypatch.setattr(worker, "_engine_for", lambda settings: engine)
+    worker.finished.connect(lambda job_id, summary: finished.append(summary))
+    worker.handle(Job(1, CancelToken(), BatchRequest(source, tmp_path / "out", RunSettings(device="cpu"))))
+    assert finished and finished[0].done == 2
+    assert log == [("prepare", (24, 32), "deblur-batch-network"), ("load", "p0.png"), ("load", "p1.png")]
+
 def test_photos_cut_short_are_named_before_the_network_loads_even_a_large_one(tmp_path, photo_like, monkeypatch):
     """`deblur-app deblur truncated.jpg`: a large photo prepares the engine before it is decoded (test above), so a
     JPEG cut short used to be named only after the network had loaded (minutes on a first use). It is named with the
