@@ -47,6 +47,8 @@ JPEG_CUT_SHORT = QT_TRANSLATE_NOOP("Reason", "file is truncated (its JPEG data s
 PNG_CUT_SHORT = QT_TRANSLATE_NOOP("Reason", "file is truncated (its PNG data stops before the end chunk IEND)")
 TIFF_CUT_SHORT = QT_TRANSLATE_NOOP("Reason", "file is truncated (its TIFF image data runs past the end of the file)")
 WEBP_CUT_SHORT = QT_TRANSLATE_NOOP("Reason", "file is truncated (it is shorter than its WebP header says)")
+DATA_TOO_SHORT = QT_TRANSLATE_NOOP(
+    "Reason", "file is truncated or damaged (its {format} data is too short for {width} x {height} pixels)")
 CORRUPT = QT_TRANSLATE_NOOP("Reason", "corrupt or unreadable image ({cause})")
 NOT_AN_IMAGE = QT_TRANSLATE_NOOP("Reason", "not an image file, or an unsupported format")
 HEIF_NEEDS_PACKAGE = QT_TRANSLATE_NOOP(

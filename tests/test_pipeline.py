@@ -305,9 +305,9 @@ def test_a_png_tiff_or_webp_cut_short_is_told_from_its_structure(tmp_path, photo
 
 
 def test_the_cut_short_check_walks_a_png_s_chunks_without_reading_its_data(tmp_path, photo_like, monkeypatch):
-    """A PNG with bytes after IEND is walked chunk by chunk: the reads are the 8-byte chunk headers, never the
-    image data (a 100 MB PNG must cost milliseconds before the network loads); a damaged chunk type is left to
-    the decoder to name (not called cut short)."""
+    """A PNG (here with bytes after IEND) is walked chunk by chunk: the reads are the 12-byte head, the 8-byte
+    chunk headers and the 13-byte IHDR, never the image data (a 100 MB PNG must cost milliseconds before the
+    network loads); a damaged chunk type is left to the decoder to name (not called cut short)."""
     import builtins
     import zlib
 
@@ -340,7 +340,7 @@ def test_the_cut_short_check_walks_a_png_s_chunks_without_reading_its_data(tmp_p
     from deblur_app.imagefiles import completeness
     monkeypatch.setattr(completeness, "open", lambda *a, **k: Counting(real_open(*a, **k)), raising=False)
     assert completeness.cut_short_reason(trailing) == ""
-    assert len(pieces) > 50 and max(reads) <= 12 and sum(reads) < 20 * (len(pieces) + 3)
+    assert len(pieces) > 50 and max(reads) <= 13 and sum(reads) < 20 * (len(pieces) + 3)
     monkeypatch.undo()
     (tmp_path / "cut.png").write_bytes(body[: len(body) // 2])
     assert "IEND" in completeness.cut_short_reason(tmp_path / "cut.png")
@@ -362,6 +362,69 @@ def test_a_batch_names_a_png_tiff_and_webp_cut_short_before_the_network_loads(tm
     assert opened == [], "no photo was whole: the engine never opened"
     failed = {event.path.name: event.reason for event in events if event.kind == "failed"}
     assert len(failed) == 9 and all("file is truncated (" in reason for reason in failed.values())
+
+
+def _liars(folder) -> list:
+    """A PNG and a JPEG whose headers say 12000 x 9000 pixels (108 MP, under the 200 MP limit) over a few hundred
+    bytes of data, each whole in its structure (IEND; the end-of-image marker)."""
+    import io
+    import struct
+    import zlib
+
+    from PIL import Image
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    png = folder / "liar.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 12000, 9000, 8, 2, 0, 0, 0))
+                    + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b""))
+    small = io.BytesIO()
+    Image.new("RGB", (16, 16), (90, 120, 150)).save(small, "JPEG")
+    data = bytearray(small.getvalue())
+    frame = data.find(b"\xff\xc0")
+    data[frame + 5: frame + 9] = struct.pack(">HH", 9000, 12000)  # height, width
+    jpeg = folder / "liar.jpg"
+    jpeg.write_bytes(bytes(data))
+    return [png, jpeg]
+
+
+def test_a_huge_size_in_a_tiny_file_is_named_before_the_network_loads(tmp_path, monkeypatch):
+    """`deblur liar.jpg` (a 700-byte JPEG whose header says 12000 x 9000): the decoder fills the missing rows with
+    grey and says nothing, so the network loaded and ran for many minutes on 108 MP of grey (3.5 GB); the PNG
+    one loaded the network before its decode failed. Told from the structure now: a Huffman JPEG codes at least
+    one bit per 8x8 block, deflate compresses at best 1032:1, so data below that is no whole picture."""
+    source = tmp_path / "in"
+    source.mkdir()
+    png, jpeg = _liars(source)
+    for path, name in ((png, "PNG"), (jpeg, "JPEG")):
+        assert imagefiles.cut_short_reason(path) == (
+            f"file is truncated or damaged (its {name} data is too short for 12000 x 9000 pixels)")
+    opened: list = []
+    events = list(jobs.iter_batch(BatchJob(source, tmp_path / "out"), lambda: opened.append(1) or PreparedEngine([])))
+    assert opened == []
+    failed = {event.path.name: event.reason for event in events if event.kind == "failed"}
+    assert sorted(failed) == ["liar.jpg", "liar.png"] and all("too short for" in r for r in failed.values())
+
+
+def test_the_data_bound_never_refuses_a_whole_photo_that_compresses_extremely_well(tmp_path):
+    """One flat colour is the best case of both codecs: 4000 x 3000 PNGs of every colour type at the highest
+    compression, JPEGs with optimised Huffman tables (progressive too) at the lowest quality, all decode whole."""
+    from PIL import Image
+
+    made = []
+    for mode, colour in (("RGB", (128, 128, 128)), ("L", 0), ("1", 0), ("P", 0), ("I;16", 0), ("RGBA", (0, 0, 0, 0))):
+        path = tmp_path / f"flat_{mode.replace(';', '')}.png"
+        Image.new(mode, (4000, 3000), colour).save(path, compress_level=9, optimize=True)
+        made.append(path)
+    for index, options in enumerate(({"quality": 1, "optimize": True}, {"quality": 1, "progressive": True,
+                                                                       "optimize": True})):
+        for mode in ("RGB", "L"):
+            path = tmp_path / f"flat_{mode}_{index}.jpg"
+            Image.new(mode, (4000, 3000), 0).save(path, **options)
+            made.append(path)
+    for path in made:
+        assert imagefiles.cut_short_reason(path) == "", path.name
 
 
 def test_cancel_lets_the_write_under_way_finish_and_nothing_is_written_after_the_end(tmp_path, photo_like, monkeypatch):

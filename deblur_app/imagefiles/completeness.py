@@ -40,6 +40,9 @@ _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # length 0, type, CRC: the same b
 _TIFF_ORDERS = {b"II*\x00": "<", b"MM\x00*": ">"}
 _TIFF_DATA_TAGS = ((273, 279), (324, 325))  # (StripOffsets, StripByteCounts), (TileOffsets, TileByteCounts)
 _TIFF_TYPE_SIZES = {3: ("H", 2), 4: ("I", 4)}  # SHORT, LONG: the types offsets and counts take
+_HUFFMAN_FRAMES = {0xC0, 0xC1, 0xC2}  # baseline, extended, progressive; not lossless, hierarchical, arithmetic
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by colour type: grey, RGB, palette, grey+alpha, RGBA
+_DEFLATE_BEST_RATIO = 1100  # deflate's bound is 1032:1 (a 258-byte match in two 1-bit codes); with a margin
 
 
 def cut_short_reason(path: PathLike) -> reasons.ReasonText:
@@ -63,16 +66,22 @@ def _jpeg_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonT
     if not head.startswith(_START):
         return None
     handle.seek(2)
-    scan = _first_scan(handle)
+    frame: dict = {}
+    scan = _first_scan(handle, frame)
     if scan is None:
         return ""
     with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        complete = data.rfind(_END, scan) >= 0
-    return "" if complete else reasons.reason(reasons.JPEG_CUT_SHORT)
+        end = data.rfind(_END, scan)
+    if end < 0:
+        return reasons.reason(reasons.JPEG_CUT_SHORT)
+    if "blocks" in frame and (end - scan) * 8 < frame["blocks"]:
+        return _too_short("JPEG", frame["width"], frame["height"])
+    return ""
 
 
-def _first_scan(handle: BinaryIO) -> int | None:
-    """The offset just past the first start-of-scan marker, walking the header's segments by their lengths."""
+def _first_scan(handle: BinaryIO, frame: dict) -> int | None:
+    """The offset just past the first start-of-scan marker, walking the header's segments by their lengths;
+    a Huffman-coded frame's size and 8x8 blocks go into ``frame`` (_huffman_blocks)."""
     while True:
         marker = handle.read(2)
         if len(marker) < 2 or marker[0] != 0xFF:
@@ -85,25 +94,69 @@ def _first_scan(handle: BinaryIO) -> int | None:
         length = handle.read(2)
         if len(length) < 2:
             return None
-        handle.seek(int.from_bytes(length, "big") - 2, 1)
+        body = int.from_bytes(length, "big") - 2
+        if marker[1] in _HUFFMAN_FRAMES:
+            frame.update(_huffman_blocks(handle.read(body)))
+        else:
+            handle.seek(body, 1)
+
+
+def _huffman_blocks(segment: bytes) -> dict:
+    """A baseline, extended or progressive (Huffman) frame header's width, height and count of 8x8 blocks over
+    its components. Every block codes at least one Huffman symbol of at least one bit (its DC difference), so a
+    scan shorter than blocks / 8 bytes stops before the picture does: huge dimensions in a tiny file."""
+    if len(segment) < 6:
+        return {}
+    height, width, components = struct.unpack(">HHB", segment[1:6])
+    sampling = [(segment[7 + 3 * i] >> 4, segment[7 + 3 * i] & 15) for i in range(components)
+                if 8 + 3 * i <= len(segment)]
+    if not sampling or not height or not width:
+        return {}  # no height before the scan (a DNL marker): not judged
+    most_h, most_v = max(h for h, _ in sampling), max(v for _, v in sampling)
+    if not most_h or not most_v:
+        return {}
+    blocks = sum(_ceil(_ceil(width * h, most_h), 8) * _ceil(_ceil(height * v, most_v), 8) for h, v in sampling)
+    return {"width": width, "height": height, "blocks": blocks}
+
+
+def _ceil(numerator: int, denominator: int) -> int:
+    return -(-numerator // denominator)
+
+
+def _too_short(format_name: str, width: int, height: int) -> reasons.ReasonText:
+    return reasons.reason(reasons.DATA_TOO_SHORT, format=format_name, width=str(width), height=str(height))
 
 
 def _png_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:
+    """The chunks walked by their 8-byte headers: no IEND means cut short, and image data (IDAT) shorter than
+    deflate's best compression (1032:1) of the rows IHDR promises means damaged (a huge size in a tiny file)."""
     if not head.startswith(_PNG_SIGNATURE):
         return None
-    handle.seek(max(size - len(_PNG_IEND), 0))
-    if handle.read() == _PNG_IEND:  # the usual whole file: one read of its tail
-        return ""
-    position = len(_PNG_SIGNATURE)
+    position, header, compressed = len(_PNG_SIGNATURE), b"", 0
     while position + 8 <= size:
         handle.seek(position)
         length, kind = struct.unpack(">I4s", handle.read(8))
         if not kind.isalpha():
             return ""  # a damaged chunk, not a short file: the decoder says why
-        if kind == b"IEND":
-            return ""  # its CRC may be cut: the decoder needs only the chunk's type
+        if kind == b"IEND":  # its CRC may be cut: the decoder needs only the chunk's type
+            return _png_data_too_short(header, compressed)
+        if kind == b"IHDR":
+            header = handle.read(13)
+        elif kind == b"IDAT":
+            compressed += length
         position += 12 + length  # length, type, data, CRC
     return reasons.reason(reasons.PNG_CUT_SHORT)
+
+
+def _png_data_too_short(header: bytes, compressed: int) -> reasons.ReasonText:
+    if len(header) < 13:
+        return ""
+    width, height, depth, colour = struct.unpack(">IIBB", header[:10])
+    channels = _PNG_CHANNELS.get(colour)
+    if channels is None:
+        return ""
+    rows = height * (1 + _ceil(width * channels * depth, 8))  # each row: its filter byte and its samples
+    return _too_short("PNG", width, height) if compressed * _DEFLATE_BEST_RATIO < rows else ""
 
 
 def _tiff_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:

@@ -1572,6 +1572,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>文件不完整（比其 WebP 文件头所述的长度短）</translation>
     </message>
     <message>
+        <source>file is truncated or damaged (its {format} data is too short for {width} x {height} pixels)</source>
+        <translation>文件不完整或已损坏（其 {format} 数据太短，不足 {width} x {height} 像素）</translation>
+    </message>
+    <message>
         <source>unsupported sample type {type} (only 8- and 16-bit images)</source>
         <translation>不支持的采样类型 {type}（仅支持 8 位和 16 位图像）</translation>
     </message>
