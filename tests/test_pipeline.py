@@ -505,3 +505,12 @@ def test_an_interrupt_inside_the_network_thread_reaches_the_caller_and_nothing_h
     with pytest.raises(KeyboardInterrupt):
         list(jobs.iter_batch(BatchJob(source, tmp_path / "fresh"), InterruptedEngine))
     assert not [t for t in threading.enumerate() if t.name.startswith("deblur-batch-")]
+
+
+def test_the_window_and_eval_refuse_a_huge_size_in_a_tiny_file_too(tmp_path):
+    """The window (and eval) read photos with load_image alone, without the batch's checks: liar.jpg opened as
+    108 MP of silent grey, ready to deblur for many minutes. load_image asks the structure first."""
+    for path in _liars(tmp_path):
+        with pytest.raises(imagefiles.ImageFileError) as refused:
+            imagefiles.load_image(path)
+        assert str(refused.value) == f"{path}: " + imagefiles.cut_short_reason(path)

@@ -64,7 +64,7 @@ def test_several_broken_files_opened_at_once_give_one_dialog_and_the_good_photo_
     lines = said.splitlines()
     assert lines[0].startswith("3 photo") and len(lines) == 4, lines
     assert [line.split(": ")[0] for line in lines[1:]] == [f"• {empty}", f"• {text}", f"• {cut}"], lines
-    assert "file is empty" in lines[1] and "truncated or damaged" in lines[3], lines
+    assert "file is empty" in lines[1] and "file is truncated" in lines[3], lines
     assert details.split("\n\n") == [line.removeprefix("• ") for line in lines[1:]], "each file once in the details"
     assert [p.path for p in window.session] == [good] and window.current_photo().loaded
     assert window.filmstrip.count() == 1

@@ -17,6 +17,7 @@ from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 from .. import reasons
 from . import raw as camera_raw
 from . import rawexif
+from .completeness import cut_short_reason
 from .errors import ImageFileError, PathLike, describe_exc, not_a_file_reason
 from .provenance import FileFacts, several_pictures_reason
 from .formats import HEIF_EXTENSIONS, READ_FORMATS, heif_available, looks_like_heif
@@ -365,6 +366,9 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     data = _read_bytes(p)
     if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):  # never Pillow: it would read a preview
         return _load_raw(p, data, limit)
+    cut_short = cut_short_reason(p)  # a huge size over a few bytes: the JPEG decoder would fill it with grey
+    if cut_short:
+        raise ImageFileError(p, cut_short)
     im, fmt = _open_with_pillow(p, data, limit)
 
     orientation = orientation_of(im)
