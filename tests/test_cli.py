@@ -496,3 +496,14 @@ def test_save_scales_with_weights_of_a_network_without_them_is_refused_from_the_
     assert architecture_in_header(seeded).has_coarse_outputs
     (tmp_path / "text.safetensors").write_text("not weights")
     assert architecture_in_header(tmp_path / "text.safetensors") is None  # loading it says why, as before
+
+
+def test_the_help_names_every_network_of_the_registry(capsys):
+    """`deblur-app --help` said "(MIMO-UNet)" while --model takes NAFNet and FFTformer too: the description
+    names the registry's architectures, so a network added there is named here."""
+    from deblur_app.model.registry import ARCHITECTURES
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert all(architecture.display_name in said for architecture in ARCHITECTURES.values()) and "--model" in said

@@ -18,10 +18,13 @@ WINDOW_OPTIONS = ("--new-window",)  # `deblur-app --new-window photo.jpg` means 
 # letters, digits and dashes, starting with a letter: a command, not a photo's name or path
 COMMAND_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 def build_parser() -> argparse.ArgumentParser:
+    from ..model.registry import ARCHITECTURES
+
+    networks = [architecture.display_name for architecture in ARCHITECTURES.values()]
     parser = argparse.ArgumentParser(
         prog="deblur-app",
-        description="Remove camera shake and motion blur from photos (MIMO-UNet). "
-        "With no command, or with photos only, opens the window.",
+        description=f"Remove camera shake and motion blur from photos ({', '.join(networks[:-1])} or "
+        f"{networks[-1]}: --model). With no command, or with photos only, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"deblur-app {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
