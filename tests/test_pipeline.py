@@ -514,3 +514,14 @@ def test_the_window_and_eval_refuse_a_huge_size_in_a_tiny_file_too(tmp_path):
         with pytest.raises(imagefiles.ImageFileError) as refused:
             imagefiles.load_image(path)
         assert str(refused.value) == f"{path}: " + imagefiles.cut_short_reason(path)
+
+
+def test_a_scan_calls_a_huge_size_in_a_tiny_file_unreadable_not_blurred(tmp_path):
+    """`scan` decodes JPEGs its own way (draft mode): liar.jpg came out as grey and was scored "blurred, 100.0",
+    a verdict on a picture the file does not hold. It is unreadable, with the structural reason."""
+    from deblur_app.imagefiles.scanning import load_for_measuring
+
+    for path in _liars(tmp_path):
+        with pytest.raises(imagefiles.ImageFileError) as refused:
+            load_for_measuring(path, grey=True)
+        assert "too short for 12000 x 9000 pixels" in str(refused.value)

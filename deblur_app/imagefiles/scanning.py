@@ -13,8 +13,9 @@ EPYC Zen 4, one core, loaded). JPEG's Y is JFIF's full-range BT.601 luma, the we
 OpenCV's RGB2GRAY applies to the decoded RGB, so the two differ by rounding only.
 
 Every problem is an :class:`ImageFileError` naming the file and the reason, raised before
-the slow work where it can be (empty, not an image, over the megapixel limit); a truncated
-JPEG fails instead of giving a grey bottom half.
+the slow work where it can be (empty, not an image, over the megapixel limit, cut short or a
+huge size in a tiny file: completeness.py); a truncated JPEG fails instead of giving a grey
+bottom half.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from PIL import Image, UnidentifiedImageError
 
 from . import raw as camera_raw
 from . import reading
+from .completeness import cut_short_reason
 from .errors import ImageFileError, PathLike
 from .metadata import apply_orientation, orientation_of
 
@@ -78,6 +80,9 @@ def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int |
     data = reading._read_bytes(p)
     im = None
     if not (camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data)):
+        cut_short = cut_short_reason(p)  # a huge size in a tiny JPEG decodes to grey: scored "blurred" otherwise
+        if cut_short:
+            raise ImageFileError(p, cut_short)
         im = _open_jpeg(p, data, limit)
     if im is None:
         pixels = reading.load_reduced(p, max_side, max_pixels=limit)
