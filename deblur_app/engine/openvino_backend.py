@@ -204,10 +204,12 @@ def unfragmented_heap():
     next: NAFNet-64's trace at 416x416 peaked at +1.21 GB over the loaded network, +0.47 GB with this, the same graph
     (benchmarks/bench_12mp_memory.py export). glibc cannot go back to its dynamic threshold, so afterwards it is
     set where that threshold ends up once a run has freed a few large tensors (trim at twice it, as glibc does).
-    Elsewhere than glibc, nothing changes."""
+    Heap freed before it is handed back first: under this threshold no large block reuses it. Elsewhere than glibc,
+    nothing changes."""
     if not _set_malloc_option(M_MMAP_THRESHOLD, EXPORT_MMAP_THRESHOLD):
         yield
         return
+    return_freed_memory()
     try:
         yield
     finally:
