@@ -11,7 +11,7 @@ from conftest import CancelAfter
 from deblur_app.engine.progress import CancelToken, Cancelled
 from deblur_app.engine.strength import apply_strength
 from deblur_app.engine.stitching import tile_weights
-from deblur_app.engine.tiling import Tile, plan_tiles
+from deblur_app.engine.tiling import Tile, TileGeometry, plan_tiles, plan_tiles_by_area
 
 
 def engine(model, **options):
@@ -72,6 +72,47 @@ def test_tiles_share_one_shape_and_recompute_little_overlap():
         assert starts[0] == 0 and starts[-1] + length == extent
         assert all(b - a <= length - OVERLAP for a, b in zip(starts, starts[1:]))
     assert sum(t.height * t.width for t in tiles) <= 1.4 * 3000 * 4000
+
+
+FFTFORMER_GEOMETRY = TileGeometry(align=32, overlap=128, discard=32)
+
+
+@pytest.mark.parametrize("height, width, side, geometry", [
+    (736, 1280, 384, FFTFORMER_GEOMETRY), (1088, 1920, 384, FFTFORMER_GEOMETRY), (3008, 4000, 320, FFTFORMER_GEOMETRY),
+    (3000, 4000, 1048, TileGeometry()), (3000, 4000, 852, TileGeometry()), (700, 1000, 320, TileGeometry()),
+    (3008, 4000, 416, TileGeometry(16, 128, 32)), (4000, 640, 352, TileGeometry()), (640, 4000, 352, TileGeometry()),
+])
+def test_auto_tiles_by_area_stay_within_the_side_squared_and_never_compute_more(height, width, side, geometry):
+    square, by_area = plan_tiles(height, width, side, geometry), plan_tiles_by_area(height, width, side, geometry)
+    assert len({(t.height, t.width) for t in by_area}) == 1  # one shape: one compiled model
+    assert all(t.height * t.width <= side * side for t in by_area)  # what the tile's working memory is sized by
+    assert sum(t.height * t.width for t in by_area) <= sum(t.height * t.width for t in square)
+    covered = np.zeros((height, width))
+    for tile in by_area:
+        assert all(v % geometry.align == 0 for v in (tile.top, tile.left, tile.height, tile.width))
+        assert min(tile.height, tile.width) > geometry.overlap
+        covered[tile.slices] += tile_weights(tile, height, width, geometry=geometry)
+    assert covered.min() > 0.0
+    for axis, size in (("top", "height"), ("left", "width")):  # neighbours keep the network's overlap
+        starts, length = sorted({getattr(t, axis) for t in by_area}), getattr(by_area[0], size)
+        assert all(b - a <= length - geometry.overlap for a, b in zip(starts, starts[1:]))
+
+
+def test_fftformers_hd_frame_on_a_small_machine_computes_fewer_pixels_by_area():
+    """736x1280 within 384x384 pixels a tile (an 8 GB machine): 12 tiles of 448x320, not 15 of 352x384."""
+    square = plan_tiles(736, 1280, 384, FFTFORMER_GEOMETRY)
+    by_area = plan_tiles_by_area(736, 1280, 384, FFTFORMER_GEOMETRY)
+    assert (len(square), len(by_area)) == (15, 12)
+    assert sum(t.height * t.width for t in by_area) / (736 * 1280) == pytest.approx(1.83, abs=0.01)
+    assert sum(t.height * t.width for t in square) / (736 * 1280) == pytest.approx(2.15, abs=0.01)
+
+
+def test_auto_runs_the_area_plan_a_chosen_size_the_square_one(small_model, photo_like, monkeypatch):
+    runner = engine(small_model)
+    monkeypatch.setattr(runner, "auto_tile_size", lambda *_args, **_kwargs: 336)
+    image = photo_like(320, 340, seed=5)  # 108,800 pixels: within 336 squared, but wider than 336
+    assert runner.run(image, tile=None).tiles == 1
+    assert runner.run(image, tile=336).tiles == 2
 
 
 def test_tiled_and_whole_image_agree_within_one_level(small_model, photo_like):
