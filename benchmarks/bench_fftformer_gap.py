@@ -12,6 +12,9 @@ round by round in one process and as ratios to the bare compiled model (``bare``
   values slow the float arithmetic with these weights;
 - ``tile:N``: Deblurrer.run at N-pixel tiles (``tile:0``: whole), e.g. at 720x1280 the 416-pixel tiles a
   3 GiB whole-image budget chose against the whole frame;
+- ``memory:GB``: Deblurrer.run under auto as planned on a machine with GB GiB of memory (its tiles by area,
+  plan_tiles_by_area), e.g. ``memory:8`` against ``tile:384`` at 720x1280: 12 tiles of 448x320 against 15 of
+  352x384, both within 384x384 pixels a tile;
 - ``conformance``: ``bare`` with the conformance weights (tests/conformance_weights.py) instead of random ones,
   as bench_fftformer_precision.py uses (speed should not depend on the values, except through denormals).
 
@@ -68,6 +71,15 @@ def bare_request(engine: Deblurrer, height: int, width: int, extra: dict | None 
     return lambda pixels: request.infer([pixels])
 
 
+def auto_run_with_memory(engine: Deblurrer, image: np.ndarray, gib: float):
+    from unittest import mock
+
+    from deblur_app.engine import devices
+
+    with mock.patch.object(devices, "_physical_memory_bytes", return_value=int(gib * 1024**3)):
+        return engine.run(image, tile=None)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="360x640")
@@ -92,6 +104,8 @@ def main() -> None:
         runs["engine"] = lambda _pixels: engine.run(image)
     for path in (p for p in wanted if p.startswith("tile:")):  # the engine at a forced tile size (0: whole)
         runs[path] = lambda _pixels, size=int(path.split(":")[1]): engine.run(image, tile=size)
+    for path in (p for p in wanted if p.startswith("memory:")):  # auto's plan on a machine with this memory
+        runs[path] = lambda _pixels, gib=float(path.split(":")[1]): auto_run_with_memory(engine, image, gib)
     if "denormals" in wanted:
         runs["denormals"] = bare_request(engine, padded_h, padded_w, {"CPU_DENORMALS_OPTIMIZATION": True})
     if "conformance" in wanted:
