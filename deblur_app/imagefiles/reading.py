@@ -366,10 +366,10 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     data = _read_bytes(p)
     if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):  # never Pillow: it would read a preview
         return _load_raw(p, data, limit)
+    im, fmt = _open_with_pillow(p, data, limit)  # the header alone: the megapixel limit is said first
     cut_short = cut_short_reason(p)  # a huge size over a few bytes: the JPEG decoder would fill it with grey
     if cut_short:
         raise ImageFileError(p, cut_short)
-    im, fmt = _open_with_pillow(p, data, limit)
 
     orientation = orientation_of(im)
     icc = im.info.get("icc_profile") or None
