@@ -84,6 +84,8 @@ CANNOT_CREATE = QT_TRANSLATE_NOOP("Reason", "cannot create the file ({cause})")
 NO_TEMPORARY_FILE = QT_TRANSLATE_NOOP("Reason", "cannot create a temporary file next to it")
 ALREADY_EXISTS = QT_TRANSLATE_NOOP("Reason", "already exists (not overwriting it)")
 COULD_NOT_WRITE = QT_TRANSLATE_NOOP("Reason", "could not write the image ({cause})")
+NOT_RUN_DISK_FULL = QT_TRANSLATE_NOOP(
+    "Reason", "not deblurred: the output folder's disk is full (the batch stopped at the first write that failed)")
 SAVE_TO_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder; give a file name to save to")
 FOLDER_MISSING = QT_TRANSLATE_NOOP("Reason", "folder {folder} does not exist")
 WOULD_REPLACE_INPUT = QT_TRANSLATE_NOOP(

@@ -525,3 +525,35 @@ def test_a_scan_calls_a_huge_size_in_a_tiny_file_unreadable_not_blurred(tmp_path
         with pytest.raises(imagefiles.ImageFileError) as refused:
             load_for_measuring(path, grey=True)
         assert "too short for 12000 x 9000 pixels" in str(refused.value)
+
+
+def test_a_full_output_disk_stops_the_batch_instead_of_running_the_network_for_nothing(tmp_path, photo_like,
+                                                                                          monkeypatch):
+    """Driven on a 300 KB tmpfs: `batch in out` ran the network on every photo and failed each write with "No space
+    left on device" (minutes a photo on a real batch, for nothing). The first write that finds the disk full stops
+    the batch: the photos after it fail at once, saying why, and no partial file is left."""
+    import errno
+    import os
+
+    from deblur_app.imagefiles import writing
+
+    source = tmp_path / "in"
+    source.mkdir()
+    for index in range(6):
+        imagefiles.save_image(source / f"p{index}.png", photo_like(24, 32, index))
+
+    def disk_full(_fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writing.os, "fsync", disk_full)
+    engine = HalvingEngine(seconds=0.05)
+    events = list(jobs.iter_batch(BatchJob(source, tmp_path / "out"), lambda: engine))
+    failed = [event.reason for event in events if event.kind == "failed"]
+    summary = events[-1].summary
+    assert len(failed) == 6 and summary.done == 0 and not summary.cancelled
+    assert "No space left on device" in failed[0]
+    assert all("not deblurred: the output folder's disk is full" in reason for reason in failed[-3:])
+    assert engine.runs <= 1 + pipeline.IN_FLIGHT, "the network stopped with the first full write"
+    assert os.listdir(tmp_path / "out") == []
+    assert not pipeline.disk_full(OSError(errno.EACCES, "Permission denied")) and pipeline.disk_full(
+        OSError(errno.EDQUOT, "Disk quota exceeded"))

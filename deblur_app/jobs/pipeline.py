@@ -24,6 +24,7 @@ is written after the batch ends.
 
 from __future__ import annotations
 
+import errno
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -47,6 +48,7 @@ class Outcome:
     reason: ReasonText = ""
     error: BaseException | None = None  # "fatal": the batch cannot go on (no engine), re-raised by the caller
     done: object = None  # what Steps.save returned
+    disk_full: bool = False  # "failed" writing because the disk is full: every later write would fail too
 
 
 @dataclass
@@ -237,12 +239,23 @@ class Pipeline:
                 try:
                     outcome = Outcome(index, "done", done=self._steps.save(plan, *payload))
                 except Exception as error:  # noqa: BLE001
-                    outcome = Outcome(index, "failed", self._steps.reason(plan, error))
+                    outcome = Outcome(index, "failed", self._steps.reason(plan, error), disk_full=disk_full(error))
             del payload, item
             self._events.put(outcome)
             with self._slots:
                 self._in_flight -= 1
                 self._slots.notify_all()
+
+
+def disk_full(error: BaseException | None) -> bool:
+    """Whether ``error``, or one it was raised from or while handling, says the disk (or the user's quota) is full."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _put(pipe: queue.Queue, item, stop: threading.Event, always: bool = False) -> None:

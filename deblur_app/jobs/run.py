@@ -422,7 +422,7 @@ def _run_here(job: BatchJob, runnable, total: int, load_engine, cancel, on_progr
     try:
         outcomes = pipeline.outcomes(None if on_progress is None else lambda index, step: on_progress(
             BatchEvent("progress", index, total, plans[index].source, fraction=step.fraction)))
-        for index, plan in runnable:
+        for position, (index, plan) in enumerate(runnable):
             if tally.cancelled_by(cancel):  # the photos written meanwhile are reported, then nothing more
                 for outcome in pipeline.finish():
                     if outcome.kind in ("done", "failed"):
@@ -439,8 +439,25 @@ def _run_here(job: BatchJob, runnable, total: int, load_engine, cancel, on_progr
                 tally.cancelled = True
                 return
             yield from _report(outcome, plan, total, tally, time.monotonic() - begun)
+            if outcome.disk_full:
+                yield from _stop_for_full_disk(pipeline, runnable[position + 1:], total, tally)
+                return
     finally:
         pipeline.close()  # a write under way finishes (atomically); nothing is written after the batch
+
+
+def _stop_for_full_disk(pipeline: Pipeline, rest, total: int, tally: _Tally):
+    """A full output disk stops the batch: every later write would fail too, after a network run each (minutes
+    a photo, for nothing). The photos written meanwhile are reported; each other one fails, saying why."""
+    finished = {outcome.index: outcome for outcome in pipeline.finish() if outcome.kind in ("done", "failed")}
+    for index, plan in rest:
+        yield BatchEvent("file", index, total, plan.source, plan.target)
+        if index in finished:
+            yield from _report(finished[index], plan, total, tally, 0.0)
+            continue
+        reason = reasons.about(plan.source, reasons.reason(reasons.NOT_RUN_DISK_FULL))
+        tally.failed.append((plan.source, reason))
+        yield BatchEvent("failed", index, total, plan.source, plan.target, reason)
 
 
 def _report(outcome: Outcome, plan: PlannedOutput, total: int, tally: _Tally, seconds: float):

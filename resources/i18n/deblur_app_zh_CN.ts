@@ -1616,6 +1616,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>无法在其旁边创建临时文件</translation>
     </message>
     <message>
+        <source>not deblurred: the output folder&apos;s disk is full (the batch stopped at the first write that failed)</source>
+        <translation>未去模糊：输出文件夹所在的磁盘已满（批处理在第一次写入失败时停止）</translation>
+    </message>
+    <message>
         <source>the network returns only the full-size image: no 1/2 and 1/4 outputs to save</source>
         <translation>该网络只输出原尺寸图像：没有可保存的 1/2 和 1/4 输出</translation>
     </message>
