@@ -158,6 +158,12 @@ def test_a_new_cpu_runtime_or_weights_times_again(timed_engine, small_model, mon
     assert openvino_backend.measured_paths(other, paths, AMX) is None
     assert openvino_backend.measured_paths(small_model, paths, AMX) is not None
     assert openvino_backend.measured_paths(small_model, ("fp32", "bf16"), AMX) is None  # other qualifying paths
+    with monkeypatch.context() as patch:  # other int8 layer rules (registry) make another int8 model: timed again
+        calibration = openvino_backend.shipped_int8_plan().calibration
+        rules = openvino_backend.Int8Settings(keep_float=(r".*/Decoder\.2/.*",))
+        patch.setattr(openvino_backend, "shipped_int8_plan", lambda: openvino_backend.Int8Plan(calibration, rules))
+        assert openvino_backend.measured_paths(small_model, paths, AMX) is None
+    assert openvino_backend.measured_paths(small_model, paths, AMX) is not None
 
 
 @needs_openvino

@@ -674,7 +674,13 @@ record_int8_verdict = record_path_verdict  # its name from when int8 was the onl
 def _timing_key(model: nn.Module, paths: tuple[str, ...], features: frozenset[str]) -> str:
     from . import fastest
 
-    return fastest.timing_key(weights_digest(model), paths, fastest.cpu_identity(features), fastest.runtime_version())
+    weights = weights_digest(model)
+    if "int8" in paths:  # the int8 model timed is named by its layer rules and calibration too: new rules time again
+        try:
+            weights += f" int8 {int8_key(model, shipped_int8_plan())}"
+        except Int8Unavailable:
+            pass  # no int8 model can be made: nothing of it was timed
+    return fastest.timing_key(weights, paths, fastest.cpu_identity(features), fastest.runtime_version())
 
 
 def measured_paths(model: nn.Module, paths: tuple[str, ...], features: frozenset[str],
