@@ -49,7 +49,10 @@ STEPS = {
     "more-data": (MORE_DATA, 48, 160),  # + all 48 calibration crops
     "no-outliers": (NO_OUTLIERS, 48, 160),  # + activation ranges without outliers
     "overflow-fix": (OVERFLOW_FIX, 48, 160),  # + 7-bit weights everywhere
-    "float-decoder": (SHIPPED, 48, 160),  # + the full-resolution decoder in float (the shipped settings)
+    # + the full-resolution decoder in float (the shipped settings until session 12)
+    "float-decoder": (dataclasses.replace(SHIPPED, keep_float=PIXEL_AND_OUTPUT_LAYERS + (r".*/Decoder\.2/.*",)), 48, 160),
+    # the decoder int8 again, SCM1/SCM2 and the first full-resolution block in float (int8_sensitivity.py; shipped)
+    "mixed-sensitive": (SHIPPED, 48, 160),
     "bias-correction": (dataclasses.replace(SHIPPED, fast_bias_correction=False), 48, 160),
     "symmetric": (dataclasses.replace(SHIPPED, preset="performance"), 48, 160),  # shipped, symmetric activations
     "int8-decoder": (dataclasses.replace(SHIPPED, keep_float=PIXEL_AND_OUTPUT_LAYERS), 48, 160),  # shipped, decoder int8

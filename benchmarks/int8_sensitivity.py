@@ -1,0 +1,155 @@
+"""Which layers' int8 costs the agreement: per-group sensitivity on the shipped check set.
+
+The network is quantised ONCE by NNCF with the project's int8 settings and only the pixel-reading and
+output layers in float (registry: MIMO_PIXEL_AND_OUTPUT_LAYERS): every other convolution int8. Then, per
+group of layers (the modules of MIMO-UNet), the same quantised graph is changed in memory so that the
+group's operations read their inputs and weights unquantised (their FakeQuantize nodes bypassed,
+consumer by consumer), and the check set (resources/int8/check_set.npz, the photos `auto`'s verdict is
+decided on) goes through it; the agreement with OpenVINO float32 is reported per photo, the worst first.
+Two modes: ``float-one`` (all int8 but this group: what keeping it in float buys) and ``int8-one``
+(only this group int8: what quantising it alone costs). A bypass keeps NNCF's ranges and bias
+corrections of the other layers, so it approximates what NNCF's ignored scope gives; the chosen rules
+are then checked with a real quantisation (``--rules``: quantise with these float layers and report).
+
+    python benchmarks/int8_sensitivity.py [--mode float-one int8-one] [--groups ...]
+    python benchmarks/int8_sensitivity.py --rules 'REGEX' ...   # a real NNCF quantisation with these rules
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(REPO)]
+
+from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
+from deblur_app.engine.openvino_backend import (  # noqa: E402
+    Int8Settings, export_onnx, load_calibration, quantize_int8, shipped_int8_plan,
+)
+from deblur_app.model.checkpoints import load_checkpoint  # noqa: E402
+from deblur_app.model.registry import ARCHITECTURES, MIMO_PIXEL_AND_OUTPUT_LAYERS  # noqa: E402
+
+FULL_OUTPUT = 2  # the full-resolution image (outputs: quarter, half, full)
+# MIMO-UNet's modules as OpenVINO names them (ONNX export paths); feat_extract.3/.4 are the transposed convs
+GROUPS = {
+    "feat_extract.1 (down 1)": r"/feat_extract\.1/", "feat_extract.2 (down 2)": r"/feat_extract\.2/",
+    # ONNX names the transposed convolutions (feat_extract.3/.4) only by their operation
+    "transposed convs (feat_extract.3/.4)": r"/feat_extract\.[34]/|ConvolutionBackpropData",
+    "Encoder.0 (full)": r"/Encoder\.0/", "Encoder.1 (half)": r"/Encoder\.1/", "Encoder.2 (quarter)": r"/Encoder\.2/",
+    "Decoder.0 (quarter)": r"/Decoder\.0/", "Decoder.1 (half)": r"/Decoder\.1/", "Decoder.2 (full)": r"/Decoder\.2/",
+    "Convs.0": r"/Convs\.0/", "Convs.1": r"/Convs\.1/", "AFFs": r"/AFFs\.", "FAM1": r"/FAM1/", "FAM2": r"/FAM2/",
+    "SCM1 (rest)": r"/SCM1/", "SCM2 (rest)": r"/SCM2/",
+}
+
+
+def nchw(images_u8: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(images_u8.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
+
+
+def run_check_set(core, network, blurry: list[np.ndarray]) -> list[np.ndarray]:
+    """The full-resolution outputs of (1, 3, H, W) inputs of any size."""
+    compiled = core.compile_model(network, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+    request = compiled.create_infer_request()
+    outputs = []
+    for pixels in blurry:
+        request.infer({0: pixels})
+        outputs.append(np.clip(request.get_output_tensor(FULL_OUTPUT).data[0].transpose(1, 2, 0), 0, 1).copy())
+    return outputs
+
+
+def quantized_consumers(network, pattern: str) -> list:
+    """(consumer input, FakeQuantize) pairs: every input of an operation matching ``pattern`` fed by a FakeQuantize."""
+    found = []
+    for op in network.get_ordered_ops():
+        if op.get_type_name() == "FakeQuantize" or not re.search(pattern, op.get_friendly_name()):
+            continue
+        for port in op.inputs():
+            source = port.get_source_output().get_node()
+            if source.get_type_name() == "FakeQuantize":
+                found.append((port, source))
+    return found
+
+
+def with_float(quantized, float_pattern: str):
+    """A copy of the quantised graph in which the operations matching ``float_pattern`` read unquantised inputs."""
+    network = quantized.clone()
+    for port, fake_quantize in quantized_consumers(network, float_pattern):
+        port.replace_source_output(fake_quantize.input_value(0))
+    network.validate_nodes_and_infer_types()
+    return network
+
+
+def report(name: str, outputs, reference, names, sharp, seconds: float) -> None:
+    """One row: the check set's worst photo, each photo, the mean PSNR change; then any --eval-photos
+    (agreement only: they are not part of the verdict)."""
+    agreements = [psnr(out, ref) for out, ref in zip(outputs, reference)]
+    changes = [psnr(out, s) - psnr(ref, s) for out, ref, s in zip(outputs, reference, sharp)]
+    worst = int(np.argmin(agreements[: len(sharp)]))
+    cells = " | ".join(f"{a:.2f}" for a in agreements)
+    print(f"| {name} | **{agreements[worst]:.2f}** ({names[worst]}) | {cells} | {np.mean(changes):+.3f} | {seconds:.0f} s |",
+          flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import openvino as ov
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=REPO / "weights" / "mimo-unet.safetensors")
+    parser.add_argument("--mode", nargs="*", default=["float-one", "int8-one"], choices=["float-one", "int8-one"])
+    parser.add_argument("--groups", nargs="*", default=list(GROUPS), help="group names of GROUPS, or regular expressions")
+    parser.add_argument("--rules", nargs="*", help="quantise for real with MIMO's pixel/output rules + these, and report")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/int8_sensitivity"))
+    parser.add_argument("--eval-photos", nargs="*", type=Path, default=[],
+                        help="more photos (e.g. ../shared/eval): agreement reported after the check set's, not in the worst")
+    args = parser.parse_args(argv)
+
+    core = ov.Core()
+    model = load_checkpoint(args.model).build(lean_fusion=True).eval()
+    network = core.read_model(str(export_onnx(model, args.cache)))
+    check_set = load_check_set()
+    import cv2
+
+    blurry = [x[None] for x in nchw(check_set.blurry)]
+    sharp = [s.astype(np.float32) / 255.0 for s in check_set.sharp]
+    names = [photo_name(check_set, i).split(" ")[0] for i in range(len(blurry))]
+    for path in args.eval_photos:
+        pixels = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+        pixels = pixels[: pixels.shape[0] // 4 * 4, : pixels.shape[1] // 4 * 4]  # MIMO-UNet's size multiple
+        blurry.append(nchw(pixels[None]))
+        names.append(path.stem)
+    reference = run_check_set(core, network, blurry)
+    calibration = load_calibration(shipped_int8_plan().calibration)
+    print(f"| layers in float besides pixel/output | worst | {' | '.join(names)} | PSNR change vs sharp | time |")
+    print("|---|---|" + "---|" * len(names) + "---|---|")
+    if args.rules is not None:
+        for rules in [args.rules]:
+            started = time.perf_counter()
+            settings = Int8Settings(keep_float=MIMO_PIXEL_AND_OUTPUT_LAYERS + tuple(rules))
+            quantized = quantize_int8(network.clone(), calibration, settings)
+            report("real NNCF: " + " ".join(rules), run_check_set(core, quantized, blurry), reference, names, sharp,
+                   time.perf_counter() - started)
+        return 0
+    started = time.perf_counter()
+    quantized = quantize_int8(network.clone(), calibration, Int8Settings(keep_float=MIMO_PIXEL_AND_OUTPUT_LAYERS))
+    report("none (all int8)", run_check_set(core, quantized, blurry), reference, names, sharp,
+           time.perf_counter() - started)
+    shipped = "|".join(ARCHITECTURES["mimo-unet"].int8_float_layers[len(MIMO_PIXEL_AND_OUTPUT_LAYERS):])
+    for mode in args.mode:
+        for group in [("shipped rules", shipped)] + [(g, GROUPS.get(g, g)) for g in args.groups]:
+            started = time.perf_counter()
+            label, pattern = group
+            if mode == "int8-one":  # everything float except this group
+                pattern = rf"^(?!.*(?:{pattern}))"
+            outputs = run_check_set(core, with_float(quantized, pattern), blurry)
+            report(f"{mode}: {label}", outputs, reference, names, sharp, time.perf_counter() - started)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
