@@ -1,6 +1,7 @@
 """The int8 path: what auto picks and why, the quantised model's agreement, and the fallbacks."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -137,25 +138,62 @@ def test_verdicts_are_found_per_weights_calibration_and_settings(small_model, tm
     assert openvino_backend.find_int8_verdict(small_model, plan) is None  # other crops: not measured
 
 
-# The key of the starter weights' verdict in resources/int8/verdicts.json, made when MIMO-UNet's int8 layer
-# rules lived in engine/openvino_backend.py (before they moved to the registry entry, unchanged)
-STARTER_INT8_KEY = "5b8f6ce29fbcd28af6fc"
+# The key of the starter weights' int8 verdict in resources/int8/verdicts.json: the weights, the calibration
+# crops and the int8 settings with MIMO-UNet's layer rules (registry), the mixed precision of session 12
+STARTER_INT8_KEY = "5354d5cfbbdc6fdcb74c"
 
 
-def test_the_int8_layer_rules_are_the_networks_and_keep_the_shipped_verdicts_key():
+def test_the_int8_layer_rules_are_the_networks_and_the_starter_weights_verdict_is_of_them():
     from deblur_app.model.registry import ARCHITECTURES
 
     model = load_checkpoint(WEIGHTS).build(lean_fusion=True)
     assert openvino_backend.int8_key(model, openvino_backend.shipped_int8_plan()) == STARTER_INT8_KEY
     assert STARTER_INT8_KEY in json.loads((REPO / "resources" / "int8" / "verdicts.json").read_text())
     rules = openvino_backend.Int8Settings().for_network(ARCHITECTURES["mimo-unet"]).keep_float
-    assert rules == ARCHITECTURES["mimo-unet"].int8_float_layers and r".*/Decoder\.2/.*" in rules
+    assert rules == ARCHITECTURES["mimo-unet"].int8_float_layers and r".*/SCM[12]/.*" in rules
+    # the mixed model's verdict, measured on the whole check set, qualifies: auto may take int8 where it is fastest
+    verdict = openvino_backend.find_int8_verdict(model)
+    assert verdict.photos >= INT8_MIN_CHECK_PHOTOS and verdict.hd_agreement_db >= INT8_MIN_AGREEMENT_DB
+    assert verdict.qualifies() and verdict.worst_photo.startswith("coffee")
     # other rules name another int8 model: its verdict does not carry over
     other = openvino_backend.Int8Plan(SHIPPED_CALIBRATION, openvino_backend.Int8Settings(keep_float=rules[:-1]))
     assert openvino_backend.int8_key(model, other) != STARTER_INT8_KEY
     # a network without rules has no int8 path at all
     with pytest.raises(openvino_backend.Int8Unavailable, match="no int8 path"):
         openvino_backend.Int8Settings().for_network(ARCHITECTURES["fftformer"])
+
+
+def _reads_quantized(op) -> bool:
+    return any(port.get_source_output().get_node().get_type_name() == "FakeQuantize" for port in op.inputs())
+
+
+@needs_openvino
+@pytest.mark.slow
+def test_mimo_int8_keeps_its_sensitive_layers_float_and_quantises_the_rest(tmp_path):
+    """The mixed precision of the registry's rules, in the quantised graph itself: the modules reading the
+    downscaled images (SCM1/SCM2) and the first full-resolution residual block read no quantised input
+    (benchmarks/int8_sensitivity.py: they cost the worst check photo 39 -> 49 dB), the full-resolution decoder
+    does (int8 since the sensitivity measurement showed it bought nothing on the worst photo)."""
+    pytest.importorskip("nncf")
+    import openvino as ov
+
+    from deblur_app.model.mimo_unet import MIMOUNet
+    from deblur_app.model.registry import ARCHITECTURES
+
+    torch.manual_seed(0)
+    model = MIMOUNet(num_res=1, lean_fusion=True).eval()  # MIMO-UNet's node names, one block per stage: quick
+    network = ov.Core().read_model(str(openvino_backend.export_onnx(model, tmp_path, ARCHITECTURES["mimo-unet"])))
+    calibration = np.random.default_rng(0).random((2, 3, 32, 32), dtype=np.float32)
+    settings = openvino_backend.Int8Settings(subset_size=2).for_network(ARCHITECTURES["mimo-unet"])
+    quantized = openvino_backend.quantize_int8(network, calibration, settings)
+    ops = {op.get_friendly_name(): op for op in quantized.get_ordered_ops()}
+    kept_float = [name for name in ops if re.search(r"/SCM[12]/|/Encoder\.0/layers/layers\.0/", name)]
+    convolutions = [name for name in kept_float if ops[name].get_type_name() == "Convolution"]
+    assert len(convolutions) >= 12 and len([name for name in convolutions if "/Encoder.0/" in name]) == 2
+    assert not [name for name in kept_float if _reads_quantized(ops[name])]
+    decoder = [op for name, op in ops.items() if "/Decoder.2/" in name and op.get_type_name() == "Convolution"]
+    assert decoder and all(_reads_quantized(op) for op in decoder)
+    assert any(_reads_quantized(op) for name, op in ops.items() if "/Encoder.1/" in name)
 
 
 @needs_openvino
