@@ -86,6 +86,9 @@ class Files:
     def thumbnail_for(self, key: str, path: Path) -> None:
         self.thumbnails.append(key)
 
+    def thumbnails_for(self, photos: list[tuple[str, Path]]) -> None:
+        self.thumbnails.extend(key for key, _path in photos)
+
     def save(self, key, image, result, choice: SaveChoice, strength: float = 1.0) -> None:
         self.saves.append((key, choice, strength))
 

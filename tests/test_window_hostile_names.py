@@ -124,18 +124,12 @@ def test_a_raw_file_libraw_cannot_read_is_refused_on_opening_even_one_with_a_pre
     delays neither the first photo nor the filmstrip. Both are named in the one dialog of that open."""
     from rawfiles import dng_bytes, write_dng
 
-    from deblur_app import imagefiles
-
     first = write_dng(tmp_path / "first.dng")
     good = photo("good.png")
     cut, fake = tmp_path / "cut.nef", tmp_path / "fake.cr2"
     cut.write_bytes(dng_bytes()[:15000])
     fake.write_bytes(b"this is not a photo\n" * 40)
-    order = []
-    for name, kind in (("load_image", "read"), ("raw_problem", "check"), ("load_thumbnail", "thumbnail")):
-        real = getattr(imagefiles, name)
-        monkeypatch.setattr(imagefiles, name, lambda path, *a, _real=real, _kind=kind, **k: (
-            order.append((_kind, Path(path).name)), _real(path, *a, **k))[1])
+    order = _record_file_work(monkeypatch)
     with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
         window.open_paths([first, good, cut, fake])
     qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
@@ -146,6 +140,47 @@ def test_a_raw_file_libraw_cannot_read_is_refused_on_opening_even_one_with_a_pre
     assert [p.path for p in window.session] == [first, good]
     checks = [index for index, (kind, name) in enumerate(order) if kind == "check" and name != "fake.cr2"]
     assert order.index(("read", "first.dng")) < min(checks), order
+    assert max(index for index, (kind, _) in enumerate(order) if kind == "thumbnail") < min(checks), order
+
+
+def _record_file_work(monkeypatch) -> list[tuple[str, str]]:
+    """(kind, file name) of each read, RAW check and thumbnail the file pool does, in its order."""
+    from deblur_app import imagefiles
+
+    order = []
+    for name, kind in (("load_image", "read"), ("raw_problem", "check"), ("load_thumbnail", "thumbnail")):
+        real = getattr(imagefiles, name)
+        monkeypatch.setattr(imagefiles, name, lambda path, *a, _real=real, _kind=kind, **k: (
+            order.append((_kind, Path(path).name)), _real(path, *a, **k))[1])
+    return order
+
+
+def test_raw_checks_come_after_every_thumbnail_and_the_read_even_when_the_window_is_slow_to_queue_them(
+        qtbot, window, tmp_path, monkeypatch):
+    """The flaky failure of the test above under load: the window thread queued one thumbnail at a time and the
+    selected photo's read last; the idle pool thread ran the first thumbnail at once, which queued its RAW check,
+    and ran that check (and the rest) before the window thread, descheduled, queued what should go first. A
+    window thread that pauses after each file it queues stands for that machine."""
+    import threading
+    import time
+
+    from rawfiles import write_dng
+
+    raws = [write_dng(tmp_path / f"raw{number}.dng", seed=number) for number in range(3)]
+    order = _record_file_work(monkeypatch)
+    pool, start = window.tasks._pool, window.tasks._pool.start
+
+    def queue_slowly(*args) -> None:
+        start(*args)
+        if threading.current_thread() is threading.main_thread():  # the pool thread queues a RAW check at once
+            time.sleep(0.3)
+
+    monkeypatch.setattr(pool, "start", queue_slowly, raising=False)
+    with qtbot.waitSignal(window.photo_loaded, timeout=WAIT):
+        window.open_paths(raws)
+    qtbot.waitUntil(lambda: sum(kind == "check" for kind, _ in order) == len(raws), timeout=WAIT)
+    checks = [index for index, (kind, _) in enumerate(order) if kind == "check"]
+    assert order.index(("read", "raw0.dng")) < min(checks), order
     assert max(index for index, (kind, _) in enumerate(order) if kind == "thumbnail") < min(checks), order
 
 

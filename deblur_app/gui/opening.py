@@ -56,6 +56,8 @@ class FileReader(Protocol):
 
     def thumbnail_for(self, key: str, path: Path) -> None: ...
 
+    def thumbnails_for(self, photos: list[tuple[str, Path]]) -> None: ...
+
 
 def photo_files(paths: list[str | Path]) -> list[Path]:
     """The files to open: a folder gives the photos inside it (sorted), a file itself."""
@@ -108,19 +110,20 @@ class PhotoOpener(QObject):
         that was open already. Returns how many were added."""
         files = photo_files(paths)
         first_key = None
-        added = 0
+        added: list[tuple[str, Path]] = []
         for path in files:
             key = photo_key(path)
             if self.session.add(Photo(key, path)):
-                added += 1
+                added.append((key, path))
                 self._previewing.add(key)
-                self.files.thumbnail_for(key, path)
             first_key = first_key or key
         if files:
             self.settings.set_folder("open", files[0].parent)
         if first_key is not None:
-            self.session.select(first_key)
-        return added
+            self.session.select(first_key)  # its read is queued first, its priority or not: the pool may be idle
+        if added:
+            self.files.thumbnails_for(added)  # then the thumbnails, queued whole (tasks.FileTasks)
+        return len(added)
 
     def _session_changed(self, event: SessionEvent) -> None:
         """A selected photo not read yet is read now (a scan lists thousands it never reads)."""

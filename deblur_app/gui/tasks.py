@@ -8,6 +8,7 @@ while a deblur runs.
 
 from __future__ import annotations
 
+import threading
 import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -66,12 +67,22 @@ class FileTasks(QObject):
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(1)  # one photo in memory at a time while decoding
         self._stopping = False
+        # held while a batch of thumbnails is queued: the pool thread, idle, starts the first one at once, and that
+        # one queues its RAW check; a window thread slow to queue the rest (a loaded machine) saw the check run
+        # ahead of them. A thumbnail waits here until its batch is queued whole, so the priorities order it all.
+        self._queueing = threading.Lock()
 
     def load(self, key: str, path: Path) -> None:
         self._pool.start(lambda: self._load(key, Path(path)), LOAD_PRIORITY)
 
     def thumbnail_for(self, key: str, path: Path) -> None:
-        self._pool.start(lambda: self._thumbnail(key, Path(path)), THUMBNAIL_PRIORITY)
+        self.thumbnails_for([(key, path)])
+
+    def thumbnails_for(self, photos: list[tuple[str, Path]]) -> None:
+        """Thumbnails (and checks) of several photos, queued as one: none starts before the last is queued."""
+        with self._queueing:
+            for key, path in photos:
+                self._pool.start(lambda key=key, path=Path(path): self._thumbnail(key, path), THUMBNAIL_PRIORITY)
 
     def save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float = 1.0) -> None:
         self._pool.start(lambda: self._save(key, image, result, choice, strength))
@@ -116,6 +127,8 @@ class FileTasks(QObject):
         read in full now, and let go; a RAW file is unpacked (raw_problem: its development takes seconds) even
         when the camera's preview showed, later (RAW_CHECK_PRIORITY): a file cut short keeps its preview intact.
         So a broken one is named when it is opened, not when it is selected (previewed: its LoadOutcome, or None)."""
+        with self._queueing:  # the rest of its batch is queued (see __init__)
+            pass
         if not shiboken6.isValid(self) or self._stopping:  # the window closed with thumbnails still queued
             return
         pixels = imagefiles.load_thumbnail(path, THUMB_SIZE)
