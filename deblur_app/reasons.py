@@ -203,6 +203,12 @@ REFUSED_PYTHON_OBJECTS = QT_TRANSLATE_NOOP(
     "Reason", "refused: the file contains Python objects other than tensors "
     "(a checkpoint should hold weights only; it was not executed)")
 NOT_A_PYTORCH_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "not a PyTorch checkpoint ({cause})")
+# a file recognisably of another kind (model/filekinds.py): "photo.zip: not a weights file but a PNG image"
+ANOTHER_KIND_OF_FILE = QT_TRANSLATE_NOOP("Reason", "not a weights file but {kind}")
+KIND_IMAGE = QT_TRANSLATE_NOOP("Reason", "a {format} image")
+KIND_WEB_PAGE = QT_TRANSLATE_NOOP("Reason", "a web page (HTML)")
+KIND_ZIP_WITHOUT_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "a zip archive that holds no PyTorch checkpoint")
+KIND_TEXT = QT_TRANSLATE_NOOP("Reason", "a text file")
 UNSAFE_PICKLE_PROTOCOL = QT_TRANSLATE_NOOP(
     "Reason", "refused: a pickle of protocol {protocol}, which PyTorch's safe loader (weights only) cannot read; it "
     "was not executed (save the weights with torch.save's defaults or as .safetensors)")

@@ -2,6 +2,7 @@
 
 import os
 import pickle
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -122,17 +123,48 @@ def test_random_bytes_are_no_checkpoint_not_python_objects(tmp_path):
         with pytest.raises(CheckpointError) as error:
             load_checkpoint(bad)
         said = _one_line(error, bad)
-        assert said.startswith(f"{bad}: not a PyTorch checkpoint (") and "Python objects" not in said, said
+        assert said.startswith(f"{bad}: not a ") and "Python objects" not in said, said
         assert "Weights only load failed" not in said and "PyTorch 2.6" not in said, said
     with pytest.raises(CheckpointError) as error:
+        load_checkpoint(noise)
+    assert str(error.value) == f"{noise}: not a PyTorch checkpoint (Unsupported operand 0)"
+    with pytest.raises(CheckpointError) as error:  # ten x's were "Unsupported operand 120": text, as it says now
         load_checkpoint(garbage)
-    assert str(error.value) == f"{garbage}: not a PyTorch checkpoint (Unsupported operand 120)"
+    assert str(error.value) == f"{garbage}: not a weights file but a text file"
     zeros = tmp_path / "zeros.pth"  # torch takes it for its pre-1.6 .tar format, and said so with its advice
     zeros.write_bytes(bytes(100_000))
     with pytest.raises(CheckpointError) as error:
         load_checkpoint(zeros)
     assert str(error.value) == (f"{zeros}: not a checkpoint this app can read safely (PyTorch's old .tar format, "
                                 "or a file of zeros)")
+
+
+def test_a_file_of_another_kind_is_named_for_what_it_is_from_its_first_bytes(tmp_path):
+    """torch's weights-only reader names the first byte it cannot read ("Unsupported operand 80": the P of PNG);
+    --weights and install say what the file is instead, read from its signature (nothing is decoded)."""
+    from PIL import Image
+
+    image = Image.new("RGB", (16, 16), (10, 120, 240))
+    expected = {}
+    for format_name, said in (("PNG", "PNG"), ("JPEG", "JPEG"), ("GIF", "GIF"), ("WEBP", "WebP"), ("TIFF", "TIFF"),
+                              ("BMP", "BMP")):
+        path = tmp_path / f"{format_name.lower()}.pth"
+        image.save(path, format_name)
+        expected[path] = f"a {said} image"
+    page = tmp_path / "page.pkl"
+    page.write_text("<!DOCTYPE html>\n<html><head><title>Sign in</title></head></html>")
+    expected[page] = "a web page (HTML)"
+    archive = tmp_path / "archive.pt"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("weights/readme.txt", "see the release page")
+    expected[archive] = "a zip archive that holds no PyTorch checkpoint"
+    renamed = tmp_path / "photo.safetensors"  # read by safetensors, not torch: named the same way
+    image.save(renamed, "JPEG")
+    expected[renamed] = "a JPEG image"
+    for path, kind in expected.items():
+        with pytest.raises(CheckpointError) as error:
+            load_checkpoint(path)
+        assert str(error.value) == f"{path}: not a weights file but {kind}"
 
 
 def test_missing_empty_truncated_and_non_checkpoint_files(tmp_path, published_checkpoint):
@@ -149,7 +181,7 @@ def test_missing_empty_truncated_and_non_checkpoint_files(tmp_path, published_ch
     bad_safetensors.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
     reasons = {
         missing: "not found", empty: "empty", truncated: "truncated or corrupt",
-        text: "not a PyTorch checkpoint", tensor_only: "no state dict", bad_safetensors: "safetensors",
+        text: "not a weights file but a text file", tensor_only: "no state dict", bad_safetensors: "safetensors",
     }
     for path, reason in reasons.items():
         with pytest.raises(CheckpointError) as error:

@@ -166,6 +166,29 @@ def test_weights_file_reasons_are_chinese(chinese, tmp_path, monkeypatch):
     assert "; 多出 1 个键（例如 extra.weight）" in shown(keys) and "missing" not in shown(keys)
 
 
+def test_a_file_of_another_kind_offered_as_weights_is_named_in_chinese(chinese, tmp_path, monkeypatch):
+    """"not a weights file but a PNG image": the kind is a reason of its own, translated inside the sentence."""
+    from deblur_app.model.checkpoints import load_checkpoint
+    from deblur_app.weights import store
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    photo = tmp_path / "photo.zip"
+    Image.new("RGB", (8, 8)).save(photo, "PNG")
+    page, notes, archive = tmp_path / "page.pth", tmp_path / "notes.pth", tmp_path / "archive.pt"
+    page.write_text("<html><body>Sign in</body></html>")
+    notes.write_text("the weights are on the release page\n")
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("readme.txt", "no checkpoint")
+
+    image = core_error(lambda: store.install_file(photo))
+    assert str(image) == f"{photo}: not a weights file but a PNG image"  # the command line's English
+    assert shown(image) == f"{photo}: 不是权重文件，而是一张 PNG 图像"
+    assert shown(core_error(lambda: load_checkpoint(page))) == f"{page}: 不是权重文件，而是一个网页（HTML）"
+    assert shown(core_error(lambda: load_checkpoint(notes))) == f"{notes}: 不是权重文件，而是一个文本文件"
+    assert shown(core_error(lambda: load_checkpoint(archive))) == (
+        f"{archive}: 不是权重文件，而是一个不含 PyTorch 检查点的 zip 压缩包")
+
+
 def test_raw_and_device_reasons_are_chinese(chinese, tmp_path):
     """LibRaw's refusals, a device or precision that cannot run, a network's float32 note (issue 22)."""
     import torch

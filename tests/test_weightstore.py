@@ -271,6 +271,27 @@ def test_install_refuses_unknown_and_unsafe_files(user_folder, tmp_path):
     assert not marker.exists() and leftovers(user_folder) == []
 
 
+def test_a_file_of_another_kind_is_refused_as_what_it_is(user_folder, tmp_path, capsys):
+    """A PNG renamed photo.zip was "not a PyTorch checkpoint (Unsupported operand 80)": torch's unpickler reading
+    the 'P' of "\x89PNG" as an opcode. What the file is, when its first bytes say so, is the reason given."""
+    from PIL import Image
+
+    image = Image.new("RGB", (8, 8), (200, 30, 30))
+    photo = tmp_path / "photo.zip"
+    image.save(photo, "PNG")
+    jpeg = tmp_path / "MIMO-UNet.pkl"
+    image.save(jpeg, "JPEG")
+    notes = tmp_path / "weights.pth"
+    notes.write_text("download the weights from the authors' page\n")
+    assert main(["weights", "install", str(photo)]) != 0
+    assert capsys.readouterr().err == f"deblur-app: {photo}: not a weights file but a PNG image\n"
+    for path, kind in ((jpeg, "a JPEG image"), (notes, "a text file")):
+        with pytest.raises(weightstore.WeightsError) as error:
+            weightstore.install_file(path)
+        assert str(error.value) == f"{path}: not a weights file but {kind}"
+    assert leftovers(user_folder) == []
+
+
 def test_a_disk_full_while_copying_leaves_nothing(unet_bytes, user_folder, tmp_path, monkeypatch):
     import errno
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from .. import reasons
-from . import networks
+from . import filekinds, networks
 from .registry import VARIANTS, Architecture, Variant, variant_for
 
 SAFETENSORS_SUFFIX = ".safetensors"
@@ -149,6 +149,9 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, st
             for key in handle.keys():
                 tensors[key] = handle.get_tensor(key).float()
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
+        kind = filekinds.other_kind(path)  # a photo renamed .safetensors is named as one, as in _unreadable
+        if kind is not None:
+            raise _refused(path, reasons.ANOTHER_KIND_OF_FILE, kind=kind) from None
         raise _refused(path, reasons.NOT_READABLE_SAFETENSORS, cause=reasons.first_line(error)) from None
     return tensors, metadata
 
@@ -183,28 +186,36 @@ def _pickle_protocol(path: Path) -> int | None:
 def _read_torch_pickle(path: Path) -> dict[str, torch.Tensor]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        full_text = str(error)
+    except Exception as error:  # any decoder failure is a bad file, said in one line
+        raise _unreadable(path, error) from None
+    return _unwrap(path, loaded)
+
+
+def _unreadable(path: Path, error: Exception) -> CheckpointError:
+    """Why torch's weights-only reader refused ``path``: code in it, a pickle protocol it cannot read, a file of
+    another kind (named for what it is: a PNG is "Unsupported operand 80" to torch), a cut file, or torch's words."""
+    message = reasons.first_line(error)
+    if isinstance(error, pickle.UnpicklingError):
         # torch's message starts with advice ("Weights only load failed ...", whatever failed) and names a refused
         # global later; any other failure (random bytes: "Unsupported operand 120") is no checkpoint, not code
-        if any(sign in full_text for sign in ("Unsupported global", "GLOBAL")):
-            raise _refused(path, reasons.REFUSED_PYTHON_OBJECTS) from None
+        if any(sign in str(error) for sign in ("Unsupported global", "GLOBAL")):
+            return _refused(path, reasons.REFUSED_PYTHON_OBJECTS)
         protocol = _pickle_protocol(path)
-        if protocol is not None and protocol not in SAFE_LOADER_PROTOCOLS:  # a pickle, in a protocol torch's reader refuses
-            raise _refused(path, reasons.UNSAFE_PICKLE_PROTOCOL, protocol=protocol) from None
-        raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=_unpickler_problem(full_text)) from None
-    except (zipfile.BadZipFile, EOFError) as error:
-        raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=reasons.first_line(error)) from None
-    except RuntimeError as error:
-        message = reasons.first_line(error)
+        if protocol is not None and protocol not in SAFE_LOADER_PROTOCOLS:  # a pickle, in a protocol torch refuses
+            return _refused(path, reasons.UNSAFE_PICKLE_PROTOCOL, protocol=protocol)
+        message = _unpickler_problem(str(error))
+    kind = filekinds.other_kind(path)
+    if kind is not None:
+        return _refused(path, reasons.ANOTHER_KIND_OF_FILE, kind=kind)
+    if isinstance(error, (zipfile.BadZipFile, EOFError)):
+        return _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=message)
+    if isinstance(error, RuntimeError):
         if "legacy .tar format" in message:  # torch < 1.6's format, which only a full unpickling reads
-            raise _refused(path, reasons.LEGACY_TAR_CHECKPOINT) from None
+            return _refused(path, reasons.LEGACY_TAR_CHECKPOINT)
         if "zip" in message.lower() or "central directory" in message.lower():
-            raise _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=message) from None
-        raise _refused(path, reasons.CANNOT_READ_CHECKPOINT, cause=message) from None
-    except Exception as error:  # any other decoder failure is still just a bad file
-        raise _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=reasons.first_line(error)) from None
-    return _unwrap(path, loaded)
+            return _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=message)
+        return _refused(path, reasons.CANNOT_READ_CHECKPOINT, cause=message)
+    return _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=message)
 
 
 def _unwrap(path: Path, loaded: object) -> dict[str, torch.Tensor]:

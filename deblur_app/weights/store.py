@@ -31,6 +31,7 @@ from typing import Callable
 from .catalog import (WEIGHTS_SUFFIXES, Download, downloads, find_weights, installed_files, pick_from_folder,
                       terms_notice, user_file_name)
 from .. import reasons
+from ..model import filekinds
 from ..model.registry import VARIANTS
 from ..resources import user_weights_dir
 from .origin import AUTHORS, FILE, MIRROR, file_sha256, forget_origin, record_origin
@@ -390,8 +391,8 @@ def _unpack(path: Path, name: str, staging: Path, prefer_name: str = "") -> tupl
 
 def _refuse_web_page(path: Path) -> None:
     with open(path, "rb") as handle:
-        head = handle.read(1024).lstrip().lower()
-    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body")) or b"<html" in head:
+        head = handle.read(1024)
+    if filekinds.is_web_page(head):
         raise WeightsError(reasons.reason(reasons.WEB_PAGE_NOT_WEIGHTS))
 
 

@@ -1884,6 +1884,26 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>不是 PyTorch 检查点（{cause}）</translation>
     </message>
     <message>
+        <source>not a weights file but {kind}</source>
+        <translation>不是权重文件，而是{kind}</translation>
+    </message>
+    <message>
+        <source>a {format} image</source>
+        <translation>一张 {format} 图像</translation>
+    </message>
+    <message>
+        <source>a web page (HTML)</source>
+        <translation>一个网页（HTML）</translation>
+    </message>
+    <message>
+        <source>a zip archive that holds no PyTorch checkpoint</source>
+        <translation>一个不含 PyTorch 检查点的 zip 压缩包</translation>
+    </message>
+    <message>
+        <source>a text file</source>
+        <translation>一个文本文件</translation>
+    </message>
+    <message>
         <source>refused: a pickle of protocol {protocol}, which PyTorch&apos;s safe loader (weights only) cannot read; it was not executed (save the weights with torch.save&apos;s defaults or as .safetensors)</source>
         <translation>已拒绝：这是协议 {protocol} 的 pickle，PyTorch 的安全加载器（仅权重）无法读取；未执行其中任何内容（请用 torch.save 的默认设置或 .safetensors 格式保存权重）</translation>
     </message>
