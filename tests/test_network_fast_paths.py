@@ -140,11 +140,36 @@ def test_nafnet_exports_the_engines_own_model_and_the_same_file_as_from_a_copy(s
 
     architecture = ARCHITECTURES["nafnet"]
     engine_model = Deblurrer(small_nafnet, EngineOptions(device="cpu", backend="torch")).model
-    assert networks.export_copy(architecture, engine_model) is engine_model  # no copy of the weights
+    assert networks.export_copy(architecture, engine_model).model is engine_model  # no copy of the weights
     assert any(p.dim() == 4 and not p.is_contiguous() for p in engine_model.parameters())  # channels last
     own = openvino_backend.export_onnx(engine_model, tmp_path / "own", architecture, "global", digest="same")
     copied = openvino_backend.export_onnx(float32_copy(engine_model), tmp_path / "copy", architecture, "global",
                                           digest="same")
     assert own.read_bytes() == copied.read_bytes()
     bf16 = small_nafnet.to(torch.bfloat16)  # weights not in float32: the export still traces a float32 copy
-    assert networks.export_copy(architecture, bf16) is not bf16
+    assert networks.export_copy(architecture, bf16).model is not bf16
+
+
+def test_nafnet_export_has_no_feature_map_split_and_no_second_copy_of_the_weights(small_nafnet, tmp_path,
+                                                                                  monkeypatch):
+    """The simple gates are exported as half-width convolutions (nafnet.GateHalves), so OpenVINO gets no split of
+    a feature map (the two Slices of each gate became a reference VariadicSplit copying the gate's input), and
+    the file holds each weight once, as the plain export does."""
+    import collections
+
+    import onnx
+
+    from deblur_app.model.exporting import float32_view
+
+    def operations(path):
+        return collections.Counter(node.op_type for node in onnx.load(str(path)).graph.node)
+
+    architecture = ARCHITECTURES["nafnet"]
+    halves = openvino_backend.export_onnx(small_nafnet, tmp_path / "halves", architecture, "local", digest="same")
+    monkeypatch.setattr(nafnet, "export_copy", float32_view)  # the network traced as it is, gates split
+    plain = openvino_backend.export_onnx(small_nafnet, tmp_path / "plain", architecture, "local", digest="same")
+    gates = 2 * sum(isinstance(m, nafnet.NAFBlock) for m in small_nafnet.modules())
+    assert operations(plain)["Slice"] - operations(halves)["Slice"] == 2 * gates
+    assert operations(halves)["Conv"] - operations(plain)["Conv"] == gates + gates // 2  # conv1, conv2, conv4 halved
+    assert halves.stat().st_size <= plain.stat().st_size
+    assert all(block.gate_halves is None for block in small_nafnet.modules() if isinstance(block, nafnet.NAFBlock))

@@ -224,6 +224,29 @@ def test_attention_convolution_before_the_repeated_edges_is_the_same(rows, cols)
     assert (pool(x, conv) - pool(x)).abs().max() > 0.01  # the convolution was applied
 
 
+def test_exported_nafnet_with_gate_halves_is_the_network():
+    """The export's blocks (nafnet.ExportedNAFNet: each simple gate from half-width convolutions on views of the
+    weights) compute the network (float64, TLC windows beyond the image both ways), and leave it as it was."""
+    model = nafnet.NAFNet(width=16, middle_blk_num=1, enc_blk_nums=(1, 1), dec_blk_nums=(1, 1)).double().eval()
+    with torch.no_grad():
+        for name, parameter in model.named_parameters():  # beta and gamma start at zero: give every branch a say
+            parameter.copy_(torch.randn_like(parameter) * (0.3 if "weight" in name else 0.1))
+    model.use_local_pooling(train_size=32)  # windows of 48, 24, 12 pixels on a 64x80 image
+    x = torch.rand(1, 3, 64, 80, dtype=torch.float64)
+    exported = nafnet.ExportedNAFNet(model)
+    with torch.no_grad():
+        expected = model(x)[0]
+        torch.testing.assert_close(exported(x)[0], expected, rtol=0, atol=1e-10)
+    block = model.encoders[0][0]
+    first, _second = nafnet._halves(block.conv1, 16)
+    assert first[0].data_ptr() == block.conv1.weight.data_ptr()  # views: no copy of the weights
+    assert not first[0].requires_grad and block.conv1.weight.requires_grad
+    assert all(b.gate_halves is None for b in model.modules() if isinstance(b, nafnet.NAFBlock))
+    assert not any("halves" in key for key in model.state_dict())
+    with torch.no_grad():
+        torch.testing.assert_close(model(x)[0], expected, rtol=0, atol=0)
+
+
 def test_channel_pool_traces_the_separable_form_only_while_tracing(monkeypatch):
     pool = nafnet.ChannelPool()
     pool.window = (20, 90)  # rows local, the 70 columns whole: a strip
