@@ -148,9 +148,9 @@ class PreparedEngine(HalvingEngine):
         self.log.append(("prepare", (height, width), threading.current_thread().name))
 
 
-def test_a_large_photo_is_prepared_for_by_the_network_thread_before_it_is_decoded(tmp_path, photo_like, monkeypatch):
-    """A first use's export (NAFNet-64: +1.2 GB) must not stack on a decoded 12 MP photo: the engine is prepared for
-    the photo's size, from its header, before the reader decodes it; photos up to LARGE_PIXELS are not waited on."""
+def _a_large_and_a_small_photo_whose_loads_are_logged(tmp_path, photo_like, monkeypatch):
+    """A folder of a "large" photo (24x32, over a lowered LARGE_PIXELS) and a small one, and the log every decode
+    (jobs.load_photo) is written into, as a stand-in engine writes its preparations."""
     source = tmp_path / "in"
     source.mkdir()
     imagefiles.save_image(source / "p0.png", photo_like(24, 32, 0))
@@ -159,6 +159,13 @@ def test_a_large_photo_is_prepared_for_by_the_network_thread_before_it_is_decode
     real_load = jobs.load_photo
     monkeypatch.setattr(jobs, "load_photo", lambda path, *a, **k: log.append(("load", path.name)) or real_load(path, *a, **k))
     monkeypatch.setattr(pipeline, "LARGE_PIXELS", 700)  # 24x32 is "large", 30x20 is not
+    return source, log
+
+
+def test_a_large_photo_is_prepared_for_by_the_network_thread_before_it_is_decoded(tmp_path, photo_like, monkeypatch):
+    """A first use's export (NAFNet-64: +1.2 GB) must not stack on a decoded 12 MP photo: the engine is prepared for
+    the photo's size, from its header, before the reader decodes it; photos up to LARGE_PIXELS are not waited on."""
+    source, log = _a_large_and_a_small_photo_whose_loads_are_logged(tmp_path, photo_like, monkeypatch)
     events = list(jobs.iter_batch(BatchJob(source, tmp_path / "out"), lambda: PreparedEngine(log)))
     assert events[-1].summary.done == 2
     assert log == [("prepare", (24, 32), "deblur-batch-network"), ("load", "p0.png"), ("load", "p1.png")]
@@ -182,14 +189,7 @@ def test_the_windows_batch_prepares_a_large_photo_before_it_is_decoded(qtbot, tm
     from deblur_app.gui.messages import BatchRequest, Job, RunSettings
     from deblur_app.gui.worker import EngineWorker
 
-    source = tmp_path / "in"
-    source.mkdir()
-    imagefiles.save_image(source / "p0.png", photo_like(24, 32, 0))
-    imagefiles.save_image(source / "p1.png", photo_like(30, 20, 1))
-    log: list = []
-    real_load = jobs.load_photo
-    monkeypatch.setattr(jobs, "load_photo", lambda path, *a, **k: log.append(("load", path.name)) or real_load(path, *a, **k))
-    monkeypatch.setattr(pipeline, "LARGE_PIXELS", 700)  # 24x32 is "large", 30x20 is not
+    source, log = _a_large_and_a_small_photo_whose_loads_are_logged(tmp_path, photo_like, monkeypatch)
     worker, finished = EngineWorker(), []
     engine = PreparedEngine(log)
     monkeypatch.setattr(worker, "_engine_for", lambda settings: engine)
@@ -197,6 +197,7 @@ def test_the_windows_batch_prepares_a_large_photo_before_it_is_decoded(qtbot, tm
     worker.handle(Job(1, CancelToken(), BatchRequest(source, tmp_path / "out", RunSettings(device="cpu"))))
     assert finished and finished[0].done == 2
     assert log == [("prepare", (24, 32), "deblur-batch-network"), ("load", "p0.png"), ("load", "p1.png")]
+
 
 def test_photos_cut_short_are_named_before_the_network_loads_even_a_large_one(tmp_path, photo_like, monkeypatch):
     """`deblur-app deblur truncated.jpg`: a large photo prepares the engine before it is decoded (test above), so a
