@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import sys
 from pathlib import Path
 
@@ -34,11 +32,7 @@ def evaluate_real_photos(args, engine, description: str) -> int:
         print("deblur-app: no photo could be evaluated", file=sys.stderr)
         return EXIT_FAILED
     totals = summary(changes)
-    try:
-        _write_table(out, changes, totals)
-    except OSError as error:  # the folder was tried first; a full disk is found only now
-        print(f"deblur-app: {error.filename or out}: cannot write the table ({error.strerror or error})",
-              file=sys.stderr)
+    if not _write_table(out, changes, totals):
         return EXIT_FAILED
     sharper = sum(c.sharper for c in changes)
     print(f"{len(changes)} real photos, {description}: blur_effect out/in median {totals['median_blur_effect_ratio']:.3f}, "
@@ -78,16 +72,11 @@ def _measured(path: Path, args, engine, progress):
     return change
 
 
-def _write_table(out: Path, changes: list, totals: dict) -> None:
-    """One row a photo, then the medians."""
-    table = io.StringIO()
-    writer = csv.DictWriter(table, FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for change in changes:
-        writer.writerow({"image": change.name, "input_blur_effect": change.input_blur_effect,
-                         "output_blur_effect": change.output_blur_effect,
-                         "blur_effect_ratio": change.blur_effect_ratio,
-                         "fine_detail_ratio": change.fine_detail_ratio, "sharper": int(change.sharper)})
-    writer.writerow({"image": "MEDIAN", "blur_effect_ratio": totals["median_blur_effect_ratio"],
-                     "fine_detail_ratio": totals["median_fine_detail_ratio"], "sharper": totals["sharper_share"]})
-    reports.write_report(out, table.getvalue())
+def _write_table(out: Path, changes: list, totals: dict) -> bool:
+    """One row a photo, then the medians; False (said) when it cannot be written."""
+    rows = [{"image": change.name, "input_blur_effect": change.input_blur_effect,
+             "output_blur_effect": change.output_blur_effect, "blur_effect_ratio": change.blur_effect_ratio,
+             "fine_detail_ratio": change.fine_detail_ratio, "sharper": int(change.sharper)} for change in changes]
+    rows.append({"image": "MEDIAN", "blur_effect_ratio": totals["median_blur_effect_ratio"],
+                 "fine_detail_ratio": totals["median_fine_detail_ratio"], "sharper": totals["sharper_share"]})
+    return reports.table_written(out, FIELDS, rows)

@@ -13,6 +13,8 @@ so what a pipe reads is the report alone.
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import stat
 import sys
@@ -91,3 +93,19 @@ def write_report(target: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def table_written(target: Path, fields: list[str], rows: list[dict]) -> bool:
+    """``rows`` as a CSV table (LF lines, as scan's) to ``target`` by write_report; False, said in one line, when it
+    cannot be written (the folder was tried before the work: a full disk is found only now)."""
+    table = io.StringIO()
+    writer = csv.DictWriter(table, fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    try:
+        write_report(target, table.getvalue())
+    except OSError as error:
+        print(f"deblur-app: {error.filename or target}: cannot write the table ({error.strerror or error})",
+              file=sys.stderr)
+        return False
+    return True

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from pathlib import Path
 
@@ -209,11 +207,8 @@ def run_eval(args) -> int:
     if not rows:
         print("deblur-app: nothing to evaluate", file=sys.stderr)
         return EXIT_FAILED
-    try:
-        means = _write_eval_csv(rows, out)
-    except OSError as error:  # the folder was tried first; a full disk is found only now
-        print(f"deblur-app: {error.filename or out}: cannot write the table ({error.strerror or error})",
-              file=sys.stderr)
+    means = _write_eval_csv(rows, out)
+    if means is None:
         return EXIT_FAILED
     print(f"{len(rows)} images, {description}: input {means['input_psnr']:.2f} dB / SSIM "
           f"{means['input_ssim']:.4f} -> output {means['psnr']:.2f} dB / SSIM {means['ssim']:.4f}; "
@@ -288,15 +283,11 @@ def _scored_pairs(args, engine, pairs, progress) -> list[dict]:
     return rows
 
 
-def _write_eval_csv(rows: list[dict], out: Path) -> dict[str, float]:
-    """The rows and their means (a last row, MEAN) to ``out``; returns the means."""
+def _write_eval_csv(rows: list[dict], out: Path) -> dict[str, float] | None:
+    """The rows and their means (a last row, MEAN) to ``out``; returns the means (None, said: not written)."""
     import numpy as np
 
     means = {k: float(np.mean([r[k] for r in rows])) for k in ("input_psnr", "input_ssim", "psnr", "ssim")}
-    table = io.StringIO()
-    writer = csv.DictWriter(table, ["image", "input_psnr", "input_ssim", "psnr", "ssim"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    writer.writerow({"image": "MEAN", **means})
-    reports.write_report(out, table.getvalue())
-    return means
+    written = reports.table_written(out, ["image", "input_psnr", "input_ssim", "psnr", "ssim"],
+                                    [*rows, {"image": "MEAN", **means}])
+    return means if written else None
