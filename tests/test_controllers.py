@@ -541,6 +541,25 @@ def test_the_strength_control_sets_the_selected_photos_strength_and_reblends_onc
     assert blender.forgotten == ["a"], "a closed photo's blends are not waited for"
 
 
+def test_a_strength_moved_just_before_another_photo_is_selected_is_shown_on_the_photo_it_was_moved_for(qtbot, settings):
+    """Typing 40, Enter and Alt+Down at once: the control rested after the next photo was selected, and the blend
+    was asked for that one; the first stayed shown at 100 % while its Strength said 40 % and Save wrote 40 %."""
+    session, window, blender = PhotoSession(), Window(), Blender()
+    strength = StrengthControl(session, window, settings, blender)
+    results = {}
+    for key in ("a", "b"):
+        photo = Photo(key, Path(f"/photos/{key}.jpg"), image=SimpleNamespace(pixels="pixels"))
+        photo.original = object()
+        session.add(photo)
+        results[key] = SimpleNamespace(preview=False, strength=1.0, full=f"full {key}", photo_key=key)
+        session.take_outcome(key, results[key], 1.0)
+    session.select("a")
+    strength.choose(40)
+    session.select("b")  # before the control rests
+    qtbot.waitUntil(lambda: bool(blender.asked), timeout=2000)
+    assert blender.asked == [(results["a"], 0.4)], "the photo whose strength moved is re-shown at it"
+
+
 class Engine(QObject):
     """The worker client (client.EngineClient) as the run controller uses it: records what it is asked."""
 

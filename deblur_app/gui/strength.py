@@ -50,7 +50,11 @@ class StrengthControl(QObject):
         self._rest_timer = QTimer(self)
         self._rest_timer.setSingleShot(True)
         self._rest_timer.setInterval(REST_MS)
-        self._rest_timer.timeout.connect(self._blend_current)
+        self._rest_timer.timeout.connect(self._blend_moved)
+        # the photos whose strength moved since the control last rested: another photo selected within
+        # REST_MS of a move (typing 40, Enter, Alt+Down) left the first one shown at its old strength, which
+        # Save did not write
+        self._moved: list[str] = []
         session.observe(self._session_changed)
 
     def remembered(self) -> float:
@@ -62,16 +66,20 @@ class StrengthControl(QObject):
         self.settings.strength = percent  # remembered: the default for the next new result
         photo = self.session.current()
         if photo is not None and self.session.set_strength(photo.key, percent / 100):
+            if photo.key not in self._moved:
+                self._moved.append(photo.key)
             self._rest_timer.start()
 
     def _session_changed(self, event: SessionEvent) -> None:
         if event.kind == "removed":
             self.blender.forget(event.key)
 
-    def _blend_current(self) -> None:
-        photo = self.session.current()
-        if photo is not None:
-            self.reblend_if_needed(photo)
+    def _blend_moved(self) -> None:
+        moved, self._moved = self._moved, []
+        for key in moved:
+            photo = self.session.get(key)
+            if photo is not None:
+                self.reblend_if_needed(photo)
 
     def reblend_if_needed(self, photo: Photo) -> None:
         """Ask for the result on screen at the photo's strength, unless it is at that strength already."""
