@@ -793,3 +793,34 @@ def test_a_pipe_or_a_device_named_like_a_photo_is_refused_without_reading_it(tmp
         os.close(os.open(pipe, os.O_RDONLY | os.O_NONBLOCK))  # nothing left waiting on it
     assert F.not_a_file_reason(tmp_path).template == reasons.IS_A_FOLDER
     assert F.not_a_file_reason(tmp_path / "gone.png") == ""  # reading says "file not found"
+
+
+def test_a_photo_is_read_once_by_load_image_load_reduced_and_a_scan(tmp_path, photo_like, monkeypatch):
+    """load_image read the whole file and then opened it again for the cut-short check; load_reduced and a scan's
+    load_for_measuring read it and then called load_image, which read it again. One read per photo now: the
+    checks take the bytes already read."""
+    import builtins
+
+    from deblur_app.imagefiles.scanning import load_for_measuring
+
+    photos = []
+    for suffix in (".jpg", ".png", ".tif", ".webp"):
+        photos.append(tmp_path / f"p{suffix}")
+        save_image(photos[-1], photo_like(24, 32))
+    opened: list = []
+    real_open, real_io_open = builtins.open, io.open
+
+    def counting(opener):
+        def open_logged(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and Path(file).parent == tmp_path:
+                opened.append(Path(file).name)
+            return opener(file, *args, **kwargs)
+        return open_logged
+
+    monkeypatch.setattr(builtins, "open", counting(real_open))
+    monkeypatch.setattr(io, "open", counting(real_io_open))
+    for path in photos:
+        for read in (load_image, F.load_reduced, lambda p: load_for_measuring(p, grey=True)):
+            opened.clear()
+            read(path)
+            assert opened == [path.name], (read, path.name, opened)

@@ -22,10 +22,13 @@ inside the file. A TIFF whose encoder put the directory after the data (libtiff'
 was cut short was "not an image file" to the decoder.
 
 WebP: the RIFF header says the file's length; a shorter file was cut short.
+
+A caller that has read the file already (load_image, a scan) passes its bytes: the file is read once per photo.
 """
 
 from __future__ import annotations
 
+import io
 import mmap
 import os
 import struct
@@ -45,23 +48,29 @@ _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by colour type: grey, RGB, pal
 _DEFLATE_BEST_RATIO = 1100  # deflate's bound is 1032:1 (a 258-byte match in two 1-bit codes); with a margin
 
 
-def cut_short_reason(path: PathLike) -> reasons.ReasonText:
+def cut_short_reason(path: PathLike, data: bytes | None = None) -> reasons.ReasonText:
     """The reason a JPEG, PNG, TIFF or WebP file stops before its end; '' for a whole file, any other
-    format, or one that cannot be judged here (unreadable, a damaged header: the decoding says why)."""
+    format, or one that cannot be judged here (unreadable, a damaged header: the decoding says why).
+    ``data``: the file's bytes, when the caller has read them (the file is then not opened again)."""
     try:
+        if data is not None:
+            return _cut_short(io.BytesIO(data), len(data), data)
         with open(path, "rb") as handle:
-            head = handle.read(12)
-            size = os.fstat(handle.fileno()).st_size
-            for check in (_jpeg_cut_short, _png_cut_short, _tiff_cut_short, _webp_cut_short):
-                reason = check(handle, head, size)
-                if reason is not None:
-                    return reason
+            return _cut_short(handle, os.fstat(handle.fileno()).st_size, None)
     except (OSError, ValueError, struct.error):
         return ""
+
+
+def _cut_short(handle: BinaryIO, size: int, data: bytes | None) -> reasons.ReasonText:
+    head = handle.read(12)
+    for check in (_jpeg_cut_short, _png_cut_short, _tiff_cut_short, _webp_cut_short):
+        reason = check(handle, head, size, data)
+        if reason is not None:
+            return reason
     return ""
 
 
-def _jpeg_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:
+def _jpeg_cut_short(handle: BinaryIO, head: bytes, size: int, data: bytes | None) -> reasons.ReasonText | None:
     """'' for a whole JPEG, its reason when cut short, None for another format."""
     if not head.startswith(_START):
         return None
@@ -70,8 +79,11 @@ def _jpeg_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonT
     scan = _first_scan(handle, frame)
     if scan is None:
         return ""
-    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    if data is not None:
         end = data.rfind(_END, scan)
+    else:
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            end = mapped.rfind(_END, scan)
     if end < 0:
         return reasons.reason(reasons.JPEG_CUT_SHORT)
     if "blocks" in frame and (end - scan) * 8 < frame["blocks"]:
@@ -127,7 +139,7 @@ def _too_short(format_name: str, width: int, height: int) -> reasons.ReasonText:
     return reasons.reason(reasons.DATA_TOO_SHORT, format=format_name, width=str(width), height=str(height))
 
 
-def _png_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:
+def _png_cut_short(handle: BinaryIO, head: bytes, size: int, data: bytes | None) -> reasons.ReasonText | None:
     """The chunks walked by their 8-byte headers: no IEND means cut short, and image data (IDAT) shorter than
     deflate's best compression (1032:1) of the rows IHDR promises means damaged (a huge size in a tiny file)."""
     if not head.startswith(_PNG_SIGNATURE):
@@ -159,7 +171,7 @@ def _png_data_too_short(header: bytes, compressed: int) -> reasons.ReasonText:
     return _too_short("PNG", width, height) if compressed * _DEFLATE_BEST_RATIO < rows else ""
 
 
-def _tiff_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:
+def _tiff_cut_short(handle: BinaryIO, head: bytes, size: int, data: bytes | None) -> reasons.ReasonText | None:
     order = _TIFF_ORDERS.get(head[:4])
     if order is None:
         return None
@@ -204,7 +216,7 @@ def _tiff_values(handle: BinaryIO, order: str, size: int, kind: int, count: int,
     return list(struct.unpack(f"{order}{count}{code}", data))
 
 
-def _webp_cut_short(handle: BinaryIO, head: bytes, size: int) -> reasons.ReasonText | None:
+def _webp_cut_short(handle: BinaryIO, head: bytes, size: int, data: bytes | None) -> reasons.ReasonText | None:
     if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WEBP":
         return None
     (riff_length,) = struct.unpack("<I", head[4:8])

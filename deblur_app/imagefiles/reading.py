@@ -363,11 +363,15 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     """
     p = Path(os.fspath(path))
     limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
-    data = _read_bytes(p)
+    return _load_image(p, _read_bytes(p), limit)
+
+
+def _load_image(p: Path, data: bytes, limit: int) -> LoadedImage:
+    """load_image of the file's bytes, read once (_read_bytes)."""
     if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):  # never Pillow: it would read a preview
         return _load_raw(p, data, limit)
     im, fmt = _open_with_pillow(p, data, limit)  # the header alone: the megapixel limit is said first
-    cut_short = cut_short_reason(p)  # a huge size over a few bytes: the JPEG decoder would fill it with grey
+    cut_short = cut_short_reason(p, data)  # a huge size over a few bytes: the JPEG decoder would fill it with grey
     if cut_short:
         raise ImageFileError(p, cut_short)
 
@@ -465,12 +469,16 @@ def load_reduced(path: PathLike, max_side: int = 1024, *, max_pixels: int | None
     """
     p = Path(os.fspath(path))
     limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
-    data = _read_bytes(p)
+    return _load_reduced(p, _read_bytes(p), max_side, limit)
+
+
+def _load_reduced(p: Path, data: bytes, max_side: int, limit: int) -> np.ndarray:
+    """load_reduced of the file's bytes, read once (_read_bytes)."""
     if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):
         with camera_raw.opened(p, data, before_unpack=lambda sensor: _check_raw_size(p, sensor, limit)) as sensor:
             pixels = _to_float(camera_raw.develop(sensor, p, half_size=True), 16)
     else:
-        pixels = load_image(p, max_pixels=limit).pixels
+        pixels = _load_image(p, data, limit).pixels
     return fit_within(pixels, max_side)
 
 

@@ -80,12 +80,12 @@ def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int |
     data = reading._read_bytes(p)
     im = None
     if not (camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data)):
-        cut_short = cut_short_reason(p)  # a huge size in a tiny JPEG decodes to grey: scored "blurred" otherwise
+        cut_short = cut_short_reason(p, data)  # a huge size in a tiny JPEG decodes to grey: scored "blurred" otherwise
         if cut_short:
             raise ImageFileError(p, cut_short)
         im = _open_jpeg(p, data, limit)
     if im is None:
-        pixels = reading.load_reduced(p, max_side, max_pixels=limit)
+        pixels = reading._load_reduced(p, data, max_side, limit)
         rgb = np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
         return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if grey else rgb
     orientation = orientation_of(im)
