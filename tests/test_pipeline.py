@@ -3,6 +3,7 @@ the events, their order, the skips and failures with their reasons, and cancelli
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from pathlib import Path
@@ -558,3 +559,77 @@ def test_a_full_output_disk_stops_the_batch_instead_of_running_the_network_for_n
     assert os.listdir(tmp_path / "out") == []
     assert not pipeline.disk_full(OSError(errno.EACCES, "Permission denied")) and pipeline.disk_full(
         OSError(errno.EDQUOT, "Disk quota exceeded"))
+
+
+def _whole_jpegs(folder, photo_like) -> list:
+    """Whole JPEGs of the kinds a cut-short check must pass: baseline, progressive, restart markers (with and
+    without progressive), 4:4:4, grey, CMYK, an EXIF thumbnail's own end marker, a motion photo's data after the
+    end, and one whose bottom is flat mid-grey (as a block with no data decodes)."""
+    from PIL import Image
+
+    pixels = (photo_like(61, 83, 3) * 255).astype(np.uint8)
+    made = []
+    for name, mode, options in (("baseline", "RGB", {"quality": 90}), ("progressive", "RGB", {"progressive": True}),
+                                ("restart", "RGB", {"restart_marker_blocks": 3}),
+                                ("restart_progressive", "RGB", {"progressive": True, "restart_marker_rows": 1}),
+                                ("full_chroma", "RGB", {"subsampling": 0, "quality": 95}), ("grey", "L", {}),
+                                ("cmyk", "CMYK", {}), ("cmyk_progressive", "CMYK", {"progressive": True})):
+        made.append(folder / f"{name}.jpg")
+        Image.fromarray(pixels).convert(mode).save(made[-1], **options)
+    grey_bottom = pixels.copy()
+    grey_bottom[32:] = 128
+    made.append(folder / "grey_bottom.jpg")
+    Image.fromarray(grey_bottom).save(made[-1], quality=90)
+    thumbnail = folder / "thumbnail.jpg"
+    inner = io.BytesIO()
+    Image.fromarray(pixels[:8, :8]).save(inner, "JPEG")
+    data = made[0].read_bytes()
+    thumbnail.write_bytes(data[:2] + b"\xff\xe1" + (len(inner.getvalue()) + 2).to_bytes(2, "big") + inner.getvalue()
+                          + data[2:])
+    motion = folder / "motion.jpg"
+    motion.write_bytes(data + b"\x00\x00\x00\x18ftypmp42" + bytes(4096) + b"\xff\xd8\xff\xd9")
+    return made + [thumbnail, motion]
+
+
+def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_refused_not_decoded_grey(tmp_path, photo_like, monkeypatch):
+    """A JPEG cut in the middle of its data with FF D9 appended passed the structural check (its end marker is
+    there) and decoded without an error: libjpeg fills the blocks it has no data for with grey (a progressive
+    one: without the cut scans' detail) and only warns. load_image and the scan's draft decode refuse it in one
+    line now (jpegend.py: the picture depends on filler put before the end marker); a batch goes on past it.
+    No false alarm on whole JPEGs of every kind, even with the second decode forced on each."""
+    from deblur_app.imagefiles import jpegend
+    from deblur_app.imagefiles.scanning import load_for_measuring
+
+    source = tmp_path / "in"
+    source.mkdir()
+    whole = _whole_jpegs(source, photo_like)
+    cut = []
+    for path in whole[:8]:
+        data = path.read_bytes()
+        end = jpegend.scans_end(data)[0]
+        for share in (0.35, 0.7, 0.97):
+            keep = int(end * share)
+            keep -= data[keep - 1] == 0xFF  # not between a stuffed FF and its 00
+            cut.append(source / f"cut{int(share * 100)}_{path.name}")
+            cut[-1].write_bytes(data[:keep] + b"\xff\xd9")
+    said = "file is truncated (its JPEG data stops before the picture does; an end-of-image marker follows the cut)"
+    for path in cut:
+        assert imagefiles.cut_short_reason(path) == "", "the structure alone does not tell: the marker is there"
+        for read in (imagefiles.load_image, lambda p: load_for_measuring(p, grey=True), load_for_measuring):
+            with pytest.raises(imagefiles.ImageFileError) as refused:
+                read(path)
+            if "progressive" in path.name or "restart" in path.name:  # a cut next to a marker: Pillow's own says it
+                assert str(refused.value).startswith(f"{path}: file is truncated"), path.name
+            else:
+                assert str(refused.value) == f"{path}: {said}", path.name
+    for forced in (False, True):
+        if forced:  # every whole file through the second decode, not only those with a grey last pixel
+            monkeypatch.setattr(jpegend, "_blank_corner", lambda decoded: True)
+        for path in whole:
+            imagefiles.load_image(path)
+            load_for_measuring(path, grey=True)
+    monkeypatch.undo()
+    events = list(jobs.iter_batch(BatchJob(source, tmp_path / "out"), lambda: HalvingEngine()))
+    failed = {event.path.name: event.reason for event in events if event.kind == "failed"}
+    assert sorted(failed) == sorted(path.name for path in cut)
+    assert events[-1].summary.done == len(whole)

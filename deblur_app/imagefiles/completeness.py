@@ -10,7 +10,8 @@ JPEG: the entropy-coded data cannot hold the end-of-image marker FF D9 (a data b
 stuffed as FF 00), and Pillow refuses a JPEG that lacks it ("image file is truncated"), so a
 JPEG with no FF D9 after its first scan was cut short. Only the segments before the first
 scan are walked, so an EXIF thumbnail's own end marker is never taken for the photo's; data
-after the marker (a phone's motion-photo video) is allowed, as the decoder allows it.
+after the marker (a phone's motion-photo video) is allowed, as the decoder allows it. A JPEG cut short and
+closed with an end marker after the cut passes here; the decode tells it (jpegend.py).
 
 PNG: the file ends with the IEND chunk; when its last 12 bytes are not IEND (data after it
 is allowed, as the decoder allows it) the chunks are walked by their lengths: no IEND chunk type

@@ -17,6 +17,7 @@ from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 from .. import reasons
 from . import raw as camera_raw
 from . import rawexif
+from .jpegend import data_ran_out, decode_full
 from .completeness import cut_short_reason
 from .errors import ImageFileError, PathLike, describe_exc, not_a_file_reason
 from .provenance import FileFacts, several_pictures_reason
@@ -333,6 +334,14 @@ def _verify_png(p: Path, data: bytes, limit: int) -> None:
         raise _decode_error(p, exc) from None
 
 
+def _refuse_data_ran_out(p: Path, data: bytes, decoded: Image.Image, decode: Callable[[bytes], object]) -> None:
+    """A JPEG cut short and closed with an end-of-image marker decodes without an error, its last blocks grey
+    (jpegend.py): refused, as a file cut short without the marker is, rather than deblurred and saved with a
+    grey band (or a scan's verdict on a grey band)."""
+    if data_ran_out(data, decoded, decode):
+        raise ImageFileError(p, reasons.reason(reasons.JPEG_DATA_RAN_OUT))
+
+
 def _decode(p: Path, data: bytes, limit: int, im: Image.Image, fmt: str, icc: bytes | None):
     """Every pixel: (colour, alpha, depth, gray, mode, icc); OpenCV for what Pillow reads
     poorly (16-bit), Pillow for the rest. ``mode`` is None where Pillow's mode stands."""
@@ -346,6 +355,8 @@ def _decode(p: Path, data: bytes, limit: int, im: Image.Image, fmt: str, icc: by
         colour, alpha, depth, gray, mode = decoded
         return colour, alpha, depth, gray, mode, icc
     _full_decode(p, limit, im)
+    if fmt == "JPEG":
+        _refuse_data_ran_out(p, data, im, lambda variant: _pil_guarded(p, limit, lambda: decode_full(variant)))
     try:
         colour, alpha, depth, gray, icc = _decode_pillow(p, im, icc)
     except ImageFileError:

@@ -15,7 +15,7 @@ OpenCV's RGB2GRAY applies to the decoded RGB, so the two differ by rounding only
 Every problem is an :class:`ImageFileError` naming the file and the reason, raised before
 the slow work where it can be (empty, not an image, over the megapixel limit, cut short or a
 huge size in a tiny file: completeness.py); a truncated JPEG fails instead of giving a grey
-bottom half.
+bottom half, one closed with an end-of-image marker after the cut too (jpegend.py, on the draft decode).
 """
 
 from __future__ import annotations
@@ -55,13 +55,22 @@ def _open_jpeg(p: Path, data: bytes, limit: int) -> Image.Image | None:
     return im
 
 
-def _decode_draft(p: Path, im: Image.Image, max_side: int, limit: int, mode: str) -> np.ndarray:
+def _decode_draft(p: Path, data: bytes, im: Image.Image, max_side: int, limit: int, mode: str) -> np.ndarray:
     """``mode`` "RGB" or "L" (a CMYK JPEG is decoded as CMYK and converted)."""
     width, height = im.size
     scale = min(1.0, max_side / max(width, height))
-    im.draft(mode, (max(1, int(width * scale)), max(1, int(height * scale))))
+    size = (max(1, int(width * scale)), max(1, int(height * scale)))
+    im.draft(mode, size)
+
+    def drafted(variant: bytes) -> Image.Image:  # other bytes decoded as these were, for jpegend.data_ran_out
+        other = Image.open(io.BytesIO(variant))
+        other.draft(mode, size)
+        other.load()
+        return other
+
     try:
         reading._pil_guarded(p, limit, im.load)
+        reading._refuse_data_ran_out(p, data, im, lambda variant: reading._pil_guarded(p, limit, lambda: drafted(variant)))
         pixels = np.asarray(im.convert(mode))
     except ImageFileError:
         raise
@@ -89,5 +98,5 @@ def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int |
         rgb = np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
         return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if grey else rgb
     orientation = orientation_of(im)
-    pixels = _decode_draft(p, im, max_side, limit, "L" if grey else "RGB")
+    pixels = _decode_draft(p, data, im, max_side, limit, "L" if grey else "RGB")
     return reading.fit_within(apply_orientation(pixels, orientation), max_side)
