@@ -188,6 +188,8 @@ ZIP_HOLDS_NO_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "the zip holds no weights fil
 ZIP_HOLDS_SEVERAL = QT_TRANSLATE_NOOP("Reason", "the zip holds several weights files ({files}); unpack it and install one")
 ZIP_MEMBER_TOO_LARGE = QT_TRANSLATE_NOOP("Reason", "{member} in the zip is {size}, too large for weights")
 DAMAGED_ZIP = QT_TRANSLATE_NOOP("Reason", "a damaged zip ({cause})")
+# a zip member refused (when unpacked, or read as weights): "weights.zip: release/model.pth in the zip: <reason>"
+ZIP_MEMBER_REFUSED = QT_TRANSLATE_NOOP("Reason", "{member} in the zip: {reason}")
 SEVERAL_INSTALLED = QT_TRANSLATE_NOOP("Reason", "several files are installed ({files}); name the one to remove")
 NO_SUCH_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "no such installed weights (see `deblur-app weights list`)")
 # an OS error while copying, unpacking or putting a weights file in place ({path}: the file or folder it names)

@@ -146,11 +146,14 @@ def bad_downloads(unet_bytes: bytes, plus_bytes: bytes, marker: Path) -> dict[st
         "cut-off": (Route(unet_bytes[: len(unet_bytes) // 3], announced=len(unet_bytes)), "download failed"),
         "wrong-variant": (Route(plus_bytes), "holds MIMO-UNet+ weights"),
         "malicious": (Route(evil.getvalue()), "refused"),
+        "zipped-wrong-variant": (Route(zipped("MIMO-UNet.pkl", plus_bytes)),
+                                 "release/MIMO-UNet.pkl in the zip: holds MIMO-UNet+ weights"),
         "missing": (None, "HTTP 404"),
     }
 
 
-@pytest.mark.parametrize("case", ["html", "truncated", "cut-off", "wrong-variant", "malicious", "missing"])
+@pytest.mark.parametrize("case", ["html", "truncated", "cut-off", "wrong-variant", "malicious", "zipped-wrong-variant",
+                                  "missing"])
 def test_bad_downloads_are_refused_in_one_line_leaving_nothing(case, server, unet_bytes, plus_bytes, user_folder,
                                                                tmp_path, capsys):
     url, routes = server
@@ -290,6 +293,38 @@ def test_a_file_of_another_kind_is_refused_as_what_it_is(user_folder, tmp_path, 
             weightstore.install_file(path)
         assert str(error.value) == f"{path}: not a weights file but {kind}"
     assert leftovers(user_folder) == []
+
+
+def test_a_zip_member_refused_is_named_with_its_reason(unet_bytes, user_folder, tmp_path, capsys):
+    """Installing from a zip said "weights.zip: not a weights file but a PNG image" without saying which file in
+    the zip it had read: the refusal names the member (its path in the zip) and why, for a member of another
+    kind, one holding code, one the zip's checksum refuses (damaged), and a download's zip alike."""
+    from PIL import Image
+
+    marker = tmp_path / "pwned"
+    png = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(png, "PNG")
+    evil = io.BytesIO()
+    torch.save({"model": {"x": Evil(marker)}}, evil)
+    photo, code, damaged = tmp_path / "photo.zip", tmp_path / "code.zip", tmp_path / "damaged.zip"
+    photo.write_bytes(zipped("MIMO-UNet.pkl", png.getvalue()))
+    code.write_bytes(zipped("model.pth", evil.getvalue()))
+    stored = io.BytesIO()
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("release/MIMO-UNet.pkl", unet_bytes)
+    data = bytearray(stored.getvalue())
+    data[len(data) // 2] ^= 0xFF  # in the member's data: its CRC-32 no longer matches
+    damaged.write_bytes(bytes(data))
+    expected = {photo: "release/MIMO-UNet.pkl in the zip: not a weights file but a PNG image",
+                code: "release/model.pth in the zip: refused: the file contains Python objects other than tensors",
+                damaged: "release/MIMO-UNet.pkl in the zip: a damaged zip (Bad CRC-32"}
+    for path, said in expected.items():
+        with pytest.raises(weightstore.WeightsError) as error:
+            weightstore.install_file(path)
+        assert str(error.value).startswith(f"{path}: {said}") and "\n" not in str(error.value)
+    assert main(["weights", "install", str(photo)]) != 0
+    assert capsys.readouterr().err == f"deblur-app: {photo}: {expected[photo]}\n"
+    assert not marker.exists() and leftovers(user_folder) == []
 
 
 def test_a_disk_full_while_copying_leaves_nothing(unet_bytes, user_folder, tmp_path, monkeypatch):

@@ -147,8 +147,9 @@ def download(
     with _staging(folder, variant.display_name) as staging:
         try:
             downloaded = _fetch(variant_key, source, staging, folder, progress, cancel)
-            checkpoint_file, _name = _unpack(downloaded, downloaded.name, staging, prefer_name=variant.published_file)
-            _verify(checkpoint_file, expected_variant=variant_key)
+            checkpoint_file, _name, member = _unpack(downloaded, downloaded.name, staging,
+                                                     prefer_name=variant.published_file)
+            _verify(checkpoint_file, expected_variant=variant_key, member=member)
             _put_in_place(checkpoint_file, destination, overwrite)
             _record(destination, MIRROR if source else AUTHORS, source or link)
         except WeightsCancelled:
@@ -246,8 +247,8 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
     with _staging(folder, path) as staging:
         try:
             copied = _copy_in(path, staging / f"incoming{path.suffix.lower()}", folder)
-            checkpoint_file, inner_name = _unpack(copied, path.name, staging)
-            variant = VARIANTS[_verify(checkpoint_file, file_name=inner_name)]
+            checkpoint_file, inner_name, member = _unpack(copied, path.name, staging)
+            variant = VARIANTS[_verify(checkpoint_file, file_name=inner_name, member=member)]
         except WeightsError as error:
             raise WeightsError(reasons.about(path, reasons.of(error))) from None
         # the published name keeps its place first in line, but a file from a file is "installed by you"
@@ -358,16 +359,18 @@ def _copy_in(source: Path, target: Path, folder: Path) -> Path:
     return target
 
 
-def _unpack(path: Path, name: str, staging: Path, prefer_name: str = "") -> tuple[Path, str]:
-    """The checkpoint file and its own name: ``path`` itself, or the weights file a zip holds, extracted."""
+def _unpack(path: Path, name: str, staging: Path, prefer_name: str = "") -> tuple[Path, str, str | None]:
+    """The checkpoint file, its own name, and the zip member it came from (None for ``path`` itself): ``path``,
+    or the weights file a zip holds, extracted. A member refused while it is extracted is named (_member_refused)."""
     _refuse_web_page(path)
     if not zipfile.is_zipfile(path):
-        return path, name
+        return path, name, None
+    member = None
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             if any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
-                return path, name  # torch.save's own format is a zip: the file is the checkpoint
+                return path, name, None  # torch.save's own format is a zip: the file is the checkpoint
             members = [i for i in archive.infolist() if not i.is_dir() and "__MACOSX" not in i.filename
                        and Path(i.filename).suffix.lower() in WEIGHTS_SUFFIXES]
             chosen = [m for m in members if Path(m.filename).name == prefer_name] or members
@@ -382,11 +385,20 @@ def _unpack(path: Path, name: str, staging: Path, prefer_name: str = "") -> tupl
             target = staging / f"unpacked{Path(member.filename).suffix.lower()}"
             with archive.open(member) as inner, open(target, "wb") as out:
                 shutil.copyfileobj(inner, out, 1 << 20)
-            return target, Path(member.filename).name
+            return target, Path(member.filename).name, member.filename
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError, RuntimeError) as error:
-        raise WeightsError(reasons.reason(reasons.DAMAGED_ZIP, cause=reasons.first_line(error))) from None
+        # a damaged, encrypted or oddly compressed member is named; a zip whose directory is damaged is not
+        damaged = WeightsError(reasons.reason(reasons.DAMAGED_ZIP, cause=reasons.first_line(error)))
+        raise (_member_refused(damaged, member.filename) if member is not None else damaged) from None
     except OSError as error:
         raise _os_error(error, staging.parent) from None
+
+
+def _member_refused(error: WeightsError, member: str | None) -> WeightsError:
+    """``error`` about the zip member ``member`` ("release/model.pth in the zip: ..."); itself without a member."""
+    if member is None:
+        return error
+    return WeightsError(reasons.reason(reasons.ZIP_MEMBER_REFUSED, member=member, reason=reasons.of(error)))
 
 
 def _refuse_web_page(path: Path) -> None:
@@ -396,16 +408,18 @@ def _refuse_web_page(path: Path) -> None:
         raise WeightsError(reasons.reason(reasons.WEB_PAGE_NOT_WEIGHTS))
 
 
-def _verify(path: Path, expected_variant: str | None = None, file_name: str | None = None) -> str:
+def _verify(path: Path, expected_variant: str | None = None, file_name: str | None = None,
+            member: str | None = None) -> str:
     """Read the file safely and strictly as a known variant; returns the variant key.
 
-    ``file_name``: the user's name of the file, which tells apart variants of one configuration."""
+    ``file_name``: the user's name of the file, which tells apart variants of one configuration. ``member``: the
+    zip member the file was unpacked from, named in a refusal."""
     from ..model.checkpoints import CheckpointError, load_checkpoint
 
     try:
         checkpoint = load_checkpoint(path, expected_variant=expected_variant, file_name=file_name)
     except CheckpointError as error:
-        raise WeightsError(reasons.without_subject(reasons.of(error), path)) from None
+        raise _member_refused(WeightsError(reasons.without_subject(reasons.of(error), path)), member) from None
     return checkpoint.variant.key
 
 

@@ -1844,6 +1844,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>zip 已损坏（{cause}）</translation>
     </message>
     <message>
+        <source>{member} in the zip: {reason}</source>
+        <translation>压缩包中的 {member}：{reason}</translation>
+    </message>
+    <message>
         <source>several files are installed ({files}); name the one to remove</source>
         <translation>已安装多个文件（{files}）；请指明要删除哪一个</translation>
     </message>
