@@ -327,6 +327,32 @@ def test_a_zip_member_refused_is_named_with_its_reason(unet_bytes, user_folder, 
     assert not marker.exists() and leftovers(user_folder) == []
 
 
+def test_a_file_of_another_kind_is_named_in_one_place_for_install_and_for_weights(user_folder, tmp_path):
+    """The store asked its own "web page?" question before the checkpoint reader's, so a page the user saved as
+    page.pkl was "received a web page instead of the weights (Google Drive shows one when its download quota is
+    exceeded ...)", a download's explanation for a file that was never downloaded, while --weights said "not a
+    weights file but a web page (HTML)". The checkpoint reader names a file of another kind, for both (and for a
+    zip's member); a download that got a page keeps its explanation (test_bad_downloads...)."""
+    from deblur_app.model.checkpoints import CheckpointError, load_checkpoint
+
+    page = b"<!DOCTYPE html><html><head><title>Sign in</title></head><body>Sign in</body></html>"
+    saved, safetensors, archive = tmp_path / "page.pkl", tmp_path / "page.safetensors", tmp_path / "page.zip"
+    saved.write_bytes(page)
+    safetensors.write_bytes(page)
+    archive.write_bytes(zipped("MIMO-UNet.pkl", page))
+    for path in (saved, safetensors):
+        with pytest.raises(CheckpointError) as read:
+            load_checkpoint(path)
+        with pytest.raises(weightstore.WeightsError) as installed:
+            weightstore.install_file(path)
+        assert str(installed.value) == str(read.value) == f"{path}: not a weights file but a web page (HTML)"
+    with pytest.raises(weightstore.WeightsError) as installed:
+        weightstore.install_file(archive)
+    assert str(installed.value) == (f"{archive}: release/MIMO-UNet.pkl in the zip: not a weights file but a web page "
+                                    "(HTML)")
+    assert leftovers(user_folder) == []
+
+
 def test_a_disk_full_while_copying_leaves_nothing(unet_bytes, user_folder, tmp_path, monkeypatch):
     import errno
 

@@ -149,11 +149,20 @@ def _read_safetensors(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, st
             for key in handle.keys():
                 tensors[key] = handle.get_tensor(key).float()
     except (SafetensorError, OSError, ValueError, RuntimeError) as error:
-        kind = filekinds.other_kind(path)  # a photo renamed .safetensors is named as one, as in _unreadable
-        if kind is not None:
-            raise _refused(path, reasons.ANOTHER_KIND_OF_FILE, kind=kind) from None
+        another_kind = _another_kind(path)  # a photo renamed .safetensors is named as one, as in _unreadable
+        if another_kind is not None:
+            raise another_kind from None
         raise _refused(path, reasons.NOT_READABLE_SAFETENSORS, cause=reasons.first_line(error)) from None
     return tensors, metadata
+
+
+def _another_kind(path: Path) -> CheckpointError | None:
+    """"<file>: not a weights file but a PNG image" where the first bytes say what ``path`` is (model/filekinds.py);
+    None where they do not. The one step every reader takes after its own reader failed (safetensors, torch), and
+    the only place a weights file of the user's is called another kind of file (the store asks no question of its
+    own: weights/store.py)."""
+    kind = filekinds.other_kind(path)
+    return None if kind is None else _refused(path, reasons.ANOTHER_KIND_OF_FILE, kind=kind)
 
 
 def _unpickler_problem(text: str) -> str:
@@ -204,9 +213,9 @@ def _unreadable(path: Path, error: Exception) -> CheckpointError:
         if protocol is not None and protocol not in SAFE_LOADER_PROTOCOLS:  # a pickle, in a protocol torch refuses
             return _refused(path, reasons.UNSAFE_PICKLE_PROTOCOL, protocol=protocol)
         message = _unpickler_problem(str(error))
-    kind = filekinds.other_kind(path)
-    if kind is not None:
-        return _refused(path, reasons.ANOTHER_KIND_OF_FILE, kind=kind)
+    another_kind = _another_kind(path)
+    if another_kind is not None:
+        return another_kind
     if isinstance(error, (zipfile.BadZipFile, EOFError)):
         return _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=message)
     if isinstance(error, RuntimeError):

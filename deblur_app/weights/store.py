@@ -147,6 +147,7 @@ def download(
     with _staging(folder, variant.display_name) as staging:
         try:
             downloaded = _fetch(variant_key, source, staging, folder, progress, cancel)
+            _refuse_web_page(downloaded)
             checkpoint_file, _name, member = _unpack(downloaded, downloaded.name, staging,
                                                      prefer_name=variant.published_file)
             _verify(checkpoint_file, expected_variant=variant_key, member=member)
@@ -362,7 +363,6 @@ def _copy_in(source: Path, target: Path, folder: Path) -> Path:
 def _unpack(path: Path, name: str, staging: Path, prefer_name: str = "") -> tuple[Path, str, str | None]:
     """The checkpoint file, its own name, and the zip member it came from (None for ``path`` itself): ``path``,
     or the weights file a zip holds, extracted. A member refused while it is extracted is named (_member_refused)."""
-    _refuse_web_page(path)
     if not zipfile.is_zipfile(path):
         return path, name, None
     member = None
@@ -402,6 +402,9 @@ def _member_refused(error: WeightsError, member: str | None) -> WeightsError:
 
 
 def _refuse_web_page(path: Path) -> None:
+    """A download that got a web page is said to be one, with why (Drive's quota or sign-in), before torch loads.
+    A file of the user's is judged by the checkpoint reader, which names any other kind of file in one place
+    (model/filekinds.py: "not a weights file but a web page (HTML)"); no download explanation there."""
     with open(path, "rb") as handle:
         head = handle.read(1024)
     if filekinds.is_web_page(head):
