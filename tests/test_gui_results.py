@@ -379,3 +379,35 @@ def test_batch_dialog_keeps_a_jpeg_sources_quality(qtbot, window, photo_like, tm
         dialog.start_button.click()
     assert dialog.summary.done == 1
     assert _encoding(tmp_path / "out" / "camera_deblurred.jpg") == _encoding(source)
+
+
+def test_a_save_that_ends_after_a_new_result_arrived_leaves_the_new_result_unsaved(qtbot, window, photo, monkeypatch):
+    """Ctrl+S on a large photo, and a run (or Keep in Compare) ended while the file was written: the window said
+    "Saved to photo_deblurred.png" of the new result, Save was off and Quit did not ask, but the file held the
+    result before it."""
+    import threading
+
+    from deblur_app import jobs
+
+    path = photo("raced.png", 64)
+    current = open_photo(qtbot, window, path)
+    first = run(qtbot, window)
+    writing, release = threading.Event(), threading.Event()
+    real_save = jobs.save_result
+
+    def held_save(*args, **kwargs):  # the file pool's write, held until the next result has arrived
+        writing.set()
+        release.wait(WAIT / 1000)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "save_result", held_save)
+    window.act_save.trigger()
+    qtbot.waitUntil(writing.is_set, timeout=WAIT)
+    second = run(qtbot, window)
+    assert second.full is not first.full and current.result.full is second.full
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        release.set()
+    written = imagefiles.load_image(path.with_name("raced_deblurred.png")).pixels
+    assert np.abs(written - first.full).max() <= 1 / 255 + 1e-6, "the file holds the first result"
+    assert current.unsaved and window.act_save.isEnabled(), "the result on screen is not the one in the file"
+    assert "Not saved yet" in window.panel.result_label.text()

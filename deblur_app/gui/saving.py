@@ -134,7 +134,7 @@ class PhotoSaver(QObject):
             self.prompts.error(translate("MainWindow", "Cannot Save"), outcome.error, outcome.details)
             return
         if outcome.paths:
-            self.session.mark_saved(outcome.key, outcome.paths[0], outcome.strength)
+            self.session.mark_saved(outcome.key, outcome.paths[0], outcome.strength, outcome.written)
         names = ", ".join(file_name(p) for p in outcome.paths)
         self.window.show_message(translate("MainWindow", "Saved {names}").format(names=names), 8000)
         self.saved.emit(outcome.paths)

@@ -30,6 +30,14 @@ def same_strength(a: float | None, b: float | None) -> bool:
     return a is not None and b is not None and abs(a - b) < 1e-6
 
 
+def same_picture(a: Any, b: Any) -> bool:
+    """Whether two outcomes are one network result: a blend at another strength is (same ``full``), a new run is not."""
+    if a is b:
+        return True
+    full = getattr(a, "full", None)
+    return full is not None and full is getattr(b, "full", None)
+
+
 @dataclass
 class Comparison:
     """Two networks' whole-photo results on one photo, computed one after the other."""
@@ -219,11 +227,16 @@ class PhotoSession:
         self._changed("blended", key)
         return True
 
-    def mark_saved(self, key: str, path: Path, strength: float) -> None:
+    def mark_saved(self, key: str, path: Path, strength: float, written: Any = None) -> bool:
+        """The photo's result is in ``path`` at ``strength``; False, and nothing changes, if the photo was closed or
+        ``written`` (the result the file holds) is no longer its result: a run, or Keep in Compare, ended while
+        the file was written, and the new result was called saved."""
         photo = self.photos.get(key)
-        if photo is not None:
-            photo.saved_path, photo.saved_strength = path, strength
-            self._changed("saved", key)
+        if photo is None or (written is not None and not same_picture(photo.result, written)):
+            return False
+        photo.saved_path, photo.saved_strength = path, strength
+        self._changed("saved", key)
+        return True
 
     def choose_save_target(self, key: str, path: Path) -> None:
         photo = self.photos.get(key)

@@ -54,6 +54,7 @@ class SaveOutcome:
     error: reasons.ReasonText = ""  # the core's reason (a Reason), or the window's own words
     details: str = ""
     strength: float = 1.0  # what the written file keeps of the correction
+    written: object = None  # the result the file holds (outcomes.DeblurOutcome)
 
 
 class FileTasks(QObject):
@@ -161,7 +162,7 @@ class FileTasks(QObject):
         return outcome if outcome.error else None
 
     def _save(self, key: str, image: imagefiles.LoadedImage, result, choice: SaveChoice, strength: float) -> None:
-        outcome = SaveOutcome(key, [], strength=strength)
+        outcome = SaveOutcome(key, [], strength=strength, written=result)
         try:
             from ..jobs import JobError, SaveOptions, save_result
 
