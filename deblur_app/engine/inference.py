@@ -274,9 +274,12 @@ class Deblurrer:
         if choice.name == "fp32" and (self.device.type != "cpu" or self.architecture.precisions):
             return choice  # its reason is the CPU's or the verdicts' (bf16 not measured yet, or failed)
         # auto takes a faster precision (also a GPU's fp16) only where it was measured for this network; a
-        # network with no fast path on the CPU says why, not what the CPU could do for another network
-        return PrecisionChoice("fp32", torch.float32,
-                               reasons.reason(reasons.FP32_FOR_NETWORK, note=self.architecture.fp32_note))
+        # network with no fast path on the CPU says why, not what the CPU could do for another network; on a CPU
+        # without native bf16 (AVX2 only) it says that first: there bf16 is not on offer for any weights
+        why = reasons.reason(reasons.FP32_FOR_NETWORK, note=self.architecture.fp32_note)
+        if self.device.type == "cpu" and not devices.cpu_has_native_bf16():
+            why = reasons.joined(reasons.reason(reasons.NO_NATIVE_BF16), why)
+        return PrecisionChoice("fp32", torch.float32, why)
 
     def _choose_registered_precision(self) -> PrecisionChoice:
         if (self.options.precision or "auto").lower() == "int8" and "int8" not in self.architecture.precisions:
