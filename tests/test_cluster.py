@@ -30,18 +30,19 @@ def local_ray(tmp_path_factory):
         pytest.skip('needs the cluster extra: pip install -e ".[cluster]" (CI installs it)')
     import ray
 
-    from deblur_app.jobs.cluster import WORKER_EXIT_VARIABLE
+    from deblur_app.jobs.cluster import WORKER_DISK_FULL_VARIABLE, WORKER_EXIT_VARIABLE
 
     died_once = tmp_path_factory.mktemp("worker-exits") / "died-once"
     # Set before Ray starts: the workers inherit the environment of the instance.
     os.environ[WORKER_EXIT_VARIABLE] = f"dies-once.png:{died_once};dies-always.png:"
+    os.environ[WORKER_DISK_FULL_VARIABLE] = "a-disk-full.png"
     ray.init(num_cpus=2, object_store_memory=128 * 1024**2, include_dashboard=False,
              log_to_driver=False, logging_level=logging.WARNING)
     try:
         yield died_once
     finally:
         ray.shutdown()
-        del os.environ[WORKER_EXIT_VARIABLE]
+        del os.environ[WORKER_EXIT_VARIABLE], os.environ[WORKER_DISK_FULL_VARIABLE]
 
 
 def make_photos(folder: Path, extra: tuple[str, ...] = (), count: int = 0) -> None:
@@ -164,6 +165,28 @@ def _end_session(session: int) -> None:
             except ProcessLookupError:
                 pass
         time.sleep(0.2)
+
+
+def test_a_full_output_disk_stops_the_cluster_s_network_as_it_stops_the_local_batch(local_ray, published_checkpoint,
+                                                                                    tmp_path, capsys):
+    """The local batch stops at the first write that finds the disk full (the rest: "not deblurred: the output
+    folder's disk is full"); a cluster batch ran the network on every photo and failed each write. Its workers
+    share the local batch's decision (jobs.pipeline.disk_full, jobs.run.not_run_for_full_disk): after the first
+    such failure no worker runs the network again, and each photo not begun is reported as not run."""
+    make_photos(tmp_path / "in", extra=("a-disk-full.png",), count=6)  # first in order
+    (tmp_path / "in" / "bad.png").unlink()
+
+    code = batch(tmp_path / "in", tmp_path / "cluster", published_checkpoint, "--cluster", "local", "--workers", "1")
+
+    err = capsys.readouterr().err
+    assert code == 1
+    failed = [line for line in err.splitlines() if line.startswith("  failed:")]
+    full = [line for line in failed if "a-disk-full.png" in line]
+    not_run = [line for line in failed if "not deblurred: the output folder's disk is full" in line]
+    assert len(full) == 1 and "No space left on device" in full[0], err
+    written = list((tmp_path / "cluster").rglob("*_deblurred.*"))
+    assert len(not_run) >= 5 and len(written) + len(failed) == 10, err  # every photo after it: not run
+    assert not [p for p in (tmp_path / "cluster").rglob(".*") if p.is_file()], "no temporary left"
 
 
 def test_a_worker_that_cannot_start_stops_the_run_with_one_line(local_ray, published_checkpoint, tmp_path, capsys):

@@ -61,7 +61,7 @@ def mixed(tmp_path, photo_like):
 def reference_outcome(source: Path, target: Path) -> tuple[str, str, bytes]:
     """What deblur_planned, the per-photo step of every batch (and of a cluster worker), makes of one
     photo alone: (kind, reason, output bytes)."""
-    done, reason = jobs.deblur_planned(source, target, HalvingEngine(), SaveOptions())
+    done, reason, _disk_full = jobs.deblur_planned(source, target, HalvingEngine(), SaveOptions())
     return ("failed", reason, b"") if reason else ("done", "", target.read_bytes())
 
 

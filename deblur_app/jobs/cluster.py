@@ -13,6 +13,7 @@ is an optional extra (``pip install -e ".[cluster]"``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import pickle
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from .. import imagefiles, reasons
 from ..reasons import ReasonText
-from .run import JobError, SaveOptions, deblur_planned, open_engine
+from .run import JobError, SaveOptions, deblur_planned, not_run_for_full_disk, open_engine
 from .spec import EngineChoices
 from ..model.checkpoints import Checkpoint
 from .naming import PlannedOutput
@@ -47,6 +48,9 @@ MAX_ATTEMPTS = 3
 # OOM killer (creating the file MARKER records that it happened); with no MARKER
 # ("NAME:") every worker that tries the photo dies.
 WORKER_EXIT_VARIABLE = "DEBLUR_TEST_WORKER_EXIT"
+# For the full-disk test: photo names separated by ";". A worker deblurring one of them fails as a write does
+# on a full disk (OSError ENOSPC), in the middle of the photo.
+WORKER_DISK_FULL_VARIABLE = "DEBLUR_TEST_WORKER_DISK_FULL"
 # Ray's C++ core writes each of its ERROR lines to the driver's stderr as well as to its log
 # file, and has no setting for that stream alone. Ray Data's worker pool makes it write one on
 # every successful run (ray-project/ray#53727: the pool's actors receive their constructor
@@ -240,7 +244,10 @@ class PhotoWorker:
         for source, target in zip(batch["source"], batch["target"]):
             source, target = Path(source), Path(target)
             begun = time.monotonic()
-            if ray.get(self.attempts.begin.remote(str(source))) > MAX_ATTEMPTS:
+            started, disk_full = ray.get(self.attempts.begin.remote(str(source)))
+            if disk_full:  # a write found the output disk full: the local batch's policy, no network run
+                errors.append(not_run_for_full_disk(source))
+            elif started > MAX_ATTEMPTS:
                 errors.append(reasons.about(source, reasons.reason(reasons.WORKERS_DIED, count=MAX_ATTEMPTS)))
             else:
                 errors.append(self._deblur(source, target))
@@ -249,14 +256,25 @@ class PhotoWorker:
                 "fatal": [False] * len(errors)}
 
     def _deblur(self, source: Path, target: Path) -> ReasonText:
-        """The local batch's step for one photo (jobs.run.deblur_planned); the one-line reason it failed, or ''."""
-        _, reason = deblur_planned(source, target, self.engine, self.save,
-                                   progress=_worker_exit_hook(source), max_megapixels=self.max_megapixels)
+        """The local batch's step for one photo (jobs.run.deblur_planned); the one-line reason it failed, or ''.
+        A failure for lack of space stops every worker's network for the photos not yet begun (the ledger)."""
+        import ray
+
+        _, reason, disk_full = deblur_planned(source, target, self.engine, self.save,
+                                              progress=_worker_exit_hook(source), max_megapixels=self.max_megapixels)
+        if disk_full:
+            ray.get(self.attempts.stop_for_full_disk.remote())
         return reason
 
 
 def _worker_exit_hook(source: Path):
-    """The fault-tolerance tests' way to kill a worker in the middle of a photo (see WORKER_EXIT_VARIABLE)."""
+    """The fault-tolerance tests' way to kill a worker in the middle of a photo (see WORKER_EXIT_VARIABLE), or to
+    fail it as a full disk does (WORKER_DISK_FULL_VARIABLE)."""
+    if source.name in os.environ.get(WORKER_DISK_FULL_VARIABLE, "").split(";"):
+        def full(_progress) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        return full
     entries = dict(entry.partition(":")[::2] for entry in os.environ.get(WORKER_EXIT_VARIABLE, "").split(";"))
     if source.name not in entries:
         return None
@@ -416,11 +434,17 @@ def scan_on(cluster: "Cluster", paths: list[Path], max_megapixels: float | None 
 
 
 class AttemptLedger:
-    """How many times each photo was started, across all workers (a Ray actor)."""
+    """How many times each photo was started, across all workers, and whether a write found the output disk
+    full (then no worker runs the network again: not_run_for_full_disk) (a Ray actor)."""
 
     def __init__(self) -> None:
         self.started: dict[str, int] = {}
+        self.disk_full = False
 
-    def begin(self, source: str) -> int:
+    def begin(self, source: str) -> tuple[int, bool]:
+        """(how many times ``source`` was started, this time included; whether the disk was found full)."""
         self.started[source] = self.started.get(source, 0) + 1
-        return self.started[source]
+        return self.started[source], self.disk_full
+
+    def stop_for_full_disk(self) -> None:
+        self.disk_full = True

@@ -28,7 +28,7 @@ from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts, SaveOptions
 from ..model.registry import DEFAULT_VARIANT, PRESETS
 from .naming import PlannedOutput, batch_candidates, plan_outputs, scale_paths
-from .pipeline import Outcome, Pipeline, Steps
+from .pipeline import Outcome, Pipeline, Steps, disk_full
 
 
 class JobError(Exception):
@@ -455,9 +455,16 @@ def _stop_for_full_disk(pipeline: Pipeline, rest, total: int, tally: _Tally):
         if index in finished:
             yield from _report(finished[index], plan, total, tally, 0.0)
             continue
-        reason = reasons.about(plan.source, reasons.reason(reasons.NOT_RUN_DISK_FULL))
+        reason = not_run_for_full_disk(plan.source)
         tally.failed.append((plan.source, reason))
         yield BatchEvent("failed", index, total, plan.source, plan.target, reason)
+
+
+def not_run_for_full_disk(source: Path) -> reasons.ReasonText:
+    """What a batch says of each photo it did not run once a write found the output disk full (the policy of the
+    local batch and of a cluster's workers: the first failed write for lack of space, pipeline.disk_full, stops
+    the network for the rest, which would fail the same way after minutes each)."""
+    return reasons.about(source, reasons.reason(reasons.NOT_RUN_DISK_FULL))
 
 
 def _report(outcome: Outcome, plan: PlannedOutput, total: int, tally: _Tally, seconds: float):
@@ -509,20 +516,21 @@ def _run_remote(runnable, total: int, remote: RemoteRun, cancel, tally: _Tally):
 
 
 def deblur_planned(source: Path, target: Path, engine: Deblurrer, save: SaveOptions,
-                   **run) -> tuple[FileResult | None, str]:
+                   **run) -> tuple[FileResult | None, reasons.ReasonText, bool]:
     """The step of every batch for one checked photo, here or on a cluster worker: its output's
     folder, then deblur_file (``run``: its progress, cancel, max_megapixels, tile, ensemble).
 
-    Returns (the result, '') or (None, the one-line reason it failed): one bad photo, or a bug it
+    Returns (the result, '', False) or (None, the one-line reason it failed, whether it failed for lack of space,
+    pipeline.disk_full: the batch then runs no more photos, not_run_for_full_disk): one bad photo, or a bug it
     triggers, must not stop the batch. Cancelled passes through.
     """
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        return deblur_file(source, target, engine, save, **run), ""
+        return deblur_file(source, target, engine, save, **run), "", False
     except Cancelled:
         raise
     except Exception as error:  # one bad photo (or a bug it triggers) must not stop the batch
-        return None, failure_reason(source, error)
+        return None, failure_reason(source, error), disk_full(error)
 
 
 def failure_reason(source: Path, error: BaseException) -> reasons.ReasonText:
