@@ -130,6 +130,25 @@ def test_the_device_label_stops_describing_a_model_once_other_settings_are_chose
     assert window.device_label.text().endswith("(bf16)")
 
 
+def test_the_device_label_describes_only_a_model_of_the_network_chosen(qtbot):
+    """Compare Networks ran MIMO-UNet (int8), then MIMO-UNet+ (float32): the status bar said "MIMO-UNet | Device: CPU
+    (fp32)" afterwards, though MIMO-UNet's next run is int8. A model loaded for another network (Compare's second
+    one, a batch's) says nothing of the next run."""
+    from deblur_app.gui.messages import LoadedModel, RunSettings
+    from deblur_app.gui.status_bar import WindowStatusBar
+
+    status = WindowStatusBar()
+    qtbot.addWidget(status)
+    chosen = RunSettings("mimo-unet")
+    status.show_loaded_model(LoadedModel("mimo-unet", "MIMO-UNet", Path("/w/mimo-unet.safetensors"), "starter", {},
+                                         "cpu", "int8", "int8 keeps the picture"), chosen)
+    described = status.device_label.text(), status.device_label.toolTip()
+    assert described[0] == "Device: CPU (int8)"
+    status.show_loaded_model(LoadedModel("mimo-unet+", "MIMO-UNet+", Path("/w/mimo-unet-plus.pth"), "user", {},
+                                         "cpu", "fp32", "no verdict yet"), chosen)
+    assert (status.device_label.text(), status.device_label.toolTip()) == described
+
+
 def test_weights_installed_outside_the_window_are_selectable_without_a_restart(qtbot, make_window, weights_dir,
                                                                                tmp_path, monkeypatch):
     """The side panel said "no weights installed" after `weights install` ran while the window was open."""

@@ -79,6 +79,10 @@ class WindowStatusBar(QStatusBar):
         self.device_label.setToolTip(self.tr("Where the network runs, and at what precision"))
 
     def show_loaded_model(self, model: LoadedModel, run: RunSettings) -> None:
+        """Describe the model the next run uses; a model of another network (Compare Networks' second one, a
+        batch's) is not it: the label said "CPU (fp32)" of MIMO-UNet's int8 runs after a comparison."""
+        if model.variant != run.variant:
+            return
         self._described = (model, (run.device, run.precision))
         self.device_label.setText(translate("MainWindow", "Device: {device} ({precision})").format(
             device=model.device.upper(), precision=model.precision))
