@@ -244,13 +244,19 @@ def test_run_progress_gives_time_left_from_tiles_or_the_last_runs_speed(qtbot, w
     runs.run = None
 
 
-def test_a_finished_run_teaches_the_speed_for_the_next_estimate(qtbot, window, photo):
+def test_a_finished_run_teaches_the_speed_for_the_next_estimate_unless_too_small_to_tell(qtbot, window, photo,
+                                                                                       monkeypatch):
+    """An 8 × 8 photo took 9.7 s (what any run costs, not the network's speed per pixel): the next 0.5 MP photo
+    said "Slow network: about 20 h for this photo" and counted down from 20 h."""
     open_photo(qtbot, window, photo("speed.png", 64))
     assert window.runs.speeds == {}
     outcome = run(qtbot, window)
-    settings = window.panel.run_settings()
-    assert window.runs.speeds == {(settings.variant, settings.device, settings.precision):
-                                  pytest.approx(outcome.facts.seconds / (64 * 64 / 1e6))}
+    assert window.runs.speeds == {}, "64 × 64: too small to time the network by"
+    runs, settings = window.runs, window.panel.run_settings()
+    monkeypatch.setattr(window.engine, "submit", lambda request: 41)
+    runs.start("photo", np.zeros((1000, 2000, 3), np.float32), settings)  # 2 megapixels
+    runs._on_finished(41, dataclasses.replace(outcome, facts=dataclasses.replace(outcome.facts, seconds=8.0)))
+    assert runs.speeds == {(settings.variant, settings.device, settings.precision): pytest.approx(4.0)}
 
 
 # --------------------------------------------------------------------------- the batch dialog

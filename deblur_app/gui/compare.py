@@ -38,7 +38,7 @@ from .reasons import translated
 from .run_tracking import RunTracker
 from .session import Comparison, PhotoSession, SessionEvent
 from .strength import StrengthControl
-from .timing import describe_progress, format_eta, time_left
+from .timing import describe_progress, format_eta, seconds_per_megapixel, time_left
 
 translate = QCoreApplication.translate
 SIDES = (0, 1)
@@ -139,8 +139,9 @@ class CompareRuns(QObject):
         request = self._requests[side]
         settings, pixels = request.settings, request.pixels
         megapixels = pixels.shape[0] * pixels.shape[1] / 1e6
-        if outcome.facts.seconds > 0 and megapixels > 0:
-            self.speeds[(settings.variant, settings.device, settings.precision)] = outcome.facts.seconds / megapixels
+        speed = seconds_per_megapixel(outcome.facts.seconds, megapixels)
+        if speed is not None:
+            self.speeds[(settings.variant, settings.device, settings.precision)] = speed
         taken = self.session.take_compared(key, side, outcome)
         if not self._current(job_id):
             return  # an observer of the session cancelled the comparison meanwhile

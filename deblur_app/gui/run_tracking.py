@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from .outcomes import DeblurOutcome
 from .partial_frames import PartialFrame
-from .timing import describe_progress, time_left
+from .timing import describe_progress, seconds_per_megapixel, time_left
 from .client import EngineClient
 from .messages import DeblurRequest, RunSettings
 
@@ -152,8 +152,9 @@ class RunTracker(QObject):
         if not self._current(job_id) or not isinstance(outcome, DeblurOutcome):
             return
         seconds = outcome.facts.seconds
-        if self.run.megapixel_passes > 0 and seconds > 0:
-            self.speeds[self.run.speed_key] = seconds / self.run.megapixel_passes
+        speed = seconds_per_megapixel(seconds, self.run.megapixel_passes)
+        if speed is not None:
+            self.speeds[self.run.speed_key] = speed
         self._end(self.tr("Last run {seconds:.1f} s").format(seconds=seconds))
         self.finished.emit(outcome)
 

@@ -18,6 +18,20 @@ def format_eta(seconds: float) -> str:
     return translate("Timing", "{seconds} s").format(seconds=seconds)
 
 
+# A run of fewer megapixels (times ensemble passes) says little of the network's speed: its time is mostly what
+# every run costs whatever its size (a model compiled for the photo's size, tiles set up). An 8 x 8 photo's
+# 9.7 s taught 150,000 s per megapixel, and the next 0.5 MP photo said "Slow network: about 20 h".
+MIN_TIMED_MEGAPIXELS = 0.25
+
+
+def seconds_per_megapixel(seconds: float, megapixels: float) -> float | None:
+    """The speed a finished run teaches for the next estimates (RunTracker, Compare Networks); None for a run
+    too small to tell it, or without a time."""
+    if seconds <= 0 or megapixels < MIN_TIMED_MEGAPIXELS:
+        return None
+    return seconds / megapixels
+
+
 def time_left(elapsed: float, done: float, total: float) -> float | None:
     """Seconds left if the rest goes at the pace of what is done; None before anything is done."""
     if done <= 0 or total <= 0:
