@@ -83,9 +83,6 @@ class Files:
     def load(self, key: str, path: Path) -> None:
         self.loads.append(key)
 
-    def thumbnail_for(self, key: str, path: Path) -> None:
-        self.thumbnails.append(key)
-
     def thumbnails_for(self, photos: list[tuple[str, Path]]) -> None:
         self.thumbnails.extend(key for key, _path in photos)
 

@@ -92,12 +92,15 @@ def test_batch_the_blurred_deblurs_only_the_blurred(qtbot, window, folder, tmp_p
 def test_thumbnails_load_lazily_and_a_scan_can_be_cancelled(qtbot, window, tmp_path, monkeypatch):
     for index in range(60):
         save(tmp_path / f"p{index:02}.png", scene(48, 64, seed=index, shapes=6))
-    asked = []
-    monkeypatch.setattr(window.tasks, "thumbnail_for", lambda key, path: asked.append(key))
+    asked, batches = [], []
+    monkeypatch.setattr(window.tasks, "thumbnails_for",
+                        lambda photos: (batches.append(len(photos)), asked.extend(key for key, _path in photos)))
     scan(qtbot, window, tmp_path)
     qtbot.wait(300)
     assert window.filmstrip.count() == 60
     assert 0 < len(asked) < 30  # only what is in view (and a screenful beyond)
+    # those in view queued as one batch (no RAW check of the first can run before the rest is queued)
+    assert max(batches) > 1 and sum(batches) == len(asked)
     window.filmstrip.scrollToBottom()
     qtbot.waitUntil(lambda: window.filmstrip.item(59).data(KEY_ROLE) in asked, timeout=WAIT)
     assert len(set(asked)) == len(asked)  # each asked once

@@ -209,8 +209,11 @@ class FolderScanner(QObject):
     # -- lazy thumbnails
 
     def _ask_visible_thumbnails(self) -> None:
-        """Thumbnails of the scanned photos in view (and a screenful beyond), each asked for once."""
+        """Thumbnails of the scanned photos in view (and a screenful beyond), each asked for once, queued as one
+        batch (FileTasks.thumbnails_for): asked one by one, the first could start and queue its RAW check before
+        the window had queued the rest, and on a loaded machine the check ran ahead of the thumbnails in view."""
         strip = self.filmstrip
+        batch: list[tuple[str, Path]] = []
         viewport = strip.viewport().rect()
         first = strip.indexAt(viewport.topLeft())
         row = first.row() if first.isValid() else 0
@@ -225,7 +228,9 @@ class FolderScanner(QObject):
             key = item.data(KEY_ROLE)
             if key in self.blur_scores and key not in self._thumbnails_asked:
                 self._thumbnails_asked.add(key)
-                self.files.thumbnail_for(key, self.session.get(key).path)
+                batch.append((key, self.session.get(key).path))
+        if batch:
+            self.files.thumbnails_for(batch)
 
     # -- acting on the scores
 

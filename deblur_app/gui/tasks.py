@@ -76,9 +76,6 @@ class FileTasks(QObject):
     def load(self, key: str, path: Path) -> None:
         self._pool.start(lambda: self._load(key, Path(path)), LOAD_PRIORITY)
 
-    def thumbnail_for(self, key: str, path: Path) -> None:
-        self.thumbnails_for([(key, path)])
-
     def thumbnails_for(self, photos: list[tuple[str, Path]]) -> None:
         """Thumbnails (and checks) of several photos, queued as one: none starts before the last is queued."""
         with self._queueing:
