@@ -122,6 +122,9 @@ OUTPUT_EXISTS = QT_TRANSLATE_NOOP("Reason", "{output} already exists")  # why a 
 IS_THE_INPUT = QT_TRANSLATE_NOOP("Reason", "already exists and is the input photo; originals are never replaced")
 IS_ANOTHER_INPUT = QT_TRANSLATE_NOOP(
     "Reason", "already exists and is the input photo {original}; originals are never replaced")
+NOT_MARKED_AS_OURS = QT_TRANSLATE_NOOP(
+    "Reason", "already exists in the input folder without this app's marker (it may be a photo of yours); "
+    "it is never replaced")
 ALSO_THE_OUTPUT_OF = QT_TRANSLATE_NOOP(
     "Reason", "is also the output of {photo}; give each photo its own output")
 USE_OVERWRITE = QT_TRANSLATE_NOOP("Reason", "{problem} (use --overwrite to replace it)")

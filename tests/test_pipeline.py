@@ -633,3 +633,28 @@ def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_refused_not_decoded_g
     failed = {event.path.name: event.reason for event in events if event.kind == "failed"}
     assert sorted(failed) == sorted(path.name for path in cut)
     assert events[-1].summary.done == len(whole)
+
+
+def test_overwrite_never_replaces_a_photo_of_the_input_folder_named_like_an_output(tmp_path, photo_like):
+    """`batch in in --overwrite` with the user's own in/a_deblurred.png (no marker of this app: a photo of theirs,
+    named like a.png's output) left it out as "an output of this app" by its name, and then wrote a.png's output
+    over it: an original of the input folder replaced. Only a file carrying this app's marker (or a BMP, which
+    has no place for one) may be replaced there; the batch says why it did not write, and goes on."""
+    from PIL import Image
+
+    source = tmp_path / "in"
+    source.mkdir()
+    for name in ("a", "b"):
+        imagefiles.save_image(source / f"{name}.png", photo_like(24, 32, ord(name)))
+    Image.fromarray((photo_like(24, 32, 5) * 255).astype(np.uint8)).save(source / "a_deblurred.png")  # the user's
+    theirs = (source / "a_deblurred.png").read_bytes()
+    first = list(jobs.iter_batch(BatchJob(source, source, skip_existing=False, save=SaveOptions(overwrite=True)),
+                                 HalvingEngine))
+    failed = {event.path.name: event.reason for event in first if event.kind == "failed"}
+    assert (source / "a_deblurred.png").read_bytes() == theirs
+    assert str(failed["a.png"]) == (f"{source / 'a_deblurred.png'}: already exists in the input folder without this "
+                                    "app's marker (it may be a photo of yours); it is never replaced")
+    again = list(jobs.iter_batch(BatchJob(source, source, skip_existing=False, save=SaveOptions(overwrite=True)),
+                                 HalvingEngine))  # b_deblurred.png, written by the batch, carries the marker
+    assert [e.path.name for e in again if e.kind == "done"] == ["b.png"], "its own output is replaced, as before"
+    assert (source / "a_deblurred.png").read_bytes() == theirs

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import imagefiles, reasons
@@ -65,6 +65,9 @@ class BatchCandidates:
 
     pairs: list[tuple[Path, Path]]  # (photo, output); sub-folders are mirrored
     left_out: list[tuple[Path, str]]  # (file, one-line reason naming it)
+    # files left out for their output name alone, which carry no marker of this app where their format has a
+    # place for one: maybe photos of the user's; no output may replace them (plan_outputs' ``unmarked``)
+    unmarked: list[Path] = field(default_factory=list)
 
 
 def batch_candidates(input_dir: Path, output_dir: Path, recursive: bool,
@@ -94,6 +97,8 @@ def batch_candidates(input_dir: Path, output_dir: Path, recursive: bool,
         reason = _left_out_reason(path, outputs_beside)
         if reason:
             candidates.left_out.append((path, reasons.about(path, reason)))
+            if outputs_beside.get(path) not in (None, path) and not _marked_as_ours(path):  # left out by its name
+                candidates.unmarked.append(path)
         else:
             relative = path.parent.relative_to(input_dir)
             candidates.pairs.append((path, Path(output_dir) / relative / output_name(path, template)))
@@ -115,6 +120,12 @@ def _outputs_of_photos(files: list[Path], template: str) -> dict[Path, Path]:
                 for path in (target, *scale_paths(target).values()):
                     outputs.setdefault(path, photo)
     return outputs
+
+
+def _marked_as_ours(path: Path) -> bool:
+    """Whether the file carries this app's marker, or is a BMP (no place for one: its name is all there is)."""
+    facts = imagefiles.file_facts(path)
+    return facts is not None and (bool(facts.marker) or facts.format == "BMP")
 
 
 def _left_out_reason(path: Path, outputs_beside: dict[Path, Path]) -> reasons.ReasonText:
@@ -184,15 +195,18 @@ def _spelling(path: Path) -> str:
 
 
 def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
-                 inputs: Iterable[Path] = ()) -> list[PlannedOutput]:
+                 inputs: Iterable[Path] = (), unmarked: Iterable[Path] = ()) -> list[PlannedOutput]:
     """Where each (photo, output) pair would write, what exists there and what must never be written.
 
     ``inputs``: more originals to protect besides the pairs' photos (e.g. every photo of the run).
+    ``unmarked``: files of the input folder named like outputs but not marked as this app's
+    (BatchCandidates.unmarked): never replaced either, --overwrite or not.
     An output is refused when it is the same file as any of them, when an earlier pair of the
     same run already writes it, when it is no file (a folder, a device, a pipe) or when no
     file of its name can be written (an extension the app cannot write, a name too long).
     """
     originals = _originals([*inputs, *(source for source, _target in pairs)])
+    foreign = _originals(unmarked)
     written: dict[object, Path] = {}  # identity or spelling of each planned path -> its photo
     plans = []
     for source, target in pairs:
@@ -204,6 +218,8 @@ def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
             if identity is not None:
                 existing.append(path)
             refusal = refusal or _refusal(path, identity, source, originals)
+            if not refusal and identity is not None and identity in foreign:
+                refusal = reasons.about(path, reasons.reason(reasons.NOT_MARKED_AS_OURS))
             key = identity or _spelling(path)
             if key in written and not refusal:
                 refusal = reasons.about(path, reasons.reason(reasons.ALSO_THE_OUTPUT_OF, photo=written[key]))

@@ -333,11 +333,11 @@ class _Tally:
 
 def _batch_events(job: BatchJob, load_engine, cancel, on_progress, remote) -> Iterator[BatchEvent]:
     started = time.monotonic()
-    pairs, left_out = _job_pairs(job)
+    pairs, left_out, unmarked = _job_pairs(job)
     total, tally = len(pairs), _Tally()
     yield BatchEvent("start", total=total)
     # an output folder the batch cannot use stops it (JobError) before anything is said of the files
-    plans = _plan(job, pairs) if pairs else []
+    plans = _plan(job, pairs, unmarked) if pairs else []
     for path, reason in left_out:  # every file not deblurred is named, with why (not a photo, our own output...)
         yield BatchEvent("left_out", path=path, reason=reason)
     if plans:
@@ -355,21 +355,22 @@ def _batch_events(job: BatchJob, load_engine, cancel, on_progress, remote) -> It
     yield BatchEvent("end", total=total, summary=summary)
 
 
-def _job_pairs(job: BatchJob) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]]]:
-    """The job's (photo, output) pairs, and the files of its folder left out with why."""
+def _job_pairs(job: BatchJob) -> tuple[list[tuple[Path, Path]], list[tuple[Path, str]], list[Path]]:
+    """The job's (photo, output) pairs, the files of its folder left out with why, and those of them no output
+    may replace (BatchCandidates.unmarked)."""
     if job.files is not None:
-        return list(job.files), []
+        return list(job.files), [], []
     if not Path(job.input_dir).is_dir():
         raise JobError(reasons.about(job.input_dir, reasons.reason(reasons.NOT_A_FOLDER)))
     candidates = batch_candidates(job.input_dir, job.output_dir, job.recursive, job.template)
-    return candidates.pairs, candidates.left_out
+    return candidates.pairs, candidates.left_out, candidates.unmarked
 
 
-def _plan(job: BatchJob, pairs: list[tuple[Path, Path]]) -> list[PlannedOutput]:
+def _plan(job: BatchJob, pairs: list[tuple[Path, Path]], unmarked: list[Path]) -> list[PlannedOutput]:
     if job.files is not None:  # outputs beside their photos, or in a folder the command line prepared
         return plan_outputs(pairs, job.save.save_scales, inputs=[source for source, _ in pairs])
     prepare_output_folder(job.output_dir)
-    return plan_outputs(pairs, job.save.save_scales)
+    return plan_outputs(pairs, job.save.save_scales, unmarked=unmarked)
 
 
 def _check(job: BatchJob, plans: list[PlannedOutput], cancel, tally: _Tally):

@@ -1676,6 +1676,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>已存在，且就是输入照片 {original}；原始照片永远不会被替换</translation>
     </message>
     <message>
+        <source>already exists in the input folder without this app&apos;s marker (it may be a photo of yours); it is never replaced</source>
+        <translation>已存在于输入文件夹中且没有本应用的标记（可能是您的照片）；绝不会被替换</translation>
+    </message>
+    <message>
         <source>is also the output of {photo}; give each photo its own output</source>
         <translation>也是 {photo} 的输出；请为每张照片指定各自的输出</translation>
     </message>
