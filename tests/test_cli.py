@@ -310,6 +310,10 @@ def test_an_output_folder_that_cannot_be_written_is_found_before_the_model_loads
     assert main(["deblur", str(source), "-o", str(tmp_path / "missing" / "out.png")]) == 1
     err = capsys.readouterr().err
     assert f"{tmp_path / 'missing'}: no such folder" in err and "using " not in err and "Traceback" not in err
+    notes = tmp_path / "notes.txt"  # a file where the folder should be: said as such, not "no such folder"
+    notes.write_text("notes")
+    assert main(["deblur", str(source), "-o", str(notes / "out.png")]) == 1
+    assert capsys.readouterr().err == f"deblur-app: {notes}: not a folder\n" and notes.read_text() == "notes"
 
     read_only = tmp_path / "read-only"
     read_only.mkdir()

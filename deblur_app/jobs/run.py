@@ -241,8 +241,9 @@ def prepare_output_folder(folder: Path) -> None:
 def folder_problem(folder: Path) -> reasons.ReasonText:
     """Why files cannot be written in an existing folder ('' when they can): it is tried, not guessed."""
     folder = Path(folder)
-    if not folder.is_dir():
-        return reasons.about(folder, reasons.reason(reasons.NO_SUCH_FOLDER))
+    if not folder.is_dir():  # `-o notes.txt/out.png`: a file where the folder should be is no missing folder
+        exists = folder.exists()
+        return reasons.about(folder, reasons.reason(reasons.NOT_A_FOLDER if exists else reasons.NO_SUCH_FOLDER))
     try:
         with tempfile.TemporaryFile(dir=folder, prefix=".deblur-write-test-"):
             pass
