@@ -122,11 +122,15 @@ def test_weights_install_and_download_reasons_are_chinese(chinese, tmp_path, mon
 
     monkeypatch.setattr(gdown, "download", quota_exceeded)
     refused = core_error(lambda: store.download("mimo-unet"))
+    monkeypatch.setattr(gdown, "download", lambda output, **_: Path(output).write_bytes(page.read_bytes()))
+    downloaded_page = core_error(lambda: store.download("mimo-unet"))
 
     assert str(already) == f"MIMO-UNet: already installed at {installed}"  # the command line's English is unchanged
     assert shown(already) == f"MIMO-UNet: 已安装在 {installed}"
     assert "权重已安装在" in shown(replace) and "--overwrite" in shown(replace) and "already" not in shown(replace)
-    assert shown(web_page).startswith(f"{page}: 收到的是网页而不是权重")
+    # a page of the user's is another kind of file (the checkpoint reader's words); a download's page is Drive's
+    assert shown(web_page) == f"{page}: 不是权重文件，而是一个网页（HTML）"
+    assert shown(downloaded_page).startswith("MIMO-UNet: 收到的是网页而不是权重")
     assert shown(no_weights) == f"{empty_zip}: 该 zip 中没有权重文件（.pkl、.pth、.pt 或 .safetensors）"
     assert shown(refused).startswith("MIMO-UNet: Google 云端硬盘未提供该文件") and "请在浏览器中从 https://" in shown(refused)
     assert not re.search(r"[a-z]{4,} [a-z]{4,}", shown(refused).replace("weights install", "")), shown(refused)
