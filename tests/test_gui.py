@@ -446,6 +446,24 @@ def test_closing_during_a_run_stops_the_worker(qtbot, window, photo):
     assert not window.isVisible()
 
 
+def test_the_window_is_gone_from_the_screen_while_quitting_waits_for_the_model_thread(qtbot, window, photo, monkeypatch):
+    """Quit during a run of a 3.8 MP photo: the window stayed on the screen, frozen ('Deblurring: 8 s elapsed',
+    nothing answering) for the 14 s the model thread took to stop, as if the app had hung."""
+    open_photo(qtbot, window, photo("quit.png", 64))
+    shutdown = window.engine.shutdown
+    visible_while_waiting = []
+
+    def recorded_shutdown(timeout_ms):
+        visible_while_waiting.append(window.isVisible())
+        return shutdown(timeout_ms)
+
+    monkeypatch.setattr(window.engine, "shutdown", recorded_shutdown)
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    window.close()
+    assert visible_while_waiting == [False] and window.worker_stopped
+
+
 def test_the_model_thread_starts_after_the_first_paint(qtbot, weights_dir, settings_file, errors, monkeypatch):
     """Its first job imports torch, which, started with the window, tripled the time to the first
     paint (benchmarks/bench_startup.py): the window paints first, then the thread starts."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QSplitter, QWidget
 
@@ -433,6 +433,10 @@ class MainWindow(WindowActions, QMainWindow):
         QApplication.instance().removeEventFilter(self)
         if self.batch_dialog is not None:
             self.batch_dialog.hide()
+        # off the screen before waiting for the model thread: a run's tile can take it seconds to stop, and the
+        # window stayed there frozen meanwhile ("8 s elapsed", nothing answering), as if the app had hung
+        self.hide()
+        QApplication.instance().processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         self.worker_stopped = self.engine.shutdown(self.shutdown_timeout_ms)
         self.reblender.shutdown()
         self.tasks.shutdown()
