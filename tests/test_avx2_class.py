@@ -74,3 +74,59 @@ def test_the_starter_weights_on_an_avx2_cpu_time_only_float32_and_int8(cpu):
         assert "dB" in str(engine.precision.reason)  # the verdict that let int8 in
     else:
         assert str(engine.precision.reason)
+
+
+# ---- memory: the parts of the model measured on a real AVX2-only CPU (benchmarks/RESULTS.md, "AVX2 only, real
+# hardware", session 13): 2-core AMD EPYC (KVM), avx2+fma+f16c, no AVX-512/VNNI/bf16/AMX, loaded (load average 12-39;
+# memory does not follow the load). The registry's figures were fitted on AVX-512 with bf16; on AVX2 the same parts
+# measured within a few per cent of those, and under what the registry counts:
+#   bench_12mp_memory.py compiled: OpenVINO fp32, what the compiled model holds beside its weights, one tile's bytes/pixel
+#   bench_cpu.measure_in_child("ov_int8", starter weights, 720, 1280): int8's growth over the loaded model per pixel
+AVX2_COMPILED = [("mimo-unet", 58 * 1024**2, 622), ("nafnet-32", 147 * 1024**2, 717)]
+AVX2_INT8_BYTES_PER_PIXEL = 591  # MIMO-UNet's mixed int8 (AVX-512: 552-564)
+
+
+@pytest.mark.parametrize("variant, beside_weights, per_pixel", AVX2_COMPILED)
+def test_the_registry_counts_more_than_openvino_fp32_took_on_an_avx2_cpu(variant, beside_weights, per_pixel):
+    from deblur_app.model.registry import architecture_of
+
+    architecture = architecture_of(variant)
+    assert (architecture.openvino_graph_bytes or devices.OPENVINO_GRAPH_BYTES) >= beside_weights
+    assert architecture.memory_per_pixel("openvino", "fp32") >= per_pixel
+
+
+def test_int8_tiles_are_sized_for_what_int8_took_on_an_avx2_cpu():
+    from deblur_app.model.registry import architecture_of
+
+    assert architecture_of("mimo-unet").memory_per_pixel("openvino", "int8") >= AVX2_INT8_BYTES_PER_PIXEL
+
+
+TWELVE_MP = (3000, 4000)
+
+
+def engine_with_weights_file(variant: str, tmp_path, **options) -> Deblurrer:
+    """Random weights of the published configuration, as if installed (torch's copy may go while OpenVINO tiles run)."""
+    import torch
+
+    from deblur_app.model.registry import VARIANTS, architecture_of
+
+    torch.manual_seed(0)
+    model = networks.build(architecture_of(variant), VARIANTS[variant].config_dict)
+    weights_file = tmp_path / f"{variant}.safetensors"
+    weights_file.write_bytes(b"")
+    return Deblurrer(model, EngineOptions(device="cpu", **options), architecture_of(variant), weights_file=weights_file)
+
+
+@pytest.mark.parametrize("variant, precision", [("mimo-unet", "int8"), ("mimo-unet", "fp32"), ("nafnet-32", "auto"),
+                                                ("nafnet-64", "auto"), ("fftformer", "auto")])
+def test_on_an_avx2_cpu_every_network_plans_a_12_mp_photo_within_the_peak(cpu, variant, precision, tmp_path, monkeypatch):
+    """The paths an AVX2 CPU runs (MIMO-UNet's int8 where its verdict qualifies, else float32; the others float32,
+    never bf16): the command line's 12 MP plan is modelled within LARGE_PHOTO_PEAK_BYTES (1.5e9 bytes)."""
+    monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 16 * 1024**3)
+    cpu(AVX2_ONLY)
+    engine = engine_with_weights_file(variant, tmp_path, precision=precision)
+    assert engine.precision_name in ("int8", "fp32")
+    backend, tile = engine.plan_photo(*TWELVE_MP)
+    assert 0 < tile < max(TWELVE_MP)
+    peak = engine.modelled_peak_bytes(*TWELVE_MP, tile, backend)
+    assert peak <= devices.LARGE_PHOTO_PEAK_BYTES, f"{variant} {engine.precision_name} on {backend}: {peak / 1e9:.3f} GB"
