@@ -306,9 +306,10 @@ NO_NATIVE_BF16 = QT_TRANSLATE_NOOP("Reason", "the CPU has no native bf16")
 INT8_NEEDS_OPENVINO = QT_TRANSLATE_NOOP("Reason", "int8 needs OpenVINO")
 INT8_NOT_MEASURED = QT_TRANSLATE_NOOP("Reason", "int8 has not been measured for these weights")
 PATH_VERDICT = QT_TRANSLATE_NOOP(
-    "Reason", "{precision} agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst} and "
-    "changes the validation PSNR by {change} dB (needs >= {min_agreement} dB on each of at least {min_photos} "
-    "photos and a loss <= {max_loss} dB)")
+    "Reason", "{precision} agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst}, "
+    "is {pixel_error} off at the 99.9th percentile of the pixels of the worst{pixel_worst} and changes the "
+    "validation PSNR by {change} dB (needs >= {min_agreement} dB and at most {max_pixel_error} off on each of at "
+    "least {min_photos} photos, and a loss <= {max_loss} dB)")
 BF16_NOT_MEASURED = QT_TRANSLATE_NOOP(
     "Reason", "bf16 has not been measured with these weights yet (checked once, in the background)")
 FASTEST_PATH = QT_TRANSLATE_NOOP("Reason", "the fastest path that keeps the picture on this CPU ({timings})")

@@ -131,7 +131,7 @@ def cpuinfo(monkeypatch):
 def test_auto_precision_is_bf16_only_with_native_bf16(cpuinfo):
     from deblur_app.engine.choices import PathVerdict
 
-    keeps = PathVerdict(60.0, 0.0, photos=6, precision="bf16")  # the weights' measured bf16 verdict
+    keeps = PathVerdict(60.0, 0.0, photos=6, precision="bf16", pixel_error=0.002)  # the weights' measured bf16 verdict
     cpu = torch.device("cpu")
     cpuinfo("avx512f avx512_bf16")
     assert resolve_precision("auto", cpu, keeps) == torch.bfloat16

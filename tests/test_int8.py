@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 import torch
 
-from deblur_app.engine import openvino_backend
+from deblur_app.engine import int8_check, openvino_backend
 from deblur_app.engine.devices import (
     INT8_MAX_VALIDATION_LOSS_DB, INT8_MIN_AGREEMENT_DB, INT8_MIN_CHECK_PHOTOS, Int8Verdict, choose_precision,
 )
+from deblur_app.engine.choices import MAX_PIXEL_ERROR
 from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.model.checkpoints import load_checkpoint
 
@@ -23,10 +24,11 @@ AVX2 = frozenset({"avx2"})
 AVX2_VNNI = frozenset({"avx2", "avx_vnni"})
 AVX512_BF16 = frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16"})
 AMX = frozenset({"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_int8"})
-GOOD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB + 1, validation_change_db=-0.01, photos=8)
-BLURS_HD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB - 0.1, validation_change_db=0.0, photos=8)
+GOOD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB + 1, validation_change_db=-0.01, photos=8, pixel_error=0.01)
+BLURS_HD = Int8Verdict(hd_agreement_db=INT8_MIN_AGREEMENT_DB - 0.1, validation_change_db=0.0, photos=8,
+                       pixel_error=0.01)
 LOSES_ON_VALSET = Int8Verdict(hd_agreement_db=60.0, validation_change_db=-(INT8_MAX_VALIDATION_LOSS_DB + 0.01),
-                              photos=8)
+                              photos=8, pixel_error=0.01)
 needs_openvino = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
 
 
@@ -37,7 +39,7 @@ needs_openvino = pytest.mark.skipif(not openvino_backend.openvino_available(), r
     (AVX2, "fp32"), (AVX2_VNNI, "fp32"), (AVX512_BF16, "bf16"), (AMX, "bf16"), (frozenset(), "fp32"),
 ])
 def test_auto_takes_int8_only_where_it_was_measured_to_keep_the_picture(features, float_choice):
-    bf16_keeps = Int8Verdict(60.0, 0.0, photos=8, precision="bf16")  # these weights' bf16 (test_path_verdicts.py)
+    bf16_keeps = Int8Verdict(60.0, 0.0, photos=8, precision="bf16", pixel_error=0.002)  # these weights' bf16 (test_path_verdicts.py)
 
     def auto(verdict, openvino=True):
         return choose_precision("auto", CPU, openvino=openvino, int8_verdict=verdict, features=features,
@@ -58,28 +60,33 @@ def test_auto_takes_int8_only_where_it_was_measured_to_keep_the_picture(features
 
 
 def test_the_rule_is_at_the_thresholds():
-    assert Int8Verdict(45.0, -0.05, photos=INT8_MIN_CHECK_PHOTOS).qualifies()
-    assert not Int8Verdict(44.99, 0.0, photos=8).qualifies()
-    assert not Int8Verdict(50.0, -0.051, photos=8).qualifies()
-    assert not Int8Verdict(50.0, 0.0, photos=INT8_MIN_CHECK_PHOTOS - 1).qualifies()
+    assert Int8Verdict(45.0, -0.05, photos=INT8_MIN_CHECK_PHOTOS, pixel_error=MAX_PIXEL_ERROR).qualifies()
+    assert not Int8Verdict(44.99, 0.0, photos=8, pixel_error=0.0).qualifies()
+    assert not Int8Verdict(50.0, -0.051, photos=8, pixel_error=0.0).qualifies()
+    assert not Int8Verdict(50.0, 0.0, photos=INT8_MIN_CHECK_PHOTOS - 1, pixel_error=0.0).qualifies()
+    assert not Int8Verdict(50.0, 0.0, photos=8, pixel_error=MAX_PIXEL_ERROR + 0.001).qualifies()
+    assert not Int8Verdict(50.0, 0.0, photos=8).qualifies()  # no per-pixel measure: nothing is known of the edges
 
 
 def test_the_worst_photo_of_the_check_set_counts_and_one_photo_proves_nothing():
     # issue 22: 47.1 dB on one photo, 39.5 dB on RealBlur-J scene 050
     agreements = {f"val{i}.png": 48.0 + i for i in range(6)} | {"real/scene050.png": 39.5}
-    verdict = Int8Verdict.over_photos(agreements, validation_change_db=0.09)
+    errors = dict.fromkeys(agreements, 0.01)
+    verdict = Int8Verdict.over_photos(agreements, validation_change_db=0.09, pixel_errors=errors)
     assert (verdict.hd_agreement_db, verdict.photos, verdict.worst_photo) == (39.5, 7, "real/scene050.png")
     assert not verdict.qualifies() and "39.5 dB on the worst of 7 check photo(s) (real/scene050.png)" in verdict.describe()
-    del agreements["real/scene050.png"]
-    assert Int8Verdict.over_photos(agreements, 0.09).qualifies()
-    assert not Int8Verdict.over_photos({"kphotoalbum__cold_water.png": 47.08}, 0.09).qualifies()
+    del agreements["real/scene050.png"], errors["real/scene050.png"]
+    assert Int8Verdict.over_photos(agreements, 0.09, pixel_errors=errors).qualifies()
+    assert not Int8Verdict.over_photos({"kphotoalbum__cold_water.png": 47.08}, 0.09,
+                                       pixel_errors={"kphotoalbum__cold_water.png": 0.01}).qualifies()
     auto = choose_precision("auto", CPU, openvino=True, features=AVX2,
-                            int8_verdict=Int8Verdict.over_photos({"one.png": 47.08}, 0.09))
+                            int8_verdict=Int8Verdict.over_photos({"one.png": 47.08}, 0.09, pixel_errors={"one.png": 0.01}))
     assert auto.name == "fp32" and f"at least {INT8_MIN_CHECK_PHOTOS} photos" in auto.reason
 
 
 def test_a_verdict_recorded_on_one_photo_no_longer_makes_auto_pick_int8(small_model, tmp_path, monkeypatch):
-    """Records written before check sets (like the shipped one, 47.1 dB on one photo) count as one photo."""
+    """Records written before check sets (like the shipped one, 47.1 dB on one photo) count as one photo; records
+    written before the per-pixel bound (no "pixel_error", as these) are no verdict at all: measured again."""
     calibration = tmp_path / "calibration.npz"
     np.savez_compressed(calibration, crops=np.zeros((2, 32, 32, 3), np.uint8))
     plan = openvino_backend.Int8Plan(calibration)
@@ -87,10 +94,13 @@ def test_a_verdict_recorded_on_one_photo_no_longer_makes_auto_pick_int8(small_mo
     monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [verdicts])
     key = openvino_backend.int8_key(small_model, plan)
     verdicts.write_text(json.dumps({key: {"hd_agreement_db": 47.08, "validation_change_db": 0.0902}}))
+    assert openvino_backend.find_int8_verdict(small_model, plan) is None  # measured under an older rule: unmeasured
+    verdicts.write_text(json.dumps({key: {"hd_agreement_db": 47.08, "validation_change_db": 0.0902, "pixel_error": 0.01}}))
     old = openvino_backend.find_int8_verdict(small_model, plan)
     assert old.photos == 1 and not old.qualifies()
     openvino_backend.record_int8_verdict(verdicts, key, Int8Verdict.over_photos(
-        {f"p{i}": 46.0 + i for i in range(INT8_MIN_CHECK_PHOTOS)}, 0.0), {})
+        {f"p{i}": 46.0 + i for i in range(INT8_MIN_CHECK_PHOTOS)}, 0.0,
+        pixel_errors={f"p{i}": 0.01 for i in range(INT8_MIN_CHECK_PHOTOS)}), {})
     again = openvino_backend.find_int8_verdict(small_model, plan)
     assert (again.photos, again.worst_photo, again.hd_agreement_db) == (INT8_MIN_CHECK_PHOTOS, "p0", 46.0)
     assert again.qualifies()
@@ -151,16 +161,29 @@ def test_the_int8_layer_rules_are_the_networks_and_the_starter_weights_verdict_i
     assert STARTER_INT8_KEY in json.loads((REPO / "resources" / "int8" / "verdicts.json").read_text())
     rules = openvino_backend.Int8Settings().for_network(ARCHITECTURES["mimo-unet"]).keep_float
     assert rules == ARCHITECTURES["mimo-unet"].int8_float_layers and r".*/SCM[12]/.*" in rules
-    # the mixed model's verdict, measured on the whole check set, qualifies: auto may take int8 where it is fastest
+    # the mixed model's verdict, measured on the whole check set with its strong-edge crops under the per-pixel
+    # bound (issue 21): it sharpens the strongest edges less (0.13 off at the 99.9th percentile on the astronaut's
+    # collar ring, 0.06 on the coffee cup's rim), so it does not qualify: auto runs float32 (bf16 where native)
     verdict = openvino_backend.find_int8_verdict(model)
-    assert verdict.photos >= INT8_MIN_CHECK_PHOTOS and verdict.hd_agreement_db >= INT8_MIN_AGREEMENT_DB
-    assert verdict.qualifies() and verdict.worst_photo.startswith("coffee")
+    assert verdict.photos == len(int8_check.load_check_set().blurry) >= INT8_MIN_CHECK_PHOTOS
+    assert verdict.pixel_error > MAX_PIXEL_ERROR and not verdict.qualifies()
+    assert verdict.pixel_worst_photo.startswith("astronaut")
     # other rules name another int8 model: its verdict does not carry over
     other = openvino_backend.Int8Plan(SHIPPED_CALIBRATION, openvino_backend.Int8Settings(keep_float=rules[:-1]))
     assert openvino_backend.int8_key(model, other) != STARTER_INT8_KEY
     # a network without rules has no int8 path at all
     with pytest.raises(openvino_backend.Int8Unavailable, match="no int8 path"):
         openvino_backend.Int8Settings().for_network(ARCHITECTURES["fftformer"])
+
+
+def test_every_shipped_verdict_is_measured_under_the_current_rule_on_the_shipped_check_set():
+    """A shipped record without the per-pixel measure would be read as no verdict (measured again on every user's
+    machine); one measured on another check set would not say what the rule says."""
+    photos = len(int8_check.load_check_set().blurry)
+    for key, record in json.loads((REPO / "resources" / "int8" / "verdicts.json").read_text()).items():
+        assert isinstance(record["pixel_error"], float), key
+        assert record["check_photos"] == len(record["agreements_db"]) == len(record["pixel_errors"]) == photos, key
+        assert record["pixel_error"] == max(record["pixel_errors"]), key
 
 
 def _reads_quantized(op) -> bool:

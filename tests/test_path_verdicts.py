@@ -12,7 +12,7 @@ import torch
 
 from deblur_app import reasons
 from deblur_app.engine import devices, int8_check, openvino_backend, verdicts as path_verdicts
-from deblur_app.engine.choices import INT8_MIN_CHECK_PHOTOS, PathVerdict
+from deblur_app.engine.choices import INT8_MIN_CHECK_PHOTOS, MAX_PIXEL_ERROR, PathVerdict
 from deblur_app.engine.devices import choose_precision
 from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.engine.progress import Cancelled
@@ -24,9 +24,9 @@ from test_network_checkpoints import NAFNET_16, small_state
 CPU = torch.device("cpu")
 BF16_CPU = frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16"})
 AVX2 = frozenset({"avx2"})
-KEEPS = PathVerdict(61.2, 0.0, photos=6, worst_photo="coffee (check set crop 3)", precision="bf16")
-BLURS = PathVerdict(44.2, 0.0, photos=6, worst_photo="coffee (check set crop 3)", precision="bf16")
-INT8_KEEPS = PathVerdict(47.0, 0.0, photos=6)
+KEEPS = PathVerdict(61.2, 0.0, photos=6, worst_photo="coffee (check set crop 3)", precision="bf16", pixel_error=0.002)
+BLURS = PathVerdict(44.2, 0.0, photos=6, worst_photo="coffee (check set crop 3)", precision="bf16", pixel_error=0.002)
+INT8_KEEPS = PathVerdict(47.0, 0.0, photos=6, pixel_error=0.01)
 needs_openvino = pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
 
 
@@ -67,9 +67,19 @@ def test_auto_runs_the_fastest_path_with_a_verdict_and_says_which_and_why(timing
 
 
 def test_the_rule_is_the_worst_photo_and_enough_photos():
-    assert PathVerdict.over_photos({f"p{i}": 50.0 for i in range(INT8_MIN_CHECK_PHOTOS)}, 0.0, "bf16").qualifies()
-    assert not PathVerdict.over_photos({"p0": 44.9, **{f"p{i}": 70.0 for i in range(1, 6)}}, 0.0, "bf16").qualifies()
-    assert not PathVerdict.over_photos({f"p{i}": 70.0 for i in range(INT8_MIN_CHECK_PHOTOS - 1)}, 0.0, "bf16").qualifies()
+    def errors(count, error=0.002):
+        return {f"p{i}": error for i in range(count)}
+
+    assert PathVerdict.over_photos({f"p{i}": 50.0 for i in range(INT8_MIN_CHECK_PHOTOS)}, 0.0, "bf16",
+                                   errors(INT8_MIN_CHECK_PHOTOS)).qualifies()
+    assert not PathVerdict.over_photos({"p0": 44.9, **{f"p{i}": 70.0 for i in range(1, 6)}}, 0.0, "bf16",
+                                       errors(6)).qualifies()
+    assert not PathVerdict.over_photos({f"p{i}": 70.0 for i in range(INT8_MIN_CHECK_PHOTOS - 1)}, 0.0, "bf16",
+                                       errors(INT8_MIN_CHECK_PHOTOS - 1)).qualifies()
+    # bf16 as int8: every photo's per-pixel error within the bound too, the largest counts
+    edge = PathVerdict.over_photos({f"p{i}": 60.0 for i in range(6)}, 0.0, "bf16",
+                                   {**errors(6), "p4": MAX_PIXEL_ERROR * 1.5})
+    assert not edge.qualifies() and edge.pixel_worst_photo == "p4" and edge.hd_agreement_db == 60.0
     assert BLURS.describe().startswith("bf16 agrees with float32 at 44.2 dB on the worst of 6")
 
 

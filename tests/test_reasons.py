@@ -264,7 +264,8 @@ def test_auto_s_precision_reasons_are_structured_every_part_translated(chinese):
     from deblur_app.engine.choices import PathVerdict
     from deblur_app.engine.devices import choose_precision
 
-    verdict = PathVerdict.over_photos({f"p{i}": 60.0 + i for i in range(6)}, 0.0, precision="bf16")
+    verdict = PathVerdict.over_photos({f"p{i}": 60.0 + i for i in range(6)}, 0.0, precision="bf16",
+                                      pixel_errors={f"p{i}": 0.002 for i in range(6)})
     bf16 = choose_precision("auto", torch.device("cpu"), features=frozenset({"avx512_bf16"}), openvino=True,
                             bf16_verdict=verdict).reason
     timed = choose_precision("auto", torch.device("cpu"), features=frozenset({"avx512_bf16"}), openvino=True,

@@ -303,7 +303,8 @@ def test_the_device_tooltip_says_why_in_the_window_s_language(qtbot, window_in):
     from deblur_app.gui.messages import LoadedModel
 
     window = window_in("zh_CN")
-    keeps = PathVerdict(61.2, 0.0, photos=6, worst_photo="coffee (check set crop 3)", precision="bf16")
+    keeps = PathVerdict(61.2, 0.0, photos=6, worst_photo="coffee (check set crop 3)", precision="bf16",
+                        pixel_error=0.002)
     reason = choose_precision("auto", torch.device("cpu"), features=frozenset({"avx512_bf16"}), consider_int8=False,
                               bf16_verdict=keeps).reason
     model = LoadedModel("mimo-unet", "MIMO-UNet", Path("/w/MIMO-UNet.pkl"), "user: installed by you", {}, "cpu", "bf16",

@@ -64,9 +64,8 @@ def int8_main(argv: list[str]) -> int:
     if problem:
         print(f"deblur-app: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    read = {"make-calibration": [args.photos], "make-check-set": []}.get(args.action)
-    if read is None:  # check-int8
-        read = [args.weights, args.photos, args.real, args.valset]
+    read = {"make-calibration": lambda: [args.photos], "make-check-set": lambda: [],  # check-int8:
+            }.get(args.action, lambda: [args.weights, args.photos, args.real, args.valset])()
     problem = written_file_problem("--out", args.out, read) or (args.action == "check-int8" and _not_verdicts(args.out))
     if problem:
         print(f"deblur-app: {problem}", file=sys.stderr)
@@ -184,9 +183,9 @@ def check_int8(args) -> int:
     if engines["int8"].precision_name != "int8":
         print(f"deblur-app: no int8 model: {engines['int8'].precision.reason}", file=sys.stderr)
         return EXIT_FAILED
-    agreements, largest = _agreements_on_photos(engines, photos)
+    agreements, largest, errors = _agreements_on_photos(engines, photos)
     means = _validation_psnr(engines, valset)
-    verdict = Int8Verdict.over_photos(agreements, means["int8"] - means["fp32"])
+    verdict = Int8Verdict.over_photos(agreements, means["int8"] - means["fp32"], pixel_errors=errors)
     print(f"validation set {args.valset.name} ({len(valset.names)} crops): float32 {means['fp32']:.3f} dB, "
           f"int8 {means['int8']:.3f} dB ({verdict.validation_change_db:+.3f} dB)")
     print(("auto may use int8: " if verdict.qualifies() else "auto keeps float: ") + verdict.describe())
@@ -206,12 +205,13 @@ def _float32_and_int8_engines(weights: Path | None) -> tuple:
     return checkpoint, engines
 
 
-def _agreements_on_photos(engines: dict, photos: dict[str, np.ndarray]) -> tuple[dict[str, float], float]:
-    """Each check photo's agreement of int8 with float32 (PSNR, dB), and the largest pixel difference; prints
-    each photo's timings as it goes."""
+def _agreements_on_photos(engines: dict, photos: dict[str, np.ndarray]) -> tuple[dict[str, float], float, dict[str, float]]:
+    """Each check photo's agreement of int8 with float32 (PSNR, dB), the largest pixel difference, and each photo's
+    per-pixel error of the rule (choices.pixel_error); prints each photo's timings as it goes."""
+    from ..engine.choices import pixel_error
     from ..training.metrics import psnr
 
-    agreements, largest = {}, 0.0
+    agreements, largest, errors = {}, 0.0, {}
     for photo_name, photo in photos.items():
         outputs, seconds = {}, {}
         for name, engine in engines.items():
@@ -220,9 +220,10 @@ def _agreements_on_photos(engines: dict, photos: dict[str, np.ndarray]) -> tuple
             seconds[name] = time.perf_counter() - started
         agreements[photo_name] = psnr(outputs["int8"], outputs["fp32"])
         largest = max(largest, float(np.abs(outputs["int8"] - outputs["fp32"]).max()))
+        errors[photo_name] = pixel_error(outputs["int8"], outputs["fp32"])
         print(f"1280x720 {photo_name}: int8 {seconds['int8']:.2f} s, float32 {seconds['fp32']:.2f} s; "
               f"agreement {agreements[photo_name]:.2f} dB", flush=True)
-    return agreements, largest
+    return agreements, largest, errors
 
 
 def _validation_psnr(engines: dict, valset) -> dict[str, float]:

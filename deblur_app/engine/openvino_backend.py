@@ -636,10 +636,12 @@ def _find_verdict(key: str, precision: str) -> PathVerdict | None:
         record = _read_verdicts(path).get(key)
         if isinstance(record, dict):
             try:
-                # records from before check sets measured one photo: they do not qualify (choices.PathVerdict)
+                # records from before check sets measured one photo: they do not qualify (choices.PathVerdict);
+                # records from before the per-pixel bound (no "pixel_error") are no verdict: measured again
                 found = PathVerdict(float(record["hd_agreement_db"]), float(record["validation_change_db"]),
                                     int(record.get("check_photos", 1)), str(record.get("worst_photo", "")),
-                                    str(record.get("precision", precision)))
+                                    str(record.get("precision", precision)), float(record["pixel_error"]),
+                                    str(record.get("pixel_worst_photo", "")))
             except (KeyError, TypeError, ValueError):
                 continue
     return found
@@ -659,6 +661,8 @@ def record_path_verdict(path: Path, key: str, verdict: PathVerdict, details: dic
     data[key] = {"hd_agreement_db": round(verdict.hd_agreement_db, 2),
                  "validation_change_db": round(verdict.validation_change_db, 4),
                  "check_photos": verdict.photos, "worst_photo": verdict.worst_photo,
+                 **({"pixel_error": round(verdict.pixel_error, 4), "pixel_worst_photo": verdict.pixel_worst_photo}
+                    if verdict.pixel_error is not None else {}),
                  **({"precision": verdict.precision} if verdict.precision != "int8" else {}), **details}
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

@@ -2180,8 +2180,8 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>尚未针对这些权重测量 int8</translation>
     </message>
     <message>
-        <source>{precision} agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst} and changes the validation PSNR by {change} dB (needs &gt;= {min_agreement} dB on each of at least {min_photos} photos and a loss &lt;= {max_loss} dB)</source>
-        <translation>在 {photos} 张检查照片中最差的一张{worst}上，{precision} 与 float32 的一致度为 {agreement} dB，验证 PSNR 变化 {change} dB（要求至少 {min_photos} 张照片每张 &gt;= {min_agreement} dB，且损失 &lt;= {max_loss} dB）</translation>
+        <source>{precision} agrees with float32 at {agreement} dB on the worst of {photos} check photo(s){worst}, is {pixel_error} off at the 99.9th percentile of the pixels of the worst{pixel_worst} and changes the validation PSNR by {change} dB (needs &gt;= {min_agreement} dB and at most {max_pixel_error} off on each of at least {min_photos} photos, and a loss &lt;= {max_loss} dB)</source>
+        <translation>在 {photos} 张检查照片中最差的一张{worst}上，{precision} 与 float32 的一致度为 {agreement} dB；在逐像素误差最大的一张{pixel_worst}上，99.9% 的像素误差为 {pixel_error}；验证 PSNR 变化 {change} dB（要求至少 {min_photos} 张照片每张 &gt;= {min_agreement} dB 且 99.9% 的像素误差不超过 {max_pixel_error}，损失 &lt;= {max_loss} dB）</translation>
     </message>
     <message>
         <source>bf16 has not been measured with these weights yet (checked once, in the background)</source>
