@@ -12,7 +12,7 @@ domain) blurred as scripts/screenshots.py blurs coffee (a 15-px camera-shake ker
 synthesis, seed 3, 1 % noise). Nothing from ../shared/eval.
 
     python benchmarks/int8_edges.py                                  # the shipped settings
-    python benchmarks/int8_edges.py --candidates shipped minmax quantile edge-calibration
+    python benchmarks/int8_edges.py --candidates shipped minmax edge-calibration edge-calibration-minmax
     python benchmarks/int8_edges.py --ranges                         # which quantisers clip on coffee
 """
 
