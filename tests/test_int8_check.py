@@ -224,11 +224,12 @@ def test_check_int8_measures_agreement_per_photo_and_psnr_on_the_validation_set(
 
     engines = {"fp32": _Engine(0.0), "int8": _Engine(0.01)}
     photos = {"a.jpg": np.full((8, 8, 3), 0.5, np.float32), "b.jpg": np.full((8, 8, 3), 0.25, np.float32)}
-    agreements, largest = _agreements_on_photos(engines, photos)
+    agreements, largest, pixel_errors = _agreements_on_photos(engines, photos)
     sharp = np.full((2, 8, 8, 3), 128, np.uint8)
     means = _validation_psnr(engines, SimpleNamespace(blurry=sharp, sharp=sharp))
 
     assert agreements == pytest.approx({"a.jpg": 40.0, "b.jpg": 40.0}, abs=0.01) and largest == pytest.approx(0.01)
+    assert pixel_errors == pytest.approx({"a.jpg": 0.01, "b.jpg": 0.01})  # each photo's, for the per-pixel bound
     assert means["int8"] == pytest.approx(40.0, abs=0.01) and means["fp32"] > 100
     assert capsys.readouterr().out.count("agreement 40.00 dB") == 2
 
