@@ -8,6 +8,7 @@ The CPU's features are set here (devices.cpu_features), so these run the same on
 from pathlib import Path
 
 import pytest
+import torch
 
 from deblur_app import reasons
 from deblur_app.engine import devices
@@ -130,3 +131,21 @@ def test_on_an_avx2_cpu_every_network_plans_a_12_mp_photo_within_the_peak(cpu, v
     assert 0 < tile < max(TWELVE_MP)
     peak = engine.modelled_peak_bytes(*TWELVE_MP, tile, backend)
     assert peak <= devices.LARGE_PHOTO_PEAK_BYTES, f"{variant} {engine.precision_name} on {backend}: {peak / 1e9:.3f} GB"
+
+
+def test_bf16_asked_for_on_openvino_runs_float32_on_an_avx2_cpu_and_says_so(cpu):
+    """OpenVINO's CPU plugin compiles a bf16 request as float32 where the CPU has no native bf16: the engine says
+    float32 and why, instead of labelling float32 as bf16. torch emulates bf16: asked for there, it runs bf16."""
+    cpu_device = torch.device("cpu")
+    on_avx2 = devices.choose_precision("bf16", cpu_device, openvino=True, features=AVX2_ONLY)
+    assert on_avx2.name == "fp32" and on_avx2.dtype == torch.float32
+    assert str(on_avx2.reason) == f"{reasons.BF16_ASKED}; {reasons.NO_NATIVE_BF16}"
+    assert devices.choose_precision("bf16", cpu_device, openvino=True, features=AVX512_BF16).name == "bf16"
+    assert devices.choose_precision("bf16", cpu_device, openvino=False, features=AVX2_ONLY).name == "bf16"
+
+    cpu(AVX2_ONLY)
+    model = networks.build(ARCHITECTURES["nafnet"], NAFNET_16)
+    model.load_state_dict(small_state("nafnet", **NAFNET_16))
+    engine = Deblurrer(model, EngineOptions(device="cpu", precision="bf16", backend="openvino"))
+    if engine.backend == "openvino":  # OpenVINO installed
+        assert engine.precision.name == "fp32" and reasons.NO_NATIVE_BF16 in str(engine.precision.reason)

@@ -141,10 +141,13 @@ def cpu_features() -> frozenset[str]:
     return found & frozenset(cap) if cap is not None else found
 
 
+NATIVE_BF16_FEATURES = frozenset({"avx512_bf16", "amx_bf16"})
+
+
 def cpu_has_native_bf16() -> bool:
     """True on CPUs with bf16 arithmetic (AVX512_BF16 or AMX); emulated bf16 is slow.
     (Apple silicon CPUs run bf16 slower than fp32 in torch, and report nothing here.)"""
-    return bool({"avx512_bf16", "amx_bf16"} & cpu_features())
+    return bool(NATIVE_BF16_FEATURES & cpu_features())
 
 
 @dataclass(frozen=True)
@@ -181,7 +184,7 @@ def choose_precision(
         raise DeviceError(reasons.reason(reasons.UNKNOWN_PRECISION, name=repr(precision),
                                          choices=", ".join(PRECISION_CHOICES)))
     if precision != "auto":
-        return _asked_for(precision, device)
+        return _asked_for(precision, device, openvino, cpu_features() if features is None else features)
     if device.type == "cuda":
         return PrecisionChoice("fp16", torch.float16, reasons.reason(reasons.FP16_ON_CUDA))
     if device.type != "cpu":
@@ -190,10 +193,18 @@ def choose_precision(
                             int8_missing, timings, bf16_verdict)
 
 
-def _asked_for(precision: str, device: torch.device) -> PrecisionChoice:
-    """The precision asked for by name, or DeviceError where it cannot run on ``device``."""
+def _asked_for(precision: str, device: torch.device, openvino: bool, features: frozenset[str]) -> PrecisionChoice:
+    """The precision asked for by name, or DeviceError where it cannot run on ``device``.
+
+    bf16 on OpenVINO on a CPU without native bf16 runs float32 and says so: OpenVINO's CPU plugin compiles a
+    bf16 request as float32 there (its capabilities on an AVX2-only CPU: FP32, INT8), so naming it bf16 would
+    label float32 as bf16 (RESULTS.md, AVX2 only, real hardware). torch emulates bf16 on such CPUs: asked for,
+    it runs (slowly) as asked."""
     if precision == "fp16" and device.type == "cpu":
         raise DeviceError(reasons.reason(reasons.NO_FP16_ON_CPU))
+    if precision == "bf16" and device.type == "cpu" and openvino and not NATIVE_BF16_FEATURES & features:
+        return PrecisionChoice("fp32", torch.float32, reasons.joined(reasons.reason(reasons.BF16_ASKED),
+                                                                     reasons.reason(reasons.NO_NATIVE_BF16)))
     if precision == "int8" and not int8_runs_on(device):
         raise DeviceError(reasons.reason(reasons.INT8_CPU_ONLY))
     dtype, asked = {"fp32": (torch.float32, reasons.FP32_ASKED), "bf16": (torch.bfloat16, reasons.BF16_ASKED),
@@ -207,7 +218,7 @@ def _auto_on_the_cpu(openvino: bool, int8_verdict: Int8Verdict | None, features:
     """What `auto` runs on the CPU (see choose_precision): the fastest path measured to keep the picture
     where there are timings, else int8, then bf16, then float32, as far as each qualifies."""
     int8_ok, int8_note = _int8_qualifies(openvino, int8_verdict, consider_int8, int8_missing)
-    native = sorted({"avx512_bf16", "amx_bf16"} & features)
+    native = sorted(NATIVE_BF16_FEATURES & features)
     bf16_ok, bf16_note = _bf16_qualifies(bool(native), bf16_verdict)
     qualifying = (("fp32",) + (("bf16",) if bf16_ok else ()) + (("int8",) if int8_ok else ())) if openvino else ()
     timed = tuple(p for p in qualifying if timings is not None and p in timings)  # the network's own paths
