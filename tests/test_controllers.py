@@ -514,7 +514,7 @@ def test_the_strength_control_sets_the_selected_photos_strength_and_reblends_onc
     strength = StrengthControl(session, window, settings, blender)
     strength.choose(70)
     assert settings.strength == 70 and strength.remembered() == 0.7 and blender.asked == [], "no photo: remembered"
-    photo = Photo("a", Path("/photos/a.jpg"), image=SimpleNamespace(pixels="pixels"))
+    photo = Photo("a", Path("/photos/a.jpg"), image=SimpleNamespace(pixels="pixels", grayscale=False))
     photo.original = object()
     session.add(photo)
     session.select("a")
@@ -545,7 +545,7 @@ def test_a_strength_moved_just_before_another_photo_is_selected_is_shown_on_the_
     strength = StrengthControl(session, window, settings, blender)
     results = {}
     for key in ("a", "b"):
-        photo = Photo(key, Path(f"/photos/{key}.jpg"), image=SimpleNamespace(pixels="pixels"))
+        photo = Photo(key, Path(f"/photos/{key}.jpg"), image=SimpleNamespace(pixels="pixels", grayscale=False))
         photo.original = object()
         session.add(photo)
         results[key] = SimpleNamespace(preview=False, strength=1.0, full=f"full {key}", photo_key=key)
@@ -627,7 +627,7 @@ def running(qapp, settings):
     strength = StrengthControl(session, window, settings, Blender())
     commands = RunCommands(session, window, runs, window, strength, window, window, prompts)
     photo = Photo("a", Path("/photos/a.jpg"), image=SimpleNamespace(pixels=np.zeros((60, 80, 3), np.uint8),
-                                                                    width=80, height=60))
+                                                                    width=80, height=60, grayscale=False))
     photo.original = object()
     session.add(photo)
     session.select("a")

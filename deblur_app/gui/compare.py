@@ -78,11 +78,13 @@ class CompareRuns(QObject):
     def running_key(self) -> str | None:
         return self._job[1] if self._job is not None else None
 
-    def start(self, photo_key: str, pixels: np.ndarray, settings: tuple[RunSettings, RunSettings]) -> None:
-        """Compare two networks on a photo (a comparison under way, of any photo, is cancelled first)."""
+    def start(self, photo_key: str, pixels: np.ndarray, settings: tuple[RunSettings, RunSettings],
+              grayscale: bool = False) -> None:
+        """Compare two networks on a photo (a comparison under way, of any photo, is cancelled first);
+        ``grayscale``: a gray photo, whose results are shown in gray as Save writes them."""
         self.cancel()
         self.session.start_comparison(photo_key, (settings[0].variant, settings[1].variant), settings[0].strength)
-        self._requests = [DeblurRequest(photo_key, pixels, s) for s in settings]
+        self._requests = [DeblurRequest(photo_key, pixels, s, grayscale=grayscale) for s in settings]
         self._submit(0)
 
     def cancel(self) -> None:
@@ -409,7 +411,7 @@ class CompareNetworks(QObject):
         base = self.options.run_settings()
         settings = tuple(RunSettings(variant, False, base.device, base.tile, base.precision, strength)
                          for variant in (a, b))
-        self.runs.start(photo.key, photo.image.pixels, settings)
+        self.runs.start(photo.key, photo.image.pixels, settings, grayscale=photo.image.grayscale)
         self.window.show_message(self.tr("Comparing {a} and {b} on {name}…").format(
             a=self._name(a), b=self._name(b), name=photo.shown_name))
         self.window.update_actions()

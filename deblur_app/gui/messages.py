@@ -39,6 +39,7 @@ class DeblurRequest:
     settings: RunSettings
     region: tuple[int, int, int, int] | None = None  # (left, top, width, height): a preview
     kind: str = "deblur"
+    grayscale: bool = False  # a gray photo: its result is shown as Save writes it (imagefiles.in_photo_colours)
 
 
 @dataclass

@@ -133,7 +133,7 @@ class RunCommands(QObject):
         text = translate("MainWindow", "Previewing {name} with {model}…") if region else translate(
             "MainWindow", "Deblurring {name} with {model}…")
         self.status.showMessage(text.format(name=photo.shown_name, model=settings.model_name))
-        self.runs.start(photo.key, photo.image.pixels, settings, region)
+        self.runs.start(photo.key, photo.image.pixels, settings, region, grayscale=photo.image.grayscale)
         self.status.show_starting()
         self.display.refresh(photo.key)
         self.window.update_actions()

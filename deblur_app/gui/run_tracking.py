@@ -71,11 +71,12 @@ class RunTracker(QObject):
         return self.run is not None and self.run.photo_key == photo_key
 
     def start(self, photo_key: str, pixels: np.ndarray, settings: RunSettings,
-              region: tuple[int, int, int, int] | None = None) -> None:
-        """Run the network on a photo (or a region of it); a run in progress is cancelled first."""
+              region: tuple[int, int, int, int] | None = None, grayscale: bool = False) -> None:
+        """Run the network on a photo (or a region of it); a run in progress is cancelled first.
+        ``grayscale``: the photo is gray, so its result is shown in gray as Save writes it."""
         width, height = (region[2], region[3]) if region else (pixels.shape[1], pixels.shape[0])
         passes = 8 if settings.ensemble else 1
-        job_id = self.engine.submit(DeblurRequest(photo_key, pixels, settings, region))
+        job_id = self.engine.submit(DeblurRequest(photo_key, pixels, settings, region, grayscale=grayscale))
         self.run = Run(job_id, photo_key, region, time.monotonic(), width * height / 1e6 * passes,
                        (settings.variant, settings.device, settings.precision))
         self._tick.start()

@@ -16,7 +16,7 @@ import traceback
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from .. import __version__, reasons
+from .. import __version__, imagefiles, reasons
 from ..engine.progress import Cancelled
 from ..jobs import BatchJob, SaveOptions, batch_log_header, existing_output_rule
 from ..model.registry import VARIANTS, run_name
@@ -307,8 +307,11 @@ class EngineWorker(EngineSignals):
         result = engine.run(pixels, progress=progress, cancel=job.token, tile=settings.tile, ensemble=settings.ensemble)
         facts = RunFacts(result.seconds, result.tiles, result.passes, result.device, result.precision,
                          request.settings.model_name, tuple(result.notes), getattr(result, "backend", "torch"))
-        outcome = compose_outcome(request.photo_key, request.pixels, request.region, result.full, result.half,
-                                  result.quarter, request.settings.strength, facts)
+        # what the window shows is what Save writes: a gray photo's result in gray (the network answers in colour)
+        full, half, quarter = (None if outputs is None else imagefiles.in_photo_colours(outputs, request.grayscale)
+                               for outputs in (result.full, result.half, result.quarter))
+        outcome = compose_outcome(request.photo_key, request.pixels, request.region, full, half, quarter,
+                                  request.settings.strength, facts)
         self.finished.emit(job.job_id, outcome)
 
     # -- batch

@@ -52,7 +52,7 @@ _LAZY_NAMES = {
     "reading": ("DEFAULT_MAX_PIXELS", "LoadedImage", "load_image", "load_reduced", "photo_size", "set_max_megapixels"),
     "scanning": ("load_for_measuring",),
     "thumbnails": ("load_thumbnail",),
-    "writing": ("DEFAULT_QUALITY", "is_same_file", "remove_orphaned_temporaries", "save_image"),
+    "writing": ("DEFAULT_QUALITY", "in_photo_colours", "is_same_file", "remove_orphaned_temporaries", "save_image"),
 }
 _MODULE_OF = {name: module for module, names in _LAZY_NAMES.items() for name in names}
 
@@ -85,6 +85,7 @@ __all__ = [
     "is_raw",
     "not_a_file_reason",
     "not_an_output_reason",
+    "in_photo_colours",
     "is_same_file",
     "is_supported",
     "names_an_image_file",

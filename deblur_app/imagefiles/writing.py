@@ -78,6 +78,18 @@ def _luma(rgb: np.ndarray) -> np.ndarray:
     return rgb[:, :, 0] * 0.299 + rgb[:, :, 1] * 0.587 + rgb[:, :, 2] * 0.114
 
 
+def in_photo_colours(pixels: np.ndarray, grayscale: bool) -> np.ndarray:
+    """A result as its photo's file holds it: a gray photo's result is the luma of the network's RGB
+    output (the networks always answer in colour), replicated to 3 channels; a colour photo's is unchanged.
+
+    The one rule for both what Save writes (``save_image`` with a grayscale ``like``) and what the window
+    shows, so that the two agree (a gray photo came back gray on disk while the window showed colour)."""
+    if not grayscale or pixels.ndim != 3 or pixels.shape[2] != 3:
+        return pixels
+    luma = _luma(np.asarray(pixels, dtype=np.float32)).astype(np.float32, copy=False)
+    return np.repeat(luma[:, :, None], 3, axis=2)
+
+
 def _jpeg_tables_fit(jpeg: JpegEncoding | None, gray: bool) -> bool:
     """Whether a source's tables can encode this output: colour needs a chroma table, and
     baseline JPEG holds 8-bit table entries only."""
@@ -235,7 +247,7 @@ def _output_samples(dest: Path, pixels, like: LoadedImage | None, fmt: str, dept
     arr = _as_float_pixels(dest, pixels)
     gray = arr.ndim == 2 or (like is not None and like.grayscale)
     if gray and arr.ndim == 3:
-        arr = _luma(arr)
+        arr = _luma(arr)  # in_photo_colours' rule, one channel
     if gray and fmt == "WEBP":  # WebP has no grayscale mode
         arr = np.repeat(arr[:, :, None], 3, axis=2)
         gray = False

@@ -1,0 +1,48 @@
+"""What a user found driving the real window (session 13): each test fails without its fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtGui import QImage  # noqa: E402
+
+from deblur_app import imagefiles  # noqa: E402
+
+from guikit import (  # noqa: E402,F401  (fixtures are found by name)
+    WAIT,
+    errors,
+    make_window,
+    open_photo,
+    photo,
+    run,
+    settings_file,
+    weights_dir,
+    window,
+)
+
+
+def shown_u8(view) -> np.ndarray:
+    """The pixels a viewer draws (its full-size level)."""
+    rgb = view.item.primary.levels[0].toImage().convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(rgb.constBits(), np.uint8, count=rgb.sizeInBytes()).reshape(rgb.height(), -1)
+    return rows[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3).copy()  # before rgb goes
+
+
+def test_a_gray_photo_is_shown_as_save_writes_it(qtbot, window, tmp_path, photo_like, errors):
+    """The window showed the network's colour output (Largest change 8.0 %) while Save wrote gray (8.5 %)."""
+    path = tmp_path / "gray.png"
+    imagefiles.save_image(path, photo_like(64, 64, 3)[:, :, 1])  # one channel: a gray file
+    photo = open_photo(qtbot, window, path)
+    assert photo.image.grayscale
+    run(qtbot, window)
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window.act_save.trigger()
+    written = imagefiles.load_image(saved.args[0][0])
+    assert written.grayscale, "a gray photo comes back gray"
+    on_disk = np.rint(np.clip(written.pixels, 0, 1) * 255).astype(np.uint8)
+    assert np.array_equal(shown_u8(window.viewers.compare.right), on_disk)
+    assert not errors
+
