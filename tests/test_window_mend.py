@@ -46,3 +46,23 @@ def test_a_gray_photo_is_shown_as_save_writes_it(qtbot, window, tmp_path, photo_
     assert np.array_equal(shown_u8(window.viewers.compare.right), on_disk)
     assert not errors
 
+
+def test_a_panoramas_thumbnail_is_a_picture_and_nothing_paints_on_a_null_pixmap(qtbot, window, tmp_path, qtlog):
+    """A 12000x40 photo got a blank 160x1 thumbnail and 'QPainter::begin: Paint device returned engine == 0'
+    on every paint."""
+    from deblur_app.gui import imaging
+
+    pixels = np.zeros((40, 12000, 3), np.float32)
+    pixels[:, ::2] = 1.0  # stripes: a blank thumbnail would be all one gray
+    path = tmp_path / "panorama.png"
+    imagefiles.save_image(path, pixels)
+    thumbs = [imagefiles.load_thumbnail(path, 160),
+              imaging.thumbnail(imaging.to_u8(pixels), 160)]
+    for thumb in thumbs:
+        assert min(thumb.shape[:2]) >= 20 and max(thumb.shape[:2]) <= 160, thumb.shape
+    open_photo(qtbot, window, path)
+    qtbot.waitUntil(lambda: not window.filmstrip.item(0).icon().isNull(), timeout=WAIT)
+    window.filmstrip.grab()  # paints the item and its icon
+    window.grab()
+    painted_on_nothing = [m.message for m in qtlog.records if "engine == 0" in m.message]
+    assert painted_on_nothing == []

@@ -9,6 +9,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from .. import imagefiles  # its names load on first use (PEP 562): the thumbnail rule
+
 #: Display pyramids stop when the longer side is at most this many pixels.
 PYRAMID_FLOOR = 1024
 #: A difference of this much (fraction of full range) saturates the heatmap.
@@ -122,9 +124,11 @@ def paste(base: np.ndarray, patch: np.ndarray, left: int, top: int) -> np.ndarra
 
 
 def thumbnail(image_u8: np.ndarray, size: int = 160) -> np.ndarray:
+    """The filmstrip's picture: imagefiles' rule (thumbnail_crop: a panorama's middle, never a 1-pixel strip)."""
     height, width = image_u8.shape[:2]
-    scale = size / max(height, width)
-    if scale >= 1:
-        return np.ascontiguousarray(image_u8)
-    dims = (max(1, round(width * scale)), max(1, round(height * scale)))
-    return np.ascontiguousarray(cv2.resize(image_u8, dims, interpolation=cv2.INTER_AREA))
+    left, top, keep_w, keep_h = imagefiles.thumbnail_crop(width, height)
+    kept = image_u8[top : top + keep_h, left : left + keep_w]
+    dims = imagefiles.thumbnail_size(keep_w, keep_h, size)
+    if dims == (keep_w, keep_h):
+        return np.ascontiguousarray(kept)
+    return np.ascontiguousarray(cv2.resize(kept, dims, interpolation=cv2.INTER_AREA))

@@ -51,7 +51,7 @@ _LAZY_NAMES = {
     "raw": ("is_raw", "raw_problem", "rawpy_version"),
     "reading": ("DEFAULT_MAX_PIXELS", "LoadedImage", "load_image", "load_reduced", "photo_size", "set_max_megapixels"),
     "scanning": ("load_for_measuring",),
-    "thumbnails": ("load_thumbnail",),
+    "thumbnails": ("load_thumbnail", "thumbnail_crop", "thumbnail_size"),
     "writing": ("DEFAULT_QUALITY", "in_photo_colours", "is_same_file", "remove_orphaned_temporaries", "save_image"),
 }
 _MODULE_OF = {name: module for module, names in _LAZY_NAMES.items() for name in names}
@@ -93,6 +93,8 @@ __all__ = [
     "load_image",
     "load_reduced",
     "load_thumbnail",
+    "thumbnail_crop",
+    "thumbnail_size",
     "output_format_for",
     "output_suffix_for",
     "raw_problem",

@@ -19,6 +19,28 @@ from .errors import PathLike, not_a_file_reason
 from .formats import HEIF_EXTENSIONS, heif_available
 
 
+#: A thumbnail's short side is at least its long side over this: a 12000x40 panorama's 160x1 thumbnail was blank,
+#: and the filmstrip's icon of it, scaled to 0 pixels high, painted on a null pixmap ('QPainter::begin: Paint
+#: device returned engine == 0' on every paint). A longer photo shows its middle at that shape.
+MAX_THUMBNAIL_ASPECT = 8
+
+
+def thumbnail_crop(width: int, height: int) -> tuple[int, int, int, int]:
+    """(left, top, width, height) of a ``width`` x ``height`` picture that its thumbnail shows: all of it, or the
+    middle of a panorama (or a tall strip) at MAX_THUMBNAIL_ASPECT : 1. The one rule for every thumbnail."""
+    width, height = max(1, width), max(1, height)
+    keep_w = min(width, height * MAX_THUMBNAIL_ASPECT)
+    keep_h = min(height, width * MAX_THUMBNAIL_ASPECT)
+    return (width - keep_w) // 2, (height - keep_h) // 2, keep_w, keep_h
+
+
+def thumbnail_size(width: int, height: int, size: int) -> tuple[int, int]:
+    """(width, height) of the thumbnail of a ``width`` x ``height`` crop (thumbnail_crop): at most ``size`` on the
+    long side, never enlarged, and at least 1 pixel on each side."""
+    scale = min(1.0, size / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def load_thumbnail(path: PathLike, size: int) -> np.ndarray | None:
     """An upright HxWx3 uint8 RGB picture of the photo at most ``size`` pixels on its long
     side, or None when the file cannot be previewed."""
@@ -36,7 +58,10 @@ def load_thumbnail(path: PathLike, size: int) -> np.ndarray | None:
                 return None  # the full load explains the limit
             im.draft("RGB", (size, size))
             im = ImageOps.exif_transpose(im)
-            im.thumbnail((size, size), Image.Resampling.BOX)
+            left, top, keep_w, keep_h = thumbnail_crop(*im.size)
+            if (keep_w, keep_h) != im.size:
+                im = im.crop((left, top, left + keep_w, top + keep_h))
+            im = im.resize(thumbnail_size(keep_w, keep_h, size), Image.Resampling.BOX) if max(im.size) > size else im
             if im.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit gray: scale, do not clip
                 gray = np.asarray(im, dtype=np.float32) / 257.0
                 return np.repeat(np.clip(np.rint(gray), 0, 255).astype(np.uint8)[:, :, None], 3, axis=2)
