@@ -66,3 +66,20 @@ def test_a_panoramas_thumbnail_is_a_picture_and_nothing_paints_on_a_null_pixmap(
     window.grab()
     painted_on_nothing = [m.message for m in qtlog.records if "engine == 0" in m.message]
     assert painted_on_nothing == []
+
+
+def test_deblur_right_after_cancel_runs_once_the_cancel_is_done(qtbot, window, photo, errors):
+    """Ctrl+R pressed right after Esc, before the model thread confirmed the cancel, did nothing."""
+    current = open_photo(qtbot, window, photo("esc.png", 64))
+    window.panel.ensemble_check.setChecked(True)  # eight passes: the run is still going when Esc comes
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    window.cancel()  # Esc: the cancel is asked for; the model thread has not answered (no events ran since)
+    assert window.runs.running and window.runs.cancelling
+    assert window.act_deblur.isEnabled(), "Ctrl+R must not look dead (or be) while the cancel completes"
+    assert not window.act_cancel.isEnabled() and window.panel.run_button.text() == "Deblur"
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT) as finished:
+        window.act_deblur.trigger()
+    assert finished.args[0].photo_key == current.key and not finished.args[0].preview
+    assert current.result is finished.args[0]
+    assert not errors

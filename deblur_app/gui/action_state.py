@@ -24,6 +24,7 @@ class WindowFacts:
     model_available: bool = False  # weights for the chosen network are installed
     batch_running: bool = False
     run_running: bool = False
+    cancelling: bool = False  # the run under way was cancelled and the model thread has not confirmed it yet
     comparing: bool = False  # the Compare window's two runs are under way (the model thread's one job)
     networks_installed: int = 0  # networks with weights: Compare needs two
     photo_count: int = 0  # photos in the filmstrip
@@ -33,12 +34,14 @@ class WindowFacts:
 def enabled_actions(facts: WindowFacts) -> dict[str, bool]:
     """MainWindow's act_<name> -> whether it is enabled."""
     can_run = facts.image_loaded and facts.engine_known and facts.model_available and not facts.batch_running
-    idle = not facts.run_running and not facts.comparing  # one network run at a time
+    # one network run at a time; a cancelled one is on its way out: a run asked for now starts after it
+    # (Ctrl+R right after Esc did nothing, its action disabled until the cancel was confirmed)
+    idle = (not facts.run_running or facts.cancelling) and not facts.comparing
     enabled = {
         "deblur": can_run and idle,
         "preview": can_run and idle,
         "compare": not compare_unavailable(facts),
-        "cancel": facts.run_running,
+        "cancel": facts.run_running and not facts.cancelling,
         "save": facts.photo_selected and facts.unsaved and not facts.building,
         "save_all": facts.any_unsaved,
         "save_as": facts.has_result and not facts.building,
@@ -67,9 +70,9 @@ def compare_unavailable(facts: WindowFacts) -> str:
 
 
 def run_button(facts: WindowFacts) -> str:
-    """What the side panel's big button says: 'cancel' while a run goes, else why Deblur is (not)
-    available: 'batch_running', 'comparing', 'no_weights' or 'deblur'."""
-    if facts.run_running:
+    """What the side panel's big button says: 'cancel' while a run goes (and is not being cancelled), else why
+    Deblur is (not) available: 'batch_running', 'comparing', 'no_weights' or 'deblur'."""
+    if facts.run_running and not facts.cancelling:
         return "cancel"
     if facts.batch_running:
         return "batch_running"

@@ -235,6 +235,7 @@ class MainWindow(WindowActions, QMainWindow):
             model_available=self.panel.model_available(),
             batch_running=self.engine.busy_kind == "batch",
             run_running=self.runs.running,
+            cancelling=self.runs.cancelling,
             comparing=self.comparer.running,
             networks_installed=sum(1 for w in self.engine_info.weights.values() if w.path is not None)
             if self.engine_info is not None else 0,
@@ -271,7 +272,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.settings.precision = run.precision
         self.settings.tile = tile_text(run.tile)
         self.model_label.setText(run.model_name)
-        if self.runs.running:  # a changed setting restarts the run with it
+        if self.runs.running and not self.runs.cancelling:  # a changed setting restarts the run with it (not a cancelled one)
             self.run_commands.restart()
         self.engine.prepare(run)  # an int8 model to make is made now, not in the next run
         self.update_actions()

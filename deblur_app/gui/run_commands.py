@@ -86,8 +86,8 @@ class RunCommands(QObject):
         return self.runs.running
 
     def deblur_or_cancel(self) -> None:
-        """The side panel's run button: Cancel while a run goes, else Deblur."""
-        if self.runs.running:
+        """The side panel's run button: Cancel while a run goes, else Deblur (also while one is being cancelled)."""
+        if self.runs.running and not self.runs.cancelling:
             self.cancel()
         else:
             self.deblur()
@@ -118,7 +118,7 @@ class RunCommands(QObject):
             self._start(run.region, photo)
 
     def cancel(self) -> None:
-        if self.runs.running:
+        if self.runs.running and not self.runs.cancelling:
             self.runs.cancel()
             self.status.showMessage(translate("MainWindow", "Cancelling…"))
             self.display.refresh()  # the result so far is gone at once: back to what the view showed before

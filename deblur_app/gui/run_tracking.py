@@ -67,6 +67,11 @@ class RunTracker(QObject):
     def running(self) -> bool:
         return self.run is not None
 
+    @property
+    def cancelling(self) -> bool:
+        """The run under way was cancelled, not yet confirmed: a run started now goes after it (client.submit)."""
+        return self.run is not None and self.run.cancelling
+
     def running_for(self, photo_key: str) -> bool:
         return self.run is not None and self.run.photo_key == photo_key
 
