@@ -83,3 +83,22 @@ def test_deblur_right_after_cancel_runs_once_the_cancel_is_done(qtbot, window, p
     assert finished.args[0].photo_key == current.key and not finished.args[0].preview
     assert current.result is finished.args[0]
     assert not errors
+
+
+def test_another_photos_hint_agrees_with_the_deblur_action(qtbot, window, photo, errors):
+    """Photo B's view said "press Deblur (Ctrl+R)" while photo A's run kept Ctrl+R disabled."""
+    a = open_photo(qtbot, window, photo("a.png", 64, 1))
+    b = open_photo(qtbot, window, photo("b.png", 64, 2))
+    window.session.select(a.key)
+    window.panel.ensemble_check.setChecked(True)
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    window.session.select(b.key)
+    hint = window.viewers.compare.right.message
+    assert not window.act_deblur.isEnabled()
+    assert "press Deblur" not in hint and "another photo is being deblurred" in hint
+    with qtbot.waitSignal(window.engine.cancelled, timeout=WAIT):
+        window.cancel()
+    assert window.act_deblur.isEnabled()
+    assert "press Deblur (Ctrl+R)" in window.viewers.compare.right.message
+

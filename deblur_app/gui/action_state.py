@@ -81,3 +81,20 @@ def run_button(facts: WindowFacts) -> str:
     if facts.engine_known and not facts.model_available:
         return "no_weights"
     return "deblur"
+
+
+def pending_hint(facts: WindowFacts) -> str:
+    """What the result view of a photo not deblurred yet invites: 'deblur' when Deblur is enabled, else why not
+    ('run_running', 'comparing', 'batch_running', 'no_weights', 'not_ready'). Photo B's view said "press Deblur
+    (Ctrl+R)" while photo A's run kept Ctrl+R disabled."""
+    if enabled_actions(facts)["deblur"]:
+        return "deblur"
+    if facts.run_running:
+        return "run_running"
+    if facts.comparing:
+        return "comparing"
+    if facts.batch_running:
+        return "batch_running"
+    if facts.engine_known and not facts.model_available:
+        return "no_weights"
+    return "not_ready"

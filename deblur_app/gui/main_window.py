@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEd
 from ..engine.tiling import parse_tile, tile_text
 from . import dialogs
 from .about import AboutDialog
-from .action_state import WindowFacts, enabled_actions, run_button
+from .action_state import WindowFacts, enabled_actions, pending_hint, run_button
 from .batch_dialog import BatchDialog
 from .compare import CompareNetworks
 from .filmstrip import Filmstrip
@@ -219,6 +219,15 @@ class MainWindow(WindowActions, QMainWindow):
         self.comparer.update_action(facts)
         self._offer_network_views()
         self.progress_bar.setVisible(facts.run_running)
+        self.viewers.set_pending_hint({  # a photo not deblurred yet invites only what the actions allow
+            "run_running": self.tr("Not deblurred yet: another photo is being deblurred; Deblur (Ctrl+R) is "
+                                   "available when that run ends or is cancelled (Esc)"),
+            "comparing": self.tr("Not deblurred yet: two networks are being compared; Deblur is available when "
+                                 "they finish"),
+            "batch_running": self.tr("Not deblurred yet: a batch is running; Deblur is available when it ends"),
+            "no_weights": self.tr("Not deblurred yet: no model weights installed"),
+            "not_ready": self.tr("Not deblurred yet"),
+        }.get(pending_hint(facts), ""))
         self.setWindowModified(facts.unsaved)  # the title names the selected photo
 
     def _window_facts(self) -> WindowFacts:

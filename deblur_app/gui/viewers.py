@@ -271,6 +271,7 @@ class Viewers(QStackedWidget):
         self._mode = "side"
         self._last_zoom: tuple[float, bool] = (0.0, False)
         self.partial_shown = False  # a run's result so far is in the result views (show_partial)
+        self._pending_hint = ""  # set_pending_hint: Deblur's own until the window says otherwise
         self.set_content(None, None)
 
     def all_views(self) -> list[ImageView]:
@@ -318,8 +319,7 @@ class Viewers(QStackedWidget):
             self.split.set_pair(None, None, hint)
             self.scales.set_images(None, hint)
             return
-        pending = message or self.tr("Not deblurred yet: press Deblur (Ctrl+R), or Preview (Ctrl+Shift+R) "
-                                     "for the visible area")
+        pending = message or self.pending_hint
         self.compare.left.set_image(original)
         self.compare.right.set_image(result, original, "" if result else pending)
         self.split.set_pair(original, result, "" if result else self.tr("Deblur the photo to compare it here"))
@@ -343,6 +343,24 @@ class Viewers(QStackedWidget):
     def set_flipped(self, flipped: bool) -> None:
         for view in self.all_views():
             view.set_flipped(flipped)
+
+    @property
+    def pending_hint(self) -> str:
+        """What a result view of a photo not deblurred yet says (set_pending_hint; Deblur's own hint by default)."""
+        return self._pending_hint or self.tr("Not deblurred yet: press Deblur (Ctrl+R), or Preview (Ctrl+Shift+R) "
+                                             "for the visible area")
+
+    def set_pending_hint(self, hint: str) -> None:
+        """The invitation a photo not deblurred yet shows, as the window's actions stand (action_state.pending_hint;
+        "" for Deblur's own): changed where it shows now, and used from now on."""
+        old, self._pending_hint = self.pending_hint, hint
+        new = self.pending_hint
+        if new == old:
+            return
+        for view in (self.compare.right, self.difference, *self.scales.outputs.values(), self.split):
+            if view.message == old:
+                view.message = new
+                view.viewport().update()
 
     def set_waiting_message(self, message: str) -> None:
         """Change the note shown where the result will appear (the progress of a run) without new content."""

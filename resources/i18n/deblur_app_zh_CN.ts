@@ -1002,6 +1002,26 @@
         <translation>对整张照片去模糊 (Ctrl+R)</translation>
     </message>
     <message>
+        <source>Not deblurred yet: another photo is being deblurred; Deblur (Ctrl+R) is available when that run ends or is cancelled (Esc)</source>
+        <translation>尚未去模糊：另一张照片正在去模糊；该运行结束或取消 (Esc) 后即可使用“去模糊”(Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Not deblurred yet: two networks are being compared; Deblur is available when they finish</source>
+        <translation>尚未去模糊：正在比较两个网络；比较完成后即可使用“去模糊”</translation>
+    </message>
+    <message>
+        <source>Not deblurred yet: a batch is running; Deblur is available when it ends</source>
+        <translation>尚未去模糊：批处理正在运行；结束后即可使用“去模糊”</translation>
+    </message>
+    <message>
+        <source>Not deblurred yet: no model weights installed</source>
+        <translation>尚未去模糊：未安装模型权重</translation>
+    </message>
+    <message>
+        <source>Not deblurred yet</source>
+        <translation>尚未去模糊</translation>
+    </message>
+    <message>
         <source>Batch Running</source>
         <translation>批处理正在运行</translation>
     </message>
