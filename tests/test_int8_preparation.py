@@ -39,8 +39,8 @@ pytestmark = [
 
 SHIPPED_CALIBRATION = Path(__file__).resolve().parent.parent / "resources" / "int8" / "calibration.npz"
 GOOD = Int8Verdict(hd_agreement_db=50.0, validation_change_db=0.0, photos=8, pixel_error=0.01)
-PREPARING = "Preparing the fast int8 model for these weights"
-WAITING = "The run starts when the fast int8 model is ready"
+PREPARING = "Making the int8 model"
+WAITING = "Run waits for the int8 model"
 CLI_LINE = "preparing the int8 model for these weights (once)"
 
 

@@ -102,3 +102,31 @@ def test_another_photos_hint_agrees_with_the_deblur_action(qtbot, window, photo,
     assert window.act_deblur.isEnabled()
     assert "press Deblur (Ctrl+R)" in window.viewers.compare.right.message
 
+
+def test_the_int8_waiting_notes_fit_the_status_bar_of_a_1280_px_window(qtbot, window):
+    """At 1280 px the status bar read "The run starts when the fast int8 model is ready (prepared once for th…"."""
+    from PySide6.QtWidgets import QWidget
+
+    window.resize(1280, 800)
+    engine, bar = window.engine, window.statusBar()
+    notes = []
+    engine.preparation.connect(notes.append)
+    held, engine._held = engine._held, [object()]  # a run waits for the preparation
+    was, engine.preparing = engine.preparing, True
+    try:
+        engine._announce_preparation()  # the run is held
+        engine._held = []
+        engine._announce_preparation()  # nothing held: the preparation alone
+    finally:
+        engine._held, engine.preparing = held, was
+    assert len(notes) == 2 and all(notes)
+    # as while a run waits: its progress bar and time are in the status bar too
+    from deblur_app.gui.timing import describe_progress
+
+    window.progress_bar.setVisible(True)
+    bar.show_elapsed(describe_progress(65, 190))
+    qtbot.waitUntil(lambda: bar.width() >= 1200 and window.progress_bar.x() > 0, timeout=WAIT)
+    widgets = [w for w in bar.findChildren(QWidget) if w.isVisible() and w.parent() is bar and w.x() > bar.width() // 3]
+    room = min([w.x() for w in widgets] + [bar.width()]) - 16  # the message's margins
+    for note in notes:
+        assert bar.fontMetrics().horizontalAdvance(note) * 1.25 <= room, (note, room)  # a desktop's font is wider

@@ -226,10 +226,10 @@ class EngineClient(EngineSignals):
         if not self.preparing:
             self.preparation.emit("")
         elif self._held:
-            self.preparation.emit(self.tr("The run starts when the fast int8 model is ready "
-                                          "(prepared once for these weights, about a minute)…"))
+            # short: at 1280 px, beside a run's progress, a longer note was cut ("…prepared once for th…")
+            self.preparation.emit(self.tr("Run waits for the int8 model (made once, ~1 min)…"))
         else:
-            self.preparation.emit(self.tr("Preparing the fast int8 model for these weights (once, about a minute)…"))
+            self.preparation.emit(self.tr("Making the int8 model (once, ~1 min)…"))
 
     def _on_prepared(self, job_id: int) -> None:
         self._preparations.pop(job_id, None)

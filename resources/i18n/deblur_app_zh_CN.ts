@@ -608,12 +608,12 @@
 <context>
     <name>EngineClient</name>
     <message>
-        <source>The run starts when the fast int8 model is ready (prepared once for these weights, about a minute)…</source>
-        <translation>快速 int8 模型就绪后即开始处理（此权重只需准备一次，约一分钟）…</translation>
+        <source>Run waits for the int8 model (made once, ~1 min)…</source>
+        <translation>等待 int8 模型后开始（只需一次，约 1 分钟）…</translation>
     </message>
     <message>
-        <source>Preparing the fast int8 model for these weights (once, about a minute)…</source>
-        <translation>正在为此权重准备快速 int8 模型（只需一次，约一分钟）…</translation>
+        <source>Making the int8 model (once, ~1 min)…</source>
+        <translation>正在生成 int8 模型（只需一次，约 1 分钟）…</translation>
     </message>
 </context>
 <context>
