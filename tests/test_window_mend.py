@@ -130,3 +130,33 @@ def test_the_int8_waiting_notes_fit_the_status_bar_of_a_1280_px_window(qtbot, wi
     room = min([w.x() for w in widgets] + [bar.width()]) - 16  # the message's margins
     for note in notes:
         assert bar.fontMetrics().horizontalAdvance(note) * 1.25 <= room, (note, room)  # a desktop's font is wider
+
+
+def test_save_replaces_the_photos_own_earlier_output_without_asking_but_not_a_file_of_someone_else(
+        qtbot, window, photo, photo_like, monkeypatch):
+    """Saving again over the photo's own earlier result asked "Replace Files?"."""
+    from deblur_app.gui import dialogs
+
+    path = photo("again.png", 64)
+    open_photo(qtbot, window, path)
+    asked = []
+    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, *_a, **_k: asked.append(title) or False)
+    run(qtbot, window)
+    with qtbot.waitSignal(window.saved, timeout=WAIT) as saved:
+        window.act_save.trigger()
+    (target,) = saved.args[0]
+    first = target.read_bytes()
+    window.panel.ensemble_check.setChecked(True)  # another result: unsaved again
+    run(qtbot, window)
+    with qtbot.waitSignal(window.saved, timeout=WAIT):
+        window.act_save.trigger()
+    assert asked == [], "the app's own output of this photo is replaced as Save's"
+    assert target.read_bytes() != first
+
+    imagefiles.save_image(target, photo_like(64, 64, 9), overwrite=True)  # no marker: not known to be ours
+    someone_elses = target.read_bytes()
+    window.panel.ensemble_check.setChecked(False)
+    run(qtbot, window)
+    window.act_save.trigger()
+    assert asked == ["Replace Files?"] and target.read_bytes() == someone_elses
+    assert window.act_save.isEnabled(), "declined: still unsaved"

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from ..jobs import default_output, plan_outputs
+from ..jobs import default_output, own_earlier_outputs, plan_outputs
 from ..reasons import file_name
 from .prompts import Prompts
 from .session import PhotoRecord, PhotoSession
@@ -61,13 +61,13 @@ class PhotoSaver(QObject):
     def save(self) -> None:
         photo = self.session.current()
         if photo is not None and photo.result is not None:
-            self.save_photo(photo, default_choice(photo))
+            self.save_photo(photo, default_choice(photo), replace_own=True)
 
     def save_all(self) -> bool:
         """Save every unsaved result beside its original (or where Save As last put it); False if one was refused."""
         started = True
         for photo in self.session.unsaved():
-            started = self.save_photo(photo, default_choice(photo)) and started
+            started = self.save_photo(photo, default_choice(photo), replace_own=True) and started
         return started
 
     def save_all_then_close(self) -> None:
@@ -96,9 +96,11 @@ class PhotoSaver(QObject):
                 return
             default = choice.path  # back to Save As with the name the user typed
 
-    def save_photo(self, photo: PhotoRecord, choice: SaveChoice) -> bool:
+    def save_photo(self, photo: PhotoRecord, choice: SaveChoice, replace_own: bool = False) -> bool:
         """Start writing the photo's result at its strength; False if it is refused or the user declined to
-        replace a file."""
+        replace a file. ``replace_own`` (Save and Save All, whose name is the photo's own: beside it, or where
+        Save As put it): a file there that the app marked as its output is the photo's earlier result, replaced
+        without asking (jobs.own_earlier_outputs); Save As asks about every file."""
         (plan,) = plan_outputs([(photo.path, choice.path)], choice.save_scales, inputs=self.session.paths())
         if plan.refusal:  # an original is never replaced, whatever the user confirms
             self.prompts.error(translate("MainWindow", "Cannot Save"), plan.refusal)
@@ -106,6 +108,8 @@ class PhotoSaver(QObject):
         # a save of this photo still writing these files (Ctrl+S pressed twice): they are this photo's results, which
         # the later save replaces without a question (the second save failed as "already exists" once the first was done)
         own = {path for key, paths in self._writing if key == photo.key for path in paths}
+        if replace_own:
+            own.update(own_earlier_outputs(plan))
         existing = tuple(path for path in plan.existing if path not in own)
         if own.intersection(plan.paths):
             choice.overwrite = True

@@ -122,6 +122,21 @@ def _outputs_of_photos(files: list[Path], template: str) -> dict[Path, Path]:
     return outputs
 
 
+def own_earlier_outputs(plan: "PlannedOutput") -> tuple[Path, ...]:
+    """The existing files of ``plan`` that carry this app's marker (provenance.app_marker): outputs the app wrote,
+    which Save of the same photo to the same name replaces without asking (the window's Save asked "Replace
+    Files?" of the photo's own earlier result). Nothing for a refused plan (an original is never replaced), and
+    a file without the marker (a BMP, or one another program rewrote) is not counted: it is asked about."""
+    if plan.refusal:
+        return ()
+    marked = []
+    for path in plan.existing:
+        facts = imagefiles.file_facts(path)
+        if facts is not None and facts.marker:
+            marked.append(path)
+    return tuple(marked)
+
+
 def _marked_as_ours(path: Path) -> bool:
     """Whether the file carries this app's marker, or is a BMP (no place for one: its name is all there is)."""
     facts = imagefiles.file_facts(path)
