@@ -524,7 +524,7 @@ class Deblurrer:
             return
         turned = any(turns % 2 for turns, _flip in passes)
         shapes = {(t.height, t.width) for t in tiles}
-        runner.read_networks_for(shapes | ({(w, h) for h, w in shapes} if turned else set()))
+        runner.read_networks_for(shapes | ({(w, h) for h, w in shapes} if turned else set()), cancel)
         self.release_torch_weights()
 
     def _run_tiles(self, photo: _PhotoRun, progress: ProgressCallback | None, cancel: CancelCheck | None) -> None:

@@ -301,8 +301,8 @@ class OpenVinoRunner:
             # the layers int8 leaves in float (pixel inputs, outputs) run in float32
             self.precision_hint = "f32"
             self._networks[first] = quantized_network(self._core, self._networks[first], model, self._folder, int8,
-                                                      cancel)
-        self._int8 = int8 is not None
+                                                      cancel, shape_class=first)
+        self._int8 = int8
         self._cache_dir = self._folder / "compiled"
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
         weight_bytes = sum(p.numel() * 4 for p in model.parameters())
@@ -318,25 +318,34 @@ class OpenVinoRunner:
         self._mapped_files.append(path.with_suffix(".bin"))
         return self._core.read_model(str(path))
 
+    def _network_for(self, shape_class: str, cancel: CancelCheck | None = None):
+        """The network of one shape class, read (and for int8 quantised, with calibration inputs of that class:
+        NAFNet's exports of inputs beyond TLC's window need calibration images beyond it too)."""
+        network = self._read_network(shape_class)
+        if self._int8 is None:
+            return network
+        return quantized_network(self._core, network, self._model, self._folder, self._int8, cancel,
+                                 shape_class=shape_class)
+
     def _exported(self, shape_class: str) -> Path:
         """The IR of one shape class: exported from the model's weights only where none is cached."""
         xml = _export_path(self._folder, self._architecture, shape_class, self._digest).with_suffix(".xml")
         model = self._model if _is_complete(xml) else self._model_source()  # (the path only names the file)
         return exported_ir(model, self._folder, self._architecture, shape_class, self._digest)
 
-    def read_networks_for(self, shapes: Iterable[tuple[int, int]]) -> None:
-        """Export and read now what compiling these input shapes will need (torch's weights may go after)."""
+    def read_networks_for(self, shapes: Iterable[tuple[int, int]], cancel: CancelCheck | None = None) -> None:
+        """Export and read (int8: quantise) now what compiling these input shapes will need (torch's weights may
+        go after)."""
         for height, width in shapes:
             shape_class = networks.export_shape_class(self._architecture, self._model, height, width)
-            if shape_class is not None and shape_class not in self._networks and not self._int8:
-                self._networks[shape_class] = self._read_network(shape_class)
+            if shape_class is not None and shape_class not in self._networks:
+                self._networks[shape_class] = self._network_for(shape_class, cancel)
 
     def serves(self, height: int, width: int) -> bool:
-        """True when an export of this runner computes inputs of this size."""
-        shape_class = networks.export_shape_class(self._architecture, self._model, height, width)
-        return shape_class is not None and (shape_class in self._networks or not self._int8)
+        """True when an export of this runner computes inputs of this size (int8: each shape class quantised)."""
+        return networks.export_shape_class(self._architecture, self._model, height, width) is not None
 
-    def compiled_for(self, height: int, width: int):
+    def compiled_for(self, height: int, width: int, cancel: CancelCheck | None = None):
         """The compiled model for this input shape and its inference request."""
         key = (height, width)
         if key in self._compiled:
@@ -346,7 +355,7 @@ class OpenVinoRunner:
             self._compiled.popitem(last=False)
         shape_class = networks.export_shape_class(self._architecture, self._model, height, width)
         if shape_class not in self._networks:
-            self._networks[shape_class] = self._read_network(shape_class)
+            self._networks[shape_class] = self._network_for(shape_class, cancel)
         network = self._networks[shape_class].clone()
         network.reshape({network.inputs[0]: [1, 3, height, width]})
         settings = {"INFERENCE_PRECISION_HINT": self.precision_hint, "PERFORMANCE_HINT": "LATENCY"}
@@ -378,7 +387,7 @@ class OpenVinoRunner:
     def __call__(self, x: torch.Tensor, cancel: CancelCheck | None = None) -> list[torch.Tensor]:
         """The network's outputs; polls ``cancel`` while OpenVINO runs, and stops it when set."""
         pixels = x.detach().to("cpu", torch.float32).contiguous().numpy()
-        compiled, request = self.compiled_for(*pixels.shape[-2:])
+        compiled, request = self.compiled_for(*pixels.shape[-2:], cancel)
         request.set_input_tensor(self._openvino.Tensor(pixels))
         request.start_async()
         while not request.wait_for(CANCEL_POLL_MS):
@@ -520,8 +529,30 @@ def int8_key(model: nn.Module, plan: Int8Plan, architecture: Architecture | None
     return digest.hexdigest()[:20]
 
 
-def _quantized_path(folder: Path, key: str, architecture: Architecture) -> Path:
+def _quantized_path(folder: Path, key: str, architecture: Architecture, shape_class: str | None = None) -> Path:
+    """An int8 model's file: its shape class named, but for the first (a network with one export: its only one)."""
+    if shape_class not in (None, networks.export_classes(architecture)[0]):
+        key = f"{shape_class}-{key}"
     return folder / f"{architecture.key}-int8-{key}.xml"
+
+
+def calibration_for(calibration: np.ndarray, model: nn.Module, architecture: Architecture,
+                    shape_class: str | None) -> np.ndarray:
+    """The calibration crops as inputs of one shape class: as they are where they belong to it, else tiled into
+    images of the class's export size (NAFNet: the 160-pixel crops are within TLC's window, the "global" export;
+    its "local" export needs inputs beyond the window both ways), as many as hold about the crops' pixels."""
+    count, _channels, height, width = calibration.shape
+    if shape_class is None or networks.export_shape_class(architecture, model, height, width) == shape_class:
+        return calibration
+    side_h, side_w = networks.export_example(architecture, shape_class)
+    across, down = -(-side_w // width), -(-side_h // height)
+    images = []
+    for index in range(max(2, min(count, round(count * height * width / (side_h * side_w))))):
+        first = index * across * down
+        rows = [np.concatenate([calibration[(first + row * across + column) % count] for column in range(across)],
+                               axis=-1) for row in range(down)]
+        images.append(np.concatenate(rows, axis=-2)[:, :side_h, :side_w])
+    return np.ascontiguousarray(np.stack(images))
 
 
 def _is_complete(path: Path) -> bool:
@@ -555,23 +586,35 @@ def int8_missing(model: nn.Module, plan: Int8Plan | None = None, cache_dir: Path
     return "" if cached else reasons.reason(reasons.INT8_NEEDS_NNCF)
 
 
-def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8Plan, cancel: CancelCheck | None = None):
-    """The int8 model for these weights: quantised on first use, then read from the cache folder.
+def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8Plan, cancel: CancelCheck | None = None,
+                      shape_class: str | None = None):
+    """The int8 model for these weights (and this shape class's export, None: the first): quantised on first use,
+    then read from the cache folder.
 
     A cancelled quantisation raises Cancelled before anything is written; the pair of files
     is written in a temporary folder and moved into place, the .xml last, so a reader never
     sees half a model, even after a crash.
     """
     architecture = _architecture(model)
+    shape_class = shape_class or networks.export_classes(architecture)[0]
     key = int8_key(model, plan, architecture)
-    path = _quantized_path(folder, key, architecture)
-    prune_cached_models(folder, path, kept=KEPT_EXPORTS,
+    path = _quantized_path(folder, key, architecture, shape_class)
+    prune_cached_models(folder, path, kept=max(KEPT_EXPORTS, len(networks.export_classes(architecture))),
                         family=lambda name: name.startswith(f"{architecture.key}-int8-"))
     if _is_complete(path):
         os.utime(path)
         return core.read_model(str(path))
-    quantized = quantize_int8(network.clone(), load_calibration(plan.calibration),
-                              plan.settings.for_network(architecture), cancel)
+    crops = load_calibration(plan.calibration)
+    calibration = calibration_for(crops, model, architecture, shape_class)
+    network = network.clone()
+    dynamic = network.inputs[0].get_partial_shape()
+    if calibration is not crops:
+        # NNCF's statistics model of an export with TLC's fixed windows does not compile with dynamic sides (OpenVINO
+        # 2026.4: "is_descending_strides"): quantised at the calibration images' size, then made dynamic again
+        network.reshape({network.inputs[0]: [1, *calibration.shape[1:]]})
+    quantized = quantize_int8(network, calibration, plan.settings.for_network(architecture), cancel)
+    if calibration is not crops:
+        quantized.reshape({quantized.inputs[0]: dynamic})
     import openvino
 
     temp = Path(tempfile.mkdtemp(prefix=".int8.", dir=folder))
