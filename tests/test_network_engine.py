@@ -39,8 +39,8 @@ def small_checkpoint(tmp_path, architecture: str, config: dict):
 
 def test_nafnet_through_the_engine_is_the_reference_with_only_a_full_output(nafnet32_file):
     engine = Deblurrer.from_checkpoint(load_checkpoint(nafnet32_file), EngineOptions(device="cpu", tile=0))
-    assert engine.precision_name == "fp32"  # no bf16 verdict for these weights (and no int8 path): float32, said why
-    assert engine.precision.reason in (reasons.BF16_NOT_MEASURED, reasons.NO_NATIVE_BF16)
+    assert engine.precision_name == "fp32"  # no bf16 or int8 verdict for these weights: float32, said why
+    assert str(engine.precision.reason).startswith((reasons.BF16_NOT_MEASURED, reasons.NO_NATIVE_BF16))
     result = engine.run(conformance_image())
     reference = np.clip(expected_full("NAFNet-width32")[0].transpose(1, 2, 0), 0, 1)
     np.testing.assert_allclose(result.full, reference, atol=1e-4)
@@ -48,10 +48,6 @@ def test_nafnet_through_the_engine_is_the_reference_with_only_a_full_output(nafn
 
 
 def test_fast_paths_a_network_was_not_measured_for_are_refused_by_name(nafnet32_file, tmp_path):
-    checkpoint = load_checkpoint(nafnet32_file)
-    with pytest.raises(DeviceError, match="int8 does not run NAFNet") as error:
-        Deblurrer.from_checkpoint(checkpoint, EngineOptions(device="cpu", precision="int8"))
-    assert "\n" not in str(error.value)
     fftformer = small_checkpoint(tmp_path, "fftformer", FFTFORMER_16)
     # OpenVINO runs FFTformer (float32, tests/test_network_fast_paths.py); int8 was never measured for it
     with pytest.raises(DeviceError, match="int8 does not run FFTformer") as error:

@@ -1,5 +1,7 @@
 """The OpenVINO backend serves every network its registry entry allows, from a bounded number of exports."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 import torch
@@ -43,10 +45,11 @@ def test_nafnet_on_openvino_fp32_is_torch_fp32_for_every_size_from_four_exports(
     monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
     fast = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0))
     exact = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, backend="torch"))
-    # auto: OpenVINO in float32, and the reason bf16 is not taken: no verdict for these weights (or no native bf16)
+    # auto: OpenVINO in float32, and the reasons bf16 and int8 are not taken: no verdicts for these weights (or no
+    # native bf16); int8 is measured for them first (where NNCF can make the int8 model)
     assert (fast.backend, fast.precision_name) == ("openvino", "fp32")
-    assert "bf16" in fast.precision.reason and "int8" not in fast.precision.reason
-    assert not fast.int8_unmeasured()  # no int8 check for a network whose entry has no int8 path
+    assert "bf16" in str(fast.precision.reason)
+    assert fast.int8_unmeasured() == (importlib.util.find_spec("nncf") is not None)
     for height, width in ((120, 200), (400, 436), (420, 512), (200, 520), (520, 200)):
         image = photo_like(height, width, seed=height)
         result, reference = fast.run(image), exact.run(image)
@@ -116,12 +119,79 @@ def test_exports_of_two_architectures_do_not_prune_each_other(tmp_path):
     assert len(list(tmp_path.glob("mimo-unet-*.onnx"))) == 3 and (tmp_path / "nafnet-local-x.onnx").exists()
 
 
-def test_int8_is_refused_by_name_for_a_network_without_an_int8_rule(small_nafnet):
+def test_int8_is_refused_by_name_for_a_network_without_an_int8_rule():
     from deblur_app.engine.devices import DeviceError
 
-    with pytest.raises(DeviceError, match="int8 does not run NAFNet"):
-        Deblurrer(small_nafnet, EngineOptions(device="cpu", precision="int8"))
-    assert torch.is_tensor(next(small_nafnet.parameters()))
+    model = networks.build(ARCHITECTURES["fftformer"], FFTFORMER_16)
+    with pytest.raises(DeviceError, match="int8 does not run FFTformer"):
+        Deblurrer(model, EngineOptions(device="cpu", precision="int8"))
+
+
+# ---------------------------------------------------------------- NAFNet's int8 (mixed precision)
+
+needs_nncf = pytest.mark.skipif(importlib.util.find_spec("nncf") is None, reason="NNCF not installed")
+
+
+def _reads_quantized(op) -> bool:
+    return any(port.get_source_output().get_node().get_type_name() == "FakeQuantize" for port in op.inputs())
+
+
+@pytest.fixture
+def tiny_calibration(tmp_path, monkeypatch, photo_like):
+    """Two 32-pixel calibration crops (the shipped ones are 48 of 160 pixels): a quantisation in seconds."""
+    path = tmp_path / "calibration.npz"
+    np.savez_compressed(path, crops=(np.stack([photo_like(32, 32, seed=s) for s in (1, 2)]) * 255).astype(np.uint8))
+    plan = openvino_backend.Int8Plan(path)
+    monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: plan)
+    return plan
+
+
+@needs_nncf
+def test_nafnet_int8_rules_keep_the_pixel_layers_and_the_sensitive_groups_float(small_nafnet, tmp_path,
+                                                                                 tiny_calibration):
+    """The registry's rules in the quantised graph itself (benchmarks/nafnet_int8_sensitivity.py found them): intro,
+    ending and the additions outside the blocks (the output's adds the input image) read no quantised input, nor
+    does any layer the rules name; the blocks' 1x1 convolutions elsewhere do."""
+    import re
+
+    import openvino as ov
+
+    architecture = ARCHITECTURES["nafnet"]
+    rules = openvino_backend.Int8Settings().for_network(architecture).keep_float
+    assert rules == architecture.int8_float_layers and "int8" in architecture.precisions
+    network = ov.Core().read_model(str(openvino_backend.export_onnx(small_nafnet, tmp_path, architecture, "global")))
+    calibration = openvino_backend.load_calibration(tiny_calibration.calibration)
+    quantized = openvino_backend.quantize_int8(network, calibration, openvino_backend.Int8Settings(
+        subset_size=2).for_network(architecture))
+    ops = {op.get_friendly_name(): op for op in quantized.get_ordered_ops()}
+    kept = [name for name in ops if any(re.match(rule, name) for rule in rules)]
+    assert {"/model/intro/Conv/WithoutBiases", "/model/ending/Conv/WithoutBiases", "/model/Add"} <= set(kept)
+    assert not [name for name in kept if _reads_quantized(ops[name])]
+    convolutions = [op for name, op in ops.items() if op.get_type_name() == "Convolution" and name not in kept]
+    assert len(convolutions) >= 20 and all(_reads_quantized(op) for op in convolutions)
+
+
+@needs_nncf
+def test_nafnet_int8_serves_every_shape_class_in_int8(small_nafnet, photo_like, tmp_path, monkeypatch,
+                                                     tiny_calibration):
+    """One int8 model per TLC shape class, each quantised on calibration inputs of its class (the crops tiled into
+    images beyond the window where the class needs them): no size falls back to torch float32, which would have
+    made a verdict measured on the check set's small crops float32 against itself."""
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
+    crops = openvino_backend.load_calibration(tiny_calibration.calibration)
+    assert openvino_backend.calibration_for(crops, small_nafnet, ARCHITECTURES["nafnet"], "global") is crops
+    local = openvino_backend.calibration_for(crops, small_nafnet, ARCHITECTURES["nafnet"], "local")
+    assert local.shape == (2, 3, 416, 416) and nafnet.export_shape_class(small_nafnet, 416, 416) == "local"
+    int8 = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, precision="int8"))
+    exact = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, precision="fp32"))
+    assert (int8.backend, int8.precision_name) == ("openvino", "int8")
+    for height, width in ((64, 64), (400, 416), (200, 416)):  # global, local, wide
+        image = photo_like(height, width, seed=height)
+        result, reference = int8.run(image), exact.run(image)
+        assert (result.backend, result.precision, result.torch_tiles, result.notes) == ("openvino", "int8", 0, [])
+        assert 25 < psnr(result.full, reference.full) < 100  # int8 (two tiny calibration crops), not float32 itself
+    classes = sorted(p.name.split("-")[2] for p in tmp_path.glob("nafnet-int8-*.xml"))
+    assert len(classes) == 3 and {"global", "wide"} < set(classes), classes  # and the first class's (local), unnamed
 
 
 def test_large_networks_keep_fewer_compiled_shapes_in_memory():

@@ -102,11 +102,11 @@ def record(model, path: str, verdict: PathVerdict) -> None:
 
 def test_nafnet_runs_float32_until_its_weights_have_a_bf16_verdict(nafnet):
     engine = Deblurrer(nafnet, EngineOptions(device="cpu", backend="torch"))
-    assert engine.precision_name == "fp32" and engine.precision.reason == reasons.BF16_NOT_MEASURED
-    assert engine.unmeasured_paths() == ("torch-bf16",)  # NAFNet has no int8 path (registry)
+    assert engine.precision_name == "fp32" and engine.precision.reason.startswith(reasons.BF16_NOT_MEASURED)
+    assert engine.unmeasured_paths() == ("torch-bf16",)  # int8 runs on OpenVINO only (the reason says so too)
     record(nafnet, "torch-bf16", BLURS)
     failing = Deblurrer(nafnet, EngineOptions(device="cpu", backend="torch"))
-    assert failing.precision_name == "fp32" and failing.precision.reason == BLURS.describe()  # the note says why
+    assert failing.precision_name == "fp32" and failing.precision.reason.startswith(BLURS.describe())  # says why
     assert failing.unmeasured_paths() == ()  # measured: not measured again
     record(nafnet, "torch-bf16", KEEPS)
     keeps = Deblurrer(nafnet, EngineOptions(device="cpu", backend="torch"))
@@ -122,7 +122,8 @@ def test_nafnet_on_openvino_takes_bf16_with_a_verdict_for_that_backend(nafnet, p
     record(nafnet, "torch-bf16", KEEPS)  # torch's verdict says nothing of OpenVINO's bf16
     engine = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
     assert (engine.backend, engine.precision_name) == ("openvino", "fp32")
-    assert engine.unmeasured_paths() == ("openvino-bf16",) and not engine.timing_pending
+    assert set(engine.unmeasured_paths()) <= {"openvino-bf16", "openvino-int8"} and not engine.timing_pending
+    assert "openvino-bf16" in engine.unmeasured_paths()
     record(nafnet, "openvino-bf16", KEEPS)
     timed = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
     assert timed.timing_pending and timed.precision.measure == ("fp32", "bf16")
@@ -163,13 +164,62 @@ def test_a_cancelled_check_records_nothing(nafnet):
     assert openvino_backend.find_verdict(nafnet, "torch-bf16") is None
 
 
+@needs_openvino
 @pytest.mark.real_int8_check  # the real check (tests/conftest.py stands one in elsewhere)
-def test_a_path_the_network_does_not_have_is_not_measured(nafnet):
-    with pytest.raises(path_verdicts.PathUnavailable, match="int8 does not run NAFNet"):
-        path_verdicts.check_path(nafnet, "openvino-int8")
-    assert path_verdicts.runnable_paths(ARCHITECTURES["nafnet"], ("torch",)) == ("torch-bf16",)
-    assert "openvino-int8" in path_verdicts.runnable_paths(ARCHITECTURES["mimo-unet"], ("openvino",)) or \
-        not openvino_backend.openvino_available()
+def test_a_nafnet_int8_verdict_is_measured_in_int8_on_the_check_set(nafnet, monkeypatch):
+    """NAFNet's int8 (registry: mixed precision) gets its verdict as MIMO-UNet's does: the check set's small crops
+    (within TLC's window: NAFNet's "global" export) go through an int8 model of that export, not through torch
+    float32, which would have measured float32 against itself and qualified any weights."""
+    pytest.importorskip("nncf")
+    monkeypatch.setattr(devices, "cpu_features", lambda: AVX2)  # no native bf16: int8 is the only fast path
+    assert path_verdicts.runnable_paths(ARCHITECTURES["nafnet"], ("openvino",)) == ("openvino-int8",)
+    engine = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
+    assert (engine.backend, engine.precision_name) == ("openvino", "fp32") and engine.int8_unmeasured()
+    check = path_verdicts.check_path(nafnet, "openvino-int8")
+    assert check.verdict.precision == "int8" and check.verdict.photos == 5
+    assert 30 < check.verdict.hd_agreement_db == min(check.agreements_db) and max(check.agreements_db) < 100
+    path_verdicts.record(nafnet, check, details={"weights": "nafnet-16.pth"})
+    found = openvino_backend.find_verdict(nafnet, "openvino-int8")
+    assert found is not None and found.hd_agreement_db == round(check.verdict.hd_agreement_db, 2)
+    measured = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
+    assert not measured.unmeasured_paths() and found.describe() in measured.precision.reason
+
+
+@needs_openvino
+def test_auto_takes_nafnet_int8_only_with_a_qualifying_verdict(nafnet, photo_like, monkeypatch, tmp_path):
+    pytest.importorskip("nncf")
+    monkeypatch.setattr(devices, "cpu_features", lambda: AVX2)
+    calibration = tmp_path / "calibration.npz"  # two small crops: a quick quantisation
+    np.savez_compressed(calibration, crops=(np.stack([photo_like(32, 32, seed=s) for s in (1, 2)]) * 255).astype(np.uint8))
+    monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: openvino_backend.Int8Plan(calibration))
+    engine = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
+    assert (engine.backend, engine.precision_name) == ("openvino", "fp32")
+    assert engine.unmeasured_paths() == ("openvino-int8",)
+    blurs = PathVerdict(43.0, 0.0, photos=6, worst_photo="coffee (check set crop 3)")
+    record(nafnet, "openvino-int8", blurs)
+    failing = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
+    assert failing.precision_name == "fp32" and blurs.describe() in failing.precision.reason
+    assert not failing.unmeasured_paths()
+    record(nafnet, "openvino-int8", INT8_KEEPS)
+    keeps = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
+    assert keeps.timing_pending and keeps.precision.measure == ("fp32", "int8")
+    result = keeps.run(photo_like(64, 64))  # the stand-in timings (tests/conftest.py) rank int8 first
+    assert (result.backend, result.precision, result.torch_tiles) == ("openvino", "int8", 0)
+    assert INT8_KEEPS.describe() in keeps.precision.reason
+    # the verdict is these weights': other NAFNet weights run float32 until theirs is measured
+    other = networks.build(ARCHITECTURES["nafnet"], NAFNET_16)
+    other.load_state_dict({k: v + 0.001 for k, v in nafnet.state_dict().items()})
+    assert Deblurrer(other, EngineOptions(device="cpu", tile=0)).precision_name == "fp32"
+
+
+@pytest.mark.real_int8_check  # the real check (tests/conftest.py stands one in elsewhere)
+def test_a_path_the_network_does_not_have_is_not_measured():
+    from test_network_checkpoints import FFTFORMER_16
+
+    fftformer = networks.build(ARCHITECTURES["fftformer"], FFTFORMER_16)
+    with pytest.raises(path_verdicts.PathUnavailable, match="int8 does not run FFTformer"):
+        path_verdicts.check_path(fftformer, "openvino-int8")
+    assert path_verdicts.runnable_paths(ARCHITECTURES["fftformer"], ("openvino", "torch")) == ()
 
 
 # ---------------------------------------------------------------- the command line
@@ -193,16 +243,17 @@ def test_weights_install_measures_nafnets_fast_paths_and_info_says_what_auto_run
 
     assert main(["weights", "install", str(installable_nafnet)]) == 0
     out = capsys.readouterr().out
-    used = "openvino-bf16" if openvino_backend.openvino_available() else "torch-bf16"  # the path auto would take
-    assert f"measuring whether {used} keeps the picture" in out and "auto runs " in out.splitlines()[-1]
-    assert measured() == {used}
+    backend = "openvino" if openvino_backend.openvino_available() else "torch"  # the backend auto would take
+    used = set(path_verdicts.runnable_paths(ARCHITECTURES["nafnet"], (backend,)))  # its bf16 and (NNCF) int8
+    assert all(f"measuring whether {p} keeps the picture" in out for p in used) and "auto runs " in out.splitlines()[-1]
+    assert measured() == used
     assert main(["weights", "check", "nafnet-64"]) == 0  # every fast path: the other backend's too
     assert measured() == set(path_verdicts.runnable_paths(ARCHITECTURES["nafnet"], ("openvino", "torch")))
     assert main(["weights", "check", "nafnet-64"]) == 0  # nothing left to measure
     assert "no fast path left to measure" in capsys.readouterr().out.splitlines()[-1]
     assert main(["info"]) == 0
     line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("NAFNet-64 runs on cpu"))
-    assert "bf16 agrees with float32 at" in line and "not measured" not in line
+    assert "agrees with float32 at" in line and "not measured" not in line  # int8's verdict or bf16's
 
 
 def test_ctrl_c_during_a_check_records_nothing_and_says_how_to_measure_later(installable_nafnet, nafnet, capsys,
