@@ -220,7 +220,9 @@ ARCHITECTURES: dict[str, Architecture] = {
         # NAFNet-64 (NAFNet-32 needs about half), growth of peak RSS over the loaded model, 576x448 whole
         # (benchmarks/bench_network_memory.py per-pixel; 2-core AMD EPYC Zen 4): torch 2607 with the in-place
         # inference forward; OpenVINO 1543 once compiled (its compiled weights: devices.OPENVINO_WEIGHT_COPIES)
-        bytes_per_pixel={"torch-fp32": 2700, "openvino-fp32": 1600},
+        # OpenVINO int8 (mixed, session 13): 2024 once quantised, 576x448 whole, 2-core AMD EPYC AVX2 only, loaded (its
+        # first use's quantisation of the "local" export peaked at 6.2 GB: NNCF's statistics of 416-pixel images)
+        bytes_per_pixel={"torch-fp32": 2700, "openvino-fp32": 1600, "openvino-int8": 2100},
         # NAFNet-64 191 MiB beside 259 MiB of weights at 400x400 (then 1608 B/pixel), NAFNet-32 145 beside 65 at 560x560
         openvino_graph_bytes=192 * 1024**2,
         # 12 MP through the command line, cached, OpenVINO fp32: NAFNet-64 at 400-pixel tiles 1428 MB where the parts
