@@ -191,7 +191,7 @@ def test_nafnet_int8_serves_every_shape_class_in_int8(small_nafnet, photo_like, 
         assert (result.backend, result.precision, result.torch_tiles, result.notes) == ("openvino", "int8", 0, [])
         assert 25 < psnr(result.full, reference.full) < 100  # int8 (two tiny calibration crops), not float32 itself
     classes = sorted(p.name.split("-")[2] for p in tmp_path.glob("nafnet-int8-*.xml"))
-    assert len(classes) == 3 and {"global", "wide"} < set(classes), classes  # and the first class's (local), unnamed
+    assert len(classes) == 3 and {"local", "wide"} < set(classes), classes  # and the first (global), unnamed
 
 
 def test_large_networks_keep_fewer_compiled_shapes_in_memory():

@@ -295,14 +295,18 @@ class OpenVinoRunner:
         self._model_source = model_source or (lambda: model)
         self._mapped_files: list[Path] = []  # the IRs' weights, mapped by OpenVINO (release_weight_pages)
         first = networks.export_classes(self._architecture)[0]
-        self._networks[first] = self._read_network(first)
-        if int8 is not None:
+        self._int8 = int8
+        if int8 is None:
+            self._networks[first] = self._read_network(first)
+        else:
             raise_if_cancelled(cancel)
             # the layers int8 leaves in float (pixel inputs, outputs) run in float32
             self.precision_hint = "f32"
-            self._networks[first] = quantized_network(self._core, self._networks[first], model, self._folder, int8,
-                                                      cancel, shape_class=first)
-        self._int8 = int8
+            # first the class the calibration crops belong to (NAFNet: "global", which the check set's crops need
+            # too); a class whose calibration images are tiled beyond TLC's window costs NNCF far more memory
+            # (NAFNet-64's "local": 6.2 GB), so it is quantised only when an input of its class comes
+            eager = int8_first_class(self._architecture)
+            self._networks[eager] = self._network_for(eager, cancel)
         self._cache_dir = self._folder / "compiled"
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
         weight_bytes = sum(p.numel() * 4 for p in model.parameters())
@@ -529,9 +533,16 @@ def int8_key(model: nn.Module, plan: Int8Plan, architecture: Architecture | None
     return digest.hexdigest()[:20]
 
 
+def int8_first_class(architecture: Architecture) -> str:
+    """The shape class whose int8 model is made first (and whose file is unnamed): the one the shipped 160-pixel
+    calibration crops belong to (MIMO-UNet: its only one; NAFNet: "global")."""
+    classes = networks.export_classes(architecture)
+    return "global" if "global" in classes else classes[0]
+
+
 def _quantized_path(folder: Path, key: str, architecture: Architecture, shape_class: str | None = None) -> Path:
     """An int8 model's file: its shape class named, but for the first (a network with one export: its only one)."""
-    if shape_class not in (None, networks.export_classes(architecture)[0]):
+    if shape_class not in (None, int8_first_class(architecture)):
         key = f"{shape_class}-{key}"
     return folder / f"{architecture.key}-int8-{key}.xml"
 
@@ -596,7 +607,7 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
     sees half a model, even after a crash.
     """
     architecture = _architecture(model)
-    shape_class = shape_class or networks.export_classes(architecture)[0]
+    shape_class = shape_class or int8_first_class(architecture)
     key = int8_key(model, plan, architecture)
     path = _quantized_path(folder, key, architecture, shape_class)
     prune_cached_models(folder, path, kept=max(KEPT_EXPORTS, len(networks.export_classes(architecture))),

@@ -212,7 +212,8 @@ ARCHITECTURES: dict[str, Architecture] = {
         # trained ones: `auto` takes int8 only for weights whose own verdict qualifies (engine/verdicts.py), measured
         # on the check set through the int8 model of the export that serves it (each TLC shape class is quantised on
         # calibration images of its class). The first int8 run per shape class quantises (NNCF: minutes for
-        # NAFNet-64), then it is cached. (The earlier try, 37 dB, kept only intro and ending in float: the
+        # NAFNet-64), then it is cached; the "local" class (inputs beyond TLC's window) peaked at 6.2 GB doing so, so
+        # it is quantised only when an int8 run first needs it (openvino_backend.int8_first_class). (The earlier try, 37 dB, kept only intro and ending in float: the
         # output's addition of the input image and the blocks' residual additions went through 8 bits.)
         precisions=("bf16", "int8"), openvino=True,
         fp32_note=reasons.reason(reasons.NAFNET_FP32_NOTE),
