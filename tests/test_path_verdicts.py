@@ -195,7 +195,7 @@ def test_auto_takes_nafnet_int8_only_with_a_qualifying_verdict(nafnet, photo_lik
     engine = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
     assert (engine.backend, engine.precision_name) == ("openvino", "fp32")
     assert engine.unmeasured_paths() == ("openvino-int8",)
-    blurs = PathVerdict(43.0, 0.0, photos=6, worst_photo="coffee (check set crop 3)")
+    blurs = PathVerdict(43.0, 0.0, photos=6, worst_photo="coffee (check set crop 3)", pixel_error=0.01)
     record(nafnet, "openvino-int8", blurs)
     failing = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
     assert failing.precision_name == "fp32" and blurs.describe() in failing.precision.reason
