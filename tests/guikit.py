@@ -16,6 +16,17 @@ from seeded_weights import save_seeded_weights
 WAIT = 60_000  # ms; generous for a loaded 2-core machine, tests end as soon as the signal comes
 
 
+def bf16_as_run() -> str:
+    """The precision a run asked for in bf16 takes in the window on this CPU: float32 on OpenVINO without native
+    bf16 (AVX2 only; OpenVINO would compute float32 under the name), bf16 elsewhere (devices._asked_for)."""
+    import torch
+
+    from deblur_app.engine import devices
+    from deblur_app.engine.openvino_backend import openvino_available
+
+    return devices.choose_precision("bf16", torch.device("cpu"), openvino=openvino_available()).name
+
+
 @pytest.fixture(scope="session")
 def weights_dir(tmp_path_factory) -> Path:
     return save_seeded_weights(tmp_path_factory.mktemp("gui-weights"), "gui test (random weights)")

@@ -26,6 +26,7 @@ from deblur_app.gui.tasks import SaveChoice  # noqa: E402
 
 from guikit import (  # noqa: E402,F401  (fixtures are found by name)
     WAIT,
+    bf16_as_run,
     errors,
     make_window,
     open_photo,
@@ -255,7 +256,7 @@ def test_precision_is_chosen_in_the_window(qtbot, window, photo):
     assert run(qtbot, window).facts.precision == "fp32"
     assert window.device_label.text().endswith("(fp32)")
     combo.setCurrentIndex(combo.findData("bf16"))
-    assert run(qtbot, window).facts.precision == "bf16"
+    assert run(qtbot, window).facts.precision == bf16_as_run()
 
 
 def test_strength_reblends_without_a_new_run_and_is_what_is_saved(qtbot, window, photo):

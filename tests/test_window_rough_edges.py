@@ -16,6 +16,7 @@ from deblur_app.gui.settings import AppSettings  # noqa: E402
 
 from guikit import (  # noqa: E402,F401  (fixtures are found by name)
     WAIT,
+    bf16_as_run,
     errors,
     make_window,
     open_photo,
@@ -127,7 +128,7 @@ def test_the_device_label_stops_describing_a_model_once_other_settings_are_chose
         assert text.startswith("Device: ") and "(" not in text  # at once: nothing stale while the new model loads
         assert window.device_label.toolTip() == "Where the network runs, and at what precision"
     run(qtbot, window)
-    assert window.device_label.text().endswith("(bf16)")
+    assert window.device_label.text().endswith(f"({bf16_as_run()})")
 
 
 def test_the_device_label_describes_only_a_model_of_the_network_chosen(qtbot):
