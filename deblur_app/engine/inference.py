@@ -282,7 +282,7 @@ class Deblurrer:
         return PrecisionChoice("fp32", torch.float32, why)
 
     def _choose_registered_precision(self) -> PrecisionChoice:
-        if (self.options.precision or "auto").lower() == "int8" and "int8" not in self.architecture.precisions:
+        if (self.options.precision or "auto").lower() == "int8" and not self.architecture.int8_float_layers:
             raise DeviceError(reasons.reason(reasons.INT8_DOES_NOT_RUN, network=self.architecture.display_name,
                                                                note=self.architecture.fp32_note))
         openvino = self.backend == "openvino"

@@ -63,8 +63,8 @@ class Architecture:
     pad_mode: str  # "reflect" or "constant" (zeros), as the authors' test code pads
     tile_overlap: int  # pixels neighbouring tiles share: the context a tile needs
     tile_discard: int  # of that, the pixels at a tile's inner edge that get no weight
-    # the fast paths the network has on a CPU besides fp32 ("int8" needs int8_float_layers): `auto` takes one only
-    # for weights with a qualifying verdict for it (engine/verdicts.py), so these are what gets measured
+    # the fast paths `auto` may take on a CPU besides fp32 ("int8" needs int8_float_layers): it takes one only for
+    # weights with a qualifying verdict for it (engine/verdicts.py), so these are what gets measured
     precisions: tuple[str, ...]
     openvino: bool  # the OpenVINO backend reproduces it (exports, agrees >= 45 dB)
     fp32_note: reasons.ReasonText  # why the paths missing from `precisions` / `openvino` are not used
@@ -80,7 +80,8 @@ class Architecture:
     # graph figure above is all the runner holds over its read IR once compiled, the plugin's memory included)
     openvino_runtime_bytes: int | None = None
     # int8's layer rules: the OpenVINO node names (regular expressions) that int8 keeps in float; a network
-    # without them has no int8 path. Part of what names an int8 model and its verdict
+    # without them has no int8 path (with them and without "int8" in `precisions`, int8 runs only when asked
+    # for by name). Part of what names an int8 model and its verdict
     # (engine/openvino_backend.Int8Settings.digest): the same rules keep the shipped verdicts valid.
     int8_float_layers: tuple[str, ...] = ()
 
@@ -215,7 +216,11 @@ ARCHITECTURES: dict[str, Architecture] = {
         # NAFNet-64), then it is cached; the "local" class (inputs beyond TLC's window) peaked at 6.2 GB doing so, so
         # it is quantised only when an int8 run first needs it (openvino_backend.int8_first_class). (The earlier try, 37 dB, kept only intro and ending in float: the
         # output's addition of the input image and the blocks' residual additions went through 8 bits.)
-        precisions=("bf16", "int8"), openvino=True,
+        # Not in `precisions` (runs only when asked for by name, `--precision int8`): a qualifying verdict would let
+        # `auto` quantise the "local" export in the middle of a photo's first run, 6.2 GB against issue 21's 1.5 GB
+        # for 12 MP; `auto` takes it once that quantisation is bounded (one set of statistics for every class, or a
+        # child process).
+        precisions=("bf16",), openvino=True,
         fp32_note=reasons.reason(reasons.NAFNET_FP32_NOTE),
         trainable=False,
         # NAFNet-64 (NAFNet-32 needs about half), growth of peak RSS over the loaded model, 576x448 whole
