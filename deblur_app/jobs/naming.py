@@ -129,18 +129,14 @@ def own_earlier_outputs(plan: "PlannedOutput") -> tuple[Path, ...]:
     a file without the marker (a BMP, or one another program rewrote) is not counted: it is asked about."""
     if plan.refusal:
         return ()
-    marked = []
-    for path in plan.existing:
-        facts = imagefiles.file_facts(path)
-        if facts is not None and facts.marker:
-            marked.append(path)
-    return tuple(marked)
+    return tuple(path for path in plan.existing if _marked_as_ours(path, bmp_counts=False))
 
 
-def _marked_as_ours(path: Path) -> bool:
-    """Whether the file carries this app's marker, or is a BMP (no place for one: its name is all there is)."""
+def _marked_as_ours(path: Path, bmp_counts: bool = True) -> bool:
+    """Whether the file carries this app's marker; with ``bmp_counts``, a BMP counts too (no place for one: its
+    name is all there is)."""
     facts = imagefiles.file_facts(path)
-    return facts is not None and (bool(facts.marker) or facts.format == "BMP")
+    return facts is not None and (bool(facts.marker) or (bmp_counts and facts.format == "BMP"))
 
 
 def _left_out_reason(path: Path, outputs_beside: dict[Path, Path]) -> reasons.ReasonText:
