@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from deblur_app.gui.action_state import VIEW_ACTIONS, WindowFacts, enabled_actions, run_button
+from deblur_app.gui.action_state import VIEW_ACTIONS, WindowFacts, enabled_actions, pending_hint, run_button
 
 READY = WindowFacts(photo_selected=True, image_loaded=True, engine_known=True, model_available=True, photo_count=1)
 
@@ -36,6 +36,19 @@ def test_a_batch_or_missing_weights_keep_deblur_off_and_say_why():
     no_weights = WindowFacts(**{**READY.__dict__, "model_available": False})
     for facts, why in ((batch, "batch_running"), (no_weights, "no_weights")):
         assert not {"deblur", "preview"} & enabled(facts) and run_button(facts) == why
+
+
+def test_a_photo_not_deblurred_yet_gives_the_same_reason_as_the_run_button():
+    """The hint and the button answer "why not Deblur?" from one rule; only a run under way and a photo still
+    loading are the hint's own."""
+    for change, why in (({"batch_running": True}, "batch_running"), ({"comparing": True}, "comparing"),
+                        ({"model_available": False}, "no_weights")):
+        facts = WindowFacts(**{**READY.__dict__, **change})
+        assert pending_hint(facts) == run_button(facts) == why
+    assert pending_hint(READY) == "deblur"
+    assert pending_hint(WindowFacts(**{**READY.__dict__, "run_running": True})) == "run_running"
+    assert pending_hint(WindowFacts(**{**READY.__dict__, "run_running": True, "cancelling": True})) == "deblur"
+    assert pending_hint(WindowFacts(photo_selected=True, engine_known=True, model_available=True)) == "not_ready"
 
 
 def test_save_follows_the_result_and_not_a_result_in_the_making():

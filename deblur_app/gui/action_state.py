@@ -74,27 +74,27 @@ def run_button(facts: WindowFacts) -> str:
     Deblur is (not) available: 'batch_running', 'comparing', 'no_weights' or 'deblur'."""
     if facts.run_running and not facts.cancelling:
         return "cancel"
-    if facts.batch_running:
-        return "batch_running"
-    if facts.comparing:
-        return "comparing"
-    if facts.engine_known and not facts.model_available:
-        return "no_weights"
-    return "deblur"
+    return _deblur_blocked_by(facts) or "deblur"
 
 
 def pending_hint(facts: WindowFacts) -> str:
     """What the result view of a photo not deblurred yet invites: 'deblur' when Deblur is enabled, else why not
-    ('run_running', 'comparing', 'batch_running', 'no_weights', 'not_ready'). Photo B's view said "press Deblur
+    ('run_running', 'batch_running', 'comparing', 'no_weights', 'not_ready'). Photo B's view said "press Deblur
     (Ctrl+R)" while photo A's run kept Ctrl+R disabled."""
     if enabled_actions(facts)["deblur"]:
         return "deblur"
     if facts.run_running:
         return "run_running"
-    if facts.comparing:
-        return "comparing"
+    return _deblur_blocked_by(facts) or "not_ready"
+
+
+def _deblur_blocked_by(facts: WindowFacts) -> str:
+    """The window-wide reason Deblur cannot start, whichever photo is shown ("" when none). A batch comes first:
+    the model thread runs one job, so a batch and Compare's runs never overlap, and the order only has to be one."""
     if facts.batch_running:
         return "batch_running"
+    if facts.comparing:
+        return "comparing"
     if facts.engine_known and not facts.model_available:
         return "no_weights"
-    return "not_ready"
+    return ""
