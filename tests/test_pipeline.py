@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deblur_app import imagefiles
+from deblur_app import imagefiles, reasons
 from deblur_app.engine.inference import DeblurResult
 from deblur_app.engine.progress import Cancelled, Progress
 from deblur_app.jobs import pipeline
@@ -614,7 +614,11 @@ def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_refused_not_decoded_g
             cut[-1].write_bytes(data[:keep] + b"\xff\xd9")
     said = "file is truncated (its JPEG data stops before the picture does; an end-of-image marker follows the cut)"
     for path in cut:
-        assert imagefiles.cut_short_reason(path) == "", "the structure alone does not tell: the marker is there"
+        structure = imagefiles.cut_short_reason(path)  # the marker is there; a progressive one lacks its later scans
+        if "progressive" in path.name:
+            assert structure in ("", str(reasons.reason(reasons.JPEG_SCANS_MISSING))), path.name
+        else:
+            assert structure == "", "the structure alone does not tell: the marker is there"
         for read in (imagefiles.load_image, lambda p: load_for_measuring(p, grey=True), load_for_measuring):
             with pytest.raises(imagefiles.ImageFileError) as refused:
                 read(path)
@@ -633,6 +637,48 @@ def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_refused_not_decoded_g
     failed = {event.path.name: event.reason for event in events if event.kind == "failed"}
     assert sorted(failed) == sorted(path.name for path in cut)
     assert events[-1].summary.done == len(whole)
+
+
+def test_a_progressive_jpeg_cut_between_two_scans_is_refused_before_it_is_decoded(tmp_path, photo_like):
+    """A progressive JPEG cut exactly between two scans and closed with FF D9 decoded without a word: every block
+    there, the later scans' detail (or a colour) missing, so a blurred-looking photo, deblurred and saved as the
+    photo; the decoder check (jpegend.py) cannot see it, the picture does not depend on anything after the cut.
+    The scan headers say it: a coefficient of a component is left without its last bit. Refused in one line by
+    the structural check (completeness.py), before any decode, with or without the end marker; a batch goes on."""
+    from PIL import Image
+    from deblur_app.imagefiles.scanning import load_for_measuring
+
+    source = tmp_path / "in"
+    source.mkdir()
+    pixels = (photo_like(61, 83, 3) * 255).astype(np.uint8)
+    cut = []
+    for name, mode, options in (("rgb", "RGB", {}), ("grey", "L", {}), ("cmyk", "CMYK", {}),
+                                ("restart", "RGB", {"restart_marker_rows": 1}), ("full_chroma", "RGB", {"subsampling": 0})):
+        whole = io.BytesIO()
+        Image.fromarray(pixels).convert(mode).save(whole, "JPEG", progressive=True, **options)
+        data = whole.getvalue()
+        scans = [index for index in range(len(data) - 1) if data[index: index + 2] == b"\xff\xda"]
+        assert len(scans) > 2, name
+        (source / f"whole_{name}.jpg").write_bytes(data)
+        for number, scan in enumerate(scans[1:], 1):
+            for tail in (b"\xff\xd9", b""):
+                cut.append(source / f"cut{number}{'_closed' if tail else ''}_{name}.jpg")
+                cut[-1].write_bytes(data[:scan] + tail)
+    said = "file is truncated (its JPEG stops between two scans: the later scans, with the fine detail, are missing)"
+    for path in cut:
+        reason = imagefiles.cut_short_reason(path)
+        if "_closed" in path.name:
+            assert reason == said, path.name
+        else:
+            assert reason == "file is truncated (its JPEG data stops before the end-of-image marker)", path.name
+        for read in (imagefiles.load_image, lambda p: load_for_measuring(p, grey=True), load_for_measuring):
+            with pytest.raises(imagefiles.ImageFileError) as refused:
+                read(path)
+            assert str(refused.value) == f"{path}: {reason}", path.name
+    events = list(jobs.iter_batch(BatchJob(source, tmp_path / "out"), lambda: HalvingEngine()))
+    failed = {event.path.name: event.reason for event in events if event.kind == "failed"}
+    assert sorted(failed) == sorted(path.name for path in cut)
+    assert events[-1].summary.done == 5
 
 
 def test_overwrite_never_replaces_a_photo_of_the_input_folder_named_like_an_output(tmp_path, photo_like):

@@ -32,6 +32,7 @@ from __future__ import annotations
 import io
 import mmap
 import os
+import re
 import struct
 from typing import BinaryIO
 
@@ -46,6 +47,7 @@ _TIFF_DATA_TAGS = ((273, 279), (324, 325))  # (StripOffsets, StripByteCounts), (
 _TIFF_TYPE_SIZES = {3: ("H", 2), 4: ("I", 4)}  # SHORT, LONG: the types offsets and counts take
 _HUFFMAN_FRAMES = {0xC0, 0xC1, 0xC2}  # baseline, extended, progressive; not lossless, hierarchical, arithmetic
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by colour type: grey, RGB, palette, grey+alpha, RGBA
+_MARKER_IN_DATA = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # FF 00 is a stuffed FF, D0-D7 restart markers
 _DEFLATE_BEST_RATIO = 1100  # deflate's bound is 1032:1 (a 258-byte match in two 1-bit codes); with a margin
 
 
@@ -81,15 +83,67 @@ def _jpeg_cut_short(handle: BinaryIO, head: bytes, size: int, data: bytes | None
     if scan is None:
         return ""
     if data is not None:
-        end = data.rfind(_END, scan)
-    else:
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-            end = mapped.rfind(_END, scan)
+        return _jpeg_data_cut_short(data, scan, frame)
+    with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        return _jpeg_data_cut_short(mapped, scan, frame)
+
+
+def _jpeg_data_cut_short(data, scan: int, frame: dict) -> reasons.ReasonText:
+    """``data``: the file's bytes (or its mapping); ``scan``: the offset just past its first start-of-scan marker."""
+    end = data.rfind(_END, scan)
     if end < 0:
         return reasons.reason(reasons.JPEG_CUT_SHORT)
     if "blocks" in frame and (end - scan) * 8 < frame["blocks"]:
         return _too_short("JPEG", frame["width"], frame["height"])
+    if "components" in frame and _scans_missing(data, scan - 2, frame["components"]):
+        return reasons.reason(reasons.JPEG_SCANS_MISSING)
     return ""
+
+
+def _scans_missing(data, position: int, components: list[int]) -> bool:
+    """Whether the scans from ``position`` (the first start-of-scan marker) to the end-of-image marker leave a
+    coefficient of a frame component without its last bit: a progressive JPEG cut between two scans and closed
+    with an end marker (a repair tool, a transfer that appended one) decodes without a word from libjpeg, every
+    block there but without the later scans' detail (or a colour), so it looks blurred, the very thing this app
+    corrects. The scan headers say it: every coefficient (0-63) of every component must be coded down to bit 0
+    (successive approximation Al = 0); a sequential scan codes all of them at once. The scans' data is skipped to
+    the marker after it (FF 00 is a stuffed byte, FF D0-D7 restart markers); a walk that goes wrong (a damaged
+    file) judges nothing: the decoder says why."""
+    lowest = {component: [None] * 64 for component in components}  # the lowest bit coded so far, per coefficient
+    while position + 2 <= len(data):
+        if data[position] != 0xFF:
+            return False
+        marker = data[position + 1]
+        if marker == 0xFF:
+            position += 1
+            continue
+        if marker == _END[1]:
+            return any(bit != 0 for bits in lowest.values() for bit in bits)
+        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            position += 2
+            continue
+        if position + 4 > len(data):
+            return False
+        length = int.from_bytes(data[position + 2: position + 4], "big")
+        if marker == _SCAN:
+            header = data[position + 4: position + 2 + length]
+            count = header[0] if header else 0
+            if len(header) < 4 + 2 * count:
+                return False
+            start, stop, approximation = header[1 + 2 * count], header[2 + 2 * count], header[3 + 2 * count]
+            for index in range(count):
+                bits = lowest.get(header[1 + 2 * index])
+                if bits is not None:
+                    for coefficient in range(start, min(stop, 63) + 1):
+                        bits[coefficient] = approximation & 15 if bits[coefficient] is None else min(
+                            bits[coefficient], approximation & 15)
+            found = _MARKER_IN_DATA.search(data, position + 2 + length)
+            if found is None:
+                return False
+            position = found.start()
+        else:
+            position += 2 + length
+    return False
 
 
 def _first_scan(handle: BinaryIO, frame: dict) -> int | None:
@@ -129,7 +183,8 @@ def _huffman_blocks(segment: bytes) -> dict:
     if not most_h or not most_v:
         return {}
     blocks = sum(_ceil(_ceil(width * h, most_h), 8) * _ceil(_ceil(height * v, most_v), 8) for h, v in sampling)
-    return {"width": width, "height": height, "blocks": blocks}
+    ids = [segment[6 + 3 * i] for i in range(len(sampling))]
+    return {"width": width, "height": height, "blocks": blocks, "components": ids}
 
 
 def _ceil(numerator: int, denominator: int) -> int:

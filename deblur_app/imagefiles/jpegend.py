@@ -17,8 +17,9 @@ The second decode costs a decode. It is spent on every progressive JPEG, and on 
 its last pixel (bottom right, the last block the decoder fills) is mid-grey, as a block with no data decodes
 (all coefficients zero: 128 in each channel): most photos cost nothing more. With restart markers the filler
 comes in runs, each closed by the restart marker the decoder expects next (it skips anything else while it
-looks for one), so a cut on a restart boundary is caught too. Not caught: a cut exactly between two
-progressive scans (the picture is whole, with less detail everywhere).
+looks for one), so a cut on a restart boundary is caught too. Not caught here: a cut exactly between two
+progressive scans (the picture is whole, with less detail everywhere); the scan headers tell that one before
+any decode (completeness._scans_missing).
 """
 
 from __future__ import annotations
