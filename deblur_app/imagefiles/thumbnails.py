@@ -8,6 +8,7 @@ best effort: any problem gives None, and the full load reports it in one line.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -15,8 +16,10 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from . import pillowlimit, raw, reading, rawpreview
+from .completeness import cut_short_reason
 from .errors import PathLike, not_a_file_reason
 from .formats import HEIF_EXTENSIONS, heif_available
+from .jpegend import data_ran_out
 
 
 #: A thumbnail's short side is at least its long side over this: a 12000x40 panorama's 160x1 thumbnail was blank,
@@ -41,6 +44,35 @@ def thumbnail_size(width: int, height: int, size: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def _draft_size(im: Image.Image, size: int) -> tuple[int, int]:
+    """The size Pillow's draft decodes a JPEG at for a ``size`` thumbnail: at most 1/8 (DCT scaling); a
+    progressive JPEG at most 1/4, where its last scan, often the fine detail alone (AC coefficients), still shows:
+    at 1/8 a block is its DC coefficient alone, and the check for a scan cut short could not see that one."""
+    if im.format == "JPEG" and im.info.get("progressive"):
+        width, height = im.size
+        return max(size, width // 4), max(size, height // 4)
+    return size, size
+
+
+def _jpeg_refused(p: Path, im: Image.Image) -> bool:
+    """Whether the full load refuses this JPEG for its data: cut short (completeness.py: no end marker, scans
+    missing) or closed with an end marker after a cut (jpegend.py, on this draft decode). Its thumbnail showed in
+    the filmstrip, the grey bottom of a cut one included, until the photo was selected and refused."""
+    data = reading._read_bytes(p)
+    if cut_short_reason(p, data):
+        return True
+    im.load()
+    mode, size = im.mode, im.size
+
+    def drafted(variant: bytes) -> Image.Image:
+        other = Image.open(io.BytesIO(variant))
+        other.draft(mode, size)
+        other.load()
+        return other
+
+    return data_ran_out(data, im, drafted)
+
+
 def load_thumbnail(path: PathLike, size: int) -> np.ndarray | None:
     """An upright HxWx3 uint8 RGB picture of the photo at most ``size`` pixels on its long
     side, or None when the file cannot be previewed."""
@@ -56,7 +88,9 @@ def load_thumbnail(path: PathLike, size: int) -> np.ndarray | None:
             width, height = im.size
             if 0 < reading.MAX_PIXELS < width * height:
                 return None  # the full load explains the limit
-            im.draft("RGB", (size, size))
+            im.draft("RGB", _draft_size(im, size))
+            if im.format == "JPEG" and _jpeg_refused(p, im):
+                return None  # the full load says why, when the photo is added (not once it is selected)
             im = ImageOps.exif_transpose(im)
             left, top, keep_w, keep_h = thumbnail_crop(*im.size)
             if (keep_w, keep_h) != im.size:

@@ -1,0 +1,60 @@
+"""The window as a demanding photographer uses it: what it shows of a photo it will refuse, and when."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PIL import Image  # noqa: E402
+
+from deblur_app import imagefiles  # noqa: E402
+from deblur_app.imagefiles import jpegend  # noqa: E402
+from guikit import WAIT, errors, make_window, settings_file, weights_dir, window  # noqa: E402,F401
+
+
+def _photo(height: int, width: int) -> np.ndarray:
+    y, x = np.mgrid[0:height, 0:width].astype(np.float32)
+    return (128 + 100 * np.sin(x / 5)[..., None] * np.cos(y / 7)[..., None] * np.array([1, .6, .3])).astype(np.uint8)
+
+
+def _cut_and_closed(data: bytes, share: float) -> bytes:
+    """``data`` (a JPEG) cut inside its last scan's data at ``share`` of the file, FF D9 appended."""
+    end = jpegend.scans_end(data)[0]
+    last_scan = data.rfind(b"\xff\xda", 0, end)
+    keep = max(last_scan + 40, int(end * share))
+    keep -= data[keep - 1] == 0xFF  # not between a stuffed FF and its 00
+    return data[:keep] + b"\xff\xd9"
+
+
+def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_refused_when_added_with_no_thumbnail(
+        qtbot, window, tmp_path, errors):
+    """A JPEG cut short with FF D9 appended showed its thumbnail (a grey bottom; a progressive one's without its
+    last scan) in the filmstrip, and was refused only once selected, in a dialog of its own: the thumbnail's
+    draft decode did not ask what the full load asks. Opened with a good photo, the cut ones are named in the one
+    dialog of that open, get no thumbnail, and only the good photo stays."""
+    good = tmp_path / "good.png"
+    imagefiles.save_image(good, np.full((48, 64, 3), 0.5, np.float32))
+    pixels = _photo(200, 264)
+    files = [good]
+    for name, options in (("sequential", {"quality": 90}), ("progressive", {"quality": 90, "progressive": True})):
+        whole = io.BytesIO()
+        Image.fromarray(pixels).save(whole, "JPEG", **options)
+        files.append(tmp_path / f"cut_{name}.jpg")
+        files[-1].write_bytes(_cut_and_closed(whole.getvalue(), 0.9))
+        assert imagefiles.cut_short_reason(files[-1]) == "", "only the decode tells: the last scan is there"
+    thumbnails = []
+    window.tasks.thumbnail.connect(lambda key, _image: thumbnails.append(key))
+    window.open_paths(files)
+    qtbot.waitUntil(lambda: bool(errors), timeout=WAIT)
+    qtbot.wait(300)  # nothing else comes
+    assert len(errors) == 1, errors
+    title, text, _details = errors[0]
+    assert title == "Cannot Open Photos", errors
+    assert "cut_sequential.jpg" in text and "cut_progressive.jpg" in text and "an end-of-image marker follows" in text
+    assert window.filmstrip.count() == 1 and window.current_photo().path == good
+    assert [Path(key).name for key in thumbnails] == ["good.png"], thumbnails
