@@ -704,3 +704,20 @@ def test_overwrite_never_replaces_a_photo_of_the_input_folder_named_like_an_outp
                                  HalvingEngine))  # b_deblurred.png, written by the batch, carries the marker
     assert [e.path.name for e in again if e.kind == "done"] == ["b.png"], "its own output is replaced, as before"
     assert (source / "a_deblurred.png").read_bytes() == theirs
+
+
+def test_a_sequential_jpeg_with_odd_scan_parameters_is_not_called_cut_between_scans(tmp_path, photo_like):
+    """Some encoders write Se = 0 or Al != 0 in a baseline scan's header; libjpeg decodes every coefficient of a
+    sequential scan anyway (it only warns), so the scan walk judges a sequential frame by its components alone."""
+    from PIL import Image
+
+    path = tmp_path / "odd_scan.jpg"
+    Image.fromarray((photo_like(40, 48, 3) * 255).astype(np.uint8)).save(path, quality=90)
+    data = bytearray(path.read_bytes())
+    scan = data.index(b"\xff\xda")
+    count = data[scan + 4]
+    data[scan + 5 + 2 * count + 1] = 0  # Se
+    data[scan + 5 + 2 * count + 2] = 0x01  # Ah = 0, Al = 1
+    path.write_bytes(bytes(data))
+    assert imagefiles.cut_short_reason(path) == ""
+    assert imagefiles.load_image(path).pixels.shape == (40, 48, 3)

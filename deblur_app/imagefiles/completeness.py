@@ -45,7 +45,8 @@ _PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # length 0, type, CRC: the same b
 _TIFF_ORDERS = {b"II*\x00": "<", b"MM\x00*": ">"}
 _TIFF_DATA_TAGS = ((273, 279), (324, 325))  # (StripOffsets, StripByteCounts), (TileOffsets, TileByteCounts)
 _TIFF_TYPE_SIZES = {3: ("H", 2), 4: ("I", 4)}  # SHORT, LONG: the types offsets and counts take
-_HUFFMAN_FRAMES = {0xC0, 0xC1, 0xC2}  # baseline, extended, progressive; not lossless, hierarchical, arithmetic
+_PROGRESSIVE = 0xC2
+_HUFFMAN_FRAMES = {0xC0, 0xC1, _PROGRESSIVE}  # baseline, extended, progressive; not lossless, hierarchical, arithmetic
 _PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by colour type: grey, RGB, palette, grey+alpha, RGBA
 _MARKER_IN_DATA = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")  # FF 00 is a stuffed FF, D0-D7 restart markers
 _DEFLATE_BEST_RATIO = 1100  # deflate's bound is 1032:1 (a 258-byte match in two 1-bit codes); with a margin
@@ -95,12 +96,12 @@ def _jpeg_data_cut_short(data, scan: int, frame: dict) -> reasons.ReasonText:
         return reasons.reason(reasons.JPEG_CUT_SHORT)
     if "blocks" in frame and (end - scan) * 8 < frame["blocks"]:
         return _too_short("JPEG", frame["width"], frame["height"])
-    if "components" in frame and _scans_missing(data, scan - 2, frame["components"]):
+    if "components" in frame and _scans_missing(data, scan - 2, frame["components"], frame["progressive"]):
         return reasons.reason(reasons.JPEG_SCANS_MISSING)
     return ""
 
 
-def _scans_missing(data, position: int, components: list[int]) -> bool:
+def _scans_missing(data, position: int, components: list[int], progressive: bool) -> bool:
     """Whether the scans from ``position`` (the first start-of-scan marker) to the end-of-image marker leave a
     coefficient of a frame component without its last bit: a progressive JPEG cut between two scans and closed
     with an end marker (a repair tool, a transfer that appended one) decodes without a word from libjpeg, every
@@ -108,7 +109,8 @@ def _scans_missing(data, position: int, components: list[int]) -> bool:
     corrects. The scan headers say it: every coefficient (0-63) of every component must be coded down to bit 0
     (successive approximation Al = 0); a sequential scan codes all of them at once. The scans' data is skipped to
     the marker after it (FF 00 is a stuffed byte, FF D0-D7 restart markers); a walk that goes wrong (a damaged
-    file) judges nothing: the decoder says why."""
+    file) judges nothing: the decoder says why. A sequential frame's scan codes every coefficient of its components
+    whatever its header says (libjpeg only warns of odd Ss/Se/Al there), so only which components it has counts."""
     lowest = {component: [None] * 64 for component in components}  # the lowest bit coded so far, per coefficient
     while position + 2 <= len(data):
         if data[position] != 0xFF:
@@ -131,6 +133,8 @@ def _scans_missing(data, position: int, components: list[int]) -> bool:
             if len(header) < 4 + 2 * count:
                 return False
             start, stop, approximation = header[1 + 2 * count], header[2 + 2 * count], header[3 + 2 * count]
+            if not progressive:
+                start, stop, approximation = 0, 63, 0
             for index in range(count):
                 bits = lowest.get(header[1 + 2 * index])
                 if bits is not None:
@@ -163,7 +167,7 @@ def _first_scan(handle: BinaryIO, frame: dict) -> int | None:
             return None
         body = int.from_bytes(length, "big") - 2
         if marker[1] in _HUFFMAN_FRAMES:
-            frame.update(_huffman_blocks(handle.read(body)))
+            frame.update(_huffman_blocks(handle.read(body)), progressive=marker[1] == _PROGRESSIVE)
         else:
             handle.seek(body, 1)
 
