@@ -38,6 +38,11 @@ def test_expected_time_is_said_only_for_slow_runs_and_grows_with_the_photo():
     assert network_notes.expected_time_note("mimo-unet", 640 * 480, 2) == ""
     slow = network_notes.expected_time_note("fftformer", twelve_mp, 2)
     assert slow.startswith("Slow network: about") and " min" in slow
+    # a fast network under a large photo: the run is long, the network is not slow ("fast" in its own line)
+    long_run = network_notes.expected_time_note("mimo-unet", 24_000_000, 2)
+    assert long_run.startswith("Long run: about") and " min" in long_run
+    assert network_notes.expected_time_note("mimo-unet", 24_000_000, 2, ensemble=True).startswith("Slow network")
+    assert network_notes.expected_time_note("nafnet-32", 24_000_000, 2).startswith("Long run")
     assert network_notes.expected_seconds("fftformer", twelve_mp, 2) > network_notes.expected_seconds(
         "nafnet-64", twelve_mp, 2) > network_notes.expected_seconds("nafnet-64", twelve_mp // 4, 2)
     assert network_notes.expected_seconds("fftformer", twelve_mp, 8) < network_notes.expected_seconds(

@@ -37,6 +37,7 @@ BLUR_KINDS = {  # which blur the weights were trained on, from their training da
 # of its default path (Variant.cpu_seconds_per_megapixel, 2 cores) scaled by the cores; after, that
 # run's own speed counts (RunTracker.speeds).
 SLOW_SECONDS = 30  # a run expected to take longer is announced before it starts
+SLOW_NETWORK_RATIO = 2.0  # a network this many times the fastest one's cost per pass is a "slow network"
 
 
 def purpose(variant_key: str) -> str:
@@ -86,5 +87,17 @@ def expected_time_note(variant_key: str, pixels: int, cpu_cores: int, ensemble: 
     seconds = expected_seconds(variant_key, pixels, cpu_cores, ensemble, measured)
     if seconds < SLOW_SECONDS:
         return ""
+    if not slow_network(variant_key, ensemble):  # the photo's size makes the run long, not the network
+        return translate("Networks", "Long run: about {time} for this photo on this computer's CPU").format(
+            time=format_eta(seconds))
     return translate("Networks", "Slow network: about {time} for this photo on this computer's CPU").format(
         time=format_eta(seconds))
+
+
+def slow_network(variant_key: str, ensemble: bool = False) -> bool:
+    """Whether the network itself is slow: a pass of it costs at least SLOW_NETWORK_RATIO times the fastest
+    network's (registry figures). MIMO-UNet, "fast" in its own line, was called a "Slow network" under a 24 MP
+    photo."""
+    fastest = min(variant.cpu_seconds_per_megapixel for variant in VARIANTS.values())
+    passes = 8 if ensemble else 1
+    return VARIANTS[variant_key].cpu_seconds_per_megapixel * passes >= SLOW_NETWORK_RATIO * fastest

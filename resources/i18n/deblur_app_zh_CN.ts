@@ -1321,6 +1321,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>{purpose}。模糊类型：{blur}</translation>
     </message>
     <message>
+        <source>Long run: about {time} for this photo on this computer&apos;s CPU</source>
+        <translation>耗时较长：在这台电脑的 CPU 上处理这张照片约需 {time}</translation>
+    </message>
+    <message>
         <source>Slow network: about {time} for this photo on this computer&apos;s CPU</source>
         <translation>较慢的网络：在这台电脑的 CPU 上处理这张照片约需 {time}</translation>
     </message>
