@@ -58,3 +58,22 @@ def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_refused_when_added_wi
     assert "cut_sequential.jpg" in text and "cut_progressive.jpg" in text and "an end-of-image marker follows" in text
     assert window.filmstrip.count() == 1 and window.current_photo().path == good
     assert [Path(key).name for key in thumbnails] == ["good.png"], thumbnails
+
+
+def test_the_filmstrip_never_shows_a_horizontal_scroll_bar(qtbot, window, tmp_path):
+    """Nine photos in the filmstrip at the window's first width: the vertical scroll bar came, and with it a
+    horizontal one under the photos (the 150-pixel grid wider than the strip less that bar), scrolling the
+    thumbnails sideways by a few pixels. The grid follows the strip's width; names are elided, never cut."""
+    paths = []
+    for index in range(9):
+        paths.append(tmp_path / f"a photo with a rather long name {index}.png")
+        imagefiles.save_image(paths[-1], np.full((30, 40, 3), index / 10, np.float32))
+    window.open_paths(paths)
+    qtbot.waitUntil(lambda: window.filmstrip.count() == 9 and window.current_photo().loaded, timeout=WAIT)
+    strip = window.filmstrip
+    qtbot.waitUntil(lambda: strip.verticalScrollBar().isVisible(), timeout=WAIT)
+    assert not strip.horizontalScrollBar().isVisible()
+    assert strip.gridSize().width() <= strip.viewport().width()
+    for row in range(strip.count()):
+        shown = strip.visualItemRect(strip.item(row))
+        assert shown.right() <= strip.viewport().width() and shown.width() >= strip.gridSize().width() - 4, row

@@ -17,6 +17,7 @@ from .photo_state import Photo
 from .session import PhotoSession, SessionEvent
 
 KEY_ROLE = Qt.ItemDataRole.UserRole
+GRID_WIDTH, GRID_HEIGHT, GRID_MIN_WIDTH = 150, 124, 100
 
 
 class Filmstrip(QListWidget):
@@ -34,14 +35,25 @@ class Filmstrip(QListWidget):
         self.setMovement(QListWidget.Movement.Static)
         self.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.setIconSize(QSize(128, 96))
-        self.setGridSize(QSize(150, 124))
+        self.setGridSize(QSize(GRID_WIDTH, GRID_HEIGHT))
         self.setWordWrap(False)
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setToolTip(self.tr("Opened photos: select one to show it (Alt+Up/Alt+Down)"))
         self.setMinimumWidth(120)
+        # one column: never a horizontal scroll bar (it showed under the photos as soon as the vertical one came,
+        # the 150-pixel grid wider than the 160-pixel strip less that bar); the grid follows the width instead
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAcceptDrops(False)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        width = max(GRID_MIN_WIDTH, min(GRID_WIDTH, self.viewport().width()))
+        if self.gridSize().width() != width:
+            self.setGridSize(QSize(width, GRID_HEIGHT))
+            for row in range(self.count()):
+                self.item(row).setSizeHint(self._item_size())
+        super().resizeEvent(event)
 
     def follow(self, session: PhotoSession) -> None:
         self._session = session
@@ -64,10 +76,13 @@ class Filmstrip(QListWidget):
     def add_photo(self, photo: Photo) -> QListWidgetItem:
         item = QListWidgetItem(icon("photo"), photo.shown_name)
         item.setData(KEY_ROLE, photo.key)
-        item.setSizeHint(QSize(146, 120))
+        item.setSizeHint(self._item_size())
         self.addItem(item)
         self.show_state(photo)
         return item
+
+    def _item_size(self) -> QSize:
+        return QSize(self.gridSize().width() - 4, GRID_HEIGHT - 4)
 
     def item_for(self, key: str) -> QListWidgetItem | None:
         for row in range(self.count()):
