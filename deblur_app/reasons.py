@@ -46,8 +46,7 @@ TRUNCATED = QT_TRANSLATE_NOOP("Reason", "file is truncated or damaged ({cause})"
 JPEG_CUT_SHORT = QT_TRANSLATE_NOOP("Reason", "file is truncated (its JPEG data stops before the end-of-image marker)")
 JPEG_DATA_RAN_OUT = QT_TRANSLATE_NOOP(
     "Reason", "file is truncated (its JPEG data stops before the picture does; an end-of-image marker follows the cut)")
-JPEG_SCANS_MISSING = QT_TRANSLATE_NOOP(
-    "Reason", "file is truncated (its JPEG stops between two scans: the later scans, with the fine detail, are missing)")
+JPEG_SCANS_MISSING = QT_TRANSLATE_NOOP("Reason", "file is truncated (its later JPEG scans, with the fine detail, are missing)")
 PNG_CUT_SHORT = QT_TRANSLATE_NOOP("Reason", "file is truncated (its PNG data stops before the end chunk IEND)")
 TIFF_CUT_SHORT = QT_TRANSLATE_NOOP("Reason", "file is truncated (its TIFF image data runs past the end of the file)")
 WEBP_CUT_SHORT = QT_TRANSLATE_NOOP("Reason", "file is truncated (it is shorter than its WebP header says)")

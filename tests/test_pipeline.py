@@ -664,7 +664,7 @@ def test_a_progressive_jpeg_cut_between_two_scans_is_refused_before_it_is_decode
             for tail in (b"\xff\xd9", b""):
                 cut.append(source / f"cut{number}{'_closed' if tail else ''}_{name}.jpg")
                 cut[-1].write_bytes(data[:scan] + tail)
-    said = "file is truncated (its JPEG stops between two scans: the later scans, with the fine detail, are missing)"
+    said = "file is truncated (its later JPEG scans, with the fine detail, are missing)"
     for path in cut:
         reason = imagefiles.cut_short_reason(path)
         if "_closed" in path.name:

@@ -1588,8 +1588,8 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>文件不完整（JPEG 数据在图像结束之前中断；中断处之后被接上了结束标记）</translation>
     </message>
     <message>
-        <source>file is truncated (its JPEG stops between two scans: the later scans, with the fine detail, are missing)</source>
-        <translation>文件不完整（JPEG 在两次扫描之间中断：后面包含精细细节的扫描缺失）</translation>
+        <source>file is truncated (its later JPEG scans, with the fine detail, are missing)</source>
+        <translation>文件不完整（JPEG 后面包含精细细节的扫描缺失）</translation>
     </message>
     <message>
         <source>file is truncated (its PNG data stops before the end chunk IEND)</source>
