@@ -8,6 +8,7 @@ write, and scripted prompts. The widgets' side is covered by following the sessi
 """
 
 import os
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -647,7 +648,10 @@ def test_deblur_runs_the_selected_photo_at_the_strength_chosen_last_and_the_sess
     assert finished.args == [outcome] and not running.commands.running
     assert running.photo.result is outcome and running.photo.strength == 0.6 and running.photo.unsaved
     assert running.photo.run_note == "Last run 2.0 s", "how the run ended is the session's, for the display"
-    assert running.window.messages[-1] == "Deblurred a.jpg in 2.0 s (1 tile(s) on cpu)"
+    assert running.window.messages[-1] == "Deblurred a.jpg in 2.0 s (1 tile(s) on CPU)", "the status bar's word"
+    facts = dataclasses.replace(outcome.facts, backend="openvino")
+    running.photo.result = dataclasses.replace(outcome, facts=facts)
+    assert "MIMO-UNet on CPU (fp32, OpenVINO)" in running.photo.describe().splitlines(), "not 'on cpu (fp32, openvino)'"
 
 
 def test_preview_runs_the_region_in_view_and_a_whole_photo_in_view_runs_it_whole(running):

@@ -17,6 +17,7 @@ from .. import __version__
 from ..model.registry import ARCHITECTURES
 from .icons import app_icon
 from .messages import EngineInfo, LoadedModel
+from .photo_state import shown_device
 from .reasons import translated
 
 MODEL_CARD_LABELS = {  # the model card fields first, in this order; other metadata follows
@@ -51,7 +52,7 @@ def about_html(info: EngineInfo | None, model: LoadedModel | None) -> str:
             label = (translate("AboutDialog", MODEL_CARD_LABELS[key]) if key in MODEL_CARD_LABELS
                      else key.replace("_", " ").capitalize())
             rows.append((label, str(model.metadata[key])))
-        rows.append((translate("AboutDialog", "Running on"), f"{model.device} ({model.precision})"))
+        rows.append((translate("AboutDialog", "Running on"), f"{shown_device(model.device)} ({model.precision})"))
     elif info is not None:
         for weights in info.weights.values():
             text = f"{weights.path} — {translated(weights.description)}" if weights.path else translate("AboutDialog", "not installed")

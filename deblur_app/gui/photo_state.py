@@ -49,6 +49,16 @@ def shown_for(outcome: DeblurOutcome, original: Layer) -> Shown:
     return Shown(result, Layer(pixmaps(outcome.heat_levels)), scales, mark)
 
 
+def shown_device(device: str) -> str:
+    """A device as the window names it, the status bar's way ("CPU", "CUDA:0", "MPS"): the last run's panel said
+    "MIMO-UNet on cpu (fp32, openvino)" beside the status bar's "Device: CPU (fp32)"."""
+    return device.upper()
+
+
+def shown_backend(backend: str) -> str:
+    return {"openvino": "OpenVINO", "torch": "PyTorch"}.get(backend, backend)
+
+
 @dataclass
 class Photo(PhotoRecord):
     """A photo of the session (session.PhotoRecord: its state) and what the window shows of it."""
@@ -85,7 +95,7 @@ class Photo(PhotoRecord):
         else:
             size = translate("Photo", "Whole photo: {width} × {height}")
         facts = outcome.facts
-        backend = f", {facts.backend}" if facts.backend != "torch" else ""
+        backend = f", {shown_backend(facts.backend)}" if facts.backend != "torch" else ""
         if facts.passes > 1:
             run = self.tr("{seconds:.1f} s, {tiles} tile(s) × {passes} passes", "", facts.tiles)
         else:
@@ -93,7 +103,8 @@ class Photo(PhotoRecord):
         lines = [
             size.format(width=outcome.full.shape[1], height=outcome.full.shape[0]),
             translate("Photo", "{model} on {device} ({precision}{backend})").format(
-                model=facts.model_name, device=facts.device, precision=facts.precision, backend=backend),
+                model=facts.model_name, device=shown_device(facts.device), precision=facts.precision,
+                backend=backend),
             run.format(seconds=facts.seconds, tiles=facts.tiles, passes=facts.passes),
             translate("Photo", "Largest change {percent:.1f} %").format(percent=outcome.max_change * 100),
         ]

@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from .messages import RunSettings
 from .outcomes import DeblurOutcome
-from .photo_state import Photo
+from .photo_state import Photo, shown_device
 from .prompts import Prompts
 from .run_tracking import RunTracker
 from .session import PhotoSession, SessionEvent
@@ -164,7 +164,7 @@ class RunCommands(QObject):
         else:
             text = self.tr("Deblurred {name} in {seconds:.1f} s ({tiles} tile(s) on {device})", "", facts.tiles)
         self.status.showMessage(text.format(name=photo.shown_name, seconds=facts.seconds, tiles=facts.tiles,
-                                            device=facts.device), 10000)
+                                            device=shown_device(facts.device)), 10000)
         self.strength.reblend_if_needed(photo)  # the strength moved while it ran
         self.window.update_actions()
         self.finished.emit(outcome)
