@@ -77,3 +77,11 @@ def test_the_filmstrip_never_shows_a_horizontal_scroll_bar(qtbot, window, tmp_pa
     for row in range(strip.count()):
         shown = strip.visualItemRect(strip.item(row))
         assert shown.right() <= strip.viewport().width() and shown.width() >= strip.gridSize().width() - 4, row
+
+
+def test_the_batch_dialogs_list_of_files_not_deblurred_shows_its_headers_whole(qtbot, window):
+    """Before a batch, the list's first header read "File not deblurre" (cut by the column's default width)."""
+    window.show_batch()
+    header = window.batch_dialog.failures.header()
+    qtbot.waitUntil(window.batch_dialog.isVisible, timeout=WAIT)
+    assert header.sectionSize(0) >= header.sectionSizeHint(0), (header.sectionSize(0), header.sectionSizeHint(0))

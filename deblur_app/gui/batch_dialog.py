@@ -168,6 +168,7 @@ class BatchDialog(QDialog):
         self.failures.setMinimumHeight(90)
         self.failures.setWordWrap(False)
         self.failures.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.failures.resizeColumnToContents(0)  # its header whole: it read "File not deblurre" before a batch
         grid.addWidget(self.failures)
         self.summary_label = QLabel("")
         self.summary_label.setTextFormat(Qt.TextFormat.PlainText)
