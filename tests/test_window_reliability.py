@@ -14,7 +14,8 @@ from PIL import Image  # noqa: E402
 
 from deblur_app import imagefiles  # noqa: E402
 from deblur_app.imagefiles import jpegend  # noqa: E402
-from guikit import WAIT, errors, make_window, settings_file, weights_dir, window  # noqa: E402,F401
+from deblur_app.gui import dialogs  # noqa: E402
+from guikit import WAIT, errors, make_window, open_photo, settings_file, weights_dir, window  # noqa: E402,F401
 
 
 def _photo(height: int, width: int) -> np.ndarray:
@@ -85,3 +86,26 @@ def test_the_batch_dialogs_list_of_files_not_deblurred_shows_its_headers_whole(q
     header = window.batch_dialog.failures.header()
     qtbot.waitUntil(window.batch_dialog.isVisible, timeout=WAIT)
     assert header.sectionSize(0) >= header.sectionSizeHint(0), (header.sectionSize(0), header.sectionSizeHint(0))
+
+
+def test_quitting_during_a_run_asks_first_and_a_no_keeps_it_running(qtbot, window, tmp_path, monkeypatch):
+    """Quit during a run (a 24 MP photo: '1 h 28 min left' on this CPU) ended it without a word, while a batch
+    asks. It asks now; Cancel leaves the window open and the run going, and Quit without a run asks nothing."""
+    path = tmp_path / "long run.png"
+    imagefiles.save_image(path, np.full((128, 128, 3), 0.4, np.float32))
+    open_photo(qtbot, window, path)
+    window.panel.ensemble_check.setChecked(True)
+    asked = []
+    answer = [False]
+    monkeypatch.setattr(dialogs, "confirm", lambda _p, title, text, action="", *_a, **_k: asked.append(
+        (title, text, action)) or answer[0])
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    window.close()
+    assert window.isVisible() and window.runs.running, "the answer was Cancel"
+    assert asked == [("Run Under Way", "long run.png is being deblurred. Quitting cancels the run, and what it has "
+                                       "done is lost.", "Cancel the Run and Quit")]
+    with qtbot.waitSignal(window.run_finished, timeout=WAIT):
+        pass
+    window.close()  # no run: nothing to ask (its unsaved result is the other question, answered "quit")
+    assert len(asked) == 1 and not window.isVisible()

@@ -401,6 +401,13 @@ class MainWindow(WindowActions, QMainWindow):
         self.settings.view_mode = self.viewers.mode()
         self.settings.sync()
 
+    def _run_under_way(self) -> str:
+        """The name of the photo a run or a comparison is deblurring ('' when none, or when it is cancelling)."""
+        run = self.runs.run
+        key = run.photo_key if run is not None and not run.cancelling else self.comparer.runs.running_key
+        photo = self.session.get(key) if key is not None else None
+        return photo.shown_name if photo is not None else ""
+
     def _batch_may_stop(self) -> bool:
         """Whether closing may stop the batch under way (True when none runs): a batch runs for hours in a dialog
         that may be hidden behind the window, and Quit stopped it without a word."""
@@ -421,12 +428,16 @@ class MainWindow(WindowActions, QMainWindow):
             event.ignore()  # Save All is still writing; the window closes when it is done
             return
         unsaved = [p for p in self.photos.values() if p.unsaved]
+        running = self._run_under_way()
         if unsaved:
             names = ", ".join(p.shown_name for p in unsaved[:5]) + (" …" if len(unsaved) > 5 else "")
             text = self.tr("%n deblurred photo(s) not saved: {names}", "", len(unsaved)).format(names=names)
+            detail = self.tr("Save All writes each beside its original, as Save (Ctrl+S) does.")
+            if running:
+                detail += " " + self.tr("Quitting also cancels the run under way on {name}.").format(name=running)
             answer = dialogs.choose(self, self.tr("Unsaved Results"), text,
                                     [("save", self.tr("Save All and Quit")), ("quit", self.tr("Quit Without Saving"))],
-                                    self.tr("Save All writes each beside its original, as Save (Ctrl+S) does."))
+                                    detail)
             if answer == "save":
                 self.saving.save_all_then_close()
                 event.ignore()
@@ -434,6 +445,13 @@ class MainWindow(WindowActions, QMainWindow):
             if answer != "quit":
                 event.ignore()
                 return
+        elif running and not dialogs.confirm(
+                self, self.tr("Run Under Way"),
+                self.tr("{name} is being deblurred. Quitting cancels the run, and what it has done is lost.").format(
+                    name=running),
+                self.tr("Cancel the Run and Quit")):
+            event.ignore()  # Quit during a run of an hour ended it without a word (a batch asks, so does this)
+            return
         if not self._batch_may_stop():
             event.ignore()
             return

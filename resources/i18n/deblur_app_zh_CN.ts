@@ -1034,6 +1034,18 @@
         <translation>停止批处理并退出</translation>
     </message>
     <message>
+        <source>Run Under Way</source>
+        <translation>正在运行</translation>
+    </message>
+    <message>
+        <source>{name} is being deblurred. Quitting cancels the run, and what it has done is lost.</source>
+        <translation>正在对 {name} 去模糊。退出会取消本次运行，已完成的部分将丢失。</translation>
+    </message>
+    <message>
+        <source>Cancel the Run and Quit</source>
+        <translation>取消运行并退出</translation>
+    </message>
+    <message>
         <source>Opening {name}…</source>
         <translation>正在打开 {name}…</translation>
     </message>
@@ -1130,6 +1142,10 @@
         <translation>
             <numerusform>%n 张去模糊后的照片尚未保存：{names}</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Quitting also cancels the run under way on {name}.</source>
+        <translation>退出还会取消正在对 {name} 进行的运行。</translation>
     </message>
     <message>
         <source>Unsaved Results</source>
