@@ -320,8 +320,7 @@ INT8_NEEDS_BACKEND = QT_TRANSLATE_NOOP("Reason", "int8 needs the OpenVINO backen
 
 # -- why a network runs float32 (model.registry: Architecture.fp32_note)
 NAFNET_FP32_NOTE = QT_TRANSLATE_NOOP(
-    "Reason", "NAFNet has no int8 path (which of its layers must stay float32 is not measured); bf16 runs only "
-    "with weights measured to keep the picture")
+    "Reason", "NAFNet's int8 and bf16 run only with weights measured to keep the picture")
 FFTFORMER_FP32_NOTE = QT_TRANSLATE_NOOP(
     "Reason", "bf16 and int8 are not measured against float32 with FFTformer's trained weights (with test "
     "weights OpenVINO bf16 agreed only 39 dB with float32, below the 45 dB rule)")

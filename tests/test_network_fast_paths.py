@@ -46,10 +46,10 @@ def test_nafnet_on_openvino_fp32_is_torch_fp32_for_every_size_from_four_exports(
     fast = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0))
     exact = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, backend="torch"))
     # auto: OpenVINO in float32, and the reason bf16 is not taken: no verdict for these weights (or no native bf16);
-    # int8 is not auto's for NAFNet (registry: runs only when asked for by name), so it is not measured
+    # int8 is auto's for NAFNet once measured (with NNCF to make it): these weights have no verdict yet
     assert (fast.backend, fast.precision_name) == ("openvino", "fp32")
     assert "bf16" in str(fast.precision.reason)
-    assert not fast.int8_unmeasured()
+    assert fast.int8_unmeasured() == (importlib.util.find_spec("nncf") is not None)
     for height, width in ((120, 200), (400, 436), (420, 512), (200, 520), (520, 200)):
         image = photo_like(height, width, seed=height)
         result, reference = fast.run(image), exact.run(image)
@@ -174,14 +174,17 @@ def test_nafnet_int8_rules_keep_the_pixel_layers_and_the_sensitive_groups_float(
 @needs_nncf
 def test_nafnet_int8_serves_every_shape_class_in_int8(small_nafnet, photo_like, tmp_path, monkeypatch,
                                                      tiny_calibration):
-    """One int8 model per TLC shape class, each quantised on calibration inputs of its class (the crops tiled into
-    images beyond the window where the class needs them): no size falls back to torch float32, which would have
-    made a verdict measured on the check set's small crops float32 against itself."""
+    """One int8 model per TLC shape class, NNCF calibrating only the first ("global", the crops' class) and the
+    others carried over from it: no size falls back to torch float32, which would have made a verdict measured on
+    the check set's small crops float32 against itself, and none is calibrated on images beyond TLC's window
+    (NAFNet-64's "local" calibration peaked at 6.2 GB)."""
     monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
-    crops = openvino_backend.load_calibration(tiny_calibration.calibration)
-    assert openvino_backend.calibration_for(crops, small_nafnet, ARCHITECTURES["nafnet"], "global") is crops
-    local = openvino_backend.calibration_for(crops, small_nafnet, ARCHITECTURES["nafnet"], "local")
-    assert local.shape == (2, 3, 416, 416) and nafnet.export_shape_class(small_nafnet, 416, 416) == "local"
+    calibrated = []
+    quantize = openvino_backend.quantize_int8
+    monkeypatch.setattr(openvino_backend, "quantize_int8",
+                        lambda network, crops, *rest, **named: calibrated.append(crops.shape) or quantize(
+                            network, crops, *rest, **named))
+    assert openvino_backend.int8_first_class(ARCHITECTURES["nafnet"]) == "global"
     int8 = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, precision="int8"))
     exact = Deblurrer(small_nafnet, EngineOptions(device="cpu", tile=0, precision="fp32"))
     assert (int8.backend, int8.precision_name) == ("openvino", "int8")
@@ -190,8 +193,55 @@ def test_nafnet_int8_serves_every_shape_class_in_int8(small_nafnet, photo_like, 
         result, reference = int8.run(image), exact.run(image)
         assert (result.backend, result.precision, result.torch_tiles, result.notes) == ("openvino", "int8", 0, [])
         assert 25 < psnr(result.full, reference.full) < 100  # int8 (two tiny calibration crops), not float32 itself
+    assert calibrated == [(2, 3, 32, 32)]  # once, the crops as they are
     classes = sorted(p.name.split("-")[2] for p in tmp_path.glob("nafnet-int8-*.xml"))
     assert len(classes) == 3 and {"local", "wide"} < set(classes), classes  # and the first (global), unnamed
+
+
+@needs_nncf
+def test_int8_carried_over_by_name_is_the_int8_model_itself_and_leaves_only_the_local_pooling_float(
+        small_nafnet, photo_like, tmp_path, tiny_calibration):
+    """transfer_int8 puts NNCF's FakeQuantizes, int8 weights and corrected biases into another export by node name.
+    Into the float export NNCF quantised, it rebuilds that int8 model: every FakeQuantize placed, the same output to
+    the bit. Into the "local" export, everything but what reads or makes the global pooling's means (which that
+    export computes over windows, in float) is placed, and every convolution both exports have reads int8 weights."""
+    import openvino as ov
+
+    architecture = ARCHITECTURES["nafnet"]
+    core = ov.Core()
+    float_model = {c: core.read_model(str(openvino_backend.exported_ir(small_nafnet, tmp_path, architecture, c)))
+                   for c in ("global", "local")}
+    quantized = openvino_backend.quantized_network(core, float_model["global"], small_nafnet, tmp_path,
+                                                   tiny_calibration, shape_class="global")
+
+    def run(network, image):
+        network = network.clone()
+        network.reshape({network.inputs[0]: [1, 3, *image.shape[:2]]})
+        compiled = core.compile_model(network, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+        return compiled(np.ascontiguousarray(image.transpose(2, 0, 1)[None]))[0]
+
+    report = []
+    rebuilt = openvino_backend.transfer_int8(quantized, float_model["global"].clone(), report)
+    variable = openvino_backend._variable_nodes(quantized)  # the activations' FakeQuantizes, not the weights'
+    fakes = [op for op in quantized.get_ordered_ops() if op.get_type_name() == "FakeQuantize" and op.get_name() in variable]
+    assert report[0].unplaced == () and report[0].fake_quantizes == len(fakes) > 50
+    image = photo_like(64, 96, seed=3)
+    assert np.array_equal(run(rebuilt, image), run(quantized, image))
+
+    report = []
+    local = openvino_backend.transfer_int8(quantized, float_model["local"].clone(), report)
+    assert report[0].unplaced and all("/sca.0/" in name or name.endswith("/Mul/fq_output_0")
+                                      for name in report[0].unplaced), report[0].unplaced
+    assert report[0].fake_quantizes >= len(fakes) - 3 * 7  # three per block (7) at most left float
+    ops = {op.get_friendly_name(): op for op in local.get_ordered_ops()}
+    shared = [name for name, op in ops.items() if op.get_type_name() == "Convolution" and name.startswith("/model/")
+              and "/sca.1/" not in name and name in {o.get_friendly_name() for o in quantized.get_ordered_ops()}]
+    assert len(shared) >= 20 and all(_reads_quantized(ops[name]) for name in shared
+                                     if not any(r in name for r in ("/intro/", "/ending/")))
+    assert all(ops[name].input_value(1).get_node().get_type_name() == "Multiply" for name in shared  # int8 weights
+               if not any(r in name for r in ("/intro/", "/ending/")))
+    image = photo_like(400, 416, seed=4)
+    assert 25 < psnr(run(local, image), run(float_model["local"], image)) < 100
 
 
 def test_large_networks_keep_fewer_compiled_shapes_in_memory():

@@ -166,7 +166,7 @@ def test_a_cancelled_check_records_nothing(nafnet):
 
 @needs_openvino
 @pytest.mark.real_int8_check  # the real check (tests/conftest.py stands one in elsewhere)
-def test_a_nafnet_int8_verdict_is_measured_in_int8_on_the_check_set(nafnet_int8_in_auto, nafnet, monkeypatch):
+def test_a_nafnet_int8_verdict_is_measured_in_int8_on_the_check_set(nafnet, monkeypatch):
     """NAFNet's int8 (registry: mixed precision) gets its verdict as MIMO-UNet's does: the check set's small crops
     (within TLC's window: NAFNet's "global" export) go through an int8 model of that export, not through torch
     float32, which would have measured float32 against itself and qualified any weights."""
@@ -186,7 +186,7 @@ def test_a_nafnet_int8_verdict_is_measured_in_int8_on_the_check_set(nafnet_int8_
 
 
 @needs_openvino
-def test_auto_takes_nafnet_int8_only_with_a_qualifying_verdict(nafnet_int8_in_auto, nafnet, photo_like, monkeypatch, tmp_path):
+def test_auto_takes_nafnet_int8_only_with_a_qualifying_verdict(nafnet, photo_like, monkeypatch, tmp_path):
     pytest.importorskip("nncf")
     monkeypatch.setattr(devices, "cpu_features", lambda: AVX2)
     calibration = tmp_path / "calibration.npz"  # two small crops: a quick quantisation
@@ -225,34 +225,33 @@ def test_a_path_the_network_does_not_have_is_not_measured():
 # ---------------------------------------------------------------- the command line
 
 
-@pytest.fixture
-def nafnet_int8_in_auto(monkeypatch):
-    """The registry with NAFNet's int8 among the paths `auto` may take: the verdict and timing machinery it will use
-    once quantising NAFNet's "local" export is bounded in memory (registry comment; 6.2 GB with NAFNet-64)."""
-    import dataclasses
-
-    monkeypatch.setitem(ARCHITECTURES, "nafnet", dataclasses.replace(ARCHITECTURES["nafnet"], precisions=("bf16", "int8")))
-
-
 @needs_openvino
-def test_auto_does_not_take_nafnet_int8_even_with_a_qualifying_verdict_but_int8_runs_when_asked(nafnet, photo_like,
-                                                                                                 monkeypatch, tmp_path):
-    """A qualifying verdict would let `auto` quantise NAFNet's "local" export in the middle of a photo's first run
-    (6.2 GB with NAFNet-64): until that is bounded, NAFNet's int8 runs only when asked for by name."""
+def test_auto_runs_a_large_photo_in_nafnet_int8_with_the_other_classes_carried_over_not_calibrated(
+        nafnet, photo_like, monkeypatch, tmp_path):
+    """With a qualifying verdict `auto` takes NAFNet's int8, and a photo beyond TLC's window (the "local" and "wide"
+    shape classes) runs in int8 without NNCF calibrating those exports: NNCF quantises the "global" export once and
+    the other classes' int8 models are carried over from it (openvino_backend.transfer_int8). Calibrating "local"
+    on 416-pixel images had peaked at 6.2 GB with NAFNet-64 in the middle of a photo's first run."""
     pytest.importorskip("nncf")
     monkeypatch.setattr(devices, "cpu_features", lambda: AVX2)
     calibration = tmp_path / "calibration.npz"  # two small crops: a quick quantisation
     np.savez_compressed(calibration, crops=(np.stack([photo_like(32, 32, seed=s) for s in (1, 2)]) * 255).astype(np.uint8))
     monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: openvino_backend.Int8Plan(calibration))
-    assert path_verdicts.runnable_paths(ARCHITECTURES["nafnet"], ("openvino",)) == ()
+    assert path_verdicts.runnable_paths(ARCHITECTURES["nafnet"], ("openvino",)) == ("openvino-int8",)
     record(nafnet, "openvino-int8", INT8_KEEPS)
+    calibrated = []
+    quantize = openvino_backend.quantize_int8
+    monkeypatch.setattr(openvino_backend, "quantize_int8",
+                        lambda network, crops, *rest, **named: calibrated.append(crops.shape) or quantize(
+                            network, crops, *rest, **named))
     engine = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0))
-    assert (engine.backend, engine.precision_name) == ("openvino", "fp32") and not engine.timing_pending
-    assert not engine.unmeasured_paths()
-    asked = Deblurrer(nafnet, EngineOptions(device="cpu", tile=0, precision="int8"))
-    result = asked.run(photo_like(64, 64))
-    assert (result.backend, result.precision, result.torch_tiles) == ("openvino", "int8", 0)
-
+    assert engine.timing_pending and engine.precision.measure == ("fp32", "int8")
+    for height, width in ((400, 416), (200, 416)):  # "local", "wide"
+        result = engine.run(photo_like(height, width, seed=height))
+        assert (result.backend, result.precision, result.torch_tiles) == ("openvino", "int8", 0)
+    assert calibrated == [(2, 3, 32, 32)]  # NNCF ran once, on the crops as they are: the "global" export
+    classes = sorted(p.name.split("-")[2] for p in (tmp_path / "cache").glob("nafnet-int8-*.xml"))
+    assert {"local", "wide"} <= set(classes) and len(classes) == 3, classes  # and the first (global), unnamed
 
 @pytest.fixture
 def installable_nafnet(nafnet, tmp_path, monkeypatch):

@@ -217,7 +217,7 @@ def test_raw_and_device_reasons_are_chinese(chinese, tmp_path):
     assert shown(device).startswith("未知设备 'tpu'；请从 ") and shown(device).endswith(" 中选择")
     assert shown(fp16) == "CPU 不支持 fp16；请使用 bf16 或 fp32"
     assert shown(backend) == "OpenVINO 后端只能在 CPU 上运行；请使用 --device cpu 或 --backend torch"
-    assert "NAFNet 没有 int8 路径" in shown(note) and "int8 path" not in shown(note)
+    assert "NAFNet 的 int8 和 bf16 仅用于经测量能保持画质的权重" in shown(note) and "measured to keep" not in shown(note)
 
 
 def test_colour_mode_and_weights_folder_reasons_are_chinese(chinese, tmp_path, monkeypatch):

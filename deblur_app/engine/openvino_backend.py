@@ -303,8 +303,8 @@ class OpenVinoRunner:
             # the layers int8 leaves in float (pixel inputs, outputs) run in float32
             self.precision_hint = "f32"
             # first the class the calibration crops belong to (NAFNet: "global", which the check set's crops need
-            # too); a class whose calibration images are tiled beyond TLC's window costs NNCF far more memory
-            # (NAFNet-64's "local": 6.2 GB), so it is quantised only when an input of its class comes
+            # too), quantised by NNCF; the other classes carry its int8 model over when an input of theirs comes
+            # (quantized_network: no calibration of their own)
             eager = int8_first_class(self._architecture)
             self._networks[eager] = self._network_for(eager, cancel)
         self._cache_dir = self._folder / "compiled"
@@ -329,7 +329,7 @@ class OpenVinoRunner:
         if self._int8 is None:
             return network
         return quantized_network(self._core, network, self._model, self._folder, self._int8, cancel,
-                                 shape_class=shape_class)
+                                 shape_class=shape_class, first=self._networks.get(int8_first_class(self._architecture)))
 
     def _exported(self, shape_class: str) -> Path:
         """The IR of one shape class: exported from the model's weights only where none is cached."""
@@ -547,25 +547,6 @@ def _quantized_path(folder: Path, key: str, architecture: Architecture, shape_cl
     return folder / f"{architecture.key}-int8-{key}.xml"
 
 
-def calibration_for(calibration: np.ndarray, model: nn.Module, architecture: Architecture,
-                    shape_class: str | None) -> np.ndarray:
-    """The calibration crops as inputs of one shape class: as they are where they belong to it, else tiled into
-    images of the class's export size (NAFNet: the 160-pixel crops are within TLC's window, the "global" export;
-    its "local" export needs inputs beyond the window both ways), as many as hold about the crops' pixels."""
-    count, _channels, height, width = calibration.shape
-    if shape_class is None or networks.export_shape_class(architecture, model, height, width) == shape_class:
-        return calibration
-    side_h, side_w = networks.export_example(architecture, shape_class)
-    across, down = -(-side_w // width), -(-side_h // height)
-    images = []
-    for index in range(max(2, min(count, round(count * height * width / (side_h * side_w))))):
-        first = index * across * down
-        rows = [np.concatenate([calibration[(first + row * across + column) % count] for column in range(across)],
-                               axis=-1) for row in range(down)]
-        images.append(np.concatenate(rows, axis=-2)[:, :side_h, :side_w])
-    return np.ascontiguousarray(np.stack(images))
-
-
 def _is_complete(path: Path) -> bool:
     """Both files of a cached OpenVINO model are there (the .xml is moved into place last)."""
     return path.exists() and path.with_suffix(".bin").exists()
@@ -598,16 +579,24 @@ def int8_missing(model: nn.Module, plan: Int8Plan | None = None, cache_dir: Path
 
 
 def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8Plan, cancel: CancelCheck | None = None,
-                      shape_class: str | None = None):
-    """The int8 model for these weights (and this shape class's export, None: the first): quantised on first use,
+                      shape_class: str | None = None, first=None):
+    """The int8 model for these weights (and this shape class's export, None: the first): made on first use,
     then read from the cache folder.
+
+    Only the first class (int8_first_class: the one the calibration crops belong to) is quantised by NNCF. Another
+    class's export (NAFNet's TLC classes beyond its window) is the same network but for the pooling, so its int8
+    model is the first class's, carried over (``transfer_int8``: the same FakeQuantize ranges, int8 weights and
+    corrected biases on the layers both exports have), with no NNCF calibration of its own: NNCF's statistics of
+    NAFNet-64's "local" export on 416-pixel images peaked at 6.2 GB, and a 12 MP photo has 1.5 GB. ``first``: the
+    first class's int8 model where the caller has it (else read from the cache or quantised).
 
     A cancelled quantisation raises Cancelled before anything is written; the pair of files
     is written in a temporary folder and moved into place, the .xml last, so a reader never
     sees half a model, even after a crash.
     """
     architecture = _architecture(model)
-    shape_class = shape_class or int8_first_class(architecture)
+    first_class = int8_first_class(architecture)
+    shape_class = shape_class or first_class
     key = int8_key(model, plan, architecture)
     path = _quantized_path(folder, key, architecture, shape_class)
     prune_cached_models(folder, path, kept=max(KEPT_EXPORTS, len(networks.export_classes(architecture))),
@@ -615,17 +604,15 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
     if _is_complete(path):
         os.utime(path)
         return core.read_model(str(path))
-    crops = load_calibration(plan.calibration)
-    calibration = calibration_for(crops, model, architecture, shape_class)
-    network = network.clone()
-    dynamic = network.inputs[0].get_partial_shape()
-    if calibration is not crops:
-        # NNCF's statistics model of an export with TLC's fixed windows does not compile with dynamic sides (OpenVINO
-        # 2026.4: "is_descending_strides"): quantised at the calibration images' size, then made dynamic again
-        network.reshape({network.inputs[0]: [1, *calibration.shape[1:]]})
-    quantized = quantize_int8(network, calibration, plan.settings.for_network(architecture), cancel)
-    if calibration is not crops:
-        quantized.reshape({quantized.inputs[0]: dynamic})
+    if shape_class != first_class:
+        if first is None:
+            first_network = core.read_model(str(exported_ir(model, folder, architecture, first_class)))
+            first = quantized_network(core, first_network, model, folder, plan, cancel, first_class)
+        raise_if_cancelled(cancel)
+        quantized = transfer_int8(first, network.clone())
+    else:
+        quantized = quantize_int8(network.clone(), load_calibration(plan.calibration),
+                                  plan.settings.for_network(architecture), cancel)
     import openvino
 
     temp = Path(tempfile.mkdtemp(prefix=".int8.", dir=folder))
@@ -639,6 +626,92 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
     finally:
         shutil.rmtree(temp, ignore_errors=True)
     return quantized
+
+
+# the exporter's names (the module paths of the traced network) are the same in every export of a network; the
+# names OpenVINO makes up for helper nodes (Reshape_228) are not, and are never matched
+_EXPORTED_NAME = "/"
+
+
+@dataclass(frozen=True)
+class Int8Transfer:
+    """What ``transfer_int8`` carried over: FakeQuantize nodes inserted, constant inputs (int8 weights, biases)
+    taken from the int8 model, and the int8 model's activation FakeQuantizes that had no place in the float
+    export (their producer or every consumer missing there: NAFNet's global pooling)."""
+
+    fake_quantizes: int
+    constants: int
+    unplaced: tuple[str, ...]
+
+
+def transfer_int8(quantized, network, report: list | None = None):
+    """``network`` (a float OpenVINO model: another export of the same network) quantised as ``quantized`` (an int8
+    model NNCF made of one export), without calibrating it: every node of ``network`` named as one of
+    ``quantized`` reads what that one reads there, by name:
+    - an activation's FakeQuantize (NNCF's, on a producer's output) where ``quantized`` has it between the same
+      producer and the same consumer; a consumer that reads the producer unquantised there, or that ``quantized``
+      lacks (NAFNet's local pooling), reads it as it is, in float;
+    - a constant input (weights: int8 and their scales; biases as NNCF's bias correction left them) where both
+      read a constant of the same shape.
+    Layers only ``network`` has stay float. Returns ``network``, changed in place; ``report`` gets an
+    Int8Transfer. Int8Unavailable where nothing could be carried over (not the same network)."""
+    import openvino as ov
+
+    ops = {op.get_friendly_name(): op for op in quantized.get_ordered_ops() if _exported(op)}
+    variable, twin_variable = _variable_nodes(network), _variable_nodes(quantized)
+    placed: dict[tuple[str, int, str], object] = {}  # (producer, output, NNCF's FakeQuantize) -> its copy here
+    used: set[str] = set()
+    constants = 0
+    for node in list(network.get_ordered_ops()):
+        twin = ops.get(node.get_friendly_name())
+        if twin is None or twin.get_type_name() != node.get_type_name() or node.get_type_name() == "Constant":
+            continue
+        for port in range(min(node.get_input_size(), twin.get_input_size())):
+            source, twin_source = node.input_value(port), twin.input_value(port)
+            if twin_source.get_node().get_name() not in twin_variable:
+                if (source.get_node().get_name() not in variable and source.get_partial_shape() == twin_source.get_partial_shape()
+                        and source.get_element_type() == twin_source.get_element_type()):
+                    node.input(port).replace_source_output(twin_source)
+                    constants += 1
+                continue
+            fake = twin_source.get_node()
+            if fake.get_type_name() != "FakeQuantize":
+                continue
+            producer = fake.input_value(0)
+            if (producer.get_node().get_friendly_name() != source.get_node().get_friendly_name()
+                    or producer.get_index() != source.get_index()):
+                continue  # another tensor here (the sca conv reads the local means, not the global ones): float
+            key = (source.get_node().get_friendly_name(), source.get_index(), fake.get_friendly_name())
+            if key not in placed:
+                placed[key] = ov.opset13.fake_quantize(source, *(fake.input_value(i) for i in range(1, 5)),
+                                                        fake.get_attributes()["levels"])
+                placed[key].set_friendly_name(fake.get_friendly_name())
+            node.input(port).replace_source_output(placed[key].output(0))
+            used.add(fake.get_friendly_name())
+    if not placed and not constants:
+        raise Int8Unavailable(reasons.reason(reasons.QUANTISATION_FAILED, cause="no layer in common with the int8 model"))
+    network.validate_nodes_and_infer_types()
+    if report is not None:
+        unplaced = sorted(op.get_friendly_name() for op in quantized.get_ordered_ops()
+                          if op.get_type_name() == "FakeQuantize" and op.get_name() in twin_variable
+                          and op.get_friendly_name() not in used)
+        report.append(Int8Transfer(len(placed), constants, tuple(unplaced)))
+    return network
+
+
+def _exported(op) -> bool:
+    return op.get_friendly_name().startswith(_EXPORTED_NAME)
+
+
+def _variable_nodes(model) -> set[str]:
+    """The unique names of the nodes that depend on the input (the others are computed from constants alone:
+    weights and their int8 decompression, a bias and its reshape), in one pass over the ordered graph."""
+    variable: set[str] = set()
+    for op in model.get_ordered_ops():
+        if op.get_type_name() == "Parameter" or any(op.input_value(i).get_node().get_name() in variable
+                                                   for i in range(op.get_input_size())):
+            variable.add(op.get_name())
+    return variable
 
 
 # ---------------------------------------------------------------- measured verdicts

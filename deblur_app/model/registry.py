@@ -211,23 +211,22 @@ ARCHITECTURES: dict[str, Architecture] = {
         # 56.8), mean PSNR change +0.002 dB, largest error 0.011; NAFNet-64 at 368x640 ran 1.9x OpenVINO float32 on a
         # 2-core AVX2-only EPYC (no VNNI), where bf16 is not native. Rules found on random weights may not hold for
         # trained ones: `auto` takes int8 only for weights whose own verdict qualifies (engine/verdicts.py), measured
-        # on the check set through the int8 model of the export that serves it (each TLC shape class is quantised on
-        # calibration images of its class). The first int8 run per shape class quantises (NNCF: minutes for
-        # NAFNet-64), then it is cached; the "local" class (inputs beyond TLC's window) peaked at 6.2 GB doing so, so
-        # it is quantised only when an int8 run first needs it (openvino_backend.int8_first_class). (The earlier try, 37 dB, kept only intro and ending in float: the
-        # output's addition of the input image and the blocks' residual additions went through 8 bits.)
-        # Not in `precisions` (runs only when asked for by name, `--precision int8`): a qualifying verdict would let
-        # `auto` quantise the "local" export in the middle of a photo's first run, 6.2 GB against issue 21's 1.5 GB
-        # for 12 MP; `auto` takes it once that quantisation is bounded (one set of statistics for every class, or a
-        # child process).
-        precisions=("bf16",), openvino=True,
+        # on the check set through the int8 model of the export that serves it. Only the "global" export (the class the
+        # calibration crops and the check set's crops belong to) is quantised by NNCF (minutes for NAFNet-64 on first
+        # use, then cached); the other TLC classes ("local", "wide", "tall": inputs beyond the window) get its int8
+        # model carried over by node name (openvino_backend.transfer_int8: the same ranges and int8 weights, their
+        # local pooling float), without NNCF: calibrating "local" on 416-pixel images had peaked at 6.2 GB with
+        # NAFNet-64, far over the 1.5 GB of a 12 MP photo (RESULTS.md, session 14, nafnet-auto). (The earlier try,
+        # 37 dB, kept only intro and ending in float: the output's addition of the input image and the blocks'
+        # residual additions went through 8 bits.)
+        precisions=("int8", "bf16"), openvino=True,
         fp32_note=reasons.reason(reasons.NAFNET_FP32_NOTE),
         trainable=False,
         # NAFNet-64 (NAFNet-32 needs about half), growth of peak RSS over the loaded model, 576x448 whole
         # (benchmarks/bench_network_memory.py per-pixel; 2-core AMD EPYC Zen 4): torch 2607 with the in-place
         # inference forward; OpenVINO 1543 once compiled (its compiled weights: devices.OPENVINO_WEIGHT_COPIES)
         # OpenVINO int8 (mixed, session 13): 2024 once quantised, 576x448 whole, 2-core AMD EPYC AVX2 only, loaded (its
-        # first use's quantisation of the "local" export peaked at 6.2 GB: NNCF's statistics of 416-pixel images)
+        # first use's NNCF quantisation of the "local" export peaked at 6.2 GB: now carried over from "global")
         bytes_per_pixel={"torch-fp32": 2700, "openvino-fp32": 1600, "openvino-int8": 2100},
         # NAFNet-64 191 MiB beside 259 MiB of weights at 400x400 (then 1608 B/pixel), NAFNet-32 145 beside 65 at 560x560
         openvino_graph_bytes=192 * 1024**2,

@@ -2232,8 +2232,8 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>尚未针对这些权重测量 bf16（将在后台测量一次）</translation>
     </message>
     <message>
-        <source>NAFNet has no int8 path (which of its layers must stay float32 is not measured); bf16 runs only with weights measured to keep the picture</source>
-        <translation>NAFNet 没有 int8 路径（尚未测量其哪些层必须保持 float32）；bf16 仅用于经测量能保持画质的权重</translation>
+        <source>NAFNet&apos;s int8 and bf16 run only with weights measured to keep the picture</source>
+        <translation>NAFNet 的 int8 和 bf16 仅用于经测量能保持画质的权重</translation>
     </message>
     <message>
         <source>the fastest path that keeps the picture on this CPU ({timings})</source>
