@@ -19,5 +19,13 @@ def apply_strength(original: np.ndarray, restored: np.ndarray, strength: float) 
         return restored
     if original.shape != restored.shape:
         raise ValueError(f"original {original.shape} and result {restored.shape} differ in shape")
+    if original.dtype == restored.dtype == np.float32:
+        # the same float32 operations in place: one array of the photo's size, where the expression below makes four
+        # (a copy of the original, the difference, its product, the sum: a 12 MP Save at strength 0.7 in the window
+        # peaked 350 MB above one at full strength, issue 21)
+        blended = np.subtract(restored, original)
+        blended *= np.float32(strength)
+        blended += original
+        return np.clip(blended, 0.0, 1.0, out=blended)
     blended = original.astype(np.float32) + np.float32(strength) * (restored - original)
     return np.clip(blended, 0.0, 1.0, out=blended)
