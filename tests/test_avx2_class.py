@@ -156,9 +156,10 @@ def test_the_model_stays_above_the_12_mp_run_measured_on_an_avx2_cpu(cpu, tmp_pa
     """`deblur-app deblur` of a 4000x3000 JPEG on the real AVX2 CPU, first use (export, NNCF quantisation, auto's
     timing, then 24 int8 tiles of 852): 1269 MB peak (bench_12mp_memory.py cli --networks mimo-unet). The model that
     sizes the tiles must say more, with the margin test_openvino_memory asks of the AVX-512 runs."""
-    from test_openvino_memory import MODEL_MARGIN_BYTES
+    from test_openvino_memory import MODEL_MARGIN_BYTES, stitcher_before_session_14
 
     monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 16 * 1024**3)
     cpu(AVX2_ONLY)
     engine = engine_with_weights_file("mimo-unet", tmp_path, precision="int8")
-    assert engine.modelled_peak_bytes(*TWELVE_MP, 852, "openvino") >= 1269e6 + MODEL_MARGIN_BYTES
+    now = 1269e6 - stitcher_before_session_14("mimo-unet", TWELVE_MP)  # that run's stitcher kept its weights
+    assert engine.modelled_peak_bytes(*TWELVE_MP, 852, "openvino") >= now + MODEL_MARGIN_BYTES

@@ -45,10 +45,14 @@ RUNTIME_BYTES = 300 * 1024**2
 # Photos so large that their own buffers leave little of LARGE_PHOTO_PEAK_BYTES (50 MP and more) still
 # get tiles of this budget: smaller ones would only add overlap to recompute (MIMO-UNet: 560-pixel tiles)
 MIN_TILE_BUDGET_BYTES = 192 * 1024**2
-# the whole photo's buffers while it is tiled: the caller's float32 image (12 B), the stitcher's sums
-# and weights (16 B, and the coarse scales'), decoding and encoding (the engine pads tile by tile).
-# MIMO-UNet's 12 MP run peaked at 1.27 GB with 944-pixel int8 tiles (about 560 B/pixel): some 36 B/pixel
-PHOTO_BYTES_PER_PIXEL = 36
+# the whole photo's buffers while it is tiled: the caller's float32 image (12 B) and decoding and encoding (the engine
+# pads tile by tile), with some room (2 B): PHOTO_BYTES_PER_PIXEL; and the stitcher's float32 sums of each output
+# scale (engine/stitching.py; it replays its weights from the tiles instead of keeping them: 4 B and its 1 B count
+# of tiles due less since session 14): STITCHED_BYTES_PER_PIXEL per pixel of each scale, 12 for NAFNet and
+# FFTformer, 15.75 for MIMO-UNet's full, 1/2 and 1/4 scales (Deblurrer.photo_bytes). Before, 36 B for every network
+# (MIMO-UNet's 12 MP run peaked at 1.27 GB with 944-pixel int8 tiles; it counted the coarse scales for all).
+PHOTO_BYTES_PER_PIXEL = 14
+STITCHED_BYTES_PER_PIXEL = 12
 # What OpenVINO's compiled model holds per byte of float32 weights while it runs: its packed weights. The read
 # network maps its weights from the IR, the compiled model's originals are handed back (engine/filepages.py) and
 # torch's copy goes while a tiled photo runs (Deblurrer.release_torch_weights). Before: 3.2 (the network read from

@@ -443,7 +443,8 @@ class Deblurrer:
     def photo_bytes(self, height: int, width: int) -> int:
         """The modelled memory of a tiled photo's own buffers, the engine's and its caller's, and of what else the
         caller holds beside the engine (EngineOptions.held_bytes)."""
-        return ((devices.PHOTO_BYTES_PER_PIXEL + self.options.held_bytes_per_pixel) * height * width
+        stitched = devices.STITCHED_BYTES_PER_PIXEL * sum(1 / scale**2 for scale in self.architecture.outputs)
+        return (int((devices.PHOTO_BYTES_PER_PIXEL + stitched + self.options.held_bytes_per_pixel) * height * width)
                 + self.options.held_bytes)
 
     def run(

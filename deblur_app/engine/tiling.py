@@ -33,7 +33,10 @@ class TileGeometry:
 
     @property
     def min_tile(self) -> int:
-        return max(MIN_TILE, round_up(2 * self.overlap, self.align))
+        """The smallest tile auto plans: twice the overlap (MIMO-UNet: MIN_TILE, 320; NAFNet and FFTformer, whose
+        overlap is 128: 256, what keeps their 12 MP photos in the window within 1.5 GB, issues 21/26). A size the
+        user chooses is at least MIN_TILE (parse_tile)."""
+        return round_up(2 * self.overlap, self.align)
 
 
 # MIMO-UNet's rules above; every engine run passes its network's (registry Architecture)

@@ -1,0 +1,125 @@
+"""A 12 MP photo through every network, from the command line and in the window, on every CPU class, is planned within
+1.5 GB (issues 21/26). The plans are what the engine's memory model (Deblurrer.plan_photo, modelled_peak_bytes) says;
+benchmarks/bench_12mp_memory.py measures them end to end (benchmarks/RESULTS.md, "Issues 21/26, 2026-12-07, session
+14, memory-12mp").
+
+The CPU's features are set here (devices.cpu_features), so these run the same on every CPU.
+"""
+
+import pytest
+import torch
+
+from deblur_app.engine import devices
+from deblur_app.engine.inference import Deblurrer, EngineOptions
+from deblur_app.engine.tiling import round_up
+from deblur_app.gui.worker import WINDOW_HELD_BYTES, WINDOW_HELD_BYTES_PER_PIXEL
+from deblur_app.model import networks
+from deblur_app.model.registry import VARIANTS, architecture_of
+
+TWELVE_MP = (3000, 4000)
+NETWORKS = ["mimo-unet", "mimo-unet+", "nafnet-32", "nafnet-64", "fftformer"]
+CPU_CLASSES = {
+    "avx2": frozenset({"avx2", "fma", "f16c"}),
+    "avx2-vnni": frozenset({"avx2", "fma", "f16c", "avx_vnni"}),
+    "avx512-bf16": frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16"}),
+    "amx": frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16", "amx_int8", "amx_tile"}),
+}
+WINDOW = {"held_bytes_per_pixel": WINDOW_HELD_BYTES_PER_PIXEL, "held_bytes": WINDOW_HELD_BYTES}
+
+# auto's plans on an AVX2-only CPU (float32: random weights have no verdict for a faster path), OpenVINO installed:
+# (backend, tile) from the command line and in the window. The window holds the photo's pictures and its own runtime
+# (gui/worker.py), so its tiles are smaller; NAFNet-64's OpenVINO copies and FFTformer's OpenVINO runtime leave no tile
+# room there, so they run that photo in torch, at their smallest tiles or near them.
+AVX2_PLANS = {
+    "mimo-unet": (("openvino", 900), ("openvino", 672)),
+    "mimo-unet+": (("openvino", 876), ("openvino", 640)),
+    "nafnet-32": (("openvino", 576), ("openvino", 352)),
+    "nafnet-64": (("openvino", 448), ("torch", 304)),
+    "fftformer": (("openvino", 320), ("torch", 256)),
+}
+
+_models: dict[str, torch.nn.Module] = {}
+
+
+@pytest.fixture(autouse=True)
+def sixteen_gigabytes(monkeypatch):
+    monkeypatch.setattr(devices, "_physical_memory_bytes", lambda: 16 * 1024**3)
+
+
+def engine(variant: str, tmp_path, **options) -> Deblurrer:
+    """Random weights of the published configuration, as if installed from a file (torch's copy may go while OpenVINO
+    runs the tiles): only their size counts here."""
+    if variant not in _models:
+        torch.manual_seed(0)
+        _models[variant] = networks.build(architecture_of(variant), VARIANTS[variant].config_dict).eval()
+    weights_file = tmp_path / f"{variant}.safetensors"
+    weights_file.write_bytes(b"")
+    return Deblurrer(_models[variant], EngineOptions(device="cpu", **options), architecture_of(variant),
+                     weights_file=weights_file)
+
+
+def padded(engine_: Deblurrer) -> tuple[int, int]:
+    return tuple(round_up(side, engine_.size_multiple) for side in TWELVE_MP)
+
+
+@pytest.mark.parametrize("cpu_class", CPU_CLASSES)
+@pytest.mark.parametrize("variant", NETWORKS)
+@pytest.mark.parametrize("caller", ["cli", "window"])
+def test_every_network_plans_a_12_mp_photo_within_the_goal_on_every_cpu_class(cpu_class, variant, caller, tmp_path,
+                                                                                 monkeypatch):
+    """Every path the class may run (auto's, bf16 and int8 asked for by name where the network has them): tiled, with
+    tiles no smaller than the network's smallest, modelled within LARGE_PHOTO_PEAK_BYTES (1.5e9 bytes)."""
+    monkeypatch.setattr(devices, "cpu_features", lambda: CPU_CLASSES[cpu_class])
+    options = WINDOW if caller == "window" else {}
+    planned = []
+    for precision in ("auto", "fp32", "bf16", "int8"):
+        try:
+            runner = engine(variant, tmp_path, precision=precision, **options)
+        except devices.DeviceError:
+            continue  # not on this CPU (int8 without NNCF or a rule set; bf16 on torch's CUDA-only paths)
+        height, width = padded(runner)
+        backend, tile = runner.plan_photo(height, width)
+        peak = runner.modelled_peak_bytes(height, width, tile, backend)
+        planned.append((runner.precision_name, backend, tile, peak))
+        assert 0 < tile < max(height, width)
+        assert tile >= runner.geometry.min_tile and tile % runner.geometry.align == 0
+        assert peak <= devices.LARGE_PHOTO_PEAK_BYTES, (
+            f"{variant} {caller} {runner.precision_name} on {backend} at {tile}: {peak / 1e6:.0f} MB")
+    assert planned  # auto and fp32 at least
+
+
+@pytest.mark.parametrize("variant", NETWORKS)
+def test_the_avx2_plans_are_these_and_the_window_plans_smaller_tiles(variant, tmp_path, monkeypatch):
+    monkeypatch.setattr(devices, "cpu_features", lambda: CPU_CLASSES["avx2"])
+    cli, window = engine(variant, tmp_path), engine(variant, tmp_path, **WINDOW)
+    if cli.backend != "openvino":
+        pytest.skip("OpenVINO not installed: the plans below are OpenVINO's")
+    assert cli.precision_name == window.precision_name == "fp32"
+    expected_cli, expected_window = AVX2_PLANS[variant]
+    assert cli.plan_photo(*padded(cli)) == expected_cli
+    assert window.plan_photo(*padded(window)) == expected_window
+    # the window's plan would not fit beside what the window holds at the command line's tiles
+    backend, tile = expected_cli
+    assert window.modelled_peak_bytes(*padded(window), tile, backend) > devices.LARGE_PHOTO_PEAK_BYTES
+
+
+@pytest.mark.parametrize("variant", ["nafnet-64", "fftformer"])
+def test_the_heavy_networks_fit_the_window_only_with_their_smaller_smallest_tile(variant, tmp_path, monkeypatch):
+    """NAFNet's and FFTformer's 128-pixel overlap allows 256-pixel tiles (MIMO-UNet's 160: 320): at 320, the smallest
+    tile for every network until session 14, the window's torch plan is over the goal."""
+    monkeypatch.setattr(devices, "cpu_features", lambda: CPU_CLASSES["avx2"])
+    window = engine(variant, tmp_path, **WINDOW)
+    assert window.geometry.min_tile == 256
+    assert window.modelled_peak_bytes(*padded(window), 320, "torch") > devices.LARGE_PHOTO_PEAK_BYTES
+    assert window.modelled_peak_bytes(*padded(window), 256, "torch") <= devices.LARGE_PHOTO_PEAK_BYTES
+    assert engine("mimo-unet", tmp_path).geometry.min_tile == 320
+
+
+def test_the_photo_buffers_count_the_coarse_scales_only_for_networks_that_have_them(tmp_path):
+    """The caller's float32 image and decoding (14 B a pixel) and the stitcher's float32 sums (12 B a pixel of each
+    output scale): MIMO-UNet's full, 1/2 and 1/4 scales 15.75 B, NAFNet's and FFTformer's one 12 B."""
+    pixels = TWELVE_MP[0] * TWELVE_MP[1]
+    assert engine("mimo-unet", tmp_path).photo_bytes(*TWELVE_MP) == int(29.75 * pixels)
+    assert engine("nafnet-64", tmp_path).photo_bytes(*TWELVE_MP) == 26 * pixels
+    assert engine("fftformer", tmp_path, **WINDOW).photo_bytes(*TWELVE_MP) == (
+        (26 + WINDOW_HELD_BYTES_PER_PIXEL) * pixels + WINDOW_HELD_BYTES)
