@@ -45,6 +45,8 @@ SHIPPED = Int8Settings()
 COARSE = (r".*/Encoder\.[12]/.*", r".*/Decoder\.[01]/.*", r".*/feat_extract\.[1234]/.*", r".*/Convs\.0/.*",
           r".*/AFFs\..*", r".*/FAM[12]/.*", r".*ConvolutionBackpropData.*")
 ADDS = (r".*/layers\.\d+/Add(_\d+)?$",)  # the residual blocks' additions (the running features)
+COARSE_ADDS = (r".*/(Encoder\.[12]|Decoder\.[01])/layers/layers\.\d+/Add$",)  # at 1/2 and 1/4 resolution
+ENCODER_ADDS = (r".*/Encoder\.\d/layers/layers\.\d+/Add$",)
 # MIMO-UNet's modules as OpenVINO names them (ONNX export paths); feat_extract.3/.4 are the transposed convs
 GROUPS = {
     "feat_extract.1": r"/feat_extract\.1/", "feat_extract.2": r"/feat_extract\.2/",
@@ -72,19 +74,14 @@ def candidates() -> dict[str, Int8Settings]:
         "max-quantile": dataclasses.replace(SHIPPED, keep_float=shipped_rules, activation_ranges="MAX_QUANTILE"),
         "max-quantile-adds-float": dataclasses.replace(SHIPPED, keep_float=shipped_rules + ADDS,
                                                        activation_ranges="MAX_QUANTILE"),
+        "max-quantile-coarse-adds-float": dataclasses.replace(SHIPPED, keep_float=shipped_rules + COARSE_ADDS,
+                                                              activation_ranges="MAX_QUANTILE"),
+        "max-quantile-encoder-adds-float": dataclasses.replace(SHIPPED, keep_float=shipped_rules + ENCODER_ADDS,
+                                                               activation_ranges="MAX_QUANTILE"),
         "minmax-8bit": dataclasses.replace(SHIPPED, keep_float=shipped_rules, activation_ranges="MINMAX",
                                            overflow_fix="disable"),
     }
 
-
-def _custom_ranges() -> None:
-    """Range estimators beyond NNCF's named sets, by name (Int8Settings.activation_ranges)."""
-    from nncf.quantization import range_estimator as r
-
-    r.RangeEstimatorParametersSet.MAX_QUANTILE = r.RangeEstimatorParameters(  # per-crop 1e-4 quantiles, widest crop
-        min=r.StatisticsCollectorParameters(statistics_type=r.StatisticsType.QUANTILE, aggregator_type=r.AggregatorType.MIN),
-        max=r.StatisticsCollectorParameters(statistics_type=r.StatisticsType.QUANTILE, aggregator_type=r.AggregatorType.MAX),
-    )
 
 
 def nchw(images_u8: np.ndarray) -> np.ndarray:
@@ -175,7 +172,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     args.cache.mkdir(parents=True, exist_ok=True)
-    _custom_ranges()
     core = ov.Core()
     model = load_checkpoint(args.model).build(lean_fusion=True).eval()
     network = core.read_model(str(export_onnx(model, args.cache, ARCHITECTURES["mimo-unet"])))

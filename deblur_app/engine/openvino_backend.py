@@ -416,7 +416,8 @@ class Int8Settings:
     subset_size: int = 64  # calibration crops used, at most
     overflow_fix: str = "enable"  # 7-bit weights: no int16 saturation on CPUs without VNNI
     fast_bias_correction: bool = True
-    # a RangeEstimatorParametersSet name, "" for NNCF's default (min/max: 44 dB on the HD photo, 47 dB without outliers)
+    # a RangeEstimatorParametersSet name or MAX_QUANTILE (``_range_estimator``), "" for NNCF's default (min/max: 44 dB
+    # on the HD photo, 47 dB without outliers); a network's own (registry: int8_activation_ranges) wins in ``for_network``
     activation_ranges: str = "MEAN_NO_OUTLIERS_MINMAX"
 
     def for_network(self, architecture: Architecture) -> "Int8Settings":
@@ -426,7 +427,8 @@ class Int8Settings:
             return self
         if not architecture.int8_float_layers:
             raise Int8Unavailable(reasons.reason(reasons.NO_INT8_PATH, network=architecture.display_name))
-        return dataclasses.replace(self, keep_float=architecture.int8_float_layers)
+        ranges = architecture.int8_activation_ranges or self.activation_ranges
+        return dataclasses.replace(self, keep_float=architecture.int8_float_layers, activation_ranges=ranges)
 
     def digest(self) -> str:
         """Names the settings in int8 keys. Taken of the settings with the rules filled in (``for_network``):
@@ -435,13 +437,27 @@ class Int8Settings:
         return hashlib.sha256(repr(self).encode()).hexdigest()[:12]
 
 
+def _range_estimator(name: str):
+    """NNCF's range estimator of that name (RangeEstimatorParametersSet), or MAX_QUANTILE: each calibration crop's
+    1e-4 and 1 - 1e-4 quantiles, the widest crop counting. It covers the strongest edge any crop has (the mean of the
+    crops' maxima clipped MIMO-UNet's strong edges, issue 21) without the single outliers of a global min/max."""
+    from nncf.quantization import range_estimator as estimators
+
+    if name != "MAX_QUANTILE":
+        return getattr(estimators.RangeEstimatorParametersSet, name)
+    quantile = estimators.StatisticsType.QUANTILE
+    return estimators.RangeEstimatorParameters(
+        min=estimators.StatisticsCollectorParameters(quantile, estimators.AggregatorType.MIN, quantile_outlier_prob=1e-4),
+        max=estimators.StatisticsCollectorParameters(quantile, estimators.AggregatorType.MAX, quantile_outlier_prob=1e-4),
+    )
+
+
 def _advanced_parameters(settings: Int8Settings):
     from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters, OverflowFix
-    from nncf.quantization.range_estimator import RangeEstimatorParametersSet
 
     extra = {}
     if settings.activation_ranges:
-        extra["activations_range_estimator_params"] = getattr(RangeEstimatorParametersSet, settings.activation_ranges)
+        extra["activations_range_estimator_params"] = _range_estimator(settings.activation_ranges)
     return AdvancedQuantizationParameters(overflow_fix=OverflowFix(settings.overflow_fix), **extra)
 
 
