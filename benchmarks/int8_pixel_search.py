@@ -30,6 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
+from openvino_outputs import nchw, outputs_of  # noqa: E402
 from deblur_app.engine.choices import MAX_PIXEL_ERROR, pixel_error  # noqa: E402
 from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
@@ -82,20 +83,6 @@ def candidates() -> dict[str, Int8Settings]:
                                            overflow_fix="disable"),
     }
 
-
-
-def nchw(images_u8: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(images_u8.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
-
-
-def run_all(core, network, blurry: list[np.ndarray]) -> list[np.ndarray]:
-    compiled = core.compile_model(network, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
-    request = compiled.create_infer_request()
-    outputs = []
-    for pixels in blurry:
-        request.infer({0: pixels})
-        outputs.append(np.clip(request.get_output_tensor(FULL_OUTPUT).data[0].transpose(1, 2, 0), 0, 1).copy())
-    return outputs
 
 
 def report(label: str, outputs, reference, names) -> tuple[float, float]:
@@ -178,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     check_set = load_check_set()
     blurry = [x[None] for x in nchw(check_set.blurry)]
     names = [photo_name(check_set, i).split(" ")[0] + f" {i + 1}" for i in range(len(blurry))]
-    reference = run_all(core, network, blurry)
+    reference = outputs_of(core, network, blurry, FULL_OUTPUT)
     calibration = load_calibration(shipped_int8_plan().calibration)
     table = candidates()
     if args.float:
@@ -199,10 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = table[name]
         quantized, seconds = quantized_model(core, network, name, settings, calibration, args.cache)
         report(f"{name}" + (f" (quantised in {seconds:.0f} s)" if seconds else ""),
-               run_all(core, quantized, blurry), reference, names)
+               outputs_of(core, quantized, blurry, FULL_OUTPUT), reference, names)
         for group in args.bypass if args.bypass else ([] if args.bypass is None else list(GROUPS)):
             pattern = GROUPS.get(group, group)
-            report(f"{name} + float {group}", run_all(core, with_float(quantized, pattern), blurry), reference, names)
+            report(f"{name} + float {group}", outputs_of(core, with_float(quantized, pattern), blurry, FULL_OUTPUT), reference, names)
         timing[name] = quantized
     if frame is not None:  # every candidate and OpenVINO float32 interleaved, round by round
         t = timed(core, {"fp32": network, **timing}, frame, args.rounds)

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from bench_cpu import agreement, photo  # noqa: E402
+from openvino_outputs import nchw  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
     Int8Settings, _advanced_parameters, export_onnx, quantize_int8,
 )
@@ -91,10 +92,6 @@ def accuracy_aware(core, network, calibration: np.ndarray, settings: Int8Setting
         ignored_scope=nncf.IgnoredScope(patterns=list(settings.keep_float), validate=False),
         advanced_quantization_parameters=_advanced_parameters(settings),
     )
-
-
-def nchw(images_u8: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(images_u8.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
 
 
 def timed(compiled, x: np.ndarray, runs: int) -> tuple[np.ndarray, float]:

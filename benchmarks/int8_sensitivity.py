@@ -28,6 +28,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
+from openvino_outputs import nchw, outputs_of  # noqa: E402
 from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
     Int8Settings, export_onnx, load_calibration, quantize_int8, shipped_int8_plan,
@@ -46,21 +47,6 @@ GROUPS = {
     "Convs.0": r"/Convs\.0/", "Convs.1": r"/Convs\.1/", "AFFs": r"/AFFs\.", "FAM1": r"/FAM1/", "FAM2": r"/FAM2/",
     "SCM1 (rest)": r"/SCM1/", "SCM2 (rest)": r"/SCM2/",
 }
-
-
-def nchw(images_u8: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(images_u8.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
-
-
-def run_check_set(core, network, blurry: list[np.ndarray]) -> list[np.ndarray]:
-    """The full-resolution outputs of (1, 3, H, W) inputs of any size."""
-    compiled = core.compile_model(network, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
-    request = compiled.create_infer_request()
-    outputs = []
-    for pixels in blurry:
-        request.infer({0: pixels})
-        outputs.append(np.clip(request.get_output_tensor(FULL_OUTPUT).data[0].transpose(1, 2, 0), 0, 1).copy())
-    return outputs
 
 
 def quantized_consumers(network, pattern: str) -> list:
@@ -123,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         pixels = pixels[: pixels.shape[0] // 4 * 4, : pixels.shape[1] // 4 * 4]  # MIMO-UNet's size multiple
         blurry.append(nchw(pixels[None]))
         names.append(path.stem)
-    reference = run_check_set(core, network, blurry)
+    reference = outputs_of(core, network, blurry, FULL_OUTPUT)
     calibration = load_calibration(shipped_int8_plan().calibration)
     print(f"| layers in float besides pixel/output | worst | {' | '.join(names)} | PSNR change vs sharp | time |")
     print("|---|---|" + "---|" * len(names) + "---|---|")
@@ -132,12 +118,12 @@ def main(argv: list[str] | None = None) -> int:
             started = time.perf_counter()
             settings = Int8Settings(keep_float=MIMO_PIXEL_AND_OUTPUT_LAYERS + tuple(rules))
             quantized = quantize_int8(network.clone(), calibration, settings)
-            report("real NNCF: " + " ".join(rules), run_check_set(core, quantized, blurry), reference, names, sharp,
+            report("real NNCF: " + " ".join(rules), outputs_of(core, quantized, blurry, FULL_OUTPUT), reference, names, sharp,
                    time.perf_counter() - started)
         return 0
     started = time.perf_counter()
     quantized = quantize_int8(network.clone(), calibration, Int8Settings(keep_float=MIMO_PIXEL_AND_OUTPUT_LAYERS))
-    report("none (all int8)", run_check_set(core, quantized, blurry), reference, names, sharp,
+    report("none (all int8)", outputs_of(core, quantized, blurry, FULL_OUTPUT), reference, names, sharp,
            time.perf_counter() - started)
     shipped = "|".join(ARCHITECTURES["mimo-unet"].int8_float_layers[len(MIMO_PIXEL_AND_OUTPUT_LAYERS):])
     for mode in args.mode:
@@ -146,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             label, pattern = group
             if mode == "int8-one":  # everything float except this group
                 pattern = rf"^(?!.*(?:{pattern}))"
-            outputs = run_check_set(core, with_float(quantized, pattern), blurry)
+            outputs = outputs_of(core, with_float(quantized, pattern), blurry, FULL_OUTPUT)
             report(f"{mode}: {label}", outputs, reference, names, sharp, time.perf_counter() - started)
     return 0
 

@@ -29,6 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 
+from openvino_outputs import nchw, outputs_of  # noqa: E402
 from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
     Int8Plan, Int8Settings, exported_ir, load_calibration, quantize_int8, quantized_network, shipped_int8_plan,
@@ -80,20 +81,6 @@ def conformance_model(variant: str):
     shapes = {k: v.shape for k, v in model.state_dict().items()}
     model.load_state_dict({k: torch.from_numpy(v) for k, v in network_weights(shapes).items()})
     return model
-
-
-def nchw(images_u8: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(images_u8.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
-
-
-def run_all(core, network, inputs: list[np.ndarray]) -> list[np.ndarray]:
-    compiled = core.compile_model(network, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
-    request = compiled.create_infer_request()
-    outputs = []
-    for pixels in inputs:
-        request.infer({0: pixels})
-        outputs.append(np.clip(request.get_output_tensor(0).data[0].transpose(1, 2, 0), 0, 1).copy())
-    return outputs
 
 
 def report(name: str, outputs, reference, names, sharp, seconds: float) -> dict:
@@ -183,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     blurry = [x[None] for x in nchw(check_set.blurry)]
     sharp = [s.astype(np.float32) / 255.0 for s in check_set.sharp]
     names = [photo_name(check_set, i).split(" ")[0] for i in range(len(blurry))]
-    reference = run_all(core, network, blurry)
+    reference = outputs_of(core, network, blurry)
     print(f"{args.network}, {'weights ' + str(args.model) if args.model else 'conformance weights (random)'}")
     print(f"| layers in float besides intro/ending/additions | worst | {' | '.join(names)} | PSNR change vs sharp "
           "| max abs error | 99.9th pct error | time |")
@@ -193,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         quantized = quantize_int8(network.clone(), calibration, Int8Settings(keep_float=rules))
         report("real NNCF: " + ("registry rules" if args.registry else " ".join(args.rules)),
-               run_all(core, quantized, blurry), reference, names, sharp, time.perf_counter() - started)
+               outputs_of(core, quantized, blurry), reference, names, sharp, time.perf_counter() - started)
         return 0
     started = time.perf_counter()
     base = pixel_rules + tuple(args.base or ())
@@ -204,14 +191,14 @@ def main(argv: list[str] | None = None) -> int:
                 port.get_source_output().get_node().get_type_name() == "FakeQuantize" for port in op.inputs()):
             counts[op.get_type_name()] = counts.get(op.get_type_name(), 0) + 1
     print("operations reading quantised inputs:", counts, flush=True)
-    report("none (all int8)" if not args.base else "base: " + " ".join(args.base), run_all(core, quantized, blurry),
+    report("none (all int8)" if not args.base else "base: " + " ".join(args.base), outputs_of(core, quantized, blurry),
            reference, names, sharp, time.perf_counter() - started)
     for mode in args.mode:
         for label, pattern in [(g, GROUPS.get(g, g)) for g in args.groups]:
             started = time.perf_counter()
             if mode == "int8-one":  # everything float except this group
                 pattern = rf"^(?!.*(?:{pattern}))"
-            outputs = run_all(core, with_float(quantized, pattern), blurry)
+            outputs = outputs_of(core, with_float(quantized, pattern), blurry)
             report(f"{mode}: {label}", outputs, reference, names, sharp, time.perf_counter() - started)
     return 0
 
