@@ -209,7 +209,10 @@ class Deblurrer:
 
     def _weights_source(self) -> dict:
         """What a runner needs to export after torch's weights went: where they come back from (``model``)."""
-        return {"model_source": lambda: self.model} if self.weights_file is not None else {}
+        # NNCF's first-use quantisation runs after torch's weights went (release_torch_weights: where they can be
+        # read back), not beside them
+        return ({"model_source": lambda: self.model, "release_weights": self.release_torch_weights}
+                if self.weights_file is not None else {})
 
     def release_torch_weights(self) -> bool:
         """Let torch's copy of the weights go while OpenVINO runs (NAFNet-64: 259 MiB of a 12 MP photo's 1.5 GB); the

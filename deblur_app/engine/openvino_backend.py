@@ -274,10 +274,14 @@ class OpenVinoRunner:
 
     def __init__(self, model: nn.Module, dtype: torch.dtype, cache_dir: Path | None = None,
                  int8: Int8Plan | None = None, cancel: CancelCheck | None = None,
-                 architecture: Architecture | None = None, model_source: Callable[[], nn.Module] | None = None) -> None:
+                 architecture: Architecture | None = None, model_source: Callable[[], nn.Module] | None = None,
+                 release_weights: Callable[[], object] | None = None) -> None:
         """``cancel`` stops the slow first-use steps (the export, the int8 quantisation): Cancelled.
         ``model_source``: gives ``model`` with its weights for an export (the engine lets them go while OpenVINO
-        runs a large photo and reads them again when asked: Deblurrer.model); ``model`` itself where None."""
+        runs a large photo and reads them again when asked: Deblurrer.model); ``model`` itself where None.
+        ``release_weights``: lets torch's weights go (Deblurrer.release_torch_weights), called once the float IR is
+        read and the int8 key taken, before NNCF quantises: its peak does not stack on torch's copy (NAFNet-64:
+        259 MiB); ``model_source`` reads them again where an export needs them."""
         if dtype not in _HINTS:
             raise OpenVinoUnavailable(reasons.reason(reasons.OPENVINO_FLOAT_TYPES, dtype=dtype))
         try:
@@ -296,6 +300,9 @@ class OpenVinoRunner:
         self._mapped_files: list[Path] = []  # the IRs' weights, mapped by OpenVINO (release_weight_pages)
         first = networks.export_classes(self._architecture)[0]
         self._int8 = int8
+        # taken while torch's weights are here: they may go before NNCF quantises (release_weights)
+        self._int8_key = int8_key(model, int8, self._architecture) if int8 is not None else ""
+        self._release_weights = release_weights
         if int8 is None:
             self._networks[first] = self._read_network(first)
         else:
@@ -329,7 +336,8 @@ class OpenVinoRunner:
         if self._int8 is None:
             return network
         return quantized_network(self._core, network, self._model, self._folder, self._int8, cancel,
-                                 shape_class=shape_class, first=self._networks.get(int8_first_class(self._architecture)))
+                                 shape_class=shape_class, first=self._networks.get(int8_first_class(self._architecture)),
+                                 key=self._int8_key, before_quantising=self._release_weights)
 
     def _exported(self, shape_class: str) -> Path:
         """The IR of one shape class: exported from the model's weights only where none is cached."""
@@ -595,7 +603,8 @@ def int8_missing(model: nn.Module, plan: Int8Plan | None = None, cache_dir: Path
 
 
 def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8Plan, cancel: CancelCheck | None = None,
-                      shape_class: str | None = None, first=None):
+                      shape_class: str | None = None, first=None, key: str | None = None,
+                      before_quantising: Callable[[], object] | None = None):
     """The int8 model for these weights (and this shape class's export, None: the first): made on first use,
     then read from the cache folder.
 
@@ -604,7 +613,10 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
     model is the first class's, carried over (``transfer_int8``: the same FakeQuantize ranges, int8 weights and
     corrected biases on the layers both exports have), with no NNCF calibration of its own: NNCF's statistics of
     NAFNet-64's "local" export on 416-pixel images peaked at 6.2 GB, and a 12 MP photo has 1.5 GB. ``first``: the
-    first class's int8 model where the caller has it (else read from the cache or quantised).
+    first class's int8 model where the caller has it (else read from the cache or quantised). ``key``: the int8 key
+    (int8_key) where the caller took it already (``model``'s weights may be gone since). ``before_quantising``: called
+    just before NNCF quantises (not for a cached or carried-over model): the caller lets torch's weights go, which
+    NNCF's peak (the statistics pass: NAFNet-64 2155 MiB, torch's 259 MiB of it) need not stack on.
 
     A cancelled quantisation raises Cancelled before anything is written; the pair of files
     is written in a temporary folder and moved into place, the .xml last, so a reader never
@@ -613,7 +625,7 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
     architecture = _architecture(model)
     first_class = int8_first_class(architecture)
     shape_class = shape_class or first_class
-    key = int8_key(model, plan, architecture)
+    key = key or int8_key(model, plan, architecture)
     path = _quantized_path(folder, key, architecture, shape_class)
     prune_cached_models(folder, path, kept=max(KEPT_EXPORTS, len(networks.export_classes(architecture))),
                         family=lambda name: name.startswith(f"{architecture.key}-int8-"))
@@ -623,10 +635,13 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
     if shape_class != first_class:
         if first is None:
             first_network = core.read_model(str(exported_ir(model, folder, architecture, first_class)))
-            first = quantized_network(core, first_network, model, folder, plan, cancel, first_class)
+            first = quantized_network(core, first_network, model, folder, plan, cancel, first_class, key=key,
+                                      before_quantising=before_quantising)
         raise_if_cancelled(cancel)
         quantized = transfer_int8(first, network.clone())
     else:
+        if before_quantising is not None:
+            before_quantising()
         quantized = quantize_int8(network.clone(), load_calibration(plan.calibration),
                                   plan.settings.for_network(architecture), cancel)
     import openvino
