@@ -178,6 +178,7 @@ class Deblurrer:
         if hasattr(self._model, "lean_fusion"):
             self._model.lean_fusion = True
         self._released_digest = ""  # the weights' digest while they are let go (release_torch_weights), else ""
+        self._preparing = False  # prepare() is building the runner: torch's weights stay (_weights_source)
         # NAFNet's depends on its number of levels: padding more than its own forward would
         # changes its global averages, so the model's own multiple wins over the registry's
         self.size_multiple = int(getattr(self._model, "size_multiple", self.architecture.size_multiple))
@@ -209,10 +210,12 @@ class Deblurrer:
 
     def _weights_source(self) -> dict:
         """What a runner needs to export after torch's weights went: where they come back from (``model``)."""
-        # NNCF's first-use quantisation runs after torch's weights went (release_torch_weights: where they can be
-        # read back), not beside them
-        return ({"model_source": lambda: self.model, "release_weights": self.release_torch_weights}
-                if self.weights_file is not None else {})
+        # in a run, NNCF's first-use quantisation runs after torch's weights went (release_torch_weights: where they
+        # can be read back), not beside them; not in the window's preparation (prepare), whose threads share them
+        if self.weights_file is None:
+            return {}
+        source = {"model_source": lambda: self.model}
+        return source if self._preparing else {**source, "release_weights": self.release_torch_weights}
 
     def release_torch_weights(self) -> bool:
         """Let torch's copy of the weights go while OpenVINO runs (NAFNet-64: 259 MiB of a 12 MP photo's 1.5 GB); the
@@ -360,7 +363,11 @@ class Deblurrer:
         ``pending_notes``; Cancelled leaves the engine as it was, so the next run starts afresh.
         """
         if self.backend == "openvino":
-            self._openvino_runner(cancel)
+            self._preparing = True
+            try:
+                self._openvino_runner(cancel)
+            finally:
+                self._preparing = False
 
     def preparation_needed(self) -> bool:
         """True when the first run would do slow first-use work: quantise int8 or time the paths `auto` may take."""
