@@ -30,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
-from openvino_outputs import nchw, outputs_of  # noqa: E402
+from openvino_outputs import nchw, outputs_of, with_float  # noqa: E402
 from deblur_app.engine.choices import MAX_PIXEL_ERROR, pixel_error  # noqa: E402
 from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
@@ -94,26 +94,6 @@ def report(label: str, outputs, reference, names) -> tuple[float, float]:
     print(f"| {label} | {verdict} | {dbs[worst_db]:.2f} ({names[worst_db]}) | **{p999[worst_px]:.4f}** ({names[worst_px]})"
           f" | {cells} |", flush=True)
     return min(dbs), max(p999)
-
-
-def quantized_consumers(network, pattern: str) -> list:
-    found = []
-    for op in network.get_ordered_ops():
-        if op.get_type_name() == "FakeQuantize" or not re.search(pattern, op.get_friendly_name()):
-            continue
-        for port in op.inputs():
-            source = port.get_source_output().get_node()
-            if source.get_type_name() == "FakeQuantize":
-                found.append((port, source))
-    return found
-
-
-def with_float(quantized, pattern: str):
-    network = quantized.clone()
-    for port, fake_quantize in quantized_consumers(network, pattern):
-        port.replace_source_output(fake_quantize.input_value(0))
-    network.validate_nodes_and_infer_types()
-    return network
 
 
 def quantized_model(core, network, name: str, settings: Int8Settings, calibration, cache: Path):

@@ -18,7 +18,6 @@ are then checked with a real quantisation (``--rules``: quantise with these floa
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
-from openvino_outputs import nchw, outputs_of  # noqa: E402
+from openvino_outputs import nchw, outputs_of, with_float  # noqa: E402
 from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
     Int8Settings, export_onnx, load_calibration, quantize_int8, shipped_int8_plan,
@@ -47,28 +46,6 @@ GROUPS = {
     "Convs.0": r"/Convs\.0/", "Convs.1": r"/Convs\.1/", "AFFs": r"/AFFs\.", "FAM1": r"/FAM1/", "FAM2": r"/FAM2/",
     "SCM1 (rest)": r"/SCM1/", "SCM2 (rest)": r"/SCM2/",
 }
-
-
-def quantized_consumers(network, pattern: str) -> list:
-    """(consumer input, FakeQuantize) pairs: every input of an operation matching ``pattern`` fed by a FakeQuantize."""
-    found = []
-    for op in network.get_ordered_ops():
-        if op.get_type_name() == "FakeQuantize" or not re.search(pattern, op.get_friendly_name()):
-            continue
-        for port in op.inputs():
-            source = port.get_source_output().get_node()
-            if source.get_type_name() == "FakeQuantize":
-                found.append((port, source))
-    return found
-
-
-def with_float(quantized, float_pattern: str):
-    """A copy of the quantised graph in which the operations matching ``float_pattern`` read unquantised inputs."""
-    network = quantized.clone()
-    for port, fake_quantize in quantized_consumers(network, float_pattern):
-        port.replace_source_output(fake_quantize.input_value(0))
-    network.validate_nodes_and_infer_types()
-    return network
 
 
 def report(name: str, outputs, reference, names, sharp, seconds: float) -> None:

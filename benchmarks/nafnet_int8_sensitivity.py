@@ -29,14 +29,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 
-from openvino_outputs import nchw, outputs_of  # noqa: E402
+from openvino_outputs import nchw, outputs_of, with_float  # noqa: E402
 from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
     Int8Plan, Int8Settings, exported_ir, load_calibration, quantize_int8, quantized_network, shipped_int8_plan,
 )
 from deblur_app.model import networks  # noqa: E402
 from deblur_app.model.registry import ARCHITECTURES, VARIANTS  # noqa: E402
-from int8_sensitivity import with_float  # noqa: E402
 
 # intro and ending read and make image pixels; the additions outside the blocks are the decoder's skip additions
 # (up + skip) and the output's (ending + the input image): NNCF would put the input image itself through 8 bits
