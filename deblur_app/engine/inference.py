@@ -178,7 +178,6 @@ class Deblurrer:
         if hasattr(self._model, "lean_fusion"):
             self._model.lean_fusion = True
         self._released_digest = ""  # the weights' digest while they are let go (release_torch_weights), else ""
-        self._preparing = False  # prepare() is building the runner: torch's weights stay (_weights_source)
         # NAFNet's depends on its number of levels: padding more than its own forward would
         # changes its global averages, so the model's own multiple wins over the registry's
         self.size_multiple = int(getattr(self._model, "size_multiple", self.architecture.size_multiple))
@@ -208,14 +207,15 @@ class Deblurrer:
         """Another network to run (the tests' stand-ins): its weights are its own, nothing to read back."""
         self._model, self._released_digest = network, ""
 
-    def _weights_source(self) -> dict:
+    def _weights_source(self, keep_weights: bool = False) -> dict:
         """What a runner needs to export after torch's weights went: where they come back from (``model``)."""
         # in a run, NNCF's first-use quantisation runs after torch's weights went (release_torch_weights: where they
-        # can be read back), not beside them; not in the window's preparation (prepare), whose threads share them
+        # can be read back), not beside them; not in the window's preparation (prepare: ``keep_weights``), whose
+        # threads share them
         if self.weights_file is None:
             return {}
         source = {"model_source": lambda: self.model}
-        return source if self._preparing else {**source, "release_weights": self.release_torch_weights}
+        return source if keep_weights else {**source, "release_weights": self.release_torch_weights}
 
     def release_torch_weights(self) -> bool:
         """Let torch's copy of the weights go while OpenVINO runs (NAFNet-64: 259 MiB of a 12 MP photo's 1.5 GB); the
@@ -363,11 +363,7 @@ class Deblurrer:
         ``pending_notes``; Cancelled leaves the engine as it was, so the next run starts afresh.
         """
         if self.backend == "openvino":
-            self._preparing = True
-            try:
-                self._openvino_runner(cancel)
-            finally:
-                self._preparing = False
+            self._openvino_runner(cancel, keep_weights=True)
 
     def preparation_needed(self) -> bool:
         """True when the first run would do slow first-use work: quantise int8 or time the paths `auto` may take."""
@@ -653,8 +649,9 @@ class Deblurrer:
             for scale, value in sums.items()
         }
 
-    def _openvino_runner(self, cancel: CancelCheck | None = None):
+    def _openvino_runner(self, cancel: CancelCheck | None = None, keep_weights: bool = False):
         """The OpenVINO runner, built on first use; None once OpenVINO turned out unusable under auto.
+        ``keep_weights``: torch's weights stay while it is built (_weights_source).
 
         What it had to give up (int8, OpenVINO) goes to ``_pending_notes`` for the next result.
         """
@@ -663,17 +660,17 @@ class Deblurrer:
 
             try:
                 if self._timing_pending:
-                    self._openvino = self._time_paths(cancel)
+                    self._openvino = self._time_paths(cancel, keep_weights)
                 elif self.precision.name == "int8":
                     try:
                         self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(),
                                                         cancel=cancel, architecture=self.architecture,
-                                                   **self._weights_source())
+                                                   **self._weights_source(keep_weights))
                     except Int8Unavailable as error:  # never an error: the float path runs instead
                         self._leave_int8(reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error)), openvino=True)
                 if self._openvino is None:
                     self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture,
-                                                   **self._weights_source())
+                                                   **self._weights_source(keep_weights))
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
                     raise EngineError(reasons.of(error)) from None
@@ -686,7 +683,7 @@ class Deblurrer:
                     self.dtype = self.precision.dtype
         return self._openvino
 
-    def _time_paths(self, cancel: CancelCheck | None):
+    def _time_paths(self, cancel: CancelCheck | None, keep_weights: bool = False):
         """Time the paths `auto` may take (fastest.py), remember the timings, run the fastest: its runner.
 
         A path that cannot be built here (int8 without a usable calibration) is left out with a note;
@@ -702,12 +699,12 @@ class Deblurrer:
                 try:
                     runners[path] = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(), cancel=cancel,
                                                    architecture=self.architecture,
-                                                   **self._weights_source())
+                                                   **self._weights_source(keep_weights))
                 except Int8Unavailable as error:
                     int8_problem = reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error))
             else:
                 runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture,
-                                                   **self._weights_source())
+                                                   **self._weights_source(keep_weights))
         timings = fastest.measure_paths(
             {path: (lambda pixels, check, run=run: run(torch.from_numpy(pixels), check)) for path, run in runners.items()},
             cancel)
