@@ -30,7 +30,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
-from openvino_outputs import nchw, outputs_of, with_float  # noqa: E402
+from openvino_outputs import MIMO_GROUPS, interleaved_times, nchw, outputs_of, with_float  # noqa: E402
 from deblur_app.engine.choices import MAX_PIXEL_ERROR, pixel_error  # noqa: E402
 from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
@@ -48,15 +48,6 @@ COARSE = (r".*/Encoder\.[12]/.*", r".*/Decoder\.[01]/.*", r".*/feat_extract\.[12
 ADDS = (r".*/layers\.\d+/Add(_\d+)?$",)  # the residual blocks' additions (the running features)
 COARSE_ADDS = (r".*/(Encoder\.[12]|Decoder\.[01])/layers/layers\.\d+/Add$",)  # at 1/2 and 1/4 resolution
 ENCODER_ADDS = (r".*/Encoder\.\d/layers/layers\.\d+/Add$",)
-# MIMO-UNet's modules as OpenVINO names them (ONNX export paths); feat_extract.3/.4 are the transposed convs
-GROUPS = {
-    "feat_extract.1": r"/feat_extract\.1/", "feat_extract.2": r"/feat_extract\.2/",
-    "transposed": r"/feat_extract\.[34]/|ConvolutionBackpropData",
-    "Encoder.0": r"/Encoder\.0/", "Encoder.1": r"/Encoder\.1/", "Encoder.2": r"/Encoder\.2/",
-    "Decoder.0": r"/Decoder\.0/", "Decoder.1": r"/Decoder\.1/", "Decoder.2": r"/Decoder\.2/",
-    "Convs.0": r"/Convs\.0/", "Convs.1": r"/Convs\.1/", "AFFs": r"/AFFs\.", "FAM1": r"/FAM1/", "FAM2": r"/FAM2/",
-    "SCM1": r"/SCM1/", "SCM2": r"/SCM2/",
-}
 
 
 def candidates() -> dict[str, Int8Settings]:
@@ -111,15 +102,7 @@ def quantized_model(core, network, name: str, settings: Int8Settings, calibratio
 
 def timed(core, networks: dict, frame: np.ndarray, rounds: int) -> dict[str, float]:
     models = {name: core.compile_model(n, "CPU", {"INFERENCE_PRECISION_HINT": "f32"}) for name, n in networks.items()}
-    requests = {name: m.create_infer_request() for name, m in models.items()}
-    for request in requests.values():
-        request.infer({0: frame})
-    times = {name: [] for name in models}
-    for _ in range(rounds):
-        for name, request in requests.items():
-            started = time.perf_counter()
-            request.infer({0: frame})
-            times[name].append(time.perf_counter() - started)
+    times = interleaved_times({name: m.create_infer_request() for name, m in models.items()}, frame, rounds)
     return {name: float(np.median(t)) for name, t in times.items()}
 
 
@@ -132,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--float", nargs="*", default=[], metavar="REGEX",
                         help="an extra candidate: the shipped settings with PIXEL + these layers float")
     parser.add_argument("--bypass", nargs="*", metavar="GROUP",
-                        help="on each candidate, per group (default: all GROUPS) read unquantised")
+                        help="on each candidate, per group (default: all MIMO_GROUPS) read unquantised")
     parser.add_argument("--time", default="", help="WxH of a frame to time int8 against OpenVINO float32 on")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cache", type=Path, default=Path("/tmp/int8-edges2-cache"))
@@ -167,8 +150,8 @@ def main(argv: list[str] | None = None) -> int:
         quantized, seconds = quantized_model(core, network, name, settings, calibration, args.cache)
         report(f"{name}" + (f" (quantised in {seconds:.0f} s)" if seconds else ""),
                outputs_of(core, quantized, blurry, FULL_OUTPUT), reference, names)
-        for group in args.bypass if args.bypass else ([] if args.bypass is None else list(GROUPS)):
-            pattern = GROUPS.get(group, group)
+        for group in args.bypass if args.bypass else ([] if args.bypass is None else list(MIMO_GROUPS)):
+            pattern = MIMO_GROUPS.get(group, group)
             report(f"{name} + float {group}", outputs_of(core, with_float(quantized, pattern), blurry, FULL_OUTPUT), reference, names)
         timing[name] = quantized
     if frame is not None:  # every candidate and OpenVINO float32 interleaved, round by round

@@ -27,7 +27,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO)]
 
-from openvino_outputs import nchw, outputs_of, with_float  # noqa: E402
+from openvino_outputs import MIMO_GROUPS, nchw, outputs_of, with_float  # noqa: E402
 from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
     Int8Settings, export_onnx, load_calibration, quantize_int8, shipped_int8_plan,
@@ -36,16 +36,6 @@ from deblur_app.model.checkpoints import load_checkpoint  # noqa: E402
 from deblur_app.model.registry import ARCHITECTURES, MIMO_PIXEL_AND_OUTPUT_LAYERS  # noqa: E402
 
 FULL_OUTPUT = 2  # the full-resolution image (outputs: quarter, half, full)
-# MIMO-UNet's modules as OpenVINO names them (ONNX export paths); feat_extract.3/.4 are the transposed convs
-GROUPS = {
-    "feat_extract.1 (down 1)": r"/feat_extract\.1/", "feat_extract.2 (down 2)": r"/feat_extract\.2/",
-    # ONNX names the transposed convolutions (feat_extract.3/.4) only by their operation
-    "transposed convs (feat_extract.3/.4)": r"/feat_extract\.[34]/|ConvolutionBackpropData",
-    "Encoder.0 (full)": r"/Encoder\.0/", "Encoder.1 (half)": r"/Encoder\.1/", "Encoder.2 (quarter)": r"/Encoder\.2/",
-    "Decoder.0 (quarter)": r"/Decoder\.0/", "Decoder.1 (half)": r"/Decoder\.1/", "Decoder.2 (full)": r"/Decoder\.2/",
-    "Convs.0": r"/Convs\.0/", "Convs.1": r"/Convs\.1/", "AFFs": r"/AFFs\.", "FAM1": r"/FAM1/", "FAM2": r"/FAM2/",
-    "SCM1 (rest)": r"/SCM1/", "SCM2 (rest)": r"/SCM2/",
-}
 
 
 def report(name: str, outputs, reference, names, sharp, seconds: float) -> None:
@@ -65,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=REPO / "weights" / "mimo-unet.safetensors")
     parser.add_argument("--mode", nargs="*", default=["float-one", "int8-one"], choices=["float-one", "int8-one"])
-    parser.add_argument("--groups", nargs="*", default=list(GROUPS), help="group names of GROUPS, or regular expressions")
+    parser.add_argument("--groups", nargs="*", default=list(MIMO_GROUPS), help="group names of MIMO_GROUPS, or regular expressions")
     parser.add_argument("--rules", nargs="*", help="quantise for real with MIMO's pixel/output rules + these, and report")
     parser.add_argument("--cache", type=Path, default=Path("/tmp/int8_sensitivity"))
     parser.add_argument("--eval-photos", nargs="*", type=Path, default=[],
@@ -104,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
            time.perf_counter() - started)
     shipped = "|".join(ARCHITECTURES["mimo-unet"].int8_float_layers[len(MIMO_PIXEL_AND_OUTPUT_LAYERS):])
     for mode in args.mode:
-        for group in [("shipped rules", shipped)] + [(g, GROUPS.get(g, g)) for g in args.groups]:
+        for group in [("shipped rules", shipped)] + [(g, MIMO_GROUPS.get(g, g)) for g in args.groups]:
             started = time.perf_counter()
             label, pattern = group
             if mode == "int8-one":  # everything float except this group

@@ -29,7 +29,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "benchmarks")]
 
-from openvino_outputs import nchw, outputs_of, with_float  # noqa: E402
+from openvino_outputs import interleaved_times, nchw, outputs_of, with_float  # noqa: E402
 from deblur_app.engine.int8_check import load_check_set, photo_name, psnr  # noqa: E402
 from deblur_app.engine.openvino_backend import (  # noqa: E402
     Int8Plan, Int8Settings, exported_ir, load_calibration, quantize_int8, quantized_network, shipped_int8_plan,
@@ -112,13 +112,7 @@ def speed(core, model, architecture, folder, keep_float, size: tuple[int, int], 
         net.reshape({net.inputs[0]: [1, 3, height, width]})
         compiled = core.compile_model(net, "CPU", {"INFERENCE_PRECISION_HINT": "f32", "PERFORMANCE_HINT": "LATENCY"})
         requests[name] = compiled.create_infer_request()
-        requests[name].infer({0: pixels})  # warm-up
-    times = {name: [] for name in requests}
-    for _ in range(runs):
-        for name, request in requests.items():
-            started = time.perf_counter()
-            request.infer({0: pixels})
-            times[name].append(time.perf_counter() - started)
+    times = interleaved_times(requests, pixels, runs)
     fp32, int8 = (statistics.median(times[n]) for n in ("fp32", "int8"))
     loads = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else "?"
     print(f"{height}x{width} ({shape_class}): fp32 {fp32:.2f} s, int8 {int8:.2f} s: **{fp32 / int8:.2f}x**  "
