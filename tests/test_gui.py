@@ -24,18 +24,7 @@ from deblur_app.gui.main_window import MainWindow  # noqa: E402
 from deblur_app.gui.settings import AppSettings  # noqa: E402
 from deblur_app.gui.tasks import SaveChoice  # noqa: E402
 
-from guikit import (  # noqa: E402,F401  (fixtures are found by name)
-    WAIT,
-    bf16_as_run,
-    errors,
-    make_window,
-    open_photo,
-    photo,
-    run,
-    settings_file,
-    weights_dir,
-    window,
-)
+from guikit import WAIT, bf16_as_run, open_photo, run  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 

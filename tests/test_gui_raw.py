@@ -16,9 +16,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from deblur_app import imagefiles  # noqa: E402
 from deblur_app.gui import opening  # noqa: E402
-from guikit import (  # noqa: E402,F401  (fixtures are found by name)
-    WAIT, errors, make_window, open_photo, run, settings_file, weights_dir, window,
-)
+from guikit import WAIT, open_photo, run  # noqa: E402
 from rawfiles import assert_camera_exif, dng_bytes, rawpy_development, write_dng  # noqa: E402
 
 

@@ -14,17 +14,7 @@ from deblur_app import imagefiles  # noqa: E402
 from deblur_app.gui import dialogs  # noqa: E402
 from deblur_app.gui.save_dialog import SaveDialog  # noqa: E402
 
-from guikit import (  # noqa: E402,F401  (fixtures are found by name)
-    WAIT,
-    errors,
-    make_window,
-    open_photo,
-    photo,
-    run,
-    settings_file,
-    weights_dir,
-    window,
-)
+from guikit import WAIT, open_photo, run  # noqa: E402
 
 
 def select(qtbot, window, path):

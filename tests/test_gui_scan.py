@@ -13,7 +13,7 @@ from deblur_app import imagefiles  # noqa: E402
 from deblur_app.gui.blur_badges import BLUR_ROLE  # noqa: E402
 from deblur_app.gui.filmstrip import KEY_ROLE  # noqa: E402
 from deblur_app.training.blur_labels import disc_kernel  # noqa: E402
-from guikit import WAIT, errors, make_window, settings_file, weights_dir, window  # noqa: E402,F401
+from guikit import WAIT  # noqa: E402
 from test_blur_score import blurred, horizontal_shake, scene  # noqa: E402
 
 

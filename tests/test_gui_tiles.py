@@ -18,16 +18,7 @@ from deblur_app.gui.imaging import to_u8  # noqa: E402
 from deblur_app.gui import partial_frames  # noqa: E402
 from deblur_app.gui.partial_frames import PartialFrames  # noqa: E402
 
-from guikit import (  # noqa: E402,F401  (fixtures are found by name)
-    WAIT,
-    errors,
-    make_window,
-    open_photo,
-    run,
-    settings_file,
-    weights_dir,
-    window,
-)
+from guikit import WAIT, open_photo, run  # noqa: E402
 
 # 4 tiles of 320 pixels at most: 3 frames before the result, and quick on a loaded 2-core machine
 HEIGHT, WIDTH = 330, 480

@@ -17,7 +17,7 @@ from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.engine.progress import Cancelled
 from deblur_app.model.checkpoints import load_checkpoint
 
-from guikit import WAIT, errors, make_window, open_photo, photo, run, settings_file, weights_dir  # noqa: F401
+from guikit import WAIT, open_photo, run  # noqa: E402
 from isolated_verdicts import isolate_verdicts
 from seeded_weights import save_seeded_weights
 

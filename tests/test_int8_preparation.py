@@ -21,16 +21,7 @@ from deblur_app.engine.progress import Cancelled  # noqa: E402
 from deblur_app.model.checkpoints import load_checkpoint  # noqa: E402
 
 from conftest import CancelAfter  # noqa: E402
-from guikit import (  # noqa: E402,F401  (fixtures are found by name)
-    WAIT,
-    errors,
-    make_window,
-    open_photo,
-    photo,
-    run,
-    settings_file,
-    weights_dir,
-)
+from guikit import WAIT, open_photo, run  # noqa: E402
 
 pytestmark = [
     pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed"),

@@ -24,7 +24,6 @@ REPO = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 180  # the first window on a busy 2-core machine
 pytest.importorskip("PySide6.QtNetwork")
 from deblur_app.gui import single_instance  # noqa: E402
-from guikit import errors, make_window, photo, settings_file, weights_dir, window  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture

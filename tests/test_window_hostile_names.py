@@ -8,16 +8,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from guikit import (  # noqa: E402,F401  (fixtures are found by name)
-    WAIT,
-    errors,
-    make_window,
-    open_photo,
-    photo,
-    settings_file,
-    weights_dir,
-    window,
-)
+from guikit import WAIT, open_photo  # noqa: E402
 
 # an escape sequence that clears a terminal, a right-to-left override ("gpj.exe" shown reversed), a menu's '&'
 HOSTILE = "x\u202egpj.exe\x1b[2J & co.png"

@@ -32,7 +32,6 @@ from PySide6.QtWidgets import QDialog
 from deblur_app import imagefiles
 from deblur_app.gui.reasons import translated
 from deblur_app.gui.save_dialog import SaveDialog
-from guikit import errors, make_window, settings_file, weights_dir  # noqa: F401  (fixtures)
 
 SEED = int(os.environ.get("DEBLUR_MONKEY_SEED", 20261206))
 STEPS = int(os.environ.get("DEBLUR_MONKEY_STEPS", 300))

@@ -15,7 +15,7 @@ from PIL import Image  # noqa: E402
 from deblur_app import imagefiles  # noqa: E402
 from deblur_app.imagefiles import jpegend  # noqa: E402
 from deblur_app.gui import dialogs  # noqa: E402
-from guikit import WAIT, errors, make_window, open_photo, settings_file, weights_dir, window  # noqa: E402,F401
+from guikit import WAIT, open_photo  # noqa: E402
 
 
 def _photo(height: int, width: int) -> np.ndarray:

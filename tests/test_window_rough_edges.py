@@ -14,18 +14,7 @@ from deblur_app.gui import dialogs  # noqa: E402
 from deblur_app.gui.save_dialog import SaveDialog  # noqa: E402
 from deblur_app.gui.settings import AppSettings  # noqa: E402
 
-from guikit import (  # noqa: E402,F401  (fixtures are found by name)
-    WAIT,
-    bf16_as_run,
-    errors,
-    make_window,
-    open_photo,
-    photo,
-    run,
-    settings_file,
-    weights_dir,
-    window,
-)
+from guikit import WAIT, bf16_as_run, open_photo, run  # noqa: E402
 
 
 def test_open_recent_keeps_absolute_paths(tmp_path, monkeypatch, qapp):

@@ -12,7 +12,6 @@ import os
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from guikit import errors, make_window, settings_file, weights_dir  # noqa: F401  (fixtures)
 from window_machine import PLUS_FILE, Harness, WindowMachine
 
 # benchmarks/window_long_run.py asks for more through the environment
