@@ -1,4 +1,4 @@
-"""NAFNet and FFTformer compute the authors' functions and load their checkpoints strictly.
+"""NAFNet, FFTformer and Restormer compute the authors' functions and load their checkpoints strictly.
 
 Reference outputs in tests/data/conformance/networks were made with the authors' code; the
 weights are rebuilt from the key names (tests/conformance_weights.network_weights).
@@ -14,7 +14,7 @@ from torch import nn
 
 from conformance_weights import network_weights
 from conftest import CONFORMANCE
-from deblur_app.model import fftformer, nafnet
+from deblur_app.model import fftformer, nafnet, restormer
 
 NETWORKS = CONFORMANCE / "networks"
 PUBLISHED = {
@@ -24,8 +24,11 @@ PUBLISHED = {
                                     dec_blk_nums=(1, 1, 1, 1))),
     "FFTformer": (fftformer, dict(inp_channels=3, out_channels=3, dim=48, num_blocks=(6, 6, 12),
                                   num_refinement_blocks=4, ffn_expansion_factor=3.0, bias=False)),
+    "Restormer": (restormer, dict(inp_channels=3, out_channels=3, dim=48, num_blocks=(4, 6, 6, 8),
+                                  num_refinement_blocks=4, heads=(1, 2, 4, 8), ffn_expansion_factor=2.66, bias=False,
+                                  LayerNorm_type="WithBias", dual_pixel_task=False)),
 }
-BUILDERS = {nafnet: nafnet.NAFNet, fftformer: fftformer.FFTformer}
+BUILDERS = {nafnet: nafnet.NAFNet, fftformer: fftformer.FFTformer, restormer: restormer.Restormer}
 
 
 def published_shapes(name: str) -> dict:
@@ -101,7 +104,7 @@ def test_unpublished_nafnet_block_counts_read_from_shapes_reproduce_reference():
 
 
 def _identity_transformer_block(state: dict, prefix: str, reference_prefix: str) -> None:
-    """A transformer block whose output projections are 0 adds nothing to its input."""
+    """A transformer block whose output projections are 0 adds nothing to its input (FFTformer, Restormer)."""
     for key, value in list(state.items()):
         if key.startswith(reference_prefix):
             copy = value.clone()
@@ -258,3 +261,76 @@ def test_channel_pool_traces_the_separable_form_only_while_tracing(monkeypatch):
     monkeypatch.setattr(torch.jit, "is_tracing", lambda: True)
     pool(x)
     assert calls == [(20, None)]
+
+
+def test_restormer_inference_forward_is_the_plain_one_in_both_layouts():
+    """The lean inference forward (attention folded into one matrix per image, GDFN in channel groups) computes
+    the plain forward's function, NCHW and channels last; and the plain forward (autograd on) the reference."""
+    model = built_from_shapes(restormer, published_weights("Restormer"))
+    x = conformance_input()
+    with torch.no_grad():
+        lean = model(x)[0]
+        lean_last = model(x.contiguous(memory_format=torch.channels_last))[0]
+    plain = model(x)[0].detach()
+    torch.testing.assert_close(lean, plain, rtol=0, atol=2e-5)
+    torch.testing.assert_close(lean_last, plain, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(plain.numpy(), expected_full("Restormer"), atol=1e-4)
+
+
+def test_unpublished_restormer_block_counts_read_from_shapes_reproduce_reference():
+    """Extra transformer blocks whose projections are 0 (the attention's and GDFN's): other counts, same function.
+    A level's encoder and decoder have the same count (the authors' constructor), so both get one."""
+    state = published_weights("Restormer")
+    _identity_transformer_block(state, "encoder_level1.4.", "encoder_level1.3.")
+    _identity_transformer_block(state, "decoder_level1.4.", "decoder_level1.3.")
+    _identity_transformer_block(state, "latent.8.", "latent.7.")
+    _identity_transformer_block(state, "refinement.4.", "refinement.3.")
+    config = restormer.config_from_shapes({k: v.shape for k, v in state.items()})
+    assert (config["num_blocks"], config["num_refinement_blocks"]) == ((5, 6, 6, 9), 5)
+    model = built_from_shapes(restormer, state)
+    np.testing.assert_allclose(run(model, conformance_input()), expected_full("Restormer"), atol=1e-4)
+
+
+UNPUBLISHED_RESTORMERS = [
+    dict(inp_channels=3, out_channels=3, dim=16, num_blocks=(1, 2, 1, 2), num_refinement_blocks=1,
+         heads=(2, 2, 4, 4), ffn_expansion_factor=2.66, bias=True, LayerNorm_type="BiasFree", dual_pixel_task=False),
+    dict(inp_channels=6, out_channels=3, dim=24, num_blocks=(1, 1, 1, 1), num_refinement_blocks=0,
+         heads=(1, 2, 4, 8), ffn_expansion_factor=2.0, bias=False, LayerNorm_type="WithBias", dual_pixel_task=True),
+    dict(inp_channels=3, out_channels=3, dim=8, num_blocks=(0, 1, 1, 1), num_refinement_blocks=1,
+         heads=(2, 1, 2, 4), ffn_expansion_factor=1.5, bias=False, LayerNorm_type="WithBias", dual_pixel_task=False),
+]
+
+
+@pytest.mark.parametrize("config", UNPUBLISHED_RESTORMERS)
+def test_unpublished_restormer_configurations_are_read_from_shapes(config):
+    """Width, block counts, heads (level 1's from the refinement where its encoder has none), expansion factor,
+    bias, BiasFree layer norms and the dual-pixel variant: each read back from the shapes alone, and built."""
+    shapes = {k: tuple(v.shape) for k, v in restormer.Restormer(**config).state_dict().items()}
+    assert restormer.config_from_shapes(shapes) == config
+    state = {k: torch.from_numpy(v) for k, v in network_weights(shapes).items()}
+    model = built_from_shapes(restormer, state)
+    x = torch.rand(1, config["inp_channels"], 40, 56)
+    with torch.no_grad():
+        out = model.eval()(x)[0]
+    assert out.shape == (1, 3, 40, 56) and torch.isfinite(out).all()
+
+
+def test_restormer_expansion_factor_is_the_shortest_decimal_every_level_fits():
+    assert restormer.expansion_factor([(48, 127), (96, 255), (192, 510), (384, 1021)]) == 2.66
+    assert restormer.expansion_factor([(48, 127)]) == 2.65  # one level alone: the shortest decimal it allows
+    assert restormer.expansion_factor([(48, 144), (96, 288)]) == 3.0
+    with pytest.raises(ValueError):
+        restormer.expansion_factor([(48, 127), (96, 300)])
+
+
+def test_restormer_pads_to_eight_by_reflection_as_the_authors():
+    """Sides not multiples of 8 are reflect-padded (the authors' test code) and the output cropped."""
+    shapes = {k: tuple(v.shape) for k, v in restormer.Restormer(**UNPUBLISHED_RESTORMERS[0]).state_dict().items()}
+    model = built_from_shapes(restormer, {k: torch.from_numpy(v) for k, v in network_weights(shapes).items()})
+    x = conformance_input()[..., :37, :53]
+    with torch.no_grad():
+        whole = model.eval()(F.pad(x, (0, 3, 0, 3), mode="reflect"))[0][..., :37, :53]
+    out = run(model, x)
+    assert out.shape == (1, 3, 37, 53) and model.size_multiple == 8
+    np.testing.assert_allclose(out, whole.numpy(), atol=1e-6)
+    assert np.abs(out - x.numpy()).mean() > 0.05  # the network does change the image
