@@ -824,3 +824,18 @@ def test_a_photo_is_read_once_by_load_image_load_reduced_and_a_scan(tmp_path, ph
             opened.clear()
             read(path)
             assert opened == [path.name], (read, path.name, opened)
+
+
+def test_read_photo_bytes_is_public_and_says_why_in_one_line(tmp_path):
+    """The image I/O package reads a photo's bytes in one public place (thumbnails and scanning use it, no
+    thumbnails reach for no private name of reading)."""
+    photo = tmp_path / "a.png"
+    Image.new("RGB", (4, 3)).save(photo)
+    assert F.read_photo_bytes(str(photo)) == photo.read_bytes()
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    with pytest.raises(ImageFileError) as info:
+        F.read_photo_bytes(empty)
+    assert str(empty) in str(info.value) and "\n" not in str(info.value)
+    thumbnails = Path(F.__file__).parent / "thumbnails.py"
+    assert "reading._" not in thumbnails.read_text(encoding="utf-8")

@@ -112,7 +112,11 @@ def set_max_megapixels(megapixels: float | None) -> None:
     MAX_PIXELS = 0 if not megapixels else int(megapixels * 1_000_000)
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_photo_bytes(path: PathLike) -> bytes:
+    """The whole file's bytes, read once, for a decoder or a check to share. Raises
+    :class:`ImageFileError` naming the file and the reason: not a file, missing, a folder,
+    unreadable, or empty."""
+    path = Path(os.fspath(path))
     problem = not_a_file_reason(path)
     if problem:
         raise ImageFileError(path, problem)
@@ -374,11 +378,11 @@ def load_image(path: PathLike, *, max_pixels: int | None = None) -> LoadedImage:
     """
     p = Path(os.fspath(path))
     limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
-    return _load_image(p, _read_bytes(p), limit)
+    return _load_image(p, read_photo_bytes(p), limit)
 
 
 def _load_image(p: Path, data: bytes, limit: int) -> LoadedImage:
-    """load_image of the file's bytes, read once (_read_bytes)."""
+    """load_image of the file's bytes, read once (read_photo_bytes)."""
     if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):  # never Pillow: it would read a preview
         return _load_raw(p, data, limit)
     im, fmt = _open_with_pillow(p, data, limit)  # the header alone: the megapixel limit is said first
@@ -480,11 +484,11 @@ def load_reduced(path: PathLike, max_side: int = 1024, *, max_pixels: int | None
     """
     p = Path(os.fspath(path))
     limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
-    return _load_reduced(p, _read_bytes(p), max_side, limit)
+    return _load_reduced(p, read_photo_bytes(p), max_side, limit)
 
 
 def _load_reduced(p: Path, data: bytes, max_side: int, limit: int) -> np.ndarray:
-    """load_reduced of the file's bytes, read once (_read_bytes)."""
+    """load_reduced of the file's bytes, read once (read_photo_bytes)."""
     if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):
         with camera_raw.opened(p, data, before_unpack=lambda sensor: _check_raw_size(p, sensor, limit)) as sensor:
             pixels = _to_float(camera_raw.develop(sensor, p, half_size=True), 16)

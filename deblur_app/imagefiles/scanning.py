@@ -86,7 +86,7 @@ def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int |
     like load_image."""
     p = Path(os.fspath(path))
     limit = reading.MAX_PIXELS if max_pixels is None else int(max_pixels)
-    data = reading._read_bytes(p)
+    data = reading.read_photo_bytes(p)
     im = None
     if not (camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data)):
         cut_short = cut_short_reason(p, data)  # a huge size in a tiny JPEG decodes to grey: scored "blurred" otherwise

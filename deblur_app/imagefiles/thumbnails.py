@@ -58,7 +58,7 @@ def _jpeg_refused(p: Path, im: Image.Image) -> bool:
     """Whether the full load refuses this JPEG for its data: cut short (completeness.py: no end marker, scans
     missing) or closed with an end marker after a cut (jpegend.py, on this draft decode). Its thumbnail showed in
     the filmstrip, the grey bottom of a cut one included, until the photo was selected and refused."""
-    data = reading._read_bytes(p)
+    data = reading.read_photo_bytes(p)
     if cut_short_reason(p, data):
         return True
     im.load()
