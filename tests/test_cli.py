@@ -215,7 +215,7 @@ def test_decompression_bomb_limit_is_settable(photo, capsys):
     assert not source.with_name("photo_deblurred.png").exists()
 
 
-def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, monkeypatch):
+def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, monkeypatch, capsys):
     from deblur_app.engine import inference
 
     source_dir = tmp_path / "in"
@@ -234,6 +234,9 @@ def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, mo
     out = tmp_path / "out"
     assert main(["batch", str(source_dir), str(out)]) == 130
     assert sorted(p.name for p in out.iterdir()) == ["a_deblurred.png"]
+    # one line that says what was done and how to finish, not a bare "stopped"
+    said = [line for line in capsys.readouterr().err.splitlines() if "stopped" in line]
+    assert len(said) == 1 and "1 of 3" in said[0] and "run the same command again" in said[0], said
 
 
 def test_exif_orientation_icc_and_camera_tags_survive(tmp_path):

@@ -10,7 +10,7 @@ from ..imagefiles import names_an_image_file
 from ..jobs import (BatchEvent, BatchJob, JobError, NotAFileName, SaveOptions, batch_log_header, default_output,
                     existing_output_rule, iter_batch, prepare_output_folder)
 from .cluster import cluster_run, ray_missing, validate_cluster_options
-from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
+from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
 from .options import error as _error
 
 
@@ -129,6 +129,12 @@ def run_batch(args) -> int:
     except JobError as error:
         shown.say(f"deblur-app: {error}")
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        shown.close()
+        _error(shown.stopped_line(finish="run the same command again to finish (finished outputs are skipped)"
+                                  if not (args.overwrite and not args.skip_existing) else
+                                  "add --skip-existing to finish the rest without redoing them"))
+        return EXIT_INTERRUPTED
     finally:
         shown.close()
     return _batch_report(args, summary)
@@ -167,18 +173,22 @@ class _BatchProgress:
     def __init__(self) -> None:
         self.bar = None
         self.failures = 0
+        self.total = self.done = self.skipped = 0
 
     def say(self, line: str) -> None:
         _say(self.bar, line)
 
     def __call__(self, event: BatchEvent) -> None:
         if event.kind == "start":
+            self.total = event.total
             self.bar = _progress_bar(event.total) if event.total else None
         elif event.kind == "left_out":
             _say(self.bar, f"left out {event.reason}", error=False)
         elif event.kind == "skipped":
+            self.skipped += 1
             _advance(self.bar, f"skipped {reasons.about(event.path, event.reason)}")
         elif event.kind == "done":
+            self.done += 1
             _advance(self.bar, f"{reasons.one_line_name(event.path)} -> {reasons.one_line_name(event.output)}")
         elif event.kind == "failed":
             self.failures += 1
@@ -189,6 +199,15 @@ class _BatchProgress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+            self.bar = None
+
+    def stopped_line(self, finish: str) -> str:
+        """The one line a Ctrl+C ends the batch with: how far it got, and how to finish."""
+        if not self.total:
+            return "stopped (Ctrl+C) before any photo ran; nothing was written"
+        seen = self.done + self.skipped + self.failures
+        return (f"stopped (Ctrl+C) after {seen} of {self.total} photo(s) ({self.done} deblurred, {self.skipped} "
+                f"skipped, {self.failures} failed); no half-written file is left: {finish}")
 
 
 def _batch_report(args, summary) -> int:
