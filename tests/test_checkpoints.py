@@ -187,6 +187,10 @@ def test_missing_empty_truncated_and_non_checkpoint_files(tmp_path, published_ch
         with pytest.raises(CheckpointError) as error:
             load_checkpoint(path)
         assert reason in _one_line(error, path), str(error.value)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(truncated)  # in the user's words, not torch's miniz advice cut mid-sentence
+    assert str(error.value) == (f"{truncated}: truncated or corrupt file (its zip archive has no end: an incomplete "
+                                "download or copy)")
 
 
 def test_wrong_architecture_lists_missing_and_unexpected_keys(tmp_path):

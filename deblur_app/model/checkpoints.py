@@ -222,9 +222,17 @@ def _unreadable(path: Path, error: Exception) -> CheckpointError:
         if "legacy .tar format" in message:  # torch < 1.6's format, which only a full unpickling reads
             return _refused(path, reasons.LEGACY_TAR_CHECKPOINT)
         if "zip" in message.lower() or "central directory" in message.lower():
-            return _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=message)
+            return _refused(path, reasons.TRUNCATED_CHECKPOINT, cause=_zip_problem(message))
         return _refused(path, reasons.CANNOT_READ_CHECKPOINT, cause=message)
     return _refused(path, reasons.NOT_A_PYTORCH_CHECKPOINT, cause=message)
+
+
+def _zip_problem(message: str) -> str:
+    """torch's words for a broken zip checkpoint, without its miniz boilerplate (which the 200-character cut ended
+    mid-sentence): a zip without its central directory, the archive's end, is a file cut short."""
+    if "central directory" in message:
+        return "its zip archive has no end: an incomplete download or copy"
+    return message.split(". This is an internal miniz error")[0]
 
 
 def _unwrap(path: Path, loaded: object) -> dict[str, torch.Tensor]:
