@@ -215,6 +215,21 @@ def test_decompression_bomb_limit_is_settable(photo, capsys):
     assert not source.with_name("photo_deblurred.png").exists()
 
 
+@pytest.mark.parametrize("command", ["deblur", "batch", "scan"])
+@pytest.mark.parametrize("limit", ["-1", "nan", "inf", "lots"])
+def test_a_meaningless_megapixel_limit_is_a_usage_error_naming_the_option(photo, tmp_path, capsys, command, limit):
+    """-1 had silently meant no limit; nan and inf failed at the first photo, blaming it."""
+    source = photo("shot.png")
+    argv = {"deblur": ["deblur", str(source)], "batch": ["batch", str(tmp_path), str(tmp_path / "out")],
+            "scan": ["scan", str(tmp_path)]}[command]
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--max-megapixels", limit])
+    assert exit_.value.code == 2
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--max-megapixels" in error and repr(limit) in error and "shot.png" not in error, error
+    assert not (tmp_path / "shot_deblurred.png").exists() and not (tmp_path / "out").exists()
+
+
 def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, monkeypatch, capsys):
     from deblur_app.engine import inference
 

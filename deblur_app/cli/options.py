@@ -7,6 +7,7 @@ and the start-up guard reads the exit codes before anything heavy is loaded.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from pathlib import Path
@@ -43,8 +44,8 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--tile", type=_tile, default=None, metavar="auto|whole|N",
                        help=f"tiles for large photos: auto (the default: sized from free memory), whole (one piece; "
                        f"also 0) or N pixels, at least {MIN_TILE}")
-    group.add_argument("--max-megapixels", type=float, default=None, metavar="MP",
-                       help="refuse larger photos (decompression-bomb guard; default 200)")
+    group.add_argument("--max-megapixels", type=megapixels, default=None, metavar="MP",
+                       help="refuse larger photos (decompression-bomb guard; default 200; 0: no limit)")
     out = parser.add_argument_group("output")
     out.add_argument("--save-scales", action="store_true", help="also write the network's 1/2 and 1/4 scale outputs")
     out.add_argument("--bit-depth", type=int, choices=(8, 16), help="output bit depth (default: as the input; 16 needs PNG/TIFF)")
@@ -98,6 +99,18 @@ def _tile(text: str) -> int | None:
         return parse_tile(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def megapixels(text: str) -> float:
+    """--max-megapixels: a number of megapixels, 0 for no limit. A negative one had silently meant no limit, and
+    nan or inf failed at the first photo, blaming it ("photo.jpg: cannot convert float NaN to integer")."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number of megapixels, 0 for no limit, not {text!r}")
+    return value
 
 
 def choices_from_args(args):

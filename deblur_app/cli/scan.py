@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import reasons
 from .cluster import add_cluster_options, ray_missing, validate_cluster_options
 from . import reports
-from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error
+from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, megapixels
 
 
 def add_scan_parser(commands) -> None:
@@ -29,8 +29,8 @@ def add_scan_parser(commands) -> None:
     scan.add_argument("--json", type=Path, metavar="FILE", help="also write rows, failures and counts as JSON")
     scan.add_argument("--sort", action="store_true", help="blurriest first (default: by path)")
     scan.add_argument("--processes", type=int, metavar="N", help="local worker processes (default: one per core)")
-    scan.add_argument("--max-megapixels", type=float, default=None, metavar="MP",
-                      help="refuse larger photos (decompression-bomb guard; default 200)")
+    scan.add_argument("--max-megapixels", type=megapixels, default=None, metavar="MP",
+                      help="refuse larger photos (decompression-bomb guard; default 200; 0: no limit)")
     add_cluster_options(scan)
 
 
