@@ -252,6 +252,32 @@ def test_photos_that_cannot_run_are_reported_before_the_model_loads(folder, tmp_
     assert seen.count("model loads") == 1
 
 
+def test_files_whose_header_refuses_them_are_reported_before_the_model_loads(folder, tmp_path, photo_like):
+    """Not an image, HEIC without pillow-heif, over the megapixel limit: said from the header before the model
+    loads, wherever the file comes in the batch (each had been found only when its turn came, after the model)."""
+    (folder / "q-notes.jpg").write_text("not a photo")
+    (folder / "r-phone.heic").write_bytes(b"\x00\x00\x00\x18ftypheic" + bytes(64))
+    imagefiles.save_image(folder / "s-large.png", photo_like(200, 300, 7))  # 0.06 MP over a 0.01 MP limit
+    seen: list[str] = []
+
+    def load():
+        seen.append("model loads")
+        return CopyEngine()
+
+    reasons = {}
+    for event in jobs.iter_batch(BatchJob(folder, tmp_path / "out", max_megapixels=0.01), load):
+        seen.append(f"{event.kind} {event.path.name if event.path else ''}".strip())
+        if event.kind == "failed":
+            reasons[event.path.name] = str(event.reason)
+    for name in ("q-notes.jpg", "r-phone.heic", "s-large.png"):
+        assert seen.index(f"failed {name}") < seen.index("model loads"), seen
+    assert "not an image file" in reasons["q-notes.jpg"]
+    assert "exceeds the limit" in reasons["s-large.png"]
+    if not imagefiles.heif_available():
+        assert "pillow-heif" in reasons["r-phone.heic"]
+    assert seen.count("done p0.png") == 1
+
+
 def test_a_list_of_files_runs_through_the_same_loop(folder, tmp_path):
     """deblur FILE...: each photo to its own output; a missing output folder fails that photo alone, before the model loads."""
     pairs = [(folder / "p0.png", tmp_path / "p0-sharp.png"), (folder / "p1.png", tmp_path / "missing" / "p1.png")]

@@ -297,11 +297,36 @@ def _full_decode(p: Path, limit: int, im) -> None:
 
 def _open_with_pillow(p: Path, data: bytes, limit: int) -> tuple[Image.Image, str]:
     """Open the file's header with Pillow: a readable format, one picture, within the size limit."""
-    heif_like = p.suffix.lower() in HEIF_EXTENSIONS or looks_like_heif(data)
+    return _open_header(p, lambda: Image.open(io.BytesIO(data)), looks_like_heif(data), limit)
+
+
+def header_problem(path: PathLike, *, max_pixels: int | None = None) -> reasons.ReasonText:
+    """Why load_image would refuse the file from its header alone, with load_image's words ('' when the header
+    is fine, or cannot be opened: load_image then says why): not an image, a format it does not read, HEIC
+    without pillow-heif, several pictures, over the megapixel limit (``max_pixels`` as load_image's). No pixels
+    decoded, the file not read whole: what a batch asks of every photo before the model loads. Not for camera
+    RAW files (raw_problem)."""
+    p = Path(os.fspath(path))
+    limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
+    try:
+        with open(p, "rb") as handle:
+            heif_like = looks_like_heif(handle.read(12))
+            handle.seek(0)
+            im, _ = _open_header(p, lambda: Image.open(handle), heif_like, limit)
+            im.close()
+    except ImageFileError as error:
+        return error.reason
+    except OSError:
+        return ""
+    return ""
+
+
+def _open_header(p: Path, opened: Callable[[], Image.Image], heif_content: bool, limit: int) -> tuple[Image.Image, str]:
+    heif_like = p.suffix.lower() in HEIF_EXTENSIONS or heif_content
     if heif_like:
         heif_available()
     try:
-        im = _pil_guarded(p, limit, lambda: Image.open(io.BytesIO(data)))
+        im = _pil_guarded(p, limit, opened)
     except ImageFileError:
         raise
     except UnidentifiedImageError:

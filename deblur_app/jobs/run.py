@@ -196,9 +196,11 @@ def _save(path: Path, pixels: np.ndarray, like: imagefiles.LoadedImage, save: Sa
     )
 
 
-def input_problem(path: Path) -> reasons.ReasonText:
+def input_problem(path: Path, max_megapixels: float | None = None) -> reasons.ReasonText:
     """Why a photo cannot be read at all ('' when it can be opened): checked before the model loads.
-    A camera RAW file's sensor data is read too (not developed), so a fake or truncated one is named here."""
+    A camera RAW file's sensor data is read too (not developed), so a fake or truncated one is named here;
+    another photo's header is opened as load_image opens it (not an image, HEIC without pillow-heif, over
+    ``max_megapixels``), so such a file after the first is not found only once the model has loaded."""
     path = Path(path)
     not_a_file = imagefiles.not_a_file_reason(path)  # a folder, or a pipe or device the open below would wait on
     if not_a_file:
@@ -221,7 +223,10 @@ def input_problem(path: Path) -> reasons.ReasonText:
         return reasons.about(path, cut_short)
     facts = imagefiles.file_facts(path)
     several = imagefiles.several_pictures_reason(facts) if facts is not None else ""
-    return reasons.about(path, several) if several else ""
+    if several:
+        return reasons.about(path, several)
+    in_header = imagefiles.header_problem(path, max_pixels=_max_pixels(max_megapixels))
+    return reasons.about(path, in_header) if in_header else ""
 
 
 def prepare_output_folder(folder: Path) -> None:
@@ -405,7 +410,7 @@ def _why_skip(plan: PlannedOutput, job: BatchJob) -> reasons.ReasonText:
 
 def _photo_problem(plan: PlannedOutput, job: BatchJob, folders: dict[Path, str]) -> reasons.ReasonText:
     """Why a photo cannot run: its output (the policy), its file, or (a list of files) its output's folder."""
-    problem = output_problem(plan, job.save.overwrite) or input_problem(plan.source)
+    problem = output_problem(plan, job.save.overwrite) or input_problem(plan.source, job.max_megapixels)
     if problem or job.files is None:  # a folder's batch creates its sub-folders as it goes
         return problem
     folder = plan.target.parent
