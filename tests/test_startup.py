@@ -73,6 +73,22 @@ def test_exit_codes_pass_through(monkeypatch, logs, dialogs, capsys):
     assert dialogs == [] and not logs.exists()
 
 
+def test_a_reader_that_leaves_the_pipe_gets_no_traceback(tmp_path):
+    """`deblur-app weights list | head -3`: head closes the pipe; the command ends quietly (exit 1), with no
+    traceback and no crash log, as a shell tool does."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before anything is written: every write meets a closed pipe
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_DATA_HOME": str(tmp_path / "data")}
+    try:
+        done = subprocess.run([sys.executable, "-m", "deblur_app", "weights", "list"], stdout=write_end,
+                              stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path, timeout=300)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+    assert not (tmp_path / "data" / "deblur_app" / "logs").exists()
+
+
 def test_log_falls_back_to_the_temp_folder(monkeypatch, tmp_path):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")

@@ -159,10 +159,15 @@ def run(argv: list[str] | None = None, windowed: bool | None = None) -> int:
         from .main import main
 
         code = main(argv)
+        if sys.stdout is not None:
+            sys.stdout.flush()  # here, not at exit, where a closed pipe is an "Exception ignored" message
     except SystemExit as stop:  # argparse errors, --help, --version
         code = _exit_code(stop.code)
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `deblur-app weights list | head -3`: the reader left; no traceback, no crash log
+        _stdout_to_devnull()
+        return EXIT_FAILED
     except Exception as error:  # a bug or a broken installation: the frozen app's main failure mode
         summary = f"{type(error).__name__}: {error}"
         report_failure(summary, traceback.format_exc(), windowed)
@@ -172,3 +177,13 @@ def run(argv: list[str] | None = None, windowed: bool | None = None) -> int:
         text = captured.getvalue().strip()
         report_failure(text.splitlines()[-1], text + "\n", windowed=True)
     return code if isinstance(code, int) else _exit_code(code)
+
+
+def _stdout_to_devnull() -> None:
+    """Point standard output at /dev/null, so that the interpreter's last flush of what is buffered for a closed
+    pipe does not fail again at exit (Python's documented way out of a BrokenPipeError)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
