@@ -191,6 +191,20 @@ def test_a_name_template_that_leaves_the_output_folder_is_a_usage_error(tmp_path
     assert sorted(tmp_path.rglob("*")) == before  # nothing written, not even the output folder
 
 
+@pytest.mark.parametrize("template, words", [("{stem}", "no file extension"), ("{stem}.gif", "cannot write '.gif'"),
+                                              ("{name}.bak", "cannot write '.bak'")])
+def test_a_name_template_no_photo_can_be_written_under_is_one_usage_error(tmp_path, capsys, template, words):
+    """--name "{stem}" failed every photo of the batch, one line each, after creating the output folder."""
+    source_dir, out = tmp_path / "in", tmp_path / "out"
+    source_dir.mkdir()
+    for name in ("a.png", "b.jpg"):
+        imagefiles.save_image(source_dir / name, np.full((8, 8, 3), 0.5, np.float32))
+    assert main(["batch", str(source_dir), str(out), "--name", template]) == 2
+    error = capsys.readouterr().err.strip()
+    assert len(error.splitlines()) == 1 and f"--name {template!r}" in error and words in error, error
+    assert not out.exists()
+
+
 def test_info_lists_weights_devices_and_versions(capsys, weights_dir):
     assert main(["info"]) == 0
     out = capsys.readouterr().out

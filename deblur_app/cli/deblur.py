@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from .. import reasons
-from ..imagefiles import names_an_image_file
+from ..imagefiles import ImageFileError, names_an_image_file, output_format_for
 from ..jobs import (BatchEvent, BatchJob, JobError, NotAFileName, SaveOptions, batch_log_header, default_output,
                     existing_output_rule, iter_batch, prepare_output_folder)
 from .cluster import cluster_run, ray_missing, validate_cluster_options
@@ -149,11 +149,15 @@ def _batch_usage_problem(args) -> str | None:
     if not args.input_dir.is_dir():
         return f"{args.input_dir}: not a folder"
     try:
-        default_output(Path("x.png"), None, args.name)
+        named = default_output(Path("x.png"), None, args.name)
     except NotAFileName as error:
         return f"--name {error}; it names the file written in the output folder"
     except (KeyError, IndexError, ValueError) as error:
         return f"--name {args.name!r}: unknown placeholder {error}; use {{stem}}, {{ext}} or {{name}}"
+    try:  # an extension no photo's output can have ({stem} alone, {stem}.gif) fails every photo: said once, first
+        output_format_for(named)
+    except ImageFileError as error:
+        return f"--name {args.name!r} gives {named.name!r}: {error.reason}"
     return None
 
 
