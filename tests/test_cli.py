@@ -89,10 +89,13 @@ def test_bad_inputs_give_one_line_errors_and_the_rest_still_run(photo, tmp_path,
     broken = tmp_path / "broken.jpg"
     broken.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg")
     assert main(["deblur", str(broken), str(tmp_path / "missing.png"), str(good)]) == 1
-    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("deblur-app:")]
+    lines = capsys.readouterr().err.splitlines()
+    errors = [line for line in lines if line.startswith("deblur-app:")]
     assert len(errors) == 2
-    # missing.png is found before the model loads, broken.jpg when it is decoded
-    assert "missing.png" in errors[0] and "broken.jpg" in errors[1]
+    # both are found before the model loads, in the order given: broken.jpg by its header, missing.png
+    assert "broken.jpg" in errors[0] and "missing.png" in errors[1]
+    using = next(index for index, line in enumerate(lines) if line.startswith("using "))
+    assert lines.index(errors[1]) < using
     assert "Traceback" not in "".join(errors)
     assert good.with_name("good_deblurred.png").exists()
     assert not (tmp_path / "broken_deblurred.jpg").exists()
