@@ -271,6 +271,27 @@ def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, mo
     assert len(said) == 1 and "1 of 3" in said[0] and "run the same command again" in said[0], said
 
 
+def test_ctrl_c_in_deblur_says_how_far_it_got_and_leaves_no_partial_file(photo, tmp_path, monkeypatch, capsys):
+    from deblur_app.engine import inference
+
+    sources = [photo(name) for name in ("a.png", "b.png", "c.png")]
+    real_run = inference.Deblurrer.run
+    calls = []
+
+    def interrupted_second_time(self, image, progress=None, cancel=None, **run_arguments):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_run(self, image, progress, cancel, **run_arguments)
+
+    monkeypatch.setattr(inference.Deblurrer, "run", interrupted_second_time)
+    out = tmp_path / "out"
+    assert main(["deblur", *map(str, sources), "-o", str(out)]) == 130
+    assert sorted(p.name for p in out.iterdir()) == ["a_deblurred.png"]
+    said = [line for line in capsys.readouterr().err.splitlines() if "stopped" in line]
+    assert len(said) == 1 and "after 1 of 3 photo(s) (1 deblurred" in said[0], said
+
+
 def test_exif_orientation_icc_and_camera_tags_survive(tmp_path):
     from PIL import Image, ImageCms
 

@@ -55,14 +55,19 @@ def run_deblur(args) -> int:
         prepare_int8(engine, lambda line: print(reasons.one_line_name(line), file=sys.stderr))
         return engine
 
-    summary = None
+    summary, seen = None, _BatchProgress()
     try:
         for event in iter_batch(job, load_engine, on_progress=_terminal_progress):
             _show_photo(event)
+            seen.count(event)
             summary = event.summary or summary
     except JobError as error:
         _error(str(error))
         return EXIT_FAILED
+    except KeyboardInterrupt:
+        _clear_line()
+        _error(seen.stopped_line(finish="name the photos not yet deblurred to finish"))
+        return EXIT_INTERRUPTED
     return EXIT_FAILED if summary.failed else EXIT_OK
 
 
@@ -171,6 +176,9 @@ def _batch_job(args) -> BatchJob:
     return job
 
 
+_COUNTERS = {"skipped": "skipped", "done": "done", "failed": "failures"}
+
+
 class _BatchProgress:
     """A batch's events on the terminal: a progress bar where stderr is one, else a line each."""
 
@@ -182,20 +190,24 @@ class _BatchProgress:
     def say(self, line: str) -> None:
         _say(self.bar, line)
 
-    def __call__(self, event: BatchEvent) -> None:
+    def count(self, event: BatchEvent) -> None:
+        """Count the photo the event ends (for the line a Ctrl+C ends with)."""
         if event.kind == "start":
             self.total = event.total
+        elif event.kind in ("skipped", "done", "failed"):
+            setattr(self, _COUNTERS[event.kind], getattr(self, _COUNTERS[event.kind]) + 1)
+
+    def __call__(self, event: BatchEvent) -> None:
+        self.count(event)
+        if event.kind == "start":
             self.bar = _progress_bar(event.total) if event.total else None
         elif event.kind == "left_out":
             _say(self.bar, f"left out {event.reason}", error=False)
         elif event.kind == "skipped":
-            self.skipped += 1
             _advance(self.bar, f"skipped {reasons.about(event.path, event.reason)}")
         elif event.kind == "done":
-            self.done += 1
             _advance(self.bar, f"{reasons.one_line_name(event.path)} -> {reasons.one_line_name(event.output)}")
         elif event.kind == "failed":
-            self.failures += 1
             if self.bar is not None:  # the bar shows done/total, the ETA and this
                 self.bar.set_postfix(failed=self.failures, refresh=False)
             _advance(self.bar, f"FAILED {event.reason}", error=True)
