@@ -282,3 +282,25 @@ def test_a_report_to_a_link_or_a_pipe_is_written_into_it_never_renamed_over_it(p
     assert read["text"].startswith("path,blur_score,verdict\n") and pipe.is_fifo()
     assert link.is_symlink() and '"counts"' in kept.read_text()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_ctrl_c_during_a_scan_says_how_far_it_got_and_writes_no_report(tmp_path, monkeypatch, capsys):
+    from deblur_app.jobs import scan as scanning
+    from deblur_app.jobs.scan import ScanEvent
+
+    for index in range(3):
+        imagefiles.save_image(tmp_path / f"p{index}.png", np.full((16, 16, 3), 0.5, np.float32))
+
+    def interrupted(job, remote=None):
+        yield ScanEvent("start", total=3)
+        yield ScanEvent("failed", 1, 3, tmp_path / "p0.png", reason="p0.png: unreadable")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(scanning, "iter_scan", interrupted)
+    report = tmp_path / "report.csv"
+    assert main(["scan", str(tmp_path), "--csv", str(report)]) == 130
+    captured = capsys.readouterr()
+    said = [line for line in captured.err.splitlines() if "stopped" in line]
+    assert said == ["deblur-app: stopped (Ctrl+C) after 1 of 3 photo(s); no rows or report written"], captured.err
+    assert not report.exists() and captured.out == ""
+

@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import reasons
 from .cluster import add_cluster_options, ray_missing, validate_cluster_options
 from . import reports
-from .options import EXIT_FAILED, EXIT_OK, EXIT_USAGE, error, megapixels
+from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error, megapixels
 
 
 def add_scan_parser(commands) -> None:
@@ -61,11 +61,13 @@ def run_scan(args) -> int:
     from ..jobs.scan import ScanJob, iter_scan
 
     job = ScanJob(args.input_dir, args.recursive, args.max_megapixels, args.processes)
-    rows, summary, bar = [], None, None
+    rows, summary, bar, total, ended = [], None, None, 0, 0
     try:
         with _remote(args) as remote:
             for event in iter_scan(job, remote=remote):
+                ended += event.kind in ("scored", "failed")
                 if event.kind == "start":
+                    total = event.total
                     bar = _progress_bar(event.total)
                 elif event.kind == "scored":
                     rows.append(event.row)
@@ -74,6 +76,12 @@ def run_scan(args) -> int:
                     _advance(bar, f"FAILED {event.reason}")
                 elif event.kind == "end":
                     summary = event.summary
+    except KeyboardInterrupt:  # the rows and reports are written at the end: nothing of this scan was
+        if bar is not None:
+            bar.close()
+            bar = None
+        error(f"stopped (Ctrl+C) after {ended} of {total} photo(s); no rows or report written")
+        return EXIT_INTERRUPTED
     except Exception as problem:  # the cluster could not start or went away
         error(" ".join(str(problem).split()))
         return EXIT_FAILED
