@@ -14,7 +14,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from deblur_app import imagefiles  # noqa: E402
 from deblur_app.gui import imaging  # noqa: E402
 from deblur_app.jobs import default_output  # noqa: E402
-from guikit import open_photo  # noqa: E402
+from guikit import open_photo, run  # noqa: E402
 from test_gui_weights import errors, starter_dir, user_folder, window  # noqa: E402,F401 (fixtures)
 from test_network_window import two_networks  # noqa: E402,F401 (fixture)
 
@@ -107,6 +107,21 @@ def test_both_panes_show_their_networks_outputs_linked_and_the_kept_one_is_saved
     saved = imagefiles.load_image(default_output(path)).pixels
     assert np.abs(saved - np.clip(comparison.outcomes[1].full, 0, 1)).max() <= 0.5 / 255 + 1e-6
     assert not photo.unsaved
+
+
+def test_a_photo_deblurred_with_network_a_compares_without_running_it_again(
+        qtbot, two_networks, window, photo_path):  # noqa: F811
+    photo = open_photo(qtbot, window, photo_path())
+    fp32(window)
+    outcome = run(qtbot, window)
+    assert photo.result is outcome and outcome.facts.settings.variant == "mimo-unet"
+    submitted = []
+    window.engine._submit.connect(lambda job: submitted.append(job.request.settings.variant))
+    compare(qtbot, window)
+    assert submitted == ["nafnet-64"], "MIMO-UNet's result with these settings is the photo's already"
+    assert photo.comparison.done and photo.comparison.outcomes[0] is outcome
+    with qtbot.waitSignal(window.saved, timeout=WAIT):  # nothing left unsaved for the window's close
+        window.act_save.trigger()
 
 
 def test_one_network_installed_leaves_compare_off_and_says_why(qtbot, window, photo_path):  # noqa: F811

@@ -572,6 +572,7 @@ class Engine(QObject):
         super().__init__()
         self.requests, self.cancels = [], 0
         self.busy_kind = ""
+        self.loaded_model = None  # no model loaded: the estimates count the photo's own pixels
 
     def submit(self, request) -> int:
         self.requests.append(request)
@@ -757,3 +758,62 @@ def test_compare_runs_two_installed_networks_one_after_the_other_and_keep_makes_
     comparer.keep(1)
     assert running.photo.result is second and host.chosen == ["nafnet-64"], "Save writes what the pane showed"
     assert host.messages[-1] == "Kept NAFNet-64's result for a.jpg; Save writes it"
+
+
+def test_compare_takes_the_photos_own_result_of_network_a_instead_of_running_it_again(running, qtbot):
+    """A photo deblurred with MIMO-UNet and compared against NAFNet-64 with the same settings runs NAFNet-64 only:
+    side A is the photo's result (at the comparison's strength); another setting (self-ensemble) runs both."""
+    import numpy as np
+    from PySide6.QtWidgets import QWidget
+
+    weights = {key: WeightsInfo(key, key, Path(f"/weights/{key}.pth"), "", "") for key in ("mimo-unet", "nafnet-64")}
+    host = CompareHost(engine_info=EngineInfo("1", "2", ["cpu"], "cpu", weights))
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    photo = running.photo
+    photo.original = Layer(pixmaps([QImage(80, 60, QImage.Format.Format_RGB32)]))
+    photo.image.bit_depth = 8
+    photo.image.pixels = np.full((60, 80, 3), 0.5, np.float32)
+    run_settings = host.run_settings()
+    assert run_settings.variant == "mimo-unet"
+    made = shown_outcome(SimpleNamespace(photo_key="a", region=None, pixels=photo.image.pixels * 255,
+                                         settings=dataclasses.replace(run_settings, strength=1.0)))
+    made = dataclasses.replace(made, facts=dataclasses.replace(made.facts, settings=run_settings))
+    running.session.take_outcome("a", made, 1.0)
+    running.session.mark_saved("a", Path("/photos/a_deblurred.jpg"), 1.0, made)
+    comparer = CompareNetworks(running.session, host, running.engine, running.runs, running.strength, host, parent)
+    dialog = comparer.show()
+    assert dialog.networks() == ("mimo-unet", "nafnet-64")
+    comparer.compare()
+    assert [r.settings.variant for r in running.engine.requests] == ["nafnet-64"], "MIMO-UNet's result is the photo's"
+    assert photo.comparison.outcomes[0] is made and photo.comparison.running == 1
+    assert dialog.panes[0].view.caption == "MIMO-UNet — 2.0 s"
+    assert not dialog.panes[0].keep_button.isEnabled(), "it is the photo's result already"
+    running.engine.finished.emit(1, shown_outcome(running.engine.requests[0]))
+    assert photo.comparison.done and not comparer.running
+    comparer.keep(0)
+    assert photo.result is made and not photo.unsaved, "keeping the photo's own result leaves its saved file saved"
+
+    # the photo at another strength: the same result re-blended, not run again
+    running.session.set_strength("a", 0.5)
+    comparer.compare()
+    assert len(running.engine.requests) == 2 and running.engine.requests[-1].settings.variant == "nafnet-64"
+    side_a = photo.comparison.outcomes[0]
+    assert side_a.full is made.full and side_a.strength == 0.5
+    request = running.engine.requests[-1]
+    nafnet = shown_outcome(request)
+    nafnet = dataclasses.replace(nafnet, facts=dataclasses.replace(nafnet.facts, settings=request.settings))
+    running.engine.finished.emit(2, nafnet)
+
+    # both sides known (the last comparison's NAFNet-64, the photo's MIMO-UNet): nothing runs at all
+    with qtbot.waitSignal(comparer.runs.ended, timeout=5000):
+        comparer.compare()
+    assert len(running.engine.requests) == 2 and photo.comparison.done and not comparer.running
+    assert photo.comparison.outcomes[1] is nafnet
+
+    # a self-ensemble result is another picture: both networks run
+    ensemble = dataclasses.replace(run_settings, ensemble=True)
+    photo.result = dataclasses.replace(made, facts=dataclasses.replace(made.facts, settings=ensemble))
+    photo.comparison = None
+    comparer.compare()
+    assert [r.settings.variant for r in running.engine.requests[2:]] == ["mimo-unet"]

@@ -245,8 +245,14 @@ def test_a_finished_run_teaches_the_speed_for_the_next_estimate_unless_too_small
     runs, settings = window.runs, window.panel.run_settings()
     monkeypatch.setattr(window.engine, "submit", lambda request: 41)
     runs.start("photo", np.zeros((1000, 2000, 3), np.float32), settings)  # 2 megapixels
-    runs._on_finished(41, dataclasses.replace(outcome, facts=dataclasses.replace(outcome.facts, seconds=8.0)))
+    whole = dataclasses.replace(outcome.facts, seconds=8.0, computed_pixels=2_000_000)  # in one piece
+    runs._on_finished(41, dataclasses.replace(outcome, facts=whole))
     assert runs.speeds == {(settings.variant, settings.device, settings.precision): pytest.approx(4.0)}
+    # in tiles that computed twice its pixels (their overlap): the network's speed is per pixel computed
+    runs.start("photo", np.zeros((1000, 2000, 3), np.float32), settings)
+    tiled = dataclasses.replace(whole, computed_pixels=4_000_000)
+    runs._on_finished(41, dataclasses.replace(outcome, facts=tiled))
+    assert runs.speeds == {(settings.variant, settings.device, settings.precision): pytest.approx(2.0)}
 
 
 # --------------------------------------------------------------------------- the batch dialog

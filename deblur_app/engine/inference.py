@@ -612,6 +612,14 @@ class Deblurrer:
             return self.backend, tile
         return "torch", self.auto_tile_size(height, width, "torch")
 
+    def planned_pixels(self, height: int, width: int, tile: int | None = None) -> int:
+        """The pixels one pass of the network computes for a photo of this size as run() plans it (``tile`` None:
+        auto): its padded tiles with their overlap. A 24 MP photo in 551 small tiles computes several times its own
+        pixels; the window's time estimate counts these (issue 26)."""
+        pad_h, pad_w = round_up(height, self.size_multiple), round_up(width, self.size_multiple)
+        _backend, tile_size = self.plan_photo(pad_h, pad_w, tile)
+        return sum(t.height * t.width for t in self.photo_tiles(pad_h, pad_w, tile_size, auto=tile is None))
+
     def photo_tiles(self, height: int, width: int, tile_size: int, auto: bool) -> list[Tile]:
         """The tiles of a padded photo: a size the user chose is a side (plan_tiles); auto's ``tile_size`` is what
         the memory allows a tile, so its tiles may take any shape within that many pixels squared, on the grid

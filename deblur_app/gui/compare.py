@@ -32,13 +32,14 @@ from .action_state import WindowFacts, compare_unavailable
 from .client import EngineClient
 from .icons import icon
 from .image_view import ImageView, Layer, ViewLink
-from .messages import DeblurRequest, EngineInfo, RunSettings
+from .messages import DeblurRequest, EngineInfo, RunSettings, same_run
+from .outcomes import reblend
 from .qtimage import pixmaps
 from .reasons import translated
 from .run_tracking import RunTracker
-from .session import Comparison, PhotoSession, SessionEvent
+from .session import Comparison, PhotoSession, SessionEvent, same_picture, same_strength
 from .strength import StrengthControl
-from .timing import describe_progress, format_eta, seconds_per_megapixel, time_left
+from .timing import computed_megapixel_passes, describe_progress, format_eta, seconds_per_megapixel, time_left
 
 translate = QCoreApplication.translate
 SIDES = (0, 1)
@@ -61,6 +62,7 @@ class CompareRuns(QObject):
         self.speeds: dict[tuple[str, str, str], float] = {}  # filled by the owner: seconds per megapixel
         self._job: tuple[int, str, int] | None = None  # job id, photo key, side
         self._requests: list[DeblurRequest] = []
+        self._reused: dict[int, object] = {}  # side -> the photo's result used for it (start)
         self._started = 0.0
         self._network_started: float | None = None
         self._steps = (0, 0, 0.0)  # done, total, when the last step finished
@@ -79,13 +81,30 @@ class CompareRuns(QObject):
         return self._job[1] if self._job is not None else None
 
     def start(self, photo_key: str, pixels: np.ndarray, settings: tuple[RunSettings, RunSettings],
-              grayscale: bool = False) -> None:
+              grayscale: bool = False, results: dict[int, object] | None = None) -> None:
         """Compare two networks on a photo (a comparison under way, of any photo, is cancelled first);
-        ``grayscale``: a gray photo, whose results are shown in gray as Save writes them."""
+        ``grayscale``: a gray photo, whose results are shown in gray as Save writes them; ``results``: side -> the
+        photo's own result of that side's run (same settings, at the comparison's strength): not run again."""
         self.cancel()
         self.session.start_comparison(photo_key, (settings[0].variant, settings[1].variant), settings[0].strength)
         self._requests = [DeblurRequest(photo_key, pixels, s, grayscale=grayscale) for s in settings]
-        self._submit(0)
+        self._reused = dict(results or {})
+        self._next(photo_key, 0)
+
+    def _next(self, photo_key: str, side: int) -> None:
+        """Run ``side``, or take the photo's result for it and go on; the comparison ends after the last side."""
+        while side < len(self._requests) and side in self._reused:
+            if not self.session.take_compared(photo_key, side, self._reused[side]):
+                side = len(self._requests)  # ended meanwhile (the photo closed)
+                break
+            side += 1
+        if side < len(self._requests):
+            self._submit(side)  # the side before stays the running job until this one is (Cancel stays enabled)
+            return
+        if self._job is not None:
+            self._end()
+        self._requests, self._reused, self.progress_text = [], {}, ""
+        self.ended.emit(photo_key)
 
     def cancel(self) -> None:
         """Stop now: the running side gets no result; a finished side stays to be seen (and kept)."""
@@ -105,7 +124,7 @@ class CompareRuns(QObject):
 
     def _end(self) -> str:
         key = self._job[1]
-        self._job, self._requests, self.progress_text = None, [], ""
+        self._job, self._requests, self._reused, self.progress_text = None, [], {}, ""
         self._tick.stop()
         return key
 
@@ -140,7 +159,7 @@ class CompareRuns(QObject):
         _job, key, side = self._job
         request = self._requests[side]
         settings, pixels = request.settings, request.pixels
-        megapixels = pixels.shape[0] * pixels.shape[1] / 1e6
+        megapixels = computed_megapixel_passes(outcome.facts, pixels.shape[0] * pixels.shape[1] / 1e6)
         speed = seconds_per_megapixel(outcome.facts.seconds, megapixels)
         if speed is not None:
             self.speeds[(settings.variant, settings.device, settings.precision)] = speed
@@ -148,7 +167,7 @@ class CompareRuns(QObject):
         if not self._current(job_id):
             return  # an observer of the session cancelled the comparison meanwhile
         if taken and side + 1 < len(self._requests):
-            self._submit(side + 1)
+            self._next(key, side + 1)
             return
         self._end()
         self.ended.emit(key)
@@ -411,10 +430,25 @@ class CompareNetworks(QObject):
         base = self.options.run_settings()
         settings = tuple(RunSettings(variant, False, base.device, base.tile, base.precision, strength)
                          for variant in (a, b))
-        self.runs.start(photo.key, photo.image.pixels, settings, grayscale=photo.image.grayscale)
+        self.runs.start(photo.key, photo.image.pixels, settings, grayscale=photo.image.grayscale,
+                        results=self._results_of(photo, settings))
         self.window.show_message(self.tr("Comparing {a} and {b} on {name}…").format(
             a=self._name(a), b=self._name(b), name=photo.shown_name))
         self.window.update_actions()
+
+    @staticmethod
+    def _results_of(photo, settings: tuple[RunSettings, ...]) -> dict[int, object]:
+        """The sides whose run the photo has a result of already (its own result, or its last comparison's): that
+        result, at the comparison's strength, instead of running the network again (a 12 MP photo: minutes)."""
+        known = [photo.result] + (list(photo.comparison.outcomes.values()) if photo.comparison is not None else [])
+        results = {}
+        for side, wanted in enumerate(settings):
+            for outcome in known:
+                if outcome is not None and not outcome.preview and same_run(outcome.facts.settings, wanted):
+                    results[side] = outcome if same_strength(outcome.strength, wanted.strength) else reblend(
+                        outcome, photo.image.pixels, wanted.strength)
+                    break
+        return results
 
     def cancel(self) -> None:
         if self.running:
@@ -498,7 +532,7 @@ class CompareNetworks(QObject):
             layer = cached[1]
             view.caption = self.tr("{network} — {seconds:.1f} s").format(network=name, seconds=outcome.facts.seconds)
             view.set_image(layer, photo.original)
-            kept = comparison.kept == side and photo.result is outcome
+            kept = same_picture(photo.result, outcome)  # kept, or the photo's result it was taken from
             pane.keep_button.setText(self.tr("Kept: Save writes {network}'s result").format(network=name) if kept
                                      else self.tr("Keep {network}'s result").format(network=name))
             pane.keep_button.setEnabled(not kept)
@@ -614,7 +648,10 @@ class CompareNetworks(QObject):
                                               and info.auto_device == "cpu")
         if photo is not None and photo.loaded and on_cpu:
             measured = self.runs.speeds.get((variant, settings.device, settings.precision))
-            slow = network_notes.expected_time_note(variant, photo.image.width * photo.image.height,
-                                                    os.cpu_count() or 1, measured=measured)
+            loaded = self.engine.loaded_model
+            planner = loaded.planner if loaded is not None and loaded.variant == variant else None
+            pixels = network_notes.computed_pixels(variant, photo.image.height, photo.image.width, settings.tile,
+                                                   planner)
+            slow = network_notes.expected_time_note(variant, pixels, os.cpu_count() or 1, measured=measured)
             text = f"{text}\n{slow}" if slow else text
         return text

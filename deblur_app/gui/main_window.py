@@ -312,6 +312,7 @@ class MainWindow(WindowActions, QMainWindow):
 
     def _on_model_loaded(self, model: LoadedModel) -> None:
         self.statusBar().show_loaded_model(model, self.panel.run_settings())
+        self._offer_network_views()  # the expected time counts the loaded engine's tiles
 
     def _show_zoom(self, zoom: float) -> None:
         self.statusBar().show_zoom(zoom * 100 * self.devicePixelRatioF(), self.viewers.fitted())

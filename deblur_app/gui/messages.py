@@ -7,6 +7,8 @@ worker (worker.py) through the client (client.py); EngineInfo and LoadedModel co
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,6 +76,11 @@ class CheckInt8Request:
     kind: str = "check-int8"
 
 
+def same_run(a: RunSettings | None, b: RunSettings | None) -> bool:
+    """Whether runs with these settings compute the same picture: the strength is a blend of it, not part of it."""
+    return a is not None and b is not None and dataclasses.replace(a, strength=1.0) == dataclasses.replace(b, strength=1.0)
+
+
 def prepared_for(settings: RunSettings) -> tuple:
     """What a preparation depends on: the model the worker loads for a run (see EngineWorker._engine_for)."""
     return settings.variant, settings.device, settings.precision
@@ -109,6 +116,9 @@ class LoadedModel:
     device: str
     precision: str
     precision_reason: ReasonText = ""  # why auto (or a fallback) runs this precision
+    # the loaded engine's tile plan: the pixels one pass computes for a (height, width, tile) photo, its tiles with
+    # their overlap (Deblurrer.planned_pixels); None once that engine is gone (the window's time estimate)
+    planner: Callable[[int, int, int | None], int | None] | None = None
 
 
 @dataclass

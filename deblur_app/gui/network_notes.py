@@ -7,8 +7,11 @@ so that lupdate finds them (tests/test_network_window.py checks the list matches
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
+from ..engine.tiling import TileGeometry, plan_tiles, round_up
 from ..model.registry import ARCHITECTURES, CPU_SECONDS_CORES, VARIANTS, Variant
 from .timing import format_eta
 
@@ -67,6 +70,22 @@ def no_scales_to_show(network: str) -> str:
     """Why the Scales view has nothing of this network (its action's tooltip, the view of its result)."""
     return translate("MainWindow", "{network} returns only the full-size image: it has no ¼ and ½ "
                                    "outputs to show").format(network=network)
+
+
+def computed_pixels(variant_key: str, height: int, width: int, tile: int | None,
+                    planner: Callable[[int, int, int | None], int | None] | None = None) -> int:
+    """The pixels one pass of the network computes for a photo: its tiles with their overlap, as the loaded engine
+    plans them (``planner``: LoadedModel.planner, for this network), else the tiles of a size the user chose
+    (tile > 0), else the padded photo in one piece (auto's plan needs the loaded engine: how much memory it holds).
+    A 24 MP photo run in 551 tiles computed several times its pixels while the estimate counted one pass."""
+    if planner is not None:
+        planned = planner(height, width, tile)
+        if planned:
+            return planned
+    architecture = ARCHITECTURES[VARIANTS[variant_key].architecture]
+    geometry = TileGeometry(architecture.size_multiple, architecture.tile_overlap, architecture.tile_discard)
+    padded_h, padded_w = round_up(height, geometry.align), round_up(width, geometry.align)
+    return sum(t.height * t.width for t in plan_tiles(padded_h, padded_w, tile or 0, geometry))
 
 
 def expected_seconds(variant_key: str, pixels: int, cpu_cores: int, ensemble: bool = False,

@@ -34,6 +34,10 @@ class RunFacts:
     model_name: str
     notes: tuple[ReasonText, ...] = ()  # the engine's (reasons.py), shown translated
     backend: str = "torch"
+    # the RunSettings the run was asked with (messages.py): Compare reuses a photo's result made with the settings
+    # it would run (same_run), instead of running that network again
+    settings: object = None
+    computed_pixels: int = 0  # the pixels one pass computed: its tiles with their overlap (0: not known)
 
 
 @dataclass

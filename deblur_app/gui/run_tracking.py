@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from .outcomes import DeblurOutcome
 from .partial_frames import PartialFrame
-from .timing import describe_progress, seconds_per_megapixel, time_left
+from .timing import computed_megapixel_passes, describe_progress, seconds_per_megapixel, time_left
 from .client import EngineClient
 from .messages import DeblurRequest, RunSettings
 
@@ -158,7 +158,7 @@ class RunTracker(QObject):
         if not self._current(job_id) or not isinstance(outcome, DeblurOutcome):
             return
         seconds = outcome.facts.seconds
-        speed = seconds_per_megapixel(seconds, self.run.megapixel_passes)
+        speed = seconds_per_megapixel(seconds, computed_megapixel_passes(outcome.facts, self.run.megapixel_passes))
         if speed is not None:
             self.speeds[self.run.speed_key] = speed
         self._end(self.tr("Last run {seconds:.1f} s").format(seconds=seconds))

@@ -281,6 +281,11 @@ class PhotoSession:
         if comparison is None or side not in comparison.outcomes:
             return None
         comparison.kept = side
+        photo = self.photos[key]
+        if same_picture(photo.result, comparison.outcomes[side]):  # a side taken from the photo's own result: the
+            photo.result = comparison.outcomes[side]               # file saved of it still holds this picture
+            self._changed("outcome", key)
+            return photo
         return self.take_outcome(key, comparison.outcomes[side], comparison.strength)
 
     def _comparison(self, key: str) -> Comparison | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QValidator
@@ -170,6 +171,7 @@ class SidePanel(QWidget):
         form.addRow(self.network_note)
         self._photo_pixels, self._cpu_cores, self._on_cpu = 0, 1, True
         self._speeds: dict[str, float] = {}
+        self._computed: Callable[[str, int | None], int] | None = None
         self.ensemble_check = QCheckBox()
         self.ensemble_check.setToolTip(self.tr("Run the photo in 8 flips/rotations and average: slightly better, "
                                                 "about 8× slower"))
@@ -270,11 +272,15 @@ class SidePanel(QWidget):
             self.options_changed.emit()
 
     def show_photo_size(self, pixels: int, cpu_cores: int, on_cpu: bool,
-                        speeds: dict[str, float] | None = None) -> None:
+                        speeds: dict[str, float] | None = None,
+                        computed: Callable[[str, int | None], int] | None = None) -> None:
         """The photo a run would take: a slow network's expected time is said before it runs.
-        ``speeds``: seconds per megapixel and pass of the networks the window has run on this CPU."""
+        ``speeds``: seconds per computed megapixel and pass of the networks the window has run on this CPU;
+        ``computed``: the pixels a pass of a network computes for the photo with a tile setting, its tiles with
+        their overlap (network_notes.computed_pixels); the photo's own pixels where None."""
         self._photo_pixels, self._cpu_cores, self._on_cpu = pixels, cpu_cores, on_cpu
         self._speeds = dict(speeds or {})
+        self._computed = computed
         self._update_network_note()
 
     def _update_network_note(self) -> None:
@@ -284,7 +290,8 @@ class SidePanel(QWidget):
             return
         text = network_notes.one_line(key)
         if self._photo_pixels and self._on_cpu:
-            slow = network_notes.expected_time_note(key, self._photo_pixels, self._cpu_cores,
+            pixels = self._computed(key, self.tile_spin.tile()) if self._computed else self._photo_pixels
+            slow = network_notes.expected_time_note(key, pixels, self._cpu_cores,
                                                     self.ensemble_check.isChecked(), self._speeds.get(key))
             text = f"{text}\n{slow}" if slow else text
         self.network_note.setText(text)

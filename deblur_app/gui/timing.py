@@ -32,6 +32,14 @@ def seconds_per_megapixel(seconds: float, megapixels: float) -> float | None:
     return seconds / megapixels
 
 
+def computed_megapixel_passes(facts, photo_megapixel_passes: float) -> float:
+    """What a finished run's time is divided by for its speed: the megapixels its tiles computed (overlap
+    included) times its passes (RunFacts.computed_pixels), else the photo's megapixels times its passes. A tiled run
+    computes more than its photo: its speed in photo megapixels would make a whole-photo estimate too long."""
+    computed = getattr(facts, "computed_pixels", 0)
+    return computed / 1e6 * facts.passes if computed else photo_megapixel_passes
+
+
 def time_left(elapsed: float, done: float, total: float) -> float | None:
     """Seconds left if the rest goes at the pace of what is done; None before anything is done."""
     if done <= 0 or total <= 0:

@@ -267,4 +267,11 @@ class WindowActions:
         # the speed of this session's CPU runs of each network (the last one of each counts)
         speeds = {variant: speed for (variant, run_device, _precision), speed in self.runs.speeds.items()
                   if run_device in ("cpu", "auto")}
-        self.panel.show_photo_size(pixels, os.cpu_count() or 1, on_cpu, speeds)
+        computed = None
+        if pixels:
+            height, width, loaded = photo.image.height, photo.image.width, self.engine.loaded_model
+
+            def computed(variant: str, tile: int | None) -> int:  # its tiles as the engine plans them
+                planner = loaded.planner if loaded is not None and loaded.variant == variant else None
+                return network_notes.computed_pixels(variant, height, width, tile, planner)
+        self.panel.show_photo_size(pixels, os.cpu_count() or 1, on_cpu, speeds, computed)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import traceback
+import weakref
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -170,7 +171,7 @@ class EngineWorker(EngineSignals):
         self._loaded = LoadedModel(
             checkpoint.variant.key, checkpoint.variant.display_name, checkpoint.path,
             _provenance(checkpoint), dict(checkpoint.metadata), str(engine.device), engine.precision_name,
-            engine.precision.reason,
+            engine.precision.reason, _planner(engine),
         )
         self.model_loaded.emit(self._loaded)
         name = run_name(checkpoint.variant.key, False)
@@ -304,9 +305,11 @@ class EngineWorker(EngineSignals):
         self.status.emit(self.tr("Deblurring with {model}…").format(model=request.settings.model_name))
         self.progress.emit(job.job_id, 0, 0, "")  # the model is ready: the network starts now
         settings = request.settings
+        computed = engine.planned_pixels(pixels.shape[0], pixels.shape[1], settings.tile)  # its speed's measure
         result = engine.run(pixels, progress=progress, cancel=job.token, tile=settings.tile, ensemble=settings.ensemble)
         facts = RunFacts(result.seconds, result.tiles, result.passes, result.device, result.precision,
-                         request.settings.model_name, tuple(result.notes), getattr(result, "backend", "torch"))
+                         request.settings.model_name, tuple(result.notes), getattr(result, "backend", "torch"),
+                         settings=request.settings, computed_pixels=computed)
         # what the window shows is what Save writes: a gray photo's result in gray (the network answers in colour)
         full, half, quarter = (None if outputs is None else imagefiles.in_photo_colours(outputs, request.grayscale)
                                for outputs in (result.full, result.half, result.quarter))
@@ -337,6 +340,18 @@ class EngineWorker(EngineSignals):
             summary = event.summary or summary
         self.status.emit(self.tr("Batch cancelled") if summary.cancelled else self.tr("Batch finished"))
         self.finished.emit(job.job_id, summary)
+
+
+def _planner(engine):
+    """The engine's tile plan for the window's time estimate (LoadedModel.planner), without keeping the engine: None
+    once the worker let it go. Called on the GUI thread: the plan only reads the engine's sizes and choices."""
+    engine_ref = weakref.ref(engine)
+
+    def planned_pixels(height: int, width: int, tile: int | None) -> int | None:
+        engine = engine_ref()
+        return None if engine is None else engine.planned_pixels(height, width, tile)
+
+    return planned_pixels
 
 
 def _one_line(error: BaseException) -> str:
