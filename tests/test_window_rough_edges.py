@@ -180,3 +180,27 @@ def test_a_long_saved_name_wraps_in_last_run_instead_of_being_clipped(qtbot, win
     label = window.panel.result_label
     assert label.minimumSizeHint().width() <= 240  # it can wrap within the side panel
     assert label.text().replace("\u200b", "").endswith(f"Saved to {path.stem}_deblurred.png")
+
+
+def test_a_short_window_scrolls_the_side_panel_instead_of_clipping_its_texts(qtbot, window, photo):
+    """At 900 x 600 with a result, the network's note was squeezed to half a line ("camera shake and motion blur;
+    sharper than MIMO-UNet+ at MIMO-" cut through): every word-wrapped label of the side panel gets the height its
+    text needs, and the panel scrolls."""
+    from PySide6.QtWidgets import QLabel
+
+    open_photo(qtbot, window, photo("shot.png", 64))
+    run(qtbot, window)
+    window.panel.network_note.setText("camera shake and motion blur; sharper than MIMO-UNet+ at MIMO-UNet's cost. "
+                                      "Blur: camera shake (GoPro)\nLong run: about 3 min 10 s for this photo")
+    window.resize(900, 480)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.wait(50)
+    labels = [label for label in window.panel.findChildren(QLabel) if label.wordWrap() and label.text()]
+    assert window.panel.network_note in labels and window.panel.result_label in labels
+    for size in ((900, 480), (1280, 800)):  # and made tall again: the note stayed cut at 1280 x 800
+        window.resize(*size)
+        qtbot.wait(50)
+        for label in labels:
+            needed = label.heightForWidth(label.width())
+            assert label.height() >= needed, (size, label.text()[:40], label.height(), needed)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QLineEdit, QMainWindow, QSplitter, QWidget
+from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFrame, QLineEdit, QMainWindow, QScrollArea,
+                               QSplitter, QWidget)
 
 from ..engine.tiling import parse_tile, tile_text
 from . import dialogs
@@ -121,7 +122,14 @@ class MainWindow(WindowActions, QMainWindow):
         self.splitter.setObjectName("main-splitter")
         self.splitter.addWidget(self.filmstrip)
         self.splitter.addWidget(self.viewers)
-        self.splitter.addWidget(self.panel)
+        # a short window scrolls the panel: squeezed, its word-wrapped notes were cut through (900 x 600)
+        self.panel_scroll = QScrollArea()
+        self.panel_scroll.setWidget(self.panel)
+        self.panel_scroll.setWidgetResizable(True)
+        self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.panel_scroll.setMinimumWidth(self.panel.minimumWidth())
+        self.splitter.addWidget(self.panel_scroll)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
