@@ -207,15 +207,14 @@ class Deblurrer:
         """Another network to run (the tests' stand-ins): its weights are its own, nothing to read back."""
         self._model, self._released_digest = network, ""
 
-    def _weights_source(self, keep_weights: bool = False) -> dict:
+    def _weights_source(self) -> dict:
         """What a runner needs to export after torch's weights went: where they come back from (``model``)."""
-        # in a run, NNCF's first-use quantisation runs after torch's weights went (release_torch_weights: where they
-        # can be read back), not beside them; not in the window's preparation (prepare: ``keep_weights``), whose
-        # threads share them
+        # NNCF's first-use quantisation runs after torch's weights went (release_torch_weights: where they can be read
+        # back), not beside them: in a run and in the window's preparation alike (prepare, on the window's one model
+        # thread: nothing else uses the engine meanwhile, and what needs torch later reads them back, ``model``)
         if self.weights_file is None:
             return {}
-        source = {"model_source": lambda: self.model}
-        return source if keep_weights else {**source, "release_weights": self.release_torch_weights}
+        return {"model_source": lambda: self.model, "release_weights": self.release_torch_weights}
 
     def release_torch_weights(self) -> bool:
         """Let torch's copy of the weights go while OpenVINO runs (NAFNet-64: 259 MiB of a 12 MP photo's 1.5 GB); the
@@ -363,7 +362,7 @@ class Deblurrer:
         ``pending_notes``; Cancelled leaves the engine as it was, so the next run starts afresh.
         """
         if self.backend == "openvino":
-            self._openvino_runner(cancel, keep_weights=True)
+            self._openvino_runner(cancel)
 
     def preparation_needed(self) -> bool:
         """True when the first run would do slow first-use work: quantise int8 or time the paths `auto` may take."""
@@ -657,9 +656,8 @@ class Deblurrer:
             for scale, value in sums.items()
         }
 
-    def _openvino_runner(self, cancel: CancelCheck | None = None, keep_weights: bool = False):
+    def _openvino_runner(self, cancel: CancelCheck | None = None):
         """The OpenVINO runner, built on first use; None once OpenVINO turned out unusable under auto.
-        ``keep_weights``: torch's weights stay while it is built (_weights_source).
 
         What it had to give up (int8, OpenVINO) goes to ``_pending_notes`` for the next result.
         """
@@ -668,17 +666,17 @@ class Deblurrer:
 
             try:
                 if self._timing_pending:
-                    self._openvino = self._time_paths(cancel, keep_weights)
+                    self._openvino = self._time_paths(cancel)
                 elif self.precision.name == "int8":
                     try:
                         self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(),
                                                         cancel=cancel, architecture=self.architecture,
-                                                   **self._weights_source(keep_weights))
+                                                   **self._weights_source())
                     except Int8Unavailable as error:  # never an error: the float path runs instead
                         self._leave_int8(reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error)), openvino=True)
                 if self._openvino is None:
                     self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture,
-                                                   **self._weights_source(keep_weights))
+                                                   **self._weights_source())
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
                     raise EngineError(reasons.of(error)) from None
@@ -691,7 +689,7 @@ class Deblurrer:
                     self.dtype = self.precision.dtype
         return self._openvino
 
-    def _time_paths(self, cancel: CancelCheck | None, keep_weights: bool = False):
+    def _time_paths(self, cancel: CancelCheck | None):
         """Time the paths `auto` may take (fastest.py), remember the timings, run the fastest: its runner.
 
         A path that cannot be built here (int8 without a usable calibration) is left out with a note;
@@ -707,12 +705,12 @@ class Deblurrer:
                 try:
                     runners[path] = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(), cancel=cancel,
                                                    architecture=self.architecture,
-                                                   **self._weights_source(keep_weights))
+                                                   **self._weights_source())
                 except Int8Unavailable as error:
                     int8_problem = reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error))
             else:
                 runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture,
-                                                   **self._weights_source(keep_weights))
+                                                   **self._weights_source())
         timings = fastest.measure_paths(
             {path: (lambda pixels, check, run=run: run(torch.from_numpy(pixels), check)) for path, run in runners.items()},
             cancel)
