@@ -11,7 +11,7 @@ pytest.importorskip("pytestqt")
 from deblur_app.gui import network_notes  # noqa: E402
 from deblur_app.gui.outcomes import RunFacts  # noqa: E402
 from deblur_app.gui.timing import computed_megapixel_passes, seconds_per_megapixel  # noqa: E402
-from guikit import errors, make_window, photo, settings_file, weights_dir  # noqa: E402,F401 (fixtures)
+from guikit import open_photo, run  # noqa: E402
 
 
 def test_the_engine_plans_the_pixels_its_run_computes_under_memory_pressure(small_model, photo_like, monkeypatch):
@@ -66,8 +66,6 @@ def test_a_tiled_runs_speed_is_per_pixel_computed():
 
 
 def test_the_side_panels_estimate_follows_the_loaded_engines_tile_plan(qtbot, make_window, photo, weights_dir):
-    from guikit import open_photo, run  # noqa: F811
-
     window = make_window()
     photo_record = open_photo(qtbot, window, photo("shot.png", 64))
     combo = window.panel.precision_combo

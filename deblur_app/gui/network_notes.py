@@ -7,6 +7,7 @@ so that lupdate finds them (tests/test_network_window.py checks the list matches
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
@@ -72,6 +73,7 @@ def no_scales_to_show(network: str) -> str:
                                    "outputs to show").format(network=network)
 
 
+@functools.lru_cache(maxsize=64)  # the window asks on every change of its actions: a 24 MP plan takes ~60 ms
 def computed_pixels(variant_key: str, height: int, width: int, tile: int | None,
                     planner: Callable[[int, int, int | None], int | None] | None = None) -> int:
     """The pixels one pass of the network computes for a photo: its tiles with their overlap, as the loaded engine
