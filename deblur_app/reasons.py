@@ -230,6 +230,8 @@ SUPER_RESOLUTION_MODEL = QT_TRANSLATE_NOOP(
     "Reason", "a super-resolution model (it enlarges images; this app restores them at their own size, keys e.g. {keys})")
 UNKNOWN_NETWORK = QT_TRANSLATE_NOOP("Reason", "not weights of a network this app knows ({known}); keys e.g. {keys}")
 INCOMPLETE_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "incomplete {network} weights ({cause} missing)")
+DUAL_PIXEL_WEIGHTS = QT_TRANSLATE_NOOP(
+    "Reason", "dual-pixel defocus weights: they read the two dual-pixel views of a camera's raw capture, not a photo")
 UNUSABLE_CONFIGURATION = QT_TRANSLATE_NOOP("Reason", "not a usable {network} configuration ({cause})")
 NOT_A_NETWORK_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "not a {network} checkpoint: {problems}")
 MISSING_KEYS = QT_TRANSLATE_NOOP("Reason", "{count} missing keys (e.g. {keys})")
@@ -324,6 +326,9 @@ NAFNET_FP32_NOTE = QT_TRANSLATE_NOOP(
 FFTFORMER_FP32_NOTE = QT_TRANSLATE_NOOP(
     "Reason", "bf16 and int8 are not measured against float32 with FFTformer's trained weights (with test "
     "weights OpenVINO bf16 agreed only 39 dB with float32, below the 45 dB rule)")
+RESTORMER_FP32_NOTE = QT_TRANSLATE_NOOP(
+    "Reason", "Restormer runs in torch float32 only: its OpenVINO export, bf16 and int8 are not measured against "
+    "float32 yet")
 OPENVINO_DOES_NOT_RUN = QT_TRANSLATE_NOOP("Reason", "the OpenVINO backend does not run {network}: {note}")
 INT8_DOES_NOT_RUN = QT_TRANSLATE_NOOP("Reason", "int8 does not run {network}: {note}")
 

@@ -28,6 +28,9 @@ PURPOSES = {  # the registry's Variant.purpose, for lupdate; shown through trans
     "fftformer": QT_TRANSLATE_NOOP("Networks", "camera shake and motion blur; best quality on GoPro, much slower"),
     "fftformer-realblur": QT_TRANSLATE_NOOP("Networks",
                                             "real camera shake in photos (trained on RealBlur-J); much slower"),
+    "restormer-defocus": QT_TRANSLATE_NOOP(
+        "Networks", "photos out of focus (single-image defocus deblurring); slow; non-commercial use only"),
+    "restormer-motion": QT_TRANSLATE_NOOP("Networks", "camera shake and motion blur; slow; non-commercial use only"),
 }
 
 BLUR_KINDS = {  # which blur the weights were trained on, from their training data

@@ -79,7 +79,8 @@ class Checkpoint:
         if self.metadata.get("trained_by"):
             return self.metadata["trained_by"]
         if self.path.name == self.variant.published_file:
-            return "published weights of the paper (GoPro)"
+            trained_on = self.variant.published.training_data if self.variant.published else "GoPro"
+            return f"published weights of the paper ({trained_on})"
         return "unknown origin"
 
     def build(self, lean_fusion: bool = False) -> torch.nn.Module:
@@ -267,6 +268,9 @@ def identify(state_dict: dict[str, torch.Tensor], path: Path | str = "weights") 
     except (KeyError, IndexError, ValueError, ZeroDivisionError) as error:
         incomplete = reasons.reason(reasons.INCOMPLETE_WEIGHTS, network=architecture.display_name, cause=reasons.first_line(error))
         raise CheckpointError(reasons.about(path, incomplete)) from None
+    why = networks.unusable(architecture, config)
+    if why is not None:
+        raise _refused(path, reasons.UNUSABLE_CONFIGURATION, network=architecture.display_name, cause=why)
     return architecture, config
 
 

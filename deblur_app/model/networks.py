@@ -8,6 +8,8 @@ Each architecture's module (``registry.Architecture.implementation``) provides, 
 ``build(config)``       the network for inference, with random weights (returns a list of outputs,
                         coarsest first, as ``Architecture.outputs`` says)
 ``CANCEL_POINTS``       the block classes before each of which a run may be cancelled
+``unusable(config)``    optional: why a configuration the shapes describe cannot restore a photo (a reason),
+                        None where it can (Restormer's dual-pixel weights read two views, not a photo)
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ def config_from_shapes(architecture: Architecture, shapes: Mapping[str, Sequence
 
 def build(architecture: Architecture, config: Mapping[str, object]) -> nn.Module:
     return implementation(architecture).build(dict(config))
+
+
+def unusable(architecture: Architecture, config: Mapping[str, object]):
+    """Why weights of this configuration cannot restore a photo (a reason), None where they can."""
+    check = getattr(implementation(architecture), "unusable", None)
+    return None if check is None else check(dict(config))
 
 
 def cancel_points(architecture: Architecture) -> tuple[type, ...]:

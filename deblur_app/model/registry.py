@@ -8,7 +8,7 @@ side -- recognising a checkpoint, reading its configuration, building the networ
 Three kinds of rows (after spandrel's ``Architecture`` / ``ModelDescriptor`` split and timm's
 name -> entry-point registry):
 
-``Architecture``  (``ARCHITECTURES``, keyed "mimo-unet", "nafnet", "fftformer")
+``Architecture``  (``ARCHITECTURES``, keyed "mimo-unet", "nafnet", "fftformer", "restormer")
     how a family of networks is recognised, built and run: the module implementing it, its outputs
     (the scales it returns, 1 = full size; MIMO-UNet also returns the 1/2 and 1/4 scale), the side
     multiple its input is padded to and how, the context a tile needs, which fast paths it has (each
@@ -186,6 +186,15 @@ MIMO_PAPER = "Cho et al., Rethinking Coarse-to-Fine Approach in Single Image Deb
 NAFNET_PAPER = "Chen, Chu, Zhang and Sun, Simple Baselines for Image Restoration, ECCV 2022"
 FFTFORMER_PAPER = ("Kong, Dong, Ge, Li and Pan, Efficient Frequency Domain-based Transformer for "
                    "High-Quality Image Deblurring, CVPR 2023")
+# Restormer's working memory per pixel, torch float32 (its inference forward: attention folded, GDFN in groups of 64
+# hidden channels), growth of peak RSS over the loaded engine, whole image: 6481 at 256x256, 5540 at 384x384
+# (`benchmarks/bench_network_memory.py per-pixel --networks restormer-defocus --paths torch-fp32 --size 256x256`;
+# 2-core AMD EPYC, AVX2 only, KVM, load 18-19), i.e. about 4790 B/pixel and a fixed 111 MB a pass: 6600 covers its
+# smallest tile (256, twice the overlap). A 12 MP photo: 336-pixel tiles from the command line, 1476 MB modelled; 256
+# in the window, 1490 MB (tests/test_memory_plans.py)
+RESTORMER_TORCH_BYTES_PER_PIXEL = 6600
+RESTORMER_PAPER = ("Zamir, Arora, Khan, Hayat, Khan and Yang, Restormer: Efficient Transformer for High-Resolution "
+                   "Image Restoration, CVPR 2022")
 
 ARCHITECTURES: dict[str, Architecture] = {
     "mimo-unet": Architecture(
@@ -281,6 +290,20 @@ ARCHITECTURES: dict[str, Architecture] = {
         # 12 MP photo now runs on OpenVINO from the command line (320-pixel tiles; torch in the window)
         openvino_runtime_bytes=192 * 1024**2,
     ),
+    "restormer": Architecture(
+        "restormer", "Restormer", RESTORMER_PAPER, "restormer",
+        "our implementation (MIT), written from the paper; the authors' code and weights are under their Academic "
+        "Public License: non-commercial use (github.com/swz30/Restormer)",
+        # its transposed attention is global over the input: every output pixel depends on the whole tile, so tiled
+        # results differ from whole-image ones however large the overlap. Measured with the conformance weights of the
+        # published configuration (benchmarks/bench_restormer_tiles.py 320 448 256): 256-pixel tiles (the window's at
+        # 12 MP), 6 of them, at most 0.60/255 from the whole image, 66.1 dB (README, "Networks")
+        outputs=(1,), size_multiple=8, pad_mode="reflect", tile_overlap=128, tile_discard=32,
+        precisions=(), openvino=False,
+        fp32_note=reasons.reason(reasons.RESTORMER_FP32_NOTE),
+        trainable=False,
+        bytes_per_pixel={"torch-fp32": RESTORMER_TORCH_BYTES_PER_PIXEL},
+    ),
 }
 
 _MIMO_TERMS = "the authors' release for research use (MIT-licensed repository github.com/chosj95/MIMO-UNet)"
@@ -289,6 +312,19 @@ _NAFNET_FORMAT = "BasicSR: torch.save({'params': state_dict})"
 _FFTFORMER_TERMS = ("no licence stated by the authors (github.com/kkkls/FFTformer has no licence file); "
                     "shared by them for research")
 _FFTFORMER_FOLDER = "https://drive.google.com/drive/folders/1l_R8_2UKfiQP_BYrgcQrmCBSe_ogwL41"
+# Restormer's weights: the authors' Academic Public License ("free for use in noncommercial settings ... You can use
+# Restormer in your research, academic work, non-commercial work, projects and personal work"; distribution under
+# the same licence), shown before the download as for every network
+_RESTORMER_TERMS = ("non-commercial and personal use only (Restormer's Academic Public License, "
+                    "github.com/swz30/Restormer/blob/main/LICENSE.md); commercial use needs the authors' permission")
+_RESTORMER_FORMAT = "BasicSR: torch.save({'params': state_dict})"
+# the Drive folders of the authors' Defocus_Deblurring/pretrained_models/README.md and Motion_Deblurring/...: the
+# file names are those their test scripts and demo.py load (test_single_image_defocus_deblur.py, test.py)
+_RESTORMER_DEFOCUS_FOLDER = "https://drive.google.com/drive/folders/1bRBG8DG_72AGA6-eRePvChlT5ZO4cwJ4"
+_RESTORMER_MOTION_FOLDER = "https://drive.google.com/drive/folders/1czMyfRTQDX3j3ErByYeZ1PM4GVLbJeGK"
+_RESTORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_blocks", (4, 6, 6, 8)),
+              ("num_refinement_blocks", 4), ("heads", (1, 2, 4, 8)), ("ffn_expansion_factor", 2.66), ("bias", False),
+              ("LayerNorm_type", "WithBias"), ("dual_pixel_task", False))
 _NAFNET_64 = (("img_channel", 3), ("width", 64), ("middle_blk_num", 1), ("enc_blk_nums", (1, 1, 1, 28)),
               ("dec_blk_nums", (1, 1, 1, 1)))
 _FFTFORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_blocks", (6, 6, 12)),
@@ -302,6 +338,11 @@ _FFTFORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_block
 # 1.16 s (OpenVINO fp32), FFTformer 19.89 s (OpenVINO fp32). MIMO-UNet+ was not timed: MIMO-UNet's figure
 # times its residual blocks (20 per stage against 8).
 CPU_SECONDS_CORES = 2
+# Restormer (either weights): 4.09x the plain MIMO-UNet float32 forward in the same run (`python
+# benchmarks/bench_networks.py --size 360x640 --runs 1 --networks restormer-defocus`: 445.8 s against 108.9 s; 2-core
+# AMD EPYC, AVX2 only, KVM, load 18-19, session 15), scaled to the Zen 4 figures above as FFTformer's (5.54x there,
+# 86.3 s): the plain pass 15.6 s per megapixel, so 63.7
+RESTORMER_SECONDS_PER_MEGAPIXEL = 63.7
 
 
 def _drive_file(file_id: str) -> str:
@@ -368,6 +409,23 @@ VARIANTS: dict[str, Variant] = {
                          "RealBlur-J (real camera shake, beam-splitter rig)",
                          "not in the authors' README"),
         cpu_seconds_per_megapixel=86.3),
+    # first: an unpublished Restormer configuration counts under it (variant_for); the two share a configuration
+    # and are told apart by the file name
+    "restormer-defocus": Variant(
+        "restormer-defocus", "Restormer (defocus)", "restormer", _RESTORMER,
+        "photos out of focus (single-image defocus deblurring); slow; non-commercial use only", "focus",
+        "restormer-defocus.safetensors",
+        PublishedWeights("single_image_defocus_deblurring.pth", _RESTORMER_DEFOCUS_FOLDER, _RESTORMER_FORMAT,
+                         _RESTORMER_TERMS, "DPDD (Canon photos out of focus, single image)",
+                         "DPDD 25.98 dB (single image, indoor and outdoor; paper Table 3)"),
+        cpu_seconds_per_megapixel=RESTORMER_SECONDS_PER_MEGAPIXEL),
+    "restormer-motion": Variant(
+        "restormer-motion", "Restormer (motion)", "restormer", _RESTORMER,
+        "camera shake and motion blur; slow; non-commercial use only", "shake",
+        "restormer-motion.safetensors",
+        PublishedWeights("motion_deblurring.pth", _RESTORMER_MOTION_FOLDER, _RESTORMER_FORMAT, _RESTORMER_TERMS,
+                         "GoPro", "GoPro 32.92 dB (paper Table 2)"),
+        cpu_seconds_per_megapixel=RESTORMER_SECONDS_PER_MEGAPIXEL),
 }
 DEFAULT_VARIANT = "mimo-unet"
 

@@ -43,6 +43,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import reasons
 from .statekeys import count_children
 
 EPS = 1e-5  # the layer norms'
@@ -348,6 +349,14 @@ PUBLISHED_HEADS = (1, 2, 4, 8)
 
 def build(config: dict) -> Restormer:
     return Restormer(**config)
+
+
+def unusable(config: dict):
+    """The dual-pixel defocus weights (6 input channels: the two views of a dual-pixel sensor) cannot restore a
+    photo (the authors publish them beside the single-image ones, in the same Drive folder)."""
+    if config.get("dual_pixel_task"):
+        return reasons.reason(reasons.DUAL_PIXEL_WEIGHTS)
+    return None
 
 
 def _first_block(shapes, prefixes) -> str | None:

@@ -1317,6 +1317,14 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>照片中真实的相机抖动（在 RealBlur-J 上训练）；慢得多</translation>
     </message>
     <message>
+        <source>photos out of focus (single-image defocus deblurring); slow; non-commercial use only</source>
+        <translation>失焦的照片（单图像散焦去模糊）；较慢；仅限非商业用途</translation>
+    </message>
+    <message>
+        <source>camera shake and motion blur; slow; non-commercial use only</source>
+        <translation>相机抖动和运动模糊；较慢；仅限非商业用途</translation>
+    </message>
+    <message>
         <source>real camera shake (RealBlur)</source>
         <translation>真实相机抖动（RealBlur）</translation>
     </message>
@@ -1996,6 +2004,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>{network} 权重不完整（缺少 {cause}）</translation>
     </message>
     <message>
+        <source>dual-pixel defocus weights: they read the two dual-pixel views of a camera&apos;s raw capture, not a photo</source>
+        <translation>双像素散焦权重：它们读取相机原始拍摄的两个双像素视图，而不是照片</translation>
+    </message>
+    <message>
         <source>not a usable {network} configuration ({cause})</source>
         <translation>不是可用的 {network} 配置（{cause}）</translation>
     </message>
@@ -2254,6 +2266,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>bf16 and int8 are not measured against float32 with FFTformer&apos;s trained weights (with test weights OpenVINO bf16 agreed only 39 dB with float32, below the 45 dB rule)</source>
         <translation>尚未用 FFTformer 的训练权重将 bf16 和 int8 与 float32 对比测量（用测试权重时，OpenVINO bf16 与 float32 的一致度仅 39 dB，低于 45 dB 的规则）</translation>
+    </message>
+    <message>
+        <source>Restormer runs in torch float32 only: its OpenVINO export, bf16 and int8 are not measured against float32 yet</source>
+        <translation>Restormer 仅以 torch float32 运行：其 OpenVINO 导出、bf16 和 int8 尚未与 float32 对比测量</translation>
     </message>
     <message>
         <source>the OpenVINO backend does not run {network}: {note}</source>
