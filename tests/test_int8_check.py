@@ -139,6 +139,8 @@ def test_the_window_measures_installed_weights_in_the_background_and_a_run_never
     messages: list[str] = []
     window.statusBar().messageChanged.connect(messages.append)
     qtbot.waitUntil(lambda: any("Measuring" in m for m in messages), timeout=3 * WAIT)  # after an ONNX export
+    measuring = next(m for m in messages if "Measuring" in m)
+    assert "int8 (OpenVINO)" in measuring and "openvino-int8" not in measuring  # in words, not the engine's name
     open_photo(qtbot, window, photo("shot.png", 64))
     started = time.monotonic()
     outcome = run(qtbot, window)  # the check is cancelled for it: no quantisation to wait for

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from .. import __version__
 from ..model.registry import ARCHITECTURES
+from .i18n import shown_device
 from .icons import app_icon
 from .messages import EngineInfo, LoadedModel
-from .photo_state import shown_device
 from .reasons import translated
 
 MODEL_CARD_LABELS = {  # the model card fields first, in this order; other metadata follows

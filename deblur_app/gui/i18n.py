@@ -109,6 +109,23 @@ def bit_depth_text(bits: int) -> str:
     return QCoreApplication.translate("BitDepth", "{bits}-bit").format(bits=bits)
 
 
+def shown_device(device: str) -> str:
+    """A device as the window names it, the status bar's way ("CPU", "CUDA:0", "MPS"): the last run's panel said
+    "MIMO-UNet on cpu (fp32, openvino)" beside the status bar's "Device: CPU (fp32)"."""
+    return device.upper()
+
+
+def shown_backend(backend: str) -> str:
+    return {"openvino": "OpenVINO", "torch": "PyTorch"}.get(backend, backend)
+
+
+def shown_path(path: str) -> str:
+    """An engine path ("openvino-int8") in words of any language: "int8 (OpenVINO)". The background check
+    said "Measuring openvino-int8…"."""
+    backend, _, precision = path.partition("-")
+    return f"{precision} ({shown_backend(backend)})"
+
+
 def plain_text(text: str) -> str:
     """A menu text without its mnemonic and ellipsis, for tool buttons and tooltips.
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QRectF
 
 from ..reasons import file_name
-from .i18n import bit_depth_text
+from .i18n import bit_depth_text, shown_backend, shown_device
 from .image_view import Layer
 from .outcomes import DeblurOutcome
 from .qtimage import pixmaps
@@ -47,16 +47,6 @@ def shown_for(outcome: DeblurOutcome, original: Layer) -> Shown:
         )
     mark = QRectF(*outcome.region) if outcome.region else None
     return Shown(result, Layer(pixmaps(outcome.heat_levels)), scales, mark)
-
-
-def shown_device(device: str) -> str:
-    """A device as the window names it, the status bar's way ("CPU", "CUDA:0", "MPS"): the last run's panel said
-    "MIMO-UNet on cpu (fp32, openvino)" beside the status bar's "Device: CPU (fp32)"."""
-    return device.upper()
-
-
-def shown_backend(backend: str) -> str:
-    return {"openvino": "OpenVINO", "torch": "PyTorch"}.get(backend, backend)
 
 
 @dataclass

@@ -17,9 +17,10 @@ from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from .i18n import shown_device
 from .messages import RunSettings
 from .outcomes import DeblurOutcome
-from .photo_state import Photo, shown_device
+from .photo_state import Photo
 from .prompts import Prompts
 from .run_tracking import RunTracker
 from .session import PhotoSession, SessionEvent

@@ -21,6 +21,7 @@ from .. import __version__, imagefiles, reasons
 from ..engine.progress import Cancelled
 from ..jobs import BatchJob, SaveOptions, batch_log_header, existing_output_rule
 from ..model.registry import VARIANTS, run_name
+from .i18n import shown_path
 from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest, RunSettings,
                        WeightsInfo, prepared_for)
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
@@ -262,12 +263,13 @@ class EngineWorker(EngineSignals):
         """Measure and record one path's verdict: its description, "" where the path cannot run here."""
         from ..engine.verdicts import check_path, record
 
+        shown = shown_path(path)
         self.status.emit(self.tr("Measuring whether {path} keeps the picture with these weights (once)…").format(
-            path=path))
+            path=shown))
 
         def progress(done: int, total: int) -> None:
             self.status.emit(self.tr("Measuring {path} with these weights: photo {done} of {total}…").format(
-                path=path, done=done, total=total))
+                path=shown, done=done, total=total))
 
         try:
             check = check_path(model, path, cancel=job.token, progress=progress)
