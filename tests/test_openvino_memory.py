@@ -359,3 +359,55 @@ def test_nncf_quantises_after_torchs_weights_went_and_they_come_back(nafnet_file
     again = engine_of(nafnet_file, precision="int8", tile=0)
     assert again.run(image).precision == "int8" and len(weights_at_quantising) == 1
     assert {p.device.type for p in again._model.parameters()} == {"cpu"}  # cached: nothing let go
+
+
+def _constants(model) -> list[bytes]:
+    """Every constant of an OpenVINO model in graph order (FakeQuantize ranges, int8 weights, corrected biases)."""
+    return [op.get_data().tobytes() for op in model.get_ordered_ops() if op.get_type_name() == "Constant"]
+
+
+@openvino_only
+def test_nncf_takes_the_quantiles_activations_out_of_the_network_a_few_at_a_time_with_the_same_int8_model(
+        tmp_path, monkeypatch):
+    """MIMO-UNet's ranges (MAX_QUANTILE) are quantiles NNCF cannot reduce inside the network: its statistics model
+    outputs every quantised activation whole, all of them at once (+1080 MiB for MIMO-UNet's 132, over the 12 MP
+    goal on first use). They come out in passes of at most WHOLE_ACTIVATIONS_PER_PASS, every statistic is collected
+    (none twice), and the int8 model is the one NNCF makes in a single pass, constant for constant."""
+    pytest.importorskip("nncf")
+    import openvino as ov
+    from nncf.common.tensor_statistics.aggregator import StatisticsAggregator
+    from nncf.openvino.statistics.aggregator import OVStatisticsAggregator
+
+    from deblur_app.model.mimo_unet import MIMOUNet
+
+    torch.manual_seed(0)
+    model = MIMOUNet(num_res=1, lean_fusion=True).eval()  # MIMO-UNet's node names, one block per stage: quick
+    architecture = ARCHITECTURES["mimo-unet"]
+    network = ov.Core().read_model(str(openvino_backend.export_onnx(model, tmp_path, architecture)))
+    calibration = np.random.default_rng(0).random((3, 3, 32, 32), dtype=np.float32)
+    settings = openvino_backend.Int8Settings(subset_size=3).for_network(architecture)
+    assert settings.activation_ranges == "MAX_QUANTILE"
+
+    passes = []  # per statistics pass: the activations it takes out whole
+    collect = StatisticsAggregator.collect_statistics
+
+    def recorded(self, model, graph):
+        whole = set()
+        for _, point, collector in self.statistic_points.get_tensor_collectors():
+            if any(not reducer.inplace for reducer in collector.reducers):
+                whole.add(self._translate_to_post_layer_operation(point)[:2])
+        passes.append(whole)
+        return collect(self, model, graph)
+
+    monkeypatch.setattr(StatisticsAggregator, "collect_statistics", recorded)
+    monkeypatch.setattr(openvino_backend, "WHOLE_ACTIVATIONS_PER_PASS", 10**6)  # NNCF's own single pass
+    single = openvino_backend.quantize_int8(network.clone(), calibration, settings)
+    assert len(passes) == 1 and len(passes[0]) > 8
+    everything = passes.pop()
+
+    monkeypatch.setattr(openvino_backend, "WHOLE_ACTIVATIONS_PER_PASS", 4)
+    in_passes = openvino_backend.quantize_int8(network.clone(), calibration, settings)
+    assert OVStatisticsAggregator.collect_statistics.collects_in_passes == 4
+    assert len(passes) == -(-len(everything) // 4) and all(len(whole) <= 4 for whole in passes)
+    assert set().union(*passes) == everything and sum(map(len, passes)) == len(everything)
+    assert _constants(in_passes) == _constants(single)  # the same ranges, int8 weights and biases, bit for bit

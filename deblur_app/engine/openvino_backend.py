@@ -64,6 +64,10 @@ _HINTS = {torch.float32: "f32", torch.bfloat16: "bf16"}
 # under resources/: the calibration crops and the measured int8 verdicts that ship with the app
 CALIBRATION_FILE = ("int8", "calibration.npz")
 VERDICTS_FILE = ("int8", "verdicts.json")
+# NNCF's statistics pass: at most this many whole activations (statistics NNCF cannot reduce inside the network:
+# MAX_QUANTILE's quantiles) come out of the network in one pass over the calibration crops (_collect_in_passes);
+# MIMO-UNet: 3 passes
+WHOLE_ACTIVATIONS_PER_PASS = 44
 
 
 class OpenVinoUnavailable(Exception):
@@ -469,6 +473,72 @@ def _advanced_parameters(settings: Int8Settings):
     return AdvancedQuantizationParameters(overflow_fix=OverflowFix(settings.overflow_fix), **extra)
 
 
+def _statistic_passes(aggregator, points, per_pass: int) -> list:
+    """NNCF's statistic points (a StatisticPointsContainer) split into the passes ``_collect_in_passes`` makes:
+    the points that take a whole activation out of the network (a reducer NNCF cannot put inside it) at most
+    ``per_pass`` activations a pass, every point of one activation in the same pass (NNCF takes it out once for
+    all of them); the points reduced inside the network (min, max, means: small outputs) in the first."""
+    from nncf.common.tensor_statistics.statistic_point import StatisticPointsContainer
+
+    whole: dict[tuple[str, int], int] = {}  # the activation (producer, output) -> its pass
+    placed = []
+    for name, statistic_points in points.data.items():
+        for point in statistic_points:
+            reducers = [reducer for collectors in point.algorithm_to_tensor_collectors.values()
+                        for collector in collectors for reducer in collector.reducers]
+            index = 0
+            if any(not reducer.inplace for reducer in reducers):
+                producer, port, _ = aggregator._translate_to_post_layer_operation(point)
+                index = whole.setdefault((producer, port), len(whole) // per_pass)
+            placed.append((index, name, point))
+    passes = [StatisticPointsContainer() for _ in range(max(1, -(-len(whole) // per_pass)))]
+    for index, name, point in placed:  # the points themselves, as NNCF merged them: nothing is merged again
+        passes[index].data.setdefault(name, []).append(point)
+    return passes
+
+
+def _collect_in_passes(collect_statistics, per_pass: int):
+    """NNCF's OpenVINO statistics collection (OVStatisticsAggregator.collect_statistics) in passes over the
+    calibration crops that each take at most ``per_pass`` whole activations out of the network.
+
+    NNCF collects every statistic in one pass: a statistics model with an output per statistic, run crop by crop.
+    A quantile (MAX_QUANTILE's ranges) is not reduced inside the network, so that model outputs every quantised
+    activation whole, and OpenVINO's output buffers, NNCF's copies of them and its float64 quantile copies are held
+    at once: MIMO-UNet's statistics pass peaked at 1423 MiB, +1000 MiB over its statistics model's compile (min/max
+    ranges, reduced inside the network: +267 MiB). In passes of 44 (3 for MIMO-UNet) it peaked at 894 MiB
+    (benchmarks/mimo_nncf_memory.py, RESULTS.md "Issue 21/26, 2026-12-07, session 15, nncf-memory"). Each statistic
+    is registered with the same collector from the same crops' activations in the same order, whichever pass carries
+    it, so the statistics, and the int8 model, are the same (MIMO-UNet's 1152 constants, bit for bit); a pass costs
+    one more run of the network over the crops, and the quantiles, NNCF's slow part, are computed once as before."""
+
+    def in_passes(self, model, graph) -> None:
+        points = self.statistic_points
+        self._name_to_node_mapping = {op.get_friendly_name(): op for op in model.get_ops()}
+        passes = _statistic_passes(self, points, per_pass)
+        if len(passes) == 1:
+            return collect_statistics(self, model, graph)
+        try:
+            for part in passes:
+                self.statistic_points = part
+                collect_statistics(self, model, graph)
+        finally:
+            self.statistic_points = points
+
+    in_passes.collects_in_passes = per_pass
+    return in_passes
+
+
+def _statistics_in_passes() -> None:
+    """NNCF's OpenVINO statistics collected in passes (``_collect_in_passes``) from now on in this process: the
+    same statistics NNCF collects, in less memory. Installed once, by the first quantisation."""
+    from nncf.openvino.statistics.aggregator import OVStatisticsAggregator
+
+    if getattr(OVStatisticsAggregator.collect_statistics, "collects_in_passes", None) != WHOLE_ACTIVATIONS_PER_PASS:
+        original = getattr(OVStatisticsAggregator.collect_statistics, "original", OVStatisticsAggregator.collect_statistics)
+        OVStatisticsAggregator.collect_statistics = _collect_in_passes(original, WHOLE_ACTIVATIONS_PER_PASS)
+        OVStatisticsAggregator.collect_statistics.original = original
+
+
 def quantize_int8(network, calibration: np.ndarray, settings: Int8Settings = Int8Settings(),
                   cancel: CancelCheck | None = None):
     """``network`` (an OpenVINO model) with int8 convolutions, calibrated on ``calibration``.
@@ -486,6 +556,7 @@ def quantize_int8(network, calibration: np.ndarray, settings: Int8Settings = Int
     # NNCF logs a line per kept-float layer (hundreds) at INFO; the window's terminal and the
     # command line's output are no place for them, and its warnings still come through
     nncf.set_log_level(logging.WARNING)
+    _statistics_in_passes()
     samples = [calibration[i : i + 1] for i in range(len(calibration))]
 
     def sample(crop: np.ndarray) -> np.ndarray:  # NNCF calls this as it feeds each crop to the network
