@@ -57,6 +57,9 @@ class Int8Setup:
         monkeypatch.setattr(openvino_backend, "shipped_int8_plan", lambda: self.plan)
         monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: self.cache)
         monkeypatch.setattr(openvino_backend, "verdict_files", lambda: [self.verdicts])
+        # NNCF's statistics in one pass, as NNCF collects them: these tests are about the preparation, not its memory
+        # (the passes, tests/test_openvino_memory.py, would run the network over the crops three times)
+        monkeypatch.setattr(openvino_backend, "WHOLE_ACTIVATIONS_PER_PASS", 10**6)
         real_quantize, real_check = openvino_backend.quantize_int8, openvino_backend.raise_if_cancelled
 
         def counted_quantize(*args, **kwargs):
