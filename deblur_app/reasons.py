@@ -246,6 +246,13 @@ NO_WEIGHTS_FOUND = QT_TRANSLATE_NOOP(
     "`deblur-app weights install FILE`, or pass --weights PATH")
 RUN_WEIGHTS_DOWNLOAD = QT_TRANSLATE_NOOP("Reason", "run `deblur-app weights download {key}` (the paper's release, {file})")
 GET_FROM_THE_AUTHORS = QT_TRANSLATE_NOOP("Reason", "get the authors' {file} from {url}")
+# the same where the authors' README names no file (FFTformer RealBlur: one file in a Drive folder): no file name to
+# put anywhere, so only ours is said (it had said "fftformer-realblur.published", a name no release uses)
+NO_WEIGHTS_FOUND_UNNAMED = QT_TRANSLATE_NOOP(
+    "Reason", "no {network} weights found: {get}, put {own} into {folders}, "
+    "`deblur-app weights install FILE`, or pass --weights PATH")
+RUN_WEIGHTS_DOWNLOAD_UNNAMED = QT_TRANSLATE_NOOP("Reason", "run `deblur-app weights download {key}` (the paper's release)")
+GET_FROM_THE_AUTHORS_UNNAMED = QT_TRANSLATE_NOOP("Reason", "get the authors' weights from {url}")
 
 # -- where weights came from (weights.catalog.describe: "<kind>: <text>", then notes)
 PROVENANCE_PUBLISHED = QT_TRANSLATE_NOOP(

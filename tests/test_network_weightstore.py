@@ -84,6 +84,16 @@ def test_every_published_variant_is_in_the_catalogue_with_the_registry_facts():
     assert "Terms: no licence" in terms and "RealBlur-J" in terms and FFTFORMER_FOLDER in terms and "\n" not in terms
 
 
+def test_missing_weights_name_only_files_a_user_can_have():
+    """A release whose README names no file (FFTformer RealBlur: one file of a Drive folder) is asked for by the
+    command and by our own file name; it had been "put fftformer-realblur.published", a name no release uses."""
+    realblur = str(catalog.missing_weights_message(VARIANTS["fftformer-realblur"]))
+    assert ".published" not in realblur
+    assert "weights download fftformer-realblur" in realblur and "fftformer-realblur.safetensors" in realblur
+    named = str(catalog.missing_weights_message(VARIANTS["fftformer"]))
+    assert "net_g_GoPro_HIDE.pth" in named and "fftformer.safetensors" in named
+
+
 def test_one_file_is_picked_from_a_folder_by_its_name_or_else_refused():
     folder = ["FFTformer/net_g_GoPro_HIDE.pth", "FFTformer/fftformer_RealBlur_J.pth", "README.txt"]
     entries = catalog.downloads()

@@ -38,6 +38,10 @@ WINDOW_WORDING = {
         "Reason", "no {network} weights found: {get}, put {published} or {own} into {folders}, "
         "or use Install from File… in File › Weights…"),
     reasons.RUN_WEIGHTS_DOWNLOAD: QT_TRANSLATE_NOOP("Reason", "download the paper's release ({file}) in File › Weights…"),
+    reasons.NO_WEIGHTS_FOUND_UNNAMED: QT_TRANSLATE_NOOP(
+        "Reason", "no {network} weights found: {get}, put {own} into {folders}, "
+        "or use Install from File… in File › Weights…"),
+    reasons.RUN_WEIGHTS_DOWNLOAD_UNNAMED: QT_TRANSLATE_NOOP("Reason", "download the paper's release in File › Weights…"),
     # Fastest (int8) with a GPU as the Device (engine.devices)
     reasons.INT8_CPU_ONLY: QT_TRANSLATE_NOOP("Reason", "int8 runs on the CPU only (with OpenVINO); choose CPU as the Device"),
 }

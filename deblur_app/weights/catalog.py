@@ -94,10 +94,17 @@ def classify(path: Path, variant: Variant) -> WeightsFile:
 
 def missing_weights_message(variant: Variant) -> reasons.Reason:
     folders = " or ".join(str(f) for f in weights_search_dirs())
+    named = variant.published is not None and variant.published.file_name is not None
     if variant.key in DOWNLOADABLE:
-        get = reasons.reason(reasons.RUN_WEIGHTS_DOWNLOAD, key=variant.key, file=variant.published_file)
-    else:
+        get = (reasons.reason(reasons.RUN_WEIGHTS_DOWNLOAD, key=variant.key, file=variant.published_file) if named
+               else reasons.reason(reasons.RUN_WEIGHTS_DOWNLOAD_UNNAMED, key=variant.key))
+    elif named:
         get = reasons.reason(reasons.GET_FROM_THE_AUTHORS, file=variant.published_file, url=variant.published.source_url)
+    else:
+        get = reasons.reason(reasons.GET_FROM_THE_AUTHORS_UNNAMED, url=variant.published.source_url)
+    if not named:
+        return reasons.reason(reasons.NO_WEIGHTS_FOUND_UNNAMED, network=variant.display_name, get=get,
+                              own=variant.own_file, folders=folders)
     return reasons.reason(reasons.NO_WEIGHTS_FOUND, network=variant.display_name, get=get,
                           published=variant.published_file, own=variant.own_file, folders=folders)
 

@@ -2048,6 +2048,18 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>从 {url} 获取作者的 {file}</translation>
     </message>
     <message>
+        <source>no {network} weights found: {get}, put {own} into {folders}, `deblur-app weights install FILE`, or pass --weights PATH</source>
+        <translation>未找到 {network} 权重：{get}；或把 {own} 放入 {folders}；或运行 `deblur-app weights install FILE`；或传入 --weights PATH</translation>
+    </message>
+    <message>
+        <source>run `deblur-app weights download {key}` (the paper&apos;s release)</source>
+        <translation>运行 `deblur-app weights download {key}`（论文发布的权重）</translation>
+    </message>
+    <message>
+        <source>get the authors&apos; weights from {url}</source>
+        <translation>从 {url} 获取作者的权重</translation>
+    </message>
+    <message>
         <source>published: the paper&apos;s weights: downloaded from the authors&apos; release (research use, trained on GoPro)</source>
         <translation>已发布：论文的权重：从作者的发布处下载（仅供研究使用，在 GoPro 上训练）</translation>
     </message>
@@ -2302,6 +2314,14 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>download the paper&apos;s release ({file}) in File › Weights…</source>
         <translation>在“文件 › 权重…”中下载论文发布的 {file}</translation>
+    </message>
+    <message>
+        <source>no {network} weights found: {get}, put {own} into {folders}, or use Install from File… in File › Weights…</source>
+        <translation>未找到 {network} 权重：{get}；或把 {own} 放入 {folders}；或在“文件 › 权重…”中使用“从文件安装…”</translation>
+    </message>
+    <message>
+        <source>download the paper&apos;s release in File › Weights…</source>
+        <translation>在“文件 › 权重…”中下载论文发布的权重</translation>
     </message>
     <message>
         <source>int8 runs on the CPU only (with OpenVINO); choose CPU as the Device</source>
