@@ -784,6 +784,9 @@ def test_compare_takes_the_photos_own_result_of_network_a_instead_of_running_it_
     comparer = CompareNetworks(running.session, host, running.engine, running.runs, running.strength, host, parent)
     dialog = comparer.show()
     assert dialog.networks() == ("mimo-unet", "nafnet-64")
+    # before Compare each pane says what it will do: it had said "Press Compare to run MIMO-UNet" here too
+    assert dialog.panes[0].view.message.startswith("MIMO-UNet's result for this photo is ready")
+    assert dialog.panes[1].view.message == "Press Compare to run NAFNet-64 on this photo"
     comparer.compare()
     assert [r.settings.variant for r in running.engine.requests] == ["nafnet-64"], "MIMO-UNet's result is the photo's"
     assert photo.comparison.outcomes[0] is made and photo.comparison.running == 1

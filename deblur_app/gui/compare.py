@@ -426,29 +426,37 @@ class CompareNetworks(QObject):
         a, b = self.dialog.networks() if self.dialog is not None else (None, None)
         if photo is None or not photo.loaded or not a or not b or a == b or self.main_runs.running:
             return
-        strength = photo.strength if photo.strength is not None else self.strength.remembered()
-        base = self.options.run_settings()
-        settings = tuple(RunSettings(variant, False, base.device, base.tile, base.precision, strength)
-                         for variant in (a, b))
+        settings = self._settings_for(photo, (a, b))
         self.runs.start(photo.key, photo.image.pixels, settings, grayscale=photo.image.grayscale,
                         results=self._results_of(photo, settings))
         self.window.show_message(self.tr("Comparing {a} and {b} on {name}…").format(
             a=self._name(a), b=self._name(b), name=photo.shown_name))
         self.window.update_actions()
 
+    def _settings_for(self, photo, networks: tuple[str, str]) -> tuple[RunSettings, ...]:
+        """The runs Compare asks for on this photo: the side panel's device, tiles and precision, the photo's strength."""
+        strength = photo.strength if photo.strength is not None else self.strength.remembered()
+        base = self.options.run_settings()
+        return tuple(RunSettings(variant, False, base.device, base.tile, base.precision, strength)
+                     for variant in networks)
+
     @staticmethod
-    def _results_of(photo, settings: tuple[RunSettings, ...]) -> dict[int, object]:
-        """The sides whose run the photo has a result of already (its own result, or its last comparison's): that
-        result, at the comparison's strength, instead of running the network again (a 12 MP photo: minutes)."""
+    def _known_outcomes(photo, settings: tuple[RunSettings, ...]) -> dict[int, object]:
+        """The sides whose run the photo has a finished result of already: its own result, or its last comparison's."""
         known = [photo.result] + (list(photo.comparison.outcomes.values()) if photo.comparison is not None else [])
-        results = {}
+        found = {}
         for side, wanted in enumerate(settings):
-            for outcome in known:
-                if outcome is not None and not outcome.preview and same_run(outcome.facts.settings, wanted):
-                    results[side] = outcome if same_strength(outcome.strength, wanted.strength) else reblend(
-                        outcome, photo.image.pixels, wanted.strength)
-                    break
-        return results
+            found.update({side: outcome for outcome in reversed(known)
+                          if outcome is not None and not outcome.preview and same_run(outcome.facts.settings, wanted)})
+        return found
+
+    @classmethod
+    def _results_of(cls, photo, settings: tuple[RunSettings, ...]) -> dict[int, object]:
+        """The known sides' results at the comparison's strength, instead of running the network again (a 12 MP
+        photo: minutes)."""
+        return {side: outcome if same_strength(outcome.strength, settings[side].strength)
+                else reblend(outcome, photo.image.pixels, settings[side].strength)
+                for side, outcome in cls._known_outcomes(photo, settings).items()}
 
     def cancel(self) -> None:
         if self.running:
@@ -540,13 +548,16 @@ class CompareNetworks(QObject):
                                                 "Save then writes exactly this picture").format(network=name))
             return
         view.caption = self.tr("Original")
-        view.set_image(photo.original, None, self._waiting_message(side, comparison, name))
+        view.set_image(photo.original, None, self._waiting_message(side, comparison, name, photo))
         pane.keep_button.setText(self.tr("Keep this result"))
         pane.keep_button.setEnabled(False)
         pane.keep_button.setToolTip(self.tr("Compare first: a finished result can be kept"))
 
-    def _waiting_message(self, side: int, comparison: Comparison | None, name: str) -> str:
+    def _waiting_message(self, side: int, comparison: Comparison | None, name: str, photo) -> str:
         if comparison is None:
+            if self._result_ready(photo, side):
+                return self.tr("{network}'s result for this photo is ready: Compare shows it without running "
+                               "{network} again").format(network=name)
             return self.tr("Press Compare to run {network} on this photo").format(network=name)
         if comparison.running == side:
             return self.tr("Running {network}: {progress}").format(network=name, progress=self.runs.progress_text)
@@ -556,6 +567,13 @@ class CompareNetworks(QObject):
         if comparison.ended == "failed":
             return self.tr("{network} failed: {reason}").format(network=name, reason=translated(comparison.reason))
         return self.tr("Cancelled: no result from {network}").format(network=name)
+
+    def _result_ready(self, photo, side: int) -> bool:
+        """Whether Compare would take the photo's finished result for this side instead of running its network."""
+        networks = self.dialog.networks() if self.dialog is not None else (None, None)
+        if not photo.loaded or not all(networks):
+            return False
+        return side in self._known_outcomes(photo, self._settings_for(photo, networks))
 
     def _update_buttons(self) -> None:
         dialog, photo = self.dialog, self.session.current()

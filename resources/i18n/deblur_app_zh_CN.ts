@@ -441,6 +441,10 @@
         <translation>请先比较：完成的结果才能保留</translation>
     </message>
     <message>
+        <source>{network}&apos;s result for this photo is ready: Compare shows it without running {network} again</source>
+        <translation>这张照片已有 {network} 的结果：“比较”直接显示它，不再运行 {network}</translation>
+    </message>
+    <message>
         <source>Press Compare to run {network} on this photo</source>
         <translation>按“比较”在这张照片上运行 {network}</translation>
     </message>
