@@ -338,11 +338,11 @@ _FFTFORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_block
 # 1.16 s (OpenVINO fp32), FFTformer 19.89 s (OpenVINO fp32). MIMO-UNet+ was not timed: MIMO-UNet's figure
 # times its residual blocks (20 per stage against 8).
 CPU_SECONDS_CORES = 2
-# Restormer (either weights): 4.09x the plain MIMO-UNet float32 forward in the same run (`python
-# benchmarks/bench_networks.py --size 360x640 --runs 1 --networks restormer-defocus`: 445.8 s against 108.9 s; 2-core
-# AMD EPYC, AVX2 only, KVM, load 18-19, session 15), scaled to the Zen 4 figures above as FFTformer's (5.54x there,
-# 86.3 s): the plain pass 15.6 s per megapixel, so 63.7
-RESTORMER_SECONDS_PER_MEGAPIXEL = 63.7
+# Restormer (either weights): 5.44x the plain MIMO-UNet float32 forward in the same run (`python
+# benchmarks/bench_networks.py --size 360x640 --runs 1 --networks restormer-defocus`: 108.1 s against 19.9 s; 2-core
+# AMD EPYC, AVX2 only, KVM, load 6-8, session 15; at load 18-19 4.09x, 445.8 s against 108.9 s), scaled to the Zen 4
+# figures above as FFTformer's (5.54x there, 86.3 s): the plain pass 15.6 s per megapixel, so 84.9
+RESTORMER_SECONDS_PER_MEGAPIXEL = 84.9
 
 
 def _drive_file(file_id: str) -> str:
