@@ -575,6 +575,13 @@ class Deblurrer:
         self._torch_for_photo = False
         result.notes[:0] = self._pending_notes
         self._pending_notes.clear()
+        if photo.tiles_done > 1 and self._openvino is not None:
+            # tiles are sized to fill the memory the photo leaves: their compiled model's working memory would stay
+            # beside the result while the caller composes and saves it (the window: 12 MP at 1.7 GB, issue 21), and
+            # beside the stitcher's division of its sums below, whose bands of replayed weights grew the heap at the
+            # end of every tiled run (NAFNet-32's 12 MP command line, cached: 1062 MB with the tiles, 1104 there, its
+            # peak; RESULTS.md, session 15, measure-12mp): the compiled models go first
+            self._openvino.release_compiled()
         # the stitched results reuse the stitcher's buffers: no extra full-size copies
         result.full = _clamp(stitcher.result(1)[:height, :width])
         if 2 in outputs:
@@ -583,10 +590,6 @@ class Deblurrer:
             result.quarter = _clamp(stitcher.result(4)[: -(-height // 4), : -(-width // 4)])
         result.tiles = photo.tiles_done
         result.seconds = seconds
-        if photo.tiles_done > 1 and self._openvino is not None:
-            # tiles are sized to fill the memory the photo leaves: their compiled model's working memory would
-            # stay beside the result while the caller composes and saves it (the window: 12 MP at 1.7 GB, issue 21)
-            self._openvino.release_compiled()
         return result
 
     @property
