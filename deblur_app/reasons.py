@@ -334,8 +334,8 @@ FFTFORMER_FP32_NOTE = QT_TRANSLATE_NOOP(
     "Reason", "bf16 and int8 are not measured against float32 with FFTformer's trained weights (with test "
     "weights OpenVINO bf16 agreed only 39 dB with float32, below the 45 dB rule)")
 RESTORMER_FP32_NOTE = QT_TRANSLATE_NOOP(
-    "Reason", "Restormer runs in torch float32 only: its OpenVINO export, bf16 and int8 are not measured against "
-    "float32 yet")
+    "Reason", "Restormer runs in float32 (OpenVINO computes torch's float32 function): bf16 and int8 are not "
+    "measured against float32 with its weights")
 OPENVINO_DOES_NOT_RUN = QT_TRANSLATE_NOOP("Reason", "the OpenVINO backend does not run {network}: {note}")
 INT8_DOES_NOT_RUN = QT_TRANSLATE_NOOP("Reason", "int8 does not run {network}: {note}")
 

@@ -299,10 +299,17 @@ ARCHITECTURES: dict[str, Architecture] = {
         # published configuration (benchmarks/bench_restormer_tiles.py 320 448 256): 256-pixel tiles (the window's at
         # 12 MP), 6 of them, at most 0.60/255 from the whole image, 66.1 dB (README, "Networks")
         outputs=(1,), size_multiple=8, pad_mode="reflect", tile_overlap=128, tile_discard=32,
-        precisions=(), openvino=False,
+        # OpenVINO float32 computes torch's float32 function (1.2e-7 apart with small test weights:
+        # tests/test_restormer.py) and is its default path: 640x360, 3.33x the plain MIMO-UNet pass against 5.45x in
+        # torch (benchmarks/bench_networks.py, 2-core AMD EPYC, AVX2 only, load 5-6, session 15)
+        precisions=(), openvino=True,
         fp32_note=reasons.reason(reasons.RESTORMER_FP32_NOTE),
         trainable=False,
-        bytes_per_pixel={"torch-fp32": RESTORMER_TORCH_BYTES_PER_PIXEL},
+        # OpenVINO fp32, over its compiled model: 6297 B/pixel at 256-pixel tiles, 6293 at 336, 6291 at 400; the
+        # compiled model 168-176 MiB beside 100 MiB of weights (benchmarks/bench_12mp_memory.py compiled --networks
+        # restormer-defocus:256,restormer-defocus:336; 2-core AMD EPYC, AVX2 only, session 15)
+        bytes_per_pixel={"torch-fp32": RESTORMER_TORCH_BYTES_PER_PIXEL, "openvino-fp32": 6600},
+        openvino_graph_bytes=192 * 1024**2,
     ),
 }
 
@@ -338,11 +345,12 @@ _FFTFORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_block
 # 1.16 s (OpenVINO fp32), FFTformer 19.89 s (OpenVINO fp32). MIMO-UNet+ was not timed: MIMO-UNet's figure
 # times its residual blocks (20 per stage against 8).
 CPU_SECONDS_CORES = 2
-# Restormer (either weights): 5.44x the plain MIMO-UNet float32 forward in the same run (`python
-# benchmarks/bench_networks.py --size 360x640 --runs 1 --networks restormer-defocus`: 108.1 s against 19.9 s; 2-core
-# AMD EPYC, AVX2 only, KVM, load 6-8, session 15; at load 18-19 4.09x, 445.8 s against 108.9 s), scaled to the Zen 4
-# figures above as FFTformer's (5.54x there, 86.3 s): the plain pass 15.6 s per megapixel, so 84.9
-RESTORMER_SECONDS_PER_MEGAPIXEL = 84.9
+# Restormer (either weights), its default path OpenVINO float32: 3.33x the plain MIMO-UNet float32 forward in the same
+# run (`python benchmarks/bench_networks.py --size 360x640 --runs 3 --networks mimo-unet,restormer-defocus --paths
+# restormer-defocus:torch-fp32`: 35.02 s against 10.52 s, torch float32 57.36 s, 5.45x; 2-core AMD EPYC, AVX2 only,
+# KVM, load 5-6, session 15), scaled to the Zen 4 figures above as FFTformer's (5.54x there, 86.3 s): the plain pass
+# 15.6 s per megapixel, so 51.9
+RESTORMER_SECONDS_PER_MEGAPIXEL = 51.9
 
 
 def _drive_file(file_id: str) -> str:

@@ -2264,6 +2264,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>NAFNet 的 int8 和 bf16 仅用于经测量能保持画质的权重</translation>
     </message>
     <message>
+        <source>Restormer runs in float32 (OpenVINO computes torch&apos;s float32 function): bf16 and int8 are not measured against float32 with its weights</source>
+        <translation>Restormer 以 float32 运行（OpenVINO 计算的正是 torch 的 float32 函数）：bf16 和 int8 尚未用它的权重与 float32 对比测量</translation>
+    </message>
+    <message>
         <source>the fastest path that keeps the picture on this CPU ({timings})</source>
         <translation>在此 CPU 上保持画质的最快路径（{timings}）</translation>
     </message>
@@ -2282,10 +2286,6 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>bf16 and int8 are not measured against float32 with FFTformer&apos;s trained weights (with test weights OpenVINO bf16 agreed only 39 dB with float32, below the 45 dB rule)</source>
         <translation>尚未用 FFTformer 的训练权重将 bf16 和 int8 与 float32 对比测量（用测试权重时，OpenVINO bf16 与 float32 的一致度仅 39 dB，低于 45 dB 的规则）</translation>
-    </message>
-    <message>
-        <source>Restormer runs in torch float32 only: its OpenVINO export, bf16 and int8 are not measured against float32 yet</source>
-        <translation>Restormer 仅以 torch float32 运行：其 OpenVINO 导出、bf16 和 int8 尚未与 float32 对比测量</translation>
     </message>
     <message>
         <source>the OpenVINO backend does not run {network}: {note}</source>
