@@ -411,3 +411,50 @@ def test_nncf_takes_the_quantiles_activations_out_of_the_network_a_few_at_a_time
     assert len(passes) == -(-len(everything) // 4) and all(len(whole) <= 4 for whole in passes)
     assert set().union(*passes) == everything and sum(map(len, passes)) == len(everything)
     assert _constants(in_passes) == _constants(single)  # the same ranges, int8 weights and biases, bit for bit
+
+
+@openvino_only
+def test_nncf_collects_nafnets_in_network_statistics_a_few_at_a_time_with_the_same_int8_model(
+        nafnet_file, tmp_path, monkeypatch):
+    """NAFNet's ranges (min/max) and the fast bias correction's means are reduced inside the network, but each is one
+    more output of the statistics model, all held at once (NAFNet-64's quantisation: 1890 MiB, over the 1.5 GB goal).
+    They come out in passes of at most REDUCED_STATISTICS_PER_PASS, every statistic is collected (none twice), and
+    the int8 model is the one NNCF makes in a single pass, constant for constant."""
+    pytest.importorskip("nncf")
+    import openvino as ov
+    from nncf.common.tensor_statistics.aggregator import StatisticsAggregator
+    from nncf.openvino.statistics.aggregator import OVStatisticsAggregator
+
+    architecture = ARCHITECTURES["nafnet"]
+    model = load_checkpoint(nafnet_file).build().float().eval()
+    shape_class = openvino_backend.int8_first_class(architecture)  # the class NNCF quantises ("global")
+    network = ov.Core().read_model(str(openvino_backend.export_onnx(model, tmp_path, architecture, shape_class)))
+    calibration = np.random.default_rng(0).random((3, 3, 64, 64), dtype=np.float32)
+    settings = openvino_backend.Int8Settings(subset_size=3).for_network(architecture)
+
+    passes = []  # per statistics pass: its statistic points, each named by its target and algorithm
+    collect = StatisticsAggregator.collect_statistics
+
+    def recorded(self, model, graph):
+        points = [(name, str(point.target_point.type), point.target_point.port_id, algorithm.split("_")[0],
+                   len(collectors))  # algorithm: MMQ_<object id>, FBC_<object id>
+                  for name, statistic_points in self.statistic_points.data.items() for point in statistic_points
+                  for algorithm, collectors in point.algorithm_to_tensor_collectors.items()]
+        assert all(reducer.inplace for _, _, collector in self.statistic_points.get_tensor_collectors()
+                   for reducer in collector.reducers)  # NAFNet's: every one reduced inside the network
+        passes.append(points)
+        return collect(self, model, graph)
+
+    monkeypatch.setattr(StatisticsAggregator, "collect_statistics", recorded)
+    monkeypatch.setattr(openvino_backend, "REDUCED_STATISTICS_PER_PASS", 10**6)  # NNCF's own single pass
+    single = openvino_backend.quantize_int8(network.clone(), calibration, settings)
+    assert len(passes) == 1 and len(passes[0]) > 30
+    everything = passes.pop()
+
+    per_pass = len(everything) // 3 + 1  # 3 passes, the last a short one
+    monkeypatch.setattr(openvino_backend, "REDUCED_STATISTICS_PER_PASS", per_pass)
+    in_passes = openvino_backend.quantize_int8(network.clone(), calibration, settings)
+    assert OVStatisticsAggregator.collect_statistics.reduced_per_pass == per_pass
+    assert len(passes) == 3 and all(len(points) <= per_pass for points in passes)
+    assert sorted(sum(passes, [])) == sorted(everything)  # every statistic, none twice
+    assert _constants(in_passes) == _constants(single)  # the same ranges, int8 weights and biases, bit for bit

@@ -68,6 +68,10 @@ VERDICTS_FILE = ("int8", "verdicts.json")
 # MAX_QUANTILE's quantiles) come out of the network in one pass over the calibration crops (_collect_in_passes);
 # MIMO-UNet: 3 passes
 WHOLE_ACTIVATIONS_PER_PASS = 44
+# ... and at most this many statistic points reduced inside the network (min, max, means: NAFNet's ranges and the
+# fast bias correction's means), each an extra output of the statistics model: NAFNet-64's 1312 in 7 passes, its
+# quantisation 1890 -> 1394 MiB (within 1.5 GB; 420 a pass, 4 passes: 1482 MiB); MIMO-UNet's 104 stay in its first
+REDUCED_STATISTICS_PER_PASS = 210
 
 
 class OpenVinoUnavailable(Exception):
@@ -473,31 +477,38 @@ def _advanced_parameters(settings: Int8Settings):
     return AdvancedQuantizationParameters(overflow_fix=OverflowFix(settings.overflow_fix), **extra)
 
 
-def _statistic_passes(aggregator, points, per_pass: int) -> list:
+def _statistic_passes(aggregator, points, per_pass: int, reduced_per_pass: int | None = None) -> list:
     """NNCF's statistic points (a StatisticPointsContainer) split into the passes ``_collect_in_passes`` makes:
     the points that take a whole activation out of the network (a reducer NNCF cannot put inside it) at most
     ``per_pass`` activations a pass, every point of one activation in the same pass (NNCF takes it out once for
-    all of them); the points reduced inside the network (min, max, means: small outputs) in the first."""
+    all of them); the points reduced inside the network (min, max, means: small outputs, but each one more output of
+    the statistics model, NAFNet-64's 1312 of them held at once) at most ``reduced_per_pass`` a pass, in graph order
+    from the first pass on (MIMO-UNet's all in the first, as before)."""
     from nncf.common.tensor_statistics.statistic_point import StatisticPointsContainer
 
+    reduced_per_pass = reduced_per_pass or REDUCED_STATISTICS_PER_PASS
     whole: dict[tuple[str, int], int] = {}  # the activation (producer, output) -> its pass
+    reduced = 0
     placed = []
     for name, statistic_points in points.data.items():
         for point in statistic_points:
             reducers = [reducer for collectors in point.algorithm_to_tensor_collectors.values()
                         for collector in collectors for reducer in collector.reducers]
-            index = 0
             if any(not reducer.inplace for reducer in reducers):
                 producer, port, _ = aggregator._translate_to_post_layer_operation(point)
                 index = whole.setdefault((producer, port), len(whole) // per_pass)
+            else:
+                index = reduced // reduced_per_pass
+                reduced += 1
             placed.append((index, name, point))
-    passes = [StatisticPointsContainer() for _ in range(max(1, -(-len(whole) // per_pass)))]
+    count = max(1, -(-len(whole) // per_pass), -(-reduced // reduced_per_pass))
+    passes = [StatisticPointsContainer() for _ in range(count)]
     for index, name, point in placed:  # the points themselves, as NNCF merged them: nothing is merged again
         passes[index].data.setdefault(name, []).append(point)
     return passes
 
 
-def _collect_in_passes(collect_statistics, per_pass: int):
+def _collect_in_passes(collect_statistics, per_pass: int, reduced_per_pass: int = REDUCED_STATISTICS_PER_PASS):
     """NNCF's OpenVINO statistics collection (OVStatisticsAggregator.collect_statistics) in passes over the
     calibration crops that each take at most ``per_pass`` whole activations out of the network.
 
@@ -509,12 +520,16 @@ def _collect_in_passes(collect_statistics, per_pass: int):
     (benchmarks/mimo_nncf_memory.py, RESULTS.md "Issue 21/26, 2026-12-07, session 15, nncf-memory"). Each statistic
     is registered with the same collector from the same crops' activations in the same order, whichever pass carries
     it, so the statistics, and the int8 model, are the same (MIMO-UNet's 1152 constants, bit for bit); a pass costs
-    one more run of the network over the crops, and the quantiles, NNCF's slow part, are computed once as before."""
+    one more run of the network over the crops, and the quantiles, NNCF's slow part, are computed once as before.
+    Statistics reduced inside the network (NAFNet's min/max ranges, the bias correction's means) are small, but each
+    is one more output of the statistics model: NAFNet-64's 1312 held at once peaked its quantisation at 1890 MiB;
+    at most ``reduced_per_pass`` a pass (7 passes) it peaked at 1394 MiB, the int8 model the same, constant for
+    constant (tests/test_openvino_memory.py; RESULTS.md "Issue 26, 2026-12-07, session 15, nafnet-passes")."""
 
     def in_passes(self, model, graph) -> None:
         points = self.statistic_points
         self._name_to_node_mapping = {op.get_friendly_name(): op for op in model.get_ops()}
-        passes = _statistic_passes(self, points, per_pass)
+        passes = _statistic_passes(self, points, per_pass, reduced_per_pass)
         if len(passes) == 1:
             return collect_statistics(self, model, graph)
         try:
@@ -525,6 +540,7 @@ def _collect_in_passes(collect_statistics, per_pass: int):
             self.statistic_points = points
 
     in_passes.collects_in_passes = per_pass
+    in_passes.reduced_per_pass = reduced_per_pass
     return in_passes
 
 
@@ -533,9 +549,12 @@ def _statistics_in_passes() -> None:
     same statistics NNCF collects, in less memory. Installed once, by the first quantisation."""
     from nncf.openvino.statistics.aggregator import OVStatisticsAggregator
 
-    if getattr(OVStatisticsAggregator.collect_statistics, "collects_in_passes", None) != WHOLE_ACTIVATIONS_PER_PASS:
-        original = getattr(OVStatisticsAggregator.collect_statistics, "original", OVStatisticsAggregator.collect_statistics)
-        OVStatisticsAggregator.collect_statistics = _collect_in_passes(original, WHOLE_ACTIVATIONS_PER_PASS)
+    installed = OVStatisticsAggregator.collect_statistics
+    if (getattr(installed, "collects_in_passes", None), getattr(installed, "reduced_per_pass", None)) != (
+            WHOLE_ACTIVATIONS_PER_PASS, REDUCED_STATISTICS_PER_PASS):
+        original = getattr(installed, "original", installed)
+        OVStatisticsAggregator.collect_statistics = _collect_in_passes(original, WHOLE_ACTIVATIONS_PER_PASS,
+                                                                       REDUCED_STATISTICS_PER_PASS)
         OVStatisticsAggregator.collect_statistics.original = original
 
 
