@@ -247,12 +247,10 @@ def test_a_meaningless_megapixel_limit_is_a_usage_error_naming_the_option(photo,
     assert not (tmp_path / "shot_deblurred.png").exists() and not (tmp_path / "out").exists()
 
 
-def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, monkeypatch, capsys):
+def interrupt_the_second_run(monkeypatch) -> None:
+    """Ctrl+C arrives while the engine runs the second photo."""
     from deblur_app.engine import inference
 
-    source_dir = tmp_path / "in"
-    for name in ("a.png", "b.png", "c.png"):
-        photo(name, folder=source_dir)
     real_run = inference.Deblurrer.run
     calls = []
 
@@ -263,6 +261,13 @@ def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, mo
         return real_run(self, image, progress, cancel, **run_arguments)
 
     monkeypatch.setattr(inference.Deblurrer, "run", interrupted_second_time)
+
+
+def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, monkeypatch, capsys):
+    source_dir = tmp_path / "in"
+    for name in ("a.png", "b.png", "c.png"):
+        photo(name, folder=source_dir)
+    interrupt_the_second_run(monkeypatch)
     out = tmp_path / "out"
     assert main(["batch", str(source_dir), str(out)]) == 130
     assert sorted(p.name for p in out.iterdir()) == ["a_deblurred.png"]
@@ -272,19 +277,8 @@ def test_ctrl_c_in_batch_stops_cleanly_without_partial_files(photo, tmp_path, mo
 
 
 def test_ctrl_c_in_deblur_says_how_far_it_got_and_leaves_no_partial_file(photo, tmp_path, monkeypatch, capsys):
-    from deblur_app.engine import inference
-
     sources = [photo(name) for name in ("a.png", "b.png", "c.png")]
-    real_run = inference.Deblurrer.run
-    calls = []
-
-    def interrupted_second_time(self, image, progress=None, cancel=None, **run_arguments):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real_run(self, image, progress, cancel, **run_arguments)
-
-    monkeypatch.setattr(inference.Deblurrer, "run", interrupted_second_time)
+    interrupt_the_second_run(monkeypatch)
     out = tmp_path / "out"
     assert main(["deblur", *map(str, sources), "-o", str(out)]) == 130
     assert sorted(p.name for p in out.iterdir()) == ["a_deblurred.png"]
