@@ -334,3 +334,22 @@ def test_restormer_pads_to_eight_by_reflection_as_the_authors():
     assert out.shape == (1, 3, 37, 53) and model.size_multiple == 8
     np.testing.assert_allclose(out, whole.numpy(), atol=1e-6)
     assert np.abs(out - x.numpy()).mean() > 0.05  # the network does change the image
+
+
+def test_eager_inference_only_without_autograd_and_outside_an_export():
+    """The memory-saving forwards (Restormer's, FFTformer's) run in inference only, never while the ONNX
+    export traces the network (it records the plain graph) nor under autograd."""
+    from deblur_app.model.modes import eager_inference
+
+    seen = []
+
+    class Probe(torch.nn.Module):
+        def forward(self, x):
+            seen.append(eager_inference())
+            return x + 1
+
+    assert not eager_inference()
+    with torch.no_grad():
+        assert eager_inference()
+        torch.jit.trace(Probe(), torch.zeros(1), check_trace=False)
+    assert seen == [False]

@@ -35,6 +35,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .modes import eager_inference
 from .statekeys import count_children
 
 PATCH = 8  # the side of the patches the frequency-domain parts work on
@@ -261,7 +262,7 @@ class DFFN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if torch.jit.is_tracing():
             return self._forward_exported(x)
-        if not torch.is_grad_enabled():
+        if eager_inference():
             return self._forward_in_channel_groups(x)
         x = patch_filter(self.project_in(x), self.fft)
         gate, values = self.dwconv(x).chunk(2, dim=1)
@@ -334,7 +335,7 @@ class FSAS(nn.Module):
             width = self.project_out.in_channels
             q, k, v = (self._hidden(x, slice(start, start + width)) for start in (0, width, 2 * width))
             return self.project_out(v * self.norm(patch_correlation(q, k)))
-        if not torch.is_grad_enabled():
+        if eager_inference():
             return self._forward_in_channel_groups(x)
         q, k, v = self.to_hidden_dw(self.to_hidden(x)).chunk(3, dim=1)
         return self.project_out(v * self.norm(patch_correlation(q, k)))

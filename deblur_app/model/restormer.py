@@ -44,6 +44,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import reasons
+from .modes import eager_inference
 from .statekeys import count_children
 
 EPS = 1e-5  # the layer norms'
@@ -116,7 +117,7 @@ class Attention(nn.Module):
         self.project_out = nn.Conv2d(dim, dim, 1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if _inference() and not torch.jit.is_tracing():
+        if eager_inference():
             return self._forward_folded(x)
         q, k, v = self.qkv_dwconv(self.qkv(x)).chunk(3, dim=1)
         b, c, h, w = q.shape
@@ -191,7 +192,7 @@ class FeedForward(nn.Module):
         self.project_out = nn.Conv2d(hidden, dim, 1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if _inference() and not torch.jit.is_tracing():
+        if eager_inference():
             return self._forward_in_channel_groups(x)
         gate, values = self.dwconv(self.project_in(x)).chunk(2, dim=1)
         return self.project_out(F.gelu(gate) * values)
