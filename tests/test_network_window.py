@@ -178,3 +178,42 @@ def test_a_result_with_scales_keeps_the_scales_view_whatever_network_is_chosen_n
     assert window.viewers.mode() == "scales" and window.viewers.scales.outputs["half"].message == ""
     run(qtbot, window)  # NAFNet's own result has none: the view goes back to side by side
     assert not scales.isEnabled() and window.viewers.mode() == "side"
+
+
+def test_the_chosen_scales_view_comes_back_with_a_photo_that_has_scales(
+        qtbot, two_networks, window, tmp_path, monkeypatch):  # noqa: F811
+    """A NAFNet photo shows Side by side in place of Scales; the next MIMO-UNet photo showed Side by side too (the
+    fallback had become the user's choice for good). The user's Scales comes back, and is the one remembered."""
+    import numpy as np
+
+    from deblur_app import imagefiles
+    from deblur_app.gui import dialogs
+    from guikit import open_photo, run
+
+    monkeypatch.setattr(dialogs, "choose", lambda *_a, **_k: "quit")  # closing with the results unsaved
+    paths = []
+    for name in ("mimo.png", "nafnet.png"):
+        paths.append(tmp_path / name)
+        imagefiles.save_image(paths[-1], np.full((48, 64, 3), 0.5, np.float32))
+    scales, side = window.mode_actions["scales"], window.mode_actions["side"]
+    mimo = open_photo(qtbot, window, paths[0])
+    run(qtbot, window)
+    window.set_view_mode("scales")
+    nafnet = open_photo(qtbot, window, paths[1])
+    choose(window, "nafnet-64")
+    run(qtbot, window)
+    assert window.viewers.mode() == "side" and side.isChecked() and not scales.isEnabled()
+    assert "no ¼ and ½ outputs" in scales.toolTip()
+    window.filmstrip.select(mimo.key)  # the MIMO-UNet result has its scales: the user's view again
+    assert window.current_photo() is mimo
+    assert scales.isEnabled() and window.viewers.mode() == "scales" and scales.isChecked()
+    window.filmstrip.select(nafnet.key)
+    assert window.viewers.mode() == "side"
+    choose(window, "mimo-unet")  # the next run's network has scales, the photo's NAFNet result has none to show
+    assert scales.isEnabled() and window.viewers.mode() == "side"
+    choose(window, "nafnet-64")
+    window.save_settings()
+    assert window.viewers.mode() == "side" and window.settings.view_mode == "scales"
+    window.set_view_mode("split")  # the user's own choice of another view is the one kept
+    window.filmstrip.select(mimo.key)
+    assert window.viewers.mode() == "split" and window.settings.view_mode == "split"

@@ -81,6 +81,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.worker_stopped = True
         self._show_original_key = False
         self._closing = False
+        # the view the user chose: shown whenever the photo allows it (Scales needs ¼ and ½ outputs; a NAFNet photo
+        # shows Side by side meanwhile, and the next MIMO-UNet photo shows Scales again)
+        self.chosen_view = "side"
 
         self._build_widgets()
         # the controllers change the session; the filmstrip (in _build_widgets), they and the window follow it
@@ -328,9 +331,16 @@ class MainWindow(WindowActions, QMainWindow):
     # ------------------------------------------------------------------ views
 
     def set_view_mode(self, mode: str) -> None:
+        """The view the user chose (a View action, or Preview's side by side): shown, remembered for the photos
+        that allow it and for the next start."""
+        self.show_view_mode(mode)
+        self.chosen_view = self.viewers.mode()
+        self.settings.view_mode = self.chosen_view
+
+    def show_view_mode(self, mode: str) -> None:
+        """Show a view without making it the user's choice (Side by side while the photo has no Scales view)."""
         self.viewers.set_mode(mode)
         self.mode_actions[self.viewers.mode()].setChecked(True)
-        self.settings.view_mode = self.viewers.mode()
 
     def _toggle_original(self, checked: bool) -> None:
         self.viewers.set_flipped(checked or self._show_original_key)
@@ -407,7 +417,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.settings.set_geometry(self.saveGeometry())
         self.settings.set_window_state(self.saveState())
         self.settings.set_splitter_state(self.splitter.saveState())
-        self.settings.view_mode = self.viewers.mode()
+        self.settings.view_mode = self.chosen_view  # Scales, chosen, though a NAFNet photo showed side by side
         self.settings.sync()
 
     def _run_under_way(self) -> str:

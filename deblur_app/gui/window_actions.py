@@ -252,16 +252,20 @@ class WindowActions:
         key = self.panel.model_combo.currentData()
         photo = self.current_photo()
         result_has_scales = photo is not None and photo.result is not None and photo.result.has_scales
-        coarse = (key is None or key not in network_notes.VARIANTS or network_notes.has_coarse_outputs(key)
-                  or result_has_scales)
+        network_coarse = key is None or key not in network_notes.VARIANTS or network_notes.has_coarse_outputs(key)
+        coarse = network_coarse or result_has_scales
+        # the user's Scales comes back where it shows scales, or will after the run: not on a NAFNet result
+        scales_to_show = result_has_scales or (network_coarse and (photo is None or photo.result is None))
         action = self.mode_actions["scales"]
         action.setEnabled(coarse)
         if coarse:
             action.setToolTip(translate("MainWindow", MODE_TIPS["scales"]))
+            if self.chosen_view == "scales" and self.viewers.mode() != "scales" and scales_to_show:
+                self.show_view_mode("scales")  # the user's view comes back with a photo that has it
         else:
             action.setToolTip(network_notes.no_scales_to_show(network_notes.VARIANTS[key].display_name))
             if self.viewers.mode() == "scales":
-                self.set_view_mode("side")
+                self.show_view_mode("side")  # for now: the user's choice stays Scales
         pixels = photo.image.width * photo.image.height if photo is not None and photo.loaded else 0
         on_cpu = self.runs_on_cpu()
         # the speed of this session's CPU runs of each network (the last one of each counts)
