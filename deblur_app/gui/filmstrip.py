@@ -20,6 +20,16 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 GRID_WIDTH, GRID_HEIGHT, GRID_MIN_WIDTH = 150, 124, 100
 
 
+def legible(image: QImage, box: QSize) -> QImage:
+    """A tiny photo's thumbnail enlarged a whole number of times to fill the icon's ``box``, its pixels kept square
+    and sharp (nearest neighbour): an icon is never enlarged, and an 8 x 8 photo's was a dot in the filmstrip."""
+    factor = min(box.width() // max(1, image.width()), box.height() // max(1, image.height()))
+    if factor < 2:
+        return image
+    return image.scaled(image.width() * factor, image.height() * factor, Qt.AspectRatioMode.IgnoreAspectRatio,
+                        Qt.TransformationMode.FastTransformation)
+
+
 class Filmstrip(QListWidget):
     """One item per photo key; the mark before a name says whether its result is saved (✓) or not (●);
     a scanned photo's thumbnail carries its blur badge (scanning.py)."""
@@ -112,7 +122,7 @@ class Filmstrip(QListWidget):
     def set_thumbnail(self, key: str, image: QImage) -> None:
         item = self.item_for(key)
         if item is not None and not image.isNull():
-            pixmap = QPixmap.fromImage(image)
+            pixmap = QPixmap.fromImage(legible(image, self.iconSize()))
             blur = item.data(BLUR_ROLE)
             if blur is None:
                 item.setIcon(QIcon(pixmap))

@@ -1,0 +1,50 @@
+"""The window as a demanding photographer uses it (session 16, driven under Xvfb with xdotool): what was found."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSize  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
+
+from deblur_app import imagefiles  # noqa: E402
+from deblur_app.gui.filmstrip import legible  # noqa: E402
+from guikit import WAIT, open_photo  # noqa: E402
+
+
+def test_a_tiny_photos_thumbnail_is_enlarged_with_sharp_pixels_a_large_ones_is_kept():
+    box = QSize(128, 96)
+    tiny = QImage(8, 8, QImage.Format.Format_RGB888)
+    tiny.fill(0x204060)
+    tiny.setPixel(0, 0, 0xFF0000)
+    big = legible(tiny, box)
+    assert (big.width(), big.height()) == (96, 96)  # 12 times: the icon's height
+    assert big.pixel(11, 11) == big.pixel(0, 0) != big.pixel(12, 12)  # one photo pixel, 12 x 12 screen pixels
+    strip = legible(QImage(40, 10, QImage.Format.Format_RGB888), box)
+    assert (strip.width(), strip.height()) == (120, 30)
+    for width, height in ((100, 80), (128, 96), (70, 60)):  # not twice within the box: as it was
+        image = QImage(width, height, QImage.Format.Format_RGB888)
+        assert legible(image, box).size() == image.size()
+
+
+def test_an_8x8_photo_shows_a_thumbnail_not_a_dot_in_the_filmstrip(qtbot, window, tmp_path):
+    """An 8 x 8 photo's thumbnail was an 8 x 8 icon: a dot under its name."""
+    path = tmp_path / "eight.png"
+    pixels = np.zeros((8, 8, 3), np.float32)
+    pixels[:4] = (1.0, 0.0, 0.0)  # red over blue
+    pixels[4:] = (0.0, 0.0, 1.0)
+    imagefiles.save_image(path, pixels)
+    photo = open_photo(qtbot, window, path)
+    item = window.filmstrip.item_for(photo.key)
+    box = window.filmstrip.iconSize()
+
+    def shown() -> QImage:
+        return item.icon().pixmap(box).toImage()
+
+    qtbot.waitUntil(lambda: shown().size() == QSize(96, 96), timeout=WAIT)
+    image = shown()
+    assert image.pixelColor(5, 5).red() > 200 and image.pixelColor(5, 90).blue() > 200
+    assert image.pixelColor(40, 47).red() > 200 and image.pixelColor(40, 48).blue() > 200  # a sharp edge, not blurred
