@@ -48,3 +48,15 @@ def test_an_8x8_photo_shows_a_thumbnail_not_a_dot_in_the_filmstrip(qtbot, window
     image = shown()
     assert image.pixelColor(5, 5).red() > 200 and image.pixelColor(5, 90).blue() > 200
     assert image.pixelColor(40, 47).red() > 200 and image.pixelColor(40, 48).blue() > 200  # a sharp edge, not blurred
+
+
+def test_the_scales_view_of_a_photo_not_deblurred_yet_shows_the_photo(qtbot, window, photo):
+    """Browsing photos in the Scales view showed six empty panes until a run: the original is the full input."""
+    opened = open_photo(qtbot, window, photo("browsed.png", 64))
+    window.set_view_mode("scales")
+    scales = window.viewers.scales
+    assert scales.inputs["full"].has_image() and not scales.outputs["full"].has_image()
+    assert "Not deblurred yet" in scales.outputs["half"].message
+    assert scales.headers["full"].text() == "Full — 64 × 64" and scales.headers["half"].text() == "½"
+    window.session.remove(opened.key)  # no photo: the hint to open one, nothing left in the inputs
+    assert not scales.inputs["full"].has_image() and scales.headers["full"].text() == "Full"

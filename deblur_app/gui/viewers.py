@@ -235,12 +235,16 @@ class ScalesView(QWidget):
     def views(self) -> list[ImageView]:
         return [*self.inputs.values(), *self.outputs.values()]
 
-    def set_images(self, images: ScaleImages | None, message: str = "") -> None:
+    def set_images(self, images: ScaleImages | None, message: str = "", original: Layer | None = None) -> None:
+        """The run's scales, or none yet: ``original`` then shows as the full-size input (the view was blank until
+        a MIMO-UNet run, browsing photos in it showed nothing of them)."""
         for key, label in self.SCALES:
             if images is None:
-                self.inputs[key].set_image(None, message="")
+                shown = original if key == "full" else None
+                self.inputs[key].set_image(shown, message="")
                 self.outputs[key].set_image(None, message=message if key == "half" else "")
-                self.headers[key].setText(self.tr(label))
+                self.headers[key].setText(self.tr(label) if shown is None else self.tr(
+                    "{scale} — {width} × {height}").format(scale=self.tr(label), width=shown.width, height=shown.height))
                 continue
             self.inputs[key].set_image(images.inputs[key])
             self.outputs[key].set_image(images.outputs[key], images.inputs[key])
@@ -327,7 +331,7 @@ class Viewers(QStackedWidget):
         self.difference.set_image(heat, original, "" if heat else pending)
         if scales is None and result is not None:  # ``message``: a whole-photo run's network without them says so
             pending = message or self.tr("The scales view shows whole-photo runs; a preview has no ½ and ¼ outputs")
-        self.scales.set_images(scales, "" if scales else pending)
+        self.scales.set_images(scales, "" if scales else pending, original)
         for view in (self.compare.right, self.split, self.difference):
             view.set_mark(mark if result else None)
         self.link.sync_from(self.compare.left)
