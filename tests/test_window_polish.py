@@ -60,3 +60,20 @@ def test_the_scales_view_of_a_photo_not_deblurred_yet_shows_the_photo(qtbot, win
     assert scales.headers["full"].text() == "Full — 64 × 64" and scales.headers["half"].text() == "½"
     window.session.remove(opened.key)  # no photo: the hint to open one, nothing left in the inputs
     assert not scales.inputs["full"].has_image() and scales.headers["full"].text() == "Full"
+
+
+def test_a_run_being_cancelled_says_so_in_the_view(qtbot, window, photo):
+    """Esc on a Restormer run: for the seconds the cancel took, the view went on saying "Deblurring: 10 s elapsed"
+    while the status bar said "Cancelling…"."""
+    open_photo(qtbot, window, photo("cancelled.png", 64))
+    window.panel.ensemble_check.setChecked(True)  # eight passes: the run is still going when Esc comes
+    with qtbot.waitSignal(window.engine.progress, timeout=WAIT):
+        window.act_deblur.trigger()
+    assert window.viewers.compare.right.message.startswith("Deblurring: ")
+    window.cancel()
+    assert window.runs.cancelling
+    assert window.viewers.compare.right.message == "Cancelling…"
+    window.runs.ticked.emit("10 s elapsed")  # the run's next tick, before the model thread answered
+    assert window.viewers.compare.right.message == "Cancelling…"
+    with qtbot.waitSignal(window.engine.cancelled, timeout=WAIT):
+        pass
