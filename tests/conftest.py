@@ -19,8 +19,9 @@ os.environ["XDG_RUNTIME_DIR"] = tempfile.mkdtemp(prefix="dbl-run-")
 atexit.register(shutil.rmtree, os.environ["XDG_RUNTIME_DIR"], True)
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
-# The window's fixtures (window, make_window, photo, errors, ...) for every test module that names them.
-pytest_plugins = ["guikit"]
+# The window's fixtures (window, make_window, photo, errors, ...) for every test module that names them;
+# crashdump: a crash in any test prints every thread's Python stack (tests/crashdump.py).
+pytest_plugins = ["guikit", "crashdump"]
 
 REPO = Path(__file__).resolve().parent.parent
 # The project carries its conformance data: a user's clone has nothing beside it.
