@@ -22,6 +22,9 @@ def small_state(architecture: str, **config) -> dict[str, torch.Tensor]:
 NAFNET_16 = dict(img_channel=3, width=16, middle_blk_num=2, enc_blk_nums=(1, 2), dec_blk_nums=(1, 1))
 FFTFORMER_16 = dict(inp_channels=3, out_channels=3, dim=16, num_blocks=(1, 1, 2), num_refinement_blocks=1,
                     ffn_expansion_factor=2.0, bias=True)
+RESTORMER_8 = dict(inp_channels=3, out_channels=3, dim=8, num_blocks=(1, 1, 1, 1), num_refinement_blocks=1,
+                   heads=(1, 2, 2, 4), ffn_expansion_factor=2.0, bias=False, LayerNorm_type="WithBias",
+                   dual_pixel_task=False)
 
 
 def one_line(error: pytest.ExceptionInfo, path) -> str:

@@ -361,21 +361,50 @@ def test_nncf_quantises_after_torchs_weights_went_and_they_come_back(nafnet_file
     assert {p.device.type for p in again._model.parameters()} == {"cpu"}  # cached: nothing let go
 
 
-def _constants(model) -> list[bytes]:
-    """Every constant of an OpenVINO model in graph order (FakeQuantize ranges, int8 weights, corrected biases)."""
-    return [op.get_data().tobytes() for op in model.get_ordered_ops() if op.get_type_name() == "Constant"]
+def constants_equal(a, b) -> bool:
+    """Whether two OpenVINO models have the same constants in graph order, bit for bit (FakeQuantize ranges, int8
+    weights, corrected biases)."""
+    def constants(model):
+        return [op.get_data().tobytes() for op in model.get_ordered_ops() if op.get_type_name() == "Constant"]
+
+    return constants(a) == constants(b)
+
+
+@pytest.fixture
+def recorded_passes(monkeypatch):
+    """record(points_of): from then on each of NNCF's statistics passes appends points_of(its aggregator) to the list
+    record returns (the split collection replaces OVStatisticsAggregator's; each pass goes through the base's)."""
+    pytest.importorskip("nncf")
+    from nncf.common.tensor_statistics.aggregator import StatisticsAggregator
+
+    def record(points_of):
+        passes = []
+        collect = StatisticsAggregator.collect_statistics
+
+        def recorded(self, model, graph):
+            passes.append(points_of(self))
+            return collect(self, model, graph)
+
+        monkeypatch.setattr(StatisticsAggregator, "collect_statistics", recorded)
+        return passes
+
+    return record
+
+
+def quantised(network, calibration, settings, monkeypatch, limit: str, per_pass: int):
+    """The int8 model quantize_int8 makes of a copy of ``network`` with openvino_backend's ``limit`` at ``per_pass``."""
+    monkeypatch.setattr(openvino_backend, limit, per_pass)
+    return openvino_backend.quantize_int8(network.clone(), calibration, settings)
 
 
 @openvino_only
 def test_nncf_takes_the_quantiles_activations_out_of_the_network_a_few_at_a_time_with_the_same_int8_model(
-        tmp_path, monkeypatch):
+        tmp_path, monkeypatch, recorded_passes):
     """MIMO-UNet's ranges (MAX_QUANTILE) are quantiles NNCF cannot reduce inside the network: its statistics model
     outputs every quantised activation whole, all of them at once (+1080 MiB for MIMO-UNet's 132, over the 12 MP
     goal on first use). They come out in passes of at most WHOLE_ACTIVATIONS_PER_PASS, every statistic is collected
     (none twice), and the int8 model is the one NNCF makes in a single pass, constant for constant."""
-    pytest.importorskip("nncf")
     import openvino as ov
-    from nncf.common.tensor_statistics.aggregator import StatisticsAggregator
     from nncf.openvino.statistics.aggregator import OVStatisticsAggregator
 
     from deblur_app.model.mimo_unet import MIMOUNet
@@ -388,41 +417,39 @@ def test_nncf_takes_the_quantiles_activations_out_of_the_network_a_few_at_a_time
     settings = openvino_backend.Int8Settings(subset_size=3).for_network(architecture)
     assert settings.activation_ranges == "MAX_QUANTILE"
 
-    passes = []  # per statistics pass: the activations it takes out whole
-    collect = StatisticsAggregator.collect_statistics
-
-    def recorded(self, model, graph):
-        whole = set()
-        for _, point, collector in self.statistic_points.get_tensor_collectors():
-            if any(not reducer.inplace for reducer in collector.reducers):
-                whole.add(self._translate_to_post_layer_operation(point)[:2])
-        passes.append(whole)
-        return collect(self, model, graph)
-
-    monkeypatch.setattr(StatisticsAggregator, "collect_statistics", recorded)
-    monkeypatch.setattr(openvino_backend, "WHOLE_ACTIVATIONS_PER_PASS", 10**6)  # NNCF's own single pass
-    single = openvino_backend.quantize_int8(network.clone(), calibration, settings)
+    passes = recorded_passes(lambda aggregator: {  # per statistics pass: the activations it takes out whole
+        aggregator._translate_to_post_layer_operation(point)[:2]
+        for _, point, collector in aggregator.statistic_points.get_tensor_collectors()
+        if any(not reducer.inplace for reducer in collector.reducers)})
+    single = quantised(network, calibration, settings, monkeypatch, "WHOLE_ACTIVATIONS_PER_PASS", 10**6)  # NNCF's own
     assert len(passes) == 1 and len(passes[0]) > 8
     everything = passes.pop()
 
-    monkeypatch.setattr(openvino_backend, "WHOLE_ACTIVATIONS_PER_PASS", 4)
-    in_passes = openvino_backend.quantize_int8(network.clone(), calibration, settings)
+    in_passes = quantised(network, calibration, settings, monkeypatch, "WHOLE_ACTIVATIONS_PER_PASS", 4)
     assert OVStatisticsAggregator.collect_statistics.collects_in_passes == 4
     assert len(passes) == -(-len(everything) // 4) and all(len(whole) <= 4 for whole in passes)
     assert set().union(*passes) == everything and sum(map(len, passes)) == len(everything)
-    assert _constants(in_passes) == _constants(single)  # the same ranges, int8 weights and biases, bit for bit
+    assert constants_equal(in_passes, single)  # the same ranges, int8 weights and biases, bit for bit
+
+
+def in_network_points(aggregator) -> list[tuple]:
+    """A statistics pass's points, each named by its target and algorithm (MMQ_<object id>, FBC_<object id>); every
+    one must be reduced inside the network (NAFNet's are)."""
+    assert all(reducer.inplace for _, _, collector in aggregator.statistic_points.get_tensor_collectors()
+               for reducer in collector.reducers)
+    return [(name, str(point.target_point.type), point.target_point.port_id, algorithm.split("_")[0], len(collectors))
+            for name, statistic_points in aggregator.statistic_points.data.items() for point in statistic_points
+            for algorithm, collectors in point.algorithm_to_tensor_collectors.items()]
 
 
 @openvino_only
 def test_nncf_collects_nafnets_in_network_statistics_a_few_at_a_time_with_the_same_int8_model(
-        nafnet_file, tmp_path, monkeypatch):
+        nafnet_file, tmp_path, monkeypatch, recorded_passes):
     """NAFNet's ranges (min/max) and the fast bias correction's means are reduced inside the network, but each is one
     more output of the statistics model, all held at once (NAFNet-64's quantisation: 1890 MiB, over the 1.5 GB goal).
     They come out in passes of at most REDUCED_STATISTICS_PER_PASS, every statistic is collected (none twice), and
     the int8 model is the one NNCF makes in a single pass, constant for constant."""
-    pytest.importorskip("nncf")
     import openvino as ov
-    from nncf.common.tensor_statistics.aggregator import StatisticsAggregator
     from nncf.openvino.statistics.aggregator import OVStatisticsAggregator
 
     architecture = ARCHITECTURES["nafnet"]
@@ -432,29 +459,14 @@ def test_nncf_collects_nafnets_in_network_statistics_a_few_at_a_time_with_the_sa
     calibration = np.random.default_rng(0).random((3, 3, 64, 64), dtype=np.float32)
     settings = openvino_backend.Int8Settings(subset_size=3).for_network(architecture)
 
-    passes = []  # per statistics pass: its statistic points, each named by its target and algorithm
-    collect = StatisticsAggregator.collect_statistics
-
-    def recorded(self, model, graph):
-        points = [(name, str(point.target_point.type), point.target_point.port_id, algorithm.split("_")[0],
-                   len(collectors))  # algorithm: MMQ_<object id>, FBC_<object id>
-                  for name, statistic_points in self.statistic_points.data.items() for point in statistic_points
-                  for algorithm, collectors in point.algorithm_to_tensor_collectors.items()]
-        assert all(reducer.inplace for _, _, collector in self.statistic_points.get_tensor_collectors()
-                   for reducer in collector.reducers)  # NAFNet's: every one reduced inside the network
-        passes.append(points)
-        return collect(self, model, graph)
-
-    monkeypatch.setattr(StatisticsAggregator, "collect_statistics", recorded)
-    monkeypatch.setattr(openvino_backend, "REDUCED_STATISTICS_PER_PASS", 10**6)  # NNCF's own single pass
-    single = openvino_backend.quantize_int8(network.clone(), calibration, settings)
+    passes = recorded_passes(in_network_points)
+    single = quantised(network, calibration, settings, monkeypatch, "REDUCED_STATISTICS_PER_PASS", 10**6)  # NNCF's own
     assert len(passes) == 1 and len(passes[0]) > 30
     everything = passes.pop()
 
     per_pass = len(everything) // 3 + 1  # 3 passes, the last a short one
-    monkeypatch.setattr(openvino_backend, "REDUCED_STATISTICS_PER_PASS", per_pass)
-    in_passes = openvino_backend.quantize_int8(network.clone(), calibration, settings)
+    in_passes = quantised(network, calibration, settings, monkeypatch, "REDUCED_STATISTICS_PER_PASS", per_pass)
     assert OVStatisticsAggregator.collect_statistics.reduced_per_pass == per_pass
     assert len(passes) == 3 and all(len(points) <= per_pass for points in passes)
     assert sorted(sum(passes, [])) == sorted(everything)  # every statistic, none twice
-    assert _constants(in_passes) == _constants(single)  # the same ranges, int8 weights and biases, bit for bit
+    assert constants_equal(in_passes, single)  # the same ranges, int8 weights and biases, bit for bit

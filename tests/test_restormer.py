@@ -21,13 +21,10 @@ from deblur_app.model.checkpoints import CheckpointError, load_checkpoint
 from deblur_app.model.registry import ARCHITECTURES, PRESETS, VARIANTS, architecture_of
 from deblur_app.weights import catalog
 from deblur_app.weights import store as weightstore
-from test_network_checkpoints import FFTFORMER_16, NAFNET_16, small_state
+from test_network_checkpoints import FFTFORMER_16, NAFNET_16, RESTORMER_8, small_state
 from test_network_weightstore import leftovers, saved
 from test_networks_conformance import published_weights
 
-RESTORMER_8 = dict(inp_channels=3, out_channels=3, dim=8, num_blocks=(1, 1, 1, 1), num_refinement_blocks=1,
-                   heads=(1, 2, 2, 4), ffn_expansion_factor=2.0, bias=False, LayerNorm_type="WithBias",
-                   dual_pixel_task=False)
 DUAL_PIXEL_8 = dict(RESTORMER_8, inp_channels=6, dual_pixel_task=True)
 DEFOCUS_FOLDER = "https://drive.google.com/drive/folders/1bRBG8DG_72AGA6-eRePvChlT5ZO4cwJ4"
 TERMS = "non-commercial and personal use only (Restormer's Academic Public License"
@@ -207,24 +204,6 @@ def test_int8_is_refused_by_name_with_the_reason(tmp_path):
 
     with pytest.raises(DeviceError, match="Restormer"):
         small_engine(tmp_path, EngineOptions(device="cpu", precision="int8"))
-
-
-def test_openvino_float32_is_the_default_and_computes_torchs_float32(tmp_path, photo_like, monkeypatch):
-    """ONNX exports Restormer (its transposed attention, pixel (un)shuffles, layer norms) and OpenVINO runs it in
-    float32 as the default CPU path: 1.64x faster than torch at 640x360 (registry); one export for every size."""
-    from deblur_app.engine import openvino_backend
-
-    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "cache")
-    fast = small_engine(tmp_path, EngineOptions(device="cpu", tile=0))
-    exact = small_engine(tmp_path, EngineOptions(device="cpu", tile=0, backend="torch"))
-    assert (fast.backend, fast.precision_name) == ("openvino", "fp32")
-    assert "Restormer" in fast.precision.reason
-    for height, width in ((64, 96), (100, 130)):  # the second padded to 104x136 by reflection
-        image = photo_like(height, width, seed=height)
-        result, reference = fast.run(image), exact.run(image)
-        assert result.backend == "openvino" and result.torch_tiles == 0 and not result.notes
-        assert np.abs(result.full - reference.full).max() < 1e-5
-        assert np.abs(result.full - image).mean() > 1e-3  # the network did change the picture
 
 
 def test_command_line_model_name_runs_installed_restormer_weights(user_folder, tmp_path, photo_like):
