@@ -103,6 +103,15 @@ def first_use_stand_ins(request, monkeypatch, tmp_path_factory):
 
 
 @pytest.fixture
+def installed_weights(weights_dir, monkeypatch):
+    """guikit's seeded MIMO-UNet weights are the only installed ones (a module takes them with
+    pytest.mark.usefixtures("installed_weights"))."""
+    from deblur_app.weights import catalog
+
+    monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [weights_dir])
+
+
+@pytest.fixture
 def photo_like():
     """A smooth, textured RGB float image in [0, 1]."""
 

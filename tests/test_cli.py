@@ -8,19 +8,13 @@ import numpy as np
 import pytest
 
 from deblur_app import imagefiles
-from deblur_app.weights import catalog
 from deblur_app.cli.main import main
+from deblur_app.weights import catalog
 from seeded_weights import save_seeded_weights
 
 
-@pytest.fixture(scope="module")
-def weights_dir(tmp_path_factory):
-    return save_seeded_weights(tmp_path_factory.mktemp("weights"), "test weights")
-
-
-@pytest.fixture(autouse=True)
-def installed_weights(weights_dir, monkeypatch):
-    monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [weights_dir])
+# guikit's seeded MIMO-UNet weights (weights_dir) are the installed ones
+pytestmark = pytest.mark.usefixtures("installed_weights")
 
 
 @pytest.fixture
@@ -211,7 +205,7 @@ def test_a_name_template_no_photo_can_be_written_under_is_one_usage_error(tmp_pa
 def test_info_lists_weights_devices_and_versions(capsys, weights_dir):
     assert main(["info"]) == 0
     out = capsys.readouterr().out
-    assert "MIMO-UNet: " in out and str(weights_dir) in out and "test weights" in out
+    assert "MIMO-UNet: " in out and str(weights_dir) in out and "random weights" in out
     assert "MIMO-UNet+: none" in out and "cpu" in out and "torch" in out
 
 

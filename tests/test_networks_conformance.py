@@ -82,14 +82,19 @@ def test_published_configuration_reproduces_reference(name):
     np.testing.assert_allclose(run(model, conformance_input()), expected_full(name), atol=1e-4)
 
 
-def _identity_nafblock(state: dict, prefix: str, reference_prefix: str) -> None:
-    """A block whose beta and gamma are 0 passes its input through unchanged."""
+def _identity_block(state: dict, prefix: str, reference_prefix: str, zeroed: tuple[str, ...]) -> None:
+    """A copy of the block at ``reference_prefix`` as ``prefix``, its parameters ending in ``zeroed`` 0."""
     for key, value in list(state.items()):
         if key.startswith(reference_prefix):
             copy = value.clone()
-            if key.endswith((".beta", ".gamma")):
+            if key.endswith(zeroed):
                 copy.zero_()
             state[prefix + key[len(reference_prefix):]] = copy
+
+
+def _identity_nafblock(state: dict, prefix: str, reference_prefix: str) -> None:
+    """A block whose beta and gamma are 0 passes its input through unchanged."""
+    _identity_block(state, prefix, reference_prefix, (".beta", ".gamma"))
 
 
 def test_unpublished_nafnet_block_counts_read_from_shapes_reproduce_reference():
@@ -105,12 +110,7 @@ def test_unpublished_nafnet_block_counts_read_from_shapes_reproduce_reference():
 
 def _identity_transformer_block(state: dict, prefix: str, reference_prefix: str) -> None:
     """A transformer block whose output projections are 0 adds nothing to its input (FFTformer, Restormer)."""
-    for key, value in list(state.items()):
-        if key.startswith(reference_prefix):
-            copy = value.clone()
-            if key.endswith("project_out.weight"):
-                copy.zero_()
-            state[prefix + key[len(reference_prefix):]] = copy
+    _identity_block(state, prefix, reference_prefix, ("project_out.weight",))
 
 
 def test_unpublished_fftformer_block_counts_read_from_shapes_reproduce_reference():

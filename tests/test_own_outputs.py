@@ -9,21 +9,13 @@ import pytest
 from PIL import Image
 
 from deblur_app import imagefiles
-from deblur_app.weights import catalog
 from deblur_app.cli.main import main
 from deblur_app.jobs import BatchJob, iter_batch
 from deblur_app.jobs.naming import batch_candidates
-from seeded_weights import save_seeded_weights
 
 
-@pytest.fixture(scope="module")
-def weights_dir(tmp_path_factory):
-    return save_seeded_weights(tmp_path_factory.mktemp("weights"), "test weights")
-
-
-@pytest.fixture(autouse=True)
-def installed_weights(weights_dir, monkeypatch):
-    monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [weights_dir])
+# guikit's seeded MIMO-UNet weights (weights_dir) are the installed ones
+pytestmark = pytest.mark.usefixtures("installed_weights")
 
 
 def camera_photo(path: Path, size=(40, 56), seed=0) -> Path:

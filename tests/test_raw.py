@@ -16,20 +16,12 @@ from deblur_app import imagefiles
 from deblur_app.cli.main import main
 from deblur_app.imagefiles import raw as camera_raw
 from deblur_app.jobs.naming import batch_pairs, default_output
-from deblur_app.weights import catalog
 from rawfiles import CAMERA, assert_camera_exif, dng_bytes, exif_of, rawpy_development, write_dng
-from seeded_weights import save_seeded_weights
 
 
 
-@pytest.fixture(scope="module")
-def weights_dir(tmp_path_factory):
-    return save_seeded_weights(tmp_path_factory.mktemp("weights"), "test weights")
-
-
-@pytest.fixture(autouse=True)
-def installed_weights(weights_dir, monkeypatch):
-    monkeypatch.setattr(catalog, "weights_search_dirs", lambda: [weights_dir])
+# guikit's seeded MIMO-UNet weights (weights_dir) are the installed ones
+pytestmark = pytest.mark.usefixtures("installed_weights")
 
 
 def digest(path: Path) -> str:
