@@ -266,7 +266,10 @@ def test_language_menu_is_in_the_view_menu_and_a_choice_says_when_it_applies(qtb
     assert window.language_menu.menuAction() in view_menu.actions()
     window.language_menu.choose("zh_CN")
     assert window.settings.language == "zh_CN"
-    assert "next start" in window.statusBar().currentMessage()
+    said = window.statusBar().currentMessage()  # in English and in the language chosen (it was English alone)
+    assert said.startswith("The new language is used from the next start · ") and "下次启动" in said
+    window.language_menu.choose("en")
+    assert window.statusBar().currentMessage() == "The new language is used from the next start"
 
 
 def test_plain_text_drops_mnemonics_of_both_styles_and_ellipses():

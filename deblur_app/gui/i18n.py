@@ -94,6 +94,16 @@ def install(app: QCoreApplication, language: str = SYSTEM) -> str:
     return in_use
 
 
+def in_language(language: str, context: str, text: str) -> str:
+    """``text`` as ``language`` ('system' or a code) says it, whatever language the window speaks now; the
+    source text where that language has no translation of it."""
+    translator = QTranslator()
+    if language == SOURCE_LANGUAGE or not translator.load(wanted_locale(language), CATALOG, "_",
+                                                           str(translations_dir())):
+        return text
+    return translator.translate(context, text) or text
+
+
 def uninstall(app: QCoreApplication) -> None:
     """Remove the translators :func:`install` put on ``app``: back to the source texts."""
     global _in_use

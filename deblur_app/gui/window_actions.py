@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QToolBar
 
 from ..reasons import file_name, one_line_name
-from . import network_notes
+from . import i18n, network_notes
 from .i18n import plain_text
 from .icons import icon
 from .language_menu import LanguageMenu
@@ -188,9 +188,7 @@ class WindowActions:
         self._add_blur_menu(view_menu)
         view_menu.addSeparator()
         self.language_menu = LanguageMenu(self.settings, self)
-        self.language_menu.language_chosen.connect(
-            lambda _code: self.statusBar().showMessage(
-                translate("MainWindow", "The new language is used from the next start"), 10000))
+        self.language_menu.language_chosen.connect(self._language_chosen)
         view_menu.addMenu(self.language_menu)
         run_menu = bar.addMenu(translate("MainWindow", "&Process"))
         for action in (self.act_deblur, self.act_preview, self.act_cancel):
@@ -240,6 +238,13 @@ class WindowActions:
             self.recent_menu.addAction(translate("MainWindow", "No recent photos")).setEnabled(False)
         self.recent_menu.addSeparator()
         self.recent_menu.addAction(self.act_clear_recent)
+
+    def _language_chosen(self, code: str) -> None:
+        """Says when the new language comes, in the window's language and in the new one: a user choosing 简体中文
+        was told in English alone."""
+        note = QT_TRANSLATE_NOOP("MainWindow", "The new language is used from the next start")
+        now, coming = translate("MainWindow", note), i18n.in_language(code, "MainWindow", note)
+        self.statusBar().showMessage(now if coming == now else f"{now} · {coming}", 10000)
 
     def _clear_recent(self) -> None:
         self.settings.clear_recent()
