@@ -87,8 +87,9 @@ def test_network_list_scales_view_and_expected_time(qtbot, two_networks, window)
     assert window.panel.network_note.text() == network_notes.one_line("nafnet-64")
     scales = window.mode_actions["scales"]
     assert not scales.isEnabled() and "no ¼ and ½ outputs" in scales.toolTip() and "NAFNet" in scales.toolTip()
+    assert scales.statusTip() == scales.toolTip()  # hovering it, the status bar says why too
     choose(window, "mimo-unet")
-    assert scales.isEnabled()
+    assert scales.isEnabled() and scales.statusTip() == scales.toolTip() and "(F7)" in scales.statusTip()
     window.set_view_mode("scales")
     choose(window, "fftformer")  # a network without coarse outputs leaves the Scales view
     assert window.viewers.mode() == "side" and not scales.isEnabled()

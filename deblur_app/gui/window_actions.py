@@ -127,6 +127,7 @@ class WindowActions:
                        mode, translate("MainWindow", MODE_TIPS[mode]), checkable=True)
             self.mode_group.addAction(action)
             self.mode_actions[mode] = action
+        self._scales_tip = self.mode_actions["scales"].toolTip()  # with its key: "… (F7)"
 
     def _create_scan_actions(self) -> None:
         a, scanning = self._action, self.scanning
@@ -264,13 +265,15 @@ class WindowActions:
         action = self.mode_actions["scales"]
         action.setEnabled(coarse)
         if coarse:
-            action.setToolTip(translate("MainWindow", MODE_TIPS["scales"]))
+            tip = self._scales_tip
             if self.chosen_view == "scales" and self.viewers.mode() != "scales" and scales_to_show:
                 self.show_view_mode("scales")  # the user's view comes back with a photo that has it
         else:
-            action.setToolTip(network_notes.no_scales_to_show(network_notes.VARIANTS[key].display_name))
+            tip = network_notes.no_scales_to_show(network_notes.VARIANTS[key].display_name)
             if self.viewers.mode() == "scales":
                 self.show_view_mode("side")  # for now: the user's choice stays Scales
+        action.setToolTip(tip)
+        action.setStatusTip(tip)  # the status bar said what the greyed-out view shows, not why it is greyed out
         pixels = photo.image.width * photo.image.height if photo is not None and photo.loaded else 0
         on_cpu = self.runs_on_cpu()
         # the speed of this session's CPU runs of each network (the last one of each counts)
