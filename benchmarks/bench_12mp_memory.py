@@ -30,6 +30,14 @@ kernel's high-water mark of the largest single process (wait4's ru_maxrss), whic
 ``--warm``: before the measured runs, the engine is prepared for the photo in a process of its own, unmeasured
 (Deblurrer.prepare_photo: auto's timing, the OpenVINO exports of the tiles' shapes), so every run is a cached
 one; ``--home DIR`` keeps the private home (weights installed, caches) between invocations.
+
+A 12 MP run in small tiles takes hours on a loaded 2-core machine (FFTformer 315 tiles, Restormer 713): ``--log FILE``
+appends the summed RSS every 10 s (and the run's output to FILE.out as it comes), so a run stopped early still tells
+where it was; ``--touched-sums`` writes the stitcher's sums (zeros, their values) as they are made, so the level the
+sums reach only with the last tiles (np.zeros' pages are touched as tiles add to them) shows from the first tiles on.
+That is a projection for a run not finished; the headline figure is a plain run's, end to end.
+
+    nice -n 10 python benchmarks/bench_12mp_memory.py cli --networks fftformer --runs 1 --touched-sums --log /tmp/f.log
 """
 
 from __future__ import annotations
@@ -51,6 +59,19 @@ STARTER = REPO / "weights" / "mimo-unet.safetensors"
 GOAL_BYTES = 1.5e9
 MB = 1e6
 RUN_CLI = "import sys\nfrom deblur_app.cli.main import main\nsys.exit(main(sys.argv[1:]))\n"
+# --touched-sums: the stitcher's float32 sums written (with zeros, their values) as they are made. np.zeros' pages
+# are touched only as tiles add to them, so a tiled run's summed RSS climbs to its end-of-run level only with its
+# last tiles (FFTformer at 12 MP: 113 of 138 MiB untouched after 50 of 315 tiles); touched at once, that level shows
+# from the first tiles on, the same pixels computed. For a peak early in a long run; the headline is a plain run's.
+TOUCH_SUMS = """
+from deblur_app.engine import stitching
+_made = stitching.Stitcher.__init__
+def _touched(self, *args, **kwargs):
+    _made(self, *args, **kwargs)
+    for sums in self._sums.values():
+        sums.fill(0.0)
+stitching.Stitcher.__init__ = _touched
+"""
 
 # The window, driven as a user would: open, choose the network, Deblur, Save (a JPEG saves as a JPEG
 # beside it). Dialogs that would wait for a person answer as the tests' do (tests/guikit.py).
@@ -213,7 +234,12 @@ def measured(command: list[str], env: dict[str, str]) -> tuple[int, int, float, 
     import psutil
 
     started = time.monotonic()
-    with tempfile.TemporaryFile("w+") as output:
+    log = open(LOG[0], "a", buffering=1) if LOG[0] else None
+    if log:
+        log.write(f"# {time.strftime('%H:%M:%S', time.gmtime())} UTC: {' '.join(command[3:])}\n"
+                  f"# seconds, summed RSS MB, peak so far MB, load average\n")
+    logged = -LOG_EVERY
+    with (open(f"{LOG[0]}.out", "w+") if log else tempfile.TemporaryFile("w+")) as output:
         child = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
         process, tree_peak, status, usage = psutil.Process(child.pid), 0, None, None
         while status is None:
@@ -221,6 +247,7 @@ def measured(command: list[str], env: dict[str, str]) -> tuple[int, int, float, 
             if pid:
                 status, usage = wait_status, rusage
                 break
+            now = 0
             try:
                 members = [process, *process.children(recursive=True)]
                 now = sum(_rss(p) for p in members)
@@ -228,7 +255,14 @@ def measured(command: list[str], env: dict[str, str]) -> tuple[int, int, float, 
                     tree_peak, PEAK_AT[0] = now, time.monotonic() - started
             except psutil.NoSuchProcess:
                 pass
+            if log and time.monotonic() - started - logged >= LOG_EVERY:
+                logged = time.monotonic() - started
+                log.write(f"{logged:.0f} {now / MB:.0f} {tree_peak / MB:.0f} {os.getloadavg()[0]:.1f}\n")
             time.sleep(0.02)
+        if log:
+            log.write(f"# done after {time.monotonic() - started:.0f} s: peak {tree_peak / MB:.0f} MB, "
+                      f"largest process {usage.ru_maxrss * 1024 / MB:.0f} MB\n")
+            log.close()
         child.returncode = os.waitstatus_to_exitcode(status)
         output.seek(0)
         lines = output.read().strip().splitlines()
@@ -239,6 +273,8 @@ def measured(command: list[str], env: dict[str, str]) -> tuple[int, int, float, 
 
 
 PEAK_AT = [0.0]  # seconds into the last measured run when its summed RSS peaked
+LOG = [""]  # --log: the RSS over time of each measured run appended here, the run's output in LOG + ".out"
+LOG_EVERY = 10.0  # seconds between the log's lines
 
 
 def _rss(process) -> int:
@@ -305,7 +341,13 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help="keep the private home in this folder (weights, caches)")
     parser.add_argument("--cli-args", default="", help="more options for `deblur` (cli), e.g. \"--tile 400\" to run a "
                         "plan other than the engine's")
+    parser.add_argument("--touched-sums", action="store_true", help="cli, window: the stitcher's sums touched as "
+                        "they are made (TOUCH_SUMS), so the end-of-run level of a long run shows from its first tiles")
+    parser.add_argument("--log", default="", help="append the summed RSS every 10 s of each measured run to this "
+                        "file (a run stopped early still shows where its peak was heading); the run's output goes to "
+                        "LOG.out as it comes")
     args = parser.parse_args()
+    LOG[0] = args.log
     height, width = (int(v) for v in args.size.lower().split("x"))
     from deblur_app import imagefiles
 
@@ -340,13 +382,15 @@ def main() -> None:
                 print(f"{variant:10s} warmed: {lines[-1] if lines else ''}", flush=True)
             for run in range(args.runs):
                 what = f"{args.what} {'first use' if run == 0 and not args.warm else 'cached'}"
+                what += ", sums touched" if args.touched_sums else ""
+                touch = TOUCH_SUMS if args.touched_sums else ""
                 if args.what == "cli":
-                    command = [sys.executable, "-c", RUN_CLI, "deblur", str(source), "-o", str(folder / "out.jpg"),
-                               "--model", variant, "--overwrite", *args.cli_args.split()]
+                    command = [sys.executable, "-c", touch + RUN_CLI, "deblur", str(source), "-o",
+                               str(folder / "out.jpg"), "--model", variant, "--overwrite", *args.cli_args.split()]
                 else:
                     for old in folder.glob("photo_*"):
                         old.unlink()  # Save names a new file each time otherwise
-                    command = [sys.executable, "-c", RUN_WINDOW, str(source), variant,
+                    command = [sys.executable, "-c", touch + RUN_WINDOW, str(source), variant,
                                str(folder / f"settings-{run}.ini")]
                 tree, single, seconds, lines = measured(command, env)
                 report(variant, what, tree, single, seconds, model, lines[-1] if lines else "")
