@@ -108,6 +108,17 @@ def test_events_summary_and_log(folder, tmp_path):
     assert again[-1].summary.skipped == 3 and again[-1].summary.done == 0
 
 
+def test_an_input_folder_that_is_not_there_or_a_file_is_said_as_such(folder, tmp_path):
+    """The window's batch and the cluster's go through iter_batch: a missing folder (a typo, an unmounted disk) is
+    "no such folder", a file "not a folder"; nothing is created and no model loads."""
+    (tmp_path / "notes.txt").write_text("notes")
+    for source, said in ((tmp_path / "missing", "no such folder"), (tmp_path / "notes.txt", "not a folder")):
+        with pytest.raises(jobs.JobError) as raised:
+            list(jobs.iter_batch(BatchJob(source, tmp_path / "out"), no_model))
+        assert str(raised.value) == f"{source}: {said}"
+    assert not (tmp_path / "out").exists()
+
+
 def test_the_output_folder_is_checked_before_the_model_loads(folder, tmp_path, monkeypatch):
     blocker = tmp_path / "a-file"
     blocker.write_text("x")

@@ -168,6 +168,12 @@ def test_batch_exit_0_without_failures_and_skip_existing(photo, tmp_path, capsys
 
 def test_batch_usage_errors_exit_2(tmp_path, capsys):
     assert main(["batch", str(tmp_path / "missing"), str(tmp_path / "out")]) == 2
+    # a mistyped folder is not there at all: said so, not "not a folder" (which a file is)
+    assert capsys.readouterr().err == f"deblur-app: {tmp_path / 'missing'}: no such folder\n"
+    (tmp_path / "notes.txt").write_text("notes")
+    assert main(["batch", str(tmp_path / "notes.txt"), str(tmp_path / "out")]) == 2
+    assert capsys.readouterr().err == f"deblur-app: {tmp_path / 'notes.txt'}: not a folder\n"
+    assert not (tmp_path / "out").exists()
     with pytest.raises(SystemExit) as exit_info:
         main(["batch", str(tmp_path)])
     assert exit_info.value.code == 2

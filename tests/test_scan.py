@@ -194,7 +194,10 @@ def test_a_report_never_goes_through_a_link_into_a_photo_of_a_sub_folder(photos,
 
 def test_scan_usage_errors_and_an_empty_folder(tmp_path, capsys):
     assert scan(str(tmp_path / "missing")) == 2
-    assert "not a folder" in capsys.readouterr().err
+    assert capsys.readouterr().err == f"deblur-app: {tmp_path / 'missing'}: no such folder\n"  # a typo: not there
+    (tmp_path / "notes.txt").write_text("notes")
+    assert scan(str(tmp_path / "notes.txt")) == 2
+    assert capsys.readouterr().err == f"deblur-app: {tmp_path / 'notes.txt'}: not a folder\n"
     assert scan(str(tmp_path)) == 1
     assert "no photos found" in capsys.readouterr().err
 

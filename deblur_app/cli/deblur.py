@@ -8,7 +8,7 @@ from pathlib import Path
 from .. import reasons
 from ..imagefiles import ImageFileError, names_an_image_file, output_format_for
 from ..jobs import (BatchEvent, BatchJob, JobError, NotAFileName, SaveOptions, batch_log_header, default_output,
-                    existing_output_rule, iter_batch, prepare_output_folder)
+                    existing_output_rule, input_folder_problem, iter_batch, prepare_output_folder)
 from .cluster import cluster_run, ray_missing, validate_cluster_options
 from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
 from .options import error as _error
@@ -151,8 +151,9 @@ def _batch_usage_problem(args) -> str | None:
                or _blur_filter_problem(args))
     if problem:
         return problem
-    if not args.input_dir.is_dir():
-        return f"{args.input_dir}: not a folder"
+    problem = input_folder_problem(args.input_dir)
+    if problem:
+        return str(problem)
     try:
         named = default_output(Path("x.png"), None, args.name)
     except NotAFileName as error:

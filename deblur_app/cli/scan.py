@@ -42,8 +42,11 @@ def _usage_problem(args) -> str | None:
         return problem
     if args.processes is not None and args.processes < 1:
         return f"--processes must be 1 or more, not {args.processes}"
-    if not args.input_dir.is_dir():
-        return f"{args.input_dir}: not a folder"
+    from ..jobs import input_folder_problem
+
+    problem = input_folder_problem(args.input_dir)
+    if problem:
+        return str(problem)
     for option, target in (("--csv", args.csv), ("--json", args.json)):
         # a report's one policy (cli.reports): never a folder, a photo below the scanned folder (recursive or not)
         # nor a link to one; '-', a pipe or /dev/stdout is written into

@@ -54,6 +54,15 @@ def scale_paths(output: Path) -> dict[str, Path]:
     }
 
 
+def input_folder_problem(folder: Path) -> reasons.ReasonText:
+    """Why a batch or a scan cannot read ``folder`` ('' when it is a folder): "no such folder" for a name that is
+    nothing (a typo), "not a folder" for a file."""
+    folder = Path(folder)
+    if folder.is_dir():
+        return ""
+    return reasons.about(folder, reasons.reason(reasons.NOT_A_FOLDER if folder.exists() else reasons.NO_SUCH_FOLDER))
+
+
 def batch_pairs(input_dir: Path, output_dir: Path, recursive: bool, template: str = DEFAULT_NAME) -> list[tuple[Path, Path]]:
     """(photo, output) pairs; sub-folders are mirrored; outputs inside the input are never re-read."""
     return batch_candidates(input_dir, output_dir, recursive, template).pairs

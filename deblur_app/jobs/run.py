@@ -27,7 +27,7 @@ from ..engine.tiling import FROM_OPTIONS
 from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts, SaveOptions
 from ..model.registry import DEFAULT_VARIANT, PRESETS
-from .naming import PlannedOutput, batch_candidates, plan_outputs, scale_paths
+from .naming import PlannedOutput, batch_candidates, input_folder_problem, plan_outputs, scale_paths
 from .pipeline import Outcome, Pipeline, Steps, disk_full
 
 
@@ -366,8 +366,9 @@ def _job_pairs(job: BatchJob) -> tuple[list[tuple[Path, Path]], list[tuple[Path,
     may replace (BatchCandidates.unmarked)."""
     if job.files is not None:
         return list(job.files), [], []
-    if not Path(job.input_dir).is_dir():
-        raise JobError(reasons.about(job.input_dir, reasons.reason(reasons.NOT_A_FOLDER)))
+    problem = input_folder_problem(job.input_dir)
+    if problem:
+        raise JobError(problem)
     candidates = batch_candidates(job.input_dir, job.output_dir, job.recursive, job.template)
     return candidates.pairs, candidates.left_out, candidates.unmarked
 

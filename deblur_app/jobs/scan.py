@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import imagefiles, reasons
 from ..reasons import ReasonText
 from ..triage import VERDICTS, assess
-from .naming import batch_candidates
+from .naming import batch_candidates, input_folder_problem
 
 # Ray or another pool scores the given photos elsewhere: yields (path, ScanRow or None,
 # failure reason) for each, in any order (jobs.cluster.Cluster.scan).
@@ -146,8 +146,9 @@ def iter_scan(job: ScanJob, cancel=None, remote: RemoteScan | None = None,
     stops it between photos; ``remote`` scores elsewhere (a cluster); ``pool`` is an
     executor to reuse (else one is started and shut down here)."""
     started = time.monotonic()
-    if not Path(job.input_dir).is_dir():
-        raise NotADirectoryError(reasons.about(job.input_dir, reasons.reason(reasons.NOT_A_FOLDER)))
+    problem = input_folder_problem(job.input_dir)
+    if problem:
+        raise NotADirectoryError(problem)
     found = find_photos(job.input_dir, job.recursive)
     total = len(found.photos)
     yield ScanEvent("start", total=total)
