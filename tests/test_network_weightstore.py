@@ -231,13 +231,29 @@ def test_install_accepts_every_container_of_any_configuration(network, wrapper, 
     first = "nafnet-64" if network == "nafnet" else "fftformer"  # an unpublished width counts as the first variant
     assert weights.variant == first and weights.provenance == "user"
     assert weights.path == user_folder / f"{first}.user.pth" and weights.path.read_bytes() == source.read_bytes()
+    assert weights.unpublished.startswith(("NAFNet (width 16", "FFTformer (dim 16"))
+
+
+def test_install_of_an_unpublished_configuration_says_which_network_it_holds(user_folder, tmp_path, capsys):
+    """A NAFNet of width 16 named restormer_defocus.pth is installed as what its keys and shapes say, under the first
+    NAFNet variant's name: the command line says it is no published NAFNet-64 but a width-16 NAFNet (weights list and
+    the window's menu call it NAFNet-64), and that nothing made of the file's name counted. A published file says
+    nothing more."""
+    source = tmp_path / "restormer_defocus.pth"
+    source.write_bytes(saved(small_state("nafnet", **NAFNET_16), "params"))
+    assert main(["weights", "install", str(source), "--no-int8-check"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("NAFNet-64 (user): ") and len(lines) == 2
+    assert lines[1].startswith("NAFNet-64: the file holds NAFNet (width 16, ") and "not the configuration" in lines[1]
+    assert weightstore.find_weights("nafnet-64").path == user_folder / "nafnet-64.user.pth"
 
 
 def test_install_of_a_published_nafnet_file_keeps_its_name_and_variant(nafnet32_bytes, user_folder, tmp_path, capsys):
     source = tmp_path / "NAFNet-GoPro-width32.pth"
     source.write_bytes(nafnet32_bytes)
     assert main(["weights", "install", str(source), "--no-int8-check"]) == 0
-    assert "NAFNet-32 (user)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "NAFNet-32 (user)" in out and "the file holds" not in out and len(out.splitlines()) == 1
     assert weightstore.find_weights("nafnet-32").path == user_folder / "NAFNet-GoPro-width32.pth"
 
 

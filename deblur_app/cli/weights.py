@@ -77,6 +77,9 @@ def run_weights(args: argparse.Namespace) -> int:
                 return EXIT_OK
             used = "used from now on" if weights.in_use else "installed, but other weights of that variant are preferred"
             print(f"{weights.display_name} ({weights.provenance}): {weights.path} — {used}")
+            if weights.unpublished:  # counted under the variant's name, but a network of its own width or depth
+                print(f"{weights.display_name}: the file holds {weights.unpublished}, not the configuration its "
+                      f"authors published: {weights.display_name} runs that network")
             if weights.in_use and not args.no_check:
                 return check_verdicts(weights.variant, weights.path)
         else:

@@ -26,7 +26,7 @@ import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .catalog import (WEIGHTS_SUFFIXES, Download, downloads, find_weights, installed_files, pick_from_folder,
                       terms_notice, user_file_name)
@@ -35,6 +35,9 @@ from ..model import filekinds
 from ..model.registry import VARIANTS
 from ..resources import user_weights_dir
 from .origin import AUTHORS, FILE, MIRROR, file_sha256, forget_origin, record_origin
+
+if TYPE_CHECKING:
+    from ..model.checkpoints import Checkpoint
 
 # The authors' releases, as the network registry read them from their READMEs (catalog.downloads):
 # the Google Drive file ids of those published as single files; the others are Drive folders.
@@ -77,6 +80,7 @@ class InstalledWeights:
     size: int
     in_use: bool
     already_installed: bool = False  # install_file found this very file installed: nothing was changed
+    unpublished: str = ""  # install_file: the network the file holds where no published variant has its configuration
 
     @property
     def removable(self) -> bool:
@@ -249,9 +253,11 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
         try:
             copied = _copy_in(path, staging / f"incoming{path.suffix.lower()}", folder)
             checkpoint_file, inner_name, member = _unpack(copied, path.name, staging)
-            variant = VARIANTS[_verify(checkpoint_file, file_name=inner_name, member=member)]
+            checkpoint = _verify(checkpoint_file, file_name=inner_name, member=member)
         except WeightsError as error:
             raise WeightsError(reasons.about(path, reasons.of(error))) from None
+        variant, unpublished = checkpoint.variant, "" if checkpoint.published_config else checkpoint.display_name
+        del checkpoint
         # the published name keeps its place first in line, but a file from a file is "installed by you"
         published_name = inner_name == variant.published_file
         if published_name:
@@ -263,7 +269,8 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
         if destination in existing and file_sha256(destination) == file_sha256(checkpoint_file):
             # the same file again: done already ("already installed" is success, as for download);
             # its record of origin stays, so the authors' download is not demoted to "installed by you"
-            return dataclasses.replace(_installed_entry(variant, destination), already_installed=True)
+            return dataclasses.replace(_installed_entry(variant, destination), already_installed=True,
+                                       unpublished=unpublished)
         if existing and not overwrite:
             raise AlreadyInstalled(
                 reasons.about(path, reasons.reason(reasons.ALREADY_INSTALLED_REPLACE, name=variant.display_name,
@@ -278,7 +285,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
         if other != destination:
             other.unlink(missing_ok=True)
             forget_origin(other)
-    return _installed_entry(variant, destination)
+    return dataclasses.replace(_installed_entry(variant, destination), unpublished=unpublished)
 
 
 def _check_source(path: Path) -> None:
@@ -412,8 +419,8 @@ def _refuse_web_page(path: Path) -> None:
 
 
 def _verify(path: Path, expected_variant: str | None = None, file_name: str | None = None,
-            member: str | None = None) -> str:
-    """Read the file safely and strictly as a known variant; returns the variant key.
+            member: str | None = None) -> Checkpoint:
+    """Read the file safely and strictly as a known variant; returns it read.
 
     ``file_name``: the user's name of the file, which tells apart variants of one configuration. ``member``: the
     zip member the file was unpacked from, named in a refusal."""
@@ -423,7 +430,7 @@ def _verify(path: Path, expected_variant: str | None = None, file_name: str | No
         checkpoint = load_checkpoint(path, expected_variant=expected_variant, file_name=file_name)
     except CheckpointError as error:
         raise _member_refused(WeightsError(reasons.without_subject(reasons.of(error), path)), member) from None
-    return checkpoint.variant.key
+    return checkpoint
 
 
 def _put_in_place(staged: Path, destination: Path, overwrite: bool) -> None:
