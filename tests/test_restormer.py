@@ -115,6 +115,33 @@ def test_install_accepts_every_container_of_any_configuration(wrapper, user_fold
     assert checkpoint.display_name.startswith("Restormer (")
 
 
+def test_the_defocus_and_motion_weights_are_told_apart_by_name_as_a_browser_saves_it(published_bytes, user_folder,
+                                                                                      tmp_path, capsys):
+    """Both have the same shapes: the file's name decides, also as a browser saves a second copy ("motion_deblurring
+    (1).pth", any case); a name of neither goes to defocus, and the command line says so and how to install it as the
+    motion weights."""
+    from deblur_app.model.registry import plain_file_name, variant_for
+
+    config = VARIANTS["restormer-motion"].config_dict
+    for name in ("motion_deblurring (1).pth", "Motion_Deblurring(2).pth", "MOTION_DEBLURRING.PTH"):
+        assert variant_for("restormer", config, name)[0].key == "restormer-motion"
+    assert variant_for("restormer", config, "motion_deblurring_v2.pth")[0].key == "restormer-defocus"
+    assert plain_file_name("a (1) (2).pth") == "a (1).pth" and plain_file_name("weights (3)") == "weights"
+    copy = tmp_path / "motion_deblurring (1).pth"
+    copy.write_bytes(published_bytes)
+    assert main(["weights", "install", str(copy), "--no-int8-check"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"Restormer (motion) (user): {user_folder / 'restormer-motion.user.pth'} — used from now on"]
+    renamed = tmp_path / "restormer.pth"
+    renamed.write_bytes(published_bytes)
+    assert main(["weights", "install", str(renamed), "--no-int8-check"]) == 0
+    first, said = capsys.readouterr().out.splitlines()
+    assert first.startswith("Restormer (defocus) (user): ")
+    assert said == ("Restormer (defocus): taken for Restormer (defocus)'s weights by default: Restormer (motion)'s "
+                    "have the same shapes and its name is neither's; if it holds those, install it as "
+                    "motion_deblurring.pth and remove this one (deblur-app weights remove restormer-defocus.user.pth)")
+
+
 def test_install_of_the_published_defocus_file_keeps_its_name(published_bytes, user_folder, tmp_path, capsys):
     source = tmp_path / "single_image_defocus_deblurring.pth"
     source.write_bytes(published_bytes)

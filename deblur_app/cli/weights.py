@@ -80,6 +80,13 @@ def run_weights(args: argparse.Namespace) -> int:
             if weights.unpublished:  # counted under the variant's name, but a network of its own width or depth
                 print(f"{weights.display_name}: the file holds {weights.unpublished}, not the configuration its "
                       f"authors published: {weights.display_name} runs that network")
+            if weights.unnamed_among:  # Restormer's defocus and motion weights: the same shapes, told apart by name
+                for other in (VARIANTS[key] for key in weights.unnamed_among if key != weights.variant):
+                    rename = (f"; if it holds those, install it as {other.published_file} and remove this one "
+                              f"(deblur-app weights remove {weights.path.name})"
+                              if other.published is not None and other.published.file_name else "")
+                    print(f"{weights.display_name}: taken for {weights.display_name}'s weights by default: "
+                          f"{other.display_name}'s have the same shapes and its name is neither's{rename}")
             if weights.in_use and not args.no_check:
                 return check_verdicts(weights.variant, weights.path)
         else:

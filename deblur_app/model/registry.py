@@ -43,6 +43,7 @@ and ``CANCEL_POINTS``; an ``Architecture`` row; its variants. Nothing else names
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .. import reasons
@@ -463,15 +464,38 @@ def variants_of(architecture_key: str) -> list[Variant]:
     return [v for v in VARIANTS.values() if v.architecture == architecture_key]
 
 
+def plain_file_name(file_name: str) -> str:
+    """A file's name as its publisher gave it, to be compared: case folded, a browser's copy counter before the
+    suffix (``motion_deblurring (1).pth``, ``motion_deblurring(2).pth``) dropped."""
+    stem, dot, suffix = file_name.rpartition(".")
+    if not dot:
+        stem, suffix = file_name, ""
+    return (re.sub(r"\s*\(\d+\)$", "", stem) + dot + suffix).casefold()
+
+
+def variants_alike(variant: Variant) -> list[Variant]:
+    """The variants whose weights have this variant's shapes (Restormer's defocus and motion, NAFNet-64's GoPro and
+    REDS, FFTformer's GoPro and RealBlur): only a file's name tells them apart."""
+    return [v for v in variants_of(variant.architecture) if v.config_dict == variant.config_dict]
+
+
+def named_variant(candidates: list[Variant], file_name: str) -> Variant | None:
+    """The one of ``candidates`` whose published or own file ``file_name`` is (plain_file_name), if any."""
+    plain = plain_file_name(file_name) if file_name else None
+    return next((v for v in candidates if plain in (plain_file_name(v.published_file), plain_file_name(v.own_file))),
+                None)
+
+
 def variant_for(architecture_key: str, config: dict, file_name: str = "") -> tuple[Variant, bool]:
     """The variant a checkpoint of this architecture and configuration belongs to, and whether its
     configuration is that variant's (False: an unpublished configuration, counted under the
-    architecture's first variant). Among variants sharing a configuration the file name decides.
+    architecture's first variant). Among variants sharing a configuration the file name decides
+    (plain_file_name: as published, or as a browser saved a second copy); no name of theirs: the first.
     """
     same = [v for v in variants_of(architecture_key) if v.config_dict == config]
-    named = [v for v in same if file_name and file_name in (v.published_file, v.own_file)]
-    if named:
-        return named[0], True
+    named = named_variant(same, file_name)
+    if named is not None:
+        return named, True
     if same:
         return same[0], True
     return variants_of(architecture_key)[0], False

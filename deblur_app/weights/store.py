@@ -32,7 +32,7 @@ from .catalog import (WEIGHTS_SUFFIXES, Download, downloads, find_weights, insta
                       terms_notice, user_file_name)
 from .. import reasons
 from ..model import filekinds
-from ..model.registry import VARIANTS
+from ..model.registry import VARIANTS, named_variant, variants_alike
 from ..resources import user_weights_dir
 from .origin import AUTHORS, FILE, MIRROR, file_sha256, forget_origin, record_origin
 
@@ -81,6 +81,8 @@ class InstalledWeights:
     in_use: bool
     already_installed: bool = False  # install_file found this very file installed: nothing was changed
     unpublished: str = ""  # install_file: the network the file holds where no published variant has its configuration
+    # install_file: the variants of the same shapes that the file's name did not tell apart (it went to the first)
+    unnamed_among: tuple[str, ...] = ()
 
     @property
     def removable(self) -> bool:
@@ -258,6 +260,9 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
             raise WeightsError(reasons.about(path, reasons.of(error))) from None
         variant, unpublished = checkpoint.variant, "" if checkpoint.published_config else checkpoint.display_name
         del checkpoint
+        alike = variants_alike(variant)
+        unnamed = (tuple(v.key for v in alike) if not unpublished and len(alike) > 1
+                   and named_variant(alike, inner_name) is None else ())
         # the published name keeps its place first in line, but a file from a file is "installed by you"
         published_name = inner_name == variant.published_file
         if published_name:
@@ -270,7 +275,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
             # the same file again: done already ("already installed" is success, as for download);
             # its record of origin stays, so the authors' download is not demoted to "installed by you"
             return dataclasses.replace(_installed_entry(variant, destination), already_installed=True,
-                                       unpublished=unpublished)
+                                       unpublished=unpublished, unnamed_among=unnamed)
         if existing and not overwrite:
             raise AlreadyInstalled(
                 reasons.about(path, reasons.reason(reasons.ALREADY_INSTALLED_REPLACE, name=variant.display_name,
@@ -285,7 +290,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
         if other != destination:
             other.unlink(missing_ok=True)
             forget_origin(other)
-    return dataclasses.replace(_installed_entry(variant, destination), unpublished=unpublished)
+    return dataclasses.replace(_installed_entry(variant, destination), unpublished=unpublished, unnamed_among=unnamed)
 
 
 def _check_source(path: Path) -> None:
