@@ -1,11 +1,24 @@
-"""Fixtures and helpers for driving the window headless with tiny random-weight models."""
+"""Fixtures and helpers for driving the window headless with tiny random-weight models.
+
+A Qt test's objects die on the GUI thread when it ends. pytest-qt closes the widgets a test registered
+and calls deleteLater(), which nothing ran outside an event loop; and the controllers, fake engines and
+widgets a test makes without a parent belong to Python and sit in reference cycles (the session's
+observers), which only the cyclic garbage collector frees, on whatever thread happens to allocate at
+the time: the model thread, a file-pool thread, a Ray thread. A QTimer still running in an object freed
+there is never stopped (Qt cannot stop a timer from another thread) and fires into freed memory: with a
+thread collecting every 2 ms, tests/test_controllers.py segfaulted in QTimerInfoList::activateTimers at
+test_compare_runs_two_installed_networks... (the RunTracker of the test before had a run under way),
+the test where CI died in session 15. So after each test that used Qt, the deferred deletions run and
+the garbage is collected here, on the GUI thread.
+"""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings
 
 from deblur_app import imagefiles
 from deblur_app.gui import dialogs
@@ -14,6 +27,27 @@ from deblur_app.gui.settings import AppSettings
 from seeded_weights import save_seeded_weights
 
 WAIT = 60_000  # ms; generous for a loaded 2-core machine, tests end as soon as the signal comes
+
+
+def pytest_collection_finish(session) -> None:
+    # The modules, the collected tests and what they made stay for the whole run: the collections after each
+    # Qt test (below) leave them out, which keeps each to milliseconds instead of half a second.
+    gc.freeze()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    yield
+    # After the teardown, when pytest has let go of the test's fixture values too.
+    if "qapp" in getattr(item, "fixturenames", ()) and QCoreApplication.instance() is not None:
+        release_qt_garbage()
+
+
+def release_qt_garbage() -> None:
+    """Delete what waits for deleteLater() and free unreachable Qt objects, here on the GUI thread."""
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 def bf16_as_run() -> str:

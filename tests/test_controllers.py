@@ -820,3 +820,35 @@ def test_compare_takes_the_photos_own_result_of_network_a_instead_of_running_it_
     photo.comparison = None
     comparer.compare()
     assert [r.settings.variant for r in running.engine.requests[2:]] == ["mimo-unet"]
+
+
+class BatchEngine(Engine):
+    """The worker client as the batch dialog uses it."""
+
+    batch_event = Signal(int, object)
+    busy_changed = Signal(bool)
+    info = None
+    busy = False
+
+
+def test_compare_and_the_batch_dialog_deleted_with_their_window_are_not_called_by_the_engine_after(running, qtbot):
+    """The engine (the model thread's client) tells of new weights or of being busy after Compare and the batch dialog
+    went with their window (closed, deleted): nothing is called on them. Lambdas connected to the engine were called
+    on the deleted objects ("Internal C++ object (CompareNetworks) already deleted", raised in Qt's event loop)."""
+    import shiboken6
+    from PySide6.QtWidgets import QWidget
+
+    from deblur_app.gui.batch_dialog import BatchDialog
+
+    weights = {key: WeightsInfo(key, key, Path(f"/weights/{key}.pth"), "", "") for key in ("mimo-unet", "nafnet-64")}
+    host = CompareHost(engine_info=EngineInfo("1", "2", ["cpu"], "cpu", weights))
+    parent = QWidget()
+    comparer = CompareNetworks(running.session, host, running.engine, running.runs, running.strength, host, parent)
+    engine = BatchEngine()
+    batch = BatchDialog(engine, running.settings, RunSettings(), parent)
+    shiboken6.delete(parent)
+    assert not shiboken6.isValid(comparer) and not shiboken6.isValid(batch)
+    running.engine.info_ready.emit(host.engine_info)
+    engine.info_ready.emit(host.engine_info)
+    engine.busy_changed.emit(True)
+    qtbot.wait(1)  # the deferred refresh, had one been asked for

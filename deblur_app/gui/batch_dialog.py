@@ -82,10 +82,17 @@ class BatchDialog(QDialog):
         engine.finished.connect(self._on_finished)
         engine.failed.connect(self._on_failed)
         engine.cancelled.connect(self._on_cancelled)
-        engine.busy_changed.connect(lambda _busy: self._update_buttons())
-        engine.info_ready.connect(lambda _info: self._update_models())
+        # methods, not lambdas: Qt disconnects them when the dialog is deleted, the engine living on
+        engine.busy_changed.connect(self._engine_busy_changed)
+        engine.info_ready.connect(self._engine_info_changed)
         self._update_models()
         self._update_buttons()
+
+    def _engine_busy_changed(self, _busy: bool) -> None:
+        self._update_buttons()
+
+    def _engine_info_changed(self, _info) -> None:
+        self._update_models()
 
     # -- layout
 

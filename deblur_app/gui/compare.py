@@ -373,7 +373,7 @@ class CompareNetworks(QObject):
         self.runs.ended.connect(self._on_ended)
         session.observe(self._session_changed)
         # weights installed or removed meanwhile: the network lists follow, once the window has the new info
-        engine.info_ready.connect(lambda _info: QTimer.singleShot(0, self, self.refresh))
+        engine.info_ready.connect(self._engine_info_changed)
         self.dialog: CompareWindow | None = None
         self._offered: list[str] = []  # the installed networks the choices list
         # (photo, side) -> the outcome and its pixmaps, built once while that photo is shown
@@ -387,6 +387,11 @@ class CompareNetworks(QObject):
     @property
     def running(self) -> bool:
         return self.runs.running_key is not None
+
+    def _engine_info_changed(self, _info) -> None:
+        # A method, not a lambda: Qt disconnects it when this object is deleted (with its window) while the
+        # engine lives on; a lambda was still called then, on the deleted object, and kept it referenced.
+        QTimer.singleShot(0, self, self.refresh)
 
     # -- the action
 
