@@ -77,3 +77,20 @@ def test_a_run_being_cancelled_says_so_in_the_view(qtbot, window, photo):
     assert window.viewers.compare.right.message == "Cancelling…"
     with qtbot.waitSignal(window.engine.cancelled, timeout=WAIT):
         pass
+
+
+def test_fit_enlarges_a_tiny_photo_a_whole_number_of_times_and_keeps_a_small_one_at_100(qtbot, window, tmp_path):
+    """An 8 x 8 photo was an 8-pixel dot in the middle of the window ("Fit (100 %)")."""
+    from deblur_app.gui.image_view import MAX_ZOOM, tiny_photo_zoom
+
+    assert tiny_photo_zoom(0.25) == 0.25 and tiny_photo_zoom(3.0) == 1.0 and tiny_photo_zoom(7.9) == 1.0
+    assert tiny_photo_zoom(8.0) == 4.0 and tiny_photo_zoom(59.3) == 29.0 and tiny_photo_zoom(500.0) == MAX_ZOOM
+    path = tmp_path / "eight.png"
+    imagefiles.save_image(path, np.full((8, 8, 3), 0.5, np.float32))
+    open_photo(qtbot, window, path)
+    left = window.viewers.compare.left
+    viewport = left.viewport().rect()
+    fitting = min((viewport.width() - 4) / 8, (viewport.height() - 4) / 8)
+    assert left.fit_mode and left.zoom() == pytest.approx(tiny_photo_zoom(fitting)) and left.zoom() >= 16
+    assert left.zoom() == int(left.zoom())  # whole photo pixels on screen
+    assert window.zoom_label.text() == f"Fit ({left.zoom() * 100:.0f} %)"

@@ -26,6 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 MIN_ZOOM, MAX_ZOOM = 0.01, 32.0
+TINY = 8  # a photo that fits this many times into the view, both ways, is enlarged by Fit
+
+
+def tiny_photo_zoom(fitting: float) -> float:
+    """Fit's zoom where it does not enlarge (``fitting``: the zoom that fills the view): 100 % for a photo that
+    fills an eighth of the view or more, else a whole number of times, to fill about half of it (crisp pixels):
+    an 8 x 8 photo was a dot in the middle of the window."""
+    if fitting < TINY:
+        return min(1.0, fitting)
+    return min(MAX_ZOOM, float(int(fitting / 2)))
 #: Zoom In/Out and the wheel step along these percentages of actual pixels, so 50, 100, 200 and 400 %
 #: are reached exactly (a constant factor such as 1.25 never lands on them again after a Fit).
 ZOOM_LEVELS = (1, 2, 3, 4, 5, 100 / 16, 100 / 12, 100 / 8, 100 / 6, 25, 100 / 3, 50, 200 / 3, 100, 150, 200,
@@ -149,7 +159,7 @@ class ImageView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.link: ViewLink | None = None
-        self.fit_enlarges = False  # fit shrinks large photos but shows small ones at 100 %
+        self.fit_enlarges = False  # fit shrinks large photos, shows small ones at 100 % and tiny ones enlarged
         self.caption = caption
         self.message = ""
         self.fit_mode = True
@@ -233,7 +243,9 @@ class ImageView(QGraphicsView):
             return
         viewport = self.viewport().rect()
         scale = min((viewport.width() - 4) / rect.width(), (viewport.height() - 4) / rect.height())
-        scale = max(MIN_ZOOM, scale if self.fit_enlarges else min(1.0, scale))
+        if not self.fit_enlarges:
+            scale = tiny_photo_zoom(scale)
+        scale = max(MIN_ZOOM, scale)
         self.setTransform(self.transform().fromScale(scale, scale))
         self.centerOn(rect.center())
         if not quiet:
