@@ -318,3 +318,21 @@ def test_the_device_tooltip_says_why_in_the_window_s_language(qtbot, window_in):
     tip = window.device_label.toolTip()
     assert tip.startswith("以 bf16 运行，原因：CPU 原生支持 bf16 计算（avx512_bf16）")
     assert "bf16 与 float32 的一致度为 61.2 dB" in tip and "agrees" not in tip  # the verdict, in Chinese too
+
+
+@pytest.mark.parametrize("language, expected_two, expected_seven", [
+    ("en", "a.jpg and b.jpg", "a.jpg, b.jpg, c.jpg, d.jpg, e.jpg, and 2 more"),
+    ("zh_CN", "a.jpg和b.jpg", "a.jpg、b.jpg、c.jpg、d.jpg、e.jpg和另外 2 张"),
+])
+def test_the_unsaved_photos_are_listed_as_the_window_s_language_lists(qapp, language, expected_two, expected_seven):
+    """Quitting a Chinese window listed its unsaved photos "a, b, c" with English commas, cut at five with " …"."""
+    from deblur_app.gui import i18n
+    from deblur_app.gui.main_window import listed_names
+
+    i18n.install(qapp, language)
+    try:
+        two = listed_names(["a.jpg", "b.jpg"])
+        seven = listed_names([f"{name}.jpg" for name in "abcdefg"])
+    finally:
+        i18n.uninstall(qapp)
+    assert (two, seven) == (expected_two, expected_seven)

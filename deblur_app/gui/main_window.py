@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFrame, QLineEdit, QMainWindow, QScrollArea,
                                QSplitter, QWidget)
@@ -31,6 +31,7 @@ from .batch_dialog import BatchDialog
 from .compare import CompareNetworks
 from .filmstrip import Filmstrip
 from .icons import app_icon, icon
+from .i18n import ui_locale
 from .opening import PhotoOpener
 from .outcomes import Reblender
 from .photo_display import APP_TITLE, PhotoDisplay
@@ -52,6 +53,18 @@ from .scanning import FolderScanner
 from .window_actions import WindowActions
 from .client import EngineClient
 from .messages import EngineInfo, LoadedModel
+
+
+translate = QCoreApplication.translate
+
+
+def listed_names(names: list[str], most: int = 5) -> str:
+    """The first ``most`` names as the window's language lists them, and how many more: Chinese separates them
+    with its own comma and 和 (the unsaved-photos question said "a, b, c …" in every language)."""
+    shown = names[:most]
+    if len(names) > most:
+        shown.append(translate("MainWindow", "{count} more").format(count=len(names) - most))
+    return ui_locale().createSeparatedList(shown)
 
 
 class MainWindow(WindowActions, QMainWindow):
@@ -449,7 +462,7 @@ class MainWindow(WindowActions, QMainWindow):
         unsaved = [p for p in self.photos.values() if p.unsaved]
         running = self._run_under_way()
         if unsaved:
-            names = ", ".join(p.shown_name for p in unsaved[:5]) + (" …" if len(unsaved) > 5 else "")
+            names = listed_names([p.shown_name for p in unsaved])
             text = self.tr("%n deblurred photo(s) not saved: {names}", "", len(unsaved)).format(names=names)
             detail = self.tr("Save All writes each beside its original, as Save (Ctrl+S) does.")
             if running:

@@ -974,6 +974,10 @@
         <translation>{network} 只输出原尺寸图像：没有可显示的 ¼ 和 ½ 尺度输出</translation>
     </message>
     <message>
+        <source>{count} more</source>
+        <translation>另外 {count} 张</translation>
+    </message>
+    <message>
         <source>Starting the engine…</source>
         <translation>正在启动引擎…</translation>
     </message>
