@@ -190,6 +190,7 @@ class Deblurrer:
         self.dtype = self.precision.dtype
         self._openvino = None  # built on first use: the ONNX export takes seconds the first time
         self._torch_for_photo = False  # this run's photo is too large for OpenVINO's memory (run())
+        self._first_class: str | None = None  # the shape class a runner built now reads first (_export_before_reading)
         if self.weights_file is not None:
             from .openvino_backend import return_freed_memory
 
@@ -525,13 +526,41 @@ class Deblurrer:
         left out (resident_bytes); a single tile (a photo run whole) keeps them."""
         if self.backend != "openvino" or len(tiles) < 2 or self._released_digest or not self._weights_can_go():
             return
-        runner = self._openvino_runner(cancel)
-        if runner is None or self.backend != "openvino":
-            return
         turned = any(turns % 2 for turns, _flip in passes)
         shapes = {(t.height, t.width) for t in tiles}
-        runner.read_networks_for(shapes | ({(w, h) for h, w in shapes} if turned else set()), cancel)
+        shapes |= {(w, h) for h, w in shapes} if turned else set()
+        try:
+            if self._openvino is None:
+                self._export_before_reading(shapes, cancel)
+            runner = self._openvino_runner(cancel)
+        finally:
+            self._first_class = None
+        if runner is None or self.backend != "openvino":
+            return
+        runner.read_networks_for(shapes, cancel)
         self.release_torch_weights()
+
+    def _export_before_reading(self, shapes: set[tuple[int, int]], cancel: CancelCheck | None) -> None:
+        """A first use: only the shape classes these tiles need, the runner built on the first of them
+        (``_first_class``), each exported before any is read. An export peaks at about 3.4 copies of the weights over
+        the process (NAFNet-64: +925 MB) and leaves some behind, and a read network adds its own: NAFNet-64's 12 MP
+        command line exported its first class ("local", which its tiles do not use), read it, then exported its
+        tiles' class ("wide") over both: 1507 and 1544 MB, over the 1.5 GB goal; now one export, 1470 MB (RESULTS.md,
+        session 16, measure-12mp). The runner finds the IRs cached (the same files, the same weights digest); where an
+        export fails here the runner meets it and says so."""
+        from .openvino_backend import OpenVinoUnavailable, default_cache_dir, exported_ir, weights_digest
+
+        order = networks.export_classes(self.architecture)
+        classes = {networks.export_shape_class(self.architecture, self._model, h, w) for h, w in shapes} - {None}
+        classes = sorted(classes, key=order.index) or [order[0]]
+        self._first_class = classes[0]
+        digest = weights_digest(self._model, self.architecture)
+        for shape_class in classes:
+            raise_if_cancelled(cancel)
+            try:
+                exported_ir(self._model, default_cache_dir(), self.architecture, shape_class, digest)
+            except (OpenVinoUnavailable, OSError, ImportError):
+                return
 
     def _run_tiles(self, photo: _PhotoRun, progress: ProgressCallback | None, cancel: CancelCheck | None) -> None:
         """Each tile through the network into the stitcher; out of memory, the tile is split and tried again."""
@@ -679,6 +708,7 @@ class Deblurrer:
                         self._leave_int8(reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error)), openvino=True)
                 if self._openvino is None:
                     self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture,
+                                                   first_class=self._first_class,
                                                    **self._weights_source())
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
@@ -713,7 +743,7 @@ class Deblurrer:
                     int8_problem = reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error))
             else:
                 runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture,
-                                                   **self._weights_source())
+                                               first_class=self._first_class, **self._weights_source())
         timings = fastest.measure_paths(
             {path: (lambda pixels, check, run=run: run(torch.from_numpy(pixels), check)) for path, run in runners.items()},
             cancel)

@@ -283,13 +283,16 @@ class OpenVinoRunner:
     def __init__(self, model: nn.Module, dtype: torch.dtype, cache_dir: Path | None = None,
                  int8: Int8Plan | None = None, cancel: CancelCheck | None = None,
                  architecture: Architecture | None = None, model_source: Callable[[], nn.Module] | None = None,
-                 release_weights: Callable[[], object] | None = None) -> None:
+                 release_weights: Callable[[], object] | None = None, first_class: str | None = None) -> None:
         """``cancel`` stops the slow first-use steps (the export, the int8 quantisation): Cancelled.
         ``model_source``: gives ``model`` with its weights for an export (the engine lets them go while OpenVINO
         runs a large photo and reads them again when asked: Deblurrer.model); ``model`` itself where None.
         ``release_weights``: lets torch's weights go (Deblurrer.release_torch_weights), called once the float IR is
         read and the int8 key taken, before NNCF quantises: its peak does not stack on torch's copy (NAFNet-64:
-        259 MiB); ``model_source`` reads them again where an export needs them."""
+        259 MiB); ``model_source`` reads them again where an export needs them.
+        ``first_class``: the shape class read (exported on first use) now, for a float runner; default the network's
+        first (networks.export_classes). A photo's tiles may need another only: NAFNet-64's at 12 MP are "wide", and
+        exporting "local" first made the first use two exports, the second beside the first read network."""
         if dtype not in _HINTS:
             raise OpenVinoUnavailable(reasons.reason(reasons.OPENVINO_FLOAT_TYPES, dtype=dtype))
         try:
@@ -306,7 +309,7 @@ class OpenVinoRunner:
         self._networks: dict[str, object] = {}  # shape class -> the read (and for int8 quantised) network
         self._model_source = model_source or (lambda: model)
         self._mapped_files: list[Path] = []  # the IRs' weights, mapped by OpenVINO (release_weight_pages)
-        first = networks.export_classes(self._architecture)[0]
+        first = first_class or networks.export_classes(self._architecture)[0]
         self._int8 = int8
         # taken while torch's weights are here: they may go before NNCF quantises (release_weights)
         self._int8_key = int8_key(model, int8, self._architecture) if int8 is not None else ""
