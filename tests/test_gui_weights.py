@@ -171,3 +171,29 @@ def test_dialog_downloads_with_progress_cancel_and_the_new_weights_are_used(qtbo
             in about_html(info, None))
     assert "the paper&#x27;s weights" not in about_html(info, None)
     assert "Get the paper's weights" not in window.panel.weights_label.text()
+
+
+def test_install_from_file_says_what_the_command_line_says_of_an_unpublished_or_unnamed_file(qtbot, window,
+                                                                                          user_folder, tmp_path):
+    """A width-16 NAFNet named restormer_defocus.pth installs as NAFNet-64's user weights: the dialog says the file
+    holds a width-16 NAFNet, as `weights install` does; a file taken for the first of two same-shaped variants
+    (Restormer's defocus and motion weights) says so and how to install it as the other."""
+    from test_network_checkpoints import NAFNET_16, small_state
+
+    source = tmp_path / "restormer_defocus.pth"
+    torch.save({"params": small_state("nafnet", **NAFNET_16)}, source)
+    dialog = window.show_weights()
+    with qtbot.waitSignal(dialog.operation_finished, timeout=WAIT) as finished:
+        dialog.install([source])
+    assert finished.args == [True]
+    lines = dialog.status_label.text().splitlines()
+    assert lines[0].startswith("Installed ") and "nafnet-64.user.pth" in lines[0] and len(lines) == 2
+    assert lines[1].startswith("The file holds NAFNet (width 16, ") and lines[1].endswith("NAFNet-64 runs that network")
+
+    taken = weightstore.InstalledWeights("restormer-defocus", "Restormer (defocus)", user_folder / "restormer.pth",
+                                         "user", 1, True, unnamed_among=("restormer-defocus", "restormer-motion"))
+    assert dialog.install_notes(taken) == [
+        "Taken for Restormer (defocus)'s weights: Restormer (motion)'s have the same shapes and the file's name is "
+        "neither's. If it holds Restormer (motion)'s, remove it and install it again named motion_deblurring.pth."]
+    assert dialog.install_notes(weightstore.InstalledWeights(
+        "nafnet-32", "NAFNet-32", user_folder / "NAFNet-GoPro-width32.pth", "user", 1, True)) == []

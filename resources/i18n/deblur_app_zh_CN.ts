@@ -2941,6 +2941,18 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>已安装 {file}：现在即可在“模型”面板中选择</translation>
     </message>
     <message>
+        <source>The file holds {network}, not the configuration its authors published: {model} runs that network</source>
+        <translation>该文件含有 {network}，不是作者发布的配置：{model} 将运行这个网络</translation>
+    </message>
+    <message>
+        <source>Taken for {model}&apos;s weights: {other}&apos;s have the same shapes and the file&apos;s name is neither&apos;s.</source>
+        <translation>已作为 {model} 的权重安装：{other} 的权重形状相同，而文件名与两者都不符。</translation>
+    </message>
+    <message>
+        <source>If it holds {other}&apos;s, remove it and install it again named {file}.</source>
+        <translation>如果它其实是 {other} 的权重，请删除它，改名为 {file} 后重新安装。</translation>
+    </message>
+    <message>
         <source>Replace Weights</source>
         <translation>替换权重</translation>
     </message>
