@@ -21,7 +21,7 @@ from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo
 from .worker import EngineSignals, EngineWorker
 
 
-_STUCK: list[tuple[QThread, EngineWorker]] = []
+_STUCK: list[tuple[QThread, EngineWorker | None]] = []
 # A shown window that has not painted by then (minimised, a slow compositor) starts the thread anyway.
 LATEST_START_MS = 2000
 
@@ -74,6 +74,12 @@ class EngineClient(EngineSignals):
         w.preparing.connect(self._on_preparing)
         w.prepared.connect(self._on_prepared)
         self._closed = False
+        # The thread belongs to Python, not to this object: a window deleted without being closed (the app always
+        # closes it; shutdown() runs then) took this object with it and left the thread running, and Python then
+        # destroyed the running thread with the last reference ("QThread: Destroyed while thread 'deblur-engine'
+        # is still running": the process aborted). Stopped here then; nothing of this object is used.
+        self.destroyed.connect(functools.partial(_stop_orphaned_thread, self._thread, self._pending,
+                                                 self._preparations))
         self._start_after_first_paint(parent)
 
     def _start_after_first_paint(self, window: QObject | None) -> None:
@@ -237,6 +243,17 @@ class EngineClient(EngineSignals):
             held, self._held = self._held, []
             for job in held:
                 self._submit.emit(job)
+
+
+def _stop_orphaned_thread(thread: QThread, pending: dict, preparations: dict, *_destroyed) -> None:
+    """What shutdown() does, for a client deleted without it: cancel, stop the thread and wait for it."""
+    if not thread.isRunning():
+        return
+    for _kind, token in [*pending.values(), *preparations.values()]:
+        token.cancel()
+    thread.quit()
+    if not thread.wait(15000):
+        _STUCK.append((thread, None))
 
 
 class _FirstPaint(QObject):
