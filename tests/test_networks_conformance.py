@@ -277,6 +277,46 @@ def test_restormer_inference_forward_is_the_plain_one_in_both_layouts():
     np.testing.assert_allclose(plain.numpy(), expected_full("Restormer"), atol=1e-4)
 
 
+@pytest.mark.parametrize("config", [None, "biased"])
+def test_restormer_export_forward_is_the_plain_one_at_odd_sizes(config, monkeypatch):
+    """What the ONNX export traces (q, k, v and GDFN's gates and values from parts of the weights, GDFN in groups of
+    EXPORT_HIDDEN_GROUP hidden channels: 2 to 8 groups in the published levels) computes the plain forward's
+    function: the published configuration on the reference input and an odd-sized one; a biased, BiasFree one."""
+    if config is None:
+        model = built_from_shapes(restormer, published_weights("Restormer"))
+        sizes = [None, (37, 51)]
+    else:
+        shapes = {k: tuple(v.shape) for k, v in restormer.Restormer(**UNPUBLISHED_RESTORMERS[0]).state_dict().items()}
+        model = built_from_shapes(restormer, {k: torch.from_numpy(v) for k, v in network_weights(shapes).items()})
+        sizes = [(29, 45)]
+    for size in sizes:
+        x = conformance_input() if size is None else torch.rand(1, 3, *size, generator=torch.Generator().manual_seed(1))
+        plain = model(x)[0].detach()
+        with torch.no_grad(), monkeypatch.context() as patch:
+            patch.setattr(torch.jit, "is_tracing", lambda: True)
+            exported = model(x)[0]
+        torch.testing.assert_close(exported, plain, rtol=0, atol=2e-5)
+        if size is None:
+            np.testing.assert_allclose(exported.numpy(), expected_full("Restormer"), atol=1e-4)
+    hidden = [m.project_out.in_channels for m in model.modules() if isinstance(m, restormer.FeedForward)]
+    assert config or max(hidden) > 4 * restormer.EXPORT_HIDDEN_GROUP  # several groups were summed
+
+
+def test_restormer_export_chunks_no_whole_map():
+    """The export reads q, k, v and GDFN's halves from parts of the weights: no Split of a feature map in its graph
+    (OpenVINO ran those as a reference kernel, a quarter of its time), and its cache key says so."""
+    onnx = pytest.importorskip("onnx")
+    import io
+
+    model = restormer.Restormer(**UNPUBLISHED_RESTORMERS[0]).eval()
+    buffer = io.BytesIO()
+    with torch.no_grad():
+        torch.onnx.export(model, (torch.rand(1, 3, 32, 32),), buffer, dynamo=False, opset_version=17)
+    ops = {node.op_type for node in onnx.load_from_string(buffer.getvalue()).graph.node}
+    assert "Conv" in ops and "Split" not in ops and "Slice" not in ops, ops
+    assert restormer.export_tag(model) == f"restormer/parts-gdfn{restormer.EXPORT_HIDDEN_GROUP}"
+
+
 def test_unpublished_restormer_block_counts_read_from_shapes_reproduce_reference():
     """Extra transformer blocks whose projections are 0 (the attention's and GDFN's): other counts, same function.
     A level's encoder and decoder have the same count (the authors' constructor), so both get one."""

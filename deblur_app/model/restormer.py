@@ -35,6 +35,12 @@ Inference (no autograd) computes the same function with less memory: queries and
 time and reduced at once to their channel matrix, the value projection folded into it (one matrix per
 head and image, applied to the values once), and GDFN's hidden channels in groups whose parts of the
 projection are summed, so that the expanded maps (2 x 2.66 times a level's width) never exist whole.
+
+The ONNX export (while tracing) computes the plain function from the weights' parts instead of chunking whole maps:
+queries, keys and values each from its third of the qkv weights, GDFN's gates and values each from its half, in
+groups of EXPORT_HIDDEN_GROUP hidden channels whose parts of the projection are summed. OpenVINO ran the chunks as
+a reference (unvectorised) VariadicSplit that took a quarter of the time, and the whole expanded maps set its working
+memory (benchmarks/RESULTS.md, session 16).
 """
 
 from __future__ import annotations
@@ -55,6 +61,10 @@ GROUP_COPIES = 4  # float32 maps of one channel alive at once in a group: expans
 # 64 at a time was the quickest: a full-resolution GDFN of the published network (96 channels, 255 hidden) at
 # 256x256, channels last, took 1.21 s in groups of 64, 1.11 s of 128, 1.45 s whole and 1.80 s in groups of 32
 # (2-core AMD EPYC, AVX2 only, KVM, load 18: one run, best of 3 each)
+EXPORT_HIDDEN_GROUP = 128  # GDFN's hidden channels per group in the ONNX export (OpenVINO's working memory)
+# OpenVINO float32, published configuration at 256x384 (2-core AMD EPYC, AVX2 only, KVM, load 13-15, one process,
+# medians of 3): the authors' chunked graph 32.97 s and 6293 B/pixel over the compiled model; parts of the weights,
+# GDFN whole 26.72 s, 4637 B/pixel; in groups of 128 27.11 s, 4005 B/pixel; of 64 30.08 s, 3497 B/pixel
 
 
 def _inference() -> bool:
@@ -117,9 +127,15 @@ class Attention(nn.Module):
         self.project_out = nn.Conv2d(dim, dim, 1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.jit.is_tracing():
+            dim = self.project_out.in_channels
+            return self._attend(*(self._part(x, slice(i * dim, (i + 1) * dim)) for i in range(3)))
         if eager_inference():
             return self._forward_folded(x)
-        q, k, v = self.qkv_dwconv(self.qkv(x)).chunk(3, dim=1)
+        return self._attend(*self.qkv_dwconv(self.qkv(x)).chunk(3, dim=1))
+
+    def _attend(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+        """The authors' attention of the queries, keys and values (each dim channels)."""
         b, c, h, w = q.shape
         heads = self.num_heads
         q, k, v = (t.reshape(b, heads, c // heads, h * w) for t in (q, k, v))
@@ -192,10 +208,36 @@ class FeedForward(nn.Module):
         self.project_out = nn.Conv2d(hidden, dim, 1, bias=bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if torch.jit.is_tracing():
+            return self._forward_exported(x)
         if eager_inference():
             return self._forward_in_channel_groups(x)
         gate, values = self.dwconv(self.project_in(x)).chunk(2, dim=1)
         return self.project_out(F.gelu(gate) * values)
+
+    def _gate_and_values(self, x: torch.Tensor, start: int, stop: int) -> list[torch.Tensor]:
+        """Hidden channels start..stop of dwconv(project_in(x)) and their gate partners (each step is per channel)."""
+        hidden = self.project_out.in_channels
+        parts = []
+        for rows in (slice(start, stop), slice(hidden + start, hidden + stop)):
+            h = F.conv2d(x, self.project_in.weight[rows], _rows(self.project_in.bias, rows))
+            parts.append(F.conv2d(h, self.dwconv.weight[rows], _rows(self.dwconv.bias, rows), padding=1,
+                                  groups=stop - start))
+            del h
+        return parts
+
+    def _forward_exported(self, x: torch.Tensor) -> torch.Tensor:
+        """The same function for the ONNX export, out of place: EXPORT_HIDDEN_GROUP hidden channels at a time."""
+        hidden = self.project_out.in_channels
+        out = None
+        for start in range(0, hidden, EXPORT_HIDDEN_GROUP):
+            stop = min(start + EXPORT_HIDDEN_GROUP, hidden)
+            gate, values = self._gate_and_values(x, start, stop)
+            part = F.conv2d(F.gelu(gate) * values, self.project_out.weight[:, start:stop])
+            out = part if out is None else out + part
+        if self.project_out.bias is not None:
+            out = out + self.project_out.bias.view(1, -1, 1, 1)
+        return out
 
     def _forward_in_channel_groups(self, x: torch.Tensor) -> torch.Tensor:
         """The same function, group_channels() hidden channels (with their gate partners) at a time: every
@@ -205,14 +247,7 @@ class FeedForward(nn.Module):
         group = group_channels(x)
         for start in range(0, hidden, group):
             stop = min(start + group, hidden)
-            parts = []
-            for rows in (slice(start, stop), slice(hidden + start, hidden + stop)):
-                h = F.conv2d(x, self.project_in.weight[rows], _rows(self.project_in.bias, rows))
-                parts.append(F.conv2d(h, self.dwconv.weight[rows], _rows(self.dwconv.bias, rows), padding=1,
-                                      groups=stop - start))
-                del h
-            gate, values = parts
-            del parts
+            gate, values = self._gate_and_values(x, start, stop)
             part = F.conv2d(F.gelu(gate).mul_(values), self.project_out.weight[:, start:stop])
             del gate, values
             out = part if out is None else out.add_(part)
@@ -350,6 +385,12 @@ PUBLISHED_HEADS = (1, 2, 4, 8)
 
 def build(config: dict) -> Restormer:
     return Restormer(**config)
+
+
+def export_tag(model: Restormer) -> str:
+    """What, besides the weights, makes one export differ from another (part of its cache key): the graph changed
+    (q, k, v and GDFN's halves from parts of the weights, GDFN in groups), so exports cached before are not reused."""
+    return f"restormer/parts-gdfn{EXPORT_HIDDEN_GROUP}"
 
 
 def unusable(config: dict):
