@@ -349,12 +349,12 @@ _FFTFORMER = (("inp_channels", 3), ("out_channels", 3), ("dim", 48), ("num_block
 # 1.16 s (OpenVINO fp32), FFTformer 19.89 s (OpenVINO fp32). MIMO-UNet+ was not timed: MIMO-UNet's figure
 # times its residual blocks (20 per stage against 8).
 CPU_SECONDS_CORES = 2
-# Restormer (either weights), its default path OpenVINO float32: 3.33x the plain MIMO-UNet float32 forward in the same
-# run (`python benchmarks/bench_networks.py --size 360x640 --runs 3 --networks mimo-unet,restormer-defocus --paths
-# restormer-defocus:torch-fp32`: 35.02 s against 10.52 s, torch float32 57.36 s, 5.45x; 2-core AMD EPYC, AVX2 only,
-# KVM, load 5-6, session 15), scaled to the Zen 4 figures above as FFTformer's (5.54x there, 86.3 s): the plain pass
-# 15.6 s per megapixel, so 51.9
-RESTORMER_SECONDS_PER_MEGAPIXEL = 51.9
+# Restormer (either weights), its default path OpenVINO float32 (session 16's export): 2.71x the plain MIMO-UNet
+# float32 forward in the same run (`python benchmarks/bench_networks.py --size 360x640 --runs 3 --networks
+# mimo-unet,restormer-defocus`: 23.33 s against 8.61 s; 2-core AMD EPYC, AVX2 only, KVM, load 3-4, session 16;
+# session 15's export 3.33x), scaled to the Zen 4 figures above as FFTformer's (5.54x there, 86.3 s): the plain pass
+# 15.6 s per megapixel, so 42.2
+RESTORMER_SECONDS_PER_MEGAPIXEL = 42.2
 
 
 def _drive_file(file_id: str) -> str:
