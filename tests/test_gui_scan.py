@@ -129,3 +129,19 @@ def test_a_thumbnail_finished_after_its_window_closed_is_dropped_without_an_erro
     shiboken6.delete(file_tasks)
     file_tasks._thumbnail("k", photo)  # what the queued job runs: no exception
     assert not shiboken6.isValid(file_tasks)
+
+
+def test_a_finished_scan_leaves_neither_its_thread_nor_its_progress_dialog(qtbot, window, folder):
+    """Each scan makes its own thread and progress dialog; once it is done both are deleted, so a session of many
+    scans does not keep them all (found in session 16: every finished ScanThread stayed a child of the scanner)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+    from PySide6.QtWidgets import QProgressDialog
+
+    from deblur_app.gui.scanning import ScanThread
+
+    for _ in range(2):
+        scan(qtbot, window, folder)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert window.scanning.findChildren(ScanThread) == []
+    assert window.findChildren(QProgressDialog) == []
+    assert "Scanned 4 photos" in window.statusBar().currentMessage()

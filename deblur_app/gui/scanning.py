@@ -178,10 +178,13 @@ class FolderScanner(QObject):
 
     def _on_done(self, summary: ScanSummary) -> None:
         thread, self.thread = self.thread, None
-        self._progress.reset()
-        self._progress.hide()
+        progress, self._progress = self._progress, None
+        progress.reset()
+        progress.hide()
+        progress.deleteLater()  # each scan makes its own: kept, every scan of a session would stay in memory
         if thread is not None:
             thread.wait()
+            thread.deleteLater()
         counts = summary.counts
         message = translate("MainWindow", "Scanned {count} photos: {sharp} sharp, {slight} slightly blurred, "
                                           "{blurred} blurred, {failed} unreadable").format(
