@@ -91,7 +91,8 @@ class FakeRunner:
 
     built: list[str] = []
 
-    def __init__(self, model, dtype, cache_dir=None, int8=None, cancel=None, architecture=None) -> None:
+    def __init__(self, model, dtype, cache_dir=None, int8=None, cancel=None, architecture=None,
+                 first_class=None) -> None:
         self.path = "int8" if int8 is not None else {torch.float32: "fp32", torch.bfloat16: "bf16"}[dtype]
         FakeRunner.built.append(self.path)
 
