@@ -195,9 +195,11 @@ def test_a_killed_batch_leaves_only_whole_outputs_and_the_rerun_completes_it(tmp
     weights = save_checkpoint(tmp_path / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "test"})
     source, out = tmp_path / "in", tmp_path / "out"
     source.mkdir()
-    count = 16
+    # small photos, few of them: the batch is killed after 3 of 12 and the rerun does the rest, in two processes
+    # that each start Python and torch (96x128 and 16 photos took 3 minutes of a loaded 2-core CI run)
+    count, height, width = 12, 48, 64
     for index in range(count):
-        imagefiles.save_image(source / f"shot{index:02d}.png", photo_like(96, 128, index))
+        imagefiles.save_image(source / f"shot{index:02d}.png", photo_like(height, width, index))
     command = [sys.executable, "-m", "deblur_app", "batch", str(source), str(out), "--weights", str(weights),
                "--device", "cpu", "--backend", "torch"]
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
@@ -210,7 +212,7 @@ def test_a_killed_batch_leaves_only_whole_outputs_and_the_rerun_completes_it(tmp
     def check_new_outputs() -> None:
         for path in outputs():
             if path not in checked:
-                assert imagefiles.load_image(path).width == 128, f"{path} is not a whole image"
+                assert imagefiles.load_image(path).width == width, f"{path} is not a whole image"
                 checked.add(path)
 
     batch = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -241,7 +243,7 @@ def test_a_killed_batch_leaves_only_whole_outputs_and_the_rerun_completes_it(tmp
     assert f"{count - done_before} deblurred, {done_before} skipped, 0 failed" in rerun.stderr
     assert [p.name for p in outputs()] == [f"shot{i:02d}_deblurred.png" for i in range(count)]
     for path in outputs():
-        assert imagefiles.load_image(path).width == 128
+        assert imagefiles.load_image(path).width == width
     # what a kill during a write can leave is a hidden temporary file, never a file under an output's name
     assert all(p.name.startswith(".") and ".tmp-" in p.name for p in out.iterdir()
                if p.suffix != ".log" and p not in outputs())
