@@ -33,6 +33,7 @@ NAMES = {
     "photo": "mdi6.image-outline",
     "folder": "mdi6.folder-outline",
     "clear": "mdi6.delete-sweep-outline",
+    "overflow": "mdi6.chevron-double-right",  # the toolbar's extension button (Fusion's own arrow: dark on dark)
 }
 
 _cache: dict[str, QIcon] = {}

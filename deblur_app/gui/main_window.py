@@ -290,9 +290,11 @@ class MainWindow(WindowActions, QMainWindow):
         self.run_commands.cancel()
 
     def visible_region_at_actual_size(self) -> tuple[int, int, int, int] | None:
-        """What a preview covers (run_commands.RunningWindow): the photo at 100 %, side by side if the scales showed."""
-        if self.viewers.mode() == "scales":
-            self.set_view_mode("side")
+        """What a preview covers (run_commands.RunningWindow): the photo at 100 %, side by side if the scales showed
+        or the view has no picture yet (the Difference of a photo not deblurred): for the preview alone, the user's
+        chosen view comes back (_offer_network_views): Difference with the preview, Scales with a whole-photo result."""
+        if self.viewers.mode() == "scales" or not self.viewers.main_view().has_image():
+            self.show_view_mode("side")
         self.viewers.actual_size()
         return self.viewers.visible_region()
 

@@ -33,6 +33,34 @@ PURPOSES = {  # the registry's Variant.purpose, for lupdate; shown through trans
     "restormer-motion": QT_TRANSLATE_NOOP("Networks", "camera shake and motion blur; slow; non-commercial use only"),
 }
 
+# The words of the registry's published weights (PublishedWeights.terms, training_data, psnr) that are ours, for
+# lupdate: the Weights dialog shows them through translate("Networks", ...) (the authors' licence names, file names
+# and links inside them stay as they are in every language; tests/test_gui_leftovers.py checks the list is whole).
+# Figures alone ("GoPro 31.73 dB") are not listed: they read the same in every language.
+PUBLISHED_WORDS = (
+    QT_TRANSLATE_NOOP("Networks", "the authors' release for research use (MIT-licensed repository "
+                                  "github.com/chosj95/MIMO-UNet)"),
+    QT_TRANSLATE_NOOP("Networks", "MIT licence (github.com/megvii-research/NAFNet), weights released with the code"),
+    QT_TRANSLATE_NOOP("Networks", "no licence stated by the authors (github.com/kkkls/FFTformer has no licence file); "
+                                  "shared by them for research"),
+    QT_TRANSLATE_NOOP("Networks", "non-commercial and personal use only (Restormer's Academic Public License, "
+                                  "github.com/swz30/Restormer/blob/main/LICENSE.md); commercial use needs the "
+                                  "authors' permission"),
+    QT_TRANSLATE_NOOP("Networks", "REDS (blur + JPEG)"),
+    QT_TRANSLATE_NOOP("Networks", "RealBlur-J (real camera shake, beam-splitter rig)"),
+    QT_TRANSLATE_NOOP("Networks", "DPDD (Canon photos out of focus, single image)"),
+    QT_TRANSLATE_NOOP("Networks", "not in the authors' README"),
+    QT_TRANSLATE_NOOP("Networks", "GoPro 34.21 dB (paper)"),
+    QT_TRANSLATE_NOOP("Networks", "GoPro 32.92 dB (paper Table 2)"),
+    QT_TRANSLATE_NOOP("Networks", "DPDD 25.98 dB (single image, indoor and outdoor; paper Table 3)"),
+)
+
+
+def published_words(text: str) -> str:
+    """A registry line about published weights (their terms, training data or PSNR), in the window's language."""
+    return translate("Networks", text)
+
+
 BLUR_KINDS = {  # which blur the weights were trained on, from their training data
     "realblur": QT_TRANSLATE_NOOP("Networks", "real camera shake (RealBlur)"),
     "reds": QT_TRANSLATE_NOOP("Networks", "motion blur in video frames (REDS)"),

@@ -72,8 +72,11 @@ class Photo(PhotoRecord):
         if self.image is None:
             return ""
         w, h = self.image.width, self.image.height
+        depth = bit_depth_text(self.image.bit_depth)
+        if round(w * h / 1e6, 1) == 0:  # "3 × 2 (0.0 MP, 8-bit)": under 0.05 MP the pixels alone say the size
+            return translate("Photo", "{width} × {height} ({depth})").format(width=w, height=h, depth=depth)
         return translate("Photo", "{width} × {height} ({megapixels:.1f} MP, {depth})").format(
-            width=w, height=h, megapixels=w * h / 1e6, depth=bit_depth_text(self.image.bit_depth))
+            width=w, height=h, megapixels=w * h / 1e6, depth=depth)
 
     def describe(self) -> str:
         """The result panel's text for what is on screen."""

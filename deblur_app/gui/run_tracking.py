@@ -52,6 +52,8 @@ class RunTracker(QObject):
         super().__init__(parent)
         self.engine = engine
         self.run: Run | None = None
+        # (photo, region) of a run being submitted, or finished and its outcome on the way to the session
+        self._handover: tuple[str, tuple[int, int, int, int] | None] | None = None
         # seconds per megapixel and ensemble pass of the last finished run, per network/device/precision
         self.speeds: dict[tuple[str, str, str], float] = {}
         self._tick = QTimer(self)
@@ -75,13 +77,29 @@ class RunTracker(QObject):
     def running_for(self, photo_key: str) -> bool:
         return self.run is not None and self.run.photo_key == photo_key
 
+    def previewing(self, photo_key: str) -> bool:
+        """A preview of this photo (a region of it) is under way, being submitted or just finished: the engine's busy
+        signal updates the window's actions before the run is recorded here, and its end before its outcome is in
+        the session."""
+        if self._handover is not None:
+            key, region = self._handover
+        elif self.run is not None:
+            key, region = self.run.photo_key, self.run.region
+        else:
+            return False
+        return key == photo_key and region is not None
+
     def start(self, photo_key: str, pixels: np.ndarray, settings: RunSettings,
               region: tuple[int, int, int, int] | None = None, grayscale: bool = False) -> None:
         """Run the network on a photo (or a region of it); a run in progress is cancelled first.
         ``grayscale``: the photo is gray, so its result is shown in gray as Save writes it."""
         width, height = (region[2], region[3]) if region else (pixels.shape[1], pixels.shape[0])
         passes = 8 if settings.ensemble else 1
-        job_id = self.engine.submit(DeblurRequest(photo_key, pixels, settings, region, grayscale=grayscale))
+        self._handover = (photo_key, region)
+        try:
+            job_id = self.engine.submit(DeblurRequest(photo_key, pixels, settings, region, grayscale=grayscale))
+        finally:
+            self._handover = None
         self.run = Run(job_id, photo_key, region, time.monotonic(), width * height / 1e6 * passes,
                        (settings.variant, settings.device, settings.precision))
         self._tick.start()
@@ -161,8 +179,12 @@ class RunTracker(QObject):
         speed = seconds_per_megapixel(seconds, computed_megapixel_passes(outcome.facts, self.run.megapixel_passes))
         if speed is not None:
             self.speeds[self.run.speed_key] = speed
-        self._end(self.tr("Last run {seconds:.1f} s").format(seconds=seconds))
-        self.finished.emit(outcome)
+        self._handover = (self.run.photo_key, self.run.region)
+        try:
+            self._end(self.tr("Last run {seconds:.1f} s").format(seconds=seconds))
+            self.finished.emit(outcome)
+        finally:
+            self._handover = None
 
     def _on_failed(self, job_id: int, reason: object, details: str) -> None:
         if self._current(job_id):

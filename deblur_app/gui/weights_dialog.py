@@ -215,7 +215,8 @@ class WeightsDialog(QDialog):
         return self.tr("{model}: {purpose}. Paper: {paper}. Trained on {data} ({psnr}). Terms of the weights: "
                        "{terms}. Source: {link}").format(
             model=entry.display_name, purpose=network_notes.purpose(variant_key), paper=entry.paper,
-            data=entry.training_data, psnr=entry.psnr, terms=entry.terms, link=entry.link)
+            data=network_notes.published_words(entry.training_data), psnr=network_notes.published_words(entry.psnr),
+            terms=network_notes.published_words(entry.terms), link=entry.link)
 
     def _download_chosen(self) -> None:
         """Download the chosen network's weights once its terms are accepted."""

@@ -12,7 +12,7 @@ import os
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QToolBar
+from PySide6.QtWidgets import QApplication, QToolBar, QToolButton
 
 from ..reasons import file_name, one_line_name
 from . import i18n, network_notes
@@ -219,6 +219,11 @@ class WindowActions:
         toolbar.addAction(self.act_batch)
         self.addToolBar(toolbar)
         self.toolbar = toolbar
+        # the arrow of the buttons a narrow window hides: Fusion draws it dark grey on the dark toolbar
+        extension = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if extension is not None:
+            extension.setIcon(icon("overflow"))
+            extension.setToolTip(translate("MainWindow", "More tools"))
 
     def _add_compare_action(self) -> None:
         """Compare Networks… (compare.py) in the Process menu, after Preview, and on the toolbar after the views."""
@@ -261,7 +266,13 @@ class WindowActions:
         network_coarse = key is None or key not in network_notes.VARIANTS or network_notes.has_coarse_outputs(key)
         coarse = network_coarse or result_has_scales
         # the user's Scales comes back where it shows scales, or will after the run: not on a NAFNet result
-        scales_to_show = result_has_scales or (network_coarse and (photo is None or photo.result is None))
+        # (not while a preview is run or shown: it showed side by side, having no scales)
+        previewing = photo is not None and (photo.preview is not None or self.runs.previewing(photo.key))
+        scales_to_show = result_has_scales or (network_coarse and not previewing
+                                               and (photo is None or photo.result is None))
+        if self.chosen_view == "difference" and self.viewers.mode() == "side" and photo is not None \
+                and photo.shown_outcome is not None:
+            self.show_view_mode("difference")  # a preview from Difference showed side by side until it came
         action = self.mode_actions["scales"]
         action.setEnabled(coarse)
         if coarse:

@@ -27,6 +27,8 @@ from .jpegend import data_ran_out
 #: device returned engine == 0' on every paint). A longer photo shows its middle at that shape.
 MAX_THUMBNAIL_ASPECT = 8
 
+_ALPHA_MODES = ("RGBA", "RGBa", "LA", "La", "PA")
+
 
 def thumbnail_crop(width: int, height: int) -> tuple[int, int, int, int]:
     """(left, top, width, height) of a ``width`` x ``height`` picture that its thumbnail shows: all of it, or the
@@ -92,6 +94,11 @@ def load_thumbnail(path: PathLike, size: int) -> np.ndarray | None:
             if im.format == "JPEG" and _jpeg_refused(p, im):
                 return None  # the full load says why, when the photo is added (not once it is selected)
             im = ImageOps.exif_transpose(im)
+            if im.mode in _ALPHA_MODES or "transparency" in im.info:
+                # the colour under the alpha, as the viewer shows it (the window shows a photo's colour channels,
+                # and the alpha is written back as read): Pillow resizes RGBA premultiplied, which made every
+                # transparent pixel of the thumbnail black until the photo loaded and its thumbnail replaced it
+                im = im.convert("RGB")
             left, top, keep_w, keep_h = thumbnail_crop(*im.size)
             if (keep_w, keep_h) != im.size:
                 im = im.crop((left, top, left + keep_w, top + keep_h))

@@ -950,6 +950,10 @@
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
+        <source>More tools</source>
+        <translation>更多工具</translation>
+    </message>
+    <message>
         <source>The new language is used from the next start</source>
         <translation>新的语言将在下次启动时生效</translation>
     </message>
@@ -1333,6 +1337,50 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>相机抖动和运动模糊；较慢；仅限非商业用途</translation>
     </message>
     <message>
+        <source>the authors&apos; release for research use (MIT-licensed repository github.com/chosj95/MIMO-UNet)</source>
+        <translation>作者为研究用途发布（MIT 许可的仓库 github.com/chosj95/MIMO-UNet）</translation>
+    </message>
+    <message>
+        <source>MIT licence (github.com/megvii-research/NAFNet), weights released with the code</source>
+        <translation>MIT 许可（github.com/megvii-research/NAFNet），权重随代码一同发布</translation>
+    </message>
+    <message>
+        <source>no licence stated by the authors (github.com/kkkls/FFTformer has no licence file); shared by them for research</source>
+        <translation>作者未声明许可（github.com/kkkls/FFTformer 没有许可文件）；由作者为研究用途分享</translation>
+    </message>
+    <message>
+        <source>non-commercial and personal use only (Restormer&apos;s Academic Public License, github.com/swz30/Restormer/blob/main/LICENSE.md); commercial use needs the authors&apos; permission</source>
+        <translation>仅限非商业和个人用途（Restormer 的 Academic Public License，github.com/swz30/Restormer/blob/main/LICENSE.md）；商业用途须经作者许可</translation>
+    </message>
+    <message>
+        <source>REDS (blur + JPEG)</source>
+        <translation>REDS（模糊 + JPEG）</translation>
+    </message>
+    <message>
+        <source>RealBlur-J (real camera shake, beam-splitter rig)</source>
+        <translation>RealBlur-J（真实相机抖动，分光镜装置拍摄）</translation>
+    </message>
+    <message>
+        <source>DPDD (Canon photos out of focus, single image)</source>
+        <translation>DPDD（佳能相机拍摄的失焦照片，单张图像）</translation>
+    </message>
+    <message>
+        <source>not in the authors&apos; README</source>
+        <translation>作者的 README 中未给出</translation>
+    </message>
+    <message>
+        <source>GoPro 34.21 dB (paper)</source>
+        <translation>GoPro 34.21 dB（论文）</translation>
+    </message>
+    <message>
+        <source>GoPro 32.92 dB (paper Table 2)</source>
+        <translation>GoPro 32.92 dB（论文表 2）</translation>
+    </message>
+    <message>
+        <source>DPDD 25.98 dB (single image, indoor and outdoor; paper Table 3)</source>
+        <translation>DPDD 25.98 dB（单张图像，室内和室外；论文表 3）</translation>
+    </message>
+    <message>
         <source>real camera shake (RealBlur)</source>
         <translation>真实相机抖动（RealBlur）</translation>
     </message>
@@ -1363,6 +1411,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
 </context>
 <context>
     <name>Photo</name>
+    <message>
+        <source>{width} × {height} ({depth})</source>
+        <translation>{width} × {height}（{depth}）</translation>
+    </message>
     <message>
         <source>{width} × {height} ({megapixels:.1f} MP, {depth})</source>
         <translation>{width} × {height}（{megapixels:.1f} MP，{depth}）</translation>
