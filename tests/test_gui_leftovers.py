@@ -157,3 +157,55 @@ def test_the_chinese_weights_dialog_says_the_terms_in_chinese_with_the_authors_n
     assert "仅限非商业" in restormer and "Academic Public License" in restormer  # the licence's own name stays
     assert "github.com/swz30/Restormer/blob/main/LICENSE.md" in restormer
     assert "github.com/chosj95/MIMO-UNet" in texts["mimo-unet"] and "研究" in texts["mimo-unet"]
+
+
+# ----------------------------------------------------------------------------- 5. the batch dialog's folders
+
+
+def test_the_first_batch_proposes_the_shown_photos_folder_and_a_deblurred_sub_folder(qtbot, window, photo, tmp_path):
+    """The batch dialog opened with both folders empty; Start said "Choose an input folder that exists."."""
+    folder = tmp_path / "holiday"
+    folder.mkdir()
+    shot = folder / "shot.png"
+    imagefiles.save_image(shot, imagefiles.load_image(photo("s.png", 64)).pixels)
+    open_photo(qtbot, window, shot)
+    dialog = window.show_batch()
+    assert dialog.input_edit.text() == str(folder)
+    assert dialog.output_edit.text() == str(folder / "deblurred")
+    assert dialog.validate() == ""
+    dialog.input_edit.setText(str(tmp_path))  # another input: the output is still the one proposed, so it follows
+    assert dialog.output_edit.text() == str(tmp_path / "deblurred")
+    dialog.output_edit.setText(str(tmp_path / "mine"))  # chosen: it stays whatever the input
+    dialog.input_edit.setText(str(folder))
+    assert dialog.output_edit.text() == str(tmp_path / "mine")
+    dialog.output_edit.setText(str(folder / "deblurred"))
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
+        dialog.start_button.click()
+    assert dialog.summary.done == 1 and (folder / "deblurred" / "shot_deblurred.png").is_file()
+    assert shot.is_file() and window.settings.folder("batch_output") == str(folder / "deblurred")
+    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
+        dialog.start_button.click()  # again, sub-folders included: its own outputs are not deblurred again
+    assert dialog.summary.done == 0 and not (folder / "deblurred" / "deblurred").exists()
+
+
+def test_the_batch_dialog_keeps_the_folders_of_the_last_batch(qtbot, make_window, photo, tmp_path):
+    source, target = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    window = make_window()
+    window.settings.set_folder("batch_input", source)
+    window.settings.set_folder("batch_output", target)
+    open_photo(qtbot, window, photo("elsewhere.png", 64))
+    dialog = window.show_batch()
+    assert (dialog.input_edit.text(), dialog.output_edit.text()) == (str(source), str(target))
+    source.rmdir()  # gone since: the shown photo's folder instead; the output chosen last stays
+    dialog.close()
+    dialog = window.show_batch()
+    assert (dialog.input_edit.text(), dialog.output_edit.text()) == (str(tmp_path), str(target))
+
+
+def test_the_batch_output_proposed_is_the_one_rule_of_jobs_naming(tmp_path):
+    from deblur_app.jobs import batch_pairs, default_batch_output
+
+    (tmp_path / "a.png").write_bytes(b"")
+    assert default_batch_output(tmp_path) == tmp_path / "deblurred" != tmp_path
+    assert all(out.parent == tmp_path / "deblurred" for _src, out in batch_pairs(tmp_path, default_batch_output(tmp_path), True))

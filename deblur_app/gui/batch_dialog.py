@@ -36,7 +36,7 @@ from .reasons import translated
 from ..reasons import ReasonText, file_name, one_line_name, without_subject
 from .settings import AppSettings
 from ..jobs import BatchEvent, BatchSummary
-from ..jobs import NotAFileName, output_name
+from ..jobs import NotAFileName, default_batch_output, output_name
 from .timing import batch_time_left, describe_progress, format_eta
 from .client import EngineClient
 from .messages import BatchRequest, RunSettings
@@ -76,6 +76,8 @@ class BatchDialog(QDialog):
         self._tick = QTimer(self)
         self._tick.setInterval(1000)
         self._tick.timeout.connect(self._update_eta)
+        self._input_text = self.input_edit.text()
+        self.input_edit.textChanged.connect(self._output_follows_input)
         for edit in (self.input_edit, self.output_edit, self.template_edit):
             edit.textChanged.connect(self._recheck)
         engine.batch_event.connect(self._on_event)
@@ -200,6 +202,23 @@ class BatchDialog(QDialog):
         for button in (self.start_button, self.cancel_button, self.close_button):
             buttons.addWidget(button)
         return buttons
+
+    def propose_input(self, folder: Path | None) -> None:
+        """The folder of the photo shown in the window as the input, where no folder that exists is filled in
+        (the first batch, or a remembered folder since removed); the output follows it (_output_follows_input)."""
+        text = self.input_edit.text().strip()
+        if folder is None or self.running or (text and Path(text).expanduser().is_dir()):
+            return
+        self.input_edit.setText(str(folder))
+
+    def _output_follows_input(self, text: str) -> None:
+        """The output folder is the input's "deblurred" sub-folder (jobs/naming.py) until the user chooses another:
+        while it is empty or still the previous input's sub-folder, it follows a new input."""
+        previous, self._input_text = self._input_text, text
+        output = self.output_edit.text().strip()
+        if output and (not previous.strip() or output != str(default_batch_output(Path(previous.strip())))):
+            return  # a folder the user chose (or remembered from a batch)
+        self.output_edit.setText(str(default_batch_output(Path(text.strip()))) if text.strip() else "")
 
     def only_blurred(self, folder: Path, min_blur: float) -> None:
         """Set up a batch of a scanned folder's blurred photos (scanning.py)."""

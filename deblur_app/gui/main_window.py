@@ -405,6 +405,8 @@ class MainWindow(WindowActions, QMainWindow):
             self.batch_dialog = BatchDialog(self.engine, self.settings, self.panel.run_settings(), self)
             self.batch_dialog.running_changed.connect(lambda _r: self.update_actions())
         self.batch_dialog.run_settings = self.panel.run_settings()
+        photo = self.current_photo()
+        self.batch_dialog.propose_input(photo.path.parent if photo is not None else None)
         self.batch_dialog.show()
         self.batch_dialog.raise_()
         self.batch_dialog.activateWindow()

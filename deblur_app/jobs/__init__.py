@@ -14,7 +14,7 @@ names an output does not import torch before a model is needed.
 from __future__ import annotations
 
 from .naming import (DEFAULT_NAME, BatchCandidates, NotAFileName, PlannedOutput, batch_candidates, batch_pairs,
-                     default_output, input_folder_problem, output_name, output_refusal, own_earlier_outputs, plan_outputs, scale_paths)
+                     default_batch_output, default_output, input_folder_problem, output_name, output_refusal, own_earlier_outputs, plan_outputs, scale_paths)
 from .spec import (EXISTING_OUTPUT_RULES, BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts,
                    SaveOptions, batch_log_header, existing_output_rule)
 

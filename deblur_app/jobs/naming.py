@@ -46,6 +46,16 @@ def default_output(source: Path, folder: Path | None = None, template: str = DEF
     return (folder or source.parent) / output_name(source, template)
 
 
+#: The batch's output folder until one is chosen: a sub-folder of the input folder, which batch_candidates never
+#: looks into (a batch with sub-folders does not deblur its own outputs) and whose files never replace an original.
+BATCH_FOLDER = "deblurred"
+
+
+def default_batch_output(input_dir: Path) -> Path:
+    """Where a batch of ``input_dir`` writes until its user chooses another folder."""
+    return Path(input_dir) / BATCH_FOLDER
+
+
 def scale_paths(output: Path) -> dict[str, Path]:
     """Where the ½ and ¼ outputs of ``output`` go."""
     return {
