@@ -209,3 +209,24 @@ def test_the_batch_output_proposed_is_the_one_rule_of_jobs_naming(tmp_path):
     (tmp_path / "a.png").write_bytes(b"")
     assert default_batch_output(tmp_path) == tmp_path / "deblurred" != tmp_path
     assert all(out.parent == tmp_path / "deblurred" for _src, out in batch_pairs(tmp_path, default_batch_output(tmp_path), True))
+
+
+# ----------------------------------------------------------------------------- the selected photo's thumbnail
+
+
+def test_the_selected_photos_thumbnail_keeps_its_colours(qtbot, window, tmp_path):
+    """Qt tinted the selected photo's filmstrip icon with the highlight colour: a dark brown photo's thumbnail
+    turned blue while the view beside it showed brown (seen under Xvfb on coffee.png's 3 x 2 corner)."""
+    from PySide6.QtGui import QIcon
+
+    path = tmp_path / "dark.png"
+    Image.fromarray(np.full((24, 32, 3), (90, 50, 20), np.uint8)).save(path)
+    photo = open_photo(qtbot, window, path)
+    item = window.filmstrip.item_for(photo.key)
+    assert item.isSelected()
+    box = window.filmstrip.iconSize()
+    qtbot.waitUntil(lambda: not item.icon().isNull(), timeout=WAIT)
+    for mode in (QIcon.Mode.Normal, QIcon.Mode.Selected):
+        image = item.icon().pixmap(box, mode).toImage()
+        colour = image.pixelColor(image.width() // 2, image.height() // 2)
+        assert (colour.red(), colour.green(), colour.blue()) == (90, 50, 20), mode

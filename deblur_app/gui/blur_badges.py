@@ -11,6 +11,14 @@ ICON_SIZE = (128, 96)
 VERDICT_COLOURS = {"sharp": QColor(46, 139, 87), "slightly blurred": QColor(214, 150, 20), "blurred": QColor(200, 50, 40)}
 
 
+def photo_icon(pixmap: QPixmap) -> QIcon:
+    """A filmstrip icon that shows the photo's own colours when selected too: Qt tinted the selected photo's icon
+    with the highlight colour (a dark photo's thumbnail turned blue), and the photo is judged by its colours."""
+    icon = QIcon(pixmap)
+    icon.addPixmap(pixmap, QIcon.Mode.Selected)
+    return icon
+
+
 def badged_icon(thumbnail: QPixmap | None, score: float, verdict: str) -> QIcon:
     """The thumbnail (or a grey card while it loads) with the score in a coloured corner badge."""
     width, height = ICON_SIZE
@@ -35,4 +43,4 @@ def badged_icon(thumbnail: QPixmap | None, score: float, verdict: str) -> QIcon:
     painter.setPen(QColor(255, 255, 255))
     painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, f"{score:.0f}")
     painter.end()
-    return QIcon(canvas)
+    return photo_icon(canvas)

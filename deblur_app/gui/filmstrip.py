@@ -7,11 +7,11 @@ its mark follows its result and saved state, and selecting an item selects the p
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListWidget, QListWidgetItem, QWidget
 
 from ..reasons import one_line_name
-from .blur_badges import BLUR_ROLE, THUMB_ROLE, badged_icon
+from .blur_badges import BLUR_ROLE, THUMB_ROLE, badged_icon, photo_icon
 from .icons import icon
 from .photo_state import Photo
 from .session import PhotoSession, SessionEvent
@@ -125,7 +125,7 @@ class Filmstrip(QListWidget):
             pixmap = QPixmap.fromImage(legible(image, self.iconSize()))
             blur = item.data(BLUR_ROLE)
             if blur is None:
-                item.setIcon(QIcon(pixmap))
+                item.setIcon(photo_icon(pixmap))
             else:
                 item.setData(THUMB_ROLE, pixmap)
                 item.setIcon(badged_icon(pixmap, *blur))
