@@ -230,3 +230,18 @@ def test_the_selected_photos_thumbnail_keeps_its_colours(qtbot, window, tmp_path
         image = item.icon().pixmap(box, mode).toImage()
         colour = image.pixelColor(image.width() // 2, image.height() // 2)
         assert (colour.red(), colour.green(), colour.blue()) == (90, 50, 20), mode
+
+
+def test_a_preview_says_previewing_in_the_status_bar_all_along(qtbot, window, photo):
+    """The status bar said "Previewing wide.png with MIMO-UNet…" and, a second later, "Deblurring with MIMO-UNet…"
+    for the rest of the preview (seen under Xvfb); and "MIMO-UNet ready on cpu" beside its own "Device: CPU"."""
+    window.resize(700, 450)
+    qtbot.wait(50)
+    open_photo(qtbot, window, photo("wide.png", 640))
+    said: list[str] = []
+    window.statusBar().messageChanged.connect(said.append)
+    outcome = run(qtbot, window, window.act_preview)
+    assert outcome.preview
+    assert "Previewing with MIMO-UNet…" in said, said
+    assert not [text for text in said if " on cpu" in text], said  # "MIMO-UNet ready on CPU", as the status bar
+    assert not [text for text in said if text.startswith("Deblurring")], said

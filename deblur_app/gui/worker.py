@@ -21,7 +21,7 @@ from .. import __version__, imagefiles, reasons
 from ..engine.progress import Cancelled
 from ..jobs import BatchJob, SaveOptions, batch_log_header, existing_output_rule
 from ..model.registry import VARIANTS, run_name
-from .i18n import shown_path
+from .i18n import shown_device, shown_path
 from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest, RunSettings,
                        WeightsInfo, prepared_for)
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
@@ -176,7 +176,7 @@ class EngineWorker(EngineSignals):
         )
         self.model_loaded.emit(self._loaded)
         name = run_name(checkpoint.variant.key, False)
-        self.status.emit(self.tr("{model} ready on {device}").format(model=name, device=engine.device))
+        self.status.emit(self.tr("{model} ready on {device}").format(model=name, device=shown_device(str(engine.device))))
 
     def _prepare(self, job: Job) -> None:
         """Where these settings run int8 and its model is not cached yet, load the model and quantise now;
@@ -304,7 +304,9 @@ class EngineWorker(EngineSignals):
                 if frame is not None:
                     self.partial.emit(job.job_id, frame)
 
-        self.status.emit(self.tr("Deblurring with {model}…").format(model=request.settings.model_name))
+        # a preview said "Deblurring with" here, over the window's "Previewing photo.jpg with" of a second before
+        started = self.tr("Previewing with {model}…") if request.region is not None else self.tr("Deblurring with {model}…")
+        self.status.emit(started.format(model=request.settings.model_name))
         self.progress.emit(job.job_id, 0, 0, "")  # the model is ready: the network starts now
         settings = request.settings
         computed = engine.planned_pixels(pixels.shape[0], pixels.shape[1], settings.tile)  # its speed's measure

@@ -671,6 +671,10 @@
         <translation>正在用 {model} 去模糊…</translation>
     </message>
     <message>
+        <source>Previewing with {model}…</source>
+        <translation>正在用 {model} 预览…</translation>
+    </message>
+    <message>
         <source>Batch cancelled</source>
         <translation>批处理已取消</translation>
     </message>
