@@ -190,7 +190,6 @@ class Deblurrer:
         self.dtype = self.precision.dtype
         self._openvino = None  # built on first use: the ONNX export takes seconds the first time
         self._torch_for_photo = False  # this run's photo is too large for OpenVINO's memory (run())
-        self._first_class: str | None = None  # the shape class a runner built now reads first (_export_before_reading)
         if self.weights_file is not None:
             from .openvino_backend import return_freed_memory
 
@@ -529,21 +528,17 @@ class Deblurrer:
         turned = any(turns % 2 for turns, _flip in passes)
         shapes = {(t.height, t.width) for t in tiles}
         shapes |= {(w, h) for h, w in shapes} if turned else set()
-        try:
-            if self._openvino is None:
-                self._export_before_reading(shapes, cancel)
-            runner = self._openvino_runner(cancel)
-        finally:
-            self._first_class = None
+        first_class = self._export_before_reading(shapes, cancel) if self._openvino is None else None
+        runner = self._openvino_runner(cancel, first_class)
         if runner is None or self.backend != "openvino":
             return
         runner.read_networks_for(shapes, cancel)
         self.release_torch_weights()
 
-    def _export_before_reading(self, shapes: set[tuple[int, int]], cancel: CancelCheck | None) -> None:
-        """A first use: only the shape classes these tiles need, the runner built on the first of them
-        (``_first_class``), each exported before any is read. An export peaks at about 3.4 copies of the weights over
-        the process (NAFNet-64: +925 MB) and leaves some behind, and a read network adds its own: NAFNet-64's 12 MP
+    def _export_before_reading(self, shapes: set[tuple[int, int]], cancel: CancelCheck | None) -> str:
+        """A first use: only the shape classes these tiles need, each exported before any is read; the first of
+        them returned, the class the runner is built on (_openvino_runner's ``first_class``). An export peaks at
+        about 3.4 copies of the weights over the process (NAFNet-64: +925 MB) and leaves some behind, and a read network adds its own: NAFNet-64's 12 MP
         command line exported its first class ("local", which its tiles do not use), read it, then exported its
         tiles' class ("wide") over both: 1507 and 1544 MB, over the 1.5 GB goal; now one export, 1470 MB (RESULTS.md,
         session 16, measure-12mp). The runner finds the IRs cached (the same files, the same weights digest); where an
@@ -553,14 +548,14 @@ class Deblurrer:
         order = networks.export_classes(self.architecture)
         classes = {networks.export_shape_class(self.architecture, self._model, h, w) for h, w in shapes} - {None}
         classes = sorted(classes, key=order.index) or [order[0]]
-        self._first_class = classes[0]
         digest = weights_digest(self._model, self.architecture)
         for shape_class in classes:
             raise_if_cancelled(cancel)
             try:
                 exported_ir(self._model, default_cache_dir(), self.architecture, shape_class, digest)
             except (OpenVinoUnavailable, OSError, ImportError):
-                return
+                break
+        return classes[0]
 
     def _run_tiles(self, photo: _PhotoRun, progress: ProgressCallback | None, cancel: CancelCheck | None) -> None:
         """Each tile through the network into the stitcher; out of memory, the tile is split and tried again."""
@@ -688,8 +683,9 @@ class Deblurrer:
             for scale, value in sums.items()
         }
 
-    def _openvino_runner(self, cancel: CancelCheck | None = None):
+    def _openvino_runner(self, cancel: CancelCheck | None = None, first_class: str | None = None):
         """The OpenVINO runner, built on first use; None once OpenVINO turned out unusable under auto.
+        ``first_class``: the shape class a float runner built now reads first (default: the network's first).
 
         What it had to give up (int8, OpenVINO) goes to ``_pending_notes`` for the next result.
         """
@@ -698,7 +694,7 @@ class Deblurrer:
 
             try:
                 if self._timing_pending:
-                    self._openvino = self._time_paths(cancel)
+                    self._openvino = self._time_paths(cancel, first_class)
                 elif self.precision.name == "int8":
                     try:
                         self._openvino = OpenVinoRunner(self.model, torch.float32, int8=shipped_int8_plan(),
@@ -708,8 +704,7 @@ class Deblurrer:
                         self._leave_int8(reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error)), openvino=True)
                 if self._openvino is None:
                     self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture,
-                                                   first_class=self._first_class,
-                                                   **self._weights_source())
+                                                   first_class=first_class, **self._weights_source())
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
                     raise EngineError(reasons.of(error)) from None
@@ -722,7 +717,7 @@ class Deblurrer:
                     self.dtype = self.precision.dtype
         return self._openvino
 
-    def _time_paths(self, cancel: CancelCheck | None):
+    def _time_paths(self, cancel: CancelCheck | None, first_class: str | None = None):
         """Time the paths `auto` may take (fastest.py), remember the timings, run the fastest: its runner.
 
         A path that cannot be built here (int8 without a usable calibration) is left out with a note;
@@ -743,7 +738,7 @@ class Deblurrer:
                     int8_problem = reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error))
             else:
                 runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture,
-                                               first_class=self._first_class, **self._weights_source())
+                                               first_class=first_class, **self._weights_source())
         timings = fastest.measure_paths(
             {path: (lambda pixels, check, run=run: run(torch.from_numpy(pixels), check)) for path, run in runners.items()},
             cancel)
