@@ -196,6 +196,14 @@ DAMAGED_ZIP = QT_TRANSLATE_NOOP("Reason", "a damaged zip ({cause})")
 ZIP_MEMBER_REFUSED = QT_TRANSLATE_NOOP("Reason", "{member} in the zip: {reason}")
 SEVERAL_INSTALLED = QT_TRANSLATE_NOOP("Reason", "several files are installed ({files}); name the one to remove")
 NO_SUCH_WEIGHTS = QT_TRANSLATE_NOOP("Reason", "no such installed weights (see `deblur-app weights list`)")
+# what an install says beside "installed" (weights.store.install_notes): the command line and the Weights window
+HOLDS_UNPUBLISHED_CONFIG = QT_TRANSLATE_NOOP(
+    "Reason", "the file holds {network}, not the configuration its authors published: {model} runs that network")
+TAKEN_FOR_FIRST_ALIKE = QT_TRANSLATE_NOOP(
+    "Reason", "taken for {model}'s weights by default: {other}'s have the same shapes and its name is neither's")
+TAKEN_FOR_FIRST_ALIKE_RENAME = QT_TRANSLATE_NOOP(
+    "Reason", "taken for {model}'s weights by default: {other}'s have the same shapes and its name is neither's; "
+    "if it holds those, install it as {file} and remove this one (deblur-app weights remove {installed})")
 # an OS error while copying, unpacking or putting a weights file in place ({path}: the file or folder it names)
 CANNOT_READ_OR_WRITE = QT_TRANSLATE_NOOP("Reason", "cannot read or write {path} ({cause})")
 # a release folder on Google Drive (weights.catalog.pick_from_folder) in which this variant's file is not clear

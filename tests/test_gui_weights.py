@@ -19,6 +19,7 @@ from deblur_app.weights import store as weightstore  # noqa: E402
 from deblur_app.gui import dialogs  # noqa: E402
 from deblur_app.gui.about import about_html  # noqa: E402
 from deblur_app.gui.main_window import MainWindow  # noqa: E402
+from deblur_app.gui.reasons import translated  # noqa: E402
 from deblur_app.gui.settings import AppSettings  # noqa: E402
 from seeded_weights import save_seeded_weights  # noqa: E402
 
@@ -192,8 +193,13 @@ def test_install_from_file_says_what_the_command_line_says_of_an_unpublished_or_
 
     taken = weightstore.InstalledWeights("restormer-defocus", "Restormer (defocus)", user_folder / "restormer.pth",
                                          "user", 1, True, unnamed_among=("restormer-defocus", "restormer-motion"))
-    assert dialog.install_notes(taken) == [
-        "Taken for Restormer (defocus)'s weights: Restormer (motion)'s have the same shapes and the file's name is "
-        "neither's. If it holds Restormer (motion)'s, remove it and install it again named motion_deblurring.pth."]
-    assert dialog.install_notes(weightstore.InstalledWeights(
+    # the command line's notes (weights.store.install_notes), in the window's words: no command to run
+    notes = weightstore.install_notes(taken)
+    assert [translated(note) for note in notes] == [
+        "taken for Restormer (defocus)'s weights by default: Restormer (motion)'s have the same shapes and its name is "
+        "neither's; if it holds those, remove it and install it again named motion_deblurring.pth"]
+    assert str(notes[0]).endswith("install it as motion_deblurring.pth and remove this one "
+                                  "(deblur-app weights remove restormer.pth)")
+    assert weightstore.install_notes(weightstore.InstalledWeights(
         "nafnet-32", "NAFNet-32", user_folder / "NAFNet-GoPro-width32.pth", "user", 1, True)) == []
+

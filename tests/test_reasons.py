@@ -875,3 +875,17 @@ def test_a_batch_s_broken_raw_file_is_said_in_chinese(chinese, tmp_path):
     assert str(cut) == f"{tmp_path / 'cut.nef'}: RAW file is truncated or damaged (LibRaw could not read its image data)"
     assert shown(cut) == f"{tmp_path / 'cut.nef'}: RAW 文件不完整或已损坏（LibRaw 无法读取其图像数据）"
     assert shown(fake) == f"{tmp_path / 'fake.cr2'}: 不是相机 RAW 文件，或 LibRaw 不支持该相机"
+
+
+def test_the_notes_of_an_install_are_shown_in_chinese(chinese):
+    """What `weights install` and Install from File say beside "installed" (weights.store.install_notes) are the
+    core's reasons: the Chinese window shows them in Chinese, in its own words (no command to run)."""
+    from deblur_app.weights import store as weightstore
+
+    taken = weightstore.InstalledWeights("restormer-defocus", "Restormer (defocus)", Path("restormer.pth"), "user", 1,
+                                         True, unnamed_among=("restormer-defocus", "restormer-motion"),
+                                         unpublished="NAFNet (width 16)")
+    assert [shown(note) for note in weightstore.install_notes(taken)] == [
+        "该文件含有 NAFNet (width 16)，不是作者发布的配置：Restormer (defocus) 将运行这个网络",
+        "已默认作为 Restormer (defocus) 的权重安装：Restormer (motion) 的权重形状相同，而文件名与两者都不符；"
+        "如果它其实是后者的权重，请删除它，改名为 motion_deblurring.pth 后重新安装"]

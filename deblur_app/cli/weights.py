@@ -77,16 +77,8 @@ def run_weights(args: argparse.Namespace) -> int:
                 return EXIT_OK
             used = "used from now on" if weights.in_use else "installed, but other weights of that variant are preferred"
             print(f"{weights.display_name} ({weights.provenance}): {weights.path} — {used}")
-            if weights.unpublished:  # counted under the variant's name, but a network of its own width or depth
-                print(f"{weights.display_name}: the file holds {weights.unpublished}, not the configuration its "
-                      f"authors published: {weights.display_name} runs that network")
-            if weights.unnamed_among:  # Restormer's defocus and motion weights: the same shapes, told apart by name
-                for other in (VARIANTS[key] for key in weights.unnamed_among if key != weights.variant):
-                    rename = (f"; if it holds those, install it as {other.published_file} and remove this one "
-                              f"(deblur-app weights remove {weights.path.name})"
-                              if other.published is not None and other.published.file_name else "")
-                    print(f"{weights.display_name}: taken for {weights.display_name}'s weights by default: "
-                          f"{other.display_name}'s have the same shapes and its name is neither's{rename}")
+            for note in weightstore.install_notes(weights):
+                print(f"{weights.display_name}: {note}")
             if weights.in_use and not args.no_check:
                 return check_verdicts(weights.variant, weights.path)
         else:

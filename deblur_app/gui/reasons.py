@@ -42,6 +42,10 @@ WINDOW_WORDING = {
         "Reason", "no {network} weights found: {get}, put {own} into {folders}, "
         "or use Install from File… in File › Weights…"),
     reasons.RUN_WEIGHTS_DOWNLOAD_UNNAMED: QT_TRANSLATE_NOOP("Reason", "download the paper's release in File › Weights…"),
+    # Install from File of a file taken for the first of same-shaped variants (weights.store.install_notes)
+    reasons.TAKEN_FOR_FIRST_ALIKE_RENAME: QT_TRANSLATE_NOOP(
+        "Reason", "taken for {model}'s weights by default: {other}'s have the same shapes and its name is neither's; "
+        "if it holds those, remove it and install it again named {file}"),
     # Fastest (int8) with a GPU as the Device (engine.devices)
     reasons.INT8_CPU_ONLY: QT_TRANSLATE_NOOP("Reason", "int8 runs on the CPU only (with OpenVINO); choose CPU as the Device"),
 }

@@ -340,30 +340,14 @@ class WeightsDialog(QDialog):
         else:
             said = [self.tr("Installed {file}: you can choose it in the Model panel now")
                     .format(file=reasons.one_line_name(path))]
-            if isinstance(result, weightstore.InstalledWeights):
-                said += self.install_notes(result)
+            if isinstance(result, weightstore.InstalledWeights):  # what `weights install` says too, a line each
+                said += [_as_sentence(translated(note)) for note in weightstore.install_notes(result)]
             self.status_label.setText("\n".join(said))
         self.refresh()
         self.changed.emit()
         self.operation_finished.emit(True)
         if then is not None:
             then()
-
-    def install_notes(self, weights: weightstore.InstalledWeights) -> list[str]:
-        """What the command line's `weights install` also says: a file of a configuration its authors never
-        published, and a file taken for the first of two variants of the same shapes because of its name."""
-        notes = []
-        if weights.unpublished:
-            notes.append(self.tr("The file holds {network}, not the configuration its authors published: {model} runs "
-                                 "that network").format(network=weights.unpublished, model=weights.display_name))
-        for other in (VARIANTS[key] for key in weights.unnamed_among if key != weights.variant):
-            note = self.tr("Taken for {model}'s weights: {other}'s have the same shapes and the file's name is "
-                           "neither's.").format(model=weights.display_name, other=other.display_name)
-            if other.published is not None and other.published.file_name:
-                note += " " + self.tr("If it holds {other}'s, remove it and install it again named {file}.").format(
-                    other=other.display_name, file=other.published.file_name)
-            notes.append(note)
-        return notes
 
     @Slot(object)
     def _on_failed(self, error: weightstore.WeightsError) -> None:
@@ -418,6 +402,11 @@ class WeightsDialog(QDialog):
         if self._thread is not None:
             self._thread.join(timeout=10)
         super().done(result)
+
+
+def _as_sentence(text: str) -> str:
+    """A reason of the core (lower case, to follow "file: ") as a line of its own."""
+    return text[:1].upper() + text[1:]
 
 
 def weights_files(mime) -> list[Path]:

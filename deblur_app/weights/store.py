@@ -92,6 +92,26 @@ class InstalledWeights:
         return file_sha256(self.path)
 
 
+def install_notes(weights: InstalledWeights) -> list[reasons.Reason]:
+    """What an install says beside "installed" (the command line's `weights install` and the Weights window's
+    Install from File alike, each in its own words: gui/reasons.py): a file of a configuration its authors never
+    published (which network it holds), and a file taken for the first of variants of the same shapes because its
+    name is none of theirs (how to install it as the other)."""
+    notes = []
+    if weights.unpublished:  # counted under the variant's name, but a network of its own width or depth
+        notes.append(reasons.reason(reasons.HOLDS_UNPUBLISHED_CONFIG, network=weights.unpublished,
+                                    model=weights.display_name))
+    for other in (VARIANTS[key] for key in weights.unnamed_among if key != weights.variant):
+        if other.published is not None and other.published.file_name:
+            notes.append(reasons.reason(reasons.TAKEN_FOR_FIRST_ALIKE_RENAME, model=weights.display_name,
+                                        other=other.display_name, file=other.published_file,
+                                        installed=weights.path.name))
+        else:
+            notes.append(reasons.reason(reasons.TAKEN_FOR_FIRST_ALIKE, model=weights.display_name,
+                                        other=other.display_name))
+    return notes
+
+
 # ----------------------------------------------------------------------------- looking
 
 

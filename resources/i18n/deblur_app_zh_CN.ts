@@ -1976,6 +1976,18 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>没有这样的已安装权重（见 `deblur-app weights list`）</translation>
     </message>
     <message>
+        <source>the file holds {network}, not the configuration its authors published: {model} runs that network</source>
+        <translation>该文件含有 {network}，不是作者发布的配置：{model} 将运行这个网络</translation>
+    </message>
+    <message>
+        <source>taken for {model}&apos;s weights by default: {other}&apos;s have the same shapes and its name is neither&apos;s</source>
+        <translation>已默认作为 {model} 的权重安装：{other} 的权重形状相同，而文件名与两者都不符</translation>
+    </message>
+    <message>
+        <source>taken for {model}&apos;s weights by default: {other}&apos;s have the same shapes and its name is neither&apos;s; if it holds those, install it as {file} and remove this one (deblur-app weights remove {installed})</source>
+        <translation>已默认作为 {model} 的权重安装：{other} 的权重形状相同，而文件名与两者都不符；如果它其实是后者的权重，请改名为 {file} 重新安装，并删除这一份（deblur-app weights remove {installed}）</translation>
+    </message>
+    <message>
         <source>cannot read or write {path} ({cause})</source>
         <translation>无法读写 {path}（{cause}）</translation>
     </message>
@@ -2386,6 +2398,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>download the paper&apos;s release in File › Weights…</source>
         <translation>在“文件 › 权重…”中下载论文发布的权重</translation>
+    </message>
+    <message>
+        <source>taken for {model}&apos;s weights by default: {other}&apos;s have the same shapes and its name is neither&apos;s; if it holds those, remove it and install it again named {file}</source>
+        <translation>已默认作为 {model} 的权重安装：{other} 的权重形状相同，而文件名与两者都不符；如果它其实是后者的权重，请删除它，改名为 {file} 后重新安装</translation>
     </message>
     <message>
         <source>int8 runs on the CPU only (with OpenVINO); choose CPU as the Device</source>
@@ -2995,18 +3011,6 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>Installed {file}: you can choose it in the Model panel now</source>
         <translation>已安装 {file}：现在即可在“模型”面板中选择</translation>
-    </message>
-    <message>
-        <source>The file holds {network}, not the configuration its authors published: {model} runs that network</source>
-        <translation>该文件含有 {network}，不是作者发布的配置：{model} 将运行这个网络</translation>
-    </message>
-    <message>
-        <source>Taken for {model}&apos;s weights: {other}&apos;s have the same shapes and the file&apos;s name is neither&apos;s.</source>
-        <translation>已作为 {model} 的权重安装：{other} 的权重形状相同，而文件名与两者都不符。</translation>
-    </message>
-    <message>
-        <source>If it holds {other}&apos;s, remove it and install it again named {file}.</source>
-        <translation>如果它其实是 {other} 的权重，请删除它，改名为 {file} 后重新安装。</translation>
     </message>
     <message>
         <source>Replace Weights</source>
