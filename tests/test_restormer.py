@@ -120,9 +120,13 @@ def test_the_defocus_and_motion_weights_are_told_apart_by_name_as_a_browser_save
     """Both have the same shapes: the file's name decides, also as a browser saves a second copy ("motion_deblurring
     (1).pth", any case); a name of neither goes to defocus, and the command line says so and how to install it as the
     motion weights."""
-    from deblur_app.model.registry import plain_file_name, variant_for
+    from deblur_app.model.registry import plain_file_name, variant_for, variants_alike
 
     config = VARIANTS["restormer-motion"].config_dict
+    assert [v.key for v in variants_alike("restormer", config)] == ["restormer-defocus", "restormer-motion"]
+    assert variants_alike("restormer", {**config, "dim": 24}) == []
+    assert variant_for("restormer", {**config, "dim": 24}, "motion_deblurring.pth") == (VARIANTS["restormer-defocus"],
+                                                                                       False)
     for name in ("motion_deblurring (1).pth", "Motion_Deblurring(2).pth", "MOTION_DEBLURRING.PTH"):
         assert variant_for("restormer", config, name)[0].key == "restormer-motion"
     assert variant_for("restormer", config, "motion_deblurring_v2.pth")[0].key == "restormer-defocus"

@@ -33,7 +33,8 @@ name -> entry-point registry):
 
 API, for the window and the catalogue:
     ``VARIANTS[key]``, ``PRESETS[key]``, ``ARCHITECTURES[key]``, ``architecture_of(variant_key)``,
-    ``variants_of(architecture_key)``, ``variant_for(architecture_key, config, file_name)``,
+    ``variants_of(architecture_key)``, ``variants_alike(architecture_key, config)``,
+    ``variant_for(architecture_key, config, file_name)``,
     ``run_name(variant_key, ensemble)``, ``preset_for(variant_key, ensemble)``,
     ``Architecture.has_coarse_outputs`` (the Scales view), ``Architecture.precisions``.
 Torch side: ``networks.recognise(keys)``, ``networks.config_from_shapes``, ``networks.build``.
@@ -476,10 +477,10 @@ def plain_file_name(file_name: str) -> str:
     return (re.sub(r"\s*\(\d+\)$", "", stem) + dot + suffix).casefold()
 
 
-def variants_alike(variant: Variant) -> list[Variant]:
-    """The variants whose weights have this variant's shapes (Restormer's defocus and motion, NAFNet-64's GoPro and
-    REDS, FFTformer's GoPro and RealBlur): only a file's name tells them apart."""
-    return [v for v in variants_of(variant.architecture) if v.config_dict == variant.config_dict]
+def variants_alike(architecture_key: str, config: dict) -> list[Variant]:
+    """The variants of this architecture and configuration: their weights have the same shapes (Restormer's defocus
+    and motion, NAFNet-64's GoPro and REDS, FFTformer's GoPro and RealBlur), only a file's name tells them apart."""
+    return [v for v in variants_of(architecture_key) if v.config_dict == config]
 
 
 def named_variant(candidates: list[Variant], file_name: str) -> Variant | None:
@@ -495,13 +496,10 @@ def variant_for(architecture_key: str, config: dict, file_name: str = "") -> tup
     architecture's first variant). Among variants sharing a configuration the file name decides
     (plain_file_name: as published, or as a browser saved a second copy); no name of theirs: the first.
     """
-    same = [v for v in variants_of(architecture_key) if v.config_dict == config]
-    named = named_variant(same, file_name)
-    if named is not None:
-        return named, True
-    if same:
-        return same[0], True
-    return variants_of(architecture_key)[0], False
+    alike = variants_alike(architecture_key, config)
+    if not alike:
+        return variants_of(architecture_key)[0], False
+    return named_variant(alike, file_name) or alike[0], True
 
 
 def variant_for_blocks(num_res: int) -> Variant | None:

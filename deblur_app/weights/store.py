@@ -280,7 +280,7 @@ def install_file(path: Path, overwrite: bool = False) -> InstalledWeights:
             raise WeightsError(reasons.about(path, reasons.of(error))) from None
         variant, unpublished = checkpoint.variant, "" if checkpoint.published_config else checkpoint.display_name
         del checkpoint
-        alike = variants_alike(variant)
+        alike = variants_alike(variant.architecture, variant.config_dict)
         unnamed = (tuple(v.key for v in alike) if not unpublished and len(alike) > 1
                    and named_variant(alike, inner_name) is None else ())
         # the published name keeps its place first in line, but a file from a file is "installed by you"
