@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from .. import reasons
+from ..jobs import input_folder_problem
 from .cluster import add_cluster_options, ray_missing, validate_cluster_options
 from . import reports
 from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error, megapixels
@@ -42,8 +43,6 @@ def _usage_problem(args) -> str | None:
         return problem
     if args.processes is not None and args.processes < 1:
         return f"--processes must be 1 or more, not {args.processes}"
-    from ..jobs import input_folder_problem
-
     problem = input_folder_problem(args.input_dir)
     if problem:
         return str(problem)
