@@ -147,3 +147,18 @@ def run(qtbot, window: MainWindow, action=None):
     with qtbot.waitSignal(window.run_finished, timeout=WAIT) as blocker:
         (action or window.act_deblur).trigger()
     return blocker.args[0]
+
+
+def batch_dialog(window: MainWindow, source: Path, output: Path):
+    """The window's batch dialog, shown, with its input and output folders typed in."""
+    dialog = window.show_batch()
+    dialog.input_edit.setText(str(source))
+    dialog.output_edit.setText(str(output))
+    return dialog
+
+
+def run_batch(qtbot, window: MainWindow, dialog, signal: str = "finished"):
+    """Start the dialog's batch and wait until the engine says it ``finished`` (or ``failed``); its summary."""
+    with qtbot.waitSignal(getattr(window.engine, signal), timeout=WAIT):
+        dialog.start_button.click()
+    return dialog.summary

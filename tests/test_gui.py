@@ -24,7 +24,7 @@ from deblur_app.gui.main_window import MainWindow  # noqa: E402
 from deblur_app.gui.settings import AppSettings  # noqa: E402
 from deblur_app.gui.tasks import SaveChoice  # noqa: E402
 
-from guikit import WAIT, bf16_as_run, open_photo, run  # noqa: E402
+from guikit import WAIT, batch_dialog, bf16_as_run, open_photo, run, run_batch  # noqa: E402
 
 # ---------------------------------------------------------------------------------------------
 
@@ -281,14 +281,9 @@ def test_batch_uses_its_own_strength(qtbot, window, photo, tmp_path):
     source = tmp_path / "in"
     source.mkdir()
     imagefiles.save_image(source / "shot.png", imagefiles.load_image(photo("s.png", 64)).pixels)
-    window.show_batch()
-    dialog = window.batch_dialog
-    dialog.input_edit.setText(str(source))
-    dialog.output_edit.setText(str(tmp_path / "out"))
+    dialog = batch_dialog(window, source, tmp_path / "out")
     dialog.strength_spin.setValue(0)
-    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
-        dialog.start_button.click()
-    assert dialog.summary.done == 1 and "strength 0 %" in dialog.summary.log_path.read_text()
+    assert run_batch(qtbot, window, dialog).done == 1 and "strength 0 %" in dialog.summary.log_path.read_text()
     written = imagefiles.load_image(tmp_path / "out" / "shot_deblurred.png").pixels
     assert np.array_equal(to_u8(written), to_u8(imagefiles.load_image(source / "shot.png").pixels))
     assert window.settings.batch_strength == 0
@@ -302,9 +297,7 @@ def test_quitting_while_a_batch_runs_asks_first_and_a_no_keeps_both_running(qtbo
     source.mkdir()
     for index in range(3):
         imagefiles.save_image(source / f"shot{index}.png", imagefiles.load_image(photo(f"s{index}.png", 64)).pixels)
-    dialog = window.show_batch()
-    dialog.input_edit.setText(str(source))
-    dialog.output_edit.setText(str(tmp_path / "out"))
+    dialog = batch_dialog(window, source, tmp_path / "out")
     asked = []
     monkeypatch.setattr(dialogs, "confirm", lambda _p, title, text, action="", *_a, **_k: asked.append(
         (title, text, action)) and False)
@@ -372,10 +365,7 @@ def test_batch_dialog_over_a_folder_with_a_bad_file(qtbot, window, photo, tmp_pa
         imagefiles.save_image(source / f"shot{index}.png", imagefiles.load_image(photo(f"s{index}.png", 64, index)).pixels)
     (source / "damaged.jpg").write_bytes(b"\xff\xd8 broken")
     target = tmp_path / "out"
-    window.show_batch()
-    dialog = window.batch_dialog
-    dialog.input_edit.setText(str(source))
-    dialog.output_edit.setText(str(target))
+    dialog = batch_dialog(window, source, target)
     with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
         dialog.start_button.click()
         assert not window.act_deblur.isEnabled() and dialog.cancel_button.isEnabled()
@@ -389,9 +379,8 @@ def test_batch_dialog_over_a_folder_with_a_bad_file(qtbot, window, photo, tmp_pa
     assert "2 deblurred, 0 skipped, 1 failed" in dialog.summary_label.text()
     assert dialog.overall_bar.value() == 3 and dialog.start_button.isEnabled()
 
-    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
-        dialog.start_button.click()  # again: the existing outputs are skipped
-    assert dialog.summary.skipped == 2 and dialog.summary.done == 0
+    again = run_batch(qtbot, window, dialog)  # again: the existing outputs are skipped
+    assert again.skipped == 2 and again.done == 0
 
 
 def test_batch_dialog_lists_the_files_it_leaves_out_with_the_reason(qtbot, window, photo, tmp_path):
@@ -405,13 +394,8 @@ def test_batch_dialog_lists_the_files_it_leaves_out_with_the_reason(qtbot, windo
     imagefiles.save_image(source / "renamed.png", pixels, marker=imagefiles.app_marker())  # by its marker
     frames = [Image.new("RGB", (16, 16), (60 * i, 0, 0)) for i in range(2)]
     frames[0].save(source / "party.gif", save_all=True, append_images=frames[1:])
-    window.show_batch()
-    dialog = window.batch_dialog
-    dialog.input_edit.setText(str(source))
-    dialog.output_edit.setText(str(tmp_path / "out"))
-    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
-        dialog.start_button.click()
-    summary = dialog.summary
+    dialog = batch_dialog(window, source, tmp_path / "out")
+    summary = run_batch(qtbot, window, dialog)
     assert summary.done == 1 and [p.name for p, _ in summary.left_out] == ["party.gif", "renamed.png",
                                                                            "shot_deblurred.png"]
     listed = {dialog.failures.topLevelItem(i).text(0): dialog.failures.topLevelItem(i).text(1)
@@ -664,12 +648,8 @@ def test_batch_dialog_explains_an_output_folder_it_cannot_create(qtbot, window, 
     parent = tmp_path / "read-only"
     parent.mkdir()
     locked(monkeypatch, parent)
-    window.show_batch()
-    dialog = window.batch_dialog
-    dialog.input_edit.setText(str(source))
-    dialog.output_edit.setText(str(parent / "out"))
-    with qtbot.waitSignal(window.engine.failed, timeout=WAIT):
-        dialog.start_button.click()
+    dialog = batch_dialog(window, source, parent / "out")
+    run_batch(qtbot, window, dialog, "failed")
     text = dialog.summary_label.text()
     assert f"{parent / 'out'}: cannot create the output folder (permission denied)" in text
     assert "Errno" not in text and "\n" not in text
@@ -682,10 +662,7 @@ def test_batch_dialog_refuses_a_name_template_that_leaves_the_output_folder(wind
     template, or a name that is none, is refused before the batch starts; an unknown placeholder says so."""
     source = tmp_path / "in"
     source.mkdir()
-    window.show_batch()
-    dialog = window.batch_dialog
-    dialog.input_edit.setText(str(source))
-    dialog.output_edit.setText(str(tmp_path / "out"))
+    dialog = batch_dialog(window, source, tmp_path / "out")
     for template in ("../{name}", "/tmp/{name}", "..", ""):
         dialog.template_edit.setText(template)
         assert dialog.validate() == "File names: the template must give a plain file name.", template
@@ -703,12 +680,8 @@ def test_batch_dialog_never_writes_over_an_original(qtbot, window, photo, tmp_pa
     imagefiles.save_image(shot, imagefiles.load_image(photo("s.png", 64)).pixels)
     os.link(shot, out / "shot_deblurred.png")  # the output name reaches the original (a hard link)
     before = shot.read_bytes()
-    window.show_batch()
-    dialog = window.batch_dialog
-    dialog.input_edit.setText(str(source))
-    dialog.output_edit.setText(str(out))
+    dialog = batch_dialog(window, source, out)
     dialog.skip_check.setChecked(False)  # replace existing outputs: still never an original
-    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
-        dialog.start_button.click()
-    assert dialog.summary.done == 0 and len(dialog.summary.failed) == 1
+    summary = run_batch(qtbot, window, dialog)
+    assert summary.done == 0 and len(summary.failed) == 1
     assert "is the input photo" in dialog.summary.failed[0][1] and shot.read_bytes() == before

@@ -14,7 +14,7 @@ from deblur_app import imagefiles  # noqa: E402
 from deblur_app.gui import dialogs  # noqa: E402
 from deblur_app.gui.save_dialog import SaveDialog  # noqa: E402
 
-from guikit import WAIT, open_photo, run  # noqa: E402
+from guikit import WAIT, batch_dialog, open_photo, run, run_batch  # noqa: E402
 
 
 def select(qtbot, window, path):
@@ -259,10 +259,7 @@ def test_a_finished_run_teaches_the_speed_for_the_next_estimate_unless_too_small
 
 
 def test_batch_dialog_problem_goes_once_the_folder_is_fixed(qtbot, window, tmp_path):
-    window.show_batch()
-    dialog = window.batch_dialog
-    dialog.input_edit.setText(str(tmp_path / "missing"))
-    dialog.output_edit.setText(str(tmp_path / "out"))
+    dialog = batch_dialog(window, tmp_path / "missing", tmp_path / "out")
     dialog.start_button.click()
     assert dialog.problem_label.text() == "Choose an input folder that exists." and not dialog.running
     (tmp_path / "missing").mkdir()
@@ -373,13 +370,8 @@ def test_batch_dialog_keeps_a_jpeg_sources_quality(qtbot, window, photo_like, tm
     folder = tmp_path / "in"
     folder.mkdir()
     source = _camera_jpeg(folder / "camera.jpg", photo_like)
-    window.show_batch()
-    dialog = window.batch_dialog
-    dialog.input_edit.setText(str(folder))
-    dialog.output_edit.setText(str(tmp_path / "out"))
-    with qtbot.waitSignal(window.engine.finished, timeout=WAIT):
-        dialog.start_button.click()
-    assert dialog.summary.done == 1
+    dialog = batch_dialog(window, folder, tmp_path / "out")
+    assert run_batch(qtbot, window, dialog).done == 1
     assert _encoding(tmp_path / "out" / "camera_deblurred.jpg") == _encoding(source)
 
 
