@@ -131,6 +131,27 @@ def test_missing_weights_say_where_to_put_them(photo, capsys, tmp_path, monkeypa
     assert "MIMO-UNetPlus.pkl" in error and "nowhere" in error
 
 
+def test_missing_weights_are_said_before_an_existing_output_or_a_bad_photo(photo, capsys, tmp_path, monkeypatch):
+    """No weights for the network: nothing would run, so that is said first (jobs.check_weights, the first of
+    iter_batch's checks), not "already exists" of an output (--overwrite would only lead to it), before any photo
+    is read; a folder's batch makes no output folder. With the weights, the existing output is refused as before."""
+    source, existing = photo(), tmp_path / "out.png"
+    existing.write_bytes(b"mine")
+    read = []
+    monkeypatch.setattr("deblur_app.jobs.run.input_problem", lambda path, *_a: read.append(path) or "")
+    with monkeypatch.context() as without_weights:
+        without_weights.setattr(catalog, "weights_search_dirs", lambda: [tmp_path / "nowhere"])
+        assert main(["deblur", "--model", "restormer-defocus", str(source), "-o", str(existing)]) == 1
+        error = capsys.readouterr().err
+        assert error.startswith("deblur-app: no Restormer (defocus) weights found: ") and "already exists" not in error
+        assert main(["batch", str(tmp_path), str(tmp_path / "batch-out"), "--model", "restormer-defocus"]) == 1
+        assert "no Restormer (defocus) weights found: " in capsys.readouterr().err
+        assert not (tmp_path / "batch-out").exists() and read == [] and existing.read_bytes() == b"mine"
+    assert main(["deblur", str(source), "-o", str(existing)]) == 1  # the installed MIMO-UNet weights
+    assert "out.png: already exists (use --overwrite to replace it)" in capsys.readouterr().err
+    assert existing.read_bytes() == b"mine"
+
+
 def test_unavailable_device_is_a_clear_error(photo, capsys, monkeypatch):
     import torch
 

@@ -10,7 +10,8 @@ from ..imagefiles import ImageFileError, names_an_image_file, output_format_for
 from ..jobs import (BatchEvent, BatchJob, JobError, NotAFileName, SaveOptions, batch_log_header, default_output,
                     existing_output_rule, input_folder_problem, iter_batch, prepare_output_folder)
 from .cluster import cluster_run, ray_missing, validate_cluster_options
-from .options import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, engine_from_args, validate_options
+from .options import (EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, check_weights_from_args, engine_from_args,
+                      validate_options)
 from .options import error as _error
 
 
@@ -57,7 +58,8 @@ def run_deblur(args) -> int:
 
     summary, seen = None, _BatchProgress()
     try:
-        for event in iter_batch(job, load_engine, on_progress=_terminal_progress):
+        for event in iter_batch(job, load_engine, on_progress=_terminal_progress,
+                                check_model=lambda: check_weights_from_args(args)):
             _show_photo(event)
             seen.count(event)
             summary = event.summary or summary
@@ -128,7 +130,7 @@ def run_batch(args) -> int:
     summary = None
     try:
         remote = cluster_run(args, job.save, shown.say) if args.cluster else None
-        for event in iter_batch(job, load_engine, remote=remote):
+        for event in iter_batch(job, load_engine, remote=remote, check_model=lambda: check_weights_from_args(args)):
             shown(event)
             summary = event.summary or summary
     except JobError as error:

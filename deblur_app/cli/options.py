@@ -133,6 +133,13 @@ def engine_from_args(args):
     return opened.engine, opened.describe()
 
 
+def check_weights_from_args(args) -> None:
+    """Raises JobError where engine_from_args would find no weights (jobs.check_weights): a batch's first check."""
+    from ..jobs import check_weights
+
+    check_weights(choices_from_args(args))
+
+
 def written_file_problem(option: str, target: Path | None, inputs: list[Path | None],
                          into_streams: bool = False) -> str | None:
     """Why a command may not write its one result file (a validation set, calibration crops, a verdicts file,

@@ -23,7 +23,7 @@ _RUN_NAMES = frozenset({
     "JobError", "ModelChoice", "parse_model", "load_model", "make_engine", "open_checkpoint", "engine_options",
     "OpenedEngine", "model_name", "open_engine", "FileResult", "deblur_file", "deblur_planned",
     "save_result", "input_problem", "prepare_output_folder", "folder_problem", "output_problem",
-    "check_outputs", "iter_batch", "one_line_reason",
+    "check_outputs", "iter_batch", "one_line_reason", "check_weights",
 })
 
 

@@ -56,10 +56,26 @@ def load_model(model: ModelChoice | None, weights: Path | None) -> Checkpoint:
     try:
         if weights is not None:
             return load_checkpoint(weights, expected_variant=model.variant if model else None)
-        found = find_weights(model.variant if model else DEFAULT_VARIANT)
-        return load_checkpoint(found.path)
-    except (CheckpointError, WeightsNotFound) as error:
+        return load_checkpoint(_installed_weights(model.variant if model else None))
+    except CheckpointError as error:
         raise JobError(reasons.of(error)) from None
+
+
+def _installed_weights(variant: str | None) -> Path:
+    """The installed weights file of this network (the default one when None). Raises JobError."""
+    try:
+        return find_weights(variant or DEFAULT_VARIANT).path
+    except WeightsNotFound as error:
+        raise JobError(reasons.of(error)) from None
+
+
+def check_weights(choices: EngineChoices) -> None:
+    """Raises JobError where open_engine would find no weights to load (none installed for the network, no
+    ``choices.weights`` named): known from a listing of the weights folders, no file read. A batch asks it before
+    anything else of its photos (iter_batch's ``check_model``): without weights none of them would run, and an
+    existing output or an unreadable photo is not the first thing to mend."""
+    if choices.weights is None:
+        _installed_weights(choices.variant)
 
 
 def make_engine(checkpoint: Checkpoint, options: EngineOptions) -> Deblurrer:
@@ -291,6 +307,7 @@ def iter_batch(
     cancel: CancelCheck | None = None,
     on_progress: Callable[[BatchEvent], None] | None = None,
     remote: RemoteRun | None = None,
+    check_model: Callable[[], None] | None = None,
 ) -> Iterator[BatchEvent]:
     """Deblur a folder (or ``job.files``) photo by photo, yielding what happens; the one batch loop of the app.
 
@@ -306,13 +323,18 @@ def iter_batch(
     ``job.log_header`` every event also goes to the batch's log in the output folder
     (BatchLog), and the summary says where it is.
 
+    ``check_model``: raises JobError where ``load_engine`` would certainly fail (check_weights: no weights
+    installed); called first, once the batch has photos, before its output folder is made and its photos are
+    checked: the order of a batch's checks is decided here, and a missing network comes before every photo's
+    problem (an output that exists, a photo that cannot be read).
+
     With ``remote`` (a cluster run), the photos that need the network are handed to it,
     all at once after the checks, instead of being deblurred here; "done" and "failed"
     follow in the order it finishes them.
     """
     log = BatchLog(job.output_dir, job.log_header) if job.log_header is not None and job.files is None else None
     try:
-        for event in _batch_events(job, load_engine, cancel, on_progress, remote):
+        for event in _batch_events(job, load_engine, cancel, on_progress, remote, check_model):
             if log is not None:
                 log(event)
                 if event.kind == "end":
@@ -337,9 +359,11 @@ class _Tally:
         return self.cancelled
 
 
-def _batch_events(job: BatchJob, load_engine, cancel, on_progress, remote) -> Iterator[BatchEvent]:
+def _batch_events(job: BatchJob, load_engine, cancel, on_progress, remote, check_model) -> Iterator[BatchEvent]:
     started = time.monotonic()
     pairs, left_out, unmarked = _job_pairs(job)
+    if pairs and check_model is not None:  # no network to run: said before anything else (iter_batch)
+        check_model()
     total, tally = len(pairs), _Tally()
     yield BatchEvent("start", total=total)
     # an output folder the batch cannot use stops it (JobError) before anything is said of the files
