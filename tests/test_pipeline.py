@@ -640,6 +640,38 @@ def test_a_jpeg_cut_short_and_closed_with_an_end_marker_is_refused_not_decoded_g
     assert events[-1].summary.done == len(whole)
 
 
+def test_a_small_jpeg_cut_inside_its_last_mcu_is_refused(tmp_path, photo_like):
+    """A sequential JPEG cut a few bytes before its end (inside its last MCU) and closed with FF D9: the decoder
+    fills the rest of that MCU from zero bits, not grey, and no block after it is left blank, so the last pixel
+    did not call for the decoder check and the file loaded (6 of 1728 cuts of benchmarks/check_jpeg_cuts.py, all
+    in files under 25 KB). A small file is always decoded again now (jpegend.SMALL_FILE); the whole files load."""
+    from PIL import Image
+    from deblur_app.imagefiles import jpegend
+    from deblur_app.imagefiles.scanning import load_for_measuring
+
+    pixels = ((0.6 + 0.4 * photo_like(39, 147, 5)) * 255).astype(np.uint8)  # bright: its corner far from grey
+    said = "file is truncated (its JPEG data stops before the picture does; an end-of-image marker follows the cut)"
+    for name, mode, options in (("baseline", "RGB", {"quality": 90}), ("full_chroma", "RGB", {"subsampling": 0}),
+                                ("grey", "L", {})):
+        whole = io.BytesIO()
+        Image.fromarray(pixels).convert(mode).save(whole, "JPEG", **options)
+        data = whole.getvalue()
+        end = jpegend.scans_end(data)[0]
+        keep = end - 3 - (data[end - 4] == 0xFF)  # a few bytes of the last MCU lost, not between FF and its 00
+        path = tmp_path / f"cut_{name}.jpg"
+        path.write_bytes(data[:keep] + b"\xff\xd9")
+        (tmp_path / f"whole_{name}.jpg").write_bytes(data)
+        decoded = jpegend.decode_full(path.read_bytes())
+        assert not jpegend._blank_corner(decoded), "the case the last pixel does not tell"
+        assert np.asarray(decoded).tobytes() != np.asarray(jpegend.decode_full(data)).tobytes(), name
+        assert len(path.read_bytes()) <= jpegend.SMALL_FILE
+        for read in (imagefiles.load_image, load_for_measuring):
+            with pytest.raises(imagefiles.ImageFileError) as refused:
+                read(path)
+            assert str(refused.value) == f"{path}: {said}", name
+            read(tmp_path / f"whole_{name}.jpg")
+
+
 def test_a_progressive_jpeg_cut_between_two_scans_is_refused_before_it_is_decoded(tmp_path, photo_like):
     """A progressive JPEG cut exactly between two scans and closed with FF D9 decoded without a word: every block
     there, the later scans' detail (or a colour) missing, so a blurred-looking photo, deblurred and saved as the

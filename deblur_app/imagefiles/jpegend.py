@@ -13,9 +13,15 @@ filler into the blocks that had no data: the pictures differ. No threshold, no g
 after the end marker (a phone's motion-photo video), an EXIF thumbnail's own end marker, restart markers and
 progressive scans change nothing.
 
-The second decode costs a decode. It is spent on every progressive JPEG, and on a sequential one only where
-its last pixel (bottom right, the last block the decoder fills) is mid-grey, as a block with no data decodes
-(all coefficients zero: 128 in each channel): most photos cost nothing more. With restart markers the filler
+The second decode costs a decode. It is spent on every progressive JPEG, on every small sequential one (at most
+SMALL_FILE bytes: milliseconds), and on a larger sequential one only where its last pixel (bottom right, the last
+block the decoder fills) has a mid-grey luma, as a block with no data decodes (all coefficients zero: 128 in each
+channel; its colour may be blended from the intact blocks above by the chroma upsampling, so only the luma is
+judged): most photos cost nothing more. What the corner misses: a cut inside the last MCU, which the decoder
+fills from zero bits (not grey) and after which no block is left without data; in a 12 MP photo the last of
+~47,000 MCUs, in a small file up to a few per cent of its bytes (6 of 1728 random cuts of
+benchmarks/check_jpeg_cuts.py got through so, all in files under 25 KB, until small files were always decoded
+again). With restart markers the filler
 comes in runs, each closed by the restart marker the decoder expects next (it skips anything else while it
 looks for one), so a cut on a restart boundary is caught too. Not caught here: a cut exactly between two
 progressive scans (the picture is whole, with less detail everywhere); the scan headers tell that one before
@@ -35,10 +41,14 @@ _SCAN, _END, _RESTART_INTERVAL = 0xDA, 0xD9, 0xDD
 _HUFFMAN_SEQUENTIAL, _HUFFMAN_PROGRESSIVE = {0xC0, 0xC1}, {0xC2}
 _OTHER_FRAMES = {0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}  # lossless, hierarchical, arithmetic
 _STANDALONE = set(range(0xD0, 0xD8)) | {0x01}
-# no FF (a marker or a stuffed byte), varied bits, so that the blocks the decoder feeds with it are not all zero
-_FILLER = bytes((index * 151 + 89) % 255 for index in range(512))
+# no FF (a marker or a stuffed byte), varied bits, so that the blocks the decoder feeds with it are not all zero;
+# its first bits ones (F0), as unlike the zero bits the decoder supplies where the data ran out as can be: a filler
+# that began with a zero bit (59) decoded as the zeros did where a cut left a code a bit or two short (55 of 1369
+# cuts inside the last MCU of small JPEGs got through so; 1 of 1369 with this one)
+_FILLER = bytes((index * 151 + 240) % 255 for index in range(512))
 _STRIP_BYTES = 4 << 20
 _BLANK = (120, 136)  # a block with no data decodes to 128 in every channel (127 in an inverted CMYK JPEG)
+SMALL_FILE = 64 << 10  # a sequential JPEG up to this size is always decoded again (its last MCU: see above)
 
 
 def scans_end(data: bytes) -> tuple[int, int, bool, int | None] | None:
@@ -102,7 +112,7 @@ def data_ran_out(data: bytes, decoded: Image.Image, decode: Callable[[bytes], Im
     if walked is None:
         return False
     end, scans, progressive, restart = walked
-    if not progressive and scans == 1 and not _blank_corner(decoded):
+    if not progressive and scans == 1 and len(data) > SMALL_FILE and not _blank_corner(decoded):
         return False
     try:
         again = decode(data[:end] + _filler(restart) + data[end:])
@@ -126,8 +136,13 @@ def _same_pixels(one: Image.Image, other: Image.Image) -> bool:
 
 
 def _blank_corner(decoded: Image.Image) -> bool:
+    """Whether the last pixel may be of a block with no data: mid-grey, judged by its luma in an RGB picture (the
+    chroma upsampling blends the colour of the blocks above and beside it into a blank block's edge)."""
     width, height = decoded.size
     corner = decoded.getpixel((width - 1, height - 1))
+    if decoded.mode == "RGB":
+        red, green, blue = corner
+        corner = (0.299 * red + 0.587 * green + 0.114 * blue,)
     values = corner if isinstance(corner, tuple) else (corner,)
     return all(_BLANK[0] <= value <= _BLANK[1] for value in values)
 
