@@ -245,3 +245,17 @@ def test_a_preview_says_previewing_in_the_status_bar_all_along(qtbot, window, ph
     assert "Previewing with MIMO-UNet…" in said, said
     assert not [text for text in said if " on cpu" in text], said  # "MIMO-UNet ready on CPU", as the status bar
     assert not [text for text in said if text.startswith("Deblurring")], said
+
+
+def test_a_client_deleted_after_its_thread_says_nothing(qapp):
+    """scripts/screenshots.py ended with a traceback: the Compare window's engine client was deleted after its
+    QThread, and its clean-up asked the deleted thread whether it ran (RuntimeError: Internal C++ object already
+    deleted)."""
+    import shiboken6
+    from PySide6.QtCore import QThread
+
+    from deblur_app.gui.client import _stop_orphaned_thread
+
+    thread = QThread()
+    shiboken6.delete(thread)
+    _stop_orphaned_thread(thread, {}, {})  # no exception: nothing is running

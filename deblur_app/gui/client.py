@@ -247,7 +247,10 @@ class EngineClient(EngineSignals):
 
 def _stop_orphaned_thread(thread: QThread, pending: dict, preparations: dict, *_destroyed) -> None:
     """What shutdown() does, for a client deleted without it: cancel, stop the thread and wait for it."""
-    if not thread.isRunning():
+    try:
+        if not thread.isRunning():
+            return
+    except RuntimeError:  # the thread was deleted first (its parent went at exit): nothing runs
         return
     for _kind, token in [*pending.values(), *preparations.values()]:
         token.cancel()
