@@ -347,8 +347,7 @@ def english_shots(app, photo: Path, work: Path, args, errors: list[str]) -> None
 
     window.show_batch()
     dialog = window.batch_dialog
-    dialog.input_edit.setText(str(Path.home() / "Pictures" / "holiday"))
-    dialog.output_edit.setText(str(Path.home() / "Pictures" / "holiday-deblurred"))
+    dialog.input_edit.setText(str(Path.home() / "Pictures" / "holiday"))  # the output: the app's "deblurred" sub-folder
     settle(app)
     size = save_png(dialog.grab(), args.out / "screenshot-batch.png")
     print(f"batch dialog: {size // 1024} KB")
