@@ -1,8 +1,8 @@
 """Optional OpenVINO runtime for the CPU (``pip install deblur-app[openvino]``), for every registry
 network whose entry allows it (``Architecture.openvino``).
 
-The network is exported to ONNX (its outputs, dynamic height and width) into the user's cache
-folder, keyed by a digest of the weights, once per *shape class* (model/networks.py: MIMO-UNet has
+The network is exported to ONNX (its outputs, dynamic height and width; its weights in a file of their own beside
+it: export_onnx) into the user's cache folder, keyed by a digest of the weights, once per *shape class* (model/networks.py: MIMO-UNet has
 one for all sizes; NAFNet's test-time local converter one for inputs larger than its window and one
 for inputs no larger); each tile shape then gets its own statically shaped compiled model, kept in
 memory for a few shapes and in OpenVINO's compiled-model cache on disk. That cache writes a blob
@@ -30,6 +30,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -50,6 +51,10 @@ from .filepages import release_file_pages
 from .progress import CancelCheck, Cancelled, raise_if_cancelled
 
 OPSET = 17
+WEIGHTS_SUFFIX = ".weights"  # an ONNX export's weights, beside it (export_onnx)
+_ONNX_TYPES = {torch.float32: 1, torch.uint8: 2, torch.int8: 3, torch.int32: 6, torch.int64: 7, torch.bool: 9,
+               torch.float16: 10, torch.float64: 11, torch.bfloat16: 16}  # onnx.TensorProto's data types
+_LEAN_EXPORT = threading.Lock()  # _initializers_taken patches torch for the time of one export
 KEPT_EXPORTS = 3  # the ONNX files of the most recently used weights
 KEPT_COMPILED = 8  # compiled-model blobs (tile shapes x precisions), about 27 MB each
 OUTPUT_NAMES = {4: "quarter", 2: "half", 1: "full"}  # by the registry's output scales
@@ -106,9 +111,11 @@ def _architecture(model: nn.Module) -> Architecture:
 
 
 def export_onnx(model: nn.Module, folder: Path, architecture: Architecture | None = None,
-                shape_class: str | None = None, digest: str | None = None) -> Path:
+                shape_class: str | None = None, digest: str | None = None, embedded_weights: bool = False) -> Path:
     """The model as ONNX in ``folder`` (exported on first use, then reused): dynamic height and
-    width, for the inputs of ``shape_class`` (networks.export_shape_class; default: the first)."""
+    width, for the inputs of ``shape_class`` (networks.export_shape_class; default: the first). Its weights lie
+    beside it (weights_path, ONNX external data: _export_weights_apart); ``embedded_weights``: inside it, as torch
+    exports them (the same model, at a higher peak; for comparisons)."""
     architecture = architecture or _architecture(model)
     shape_class = shape_class or networks.export_classes(architecture)[0]
     folder.mkdir(parents=True, exist_ok=True)
@@ -126,21 +133,107 @@ def export_onnx(model: nn.Module, folder: Path, architecture: Architecture | Non
     dynamic.update({name: {2: f"{name}_height", 3: f"{name}_width"} for name in outputs})
     handle, temp_name = tempfile.mkstemp(prefix=".export.", suffix=".onnx", dir=folder)
     os.close(handle)
+    temp_weights = Path(temp_name).with_suffix(WEIGHTS_SUFFIX)
     try:
         with warnings.catch_warnings(), torch.no_grad(), unfragmented_heap():
             warnings.simplefilter("ignore")
-            torch.onnx.export(
-                network, (example,), temp_name, dynamo=False, opset_version=OPSET,
-                input_names=["image"], output_names=outputs, dynamic_axes=dynamic,
-            )
+            arguments = dict(dynamo=False, opset_version=OPSET, input_names=["image"], output_names=outputs,
+                             dynamic_axes=dynamic)
+            if embedded_weights or not _export_weights_apart(network, example, Path(temp_name), temp_weights,
+                                                             weights_path(path).name, arguments):
+                torch.onnx.export(network, (example,), temp_name, **arguments)
+        if temp_weights.exists():
+            os.replace(temp_weights, weights_path(path))  # before the .onnx: a complete export has both
         os.replace(temp_name, path)
     except Exception as error:
         raise OpenVinoUnavailable(reasons.reason(reasons.ONNX_EXPORT_FAILED, cause=reasons.first_line(error))) from None
     finally:
         Path(temp_name).unlink(missing_ok=True)
+        temp_weights.unlink(missing_ok=True)
         del network
         return_freed_memory()
     return path
+
+
+def weights_path(onnx: Path) -> Path:
+    """Where an export's weights lie beside its .onnx (export_onnx)."""
+    return onnx.with_suffix(WEIGHTS_SUFFIX)
+
+
+def remove_export(onnx: Path) -> None:
+    onnx.unlink(missing_ok=True)
+    weights_path(onnx).unlink(missing_ok=True)
+
+
+def _export_weights_apart(network: nn.Module, example: torch.Tensor, onnx: Path, weights: Path, location: str,
+                          arguments: dict) -> bool:
+    """torch's ONNX export with the weights (its initializers) written into ``weights`` one tensor at a time, and the
+    .onnx naming them as external data at ``location``: the same model as torch's own export, byte for byte once the
+    weights are read back (tests/test_memory_exports.py), without its peak. torch's encoder builds the protobuf with
+    every weight in it, serialises it and hands the bytes to Python, three copies of the weights at once on top of the
+    folded constants. Here torch exports without the weights (export_params=False: each becomes a graph input
+    instead), its final initializers are taken where it would have encoded them (after constant folding and
+    deduplication), and they are put back in its order as initializers. NAFNet-64's export ("local", 259 MiB of
+    weights) peaked at +881 MiB over the loaded network (3.40 copies), now +475 (1.84: the trace), and OpenVINO
+    reading the weights from their own file makes the conversion's peak +363 MiB where it was +591, the same IR byte
+    for byte (benchmarks/bench_export_memory.py, RESULTS.md "#21 lean export"). False (nothing written) where this
+    torch does not give them: the caller exports them embedded."""
+    import onnx as onnx_module
+    from onnx import TensorProto
+
+    with _LEAN_EXPORT, _initializers_taken() as taken:
+        torch.onnx.export(network, (example,), str(onnx), export_params=False, **arguments)
+    initializers = taken.get("params")
+    if initializers is None:
+        return False
+    model = onnx_module.load(str(onnx))
+    graph = model.graph
+    order = [value.name for value in graph.input if value.name in initializers]
+    if len(order) != len(initializers) or any(t.dtype not in _ONNX_TYPES for t in initializers.values()):
+        return False
+    inputs = [value for value in graph.input if value.name not in initializers]
+    del graph.input[:]
+    graph.input.extend(inputs)
+    offset = 0
+    with open(weights, "wb") as file:
+        for name in order:
+            tensor = initializers[name].detach().to("cpu").contiguous()
+            proto = graph.initializer.add()
+            proto.name = name
+            proto.dims.extend(tensor.shape)
+            proto.data_type = _ONNX_TYPES[tensor.dtype]
+            proto.data_location = TensorProto.EXTERNAL
+            size = tensor.numel() * tensor.element_size()
+            for key, value in (("location", location), ("offset", str(offset)), ("length", str(size))):
+                entry = proto.external_data.add()
+                entry.key, entry.value = key, value
+            if size:
+                file.write(memoryview(tensor.reshape(-1).view(torch.uint8).numpy()))
+            offset += size
+            del tensor
+    onnx.write_bytes(model.SerializeToString())
+    return True
+
+
+@contextlib.contextmanager
+def _initializers_taken():
+    """torch's final initializers of an ONNX export ({name: tensor}, under "params"), taken as its exporter makes them
+    (torch/onnx/_internal/torchscript_exporter/utils.py: the deduplication just before the encoder)."""
+    taken: dict = {}
+    original = getattr(torch._C, "_jit_pass_onnx_deduplicate_initializers", None)
+    if original is None:
+        yield taken
+        return
+
+    def deduplicated(graph, params, *rest):
+        taken["params"] = result = original(graph, params, *rest)
+        return result
+
+    torch._C._jit_pass_onnx_deduplicate_initializers = deduplicated
+    try:
+        yield taken
+    finally:
+        torch._C._jit_pass_onnx_deduplicate_initializers = original
 
 
 def exported_ir(model: nn.Module, folder: Path, architecture: Architecture | None = None,
@@ -160,7 +253,7 @@ def exported_ir(model: nn.Module, folder: Path, architecture: Architecture | Non
         return xml
     onnx = export_onnx(model, folder, architecture, shape_class, digest)
     _convert_to_ir(onnx, xml)
-    onnx.unlink(missing_ok=True)
+    remove_export(onnx)
     return xml
 
 
@@ -262,8 +355,13 @@ def uses_blob_cache(float32_weight_bytes: int) -> bool:
 
 
 def _remove_stale_cache(folder: Path, keep: Path, prefix: str, kept: int = KEPT_EXPORTS) -> None:
-    """Drop all but the ``kept`` newest exports of one architecture (``keep``, about to be used, among them)."""
+    """Drop all but the ``kept`` newest exports of one architecture (``keep``, about to be used, among them), and the
+    weights of exports that are gone (weights_path)."""
     keep_newest((p for p in folder.glob(f"{prefix}-*.onnx") if p != keep), kept - 1)
+    for orphan in folder.glob(f"{prefix}-*{WEIGHTS_SUFFIX}"):
+        if orphan != weights_path(keep) and not orphan.with_suffix(".onnx").exists():
+            with contextlib.suppress(OSError):
+                orphan.unlink()
 
 
 def _prune_compiled(folder: Path) -> None:
