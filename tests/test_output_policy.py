@@ -84,6 +84,19 @@ def test_existing_outputs_are_reported_and_replaced_only_when_asked(tmp_path):
     assert plan.problem(overwrite=False) == f"{target}: already exists" and plan.problem(overwrite=True) == ""
 
 
+def test_a_broken_symlink_where_the_output_goes_is_an_existing_output(tmp_path):
+    """A symlink to nothing at the output's name passed the checks as no file; the photo was deblurred, then the
+    save found the name taken ("already exists") and the run was lost; with --overwrite the link is replaced."""
+    source, target = tmp_path / "a.png", tmp_path / "a_deblurred.png"
+    source.write_bytes(b"original")
+    target.symlink_to(tmp_path / "gone.png")
+    (plan,) = plan_outputs([(source, target)])
+    assert plan.existing == (target,) and plan.refusal == ""
+    assert plan.problem(overwrite=False) == f"{target}: already exists" and plan.problem(overwrite=True) == ""
+    with pytest.raises(jobs.JobError, match="already exists"):
+        jobs.check_outputs(source, target, jobs.SaveOptions(overwrite=False))
+
+
 def test_two_photos_of_one_run_never_share_an_output(tmp_path):
     out = tmp_path / "out" / "x.png"
     plans = plan_outputs([(tmp_path / "x.png", out), (tmp_path / "y" / "x.png", tmp_path / "out" / ".." / "out" / "x.png")])

@@ -245,7 +245,7 @@ def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
         existing, refusal = [], ""
         for path in paths:
             identity = _identity(path)
-            if identity is not None:
+            if identity is not None or os.path.islink(path):  # a broken symlink too: the save's rename would replace it
                 existing.append(path)
             refusal = refusal or _refusal(path, identity, source, originals)
             if not refusal and identity is not None and identity in foreign:
