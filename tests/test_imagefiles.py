@@ -528,10 +528,10 @@ def test_permission_denied(tmp_path):
 def test_permission_denied_reported(tmp_path, monkeypatch):
     path = save_image(tmp_path / "secret.png", _rand())
 
-    def denied(self):
-        raise PermissionError(13, "Permission denied", str(self))
+    def denied(path):
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(reading, "open_regular", denied)  # what read_photo_bytes opens the file with
     with pytest.raises(ImageFileError) as e:
         load_image(path)
     assert "permission denied" in _assert_one_line_error(e, "secret.png")
@@ -819,6 +819,7 @@ def test_a_photo_is_read_once_by_load_image_load_reduced_and_a_scan(tmp_path, ph
 
     monkeypatch.setattr(builtins, "open", counting(real_open))
     monkeypatch.setattr(io, "open", counting(real_io_open))
+    monkeypatch.setattr(os, "open", counting(os.open))  # imagefiles.open_regular's open (then fdopen of its fd)
     for path in photos:
         for read in (load_image, F.load_reduced, lambda p: load_for_measuring(p, grey=True)):
             opened.clear()
@@ -839,3 +840,39 @@ def test_read_photo_bytes_is_public_and_says_why_in_one_line(tmp_path):
     assert str(empty) in str(info.value) and "\n" not in str(info.value)
     thumbnails = Path(F.__file__).parent / "thumbnails.py"
     assert "reading._" not in thumbnails.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
+def test_a_photo_that_became_a_pipe_after_its_check_is_refused_never_waited_on(tmp_path, monkeypatch):
+    """A batch checks every photo before the model loads, then asks each its size and reads it in its turn: a photo
+    replaced by a named pipe in between hung the batch for ever (photo_size opened the pipe and waited for a writer).
+    The readers now check the file they opened, not the name checked earlier."""
+    import threading
+
+    pipe = tmp_path / "p4.jpg"
+    os.mkfifo(pipe)
+    monkeypatch.setattr(reading, "not_a_file_reason", lambda path: "")  # the check ran while it was a photo
+    answers = {}
+
+    def ask() -> None:
+        answers["size"] = F.photo_size(pipe)
+        answers["header"] = str(F.header_problem(pipe))
+        answers["cut short"] = str(F.cut_short_reason(pipe))
+        try:
+            F.load_image(pipe)
+        except ImageFileError as error:
+            answers["load"] = str(error)
+
+    reader = threading.Thread(target=ask, daemon=True)
+    reader.start()
+    reader.join(60)  # not a timing: a reader that waits on the pipe is let go below, and the test fails
+    hung = reader.is_alive()
+    while reader.is_alive():
+        try:
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))  # a writer that closes at once: the reader sees EOF
+        except OSError:
+            pass
+        reader.join(0.1)
+    assert not hung, f"a reader waited on the pipe (answered before it: {answers})"
+    assert answers == {"size": None, "header": "is a device, pipe or socket, not an image file", "cut short": "",
+                       "load": f"{pipe}: is a device, pipe or socket, not an image file"}

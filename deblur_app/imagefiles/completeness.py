@@ -37,7 +37,7 @@ import struct
 from typing import BinaryIO
 
 from .. import reasons
-from .errors import PathLike
+from .errors import ImageFileError, PathLike, open_regular
 
 _START, _END, _SCAN = b"\xff\xd8", b"\xff\xd9", 0xDA
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -59,9 +59,9 @@ def cut_short_reason(path: PathLike, data: bytes | None = None) -> reasons.Reaso
     try:
         if data is not None:
             return _cut_short(io.BytesIO(data), len(data), data)
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             return _cut_short(handle, os.fstat(handle.fileno()).st_size, None)
-    except (OSError, ValueError, struct.error):
+    except (OSError, ValueError, struct.error, ImageFileError):  # no file to judge: whoever reads it says why
         return ""
 
 

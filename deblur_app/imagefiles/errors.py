@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Union
+from typing import BinaryIO, Union
 
 from .. import reasons
 from ..reasons import ReasonText, about, one_line
@@ -44,6 +44,22 @@ def not_a_file_reason(path: PathLike) -> ReasonText:
     if stat.S_ISDIR(mode):
         return reasons.reason(reasons.IS_A_FOLDER)
     return "" if stat.S_ISREG(mode) else reasons.reason(reasons.NOT_A_REGULAR_FILE)
+
+
+def open_regular(path: PathLike) -> BinaryIO:
+    """``path`` opened for reading when it is a regular file; ImageFileError when it is a folder, a device, a pipe
+    or a socket, OSError when it cannot be opened. The open never blocks and the check is of the open file, so a pipe
+    put at a photo's name after any earlier check (between a batch's plan and its run) cannot stop the reader."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise ImageFileError(path, reasons.reason(reasons.IS_A_FOLDER if stat.S_ISDIR(mode)
+                                                      else reasons.NOT_A_REGULAR_FILE))
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def not_an_output_reason(path: PathLike) -> ReasonText:

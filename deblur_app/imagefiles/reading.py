@@ -19,7 +19,7 @@ from . import raw as camera_raw
 from . import rawexif
 from .jpegend import data_ran_out, decode_full
 from .completeness import cut_short_reason
-from .errors import ImageFileError, PathLike, describe_exc, not_a_file_reason
+from .errors import ImageFileError, PathLike, describe_exc, not_a_file_reason, open_regular
 from .provenance import FileFacts, several_pictures_reason
 from .formats import HEIF_EXTENSIONS, READ_FORMATS, heif_available, looks_like_heif
 from .pillowlimit import with_limit
@@ -121,7 +121,8 @@ def read_photo_bytes(path: PathLike) -> bytes:
     if problem:
         raise ImageFileError(path, problem)
     try:
-        data = path.read_bytes()
+        with open_regular(path) as handle:  # a pipe put here since the check above is refused, never waited on
+            data = handle.read()
     except FileNotFoundError:
         raise ImageFileError(path, reasons.reason(reasons.FILE_NOT_FOUND)) from None
     except IsADirectoryError:
@@ -309,7 +310,7 @@ def header_problem(path: PathLike, *, max_pixels: int | None = None) -> reasons.
     p = Path(os.fspath(path))
     limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
     try:
-        with open(p, "rb") as handle:
+        with open_regular(p) as handle:
             heif_like = looks_like_heif(handle.read(12))
             handle.seek(0)
             im, _ = _open_header(p, lambda: Image.open(handle), heif_like, limit)
@@ -460,7 +461,7 @@ def photo_size(path: PathLike, *, max_pixels: int | None = None) -> tuple[int, i
         return None
 
     def header() -> tuple[tuple[int, int], int]:
-        with Image.open(p) as im:
+        with open_regular(p) as handle, Image.open(handle) as im:  # a batch asks it of a photo planned earlier
             return im.size, orientation_of(im)
 
     try:
