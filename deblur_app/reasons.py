@@ -77,6 +77,8 @@ SEVERAL_PICTURES = QT_TRANSLATE_NOOP(
 # -- camera RAW files (imagefiles.raw)
 RAW_NEEDS_RAWPY = QT_TRANSLATE_NOOP("Reason", "camera RAW files need the package rawpy (pip install rawpy)")
 RAW_UNSUPPORTED = QT_TRANSLATE_NOOP("Reason", "not a camera RAW file, or a camera LibRaw does not support")
+RAW_IS_ANOTHER_FORMAT = QT_TRANSLATE_NOOP(
+    "Reason", "a {format} image named like a camera RAW file, not a RAW file; rename it to {suffix} to open it")
 RAW_DAMAGED = QT_TRANSLATE_NOOP("Reason", "RAW file is truncated or damaged (LibRaw could not read its image data)")
 RAW_NO_MEMORY = QT_TRANSLATE_NOOP("Reason", "not enough memory to develop this RAW file")
 RAW_CANNOT_DEVELOP = QT_TRANSLATE_NOOP("Reason", "cannot develop this RAW file ({cause})")

@@ -85,10 +85,23 @@ def test_a_raw_whose_first_image_is_a_preview_is_never_read_as_the_preview(tmp_p
     assert camera_raw.looks_like_raw(tiff_bytes(preview))
 
 
+def _encoded(format: str) -> bytes:
+    import io
+
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (200, 40, 10)).save(out, format)
+    return out.getvalue()
+
+
 @pytest.mark.parametrize("name, content, reason", [
     ("cut.nef", lambda: dng_bytes()[:15000], "truncated or damaged"),
     ("fake.cr2", lambda: b"this is not a photo\n" * 40, "not a camera RAW file"),
     ("text.dng", lambda: b"II*\0" + b"\xff" * 400, "RAW"),
+    # a JPEG renamed .cr2 was "not a camera RAW file, or a camera LibRaw does not support": it says what it is
+    ("renamed.cr2", lambda: _encoded("JPEG"), "a JPEG image named like a camera RAW file, not a RAW file; rename it to "
+                                              ".jpg to open it"),
+    ("renamed.NEF", lambda: _encoded("PNG"), "a PNG image named like a camera RAW file, not a RAW file; rename it to "
+                                             ".png to open it"),
 ])
 def test_fake_and_truncated_raw_files_are_one_line_errors(tmp_path, capfd, name, content, reason):
     path = tmp_path / name

@@ -204,10 +204,29 @@ def _is_libraw_message(line: str) -> bool:
     return ": Unexpected end of file" in line or ": Corrupt data near 0x" in line or "decoder table overflow" in line
 
 
-def _error_for(path: Path, exc: BaseException) -> ImageFileError:
+# formats no camera RAW file is (RAW formats are TIFF containers or their own), by their first bytes
+_OTHER_FORMATS = ((0, b"\xff\xd8\xff", "JPEG", ".jpg"), (0, b"\x89PNG\r\n\x1a\n", "PNG", ".png"),
+                  (8, b"WEBP", "WebP", ".webp"), (0, b"GIF8", "GIF", ".gif"), (0, b"BM", "BMP", ".bmp"),
+                  (4, b"ftypheic", "HEIC", ".heic"), (4, b"ftypheix", "HEIC", ".heic"),
+                  (4, b"ftypmif1", "HEIF", ".heic"))
+
+
+def _another_format(data: bytes) -> tuple[str, str] | None:
+    """(format, extension) of a file that is plainly another kind of image than a camera RAW file (a JPEG renamed
+    .cr2), from its first bytes; None otherwise (TIFF-like data may be a RAW LibRaw does not know)."""
+    for offset, magic, name, suffix in _OTHER_FORMATS:
+        if data[offset:offset + len(magic)] == magic:
+            return name, suffix
+    return None
+
+
+def _error_for(path: Path, exc: BaseException, data: bytes = b"") -> ImageFileError:
     import rawpy
 
     if isinstance(exc, rawpy.LibRawFileUnsupportedError):
+        other = _another_format(data)
+        if other is not None:  # "not a RAW file, or a camera LibRaw does not support" left the user guessing
+            return ImageFileError(path, reasons.reason(reasons.RAW_IS_ANOTHER_FORMAT, format=other[0], suffix=other[1]))
         return ImageFileError(path, reasons.reason(reasons.RAW_UNSUPPORTED))
     if isinstance(exc, (rawpy.LibRawIOError, rawpy.LibRawDataError, rawpy.LibRawTooBigError)):
         return ImageFileError(path, reasons.reason(reasons.RAW_DAMAGED))
@@ -233,7 +252,7 @@ def opened(path: Path, data: bytes, unpack: bool = True, before_unpack=None):
                 if unpack:
                     raw.unpack()
             except (rawpy.LibRawError, MemoryError) as exc:
-                raise _error_for(path, exc) from None
+                raise _error_for(path, exc, data[:16]) from None
         yield raw
     finally:
         raw.close()

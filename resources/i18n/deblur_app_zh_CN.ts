@@ -1720,6 +1720,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>不是相机 RAW 文件，或 LibRaw 不支持该相机</translation>
     </message>
     <message>
+        <source>a {format} image named like a camera RAW file, not a RAW file; rename it to {suffix} to open it</source>
+        <translation>这是一张 {format} 图像，只是文件名像相机 RAW 文件，并不是 RAW 文件；请改名为 {suffix} 后再打开</translation>
+    </message>
+    <message>
         <source>RAW file is truncated or damaged (LibRaw could not read its image data)</source>
         <translation>RAW 文件不完整或已损坏（LibRaw 无法读取其图像数据）</translation>
     </message>
