@@ -38,6 +38,14 @@ sums reach only with the last tiles (np.zeros' pages are touched as tiles add to
 That is a projection for a run not finished; the headline figure is a plain run's, end to end.
 
     nice -n 10 python benchmarks/bench_12mp_memory.py cli --networks fftformer --runs 1 --touched-sums --log /tmp/f.log
+
+``--sampled-tiles N`` reaches such a run's end in minutes: the network runs the first N tiles, the last N and the first
+of each tile shape; the tiles between go into the stitcher as their own pixels, so its sums fill as in a real run, the
+last N tiles run with all of them written, and the run's end (division, clamp, save; the window's compose and Save)
+runs in the real process. Every phase of the run is measured, not every tile's compute: the line says how many tiles
+the network ran.
+
+    nice -n 10 python benchmarks/bench_12mp_memory.py window --networks nafnet-64 --runs 1 --sampled-tiles 2 --log /tmp/w.log
 """
 
 from __future__ import annotations
@@ -71,6 +79,31 @@ def _touched(self, *args, **kwargs):
     for sums in self._sums.values():
         sums.fill(0.0)
 stitching.Stitcher.__init__ = _touched
+"""
+
+# --sampled-tiles N: a long run's end reached in minutes. The network runs the first N tiles, the last N and the first
+# tile of each shape (every compiled shape and its working memory, the largest tile included); the tiles between go to
+# the stitcher as their own pixels (no network), so the sums fill as in a real run and the last N tiles run with all of
+# them touched, as a real run's last tiles do; then the run's end (the compiled models let go, the sums divided,
+# clamp, the caller's save or the window's compose and Save) runs in the real process. The printed line says how
+# many tiles the network ran. A measurement of every phase a real run has, not of every tile's compute.
+SAMPLED_TILES = """
+import os
+from deblur_app.engine import inference
+_tile = inference.Deblurrer._run_tile
+_ran, _shapes, _first = [0, 0], set(), int(os.environ["BENCH_SAMPLED_TILES"])
+def _sampled(self, pixels, passes, result, cancel, progress, done_before, tiles_left):
+    shape = pixels.shape[:2]
+    index = done_before // max(len(passes), 1)
+    if index < _first or tiles_left <= _first or shape not in _shapes:
+        _shapes.add(shape)
+        _ran[0] += 1
+        return _tile(self, pixels, passes, result, cancel, progress, done_before, tiles_left)
+    _ran[1] += 1
+    return {scale: pixels[::scale, ::scale].copy() for scale in self.architecture.outputs}
+inference.Deblurrer._run_tile = _sampled
+import atexit
+atexit.register(lambda: print(f"sampled tiles: the network ran {_ran[0]}, passed through {_ran[1]}", flush=True))
 """
 
 # The window, driven as a user would: open, choose the network, Deblur, Save (a JPEG saves as a JPEG
@@ -297,17 +330,24 @@ def stand_in_weights(variant: str, folder: Path) -> Path:
     return save_checkpoint(folder / f"{variant}-stand-in.safetensors", model, {"trained_by": "bench_12mp_memory"})
 
 
-def modelled(variant: str, weights: Path, height: int, width: int) -> str:
-    """What the engine plans for this photo on the default options, and its modelled peak."""
+def modelled(variant: str, weights: Path, height: int, width: int, window: bool = False) -> str:
+    """What the engine plans for this photo on the default options (``window``: with what the window holds beside
+    the engine, as its worker opens it), and its modelled peak."""
     from deblur_app.engine.inference import Deblurrer, EngineOptions
     from deblur_app.engine.tiling import round_up
     from deblur_app.model.checkpoints import load_checkpoint
 
-    engine = Deblurrer.from_checkpoint(load_checkpoint(weights), EngineOptions(device="cpu"))
+    held = {}
+    if window:
+        from deblur_app.gui.worker import WINDOW_HELD_BYTES, WINDOW_HELD_BYTES_PER_PIXEL
+
+        held = {"held_bytes_per_pixel": WINDOW_HELD_BYTES_PER_PIXEL, "held_bytes": WINDOW_HELD_BYTES}
+    engine = Deblurrer.from_checkpoint(load_checkpoint(weights), EngineOptions(device="cpu", **held))
     padded = (round_up(height, engine.size_multiple), round_up(width, engine.size_multiple))
     backend, tile = engine.plan_photo(*padded)
-    peak = engine.modelled_peak_bytes(*padded, tile, backend)
-    return f"modelled {peak / MB:5.0f} MB ({backend}-{engine.precision_name}, {tile}-pixel tiles)"
+    peak = engine.modelled_peak_bytes(*padded, None, backend)
+    count = len(engine.photo_tiles(*padded, tile, True)) if tile else 1
+    return f"modelled {peak / MB:5.0f} MB ({backend}-{engine.precision_name}, {count} tiles within {tile} pixels squared)"
 
 
 def install(variant: str, folder: Path, env: dict[str, str]) -> Path:
@@ -327,7 +367,7 @@ def install(variant: str, folder: Path, env: dict[str, str]) -> Path:
 def report(variant: str, what: str, tree: int, single: int, seconds: float, model: str, last: str) -> None:
     verdict = "ok" if max(tree, single) <= GOAL_BYTES else "OVER 1.5 GB"
     print(f"{variant:10s} {what:20s} peak {tree / MB:5.0f} MB (largest process {single / MB:5.0f} MB) {verdict}, "
-          f"{seconds:5.0f} s (peak at {PEAK_AT[0]:.0f} s); {model}; {last[:160]}", flush=True)
+          f"{seconds:5.0f} s (peak at {PEAK_AT[0]:.0f} s); {model}; {last[:240]}", flush=True)
 
 
 def main() -> None:
@@ -343,6 +383,9 @@ def main() -> None:
                         "plan other than the engine's")
     parser.add_argument("--touched-sums", action="store_true", help="cli, window: the stitcher's sums touched as "
                         "they are made (TOUCH_SUMS), so the end-of-run level of a long run shows from its first tiles")
+    parser.add_argument("--sampled-tiles", type=int, default=0, metavar="N", help="cli, window: the network runs "
+                        "the first N tiles, the last N and the first of each shape; the others pass through unchanged "
+                        "(SAMPLED_TILES): every phase of a long run, its end included, in minutes")
     parser.add_argument("--log", default="", help="append the summed RSS every 10 s of each measured run to this "
                         "file (a run stopped early still shows where its peak was heading); the run's output goes to "
                         "LOG.out as it comes")
@@ -373,17 +416,22 @@ def main() -> None:
             env = private_home(folder)
             os.environ.update({k: env[k] for k in env if k.startswith("XDG_")})  # the modelled plan sees the same
             source = folder / "photo.jpg"
-            imagefiles.save_image(source, photo(height, width), quality=90)
+            if not source.exists():  # a kept home (--home) has it
+                imagefiles.save_image(source, photo(height, width), quality=90)
             weights = install(variant, folder, env)
-            model = modelled(variant, weights, height, width)
+            model = modelled(variant, weights, height, width, window=args.what == "window")
             if args.warm:
                 tile = next((v for k, v in zip(args.cli_args.split(), args.cli_args.split()[1:]) if k == "--tile"), "")
                 *_, lines = measured([sys.executable, "-c", WARM, variant, str(height), str(width), tile], env)
                 print(f"{variant:10s} warmed: {lines[-1] if lines else ''}", flush=True)
+            cached = args.warm or any(path.is_file() for path in (folder / "xdg_cache_home").rglob("*"))
             for run in range(args.runs):
-                what = f"{args.what} {'first use' if run == 0 and not args.warm else 'cached'}"
+                what = f"{args.what} {'first use' if run == 0 and not cached else 'cached'}"
                 what += ", sums touched" if args.touched_sums else ""
+                what += f", {args.sampled_tiles}+{args.sampled_tiles} tiles run" if args.sampled_tiles else ""
                 touch = TOUCH_SUMS if args.touched_sums else ""
+                touch += SAMPLED_TILES if args.sampled_tiles else ""
+                env["BENCH_SAMPLED_TILES"] = str(args.sampled_tiles)
                 if args.what == "cli":
                     command = [sys.executable, "-c", touch + RUN_CLI, "deblur", str(source), "-o",
                                str(folder / "out.jpg"), "--model", variant, "--overwrite", *args.cli_args.split()]
@@ -393,7 +441,9 @@ def main() -> None:
                     command = [sys.executable, "-c", touch + RUN_WINDOW, str(source), variant,
                                str(folder / f"settings-{run}.ini")]
                 tree, single, seconds, lines = measured(command, env)
-                report(variant, what, tree, single, seconds, model, lines[-1] if lines else "")
+                sampled = [line for line in lines if line.startswith("sampled tiles:")]
+                last = [line for line in lines if not line.startswith("sampled tiles:")][-1:] or [""]
+                report(variant, what, tree, single, seconds, model, "; ".join(last + sampled))
 
 
 def _home(kept: Path | None, variant: str):
