@@ -178,6 +178,50 @@ def test_a_batch_removes_the_temporaries_a_killed_run_left_of_its_outputs_only(f
 
 
 @pytest.mark.slow
+def test_sigterm_stops_a_batch_as_ctrl_c_does(tmp_path, photo_like):
+    """`timeout` or `kill` (SIGTERM) in the middle of `deblur-app batch`: the "stopped" line, Ctrl+C's exit status,
+    whole outputs only and no temporary file left (Python's default ended the process at once, mid-encode too)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from deblur_app.model.checkpoints import save_checkpoint
+    from deblur_app.model.mimo_unet import build_model
+
+    if not hasattr(signal, "SIGTERM") or os.name != "posix":
+        pytest.skip("POSIX signals only")
+    weights = save_checkpoint(tmp_path / "mimo-unet.safetensors", build_model("mimo-unet"), {"trained_by": "test"})
+    source, out = tmp_path / "in", tmp_path / "out"
+    source.mkdir()
+    count = 12
+    for index in range(count):
+        imagefiles.save_image(source / f"shot{index:02d}.png", photo_like(48, 64, index))
+    command = [sys.executable, "-m", "deblur_app", "batch", str(source), str(out), "--weights", str(weights),
+               "--device", "cpu", "--backend", "torch"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    batch = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 600
+        while not list(out.glob("shot*_deblurred.png")):
+            assert batch.poll() is None, batch.stderr.read()
+            assert time.monotonic() < deadline, "the batch made no progress"
+            time.sleep(0.02)
+        batch.send_signal(signal.SIGTERM)
+        said = batch.communicate(timeout=120)[1]
+    finally:
+        if batch.poll() is None:
+            batch.kill()
+    assert batch.returncode == 130, said
+    assert "stopped" in said, said
+    outputs = sorted(out.glob("shot*_deblurred.png"))
+    assert 1 <= len(outputs) < count, said
+    assert [p.name for p in out.iterdir() if ".tmp-" in p.name] == []
+    for path in outputs:
+        assert imagefiles.load_image(path).width == 64
+
+
 def test_a_killed_batch_leaves_only_whole_outputs_and_the_rerun_completes_it(tmp_path, photo_like):
     """SIGKILL in the middle of `deblur-app batch`: every output that exists at any moment decodes, and
     the rerun with --skip-existing finishes the rest."""

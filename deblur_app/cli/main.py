@@ -6,6 +6,7 @@ import argparse
 import difflib
 import os
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -113,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     if problem:
         error(problem)
         return EXIT_USAGE
+    if args.command != "gui":
+        stop_as_ctrl_c_does()
     try:
         if args.command == "gui":
             if args.self_test and not args.photos:
@@ -148,6 +151,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     build_parser().print_help()
     return EXIT_USAGE
+
+
+def stop_as_ctrl_c_does() -> None:
+    """SIGTERM (`timeout`, `kill`, a service manager) and SIGHUP (a closed terminal) stop a command as Ctrl+C does.
+
+    Python's default for them ends the process at once: an output being encoded left its hidden temporary file
+    behind, and nothing said how far a batch had got. As KeyboardInterrupt they take Ctrl+C's path: the file
+    being written is removed, the "stopped" line says what is done, and the exit status is Ctrl+C's.
+    """
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), interrupt)
 
 
 def looks_like_a_command(word: str) -> bool:
