@@ -3,8 +3,6 @@ import http.server
 import json
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -187,47 +185,3 @@ def server():
     yield f"http://127.0.0.1:{httpd.server_address[1]}", Handler.routes
     httpd.shutdown()
     httpd.server_close()
-
-
-# ----------------------------------------------------------------------------- the frozen build, started ahead
-
-FROZEN_BUILD: dict = {}
-
-
-def pytest_collection_finish(session) -> None:
-    """With DEBLUR_TEST_FROZEN=1, the PyInstaller build that tests/test_frozen_build.py tests (minutes, mostly on one
-    core) starts as soon as the tests are collected, in the background at a lower priority, so it runs beside the
-    tests before test_frozen_build.py (processes started, Ray, waits: the 2 cores are not always both busy) instead
-    of after them. The smoke test waits for it and fails with its log if it failed (frozen_build_result)."""
-    if os.environ.get("DEBLUR_TEST_FROZEN") != "1" or os.environ.get("DEBLUR_TEST_FROZEN_NO_BUILD") == "1":
-        return
-    if not any(item.name == "test_frozen_app_matches_source_and_opens_the_window" for item in session.items):
-        return
-    import importlib.util
-
-    if importlib.util.find_spec("PyInstaller") is None:
-        return  # the test says so (importorskip)
-    log = Path(tempfile.mkstemp(prefix="dbl-frozen-build-", suffix=".log")[1])
-    with open(log, "w") as output:
-        FROZEN_BUILD["process"] = subprocess.Popen(["nice", "-n", "10", "bash", str(REPO / "scripts" / "build_exe.sh")],
-                                                   cwd=REPO, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                                   start_new_session=True)
-    FROZEN_BUILD["log"] = log
-
-
-def frozen_build_result(timeout: float = 1800) -> tuple[int, str] | None:
-    """The exit status and output of the build started ahead (None if none was): waits for its end."""
-    process = FROZEN_BUILD.get("process")
-    if process is None:
-        return None
-    process.wait(timeout)
-    return process.returncode, FROZEN_BUILD["log"].read_text(errors="replace")
-
-
-def pytest_sessionfinish(session, exitstatus) -> None:
-    process = FROZEN_BUILD.get("process")
-    if process is not None and process.poll() is None:  # the run ended before the smoke test (-x, ^C)
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(60)
-    if "log" in FROZEN_BUILD:
-        FROZEN_BUILD["log"].unlink(missing_ok=True)

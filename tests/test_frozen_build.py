@@ -1,8 +1,7 @@
 """The standalone folder, built and run for real (scripts/smoke_frozen.sh).
 
 Slow (a PyInstaller build: about 3-4 minutes on 2 cores, ~1 GB on disk) and needs PyInstaller
-(pip install -e ".[build]"), so it runs only when DEBLUR_TEST_FROZEN=1. The build starts in the background when
-the tests are collected (tests/conftest.py), beside the tests before this module. The cheap always-on
+(pip install -e ".[build]"), so it runs only when DEBLUR_TEST_FROZEN=1. The cheap always-on
 checks of the spec are in test_build_spec.py.
 """
 
@@ -19,15 +18,8 @@ REPO = Path(__file__).resolve().parent.parent
 @pytest.mark.skipif(os.environ.get("DEBLUR_TEST_FROZEN") != "1", reason="set DEBLUR_TEST_FROZEN=1 to build and run the frozen app")
 def test_frozen_app_matches_source_and_opens_the_window():
     pytest.importorskip("PyInstaller")
-    from conftest import frozen_build_result
-
     args = ["bash", str(REPO / "scripts" / "smoke_frozen.sh")]
-    built = frozen_build_result()  # the build tests/conftest.py started when the tests were collected
-    if built is not None:
-        returncode, log = built
-        assert returncode == 0, "scripts/build_exe.sh failed:\n" + log[-6000:]
-        args.append("--no-build")  # the folder it built
-    elif os.environ.get("DEBLUR_TEST_FROZEN_NO_BUILD") == "1":
+    if os.environ.get("DEBLUR_TEST_FROZEN_NO_BUILD") == "1":
         args.append("--no-build")  # test an existing dist/deblur-app/
     result = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=1800)
     report = result.stdout + result.stderr
