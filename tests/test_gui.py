@@ -212,9 +212,13 @@ def test_responsive_while_running(qtbot, window, photo):
     # stall allowed there is what such a machine shows, not the 0.2 s of one with its cores free.
     blocked = np.clip(gaps - 0.02, 0, None).sum() / duration
     assert blocked < 0.5, f"the GUI thread was blocked for {blocked:.0%} of the run"
-    overloaded = os.getloadavg()[0] > 2 * (os.cpu_count() or 1)
-    longest = 1.0 if overloaded else 0.2
+    longest = 1.0 if _overloaded() else 0.2
     assert gaps.max() < longest, f"GUI thread blocked for {gaps.max() * 1000:.0f} ms"
+
+
+def _overloaded() -> bool:
+    """More runnable work than twice the cores: the scheduler alone then delays a thread by tenths of a second."""
+    return os.getloadavg()[0] > 2 * (os.cpu_count() or 1)
 
 
 def _drag(window, paths: list[Path]) -> tuple[bool, QMimeData]:
@@ -423,7 +427,9 @@ def test_closing_during_a_run_stops_the_worker(qtbot, window, photo):
         window.act_deblur.trigger()
     started = time.perf_counter()
     window.close()
-    assert time.perf_counter() - started < 5.0
+    # the run stops at its next cancel point, not after its eight passes; a machine loaded past twice its cores
+    # (load 30 on two) takes several seconds for that alone
+    assert time.perf_counter() - started < (20.0 if _overloaded() else 5.0)
     assert window.worker_stopped and not window.engine.thread_running
     assert not window.isVisible()
 
