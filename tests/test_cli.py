@@ -95,6 +95,21 @@ def test_bad_inputs_give_one_line_errors_and_the_rest_still_run(photo, tmp_path,
     assert not (tmp_path / "broken_deblurred.jpg").exists()
 
 
+def test_a_floating_point_tiff_is_refused_by_its_header_before_the_model_loads(tmp_path, capsys):
+    """A 32-bit float TIFF (HDR merges, scientific cameras) said "unsupported colour mode F" only after the model
+    had loaded; its header says it."""
+    from PIL import Image
+
+    source = tmp_path / "merged.tif"
+    Image.fromarray(np.linspace(0, 1, 24 * 32, dtype=np.float32).reshape(24, 32)).save(source)
+    assert main(["deblur", str(source)]) == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("deblur-app:")]
+    assert len(lines) == 1 and "merged.tif" in lines[0] and "32-bit floating-point pixels" in lines[0], err
+    assert "using " not in err, "refused before the model loads"
+    assert not (tmp_path / "merged_deblurred.tif").exists()
+
+
 def test_strength_keeps_part_of_the_correction(photo, tmp_path, capsys):
     source = photo()
     outputs = {}

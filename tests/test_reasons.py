@@ -225,7 +225,7 @@ def test_colour_mode_and_weights_folder_reasons_are_chinese(chinese, tmp_path, m
 
     from deblur_app.weights import store
 
-    Image.new("F", (4, 4)).save(tmp_path / "float.tif")  # 32-bit float samples: no mode the app reads
+    Image.new("F", (4, 4)).save(tmp_path / "float.tif")  # 32-bit float samples: no depth the app reads
     (tmp_path / "MIMO-UNet.pkl").write_bytes(checkpoint_bytes("mimo-unet"))
     (tmp_path / "a-file").write_text("x")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "a-file" / "data"))  # the weights folder cannot be made
@@ -233,7 +233,7 @@ def test_colour_mode_and_weights_folder_reasons_are_chinese(chinese, tmp_path, m
     mode = core_error(lambda: imagefiles.load_image(tmp_path / "float.tif"))
     folder = core_error(lambda: store.install_file(tmp_path / "MIMO-UNet.pkl"))
 
-    assert shown(mode) == f"{tmp_path / 'float.tif'}: 不支持的颜色模式 F"
+    assert shown(mode) == f"{tmp_path / 'float.tif'}: 32 位浮点像素（仅支持 8 位和 16 位图像）"
     assert str(folder).startswith(f"{tmp_path / 'MIMO-UNet.pkl'}: could not create the weights folder ")  # the CLI's English
     assert shown(folder).startswith(f"{tmp_path / 'MIMO-UNet.pkl'}: 无法创建权重文件夹 {tmp_path / 'a-file'}"), shown(folder)
 

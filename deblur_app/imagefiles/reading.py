@@ -257,6 +257,10 @@ def _plain_mode(path: Path, im: Image.Image, icc: bytes | None) -> tuple[Image.I
     return im, icc
 
 
+# a 32-bit floating-point TIFF (HDR merges, scientific cameras): known from its header, before the model loads
+_FLOAT_PIXELS = reasons.reason(reasons.FLOATING_POINT_PIXELS)
+
+
 def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
     """Pillow image (already loaded) -> (colour, alpha, depth, gray, icc)."""
     im, icc = _plain_mode(path, im, icc)
@@ -277,6 +281,8 @@ def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
     if mode == "RGBA":
         arr = np.asarray(im)
         return arr[:, :, :3], arr[:, :, 3], 8, False, icc
+    if mode == "F":
+        raise ImageFileError(path, _FLOAT_PIXELS)
     raise ImageFileError(path, reasons.reason(reasons.UNSUPPORTED_COLOUR_MODE, mode=mode))
 
 
@@ -347,6 +353,8 @@ def _open_header(p: Path, opened: Callable[[], Image.Image], heif_content: bool,
                                                 im.format or ""))
     if several:
         raise ImageFileError(p, several)
+    if im.mode == "F":
+        raise ImageFileError(p, _FLOAT_PIXELS)
     width, height = im.size
     if limit > 0 and width * height > limit:
         raise _bomb_error(p, width * height, limit)

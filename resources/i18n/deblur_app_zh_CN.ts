@@ -1708,6 +1708,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>不支持的颜色模式 {mode}</translation>
     </message>
     <message>
+        <source>32-bit floating-point pixels (only 8- and 16-bit images)</source>
+        <translation>32 位浮点像素（仅支持 8 位和 16 位图像）</translation>
+    </message>
+    <message>
         <source>corrupt or unreadable 16-bit image</source>
         <translation>16 位图像已损坏或无法读取</translation>
     </message>
