@@ -110,6 +110,19 @@ def test_a_floating_point_tiff_is_refused_by_its_header_before_the_model_loads(t
     assert not (tmp_path / "merged_deblurred.tif").exists()
 
 
+def test_an_output_ending_with_a_slash_is_a_folder_for_one_input_too(photo, tmp_path, capsys):
+    """`deblur a.png -o results/`: Path dropped the slash and the folder was taken as a file name without an
+    extension ("no file extension"); it is made and the output goes into it, as for several inputs."""
+    source = photo("a.png")
+    assert main(["deblur", str(source), "-o", f"{tmp_path / 'results'}/"]) == 0, capsys.readouterr().err
+    assert (tmp_path / "results" / "a_deblurred.png").is_file()
+    (tmp_path / "notes").write_text("a file")
+    assert main(["deblur", str(source), "-o", f"{tmp_path / 'notes'}/"]) != 0
+    err = capsys.readouterr().err
+    assert "notes: not a folder" in err and "Traceback" not in err, err
+    assert (tmp_path / "notes").read_text() == "a file"
+
+
 def test_strength_keeps_part_of_the_correction(photo, tmp_path, capsys):
     source = photo()
     outputs = {}

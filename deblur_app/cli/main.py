@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     deblur = commands.add_parser("deblur", help="deblur photos")
     deblur.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
-    deblur.add_argument("-o", "--output", type=Path, help="output file (one input) or folder (several)")
+    deblur.add_argument("-o", "--output", action=OutputAction,
+                        help="output file (one input) or folder (several, or a name ending in /)")
     add_model_options(deblur)
 
     batch = commands.add_parser("batch", help="deblur every photo in a folder")
@@ -151,6 +152,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     build_parser().print_help()
     return EXIT_USAGE
+
+
+class OutputAction(argparse.Action):
+    """-o as a Path, and whether it was written as a folder: Path drops the trailing slash of `-o results/`,
+    which for one input was then taken as a file name without an extension."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, Path(values))
+        namespace.output_names_a_folder = values.endswith(("/", os.sep))
 
 
 def stop_as_ctrl_c_does() -> None:
