@@ -130,7 +130,7 @@ NOT_MARKED_AS_OURS = QT_TRANSLATE_NOOP(
     "Reason", "already exists in the input folder without this app's marker (it may be a photo of yours); "
     "it is never replaced")
 ALSO_THE_OUTPUT_OF = QT_TRANSLATE_NOOP(
-    "Reason", "is also the output of {photo}; give each photo its own output")
+    "Reason", "its output {output} is also the output of {photo}; give each photo its own output")
 USE_OVERWRITE = QT_TRANSLATE_NOOP("Reason", "{problem} (use --overwrite to replace it)")
 NAME_TOO_LONG = QT_TRANSLATE_NOOP(
     "Reason", "the name is {length} bytes long, more than the {limit} its folder allows; choose a shorter output name")

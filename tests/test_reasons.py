@@ -709,7 +709,8 @@ def test_a_batch_s_output_problems_are_chinese(chinese, tmp_path):
     # the window's Save finds such a file when it appeared while the save was queued: saving again asks to replace it
     assert shown(jobs.output_problem(exists, False)) == f"{tmp_path / 'photo_deblurred.png'}: 已存在（再次保存即可替换它）"
     assert shown(jobs.output_problem(itself, True)) == f"{photo}: 已存在，且就是输入照片；原始照片永远不会被替换"
-    assert shown(twice.problem(True)) == f"{tmp_path / 'same.png'}: 也是 {photo} 的输出；请为每张照片指定各自的输出"
+    assert shown(twice.problem(True)) == \
+        f"{other}: 其输出 {tmp_path / 'same.png'} 也是 {photo} 的输出；请为每张照片指定各自的输出"
     assert shown(jobs.folder_problem(tmp_path / "gone")) == f"{tmp_path / 'gone'}: 文件夹不存在"
     assert shown(core_error(lambda: jobs.parse_model("mimo-unet-xl"))).startswith("未知模型 'mimo-unet-xl'；请从 ")
 

@@ -252,7 +252,9 @@ def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
                 refusal = reasons.about(path, reasons.reason(reasons.NOT_MARKED_AS_OURS))
             key = identity or _spelling(path)
             if key in written and not refusal:
-                refusal = reasons.about(path, reasons.reason(reasons.ALSO_THE_OUTPUT_OF, photo=written[key]))
+                # named by the photo left out: the output's name alone said only which photo got it
+                refusal = reasons.about(source, reasons.reason(reasons.ALSO_THE_OUTPUT_OF, output=path,
+                                                               photo=written[key]))
             written.setdefault(key, source)
         plans.append(PlannedOutput(source, target, paths, tuple(existing), refusal))
     return plans

@@ -1804,10 +1804,6 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>已存在于输入文件夹中且没有本应用的标记（可能是您的照片）；绝不会被替换</translation>
     </message>
     <message>
-        <source>is also the output of {photo}; give each photo its own output</source>
-        <translation>也是 {photo} 的输出；请为每张照片指定各自的输出</translation>
-    </message>
-    <message>
         <source>{problem} (use --overwrite to replace it)</source>
         <translation>{problem}（使用 --overwrite 替换它）</translation>
     </message>
@@ -2350,6 +2346,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>the fastest path that keeps the picture on this CPU ({timings})</source>
         <translation>在此 CPU 上保持画质的最快路径（{timings}）</translation>
+    </message>
+    <message>
+        <source>its output {output} is also the output of {photo}; give each photo its own output</source>
+        <translation>其输出 {output} 也是 {photo} 的输出；请为每张照片指定各自的输出</translation>
     </message>
     <message>
         <source>measured on a {frame} frame: {timings}</source>
