@@ -452,6 +452,18 @@ def test_several_inputs_into_a_name_with_an_image_extension_is_an_error_and_crea
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no folder named single.jpg
 
 
+def test_a_file_where_the_output_folder_should_be_is_one_line_worded_for_the_inputs_given(photo, tmp_path, capsys):
+    """A file at -o: for several inputs "several inputs need -o to be a folder", for one input named with a final /
+    "not a folder (-o ends with /)"; the file is left as it was and no model loads."""
+    sources, notes = [photo("a.png"), photo("b.jpg")], tmp_path / "notes"
+    notes.write_text("a file")
+    for inputs, given, why in ((sources, str(notes), "several inputs need -o to be a folder"),
+                               (sources[:1], f"{notes}/", "not a folder (-o ends with /)")):
+        assert main(["deblur", *map(str, inputs), "-o", given]) == 1
+        assert capsys.readouterr().err == f"deblur-app: {notes}: {why}\n"
+        assert notes.read_text() == "a file"
+
+
 def test_several_inputs_into_a_new_or_existing_folder_with_a_dot_in_its_name(photo, tmp_path):
     sources = [photo("a.png"), photo("b.jpg")]
     existing = tmp_path / "shots.jpg"  # an existing folder is a folder, whatever its name

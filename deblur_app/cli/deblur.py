@@ -20,14 +20,13 @@ def _save_options(args, overwrite: bool) -> SaveOptions:
                        overwrite=overwrite, strength=args.strength / 100)
 
 
-def _outputs_for(inputs: list[Path], output: Path | None, names_a_folder: bool = False) -> list[Path]:
+def _outputs_for(inputs: list[Path], output: Path | None, names_a_folder: bool) -> list[Path]:
     if output is None:
         return [default_output(p) for p in inputs]
-    if len(inputs) == 1 and names_a_folder and output.exists() and not output.is_dir():
-        raise JobError(f"{output}: not a folder (-o ends with /)")
     if len(inputs) > 1 or names_a_folder or output.is_dir():
         if output.exists() and not output.is_dir():
-            raise JobError(f"{output}: several inputs need -o to be a folder")
+            why = "several inputs need -o to be a folder" if len(inputs) > 1 else "not a folder (-o ends with /)"
+            raise JobError(f"{output}: {why}")
         if len(inputs) > 1 and not output.exists() and names_an_image_file(output):
             # a typo for one input, not a folder to create: `deblur a.jpg b.jpg -o single.jpg`
             raise JobError(f"{output}: several inputs need -o to be a folder, and this names an image file; "
@@ -46,8 +45,7 @@ def run_deblur(args) -> int:
         return EXIT_USAGE
     _, overwrite = existing_output_rule("replace" if args.overwrite else "refuse")
     try:
-        pairs = list(zip(args.inputs, _outputs_for(args.inputs, args.output,
-                                                   getattr(args, "output_names_a_folder", False))))
+        pairs = list(zip(args.inputs, _outputs_for(args.inputs, args.output, args.output_names_a_folder)))
     except JobError as error:
         _error(str(error))
         return EXIT_FAILED

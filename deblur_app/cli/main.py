@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     deblur.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
     deblur.add_argument("-o", "--output", action=OutputAction,
                         help="output file (one input) or folder (several, or a name ending in /)")
+    deblur.set_defaults(output_names_a_folder=False)  # OutputAction sets it only where -o is given
     add_model_options(deblur)
 
     batch = commands.add_parser("batch", help="deblur every photo in a folder")
