@@ -70,7 +70,8 @@ FRAMES, FRAME = QT_TRANSLATE_NOOP("Reason", "frames"), QT_TRANSLATE_NOOP("Reason
 UNSUPPORTED_SAMPLE_TYPE = QT_TRANSLATE_NOOP("Reason", "unsupported sample type {type} (only 8- and 16-bit images)")
 UNSUPPORTED_CHANNELS = QT_TRANSLATE_NOOP("Reason", "unsupported number of channels ({channels})")
 UNSUPPORTED_COLOUR_MODE = QT_TRANSLATE_NOOP("Reason", "unsupported colour mode {mode}")
-FLOATING_POINT_PIXELS = QT_TRANSLATE_NOOP("Reason", "32-bit floating-point pixels (only 8- and 16-bit images)")
+FLOATING_POINT_PIXELS = QT_TRANSLATE_NOOP("Reason", "{bits}-bit floating-point pixels (only 8- and 16-bit images)")
+WIDE_INTEGER_PIXELS = QT_TRANSLATE_NOOP("Reason", "{bits}-bit integer pixels (only 8- and 16-bit images)")
 CORRUPT_16_BIT = QT_TRANSLATE_NOOP("Reason", "corrupt or unreadable 16-bit image")
 SEVERAL_PICTURES = QT_TRANSLATE_NOOP(
     "Reason", "{kind} ({count} {unit}); only single-picture files are deblurred: save the {one} you want as its own file")

@@ -321,6 +321,66 @@ def test_bilevel_and_int16_modes(tmp_path):
     assert np.array_equal(np.rint(got.pixels[..., 0] * 65535).astype(np.uint16), g)
 
 
+def _plain_tiff(path: Path, samples: np.ndarray) -> Path:
+    """An uncompressed little-endian TIFF of ``samples`` (HxW or HxWxC) at their own type, SampleFormat set from
+    it (float 3, signed 2, unsigned 1): the float and 32-bit TIFFs of HDR merges and scientific cameras, most of
+    which Pillow cannot write or even open."""
+    from PIL import TiffImagePlugin, TiffTags
+
+    samples = np.ascontiguousarray(samples.astype(samples.dtype.newbyteorder("<")))
+    height, width = samples.shape[:2]
+    channels = 1 if samples.ndim == 2 else samples.shape[2]
+    kind = {"f": 3, "i": 2, "u": 1}[samples.dtype.kind]
+    directory = TiffImagePlugin.ImageFileDirectory_v2(ifh=b"II\x2a\x00\x08\x00\x00\x00")
+    tags = {256: (width, TiffTags.LONG), 257: (height, TiffTags.LONG),
+            258: ((samples.itemsize * 8,) * channels, TiffTags.SHORT), 259: (1, TiffTags.SHORT),
+            262: (1 if channels == 1 else 2, TiffTags.SHORT),
+            273: (0, TiffTags.LONG),  # relative: Pillow's writer puts it past the directory, where the pixels go
+            277: (channels, TiffTags.SHORT), 278: (height, TiffTags.LONG),
+            279: (samples.nbytes, TiffTags.LONG), 339: ((kind,) * channels, TiffTags.SHORT)}
+    for tag, (value, kind_of_value) in tags.items():
+        directory[tag] = value
+        directory.tagtype[tag] = kind_of_value
+    path.write_bytes(b"II\x2a\x00\x08\x00\x00\x00" + directory.tobytes(8) + samples.tobytes())
+    return path
+
+
+@pytest.mark.parametrize("dtype,channels,said", [
+    (np.float32, 1, "32-bit floating-point"),  # Pillow's mode F
+    (np.float32, 3, "32-bit floating-point"),  # HDR merges: Pillow cannot open it ("not an image file")
+    (np.float32, 4, "32-bit floating-point"),
+    (np.float16, 3, "16-bit floating-point"),
+    (np.float64, 1, "64-bit floating-point"),
+    (np.int32, 1, "32-bit integer"),  # Pillow's mode I: clipped to 16 bits, most of the picture white
+    (np.uint32, 1, "32-bit integer"),
+    (np.uint32, 3, "32-bit integer"),
+])
+def test_floating_point_and_32_bit_tiffs_are_refused_from_their_header(tmp_path, monkeypatch, dtype, channels, said):
+    """Every float TIFF (Pillow's mode F, and the colour and 16- and 64-bit ones Pillow cannot open) and every TIFF
+    of integers wider than 16 bits (Pillow's mode I) is refused by its header in one line: a batch says it before
+    the model loads, and no decoder is reached (_decode is never called)."""
+    samples = (RNG.random((6, 9, channels)) * 1000).astype(dtype)
+    path = _plain_tiff(tmp_path / "merged.tif", samples[:, :, 0] if channels == 1 else samples)
+    expected = f"{said} pixels (only 8- and 16-bit images)"
+    assert str(F.header_problem(path)) == expected
+
+    def no_decode(*args, **kwargs):
+        raise AssertionError("decoded past the header")
+
+    monkeypatch.setattr(reading, "_decode", no_decode)
+    for read in (load_image, F.load_for_measuring):
+        with pytest.raises(ImageFileError) as refused:
+            read(path)
+        assert str(refused.value) == f"{path}: {expected}"
+
+
+def test_a_16_bit_tiff_through_the_same_writer_loads(tmp_path):
+    """The writer above makes TIFFs the app reads: a refusal is the samples', not a broken file's."""
+    samples = (np.arange(54, dtype=np.uint16) * 1000).reshape(6, 9)
+    got = load_image(_plain_tiff(tmp_path / "plain.tif", samples))
+    assert got.bit_depth == 16 and np.array_equal(np.rint(got.pixels[..., 0] * 65535).astype(np.uint16), samples)
+
+
 # ----------------------------------------------------------------------------- metadata
 
 

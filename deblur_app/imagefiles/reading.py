@@ -8,11 +8,11 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import BinaryIO, Callable
 
 import cv2
 import numpy as np
-from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, TiffImagePlugin, UnidentifiedImageError
 
 from .. import reasons
 from . import raw as camera_raw
@@ -35,6 +35,8 @@ from .metadata import (
 
 # A truncated JPEG/PNG must fail loudly instead of loading with a grey bottom half.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+BITS_PER_SAMPLE, SAMPLE_FORMAT = 258, 339  # TIFF tags
 
 #: Default decompression-bomb limit (pixels).
 DEFAULT_MAX_PIXELS = 200_000_000
@@ -175,10 +177,10 @@ def _wants_opencv(fmt: str, im: Image.Image, data: bytes) -> tuple[bool, bool]:
             return True, ihdr[1] in (0, 4)
     elif fmt == "TIFF":
         tags = getattr(im, "tag_v2", {})
-        bits = tags.get(258)
+        bits = tags.get(BITS_PER_SAMPLE)
         bits = tuple(bits) if isinstance(bits, (tuple, list)) else (bits,)
         photometric = tags.get(262)
-        if 16 in bits and photometric in (1, 2) and tags.get(339, 1) in (1, (1,) * len(bits)):
+        if 16 in bits and photometric in (1, 2) and tags.get(SAMPLE_FORMAT, 1) in (1, (1,) * len(bits)):
             return True, photometric == 1
     return False, False
 
@@ -257,10 +259,6 @@ def _plain_mode(path: Path, im: Image.Image, icc: bytes | None) -> tuple[Image.I
     return im, icc
 
 
-# a 32-bit floating-point TIFF (HDR merges, scientific cameras): known from its header, before the model loads
-_FLOAT_PIXELS = reasons.reason(reasons.FLOATING_POINT_PIXELS)
-
-
 def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
     """Pillow image (already loaded) -> (colour, alpha, depth, gray, icc)."""
     im, icc = _plain_mode(path, im, icc)
@@ -281,8 +279,6 @@ def _decode_pillow(path: Path, im: Image.Image, icc: bytes | None):
     if mode == "RGBA":
         arr = np.asarray(im)
         return arr[:, :, :3], arr[:, :, 3], 8, False, icc
-    if mode == "F":
-        raise ImageFileError(path, _FLOAT_PIXELS)
     raise ImageFileError(path, reasons.reason(reasons.UNSUPPORTED_COLOUR_MODE, mode=mode))
 
 
@@ -304,7 +300,7 @@ def _full_decode(p: Path, limit: int, im) -> None:
 
 def _open_with_pillow(p: Path, data: bytes, limit: int) -> tuple[Image.Image, str]:
     """Open the file's header with Pillow: a readable format, one picture, within the size limit."""
-    return _open_header(p, lambda: Image.open(io.BytesIO(data)), looks_like_heif(data), limit)
+    return _open_header(p, io.BytesIO(data), looks_like_heif(data), limit)
 
 
 def header_problem(path: PathLike, *, max_pixels: int | None = None) -> reasons.ReasonText:
@@ -319,7 +315,7 @@ def header_problem(path: PathLike, *, max_pixels: int | None = None) -> reasons.
         with open_regular(p) as handle:
             heif_like = looks_like_heif(handle.read(12))
             handle.seek(0)
-            im, _ = _open_header(p, lambda: Image.open(handle), heif_like, limit)
+            im, _ = _open_header(p, handle, heif_like, limit)
             im.close()
     except ImageFileError as error:
         return error.reason
@@ -328,18 +324,21 @@ def header_problem(path: PathLike, *, max_pixels: int | None = None) -> reasons.
     return ""
 
 
-def _open_header(p: Path, opened: Callable[[], Image.Image], heif_content: bool, limit: int) -> tuple[Image.Image, str]:
+def _open_header(p: Path, source: BinaryIO, heif_content: bool, limit: int) -> tuple[Image.Image, str]:
+    """The file opened by Pillow from ``source`` (seekable, at its start), its header checked."""
     heif_like = p.suffix.lower() in HEIF_EXTENSIONS or heif_content
     if heif_like:
         heif_available()
     try:
-        im = _pil_guarded(p, limit, opened)
+        im = _pil_guarded(p, limit, lambda: Image.open(source))
     except ImageFileError:
         raise
     except UnidentifiedImageError:
         if heif_like and not heif_available():
             raise ImageFileError(p, reasons.reason(reasons.HEIF_NEEDS_PACKAGE)) from None
-        raise ImageFileError(p, reasons.reason(reasons.NOT_AN_IMAGE)) from None
+        # Pillow opens no colour float TIFF, nor 16- or 64-bit float ones: their tags still say why
+        raise ImageFileError(p, _tiff_samples_problem(_first_tiff_directory(source))
+                             or reasons.reason(reasons.NOT_AN_IMAGE)) from None
     except Exception as exc:  # plugin errors on malformed headers
         raise _decode_error(p, exc) from None
 
@@ -353,12 +352,46 @@ def _open_header(p: Path, opened: Callable[[], Image.Image], heif_content: bool,
                                                 im.format or ""))
     if several:
         raise ImageFileError(p, several)
-    if im.mode == "F":
-        raise ImageFileError(p, _FLOAT_PIXELS)
+    samples = _tiff_samples_problem(im.tag_v2) if im.format == "TIFF" else ""
+    if samples:
+        raise ImageFileError(p, samples)
     width, height = im.size
     if limit > 0 and width * height > limit:
         raise _bomb_error(p, width * height, limit)
     return im, fmt
+
+
+def _tiff_samples_problem(tags) -> reasons.ReasonText:
+    """Why a TIFF's samples are none the app reads, from its tags ('' where they are): floating-point
+    (HDR merges, scientific cameras; Pillow opens the grey 32-bit ones as mode F) or integers wider than
+    16 bits (Pillow's mode I, which would be clipped to 16 bits): said from the header, before a model loads."""
+    formats = tags.get(SAMPLE_FORMAT, (1,))
+    bits = tags.get(BITS_PER_SAMPLE, (1,))
+    formats = tuple(formats) if isinstance(formats, (tuple, list)) else (formats,)
+    bits = max(tuple(bits) if isinstance(bits, (tuple, list)) else (bits,))
+    if 3 in formats:  # IEEE floating point
+        return reasons.reason(reasons.FLOATING_POINT_PIXELS, bits=bits)
+    if bits > 16:
+        return reasons.reason(reasons.WIDE_INTEGER_PIXELS, bits=bits)
+    return ""
+
+
+def _first_tiff_directory(source: BinaryIO) -> dict:
+    """The tags of a TIFF's first picture, read by Pillow's tag reader alone ({} for another file, or one whose
+    tags cannot be read): for a TIFF Pillow cannot open."""
+    try:
+        source.seek(0)
+        head = source.read(8)
+        if head[:4] not in TiffImagePlugin.PREFIXES:
+            return {}
+        if head[2] == 43:  # BigTIFF: its first directory's offset takes 8 more bytes
+            head += source.read(8)
+        directory = TiffImagePlugin.ImageFileDirectory_v2(head)
+        source.seek(directory.next)
+        directory.load(source)
+        return dict(directory)
+    except Exception:  # noqa: BLE001 (a damaged file: not an image, as Pillow said)
+        return {}
 
 
 def _verify_png(p: Path, data: bytes, limit: int) -> None:

@@ -1600,6 +1600,14 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>帧</translation>
     </message>
     <message>
+        <source>{bits}-bit floating-point pixels (only 8- and 16-bit images)</source>
+        <translation>{bits} 位浮点像素（仅支持 8 位和 16 位图像）</translation>
+    </message>
+    <message>
+        <source>{bits}-bit integer pixels (only 8- and 16-bit images)</source>
+        <translation>{bits} 位整数像素（仅支持 8 位和 16 位图像）</translation>
+    </message>
+    <message>
         <source>{kind} ({count} {unit}); only single-picture files are deblurred: save the {one} you want as its own file</source>
         <translation>{kind}（{count} {unit}）；只对单张图片的文件去模糊：请把需要的那一{one}另存为单独的文件</translation>
     </message>
@@ -1706,10 +1714,6 @@ Blur score {score:.0f} of 100: {verdict}</source>
     <message>
         <source>unsupported colour mode {mode}</source>
         <translation>不支持的颜色模式 {mode}</translation>
-    </message>
-    <message>
-        <source>32-bit floating-point pixels (only 8- and 16-bit images)</source>
-        <translation>32 位浮点像素（仅支持 8 位和 16 位图像）</translation>
     </message>
     <message>
         <source>corrupt or unreadable 16-bit image</source>
