@@ -116,6 +116,31 @@ def test_the_toolbars_overflow_arrow_is_drawn_in_the_icons_colour(qtbot, window)
     assert _brightest(window.act_open.icon()) >= 200
 
 
+def test_the_toolbars_overflow_arrow_goes_when_the_window_is_widened_after_it_was_opened(qtbot, window):
+    """Clicked in a narrow window, the arrow shows the hidden tools in a second row and stays pressed; widened
+    again, the window kept it beside tools that all fit (Qt keeps it while the toolbar is expanded)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    window.resize(520, 500)
+    arrow = window.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+    qtbot.waitUntil(arrow.isVisible, timeout=WAIT)
+    one_row = window.toolbar.height()
+    QTest.mouseClick(arrow, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.toolbar.height() > one_row, timeout=WAIT)  # the hidden tools in a second row
+    assert arrow.isChecked()
+    window.resize(1500, 700)
+    qtbot.waitUntil(lambda: not arrow.isVisible(), timeout=WAIT)
+    assert not arrow.isChecked() and window.toolbar.height() == one_row
+    assert window.toolbar.widgetForAction(window.act_batch).isVisible()  # the last tool, in the one row
+
+    window.resize(520, 500)  # narrow again: the arrow comes back, not pressed, and opens the second row as before
+    qtbot.waitUntil(arrow.isVisible, timeout=WAIT)
+    assert not arrow.isChecked() and window.toolbar.height() == one_row
+    QTest.mouseClick(arrow, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.toolbar.height() > one_row, timeout=WAIT)
+
+
 # ----------------------------------------------------------------------------- 4. the terms in Chinese
 
 

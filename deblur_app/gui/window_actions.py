@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QSize, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QApplication, QToolBar, QToolButton
 
@@ -31,6 +31,40 @@ MODE_TIPS = {  # translated where shown
                                 "The network's ¼, ½ and full outputs under the input reduced the same way"),
     "difference": QT_TRANSLATE_NOOP("MainWindow", "Heatmap of where the network changed the photo"),
 }
+
+
+class CollapseWhenWidened(QObject):
+    """The toolbar's overflow arrow, clicked in a narrow window, shows the hidden tools in more rows and stays
+    pressed until clicked again: Qt keeps the arrow while the toolbar is expanded, so a window widened after it
+    showed the arrow beside tools that all fit. A wider toolbar closes the expansion; Qt then shows the arrow only
+    where tools are still hidden."""
+
+    def __init__(self, toolbar: QToolBar, arrow: QToolButton) -> None:
+        super().__init__(toolbar)
+        self.toolbar, self.arrow = toolbar, arrow
+        toolbar.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if (event.type() == QEvent.Type.Resize and self.arrow.isChecked()
+                and event.size().width() > event.oldSize().width()):
+            QTimer.singleShot(0, self._collapse)  # after the resize: the toolbar lays itself out again
+        return False
+
+    def _collapse(self) -> None:
+        if not self.arrow.isChecked():
+            return
+        # Qt lays the tools out again after an animated collapse only where the toolbar stays expanded: collapsed
+        # at once, not animated, and laid out once more, the arrow shows only where tools are still hidden
+        window = self.toolbar.parentWidget()
+        animated = window.isAnimated()
+        window.setAnimated(False)
+        try:
+            self.arrow.click()  # what Qt's toolbar listens to (clicked, unchecked): it collapses
+        finally:
+            window.setAnimated(animated)
+        layout = self.toolbar.layout()
+        layout.invalidate()
+        layout.activate()
 
 
 class WindowActions:
@@ -224,6 +258,7 @@ class WindowActions:
         if extension is not None:
             extension.setIcon(icon("overflow"))
             extension.setToolTip(translate("MainWindow", "More tools"))
+            CollapseWhenWidened(toolbar, extension)
 
     def _add_compare_action(self) -> None:
         """Compare Networks… (compare.py) in the Process menu, after Preview, and on the toolbar after the views."""
