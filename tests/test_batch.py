@@ -360,6 +360,24 @@ def test_a_list_of_files_runs_through_the_same_loop(folder, tmp_path):
     assert [e.kind for e in again][1:3] == ["file", "failed"] and "--overwrite" in again[2].reason
 
 
+def test_a_photo_named_twice_is_deblurred_once(folder, tmp_path, monkeypatch):
+    """`deblur p0.png ./p0.png sub/../p0.png -o out/`: one photo, one output, deblurred once with no failure; its second
+    naming failed as 'its output is also the output of' itself. Two names of one photo with two outputs keep both."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (folder / "sub").mkdir()
+    (folder / "link.png").symlink_to(folder / "p0.png")
+    monkeypatch.chdir(folder)
+    pairs = [(folder / "p0.png", out / "p0.png"), (Path("p0.png"), out / "p0.png"),
+             (folder / "sub" / ".." / "p0.png", out / "." / "p0.png"), (folder / "link.png", out / "link.png")]
+    engine = CopyEngine()
+    events = list(jobs.iter_batch(BatchJob.of_files(pairs, SaveOptions()), lambda: engine))
+    summary = events[-1].summary
+    assert [e.path for e in events if e.kind == "done"] == [folder / "p0.png", folder / "link.png"]
+    assert (summary.total, summary.done, summary.failed) == (2, 2, [])
+    assert engine.runs == 2 and sorted(p.name for p in out.iterdir()) == ["link.png", "p0.png"]
+
+
 def test_the_batch_writes_its_own_log(folder, tmp_path):
     job = BatchJob(folder, tmp_path / "out", save=SaveOptions(strength=0.5))
     job.log_header = batch_log_header(job, "MIMO-UNet", "cpu")

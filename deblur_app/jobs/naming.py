@@ -224,6 +224,19 @@ def _spelling(path: Path) -> str:
     return os.path.normcase(os.path.realpath(os.fspath(path)))
 
 
+def distinct_pairs(pairs: Iterable[tuple[Path, Path]]) -> list[tuple[Path, Path]]:
+    """``pairs`` without the repeats of an earlier (photo, output) pair, however the paths are spelt (``a.jpg ./a.jpg``,
+    a symlink to it): a photo named twice (`deblur *.jpg a.jpg`) is deblurred once, where its second naming failed as
+    'its output is also the output of' itself. A photo reached by two names with two outputs keeps both."""
+    seen, kept = set(), []
+    for source, target in pairs:
+        key = (_identity(Path(source)) or _spelling(Path(source)), _spelling(Path(target)))
+        if key not in seen:
+            seen.add(key)
+            kept.append((source, target))
+    return kept
+
+
 def plan_outputs(pairs: Sequence[tuple[Path, Path]], save_scales: bool = False,
                  inputs: Iterable[Path] = (), unmarked: Iterable[Path] = ()) -> list[PlannedOutput]:
     """Where each (photo, output) pair would write, what exists there and what must never be written.

@@ -27,7 +27,8 @@ from ..engine.tiling import FROM_OPTIONS
 from ..model.checkpoints import Checkpoint, CheckpointError, load_checkpoint
 from .spec import BatchEvent, BatchJob, BatchLog, BatchSummary, EngineChoices, PhotoFacts, SaveOptions
 from ..model.registry import DEFAULT_VARIANT, PRESETS
-from .naming import PlannedOutput, batch_candidates, input_folder_problem, plan_outputs, scale_paths
+from .naming import (PlannedOutput, batch_candidates, distinct_pairs, input_folder_problem, plan_outputs,
+                     scale_paths)
 from .pipeline import Outcome, Pipeline, Steps, disk_full
 
 
@@ -389,7 +390,7 @@ def _job_pairs(job: BatchJob) -> tuple[list[tuple[Path, Path]], list[tuple[Path,
     """The job's (photo, output) pairs, the files of its folder left out with why, and those of them no output
     may replace (BatchCandidates.unmarked)."""
     if job.files is not None:
-        return list(job.files), [], []
+        return distinct_pairs(job.files), [], []
     problem = input_folder_problem(job.input_dir)
     if problem:
         raise JobError(problem)
