@@ -378,6 +378,42 @@ def test_a_photo_named_twice_is_deblurred_once(folder, tmp_path, monkeypatch):
     assert engine.runs == 2 and sorted(p.name for p in out.iterdir()) == ["link.png", "p0.png"]
 
 
+class OtherBatchEngine(CopyEngine):
+    """Runs as CopyEngine while another batch into the same folder writes each photo's output meanwhile: its
+    first run the output of the photo it runs (found at the save), and the next photo's (found before or after)."""
+
+    def __init__(self, out: Path) -> None:
+        super().__init__()
+        self.out = out
+
+    def run(self, pixels, progress=None, cancel=None, tile=None, ensemble=False):
+        if self.runs == 0:
+            for name in ("p0_deblurred.png", "p1_deblurred.png"):
+                (self.out / name).write_bytes(b"the other batch's")
+        return super().run(pixels, progress, cancel, tile, ensemble)
+
+
+def test_an_output_another_batch_wrote_meanwhile_is_skipped(folder, tmp_path):
+    """Two `deblur-app batch in out` at once: every output was made once, but each batch said FAILED '... already
+    exists (use --overwrite to replace it)' of the other's and exited 1. Skipping existing outputs (the default), an
+    output written since the batch was planned is skipped as one found at the start; nothing is written over it."""
+    out = tmp_path / "out"
+    out.mkdir()
+    engine = OtherBatchEngine(out)
+    events = list(jobs.iter_batch(BatchJob(folder, out), lambda: engine))
+    summary = events[-1].summary
+    skipped = {e.path.name: e.reason for e in events if e.kind == "skipped"}
+    assert summary.failed == [] and (summary.done, summary.skipped) == (1, 2), summary
+    assert skipped == {"p0.png": "p0_deblurred.png already exists", "p1.png": "p1_deblurred.png already exists"}
+    assert (out / "p0_deblurred.png").read_bytes() == (out / "p1_deblurred.png").read_bytes() == b"the other batch's"
+    assert imagefiles.load_image(out / "p2_deblurred.png").pixels.shape[:2] == (24, 32)
+    # replacing existing outputs, the batch writes its own over them, as asked
+    engine = OtherBatchEngine(out)
+    job = BatchJob(folder, out, skip_existing=False, save=SaveOptions(overwrite=True))
+    assert list(jobs.iter_batch(job, lambda: engine))[-1].summary.done == 3
+    assert (out / "p0_deblurred.png").read_bytes() != b"the other batch's"
+
+
 def test_the_batch_writes_its_own_log(folder, tmp_path):
     job = BatchJob(folder, tmp_path / "out", save=SaveOptions(strength=0.5))
     job.log_header = batch_log_header(job, "MIMO-UNet", "cpu")

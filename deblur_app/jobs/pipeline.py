@@ -41,7 +41,7 @@ _DONE = object()
 
 @dataclass
 class Outcome:
-    """What happened to one photo: kind is "failed", "done", "cancelled" or "fatal"."""
+    """What happened to one photo: kind is "failed", "skipped", "done", "cancelled" or "fatal"."""
 
     index: int
     kind: str
@@ -63,6 +63,8 @@ class Steps:
     pixels: Callable[[object], int]  # loaded -> its pixel count
     size: Callable[[object], tuple[int, int] | None] = lambda _plan: None  # plan -> (height, width) from its header
     prepare: Callable[[object, tuple[int, int], object], None] | None = None  # (engine, size, cancel), before decoding
+    # error -> whether the photo is skipped rather than failed (its output was written meanwhile, by another batch)
+    skipped: Callable[[BaseException], bool] = lambda _error: False
 
 
 class Pipeline:
@@ -164,8 +166,11 @@ class Pipeline:
                     with self._slots:
                         self._limit = 1  # from now on, one photo at a time (see the module's docstring)
             except Exception as error:  # noqa: BLE001 (one bad photo fails alone)
-                item = (index, plan, "failed", self._steps.reason(plan, error), None)
+                item = (index, plan, self._failed_or_skipped(error), self._steps.reason(plan, error), None)
             _put(self._to_network, item, self._stop)
+
+    def _failed_or_skipped(self, error: BaseException) -> str:
+        return "skipped" if self._steps.skipped(error) else "failed"
 
     def _prepare_for(self, index: int, plan) -> None:
         """A large photo: the network thread prepares the engine for its size before it is decoded (and after the
@@ -239,7 +244,8 @@ class Pipeline:
                 try:
                     outcome = Outcome(index, "done", done=self._steps.save(plan, *payload))
                 except Exception as error:  # noqa: BLE001
-                    outcome = Outcome(index, "failed", self._steps.reason(plan, error), disk_full=disk_full(error))
+                    outcome = Outcome(index, self._failed_or_skipped(error), self._steps.reason(plan, error),
+                                      disk_full=disk_full(error))
             del payload, item
             self._events.put(outcome)
             with self._slots:

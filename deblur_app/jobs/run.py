@@ -9,6 +9,7 @@ message naming the file, so callers never show a traceback.
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -458,7 +459,7 @@ def _run_here(job: BatchJob, runnable, total: int, load_engine, cancel, on_progr
         for position, (index, plan) in enumerate(runnable):
             if tally.cancelled_by(cancel):  # the photos written meanwhile are reported, then nothing more
                 for outcome in pipeline.finish():
-                    if outcome.kind in ("done", "failed"):
+                    if outcome.kind in ("done", "failed", "skipped"):
                         yield BatchEvent("file", outcome.index, total, plans[outcome.index].source,
                                          plans[outcome.index].target)
                         yield from _report(outcome, plans[outcome.index], total, tally, 0.0)
@@ -482,7 +483,8 @@ def _run_here(job: BatchJob, runnable, total: int, load_engine, cancel, on_progr
 def _stop_for_full_disk(pipeline: Pipeline, rest, total: int, tally: _Tally):
     """A full output disk stops the batch: every later write would fail too, after a network run each (minutes
     a photo, for nothing). The photos written meanwhile are reported; each other one fails, saying why."""
-    finished = {outcome.index: outcome for outcome in pipeline.finish() if outcome.kind in ("done", "failed")}
+    finished = {outcome.index: outcome for outcome in pipeline.finish()
+                if outcome.kind in ("done", "failed", "skipped")}
     for index, plan in rest:
         yield BatchEvent("file", index, total, plan.source, plan.target)
         if index in finished:
@@ -501,7 +503,10 @@ def not_run_for_full_disk(source: Path) -> reasons.ReasonText:
 
 
 def _report(outcome: Outcome, plan: PlannedOutput, total: int, tally: _Tally, seconds: float):
-    if outcome.kind == "failed":
+    if outcome.kind == "skipped":
+        tally.skipped += 1
+        yield BatchEvent("skipped", outcome.index, total, plan.source, plan.target, outcome.reason)
+    elif outcome.kind == "failed":
         tally.failed.append((plan.source, outcome.reason))
         yield BatchEvent("failed", outcome.index, total, plan.source, plan.target, outcome.reason)
     else:
@@ -509,11 +514,21 @@ def _report(outcome: Outcome, plan: PlannedOutput, total: int, tally: _Tally, se
         yield BatchEvent("done", outcome.index, total, plan.source, plan.target, seconds=seconds, facts=outcome.done)
 
 
+class WrittenMeanwhile(JobError):
+    """A photo's output that did not exist when the batch was planned exists now: another batch into the same
+    folder wrote it. A batch that skips existing outputs skips the photo, as it would have at the start."""
+
+
 def _batch_steps(job: BatchJob) -> Steps:
     """A batch's per-photo work for the pipeline: deblur_planned's steps, split where the threads meet."""
 
+    def skip_if_written_meanwhile(plan: PlannedOutput) -> None:
+        if job.skip_existing and os.path.lexists(plan.target):
+            raise WrittenMeanwhile(reasons.reason(reasons.OUTPUT_EXISTS, output=plan.target.name))
+
     def load(plan: PlannedOutput) -> imagefiles.LoadedImage:
         plan.target.parent.mkdir(parents=True, exist_ok=True)
+        skip_if_written_meanwhile(plan)  # before the network's minutes, not only after them
         return load_photo(plan.source, plan.target, job.save, job.max_megapixels)
 
     def deblur(engine: Deblurrer, loaded: imagefiles.LoadedImage, progress: ProgressCallback,
@@ -521,12 +536,17 @@ def _batch_steps(job: BatchJob) -> Steps:
         return run_photo(engine, loaded, progress, cancel, job.tile, job.ensemble)
 
     def save(plan: PlannedOutput, loaded: imagefiles.LoadedImage, result: DeblurResult) -> PhotoFacts:
-        return _facts(FileResult(plan.source, save_result(result, loaded, plan.target, job.save), result))
+        try:
+            return _facts(FileResult(plan.source, save_result(result, loaded, plan.target, job.save), result))
+        except JobError:  # written while the network ran: 'already exists', now or at the write's last step
+            skip_if_written_meanwhile(plan)
+            raise
 
     def prepare(engine: Deblurrer, size: tuple[int, int], cancel: CancelCheck) -> None:
         engine.prepare_photo(*size, tile=job.tile, ensemble=job.ensemble, cancel=cancel)
 
     return Steps(load=load, deblur=deblur, save=save, reason=lambda plan, error: failure_reason(plan.source, error),
+                 skipped=lambda error: isinstance(error, WrittenMeanwhile),
                  pixels=lambda loaded: loaded.pixels.shape[0] * loaded.pixels.shape[1],
                  size=lambda plan: imagefiles.photo_size(plan.source, max_pixels=_max_pixels(job.max_megapixels)),
                  prepare=prepare)
