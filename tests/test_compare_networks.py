@@ -156,6 +156,29 @@ def test_cancel_mid_way_leaves_no_result(qtbot, two_networks, window, photo_path
     assert not dialog.cancel_button.isEnabled() and window.act_deblur.isEnabled()
 
 
+def test_closing_the_compare_window_stops_its_runs(qtbot, two_networks, window, photo_path):  # noqa: F811
+    """Closed mid-way (Close, the title bar's X), the comparison went on out of sight: the main window's Deblur stayed
+    disabled with nothing on screen saying why, for as long as the second network ran (minutes for FFTformer's first
+    use under Xvfb, reliability session 18). Closing stops it; the side finished first stays the photo's."""
+    photo = open_photo(qtbot, window, photo_path())
+    dialog = window.comparer.show()
+    choose_pair(dialog, ("mimo-unet", "fftformer"))
+    closed_while = []
+
+    def close_once_the_second_runs(event) -> None:
+        if event.kind == "comparison" and photo.comparison.running == 1 and not closed_while:
+            closed_while.append(True)
+            QTimer.singleShot(0, dialog.close_button.click)
+
+    window.session.observe(close_once_the_second_runs)
+    with qtbot.waitSignal(window.comparer.runs.ended, timeout=WAIT):
+        dialog.compare_button.click()
+    assert closed_while and not dialog.isVisible() and not window.comparer.running
+    assert photo.comparison.ended == "cancelled" and 0 in photo.comparison.outcomes and 1 not in photo.comparison.outcomes
+    qtbot.waitUntil(lambda: not window.engine.busy, timeout=WAIT)
+    assert window.act_deblur.isEnabled() and window.panel.run_button.isEnabled()
+
+
 def test_switching_photos_during_a_comparison_keeps_it_with_its_photo(qtbot, two_networks, window,
                                                                       photo_path):  # noqa: F811
     first = open_photo(qtbot, window, photo_path("first.png", 1))

@@ -338,6 +338,13 @@ class CompareWindow(QDialog):
             return
         super().keyPressEvent(event)
 
+    def closeEvent(self, event) -> None:
+        # Closed, its runs stop (a finished side stays the photo's to see again): they went on out of sight, the
+        # main window's Deblur disabled with nothing on screen saying why, for the minutes of a slow network's run
+        if self.cancel_button.isEnabled():
+            self.cancel_requested.emit()
+        super().closeEvent(event)
+
 
 class ComparingWindow(Protocol):
     """What Compare Networks needs of the main window."""
