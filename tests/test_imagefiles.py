@@ -385,6 +385,23 @@ def test_a_16_bit_tiff_through_the_same_writer_loads(tmp_path):
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_tiffs_orientation_is_applied_once(tmp_path, orientation):
+    """Pillow 13 turns a TIFF upright as it loads it (and gives orientations 5-8 their upright sides from the
+    header on): turned again by load_image, a TIFF of orientation 6 came out sideways. Every orientation reads as
+    the same PNG does, and photo_size says the upright sides."""
+    rgb = (RNG.random((6, 10, 3)) * 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[274] = orientation
+    Image.fromarray(rgb).save(tmp_path / "o.png", exif=exif.tobytes())
+    for name, options in (("plain.tif", {}), ("deflate.tif", {"compression": "tiff_deflate"})):
+        Image.fromarray(rgb).save(tmp_path / name, tiffinfo={274: orientation}, **options)
+        got, expected = load_image(tmp_path / name), load_image(tmp_path / "o.png")
+        assert got.orientation == orientation and np.array_equal(got.pixels, expected.pixels), name
+        assert F.photo_size(tmp_path / name) == expected.pixels.shape[:2]
+        np.testing.assert_array_equal(F.load_for_measuring(tmp_path / name), F.load_for_measuring(tmp_path / "o.png"))
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation_applied_like_pillow(tmp_path, orientation):
     rgb = (RNG.random((6, 10, 3)) * 255).astype(np.uint8)
     path = tmp_path / f"o{orientation}.png"

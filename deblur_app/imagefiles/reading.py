@@ -36,7 +36,7 @@ from .metadata import (
 # A truncated JPEG/PNG must fail loudly instead of loading with a grey bottom half.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
-BITS_PER_SAMPLE, SAMPLE_FORMAT = 258, 339  # TIFF tags
+BITS_PER_SAMPLE, SAMPLE_FORMAT, ORIENTATION_TAG = 258, 339, 274  # TIFF tags
 
 #: Default decompression-bomb limit (pixels).
 DEFAULT_MAX_PIXELS = 200_000_000
@@ -470,13 +470,14 @@ def _load_image(p: Path, data: bytes, limit: int) -> LoadedImage:
 
     original_mode = im.mode
     colour, alpha, depth, gray, decoded_mode, icc = _decode(p, data, limit, im, fmt, icc)
-    colour = apply_orientation(colour, orientation)
+    turn = 1 if decoded_mode is None and _pillow_turned_upright(im, orientation) else orientation
+    colour = apply_orientation(colour, turn)
     pixels = _to_float(colour, depth)
     if pixels.ndim == 2:
         pixels = np.repeat(pixels[:, :, None], 3, axis=2)
     alpha_f = None
     if alpha is not None:
-        alpha_f = np.ascontiguousarray(_to_float(apply_orientation(alpha, orientation), depth))
+        alpha_f = np.ascontiguousarray(_to_float(apply_orientation(alpha, turn), depth))
     return LoadedImage(
         pixels=np.ascontiguousarray(pixels),
         alpha=alpha_f,
@@ -492,6 +493,22 @@ def _load_image(p: Path, data: bytes, limit: int) -> LoadedImage:
     )
 
 
+def _pillow_turned_upright(im: Image.Image, orientation: int) -> bool:
+    """Whether Pillow turned this loaded picture upright itself: Pillow 13 does for a TIFF (it drops the
+    Orientation tag as it does), earlier versions did not; the app turns the pixels it decodes upright once."""
+    return im.format == "TIFF" and orientation != 1 and ORIENTATION_TAG not in im.tag_v2
+
+
+def _stored_size(im: Image.Image) -> tuple[int, int]:
+    """(width, height) of the pixels as the file stores them, before any EXIF orientation: Pillow 13 gives a TIFF
+    of orientation 5-8 the sides it has once upright, earlier versions and other formats the stored ones."""
+    if im.format == "TIFF":
+        width, height = im.tag_v2.get(256), im.tag_v2.get(257)
+        if isinstance(width, int) and isinstance(height, int):
+            return width, height
+    return im.size
+
+
 def photo_size(path: PathLike, *, max_pixels: int | None = None) -> tuple[int, int] | None:
     """(height, width) of the pixels load_image would return, from the file's header alone (no decoding), or None
     where the header does not say or load_image would refuse the file (camera raw, an unreadable file, one over
@@ -503,7 +520,7 @@ def photo_size(path: PathLike, *, max_pixels: int | None = None) -> tuple[int, i
 
     def header() -> tuple[tuple[int, int], int]:
         with open_regular(p) as handle, Image.open(handle) as im:  # a batch asks it of a photo planned earlier
-            return im.size, orientation_of(im)
+            return _stored_size(im), orientation_of(im)
 
     try:
         (width, height), orientation = _pil_guarded(p, MAX_PIXELS if max_pixels is None else int(max_pixels), header)
