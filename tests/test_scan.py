@@ -96,6 +96,110 @@ def test_a_small_photo_keeps_its_size_and_16_bit_png_reads(tmp_path):
     assert np.abs(read.astype(int) - np.rint(pixels * 255).astype(int)).max() <= 1
 
 
+def _with_chunk(png: Path, kind: bytes, body: bytes) -> Path:
+    """The PNG with one more chunk after its header (IHDR): gAMA, sRGB..."""
+    import struct
+    import zlib
+
+    data = png.read_bytes()
+    chunk = struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    png.write_bytes(data[:33] + chunk + data[33:])
+    return png
+
+
+def _large_photo(folder: Path, kind: str, rgb: np.ndarray) -> Path:
+    """``rgb`` (uint8) written as a PNG or TIFF of the given kind, as cameras, editors and this app write them."""
+    pixels = rgb.astype(np.float32) / 255
+    if kind.startswith("tif"):
+        path = folder / f"{kind}.tif"
+        depth = 16 if kind == "tif16" else 8
+        imagefiles.save_image(path, pixels[..., :1] if kind == "tif-grey" else pixels, bit_depth=depth)
+        return path
+    path = folder / f"{kind}.png"
+    if kind == "png16":
+        imagefiles.save_image(path, pixels, bit_depth=16)
+    elif kind == "png-grey16":
+        cv2.imwrite(str(path), np.rint(pixels[..., 1] * 65535).astype(np.uint16))
+    else:
+        image = Image.fromarray(rgb)
+        image = {"png-rgba": lambda: image.convert("RGBA"), "png-palette": lambda: image.quantize(64),
+                 "png-grey": lambda: image.convert("L"), "png-grey-alpha": lambda: image.convert("LA")}.get(
+            kind, lambda: image)()
+        exif = Image.Exif()
+        if kind == "png-turned":
+            exif[0x0112] = 6
+        image.save(path, exif=exif.tobytes())
+    if kind == "png-srgb":  # libpng converts colour to grey in linear light with this chunk: the scan must not
+        _with_chunk(_with_chunk(path, b"sRGB", b"\x00"), b"gAMA", (45455).to_bytes(4, "big"))
+    return path
+
+
+LARGE_KINDS = ["png", "png-rgba", "png-palette", "png-grey", "png-grey-alpha", "png16", "png-grey16", "png-srgb",
+               "png-turned", "tif", "tif16", "tif-grey"]
+
+
+@pytest.mark.parametrize("kind", LARGE_KINDS)
+def test_a_large_png_or_tiff_is_read_small_without_the_whole_decode_and_scores_as_it(tmp_path, monkeypatch, kind):
+    """A PNG or TIFF is decoded into its own integers and shrunk from them (a 150 MP PNG's scan held 4.7 GB with
+    the whole decode in float): the picture is the whole decode's shrunk to 768 px, to rounding, in every mode
+    (alpha, palette, grey, 16-bit, an sRGB chunk, EXIF orientation), and each blur scores the same. (A TIFF turned
+    by its tags is decoded whole: OpenCV turns it, told to or not; test_imagefiles reads it upright.)"""
+    from deblur_app.imagefiles import reading
+
+    sharp = cv2.resize(scene(250, 330, seed=5), (1320, 1000), interpolation=cv2.INTER_LANCZOS4)
+    for name, rgb in (("sharp", sharp), ("defocused", blurred(sharp, disc_kernel(5))),
+                      ("shaken", blurred(sharp, horizontal_shake(15)))):
+        folder = tmp_path / name
+        folder.mkdir()
+        path = _large_photo(folder, kind, rgb)
+        whole = np.clip(np.rint(imagefiles.load_reduced(path, 768) * 255), 0, 255).astype(np.uint8)
+        with monkeypatch.context() as patched:  # the whole decode is not what the scan reads
+            patched.setattr(reading, "_load_reduced", lambda *args: pytest.fail("decoded whole"))
+            small, luma = imagefiles.load_for_measuring(path), imagefiles.load_for_measuring(path, grey=True)
+            row, _ = score_photo(path)
+        assert small.shape == whole.shape == ((768, 582, 3) if kind.endswith("turned") else (582, 768, 3))
+        assert np.abs(small.astype(int) - whole.astype(int)).max() <= 1, (kind, name)
+        np.testing.assert_array_equal(luma, cv2.cvtColor(small, cv2.COLOR_RGB2GRAY))
+        reference = assess(cv2.cvtColor(whole, cv2.COLOR_RGB2GRAY))
+        assert abs(row.blur_score - reference.blur_score) <= 0.5 and row.verdict == reference.verdict, (kind, name)
+
+
+@pytest.mark.parametrize("kind,decoded_bytes_per_pixel", [("png", 3), ("png16", 6), ("tif", 3), ("png-grey", 1)])
+def test_a_large_png_or_tiff_is_scanned_without_the_whole_photo_in_float(tmp_path, kind, decoded_bytes_per_pixel):
+    """Memory, from what Python and numpy allocate while a scan reads a 4 MP photo (tracemalloc: OpenCV's
+    pictures are numpy arrays): the file's bytes and one array of its pixels as the file holds them. The whole
+    decode made them float (12 bytes a pixel) on top of an 8-bit copy, and a copy of the float: 4.7 GB at 150 MP."""
+    import tracemalloc
+
+    rng = np.random.default_rng(6)
+    base = cv2.resize(scene(200, 300, seed=6), (2400, 1600), interpolation=cv2.INTER_CUBIC)
+    photo = np.clip(base.astype(np.int16) + rng.integers(-4, 5, base.shape, dtype=np.int16), 0, 255).astype(np.uint8)
+    path = _large_photo(tmp_path, kind, photo)
+    tracemalloc.start()
+    try:
+        imagefiles.load_for_measuring(path, grey=True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    bound = path.stat().st_size + decoded_bytes_per_pixel * 2400 * 1600 * 1.1 + 2_000_000
+    assert peak <= bound, f"{peak / 1e6:.0f} MB for a {path.stat().st_size / 1e6:.0f} MB file of 3.84 MP"
+
+
+def test_a_png_opencv_cannot_decode_is_left_to_the_whole_decode(tmp_path, monkeypatch):
+    """Where OpenCV gives up on a PNG (data libpng refuses under good checksums), the scan reads it as before: the
+    whole decode's picture, or its one-line reason."""
+    from deblur_app.imagefiles import scanning
+
+    path = tmp_path / "photo.png"
+    imagefiles.save_image(path, cv2.resize(scene(200, 300, seed=7), (1200, 800)).astype(np.float32) / 255)
+    whole = np.clip(np.rint(imagefiles.load_reduced(path, 768) * 255), 0, 255).astype(np.uint8)
+    monkeypatch.setattr(scanning.cv2, "imdecode", lambda *args: None)
+    np.testing.assert_array_equal(imagefiles.load_for_measuring(path), whole)
+    path.write_bytes(path.read_bytes()[:-2000] + bytes(2000))  # cut short: the whole decode says so
+    row, problem = score_photo(path)
+    assert row is None and problem.startswith(str(path)) and "\n" not in problem, problem
+
+
 @pytest.mark.parametrize("name,reason", [("fake.jpg", "not an image file"), ("truncated.jpg", "truncated")])
 def test_unreadable_photos_fail_with_one_line_naming_them(photos, name, reason):
     row, problem = score_photo(photos / name)

@@ -3,8 +3,12 @@
 A JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (Pillow's draft mode, DCT scaling):
 the smallest scale still at least ``max_side`` on its long side, then area-downscaled to
 it. For a 12 MP photo and 768 px that is a 1000x750 decode, several times cheaper than
-the full one. Other photos go through :func:`reading.load_reduced` (a camera RAW is
-developed at half size from its sensor data; PNG, TIFF, WebP, HEIC are fully decoded).
+the full one. A PNG, or a TIFF of grey or RGB samples, is decoded by OpenCV into the 8- or
+16-bit integers the file holds and area-downscaled from them, never made float whole: a
+150 MP PNG's scan peaks at 1.2 GB where the whole decode (load_image, float32 and a copy) took
+4.8 GB (benchmarks/bench_scan_large_memory.py). Other photos go through
+:func:`reading.load_reduced` (a camera RAW is developed at half size from its sensor data;
+WebP, HEIC, and a PNG or TIFF OpenCV does not decode, are decoded whole).
 
 With ``grey=True`` the picture is the luma alone, which is all a blur score looks at: a JPEG's
 Y channel straight from libjpeg (draft mode "L"), which skips the chroma planes' inverse DCT,
@@ -79,6 +83,65 @@ def _decode_draft(p: Path, data: bytes, im: Image.Image, max_side: int, limit: i
     return pixels
 
 
+def _decode_small(p: Path, data: bytes, max_side: int, limit: int) -> np.ndarray | None:
+    """A PNG, or a TIFF of grey or RGB samples, at most ``max_side`` px on its long side, upright: HxWx3 uint8 RGB,
+    or HxW uint8 for a grey photo. Decoded by OpenCV into the integers the file holds (the colour under any alpha,
+    as load_image reads it) and area-downscaled before anything else is made of them: load_reduced's picture
+    rounded to 8 bits, without the whole photo in float. A colour photo is decoded in colour: libpng's own
+    conversion to grey works in linear light where the file has a gAMA or sRGB chunk, another luma than the
+    score's. None for another photo, or one OpenCV cannot decode: the whole decode then reads it, or says why."""
+    im, fmt = reading._open_with_pillow(p, data, limit)  # the header's checks first: megapixels, pictures, samples
+    grey = _opencv_reads_as_pillow(fmt, im, data)
+    if grey is None:
+        return None
+    if fmt == "PNG":
+        reading._verify_png(p, data, limit)  # the chunks' CRCs, which no decoder checks
+    flags = (cv2.IMREAD_GRAYSCALE if grey else cv2.IMREAD_COLOR) | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_IGNORE_ORIENTATION
+    try:
+        pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
+    except cv2.error:
+        return None
+    width, height = reading._stored_size(im)  # OpenCV decodes the pixels as stored: turned upright below
+    if pixels is None or pixels.shape[:2] != (height, width) or pixels.dtype not in (np.uint8, np.uint16):
+        return None
+    pixels = reading.fit_within(pixels, max_side)
+    if pixels.dtype == np.uint16:
+        pixels = np.rint(pixels / np.float32(257)).astype(np.uint8)
+    if not grey:
+        pixels = pixels[:, :, ::-1]  # OpenCV's BGR
+    return np.ascontiguousarray(apply_orientation(pixels, orientation_of(im)))
+
+
+def _opencv_reads_as_pillow(fmt: str, im: Image.Image, data: bytes) -> bool | None:
+    """Whether OpenCV decodes this photo to the pixels load_image reads: True for a grey one, False for colour,
+    None where it may not. Any PNG (grey, palette or RGB, 1 to 16 bits, alpha); a TIFF of 8- or 16-bit unsigned
+    grey or RGB samples in one plane, any alpha unassociated, stored upright. Not a CMYK, YCbCr, Lab or palette
+    TIFF, which load_image converts itself."""
+    if fmt == "PNG":
+        header = reading._png_ihdr(data)
+        return None if header is None else header[1] in (0, 4)  # colour types grey, and grey with alpha
+    if fmt != "TIFF":
+        return None
+    tags = im.tag_v2
+
+    def values(tag: int, default: int) -> tuple:
+        value = tags.get(tag, default)
+        return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+    bits = set(values(reading.BITS_PER_SAMPLE, 1))
+    plain = (tags.get(262) in (1, 2) and bits in ({8}, {16}) and set(values(reading.SAMPLE_FORMAT, 1)) == {1}
+             and tags.get(284, 1) == 1 and 1 not in values(338, 0)  # one plane; ExtraSamples: no associated alpha
+             and tags.get(reading.ORIENTATION_TAG, 1) == 1)  # OpenCV turns a TIFF by its tag, whatever it is told
+    return tags.get(262) == 1 if plain else None  # PhotometricInterpretation: BlackIsZero (grey) or RGB
+
+
+def _as_measured(small: np.ndarray, grey: bool) -> np.ndarray:
+    """_decode_small's picture as load_for_measuring gives it: luma, or RGB."""
+    if small.ndim == 2:
+        return small if grey else np.repeat(small[:, :, None], 3, axis=2)
+    return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY) if grey else small
+
+
 def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int | None = None,
                        grey: bool = False) -> np.ndarray:
     """An upright HxWx3 uint8 sRGB picture of the photo (``grey``: HxW uint8 luma), at most
@@ -88,12 +151,16 @@ def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int |
     limit = reading.MAX_PIXELS if max_pixels is None else int(max_pixels)
     data = reading.read_photo_bytes(p)
     im = None
-    if not (camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data)):
+    raw = camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data)
+    if not raw:
         cut_short = cut_short_reason(p, data)  # a huge size in a tiny JPEG decodes to grey: scored "blurred" otherwise
         if cut_short:
             raise ImageFileError(p, cut_short)
         im = _open_jpeg(p, data, limit)
     if im is None:
+        small = None if raw else _decode_small(p, data, max_side, limit)
+        if small is not None:
+            return _as_measured(small, grey)
         pixels = reading._load_reduced(p, data, max_side, limit)
         rgb = np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
         return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if grey else rgb
