@@ -35,6 +35,15 @@ _REFERENCE = {}
 
 
 @pytest.fixture
+def shared_openvino_cache(tmp_path_factory, monkeypatch):
+    """One OpenVINO cache folder for the run, for the tests of small_model that are not about the cache: its
+    export and conversion (3 s of CPU, 12 s at load 18 on 2 cores) happen once instead of in each test."""
+    cache = tmp_path_factory.getbasetemp() / "openvino-cache"
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: cache)
+    return cache
+
+
+@pytest.fixture
 def reference(small_model, photo_like):
     if not _REFERENCE:
         image = photo_like(64, 96, seed=7)
@@ -207,10 +216,9 @@ def test_backend_auto_falls_back_to_torch_when_openvino_fails(small_model, refer
 
 @pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
-def test_openvino_agrees_with_fp32(small_model, reference, precision, tmp_path_factory, monkeypatch):
+def test_openvino_agrees_with_fp32(small_model, reference, precision, shared_openvino_cache):
     image, expected = reference
-    cache = tmp_path_factory.getbasetemp() / "openvino-cache"  # one export for both precisions
-    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: cache)
+    cache = shared_openvino_cache  # one export for both precisions
     engine = Deblurrer(small_model, EngineOptions(device="cpu", precision=precision, tile=0, backend="openvino"))
     result = engine.run(image)
     assert result.backend == "openvino"
@@ -282,10 +290,9 @@ def test_openvino_bf16_agrees_with_fp32_at_63_db_with_trained_weights(tmp_path, 
 
 
 @pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
-def test_openvino_pass_is_stopped_when_cancelled(small_model, photo_like, tmp_path, monkeypatch):
+def test_openvino_pass_is_stopped_when_cancelled(small_model, photo_like, shared_openvino_cache):
     from deblur_app.engine.progress import Cancelled
 
-    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
     engine = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", tile=0, backend="openvino"))
     image = photo_like(512, 768, seed=3)
     cancel = CancelAfter(checks_before_set=2)  # the engine checks twice before the pass; the runner polls after that
@@ -313,10 +320,9 @@ def test_an_unwritable_openvino_cache_falls_back_to_torch(small_model, reference
 
 @pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
 def test_a_tiled_openvino_run_lets_its_compiled_model_go_and_the_next_run_is_the_same(
-        small_model, photo_like, tmp_path, monkeypatch):
+        small_model, photo_like, shared_openvino_cache):
     """Issue 21: the compiled tile's working memory (hundreds of MB at 12 MP) must not stay beside the result
     while the caller composes and saves it; compiling again must change nothing in the pixels."""
-    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path)
     engine = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", backend="openvino"))
     image = photo_like(128, 416, seed=5)
     first = engine.run(image, tile=320)
