@@ -402,6 +402,21 @@ def test_a_tiffs_orientation_is_applied_once(tmp_path, orientation):
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))
+def test_a_16_bit_tiffs_orientation_is_applied_once(tmp_path, orientation):
+    """A 16-bit TIFF is decoded by OpenCV, which turns it upright by its tag itself: turned again by load_image,
+    orientation 6 came out sideways. Every orientation reads as the same 16-bit PNG does."""
+    grey = (RNG.random((6, 10)) * 65535).astype(np.uint16)
+    exif = Image.Exif()
+    exif[274] = orientation
+    Image.fromarray(grey).save(tmp_path / "o.png", exif=exif.tobytes())
+    Image.fromarray(grey).save(tmp_path / "o.tif", tiffinfo={274: orientation})
+    got, expected = load_image(tmp_path / "o.tif"), load_image(tmp_path / "o.png")
+    assert got.bit_depth == expected.bit_depth == 16 and got.orientation == orientation
+    assert np.array_equal(got.pixels, expected.pixels)
+    assert F.photo_size(tmp_path / "o.tif") == expected.pixels.shape[:2]
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
 def test_exif_orientation_applied_like_pillow(tmp_path, orientation):
     rgb = (RNG.random((6, 10, 3)) * 255).astype(np.uint8)
     path = tmp_path / f"o{orientation}.png"

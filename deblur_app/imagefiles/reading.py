@@ -3,6 +3,7 @@ decompression-bomb limit, and one-line errors for every way a file can be bad.""
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import re
@@ -470,7 +471,11 @@ def _load_image(p: Path, data: bytes, limit: int) -> LoadedImage:
 
     original_mode = im.mode
     colour, alpha, depth, gray, decoded_mode, icc = _decode(p, data, limit, im, fmt, icc)
-    turn = 1 if decoded_mode is None and _pillow_turned_upright(im, orientation) else orientation
+    if decoded_mode is None:
+        turned = _pillow_turned_upright(im, orientation)
+    else:
+        turned = fmt == "TIFF" and orientation != 1 and _opencv_turns_tiffs()
+    turn = 1 if turned else orientation
     colour = apply_orientation(colour, turn)
     pixels = _to_float(colour, depth)
     if pixels.ndim == 2:
@@ -497,6 +502,17 @@ def _pillow_turned_upright(im: Image.Image, orientation: int) -> bool:
     """Whether Pillow turned this loaded picture upright itself: Pillow 13 does for a TIFF (it drops the
     Orientation tag as it does), earlier versions did not; the app turns the pixels it decodes upright once."""
     return im.format == "TIFF" and orientation != 1 and ORIENTATION_TAG not in im.tag_v2
+
+
+@functools.cache
+def _opencv_turns_tiffs() -> bool:
+    """Whether this OpenCV turns a TIFF upright by its Orientation tag as it decodes it (5.1 does, for every
+    orientation and IMREAD_UNCHANGED too): asked once of a 3x2 TIFF turned upside down."""
+    stored = np.array([[1, 2, 3], [4, 5, 6]], np.uint16)
+    buffer = io.BytesIO()
+    Image.fromarray(stored).save(buffer, "TIFF", tiffinfo={ORIENTATION_TAG: 3})
+    decoded = cv2.imdecode(np.frombuffer(buffer.getvalue(), np.uint8), cv2.IMREAD_UNCHANGED)
+    return decoded is not None and np.array_equal(decoded, stored[::-1, ::-1])
 
 
 def _stored_size(im: Image.Image) -> tuple[int, int]:
