@@ -89,6 +89,25 @@ def test_batch_the_blurred_deblurs_only_the_blurred(qtbot, window, folder, tmp_p
     assert made == ["b_soft_deblurred.png", "c_shaken_deblurred.png"]
 
 
+def test_an_opened_photo_keeps_its_thumbnail_when_a_scan_badges_it(qtbot, window, folder):
+    """Found under Xvfb (reliability session 18): a photo opened and shown, then its folder scanned, got its badge on
+    a grey card and kept it: the scan's thumbnail is not taken for a photo already loaded."""
+    from deblur_app.gui.blur_badges import badged_icon
+    from deblur_app.gui.filmstrip import THUMB_ROLE
+    from guikit import open_photo
+
+    photo = open_photo(qtbot, window, folder / "c_shaken.png")
+    scan(qtbot, window, folder)
+    qtbot.wait(300)  # the thumbnails asked for by the scan, had they come
+    item = window.filmstrip.item_for(photo.key)
+    score, verdict = item.data(BLUR_ROLE)
+    size = window.filmstrip.iconSize()
+    shown = item.icon().pixmap(size).toImage()
+    grey_card = badged_icon(None, score, verdict).pixmap(size).toImage()
+    assert shown != grey_card
+    assert item.data(THUMB_ROLE) is not None  # kept for the next badge (a scan again, a sort)
+
+
 def test_thumbnails_load_lazily_and_a_scan_can_be_cancelled(qtbot, window, tmp_path, monkeypatch):
     for index in range(60):
         save(tmp_path / f"p{index:02}.png", scene(48, 64, seed=index, shapes=6))

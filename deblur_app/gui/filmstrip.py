@@ -123,12 +123,11 @@ class Filmstrip(QListWidget):
         item = self.item_for(key)
         if item is not None and not image.isNull():
             pixmap = QPixmap.fromImage(legible(image, self.iconSize()))
+            # kept for a badge that comes later: a scan badged an opened photo's item on a grey card, and its
+            # thumbnail never came back (the camera's preview is not taken for a photo already loaded)
+            item.setData(THUMB_ROLE, pixmap)
             blur = item.data(BLUR_ROLE)
-            if blur is None:
-                item.setIcon(photo_icon(pixmap))
-            else:
-                item.setData(THUMB_ROLE, pixmap)
-                item.setIcon(badged_icon(pixmap, *blur))
+            item.setIcon(photo_icon(pixmap) if blur is None else badged_icon(pixmap, *blur))
 
     def show_state(self, photo: Photo) -> None:
         """The name's mark and the tooltip follow the photo's result and saved state."""
