@@ -7,7 +7,8 @@ Each photo alone in a folder, then in fresh processes, one after another:
 
 - ``scan``: ``deblur-app scan FOLDER`` as a user runs it (its pool of worker processes included);
 - ``load_image``: the plain whole decode, ``imagefiles.load_image`` of the photo (the reference: what the scan
-  did before it read large photos in a lean way, less the area downscale after it).
+  did before it read large photos in a lean way, less the area downscale after it);
+- ``--thumbnail``: the window's filmstrip thumbnail of it (``imagefiles.load_thumbnail``, 160 px).
 
 Peak RSS: the sum of the RSS of the process and its children (psutil, sampled every 20 ms), and the largest
 single process's high-water mark (VmHWM). Then, in this process, the scan's blur score and verdict beside the
@@ -38,6 +39,8 @@ from bench_12mp_memory import RUN_CLI, _cpu_name  # noqa: E402
 from bench_network_memory import peak_rss_bytes  # noqa: E402
 
 MB = 1024 * 1024
+THUMBNAIL = ("import sys\nfrom deblur_app import imagefiles\nimagefiles.set_max_megapixels(0)\n"
+             "print(imagefiles.load_thumbnail(sys.argv[1], 160).shape)\n")
 LOAD = ("import sys\nfrom deblur_app import imagefiles\n"
         "image = imagefiles.load_image(sys.argv[1], max_pixels=0)\nprint(image.width, image.height)\n")
 
@@ -119,6 +122,8 @@ def main() -> None:
     parser.add_argument("--size", default="15000x10000", help="WIDTHxHEIGHT of the photo")
     parser.add_argument("--formats", default="png", help="comma-separated: png, png16, tif")
     parser.add_argument("--no-reference", action="store_true", help="skip the whole-decode reference run")
+    parser.add_argument("--thumbnail", action="store_true",
+                        help="also the window's filmstrip thumbnail of the photo (imagefiles.load_thumbnail)")
     args = parser.parse_args()
     width, height = (int(side) for side in args.size.lower().split("x"))
     print(f"CPU: {_cpu_name()}, {os.cpu_count()} cores; load {os.getloadavg()[0]:.1f}; "
@@ -139,6 +144,9 @@ def main() -> None:
             tree_ref, single_ref, seconds_ref, _ = measured([sys.executable, "-c", LOAD, str(path)])
             print(f"{kind}: load_image (whole decode) peak {tree_ref / MB:.0f} MiB, {seconds_ref:.1f} s; "
                   f"scan / whole decode = {tree / tree_ref:.2f}")
+        if args.thumbnail:
+            tree_thumb, _, seconds_thumb, _ = measured([sys.executable, "-c", THUMBNAIL, str(path)])
+            print(f"{kind}: thumbnail peak {tree_thumb / MB:.0f} MiB, {seconds_thumb:.1f} s")
         print(f"{kind}: {verdicts(path)}")
         print("  scan said: " + " | ".join(line for line in output.strip().splitlines()[-3:]))
 

@@ -93,7 +93,7 @@ def load_thumbnail(path: PathLike, size: int) -> np.ndarray | None:
             im.draft("RGB", _draft_size(im, size))
             if im.format == "JPEG" and _jpeg_refused(p, im):
                 return None  # the full load says why, when the photo is added (not once it is selected)
-            im = ImageOps.exif_transpose(im)
+            ImageOps.exif_transpose(im, in_place=True)  # a copy of the whole photo otherwise, turned or not
             if im.mode in _ALPHA_MODES or "transparency" in im.info:
                 # the colour under the alpha, as the viewer shows it (the window shows a photo's colour channels,
                 # and the alpha is written back as read): Pillow resizes RGBA premultiplied, which made every
