@@ -981,3 +981,36 @@ def test_a_photo_that_became_a_pipe_after_its_check_is_refused_never_waited_on(t
     assert not hung, f"a reader waited on the pipe (answered before it: {answers})"
     assert answers == {"size": None, "header": "is a device, pipe or socket, not an image file", "cut short": "",
                        "load": f"{pipe}: is a device, pipe or socket, not an image file"}
+
+
+SHORT_WRITE_SAVE = """
+import resource, signal, sys
+from pathlib import Path
+import numpy as np
+from deblur_app import imagefiles
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # past the limit, write() returns short, then fails: a disk filling up
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+pixels = np.random.default_rng(0).random((96, 128, 3), dtype=np.float32)  # ~20 KB as JPEG: one chunk of Pillow's
+dest = Path(sys.argv[1])
+try:
+    imagefiles.save_image(dest, pixels)
+    print("saved", dest.stat().st_size)
+except imagefiles.ImageFileError as error:
+    print("refused", dest.exists(), error)
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="RLIMIT_FSIZE and SIGXFSZ are POSIX")
+@pytest.mark.parametrize("ext", ["jpg", "bmp", "png", "webp"])
+def test_a_write_cut_short_by_a_full_disk_is_refused_not_saved_truncated(tmp_path, ext):
+    """A batch into a 60 KB tmpfs reported 'p03.jpg -> out/p03_deblurred.jpg' and left 4096 bytes of an ~18 KB JPEG
+    (reliability session 18): Pillow's C encoder wrote to the file descriptor itself and took the short write of a
+    disk filling up for a whole one. A file-size limit cuts writes short the same way, in a process of its own."""
+    import subprocess
+    import sys
+
+    dest = tmp_path / f"out.{ext}"
+    done = subprocess.run([sys.executable, "-c", SHORT_WRITE_SAVE, str(dest)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.stdout.startswith("refused False"), done.stdout + done.stderr
+    assert "File too large" in done.stdout and not dest.exists() and not list(tmp_path.iterdir())
