@@ -111,27 +111,62 @@ def test_whole_photo_pictures_made_in_bands_equal_the_whole_photo_formulas(photo
     np.testing.assert_array_equal(imaging.dimmed(original), np.repeat(grey.astype(np.uint8), 3, axis=2))
 
 
-def test_a_results_pictures_take_little_memory_beyond_themselves(photo_like):
-    """The window's 12 MP result within 1.5 GB (issue 21): its 8-bit picture and heatmap at a strength take
-    their own 6 bytes a pixel and a band's temporaries (some 80 bytes a pixel of the band), where the whole
-    photo's temporaries took that much for every pixel."""
+def _as_rgb(image) -> np.ndarray:
+    """A native 32-bit QImage's pixels as (h, w, 3) uint8 RGB."""
+    from PySide6.QtGui import QImage
+
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    rows = np.frombuffer(rgb.constBits(), np.uint8).reshape(rgb.height(), rgb.bytesPerLine())
+    return rows[:, : rgb.width() * 3].reshape(rgb.height(), rgb.width(), 3).copy()
+
+
+def test_a_results_pictures_take_little_memory_beyond_themselves(qapp, photo_like):
+    """The window's 12 MP result within 1.5 GB (issues 21, 26): its picture and heatmap at a strength are written a
+    band at a time straight into their QImages (not traced here), whose smaller levels come from them; numpy holds a
+    band's temporaries (some 80 bytes a pixel of the band) and the halved levels (1.3 bytes a pixel), where the whole
+    photo's temporaries took that much for every pixel and the 8-bit picture and heatmap 6 bytes a pixel more."""
     import tracemalloc
 
-    from deblur_app.gui.outcomes import _shown_and_heat
+    from deblur_app.gui.outcomes import _pictures
 
-    original = photo_like(1536, 1024, seed=3)  # 1.5 MP: 8 bands
+    original = photo_like(1536, 1024, seed=3)  # 1.5 MP: 6 bands
     result = np.clip(original * 0.9 + 0.05, 0, 1).astype(np.float32)
     tracemalloc.start()
     try:
-        display, heat, _change = _shown_and_heat(original, result, 0.6)
+        display, heat, _change = _pictures(original, None, result, 0.6)
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     pixels = original.shape[0] * original.shape[1]
-    assert peak < 6 * pixels + 100 * imaging.BAND_ROWS * original.shape[1], f"{peak / pixels:.1f} bytes/pixel"
+    assert peak < 2 * pixels + 100 * imaging.BAND_ROWS * original.shape[1], f"{peak / pixels:.1f} bytes/pixel"
     shown = np.clip(original + np.float32(0.6) * (result - original), 0, 1)
-    np.testing.assert_array_equal(display, imaging.to_u8(shown))
-    np.testing.assert_array_equal(heat, _whole_photo_heatmap(original, shown)[0])
+    np.testing.assert_array_equal(_as_rgb(display[0]), imaging.to_u8(shown))
+    np.testing.assert_array_equal(_as_rgb(heat[0]), _whole_photo_heatmap(original, shown)[0])
+
+
+@pytest.mark.parametrize("size, region", [((1536, 1024), None), ((1031, 2111), None), ((700, 1500), (3, 0, 1101, 517)),
+                                          ((700, 1500), (400, 180, 1100, 520))])
+def test_a_results_pyramids_are_the_pictures_the_8_bit_arrays_gave(qapp, photo_like, size, region):
+    """Every level of the result's and the heatmap's pyramids, a preview's pasted into the photo too, is what the whole
+    8-bit arrays gave through imaging.display_levels and qtimage.display_images (odd sizes: areas that do not halve)."""
+    from deblur_app.engine.strength import apply_strength
+    from deblur_app.gui import qtimage
+    from deblur_app.gui.outcomes import _pictures
+
+    original = photo_like(*size, seed=7)
+    left, top, width, height = region or (0, 0, size[1], size[0])
+    source = original[top : top + height, left : left + width]
+    result = np.clip(source * 0.8 + np.float32(0.1), 0, 1).astype(np.float32)
+    display, heat, change = _pictures(original, region, result, 0.7)
+    shown = apply_strength(source, result, 0.7)
+    expected_display, expected_heat = imaging.to_u8(original), imaging.dimmed(original)
+    expected_display[top : top + height, left : left + width] = imaging.to_u8(shown)
+    expected_heat[top : top + height, left : left + width], expected_change = _whole_photo_heatmap(source, shown)
+    for made, expected in ((display, expected_display), (heat, expected_heat)):
+        wanted = qtimage.display_images(imaging.display_levels(expected))
+        assert len(made) == len(wanted) > 1
+        assert all(level == want for level, want in zip(made, wanted))
+    assert change == expected_change
 
 
 def test_display_images_written_straight_to_32_bits_equal_qts_own_conversion():

@@ -26,6 +26,7 @@ from ..model.registry import Architecture
 from . import devices
 from .choices import fast_path
 from .devices import DeviceError, PrecisionChoice, choose_precision, memory_budget_bytes, resolve_backend, resolve_device
+from .heap import return_freed_memory
 from .progress import CancelCheck, Progress, ProgressCallback, raise_if_cancelled
 from .stitching import Stitcher
 from .tiling import FROM_OPTIONS, Tile, TileGeometry, plan_tiles, plan_tiles_by_area, round_up
@@ -191,8 +192,6 @@ class Deblurrer:
         self._openvino = None  # built on first use: the ONNX export takes seconds the first time
         self._torch_for_photo = False  # this run's photo is too large for OpenVINO's memory (run())
         if self.weights_file is not None:
-            from .openvino_backend import return_freed_memory
-
             return_freed_memory()  # reading and digesting the weights left NAFNet-64's engine 247 MiB of freed heap
 
     @property
@@ -222,7 +221,7 @@ class Deblurrer:
         nothing else holds them. True when they went."""
         if self._released_digest or self.backend != "openvino" or not self._weights_can_go():
             return False
-        from .openvino_backend import return_freed_memory, weights_digest
+        from .openvino_backend import weights_digest
 
         self._released_digest = weights_digest(self._model, self.architecture)
         for module in self._model.modules():
@@ -473,6 +472,8 @@ class Deblurrer:
         photo = self._plan_photo_run(np.ascontiguousarray(image, dtype=np.float32), tile, ensemble, progress)
         if not self._torch_for_photo:
             self._torch_weights_go_for_tiles(list(photo.queue), photo.passes, cancel)
+        if len(photo.queue) > 1:
+            return_freed_memory()  # what decoding the photo freed (the window: in its file thread) before the tiles
         self._run_tiles(photo, progress, cancel)
         raise_if_cancelled(cancel)
         return self._finish_photo_run(photo, time.perf_counter() - started)
@@ -487,8 +488,9 @@ class Deblurrer:
         pad_mode = padding_mode(height, width, pad_h - height, pad_w - width, arch.pad_mode)
         backend, tile_size = self.plan_photo(pad_h, pad_w, tile)
         self._torch_for_photo = backend != self.backend
-        if self._torch_for_photo:
+        if self._torch_for_photo and self._openvino is not None:
             self._openvino = None  # let its compiled models go: their memory is what this photo needs
+            return_freed_memory()  # and hand it back: the window's first use timed OpenVINO before its 12 MP photo
         queue = deque(self.photo_tiles(pad_h, pad_w, tile_size, auto=tile is None))
         passes = dihedral_transforms(ensemble)
         stitcher = Stitcher(pad_h, pad_w, scales=arch.outputs, geometry=geometry)
@@ -586,6 +588,11 @@ class Deblurrer:
             stitcher.add(tile, outputs)
             photo.done += len(passes)
             photo.tiles_done += 1
+            if queue or photo.tiles_done > 1:
+                # the tile's working memory (torch: hundreds of MB at the window's 256-pixel tiles) was freed into the
+                # heap, where glibc keeps it in holes the next tile's tensors, the stitched result and the caller's
+                # pictures of it do not all fit: handed back, each tile starts from what the photo holds (heap.py)
+                return_freed_memory()
             if progress is not None:  # the tile's last pass: reported once its pixels are in the blend
                 finished = stitcher.finished(tile, photo.tiles_done, height, width) if stitcher.counting else None
                 progress(Progress(photo.done, photo.done + len(queue) * len(passes), finished))

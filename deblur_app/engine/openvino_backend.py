@@ -48,6 +48,7 @@ from ..model.registry import Architecture
 from ..resources import resource_path, user_data_dir
 from .choices import Int8Verdict, PathVerdict
 from .filepages import release_file_pages
+from .heap import return_freed_memory
 from .progress import CancelCheck, Cancelled, raise_if_cancelled
 
 OPSET = 17
@@ -326,17 +327,6 @@ def _set_malloc_option(option: int, value: int) -> bool:
 
         return bool(ctypes.CDLL("libc.so.6").mallopt(option, value))
     return False
-
-
-def return_freed_memory() -> None:
-    """Hand the heap the ONNX exporter freed back to the system (glibc keeps it for later mallocs), so the
-    compiled model and the first tiles do not come on top of it: NAFNet-64's first export left the process
-    at 1098 MB where the loaded network took 483 MB, 580 MB with this and no copy to trace
-    (benchmarks/bench_12mp_memory.py export). Elsewhere than glibc, nothing to do."""
-    with contextlib.suppress(ImportError, OSError, AttributeError):
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def compiled_shapes_kept(float32_weight_bytes: int) -> int:

@@ -116,13 +116,6 @@ def preview_region(
     return x0, y0, x1 - x0, y1 - y0
 
 
-def paste(base: np.ndarray, patch: np.ndarray, left: int, top: int) -> np.ndarray:
-    """A copy of ``base`` with ``patch`` written at (left, top)."""
-    out = base.copy()
-    out[top : top + patch.shape[0], left : left + patch.shape[1]] = patch
-    return out
-
-
 def thumbnail(image_u8: np.ndarray, size: int = 160) -> np.ndarray:
     """The filmstrip's picture: imagefiles' rule (thumbnail_crop: a panorama's middle, never a 1-pixel strip)."""
     height, width = image_u8.shape[:2]

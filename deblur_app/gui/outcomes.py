@@ -76,10 +76,7 @@ def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int,
         source = photo_pixels[top : top + full.shape[0], left : left + full.shape[1]]
     else:
         source = photo_pixels
-    display, heat, max_change = _shown_and_heat(source, full, strength)
-    if region is not None:
-        display = imaging.paste(imaging.to_u8(photo_pixels), display, left, top)
-        heat = imaging.paste(imaging.dimmed(photo_pixels), heat, left, top)
+    display_levels, heat_levels, max_change = _pictures(photo_pixels, region, full, strength)
     if scales is None and (half is None or quarter is None):
         scales = {}  # a network without coarse outputs (registry Architecture.outputs): no Scales view
     if scales is None:  # the network's own coarse outputs: the same at every strength
@@ -92,23 +89,34 @@ def compose_outcome(photo_key: str, photo_pixels: np.ndarray, region: tuple[int,
         }
     return DeblurOutcome(
         photo_key=photo_key, region=region, full=full, half=half, quarter=quarter,
-        display_levels=qtimage.display_images(imaging.display_levels(display)),
-        heat_levels=qtimage.display_images(imaging.display_levels(heat)), max_change=max_change, scales=scales,
+        display_levels=display_levels, heat_levels=heat_levels, max_change=max_change, scales=scales,
         facts=facts, strength=strength,
     )
 
 
-def _shown_and_heat(source: np.ndarray, full: np.ndarray, strength: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """The result at ``strength`` in 8 bits and its heatmap, a band of rows at a time (imaging.BAND_ROWS):
-    the blend of a whole 12 MP photo alone is 144 MB of float32, the heatmap's temporaries some 0.6 GB."""
-    display = np.empty(full.shape, np.uint8)
-    heat, max_change = np.empty(full.shape, np.uint8), 0.0
+def _pictures(photo_pixels: np.ndarray, region: tuple[int, int, int, int] | None, full: np.ndarray,
+              strength: float) -> tuple[list[QImage], list[QImage], float]:
+    """The result at ``strength`` (a preview's pasted into the photo as opened) and its heatmap (over the photo
+    dimmed) as display pyramids, and the largest change. Written a band of rows at a time (imaging.BAND_ROWS)
+    straight into the full-size QImages, whose smaller levels are made from them: the blend of a whole 12 MP photo
+    alone is 144 MB of float32, the heatmap's temporaries some 0.6 GB, and the whole 8-bit picture and heatmap
+    beside their QImages were 72 MB more at the end of a 12 MP run (issue 26)."""
+    height, width = photo_pixels.shape[:2] if region is not None else full.shape[:2]
+    display, heat = qtimage.blank_display_image(width, height), qtimage.blank_display_image(width, height)
+    left, top = (region[0], region[1]) if region is not None else (0, 0)
+    if region is not None:  # around the preview: the photo as opened, and dimmed under the heatmap
+        for band in imaging.row_bands(height):
+            qtimage.write_rows(display, band.start, 0, imaging.to_u8(photo_pixels[band]))
+            qtimage.write_rows(heat, band.start, 0, imaging.dimmed(photo_pixels[band]))
+    source = photo_pixels[top : top + full.shape[0], left : left + full.shape[1]]
+    max_change = 0.0
     for band in imaging.row_bands(full.shape[0]):
         shown = apply_strength(source[band], full[band], strength)
-        display[band] = imaging.to_u8(shown)
-        heat[band], change = imaging.heatmap(source[band], shown)
+        qtimage.write_rows(display, top + band.start, left, imaging.to_u8(shown))
+        heat_band, change = imaging.heatmap(source[band], shown)
+        qtimage.write_rows(heat, top + band.start, left, heat_band)
         max_change = max(max_change, change)
-    return display, heat, max_change
+    return qtimage.display_pyramid(display), qtimage.display_pyramid(heat), max_change
 
 
 def reblend(outcome: DeblurOutcome, photo_pixels: np.ndarray, strength: float) -> DeblurOutcome:

@@ -18,6 +18,7 @@ import weakref
 from PySide6.QtCore import QObject, Signal, Slot
 
 from .. import __version__, imagefiles, reasons
+from ..engine.heap import return_freed_memory
 from ..engine.progress import Cancelled
 from ..jobs import BatchJob, SaveOptions, batch_log_header, existing_output_rule
 from ..model.registry import VARIANTS, run_name
@@ -319,6 +320,9 @@ class EngineWorker(EngineSignals):
                                for outputs in (result.full, result.half, result.quarter))
         outcome = compose_outcome(request.photo_key, request.pixels, request.region, full, half, quarter,
                                   request.settings.strength, facts)
+        # the pictures' temporaries (the bands of the blend and heatmap, the halved levels) were freed into this
+        # thread's arena, where Save (the file thread) and the pixmaps (the GUI thread) would not reuse them (heap.py)
+        return_freed_memory()
         self.finished.emit(job.job_id, outcome)
 
     # -- batch

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from typing import BinaryIO
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Iterator
 
 import numpy as np
 from PIL import Image, PngImagePlugin, TiffImagePlugin, TiffTags
@@ -15,7 +16,21 @@ from .metadata import JpegEncoding, exif_body, exif_subset
 from .provenance import xmp_packet
 
 
-def _pil_image(arr: np.ndarray) -> Image.Image:
+@dataclass(frozen=True)
+class Bands:
+    """8-bit samples of ``shape`` made a band of rows at a time: ``bands()`` yields (first row, samples)."""
+
+    shape: tuple[int, ...]
+    bands: Callable[[], Iterator[tuple[int, np.ndarray]]]
+
+
+def _pil_image(arr: np.ndarray | Bands) -> Image.Image:
+    if isinstance(arr, Bands):
+        # Pillow's picture filled band by band: the same pixels as Image.fromarray of the whole array
+        image = Image.new("L" if len(arr.shape) == 2 else "RGB", (arr.shape[1], arr.shape[0]))
+        for top, band in arr.bands():
+            image.paste(Image.fromarray(np.ascontiguousarray(band)), (0, top))
+        return image
     if arr.ndim == 2:
         return Image.fromarray(np.ascontiguousarray(arr))
     if arr.shape[2] == 2:
@@ -23,7 +38,7 @@ def _pil_image(arr: np.ndarray) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(arr))
 
 
-def encode_pillow(f: BinaryIO, arr: np.ndarray, fmt: str, quality: int,
+def encode_pillow(f: BinaryIO, arr: np.ndarray | Bands, fmt: str, quality: int,
                   icc: bytes | None, exif: bytes | None, jpeg: JpegEncoding | None = None, marker: str = "") -> None:
     """``jpeg``: write a JPEG with these tables and subsampling instead of ``quality``.
     ``marker``: the program that made the file, where the format keeps one (provenance.py)."""

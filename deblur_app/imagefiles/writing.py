@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 import cv2
 import numpy as np
@@ -45,15 +45,21 @@ QUANTISE_ROWS = 256
 
 
 def _quantise(x: np.ndarray, depth: int) -> np.ndarray:
-    scale = 65535.0 if depth == 16 else 255.0
     x = np.asarray(x)
     out = np.empty(x.shape, np.uint16 if depth == 16 else np.uint8)
+    for top, band in _quantised_bands(x, depth):
+        out[top : top + len(band)] = band
+    return out
+
+
+def _quantised_bands(x: np.ndarray, depth: int) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, the samples of QUANTISE_ROWS rows, whole numbers still in float32) from the top down."""
+    scale = 65535.0 if depth == 16 else 255.0
     for top in range(0, x.shape[0], QUANTISE_ROWS):
         band = np.nan_to_num(np.asarray(x[top : top + QUANTISE_ROWS], dtype=np.float32), nan=0.0, posinf=1.0,
                              neginf=0.0)
         band = np.clip(band, 0.0, 1.0) * np.float32(scale)
-        out[top : top + QUANTISE_ROWS] = np.rint(band, out=band)
-    return out
+        yield top, np.rint(band, out=band)
 
 
 def _as_float_pixels(path: Path, pixels) -> np.ndarray:
@@ -242,8 +248,10 @@ def _check_destination(dest: Path, like: LoadedImage | None, overwrite: bool) ->
 
 
 def _output_samples(dest: Path, pixels, like: LoadedImage | None, fmt: str, depth: int
-                    ) -> tuple[np.ndarray, bool, bool]:
-    """The integer samples to encode, whether they are gray and whether they carry the source's alpha."""
+                    ) -> tuple[np.ndarray | encoders.Bands, bool, bool]:
+    """The integer samples to encode, whether they are gray and whether they carry the source's alpha. For Pillow's
+    8-bit formats without alpha, the samples come as bands (encoders.Bands), which go straight into Pillow's
+    picture: the whole 8-bit array beside Pillow's copy of it was 36 MB more of a 12 MP Save (issue 26)."""
     arr = _as_float_pixels(dest, pixels)
     gray = arr.ndim == 2 or (like is not None and like.grayscale)
     if gray and arr.ndim == 3:
@@ -252,8 +260,12 @@ def _output_samples(dest: Path, pixels, like: LoadedImage | None, fmt: str, dept
         arr = np.repeat(arr[:, :, None], 3, axis=2)
         gray = False
     h, w = arr.shape[:2]
+    carries_alpha = like is not None and like.alpha is not None and fmt in ALPHA_FORMATS
+    if fmt != "TIFF" and depth == 8 and not carries_alpha:
+        return encoders.Bands(arr.shape, lambda: ((top, band.astype(np.uint8))
+                                                  for top, band in _quantised_bands(arr, depth))), gray, False
     samples = _quantise(arr, depth)
-    if like is None or like.alpha is None or fmt not in ALPHA_FORMATS:
+    if not carries_alpha:
         return samples, gray, False
     alpha = np.asarray(like.alpha, dtype=np.float32)
     if alpha.shape != (h, w):
