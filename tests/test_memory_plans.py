@@ -245,7 +245,7 @@ MEASURED_12MP_END_TO_END = [("restormer-defocus", "cli", ("openvino", 304), 1489
                             ("fftformer", "cli", ("openvino", 320), 1485e6),
                             ("nafnet-64", "window", ("torch", 256), 1453e6),
                             ("fftformer", "window", ("torch", 256), 1360e6),
-                            ("restormer-defocus", "window", ("torch", 256), 1449e6),  # session 18 (1318 and 1449)
+                            ("restormer-defocus", "window", ("torch", 256), 1449e6),  # session 18 (1318, 1449, 1297)
                             ("nafnet-64", "window", ("torch", 256), 1272e6)]
 
 
