@@ -304,6 +304,38 @@ def test_openvino_pass_is_stopped_when_cancelled(small_model, photo_like, shared
 
 
 @pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
+def test_a_compiled_model_cache_failing_under_another_process_compiles_without_it(
+        small_model, reference, shared_openvino_cache):
+    """Two processes on one cache folder: OpenVINO failed a run with 'cannot set permissions: No such file or
+    directory [.../compiled/<hash>.blob]' when the other removed the blob it was writing (session 18, ci-speed)."""
+    image, expected = reference
+    engine = Deblurrer(small_model, EngineOptions(device="cpu", precision="fp32", tile=0, backend="openvino"))
+    engine.run(image)
+    runner = engine._openvino
+    calls = []
+
+    class CacheVanishing:
+        def __init__(self, core):
+            self._core = core
+
+        def compile_model(self, network, device, settings):
+            calls.append(dict(settings))
+            if "CACHE_DIR" in settings:
+                raise RuntimeError("filesystem error: cannot set permissions: No such file or directory [x.blob]")
+            return self._core.compile_model(network, device, settings)
+
+        def __getattr__(self, name):
+            return getattr(self._core, name)
+
+    runner._core = CacheVanishing(runner._core)
+    runner._compiled.clear()
+    result = engine.run(image)
+    assert result.backend == "openvino"
+    assert [("CACHE_DIR" in settings) for settings in calls] == [True, False]
+    assert_agrees(result, expected, BOUNDS["fp32"])
+
+
+@pytest.mark.skipif(not openvino_backend.openvino_available(), reason="OpenVINO not installed")
 def test_an_unwritable_openvino_cache_falls_back_to_torch(small_model, reference, tmp_path, monkeypatch):
     from deblur_app.engine.inference import EngineError
 

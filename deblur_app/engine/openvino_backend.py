@@ -472,7 +472,16 @@ class OpenVinoRunner:
         settings = {"INFERENCE_PRECISION_HINT": self.precision_hint, "PERFORMANCE_HINT": "LATENCY"}
         if self._blob_cache:
             settings["CACHE_DIR"] = str(self._cache_dir)
-        compiled = self._core.compile_model(network, "CPU", settings)
+        try:
+            compiled = self._core.compile_model(network, "CPU", settings)
+        except RuntimeError:
+            if "CACHE_DIR" not in settings:
+                raise
+            # another process writing or pruning the same cache folder (a second window, a batch beside it) can
+            # make OpenVINO's blob vanish under it ("cannot set permissions: No such file or directory"): the blob is
+            # a saving of a second, never a reason to fail the run, so compile without it (a real error comes again)
+            del settings["CACHE_DIR"]
+            compiled = self._core.compile_model(network, "CPU", settings)
         _prune_compiled(self._cache_dir)
         self._compiled[key] = (compiled, compiled.create_infer_request())
         self.release_weight_pages()
