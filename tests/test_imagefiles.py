@@ -933,8 +933,8 @@ def test_a_photo_is_read_once_by_load_image_load_reduced_and_a_scan(tmp_path, ph
 
 
 def test_read_photo_bytes_is_public_and_says_why_in_one_line(tmp_path):
-    """The image I/O package reads a photo's bytes in one public place (thumbnails and scanning use it, no
-    thumbnails reach for no private name of reading)."""
+    """The image I/O package reads a photo's bytes in one public place (thumbnails and scanning use it); neither
+    reaches for a private name of reading."""
     photo = tmp_path / "a.png"
     Image.new("RGB", (4, 3)).save(photo)
     assert F.read_photo_bytes(str(photo)) == photo.read_bytes()
@@ -943,8 +943,8 @@ def test_read_photo_bytes_is_public_and_says_why_in_one_line(tmp_path):
     with pytest.raises(ImageFileError) as info:
         F.read_photo_bytes(empty)
     assert str(empty) in str(info.value) and "\n" not in str(info.value)
-    thumbnails = Path(F.__file__).parent / "thumbnails.py"
-    assert "reading._" not in thumbnails.read_text(encoding="utf-8")
+    for user in ("thumbnails.py", "scanning.py"):
+        assert "reading._" not in (Path(F.__file__).parent / user).read_text(encoding="utf-8"), user
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
