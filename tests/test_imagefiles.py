@@ -1014,3 +1014,27 @@ def test_a_write_cut_short_by_a_full_disk_is_refused_not_saved_truncated(tmp_pat
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.stdout.startswith("refused False"), done.stdout + done.stderr
     assert "File too large" in done.stdout and not dest.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_16_bit_rgb_tiff_with_one_sample_format_value_is_read_at_16_bits(tmp_path):
+    """A TIFF may give SampleFormat once for all its samples (libtiff reads it so): load_image sent such a 16-bit RGB
+    TIFF to Pillow, which read it at 8 bits, while the scan's decision (the same file) sent it to OpenCV; the one
+    decision (reading.opencv_reading) reads it at its 16 bits."""
+    import struct
+
+    stored = (np.arange(6 * 5 * 3, dtype=np.uint16).reshape(6, 5, 3) * 700)
+    buffer = io.BytesIO()
+    encoders.encode_tiff(buffer, stored, False, False, None, None)
+    data = bytearray(buffer.getvalue())
+    directory = struct.unpack("<I", data[4:8])[0]
+    for entry in range(struct.unpack("<H", data[directory : directory + 2])[0]):
+        at = directory + 2 + 12 * entry
+        if struct.unpack("<H", data[at : at + 2])[0] == reading.SAMPLE_FORMAT:
+            data[at + 4 : at + 12] = struct.pack("<IHH", 1, 1, 0)  # one value, unsigned integers, held in the entry
+    path = tmp_path / "one-format.tif"
+    path.write_bytes(bytes(data))
+    with Image.open(path) as im:
+        assert reading.tiff_tag_values(im.tag_v2, reading.SAMPLE_FORMAT, 1) == (1,)
+    photo = load_image(path)
+    assert photo.bit_depth == 16 and photo.mode == "RGB;16"
+    assert np.array_equal(np.rint(photo.pixels * 65535).astype(np.uint16), stored)
