@@ -481,3 +481,37 @@ def test_a_pipe_a_device_or_a_huge_file_is_refused_before_it_is_copied(tmp_path,
             weightstore.install_file(path)
         assert str(refused.value) == f"{path}: {said}"
     assert not copied
+
+
+@pytest.mark.parametrize("cut", ["empty", "truncated"])
+def test_an_empty_or_cut_weights_file_in_use_is_no_used_weights_in_the_list(cut, unet_bytes, user_folder, tmp_path,
+                                                                          capsys):
+    """The list, info and a run judge the file in use alike (catalog.unusable): a file emptied or cut short (a
+    copy stopped midway) is not "* used" in the list while info calls it unreadable and a run stops on it."""
+    installed = user_folder / "MIMO-UNet.pkl"
+    installed.parent.mkdir(parents=True)
+    installed.write_bytes(b"" if cut == "empty" else unet_bytes[: len(unet_bytes) // 2])
+    photo = tmp_path / "photo.png"
+    imagefiles.save_image(photo, np.full((24, 24, 3), 0.5, np.float32))
+
+    assert main(["deblur", str(photo), "--model", "mimo-unet"]) == 1
+    run_says = capsys.readouterr().err.strip().removeprefix("deblur-app: ").removeprefix(f"{installed}: ")
+    assert main(["info"]) == 0
+    info_line = next(line for line in capsys.readouterr().out.splitlines() if f"{installed} — " in line)
+    assert main(["weights", "list"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    at = next(index for index, line in enumerate(out) if "MIMO-UNet.pkl" in line)
+    assert "* used" not in out[at] and "! used" in out[at]
+    assert out[at + 1].strip() == (f"unreadable: {run_says}: runs of MIMO-UNet stop on it "
+                                   "(`deblur-app weights remove MIMO-UNet.pkl` takes it away)")
+    assert f"unreadable: {installed}: {run_says}" in info_line
+    assert ("the file is empty" if cut == "empty" else "incomplete download or copy") in run_says
+    assert not any(path.name.startswith("photo_") for path in tmp_path.iterdir())
+
+
+def test_the_list_still_marks_usable_weights_used(unet_bytes, user_folder, capsys):
+    user_folder.mkdir(parents=True)
+    (user_folder / "MIMO-UNet.pkl").write_bytes(unet_bytes)
+    assert main(["weights", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "* used MIMO-UNet.pkl" in out and "unreadable" not in out

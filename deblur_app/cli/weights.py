@@ -90,7 +90,9 @@ def run_weights(args: argparse.Namespace) -> int:
 
 
 def _list() -> int:
+    from .. import reasons
     from ..weights import store as weightstore
+    from ..weights.catalog import unusable
 
     files = weightstore.installed()
     for key, variant in VARIANTS.items():
@@ -100,9 +102,16 @@ def _list() -> int:
             continue
         print(f"{variant.display_name}:")
         for weights in mine:
-            marker = "* used" if weights.in_use else "      "
+            # the file in use is judged as a run judges it (info says the same): a cut one is no "used" weights
+            problem = unusable(weights.path) if weights.in_use else None
+            marker = "* used" if weights.in_use and problem is None else "! used" if weights.in_use else "      "
             print(f"  {marker} {weights.path.name}  {weights.provenance}  {weights.size / 1e6:.1f} MB  "
                   f"sha256 {weights.sha256()}  in {weights.path.parent}")
+            if problem is not None:
+                mend = (f"`deblur-app weights remove {weights.path.name}` takes it away" if weights.removable
+                        else "install the app again")
+                print(f"         unreadable: {reasons.without_subject(problem, weights.path)}: runs of "
+                      f"{variant.display_name} stop on it ({mend})")
     print(f"user weights folder: {weightstore.user_weights_dir()}")
     return EXIT_OK
 

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import reasons
 from ..model.registry import ARCHITECTURES, VARIANTS, Variant
 from ..resources import bundled_weights_dir, weights_search_dirs
 from .origin import from_the_authors, origin_note
+
+if TYPE_CHECKING:
+    from ..model.checkpoints import Checkpoint
 
 # the formats a weights file may have (a zip holding one is accepted on install)
 WEIGHTS_SUFFIXES = (".safetensors", ".pth", ".pt", ".pkl")
@@ -120,20 +124,69 @@ def available_weights() -> dict[str, WeightsFile | None]:
 
 
 def describe(weights: WeightsFile) -> reasons.ReasonText:
-    """One line of provenance: the kind, then what the file's own metadata says where it has some."""
+    """One line of provenance: the kind, then what the file's own metadata says where it has some, or why no run can
+    use the file (unusable)."""
     kind = reasons.reason(PROVENANCE_LINE[weights.kind])
+    metadata, problem = _judged(weights.path)
+    parts = [kind] if weights.kind == "published" else [kind, origin_note(weights.path)]
+    if problem is not None:  # a download from the authors cut or emptied later is said to be so as well
+        return reasons.joined(*filter(None, parts), reasons.reason(reasons.UNREADABLE_WEIGHTS, cause=problem))
     if weights.kind == "published":
         return kind
-    parts = [kind, origin_note(weights.path)]
-    from ..model.checkpoints import CheckpointError, read_state_dict
-
-    try:
-        _, metadata = read_state_dict(weights.path)
-    except CheckpointError as error:
-        return reasons.joined(*filter(None, parts), reasons.reason(reasons.UNREADABLE_WEIGHTS, cause=reasons.of(error)))
     psnr = metadata.get("val_psnr")
     parts += [metadata.get("trained_by"), reasons.reason(reasons.VALIDATION_PSNR, psnr=psnr) if psnr else ""]
     return reasons.joined(*filter(None, parts))
+
+
+def unusable(path: Path) -> reasons.ReasonText | None:
+    """Why a run cannot use this weights file ("<file>: the file is empty"), None when it can.
+
+    The one decision `weights list`, `info` (and the window's weights lines) and a run make of an installed file:
+    the refusal of model.checkpoints.load_checkpoint, the reader a run loads it with (jobs/run.load_model). A cheaper
+    test of its own here (the size, the first bytes) would let the list call "used" a cut file that runs refuse."""
+    return _judged(Path(path))[1]
+
+
+# (path, size, mtime) -> (metadata, problem): a file is read once per change, though the list, info and the
+# window's weights lines each ask (a full read: tens of MB and a network built)
+_JUDGED: dict[tuple[str, int, int], tuple[dict[str, str], reasons.ReasonText | None]] = {}
+
+
+def load_installed(path: Path) -> Checkpoint:
+    """An installed weights file read as a run reads it (load_checkpoint; raises CheckpointError), its verdict
+    kept for unusable and describe: the window describes the weights it has just loaded without a second read."""
+    from ..model.checkpoints import CheckpointError, load_checkpoint
+
+    key = _file_key(Path(path))
+    try:
+        checkpoint = load_checkpoint(path)
+    except CheckpointError as error:
+        if key is not None:
+            _JUDGED[key] = {}, reasons.of(error)
+        raise
+    if key is not None:
+        _JUDGED[key] = dict(checkpoint.metadata), None
+    return checkpoint
+
+
+def _file_key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        status = path.stat()
+    except (OSError, ValueError):
+        return None  # load_checkpoint says what is wrong (gone, a name it cannot hold)
+    return str(path), status.st_size, status.st_mtime_ns
+
+
+def _judged(path: Path) -> tuple[dict[str, str], reasons.ReasonText | None]:
+    from ..model.checkpoints import CheckpointError
+
+    key = _file_key(path)
+    if key in _JUDGED:
+        return _JUDGED[key]
+    try:
+        return load_installed(path).metadata, None
+    except CheckpointError as error:
+        return {}, reasons.of(error)
 
 
 # ----------------------------------------------------------------------------- what can be downloaded
