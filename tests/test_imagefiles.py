@@ -933,8 +933,8 @@ def test_a_photo_is_read_once_by_load_image_load_reduced_and_a_scan(tmp_path, ph
 
 
 def test_read_photo_bytes_is_public_and_says_why_in_one_line(tmp_path):
-    """The image I/O package reads a photo's bytes in one public place (thumbnails and scanning use it, no
-    thumbnails reach for no private name of reading)."""
+    """The image I/O package reads a photo's bytes in one public place (thumbnails and scanning use it); neither
+    reaches for a private name of reading."""
     photo = tmp_path / "a.png"
     Image.new("RGB", (4, 3)).save(photo)
     assert F.read_photo_bytes(str(photo)) == photo.read_bytes()
@@ -943,8 +943,8 @@ def test_read_photo_bytes_is_public_and_says_why_in_one_line(tmp_path):
     with pytest.raises(ImageFileError) as info:
         F.read_photo_bytes(empty)
     assert str(empty) in str(info.value) and "\n" not in str(info.value)
-    thumbnails = Path(F.__file__).parent / "thumbnails.py"
-    assert "reading._" not in thumbnails.read_text(encoding="utf-8")
+    for user in ("thumbnails.py", "scanning.py"):
+        assert "reading._" not in (Path(F.__file__).parent / user).read_text(encoding="utf-8"), user
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes are POSIX")
@@ -1014,3 +1014,27 @@ def test_a_write_cut_short_by_a_full_disk_is_refused_not_saved_truncated(tmp_pat
                           env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     assert done.stdout.startswith("refused False"), done.stdout + done.stderr
     assert "File too large" in done.stdout and not dest.exists() and not list(tmp_path.iterdir())
+
+
+def test_a_16_bit_rgb_tiff_with_one_sample_format_value_is_read_at_16_bits(tmp_path):
+    """A TIFF may give SampleFormat once for all its samples (libtiff reads it so): load_image sent such a 16-bit RGB
+    TIFF to Pillow, which read it at 8 bits, while the scan's decision (the same file) sent it to OpenCV; the one
+    decision (reading.opencv_reading) reads it at its 16 bits."""
+    import struct
+
+    stored = (np.arange(6 * 5 * 3, dtype=np.uint16).reshape(6, 5, 3) * 700)
+    buffer = io.BytesIO()
+    encoders.encode_tiff(buffer, stored, False, False, None, None)
+    data = bytearray(buffer.getvalue())
+    directory = struct.unpack("<I", data[4:8])[0]
+    for entry in range(struct.unpack("<H", data[directory : directory + 2])[0]):
+        at = directory + 2 + 12 * entry
+        if struct.unpack("<H", data[at : at + 2])[0] == reading.SAMPLE_FORMAT:
+            data[at + 4 : at + 12] = struct.pack("<IHH", 1, 1, 0)  # one value, unsigned integers, held in the entry
+    path = tmp_path / "one-format.tif"
+    path.write_bytes(bytes(data))
+    with Image.open(path) as im:
+        assert reading.tiff_tag_values(im.tag_v2, reading.SAMPLE_FORMAT, 1) == (1,)
+    photo = load_image(path)
+    assert photo.bit_depth == 16 and photo.mode == "RGB;16"
+    assert np.array_equal(np.rint(photo.pixels * 65535).astype(np.uint16), stored)

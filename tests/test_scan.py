@@ -154,7 +154,7 @@ def test_a_large_png_or_tiff_is_read_small_without_the_whole_decode_and_scores_a
         path = _large_photo(folder, kind, rgb)
         whole = np.clip(np.rint(imagefiles.load_reduced(path, 768) * 255), 0, 255).astype(np.uint8)
         with monkeypatch.context() as patched:  # the whole decode is not what the scan reads
-            patched.setattr(reading, "_load_reduced", lambda *args: pytest.fail("decoded whole"))
+            patched.setattr(reading, "load_reduced_from_bytes", lambda *args: pytest.fail("decoded whole"))
             small, luma = imagefiles.load_for_measuring(path), imagefiles.load_for_measuring(path, grey=True)
             row, _ = score_photo(path)
         assert small.shape == whole.shape == ((768, 582, 3) if kind.endswith("turned") else (582, 768, 3))

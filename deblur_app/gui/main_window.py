@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (QAbstractSpinBox, QApplication, QComboBox, QFrame, QLineEdit, QMainWindow, QScrollArea,
                                QSplitter, QWidget)
@@ -56,6 +56,10 @@ from .messages import EngineInfo, LoadedModel
 
 
 translate = QCoreApplication.translate
+# The window's least size: the filmstrip, a side-by-side pair of photos and the whole width of the side panel with
+# its scroll bar; tall enough for the Deblur button without scrolling the panel. Smaller (360 x 260 was tried), the
+# panel was cut through; a scroll area around the whole window would scroll the photo views, which pan themselves.
+MINIMUM_SIZE = QSize(640, 400)
 
 
 def listed_names(names: list[str], most: int = 5) -> str:
@@ -144,7 +148,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.panel_scroll.setWidgetResizable(True)
         self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.panel_scroll.setMinimumWidth(self.panel.minimumWidth())
+        # what the panel's controls need and its scroll bar beside them: at the window's least width the bar took
+        # 14 px of the panel, whose right edge (the combo boxes' arrows, the group frames) was cut off
+        needed = max(self.panel.minimumWidth(), self.panel.minimumSizeHint().width())
+        self.panel_scroll.setMinimumWidth(needed + self.panel_scroll.verticalScrollBar().sizeHint().width())
         self.splitter.addWidget(self.panel_scroll)
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
@@ -152,6 +159,10 @@ class MainWindow(WindowActions, QMainWindow):
         self.splitter.setCollapsible(1, False)
         self.splitter.setSizes([160, 880, 270])
         self.setCentralWidget(self.splitter)
+        # The least window in which a photo and the whole side panel are usable (see MINIMUM_SIZE); window managers
+        # keep a window at least this size. Its layout asks for more once a photo is shown (the views' headers):
+        # set in advance, the minimum does not grow under a window the user has just made small.
+        self.setMinimumSize(MINIMUM_SIZE)
 
         status = WindowStatusBar()
         self.setStatusBar(status)

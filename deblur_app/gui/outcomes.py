@@ -105,9 +105,11 @@ def _pictures(photo_pixels: np.ndarray, region: tuple[int, int, int, int] | None
     display, heat = qtimage.blank_display_image(width, height), qtimage.blank_display_image(width, height)
     left, top = (region[0], region[1]) if region is not None else (0, 0)
     if region is not None:  # around the preview: the photo as opened, and dimmed under the heatmap
-        for band in imaging.row_bands(height):
-            qtimage.write_rows(display, band.start, 0, imaging.to_u8(photo_pixels[band]))
-            qtimage.write_rows(heat, band.start, 0, imaging.dimmed(photo_pixels[band]))
+        for rows, columns in _around(height, width, top, left, full.shape[:2]):
+            for band in imaging.row_bands(rows.stop - rows.start):
+                part = photo_pixels[rows.start + band.start : rows.start + band.stop, columns]
+                qtimage.write_rows(display, rows.start + band.start, columns.start, imaging.to_u8(part))
+                qtimage.write_rows(heat, rows.start + band.start, columns.start, imaging.dimmed(part))
     source = photo_pixels[top : top + full.shape[0], left : left + full.shape[1]]
     max_change = 0.0
     for band in imaging.row_bands(full.shape[0]):
@@ -117,6 +119,15 @@ def _pictures(photo_pixels: np.ndarray, region: tuple[int, int, int, int] | None
         qtimage.write_rows(heat, top + band.start, left, heat_band)
         max_change = max(max_change, change)
     return qtimage.display_pyramid(display), qtimage.display_pyramid(heat), max_change
+
+
+def _around(height: int, width: int, top: int, left: int, inner: tuple[int, int]) -> list[tuple[slice, slice]]:
+    """The (rows, columns) blocks of a ``height`` x ``width`` picture outside the ``inner`` (height, width) block at
+    (``left``, ``top``): above it, either side of it, below it; none empty."""
+    bottom, right = top + inner[0], left + inner[1]
+    blocks = [(slice(0, top), slice(0, width)), (slice(top, bottom), slice(0, left)),
+              (slice(top, bottom), slice(right, width)), (slice(bottom, height), slice(0, width))]
+    return [(rows, columns) for rows, columns in blocks if rows.stop > rows.start and columns.stop > columns.start]
 
 
 def reblend(outcome: DeblurOutcome, photo_pixels: np.ndarray, strength: float) -> DeblurOutcome:

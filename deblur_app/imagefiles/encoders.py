@@ -198,3 +198,43 @@ def encode_tiff(f: BinaryIO, arr: np.ndarray, gray: bool, has_alpha: bool,
     f.write(ifd.tobytes(8))
     for s in strips:
         f.write(s)
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """What a file is written with besides its samples."""
+
+    fmt: str  # "PNG", "JPEG", "TIFF", "WEBP" or "BMP"
+    gray: bool
+    has_alpha: bool
+    quality: int
+    icc: bytes | None
+    exif: bytes | None
+    jpeg: JpegEncoding | None  # a JPEG's tables and subsampling, in place of ``quality``
+    marker: str
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """One of the encoders: ``write(f, samples, output)``; ``takes_bands``: its 8-bit samples may come as Bands
+    (Pillow's picture is filled band by band: no whole 8-bit array beside it)."""
+
+    write: Callable[[BinaryIO, np.ndarray | Bands, OutputFile], None]
+    takes_bands: bool
+
+
+_TIFF = Encoder(lambda f, samples, out: encode_tiff(f, samples, out.gray, out.has_alpha, out.icc, out.exif, out.marker),
+                takes_bands=False)
+_PNG16 = Encoder(lambda f, samples, out: encode_png16(f, samples, out.icc, out.exif, out.marker), takes_bands=False)
+_PILLOW = Encoder(lambda f, samples, out: encode_pillow(f, samples, out.fmt, out.quality, out.icc, out.exif, out.jpeg,
+                                                        out.marker), takes_bands=True)
+
+
+def encoder_for(fmt: str, depth: int) -> Encoder:
+    """The encoder of ``fmt`` at ``depth`` bits: the app's TIFF writer (8 or 16 bits), its 16-bit PNG writer (Pillow
+    cannot write 16-bit colour), Pillow for the rest."""
+    if fmt == "TIFF":
+        return _TIFF
+    if depth == 16:
+        return _PNG16
+    return _PILLOW

@@ -144,7 +144,7 @@ def _pixels_from_bomb_message(exc: BaseException) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _pil_guarded(path: Path, limit: int, fn: Callable[[], object]) -> object:
+def pillow_guarded(path: Path, limit: int, fn: Callable[[], object]) -> object:
     """Run a Pillow open/load with its bomb limit set to ours, turning Pillow's
     DecompressionBombWarning/Error into our ImageFileError."""
     try:
@@ -154,7 +154,8 @@ def _pil_guarded(path: Path, limit: int, fn: Callable[[], object]) -> object:
         raise _bomb_error(path, pixels, limit) from None
 
 
-def _decode_error(path: Path, exc: BaseException) -> ImageFileError:
+def decode_error(path: Path, exc: BaseException) -> ImageFileError:
+    """A decoder's exception as the file's one-line error: cut short, or damaged."""
     text = describe_exc(exc)
     low = text.lower()
     if "truncated" in low or "premature end" in low or isinstance(exc, EOFError):
@@ -169,21 +170,51 @@ def _png_ihdr(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _wants_opencv(fmt: str, im: Image.Image, data: bytes) -> tuple[bool, bool]:
-    """(decode with OpenCV?, grayscale?) for 16-bit PNG/TIFF, which Pillow cannot
-    hold at full depth in colour."""
+def tiff_tag_values(tags, tag: int, default) -> tuple:
+    """A TIFF tag's values as a tuple: Pillow gives one value bare and several as a tuple."""
+    value = tags.get(tag, default)
+    return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+@dataclass(frozen=True)
+class OpenCVReading:
+    """How OpenCV's decode of a PNG or TIFF stands to the picture load_image reads (opencv_reading).
+
+    grey:               the samples are grey (with or without alpha): decoded in colour they are three equal channels.
+    load_image_decodes: load_image decodes the file with OpenCV (16-bit samples, which Pillow cannot hold at full
+                        depth in colour).
+    decodes_as_stored:  any decode by OpenCV, at any depth, with IMREAD_IGNORE_ORIENTATION, gives load_image's samples
+                        (the colour under any alpha) before they are turned upright: a PNG, or a TIFF of 8- or 16-bit
+                        samples in one plane, any alpha unassociated, stored upright (OpenCV turns a TIFF by its tag
+                        whatever it is told).
+    """
+
+    grey: bool
+    load_image_decodes: bool
+    decodes_as_stored: bool
+
+
+def opencv_reading(fmt: str, im: Image.Image, data: bytes) -> OpenCVReading | None:
+    """Whether and how OpenCV decodes this photo (opened by open_photo; ``data`` its bytes) as load_image reads it:
+    None where it does not: another format, a PNG without its header, a TIFF of CMYK, YCbCr, Lab or palette samples
+    (load_image converts those itself) or of signed or floating-point ones."""
     if fmt == "PNG":
-        ihdr = _png_ihdr(data)
-        if ihdr and ihdr[0] == 16:
-            return True, ihdr[1] in (0, 4)
-    elif fmt == "TIFF":
-        tags = getattr(im, "tag_v2", {})
-        bits = tags.get(BITS_PER_SAMPLE)
-        bits = tuple(bits) if isinstance(bits, (tuple, list)) else (bits,)
-        photometric = tags.get(262)
-        if 16 in bits and photometric in (1, 2) and tags.get(SAMPLE_FORMAT, 1) in (1, (1,) * len(bits)):
-            return True, photometric == 1
-    return False, False
+        header = _png_ihdr(data)
+        if header is None:
+            return None
+        depth, colour_type = header
+        return OpenCVReading(grey=colour_type in (0, 4), load_image_decodes=depth == 16, decodes_as_stored=True)
+    if fmt != "TIFF":
+        return None
+    tags = getattr(im, "tag_v2", {})
+    photometric = tags.get(262)  # PhotometricInterpretation: BlackIsZero (grey) or RGB
+    if photometric not in (1, 2) or set(tiff_tag_values(tags, SAMPLE_FORMAT, 1)) != {1}:  # unsigned integers
+        return None
+    bits = tiff_tag_values(tags, BITS_PER_SAMPLE, 1)
+    as_stored = (set(bits) in ({8}, {16}) and tags.get(284, 1) == 1  # PlanarConfiguration: one plane
+                 and 1 not in tiff_tag_values(tags, 338, 0)  # ExtraSamples: no associated alpha
+                 and tags.get(ORIENTATION_TAG, 1) == 1)
+    return OpenCVReading(grey=photometric == 1, load_image_decodes=16 in bits, decodes_as_stored=as_stored)
 
 
 def _decode_opencv(path: Path, data: bytes, grayscale: bool):
@@ -292,15 +323,16 @@ def _to_float(arr: np.ndarray, depth: int) -> np.ndarray:
 def _full_decode(p: Path, limit: int, im) -> None:
     """Decode every pixel with Pillow, turning any decoder failure into ImageFileError."""
     try:
-        _pil_guarded(p, limit, im.load)
+        pillow_guarded(p, limit, im.load)
     except ImageFileError:
         raise
     except Exception as exc:
-        raise _decode_error(p, exc) from None
+        raise decode_error(p, exc) from None
 
 
-def _open_with_pillow(p: Path, data: bytes, limit: int) -> tuple[Image.Image, str]:
-    """Open the file's header with Pillow: a readable format, one picture, within the size limit."""
+def open_photo(p: Path, data: bytes, limit: int) -> tuple[Image.Image, str]:
+    """The file's header opened by Pillow (no pixels decoded) and the format load_image names it: refused with
+    load_image's one-line error unless a format it reads, one picture, samples it reads, within ``limit`` pixels."""
     return _open_header(p, io.BytesIO(data), looks_like_heif(data), limit)
 
 
@@ -331,7 +363,7 @@ def _open_header(p: Path, source: BinaryIO, heif_content: bool, limit: int) -> t
     if heif_like:
         heif_available()
     try:
-        im = _pil_guarded(p, limit, lambda: Image.open(source))
+        im = pillow_guarded(p, limit, lambda: Image.open(source))
     except ImageFileError:
         raise
     except UnidentifiedImageError:
@@ -341,7 +373,7 @@ def _open_header(p: Path, source: BinaryIO, heif_content: bool, limit: int) -> t
         raise ImageFileError(p, _tiff_samples_problem(_first_tiff_directory(source))
                              or reasons.reason(reasons.NOT_AN_IMAGE)) from None
     except Exception as exc:  # plugin errors on malformed headers
-        raise _decode_error(p, exc) from None
+        raise decode_error(p, exc) from None
 
     assert isinstance(im, Image.Image)
     fmt = READ_FORMATS.get((im.format or "").upper())
@@ -366,10 +398,8 @@ def _tiff_samples_problem(tags) -> reasons.ReasonText:
     """Why a TIFF's samples are none the app reads, from its tags ('' where they are): floating-point
     (HDR merges, scientific cameras; Pillow opens the grey 32-bit ones as mode F) or integers wider than
     16 bits (Pillow's mode I, which would be clipped to 16 bits): said from the header, before a model loads."""
-    formats = tags.get(SAMPLE_FORMAT, (1,))
-    bits = tags.get(BITS_PER_SAMPLE, (1,))
-    formats = tuple(formats) if isinstance(formats, (tuple, list)) else (formats,)
-    bits = max(tuple(bits) if isinstance(bits, (tuple, list)) else (bits,))
+    formats = tiff_tag_values(tags, SAMPLE_FORMAT, 1)
+    bits = max(tiff_tag_values(tags, BITS_PER_SAMPLE, 1))
     if 3 in formats:  # IEEE floating point
         return reasons.reason(reasons.FLOATING_POINT_PIXELS, bits=bits)
     if bits > 16:
@@ -395,18 +425,18 @@ def _first_tiff_directory(source: BinaryIO) -> dict:
         return {}
 
 
-def _verify_png(p: Path, data: bytes, limit: int) -> None:
+def verify_png(p: Path, data: bytes, limit: int) -> None:
     """Decoders do not check chunk CRCs; Pillow's verify() does (cheaply), so a damaged PNG is
     reported instead of loading with garbage in it."""
     try:
-        _pil_guarded(p, limit, lambda: Image.open(io.BytesIO(data)).verify())
+        pillow_guarded(p, limit, lambda: Image.open(io.BytesIO(data)).verify())
     except ImageFileError:
         raise
     except Exception as exc:
-        raise _decode_error(p, exc) from None
+        raise decode_error(p, exc) from None
 
 
-def _refuse_data_ran_out(p: Path, data: bytes, decoded: Image.Image, decode: Callable[[bytes], object]) -> None:
+def refuse_data_ran_out(p: Path, data: bytes, decoded: Image.Image, decode: Callable[[bytes], object]) -> None:
     """A JPEG cut short and closed with an end-of-image marker decodes without an error, its last blocks grey
     (jpegend.py): refused, as a file cut short without the marker is, rather than deblurred and saved with a
     grey band (or a scan's verdict on a grey band)."""
@@ -417,9 +447,9 @@ def _refuse_data_ran_out(p: Path, data: bytes, decoded: Image.Image, decode: Cal
 def _decode(p: Path, data: bytes, limit: int, im: Image.Image, fmt: str, icc: bytes | None):
     """Every pixel: (colour, alpha, depth, gray, mode, icc); OpenCV for what Pillow reads
     poorly (16-bit), Pillow for the rest. ``mode`` is None where Pillow's mode stands."""
-    use_cv, cv_gray = _wants_opencv(fmt, im, data)
-    if use_cv:
-        decoded = _decode_opencv(p, data, cv_gray)
+    opencv = opencv_reading(fmt, im, data)
+    if opencv is not None and opencv.load_image_decodes:
+        decoded = _decode_opencv(p, data, opencv.grey)
         if decoded is None:
             # OpenCV refused it: let Pillow's full decode report why (e.g. truncated)
             _full_decode(p, limit, im)
@@ -428,13 +458,13 @@ def _decode(p: Path, data: bytes, limit: int, im: Image.Image, fmt: str, icc: by
         return colour, alpha, depth, gray, mode, icc
     _full_decode(p, limit, im)
     if fmt == "JPEG":
-        _refuse_data_ran_out(p, data, im, lambda variant: _pil_guarded(p, limit, lambda: decode_full(variant)))
+        refuse_data_ran_out(p, data, im, lambda variant: pillow_guarded(p, limit, lambda: decode_full(variant)))
     try:
         colour, alpha, depth, gray, icc = _decode_pillow(p, im, icc)
     except ImageFileError:
         raise
     except Exception as exc:
-        raise _decode_error(p, exc) from None
+        raise decode_error(p, exc) from None
     return colour, alpha, depth, gray, None, icc
 
 
@@ -453,7 +483,7 @@ def _load_image(p: Path, data: bytes, limit: int) -> LoadedImage:
     """load_image of the file's bytes, read once (read_photo_bytes)."""
     if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):  # never Pillow: it would read a preview
         return _load_raw(p, data, limit)
-    im, fmt = _open_with_pillow(p, data, limit)  # the header alone: the megapixel limit is said first
+    im, fmt = open_photo(p, data, limit)  # the header alone: the megapixel limit is said first
     cut_short = cut_short_reason(p, data)  # a huge size over a few bytes: the JPEG decoder would fill it with grey
     if cut_short:
         raise ImageFileError(p, cut_short)
@@ -467,7 +497,7 @@ def _load_image(p: Path, data: bytes, limit: int) -> LoadedImage:
         exif = exif_reset_orientation(raw, drop_thumbnail=orientation != 1) if raw else None
     jpeg = jpeg_encoding_of(im) if fmt == "JPEG" else None
     if fmt == "PNG":
-        _verify_png(p, data, limit)
+        verify_png(p, data, limit)
 
     original_mode = im.mode
     colour, alpha, depth, gray, decoded_mode, icc = _decode(p, data, limit, im, fmt, icc)
@@ -515,7 +545,7 @@ def _opencv_turns_tiffs() -> bool:
     return decoded is not None and np.array_equal(decoded, stored[::-1, ::-1])
 
 
-def _stored_size(im: Image.Image) -> tuple[int, int]:
+def stored_size(im: Image.Image) -> tuple[int, int]:
     """(width, height) of the pixels as the file stores them, before any EXIF orientation: Pillow 13 gives a TIFF
     of orientation 5-8 the sides it has once upright, earlier versions and other formats the stored ones."""
     if im.format == "TIFF":
@@ -536,10 +566,10 @@ def photo_size(path: PathLike, *, max_pixels: int | None = None) -> tuple[int, i
 
     def header() -> tuple[tuple[int, int], int]:
         with open_regular(p) as handle, Image.open(handle) as im:  # a batch asks it of a photo planned earlier
-            return _stored_size(im), orientation_of(im)
+            return stored_size(im), orientation_of(im)
 
     try:
-        (width, height), orientation = _pil_guarded(p, MAX_PIXELS if max_pixels is None else int(max_pixels), header)
+        (width, height), orientation = pillow_guarded(p, MAX_PIXELS if max_pixels is None else int(max_pixels), header)
     except Exception:  # noqa: BLE001 (load_image reports a bad file, with its reason)
         return None
     return (width, height) if orientation >= 5 else (height, width)  # EXIF 5-8 swap the sides (apply_orientation)
@@ -584,11 +614,11 @@ def load_reduced(path: PathLike, max_side: int = 1024, *, max_pixels: int | None
     """
     p = Path(os.fspath(path))
     limit = MAX_PIXELS if max_pixels is None else int(max_pixels)
-    return _load_reduced(p, read_photo_bytes(p), max_side, limit)
+    return load_reduced_from_bytes(p, read_photo_bytes(p), max_side, limit)
 
 
-def _load_reduced(p: Path, data: bytes, max_side: int, limit: int) -> np.ndarray:
-    """load_reduced of the file's bytes, read once (read_photo_bytes)."""
+def load_reduced_from_bytes(p: Path, data: bytes, max_side: int, limit: int) -> np.ndarray:
+    """load_reduced of the file's bytes, read once (read_photo_bytes); ``limit`` in pixels, 0 for none."""
     if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):
         with camera_raw.opened(p, data, before_unpack=lambda sensor: _check_raw_size(p, sensor, limit)) as sensor:
             pixels = _to_float(camera_raw.develop(sensor, p, half_size=True), 16)

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from . import raw as camera_raw
 from . import reading
@@ -39,24 +39,6 @@ from .errors import ImageFileError, PathLike
 from .metadata import apply_orientation, orientation_of
 
 __all__ = ["load_for_measuring"]
-
-
-def _open_jpeg(p: Path, data: bytes, limit: int) -> Image.Image | None:
-    """The opened JPEG, or None when the file is some other format."""
-    try:
-        im = reading._pil_guarded(p, limit, lambda: Image.open(io.BytesIO(data)))
-    except ImageFileError:
-        raise
-    except UnidentifiedImageError:
-        return None  # let load_reduced say what it is
-    except Exception as exc:
-        raise reading._decode_error(p, exc) from None
-    if im.format != "JPEG":
-        return None
-    width, height = im.size
-    if limit > 0 and width * height > limit:
-        raise reading._bomb_error(p, width * height, limit)
-    return im
 
 
 def _decode_draft(p: Path, data: bytes, im: Image.Image, max_side: int, limit: int, mode: str) -> np.ndarray:
@@ -73,35 +55,36 @@ def _decode_draft(p: Path, data: bytes, im: Image.Image, max_side: int, limit: i
         return other
 
     try:
-        reading._pil_guarded(p, limit, im.load)
-        reading._refuse_data_ran_out(p, data, im, lambda variant: reading._pil_guarded(p, limit, lambda: drafted(variant)))
+        reading.pillow_guarded(p, limit, im.load)
+        reading.refuse_data_ran_out(p, data, im, lambda variant: reading.pillow_guarded(p, limit, lambda: drafted(variant)))
         pixels = np.asarray(im.convert(mode))
     except ImageFileError:
         raise
     except Exception as exc:
-        raise reading._decode_error(p, exc) from None
+        raise reading.decode_error(p, exc) from None
     return pixels
 
 
-def _decode_small(p: Path, data: bytes, max_side: int, limit: int) -> np.ndarray | None:
-    """A PNG, or a TIFF of grey or RGB samples, at most ``max_side`` px on its long side, upright: HxWx3 uint8 RGB,
-    or HxW uint8 for a grey photo. Decoded by OpenCV into the integers the file holds (the colour under any alpha,
-    as load_image reads it) and area-downscaled before anything else is made of them: load_reduced's picture
-    rounded to 8 bits, without the whole photo in float. A colour photo is decoded in colour: libpng's own
-    conversion to grey works in linear light where the file has a gAMA or sRGB chunk, another luma than the
-    score's. None for another photo, or one OpenCV cannot decode: the whole decode then reads it, or says why."""
-    im, fmt = reading._open_with_pillow(p, data, limit)  # the header's checks first: megapixels, pictures, samples
-    grey = _opencv_reads_as_pillow(fmt, im, data)
-    if grey is None:
+def _decode_small(p: Path, data: bytes, im: Image.Image, fmt: str, max_side: int, limit: int) -> np.ndarray | None:
+    """A PNG, or a TIFF of grey or RGB samples (``im`` opened by reading.open_photo), at most ``max_side`` px on its
+    long side, upright: HxWx3 uint8 RGB, or HxW uint8 for a grey photo. Decoded by OpenCV into the integers the file
+    holds (the colour under any alpha, as load_image reads it) and area-downscaled before anything else is made of
+    them: load_reduced's picture rounded to 8 bits, without the whole photo in float. A colour photo is decoded in
+    colour: libpng's own conversion to grey works in linear light where the file has a gAMA or sRGB chunk, another
+    luma than the score's. None for another photo, or one OpenCV cannot decode: the whole decode then reads it, or
+    says why."""
+    opencv = reading.opencv_reading(fmt, im, data)
+    if opencv is None or not opencv.decodes_as_stored:
         return None
+    grey = opencv.grey
     if fmt == "PNG":
-        reading._verify_png(p, data, limit)  # the chunks' CRCs, which no decoder checks
+        reading.verify_png(p, data, limit)  # the chunks' CRCs, which no decoder checks
     flags = (cv2.IMREAD_GRAYSCALE if grey else cv2.IMREAD_COLOR) | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_IGNORE_ORIENTATION
     try:
         pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error:
         return None
-    width, height = reading._stored_size(im)  # OpenCV decodes the pixels as stored: turned upright below
+    width, height = reading.stored_size(im)  # OpenCV decodes the pixels as stored: turned upright below
     if pixels is None or pixels.shape[:2] != (height, width) or pixels.dtype not in (np.uint8, np.uint16):
         return None
     pixels = reading.fit_within(pixels, max_side)
@@ -110,29 +93,6 @@ def _decode_small(p: Path, data: bytes, max_side: int, limit: int) -> np.ndarray
     if not grey:
         pixels = pixels[:, :, ::-1]  # OpenCV's BGR
     return np.ascontiguousarray(apply_orientation(pixels, orientation_of(im)))
-
-
-def _opencv_reads_as_pillow(fmt: str, im: Image.Image, data: bytes) -> bool | None:
-    """Whether OpenCV decodes this photo to the pixels load_image reads: True for a grey one, False for colour,
-    None where it may not. Any PNG (grey, palette or RGB, 1 to 16 bits, alpha); a TIFF of 8- or 16-bit unsigned
-    grey or RGB samples in one plane, any alpha unassociated, stored upright. Not a CMYK, YCbCr, Lab or palette
-    TIFF, which load_image converts itself."""
-    if fmt == "PNG":
-        header = reading._png_ihdr(data)
-        return None if header is None else header[1] in (0, 4)  # colour types grey, and grey with alpha
-    if fmt != "TIFF":
-        return None
-    tags = im.tag_v2
-
-    def values(tag: int, default: int) -> tuple:
-        value = tags.get(tag, default)
-        return tuple(value) if isinstance(value, (tuple, list)) else (value,)
-
-    bits = set(values(reading.BITS_PER_SAMPLE, 1))
-    plain = (tags.get(262) in (1, 2) and bits in ({8}, {16}) and set(values(reading.SAMPLE_FORMAT, 1)) == {1}
-             and tags.get(284, 1) == 1 and 1 not in values(338, 0)  # one plane; ExtraSamples: no associated alpha
-             and tags.get(reading.ORIENTATION_TAG, 1) == 1)  # OpenCV turns a TIFF by its tag, whatever it is told
-    return tags.get(262) == 1 if plain else None  # PhotometricInterpretation: BlackIsZero (grey) or RGB
 
 
 def _as_measured(small: np.ndarray, grey: bool) -> np.ndarray:
@@ -150,20 +110,23 @@ def load_for_measuring(path: PathLike, max_side: int = 768, *, max_pixels: int |
     p = Path(os.fspath(path))
     limit = reading.MAX_PIXELS if max_pixels is None else int(max_pixels)
     data = reading.read_photo_bytes(p)
-    im = None
-    raw = camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data)
-    if not raw:
-        cut_short = cut_short_reason(p, data)  # a huge size in a tiny JPEG decodes to grey: scored "blurred" otherwise
-        if cut_short:
-            raise ImageFileError(p, cut_short)
-        im = _open_jpeg(p, data, limit)
-    if im is None:
-        small = None if raw else _decode_small(p, data, max_side, limit)
-        if small is not None:
-            return _as_measured(small, grey)
-        pixels = reading._load_reduced(p, data, max_side, limit)
-        rgb = np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
-        return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if grey else rgb
-    orientation = orientation_of(im)
-    pixels = _decode_draft(p, data, im, max_side, limit, "L" if grey else "RGB")
-    return reading.fit_within(apply_orientation(pixels, orientation), max_side)
+    if camera_raw.has_raw_extension(p) or camera_raw.looks_like_raw(data):
+        return _as_measured_whole(reading.load_reduced_from_bytes(p, data, max_side, limit), grey)
+    cut_short = cut_short_reason(p, data)  # a huge size in a tiny JPEG decodes to grey: scored "blurred" otherwise
+    if cut_short:
+        raise ImageFileError(p, cut_short)
+    im, fmt = reading.open_photo(p, data, limit)  # the header's checks first: megapixels, pictures, samples
+    if im.format == "JPEG":
+        orientation = orientation_of(im)
+        pixels = _decode_draft(p, data, im, max_side, limit, "L" if grey else "RGB")
+        return reading.fit_within(apply_orientation(pixels, orientation), max_side)
+    small = _decode_small(p, data, im, fmt, max_side, limit)
+    if small is not None:
+        return _as_measured(small, grey)
+    return _as_measured_whole(reading.load_reduced_from_bytes(p, data, max_side, limit), grey)
+
+
+def _as_measured_whole(pixels: np.ndarray, grey: bool) -> np.ndarray:
+    """load_reduced's float picture as load_for_measuring gives it: 8-bit luma, or RGB."""
+    rgb = np.clip(np.rint(pixels * 255.0), 0, 255).astype(np.uint8)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY) if grey else rgb

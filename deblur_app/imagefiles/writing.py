@@ -247,11 +247,12 @@ def _check_destination(dest: Path, like: LoadedImage | None, overwrite: bool) ->
         raise ImageFileError(dest, reasons.reason(reasons.ALREADY_EXISTS))
 
 
-def _output_samples(dest: Path, pixels, like: LoadedImage | None, fmt: str, depth: int
+def _output_samples(dest: Path, pixels, like: LoadedImage | None, fmt: str, depth: int, takes_bands: bool
                     ) -> tuple[np.ndarray | encoders.Bands, bool, bool]:
-    """The integer samples to encode, whether they are gray and whether they carry the source's alpha. For Pillow's
-    8-bit formats without alpha, the samples come as bands (encoders.Bands), which go straight into Pillow's
-    picture: the whole 8-bit array beside Pillow's copy of it was 36 MB more of a 12 MP Save (issue 26)."""
+    """The integer samples to encode, whether they are gray and whether they carry the source's alpha. For an
+    encoder that ``takes_bands`` (Pillow's 8-bit formats), samples without alpha come as bands (encoders.Bands),
+    which go straight into Pillow's picture: the whole 8-bit array beside Pillow's copy of it was 36 MB more of a
+    12 MP Save (issue 26)."""
     arr = _as_float_pixels(dest, pixels)
     gray = arr.ndim == 2 or (like is not None and like.grayscale)
     if gray and arr.ndim == 3:
@@ -261,7 +262,7 @@ def _output_samples(dest: Path, pixels, like: LoadedImage | None, fmt: str, dept
         gray = False
     h, w = arr.shape[:2]
     carries_alpha = like is not None and like.alpha is not None and fmt in ALPHA_FORMATS
-    if fmt != "TIFF" and depth == 8 and not carries_alpha:
+    if takes_bands and not carries_alpha:
         return encoders.Bands(arr.shape, lambda: ((top, band.astype(np.uint8))
                                                   for top, band in _quantised_bands(arr, depth))), gray, False
     samples = _quantise(arr, depth)
@@ -317,19 +318,11 @@ def save_image(
     quality = _checked_quality(dest, quality)
     depth = _output_depth(dest, fmt, bit_depth, like)
     _check_destination(dest, like, overwrite)
-    samples, gray, has_alpha = _output_samples(dest, pixels, like, fmt, depth)
+    encoder = encoders.encoder_for(fmt, depth)
+    samples, gray, has_alpha = _output_samples(dest, pixels, like, fmt, depth, encoder.takes_bands)
     icc, exif = _carried_metadata(like, gray)
     keep_jpeg = source_jpeg if _jpeg_tables_fit(source_jpeg, gray) else None
 
-    if fmt == "TIFF":
-        def write(fh: BinaryIO) -> None:
-            encoders.encode_tiff(fh, samples, gray, has_alpha, icc, exif, marker)
-    elif depth == 16:  # PNG
-        def write(fh: BinaryIO) -> None:
-            encoders.encode_png16(fh, samples, icc, exif, marker)
-    else:
-        def write(fh: BinaryIO) -> None:
-            encoders.encode_pillow(fh, samples, fmt, quality, icc, exif, keep_jpeg, marker)
-
-    _atomic_write(dest, write, overwrite)
+    output = encoders.OutputFile(fmt, gray, has_alpha, quality, icc, exif, keep_jpeg, marker)
+    _atomic_write(dest, lambda fh: encoder.write(fh, samples, output), overwrite)
     return dest

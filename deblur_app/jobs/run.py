@@ -458,11 +458,9 @@ def _run_here(job: BatchJob, runnable, total: int, load_engine, cancel, on_progr
             BatchEvent("progress", index, total, plans[index].source, fraction=step.fraction)))
         for position, (index, plan) in enumerate(runnable):
             if tally.cancelled_by(cancel):  # the photos written meanwhile are reported, then nothing more
-                for outcome in pipeline.finish():
-                    if outcome.kind in ("done", "failed", "skipped"):
-                        yield BatchEvent("file", outcome.index, total, plans[outcome.index].source,
-                                         plans[outcome.index].target)
-                        yield from _report(outcome, plans[outcome.index], total, tally, 0.0)
+                for index, outcome in _finished(pipeline).items():
+                    yield BatchEvent("file", index, total, plans[index].source, plans[index].target)
+                    yield from _report(outcome, plans[index], total, tally, 0.0)
                 return
             yield BatchEvent("file", index, total, plan.source, plan.target)
             begun = time.monotonic()
@@ -483,8 +481,7 @@ def _run_here(job: BatchJob, runnable, total: int, load_engine, cancel, on_progr
 def _stop_for_full_disk(pipeline: Pipeline, rest, total: int, tally: _Tally):
     """A full output disk stops the batch: every later write would fail too, after a network run each (minutes
     a photo, for nothing). The photos written meanwhile are reported; each other one fails, saying why."""
-    finished = {outcome.index: outcome for outcome in pipeline.finish()
-                if outcome.kind in ("done", "failed", "skipped")}
+    finished = _finished(pipeline)
     for index, plan in rest:
         yield BatchEvent("file", index, total, plan.source, plan.target)
         if index in finished:
@@ -493,6 +490,16 @@ def _stop_for_full_disk(pipeline: Pipeline, rest, total: int, tally: _Tally):
         reason = not_run_for_full_disk(plan.source)
         tally.failed.append((plan.source, reason))
         yield BatchEvent("failed", index, total, plan.source, plan.target, reason)
+
+
+#: The outcomes _report turns into a photo's last event (not "cancelled", nor "fatal").
+_REPORTED_KINDS = ("done", "failed", "skipped")
+
+
+def _finished(pipeline: Pipeline) -> dict[int, Outcome]:
+    """The photos the pipeline finished after the batch stopped taking results (written meanwhile, failed or
+    skipped), by index, in the order they finished: reported before the batch ends."""
+    return {outcome.index: outcome for outcome in pipeline.finish() if outcome.kind in _REPORTED_KINDS}
 
 
 def not_run_for_full_disk(source: Path) -> reasons.ReasonText:
