@@ -303,6 +303,8 @@ ONNX_EXPORT_FAILED = QT_TRANSLATE_NOOP("Reason", "could not export the network t
 OPENVINO_FLOAT_TYPES = QT_TRANSLATE_NOOP("Reason", "OpenVINO on the CPU runs fp32 or bf16, not {dtype}")
 OPENVINO_IMPORT_FAILED = QT_TRANSLATE_NOOP("Reason", "OpenVINO is not installed ({cause})")
 CANNOT_USE_CACHE_FOLDER = QT_TRANSLATE_NOOP("Reason", "cannot use the cache folder {folder} ({cause})")
+OPENVINO_WITHOUT_CACHE = QT_TRANSLATE_NOOP(
+    "Reason", "OpenVINO runs without a cache: it prepares the network again each time the app starts")
 NO_INT8_PATH = QT_TRANSLATE_NOOP("Reason", "{network} has no int8 path")
 NNCF_IMPORT_FAILED = QT_TRANSLATE_NOOP("Reason", "NNCF is not installed ({cause})")
 INT8_NEEDS_NNCF = QT_TRANSLATE_NOOP("Reason", "int8 needs NNCF, which is not installed")

@@ -697,7 +697,8 @@ class Deblurrer:
         What it had to give up (int8, OpenVINO) goes to ``_pending_notes`` for the next result.
         """
         if self._openvino is None and self.backend == "openvino":
-            from .openvino_backend import Int8Unavailable, OpenVinoRunner, OpenVinoUnavailable, shipped_int8_plan
+            from .openvino_backend import (Int8Unavailable, OpenVinoRunner, OpenVinoUnavailable, shipped_int8_plan,
+                                           uncached_note)
 
             try:
                 if self._timing_pending:
@@ -712,6 +713,9 @@ class Deblurrer:
                 if self._openvino is None:
                     self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture,
                                                    first_class=first_class, **self._weights_source())
+                uncached = uncached_note()
+                if uncached is not None:
+                    self._pending_notes.append(uncached)
             except OpenVinoUnavailable as error:
                 if self.options.backend == "openvino":
                     raise EngineError(reasons.of(error)) from None

@@ -20,6 +20,7 @@ works fully without OpenVINO installed.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import hashlib
@@ -90,9 +91,49 @@ def openvino_available() -> bool:
 
 
 def default_cache_dir() -> Path:
+    """The user's cache folder for OpenVINO's files; where it cannot be written (a read-only HOME, a file in its
+    place) a private temporary folder of this process instead, removed at its exit: OpenVINO runs there without a
+    cache (exports again in every process, compiles in memory: uncached) rather than torch running fp32, several
+    times slower. Said once (uncached_note)."""
     from platformdirs import user_cache_path
 
-    return user_cache_path("deblur_app") / "openvino"
+    preferred = user_cache_path("deblur_app") / "openvino"
+    if preferred in _UNCACHED:
+        return _UNCACHED[preferred][0]
+    try:
+        preferred.mkdir(parents=True, exist_ok=True)
+        handle, probe = tempfile.mkstemp(prefix=".writable.", dir=preferred)
+        os.close(handle)
+        os.unlink(probe)
+        return preferred
+    except OSError as error:
+        try:
+            private = Path(tempfile.mkdtemp(prefix="deblur_app-openvino-"))
+        except OSError:
+            return preferred  # no temporary folder either: the runner says the cache folder cannot be used
+        atexit.register(shutil.rmtree, private, True)
+        cause = reasons.reason(reasons.CANNOT_USE_CACHE_FOLDER, folder=preferred, cause=error.strerror or error)
+        _UNCACHED[preferred] = private, reasons.joined(cause, reasons.reason(reasons.OPENVINO_WITHOUT_CACHE))
+        return private
+
+
+# the user cache folder that cannot be written -> (the private folder used instead, the note saying so)
+_UNCACHED: dict[Path, tuple[Path, reasons.ReasonText]] = {}
+_UNCACHED_SAID: set[Path] = set()
+
+
+def uncached(folder: Path) -> bool:
+    """Whether ``folder`` is a private stand-in for an unwritable cache folder (default_cache_dir)."""
+    return any(folder == private for private, _note in _UNCACHED.values())
+
+
+def uncached_note() -> reasons.ReasonText | None:
+    """The note that OpenVINO runs without a cache, the first time it is asked in this process; None after."""
+    for preferred, (_private, note) in _UNCACHED.items():
+        if preferred not in _UNCACHED_SAID:
+            _UNCACHED_SAID.add(preferred)
+            return note
+    return None
 
 
 def weights_digest(model: nn.Module, architecture: Architecture | None = None) -> str:
@@ -417,7 +458,7 @@ class OpenVinoRunner:
         self._compiled: OrderedDict[tuple[int, int], object] = OrderedDict()
         weight_bytes = sum(p.numel() * 4 for p in model.parameters())
         self._max_shapes = compiled_shapes_kept(weight_bytes)
-        self._blob_cache = uses_blob_cache(weight_bytes)
+        self._blob_cache = uses_blob_cache(weight_bytes) and not uncached(self._folder)
 
     def _read_network(self, shape_class: str):
         try:

@@ -2248,6 +2248,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>无法使用缓存文件夹 {folder}（{cause}）</translation>
     </message>
     <message>
+        <source>OpenVINO runs without a cache: it prepares the network again each time the app starts</source>
+        <translation>OpenVINO 在没有缓存的情况下运行：每次启动应用都会重新准备网络</translation>
+    </message>
+    <message>
         <source>{network} has no int8 path</source>
         <translation>{network} 没有 int8 路径</translation>
     </message>
