@@ -3,6 +3,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -78,6 +79,22 @@ def small_model():
     model = build_model("mimo-unet")
     model.load_state_dict(conformance_state_dict("mimo-unet"))
     return model.eval()
+
+
+# the signals the command line turns into Ctrl+C (cli/main.stop_as_ctrl_c_does), and Ctrl+C itself
+_STOPPING_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP", "SIGINT") if hasattr(signal, name))
+
+
+@pytest.fixture(autouse=True)
+def signal_handlers_restored():
+    """Every test leaves the test run's signal handlers as it found them. A CLI test (main([...]) in this process)
+    installs the app's SIGTERM handler, which raised KeyboardInterrupt wherever the run was: `kill` no longer
+    stopped a test run (kill -9 did)."""
+    before = {number: signal.getsignal(number) for number in _STOPPING_SIGNALS}
+    yield
+    for number, handler in before.items():
+        if handler is not None and signal.getsignal(number) is not handler:
+            signal.signal(number, handler)
 
 
 @pytest.fixture(autouse=True)
