@@ -3,12 +3,15 @@
 A JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (Pillow's draft mode, DCT scaling):
 the smallest scale still at least ``max_side`` on its long side, then area-downscaled to
 it. For a 12 MP photo and 768 px that is a 1000x750 decode, several times cheaper than
-the full one. A PNG, or a TIFF of grey or RGB samples, is decoded by OpenCV into the 8- or
-16-bit integers the file holds and area-downscaled from them, never made float whole: a
-150 MP PNG's scan peaks at 1.2 GB where the whole decode (load_image, float32 and a copy) took
-4.8 GB (benchmarks/bench_scan_large_memory.py). Other photos go through
+the full one. A PNG's rows are decoded a band at a time and area-shrunk as they come
+(pngbands.py): the scan holds the file's bytes and a band, never the whole picture. A TIFF of
+grey or RGB samples is decoded by OpenCV into the 8- or 16-bit integers the file holds and
+area-downscaled from them, never made float whole: a 150 MP TIFF's scan peaks at 1.2 GB where
+the whole decode (load_image, float32 and a copy) took 4.8 GB
+(benchmarks/bench_scan_large_memory.py). Other photos go through
 :func:`reading.load_reduced` (a camera RAW is developed at half size from its sensor data;
-WebP, HEIC, and a PNG or TIFF OpenCV does not decode, are decoded whole).
+WebP, HEIC, and a PNG or TIFF whose data does not decode, are decoded whole; an interlaced PNG
+is decoded whole by OpenCV, in integers).
 
 With ``grey=True`` the picture is the luma alone, which is all a blur score looks at: a JPEG's
 Y channel straight from libjpeg (draft mode "L"), which skips the chroma planes' inverse DCT,
@@ -32,6 +35,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from . import pngbands
 from . import raw as camera_raw
 from . import reading
 from .completeness import cut_short_reason
@@ -67,18 +71,27 @@ def _decode_draft(p: Path, data: bytes, im: Image.Image, max_side: int, limit: i
 
 def _decode_small(p: Path, data: bytes, im: Image.Image, fmt: str, max_side: int, limit: int) -> np.ndarray | None:
     """A PNG, or a TIFF of grey or RGB samples (``im`` opened by reading.open_photo), at most ``max_side`` px on its
-    long side, upright: HxWx3 uint8 RGB, or HxW uint8 for a grey photo. Decoded by OpenCV into the integers the file
-    holds (the colour under any alpha, as load_image reads it) and area-downscaled before anything else is made of
-    them: load_reduced's picture rounded to 8 bits, without the whole photo in float. A colour photo is decoded in
-    colour: libpng's own conversion to grey works in linear light where the file has a gAMA or sRGB chunk, another
-    luma than the score's. None for another photo, or one OpenCV cannot decode: the whole decode then reads it, or
-    says why."""
+    long side, upright: HxWx3 uint8 RGB, or HxW uint8 for a grey photo: load_reduced's picture rounded to 8 bits,
+    without the whole photo in float. A PNG's rows are shrunk a band at a time (pngbands.py; an interlaced one is
+    decoded whole by OpenCV); a TIFF is decoded by OpenCV into the integers the file holds (the colour under any
+    alpha, as load_image reads it) and area-downscaled before anything else is made of them. A colour photo is
+    decoded in colour: libpng's own conversion to grey works in linear light where the file has a gAMA or sRGB
+    chunk, another luma than the score's. None for another photo, or one whose data does not decode: the whole
+    decode then reads it, or says why."""
     opencv = reading.opencv_reading(fmt, im, data)
     if opencv is None or not opencv.decodes_as_stored:
         return None
     grey = opencv.grey
+    orientation = orientation_of(im)
     if fmt == "PNG":
         reading.verify_png(p, data, limit)  # the chunks' CRCs, which no decoder checks
+        if pngbands.reads_in_bands(data):
+            shrunk = pngbands.shrunk_png(data, max_side)
+            if shrunk is None:
+                return None
+            pixels, top = shrunk
+            small = np.clip(np.rint(pixels * np.float32(255 / top)), 0, 255).astype(np.uint8)
+            return np.ascontiguousarray(apply_orientation(small, orientation))
     flags = (cv2.IMREAD_GRAYSCALE if grey else cv2.IMREAD_COLOR) | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_IGNORE_ORIENTATION
     try:
         pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
@@ -92,7 +105,7 @@ def _decode_small(p: Path, data: bytes, im: Image.Image, fmt: str, max_side: int
         pixels = np.rint(pixels / np.float32(257)).astype(np.uint8)
     if not grey:
         pixels = pixels[:, :, ::-1]  # OpenCV's BGR
-    return np.ascontiguousarray(apply_orientation(pixels, orientation_of(im)))
+    return np.ascontiguousarray(apply_orientation(pixels, orientation))
 
 
 def _as_measured(small: np.ndarray, grey: bool) -> np.ndarray:

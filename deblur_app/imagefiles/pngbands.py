@@ -1,0 +1,204 @@
+"""A PNG's colour shrunk by area averaging while its rows are decoded a band at a time: a scan of a 150 MP PNG holds
+the file's bytes and a band of rows, never the whole picture (OpenCV's decode held its pixels twice, 6 bytes a pixel
+of 8-bit RGB: 1.2 GB; benchmarks/bench_scan_large_memory.py).
+
+The image data (the IDAT chunks' zlib stream) is inflated a band of filtered rows at a time. libpng undoes the rows'
+filters: each band goes to OpenCV as a stand-in PNG of the same bytes per pixel (filters work on bytes), the band's
+filtered rows after the band's previous row, unfiltered ("None" filter), which the first row's filter refers to. The
+stand-in's samples are the file's raw bytes again, which this module reads as the file's header says (any depth,
+palette, grey, alpha) into the colour load_image reads (the colour under any alpha, a palette's colours, grey of 1, 2
+or 4 bits spread over 0-255), area-shrinks across each band's columns (cv2.resize) and adds each row into the output
+rows it covers with its share (cv2's INTER_AREA across rows). An interlaced PNG (Adam7: its passes span the picture)
+gets None, as does one whose data does not inflate to its rows: the caller decodes such a file whole, or says why.
+The stand-ins are well-formed, so libpng has no error of the file's to print.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+import zlib
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["reads_in_bands", "shrunk_png"]
+
+#: Pixels inflated and decoded at a time (whole rows, at least one): 17 rows of a 15000-px-wide photo. A band costs
+#: some 25 bytes a pixel while it is read (its bytes, the stand-in, OpenCV's decode, float colour): 6.5 MiB of RGB.
+BAND_PIXELS = 1 << 18
+
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type: samples a pixel
+# The stand-in's (colour type, bit depth) for each number of bytes a pixel, as filters count them
+_STAND_IN = {1: (0, 8), 2: (0, 16), 3: (2, 8), 4: (6, 8), 6: (2, 16), 8: (6, 16)}
+
+
+@dataclass(frozen=True)
+class _Header:
+    width: int
+    height: int
+    depth: int
+    colour_type: int
+    palette: np.ndarray | None  # (entries, 3) uint8 for colour type 3
+
+    @property
+    def pixel_bytes(self) -> int:
+        """Bytes a pixel as the filters count them (at least 1)."""
+        return max(1, _CHANNELS[self.colour_type] * self.depth // 8)
+
+    @property
+    def row_bytes(self) -> int:
+        return math.ceil(self.width * _CHANNELS[self.colour_type] * self.depth / 8)
+
+
+def reads_in_bands(data: bytes) -> bool:
+    """Whether shrunk_png reads this PNG a band at a time: not an interlaced one (Adam7's passes span the picture)."""
+    return _chunks(data)[0] is not None
+
+
+def shrunk_png(data: bytes, max_side: int) -> tuple[np.ndarray, int] | None:
+    """The PNG's colour at most ``max_side`` px on its long side (area-averaged, sides as reading.fit_within rounds
+    them), as stored (no EXIF orientation applied): (float32 HxW grey or HxWx3 RGB, in the file's sample scale, and
+    that scale's maximum: 255 or 65535). None where reads_in_bands says no, or the image data does not decode."""
+    header, idat = _chunks(data)
+    if header is None or not idat:
+        return None
+    height, width = header.height, header.width
+    scale = min(1.0, max_side / max(height, width))
+    out_width, out_height = max(1, round(width * scale)), max(1, round(height * scale))
+    rows_into = _area_shares(height, out_height)
+    grey = header.colour_type in (0, 4)
+    out = np.zeros((out_height, out_width) if grey else (out_height, out_width, 3), np.float32)
+    previous = bytes(header.row_bytes)  # the row above the first: zeros, as the filters take it
+    try:
+        for top, raw in _raw_bands(header, idat, previous):
+            colour = _colour(header, raw)
+            if out_width != width:
+                colour = cv2.resize(colour, (out_width, colour.shape[0]), interpolation=cv2.INTER_AREA)
+            for row, samples in enumerate(colour, start=top):
+                for target, share in rows_into[row]:
+                    out[target] += share * samples
+    except (zlib.error, _NotDecoded):
+        return None
+    return out, 65535 if header.depth == 16 else 255
+
+
+class _NotDecoded(Exception):
+    """The image data ended before its rows, or OpenCV refused a stand-in."""
+
+
+def _chunks(data: bytes) -> tuple[_Header | None, list[memoryview]]:
+    """The header of a non-interlaced PNG (None otherwise) and its IDAT chunks' data, as views of ``data``."""
+    view = memoryview(data)
+    if len(data) < 33 or data[12:16] != b"IHDR":
+        return None, []
+    width, height, depth, colour_type, _compression, _filter, interlace = struct.unpack(">IIBBBBB", data[16:29])
+    if interlace or colour_type not in _CHANNELS or depth not in (1, 2, 4, 8, 16) or not width or not height:
+        return None, []
+    palette, idat, at = None, [], 8
+    while at + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[at : at + 8])
+        body = view[at + 8 : at + 8 + length]
+        if kind == b"PLTE":
+            palette = np.frombuffer(body, np.uint8)[: len(body) // 3 * 3].reshape(-1, 3)
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+        at += 12 + length
+    if colour_type == 3 and palette is None:
+        return None, []
+    return _Header(width, height, depth, colour_type, palette), idat
+
+
+def _raw_bands(header: _Header, idat: list[memoryview], previous: bytes):
+    """(first row, the band's unfiltered rows as (rows, row bytes) uint8), top to bottom."""
+    inflate, pending = zlib.decompressobj(), iter(idat)
+    stride = header.row_bytes + 1  # each row: its filter type, then its bytes
+    buffered = b""
+    band_rows = max(1, BAND_PIXELS // header.width)
+    for top in range(0, header.height, band_rows):
+        rows = min(band_rows, header.height - top)
+        wanted = rows * stride
+        parts, have = [buffered], len(buffered)
+        while have < wanted:
+            if inflate.unconsumed_tail:
+                piece = inflate.decompress(inflate.unconsumed_tail, wanted - have)
+            else:
+                chunk = next(pending, None)
+                if chunk is None:
+                    raise _NotDecoded("the image data ended before its last row")
+                piece = inflate.decompress(chunk, wanted - have)
+            parts.append(piece)
+            have += len(piece)
+        filtered = b"".join(parts)
+        buffered = filtered[wanted:]
+        if np.frombuffer(filtered, np.uint8, count=wanted)[::stride].max() > 4:  # libpng would print its error
+            raise _NotDecoded("a row's filter type is none of PNG's five")
+        raw = _unfiltered(header, previous, filtered[:wanted], rows)
+        previous = raw[-1].tobytes()
+        yield top, raw
+
+
+def _png_chunk(kind: bytes, payload: bytes) -> bytes:
+    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+
+def _unfiltered(header: _Header, previous: bytes, filtered: bytes, rows: int) -> np.ndarray:
+    """The band's rows with their filters undone by libpng, through a stand-in PNG whose first row is ``previous``."""
+    pixel_bytes = header.pixel_bytes
+    colour_type, depth = _STAND_IN[pixel_bytes]
+    width = header.row_bytes // pixel_bytes
+    stand_in = b"".join((
+        b"\x89PNG\r\n\x1a\n",
+        _png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, rows + 1, depth, colour_type, 0, 0, 0)),
+        _png_chunk(b"IDAT", zlib.compress(b"\x00" + previous + filtered, 0)),  # stored: libpng only undoes filters
+        _png_chunk(b"IEND", b""),
+    ))
+    decoded = cv2.imdecode(np.frombuffer(stand_in, np.uint8), cv2.IMREAD_UNCHANGED)
+    if decoded is None or decoded.shape[:2] != (rows + 1, width):
+        raise _NotDecoded("OpenCV did not decode a band")
+    band = decoded[1:]
+    if band.ndim == 3:
+        band = band[..., [2, 1, 0, 3][: band.shape[2]]]  # OpenCV's BGR(A): the file's order again
+    if depth == 16:
+        band = band.astype(">u2")
+    return np.ascontiguousarray(band).view(np.uint8).reshape(rows, header.row_bytes)
+
+
+def _colour(header: _Header, raw: np.ndarray) -> np.ndarray:
+    """A band's raw rows as float32 colour in the file's sample scale: (rows, width) grey or (rows, width, 3) RGB."""
+    rows, width, depth = raw.shape[0], header.width, header.depth
+    channels = _CHANNELS[header.colour_type]
+    if depth == 16:
+        samples = raw.view(">u2").reshape(rows, width, channels)
+    elif depth == 8:
+        samples = raw.reshape(rows, width, channels)
+    else:  # 1, 2 or 4 bits a sample, the first in a byte's high bits: one channel (grey, or a palette's index)
+        shifts = np.arange(8 - depth, -1, -depth, dtype=np.uint8)
+        samples = ((raw[:, :, None] >> shifts) & ((1 << depth) - 1)).reshape(rows, -1)[:, :width, None]
+    if header.colour_type == 3:
+        palette = header.palette
+        if int(samples.max(initial=0)) >= len(palette):
+            raise _NotDecoded("a palette index past the palette")
+        return palette[samples[:, :, 0]].astype(np.float32)
+    colour = samples[:, :, 0] if channels < 3 else samples[:, :, :3]  # the colour under any alpha
+    colour = colour.astype(np.float32)
+    if depth < 8:
+        colour *= np.float32(255 / ((1 << depth) - 1))  # grey of 1, 2 or 4 bits spread over 0-255, as Pillow reads it
+    return colour
+
+
+def _area_shares(source: int, target: int) -> list[list[tuple[int, np.float32]]]:
+    """For each of ``source`` rows, the (target row, share) pairs of an area resize to ``target`` rows: the part
+    of the target row's span the source row covers (cv2's INTER_AREA; identity where the sides are equal)."""
+    shares: list[list[tuple[int, np.float32]]] = [[] for _ in range(source)]
+    span = source / target
+    for row in range(target):
+        start, end = row * span, min((row + 1) * span, source)
+        for covered in range(int(math.floor(start)), int(math.ceil(end))):
+            overlap = min(end, covered + 1) - max(start, covered)
+            if overlap > 1e-9:
+                shares[covered].append((row, np.float32(overlap / (end - start))))
+    return shares

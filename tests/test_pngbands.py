@@ -1,0 +1,125 @@
+"""A PNG shrunk while its rows are decoded a band at a time (imagefiles/pngbands.py): the whole decode's picture,
+area-shrunk, in every PNG layout; never a guess where the file is interlaced or its data ends early."""
+
+import struct
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from deblur_app import imagefiles
+from deblur_app.imagefiles import pngbands
+
+WIDTH, HEIGHT = 301, 203  # odd sides: output cells that straddle bands and rows
+
+
+def _photo(seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    smooth = cv2.resize(rng.integers(0, 256, (21, 31, 3), dtype=np.uint8), (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC)
+    return np.clip(smooth.astype(np.int16) + rng.integers(-20, 21, smooth.shape, dtype=np.int16), 0, 255).astype(np.uint8)
+
+
+def _written(folder: Path, kind: str) -> Path:
+    rgb = _photo()
+    path = folder / f"{kind}.png"
+    deep = rgb.astype(np.uint16) * 257 + np.uint16(101)  # low bytes that are not the high ones
+    if kind == "rgb16":
+        cv2.imwrite(str(path), deep[..., ::-1])
+    elif kind == "rgba16":
+        cv2.imwrite(str(path), np.dstack([deep[..., ::-1], deep[..., :1]]))
+    elif kind == "grey16":
+        cv2.imwrite(str(path), deep[..., 1])
+    else:
+        image = Image.fromarray(rgb)
+        made = {"rgb": lambda: image, "rgba": lambda: image.convert("RGBA"), "grey": lambda: image.convert("L"),
+                "grey-alpha": lambda: image.convert("LA"), "palette": lambda: image.quantize(200),
+                "palette4": lambda: image.quantize(16), "bilevel": lambda: image.convert("1")}[kind]()
+        made.save(path, bits=4) if kind == "palette4" else made.save(path)
+    return path
+
+
+KINDS = ["rgb", "rgba", "grey", "grey-alpha", "palette", "palette4", "bilevel", "rgb16", "rgba16", "grey16"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("max_side", [100, 1000])
+def test_a_png_shrunk_in_bands_is_the_whole_decode_area_shrunk(tmp_path, monkeypatch, kind, max_side):
+    """Bands of 7 rows (the first row's filter refers to the band before), in every layout a PNG has: the colour
+    load_image reads (under any alpha, a palette's, 1- and 4-bit samples), area-shrunk as cv2.resize shrinks the whole
+    decode, or as it is where it fits already."""
+    monkeypatch.setattr(pngbands, "BAND_PIXELS", WIDTH * 7)
+    path = _written(tmp_path, kind)
+    data = path.read_bytes()
+    assert pngbands.reads_in_bands(data)
+    shrunk, top = pngbands.shrunk_png(data, max_side)
+    whole = imagefiles.load_image(path)
+    assert top == (65535 if whole.bit_depth == 16 else 255)
+    expected = whole.pixels * np.float32(top)
+    if max_side < WIDTH:
+        size = (max_side, round(HEIGHT * max_side / WIDTH))
+        expected = cv2.resize(expected, size, interpolation=cv2.INTER_AREA)
+    if whole.grayscale:
+        assert shrunk.ndim == 2
+        expected = expected[..., 0]
+    assert shrunk.shape == expected.shape
+    assert np.abs(shrunk - expected).max() <= 1e-4 * top, kind
+
+
+def test_an_interlaced_png_or_one_whose_data_ends_early_is_not_read_in_bands(tmp_path):
+    """Adam7's passes each span the whole picture: an interlaced PNG is left to the whole decode. Image data that
+    ends before the last row gives None, never rows made up."""
+    data = _written(tmp_path, "rgb").read_bytes()
+    interlaced = bytearray(data)
+    interlaced[28] = 1
+    interlaced[29:33] = struct.pack(">I", zlib.crc32(bytes(interlaced[12:29])))
+    assert not pngbands.reads_in_bands(bytes(interlaced))
+    assert pngbands.shrunk_png(bytes(interlaced), 100) is None
+
+    short = _with_rows(data, lambda rows: rows[: len(rows) // 2])
+    assert pngbands.reads_in_bands(short)
+    assert pngbands.shrunk_png(short, 100) is None
+
+
+def _with_rows(png: bytes, change) -> bytes:
+    """The PNG with its filtered rows (the inflated image data) changed, in one IDAT, every checksum right."""
+    chunks, at = [], 8
+    while at < len(png):
+        length, kind = struct.unpack(">I4s", png[at : at + 8])
+        chunks.append((kind, png[at + 8 : at + 8 + length]))
+        at += 12 + length
+    rows = change(bytearray(zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))))
+    return png[:8] + b"".join(
+        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+        for kind, body in [chunks[0], (b"IDAT", zlib.compress(bytes(rows))), (b"IEND", b"")])
+
+
+def test_a_row_filter_libpng_refuses_leaves_the_scan_to_the_whole_decode_with_nothing_on_stderr(tmp_path, capfd):
+    """A row whose filter type is none of PNG's five (under good checksums): libpng printed 'libpng error: bad
+    adaptive filter value' on the scan's stderr before the whole decode took over. The band reader checks the
+    filter types itself: the scan reads what the whole decode reads, and prints nothing."""
+    path = _written(tmp_path, "rgb")
+
+    def bad_filter(rows: bytearray) -> bytearray:
+        rows[(WIDTH * 3 + 1) * 30] = 7  # row 30's filter type
+        return rows
+
+    path.write_bytes(_with_rows(path.read_bytes(), bad_filter))
+    assert pngbands.shrunk_png(path.read_bytes(), 100) is None
+    capfd.readouterr()
+    try:
+        expected = np.clip(np.rint(imagefiles.load_reduced(path, 100) * 255), 0, 255).astype(np.uint8)
+    except imagefiles.ImageFileError as error:
+        expected = str(error)
+    capfd.readouterr()  # the whole decode's own words, if any
+    try:
+        scanned = imagefiles.load_for_measuring(path, 100)
+    except imagefiles.ImageFileError as error:
+        scanned = str(error)
+    if isinstance(expected, str):
+        assert scanned == expected
+    else:
+        np.testing.assert_array_equal(scanned, expected)
+    assert capfd.readouterr().err == ""
