@@ -123,3 +123,43 @@ def test_a_row_filter_libpng_refuses_leaves_the_scan_to_the_whole_decode_with_no
     else:
         np.testing.assert_array_equal(scanned, expected)
     assert capfd.readouterr().err == ""
+
+
+def _moved_after_image_data(png: bytes, moved: bytes) -> bytes:
+    """The PNG with its ``moved`` chunk put just before IEND (after the image data), as some writers place eXIf."""
+    chunks, at = [], 8
+    while at < len(png):
+        length = struct.unpack(">I", png[at : at + 4])[0]
+        chunks.append(png[at : at + 12 + length])
+        at += 12 + length
+    kept = [chunk for chunk in chunks if chunk[4:8] != moved]
+    return png[:8] + b"".join(kept[:-1] + [chunk for chunk in chunks if chunk[4:8] == moved] + kept[-1:])
+
+
+@pytest.mark.parametrize("where", ["no chunk", "none", "before", "after"])
+def test_a_pngs_orientation_is_found_without_its_pixels_decoded(tmp_path, monkeypatch, where):
+    """Pillow finds a PNG's EXIF orientation by decoding the whole picture (its eXIf chunk may follow the image
+    data): 600 MB of a 150 MP photo on the scan's peak. The orientation comes from a one-pixel stand-in of the
+    file instead, as orientation_of reads it, and the scan decodes no picture of the photo's size with Pillow."""
+    from PIL import ImageFile
+
+    from deblur_app.imagefiles.metadata import orientation_of
+
+    path = tmp_path / "turned.png"
+    exif = Image.Exif()
+    if where != "none":
+        exif[0x0112] = 6
+    Image.fromarray(_photo()).save(path, **({} if where == "no chunk" else {"exif": exif.tobytes()}))
+    if where == "after":
+        path.write_bytes(_moved_after_image_data(path.read_bytes(), b"eXIf"))
+    with Image.open(path) as opened:
+        expected = orientation_of(opened)
+    assert expected == (6 if where in ("before", "after") else 1)
+    assert pngbands.orientation(path.read_bytes()) == expected
+
+    loaded = []
+    plain_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: (loaded.append(self.size), plain_load(self))[1])
+    small = imagefiles.load_for_measuring(path, 100)
+    assert small.shape[:2] == ((100, 67) if expected == 6 else (67, 100))
+    assert all(size == (1, 1) for size in loaded), loaded

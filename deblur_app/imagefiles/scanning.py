@@ -82,7 +82,8 @@ def _decode_small(p: Path, data: bytes, im: Image.Image, fmt: str, max_side: int
     if opencv is None or not opencv.decodes_as_stored:
         return None
     grey = opencv.grey
-    orientation = orientation_of(im)
+    orientation = pngbands.orientation(data) if fmt == "PNG" else None
+    orientation = orientation_of(im) if orientation is None else orientation
     if fmt == "PNG":
         reading.verify_png(p, data, limit)  # the chunks' CRCs, which no decoder checks
         if pngbands.reads_in_bands(data):
