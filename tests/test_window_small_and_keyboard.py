@@ -7,10 +7,13 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import QPoint  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from deblur_app.gui.focus_ring import RING_COLOUR, Ring  # noqa: E402
 from deblur_app.gui.main_window import MINIMUM_SIZE  # noqa: E402
-from guikit import open_photo  # noqa: E402
+from guikit import WAIT, open_photo  # noqa: E402
 
 
 @pytest.mark.parametrize("view", ["side", "scales", "split", "difference"])
@@ -35,3 +38,66 @@ def test_a_window_made_360_by_260_stays_usable_with_the_whole_side_panel(qtbot, 
     # the Deblur button without scrolling
     button = panel.run_button
     assert button.mapTo(scroll.viewport(), QPoint(0, button.height())).y() <= scroll.viewport().height()
+
+
+def _focus_by_tab(qtbot, window, presses: int) -> list:
+    focused = []
+    for _ in range(presses):
+        QTest.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Tab)
+        qtbot.wait(10)
+        focused.append(QApplication.focusWidget())
+    return focused
+
+
+def _ring_drawn_on(widget) -> bool:
+    """The widget as the screen shows it has the ring's colour along its left and top edges."""
+    image = widget.grab().toImage()
+    middle_x, middle_y = image.width() // 2, image.height() // 2
+    return all(image.pixelColor(x, y).rgb() == RING_COLOUR.rgb()
+               for x, y in ((0, middle_y), (1, middle_y), (middle_x, 0), (middle_x, 1)))
+
+
+def test_after_many_tabs_the_widget_with_the_keyboards_focus_is_framed(qtbot, window, photo):
+    """Tabbing through the window, Fusion's dark-blue focus outline was all but invisible on the dark theme, and the
+    photo views and the filmstrip showed none: every widget Tab reaches now has a bright frame, the views and the
+    filmstrip included, and only that one."""
+    window.show()
+    qtbot.waitExposed(window)
+    open_photo(qtbot, window, photo("keys.png", 64))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    window.filmstrip.setFocus(Qt.FocusReason.OtherFocusReason)
+    focused = _focus_by_tab(qtbot, window, 16)
+    left, right = window.viewers.compare.left, window.viewers.compare.right
+    panel = window.panel
+    for widget in (left, right, panel.model_combo, panel.ensemble_check, panel.run_button, panel.strength_slider):
+        assert widget in focused
+    assert window.panel_scroll not in focused  # no stop that frames the whole panel
+    assert window.filmstrip in _focus_by_tab(qtbot, window, 16)  # round again to the filmstrip
+    for widget in focused:
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        current = QApplication.focusWidget()
+        rings = window.findChildren(Ring)
+        assert [ring.parentWidget() for ring in rings if ring.isVisible()] == [current]
+        assert window.focus_ring.ring.geometry() == current.rect()
+        assert _ring_drawn_on(current), current
+    assert not any(_ring_drawn_on(widget) for widget in (left, right) if widget is not QApplication.focusWidget())
+
+
+def test_a_click_takes_the_frame_away_and_tab_brings_it_back(qtbot, window, photo):
+    """Like a browser's focus-visible: a photographer clicking into the photo gets no frame around it."""
+    window.show()
+    qtbot.waitExposed(window)
+    open_photo(qtbot, window, photo("click.png", 64))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    right = window.viewers.compare.right
+    window.panel.model_combo.setFocus(Qt.FocusReason.TabFocusReason)
+    assert window.focus_ring.target() is window.panel.model_combo
+    QTest.mouseClick(right.viewport(), Qt.MouseButton.LeftButton, pos=right.viewport().rect().center())
+    assert QApplication.focusWidget() is right
+    assert window.focus_ring.target() is None and not _ring_drawn_on(right)
+    right.setFocus(Qt.FocusReason.OtherFocusReason)  # the program moving focus keeps the mouse's choice
+    assert window.focus_ring.target() is None
+    QTest.keyClick(right, Qt.Key.Key_Tab)
+    assert window.focus_ring.target() is QApplication.focusWidget() is not right

@@ -30,6 +30,7 @@ from .action_state import WindowFacts, enabled_actions, pending_hint, run_button
 from .batch_dialog import BatchDialog
 from .compare import CompareNetworks
 from .filmstrip import Filmstrip
+from .focus_ring import FocusRing
 from .icons import app_icon, icon
 from .i18n import ui_locale
 from .opening import PhotoOpener
@@ -122,6 +123,7 @@ class MainWindow(WindowActions, QMainWindow):
         self._connect()
         self._restore_settings()
         QApplication.instance().installEventFilter(self)
+        self.focus_ring = FocusRing(self)  # where Tab went: seen on the dark theme, on the views and the filmstrip
         self.update_actions()
         self.statusBar().showMessage(self.tr("Starting the engine…"))
 
@@ -148,6 +150,9 @@ class MainWindow(WindowActions, QMainWindow):
         self.panel_scroll.setWidgetResizable(True)
         self.panel_scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.panel_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # not a Tab stop of its own: Tab went to the panel's frame between the photo and Network, framing nothing;
+        # the panel still scrolls to the control Tab reaches
+        self.panel_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # what the panel's controls need and its scroll bar beside them: at the window's least width the bar took
         # 14 px of the panel, whose right edge (the combo boxes' arrows, the group frames) was cut off
         needed = max(self.panel.minimumWidth(), self.panel.minimumSizeHint().width())
