@@ -101,3 +101,39 @@ def test_a_click_takes_the_frame_away_and_tab_brings_it_back(qtbot, window, phot
     assert window.focus_ring.target() is None
     QTest.keyClick(right, Qt.Key.Key_Tab)
     assert window.focus_ring.target() is QApplication.focusWidget() is not right
+
+
+def _wheel(widget, notches: int = -1) -> None:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(widget.rect().center())), QPoint(0, 0),
+                        QPoint(0, 120 * notches), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_scrolls_a_short_side_panel_past_its_controls_without_changing_them(qtbot, window, photo):
+    """In a short window the wheel scrolled the panel until the pointer came over Precision, which then turned to
+    bf16 (Network to the next network, Strength down): a control takes the wheel only once it has focus."""
+    window.show()
+    qtbot.waitExposed(window)
+    open_photo(qtbot, window, photo("wheel.png", 64))
+    window.resize(MINIMUM_SIZE)
+    qtbot.wait(50)
+    panel, bar = window.panel, window.panel_scroll.verticalScrollBar()
+    assert bar.maximum() > 0
+    controls = {panel.model_combo: panel.model_combo.currentIndex, panel.precision_combo: panel.precision_combo.currentIndex,
+                panel.device_combo: panel.device_combo.currentIndex, panel.tile_spin: panel.tile_spin.value,
+                panel.strength_slider: panel.strength_slider.value, panel.strength_spin: panel.strength_spin.value}
+    before = {control: value() for control, value in controls.items()}
+    for control in controls:
+        bar.setValue(0)
+        _wheel(control, -1)
+        assert bar.value() > 0, control  # the panel scrolled
+        assert controls[control]() == before[control], control
+        assert not control.hasFocus()
+    panel.precision_combo.setFocus(Qt.FocusReason.MouseFocusReason)  # clicked: now the wheel is for it
+    _wheel(panel.precision_combo, -1)
+    assert panel.precision_combo.currentIndex() == before[panel.precision_combo] + 1

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QApplication,
     QCheckBox,
     QComboBox,
     QFormLayout,
@@ -53,7 +55,41 @@ PRECISION_LABELS = {
 }
 
 
-class TileSpinBox(QSpinBox):
+class WheelWhenFocused:
+    """A control of the panel that the mouse wheel changes only once it has focus (a click, Tab): scrolling the
+    panel in a short window with the pointer passing over Precision made it bf16, over Network another network.
+    The wheel goes on to the panel's scroll area instead."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Qt's WheelFocus would focus it on the first turn
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if self.hasFocus():
+            super().wheelEvent(event)
+            return
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QAbstractScrollArea):
+            area = area.parentWidget()
+        if area is None:
+            event.ignore()
+        else:  # handed on, not ignored: Qt passes only the wheel events of the system up to the parents
+            QApplication.sendEvent(area.viewport(), event)
+
+
+class PanelComboBox(WheelWhenFocused, QComboBox):
+    pass
+
+
+class PanelSpinBox(WheelWhenFocused, QSpinBox):
+    pass
+
+
+class PanelSlider(WheelWhenFocused, QSlider):
+    pass
+
+
+class TileSpinBox(WheelWhenFocused, QSpinBox):
     """Auto, Whole image, or tiles of N px (at least MIN_TILE): the engine's and command line's vocabulary.
 
     The box's own values: 0 shows Auto (the special value), 1 Whole image, then MIN_TILE and up.
@@ -153,7 +189,7 @@ class SidePanel(QWidget):
         group = QGroupBox(self.tr("Model"))
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.model_combo = QComboBox()
+        self.model_combo = PanelComboBox()
         for key, variant in VARIANTS.items():
             self.model_combo.addItem(variant.display_name, key)
             self.model_combo.setItemData(self.model_combo.count() - 1, network_notes.one_line(key),
@@ -176,11 +212,11 @@ class SidePanel(QWidget):
         self.ensemble_check.setToolTip(self.tr("Run the photo in 8 flips/rotations and average: slightly better, "
                                                 "about 8× slower"))
         form.addRow(self.ensemble_check)
-        self.device_combo = QComboBox()
+        self.device_combo = PanelComboBox()
         self.device_combo.addItem(self.tr(DEVICE_LABELS["auto"]), "auto")
         self.device_combo.setToolTip(self.tr("Where the network runs; Auto picks a GPU when there is one"))
         form.addRow(self.tr("Device:"), self.device_combo)
-        self.precision_combo = QComboBox()
+        self.precision_combo = PanelComboBox()
         for key in PRECISION_CHOICES:
             label, tip = PRECISION_LABELS[key]
             self.precision_combo.addItem(self.tr(label), key)
@@ -198,8 +234,8 @@ class SidePanel(QWidget):
     def _strength_group(self) -> QGroupBox:
         group = QGroupBox(self.tr("Strength"))
         row = QHBoxLayout(group)
-        self.strength_slider = QSlider(Qt.Orientation.Horizontal)
-        self.strength_spin = QSpinBox()
+        self.strength_slider = PanelSlider(Qt.Orientation.Horizontal)
+        self.strength_spin = PanelSpinBox()
         for control in (self.strength_slider, self.strength_spin):
             control.setRange(0, 100)
             control.setValue(100)
