@@ -1,6 +1,6 @@
 """A PNG's colour shrunk by area averaging while its rows are decoded a band at a time: a scan of a 150 MP PNG holds
-the file's bytes and a band of rows, never the whole picture (OpenCV's decode held its pixels twice, 6 bytes a pixel
-of 8-bit RGB: 1.2 GB; benchmarks/bench_scan_large_memory.py).
+the file's bytes and a band of rows, never the whole picture: 367 MiB where OpenCV's decode, which held its pixels
+twice (6 bytes a pixel of 8-bit RGB), peaked at 1200 MiB (benchmarks/bench_scan_large_memory.py, RESULTS.md).
 
 The image data (the IDAT chunks' zlib stream) is inflated a band of filtered rows at a time. libpng undoes the rows'
 filters: each band goes to OpenCV as a stand-in PNG of the same bytes per pixel (filters work on bytes), the band's
