@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from .bandshrink import AreaShrink
 from .metadata import orientation_of
 
 __all__ = ["orientation", "reads_in_bands", "shrunk_png"]
@@ -68,24 +69,14 @@ def shrunk_png(data: bytes, max_side: int) -> tuple[np.ndarray, int] | None:
     header, idat = _chunks(data)
     if header is None or not idat:
         return None
-    height, width = header.height, header.width
-    scale = min(1.0, max_side / max(height, width))
-    out_width, out_height = max(1, round(width * scale)), max(1, round(height * scale))
-    rows_into = _area_shares(height, out_height)
-    grey = header.colour_type in (0, 4)
-    out = np.zeros((out_height, out_width) if grey else (out_height, out_width, 3), np.float32)
+    shrink = AreaShrink(header.height, header.width, max_side, grey=header.colour_type in (0, 4))
     previous = bytes(header.row_bytes)  # the row above the first: zeros, as the filters take it
     try:
         for top, raw in _raw_bands(header, idat, previous):
-            colour = _colour(header, raw)
-            if out_width != width:
-                colour = cv2.resize(colour, (out_width, colour.shape[0]), interpolation=cv2.INTER_AREA)
-            for row, samples in enumerate(colour, start=top):
-                for target, share in rows_into[row]:
-                    out[target] += share * samples
+            shrink.add(top, _colour(header, raw))
     except (zlib.error, _NotDecoded):
         return None
-    return out, 65535 if header.depth == 16 else 255
+    return shrink.picture, 65535 if header.depth == 16 else 255
 
 
 def orientation(data: bytes) -> int | None:
@@ -222,17 +213,3 @@ def _colour(header: _Header, raw: np.ndarray) -> np.ndarray:
     if depth < 8:
         colour *= np.float32(255 / ((1 << depth) - 1))  # grey of 1, 2 or 4 bits spread over 0-255, as Pillow reads it
     return colour
-
-
-def _area_shares(source: int, target: int) -> list[list[tuple[int, np.float32]]]:
-    """For each of ``source`` rows, the (target row, share) pairs of an area resize to ``target`` rows: the part
-    of the target row's span the source row covers (cv2's INTER_AREA; identity where the sides are equal)."""
-    shares: list[list[tuple[int, np.float32]]] = [[] for _ in range(source)]
-    span = source / target
-    for row in range(target):
-        start, end = row * span, min((row + 1) * span, source)
-        for covered in range(int(math.floor(start)), int(math.ceil(end))):
-            overlap = min(end, covered + 1) - max(start, covered)
-            if overlap > 1e-9:
-                shares[covered].append((row, np.float32(overlap / (end - start))))
-    return shares

@@ -3,12 +3,12 @@
 A JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (Pillow's draft mode, DCT scaling):
 the smallest scale still at least ``max_side`` on its long side, then area-downscaled to
 it. For a 12 MP photo and 768 px that is a 1000x750 decode, several times cheaper than
-the full one. A PNG's rows are decoded a band at a time and area-shrunk as they come
-(pngbands.py): the scan holds the file's bytes and a band, never the whole picture. A TIFF of
-grey or RGB samples is decoded by OpenCV into the 8- or 16-bit integers the file holds and
-area-downscaled from them, never made float whole: a 150 MP TIFF's scan peaks at 1.2 GB where
-the whole decode (load_image, float32 and a copy) took 4.8 GB
-(benchmarks/bench_scan_large_memory.py). Other photos go through
+the full one. A PNG's rows, and a deflate or uncompressed TIFF's strips, are decoded a band at
+a time and area-shrunk as they come (pngbands.py, tiffbands.py): the scan holds the file's bytes
+and a band, never the whole picture (a 150 MP PNG or TIFF: under 400 MiB, where the whole decode,
+float32 and a copy, took 4.8 GB; benchmarks/bench_scan_large_memory.py). Another TIFF of grey or
+RGB samples (LZW, tiles) is decoded by OpenCV into the 8- or 16-bit integers the file holds and
+area-downscaled from them, never made float whole (1.2 GB at 150 MP). Other photos go through
 :func:`reading.load_reduced` (a camera RAW is developed at half size from its sensor data;
 WebP, HEIC, and a PNG or TIFF whose data does not decode, are decoded whole; an interlaced PNG
 is decoded whole by OpenCV, in integers).
@@ -35,7 +35,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from . import pngbands
+from . import pngbands, tiffbands
 from . import raw as camera_raw
 from . import reading
 from .completeness import cut_short_reason
@@ -72,9 +72,10 @@ def _decode_draft(p: Path, data: bytes, im: Image.Image, max_side: int, limit: i
 def _decode_small(p: Path, data: bytes, im: Image.Image, fmt: str, max_side: int, limit: int) -> np.ndarray | None:
     """A PNG, or a TIFF of grey or RGB samples (``im`` opened by reading.open_photo), at most ``max_side`` px on its
     long side, upright: HxWx3 uint8 RGB, or HxW uint8 for a grey photo: load_reduced's picture rounded to 8 bits,
-    without the whole photo in float. A PNG's rows are shrunk a band at a time (pngbands.py; an interlaced one is
-    decoded whole by OpenCV); a TIFF is decoded by OpenCV into the integers the file holds (the colour under any
-    alpha, as load_image reads it) and area-downscaled before anything else is made of them. A colour photo is
+    without the whole photo in float. A PNG's rows and a deflate or uncompressed TIFF's strips are shrunk a band
+    at a time (pngbands.py, tiffbands.py); an interlaced PNG or another TIFF is decoded by OpenCV into the integers
+    the file holds (the colour under any alpha, as load_image reads it) and area-downscaled before anything else is
+    made of them. A colour photo is
     decoded in colour: libpng's own conversion to grey works in linear light where the file has a gAMA or sRGB
     chunk, another luma than the score's. None for another photo, or one whose data does not decode: the whole
     decode then reads it, or says why."""
@@ -90,9 +91,11 @@ def _decode_small(p: Path, data: bytes, im: Image.Image, fmt: str, max_side: int
             shrunk = pngbands.shrunk_png(data, max_side)
             if shrunk is None:
                 return None
-            pixels, top = shrunk
-            small = np.clip(np.rint(pixels * np.float32(255 / top)), 0, 255).astype(np.uint8)
-            return np.ascontiguousarray(apply_orientation(small, orientation))
+            return _small(shrunk, orientation)
+    elif fmt == "TIFF":
+        shrunk = tiffbands.shrunk_tiff(im, data, max_side)
+        if shrunk is not None:
+            return _small(shrunk, orientation)
     flags = (cv2.IMREAD_GRAYSCALE if grey else cv2.IMREAD_COLOR) | cv2.IMREAD_ANYDEPTH | cv2.IMREAD_IGNORE_ORIENTATION
     try:
         pixels = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
@@ -107,6 +110,13 @@ def _decode_small(p: Path, data: bytes, im: Image.Image, fmt: str, max_side: int
     if not grey:
         pixels = pixels[:, :, ::-1]  # OpenCV's BGR
     return np.ascontiguousarray(apply_orientation(pixels, orientation))
+
+
+def _small(shrunk: tuple[np.ndarray, int], orientation: int) -> np.ndarray:
+    """A band reader's float picture (pngbands, tiffbands) in 8 bits, upright."""
+    pixels, top = shrunk
+    small = np.clip(np.rint(pixels * np.float32(255 / top)), 0, 255).astype(np.uint8)
+    return np.ascontiguousarray(apply_orientation(small, orientation))
 
 
 def _as_measured(small: np.ndarray, grey: bool) -> np.ndarray:
