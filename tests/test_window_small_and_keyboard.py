@@ -103,6 +103,25 @@ def test_a_click_takes_the_frame_away_and_tab_brings_it_back(qtbot, window, phot
     assert window.focus_ring.target() is QApplication.focusWidget() is not right
 
 
+def test_a_click_on_the_framed_widget_itself_takes_the_frame_away(qtbot, window, photo):
+    """Tab to the filmstrip, then photos chosen there with the mouse: the filmstrip kept its frame, focus never left
+    it (no focus event), though the user had gone over to the mouse."""
+    window.show()
+    qtbot.waitExposed(window)
+    first = open_photo(qtbot, window, photo("first.png", 64))
+    open_photo(qtbot, window, photo("second.png", 64, seed=1))
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=WAIT)
+    strip = window.filmstrip
+    window.panel.run_button.setFocus(Qt.FocusReason.MouseFocusReason)
+    strip.setFocus(Qt.FocusReason.BacktabFocusReason)
+    assert window.focus_ring.target() is strip and _ring_drawn_on(strip)
+    item = strip.item_for(first.key)
+    QTest.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton, pos=strip.visualItemRect(item).center())
+    assert QApplication.focusWidget() is strip and window.session.current().key == first.key
+    assert window.focus_ring.target() is None and not _ring_drawn_on(strip)
+
+
 def _wheel(widget, notches: int = -1) -> None:
     from PySide6.QtCore import QPointF
     from PySide6.QtGui import QWheelEvent

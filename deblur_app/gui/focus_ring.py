@@ -67,6 +67,11 @@ class FocusRing(QObject):
                 self._surround(watched)
             else:
                 self._remove()
+        elif kind == QEvent.Type.MouseButtonPress and self.ring is not None and isinstance(watched, QWidget):
+            target = self.target()
+            if target is not None and (watched is target or target.isAncestorOf(watched)):
+                self.keyboard = False  # clicked where focus already was (a photo of the filmstrip): no FocusIn
+                self._remove()
         elif kind == QEvent.Type.FocusOut and watched is self.target() \
                 and event.reason() != Qt.FocusReason.PopupFocusReason:  # a combo box's list open: it still has it
             self._remove()
