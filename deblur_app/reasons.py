@@ -246,6 +246,8 @@ DUAL_PIXEL_WEIGHTS = QT_TRANSLATE_NOOP(
     "Reason", "dual-pixel defocus weights: they read the two dual-pixel views of a camera's raw capture, not a photo")
 UNUSABLE_CONFIGURATION = QT_TRANSLATE_NOOP("Reason", "not a usable {network} configuration ({cause})")
 NOT_A_NETWORK_CHECKPOINT = QT_TRANSLATE_NOOP("Reason", "not a {network} checkpoint: {problems}")
+NON_FINITE_WEIGHTS = QT_TRANSLATE_NOOP(
+    "Reason", "unusable weights: {key} holds NaN or infinite values (every result would be black)")
 MISSING_KEYS = QT_TRANSLATE_NOOP("Reason", "{count} missing keys (e.g. {keys})")
 UNEXPECTED_KEYS = QT_TRANSLATE_NOOP("Reason", "{count} unexpected keys (e.g. {keys})")
 WRONG_SHAPE = QT_TRANSLATE_NOOP("Reason", "wrong shape for {key}: {found} in the file, {expected} expected by {network}")

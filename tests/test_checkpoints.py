@@ -215,6 +215,26 @@ def test_wrong_shape_is_named(tmp_path):
     assert "FAM1.merge.main.0.weight" in _one_line(error, path)
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_weights_holding_nan_or_infinity_are_refused_before_a_black_result_is_saved(tmp_path, bad, photo_like):
+    """A diverged training run's NaN weights loaded as any others, and every photo came out black (NaN pixels
+    written as 0) with exit status 0."""
+    from deblur_app.cli.main import main
+    from deblur_app import imagefiles
+
+    state = conformance_state_dict("mimo-unet")
+    state["FAM1.merge.main.0.weight"][0, 0, 0, 0] = bad
+    path = tmp_path / "diverged.pth"
+    torch.save({"model": state}, path)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(path)
+    assert "FAM1.merge.main.0.weight holds NaN or infinite values" in _one_line(error, path)
+    photo = tmp_path / "photo.png"
+    imagefiles.save_image(photo, photo_like(24, 32))
+    assert main(["deblur", str(photo), "--weights", str(path), "--backend", "torch"]) == 1
+    assert not (tmp_path / "photo_deblurred.png").exists()
+
+
 def test_not_mimo_unet_at_all(tmp_path):
     path = tmp_path / "resnet.pth"
     torch.save({"conv1.weight": torch.zeros(1)}, path)

@@ -2100,6 +2100,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>不是 {network} 检查点：{problems}</translation>
     </message>
     <message>
+        <source>unusable weights: {key} holds NaN or infinite values (every result would be black)</source>
+        <translation>无法使用的权重：{key} 含有 NaN 或无穷大的值（每个结果都会是全黑的）</translation>
+    </message>
+    <message>
         <source>{count} missing keys (e.g. {keys})</source>
         <translation>缺少 {count} 个键（例如 {keys}）</translation>
     </message>
