@@ -235,6 +235,37 @@ def test_weights_holding_nan_or_infinity_are_refused_before_a_black_result_is_sa
     assert not (tmp_path / "photo_deblurred.png").exists()
 
 
+@pytest.mark.parametrize("name", ["weights.pkl", "weights.safetensors"])
+def test_weights_the_user_may_not_read_are_one_line_naming_the_file(tmp_path, name, monkeypatch, capsys):
+    """A weights file without read permission: a .pkl gave a traceback and a crash log (PermissionError in the
+    format sniffing), a .safetensors "No such file or directory". Unreadable is simulated (the tests may run as
+    root, which reads a file of mode 000)."""
+    import builtins
+
+    from deblur_app.cli.main import main
+    from deblur_app.model import checkpoints
+
+    path = tmp_path / name
+    save_checkpoint(path, conformance_state_dict("mimo-unet"), {}) if name.endswith(".safetensors") else \
+        torch.save(conformance_state_dict("mimo-unet"), path)
+
+    def no_permission(file, *args, **kwargs):
+        if Path(file) == path:
+            raise PermissionError(13, "Permission denied", str(file))
+        return builtins.open(file, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoints, "open", no_permission, raising=False)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(path)
+    assert _one_line(error, path) == f"{path}: permission denied (cannot read the file)"
+    photo = tmp_path / "photo.png"
+    from deblur_app import imagefiles
+
+    imagefiles.save_image(photo, torch.rand(24, 32, 3).numpy())
+    assert main(["deblur", str(photo), "--weights", str(path), "--backend", "torch"]) == 1
+    assert capsys.readouterr().err == f"deblur-app: {path}: permission denied (cannot read the file)\n"
+
+
 def test_not_mimo_unet_at_all(tmp_path):
     path = tmp_path / "resnet.pth"
     torch.save({"conv1.weight": torch.zeros(1)}, path)

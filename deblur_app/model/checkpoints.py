@@ -109,6 +109,13 @@ def read_state_dict(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]
         raise _refused(path, reasons.CHECKPOINT_IS_A_FOLDER)
     if not path.is_file():  # /dev/zero read as "empty" (size 0), a pipe blocked the read for ever
         raise _refused(path, reasons.WEIGHTS_NOT_A_REGULAR_FILE)
+    try:  # before any reader: torch's gave a traceback, safetensors' said "No such file or directory"
+        with open(path, "rb"):
+            pass
+    except PermissionError:
+        raise _refused(path, reasons.CANNOT_READ_PERMISSION) from None
+    except OSError as error:
+        raise _refused(path, reasons.CANNOT_READ, cause=error.strerror or reasons.first_line(error)) from None
     if path.stat().st_size == 0:
         raise _refused(path, reasons.CHECKPOINT_EMPTY)
     if _looks_like_safetensors(path):
