@@ -515,3 +515,10 @@ def test_the_list_still_marks_usable_weights_used(unet_bytes, user_folder, capsy
     assert main(["weights", "list"]) == 0
     out = capsys.readouterr().out
     assert "* used MIMO-UNet.pkl" in out and "unreadable" not in out
+
+
+@pytest.mark.parametrize("name", ["", "  "])
+def test_removing_a_blank_name_is_a_usage_error_not_a_line_naming_nothing(name, user_folder, capsys):
+    assert main(["weights", "remove", name]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("deblur-app: weights remove: name a file") and len(error.splitlines()) == 1

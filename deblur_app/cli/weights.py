@@ -58,6 +58,9 @@ def run_weights(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if command == "list":
         return _list()
+    if command == "remove" and not args.name.strip():  # said ": no such installed weights", naming nothing
+        error("weights remove: name a file from `deblur-app weights list`, or a variant (e.g. mimo-unet)")
+        return EXIT_USAGE
     if command in ("check", "check-int8"):
         return _check_installed(args.variant, int8_only=command == "check-int8", out=getattr(args, "out", None))
     if command == "download":
