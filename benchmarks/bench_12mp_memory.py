@@ -46,6 +46,12 @@ runs in the real process. Every phase of the run is measured, not every tile's c
 the network ran.
 
     nice -n 10 python benchmarks/bench_12mp_memory.py window --networks nafnet-64 --runs 1 --sampled-tiles 2 --log /tmp/w.log
+
+``--phases`` says in which phase the peak was reached: RSS and high-water mark (VmHWM) before and after each hand-back of
+the freed heap (after a tile, the compose, Save), the tile that raised the high-water mark, the end of the tiles, the
+stitched result and the window's steps (lines "phase ...", in LOG.out with --log).
+
+    nice -n 10 python benchmarks/bench_12mp_memory.py window --networks fftformer --runs 1 --sampled-tiles 2 --phases
 """
 
 from __future__ import annotations
@@ -106,6 +112,46 @@ import atexit
 atexit.register(lambda: print(f"sampled tiles: the network ran {_ran[0]}, passed through {_ran[1]}", flush=True))
 """
 
+# --phases: where in a run its memory grows. A line ("phase ...") with the process's RSS and high-water mark (VmHWM)
+# before and after each of the engine's and the window's hand-backs of the freed heap (engine/heap.py; named by the
+# function that calls it: after a tile, after the compose, after Save), at the end of the tiles and the stitched
+# result, and at the window script's steps; the per-tile ones only where the high-water mark rose since the last
+# line, so the tile that set it shows. The high-water mark at each line says in which phase the peak was reached.
+# Comes first: the engine's modules bind the hand-back by name when they are imported.
+PHASE_MARKS = r"""
+import sys, threading, time
+from deblur_app.engine import heap
+_began, _shown = time.monotonic(), [0.0]
+def _status():
+    fields = {}
+    for line in open("/proc/self/status"):
+        if line.startswith(("VmRSS:", "VmHWM:")):
+            fields[line[:5]] = int(line.split()[1]) * 1024 / 1e6
+    return fields["VmRSS"], fields["VmHWM"]
+def _mark(what, only_if_higher=False):
+    rss, high = _status()
+    if only_if_higher and high < _shown[0] + 1:
+        return
+    _shown[0] = high
+    print(f"phase {time.monotonic() - _began:5.0f} s, {threading.current_thread().name}: {what}: RSS {rss:.0f} MB, "
+          f"high-water {high:.0f} MB", flush=True)
+_trim = heap.return_freed_memory
+def _marked_trim():
+    caller = sys._getframe(1).f_code.co_name
+    _mark(f"{caller}, before the hand-back", only_if_higher=caller == "_run_tiles")
+    _trim()
+    _mark(f"{caller}, after", only_if_higher=caller == "_run_tiles")
+heap.return_freed_memory = _marked_trim
+from deblur_app.engine import inference
+_finish = inference.Deblurrer._finish_photo_run
+def _marked_finish(self, *args, **kwargs):
+    _mark("the end of the tiles")
+    result = _finish(self, *args, **kwargs)
+    _mark("the stitched result")
+    return result
+inference.Deblurrer._finish_photo_run = _marked_finish
+"""
+
 # The window, driven as a user would: open, choose the network, Deblur, Save (a JPEG saves as a JPEG
 # beside it). Dialogs that would wait for a person answer as the tests' do (tests/guikit.py).
 RUN_WINDOW = r"""
@@ -118,6 +164,7 @@ from deblur_app.gui.main_window import MainWindow
 from deblur_app.gui.settings import AppSettings
 
 photo, network, settings_file = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+_mark = globals().get("_mark", lambda what: None)  # --phases
 problems = []
 dialogs.show_error = lambda _parent, title, reason, details="": problems.append(f"{title}: {reason}")
 dialogs.confirm = lambda *_a, **_k: True
@@ -154,16 +201,21 @@ window.run_finished.connect(finished.append)
 wait(window.act_deblur.isEnabled, "Deblur enabled")
 window.act_deblur.trigger()
 wait(lambda: finished, "the run")
+_mark("run finished (window)")
 wait(idle, "the run's end")
+_mark("the run's end (window idle)")
 saved = []
 window.saved.connect(saved.append)
 wait(window.act_save.isEnabled, "Save enabled")
 window.act_save.trigger()
 wait(lambda: saved, "the save")
+_mark("saved (window)")
 window.tasks.shutdown(60_000)
+_mark("file tasks shut down")
 outcome = finished[0]
 print(f"saved {saved[0][0]}; {getattr(outcome, 'summary', '')}".strip())
 window.close()
+_mark("window closed")
 """
 
 
@@ -386,6 +438,9 @@ def main() -> None:
     parser.add_argument("--sampled-tiles", type=int, default=0, metavar="N", help="cli, window: the network runs "
                         "the first N tiles, the last N and the first of each shape; the others pass through unchanged "
                         "(SAMPLED_TILES): every phase of a long run, its end included, in minutes")
+    parser.add_argument("--phases", action="store_true", help="cli, window: print RSS and high-water mark at the "
+                        "run's phases (PHASE_MARKS: each hand-back of the freed heap, the tile that raised the "
+                        "high-water mark, the end of the tiles, the window's steps); with --log, in LOG.out")
     parser.add_argument("--log", default="", help="append the summed RSS every 10 s of each measured run to this "
                         "file (a run stopped early still shows where its peak was heading); the run's output goes to "
                         "LOG.out as it comes")
@@ -429,7 +484,8 @@ def main() -> None:
                 what = f"{args.what} {'first use' if run == 0 and not cached else 'cached'}"
                 what += ", sums touched" if args.touched_sums else ""
                 what += f", {args.sampled_tiles}+{args.sampled_tiles} tiles run" if args.sampled_tiles else ""
-                touch = TOUCH_SUMS if args.touched_sums else ""
+                touch = PHASE_MARKS if args.phases else ""
+                touch += TOUCH_SUMS if args.touched_sums else ""
                 touch += SAMPLED_TILES if args.sampled_tiles else ""
                 env["BENCH_SAMPLED_TILES"] = str(args.sampled_tiles)
                 if args.what == "cli":
@@ -442,7 +498,7 @@ def main() -> None:
                                str(folder / f"settings-{run}.ini")]
                 tree, single, seconds, lines = measured(command, env)
                 sampled = [line for line in lines if line.startswith("sampled tiles:")]
-                last = [line for line in lines if not line.startswith("sampled tiles:")][-1:] or [""]
+                last = [line for line in lines if not line.startswith(("sampled tiles:", "phase "))][-1:] or [""]
                 report(variant, what, tree, single, seconds, model, "; ".join(last + sampled))
 
 
