@@ -282,8 +282,11 @@ ARCHITECTURES: dict[str, Architecture] = {
         # channel-grouped inference forward: 6105 (7463 at 192x128; before grouping 21716); OpenVINO fp32 (the
         # whole expansion at once, not grouped) 8120 once compiled (benchmarks/bench_network_memory.py per-pixel
         # --networks fftformer --size 320x256 --paths openvino-fp32; 2-core AMD EPYC Zen 4, shared machine), which
-        # counted the compiled model too: over it, 3493 at 320x320, beside 209 MiB it holds for 63 MiB of weights
-        bytes_per_pixel={"torch-fp32": 6500, "openvino-fp32": 3600},
+        # counted the compiled model too: over it, 3493 at 320x320, beside 209 MiB it holds for 63 MiB of weights.
+        # torch 7300, between the two sizes measured: the window's 12 MP run (torch, 713 tiles of 256) peaked at
+        # 1493 MB where 6500 modelled 1446 (bench_12mp_memory.py window --sampled-tiles 2, session 19; its tiles
+        # vary by ~150 MB from run to run, session 17's run 1360); 7300 models 1499, still 256-pixel tiles
+        bytes_per_pixel={"torch-fp32": 7300, "openvino-fp32": 3600},
         openvino_graph_bytes=224 * 1024**2,
         # a 1504x2000 photo through the command line, cached, OpenVINO fp32 at 320-pixel tiles peaked at 1225 MB where
         # the parts without any OpenVINO runtime say 1093 (with the default 128 MiB: 1228, no margin): 176 MiB kept
