@@ -8,9 +8,9 @@ left out (the engine's other hand-backs, before the tiles and after an export, s
 heap and a reset high-water mark (VmHWM, Linux >= 4.0), so each run's peak RSS is its own.
 
 Printed per network and path: the median seconds of a run with and without the call and their ratio, the same for
-the tiles alone and for a tile's network passes (the median tile: a tiled run compiles its OpenVINO shapes again: its compiled models go at the end of each tiled
-run, inference.py's release_compiled; the median leaves those compiles out), the seconds spent inside the per-tile calls,
-the CPU seconds of a run (all threads; on a loaded machine less skewed than wall-clock time) and inside the calls,
+the tiles alone and for a tile's network passes (the median tile: a tiled run compiles its OpenVINO shapes again, its
+compiled models going at the end of each tiled run, inference.py's release_compiled; the median leaves those compiles
+out), the seconds spent inside the per-tile calls, the CPU seconds of a run (all threads; on a loaded machine less skewed than wall-clock time) and inside the calls,
 and the peak RSS of the runs with and without (the median over the runs, and the highest).
 
     nice -n 10 python benchmarks/bench_trim_per_tile.py [--networks mimo-unet,nafnet-64] [--size 1500x2000]
@@ -103,7 +103,8 @@ def _child(variant: str, path: str, height: int, width: int, tile: int, runs: in
                 engine.run(image, tile=tile)
                 seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
                 measured[with_trim].append((seconds, peak_rss_bytes(), start, trim.seconds, trim.calls,
-                                            tiles_seconds[-1], statistics.median(tile_seconds), cpu_seconds, trim.cpu_seconds))
+                                            tiles_seconds[-1], statistics.median(tile_seconds), cpu_seconds,
+                                            trim.cpu_seconds))
         queue.put((measured, warm.tiles, f"{warm.backend}-{warm.precision}", None))
     except Exception as error:  # report, don't hang the parent
         queue.put((None, 0, path, f"{type(error).__name__}: {error}"))
