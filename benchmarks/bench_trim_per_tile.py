@@ -10,8 +10,9 @@ heap and a reset high-water mark (VmHWM, Linux >= 4.0), so each run's peak RSS i
 Printed per network and path: the median seconds of a run with and without the call and their ratio, the same for
 the tiles alone and for a tile's network passes (the median tile: a tiled run compiles its OpenVINO shapes again, its
 compiled models going at the end of each tiled run, inference.py's release_compiled; the median leaves those compiles
-out), the seconds spent inside the per-tile calls, the CPU seconds of a run (all threads; on a loaded machine less skewed than wall-clock time) and inside the calls,
-and the peak RSS of the runs with and without (the median over the runs, and the highest).
+out), the seconds spent inside the per-tile calls, the CPU seconds of a run (all threads; on a loaded machine less
+skewed than wall-clock time) and inside the calls, and the peak RSS of the runs with and without (the median over the
+runs, and the highest).
 
     nice -n 10 python benchmarks/bench_trim_per_tile.py [--networks mimo-unet,nafnet-64] [--size 1500x2000]
         [--tile 256] [--runs 5] [--paths default,torch-fp32]
