@@ -164,7 +164,7 @@ class FakeRunner:
 
     calls = 0
 
-    def __init__(self, model, dtype, cache_dir=None, architecture=None, first_class=None):
+    def __init__(self, model, dtype, cache_dir=None, architecture=None, first_class=None, cancel=None):
         self.model, self.dtype = model, dtype
 
     def serves(self, height, width):

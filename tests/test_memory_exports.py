@@ -36,10 +36,12 @@ def test_a_first_use_exports_only_the_shape_classes_its_tiles_need_before_it_rea
     measure-12mp); the run computes the same pixels."""
     make = _engine(tmp_path, monkeypatch)
     events: list[str] = []
-    export, read = openvino_backend.export_onnx, openvino_backend.OpenVinoRunner._read_network
-    monkeypatch.setattr(openvino_backend, "export_onnx", lambda *a, **k: events.append("export") or export(*a, **k))
-    monkeypatch.setattr(openvino_backend.OpenVinoRunner, "_read_network",
-                        lambda self, shape_class: events.append(f"read {shape_class}") or read(self, shape_class))
+    from deblur_app.engine import export_process
+
+    export, read = export_process.export_in_child, openvino_backend.OpenVinoRunner._read_network
+    monkeypatch.setattr(export_process, "export_in_child", lambda *a, **k: events.append("export") or export(*a, **k))
+    monkeypatch.setattr(openvino_backend.OpenVinoRunner, "_read_network", lambda self, shape_class, *rest:
+                        events.append(f"read {shape_class}") or read(self, shape_class, *rest))
     engine = make()
     height, width = 480, 560
     assert len(engine.photo_tiles(height, width, 320, auto=False)) > 1

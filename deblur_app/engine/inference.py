@@ -554,7 +554,8 @@ class Deblurrer:
         for shape_class in classes:
             raise_if_cancelled(cancel)
             try:
-                exported_ir(self._model, default_cache_dir(), self.architecture, shape_class, digest)
+                exported_ir(self._model, default_cache_dir(), self.architecture, shape_class, digest, in_child=True,
+                            cancel=cancel)
             except (OpenVinoUnavailable, OSError, ImportError):
                 break
         return classes[0]
@@ -712,7 +713,7 @@ class Deblurrer:
                         self._leave_int8(reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error)), openvino=True)
                 if self._openvino is None:
                     self._openvino = OpenVinoRunner(self.model, self.dtype, architecture=self.architecture,
-                                                   first_class=first_class, **self._weights_source())
+                                                   first_class=first_class, cancel=cancel, **self._weights_source())
                 uncached = uncached_note()
                 if uncached is not None:
                     self._pending_notes.append(uncached)
@@ -749,7 +750,7 @@ class Deblurrer:
                     int8_problem = reasons.reason(reasons.INT8_UNAVAILABLE, cause=reasons.of(error))
             else:
                 runners[path] = OpenVinoRunner(self.model, _PATH_DTYPES[path], architecture=self.architecture,
-                                               first_class=first_class, **self._weights_source())
+                                               first_class=first_class, cancel=cancel, **self._weights_source())
         timings = fastest.measure_paths(
             {path: (lambda pixels, check, run=run: run(torch.from_numpy(pixels), check)) for path, run in runners.items()},
             cancel)

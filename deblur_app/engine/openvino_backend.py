@@ -279,11 +279,14 @@ def _initializers_taken():
 
 
 def exported_ir(model: nn.Module, folder: Path, architecture: Architecture | None = None,
-                shape_class: str | None = None, digest: str | None = None) -> Path:
+                shape_class: str | None = None, digest: str | None = None, in_child: bool = False,
+                cancel: CancelCheck | None = None) -> Path:
     """The model as OpenVINO IR (.xml and .bin) in ``folder``: exported to ONNX on first use (export_onnx), converted,
     and the ONNX removed. OpenVINO maps an IR's weights from its .bin instead of copying them into the heap as it
     does reading ONNX (NAFNet-64: 289 MiB resident for the read ONNX network, 26 MiB for the IR), and once a model
-    is compiled those pages can be handed back (engine/filepages.py)."""
+    is compiled those pages can be handed back (engine/filepages.py).
+    ``in_child``: the export and conversion run in a process of their own (export_process.py: killed on
+    ``cancel``, Cancelled; nothing of them left in this process); the app's runs do so."""
     architecture = architecture or _architecture(model)
     shape_class = shape_class or networks.export_classes(architecture)[0]
     xml = _export_path(folder, architecture, shape_class, digest or weights_digest(model, architecture)).with_suffix(".xml")
@@ -293,6 +296,11 @@ def exported_ir(model: nn.Module, folder: Path, architecture: Architecture | Non
     if _is_complete(xml):
         os.utime(xml)
         return xml
+    if in_child:
+        from .export_process import export_in_child
+
+        return export_in_child(model, xml, architecture, shape_class, digest or weights_digest(model, architecture),
+                               cancel)
     onnx = export_onnx(model, folder, architecture, shape_class, digest)
     _convert_to_ir(onnx, xml)
     remove_export(onnx)
@@ -444,7 +452,7 @@ class OpenVinoRunner:
         self._int8_key = int8_key(model, int8, self._architecture) if int8 is not None else ""
         self._release_weights = release_weights
         if int8 is None:
-            self._networks[first] = self._read_network(first)
+            self._networks[first] = self._read_network(first, cancel)
         else:
             raise_if_cancelled(cancel)
             # the layers int8 leaves in float (pixel inputs, outputs) run in float32
@@ -460,9 +468,9 @@ class OpenVinoRunner:
         self._max_shapes = compiled_shapes_kept(weight_bytes)
         self._blob_cache = uses_blob_cache(weight_bytes) and not uncached(self._folder)
 
-    def _read_network(self, shape_class: str):
+    def _read_network(self, shape_class: str, cancel: CancelCheck | None = None):
         try:
-            path = self._exported(shape_class)
+            path = self._exported(shape_class, cancel)
         except OSError as error:  # an unwritable cache folder: under 'auto' the torch path takes over
             raise OpenVinoUnavailable(reasons.reason(reasons.CANNOT_USE_CACHE_FOLDER, folder=self._folder,
                                                      cause=error.strerror or error)) from None
@@ -472,18 +480,20 @@ class OpenVinoRunner:
     def _network_for(self, shape_class: str, cancel: CancelCheck | None = None):
         """The network of one shape class, read (and for int8 quantised, with calibration inputs of that class:
         NAFNet's exports of inputs beyond TLC's window need calibration images beyond it too)."""
-        network = self._read_network(shape_class)
+        network = self._read_network(shape_class, cancel)
         if self._int8 is None:
             return network
         return quantized_network(self._core, network, self._model, self._folder, self._int8, cancel,
                                  shape_class=shape_class, first=self._networks.get(int8_first_class(self._architecture)),
                                  key=self._int8_key, before_quantising=self._release_weights)
 
-    def _exported(self, shape_class: str) -> Path:
-        """The IR of one shape class: exported from the model's weights only where none is cached."""
+    def _exported(self, shape_class: str, cancel: CancelCheck | None = None) -> Path:
+        """The IR of one shape class: exported from the model's weights, in a process of its own, only where none is
+        cached."""
         xml = _export_path(self._folder, self._architecture, shape_class, self._digest).with_suffix(".xml")
         model = self._model if _is_complete(xml) else self._model_source()  # (the path only names the file)
-        return exported_ir(model, self._folder, self._architecture, shape_class, self._digest)
+        return exported_ir(model, self._folder, self._architecture, shape_class, self._digest, in_child=True,
+                           cancel=cancel)
 
     def read_networks_for(self, shapes: Iterable[tuple[int, int]], cancel: CancelCheck | None = None) -> None:
         """Export and read (int8: quantise) now what compiling these input shapes will need (torch's weights may
@@ -865,7 +875,8 @@ def quantized_network(core, network, model: nn.Module, folder: Path, plan: Int8P
         return core.read_model(str(path))
     if shape_class != first_class:
         if first is None:
-            first_network = core.read_model(str(exported_ir(model, folder, architecture, first_class)))
+            first_network = core.read_model(str(exported_ir(model, folder, architecture, first_class, in_child=True,
+                                                            cancel=cancel)))
             first = quantized_network(core, first_network, model, folder, plan, cancel, first_class, key=key,
                                       before_quantising=before_quantising)
         raise_if_cancelled(cancel)
