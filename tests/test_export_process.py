@@ -7,6 +7,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -140,3 +142,16 @@ def test_a_killed_export_child_gives_one_line_and_auto_runs_torch(tmp_path, monk
     result = Deblurrer(_small_mimo(KilledMIMO), EngineOptions(device="cpu", precision="fp32", tile=0)).run(photo_like(64, 96, seed=2))
     assert result.backend == "torch"
     assert any("its process was killed (SIGKILL)" in note and "\n" not in note for note in result.notes)
+
+
+def test_an_export_folder_left_by_a_killed_app_process_goes_with_the_next_export(tmp_path):
+    """An app process killed during its export (its child ends with it) could not remove its temporary folder, which
+    holds a copy of the weights; the next export removes it, and leaves a running process's folder alone."""
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    abandoned = tmp_path / f"{export_process.TEMP_PREFIX}{int(dead.stdout)}-abcd"
+    running = tmp_path / f"{export_process.TEMP_PREFIX}{os.getppid()}-efgh"
+    for folder in (abandoned, running):
+        folder.mkdir()
+        (folder / export_process.NETWORK_FILE).write_bytes(b"weights")
+    openvino_backend.exported_ir(_small_mimo(), tmp_path, MIMO, digest="same", in_child=True)
+    assert not abandoned.exists() and running.exists()

@@ -51,7 +51,8 @@ def export_in_child(model: nn.Module, xml: Path, architecture: Architecture, sha
     from .openvino_backend import OpenVinoUnavailable
 
     xml.parent.mkdir(parents=True, exist_ok=True)
-    temp = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=xml.parent))
+    _remove_abandoned(xml.parent)
+    temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=xml.parent))
     child = None
     try:
         network_file = temp / NETWORK_FILE
@@ -82,6 +83,25 @@ def export_in_child(model: nn.Module, xml: Path, architecture: Architecture, sha
                 child.kill()
             child.join()
         shutil.rmtree(temp, ignore_errors=True)
+
+
+def _remove_abandoned(folder: Path) -> None:
+    """The temporary folders of exports whose app process is gone (killed before it could tidy up: the network file
+    in one is as large as the weights); a folder of a process still running is its own."""
+    for temp in folder.glob(f"{TEMP_PREFIX}*"):
+        pid = temp.name[len(TEMP_PREFIX):].partition("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+            shutil.rmtree(temp, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process (PermissionError): running
+        return True
+    return True
 
 
 def _outcome(child, receiving, cancel: CancelCheck | None):
@@ -116,6 +136,8 @@ def _ended(exitcode: int | None) -> str:
 
 def _export(network_file: str, folder: str, architecture_key: str, shape_class: str, digest: str, sending) -> None:
     """The child: the network from ``network_file``, exported into ``folder``; its outcome sent to the parent."""
+    # Ctrl+C in a terminal reaches the whole process group: the parent stops the child, which prints no traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_parent()
     from .openvino_backend import OpenVinoUnavailable, exported_ir
 
