@@ -155,3 +155,35 @@ def test_an_export_folder_left_by_a_killed_app_process_goes_with_the_next_export
         (folder / export_process.NETWORK_FILE).write_bytes(b"weights")
     openvino_backend.exported_ir(_small_mimo(), tmp_path, MIMO, digest="same", in_child=True)
     assert not abandoned.exists() and running.exists()
+
+
+def test_a_prepared_photo_exports_with_torchs_weights_gone_here_and_read_from_their_file_there(tmp_path, monkeypatch,
+                                                                                            photo_like):
+    """The child and this process held a copy of the weights each while the child exported (NAFNet-64: 259 MiB more
+    in the process tree than the export in the process had); now the engine lets torch's go first and the child reads
+    them from the engine's file (checked against the weights' digest). The pixels are those of a run whose export
+    was made in this process with the weights here."""
+    from test_memory_exports import _engine
+
+    make = _engine(tmp_path, monkeypatch)
+    seen = []
+    export = export_process.export_in_child
+
+    def noted(model, xml, architecture, shape_class, digest, cancel=None, weights_file=None):
+        seen.append((all(p.device.type == "meta" for p in model.parameters()), weights_file))
+        return export(model, xml, architecture, shape_class, digest, cancel, weights_file)
+
+    monkeypatch.setattr(export_process, "export_in_child", noted)
+    engine = make()
+    height, width = 480, 560
+    engine.prepare_photo(height, width, tile=320)
+    assert seen == [(True, engine.weights_file)]
+    apart = engine.run(photo_like(height, width, seed=3), tile=320)
+
+    monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "here")
+    monkeypatch.setattr(Deblurrer, "_weights_can_go", lambda self: False)  # torch's weights stay for the export here
+    monkeypatch.setattr(export_process, "export_in_child", lambda model, xml, architecture, shape_class, digest, *_a,
+                        **_k: openvino_backend.exported_ir(model, xml.parent, architecture, shape_class, digest))
+    here = make().run(photo_like(height, width, seed=3), tile=320)
+    assert apart.backend == here.backend == "openvino" and apart.tiles > 1
+    np.testing.assert_array_equal(apart.full, here.full)

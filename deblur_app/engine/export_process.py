@@ -42,8 +42,12 @@ _log = logging.getLogger(__name__)
 
 
 def export_in_child(model: nn.Module, xml: Path, architecture: Architecture, shape_class: str, digest: str,
-                    cancel: CancelCheck | None = None) -> Path:
+                    cancel: CancelCheck | None = None, weights_file: Path | None = None) -> Path:
     """``model`` exported to the IR ``xml`` (exported_ir's file in the cache folder) by a child process.
+
+    ``weights_file``: the child reads the weights from there (the engine's file, checked against ``digest``), and
+    ``model`` may have let its own go (Deblurrer.release_torch_weights: its parameters on the meta device): the
+    parent then holds no copy of them beside the child's (NAFNet-64: 259 MiB), only the network's skeleton.
 
     Raises Cancelled (the child killed, nothing cached) when ``cancel`` is set, OpenVinoUnavailable with the
     child's one-line reason where the export failed, or where the child ended without a result (killed, out of
@@ -60,7 +64,8 @@ def export_in_child(model: nn.Module, xml: Path, architecture: Architecture, sha
         context = multiprocessing.get_context("spawn")
         receiving, sending = context.Pipe(duplex=False)
         child = context.Process(target=_export, name="deblur-app export", daemon=True,
-                                args=(str(network_file), str(temp), architecture.key, shape_class, digest, sending))
+                                args=(str(network_file), str(temp), architecture.key, shape_class, digest,
+                                      str(weights_file) if weights_file is not None else "", sending))
         child.start()
         sending.close()  # the child's end: the parent sees EOF once the child is gone
         _log.info("exporting %s (%s) in process %d", architecture.key, shape_class, child.pid)
@@ -134,8 +139,10 @@ def _ended(exitcode: int | None) -> str:
     return f"its process ended with exit code {exitcode} before it finished"
 
 
-def _export(network_file: str, folder: str, architecture_key: str, shape_class: str, digest: str, sending) -> None:
-    """The child: the network from ``network_file``, exported into ``folder``; its outcome sent to the parent."""
+def _export(network_file: str, folder: str, architecture_key: str, shape_class: str, digest: str, weights_file: str,
+            sending) -> None:
+    """The child: the network from ``network_file`` (its weights from ``weights_file`` where one is named), exported
+    into ``folder``; its outcome sent to the parent."""
     # Ctrl+C in a terminal reaches the whole process group: the parent stops the child, which prints no traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_parent()
@@ -145,7 +152,10 @@ def _export(network_file: str, folder: str, architecture_key: str, shape_class: 
         # the parent's own file, written a moment ago into a folder only this user can read (mkdtemp): not a
         # checkpoint from outside, and the module itself (its class, its settings beside the weights) is what traces
         model = torch.load(network_file, weights_only=False, mmap=True)
-        xml = exported_ir(model, Path(folder), ARCHITECTURES[architecture_key], shape_class, digest)
+        architecture = ARCHITECTURES[architecture_key]
+        if weights_file:
+            _weights_read(model, Path(weights_file), architecture, digest)
+        xml = exported_ir(model, Path(folder), architecture, shape_class, digest)
         outcome = (_DONE, xml.name)
     except OpenVinoUnavailable as error:
         outcome = (_UNAVAILABLE, reasons.of(error))
@@ -155,6 +165,23 @@ def _export(network_file: str, folder: str, architecture_key: str, shape_class: 
         outcome = (_UNAVAILABLE, reasons.reason(reasons.ONNX_EXPORT_FAILED, cause=reasons.first_line(error)))
     sending.send(outcome)
     sending.close()
+
+
+def _weights_read(model: nn.Module, weights_file: Path, architecture: Architecture, digest: str) -> None:
+    """The weights of ``weights_file`` into ``model``, as the engine reads them back (weights_only); OpenVinoUnavailable
+    where the file holds other weights now than those the parent's digest names."""
+    from ..model.checkpoints import CheckpointError, read_state_dict
+    from .openvino_backend import OpenVinoUnavailable, weights_digest
+
+    try:
+        state_dict, _metadata = read_state_dict(weights_file)
+        model.load_state_dict(state_dict, strict=True, assign=True)
+    except (CheckpointError, RuntimeError) as error:
+        raise OpenVinoUnavailable(reasons.about(weights_file, reasons.reason(
+            reasons.WEIGHTS_FILE_CHANGED, cause=reasons.first_line(error)))) from None
+    if weights_digest(model, architecture) != digest:
+        raise OpenVinoUnavailable(reasons.about(weights_file, reasons.reason(
+            reasons.WEIGHTS_FILE_CHANGED, cause=reasons.reason(reasons.OTHER_WEIGHTS_NOW))))
 
 
 def _end_with_parent() -> None:

@@ -545,17 +545,22 @@ class Deblurrer:
         tiles' class ("wide") over both: 1507 and 1544 MB, over the 1.5 GB goal; now one export, 1470 MB (RESULTS.md,
         session 16, measure-12mp). The runner finds the IRs cached (the same files, the same weights digest); where an
         export fails here the runner meets it and says so."""
-        from .openvino_backend import OpenVinoUnavailable, default_cache_dir, exported_ir, weights_digest
+        from .openvino_backend import OpenVinoUnavailable, default_cache_dir, exported_ir, ir_cached, weights_digest
 
         order = networks.export_classes(self.architecture)
         classes = {networks.export_shape_class(self.architecture, self._model, h, w) for h, w in shapes} - {None}
         classes = sorted(classes, key=order.index) or [order[0]]
         digest = weights_digest(self._model, self.architecture)
+        folder = default_cache_dir()
+        # the export's process reads the weights from their file: torch's copy here goes meanwhile (NAFNet-64: 259 MiB
+        # beside the child's), and comes back when the runner is built (``model``)
+        apart = (not all(ir_cached(folder, self.architecture, c, digest) for c in classes)
+                 and self.release_torch_weights())
         for shape_class in classes:
             raise_if_cancelled(cancel)
             try:
-                exported_ir(self._model, default_cache_dir(), self.architecture, shape_class, digest, in_child=True,
-                            cancel=cancel)
+                exported_ir(self._model, folder, self.architecture, shape_class, digest, in_child=True,
+                            cancel=cancel, weights_file=self.weights_file if apart else None)
             except (OpenVinoUnavailable, OSError, ImportError):
                 break
         return classes[0]

@@ -280,13 +280,14 @@ def _initializers_taken():
 
 def exported_ir(model: nn.Module, folder: Path, architecture: Architecture | None = None,
                 shape_class: str | None = None, digest: str | None = None, in_child: bool = False,
-                cancel: CancelCheck | None = None) -> Path:
+                cancel: CancelCheck | None = None, weights_file: Path | None = None) -> Path:
     """The model as OpenVINO IR (.xml and .bin) in ``folder``: exported to ONNX on first use (export_onnx), converted,
     and the ONNX removed. OpenVINO maps an IR's weights from its .bin instead of copying them into the heap as it
     does reading ONNX (NAFNet-64: 289 MiB resident for the read ONNX network, 26 MiB for the IR), and once a model
     is compiled those pages can be handed back (engine/filepages.py).
     ``in_child``: the export and conversion run in a process of their own (export_process.py: killed on
-    ``cancel``, Cancelled; nothing of them left in this process); the app's runs do so."""
+    ``cancel``, Cancelled; nothing of them left in this process); the app's runs do so. ``weights_file`` (in_child
+    only): the child reads the weights from it (``model``'s may be gone: export_process.export_in_child)."""
     architecture = architecture or _architecture(model)
     shape_class = shape_class or networks.export_classes(architecture)[0]
     xml = _export_path(folder, architecture, shape_class, digest or weights_digest(model, architecture)).with_suffix(".xml")
@@ -300,11 +301,16 @@ def exported_ir(model: nn.Module, folder: Path, architecture: Architecture | Non
         from .export_process import export_in_child
 
         return export_in_child(model, xml, architecture, shape_class, digest or weights_digest(model, architecture),
-                               cancel)
+                               cancel, weights_file)
     onnx = export_onnx(model, folder, architecture, shape_class, digest)
     _convert_to_ir(onnx, xml)
     remove_export(onnx)
     return xml
+
+
+def ir_cached(folder: Path, architecture: Architecture, shape_class: str, digest: str) -> bool:
+    """The IR of these weights (``digest``: weights_digest) and shape class is in ``folder``: no export needed."""
+    return _is_complete(_export_path(folder, architecture, shape_class, digest).with_suffix(".xml"))
 
 
 def _convert_to_ir(onnx: Path, xml: Path) -> None:
