@@ -15,29 +15,36 @@ def sampler():
     while True:
         if on[0]: peak[0] = max(peak[0], rss())
         time.sleep(0.02)
-threading.Thread(target=sampler, daemon=True).start()
 import numpy as np
 from deblur_app.engine import openvino_backend as ob
 from deblur_app.engine.inference import Deblurrer, EngineOptions
 from deblur_app.model.checkpoints import load_checkpoint, save_checkpoint
 from nafnet_int8_sensitivity import conformance_model
-tmp = Path(f"/tmp/nafnet-nncf-run-{variant}-{'keep' if keep else 'release'}"); tmp.mkdir(parents=True, exist_ok=True)
-for f in tmp.glob("*"): f.unlink()
-ob.default_cache_dir = lambda: tmp
-path = save_checkpoint(tmp / "w.safetensors", conformance_model(variant), {"trained_by": "bench"})
-if keep:
-    Deblurrer._weights_source = lambda self: {"model_source": lambda: self.model}
-real = ob.quantize_int8
-def quantize(*a, **k):
-    before = rss(); peak[0] = before; on[0] = True; t = time.perf_counter()
-    try:
-        return real(*a, **k)
-    finally:
-        on[0] = False
-        print(f"{variant} {'torch weights kept' if keep else 'torch weights released'}: RSS before NNCF {before:.0f} MiB, "
-              f"peak during NNCF {peak[0]:.0f} MiB, {time.perf_counter()-t:.0f} s", flush=True)
-ob.quantize_int8 = quantize
-engine = Deblurrer.from_checkpoint(load_checkpoint(path), EngineOptions(device="cpu", precision="int8", tile=0))
-r = engine.run(np.random.default_rng(1).random((64, 64, 3), dtype=np.float32))
-print(f"result {r.backend} {r.precision}; process peak (ru_maxrss) {resource.getrusage(0).ru_maxrss/1024:.0f} MiB; "
-      f"load {os.getloadavg()[0]:.1f}", flush=True)
+
+
+def main():
+    tmp = Path(f"/tmp/nafnet-nncf-run-{variant}-{'keep' if keep else 'release'}"); tmp.mkdir(parents=True, exist_ok=True)
+    for f in tmp.glob("*"): f.unlink()
+    ob.default_cache_dir = lambda: tmp
+    path = save_checkpoint(tmp / "w.safetensors", conformance_model(variant), {"trained_by": "bench"})
+    if keep:
+        Deblurrer._weights_source = lambda self: {"model_source": lambda: self.model}
+    real = ob.quantize_int8
+    def quantize(*a, **k):
+        before = rss(); peak[0] = before; on[0] = True; t = time.perf_counter()
+        try:
+            return real(*a, **k)
+        finally:
+            on[0] = False
+            print(f"{variant} {'torch weights kept' if keep else 'torch weights released'}: RSS before NNCF {before:.0f} MiB, "
+                  f"peak during NNCF {peak[0]:.0f} MiB, {time.perf_counter()-t:.0f} s", flush=True)
+    ob.quantize_int8 = quantize
+    engine = Deblurrer.from_checkpoint(load_checkpoint(path), EngineOptions(device="cpu", precision="int8", tile=0))
+    r = engine.run(np.random.default_rng(1).random((64, 64, 3), dtype=np.float32))
+    print(f"result {r.backend} {r.precision}; process peak (ru_maxrss) {resource.getrusage(0).ru_maxrss/1024:.0f} MiB; "
+          f"load {os.getloadavg()[0]:.1f}", flush=True)
+
+
+if __name__ == "__main__":  # the first use exports in a spawned process, which imports this file again
+    threading.Thread(target=sampler, daemon=True).start()
+    main()
