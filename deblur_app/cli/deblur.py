@@ -88,13 +88,13 @@ def _show_photo(event: BatchEvent) -> None:
 
 
 def prepare_int8(engine, say) -> None:
-    """Do the first use's slow work now, having said so: quantise the int8 model (once per weights, up to
-    a minute) and time the paths `auto` may take on this CPU (once, seconds); silence there looks like a hang."""
+    """Do the first use's slow work now, having said so: quantise the int8 model (once per weights: 2 minutes
+    for MIMO-UNet on 2 idle AVX2 cores, more on a busy machine) and time the paths `auto` may take on this CPU (once, seconds); silence there looks like a hang."""
     timing = engine.timing_pending
     if engine.int8_preparation_needed():
         from ..engine.openvino_backend import default_cache_dir
 
-        say(f"preparing the int8 model for these weights (once): up to about a minute, then it is kept in "
+        say(f"preparing the int8 model for these weights (once; a few minutes on a laptop's CPU), then it is kept in "
             f"{default_cache_dir()}")
     elif timing:
         say("timing the paths that keep the picture on this CPU for these weights (once, seconds)")
