@@ -158,8 +158,14 @@ def test_cancel_between_photos_stops_without_partial_files(folder, tmp_path):
     token = CancelAfterFirst()
     events = list(jobs.iter_batch(BatchJob(folder, tmp_path / "out"), lambda: token.engine, cancel=token))
     summary = events[-1].summary
-    assert summary.cancelled and summary.done == 1
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["p0_deblurred.png"]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    # The first photo's result is written when its write had begun before the batch saw the cancel, and dropped
+    # when the batch saw it first (a loaded machine: the threads ran photo 0 before the caller's first check). Either
+    # way nothing after it is written, no temporary is left and what is reported done is exactly what is on disk.
+    assert summary.cancelled and token.engine.runs == 1
+    assert written in ([], ["p0_deblurred.png"])
+    assert summary.done == len(written)
+    assert [event.kind for event in events if event.kind == "done"] == ["done"] * len(written)
 
 
 def test_a_batch_removes_the_temporaries_a_killed_run_left_of_its_outputs_only(folder, tmp_path):
