@@ -169,9 +169,9 @@ def test_a_prepared_photo_exports_with_torchs_weights_gone_here_and_read_from_th
     seen = []
     export = export_process.export_in_child
 
-    def noted(model, xml, architecture, shape_class, digest, cancel=None, weights_file=None):
+    def noted(model, xml, architecture, shape_class, digest, cancel=None, weights_file=None, **named):
         seen.append((all(p.device.type == "meta" for p in model.parameters()), weights_file))
-        return export(model, xml, architecture, shape_class, digest, cancel, weights_file)
+        return export(model, xml, architecture, shape_class, digest, cancel, weights_file, **named)
 
     monkeypatch.setattr(export_process, "export_in_child", noted)
     engine = make()

@@ -26,6 +26,7 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
+from typing import Callable
 
 import torch
 from torch import nn
@@ -41,19 +42,24 @@ _DONE, _UNAVAILABLE, _OS_ERROR = "done", "unavailable", "os-error"
 _log = logging.getLogger(__name__)
 
 
+class ExportFailed(Exception):
+    """The export failed, with its one-line reason (openvino_backend raises it again as OpenVinoUnavailable)."""
+
+
 def export_in_child(model: nn.Module, xml: Path, architecture: Architecture, shape_class: str, digest: str,
-                    cancel: CancelCheck | None = None, weights_file: Path | None = None) -> Path:
-    """``model`` exported to the IR ``xml`` (exported_ir's file in the cache folder) by a child process.
+                    cancel: CancelCheck | None = None, weights_file: Path | None = None, *,
+                    export_here: Callable[..., Path]) -> Path:
+    """``model`` exported to the IR ``xml`` (exported_ir's file in the cache folder) by a child process, which calls
+    ``export_here(model, folder, architecture, shape_class, digest, weights_file)`` (a module-level function: it
+    reaches the child by name, so this module imports nothing of the exporter's and the two stay one way round).
 
     ``weights_file``: the child reads the weights from there (the engine's file, checked against ``digest``), and
     ``model`` may have let its own go (Deblurrer.release_torch_weights: its parameters on the meta device): the
     parent then holds no copy of them beside the child's (NAFNet-64: 259 MiB), only the network's skeleton.
 
-    Raises Cancelled (the child killed, nothing cached) when ``cancel`` is set, OpenVinoUnavailable with the
+    Raises Cancelled (the child killed, nothing cached) when ``cancel`` is set, ExportFailed with the
     child's one-line reason where the export failed, or where the child ended without a result (killed, out of
     memory), and OSError where the cache folder cannot take the files (as the export in this process did)."""
-    from .openvino_backend import OpenVinoUnavailable
-
     xml.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(xml.parent)
     temp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-", dir=xml.parent))
@@ -65,17 +71,17 @@ def export_in_child(model: nn.Module, xml: Path, architecture: Architecture, sha
         receiving, sending = context.Pipe(duplex=False)
         child = context.Process(target=_export, name="deblur-app export", daemon=True,
                                 args=(str(network_file), str(temp), architecture.key, shape_class, digest,
-                                      str(weights_file) if weights_file is not None else "", sending))
+                                      str(weights_file) if weights_file is not None else "", sending, export_here))
         child.start()
         sending.close()  # the child's end: the parent sees EOF once the child is gone
         _log.info("exporting %s (%s) in process %d", architecture.key, shape_class, child.pid)
         outcome = _outcome(child, receiving, cancel)
         if outcome is None:
             child.join()
-            raise OpenVinoUnavailable(reasons.reason(reasons.ONNX_EXPORT_FAILED, cause=_ended(child.exitcode)))
+            raise ExportFailed(reasons.reason(reasons.ONNX_EXPORT_FAILED, cause=_ended(child.exitcode)))
         kind, value = outcome
         if kind == _UNAVAILABLE:
-            raise OpenVinoUnavailable(value)
+            raise ExportFailed(value)
         if kind == _OS_ERROR:
             raise OSError(*value)
         built = temp / value
@@ -140,24 +146,20 @@ def _ended(exitcode: int | None) -> str:
 
 
 def _export(network_file: str, folder: str, architecture_key: str, shape_class: str, digest: str, weights_file: str,
-            sending) -> None:
-    """The child: the network from ``network_file`` (its weights from ``weights_file`` where one is named), exported
-    into ``folder``; its outcome sent to the parent."""
+            sending, export_here: Callable[..., Path]) -> None:
+    """The child: the network from ``network_file`` exported into ``folder`` by ``export_here`` (its weights read
+    from ``weights_file`` where one is named); its outcome sent to the parent."""
     # Ctrl+C in a terminal reaches the whole process group: the parent stops the child, which prints no traceback
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_parent()
-    from .openvino_backend import OpenVinoUnavailable, exported_ir
-
     try:
         # the parent's own file, written a moment ago into a folder only this user can read (mkdtemp): not a
         # checkpoint from outside, and the module itself (its class, its settings beside the weights) is what traces
         model = torch.load(network_file, weights_only=False, mmap=True)
-        architecture = ARCHITECTURES[architecture_key]
-        if weights_file:
-            _weights_read(model, Path(weights_file), architecture, digest)
-        xml = exported_ir(model, Path(folder), architecture, shape_class, digest)
+        xml = export_here(model, Path(folder), ARCHITECTURES[architecture_key], shape_class, digest,
+                          Path(weights_file) if weights_file else None)
         outcome = (_DONE, xml.name)
-    except OpenVinoUnavailable as error:
+    except ExportFailed as error:
         outcome = (_UNAVAILABLE, reasons.of(error))
     except OSError as error:
         outcome = (_OS_ERROR, (error.errno, error.strerror or str(error), error.filename))
@@ -165,23 +167,6 @@ def _export(network_file: str, folder: str, architecture_key: str, shape_class: 
         outcome = (_UNAVAILABLE, reasons.reason(reasons.ONNX_EXPORT_FAILED, cause=reasons.first_line(error)))
     sending.send(outcome)
     sending.close()
-
-
-def _weights_read(model: nn.Module, weights_file: Path, architecture: Architecture, digest: str) -> None:
-    """The weights of ``weights_file`` into ``model``, as the engine reads them back (weights_only); OpenVinoUnavailable
-    where the file holds other weights now than those the parent's digest names."""
-    from ..model.checkpoints import CheckpointError, read_state_dict
-    from .openvino_backend import OpenVinoUnavailable, weights_digest
-
-    try:
-        state_dict, _metadata = read_state_dict(weights_file)
-        model.load_state_dict(state_dict, strict=True, assign=True)
-    except (CheckpointError, RuntimeError) as error:
-        raise OpenVinoUnavailable(reasons.about(weights_file, reasons.reason(
-            reasons.WEIGHTS_FILE_CHANGED, cause=reasons.first_line(error)))) from None
-    if weights_digest(model, architecture) != digest:
-        raise OpenVinoUnavailable(reasons.about(weights_file, reasons.reason(
-            reasons.WEIGHTS_FILE_CHANGED, cause=reasons.reason(reasons.OTHER_WEIGHTS_NOW))))
 
 
 def _end_with_parent() -> None:

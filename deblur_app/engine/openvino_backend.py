@@ -298,14 +298,41 @@ def exported_ir(model: nn.Module, folder: Path, architecture: Architecture | Non
         os.utime(xml)
         return xml
     if in_child:
-        from .export_process import export_in_child
+        from .export_process import ExportFailed, export_in_child
 
-        return export_in_child(model, xml, architecture, shape_class, digest or weights_digest(model, architecture),
-                               cancel, weights_file)
+        try:
+            return export_in_child(model, xml, architecture, shape_class, digest or weights_digest(model, architecture),
+                                   cancel, weights_file, export_here=export_in_this_process)
+        except ExportFailed as error:
+            raise OpenVinoUnavailable(reasons.of(error)) from None
     onnx = export_onnx(model, folder, architecture, shape_class, digest)
     _convert_to_ir(onnx, xml)
     remove_export(onnx)
     return xml
+
+
+def export_in_this_process(model: nn.Module, folder: Path, architecture: Architecture, shape_class: str, digest: str,
+                           weights_file: Path | None = None) -> Path:
+    """The export an export process runs (export_process.export_in_child): ``model``'s IR in ``folder``, its weights
+    first read from ``weights_file`` where one is named (as the engine reads them back: weights_only); ExportFailed
+    with the reason where the file holds other weights now than those ``digest`` names, or OpenVINO cannot export."""
+    from ..model.checkpoints import CheckpointError, read_state_dict
+    from .export_process import ExportFailed
+
+    try:
+        if weights_file is not None:
+            try:
+                state_dict, _metadata = read_state_dict(weights_file)
+                model.load_state_dict(state_dict, strict=True, assign=True)
+            except (CheckpointError, RuntimeError) as error:
+                raise ExportFailed(reasons.about(weights_file, reasons.reason(
+                    reasons.WEIGHTS_FILE_CHANGED, cause=reasons.first_line(error)))) from None
+            if weights_digest(model, architecture) != digest:
+                raise ExportFailed(reasons.about(weights_file, reasons.reason(
+                    reasons.WEIGHTS_FILE_CHANGED, cause=reasons.reason(reasons.OTHER_WEIGHTS_NOW))))
+        return exported_ir(model, folder, architecture, shape_class, digest)
+    except OpenVinoUnavailable as error:
+        raise ExportFailed(reasons.of(error)) from None
 
 
 def ir_cached(folder: Path, architecture: Architecture, shape_class: str, digest: str) -> bool:
