@@ -79,13 +79,15 @@ def _small(architecture: str):
 
 
 def _numbered_in_order(xml_path) -> str:
-    """The IR's .xml with OpenVINO's numbers for unnamed nodes ("Constant_65574") counted from 0 in order of first
-    appearance."""
+    """The IR's .xml with OpenVINO's names for unnamed nodes (an operation's type and a number it counts per
+    process: "Constant_65574" after many exports, "Constant_17" in a fresh export process; a whole attribute value or
+    one of a port's names) numbered from 0 in order of first appearance, each name apart (a number alone could stand
+    for two nodes across the two processes; the exporter's own names, "/Constant_17_output_0", stay as they are)."""
     import re
 
-    numbers: dict[str, str] = {}
-    return re.sub(r"(?<=_)\d{3,}\b", lambda m: numbers.setdefault(m.group(0), f"n{len(numbers)}"),
-                  xml_path.read_text())
+    names: dict[str, str] = {}
+    return re.sub(r'(?<=["\s,])([A-Z][A-Za-z0-9]*)_(\d+)(?=["\s,])',
+                  lambda m: f"{m.group(1)}_" + names.setdefault(m.group(0), f"n{len(names)}"), xml_path.read_text())
 
 
 def _read_back(onnx_path):
