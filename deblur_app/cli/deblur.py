@@ -94,7 +94,7 @@ def prepare_int8(engine, say) -> None:
     if engine.int8_preparation_needed():
         from ..engine.openvino_backend import default_cache_dir
 
-        say(f"preparing the int8 model for these weights (once; a few minutes on a laptop's CPU), then it is kept in "
+        say(f"preparing the int8 model for these weights (once): a few minutes on a laptop's CPU, then it is kept in "
             f"{default_cache_dir()}")
     elif timing:
         say("timing the paths that keep the picture on this CPU for these weights (once, seconds)")
