@@ -100,11 +100,14 @@ def default_cache_dir() -> Path:
     preferred = user_cache_path("deblur_app") / "openvino"
     if preferred in _UNCACHED:
         return _UNCACHED[preferred][0]
+    if preferred in _WRITABLE and preferred.is_dir():  # probed once per process, not at every run and prepare
+        return preferred
     try:
         preferred.mkdir(parents=True, exist_ok=True)
         handle, probe = tempfile.mkstemp(prefix=".writable.", dir=preferred)
         os.close(handle)
         os.unlink(probe)
+        _WRITABLE.add(preferred)
         return preferred
     except OSError as error:
         try:
@@ -120,6 +123,7 @@ def default_cache_dir() -> Path:
 # the user cache folder that cannot be written -> (the private folder used instead, the note saying so)
 _UNCACHED: dict[Path, tuple[Path, reasons.ReasonText]] = {}
 _UNCACHED_SAID: set[Path] = set()
+_WRITABLE: set[Path] = set()  # user cache folders this process could write
 
 
 def uncached(folder: Path) -> bool:
