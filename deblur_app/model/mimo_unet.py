@@ -276,6 +276,18 @@ def export_tag(model: MIMOUNet) -> str:
     return f"mimo-unet/{model.num_res}/split-input"
 
 
+def export_settings(model: MIMOUNet) -> dict:
+    """The fusion and the skips' dropout (MIMO-UNet+ as trained): not in the configuration (num_res)."""
+    return {"lean_fusion": bool(model.lean_fusion),
+            "dropout": model.drop1.p if isinstance(model.drop1, nn.Dropout2d) else 0.0}
+
+
+def with_export_settings(model: MIMOUNet, settings: dict) -> None:
+    model.lean_fusion = bool(settings["lean_fusion"])
+    if settings["dropout"]:
+        model.drop1, model.drop2 = nn.Dropout2d(settings["dropout"]), nn.Dropout2d(settings["dropout"])
+
+
 def split_pixel_inputs(network: MIMOUNet) -> None:
     """Wrap the three convolutions that read the image (the ones the torch path keeps in float32)."""
     for block in (network.feat_extract[0], network.SCM1.main[0], network.SCM2.main[0]):

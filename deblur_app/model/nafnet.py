@@ -384,6 +384,21 @@ def export_tag(model: NAFNet) -> str:
     return f"nafnet/tlc{model.local_window}/separable-columns-first/attention-before-edges/gate-halves"
 
 
+def export_settings(model: NAFNet) -> dict:
+    """The pooling windows (use_local_pooling's, or None: global), each pool's in order: not in the configuration."""
+    return {"pool_windows": [None if pool.window is None else list(pool.window) for _level, pool in
+                             model._pools_by_level()]}
+
+
+def with_export_settings(model: NAFNet, settings: dict) -> None:
+    windows = settings["pool_windows"]
+    pools = [pool for _level, pool in model._pools_by_level()]
+    if len(windows) != len(pools):
+        raise ValueError(f"{len(windows)} pooling windows for {len(pools)} pools")
+    for pool, window in zip(pools, windows):
+        pool.window = None if window is None else tuple(window)
+
+
 def export_shape_class(model: NAFNet, height: int, width: int) -> str | None:
     """Which export serves an input of this (padded) size: "local", "global", "wide", "tall" or None (torch)."""
     regimes = set()

@@ -18,6 +18,7 @@ import importlib
 from collections.abc import Collection, Mapping, Sequence
 from types import ModuleType
 
+import torch
 from torch import nn
 
 from .exporting import float32_copy
@@ -61,6 +62,9 @@ def cancel_points(architecture: Architecture) -> tuple[type, ...]:
 # ``export_shape_class``  (model, height, width) -> the class serving that input size, None: none does
 # ``export_copy(model)``  the float32 CPU copy to trace (MIMO-UNet: with its bf16-exact pixel inputs)
 # ``export_tag(model)``   what besides the weights tells two exports apart (part of the cache key)
+# ``export_settings(model)``  what the export depends on that a built network holds besides its configuration and
+#                         weights (NAFNet's pooling windows), as plain data (JSON); {} by default
+# ``with_export_settings(model, settings)``  gives a network built from its configuration those settings again
 ANY_SHAPE = "any"
 
 
@@ -87,3 +91,26 @@ def export_copy(architecture: Architecture, model: nn.Module) -> nn.Module:
 def export_tag(architecture: Architecture, model: nn.Module) -> str:
     tag = getattr(implementation(architecture), "export_tag", None)
     return tag(model) if tag is not None else architecture.key
+
+
+def configuration(architecture: Architecture, model: nn.Module) -> dict:
+    """A built network's constructor arguments, read from its shapes as a checkpoint's are (a network whose weights
+    were let go, on the meta device, keeps its shapes)."""
+    return config_from_shapes(architecture, {key: tuple(value.shape) for key, value in model.state_dict().items()})
+
+
+def export_settings(architecture: Architecture, model: nn.Module) -> dict:
+    read = getattr(implementation(architecture), "export_settings", None)
+    return {} if read is None else read(model)
+
+
+def rebuilt(architecture: Architecture, config: Mapping[str, object], settings: Mapping[str, object]) -> nn.Module:
+    """The network of ``config`` given ``settings`` (export_settings), in eval mode, its weights on the meta device
+    (no memory, no random initialisation): the caller assigns them (``load_state_dict(..., strict=True,
+    assign=True)``)."""
+    with torch.device("meta"):
+        model = build(architecture, config)
+    given = getattr(implementation(architecture), "with_export_settings", None)
+    if given is not None:
+        given(model, dict(settings))
+    return model.eval()
