@@ -302,6 +302,11 @@ INT8_UNAVAILABLE = QT_TRANSLATE_NOOP("Reason", "int8 unavailable ({cause})")
 RUNNING_INSTEAD = QT_TRANSLATE_NOOP("Reason", "running {precision} instead")
 # why OpenVINO or its int8 model cannot run (engine.openvino_backend: the {cause} of the notes above)
 ONNX_EXPORT_FAILED = QT_TRANSLATE_NOOP("Reason", "could not export the network to ONNX ({cause})")
+# ... its {cause} where the export's own process (engine.export_process) ended without a result
+EXPORT_PROCESS_KILLED = QT_TRANSLATE_NOOP("Reason", "its process was killed ({signal})")
+EXPORT_PROCESS_KILLED_OUT_OF_MEMORY = QT_TRANSLATE_NOOP(
+    "Reason", "its process was killed ({signal}), perhaps out of memory")
+EXPORT_PROCESS_ENDED = QT_TRANSLATE_NOOP("Reason", "its process ended with exit code {code} before it finished")
 OPENVINO_FLOAT_TYPES = QT_TRANSLATE_NOOP("Reason", "OpenVINO on the CPU runs fp32 or bf16, not {dtype}")
 OPENVINO_IMPORT_FAILED = QT_TRANSLATE_NOOP("Reason", "OpenVINO is not installed ({cause})")
 CANNOT_USE_CACHE_FOLDER = QT_TRANSLATE_NOOP("Reason", "cannot use the cache folder {folder} ({cause})")

@@ -145,20 +145,42 @@ def test_an_export_failure_in_the_child_comes_back_as_its_one_line_reason(tmp_pa
     assert _cache_files(tmp_path) == []
 
 
-def test_a_killed_export_child_gives_one_line_and_auto_runs_torch(tmp_path, monkeypatch, photo_like):
-    """A child that dies (the out-of-memory killer) says so in one line, and `auto` runs the photo in torch, as it
-    does when an export fails; in this process such an export took the app down with it."""
+@pytest.fixture
+def chinese(qapp):
+    from deblur_app.gui import i18n
+
+    assert i18n.install(qapp, "zh_CN") == "zh_CN"
+    yield
+    i18n.uninstall(qapp)
+
+
+def test_a_killed_export_child_gives_one_line_in_the_window_s_language_and_auto_runs_torch(tmp_path, monkeypatch,
+                                                                                         photo_like, chinese):
+    """A child that dies (the out-of-memory killer) says so in one line, translated in the window as every reason of
+    the core (it was English in the zh_CN window), and `auto` runs the photo in torch, as it does when an export
+    fails; in this process such an export took the app down with it."""
+    from deblur_app.gui.reasons import translated
+
     monkeypatch.setattr(openvino_backend, "default_cache_dir", lambda: tmp_path / "cache")
     _killing_exports(monkeypatch)
     with pytest.raises(openvino_backend.OpenVinoUnavailable) as raised:
         openvino_backend.exported_ir(_small_mimo(), tmp_path / "cache", MIMO, digest="same", in_child=True)
     assert str(raised.value) == ("could not export the network to ONNX (its process was killed (SIGKILL), perhaps "
                                  "out of memory)")
+    assert translated(reasons.of(raised.value)) == "无法把网络导出为 ONNX（其进程被终止（SIGKILL），可能是内存不足）"
     assert _cache_files(tmp_path / "cache") == []
 
     result = Deblurrer(_small_mimo(), EngineOptions(device="cpu", precision="fp32", tile=0)).run(photo_like(64, 96, seed=2))
     assert result.backend == "torch"
     assert any("its process was killed (SIGKILL)" in note and "\n" not in note for note in result.notes)
+
+
+@pytest.mark.parametrize("exitcode, english", [
+    (-signal.SIGTERM, "its process was killed (SIGTERM)"),
+    (3, "its process ended with exit code 3 before it finished")])
+def test_an_export_child_s_other_ends_are_reasons_of_the_catalogue(exitcode, english):
+    said = export_process._ended(exitcode)
+    assert str(said) == english and said.template in reasons.catalogue()
 
 
 def test_an_export_folder_left_by_a_killed_app_process_goes_with_the_next_export(tmp_path):

@@ -202,16 +202,16 @@ def _outcome(child, receiving, cancel: CancelCheck | None):
         receiving.close()
 
 
-def _ended(exitcode: int | None) -> str:
+def _ended(exitcode: int | None) -> reasons.Reason:
     """Why a child gave no result, on one line."""
     if exitcode is not None and exitcode < 0:
         try:
             name = signal.Signals(-exitcode).name
         except ValueError:
             name = f"signal {-exitcode}"
-        killed = f"its process was killed ({name})"
-        return f"{killed}, perhaps out of memory" if -exitcode == signal.SIGKILL else killed
-    return f"its process ended with exit code {exitcode} before it finished"
+        return reasons.reason(reasons.EXPORT_PROCESS_KILLED_OUT_OF_MEMORY if -exitcode == signal.SIGKILL
+                              else reasons.EXPORT_PROCESS_KILLED, signal=name)
+    return reasons.reason(reasons.EXPORT_PROCESS_ENDED, code=exitcode)
 
 
 def _export(folder: str, shape_class: str, digest: str, weights_file: str, sending,

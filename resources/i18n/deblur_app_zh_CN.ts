@@ -2240,6 +2240,18 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>无法把网络导出为 ONNX（{cause}）</translation>
     </message>
     <message>
+        <source>its process was killed ({signal})</source>
+        <translation>其进程被终止（{signal}）</translation>
+    </message>
+    <message>
+        <source>its process was killed ({signal}), perhaps out of memory</source>
+        <translation>其进程被终止（{signal}），可能是内存不足</translation>
+    </message>
+    <message>
+        <source>its process ended with exit code {code} before it finished</source>
+        <translation>其进程未完成就结束了，退出码 {code}</translation>
+    </message>
+    <message>
         <source>OpenVINO on the CPU runs fp32 or bf16, not {dtype}</source>
         <translation>CPU 上的 OpenVINO 只运行 fp32 或 bf16，不运行 {dtype}</translation>
     </message>
