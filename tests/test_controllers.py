@@ -567,11 +567,13 @@ class Engine(QObject):
     finished = Signal(int, object)
     failed = Signal(int, str, str)
     cancelled = Signal(int)
+    preparation_changed = Signal(str)
 
     def __init__(self) -> None:
         super().__init__()
         self.requests, self.cancels = [], 0
         self.busy_kind = ""
+        self.preparation_kind, self.preparation_started = "", None  # the worker prepares nothing
         self.loaded_model = None  # no model loaded: the estimates count the photo's own pixels
 
     def submit(self, request) -> int:

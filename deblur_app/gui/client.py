@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import functools
 import itertools
+import time
 
 from PySide6.QtCore import QEvent, QObject, QThread, QTimer, Signal
 
 from ..engine.progress import CancelToken
-from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest,
-                       RunSettings, prepared_for)
+from .messages import (PREPARING_INT8, BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job, LoadedModel,
+                       PrepareRequest, RunSettings, prepared_for)
 from .worker import EngineSignals, EngineWorker
 
 
@@ -40,6 +41,9 @@ class EngineClient(EngineSignals):
 
     busy_changed = Signal(bool)
     preparation = Signal(str)  # a lasting status note while the int8 model is prepared; "" when that ends
+    # what the worker prepares now (messages.PREPARING_INT8, PREPARING_TIMING), "" once that ended: the views say it
+    # while a run waits for it
+    preparation_changed = Signal(str)
 
     _submit = Signal(object)
     _refresh = Signal()
@@ -51,6 +55,8 @@ class EngineClient(EngineSignals):
         self._preparations: dict[int, tuple[tuple, CancelToken]] = {}  # in the worker, not ended yet
         self._held: list[Job] = []  # runs waiting for the preparations to end
         self.preparing = False  # the worker is quantising the int8 model
+        self.preparation_kind = ""  # what the worker prepares now (EngineSignals.preparing), "" when nothing
+        self.preparation_started: float | None = None  # when it began (time.monotonic)
         self.info: EngineInfo | None = None
         self.loaded_model: LoadedModel | None = None
         self._thread = QThread()
@@ -224,8 +230,12 @@ class EngineClient(EngineSignals):
         self._end(job_id)
         self.cancelled.emit(job_id)
 
-    def _on_preparing(self, active: bool) -> None:
-        self.preparing = active
+    def _on_preparing(self, kind: str) -> None:
+        self.preparing = kind == PREPARING_INT8
+        if kind != self.preparation_kind:
+            self.preparation_kind = kind
+            self.preparation_started = time.monotonic() if kind else None
+            self.preparation_changed.emit(kind)
         self._announce_preparation()
 
     def _announce_preparation(self) -> None:

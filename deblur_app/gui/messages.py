@@ -66,6 +66,12 @@ class PrepareRequest:
     kind: str = "prepare"
 
 
+# What the worker says it prepares (EngineSignals.preparing; "" when it ended): the int8 model's OpenVINO export and
+# NNCF quantisation (minutes, the first time for these weights), or `auto` timing its paths on this CPU
+PREPARING_INT8 = "int8"
+PREPARING_TIMING = "timing"
+
+
 @dataclass
 class CheckInt8Request:
     """Measure what each fast path (bf16, int8) does to weights that have no verdict for it yet

@@ -105,11 +105,13 @@ class PhotoDisplay:
         self.panel.result_label.setText(photo.describe())
 
     def run_message(self) -> str:
-        """What the views say while the selected photo's run goes: its progress, or that it is being cancelled (the
-        view went on saying "Deblurring: 10 s elapsed" while the status bar said "Cancelling…")."""
+        """What the views say while the selected photo's run goes: its progress, what it waits for (the fast path's
+        first preparation), or that it is being cancelled (the view went on saying "Deblurring: 10 s elapsed" while
+        the status bar said "Cancelling…")."""
         if self.runs.cancelling:
             return translate("MainWindow", "Cancelling…")
-        return translate("MainWindow", "Deblurring: {progress}").format(progress=self.runs.progress_text())
+        return self.runs.preparation_text() or translate("MainWindow", "Deblurring: {progress}").format(
+            progress=self.runs.progress_text())
 
     def _show_partial(self, photo: Photo) -> None:
         """Draw the photo's run's result so far, if it has one, over what its views show."""

@@ -6,6 +6,10 @@ run of a single tile has nothing to count, so it is estimated from the speed of
 the last finished run (seconds per megapixel and ensemble pass). A tiled run's
 result so far (partial_frames.py) is kept for whoever shows the run's photo,
 until the run ends or is cancelled.
+
+A run asked for while the worker prepares the fast path (the int8 model's first making, minutes) waits for that
+(client.py): meanwhile its progress is the preparation's own (``preparation_text``), and its time starts again
+once the preparation ended, so the run's time and estimate are the network's, not the preparation's.
 """
 
 from __future__ import annotations
@@ -18,9 +22,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from .outcomes import DeblurOutcome
 from .partial_frames import PartialFrame
-from .timing import computed_megapixel_passes, describe_progress, seconds_per_megapixel, time_left
+from .timing import computed_megapixel_passes, describe_progress, format_eta, seconds_per_megapixel, time_left
 from .client import EngineClient
-from .messages import DeblurRequest, RunSettings
+from .messages import PREPARING_INT8, PREPARING_TIMING, DeblurRequest, RunSettings
 
 
 @dataclass
@@ -32,6 +36,7 @@ class Run:
     megapixel_passes: float
     speed_key: tuple[str, str, str]  # the network, device and precision: what sets the speed
     network_started: float | None = None  # when the model was ready and the first tile began
+    waited_until: float | None = None  # when the preparation it waited for ended: the run's own time starts
     done: int = 0
     total: int = 0
     last_step: float = 0.0  # when the newest tile finished
@@ -64,6 +69,7 @@ class RunTracker(QObject):
         engine.finished.connect(self._on_finished)
         engine.failed.connect(self._on_failed)
         engine.cancelled.connect(self._on_cancelled)
+        engine.preparation_changed.connect(self._on_preparation_changed)
 
     @property
     def running(self) -> bool:
@@ -120,12 +126,35 @@ class RunTracker(QObject):
         speed = self.speeds.get(self.run.speed_key) if self.run is not None else None
         return None if speed is None else speed * self.run.megapixel_passes
 
+    @property
+    def waiting_for_preparation(self) -> bool:
+        """The run waits while the worker prepares the fast path (its network has not started)."""
+        return self.run is not None and self.run.network_started is None and bool(self.engine.preparation_kind)
+
+    def preparation_text(self) -> str:
+        """What the run waits for and the preparation's own time: "Preparing the fast int8 model (only the first
+        time): 40 s elapsed"; "" when it waits for none. The view said "Deblurring: 2 min 10 s elapsed" all through
+        the minutes of the first int8 quantisation, as if the network ran."""
+        if not self.waiting_for_preparation:
+            return ""
+        started = self.engine.preparation_started
+        elapsed = format_eta(time.monotonic() - started if started is not None else 0.0)
+        if self.engine.preparation_kind == PREPARING_INT8:
+            return self.tr("Preparing the fast int8 model (only the first time): {elapsed} elapsed").format(
+                elapsed=elapsed)
+        if self.engine.preparation_kind == PREPARING_TIMING:
+            return self.tr("Timing the fast paths on this computer (only the first time): {elapsed} elapsed").format(
+                elapsed=elapsed)
+        return ""
+
     def progress_text(self) -> str:
         run = self.run
         if run is None:
             return ""
         now = time.monotonic()
-        elapsed = now - run.started
+        if self.waiting_for_preparation and self.engine.preparation_started is not None:
+            return describe_progress(now - self.engine.preparation_started, None)  # the preparation's time, as the view
+        elapsed = now - (run.waited_until or run.started)
         expected = self.expected_seconds()
         if run.network_started is None:  # still loading the model
             return describe_progress(elapsed, None)
@@ -145,6 +174,12 @@ class RunTracker(QObject):
     def _emit_tick(self) -> None:
         if self.run is not None:
             self.ticked.emit(self.progress_text())
+
+    def _on_preparation_changed(self, kind: str) -> None:
+        run = self.run
+        if run is not None and run.network_started is None and not kind:
+            run.waited_until = time.monotonic()  # the preparation it waited for ended: the run's own time starts
+        self._emit_tick()
 
     def _on_progress(self, job_id: int, done: int, total: int, text: str) -> None:
         if not self._current(job_id):

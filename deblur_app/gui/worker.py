@@ -23,8 +23,8 @@ from ..engine.progress import Cancelled
 from ..jobs import BatchJob, SaveOptions, batch_log_header, existing_output_rule
 from ..model.registry import VARIANTS, run_name
 from .i18n import shown_device, shown_path
-from .messages import (BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job, LoadedModel, PrepareRequest, RunSettings,
-                       WeightsInfo, prepared_for)
+from .messages import (PREPARING_INT8, PREPARING_TIMING, BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job,
+                       LoadedModel, PrepareRequest, RunSettings, WeightsInfo, prepared_for)
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
 from .partial_frames import PartialFrames
 from .reasons import translated
@@ -58,7 +58,9 @@ class EngineSignals(QObject):
     failed = Signal(int, object, str)  # job id, its reason (reasons.ReasonText), the traceback
     cancelled = Signal(int)
     batch_event = Signal(int, object)
-    preparing = Signal(bool)  # the int8 model is being quantised now (True), or that ended (False)
+    # what the worker prepares now for the runs to come: PREPARING_INT8 (the OpenVINO export and NNCF's
+    # quantisation, minutes the first time) or PREPARING_TIMING (`auto` times its paths); "" when that ended
+    preparing = Signal(str)
     prepared = Signal(int)  # a preparation job ended, whichever way
 
 
@@ -203,11 +205,11 @@ class EngineWorker(EngineSignals):
             if job.token.is_set() or not engine.preparation_needed():
                 return
             quantising = engine.int8_preparation_needed()
-            self.preparing.emit(quantising)  # the status says so for the quantisation; timing takes seconds
+            self.preparing.emit(PREPARING_INT8 if quantising else PREPARING_TIMING)
             try:
                 engine.prepare(cancel=job.token)  # timing alone: kept on disk, the engine itself is not kept
             finally:
-                self.preparing.emit(False)
+                self.preparing.emit("")
             if engine is not self._engine:
                 return
             if (engine.precision_name, engine.precision.reason) != (self._loaded.precision,

@@ -2458,6 +2458,14 @@ Blur score {score:.0f} of 100: {verdict}</source>
 <context>
     <name>RunTracker</name>
     <message>
+        <source>Preparing the fast int8 model (only the first time): {elapsed} elapsed</source>
+        <translation>正在准备快速的 int8 模型（仅首次）：已用 {elapsed}</translation>
+    </message>
+    <message>
+        <source>Timing the fast paths on this computer (only the first time): {elapsed} elapsed</source>
+        <translation>正在本机上测定各快速路径的速度（仅首次）：已用 {elapsed}</translation>
+    </message>
+    <message>
         <source>Last run {seconds:.1f} s</source>
         <translation>上次运行 {seconds:.1f} 秒</translation>
     </message>
