@@ -150,7 +150,7 @@ def test_the_scales_view_of_a_network_run_without_them_says_so_not_that_it_was_a
     run(qtbot, window)
     choose(window, "mimo-unet")
     window.set_view_mode("scales")
-    said = window.viewers.scales.outputs["half"].message
+    said = window.viewers.scales.message
     assert "NAFNet" in said and "no ¼ and ½ outputs" in said and "preview" not in said
 
 
@@ -176,7 +176,7 @@ def test_a_result_with_scales_keeps_the_scales_view_whatever_network_is_chosen_n
     choose(window, "nafnet-64")
     assert scales.isEnabled() and "no ¼ and ½ outputs" not in scales.toolTip()
     window.set_view_mode("scales")
-    assert window.viewers.mode() == "scales" and window.viewers.scales.outputs["half"].message == ""
+    assert window.viewers.mode() == "scales" and window.viewers.scales.message == ""
     run(qtbot, window)  # NAFNet's own result has none: the view goes back to side by side
     assert not scales.isEnabled() and window.viewers.mode() == "side"
 

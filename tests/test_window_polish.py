@@ -56,7 +56,7 @@ def test_the_scales_view_of_a_photo_not_deblurred_yet_shows_the_photo(qtbot, win
     window.set_view_mode("scales")
     scales = window.viewers.scales
     assert scales.inputs["full"].has_image() and not scales.outputs["full"].has_image()
-    assert "Not deblurred yet" in scales.outputs["half"].message
+    assert "Not deblurred yet" in scales.message
     assert scales.headers["full"].text() == "Full — 64 × 64" and scales.headers["half"].text() == "½"
     window.session.remove(opened.key)  # no photo: the hint to open one, nothing left in the inputs
     assert not scales.inputs["full"].has_image() and scales.headers["full"].text() == "Full"

@@ -6,9 +6,21 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
+from PySide6.QtCore import Qt  # noqa: E402
+
 from deblur_app.engine.progress import CancelToken  # noqa: E402
+from deblur_app.gui import i18n  # noqa: E402
+from deblur_app.gui.image_view import badge_width  # noqa: E402
+from deblur_app.gui.main_window import MINIMUM_SIZE  # noqa: E402
 from deblur_app.gui.messages import PREPARING_INT8, prepared_for  # noqa: E402
-from guikit import WAIT, open_photo  # noqa: E402
+from guikit import WAIT, open_photo, run  # noqa: E402
+
+
+@pytest.fixture(params=["en", "zh_CN"])
+def language(request, qapp):
+    i18n.install(qapp, request.param)
+    yield request.param
+    i18n.uninstall(qapp)
 
 
 def test_a_run_waiting_for_the_first_int8_model_says_so_and_then_deblurs_on_its_own_time(qtbot, window, photo):
@@ -30,7 +42,7 @@ def test_a_run_waiting_for_the_first_int8_model_says_so_and_then_deblurs_on_its_
     runs.ticked.emit(runs.progress_text())
     waiting = "Preparing the fast int8 model (only the first time): 1 min 15 s elapsed"
     assert window.viewers.compare.right.message == waiting
-    assert window.viewers.scales.outputs["half"].message == waiting
+    assert window.viewers.scales.message == waiting
     assert window.elapsed_label.text() == "1 min 15 s elapsed"  # the preparation's time there too, not the press's
     with qtbot.waitSignal(window.run_finished, timeout=WAIT):
         engine._on_preparing("")  # the int8 model is ready: the worker takes the run
@@ -39,3 +51,31 @@ def test_a_run_waiting_for_the_first_int8_model_says_so_and_then_deblurs_on_its_
     assert deblurring, seen
     assert all("min" not in text and "min" not in said for text, said in deblurring), deblurring
     assert not runs.waiting_for_preparation and window.current_photo().result is not None
+
+
+def test_the_scales_views_headers_and_captions_fit_its_columns_at_the_windows_least_size(
+        qtbot, language, window, photo):
+    """At 640 x 400 the headers of a result were cut at both ends ("½ — 150 × 15(", "ull — 300 × 30") and, before a
+    run, the invitation to deblur was a column of word pieces in the ½ pane alone."""
+    open_photo(qtbot, window, photo("scaled.png", 300))
+    window.set_view_mode("scales")
+    window.resize(MINIMUM_SIZE)
+    qtbot.waitUntil(lambda: window.size() == MINIMUM_SIZE, timeout=WAIT)
+    scales = window.viewers.scales
+    qtbot.waitUntil(lambda: scales.note.isVisible(), timeout=WAIT)
+    row = [scales.outputs[key].geometry() for key in ("quarter", "half", "full")]
+    assert scales.note.geometry().left() <= row[0].left() and scales.note.geometry().right() >= row[2].right()
+    flags = scales.note.alignment().value | Qt.TextFlag.TextWordWrap.value
+    lines = scales.note.fontMetrics().boundingRect(scales.note.contentsRect(), flags, scales.message)
+    assert lines.height() <= scales.note.contentsRect().height()
+    run(qtbot, window)
+    qtbot.wait(50)
+    assert not scales.note.isVisible()
+    for key, header in scales.headers.items():
+        metrics = header.fontMetrics()
+        assert "…" not in header.text()
+        for line in header.text().split("\n"):
+            assert metrics.horizontalAdvance(line) <= header.contentsRect().width(), (key, header.text())
+        assert "150 × 150" in scales.headers["half"].text()
+    for view in scales.views():  # "Output ½" whole, not "Outp…"
+        assert badge_width(view.font(), view.caption) + 6 <= view.viewport().width(), view.caption

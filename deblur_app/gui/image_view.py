@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsScene,
@@ -121,11 +121,24 @@ class ImageItem(QGraphicsItem):
             painter.drawRect(self.mark)
 
 
-def draw_badge(painter: QPainter, text: str, anchor: QPointF, align_right: bool = False) -> None:
-    font = QFont(painter.font())
-    font.setPointSizeF(max(8.0, font.pointSizeF()))
-    painter.setFont(font)
+def badge_font(font: QFont) -> QFont:
+    badge = QFont(font)
+    badge.setPointSizeF(max(8.0, font.pointSizeF()))
+    return badge
+
+
+def badge_width(font: QFont, text: str) -> int:
+    """The width of draw_badge's box for ``text`` in ``font`` (the painter's)."""
+    return QFontMetrics(badge_font(font)).horizontalAdvance(text) + 14
+
+
+def draw_badge(painter: QPainter, text: str, anchor: QPointF, align_right: bool = False,
+               max_width: float | None = None) -> None:
+    """A caption on a dark rounded box; elided to ``max_width`` (the box's) where it is wider."""
+    painter.setFont(badge_font(painter.font()))
     metrics = painter.fontMetrics()
+    if max_width is not None and metrics.horizontalAdvance(text) + 14 > max_width:
+        text = metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, int(max_width) - 14))
     width, height = metrics.horizontalAdvance(text) + 14, metrics.height() + 6
     x = anchor.x() - width if align_right else anchor.x()
     rect = QRectF(x, anchor.y(), width, height)
@@ -323,7 +336,10 @@ class ImageView(QGraphicsView):
     def draw_overlays(self, painter: QPainter, area: QRect) -> None:
         caption = self.tr("Original (Space)") if self.showing_original() else self.caption
         if caption:
-            draw_badge(painter, caption, QPointF(10, 10))
+            # a narrow pane (the Scales view's at the window's least size) cut it at its edge: nearer the edge there,
+            # elided only where even that does not fit
+            margin = 10 if badge_width(painter.font(), caption) + 20 <= area.width() else 3
+            draw_badge(painter, caption, QPointF(margin, 10), max_width=area.width() - 2 * margin)
 
 
 class ViewLink(QObject):

@@ -14,6 +14,7 @@ from PySide6.QtCore import (
     QPointF,
     QRect,
     QRectF,
+    QSize,
     Qt,
     Signal,
 )
@@ -22,11 +23,12 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QStackedWidget,
     QWidget,
 )
 
-from .image_view import ImageView, Layer, ViewLink, draw_badge
+from .image_view import BACKGROUND, ImageView, Layer, ViewLink, badge_width, draw_badge
 
 MODES = ("side", "split", "scales", "difference")
 MODE_TITLES = {"side": QT_TRANSLATE_NOOP("Viewers", "Side by side"), "split": QT_TRANSLATE_NOOP("Viewers", "Split"),
@@ -181,6 +183,48 @@ class CompareView(QWidget):
         layout.addWidget(self.right)
 
 
+class ScaleHeader(QLabel):
+    """A scale's name and its size over its column: "½ — 150 × 150" on one line where it fits, else the name over the
+    size on two lines, each elided only where even that does not fit. It never asks its column for more room: at the
+    window's least size the headers made the columns of a result wider than a third and were cut at both ends
+    ("½ — 150 × 15(", "ull — 300 × 30")."""
+
+    def __init__(self, tip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setContentsMargins(0, 4, 0, 4)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.tip = tip
+        self.whole = ""  # the header in one line, whether or not it is shown so
+        self._lines: tuple[str, ...] = ()
+
+    def set_scale(self, scale: str, size: tuple[int, int] | None = None) -> None:
+        """The scale's name and, once known, the size (width, height) of what its column shows."""
+        if size is None:
+            self.whole, self._lines = scale, (scale,)
+        else:
+            dimensions = f"{size[0]} × {size[1]}"
+            self.whole = QCoreApplication.translate("ScalesView", "{scale} — {width} × {height}").format(
+                scale=scale, width=size[0], height=size[1])
+            self._lines = (scale, dimensions)
+        self._fit()
+
+    def _fit(self) -> None:
+        room = max(1, self.contentsRect().width())
+        metrics = self.fontMetrics()
+        if metrics.horizontalAdvance(self.whole) <= room or len(self._lines) < 2:
+            text = metrics.elidedText(self.whole, Qt.TextElideMode.ElideRight, room)
+        else:
+            text = "\n".join(metrics.elidedText(line, Qt.TextElideMode.ElideRight, room) for line in self._lines)
+        self.setToolTip(self.tip if text == self.whole else f"{self.whole}\n{self.tip}")
+        if text != self.text():
+            self.setText(text)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+
 @dataclass
 class ScaleImages:
     """Input and output at full, ½ and ¼ size (each a Layer)."""
@@ -200,16 +244,14 @@ class ScalesView(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setHorizontalSpacing(2)
         grid.setVerticalSpacing(2)
-        self.headers: dict[str, QLabel] = {}
+        self.headers: dict[str, ScaleHeader] = {}
         self.inputs: dict[str, ImageView] = {}
         self.outputs: dict[str, ImageView] = {}
         self.links: list[ViewLink] = []
         for column, (key, label) in enumerate(self.SCALES):
-            header = QLabel(self.tr(label))
-            header.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            header.setContentsMargins(0, 4, 0, 4)
-            header.setToolTip(self.tr("The network sees the input at full, ½ and ¼ size (every 2nd / 4th pixel) "
-                                      "and restores each; coarse scales are solved first"))
+            header = ScaleHeader(self.tr("The network sees the input at full, ½ and ¼ size (every 2nd / 4th pixel) "
+                                         "and restores each; coarse scales are solved first"))
+            header.set_scale(self.tr(label))
             self.headers[key] = header
             if key == "full":
                 self.inputs[key] = ImageView(self.tr("Input"))
@@ -231,6 +273,43 @@ class ScalesView(QWidget):
             grid.setColumnStretch(column, 1)
         grid.setRowStretch(1, 1)
         grid.setRowStretch(2, 1)
+        # What the outputs' row says while it has none (a run's progress, the invitation to deblur): one note across
+        # the three empty panes. In the ½ pane alone, a third of the view, the window's least size cut it to a column
+        # of word pieces ("ress", "Deblu", "trl+F").
+        self.note = QLabel(self)
+        self.note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.note.setWordWrap(True)
+        self.note.setMargin(20)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.note.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.note.setAutoFillBackground(True)
+        palette = self.note.palette()
+        palette.setColor(self.note.backgroundRole(), BACKGROUND)
+        palette.setColor(self.note.foregroundRole(), QColor(170, 170, 170))  # as an empty view's message
+        self.note.setPalette(palette)
+        grid.addWidget(self.note, 2, 0, 1, len(self.SCALES))
+        self.note.hide()
+
+    def minimumSizeHint(self) -> QSize:
+        """Room in each column for its panes' captions ("Output ½"): with the headers no longer asking for their
+        width, the window's least size gave the filmstrip the room and cut the captions to "Outp…"."""
+        hint = super().minimumSizeHint()
+        caption = max(badge_width(self.font(), view.caption) for view in self.views()) + 6
+        spacing = self.layout().horizontalSpacing() * (len(self.SCALES) - 1)
+        return QSize(max(hint.width(), caption * len(self.SCALES) + spacing), hint.height())
+
+    @property
+    def message(self) -> str:
+        """What the outputs' row says while it has no outputs ("" when it has them)."""
+        return self.note.text()
+
+    def set_message(self, message: str) -> None:
+        self.note.setText(message)
+        self.note.setVisible(bool(message))
+        self.note.raise_()
+
+    def has_outputs(self) -> bool:
+        return self.outputs["full"].has_image()
 
     def views(self) -> list[ImageView]:
         return [*self.inputs.values(), *self.outputs.values()]
@@ -242,15 +321,14 @@ class ScalesView(QWidget):
             if images is None:
                 shown = original if key == "full" else None
                 self.inputs[key].set_image(shown, message="")
-                self.outputs[key].set_image(None, message=message if key == "half" else "")
-                self.headers[key].setText(self.tr(label) if shown is None else self.tr(
-                    "{scale} — {width} × {height}").format(scale=self.tr(label), width=shown.width, height=shown.height))
+                self.outputs[key].set_image(None)
+                self.headers[key].set_scale(self.tr(label), None if shown is None else (shown.width, shown.height))
                 continue
             self.inputs[key].set_image(images.inputs[key])
             self.outputs[key].set_image(images.outputs[key], images.inputs[key])
             layer = images.outputs[key]
-            self.headers[key].setText(self.tr("{scale} — {width} × {height}").format(
-                scale=self.tr(label), width=layer.width, height=layer.height))
+            self.headers[key].set_scale(self.tr(label), (layer.width, layer.height))
+        self.set_message("" if images is not None else message)
 
 
 class Viewers(QStackedWidget):
@@ -361,15 +439,18 @@ class Viewers(QStackedWidget):
         new = self.pending_hint
         if new == old:
             return
-        for view in (self.compare.right, self.difference, *self.scales.outputs.values(), self.split):
+        for view in (self.compare.right, self.difference, self.split):
             if view.message == old:
                 view.message = new
                 view.viewport().update()
+        if self.scales.message == old:
+            self.scales.set_message(new)
 
     def set_waiting_message(self, message: str) -> None:
         """Change the note shown where the result will appear (the progress of a run) without new content."""
-        waiting = [view for view in (self.compare.right, self.difference, self.scales.outputs["half"])
-                   if not view.has_image()]
+        waiting = [view for view in (self.compare.right, self.difference) if not view.has_image()]
+        if not self.scales.has_outputs():
+            self.scales.set_message(message)
         if self.split.has_image() and self.split.result_layer() is None:
             waiting.append(self.split)
         if self.partial_shown:  # the note rides on the result as it builds up
