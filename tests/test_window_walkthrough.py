@@ -6,7 +6,7 @@ import pytest
 
 pytest.importorskip("pytestqt")
 
-from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 
 from deblur_app.engine.progress import CancelToken  # noqa: E402
 from deblur_app.gui import i18n  # noqa: E402
@@ -79,3 +79,29 @@ def test_the_scales_views_headers_and_captions_fit_its_columns_at_the_windows_le
         assert "150 × 150" in scales.headers["half"].text()
     for view in scales.views():  # "Output ½" whole, not "Outp…"
         assert badge_width(view.font(), view.caption) + 6 <= view.viewport().width(), view.caption
+
+
+def test_the_status_bar_fits_the_windows_least_width_in_either_language(qtbot, language, window, photo):
+    """At 640 px: the zoom's box was as wide as English "Fit (3200 %)", so in Chinese "适合窗口 (21 %)" lost its first
+    character; and the photo's size, the run's time, the network and the device asked for more than the window
+    (669 px in Chinese after a run), so the window could not be made as small as its least size."""
+    bar = window.statusBar()
+    label = window.zoom_label
+    widest = QCoreApplication.translate("WindowStatusBar", "Fit ({percent:.0f} %)").format(percent=3200)
+    assert label.minimumWidth() >= label.fontMetrics().horizontalAdvance(widest) + 16
+    open_photo(qtbot, window, photo("zoomed.png", 300))
+    run(qtbot, window)
+    window.size_label.setText(window.size_label.text().replace("300 × 300", "12000 × 9000"))  # a large photo's
+    window.resize(MINIMUM_SIZE)
+    qtbot.waitUntil(lambda: window.size() == MINIMUM_SIZE, timeout=WAIT)
+    qtbot.wait(50)
+    assert window.minimumSizeHint().width() <= MINIMUM_SIZE.width()
+    assert bar.width() <= window.width()
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.width() - 16, label.text()
+    for fitting in (window.size_label, window.elapsed_label, window.model_label, window.device_label):
+        assert fitting.text() and fitting.shown_text()
+        assert fitting.fontMetrics().horizontalAdvance(fitting.shown_text()) <= fitting.width() - 16, fitting.text()
+    window.resize(1600, 700)  # room again: each says all of it
+    qtbot.waitUntil(lambda: window.width() == 1600, timeout=WAIT)
+    qtbot.wait(50)
+    assert all(f.shown_text() == f.text() for f in (window.size_label, window.elapsed_label, window.device_label))

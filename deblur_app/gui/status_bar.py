@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QSize, Qt
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar, QToolTip, QWidget
 
 from .messages import LoadedModel, RunSettings
 from .reasons import translated
@@ -12,18 +12,71 @@ from .reasons import translated
 translate = QCoreApplication.translate
 
 
+class FittingLabel(QLabel):
+    """A status-bar label that gives up width before the window does: its text elided where the bar has no room
+    for all of it, whole in its tooltip then. In a window of the least width (640 px) the labels of a photo's size,
+    the run's time, the network and the device asked for more than the window (669 px in Chinese), so the window
+    could not be made as small as it says."""
+
+    LEAST_TEXT_WIDTH = 40  # what an elided label keeps, in pixels of text
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._whole = ""
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._whole = text
+        self.updateGeometry()
+        self._fit()
+
+    def text(self) -> str:
+        """The whole text, whether or not it is elided on the screen."""
+        return self._whole
+
+    def shown_text(self) -> str:
+        return super().text()
+
+    def _padding(self) -> int:
+        return super().sizeHint().width() - self.fontMetrics().horizontalAdvance(super().text())
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        hint = super().sizeHint()
+        return QSize(self.fontMetrics().horizontalAdvance(self._whole) + self._padding(), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802
+        hint = self.sizeHint()
+        return QSize(min(hint.width(), self._padding() + self.LEAST_TEXT_WIDTH), hint.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        room = self.width() - self._padding()
+        shown = self._whole if self.fontMetrics().horizontalAdvance(self._whole) <= room else \
+            self.fontMetrics().elidedText(self._whole, Qt.TextElideMode.ElideRight, max(0, room))
+        if shown != super().text():
+            super().setText(shown)
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.ToolTip and self.shown_text() != self._whole:
+            QToolTip.showText(event.globalPos(), f"{self._whole}\n{self.toolTip()}", self)
+            return True
+        return super().event(event)
+
+
 class WindowStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.zoom_label = QLabel()
         self.zoom_label.setToolTip(self.tr("Zoom of the view (100 % = one photo pixel per screen pixel)"))
-        self.size_label = QLabel()
+        self.size_label = FittingLabel()
         self.size_label.setToolTip(self.tr("Size of the selected photo"))
-        self.model_label = QLabel()
+        self.model_label = FittingLabel()
         self.model_label.setToolTip(self.tr("The network used for the next run"))
-        self.device_label = QLabel()
+        self.device_label = FittingLabel()
         self.device_label.setToolTip(self.tr("Where the network runs, and at what precision"))
-        self.elapsed_label = QLabel()
+        self.elapsed_label = FittingLabel()
         self.elapsed_label.setToolTip(self.tr("Time of the current or last run, and the time left"))
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(240)
@@ -31,7 +84,11 @@ class WindowStatusBar(QStatusBar):
         self.progress_bar.setToolTip(self.tr("Tiles (and ensemble passes) done"))
         self.progress_bar.setVisible(False)
         self.elapsed_label.setVisible(False)  # shown with a run's time: no empty box beside the photo's size
-        self.zoom_label.setMinimumWidth(self.zoom_label.fontMetrics().horizontalAdvance("Fit (3200 %)") + 16)
+        # its widest text in the window's language: the English width cut the Chinese "适合窗口 (21 %)" to "§合窗口"
+        advance = self.zoom_label.fontMetrics().horizontalAdvance
+        widest = max(advance(self.tr("Fit ({percent:.0f} %)").format(percent=3200)),
+                     advance(self.tr("Zoom {percent:.0f} %").format(percent=3200)))
+        self.zoom_label.setMinimumWidth(widest + 16)
         for widget in (self.progress_bar, self.elapsed_label, self.size_label, self.zoom_label,
                        self.model_label, self.device_label):
             if isinstance(widget, QLabel):
