@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 pytest.importorskip("pytestqt")
@@ -51,6 +53,23 @@ def test_a_run_waiting_for_the_first_int8_model_says_so_and_then_deblurs_on_its_
     assert deblurring, seen
     assert all("min" not in text and "min" not in said for text, said in deblurring), deblurring
     assert not runs.waiting_for_preparation and window.current_photo().result is not None
+
+
+def test_a_comparison_waiting_for_the_first_int8_model_says_so_and_then_runs_on_its_own_time(qtbot, window):
+    """As a run of the window: a comparison's side that waits for the int8 model said "Running MIMO-UNet: 2 min
+    elapsed"."""
+    from deblur_app.gui.compare import CompareRuns
+
+    engine = window.engine
+    runs = CompareRuns(engine, window.session, window)
+    runs._job = (12345, "photo", 0)  # a side submitted 100 s ago, held by the client
+    runs._started = time.monotonic() - 100
+    engine._on_preparing(PREPARING_INT8)
+    engine.preparation_started -= 75
+    runs._emit_progress()
+    assert runs.progress_text == "Preparing the fast int8 model (only the first time): 1 min 15 s elapsed"
+    engine._on_preparing("")
+    assert runs.progress_text == "0 s elapsed"  # the side's own time starts once the preparation ended
 
 
 def test_the_scales_views_headers_and_captions_fit_its_columns_at_the_windows_least_size(

@@ -36,7 +36,7 @@ from .messages import DeblurRequest, EngineInfo, RunSettings, same_run
 from .outcomes import reblend
 from .qtimage import pixmaps
 from .reasons import translated
-from .run_tracking import RunTracker
+from .run_tracking import RunTracker, preparation_progress
 from .session import Comparison, PhotoSession, SessionEvent, same_picture, same_strength
 from .strength import StrengthControl
 from .timing import computed_megapixel_passes, describe_progress, format_eta, seconds_per_megapixel, time_left
@@ -74,6 +74,7 @@ class CompareRuns(QObject):
         engine.finished.connect(self._on_finished)
         engine.failed.connect(self._on_failed)
         engine.cancelled.connect(self._on_cancelled)
+        engine.preparation_changed.connect(self._on_preparation_changed)
         session.observe(self._session_changed)
 
     @property
@@ -139,8 +140,14 @@ class CompareRuns(QObject):
         left = None
         if self._network_started is not None and done and total > 1:
             left = max(0.0, time_left(last - self._network_started, done, total) - (now - last))
-        self.progress_text = describe_progress(now - self._started, left)
+        waiting = preparation_progress(self.engine) if self._network_started is None else ""
+        self.progress_text = waiting or describe_progress(now - self._started, left)
         self.progressed.emit(self._job[1])
+
+    def _on_preparation_changed(self, kind: str) -> None:
+        if self._job is not None and self._network_started is None and not kind:
+            self._started = time.monotonic()  # the preparation this side waited for ended: its own time starts
+        self._emit_progress()
 
     # -- the model thread's reports
 

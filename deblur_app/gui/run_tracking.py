@@ -18,13 +18,15 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 from .outcomes import DeblurOutcome
 from .partial_frames import PartialFrame
 from .timing import computed_megapixel_passes, describe_progress, format_eta, seconds_per_megapixel, time_left
 from .client import EngineClient
 from .messages import PREPARING_INT8, PREPARING_TIMING, DeblurRequest, RunSettings
+
+translate = QCoreApplication.translate
 
 
 @dataclass
@@ -42,6 +44,20 @@ class Run:
     last_step: float = 0.0  # when the newest tile finished
     partial: PartialFrame | None = None  # the result so far, for display only
     cancelling: bool = False
+
+
+def preparation_progress(engine: EngineClient) -> str:
+    """What the worker prepares now and its time so far, for a run that waits for it (RunTracker.preparation_text,
+    Compare Networks); "" when it prepares nothing."""
+    started = engine.preparation_started
+    elapsed = format_eta(time.monotonic() - started if started is not None else 0.0)
+    if engine.preparation_kind == PREPARING_INT8:
+        text = translate("RunTracker", "Preparing the fast int8 model (only the first time): {elapsed} elapsed")
+    elif engine.preparation_kind == PREPARING_TIMING:
+        text = translate("RunTracker", "Timing the fast paths on this computer (only the first time): {elapsed} elapsed")
+    else:
+        return ""
+    return text.format(elapsed=elapsed)
 
 
 class RunTracker(QObject):
@@ -135,17 +151,7 @@ class RunTracker(QObject):
         """What the run waits for and the preparation's own time: "Preparing the fast int8 model (only the first
         time): 40 s elapsed"; "" when it waits for none. The view said "Deblurring: 2 min 10 s elapsed" all through
         the minutes of the first int8 quantisation, as if the network ran."""
-        if not self.waiting_for_preparation:
-            return ""
-        started = self.engine.preparation_started
-        elapsed = format_eta(time.monotonic() - started if started is not None else 0.0)
-        if self.engine.preparation_kind == PREPARING_INT8:
-            return self.tr("Preparing the fast int8 model (only the first time): {elapsed} elapsed").format(
-                elapsed=elapsed)
-        if self.engine.preparation_kind == PREPARING_TIMING:
-            return self.tr("Timing the fast paths on this computer (only the first time): {elapsed} elapsed").format(
-                elapsed=elapsed)
-        return ""
+        return preparation_progress(self.engine) if self.waiting_for_preparation else ""
 
     def progress_text(self) -> str:
         run = self.run
