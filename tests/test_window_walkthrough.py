@@ -72,6 +72,31 @@ def test_a_comparison_waiting_for_the_first_int8_model_says_so_and_then_runs_on_
     assert runs.progress_text == "0 s elapsed"  # the side's own time starts once the preparation ended
 
 
+def test_a_batch_waiting_for_the_first_int8_model_says_so_and_then_counts_its_own_time(qtbot, window, photo, tmp_path):
+    """Batch started while the int8 model was made for the first time: the dialog said "Looking for photos…" and
+    "2 min elapsed" as if it searched the folder for minutes."""
+    from guikit import batch_dialog
+
+    source = photo("one.png", 64).parent
+    engine = window.engine
+    qtbot.waitUntil(lambda: not engine.preparation_pending, timeout=WAIT)
+    engine._preparations[-1] = (prepared_for(window.panel.run_settings()), CancelToken())
+    engine._on_preparing(PREPARING_INT8)
+    engine.preparation_started -= 75
+    dialog = batch_dialog(window, source, tmp_path / "out")
+    dialog.start_button.click()
+    assert dialog.running
+    dialog._started -= 100  # started 100 s ago
+    dialog._update_eta()
+    assert dialog.file_label.text() == "Preparing the fast int8 model (only the first time): 1 min 15 s elapsed"
+    assert dialog.eta_label.text() == ""
+    with qtbot.waitSignal(engine.finished, timeout=WAIT):
+        engine._on_preparing("")
+        assert dialog.file_label.text() == "Looking for photos…" and "min" not in dialog.eta_label.text()
+        engine._on_prepared(-1)
+    assert dialog.summary is not None and dialog.summary.done == 1
+
+
 def test_the_scales_views_headers_and_captions_fit_its_columns_at_the_windows_least_size(
         qtbot, language, window, photo):
     """At 640 x 400 the headers of a result were cut at both ends ("½ — 150 × 15(", "ull — 300 × 30") and, before a

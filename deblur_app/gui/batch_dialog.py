@@ -40,6 +40,7 @@ from ..jobs import NotAFileName, default_batch_output, output_name
 from .timing import batch_time_left, describe_progress, format_eta
 from .client import EngineClient
 from .messages import BatchRequest, RunSettings
+from .run_tracking import preparation_progress
 
 def reason_alone(reason: ReasonText, path: Path | None) -> ReasonText:
     """The reason without the photo's path in front: the list shows the photo in its own column."""
@@ -68,6 +69,7 @@ class BatchDialog(QDialog):
         self._started = 0.0
         self._file_started = 0.0
         self._done_seconds: list[float] = []  # of the photos deblurred so far (skips and failures are quick)
+        self._heard = False  # an event of the running batch came (before it, it may wait for a preparation)
         from ..triage import calibration
 
         self._min_blur = calibration().slightly_blurred_from  # blurred or slightly blurred
@@ -81,6 +83,7 @@ class BatchDialog(QDialog):
         for edit in (self.input_edit, self.output_edit, self.template_edit):
             edit.textChanged.connect(self._recheck)
         engine.batch_event.connect(self._on_event)
+        engine.preparation_changed.connect(self._preparation_changed)
         engine.finished.connect(self._on_finished)
         engine.failed.connect(self._on_failed)
         engine.cancelled.connect(self._on_cancelled)
@@ -331,6 +334,7 @@ class BatchDialog(QDialog):
         self.eta_label.setText("")
         self._total, self._finished_files, self._current_fraction = 0, 0, 0.0
         self._done_seconds = []
+        self._heard = False  # no event of the batch yet: it may wait for the fast path's first preparation
         self._started = self._file_started = time.monotonic()
         self._tick.start()
         self.job_id = self.engine.submit(request)
@@ -353,6 +357,7 @@ class BatchDialog(QDialog):
     def _on_event(self, job_id: int, event: BatchEvent) -> None:
         if job_id != self.job_id:
             return
+        self._heard = True
         if event.kind == "start":
             self._total = event.total
             self.overall_bar.setRange(0, max(1, event.total))
@@ -396,8 +401,20 @@ class BatchDialog(QDialog):
         self.failures.resizeColumnToContents(0)
         self.failures.setColumnWidth(0, min(self.failures.columnWidth(0), self.failures.viewport().width() // 2))
 
+    def _preparation_changed(self, kind: str) -> None:
+        if self.running and not self._heard and not kind:
+            # the preparation the batch waited for ended: the batch's own time starts now
+            self._started = self._file_started = time.monotonic()
+            self.file_label.setText(self.tr("Looking for photos…"))
+        self._update_eta()
+
     def _update_eta(self) -> None:
         if not self.running:
+            return
+        waiting = "" if self._heard else preparation_progress(self.engine)
+        if waiting:  # "Looking for photos…" and the time went on through the int8 model's first making (minutes)
+            self.file_label.setText(waiting)
+            self.eta_label.setText("")
             return
         now = time.monotonic()
         left = batch_time_left(self._done_seconds, now - self._file_started, self._current_fraction,
