@@ -149,3 +149,15 @@ def test_the_status_bar_fits_the_windows_least_width_in_either_language(qtbot, l
     qtbot.waitUntil(lambda: window.width() == 1600, timeout=WAIT)
     qtbot.wait(50)
     assert all(f.shown_text() == f.text() for f in (window.size_label, window.elapsed_label, window.device_label))
+
+
+def test_the_device_box_of_the_status_bar_shows_only_once_the_device_is_known(qtbot):
+    """Until the engine said where it runs (seconds at start-up), an empty box ended the status bar."""
+    from deblur_app.gui.status_bar import WindowStatusBar
+
+    bar = WindowStatusBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    assert not bar.device_label.isVisible()
+    bar.show_device("cpu")
+    assert bar.device_label.isVisible() and bar.device_label.text() == "Device: CPU"

@@ -84,6 +84,7 @@ class WindowStatusBar(QStatusBar):
         self.progress_bar.setToolTip(self.tr("Tiles (and ensemble passes) done"))
         self.progress_bar.setVisible(False)
         self.elapsed_label.setVisible(False)  # shown with a run's time: no empty box beside the photo's size
+        self.device_label.setVisible(False)  # shown once the device is known: an empty box ended the bar until then
         # its widest text in the window's language: the English width cut the Chinese "适合窗口 (21 %)" to "§合窗口"
         advance = self.zoom_label.fontMetrics().horizontalAdvance
         widest = max(advance(self.tr("Fit ({percent:.0f} %)").format(percent=3200)),
@@ -133,6 +134,7 @@ class WindowStatusBar(QStatusBar):
         """The device alone (no model loaded for the chosen settings yet)."""
         self._described = None
         self.device_label.setText(translate("MainWindow", "Device: {device}").format(device=device.upper()))
+        self.device_label.setVisible(True)
         self.device_label.setToolTip(self.tr("Where the network runs, and at what precision"))
 
     def show_loaded_model(self, model: LoadedModel, run: RunSettings) -> None:
@@ -143,6 +145,7 @@ class WindowStatusBar(QStatusBar):
         self._described = (model, (run.device, run.precision))
         self.device_label.setText(translate("MainWindow", "Device: {device} ({precision})").format(
             device=model.device.upper(), precision=model.precision))
+        self.device_label.setVisible(True)
         self.device_label.setToolTip(translate("MainWindow", "Runs in {precision} because {reason}").format(
             precision=model.precision, reason=translated(model.precision_reason)))
 
