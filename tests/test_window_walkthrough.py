@@ -46,6 +46,8 @@ def test_a_run_waiting_for_the_first_int8_model_says_so_and_then_deblurs_on_its_
     assert window.viewers.compare.right.message == waiting
     assert window.viewers.scales.message == waiting
     assert window.elapsed_label.text() == "1 min 15 s elapsed"  # the preparation's time there too, not the press's
+    # and no promised duration: "(made once, ~1 min)" while it took 6 min under load
+    assert window.statusBar().currentMessage() == "Run waits for the int8 model (only the first time)…"
     with qtbot.waitSignal(window.run_finished, timeout=WAIT):
         engine._on_preparing("")  # the int8 model is ready: the worker takes the run
         engine._on_prepared(-1)

@@ -239,13 +239,15 @@ class EngineClient(EngineSignals):
         self._announce_preparation()
 
     def _announce_preparation(self) -> None:
+        # no duration: "~1 min" took 6 min under load (the shared 2-core machine at a load of 17, 2026-12-08); the
+        # views count the preparation's time instead (run_tracking.preparation_progress)
         if not self.preparing:
             self.preparation.emit("")
         elif self._held:
             # short: at 1280 px, beside a run's progress, a longer note was cut ("…prepared once for th…")
-            self.preparation.emit(self.tr("Run waits for the int8 model (made once, ~1 min)…"))
+            self.preparation.emit(self.tr("Run waits for the int8 model (only the first time)…"))
         else:
-            self.preparation.emit(self.tr("Making the int8 model (once, ~1 min)…"))
+            self.preparation.emit(self.tr("Making the int8 model (only the first time)…"))
 
     def _on_prepared(self, job_id: int) -> None:
         self._preparations.pop(job_id, None)

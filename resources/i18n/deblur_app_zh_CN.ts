@@ -612,12 +612,12 @@
 <context>
     <name>EngineClient</name>
     <message>
-        <source>Run waits for the int8 model (made once, ~1 min)…</source>
-        <translation>等待 int8 模型后开始（只需一次，约 1 分钟）…</translation>
+        <source>Run waits for the int8 model (only the first time)…</source>
+        <translation>等待 int8 模型后开始（仅首次）…</translation>
     </message>
     <message>
-        <source>Making the int8 model (once, ~1 min)…</source>
-        <translation>正在生成 int8 模型（只需一次，约 1 分钟）…</translation>
+        <source>Making the int8 model (only the first time)…</source>
+        <translation>正在生成 int8 模型（仅首次）…</translation>
     </message>
 </context>
 <context>
