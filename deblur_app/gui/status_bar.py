@@ -16,7 +16,7 @@ class FittingLabel(QLabel):
     """A status-bar label that gives up width before the window does: its text elided where the bar has no room
     for all of it, whole in its tooltip then. In a window of the least width (640 px) the labels of a photo's size,
     the run's time, the network and the device asked for more than the window (669 px in Chinese), so the window
-    could not be made as small as it says."""
+    could not be made as small as it says. The run's time stays whole (short, and nothing without its number)."""
 
     LEAST_TEXT_WIDTH = 40  # what an elided label keeps, in pixels of text
 
@@ -76,7 +76,7 @@ class WindowStatusBar(QStatusBar):
         self.model_label.setToolTip(self.tr("The network used for the next run"))
         self.device_label = FittingLabel()
         self.device_label.setToolTip(self.tr("Where the network runs, and at what precision"))
-        self.elapsed_label = FittingLabel()
+        self.elapsed_label = QLabel()  # never elided: "Last run …" said nothing (Xvfb, 640 px)
         self.elapsed_label.setToolTip(self.tr("Time of the current or last run, and the time left"))
         self.progress_bar = QProgressBar()
         self.progress_bar.setMaximumWidth(240)
