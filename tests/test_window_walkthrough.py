@@ -165,3 +165,14 @@ def test_the_device_box_of_the_status_bar_shows_only_once_the_device_is_known(qt
     assert not bar.device_label.isVisible()
     bar.show_device("cpu")
     assert bar.device_label.isVisible() and bar.device_label.text() == "Device: CPU"
+
+
+def test_the_self_ensembles_name_is_in_the_windows_language(qtbot, language, window, photo):
+    """The Chinese window's status bar said "MIMO-UNet ×8 ensemble" (the registry's English name of the run)."""
+    window.panel.ensemble_check.setChecked(True)
+    expected = {"en": "MIMO-UNet ×8 ensemble", "zh_CN": "MIMO-UNet ×8 自集成"}[language]
+    assert window.model_label.text() == expected
+    open_photo(qtbot, window, photo("twice.png", 64))
+    outcome = run(qtbot, window)
+    assert outcome.facts.passes == 8
+    assert expected in window.panel.result_label.text()

@@ -144,3 +144,15 @@ def plain_text(text: str) -> str:
     """
     return re.sub(r"\s*\(&\w\)", "", text).replace("&&", "\0").replace("&", "").replace("\0", "&") \
         .replace("…", "").replace("...", "").strip()
+
+
+def shown_model_name(settings) -> str:
+    """A run's network as the window names it (RunSettings.model_name) in the window's language: the Chinese status
+    bar said "MIMO-UNet ×8 ensemble". A preset's own name (MIMO-UNet++) is a name, not translated."""
+    from ..model.registry import ENSEMBLE_PASSES, VARIANTS, preset_for
+
+    if not settings.ensemble or preset_for(settings.variant, True) is not None:
+        return settings.model_name
+    variant = VARIANTS.get(settings.variant)
+    return QCoreApplication.translate("RunName", "{network} ×{passes} ensemble").format(
+        network=variant.display_name if variant is not None else settings.variant, passes=ENSEMBLE_PASSES)

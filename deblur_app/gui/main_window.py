@@ -32,7 +32,7 @@ from .compare import CompareNetworks
 from .filmstrip import Filmstrip
 from .focus_ring import FocusRing
 from .icons import app_icon, icon
-from .i18n import ui_locale
+from .i18n import shown_model_name, ui_locale
 from .opening import PhotoOpener
 from .outcomes import Reblender
 from .photo_display import APP_TITLE, PhotoDisplay
@@ -322,7 +322,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.settings.device = run.device
         self.settings.precision = run.precision
         self.settings.tile = tile_text(run.tile)
-        self.model_label.setText(run.model_name)
+        self.model_label.setText(shown_model_name(run))
         if self.runs.running and not self.runs.cancelling:  # a changed setting restarts the run with it (not a cancelled one)
             self.run_commands.restart()
         self.engine.prepare(run)  # an int8 model to make is made now, not in the next run
@@ -339,7 +339,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.engine_info = info
         self.panel.set_engine_info(info, self.settings.model, self.settings.device)
         run = self.panel.run_settings()
-        self.model_label.setText(run.model_name)
+        self.model_label.setText(shown_model_name(run))
         if not self.device_label.text():
             self.statusBar().show_device(info.auto_device)
         ready = self.panel.model_available()
@@ -434,7 +434,7 @@ class MainWindow(WindowActions, QMainWindow):
         self.panel.set_values(self.settings.model, self.settings.ensemble, self.settings.device,
                               parse_tile(self.settings.tile),
                               self.settings.precision, self.settings.strength)
-        self.model_label.setText(self.panel.run_settings().model_name)
+        self.model_label.setText(shown_model_name(self.panel.run_settings()))
         geometry = self.settings.geometry()
         if geometry is None or not self.restoreGeometry(geometry):
             self.resize(1280, 800)

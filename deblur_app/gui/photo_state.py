@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QCoreApplication, QRectF
 
 from ..reasons import file_name
-from .i18n import bit_depth_text, shown_backend, shown_device
+from .i18n import bit_depth_text, shown_backend, shown_device, shown_model_name
 from .image_view import Layer
 from .outcomes import DeblurOutcome
 from .qtimage import pixmaps
@@ -96,7 +96,8 @@ class Photo(PhotoRecord):
         lines = [
             size.format(width=outcome.full.shape[1], height=outcome.full.shape[0]),
             translate("Photo", "{model} on {device} ({precision}{backend})").format(
-                model=facts.model_name, device=shown_device(facts.device), precision=facts.precision,
+                model=shown_model_name(facts.settings) if facts.settings is not None else facts.model_name,
+                device=shown_device(facts.device), precision=facts.precision,
                 backend=backend),
             run.format(seconds=facts.seconds, tiles=facts.tiles, passes=facts.passes),
             translate("Photo", "Largest change {percent:.1f} %").format(percent=outcome.max_change * 100),

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from .i18n import shown_device
+from .i18n import shown_device, shown_model_name
 from .messages import RunSettings
 from .outcomes import DeblurOutcome
 from .photo_state import Photo
@@ -133,7 +133,7 @@ class RunCommands(QObject):
         settings = dataclasses.replace(self.options.run_settings(), strength=strength)
         text = translate("MainWindow", "Previewing {name} with {model}…") if region else translate(
             "MainWindow", "Deblurring {name} with {model}…")
-        self.status.showMessage(text.format(name=photo.shown_name, model=settings.model_name))
+        self.status.showMessage(text.format(name=photo.shown_name, model=shown_model_name(settings)))
         self.runs.start(photo.key, photo.image.pixels, settings, region, grayscale=photo.image.grayscale)
         self.status.show_starting()
         self.display.refresh(photo.key)

@@ -22,7 +22,7 @@ from ..engine.heap import return_freed_memory
 from ..engine.progress import Cancelled
 from ..jobs import BatchJob, SaveOptions, batch_log_header, existing_output_rule
 from ..model.registry import VARIANTS, run_name
-from .i18n import shown_device, shown_path
+from .i18n import shown_device, shown_model_name, shown_path
 from .messages import (PREPARING_INT8, PREPARING_TIMING, BatchRequest, CheckInt8Request, DeblurRequest, EngineInfo, Job,
                        LoadedModel, PrepareRequest, RunSettings, WeightsInfo, prepared_for)
 from .outcomes import DeblurOutcome, RunFacts, compose_outcome  # noqa: F401  (DeblurOutcome: the result type)
@@ -309,7 +309,7 @@ class EngineWorker(EngineSignals):
 
         # a preview said "Deblurring with" here, over the window's "Previewing photo.jpg with" of a second before
         started = self.tr("Previewing with {model}…") if request.region is not None else self.tr("Deblurring with {model}…")
-        self.status.emit(started.format(model=request.settings.model_name))
+        self.status.emit(started.format(model=shown_model_name(request.settings)))
         self.progress.emit(job.job_id, 0, 0, "")  # the model is ready: the network starts now
         settings = request.settings
         computed = engine.planned_pixels(pixels.shape[0], pixels.shape[1], settings.tile)  # its speed's measure

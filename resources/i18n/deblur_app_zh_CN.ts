@@ -2456,6 +2456,13 @@ Blur score {score:.0f} of 100: {verdict}</source>
     </message>
 </context>
 <context>
+    <name>RunName</name>
+    <message>
+        <source>{network} ×{passes} ensemble</source>
+        <translation>{network} ×{passes} 自集成</translation>
+    </message>
+</context>
+<context>
     <name>RunTracker</name>
     <message>
         <source>Preparing the fast int8 model (only the first time): {elapsed} elapsed</source>
