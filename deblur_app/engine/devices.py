@@ -181,7 +181,10 @@ def choose_precision(
     in ``measure`` the paths to time.
     ``bf16_verdict``: the measured effect of bf16 on these weights with the backend that runs
     (engine/verdicts.py): agreement depends on the weights, not only the network (issue 26), so
-    without a qualifying one `auto` runs float32 and says why.
+    without a qualifying one `auto` runs float32 and says why. Where the CPU computes bf16 natively and
+    bf16 is left out (no verdict, or a failing one), an int8 or timed choice says that too: there bf16
+    may be the fastest path (AMX: 1.7x int8's speed, issue 21), and a reason naming only int8 hid what
+    a check could change.
     """
     precision = (precision or "auto").lower()
     if precision not in PRECISION_CHOICES:
@@ -225,12 +228,14 @@ def _auto_on_the_cpu(openvino: bool, int8_verdict: Int8Verdict | None, features:
     native = sorted(NATIVE_BF16_FEATURES & features)
     bf16_ok, bf16_note = _bf16_qualifies(bool(native), bf16_verdict)
     qualifying = (("fp32",) + (("bf16",) if bf16_ok else ()) + (("int8",) if int8_ok else ())) if openvino else ()
+    bf16_left_out = (bf16_note,) if bf16_note else ()  # native bf16, not taken: why (none where not native)
     timed = tuple(p for p in qualifying if timings is not None and p in timings)  # the network's own paths
     if len(timed) > 1:
-        return _fastest(timed, timings, {"int8": int8_verdict, "bf16": bf16_verdict})
+        winner = _fastest(timed, timings, {"int8": int8_verdict, "bf16": bf16_verdict})
+        return PrecisionChoice(winner.name, winner.dtype, reasons.joined(winner.reason, *bf16_left_out))
     measure = qualifying if len(qualifying) > 1 else ()
     if int8_ok:
-        return PrecisionChoice("int8", torch.float32, int8_verdict.describe(), measure)
+        return PrecisionChoice("int8", torch.float32, reasons.joined(int8_verdict.describe(), *bf16_left_out), measure)
     if bf16_ok:
         why = reasons.joined(reasons.reason(reasons.NATIVE_BF16, features=", ".join(native)), bf16_verdict.describe(),
                              *int8_note)
