@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import signal
 from pathlib import Path
 
 import numpy as np
@@ -333,6 +334,53 @@ def test_ctrl_c_in_deblur_says_how_far_it_got_and_leaves_no_partial_file(photo, 
     assert sorted(p.name for p in out.iterdir()) == ["a_deblurred.png"]
     said = [line for line in capsys.readouterr().err.splitlines() if "stopped" in line]
     assert len(said) == 1 and "after 1 of 3 photo(s) (1 deblurred" in said[0], said
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals")
+def test_ctrl_c_in_batch_writes_the_photos_the_network_finished_and_counts_them(photo, tmp_path, monkeypatch, capsys):
+    """The first Ctrl+C cancels as the window's Cancel does. It used to raise KeyboardInterrupt, whose close() dropped
+    a photo the network had finished but not begun to write. Now that photo is written and counted: the "stopped"
+    line's count is the folder's. Ctrl+C comes while the network runs the third photo and the first is still being
+    written (it waits for that), so the second's result is waiting for the writer: no timing is involved."""
+    import threading
+    import time
+
+    from deblur_app.engine import inference
+    from deblur_app.engine.progress import Cancelled
+    from deblur_app.jobs import pipeline
+    from deblur_app.jobs import run as jobs_run
+
+    source_dir = tmp_path / "in"
+    for name in ("a.png", "b.png", "c.png", "d.png"):
+        photo(name, folder=source_dir)
+    monkeypatch.setattr(pipeline, "IN_FLIGHT", 3)  # the third photo reaches the network while the first is written
+    real_run, real_save = inference.Deblurrer.run, jobs_run.save_result
+    runs, third_run = [], threading.Event()
+
+    def ctrl_c_at_the_third_run(self, image, progress=None, cancel=None, **run_arguments):
+        runs.append(1)
+        if len(runs) < 3:
+            return real_run(self, image, progress, cancel, **run_arguments)
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+        deadline = time.monotonic() + 60
+        while not cancel.is_set() and time.monotonic() < deadline:  # the pass notices the cancel
+            time.sleep(0.005)
+        third_run.set()
+        raise Cancelled("cancelled")
+
+    def first_write_waits(result, loaded, output_path, save):
+        if output_path.name == "a_deblurred.png":
+            assert third_run.wait(60), "the network never began the third photo"
+        return real_save(result, loaded, output_path, save)
+
+    monkeypatch.setattr(inference.Deblurrer, "run", ctrl_c_at_the_third_run)
+    monkeypatch.setattr(jobs_run, "save_result", first_write_waits)
+    out = tmp_path / "out"
+    assert main(["batch", str(source_dir), str(out)]) == 130
+    assert sorted(p.name for p in out.iterdir()) == ["a_deblurred.png", "b_deblurred.png"]  # no temporary
+    assert len(runs) == 3, "nothing runs after the Ctrl+C"
+    said = [line for line in capsys.readouterr().err.splitlines() if "stopped" in line]
+    assert len(said) == 1 and "after 2 of 4 photo(s) (2 deblurred" in said[0], said
 
 
 def test_exif_orientation_icc_and_camera_tags_survive(tmp_path):

@@ -457,6 +457,91 @@ def test_cancel_lets_the_write_under_way_finish_and_nothing_is_written_after_the
     assert not [t for t in threading.enumerate() if t.name.startswith("deblur-batch-")]
 
 
+def _photos(folder: Path, photo_like, count: int) -> Path:
+    folder.mkdir()
+    for index in range(count):
+        imagefiles.save_image(folder / f"p{index}.png", photo_like(24, 32, index))
+    return folder
+
+
+class CancelledAtTheThirdRun(HalvingEngine):
+    """The user cancels while the network runs the third photo: by then the second one's result waits for the
+    writer (the first is still being written: ``first_write_waits``), the state the old close() dropped."""
+
+    def __init__(self, cancel: threading.Event) -> None:
+        super().__init__()
+        self.cancel, self.third_run = cancel, threading.Event()
+
+    def run(self, pixels, progress=None, cancel=None, **kwargs):
+        if self.runs == 2:
+            self.runs += 1
+            self.cancel.set()
+            self.third_run.set()
+            raise Cancelled("cancelled")
+        return super().run(pixels, progress, cancel, **kwargs)
+
+
+def test_a_cancel_writes_every_photo_the_network_had_finished_and_reports_it(tmp_path, photo_like, monkeypatch):
+    """A cancel used to drop a photo whose network run had ended but whose write had not begun (close() drained the
+    writer's queue): minutes of work lost, and the summary and the folder could disagree. The cancel writes it
+    (atomically) and reports it, runs nothing more, and the summary's count is the folder's. No timing is involved:
+    the first write waits until the network has begun the third photo, so the second's result is waiting then."""
+    source, out = _photos(tmp_path / "in", photo_like, 5), tmp_path / "out"
+    monkeypatch.setattr(pipeline, "IN_FLIGHT", 3)  # the third photo reaches the network while the first is written
+    cancel = threading.Event()
+    engine = CancelledAtTheThirdRun(cancel)
+    real_save = jobs.save_result
+
+    def first_write_waits(*args, **kwargs):
+        if args[2].name == "p0_deblurred.png":
+            assert engine.third_run.wait(60), "the network never began the third photo"
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "save_result", first_write_waits)
+    events = list(jobs.iter_batch(BatchJob(source, out), lambda: engine, cancel=cancel))
+    summary = events[-1].summary
+    assert summary.cancelled and engine.runs == 3, "nothing runs after the cancel"
+    assert [(e.kind, e.path.name) for e in events if e.kind in ("done", "failed", "skipped")] == [
+        ("done", "p0.png"), ("done", "p1.png")]
+    assert sorted(p.name for p in out.iterdir()) == ["p0_deblurred.png", "p1_deblurred.png"]  # no temporary
+    assert summary.done == 2 and not summary.failed and not summary.skipped
+    for path in out.iterdir():
+        assert imagefiles.load_image(path).pixels.shape == (24, 32, 3)
+    assert not [t for t in threading.enumerate() if t.name.startswith("deblur-batch-")]
+
+
+def test_a_caller_that_stops_listening_begins_no_write_it_would_not_report(tmp_path, photo_like):
+    """close() alone (an exception on the caller's thread, a second Ctrl+C): a photo the network finished is not
+    written, since nobody would report it; the write under way finishes."""
+    results, first_write, release = [], threading.Event(), threading.Event()
+
+    def save(plan, loaded, result):
+        if plan == "p0":
+            first_write.set()
+            assert release.wait(60)
+        results.append(plan)
+        return plan
+
+    network_done = threading.Event()
+
+    def deblur(engine, loaded, progress, cancel):
+        if loaded == "p1":
+            network_done.set()
+        return loaded
+
+    steps = pipeline.Steps(load=lambda plan: plan, deblur=deblur, save=save, reason=lambda plan, error: str(error),
+                           pixels=lambda loaded: 1)
+    running = pipeline.Pipeline([(0, "p0"), (1, "p1"), (2, "p2")], steps, lambda: object(), None)
+    assert first_write.wait(60) and network_done.wait(60)
+    closing = threading.Thread(target=running.close)
+    closing.start()
+    while not running._abandoned.is_set():  # close() has stopped the pipeline: only now may the first write end
+        time.sleep(0.001)
+    release.set()
+    closing.join(60)
+    assert not closing.is_alive() and results == ["p0"]
+
+
 def test_an_engine_that_cannot_load_stops_the_batch_as_before(mixed, tmp_path):
     source, out = mixed
 

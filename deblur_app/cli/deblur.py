@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .. import reasons
@@ -57,21 +60,48 @@ def run_deblur(args) -> int:
         prepare_int8(engine, lambda line: print(reasons.one_line_name(line), file=sys.stderr))
         return engine
 
-    summary, seen = None, _BatchProgress()
+    summary, seen, cancel = None, _BatchProgress(), threading.Event()
+    finish = "name the photos not yet deblurred to finish"
     try:
-        for event in iter_batch(job, load_engine, on_progress=_terminal_progress,
-                                check_model=lambda: check_weights_from_args(args)):
-            _show_photo(event)
-            seen.count(event)
-            summary = event.summary or summary
+        with ctrl_c_cancels(cancel):
+            for event in iter_batch(job, load_engine, cancel=cancel, on_progress=_terminal_progress,
+                                    check_model=lambda: check_weights_from_args(args)):
+                _show_photo(event)
+                seen.count(event)
+                summary = event.summary or summary
     except JobError as error:
         _error(str(error))
         return EXIT_FAILED
     except KeyboardInterrupt:
         _clear_line()
-        _error(seen.stopped_line(finish="name the photos not yet deblurred to finish"))
+        _error(seen.stopped_line(finish=finish))
+        return EXIT_INTERRUPTED
+    if summary.cancelled:
+        _clear_line()
+        _error(seen.stopped_line(finish=finish))
         return EXIT_INTERRUPTED
     return EXIT_FAILED if summary.failed else EXIT_OK
+
+
+@contextlib.contextmanager
+def ctrl_c_cancels(cancel: threading.Event):
+    """The first Ctrl+C cancels the batch as the window's Cancel does: the pass under way stops, no other begins,
+    and the photos the network had finished are written and reported (minutes of work each), so the "stopped" line
+    counts every file written. A second Ctrl+C raises KeyboardInterrupt: stop at once."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def cancel_the_batch(_signum, _frame):
+        cancel.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    signal.signal(signal.SIGINT, cancel_the_batch)
+    try:
+        yield
+    finally:  # None: a handler installed outside Python, which cannot be put back; Python's own then
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def _show_photo(event: BatchEvent) -> None:
@@ -128,23 +158,29 @@ def run_batch(args) -> int:
         prepare_int8(engine, shown.say)
         return engine
 
-    summary = None
+    summary, cancel = None, threading.Event()
+    finish = ("run the same command again to finish (finished outputs are skipped)"
+              if not (args.overwrite and not args.skip_existing) else
+              "add --skip-existing to finish the rest without redoing them")
     try:
         remote = cluster_run(args, job.save, shown.say) if args.cluster else None
-        for event in iter_batch(job, load_engine, remote=remote, check_model=lambda: check_weights_from_args(args)):
-            shown(event)
-            summary = event.summary or summary
+        with ctrl_c_cancels(cancel):
+            for event in iter_batch(job, load_engine, cancel=cancel, remote=remote,
+                                    check_model=lambda: check_weights_from_args(args)):
+                shown(event)
+                summary = event.summary or summary
     except JobError as error:
         shown.say(f"deblur-app: {error}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         shown.close()
-        _error(shown.stopped_line(finish="run the same command again to finish (finished outputs are skipped)"
-                                  if not (args.overwrite and not args.skip_existing) else
-                                  "add --skip-existing to finish the rest without redoing them"))
+        _error(shown.stopped_line(finish=finish))
         return EXIT_INTERRUPTED
     finally:
         shown.close()
+    if summary.cancelled:
+        _error(shown.stopped_line(finish=finish))
+        return EXIT_INTERRUPTED
     return _batch_report(args, summary)
 
 

@@ -17,9 +17,11 @@ network holds its serialised weights for a while, NAFNet-64 +1.2 GB), so that pe
 
 What the caller sees is unchanged: the outcomes come back in the photos' order, on the caller's
 thread, with the progress of a photo reported there too, after its "file" event; a photo that
-cannot be read or written fails alone, with the same reason as before; cancelling stops the network
-within its pass and lets a write under way finish (writes are atomic): no partial file, and nothing
-is written after the batch ends.
+cannot be read or written fails alone, with the same reason as before. Cancelling (``finish``) stops the
+network within its pass, starts no other run, and writes every photo the network had finished (minutes of
+work each; writes are atomic: no partial file), reported before the batch ends. A caller that stops listening
+(``close`` alone: an exception on its thread, a second Ctrl+C) lets only a write under way finish: nothing
+it would not report is begun, and nothing is written after the batch ends.
 """
 
 from __future__ import annotations
@@ -75,6 +77,9 @@ class Pipeline:
         self._steps, self._load_engine, self._cancel = steps, load_engine, cancel
         self._order = [index for index, _plan in plans]
         self._stop = threading.Event()
+        # close() without finish(): the caller stopped listening, so the photos the network finished are not written.
+        # Not the stop itself, which the network sets after a cancelled photo while one before it waits for the writer.
+        self._abandoned = threading.Event()
         self._slots = threading.Condition()
         self._in_flight, self._limit = 0, IN_FLIGHT
         self._to_network: queue.Queue = queue.Queue(maxsize=1)
@@ -114,9 +119,9 @@ class Pipeline:
             on_progress(*item)
 
     def finish(self) -> list[Outcome]:
-        """After a cancel: stop, let a write under way finish, and return the outcomes not taken yet
-        (photos already written are reported, not lost), in order."""
-        self.close()
+        """After a cancel: stop, write the photos the network had finished (and let a write under way
+        finish), and return the outcomes not taken yet, in order: every photo written is reported."""
+        self._stop_and_wait()
         left = []
         while True:
             try:
@@ -127,12 +132,16 @@ class Pipeline:
                 left.append(item)
 
     def close(self) -> None:
-        """Stop taking photos, let a write under way finish, and wait for the threads."""
+        """Stop taking photos, let a write under way finish, and wait for the threads. The photos decoded for
+        the network are dropped; those it finished are written only after ``finish`` (see the module's docstring)."""
+        self._abandoned.set()
+        self._stop_and_wait()
+
+    def _stop_and_wait(self) -> None:
         self._stop.set()
         with self._slots:
             self._slots.notify_all()
-        for pipe in (self._to_network, self._to_writer):
-            _drain(pipe)
+        _drain(self._to_network)
         for thread in self._threads:
             thread.join()
 
@@ -189,7 +198,19 @@ class Pipeline:
         try:
             self._run_network()
         finally:  # a thread that ended on an error must not leave the writer (and the caller) waiting
-            _put(self._to_writer, None, self._stop, always=True)
+            self._hand_to_writer(None)
+
+    def _hand_to_writer(self, item) -> None:
+        """Every item gets to the writer, which takes them until the end marker: a stop never drops a photo the
+        network finished (the writer decides whether to write it)."""
+        writer = self._threads[2]
+        while True:
+            try:
+                self._to_writer.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                if not writer.is_alive():  # it ended on an error: nobody takes anything any more
+                    return
 
     def _run_network(self) -> None:
         engine = None
@@ -212,7 +233,7 @@ class Pipeline:
                     item = (index, plan, "fatal", reasons.of(error), error)
             elif kind == "run":
                 item = (index, plan, "cancelled", "", None)
-            _put(self._to_writer, item, self._stop)
+            self._hand_to_writer(item)
             if item[2] in ("cancelled", "fatal"):
                 self._stop.set()
 
@@ -240,6 +261,8 @@ class Pipeline:
             outcome = Outcome(index, kind, reason)
             if kind == "fatal":
                 outcome.error = payload
+            elif kind == "run" and self._abandoned.is_set():
+                outcome = Outcome(index, "cancelled")  # the caller stopped listening: nothing it would not report
             elif kind == "run":
                 try:
                     outcome = Outcome(index, "done", done=self._steps.save(plan, *payload))

@@ -330,6 +330,10 @@ def iter_batch(
     checked: the order of a batch's checks is decided here, and a missing network comes before every photo's
     problem (an output that exists, a photo that cannot be read).
 
+    ``cancel`` (the window's Cancel, the command line's first Ctrl+C): no network run begins after it and the one
+    under way stops within its pass; every photo the network had finished is written (atomically) and reported
+    "done" before "end", whose summary says cancelled: its counts are the files written.
+
     With ``remote`` (a cluster run), the photos that need the network are handed to it,
     all at once after the checks, instead of being deblurred here; "done" and "failed"
     follow in the order it finishes them.
