@@ -124,6 +124,9 @@ def first_use_stand_ins(request, monkeypatch, tmp_path_factory):
         monkeypatch.setattr(path_verdicts, "check_path", no_check)
     verdicts = tmp_path_factory.mktemp("user-data") / "int8-verdicts.json"
     monkeypatch.setattr(openvino_backend, "user_verdicts_file", lambda: verdicts)
+    from deblur_app.weights import catalog  # the verdicts on weights files: a temporary file, never the user's
+
+    monkeypatch.setattr(catalog, "verdicts_file", lambda: verdicts.with_name("weights-verdicts.json"))
 
 
 @pytest.fixture

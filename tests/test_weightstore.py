@@ -522,3 +522,86 @@ def test_removing_a_blank_name_is_a_usage_error_not_a_line_naming_nothing(name, 
     assert main(["weights", "remove", name]) == 2
     error = capsys.readouterr().err
     assert error.startswith("deblur-app: weights remove: name a file") and len(error.splitlines()) == 1
+
+
+def _judged_afresh(monkeypatch) -> list:
+    """A new process's view of the verdicts (the in-memory ones forgotten), and a list of every weights file read."""
+    from deblur_app.model import checkpoints
+    from deblur_app.weights import catalog
+
+    monkeypatch.setattr(catalog, "_JUDGED", {})
+    reads, real_load = [], checkpoints.load_checkpoint
+    monkeypatch.setattr(checkpoints, "load_checkpoint", lambda path, *a, **k: reads.append(path) or real_load(path, *a, **k))
+    return reads
+
+
+def test_a_second_weights_list_reads_no_weights_file_and_a_changed_one_is_judged_again(unet_bytes, user_folder,
+                                                                                      monkeypatch, capsys):
+    """`weights list` judges the file in use as a run reads it (catalog.unusable): 0.19 s became 4.4 s. The verdict is
+    kept in the app's cache folder, keyed by the file's resolved path, size and mtime: the next `weights list` (another
+    process) reads no weights file; a file replaced since is judged again."""
+    import os
+
+    from deblur_app.weights import catalog
+
+    installed = user_folder / "MIMO-UNet.pkl"
+    user_folder.mkdir(parents=True)
+    installed.write_bytes(unet_bytes)
+    reads = _judged_afresh(monkeypatch)
+    assert main(["weights", "list"]) == 0
+    first = capsys.readouterr().out
+    assert "* used MIMO-UNet.pkl" in first and reads == [installed]
+    reads = _judged_afresh(monkeypatch)
+    assert main(["weights", "list"]) == 0
+    assert capsys.readouterr().out == first and reads == [], "the kept verdict was not used"
+    assert not [p for p in catalog.verdicts_file().parent.iterdir() if p.name.endswith(".tmp")]
+    installed.write_bytes(unet_bytes[: len(unet_bytes) // 2])  # cut short: another size
+    reads = _judged_afresh(monkeypatch)
+    assert main(["weights", "list"]) == 0
+    assert "! used MIMO-UNet.pkl" in capsys.readouterr().out and reads == [installed]
+    installed.write_bytes(unet_bytes)
+    status = installed.stat()
+    os.utime(installed, ns=(status.st_atime_ns, status.st_mtime_ns + 10**9))  # same size, another mtime
+    reads = _judged_afresh(monkeypatch)
+    assert main(["weights", "list"]) == 0
+    assert "* used MIMO-UNet.pkl" in capsys.readouterr().out and reads == [installed]
+
+
+@pytest.mark.parametrize("cache", ["corrupt", "foreign", "a folder"])
+def test_an_unreadable_or_corrupt_verdict_cache_only_means_judging_again(cache, unet_bytes, user_folder, monkeypatch,
+                                                                         capsys):
+    import json
+
+    from deblur_app.weights import catalog
+
+    installed = user_folder / "MIMO-UNet.pkl"
+    user_folder.mkdir(parents=True)
+    installed.write_bytes(unet_bytes)
+    kept = catalog.verdicts_file()
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    if cache == "a folder":
+        kept.mkdir()
+    else:
+        key = catalog._stored_key(catalog._file_key(installed))
+        kept.write_text("{not json" if cache == "corrupt" else json.dumps(
+            {key: {"metadata": 5, "problem": {"template": "{nothing}", "fields": []}}, "other": [1]}))
+    reads = _judged_afresh(monkeypatch)
+    assert main(["weights", "list"]) == 0
+    assert "* used MIMO-UNet.pkl" in capsys.readouterr().out and reads == [installed]
+    if cache != "a folder":  # rewritten whole, with this verdict
+        assert catalog._stored_key(catalog._file_key(installed)) in json.loads(kept.read_text())
+
+
+def test_a_kept_refusal_comes_back_as_the_same_reason(unet_bytes, user_folder, monkeypatch, capsys):
+    """A cut file's refusal is kept as its template and fields, so the window still translates the kept one."""
+    from deblur_app.weights import catalog
+
+    installed = user_folder / "MIMO-UNet.pkl"
+    user_folder.mkdir(parents=True)
+    installed.write_bytes(b"")
+    _judged_afresh(monkeypatch)
+    said = catalog.unusable(installed)
+    reads = _judged_afresh(monkeypatch)
+    kept = catalog.unusable(installed)
+    assert reads == [] and kept == said and repr(kept) == repr(said)
+

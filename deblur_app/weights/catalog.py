@@ -16,11 +16,14 @@ file, ``user`` ("installed by you") for everything else.
 
 from __future__ import annotations
 
+import json
+import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import reasons
+from .. import __version__, reasons
 from ..model.registry import ARCHITECTURES, VARIANTS, Variant
 from ..resources import bundled_weights_dir, weights_search_dirs
 from .origin import from_the_authors, origin_note
@@ -147,9 +150,19 @@ def unusable(path: Path) -> reasons.ReasonText | None:
     return _judged(Path(path))[1]
 
 
-# (path, size, mtime) -> (metadata, problem): a file is read once per change, though the list, info and the
-# window's weights lines each ask (a full read: tens of MB and a network built)
+# (resolved path, size, mtime) -> (metadata, problem): a file is read once per change, though the list, info and the
+# window's weights lines each ask (a full read: tens of MB and a network built, seconds). Kept between runs too, in
+# the app's cache folder (verdicts_file): `weights list` and `info` read no weights file that did not change.
 _JUDGED: dict[tuple[str, int, int], tuple[dict[str, str], reasons.ReasonText | None]] = {}
+VERDICTS_FILE = "weights-verdicts.json"
+KEPT_VERDICTS = 32  # the most recent; a file judged again after it was replaced leaves its old key behind
+
+
+def verdicts_file() -> Path:
+    """Where the verdicts on weights files are kept between runs: a small JSON file in the app's cache folder."""
+    from platformdirs import user_cache_path
+
+    return user_cache_path("deblur_app") / VERDICTS_FILE
 
 
 def load_installed(path: Path) -> Checkpoint:
@@ -161,32 +174,100 @@ def load_installed(path: Path) -> Checkpoint:
     try:
         checkpoint = load_checkpoint(path)
     except CheckpointError as error:
-        if key is not None:
-            _JUDGED[key] = {}, reasons.of(error)
+        _remember(key, {}, reasons.of(error))
         raise
-    if key is not None:
-        _JUDGED[key] = dict(checkpoint.metadata), None
+    _remember(key, dict(checkpoint.metadata), None)
     return checkpoint
 
 
 def _file_key(path: Path) -> tuple[str, int, int] | None:
     try:
         status = path.stat()
-    except (OSError, ValueError):
-        return None  # load_checkpoint says what is wrong (gone, a name it cannot hold)
-    return str(path), status.st_size, status.st_mtime_ns
+        resolved = path.resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return None  # load_checkpoint says what is wrong (gone, a link loop, a name it cannot hold)
+    return str(resolved), status.st_size, status.st_mtime_ns
 
 
 def _judged(path: Path) -> tuple[dict[str, str], reasons.ReasonText | None]:
     from ..model.checkpoints import CheckpointError
 
     key = _file_key(path)
+    if key is not None and key not in _JUDGED:
+        kept = _kept_verdicts().get(_stored_key(key))
+        verdict = _decoded_verdict(kept) if kept is not None else None
+        if verdict is not None:
+            _JUDGED[key] = verdict
     if key in _JUDGED:
         return _JUDGED[key]
     try:
         return load_installed(path).metadata, None
     except CheckpointError as error:
         return {}, reasons.of(error)
+
+
+def _remember(key: tuple[str, int, int] | None, metadata: dict[str, str], problem: reasons.ReasonText | None) -> None:
+    """Keep a verdict for this process and, best effort, for the next ones (written atomically: an unwritable
+    cache folder only means judging the file again next time)."""
+    if key is None:
+        return
+    _JUDGED[key] = metadata, problem
+    path = verdicts_file()
+    kept = _kept_verdicts()
+    try:
+        record = {"metadata": {str(k): str(v) for k, v in metadata.items()},
+                  "problem": None if problem is None else _encoded(problem)}
+        known = kept.get(_stored_key(key))
+        if isinstance(known, dict) and all(known.get(k) == v for k, v in record.items()):
+            return  # every run that loads the installed weights comes here: no write for what is kept already
+        kept[_stored_key(key)] = {**record, "at": time.time()}
+        newest = sorted(kept, key=lambda k: kept[k].get("at", 0) if isinstance(kept[k], dict) else 0)[-KEPT_VERDICTS:]
+        text = json.dumps({k: kept[k] for k in newest}, indent=1, sort_keys=True) + "\n"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except (OSError, TypeError, ValueError):
+        pass
+
+
+def _stored_key(key: tuple[str, int, int]) -> str:
+    """The verdict's key in the cache file; the app's version is part of it: a new version may judge a file
+    otherwise (a network it now knows)."""
+    return json.dumps([*key, __version__])
+
+
+def _kept_verdicts() -> dict:
+    """The verdicts kept between runs; an unreadable or corrupt cache is an empty one (the files are judged again)."""
+    try:
+        data = json.loads(verdicts_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _decoded_verdict(kept: object) -> tuple[dict[str, str], reasons.ReasonText | None] | None:
+    """A kept verdict as _judged gives it; None for anything a corrupt or foreign cache may hold."""
+    try:
+        metadata, problem = kept["metadata"], kept["problem"]
+        if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+            return None
+        return dict(metadata), None if problem is None else _decoded(problem)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def _encoded(said: reasons.ReasonText) -> object:
+    """A reason as JSON: its template and fields (the window translates it), plain text as itself."""
+    if isinstance(said, reasons.Reason):
+        return {"template": said.template, "fields": [[name, _encoded(value)] for name, value in said.fields]}
+    return str(said)
+
+
+def _decoded(data: object) -> reasons.ReasonText:
+    if isinstance(data, str):
+        return data
+    return reasons.Reason(str(data["template"]), tuple((str(name), _decoded(value)) for name, value in data["fields"]))
 
 
 # ----------------------------------------------------------------------------- what can be downloaded
