@@ -605,3 +605,14 @@ def test_a_kept_refusal_comes_back_as_the_same_reason(unet_bytes, user_folder, m
     kept = catalog.unusable(installed)
     assert reads == [] and kept == said and repr(kept) == repr(said)
 
+
+def test_a_checkpoint_s_validation_psnr_is_shown_to_two_decimals(tmp_path):
+    """`deblur-app info` (and the window's weights line) showed val_psnr as training wrote it: 31.269874572753906."""
+    from deblur_app.model.checkpoints import save_checkpoint
+    from deblur_app.weights.catalog import rounded_psnr
+
+    weights = save_checkpoint(tmp_path / "mine.safetensors", conformance_state_dict("mimo-unet"),
+                              {"trained_by": "tests", "val_psnr": 31.269874572753906})
+    line = describe(classify(weights, VARIANTS["mimo-unet"]))
+    assert "validation 31.27 dB" in line and "31.2698" not in line, line
+    assert [rounded_psnr(v) for v in ("30.5", 28, "n/a", "nan")] == ["30.50", "28.00", "n/a", "nan"]

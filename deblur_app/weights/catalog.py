@@ -137,8 +137,20 @@ def describe(weights: WeightsFile) -> reasons.ReasonText:
     if weights.kind == "published":
         return kind
     psnr = metadata.get("val_psnr")
-    parts += [metadata.get("trained_by"), reasons.reason(reasons.VALIDATION_PSNR, psnr=psnr) if psnr else ""]
+    shown = reasons.reason(reasons.VALIDATION_PSNR, psnr=rounded_psnr(psnr)) if psnr else ""
+    parts += [metadata.get("trained_by"), shown]
     return reasons.joined(*filter(None, parts))
+
+
+def rounded_psnr(psnr: object) -> str:
+    """A checkpoint's PSNR as a line shows it: 2 decimals of dB ("31.27"). Training writes the mean it measured
+    as it is ("31.269874572753906"), digits far below what a validation set can tell apart; a value that is no
+    number is shown as written."""
+    try:
+        value = float(psnr)
+    except (TypeError, ValueError):
+        return str(psnr)
+    return f"{value:.2f}" if value == value and abs(value) != float("inf") else str(psnr)
 
 
 def unusable(path: Path) -> reasons.ReasonText | None:
