@@ -23,6 +23,7 @@ formatted before they go in, so the English and the translation show the same te
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import unicodedata
@@ -39,6 +40,7 @@ def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 (the name l
 IS_A_FOLDER = QT_TRANSLATE_NOOP("Reason", "is a folder, not an image file")
 NOT_A_REGULAR_FILE = QT_TRANSLATE_NOOP("Reason", "is a device, pipe or socket, not an image file")
 FILE_NOT_FOUND = QT_TRANSLATE_NOOP("Reason", "file not found")
+SYMBOLIC_LINK_LOOP = QT_TRANSLATE_NOOP("Reason", "is a symbolic link loop (it leads back to itself, never to a file)")
 CANNOT_READ_PERMISSION = QT_TRANSLATE_NOOP("Reason", "permission denied (cannot read the file)")
 CANNOT_READ = QT_TRANSLATE_NOOP("Reason", "cannot read the file ({cause})")
 EMPTY_FILE = QT_TRANSLATE_NOOP("Reason", "file is empty (0 bytes)")
@@ -397,6 +399,24 @@ ReasonText = Reason | str  # a reason of the core, or text that came from outsid
 # How reasons are put together: layouts, not catalogue entries (nothing in them to translate)
 _ABOUT_LAYOUT = "{subject}: {reason}"  # "photo.jpg: file not found"
 JOIN = "; "  # "int8 unavailable (...); running bf16 instead"
+
+
+def is_link_loop(path: object) -> bool:
+    """Whether ``path`` is a symbolic link that leads back to itself (directly or through others): the one decision
+    the photos, the outputs and the weights files take (not_found_template, imagefiles.not_a_file_reason)."""
+    try:
+        os.stat(path)
+    except OSError as error:
+        return error.errno == errno.ELOOP
+    except (TypeError, ValueError):
+        return False
+    return False
+
+
+def not_found_template(path: object) -> str:
+    """The reason a path that reaches no file gives: FILE_NOT_FOUND, or SYMBOLIC_LINK_LOOP for a link loop ("file not
+    found" sent the user looking for a file that `ls` lists)."""
+    return SYMBOLIC_LINK_LOOP if is_link_loop(path) else FILE_NOT_FOUND
 
 
 def reason(template: str, **fields: object) -> Reason:

@@ -670,3 +670,45 @@ def test_the_help_names_every_network_of_the_registry(capsys):
         main(["--help"])
     said = " ".join(capsys.readouterr().out.split())
     assert all(architecture.display_name in said for architecture in ARCHITECTURES.values()) and "--model" in said
+
+
+LOOP_SAYS = "is a symbolic link loop (it leads back to itself, never to a file)"
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="symbolic links")
+def test_a_symbolic_link_loop_is_named_as_one_for_weights_photos_and_outputs(photo, tmp_path, capsys, monkeypatch):
+    """`--weights loop.safetensors` (a link to itself) said "file not found", of a file `ls` lists. Weights, a photo
+    and an output path now say what it is, in one line naming the file, before any model loads (one decision:
+    reasons.is_link_loop, behind imagefiles.not_a_file_reason and the weights' checks)."""
+    monkeypatch.setattr("deblur_app.jobs.run.make_engine", lambda *_a, **_k: pytest.fail("an engine was made"))
+    source, links = photo("shot.png"), tmp_path / "links"
+    links.mkdir()
+    for name in ("loop.safetensors", "loop.png", "out.png"):
+        (links / name).symlink_to(name)
+
+    def one_line(argv, code=1):
+        assert main(argv) == code
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err, err
+        return err.strip()
+
+    weights = links / "loop.safetensors"
+    assert one_line(["deblur", str(source), "--weights", str(weights)]) == f"deblur-app: {weights}: {LOOP_SAYS}"
+    assert one_line(["weights", "install", str(weights)]) == f"deblur-app: {weights}: {LOOP_SAYS}"
+    loop_photo = links / "loop.png"
+    assert one_line(["deblur", str(loop_photo), "-o", str(tmp_path / "a.png")]) == f"deblur-app: {loop_photo}: {LOOP_SAYS}"
+    for overwrite in ([], ["--overwrite"]):  # no flag lets an output replace a link that leads nowhere
+        output = links / "out.png"
+        assert one_line(["deblur", str(source), "-o", str(output), *overwrite]) == f"deblur-app: {output}: {LOOP_SAYS}"
+    folder, out = tmp_path / "in", tmp_path / "out"
+    folder.mkdir()
+    out.mkdir()
+    (folder / "loop.png").symlink_to("loop.png")
+    imagefiles.save_image(folder / "b.png", imagefiles.load_image(source).pixels)
+    (out / "b_deblurred.png").symlink_to("b_deblurred.png")
+    assert main(["batch", str(folder), str(out), "--overwrite"]) == 1
+    captured = capsys.readouterr()
+    said = captured.out + captured.err
+    assert f"left out {folder / 'loop.png'}: {LOOP_SAYS}" in said and "Traceback" not in said, said
+    assert f"failed: {out / 'b_deblurred.png'}: {LOOP_SAYS}" in said
+    assert (out / "b_deblurred.png").is_symlink()

@@ -35,12 +35,13 @@ def describe_exc(exc: BaseException) -> str:
 def not_a_file_reason(path: PathLike) -> ReasonText:
     """Why ``path`` is no file to read a photo from ('' for a regular file, or for none at all:
     reading it says so): a folder, or a device, pipe or socket, which every reader here would
-    wait on for ever (a pipe with no writer) or read without end (/dev/zero, symlinked as a .png).
+    wait on for ever (a pipe with no writer) or read without end (/dev/zero, symlinked as a .png),
+    or a symbolic link loop, which reading would call "file not found" (reasons.is_link_loop).
     Asked before anything opens the path; it follows symlinks and does not block."""
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
-        return ""
+        return reasons.reason(reasons.SYMBOLIC_LINK_LOOP) if reasons.is_link_loop(path) else ""
     if stat.S_ISDIR(mode):
         return reasons.reason(reasons.IS_A_FOLDER)
     return "" if stat.S_ISREG(mode) else reasons.reason(reasons.NOT_A_REGULAR_FILE)

@@ -105,9 +105,12 @@ def batch_candidates(input_dir: Path, output_dir: Path, recursive: bool,
     output_resolved = Path(output_dir).resolve()
     files = []
     for path in sorted(input_dir.glob(pattern)):
-        if path.name.startswith(".") or path.is_dir() or not path.exists():  # a broken symlink reaches nothing
+        if path.name.startswith(".") or path.is_dir():
             continue
-        if output_resolved in path.resolve().parents and output_resolved != input_dir.resolve():
+        if not path.exists() and not reasons.is_link_loop(path):  # a broken symlink reaches nothing; a loop is said
+            continue
+        # realpath: Path.resolve raises on a symbolic link loop (Python 3.11)
+        if output_resolved in Path(os.path.realpath(path)).parents and output_resolved != input_dir.resolve():
             continue
         files.append(path)
     outputs_beside = _outputs_of_photos(files, template)
@@ -293,12 +296,12 @@ def _refusal(path: Path, identity: tuple[int, int] | None, source: Path | None,
 def _never_over(path: Path, identity: tuple[int, int] | None, source: Path | None,
                 originals: dict[tuple[int, int], Path]) -> reasons.ReasonText:
     """Why the file at ``path`` must not be replaced ('' when there is none, or it may be): a folder, a
-    device or a pipe (-o /dev/null), or one of the originals."""
-    if identity is None:
-        return ""
+    device or a pipe (-o /dev/null), a symbolic link loop (which has no identity), or one of the originals."""
     not_an_output = imagefiles.not_an_output_reason(path)
     if not_an_output:
         return reasons.about(path, not_an_output)
+    if identity is None:
+        return ""
     original = originals.get(identity)
     if original is None:
         return ""

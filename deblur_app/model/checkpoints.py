@@ -104,7 +104,7 @@ def read_state_dict(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]
     """Read tensors and metadata from a file, without building a model."""
     path = Path(path)
     if not path.exists():
-        raise _refused(path, reasons.FILE_NOT_FOUND)
+        raise _refused(path, reasons.not_found_template(path))
     if path.is_dir():
         raise _refused(path, reasons.CHECKPOINT_IS_A_FOLDER)
     if not path.is_file():  # /dev/zero read as "empty" (size 0), a pipe blocked the read for ever

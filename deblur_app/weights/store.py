@@ -319,7 +319,7 @@ def _check_source(path: Path) -> None:
     try:
         status = path.stat()
     except (OSError, ValueError):
-        raise _refused(path, reasons.WEIGHTS_FILE_NOT_FOUND) from None
+        raise _refused(path, reasons.not_found_template(path)) from None
     if stat.S_ISDIR(status.st_mode):
         raise _refused(path, reasons.WEIGHTS_IS_A_FOLDER)
     if not stat.S_ISREG(status.st_mode):

@@ -1676,6 +1676,10 @@ Blur score {score:.0f} of 100: {verdict}</source>
         <translation>是设备、管道或套接字，不是图像文件</translation>
     </message>
     <message>
+        <source>is a symbolic link loop (it leads back to itself, never to a file)</source>
+        <translation>是循环的符号链接（指回自身，从不指向文件）</translation>
+    </message>
+    <message>
         <source>file is truncated (its JPEG data stops before the end-of-image marker)</source>
         <translation>文件不完整（JPEG 数据在结束标记之前中断）</translation>
     </message>
