@@ -30,19 +30,20 @@ def local_ray(tmp_path_factory):
         pytest.skip('needs the cluster extra: pip install -e ".[cluster]" (CI installs it)')
     import ray
 
-    from deblur_app.jobs.cluster import WORKER_DISK_FULL_VARIABLE, WORKER_EXIT_VARIABLE
+    from deblur_app.jobs.cluster import WORKER_CTRL_C_VARIABLE, WORKER_DISK_FULL_VARIABLE, WORKER_EXIT_VARIABLE
 
     died_once = tmp_path_factory.mktemp("worker-exits") / "died-once"
     # Set before Ray starts: the workers inherit the environment of the instance.
     os.environ[WORKER_EXIT_VARIABLE] = f"dies-once.png:{died_once};dies-always.png:"
     os.environ[WORKER_DISK_FULL_VARIABLE] = "a-disk-full.png"
+    os.environ[WORKER_CTRL_C_VARIABLE] = f"a-ctrl-c.png:{os.getpid()}"  # this process is the driver
     ray.init(num_cpus=2, object_store_memory=128 * 1024**2, include_dashboard=False,
              log_to_driver=False, logging_level=logging.WARNING)
     try:
         yield died_once
     finally:
         ray.shutdown()
-        del os.environ[WORKER_EXIT_VARIABLE], os.environ[WORKER_DISK_FULL_VARIABLE]
+        del os.environ[WORKER_EXIT_VARIABLE], os.environ[WORKER_DISK_FULL_VARIABLE], os.environ[WORKER_CTRL_C_VARIABLE]
 
 
 def make_photos(folder: Path, extra: tuple[str, ...] = (), count: int = 0) -> None:
@@ -187,6 +188,27 @@ def test_a_full_output_disk_stops_the_cluster_s_network_as_it_stops_the_local_ba
     written = list((tmp_path / "cluster").rglob("*_deblurred.*"))
     assert len(not_run) >= 5 and len(written) + len(failed) == 10, err  # every photo after it: not run
     assert not [p for p in (tmp_path / "cluster").rglob(".*") if p.is_file()], "no temporary left"
+
+
+def test_ctrl_c_in_a_cluster_batch_runs_nothing_more_and_counts_every_file_written(local_ray, published_checkpoint,
+                                                                                 tmp_path, capsys):
+    """A cluster batch stopped at Ctrl+C as the driver's generator closed: workers went on with their photo (or were
+    killed mid-write with the private instance) and files appeared that no count included. The first Ctrl+C cancels
+    as the local batch does: no worker begins a network run, the photos written come back and are counted, and the
+    "stopped" line's count is the folder's. A worker sends the Ctrl+C in the middle of a-ctrl-c.png, first in order,
+    and waits for the cancel to reach it, so no timing is involved."""
+    make_photos(tmp_path / "in", extra=("a-ctrl-c.png",), count=6)
+    (tmp_path / "in" / "bad.png").unlink()
+
+    code = batch(tmp_path / "in", tmp_path / "cluster", published_checkpoint, "--cluster", "local", "--workers", "1")
+
+    err = capsys.readouterr().err
+    assert code == 130, err
+    said = [line for line in err.splitlines() if "stopped (Ctrl+C)" in line]
+    written = sorted(p.name for p in (tmp_path / "cluster").rglob("*") if p.is_file())
+    assert all(name.endswith("_deblurred.png") or name.endswith("_deblurred.jpg") for name in written), written
+    assert len(said) == 1 and f"({len(written)} deblurred, 0 skipped, 0 failed)" in said[0], (said, written)
+    assert written in ([], ["a-ctrl-c_deblurred.png"]), "a photo after the cancel ran"
 
 
 def test_a_worker_that_cannot_start_stops_the_run_with_one_line(local_ray, published_checkpoint, tmp_path, capsys):
@@ -334,10 +356,11 @@ def test_each_finished_photo_comes_back_with_its_reason_and_a_worker_that_cannot
     from deblur_app.jobs.cluster import ClusterError, _finished_photos, packed
 
     failed = reasons.about("/in/b.png", reasons.reason(reasons.WORKERS_DIED, count=3))
-    rows = {"source": np.array(["/in/a.png", "/in/b.png"]), "error": np.array([packed(""), packed(failed)], object),
-            "fatal": np.array([False, False]), "seconds": np.array([0.5, 1.5])}
+    rows = {"source": np.array(["/in/a.png", "/in/n.png", "/in/b.png"]),
+            "error": np.array([packed(""), packed(""), packed(failed)], object), "fatal": np.array([False] * 3),
+            "seconds": np.array([0.5, 0.0, 1.5]), "cancelled": np.array([False, True, False])}  # n.png: not run
     stopped = {"source": np.array(["/in/c.png"]), "error": np.array([packed("a worker on h cannot start: x")], object),
-               "fatal": np.array([True]), "seconds": np.array([0.0])}
+               "fatal": np.array([True]), "seconds": np.array([0.0]), "cancelled": np.array([False])}
 
     finished = _finished_photos(_Finished(rows, stopped))
     assert next(finished) == ("/in/a.png", "", 0.5)

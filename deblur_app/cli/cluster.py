@@ -47,7 +47,7 @@ def cluster_run(args, save, say):
     """The ``remote`` step of jobs.iter_batch for ``batch --cluster``: the checked photos deblurred by
     a pool of Ray workers. Connects (and loads the weights) only when there is a photo to deblur."""
 
-    def run(plans):
+    def run(plans, cancel):
         from ..jobs import cluster, model_name, open_checkpoint
         from .options import choices_from_args
 
@@ -56,6 +56,6 @@ def cluster_run(args, save, say):
         with cluster.Cluster(args.cluster, args.workers, args.gpus_per_worker) as workers:
             cluster.check_shared_folders(args.input_dir, args.output_dir, plans[0].source)
             say(f"using {model_name(checkpoint, choices.ensemble)} on {workers.describe()}")
-            yield from workers.deblur(plans, checkpoint, choices, save, args.max_megapixels)
+            yield from workers.deblur(plans, checkpoint, choices, save, args.max_megapixels, cancel)
 
     return run

@@ -22,12 +22,14 @@ import signal
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import imagefiles, reasons
+from ..engine.progress import CancelCheck, Cancelled
 from ..reasons import ReasonText
 from .run import JobError, SaveOptions, deblur_planned, not_run_for_full_disk, open_engine
 from .spec import EngineChoices
@@ -51,6 +53,12 @@ WORKER_EXIT_VARIABLE = "DEBLUR_TEST_WORKER_EXIT"
 # For the full-disk test: photo names separated by ";". A worker deblurring one of them fails as a write does
 # on a full disk (OSError ENOSPC), in the middle of the photo.
 WORKER_DISK_FULL_VARIABLE = "DEBLUR_TEST_WORKER_DISK_FULL"
+# For the cancel test: "NAME:PID". The worker deblurring the photo NAME sends PID (the driver) SIGINT, as a user's
+# Ctrl+C reaches it, and waits until its own cancel check sees the batch cancelled: the cancel comes in the middle
+# of that photo whatever the machine's load.
+WORKER_CTRL_C_VARIABLE = "DEBLUR_TEST_WORKER_CTRL_C"
+# How often a worker's network run asks the ledger whether the batch was cancelled (a round trip to an actor).
+CANCEL_POLL_SECONDS = 0.25
 # Ray's C++ core writes each of its ERROR lines to the driver's stderr as well as to its log
 # file, and has no setting for that stream alone. Ray Data's worker pool makes it write one on
 # every successful run (ray-project/ray#53727: the pool's actors receive their constructor
@@ -239,37 +247,79 @@ class PhotoWorker:
         if self.cannot_start:
             count = len(batch["source"])
             return {**batch, "error": [packed(self.cannot_start)] * count, "seconds": [0.0] * count,
-                    "fatal": [True] * count}
-        errors, seconds = [], []
+                    "fatal": [True] * count, "cancelled": [False] * count}
+        errors, seconds, cancelled = [], [], []
         for source, target in zip(batch["source"], batch["target"]):
             source, target = Path(source), Path(target)
             begun = time.monotonic()
-            started, disk_full = ray.get(self.attempts.begin.remote(str(source)))
-            if disk_full:  # a write found the output disk full: the local batch's policy, no network run
+            started, disk_full, batch_cancelled = ray.get(self.attempts.begin.remote(str(source)))
+            not_run = batch_cancelled  # no network run begins after a cancel: the photo is left out, not failed
+            if not_run:
+                errors.append("")
+            elif disk_full:  # a write found the output disk full: the local batch's policy, no network run
                 errors.append(not_run_for_full_disk(source))
             elif started > MAX_ATTEMPTS:
                 errors.append(reasons.about(source, reasons.reason(reasons.WORKERS_DIED, count=MAX_ATTEMPTS)))
             else:
-                errors.append(self._deblur(source, target))
+                try:
+                    errors.append(self._deblur(source, target))
+                except Cancelled:  # stopped within its pass, before anything was written
+                    errors.append("")
+                    not_run = True
+            cancelled.append(not_run)
             seconds.append(time.monotonic() - begun)
         return {**batch, "error": [packed(error) for error in errors], "seconds": seconds,
-                "fatal": [False] * len(errors)}
+                "fatal": [False] * len(errors), "cancelled": cancelled}
 
     def _deblur(self, source: Path, target: Path) -> ReasonText:
         """The local batch's step for one photo (jobs.run.deblur_planned); the one-line reason it failed, or ''.
-        A failure for lack of space stops every worker's network for the photos not yet begun (the ledger)."""
+        A failure for lack of space stops every worker's network for the photos not yet begun (the ledger).
+        Raises Cancelled when the batch was cancelled during the network's pass (the ledger, LedgerCancel)."""
         import ray
 
-        _, reason, disk_full = deblur_planned(source, target, self.engine, self.save,
-                                              progress=_worker_exit_hook(source), max_megapixels=self.max_megapixels)
+        cancel = LedgerCancel(self.attempts)
+        _, reason, disk_full = deblur_planned(source, target, self.engine, self.save, cancel=cancel,
+                                              progress=_worker_exit_hook(source, cancel),
+                                              max_megapixels=self.max_megapixels)
         if disk_full:
             ray.get(self.attempts.stop_for_full_disk.remote())
         return reason
 
 
-def _worker_exit_hook(source: Path):
-    """The fault-tolerance tests' way to kill a worker in the middle of a photo (see WORKER_EXIT_VARIABLE), or to
-    fail it as a full disk does (WORKER_DISK_FULL_VARIABLE)."""
+class LedgerCancel:
+    """A worker's cancel check: whether the driver cancelled the batch (AttemptLedger.cancel), asked of the ledger at
+    most every CANCEL_POLL_SECONDS while the network runs (the engine checks often: each a round trip otherwise)."""
+
+    def __init__(self, ledger) -> None:
+        self._ledger, self._cancelled, self._asked = ledger, False, -float("inf")
+
+    def is_set(self) -> bool:
+        import ray
+
+        now = time.monotonic()
+        if not self._cancelled and now - self._asked >= CANCEL_POLL_SECONDS:
+            self._asked = now
+            self._cancelled = ray.get(self._ledger.is_cancelled.remote())
+        return self._cancelled
+
+
+def _worker_exit_hook(source: Path, cancel: CancelCheck):
+    """The fault-tolerance tests' way to kill a worker in the middle of a photo (see WORKER_EXIT_VARIABLE), to
+    fail it as a full disk does (WORKER_DISK_FULL_VARIABLE), or to cancel the batch then (WORKER_CTRL_C_VARIABLE)."""
+    name, _, driver = os.environ.get(WORKER_CTRL_C_VARIABLE, "").partition(":")
+    if source.name == name:
+        pressed = []
+
+        def ctrl_c(_progress) -> None:
+            if pressed:  # once: a second Ctrl+C stops the driver at once
+                return
+            pressed.append(True)
+            os.kill(int(driver), signal.SIGINT)
+            deadline = time.monotonic() + 60
+            while not cancel.is_set() and time.monotonic() < deadline:
+                time.sleep(0.05)
+
+        return ctrl_c
     if source.name in os.environ.get(WORKER_DISK_FULL_VARIABLE, "").split(";"):
         def full(_progress) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -329,8 +379,13 @@ class Cluster:
         engine_choices: EngineChoices,
         save: SaveOptions,
         max_megapixels: float | None = None,
+        cancel: CancelCheck | None = None,
     ) -> Iterator[tuple[PlannedOutput, ReasonText, float]]:
-        """Deblur the planned photos on the pool; yields (plan, failure reason or '', seconds) as each finishes."""
+        """Deblur the planned photos on the pool; yields (plan, failure reason or '', seconds) as each finishes.
+
+        Once ``cancel`` is set no worker begins a network run and those under way stop within their pass (the ledger):
+        the photos written meanwhile still come back, those not run are left out, and then it ends, as the local
+        batch does (jobs.run.RemoteRun)."""
         if not plans:
             return
         import ray
@@ -341,12 +396,18 @@ class Cluster:
         pending = {os.path.abspath(plan.source): plan for plan in plans}
         photos = self._photo_pool(plans, dict(weights=ray.put(checkpoint), attempts=attempts,
                                               engine_choices=engine_choices, save=save, max_megapixels=max_megapixels))
+        done = threading.Event()
+        watcher = threading.Thread(target=_pass_on_cancel, args=(cancel, attempts, done), daemon=True,
+                                   name="deblur-cluster-cancel")
+        watcher.start()
         try:
             for source, reason, seconds in _finished_photos(photos):
                 yield pending.pop(source), reason, seconds
         except ray.exceptions.RayError as error:
             raise ClusterError(reasons.reason(reasons.CLUSTER_RUN_STOPPED, cause=reasons.first_line(error, None))) from None
         finally:
+            done.set()
+            watcher.join()
             ray.kill(attempts)
         # Every worker is done now: what workers killed mid-write left (hidden
         # temporary files, from this run or an earlier one that was killed) can go.
@@ -369,16 +430,26 @@ class Cluster:
         )
 
 
+def _pass_on_cancel(cancel: CancelCheck | None, ledger, done: threading.Event) -> None:
+    """Tell the workers (through the ledger) when the batch is cancelled: the driver's thread waits on Ray Data."""
+    while cancel is not None and not done.wait(0.1):
+        if cancel.is_set():
+            ledger.cancel.remote()
+            return
+
+
 def _finished_photos(photos) -> Iterator[tuple[str, ReasonText, float]]:
-    """(source, failure reason or '', seconds) of each photo as soon as it is done; ClusterError when a
-    worker cannot start."""
+    """(source, failure reason or '', seconds) of each photo as soon as it is done, leaving out those a cancel kept
+    from running; ClusterError when a worker cannot start."""
     # iter_rows would hold every row back until the next one has arrived (it prefetches),
     # a photo late on the progress bar
     for rows in photos.iter_batches(batch_size=None, prefetch_batches=0, batch_format="numpy"):
-        for source, error, fatal, seconds in zip(rows["source"], rows["error"], rows["fatal"], rows["seconds"]):
+        for source, error, fatal, seconds, not_run in zip(rows["source"], rows["error"], rows["fatal"],
+                                                          rows["seconds"], rows["cancelled"]):
             if fatal:
                 raise ClusterError(unpacked(error))
-            yield str(source), unpacked(error), float(seconds)
+            if not not_run:
+                yield str(source), unpacked(error), float(seconds)
 
 
 def _quiet_ray_data() -> None:
@@ -434,17 +505,26 @@ def scan_on(cluster: "Cluster", paths: list[Path], max_megapixels: float | None 
 
 
 class AttemptLedger:
-    """How many times each photo was started, across all workers, and whether a write found the output disk
-    full (then no worker runs the network again: not_run_for_full_disk) (a Ray actor)."""
+    """How many times each photo was started, across all workers, whether a write found the output disk
+    full (then no worker runs the network again: not_run_for_full_disk) and whether the batch was cancelled
+    (then none runs it again either, and a run under way stops: LedgerCancel) (a Ray actor)."""
 
     def __init__(self) -> None:
         self.started: dict[str, int] = {}
         self.disk_full = False
+        self.cancelled = False
 
-    def begin(self, source: str) -> tuple[int, bool]:
-        """(how many times ``source`` was started, this time included; whether the disk was found full)."""
+    def begin(self, source: str) -> tuple[int, bool, bool]:
+        """(how many times ``source`` was started, this time included; whether the disk was found full; whether
+        the batch was cancelled)."""
         self.started[source] = self.started.get(source, 0) + 1
-        return self.started[source], self.disk_full
+        return self.started[source], self.disk_full, self.cancelled
 
     def stop_for_full_disk(self) -> None:
         self.disk_full = True
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def is_cancelled(self) -> bool:
+        return self.cancelled

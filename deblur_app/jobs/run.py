@@ -299,8 +299,9 @@ def check_outputs(input_path: Path, output_path: Path, save: SaveOptions) -> Non
 
 
 # Deblurs planned photos elsewhere (deblur_app.jobs.cluster): yields (plan, failure reason or "",
-# seconds) for each, in any order.
-RemoteRun = Callable[[list[PlannedOutput]], Iterator[tuple[PlannedOutput, str, float]]]
+# seconds) for each, in any order. Once the cancel check is set it begins no network run, yields the photos whose
+# run had finished (written) and leaves out those it did not run, then ends.
+RemoteRun = Callable[[list[PlannedOutput], CancelCheck | None], Iterator[tuple[PlannedOutput, str, float]]]
 
 
 def iter_batch(
@@ -567,7 +568,9 @@ def _run_remote(runnable, total: int, remote: RemoteRun, cancel, tally: _Tally):
     if not runnable or tally.cancelled_by(cancel):
         return
     index_of = {id(plan): index for index, plan in runnable}
-    for plan, reason, seconds in remote([plan for _, plan in runnable]):
+    # after a cancel the remote run ends by itself, once the photos its workers had begun are back: those written
+    # are reported, so the summary counts every file the cluster wrote (RemoteRun)
+    for plan, reason, seconds in remote([plan for _, plan in runnable], cancel):
         index = index_of[id(plan)]
         if reason:
             tally.failed.append((plan.source, reason))
@@ -575,8 +578,7 @@ def _run_remote(runnable, total: int, remote: RemoteRun, cancel, tally: _Tally):
         else:
             tally.done += 1
             yield BatchEvent("done", index, total, plan.source, plan.target, seconds=seconds)
-        if tally.cancelled_by(cancel):
-            return
+    tally.cancelled_by(cancel)
 
 
 def deblur_planned(source: Path, target: Path, engine: Deblurrer, save: SaveOptions,
