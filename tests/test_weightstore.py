@@ -616,3 +616,23 @@ def test_a_checkpoint_s_validation_psnr_is_shown_to_two_decimals(tmp_path):
     line = describe(classify(weights, VARIANTS["mimo-unet"]))
     assert "validation 31.27 dB" in line and "31.2698" not in line, line
     assert [rounded_psnr(v) for v in ("30.5", 28, "n/a", "nan")] == ["30.50", "28.00", "n/a", "nan"]
+
+
+def test_a_second_weights_list_in_a_new_process_imports_no_torch(tmp_path):
+    """What makes the kept verdict fast: a second `weights list` (another process) does not even import torch (seconds
+    at a high load), which reading the file needs: the first one does, to judge the file in use."""
+    import os
+    import subprocess
+    import sys
+
+    listing = ("import sys; from deblur_app.cli.main import main; code = main(['weights', 'list']); "
+               "print('torch imported:', 'torch' in sys.modules); sys.exit(code)")
+    environment = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_DATA_HOME": str(tmp_path / "data"),
+                   "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parent.parent),
+                                                  os.environ.get("PYTHONPATH", "")])}
+    said = [subprocess.run([sys.executable, "-c", listing], env=environment, capture_output=True, text=True,
+                           timeout=300) for _ in range(2)]
+    assert [run.returncode for run in said] == [0, 0], said[0].stderr[-2000:]
+    assert "* used " in said[0].stdout and said[0].stdout.replace("True", "False") == said[1].stdout
+    assert "torch imported: True" in said[0].stdout and "torch imported: False" in said[1].stdout
+    assert (tmp_path / "cache" / "deblur_app" / "weights-verdicts.json").is_file()

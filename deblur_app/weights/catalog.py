@@ -202,8 +202,6 @@ def _file_key(path: Path) -> tuple[str, int, int] | None:
 
 
 def _judged(path: Path) -> tuple[dict[str, str], reasons.ReasonText | None]:
-    from ..model.checkpoints import CheckpointError
-
     key = _file_key(path)
     if key is not None and key not in _JUDGED:
         kept = _kept_verdicts().get(_stored_key(key))
@@ -212,6 +210,8 @@ def _judged(path: Path) -> tuple[dict[str, str], reasons.ReasonText | None]:
             _JUDGED[key] = verdict
     if key in _JUDGED:
         return _JUDGED[key]
+    from ..model.checkpoints import CheckpointError  # torch: seconds to import, only to read the file
+
     try:
         return load_installed(path).metadata, None
     except CheckpointError as error:
