@@ -110,6 +110,16 @@ def _with_chunk(png: Path, kind: bytes, body: bytes) -> Path:
 def _large_photo(folder: Path, kind: str, rgb: np.ndarray) -> Path:
     """``rgb`` (uint8) written as a PNG or TIFF of the given kind, as cameras, editors and this app write them."""
     pixels = rgb.astype(np.float32) / 255
+    if kind in ("tif-lzw", "tif-jpeg", "tif-tiled"):  # OpenCV's default (LZW), its JPEG, tifffile's 256 px tiles
+        path = folder / f"{kind}.tif"
+        if kind == "tif-tiled":
+            import tifffile
+
+            tifffile.imwrite(path, rgb, compression="zlib", predictor=2, photometric="rgb", tile=(256, 256))
+        else:
+            params = [cv2.IMWRITE_TIFF_COMPRESSION, 7, cv2.IMWRITE_TIFF_ROWSPERSTRIP, 16] if kind == "tif-jpeg" else []
+            assert cv2.imwrite(str(path), rgb[..., ::-1], params)
+        return path
     if kind.startswith("tif"):
         path = folder / f"{kind}.tif"
         depth = 16 if kind == "tif16" else 8
@@ -135,7 +145,7 @@ def _large_photo(folder: Path, kind: str, rgb: np.ndarray) -> Path:
 
 
 LARGE_KINDS = ["png", "png-rgba", "png-palette", "png-grey", "png-grey-alpha", "png16", "png-grey16", "png-srgb",
-               "png-turned", "tif", "tif16", "tif-grey"]
+               "png-turned", "tif", "tif16", "tif-grey", "tif-lzw", "tif-jpeg", "tif-tiled"]
 
 
 @pytest.mark.parametrize("kind", LARGE_KINDS)
@@ -164,7 +174,8 @@ def test_a_large_png_or_tiff_is_read_small_without_the_whole_decode_and_scores_a
         assert abs(row.blur_score - reference.blur_score) <= 0.5 and row.verdict == reference.verdict, (kind, name)
 
 
-@pytest.mark.parametrize("kind,decoded_bytes_per_pixel", [("png", 3), ("png16", 6), ("tif", 3), ("png-grey", 1)])
+@pytest.mark.parametrize("kind,decoded_bytes_per_pixel", [("png", 3), ("png16", 6), ("tif", 3), ("png-grey", 1),
+                                                          ("tif-lzw", 3), ("tif-jpeg", 3), ("tif-tiled", 3)])
 def test_a_large_png_or_tiff_is_scanned_without_the_whole_photo_in_float(tmp_path, kind, decoded_bytes_per_pixel):
     """Memory, from what Python and numpy allocate while a scan reads a 4 MP photo (tracemalloc: OpenCV's
     pictures are numpy arrays): the file's bytes and one array of its pixels as the file holds them. The whole
