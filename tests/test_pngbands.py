@@ -1,6 +1,7 @@
 """A PNG shrunk while its rows are decoded a band at a time (imagefiles/pngbands.py): the whole decode's picture,
-area-shrunk, in every PNG layout; never a guess where the file is interlaced or its data ends early."""
+area-shrunk, in every PNG layout, interlaced or not; never a guess where its data ends early."""
 
+import io
 import struct
 import zlib
 from pathlib import Path
@@ -68,19 +69,85 @@ def test_a_png_shrunk_in_bands_is_the_whole_decode_area_shrunk(tmp_path, monkeyp
     assert np.abs(shrunk - expected).max() <= 1e-4 * top, kind
 
 
-def test_an_interlaced_png_or_one_whose_data_ends_early_is_not_read_in_bands(tmp_path):
-    """Adam7's passes each span the whole picture: an interlaced PNG is left to the whole decode. Image data that
-    ends before the last row gives None, never rows made up."""
-    data = _written(tmp_path, "rgb").read_bytes()
-    interlaced = bytearray(data)
-    interlaced[28] = 1
-    interlaced[29:33] = struct.pack(">I", zlib.crc32(bytes(interlaced[12:29])))
-    assert not pngbands.reads_in_bands(bytes(interlaced))
-    assert pngbands.shrunk_png(bytes(interlaced), 100) is None
+def _interlaced(png: bytes) -> bytes:
+    """The PNG (non-interlaced) with the same samples and chunks, interlaced (Adam7): each pass's rows filtered
+    with Up and Sub in turn, so the first row of every pass refers to a row of zeros, as PNG's filters say."""
+    chunks, at = [], 8
+    while at < len(png):
+        length, kind = struct.unpack(">I4s", png[at : at + 8])
+        chunks.append((kind, png[at + 8 : at + 8 + length]))
+        at += 12 + length
+    width, height, depth, colour_type = struct.unpack(">IIBB", chunks[0][1][:10])
+    channels = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[colour_type]
+    if depth == 16:
+        samples = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_UNCHANGED).reshape(height, width, -1)
+        samples = samples[..., [2, 1, 0, 3][:channels]] if channels >= 3 else samples
+    else:
+        with Image.open(io.BytesIO(png)) as im:
+            samples = np.asarray(im).astype(np.uint8).reshape(height, width, channels)
+    pixel_bytes = max(1, channels * depth // 8)
+    passes = []
+    for left, column_step, top, row_step in ((0, 8, 0, 8), (4, 8, 0, 8), (0, 4, 4, 8), (2, 4, 0, 4), (0, 2, 2, 4),
+                                             (1, 2, 0, 2), (0, 1, 1, 2)):
+        sub = samples[top::row_step, left::column_step]
+        if not sub.size:
+            continue
+        if depth == 16:
+            rows = np.ascontiguousarray(sub, ">u2").view(np.uint8).reshape(sub.shape[0], -1)
+        elif depth == 8:
+            rows = sub.reshape(sub.shape[0], -1)
+        else:  # packed, the first sample in the high bits
+            per_byte = 8 // depth
+            padded = np.pad(sub[..., 0], ((0, 0), (0, -sub.shape[1] % per_byte)))
+            shifts = np.arange(8 - depth, -1, -depth, dtype=np.uint8)
+            rows = (padded.reshape(sub.shape[0], -1, per_byte) << shifts).sum(axis=2).astype(np.uint8)
+        above = np.zeros_like(rows[0])
+        for index, row in enumerate(rows):
+            if index % 2:  # Sub: the byte a pixel before
+                filtered = row - np.concatenate([np.zeros(pixel_bytes, np.uint8), row[:-pixel_bytes]])
+            else:  # Up: the row above in this pass, zeros for its first
+                filtered = row - above
+            passes.append(bytes([1 if index % 2 else 2]) + filtered.astype(np.uint8).tobytes())
+            above = row
+    header = bytearray(chunks[0][1])
+    header[12] = 1
+    rebuilt = [(b"IHDR", bytes(header))]
+    rebuilt += [(kind, body) for kind, body in chunks[1:] if kind not in (b"IDAT", b"IEND")]
+    rebuilt += [(b"IDAT", zlib.compress(b"".join(passes))), (b"IEND", b"")]
+    return png[:8] + b"".join(struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+                              for kind, body in rebuilt)
 
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("max_side", [100, 1000])
+def test_an_interlaced_png_shrunk_pass_by_pass_is_the_whole_decode_area_shrunk(tmp_path, monkeypatch, kind, max_side):
+    """Adam7's seven passes, each read a band of 7 rows at a time, every pixel added where it lies: the colour
+    load_image reads of the interlaced file (libpng's own deinterlacing), area-shrunk, in every layout."""
+    monkeypatch.setattr(pngbands, "BAND_PIXELS", WIDTH * 7)
+    plain = _written(tmp_path, kind)
+    path = tmp_path / f"{kind}-interlaced.png"
+    path.write_bytes(_interlaced(plain.read_bytes()))
+    whole = imagefiles.load_image(path)
+    np.testing.assert_array_equal(whole.pixels, imagefiles.load_image(plain).pixels)  # the same samples
+    shrunk, top = pngbands.shrunk_png(path.read_bytes(), max_side)
+    expected = whole.pixels * np.float32(top)
+    if max_side < WIDTH:
+        expected = cv2.resize(expected, (max_side, round(HEIGHT * max_side / WIDTH)), interpolation=cv2.INTER_AREA)
+    if whole.grayscale:
+        expected = expected[..., 0]
+    assert shrunk.shape == expected.shape
+    assert np.abs(shrunk - expected).max() <= 1e-4 * top, kind
+
+
+def test_png_data_that_ends_early_is_not_read_in_bands(tmp_path):
+    """Image data that ends before the last row gives None, never rows made up: in an interlaced file too, where
+    the last pass ends early."""
+    data = _written(tmp_path, "rgb").read_bytes()
     short = _with_rows(data, lambda rows: rows[: len(rows) // 2])
     assert pngbands.reads_in_bands(short)
     assert pngbands.shrunk_png(short, 100) is None
+    interlaced_short = _with_rows(_interlaced(data), lambda rows: rows[:-10])
+    assert pngbands.shrunk_png(interlaced_short, 100) is None
 
 
 def _with_rows(png: bytes, change) -> bytes:

@@ -139,13 +139,17 @@ def _large_photo(folder: Path, kind: str, rgb: np.ndarray) -> Path:
         if kind == "png-turned":
             exif[0x0112] = 6
         image.save(path, exif=exif.tobytes())
+    if kind == "png-interlaced":
+        from test_pngbands import _interlaced
+
+        path.write_bytes(_interlaced(path.read_bytes()))
     if kind == "png-srgb":  # libpng converts colour to grey in linear light with this chunk: the scan must not
         _with_chunk(_with_chunk(path, b"sRGB", b"\x00"), b"gAMA", (45455).to_bytes(4, "big"))
     return path
 
 
 LARGE_KINDS = ["png", "png-rgba", "png-palette", "png-grey", "png-grey-alpha", "png16", "png-grey16", "png-srgb",
-               "png-turned", "tif", "tif16", "tif-grey", "tif-lzw", "tif-jpeg", "tif-tiled"]
+               "png-turned", "png-interlaced", "tif", "tif16", "tif-grey", "tif-lzw", "tif-jpeg", "tif-tiled"]
 
 
 @pytest.mark.parametrize("kind", LARGE_KINDS)

@@ -8,9 +8,12 @@ filtered rows after the band's previous row, unfiltered ("None" filter), which t
 stand-in's samples are the file's raw bytes again, which this module reads as the file's header says (any depth,
 palette, grey, alpha) into the colour load_image reads (the colour under any alpha, a palette's colours, grey of 1, 2
 or 4 bits spread over 0-255), area-shrinks across each band's columns (cv2.resize) and adds each row into the output
-rows it covers with its share (cv2's INTER_AREA across rows). An interlaced PNG (Adam7: its passes span the picture)
-gets None, as does one whose data does not inflate to its rows: the caller decodes such a file whole, or says why.
-The stand-ins are well-formed, so libpng has no error of the file's to print.
+rows it covers with its share (cv2's INTER_AREA across rows). An interlaced PNG's seven passes (Adam7) come one after
+another, each a smaller picture of every 8th, 4th or 2nd pixel with its own filtered rows: each pass is read the same
+way, a band at a time, and its pixels added into the output cells they cover with their shares, as the whole
+picture's would be (an area shrink is a sum over pixels). A PNG whose data does not inflate to its rows gets None:
+the caller decodes such a file whole, or says why. The stand-ins are well-formed, so libpng has no error of the
+file's to print.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ BAND_PIXELS = 1 << 18
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type: samples a pixel
 # The stand-in's (colour type, bit depth) for each number of bytes a pixel, as filters count them
 _STAND_IN = {1: (0, 8), 2: (0, 16), 3: (2, 8), 4: (6, 8), 6: (2, 16), 8: (6, 16)}
+#: Adam7's passes, in the order the image data holds them: (first column, column step, first row, row step)
+_ADAM7 = ((0, 8, 0, 8), (4, 8, 0, 8), (0, 4, 4, 8), (2, 4, 0, 4), (0, 2, 2, 4), (1, 2, 0, 2), (0, 1, 1, 2))
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class _Header:
     depth: int
     colour_type: int
     palette: np.ndarray | None  # (entries, 3) uint8 for colour type 3
+    interlaced: bool = False
 
     @property
     def pixel_bytes(self) -> int:
@@ -58,7 +64,7 @@ class _Header:
 
 
 def reads_in_bands(data: bytes) -> bool:
-    """Whether shrunk_png reads this PNG a band at a time: not an interlaced one (Adam7's passes span the picture)."""
+    """Whether shrunk_png reads this PNG a band at a time: one whose header it reads (interlaced or not)."""
     return _chunks(data)[0] is not None
 
 
@@ -70,10 +76,18 @@ def shrunk_png(data: bytes, max_side: int) -> tuple[np.ndarray, int] | None:
     if header is None or not idat:
         return None
     shrink = AreaShrink(header.height, header.width, max_side, grey=header.colour_type in (0, 4))
-    previous = bytes(header.row_bytes)  # the row above the first: zeros, as the filters take it
+    stream = _Inflated(idat)
     try:
-        for top, raw in _raw_bands(header, idat, previous):
-            shrink.add(top, _colour(header, raw))
+        if not header.interlaced:
+            for top, raw in _raw_bands(header, stream):
+                shrink.add(top, _colour(header, raw))
+        for column, column_step, row, row_step in _ADAM7 if header.interlaced else ():  # each pass a smaller picture
+            columns, rows = -(-(header.width - column) // column_step), -(-(header.height - row) // row_step)
+            if not columns or not rows:
+                continue  # an empty pass has no bytes, not even its rows' filter types
+            sub = _Header(columns, rows, header.depth, header.colour_type, header.palette)
+            for top, raw in _raw_bands(sub, stream):
+                shrink.add_spaced(row + top * row_step, row_step, column, column_step, _colour(sub, raw))
     except (zlib.error, _NotDecoded):
         return None
     return shrink.picture, 65535 if header.depth == 16 else 255
@@ -114,12 +128,14 @@ class _NotDecoded(Exception):
 
 
 def _chunks(data: bytes) -> tuple[_Header | None, list[memoryview]]:
-    """The header of a non-interlaced PNG (None otherwise) and its IDAT chunks' data, as views of ``data``."""
+    """The PNG's header (None where it is not one this module reads) and its IDAT chunks' data, as views of
+    ``data``."""
     view = memoryview(data)
     if len(data) < 33 or data[12:16] != b"IHDR":
         return None, []
     width, height, depth, colour_type, _compression, _filter, interlace = struct.unpack(">IIBBBBB", data[16:29])
-    if interlace or colour_type not in _CHANNELS or depth not in (1, 2, 4, 8, 16) or not width or not height:
+    if (interlace not in (0, 1) or colour_type not in _CHANNELS or depth not in (1, 2, 4, 8, 16) or not width
+            or not height):
         return None, []
     palette, idat, at = None, [], 8
     while at + 8 <= len(data):
@@ -134,34 +150,44 @@ def _chunks(data: bytes) -> tuple[_Header | None, list[memoryview]]:
         at += 12 + length
     if colour_type == 3 and palette is None:
         return None, []
-    return _Header(width, height, depth, colour_type, palette), idat
+    return _Header(width, height, depth, colour_type, palette, interlace == 1), idat
 
 
-def _raw_bands(header: _Header, idat: list[memoryview], previous: bytes):
-    """(first row, the band's unfiltered rows as (rows, row bytes) uint8), top to bottom."""
-    inflate, pending = zlib.decompressobj(), iter(idat)
+class _Inflated:
+    """The IDAT chunks' zlib stream, inflated as much as is asked at a time."""
+
+    def __init__(self, idat: list[memoryview]) -> None:
+        self._inflate, self._pending = zlib.decompressobj(), iter(idat)
+
+    def take(self, wanted: int) -> bytes:
+        """The next ``wanted`` bytes of the inflated stream."""
+        parts, have = [], 0
+        while have < wanted:
+            if self._inflate.unconsumed_tail:
+                piece = self._inflate.decompress(self._inflate.unconsumed_tail, wanted - have)
+            else:
+                chunk = next(self._pending, None)
+                if chunk is None:
+                    raise _NotDecoded("the image data ended before its last row")
+                piece = self._inflate.decompress(chunk, wanted - have)
+            parts.append(piece)
+            have += len(piece)
+        return b"".join(parts)
+
+
+def _raw_bands(header: _Header, stream: _Inflated):
+    """(first row, the band's unfiltered rows as (rows, row bytes) uint8), top to bottom, from ``stream``'s next
+    bytes (the picture's, or an interlaced one's pass's)."""
     stride = header.row_bytes + 1  # each row: its filter type, then its bytes
-    buffered = b""
+    previous = bytes(header.row_bytes)  # the row above the first: zeros, as the filters take it
     band_rows = max(1, BAND_PIXELS // header.width)
     for top in range(0, header.height, band_rows):
         rows = min(band_rows, header.height - top)
         wanted = rows * stride
-        parts, have = [buffered], len(buffered)
-        while have < wanted:
-            if inflate.unconsumed_tail:
-                piece = inflate.decompress(inflate.unconsumed_tail, wanted - have)
-            else:
-                chunk = next(pending, None)
-                if chunk is None:
-                    raise _NotDecoded("the image data ended before its last row")
-                piece = inflate.decompress(chunk, wanted - have)
-            parts.append(piece)
-            have += len(piece)
-        filtered = b"".join(parts)
-        buffered = filtered[wanted:]
+        filtered = stream.take(wanted)
         if np.frombuffer(filtered, np.uint8, count=wanted)[::stride].max() > 4:  # libpng would print its error
             raise _NotDecoded("a row's filter type is none of PNG's five")
-        raw = _unfiltered(header, previous, filtered[:wanted], rows)
+        raw = _unfiltered(header, previous, filtered, rows)
         previous = raw[-1].tobytes()
         yield top, raw
 

@@ -3,16 +3,15 @@
 A JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (Pillow's draft mode, DCT scaling):
 the smallest scale still at least ``max_side`` on its long side, then area-downscaled to
 it. For a 12 MP photo and 768 px that is a 1000x750 decode, several times cheaper than
-the full one. A PNG's rows, and a TIFF's strips or tiles (any compression OpenCV's libtiff reads:
-LZW, JPEG, deflate...), are decoded a band at a time and area-shrunk as they come (pngbands.py,
-tiffbands.py): the scan holds the file's bytes and a band, never the whole picture (a 150 MP PNG or
+the full one. A PNG's rows (an interlaced one's pass by pass), and a TIFF's strips or tiles (any
+compression OpenCV's libtiff reads: LZW, JPEG, deflate...), are decoded a band at a time and
+area-shrunk as they come (pngbands.py, tiffbands.py): the scan holds the file's bytes and a band, never the whole picture (a 150 MP PNG or
 TIFF: under 400 MiB, where the whole decode, float32 and a copy, took 4.8 GB;
 benchmarks/bench_scan_large_memory.py). A TIFF of grey or RGB samples the band reader leaves is
 decoded by OpenCV into the 8- or 16-bit integers the file holds and area-downscaled from them,
 never made float whole (1.2 GB at 150 MP). Other photos go through
 :func:`reading.load_reduced` (a camera RAW is developed at half size from its sensor data;
-WebP, HEIC, and a PNG or TIFF whose data does not decode, are decoded whole; an interlaced PNG
-is decoded whole by OpenCV, in integers).
+WebP, HEIC, and a PNG or TIFF whose data does not decode, are decoded whole).
 
 With ``grey=True`` the picture is the luma alone, which is all a blur score looks at: a JPEG's
 Y channel straight from libjpeg (draft mode "L"), which skips the chroma planes' inverse DCT,
@@ -73,13 +72,12 @@ def _decode_draft(p: Path, data: bytes, im: Image.Image, max_side: int, limit: i
 def _decode_small(p: Path, data: bytes, im: Image.Image, fmt: str, max_side: int, limit: int) -> np.ndarray | None:
     """A PNG, or a TIFF of grey or RGB samples (``im`` opened by reading.open_photo), at most ``max_side`` px on its
     long side, upright: HxWx3 uint8 RGB, or HxW uint8 for a grey photo: load_reduced's picture rounded to 8 bits,
-    without the whole photo in float. A PNG's rows and a TIFF's strips or tiles are shrunk a band at a time
-    (pngbands.py, tiffbands.py); an interlaced PNG or a TIFF tiffbands leaves is decoded by OpenCV into the integers
-    the file holds (the colour under any alpha, as load_image reads it) and area-downscaled before anything else is
-    made of them. A colour photo is
-    decoded in colour: libpng's own conversion to grey works in linear light where the file has a gAMA or sRGB
-    chunk, another luma than the score's. None for another photo, or one whose data does not decode: the whole
-    decode then reads it, or says why."""
+    without the whole photo in float. A PNG's rows (an interlaced one's pass by pass) and a TIFF's strips or tiles
+    are shrunk a band at a time (pngbands.py, tiffbands.py); a TIFF tiffbands leaves is decoded by OpenCV into the
+    integers the file holds (the colour under any alpha, as load_image reads it) and area-downscaled before anything
+    else is made of them. A colour photo is decoded in colour: libpng's own conversion to grey works in linear light
+    where the file has a gAMA or sRGB chunk, another luma than the score's. None for another photo, or one whose data
+    does not decode: the whole decode then reads it, or says why."""
     opencv = reading.opencv_reading(fmt, im, data)
     if opencv is None or not opencv.decodes_as_stored:
         return None
