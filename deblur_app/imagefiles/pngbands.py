@@ -40,6 +40,8 @@ BAND_PIXELS = 1 << 18
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # PNG colour type: samples a pixel
 # The stand-in's (colour type, bit depth) for each number of bytes a pixel, as filters count them
 _STAND_IN = {1: (0, 8), 2: (0, 16), 3: (2, 8), 4: (6, 8), 6: (2, 16), 8: (6, 16)}
+#: Compressed bytes handed to zlib at a time (_Inflated)
+_FEED = 1 << 16
 #: Adam7's passes, in the order the image data holds them: (first column, column step, first row, row step)
 _ADAM7 = ((0, 8, 0, 8), (4, 8, 0, 8), (0, 4, 4, 8), (2, 4, 0, 4), (0, 2, 2, 4), (1, 2, 0, 2), (0, 1, 1, 2))
 
@@ -154,10 +156,13 @@ def _chunks(data: bytes) -> tuple[_Header | None, list[memoryview]]:
 
 
 class _Inflated:
-    """The IDAT chunks' zlib stream, inflated as much as is asked at a time."""
+    """The IDAT chunks' zlib stream, inflated as much as is asked at a time. Fed at most _FEED bytes at a time:
+    zlib keeps the input it has not used as a new bytes object (unconsumed_tail), a copy of the rest of a writer's
+    one 254 MB IDAT chunk at every band (a 150 MP interlaced PNG's scan took 375 s and 826 MB so)."""
 
     def __init__(self, idat: list[memoryview]) -> None:
-        self._inflate, self._pending = zlib.decompressobj(), iter(idat)
+        self._inflate = zlib.decompressobj()
+        self._pending = (chunk[at : at + _FEED] for chunk in idat for at in range(0, len(chunk), _FEED))
 
     def take(self, wanted: int) -> bytes:
         """The next ``wanted`` bytes of the inflated stream."""
