@@ -2,7 +2,9 @@
 
 Makes the photo once (``--folder``, kept between runs): a scene of edges of every orientation, upscaled to
 ``--size`` (15000x10000 = 150 MP by default) with sensor-like noise, so it compresses as a camera's photo does
-(8-bit RGB PNG ~2.5 bytes a pixel), written by OpenCV: PNG, 16-bit PNG or deflate TIFF (``--formats``).
+(8-bit RGB PNG ~2.5 bytes a pixel), written by OpenCV: PNG, 16-bit PNG, deflate TIFF, LZW TIFF (OpenCV's default,
+with the predictor) or JPEG-in-TIFF (16-row strips); or by tifffile: a deflate TIFF of 256x256 tiles; or the PNG
+interlaced (Adam7, by tests/test_pngbands.py's writer) (``--formats``).
 Each photo alone in a folder, then in fresh processes, one after another:
 
 - ``scan``: ``deblur-app scan FOLDER`` as a user runs it (its pool of worker processes included);
@@ -16,7 +18,8 @@ ones from the whole decode shrunk as the scan shrinks it (imagefiles.load_reduce
 leaner read is seen to keep the verdict.
 
     python benchmarks/bench_scan_large_memory.py                          # 150 MP PNG
-    python benchmarks/bench_scan_large_memory.py --formats png,png16,tif --folder /tmp/scan-large
+    python benchmarks/bench_scan_large_memory.py --formats png,png16,tif,tif-lzw,tif-jpeg,tif-tiled \
+        --folder /tmp/scan-large
 """
 
 from __future__ import annotations
@@ -66,10 +69,22 @@ def make_photo(path: Path, width: int, height: int, kind: str, seed: int = 0) ->
             photo[top: top + rows] = np.clip(part * 257, 0, 65535).astype(np.uint16)
         else:
             photo[top: top + rows] = np.clip(part, 0, 255).astype(np.uint8)
-    params = [cv2.IMWRITE_TIFF_COMPRESSION, 8] if kind == "tif" else []  # deflate, as the app writes TIFF
     path.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "tif-tiled":
+        import tifffile
+
+        tifffile.imwrite(path, photo, compression="zlib", predictor=2, photometric="rgb", tile=(256, 256))
+        return
+    params = {"tif": [cv2.IMWRITE_TIFF_COMPRESSION, 8],  # deflate, as the app writes TIFF
+              "tif-lzw": [cv2.IMWRITE_TIFF_COMPRESSION, 5],
+              "tif-jpeg": [cv2.IMWRITE_TIFF_COMPRESSION, 7, cv2.IMWRITE_TIFF_ROWSPERSTRIP, 16]}.get(kind, [])
     if not cv2.imwrite(str(path), photo[..., ::-1], params):
         raise SystemExit(f"{path}: could not be written")
+    if kind == "png-interlaced":
+        from test_pngbands import _interlaced
+
+        del photo
+        path.write_bytes(_interlaced(path.read_bytes()))
 
 
 def measured(command: list[str]) -> tuple[int, int, float, str]:
@@ -120,7 +135,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--folder", type=Path, default=Path("/tmp/bench-scan-large"))
     parser.add_argument("--size", default="15000x10000", help="WIDTHxHEIGHT of the photo")
-    parser.add_argument("--formats", default="png", help="comma-separated: png, png16, tif")
+    parser.add_argument("--formats", default="png",
+                        help="comma-separated: png, png16, png-interlaced, tif, tif-lzw, tif-jpeg, tif-tiled")
     parser.add_argument("--no-reference", action="store_true", help="skip the whole-decode reference run")
     parser.add_argument("--thumbnail", action="store_true",
                         help="also the window's filmstrip thumbnail of the photo (imagefiles.load_thumbnail)")
@@ -130,7 +146,7 @@ def main() -> None:
           f"photo {width}x{height} ({width * height / 1e6:.0f} MP)")
     for kind in args.formats.split(","):
         folder = args.folder / f"{kind}-{width}x{height}"
-        path = folder / ("photo.tif" if kind == "tif" else "photo.png")
+        path = folder / ("photo.tif" if kind.startswith("tif") else "photo.png")
         if not path.exists():
             began = time.monotonic()
             make_photo(path, width, height, kind)
