@@ -4,7 +4,7 @@ Makes the photo once (``--folder``, kept between runs): a scene of edges of ever
 ``--size`` (15000x10000 = 150 MP by default) with sensor-like noise, so it compresses as a camera's photo does
 (8-bit RGB PNG ~2.5 bytes a pixel), written by OpenCV: PNG, 16-bit PNG, deflate TIFF, LZW TIFF (OpenCV's default,
 with the predictor) or JPEG-in-TIFF (16-row strips); or by tifffile: a deflate TIFF of 256x256 tiles; or the PNG
-interlaced (Adam7, by tests/test_pngbands.py's writer) (``--formats``).
+interlaced (Adam7, by tests/test_pngbands.py's writer, in 8 KiB IDAT chunks as libpng writes) (``--formats``).
 Each photo alone in a folder, then in fresh processes, one after another:
 
 - ``scan``: ``deblur-app scan FOLDER`` as a user runs it (its pool of worker processes included);
@@ -84,7 +84,21 @@ def make_photo(path: Path, width: int, height: int, kind: str, seed: int = 0) ->
         from test_pngbands import _interlaced
 
         del photo
-        path.write_bytes(_interlaced(path.read_bytes()))
+        path.write_bytes(_in_chunks(_interlaced(path.read_bytes())))
+
+
+def _in_chunks(png: bytes, size: int = 8192) -> bytes:
+    """The PNG with its one IDAT chunk split into chunks of ``size`` bytes, as libpng writes them: Pillow's CRC
+    check (reading.verify_png) reads a chunk whole, twice over (778 MiB for a 254 MiB chunk)."""
+    import struct
+    import zlib
+
+    start = png.index(b"IDAT") - 4
+    length = struct.unpack(">I", png[start : start + 4])[0]
+    body = png[start + 8 : start + 8 + length]
+    chunks = b"".join(struct.pack(">I", len(part)) + b"IDAT" + part + struct.pack(">I", zlib.crc32(b"IDAT" + part))
+                      for part in (body[at : at + size] for at in range(0, length, size)))
+    return png[:start] + chunks + png[start + 12 + length :]
 
 
 def measured(command: list[str]) -> tuple[int, int, float, str]:
