@@ -130,6 +130,18 @@ def first_use_stand_ins(request, monkeypatch, tmp_path_factory):
 
 
 @pytest.fixture
+def window_language(qapp):
+    """Install the window's translation of a language (``window_language("zh_CN")``), uninstalled after the test."""
+    from deblur_app.gui import i18n
+
+    def install(language: str) -> None:
+        assert i18n.install(qapp, language) == language
+
+    yield install
+    i18n.uninstall(qapp)
+
+
+@pytest.fixture
 def installed_weights(weights_dir, monkeypatch):
     """guikit's seeded MIMO-UNet weights are the only installed ones (a module takes them with
     pytest.mark.usefixtures("installed_weights"))."""

@@ -175,13 +175,9 @@ def test_a_photo_that_cannot_be_read_is_closed_forgotten_and_named_in_one_line(o
 
 
 @pytest.fixture
-def english(qapp):
+def english(window_language):
     """The window's English translation: its plural forms ("3 photos", not "3 photo(s)")."""
-    from deblur_app.gui import i18n
-
-    assert i18n.install(qapp, "en") == "en"
-    yield
-    i18n.uninstall(qapp)
+    window_language("en")
 
 
 def test_several_unreadable_photos_are_named_in_one_dialog_and_the_readable_ones_stay_open(opening, tmp_path,

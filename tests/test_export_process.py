@@ -146,12 +146,8 @@ def test_an_export_failure_in_the_child_comes_back_as_its_one_line_reason(tmp_pa
 
 
 @pytest.fixture
-def chinese(qapp):
-    from deblur_app.gui import i18n
-
-    assert i18n.install(qapp, "zh_CN") == "zh_CN"
-    yield
-    i18n.uninstall(qapp)
+def chinese(window_language):
+    window_language("zh_CN")
 
 
 def test_a_killed_export_child_gives_one_line_in_the_window_s_language_and_auto_runs_torch(tmp_path, monkeypatch,
