@@ -155,3 +155,13 @@ def test_the_starter_weights_openvino_bf16_verdict_is_measured_natively_and_lets
 
     after = Deblurrer(starter, EngineOptions(device="cpu", tile=0))
     assert "openvino-bf16" not in after.unmeasured_paths() and "bf16" in after.precision.measure
+
+
+@pytest.mark.parametrize("path, runtime", [("torch-bf16", f"torch {torch.__version__}"), ("openvino-bf16", "openvino")])
+def test_a_recorded_verdict_names_the_runtime_that_computed_its_path(path, runtime, tmp_path):
+    """Measured natively, `weights check` recorded MIMO-UNet's torch-bf16 verdict with "runtime": "openvino 2026.4.1"."""
+    model = torch.nn.Conv2d(3, 3, 1)
+    check = path_verdicts.PathCheck(path, KEEPS, (64.0,) * 10, (0.003,) * 10, (0.0,) * 10)
+    path_verdicts.record(model, check, tmp_path / "verdicts.json")
+    recorded = json.loads((tmp_path / "verdicts.json").read_text())[openvino_backend.verdict_key(model, path)]
+    assert recorded["runtime"].startswith(runtime) and recorded["path"] == path

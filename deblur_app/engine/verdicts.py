@@ -100,12 +100,16 @@ def record(model, check: PathCheck, file: Path | None = None, details: dict | No
     from .fastest import runtime_version
     from .openvino_backend import record_path_verdict, user_verdicts_file, verdict_key
 
+    import torch
+
+    # the runtime that computed the path: a torch path's verdict had named OpenVINO's version
+    runtime = f"torch {torch.__version__}" if check.path.startswith("torch-") else runtime_version()
     record_path_verdict(file or user_verdicts_file(), verdict_key(model, check.path), check.verdict, {
         "path": check.path,
         "agreements_db": [round(float(a), 2) for a in check.agreements_db],
         "pixel_errors": [round(float(e), 4) for e in check.pixel_errors],
         "changes_db": [round(float(c), 4) for c in check.changes_db],
-        "runtime": runtime_version(), "cpu": f"{platform.machine()} {' '.join(sorted(cpu_features()))}",
+        "runtime": runtime, "cpu": f"{platform.machine()} {' '.join(sorted(cpu_features()))}",
         "date": datetime.date.today().isoformat(), **(details or {}),
     })
 
