@@ -218,3 +218,18 @@ def test_the_chosen_scales_view_comes_back_with_a_photo_that_has_scales(
     window.set_view_mode("split")  # the user's own choice of another view is the one kept
     window.filmstrip.select(mimo.key)
     assert window.viewers.mode() == "split" and window.settings.view_mode == "split"
+
+
+def test_the_about_box_shows_a_checkpoints_psnr_as_info_does_to_2_decimals():
+    """Training writes the mean PSNR it measured ("31.273849..."): `info` and the weights line show 31.27 dB, and so
+    does the About box (it printed every decimal); a field that is not a PSNR is shown as written."""
+    from pathlib import Path
+
+    from deblur_app.gui.about import about_html
+    from deblur_app.gui.messages import LoadedModel
+
+    model = LoadedModel("mimo-unet", "MIMO-UNet", Path("w.safetensors"), "", device="cpu", precision="fp32",
+                        metadata={"val_psnr": "31.273849291", "identity_psnr": "25.1", "steps": "120000.5"})
+    about = about_html(None, model)
+    assert "31.27" in about and "31.2738" not in about and "25.10" in about
+    assert "120000.5" in about

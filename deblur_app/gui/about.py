@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 
 from .. import __version__
 from ..model.registry import ARCHITECTURES
+from ..weights.catalog import rounded_psnr
 from .i18n import shown_device
 from .icons import app_icon
 from .messages import EngineInfo, LoadedModel
@@ -39,6 +40,13 @@ HIDDEN_KEYS = {"variant"}
 
 
 translate = QCoreApplication.translate
+PSNR_KEYS = ("val_psnr", "val_input_psnr", "identity_psnr")
+
+
+def _shown_value(key: str, value: object) -> str:
+    """A model card's value as the About box shows it: a PSNR to 2 decimals of dB, as `info` and the weights line
+    show it (training writes the mean it measured, "31.273849..."), anything else as written."""
+    return rounded_psnr(value) if key in PSNR_KEYS else str(value)
 
 
 def about_html(info: EngineInfo | None, model: LoadedModel | None) -> str:
@@ -51,7 +59,7 @@ def about_html(info: EngineInfo | None, model: LoadedModel | None) -> str:
         for key in keys:
             label = (translate("AboutDialog", MODEL_CARD_LABELS[key]) if key in MODEL_CARD_LABELS
                      else key.replace("_", " ").capitalize())
-            rows.append((label, str(model.metadata[key])))
+            rows.append((label, _shown_value(key, model.metadata[key])))
         rows.append((translate("AboutDialog", "Running on"), f"{shown_device(model.device)} ({model.precision})"))
     elif info is not None:
         for weights in info.weights.values():
