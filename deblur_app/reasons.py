@@ -528,3 +528,17 @@ def catalogue() -> tuple[str, ...]:
     found = {value for name, value in globals().items() if name.isupper() and isinstance(value, str)
              and name not in ("CONTEXT", "JOIN") and not name.startswith("_")}
     return tuple(sorted(found, key=len, reverse=True))
+
+
+def as_plain(said: ReasonText) -> object:
+    """A reason as JSON's plain data: its template and fields (the window translates it), plain text as itself."""
+    if isinstance(said, Reason):
+        return {"template": said.template, "fields": [[name, as_plain(value)] for name, value in said.fields]}
+    return str(said)
+
+
+def from_plain(data: object) -> ReasonText:
+    """The reason as_plain wrote (KeyError, TypeError, ValueError for anything else)."""
+    if isinstance(data, str):
+        return data
+    return Reason(str(data["template"]), tuple((str(name), from_plain(value)) for name, value in data["fields"]))

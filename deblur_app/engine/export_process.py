@@ -89,7 +89,7 @@ def export_in_child(model: nn.Module, xml: Path, architecture: Architecture, sha
             raise ExportFailed(reasons.reason(reasons.ONNX_EXPORT_FAILED, cause=_ended(child.exitcode)))
         kind, value = outcome
         if kind == _UNAVAILABLE:
-            raise ExportFailed(_reason_from_plain(value))
+            raise ExportFailed(reasons.from_plain(value))
         if kind == _OS_ERROR:
             raise OSError(*value)
         built = temp / value
@@ -236,29 +236,15 @@ def exported_from(folder: Path, shape_class: str, digest: str, weights_file: Pat
         xml = export_here(model, folder, architecture, shape_class, digest, weights_file)
         return [_DONE, xml.name]
     except ExportFailed as error:
-        return [_UNAVAILABLE, _reason_as_plain(reasons.of(error))]
+        return [_UNAVAILABLE, reasons.as_plain(reasons.of(error))]
     except OSError as error:
         filename = error.filename
         filename = os.fsdecode(filename) if isinstance(filename, (bytes, os.PathLike)) else filename
         filename = filename if filename is None or isinstance(filename, str) else str(filename)
         return [_OS_ERROR, [error.errno, error.strerror or str(error), filename]]
     except Exception as error:  # anything else in the exporter: the reason the export in this process gave
-        return [_UNAVAILABLE, _reason_as_plain(reasons.reason(reasons.ONNX_EXPORT_FAILED,
+        return [_UNAVAILABLE, reasons.as_plain(reasons.reason(reasons.ONNX_EXPORT_FAILED,
                                                               cause=reasons.first_line(error)))]
-
-
-def _reason_as_plain(said: reasons.ReasonText):
-    """A Reason as JSON's plain data (its template and fields, for the window to translate); text as it is."""
-    if isinstance(said, reasons.Reason):
-        return {"template": said.template, "fields": [[name, _reason_as_plain(value)] for name, value in said.fields]}
-    return str(said)
-
-
-def _reason_from_plain(plain) -> reasons.ReasonText:
-    if isinstance(plain, dict):
-        return reasons.Reason(plain["template"], tuple((name, _reason_from_plain(value))
-                                                       for name, value in plain["fields"]))
-    return str(plain)
 
 
 def _end_with_parent() -> None:

@@ -228,7 +228,7 @@ def _remember(key: tuple[str, int, int] | None, metadata: dict[str, str], proble
     kept = _kept_verdicts()
     try:
         record = {"metadata": {str(k): str(v) for k, v in metadata.items()},
-                  "problem": None if problem is None else _encoded(problem)}
+                  "problem": None if problem is None else reasons.as_plain(problem)}
         known = kept.get(_stored_key(key))
         if isinstance(known, dict) and all(known.get(k) == v for k, v in record.items()):
             return  # every run that loads the installed weights comes here: no write for what is kept already
@@ -264,22 +264,9 @@ def _decoded_verdict(kept: object) -> tuple[dict[str, str], reasons.ReasonText |
         metadata, problem = kept["metadata"], kept["problem"]
         if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
             return None
-        return dict(metadata), None if problem is None else _decoded(problem)
+        return dict(metadata), None if problem is None else reasons.from_plain(problem)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):
         return None
-
-
-def _encoded(said: reasons.ReasonText) -> object:
-    """A reason as JSON: its template and fields (the window translates it), plain text as itself."""
-    if isinstance(said, reasons.Reason):
-        return {"template": said.template, "fields": [[name, _encoded(value)] for name, value in said.fields]}
-    return str(said)
-
-
-def _decoded(data: object) -> reasons.ReasonText:
-    if isinstance(data, str):
-        return data
-    return reasons.Reason(str(data["template"]), tuple((str(name), _decoded(value)) for name, value in data["fields"]))
 
 
 # ----------------------------------------------------------------------------- what can be downloaded
